@@ -1,0 +1,398 @@
+"""The ketlit command line: parse arguments → resolve config → one library call → render.
+
+Only this module imports typer and rich. Library errors (:class:`KetlitError`) become a
+one-line ``Error: …`` on stderr and the documented exit code; secrets are scrubbed from
+every message. Exit codes: 0 ok · 1 error · 2 usage · 3 partial (a run retrieved less
+than expected) · 4 locked (another run holds the lock) · 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ketlit import __version__
+from ketlit.config import Settings, load_settings
+from ketlit.errors import InputError, KetlitError
+from ketlit.http import make_client
+from ketlit.ingest import RunReport, fetch_pubmed, import_file
+from ketlit.store import Store, open_store
+
+EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
+
+app = typer.Typer(
+    help="ketlit: turn PubMed and ClinicalTrials.gov records into checkable evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Typer prints local variables in tracebacks by default: an API key could leak that way.
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+fetch_app = typer.Typer(help="Fetch records from a source into the cache.", no_args_is_help=True)
+export_app = typer.Typer(help="Export cached records (JSON Lines or CSV).", no_args_is_help=True)
+app.add_typer(fetch_app, name="fetch")
+app.add_typer(export_app, name="export")
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+@dataclass
+class State:
+    overrides: dict[str, Any] = field(default_factory=dict)
+    config_file: Path | None = None
+    quiet: bool = False
+    secrets: list[str] = field(default_factory=list)
+
+    def settings(self, **more: Any) -> Settings:
+        settings = load_settings(
+            {**self.overrides, **{k: v for k, v in more.items() if v is not None}}, config_file=self.config_file
+        )
+        self.secrets = settings.secrets()
+        return settings
+
+
+STATE = State()
+
+
+def scrub(message: str, secrets: list[str]) -> str:
+    """Remove secret values from a message, whatever produced it."""
+    for secret in secrets:
+        message = message.replace(secret, "REDACTED")
+    return " ".join(message.split())
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def guarded(fn: F) -> F:
+    """Map library errors to one line on stderr and an exit code; never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except KetlitError as exc:
+            err.print(f"Error: {scrub(str(exc), STATE.secrets)}", markup=False)
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err.print("Interrupted.", markup=False)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"ketlit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    db: Annotated[
+        Path | None, typer.Option("--db", help="SQLite cache (default $KETLIT_DB or cache/ketlit.db).")
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Config file (default: ./ketlit.toml).")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or chatter on stderr.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log HTTP requests (keys redacted).")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")] = False,
+) -> None:
+    """Global options (must come before the command)."""
+    STATE.overrides = {"db": db}
+    STATE.config_file = config
+    STATE.quiet = quiet
+    if verbose:
+        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s", stream=sys.stderr)
+        logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs raw URLs (with the key)
+
+
+def _info(message: str) -> None:
+    if not STATE.quiet:
+        err.print(message, markup=False)
+
+
+@contextmanager
+def _store(settings: Settings) -> Iterator[Store]:
+    store = open_store(settings.db)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[str, int | None, int], None]]:
+    """A Rich progress bar on stderr whose total is the source's own count."""
+    if STATE.quiet:
+        yield lambda event, total, advance: None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(event: str, total: int | None, advance: int) -> None:
+            if event == "total":
+                bar.update(task, total=total)
+            elif event == "window":
+                bar.update(task, description=f"{label} (splitting over the cap)")
+            else:
+                bar.advance(task, advance)
+
+        yield update
+
+
+def _print_run(report: RunReport) -> None:
+    since = f" since {report.since}" if report.since else ""
+    _info(
+        f"run {report.run_id}: {report.status} ({report.mode}{since}) — expected {report.expected}, "
+        f"retrieved {report.retrieved} ({report.new} new, {report.updated} updated), "
+        f"{report.requests} requests ({report.retries} retries), {report.windows} window(s), "
+        f"{report.seconds:.1f}s"
+    )
+    for warning in report.warnings:
+        _info(f"warning: {warning}")
+    if report.missing:
+        shown = ", ".join(report.missing[:20]) + (" …" if len(report.missing) > 20 else "")
+        err.print(f"incomplete: {len(report.missing)} record(s) not retrieved: {shown}", markup=False)
+
+
+@fetch_app.command("pubmed")
+@guarded
+def fetch_pubmed_cmd(
+    term: Annotated[str, typer.Argument(help="PubMed query, e.g. 'ketamine AND depression'.")],
+    mindate: Annotated[str | None, typer.Option(help="Earliest publication date (YYYY[/MM[/DD]]).")] = None,
+    maxdate: Annotated[str | None, typer.Option(help="Latest publication date (YYYY[/MM[/DD]]).")] = None,
+    full: Annotated[bool, typer.Option("--full", help="Refetch everything, ignoring the watermark.")] = False,
+    max_records: Annotated[int | None, typer.Option("--max", help="Fetch at most N records (a partial run).")] = None,
+    batch_size: Annotated[int | None, typer.Option(help="EFetch batch size (default 500).")] = None,
+    rate: Annotated[float | None, typer.Option(help="Max NCBI requests/s (clamped to 3, or 10 with a key).")] = None,
+) -> None:
+    """Fetch PubMed records matching TERM (incremental after the first complete run).
+
+    Example: ketlit fetch pubmed "ketamine AND depression" --mindate 2015
+    """
+    settings = STATE.settings(batch_size=batch_size, ncbi_rate=rate)
+    if not settings.ncbi_email:
+        _info("warning: NCBI_EMAIL is not set; NCBI asks every client to send a contact email.")
+    with _store(settings) as store, make_client(settings, "ncbi") as http, _progress("PubMed") as progress:
+        report = fetch_pubmed(
+            store,
+            http,
+            settings,
+            term,
+            mindate=mindate,
+            maxdate=maxdate,
+            full=full,
+            max_records=max_records,
+            cap=_cap(),
+            progress=progress,
+        )
+    _print_run(report)
+    if report.status == "incomplete":
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _cap() -> int:
+    # The PubMed ESearch cap is the service's (9,999); configurable only so that a test
+    # stand-in with a small corpus can exercise the splitting logic.
+    import os
+
+    value = os.environ.get("KETLIT_PUBMED_CAP", "9999")
+    if not value.isdigit() or int(value) < 1:
+        raise InputError(f"KETLIT_PUBMED_CAP must be a positive integer (got {value!r})")
+    return int(value)
+
+
+@app.command("import")
+@guarded
+def import_cmd(
+    file: Annotated[Path, typer.Argument(help="PubMed XML (.xml, .xml.gz) or MEDLINE/.nbib export.")],
+) -> None:
+    """Import a PubMed export (XML or MEDLINE/.nbib) into the cache.
+
+    Example: ketlit import pubmed-ketamine-set.nbib
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        report = import_file(store, file)
+    _info(
+        f"imported {report.records} record(s) from {file} ({report.format}): {report.new} new, "
+        f"{report.updated} updated, {report.unchanged} unchanged"
+    )
+
+
+@app.command("status")
+@guarded
+def status_cmd(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    runs: Annotated[int, typer.Option(help="How many recent runs to show.")] = 10,
+) -> None:
+    """Show what the cache holds and the recent runs (expected vs retrieved).
+
+    Example: ketlit status --runs 5
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        counts = store.counts()
+        recent = store.recent_runs(runs)
+        digest = store.content_hash()
+    if as_json:
+        payload = {
+            "db": str(settings.db),
+            "counts": counts,
+            "content_hash": digest,
+            "runs": [r.__dict__ for r in recent],
+        }
+        out.print_json(json.dumps(payload, default=str))
+        return
+    out.print(f"cache: {settings.db}", markup=False)
+    table = Table(title="records", title_justify="left")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in counts.items():
+        table.add_row(key.replace("_", " "), str(value))
+    out.print(table)
+    runs_table = Table(title="recent runs", title_justify="left")
+    for col in (
+        "id",
+        "source",
+        "status",
+        "mode",
+        "term",
+        "expected",
+        "retrieved",
+        "new",
+        "upd",
+        "missing",
+        "requests",
+        "started",
+    ):
+        runs_table.add_column(col)
+    for r in recent:
+        runs_table.add_row(
+            str(r.id),
+            r.source,
+            r.status,
+            r.mode or "",
+            (r.term or r.query_key)[:40],
+            _s(r.expected),
+            _s(r.retrieved),
+            _s(r.new_records),
+            _s(r.updated_records),
+            str(len(r.missing_ids)),
+            _s(r.requests),
+            r.started_at,
+        )
+    out.print(runs_table)
+
+
+def _s(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def _write_records(records: Iterator[dict[str, Any]], fmt: ExportFormat, dest: Path | None) -> int:
+    handle = sys.stdout if dest is None else None
+    try:
+        stream = handle or dest.open("w", encoding="utf-8", newline="")  # type: ignore[union-attr]
+    except OSError as exc:
+        raise InputError(f"cannot write {dest}: {exc.strerror}") from None
+    count = 0
+    try:
+        writer: csv.DictWriter[str] | None = None
+        for record in records:
+            if fmt is ExportFormat.jsonl:
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                flat = {k: _flat(v) for k, v in record.items()}
+                if writer is None:
+                    writer = csv.DictWriter(stream, fieldnames=list(flat))
+                    writer.writeheader()
+                writer.writerow(flat)
+            count += 1
+    finally:
+        if dest is not None:
+            stream.close()
+    return count
+
+
+def _flat(value: Any) -> Any:
+    """Lists become '; '-joined text in CSV; dicts their compact JSON."""
+    if isinstance(value, list):
+        return "; ".join(
+            v.get("descriptor") or v.get("name") or json.dumps(v) if isinstance(v, dict) else str(v) for v in value
+        )
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+@export_app.command("articles")
+@guarded
+def export_articles_cmd(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")] = ExportFormat.jsonl,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Export every cached PubMed article with MeSH, publication types and trial links.
+
+    Example: ketlit export articles --format csv --out articles.csv
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        count = _write_records(store.iter_articles(), fmt, out_file)
+    _info(f"exported {count} article(s)")
+
+
+@app.command("search")
+@guarded
+def search_cmd(
+    text: Annotated[str, typer.Argument(help="Words to find in titles, abstracts and keywords.")],
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
+    limit: Annotated[int, typer.Option(help="Maximum number of results.")] = 20,
+) -> None:
+    """Full-text search over the cache (all words must match; 'word*' for a prefix).
+
+    Example: ketlit search "esketamine nasal" --limit 5
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        hits = store.search(text, limit=limit)
+    if as_json:
+        for hit in hits:
+            sys.stdout.write(json.dumps(hit, ensure_ascii=False) + "\n")
+        return
+    for hit in hits:
+        out.print(f"PMID {hit['id']} ({hit['year'] or 'n.d.'}) {hit['title']}", markup=False)
+        out.print(f"    {hit['snippet']}", markup=False)
+    if not hits:
+        _info("no matches")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

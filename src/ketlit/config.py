@@ -1,0 +1,161 @@
+"""Configuration, resolved in one place: flag > environment > ``ketlit.toml`` > default.
+
+Every knob has one row in ``FIELDS``: its environment variable, its type and its default.
+The CLI passes flags in as ``overrides``; nothing else in the package reads ``os.environ``,
+so a test can build a :class:`Settings` directly and know exactly what the code will see.
+The API key is held in a field excluded from ``repr`` so it cannot leak through logging
+or a printed settings object.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from ketlit.errors import ConfigError
+
+DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
+DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2/"
+CONFIG_FILE_NAME = "ketlit.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings. Build with :func:`load_settings`."""
+
+    db: Path = Path("cache/ketlit.db")
+    ncbi_api_key: str | None = field(default=None, repr=False)
+    ncbi_email: str | None = None
+    ncbi_tool: str = "ketlit"
+    eutils_url: str = DEFAULT_EUTILS_URL
+    ctgov_url: str = DEFAULT_CTGOV_URL
+    # Requests per second. NCBI allows 3 without a key and 10 with one; a configured value
+    # above the allowance is clamped (see ncbi_rate_limit), lower values are honoured.
+    ncbi_rate: float | None = None
+    ctgov_rate: float = 1.0
+    timeout: float = 30.0
+    max_retries: int = 6
+    backoff_base: float = 0.5
+    backoff_cap: float = 30.0
+    batch_size: int = 500
+    overlap_days: int = 3
+    config_file: Path | None = None
+
+    @property
+    def ncbi_rate_limit(self) -> float:
+        """Effective NCBI request rate: the allowance for key/no key, or lower if configured."""
+        allowance = 10.0 if self.ncbi_api_key else 3.0
+        if self.ncbi_rate is None:
+            return allowance
+        return min(self.ncbi_rate, allowance)
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in output, logs or the database."""
+        return [s for s in (self.ncbi_api_key,) if s]
+
+
+# name -> environment variable
+ENV_VARS: dict[str, str] = {
+    "db": "KETLIT_DB",
+    "ncbi_api_key": "NCBI_API_KEY",
+    "ncbi_email": "NCBI_EMAIL",
+    "ncbi_tool": "NCBI_TOOL",
+    "eutils_url": "KETLIT_EUTILS_URL",
+    "ctgov_url": "KETLIT_CTGOV_URL",
+    "ncbi_rate": "KETLIT_NCBI_RATE",
+    "ctgov_rate": "KETLIT_CTGOV_RATE",
+    "timeout": "KETLIT_TIMEOUT",
+    "max_retries": "KETLIT_MAX_RETRIES",
+    "backoff_base": "KETLIT_BACKOFF_BASE",
+    "backoff_cap": "KETLIT_BACKOFF_CAP",
+    "batch_size": "KETLIT_BATCH_SIZE",
+    "overlap_days": "KETLIT_OVERLAP_DAYS",
+}
+
+_FLOATS = {"ncbi_rate", "ctgov_rate", "timeout", "backoff_base", "backoff_cap"}
+_INTS = {"max_retries", "batch_size", "overlap_days"}
+_URLS = {"eutils_url", "ctgov_url"}
+
+
+def _coerce(name: str, value: Any, origin: str) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        if name == "db":
+            return Path(str(value)).expanduser()
+        if name in _FLOATS:
+            number = float(value)
+            if number <= 0:
+                raise ValueError("must be positive")
+            return number
+        if name in _INTS:
+            integer = int(value)
+            if integer < 0 or (name == "batch_size" and integer == 0):
+                raise ValueError("out of range")
+            return integer
+    except (TypeError, ValueError):
+        raise ConfigError(f"invalid value for {name} ({origin}): {value!r}") from None
+    text = str(value).strip()
+    if name in _URLS:
+        if not text.startswith(("http://", "https://")):
+            raise ConfigError(f"invalid URL for {name} ({origin}): must start with http:// or https://")
+        # Endpoints are joined onto the base, so it must end with a slash.
+        return text if text.endswith("/") else text + "/"
+    return text
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    # Accept both top-level keys and a [ketlit] table.
+    table = data.get("ketlit", data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"config file {path}: [ketlit] must be a table")
+    unknown = sorted(set(table) - set(ENV_VARS) - {"ketlit"})
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown key(s): {', '.join(unknown)}")
+    return {k: v for k, v in table.items() if k in ENV_VARS}
+
+
+def load_settings(
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    config_file: Path | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Resolve settings: ``overrides`` (CLI flags) > ``env`` > config file > defaults."""
+    environ = os.environ if env is None else env
+    base = Path.cwd() if cwd is None else cwd
+    if config_file is None and environ.get("KETLIT_CONFIG"):
+        config_file = Path(environ["KETLIT_CONFIG"])
+    if config_file is None and (base / CONFIG_FILE_NAME).is_file():
+        config_file = base / CONFIG_FILE_NAME
+    if config_file is not None and not config_file.is_file():
+        raise ConfigError(f"config file not found: {config_file}")
+
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        for name, raw in _read_config_file(config_file).items():
+            values[name] = _coerce(name, raw, f"config file {config_file}")
+    for name, var in ENV_VARS.items():
+        if var in environ and environ[var] != "":
+            values[name] = _coerce(name, environ[var], f"environment variable {var}")
+    for name, raw in (overrides or {}).items():
+        if name not in ENV_VARS:
+            raise ConfigError(f"unknown setting: {name}")
+        if raw is not None:
+            values[name] = _coerce(name, raw, "command-line flag")
+    values = {k: v for k, v in values.items() if v is not None}
+    known = {f.name for f in fields(Settings)}
+    settings = replace(Settings(), **{k: v for k, v in values.items() if k in known})
+    return replace(settings, config_file=config_file)

@@ -1,0 +1,332 @@
+"""Ingest runs: query → fetch → parse → store, with run records and watermarks.
+
+A run is recorded before the first request and closed at the end with what was expected
+(ESearch Count), what was retrieved and which IDs are missing. Only a run that retrieved
+everything is ``complete`` and moves the query's watermark; an interrupted, limited
+(``--max``) or short run leaves it where it was, so the next run asks again for
+everything since the last complete one. Records are stored page by page, so work done
+before an interruption is kept, and upserts make re-fetching it harmless.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from ketlit.config import Settings
+from ketlit.errors import InputError, KetlitError, ParseError
+from ketlit.http import HttpClient, redact
+from ketlit.models import Article
+from ketlit.sources.pubmed import PubMedClient, Window
+from ketlit.sources.pubmed_parse import parse_medline_text, parse_pubmed_xml
+from ketlit.store import SaveResult, Store
+
+Progress = Callable[[str, int | None, int], None]  # (event, total, advance)
+
+
+@dataclass
+class RunReport:
+    """What a run did; rendered by the CLI and kept in the ``runs`` table."""
+
+    run_id: int
+    status: str
+    term: str
+    mode: str
+    since: str | None
+    expected: int
+    retrieved: int
+    new: int
+    updated: int
+    missing: list[str]
+    requests: int
+    retries: int
+    windows: int
+    seconds: float
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "complete"
+
+
+def _validate_date(value: str | None, flag: str) -> str | None:
+    if value is None:
+        return None
+    text = value.strip().replace("-", "/")
+    for fmt in ("%Y/%m/%d", "%Y/%m", "%Y"):
+        try:
+            datetime.strptime(text, fmt)
+            return text
+        except ValueError:
+            continue
+    raise InputError(f"{flag} must be YYYY, YYYY/MM or YYYY/MM/DD (got {value!r})")
+
+
+def query_key(term: str, mindate: str | None, maxdate: str | None) -> str:
+    """Identity of a query for its watermark: normalised term + publication-date bounds."""
+    norm = " ".join(term.split())
+    return hashlib.sha256(f"{norm}\x1f{mindate or ''}\x1f{maxdate or ''}".encode()).hexdigest()[:16]
+
+
+def build_term(term: str, mindate: str | None, maxdate: str | None) -> str:
+    """The user's term with publication-date bounds in PubMed syntax (``[dp]``)."""
+    if not term.strip():
+        raise InputError("the search term is empty")
+    if mindate is None and maxdate is None:
+        return term
+    lo = mindate or "1000"
+    hi = maxdate or "3000"
+    return f'({term}) AND ("{lo}"[dp] : "{hi}"[dp])'
+
+
+def fetch_pubmed(
+    store: Store,
+    http: HttpClient,
+    settings: Settings,
+    term: str,
+    *,
+    mindate: str | None = None,
+    maxdate: str | None = None,
+    full: bool = False,
+    max_records: int | None = None,
+    cap: int = 9999,
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> RunReport:
+    """Fetch every PubMed record matching ``term`` (only what changed since the last
+    complete run unless ``full``) into ``store``."""
+    mindate = _validate_date(mindate, "--mindate")
+    maxdate = _validate_date(maxdate, "--maxdate")
+    if max_records is not None and max_records < 1:
+        raise InputError("--max must be at least 1")
+    full_term = build_term(term, mindate, maxdate)
+    key = query_key(term, mindate, maxdate)
+    watermark = None if full else store.watermark("pubmed", key)
+    since = None
+    extra: dict[str, str] = {}
+    if watermark:
+        # Records added *or revised* since the last complete run, with a safety overlap
+        # for records NCBI dates in the past (indexing lag, time zones).
+        since_date = datetime.fromisoformat(watermark.replace("Z", "+00:00")).date()
+        since_date -= timedelta(days=settings.overlap_days)
+        since = since_date.isoformat()
+        extra = {"datetype": "mdat", "mindate": since_date.strftime("%Y/%m/%d"), "maxdate": "3000/12/31"}
+    mode = "incremental" if watermark else "full"
+    params = redact(
+        {
+            "term": full_term,
+            **extra,
+            "batch_size": settings.batch_size,
+            "max": max_records or "",
+            "eutils_url": settings.eutils_url,
+        }
+    )
+    run_id = store.start_run("pubmed", key, term, params, mode, since)
+    started_at = store.run_started_at(run_id)
+    clock = time.monotonic()
+    client = PubMedClient(http, settings.eutils_url, cap=cap)
+    saved = SaveResult()
+    retrieved: set[str] = set()
+    expected = 0
+    windows = 0
+    warnings: list[str] = []
+    missing: list[str] = []
+    try:
+        count, ids, windows, warnings = client.collect_ids(
+            full_term,
+            extra,
+            today=today or datetime.now(UTC).date(),
+            on_window=(lambda w, n: progress("window", None, 0)) if progress else None,
+        )
+        expected = count
+        wanted = ids[:max_records] if max_records else ids
+        if progress:
+            progress("total", len(wanted), 0)
+        for attempt in range(2):
+            todo = [p for p in wanted if p not in retrieved]
+            for i in range(0, len(todo), settings.batch_size):
+                batch = todo[i : i + settings.batch_size]
+                articles = _fetch_batch(client, store, run_id, key, batch, saved)
+                got = {a.pmid for a in articles} & set(batch)
+                if progress:
+                    progress("advance", None, len(got - retrieved))
+                retrieved |= got
+            if attempt == 0 and len(retrieved) == len(wanted):
+                break
+        missing = [p for p in wanted if p not in retrieved]
+        if len(ids) < count:
+            warnings.append(f"ESearch listed {len(ids)} IDs for a Count of {count}")
+        if missing or len(ids) < count:
+            status = "incomplete"
+        elif max_records and len(wanted) < len(ids):
+            status = "limited"
+        else:
+            status = "complete"
+        message = "; ".join(warnings) or None
+    except KetlitError as exc:
+        store.finish_run(
+            run_id,
+            status="failed",
+            expected=expected or None,
+            retrieved=len(retrieved),
+            new_records=saved.new,
+            updated_records=saved.updated,
+            missing_ids=[],
+            requests=http.requests_made,
+            retries=http.retries,
+            duration_s=time.monotonic() - clock,
+            windows=windows or None,
+            message=str(exc),
+        )
+        raise
+    seconds = time.monotonic() - clock
+    store.finish_run(
+        run_id,
+        status=status,
+        expected=expected,
+        retrieved=len(retrieved),
+        new_records=saved.new,
+        updated_records=saved.updated,
+        missing_ids=missing,
+        requests=http.requests_made,
+        retries=http.retries,
+        duration_s=seconds,
+        windows=windows,
+        message=message,
+        watermark=started_at if status == "complete" else None,
+    )
+    return RunReport(
+        run_id,
+        status,
+        term,
+        mode,
+        since,
+        expected,
+        len(retrieved),
+        saved.new,
+        saved.updated,
+        missing,
+        http.requests_made,
+        http.retries,
+        windows,
+        seconds,
+        warnings,
+    )
+
+
+def _fetch_batch(
+    client: PubMedClient, store: Store, run_id: int, key: str, batch: list[str], saved: SaveResult
+) -> list[Article]:
+    pages: list[tuple[bytes, str | None]] = []
+    articles = client.efetch(batch, on_body=lambda body, ctype: pages.append((body, ctype)))
+    body, ctype = pages[-1]
+    wanted = set(batch)
+    saved += store.save_page(
+        run_id=run_id,
+        source="pubmed",
+        endpoint="efetch",
+        request={"db": "pubmed", "id": f"{batch[0]}..{batch[-1]} ({len(batch)} ids)"},
+        content_type=ctype,
+        body=body,
+        articles=[a for a in articles if a.pmid in wanted],
+        query_key=key,
+    )
+    return articles
+
+
+# -- import -------------------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    run_id: int
+    path: str
+    format: str
+    records: int
+    new: int
+    updated: int
+    unchanged: int
+
+
+MAX_IMPORT_BYTES = 2 * 1024**3
+
+
+def detect_format(data: bytes) -> str:
+    """'xml' for PubMed XML, 'medline' for MEDLINE/.nbib text."""
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return "xml"
+    text = head.decode("utf-8", errors="replace")
+    if any(line.startswith("PMID-") for line in text.splitlines()):
+        return "medline"
+    raise ParseError("unrecognised file: expected PubMed XML or MEDLINE/.nbib text (PMID- lines)")
+
+
+def read_import_file(path: Path) -> bytes:
+    try:
+        if path.stat().st_size > MAX_IMPORT_BYTES:
+            raise InputError(f"{path} is larger than 2 GiB")
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"no such file: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise ParseError(f"{path}: corrupt gzip file ({exc})") from None
+    return data
+
+
+def import_file(store: Store, path: Path) -> ImportReport:
+    """Import a PubMed XML or MEDLINE/.nbib export into the same tables as fetched records."""
+    data = read_import_file(path)
+    fmt = detect_format(data)
+    if fmt == "xml":
+        articles = parse_pubmed_xml(data)
+    else:
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError:
+            # PubMed exports are UTF-8; older tools wrote Latin-1. Documented fallback.
+            text = data.decode("latin-1")
+        articles = parse_medline_text(text)
+    if not articles:
+        raise ParseError(f"{path}: no PubMed records found")
+    key = "import:" + path.name
+    run_id = store.start_run("import", key, None, {"path": str(path), "format": fmt}, "import", None)
+    clock = time.monotonic()
+    saved = store.save_page(
+        run_id=run_id,
+        source="import",
+        endpoint=fmt,
+        request={"path": path.name},
+        content_type="text/xml" if fmt == "xml" else "text/plain",
+        body=data,
+        articles=articles,
+    )
+    pmids = sorted({a.pmid for a in articles})
+    store.finish_run(
+        run_id,
+        status="complete",
+        expected=len(pmids),
+        retrieved=len(pmids),
+        new_records=saved.new,
+        updated_records=saved.updated,
+        missing_ids=[],
+        requests=0,
+        retries=0,
+        duration_s=time.monotonic() - clock,
+    )
+    return ImportReport(run_id, str(path), fmt, len(pmids), saved.new, saved.updated, saved.unchanged)
+
+
+__all__ = ["ImportReport", "RunReport", "Window", "fetch_pubmed", "import_file"]

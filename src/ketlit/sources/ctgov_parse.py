@@ -1,0 +1,688 @@
+"""Parse one ClinicalTrials.gov API v2 study object into typed, immutable records.
+
+Design decisions:
+
+* **Pure.** No I/O, no httpx, no sqlite: the input is the already-decoded JSON object
+  of one study (an element of ``PagedStudies.studies`` or the body of
+  ``/studies/{nctId}``), the output a :class:`Study`. Fetching lives in
+  ``sources/ctgov.py``, storing in ``store.py``; this split lets tests feed recorded
+  real studies straight in.
+* **Defensive about shape, strict about identity.** Every section, module and key may be
+  missing (the API omits empty fields, ``fields=`` selections cut whole modules away,
+  and stub records such as NCT03453554 carry only an identification module). Missing
+  scalars become ``None``, missing lists empty tuples, and a value of the wrong JSON
+  type is treated as missing rather than crashing ingest. The one thing a study cannot
+  lack is its NCT ID, the natural key: without it :class:`~ketlit.errors.ParseError`
+  is raised.
+* **Values as given.** Enumerations stay the API's upper-case strings (``"ACTUAL"``,
+  ``"PHASE2"``, ``"DRUG"``) and are not validated, so a new enum value on the server
+  does not break ingest. Results numbers stay strings exactly as posted (``"<0.0001"``,
+  ``"=0.020"``, ``"NA"``, ``"19.63"``): the registry stores them as text, often with
+  comparators or placeholders, and turning them into floats here would lose what was
+  actually reported. Counts that the API itself types as integers (enrollment,
+  adverse-event numbers) are integers.
+* **Dates keep their precision.** Registry dates are partial (``"2006-11"``), so each is
+  a :class:`PartialDate` with ``precision`` ``day``/``month``/``year`` and the
+  ACTUAL/ESTIMATED ``type`` where the registry gives one (old records often omit the
+  type of ``startDateStruct``). A date string that is not ``YYYY[-MM[-DD]]`` is dropped
+  (``None``) rather than guessed at.
+* **Immutable.** All records are ``frozen``/``slots`` dataclasses and every multi-valued
+  field is a tuple, so a parsed study can be hashed, cached and shared between threads.
+* **Only what ketlit uses.** Contacts, baseline characteristics, documents and the MeSH
+  ancestors/browse leaves are left in the raw JSON, which the store keeps whole.
+  Non-API keys some dumps add (e.g. ``locations_nested`` in the mCODE fixture) are
+  ignored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ketlit.errors import ParseError
+
+__all__ = [
+    "AdverseEvent",
+    "AdverseEvents",
+    "Analysis",
+    "ArmGroup",
+    "Denom",
+    "DenomCount",
+    "Eligibility",
+    "EventGroup",
+    "EventStat",
+    "Intervention",
+    "Measurement",
+    "Mesh",
+    "Outcome",
+    "OutcomeMeasure",
+    "PartialDate",
+    "Reference",
+    "ResultGroup",
+    "Results",
+    "Sponsor",
+    "Study",
+    "nct_ids_in_text",
+    "parse_date",
+    "parse_study",
+    "study_last_update",
+]
+
+Precision = Literal["day", "month", "year"]
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class PartialDate:
+    """A registry date: ISO text as given, its precision, and ACTUAL/ESTIMATED if stated."""
+
+    date: str
+    precision: Precision
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sponsor:
+    """A lead sponsor or collaborator; ``agency_class`` is e.g. INDUSTRY, NIH, OTHER."""
+
+    name: str
+    agency_class: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    """One registered intervention (``type`` e.g. DRUG, BEHAVIORAL)."""
+
+    type: str | None
+    name: str | None
+    description: str | None
+    other_names: tuple[str, ...]
+    arm_group_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArmGroup:
+    """One registered arm; ``intervention_names`` look like ``"Drug: placebo"``."""
+
+    label: str | None
+    type: str | None
+    description: str | None
+    intervention_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """A registered (protocol) outcome: primary, secondary or other."""
+
+    measure: str | None
+    description: str | None
+    time_frame: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """Eligibility summary; ages are the registry's text (``"18 Years"``)."""
+
+    minimum_age: str | None
+    maximum_age: str | None
+    sex: str | None
+    healthy_volunteers: bool | None
+    std_ages: tuple[str, ...]
+    criteria: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A literature reference; ``type`` is RESULT, BACKGROUND or DERIVED."""
+
+    pmid: str | None
+    type: str | None
+    citation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mesh:
+    """A derived MeSH heading (``id`` like ``D000003550``)."""
+
+    id: str | None
+    term: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultGroup:
+    """An arm/group as reported in results (``id`` like ``OG000``)."""
+
+    id: str | None
+    title: str | None
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DenomCount:
+    """Number analysed in one group, as the posted string."""
+
+    group_id: str | None
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Denom:
+    """Analysis population for a measure, or for one class when ``class_title`` is set."""
+
+    units: str | None
+    counts: tuple[DenomCount, ...]
+    class_title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One cell of an outcome-measure table; all numbers are the posted strings."""
+
+    class_title: str | None
+    category_title: str | None
+    group_id: str | None
+    value: str | None
+    spread: str | None
+    lower: str | None
+    upper: str | None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A statistical analysis; ``p_value`` is kept exactly as posted (``"<0.0001"``)."""
+
+    group_ids: tuple[str, ...]
+    group_description: str | None
+    p_value: str | None
+    statistical_method: str | None
+    param_type: str | None
+    param_value: str | None
+    ci_pct: str | None
+    ci_num_sides: str | None
+    ci_lower: str | None
+    ci_upper: str | None
+    non_inferiority_type: str | None
+    dispersion_type: str | None
+    dispersion_value: str | None
+    estimate_comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeMeasure:
+    """A results outcome measure with its groups, denominators, cells and analyses."""
+
+    type: str | None
+    title: str | None
+    description: str | None
+    population_description: str | None
+    time_frame: str | None
+    unit: str | None
+    param_type: str | None
+    dispersion_type: str | None
+    reporting_status: str | None
+    groups: tuple[ResultGroup, ...]
+    denoms: tuple[Denom, ...]
+    class_denoms: tuple[Denom, ...]
+    measurements: tuple[Measurement, ...]
+    analyses: tuple[Analysis, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventGroup:
+    """Adverse-event totals for one group (``id`` like ``EG000``)."""
+
+    id: str | None
+    title: str | None
+    description: str | None
+    serious_num_affected: int | None
+    serious_num_at_risk: int | None
+    other_num_affected: int | None
+    other_num_at_risk: int | None
+    deaths_num_affected: int | None
+    deaths_num_at_risk: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventStat:
+    """Counts for one adverse-event term in one group."""
+
+    group_id: str | None
+    num_events: int | None
+    num_affected: int | None
+    num_at_risk: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvent:
+    """One serious or other adverse-event term with per-group stats."""
+
+    term: str | None
+    organ_system: str | None
+    source_vocabulary: str | None
+    assessment_type: str | None
+    notes: str | None
+    stats: tuple[EventStat, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvents:
+    """The adverse-events module of the results section."""
+
+    frequency_threshold: str | None
+    time_frame: str | None
+    description: str | None
+    groups: tuple[EventGroup, ...]
+    serious: tuple[AdverseEvent, ...]
+    other: tuple[AdverseEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    """The parts of ``resultsSection`` ketlit uses."""
+
+    outcome_measures: tuple[OutcomeMeasure, ...]
+    adverse_events: AdverseEvents | None
+    flow_group_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Study:
+    """One ClinicalTrials.gov study (latest version), flattened for ketlit."""
+
+    nct_id: str
+    brief_title: str | None
+    official_title: str | None
+    acronym: str | None
+    overall_status: str | None
+    why_stopped: str | None
+    phases: tuple[str, ...]
+    study_type: str | None
+    allocation: str | None
+    masking: str | None
+    intervention_model: str | None
+    primary_purpose: str | None
+    enrollment_count: int | None
+    enrollment_type: str | None
+    start: PartialDate | None
+    primary_completion: PartialDate | None
+    completion: PartialDate | None
+    first_posted: PartialDate | None
+    results_first_posted: PartialDate | None
+    last_update_posted: PartialDate | None
+    status_verified: PartialDate | None
+    conditions: tuple[str, ...]
+    keywords: tuple[str, ...]
+    interventions: tuple[Intervention, ...]
+    arm_groups: tuple[ArmGroup, ...]
+    primary_outcomes: tuple[Outcome, ...]
+    secondary_outcomes: tuple[Outcome, ...]
+    other_outcomes: tuple[Outcome, ...]
+    lead_sponsor: Sponsor | None
+    collaborators: tuple[Sponsor, ...]
+    countries: tuple[str, ...]
+    has_results: bool
+    brief_summary: str | None
+    detailed_description: str | None
+    eligibility: Eligibility | None
+    results: Results | None
+    references: tuple[Reference, ...]
+    condition_meshes: tuple[Mesh, ...]
+    intervention_meshes: tuple[Mesh, ...]
+
+
+# ------------------------------------------------------------------ defensive access
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The dict elements of a JSON array; anything else in it is skipped."""
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _str(value: Any) -> str | None:
+    # Numbers are accepted as text because some dumps type e.g. a PMID as a number.
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    return None
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        return ()
+    return tuple(s for s in (_str(v) for v in value) if s is not None)
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
+
+
+def _bool(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _path(obj: Mapping[str, Any], *keys: str) -> Any:
+    cur: Any = obj
+    for key in keys:
+        if not isinstance(cur, dict):
+            return None
+        cur = cur.get(key)
+    return cur
+
+
+# ------------------------------------------------------------------------- helpers
+
+_DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
+_NCT_RE = re.compile(r"(?<![A-Za-z0-9])NCT(\d{8})(?![0-9])", re.IGNORECASE)
+
+
+def parse_date(date: Any, type_: Any = None) -> PartialDate | None:
+    """A :class:`PartialDate` from ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; else ``None``."""
+    text = _str(date)
+    if text is None:
+        return None
+    text = text.strip()
+    m = _DATE_RE.match(text)
+    if m is None:
+        return None
+    precision: Precision = "day" if m.group(3) else "month" if m.group(2) else "year"
+    return PartialDate(date=text, precision=precision, type=_str(type_))
+
+
+def _date_struct(value: Any) -> PartialDate | None:
+    struct = _dict(value)
+    return parse_date(struct.get("date"), struct.get("type"))
+
+
+def nct_ids_in_text(text: str | None) -> list[str]:
+    """NCT IDs (``NCT`` + 8 digits, any case) in ``text``, upper-cased, de-duplicated, in order."""
+    if not text:
+        return []
+    seen: dict[str, None] = {}
+    for m in _NCT_RE.finditer(text):
+        seen.setdefault("NCT" + m.group(1), None)
+    return list(seen)
+
+
+def study_last_update(obj: Mapping[str, Any]) -> str | None:
+    """``lastUpdatePostDateStruct.date`` of a raw study: the version key for upserts."""
+    return _str(_path(obj, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date"))
+
+
+def _outcomes(value: Any) -> tuple[Outcome, ...]:
+    return tuple(
+        Outcome(
+            measure=_str(o.get("measure")),
+            description=_str(o.get("description")),
+            time_frame=_str(o.get("timeFrame")),
+        )
+        for o in _dicts(value)
+    )
+
+
+def _sponsor(value: Any) -> Sponsor | None:
+    d = _dict(value)
+    name = _str(d.get("name"))
+    return Sponsor(name=name, agency_class=_str(d.get("class"))) if name is not None else None
+
+
+def _meshes(value: Any) -> tuple[Mesh, ...]:
+    return tuple(Mesh(id=_str(m.get("id")), term=_str(m.get("term"))) for m in _dicts(value))
+
+
+def _countries(locations: Iterable[dict[str, Any]]) -> tuple[str, ...]:
+    found = {c.strip() for c in (_str(loc.get("country")) for loc in locations) if c and c.strip()}
+    return tuple(sorted(found))
+
+
+def _groups(value: Any) -> tuple[ResultGroup, ...]:
+    return tuple(
+        ResultGroup(id=_str(g.get("id")), title=_str(g.get("title")), description=_str(g.get("description")))
+        for g in _dicts(value)
+    )
+
+
+def _denoms(value: Any, class_title: str | None = None) -> tuple[Denom, ...]:
+    return tuple(
+        Denom(
+            units=_str(d.get("units")),
+            counts=tuple(
+                DenomCount(group_id=_str(c.get("groupId")), value=_str(c.get("value"))) for c in _dicts(d.get("counts"))
+            ),
+            class_title=class_title,
+        )
+        for d in _dicts(value)
+    )
+
+
+def _analysis(a: dict[str, Any]) -> Analysis:
+    return Analysis(
+        group_ids=_strs(a.get("groupIds")),
+        group_description=_str(a.get("groupDescription")),
+        p_value=_str(a.get("pValue")),
+        statistical_method=_str(a.get("statisticalMethod")),
+        param_type=_str(a.get("paramType")),
+        param_value=_str(a.get("paramValue")),
+        ci_pct=_str(a.get("ciPctValue")),
+        ci_num_sides=_str(a.get("ciNumSides")),
+        ci_lower=_str(a.get("ciLowerLimit")),
+        ci_upper=_str(a.get("ciUpperLimit")),
+        non_inferiority_type=_str(a.get("nonInferiorityType")),
+        dispersion_type=_str(a.get("dispersionType")),
+        dispersion_value=_str(a.get("dispersionValue")),
+        estimate_comment=_str(a.get("estimateComment")),
+    )
+
+
+def _outcome_measure(om: dict[str, Any]) -> OutcomeMeasure:
+    measurements: list[Measurement] = []
+    class_denoms: list[Denom] = []
+    for cls in _dicts(om.get("classes")):
+        class_title = _str(cls.get("title"))
+        class_denoms.extend(_denoms(cls.get("denoms"), class_title))
+        for cat in _dicts(cls.get("categories")):
+            category_title = _str(cat.get("title"))
+            measurements.extend(
+                Measurement(
+                    class_title=class_title,
+                    category_title=category_title,
+                    group_id=_str(m.get("groupId")),
+                    value=_str(m.get("value")),
+                    spread=_str(m.get("spread")),
+                    lower=_str(m.get("lowerLimit")),
+                    upper=_str(m.get("upperLimit")),
+                    comment=_str(m.get("comment")),
+                )
+                for m in _dicts(cat.get("measurements"))
+            )
+    return OutcomeMeasure(
+        type=_str(om.get("type")),
+        title=_str(om.get("title")),
+        description=_str(om.get("description")),
+        population_description=_str(om.get("populationDescription")),
+        time_frame=_str(om.get("timeFrame")),
+        unit=_str(om.get("unitOfMeasure")),
+        param_type=_str(om.get("paramType")),
+        dispersion_type=_str(om.get("dispersionType")),
+        reporting_status=_str(om.get("reportingStatus")),
+        groups=_groups(om.get("groups")),
+        denoms=_denoms(om.get("denoms")),
+        class_denoms=tuple(class_denoms),
+        measurements=tuple(measurements),
+        analyses=tuple(_analysis(a) for a in _dicts(om.get("analyses"))),
+    )
+
+
+def _adverse_events(value: Any) -> tuple[AdverseEvent, ...]:
+    return tuple(
+        AdverseEvent(
+            term=_str(e.get("term")),
+            organ_system=_str(e.get("organSystem")),
+            source_vocabulary=_str(e.get("sourceVocabulary")),
+            assessment_type=_str(e.get("assessmentType")),
+            notes=_str(e.get("notes")),
+            stats=tuple(
+                EventStat(
+                    group_id=_str(s.get("groupId")),
+                    num_events=_int(s.get("numEvents")),
+                    num_affected=_int(s.get("numAffected")),
+                    num_at_risk=_int(s.get("numAtRisk")),
+                )
+                for s in _dicts(e.get("stats"))
+            ),
+        )
+        for e in _dicts(value)
+    )
+
+
+def _adverse_events_module(ae: dict[str, Any]) -> AdverseEvents:
+    return AdverseEvents(
+        frequency_threshold=_str(ae.get("frequencyThreshold")),
+        time_frame=_str(ae.get("timeFrame")),
+        description=_str(ae.get("description")),
+        groups=tuple(
+            EventGroup(
+                id=_str(g.get("id")),
+                title=_str(g.get("title")),
+                description=_str(g.get("description")),
+                serious_num_affected=_int(g.get("seriousNumAffected")),
+                serious_num_at_risk=_int(g.get("seriousNumAtRisk")),
+                other_num_affected=_int(g.get("otherNumAffected")),
+                other_num_at_risk=_int(g.get("otherNumAtRisk")),
+                deaths_num_affected=_int(g.get("deathsNumAffected")),
+                deaths_num_at_risk=_int(g.get("deathsNumAtRisk")),
+            )
+            for g in _dicts(ae.get("eventGroups"))
+        ),
+        serious=_adverse_events(ae.get("seriousEvents")),
+        other=_adverse_events(ae.get("otherEvents")),
+    )
+
+
+def _results(section: dict[str, Any]) -> Results:
+    ae = section.get("adverseEventsModule")
+    flow = section.get("participantFlowModule")
+    return Results(
+        outcome_measures=tuple(
+            _outcome_measure(om) for om in _dicts(_path(section, "outcomeMeasuresModule", "outcomeMeasures"))
+        ),
+        adverse_events=_adverse_events_module(ae) if isinstance(ae, dict) else None,
+        flow_group_count=len(_dicts(flow.get("groups"))) if isinstance(flow, dict) else None,
+    )
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def parse_study(obj: dict[str, Any]) -> Study:
+    """Parse one API v2 study object; raises ParseError only if it has no NCT ID."""
+    if not isinstance(obj, dict):
+        raise ParseError(f"CT.gov study is a JSON {type(obj).__name__}, not an object")
+    protocol = _dict(obj.get("protocolSection"))
+    ident = _dict(protocol.get("identificationModule"))
+    nct_id = (_str(ident.get("nctId")) or "").strip().upper()
+    if not nct_id:
+        raise ParseError("CT.gov study has no protocolSection.identificationModule.nctId")
+
+    status = _dict(protocol.get("statusModule"))
+    design = _dict(protocol.get("designModule"))
+    design_info = _dict(design.get("designInfo"))
+    enrollment = _dict(design.get("enrollmentInfo"))
+    conditions = _dict(protocol.get("conditionsModule"))
+    arms = _dict(protocol.get("armsInterventionsModule"))
+    outcomes = _dict(protocol.get("outcomesModule"))
+    sponsors = _dict(protocol.get("sponsorCollaboratorsModule"))
+    description = _dict(protocol.get("descriptionModule"))
+    elig = protocol.get("eligibilityModule")
+    derived = _dict(obj.get("derivedSection"))
+    results = obj.get("resultsSection")
+
+    eligibility = None
+    if isinstance(elig, dict):
+        eligibility = Eligibility(
+            minimum_age=_str(elig.get("minimumAge")),
+            maximum_age=_str(elig.get("maximumAge")),
+            sex=_str(elig.get("sex")),
+            healthy_volunteers=_bool(elig.get("healthyVolunteers")),
+            std_ages=_strs(elig.get("stdAges")),
+            criteria=_str(elig.get("eligibilityCriteria")),
+        )
+
+    return Study(
+        nct_id=nct_id,
+        brief_title=_str(ident.get("briefTitle")),
+        official_title=_str(ident.get("officialTitle")),
+        acronym=_str(ident.get("acronym")),
+        overall_status=_str(status.get("overallStatus")),
+        why_stopped=_str(status.get("whyStopped")),
+        phases=_strs(design.get("phases")),
+        study_type=_str(design.get("studyType")),
+        allocation=_str(design_info.get("allocation")),
+        masking=_str(_path(design_info, "maskingInfo", "masking")),
+        intervention_model=_str(design_info.get("interventionModel")),
+        primary_purpose=_str(design_info.get("primaryPurpose")),
+        enrollment_count=_int(enrollment.get("count")),
+        enrollment_type=_str(enrollment.get("type")),
+        start=_date_struct(status.get("startDateStruct")),
+        primary_completion=_date_struct(status.get("primaryCompletionDateStruct")),
+        completion=_date_struct(status.get("completionDateStruct")),
+        first_posted=_date_struct(status.get("studyFirstPostDateStruct")),
+        results_first_posted=_date_struct(status.get("resultsFirstPostDateStruct")),
+        last_update_posted=_date_struct(status.get("lastUpdatePostDateStruct")),
+        status_verified=parse_date(status.get("statusVerifiedDate")),
+        conditions=_strs(conditions.get("conditions")),
+        keywords=_strs(conditions.get("keywords")),
+        interventions=tuple(
+            Intervention(
+                type=_str(i.get("type")),
+                name=_str(i.get("name")),
+                description=_str(i.get("description")),
+                other_names=_strs(i.get("otherNames")),
+                arm_group_labels=_strs(i.get("armGroupLabels")),
+            )
+            for i in _dicts(arms.get("interventions"))
+        ),
+        arm_groups=tuple(
+            ArmGroup(
+                label=_str(a.get("label")),
+                type=_str(a.get("type")),
+                description=_str(a.get("description")),
+                intervention_names=_strs(a.get("interventionNames")),
+            )
+            for a in _dicts(arms.get("armGroups"))
+        ),
+        primary_outcomes=_outcomes(outcomes.get("primaryOutcomes")),
+        secondary_outcomes=_outcomes(outcomes.get("secondaryOutcomes")),
+        other_outcomes=_outcomes(outcomes.get("otherOutcomes")),
+        lead_sponsor=_sponsor(sponsors.get("leadSponsor")),
+        collaborators=tuple(s for s in (_sponsor(c) for c in _dicts(sponsors.get("collaborators"))) if s is not None),
+        countries=_countries(_dicts(_path(protocol, "contactsLocationsModule", "locations"))),
+        has_results=obj.get("hasResults") is True,
+        brief_summary=_str(description.get("briefSummary")),
+        detailed_description=_str(description.get("detailedDescription")),
+        eligibility=eligibility,
+        results=_results(results) if isinstance(results, dict) else None,
+        references=tuple(
+            Reference(pmid=_str(r.get("pmid")), type=_str(r.get("type")), citation=_str(r.get("citation")))
+            for r in _dicts(_path(protocol, "referencesModule", "references"))
+        ),
+        condition_meshes=_meshes(_path(derived, "conditionBrowseModule", "meshes")),
+        intervention_meshes=_meshes(_path(derived, "interventionBrowseModule", "meshes")),
+    )

@@ -1,0 +1,625 @@
+"""Parse PubMed XML (efetch ``PubmedArticleSet`` and the old ``MedlineCitationSet``) and
+MEDLINE/.nbib text into :class:`ketlit.models.Article` records. Pure: bytes in, records out.
+
+Why lxml and not Biopython here: ``Bio.Entrez.read`` validates against the DTD and builds
+the whole document as nested Python objects, which is several times slower and holds the
+whole file in memory; ingest parses tens of thousands of records per run. ``iterparse``
+lets us stream records and free each subtree as soon as it is converted. Biopython stays
+the reference: ``tests/test_pubmed_parse.py`` checks every real XML record in
+``../shared/data/pubmed`` against ``Bio.Entrez.read``. For MEDLINE text we *do* use
+``Bio.Medline``: it is the right tool and the format has no speed concern.
+
+Text rules: inline markup (``<i>``, ``<sup>``, MathML) is flattened with ``itertext`` so
+no text is lost or truncated; whitespace runs collapse to one space; C0 control
+characters (seen in real NCBI output) are dropped; text is NFC-normalised.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from lxml import etree
+
+from ketlit.errors import ParseError
+from ketlit.models import (
+    AbstractSection,
+    Article,
+    Author,
+    Chemical,
+    Correction,
+    MeshHeading,
+    PartialDate,
+    Qualifier,
+)
+
+NCT_RE = re.compile(r"\bNCT[\s_-]?(\d{8})\b", re.IGNORECASE)
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_WS_RE = re.compile(r"\s+")
+
+MONTHS = {
+    m: i + 1
+    for i, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ]
+    )
+    for m in names
+}
+SEASONS = {"winter": "Winter", "spring": "Spring", "summer": "Summer", "fall": "Fall", "autumn": "Fall"}
+# A season's first month, so a season-precision date still sorts sensibly.
+SEASON_MONTH = {"Winter": 1, "Spring": 4, "Summer": 7, "Fall": 10}
+
+
+def clean_text(text: str | None) -> str:
+    """NFC, control characters dropped, whitespace collapsed."""
+    if not text:
+        return ""
+    # Fast paths first: this runs ~40 times per record, and most strings are already clean.
+    text = " ".join(text.split())
+    if not text.isprintable():
+        text = _CONTROL_RE.sub("", text)
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def flat_text(el: etree._Element | None) -> str:
+    """All text inside ``el`` (inline markup and MathML flattened), cleaned."""
+    if el is None:
+        return ""
+    if len(el) == 0:
+        return clean_text(el.text)
+    return clean_text("".join(str(t) for t in el.itertext()))
+
+
+def nct_ids_in_text(text: str) -> list[str]:
+    """NCT numbers mentioned in free text, normalised to ``NCT########``, first-seen order."""
+    seen: dict[str, None] = {}
+    for m in NCT_RE.finditer(text or ""):
+        seen.setdefault(f"NCT{m.group(1)}", None)
+    return list(seen)
+
+
+def _month(value: str | None) -> int | None:
+    if not value:
+        return None
+    value = value.strip().lower().rstrip(".")
+    if value.isdigit():
+        number = int(value)
+        return number if 1 <= number <= 12 else None
+    return MONTHS.get(value)
+
+
+def _day(value: str | None) -> int | None:
+    if value and value.strip().isdigit():
+        number = int(value)
+        return number if 1 <= number <= 31 else None
+    return None
+
+
+_TOKEN_RE = re.compile(r"\d{4}|\d{1,2}|[A-Za-z]+")
+
+
+def parse_medline_date(raw: str) -> PartialDate:
+    """Parse free-form dates: "1998 Winter", "1990 May-Jun", "2000 Dec-2001 Jan", "1998-1999",
+    "2001 Jan 15-30", "Spring 1999". Keeps the first date with its precision and the range end."""
+    text = clean_text(raw)
+    head, _, tail = text.partition("-")
+    year = month = day = None
+    season = None
+    for token in _TOKEN_RE.findall(head):
+        low = token.lower()
+        if len(token) == 4 and token.isdigit():
+            year = year or int(token)
+        elif low in SEASONS:
+            season = SEASONS[low]
+        elif _month(low) and not token.isdigit():
+            month = month or _month(low)
+        elif token.isdigit() and month and day is None:
+            day = _day(token)
+    if year is None:
+        found = re.search(r"\d{4}", text)
+        year = int(found.group(0)) if found else None
+    end = None
+    if tail:
+        end_year = year
+        end_month = None
+        end_day = None
+        for token in _TOKEN_RE.findall(tail):
+            if len(token) == 4 and token.isdigit():
+                end_year = int(token)
+            elif not token.isdigit() and _month(token):
+                end_month = _month(token)
+            elif token.isdigit() and day is not None:
+                # "2001 Jan 15-30": a day range within the same month.
+                end_month, end_day = end_month or month, _day(token)
+        if end_year is not None:
+            end = f"{end_year:04d}-{end_month:02d}" if end_month else f"{end_year:04d}"
+            if end_day and end_month:
+                end += f"-{end_day:02d}"
+            if end_month is None and month is None and season is None and end_year == year:
+                end = None
+    if season and month is None:
+        return PartialDate(year, SEASON_MONTH[season], None, season, "season", raw, end)
+    if month is None:
+        return PartialDate(year, None, None, None, "year" if year else None, raw, end)
+    if day is None:
+        return PartialDate(year, month, None, None, "month", raw, end)
+    return PartialDate(year, month, day, None, "day", raw, end)
+
+
+def parse_pub_date(el: etree._Element | None) -> PartialDate:
+    """``PubDate`` (Year/Month/Day/Season or MedlineDate) with its precision."""
+    if el is None:
+        return PartialDate(None)
+    medline = el.findtext("MedlineDate")
+    if medline:
+        return parse_medline_date(medline)
+    year_text = (el.findtext("Year") or "").strip()
+    year = int(year_text) if year_text.isdigit() else None
+    month_text = el.findtext("Month")
+    season_text = el.findtext("Season")
+    raw = " ".join(t for t in (year_text, month_text, el.findtext("Day"), season_text) if t)
+    month = _month(month_text)
+    if month is None and month_text:
+        # "Month" sometimes holds a season or a range ("Jul-Aug"); reuse the free-form parser.
+        return parse_medline_date(f"{year_text} {month_text}")
+    if season_text and month is None:
+        season = SEASONS.get(season_text.strip().lower())
+        if season:
+            return PartialDate(year, SEASON_MONTH[season], None, season, "season", raw)
+    if month is None:
+        return PartialDate(year, None, None, None, "year" if year else None, raw)
+    day = _day(el.findtext("Day"))
+    if day is None:
+        return PartialDate(year, month, None, None, "month", raw)
+    return PartialDate(year, month, day, None, "day", raw)
+
+
+def _ymd(el: etree._Element | None) -> str | None:
+    """``DateCompleted`` / ``DateRevised`` / ``PubMedPubDate`` as ISO (numeric months)."""
+    if el is None:
+        return None
+    year = (el.findtext("Year") or "").strip()
+    if not year.isdigit():
+        return None
+    month = _month(el.findtext("Month")) or 1
+    day = _day(el.findtext("Day")) or 1
+    return f"{int(year):04d}-{month:02d}-{day:02d}"
+
+
+def _sections(abstract: etree._Element) -> list[AbstractSection]:
+    out = []
+    for node in abstract.iterfind("AbstractText"):
+        text = flat_text(node)
+        label = node.get("Label")
+        if text or label:
+            out.append(AbstractSection(clean_text(label) or None, node.get("NlmCategory"), text))
+    return out
+
+
+def _bool(value: str | None) -> bool:
+    return value == "Y"
+
+
+def _mesh(citation: etree._Element) -> list[MeshHeading]:
+    out = []
+    for heading in citation.iterfind("MeshHeadingList/MeshHeading"):
+        descriptor = heading.find("DescriptorName")
+        if descriptor is None:
+            continue
+        qualifiers = tuple(
+            Qualifier(q.get("UI") or None, flat_text(q), _bool(q.get("MajorTopicYN")))
+            for q in heading.iterfind("QualifierName")
+        )
+        out.append(
+            MeshHeading(
+                descriptor.get("UI") or None,
+                flat_text(descriptor),
+                _bool(descriptor.get("MajorTopicYN")),
+                qualifiers,
+            )
+        )
+    return out
+
+
+def _chemicals(citation: etree._Element) -> list[Chemical]:
+    out = []
+    for chem in citation.iterfind("ChemicalList/Chemical"):
+        name = chem.find("NameOfSubstance")
+        if name is not None:
+            registry = (chem.findtext("RegistryNumber") or "").strip()
+            out.append(
+                Chemical(
+                    name.get("UI") or None, flat_text(name), None if registry in ("", "0") else registry, "chemical"
+                )
+            )
+    for suppl in citation.iterfind("SupplMeshList/SupplMeshName"):
+        out.append(Chemical(suppl.get("UI") or None, flat_text(suppl), None, "supplementary"))
+    return out
+
+
+def _authors(parent: etree._Element | None) -> list[Author]:
+    if parent is None:
+        return []
+    out = []
+    for author in parent.iterfind("AuthorList/Author"):
+        affiliation = author.findtext("AffiliationInfo/Affiliation")
+        out.append(
+            Author(
+                clean_text(author.findtext("LastName")) or None,
+                clean_text(author.findtext("ForeName")) or None,
+                clean_text(author.findtext("Initials")) or None,
+                flat_text(author.find("CollectiveName")) or None,
+                clean_text(affiliation) or None,
+            )
+        )
+    return out
+
+
+def _ids(article: Article, id_list: etree._Element | None) -> None:
+    if id_list is None:
+        return
+    for node in id_list.iterfind("ArticleId"):
+        kind = node.get("IdType")
+        value = clean_text(node.text)
+        if not value:
+            continue
+        if kind == "doi" and not article.doi:
+            article.doi = value
+        elif kind == "pmc" and not article.pmcid:
+            article.pmcid = value
+        elif kind == "pii" and not article.pii:
+            article.pii = value
+
+
+def _add_nct(article: Article, nct: str, origin: str) -> None:
+    link = (nct.upper(), origin)
+    if link not in article.nct_links:
+        article.nct_links.append(link)
+
+
+def _common_tail(article: Article, citation: etree._Element) -> None:
+    """Fields shared by MedlineCitation records (journal articles)."""
+    article.citation_status = citation.get("Status")
+    article.date_completed = _ymd(citation.find("DateCompleted"))
+    article.date_revised = _ymd(citation.find("DateRevised"))
+    article.mesh = _mesh(citation)
+    article.chemicals = _chemicals(citation)
+    article.keywords = [flat_text(k) for k in citation.iterfind("KeywordList/Keyword") if flat_text(k)]
+    for cc in citation.iterfind("CommentsCorrectionsList/CommentsCorrections"):
+        article.corrections.append(
+            Correction(
+                cc.get("RefType") or "",
+                clean_text(cc.findtext("PMID")) or None,
+                clean_text(cc.findtext("RefSource")) or None,
+            )
+        )
+
+
+def _fill_text_links(article: Article) -> None:
+    for nct in nct_ids_in_text(" ".join((article.title, article.abstract))):
+        _add_nct(article, nct, "pubmed_abstract")
+
+
+def parse_medline_citation(citation: etree._Element, pubmed_data: etree._Element | None) -> Article:
+    """A ``MedlineCitation`` (+ optional ``PubmedData``) → :class:`Article`."""
+    pmid_el = citation.find("PMID")
+    pmid = clean_text(pmid_el.text if pmid_el is not None else None)
+    if not pmid:
+        raise ParseError("record without a PMID")
+    art = citation.find("Article")
+    article = Article(pmid=pmid, version=pmid_el.get("Version") if pmid_el is not None else None)
+    if art is not None:
+        article.title = flat_text(art.find("ArticleTitle"))
+        article.vernacular_title = flat_text(art.find("VernacularTitle")) or None
+        journal = art.find("Journal")
+        if journal is not None:
+            article.journal = flat_text(journal.find("Title")) or None
+            article.journal_abbrev = flat_text(journal.find("ISOAbbreviation")) or None
+            article.issn = clean_text(journal.findtext("ISSN")) or None
+            issue = journal.find("JournalIssue")
+            if issue is not None:
+                article.volume = clean_text(issue.findtext("Volume")) or None
+                article.issue = clean_text(issue.findtext("Issue")) or None
+                article.pub_date = parse_pub_date(issue.find("PubDate"))
+        article.pages = clean_text(art.findtext("Pagination/MedlinePgn")) or None
+        abstract = art.find("Abstract")
+        if abstract is not None:
+            article.sections = _sections(abstract)
+            article.abstract_source = "abstract" if article.sections else None
+        article.languages = [clean_text(x.text) for x in art.iterfind("Language") if clean_text(x.text)]
+        article.authors = _authors(art)
+        article.publication_types = [
+            (pt.get("UI") or None, flat_text(pt)) for pt in art.iterfind("PublicationTypeList/PublicationType")
+        ]
+        for bank in art.iterfind("DataBankList/DataBank"):
+            name = clean_text(bank.findtext("DataBankName"))
+            for acc in bank.iterfind("AccessionNumberList/AccessionNumber"):
+                accession = clean_text(acc.text)
+                if not accession:
+                    continue
+                article.databanks.append((name, accession))
+                if name.lower().startswith("clinicaltrials") and NCT_RE.fullmatch(accession):
+                    _add_nct(article, nct_ids_in_text(accession)[0], "pubmed_databank")
+        for node in art.iterfind("ELocationID"):
+            if node.get("EIdType") == "doi" and node.get("ValidYN", "Y") == "Y" and not article.doi:
+                article.doi = clean_text(node.text) or None
+    if not article.sections:
+        # OtherAbstract (often another language) counts only when it is the only abstract.
+        for other in citation.iterfind("OtherAbstract"):
+            sections = _sections(other)
+            if sections:
+                article.sections = sections
+                article.abstract_source = "other_abstract"
+                article.abstract_language = other.get("Language")
+                break
+    _common_tail(article, citation)
+    if pubmed_data is not None:
+        _ids(article, pubmed_data.find("ArticleIdList"))
+        for date in pubmed_data.iterfind("History/PubMedPubDate"):
+            if date.get("PubStatus") in ("entrez", "pubmed") and article.entrez_date is None:
+                article.entrez_date = _ymd(date)
+    _fill_text_links(article)
+    return article
+
+
+def parse_book_article(book_article: etree._Element) -> Article:
+    """A ``PubmedBookArticle`` (NCBI Bookshelf chapter or book) → :class:`Article`."""
+    doc = book_article.find("BookDocument")
+    if doc is None:
+        raise ParseError("PubmedBookArticle without BookDocument")
+    pmid = clean_text(doc.findtext("PMID"))
+    if not pmid:
+        raise ParseError("book record without a PMID")
+    book = doc.find("Book")
+    article = Article(pmid=pmid, record_type="book")
+    article.title = flat_text(doc.find("ArticleTitle"))
+    if not article.title and book is not None:
+        article.title = flat_text(book.find("BookTitle"))
+    if book is not None:
+        article.journal = clean_text(book.findtext("Publisher/PublisherName")) or None
+        article.pub_date = parse_pub_date(book.find("PubDate"))
+        article.authors = _authors(book)
+    article.authors = _authors(doc) or article.authors
+    abstract = doc.find("Abstract")
+    if abstract is not None:
+        article.sections = _sections(abstract)
+        article.abstract_source = "abstract" if article.sections else None
+    article.languages = [clean_text(x.text) for x in doc.iterfind("Language") if clean_text(x.text)]
+    article.publication_types = [(pt.get("UI") or None, flat_text(pt)) for pt in doc.iterfind("PublicationType")]
+    article.keywords = [flat_text(k) for k in doc.iterfind("KeywordList/Keyword") if flat_text(k)]
+    article.citation_status = "Book"
+    _ids(article, doc.find("ArticleIdList"))
+    data = book_article.find("PubmedBookData")
+    if data is not None:
+        _ids(article, data.find("ArticleIdList"))
+        for date in data.iterfind("History/PubMedPubDate"):
+            if date.get("PubStatus") in ("entrez", "pubmed") and article.entrez_date is None:
+                article.entrez_date = _ymd(date)
+    _fill_text_links(article)
+    return article
+
+
+RECORD_TAGS = ("PubmedArticle", "PubmedBookArticle", "MedlineCitation", "DeleteCitation")
+SET_TAGS = ("PubmedArticleSet", "MedlineCitationSet")
+
+
+def iter_records(source: bytes | IO[bytes]) -> Iterator[Article]:
+    """Stream :class:`Article` records from efetch XML or a MEDLINE baseline file.
+
+    Raises :class:`ParseError` for malformed or truncated XML (after yielding what came
+    before the damage — callers that need all-or-nothing collect first) and for a root
+    element that is not a PubMed record set.
+    """
+    stream: IO[bytes] = io.BytesIO(source) if isinstance(source, bytes) else source
+    # Filtering events by tag in C matters: events for every element would create a Python
+    # proxy per element and triple the parse time.
+    context = etree.iterparse(
+        stream,
+        events=("end",),
+        tag=RECORD_TAGS,
+        load_dtd=False,
+        no_network=True,
+        resolve_entities=False,
+        huge_tree=True,
+        remove_comments=True,
+    )
+    try:
+        for _event, el in context:
+            parent = el.getparent()
+            if parent is None or parent.tag not in SET_TAGS:
+                continue  # a MedlineCitation inside a PubmedArticle: handled with its parent
+            tag = el.tag
+            if tag == "PubmedArticle":
+                citation = el.find("MedlineCitation")
+                if citation is None:
+                    raise ParseError("PubmedArticle without MedlineCitation")
+                yield parse_medline_citation(citation, el.find("PubmedData"))
+            elif tag == "MedlineCitation":
+                yield parse_medline_citation(el, None)
+            elif tag == "PubmedBookArticle":
+                yield parse_book_article(el)
+            el.clear(keep_tail=False)
+            # Drop references to processed siblings so memory stays flat.
+            while el.getprevious() is not None:
+                del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"malformed or truncated XML: {exc.msg}") from None
+    root = context.root
+    if root is None:
+        raise ParseError("empty XML document")
+    if root.tag not in SET_TAGS:
+        raise ParseError(f"not PubMed XML: root element is <{root.tag}>")
+
+
+def parse_pubmed_xml(source: bytes | IO[bytes]) -> list[Article]:
+    """All records of a document, or :class:`ParseError` — nothing partial."""
+    return list(iter_records(source))
+
+
+def deleted_pmids(source: bytes) -> list[str]:
+    """PMIDs listed in ``DeleteCitation`` (update files)."""
+    root = etree.fromstring(source, etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False))
+    return [clean_text(p.text) for p in root.iterfind("DeleteCitation/PMID")]
+
+
+# ---------------------------------------------------------------------------------------
+# MEDLINE / .nbib text (PubMed "Save → PubMed format"), via Bio.Medline.
+
+_MEDLINE_CORRECTIONS = {
+    "CON": "CommentOn",
+    "CIN": "CommentIn",
+    "EIN": "ErratumIn",
+    "EFR": "ErratumFor",
+    "RIN": "RetractionIn",
+    "ROF": "RetractionOf",
+    "RPI": "RepublishedIn",
+    "RPF": "RepublishedFrom",
+    "UIN": "UpdateIn",
+    "UOF": "UpdateOf",
+    "ECI": "ExpressionOfConcernIn",
+    "ECF": "ExpressionOfConcernFor",
+    "CRI": "CorrectedandRepublishedIn",
+    "CRF": "CorrectedandRepublishedFrom",
+}
+_PMID_IN_REF = re.compile(r"PMID:\s*(\d+)")
+_SECTION_LABEL = re.compile(r"(?:^|(?<=\s))([A-Z][A-Z &/,-]{2,40}):\s")
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else [str(v) for v in value]
+
+
+def _medline_sections(text: str) -> list[AbstractSection]:
+    """MEDLINE flattens structured abstracts to "BACKGROUND: … METHODS: …"; split them back."""
+    text = clean_text(text)
+    if not text:
+        return []
+    matches = list(_SECTION_LABEL.finditer(text))
+    if len(matches) < 2 or matches[0].start() != 0:
+        return [AbstractSection(None, None, text)]
+    out = []
+    for i, m in enumerate(matches):
+        end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+        out.append(AbstractSection(m.group(1).strip(), None, text[m.end() : end].strip()))
+    return out
+
+
+def _medline_date(value: str | None) -> str | None:
+    """EDAT/LR/DCOM values like "2019/06/05 06:00" or "20190605" → ISO date."""
+    if not value:
+        return None
+    digits = re.sub(r"\D", "", value)[:8]
+    if len(digits) < 8:
+        return None
+    return f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
+
+
+def _mesh_from_medline(term: str) -> MeshHeading:
+    # "Ketamine/*therapeutic use/adverse effects" — '*' marks a major topic.
+    parts = term.split("/")
+    head = parts[0].strip()
+    qualifiers = tuple(
+        Qualifier(None, q.strip().lstrip("*"), q.strip().startswith("*")) for q in parts[1:] if q.strip()
+    )
+    return MeshHeading(None, head.lstrip("*"), head.startswith("*"), qualifiers)
+
+
+def article_from_medline(record: dict[str, Any]) -> Article:
+    """One ``Bio.Medline`` record → :class:`Article` (same shape as the XML path)."""
+    pmid = clean_text(record.get("PMID"))
+    if not pmid:
+        raise ParseError("MEDLINE record without PMID")
+    article = Article(pmid=pmid)
+    article.title = clean_text(record.get("TI") or record.get("BTI"))
+    article.sections = _medline_sections(record.get("AB", ""))
+    article.abstract_source = "abstract" if article.sections else None
+    article.journal = clean_text(record.get("JT")) or None
+    article.journal_abbrev = clean_text(record.get("TA")) or None
+    issn = _as_list(record.get("IS"))
+    article.issn = issn[0].split()[0] if issn else None
+    article.volume = clean_text(record.get("VI")) or None
+    article.issue = clean_text(record.get("IP")) or None
+    article.pages = clean_text(record.get("PG")) or None
+    if record.get("DP"):
+        article.pub_date = parse_medline_date(record["DP"])
+    article.languages = _as_list(record.get("LA"))
+    names = _as_list(record.get("FAU")) or _as_list(record.get("AU"))
+    for name in names:
+        last, _, fore = name.partition(",")
+        article.authors.append(Author(last.strip() or None, fore.strip() or None, None, None, None))
+    for name in _as_list(record.get("CN")):
+        article.authors.append(Author(None, None, None, clean_text(name), None))
+    article.publication_types = [(None, clean_text(pt)) for pt in _as_list(record.get("PT"))]
+    article.mesh = [_mesh_from_medline(t) for t in _as_list(record.get("MH"))]
+    for rn in _as_list(record.get("RN")):
+        # "0 (Antidepressive Agents)" or "690G0D6V8H (Ketamine)"
+        m = re.match(r"\s*(\S+)\s+\((.*)\)\s*$", rn)
+        if m:
+            article.chemicals.append(
+                Chemical(None, clean_text(m.group(2)), None if m.group(1) == "0" else m.group(1), "chemical")
+            )
+    for nm in _as_list(record.get("NM")):
+        article.chemicals.append(Chemical(None, clean_text(nm.split("[")[0]), None, "supplementary"))
+    article.keywords = [clean_text(k) for k in _as_list(record.get("OT"))]
+    for aid in _as_list(record.get("AID")) + _as_list(record.get("LID")):
+        value, _, kind = aid.rpartition(" ")
+        if kind == "[doi]" and not article.doi:
+            article.doi = value.strip()
+        elif kind == "[pii]" and not article.pii:
+            article.pii = value.strip()
+    pmc = clean_text(record.get("PMC"))
+    article.pmcid = pmc or None
+    for si in _as_list(record.get("SI")):
+        bank, _, accession = si.partition("/")
+        article.databanks.append((bank, accession))
+        if bank.lower().startswith("clinicaltrials") and NCT_RE.fullmatch(accession.strip()):
+            _add_nct(article, nct_ids_in_text(accession)[0], "pubmed_databank")
+    for key, ref_type in _MEDLINE_CORRECTIONS.items():
+        for ref in _as_list(record.get(key)):
+            m = _PMID_IN_REF.search(ref)
+            source = clean_text(_PMID_IN_REF.sub("", ref)) or None
+            article.corrections.append(Correction(ref_type, m.group(1) if m else None, source))
+    status = clean_text(record.get("STAT"))
+    article.citation_status = status or None
+    article.date_completed = _medline_date(record.get("DCOM"))
+    article.date_revised = _medline_date(record.get("LR"))
+    article.entrez_date = _medline_date(record.get("EDAT"))
+    _fill_text_links(article)
+    return article
+
+
+def parse_medline_text(text: str) -> list[Article]:
+    """MEDLINE/.nbib text → records, via ``Bio.Medline`` (raises :class:`ParseError`)."""
+    from Bio import Medline
+
+    records: list[dict[str, Any]] = list(Medline.parse(io.StringIO(text)))  # type: ignore[no-untyped-call]
+    if not records or not any(r.get("PMID") for r in records):
+        raise ParseError("no MEDLINE records found (expected lines like 'PMID- 12345')")
+    return [article_from_medline(r) for r in records]
+
+
+def iter_set(articles: Iterable[Article]) -> dict[str, Article]:
+    """De-duplicate by PMID, the last occurrence winning (a later page holds the newer version)."""
+    out: dict[str, Article] = {}
+    for article in articles:
+        out[article.pmid] = article
+    return out

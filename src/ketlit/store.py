@@ -1,0 +1,595 @@
+"""The SQLite cache: the only module (with migrations.py) that touches sqlite-utils.
+
+Design decisions:
+- Upsert on natural keys (PMID). A record whose parsed content is unchanged is only
+  marked as seen again, so re-running a fetch never churns the FTS index, and a revised
+  record replaces its child rows (MeSH, authors, ...) wholesale.
+- Each EFetch page is stored (compressed raw body + parsed records) in one transaction,
+  so ``kill -9`` leaves either the whole page or nothing; a watermark moves only in the
+  transaction that marks its run complete.
+- WAL journal: readers (Datasette, ``ketlit search``) never block a running fetch.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sqlite3
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ketlit.errors import InputError, StoreError
+from ketlit.migrations import migrate
+from ketlit.models import Article
+
+ARTICLE_CHILD_TABLES = (
+    "article_authors",
+    "article_mesh",
+    "article_pubtypes",
+    "article_chemicals",
+    "article_corrections",
+)
+
+
+def utcnow() -> str:
+    """Current UTC time, ISO 8601 to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class ArticleRows:
+    """An article flattened into table rows (without run provenance)."""
+
+    article: dict[str, Any]
+    authors: list[tuple[Any, ...]]
+    mesh: list[tuple[Any, ...]]
+    pubtypes: list[tuple[Any, ...]]
+    chemicals: list[tuple[Any, ...]]
+    corrections: list[tuple[Any, ...]]
+    links: list[tuple[Any, ...]]
+
+
+def article_rows(a: Article) -> ArticleRows:
+    """Flatten one :class:`Article`; ``content_sha256`` covers every stored field."""
+    pmid = a.pmid
+    row: dict[str, Any] = {
+        "pmid": pmid,
+        "record_type": a.record_type,
+        "version": a.version,
+        "title": a.title,
+        "vernacular_title": a.vernacular_title,
+        "abstract": a.abstract,
+        "abstract_sections": _json([[s.label, s.category, s.text] for s in a.sections]) if a.sections else None,
+        "abstract_source": a.abstract_source,
+        "abstract_language": a.abstract_language,
+        "journal": a.journal,
+        "journal_abbrev": a.journal_abbrev,
+        "issn": a.issn,
+        "volume": a.volume,
+        "issue": a.issue,
+        "pages": a.pages,
+        "pub_date": a.pub_date.iso,
+        "pub_year": a.pub_date.year,
+        "pub_date_precision": a.pub_date.precision,
+        "pub_season": a.pub_date.season,
+        "pub_date_end": a.pub_date.end,
+        "pub_date_raw": a.pub_date.raw,
+        "languages": _json(a.languages),
+        "keywords": _json(a.keywords),
+        "doi": a.doi,
+        "pmcid": a.pmcid,
+        "pii": a.pii,
+        "databanks": _json(a.databanks) if a.databanks else None,
+        "citation_status": a.citation_status,
+        "indexed": int(a.indexed),
+        "date_completed": a.date_completed,
+        "date_revised": a.date_revised,
+        "entrez_date": a.entrez_date,
+    }
+    authors = [
+        (pmid, i, x.last_name, x.fore_name, x.initials, x.collective, x.affiliation) for i, x in enumerate(a.authors)
+    ]
+    mesh = [
+        (
+            pmid,
+            i,
+            m.ui,
+            m.descriptor,
+            int(m.is_major),
+            int(m.major),
+            _json([[q.ui, q.name, int(q.major)] for q in m.qualifiers]) if m.qualifiers else None,
+        )
+        for i, m in enumerate(a.mesh)
+    ]
+    pubtypes = [(pmid, i, ui, name) for i, (ui, name) in enumerate(a.publication_types)]
+    chemicals = [(pmid, i, c.ui, c.name, c.registry_number, c.kind) for i, c in enumerate(a.chemicals)]
+    corrections = [(pmid, i, c.ref_type, c.pmid, c.ref_source) for i, c in enumerate(a.corrections)]
+    links = [(pmid, nct, origin, None) for nct, origin in a.nct_links]
+    digest = hashlib.sha256(_json([row, authors, mesh, pubtypes, chemicals, corrections, links]).encode()).hexdigest()
+    row["content_sha256"] = digest
+    return ArticleRows(row, authors, mesh, pubtypes, chemicals, corrections, links)
+
+
+ARTICLE_COLUMNS = (
+    "pmid",
+    "record_type",
+    "version",
+    "title",
+    "vernacular_title",
+    "abstract",
+    "abstract_sections",
+    "abstract_source",
+    "abstract_language",
+    "journal",
+    "journal_abbrev",
+    "issn",
+    "volume",
+    "issue",
+    "pages",
+    "pub_date",
+    "pub_year",
+    "pub_date_precision",
+    "pub_season",
+    "pub_date_end",
+    "pub_date_raw",
+    "languages",
+    "keywords",
+    "doi",
+    "pmcid",
+    "pii",
+    "databanks",
+    "citation_status",
+    "indexed",
+    "date_completed",
+    "date_revised",
+    "entrez_date",
+    "content_sha256",
+)
+_UPSERT_ARTICLE = (
+    f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}, raw_page_id, first_seen_run, last_seen_run) "
+    f"VALUES ({', '.join('?' for _ in ARTICLE_COLUMNS)}, ?, ?, ?) "
+    "ON CONFLICT(pmid) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in ARTICLE_COLUMNS[1:])
+    + ", raw_page_id = excluded.raw_page_id, last_seen_run = excluded.last_seen_run"
+)
+
+
+@dataclass
+class SaveResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: SaveResult) -> SaveResult:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    id: int
+    source: str
+    query_key: str
+    term: str | None
+    mode: str | None
+    status: str
+    started_at: str
+    finished_at: str | None
+    expected: int | None
+    retrieved: int | None
+    new_records: int | None
+    updated_records: int | None
+    missing_ids: list[str]
+    requests: int | None
+    retries: int | None
+    duration_s: float | None
+    message: str | None
+
+
+class Store:
+    """Typed access to the cache. Open with :func:`open_store`."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
+        self.db = db
+        self.path = path
+
+    # -- runs ---------------------------------------------------------------------------
+    def start_run(
+        self,
+        source: str,
+        query_key: str,
+        term: str | None,
+        params: dict[str, Any],
+        mode: str,
+        since: str | None,
+    ) -> int:
+        """Record a new run as ``running``; earlier runs of dead processes become ``interrupted``."""
+        with self.db.conn:
+            for run_id, pid in self.db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall():
+                if pid is None or not _pid_alive(int(pid)):
+                    self.db.execute(
+                        "UPDATE runs SET status = 'interrupted', message = 'process ended before the run "
+                        "finished' WHERE id = ?",
+                        [run_id],
+                    )
+            cursor = self.db.execute(
+                "INSERT INTO runs (source, query_key, term, params, mode, since, started_at, status, pid) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
+                [source, query_key, term, _json(params), mode, since, utcnow(), os.getpid()],
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        expected: int | None,
+        retrieved: int,
+        new_records: int,
+        updated_records: int,
+        missing_ids: Sequence[str],
+        requests: int,
+        retries: int,
+        duration_s: float,
+        windows: int | None = None,
+        message: str | None = None,
+        watermark: str | None = None,
+    ) -> None:
+        """Close a run; when ``watermark`` is given (complete runs only) move the query's watermark."""
+        with self.db.conn:
+            self.db.execute(
+                "UPDATE runs SET status = ?, finished_at = ?, expected = ?, retrieved = ?, new_records = ?, "
+                "updated_records = ?, missing_ids = ?, requests = ?, retries = ?, duration_s = ?, windows = ?, "
+                "message = ? WHERE id = ?",
+                [
+                    status,
+                    utcnow(),
+                    expected,
+                    retrieved,
+                    new_records,
+                    updated_records,
+                    _json(list(missing_ids)),
+                    requests,
+                    retries,
+                    round(duration_s, 3),
+                    windows,
+                    message,
+                    run_id,
+                ],
+            )
+            if watermark is not None:
+                source, query_key, term = self.db.execute(
+                    "SELECT source, query_key, term FROM runs WHERE id = ?", [run_id]
+                ).fetchone()
+                self.db.execute(
+                    "INSERT INTO watermarks (source, query_key, term, watermark, run_id, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(source, query_key) DO UPDATE SET "
+                    "watermark = excluded.watermark, run_id = excluded.run_id, updated_at = excluded.updated_at, "
+                    "term = excluded.term",
+                    [source, query_key, term, watermark, run_id, utcnow()],
+                )
+
+    def watermark(self, source: str, query_key: str) -> str | None:
+        row = self.db.execute(
+            "SELECT watermark FROM watermarks WHERE source = ? AND query_key = ?", [source, query_key]
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def run_started_at(self, run_id: int) -> str:
+        return str(self.db.execute("SELECT started_at FROM runs WHERE id = ?", [run_id]).fetchone()[0])
+
+    def recent_runs(self, limit: int = 10) -> list[RunSummary]:
+        rows = self.db.execute(
+            "SELECT id, source, query_key, term, mode, status, started_at, finished_at, expected, retrieved, "
+            "new_records, updated_records, missing_ids, requests, retries, duration_s, message "
+            "FROM runs ORDER BY id DESC LIMIT ?",
+            [limit],
+        ).fetchall()
+        out = []
+        for r in rows:
+            values = list(r)
+            values[12] = json.loads(values[12]) if values[12] else []
+            out.append(RunSummary(*values))
+        return out
+
+    # -- raw pages + articles -----------------------------------------------------------
+    def _insert_page(
+        self,
+        run_id: int | None,
+        source: str,
+        endpoint: str,
+        request: dict[str, str],
+        content_type: str | None,
+        body: bytes,
+    ) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO raw_pages (run_id, source, endpoint, request, fetched_at, content_type, encoding, size, "
+            "sha256, body) VALUES (?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?)",
+            [
+                run_id,
+                source,
+                endpoint,
+                _json(request),
+                utcnow(),
+                content_type,
+                len(body),
+                hashlib.sha256(body).hexdigest(),
+                zlib.compress(body, 6),
+            ],
+        )
+        return int(cursor.lastrowid or 0)
+
+    def save_page(
+        self,
+        *,
+        run_id: int | None,
+        source: str,
+        endpoint: str,
+        request: dict[str, str],
+        content_type: str | None,
+        body: bytes,
+        articles: Iterable[Article],
+        query_key: str | None = None,
+    ) -> SaveResult:
+        """Store one raw page and the articles parsed from it, atomically."""
+        try:
+            with self.db.conn:
+                page_id = self._insert_page(run_id, source, endpoint, request, content_type, body)
+                return self._upsert_articles(list(articles), run_id, page_id, source, query_key)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot write to the database {self.path}: {exc}") from None
+
+    def _upsert_articles(
+        self,
+        articles: list[Article],
+        run_id: int | None,
+        page_id: int | None,
+        source: str,
+        query_key: str | None,
+    ) -> SaveResult:
+        result = SaveResult()
+        if not articles:
+            return result
+        rows = [article_rows(a) for a in articles]
+        pmids = [r.article["pmid"] for r in rows]
+        existing: dict[str, str] = {}
+        conn = self.db.conn
+        for chunk in _chunks(pmids, 500):
+            marks = ",".join("?" * len(chunk))
+            existing.update(
+                conn.execute(f"SELECT pmid, content_sha256 FROM articles WHERE pmid IN ({marks})", chunk).fetchall()
+            )
+        changed = [r for r in rows if existing.get(r.article["pmid"]) != r.article["content_sha256"]]
+        unchanged = [r.article["pmid"] for r in rows if existing.get(r.article["pmid"]) == r.article["content_sha256"]]
+        result.unchanged = len(unchanged)
+        result.updated = sum(1 for r in changed if r.article["pmid"] in existing)
+        result.new = len(changed) - result.updated
+        replaced = [r.article["pmid"] for r in changed if r.article["pmid"] in existing]
+        for chunk in _chunks(replaced, 500):
+            marks = ",".join("?" * len(chunk))
+            for table in ARTICLE_CHILD_TABLES:
+                conn.execute(f"DELETE FROM {table} WHERE pmid IN ({marks})", chunk)
+            conn.execute(f"DELETE FROM links WHERE origin LIKE 'pubmed_%' AND pmid IN ({marks})", chunk)
+        conn.executemany(
+            _UPSERT_ARTICLE,
+            [[r.article[c] for c in ARTICLE_COLUMNS] + [page_id, run_id, run_id] for r in changed],
+        )
+        conn.executemany(
+            "INSERT INTO article_authors VALUES (?, ?, ?, ?, ?, ?, ?)", [x for r in changed for x in r.authors]
+        )
+        conn.executemany("INSERT INTO article_mesh VALUES (?, ?, ?, ?, ?, ?, ?)", [x for r in changed for x in r.mesh])
+        conn.executemany("INSERT INTO article_pubtypes VALUES (?, ?, ?, ?)", [x for r in changed for x in r.pubtypes])
+        conn.executemany(
+            "INSERT INTO article_chemicals VALUES (?, ?, ?, ?, ?, ?)", [x for r in changed for x in r.chemicals]
+        )
+        conn.executemany(
+            "INSERT INTO article_corrections VALUES (?, ?, ?, ?, ?)", [x for r in changed for x in r.corrections]
+        )
+        conn.executemany("INSERT OR IGNORE INTO links VALUES (?, ?, ?, ?)", [x for r in changed for x in r.links])
+        if unchanged and run_id is not None:
+            for chunk in _chunks(unchanged, 500):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"UPDATE articles SET last_seen_run = ? WHERE pmid IN ({marks})", [run_id, *chunk])
+        if run_id is not None:
+            conn.executemany(
+                "INSERT OR IGNORE INTO run_records (run_id, source, record_id) VALUES (?, ?, ?)",
+                [(run_id, source, p) for p in pmids],
+            )
+            if query_key is not None:
+                conn.executemany(
+                    "INSERT INTO query_records (source, query_key, record_id, first_run, last_run) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO UPDATE SET last_run = excluded.last_run",
+                    [(source, query_key, p, run_id, run_id) for p in pmids],
+                )
+        return result
+
+    def stored_pmids(self, pmids: Sequence[str]) -> set[str]:
+        out: set[str] = set()
+        for chunk in _chunks(list(pmids), 500):
+            marks = ",".join("?" * len(chunk))
+            out.update(r[0] for r in self.db.execute(f"SELECT pmid FROM articles WHERE pmid IN ({marks})", chunk))
+        return out
+
+    def raw_page(self, page_id: int) -> bytes:
+        """Decompressed body of a stored raw page (for offline re-parsing)."""
+        row = self.db.execute("SELECT body FROM raw_pages WHERE id = ?", [page_id]).fetchone()
+        if row is None:
+            raise InputError(f"no raw page {page_id}")
+        return zlib.decompress(row[0])
+
+    # -- reading ------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        out = {}
+        for table in ("articles", "links", "runs", "raw_pages"):
+            out[table] = int(self.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+        out["unindexed_articles"] = int(
+            self.db.execute("SELECT count(*) FROM articles WHERE indexed = 0").fetchone()[0]
+        )
+        out["retracted_articles"] = int(
+            self.db.execute(
+                "SELECT count(DISTINCT pmid) FROM article_corrections WHERE ref_type = 'RetractionIn'"
+            ).fetchone()[0]
+        )
+        return out
+
+    def iter_articles(self) -> Iterator[dict[str, Any]]:
+        """Every article with its child lists, ordered by PMID (for export)."""
+        children: dict[str, dict[str, list[Any]]] = {}
+
+        def load(table: str, columns: str, key: str) -> None:
+            for row in self.db.execute(f"SELECT pmid, {columns} FROM {table} ORDER BY pmid, position"):
+                children.setdefault(row[0], {}).setdefault(key, []).append(row[1:])
+
+        load("article_mesh", "descriptor_ui, descriptor, major, qualifiers", "mesh")
+        load("article_pubtypes", "ui, name", "publication_types")
+        load("article_chemicals", "ui, name, kind", "chemicals")
+        load("article_authors", "last_name, fore_name, collective", "authors")
+        load("article_corrections", "ref_type, ref_pmid", "corrections")
+        links: dict[str, list[str]] = {}
+        for pmid, nct in self.db.execute("SELECT DISTINCT pmid, nct_id FROM links ORDER BY pmid, nct_id"):
+            links.setdefault(pmid, []).append(nct)
+        cols = [
+            "pmid",
+            "title",
+            "abstract",
+            "journal",
+            "pub_date",
+            "pub_year",
+            "pub_date_precision",
+            "doi",
+            "pmcid",
+            "languages",
+            "keywords",
+            "citation_status",
+            "indexed",
+        ]
+        for row in self.db.execute(f"SELECT {', '.join(cols)} FROM articles ORDER BY CAST(pmid AS INTEGER)"):
+            record = dict(zip(cols, row, strict=True))
+            record["languages"] = json.loads(record["languages"] or "[]")
+            record["keywords"] = json.loads(record["keywords"] or "[]")
+            record["indexed"] = bool(record["indexed"])
+            kids = children.get(record["pmid"], {})
+            record["mesh"] = [
+                {
+                    "ui": ui,
+                    "descriptor": d,
+                    "major": bool(m),
+                    "qualifiers": [q[1] for q in json.loads(qs)] if qs else [],
+                }
+                for ui, d, m, qs in kids.get("mesh", [])
+            ]
+            record["publication_types"] = [name for _, name in kids.get("publication_types", [])]
+            record["chemicals"] = [{"ui": ui, "name": n, "kind": k} for ui, n, k in kids.get("chemicals", [])]
+            record["authors"] = [
+                c or " ".join(x for x in (fore, last) if x) for last, fore, c in kids.get("authors", [])
+            ]
+            record["corrections"] = [{"type": t, "pmid": p} for t, p in kids.get("corrections", [])]
+            record["nct_ids"] = links.get(record["pmid"], [])
+            yield record
+
+    def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+        """Full-text search over titles, abstracts and keywords; best matches first."""
+        query = fts_query(text)
+        if not query:
+            raise InputError("empty search text")
+        rows = self.db.execute(
+            "SELECT a.pmid, a.title, a.pub_year, a.journal, "
+            "snippet(articles_fts, 1, '[', ']', '…', 12), bm25(articles_fts) AS score "
+            "FROM articles_fts JOIN articles a ON a.rowid = articles_fts.rowid "
+            "WHERE articles_fts MATCH ? ORDER BY score, CAST(a.pmid AS INTEGER) LIMIT ?",
+            [query, limit],
+        ).fetchall()
+        return [
+            {
+                "source": "pubmed",
+                "id": r[0],
+                "title": r[1],
+                "year": r[2],
+                "journal": r[3],
+                "snippet": r[4],
+                "score": round(-float(r[5]), 4),
+            }
+            for r in rows
+        ]
+
+    def content_hash(self) -> str:
+        """A hash of all article content (no run ids or timestamps), to compare two caches."""
+        digest = hashlib.sha256()
+        for pmid, sha in self.db.execute("SELECT pmid, content_sha256 FROM articles ORDER BY pmid"):
+            digest.update(f"{pmid}:{sha}\n".encode())
+        for row in self.db.execute("SELECT pmid, nct_id, origin FROM links ORDER BY pmid, nct_id, origin"):
+            digest.update(("|".join(row) + "\n").encode())
+        return digest.hexdigest()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def fts_query(text: str) -> str:
+    """User text → a safe FTS5 query: every word quoted (so punctuation cannot break the
+    syntax), all words required; a trailing ``*`` keeps prefix search."""
+    terms = []
+    for word in text.replace('"', " ").split():
+        prefix = word.endswith("*")
+        word = word.rstrip("*")
+        if word.upper() in ("AND", "OR", "NOT") or not word:
+            continue
+        terms.append(f'"{word}"' + ("*" if prefix else ""))
+    return " ".join(terms)
+
+
+def _chunks(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def open_store(path: Path) -> Store:
+    """Open (creating if needed) and migrate the cache at ``path``; one-line errors only."""
+    path = Path(path)
+    try:
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30)
+        db = sqlite_utils.Database(conn)
+        if str(path) != ":memory:":
+            db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA foreign_keys = OFF")
+        db.execute("PRAGMA synchronous = NORMAL")
+        migrate(db)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot open database {path}: {exc}") from None
+    except OSError as exc:
+        raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+    return Store(db, path)
+
+
+def asdict_shallow(obj: Any) -> dict[str, Any]:
+    """Dataclass → dict (for JSON rendering of summaries)."""
+    return dataclasses.asdict(obj)
