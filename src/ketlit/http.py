@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -38,6 +39,28 @@ Service = Literal["ncbi", "ctgov"]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SECRET_PARAMS = frozenset({"api_key"})
 REDACTED = "REDACTED"
+
+
+_SECRET_IN_TEXT = re.compile(r"(api_key=)[^&\s\"']+")
+
+
+class RedactingFilter(logging.Filter):
+    """Redacts ``api_key=…`` in any log record, including httpx's own INFO request lines."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "api_key=" in message:
+            record.msg = _SECRET_IN_TEXT.sub(r"\1" + REDACTED, message)
+            record.args = ()
+        return True
+
+
+def install_log_redaction() -> None:
+    """Attach the redacting filter to the loggers that can see request URLs (idempotent)."""
+    for name in ("httpx", "httpcore", "ketlit"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())
 
 
 class BadResponse(Exception):
@@ -228,6 +251,7 @@ def make_client(
     rng: random.Random | None = None,
 ) -> HttpClient:
     """Build the client for ``service`` from ``settings`` (tests pass a transport)."""
+    install_log_redaction()
     base = settings.eutils_url if service == "ncbi" else settings.ctgov_url
     contact = f" (mailto:{settings.ncbi_email})" if settings.ncbi_email else ""
     headers = {"User-Agent": f"ketlit/{__version__}{contact}"}

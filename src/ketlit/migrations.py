@@ -267,7 +267,7 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for name, fn in MIGRATIONS:
         if name in done:
             continue
-        with db.conn:
+        with db.atomic():
             fn(db)
             db.execute("INSERT INTO _ketlit_migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
         applied.append(name)

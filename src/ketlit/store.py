@@ -218,7 +218,7 @@ class Store:
         since: str | None,
     ) -> int:
         """Record a new run as ``running``; earlier runs of dead processes become ``interrupted``."""
-        with self.db.conn:
+        with self.db.atomic():
             for run_id, pid in self.db.execute("SELECT id, pid FROM runs WHERE status = 'running'").fetchall():
                 if pid is None or not _pid_alive(int(pid)):
                     self.db.execute(
@@ -251,7 +251,7 @@ class Store:
         watermark: str | None = None,
     ) -> None:
         """Close a run; when ``watermark`` is given (complete runs only) move the query's watermark."""
-        with self.db.conn:
+        with self.db.atomic():
             self.db.execute(
                 "UPDATE runs SET status = ?, finished_at = ?, expected = ?, retrieved = ?, new_records = ?, "
                 "updated_records = ?, missing_ids = ?, requests = ?, retries = ?, duration_s = ?, windows = ?, "
@@ -348,7 +348,7 @@ class Store:
     ) -> SaveResult:
         """Store one raw page and the articles parsed from it, atomically."""
         try:
-            with self.db.conn:
+            with self.db.atomic():
                 page_id = self._insert_page(run_id, source, endpoint, request, content_type, body)
                 return self._upsert_articles(list(articles), run_id, page_id, source, query_key)
         except sqlite3.Error as exc:

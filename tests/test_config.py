@@ -1,0 +1,75 @@
+"""Configuration precedence: flag > environment > ketlit.toml > default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ketlit.config import DEFAULT_CTGOV_URL, DEFAULT_EUTILS_URL, load_settings
+from ketlit.errors import ConfigError
+
+
+def test_defaults(tmp_path: Path) -> None:
+    s = load_settings(env={}, cwd=tmp_path)
+    assert s.db == Path("cache/ketlit.db")
+    assert s.eutils_url == DEFAULT_EUTILS_URL and s.ctgov_url == DEFAULT_CTGOV_URL
+    assert s.ncbi_tool == "ketlit" and s.ncbi_email is None and s.ncbi_api_key is None
+    assert s.ncbi_rate_limit == 3.0 and s.batch_size == 500
+
+
+def test_precedence(tmp_path: Path) -> None:
+    (tmp_path / "ketlit.toml").write_text('db = "from-file.db"\nncbi_tool = "filetool"\nncbi_email = "f@x.org"\n')
+    env = {"KETLIT_DB": "from-env.db", "NCBI_TOOL": "envtool"}
+    s = load_settings({"db": Path("from-flag.db")}, env=env, cwd=tmp_path)
+    assert s.db == Path("from-flag.db")
+    assert s.ncbi_tool == "envtool"
+    assert s.ncbi_email == "f@x.org"
+    s = load_settings({}, env=env, cwd=tmp_path)
+    assert s.db == Path("from-env.db")
+    s = load_settings({}, env={}, cwd=tmp_path)
+    assert s.db == Path("from-file.db")
+
+
+def test_ketlit_table_and_explicit_file(tmp_path: Path) -> None:
+    cfg = tmp_path / "other.toml"
+    cfg.write_text('[ketlit]\nncbi_rate = 2\neutils_url = "http://127.0.0.1:9/eutils"\n')
+    s = load_settings(env={}, config_file=cfg, cwd=tmp_path)
+    assert s.ncbi_rate_limit == 2.0
+    assert s.eutils_url == "http://127.0.0.1:9/eutils/"  # a trailing slash is added
+
+
+def test_rate_is_clamped_to_the_allowance(tmp_path: Path) -> None:
+    assert load_settings(env={"KETLIT_NCBI_RATE": "50"}, cwd=tmp_path).ncbi_rate_limit == 3.0
+    keyed = load_settings(env={"KETLIT_NCBI_RATE": "50", "NCBI_API_KEY": "k"}, cwd=tmp_path)
+    assert keyed.ncbi_rate_limit == 10.0
+    assert load_settings(env={"NCBI_API_KEY": "k"}, cwd=tmp_path).ncbi_rate_limit == 10.0
+
+
+def test_key_not_in_repr(tmp_path: Path) -> None:
+    s = load_settings(env={"NCBI_API_KEY": "sekrit-123"}, cwd=tmp_path)
+    assert "sekrit-123" not in repr(s)
+    assert s.secrets() == ["sekrit-123"]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"KETLIT_NCBI_RATE": "fast"}, "KETLIT_NCBI_RATE"),
+        ({"KETLIT_BATCH_SIZE": "0"}, "batch_size"),
+        ({"KETLIT_EUTILS_URL": "ftp://x"}, "eutils_url"),
+        ({"KETLIT_CONFIG": "/nonexistent/ketlit.toml"}, "config file not found"),
+    ],
+)
+def test_bad_values(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_settings(env=env, cwd=tmp_path)
+
+
+def test_bad_config_file(tmp_path: Path) -> None:
+    (tmp_path / "ketlit.toml").write_text("db = [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(env={}, cwd=tmp_path)
+    (tmp_path / "ketlit.toml").write_text('colour = "blue"\n')
+    with pytest.raises(ConfigError, match="unknown key"):
+        load_settings(env={}, cwd=tmp_path)

@@ -1,0 +1,148 @@
+"""Store: migrations from blank, upsert idempotence, revisions, atomic pages, content hash."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ketlit.errors import StoreError
+from ketlit.sources.pubmed_parse import parse_pubmed_xml
+from ketlit.store import fts_query, open_store
+from tests.conftest import FIXTURES, shared
+
+SCHEMA = Path(__file__).parent / "schema.sql"
+
+
+def dump_schema(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    rows = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE '%_fts_%' ORDER BY type, name"
+    ).fetchall()
+    conn.close()
+    return "\n".join(r[0].strip() + ";" for r in rows) + "\n"
+
+
+def test_blank_database_migrates_to_the_recorded_schema(db_path: Path) -> None:
+    open_store(db_path).close()
+    assert dump_schema(db_path) == SCHEMA.read_text(), "schema changed: add a migration, then regenerate schema.sql"
+    # Re-opening applies nothing new.
+    store = open_store(db_path)
+    names = [r[0] for r in store.db.execute("SELECT name FROM _ketlit_migrations ORDER BY name")]
+    store.close()
+    assert names == sorted(names) and len(names) >= 2
+
+
+def _articles() -> list:  # type: ignore[type-arg]
+    return parse_pubmed_xml((FIXTURES / "efetch_oddities.xml").read_bytes())
+
+
+def test_upsert_is_idempotent_and_detects_revisions(db_path: Path) -> None:
+    store = open_store(db_path)
+    arts = _articles()
+    first = store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                            body=b"<x/>", articles=arts)
+    hash1 = store.content_hash()
+    again = store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                            body=b"<x/>", articles=arts)
+    assert (first.new, first.updated, again.new, again.updated, again.unchanged) == (3, 0, 0, 0, 3)
+    assert store.content_hash() == hash1
+    revised = [replace(arts[0], title="A revised title")] + arts[1:]
+    third = store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                            body=b"<x/>", articles=revised)
+    assert (third.new, third.updated) == (0, 1)
+    assert store.content_hash() != hash1
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
+    assert store.search("revised")[0]["id"] == arts[0].pmid
+    assert store.search("title with sub") == []  # the FTS index followed the update
+    # Child rows replaced, not duplicated.
+    assert store.db.execute("SELECT count(*) FROM article_mesh WHERE pmid = '90000003'").fetchone()[0] == 1
+    assert store.db.execute("SELECT count(*) FROM links WHERE pmid = '90000001'").fetchone()[0] == 2
+    store.close()
+
+
+def test_raw_page_kept_compressed_and_reparseable(db_path: Path) -> None:
+    body = (FIXTURES / "efetch_oddities.xml").read_bytes()
+    store = open_store(db_path)
+    store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={"api_key": "REDACTED"},
+                    content_type="text/xml", body=body, articles=parse_pubmed_xml(body))
+    page_id = store.db.execute("SELECT id FROM raw_pages").fetchone()[0]
+    assert store.raw_page(page_id) == body
+    assert [a.pmid for a in parse_pubmed_xml(store.raw_page(page_id))] == ["90000001", "90000002", "90000003"]
+    store.close()
+
+
+def test_failed_page_write_leaves_nothing(db_path: Path) -> None:
+    store = open_store(db_path)
+    arts = _articles()
+    bad = [*arts, replace(arts[0], pmid="99999999", title=None)]  # type: ignore[arg-type]
+    with pytest.raises(Exception):  # noqa: B017 - whatever the failure, nothing must be half-written
+        store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                        body=b"<x/>", articles=bad)
+    assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM raw_pages").fetchone()[0] == 0
+    store.close()
+
+
+def test_watermark_moves_only_on_complete_runs(db_path: Path) -> None:
+    store = open_store(db_path)
+    run = store.start_run("pubmed", "k", "ketamine", {}, "full", None)
+    store.finish_run(run, status="incomplete", expected=3, retrieved=2, new_records=2, updated_records=0,
+                     missing_ids=["1"], requests=4, retries=0, duration_s=1.0)
+    assert store.watermark("pubmed", "k") is None
+    run2 = store.start_run("pubmed", "k", "ketamine", {}, "full", None)
+    store.finish_run(run2, status="complete", expected=3, retrieved=3, new_records=1, updated_records=0,
+                     missing_ids=[], requests=4, retries=0, duration_s=1.0, watermark="2026-01-01T00:00:00Z")
+    assert store.watermark("pubmed", "k") == "2026-01-01T00:00:00Z"
+    runs = store.recent_runs()
+    assert [r.status for r in runs] == ["complete", "incomplete"] and runs[1].missing_ids == ["1"]
+    store.close()
+
+
+def test_stale_running_runs_become_interrupted(db_path: Path) -> None:
+    store = open_store(db_path)
+    run = store.start_run("pubmed", "k", "t", {}, "full", None)
+    store.db.execute("UPDATE runs SET pid = 999999999 WHERE id = ?", [run])
+    store.db.conn.commit()
+    store.start_run("pubmed", "k", "t", {}, "full", None)
+    assert store.recent_runs()[1].status == "interrupted"
+    store.close()
+
+
+def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError):
+        open_store(blocker / "sub" / "k.db")
+    not_a_db = tmp_path / "junk.db"
+    not_a_db.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError):
+        open_store(not_a_db)
+    assert not_a_db.read_bytes().startswith(b"this is not sqlite")  # nothing overwritten
+
+
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [("ketamine depression", '"ketamine" "depression"'), ('a "b" (c', '"a" "b" "(c"'), ("esket*", '"esket"*'),
+     ("x AND y", '"x" "y"')],
+)
+def test_fts_query_is_escaped(text: str, query: str) -> None:
+    assert fts_query(text) == query
+
+
+def test_replay_corpus_search(db_path: Path) -> None:
+    path = shared("replay", "pubmed", "meta-harness_efetch_esketamine_trd_3records.xml")
+    store = open_store(db_path)
+    body = path.read_bytes()
+    store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                    body=body, articles=parse_pubmed_xml(body))
+    hits = store.search("esketamine relapse")
+    assert hits and hits[0]["id"] == "31166571"
+    exported = list(store.iter_articles())
+    assert [e["pmid"] for e in exported] == ["31166571", "31290965", "32316080"]
+    assert exported[0]["nct_ids"] == ["NCT02493868"]
+    assert "Randomized Controlled Trial" in exported[0]["publication_types"]
+    store.close()
