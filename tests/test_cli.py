@@ -74,7 +74,7 @@ def test_corrupt_import_file_is_one_line_and_keeps_data(tmp_path: Path, content:
     bad = tmp_path / "bad.xml"
     bad.write_bytes(content)
     assert_one_line_error(*run("--db", db, "import", str(bad)), fragment)
-    code, out, _ = run("--db", db, "status", "--json")
+    _code, out, _ = run("--db", db, "status", "--json")
     assert json.loads(out)["counts"]["articles"] == 3
 
 

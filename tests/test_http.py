@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import random
 
@@ -114,9 +115,11 @@ def test_gives_up_with_service_error_and_no_secret() -> None:
         return httpx.Response(503, text="<html>down</html>")
 
     clock = FakeClock()
-    with _client(httpx.MockTransport(handler), clock, ncbi_api_key="KEY123", max_retries=2) as http:
-        with pytest.raises(ServiceError) as info:
-            http.request("GET", "https://eutils.test/entrez/eutils/esearch.fcgi", text, params={"term": "x"})
+    with (
+        _client(httpx.MockTransport(handler), clock, ncbi_api_key="KEY123", max_retries=2) as http,
+        pytest.raises(ServiceError) as info,
+    ):
+        http.request("GET", "https://eutils.test/entrez/eutils/esearch.fcgi", text, params={"term": "x"})
     assert "after 3 attempts" in str(info.value) and "HTTP 503" in str(info.value)
     assert "KEY123" not in str(info.value) and "REDACTED" in str(info.value)
 
@@ -129,9 +132,11 @@ def test_client_error_is_not_retried_and_shows_service_message() -> None:
         return httpx.Response(400, text="Unknown parameter: query.recrs")
 
     clock = FakeClock()
-    with _client(httpx.MockTransport(handler), clock) as http:
-        with pytest.raises(QueryError, match="Unknown parameter: query.recrs"):
-            http.request("GET", "https://eutils.test/entrez/eutils/esearch.fcgi", text)
+    with (
+        _client(httpx.MockTransport(handler), clock) as http,
+        pytest.raises(QueryError, match=r"Unknown parameter: query\.recrs"),
+    ):
+        http.request("GET", "https://eutils.test/entrez/eutils/esearch.fcgi", text)
     assert len(calls) == 1
 
 
@@ -142,7 +147,7 @@ def test_rate_limiter_spaces_requests() -> None:
     for _ in range(7):
         limiter.acquire()
         times.append(clock.now)
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(gap >= 1 / 3 - 1e-9 for gap in gaps)
     # Never more than 3 requests in any 1-second window.
     assert all(sum(1 for t in times if start <= t < start + 1 - 1e-6) <= 3 for start in times)
@@ -157,9 +162,11 @@ def test_redaction_helpers_and_logs(caplog: pytest.LogCaptureFixture) -> None:
 
     clock = FakeClock()
     caplog.set_level(logging.DEBUG)
-    with _client(httpx.MockTransport(handler), clock, ncbi_api_key="KEY123", max_retries=1) as http:
-        with pytest.raises(ServiceError):
-            http.request("GET", "https://eutils.test/entrez/eutils/esearch.fcgi", text)
+    with (
+        _client(httpx.MockTransport(handler), clock, ncbi_api_key="KEY123", max_retries=1) as http,
+        pytest.raises(ServiceError),
+    ):
+        http.request("GET", "https://eutils.test/entrez/eutils/esearch.fcgi", text)
     # httpx itself logs request URLs at INFO: our filter redacts those too.
     assert caplog.records and "KEY123" not in caplog.text
     assert "api_key=REDACTED" in caplog.text

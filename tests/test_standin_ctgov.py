@@ -124,7 +124,8 @@ def test_order_is_deterministic_by_nct_id(standin: CtgovStandin) -> None:
 
 
 def test_page_size_default_and_cap(studies: list[dict[str, Any]]) -> None:
-    with CtgovStandin(CtgovStandin.replicate(studies, 1205)) as server:
+    small = [s for s in studies if "resultsSection" not in s]  # keeps 1,205 copies cheap
+    with CtgovStandin(CtgovStandin.replicate(small, 1205)) as server:
         assert len(ids(get(server.base_url, "studies"))) == 10
         assert len(ids(get(server.base_url, "studies", {"pageSize": "0"}))) == 10
         big = get(server.base_url, "studies", {"pageSize": "5000", "countTotal": "true"})
@@ -223,8 +224,9 @@ def test_last_update_range_filter(
 ) -> None:
     expected = sorted(nct_of(s) for s in studies if study_has_update(s) and low <= last_update(s) <= high)
     assert expected, "the range should select something in the real data"
-    reply = get(standin.base_url, "studies", {"filter.advanced": expression, "pageSize": "50"})
-    assert ids(reply) == expected
+    for param in ("filter.advanced", "query.term"):  # the spec's own example puts AREA[] in query.term
+        reply = get(standin.base_url, "studies", {param: expression, "pageSize": "50"})
+        assert ids(reply) == expected, param
 
 
 def study_has_update(study: dict[str, Any]) -> bool:
@@ -325,6 +327,13 @@ def test_each_fault_kind_then_recovery(studies: list[dict[str, Any]], kind: str)
         assert again.status == 200 and len(ids(again)) == 3 and server.requests[-1].fault is None
 
 
+def test_truncation_never_turns_an_error_into_a_200(standin: CtgovStandin) -> None:
+    standin.fail_next("truncated")
+    reply = get(standin.base_url, "studies", {"query.recrs": "x"})
+    assert (reply.status, reply.text) == (400, "`query.recrs` is unknown parameter")
+    assert standin.requests[-1].fault is None
+
+
 def test_random_faults_are_seeded_and_latency_applies(studies: list[dict[str, Any]]) -> None:
     def run() -> list[str | None]:
         with CtgovStandin(studies, fault=Fault(rate=0.5, seed=7, latency=0.001)) as server:
@@ -363,15 +372,21 @@ def test_concurrent_requests(standin: CtgovStandin) -> None:
 
 def test_replicate_makes_unique_deterministic_ids(studies: list[dict[str, Any]]) -> None:
     before = json.dumps(studies, sort_keys=True)
-    many = CtgovStandin.replicate(studies, 500)
-    assert len(many) == 500
+    many = CtgovStandin.replicate(studies, 40)
+    assert len(many) == 40
     numbers = [nct_of(s) for s in many]
-    assert len(set(numbers)) == 500
+    assert len(set(numbers)) == 40
     assert sorted(numbers[: len(studies)]) == sorted(nct_of(s) for s in studies)
     assert all(n.startswith("NCT9") and len(n) == 11 for n in numbers[len(studies) :])
-    assert [nct_of(s) for s in CtgovStandin.replicate(studies, 500)] == numbers
+    assert [nct_of(s) for s in CtgovStandin.replicate(studies, 40)] == numbers
     assert json.dumps(studies, sort_keys=True) == before  # inputs untouched
+    # a copy differs from its source only in the NCT ID
+    source = next(s for s in studies if nct_of(s) == sorted(numbers[: len(studies)])[0])
+    clone = many[len(studies)]
+    assert json.dumps(clone["protocolSection"]["statusModule"]) == json.dumps(source["protocolSection"]["statusModule"])
     assert len(CtgovStandin.replicate(studies, 3)) == 3
+    stubs = [s for s in studies if "resultsSection" not in s]
+    assert len({nct_of(s) for s in CtgovStandin.replicate(stubs, 5000)}) == 5000
 
 
 # ------------------------------------------------------------------------ spec helpers

@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -394,3 +395,33 @@ def test_rate_limited_requests_draw_no_fault(client: httpx.Client) -> None:
 def test_fault_validation() -> None:
     with pytest.raises(ValueError):
         Fault(rate=0.5, kinds=("teapot",))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Odds and ends
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def test_drop_unfound_terms_mimics_pubmed(client: httpx.Client) -> None:
+    with EutilsStandin([SMALL], rate_limit=None, drop_unfound_terms=True) as s:
+        assert s.matching_pmids("esketamine AND zzqxnotaword") == ALL3
+        r = client.get(s.base_url + "esearch.fcgi", params={"term": "esketamine AND zzqxnotaword"})
+        assert _xml(r).findtext("Count") == "3"
+        assert _xml(r).findtext("ErrorList/PhraseNotFound") == "zzqxnotaword"
+
+
+def test_request_log_merges_query_and_form(small: EutilsStandin, client: httpx.Client) -> None:
+    client.post(small.base_url + "efetch.fcgi?db=pubmed&tool=ketlit", data={"id": SUSTAIN1, "email": "a@b.c"})
+    rec = small.requests[-1]
+    assert rec.path == "/entrez/eutils/efetch.fcgi"
+    assert rec.params == {"db": "pubmed", "tool": "ketlit", "id": SUSTAIN1, "email": "a@b.c"}
+
+
+def test_parallel_clients_are_served(big: EutilsStandin) -> None:
+    def one(i: int) -> int:
+        with httpx.Client(timeout=10) as c:
+            r = c.get(big.base_url + "esearch.fcgi", params={"term": "ketamine", "retstart": str(i), "retmax": "3"})
+            return len(_ids(r))
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(one, range(16))) == [3] * 16

@@ -50,7 +50,7 @@ def test_upsert_is_idempotent_and_detects_revisions(db_path: Path) -> None:
                             body=b"<x/>", articles=arts)
     assert (first.new, first.updated, again.new, again.updated, again.unchanged) == (3, 0, 0, 0, 3)
     assert store.content_hash() == hash1
-    revised = [replace(arts[0], title="A revised title")] + arts[1:]
+    revised = [replace(arts[0], title="A revised title"), *arts[1:]]
     third = store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
                             body=b"<x/>", articles=revised)
     assert (third.new, third.updated) == (0, 1)

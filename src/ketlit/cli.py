@@ -116,9 +116,31 @@ def main_options(
     STATE.overrides = {"db": db}
     STATE.config_file = config
     STATE.quiet = quiet
+    _configure_logging(verbose)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at emit time (so test runners can capture it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
+
+
+def _configure_logging(verbose: bool) -> None:
+    """--verbose logs every HTTP attempt (URLs redacted by ketlit.http's filter) to stderr."""
+    logger = logging.getLogger("ketlit")
+    for handler in [h for h in logger.handlers if isinstance(h, _StderrHandler)]:
+        logger.removeHandler(handler)
     if verbose:
-        logging.basicConfig(level=logging.DEBUG, format="%(name)s: %(message)s", stream=sys.stderr)
-        logging.getLogger("httpx").setLevel(logging.WARNING)  # httpx logs raw URLs (with the key)
+        logger.addHandler(_StderrHandler())
+        logger.setLevel(logging.DEBUG)
+    else:
+        logger.setLevel(logging.WARNING)
 
 
 def _info(message: str) -> None:

@@ -107,7 +107,9 @@ class RateLimiter:
             wait = max(0.0, self._next - now)
             if wait:
                 self._sleep(wait)
-            self._next = max(now, self._next) + 1.0 / self.rate
+            # 5% below the nominal rate: the service counts arrivals in a rolling second, and
+            # network jitter can bring two evenly sent requests closer together on arrival.
+            self._next = max(now, self._next) + 1.05 / self.rate
             return float(wait)
 
 

@@ -165,8 +165,10 @@ def _tok_match(tok: str, pat: _Pattern) -> bool:
 # Dates
 # --------------------------------------------------------------------------------------------------------------
 
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)
+}
 # Seasons appear in real PubDate/Month; map to the first month of the season (PubMed sorts them that way).
 _SEASONS = {"winter": 1, "spring": 4, "summer": 7, "fall": 10, "autumn": 10}
 
@@ -266,29 +268,68 @@ _DATE_FIELDS = ("crdt", "edat", "pdat", "mdat")
 
 # Query tag (lower-case, modifiers after ':' removed) -> canonical field.
 _TAGS: dict[str, str] = {
-    "tiab": "tiab", "title/abstract": "tiab",
-    "ti": "ti", "title": "ti",
-    "mh": "mh", "mesh": "mh", "mesh terms": "mh", "mesh term": "mh",
-    "majr": "majr", "mesh major topic": "majr",
-    "sh": "sh", "subheading": "sh", "mesh subheading": "sh",
-    "pt": "pt", "publication type": "pt",
-    "nm": "nm", "substance name": "nm", "supplementary concept": "nm",
-    "ot": "ot", "other term": "ot", "kw": "ot", "keyword": "ot",
-    "ta": "ta", "jour": "ta", "journal": "ta",
-    "au": "au", "author": "au",
-    "uid": "uid", "pmid": "uid",
-    "all": "all", "all fields": "all",
-    "tw": "tw", "text word": "tw",
-    "crdt": "crdt", "date - create": "crdt",
-    "edat": "edat", "date - entry": "edat",
-    "dp": "pdat", "pdat": "pdat", "date - publication": "pdat", "publication date": "pdat",
-    "mdat": "mdat", "lr": "mdat", "date - modification": "mdat",
+    "tiab": "tiab",
+    "title/abstract": "tiab",
+    "ti": "ti",
+    "title": "ti",
+    "mh": "mh",
+    "mesh": "mh",
+    "mesh terms": "mh",
+    "mesh term": "mh",
+    "majr": "majr",
+    "mesh major topic": "majr",
+    "sh": "sh",
+    "subheading": "sh",
+    "mesh subheading": "sh",
+    "pt": "pt",
+    "publication type": "pt",
+    "nm": "nm",
+    "substance name": "nm",
+    "supplementary concept": "nm",
+    "ot": "ot",
+    "other term": "ot",
+    "kw": "ot",
+    "keyword": "ot",
+    "ta": "ta",
+    "jour": "ta",
+    "journal": "ta",
+    "au": "au",
+    "author": "au",
+    "uid": "uid",
+    "pmid": "uid",
+    "all": "all",
+    "all fields": "all",
+    "tw": "tw",
+    "text word": "tw",
+    "crdt": "crdt",
+    "date - create": "crdt",
+    "edat": "edat",
+    "date - entry": "edat",
+    "dp": "pdat",
+    "pdat": "pdat",
+    "date - publication": "pdat",
+    "publication date": "pdat",
+    "mdat": "mdat",
+    "lr": "mdat",
+    "date - modification": "mdat",
 }
 _FIELD_DISPLAY = {
-    "tiab": "Title/Abstract", "ti": "Title", "mh": "MeSH Terms", "majr": "MeSH Major Topic",
-    "sh": "MeSH Subheading", "pt": "Publication Type", "nm": "Supplementary Concept", "ot": "Other Term",
-    "ta": "Journal", "au": "Author", "uid": "UID", "all": "All Fields", "tw": "Text Word",
-    "crdt": "Date - Create", "edat": "Date - Entry", "pdat": "Date - Publication",
+    "tiab": "Title/Abstract",
+    "ti": "Title",
+    "mh": "MeSH Terms",
+    "majr": "MeSH Major Topic",
+    "sh": "MeSH Subheading",
+    "pt": "Publication Type",
+    "nm": "Supplementary Concept",
+    "ot": "Other Term",
+    "ta": "Journal",
+    "au": "Author",
+    "uid": "UID",
+    "all": "All Fields",
+    "tw": "Text Word",
+    "crdt": "Date - Create",
+    "edat": "Date - Entry",
+    "pdat": "Date - Publication",
     "mdat": "Date - Modification",
 }
 
@@ -310,7 +351,7 @@ class _Record:
 
 def _text(el: etree._Element) -> str:
     # itertext keeps the words inside <i>/<sup>/<b> (API_FACTS 1.5: naive .text loses them).
-    return "".join(el.itertext())
+    return "".join(str(t) for t in el.itertext())
 
 
 def _norm_name(text: str) -> str:
@@ -414,8 +455,13 @@ def _safe_parser() -> etree.XMLParser:
 
 def _iter_articles_file(path: Path) -> Iterator[tuple[etree._Element, bytes]]:
     ctx = etree.iterparse(
-        str(path), events=("end",), tag="PubmedArticle",
-        load_dtd=False, no_network=True, resolve_entities=False, huge_tree=False,
+        str(path),
+        events=("end",),
+        tag="PubmedArticle",
+        load_dtd=False,
+        no_network=True,
+        resolve_entities=False,
+        huge_tree=False,
     )
     for _event, el in ctx:
         yield el, _serialize(el)
@@ -700,7 +746,7 @@ class _Parser:
         return _DateRange(fieldname, p1[0], p2[1])
 
 
-def _translate(node: _Node, top: bool = True) -> str:
+def _translate(node: _Node) -> str:
     """A QueryTranslation in PubMed's style (no automatic term mapping: the stand-in has no MeSH thesaurus)."""
     if isinstance(node, _Text):
         disp = _FIELD_DISPLAY.get(node.fieldname, "All Fields")
@@ -713,7 +759,7 @@ def _translate(node: _Node, top: bool = True) -> str:
     elif isinstance(node, _HistoryRef):
         s = f"#{node.key}"
     elif isinstance(node, _Bool):
-        s = f"{_translate(node.left, False)} {node.op} {_translate(node.right, False)}"
+        s = f"{_translate(node.left)} {node.op} {_translate(node.right)}"
     else:  # pragma: no cover - exhaustive
         raise TypeError(node)
     return f"({s})" if node.grouped else s
@@ -806,7 +852,8 @@ class _Index:
             return {p for p in self.records if node.lo <= int(p) <= node.hi}
         if isinstance(node, _DateRange):
             return {
-                p for p, r in self.records.items()
+                p
+                for p, r in self.records.items()
                 if any(node.start <= d <= node.end for d in self.record_dates(r, node.fieldname))
             }
         if isinstance(node, _HistoryRef):
@@ -853,7 +900,8 @@ class _Index:
                 out |= cand
                 continue
             out |= {
-                p for p in cand
+                p
+                for p in cand
                 if any(_segment_match(s, node.pats, node.prox) for s in self.records[p].segments.get(sub, ()))
             }
         return out
@@ -865,7 +913,8 @@ class _Index:
             d_raw, _, q_raw = node.raw.partition("/")
             dname, qname = _norm_name(d_raw), _norm_name(q_raw.lstrip("*"))
             return {
-                p for p, r in self.records.items()
+                p
+                for p, r in self.records.items()
                 if (dname, qname) in r.mesh_pairs and (f == "mh" or dname in r.names.get("majr", ()))
             }
         idx = self.name_index[f]
@@ -1117,8 +1166,11 @@ class EutilsStandin:
                     mc.insert(0, dr)
             for child in list(dr):
                 dr.remove(child)
-            for tag, val in (("Year", f"{new_date.year:04d}"), ("Month", f"{new_date.month:02d}"),
-                             ("Day", f"{new_date.day:02d}")):
+            for tag, val in (
+                ("Year", f"{new_date.year:04d}"),
+                ("Month", f"{new_date.month:02d}"),
+                ("Day", f"{new_date.day:02d}"),
+            ):
                 etree.SubElement(dr, tag).text = val
             new = _build_record(art, _serialize(art))
             assert new is not None
@@ -1197,12 +1249,11 @@ class EutilsStandin:
         limited = self.rate_limit is not None and len(win) > limit
         return len(win), limit, limited
 
-    @staticmethod
-    def _limit_headers(limit: float, count: int) -> list[tuple[str, str]]:
-        return [
-            ("X-RateLimit-Limit", str(int(limit))),
-            ("X-RateLimit-Remaining", str(max(0, int(limit) - count))),
-        ]
+    def _limit_headers(self, limit: float, count: int) -> list[tuple[str, str]]:
+        # With limiting disabled the headers stay (clients may log them) but never read as exhausted, so a
+        # client that paces itself on X-RateLimit-Remaining does not slow down for nothing.
+        remaining = int(limit) - 1 if self.rate_limit is None else max(0, int(limit) - count)
+        return [("X-RateLimit-Limit", str(int(limit))), ("X-RateLimit-Remaining", str(remaining))]
 
     def _rate_limited(self, count: int, limit: float) -> _Response:
         # Body and headers as NCBI sends them (API_FACTS 1.1); deliberately no Retry-After.
@@ -1223,7 +1274,7 @@ class EutilsStandin:
         if kind == "html":
             # The classic "200 OK but an HTML error page" that breaks XML parsers (ReCiter#166).
             page = (
-                b"<!DOCTYPE html>\n<html lang=\"en\"><head><title>Error - NCBI</title></head>\n<body>\n"
+                b'<!DOCTYPE html>\n<html lang="en"><head><title>Error - NCBI</title></head>\n<body>\n'
                 b"<h1>Error</h1>\n<p>The service is temporarily unavailable. Please try again later.</p>\n"
                 b"</body></html>\n"
             )
@@ -1264,7 +1315,8 @@ class EutilsStandin:
             if as_json:
                 text = json.dumps(
                     {"header": {"type": "esearch", "version": "0.3"}, "esearchresult": {"ERROR": fail.message}},
-                    separators=(",", ":"), ensure_ascii=False,
+                    separators=(",", ":"),
+                    ensure_ascii=False,
                 )
                 if fail.raw_newlines:
                     # NCBI puts the message's newline into the JSON string unescaped, so strict JSON decoders
@@ -1383,8 +1435,7 @@ class EutilsStandin:
         if params.get("rettype", "").lower() == "count":
             if as_json:
                 doc = {"header": {"type": "esearch", "version": "0.3"}, "esearchresult": {"count": str(count)}}
-                return _Response(200, JSON_CT, json.dumps(doc, separators=(",", ":")).encode(),
-                                 self._success_headers())
+                return _Response(200, JSON_CT, json.dumps(doc, separators=(",", ":")).encode(), self._success_headers())
             body = f"{ESEARCH_PROLOG}<eSearchResult><Count>{count}</Count></eSearchResult>\n"
             return _Response(200, XML_CT, body.encode(), self._success_headers())
 
@@ -1517,4 +1568,3 @@ class EutilsStandin:
             return max(0, int(raw))
         except ValueError:
             raise _EfetchFail(f"Invalid {name} parameter: {raw}") from None
-

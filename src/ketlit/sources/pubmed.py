@@ -37,7 +37,9 @@ from ketlit.sources.pubmed_parse import parse_pubmed_xml
 DEFAULT_CAP = 9999
 GET_ID_LIMIT = 200
 _PARSER = etree.XMLParser(load_dtd=False, no_network=True, resolve_entities=False, huge_tree=True)
-# ERROR texts that mean "try again", as opposed to a bad query.
+# NCBI wraps both query errors and backend trouble in "Search Backend failed: …", so the
+# query-error patterns are checked first; only what is left and looks transient is retried.
+_QUERY_ERROR = re.compile(r"syntax|unbalanced|invalid|cannot be larger|unknown field|not found", re.I)
 _TRANSIENT_ERROR = re.compile(r"backend|temporar|timeout|timed out|unavailable|try again|internal", re.I)
 
 
@@ -84,7 +86,7 @@ def parse_esearch(body: bytes) -> SearchResult:
     error = " ".join((root.findtext("ERROR") or "").split())
     count_text = root.findtext("Count")
     if error:
-        if _TRANSIENT_ERROR.search(error) and "cannot be larger" not in error:
+        if _TRANSIENT_ERROR.search(error) and not _QUERY_ERROR.search(error):
             raise BadResponse(f"service error: {error}")
         raise QueryError(f"PubMed rejected the query: {error}")
     if count_text is None or not count_text.strip().isdigit():
