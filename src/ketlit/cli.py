@@ -29,7 +29,7 @@ from ketlit import __version__
 from ketlit.config import Settings, load_settings
 from ketlit.errors import InputError, KetlitError
 from ketlit.http import make_client
-from ketlit.ingest import RunReport, fetch_pubmed, import_file
+from ketlit.ingest import RunReport, TrialRunReport, fetch_ctgov, fetch_pubmed, import_file
 from ketlit.store import Store, open_store
 
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
@@ -235,6 +235,44 @@ def fetch_pubmed_cmd(
         raise typer.Exit(EXIT_PARTIAL)
 
 
+@fetch_app.command("ctgov")
+@guarded
+def fetch_ctgov_cmd(
+    term: Annotated[str, typer.Argument(help="Search terms (query.term); '' to search by --cond/--intr only.")],
+    cond: Annotated[str | None, typer.Option("--cond", help="Condition or disease (query.cond).")] = None,
+    intr: Annotated[str | None, typer.Option("--intr", help="Intervention or treatment (query.intr).")] = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", help="Overall status filter, repeatable or comma-separated.")
+    ] = None,
+    full: Annotated[bool, typer.Option("--full", help="Refetch everything, ignoring the watermark.")] = False,
+    rate: Annotated[float | None, typer.Option(help="Max CT.gov requests/s (default 1).")] = None,
+) -> None:
+    """Fetch ClinicalTrials.gov studies (API v2), keeping every version seen.
+
+    Example: ketlit fetch ctgov ketamine --cond depression --status completed,terminated
+    """
+    settings = STATE.settings(ctgov_rate=rate)
+    with _store(settings) as store, make_client(settings, "ctgov") as http, _progress("CT.gov") as progress:
+        report = fetch_ctgov(store, http, settings, term, cond=cond, intr=intr, statuses=status or [], full=full,
+                             progress=progress)
+    _print_trial_run(report)
+    if report.status == "incomplete":
+        raise typer.Exit(EXIT_PARTIAL)
+
+
+def _print_trial_run(report: TrialRunReport) -> None:
+    since = f" since {report.since}" if report.since else ""
+    _info(
+        f"run {report.run_id}: {report.status} ({report.mode}{since}) — expected {report.expected}, "
+        f"retrieved {report.retrieved} ({report.new} new, {report.updated} updated, {report.unchanged} unchanged), "
+        f"{report.pages} page(s), {report.requests} requests ({report.retries} retries), {report.seconds:.1f}s"
+    )
+    for change in report.changes:
+        _info(f"changed: {change}")
+    for warning in report.warnings:
+        _info(f"warning: {warning}")
+
+
 def _cap() -> int:
     # The PubMed ESearch cap is the service's (9,999); configurable only so that a test
     # stand-in with a small corpus can exercise the splitting logic.
@@ -388,6 +426,74 @@ def export_articles_cmd(
     with _store(settings) as store:
         count = _write_records(store.iter_articles(), fmt, out_file)
     _info(f"exported {count} article(s)")
+
+
+@export_app.command("trials")
+@guarded
+def export_trials_cmd(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")] = ExportFormat.jsonl,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Export every cached trial with interventions, outcomes and linked PMIDs.
+
+    Example: ketlit export trials --format csv --out trials.csv
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        count = _write_records(store.iter_trials(), fmt, out_file)
+    _info(f"exported {count} trial(s)")
+
+
+@export_app.command("links")
+@guarded
+def export_links_cmd(
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")] = ExportFormat.jsonl,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Export PubMed ↔ ClinicalTrials.gov links (where each was found, and what is cached).
+
+    Example: ketlit export links --format csv
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        count = _write_records(store.iter_links(), fmt, out_file)
+    _info(f"exported {count} link(s)")
+
+
+@app.command("history")
+@guarded
+def history_cmd(
+    nct_id: Annotated[str, typer.Argument(help="An NCT ID, e.g. NCT02417064.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show every stored version of a trial and what changed between them.
+
+    Example: ketlit history NCT02417064
+    """
+    settings = STATE.settings()
+    nct = nct_id.strip().upper()
+    with _store(settings) as store:
+        versions = store.trial_history(nct)
+    if not versions:
+        raise InputError(f"{nct} is not in the cache")
+    if as_json:
+        out.print_json(json.dumps({"nct_id": nct, "versions": versions}, default=str))
+        return
+    previous: dict[str, Any] | None = None
+    for version in versions:
+        moved = []
+        if previous is not None:
+            for key in ("overall_status", "enrollment_count", "enrollment_type", "has_results",
+                        "primary_completion_date", "phases"):
+                if version[key] != previous[key]:
+                    moved.append(f"{key} {previous[key]} → {version[key]}")
+        out.print(
+            f"{version['last_update_posted']}  {version['overall_status']}  enrollment {version['enrollment_count']} "
+            f"({version['enrollment_type']})  results {'yes' if version['has_results'] else 'no'}"
+            + (f"  [{'; '.join(moved)}]" if moved else ""),
+            markup=False,
+        )
+        previous = version
 
 
 @app.command("search")

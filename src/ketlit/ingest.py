@@ -22,9 +22,11 @@ from ketlit.config import Settings
 from ketlit.errors import InputError, KetlitError, ParseError
 from ketlit.http import HttpClient, redact
 from ketlit.models import Article
+from ketlit.sources.ctgov import CtgovClient, normalise_statuses, search_params
+from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.pubmed import PubMedClient, Window
 from ketlit.sources.pubmed_parse import parse_medline_text, parse_pubmed_xml
-from ketlit.store import SaveResult, Store
+from ketlit.store import SaveResult, Store, utcnow
 
 Progress = Callable[[str, int | None, int], None]  # (event, total, advance)
 
@@ -330,3 +332,114 @@ def import_file(store: Store, path: Path) -> ImportReport:
 
 
 __all__ = ["ImportReport", "RunReport", "Window", "fetch_pubmed", "import_file"]
+
+
+# -- ClinicalTrials.gov -------------------------------------------------------------------
+
+
+@dataclass
+class TrialRunReport:
+    run_id: int
+    status: str
+    mode: str
+    since: str | None
+    expected: int | None
+    retrieved: int
+    new: int
+    updated: int
+    unchanged: int
+    pages: int
+    requests: int
+    retries: int
+    seconds: float
+    changes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def ctgov_query_key(term: str | None, cond: str | None, intr: str | None, statuses: list[str]) -> str:
+    norm = "\x1f".join([" ".join((term or "").split()), cond or "", intr or "", ",".join(sorted(statuses))])
+    return hashlib.sha256(norm.encode()).hexdigest()[:16]
+
+
+def fetch_ctgov(
+    store: Store,
+    http: HttpClient,
+    settings: Settings,
+    term: str | None,
+    *,
+    cond: str | None = None,
+    intr: str | None = None,
+    statuses: list[str] | None = None,
+    full: bool = False,
+    progress: Progress | None = None,
+) -> TrialRunReport:
+    """Fetch every matching study (only those updated since the last complete run unless
+    ``full``), keeping each distinct version."""
+    status_list = normalise_statuses(statuses or [])
+    key = ctgov_query_key(term, cond, intr, status_list)
+    watermark = None if full else store.watermark("ctgov", key)
+    since = None
+    if watermark:
+        since_date = datetime.fromisoformat(watermark.replace("Z", "+00:00")).date()
+        since = (since_date - timedelta(days=settings.overlap_days)).isoformat()
+    params = search_params(term, cond, intr, status_list, since)
+    mode = "incremental" if watermark else "full"
+    run_id = store.start_run("ctgov", key, term or cond or intr, redact({**params, "ctgov_url": settings.ctgov_url}),
+                             mode, since)
+    started_at = store.run_started_at(run_id)
+    clock = time.monotonic()
+    client = CtgovClient(http, settings.ctgov_url)
+    seen: set[str] = set()
+    totals = {"new": 0, "updated": 0, "unchanged": 0}
+    expected: int | None = None
+    pages = 0
+    warnings: list[str] = []
+    try:
+        for page in client.pages(params):
+            pages += 1
+            if pages == 1:
+                expected = page.total_count
+                if progress:
+                    progress("total", expected, 0)
+            parsed = []
+            for raw in page.studies:
+                try:
+                    study = parse_study(raw)
+                except ParseError as exc:
+                    warnings.append(f"skipped a study: {exc}")
+                    continue
+                parsed.append((study, raw))
+            fresh = [(s, raw) for s, raw in parsed if s.nct_id not in seen]
+            saved = store.save_trial_page(
+                run_id=run_id, endpoint="studies", request={**params, "page": str(pages)},
+                body=page.body, studies=fresh, query_key=key, fetched_at=utcnow(),
+            )
+            totals["new"] += saved.new
+            totals["updated"] += saved.updated
+            totals["unchanged"] += saved.unchanged
+            seen.update(s.nct_id for s, _ in fresh)
+            if progress:
+                progress("advance", None, len(fresh))
+    except KetlitError as exc:
+        store.finish_run(
+            run_id, status="failed", expected=expected, retrieved=len(seen), new_records=totals["new"],
+            updated_records=totals["updated"], missing_ids=[], requests=http.requests_made, retries=http.retries,
+            duration_s=time.monotonic() - clock, windows=pages or None, message=str(exc),
+        )
+        raise
+    status = "complete"
+    if expected is not None and len(seen) != expected:
+        warnings.append(f"the API reported {expected} studies but {len(seen)} arrived")
+        status = "incomplete" if len(seen) < expected else "complete"
+    seconds = time.monotonic() - clock
+    store.finish_run(
+        run_id, status=status, expected=expected, retrieved=len(seen), new_records=totals["new"],
+        updated_records=totals["updated"], missing_ids=[], requests=http.requests_made, retries=http.retries,
+        duration_s=seconds, windows=pages, message="; ".join(warnings) or None,
+        watermark=started_at if status == "complete" else None,
+    )
+    changes = [c.describe() for c in store.trial_changes(run_id=run_id) if c.field != "new" or mode == "incremental"]
+    return TrialRunReport(
+        run_id, status, mode, since, expected, len(seen), totals["new"], totals["updated"], totals["unchanged"],
+        pages, http.requests_made, http.retries, seconds, changes, warnings,
+    )

@@ -69,10 +69,17 @@ def clean_text(text: str | None) -> str:
     """NFC, control characters dropped, whitespace collapsed."""
     if not text:
         return ""
-    # Fast paths first: this runs ~40 times per record, and most strings are already clean.
-    text = " ".join(text.split())
-    if not text.isprintable():
-        text = _CONTROL_RE.sub("", text)
+    # Fast path first: this runs ~50 times per record and most strings are already clean.
+    # ``isprintable`` is False for every character ``str.split`` treats as whitespace except
+    # the ASCII space, and for every control character, so a printable string needs work
+    # only if it has a double, leading or trailing space. Splitting an abstract costs ~5 µs.
+    if text.isprintable():
+        if "  " in text or text[0] == " " or text[-1] == " ":
+            text = " ".join(text.split())
+    else:
+        text = " ".join(text.split())
+        if not text.isprintable():
+            text = _CONTROL_RE.sub("", text)
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     return text
@@ -89,8 +96,12 @@ def flat_text(el: etree._Element | None) -> str:
 
 def nct_ids_in_text(text: str) -> list[str]:
     """NCT numbers mentioned in free text, normalised to ``NCT########``, first-seen order."""
+    # The case-insensitive regex steps through every character (~30 µs per abstract);
+    # most abstracts name no trial, and lower() + a substring test is ~50x cheaper.
+    if not text or "nct" not in text.lower():
+        return []
     seen: dict[str, None] = {}
-    for m in NCT_RE.finditer(text or ""):
+    for m in NCT_RE.finditer(text):
         seen.setdefault(f"NCT{m.group(1)}", None)
     return list(seen)
 
@@ -163,18 +174,72 @@ def parse_medline_date(raw: str) -> PartialDate:
     return PartialDate(year, month, day, None, "day", raw, end)
 
 
+# -- element access -----------------------------------------------------------------------
+# Speed: lxml's find/findtext/iterfind go through ElementPath and cost ~1.5 µs per call,
+# while visiting a child costs ~0.1 µs; with ~60 fields per record, path lookups were most
+# of the parse time. So each element's children are grouped by tag in one pass
+# (``_kids``), and fields are read from the groups. The helpers below keep ElementPath's
+# semantics exactly: the first match wins for find/findtext, and "A/B" means every B child
+# of every A child, in document order.
+
+_Kids = dict[Any, list[etree._Element]]
+
+
+def _kids(el: etree._Element) -> _Kids:
+    """Children grouped by tag, in document order."""
+    out: _Kids = {}
+    for child in el:
+        group = out.get(child.tag)
+        if group is None:
+            out[child.tag] = [child]
+        else:
+            group.append(child)
+    return out
+
+
+def _first(kids: _Kids, tag: str) -> etree._Element | None:
+    """``el.find(tag)``."""
+    group = kids.get(tag)
+    return group[0] if group else None
+
+
+def _first_text(kids: _Kids, tag: str) -> str | None:
+    """``el.findtext(tag)``: None when absent, "" when empty."""
+    group = kids.get(tag)
+    return None if group is None else group[0].text or ""
+
+
+def _grandchildren(kids: _Kids, tag: str, child_tag: str) -> Iterator[etree._Element]:
+    """``el.iterfind(f"{tag}/{child_tag}")``."""
+    for parent in kids.get(tag, ()):
+        for child in parent:
+            if child.tag == child_tag:
+                yield child
+
+
+def _texts(el: etree._Element) -> dict[Any, str]:
+    """The first text of each child tag (``findtext`` for every child at once; small elements)."""
+    out: dict[Any, str] = {}
+    for child in el:
+        if child.tag not in out:
+            out[child.tag] = child.text or ""
+    return out
+
+
 def parse_pub_date(el: etree._Element | None) -> PartialDate:
     """``PubDate`` (Year/Month/Day/Season or MedlineDate) with its precision."""
     if el is None:
         return PartialDate(None)
-    medline = el.findtext("MedlineDate")
+    texts = _texts(el)
+    medline = texts.get("MedlineDate")
     if medline:
         return parse_medline_date(medline)
-    year_text = (el.findtext("Year") or "").strip()
+    year_text = (texts.get("Year") or "").strip()
     year = int(year_text) if year_text.isdigit() else None
-    month_text = el.findtext("Month")
-    season_text = el.findtext("Season")
-    raw = " ".join(t for t in (year_text, month_text, el.findtext("Day"), season_text) if t)
+    month_text = texts.get("Month")
+    season_text = texts.get("Season")
+    day_text = texts.get("Day")
+    raw = " ".join(t for t in (year_text, month_text, day_text, season_text) if t)
     month = _month(month_text)
     if month is None and month_text:
         # "Month" sometimes holds a season or a range ("Jul-Aug"); reuse the free-form parser.
@@ -185,7 +250,7 @@ def parse_pub_date(el: etree._Element | None) -> PartialDate:
             return PartialDate(year, SEASON_MONTH[season], None, season, "season", raw)
     if month is None:
         return PartialDate(year, None, None, None, "year" if year else None, raw)
-    day = _day(el.findtext("Day"))
+    day = _day(day_text)
     if day is None:
         return PartialDate(year, month, None, None, "month", raw)
     return PartialDate(year, month, day, None, "day", raw)
@@ -195,17 +260,20 @@ def _ymd(el: etree._Element | None) -> str | None:
     """``DateCompleted`` / ``DateRevised`` / ``PubMedPubDate`` as ISO (numeric months)."""
     if el is None:
         return None
-    year = (el.findtext("Year") or "").strip()
+    texts = _texts(el)
+    year = (texts.get("Year") or "").strip()
     if not year.isdigit():
         return None
-    month = _month(el.findtext("Month")) or 1
-    day = _day(el.findtext("Day")) or 1
+    month = _month(texts.get("Month")) or 1
+    day = _day(texts.get("Day")) or 1
     return f"{int(year):04d}-{month:02d}-{day:02d}"
 
 
 def _sections(abstract: etree._Element) -> list[AbstractSection]:
     out = []
-    for node in abstract.iterfind("AbstractText"):
+    for node in abstract:
+        if node.tag != "AbstractText":
+            continue
         text = flat_text(node)
         label = node.get("Label")
         if text or label:
@@ -213,60 +281,60 @@ def _sections(abstract: etree._Element) -> list[AbstractSection]:
     return out
 
 
-def _bool(value: str | None) -> bool:
-    return value == "Y"
-
-
-def _mesh(citation: etree._Element) -> list[MeshHeading]:
+def _mesh(kids: _Kids) -> list[MeshHeading]:
     out = []
-    for heading in citation.iterfind("MeshHeadingList/MeshHeading"):
-        descriptor = heading.find("DescriptorName")
-        if descriptor is None:
-            continue
-        qualifiers = tuple(
-            Qualifier(q.get("UI") or None, flat_text(q), _bool(q.get("MajorTopicYN")))
-            for q in heading.iterfind("QualifierName")
-        )
-        out.append(
-            MeshHeading(
-                descriptor.get("UI") or None,
-                flat_text(descriptor),
-                _bool(descriptor.get("MajorTopicYN")),
-                qualifiers,
+    for heading in _grandchildren(kids, "MeshHeadingList", "MeshHeading"):
+        descriptor = None
+        qualifiers = []
+        for node in heading:
+            tag = node.tag
+            if tag == "DescriptorName":
+                if descriptor is None:
+                    descriptor = node
+            elif tag == "QualifierName":
+                qualifiers.append(Qualifier(node.get("UI") or None, flat_text(node), node.get("MajorTopicYN") == "Y"))
+        if descriptor is not None:
+            out.append(
+                MeshHeading(
+                    descriptor.get("UI") or None,
+                    flat_text(descriptor),
+                    descriptor.get("MajorTopicYN") == "Y",
+                    tuple(qualifiers),
+                )
             )
-        )
     return out
 
 
-def _chemicals(citation: etree._Element) -> list[Chemical]:
+def _chemicals(kids: _Kids) -> list[Chemical]:
     out = []
-    for chem in citation.iterfind("ChemicalList/Chemical"):
-        name = chem.find("NameOfSubstance")
+    for chem in _grandchildren(kids, "ChemicalList", "Chemical"):
+        parts = _kids(chem)
+        name = _first(parts, "NameOfSubstance")
         if name is not None:
-            registry = (chem.findtext("RegistryNumber") or "").strip()
+            registry = (_first_text(parts, "RegistryNumber") or "").strip()
             out.append(
                 Chemical(
                     name.get("UI") or None, flat_text(name), None if registry in ("", "0") else registry, "chemical"
                 )
             )
-    for suppl in citation.iterfind("SupplMeshList/SupplMeshName"):
+    for suppl in _grandchildren(kids, "SupplMeshList", "SupplMeshName"):
         out.append(Chemical(suppl.get("UI") or None, flat_text(suppl), None, "supplementary"))
     return out
 
 
-def _authors(parent: etree._Element | None) -> list[Author]:
-    if parent is None:
-        return []
+def _authors(kids: _Kids) -> list[Author]:
+    """Authors of every ``AuthorList`` among ``kids`` (books have one for editors too)."""
     out = []
-    for author in parent.iterfind("AuthorList/Author"):
-        affiliation = author.findtext("AffiliationInfo/Affiliation")
+    for author in _grandchildren(kids, "AuthorList", "Author"):
+        parts = _kids(author)
+        affiliation = next(_grandchildren(parts, "AffiliationInfo", "Affiliation"), None)
         out.append(
             Author(
-                clean_text(author.findtext("LastName")) or None,
-                clean_text(author.findtext("ForeName")) or None,
-                clean_text(author.findtext("Initials")) or None,
-                flat_text(author.find("CollectiveName")) or None,
-                clean_text(affiliation) or None,
+                clean_text(_first_text(parts, "LastName")) or None,
+                clean_text(_first_text(parts, "ForeName")) or None,
+                clean_text(_first_text(parts, "Initials")) or None,
+                flat_text(_first(parts, "CollectiveName")) or None,
+                clean_text(affiliation.text if affiliation is not None else None) or None,
             )
         )
     return out
@@ -275,7 +343,9 @@ def _authors(parent: etree._Element | None) -> list[Author]:
 def _ids(article: Article, id_list: etree._Element | None) -> None:
     if id_list is None:
         return
-    for node in id_list.iterfind("ArticleId"):
+    for node in id_list:
+        if node.tag != "ArticleId":
+            continue
         kind = node.get("IdType")
         value = clean_text(node.text)
         if not value:
@@ -288,26 +358,46 @@ def _ids(article: Article, id_list: etree._Element | None) -> None:
             article.pii = value
 
 
+def _history(article: Article, kids: _Kids) -> None:
+    """The Entrez date: the first ``entrez`` or ``pubmed`` date of ``History`` that parses."""
+    for date in _grandchildren(kids, "History", "PubMedPubDate"):
+        if article.entrez_date is None and date.get("PubStatus") in ("entrez", "pubmed"):
+            article.entrez_date = _ymd(date)
+
+
 def _add_nct(article: Article, nct: str, origin: str) -> None:
     link = (nct.upper(), origin)
     if link not in article.nct_links:
         article.nct_links.append(link)
 
 
-def _common_tail(article: Article, citation: etree._Element) -> None:
+def _keywords(kids: _Kids) -> list[str]:
+    return [text for text in (flat_text(k) for k in _grandchildren(kids, "KeywordList", "Keyword")) if text]
+
+
+def _languages(kids: _Kids) -> list[str]:
+    return [text for text in (clean_text(x.text) for x in kids.get("Language", ())) if text]
+
+
+def _publication_types(nodes: Iterable[etree._Element]) -> list[tuple[str | None, str]]:
+    return [(pt.get("UI") or None, flat_text(pt)) for pt in nodes]
+
+
+def _common_tail(article: Article, citation: etree._Element, kids: _Kids) -> None:
     """Fields shared by MedlineCitation records (journal articles)."""
     article.citation_status = citation.get("Status")
-    article.date_completed = _ymd(citation.find("DateCompleted"))
-    article.date_revised = _ymd(citation.find("DateRevised"))
-    article.mesh = _mesh(citation)
-    article.chemicals = _chemicals(citation)
-    article.keywords = [flat_text(k) for k in citation.iterfind("KeywordList/Keyword") if flat_text(k)]
-    for cc in citation.iterfind("CommentsCorrectionsList/CommentsCorrections"):
+    article.date_completed = _ymd(_first(kids, "DateCompleted"))
+    article.date_revised = _ymd(_first(kids, "DateRevised"))
+    article.mesh = _mesh(kids)
+    article.chemicals = _chemicals(kids)
+    article.keywords = _keywords(kids)
+    for cc in _grandchildren(kids, "CommentsCorrectionsList", "CommentsCorrections"):
+        parts = _texts(cc)
         article.corrections.append(
             Correction(
                 cc.get("RefType") or "",
-                clean_text(cc.findtext("PMID")) or None,
-                clean_text(cc.findtext("RefSource")) or None,
+                clean_text(parts.get("PMID")) or None,
+                clean_text(parts.get("RefSource")) or None,
             )
         )
 
@@ -317,101 +407,112 @@ def _fill_text_links(article: Article) -> None:
         _add_nct(article, nct, "pubmed_abstract")
 
 
+def _journal_article(article: Article, art: etree._Element) -> None:
+    """Fields of a citation's ``Article`` element."""
+    kids = _kids(art)
+    article.title = flat_text(_first(kids, "ArticleTitle"))
+    article.vernacular_title = flat_text(_first(kids, "VernacularTitle")) or None
+    journal = _first(kids, "Journal")
+    if journal is not None:
+        parts = _kids(journal)
+        article.journal = flat_text(_first(parts, "Title")) or None
+        article.journal_abbrev = flat_text(_first(parts, "ISOAbbreviation")) or None
+        article.issn = clean_text(_first_text(parts, "ISSN")) or None
+        issue = _first(parts, "JournalIssue")
+        if issue is not None:
+            issue_parts = _kids(issue)
+            article.volume = clean_text(_first_text(issue_parts, "Volume")) or None
+            article.issue = clean_text(_first_text(issue_parts, "Issue")) or None
+            article.pub_date = parse_pub_date(_first(issue_parts, "PubDate"))
+    pages = next(_grandchildren(kids, "Pagination", "MedlinePgn"), None)
+    article.pages = clean_text(pages.text if pages is not None else None) or None
+    abstract = _first(kids, "Abstract")
+    if abstract is not None:
+        article.sections = _sections(abstract)
+        article.abstract_source = "abstract" if article.sections else None
+    article.languages = _languages(kids)
+    article.authors = _authors(kids)
+    article.publication_types = _publication_types(_grandchildren(kids, "PublicationTypeList", "PublicationType"))
+    for bank in _grandchildren(kids, "DataBankList", "DataBank"):
+        parts = _kids(bank)
+        name = clean_text(_first_text(parts, "DataBankName"))
+        for acc in _grandchildren(parts, "AccessionNumberList", "AccessionNumber"):
+            accession = clean_text(acc.text)
+            if not accession:
+                continue
+            article.databanks.append((name, accession))
+            if name.lower().startswith("clinicaltrials") and NCT_RE.fullmatch(accession):
+                _add_nct(article, nct_ids_in_text(accession)[0], "pubmed_databank")
+    for node in kids.get("ELocationID", ()):
+        if node.get("EIdType") == "doi" and node.get("ValidYN", "Y") == "Y" and not article.doi:
+            article.doi = clean_text(node.text) or None
+
+
 def parse_medline_citation(citation: etree._Element, pubmed_data: etree._Element | None) -> Article:
     """A ``MedlineCitation`` (+ optional ``PubmedData``) → :class:`Article`."""
-    pmid_el = citation.find("PMID")
+    kids = _kids(citation)
+    pmid_el = _first(kids, "PMID")
     pmid = clean_text(pmid_el.text if pmid_el is not None else None)
     if not pmid:
         raise ParseError("record without a PMID")
-    art = citation.find("Article")
     article = Article(pmid=pmid, version=pmid_el.get("Version") if pmid_el is not None else None)
+    art = _first(kids, "Article")
     if art is not None:
-        article.title = flat_text(art.find("ArticleTitle"))
-        article.vernacular_title = flat_text(art.find("VernacularTitle")) or None
-        journal = art.find("Journal")
-        if journal is not None:
-            article.journal = flat_text(journal.find("Title")) or None
-            article.journal_abbrev = flat_text(journal.find("ISOAbbreviation")) or None
-            article.issn = clean_text(journal.findtext("ISSN")) or None
-            issue = journal.find("JournalIssue")
-            if issue is not None:
-                article.volume = clean_text(issue.findtext("Volume")) or None
-                article.issue = clean_text(issue.findtext("Issue")) or None
-                article.pub_date = parse_pub_date(issue.find("PubDate"))
-        article.pages = clean_text(art.findtext("Pagination/MedlinePgn")) or None
-        abstract = art.find("Abstract")
-        if abstract is not None:
-            article.sections = _sections(abstract)
-            article.abstract_source = "abstract" if article.sections else None
-        article.languages = [clean_text(x.text) for x in art.iterfind("Language") if clean_text(x.text)]
-        article.authors = _authors(art)
-        article.publication_types = [
-            (pt.get("UI") or None, flat_text(pt)) for pt in art.iterfind("PublicationTypeList/PublicationType")
-        ]
-        for bank in art.iterfind("DataBankList/DataBank"):
-            name = clean_text(bank.findtext("DataBankName"))
-            for acc in bank.iterfind("AccessionNumberList/AccessionNumber"):
-                accession = clean_text(acc.text)
-                if not accession:
-                    continue
-                article.databanks.append((name, accession))
-                if name.lower().startswith("clinicaltrials") and NCT_RE.fullmatch(accession):
-                    _add_nct(article, nct_ids_in_text(accession)[0], "pubmed_databank")
-        for node in art.iterfind("ELocationID"):
-            if node.get("EIdType") == "doi" and node.get("ValidYN", "Y") == "Y" and not article.doi:
-                article.doi = clean_text(node.text) or None
+        _journal_article(article, art)
     if not article.sections:
         # OtherAbstract (often another language) counts only when it is the only abstract.
-        for other in citation.iterfind("OtherAbstract"):
+        for other in kids.get("OtherAbstract", ()):
             sections = _sections(other)
             if sections:
                 article.sections = sections
                 article.abstract_source = "other_abstract"
                 article.abstract_language = other.get("Language")
                 break
-    _common_tail(article, citation)
+    _common_tail(article, citation, kids)
     if pubmed_data is not None:
-        _ids(article, pubmed_data.find("ArticleIdList"))
-        for date in pubmed_data.iterfind("History/PubMedPubDate"):
-            if date.get("PubStatus") in ("entrez", "pubmed") and article.entrez_date is None:
-                article.entrez_date = _ymd(date)
+        data = _kids(pubmed_data)
+        _ids(article, _first(data, "ArticleIdList"))
+        _history(article, data)
     _fill_text_links(article)
     return article
 
 
 def parse_book_article(book_article: etree._Element) -> Article:
     """A ``PubmedBookArticle`` (NCBI Bookshelf chapter or book) → :class:`Article`."""
-    doc = book_article.find("BookDocument")
-    if doc is None:
+    record = _kids(book_article)
+    doc_el = _first(record, "BookDocument")
+    if doc_el is None:
         raise ParseError("PubmedBookArticle without BookDocument")
-    pmid = clean_text(doc.findtext("PMID"))
+    doc = _kids(doc_el)
+    pmid = clean_text(_first_text(doc, "PMID"))
     if not pmid:
         raise ParseError("book record without a PMID")
-    book = doc.find("Book")
+    book_el = _first(doc, "Book")
     article = Article(pmid=pmid, record_type="book")
-    article.title = flat_text(doc.find("ArticleTitle"))
-    if not article.title and book is not None:
-        article.title = flat_text(book.find("BookTitle"))
-    if book is not None:
-        article.journal = clean_text(book.findtext("Publisher/PublisherName")) or None
-        article.pub_date = parse_pub_date(book.find("PubDate"))
+    article.title = flat_text(_first(doc, "ArticleTitle"))
+    if book_el is not None:
+        book = _kids(book_el)
+        if not article.title:
+            article.title = flat_text(_first(book, "BookTitle"))
+        publisher = next(_grandchildren(book, "Publisher", "PublisherName"), None)
+        article.journal = clean_text(publisher.text if publisher is not None else None) or None
+        article.pub_date = parse_pub_date(_first(book, "PubDate"))
         article.authors = _authors(book)
     article.authors = _authors(doc) or article.authors
-    abstract = doc.find("Abstract")
+    abstract = _first(doc, "Abstract")
     if abstract is not None:
         article.sections = _sections(abstract)
         article.abstract_source = "abstract" if article.sections else None
-    article.languages = [clean_text(x.text) for x in doc.iterfind("Language") if clean_text(x.text)]
-    article.publication_types = [(pt.get("UI") or None, flat_text(pt)) for pt in doc.iterfind("PublicationType")]
-    article.keywords = [flat_text(k) for k in doc.iterfind("KeywordList/Keyword") if flat_text(k)]
+    article.languages = _languages(doc)
+    article.publication_types = _publication_types(doc.get("PublicationType", ()))
+    article.keywords = _keywords(doc)
     article.citation_status = "Book"
-    _ids(article, doc.find("ArticleIdList"))
-    data = book_article.find("PubmedBookData")
-    if data is not None:
-        _ids(article, data.find("ArticleIdList"))
-        for date in data.iterfind("History/PubMedPubDate"):
-            if date.get("PubStatus") in ("entrez", "pubmed") and article.entrez_date is None:
-                article.entrez_date = _ymd(date)
+    _ids(article, _first(doc, "ArticleIdList"))
+    data_el = _first(record, "PubmedBookData")
+    if data_el is not None:
+        data = _kids(data_el)
+        _ids(article, _first(data, "ArticleIdList"))
+        _history(article, data)
     _fill_text_links(article)
     return article
 
@@ -447,10 +548,11 @@ def iter_records(source: bytes | IO[bytes]) -> Iterator[Article]:
                 continue  # a MedlineCitation inside a PubmedArticle: handled with its parent
             tag = el.tag
             if tag == "PubmedArticle":
-                citation = el.find("MedlineCitation")
+                parts = _kids(el)
+                citation = _first(parts, "MedlineCitation")
                 if citation is None:
                     raise ParseError("PubmedArticle without MedlineCitation")
-                yield parse_medline_citation(citation, el.find("PubmedData"))
+                yield parse_medline_citation(citation, _first(parts, "PubmedData"))
             elif tag == "MedlineCitation":
                 yield parse_medline_citation(el, None)
             elif tag == "PubmedBookArticle":

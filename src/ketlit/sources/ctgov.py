@@ -1,0 +1,120 @@
+"""ClinicalTrials.gov API v2: cursor paging over ``GET /studies`` (network only).
+
+Only parameters defined by the official OpenAPI spec (2.0.5) are sent; a test checks every
+request against the spec. Paging follows the documented contract: ``pageSize=1000`` (the
+maximum), ``countTotal=true`` on the first page only (``totalCount`` arrives only there and
+is reconciled with what arrives), every other parameter identical on every page, and
+``pageToken`` ← ``nextPageToken`` until the last page, which has none. A body that is not
+complete JSON of the expected shape is retried like a 5xx; a 400 carries the API's own
+message to the user. Parsing is in :mod:`ketlit.sources.ctgov_parse`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ketlit.errors import InputError
+from ketlit.http import BadResponse, HttpClient
+
+PAGE_SIZE = 1000
+# The spec's Status enum (OpenAPI 2.0.5, components.schemas.Status).
+STATUSES = frozenset({
+    "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING", "RECRUITING",
+    "SUSPENDED", "TERMINATED", "WITHDRAWN", "AVAILABLE", "NO_LONGER_AVAILABLE", "TEMPORARILY_NOT_AVAILABLE",
+    "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
+})
+
+
+@dataclass(frozen=True)
+class Page:
+    studies: list[dict[str, Any]]
+    next_token: str | None
+    total_count: int | None
+    body: bytes
+
+
+def normalise_statuses(values: list[str]) -> list[str]:
+    """``recruiting,completed`` → ``["RECRUITING", "COMPLETED"]``; unknown values are an error."""
+    out: list[str] = []
+    for value in values:
+        for part in value.replace("|", ",").split(","):
+            status = part.strip().upper().replace(" ", "_").replace("-", "_")
+            if not status:
+                continue
+            if status not in STATUSES:
+                allowed = ", ".join(sorted(STATUSES))
+                raise InputError(f"unknown trial status {part.strip()!r}; expected one of: {allowed}")
+            if status not in out:
+                out.append(status)
+    return out
+
+
+def search_params(
+    term: str | None, cond: str | None, intr: str | None, statuses: list[str], since: str | None
+) -> dict[str, str]:
+    """The non-paging parameters, identical on every page."""
+    params: dict[str, str] = {"format": "json"}
+    if term and term.strip():
+        params["query.term"] = term.strip()
+    if cond:
+        params["query.cond"] = cond
+    if intr:
+        params["query.intr"] = intr
+    if not any(k.startswith("query.") for k in params):
+        raise InputError("give a search term, --cond or --intr (an empty query would fetch the whole registry)")
+    if statuses:
+        params["filter.overallStatus"] = ",".join(statuses)
+    if since:
+        params["filter.advanced"] = f"AREA[LastUpdatePostDate]RANGE[{since},MAX]"
+    return params
+
+
+def parse_page(response: httpx.Response) -> Page:
+    """A ``PagedStudies`` body; anything else (HTML, truncated JSON, wrong shape) is retried."""
+    ctype = response.headers.get("content-type", "").lower()
+    body = response.content
+    if "html" in ctype or body.lstrip()[:1] == b"<":
+        raise BadResponse("HTML error page instead of JSON")
+    try:
+        data = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadResponse(f"truncated or malformed JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("studies", None), list):
+        raise BadResponse("JSON without a 'studies' list")
+    studies = [s for s in data["studies"] if isinstance(s, dict)]
+    token = data.get("nextPageToken")
+    total = data.get("totalCount")
+    return Page(studies, token if isinstance(token, str) and token else None,
+                total if isinstance(total, int) else None, body)
+
+
+class CtgovClient:
+    """``/studies`` paging on top of an :class:`HttpClient`."""
+
+    def __init__(self, http: HttpClient, base_url: str) -> None:
+        self.http = http
+        self.base_url = base_url
+
+    def pages(self, params: dict[str, str]) -> Iterator[Page]:
+        """Every page of a query, first page with ``countTotal=true``."""
+        token: str | None = None
+        first = True
+        while True:
+            request = {**params, "pageSize": str(PAGE_SIZE)}
+            if first:
+                request["countTotal"] = "true"
+            if token:
+                request["pageToken"] = token
+            page = self.http.request("GET", self.base_url + "studies", parse_page, params=request)
+            yield page
+            first = False
+            if page.next_token is None:
+                return
+            if page.next_token == token:
+                raise BadResponse("the API returned the same page token twice")
+            token = page.next_token
