@@ -94,11 +94,24 @@ def flat_text(el: etree._Element | None) -> str:
     return clean_text("".join(str(t) for t in el.itertext()))
 
 
+def _may_name_trial(text: str) -> bool:
+    """A cheap necessary condition for an ``NCT_RE`` match: "nct", then a digit either next
+    or after one separator. The case-insensitive regex steps through every character (~27 µs
+    per abstract) and most abstracts name no trial; "nct" alone is not enough of a filter,
+    since "function" and "distinct" contain it."""
+    low = text.lower()
+    start = low.find("nct")
+    while start != -1:
+        after = low[start + 3 : start + 5]
+        if after[:1].isdigit() or (after[1:2].isdigit() and (after[:1].isspace() or after[:1] in "_-")):
+            return True
+        start = low.find("nct", start + 3)
+    return False
+
+
 def nct_ids_in_text(text: str) -> list[str]:
     """NCT numbers mentioned in free text, normalised to ``NCT########``, first-seen order."""
-    # The case-insensitive regex steps through every character (~30 µs per abstract);
-    # most abstracts name no trial, and lower() + a substring test is ~50x cheaper.
-    if not text or "nct" not in text.lower():
+    if not text or not _may_name_trial(text):
         return []
     seen: dict[str, None] = {}
     for m in NCT_RE.finditer(text):
