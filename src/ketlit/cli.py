@@ -412,52 +412,47 @@ def _flat(value: Any) -> Any:
     return value
 
 
+FormatOption = Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")]
+OutOption = Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")]
+
+
+def _export(records: Callable[[Store], Iterator[dict[str, Any]]], fmt: ExportFormat, dest: Path | None,
+            noun: str) -> None:
+    """Shared body of the export commands: open the cache, stream records, report the count."""
+    settings = STATE.settings()
+    with _store(settings) as store:
+        count = _write_records(records(store), fmt, dest)
+    _info(f"exported {count} {noun}(s)")
+
+
 @export_app.command("articles")
 @guarded
-def export_articles_cmd(
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")] = ExportFormat.jsonl,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
-) -> None:
+def export_articles_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOption = None) -> None:
     """Export every cached PubMed article with MeSH, publication types and trial links.
 
     Example: ketlit export articles --format csv --out articles.csv
     """
-    settings = STATE.settings()
-    with _store(settings) as store:
-        count = _write_records(store.iter_articles(), fmt, out_file)
-    _info(f"exported {count} article(s)")
+    _export(Store.iter_articles, fmt, out_file, "article")
 
 
 @export_app.command("trials")
 @guarded
-def export_trials_cmd(
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")] = ExportFormat.jsonl,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
-) -> None:
+def export_trials_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOption = None) -> None:
     """Export every cached trial with interventions, outcomes and linked PMIDs.
 
     Example: ketlit export trials --format csv --out trials.csv
     """
-    settings = STATE.settings()
-    with _store(settings) as store:
-        count = _write_records(store.iter_trials(), fmt, out_file)
-    _info(f"exported {count} trial(s)")
+    _export(Store.iter_trials, fmt, out_file, "trial")
 
 
 @export_app.command("links")
 @guarded
-def export_links_cmd(
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")] = ExportFormat.jsonl,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
-) -> None:
+def export_links_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOption = None) -> None:
     """Export PubMed ↔ ClinicalTrials.gov links (where each was found, and what is cached).
 
     Example: ketlit export links --format csv
     """
-    settings = STATE.settings()
-    with _store(settings) as store:
-        count = _write_records(store.iter_links(), fmt, out_file)
-    _info(f"exported {count} link(s)")
+    _export(Store.iter_links, fmt, out_file, "link")
 
 
 @app.command("history")
