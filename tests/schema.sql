@@ -6,6 +6,8 @@ CREATE INDEX idx_articles_pub_year ON articles(pub_year);
 CREATE INDEX idx_links_nct ON links(nct_id);
 CREATE INDEX idx_raw_pages_run ON raw_pages(run_id);
 CREATE INDEX idx_runs_query ON runs(source, query_key);
+CREATE INDEX idx_tags_axis_value ON tags(axis, value);
+CREATE INDEX idx_trials_status ON trials(overall_status);
 CREATE TABLE _ketlit_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL);
 CREATE TABLE article_authors (
             pmid TEXT NOT NULL REFERENCES articles(pmid),
@@ -143,6 +145,121 @@ CREATE TABLE runs (
             message TEXT,
             pid INTEGER
         );
+CREATE TABLE tag_state (
+            source TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            rules_sha256 TEXT NOT NULL,          -- rules the record was last tagged with
+            content_sha256 TEXT NOT NULL,        -- record content it was tagged from
+            PRIMARY KEY (source, record_id)
+        );
+CREATE TABLE tags (
+            source TEXT NOT NULL,                -- pubmed | ctgov
+            record_id TEXT NOT NULL,             -- PMID or NCT ID
+            axis TEXT NOT NULL,                  -- indication | route | molecule | design | population
+            value TEXT NOT NULL,                 -- slug, e.g. intravenous
+            position INTEGER NOT NULL,           -- evidence number within the tag
+            rule_id TEXT NOT NULL,
+            field TEXT NOT NULL,                 -- where it matched: title, abstract:METHODS, mesh, pubtype, ...
+            span TEXT,                           -- the matched text
+            start INTEGER,
+            "end" INTEGER,
+            PRIMARY KEY (source, record_id, axis, value, position)
+        );
+CREATE TABLE trial_adverse_events (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id), group_id TEXT NOT NULL,
+            title TEXT, description TEXT,
+            serious_num_affected INTEGER, serious_num_at_risk INTEGER,
+            other_num_affected INTEGER, other_num_at_risk INTEGER,
+            deaths_num_affected INTEGER, deaths_num_at_risk INTEGER,
+            PRIMARY KEY (nct_id, group_id)
+        );
+CREATE TABLE trial_arms (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id), position INTEGER NOT NULL,
+            label TEXT, type TEXT, description TEXT, intervention_names TEXT,
+            PRIMARY KEY (nct_id, position)
+        );
+CREATE TABLE trial_interventions (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id), position INTEGER NOT NULL,
+            type TEXT, name TEXT, description TEXT, other_names TEXT, arm_group_labels TEXT,
+            PRIMARY KEY (nct_id, position)
+        );
+CREATE TABLE trial_outcomes (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id), position INTEGER NOT NULL,
+            kind TEXT NOT NULL,                  -- primary | secondary | other
+            measure TEXT, description TEXT, time_frame TEXT,
+            PRIMARY KEY (nct_id, position)
+        );
+CREATE TABLE trial_references (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id), position INTEGER NOT NULL,
+            pmid TEXT, type TEXT, citation TEXT,
+            PRIMARY KEY (nct_id, position)
+        );
+CREATE TABLE trial_results (
+            nct_id TEXT NOT NULL REFERENCES trials(nct_id), position INTEGER NOT NULL,
+            type TEXT, title TEXT, description TEXT, population_description TEXT, time_frame TEXT,
+            unit TEXT, param_type TEXT, dispersion_type TEXT, reporting_status TEXT,
+            groups TEXT,                         -- JSON [{id, title, description}]
+            denoms TEXT,                         -- JSON
+            measurements TEXT,                   -- JSON [{class_title, category_title, group_id, value, ...}]
+            analyses TEXT,                       -- JSON, p_value kept as given ("<0.0001")
+            PRIMARY KEY (nct_id, position)
+        );
+CREATE TABLE trial_versions (
+            nct_id TEXT NOT NULL,
+            last_update_posted TEXT NOT NULL,    -- the version key: the registry's last update date
+            run_id INTEGER REFERENCES runs(id),
+            fetched_at TEXT NOT NULL,
+            content_sha256 TEXT NOT NULL,
+            overall_status TEXT,
+            enrollment_count INTEGER,
+            enrollment_type TEXT,
+            has_results INTEGER NOT NULL,
+            primary_completion_date TEXT,
+            phases TEXT,
+            raw BLOB NOT NULL,                   -- zlib-compressed study JSON of this version
+            PRIMARY KEY (nct_id, last_update_posted)
+        );
+CREATE TABLE trials (
+            nct_id TEXT PRIMARY KEY,
+            brief_title TEXT,
+            official_title TEXT,
+            acronym TEXT,
+            overall_status TEXT,                 -- RECRUITING | COMPLETED | TERMINATED | ...
+            why_stopped TEXT,
+            phases TEXT,                         -- JSON list, e.g. ["PHASE2", "PHASE3"]
+            study_type TEXT,
+            allocation TEXT,
+            masking TEXT,
+            intervention_model TEXT,
+            primary_purpose TEXT,
+            enrollment_count INTEGER,
+            enrollment_type TEXT,                -- ACTUAL | ESTIMATED
+            start_date TEXT, start_date_precision TEXT, start_date_type TEXT,
+            primary_completion_date TEXT, primary_completion_precision TEXT, primary_completion_type TEXT,
+            completion_date TEXT, completion_precision TEXT, completion_type TEXT,
+            first_posted TEXT,
+            results_first_posted TEXT,
+            last_update_posted TEXT,
+            status_verified TEXT,
+            conditions TEXT,                     -- JSON list
+            keywords TEXT,                       -- JSON list
+            interventions_text TEXT,             -- names and other names, for search
+            lead_sponsor TEXT,
+            sponsor_class TEXT,
+            collaborators TEXT,                  -- JSON list
+            countries TEXT,                      -- JSON list
+            has_results INTEGER NOT NULL,
+            brief_summary TEXT,
+            detailed_description TEXT,
+            minimum_age TEXT, maximum_age TEXT, sex TEXT, healthy_volunteers INTEGER, std_ages TEXT,
+            condition_mesh TEXT,                 -- JSON [[id, term]]
+            intervention_mesh TEXT,              -- JSON [[id, term]]
+            content_sha256 TEXT NOT NULL,
+            raw_page_id INTEGER REFERENCES raw_pages(id),
+            first_seen_run INTEGER,
+            last_seen_run INTEGER
+        );
+CREATE VIRTUAL TABLE trials_fts USING FTS5 (brief_title, official_title, brief_summary, conditions, interventions_text, content=[trials], tokenize='porter');
 CREATE TABLE watermarks (
             source TEXT NOT NULL,
             query_key TEXT NOT NULL,
@@ -155,3 +272,6 @@ CREATE TABLE watermarks (
 CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN INSERT INTO articles_fts (articles_fts, rowid, title, abstract, keywords) VALUES('delete', old.rowid, old.title, old.abstract, old.keywords); END;
 CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN INSERT INTO articles_fts (rowid, title, abstract, keywords) VALUES (new.rowid, new.title, new.abstract, new.keywords); END;
 CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN INSERT INTO articles_fts (articles_fts, rowid, title, abstract, keywords) VALUES('delete', old.rowid, old.title, old.abstract, old.keywords); INSERT INTO articles_fts (rowid, title, abstract, keywords) VALUES (new.rowid, new.title, new.abstract, new.keywords); END;
+CREATE TRIGGER trials_ad AFTER DELETE ON trials BEGIN INSERT INTO trials_fts (trials_fts, rowid, brief_title, official_title, brief_summary, conditions, interventions_text) VALUES ('delete', old.rowid, old.brief_title, old.official_title, old.brief_summary, old.conditions, old.interventions_text); END;
+CREATE TRIGGER trials_ai AFTER INSERT ON trials BEGIN INSERT INTO trials_fts (rowid, brief_title, official_title, brief_summary, conditions, interventions_text) VALUES (new.rowid, new.brief_title, new.official_title, new.brief_summary, new.conditions, new.interventions_text); END;
+CREATE TRIGGER trials_au AFTER UPDATE ON trials BEGIN INSERT INTO trials_fts (trials_fts, rowid, brief_title, official_title, brief_summary, conditions, interventions_text) VALUES ('delete', old.rowid, old.brief_title, old.official_title, old.brief_summary, old.conditions, old.interventions_text); INSERT INTO trials_fts (rowid, brief_title, official_title, brief_summary, conditions, interventions_text) VALUES (new.rowid, new.brief_title, new.official_title, new.brief_summary, new.conditions, new.interventions_text); END;

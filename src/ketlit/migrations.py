@@ -418,3 +418,37 @@ def m003_ctgov(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE TRIGGER trials_au AFTER UPDATE ON trials BEGIN INSERT INTO trials_fts (trials_fts, rowid, "
                f"{cols}) VALUES ('delete', old.rowid, {old}); INSERT INTO trials_fts (rowid, {cols}) "
                f"VALUES (new.rowid, {new}); END")
+
+
+@migration
+def m004_tags(db: sqlite_utils.Database) -> None:
+    """Tags (indication, route, molecule, design, population) with their evidence, one row per evidence."""
+    db.execute(
+        """
+        CREATE TABLE tags (
+            source TEXT NOT NULL,                -- pubmed | ctgov
+            record_id TEXT NOT NULL,             -- PMID or NCT ID
+            axis TEXT NOT NULL,                  -- indication | route | molecule | design | population
+            value TEXT NOT NULL,                 -- slug, e.g. intravenous
+            position INTEGER NOT NULL,           -- evidence number within the tag
+            rule_id TEXT NOT NULL,
+            field TEXT NOT NULL,                 -- where it matched: title, abstract:METHODS, mesh, pubtype, ...
+            span TEXT,                           -- the matched text
+            start INTEGER,
+            "end" INTEGER,
+            PRIMARY KEY (source, record_id, axis, value, position)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_tags_axis_value ON tags(axis, value)")
+    db.execute(
+        """
+        CREATE TABLE tag_state (
+            source TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            rules_sha256 TEXT NOT NULL,          -- rules the record was last tagged with
+            content_sha256 TEXT NOT NULL,        -- record content it was tagged from
+            PRIMARY KEY (source, record_id)
+        )
+        """
+    )

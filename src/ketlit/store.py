@@ -30,6 +30,7 @@ import sqlite_utils
 from ketlit.errors import InputError, StoreError
 from ketlit.migrations import migrate
 from ketlit.models import Article
+from ketlit.store_tags import TagStoreMixin
 from ketlit.store_trials import TrialPageMixin
 
 ARTICLE_CHILD_TABLES = (
@@ -211,7 +212,7 @@ class RunSummary:
     message: str | None
 
 
-class Store(TrialPageMixin):
+class Store(TrialPageMixin, TagStoreMixin):
     """Typed access to the cache. Open with :func:`open_store`."""
 
     def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:

@@ -1,0 +1,174 @@
+"""Tag storage and record loading for tagging (mixed into :class:`ketlit.store.Store`).
+
+Tags are derived data: ``tag_state`` remembers which rules and which record content each
+record was tagged from, so tagging after a fetch only touches new or changed records, and
+``ketlit tag`` after a rule change re-tags everything offline.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ketlit.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier
+from ketlit.sources.ctgov_parse import Study, parse_study
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+AXES = ("indication", "route", "molecule", "design", "population")
+# (source, record_id, axis, value, [(rule_id, field, span, start, end), ...])
+TagRow = tuple[str, str, str, str, Sequence[tuple[str, str, str | None, int | None, int | None]]]
+
+
+class TagStoreMixin:
+    db: sqlite_utils.Database
+
+    def replace_tags(
+        self, records: Iterable[tuple[str, str, str, str, Sequence[TagRow]]]
+    ) -> int:
+        """For each (source, record_id, rules_sha, content_sha, tag rows): replace its tags."""
+        count = 0
+        with self.db.atomic():
+            conn = self.db.conn
+            for source, record_id, rules_sha, content_sha, rows in records:
+                conn.execute("DELETE FROM tags WHERE source = ? AND record_id = ?", [source, record_id])
+                conn.executemany(
+                    'INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span, start, "end") '
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(s, r, axis, value, i, *ev) for s, r, axis, value, evidence in rows
+                     for i, ev in enumerate(evidence)],
+                )
+                conn.execute(
+                    "INSERT INTO tag_state VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+                    "rules_sha256 = excluded.rules_sha256, content_sha256 = excluded.content_sha256",
+                    [source, record_id, rules_sha, content_sha],
+                )
+                count += 1
+        return count
+
+    def untagged(self, rules_sha: str) -> list[tuple[str, str]]:
+        """Records never tagged, tagged with other rules, or changed since they were tagged."""
+        rows = self.db.execute(
+            "SELECT 'pubmed', a.pmid FROM articles a LEFT JOIN tag_state s ON s.source = 'pubmed' "
+            "AND s.record_id = a.pmid WHERE s.record_id IS NULL OR s.rules_sha256 != ? "
+            "OR s.content_sha256 != a.content_sha256 "
+            "UNION ALL SELECT 'ctgov', t.nct_id FROM trials t LEFT JOIN tag_state s ON s.source = 'ctgov' "
+            "AND s.record_id = t.nct_id WHERE s.record_id IS NULL OR s.rules_sha256 != ? "
+            "OR s.content_sha256 != t.content_sha256 ORDER BY 1, 2",
+            [rules_sha, rules_sha],
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def all_record_ids(self) -> list[tuple[str, str]]:
+        rows = self.db.execute(
+            "SELECT 'pubmed', pmid FROM articles UNION ALL SELECT 'ctgov', nct_id FROM trials ORDER BY 1, 2"
+        ).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
+    def content_sha(self, source: str, record_id: str) -> str | None:
+        table, key = ("articles", "pmid") if source == "pubmed" else ("trials", "nct_id")
+        row = self.db.execute(f"SELECT content_sha256 FROM {table} WHERE {key} = ?", [record_id]).fetchone()
+        return str(row[0]) if row else None
+
+    def tags_for(self, source: str, record_id: str) -> list[dict[str, Any]]:
+        rows = self.db.execute(
+            'SELECT axis, value, position, rule_id, field, span, start, "end" FROM tags '
+            "WHERE source = ? AND record_id = ? ORDER BY axis, value, position",
+            [source, record_id],
+        ).fetchall()
+        keys = ("axis", "value", "position", "rule_id", "field", "span", "start", "end")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def iter_tag_summaries(self) -> Iterator[dict[str, Any]]:
+        """One line per record: {"source", "id", axis: [values...]} in a stable order."""
+        current: dict[str, Any] | None = None
+        for source, record_id, axis, value in self.db.execute(
+            "SELECT r.source, r.id, t.axis, t.value FROM (SELECT 'pubmed' AS source, pmid AS id FROM articles "
+            "UNION ALL SELECT 'ctgov', nct_id FROM trials) r LEFT JOIN (SELECT DISTINCT source, record_id, axis, "
+            "value FROM tags) t ON t.source = r.source AND t.record_id = r.id ORDER BY r.source DESC, r.id, "
+            "t.axis, t.value"
+        ):
+            if current is None or (current["source"], current["id"]) != (source, record_id):
+                if current is not None:
+                    yield current
+                current = {"source": source, "id": record_id, **{a: [] for a in AXES}}
+            if axis is not None:
+                current.setdefault(axis, []).append(value)
+        if current is not None:
+            yield current
+
+    def records_with_tags(self, filters: dict[str, list[str]]) -> set[tuple[str, str]] | None:
+        """(source, id) of records carrying, for every axis given, at least one of its values."""
+        result: set[tuple[str, str]] | None = None
+        for axis, values in filters.items():
+            if not values:
+                continue
+            marks = ",".join("?" * len(values))
+            rows = {
+                (r[0], r[1]) for r in self.db.execute(
+                    f"SELECT DISTINCT source, record_id FROM tags WHERE axis = ? AND value IN ({marks})",
+                    [axis, *values],
+                )
+            }
+            result = rows if result is None else result & rows
+        return result
+
+    # -- loading records back for (re)tagging --------------------------------------------
+    def load_articles(self, pmids: Sequence[str]) -> list[Article]:
+        """Rebuild :class:`Article` records (the fields tagging and checks use) from the cache."""
+        out: list[Article] = []
+        for i in range(0, len(pmids), 500):
+            chunk = list(pmids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            mesh: dict[str, list[MeshHeading]] = {}
+            for pmid, ui, descriptor, major, qualifiers in self.db.execute(
+                f"SELECT pmid, descriptor_ui, descriptor, descriptor_major, qualifiers FROM article_mesh "
+                f"WHERE pmid IN ({marks}) ORDER BY pmid, position", chunk,
+            ):
+                quals = tuple(Qualifier(q[0], q[1], bool(q[2])) for q in json.loads(qualifiers or "[]"))
+                mesh.setdefault(pmid, []).append(MeshHeading(ui, descriptor, bool(major), quals))
+            pubtypes: dict[str, list[tuple[str | None, str]]] = {}
+            for pmid, ui, name in self.db.execute(
+                f"SELECT pmid, ui, name FROM article_pubtypes WHERE pmid IN ({marks}) ORDER BY pmid, position", chunk
+            ):
+                pubtypes.setdefault(pmid, []).append((ui, name))
+            chems: dict[str, list[Chemical]] = {}
+            for pmid, ui, name, reg, kind in self.db.execute(
+                f"SELECT pmid, ui, name, registry_number, kind FROM article_chemicals WHERE pmid IN ({marks}) "
+                "ORDER BY pmid, position", chunk,
+            ):
+                chems.setdefault(pmid, []).append(Chemical(ui, name, reg, kind))
+            for row in self.db.execute(
+                f"SELECT pmid, record_type, title, abstract_sections, abstract, journal, pub_year, pub_date, "
+                f"keywords, citation_status, languages FROM articles WHERE pmid IN ({marks}) ORDER BY pmid", chunk,
+            ):
+                pmid, record_type, title, sections_json, abstract, journal, year, pub_date, kw, status, langs = row
+                sections = (
+                    [AbstractSection(s[0], s[1], s[2]) for s in json.loads(sections_json)]
+                    if sections_json else ([AbstractSection(None, None, abstract)] if abstract else [])
+                )
+                article = Article(pmid=pmid, record_type=record_type, title=title, sections=sections,
+                                  journal=journal, citation_status=status)
+                article.pub_date = PartialDate(year, raw=pub_date)
+                article.keywords = json.loads(kw or "[]")
+                article.languages = json.loads(langs or "[]")
+                article.mesh = mesh.get(pmid, [])
+                article.publication_types = pubtypes.get(pmid, [])
+                article.chemicals = chems.get(pmid, [])
+                out.append(article)
+        return out
+
+    def load_studies(self, nct_ids: Sequence[str]) -> list[Study]:
+        """Rebuild :class:`Study` records from the newest stored raw version of each trial."""
+        out = []
+        for nct in nct_ids:
+            row = self.db.execute(
+                "SELECT raw FROM trial_versions WHERE nct_id = ? ORDER BY last_update_posted DESC, fetched_at DESC "
+                "LIMIT 1", [nct],
+            ).fetchone()
+            if row is not None:
+                out.append(parse_study(json.loads(zlib.decompress(row[0]))))
+        return out
