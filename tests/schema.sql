@@ -163,6 +163,9 @@ CREATE TABLE tags (
             span TEXT,                           -- the matched text
             start INTEGER,
             "end" INTEGER,
+            weight REAL,                         -- how much this evidence counted
+            note TEXT,                           -- factors applied (section, negation, comparator...)
+            score REAL,                          -- the tag's total score (same on every row of a tag)
             PRIMARY KEY (source, record_id, axis, value, position)
         );
 CREATE TABLE trial_adverse_events (

@@ -31,6 +31,7 @@ from ketlit.errors import InputError, KetlitError
 from ketlit.http import make_client
 from ketlit.ingest import RunReport, TrialRunReport, fetch_ctgov, fetch_pubmed, import_file
 from ketlit.store import Store, open_store
+from ketlit.tagrun import TagRunner
 
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
 
@@ -184,6 +185,13 @@ def _progress(label: str) -> Iterator[Callable[[str, int | None, int], None]]:
         yield update
 
 
+def _tag_after(store: Store, settings: Settings) -> None:
+    """Tagging runs after every fetch/import, on new and changed records only."""
+    tagged = TagRunner(settings).tag_pending(store)
+    if tagged.records:
+        _info(f"tagged {tagged.records} record(s) in {tagged.seconds:.1f}s")
+
+
 def _print_run(report: RunReport) -> None:
     since = f" since {report.since}" if report.since else ""
     _info(
@@ -255,6 +263,7 @@ def fetch_ctgov_cmd(
     with _store(settings) as store, make_client(settings, "ctgov") as http, _progress("CT.gov") as progress:
         report = fetch_ctgov(store, http, settings, term, cond=cond, intr=intr, statuses=status or [], full=full,
                              progress=progress)
+        _tag_after(store, settings)
     _print_trial_run(report)
     if report.status == "incomplete":
         raise typer.Exit(EXIT_PARTIAL)
@@ -296,6 +305,7 @@ def import_cmd(
     settings = STATE.settings()
     with _store(settings) as store:
         report = import_file(store, file)
+        _tag_after(store, settings)
     _info(
         f"imported {report.records} record(s) from {file} ({report.format}): {report.new} new, "
         f"{report.updated} updated, {report.unchanged} unchanged"
@@ -494,26 +504,109 @@ def history_cmd(
 @app.command("search")
 @guarded
 def search_cmd(
-    text: Annotated[str, typer.Argument(help="Words to find in titles, abstracts and keywords.")],
+    text: Annotated[str, typer.Argument(help="Words to find in titles, abstracts, keywords and trial fields.")],
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines output.")] = False,
     limit: Annotated[int, typer.Option(help="Maximum number of results.")] = 20,
+    indication: Annotated[list[str] | None, typer.Option(help="Only records tagged with this indication.")] = None,
+    route: Annotated[list[str] | None, typer.Option(help="Only records tagged with this route.")] = None,
+    molecule: Annotated[list[str] | None, typer.Option(help="Only records tagged with this molecule.")] = None,
+    design: Annotated[list[str] | None, typer.Option(help="Only records tagged with this design.")] = None,
 ) -> None:
     """Full-text search over the cache (all words must match; 'word*' for a prefix).
 
-    Example: ketlit search "esketamine nasal" --limit 5
+    Example: ketlit search "ketamine infusion" --indication ptsd --design rct
     """
     settings = STATE.settings()
+    filters = {"indication": indication or [], "route": route or [], "molecule": molecule or [],
+               "design": design or []}
     with _store(settings) as store:
-        hits = store.search(text, limit=limit)
+        hits = store.search(text, limit=limit, tags=filters)
     if as_json:
         for hit in hits:
             sys.stdout.write(json.dumps(hit, ensure_ascii=False) + "\n")
         return
     for hit in hits:
-        out.print(f"PMID {hit['id']} ({hit['year'] or 'n.d.'}) {hit['title']}", markup=False)
+        label = "PMID" if hit["source"] == "pubmed" else "trial"
+        out.print(f"{label} {hit['id']} ({hit['year'] or 'n.d.'}) {hit['title']}", markup=False)
         out.print(f"    {hit['snippet']}", markup=False)
     if not hits:
         _info("no matches")
+
+
+@app.command("tag")
+@guarded
+def tag_cmd() -> None:
+    """Re-tag the whole cache offline (after changing the tagging rules).
+
+    Example: KETLIT_TAGGING_RULES=my_rules.toml ketlit tag
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        report = TagRunner(settings).tag_all(store)
+    _info(f"tagged {report.records} record(s) in {report.seconds:.1f}s (rules {report.rules_sha256[:12]})")
+
+
+@app.command("explain")
+@guarded
+def explain_cmd(
+    record_id: Annotated[str, typer.Argument(help="A PMID or an NCT ID.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+    rejected: Annotated[bool, typer.Option("--rejected", help="All evidence, and matches that did not count.")] = False,
+) -> None:
+    """Show each tag of a record and why: rule, field, matched text.
+
+    Example: ketlit explain 31166571 --rejected
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        source, rid, analysis, stored = TagRunner(settings).explain(store, record_id)
+    if as_json:
+        payload = {
+            "source": source, "id": rid,
+            "tags": [{"axis": t.axis, "value": t.value, "score": round(t.score, 3),
+                      "evidence": [_ev(e) for e in t.evidence]}
+                     for t in analysis.tags],
+            "rejected": [{"axis": c.axis, "value": c.value, "status": c.status, **_ev(c.evidence)}
+                         for c in analysis.candidates if c.status != "tagged"] if rejected else [],
+            "stored": stored,
+        }
+        out.print_json(json.dumps(payload, default=str))
+        return
+    out.print(f"{'PMID' if source == 'pubmed' else 'trial'} {rid}", markup=False)
+    if not analysis.tags:
+        out.print("  no tags", markup=False)
+    for tag in analysis.tags:
+        out.print(f"  {tag.axis}: {tag.value}  (score {tag.score:.2f})", markup=False)
+        shown = tag.evidence if rejected else tag.evidence[:3]  # strongest first
+        for ev in shown:
+            note = f" — {ev.note}" if ev.note else ""
+            out.print(f"      {ev.rule_id} in {ev.field}: \"{ev.span}\"{note}", markup=False)
+        if len(shown) < len(tag.evidence):
+            out.print(f"      (+{len(tag.evidence) - len(shown)} more; --rejected shows all)", markup=False)
+    if rejected:
+        for c in analysis.candidates:
+            if c.status != "tagged":
+                out.print(f"  not counted {c.axis}: {c.value} — {c.status} ({c.evidence.rule_id} in "
+                          f"{c.evidence.field}: \"{c.evidence.span}\")", markup=False)
+    stored_values = sorted({(r["axis"], r["value"]) for r in stored})
+    fresh_values = sorted({(t.axis, t.value) for t in analysis.tags})
+    if stored_values != fresh_values:
+        _info("note: the stored tags differ from the current rules; run `ketlit tag` to update them")
+
+
+def _ev(e: Any) -> dict[str, Any]:
+    return {"rule_id": e.rule_id, "field": e.field, "span": e.span, "start": e.start, "end": e.end,
+            "weight": round(e.weight, 3), "note": e.note}
+
+
+@export_app.command("tags")
+@guarded
+def export_tags_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOption = None) -> None:
+    """Export tags, one line per record: source, id and the values on each axis.
+
+    Example: ketlit export tags --format csv --out tags.csv
+    """
+    _export(Store.iter_tag_summaries, fmt, out_file, "record")
 
 
 def main() -> None:

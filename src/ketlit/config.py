@@ -43,6 +43,8 @@ class Settings:
     backoff_cap: float = 30.0
     batch_size: int = 500
     overlap_days: int = 3
+    # A user TOML file merged over the packaged tagging rules (see ketlit.tagging).
+    tagging_rules: Path | None = None
     config_file: Path | None = None
 
     @property
@@ -74,6 +76,7 @@ ENV_VARS: dict[str, str] = {
     "backoff_cap": "KETLIT_BACKOFF_CAP",
     "batch_size": "KETLIT_BATCH_SIZE",
     "overlap_days": "KETLIT_OVERLAP_DAYS",
+    "tagging_rules": "KETLIT_TAGGING_RULES",
 }
 
 _FLOATS = {"ncbi_rate", "ctgov_rate", "timeout", "backoff_base", "backoff_cap"}
@@ -85,7 +88,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if value is None or value == "":
         return None
     try:
-        if name == "db":
+        if name in ("db", "tagging_rules"):
             return Path(str(value)).expanduser()
         if name in _FLOATS:
             number = float(value)

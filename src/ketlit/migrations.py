@@ -436,6 +436,9 @@ def m004_tags(db: sqlite_utils.Database) -> None:
             span TEXT,                           -- the matched text
             start INTEGER,
             "end" INTEGER,
+            weight REAL,                         -- how much this evidence counted
+            note TEXT,                           -- factors applied (section, negation, comparator...)
+            score REAL,                          -- the tag's total score (same on every row of a tag)
             PRIMARY KEY (source, record_id, axis, value, position)
         )
         """

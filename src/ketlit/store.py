@@ -521,12 +521,13 @@ class Store(TrialPageMixin, TagStoreMixin):
             record["nct_ids"] = links.get(record["pmid"], [])
             yield record
 
-    def search(self, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    def search(self, text: str, limit: int = 20, tags: dict[str, list[str]] | None = None) -> list[dict[str, Any]]:
         """Full-text search over articles (title, abstract, keywords) and trials (titles,
         summary, conditions, interventions); best matches first."""
         query = fts_query(text)
         if not query:
             raise InputError("empty search text")
+        allowed = self.records_with_tags(tags or {})
         rows = self.db.execute(
             "SELECT 'pubmed', a.pmid, a.title, a.pub_year, a.journal, "
             "snippet(articles_fts, 1, '[', ']', '…', 12), bm25(articles_fts) AS score "
@@ -535,9 +536,11 @@ class Store(TrialPageMixin, TagStoreMixin):
             "SELECT 'ctgov', t.nct_id, t.brief_title, substr(t.start_date, 1, 4), t.overall_status, "
             "snippet(trials_fts, 2, '[', ']', '…', 12), bm25(trials_fts) AS score "
             "FROM trials_fts JOIN trials t ON t.rowid = trials_fts.rowid WHERE trials_fts MATCH ? "
-            "ORDER BY score, 2 LIMIT ?",
-            [query, query, limit],
+            "ORDER BY score, 2" + ("" if allowed is not None else " LIMIT ?"),
+            [query, query] + ([] if allowed is not None else [limit]),
         ).fetchall()
+        if allowed is not None:
+            rows = [r for r in rows if (r[0], r[1]) in allowed][:limit]
         return [
             {"source": r[0], "id": r[1], "title": r[2], "year": int(r[3]) if r[3] else None,
              "journal" if r[0] == "pubmed" else "status": r[4], "snippet": r[5], "score": round(-float(r[6]), 4)}

@@ -20,15 +20,15 @@ if TYPE_CHECKING:
 
 AXES = ("indication", "route", "molecule", "design", "population")
 # (source, record_id, axis, value, [(rule_id, field, span, start, end), ...])
-TagRow = tuple[str, str, str, str, Sequence[tuple[str, str, str | None, int | None, int | None]]]
+# evidence: (rule_id, field, span, start, end, weight, note); score: the tag's total
+Evidence = tuple[str, str, str | None, int | None, int | None, float, str]
+TagRow = tuple[str, str, str, str, float, Sequence[Evidence]]
 
 
 class TagStoreMixin:
     db: sqlite_utils.Database
 
-    def replace_tags(
-        self, records: Iterable[tuple[str, str, str, str, Sequence[TagRow]]]
-    ) -> int:
+    def replace_tags(self, records: Iterable[tuple[str, str, str, str, Sequence[TagRow]]]) -> int:
         """For each (source, record_id, rules_sha, content_sha, tag rows): replace its tags."""
         count = 0
         with self.db.atomic():
@@ -36,9 +36,9 @@ class TagStoreMixin:
             for source, record_id, rules_sha, content_sha, rows in records:
                 conn.execute("DELETE FROM tags WHERE source = ? AND record_id = ?", [source, record_id])
                 conn.executemany(
-                    'INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span, start, "end") '
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(s, r, axis, value, i, *ev) for s, r, axis, value, evidence in rows
+                    'INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span, start, "end", '
+                    "weight, note, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(s, r, axis, value, i, *ev, score) for s, r, axis, value, score, evidence in rows
                      for i, ev in enumerate(evidence)],
                 )
                 conn.execute(
@@ -75,11 +75,11 @@ class TagStoreMixin:
 
     def tags_for(self, source: str, record_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
-            'SELECT axis, value, position, rule_id, field, span, start, "end" FROM tags '
+            'SELECT axis, value, position, rule_id, field, span, start, "end", weight, note, score FROM tags '
             "WHERE source = ? AND record_id = ? ORDER BY axis, value, position",
             [source, record_id],
         ).fetchall()
-        keys = ("axis", "value", "position", "rule_id", "field", "span", "start", "end")
+        keys = ("axis", "value", "position", "rule_id", "field", "span", "start", "end", "weight", "note", "score")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def iter_tag_summaries(self) -> Iterator[dict[str, Any]]:

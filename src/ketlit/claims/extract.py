@@ -1,0 +1,503 @@
+"""Find the checkable assertions on a page, classify them and operationalise them.
+
+Design decisions:
+
+* **Sentence → clauses → kinds.** Each sentence is split into clauses at contrastive joints
+  (", but", "; ", ", while") so "These effects usually last about an hour, but the therapeutic
+  impact … can persist for days" yields a side-effect claim *and* a duration claim. A sentence
+  may carry several kinds (efficacy and onset in "can lead to rapid improvement in mood"); each
+  becomes its own claim with the same location, so each gets its own verdict.
+* **Attribution.** A sentence naming the drug is about the drug. On a page that is about the
+  drug (it names it at least ``drug.min_page_mentions`` times), a sentence that names no drug
+  ("Effects may be felt within hours.") is attributed to it — unless another treatment is the
+  subject ("innovative therapies to treat PTSD") — and the claim says so. "One such treatment
+  is ketamine therapy." inherits the previous sentence's claim.
+* **Not checkable, but reported.** Booking boilerplate, testimonials (flagged as anecdotes),
+  the clinic's own results and mechanism talk are listed with a reason instead of being
+  silently dropped, so an editor can see that they were read. Categories marked
+  ``overrides`` win even when claim cues are present ("book an appointment … how it could
+  help"); the others only when nothing checkable was found. Plain sentences with no cue at all
+  (history, disease descriptions, questions) are not claims and are not listed.
+* **Operationalisation is explicit.** Indication, route and molecule come from the clause,
+  then the sentence, then the previous sentence, then the page; every step past the sentence
+  adds a note ("route intravenous inferred from the page: 'infusion' ×4"). Vague words are read
+  through the tables in ``claim_rules.toml`` and the note quotes the choice, so a reader can
+  disagree with the reading rather than with a hidden constant.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
+from ketlit.claims.numbers import find_times, format_hours, parse_count
+from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.text import Sentence, split_sentences
+
+_CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
+_PCT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d{1,3}(?:\.\d+)?)\s*)?(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_OUT_OF = re.compile(
+    r"\b(\w+(?:-\w+)?)\s+(?:out\s+of|in|of\s+every)\s+(\w+)\s+(?:patients|people|clients|individuals|adults|users|cases)\b", re.IGNORECASE
+)
+_DOSE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b", re.IGNORECASE)
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "I": "I", "II": "II", "III": "III", "IV": "IV", "V": "V"}
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """What the page as a whole says about drug, route, molecule and indications."""
+
+    about_drug: bool
+    drug_mentions: int
+    route: str | None
+    route_note: str | None
+    molecule: str | None
+    molecule_note: str | None
+    indications: tuple[str, ...]
+
+
+def _count(pats: Patterns, text: str) -> int:
+    return len(pats.finditer(text))
+
+
+def page_context(text: str, rules: Rules) -> PageContext:
+    """Drug mentions, the page's own route and molecule, and its most frequent indications."""
+    mentions = _count(rules.drug_names, text)
+    route_counts = {slug: _count(p, text) for slug, p in rules.routes.items()}
+    total = sum(route_counts.values())
+    route: str | None = None
+    route_note: str | None = None
+    if total:
+        slug, count = max(route_counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if count >= rules.route_page_min_mentions and count / total >= rules.route_page_min_share:
+            route = slug
+            words = Counter(m.group().lower() for m in rules.routes[slug].finditer(text))
+            shown = ", ".join(f"'{w}' ×{n}" for w, n in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])))
+            route_note = f"route {slug} inferred from the page ({shown})"
+    mol_counts = {slug: _count(p, text) for slug, p in rules.molecules.items()}
+    molecule: str | None = None
+    molecule_note: str | None = None
+    specific = {k: v for k, v in mol_counts.items() if v}
+    if specific:
+        molecule = max(specific.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        molecule_note = f"molecule {molecule} inferred from the page ({specific[molecule]} mentions)"
+    elif rules.molecule_generic.any(text):
+        molecule = rules.molecule_default
+        molecule_note = f"the page names only the generic drug; read as {molecule}"
+    ind_counts = Counter(slug for slug in _indications(text, rules))
+    for slug, pats in rules.indications.items():
+        ind_counts[slug] = max(ind_counts[slug], _count(pats, text)) if slug in ind_counts else 0
+    ranked = sorted(
+        ((slug, n) for slug, n in ind_counts.items() if n >= rules.indication_page_min_mentions and slug != "anesthesia_sedation"),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
+    return PageContext(
+        about_drug=mentions >= rules.min_page_mentions,
+        drug_mentions=mentions,
+        route=route,
+        route_note=route_note,
+        molecule=molecule,
+        molecule_note=molecule_note,
+        indications=tuple(slug for slug, _ in ranked[: rules.indication_page_max]),
+    )
+
+
+# ------------------------------------------------------------------ axis readers
+
+
+def _indications(text: str, rules: Rules) -> list[str]:
+    spans = {slug: [(m.start(), m.end()) for m in pats.finditer(text)] for slug, pats in rules.indications.items()}
+    found = [slug for slug, hits in spans.items() if hits]
+    for slug, pats in rules.indication_fallback.items():
+        family = rules.family(slug)
+        if slug not in found and not any(f in found for f in family.direct) and pats.any(text):
+            found.append(slug)
+    # "depression" inside "treatment-resistant depression" is not a second indication.
+    trd = spans.get("treatment_resistant_depression", [])
+    if "depression" in found and trd and all(any(s < te and e > ts for ts, te in trd) for s, e in spans["depression"]):
+        found.remove("depression")
+    return _resistant(found, text, rules)
+
+
+def _resistant(found: list[str], text: str, rules: Rules) -> list[str]:
+    """A "resistant" cue ("when other treatments fail") turns depression into TRD."""
+    if rules.resistant_cues.any(text) and "depression" in found:
+        found = ["treatment_resistant_depression" if f == "depression" else f for f in found]
+    return list(dict.fromkeys(found))
+
+
+def _routes(text: str, rules: Rules) -> list[str]:
+    return [slug for slug, pats in rules.routes.items() if pats.any(text)]
+
+
+def _molecules(text: str, rules: Rules) -> list[str]:
+    specific = [slug for slug, pats in rules.molecules.items() if pats.any(text)]
+    if specific:
+        return specific
+    return [rules.molecule_default] if rules.molecule_generic.any(text) else []
+
+
+# ------------------------------------------------------------------ kind detection
+
+
+def _clauses(text: str) -> list[str]:
+    parts = [p.strip(" ,;") for p in _CLAUSE_SPLIT.split(text)]
+    return [p for p in parts if p] or [text]
+
+
+def _rate_in(text: str) -> tuple[float, float | None, int, int] | None:
+    """The first rate on the page: (value, upper value of a range, start, end)."""
+    m = _PCT.search(text)
+    if m:
+        high = float(m.group(2)) if m.group(2) else None
+        return float(m.group(1)), high, m.start(), m.end()
+    o = _OUT_OF.search(text)
+    if o:
+        a, b = parse_count(o.group(1)), parse_count(o.group(2))
+        if a is not None and b and 0 < a <= b:
+            return round(100.0 * a / b, 1), None, o.start(), o.end()
+    return None
+
+
+def _has_rate(clause: str, rules: Rules) -> bool:
+    rate = _rate_in(clause)
+    if rate is None:
+        return False
+    window = clause[max(0, rate[2] - 60): rate[3] + 80]
+    adverse = rules.cues["safety"].any(window) and not rules.cues["efficacy"].any(window)
+    return not adverse and (rules.cues["efficacy"].any(clause) or any(o.patterns.any(clause) for o in rules.outcomes))
+
+
+def _mask_indications(text: str, rules: Rules) -> str:
+    """The text with indication phrases blanked ("addiction treatment" is not an addiction risk)."""
+    chars = list(text)
+    for pats in rules.indications.values():
+        for m in pats.finditer(text):
+            chars[m.start():m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
+
+
+def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[str]:
+    kinds: list[str] = []
+    cues = rules.cues
+    if cues["regulatory"].any(clause):
+        kinds.append("regulatory")
+    masked = _mask_indications(clause, rules)
+    topic_here = any(p.any(masked) for p in rules.safety_topics.values())
+    transient = rules.safety_stances["transience"].any(clause)
+    if cues["safety"].any(masked) or (transient and (topic_here or prev_topics)):
+        kinds.append("safety")
+    if cues["dosing"].any(clause) and _DOSE.search(clause):
+        kinds.append("dosing")
+    if _has_rate(clause, rules):
+        kinds.append("efficacy_rate")
+    side_effect_clause = "safety" in kinds and (transient or not cues["efficacy"].any(clause))
+    if cues["onset"].any(clause) and cues["onset_context"].any(clause) and not side_effect_clause:
+        kinds.append("onset")
+    if cues["duration"].any(clause) and cues["duration_context"].any(clause) and not side_effect_clause:
+        kinds.append("duration")
+    temporal = "onset" in kinds or "duration" in kinds
+    if cues["efficacy"].any(clause) and "efficacy_rate" not in kinds and not (side_effect_clause and not _indications(clause, rules)):
+        # A temporal claim with no indication of its own is about timing, not about whether it works.
+        if not temporal or _indications(clause, rules):
+            kinds.append("efficacy")
+    if "regulatory" in kinds and "efficacy" in kinds and not _indications(clause, rules):
+        kinds.remove("efficacy")
+    return kinds
+
+
+# ------------------------------------------------------------------ operationalisation
+
+
+def _op_before(text: str, start: int, end: int, rules: Rules) -> str:
+    before = text[max(0, start - 30):start]
+    after = text[end:end + 20]
+    for op, pats in rules.threshold_ops:
+        for m in pats.finditer(before):
+            if not before[m.end():].strip(" (") or len(before[m.end():].split()) <= 2:
+                return op
+        if op == ">=" and re.match(r"\s*(or more|and above|or higher)\b", after, re.I):
+            return op
+    return rules.bare_op
+
+
+def _rate_threshold(clause: str, rules: Rules) -> tuple[Threshold | None, list[str]]:
+    rate = _rate_in(clause)
+    if rate is None:
+        return None, []
+    value, high, start, end = rate
+    notes: list[str] = []
+    if high is not None:
+        notes.append(f"range {value:g}–{high:g}% tested as ≥ its lower bound")
+        return Threshold(">=", value, "%"), notes
+    op = _op_before(clause, start, end, rules)
+    if op == "~":
+        notes.append(f"'{clause[start:end]}' read as about {value:g}% (± {rules.approx_tolerance_pct:g} points)")
+    return Threshold(op, value, "%"), notes
+
+
+def _outcome(clause: str, rules: Rules) -> tuple[str, bool, list[str]]:
+    for o in rules.outcomes:
+        if o.patterns.any(clause):
+            if o.name == "improvement" and rules.outcome_undefined.any(clause):
+                break
+            return o.name, True, [f"outcome: {o.definition}"]
+    default = next(o for o in rules.outcomes if o.name == rules.outcome_default)
+    word = rules.outcome_undefined.search(clause)
+    said = f"'{word.group()}'" if word else "the outcome"
+    return default.name, False, [f"the page does not define {said}; tested as {default.definition}"]
+
+
+def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | None, list[str]]:
+    times = [t for t in find_times(clause) if not re.search(r"\b(19|20)\d\d\b", t.text)]
+    unit = "hours" if kind == "onset" else "days"
+    scale = 1.0 if kind == "onset" else 24.0
+    if times:
+        t = times[0]
+        before = clause[max(0, t.start - 25):t.start].lower()
+        if kind == "onset":
+            op = "<=" if re.search(r"\b(within|in|by|after|as early as|as soon as)\s+(just |only |about )?$", before) else "~"
+        elif re.search(r"\bup to\s*$", before):
+            op = "<="
+        elif re.search(r"\b(about|around|approximately|roughly)\s*$", before):
+            op = "~"
+        else:
+            op = ">="
+        if kind == "duration" and t.hours < 24:
+            unit, scale = "hours", 1.0
+        return Threshold(op, round(t.hours / scale, 3), unit), []
+    table = rules.vague_onset if kind == "onset" else rules.vague_duration
+    for vague in table:
+        if vague.pattern.search(clause):
+            hours = vague.hours
+            return Threshold(vague.op, round(hours / scale, 3), unit), [vague.note]
+    return None, [f"no {kind} time stated; tested against any reported {kind}"]
+
+
+def _approval_indications(sentence: str, rules: Rules) -> list[str]:
+    """Indications in the part of the sentence that speaks of approval ("as an anesthetic agent")."""
+    approval = rules.regulatory.get("approval")
+    m = approval.search(sentence) if approval else None
+    if m is None:
+        return []
+    parts = re.split(r",|;|\bwhile\b|\bbut\b|\bwhereas\b", sentence)
+    pos = 0
+    for part in parts:
+        start = sentence.find(part, pos)
+        end = start + len(part)
+        pos = end
+        if start <= m.start() < end:
+            return _indications(part, rules)
+    return []
+
+
+def _regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> RegulatoryAssertion:
+    reg = rules.regulatory
+    topics = [name for name in ("approval", "controlled", "off_label", "legal", "compounded", "rems") if name in reg and reg[name].any(clause)]
+    sched = rules.schedule_rx.search(clause)
+    schedule = None
+    if sched:
+        topics.insert(0, "schedule")
+        schedule = _ROMAN.get(sched.group(1).upper(), sched.group(1).upper())
+    year = rules.year_rx.search(sentence)
+    negated = "negation" in reg and reg["negation"].any(clause)
+    approval_for: list[str] = []
+    inferred = False
+    if "approval" in topics:
+        approval_for = _approval_indications(sentence, rules)
+        if not approval_for and ctx.indications:
+            # "Our FDA-approved treatment" on a depression clinic's page is a claim about depression.
+            approval_for, inferred = list(ctx.indications), True
+    return RegulatoryAssertion(
+        topics=tuple(dict.fromkeys(topics)) or ("approval",),
+        negated=negated,
+        schedule=schedule,
+        year=int(year.group(2)) if year else None,
+        year_relation=year.group(1).lower() if year else None,
+        approval_indications=tuple(approval_for),
+        approval_inferred=inferred,
+    )
+
+
+def _safety(clause: str, prev: str, rules: Rules) -> tuple[tuple[str, ...], str]:
+    topics = [t for t, p in rules.safety_topics.items() if p.any(clause)]
+    if (not topics or topics == ["side_effects"]) and prev:
+        # "These effects typically subside quickly." names its topics in the previous sentence.
+        inherited = [t for t, p in rules.safety_topics.items() if p.any(prev) and t not in ("general_safety",)]
+        topics = list(dict.fromkeys(topics + inherited))
+    stance = next((name for name, p in rules.safety_stances.items() if p.any(clause)), "assertion")
+    return tuple(topics) or ("general_safety",), stance
+
+
+# ------------------------------------------------------------------ the extractor
+
+
+def _not_checkable(sentence: str, rules: Rules, *, overriding: bool) -> tuple[str, str, bool] | None:
+    for rule in rules.not_checkable:
+        if rule.overrides != overriding:
+            continue
+        if rule.patterns.any(sentence) and not rule.keep_if.any(sentence):
+            return rule.name, rule.reason, rule.anecdote
+    return None
+
+
+def _other_subject(sentence: str, rules: Rules) -> bool:
+    """Another treatment is named before the first claim cue: the sentence is about it."""
+    other = rules.other_treatments.search(sentence)
+    if other is None:
+        return False
+    pronoun = rules.anaphora.search(sentence)
+    if pronoun is not None and pronoun.start() < other.start():
+        return False
+    cue_positions = [m.start() for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)]
+    return not cue_positions or other.start() < min(cue_positions)
+
+
+def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None = None) -> list[Claim]:
+    """Every claim on a page, in page order, with ids ``c1``, ``c2`` …"""
+    ctx = page_context(text, rules)
+    sents = list(sentences) if sentences is not None else split_sentences(text)
+    claims: list[Claim] = []
+    for i, sent in enumerate(sents):
+        # Earlier sentences of the same paragraph, nearest first: they resolve "it" and "these effects".
+        earlier = [p for p in reversed(sents[max(0, i - 2):i]) if p.location.paragraph == sent.location.paragraph]
+        claims.extend(_claims_for(sent, earlier, ctx, rules))
+    return [replace(c, id=f"c{n}") for n, c in enumerate(claims, start=1)]
+
+
+def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules: Rules) -> list[Claim]:
+    s = sent.text
+    prev = earlier[0] if earlier else None
+    if sent.question:
+        return []
+    named = rules.drug_names.any(s)
+    strong = rules.cues["regulatory"].any(s) or rules.safety_stances["denial"].any(s) or _has_rate(s, rules)
+    if sent.heading and not (named and strong):
+        return []
+    base = Claim(id="", text=s, kind="not_checkable", location=sent.location, heading=sent.heading, drug_named=named)
+    hit = _not_checkable(s, rules, overriding=True)
+    if hit:
+        name, reason, anecdote = hit
+        # Mechanism talk is only worth listing when it is about the drug.
+        if name == "mechanism" and not (named or ctx.about_drug and re.match(r"\s*(it|this|these|they)\b", s, re.I)):
+            return []
+        if not (named or ctx.about_drug):
+            return []
+        return [replace(base, not_checkable_reason=reason, anecdote=anecdote)]
+    if not named and (not ctx.about_drug or _other_subject(s, rules)):
+        return []
+    prev_text = prev.text if prev else ""
+    prev_topics = bool(prev_text) and any(p.any(prev_text) for t, p in rules.safety_topics.items() if t != "general_safety")
+    found: dict[str, str] = {}
+    for clause in _clauses(s):
+        for kind in _kinds(clause, s, prev_topics, rules):
+            found.setdefault(kind, clause)
+    claim_text = s
+    if not found and named and prev and rules.carry_over.any(s):
+        # "The good news is … therapies to treat PTSD. One such treatment is ketamine therapy."
+        if rules.cues["efficacy"].any(prev_text) and _indications(prev_text, rules) and not rules.drug_names.any(prev_text):
+            found["efficacy"] = prev_text
+            claim_text = f"{prev_text} {s}"
+    if not found:
+        hit = _not_checkable(s, rules, overriding=False)
+        if hit and (named or ctx.about_drug):
+            return [replace(base, not_checkable_reason=hit[1], anecdote=hit[2])]
+        return []
+    if len(s.split()) < rules.min_claim_words:
+        return []
+    weak = _not_checkable(s, rules, overriding=False)
+    if weak and weak[0] in ("research_status",) and set(found) <= {"efficacy"} and not rules.cues["hedges"].any(s):
+        return [replace(base, not_checkable_reason=weak[1], anecdote=weak[2])]
+    out: list[Claim] = []
+    for kind, clause in found.items():
+        out.append(_operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules))
+    return out
+
+
+def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rules: Rules) -> Claim:
+    notes: list[str] = []
+    clause, sentence = claim.clause, claim.text
+    prev = earlier[0].text if earlier else ""
+    if not claim.drug_named:
+        notes.append("the sentence does not name the drug; attributed to it from the page")
+    indication = _indications(clause, rules) or _indications(sentence, rules)
+    if not indication and claim.kind in ("efficacy", "efficacy_rate", "onset", "duration"):
+        from_prev = next((found for e in earlier if (found := _indications(e.text, rules))), [])
+        if from_prev:
+            indication = _resistant(from_prev, sentence, rules)
+            notes.append(f"indication {', '.join(indication)} taken from the preceding sentences")
+        elif ctx.indications:
+            indication = _resistant(list(ctx.indications), sentence, rules)
+            notes.append(f"indication {', '.join(indication)} inferred from the page's most frequent conditions")
+        else:
+            notes.append("no indication stated")
+    route = _routes(sentence, rules)
+    if not route and ctx.route:
+        route = [ctx.route]
+        notes.append(ctx.route_note or f"route {ctx.route} inferred from the page")
+    molecule = _molecules(sentence, rules)
+    if not molecule or (molecule == [rules.molecule_default] and ctx.molecule and ctx.molecule != rules.molecule_default):
+        if ctx.molecule:
+            molecule = [ctx.molecule]
+            notes.append(ctx.molecule_note or f"molecule {ctx.molecule} inferred from the page")
+    elif not rules.molecules[molecule[0]].any(sentence) and molecule == [rules.molecule_default]:
+        notes.append(f"generic drug name read as {rules.molecule_default}")
+    hedged = rules.cues["hedges"].any(sentence)
+    implied = rules.cues["implied"].any(sentence)
+    if implied:
+        notes.append("a usage statement, read as an implied efficacy claim")
+    updates: dict[str, object] = {}
+    if claim.kind in ("efficacy_rate", "efficacy"):
+        outcome, defined, onotes = _outcome(clause, rules)
+        notes.extend(onotes if claim.kind == "efficacy_rate" or not defined else [])
+        updates.update(outcome=outcome, outcome_defined=defined)
+        times = [t for t in find_times(clause) if not re.search(r"\b(19|20)\d\d\b", t.text)]
+        if times:
+            updates["timepoint_hours"] = times[0].hours
+        elif claim.kind == "efficacy_rate":
+            notes.append("no timepoint stated; tested at the timepoint most studies report")
+    if claim.kind == "efficacy_rate":
+        threshold, tnotes = _rate_threshold(clause, rules)
+        notes.extend(tnotes)
+        updates["threshold"] = threshold
+    elif claim.kind in ("onset", "duration"):
+        threshold, tnotes = _time_threshold(clause, claim.kind, rules)
+        notes.extend(tnotes)
+        updates["threshold"] = threshold
+    elif claim.kind == "safety":
+        topics, stance = _safety(clause, prev, rules)
+        updates.update(safety_topics=topics, safety_stance=stance)
+        times = find_times(clause)
+        if times and stance == "transience":
+            t = times[0]
+            updates["threshold"] = Threshold("~" if re.search(r"about|around", clause, re.I) else "<=", t.hours, "hours")
+    elif claim.kind == "regulatory":
+        assertion = _regulatory(clause, sentence, ctx, rules)
+        updates["regulatory"] = assertion
+        if assertion.approval_inferred:
+            notes.append(f"approval claim names no use; read as about the page's conditions ({', '.join(assertion.approval_indications)})")
+    elif claim.kind == "dosing":
+        m = _DOSE.search(clause)
+        if m:
+            low = float(m.group(1))
+            high = float(m.group(2)) if m.group(2) else low
+            unit = "mg/kg" if "kg" in m.group(3).lower() else "mg"
+            updates["dose"] = Dose(min(low, high), max(low, high), unit)
+    return replace(
+        claim,
+        indication=tuple(indication),
+        route=tuple(route),
+        molecule=tuple(molecule),
+        hedged=hedged,
+        implied=implied,
+        notes=tuple(notes),
+        **updates,  # type: ignore[arg-type]
+    )
+
+
+def describe_time(hours: float) -> str:
+    """Shared helper for renderers."""
+    return format_hours(hours)

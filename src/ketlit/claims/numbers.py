@@ -1,0 +1,607 @@
+"""Numbers from evidence: rates, onset and duration times, adverse events, doses, direction.
+
+Design decisions:
+
+* **Rule-based and conservative.** A number becomes a pooled rate only when its construct
+  (response / remission), its arm (the drug vs a comparator) and its denominator are all
+  clear; everything else is kept as a finding for the evidence table but never pooled. A
+  wrong number in a pooled estimate is worse than a missing one.
+* **Arm attribution.** With no comparator named in the sentence, a rate belongs to the drug
+  (single-arm reports). When a comparator is named, the arm mention right next to the number
+  decides ("52% in the ketamine group and 18% in the placebo group", "ketamine (52%) vs
+  placebo (18%)"); otherwise the arm is ``unknown`` and the rate is not pooled.
+* **Not a rate.** Percentages that are change scores ("85% reduction in MADRS"), responder
+  definitions ("≥50% reduction"), confidence levels ("95% CI") and review ranges ("ranged from
+  25% to 85%") are recognised by the patterns in ``claim_rules.toml`` and skipped or kept
+  unpooled.
+* **Denominators.** From "23/44", "12 of 30", "(n = 44)", or — only for a single-arm abstract —
+  the study's stated sample size ("in 10 medication-free patients"); the finding says when
+  the denominator was inferred.
+* **CT.gov posted results** are read from rows shaped like the ``trial_results`` table (JSON
+  columns already decoded or still strings): outcome measures titled response/remission with a
+  count-of-participants or percentage parameter, per group, with the class-level denominator
+  when one is posted.
+* Every finding keeps its sentence and character span so the report can quote it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.text import split_sentences
+
+_UNITS_TO_HOURS: Final = {
+    "second": 1 / 3600, "sec": 1 / 3600, "s": 1 / 3600,
+    "minute": 1 / 60, "min": 1 / 60, "mins": 1 / 60, "m": 1 / 60,
+    "hour": 1.0, "hr": 1.0, "hrs": 1.0, "h": 1.0,
+    "day": 24.0, "d": 24.0,
+    "week": 168.0, "wk": 168.0, "wks": 168.0,
+    "month": 730.0, "mo": 730.0,
+    "year": 8760.0, "yr": 8760.0,
+}
+_SMALL: Final = {
+    "zero": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "half": 0, "several": 3, "few": 3,
+}
+_TENS: Final = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_NUMWORD: Final = (
+    r"(?:\d+(?:\.\d+)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    r"|eighteen|nineteen|an?|several|few)"
+)
+_WORDNUM: Final = (
+    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
+    r"|eighteen|nineteen|an?|several|few)"
+)
+# Single-letter units only after digits ("24 h", "7 d"); "s"/"m" never (years like "1960s", metres).
+_UNIT_LONG: Final = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|wks?|months?|years?|yrs?)"
+_UNIT_ANY: Final = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo|years?|yrs?)"
+# "24 hours", "24-hour", "24 h", "2 weeks", "an hour", "a few days", "day 7", "week 4"
+_TIME_RX: Final = re.compile(
+    rf"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*-?\s*(?P<unit>{_UNIT_ANY})\b"
+    rf"|\b(?P<wnum>{_WORDNUM})(?:\s+few)?[\s-]+(?P<wunit>{_UNIT_LONG})\b"
+    rf"|\b(?P<unit2>day|week|month|hour)\s+(?P<num2>\d+(?:\.\d+)?)\b",
+    re.IGNORECASE,
+)
+_PCT_RX: Final = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+_FRACTION_RX: Final = re.compile(r"(?<![\d/.])(\d{1,5})\s*/\s*(\d{1,5})(?![\d/.])(?!\s*(?:mg|kg|ml|mm|h\b))", re.IGNORECASE)
+_OF_RX: Final = re.compile(
+    rf"\b(?P<a>{_NUMWORD})\s+(?:\(\d+(?:\.\d+)?%\)\s+)?(?:of|out of|in)\s+(?:the\s+)?(?P<b>{_NUMWORD})\b(?!\s*(?:%|mg|days?|weeks?|hours?))",
+    re.IGNORECASE,
+)
+_N_EQ_RX: Final = re.compile(r"\b[nN]\s*=\s*(\d{1,5})\b")
+_SAMPLE_RX: Final = re.compile(
+    rf"\b(?P<n>{_NUMWORD})\s+(?:[\w-]+\s+){{0,4}}?(?:patients|participants|subjects|adults|individuals|veterans|outpatients|inpatients|people|volunteers)\b",
+    re.IGNORECASE,
+)
+_COUNT_MET_RX: Final = re.compile(
+    rf"\b(?:met|achieved|reached|attained|observed|seen)\s+(?:by|in)\s+(?P<a>{_NUMWORD})\s+(?:of\s+(?:the\s+)?(?P<b>{_NUMWORD})\s+)?(?:patients|participants|subjects)\b"
+    rf"|\b(?P<a2>{_NUMWORD})\s+(?:of\s+(?:the\s+)?(?P<b2>{_NUMWORD})\s+)?(?:patients|participants|subjects)\s+(?:responded|remitted|met|achieved|were responders|were remitters)\b",
+    re.IGNORECASE,
+)
+_DOSE_RX: Final = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b", re.IGNORECASE
+)
+_COMPARE_RX: Final = re.compile(r"\b(compared (with|to)|versus|vs\.?|than|relative to)\b", re.IGNORECASE)
+
+
+def parse_count(token: str) -> float | None:
+    """A number written in digits or words ("23", "nine", "twenty-three", "an")."""
+    t = token.strip().lower().replace("–", "-")
+    try:
+        return float(t)
+    except ValueError:
+        pass
+    if t in _SMALL:
+        return float(_SMALL[t])
+    parts = re.split(r"[- ]", t)
+    if parts and parts[0] in _TENS:
+        value = _TENS[parts[0]]
+        if len(parts) == 2 and parts[1] in _SMALL:
+            value += _SMALL[parts[1]]
+        return float(value)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class TimeMention:
+    """A time quantity in text, in hours."""
+
+    start: int
+    end: int
+    hours: float
+    text: str
+
+
+def find_times(text: str) -> list[TimeMention]:
+    """Time quantities ("24 hours", "day 7", "an hour", "2-week") with their offsets."""
+    out: list[TimeMention] = []
+    for m in _TIME_RX.finditer(text):
+        num = m.group("num") or m.group("wnum") or m.group("num2")
+        unit = (m.group("unit") or m.group("wunit") or m.group("unit2") or "").lower()
+        value = parse_count(num) if num else None
+        if value is None:
+            continue
+        if re.search(r"\b(few|several)\b", m.group(), re.IGNORECASE):
+            value = 3.0
+        per = _UNITS_TO_HOURS.get(unit, _UNITS_TO_HOURS.get(unit.rstrip("s")))
+        if per is None:
+            continue
+        # "a few hours" / "several days": word quantities are approximate but still usable bounds.
+        out.append(TimeMention(m.start(), m.end(), value * per, m.group()))
+    return out
+
+
+def format_hours(hours: float) -> str:
+    """Hours as a human unit ("45 min", "24 h", "7 days", "4 weeks")."""
+    if hours < 1:
+        return f"{hours * 60:.0f} min"
+    if hours < 48:
+        return f"{hours:g} h"
+    if hours < 24 * 28 or hours % 168:
+        return f"{hours / 24:g} days"
+    return f"{hours / 168:g} weeks"
+
+
+# ------------------------------------------------------------------ findings
+
+
+@dataclass(frozen=True, slots=True)
+class RateFinding:
+    """A response/remission proportion in one arm."""
+
+    construct: str  # "response" | "remission"
+    events: int | None
+    n: int | None
+    pct: float
+    arm: str  # "active" | "comparator" | "unknown"
+    timepoint_hours: float | None
+    sentence: str
+    span: tuple[int, int]
+    summary: bool = False  # a pooled figure from a review: reported, never re-pooled
+    range: bool = False  # "ranged from 25% to 85%"
+    n_inferred: bool = False
+    origin: str = "abstract"  # "abstract" | "ctgov"
+
+    @property
+    def poolable(self) -> bool:
+        """Whether this finding can enter a single-arm pool."""
+        return (
+            self.arm == "active" and not self.summary and not self.range and self.n is not None and self.n > 0
+            and self.events is not None and 0 <= self.events <= self.n
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TimeFinding:
+    """An onset or duration of effect, in hours (None: "rapid" without a number)."""
+
+    kind: str  # "onset" | "duration"
+    hours: float | None
+    bound: str  # "about" | "at_least" | "at_most"
+    sentence: str
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseFinding:
+    """An adverse-event statement."""
+
+    category: str
+    pct: float | None
+    transient: bool
+    persistent: bool
+    absent: bool
+    recreational: bool
+    sentence: str
+    span: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class DoseFinding:
+    """A dose or dose range."""
+
+    low: float
+    high: float
+    unit: str
+    sentence: str
+
+
+@dataclass(frozen=True, slots=True)
+class Findings:
+    """Everything read from one record."""
+
+    rates: tuple[RateFinding, ...] = ()
+    times: tuple[TimeFinding, ...] = ()
+    adverse: tuple[AdverseFinding, ...] = ()
+    doses: tuple[DoseFinding, ...] = ()
+    direction: str | None = None  # "positive" | "null" | "negative" | "mixed" | None
+    direction_sentence: str | None = None
+
+
+# ------------------------------------------------------------------ abstracts
+
+
+def _nearest_arm(sentence: str, pos: int, end: int, rules: Rules) -> str:
+    active = [(m.start(), m.end()) for m in rules.arms["active"].finditer(sentence)]
+    comparator = [(m.start(), m.end()) for m in rules.arms["comparator"].finditer(sentence)]
+    if not comparator:
+        # No control named in the sentence: a single-arm statement about the drug.
+        return "active"
+    mentions = [(s, e, "active") for s, e in active] + [(s, e, "comparator") for s, e in comparator]
+    # "placebo+ketamine": a combination names both; the comparator word wins only alone.
+    prefix = sentence[:pos].rstrip()
+    if prefix.endswith("("):
+        before = [(pos - e, arm) for s, e, arm in mentions if e <= pos and pos - e <= 40]
+        if before:
+            return min(before)[1]
+    after = [(s - end, arm) for s, e, arm in mentions if s >= end and s - end <= 40]
+    if after:
+        return min(after)[1]
+    before = [(pos - e, arm) for s, e, arm in mentions if e <= pos and pos - e <= 60]
+    if before:
+        return min(before)[1]
+    return "unknown"
+
+
+def _construct_near(sentence: str, start: int, end: int, rules: Rules) -> str | None:
+    best: tuple[int, str] | None = None
+    for name, pats in rules.construct_cues.items():
+        for m in pats.finditer(sentence):
+            dist = start - m.end() if m.end() <= start else m.start() - end
+            if -5 <= dist <= 90 and (best is None or abs(dist) < best[0]):
+                best = (abs(dist), name)
+    return best[1] if best else None
+
+
+def _timepoint_near(sentence: str, start: int, end: int) -> float | None:
+    times = [t for t in find_times(sentence) if not re.match(r"\s*(infusion|session|period)", sentence[t.end:t.end + 12], re.I)]
+    if not times:
+        return None
+    after = [t for t in times if t.start >= end]
+    chosen = min(after, key=lambda t: t.start - end) if after else min(times, key=lambda t: abs(t.start - start))
+    return chosen.hours
+
+
+def _sample_size(abstract: str) -> int | None:
+    m = _N_EQ_RX.search(abstract)
+    if m:
+        return int(m.group(1))
+    for m in _SAMPLE_RX.finditer(abstract):
+        value = parse_count(m.group("n"))
+        if value is not None and value >= 2 and value == int(value):
+            return int(value)
+    return None
+
+
+def _is_not_a_rate(sentence: str, start: int, end: int, rules: Rules) -> bool:
+    after, before = sentence[end:end + 60], sentence[max(0, start - 40):start]
+    return rules.numbers["not_a_rate_after"].any(after) or rules.numbers["not_a_rate_before"].any(before)
+
+
+def rates_in_sentence(
+    sentence: str, rules: Rules, *, single_arm_n: int | None = None, summary: bool = False
+) -> list[RateFinding]:
+    """Response/remission proportions stated in one sentence."""
+    out: list[RateFinding] = []
+    used: list[tuple[int, int]] = []
+    is_range = rules.numbers["range_cues"].any(sentence)
+    n_eq = _N_EQ_RX.search(sentence)
+
+    def overlaps(s: int, e: int) -> bool:
+        return any(s < ue and e > us for us, ue in used)
+
+    # Fractions first ("23/44", "12 of 30"): they carry their own denominator.
+    fractions: list[tuple[int, int, int, int]] = []
+    for m in _FRACTION_RX.finditer(sentence):
+        a, b = int(m.group(1)), int(m.group(2))
+        if 0 <= a <= b and b > 0:
+            fractions.append((m.start(), m.end(), a, b))
+    for m in _OF_RX.finditer(sentence):
+        a, b = parse_count(m.group("a")), parse_count(m.group("b"))
+        if a is not None and b is not None and a == int(a) and b == int(b) and 0 <= a <= b and b >= 2:
+            fractions.append((m.start(), m.end(), int(a), int(b)))
+    for s, e, a, b in sorted(fractions):
+        if overlaps(s, e):
+            continue
+        construct = _construct_near(sentence, s, e, rules)
+        if construct is None:
+            continue
+        used.append((s, e))
+        # A percentage right beside the fraction is the same number.
+        for pm in _PCT_RX.finditer(sentence):
+            if abs(pm.start() - e) <= 4 or abs(s - pm.end()) <= 4:
+                used.append((pm.start(), pm.end()))
+        out.append(RateFinding(
+            construct=construct, events=a, n=b, pct=100.0 * a / b, arm=_nearest_arm(sentence, s, e, rules),
+            timepoint_hours=_timepoint_near(sentence, s, e), sentence=sentence, span=(s, e), summary=summary, range=is_range,
+        ))
+    for m in _PCT_RX.finditer(sentence):
+        s, e = m.start(), m.end()
+        if overlaps(s, e) or _is_not_a_rate(sentence, s, e, rules):
+            continue
+        pct = float(m.group(1))
+        if pct > 100:
+            continue
+        construct = _construct_near(sentence, s, e, rules)
+        if construct is None:
+            continue
+        arm = _nearest_arm(sentence, s, e, rules)
+        n: int | None = int(n_eq.group(1)) if n_eq else None
+        inferred = False
+        if n is None and single_arm_n is not None and arm == "active":
+            n, inferred = single_arm_n, True
+        events = round(pct * n / 100) if n else None
+        used.append((s, e))
+        out.append(RateFinding(
+            construct=construct, events=events, n=n, pct=pct, arm=arm, timepoint_hours=_timepoint_near(sentence, s, e),
+            sentence=sentence, span=(s, e), summary=summary, range=is_range, n_inferred=inferred,
+        ))
+    for m in _COUNT_MET_RX.finditer(sentence):
+        if overlaps(m.start(), m.end()):
+            continue
+        a_tok, b_tok = m.group("a") or m.group("a2"), m.group("b") or m.group("b2")
+        a = parse_count(a_tok) if a_tok else None
+        b = parse_count(b_tok) if b_tok else None
+        construct = _construct_near(sentence, m.start(), m.end(), rules)
+        if a is None or construct is None:
+            continue
+        inferred = False
+        if b is None and single_arm_n is not None:
+            b, inferred = float(single_arm_n), True
+        if b is None or a > b or b <= 0:
+            continue
+        out.append(RateFinding(
+            construct=construct, events=int(a), n=int(b), pct=100.0 * a / b,
+            arm=_nearest_arm(sentence, m.start(), m.end(), rules), timepoint_hours=_timepoint_near(sentence, m.start(), m.end()),
+            sentence=sentence, span=(m.start(), m.end()), summary=summary, range=is_range, n_inferred=inferred,
+        ))
+    return sorted(out, key=lambda r: r.span)
+
+
+def _times_in(sentence: str, kind: str, rules: Rules) -> list[TimeFinding]:
+    out: list[TimeFinding] = []
+    if kind == "onset":
+        if not (rules.numbers["onset_cues"].any(sentence) and rules.numbers["onset_effect"].any(sentence)):
+            return out
+        times = [
+            t for t in find_times(sentence)
+            if not re.match(r"\s*(infusions?|sessions?|period|intervals?|apart)\b", sentence[t.end:t.end + 14], re.I)
+            and not re.search(r"\b(over|for|during|every)\s*$", sentence[max(0, t.start - 10):t.start], re.I)
+            and t.hours <= 24 * 7
+        ]
+        if times:
+            first = min(times, key=lambda t: t.hours)
+            out.append(TimeFinding("onset", first.hours, "about", sentence, (first.start, first.end)))
+        elif re.search(r"\brapid(ly)?\b", sentence, re.I):
+            m = re.search(r"\brapid(ly)?\b", sentence, re.I)
+            assert m is not None
+            out.append(TimeFinding("onset", None, "about", sentence, (m.start(), m.end())))
+        return out
+    cue = rules.numbers["duration_cues"].search(sentence)
+    if cue is None:
+        return out
+    ended = re.search(r"relaps|returned to baseline|waned|no longer|dissipat", cue.group(), re.I) is not None
+    times = [t for t in find_times(sentence) if t.start >= cue.start() - 40]
+    if times:
+        t = min(times, key=lambda t: abs(t.start - cue.end()))
+        out.append(TimeFinding("duration", t.hours, "at_most" if ended else "at_least", sentence, (t.start, t.end)))
+    return out
+
+
+def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
+    out: list[AdverseFinding] = []
+    for category, pats in rules.adverse.items():
+        m = pats.search(sentence)
+        if m is None:
+            continue
+        pct: float | None = None
+        for pm in _PCT_RX.finditer(sentence):
+            if abs(pm.start() - m.end()) <= 40 or abs(m.start() - pm.end()) <= 40:
+                pct = float(pm.group(1))
+                break
+        out.append(AdverseFinding(
+            category=category, pct=pct,
+            transient=rules.numbers["transient_cues"].any(sentence),
+            persistent=rules.numbers["persistent_cues"].any(sentence),
+            absent=rules.numbers["absence_cues"].any(sentence),
+            recreational=rules.numbers["recreational_cues"].any(sentence),
+            sentence=sentence, span=(m.start(), m.end()),
+        ))
+    return out
+
+
+def _doses_in(sentence: str) -> list[DoseFinding]:
+    out: list[DoseFinding] = []
+    for m in _DOSE_RX.finditer(sentence):
+        low = float(m.group(1))
+        high = float(m.group(2)) if m.group(2) else low
+        unit = "mg/kg" if "kg" in m.group(3).lower() else "mg"
+        out.append(DoseFinding(min(low, high), max(low, high), unit, sentence))
+    return out
+
+
+def _direction(sentences: Sequence[tuple[str | None, str]], rules: Rules) -> tuple[str | None, str | None]:
+    """Direction of effect from conclusions (labelled, else the last two sentences), then results."""
+    conclusions = [s for label, s in sentences if label and re.match(r"(conclusion|interpretation|discussion)", label, re.I)]
+    if not conclusions:
+        conclusions = [s for _, s in sentences[-2:]]
+    results = [s for label, s in sentences if label and re.match(r"(results?|findings?|outcomes?)", label, re.I)]
+    for group in (conclusions, results):
+        pos = [s for s in group if rules.direction["positive"].any(s)]
+        nul = [s for s in group if rules.direction["null"].any(s)]
+        neg = [s for s in group if rules.direction["negative"].any(s) and not rules.direction["positive"].any(s)]
+        if neg and not pos:
+            return "negative", neg[0]
+        if pos and nul:
+            return "mixed", nul[0]
+        if nul:
+            return "null", nul[0]
+        if pos:
+            return "positive", pos[0]
+    return None, None
+
+
+def _labelled_sentences(abstract: str) -> list[tuple[str | None, str]]:
+    out: list[tuple[str | None, str]] = []
+    for line in abstract.split("\n"):
+        m = re.match(r"\s*([A-Z][A-Za-z /&-]{2,40}):\s+(.*)$", line)
+        label: str | None = None
+        body = line
+        if m and (m.group(1).isupper() or len(m.group(1).split()) <= 3):
+            label, body = m.group(1), m.group(2)
+        if not body.strip():
+            continue
+        out.extend((label, s.text) for s in split_sentences(body))
+    return out
+
+
+def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool = False) -> Findings:
+    """Rates, times, adverse events, doses and direction of effect stated in an abstract."""
+    sentences = _labelled_sentences(abstract)
+    text = abstract
+    comparator_named = rules.arms["comparator"].any(text) or re.search(r"\brandomi[sz]", text, re.I) is not None
+    single_arm_n = None if comparator_named or summary else _sample_size(text)
+    rates: list[RateFinding] = []
+    times: list[TimeFinding] = []
+    adverse: list[AdverseFinding] = []
+    doses: list[DoseFinding] = []
+    for _, sent in sentences:
+        is_summary = summary or re.search(r"\bpooled\b", sent, re.I) is not None
+        rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
+        times.extend(_times_in(sent, "onset", rules))
+        times.extend(_times_in(sent, "duration", rules))
+        adverse.extend(_adverse_in(sent, rules))
+        doses.extend(_doses_in(sent))
+    direction, why = _direction(sentences, rules)
+    return Findings(tuple(rates), tuple(times), tuple(adverse), tuple(doses), direction, why)
+
+
+# ------------------------------------------------------------------ CT.gov posted results
+
+
+def _as_obj(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return None
+    return value
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(str(value).strip().replace(",", ""))
+    except ValueError:
+        return None
+
+
+def classify_arm(text: str, rules: Rules) -> str:
+    """'active' when the group names the drug, 'comparator' when it names only a control."""
+    active = rules.arms["active"].any(text)
+    comparator = rules.arms["comparator"].any(text)
+    if active and not comparator:
+        return "active"
+    if comparator and not active:
+        return "comparator"
+    if active and comparator:
+        # "Esketamine + placebo tablet" is the drug arm; "Placebo then ketamine" (crossover) is not clear.
+        first_active = rules.arms["active"].search(text)
+        first_comp = rules.arms["comparator"].search(text)
+        if first_active and first_comp and first_active.start() < first_comp.start() and not re.search(r"\bthen\b", text, re.I):
+            return "active"
+        return "unknown"
+    return "unknown"
+
+
+def _denominators(denoms: Any) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+    overall: dict[str, float] = {}
+    by_class: dict[tuple[str, str], float] = {}
+    obj = _as_obj(denoms)
+    if isinstance(obj, list):
+        obj = {"overall": obj, "classes": []}
+    if not isinstance(obj, Mapping):
+        return overall, by_class
+    for d in obj.get("overall") or []:
+        if not isinstance(d, Mapping):
+            continue
+        units = str(d.get("units") or "participants").lower()
+        if "participant" not in units and overall:
+            continue
+        for c in d.get("counts") or []:
+            if isinstance(c, Mapping):
+                v = _num(c.get("value"))
+                gid = c.get("group_id") or c.get("groupId")
+                if v is not None and gid:
+                    overall.setdefault(str(gid), v)
+    for d in obj.get("classes") or []:
+        if not isinstance(d, Mapping):
+            continue
+        title = str(d.get("class_title") or "")
+        for c in d.get("counts") or []:
+            if isinstance(c, Mapping):
+                v = _num(c.get("value"))
+                gid = c.get("group_id") or c.get("groupId")
+                if v is not None and gid:
+                    by_class.setdefault((title, str(gid)), v)
+    return overall, by_class
+
+
+def ctgov_rates(rows: Sequence[Mapping[str, Any]], rules: Rules) -> list[RateFinding]:
+    """Response/remission proportions per group from posted CT.gov outcome measures."""
+    out: list[RateFinding] = []
+    for row in rows:
+        title = str(row.get("title") or "")
+        construct = next((name for name, pats in rules.ctgov_rate_titles.items() if pats.any(title)), None)
+        if construct is None:
+            continue
+        param = str(row.get("param_type") or "").upper()
+        unit = str(row.get("unit") or "")
+        is_pct = rules.ctgov_percent_units.any(unit)
+        if param not in rules.ctgov_count_param_types and not is_pct:
+            continue
+        groups_raw = _as_obj(row.get("groups")) or []
+        groups = {
+            str(g.get("id")): f"{g.get('title') or ''} {g.get('description') or ''}".strip()
+            for g in groups_raw if isinstance(g, Mapping) and g.get("id")
+        }
+        overall, by_class = _denominators(row.get("denoms"))
+        time_frame = str(row.get("time_frame") or "")
+        for m in _as_obj(row.get("measurements")) or []:
+            if not isinstance(m, Mapping):
+                continue
+            category = str(m.get("category_title") or "")
+            if category and (rules.ctgov_no.any(category) or not rules.ctgov_yes.any(category)):
+                continue
+            gid = str(m.get("group_id") or m.get("groupId") or "")
+            value = _num(m.get("value"))
+            class_title = str(m.get("class_title") or "")
+            n = by_class.get((class_title, gid), overall.get(gid))
+            if value is None or n is None or n <= 0:
+                continue
+            events = round(value * n / 100) if is_pct else round(value)
+            if events > n:
+                continue
+            times = find_times(class_title) or find_times(time_frame)
+            label = groups.get(gid, gid)
+            sentence = f"{title} — {label}" + (f" — {class_title}" if class_title else "") + (f" ({time_frame})" if time_frame else "")
+            out.append(RateFinding(
+                construct=construct, events=int(events), n=int(n), pct=100.0 * events / n, arm=classify_arm(label, rules),
+                timepoint_hours=times[0].hours if times else None, sentence=sentence, span=(0, len(sentence)), origin="ctgov",
+            ))
+    return out
+
+
+def patterns_hit(pats: Patterns, text: str) -> str | None:
+    """The matched text of the first pattern hit, for reasons ("matched 'saline'")."""
+    m = pats.search(text)
+    return m.group() if m else None

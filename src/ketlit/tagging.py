@@ -1,0 +1,1695 @@
+"""Tag records on five axes (indication, route, molecule, design, population), with evidence.
+
+Design decisions:
+
+* **Generic engine, domain knowledge in data.** Everything about ketamine (and about the
+  medicine of the five axes) lives in the packaged ``data/tagging_rules.toml``: the axis
+  vocabularies, every pattern, every context cue, the drug anchors and all weights. This
+  module only knows how to run rules over a source-neutral :class:`TagDoc`, so a user can
+  change behaviour without touching code and the same engine can serve another drug.
+* **One view of every source.** :func:`doc_from_article` and :func:`doc_from_study` turn a
+  PubMed :class:`~ketlit.models.Article` and a ClinicalTrials.gov
+  :class:`~ketlit.sources.ctgov_parse.Study` into a :class:`TagDoc`: free-text fields as
+  ``(field, text)`` pairs plus structured signals (publication types, MeSH, supplementary
+  concepts, CT.gov design enums, ages). Structured signals are exposed to rules as fields
+  too (``pt``, ``mesh``, ``chemical``, ``allocation`` …), so one rule format covers both.
+* **Signals are weighted, not voted.** Each match becomes evidence whose weight is
+  ``rule strength × field weight × sentence factor × context factors``. Sentence factors
+  come from abstract section labels (BACKGROUND low, METHODS high, EXCLUSION CRITERIA
+  zero) or, for unlabelled prose, from cue phrases: sentences before the first one that
+  speaks about *this* study, and sentences citing prior work ("has been shown",
+  "previous studies"), count little. Context factors come from cue phrases just before
+  or after the match within its clause: negation/exclusion (factor 0: the evidence is
+  rejected), comparators ("compared with intravenous ketamine": heavily discounted),
+  populations ("patients with …": boosted). Route rules also look at the nearest drug
+  anchor: "oral antidepressant" next to another drug barely counts.
+* **Per-axis decisions.** Scores are summed per value (children roll up into parents,
+  e.g. ``treatment_resistant_depression`` → ``depression``). A value is tagged when its
+  score reaches the axis ``min_score`` and ``relative`` × the axis' best score, so a
+  passing mention cannot sit next to what the study is about. With
+  ``exclusive_tiers`` (used for design) only the strongest tier that yields a tag counts:
+  publication types beat text when a record is indexed, text decides when it is not.
+  Rules with ``unless`` run in a second phase and are dropped when one of the listed
+  values was already tagged (plain "ketamine" means racemic unless es-/arketamine is
+  tagged).
+* **Explainable.** Every :class:`Tag` carries :class:`TagEvidence` (rule id, field, span,
+  offsets in that field's text, weight, and a note on the factors applied);
+  :meth:`Tagger.analyse` also returns the rejected candidates with the reason.
+* **Fast.** Rules are compiled once per :class:`Tagger`; text is lower-cased once per
+  field (length-preserving, so offsets stay valid), patterns are matched on that copy
+  without ``re.IGNORECASE`` so the regex engine can use literal-prefix search; word
+  boundaries are checked in Python; structured ``terms`` are dictionary look-ups; context
+  is only computed for fields that have matches.
+
+Rules file format and merge semantics (see the packaged file for the full reference):
+
+* Top-level tables ``settings``, ``fields``, ``field_groups``, ``sentences``, ``contexts``,
+  ``anchors`` and ``axes`` are merged key by key, recursively; a user value replaces the
+  packaged value, except ``axes.<axis>.values``, which is the union (a user file can add
+  slugs but never remove the fixed ones).
+* ``[[rule]]`` and ``[[mask]]`` entries are keyed by ``id``: a user entry with a packaged id
+  replaces that entry as a whole, a new id is appended. ``disable = ["id", …]`` at top
+  level removes packaged rules or masks; ``enabled = false`` on an entry does the same.
+* Unknown keys, unknown axes/values/fields/contexts/anchors, bad regexes and wrong types
+  are errors: :func:`load_rules` raises :class:`~ketlit.errors.ConfigError` with a
+  one-line message naming the file and the problem.
+"""
+
+from __future__ import annotations
+
+import bisect
+import copy
+import importlib
+import re
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any, Final
+
+from ketlit.errors import ConfigError
+from ketlit.models import AbstractSection, Article
+from ketlit.sources.ctgov_parse import Study
+
+__all__ = [
+    "AXES",
+    "Analysis",
+    "Candidate",
+    "MeshTerm",
+    "Rules",
+    "Tag",
+    "TagDoc",
+    "TagEvidence",
+    "Tagger",
+    "doc_from_article",
+    "doc_from_study",
+    "load_rules",
+    "split_labelled_abstract",
+    "tags_by_axis",
+    "text_grams",
+]
+
+AXES: Final = ("indication", "route", "molecule", "design", "population")
+RULES_RESOURCE: Final = "tagging_rules.toml"
+
+# Structured signals a TagDoc exposes as fields; everything else is free text.
+STRUCTURED_FIELDS: Final = frozenset(
+    {
+        "pt",
+        "mesh",
+        "mesh_major",
+        "mesh_qualifier",
+        "chemical",
+        "chemical_ui",
+        "phase",
+        "study_type",
+        "allocation",
+        "masking",
+        "intervention_type",
+        "std_age",
+        "age_group",
+        "healthy_volunteers",
+        "condition_mesh",
+        "intervention_mesh",
+        "indexed",
+    }
+)
+TEXT_FIELDS: Final = frozenset(
+    {
+        "title",
+        "official_title",
+        "abstract",
+        "keyword",
+        "condition",
+        "intervention",
+        "intervention_description",
+        "arm",
+        "summary",
+        "description",
+        "inclusion",
+        "exclusion",
+        "outcome",
+    }
+)
+ALL_FIELDS: Final = STRUCTURED_FIELDS | TEXT_FIELDS
+
+
+# ----------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True, slots=True)
+class MeshTerm:
+    """A MeSH descriptor with its qualifiers (names) and major-topic flag."""
+
+    descriptor: str
+    ui: str | None = None
+    major: bool = False
+    qualifiers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TagDoc:
+    """A source-neutral view of one record: what the tagger reads, nothing more.
+
+    ``fields`` holds free text as ``(field, text)``; abstract sections are named
+    ``"abstract"`` or ``"abstract:<LABEL>"``. The other attributes are structured signals.
+    """
+
+    source: str  # "pubmed" | "ctgov"
+    id: str
+    fields: tuple[tuple[str, str], ...] = ()
+    mesh: tuple[MeshTerm, ...] = ()
+    publication_types: tuple[str, ...] = ()
+    chemicals: tuple[tuple[str | None, str], ...] = ()  # (ui, name); supplementary concepts included
+    phases: tuple[str, ...] = ()
+    study_type: str | None = None
+    allocation: str | None = None
+    masking: str | None = None
+    intervention_types: tuple[str, ...] = ()
+    std_ages: tuple[str, ...] = ()
+    healthy_volunteers: bool | None = None
+    min_age_years: float | None = None
+    max_age_years: float | None = None
+    condition_meshes: tuple[str, ...] = ()
+    intervention_meshes: tuple[str, ...] = ()
+    indexed: bool = False
+
+    def structured(self) -> Iterator[tuple[str, str]]:
+        """The structured signals as ``(field, value)`` pairs, in a fixed order."""
+        for pt in self.publication_types:
+            yield "pt", pt
+        for m in self.mesh:
+            yield "mesh", m.descriptor
+            if m.major:
+                yield "mesh_major", m.descriptor
+            for q in m.qualifiers:
+                yield "mesh_qualifier", f"{m.descriptor}/{q}"
+        for ui, name in self.chemicals:
+            yield "chemical", name
+            if ui:
+                yield "chemical_ui", ui
+        for p in self.phases:
+            yield "phase", p
+        if self.study_type:
+            yield "study_type", self.study_type
+        if self.allocation:
+            yield "allocation", self.allocation
+        if self.masking:
+            yield "masking", self.masking
+        for t in self.intervention_types:
+            yield "intervention_type", t
+        for a in self.std_ages:
+            yield "std_age", a
+        for g in age_groups(self.min_age_years, self.max_age_years):
+            yield "age_group", g
+        if self.healthy_volunteers is not None:
+            yield "healthy_volunteers", "yes" if self.healthy_volunteers else "no"
+        for c in self.condition_meshes:
+            yield "condition_mesh", c
+        for i in self.intervention_meshes:
+            yield "intervention_mesh", i
+        yield "indexed", "yes" if self.indexed else "no"
+
+
+@dataclass(frozen=True, slots=True)
+class TagEvidence:
+    """Why a tag was given: the rule, where it matched, and how much it counted."""
+
+    rule_id: str
+    field: str
+    span: str
+    start: int
+    end: int
+    weight: float = 0.0
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """One tag on one axis, with its evidence (strongest first) and total score."""
+
+    axis: str
+    value: str
+    evidence: tuple[TagEvidence, ...]
+    score: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A rule match considered for a tag; ``status`` is "tagged" or why it did not count."""
+
+    axis: str
+    value: str
+    evidence: TagEvidence
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """The tags of a record plus every candidate match, for ``explain`` and error analysis."""
+
+    tags: tuple[Tag, ...]
+    candidates: tuple[Candidate, ...]
+
+
+def tags_by_axis(tags: Iterable[Tag]) -> dict[str, list[str]]:
+    """``{axis: [values…]}`` for every axis (empty lists included), values sorted."""
+    out: dict[str, list[str]] = {axis: [] for axis in AXES}
+    for t in tags:
+        out.setdefault(t.axis, []).append(t.value)
+    return {axis: sorted(values) for axis, values in out.items()}
+
+
+# ------------------------------------------------------------------- building docs
+
+_AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\b", re.IGNORECASE)
+_AGE_UNIT_YEARS: Final = {"year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25, "hour": 0.0, "minute": 0.0}
+_EXCLUSION_HEAD = re.compile(r"^\s*exclusion criteria\s*:?", re.IGNORECASE | re.MULTILINE)
+
+
+def _age_years(text: str | None) -> float | None:
+    """Years from a registry age such as ``"18 Years"`` or ``"6 Months"``; ``None`` if absent."""
+    if not text:
+        return None
+    m = _AGE_RE.match(text)
+    if m is None:
+        return None
+    return float(m.group(1)) * _AGE_UNIT_YEARS[m.group(2).lower()]
+
+
+def age_groups(min_age: float | None, max_age: float | None) -> tuple[str, ...]:
+    """Age bands an eligibility range covers; older adults only when the range starts ≥ 60."""
+    if min_age is None and max_age is None:
+        return ()
+    lo = min_age if min_age is not None else 0.0
+    hi = max_age if max_age is not None else 200.0
+    groups: list[str] = []
+    if lo < 12:
+        groups.append("children")
+    if lo < 18 and hi >= 12:
+        groups.append("adolescents")
+    if hi >= 18 and lo < 65:
+        groups.append("adults")
+    if lo >= 60:
+        groups.append("older_adults")
+    return tuple(groups)
+
+
+def doc_from_article(a: Article) -> TagDoc:
+    """A :class:`TagDoc` from a PubMed record (title, abstract sections, keywords, MeSH, PTs)."""
+    fields: list[tuple[str, str]] = []
+    if a.title:
+        fields.append(("title", a.title))
+    for s in a.sections:
+        if s.text:
+            fields.append((f"abstract:{s.label}" if s.label else "abstract", s.text))
+    fields.extend(("keyword", k) for k in a.keywords if k)
+    return TagDoc(
+        source="pubmed",
+        id=a.pmid,
+        fields=tuple(fields),
+        mesh=tuple(
+            MeshTerm(m.descriptor, m.ui, m.is_major, tuple(q.name for q in m.qualifiers)) for m in a.mesh
+        ),
+        publication_types=tuple(name for _, name in a.publication_types),
+        chemicals=tuple((c.ui, c.name) for c in a.chemicals),
+        indexed=a.indexed,
+    )
+
+
+def _split_eligibility(criteria: str) -> tuple[str, str]:
+    m = _EXCLUSION_HEAD.search(criteria)
+    if m is None:
+        return criteria, ""
+    return criteria[: m.start()], criteria[m.start() :]
+
+
+def doc_from_study(s: Study) -> TagDoc:
+    """A :class:`TagDoc` from a ClinicalTrials.gov study (titles, conditions, arms, design enums)."""
+    fields: list[tuple[str, str]] = []
+
+    def add(name: str, text: str | None) -> None:
+        if text and text.strip():
+            fields.append((name, text))
+
+    add("title", s.brief_title)
+    add("official_title", s.official_title)
+    for c in s.conditions:
+        add("condition", c)
+    for k in s.keywords:
+        add("keyword", k)
+    for i in s.interventions:
+        add("intervention", i.name)
+        for other in i.other_names:
+            add("intervention", other)
+        add("intervention_description", i.description)
+    for arm in s.arm_groups:
+        add("arm", arm.label)
+        add("arm", arm.description)
+    add("summary", s.brief_summary)
+    add("description", s.detailed_description)
+    for o in (*s.primary_outcomes, *s.secondary_outcomes):
+        add("outcome", o.measure)
+    elig = s.eligibility
+    if elig is not None and elig.criteria:
+        inclusion, exclusion = _split_eligibility(elig.criteria)
+        add("inclusion", inclusion)
+        add("exclusion", exclusion)
+    return TagDoc(
+        source="ctgov",
+        id=s.nct_id,
+        fields=tuple(fields),
+        phases=s.phases,
+        study_type=s.study_type,
+        allocation=s.allocation,
+        masking=s.masking,
+        intervention_types=tuple(sorted({i.type for i in s.interventions if i.type})),
+        std_ages=elig.std_ages if elig is not None else (),
+        healthy_volunteers=elig.healthy_volunteers if elig is not None else None,
+        min_age_years=_age_years(elig.minimum_age) if elig is not None else None,
+        max_age_years=_age_years(elig.maximum_age) if elig is not None else None,
+        condition_meshes=tuple(m.term for m in s.condition_meshes if m.term),
+        intervention_meshes=tuple(m.term for m in s.intervention_meshes if m.term),
+        indexed=bool(s.condition_meshes or s.intervention_meshes),
+    )
+
+
+_UPPER_LABEL = re.compile(r"(?:^|(?<=\s))([A-Z][A-Z0-9 &/,()'-]{1,60}[A-Z)]):\s+")
+
+
+def split_labelled_abstract(text: str, min_labels: int = 2) -> list[AbstractSection]:
+    """Split ``"BACKGROUND: … METHODS: …"`` into labelled sections (upper-case labels only).
+
+    Text with fewer than ``min_labels`` labels, or not starting with one, stays one
+    unlabelled section: the tagger then finds title-case labels and cue sentences itself.
+    """
+    marks = [m for m in _UPPER_LABEL.finditer(text) if any(c.isalpha() for c in m.group(1))]
+    if len(marks) < min_labels or text[: marks[0].start()].strip():
+        return [AbstractSection(None, None, text.strip())] if text.strip() else []
+    sections: list[AbstractSection] = []
+    for i, m in enumerate(marks):
+        end = marks[i + 1].start() if i + 1 < len(marks) else len(text)
+        body = text[m.end() : end].strip()
+        if body:
+            sections.append(AbstractSection(m.group(1).strip(), None, body))
+    return sections
+
+
+# -------------------------------------------------------------------- rules: loading
+
+_TOP_KEYS: Final = frozenset(
+    {"schema", "settings", "fields", "field_groups", "sentences", "contexts", "anchors", "axes", "zones", "mask", "rule",
+     "disable"}
+)
+_RULE_KEYS: Final = frozenset(
+    {
+        "id", "axis", "value", "fields", "pattern", "terms", "strength", "tier", "contexts", "near", "near_window",
+        "far_factor", "other", "other_factor", "case", "boundary", "unless", "requires", "excluded_by", "unmasked",
+        "when", "enabled", "description",
+    }
+)
+_RULE_DEFAULT_KEYS: Final = frozenset(
+    {"fields", "strength", "tier", "contexts", "near", "near_window", "far_factor", "other", "other_factor", "case",
+     "boundary"}
+)
+_MASK_KEYS: Final = frozenset({"id", "pattern", "fields", "enabled", "description", "case"})
+_AXIS_KEYS: Final = frozenset({"values", "min_score", "relative", "exclusive_tiers", "parents", "defaults", "description"})
+_CONTEXT_KEYS: Final = frozenset({"before", "after", "factor", "window", "scope_break", "description"})
+_ZONE_KEYS: Final = frozenset({"name", "labels", "factor", "study_factor", "description"})
+_SENTENCE_KEYS: Final = frozenset(
+    {"prose_fields", "study", "background", "outlook", "leading_background_factor", "background_factor",
+     "outlook_factor", "min_sentences_for_leading", "description"}
+)
+_SETTINGS_KEYS: Final = frozenset({"max_evidence", "near_window", "scope_break", "description"})
+
+
+class _Problem(Exception):
+    """A problem in a rules document; turned into a one-line ConfigError by the loader."""
+
+
+def _merge_tables(base: dict[str, Any], over: Mapping[str, Any], path: str = "") -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        here = f"{path}.{key}" if path else key
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge_tables(dict(out[key]), value, here)
+        elif here.startswith("axes.") and here.endswith(".values") and isinstance(out.get(key), list):
+            if not isinstance(value, list):
+                raise _Problem(f"{here} must be a list")
+            out[key] = list(dict.fromkeys([*out[key], *value]))
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _merge_entries(base: list[Any], over: Any, kind: str) -> list[Any]:
+    if not isinstance(over, list) or not all(isinstance(e, dict) for e in over):
+        raise _Problem(f"[[{kind}]] entries must be tables")
+    out: dict[str, Any] = {}
+    for entry in base:
+        out[str(entry.get("id"))] = entry
+    seen: set[str] = set()
+    for entry in over:
+        rid = entry.get("id")
+        if not isinstance(rid, str) or not rid:
+            raise _Problem(f"a [[{kind}]] entry has no id")
+        if rid in seen:
+            raise _Problem(f"duplicate {kind} id {rid!r}")
+        seen.add(rid)
+        out[rid] = copy.deepcopy(entry)
+    return list(out.values())
+
+
+def merge_rule_documents(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge a user rules document over the packaged one (semantics in the module docstring)."""
+    unknown = set(user) - _TOP_KEYS
+    if unknown:
+        raise _Problem(f"unknown top-level key {sorted(unknown)[0]!r}")
+    merged = {k: copy.deepcopy(v) for k, v in base.items()}
+    tables = {k: v for k, v in user.items() if k not in ("rule", "mask", "disable", "zones", "schema")}
+    merged = _merge_tables(merged, tables)
+    if "zones" in user:
+        merged["zones"] = copy.deepcopy(user["zones"])  # zones are ordered: a user list replaces the packaged one
+    for kind in ("rule", "mask"):
+        if kind in user:
+            merged[kind] = _merge_entries(list(merged.get(kind, [])), user[kind], kind)
+    disable = user.get("disable", [])
+    if not isinstance(disable, list) or not all(isinstance(d, str) for d in disable):
+        raise _Problem("disable must be a list of rule ids")
+    known = {str(e.get("id")) for kind in ("rule", "mask") for e in merged.get(kind, [])}
+    for rid in disable:
+        if rid not in known:
+            raise _Problem(f"disable names unknown rule {rid!r}")
+    if disable:
+        for kind in ("rule", "mask"):
+            merged[kind] = [e for e in merged.get(kind, []) if e.get("id") not in disable]
+    return merged
+
+
+def _read_toml(text: str, where: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
+
+
+def _packaged_text() -> str:
+    return resources.files("ketlit").joinpath("data", RULES_RESOURCE).read_text(encoding="utf-8")
+
+
+def load_rules(user_file: Path | None = None) -> Rules:
+    """The packaged tagging rules, merged with ``user_file`` if given (ConfigError if malformed)."""
+    base = _read_toml(_packaged_text(), f"packaged {RULES_RESOURCE}")
+    if user_file is None:
+        return Rules.from_dict(base, source=f"packaged {RULES_RESOURCE}")
+    where = str(user_file)
+    try:
+        text = Path(user_file).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: cannot read rules file: {exc}") from None
+    user = _read_toml(text, where)
+    try:
+        merged = merge_rule_documents(base, user)
+    except _Problem as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return Rules.from_dict(merged, source=where)
+
+
+# ------------------------------------------------------------------- scan planning
+#
+# Python's regex engine is fast only when a pattern starts with a literal; most rule
+# patterns do not (alternations, optional modifiers, lookbehinds), and a full scan of an
+# abstract then costs 10-60 µs per rule. So each pattern is analysed once: the set of
+# literals every match must contain, and the maximum width of a match (lookaheads
+# included). Scanning then finds those literals with str.find and runs the regex only in
+# windows around them, with the same leftmost, non-overlapping results as a full
+# finditer. Anything the analysis cannot bound (unbounded repeats, backreferences, inline
+# flags) falls back to a full scan, so the plan is an optimisation, never a semantic change.
+
+_MAX_LITERALS: Final = 24
+_MAX_WIDTH: Final = 400
+
+
+@dataclass(frozen=True, slots=True)
+class ScanPlan:
+    """Literals every match contains (``None``: no prefilter) and the maximum match width."""
+
+    literals: tuple[str, ...] | None
+    width: int | None
+
+
+def _sre() -> tuple[Any, Any] | None:
+    try:
+        return importlib.import_module("re._parser"), importlib.import_module("re._constants")
+    except ImportError:  # pragma: no cover - other Python implementations
+        return None
+
+
+def _better(a: set[str] | None, b: set[str] | None) -> set[str] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    ka = (min(6, min(map(len, a))), -len(a))
+    kb = (min(6, min(map(len, b))), -len(b))
+    return a if ka >= kb else b
+
+
+def _required(seq: Any, c: Any) -> set[str] | None:
+    best: set[str] | None = None
+    run: list[str] = []
+    for op, av in [*list(seq), (None, None)]:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            best = _better(best, {"".join(run)})
+            run = []
+        if op is None:
+            break
+        if op is c.SUBPATTERN:
+            if not av[1] & re.IGNORECASE:
+                best = _better(best, _required(av[3], c))
+        elif op is c.BRANCH:
+            alts = [_required(alt, c) for alt in av[1]]
+            if all(x is not None for x in alts):
+                best = _better(best, set().union(*[x for x in alts if x is not None]))
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT) and av[0] >= 1:
+            best = _better(best, _required(av[2], c))
+        elif op is c.ATOMIC_GROUP:
+            best = _better(best, _required(av, c))
+    return best
+
+
+def _width(seq: Any, c: Any) -> int:
+    total = 0
+    for op, av in seq:
+        if op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN):
+            total += 1
+        elif op is c.AT:
+            pass
+        elif op is c.SUBPATTERN:
+            total += _width(av[3], c)
+        elif op is c.ATOMIC_GROUP:
+            total += _width(av, c)
+        elif op is c.BRANCH:
+            total += max(_width(alt, c) for alt in av[1])
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+            if av[1] is c.MAXREPEAT or av[1] > _MAX_WIDTH:
+                return _MAX_WIDTH + 1
+            total += av[1] * _width(av[2], c)
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            if av[0] > 0:  # lookahead: the chars it reads count; lookbehind reads before the start
+                total += _width(av[1], c)
+        else:
+            return _MAX_WIDTH + 1
+        if total > _MAX_WIDTH:
+            return _MAX_WIDTH + 1
+    return total
+
+
+class _GiveUp(Exception):
+    pass
+
+
+_GRAM_LEN: Final = 4
+_MAX_GRAMS: Final = 256
+
+
+def _gram_add(s: str, ch: str) -> tuple[str, bool]:
+    """Extend a gram by one char; True when the gram is complete (see ``_GRAM_RE``)."""
+    if not s:
+        if ch.isspace():
+            raise _GiveUp
+        return ch, False
+    if ch.isalnum():
+        s += ch
+        return s, len(s) >= _GRAM_LEN
+    return s, True
+
+
+def _charset(av: Any, c: Any, s: str) -> list[str]:
+    """The chars of a small class; a space/non-word class ends a started gram (returns [" "])."""
+    chars: list[str] = []
+    for op, v in av:
+        if op is c.LITERAL:
+            chars.append(chr(v))
+        elif op is c.RANGE and v[1] - v[0] < 16:
+            chars.extend(chr(x) for x in range(v[0], v[1] + 1))
+        elif op is c.CATEGORY and v is c.CATEGORY_DIGIT:
+            chars.extend("0123456789")
+        elif op is c.CATEGORY and v in (c.CATEGORY_SPACE, c.CATEGORY_NOT_WORD) and s:
+            chars.append(" ")
+        else:
+            raise _GiveUp
+    return chars
+
+
+def _grow(items: list[Any], s: str, c: Any) -> set[str]:
+    if not items:
+        if not s:
+            raise _GiveUp
+        return {s}
+    op, av = items[0]
+    rest = items[1:]
+    out: set[str] = set()
+    if op is c.LITERAL or op is c.IN:
+        for ch in [chr(av)] if op is c.LITERAL else _charset(av, c, s):
+            ns, done = _gram_add(s, ch)
+            out |= {ns} if done else _grow(rest, ns, c)
+    elif op is c.AT or op is c.ASSERT or op is c.ASSERT_NOT:
+        out = _grow(rest, s, c)
+    elif op is c.SUBPATTERN:
+        if av[1] & re.IGNORECASE:
+            raise _GiveUp
+        out = _grow(list(av[3]) + rest, s, c)
+    elif op is c.BRANCH:
+        for alt in av[1]:
+            out |= _grow(list(alt) + rest, s, c)
+    elif op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
+        lo, hi, item = av
+        if item.getwidth()[0] == 0:
+            raise _GiveUp
+        for k in range(lo, min(hi, lo + _GRAM_LEN) + 1):
+            out |= _grow(list(item) * k + rest, s, c)
+    else:
+        raise _GiveUp
+    if len(out) > _MAX_GRAMS:
+        raise _GiveUp
+    return out
+
+
+def first_grams(pattern: str) -> frozenset[str] | None:
+    """The grams a match of ``pattern`` can start with (``None``: unknown, always scan)."""
+    sre = _sre()
+    if sre is None:
+        return None
+    parser, c = sre
+    try:
+        tree = parser.parse(pattern)
+        if tree.state.flags & re.IGNORECASE:
+            return None
+        return frozenset(g.lower() for g in _grow(list(tree), "", c))
+    except (_GiveUp, RecursionError):
+        return None
+    except Exception:  # noqa: BLE001 - an internal API; any surprise means "always scan"
+        return None
+
+
+# The grams of a text: at every word start its first alphanumerics (up to 4), and at every
+# other non-space char that char plus up to 3 following alphanumerics. A match that starts on
+# a word boundary starts with one of these, so a rule whose first grams are all absent from
+# a field cannot match there.
+_GRAM_WORD_RE = re.compile(r"(?<![^\W_])[^\W_]{1,4}")
+_GRAM_PUNCT_RE = re.compile(r"(?:[^\w\s]|_)[^\W_]{0,3}")
+
+
+def text_grams(text: str, punct: re.Pattern[str] | None = _GRAM_PUNCT_RE) -> set[str]:
+    """The grams of a (folded) text, see ``first_grams``; ``punct`` limits punctuation grams."""
+    grams = set(_GRAM_WORD_RE.findall(text))
+    if punct is not None:
+        grams.update(punct.findall(text))
+    return grams
+
+
+def _punct_gram_re(grams: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex for the punctuation grams rules can start with (most punctuation never starts one)."""
+    chars = sorted({g[0] for g in grams if g and not g[0].isalnum()})
+    if not chars:
+        return None
+    return re.compile("[" + "".join(re.escape(ch) for ch in chars) + r"][^\W_]{0,3}")
+
+
+def scan_plan(pattern: str) -> ScanPlan:
+    """Analyse a rule pattern for windowed scanning (see the comment above)."""
+    sre = _sre()
+    if sre is None:
+        return ScanPlan(None, None)
+    parser, c = sre
+    try:
+        tree = parser.parse(pattern)
+        if tree.state.flags & re.IGNORECASE:
+            return ScanPlan(None, None)
+        lits = _required(tree, c)
+        width = _width(tree, c)
+    except Exception:  # noqa: BLE001 - an internal API; any surprise means "no plan"
+        return ScanPlan(None, None)
+    if lits is not None and (len(lits) > _MAX_LITERALS or min(map(len, lits)) < 2):
+        lits = None
+    return ScanPlan(tuple(sorted(lits)) if lits else None, width if width <= _MAX_WIDTH else None)
+
+
+class _Occurrences:
+    """Positions of literals in one text, found once and shared by all rules."""
+
+    __slots__ = ("_cache", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._cache: dict[str, list[int]] = {}
+
+    def of(self, literal: str) -> list[int]:
+        found = self._cache.get(literal)
+        if found is None:
+            found = []
+            find = self.text.find
+            i = find(literal)
+            while i >= 0:
+                found.append(i)
+                i = find(literal, i + 1)
+            self._cache[literal] = found
+        return found
+
+
+def _match_at_grams(regex: re.Pattern[str], starts: list[int], hay: str) -> Iterator[re.Match[str]]:
+    """Leftmost non-overlapping matches that start at one of ``starts`` (sorted), in order."""
+    end = 0
+    for p in starts:
+        if p < end:
+            continue
+        m = regex.match(hay, p)
+        if m is not None and m.end() > p:
+            end = m.end()
+            yield m
+
+
+def _scan(regex: re.Pattern[str], plan: ScanPlan, occ: _Occurrences) -> Iterator[re.Match[str]]:
+    hay = occ.text
+    if plan.literals is None:
+        yield from regex.finditer(hay)
+        return
+    hits: list[int] = []
+    for lit in plan.literals:
+        hits.extend(occ.of(lit))
+    if not hits:
+        return
+    width = plan.width
+    n = len(hay)
+    if width is None or len(hits) * width >= n:
+        yield from regex.finditer(hay)
+        return
+    hits.sort()
+    windows: list[list[int]] = []
+    for p in hits:  # candidate match starts lie in [p - width, p]
+        lo = p - width if p > width else 0
+        if windows and lo <= windows[-1][1] + 1:
+            windows[-1][1] = p
+        else:
+            windows.append([lo, p])
+    floor = 0
+    for lo, hi in windows:
+        pos = lo if lo > floor else floor
+        end = hi + width + 1
+        if end > n:
+            end = n
+        while pos <= hi:
+            m = regex.search(hay, pos, end)
+            if m is None or m.start() > hi:
+                break
+            yield m
+            pos = m.end() if m.end() > m.start() else m.end() + 1
+            floor = pos
+
+
+# ------------------------------------------------------------------ rules: validated
+
+
+def _compile(pattern: str, what: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise _Problem(f"{what}: bad regex: {exc}") from None
+
+
+def _get(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], what: str, default: Any = None) -> Any:
+    value = d.get(key, default)
+    if value is None:
+        return default
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, bool) and kind in (int, float):
+        raise _Problem(f"{what}: {key} must be a number")
+    if not isinstance(value, kind):
+        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        raise _Problem(f"{what}: {key} must be {name}")
+    return value
+
+
+def _str_list(d: Mapping[str, Any], key: str, what: str) -> tuple[str, ...]:
+    value = d.get(key, [])
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _Problem(f"{what}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _check_keys(d: Mapping[str, Any], allowed: frozenset[str], what: str) -> None:
+    if not isinstance(d, Mapping):
+        raise _Problem(f"{what} must be a table")
+    unknown = set(d) - allowed
+    if unknown:
+        raise _Problem(f"{what}: unknown key {sorted(unknown)[0]!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class ContextSpec:
+    name: str
+    before: re.Pattern[str] | None
+    after: re.Pattern[str] | None
+    factor: float
+    window: int
+    scope_break: re.Pattern[str]
+
+
+@dataclass(frozen=True, slots=True)
+class AxisSpec:
+    name: str
+    values: tuple[str, ...]
+    min_score: float
+    relative: float
+    exclusive_tiers: bool
+    parents: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ZoneSpec:
+    name: str
+    labels: re.Pattern[str]
+    factor: float
+    study_factor: float
+
+
+@dataclass(frozen=True, slots=True)
+class RuleSpec:
+    id: str
+    axis: str
+    value: str
+    fields: frozenset[str]
+    regex: re.Pattern[str] | None
+    terms: tuple[str, ...]
+    strength: float
+    tier: int
+    contexts: tuple[str, ...]
+    near: str | None
+    near_window: int
+    far_factor: float
+    other: str | None
+    other_factor: float
+    case: bool
+    boundary: bool
+    unless: tuple[str, ...]
+    requires: tuple[str, ...]
+    excluded_by: tuple[str, ...]
+    unmasked: bool
+    when: str
+    plan: ScanPlan = ScanPlan(None, None)
+    grams: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MaskSpec:
+    id: str
+    regex: re.Pattern[str]
+    fields: frozenset[str]
+    case: bool
+    plan: ScanPlan = ScanPlan(None, None)
+    grams: frozenset[str] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceSpec:
+    prose_fields: frozenset[str]
+    study: re.Pattern[str] | None
+    background: re.Pattern[str] | None
+    outlook: re.Pattern[str] | None
+    leading_background_factor: float
+    background_factor: float
+    outlook_factor: float
+    min_sentences_for_leading: int
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Validated tagging rules: axes, weights, contexts, anchors, zones, masks and rules."""
+
+    source: str
+    axes: Mapping[str, AxisSpec]
+    field_weights: Mapping[str, float]
+    contexts: Mapping[str, ContextSpec]
+    anchors: Mapping[str, re.Pattern[str]]
+    zones: tuple[ZoneSpec, ...]
+    sentences: SentenceSpec
+    masks: tuple[MaskSpec, ...]
+    rules: tuple[RuleSpec, ...]
+    max_evidence: int
+    raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str = "<rules>") -> Rules:
+        """Validate a (merged) rules document; ConfigError with a one-line message if it is wrong."""
+        try:
+            return cls._build(data, source)
+        except _Problem as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+
+    @classmethod
+    def _build(cls, data: Mapping[str, Any], source: str) -> Rules:
+        _check_keys(data, _TOP_KEYS, "rules file")
+        settings = data.get("settings", {})
+        _check_keys(settings, _SETTINGS_KEYS, "[settings]")
+        max_evidence = _get(settings, "max_evidence", int, "[settings]", 8)
+        default_near_window = _get(settings, "near_window", int, "[settings]", 60)
+        default_break = _compile(_get(settings, "scope_break", str, "[settings]", r"[;:]"), "[settings] scope_break")
+
+        groups_raw = data.get("field_groups", {})
+        if not isinstance(groups_raw, Mapping):
+            raise _Problem("[field_groups] must be a table")
+        groups: dict[str, tuple[str, ...]] = {}
+        for g, members in groups_raw.items():
+            names = _str_list(groups_raw, g, "[field_groups]")
+            for n in names:
+                if n not in ALL_FIELDS:
+                    raise _Problem(f"[field_groups] {g}: unknown field {n!r}")
+            groups[g] = names
+
+        def expand(names: Sequence[str], what: str) -> frozenset[str]:
+            out: set[str] = set()
+            for n in names:
+                if n in groups:
+                    out.update(groups[n])
+                elif n in ALL_FIELDS:
+                    out.add(n)
+                else:
+                    raise _Problem(f"{what}: unknown field or field group {n!r}")
+            return frozenset(out)
+
+        default_fields = expand(("text",), "[field_groups]") if "text" in groups else frozenset(TEXT_FIELDS)
+
+        weights_raw = data.get("fields", {})
+        if not isinstance(weights_raw, Mapping):
+            raise _Problem("[fields] must be a table")
+        field_weights: dict[str, float] = {}
+        for f, w in weights_raw.items():
+            if f not in ALL_FIELDS:
+                raise _Problem(f"[fields]: unknown field {f!r}")
+            field_weights[f] = _get(weights_raw, f, float, "[fields]")
+
+        contexts: dict[str, ContextSpec] = {}
+        contexts_raw = data.get("contexts", {})
+        if not isinstance(contexts_raw, Mapping):
+            raise _Problem("[contexts] must be a table")
+        for name, c in contexts_raw.items():
+            what = f"[contexts.{name}]"
+            _check_keys(c, _CONTEXT_KEYS, what)
+            before = _get(c, "before", str, what)
+            after = _get(c, "after", str, what)
+            if before is None and after is None:
+                raise _Problem(f"{what}: needs before or after")
+            brk = _get(c, "scope_break", str, what)
+            contexts[name] = ContextSpec(
+                name=name,
+                before=_compile(before, f"{what} before") if before else None,
+                after=_compile(after, f"{what} after") if after else None,
+                factor=_get(c, "factor", float, what, 1.0),
+                window=_get(c, "window", int, what, 40),
+                scope_break=_compile(brk, f"{what} scope_break") if brk else default_break,
+            )
+
+        anchors: dict[str, re.Pattern[str]] = {}
+        anchors_raw = data.get("anchors", {})
+        if not isinstance(anchors_raw, Mapping):
+            raise _Problem("[anchors] must be a table")
+        for name, pat in anchors_raw.items():
+            if not isinstance(pat, str):
+                raise _Problem(f"[anchors] {name} must be a regex string")
+            anchors[name] = _compile(pat, f"[anchors] {name}")
+
+        zones: list[ZoneSpec] = []
+        zones_raw = data.get("zones", [])
+        if not isinstance(zones_raw, list):
+            raise _Problem("[[zones]] must be an array of tables")
+        for z in zones_raw:
+            _check_keys(z, _ZONE_KEYS, "[[zones]]")
+            name = _get(z, "name", str, "[[zones]]")
+            labels = _get(z, "labels", str, f"[[zones]] {name}")
+            if not name or not labels:
+                raise _Problem("[[zones]] entries need name and labels")
+            factor = _get(z, "factor", float, f"[[zones]] {name}", 1.0)
+            zones.append(
+                ZoneSpec(
+                    name,
+                    _compile(labels, f"[[zones]] {name}"),
+                    factor,
+                    _get(z, "study_factor", float, f"[[zones]] {name}", factor),
+                )
+            )
+
+        s = data.get("sentences", {})
+        _check_keys(s, _SENTENCE_KEYS, "[sentences]")
+
+        def opt_re(key: str) -> re.Pattern[str] | None:
+            p = _get(s, key, str, "[sentences]")
+            return _compile(p, f"[sentences] {key}") if p else None
+
+        sentences = SentenceSpec(
+            prose_fields=expand(_str_list(s, "prose_fields", "[sentences]"), "[sentences] prose_fields"),
+            study=opt_re("study"),
+            background=opt_re("background"),
+            outlook=opt_re("outlook"),
+            leading_background_factor=_get(s, "leading_background_factor", float, "[sentences]", 1.0),
+            background_factor=_get(s, "background_factor", float, "[sentences]", 1.0),
+            outlook_factor=_get(s, "outlook_factor", float, "[sentences]", 1.0),
+            min_sentences_for_leading=_get(s, "min_sentences_for_leading", int, "[sentences]", 3),
+        )
+
+        axes: dict[str, AxisSpec] = {}
+        axis_defaults: dict[str, Mapping[str, Any]] = {}
+        axes_raw = data.get("axes", {})
+        if not isinstance(axes_raw, Mapping):
+            raise _Problem("[axes] must be a table")
+        for name, a in axes_raw.items():
+            what = f"[axes.{name}]"
+            _check_keys(a, _AXIS_KEYS, what)
+            values = _str_list(a, "values", what)
+            if not values:
+                raise _Problem(f"{what}: values must not be empty")
+            parents_raw = a.get("parents", {})
+            if not isinstance(parents_raw, Mapping):
+                raise _Problem(f"{what}: parents must be a table")
+            parents: dict[str, str] = {}
+            for child, parent in parents_raw.items():
+                if child not in values or not isinstance(parent, str) or parent not in values:
+                    raise _Problem(f"{what}: parents {child!r} = {parent!r} names an unknown value")
+                parents[child] = parent
+            for child in parents:  # no cycles
+                seen = {child}
+                cur = child
+                while cur in parents:
+                    cur = parents[cur]
+                    if cur in seen:
+                        raise _Problem(f"{what}: parents form a cycle at {child!r}")
+                    seen.add(cur)
+            defaults = a.get("defaults", {})
+            _check_keys(defaults, _RULE_DEFAULT_KEYS, f"{what} defaults")
+            axis_defaults[name] = defaults
+            axes[name] = AxisSpec(
+                name=name,
+                values=values,
+                min_score=_get(a, "min_score", float, what, 1.0),
+                relative=_get(a, "relative", float, what, 0.0),
+                exclusive_tiers=_get(a, "exclusive_tiers", bool, what, False),
+                parents=parents,
+            )
+
+        masks: list[MaskSpec] = []
+        for m in data.get("mask", []):
+            _check_keys(m, _MASK_KEYS, "[[mask]]")
+            mid = _get(m, "id", str, "[[mask]]")
+            what = f"mask {mid!r}"
+            if not mid:
+                raise _Problem("a [[mask]] entry has no id")
+            if not _get(m, "enabled", bool, what, True):
+                continue
+            pattern = _get(m, "pattern", str, what)
+            if not pattern:
+                raise _Problem(f"{what}: needs a pattern")
+            case = _get(m, "case", bool, what, False)
+            fields_ = expand(_str_list(m, "fields", what), what) if m.get("fields") else default_fields
+            mask_re = _compile(pattern, what)
+            masks.append(MaskSpec(mid, mask_re, fields_, case, scan_plan(mask_re.pattern), first_grams(mask_re.pattern)))
+
+        rules: list[RuleSpec] = []
+        ids: set[str] = set()
+        raw_rules = data.get("rule", [])
+        if not isinstance(raw_rules, list):
+            raise _Problem("[[rule]] must be an array of tables")
+        for r in raw_rules:
+            _check_keys(r, _RULE_KEYS, "[[rule]]")
+            rid = _get(r, "id", str, "[[rule]]")
+            if not rid:
+                raise _Problem("a [[rule]] entry has no id")
+            what = f"rule {rid!r}"
+            if rid in ids:
+                raise _Problem(f"duplicate rule id {rid!r}")
+            ids.add(rid)
+            if not _get(r, "enabled", bool, what, True):
+                continue
+            axis = _get(r, "axis", str, what)
+            value = _get(r, "value", str, what)
+            if axis is None:
+                raise _Problem(f"{what}: needs an axis")
+            if axis not in axes:
+                raise _Problem(f"{what}: unknown axis {axis!r}")
+            if value not in axes[axis].values:
+                raise _Problem(f"{what}: value {value!r} is not in [axes.{axis}] values")
+            d = {**axis_defaults[axis], **r}
+            pattern = _get(d, "pattern", str, what)
+            terms = _str_list(d, "terms", what)
+            if (pattern is None) == (not terms):
+                raise _Problem(f"{what}: needs exactly one of pattern or terms")
+            case = _get(d, "case", bool, what, False)
+            fields_ = expand(_str_list(d, "fields", what), what) if d.get("fields") else default_fields
+            ctx = _str_list(d, "contexts", what)
+            for c in ctx:
+                if c not in contexts:
+                    raise _Problem(f"{what}: unknown context {c!r}")
+            near = _get(d, "near", str, what)
+            other = _get(d, "other", str, what)
+            for anchor in (near, other):
+                if anchor is not None and anchor not in anchors:
+                    raise _Problem(f"{what}: unknown anchor {anchor!r}")
+            when = _get(d, "when", str, what, "any")
+            if when not in ("any", "indexed", "unindexed"):
+                raise _Problem(f"{what}: when must be any, indexed or unindexed")
+            unless = _str_list(d, "unless", what)
+            for u in unless:
+                if u not in axes[axis].values:
+                    raise _Problem(f"{what}: unless names unknown value {u!r}")
+            if pattern is not None:
+                regex: re.Pattern[str] | None = _compile(pattern, what)
+            elif fields_ & TEXT_FIELDS:
+                alternation = "|".join(re.escape(t if case else t.lower()) for t in sorted(terms, key=len, reverse=True))
+                regex = _compile(f"(?:{alternation})", what)
+            else:
+                regex = None
+            rules.append(
+                RuleSpec(
+                    id=rid,
+                    axis=axis,
+                    value=value,
+                    fields=fields_,
+                    regex=regex,
+                    terms=tuple(dict.fromkeys(t.lower() for t in terms)),
+                    strength=_get(d, "strength", float, what, 1.0),
+                    tier=_get(d, "tier", int, what, 3),
+                    contexts=ctx,
+                    near=near,
+                    near_window=_get(d, "near_window", int, what, default_near_window),
+                    far_factor=_get(d, "far_factor", float, what, 1.0),
+                    other=other,
+                    other_factor=_get(d, "other_factor", float, what, 1.0),
+                    case=case,
+                    boundary=_get(d, "boundary", bool, what, True),
+                    unless=unless,
+                    requires=_str_list(d, "requires", what),
+                    excluded_by=_str_list(d, "excluded_by", what),
+                    unmasked=_get(r, "unmasked", bool, what, False),
+                    when=when,
+                    plan=scan_plan(regex.pattern) if regex is not None else ScanPlan(None, None),
+                    grams=first_grams(regex.pattern) if regex is not None and _get(d, "boundary", bool, what, True)
+                    else None,
+                )
+            )
+        all_ids = {r.id for r in rules}
+        for r in rules:
+            for ref in (*r.requires, *r.excluded_by):
+                if ref not in all_ids:
+                    raise _Problem(f"rule {r.id!r}: refers to unknown rule {ref!r}")
+        for name, w in field_weights.items():
+            if w < 0:
+                raise _Problem(f"[fields] {name}: weight must be >= 0")
+        return cls(
+            source=source,
+            axes=axes,
+            field_weights=field_weights,
+            contexts=contexts,
+            anchors=anchors,
+            zones=tuple(zones),
+            sentences=sentences,
+            masks=tuple(masks),
+            rules=tuple(rules),
+            max_evidence=max_evidence,
+            raw=dict(data),
+        )
+
+
+# ------------------------------------------------------------------------- engine
+
+# Lower-casing must keep offsets: map dash/space variants to ASCII one-for-one, and fall
+# back to per-character lowering when str.lower() would change the length (e.g. "İ").
+_FOLD = str.maketrans(
+    {
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00ad": "-",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "\u2002": " ", "\u2003": " ",
+        "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00b1": "±",
+    }
+)
+
+
+_FOLD_NEEDED = re.compile("[" + "".join(chr(k) for k in _FOLD) + "]")
+
+
+def _fold(text: str) -> str:
+    low = text.lower()
+    if len(low) != len(text):
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    return low.translate(_FOLD) if _FOLD_NEEDED.search(low) else low
+
+
+def _fold_case(text: str) -> str:
+    return text.translate(_FOLD) if _FOLD_NEEDED.search(text) else text
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])|\n+")
+_TITLE_LABEL = re.compile(r"([A-Z][A-Za-z]+(?:[ -](?:and|&|of|[A-Za-z]+)){0,3}):\s+")
+
+
+@dataclass(slots=True)
+class _Sentence:
+    start: int
+    end: int
+    factor: float
+    zone: str
+
+
+@dataclass(slots=True, eq=False)
+class _Raw:
+    rule: RuleSpec
+    evidence: TagEvidence
+    status: str
+
+
+class _Field:
+    """One text field prepared for matching: folded text, masks, sentences (lazy)."""
+
+    __slots__ = ("_cased", "_sentences", "base_weight", "folded", "grams", "kind", "label", "masked", "name",
+                 "occ_folded", "occ_masked", "text")
+
+    def __init__(self, name: str, text: str, rules: Rules, punct: re.Pattern[str] | None) -> None:
+        self.name = name
+        kind, _, label = name.partition(":")
+        self.kind = kind
+        self.label = label or None
+        self.text = text
+        self.folded = _fold(text)
+        self.grams = text_grams(self.folded, punct)
+        self.occ_folded = _Occurrences(self.folded)
+        self._cased: _Occurrences | None = None
+        spans: list[tuple[int, int]] = []
+        for m in rules.masks:
+            if kind in m.fields:
+                hay = self.cased.text if m.case else self.folded
+                if m.grams is None:
+                    found: Iterable[re.Match[str]] = m.regex.finditer(hay)
+                else:
+                    pos = sorted({p for g in m.grams if g in self.grams for p in self.starts(g)})
+                    if not pos:
+                        continue
+                    found = _match_at_grams(m.regex, pos, hay)
+                spans.extend((x.start(), x.end()) for x in found)
+        if spans:
+            chars = list(self.folded)
+            for a, b in spans:
+                chars[a:b] = " " * (b - a)
+            self.masked = "".join(chars)
+            self.occ_masked = _Occurrences(self.masked)
+        else:
+            self.masked = self.folded
+            self.occ_masked = self.occ_folded
+        self.base_weight = rules.field_weights.get(kind, 1.0)
+        self._sentences: list[_Sentence] | None = None
+
+    def starts(self, gram: str) -> list[int]:
+        """Positions where ``gram`` starts a word (or, for punctuation grams, anywhere)."""
+        text = self.folded
+        found = self.occ_folded.of(gram)
+        if not gram[0].isalnum():
+            return found
+        return [p for p in found if p == 0 or not text[p - 1].isalnum()]
+
+    @property
+    def cased(self) -> _Occurrences:
+        if self._cased is None:
+            self._cased = _Occurrences(_fold_case(self.text))
+        return self._cased
+
+    def nearest(self, pattern: re.Pattern[str], lo: int, hi: int, a: int, b: int) -> int | None:
+        """Distance from span (a, b) to the nearest match of ``pattern`` within [lo, hi)."""
+        best: int | None = None
+        for m in pattern.finditer(self.folded, lo, hi):
+            d = _gap((a, b), (m.start(), m.end()))
+            if best is None or d < best:
+                best = d
+        return best
+
+    def sentences(self, rules: Rules) -> list[_Sentence]:
+        if self._sentences is None:
+            self._sentences = _segment(self, rules)
+        return self._sentences
+
+
+def _zone_for(label: str, rules: Rules) -> ZoneSpec | None:
+    low = label.strip().lower()
+    for z in rules.zones:
+        if z.labels.search(low):
+            return z
+    return None
+
+
+def _segment(f: _Field, rules: Rules) -> list[_Sentence]:
+    """Sentences of a field with their weight factor (zone × cue adjustments)."""
+    text = f.text
+    bounds = [0]
+    bounds.extend(m.end() for m in _SENTENCE_END.finditer(text))
+    spans = [(a, b) for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True) if b > a]
+    spec = rules.sentences
+    if f.kind not in spec.prose_fields:
+        return [_Sentence(0, len(text), 1.0, "")]
+
+    # Zones: from the section label, or from inline labels ("METHODS:", "Results:").
+    fixed_zone = _zone_for(f.label, rules) if f.label else None
+    label_marks: list[tuple[int, ZoneSpec | None]] = []
+    if f.label is None:
+        for m in _UPPER_LABEL.finditer(text):
+            label_marks.append((m.start(), _zone_for(m.group(1), rules)))
+        for a, _ in spans:
+            m = _TITLE_LABEL.match(text, a)
+            if m and not m.group(1).isupper():
+                z = _zone_for(m.group(1), rules)
+                if z is not None:
+                    label_marks.append((a, z))
+        label_marks.sort(key=lambda x: x[0])
+    mark_pos = [p for p, _ in label_marks]
+
+    out: list[_Sentence] = []
+    seen_study = False
+    leading = len(spans) >= spec.min_sentences_for_leading and not label_marks and fixed_zone is None
+    for a, b in spans:
+        zone = fixed_zone
+        if label_marks:
+            i = bisect.bisect_right(mark_pos, b - 1) - 1
+            zone = label_marks[i][1] if i >= 0 else None
+        factor = zone.factor if zone is not None else 1.0
+        zname = zone.name if zone is not None else ""
+        sent = f.folded[a:b]
+        is_study = bool(spec.study and spec.study.search(sent))
+        if zone is not None and is_study:
+            # e.g. a study sentence inside a BACKGROUND section ("We designed a study to …").
+            factor = zone.study_factor
+        if not is_study and spec.background and spec.background.search(sent):
+            factor = min(factor, spec.background_factor)
+            zname = zname or "background-cue"
+        elif not is_study and spec.outlook and spec.outlook.search(sent):
+            factor = min(factor, spec.outlook_factor)
+            zname = zname or "outlook-cue"
+        if leading and not seen_study:
+            if is_study:
+                seen_study = True
+            else:
+                factor = min(factor, spec.leading_background_factor)
+                zname = zname or "leading-background"
+        out.append(_Sentence(a, b, factor, zname))
+    return out
+
+
+def _sentence_at(sentences: list[_Sentence], starts: list[int], pos: int) -> _Sentence:
+    i = bisect.bisect_right(starts, pos) - 1
+    return sentences[max(i, 0)]
+
+
+def _context_factor(ctx: ContextSpec, folded: str, sent: _Sentence, start: int, end: int) -> bool:
+    if ctx.before is not None:
+        lo = max(sent.start, start - ctx.window)
+        pre = folded[lo:start]
+        cut = None
+        for cut in ctx.scope_break.finditer(pre):
+            pass
+        if cut is not None:
+            pre = pre[cut.end() :]
+        if ctx.before.search(pre):
+            return True
+    if ctx.after is not None:
+        hi = min(sent.end, end + ctx.window)
+        post = folded[end:hi]
+        cut = ctx.scope_break.search(post)
+        if cut is not None:
+            post = post[: cut.start()]
+        if ctx.after.search(post):
+            return True
+    return False
+
+
+def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
+    if b[1] <= a[0]:
+        return a[0] - b[1]
+    if b[0] >= a[1]:
+        return b[0] - a[1]
+    return 0
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+class Tagger:
+    """Runs compiled :class:`Rules` over :class:`TagDoc` records. Pure and thread-safe."""
+
+    def __init__(self, rules: Rules) -> None:
+        self.rules = rules
+        self._text_rules: dict[str, list[RuleSpec]] = {}
+        self._struct_terms: dict[str, dict[str, list[RuleSpec]]] = {}
+        self._struct_regex: dict[str, list[RuleSpec]] = {}
+        for r in rules.rules:
+            for f in sorted(r.fields):
+                if f in TEXT_FIELDS:
+                    self._text_rules.setdefault(f, []).append(r)
+                elif r.regex is not None and not r.terms:
+                    self._struct_regex.setdefault(f, []).append(r)
+                else:
+                    table = self._struct_terms.setdefault(f, {})
+                    for t in r.terms:
+                        table.setdefault(t, []).append(r)
+        self._rank = {r.id: i for i, r in enumerate(rules.rules)}
+        # gram → indexes of text rules that can start with it; rules without grams always run.
+        self._gram_index: dict[str, list[int]] = {}
+        self._gram_rules: dict[int, RuleSpec] = {}
+        self._plain_rules: dict[str, list[tuple[int, RuleSpec]]] = {}
+        for i, r in enumerate(rules.rules):
+            if r.regex is None or not r.fields & TEXT_FIELDS:
+                continue
+            if r.grams is not None:
+                self._gram_rules[i] = r
+                for g in r.grams:
+                    self._gram_index.setdefault(g, []).append(i)
+            else:
+                for f in r.fields & TEXT_FIELDS:
+                    self._plain_rules.setdefault(f, []).append((i, r))
+        all_grams = [g for g in self._gram_index]
+        all_grams.extend(g for m in rules.masks if m.grams for g in m.grams)
+        self._punct = _punct_gram_re(all_grams)
+
+    # -- public API ---------------------------------------------------------------
+
+    def tag(self, doc: TagDoc) -> list[Tag]:
+        """The tags of ``doc``, sorted by axis order then value."""
+        return list(self.analyse(doc).tags)
+
+    def analyse(self, doc: TagDoc) -> Analysis:
+        """Tags plus every candidate match with its status (for ``explain`` and error analysis)."""
+        raws = self._match(doc)
+        return self._decide(raws)
+
+    # -- matching -----------------------------------------------------------------
+
+    def _applies(self, r: RuleSpec, doc: TagDoc) -> bool:
+        return r.when == "any" or (r.when == "indexed") == doc.indexed
+
+    def _match(self, doc: TagDoc) -> list[_Raw]:
+        raws: list[_Raw] = []
+        for name, value in doc.structured():
+            low = value.lower()
+            for r in self._struct_terms.get(name, {}).get(low, ()):
+                if self._applies(r, doc):
+                    ev = TagEvidence(r.id, name, value, 0, len(value), r.strength, "")
+                    raws.append(_Raw(r, ev, "tagged"))
+            for r in self._struct_regex.get(name, ()):
+                if self._applies(r, doc) and r.regex is not None:
+                    m = r.regex.search(value if r.case else low)
+                    if m:
+                        ev = TagEvidence(r.id, name, value[m.start() : m.end()], m.start(), m.end(), r.strength, "")
+                        raws.append(_Raw(r, ev, "tagged"))
+        for name, text in doc.fields:
+            if not text:
+                continue
+            kind = name.partition(":")[0]
+            rules = self._text_rules.get(kind)
+            if not rules:
+                continue
+            self._match_field(_Field(name, text, self.rules, self._punct), rules, doc, raws)
+        return raws
+
+    def _match_field(self, f: _Field, kind_rules: list[RuleSpec], doc: TagDoc, raws: list[_Raw]) -> None:
+        sentences: list[_Sentence] | None = None
+        starts: list[int] = []
+        folded = f.folded
+        n = len(folded)
+        # Rules whose first grams occur in this field, with the candidate start positions.
+        candidates: dict[int, list[int]] = {}
+        index = self._gram_index
+        for g in f.grams:
+            ids = index.get(g)
+            if ids is not None:
+                positions = f.starts(g)
+                for i in ids:
+                    found = candidates.get(i)
+                    if found is None:
+                        candidates[i] = list(positions)
+                    else:
+                        found.extend(positions)
+        kind = f.kind
+        todo: list[tuple[int, RuleSpec]] = [(i, self._gram_rules[i]) for i in candidates]
+        todo.extend(self._plain_rules.get(kind, ()))
+        todo.sort(key=lambda x: x[0])
+        for i, r in todo:
+            if r.regex is None or kind not in r.fields or not self._applies(r, doc):
+                continue
+            hay = f.cased.text if r.case else (folded if r.unmasked else f.masked)
+            if r.grams is not None:
+                pos = sorted(set(candidates[i]))
+                matches: Iterable[re.Match[str]] = _match_at_grams(r.regex, pos, hay)
+            else:
+                matches = _scan(r.regex, r.plan, f.cased if r.case else (f.occ_folded if r.unmasked else f.occ_masked))
+            for m in matches:
+                a, b = m.start(), m.end()
+                if a == b:
+                    continue
+                if r.boundary and (
+                    (a > 0 and folded[a - 1].isalnum() and folded[a].isalnum())
+                    or (b < n and folded[b].isalnum() and folded[b - 1].isalnum())
+                ):
+                    continue
+                if sentences is None:
+                    sentences = f.sentences(self.rules)
+                    starts = [s.start for s in sentences]
+                sent = _sentence_at(sentences, starts, a)
+                raws.append(self._weigh(r, f, sent, a, b))
+
+    def _weigh(self, r: RuleSpec, f: _Field, sent: _Sentence, a: int, b: int) -> _Raw:
+        weight = r.strength * f.base_weight * sent.factor
+        notes: list[str] = []
+        if sent.zone:
+            notes.append(f"{sent.zone}×{_fmt(sent.factor)}")
+        status = "tagged"
+        for cname in r.contexts:
+            ctx = self.rules.contexts[cname]
+            if _context_factor(ctx, f.folded, sent, a, b):
+                weight *= ctx.factor
+                notes.append(f"{cname}×{_fmt(ctx.factor)}")
+                if ctx.factor == 0:
+                    status = cname
+                    break
+        if status == "tagged" and r.near is not None and weight > 0:
+            lo = max(sent.start, a - r.near_window)
+            hi = min(sent.end, b + r.near_window)
+            d_near = f.nearest(self.rules.anchors[r.near], lo, hi, a, b)
+            d_other = f.nearest(self.rules.anchors[r.other], lo, hi, a, b) if r.other is not None else None
+            if d_other is not None and d_other <= r.near_window and (d_near is None or d_other < d_near):
+                weight *= r.other_factor
+                notes.append(f"other-drug×{_fmt(r.other_factor)}")
+            elif d_near is None or d_near > r.near_window:
+                weight *= r.far_factor
+                notes.append(f"no-anchor×{_fmt(r.far_factor)}")
+        if weight <= 0 and status == "tagged":
+            status = "zero weight"
+        ev = TagEvidence(r.id, f.name, f.text[a:b], a, b, round(weight, 4), "; ".join(notes))
+        return _Raw(r, ev, status)
+
+    # -- deciding -----------------------------------------------------------------
+
+    def _decide(self, raws: list[_Raw]) -> Analysis:
+        # A rule "fired" when it matched and was not rejected by context; zero-strength helper
+        # rules (e.g. the Humans check tag) exist only to be named in requires/excluded_by.
+        fired = {x.rule.id for x in raws if x.status in ("tagged", "zero weight")}
+        for x in raws:
+            if x.status != "tagged":
+                continue
+            if x.rule.requires and not any(q in fired for q in x.rule.requires):
+                x.status = "requires unmet"
+            elif any(q in fired for q in x.rule.excluded_by):
+                x.status = "excluded by rule"
+        tags: list[Tag] = []
+        by_axis: dict[str, list[_Raw]] = {}
+        for x in raws:
+            by_axis.setdefault(x.rule.axis, []).append(x)
+        for axis in self._axis_order():
+            items = by_axis.get(axis)
+            if not items:
+                continue
+            tags.extend(self._decide_axis(self.rules.axes[axis], items))
+        candidates = tuple(
+            Candidate(x.rule.axis, x.rule.value, x.evidence, x.status)
+            for x in sorted(raws, key=lambda x: (self._axis_rank(x.rule.axis), x.rule.value, x.evidence.field,
+                                                 x.evidence.start, x.rule.id))
+        )
+        return Analysis(tuple(tags), candidates)
+
+    def _axis_order(self) -> list[str]:
+        return sorted(self.rules.axes, key=self._axis_rank)
+
+    def _axis_rank(self, axis: str) -> tuple[int, str]:
+        return (AXES.index(axis), "") if axis in AXES else (len(AXES), axis)
+
+    def _ancestors(self, axis: AxisSpec, value: str) -> list[str]:
+        out = [value]
+        while out[-1] in axis.parents:
+            out.append(axis.parents[out[-1]])
+        return out
+
+    def _scores(self, axis: AxisSpec, items: list[_Raw]) -> dict[str, list[_Raw]]:
+        per: dict[str, list[_Raw]] = {}
+        for x in items:
+            for v in self._ancestors(axis, x.rule.value):
+                per.setdefault(v, []).append(x)
+        return per
+
+    def _pick(self, axis: AxisSpec, items: list[_Raw]) -> dict[str, float]:
+        per = self._scores(axis, items)
+        totals = {v: sum(x.evidence.weight for x in xs) for v, xs in per.items()}
+        if not totals:
+            return {}
+        best = max(totals.values())
+        return {v: s for v, s in totals.items() if s >= axis.min_score and s >= axis.relative * best}
+
+    def _decide_axis(self, axis: AxisSpec, items: list[_Raw]) -> list[Tag]:
+        live = [x for x in items if x.status == "tagged"]
+        tiers = sorted({x.rule.tier for x in live}) if axis.exclusive_tiers else [None]
+        chosen: dict[str, float] = {}
+        used: list[_Raw] = []
+        for tier in tiers:
+            pool = [x for x in live if tier is None or x.rule.tier == tier]
+            first = self._pick(axis, pool)
+            kept_pool: list[_Raw] = []
+            for x in pool:
+                hit = [u for u in x.rule.unless if u in first]
+                if hit:
+                    x.status = "unless " + ",".join(hit)
+                else:
+                    kept_pool.append(x)
+            pool = kept_pool
+            picked = self._pick(axis, pool)
+            if picked:
+                chosen, used = picked, pool
+                break
+        used_ids = {id(x) for x in used}
+        for x in live:
+            if x.status == "tagged" and id(x) not in used_ids:
+                x.status = "weaker tier" if axis.exclusive_tiers and chosen else "below threshold"
+        per = self._scores(axis, used)
+        out: list[Tag] = []
+        for value in sorted(chosen, key=lambda v: (axis.values.index(v), v)):
+            xs = per[value]
+            best: dict[tuple[str, int, int, str], TagEvidence] = {}
+            for x in xs:
+                ev = x.evidence
+                key = (ev.field, ev.start, ev.end, ev.rule_id)
+                if key not in best or best[key].weight < ev.weight:
+                    best[key] = ev
+            evidence = sorted(best.values(), key=lambda e: (-e.weight, e.field, e.start, e.rule_id))
+            out.append(Tag(axis.name, value, tuple(evidence[: self.rules.max_evidence]), round(chosen[value], 4)))
+        kept = set(chosen)
+        for x in used:
+            if x.status == "tagged" and not any(v in kept for v in self._ancestors(axis, x.rule.value)):
+                x.status = "below threshold"
+        return out

@@ -1,0 +1,622 @@
+"""Reports: golden Markdown, determinism, escaping of hostile source text, the overdue-trial
+flag, figures, and the Datasette metadata's canned queries.
+
+Regenerate the golden files after an intended change with
+``KETLIT_UPDATE_GOLDEN=1 pytest tests/test_report.py`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import json
+import os
+import random
+import re
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ketlit.queries import CheckSpec, CtgovQuery, Focus, PubmedQuery, QueryFile, ReportOptions
+from ketlit.report import (
+    STAMP_PREFIX,
+    ArticleRef,
+    Changes,
+    Citation,
+    ClaimCheck,
+    ClaimGroup,
+    ClaimMarkdown,
+    CountRow,
+    EvidenceItem,
+    FieldChange,
+    ForestData,
+    ForestStudy,
+    Outcome,
+    PooledEstimate,
+    ReportData,
+    RunInfo,
+    SourceCoverage,
+    StaleSource,
+    Stamp,
+    Totals,
+    TrialRef,
+    TrialRow,
+    VerdictChange,
+    bucket_years,
+    code_block,
+    count_rows,
+    is_overdue,
+    md_text,
+    nct_link,
+    parse_partial_date,
+    pmid_link,
+    render_report,
+    select_runs,
+    shift_headings,
+    wilson_interval,
+)
+from tests.conftest import REPO
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+UPDATE = os.environ.get("KETLIT_UPDATE_GOLDEN") == "1"
+TODAY = dt.date(2025, 6, 2)
+
+
+def query(**report: Any) -> QueryFile:
+    return QueryFile(
+        name="depression_trd",
+        title="Ketamine for depression and treatment-resistant depression",
+        path=Path("queries/depression_trd.toml"),
+        description="Randomised and observational evidence on racemic ketamine and esketamine for depression.",
+        pubmed=PubmedQuery('("Ketamine"[Mesh] OR ketamine[tiab]) AND depress*[tiab]', "2000", None),
+        ctgov=CtgovQuery(None, "Depression", "ketamine OR esketamine", ("COMPLETED",)),
+        focus=Focus(("treatment_resistant_depression", "depression"), ("intravenous", "intranasal"),
+                    ("racemic_ketamine", "esketamine")),
+        check=CheckSpec((), ("Ketamine infusions have a success rate of over 70%.",)),
+        report=ReportOptions(**{"key_evidence_limit": 3, "years": 8, **report}),
+    )
+
+
+def full_data() -> ReportData:
+    return ReportData(
+        query=query(),
+        stamp=Stamp("2025-06-02T03:00:00Z", {"ctgov": "2025-06-02T02:59:40Z", "pubmed": "2025-06-02T02:59:10Z"}),
+        reference_date=TODAY,
+        tool_version="0.1.0",
+        totals=Totals(articles=1234, trials=56, by_design={"rct": 80, "meta_analysis": 25, "case_report": 40,
+                                                           "observational": 0}, unindexed=17, retracted=1),
+        counts=[
+            CountRow("rct", "treatment_resistant_depression", "intravenous", 40, 12),
+            CountRow("meta_analysis", "depression", "", 20, 0),
+            CountRow("rct", "depression", "intranasal", 15, 9),
+            CountRow("rct", "bipolar_depression", "intravenous", 4, 1),
+            CountRow("observational", "", "oral", 7, 0),
+            CountRow("case_report", "other", "intramuscular", 3, 0),
+            CountRow("rct", "anxiety", "other", 0, 0),
+        ],
+        publications_per_year={2001: 1, 2006: 2, 2014: 10, 2016: 25, 2019: 60, 2020: 0, 2021: 88, 2022: 95},
+        key_evidence=[
+            EvidenceItem("pubmed", "16894061", "A randomized trial of an N-methyl-D-aspartate antagonist in "
+                         "treatment-resistant major depression", "rct", 2006, "Arch Gen Psychiatry", 18,
+                         ("treatment_resistant_depression",), ("intravenous",), ("racemic_ketamine",),
+                         (Outcome("response", 0.71, 12, 17, "24 h"),), ("NCT00088699",)),
+            EvidenceItem("pubmed", "23982301", "Antidepressant efficacy of ketamine in treatment-resistant major "
+                         "depression: a two-site randomized controlled trial", "rct", 2013, None, 73,
+                         ("treatment_resistant_depression",), ("intravenous",), ("racemic_ketamine",),
+                         (Outcome("response", 0.64, 30, 47, "24 h"), Outcome("remission", None, None, None, "7 d",
+                                                                              "no difference at day 7"))),
+            EvidenceItem("pubmed", "31109201", "Efficacy of esketamine nasal spray | TRANSFORM-2 <b>bold</b>", "rct",
+                         2019, None, 227, ("treatment_resistant_depression",), ("intranasal",), ("esketamine",)),
+            EvidenceItem("pubmed", "99999999", "An older small RCT", "rct", 2010, None, 10),
+            EvidenceItem("pubmed", "29000001", "Ketamine for depression: a meta-analysis", "meta_analysis", 2018,
+                         None, 644, ("depression",), (), (), (), (), True),
+            EvidenceItem("ctgov", "NCT01234567", "Open-label ketamine registry", "observational", 2020, None, 300),
+        ],
+        forest=ForestData(
+            "response",
+            (ForestStudy("Zarate 2006", "pubmed", "16894061", 12, 17, 2006),
+             ForestStudy("Murrough 2013", "pubmed", "23982301", 30, 47, 2013),
+             ForestStudy("Clinic audit 2020", "ctgov", "NCT01234567", 150, 300, 2020, 0.44, 0.56)),
+            PooledEstimate(0.58, 0.47, 0.68, 3, 364, 0.30, 0.82, 0.41),
+            "24 h", 0.70, "claimed 70%",
+        ),
+        trials=[
+            TrialRow("NCT00088699", "Ketamine in treatment-resistant depression", "COMPLETED", ("PHASE2",), 18,
+                     "ACTUAL", False, None, ("16894061",), "2006-01"),
+            TrialRow("NCT02000001", "A completed trial nobody reported", "COMPLETED", ("PHASE2", "PHASE3"), 60,
+                     "ACTUAL", False, None, (), "2021-03"),
+            TrialRow("NCT02000002", "Recently completed, not yet overdue", "COMPLETED", ("PHASE4",), 40, "ACTUAL",
+                     False, None, (), "2024-11-15"),
+            TrialRow("NCT02000003", "Completed with results", "COMPLETED", ("PHASE3",), 227, "ACTUAL", True,
+                     "2019-08-01", (), "2018-05"),
+            TrialRow("NCT02000004", "Still recruiting", "RECRUITING", ("NA",), 100, "ESTIMATED", False, None, (),
+                     "2027"),
+            TrialRow("NCT02000005", "Undated completed trial", "COMPLETED", (), None, None, False, None, (), None),
+        ],
+        claims=[
+            ClaimGroup("query file", (
+                ClaimCheck("c2", "Relief lasts for weeks.", "insufficient_evidence", "very_low", "duration",
+                           ("Few studies measured duration beyond one week.",)),
+                ClaimCheck.from_dict({
+                    "id": "c1", "text": "Ketamine infusions have a success rate of over 70%.", "kind": "efficacy_rate",
+                    "verdict": "contradicted", "certainty": "moderate",
+                    "reasons": ["Pooled response is 58% (95% CI 47–68%), below 70%.", "No RCTs of repeated dosing."],
+                    "evidence": [{"source": "pubmed", "id": "23982301", "design": "rct", "finding": "64% at 24 h"},
+                                 {"source": "pubmed", "id": "16894061", "design": "rct", "finding": "71% at 24 h"}],
+                    "pooled": {"k": 3, "n": 364, "estimate": 0.58, "ci_low": 0.47, "ci_high": 0.68, "pi_low": 0.30,
+                               "pi_high": 0.82, "i2": 0.41},
+                }),
+            )),
+            ClaimGroup("pages/clinic.html", (ClaimMarkdown("# Page check\n\n## Claim 1\n\nRendered elsewhere."),)),
+        ],
+        changes=Changes(
+            new_articles=(ArticleRef("40000002", "Second new article", 2025), ArticleRef("40000001", "New *bold*")),
+            new_trials=(TrialRef("NCT06000001", "A new trial", "NOT_YET_RECRUITING"),),
+            trial_changes=(FieldChange("NCT02000002", "overall_status", "ACTIVE_NOT_RECRUITING", "COMPLETED"),
+                           FieldChange("NCT02000003", "has_results", False, True),
+                           FieldChange("NCT02000002", "enrollment_count", 60, 40),
+                           FieldChange("NCT02000002", "phases", '["PHASE3"]', '["PHASE4"]')),
+            retractions=(ArticleRef("29000001", "Ketamine for depression: a meta-analysis"),),
+            verdicts=(VerdictChange("c1", "Ketamine infusions have a success rate of over 70%.",
+                                    "insufficient_evidence", "contradicted", "low", "moderate"),),
+        ),
+        coverage=[SourceCoverage("ctgov", 56, 56), SourceCoverage("pubmed", 1234, 1240, 17)],
+        runs=[
+            RunInfo(1, "pubmed", "full", "complete", "2025-05-01T03:00:00Z", "2025-05-01T03:05:00Z", 1200, 1200,
+                    1200, 0),
+            RunInfo(2, "ctgov", "full", "complete", "2025-05-01T03:05:00Z", "2025-05-01T03:06:00Z", 55, 55, 55, 0),
+            RunInfo(3, "pubmed", "incremental", "complete", "2025-05-02T03:00:00Z", "2025-05-02T03:00:05Z", 0, 0),
+            RunInfo(4, "pubmed", "incremental", "complete", "2025-06-02T02:59:00Z", "2025-06-02T02:59:10Z", 36, 36,
+                    34, 2),
+            RunInfo(5, "ctgov", "incremental", "failed", "2025-06-02T02:59:20Z", "2025-06-02T02:59:40Z", None, 0,
+                    message="HTTP 503 after 5 retries"),
+        ],
+        stale=[StaleSource("ctgov", "2025-06-02", "2025-05-01", "HTTP 503 after 5 retries")],
+        figures={"publications_per_year": "depression_trd-publications.svg", "forest": "depression_trd-forest.svg"},
+        provenance={"tagging rules sha256": "0123abcd"},
+    )
+
+
+def minimal_data() -> ReportData:
+    q = dataclasses.replace(query(), check=CheckSpec(), ctgov=None)
+    return ReportData(q, Stamp("2025-06-02T03:00:00Z"), TODAY, "0.1.0", changes=Changes(first_run=True))
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if UPDATE:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert path.exists(), f"missing golden file {path}; run with KETLIT_UPDATE_GOLDEN=1"
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs; if intended, regenerate with " \
+                                                     "KETLIT_UPDATE_GOLDEN=1 and review the diff"
+
+
+@pytest.mark.parametrize(("name", "build"), [("report_full.md", full_data), ("report_minimal.md", minimal_data)])
+def test_golden(name: str, build: Any) -> None:
+    check_golden(name, render_report(build()))
+
+
+def test_only_the_stamp_line_carries_wall_clock_values() -> None:
+    a = full_data()
+    b = dataclasses.replace(a, stamp=Stamp("2025-06-03T03:00:00Z", {"pubmed": "2025-06-03T02:59:10Z"}),
+                            reference_date=dt.date(2025, 6, 3))
+    lines_a, lines_b = render_report(a).splitlines(), render_report(b).splitlines()
+    diff = [i for i, (x, y) in enumerate(zip(lines_a, lines_b, strict=True)) if x != y]
+    assert diff == [len(lines_a) - 1]
+    assert lines_a[-1].startswith(STAMP_PREFIX) and lines_b[-1].startswith(STAMP_PREFIX)
+    assert sum(line.startswith(STAMP_PREFIX) for line in lines_a) == 1
+
+
+def test_input_order_does_not_matter() -> None:
+    data = full_data()
+    rng = random.Random(7)
+
+    def shuffled(items: Any) -> Any:
+        items = list(items)
+        rng.shuffle(items)
+        return items
+
+    mixed = dataclasses.replace(
+        data,
+        counts=shuffled(data.counts), key_evidence=shuffled(data.key_evidence), trials=shuffled(data.trials),
+        runs=shuffled(data.runs), coverage=shuffled(data.coverage), claims=shuffled(data.claims),
+        publications_per_year=dict(shuffled(data.publications_per_year.items())),
+        totals=dataclasses.replace(data.totals, by_design=dict(shuffled(data.totals.by_design.items()))),
+        forest=dataclasses.replace(data.forest, studies=tuple(shuffled(data.forest.studies)))
+        if data.forest else None,
+        changes=dataclasses.replace(data.changes, new_articles=tuple(shuffled(data.changes.new_articles)),
+                                    trial_changes=tuple(shuffled(data.changes.trial_changes)))
+        if data.changes else None,
+        stamp=Stamp(data.stamp.generated_at, dict(shuffled(data.stamp.last_checked.items()))),
+    )
+    assert render_report(mixed) == render_report(data)
+
+
+def test_sections_and_links() -> None:
+    text = render_report(full_data())
+    lines = text.splitlines()
+    # The stale banner comes straight after the title, before any data.
+    assert lines[0].startswith("# Ketamine for depression")
+    assert lines[2].startswith("> **Stale data:** ClinicalTrials.gov could not be refreshed on 2025-06-02; "
+                               "trial data are from 2025-05-01 (HTTP 503 after 5 retries).")
+    assert "[PMID 16894061](https://pubmed.ncbi.nlm.nih.gov/16894061/)" in text
+    assert "[NCT00088699](https://clinicaltrials.gov/study/NCT00088699)" in text
+    assert "![Forest plot of response rates](depression_trd-forest.svg)" in text
+    flagged = [line for line in lines if "**overdue**" in line and line.startswith("| [NCT")]
+    assert [line.split("]")[0] for line in flagged] == ["| [NCT02000001"]
+    assert "**RETRACTED** Ketamine for depression" in text
+    # Key evidence limit: four RCTs, three shown.
+    assert "1 more not shown (report.key_evidence_limit = 3)." in text
+    # Runs that changed nothing are not listed (they would make every nightly report differ).
+    run_ids = [line.split("|")[1].strip() for line in lines
+               if re.match(r"^\| \d+ \| (PubMed|ClinicalTrials\.gov) \|", line)]
+    assert run_ids == ["5", "4", "2", "1"]
+
+
+def test_changes_first_run_and_no_change() -> None:
+    data = full_data()
+    assert "First run: there is no earlier run to compare with." in render_report(minimal_data())
+    text = render_report(dataclasses.replace(data, changes=Changes()))
+    assert "No changes since the last run." in text
+    text = render_report(data)
+    section = text.split("## Changes since last run")[1].split("\n## ")[0]
+    assert "### Status changes (1)" in section and "active not recruiting → completed" in section
+    assert "### Results posted (1)" in section and "NCT02000003" in section
+    assert "phases 3 → 4" in section and "enrollment count 60 → 40" in section
+    assert section.index("40000001") < section.index("40000002")
+
+
+def test_changes_limit() -> None:
+    many = Changes(new_articles=tuple(ArticleRef(str(40000000 + i), f"Article {i}") for i in range(12)))
+    text = render_report(dataclasses.replace(full_data(), query=query(changes_limit=5), changes=many))
+    assert "### New articles (12)" in text and "- … and 7 more" in text
+    assert "40000005" not in text and "40000004" in text
+
+
+# -- escaping ---------------------------------------------------------------------------------------
+
+HOSTILE = [
+    "Table | breaker | here",
+    "Code `rm -rf` span",
+    "<script>alert(1)</script>",
+    "<!-- hidden comment --> visible",
+    "[click me](javascript:alert(1))",
+    "![img](https://evil.example/x.png)",
+    "# Heading injection",
+    "Line one\nLine two\r\n| a | b |\n---",
+    "*bold* and _italic_ and ~~strike~~",
+    "1. ordered list start",
+    "- bullet start",
+    "Math $x^2$ and &lt;entity&gt; and &amp;",
+    "Bidi \u202etxt.exe\u202c trick and NUL\x00 char",
+    "<https://autolink.example>",
+    "\\` escaped backtick",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_md_text_is_inert(hostile: str) -> None:
+    out = md_text(hostile)
+    assert "\n" not in out and "\r" not in out
+    assert "<" not in out and ">" not in out  # no HTML, comment or autolink can open
+    assert "\u202e" not in out and "\x00" not in out
+    for ch in "|`*_[]~$":
+        # every Markdown-special character is backslash-escaped
+        assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == ch), (ch, out)
+    assert not re.match(r"^(#|\d+[.)]|[-+=])", out)
+    assert "&lt;entity&gt;" not in out  # entities in source text stay literal text
+
+
+def test_hostile_titles_cannot_break_the_report() -> None:
+    data = full_data()
+    trials = [TrialRow(f"NCT0300000{i}", text, "COMPLETED", (), 1, "ACTUAL", False, None, (), "2020")
+              for i, text in enumerate(HOSTILE[:9])]
+    evidence = [EvidenceItem("pubmed", str(50000000 + i), text, "rct", 2020, text, 10,
+                             outcomes=(Outcome("response", text=text),))
+                for i, text in enumerate(HOSTILE)]
+    claims = [ClaimGroup("<b>page</b>", (ClaimCheck("c1", HOSTILE[0], "supported", reasons=tuple(HOSTILE)),))]
+    hostile_q = dataclasses.replace(data.query, title="# Title <img src=x onerror=alert(1)>",
+                                    description=HOSTILE[7], report=ReportOptions(key_evidence_limit=50))
+    text = render_report(dataclasses.replace(data, query=hostile_q, trials=trials, key_evidence=evidence,
+                                             claims=claims))
+    assert "<script" not in text and "<!--" not in text and "<img" not in text and "<b>" not in text
+    assert not re.search(r"(?<!\\)\]\(javascript:", text)  # "\](" is a literal bracket, not a link
+    assert "\u202e" not in text
+    # Every table row keeps its column count: no cell can add or remove a pipe.
+    for block in re.findall(r"((?:^\|.*\|$\n?)+)", text, flags=re.M):
+        rows = block.strip().splitlines()
+        widths = {len(re.findall(r"(?<!\\)\|", row)) for row in rows}
+        assert len(widths) == 1, rows
+    # Only our own headings exist.
+    headings = [line for line in text.splitlines() if line.startswith("#")]
+    assert all(not re.search(r"Heading injection|^#+ ---", h) for h in headings)
+
+
+@pytest.mark.parametrize(
+    ("ident", "expected"),
+    [("16894061", "[PMID 16894061](https://pubmed.ncbi.nlm.nih.gov/16894061/)"),
+     ("123)](javascript:x", "PMID 123)\\](javascript:x"),
+     ("0123", "PMID 0123")],
+)
+def test_pmid_links_only_from_valid_ids(ident: str, expected: str) -> None:
+    assert pmid_link(ident) == expected
+
+
+def test_nct_links_only_from_valid_ids() -> None:
+    assert nct_link("nct01234567") == "[NCT01234567](https://clinicaltrials.gov/study/NCT01234567)"
+    assert not re.search(r"(?<!\\)\]\(", nct_link("NCT123](http://evil"))
+
+
+def test_code_block_cannot_be_closed_by_its_content() -> None:
+    block = code_block("term with ``` fence and ```` longer")
+    assert block.startswith("`````\n") and block.endswith("\n`````")
+
+
+def test_shift_headings_skips_code() -> None:
+    md = "# A\n```\n# not a heading\n```\n## B\n#hashtag"
+    assert shift_headings(md, 2) == "### A\n```\n# not a heading\n```\n#### B\n#hashtag"
+
+
+# -- pure helpers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("trial", "flagged"),
+    [
+        (TrialRow("NCT1", "t", "COMPLETED", completion_date="2023-06-01"), True),
+        (TrialRow("NCT1", "t", "COMPLETED", completion_date="2023-06-02"), False),  # exactly two years: not yet
+        (TrialRow("NCT1", "t", "COMPLETED", completion_date="2023-05"), True),  # ends 2023-05-31
+        (TrialRow("NCT1", "t", "COMPLETED", completion_date="2023-06"), False),  # ends 2023-06-30
+        (TrialRow("NCT1", "t", "COMPLETED", completion_date="2023"), False),  # ends 2023-12-31
+        (TrialRow("NCT1", "t", "COMPLETED", completion_date="2022"), True),
+        (TrialRow("NCT1", "t", "COMPLETED", primary_completion_date="2020-01"), True),
+        (TrialRow("NCT1", "t", "completed", completion_date="2020-01"), True),
+        (TrialRow("NCT1", "t", "COMPLETED", has_results=True, completion_date="2020-01"), False),
+        (TrialRow("NCT1", "t", "COMPLETED", linked_pmids=("1",), completion_date="2020-01"), False),
+        (TrialRow("NCT1", "t", "TERMINATED", completion_date="2020-01"), False),
+        (TrialRow("NCT1", "t", "COMPLETED"), False),
+        (TrialRow("NCT1", "t", "COMPLETED", completion_date="unknown"), False),
+    ],
+)
+def test_is_overdue(trial: TrialRow, flagged: bool) -> None:
+    assert is_overdue(trial, TODAY) is flagged
+
+
+def test_is_overdue_years_and_leap_day() -> None:
+    trial = TrialRow("NCT1", "t", "COMPLETED", completion_date="2020-02-29")
+    assert not is_overdue(trial, dt.date(2022, 2, 28))
+    assert is_overdue(trial, dt.date(2022, 3, 1))
+    assert not is_overdue(trial, dt.date(2022, 3, 1), years=3)
+
+
+def test_parse_partial_date() -> None:
+    assert parse_partial_date("2024-02") == dt.date(2024, 2, 29)
+    assert parse_partial_date("2024-02", end=False) == dt.date(2024, 2, 1)
+    assert parse_partial_date("2024-12") == dt.date(2024, 12, 31)
+    assert parse_partial_date("2024-13") is None
+    assert parse_partial_date(None) is None
+
+
+def test_wilson_interval_hand_computed() -> None:
+    # 12/17: p = 0.7059; Wilson 95% CI 0.4687–0.8672 (e.g. R: prop.test(12, 17, correct = FALSE)).
+    lo, hi = wilson_interval(12, 17)
+    assert lo == pytest.approx(0.4687, abs=1e-4) and hi == pytest.approx(0.8672, abs=1e-4)
+    assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == 1.0
+    with pytest.raises(ValueError):
+        wilson_interval(0, 0)
+
+
+def test_bucket_years_uses_data_not_clock() -> None:
+    counts = {1999: 2, 2001: 1, 2020: 5, 2022: 7}
+    assert bucket_years(counts, None) == (None, [(y, counts.get(y, 0)) for y in range(1999, 2023)])
+    assert bucket_years(counts, 3) == (3, [(2020, 5), (2021, 0), (2022, 7)])
+    assert bucket_years({}, 5) == (None, [])
+
+
+def test_count_rows_counts_distinct_records_per_cell() -> None:
+    summaries = [
+        {"source": "pubmed", "id": "1", "design": ["rct"], "indication": ["ptsd", "depression"],
+         "route": ["intravenous"]},
+        {"source": "pubmed", "id": "2", "design": ["rct"], "indication": ["ptsd"], "route": []},
+        {"source": "ctgov", "id": "NCT1", "design": ["rct"], "indication": ["ptsd"], "route": ["intravenous"]},
+    ]
+    rows = {(r.design, r.indication, r.route): (r.articles, r.trials) for r in count_rows(summaries)}
+    assert rows == {("rct", "ptsd", "intravenous"): (1, 1), ("rct", "depression", "intravenous"): (1, 0),
+                    ("rct", "ptsd", ""): (1, 0)}
+
+
+def test_select_runs() -> None:
+    runs = full_data().runs
+    assert [r.id for r in select_runs(runs)] == [5, 4, 2, 1]
+    assert [r.id for r in select_runs(runs, limit=2)] == [5, 4]
+
+
+def test_claim_from_simple_dict() -> None:
+    claim = ClaimCheck.from_dict({"id": "x", "text": "t", "verdict": "supported", "citations": ["123", "NCT01234567"]})
+    assert claim.citations == (Citation("pubmed", "123"), Citation("ctgov", "NCT01234567"))
+    assert claim.pooled is None and claim.reasons == ()
+
+
+def test_render_is_fast_for_a_large_query() -> None:
+    import time
+
+    data = full_data()
+    trials = [TrialRow(f"NCT{i:08d}", f"Trial {i}", "COMPLETED", ("PHASE2",), i, "ACTUAL", i % 3 == 0, None,
+                       (str(i),) if i % 5 == 0 else (), f"20{10 + i % 15}-0{1 + i % 9}") for i in range(5000)]
+    evidence = [EvidenceItem("pubmed", str(10000000 + i), f"Study {i}", "rct", 2000 + i % 25, None, i)
+                for i in range(20000)]
+    big = dataclasses.replace(data, trials=trials, key_evidence=evidence)
+    start = time.perf_counter()
+    render_report(big)
+    assert time.perf_counter() - start < 5
+
+
+# -- figures --------------------------------------------------------------------------------------
+
+
+def test_figures_are_written_and_byte_identical(tmp_path: Path) -> None:
+    from ketlit.plots import write_figures
+
+    data = full_data()
+    first = write_figures(data, tmp_path / "a")
+    second = write_figures(data, tmp_path / "b")
+    assert first == second == {"publications_per_year": "depression_trd-publications.svg",
+                               "forest": "depression_trd-forest.svg"}
+    for rel in first.values():
+        a, b = (tmp_path / "a" / rel).read_bytes(), (tmp_path / "b" / rel).read_bytes()
+        assert a == b
+        assert a.startswith(b"<?xml") and b"<svg" in a
+        assert b"<dc:date>" not in a  # no timestamp in the metadata
+    forest = (tmp_path / "a" / first["forest"]).read_text()
+    assert "Zarate 2006 (12/17)" in forest and "Pooled (k = 3, N = 364)" in forest
+    # No temporary files are left behind.
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(first.values())
+
+
+def test_rewriting_unchanged_figures_keeps_the_file(tmp_path: Path) -> None:
+    from ketlit.plots import write_atomic
+
+    path = tmp_path / "x.svg"
+    assert write_atomic(path, b"<svg/>") is True
+    mtime = path.stat().st_mtime_ns
+    assert write_atomic(path, b"<svg/>") is False and path.stat().st_mtime_ns == mtime
+    assert write_atomic(path, b"<svg></svg>") is True and path.read_bytes() == b"<svg></svg>"
+
+
+def test_no_figures_without_data_or_when_disabled(tmp_path: Path) -> None:
+    from ketlit.plots import write_figures
+
+    assert write_figures(minimal_data(), tmp_path) == {}
+    off = dataclasses.replace(full_data(), query=query(plots=False))
+    assert write_figures(off, tmp_path) == {}
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_hostile_labels_are_escaped_in_svg() -> None:
+    from ketlit.plots import forest_svg
+
+    svg = forest_svg(ForestData("response", (ForestStudy("<script>$x$ & co", "pubmed", "1", 1, 2),)))
+    assert b"<script" not in svg and b"&lt;script&gt;" in svg
+
+
+# -- Datasette metadata ---------------------------------------------------------------------------
+
+METADATA = REPO / "src" / "ketlit" / "data" / "datasette_metadata.json"
+
+
+def _seeded_db(path: Path) -> None:
+    from ketlit.store import open_store
+
+    store = open_store(path)
+    store.close()
+    conn = sqlite3.connect(path)
+    minimal_trial = ("INSERT INTO trials (nct_id, brief_title, overall_status, has_results, completion_date, "
+                     "content_sha256) VALUES (?, ?, ?, ?, ?, 'x')")
+    conn.executemany(minimal_trial, [
+        ("NCT00000001", "Old, silent", "COMPLETED", 0, "2015-06"),
+        ("NCT00000002", "Old, has results", "COMPLETED", 1, "2015-06"),
+        ("NCT00000003", "Old, published", "COMPLETED", 0, "2015"),
+        ("NCT00000004", "Old, only a background reference", "COMPLETED", 0, "2015-06-30"),
+        ("NCT00000005", "Recruiting", "RECRUITING", 0, "2015-06"),
+    ])
+    conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", [
+        ("111", "NCT00000003", "ctgov_reference", "RESULT"),
+        ("222", "NCT00000004", "ctgov_reference", "BACKGROUND"),
+    ])
+    conn.executemany(
+        "INSERT INTO articles (pmid, record_type, title, abstract, indexed, content_sha256, pub_year) "
+        "VALUES (?, 'article', ?, '', 1, 'x', 2020)",
+        [("111", "RCT of IV ketamine"), ("333", "Retracted study"), ("444", "Flagged by type")],
+    )
+    conn.execute("INSERT INTO article_corrections VALUES ('333', 0, 'RetractionIn', '555', 'x')")
+    conn.execute("INSERT INTO article_pubtypes VALUES ('444', 0, 'D1', 'Retracted Publication')")
+    tags = [("pubmed", "111", "design", "rct"), ("pubmed", "111", "indication", "treatment_resistant_depression"),
+            ("pubmed", "111", "route", "intravenous"), ("ctgov", "NCT00000001", "design", "rct"),
+            ("ctgov", "NCT00000001", "indication", "treatment_resistant_depression"),
+            ("ctgov", "NCT00000001", "route", "intravenous"), ("pubmed", "333", "design", "rct"),
+            ("pubmed", "333", "indication", "ptsd")]
+    conn.executemany("INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span) "
+                     "VALUES (?, ?, ?, ?, 0, 'r', 'title', 's')", tags)
+    conn.executemany(
+        "INSERT INTO trial_versions (nct_id, last_update_posted, fetched_at, content_sha256, overall_status, "
+        "enrollment_count, has_results, raw) VALUES (?, ?, 'f', 'x', ?, ?, ?, x'00')",
+        [("NCT00000005", "2024-01-01", "RECRUITING", 60, 0), ("NCT00000005", "2024-06-01", "COMPLETED", 38, 1),
+         ("NCT00000002", "2024-01-01", "COMPLETED", 10, 1), ("NCT00000002", "2024-02-01", "COMPLETED", 10, 1)],
+    )
+    conn.execute("INSERT INTO runs (source, query_key, started_at, status, expected, retrieved) "
+                 "VALUES ('pubmed', 'k', '2025-01-01', 'incomplete', 10, 8)")
+    conn.commit()
+    conn.close()
+
+
+def _canned(db: Path, name: str, params: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    meta = json.loads(METADATA.read_text())
+    sql = meta["databases"]["ketlit"]["queries"][name]["sql"]
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in conn.execute(sql, params or {})]
+    finally:
+        conn.close()
+
+
+def test_canned_queries_against_a_real_schema(tmp_path: Path) -> None:
+    db = tmp_path / "ketlit.db"
+    _seeded_db(db)
+    rows = _canned(db, "rcts_by_indication_route")
+    assert rows[0] == {"indication": "treatment_resistant_depression", "route": "intravenous", "articles": 1,
+                       "trials": 1}
+    assert {"indication": "ptsd", "route": "(no route tag)", "articles": 1, "trials": 0} in rows
+    overdue = [r["nct_id"] for r in _canned(db, "overdue_trials")]
+    assert overdue == ["NCT00000001", "NCT00000004"]  # a BACKGROUND reference is not a publication
+    assert sorted(r["pmid"] for r in _canned(db, "retracted_articles")) == ["333", "444"]
+    run = _canned(db, "recent_runs")[0]
+    assert (run["expected"], run["retrieved"], run["shortfall"]) == (10, 8, 2)
+    changes = _canned(db, "trial_changes")
+    assert [(c["nct_id"], c["previous_status"], c["overall_status"]) for c in changes] == [
+        ("NCT00000005", "RECRUITING", "COMPLETED")]
+    found = _canned(db, "records_by_tags", {"design": "rct", "indication": "", "route": "intravenous",
+                                            "molecule": ""})
+    assert sorted(r["record_id"] for r in found) == ["111", "NCT00000001"]
+    assert _canned(db, "why_tagged", {"record_id": "333"})[0]["axis"] == "design"
+
+
+def test_metadata_describes_every_table_that_exists(tmp_path: Path) -> None:
+    from ketlit.store import open_store
+
+    meta = json.loads(METADATA.read_text())
+    for key in ("title", "license", "license_url", "source", "source_url"):
+        assert meta[key]
+    tables = meta["databases"]["ketlit"]["tables"]
+    store = open_store(tmp_path / "ketlit.db")
+    names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    store.close()
+    assert set(tables) <= names, set(tables) - names
+    for query_name, q in meta["databases"]["ketlit"]["queries"].items():
+        assert q["title"] and q["description"] and q["sql"], query_name
+
+
+def test_datasette_accepts_the_metadata(tmp_path: Path) -> None:
+    datasette_app = pytest.importorskip("datasette.app")
+    db = tmp_path / "ketlit.db"
+    _seeded_db(db)
+
+    async def run() -> list[Any]:
+        ds = datasette_app.Datasette([str(db)], metadata=json.loads(METADATA.read_text()))
+        await ds.invoke_startup()
+        out = []
+        for path in ("/-/metadata.json", "/ketlit/overdue_trials.json?_shape=array",
+                     "/ketlit/rcts_by_indication_route.json?_shape=array"):
+            response = await ds.client.get(path)
+            assert response.status_code == 200, (path, response.text[:300])
+            out.append(response.json())
+        return out
+
+    metadata, overdue, rcts = asyncio.run(run())
+    assert metadata["title"].startswith("ketlit")
+    assert [r["nct_id"] for r in overdue] == ["NCT00000001", "NCT00000004"]
+    assert rcts[0]["articles"] == 1
