@@ -1,0 +1,70 @@
+"""Tagging through the CLI: tags after import, explain, export tags, search filters, re-tag."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ketlit.cli import app
+from tests.conftest import shared
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    path = str(tmp_path / "k.db")
+    xml = shared("pubmed", "meta-harness_efetch_esketamine_trd_3records.xml")
+    result = runner.invoke(app, ["--db", path, "import", str(xml)])
+    assert result.exit_code == 0 and "tagged 3 record(s)" in result.stderr
+    return path
+
+
+def test_export_tags_shape(db: str) -> None:
+    result = runner.invoke(app, ["--db", db, "export", "tags"])
+    rows = {r["id"]: r for r in map(json.loads, result.stdout.splitlines())}
+    assert set(rows) == {"31166571", "31290965", "32316080"}
+    for row in rows.values():
+        assert list(row) == ["source", "id", "indication", "route", "molecule", "design", "population"]
+        assert row["source"] == "pubmed"
+        assert "esketamine" in row["molecule"] and "intranasal" in row["route"]
+        assert "treatment_resistant_depression" in row["indication"]
+        assert "intravenous" not in row["route"]
+    # SUSTAIN-1 and TRANSFORM-1 are RCTs; SUSTAIN-2 is an open-label single-arm phase 3 study.
+    assert "rct" in rows["31166571"]["design"] and "rct" in rows["31290965"]["design"]
+    assert rows["32316080"]["design"] == ["non_randomized_trial"]
+
+
+def test_explain_shows_rule_field_and_span(db: str) -> None:
+    result = runner.invoke(app, ["--db", db, "explain", "31166571", "--json"])
+    payload = json.loads(result.stdout)
+    tags = {(t["axis"], t["value"]): t for t in payload["tags"]}
+    ev = tags[("molecule", "esketamine")]["evidence"]
+    assert ev and all(e["rule_id"] and e["field"] and e["span"] for e in ev)
+    text = runner.invoke(app, ["--db", db, "explain", "31166571"]).stdout
+    assert "route: intranasal" in text and " in " in text
+    bad = runner.invoke(app, ["--db", db, "explain", "NCT99999999"])
+    assert bad.exit_code == 1 and "not in the cache" in bad.stderr
+
+
+def test_search_filters(db: str) -> None:
+    hits = runner.invoke(app, ["--db", db, "search", "esketamine", "--json", "--route", "intranasal"]).stdout
+    assert len(hits.splitlines()) == 3
+    none = runner.invoke(app, ["--db", db, "search", "esketamine", "--json", "--route", "intravenous"]).stdout
+    assert none.strip() == ""
+
+
+def test_retag_after_rule_change(db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text('disable = ["molecule.text.esketamine"]\n')
+    monkeypatch.setenv("KETLIT_TAGGING_RULES", str(rules))
+    result = runner.invoke(app, ["--db", db, "tag"])
+    assert result.exit_code == 0 and "tagged 3 record(s)" in result.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[rule]]\nid = 1\n")
+    monkeypatch.setenv("KETLIT_TAGGING_RULES", str(bad))
+    result = runner.invoke(app, ["--db", db, "tag"])
+    assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
