@@ -26,6 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ketlit import __version__
+from ketlit.checkrun import run_check
 from ketlit.config import Settings, load_settings
 from ketlit.errors import InputError, KetlitError
 from ketlit.http import make_client
@@ -531,6 +532,35 @@ def search_cmd(
         out.print(f"    {hit['snippet']}", markup=False)
     if not hits:
         _info("no matches")
+
+
+class CheckFormat(StrEnum):
+    md = "md"
+    json = "json"
+
+
+@app.command("check")
+@guarded
+def check_cmd(
+    page: Annotated[str, typer.Argument(help="A .txt, .md or .html clinic page, or - for stdin.")],
+    fmt: Annotated[CheckFormat, typer.Option("--format", help="md (Markdown) or json.")] = CheckFormat.md,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+) -> None:
+    """Check the claims on a clinic page against the cached evidence: a verdict per claim.
+
+    Example: ketlit check clinic_page.html --format json --out verdicts.json
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        text, rendered = run_check(store, settings, page, json_output=fmt is CheckFormat.json)
+    if out_file is None:
+        sys.stdout.write(rendered)
+    else:
+        try:
+            out_file.write_text(rendered, encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot write {out_file}: {exc.strerror}") from None
+    _info(text)
 
 
 @app.command("tag")

@@ -614,11 +614,13 @@ class _GiveUp(Exception):
 
 
 _GRAM_LEN: Final = 4
-_MAX_GRAMS: Final = 256
+_MAX_GRAMS: Final = 512
 
 
 def _gram_add(s: str, ch: str) -> tuple[str, bool]:
     """Extend a gram by one char; True when the gram is complete (see ``_GRAM_RE``)."""
+    if ch in "0123456789":
+        ch = "0"  # grams compare digits as 0 (text grams are normalised the same way)
     if not s:
         if ch.isspace():
             raise _GiveUp
@@ -812,6 +814,20 @@ def _scan(regex: re.Pattern[str], plan: ScanPlan, occ: _Occurrences) -> Iterator
             floor = pos
 
 
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    """A compiled pattern with its first grams (``None``: no gram filter) and fallback scan plan."""
+
+    regex: re.Pattern[str]
+    grams: frozenset[str] | None
+    plan: ScanPlan
+
+
+def _matcher(regex: re.Pattern[str], boundary: bool = True) -> _Matcher:
+    grams = first_grams(regex.pattern) if boundary else None
+    return _Matcher(regex, grams, scan_plan(regex.pattern) if grams is None else ScanPlan(None, None))
+
+
 # ------------------------------------------------------------------ rules: validated
 
 
@@ -904,18 +920,19 @@ class RuleSpec:
     excluded_by: tuple[str, ...]
     unmasked: bool
     when: str
-    plan: ScanPlan = ScanPlan(None, None)
-    grams: frozenset[str] | None = None
+    matcher: _Matcher | None = None
+
+    @property
+    def grams(self) -> frozenset[str] | None:
+        return self.matcher.grams if self.matcher is not None else None
 
 
 @dataclass(frozen=True, slots=True)
 class MaskSpec:
     id: str
-    regex: re.Pattern[str]
+    matcher: _Matcher
     fields: frozenset[str]
     case: bool
-    plan: ScanPlan = ScanPlan(None, None)
-    grams: frozenset[str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -1117,8 +1134,7 @@ class Rules:
                 raise _Problem(f"{what}: needs a pattern")
             case = _get(m, "case", bool, what, False)
             fields_ = expand(_str_list(m, "fields", what), what) if m.get("fields") else default_fields
-            mask_re = _compile(pattern, what)
-            masks.append(MaskSpec(mid, mask_re, fields_, case, scan_plan(mask_re.pattern), first_grams(mask_re.pattern)))
+            masks.append(MaskSpec(mid, _matcher(_compile(pattern, what)), fields_, case))
 
         rules: list[RuleSpec] = []
         ids: set[str] = set()
@@ -1197,9 +1213,7 @@ class Rules:
                     excluded_by=_str_list(d, "excluded_by", what),
                     unmasked=_get(r, "unmasked", bool, what, False),
                     when=when,
-                    plan=scan_plan(regex.pattern) if regex is not None else ScanPlan(None, None),
-                    grams=first_grams(regex.pattern) if regex is not None and _get(d, "boundary", bool, what, True)
-                    else None,
+                    matcher=_matcher(regex, _get(d, "boundary", bool, what, True)) if regex is not None else None,
                 )
             )
         all_ids = {r.id for r in rules}
@@ -1233,11 +1247,9 @@ _FOLD = str.maketrans(
     {
         "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00ad": "-",
         "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "\u2002": " ", "\u2003": " ",
-        "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00b1": "±",
+        "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
     }
 )
-
-
 _FOLD_NEEDED = re.compile("[" + "".join(chr(k) for k in _FOLD) + "]")
 
 
@@ -1272,58 +1284,55 @@ class _Raw:
 
 
 class _Field:
-    """One text field prepared for matching: folded text, masks, sentences (lazy)."""
+    """One text field prepared for matching: folded text, gram positions, masks, sentences."""
 
-    __slots__ = ("_cased", "_sentences", "base_weight", "folded", "grams", "kind", "label", "masked", "name",
-                 "occ_folded", "occ_masked", "text")
+    __slots__ = ("_cased", "_occ", "_sentences", "base_weight", "folded", "kind", "label", "masked", "name",
+                 "positions", "text")
 
-    def __init__(self, name: str, text: str, rules: Rules, punct: re.Pattern[str] | None) -> None:
+    def __init__(self, name: str, text: str, engine: Tagger) -> None:
         self.name = name
         kind, _, label = name.partition(":")
         self.kind = kind
         self.label = label or None
         self.text = text
         self.folded = _fold(text)
-        self.grams = text_grams(self.folded, punct)
-        self.occ_folded = _Occurrences(self.folded)
-        self._cased: _Occurrences | None = None
+        self.positions = engine._gram_positions(self.folded)
+        self._cased: str | None = None
+        self._occ: dict[str, _Occurrences] = {}
+        self._sentences: list[_Sentence] | None = None
+        self.base_weight = engine.rules.field_weights.get(kind, 1.0)
         spans: list[tuple[int, int]] = []
-        for m in rules.masks:
-            if kind in m.fields:
-                hay = self.cased.text if m.case else self.folded
-                if m.grams is None:
-                    found: Iterable[re.Match[str]] = m.regex.finditer(hay)
-                else:
-                    pos = sorted({p for g in m.grams if g in self.grams for p in self.starts(g)})
-                    if not pos:
-                        continue
-                    found = _match_at_grams(m.regex, pos, hay)
-                spans.extend((x.start(), x.end()) for x in found)
+        for mask in engine.rules.masks:
+            if kind in mask.fields:
+                hay = self.cased if mask.case else self.folded
+                spans.extend((m.start(), m.end()) for m in self.find(mask.matcher, hay))
         if spans:
             chars = list(self.folded)
             for a, b in spans:
                 chars[a:b] = " " * (b - a)
             self.masked = "".join(chars)
-            self.occ_masked = _Occurrences(self.masked)
         else:
             self.masked = self.folded
-            self.occ_masked = self.occ_folded
-        self.base_weight = rules.field_weights.get(kind, 1.0)
-        self._sentences: list[_Sentence] | None = None
-
-    def starts(self, gram: str) -> list[int]:
-        """Positions where ``gram`` starts a word (or, for punctuation grams, anywhere)."""
-        text = self.folded
-        found = self.occ_folded.of(gram)
-        if not gram[0].isalnum():
-            return found
-        return [p for p in found if p == 0 or not text[p - 1].isalnum()]
 
     @property
-    def cased(self) -> _Occurrences:
+    def cased(self) -> str:
         if self._cased is None:
-            self._cased = _Occurrences(_fold_case(self.text))
+            self._cased = _fold_case(self.text)
         return self._cased
+
+    def find(self, m: _Matcher, hay: str, starts: list[int] | None = None) -> Iterable[re.Match[str]]:
+        """Leftmost non-overlapping matches of ``m`` in ``hay`` (the folded, masked or cased text)."""
+        if m.grams is None:
+            occ = self._occ.get(hay)
+            if occ is None:
+                occ = self._occ[hay] = _Occurrences(hay)
+            return _scan(m.regex, m.plan, occ)
+        if starts is None:
+            found: set[int] = set()
+            for g in m.grams:
+                found.update(self.positions.get(g, ()))
+            starts = sorted(found)
+        return _match_at_grams(m.regex, starts, hay) if starts else ()
 
     def nearest(self, pattern: re.Pattern[str], lo: int, hi: int, a: int, b: int) -> int | None:
         """Distance from span (a, b) to the nearest match of ``pattern`` within [lo, hi)."""
@@ -1334,9 +1343,9 @@ class _Field:
                 best = d
         return best
 
-    def sentences(self, rules: Rules) -> list[_Sentence]:
+    def sentences(self, engine: Tagger) -> list[_Sentence]:
         if self._sentences is None:
-            self._sentences = _segment(self, rules)
+            self._sentences = _segment(self, engine)
         return self._sentences
 
 
@@ -1348,15 +1357,17 @@ def _zone_for(label: str, rules: Rules) -> ZoneSpec | None:
     return None
 
 
-def _segment(f: _Field, rules: Rules) -> list[_Sentence]:
+def _segment(f: _Field, engine: Tagger) -> list[_Sentence]:
     """Sentences of a field with their weight factor (zone × cue adjustments)."""
+    rules = engine.rules
     text = f.text
-    bounds = [0]
-    bounds.extend(m.end() for m in _SENTENCE_END.finditer(text))
-    spans = [(a, b) for a, b in zip(bounds, [*bounds[1:], len(text)], strict=True) if b > a]
     spec = rules.sentences
     if f.kind not in spec.prose_fields:
         return [_Sentence(0, len(text), 1.0, "")]
+    bounds = [0]
+    bounds.extend(m.end() for m in _SENTENCE_END.finditer(text))
+    bounds.append(len(text))
+    spans = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
     # Zones: from the section label, or from inline labels ("METHODS:", "Results:").
     fixed_zone = _zone_for(f.label, rules) if f.label else None
@@ -1373,6 +1384,16 @@ def _segment(f: _Field, rules: Rules) -> list[_Sentence]:
         label_marks.sort(key=lambda x: x[0])
     mark_pos = [p for p, _ in label_marks]
 
+    # Cue hits once per field, then looked up per sentence.
+    def hits(m: _Matcher | None) -> list[int]:
+        return [] if m is None else sorted(x.start() for x in f.find(m, f.folded))
+
+    study, background, outlook = hits(engine._cue_study), hits(engine._cue_background), hits(engine._cue_outlook)
+
+    def has(positions: list[int], a: int, b: int) -> bool:
+        i = bisect.bisect_left(positions, a)
+        return i < len(positions) and positions[i] < b
+
     out: list[_Sentence] = []
     seen_study = False
     leading = len(spans) >= spec.min_sentences_for_leading and not label_marks and fixed_zone is None
@@ -1383,15 +1404,14 @@ def _segment(f: _Field, rules: Rules) -> list[_Sentence]:
             zone = label_marks[i][1] if i >= 0 else None
         factor = zone.factor if zone is not None else 1.0
         zname = zone.name if zone is not None else ""
-        sent = f.folded[a:b]
-        is_study = bool(spec.study and spec.study.search(sent))
+        is_study = has(study, a, b)
         if zone is not None and is_study:
             # e.g. a study sentence inside a BACKGROUND section ("We designed a study to …").
             factor = zone.study_factor
-        if not is_study and spec.background and spec.background.search(sent):
+        if not is_study and has(background, a, b):
             factor = min(factor, spec.background_factor)
             zname = zname or "background-cue"
-        elif not is_study and spec.outlook and spec.outlook.search(sent):
+        elif not is_study and has(outlook, a, b):
             factor = min(factor, spec.outlook_factor)
             zname = zname or "outlook-cue"
         if leading and not seen_study:
@@ -1409,7 +1429,8 @@ def _sentence_at(sentences: list[_Sentence], starts: list[int], pos: int) -> _Se
     return sentences[max(i, 0)]
 
 
-def _context_factor(ctx: ContextSpec, folded: str, sent: _Sentence, start: int, end: int) -> bool:
+def _in_context(ctx: ContextSpec, folded: str, sent: _Sentence, start: int, end: int) -> bool:
+    """Whether a cue of ``ctx`` is within its window before/after the match, in the same clause."""
     if ctx.before is not None:
         lo = max(sent.start, start - ctx.window)
         pre = folded[lo:start]
@@ -1423,9 +1444,9 @@ def _context_factor(ctx: ContextSpec, folded: str, sent: _Sentence, start: int, 
     if ctx.after is not None:
         hi = min(sent.end, end + ctx.window)
         post = folded[end:hi]
-        cut = ctx.scope_break.search(post)
-        if cut is not None:
-            post = post[: cut.start()]
+        brk = ctx.scope_break.search(post)
+        if brk is not None:
+            post = post[: brk.start()]
         if ctx.after.search(post):
             return True
     return False
@@ -1443,32 +1464,33 @@ def _fmt(x: float) -> str:
     return f"{x:.2f}".rstrip("0").rstrip(".")
 
 
+_DIGITS_TO_0 = str.maketrans("0123456789", "0000000000")
+_GRAM_WORD_FIND = _GRAM_WORD_RE
+
+
 class Tagger:
     """Runs compiled :class:`Rules` over :class:`TagDoc` records. Pure and thread-safe."""
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
-        self._text_rules: dict[str, list[RuleSpec]] = {}
         self._struct_terms: dict[str, dict[str, list[RuleSpec]]] = {}
         self._struct_regex: dict[str, list[RuleSpec]] = {}
-        for r in rules.rules:
-            for f in sorted(r.fields):
-                if f in TEXT_FIELDS:
-                    self._text_rules.setdefault(f, []).append(r)
-                elif r.regex is not None and not r.terms:
-                    self._struct_regex.setdefault(f, []).append(r)
-                else:
-                    table = self._struct_terms.setdefault(f, {})
-                    for t in r.terms:
-                        table.setdefault(t, []).append(r)
-        self._rank = {r.id: i for i, r in enumerate(rules.rules)}
-        # gram → indexes of text rules that can start with it; rules without grams always run.
+        # Text rules: gram → indexes of rules that can start with it; rules without grams always run.
+        self._text_kinds: set[str] = set()
         self._gram_index: dict[str, list[int]] = {}
         self._gram_rules: dict[int, RuleSpec] = {}
         self._plain_rules: dict[str, list[tuple[int, RuleSpec]]] = {}
         for i, r in enumerate(rules.rules):
+            for f in sorted(r.fields - TEXT_FIELDS):
+                if r.terms:
+                    table = self._struct_terms.setdefault(f, {})
+                    for t in r.terms:
+                        table.setdefault(t, []).append(r)
+                elif r.regex is not None:
+                    self._struct_regex.setdefault(f, []).append(r)
             if r.regex is None or not r.fields & TEXT_FIELDS:
                 continue
+            self._text_kinds.update(r.fields & TEXT_FIELDS)
             if r.grams is not None:
                 self._gram_rules[i] = r
                 for g in r.grams:
@@ -1476,34 +1498,66 @@ class Tagger:
             else:
                 for f in r.fields & TEXT_FIELDS:
                     self._plain_rules.setdefault(f, []).append((i, r))
-        all_grams = [g for g in self._gram_index]
-        all_grams.extend(g for m in rules.masks if m.grams for g in m.grams)
-        self._punct = _punct_gram_re(all_grams)
+        spec = rules.sentences
+        self._cue_study = _matcher(spec.study) if spec.study else None
+        self._cue_background = _matcher(spec.background) if spec.background else None
+        self._cue_outlook = _matcher(spec.outlook) if spec.outlook else None
+        wanted: set[str] = set(self._gram_index)
+        for m in (*(mask.matcher for mask in rules.masks), self._cue_study, self._cue_background, self._cue_outlook):
+            if m is not None and m.grams is not None:
+                wanted.update(m.grams)
+        self._wanted = frozenset(wanted)
+        self._punct = _punct_gram_re(wanted)
+        self._axis_order = sorted(rules.axes, key=_axis_rank)
+        self._lineage = {
+            name: {v: _lineage(axis, v) for v in axis.values} for name, axis in rules.axes.items()
+        }
 
     # -- public API ---------------------------------------------------------------
 
     def tag(self, doc: TagDoc) -> list[Tag]:
         """The tags of ``doc``, sorted by axis order then value."""
-        return list(self.analyse(doc).tags)
+        return list(self._decide(self._match(doc), with_candidates=False).tags)
 
     def analyse(self, doc: TagDoc) -> Analysis:
         """Tags plus every candidate match with its status (for ``explain`` and error analysis)."""
-        raws = self._match(doc)
-        return self._decide(raws)
+        return self._decide(self._match(doc), with_candidates=True)
 
     # -- matching -----------------------------------------------------------------
 
-    def _applies(self, r: RuleSpec, doc: TagDoc) -> bool:
+    def _gram_positions(self, text: str) -> dict[str, list[int]]:
+        """Start positions of the grams some rule, mask or cue can start with (digits as 0)."""
+        wanted = self._wanted
+        out: dict[str, list[int]] = {}
+        for rx in (_GRAM_WORD_FIND, self._punct):
+            if rx is None:
+                continue
+            for m in rx.finditer(text):
+                g = m.group()
+                if not g.isalpha():
+                    g = g.translate(_DIGITS_TO_0)
+                if g in wanted:
+                    found = out.get(g)
+                    if found is None:
+                        out[g] = [m.start()]
+                    else:
+                        found.append(m.start())
+        return out
+
+    @staticmethod
+    def _applies(r: RuleSpec, doc: TagDoc) -> bool:
         return r.when == "any" or (r.when == "indexed") == doc.indexed
 
     def _match(self, doc: TagDoc) -> list[_Raw]:
         raws: list[_Raw] = []
         for name, value in doc.structured():
             low = value.lower()
-            for r in self._struct_terms.get(name, {}).get(low, ()):
-                if self._applies(r, doc):
-                    ev = TagEvidence(r.id, name, value, 0, len(value), r.strength, "")
-                    raws.append(_Raw(r, ev, "tagged"))
+            terms = self._struct_terms.get(name)
+            if terms is not None:
+                for r in terms.get(low, ()):
+                    if self._applies(r, doc):
+                        ev = TagEvidence(r.id, name, value, 0, len(value), r.strength, "")
+                        raws.append(_Raw(r, ev, "tagged"))
             for r in self._struct_regex.get(name, ()):
                 if self._applies(r, doc) and r.regex is not None:
                     m = r.regex.search(value if r.case else low)
@@ -1511,60 +1565,49 @@ class Tagger:
                         ev = TagEvidence(r.id, name, value[m.start() : m.end()], m.start(), m.end(), r.strength, "")
                         raws.append(_Raw(r, ev, "tagged"))
         for name, text in doc.fields:
-            if not text:
-                continue
-            kind = name.partition(":")[0]
-            rules = self._text_rules.get(kind)
-            if not rules:
-                continue
-            self._match_field(_Field(name, text, self.rules, self._punct), rules, doc, raws)
+            if text and name.partition(":")[0] in self._text_kinds:
+                self._match_field(_Field(name, text, self), doc, raws)
         return raws
 
-    def _match_field(self, f: _Field, kind_rules: list[RuleSpec], doc: TagDoc, raws: list[_Raw]) -> None:
-        sentences: list[_Sentence] | None = None
-        starts: list[int] = []
-        folded = f.folded
-        n = len(folded)
-        # Rules whose first grams occur in this field, with the candidate start positions.
+    def _match_field(self, f: _Field, doc: TagDoc, raws: list[_Raw]) -> None:
+        kind = f.kind
+        # Rules whose first grams occur in this field, with their candidate start positions.
         candidates: dict[int, list[int]] = {}
         index = self._gram_index
-        for g in f.grams:
+        for g, positions in f.positions.items():
             ids = index.get(g)
             if ids is not None:
-                positions = f.starts(g)
                 for i in ids:
                     found = candidates.get(i)
                     if found is None:
                         candidates[i] = list(positions)
                     else:
                         found.extend(positions)
-        kind = f.kind
         todo: list[tuple[int, RuleSpec]] = [(i, self._gram_rules[i]) for i in candidates]
         todo.extend(self._plain_rules.get(kind, ()))
+        if not todo:
+            return
         todo.sort(key=lambda x: x[0])
+        folded = f.folded
+        n = len(folded)
+        sentences: list[_Sentence] | None = None
+        sent_starts: list[int] = []
         for i, r in todo:
-            if r.regex is None or kind not in r.fields or not self._applies(r, doc):
+            if kind not in r.fields or (r.when != "any" and not self._applies(r, doc)):
                 continue
-            hay = f.cased.text if r.case else (folded if r.unmasked else f.masked)
-            if r.grams is not None:
-                pos = sorted(set(candidates[i]))
-                matches: Iterable[re.Match[str]] = _match_at_grams(r.regex, pos, hay)
-            else:
-                matches = _scan(r.regex, r.plan, f.cased if r.case else (f.occ_folded if r.unmasked else f.occ_masked))
-            for m in matches:
+            hay = f.cased if r.case else (folded if r.unmasked else f.masked)
+            starts = candidates.get(i)
+            for m in f.find(r.matcher, hay, sorted(set(starts)) if starts is not None else None):
                 a, b = m.start(), m.end()
-                if a == b:
-                    continue
                 if r.boundary and (
                     (a > 0 and folded[a - 1].isalnum() and folded[a].isalnum())
                     or (b < n and folded[b].isalnum() and folded[b - 1].isalnum())
                 ):
                     continue
                 if sentences is None:
-                    sentences = f.sentences(self.rules)
-                    starts = [s.start for s in sentences]
-                sent = _sentence_at(sentences, starts, a)
-                raws.append(self._weigh(r, f, sent, a, b))
+                    sentences = f.sentences(self)
+                    sent_starts = [s.start for s in sentences]
+                raws.append(self._weigh(r, f, _sentence_at(sentences, sent_starts, a), a, b))
 
     def _weigh(self, r: RuleSpec, f: _Field, sent: _Sentence, a: int, b: int) -> _Raw:
         weight = r.strength * f.base_weight * sent.factor
@@ -1574,7 +1617,7 @@ class Tagger:
         status = "tagged"
         for cname in r.contexts:
             ctx = self.rules.contexts[cname]
-            if _context_factor(ctx, f.folded, sent, a, b):
+            if _in_context(ctx, f.folded, sent, a, b):
                 weight *= ctx.factor
                 notes.append(f"{cname}×{_fmt(ctx.factor)}")
                 if ctx.factor == 0:
@@ -1598,98 +1641,104 @@ class Tagger:
 
     # -- deciding -----------------------------------------------------------------
 
-    def _decide(self, raws: list[_Raw]) -> Analysis:
+    def _decide(self, raws: list[_Raw], with_candidates: bool) -> Analysis:
+        if not raws:
+            return Analysis((), ())
         # A rule "fired" when it matched and was not rejected by context; zero-strength helper
         # rules (e.g. the Humans check tag) exist only to be named in requires/excluded_by.
-        fired = {x.rule.id for x in raws if x.status in ("tagged", "zero weight")}
-        for x in raws:
-            if x.status != "tagged":
-                continue
-            if x.rule.requires and not any(q in fired for q in x.rule.requires):
-                x.status = "requires unmet"
-            elif any(q in fired for q in x.rule.excluded_by):
-                x.status = "excluded by rule"
-        tags: list[Tag] = []
+        fired = {x.rule.id for x in raws if x.status == "tagged" or x.status == "zero weight"}
         by_axis: dict[str, list[_Raw]] = {}
         for x in raws:
-            by_axis.setdefault(x.rule.axis, []).append(x)
-        for axis in self._axis_order():
+            r = x.rule
+            if x.status == "tagged":
+                if r.requires and not any(q in fired for q in r.requires):
+                    x.status = "requires unmet"
+                elif r.excluded_by and any(q in fired for q in r.excluded_by):
+                    x.status = "excluded by rule"
+            by_axis.setdefault(r.axis, []).append(x)
+        tags: list[Tag] = []
+        for axis in self._axis_order:
             items = by_axis.get(axis)
-            if not items:
-                continue
-            tags.extend(self._decide_axis(self.rules.axes[axis], items))
+            if items:
+                tags.extend(self._decide_axis(self.rules.axes[axis], items))
+        if not with_candidates:
+            return Analysis(tuple(tags), ())
         candidates = tuple(
             Candidate(x.rule.axis, x.rule.value, x.evidence, x.status)
-            for x in sorted(raws, key=lambda x: (self._axis_rank(x.rule.axis), x.rule.value, x.evidence.field,
-                                                 x.evidence.start, x.rule.id))
+            for x in sorted(
+                raws,
+                key=lambda x: (_axis_rank(x.rule.axis), x.rule.value, x.evidence.field, x.evidence.start, x.rule.id),
+            )
         )
         return Analysis(tuple(tags), candidates)
 
-    def _axis_order(self) -> list[str]:
-        return sorted(self.rules.axes, key=self._axis_rank)
-
-    def _axis_rank(self, axis: str) -> tuple[int, str]:
-        return (AXES.index(axis), "") if axis in AXES else (len(AXES), axis)
-
-    def _ancestors(self, axis: AxisSpec, value: str) -> list[str]:
-        out = [value]
-        while out[-1] in axis.parents:
-            out.append(axis.parents[out[-1]])
-        return out
-
-    def _scores(self, axis: AxisSpec, items: list[_Raw]) -> dict[str, list[_Raw]]:
-        per: dict[str, list[_Raw]] = {}
-        for x in items:
-            for v in self._ancestors(axis, x.rule.value):
-                per.setdefault(v, []).append(x)
-        return per
-
     def _pick(self, axis: AxisSpec, items: list[_Raw]) -> dict[str, float]:
-        per = self._scores(axis, items)
-        totals = {v: sum(x.evidence.weight for x in xs) for v, xs in per.items()}
+        lineage = self._lineage[axis.name]
+        totals: dict[str, float] = {}
+        for x in items:
+            w = x.evidence.weight
+            for v in lineage[x.rule.value]:
+                totals[v] = totals.get(v, 0.0) + w
         if not totals:
             return {}
-        best = max(totals.values())
-        return {v: s for v, s in totals.items() if s >= axis.min_score and s >= axis.relative * best}
+        floor = max(axis.min_score, axis.relative * max(totals.values()))
+        return {v: t for v, t in totals.items() if t >= floor}
 
     def _decide_axis(self, axis: AxisSpec, items: list[_Raw]) -> list[Tag]:
         live = [x for x in items if x.status == "tagged"]
-        tiers = sorted({x.rule.tier for x in live}) if axis.exclusive_tiers else [None]
+        if not live:
+            return []
+        tiers: list[int | None] = sorted({x.rule.tier for x in live}) if axis.exclusive_tiers else [None]
         chosen: dict[str, float] = {}
         used: list[_Raw] = []
         for tier in tiers:
-            pool = [x for x in live if tier is None or x.rule.tier == tier]
+            pool = live if tier is None else [x for x in live if x.rule.tier == tier]
             first = self._pick(axis, pool)
-            kept_pool: list[_Raw] = []
-            for x in pool:
-                hit = [u for u in x.rule.unless if u in first]
-                if hit:
-                    x.status = "unless " + ",".join(hit)
-                else:
-                    kept_pool.append(x)
-            pool = kept_pool
-            picked = self._pick(axis, pool)
-            if picked:
-                chosen, used = picked, pool
+            if any(x.rule.unless for x in pool):
+                kept: list[_Raw] = []
+                for x in pool:
+                    hit = [u for u in x.rule.unless if u in first]
+                    if hit:
+                        x.status = "unless " + ",".join(hit)
+                    else:
+                        kept.append(x)
+                pool = kept
+                first = self._pick(axis, pool)
+            if first:
+                chosen, used = first, pool
                 break
         used_ids = {id(x) for x in used}
+        lineage = self._lineage[axis.name]
+        per: dict[str, list[TagEvidence]] = {}
         for x in live:
-            if x.status == "tagged" and id(x) not in used_ids:
+            if x.status != "tagged":
+                continue
+            if id(x) not in used_ids:
                 x.status = "weaker tier" if axis.exclusive_tiers and chosen else "below threshold"
-        per = self._scores(axis, used)
+                continue
+            values = [v for v in lineage[x.rule.value] if v in chosen]
+            if not values:
+                x.status = "below threshold"
+            for v in values:
+                per.setdefault(v, []).append(x.evidence)
         out: list[Tag] = []
-        for value in sorted(chosen, key=lambda v: (axis.values.index(v), v)):
-            xs = per[value]
+        for value in sorted(chosen, key=axis.values.index):
             best: dict[tuple[str, int, int, str], TagEvidence] = {}
-            for x in xs:
-                ev = x.evidence
+            for ev in per.get(value, ()):
                 key = (ev.field, ev.start, ev.end, ev.rule_id)
                 if key not in best or best[key].weight < ev.weight:
                     best[key] = ev
             evidence = sorted(best.values(), key=lambda e: (-e.weight, e.field, e.start, e.rule_id))
             out.append(Tag(axis.name, value, tuple(evidence[: self.rules.max_evidence]), round(chosen[value], 4)))
-        kept = set(chosen)
-        for x in used:
-            if x.status == "tagged" and not any(v in kept for v in self._ancestors(axis, x.rule.value)):
-                x.status = "below threshold"
         return out
+
+
+def _axis_rank(axis: str) -> tuple[int, str]:
+    return (AXES.index(axis), "") if axis in AXES else (len(AXES), axis)
+
+
+def _lineage(axis: AxisSpec, value: str) -> tuple[str, ...]:
+    out = [value]
+    while out[-1] in axis.parents:
+        out.append(axis.parents[out[-1]])
+    return tuple(out)

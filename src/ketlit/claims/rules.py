@@ -38,6 +38,7 @@ INDICATIONS: Final = (
     "postpartum_depression", "ptsd", "anxiety", "ocd", "alcohol_use_disorder", "substance_use_disorder",
     "chronic_pain", "neuropathic_pain", "crps", "fibromyalgia", "migraine", "postoperative_pain", "acute_pain",
     "anesthesia_sedation", "other",
+    "pain",  # the tagger's parent of the pain family (children roll up into it)
 )
 ROUTES: Final = ("intravenous", "intranasal", "oral", "sublingual", "intramuscular", "subcutaneous", "nebulized", "other")
 MOLECULES: Final = ("racemic_ketamine", "esketamine", "arketamine")

@@ -1,0 +1,29 @@
+"""`ketlit check`: read a page → extract and judge claims against the cache → render."""
+
+from __future__ import annotations
+
+import json
+
+from ketlit.claims.check import check_page, render_markdown, report_to_json
+from ketlit.claims.rules import load_rules
+from ketlit.claims.text import read_page
+from ketlit.config import Settings
+from ketlit.evidence_store import StoreEvidenceIndex
+from ketlit.store import Store
+from ketlit.tagrun import TagRunner
+
+
+def run_check(store: Store, settings: Settings, page_path: str, *, json_output: bool) -> tuple[str, str]:
+    """(one-line summary, rendered report) for the page at ``page_path`` (``-`` for stdin)."""
+    page = read_page(page_path)
+    # Verdicts depend on tags: bring any untagged or stale records up to date first.
+    TagRunner(settings).tag_pending(store)
+    rules = load_rules()
+    report = check_page(page.text, page.name, StoreEvidenceIndex(store, rules), rules)
+    rendered = (
+        json.dumps(report_to_json(report), ensure_ascii=False, indent=2) + "\n"
+        if json_output
+        else render_markdown(report)
+    )
+    counts = ", ".join(f"{n} {verdict}" for verdict, n in report.summary().items() if n)
+    return f"{len(report.claims)} claim(s) on {page.name}: {counts or 'none'}", rendered

@@ -1,0 +1,251 @@
+"""Check a page: extract claims, gather evidence, judge, and render the report.
+
+Design decisions:
+
+* **Pure.** :func:`check_page` takes clean text, an :class:`~ketlit.claims.evidence.EvidenceIndex`
+  and the rules, and returns a :class:`CheckReport`; reading files, opening the cache and writing
+  output belong to the CLI. The same report renders to JSON (:func:`report_to_json`, the shape
+  documented in issue 5 plus extra fields) and Markdown (:func:`render_markdown`).
+* **Deterministic.** Claims keep page order; evidence is sorted by design, directness, year and
+  id; numbers are rounded in one place; no clock is read. Equal input gives byte-equal output,
+  so report diffs mean something.
+* **Nothing from a page or a source can break the Markdown.** Every piece of text that did not
+  come from ketlit itself goes through :func:`md_escape`: HTML-significant characters become
+  entities (so ``<script>`` is inert text), Markdown punctuation is backslash-escaped (no
+  emphasis, code spans, links, images, tables or headings can be injected), line breaks are
+  collapsed, and autolink triggers (``://``, ``www.``, ``@``) are broken. Links are only built
+  from identifiers that match the PMID / NCT patterns. JSON carries the text verbatim: it is
+  data, and a consumer displaying it must escape it for its own medium.
+
+JSON shape (``schema`` = ``ketlit.check/1``)::
+
+    {"schema", "source", "summary": {verdict: count},
+     "claims": [{"id", "text", "kind", "indication": [], "route": [], "molecule": [],
+                 "threshold": {"op", "value", "unit"} | null, "verdict", "certainty" (null when
+                 not_checkable), "reasons": [], "evidence": [{"source", "id", "design", "finding",
+                 "url", "year", "direct", "title"}], "pooled": {"k", "n", "estimate", "ci_low",
+                 "ci_high", "pi_low", "pi_high", "i2", "tau2", "unit": "%", "method"} | null,
+                 "location": {"paragraph", "sentence", "start", "end"}, "as_tested", "outcome",
+                 "outcome_defined", "timepoint", "hedged", "implied", "anecdote", "heading",
+                 "notes": [], "safety": {"topics", "stance"} | null, "regulatory": {...} | null,
+                 "dose": {"low", "high", "unit"} | null}]}
+
+Percentages in ``pooled`` are on the 0–100 scale, rounded to one decimal.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from ketlit.claims.evidence import EvidenceIndex
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.model import Claim
+from ketlit.claims.numbers import Findings, format_hours
+from ketlit.claims.rules import Rules
+from ketlit.claims.verdict import VERDICTS, Cited, Verdict, judge
+
+SCHEMA: Final = "ketlit.check/1"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedClaim:
+    """A claim with its verdict."""
+
+    claim: Claim
+    verdict: Verdict
+
+
+@dataclass(frozen=True, slots=True)
+class CheckReport:
+    """Everything found on one page."""
+
+    source: str
+    claims: tuple[CheckedClaim, ...]
+
+    def summary(self) -> dict[str, int]:
+        """Count of claims per verdict, in a fixed order."""
+        counts = Counter(c.verdict.verdict for c in self.claims)
+        return {v: counts.get(v, 0) for v in VERDICTS}
+
+
+def check_page(text: str, source: str, index: EvidenceIndex, rules: Rules) -> CheckReport:
+    """Extract the claims on a page and judge each against the index and the regulatory facts."""
+    cache: dict[str, Findings] = {}
+    checked: list[CheckedClaim] = []
+    for claim in extract_claims(text, rules):
+        records = index.candidates(claim) if claim.checkable and claim.kind != "regulatory" else []
+        checked.append(CheckedClaim(claim, judge(claim, records, rules, cache)))
+    return CheckReport(source=source, claims=tuple(checked))
+
+
+# ------------------------------------------------------------------ JSON
+
+
+def _pct(x: float | None) -> float | None:
+    return None if x is None else round(x * 100.0, 1)
+
+
+def _cited_json(c: Cited) -> dict[str, Any]:
+    return {"source": c.source, "id": c.id, "design": c.design, "finding": c.finding, "url": c.url, "year": c.year,
+            "direct": c.direct, "title": c.title}
+
+
+def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
+    c, v = cc.claim, cc.verdict
+    p = v.pooled
+    reg = c.regulatory
+    return {
+        "id": c.id,
+        "text": c.text,
+        "kind": c.kind,
+        "indication": list(c.indication),
+        "route": list(c.route),
+        "molecule": list(c.molecule),
+        "threshold": {"op": c.threshold.op, "value": c.threshold.value, "unit": c.threshold.unit} if c.threshold else None,
+        "verdict": v.verdict,
+        "certainty": v.certainty,
+        "reasons": list(v.reasons),
+        "evidence": [_cited_json(e) for e in v.evidence],
+        "pooled": None if p is None else {
+            "k": p.k, "n": p.n, "estimate": _pct(p.estimate), "ci_low": _pct(p.ci_low), "ci_high": _pct(p.ci_high),
+            "pi_low": _pct(p.pi_low), "pi_high": _pct(p.pi_high), "i2": None if p.i2 is None else round(p.i2, 1),
+            "tau2": None if p.tau2 is None else round(p.tau2, 4), "unit": "%", "method": p.method,
+        },
+        "location": {"paragraph": c.location.paragraph, "sentence": c.location.sentence, "start": c.location.start,
+                     "end": c.location.end},
+        "as_tested": v.as_tested,
+        "outcome": c.outcome,
+        "outcome_defined": c.outcome_defined if c.outcome else None,
+        "timepoint": format_hours(c.timepoint_hours) if c.timepoint_hours is not None else None,
+        "hedged": c.hedged,
+        "implied": c.implied,
+        "anecdote": c.anecdote,
+        "heading": c.heading,
+        "notes": list(c.notes),
+        "safety": {"topics": list(c.safety_topics), "stance": c.safety_stance} if c.kind == "safety" else None,
+        "regulatory": None if reg is None else {
+            "topics": list(reg.topics), "negated": reg.negated, "schedule": reg.schedule, "year": reg.year,
+            "approval_for": list(reg.approval_indications), "approval_inferred": reg.approval_inferred,
+        },
+        "dose": None if c.dose is None else {"low": c.dose.low, "high": c.dose.high, "unit": c.dose.unit},
+    }
+
+
+def report_to_json(report: CheckReport) -> dict[str, Any]:
+    """The report as a JSON-ready dict (see the module docstring for the shape)."""
+    return {
+        "schema": SCHEMA,
+        "source": report.source,
+        "summary": report.summary(),
+        "claims": [_claim_json(c) for c in report.claims],
+    }
+
+
+# ------------------------------------------------------------------ Markdown
+
+_MD_PUNCT: Final = re.compile(r"([\\`*_{}\[\]()#+!|~^$])")
+_SOURCE_NAMES: Final = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "regulatory": "Regulatory"}
+_SAFE_URL: Final = re.compile(
+    r"^https://(pubmed\.ncbi\.nlm\.nih\.gov/\d{1,9}/|clinicaltrials\.gov/study/NCT\d{8})$"
+)
+_SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
+
+
+def md_escape(text: str) -> str:
+    """Text safe to place inside Markdown (and the HTML it renders to): inert, one line."""
+    text = re.sub(r"\s+", " ", text).strip()
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    text = _MD_PUNCT.sub(r"\\\1", text)
+    # Break autolinks (GFM turns "www.x" and "x://y" and e-mail addresses into links).
+    text = text.replace("://", ":\\/\\/").replace("www.", "www\\.").replace("@", "\\@")
+    # A leading list marker or number ("1. ", "- ") would start a nested list inside our lists.
+    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
+    return re.sub(r"^([-=])", r"\\\1", text)
+
+
+def _link(c: Cited) -> str:
+    label = md_escape(c.id)
+    if c.url and c.source in ("pubmed", "ctgov") and _SAFE_URL.match(c.url):
+        return f"[{label}]({c.url})"
+    if c.url and c.source == "regulatory" and _SAFE_REG_URL.match(c.url):
+        return f"[{label}](<{c.url}>)"
+    return label
+
+
+def _label(value: str) -> str:
+    return value.replace("_", " ")
+
+
+def _pooled_line(v: Verdict) -> str:
+    p = v.pooled
+    if p is None:
+        return ""
+    pi = f"; 95% prediction interval {p.pi_low * 100:.1f}–{p.pi_high * 100:.1f}%" if p.pi_low is not None and p.pi_high is not None else ""
+    i2 = f", I² = {p.i2:.0f}%" if p.i2 is not None else ""
+    tau = f", τ² = {p.tau2:.3f}" if p.tau2 is not None else ""
+    return (f"**Pooled estimate:** {p.estimate * 100:.1f}% (95% CI {p.ci_low * 100:.1f}–{p.ci_high * 100:.1f}%{pi}); "
+            f"k = {p.k}, N = {p.n}{i2}{tau} — {md_escape(p.method)}")
+
+
+def _render_claim(cc: CheckedClaim) -> list[str]:
+    c, v = cc.claim, cc.verdict
+    certainty = f", certainty {_label(v.certainty)}" if v.certainty else ""
+    lines = [f"## {c.id} · {_label(c.kind)} · {_label(v.verdict)}{certainty}", ""]
+    lines.append(f"> {md_escape(c.text)}")
+    lines.append("")
+    where = f"paragraph {c.location.paragraph + 1}, sentence {c.location.sentence + 1}"
+    lines.append(f"- **Where:** {where}" + (" (heading)" if c.heading else ""))
+    axes = [f"{name}: {', '.join(vals) or '—'}" for name, vals in (("indication", c.indication), ("route", c.route),
+                                                                      ("molecule", c.molecule))]
+    lines.append(f"- **Read as:** {md_escape('; '.join(axes))}" + (f"; threshold {md_escape(c.threshold.describe())}" if c.threshold else ""))
+    lines.append(f"- **As tested:** {md_escape(v.as_tested)}")
+    lines.append(f"- **Verdict:** {_label(v.verdict)}" + (f" — certainty: {_label(v.certainty)}" if v.certainty else ""))
+    lines.append("")
+    if v.evidence:
+        lines += ["| Source | ID | Design | Year | Finding |", "| --- | --- | --- | --- | --- |"]
+        for e in v.evidence:
+            design = _label(e.design) + ("" if e.direct else " (indirect)")
+            lines.append(
+                f"| {_SOURCE_NAMES.get(e.source, md_escape(e.source))} | {_link(e)} | {md_escape(design)} | "
+                f"{e.year or ''} | {md_escape(e.finding)} |"
+            )
+        lines.append("")
+    pooled = _pooled_line(v)
+    if pooled:
+        lines += [pooled, ""]
+    if v.reasons:
+        lines.append("**Reasons**")
+        lines.append("")
+        lines += [f"- {md_escape(r)}" for r in v.reasons]
+        lines.append("")
+    return lines
+
+
+def render_markdown(report: CheckReport) -> str:
+    """The report as Markdown: each claim as stated, as tested, evidence, pooled estimate, verdict."""
+    lines = ["# ketlit claim check", "", f"Source: {md_escape(report.source)}", ""]
+    summary = report.summary()
+    lines += ["| Verdict | Claims |", "| --- | --- |"]
+    lines += [f"| {_label(k)} | {n} |" for k, n in summary.items()]
+    lines.append("")
+    checkable = [c for c in report.claims if c.claim.checkable]
+    rest = [c for c in report.claims if not c.claim.checkable]
+    for cc in checkable:
+        lines += _render_claim(cc)
+    if rest:
+        lines += ["## Not checked", ""]
+        for cc in rest:
+            c = cc.claim
+            flag = " — anecdote" if c.anecdote else ""
+            lines.append(f"- {c.id} ({md_escape(c.not_checkable_reason or 'not checkable')}{flag}): {md_escape(c.text)}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def render_claims(claims: Sequence[Claim]) -> str:
+    """A plain list of extracted claims (id, kind, text) — handy for a dry run without evidence."""
+    return "\n".join(f"{c.id}\t{c.kind}\t{c.text}" for c in claims) + ("\n" if claims else "")
