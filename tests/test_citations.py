@@ -239,3 +239,14 @@ def test_real_records_through_the_store(tmp_path: Path) -> None:
     assert bib.count("@article{") == 3 and braces_balanced(bib)
     keys = re.findall(r"^@article\{([a-z0-9]+),$", bib, flags=re.M)
     assert len(set(keys)) == 3
+
+
+def test_bibtex_keys_never_collide_across_bases() -> None:
+    # "x2020ketamine" + "a" is also the bare key of a title starting "Ketaminea".
+    base = {"pub_year": 2020, "authors": ["A X"]}
+    records = [{**base, "pmid": "1", "title": "Ketamine"}, {**base, "pmid": "2", "title": "Ketamine"},
+               {**base, "pmid": "3", "title": "Ketaminea"}]
+    keys = bibtex_keys(records)
+    assert keys == {"1": "x2020ketamine", "2": "x2020ketaminea", "3": "x2020ketamineaa"}
+    many = bibtex_keys([{**base, "pmid": str(i), "title": "Same"} for i in range(1, 60)])
+    assert len(set(many.values())) == 59 and many["28"] == "x2020sameaa"

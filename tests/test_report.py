@@ -47,6 +47,7 @@ from ketlit.report import (
     VerdictChange,
     bucket_years,
     code_block,
+    code_span,
     count_rows,
     is_overdue,
     md_text,
@@ -351,6 +352,18 @@ def test_nct_links_only_from_valid_ids() -> None:
     assert not re.search(r"(?<!\\)\]\(", nct_link("NCT123](http://evil"))
 
 
+@pytest.mark.parametrize("plain", ["0.1.0", "#hashtag", "2019 update", "N-methyl-D-aspartate", "50% (n = 12)"])
+def test_md_text_leaves_ordinary_text_alone(plain: str) -> None:
+    assert md_text(plain) == plain
+
+
+def test_code_span_is_literal_and_unclosable() -> None:
+    assert code_span("depression_trd.toml") == "`depression_trd.toml`"
+    assert code_span("a ` b") == "``a ` b``"
+    assert code_span("`x`") == "`` `x` ``"
+    assert code_span("two\nlines") == "`two lines`"
+
+
 def test_code_block_cannot_be_closed_by_its_content() -> None:
     block = code_block("term with ``` fence and ```` longer")
     assert block.startswith("`````\n") and block.endswith("\n`````")
@@ -475,6 +488,21 @@ def test_figures_are_written_and_byte_identical(tmp_path: Path) -> None:
     assert "Zarate 2006 (12/17)" in forest and "Pooled (k = 3, N = 364)" in forest
     # No temporary files are left behind.
     assert sorted(p.name for p in (tmp_path / "a").iterdir()) == sorted(first.values())
+
+
+def test_figures_are_identical_across_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from ketlit.plots import write_figures
+
+    here = write_figures(full_data(), tmp_path / "here")
+    code = ("import sys; from pathlib import Path; from tests.test_report import full_data; "
+            "from ketlit.plots import write_figures; write_figures(full_data(), Path(sys.argv[1]))")
+    env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}", "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env, cwd=REPO)
+    for rel in here.values():
+        assert (tmp_path / "here" / rel).read_bytes() == (tmp_path / "there" / rel).read_bytes()
 
 
 def test_rewriting_unchanged_figures_keeps_the_file(tmp_path: Path) -> None:

@@ -44,11 +44,13 @@ _STOPWORDS = frozenset((
 ))
 
 
+# Unicode categories Cc (C0, DEL, C1), Zl and Zp: line breaks and control characters.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _line(value: Any) -> str:
     """One line of text: control characters and line breaks collapsed to single spaces."""
-    text = str(value)
-    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
-    return " ".join(text.split())
+    return " ".join(_CONTROL.sub(" ", str(value)).split())
 
 
 def _pmid_order(record: Mapping[str, Any]) -> tuple[int, str]:
@@ -223,11 +225,15 @@ def bibtex_keys(records: Sequence[Mapping[str, Any]]) -> dict[str, str]:
     """PMID → citation key, unique within ``records``; suffixes go to the later PMIDs."""
     keys: dict[str, str] = {}
     used: set[str] = set()
+    # Next suffix to try per base, so many records with one base stay linear; the loop
+    # still checks `used` because "smith2020a" + "" can equal "smith2020" + "a".
+    next_n: dict[str, int] = {}
     for record in sorted(records, key=_pmid_order):
         base = bibtex_key_base(record)
-        n = 0
+        n = next_n.get(base, 0)
         while (key := base + _suffix(n)) in used:
             n += 1
+        next_n[base] = n + 1
         used.add(key)
         keys[str(record.get("pmid"))] = key
     return keys

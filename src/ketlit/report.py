@@ -34,7 +34,6 @@ import datetime as dt
 import json
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -373,6 +372,8 @@ def _opt_float(value: Any) -> float | None:
 # Bidi embeddings/overrides/isolates can make text display in a different order than it
 # reads (a "Trojan source" trick); they have no place in a title.
 _BIDI = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+# Unicode categories Cc (C0, DEL, C1), Zl and Zp: line breaks and control characters.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
 # Line-start markers that would open a block: a heading ("# " / "#" alone), a list item
 # ("- ", "+ ", "1. ", "1) ") or a thematic break ("---"). "#hashtag" and "0.1.0" stay as they are.
@@ -382,21 +383,20 @@ _LEADING_BLOCK = re.compile(r"^(#{1,6}(?=\s|$)|[-+]|\d{1,9}[.)](?=\s|$))")
 def md_text(text: object, limit: int | None = None) -> str:
     """Untrusted text → one line of inert Markdown (safe in paragraphs, lists and table cells)."""
     s = str(text).translate(_BIDI)
-    s = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in s)
-    s = " ".join(s.split())
+    s = " ".join(_CONTROL.sub(" ", s).split())
     if limit is not None and len(s) > limit:
         s = s[: limit - 1].rstrip() + "…"
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     s = _INLINE_SPECIAL.sub(r"\\\1", s)
-    # A line-start marker (heading, list item, setext underline) stays literal even when
-    # the text is the first thing in a list item.
+    # A line-start marker (heading, list item, thematic break) stays literal even when the
+    # text is the first thing on a line or in a list item.
     return _LEADING_BLOCK.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], s)
 
 
 def code_span(text: str) -> str:
     """Inline code: contents are literal (no escapes needed); the backtick run is longer than
     any inside ``text``."""
-    one_line = " ".join(str(text).translate(_BIDI).split())
+    one_line = " ".join(_CONTROL.sub(" ", str(text).translate(_BIDI)).split()) or " "
     longest = max((len(m) for m in re.findall(r"`+", one_line)), default=0)
     ticks = "`" * (longest + 1)
     pad = " " if one_line.startswith("`") or one_line.endswith("`") else ""

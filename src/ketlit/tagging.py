@@ -1253,19 +1253,28 @@ _FOLD = str.maketrans(
 _FOLD_NEEDED = re.compile("[" + "".join(chr(k) for k in _FOLD) + "]")
 
 
+_FOLD_CHARS: Final = {chr(k): v if isinstance(v, str) else chr(v) for k, v in _FOLD.items() if v is not None}
+
+
+def _fold_case(text: str) -> str:
+    if _FOLD_NEEDED.search(text) is None:
+        return text
+    for ch in set(_FOLD_NEEDED.findall(text)):  # a few str.replace beat translate() on long text
+        text = text.replace(ch, _FOLD_CHARS[ch])
+    return text
+
+
 def _fold(text: str) -> str:
     low = text.lower()
     if len(low) != len(text):
         low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    return low.translate(_FOLD) if _FOLD_NEEDED.search(low) else low
+    return _fold_case(low)
 
 
-def _fold_case(text: str) -> str:
-    return text.translate(_FOLD) if _FOLD_NEEDED.search(text) else text
-
-
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])|\n+")
-_TITLE_LABEL = re.compile(r"([A-Z][A-Za-z]+(?:[ -](?:and|&|of|[A-Za-z]+)){0,3}):\s+")
+# No top-level alternation: it would cost the regex engine its first-character fast path.
+_SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9(\[\"'])")
+_LABEL_BEFORE_COLON = re.compile(r"(?:^|\s)([A-Z][A-Z0-9 &/,()'-]{1,60}[A-Z)])$")
+_TITLE_LABEL = re.compile(r"([A-Z][A-Za-z]+(?:[ -][A-Za-z&]+){0,3}):\s")
 
 
 @dataclass(slots=True)
@@ -1299,7 +1308,7 @@ class _Field:
         self.positions = engine._gram_positions(self.folded)
         self._cased: str | None = None
         self._occ: dict[str, _Occurrences] = {}
-        self._sentences: list[_Sentence] | None = None
+        self._sentences: _Sentences | None = None
         self.base_weight = engine.rules.field_weights.get(kind, 1.0)
         spans: list[tuple[int, int]] = []
         for mask in engine.rules.masks:
@@ -1328,10 +1337,8 @@ class _Field:
                 occ = self._occ[hay] = _Occurrences(hay)
             return _scan(m.regex, m.plan, occ)
         if starts is None:
-            found: set[int] = set()
-            for g in m.grams:
-                found.update(self.positions.get(g, ()))
-            starts = sorted(found)
+            positions = self.positions
+            starts = sorted({p for g in positions.keys() & m.grams for p in positions[g]})
         return _match_at_grams(m.regex, starts, hay) if starts else ()
 
     def nearest(self, pattern: re.Pattern[str], lo: int, hi: int, a: int, b: int) -> int | None:
@@ -1343,9 +1350,9 @@ class _Field:
                 best = d
         return best
 
-    def sentences(self, engine: Tagger) -> list[_Sentence]:
+    def sentences(self, engine: Tagger) -> _Sentences:
         if self._sentences is None:
-            self._sentences = _segment(self, engine)
+            self._sentences = _Sentences(self, engine)
         return self._sentences
 
 
@@ -1357,76 +1364,126 @@ def _zone_for(label: str, rules: Rules) -> ZoneSpec | None:
     return None
 
 
-def _segment(f: _Field, engine: Tagger) -> list[_Sentence]:
-    """Sentences of a field with their weight factor (zone × cue adjustments)."""
-    rules = engine.rules
-    text = f.text
-    spec = rules.sentences
-    if f.kind not in spec.prose_fields:
-        return [_Sentence(0, len(text), 1.0, "")]
-    bounds = [0]
-    bounds.extend(m.end() for m in _SENTENCE_END.finditer(text))
-    bounds.append(len(text))
-    spans = [(a, b) for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
+class _Sentences:
+    """Sentence spans of a field; each sentence's weight factor is computed on first use.
 
-    # Zones: from the section label, or from inline labels ("METHODS:", "Results:").
-    fixed_zone = _zone_for(f.label, rules) if f.label else None
-    label_marks: list[tuple[int, ZoneSpec | None]] = []
-    if f.label is None:
-        for m in _UPPER_LABEL.finditer(text):
-            label_marks.append((m.start(), _zone_for(m.group(1), rules)))
-        for a, _ in spans:
-            m = _TITLE_LABEL.match(text, a)
-            if m and not m.group(1).isupper():
-                z = _zone_for(m.group(1), rules)
-                if z is not None:
-                    label_marks.append((a, z))
-        label_marks.sort(key=lambda x: x[0])
-    mark_pos = [p for p, _ in label_marks]
+    Factors need the sentence cues, which are the costly part, so they are only evaluated
+    for sentences that hold a match (and, for the leading-background rule, for the
+    sentences up to the first one that speaks about this study).
+    """
 
-    # Cue hits once per field, then looked up per sentence.
-    def hits(m: _Matcher | None) -> list[int]:
-        return [] if m is None else sorted(x.start() for x in f.find(m, f.folded))
+    __slots__ = ("_cache", "_field", "_first_study", "_hits", "_leading", "_zones", "engine", "ends", "starts")
 
-    study, background, outlook = hits(engine._cue_study), hits(engine._cue_background), hits(engine._cue_outlook)
+    def __init__(self, f: _Field, engine: Tagger) -> None:
+        self.engine = engine
+        self._field = f
+        self._cache: dict[int, _Sentence] = {}
+        self._hits: dict[tuple[int, int], bool] = {}
+        self._first_study: int | None = -1
+        rules = engine.rules
+        spec = rules.sentences
+        text = f.text
+        if f.kind not in spec.prose_fields:
+            self.starts, self.ends = [0], [len(text)]
+            self._zones: list[ZoneSpec | None] | None = None
+            self._leading = False
+            return
+        cuts = {m.end() for m in _SENTENCE_END.finditer(text)}
+        nl = text.find("\n")
+        while nl >= 0:
+            cuts.add(nl + 1)
+            nl = text.find("\n", nl + 1)
+        bounds = [0, *sorted(c for c in cuts if 0 < c < len(text)), len(text)]
+        self.starts, self.ends = bounds[:-1], bounds[1:]
 
-    def has(positions: list[int], a: int, b: int) -> bool:
-        i = bisect.bisect_left(positions, a)
-        return i < len(positions) and positions[i] < b
+        # Zones: from the section label, or from inline labels ("METHODS:", "Results:").
+        fixed_zone = _zone_for(f.label, rules) if f.label else None
+        marks: list[tuple[int, ZoneSpec | None]] = []
+        if f.label is None:
+            colon = text.find(":")
+            while colon > 0:
+                m = _LABEL_BEFORE_COLON.search(text, max(0, colon - 64), colon)
+                if m is not None and colon + 1 < len(text) and text[colon + 1].isspace():
+                    marks.append((m.start(1), _zone_for(m.group(1), rules)))
+                colon = text.find(":", colon + 1)
+            for a in self.starts:
+                colon = text.find(":", a, a + 50)
+                m = _TITLE_LABEL.match(text, a) if colon > a else None
+                if m and not m.group(1).isupper():
+                    z = _zone_for(m.group(1), rules)
+                    if z is not None:
+                        marks.append((a, z))
+            marks.sort(key=lambda x: x[0])
+        if marks:
+            mark_pos = [p for p, _ in marks]
+            self._zones = []
+            for end in self.ends:
+                i = bisect.bisect_right(mark_pos, end - 1) - 1
+                self._zones.append(marks[i][1] if i >= 0 else None)
+        else:
+            self._zones = [fixed_zone] * len(self.starts)
+        self._leading = len(self.starts) >= spec.min_sentences_for_leading and not marks and fixed_zone is None
 
-    out: list[_Sentence] = []
-    seen_study = False
-    leading = len(spans) >= spec.min_sentences_for_leading and not label_marks and fixed_zone is None
-    for a, b in spans:
-        zone = fixed_zone
-        if label_marks:
-            i = bisect.bisect_right(mark_pos, b - 1) - 1
-            zone = label_marks[i][1] if i >= 0 else None
+    def at(self, pos: int) -> _Sentence:
+        """The sentence holding ``pos``, with its factor."""
+        k = bisect.bisect_right(self.starts, pos) - 1
+        if k < 0:
+            k = 0
+        sent = self._cache.get(k)
+        if sent is None:
+            sent = self._cache[k] = self._make(k)
+        return sent
+
+    def _cue(self, k: int, which: int) -> bool:
+        key = (k, which)
+        hit = self._hits.get(key)
+        if hit is None:
+            m = self.engine._cues[which]
+            hit = False
+            if m is not None:
+                f = self._field
+                a, b = self.starts[k], self.ends[k]
+                trie = self.engine._cue_tries[which]
+                if trie is None:
+                    hit = m.regex.search(f.folded, a, b) is not None
+                else:
+                    regex, hay = m.regex, f.folded
+                    for x in trie.finditer(hay, a, b):
+                        if regex.match(hay, x.start()) is not None:
+                            hit = True
+                            break
+            self._hits[key] = hit
+        return hit
+
+    def _first_study_sentence(self) -> int | None:
+        if self._first_study == -1:
+            self._first_study = next((k for k in range(len(self.starts)) if self._cue(k, 0)), None)
+        return self._first_study
+
+    def _make(self, k: int) -> _Sentence:
+        a, b = self.starts[k], self.ends[k]
+        if self._zones is None:
+            return _Sentence(a, b, 1.0, "")
+        spec = self.engine.rules.sentences
+        zone = self._zones[k]
         factor = zone.factor if zone is not None else 1.0
         zname = zone.name if zone is not None else ""
-        is_study = has(study, a, b)
+        is_study = self._cue(k, 0)
         if zone is not None and is_study:
             # e.g. a study sentence inside a BACKGROUND section ("We designed a study to …").
             factor = zone.study_factor
-        if not is_study and has(background, a, b):
+        if not is_study and self._cue(k, 1):
             factor = min(factor, spec.background_factor)
             zname = zname or "background-cue"
-        elif not is_study and has(outlook, a, b):
+        elif not is_study and self._cue(k, 2):
             factor = min(factor, spec.outlook_factor)
             zname = zname or "outlook-cue"
-        if leading and not seen_study:
-            if is_study:
-                seen_study = True
-            else:
+        if self._leading and not is_study:
+            first = self._first_study_sentence()
+            if first is None or k < first:
                 factor = min(factor, spec.leading_background_factor)
                 zname = zname or "leading-background"
-        out.append(_Sentence(a, b, factor, zname))
-    return out
-
-
-def _sentence_at(sentences: list[_Sentence], starts: list[int], pos: int) -> _Sentence:
-    i = bisect.bisect_right(starts, pos) - 1
-    return sentences[max(i, 0)]
+        return _Sentence(a, b, factor, zname)
 
 
 def _in_context(ctx: ContextSpec, folded: str, sent: _Sentence, start: int, end: int) -> bool:
@@ -1465,7 +1522,29 @@ def _fmt(x: float) -> str:
 
 
 _DIGITS_TO_0 = str.maketrans("0123456789", "0000000000")
-_GRAM_WORD_FIND = _GRAM_WORD_RE
+
+
+def _gram_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex matching, at word starts, the longest of ``grams`` the word begins with."""
+    root: dict[str, Any] = {}
+    for g in grams:
+        node = root
+        for ch in g:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any], depth: int) -> str:
+        alts = [(r"\d" if ch == "0" else re.escape(ch)) + build(sub, depth + 1) for ch, sub in sorted(node.items()) if ch]
+        if "" in node:
+            # A gram shorter than _GRAM_LEN is a whole word: it must not be followed by a letter.
+            alts.append("" if depth >= _GRAM_LEN else r"(?![^\W_])")
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    if not root:
+        return None
+    return re.compile(r"(?<![^\W_])" + build(root, 0))
 
 
 class Tagger:
@@ -1499,15 +1578,25 @@ class Tagger:
                 for f in r.fields & TEXT_FIELDS:
                     self._plain_rules.setdefault(f, []).append((i, r))
         spec = rules.sentences
-        self._cue_study = _matcher(spec.study) if spec.study else None
-        self._cue_background = _matcher(spec.background) if spec.background else None
-        self._cue_outlook = _matcher(spec.outlook) if spec.outlook else None
+        # study, background, outlook (indexes used by _Sentences)
+        self._cues: tuple[_Matcher | None, ...] = tuple(
+            _matcher(p) if p is not None else None for p in (spec.study, spec.background, spec.outlook)
+        )
+        # Cue grams are common words ("we", "the", numbers): cues are looked for sentence by
+        # sentence with their own trie, not indexed for the whole field. None: plain search.
+        self._cue_tries = tuple(
+            _gram_trie_re(m.grams)
+            if m is not None and m.grams is not None and all(g[0].isalnum() for g in m.grams)
+            else None
+            for m in self._cues
+        )
         wanted: set[str] = set(self._gram_index)
-        for m in (*(mask.matcher for mask in rules.masks), self._cue_study, self._cue_background, self._cue_outlook):
-            if m is not None and m.grams is not None:
-                wanted.update(m.grams)
+        for mask in rules.masks:
+            if mask.matcher.grams is not None:
+                wanted.update(mask.matcher.grams)
         self._wanted = frozenset(wanted)
         self._punct = _punct_gram_re(wanted)
+        self._word_grams = _gram_trie_re(g for g in wanted if g[0].isalnum())
         self._axis_order = sorted(rules.axes, key=_axis_rank)
         self._lineage = {
             name: {v: _lineage(axis, v) for v in axis.values} for name, axis in rules.axes.items()
@@ -1526,22 +1615,28 @@ class Tagger:
     # -- matching -----------------------------------------------------------------
 
     def _gram_positions(self, text: str) -> dict[str, list[int]]:
-        """Start positions of the grams some rule, mask or cue can start with (digits as 0)."""
+        """Start positions of the grams some rule, mask or cue can start with (digits as 0).
+
+        The word part is one regex (a trie of the wanted grams), so the C engine skips every
+        word no rule can start with; a gram it returns may be a prefix of the word's real gram
+        ("rat" in "rather"), which only adds a candidate position that then fails to match.
+        """
         wanted = self._wanted
         out: dict[str, list[int]] = {}
-        for rx in (_GRAM_WORD_FIND, self._punct):
+        for rx in (self._word_grams, self._punct):
             if rx is None:
                 continue
             for m in rx.finditer(text):
                 g = m.group()
                 if not g.isalpha():
                     g = g.translate(_DIGITS_TO_0)
-                if g in wanted:
-                    found = out.get(g)
-                    if found is None:
-                        out[g] = [m.start()]
-                    else:
-                        found.append(m.start())
+                    if g not in wanted:
+                        continue
+                found = out.get(g)
+                if found is None:
+                    out[g] = [m.start()]
+                else:
+                    found.append(m.start())
         return out
 
     @staticmethod
@@ -1590,8 +1685,7 @@ class Tagger:
         todo.sort(key=lambda x: x[0])
         folded = f.folded
         n = len(folded)
-        sentences: list[_Sentence] | None = None
-        sent_starts: list[int] = []
+        sentences: _Sentences | None = None
         for i, r in todo:
             if kind not in r.fields or (r.when != "any" and not self._applies(r, doc)):
                 continue
@@ -1606,8 +1700,7 @@ class Tagger:
                     continue
                 if sentences is None:
                     sentences = f.sentences(self)
-                    sent_starts = [s.start for s in sentences]
-                raws.append(self._weigh(r, f, _sentence_at(sentences, sent_starts, a), a, b))
+                raws.append(self._weigh(r, f, sentences.at(a), a, b))
 
     def _weigh(self, r: RuleSpec, f: _Field, sent: _Sentence, a: int, b: int) -> _Raw:
         weight = r.strength * f.base_weight * sent.factor

@@ -90,8 +90,16 @@ def _pct(x: float | None) -> float | None:
 
 
 def _cited_json(c: Cited) -> dict[str, Any]:
-    return {"source": c.source, "id": c.id, "design": c.design, "finding": c.finding, "url": c.url, "year": c.year,
-            "direct": c.direct, "title": c.title}
+    return {
+        "source": c.source,
+        "id": c.id,
+        "design": c.design,
+        "finding": c.finding,
+        "url": c.url,
+        "year": c.year,
+        "direct": c.direct,
+        "title": c.title,
+    }
 
 
 def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
@@ -105,18 +113,34 @@ def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
         "indication": list(c.indication),
         "route": list(c.route),
         "molecule": list(c.molecule),
-        "threshold": {"op": c.threshold.op, "value": c.threshold.value, "unit": c.threshold.unit} if c.threshold else None,
+        "threshold": {"op": c.threshold.op, "value": c.threshold.value, "unit": c.threshold.unit}
+        if c.threshold
+        else None,
         "verdict": v.verdict,
         "certainty": v.certainty,
         "reasons": list(v.reasons),
         "evidence": [_cited_json(e) for e in v.evidence],
-        "pooled": None if p is None else {
-            "k": p.k, "n": p.n, "estimate": _pct(p.estimate), "ci_low": _pct(p.ci_low), "ci_high": _pct(p.ci_high),
-            "pi_low": _pct(p.pi_low), "pi_high": _pct(p.pi_high), "i2": None if p.i2 is None else round(p.i2, 1),
-            "tau2": None if p.tau2 is None else round(p.tau2, 4), "unit": "%", "method": p.method,
+        "pooled": None
+        if p is None
+        else {
+            "k": p.k,
+            "n": p.n,
+            "estimate": _pct(p.estimate),
+            "ci_low": _pct(p.ci_low),
+            "ci_high": _pct(p.ci_high),
+            "pi_low": _pct(p.pi_low),
+            "pi_high": _pct(p.pi_high),
+            "i2": None if p.i2 is None else round(p.i2, 1),
+            "tau2": None if p.tau2 is None else round(p.tau2, 4),
+            "unit": "%",
+            "method": p.method,
         },
-        "location": {"paragraph": c.location.paragraph, "sentence": c.location.sentence, "start": c.location.start,
-                     "end": c.location.end},
+        "location": {
+            "paragraph": c.location.paragraph,
+            "sentence": c.location.sentence,
+            "start": c.location.start,
+            "end": c.location.end,
+        },
         "as_tested": v.as_tested,
         "outcome": c.outcome,
         "outcome_defined": c.outcome_defined if c.outcome else None,
@@ -127,9 +151,15 @@ def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
         "heading": c.heading,
         "notes": list(c.notes),
         "safety": {"topics": list(c.safety_topics), "stance": c.safety_stance} if c.kind == "safety" else None,
-        "regulatory": None if reg is None else {
-            "topics": list(reg.topics), "negated": reg.negated, "schedule": reg.schedule, "year": reg.year,
-            "approval_for": list(reg.approval_indications), "approval_inferred": reg.approval_inferred,
+        "regulatory": None
+        if reg is None
+        else {
+            "topics": list(reg.topics),
+            "negated": reg.negated,
+            "schedule": reg.schedule,
+            "year": reg.year,
+            "approval_for": list(reg.approval_indications),
+            "approval_inferred": reg.approval_inferred,
         },
         "dose": None if c.dose is None else {"low": c.dose.low, "high": c.dose.high, "unit": c.dose.unit},
     }
@@ -149,9 +179,7 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
 
 _MD_PUNCT: Final = re.compile(r"([\\`*_{}\[\]()#+!|~^$])")
 _SOURCE_NAMES: Final = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "regulatory": "Regulatory"}
-_SAFE_URL: Final = re.compile(
-    r"^https://(pubmed\.ncbi\.nlm\.nih\.gov/\d{1,9}/|clinicaltrials\.gov/study/NCT\d{8})$"
-)
+_SAFE_URL: Final = re.compile(r"^https://(pubmed\.ncbi\.nlm\.nih\.gov/\d{1,9}/|clinicaltrials\.gov/study/NCT\d{8})$")
 _SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
 
 
@@ -184,11 +212,17 @@ def _pooled_line(v: Verdict) -> str:
     p = v.pooled
     if p is None:
         return ""
-    pi = f"; 95% prediction interval {p.pi_low * 100:.1f}–{p.pi_high * 100:.1f}%" if p.pi_low is not None and p.pi_high is not None else ""
+    pi = (
+        f"; 95% prediction interval {p.pi_low * 100:.1f}–{p.pi_high * 100:.1f}%"
+        if p.pi_low is not None and p.pi_high is not None
+        else ""
+    )
     i2 = f", I² = {p.i2:.0f}%" if p.i2 is not None else ""
     tau = f", τ² = {p.tau2:.3f}" if p.tau2 is not None else ""
-    return (f"**Pooled estimate:** {p.estimate * 100:.1f}% (95% CI {p.ci_low * 100:.1f}–{p.ci_high * 100:.1f}%{pi}); "
-            f"k = {p.k}, N = {p.n}{i2}{tau} — {md_escape(p.method)}")
+    return (
+        f"**Pooled estimate:** {p.estimate * 100:.1f}% (95% CI {p.ci_low * 100:.1f}–{p.ci_high * 100:.1f}%{pi}); "
+        f"k = {p.k}, N = {p.n}{i2}{tau} — {md_escape(p.method)}"
+    )
 
 
 def _render_claim(cc: CheckedClaim) -> list[str]:
@@ -199,11 +233,18 @@ def _render_claim(cc: CheckedClaim) -> list[str]:
     lines.append("")
     where = f"paragraph {c.location.paragraph + 1}, sentence {c.location.sentence + 1}"
     lines.append(f"- **Where:** {where}" + (" (heading)" if c.heading else ""))
-    axes = [f"{name}: {', '.join(vals) or '—'}" for name, vals in (("indication", c.indication), ("route", c.route),
-                                                                      ("molecule", c.molecule))]
-    lines.append(f"- **Read as:** {md_escape('; '.join(axes))}" + (f"; threshold {md_escape(c.threshold.describe())}" if c.threshold else ""))
+    axes = [
+        f"{name}: {', '.join(vals) or '—'}"
+        for name, vals in (("indication", c.indication), ("route", c.route), ("molecule", c.molecule))
+    ]
+    lines.append(
+        f"- **Read as:** {md_escape('; '.join(axes))}"
+        + (f"; threshold {md_escape(c.threshold.describe())}" if c.threshold else "")
+    )
     lines.append(f"- **As tested:** {md_escape(v.as_tested)}")
-    lines.append(f"- **Verdict:** {_label(v.verdict)}" + (f" — certainty: {_label(v.certainty)}" if v.certainty else ""))
+    lines.append(
+        f"- **Verdict:** {_label(v.verdict)}" + (f" — certainty: {_label(v.certainty)}" if v.certainty else "")
+    )
     lines.append("")
     if v.evidence:
         lines += ["| Source | ID | Design | Year | Finding |", "| --- | --- | --- | --- | --- |"]
@@ -241,7 +282,9 @@ def render_markdown(report: CheckReport) -> str:
         for cc in rest:
             c = cc.claim
             flag = " — anecdote" if c.anecdote else ""
-            lines.append(f"- {c.id} ({md_escape(c.not_checkable_reason or 'not checkable')}{flag}): {md_escape(c.text)}")
+            lines.append(
+                f"- {c.id} ({md_escape(c.not_checkable_reason or 'not checkable')}{flag}): {md_escape(c.text)}"
+            )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
 

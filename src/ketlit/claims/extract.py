@@ -38,12 +38,29 @@ from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.text import Sentence, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
-_PCT = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d{1,3}(?:\.\d+)?)\s*)?(?:%|percent\b|per cent\b)", re.IGNORECASE)
-_OUT_OF = re.compile(
-    r"\b(\w+(?:-\w+)?)\s+(?:out\s+of|in|of\s+every)\s+(\w+)\s+(?:patients|people|clients|individuals|adults|users|cases)\b", re.IGNORECASE
+_PCT = re.compile(
+    r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d{1,3}(?:\.\d+)?)\s*)?(?:%|percent\b|per cent\b)", re.IGNORECASE
 )
-_DOSE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b", re.IGNORECASE)
-_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "I": "I", "II": "II", "III": "III", "IV": "IV", "V": "V"}
+_OUT_OF = re.compile(
+    r"\b(\w+(?:-\w+)?)\s+(?:out\s+of|in|of\s+every)\s+(\w+)\s+(?:patients|people|clients|individuals|adults|users|cases)\b",
+    re.IGNORECASE,
+)
+_DOSE = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
+    re.IGNORECASE,
+)
+_ROMAN = {
+    "1": "I",
+    "2": "II",
+    "3": "III",
+    "4": "IV",
+    "5": "V",
+    "I": "I",
+    "II": "II",
+    "III": "III",
+    "IV": "IV",
+    "V": "V",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +108,11 @@ def page_context(text: str, rules: Rules) -> PageContext:
     for slug, pats in rules.indications.items():
         ind_counts[slug] = max(ind_counts[slug], _count(pats, text)) if slug in ind_counts else 0
     ranked = sorted(
-        ((slug, n) for slug, n in ind_counts.items() if n >= rules.indication_page_min_mentions and slug != "anesthesia_sedation"),
+        (
+            (slug, n)
+            for slug, n in ind_counts.items()
+            if n >= rules.indication_page_min_mentions and slug != "anesthesia_sedation"
+        ),
         key=lambda kv: (-kv[1], kv[0]),
     )
     return PageContext(
@@ -124,7 +145,7 @@ def _indications(text: str, rules: Rules) -> list[str]:
 
 def _resistant(found: list[str], text: str, rules: Rules) -> list[str]:
     """A "resistant" cue ("when other treatments fail") turns depression into TRD."""
-    if rules.resistant_cues.any(text) and "depression" in found:
+    if rules.resistant_cues.any(text) and "depression" in found and "treatment_resistant_depression" not in found:
         found = ["treatment_resistant_depression" if f == "depression" else f for f in found]
     return list(dict.fromkeys(found))
 
@@ -166,7 +187,7 @@ def _has_rate(clause: str, rules: Rules) -> bool:
     rate = _rate_in(clause)
     if rate is None:
         return False
-    window = clause[max(0, rate[2] - 60): rate[3] + 80]
+    window = clause[max(0, rate[2] - 60) : rate[3] + 80]
     adverse = rules.cues["safety"].any(window) and not rules.cues["efficacy"].any(window)
     return not adverse and (rules.cues["efficacy"].any(clause) or any(o.patterns.any(clause) for o in rules.outcomes))
 
@@ -176,7 +197,7 @@ def _mask_indications(text: str, rules: Rules) -> str:
     chars = list(text)
     for pats in rules.indications.values():
         for m in pats.finditer(text):
-            chars[m.start():m.end()] = " " * (m.end() - m.start())
+            chars[m.start() : m.end()] = " " * (m.end() - m.start())
     return "".join(chars)
 
 
@@ -200,10 +221,15 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     if cues["duration"].any(clause) and cues["duration_context"].any(clause) and not side_effect_clause:
         kinds.append("duration")
     temporal = "onset" in kinds or "duration" in kinds
-    if cues["efficacy"].any(clause) and "efficacy_rate" not in kinds and not (side_effect_clause and not _indications(clause, rules)):
-        # A temporal claim with no indication of its own is about timing, not about whether it works.
-        if not temporal or _indications(clause, rules):
-            kinds.append("efficacy")
+    named_condition = bool(_indications(clause, rules))
+    # A temporal claim with no indication of its own is about timing, not about whether it works.
+    if (
+        cues["efficacy"].any(clause)
+        and "efficacy_rate" not in kinds
+        and not (side_effect_clause and not named_condition)
+        and (not temporal or named_condition)
+    ):
+        kinds.append("efficacy")
     if "regulatory" in kinds and "efficacy" in kinds and not _indications(clause, rules):
         kinds.remove("efficacy")
     return kinds
@@ -213,11 +239,11 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
 
 
 def _op_before(text: str, start: int, end: int, rules: Rules) -> str:
-    before = text[max(0, start - 30):start]
-    after = text[end:end + 20]
+    before = text[max(0, start - 30) : start]
+    after = text[end : end + 20]
     for op, pats in rules.threshold_ops:
         for m in pats.finditer(before):
-            if not before[m.end():].strip(" (") or len(before[m.end():].split()) <= 2:
+            if not before[m.end() :].strip(" (") or len(before[m.end() :].split()) <= 2:
                 return op
         if op == ">=" and re.match(r"\s*(or more|and above|or higher)\b", after, re.I):
             return op
@@ -257,9 +283,13 @@ def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | N
     scale = 1.0 if kind == "onset" else 24.0
     if times:
         t = times[0]
-        before = clause[max(0, t.start - 25):t.start].lower()
+        before = clause[max(0, t.start - 25) : t.start].lower()
         if kind == "onset":
-            op = "<=" if re.search(r"\b(within|in|by|after|as early as|as soon as)\s+(just |only |about )?$", before) else "~"
+            op = (
+                "<="
+                if re.search(r"\b(within|in|by|after|as early as|as soon as)\s+(just |only |about )?$", before)
+                else "~"
+            )
         elif re.search(r"\bup to\s*$", before):
             op = "<="
         elif re.search(r"\b(about|around|approximately|roughly)\s*$", before):
@@ -296,7 +326,8 @@ def _approval_indications(sentence: str, rules: Rules) -> list[str]:
 
 def _regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> RegulatoryAssertion:
     reg = rules.regulatory
-    topics = [name for name in ("approval", "controlled", "off_label", "legal", "compounded", "rems") if name in reg and reg[name].any(clause)]
+    names = ("approval", "controlled", "off_label", "legal", "compounded", "rems")
+    topics: list[str] = [name for name in names if name in reg and reg[name].any(clause)]
     sched = rules.schedule_rx.search(clause)
     schedule = None
     if sched:
@@ -352,7 +383,9 @@ def _other_subject(sentence: str, rules: Rules) -> bool:
     pronoun = rules.anaphora.search(sentence)
     if pronoun is not None and pronoun.start() < other.start():
         return False
-    cue_positions = [m.start() for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)]
+    cue_positions = [
+        m.start() for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)
+    ]
     return not cue_positions or other.start() < min(cue_positions)
 
 
@@ -363,7 +396,7 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
     claims: list[Claim] = []
     for i, sent in enumerate(sents):
         # Earlier sentences of the same paragraph, nearest first: they resolve "it" and "these effects".
-        earlier = [p for p in reversed(sents[max(0, i - 2):i]) if p.location.paragraph == sent.location.paragraph]
+        earlier = [p for p in reversed(sents[max(0, i - 2) : i]) if p.location.paragraph == sent.location.paragraph]
         claims.extend(_claims_for(sent, earlier, ctx, rules))
     return [replace(c, id=f"c{n}") for n, c in enumerate(claims, start=1)]
 
@@ -382,7 +415,7 @@ def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules
     if hit:
         name, reason, anecdote = hit
         # Mechanism talk is only worth listing when it is about the drug.
-        if name == "mechanism" and not (named or ctx.about_drug and re.match(r"\s*(it|this|these|they)\b", s, re.I)):
+        if name == "mechanism" and not (named or (ctx.about_drug and re.match(r"\s*(it|this|these|they)\b", s, re.I))):
             return []
         if not (named or ctx.about_drug):
             return []
@@ -390,17 +423,26 @@ def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules
     if not named and (not ctx.about_drug or _other_subject(s, rules)):
         return []
     prev_text = prev.text if prev else ""
-    prev_topics = bool(prev_text) and any(p.any(prev_text) for t, p in rules.safety_topics.items() if t != "general_safety")
+    prev_topics = bool(prev_text) and any(
+        p.any(prev_text) for t, p in rules.safety_topics.items() if t != "general_safety"
+    )
     found: dict[str, str] = {}
     for clause in _clauses(s):
         for kind in _kinds(clause, s, prev_topics, rules):
             found.setdefault(kind, clause)
     claim_text = s
-    if not found and named and prev and rules.carry_over.any(s):
-        # "The good news is … therapies to treat PTSD. One such treatment is ketamine therapy."
-        if rules.cues["efficacy"].any(prev_text) and _indications(prev_text, rules) and not rules.drug_names.any(prev_text):
-            found["efficacy"] = prev_text
-            claim_text = f"{prev_text} {s}"
+    # "The good news is … therapies to treat PTSD. One such treatment is ketamine therapy."
+    if (
+        not found
+        and named
+        and prev
+        and rules.carry_over.any(s)
+        and rules.cues["efficacy"].any(prev_text)
+        and _indications(prev_text, rules)
+        and not rules.drug_names.any(prev_text)
+    ):
+        found["efficacy"] = prev_text
+        claim_text = f"{prev_text} {s}"
     if not found:
         hit = _not_checkable(s, rules, overriding=False)
         if hit and (named or ctx.about_drug):
@@ -439,7 +481,9 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
         route = [ctx.route]
         notes.append(ctx.route_note or f"route {ctx.route} inferred from the page")
     molecule = _molecules(sentence, rules)
-    if not molecule or (molecule == [rules.molecule_default] and ctx.molecule and ctx.molecule != rules.molecule_default):
+    if not molecule or (
+        molecule == [rules.molecule_default] and ctx.molecule and ctx.molecule != rules.molecule_default
+    ):
         if ctx.molecule:
             molecule = [ctx.molecule]
             notes.append(ctx.molecule_note or f"molecule {ctx.molecule} inferred from the page")
@@ -449,43 +493,45 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
     implied = rules.cues["implied"].any(sentence)
     if implied:
         notes.append("a usage statement, read as an implied efficacy claim")
-    updates: dict[str, object] = {}
+    outcome: str | None = None
+    defined = False
+    timepoint: float | None = None
+    threshold: Threshold | None = None
+    topics: tuple[str, ...] = ()
+    stance: str | None = None
+    assertion: RegulatoryAssertion | None = None
+    dose: Dose | None = None
     if claim.kind in ("efficacy_rate", "efficacy"):
         outcome, defined, onotes = _outcome(clause, rules)
         notes.extend(onotes if claim.kind == "efficacy_rate" or not defined else [])
-        updates.update(outcome=outcome, outcome_defined=defined)
         times = [t for t in find_times(clause) if not re.search(r"\b(19|20)\d\d\b", t.text)]
         if times:
-            updates["timepoint_hours"] = times[0].hours
+            timepoint = times[0].hours
         elif claim.kind == "efficacy_rate":
             notes.append("no timepoint stated; tested at the timepoint most studies report")
     if claim.kind == "efficacy_rate":
         threshold, tnotes = _rate_threshold(clause, rules)
         notes.extend(tnotes)
-        updates["threshold"] = threshold
     elif claim.kind in ("onset", "duration"):
         threshold, tnotes = _time_threshold(clause, claim.kind, rules)
         notes.extend(tnotes)
-        updates["threshold"] = threshold
     elif claim.kind == "safety":
         topics, stance = _safety(clause, prev, rules)
-        updates.update(safety_topics=topics, safety_stance=stance)
         times = find_times(clause)
         if times and stance == "transience":
-            t = times[0]
-            updates["threshold"] = Threshold("~" if re.search(r"about|around", clause, re.I) else "<=", t.hours, "hours")
+            op = "~" if re.search(r"\b(about|around)\b", clause, re.I) else "<="
+            threshold = Threshold(op, times[0].hours, "hours")
     elif claim.kind == "regulatory":
         assertion = _regulatory(clause, sentence, ctx, rules)
-        updates["regulatory"] = assertion
         if assertion.approval_inferred:
-            notes.append(f"approval claim names no use; read as about the page's conditions ({', '.join(assertion.approval_indications)})")
+            said = ", ".join(assertion.approval_indications)
+            notes.append(f"approval claim names no use; read as about the page's conditions ({said})")
     elif claim.kind == "dosing":
         m = _DOSE.search(clause)
         if m:
             low = float(m.group(1))
             high = float(m.group(2)) if m.group(2) else low
-            unit = "mg/kg" if "kg" in m.group(3).lower() else "mg"
-            updates["dose"] = Dose(min(low, high), max(low, high), unit)
+            dose = Dose(min(low, high), max(low, high), "mg/kg" if "kg" in m.group(3).lower() else "mg")
     return replace(
         claim,
         indication=tuple(indication),
@@ -494,7 +540,14 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
         hedged=hedged,
         implied=implied,
         notes=tuple(notes),
-        **updates,  # type: ignore[arg-type]
+        outcome=outcome,
+        outcome_defined=defined,
+        timepoint_hours=timepoint,
+        threshold=threshold,
+        safety_topics=topics,
+        safety_stance=stance,
+        regulatory=assertion,
+        dose=dose,
     )
 
 

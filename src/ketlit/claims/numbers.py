@@ -36,22 +36,67 @@ from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.text import split_sentences
 
 _UNITS_TO_HOURS: Final = {
-    "second": 1 / 3600, "sec": 1 / 3600, "s": 1 / 3600,
-    "minute": 1 / 60, "min": 1 / 60, "mins": 1 / 60, "m": 1 / 60,
-    "hour": 1.0, "hr": 1.0, "hrs": 1.0, "h": 1.0,
-    "day": 24.0, "d": 24.0,
-    "week": 168.0, "wk": 168.0, "wks": 168.0,
-    "month": 730.0, "mo": 730.0,
-    "year": 8760.0, "yr": 8760.0,
+    "second": 1 / 3600,
+    "sec": 1 / 3600,
+    "s": 1 / 3600,
+    "minute": 1 / 60,
+    "min": 1 / 60,
+    "mins": 1 / 60,
+    "m": 1 / 60,
+    "hour": 1.0,
+    "hr": 1.0,
+    "hrs": 1.0,
+    "h": 1.0,
+    "day": 24.0,
+    "d": 24.0,
+    "week": 168.0,
+    "wk": 168.0,
+    "wks": 168.0,
+    "month": 730.0,
+    "mo": 730.0,
+    "year": 8760.0,
+    "yr": 8760.0,
 }
 _SMALL: Final = {
-    "zero": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
-    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "half": 0, "several": 3, "few": 3,
+    "zero": 0,
+    "a": 1,
+    "an": 1,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "half": 0,
+    "several": 3,
+    "few": 3,
 }
-_TENS: Final = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_TENS: Final = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _NUMWORD: Final = (
-    r"(?:\d+(?:\.\d+)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
+    r"(?:\d+(?:\.\d+)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
     r"|eighteen|nineteen|an?|several|few)"
 )
@@ -71,9 +116,12 @@ _TIME_RX: Final = re.compile(
     re.IGNORECASE,
 )
 _PCT_RX: Final = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
-_FRACTION_RX: Final = re.compile(r"(?<![\d/.])(\d{1,5})\s*/\s*(\d{1,5})(?![\d/.])(?!\s*(?:mg|kg|ml|mm|h\b))", re.IGNORECASE)
+_FRACTION_RX: Final = re.compile(
+    r"(?<![\d/.])(\d{1,5})\s*/\s*(\d{1,5})(?![\d/.])(?!\s*(?:mg|kg|ml|mm|h\b))", re.IGNORECASE
+)
 _OF_RX: Final = re.compile(
-    rf"\b(?P<a>{_NUMWORD})\s+(?:\(\d+(?:\.\d+)?%\)\s+)?(?:of|out of|in)\s+(?:the\s+)?(?P<b>{_NUMWORD})\b(?!\s*(?:%|mg|days?|weeks?|hours?))",
+    rf"\b(?P<a>{_NUMWORD})\s+(?:\(\d+(?:\.\d+)?%\)\s+)?(?:of|out of|in)\s+(?:the\s+)?(?P<b>{_NUMWORD})\b"
+    r"(?!\s*(?:%|mg|days?|weeks?|hours?))",
     re.IGNORECASE,
 )
 _N_EQ_RX: Final = re.compile(r"\b[nN]\s*=\s*(\d{1,5})\b")
@@ -82,12 +130,15 @@ _SAMPLE_RX: Final = re.compile(
     re.IGNORECASE,
 )
 _COUNT_MET_RX: Final = re.compile(
-    rf"\b(?:met|achieved|reached|attained|observed|seen)\s+(?:by|in)\s+(?P<a>{_NUMWORD})\s+(?:of\s+(?:the\s+)?(?P<b>{_NUMWORD})\s+)?(?:patients|participants|subjects)\b"
-    rf"|\b(?P<a2>{_NUMWORD})\s+(?:of\s+(?:the\s+)?(?P<b2>{_NUMWORD})\s+)?(?:patients|participants|subjects)\s+(?:responded|remitted|met|achieved|were responders|were remitters)\b",
+    rf"\b(?:met|achieved|reached|attained|observed|seen)\s+(?:by|in)\s+(?P<a>{_NUMWORD})\s+"
+    rf"(?:of\s+(?:the\s+)?(?P<b>{_NUMWORD})\s+)?(?:patients|participants|subjects)\b"
+    rf"|\b(?P<a2>{_NUMWORD})\s+(?:of\s+(?:the\s+)?(?P<b2>{_NUMWORD})\s+)?(?:patients|participants|subjects)\s+"
+    r"(?:responded|remitted|met|achieved|were responders|were remitters)\b",
     re.IGNORECASE,
 )
 _DOSE_RX: Final = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b", re.IGNORECASE
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
+    re.IGNORECASE,
 )
 _COMPARE_RX: Final = re.compile(r"\b(compared (with|to)|versus|vs\.?|than|relative to)\b", re.IGNORECASE)
 
@@ -174,8 +225,13 @@ class RateFinding:
     def poolable(self) -> bool:
         """Whether this finding can enter a single-arm pool."""
         return (
-            self.arm == "active" and not self.summary and not self.range and self.n is not None and self.n > 0
-            and self.events is not None and 0 <= self.events <= self.n
+            self.arm == "active"
+            and not self.summary
+            and not self.range
+            and self.n is not None
+            and self.n > 0
+            and self.events is not None
+            and 0 <= self.events <= self.n
         )
 
 
@@ -188,6 +244,7 @@ class TimeFinding:
     bound: str  # "about" | "at_least" | "at_most"
     sentence: str
     span: tuple[int, int]
+    effect: bool = True  # False: the sentence reports no effect at that time
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +259,7 @@ class AdverseFinding:
     recreational: bool
     sentence: str
     span: tuple[int, int]
+    therapeutic: bool = False  # reported in patients treated with the drug
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +320,11 @@ def _construct_near(sentence: str, start: int, end: int, rules: Rules) -> str | 
 
 
 def _timepoint_near(sentence: str, start: int, end: int) -> float | None:
-    times = [t for t in find_times(sentence) if not re.match(r"\s*(infusion|session|period)", sentence[t.end:t.end + 12], re.I)]
+    times = [
+        t
+        for t in find_times(sentence)
+        if not re.match(r"\s*(infusion|session|period)", sentence[t.end : t.end + 12], re.I)
+    ]
     if not times:
         return None
     after = [t for t in times if t.start >= end]
@@ -270,7 +332,7 @@ def _timepoint_near(sentence: str, start: int, end: int) -> float | None:
     return chosen.hours
 
 
-def _sample_size(abstract: str) -> int | None:
+def sample_size(abstract: str) -> int | None:
     m = _N_EQ_RX.search(abstract)
     if m:
         return int(m.group(1))
@@ -282,7 +344,7 @@ def _sample_size(abstract: str) -> int | None:
 
 
 def _is_not_a_rate(sentence: str, start: int, end: int, rules: Rules) -> bool:
-    after, before = sentence[end:end + 60], sentence[max(0, start - 40):start]
+    after, before = sentence[end : end + 60], sentence[max(0, start - 40) : start]
     return rules.numbers["not_a_rate_after"].any(after) or rules.numbers["not_a_rate_before"].any(before)
 
 
@@ -301,13 +363,13 @@ def rates_in_sentence(
     # Fractions first ("23/44", "12 of 30"): they carry their own denominator.
     fractions: list[tuple[int, int, int, int]] = []
     for m in _FRACTION_RX.finditer(sentence):
-        a, b = int(m.group(1)), int(m.group(2))
-        if 0 <= a <= b and b > 0:
-            fractions.append((m.start(), m.end(), a, b))
+        num, den = int(m.group(1)), int(m.group(2))
+        if 0 <= num <= den and den > 0:
+            fractions.append((m.start(), m.end(), num, den))
     for m in _OF_RX.finditer(sentence):
-        a, b = parse_count(m.group("a")), parse_count(m.group("b"))
-        if a is not None and b is not None and a == int(a) and b == int(b) and 0 <= a <= b and b >= 2:
-            fractions.append((m.start(), m.end(), int(a), int(b)))
+        fa, fb = parse_count(m.group("a")), parse_count(m.group("b"))
+        if fa is not None and fb is not None and fa == int(fa) and fb == int(fb) and 0 <= fa <= fb and fb >= 2:
+            fractions.append((m.start(), m.end(), int(fa), int(fb)))
     for s, e, a, b in sorted(fractions):
         if overlaps(s, e):
             continue
@@ -319,10 +381,20 @@ def rates_in_sentence(
         for pm in _PCT_RX.finditer(sentence):
             if abs(pm.start() - e) <= 4 or abs(s - pm.end()) <= 4:
                 used.append((pm.start(), pm.end()))
-        out.append(RateFinding(
-            construct=construct, events=a, n=b, pct=100.0 * a / b, arm=_nearest_arm(sentence, s, e, rules),
-            timepoint_hours=_timepoint_near(sentence, s, e), sentence=sentence, span=(s, e), summary=summary, range=is_range,
-        ))
+        out.append(
+            RateFinding(
+                construct=construct,
+                events=a,
+                n=b,
+                pct=100.0 * a / b,
+                arm=_nearest_arm(sentence, s, e, rules),
+                timepoint_hours=_timepoint_near(sentence, s, e),
+                sentence=sentence,
+                span=(s, e),
+                summary=summary,
+                range=is_range,
+            )
+        )
     for m in _PCT_RX.finditer(sentence):
         s, e = m.start(), m.end()
         if overlaps(s, e) or _is_not_a_rate(sentence, s, e, rules):
@@ -340,81 +412,175 @@ def rates_in_sentence(
             n, inferred = single_arm_n, True
         events = round(pct * n / 100) if n else None
         used.append((s, e))
-        out.append(RateFinding(
-            construct=construct, events=events, n=n, pct=pct, arm=arm, timepoint_hours=_timepoint_near(sentence, s, e),
-            sentence=sentence, span=(s, e), summary=summary, range=is_range, n_inferred=inferred,
-        ))
+        out.append(
+            RateFinding(
+                construct=construct,
+                events=events,
+                n=n,
+                pct=pct,
+                arm=arm,
+                timepoint_hours=_timepoint_near(sentence, s, e),
+                sentence=sentence,
+                span=(s, e),
+                summary=summary,
+                range=is_range,
+                n_inferred=inferred,
+            )
+        )
     for m in _COUNT_MET_RX.finditer(sentence):
         if overlaps(m.start(), m.end()):
             continue
         a_tok, b_tok = m.group("a") or m.group("a2"), m.group("b") or m.group("b2")
-        a = parse_count(a_tok) if a_tok else None
-        b = parse_count(b_tok) if b_tok else None
+        ca = parse_count(a_tok) if a_tok else None
+        cb = parse_count(b_tok) if b_tok else None
         construct = _construct_near(sentence, m.start(), m.end(), rules)
-        if a is None or construct is None:
+        if ca is None or construct is None:
             continue
         inferred = False
-        if b is None and single_arm_n is not None:
-            b, inferred = float(single_arm_n), True
-        if b is None or a > b or b <= 0:
+        if cb is None and single_arm_n is not None:
+            cb, inferred = float(single_arm_n), True
+        if cb is None or ca > cb or cb <= 0:
             continue
-        out.append(RateFinding(
-            construct=construct, events=int(a), n=int(b), pct=100.0 * a / b,
-            arm=_nearest_arm(sentence, m.start(), m.end(), rules), timepoint_hours=_timepoint_near(sentence, m.start(), m.end()),
-            sentence=sentence, span=(m.start(), m.end()), summary=summary, range=is_range, n_inferred=inferred,
-        ))
+        out.append(
+            RateFinding(
+                construct=construct,
+                events=int(ca),
+                n=int(cb),
+                pct=100.0 * ca / cb,
+                arm=_nearest_arm(sentence, m.start(), m.end(), rules),
+                timepoint_hours=_timepoint_near(sentence, m.start(), m.end()),
+                sentence=sentence,
+                span=(m.start(), m.end()),
+                summary=summary,
+                range=is_range,
+                n_inferred=inferred,
+            )
+        )
     return sorted(out, key=lambda r: r.span)
+
+
+_CLAUSE_RX: Final = re.compile(r";\s+|,\s*(?:however|whereas|while|but)\b|\s+whereas\s+", re.IGNORECASE)
+
+
+def _clauses(sentence: str) -> list[tuple[int, str]]:
+    """(offset, clause) pieces at contrastive joints ("…; however, ketamine …")."""
+    out: list[tuple[int, str]] = []
+    pos = 0
+    for m in _CLAUSE_RX.finditer(sentence):
+        out.append((pos, sentence[pos : m.start()]))
+        pos = m.end()
+    out.append((pos, sentence[pos:]))
+    return [(o, c) for o, c in out if c.strip()]
+
+
+def _about_the_drug(clause: str, rules: Rules) -> bool:
+    """False when the clause names another treatment and not the drug (rTMS, psilocybin, ECT)."""
+    return rules.arms["active"].any(clause) or not rules.other_treatments_evidence.any(clause)
 
 
 def _times_in(sentence: str, kind: str, rules: Rules) -> list[TimeFinding]:
     out: list[TimeFinding] = []
-    if kind == "onset":
-        if not (rules.numbers["onset_cues"].any(sentence) and rules.numbers["onset_effect"].any(sentence)):
-            return out
-        times = [
-            t for t in find_times(sentence)
-            if not re.match(r"\s*(infusions?|sessions?|period|intervals?|apart)\b", sentence[t.end:t.end + 14], re.I)
-            and not re.search(r"\b(over|for|during|every)\s*$", sentence[max(0, t.start - 10):t.start], re.I)
-            and t.hours <= 24 * 7
-        ]
-        if times:
-            first = min(times, key=lambda t: t.hours)
-            out.append(TimeFinding("onset", first.hours, "about", sentence, (first.start, first.end)))
-        elif re.search(r"\brapid(ly)?\b", sentence, re.I):
-            m = re.search(r"\brapid(ly)?\b", sentence, re.I)
-            assert m is not None
-            out.append(TimeFinding("onset", None, "about", sentence, (m.start(), m.end())))
+    # Plans, protocols and side-effect durations are not durations of benefit.
+    if rules.numbers["time_exclusions"].any(sentence):
         return out
-    cue = rules.numbers["duration_cues"].search(sentence)
-    if cue is None:
-        return out
-    ended = re.search(r"relaps|returned to baseline|waned|no longer|dissipat", cue.group(), re.I) is not None
-    times = [t for t in find_times(sentence) if t.start >= cue.start() - 40]
+    for offset, clause in _clauses(sentence):
+        if not _about_the_drug(clause, rules) or rules.numbers["side_effect_words"].any(clause):
+            continue
+        found = _onset_in(clause, rules) if kind == "onset" else _duration_in(clause, rules)
+        for t in found:
+            out.append(
+                TimeFinding(t.kind, t.hours, t.bound, sentence, (t.span[0] + offset, t.span[1] + offset), t.effect)
+            )
+    return out[:1]
+
+
+def _onset_in(clause: str, rules: Rules) -> list[TimeFinding]:
+    if not (rules.numbers["onset_cues"].any(clause) and rules.numbers["onset_effect"].any(clause)):
+        return []
+    times = [
+        t
+        for t in find_times(clause)
+        if not re.match(r"\s*(infusions?|sessions?|period|intervals?|apart)\b", clause[t.end : t.end + 14], re.I)
+        and not re.search(r"\b(over|for|during|every)\s*$", clause[max(0, t.start - 10) : t.start], re.I)
+        and t.hours <= 24 * 7
+    ]
     if times:
+        first = min(times, key=lambda t: t.hours)
+        no_effect = rules.direction["null"].any(clause) and not rules.direction["positive"].any(clause)
+        return [TimeFinding("onset", first.hours, "about", clause, (first.start, first.end), effect=not no_effect)]
+    m = re.search(r"\brapid(ly)?\b", clause, re.I)
+    if m:
+        return [TimeFinding("onset", None, "about", clause, (m.start(), m.end()))]
+    return []
+
+
+def _duration_in(clause: str, rules: Rules) -> list[TimeFinding]:
+    cue = rules.numbers["duration_cues"].search(clause)
+    if cue is None:
+        return []
+    # "remained without relapse for 8 months" is a lower bound on the benefit, not its end.
+    ended = re.search(r"relaps|returned to baseline|waned|no longer|dissipat", cue.group(), re.I) is not None
+    if ended and rules.numbers["no_relapse"].any(clause):
+        ended = False
+    times = [t for t in find_times(clause) if t.start >= cue.start() - 40]
+    if not times:
+        return []
+    median = re.search(r"\b(median|mean|average|on average)\b", clause, re.I)
+    if median:
+        after = [t for t in times if t.start >= median.end()]
+        times = after or times
+        t = times[0]
+    else:
         t = min(times, key=lambda t: abs(t.start - cue.end()))
-        out.append(TimeFinding("duration", t.hours, "at_most" if ended else "at_least", sentence, (t.start, t.end)))
-    return out
+    return [TimeFinding("duration", t.hours, "at_most" if ended else "at_least", clause, (t.start, t.end))]
+
+
+def _masked(text: str, pats: Sequence[Patterns]) -> str:
+    """``text`` with every match of ``pats`` blanked (offsets preserved)."""
+    chars = list(text)
+    for p in pats:
+        for m in p.finditer(text):
+            chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
 
 
 def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
     out: list[AdverseFinding] = []
+    # "alcohol dependence" and "heroin addiction" are what a study treats, not harms it reports.
+    masked = _masked(sentence, list(rules.indications.values()))
+    drug = [(d.start(), d.end()) for d in rules.arms["active"].finditer(sentence)]
     for category, pats in rules.adverse.items():
-        m = pats.search(sentence)
+        m = pats.search(masked)
         if m is None:
+            continue
+        if category in rules.drug_bound_adverse and not any(
+            abs(ds - m.end()) <= 60 or abs(m.start() - de) <= 60 for ds, de in drug
+        ):
+            # Abuse words far from the drug's name are about something else ("order dependency").
             continue
         pct: float | None = None
         for pm in _PCT_RX.finditer(sentence):
             if abs(pm.start() - m.end()) <= 40 or abs(m.start() - pm.end()) <= 40:
                 pct = float(pm.group(1))
                 break
-        out.append(AdverseFinding(
-            category=category, pct=pct,
-            transient=rules.numbers["transient_cues"].any(sentence),
-            persistent=rules.numbers["persistent_cues"].any(sentence),
-            absent=rules.numbers["absence_cues"].any(sentence),
-            recreational=rules.numbers["recreational_cues"].any(sentence),
-            sentence=sentence, span=(m.start(), m.end()),
-        ))
+        transient = rules.numbers["transient_cues"].any(sentence)
+        persistent = rules.numbers["persistent_cues"].any(sentence) and not rules.numbers["negated_persistence"].any(
+            sentence
+        )
+        recreational = rules.numbers["recreational_cues"].any(sentence)
+        out.append(
+            AdverseFinding(
+                category=category,
+                pct=pct,
+                transient=transient,
+                persistent=persistent and not transient,
+                absent=rules.numbers["absence_cues"].any(sentence),
+                recreational=recreational,
+                sentence=sentence,
+                span=(m.start(), m.end()),
+                therapeutic=not recreational and rules.numbers["therapeutic_cues"].any(sentence),
+            )
+        )
     return out
 
 
@@ -430,7 +596,9 @@ def _doses_in(sentence: str) -> list[DoseFinding]:
 
 def _direction(sentences: Sequence[tuple[str | None, str]], rules: Rules) -> tuple[str | None, str | None]:
     """Direction of effect from conclusions (labelled, else the last two sentences), then results."""
-    conclusions = [s for label, s in sentences if label and re.match(r"(conclusion|interpretation|discussion)", label, re.I)]
+    conclusions = [
+        s for label, s in sentences if label and re.match(r"(conclusion|interpretation|discussion)", label, re.I)
+    ]
     if not conclusions:
         conclusions = [s for _, s in sentences[-2:]]
     results = [s for label, s in sentences if label and re.match(r"(results?|findings?|outcomes?)", label, re.I)]
@@ -468,7 +636,7 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
     sentences = _labelled_sentences(abstract)
     text = abstract
     comparator_named = rules.arms["comparator"].any(text) or re.search(r"\brandomi[sz]", text, re.I) is not None
-    single_arm_n = None if comparator_named or summary else _sample_size(text)
+    single_arm_n = None if comparator_named or summary else sample_size(text)
     rates: list[RateFinding] = []
     times: list[TimeFinding] = []
     adverse: list[AdverseFinding] = []
@@ -517,7 +685,12 @@ def classify_arm(text: str, rules: Rules) -> str:
         # "Esketamine + placebo tablet" is the drug arm; "Placebo then ketamine" (crossover) is not clear.
         first_active = rules.arms["active"].search(text)
         first_comp = rules.arms["comparator"].search(text)
-        if first_active and first_comp and first_active.start() < first_comp.start() and not re.search(r"\bthen\b", text, re.I):
+        if (
+            first_active
+            and first_comp
+            and first_active.start() < first_comp.start()
+            and not re.search(r"\bthen\b", text, re.I)
+        ):
             return "active"
         return "unknown"
     return "unknown"
@@ -572,7 +745,8 @@ def ctgov_rates(rows: Sequence[Mapping[str, Any]], rules: Rules) -> list[RateFin
         groups_raw = _as_obj(row.get("groups")) or []
         groups = {
             str(g.get("id")): f"{g.get('title') or ''} {g.get('description') or ''}".strip()
-            for g in groups_raw if isinstance(g, Mapping) and g.get("id")
+            for g in groups_raw
+            if isinstance(g, Mapping) and g.get("id")
         }
         overall, by_class = _denominators(row.get("denoms"))
         time_frame = str(row.get("time_frame") or "")
@@ -593,11 +767,24 @@ def ctgov_rates(rows: Sequence[Mapping[str, Any]], rules: Rules) -> list[RateFin
                 continue
             times = find_times(class_title) or find_times(time_frame)
             label = groups.get(gid, gid)
-            sentence = f"{title} — {label}" + (f" — {class_title}" if class_title else "") + (f" ({time_frame})" if time_frame else "")
-            out.append(RateFinding(
-                construct=construct, events=int(events), n=int(n), pct=100.0 * events / n, arm=classify_arm(label, rules),
-                timepoint_hours=times[0].hours if times else None, sentence=sentence, span=(0, len(sentence)), origin="ctgov",
-            ))
+            sentence = (
+                f"{title} — {label}"
+                + (f" — {class_title}" if class_title else "")
+                + (f" ({time_frame})" if time_frame else "")
+            )
+            out.append(
+                RateFinding(
+                    construct=construct,
+                    events=int(events),
+                    n=int(n),
+                    pct=100.0 * events / n,
+                    arm=classify_arm(label, rules),
+                    timepoint_hours=times[0].hours if times else None,
+                    sentence=sentence,
+                    span=(0, len(sentence)),
+                    origin="ctgov",
+                )
+            )
     return out
 
 

@@ -34,17 +34,51 @@ CLAIM_RULES_RESOURCE: Final = "claim_rules.toml"
 REGULATORY_RESOURCE: Final = "regulatory.toml"
 
 INDICATIONS: Final = (
-    "depression", "treatment_resistant_depression", "bipolar_depression", "suicidal_ideation",
-    "postpartum_depression", "ptsd", "anxiety", "ocd", "alcohol_use_disorder", "substance_use_disorder",
-    "chronic_pain", "neuropathic_pain", "crps", "fibromyalgia", "migraine", "postoperative_pain", "acute_pain",
-    "anesthesia_sedation", "other",
+    "depression",
+    "treatment_resistant_depression",
+    "bipolar_depression",
+    "suicidal_ideation",
+    "postpartum_depression",
+    "ptsd",
+    "anxiety",
+    "ocd",
+    "alcohol_use_disorder",
+    "substance_use_disorder",
+    "chronic_pain",
+    "neuropathic_pain",
+    "crps",
+    "fibromyalgia",
+    "migraine",
+    "postoperative_pain",
+    "acute_pain",
+    "anesthesia_sedation",
+    "other",
     "pain",  # the tagger's parent of the pain family (children roll up into it)
 )
-ROUTES: Final = ("intravenous", "intranasal", "oral", "sublingual", "intramuscular", "subcutaneous", "nebulized", "other")
+ROUTES: Final = (
+    "intravenous",
+    "intranasal",
+    "oral",
+    "sublingual",
+    "intramuscular",
+    "subcutaneous",
+    "nebulized",
+    "other",
+)
 MOLECULES: Final = ("racemic_ketamine", "esketamine", "arketamine")
 DESIGNS: Final = (
-    "meta_analysis", "systematic_review", "rct", "non_randomized_trial", "observational", "case_report",
-    "narrative_review", "protocol", "guideline", "animal", "in_vitro", "other",
+    "meta_analysis",
+    "systematic_review",
+    "rct",
+    "non_randomized_trial",
+    "observational",
+    "case_report",
+    "narrative_review",
+    "protocol",
+    "guideline",
+    "animal",
+    "in_vitro",
+    "other",
 )
 OPS: Final = (">", ">=", "<", "<=", "~")
 
@@ -190,6 +224,7 @@ class Rules:
     vague_duration: tuple[VagueTime, ...]
     safety_topics: dict[str, Patterns]
     safety_stances: dict[str, Patterns]
+    regulated_risks: tuple[str, ...]
     regulatory: dict[str, Patterns]
     schedule_rx: re.Pattern[str]
     year_rx: re.Pattern[str]
@@ -205,6 +240,9 @@ class Rules:
     numbers: dict[str, Patterns]
     construct_cues: dict[str, Patterns]
     adverse: dict[str, Patterns]
+    other_treatments_evidence: Patterns
+    drug_bound_adverse: tuple[str, ...]
+    rollup_parents: dict[str, tuple[str, ...]]
     ctgov_rate_titles: dict[str, Patterns]
     ctgov_count_param_types: tuple[str, ...]
     ctgov_percent_units: Patterns
@@ -240,7 +278,7 @@ class _Doc:
             raise _Problem(f"{self._where(key)} must be a table")
         return _Doc(value, self._where(key))
 
-    def keys(self) -> list[str]:
+    def names(self) -> list[str]:
         return list(self.data)
 
     def text(self, key: str, default: str | None = None) -> str:
@@ -287,7 +325,7 @@ class _Doc:
     def pattern_map(self, key: str, allowed: Sequence[str] | None = None) -> dict[str, Patterns]:
         doc = self.sub(key)
         out: dict[str, Patterns] = {}
-        for name in doc.keys():
+        for name in doc.names():
             if allowed is not None and name not in allowed:
                 raise _Problem(f"{doc._where(name)}: unknown slug {name!r}")
             out[name] = doc.patterns(name)
@@ -321,7 +359,7 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
     drug, mol, route, ind = root.sub("drug"), root.sub("molecule"), root.sub("route"), root.sub("indication")
     families: dict[str, Family] = {}
     fam_doc = ind.sub("families")
-    for name in fam_doc.keys():
+    for name in fam_doc.names():
         f = fam_doc.sub(name)
         _slug(name, INDICATIONS, f.path)
         families[name] = Family(
@@ -338,7 +376,7 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
             patterns=nc_doc.sub(name).patterns("patterns"),
             keep_if=nc_doc.sub(name).patterns("keep_if"),
         )
-        for name in nc_doc.keys()
+        for name in nc_doc.names()
     )
     out_doc = root.sub("outcomes")
     outcomes = tuple(
@@ -356,7 +394,7 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
     reg = root.sub("regulatory")
     ev = root.sub("evidence")
     rank_doc = ev.sub("design_rank")
-    design_rank = {_slug(k, DESIGNS, rank_doc.path): rank_doc.integer(k) for k in rank_doc.keys()}
+    design_rank = {_slug(k, DESIGNS, rank_doc.path): rank_doc.integer(k) for k in rank_doc.names()}
     ctg = ev.sub("ctgov")
     default_molecule = _slug(mol.text("default"), MOLECULES, "molecule.default")
     outcome_default = out_doc.text("undefined_default")
@@ -397,7 +435,8 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
         vague_duration=_vague(root.sub("time"), "vague_duration"),
         safety_topics=root.sub("safety").pattern_map("topics"),
         safety_stances=root.sub("safety").pattern_map("stance"),
-        regulatory={k: reg.patterns(k) for k in reg.keys() if k not in ("schedule", "year")},
+        regulated_risks=root.sub("safety").strs("regulated_risks"),
+        regulatory={k: reg.patterns(k) for k in reg.names() if k not in ("schedule", "year")},
         schedule_rx=_compile(reg.text("schedule"), "regulatory.schedule"),
         year_rx=_compile(reg.text("year"), "regulatory.year"),
         design_rank=design_rank,
@@ -406,14 +445,23 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
         optimal_information_size=ev.integer("optimal_information_size", 400),
         i2_inconsistency=ev.number("i2_inconsistency", 50.0),
         max_cited=ev.integer("max_cited", 12),
-        arms={k: ev.sub("arms").patterns(k) for k in ev.sub("arms").keys() if k != "unblinding_indications"},
+        arms={k: ev.sub("arms").patterns(k) for k in ev.sub("arms").names() if k != "unblinding_indications"},
         unblinding_indications=tuple(
-            _slug(s, INDICATIONS, "evidence.arms.unblinding_indications") for s in ev.sub("arms").strs("unblinding_indications")
+            _slug(s, INDICATIONS, "evidence.arms.unblinding_indications")
+            for s in ev.sub("arms").strs("unblinding_indications")
         ),
         direction=ev.pattern_map("direction"),
-        numbers={k: ev.sub("numbers").patterns(k) for k in ev.sub("numbers").keys() if k != "construct_cues"},
+        numbers={k: ev.sub("numbers").patterns(k) for k in ev.sub("numbers").names() if k != "construct_cues"},
         construct_cues=ev.sub("numbers").pattern_map("construct_cues"),
-        adverse=ev.pattern_map("adverse"),
+        other_treatments_evidence=ev.patterns("other_treatments"),
+        adverse={k: ev.sub("adverse").patterns(k) for k in ev.sub("adverse").names() if k != "drug_bound"},
+        drug_bound_adverse=ev.sub("adverse").strs("drug_bound"),
+        rollup_parents={
+            _slug(k, INDICATIONS, "indication.rollup_parents"): tuple(
+                _slug(c, INDICATIONS, "indication.rollup_parents") for c in ind.sub("rollup_parents").strs(k)
+            )
+            for k in ind.sub("rollup_parents").names()
+        },
         ctgov_rate_titles=ctg.pattern_map("rate_titles"),
         ctgov_count_param_types=tuple(s.upper() for s in ctg.strs("count_param_types")),
         ctgov_percent_units=ctg.patterns("percent_units"),

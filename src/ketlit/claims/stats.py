@@ -97,8 +97,18 @@ def pool_proportions(studies: Sequence[StudyProportion], alpha: float = 0.05) ->
     if k == 1:
         mu, se = float(y[0]), math.sqrt(float(v[0]))
         return Pooled(
-            k=1, n=total, estimate=expit(mu), ci_low=expit(mu - z * se), ci_high=expit(mu + z * se), pi_low=None,
-            pi_high=None, i2=None, tau2=None, q=None, method="single study (logit interval)", corrected=corrected,
+            k=1,
+            n=total,
+            estimate=expit(mu),
+            ci_low=expit(mu - z * se),
+            ci_high=expit(mu + z * se),
+            pi_low=None,
+            pi_high=None,
+            i2=None,
+            tau2=None,
+            q=None,
+            method="single study (logit interval)",
+            corrected=corrected,
         )
     res: Any = combine_effects(y, v, method_re="dl")
     q = float(res.q)
@@ -116,6 +126,16 @@ def pool_proportions(studies: Sequence[StudyProportion], alpha: float = 0.05) ->
         half = t * math.sqrt(tau2 + se * se)
         pi_low, pi_high = expit(mu - half), expit(mu + half)
     return Pooled(
-        k=k, n=total, estimate=expit(mu), ci_low=expit(mu - z * se), ci_high=expit(mu + z * se), pi_low=pi_low,
-        pi_high=pi_high, i2=i2, tau2=tau2, q=q, method="random effects (DerSimonian–Laird), logit scale", corrected=corrected,
+        k=k,
+        n=total,
+        estimate=expit(mu),
+        ci_low=expit(mu - z * se),
+        ci_high=expit(mu + z * se),
+        pi_low=pi_low,
+        pi_high=pi_high,
+        i2=i2,
+        tau2=tau2,
+        q=q,
+        method="random effects (DerSimonian–Laird), logit scale",
+        corrected=corrected,
     )

@@ -42,14 +42,70 @@ from ketlit.errors import InputError
 MAX_BYTES: Final = 5 * 1024 * 1024
 
 _DROP_TAGS: Final = frozenset(
-    {"script", "style", "noscript", "template", "iframe", "object", "embed", "svg", "canvas", "head", "math", "form",
-     "select", "button", "input", "textarea"}
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "canvas",
+        "head",
+        "math",
+        "form",
+        "select",
+        "button",
+        "input",
+        "textarea",
+    }
 )
 _BLOCK_TAGS: Final = frozenset(
-    {"p", "div", "section", "article", "aside", "header", "footer", "nav", "main", "h1", "h2", "h3", "h4", "h5", "h6",
-     "li", "ul", "ol", "dl", "dt", "dd", "table", "tr", "td", "th", "thead", "tbody", "blockquote", "pre", "figure",
-     "figcaption", "details", "summary", "address", "hr", "title", "body", "html", "caption", "label", "legend",
-     "fieldset"}
+    {
+        "p",
+        "div",
+        "section",
+        "article",
+        "aside",
+        "header",
+        "footer",
+        "nav",
+        "main",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "dl",
+        "dt",
+        "dd",
+        "table",
+        "tr",
+        "td",
+        "th",
+        "thead",
+        "tbody",
+        "blockquote",
+        "pre",
+        "figure",
+        "figcaption",
+        "details",
+        "summary",
+        "address",
+        "hr",
+        "title",
+        "body",
+        "html",
+        "caption",
+        "label",
+        "legend",
+        "fieldset",
+    }
 )
 _META_CHARSET: Final = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -97,7 +153,7 @@ class Sentence:
 
 def _decode(data: bytes, html: bool) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -111,7 +167,12 @@ def _decode(data: bytes, html: bool) -> tuple[str, str]:
             except LookupError:
                 codec = ""
             # A page may only pick a text codec; utf-7 and friends can smuggle markup.
-            if codec and codec not in ("utf-7", "utf-8") and not codec.startswith("utf-16") and not codec.startswith("utf-32"):
+            if (
+                codec
+                and codec not in ("utf-7", "utf-8")
+                and not codec.startswith("utf-16")
+                and not codec.startswith("utf-32")
+            ):
                 try:
                     return data.decode(codec), f"{codec} (from <meta charset>)"
                 except UnicodeDecodeError:
@@ -207,7 +268,9 @@ def _kind(name: str, text_head: str) -> str:
         return "text"
     # stdin or an unknown extension: sniff, because a saved web page is the common case.
     head = text_head.lstrip().lower()
-    if head.startswith(("<!doctype html", "<html", "<head", "<body", "<?xml")) or re.search(r"<(p|div|h[1-6]|body)\b", head[:2000]):
+    if head.startswith(("<!doctype html", "<html", "<head", "<body", "<?xml")) or re.search(
+        r"<(p|div|h[1-6]|body)\b", head[:2000]
+    ):
         return "html"
     return "text"
 
@@ -259,7 +322,7 @@ def _is_soft_wrap(prev: str, nxt: str) -> bool:
     prev, nxt = prev.rstrip(), nxt.lstrip()
     if not prev or not nxt:
         return False
-    if prev[-1] in ".!?:;\"”’)":
+    if prev[-1] in '.!?:;"”’)':
         return False
     if re.match(r"([-*•+]|\d+[.)])\s", nxt):
         return False
@@ -273,7 +336,7 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) offsets of paragraphs: blank-line blocks, split at hard line breaks."""
     pos = 0
     for block in re.split(r"(\n[ \t]*\n+)", text):
-        if not block.strip() or block.startswith("\n") and not block.strip():
+        if not block.strip() or (block.startswith("\n") and not block.strip()):
             pos += len(block)
             continue
         lines = block.split("\n")
@@ -286,7 +349,7 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
                     yield start, end
                 start = end + 1
             offset = end + 1
-        if text[start:pos + len(block)].strip():
+        if text[start : pos + len(block)].strip():
             yield start, pos + len(block)
         pos += len(block)
 
@@ -296,7 +359,7 @@ def _split_sentences(par: str) -> list[tuple[int, int]]:
     start = 0
     for m in _SENT_END.finditer(par):
         end = m.end()
-        before = par[start:m.start() + 1]
+        before = par[start : m.start() + 1]
         if m.group().startswith(".") and _ABBREV.search(before):
             continue
         # A list number ("1. Anesthetic and Pain Management") is not a sentence of its own.
@@ -331,14 +394,17 @@ def split_sentences(text: str) -> list[Sentence]:
             raw = par[s:e]
             sent = re.sub(r"\s+", " ", raw).strip()
             heading = (
-                single_line and len(spans) == 1 and not re.search(r"[.!?…:]['\"”’)]*$", sent) and len(sent.split()) <= 14
+                single_line
+                and len(spans) == 1
+                and not re.search(r"[.!?…:]['\"”’)]*$", sent)
+                and len(sent.split()) <= 14
             )
             out.append(
                 Sentence(
                     text=sent,
                     location=Location(paragraph=p_index, sentence=s_index, start=p_start + s, end=p_start + e),
                     heading=heading,
-                    question=sent.rstrip("\"”’)").endswith("?"),
+                    question=sent.rstrip('"”’)').endswith("?"),
                 )
             )
     return out

@@ -65,6 +65,7 @@ from ketlit.claims.numbers import (
     abstract_findings,
     ctgov_rates,
     format_hours,
+    sample_size,
 )
 from ketlit.claims.rules import RegulatoryFact, Rules
 from ketlit.claims.stats import Pooled, StudyProportion, pool_proportions
@@ -72,7 +73,10 @@ from ketlit.claims.stats import Pooled, StudyProportion, pool_proportions
 CERTAINTY = ("very_low", "low", "moderate", "high")
 VERDICTS = ("supported", "partly_supported", "insufficient_evidence", "contradicted", "not_checkable")
 _BUCKETS: tuple[tuple[float, str], ...] = (
-    (36.0, "within 36 hours"), (240.0, "2–10 days"), (24.0 * 49, "2–7 weeks"), (math.inf, "after 7 weeks"),
+    (36.0, "within 36 hours"),
+    (240.0, "2–10 days"),
+    (24.0 * 49, "2–7 weeks"),
+    (math.inf, "after 7 weeks"),
 )
 _HIGH_DESIGNS = ("meta_analysis", "systematic_review")
 
@@ -149,19 +153,29 @@ def assess(claim: Claim, record: EvidenceRecord, rules: Rules, cache: dict[str, 
         a.exclusion = "animal or in-vitro study (never counts for clinical claims)"
         return a
     if design in rules.not_evidence or a.rank == 0:
-        a.exclusion = f"{design.replace('_', ' ')} (not evidence of effect)"
+        a.exclusion = (
+            "design not identified" if design == "other" else f"{design.replace('_', ' ')} (not evidence of effect)"
+        )
         return a
-    rec_ind = set(record.axis("indication"))
+    rec_ind = _effective_indications(record, rules)
     if claim.kind != "safety" and claim.indication:
         direct = any(rec_ind & set(rules.family(c).direct) for c in claim.indication)
         related = any(rec_ind & set(rules.family(c).indirect) for c in claim.indication)
         if not rec_ind:
-            a.indirect.append("indication not tagged")
+            # Untagged records count only if their text names the claimed condition.
+            text = f"{record.title} {record.abstract}"
+            named = [c for c in claim.indication if c in rules.indications and rules.indications[c].any(text)]
+            if not named:
+                a.exclusion = "indication not tagged and the claimed condition not named"
+                return a
+            a.indirect.append("indication read from text (record not tagged)")
         elif not direct and not related:
             a.exclusion = f"other indication ({', '.join(sorted(rec_ind))})"
             return a
         elif not direct:
-            a.indirect.append(f"related population ({', '.join(sorted(rec_ind))}) for a claim about {', '.join(claim.indication)}")
+            a.indirect.append(
+                f"related population ({', '.join(sorted(rec_ind))}) for a claim about {', '.join(claim.indication)}"
+            )
     rec_route, rec_mol = set(record.axis("route")), set(record.axis("molecule"))
     if claim.route and rec_route and not rec_route & set(claim.route):
         a.indirect.append(f"route {', '.join(sorted(rec_route))} for a claim about {', '.join(claim.route)}")
@@ -179,7 +193,18 @@ def assess(claim: Claim, record: EvidenceRecord, rules: Rules, cache: dict[str, 
     return a
 
 
-def _assess_all(claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings]) -> list[Assessed]:
+def _effective_indications(record: EvidenceRecord, rules: Rules) -> set[str]:
+    """The record's indications without roll-up parents that a tagged child explains."""
+    tags = set(record.axis("indication"))
+    for parent, children in rules.rollup_parents.items():
+        if parent in tags and tags & set(children):
+            tags.discard(parent)
+    return tags
+
+
+def _assess_all(
+    claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings]
+) -> list[Assessed]:
     seen: set[tuple[str, str]] = set()
     out: list[Assessed] = []
     for r in sorted(records, key=lambda r: sort_key(r, rules)):
@@ -211,13 +236,17 @@ def _start_level(designs: Sequence[str], rules: Rules) -> int:
     return 0
 
 
-def _grade(used: Sequence[Assessed], rules: Rules, *, inconsistency: str | None = None, imprecision: str | None = None) -> tuple[str, list[str]]:
+def _grade(
+    used: Sequence[Assessed], rules: Rules, *, inconsistency: str | None = None, imprecision: str | None = None
+) -> tuple[str, list[str]]:
     """Certainty and the reasons for each downgrade."""
     reasons: list[str] = []
     level = _start_level([a.design for a in used], rules)
     designs = {a.design for a in used}
     if level < 3:
-        reasons.append("no randomised trials or systematic reviews among the counted studies" if designs else "no counted studies")
+        reasons.append(
+            "no randomised trials or systematic reviews among the counted studies" if designs else "no counted studies"
+        )
     rcts = [a for a in used if a.design == "rct"]
     unblinded = [a for a in rcts if a.unblinded]
     if rcts and len(unblinded) == len(rcts):
@@ -239,19 +268,23 @@ def _grade(used: Sequence[Assessed], rules: Rules, *, inconsistency: str | None 
     unindexed = [a for a in used if a.record.source == "pubmed" and not a.record.indexed]
     if unindexed:
         reasons.append(
-            f"{len(unindexed)} counted record(s) not yet MEDLINE-indexed: design read from title/abstract, not publication types"
+            f"{len(unindexed)} counted record(s) not yet MEDLINE-indexed: "
+            "design read from title/abstract, not publication types"
         )
     return CERTAINTY[max(0, level)], reasons
 
 
 def _participants(used: Sequence[Assessed]) -> int:
+    """Participants across studies: enrolment, else the largest denominator, else the stated sample size."""
     total = 0
     for a in used:
-        ns = [r.n for r in a.findings.rates if r.n and r.arm != "comparator"]
+        ns = [r.n for r in a.findings.rates if r.n and r.arm != "comparator" and not r.summary]
         if a.record.enrollment:
             total += a.record.enrollment
         elif ns:
             total += max(ns)
+        elif a.design not in _HIGH_DESIGNS:
+            total += sample_size(a.record.abstract) or 0
     return total
 
 
@@ -265,40 +298,87 @@ def _short(text: str, limit: int = 220) -> str:
 
 def _cite(a: Assessed, finding: str) -> Cited:
     r = a.record
-    return Cited(source=r.source, id=r.id, design=a.design, finding=_short(finding), url=r.url, year=r.year,
-                 direct=a.direct, title=_short(r.title, 160))
+    return Cited(
+        source=r.source,
+        id=r.id,
+        design=a.design,
+        finding=_short(finding),
+        url=r.url,
+        year=r.year,
+        direct=a.direct,
+        title=_short(r.title, 160),
+    )
 
 
 def _cite_fact(fact: RegulatoryFact) -> Cited:
     src = fact.sources[0]
-    return Cited(source="regulatory", id=fact.id, design="regulatory", finding=_short(fact.statement, 400), url=src.url,
-                 year=fact.year or None, title=_short(f"{src.publisher}: {src.title}", 200))
+    return Cited(
+        source="regulatory",
+        id=fact.id,
+        design="regulatory",
+        finding=_short(fact.statement, 400),
+        url=src.url,
+        year=fact.year or None,
+        title=_short(f"{src.publisher}: {src.title}", 200),
+    )
 
 
 def _rate_text(r: RateFinding) -> str:
-    n = f" ({r.events}/{r.n}{', n inferred' if r.n_inferred else ''})" if r.n is not None and r.events is not None else ""
+    n = (
+        f" ({r.events}/{r.n}{', n inferred' if r.n_inferred else ''})"
+        if r.n is not None and r.events is not None
+        else ""
+    )
     when = f" at {format_hours(r.timepoint_hours)}" if r.timepoint_hours is not None else ""
     where = "posted results: " if r.origin == "ctgov" else ""
     return f"{where}{r.construct} {r.pct:.1f}%{n}{when}" + ("" if r.arm == "active" else f" [{r.arm} arm]")
 
 
-def _finish(verdict: str, certainty: str | None, reasons: list[str], cited: list[Cited], rules: Rules,
-            as_tested: str, pooled: Pooled | None = None) -> Verdict:
+def _finish(
+    verdict: str,
+    certainty: str | None,
+    reasons: list[str],
+    cited: list[Cited],
+    rules: Rules,
+    as_tested: str,
+    pooled: Pooled | None = None,
+) -> Verdict:
     cited = sorted(
         {(c.source, c.id, c.finding): c for c in cited}.values(),
-        key=lambda c: (c.source == "regulatory", not c.direct, -_RANK_FOR_SORT.get(c.design, 0), -(c.year or 0), c.source, c.id, c.finding),
+        key=lambda c: (
+            c.source == "regulatory",
+            not c.direct,
+            -_RANK_FOR_SORT.get(c.design, 0),
+            -(c.year or 0),
+            c.source,
+            c.id,
+            c.finding,
+        ),
     )
     if verdict not in ("insufficient_evidence", "not_checkable") and not cited:
         reasons = [*reasons, "no record or regulatory source could be cited, so no verdict is given"]
         verdict, certainty = "insufficient_evidence", "very_low"
     if verdict == "insufficient_evidence" and certainty is None:
         certainty = "very_low"
-    return Verdict(verdict=verdict, certainty=certainty, reasons=tuple(dict.fromkeys(reasons)),
-                   evidence=tuple(cited[: rules.max_cited]), pooled=pooled, as_tested=as_tested)
+    return Verdict(
+        verdict=verdict,
+        certainty=certainty,
+        reasons=tuple(dict.fromkeys(reasons)),
+        evidence=tuple(cited[: rules.max_cited]),
+        pooled=pooled,
+        as_tested=as_tested,
+    )
 
 
-_RANK_FOR_SORT = {"meta_analysis": 6, "systematic_review": 6, "rct": 5, "non_randomized_trial": 4, "observational": 3,
-                  "case_report": 1, "regulatory": 7}
+_RANK_FOR_SORT = {
+    "meta_analysis": 6,
+    "systematic_review": 6,
+    "rct": 5,
+    "non_randomized_trial": 4,
+    "observational": 3,
+    "case_report": 1,
+    "regulatory": 7,
+}
 
 
 # ------------------------------------------------------------------ as tested
@@ -313,7 +393,9 @@ def as_tested(claim: Claim, rules: Rules) -> str:
     if claim.kind == "efficacy_rate":
         t = claim.threshold.describe() if claim.threshold else "?"
         when = f" at {format_hours(claim.timepoint_hours)}" if claim.timepoint_hours is not None else ""
-        parts.append(f"proportion of patients with {claim.outcome or rules.outcome_default} on {mol}{route} for {ind}{when}: {t}")
+        parts.append(
+            f"proportion of patients with {claim.outcome or rules.outcome_default} on {mol}{route} for {ind}{when}: {t}"
+        )
     elif claim.kind == "efficacy":
         parts.append(f"{mol}{route} improves outcomes in {ind} compared with control or baseline")
     elif claim.kind == "onset":
@@ -331,7 +413,9 @@ def as_tested(claim: Claim, rules: Rules) -> str:
         neg = " (negated)" if reg.negated else ""
         parts.append(f"US regulatory status of {mol}: {what}{extra}{neg}")
     elif claim.kind == "dosing" and claim.dose:
-        parts.append(f"dose {claim.dose.low:g}–{claim.dose.high:g} {claim.dose.unit} of {mol}{route} as used in studies")
+        parts.append(
+            f"dose {claim.dose.low:g}–{claim.dose.high:g} {claim.dose.unit} of {mol}{route} as used in studies"
+        )
     else:
         parts.append("not tested")
     notes = "; ".join(claim.notes)
@@ -368,7 +452,9 @@ def _judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdict
     ]
     # A trial reported in PubMed and with posted results is counted once (the posted results win).
     ctgov_ids = {a.record.id for a, r in candidates if r.origin == "ctgov"}
-    candidates = [(a, r) for a, r in candidates if not (a.record.source == "pubmed" and set(a.record.linked_ids) & ctgov_ids)]
+    candidates = [
+        (a, r) for a, r in candidates if not (a.record.source == "pubmed" and set(a.record.linked_ids) & ctgov_ids)
+    ]
     direct = [(a, r) for a, r in candidates if a.direct]
     pool_from = direct or candidates
     order = [label for _, label in _BUCKETS] + ["timepoint not stated"]
@@ -383,22 +469,45 @@ def _judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdict
     for a, r in pool_from:
         if _bucket(r.timepoint_hours) == target and f"{a.record.source}:{a.record.id}" not in chosen:
             chosen[f"{a.record.source}:{a.record.id}"] = (a, r)
-    summaries = [(a, r) for a in counted for r in a.findings.rates if r.construct == construct and r.summary and r.arm != "comparator" and not r.range]
+    summaries = [
+        (a, r)
+        for a in counted
+        for r in a.findings.rates
+        if r.construct == construct and r.summary and r.arm != "comparator" and not r.range
+    ]
     thr = claim.threshold
     if thr is None:
-        return _finish("insufficient_evidence", None, [*reasons, "no number could be read from the claim"], [], rules, tested)
+        return _finish(
+            "insufficient_evidence", None, [*reasons, "no number could be read from the claim"], [], rules, tested
+        )
     if not chosen and not summaries:
         n_counted = len(counted)
-        return _finish("insufficient_evidence", None, [*reasons,
-                       f"no {construct} rates for the drug arm could be extracted from {n_counted} counted record(s)"], [], rules, tested)
+        return _finish(
+            "insufficient_evidence",
+            None,
+            [*reasons, f"no {construct} rates for the drug arm could be extracted from {n_counted} counted record(s)"],
+            [],
+            rules,
+            tested,
+        )
     if not chosen:
         a, r = max(summaries, key=lambda ar: (ar[0].rank, ar[1].n or 0))
         verdict = _compare(thr, r.pct, r.pct, r.pct, None, None, rules)
-        certainty, greasons = _grade([a], rules, imprecision="review estimate without a confidence interval read from the abstract")
-        return _finish(verdict, certainty, [*reasons, f"a review reports {construct} {r.pct:.1f}% (not re-pooled)", *greasons],
-                       [_cite(a, _rate_text(r) + f" — “{r.sentence}”")], rules, tested)
+        certainty, greasons = _grade(
+            [a], rules, imprecision="review estimate without a confidence interval read from the abstract"
+        )
+        return _finish(
+            verdict,
+            certainty,
+            [*reasons, f"a review reports {construct} {r.pct:.1f}% (not re-pooled)", *greasons],
+            [_cite(a, _rate_text(r) + f" — “{r.sentence}”")],
+            rules,
+            tested,
+        )
     items = sorted(chosen.values(), key=lambda ar: sort_key(ar[0].record, rules))
-    pooled = pool_proportions([StudyProportion(f"{a.record.source}:{a.record.id}", r.events or 0, r.n or 0) for a, r in items])
+    pooled = pool_proportions(
+        [StudyProportion(f"{a.record.source}:{a.record.id}", r.events or 0, r.n or 0) for a, r in items]
+    )
     est, lo, hi = pooled.estimate * 100, pooled.ci_low * 100, pooled.ci_high * 100
     pi_lo = pooled.pi_low * 100 if pooled.pi_low is not None else None
     pi_hi = pooled.pi_high * 100 if pooled.pi_high is not None else None
@@ -417,26 +526,37 @@ def _judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdict
     if pooled.i2 is not None and pooled.i2 > rules.i2_inconsistency:
         inconsistency = f"I² = {pooled.i2:.0f}%"
     if pi_lo is not None and pi_hi is not None and thr.op in (">", ">=", "<", "<=") and pi_lo < thr.value < pi_hi:
-        inconsistency = (inconsistency + "; " if inconsistency else "") + "the prediction interval crosses the claimed threshold"
+        inconsistency = (
+            inconsistency + "; " if inconsistency else ""
+        ) + "the prediction interval crosses the claimed threshold"
     imprecision_bits = []
     if lo < thr.value < hi:
         imprecision_bits.append("the confidence interval crosses the claimed threshold")
     if pooled.n < rules.optimal_information_size:
         imprecision_bits.append(f"N = {pooled.n} < {rules.optimal_information_size}")
     used = [a for a, _ in items]
-    certainty, greasons = _grade(used, rules, inconsistency=inconsistency, imprecision="; ".join(imprecision_bits) or None)
+    certainty, greasons = _grade(
+        used, rules, inconsistency=inconsistency, imprecision="; ".join(imprecision_bits) or None
+    )
     reasons.extend(greasons)
     if claim.outcome_defined is False:
-        reasons.append("the page does not say what counts as success, so the verdict rests on the usual response definition")
+        reasons.append(
+            "the page does not say what counts as success, so the verdict rests on the usual response definition"
+        )
     cited = [_cite(a, _rate_text(r)) for a, r in items]
     cited += [_cite(a, _rate_text(r) + " (review estimate, not re-pooled)") for a, r in summaries[:3]]
     return _finish(verdict, certainty, reasons, cited, rules, tested, pooled)
 
 
-def _compare(thr: Threshold, est: float, lo: float, hi: float, upper: float | None, best: float | None, rules: Rules) -> str:
+def _compare(
+    thr: Threshold, est: float, lo: float, hi: float, upper: float | None, best: float | None, rules: Rules
+) -> str:
     v, op, tol = thr.value, thr.op, rules.approx_tolerance_pct
     if op in (">", ">="):
-        ok = (lambda x: x > v) if op == ">" else (lambda x: x >= v)
+
+        def ok(x: float) -> bool:
+            return x > v if op == ">" else x >= v
+
         if ok(lo):
             return "supported"
         return "partly_supported" if ok(est) else "contradicted"
@@ -456,7 +576,9 @@ def _compare(thr: Threshold, est: float, lo: float, hi: float, upper: float | No
 # ------------------------------------------------------------------ efficacy
 
 
-def _judge_efficacy(claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings]) -> Verdict:
+def _judge_efficacy(
+    claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings]
+) -> Verdict:
     tested = as_tested(claim, rules)
     indications = claim.indication or ("",)
     results: list[tuple[str, str, str | None, list[str], list[Cited]]] = []
@@ -469,8 +591,26 @@ def _judge_efficacy(claim: Claim, records: Sequence[EvidenceRecord], rules: Rule
         direct = [a for a in counted if a.direct]
         used = direct or counted
         label = ind or "unspecified indication"
+        approvals = _approvals_for_use(claim, ind, rules) if ind else []
+        if approvals:
+            # An approval rests on the regulator's review of adequate and well-controlled trials.
+            results.append(
+                (
+                    label,
+                    "supported",
+                    "high",
+                    [
+                        f"{label}: the regulator approved "
+                        f"{', '.join(sorted({f.product for f in approvals}))} for this use"
+                    ],
+                    [_cite_fact(f) for f in approvals],
+                )
+            )
+            continue
         if not used:
-            results.append((label, "insufficient_evidence", None, [f"{label}: no counted study with a stated result"], []))
+            results.append(
+                (label, "insufficient_evidence", None, [f"{label}: no counted study with a stated result"], [])
+            )
             continue
         strong = [a for a in used if a.rank >= rules.design_rank.get("rct", 5)]
         pos = [a for a in used if a.findings.direction == "positive"]
@@ -488,16 +628,26 @@ def _judge_efficacy(claim: Claim, records: Sequence[EvidenceRecord], rules: Rule
             verdict = "contradicted" if strong_nul else "insufficient_evidence"
         else:
             verdict = "insufficient_evidence"
-        mixed = bool(pos) and bool(nul) or any(a.findings.direction == "mixed" for a in used)
+        # Inconsistency: null results make up at least a third of the directional studies.
+        directional = len(pos) + len(nul)
+        mixed = (bool(pos) and 3 * len(nul) >= directional) or sum(
+            a.findings.direction == "mixed" for a in used
+        ) * 3 >= len(used) > 0
         n_total = _participants(used)
         imprecision = None
-        if len(used) < 3 or n_total < rules.optimal_information_size:
+        has_review = any(a.design in _HIGH_DESIGNS for a in used)
+        if len(used) < 3 or (not has_review and n_total < rules.optimal_information_size):
             imprecision = f"{len(used)} stud{'y' if len(used) == 1 else 'ies'}, about {n_total} participants"
-        certainty, greasons = _grade(used, rules, inconsistency="studies disagree on whether it works" if mixed else None,
-                                     imprecision=imprecision)
-        summary = f"{label}: {len(pos)} positive, {len(nul)} null/negative of {len(used)} counted ({', '.join(sorted({a.design for a in used}))})"
+        certainty, greasons = _grade(
+            used,
+            rules,
+            inconsistency="studies disagree on whether it works" if mixed else None,
+            imprecision=imprecision,
+        )
+        designs = ", ".join(sorted({a.design for a in used}))
+        summary = f"{label}: {len(pos)} positive, {len(nul)} null/negative of {len(used)} counted ({designs})"
         cited = [_cite(a, f"{a.findings.direction}: “{a.findings.direction_sentence or a.record.title}”") for a in used]
-        results.append((label, verdict, certainty, [summary, *greasons], cited))
+        results.append((label, verdict, certainty, [summary, *(f"{label}: {g}" for g in greasons)], cited))
     verdicts = [v for _, v, _, _, _ in results]
     checked = [v for v in verdicts if v != "insufficient_evidence"]
     if not checked:
@@ -509,9 +659,15 @@ def _judge_efficacy(claim: Claim, records: Sequence[EvidenceRecord], rules: Rule
     elif any(v in ("supported", "partly_supported") for v in checked):
         verdict = "partly_supported"
     else:
-        verdict = "contradicted" if len(checked) == len(verdicts) else "partly_supported" if checked else "insufficient_evidence"
+        verdict = (
+            "contradicted"
+            if len(checked) == len(verdicts)
+            else "partly_supported"
+            if checked
+            else "insufficient_evidence"
+        )
     levels = [CERTAINTY.index(c) for _, v, c, _, _ in results if c and v != "insufficient_evidence"]
-    certainty = CERTAINTY[min(levels)] if levels else None
+    overall: str | None = CERTAINTY[min(levels)] if levels else None
     reasons: list[str] = []
     for _, _, _, rs, _ in results:
         reasons.extend(rs)
@@ -521,7 +677,7 @@ def _judge_efficacy(claim: Claim, records: Sequence[EvidenceRecord], rules: Rule
     if claim.implied:
         reasons.append("the page describes use, which readers take as a claim that it works; tested as such")
     cited = [c for _, _, _, _, cs in results for c in cs]
-    return _finish(verdict, certainty, reasons, cited, rules, tested)
+    return _finish(verdict, overall, reasons, cited, rules, tested)
 
 
 # ------------------------------------------------------------------ onset and duration
@@ -535,8 +691,14 @@ def _judge_time(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdict
     direct = [(a, t) for a, t in found if a.direct]
     use = direct or found
     if not use:
-        return _finish("insufficient_evidence", None, [*reasons, f"no {claim.kind} times reported in {len(counted)} counted record(s)"],
-                       [], rules, tested)
+        return _finish(
+            "insufficient_evidence",
+            None,
+            [*reasons, f"no {claim.kind} times reported in {len(counted)} counted record(s)"],
+            [],
+            rules,
+            tested,
+        )
     thr = claim.threshold
     support: list[tuple[Assessed, TimeFinding]] = []
     against: list[tuple[Assessed, TimeFinding]] = []
@@ -547,12 +709,14 @@ def _judge_time(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdict
             continue
         limit = _threshold_hours(thr)
         if claim.kind == "onset":
+            # An effect seen by the claimed time supports it; no effect by then argues against it;
+            # an effect first measured later says nothing about earlier onset.
             if t.hours is None:
                 (support if thr.op in ("<=", "<") and limit >= 24 else neutral).append((a, t))
-            elif (t.hours <= limit) if thr.op in ("<=", "<", "~") else (t.hours >= limit):
-                support.append((a, t))
+            elif t.hours <= limit:
+                (support if t.effect else against).append((a, t))
             else:
-                against.append((a, t))
+                neutral.append((a, t))
         else:
             if t.hours is None:
                 neutral.append((a, t))
@@ -567,22 +731,44 @@ def _judge_time(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdict
                     support.append((a, t)) if t.hours >= limit else against.append((a, t))
             else:
                 (support if t.hours <= limit * 1.5 else against).append((a, t))
-    if support and not against:
+    n_for = len({a.record.id for a, _ in support})
+    n_against = len({a.record.id for a, _ in against})
+    if n_for and n_for >= 2 * n_against:
         verdict = "supported"
-    elif against and not support:
+    elif n_against and not n_for:
         verdict = "contradicted"
-    elif support and against:
+    elif n_for or n_against:
         verdict = "partly_supported"
     else:
         verdict = "insufficient_evidence"
     used = [a for a, _ in support + against]
     used_unique = list({id(a): a for a in used}.values())
-    certainty, greasons = _grade(
-        used_unique, rules,
-        inconsistency="reports point both ways" if support and against else None,
-        imprecision=f"{len(used_unique)} stud{'y' if len(used_unique) == 1 else 'ies'}" if len(used_unique) < 3 else None,
-    ) if used_unique else (None, [])
-    reasons.append(f"{len(support)} report(s) consistent with the claim, {len(against)} against, {len(neutral)} not decisive")
+    certainty, greasons = (
+        _grade(
+            used_unique,
+            rules,
+            inconsistency="reports point both ways" if n_for and n_against and n_for < 3 * n_against else None,
+            imprecision=f"{len(used_unique)} stud{'y' if len(used_unique) == 1 else 'ies'}"
+            if len(used_unique) < 3
+            else None,
+        )
+        if used_unique
+        else (None, [])
+    )
+
+    def studies(items: list[tuple[Assessed, TimeFinding]]) -> int:
+        return len({a.record.id for a, _ in items})
+
+    reasons.append(
+        f"{studies(support)} stud(ies) consistent with the claim, {studies(against)} against, "
+        f"{studies(neutral)} not decisive"
+    )
+    ends = sorted(t.hours for _, t in use if t.kind == "duration" and t.bound == "at_most" and t.hours is not None)
+    if ends:
+        reasons.append(
+            "where studies report when benefit ended or relapse came, "
+            f"the median is {format_hours(ends[len(ends) // 2])}"
+        )
     if thr is not None and any(n.startswith("'") for n in claim.notes):
         reasons.append("the claim's wording is vague; the threshold is ketlit's reading (see 'as tested')")
     reasons.extend(greasons)
@@ -620,7 +806,6 @@ def _judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdi
     reports = [(a, f) for a in counted for f in a.findings.adverse if relevant(f)]
     present = [(a, f) for a, f in reports if not f.absent]
     absent = [(a, f) for a, f in reports if f.absent]
-    therapeutic = [(a, f) for a, f in present if not f.recreational]
     transient = [(a, f) for a, f in present if f.transient]
     persistent = [(a, f) for a, f in present if f.persistent and not f.transient]
     cited: list[Cited] = [_cite_fact(f) for f in facts]
@@ -631,40 +816,61 @@ def _judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdi
         return f"{f.category}{pct}{flag}: “{f.sentence}”"
 
     if stance in ("denial", "minimising"):
-        opposite_reg = [f for f in facts]
+        n_present = len({a.record.id for a, _ in present})
+        n_absent = len({a.record.id for a, _ in absent})
+        n_lasting = len({a.record.id for a, f in present if f.persistent})
+        n_passing = len({a.record.id for a, f in present + absent if f.transient or f.absent})
+        regulated = [f for f in facts if set(f.risks) & specific & set(rules.regulated_risks)]
         if stance == "denial":
-            if opposite_reg or present:
+            if facts or present:
                 verdict = "contradicted"
-                reasons.append("the page denies a risk that " + _who(opposite_reg, present))
+                reasons.append("the page denies a risk that " + _who(facts, present))
             elif absent:
-                verdict = "partly_supported"
-                reasons.append("studies report no such events, but absence in small trials does not show absence of risk")
-            else:
-                verdict = "insufficient_evidence"
-        else:
-            if therapeutic and len(therapeutic) >= len(absent):
-                verdict = "contradicted"
-                reasons.append("reports from therapeutic use document the risk the page minimises")
-            elif opposite_reg or present:
                 verdict = "partly_supported"
                 reasons.append(
-                    "the risk is real and documented (" + _who(opposite_reg, present) + "); how often it occurs at supervised "
-                    "clinical doses is not established, so 'minimal' is not supported as a general statement"
+                    "studies report no such events, but absence in small trials does not show absence of risk"
                 )
-            elif absent:
-                verdict = "supported"
-                reasons.append("counted studies report no such events")
             else:
                 verdict = "insufficient_evidence"
+        elif regulated:
+            # A regulator scheduled the drug or put the risk in a warning: calling it minimal is the opposite finding.
+            verdict = "contradicted"
+            reasons.append(
+                "regulators treat this risk as significant ("
+                + ", ".join(f.id for f in regulated)
+                + "); "
+                + (f"{n_absent} stud(ies) observed no such events under supervision, but " if n_absent else "")
+                + "that does not make the risk minimal"
+            )
+        elif n_lasting and n_lasting * 2 > n_passing:
+            verdict = "contradicted"
+            reasons.append(f"{n_lasting} stud(ies) report lasting harm")
+        elif facts or n_present:
+            verdict = "partly_supported" if n_passing else "contradicted" if facts else "partly_supported"
+            reasons.append(
+                "the risk is documented (" + _who(facts, present) + "); its size at clinical doses is uncertain"
+            )
+        elif n_absent:
+            verdict = "supported"
+            reasons.append("counted studies report no such events")
+        else:
+            verdict = "insufficient_evidence"
         cited += [_cite(a, ae_text(f)) for a, f in present + absent]
         used = list({id(a): a for a, _ in present + absent}.values())
     elif stance == "transience":
-        if transient and not persistent:
+        n_tr = len({a.record.id for a, _ in transient})
+        n_pe = len({a.record.id for a, f in persistent if not f.recreational})
+        if n_tr and n_tr >= 3 * n_pe:
             verdict = "supported"
-            reasons.append(f"{len(transient)} report(s) describe these effects as transient or resolving within hours")
+            reasons.append(f"{n_tr} stud(ies) describe these effects as transient or resolving within hours")
+            if n_pe:
+                reasons.append(f"{n_pe} stud(ies) describe persistent effects")
         elif transient and persistent:
             verdict = "partly_supported"
-            reasons.append("most reports describe transient effects, but some describe persistent harm (e.g. with repeated or long-term use)")
+            reasons.append(
+                "most reports describe transient effects, but some describe persistent harm "
+                "(e.g. with repeated or long-term use)"
+            )
         elif persistent:
             verdict = "contradicted"
             reasons.append("reports describe persistent rather than transient effects")
@@ -700,7 +906,11 @@ def _judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdi
 def _who(facts: Sequence[RegulatoryFact], present: Sequence[tuple[Assessed, AdverseFinding]]) -> str:
     parts = []
     if facts:
-        parts.append("regulators document (" + ", ".join(sorted({f.agency + ' ' + f.kind.replace('_', ' ') for f in facts})) + ")")
+        parts.append(
+            "regulators document ("
+            + ", ".join(sorted({f.agency + " " + f.kind.replace("_", " ") for f in facts}))
+            + ")"
+        )
     if present:
         parts.append(f"{len({a.record.id for a, _ in present})} stud(ies) report")
     return " and ".join(parts)
@@ -716,11 +926,25 @@ def _approved(molecule: str, indication: str, rules: Rules) -> tuple[bool | None
     hits = [f for f in approvals if set(f.indication) & family]
     if hits:
         return True, hits
-    denials = [f for f in rules.facts if f.kind == "not_approved" and f.covers_molecule(molecule) and indication in f.indication]
+    denials = [
+        f
+        for f in rules.facts
+        if f.kind == "not_approved" and f.covers_molecule(molecule) and indication in f.indication
+    ]
     exhaustive = [f for f in approvals if f.exhaustive]
     if denials or exhaustive:
         return False, denials + exhaustive
     return None, []
+
+
+def _approvals_for_use(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
+    """Approvals of the claim's molecule, by a compatible route, for exactly this indication family."""
+    out: list[RegulatoryFact] = []
+    for m in claim.molecule or (rules.molecule_default,):
+        approved, facts = _approved(m, indication, rules)
+        if approved:
+            out += [f for f in facts if not claim.route or not f.route or set(f.route) & set(claim.route)]
+    return out
 
 
 def _judge_regulatory(claim: Claim, rules: Rules) -> Verdict:
@@ -740,8 +964,11 @@ def _judge_regulatory(claim: Claim, rules: Rules) -> Verdict:
             ok = bool(approvals) != reg.negated
             outcomes.append("supported" if ok else "contradicted")
             cited += [_cite_fact(f) for f in approvals]
-            reasons.append(f"{', '.join(molecules)} has US approvals: " + "; ".join(sorted({f.product for f in approvals})) if approvals
-                           else f"no US approval recorded for {', '.join(molecules)}")
+            reasons.append(
+                f"{', '.join(molecules)} has US approvals: " + "; ".join(sorted({f.product for f in approvals}))
+                if approvals
+                else f"no US approval recorded for {', '.join(molecules)}"
+            )
         for m in molecules:
             for ind in indications:
                 approved, facts = _approved(m, ind, rules)
@@ -751,13 +978,16 @@ def _judge_regulatory(claim: Claim, rules: Rules) -> Verdict:
                     continue
                 ok = approved != reg.negated
                 outcomes.append("supported" if ok else "contradicted")
-                scope = "; ".join(sorted({', '.join(f.indication) for f in facts if f.kind == 'approval'}))
+                scope = "; ".join(sorted({", ".join(f.indication) for f in facts if f.kind == "approval"}))
                 reasons.append(
-                    f"{m} for {ind}: " + (f"FDA-approved ({scope})" if approved else "not FDA-approved")
+                    f"{m} for {ind}: "
+                    + (f"FDA-approved ({scope})" if approved else "not FDA-approved")
                     + ("" if ok else " — the page says otherwise")
                 )
                 if approved and m == "esketamine":
-                    reasons.append("the approval is for the Spravato nasal spray under a REMS, not for other forms or routes")
+                    reasons.append(
+                        "the approval is for the Spravato nasal spray under a REMS, not for other forms or routes"
+                    )
                 if reg.year is not None and approved:
                     first = min(f.year for f in facts if f.kind == "approval")
                     if reg.year_relation in ("by", "in", "since") and reg.year < first:
@@ -799,7 +1029,14 @@ def _judge_regulatory(claim: Claim, rules: Rules) -> Verdict:
             outcomes.append("contradicted" if reg.negated else "supported")
             reasons.append("a REMS applies: " + facts[0].statement)
     if not outcomes:
-        return _finish("insufficient_evidence", None, [*reasons, "the regulatory file has no entry for this assertion"], cited, rules, tested)
+        return _finish(
+            "insufficient_evidence",
+            None,
+            [*reasons, "the regulatory file has no entry for this assertion"],
+            cited,
+            rules,
+            tested,
+        )
     if all(o == "supported" for o in outcomes):
         verdict = "supported"
     elif all(o == "contradicted" for o in outcomes):
@@ -807,7 +1044,9 @@ def _judge_regulatory(claim: Claim, rules: Rules) -> Verdict:
     else:
         verdict = "partly_supported"
     if any(not s.verified for f in rules.facts for s in f.sources if f.id in {c.id for c in cited}):
-        reasons.append("regulatory sources are cited as compiled in regulatory.toml; re-check the URLs before publishing")
+        reasons.append(
+            "regulatory sources are cited as compiled in regulatory.toml; re-check the URLs before publishing"
+        )
     return _finish(verdict, "high", reasons, cited, rules, tested)
 
 
@@ -824,7 +1063,14 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdi
     found = [(a, d) for a in counted for d in a.findings.doses if d.unit == dose.unit]
     direct = [(a, d) for a, d in found if a.direct] or found
     if not direct:
-        return _finish("insufficient_evidence", None, [*reasons, f"no doses in {dose.unit} reported by counted studies"], [], rules, tested)
+        return _finish(
+            "insufficient_evidence",
+            None,
+            [*reasons, f"no doses in {dose.unit} reported by counted studies"],
+            [],
+            rules,
+            tested,
+        )
     lo = min(d.low for _, d in direct)
     hi = max(d.high for _, d in direct)
     inside = lo <= dose.low and dose.high <= hi
@@ -841,12 +1087,16 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdi
 # ------------------------------------------------------------------ entry point
 
 
-def judge(claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings] | None = None) -> Verdict:
+def judge(
+    claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings] | None = None
+) -> Verdict:
     """The verdict on one claim from candidate records and the regulatory facts."""
     cache = {} if cache is None else cache
     if claim.kind == "not_checkable":
         reason = claim.not_checkable_reason or "not a checkable assertion"
-        reasons = [reason] + (["anecdote: a personal or clinic-reported experience is not evidence of effect"] if claim.anecdote else [])
+        reasons = [reason] + (
+            ["anecdote: a personal or clinic-reported experience is not evidence of effect"] if claim.anecdote else []
+        )
         return Verdict("not_checkable", None, tuple(reasons), as_tested="not tested")
     if claim.kind == "regulatory":
         return _judge_regulatory(claim, rules)
@@ -861,4 +1111,11 @@ def judge(claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: 
         return _judge_safety(claim, assessed, rules)
     if claim.kind == "dosing":
         return _judge_dosing(claim, assessed, rules)
-    return _finish("insufficient_evidence", None, [f"no method for claims of kind {claim.kind}"], [], rules, as_tested(claim, rules))
+    return _finish(
+        "insufficient_evidence",
+        None,
+        [f"no method for claims of kind {claim.kind}"],
+        [],
+        rules,
+        as_tested(claim, rules),
+    )

@@ -1,0 +1,232 @@
+"""Claim extraction and operationalisation: the real sample pages and generic phrasings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.model import Claim
+from ketlit.claims.rules import Rules, load_rules
+
+SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "clinic_pages"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+def _sample(name: str) -> str:
+    path = SAMPLES / name
+    if not path.exists():
+        pytest.skip(f"sample page not available: {path} (tests read ../shared in place)")
+    return path.read_text(encoding="utf-8")
+
+
+def _find(claims: list[Claim], fragment: str) -> list[Claim]:
+    return [c for c in claims if fragment in c.text]
+
+
+def _kinds(claims: list[Claim], fragment: str) -> set[str]:
+    found = _find(claims, fragment)
+    assert found, f"no claim for {fragment!r}"
+    return {c.kind for c in found}
+
+
+def _page(text: str, rules: Rules) -> list[Claim]:
+    # Enough drug mentions that the page is "about the drug", like a clinic page.
+    return extract_claims(f"Ketamine therapy at our clinic.\n\nAbout ketamine.\n\n{text}", rules)
+
+
+# ------------------------------------------------------------------ real sample pages
+
+
+def test_clinic_page_checkable_sentences(rules: Rules) -> None:
+    claims = extract_claims(_sample("clinic_what_is_ketamine.txt"), rules)
+    assert _kinds(claims, "long-lasting relief") == {"duration"}
+    assert _kinds(claims, "gained approval for use in sedating humans") == {"regulatory"}
+    assert "efficacy" in _kinds(claims, "used today to treat chronic pain, anxiety, PTSD, migraines")
+    assert _kinds(claims, "real, measurable, lasting benefit") == {"efficacy", "duration"}
+    assert "efficacy" in _kinds(claims, "could provide symptom relief")
+    assert "efficacy" in _kinds(claims, "One such treatment is ketamine therapy")
+    treat = _find(claims, "used today to treat chronic pain")[0]
+    assert {"chronic_pain", "anxiety", "ptsd", "migraine", "treatment_resistant_depression"} <= set(treat.indication)
+    # The page is an IV infusion clinic: route inferred and said so.
+    assert treat.route == ("intravenous",)
+    assert treat.molecule == ("racemic_ketamine",)
+    assert any("route intravenous inferred from the page" in n for n in treat.notes)
+    duration = _find(claims, "long-lasting relief")[0]
+    assert duration.threshold is not None and duration.threshold.op == ">=" and duration.threshold.value == 28
+    fibro = _find(claims, "could provide symptom relief")[0]
+    assert fibro.indication == ("fibromyalgia",) and fibro.hedged
+
+
+def test_clinic_page_boilerplate_and_mechanism_not_checkable(rules: Rules) -> None:
+    claims = extract_claims(_sample("clinic_what_is_ketamine.txt"), rules)
+    for fragment in ("Now accepting Telehealth", "Schedule a virtual visit", "book an appointment online", "Read on to learn more"):
+        assert _kinds(claims, fragment) == {"not_checkable"}, fragment
+    nmda = _find(claims, "binds with N-methyl-d-aspartate")
+    assert nmda and nmda[0].kind == "not_checkable" and "mechanism" in (nmda[0].not_checkable_reason or "")
+    # Disease descriptions and questions are not claims at all.
+    assert not _find(claims, "Fibromyalgia affects millions")
+    assert not _find(claims, "Can Ketamine Infusions Help My PTSD?")
+    assert not _find(claims, "innovative therapies to treat PTSD symptoms.") or all(
+        "One such treatment" in c.text for c in _find(claims, "innovative therapies")
+    )
+
+
+def test_pharmacy_page_checkable_sentences(rules: Rules) -> None:
+    claims = extract_claims(_sample("pharmacy_quick_intro.txt"), rules)
+    assert _kinds(claims, "as an anesthetic agent is FDA-approved") == {"regulatory"}
+    reg = _find(claims, "as an anesthetic agent is FDA-approved")[0].regulatory
+    assert reg is not None and {"approval", "off_label"} <= set(reg.topics)
+    assert reg.approval_indications == ("anesthesia_sedation",)
+    onset = _find(claims, "Effects may be felt within hours")[0]
+    assert onset.kind == "onset" and onset.threshold is not None
+    assert (onset.threshold.op, onset.threshold.value, onset.threshold.unit) == ("<=", 24.0, "hours")
+    assert not onset.drug_named and any("attributed" in n for n in onset.notes)
+    minimal = _find(claims, "addiction risk is minimal")[0]
+    assert (minimal.kind, minimal.safety_stance, minimal.safety_topics[0]) == ("safety", "minimising", "addiction")
+    denial = _find(claims, "not neurologically addictive")[0]
+    assert (denial.kind, denial.safety_stance) == ("safety", "denial")
+    assert _find(claims, "typically subside quickly")[0].safety_stance == "transience"
+    assert _kinds(claims, "benefits for days or weeks") == {"duration"}
+    assert "efficacy" in _kinds(claims, "Patients can find relief when other treatments fail")
+    relief = _find(claims, "Patients can find relief when other treatments fail")[0]
+    assert "treatment_resistant_depression" in relief.indication
+    both = _kinds(claims, "rapid improvement in mood and reduction of suicidal thoughts")
+    assert both == {"efficacy", "onset"}
+    rapid = [c for c in _find(claims, "rapid improvement in mood") if c.kind == "efficacy"][0]
+    assert set(rapid.route) == {"intravenous", "intranasal"}
+    assert {"depression", "suicidal_ideation"} <= set(rapid.indication)
+    assert "regulatory" in _kinds(claims, "classified as a Schedule III controlled substance")
+    assert "safety" in _kinds(claims, "Misuse can lead to memory issues")
+    persist = _kinds(claims, "therapeutic impact on mood and pain can persist for days")
+    assert persist == {"safety", "duration"}
+
+
+def test_pharmacy_page_not_checkable(rules: Rules) -> None:
+    claims = extract_claims(_sample("pharmacy_quick_intro.txt"), rules)
+    for fragment in ("feel free to reach out", "we can help you get started", "We work closely with your care team"):
+        assert _kinds(claims, fragment) == {"not_checkable"}, fragment
+    helped = _find(claims, "has helped many patients")[0]
+    assert helped.kind == "not_checkable" and helped.anecdote
+    for fragment in ("blocks the N-methyl-D-aspartate", "targets glutamate receptors"):
+        assert _kinds(claims, fragment) == {"not_checkable"}
+    assert _kinds(claims, "Researchers are currently studying ketamine") == {"not_checkable"}
+    assert not _find(claims, "Relief varies.") or _kinds(claims, "Relief varies.") == {"not_checkable"}
+
+
+def test_claim_ids_are_sequential_and_locations_point_at_the_text(rules: Rules) -> None:
+    text = _sample("pharmacy_quick_intro.txt")
+    claims = extract_claims(text, rules)
+    assert [c.id for c in claims] == [f"c{i}" for i in range(1, len(claims) + 1)]
+    for c in claims:
+        assert text[c.location.start:c.location.end].split() == c.text.split() or "One such" in c.text
+
+
+# ------------------------------------------------------------------ generic phrasing
+
+
+@pytest.mark.parametrize(
+    ("sentence", "op", "value"),
+    [
+        ("Ketamine has over 60% success for depression.", ">", 60.0),
+        ("Up to 70% of patients respond to ketamine.", "<=", 70.0),
+        ("70% of patients respond to ketamine infusions.", "~", 70.0),
+        ("At least 50% of our depression patients respond to ketamine.", ">=", 50.0),
+        ("Seven out of 10 patients respond to ketamine for depression.", "~", 70.0),
+        ("Ketamine helps 60-70% of people with treatment-resistant depression.", ">=", 60.0),
+    ],
+)
+def test_rate_thresholds(rules: Rules, sentence: str, op: str, value: float) -> None:
+    claims = [c for c in _page(sentence, rules) if c.kind == "efficacy_rate"]
+    assert len(claims) == 1, [(c.kind, c.text) for c in _page(sentence, rules)]
+    t = claims[0].threshold
+    assert t is not None and (t.op, t.value, t.unit) == (op, value, "%")
+
+
+def test_undefined_success_is_said(rules: Rules) -> None:
+    claim = next(c for c in _page("Ketamine has over 60% success for depression.", rules) if c.kind == "efficacy_rate")
+    assert claim.outcome == "response" and claim.outcome_defined is False
+    assert any("does not define 'success'" in n for n in claim.notes)
+    remission = next(c for c in _page("Over 40% of patients reach remission with ketamine.", rules) if c.kind == "efficacy_rate")
+    assert remission.outcome == "remission" and remission.outcome_defined
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "op", "value", "unit"),
+    [
+        ("Ketamine relieves depression within hours.", "onset", "<=", 24.0, "hours"),
+        ("Ketamine infusions relieve depression within 40 minutes.", "onset", "<=", 0.667, "hours"),
+        ("Relief from ketamine lasts for weeks.", "duration", ">=", 14.0, "days"),
+        ("Ketamine offers long-lasting relief from depression.", "duration", ">=", 28.0, "days"),
+        ("The benefits of ketamine last up to 2 weeks.", "duration", "<=", 14.0, "days"),
+    ],
+)
+def test_time_thresholds(rules: Rules, sentence: str, kind: str, op: str, value: float, unit: str) -> None:
+    claims = [c for c in _page(sentence, rules) if c.kind == kind]
+    assert claims, [(c.kind, c.text) for c in _page(sentence, rules)]
+    t = claims[0].threshold
+    assert t is not None and (t.op, round(t.value, 3), t.unit) == (op, value, unit)
+
+
+def test_dosing(rules: Rules) -> None:
+    claim = next(c for c in _page("We infuse ketamine at 0.5 to 1.0 mg/kg for depression.", rules) if c.kind == "dosing")
+    assert claim.dose is not None and (claim.dose.low, claim.dose.high, claim.dose.unit) == (0.5, 1.0, "mg/kg")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "topics", "schedule", "negated"),
+    [
+        ("Ketamine is FDA-approved for depression.", ("approval",), None, False),
+        ("Ketamine is a Schedule 3 controlled substance.", ("schedule", "controlled"), "III", False),
+        ("IV ketamine is not FDA-approved for depression.", ("approval",), None, True),
+        ("Off-label use of ketamine is legal.", ("off_label", "legal"), None, False),
+    ],
+)
+def test_regulatory_assertions(rules: Rules, sentence: str, topics: tuple[str, ...], schedule: str | None, negated: bool) -> None:
+    claim = next(c for c in _page(sentence, rules) if c.kind == "regulatory")
+    assert claim.regulatory is not None
+    assert claim.regulatory.topics == topics
+    assert claim.regulatory.schedule == schedule
+    assert claim.regulatory.negated is negated
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("“Ketamine saved my life. I finally feel like myself.” — Jenna, 41", "testimonial"),
+        ("I felt better after my first ketamine infusion.", "testimonial"),
+        ("Call us today to book your consultation.", "booking"),
+        ("Ketamine blocks NMDA receptors and boosts BDNF.", "mechanism"),
+    ],
+)
+def test_not_checkable(rules: Rules, sentence: str, reason: str) -> None:
+    claims = _page(sentence, rules)
+    target = [c for c in claims if sentence[:20] in c.text]
+    assert target and all(c.kind == "not_checkable" for c in target)
+    assert reason in (target[0].not_checkable_reason or "")
+    if reason == "testimonial":
+        assert target[0].anecdote
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Opioid medications relieve pain quickly.",  # another treatment is the subject
+        "What is ketamine used for?",  # a question
+        "Depression affects millions of Americans.",  # no claim cue
+    ],
+)
+def test_not_claims(rules: Rules, sentence: str) -> None:
+    assert not [c for c in _page(sentence, rules) if sentence[:15] in c.text]
+
+
+def test_esketamine_page_molecule(rules: Rules) -> None:
+    text = "Spravato (esketamine) nasal spray is offered here.\n\nSpravato is FDA-approved for treatment-resistant depression."
+    claim = next(c for c in extract_claims(text, rules) if c.kind == "regulatory")
+    assert claim.molecule == ("esketamine",)
+    assert claim.regulatory is not None and claim.regulatory.approval_indications == ("treatment_resistant_depression",)

@@ -1,0 +1,115 @@
+"""Page input: decoding, safe HTML reduction, size/binary/empty limits, sentence locations."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from ketlit.claims.text import MAX_BYTES, page_from_bytes, read_page, split_sentences
+from ketlit.errors import InputError
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def test_utf8_text_is_kept_and_bom_dropped() -> None:
+    page = page_from_bytes("\ufeffKetamine – über 60% “success”.".encode(), "page.txt")
+    assert page.text == "Ketamine – über 60% “success”."
+    assert page.encoding == "utf-8"
+    assert page.kind == "text"
+
+
+def test_non_utf8_falls_back_to_cp1252_with_replacement() -> None:
+    page = page_from_bytes("Ketamine \u201cworks\u201d \x81 fast.".encode("cp1252", errors="ignore") + b"\x81", "p.txt")
+    assert "“works”" in page.text
+    assert page.encoding.startswith("cp1252")
+
+
+def test_meta_charset_is_used_for_html_that_is_not_utf8() -> None:
+    body = '<html><head><meta charset="iso-8859-1"></head><body><p>Ketamin für Depression</p></body></html>'
+    page = page_from_bytes(body.encode("latin-1"), "p.html")
+    assert page.text == "Ketamin für Depression"
+    assert "meta charset" in page.encoding
+
+
+def test_html_is_reduced_safely() -> None:
+    page = page_from_bytes((FIXTURES / "claims_page_iv_clinic.html").read_bytes(), "claims_page_iv_clinic.html")
+    assert page.kind == "html"
+    for gone in ("<", "alert", "document.write", "tracker", "color: red", "JavaScript", "Hidden template", "a comment", "99%"):
+        assert gone not in page.text
+    assert "Over 50% of patients respond" in page.text
+    # Block elements are paragraph breaks: the two claims are separate paragraphs.
+    assert "within 24 hours.\n\nOver 90%" in page.text
+
+
+def test_html_is_sniffed_on_stdin() -> None:
+    page = read_page("-", io.BytesIO(b"<!doctype html><p>One.</p><script>x()</script><p>Two.</p>"))
+    assert page.kind == "html"
+    assert page.text == "One.\n\nTwo."
+
+
+def test_markdown_syntax_is_stripped() -> None:
+    md = "# Title\n\n**Over 70%** of patients [respond](https://evil.example) to `ketamine`.\n<script>alert(1)</script>\n"
+    page = page_from_bytes(md.encode(), "p.md")
+    assert page.text.splitlines()[0] == "Title"
+    assert "Over 70% of patients respond to ketamine." in page.text
+    assert "evil" not in page.text and "alert" not in page.text
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"   \n\t  ", "empty"),
+        (b"<html><body><script>x()</script></body></html>", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+    ],
+)
+def test_bad_input_is_an_input_error(data: bytes, message: str) -> None:
+    name = "p.html" if data.startswith(b"<html") else "p.txt"
+    with pytest.raises(InputError, match=message):
+        page_from_bytes(data, name)
+
+
+def test_too_large_is_refused_without_reading_everything(tmp_path: Path) -> None:
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (MAX_BYTES + 10))
+    with pytest.raises(InputError, match="larger than"):
+        read_page(big)
+    with pytest.raises(InputError, match="larger than"):
+        page_from_bytes(b"abc", "x.txt", max_bytes=2)
+
+
+def test_missing_file_and_directory(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file"):
+        read_page(tmp_path / "nope.txt")
+    with pytest.raises(InputError, match="directory"):
+        read_page(tmp_path)
+
+
+def test_input_errors_are_one_line() -> None:
+    with pytest.raises(InputError) as info:
+        page_from_bytes(b"\x00\x01", "x.bin")
+    assert "\n" not in str(info.value)
+
+
+def test_sentences_keep_locations() -> None:
+    text = "What Is Ketamine?\n\nIt works fast, e.g. within hours. Response was 52.3% (23/44).\nRisks and Precautions\nIt is a Schedule III drug in the U.S. today."
+    sentences = split_sentences(text)
+    assert [s.text for s in sentences] == [
+        "What Is Ketamine?",
+        "It works fast, e.g. within hours.",
+        "Response was 52.3% (23/44).",
+        "Risks and Precautions",
+        "It is a Schedule III drug in the U.S. today.",
+    ]
+    for s in sentences:
+        assert text[s.location.start:s.location.end] == s.text
+    assert sentences[0].question
+    assert sentences[3].heading and not sentences[2].heading
+    assert [(s.location.paragraph, s.location.sentence) for s in sentences] == [(0, 0), (1, 0), (1, 1), (2, 0), (3, 0)]
+
+
+def test_list_numbers_are_not_sentences() -> None:
+    assert [s.text for s in split_sentences("1. Anesthetic and Pain Management")] == ["1. Anesthetic and Pain Management"]
