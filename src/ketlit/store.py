@@ -545,7 +545,7 @@ class Store(TrialPageMixin, TagStoreMixin):
         load("article_mesh", "descriptor_ui, descriptor, major, qualifiers", "mesh")
         load("article_pubtypes", "ui, name", "publication_types")
         load("article_chemicals", "ui, name, kind", "chemicals")
-        load("article_authors", "last_name, fore_name, collective", "authors")
+        load("article_authors", "last_name, fore_name, initials, collective", "authors")
         load("article_corrections", "ref_type, ref_pmid", "corrections")
         links: dict[str, list[str]] = {}
         for pmid, nct in self.db.execute("SELECT DISTINCT pmid, nct_id FROM links ORDER BY pmid, nct_id"):
@@ -554,7 +554,7 @@ class Store(TrialPageMixin, TagStoreMixin):
             "pmid",
             "title",
             "abstract",
-            "journal",
+            "journal", "journal_abbrev", "issn", "volume", "issue", "pages",
             "pub_date",
             "pub_year",
             "pub_date_precision",
@@ -583,7 +583,11 @@ class Store(TrialPageMixin, TagStoreMixin):
             record["publication_types"] = [name for _, name in kids.get("publication_types", [])]
             record["chemicals"] = [{"ui": ui, "name": n, "kind": k} for ui, n, k in kids.get("chemicals", [])]
             record["authors"] = [
-                c or " ".join(x for x in (fore, last) if x) for last, fore, c in kids.get("authors", [])
+                c or " ".join(x for x in (fore, last) if x) for last, fore, _ini, c in kids.get("authors", [])
+            ]
+            record["author_details"] = [
+                {"last_name": last, "fore_name": fore, "initials": ini, "collective": c}
+                for last, fore, ini, c in kids.get("authors", [])
             ]
             record["corrections"] = [{"type": t, "pmid": p} for t, p in kids.get("corrections", [])]
             record["nct_ids"] = links.get(record["pmid"], [])
@@ -658,6 +662,11 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+PAGE_SIZE = 16384
+CACHE_KIB = 64 * 1024
+WAL_AUTOCHECKPOINT_BYTES = 32 * 1024 * 1024
+
+
 def open_store(path: Path) -> Store:
     """Open (creating if needed) and migrate the cache at ``path``; one-line errors only."""
     path = Path(path)
@@ -667,9 +676,22 @@ def open_store(path: Path) -> Store:
         conn = sqlite3.connect(str(path), timeout=30)
         db = sqlite_utils.Database(conn)
         if str(path) != ":memory:":
+            # Only a new, empty file takes this (an existing one keeps its page size). Larger
+            # pages suit rows of several KB (abstracts, raw pages): fewer overflow pages and
+            # WAL frames; ~10% less SQL time in bench/ingest.py than 4096.
+            db.execute(f"PRAGMA page_size = {PAGE_SIZE}")
             db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA foreign_keys = OFF")
+        # NORMAL in WAL mode: a crash or kill -9 can lose the last commits but never corrupts
+        # the file or splits a transaction (a page is whole or absent). OFF is not crash-safe.
         db.execute("PRAGMA synchronous = NORMAL")
+        # Bulk ingest touches the B-trees of articles, child tables and FTS segments at once;
+        # the default 2 MB cache thrashes. The cache grows only as pages are used.
+        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+        db.execute("PRAGMA temp_store = MEMORY")  # the article staging table (see _UPSERT_STAGED)
+        # Checkpoint every ~32 MB of WAL instead of every 4 MB: pages rewritten within that
+        # window (B-tree interiors, FTS segments) are copied into the database once, not each time.
+        db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_BYTES // PAGE_SIZE}")
         migrate(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from None

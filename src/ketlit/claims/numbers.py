@@ -297,7 +297,12 @@ def _nearest_arm(sentence: str, pos: int, end: int, rules: Rules) -> str:
     # "placebo+ketamine": a combination names both; the comparator word wins only alone.
     prefix = sentence[:pos].rstrip()
     if prefix.endswith("("):
-        before = [(pos - e, arm) for s, e, arm in mentions if e <= pos and pos - e <= 40]
+        # "ketamine (52%)": the arm named right before the bracket, with no other number in between.
+        before = [
+            (pos - e, arm)
+            for s, e, arm in mentions
+            if e <= pos and pos - e <= 40 and not re.search(r"[\d%]", sentence[e:pos])
+        ]
         if before:
             return min(before)[1]
     after = [(s - end, arm) for s, e, arm in mentions if s >= end and s - end <= 40]
