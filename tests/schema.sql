@@ -116,6 +116,12 @@ CREATE TABLE raw_pages (
             sha256 TEXT NOT NULL,
             body BLOB NOT NULL
         );
+CREATE TABLE report_state (
+            query_name TEXT PRIMARY KEY,
+            previous TEXT,                       -- JSON state before the latest change (NULL: first run)
+            current TEXT NOT NULL,               -- JSON state as last rendered
+            changed_at TEXT NOT NULL             -- when current last differed from previous
+        );
 CREATE TABLE run_records (
             run_id INTEGER NOT NULL REFERENCES runs(id),
             source TEXT NOT NULL,

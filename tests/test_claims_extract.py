@@ -65,7 +65,12 @@ def test_clinic_page_checkable_sentences(rules: Rules) -> None:
 
 def test_clinic_page_boilerplate_and_mechanism_not_checkable(rules: Rules) -> None:
     claims = extract_claims(_sample("clinic_what_is_ketamine.txt"), rules)
-    for fragment in ("Now accepting Telehealth", "Schedule a virtual visit", "book an appointment online", "Read on to learn more"):
+    for fragment in (
+        "Now accepting Telehealth",
+        "Schedule a virtual visit",
+        "book an appointment online",
+        "Read on to learn more",
+    ):
         assert _kinds(claims, fragment) == {"not_checkable"}, fragment
     nmda = _find(claims, "binds with N-methyl-d-aspartate")
     assert nmda and nmda[0].kind == "not_checkable" and "mechanism" in (nmda[0].not_checkable_reason or "")
@@ -98,7 +103,7 @@ def test_pharmacy_page_checkable_sentences(rules: Rules) -> None:
     assert "treatment_resistant_depression" in relief.indication
     both = _kinds(claims, "rapid improvement in mood and reduction of suicidal thoughts")
     assert both == {"efficacy", "onset"}
-    rapid = [c for c in _find(claims, "rapid improvement in mood") if c.kind == "efficacy"][0]
+    rapid = next(c for c in _find(claims, "rapid improvement in mood") if c.kind == "efficacy")
     assert set(rapid.route) == {"intravenous", "intranasal"}
     assert {"depression", "suicidal_ideation"} <= set(rapid.indication)
     assert "regulatory" in _kinds(claims, "classified as a Schedule III controlled substance")
@@ -124,7 +129,7 @@ def test_claim_ids_are_sequential_and_locations_point_at_the_text(rules: Rules) 
     claims = extract_claims(text, rules)
     assert [c.id for c in claims] == [f"c{i}" for i in range(1, len(claims) + 1)]
     for c in claims:
-        assert text[c.location.start:c.location.end].split() == c.text.split() or "One such" in c.text
+        assert text[c.location.start : c.location.end].split() == c.text.split() or "One such" in c.text
 
 
 # ------------------------------------------------------------------ generic phrasing
@@ -152,7 +157,9 @@ def test_undefined_success_is_said(rules: Rules) -> None:
     claim = next(c for c in _page("Ketamine has over 60% success for depression.", rules) if c.kind == "efficacy_rate")
     assert claim.outcome == "response" and claim.outcome_defined is False
     assert any("does not define 'success'" in n for n in claim.notes)
-    remission = next(c for c in _page("Over 40% of patients reach remission with ketamine.", rules) if c.kind == "efficacy_rate")
+    remission = next(
+        c for c in _page("Over 40% of patients reach remission with ketamine.", rules) if c.kind == "efficacy_rate"
+    )
     assert remission.outcome == "remission" and remission.outcome_defined
 
 
@@ -174,7 +181,9 @@ def test_time_thresholds(rules: Rules, sentence: str, kind: str, op: str, value:
 
 
 def test_dosing(rules: Rules) -> None:
-    claim = next(c for c in _page("We infuse ketamine at 0.5 to 1.0 mg/kg for depression.", rules) if c.kind == "dosing")
+    claim = next(
+        c for c in _page("We infuse ketamine at 0.5 to 1.0 mg/kg for depression.", rules) if c.kind == "dosing"
+    )
     assert claim.dose is not None and (claim.dose.low, claim.dose.high, claim.dose.unit) == (0.5, 1.0, "mg/kg")
 
 
@@ -187,7 +196,9 @@ def test_dosing(rules: Rules) -> None:
         ("Off-label use of ketamine is legal.", ("off_label", "legal"), None, False),
     ],
 )
-def test_regulatory_assertions(rules: Rules, sentence: str, topics: tuple[str, ...], schedule: str | None, negated: bool) -> None:
+def test_regulatory_assertions(
+    rules: Rules, sentence: str, topics: tuple[str, ...], schedule: str | None, negated: bool
+) -> None:
     claim = next(c for c in _page(sentence, rules) if c.kind == "regulatory")
     assert claim.regulatory is not None
     assert claim.regulatory.topics == topics
@@ -226,7 +237,10 @@ def test_not_claims(rules: Rules, sentence: str) -> None:
 
 
 def test_esketamine_page_molecule(rules: Rules) -> None:
-    text = "Spravato (esketamine) nasal spray is offered here.\n\nSpravato is FDA-approved for treatment-resistant depression."
+    text = (
+        "Spravato (esketamine) nasal spray is offered here.\n\n"
+        "Spravato is FDA-approved for treatment-resistant depression."
+    )
     claim = next(c for c in extract_claims(text, rules) if c.kind == "regulatory")
     assert claim.molecule == ("esketamine",)
     assert claim.regulatory is not None and claim.regulatory.approval_indications == ("treatment_resistant_depression",)

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ketlit.claims.numbers import abstract_findings, classify_arm, ctgov_rates, find_times, parse_count, rates_in_sentence
+from ketlit.claims.numbers import (
+    abstract_findings,
+    classify_arm,
+    ctgov_rates,
+    find_times,
+    parse_count,
+    rates_in_sentence,
+)
 from ketlit.claims.rules import Rules, load_rules
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -27,16 +34,27 @@ def rules() -> Rules:
         ("At day 7, 18/40 (45%) participants met response criteria.", "response", 18, 40, 45.0, 168.0),
     ],
 )
-def test_rates(rules: Rules, sentence: str, construct: str, events: int, n: int, pct: float, hours: float | None) -> None:
+def test_rates(
+    rules: Rules, sentence: str, construct: str, events: int, n: int, pct: float, hours: float | None
+) -> None:
     found = rates_in_sentence(sentence, rules)
     assert len(found) == 1, found
     r = found[0]
-    assert (r.construct, r.events, r.n, round(r.pct, 2), r.timepoint_hours, r.arm) == (construct, events, n, pct, hours, "active")
+    assert (r.construct, r.events, r.n, round(r.pct, 2), r.timepoint_hours, r.arm) == (
+        construct,
+        events,
+        n,
+        pct,
+        hours,
+        "active",
+    )
     assert r.poolable
 
 
 def test_arms_are_attributed(rules: Rules) -> None:
-    found = rates_in_sentence("The response rate was 52% (26/50) in the ketamine group and 18% (9/50) in the placebo group.", rules)
+    found = rates_in_sentence(
+        "The response rate was 52% (26/50) in the ketamine group and 18% (9/50) in the placebo group.", rules
+    )
     assert [(r.events, r.arm) for r in found] == [(26, "active"), (9, "comparator")]
     found = rates_in_sentence("Response rates were higher with ketamine (55%) than with saline (20%).", rules)
     assert [(r.pct, r.arm) for r in found] == [(55.0, "active"), (20.0, "comparator")]
@@ -71,7 +89,8 @@ def test_single_arm_denominator_is_inferred_and_flagged(rules: Rules) -> None:
 
 def test_times_adverse_direction(rules: Rules) -> None:
     abstract = (
-        "RESULTS: Antidepressant effects were evident within 2 hours. Among responders, median time to relapse was 18 days. "
+        "RESULTS: Antidepressant effects were evident within 2 hours. "
+        "Among responders, median time to relapse was 18 days. "
         "Dissociative symptoms were transient and resolved within 1 hour. Two patients developed ketamine dependence.\n"
         "CONCLUSIONS: Ketamine was superior to placebo."
     )
@@ -101,30 +120,57 @@ def test_ctgov_results(rules: Rules) -> None:
 
 def test_ctgov_percentages_categories_and_json_strings(rules: Rules) -> None:
     row = {
-        "title": "Percentage of Participants in Remission", "time_frame": "Day 28", "unit": "percentage of participants",
+        "title": "Percentage of Participants in Remission",
+        "time_frame": "Day 28",
+        "unit": "percentage of participants",
         "param_type": "NUMBER",
-        "groups": json.dumps([{"id": "OG000", "title": "Esketamine + Oral AD"}, {"id": "OG001", "title": "Placebo + Oral AD"}]),
-        "denoms": json.dumps({"overall": [{"units": "Participants", "counts": [{"group_id": "OG000", "value": "100"}, {"group_id": "OG001", "value": "98"}]}], "classes": []}),
-        "measurements": json.dumps([
-            {"class_title": None, "category_title": "Yes", "group_id": "OG000", "value": "36.0"},
-            {"class_title": None, "category_title": "No", "group_id": "OG000", "value": "64.0"},
-            {"class_title": None, "category_title": "Yes", "group_id": "OG001", "value": "20.4"},
-        ]),
+        "groups": json.dumps(
+            [{"id": "OG000", "title": "Esketamine + Oral AD"}, {"id": "OG001", "title": "Placebo + Oral AD"}]
+        ),
+        "denoms": json.dumps(
+            {
+                "overall": [
+                    {
+                        "units": "Participants",
+                        "counts": [{"group_id": "OG000", "value": "100"}, {"group_id": "OG001", "value": "98"}],
+                    }
+                ],
+                "classes": [],
+            }
+        ),
+        "measurements": json.dumps(
+            [
+                {"class_title": None, "category_title": "Yes", "group_id": "OG000", "value": "36.0"},
+                {"class_title": None, "category_title": "No", "group_id": "OG000", "value": "64.0"},
+                {"class_title": None, "category_title": "Yes", "group_id": "OG001", "value": "20.4"},
+            ]
+        ),
     }
     rates = ctgov_rates([row], rules)
     assert [(r.construct, r.events, r.n, r.arm, r.timepoint_hours) for r in rates] == [
-        ("remission", 36, 100, "active", 672.0), ("remission", 20, 98, "comparator", 672.0),
+        ("remission", 36, 100, "active", 672.0),
+        ("remission", 20, 98, "comparator", 672.0),
     ]
 
 
 @pytest.mark.parametrize(
     ("text", "arm"),
-    [("Ketamine", "active"), ("Saline placebo", "comparator"), ("Esketamine + placebo tablet", "active"), ("Placebo then ketamine", "unknown")],
+    [
+        ("Ketamine", "active"),
+        ("Saline placebo", "comparator"),
+        ("Esketamine + placebo tablet", "active"),
+        ("Placebo then ketamine", "unknown"),
+    ],
 )
 def test_classify_arm(rules: Rules, text: str, arm: str) -> None:
     assert classify_arm(text, rules) == arm
 
 
 def test_times_and_counts() -> None:
-    assert [t.hours for t in find_times("at 24 hours, day 7, a few days, about an hour, in the 1960s and then")] == [24.0, 168.0, 72.0, 1.0]
+    assert [t.hours for t in find_times("at 24 hours, day 7, a few days, about an hour, in the 1960s and then")] == [
+        24.0,
+        168.0,
+        72.0,
+        1.0,
+    ]
     assert parse_count("twenty-three") == 23 and parse_count("nine") == 9 and parse_count("x") is None

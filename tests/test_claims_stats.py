@@ -60,7 +60,9 @@ def test_tau2_is_truncated_at_zero() -> None:
 
 
 def test_continuity_correction_for_zero_and_all_events() -> None:
-    p = pool_proportions([StudyProportion("none", 0, 20), StudyProportion("all", 15, 15), StudyProportion("some", 5, 10)])
+    p = pool_proportions(
+        [StudyProportion("none", 0, 20), StudyProportion("all", 15, 15), StudyProportion("some", 5, 10)]
+    )
     assert p.corrected == ("none", "all")
     assert 0 < p.ci_low < p.estimate < p.ci_high < 1
     single = pool_proportions([StudyProportion("none", 0, 20)])

@@ -36,7 +36,17 @@ def test_meta_charset_is_used_for_html_that_is_not_utf8() -> None:
 def test_html_is_reduced_safely() -> None:
     page = page_from_bytes((FIXTURES / "claims_page_iv_clinic.html").read_bytes(), "claims_page_iv_clinic.html")
     assert page.kind == "html"
-    for gone in ("<", "alert", "document.write", "tracker", "color: red", "JavaScript", "Hidden template", "a comment", "99%"):
+    for gone in (
+        "<",
+        "alert",
+        "document.write",
+        "tracker",
+        "color: red",
+        "JavaScript",
+        "Hidden template",
+        "a comment",
+        "99%",
+    ):
         assert gone not in page.text
     assert "Over 50% of patients respond" in page.text
     # Block elements are paragraph breaks: the two claims are separate paragraphs.
@@ -50,7 +60,10 @@ def test_html_is_sniffed_on_stdin() -> None:
 
 
 def test_markdown_syntax_is_stripped() -> None:
-    md = "# Title\n\n**Over 70%** of patients [respond](https://evil.example) to `ketamine`.\n<script>alert(1)</script>\n"
+    md = (
+        "# Title\n\n**Over 70%** of patients [respond](https://evil.example) to `ketamine`.\n"
+        "<script>alert(1)</script>\n"
+    )
     page = page_from_bytes(md.encode(), "p.md")
     assert page.text.splitlines()[0] == "Title"
     assert "Over 70% of patients respond to ketamine." in page.text
@@ -95,7 +108,10 @@ def test_input_errors_are_one_line() -> None:
 
 
 def test_sentences_keep_locations() -> None:
-    text = "What Is Ketamine?\n\nIt works fast, e.g. within hours. Response was 52.3% (23/44).\nRisks and Precautions\nIt is a Schedule III drug in the U.S. today."
+    text = (
+        "What Is Ketamine?\n\nIt works fast, e.g. within hours. Response was 52.3% (23/44).\n"
+        "Risks and Precautions\nIt is a Schedule III drug in the U.S. today."
+    )
     sentences = split_sentences(text)
     assert [s.text for s in sentences] == [
         "What Is Ketamine?",
@@ -105,11 +121,13 @@ def test_sentences_keep_locations() -> None:
         "It is a Schedule III drug in the U.S. today.",
     ]
     for s in sentences:
-        assert text[s.location.start:s.location.end] == s.text
+        assert text[s.location.start : s.location.end] == s.text
     assert sentences[0].question
     assert sentences[3].heading and not sentences[2].heading
     assert [(s.location.paragraph, s.location.sentence) for s in sentences] == [(0, 0), (1, 0), (1, 1), (2, 0), (3, 0)]
 
 
 def test_list_numbers_are_not_sentences() -> None:
-    assert [s.text for s in split_sentences("1. Anesthetic and Pain Management")] == ["1. Anesthetic and Pain Management"]
+    assert [s.text for s in split_sentences("1. Anesthetic and Pain Management")] == [
+        "1. Anesthetic and Pain Management"
+    ]

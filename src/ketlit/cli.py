@@ -27,10 +27,13 @@ from rich.table import Table
 
 from ketlit import __version__
 from ketlit.checkrun import run_check
+from ketlit.citations import to_bibtex, to_ris
 from ketlit.config import Settings, load_settings
 from ketlit.errors import InputError, KetlitError
 from ketlit.http import make_client
 from ketlit.ingest import RunReport, TrialRunReport, fetch_ctgov, fetch_pubmed, import_file
+from ketlit.queries import QueryFile, load_queries, load_query
+from ketlit.refresh import query_record_ids, refresh, render_query
 from ketlit.store import Store, open_store
 from ketlit.tagrun import TagRunner
 
@@ -561,6 +564,99 @@ def check_cmd(
         except OSError as exc:
             raise InputError(f"cannot write {out_file}: {exc.strerror}") from None
     _info(text)
+
+
+@app.command("report")
+@guarded
+def report_cmd(
+    query_file: Annotated[Path | None, typer.Argument(help="A query file (queries/*.toml).")] = None,
+    all_queries: Annotated[bool, typer.Option("--all", help="Every query file in --queries-dir.")] = False,
+    queries_dir: Annotated[Path, typer.Option(help="Where query files live.")] = Path("queries"),
+    out_dir: Annotated[Path, typer.Option(help="Where reports are written.")] = Path("reports"),
+) -> None:
+    """Write the Markdown evidence report of a query (or --all) from the cache, without fetching.
+
+    Example: ketlit report queries/ptsd.toml --out-dir reports/
+    """
+    settings = STATE.settings()
+    queries = _queries(query_file, all_queries, queries_dir)
+    with _store(settings) as store:
+        runner = TagRunner(settings)
+        runner.tag_pending(store)
+        for query in queries:
+            path = render_query(store, settings, query, out_dir)
+            _info(f"wrote {path}")
+
+
+def _queries(query_file: Path | None, all_queries: bool, queries_dir: Path) -> list[QueryFile]:
+    if all_queries == (query_file is not None):
+        raise InputError("give one QUERY_FILE or --all")
+    return load_queries(queries_dir) if all_queries else [load_query(query_file)]  # type: ignore[arg-type]
+
+
+@app.command("refresh")
+@guarded
+def refresh_cmd(
+    queries_dir: Annotated[Path, typer.Option(help="Where query files live.")] = Path("queries"),
+    out_dir: Annotated[Path, typer.Option(help="Where reports are written.")] = Path("reports"),
+    offline: Annotated[bool, typer.Option("--offline", help="Render from the cache only; fetch nothing.")] = False,
+) -> None:
+    """For every query file: incremental fetch from both sources, re-tag, re-check, re-render.
+
+    Exit codes: 0 ok, 1 error, 3 partial (a source failed; reports rendered with a stale banner),
+    4 another refresh is running.
+
+    Example: ketlit refresh --queries-dir queries/ --out-dir reports/
+    """
+    settings = STATE.settings()
+    queries = load_queries(queries_dir)
+    with _store(settings) as store:
+        result = refresh(store, settings, queries, out_dir, offline=offline)
+    for outcome in result.outcomes:
+        for line in outcome.fetched:
+            _info(f"{outcome.name}: {line}")
+        for stale in outcome.stale:
+            err.print(f"{outcome.name}: {stale.source} not refreshed: {scrub(stale.message or '', STATE.secrets)}",
+                      markup=False)
+        if outcome.error:
+            err.print(f"Error: {outcome.name}: {scrub(outcome.error, STATE.secrets)}", markup=False)
+        elif outcome.path:
+            _info(f"{outcome.name}: wrote {outcome.path}")
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+class CitationFormat(StrEnum):
+    ris = "ris"
+    bibtex = "bibtex"
+
+
+@export_app.command("citations")
+@guarded
+def export_citations_cmd(
+    fmt: Annotated[CitationFormat, typer.Option("--format", help="ris or bibtex.")] = CitationFormat.ris,
+    query_file: Annotated[Path | None, typer.Option("--query", help="Only the articles of this query file.")] = None,
+    out_file: OutOption = None,
+) -> None:
+    """Export articles as RIS or BibTeX for Zotero / EndNote (all, or one query's).
+
+    Example: ketlit export citations --format ris --query queries/ptsd.toml --out ptsd.ris
+    """
+    settings = STATE.settings()
+    with _store(settings) as store:
+        records = list(store.iter_articles())
+        if query_file is not None:
+            wanted = set(query_record_ids(store, load_query(query_file))["pubmed"])
+            records = [r for r in records if r["pmid"] in wanted]
+    text = to_ris(records) if fmt is CitationFormat.ris else to_bibtex(records)
+    if out_file is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            out_file.write_text(text, encoding="utf-8", newline="")
+        except OSError as exc:
+            raise InputError(f"cannot write {out_file}: {exc.strerror}") from None
+    _info(f"exported {len(records)} citation(s)")
 
 
 @app.command("tag")

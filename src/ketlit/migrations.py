@@ -455,3 +455,18 @@ def m004_tags(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migration
+def m005_report_state(db: sqlite_utils.Database) -> None:
+    """What each query's report showed last time, so a refresh can say what changed."""
+    db.execute(
+        """
+        CREATE TABLE report_state (
+            query_name TEXT PRIMARY KEY,
+            previous TEXT,                       -- JSON state before the latest change (NULL: first run)
+            current TEXT NOT NULL,               -- JSON state as last rendered
+            changed_at TEXT NOT NULL             -- when current last differed from previous
+        )
+        """
+    )

@@ -30,6 +30,7 @@ import sqlite_utils
 from ketlit.errors import InputError, StoreError
 from ketlit.migrations import migrate
 from ketlit.models import Article
+from ketlit.store_reports import ReportStateMixin
 from ketlit.store_tags import TagStoreMixin
 from ketlit.store_trials import TrialPageMixin
 
@@ -248,7 +249,7 @@ class RunSummary:
     message: str | None
 
 
-class Store(TrialPageMixin, TagStoreMixin):
+class Store(TrialPageMixin, TagStoreMixin, ReportStateMixin):
     """Typed access to the cache. Open with :func:`open_store`."""
 
     def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:
@@ -691,7 +692,8 @@ def open_store(path: Path) -> Store:
         db.execute("PRAGMA temp_store = MEMORY")  # the article staging table (see _UPSERT_STAGED)
         # Checkpoint every ~32 MB of WAL instead of every 4 MB: pages rewritten within that
         # window (B-tree interiors, FTS segments) are copied into the database once, not each time.
-        db.execute(f"PRAGMA wal_autocheckpoint = {WAL_AUTOCHECKPOINT_BYTES // PAGE_SIZE}")
+        page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+        db.execute(f"PRAGMA wal_autocheckpoint = {max(1000, WAL_AUTOCHECKPOINT_BYTES // page_size)}")
         migrate(db)
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"cannot open database {path}: {exc}") from None

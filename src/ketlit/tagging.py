@@ -695,7 +695,7 @@ def first_grams(pattern: str) -> frozenset[str] | None:
         return frozenset(g.lower() for g in _grow(list(tree), "", c))
     except (_GiveUp, RecursionError):
         return None
-    except Exception:  # noqa: BLE001 - an internal API; any surprise means "always scan"
+    except Exception:
         return None
 
 
@@ -735,7 +735,7 @@ def scan_plan(pattern: str) -> ScanPlan:
             return ScanPlan(None, None)
         lits = _required(tree, c)
         width = _width(tree, c)
-    except Exception:  # noqa: BLE001 - an internal API; any surprise means "no plan"
+    except Exception:
         return ScanPlan(None, None)
     if lits is not None and (len(lits) > _MAX_LITERALS or min(map(len, lits)) < 2):
         lits = None
@@ -814,18 +814,85 @@ def _scan(regex: re.Pattern[str], plan: ScanPlan, occ: _Occurrences) -> Iterator
             floor = pos
 
 
+_DIGITS_TO_0 = str.maketrans("0123456789", "0000000000")
+
+
+def _gram_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex matching the longest of ``grams`` at word starts (punctuation grams anywhere)."""
+    root: dict[str, Any] = {}
+    punct: dict[str, Any] = {}
+    for g in grams:
+        node = root if g[0].isalnum() else punct
+        for ch in g:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any], depth: int) -> str:
+        alts = [(r"\d" if ch == "0" else re.escape(ch)) + build(sub, depth + 1) for ch, sub in sorted(node.items()) if ch]
+        if "" in node:
+            # A gram shorter than _GRAM_LEN is a whole word: it must not be followed by a letter.
+            alts.append("" if depth >= _GRAM_LEN else r"(?![^\W_])")
+        if len(alts) == 1:
+            return alts[0]
+        return "(?:" + "|".join(alts) + ")"
+
+    parts = []
+    if root:
+        parts.append(r"(?<![^\W_])" + build(root, 0))
+    if punct:
+        parts.append(build(punct, 0))
+    if not parts:
+        return None
+    return re.compile(parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")")
+
+
 @dataclass(frozen=True, slots=True)
 class _Matcher:
-    """A compiled pattern with its first grams (``None``: no gram filter) and fallback scan plan."""
+    """A compiled pattern with its first grams (``None``: no gram filter), a trie regex that
+    finds those grams at word starts (``None`` if some gram starts with punctuation), and a
+    fallback scan plan."""
 
     regex: re.Pattern[str]
     grams: frozenset[str] | None
     plan: ScanPlan
+    trie: re.Pattern[str] | None = None
+    anchored: bool = False  # pattern starts with ^: one match attempt at the window start
+
+    def search(self, text: str, lo: int, hi: int) -> re.Match[str] | None:
+        """The first match starting in [lo, hi) and ending by ``hi`` (a window of ``text``)."""
+        if self.anchored:
+            return self.regex.match(text, lo, hi)
+        if self.trie is None:
+            return self.regex.search(text, lo, hi)
+        match = self.regex.match
+        for x in self.trie.finditer(text, lo, hi):
+            m = match(text, x.start(), hi)
+            if m is not None:
+                return m
+        return None
+
+    def finditer(self, text: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
+        """Matches starting at word starts in [lo, hi) (all matches when there is no trie)."""
+        if self.trie is None:
+            yield from self.regex.finditer(text, lo, hi)
+            return
+        match = self.regex.match
+        for x in self.trie.finditer(text, lo, hi):
+            m = match(text, x.start(), hi)
+            if m is not None:
+                yield m
 
 
 def _matcher(regex: re.Pattern[str], boundary: bool = True) -> _Matcher:
     grams = first_grams(regex.pattern) if boundary else None
-    return _Matcher(regex, grams, scan_plan(regex.pattern) if grams is None else ScanPlan(None, None))
+    trie = _gram_trie_re(grams) if grams is not None else None
+    return _Matcher(
+        regex,
+        grams,
+        scan_plan(regex.pattern) if grams is None else ScanPlan(None, None),
+        trie,
+        regex.pattern.startswith("^"),
+    )
 
 
 # ------------------------------------------------------------------ rules: validated
@@ -872,8 +939,8 @@ def _check_keys(d: Mapping[str, Any], allowed: frozenset[str], what: str) -> Non
 @dataclass(frozen=True, slots=True)
 class ContextSpec:
     name: str
-    before: re.Pattern[str] | None
-    after: re.Pattern[str] | None
+    before: _Matcher | None
+    after: _Matcher | None
     factor: float
     window: int
     scope_break: re.Pattern[str]
@@ -955,7 +1022,7 @@ class Rules:
     axes: Mapping[str, AxisSpec]
     field_weights: Mapping[str, float]
     contexts: Mapping[str, ContextSpec]
-    anchors: Mapping[str, re.Pattern[str]]
+    anchors: Mapping[str, _Matcher]
     zones: tuple[ZoneSpec, ...]
     sentences: SentenceSpec
     masks: tuple[MaskSpec, ...]
@@ -1027,21 +1094,21 @@ class Rules:
             brk = _get(c, "scope_break", str, what)
             contexts[name] = ContextSpec(
                 name=name,
-                before=_compile(before, f"{what} before") if before else None,
-                after=_compile(after, f"{what} after") if after else None,
+                before=_matcher(_compile(before, f"{what} before")) if before else None,
+                after=_matcher(_compile(after, f"{what} after")) if after else None,
                 factor=_get(c, "factor", float, what, 1.0),
                 window=_get(c, "window", int, what, 40),
                 scope_break=_compile(brk, f"{what} scope_break") if brk else default_break,
             )
 
-        anchors: dict[str, re.Pattern[str]] = {}
+        anchors: dict[str, _Matcher] = {}
         anchors_raw = data.get("anchors", {})
         if not isinstance(anchors_raw, Mapping):
             raise _Problem("[anchors] must be a table")
         for name, pat in anchors_raw.items():
             if not isinstance(pat, str):
                 raise _Problem(f"[anchors] {name} must be a regex string")
-            anchors[name] = _compile(pat, f"[anchors] {name}")
+            anchors[name] = _matcher(_compile(pat, f"[anchors] {name}"))
 
         zones: list[ZoneSpec] = []
         zones_raw = data.get("zones", [])
@@ -1341,10 +1408,10 @@ class _Field:
             starts = sorted({p for g in positions.keys() & m.grams for p in positions[g]})
         return _match_at_grams(m.regex, starts, hay) if starts else ()
 
-    def nearest(self, pattern: re.Pattern[str], lo: int, hi: int, a: int, b: int) -> int | None:
-        """Distance from span (a, b) to the nearest match of ``pattern`` within [lo, hi)."""
+    def nearest(self, anchor: _Matcher, lo: int, hi: int, a: int, b: int) -> int | None:
+        """Distance from span (a, b) to the nearest match of ``anchor`` within [lo, hi)."""
         best: int | None = None
-        for m in pattern.finditer(self.folded, lo, hi):
+        for m in anchor.finditer(self.folded, lo, hi):
             d = _gap((a, b), (m.start(), m.end()))
             if best is None or d < best:
                 best = d
@@ -1372,7 +1439,7 @@ class _Sentences:
     sentences up to the first one that speaks about this study).
     """
 
-    __slots__ = ("_cache", "_field", "_first_study", "_hits", "_leading", "_zones", "engine", "ends", "starts")
+    __slots__ = ("_cache", "_field", "_first_study", "_hits", "_leading", "_zones", "ends", "engine", "starts")
 
     def __init__(self, f: _Field, engine: Tagger) -> None:
         self.engine = engine
@@ -1468,43 +1535,47 @@ class _Sentences:
         zone = self._zones[k]
         factor = zone.factor if zone is not None else 1.0
         zname = zone.name if zone is not None else ""
+        if factor == 0:
+            return _Sentence(a, b, 0.0, zname)
         is_study = self._cue(k, 0)
-        if zone is not None and is_study:
-            # e.g. a study sentence inside a BACKGROUND section ("We designed a study to …").
-            factor = zone.study_factor
-        if not is_study and self._cue(k, 1):
-            factor = min(factor, spec.background_factor)
-            zname = zname or "background-cue"
-        elif not is_study and self._cue(k, 2):
-            factor = min(factor, spec.outlook_factor)
-            zname = zname or "outlook-cue"
-        if self._leading and not is_study:
+        if is_study:
+            if zone is not None:
+                # e.g. a study sentence inside a BACKGROUND section ("We designed a study to …").
+                factor = zone.study_factor
+            return _Sentence(a, b, factor, zname)
+        if self._leading:
             first = self._first_study_sentence()
-            if first is None or k < first:
-                factor = min(factor, spec.leading_background_factor)
+            if (first is None or k < first) and factor > spec.leading_background_factor:
+                factor = spec.leading_background_factor
                 zname = zname or "leading-background"
+        # Cues only matter when they would lower the factor further.
+        if factor > spec.background_factor and self._cue(k, 1):
+            factor = spec.background_factor
+            zname = zname or "background-cue"
+        elif factor > spec.outlook_factor and self._cue(k, 2):
+            factor = spec.outlook_factor
+            zname = zname or "outlook-cue"
         return _Sentence(a, b, factor, zname)
 
 
 def _in_context(ctx: ContextSpec, folded: str, sent: _Sentence, start: int, end: int) -> bool:
     """Whether a cue of ``ctx`` is within its window before/after the match, in the same clause."""
     if ctx.before is not None:
-        lo = max(sent.start, start - ctx.window)
-        pre = folded[lo:start]
-        cut = None
-        for cut in ctx.scope_break.finditer(pre):
-            pass
-        if cut is not None:
-            pre = pre[cut.end() :]
-        if ctx.before.search(pre):
+        lo = start - ctx.window
+        if lo < sent.start:
+            lo = sent.start
+        for cut in ctx.scope_break.finditer(folded, lo, start):
+            lo = cut.end()
+        if lo < start and ctx.before.search(folded, lo, start) is not None:
             return True
     if ctx.after is not None:
-        hi = min(sent.end, end + ctx.window)
-        post = folded[end:hi]
-        brk = ctx.scope_break.search(post)
+        hi = end + ctx.window
+        if hi > sent.end:
+            hi = sent.end
+        brk = ctx.scope_break.search(folded, end, hi)
         if brk is not None:
-            post = post[: brk.start()]
-        if ctx.after.search(post):
+            hi = brk.start()
+        if end < hi and ctx.after.search(folded, end, hi) is not None:
             return True
     return False
 
@@ -1517,34 +1588,16 @@ def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
     return 0
 
 
+_FMT_CACHE: dict[float, str] = {}
+
+
 def _fmt(x: float) -> str:
-    return f"{x:.2f}".rstrip("0").rstrip(".")
-
-
-_DIGITS_TO_0 = str.maketrans("0123456789", "0000000000")
-
-
-def _gram_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
-    """A regex matching, at word starts, the longest of ``grams`` the word begins with."""
-    root: dict[str, Any] = {}
-    for g in grams:
-        node = root
-        for ch in g:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any], depth: int) -> str:
-        alts = [(r"\d" if ch == "0" else re.escape(ch)) + build(sub, depth + 1) for ch, sub in sorted(node.items()) if ch]
-        if "" in node:
-            # A gram shorter than _GRAM_LEN is a whole word: it must not be followed by a letter.
-            alts.append("" if depth >= _GRAM_LEN else r"(?![^\W_])")
-        if len(alts) == 1:
-            return alts[0]
-        return "(?:" + "|".join(alts) + ")"
-
-    if not root:
-        return None
-    return re.compile(r"(?<![^\W_])" + build(root, 0))
+    text = _FMT_CACHE.get(x)
+    if text is None:
+        text = f"{x:.2f}".rstrip("0").rstrip(".")
+        if len(_FMT_CACHE) < 4096:
+            _FMT_CACHE[x] = text
+    return text
 
 
 class Tagger:
@@ -1556,9 +1609,9 @@ class Tagger:
         self._struct_regex: dict[str, list[RuleSpec]] = {}
         # Text rules: gram → indexes of rules that can start with it; rules without grams always run.
         self._text_kinds: set[str] = set()
-        self._gram_index: dict[str, list[int]] = {}
-        self._gram_rules: dict[int, RuleSpec] = {}
-        self._plain_rules: dict[str, list[tuple[int, RuleSpec]]] = {}
+        self._rule_list = rules.rules
+        self._gram_index: dict[str, dict[str, list[int]]] = {}  # field kind → gram → rule indexes
+        self._plain_rules: dict[str, list[int]] = {}
         for i, r in enumerate(rules.rules):
             for f in sorted(r.fields - TEXT_FIELDS):
                 if r.terms:
@@ -1569,14 +1622,15 @@ class Tagger:
                     self._struct_regex.setdefault(f, []).append(r)
             if r.regex is None or not r.fields & TEXT_FIELDS:
                 continue
-            self._text_kinds.update(r.fields & TEXT_FIELDS)
-            if r.grams is not None:
-                self._gram_rules[i] = r
-                for g in r.grams:
-                    self._gram_index.setdefault(g, []).append(i)
-            else:
-                for f in r.fields & TEXT_FIELDS:
-                    self._plain_rules.setdefault(f, []).append((i, r))
+            kinds = r.fields & TEXT_FIELDS
+            self._text_kinds.update(kinds)
+            for kind in kinds:
+                if r.grams is not None:
+                    by_gram = self._gram_index.setdefault(kind, {})
+                    for g in r.grams:
+                        by_gram.setdefault(g, []).append(i)
+                else:
+                    self._plain_rules.setdefault(kind, []).append(i)
         spec = rules.sentences
         # study, background, outlook (indexes used by _Sentences)
         self._cues: tuple[_Matcher | None, ...] = tuple(
@@ -1584,13 +1638,8 @@ class Tagger:
         )
         # Cue grams are common words ("we", "the", numbers): cues are looked for sentence by
         # sentence with their own trie, not indexed for the whole field. None: plain search.
-        self._cue_tries = tuple(
-            _gram_trie_re(m.grams)
-            if m is not None and m.grams is not None and all(g[0].isalnum() for g in m.grams)
-            else None
-            for m in self._cues
-        )
-        wanted: set[str] = set(self._gram_index)
+        self._cue_tries = tuple(m.trie if m is not None else None for m in self._cues)
+        wanted: set[str] = {g for by_gram in self._gram_index.values() for g in by_gram}
         for mask in rules.masks:
             if mask.matcher.grams is not None:
                 wanted.update(mask.matcher.grams)
@@ -1666,34 +1715,50 @@ class Tagger:
 
     def _match_field(self, f: _Field, doc: TagDoc, raws: list[_Raw]) -> None:
         kind = f.kind
-        # Rules whose first grams occur in this field, with their candidate start positions.
+        # Rules (by index) whose first grams occur in this field, with candidate start positions.
+        index = self._gram_index.get(kind)
         candidates: dict[int, list[int]] = {}
-        index = self._gram_index
-        for g, positions in f.positions.items():
-            ids = index.get(g)
-            if ids is not None:
-                for i in ids:
-                    found = candidates.get(i)
-                    if found is None:
-                        candidates[i] = list(positions)
-                    else:
-                        found.extend(positions)
-        todo: list[tuple[int, RuleSpec]] = [(i, self._gram_rules[i]) for i in candidates]
-        todo.extend(self._plain_rules.get(kind, ()))
-        if not todo:
+        merged: set[int] = set()
+        if index is not None:
+            for g, positions in f.positions.items():
+                ids = index.get(g)
+                if ids is not None:
+                    for i in ids:
+                        found = candidates.get(i)
+                        if found is None:
+                            candidates[i] = positions
+                        else:
+                            candidates[i] = found + positions
+                            merged.add(i)
+        plain = self._plain_rules.get(kind)
+        if not candidates and not plain:
             return
-        todo.sort(key=lambda x: x[0])
+        order = sorted(candidates)
+        if plain:
+            order = sorted([*order, *plain])
         folded = f.folded
         n = len(folded)
         sentences: _Sentences | None = None
-        for i, r in todo:
-            if kind not in r.fields or (r.when != "any" and not self._applies(r, doc)):
+        rules = self._rule_list
+        for i in order:
+            r = rules[i]
+            if r.when != "any" and not self._applies(r, doc):
+                continue
+            matcher = r.matcher
+            if matcher is None:
                 continue
             hay = f.cased if r.case else (folded if r.unmasked else f.masked)
             starts = candidates.get(i)
-            for m in f.find(r.matcher, hay, sorted(set(starts)) if starts is not None else None):
+            if starts is None:
+                matches: Iterable[re.Match[str]] = f.find(matcher, hay)
+            else:
+                if i in merged:
+                    starts = sorted(set(starts))
+                matches = _match_at_grams(matcher.regex, starts, hay)
+            boundary = r.boundary
+            for m in matches:
                 a, b = m.start(), m.end()
-                if r.boundary and (
+                if boundary and (
                     (a > 0 and folded[a - 1].isalnum() and folded[a].isalnum())
                     or (b < n and folded[b].isalnum() and folded[b - 1].isalnum())
                 ):

@@ -33,7 +33,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
-from ketlit.claims.numbers import find_times, format_hours, parse_count
+from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.text import Sentence, split_sentences
 
@@ -549,8 +549,3 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
         regulatory=assertion,
         dose=dose,
     )
-
-
-def describe_time(hours: float) -> str:
-    """Shared helper for renderers."""
-    return format_hours(hours)

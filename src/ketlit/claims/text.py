@@ -336,7 +336,7 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) offsets of paragraphs: blank-line blocks, split at hard line breaks."""
     pos = 0
     for block in re.split(r"(\n[ \t]*\n+)", text):
-        if not block.strip() or (block.startswith("\n") and not block.strip()):
+        if not block.strip():
             pos += len(block)
             continue
         lines = block.split("\n")

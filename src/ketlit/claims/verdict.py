@@ -346,9 +346,10 @@ def _finish(
     cited = sorted(
         {(c.source, c.id, c.finding): c for c in cited}.values(),
         key=lambda c: (
-            c.source == "regulatory",
+            # Regulators' decisions first (never cut by max_cited), then direct evidence by design rank.
+            c.source != "regulatory",
             not c.direct,
-            -_RANK_FOR_SORT.get(c.design, 0),
+            -rules.design_rank.get(c.design, 0),
             -(c.year or 0),
             c.source,
             c.id,
@@ -368,17 +369,6 @@ def _finish(
         pooled=pooled,
         as_tested=as_tested,
     )
-
-
-_RANK_FOR_SORT = {
-    "meta_analysis": 6,
-    "systematic_review": 6,
-    "rct": 5,
-    "non_randomized_trial": 4,
-    "observational": 3,
-    "case_report": 1,
-    "regulatory": 7,
-}
 
 
 # ------------------------------------------------------------------ as tested
@@ -984,9 +974,10 @@ def _judge_regulatory(claim: Claim, rules: Rules) -> Verdict:
                     + (f"FDA-approved ({scope})" if approved else "not FDA-approved")
                     + ("" if ok else " — the page says otherwise")
                 )
-                if approved and m == "esketamine":
+                if approved:
+                    products = sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in facts})
                     reasons.append(
-                        "the approval is for the Spravato nasal spray under a REMS, not for other forms or routes"
+                        f"approved product: {'; '.join(products)}; the approval covers no other form or route"
                     )
                 if reg.year is not None and approved:
                     first = min(f.year for f in facts if f.kind == "approval")
@@ -1010,18 +1001,23 @@ def _judge_regulatory(claim: Claim, rules: Rules) -> Verdict:
                 reasons.append(f"a Schedule {facts[0].schedule} controlled substance in the US")
     if "off_label" in topics or ("legal" in topics and "approval" not in topics):
         facts = [f for f in rules.facts if f.kind == "off_label"]
+        # Off-label use presupposes an approved product of the molecule.
+        approved_somewhere = [
+            f for m in molecules for f in rules.facts if f.kind == "approval" and f.covers_molecule(m)
+        ]
         cited += [_cite_fact(f) for f in facts]
-        if facts:
+        if facts and approved_somewhere:
             outcomes.append("contradicted" if reg.negated else "supported")
             reasons.append("off-label prescribing of an approved drug is legal for licensed prescribers")
+        elif facts:
+            reasons.append(
+                f"no approved product of {', '.join(molecules)} is recorded, so off-label use does not apply"
+            )
     if "compounded" in topics:
         facts = [f for f in rules.facts if f.kind == "compounding"]
         cited += [_cite_fact(f) for f in facts]
         if facts:
-            reasons.append(
-                "caveat: compounded ketamine products are not FDA-approved, and FDA has warned about their use for "
-                "psychiatric disorders (" + ", ".join(f.id for f in facts) + ")"
-            )
+            reasons += [f"caveat ({f.id}): {f.statement}" for f in facts]
     if "rems" in topics:
         facts = [f for m in molecules for f in rules.facts if f.kind == "rems" and f.covers_molecule(m)]
         cited += [_cite_fact(f) for f in facts]

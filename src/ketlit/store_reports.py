@@ -1,0 +1,38 @@
+"""Report state (mixed into :class:`ketlit.store.Store`): the last two distinct states of a
+query's report, so "Changes since last run" can be computed and stays the same on reruns
+that change nothing (the state only rolls over when it really changed)."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+class ReportStateMixin:
+    db: sqlite_utils.Database
+
+    def report_state(self, query_name: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(previous, current) states of a query's report; (None, None) before the first render."""
+        row = self.db.execute(
+            "SELECT previous, current FROM report_state WHERE query_name = ?", [query_name]
+        ).fetchone()
+        if row is None:
+            return None, None
+        return (json.loads(row[0]) if row[0] else None), json.loads(row[1])
+
+    def save_report_state(self, query_name: str, state: dict[str, Any], now: str) -> None:
+        """Roll the state over only when it differs from the current one."""
+        _, current = self.report_state(query_name)
+        if current == state:
+            return
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO report_state (query_name, previous, current, changed_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(query_name) DO UPDATE SET previous = excluded.previous, current = excluded.current, "
+                "changed_at = excluded.changed_at",
+                [query_name, json.dumps(current, sort_keys=True) if current is not None else None,
+                 json.dumps(state, sort_keys=True), now],
+            )

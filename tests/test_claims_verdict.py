@@ -1,0 +1,218 @@
+"""Verdicts on clear-cut claims, in both directions, from an in-memory index of fixture records."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex, records_from_dicts
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.model import Claim, Threshold
+from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.text import Location
+from ketlit.claims.verdict import Verdict, judge
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+IV_PAGE = (
+    "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n"
+    "Ketamine infusions work fast.\n\n"
+)
+SPRAVATO_PAGE = "Spravato (esketamine) nasal spray is available at our clinic.\n\nAsk about Spravato.\n\n"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+@pytest.fixture(scope="module")
+def records() -> list[EvidenceRecord]:
+    return records_from_dicts(json.loads((FIXTURES / "claims_records.json").read_text())["records"])
+
+
+@pytest.fixture(scope="module")
+def index(records: list[EvidenceRecord], rules: Rules) -> InMemoryIndex:
+    return InMemoryIndex(records, rules)
+
+
+def check(sentence: str, kind: str, index: InMemoryIndex, rules: Rules, page: str = IV_PAGE) -> tuple[Claim, Verdict]:
+    claims = [c for c in extract_claims(page + sentence, rules) if c.kind == kind and sentence[:25] in c.text]
+    assert claims, [(c.kind, c.text) for c in extract_claims(page + sentence, rules)]
+    return claims[0], judge(claims[0], index.candidates(claims[0]), rules)
+
+
+def assert_cites(v: Verdict) -> None:
+    if v.verdict not in ("insufficient_evidence", "not_checkable"):
+        assert v.evidence, v
+        assert all(e.url and e.url.startswith("https://") for e in v.evidence)
+
+
+def test_true_numeric_claim_is_supported(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Over 50% of patients respond to ketamine infusions within 24 hours.", "efficacy_rate", index, rules)
+    assert v.verdict == "supported", v.reasons
+    assert v.pooled is not None and v.pooled.k == 4 and v.pooled.n == 265
+    assert v.pooled.ci_low > 0.5
+    ids = {e.id for e in v.evidence}
+    # Direct IV racemic trials only; the esketamine trial, the animal study and the narrative review
+    # never enter the pool,
+    # and the PubMed report of NCT90000003 is not counted twice.
+    assert ids == {"90000001", "90000002", "NCT90000003", "90000004"}
+    assert v.certainty in ("moderate", "low")
+    assert_cites(v)
+
+
+def test_inflated_numeric_claim_is_contradicted(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Over 90% of patients respond to ketamine infusions within 24 hours.", "efficacy_rate", index, rules)
+    assert v.verdict == "contradicted"
+    assert v.pooled is not None and v.pooled.ci_high < 0.9
+    assert any("pooled response 60.0%" in r for r in v.reasons)
+    assert_cites(v)
+
+
+def test_up_to_claim_beyond_every_study_is_contradicted(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Up to 95% of patients respond to ketamine infusions.", "efficacy_rate", index, rules)
+    assert v.verdict == "contradicted", v.reasons
+
+
+def test_unanswerable_claim_is_insufficient(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Ketamine infusions are effective for obsessive-compulsive disorder.", "efficacy", index, rules)
+    assert v.verdict == "insufficient_evidence"
+    assert v.certainty == "very_low"
+    assert not v.evidence
+
+
+def test_remission_claim_without_remission_data_is_insufficient(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Over 40% of patients reach remission with ketamine infusions.", "efficacy_rate", index, rules)
+    assert v.verdict == "insufficient_evidence"
+    assert any("no remission rates" in r for r in v.reasons)
+
+
+def test_indirect_evidence_is_downgraded(records: list[EvidenceRecord], rules: Rules) -> None:
+    # Only the esketamine nasal-spray trial is available for an IV clinic's claim.
+    index = InMemoryIndex([r for r in records if r.id == "90000005"], rules)
+    _, v = check("Over 30% of patients respond to ketamine infusions within 24 hours.", "efficacy_rate", index, rules)
+    assert v.verdict == "supported"
+    assert any(r.startswith("indirectness:") and "intranasal" in r and "esketamine" in r for r in v.reasons)
+    assert any("no direct evidence" in r for r in v.reasons)
+    assert v.certainty in ("low", "very_low")
+    assert all(not e.direct for e in v.evidence)
+
+
+def test_other_indications_and_animals_never_count(records: list[EvidenceRecord], rules: Rules) -> None:
+    index = InMemoryIndex([r for r in records if r.id in ("90000006", "90000008", "90000007")], rules)
+    _, v = check("Over 50% of patients respond to ketamine infusions within 24 hours.", "efficacy_rate", index, rules)
+    assert v.verdict == "insufficient_evidence"
+    joined = " ".join(v.reasons)
+    assert "animal or in-vitro" in joined and "narrative review" in joined
+
+
+def test_efficacy_supported_and_unblinding_is_a_reason(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Ketamine infusions relieve treatment-resistant depression.", "efficacy", index, rules)
+    assert v.verdict == "supported", v.reasons
+    assert_cites(v)
+
+
+def test_functional_unblinding_downgrade(records: list[EvidenceRecord], rules: Rules) -> None:
+    index = InMemoryIndex([r for r in records if r.id == "90000001"], rules)
+    _, v = check("Ketamine infusions relieve treatment-resistant depression.", "efficacy", index, rules)
+    assert any("functional unblinding" in r for r in v.reasons)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "page", "verdict", "fact"),
+    [
+        ("Ketamine is FDA-approved for depression.", IV_PAGE, "contradicted", "ketamine_not_approved_psychiatric"),
+        (
+            "Spravato is FDA-approved for treatment-resistant depression.",
+            SPRAVATO_PAGE,
+            "supported",
+            "spravato_trd_2019",
+        ),
+        ("Spravato is FDA-approved for depression.", SPRAVATO_PAGE, "supported", "spravato_trd_2019"),
+        ("Spravato is FDA-approved for PTSD.", SPRAVATO_PAGE, "contradicted", "spravato_trd_2019"),
+        ("Ketamine is FDA-approved as an anesthetic.", IV_PAGE, "supported", "ketalar_approval"),
+        ("Ketamine is a Schedule III controlled substance.", IV_PAGE, "supported", "dea_schedule_iii"),
+        ("Ketamine is a Schedule II controlled substance.", IV_PAGE, "contradicted", "dea_schedule_iii"),
+        ("Off-label use of ketamine is legal.", IV_PAGE, "supported", "off_label_prescribing"),
+        ("IV ketamine is not FDA-approved for depression.", IV_PAGE, "supported", "ketamine_not_approved_psychiatric"),
+    ],
+)
+def test_regulatory(
+    index: InMemoryIndex, rules: Rules, sentence: str, page: str, verdict: str, fact: str | None
+) -> None:
+    _, v = check(sentence, "regulatory", index, rules, page)
+    assert v.verdict == verdict, v.reasons
+    if fact:
+        assert fact in {e.id for e in v.evidence}
+        assert all(e.source == "regulatory" for e in v.evidence)
+        assert v.certainty == "high"
+    assert_cites(v)
+
+
+def test_implied_approval_on_a_depression_clinic_page(index: InMemoryIndex, rules: Rules) -> None:
+    page = IV_PAGE + "Ketamine helps depression.\n\nKetamine for depression.\n\n"
+    claim, v = check("Our ketamine treatment is FDA-approved.", "regulatory", index, rules, page)
+    assert claim.regulatory is not None and claim.regulatory.approval_inferred
+    assert v.verdict == "contradicted"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        ("Ketamine is not addictive.", "contradicted"),
+        ("At low doses, the addiction risk of ketamine is minimal.", "contradicted"),
+        ("Side effects of ketamine such as dissociation are temporary and subside quickly.", "supported"),
+        ("Ketamine can cause dissociation and dependence.", "supported"),
+    ],
+)
+def test_safety(index: InMemoryIndex, rules: Rules, sentence: str, verdict: str) -> None:
+    _, v = check(sentence, "safety", index, rules)
+    assert v.verdict == verdict, v.reasons
+    assert_cites(v)
+
+
+def test_denial_needs_evidence_of_the_opposite(rules: Rules) -> None:
+    # A rules set without regulatory facts and an index without abuse reports cannot contradict "not addictive".
+    bare = replace(rules, facts=())
+    _, v = check("Ketamine is not addictive.", "safety", InMemoryIndex([], bare), bare)
+    assert v.verdict == "insufficient_evidence"
+
+
+def test_onset_and_duration(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Ketamine relieves depression within hours.", "onset", index, rules)
+    assert v.verdict == "supported" and v.evidence
+    _, v = check("Ketamine offers long-lasting relief from depression.", "duration", index, rules)
+    assert v.verdict in ("contradicted", "partly_supported"), v.reasons
+    assert any("18 days" in e.finding or "relapse" in e.finding for e in v.evidence)
+
+
+def test_not_checkable_has_no_certainty(index: InMemoryIndex, rules: Rules) -> None:
+    claim = Claim(
+        id="c1",
+        text="“It changed my life.” — Sam",
+        kind="not_checkable",
+        location=Location(0, 0, 0, 10),
+        not_checkable_reason="testimonial",
+        anecdote=True,
+    )
+    v = judge(claim, [], rules)
+    assert v.verdict == "not_checkable" and v.certainty is None
+    assert any("anecdote" in r for r in v.reasons)
+
+
+def test_no_verdict_without_a_citation(rules: Rules) -> None:
+    claim = Claim(
+        id="c1",
+        text="x",
+        kind="efficacy_rate",
+        location=Location(0, 0, 0, 1),
+        indication=("depression",),
+        molecule=("racemic_ketamine",),
+        outcome="response",
+        threshold=Threshold(">", 50, "%"),
+    )
+    v = judge(claim, [], rules)
+    assert v.verdict == "insufficient_evidence" and not v.evidence
