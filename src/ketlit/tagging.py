@@ -416,7 +416,7 @@ _RULE_DEFAULT_KEYS: Final = frozenset(
 _MASK_KEYS: Final = frozenset({"id", "pattern", "fields", "enabled", "description", "case"})
 _AXIS_KEYS: Final = frozenset({"values", "min_score", "relative", "exclusive_tiers", "parents", "defaults", "description"})
 _CONTEXT_KEYS: Final = frozenset({"before", "after", "factor", "window", "scope_break", "description"})
-_ZONE_KEYS: Final = frozenset({"name", "labels", "factor", "study_factor", "description"})
+_ZONE_KEYS: Final = frozenset({"name", "labels", "factor", "study_factor", "cues", "description"})
 _SENTENCE_KEYS: Final = frozenset(
     {"prose_fields", "study", "background", "outlook", "leading_background_factor", "background_factor",
      "outlook_factor", "min_sentences_for_leading", "description"}
@@ -962,6 +962,7 @@ class ZoneSpec:
     labels: re.Pattern[str]
     factor: float
     study_factor: float
+    cues: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -1127,6 +1128,7 @@ class Rules:
                     _compile(labels, f"[[zones]] {name}"),
                     factor,
                     _get(z, "study_factor", float, f"[[zones]] {name}", factor),
+                    _get(z, "cues", bool, f"[[zones]] {name}", True),
                 )
             )
 
@@ -1439,13 +1441,15 @@ class _Sentences:
     sentences up to the first one that speaks about this study).
     """
 
-    __slots__ = ("_cache", "_field", "_first_study", "_hits", "_leading", "_zones", "ends", "engine", "starts")
+    __slots__ = ("_cache", "_cue_pos", "_field", "_first_study", "_hits", "_leading", "_zones", "ends", "engine",
+                 "starts")
 
     def __init__(self, f: _Field, engine: Tagger) -> None:
         self.engine = engine
         self._field = f
         self._cache: dict[int, _Sentence] = {}
         self._hits: dict[tuple[int, int], bool] = {}
+        self._cue_pos: list[list[int]] | None = None
         self._first_study: int | None = -1
         rules = engine.rules
         spec = rules.sentences
@@ -1501,6 +1505,21 @@ class _Sentences:
             sent = self._cache[k] = self._make(k)
         return sent
 
+    def _cue_positions(self) -> list[list[int]]:
+        """Candidate start positions of each cue in the field: one scan for all three cues."""
+        if self._cue_pos is None:
+            engine = self.engine
+            out: list[list[int]] = [[] for _ in engine._cues]
+            trie = engine._cue_trie
+            if trie is not None:
+                owners = engine._cue_owners
+                for x in trie.finditer(self._field.folded):
+                    g = x.group()
+                    for which in owners.get(g if g.isalpha() else g.translate(_DIGITS_TO_0), ()):
+                        out[which].append(x.start())
+            self._cue_pos = out
+        return self._cue_pos
+
     def _cue(self, k: int, which: int) -> bool:
         key = (k, which)
         hit = self._hits.get(key)
@@ -1510,15 +1529,17 @@ class _Sentences:
             if m is not None:
                 f = self._field
                 a, b = self.starts[k], self.ends[k]
-                trie = self.engine._cue_tries[which]
-                if trie is None:
+                if m.grams is None:
                     hit = m.regex.search(f.folded, a, b) is not None
                 else:
+                    pos = self._cue_positions()[which]
                     regex, hay = m.regex, f.folded
-                    for x in trie.finditer(hay, a, b):
-                        if regex.match(hay, x.start()) is not None:
+                    i = bisect.bisect_left(pos, a)
+                    while i < len(pos) and pos[i] < b:
+                        if regex.match(hay, pos[i]) is not None:
                             hit = True
                             break
+                        i += 1
             self._hits[key] = hit
         return hit
 
@@ -1535,8 +1556,8 @@ class _Sentences:
         zone = self._zones[k]
         factor = zone.factor if zone is not None else 1.0
         zname = zone.name if zone is not None else ""
-        if factor == 0:
-            return _Sentence(a, b, 0.0, zname)
+        if factor == 0 or (zone is not None and not zone.cues):
+            return _Sentence(a, b, factor, zname)
         is_study = self._cue(k, 0)
         if is_study:
             if zone is not None:
@@ -1638,7 +1659,12 @@ class Tagger:
         )
         # Cue grams are common words ("we", "the", numbers): cues are looked for sentence by
         # sentence with their own trie, not indexed for the whole field. None: plain search.
-        self._cue_tries = tuple(m.trie if m is not None else None for m in self._cues)
+        # One trie for the grams of all cues; a gram maps to the cues it can start.
+        self._cue_owners: dict[str, list[int]] = {}
+        for which, m in enumerate(self._cues):
+            for g in (m.grams or ()) if m is not None else ():
+                self._cue_owners.setdefault(g, []).append(which)
+        self._cue_trie = _gram_trie_re(self._cue_owners) if self._cue_owners else None
         wanted: set[str] = {g for by_gram in self._gram_index.values() for g in by_gram}
         for mask in rules.masks:
             if mask.matcher.grams is not None:

@@ -621,7 +621,7 @@ class _Buffer:
 
     def __init__(self, stream: IO[bytes]) -> None:
         self.stream = stream
-        self.data = b""
+        self.data = bytearray()  # amortised appends: a long search reads on without quadratic copying
         self.eof = False
 
     def more(self) -> bool:
@@ -651,9 +651,8 @@ class _Buffer:
 
     def rest(self, start: int) -> bytes:
         """Everything from ``start`` to the end of the stream."""
-        while self.more():
-            pass
-        return self.data[start:]
+        self.eof = True
+        return bytes(self.data[start:]) + self.stream.read()
 
 
 def _skip(buf: _Buffer, start: int, opener: bytes, closer: bytes) -> int:
@@ -724,7 +723,7 @@ def split_xml_pages(stream: IO[bytes], records_per_page: int = IMPORT_PAGE_RECOR
         if root is None:
             yield buf.rest(0)  # not a layout we cut: the parser decides what it is
             return
-    head = buf.data[: root.end()]
+    head = bytes(buf.data[: root.end()])
     close = b"</" + root.group(1) + b">\n"
     page_start = pos = root.end()
     records = 0
@@ -740,7 +739,7 @@ def split_xml_pages(stream: IO[bytes], records_per_page: int = IMPORT_PAGE_RECOR
         elif data[pos : pos + 1] == b"<" and data[pos + 1 : pos + 2] not in (b"/", b"!"):
             if records == records_per_page:
                 yield head + data[page_start:pos] + close
-                buf.data = data[pos:]
+                del data[:pos]
                 page_start = pos = 0
                 records = 0
             pos = _element_end(buf, pos)

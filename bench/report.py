@@ -1,0 +1,90 @@
+"""Report rendering time on a 20,000-record cache (issue 6 target: under 5 s).
+
+One command: ``python bench/report.py`` (``--records N``, ``--no-check``). Builds a fresh cache from
+the replay corpus replicated to N records (the same replication as ``bench/ingest.py``: new PMIDs
+for the copies), stores them as the results of one PubMed query, tags them, then times what
+``ketlit report`` does for that query: gather everything from the cache (counts by design ×
+indication × route, publications per year, key evidence with extracted outcomes, pooled forest
+data, claim checks, changes, provenance), draw the figures and write the Markdown. Setup is not
+timed; the render is timed twice (cold and warm) and the slower is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from ingest import load_records, replicate  # type: ignore[import-not-found]  # noqa: E402
+
+from ketlit.config import Settings  # noqa: E402
+from ketlit.ingest import query_key  # noqa: E402
+from ketlit.queries import load_query  # noqa: E402
+from ketlit.refresh import render_query  # noqa: E402
+from ketlit.sources.pubmed_parse import parse_pubmed_xml  # noqa: E402
+from ketlit.store import open_store  # noqa: E402
+from ketlit.tagrun import TagRunner  # noqa: E402
+
+TARGET_SECONDS = 5.0
+TERM = "ketamine"
+QUERY = f"""
+name = "bench"
+title = "Benchmark: every record"
+[pubmed]
+term = "{TERM}"
+[focus]
+molecule = ["racemic_ketamine", "esketamine"]
+[check]
+claims = ["Over 70% of patients with treatment-resistant depression respond to ketamine infusions.",
+          "Ketamine is not addictive."]
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--records", type=int, default=20_000)
+    parser.add_argument("--no-check", action="store_true")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        settings = Settings(db=work / "k.db")
+        store = open_store(settings.db)
+        clock = time.perf_counter()
+        prolog, records = load_records()
+        key = query_key(TERM, None, None)
+        run = store.start_run("pubmed", key, TERM, {}, "full", None)
+        for page in replicate(prolog, records, args.records):
+            store.save_page(run_id=run, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                            body=page, articles=parse_pubmed_xml(page), query_key=key)
+        stored = int(store.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+        store.finish_run(run, status="complete", expected=stored, retrieved=stored, new_records=stored,
+                         updated_records=0, missing_ids=[], requests=0, retries=0, duration_s=0.0,
+                         watermark="2026-01-01T00:00:00Z")
+        TagRunner(settings).tag_all(store)
+        setup = time.perf_counter() - clock
+        query_file = work / "bench.toml"
+        query_file.write_text(QUERY)
+        query = load_query(query_file)
+        times = []
+        for _ in range(2):
+            clock = time.perf_counter()
+            path = render_query(store, settings, query, work / "reports")
+            times.append(time.perf_counter() - clock)
+        size = path.stat().st_size
+        store.close()
+    seconds = max(times)
+    print(f"cache: {stored:,} PubMed records (setup: ingest + tagging {setup:.1f} s, not timed)")
+    print(f"report render (gather + figures + Markdown): {seconds:.2f} s (runs: "
+          f"{', '.join(f'{t:.2f}' for t in times)}), {size / 1024:.0f} KiB of Markdown")
+    print(f"target: < {TARGET_SECONDS:.0f} s for 20,000 records -> {'met' if seconds < TARGET_SECONDS else 'MISSED'}")
+    if not args.no_check and (seconds >= TARGET_SECONDS or stored < 20_000):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
