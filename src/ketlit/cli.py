@@ -664,7 +664,7 @@ def export_citations_cmd(
 def tag_cmd() -> None:
     """Re-tag the whole cache offline (after changing the tagging rules).
 
-    Example: KETLIT_TAGGING_RULES=my_rules.toml ketlit tag
+    Example: ketlit tag   (with KETLIT_TAGGING_RULES=my_rules.toml to use your own rules)
     """
     settings = STATE.settings()
     with _store(settings) as store:

@@ -1506,18 +1506,15 @@ class _Sentences:
         return sent
 
     def _cue_positions(self) -> list[list[int]]:
-        """Candidate start positions of each cue in the field: one scan for all three cues."""
+        """Candidate start positions of each cue (from the field's gram positions)."""
         if self._cue_pos is None:
-            engine = self.engine
-            out: list[list[int]] = [[] for _ in engine._cues]
-            trie = engine._cue_trie
-            if trie is not None:
-                owners = engine._cue_owners
-                for x in trie.finditer(self._field.folded):
-                    g = x.group()
-                    for which in owners.get(g if g.isalpha() else g.translate(_DIGITS_TO_0), ()):
-                        out[which].append(x.start())
-            self._cue_pos = out
+            positions = self._field.positions
+            self._cue_pos = [
+                sorted(p for g in positions.keys() & m.grams for p in positions[g])
+                if m is not None and m.grams is not None
+                else []
+                for m in self.engine._cues
+            ]
         return self._cue_pos
 
     def _cue(self, k: int, which: int) -> bool:
@@ -1659,16 +1656,10 @@ class Tagger:
         )
         # Cue grams are common words ("we", "the", numbers): cues are looked for sentence by
         # sentence with their own trie, not indexed for the whole field. None: plain search.
-        # One trie for the grams of all cues; a gram maps to the cues it can start.
-        self._cue_owners: dict[str, list[int]] = {}
-        for which, m in enumerate(self._cues):
-            for g in (m.grams or ()) if m is not None else ():
-                self._cue_owners.setdefault(g, []).append(which)
-        self._cue_trie = _gram_trie_re(self._cue_owners) if self._cue_owners else None
         wanted: set[str] = {g for by_gram in self._gram_index.values() for g in by_gram}
-        for mask in rules.masks:
-            if mask.matcher.grams is not None:
-                wanted.update(mask.matcher.grams)
+        for m in (*(mask.matcher for mask in rules.masks), *self._cues):
+            if m is not None and m.grams is not None:
+                wanted.update(m.grams)
         self._wanted = frozenset(wanted)
         self._punct = _punct_gram_re(wanted)
         self._word_grams = _gram_trie_re(g for g in wanted if g[0].isalnum())
