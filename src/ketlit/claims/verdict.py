@@ -25,21 +25,26 @@ Design decisions:
     (with an imprecision downgrade when the CI still reaches the threshold). "Up to X%" is
     met when the best studies (upper prediction bound, or the best single study) reach X;
     when the typical result is far lower the claim is only partly supported.
-  - ``efficacy``: per indication, the direction of effect in conclusions of counted studies.
-    Positive meta-analyses or ≥ 2 positive RCTs without more null RCTs → supported; positive
-    findings only from weaker designs, or mixed → partly supported; only null results from
-    RCTs / reviews → contradicted. A claim naming several indications is supported only if
-    all are; the reasons list each one.
+  - ``efficacy``: per indication. A regulator's approval of the claimed molecule for that use
+    (by a compatible route) supports it with high certainty — approval rests on adequate,
+    well-controlled trials. Otherwise the direction of effect in the conclusions of counted
+    studies decides: positive meta-analyses or ≥ 2 positive RCTs without more than half as many
+    null RCTs → supported (only partly when all of it is indirect); positive findings only from
+    weaker designs, or mixed → partly supported; only null results from RCTs / reviews →
+    contradicted. A claim naming several indications is supported only if all are; the reasons
+    list each one.
   - ``onset`` / ``duration``: reported times against the claimed bound. For durations, "lasted
     at least X" supports a claim of ≥ X and "relapsed / back to baseline by X" argues against it.
   - ``safety``: a claim that denies or minimises a risk ("not addictive", "addiction risk is
-    minimal") is contradicted by evidence of the opposite — regulatory risk findings (Schedule
-    III, boxed warnings, FDA warnings) and abuse/dependence reports. Denials are contradicted by
-    any such evidence; minimising claims are contradicted by reports from therapeutic use and
-    only partly supported when the risk is documented by regulators but rare in supervised
-    trials. "Side effects subside quickly" needs reports that they are transient; reports of
-    persistent harm make it partly supported. Claims that acknowledge a risk are supported when
-    the evidence documents the same risk.
+    minimal") needs evidence of the opposite to be contradicted. Denials are contradicted by any
+    such evidence: a regulatory finding (Schedule III, boxed warning, FDA warning) or a report of
+    the harm. For the risks listed in ``[safety] regulated_risks`` (addiction), a regulator's
+    finding is itself the opposite of "minimal", so a minimising claim is contradicted even when
+    supervised trials saw few cases (the reason says so); for other risks, minimising is
+    contradicted by reports of lasting harm and otherwise partly supported. "Side effects
+    subside quickly" needs reports that they are transient (supported when those outnumber
+    reports of persistent effects at least 3 : 1). Claims that acknowledge a risk are supported
+    when the evidence documents the same risk.
   - ``regulatory``: checked against ``regulatory.toml`` only (approval per molecule and
     indication, schedule, off-label legality, REMS), citing the source of each fact.
   - ``dosing``: the stated dose against doses used in counted studies of the same route.
@@ -634,6 +639,9 @@ def _judge_efficacy(
             inconsistency="studies disagree on whether it works" if mixed else None,
             imprecision=imprecision,
         )
+        if verdict == "supported" and not direct:
+            # Evidence from related populations, routes or molecules shows plausibility, not this claim.
+            verdict = "partly_supported"
         designs = ", ".join(sorted({a.design for a in used}))
         summary = f"{label}: {len(pos)} positive, {len(nul)} null/negative of {len(used)} counted ({designs})"
         cited = [_cite(a, f"{a.findings.direction}: “{a.findings.direction_sentence or a.record.title}”") for a in used]
