@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import warnings
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -217,10 +216,7 @@ def _evidence(store: Store, query: QueryFile, pmids: Sequence[str], tags: dict[s
     unique = [s for s in forest if not (s.id in seen or seen.add(s.id))]  # type: ignore[func-returns-value]
     forest_data = None
     if unique:
-        with warnings.catch_warnings():
-            # statsmodels warns about sqrt of a zero variance for one study; the estimate is still right.
-            warnings.simplefilter("ignore", RuntimeWarning)
-            pooled = pool_proportions([StudyProportion(s.label, s.events, s.total) for s in unique])
+        pooled = pool_proportions([StudyProportion(s.label, s.events, s.total) for s in unique])
         forest_data = ForestData(
             outcome="response", studies=tuple(unique),
             pooled=PooledEstimate(estimate=pooled.estimate, ci_low=pooled.ci_low, ci_high=pooled.ci_high,

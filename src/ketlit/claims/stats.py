@@ -25,6 +25,7 @@ Design decisions:
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -110,7 +111,11 @@ def pool_proportions(studies: Sequence[StudyProportion], alpha: float = 0.05) ->
             method="single study (logit interval)",
             corrected=corrected,
         )
-    res: Any = combine_effects(y, v, method_re="dl")
+    with warnings.catch_warnings():
+        # With a negative (untruncated) DL tau², statsmodels takes sqrt of a negative variance for its
+        # random-effects columns and warns; those columns are replaced by the fixed-effect result below.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res: Any = combine_effects(y, v, method_re="dl")
     q = float(res.q)
     tau2 = float(res.tau2)
     if tau2 <= 0.0:
