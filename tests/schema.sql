@@ -88,6 +88,14 @@ CREATE TABLE articles (
             last_seen_run INTEGER
         );
 CREATE VIRTUAL TABLE articles_fts USING FTS5 (title, abstract, keywords, content=[articles], tokenize='porter');
+CREATE TABLE findings (
+            source TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            rules_sha256 TEXT NOT NULL,          -- claim rules the extraction used
+            content_sha256 TEXT NOT NULL,        -- record content it was read from
+            data TEXT NOT NULL,                  -- JSON (ketlit.claims.numbers.findings_to_json)
+            PRIMARY KEY (source, record_id)
+        );
 CREATE TABLE links (
             pmid TEXT NOT NULL,
             nct_id TEXT NOT NULL,
@@ -280,7 +288,7 @@ CREATE TABLE watermarks (
         );
 CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN INSERT INTO articles_fts (articles_fts, rowid, title, abstract, keywords) VALUES('delete', old.rowid, old.title, old.abstract, old.keywords); END;
 CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN INSERT INTO articles_fts (rowid, title, abstract, keywords) VALUES (new.rowid, new.title, new.abstract, new.keywords); END;
-CREATE TRIGGER articles_au AFTER UPDATE ON articles BEGIN INSERT INTO articles_fts (articles_fts, rowid, title, abstract, keywords) VALUES('delete', old.rowid, old.title, old.abstract, old.keywords); INSERT INTO articles_fts (rowid, title, abstract, keywords) VALUES (new.rowid, new.title, new.abstract, new.keywords); END;
+CREATE TRIGGER articles_au AFTER UPDATE OF title, abstract, keywords ON articles BEGIN INSERT INTO articles_fts (articles_fts, rowid, title, abstract, keywords) VALUES('delete', old.rowid, old.title, old.abstract, old.keywords); INSERT INTO articles_fts (rowid, title, abstract, keywords) VALUES (new.rowid, new.title, new.abstract, new.keywords); END;
 CREATE TRIGGER trials_ad AFTER DELETE ON trials BEGIN INSERT INTO trials_fts (trials_fts, rowid, brief_title, official_title, brief_summary, conditions, interventions_text) VALUES ('delete', old.rowid, old.brief_title, old.official_title, old.brief_summary, old.conditions, old.interventions_text); END;
 CREATE TRIGGER trials_ai AFTER INSERT ON trials BEGIN INSERT INTO trials_fts (rowid, brief_title, official_title, brief_summary, conditions, interventions_text) VALUES (new.rowid, new.brief_title, new.official_title, new.brief_summary, new.conditions, new.interventions_text); END;
 CREATE TRIGGER trials_au AFTER UPDATE ON trials BEGIN INSERT INTO trials_fts (trials_fts, rowid, brief_title, official_title, brief_summary, conditions, interventions_text) VALUES ('delete', old.rowid, old.brief_title, old.official_title, old.brief_summary, old.conditions, old.interventions_text); INSERT INTO trials_fts (rowid, brief_title, official_title, brief_summary, conditions, interventions_text) VALUES (new.rowid, new.brief_title, new.official_title, new.brief_summary, new.conditions, new.interventions_text); END;

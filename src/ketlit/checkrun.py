@@ -19,7 +19,8 @@ def run_check(store: Store, settings: Settings, page_path: str, *, json_output: 
     # Verdicts depend on tags: bring any untagged or stale records up to date first.
     TagRunner(settings).tag_pending(store)
     rules = load_rules()
-    report = check_page(page.text, page.name, StoreEvidenceIndex(store, rules), rules)
+    index = StoreEvidenceIndex(store, rules)
+    report = check_page(page.text, page.name, index, rules, index.findings_cache())
     rendered = (
         json.dumps(report_to_json(report), ensure_ascii=False, indent=2) + "\n"
         if json_output

@@ -18,10 +18,28 @@ from typing import Any
 
 from ketlit.claims.evidence import EvidenceRecord, sort_key
 from ketlit.claims.model import Claim
+from ketlit.claims.numbers import Findings, findings_from_json
 from ketlit.claims.rules import Rules
 from ketlit.store import Store
+from ketlit.tagrun import claim_rules_digest
 
 EFFICACY_KINDS = frozenset({"efficacy_rate", "efficacy", "onset", "duration"})
+
+
+class LazyFindings(dict[str, Findings]):
+    """Stored findings, decoded only when a claim actually looks at the record."""
+
+    def __init__(self, raw: dict[str, str]) -> None:
+        super().__init__()
+        self._raw = raw
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self._raw
+
+    def __getitem__(self, key: str) -> Findings:
+        if not dict.__contains__(self, key) and key in self._raw:
+            dict.__setitem__(self, key, findings_from_json(self._raw[key]))
+        return dict.__getitem__(self, key)
 
 
 class StoreEvidenceIndex:
@@ -96,6 +114,11 @@ class StoreEvidenceIndex:
                     linked_ids=tuple(sorted(set(links.get(nct, [])))),
                 ))
         return out
+
+    def findings_cache(self) -> dict[str, Findings]:
+        """Findings extracted at tagging time for the current content, keyed ``source:id`` as
+        :func:`ketlit.claims.verdict.assess` expects (records without them are read on demand)."""
+        return LazyFindings(self.store.load_findings(claim_rules_digest()))
 
     def candidates(self, claim: Claim) -> list[EvidenceRecord]:
         """Records that may bear on ``claim`` (the verdict engine filters and explains)."""

@@ -29,7 +29,7 @@ from typing import Any
 
 from ketlit import __version__
 from ketlit.claims.check import check_page, report_to_json
-from ketlit.claims.numbers import abstract_findings, format_hours
+from ketlit.claims.numbers import abstract_findings, findings_from_json, format_hours
 from ketlit.claims.rules import Rules
 from ketlit.claims.rules import load_rules as load_claim_rules
 from ketlit.claims.stats import StudyProportion, pool_proportions
@@ -67,7 +67,7 @@ from ketlit.report import (
     render_report,
 )
 from ketlit.store import Store, utcnow
-from ketlit.tagrun import TagRunner
+from ketlit.tagrun import TagRunner, claim_rules_digest
 
 KEY_DESIGNS = ("meta_analysis", "systematic_review", "rct")
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 3
@@ -181,7 +181,7 @@ def _design(tags: dict[str, list[str]]) -> str:
 
 def _evidence(store: Store, query: QueryFile, pmids: Sequence[str], tags: dict[str, dict[str, list[str]]],
               articles: dict[str, dict[str, Any]], links: dict[str, set[str]], retracted: set[str],
-              rules: Rules) -> tuple[list[EvidenceItem], ForestData | None]:
+              rules: Rules, findings: dict[str, str]) -> tuple[list[EvidenceItem], ForestData | None]:
     items: list[EvidenceItem] = []
     forest: list[ForestStudy] = []
     for pmid in pmids:
@@ -190,10 +190,11 @@ def _evidence(store: Store, query: QueryFile, pmids: Sequence[str], tags: dict[s
         if design not in KEY_DESIGNS or not _matches_focus(t, query) or pmid not in articles:
             continue
         a = articles[pmid]
-        findings = abstract_findings(a["title"] or "", a["abstract"] or "", rules,
-                                     summary=design in ("meta_analysis", "systematic_review"))
+        stored = findings.get(f"pubmed:{pmid}")
+        found = findings_from_json(stored) if stored else abstract_findings(
+            a["title"] or "", a["abstract"] or "", rules, summary=design in ("meta_analysis", "systematic_review"))
         outcomes = []
-        for r in findings.rates:
+        for r in found.rates:
             if r.arm == "comparator":
                 continue
             outcomes.append(Outcome(
@@ -249,6 +250,7 @@ def _claims(store: Store, query: QueryFile, rules: Rules) -> tuple[list[ClaimGro
     groups: list[ClaimGroup] = []
     verdicts: dict[str, list[Any]] = {}
     index = StoreEvidenceIndex(store, rules)
+    cache = index.findings_cache()
     sources: list[tuple[str, str]] = []
     for page_path in query.check.pages:
         page = read_page(page_path)
@@ -256,7 +258,7 @@ def _claims(store: Store, query: QueryFile, rules: Rules) -> tuple[list[ClaimGro
     if query.check.claims:
         sources.append(("claims listed in the query file", "\n\n".join(query.check.claims)))
     for name, text in sources:
-        report = report_to_json(check_page(text, name, index, rules))
+        report = report_to_json(check_page(text, name, index, rules, cache))
         items = []
         for claim in report["claims"]:
             items.append(ClaimCheck.from_dict(claim))
@@ -349,7 +351,8 @@ def gather(store: Store, settings: Settings, query: QueryFile, *, stale: Sequenc
     counts: list[CountRow] = count_rows(summaries)
     by_design = Counter(_design(tags_pm[p]) for p in pmids) + Counter(_design(tags_ct[n]) for n in ncts)
     per_year = Counter(a["year"] for a in articles.values() if a["year"])
-    key_evidence, forest = _evidence(store, query, pmids, tags_pm, articles, links, retracted, rules)
+    key_evidence, forest = _evidence(store, query, pmids, tags_pm, articles, links, retracted, rules,
+                                     store.load_findings(claim_rules_digest()))
     trials = _trials(store, ncts, links)
     claims, verdicts = _claims(store, query, rules)
     runs, last_checked, expected = _runs(store, query)

@@ -31,7 +31,7 @@ from ketlit.errors import InputError, StoreError
 from ketlit.migrations import migrate
 from ketlit.models import Article
 from ketlit.store_reports import ReportStateMixin
-from ketlit.store_tags import TagStoreMixin
+from ketlit.store_tags import FindingsStoreMixin, TagStoreMixin
 from ketlit.store_trials import TrialPageMixin
 
 ARTICLE_CHILD_TABLES = (
@@ -249,7 +249,7 @@ class RunSummary:
     message: str | None
 
 
-class Store(TrialPageMixin, TagStoreMixin, ReportStateMixin):
+class Store(TrialPageMixin, TagStoreMixin, FindingsStoreMixin, ReportStateMixin):
     """Typed access to the cache. Open with :func:`open_store`."""
 
     def __init__(self, db: sqlite_utils.Database, path: Path | None) -> None:

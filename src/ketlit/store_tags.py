@@ -172,3 +172,26 @@ class TagStoreMixin:
             if row is not None:
                 out.append(parse_study(json.loads(zlib.decompress(row[0]))))
         return out
+
+
+class FindingsStoreMixin:
+    """Extracted numbers per record (see :mod:`ketlit.claims.numbers`), keyed like tags."""
+
+    db: sqlite_utils.Database
+
+    def save_findings(self, rows: Sequence[tuple[str, str, str, str, str]]) -> None:
+        """(source, record_id, rules_sha, content_sha, json) rows, replacing earlier extractions."""
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO findings (source, record_id, rules_sha256, content_sha256, data) "
+                "VALUES (?, ?, ?, ?, ?)", rows,
+            )
+
+    def load_findings(self, rules_sha: str) -> dict[str, str]:
+        """``{"source:id": json}`` for findings extracted with these rules from the current content."""
+        rows = self.db.execute(
+            "SELECT f.source, f.record_id, f.data FROM findings f LEFT JOIN articles a ON f.source = 'pubmed' "
+            "AND a.pmid = f.record_id WHERE f.rules_sha256 = ? AND (f.source != 'pubmed' "
+            "OR a.content_sha256 = f.content_sha256)", [rules_sha],
+        )
+        return {f"{source}:{rid}": data for source, rid, data in rows}

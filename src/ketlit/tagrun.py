@@ -16,11 +16,17 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ketlit.claims.numbers import abstract_findings, findings_to_json
+from ketlit.claims.rules import Rules as ClaimRules
+from ketlit.claims.rules import load_rules as load_claim_rules
 from ketlit.config import Settings
 from ketlit.errors import ConfigError, InputError
 from ketlit.store import Store
 from ketlit.store_tags import TagRow
 from ketlit.tagging import Analysis, Tag, Tagger, doc_from_article, doc_from_study, load_rules
+
+# Designs whose figures are pooled summaries: reported, never re-pooled (see ketlit.claims.verdict).
+SUMMARY_DESIGNS = frozenset({"meta_analysis", "systematic_review"})
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,11 @@ class TagReport:
     records: int
     seconds: float
     rules_sha256: str
+
+
+def claim_rules_digest() -> str:
+    """Digest of the claim rules that number extraction uses."""
+    return hashlib.sha256(resources.files("ketlit.data").joinpath("claim_rules.toml").read_bytes()).hexdigest()
 
 
 def rules_digest(user_file: Path | None) -> str:
@@ -47,6 +58,13 @@ class TagRunner:
     def __init__(self, settings: Settings) -> None:
         self.rules_sha = rules_digest(settings.tagging_rules)
         self.tagger = Tagger(load_rules(settings.tagging_rules))
+        self._claim_rules: ClaimRules | None = None
+
+    @property
+    def claim_rules(self) -> ClaimRules:
+        if self._claim_rules is None:
+            self._claim_rules = load_claim_rules()
+        return self._claim_rules
 
     def _rows(self, source: str, record_id: str, tags: Sequence[Tag]) -> list[TagRow]:
         return [
@@ -60,13 +78,21 @@ class TagRunner:
         done = 0
         pmids = [i for s, i in ids if s == "pubmed"]
         ncts = [i for s, i in ids if s == "ctgov"]
+        claim_sha = claim_rules_digest()
         for start in range(0, len(pmids), 1000):
             batch = []
+            findings = []
             for article in store.load_articles(pmids[start : start + 1000]):
                 tags = self.tagger.tag(doc_from_article(article))
-                batch.append(("pubmed", article.pmid, self.rules_sha, store.content_sha("pubmed", article.pmid) or "",
+                content = store.content_sha("pubmed", article.pmid) or ""
+                batch.append(("pubmed", article.pmid, self.rules_sha, content,
                               self._rows("pubmed", article.pmid, tags)))
+                # Numbers are read once per record version, here, so checks and reports only look them up.
+                summary = any(t.axis == "design" and t.value in SUMMARY_DESIGNS for t in tags)
+                found = abstract_findings(article.title, article.abstract, self.claim_rules, summary=summary)
+                findings.append(("pubmed", article.pmid, claim_sha, content, findings_to_json(found)))
             done += store.replace_tags(batch)
+            store.save_findings(findings)
         for start in range(0, len(ncts), 200):
             batch = []
             for study in store.load_studies(ncts[start : start + 200]):

@@ -72,9 +72,13 @@ class CheckReport:
         return {v: counts.get(v, 0) for v in VERDICTS}
 
 
-def check_page(text: str, source: str, index: EvidenceIndex, rules: Rules) -> CheckReport:
-    """Extract the claims on a page and judge each against the index and the regulatory facts."""
-    cache: dict[str, Findings] = {}
+def check_page(
+    text: str, source: str, index: EvidenceIndex, rules: Rules, cache: dict[str, Findings] | None = None
+) -> CheckReport:
+    """Extract the claims on a page and judge each against the index and the regulatory facts.
+
+    ``cache`` maps ``source:id`` to findings already extracted (e.g. stored at tagging time)."""
+    cache = {} if cache is None else cache
     checked: list[CheckedClaim] = []
     for claim in extract_claims(text, rules):
         records = index.candidates(claim) if claim.checkable and claim.kind != "regulatory" else []

@@ -26,6 +26,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -797,3 +798,27 @@ def patterns_hit(pats: Patterns, text: str) -> str | None:
     """The matched text of the first pattern hit, for reasons ("matched 'saline'")."""
     m = pats.search(text)
     return m.group() if m else None
+
+
+# ------------------------------------------------------------------ persistence
+
+_FINDING_TYPES: Final = {"rates": RateFinding, "times": TimeFinding, "adverse": AdverseFinding, "doses": DoseFinding}
+
+
+def findings_to_json(findings: Findings) -> str:
+    """Findings as JSON, so extraction runs once per record version and is read back by reports."""
+    return json.dumps(dataclasses.asdict(findings), ensure_ascii=False, separators=(",", ":"))
+
+
+def findings_from_json(text: str) -> Findings:
+    """Inverse of :func:`findings_to_json`."""
+    data = json.loads(text)
+    parts: dict[str, Any] = {}
+    for name, cls in _FINDING_TYPES.items():
+        items = []
+        for item in data.get(name, []):
+            if "span" in item and item["span"] is not None:
+                item["span"] = tuple(item["span"])
+            items.append(cls(**item))
+        parts[name] = tuple(items)
+    return Findings(**parts, direction=data.get("direction"), direction_sentence=data.get("direction_sentence"))
