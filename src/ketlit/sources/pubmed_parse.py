@@ -614,6 +614,8 @@ _ROOT_START = re.compile(rb"<(PubmedArticleSet|MedlineCitationSet)" + _ATTRS + r
 _START_TAG = re.compile(rb"<([A-Za-z_][\w.\-]*)" + _ATTRS + rb"(/?)>")
 _SPACE = re.compile(rb"\s*")
 _NAME_END = b" \t\r\n>"
+_NAME_END_OR_SLASH = _NAME_END + b"/"
+_MARKUP = re.compile(rb"<[!?]")  # comment, CDATA section, PI (or a declaration)
 
 
 class _Buffer:
@@ -672,39 +674,39 @@ def _element_end(buf: _Buffer, start: int) -> int:
         return tag.end()  # <Empty/>
     name = tag.group(1)
     close = b"</" + name
-    opener = b"<" + name
-    pos = tag.end()
+    content = pos = tag.end()  # before pos: no comment, CDATA or PI left that could hide "</name"
+    end = -1
     while True:
-        end = buf.find(close, pos)
-        if end == -1 or not buf.at_least(end + len(close) + 1):
-            return -1
-        # Anything between here and the candidate end tag that could hide it (comment, CDATA,
-        # PI) or nest the same element? Step over the first; give up on the second.
-        markup = buf.data.find(b"<!", pos, end)
-        pi = buf.data.find(b"<?", pos, end)
-        if pi != -1 and (markup == -1 or pi < markup):
-            pos = _skip(buf, pi, b"<?", b"?>")
-        elif markup != -1:
-            if buf.data.startswith(b"<!--", markup):
-                pos = _skip(buf, markup, b"<!--", b"-->")
-            elif buf.data.startswith(b"<![CDATA[", markup):
-                pos = _skip(buf, markup, b"<![CDATA[", b"]]>")
-            else:
+        if end < pos:
+            end = buf.find(close, pos)
+            if end == -1 or not buf.at_least(end + len(close) + 1):
                 return -1
+        markup = _MARKUP.search(buf.data, pos, end)
+        if markup is None:
+            if buf.data[end + len(close)] in _NAME_END:
+                break
+            pos = end + 1  # e.g. </PubmedArticleSet while looking for </PubmedArticle
+            continue
+        at = markup.start()
+        if buf.data.startswith(b"<?", at):
+            pos = _skip(buf, at, b"<?", b"?>")
+        elif buf.data.startswith(b"<!--", at):
+            pos = _skip(buf, at, b"<!--", b"-->")
+        elif buf.data.startswith(b"<![CDATA[", at):
+            pos = _skip(buf, at, b"<![CDATA[", b"]]>")
         else:
-            nested = buf.data.find(opener, pos, end)
-            while nested != -1 and buf.data[nested + len(opener)] not in _NAME_END + b"/":
-                nested = buf.data.find(opener, nested + 1, end)
-            if nested != -1:
-                return -1
-            after = buf.data[end + len(close)]
-            if after not in _NAME_END:
-                pos = end + 1  # e.g. </PubmedArticleSet while looking for </PubmedArticle
-                continue
-            gt = buf.find(b">", end)
-            return -1 if gt == -1 else gt + 1
+            return -1
         if pos == -1:
             return -1
+    # An element of the same name opening inside would close first: give up rather than guess.
+    opener = b"<" + name
+    nested = buf.data.find(opener, content, end)
+    while nested != -1:
+        if buf.data[nested + len(opener)] in _NAME_END_OR_SLASH:
+            return -1
+        nested = buf.data.find(opener, nested + 1, end)
+    gt = buf.find(b">", end)
+    return -1 if gt == -1 else gt + 1
 
 
 def split_xml_pages(stream: IO[bytes], records_per_page: int = IMPORT_PAGE_RECORDS) -> Iterator[bytes]:
@@ -736,7 +738,7 @@ def split_xml_pages(stream: IO[bytes], records_per_page: int = IMPORT_PAGE_RECOR
             pos = _skip(buf, pos, b"<!--", b"-->")
         elif data.startswith(b"<?", pos):
             pos = _skip(buf, pos, b"<?", b"?>")
-        elif data[pos : pos + 1] == b"<" and data[pos + 1 : pos + 2] not in (b"/", b"!"):
+        elif data[pos] == 0x3C and data[pos + 1] not in b"/!":  # "<" of an element
             if records == records_per_page:
                 yield head + data[page_start:pos] + close
                 del data[:pos]
