@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ketlit.config import Settings
 from ketlit.errors import InputError, KetlitError, ParseError
+from ketlit.files import read_limited
 from ketlit.http import HttpClient, redact
 from ketlit.models import Article
 from ketlit.pipeline import import_head, prepared_xml_pages, run_in_workers
@@ -274,16 +275,7 @@ def detect_format(data: bytes) -> str:
 
 
 def read_import_file(path: Path) -> bytes:
-    try:
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise InputError(f"{path} is larger than 2 GiB")
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    data = read_limited(path, MAX_IMPORT_BYTES, "file")
     if data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)

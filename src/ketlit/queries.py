@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from ketlit.errors import ConfigError, InputError
+from ketlit.files import read_limited
 
 # The fixed slugs of the tagging issue. The tagger may add more; pass its vocabularies to
 # ``load_query(vocabularies=…)`` to accept them.
@@ -393,16 +394,7 @@ def load_query(
 ) -> QueryFile:
     """Read and validate one query file; one-line :class:`ConfigError` / :class:`InputError`."""
     path = Path(path)
-    try:
-        if path.stat().st_size > MAX_QUERY_FILE_BYTES:
-            raise InputError(f"{path}: larger than 1 MiB; is this really a query file?")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"no such query file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory (use load_queries / --all for a directory)") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    raw = read_limited(path, MAX_QUERY_FILE_BYTES, "query file")
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:

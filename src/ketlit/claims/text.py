@@ -38,6 +38,7 @@ import lxml.etree
 import lxml.html
 
 from ketlit.errors import InputError
+from ketlit.files import read_limited
 
 MAX_BYTES: Final = 5 * 1024 * 1024
 
@@ -298,19 +299,15 @@ def page_from_bytes(data: bytes, name: str = "-", *, max_bytes: int = MAX_BYTES)
 def read_page(path: str | Path, stdin: BinaryIO | None = None, *, max_bytes: int = MAX_BYTES) -> Page:
     """Read a page from a file, or from stdin when ``path`` is ``-`` (InputError if unusable)."""
     name = str(path)
-    try:
-        if name == "-":
-            stream = stdin if stdin is not None else sys.stdin.buffer
+    if name == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        try:
             data = stream.read(max_bytes + 1)
-        else:
-            with open(path, "rb") as fh:
-                data = fh.read(max_bytes + 1)
-    except IsADirectoryError:
-        raise InputError(f"{name}: is a directory, not a page") from None
-    except FileNotFoundError:
-        raise InputError(f"{name}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from None
+        except OSError as exc:
+            raise InputError(f"cannot read standard input: {exc.strerror or exc}") from None
+    else:
+        # The size check is page_from_bytes' (it names the limit); read just past it.
+        data = read_limited(Path(path), max_bytes + 1, "file")
     return page_from_bytes(data, name, max_bytes=max_bytes)
 
 
