@@ -24,22 +24,27 @@ Design decisions:
   populations ("patients with …": boosted). Route rules also look at the nearest drug
   anchor: "oral antidepressant" next to another drug barely counts.
 * **Per-axis decisions.** Scores are summed per value (children roll up into parents,
-  e.g. ``treatment_resistant_depression`` → ``depression``). A value is tagged when its
-  score reaches the axis ``min_score`` and ``relative`` × the axis' best score, so a
-  passing mention cannot sit next to what the study is about. With
-  ``exclusive_tiers`` (used for design) only the strongest tier that yields a tag counts:
-  publication types beat text when a record is indexed, text decides when it is not.
-  Rules with ``unless`` run in a second phase and are dropped when one of the listed
-  values was already tagged (plain "ketamine" means racemic unless es-/arketamine is
-  tagged).
+  e.g. ``treatment_resistant_depression`` → ``depression``; overlapping spans of one value
+  count once). A value is tagged when its score reaches the axis ``min_score`` and
+  ``relative`` × the axis' best score, so a passing mention cannot sit next to what the
+  study is about; ``rule_cap`` lets repeated mentions saturate. With ``exclusive_tiers``
+  (used for design) only the strongest tier that yields a tag counts: publication types
+  beat text when a record is indexed, text decides when it is not. Evidence of a rule with
+  ``unless`` is dropped when one of the listed values is tagged on the full evidence, and
+  the axis is decided again (plain "ketamine" means racemic unless es-/arketamine is
+  tagged); ``requires``/``excluded_by`` make a rule depend on another one having fired.
 * **Explainable.** Every :class:`Tag` carries :class:`TagEvidence` (rule id, field, span,
   offsets in that field's text, weight, and a note on the factors applied);
-  :meth:`Tagger.analyse` also returns the rejected candidates with the reason.
-* **Fast.** Rules are compiled once per :class:`Tagger`; text is lower-cased once per
-  field (length-preserving, so offsets stay valid), patterns are matched on that copy
-  without ``re.IGNORECASE`` so the regex engine can use literal-prefix search; word
-  boundaries are checked in Python; structured ``terms`` are dictionary look-ups; context
-  is only computed for fields that have matches.
+  :meth:`Tagger.analyse` also returns every candidate with its status (tagged, negation,
+  below threshold, unless …) for ``ketlit explain`` and error analysis.
+* **Fast** (≥ 2,000 records/s, see ``bench/tagging_accuracy.py``). Patterns run on a
+  lower-cased copy of each field (length-preserving, so offsets stay valid) without
+  ``re.IGNORECASE``. Each pattern is analysed once for the few "grams" a match can start
+  with; one trie regex per field finds where those grams start words, and each rule is
+  tried only there (details at "pattern planning" below). Sentence cues are evaluated only
+  for sentences that hold a match; evidence objects are built only for reported evidence.
+  Matches must start and end on word boundaries (a rule with ``boundary = false`` opts out
+  and is scanned in full).
 
 Rules file format and merge semantics (see the packaged file for the full reference):
 
@@ -48,8 +53,10 @@ Rules file format and merge semantics (see the packaged file for the full refere
   packaged value, except ``axes.<axis>.values``, which is the union (a user file can add
   slugs but never remove the fixed ones).
 * ``[[rule]]`` and ``[[mask]]`` entries are keyed by ``id``: a user entry with a packaged id
-  replaces that entry as a whole, a new id is appended. ``disable = ["id", …]`` at top
-  level removes packaged rules or masks; ``enabled = false`` on an entry does the same.
+  replaces that entry as a whole (the axis ``defaults`` still apply), a new id is appended.
+  ``disable = ["id", …]`` at top level removes packaged rules or masks; ``enabled = false``
+  on an entry does the same. ``[[zones]]`` in a user file replace the packaged list (their
+  order matters: the first zone whose label pattern matches wins).
 * Unknown keys, unknown axes/values/fields/contexts/anchors, bad regexes and wrong types
   are errors: :func:`load_rules` raises :class:`~ketlit.errors.ConfigError` with a
   one-line message naming the file and the problem.
@@ -59,7 +66,9 @@ from __future__ import annotations
 
 import bisect
 import copy
+import hashlib
 import importlib
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -74,6 +83,7 @@ from ketlit.sources.ctgov_parse import Study
 
 __all__ = [
     "AXES",
+    "TEXT_FIELDS",
     "Analysis",
     "Candidate",
     "MeshTerm",
@@ -82,12 +92,12 @@ __all__ = [
     "TagDoc",
     "TagEvidence",
     "Tagger",
+    "age_groups",
     "doc_from_article",
     "doc_from_study",
     "load_rules",
     "split_labelled_abstract",
     "tags_by_axis",
-    "text_grams",
 ]
 
 AXES: Final = ("indication", "route", "molecule", "design", "population")
@@ -264,7 +274,9 @@ def tags_by_axis(tags: Iterable[Tag]) -> dict[str, list[str]]:
 # ------------------------------------------------------------------- building docs
 
 _AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\b", re.IGNORECASE)
-_AGE_UNIT_YEARS: Final = {"year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25, "hour": 0.0, "minute": 0.0}
+_AGE_UNIT_YEARS: Final = {
+    "year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25, "hour": 0.0, "minute": 0.0
+}
 _EXCLUSION_HEAD = re.compile(r"^\s*exclusion criteria\s*:?", re.IGNORECASE | re.MULTILINE)
 
 
@@ -399,8 +411,10 @@ def split_labelled_abstract(text: str, min_labels: int = 2) -> list[AbstractSect
 # -------------------------------------------------------------------- rules: loading
 
 _TOP_KEYS: Final = frozenset(
-    {"schema", "settings", "fields", "field_groups", "sentences", "contexts", "anchors", "axes", "zones", "mask", "rule",
-     "disable"}
+    {
+        "schema", "settings", "fields", "field_groups", "sentences", "contexts", "anchors", "axes", "zones", "mask",
+        "rule", "disable",
+    }
 )
 _RULE_KEYS: Final = frozenset(
     {
@@ -414,7 +428,9 @@ _RULE_DEFAULT_KEYS: Final = frozenset(
      "boundary"}
 )
 _MASK_KEYS: Final = frozenset({"id", "pattern", "fields", "enabled", "description", "case"})
-_AXIS_KEYS: Final = frozenset({"values", "min_score", "relative", "exclusive_tiers", "parents", "defaults", "description"})
+_AXIS_KEYS: Final = frozenset(
+    {"values", "min_score", "relative", "exclusive_tiers", "rule_cap", "parents", "defaults", "description"}
+)
 _CONTEXT_KEYS: Final = frozenset({"before", "after", "factor", "window", "scope_break", "description"})
 _ZONE_KEYS: Final = frozenset({"name", "labels", "factor", "study_factor", "cues", "description"})
 _SENTENCE_KEYS: Final = frozenset(
@@ -461,7 +477,7 @@ def _merge_entries(base: list[Any], over: Any, kind: str) -> list[Any]:
     return list(out.values())
 
 
-def merge_rule_documents(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+def _merge_documents(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
     """Merge a user rules document over the packaged one (semantics in the module docstring)."""
     unknown = set(user) - _TOP_KEYS
     if unknown:
@@ -510,22 +526,31 @@ def load_rules(user_file: Path | None = None) -> Rules:
         raise ConfigError(f"{where}: cannot read rules file: {exc}") from None
     user = _read_toml(text, where)
     try:
-        merged = merge_rule_documents(base, user)
+        merged = _merge_documents(base, user)
     except _Problem as exc:
         raise ConfigError(f"{where}: {exc}") from None
     return Rules.from_dict(merged, source=where)
 
 
-# ------------------------------------------------------------------- scan planning
+# ----------------------------------------------------------------- pattern planning
 #
-# Python's regex engine is fast only when a pattern starts with a literal; most rule
-# patterns do not (alternations, optional modifiers, lookbehinds), and a full scan of an
-# abstract then costs 10-60 µs per rule. So each pattern is analysed once: the set of
-# literals every match must contain, and the maximum width of a match (lookaheads
-# included). Scanning then finds those literals with str.find and runs the regex only in
-# windows around them, with the same leftmost, non-overlapping results as a full
-# finditer. Anything the analysis cannot bound (unbounded repeats, backreferences, inline
-# flags) falls back to a full scan, so the plan is an optimisation, never a semantic change.
+# Python's regex engine is fast only when a pattern starts with a literal; rule patterns
+# mostly do not (alternations, optional modifiers, lookbehinds), and a full scan of an
+# abstract then costs 10-60 µs per rule: over a hundred rules would be ~5 ms a record.
+# So every pattern is analysed once, with the standard library's own regex parser:
+#
+# * Its *first grams*: the strings a match can begin with, cut at 4 alphanumerics or at
+#   the first non-alphanumeric ("ketamine" → "keta", "\(iv\)" → "(iv", digits read as
+#   "0"). Rule matches start on a word boundary, so a rule can only match where one of its
+#   grams starts a word. One regex (a trie of all wanted grams) lists those positions per
+#   field; each rule is then tried with ``regex.match`` at its positions only.
+# * For a pattern whose grams cannot be enumerated (``\w+ly``, classes of letters) a
+#   fallback plan: the literals every match must contain and the maximum match width;
+#   the regex then runs only in windows around those literals.
+#
+# Both give exactly the leftmost, non-overlapping matches a full scan would give; what the
+# analysis cannot bound (unbounded repeats, inline flags, internal API surprises) falls back
+# to a full scan. The analysis is an optimisation, never a change of meaning.
 
 _MAX_LITERALS: Final = 24
 _MAX_WIDTH: Final = 400
@@ -540,6 +565,7 @@ class ScanPlan:
 
 
 def _sre() -> tuple[Any, Any] | None:
+    """The standard library's regex parser and constants (internal modules, hence Any)."""
     try:
         return importlib.import_module("re._parser"), importlib.import_module("re._constants")
     except ImportError:  # pragma: no cover - other Python implementations
@@ -557,6 +583,7 @@ def _better(a: set[str] | None, b: set[str] | None) -> set[str] | None:
 
 
 def _required(seq: Any, c: Any) -> set[str] | None:
+    """Literals of which every match of the parsed sequence contains at least one."""
     best: set[str] | None = None
     run: list[str] = []
     for op, av in [*list(seq), (None, None)]:
@@ -583,6 +610,7 @@ def _required(seq: Any, c: Any) -> set[str] | None:
 
 
 def _width(seq: Any, c: Any) -> int:
+    """Maximum chars a match reads from its start (lookaheads included); > _MAX_WIDTH: unbounded."""
     total = 0
     for op, av in seq:
         if op in (c.LITERAL, c.NOT_LITERAL, c.ANY, c.IN):
@@ -618,7 +646,7 @@ _MAX_GRAMS: Final = 512
 
 
 def _gram_add(s: str, ch: str) -> tuple[str, bool]:
-    """Extend a gram by one char; True when the gram is complete (see ``_GRAM_RE``)."""
+    """Extend a gram by one char; True when the gram is complete."""
     if ch in "0123456789":
         ch = "0"  # grams compare digits as 0 (text grams are normalised the same way)
     if not s:
@@ -649,6 +677,7 @@ def _charset(av: Any, c: Any, s: str) -> list[str]:
 
 
 def _grow(items: list[Any], s: str, c: Any) -> set[str]:
+    """The grams reachable from the partial gram ``s`` through the parsed ``items``."""
     if not items:
         if not s:
             raise _GiveUp
@@ -695,24 +724,8 @@ def first_grams(pattern: str) -> frozenset[str] | None:
         return frozenset(g.lower() for g in _grow(list(tree), "", c))
     except (_GiveUp, RecursionError):
         return None
-    except Exception:
+    except Exception:  # an internal API: any surprise only means "no gram filter"
         return None
-
-
-# The grams of a text: at every word start its first alphanumerics (up to 4), and at every
-# other non-space char that char plus up to 3 following alphanumerics. A match that starts on
-# a word boundary starts with one of these, so a rule whose first grams are all absent from
-# a field cannot match there.
-_GRAM_WORD_RE = re.compile(r"(?<![^\W_])[^\W_]{1,4}")
-_GRAM_PUNCT_RE = re.compile(r"(?:[^\w\s]|_)[^\W_]{0,3}")
-
-
-def text_grams(text: str, punct: re.Pattern[str] | None = _GRAM_PUNCT_RE) -> set[str]:
-    """The grams of a (folded) text, see ``first_grams``; ``punct`` limits punctuation grams."""
-    grams = set(_GRAM_WORD_RE.findall(text))
-    if punct is not None:
-        grams.update(punct.findall(text))
-    return grams
 
 
 def _punct_gram_re(grams: Iterable[str]) -> re.Pattern[str] | None:
@@ -724,7 +737,7 @@ def _punct_gram_re(grams: Iterable[str]) -> re.Pattern[str] | None:
 
 
 def scan_plan(pattern: str) -> ScanPlan:
-    """Analyse a rule pattern for windowed scanning (see the comment above)."""
+    """The fallback plan for a pattern without first grams (see the comment above)."""
     sre = _sre()
     if sre is None:
         return ScanPlan(None, None)
@@ -735,7 +748,7 @@ def scan_plan(pattern: str) -> ScanPlan:
             return ScanPlan(None, None)
         lits = _required(tree, c)
         width = _width(tree, c)
-    except Exception:
+    except Exception:  # an internal API: any surprise only means "full scan"
         return ScanPlan(None, None)
     if lits is not None and (len(lits) > _MAX_LITERALS or min(map(len, lits)) < 2):
         lits = None
@@ -777,6 +790,7 @@ def _match_at_grams(regex: re.Pattern[str], starts: list[int], hay: str) -> Iter
 
 
 def _scan(regex: re.Pattern[str], plan: ScanPlan, occ: _Occurrences) -> Iterator[re.Match[str]]:
+    """Leftmost non-overlapping matches, searched only in windows around the plan's literals."""
     hay = occ.text
     if plan.literals is None:
         yield from regex.finditer(hay)
@@ -817,30 +831,38 @@ def _scan(regex: re.Pattern[str], plan: ScanPlan, occ: _Occurrences) -> Iterator
 _DIGITS_TO_0 = str.maketrans("0123456789", "0000000000")
 
 
-def _gram_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
-    """A regex matching the longest of ``grams`` at word starts (punctuation grams anywhere)."""
+def _trie(grams: Iterable[str]) -> str:
+    """An alternation matching the longest of ``grams`` (a gram shorter than 4 ends its word)."""
     root: dict[str, Any] = {}
-    punct: dict[str, Any] = {}
     for g in grams:
-        node = root if g[0].isalnum() else punct
+        node = root
         for ch in g:
             node = node.setdefault(ch, {})
         node[""] = {}
 
     def build(node: dict[str, Any], depth: int) -> str:
-        alts = [(r"\d" if ch == "0" else re.escape(ch)) + build(sub, depth + 1) for ch, sub in sorted(node.items()) if ch]
+        alts = [
+            (r"\d" if ch == "0" else re.escape(ch)) + build(sub, depth + 1) for ch, sub in sorted(node.items()) if ch
+        ]
         if "" in node:
-            # A gram shorter than _GRAM_LEN is a whole word: it must not be followed by a letter.
             alts.append("" if depth >= _GRAM_LEN else r"(?![^\W_])")
         if len(alts) == 1:
             return alts[0]
         return "(?:" + "|".join(alts) + ")"
 
+    return build(root, 0) if root else ""
+
+
+def _gram_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex matching the longest of ``grams`` at word starts (punctuation grams anywhere)."""
+    words = [g for g in grams if g]
+    punct = [g for g in words if not g[0].isalnum()]
+    words = [g for g in words if g[0].isalnum()]
     parts = []
-    if root:
-        parts.append(r"(?<![^\W_])" + build(root, 0))
+    if words:
+        parts.append(r"(?<![^\W_])" + _trie(words))
     if punct:
-        parts.append(build(punct, 0))
+        parts.append(_trie(punct))
     if not parts:
         return None
     return re.compile(parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")")
@@ -849,18 +871,20 @@ def _gram_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
 @dataclass(frozen=True, slots=True)
 class _Matcher:
     """A compiled pattern with its first grams (``None``: no gram filter), a trie regex that
-    finds those grams at word starts (``None`` if some gram starts with punctuation), and a
-    fallback scan plan."""
+    finds those grams at word starts, and the fallback scan plan."""
 
     regex: re.Pattern[str]
     grams: frozenset[str] | None
     plan: ScanPlan
     trie: re.Pattern[str] | None = None
     anchored: bool = False  # pattern starts with ^: one match attempt at the window start
+    literals: tuple[str, ...] | None = None  # anchored: one of these must occur in the window
 
     def search(self, text: str, lo: int, hi: int) -> re.Match[str] | None:
         """The first match starting in [lo, hi) and ending by ``hi`` (a window of ``text``)."""
         if self.anchored:
+            if self.literals is not None and all(text.find(x, lo, hi) < 0 for x in self.literals):
+                return None
             return self.regex.match(text, lo, hi)
         if self.trie is None:
             return self.regex.search(text, lo, hi)
@@ -871,28 +895,35 @@ class _Matcher:
                 return m
         return None
 
-    def finditer(self, text: str, lo: int, hi: int) -> Iterator[re.Match[str]]:
-        """Matches starting at word starts in [lo, hi) (all matches when there is no trie)."""
+    def finditer(self, text: str, lo: int, hi: int, end: int) -> Iterator[re.Match[str]]:
+        """Matches starting in [lo, hi) (at word starts when there is a trie) and ending by ``end``."""
         if self.trie is None:
-            yield from self.regex.finditer(text, lo, hi)
+            for m in self.regex.finditer(text, lo, end):
+                if m.start() >= hi:
+                    return
+                yield m
             return
         match = self.regex.match
-        for x in self.trie.finditer(text, lo, hi):
-            m = match(text, x.start(), hi)
-            if m is not None:
-                yield m
+        for x in self.trie.finditer(text, lo, min(hi + _GRAM_LEN, end)):
+            if x.start() >= hi:
+                return
+            y = match(text, x.start(), end)
+            if y is not None:
+                yield y
 
 
 def _matcher(regex: re.Pattern[str], boundary: bool = True) -> _Matcher:
+    if regex.pattern.startswith("^"):
+        # "^" only matches at the real start of a string, not at a window's start position:
+        # an anchored cue is compiled without it and tried once, with match(), at the window start.
+        body = regex.pattern[1:]
+        literals = scan_plan(body).literals
+        if literals is not None and len(literals) > 8:  # too many to pre-check cheaply
+            literals = None
+        return _Matcher(re.compile(body), None, ScanPlan(None, None), None, True, literals)
     grams = first_grams(regex.pattern) if boundary else None
     trie = _gram_trie_re(grams) if grams is not None else None
-    return _Matcher(
-        regex,
-        grams,
-        scan_plan(regex.pattern) if grams is None else ScanPlan(None, None),
-        trie,
-        regex.pattern.startswith("^"),
-    )
+    return _Matcher(regex, grams, scan_plan(regex.pattern) if grams is None else ScanPlan(None, None), trie)
 
 
 # ------------------------------------------------------------------ rules: validated
@@ -905,6 +936,23 @@ def _compile(pattern: str, what: str) -> re.Pattern[str]:
         raise _Problem(f"{what}: bad regex: {exc}") from None
 
 
+_GLOBAL_FLAGS = re.compile(r"^\(\?[aiLmsux]+\)")
+# Appended to text-rule patterns: a match that ends on a letter or digit must end its word. In
+# the regex (not only checked afterwards) so that "infus(?:ion|ions)" backtracks to "infusions".
+_WORD_END = r"(?:(?<=[^\W_])(?![^\W_])|(?<![^\W_]))"
+
+
+def _word_end(pattern: str) -> str:
+    flags = _GLOBAL_FLAGS.match(pattern)
+    head = flags.group() if flags else ""
+    return f"{head}(?:{pattern[len(head):]}){_WORD_END}"
+
+
+_TYPE_WORDS: Final[dict[type, str]] = {
+    float: "a number", int: "an integer", bool: "true or false", str: "a string", list: "a list", dict: "a table"
+}
+
+
 def _get(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], what: str, default: Any = None) -> Any:
     value = d.get(key, default)
     if value is None:
@@ -914,7 +962,8 @@ def _get(d: Mapping[str, Any], key: str, kind: type | tuple[type, ...], what: st
     if isinstance(value, bool) and kind in (int, float):
         raise _Problem(f"{what}: {key} must be a number")
     if not isinstance(value, kind):
-        name = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        name = " or ".join(_TYPE_WORDS.get(k, k.__name__) for k in kinds)
         raise _Problem(f"{what}: {key} must be {name}")
     return value
 
@@ -945,6 +994,10 @@ class ContextSpec:
     window: int
     scope_break: re.Pattern[str]
 
+    @property
+    def note(self) -> str:
+        return f"{self.name}×{_fmt(self.factor)}"
+
 
 @dataclass(frozen=True, slots=True)
 class AxisSpec:
@@ -954,6 +1007,7 @@ class AxisSpec:
     relative: float
     exclusive_tiers: bool
     parents: Mapping[str, str]
+    rule_cap: float = 0.0  # > 0: one rule adds at most this much to a value (repeated mentions saturate)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1030,6 +1084,15 @@ class Rules:
     rules: tuple[RuleSpec, ...]
     max_evidence: int
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
+    # Section label → zone, filled on use (labels repeat across records: "METHODS", "RESULTS").
+    zone_cache: dict[str, ZoneSpec | None] = field(repr=False, compare=False, default_factory=dict)
+
+    @property
+    def digest(self) -> str:
+        """A short stable hash of the effective (merged) rules: store it with the tags, and a
+        different digest means the tags are stale (``ketlit tag`` can re-tag just those)."""
+        canonical = json.dumps(self.raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:16]
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str = "<rules>") -> Rules:
@@ -1052,7 +1115,7 @@ class Rules:
         if not isinstance(groups_raw, Mapping):
             raise _Problem("[field_groups] must be a table")
         groups: dict[str, tuple[str, ...]] = {}
-        for g, members in groups_raw.items():
+        for g in groups_raw:
             names = _str_list(groups_raw, g, "[field_groups]")
             for n in names:
                 if n not in ALL_FIELDS:
@@ -1076,7 +1139,7 @@ class Rules:
         if not isinstance(weights_raw, Mapping):
             raise _Problem("[fields] must be a table")
         field_weights: dict[str, float] = {}
-        for f, w in weights_raw.items():
+        for f in weights_raw:
             if f not in ALL_FIELDS:
                 raise _Problem(f"[fields]: unknown field {f!r}")
             field_weights[f] = _get(weights_raw, f, float, "[fields]")
@@ -1187,6 +1250,7 @@ class Rules:
                 relative=_get(a, "relative", float, what, 0.0),
                 exclusive_tiers=_get(a, "exclusive_tiers", bool, what, False),
                 parents=parents,
+                rule_cap=_get(a, "rule_cap", float, what, 0.0),
             )
 
         masks: list[MaskSpec] = []
@@ -1252,11 +1316,14 @@ class Rules:
             for u in unless:
                 if u not in axes[axis].values:
                     raise _Problem(f"{what}: unless names unknown value {u!r}")
+            boundary = _get(d, "boundary", bool, what, True)
             if pattern is not None:
-                regex: re.Pattern[str] | None = _compile(pattern, what)
+                _compile(pattern, what)  # report errors against the pattern as written
+                regex: re.Pattern[str] | None = _compile(_word_end(pattern) if boundary else pattern, what)
             elif fields_ & TEXT_FIELDS:
-                alternation = "|".join(re.escape(t if case else t.lower()) for t in sorted(terms, key=len, reverse=True))
-                regex = _compile(f"(?:{alternation})", what)
+                ordered = sorted(terms, key=len, reverse=True)
+                alternation = "|".join(re.escape(t if case else t.lower()) for t in ordered)
+                regex = _compile(_word_end(f"(?:{alternation})") if boundary else alternation, what)
             else:
                 regex = None
             rules.append(
@@ -1282,7 +1349,7 @@ class Rules:
                     excluded_by=_str_list(d, "excluded_by", what),
                     unmasked=_get(r, "unmasked", bool, what, False),
                     when=when,
-                    matcher=_matcher(regex, _get(d, "boundary", bool, what, True)) if regex is not None else None,
+                    matcher=_matcher(regex, boundary) if regex is not None else None,
                 )
             )
         all_ids = {r.id for r in rules}
@@ -1344,6 +1411,9 @@ def _fold(text: str) -> str:
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9(\[\"'])")
 _LABEL_BEFORE_COLON = re.compile(r"(?:^|\s)([A-Z][A-Z0-9 &/,()'-]{1,60}[A-Z)])$")
 _TITLE_LABEL = re.compile(r"([A-Z][A-Za-z]+(?:[ -][A-Za-z&]+){0,3}):\s")
+# A sentence that ends in a colon is not a section label ("This analysis assessed: 1) …").
+_NOT_LABEL_START = frozenset({"the", "this", "these", "those", "our", "we", "a", "an", "in", "to", "for", "it", "they",
+                              "here", "there", "two", "three", "all", "each", "both"})
 
 
 @dataclass(slots=True)
@@ -1352,38 +1422,91 @@ class _Sentence:
     end: int
     factor: float
     zone: str
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if self.zone:
+            self.note = f"{self.zone}×{_fmt(self.factor)}"
 
 
-@dataclass(slots=True, eq=False)
 class _Raw:
-    rule: RuleSpec
-    evidence: TagEvidence
-    status: str
+    """A candidate match (internal, mutable status); TagEvidence is built only when reported."""
+
+    __slots__ = ("end", "field", "notes", "rule", "span", "start", "status", "weight")
+
+    def __init__(
+        self, rule: RuleSpec, field: str, span: str, start: int, end: int, weight: float, notes: tuple[str, ...],
+        status: str,
+    ) -> None:
+        self.rule = rule
+        self.field = field
+        self.span = span
+        self.start = start
+        self.end = end
+        self.weight = weight
+        self.notes = notes
+        self.status = status
+
+    def evidence(self) -> TagEvidence:
+        return TagEvidence(
+            self.rule.id, self.field, self.span, self.start, self.end, round(self.weight, 4), "; ".join(self.notes)
+        )
 
 
-class _Field:
-    """One text field prepared for matching: folded text, gram positions, masks, sentences."""
+class _Part:
+    """One field of the record inside the joined text: [start, end) of ``_Text.text``."""
 
-    __slots__ = ("_cased", "_occ", "_sentences", "base_weight", "folded", "kind", "label", "masked", "name",
-                 "positions", "text")
+    __slots__ = ("end", "kind", "label", "name", "start", "weight")
 
-    def __init__(self, name: str, text: str, engine: Tagger) -> None:
+    def __init__(self, name: str, kind: str, label: str | None, start: int, end: int, weight: float) -> None:
         self.name = name
-        kind, _, label = name.partition(":")
         self.kind = kind
-        self.label = label or None
-        self.text = text
-        self.folded = _fold(text)
-        self.positions = engine._gram_positions(self.folded)
-        self._cased: str | None = None
+        self.label = label
+        self.start = start
+        self.end = end
+        self.weight = weight
+
+
+class _Text:
+    """All text fields of a record, joined by newlines and matched as one text.
+
+    Matching one joined text costs one fold, one gram scan and one mask pass per record
+    instead of one per field (a structured abstract has 5-10 sections, a CT.gov record
+    dozens of fields); each match is mapped back to its field and offsets, and no match
+    may cross from one field into the next.
+    """
+
+    __slots__ = ("_cased", "_occ", "_sentences", "folded", "masked", "part_starts", "parts", "positions", "text")
+
+    def __init__(self, fields: Sequence[tuple[str, str]], engine: Tagger) -> None:
+        parts: list[_Part] = []
+        chunks: list[str] = []
+        pos = 0
+        weights = engine.rules.field_weights
+        for name, text in fields:
+            kind, _, label = name.partition(":")
+            parts.append(_Part(name, kind, label or None, pos, pos + len(text), weights.get(kind, 1.0)))
+            chunks.append(text)
+            pos += len(text) + 1
+        self.parts = parts
+        self.part_starts = [p.start for p in parts]
+        self.text = "\n".join(chunks)
+        # Dash/space variants folded once (case kept, for case-sensitive rules), then lower-cased.
+        cased = _fold_case(self.text)
+        folded = cased.lower()
+        if len(folded) != len(cased):
+            folded = _fold(self.text)
+        self.folded = folded
+        self.positions = engine._gram_positions(folded)
+        self._cased: str | None = cased
         self._occ: dict[str, _Occurrences] = {}
         self._sentences: _Sentences | None = None
-        self.base_weight = engine.rules.field_weights.get(kind, 1.0)
         spans: list[tuple[int, int]] = []
-        for mask in engine.rules.masks:
-            if kind in mask.fields:
-                hay = self.cased if mask.case else self.folded
-                spans.extend((m.start(), m.end()) for m in self.find(mask.matcher, hay))
+        for matcher, kinds, case in engine._masks:
+            hay = self.cased if case else self.folded
+            for m in self.find(matcher, hay):
+                if self.part_at(m.start()).kind in kinds:
+                    spans.append((m.start(), m.end()))
         if spans:
             chars = list(self.folded)
             for a, b in spans:
@@ -1391,6 +1514,13 @@ class _Field:
             self.masked = "".join(chars)
         else:
             self.masked = self.folded
+
+    def part_at(self, pos: int) -> _Part:
+        return self.parts[bisect.bisect_right(self.part_starts, pos) - 1]
+
+    def search(self, m: _Matcher, lo: int, hi: int) -> bool:
+        """Whether ``m`` matches starting in [lo, hi) and ending by ``hi`` (a cue window)."""
+        return m.search(self.folded, lo, hi) is not None
 
     @property
     def cased(self) -> str:
@@ -1410,10 +1540,11 @@ class _Field:
             starts = sorted({p for g in positions.keys() & m.grams for p in positions[g]})
         return _match_at_grams(m.regex, starts, hay) if starts else ()
 
-    def nearest(self, anchor: _Matcher, lo: int, hi: int, a: int, b: int) -> int | None:
-        """Distance from span (a, b) to the nearest match of ``anchor`` within [lo, hi)."""
+    def nearest(self, anchor: _Matcher, lo: int, hi: int, a: int, b: int, end: int) -> int | None:
+        """Distance from span (a, b) to the nearest match of ``anchor`` starting in [lo, hi)
+        (the match itself may run on up to ``end``, the end of the sentence)."""
         best: int | None = None
-        for m in anchor.finditer(self.folded, lo, hi):
+        for m in anchor.finditer(self.folded, lo, hi, end):
             d = _gap((a, b), (m.start(), m.end()))
             if best is None or d < best:
                 best = d
@@ -1426,74 +1557,91 @@ class _Field:
 
 
 def _zone_for(label: str, rules: Rules) -> ZoneSpec | None:
+    cache = rules.zone_cache
+    if label in cache:
+        return cache[label]
     low = label.strip().lower()
-    for z in rules.zones:
-        if z.labels.search(low):
-            return z
-    return None
+    zone = next((z for z in rules.zones if z.labels.search(low)), None)
+    if len(cache) < 4096:
+        cache[label] = zone
+    return zone
+
+
+def _split_sentences(text: str, lo: int, hi: int) -> list[int]:
+    """Sentence starts in text[lo:hi] (absolute positions)."""
+    cuts = {m.end() for m in _SENTENCE_END.finditer(text, lo, hi)}
+    nl = text.find("\n", lo, hi)
+    while nl >= 0:
+        cuts.add(nl + 1)
+        nl = text.find("\n", nl + 1, hi)
+    return [lo, *sorted(c for c in cuts if lo < c < hi)]
 
 
 class _Sentences:
-    """Sentence spans of a field; each sentence's weight factor is computed on first use.
+    """Sentence spans of a record's text; a sentence's weight factor is computed on first use.
 
     Factors need the sentence cues, which are the costly part, so they are only evaluated
     for sentences that hold a match (and, for the leading-background rule, for the
-    sentences up to the first one that speaks about this study).
+    sentences up to the first one in the field that speaks about this study).
     """
 
-    __slots__ = ("_cache", "_cue_pos", "_field", "_first_study", "_hits", "_leading", "_zones", "ends", "engine",
-                 "starts")
+    __slots__ = ("_cache", "_cue_pos", "_first_study", "_hits", "_leading", "_part", "_text", "_zones", "ends",
+                 "engine", "starts")
 
-    def __init__(self, f: _Field, engine: Tagger) -> None:
+    def __init__(self, t: _Text, engine: Tagger) -> None:
         self.engine = engine
-        self._field = f
+        self._text = t
         self._cache: dict[int, _Sentence] = {}
         self._hits: dict[tuple[int, int], bool] = {}
         self._cue_pos: list[list[int]] | None = None
-        self._first_study: int | None = -1
+        self._first_study: dict[int, int | None] = {}
         rules = engine.rules
         spec = rules.sentences
-        text = f.text
-        if f.kind not in spec.prose_fields:
-            self.starts, self.ends = [0], [len(text)]
-            self._zones: list[ZoneSpec | None] | None = None
-            self._leading = False
-            return
-        cuts = {m.end() for m in _SENTENCE_END.finditer(text)}
-        nl = text.find("\n")
-        while nl >= 0:
-            cuts.add(nl + 1)
-            nl = text.find("\n", nl + 1)
-        bounds = [0, *sorted(c for c in cuts if 0 < c < len(text)), len(text)]
-        self.starts, self.ends = bounds[:-1], bounds[1:]
-
-        # Zones: from the section label, or from inline labels ("METHODS:", "Results:").
-        fixed_zone = _zone_for(f.label, rules) if f.label else None
-        marks: list[tuple[int, ZoneSpec | None]] = []
-        if f.label is None:
-            colon = text.find(":")
-            while colon > 0:
-                m = _LABEL_BEFORE_COLON.search(text, max(0, colon - 64), colon)
-                if m is not None and colon + 1 < len(text) and text[colon + 1].isspace():
-                    marks.append((m.start(1), _zone_for(m.group(1), rules)))
-                colon = text.find(":", colon + 1)
-            for a in self.starts:
-                colon = text.find(":", a, a + 50)
-                m = _TITLE_LABEL.match(text, a) if colon > a else None
-                if m and not m.group(1).isupper():
-                    z = _zone_for(m.group(1), rules)
-                    if z is not None:
-                        marks.append((a, z))
-            marks.sort(key=lambda x: x[0])
-        if marks:
+        text = t.text
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self._part: list[int] = []  # index of the part each sentence belongs to
+        self._zones: list[ZoneSpec | bool | None] = []  # False: not prose (factor 1, no cues)
+        self._leading: list[bool] = []  # per part: leading-background rule applies
+        for pi, part in enumerate(t.parts):
+            if part.kind not in spec.prose_fields:
+                self.starts.append(part.start)
+                self.ends.append(part.end)
+                self._part.append(pi)
+                self._zones.append(False)
+                self._leading.append(False)
+                continue
+            starts = _split_sentences(text, part.start, part.end)
+            ends = [*starts[1:], part.end]
+            # Zones: from the section label, or from inline labels ("METHODS:", "Results:").
+            fixed = _zone_for(part.label, rules) if part.label else None
+            marks: list[tuple[int, ZoneSpec | None]] = []
+            if part.label is None and text.find(":", part.start, part.end) >= 0:
+                colon = text.find(":", part.start, part.end)
+                while colon > 0:
+                    m = _LABEL_BEFORE_COLON.search(text, max(part.start, colon - 64), colon)
+                    if m is not None and colon + 1 < part.end and text[colon + 1].isspace():
+                        marks.append((m.start(1), _zone_for(m.group(1), rules)))
+                    colon = text.find(":", colon + 1, part.end)
+                for a in starts:
+                    colon = text.find(":", a, min(a + 50, part.end))
+                    m = _TITLE_LABEL.match(text, a, part.end) if colon > a else None
+                    if m and not m.group(1).isupper() and m.group(1).split()[0].lower() not in _NOT_LABEL_START:
+                        z = _zone_for(m.group(1), rules)
+                        if z is not None:
+                            marks.append((a, z))
+                marks.sort(key=lambda x: x[0])
             mark_pos = [p for p, _ in marks]
-            self._zones = []
-            for end in self.ends:
-                i = bisect.bisect_right(mark_pos, end - 1) - 1
-                self._zones.append(marks[i][1] if i >= 0 else None)
-        else:
-            self._zones = [fixed_zone] * len(self.starts)
-        self._leading = len(self.starts) >= spec.min_sentences_for_leading and not marks and fixed_zone is None
+            for a, b in zip(starts, ends, strict=True):
+                self.starts.append(a)
+                self.ends.append(b)
+                self._part.append(pi)
+                if marks:
+                    i = bisect.bisect_right(mark_pos, b - 1) - 1
+                    self._zones.append(marks[i][1] if i >= 0 else None)
+                else:
+                    self._zones.append(fixed)
+            self._leading.append(len(starts) >= spec.min_sentences_for_leading and not marks and fixed is None)
 
     def at(self, pos: int) -> _Sentence:
         """The sentence holding ``pos``, with its factor."""
@@ -1506,15 +1654,19 @@ class _Sentences:
         return sent
 
     def _cue_positions(self) -> list[list[int]]:
-        """Candidate start positions of each cue (from the field's gram positions)."""
+        """Candidate start positions of each cue (from the text's gram positions)."""
         if self._cue_pos is None:
-            positions = self._field.positions
-            self._cue_pos = [
-                sorted(p for g in positions.keys() & m.grams for p in positions[g])
-                if m is not None and m.grams is not None
-                else []
-                for m in self.engine._cues
-            ]
+            positions = self._text.positions
+            self._cue_pos = []
+            for m in self.engine._cues:
+                pos: list[int] = []
+                if m is not None and m.grams is not None:
+                    for g in m.grams:
+                        found = positions.get(g)
+                        if found is not None:
+                            pos.extend(found)
+                    pos.sort()
+                self._cue_pos.append(pos)
         return self._cue_pos
 
     def _cue(self, k: int, which: int) -> bool:
@@ -1524,78 +1676,103 @@ class _Sentences:
             m = self.engine._cues[which]
             hit = False
             if m is not None:
-                f = self._field
+                folded = self._text.folded
                 a, b = self.starts[k], self.ends[k]
                 if m.grams is None:
-                    hit = m.regex.search(f.folded, a, b) is not None
+                    hit = m.regex.search(folded, a, b) is not None
                 else:
                     pos = self._cue_positions()[which]
-                    regex, hay = m.regex, f.folded
+                    regex = m.regex
                     i = bisect.bisect_left(pos, a)
                     while i < len(pos) and pos[i] < b:
-                        if regex.match(hay, pos[i]) is not None:
+                        if regex.match(folded, pos[i]) is not None:
                             hit = True
                             break
                         i += 1
             self._hits[key] = hit
         return hit
 
-    def _first_study_sentence(self) -> int | None:
-        if self._first_study == -1:
-            self._first_study = next((k for k in range(len(self.starts)) if self._cue(k, 0)), None)
-        return self._first_study
+    def _first_study_sentence(self, pi: int) -> int | None:
+        if pi not in self._first_study:
+            self._first_study[pi] = next(
+                (k for k in range(len(self.starts)) if self._part[k] == pi and self._cue(k, 0) and not self._cue(k, 2)),
+                None,
+            )
+        return self._first_study[pi]
 
     def _make(self, k: int) -> _Sentence:
         a, b = self.starts[k], self.ends[k]
-        if self._zones is None:
+        zone = self._zones[k]
+        if zone is False:
             return _Sentence(a, b, 1.0, "")
         spec = self.engine.rules.sentences
-        zone = self._zones[k]
-        factor = zone.factor if zone is not None else 1.0
-        zname = zone.name if zone is not None else ""
-        if factor == 0 or (zone is not None and not zone.cues):
+        factor = zone.factor if isinstance(zone, ZoneSpec) else 1.0
+        zname = zone.name if isinstance(zone, ZoneSpec) else ""
+        if factor == 0 or (isinstance(zone, ZoneSpec) and not zone.cues):
             return _Sentence(a, b, factor, zname)
-        is_study = self._cue(k, 0)
-        if is_study:
-            if zone is not None:
+        # An outlook ("future studies should … to evaluate …") is never a study sentence.
+        outlook = self._cue(k, 2)
+        if not outlook and self._cue(k, 0):
+            if isinstance(zone, ZoneSpec):
                 # e.g. a study sentence inside a BACKGROUND section ("We designed a study to …").
                 factor = zone.study_factor
             return _Sentence(a, b, factor, zname)
-        if self._leading:
-            first = self._first_study_sentence()
+        pi = self._part[k]
+        if self._leading[pi]:
+            first = self._first_study_sentence(pi)
             if (first is None or k < first) and factor > spec.leading_background_factor:
                 factor = spec.leading_background_factor
                 zname = zname or "leading-background"
         # Cues only matter when they would lower the factor further.
-        if factor > spec.background_factor and self._cue(k, 1):
+        if outlook:
+            if factor > spec.outlook_factor:
+                factor = spec.outlook_factor
+                zname = zname or "outlook-cue"
+        elif factor > spec.background_factor and self._cue(k, 1):
             factor = spec.background_factor
             zname = zname or "background-cue"
-        elif factor > spec.outlook_factor and self._cue(k, 2):
-            factor = spec.outlook_factor
-            zname = zname or "outlook-cue"
         return _Sentence(a, b, factor, zname)
 
 
-def _in_context(ctx: ContextSpec, folded: str, sent: _Sentence, start: int, end: int) -> bool:
-    """Whether a cue of ``ctx`` is within its window before/after the match, in the same clause."""
+def _in_context(
+    ctx: ContextSpec, t: _Text, sent: _Sentence, start: int, end: int, before: dict[str, list[int]] | None = None
+) -> bool:
+    """Whether a cue of ``ctx`` is within its window before/after the match, in the same clause.
+
+    ``before``: per context, the positions of its cue grams in the widest before-window, found
+    by one scan for all contexts of a rule (see ``Tagger._weigh``)."""
     if ctx.before is not None:
         lo = start - ctx.window
         if lo < sent.start:
             lo = sent.start
-        for cut in ctx.scope_break.finditer(folded, lo, start):
-            lo = cut.end()
-        if lo < start and ctx.before.search(folded, lo, start) is not None:
-            return True
+        hits = None if before is None else before.get(ctx.name, ())
+        if lo < start and _before_hit(ctx.before, t, lo, start, hits):
+            # A cue is there; it counts only if no clause break separates it from the match.
+            for cut in ctx.scope_break.finditer(t.folded, lo, start):
+                lo = cut.end()
+            if lo < start and _before_hit(ctx.before, t, lo, start, hits):
+                return True
     if ctx.after is not None:
         hi = end + ctx.window
         if hi > sent.end:
             hi = sent.end
-        brk = ctx.scope_break.search(folded, end, hi)
-        if brk is not None:
-            hi = brk.start()
-        if end < hi and ctx.after.search(folded, end, hi) is not None:
-            return True
+        if end < hi and t.search(ctx.after, end, hi):
+            brk = ctx.scope_break.search(t.folded, end, hi)
+            if brk is not None:
+                hi = brk.start()
+            if end < hi and t.search(ctx.after, end, hi):
+                return True
     return False
+
+
+def _before_hit(m: _Matcher, t: _Text, lo: int, hi: int, hits: Sequence[int] | None) -> bool:
+    if hits is None or m.grams is None or m.anchored:
+        return t.search(m, lo, hi)
+    if not hits:
+        return False
+    match = m.regex.match
+    folded = t.folded
+    return any(p >= lo and match(folded, p, hi) is not None for p in hits)
 
 
 def _gap(a: tuple[int, int], b: tuple[int, int]) -> int:
@@ -1628,8 +1805,8 @@ class Tagger:
         # Text rules: gram → indexes of rules that can start with it; rules without grams always run.
         self._text_kinds: set[str] = set()
         self._rule_list = rules.rules
-        self._gram_index: dict[str, dict[str, list[int]]] = {}  # field kind → gram → rule indexes
-        self._plain_rules: dict[str, list[int]] = {}
+        self._gram_index: dict[str, list[int]] = {}  # gram → indexes of rules that can start with it
+        self._plain_rules: list[int] = []  # text rules without grams: scanned in full
         for i, r in enumerate(rules.rules):
             for f in sorted(r.fields - TEXT_FIELDS):
                 if r.terms:
@@ -1640,15 +1817,12 @@ class Tagger:
                     self._struct_regex.setdefault(f, []).append(r)
             if r.regex is None or not r.fields & TEXT_FIELDS:
                 continue
-            kinds = r.fields & TEXT_FIELDS
-            self._text_kinds.update(kinds)
-            for kind in kinds:
-                if r.grams is not None:
-                    by_gram = self._gram_index.setdefault(kind, {})
-                    for g in r.grams:
-                        by_gram.setdefault(g, []).append(i)
-                else:
-                    self._plain_rules.setdefault(kind, []).append(i)
+            self._text_kinds.update(r.fields & TEXT_FIELDS)
+            if r.grams is not None:
+                for g in r.grams:
+                    self._gram_index.setdefault(g, []).append(i)
+            else:
+                self._plain_rules.append(i)
         spec = rules.sentences
         # study, background, outlook (indexes used by _Sentences)
         self._cues: tuple[_Matcher | None, ...] = tuple(
@@ -1656,17 +1830,78 @@ class Tagger:
         )
         # Cue grams are common words ("we", "the", numbers): cues are looked for sentence by
         # sentence with their own trie, not indexed for the whole field. None: plain search.
-        wanted: set[str] = {g for by_gram in self._gram_index.values() for g in by_gram}
-        for m in (*(mask.matcher for mask in rules.masks), *self._cues):
-            if m is not None and m.grams is not None:
+        wanted: set[str] = set(self._gram_index)
+        # Context cues ("no", "for", "patients") and drug anchors are only needed around some
+        # matches: they are searched in their small window with their own trie, not indexed.
+        helpers = [mask.matcher for mask in rules.masks]
+        helpers.extend(m for m in self._cues if m is not None)
+        for m in helpers:
+            if m.grams is not None:
                 wanted.update(m.grams)
         self._wanted = frozenset(wanted)
+        # Masks with the same fields and case run as one alternation (one pass instead of several).
+        groups: dict[tuple[frozenset[str], bool], list[MaskSpec]] = {}
+        for mask in rules.masks:
+            groups.setdefault((mask.fields, mask.case), []).append(mask)
+        self._masks: list[tuple[_Matcher, frozenset[str], bool]] = []
+        for (kinds, case), masks in groups.items():
+            if len(masks) == 1:
+                self._masks.append((masks[0].matcher, kinds, case))
+            else:
+                joined = re.compile("|".join(f"(?:{m.matcher.regex.pattern})" for m in masks))
+                self._masks.append((_matcher(joined), kinds, case))
+        before = [c.before for c in rules.contexts.values() if c.before is not None and not c.before.anchored]
+        self._ctx_owners: dict[str, tuple[str, ...]] = {}
+        if before and all(m.grams is not None for m in before):
+            owners: dict[str, list[str]] = {}
+            for c in rules.contexts.values():
+                if c.before is not None and not c.before.anchored:
+                    for g in c.before.grams or ():
+                        owners.setdefault(g, []).append(c.name)
+            self._ctx_owners = {g: tuple(names) for g, names in owners.items()}
+            self._ctx_trie: re.Pattern[str] | None = _gram_trie_re(self._ctx_owners)
+        else:
+            self._ctx_trie = None
+        self._ctx_window = max((c.window for c in rules.contexts.values()), default=0)
         self._punct = _punct_gram_re(wanted)
-        self._word_grams = _gram_trie_re(g for g in wanted if g[0].isalnum())
+        # Word grams are found after a consumed separator char (the text is scanned with a leading
+        # space): the regex engine can then skip ahead by its first-character fast path.
+        words = [g for g in wanted if g[0].isalnum()]
+        self._word_grams = re.compile(r"[\W_](" + _trie(words) + ")") if words else None
+        self._combos = self._build_combos()
         self._axis_order = sorted(rules.axes, key=_axis_rank)
         self._lineage = {
             name: {v: _lineage(axis, v) for v in axis.values} for name, axis in rules.axes.items()
         }
+
+    def _build_combos(self) -> dict[str, list[tuple[int, re.Pattern[str], tuple[int, ...]]]]:
+        """Per first gram: one regex per text variant (0 masked, 1 folded, 2 case-preserving)
+        that tries every rule starting with that gram at once, each in a capturing lookahead
+        ``(?:(?=(rule)))?``: one ``match`` call at a position reports every rule that matches
+        there, with exactly the span its own ``match`` would give. Rules whose patterns have
+        capturing groups of their own keep their own regex (group numbers would shift)."""
+        combos: dict[str, list[tuple[int, re.Pattern[str], tuple[int, ...]]]] = {}
+        for g, ids in self._gram_index.items():
+            by_hay: dict[int, list[int]] = {}
+            for i in ids:
+                r = self._rule_list[i]
+                if r.regex is None:
+                    continue
+                hay = 2 if r.case else (1 if r.unmasked else 0)
+                if r.regex.groups == 0:
+                    by_hay.setdefault(hay, []).append(i)
+                else:
+                    combos.setdefault(g, []).append((hay, r.regex, (i,)))
+            for hay, members in sorted(by_hay.items()):
+                members = sorted(set(members))
+                if len(members) == 1:
+                    regex = self._rule_list[members[0]].regex
+                    assert regex is not None
+                    combos.setdefault(g, []).append((hay, re.compile(f"({regex.pattern})"), tuple(members)))
+                    continue
+                joined = "".join(f"(?:(?=({self._rule_list[i].regex.pattern})))?" for i in members)  # type: ignore[union-attr]
+                combos.setdefault(g, []).append((hay, re.compile(joined), tuple(members)))
+        return combos
 
     # -- public API ---------------------------------------------------------------
 
@@ -1684,25 +1919,29 @@ class Tagger:
         """Start positions of the grams some rule, mask or cue can start with (digits as 0).
 
         The word part is one regex (a trie of the wanted grams), so the C engine skips every
-        word no rule can start with; a gram it returns may be a prefix of the word's real gram
-        ("rat" in "rather"), which only adds a candidate position that then fails to match.
+        word no rule can start with.
         """
         wanted = self._wanted
         out: dict[str, list[int]] = {}
-        for rx in (self._word_grams, self._punct):
-            if rx is None:
-                continue
-            for m in rx.finditer(text):
-                g = m.group()
+        if self._word_grams is not None:
+            for m in self._word_grams.finditer(" " + text):
+                g = m.group(1)
                 if not g.isalpha():
                     g = g.translate(_DIGITS_TO_0)
                     if g not in wanted:
                         continue
                 found = out.get(g)
                 if found is None:
-                    out[g] = [m.start()]
+                    out[g] = [m.start(1) - 1]
                 else:
-                    found.append(m.start())
+                    found.append(m.start(1) - 1)
+        if self._punct is not None:
+            for m in self._punct.finditer(text):
+                g = m.group()
+                if not g.isalpha():
+                    g = g.translate(_DIGITS_TO_0)
+                if g in wanted:
+                    out.setdefault(g, []).append(m.start())
         return out
 
     @staticmethod
@@ -1717,102 +1956,134 @@ class Tagger:
             if terms is not None:
                 for r in terms.get(low, ()):
                     if self._applies(r, doc):
-                        ev = TagEvidence(r.id, name, value, 0, len(value), r.strength, "")
-                        raws.append(_Raw(r, ev, "tagged"))
+                        raws.append(_Raw(r, name, value, 0, len(value), r.strength, (), "tagged"))
             for r in self._struct_regex.get(name, ()):
                 if self._applies(r, doc) and r.regex is not None:
                     m = r.regex.search(value if r.case else low)
                     if m:
-                        ev = TagEvidence(r.id, name, value[m.start() : m.end()], m.start(), m.end(), r.strength, "")
-                        raws.append(_Raw(r, ev, "tagged"))
-        for name, text in doc.fields:
-            if text and name.partition(":")[0] in self._text_kinds:
-                self._match_field(_Field(name, text, self), doc, raws)
+                        raws.append(
+                            _Raw(r, name, value[m.start() : m.end()], m.start(), m.end(), r.strength, (), "tagged")
+                        )
+        fields = [(n, x) for n, x in doc.fields if x and n.partition(":")[0] in self._text_kinds]
+        if fields:
+            self._match_text(_Text(fields, self), doc, raws)
         return raws
 
-    def _match_field(self, f: _Field, doc: TagDoc, raws: list[_Raw]) -> None:
-        kind = f.kind
-        # Rules (by index) whose first grams occur in this field, with candidate start positions.
-        index = self._gram_index.get(kind)
-        candidates: dict[int, list[int]] = {}
-        merged: set[int] = set()
-        if index is not None:
-            for g, positions in f.positions.items():
-                ids = index.get(g)
-                if ids is not None:
-                    for i in ids:
-                        found = candidates.get(i)
-                        if found is None:
-                            candidates[i] = positions
-                        else:
-                            candidates[i] = found + positions
-                            merged.add(i)
-        plain = self._plain_rules.get(kind)
-        if not candidates and not plain:
-            return
-        order = sorted(candidates)
-        if plain:
-            order = sorted([*order, *plain])
-        folded = f.folded
+    def _match_text(self, t: _Text, doc: TagDoc, raws: list[_Raw]) -> None:
+        folded = t.folded
+        hays = (t.masked, folded)
+        hits: list[tuple[int, int, int]] = []  # (rule index, start, end)
+        for g, positions in t.positions.items():
+            combos = self._combos.get(g)
+            if combos is None:
+                continue
+            for hay_kind, regex, members in combos:
+                hay = hays[hay_kind] if hay_kind < 2 else t.cased
+                match = regex.match
+                if len(members) == 1:
+                    i = members[0]
+                    for p in positions:
+                        m = match(hay, p)
+                        if m is not None and m.end() > p:
+                            hits.append((i, p, m.end()))
+                    continue
+                for p in positions:
+                    m = match(hay, p)
+                    if m is None:
+                        continue
+                    for k, i in enumerate(members, 1):
+                        e = m.end(k)
+                        if e > p:
+                            hits.append((i, p, e))
         n = len(folded)
-        sentences: _Sentences | None = None
-        rules = self._rule_list
-        for i in order:
-            r = rules[i]
-            if r.when != "any" and not self._applies(r, doc):
+        for i in self._plain_rules:  # rules without first grams: scanned in full, boundaries checked here
+            r = self._rule_list[i]
+            if r.matcher is None:
                 continue
-            matcher = r.matcher
-            if matcher is None:
-                continue
-            hay = f.cased if r.case else (folded if r.unmasked else f.masked)
-            starts = candidates.get(i)
-            if starts is None:
-                matches: Iterable[re.Match[str]] = f.find(matcher, hay)
-            else:
-                if i in merged:
-                    starts = sorted(set(starts))
-                matches = _match_at_grams(matcher.regex, starts, hay)
-            boundary = r.boundary
-            for m in matches:
+            hay = t.cased if r.case else (folded if r.unmasked else t.masked)
+            for m in t.find(r.matcher, hay):
                 a, b = m.start(), m.end()
-                if boundary and (
+                if r.boundary and (
                     (a > 0 and folded[a - 1].isalnum() and folded[a].isalnum())
                     or (b < n and folded[b].isalnum() and folded[b - 1].isalnum())
                 ):
                     continue
-                if sentences is None:
-                    sentences = f.sentences(self)
-                raws.append(self._weigh(r, f, sentences.at(a), a, b))
+                hits.append((i, a, b))
+        if not hits:
+            return
+        # Per rule, leftmost non-overlapping matches (what a plain finditer of the rule gives).
+        # Gram candidates start words and compiled patterns end on word ends: no boundary check.
+        hits.sort()
+        single = len(t.parts) == 1
+        sentences: _Sentences | None = None
+        rules = self._rule_list
+        rule_index = -1
+        last = 0
+        r = rules[hits[0][0]]
+        for i, a, b in hits:
+            if i != rule_index:
+                rule_index, last, r = i, 0, rules[i]
+            if a < last:
+                continue
+            last = b
+            if r.when != "any" and not self._applies(r, doc):
+                continue
+            part = t.parts[0] if single else t.part_at(a)
+            if b > part.end or part.kind not in r.fields:
+                continue
+            if sentences is None:
+                sentences = t.sentences(self)
+            raws.append(self._weigh(r, t, part, sentences.at(a), a, b))
 
-    def _weigh(self, r: RuleSpec, f: _Field, sent: _Sentence, a: int, b: int) -> _Raw:
-        weight = r.strength * f.base_weight * sent.factor
-        notes: list[str] = []
-        if sent.zone:
-            notes.append(f"{sent.zone}×{_fmt(sent.factor)}")
+    def _weigh(self, r: RuleSpec, t: _Text, part: _Part, sent: _Sentence, a: int, b: int) -> _Raw:
+        weight = r.strength * part.weight * sent.factor
+        notes: tuple[str, ...] = (sent.note,) if sent.note else ()
         status = "tagged"
+        contexts = self.rules.contexts
+        before: dict[str, list[int]] | None = None
+        if r.contexts and self._ctx_trie is not None:
+            # One scan of the widest "before" window finds the cue grams of every context.
+            lo = a - self._ctx_window
+            if lo < sent.start:
+                lo = sent.start
+            before = {}
+            owners = self._ctx_owners
+            for x in self._ctx_trie.finditer(t.folded, lo, a):
+                g = x.group()
+                for cname in owners.get(g if g.isalpha() else g.translate(_DIGITS_TO_0), ()):
+                    found = before.get(cname)
+                    if found is None:
+                        before[cname] = [x.start()]
+                    else:
+                        found.append(x.start())
         for cname in r.contexts:
-            ctx = self.rules.contexts[cname]
-            if _in_context(ctx, f.folded, sent, a, b):
+            ctx = contexts[cname]
+            if _in_context(ctx, t, sent, a, b, before):
                 weight *= ctx.factor
-                notes.append(f"{cname}×{_fmt(ctx.factor)}")
+                notes += (ctx.note,)
                 if ctx.factor == 0:
                     status = cname
                     break
         if status == "tagged" and r.near is not None and weight > 0:
             lo = max(sent.start, a - r.near_window)
             hi = min(sent.end, b + r.near_window)
-            d_near = f.nearest(self.rules.anchors[r.near], lo, hi, a, b)
-            d_other = f.nearest(self.rules.anchors[r.other], lo, hi, a, b) if r.other is not None else None
+            anchors = self.rules.anchors
+            d_near = t.nearest(anchors[r.near], lo, hi, a, b, sent.end)
+            d_other: int | None = None
+            if r.other is not None:
+                # Only another drug closer than the study drug matters: search that close only.
+                olo, ohi = (lo, hi) if d_near is None else (max(lo, a - d_near), min(hi, b + d_near))
+                if olo < ohi:
+                    d_other = t.nearest(anchors[r.other], olo, ohi, a, b, sent.end)
             if d_other is not None and d_other <= r.near_window and (d_near is None or d_other < d_near):
                 weight *= r.other_factor
-                notes.append(f"other-drug×{_fmt(r.other_factor)}")
+                notes += (f"other-drug×{_fmt(r.other_factor)}",)
             elif d_near is None or d_near > r.near_window:
                 weight *= r.far_factor
-                notes.append(f"no-anchor×{_fmt(r.far_factor)}")
+                notes += (f"no-anchor×{_fmt(r.far_factor)}",)
         if weight <= 0 and status == "tagged":
             status = "zero weight"
-        ev = TagEvidence(r.id, f.name, f.text[a:b], a, b, round(weight, 4), "; ".join(notes))
-        return _Raw(r, ev, status)
+        return _Raw(r, part.name, t.text[a:b], a - part.start, b - part.start, weight, notes, status)
 
     # -- deciding -----------------------------------------------------------------
 
@@ -1839,23 +2110,26 @@ class Tagger:
         if not with_candidates:
             return Analysis(tuple(tags), ())
         candidates = tuple(
-            Candidate(x.rule.axis, x.rule.value, x.evidence, x.status)
-            for x in sorted(
-                raws,
-                key=lambda x: (_axis_rank(x.rule.axis), x.rule.value, x.evidence.field, x.evidence.start, x.rule.id),
-            )
+            Candidate(x.rule.axis, x.rule.value, x.evidence(), x.status)
+            for x in sorted(raws, key=lambda x: (_axis_rank(x.rule.axis), x.rule.value, x.field, x.start, x.rule.id))
         )
         return Analysis(tuple(tags), candidates)
 
     def _pick(self, axis: AxisSpec, items: list[_Raw]) -> dict[str, float]:
+        """Scores per value (overlapping spans of one value count once) over the thresholds."""
         lineage = self._lineage[axis.name]
-        totals: dict[str, float] = {}
+        spans: dict[str, list[_Raw]] = {}
         for x in items:
-            w = x.evidence.weight
             for v in lineage[x.rule.value]:
-                totals[v] = totals.get(v, 0.0) + w
-        if not totals:
+                found = spans.get(v)
+                if found is None:
+                    spans[v] = [x]
+                else:
+                    found.append(x)
+        if not spans:
             return {}
+        cap = axis.rule_cap
+        totals = {v: _span_score(xs, cap) for v, xs in spans.items()}
         floor = max(axis.min_score, axis.relative * max(totals.values()))
         return {v: t for v, t in totals.items() if t >= floor}
 
@@ -1863,20 +2137,22 @@ class Tagger:
         live = [x for x in items if x.status == "tagged"]
         if not live:
             return []
-        tiers: list[int | None] = sorted({x.rule.tier for x in live}) if axis.exclusive_tiers else [None]
+        tiers: list[int | None] = [*sorted({x.rule.tier for x in live})] if axis.exclusive_tiers else [None]
         chosen: dict[str, float] = {}
         used: list[_Raw] = []
         for tier in tiers:
             pool = live if tier is None else [x for x in live if x.rule.tier == tier]
             first = self._pick(axis, pool)
-            if any(x.rule.unless for x in pool):
-                kept: list[_Raw] = []
-                for x in pool:
-                    hit = [u for u in x.rule.unless if u in first]
-                    if hit:
-                        x.status = "unless " + ",".join(hit)
-                    else:
-                        kept.append(x)
+            dropped = False
+            kept: list[_Raw] = []
+            for x in pool:
+                hit = [u for u in x.rule.unless if u in first] if x.rule.unless else ()
+                if hit:
+                    x.status = "unless " + ",".join(hit)
+                    dropped = True
+                else:
+                    kept.append(x)
+            if dropped:
                 pool = kept
                 first = self._pick(axis, pool)
             if first:
@@ -1884,28 +2160,66 @@ class Tagger:
                 break
         used_ids = {id(x) for x in used}
         lineage = self._lineage[axis.name]
-        per: dict[str, list[TagEvidence]] = {}
+        per: dict[str, list[_Raw]] = {}
         for x in live:
             if x.status != "tagged":
                 continue
             if id(x) not in used_ids:
                 x.status = "weaker tier" if axis.exclusive_tiers and chosen else "below threshold"
                 continue
-            values = [v for v in lineage[x.rule.value] if v in chosen]
-            if not values:
+            counted = False
+            for v in lineage[x.rule.value]:
+                if v in chosen:
+                    counted = True
+                    found = per.get(v)
+                    if found is None:
+                        per[v] = [x]
+                    else:
+                        found.append(x)
+            if not counted:
                 x.status = "below threshold"
-            for v in values:
-                per.setdefault(v, []).append(x.evidence)
         out: list[Tag] = []
+        limit = self.rules.max_evidence
         for value in sorted(chosen, key=axis.values.index):
-            best: dict[tuple[str, int, int, str], TagEvidence] = {}
-            for ev in per.get(value, ()):
-                key = (ev.field, ev.start, ev.end, ev.rule_id)
-                if key not in best or best[key].weight < ev.weight:
-                    best[key] = ev
-            evidence = sorted(best.values(), key=lambda e: (-e.weight, e.field, e.start, e.rule_id))
-            out.append(Tag(axis.name, value, tuple(evidence[: self.rules.max_evidence]), round(chosen[value], 4)))
+            # Strongest first; the same span found by two rules is reported once per rule.
+            top = sorted(per.get(value, ()), key=lambda x: (-x.weight, x.field, x.start, x.rule.id))
+            seen: set[tuple[str, int, int, str]] = set()
+            evidence: list[TagEvidence] = []
+            for x in top:
+                key = (x.field, x.start, x.end, x.rule.id)
+                if key not in seen:
+                    seen.add(key)
+                    evidence.append(x.evidence())
+                    if len(evidence) == limit:
+                        break
+            out.append(Tag(axis.name, value, tuple(evidence), round(chosen[value], 4)))
         return out
+
+
+def _span_score(xs: list[_Raw], cap: float = 0.0) -> float:
+    """Sum of weights, where overlapping spans in one field (two rules, or a child and its
+    parent matching the same words) count once, with their highest weight; with ``cap`` > 0
+    the weights credited to one rule are summed up to ``cap`` at most."""
+    if len(xs) == 1:
+        return min(xs[0].weight, cap) if cap > 0 else xs[0].weight
+    kept: list[_Raw] = []
+    field = ""
+    end = -1
+    for x in sorted(xs, key=lambda x: (x.field, x.start)):
+        if kept and x.field == field and x.start < end:
+            if x.weight > kept[-1].weight:
+                kept[-1] = x
+            if x.end > end:
+                end = x.end
+            continue
+        kept.append(x)
+        field, end = x.field, x.end
+    if cap <= 0:
+        return sum(x.weight for x in kept)
+    per_rule: dict[str, float] = {}
+    for x in kept:
+        per_rule[x.rule.id] = per_rule.get(x.rule.id, 0.0) + x.weight
+    return sum(min(w, cap) for w in per_rule.values())
 
 
 def _axis_rank(axis: str) -> tuple[int, str]:
