@@ -19,15 +19,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import load_records, replicate  # type: ignore[import-not-found]  # noqa: E402
+from ingest import load_records, replicate  # type: ignore[import-not-found]
 
-from ketlit.config import Settings  # noqa: E402
-from ketlit.ingest import query_key  # noqa: E402
-from ketlit.queries import load_query  # noqa: E402
-from ketlit.refresh import render_query  # noqa: E402
-from ketlit.sources.pubmed_parse import parse_pubmed_xml  # noqa: E402
-from ketlit.store import open_store  # noqa: E402
-from ketlit.tagrun import TagRunner  # noqa: E402
+from ketlit.config import Settings
+from ketlit.ingest import query_key
+from ketlit.queries import load_query
+from ketlit.refresh import render_query
+from ketlit.sources.pubmed_parse import parse_pubmed_xml
+from ketlit.store import open_store
+from ketlit.tagrun import TagRunner
 
 TARGET_SECONDS = 5.0
 TERM = "ketamine"
