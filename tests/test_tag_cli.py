@@ -68,3 +68,25 @@ def test_retag_after_rule_change(db: str, tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("KETLIT_TAGGING_RULES", str(bad))
     result = runner.invoke(app, ["--db", db, "tag"])
     assert result.exit_code == 1 and result.stderr.startswith("Error: ") and "Traceback" not in result.stderr
+
+
+def test_worker_processes_tag_exactly_like_one_process(tmp_path: Path) -> None:
+    from ketlit.config import Settings
+    from ketlit.ingest import import_file
+    from ketlit.store import open_store
+    from ketlit.tagrun import TagRunner
+
+    results = []
+    for workers in (0, 2):
+        settings = Settings(db=tmp_path / f"w{workers}.db")
+        store = open_store(settings.db)
+        import_file(store, shared("replay", "pubmed", "psynamic_all.xml"))
+        runner_ = TagRunner(settings)
+        assert runner_.tag_records(store, store.all_record_ids(), workers=workers) == 1580
+        tags = list(store.iter_tag_summaries())
+        findings = store.db.execute("SELECT source, record_id, data FROM findings ORDER BY 1, 2").fetchall()
+        evidence = store.db.execute("SELECT * FROM tags ORDER BY 1, 2, 3, 4, 5").fetchall()
+        store.close()
+        results.append((tags, findings, evidence))
+    assert results[0] == results[1]
+    assert len(results[0][1]) == 1580

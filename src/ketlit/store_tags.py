@@ -73,6 +73,16 @@ class TagStoreMixin:
         row = self.db.execute(f"SELECT content_sha256 FROM {table} WHERE {key} = ?", [record_id]).fetchone()
         return str(row[0]) if row else None
 
+    def content_shas(self, source: str, record_ids: Sequence[str]) -> dict[str, str]:
+        """Content digests of many records at once."""
+        table, key = ("articles", "pmid") if source == "pubmed" else ("trials", "nct_id")
+        out: dict[str, str] = {}
+        for i in range(0, len(record_ids), 500):
+            chunk = list(record_ids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            out.update(self.db.execute(f"SELECT {key}, content_sha256 FROM {table} WHERE {key} IN ({marks})", chunk))
+        return out
+
     def tags_for(self, source: str, record_id: str) -> list[dict[str, Any]]:
         rows = self.db.execute(
             'SELECT axis, value, position, rule_id, field, span, start, "end", weight, note, score FROM tags '

@@ -9,8 +9,9 @@ change re-tags the whole cache.
 from __future__ import annotations
 
 import hashlib
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -21,9 +22,18 @@ from ketlit.claims.rules import Rules as ClaimRules
 from ketlit.claims.rules import load_rules as load_claim_rules
 from ketlit.config import Settings
 from ketlit.errors import ConfigError, InputError
+from ketlit.models import Article
+from ketlit.pipeline import run_in_workers
 from ketlit.store import Store
 from ketlit.store_tags import TagRow
 from ketlit.tagging import Analysis, Tag, Tagger, doc_from_article, doc_from_study, load_rules
+
+# Records per worker item, per database load, and the set size from which workers pay off.
+TAG_CHUNK = 250
+TAG_LOAD = 5000
+PARALLEL_MIN_RECORDS = 2000
+# (pmid, tag rows, claim-rules digest, findings JSON) per record.
+ArticleBatch = list[tuple[str, list[TagRow], str, str]]
 
 # Designs whose figures are pooled summaries: reported, never re-pooled (see ketlit.claims.verdict).
 SUMMARY_DESIGNS = frozenset({"meta_analysis", "systematic_review"})
@@ -73,33 +83,55 @@ class TagRunner:
             for t in tags
         ]
 
-    def tag_records(self, store: Store, ids: Sequence[tuple[str, str]]) -> int:
-        """Tag the given (source, id) records and store the result; returns how many."""
-        done = 0
-        pmids = [i for s, i in ids if s == "pubmed"]
-        ncts = [i for s, i in ids if s == "ctgov"]
+    def tag_articles(self, articles: Sequence[Article], part: int = 0, parts: int = 1) -> Iterator[ArticleBatch]:
+        """Tags and findings for every ``parts``-th chunk of ``articles`` (pure: no database).
+
+        The producer of :func:`ketlit.pipeline.run_in_workers`: tagging and number extraction are
+        CPU-bound and independent per record, so on several cores workers run this while the
+        main process only writes."""
         claim_sha = claim_rules_digest()
-        for start in range(0, len(pmids), 1000):
-            batch = []
-            findings = []
-            for article in store.load_articles(pmids[start : start + 1000]):
+        for index in range(0, len(articles), TAG_CHUNK):
+            if (index // TAG_CHUNK) % parts != part:
+                continue
+            batch: ArticleBatch = []
+            for article in articles[index : index + TAG_CHUNK]:
                 tags = self.tagger.tag(doc_from_article(article))
-                content = store.content_sha("pubmed", article.pmid) or ""
-                batch.append(("pubmed", article.pmid, self.rules_sha, content,
-                              self._rows("pubmed", article.pmid, tags)))
                 # Numbers are read once per record version, here, so checks and reports only look them up.
                 summary = any(t.axis == "design" and t.value in SUMMARY_DESIGNS for t in tags)
                 found = abstract_findings(article.title, article.abstract, self.claim_rules, summary=summary)
-                findings.append(("pubmed", article.pmid, claim_sha, content, findings_to_json(found)))
-            done += store.replace_tags(batch)
-            store.save_findings(findings)
+                batch.append((article.pmid, self._rows("pubmed", article.pmid, tags), claim_sha,
+                              findings_to_json(found)))
+            yield batch
+
+    def tag_records(self, store: Store, ids: Sequence[tuple[str, str]], workers: int | None = None) -> int:
+        """Tag the given (source, id) records and store the result; returns how many.
+
+        Large sets are tagged in worker processes (one per core, at most 4); small ones inline,
+        where a fork would cost more than it saves."""
+        done = 0
+        pmids = [i for s, i in ids if s == "pubmed"]
+        ncts = [i for s, i in ids if s == "ctgov"]
+        if workers is None:
+            workers = min(4, os.cpu_count() or 1) if len(pmids) >= PARALLEL_MIN_RECORDS else 0
+        for start in range(0, len(pmids), TAG_LOAD):
+            articles = store.load_articles(pmids[start : start + TAG_LOAD])
+            contents = store.content_shas("pubmed", [a.pmid for a in articles])
+            for batch in run_in_workers(self.tag_articles, articles, workers=workers if workers > 1 else 0):
+                done += store.replace_tags(
+                    [("pubmed", pmid, self.rules_sha, contents.get(pmid, ""), rows) for pmid, rows, _, _ in batch]
+                )
+                store.save_findings(
+                    [("pubmed", pmid, sha, contents.get(pmid, ""), data) for pmid, _, sha, data in batch]
+                )
         for start in range(0, len(ncts), 200):
-            batch = []
+            tag_batch = []
             for study in store.load_studies(ncts[start : start + 200]):
                 tags = self.tagger.tag(doc_from_study(study))
-                batch.append(("ctgov", study.nct_id, self.rules_sha, store.content_sha("ctgov", study.nct_id) or "",
-                              self._rows("ctgov", study.nct_id, tags)))
-            done += store.replace_tags(batch)
+                tag_batch.append((
+                    "ctgov", study.nct_id, self.rules_sha, store.content_sha("ctgov", study.nct_id) or "",
+                    self._rows("ctgov", study.nct_id, tags),
+                ))
+            done += store.replace_tags(tag_batch)
         return done
 
     def tag_pending(self, store: Store) -> TagReport:
