@@ -233,3 +233,12 @@ def test_status_json_lists_runs(tmp_path: Path, env: None) -> None:
     (run,) = payload["runs"]
     assert run["status"] == "limited" and run["retrieved"] == 2 and run["expected"] == 3
     assert payload["counts"]["articles"] == 2 and payload["counts"]["links"] >= 2
+
+
+def test_fetch_tags_what_it_fetched(tmp_path: Path, env: None) -> None:
+    db = tmp_path / "k.db"
+    with EutilsStandin(corpus()[1:]) as standin:
+        code, _, err = fetch(standin.base_url, db, "esketamine")
+    assert code == 0 and "tagged 3 record(s)" in err
+    tags = [json.loads(x) for x in runner.invoke(app, ["--db", str(db), "export", "tags"]).stdout.splitlines()]
+    assert all("esketamine" in t["molecule"] for t in tags) and len(tags) == 3

@@ -229,19 +229,14 @@ def fetch_pubmed_cmd(
     settings = STATE.settings(batch_size=batch_size, ncbi_rate=rate)
     if not settings.ncbi_email:
         _info("warning: NCBI_EMAIL is not set; NCBI asks every client to send a contact email.")
-    with _store(settings) as store, make_client(settings, "ncbi") as http, _progress("PubMed") as progress:
-        report = fetch_pubmed(
-            store,
-            http,
-            settings,
-            term,
-            mindate=mindate,
-            maxdate=maxdate,
-            full=full,
-            max_records=max_records,
-            cap=_cap(),
-            progress=progress,
-        )
+    with _store(settings) as store:
+        with make_client(settings, "ncbi") as http, _progress("PubMed") as progress:
+            report = fetch_pubmed(
+                store, http, settings, term, mindate=mindate, maxdate=maxdate, full=full, max_records=max_records,
+                cap=_cap(), progress=progress,
+            )
+        # After the progress display (and its thread) has stopped: tagging may fork worker processes.
+        _tag_after(store, settings)
     _print_run(report)
     if report.status == "incomplete":
         raise typer.Exit(EXIT_PARTIAL)
@@ -264,9 +259,10 @@ def fetch_ctgov_cmd(
     Example: ketlit fetch ctgov ketamine --cond depression --status completed,terminated
     """
     settings = STATE.settings(ctgov_rate=rate)
-    with _store(settings) as store, make_client(settings, "ctgov") as http, _progress("CT.gov") as progress:
-        report = fetch_ctgov(store, http, settings, term, cond=cond, intr=intr, statuses=status or [], full=full,
-                             progress=progress)
+    with _store(settings) as store:
+        with make_client(settings, "ctgov") as http, _progress("CT.gov") as progress:
+            report = fetch_ctgov(store, http, settings, term, cond=cond, intr=intr, statuses=status or [],
+                                 full=full, progress=progress)
         _tag_after(store, settings)
     _print_trial_run(report)
     if report.status == "incomplete":
