@@ -204,3 +204,15 @@ def test_report_and_citations_from_the_cache(work: Path) -> None:
     assert bib.count("@article{") == 3
     bad = runner.invoke(app, ["--db", db, "report", str(work / "nope.toml")])
     assert bad.exit_code == 1 and bad.stderr.startswith("Error: ")
+
+
+def test_claim_json_percentages_render_as_percentages() -> None:
+    from ketlit.report import ClaimCheck
+
+    claim = ClaimCheck.from_dict({
+        "id": "c1", "text": "Over 60% respond.", "verdict": "contradicted", "certainty": "low", "reasons": [],
+        "evidence": [], "pooled": {"k": 4, "n": 145, "estimate": 42.8, "ci_low": 35.0, "ci_high": 51.0,
+                                   "pi_low": 26.6, "pi_high": 60.6, "i2": 0.0, "unit": "%"},
+    })
+    assert claim.pooled is not None
+    assert (claim.pooled.estimate, claim.pooled.ci_low, claim.pooled.pi_high) == (0.428, 0.35, 0.606)

@@ -221,6 +221,13 @@ class ClaimCheck:
                 citations.append(Citation(str(item.get("source", "pubmed")), str(item["id"]),
                                           _opt_str(item.get("design")), _opt_str(item.get("finding"))))
         pooled = data.get("pooled")
+        # The check JSON states proportions in percent ("unit": "%"); the report works in 0–1.
+        scale = 100.0 if pooled and pooled.get("unit") == "%" else 1.0
+
+        def prop(key: str) -> float | None:
+            value = _opt_float(pooled.get(key)) if pooled else None
+            return None if value is None else value / scale
+
         return cls(
             id=str(data["id"]),
             text=str(data["text"]),
@@ -230,9 +237,10 @@ class ClaimCheck:
             reasons=tuple(str(r) for r in data.get("reasons", [])),
             citations=tuple(citations),
             pooled=PooledEstimate(
-                estimate=float(pooled["estimate"]), ci_low=float(pooled["ci_low"]), ci_high=float(pooled["ci_high"]),
-                k=int(pooled["k"]), n=int(pooled["n"]), pi_low=_opt_float(pooled.get("pi_low")),
-                pi_high=_opt_float(pooled.get("pi_high")), i2=_opt_float(pooled.get("i2")),
+                estimate=float(pooled["estimate"]) / scale, ci_low=float(pooled["ci_low"]) / scale,
+                ci_high=float(pooled["ci_high"]) / scale, k=int(pooled["k"]), n=int(pooled["n"]),
+                pi_low=prop("pi_low"), pi_high=prop("pi_high"), i2=_opt_float(pooled.get("i2")),
+                method=str(pooled.get("method") or "random effects, logit scale"),
             ) if pooled else None,
         )
 
