@@ -209,7 +209,7 @@ def _evidence(store: Store, query: QueryFile, pmids: Sequence[str], tags: dict[s
         items.append(EvidenceItem(
             source="pubmed", id=pmid, title=a["title"] or "", design=design, year=a["year"], journal=a["journal"],
             n=n, indication=tuple(t.get("indication", [])), route=tuple(t.get("route", [])),
-            molecule=tuple(t.get("molecule", [])), outcomes=tuple(dict.fromkeys(outcomes)),
+            molecule=tuple(t.get("molecule", [])), outcomes=_distinct_outcomes(outcomes),
             linked=tuple(sorted(links.get(pmid, set()))), retracted=pmid in retracted,
         ))
     # One study per record in the forest plot (its first active-arm response rate).
@@ -225,6 +225,18 @@ def _evidence(store: Store, query: QueryFile, pmids: Sequence[str], tags: dict[s
                                   i2=pooled.i2, method=pooled.method),
         )
     return items, forest_data
+
+
+def _distinct_outcomes(outcomes: Sequence[Outcome]) -> tuple[Outcome, ...]:
+    """One entry per (measure, rate, timepoint): an abstract often states the same rate twice,
+    once with its counts ("91 of 336 (27%)") and once without; keep the one with counts."""
+    best: dict[tuple[str, int | None, str | None], Outcome] = {}
+    for o in outcomes:
+        # Compared as whole percents: "27%" and "91/336" (27.08%) are the same figure.
+        key = (o.measure, None if o.proportion is None else round(o.proportion * 100), o.timepoint)
+        if key not in best or (best[key].total is None and o.total is not None):
+            best[key] = o
+    return tuple(best.values())
 
 
 def _trials(store: Store, ncts: Sequence[str], links: dict[str, set[str]]) -> list[TrialRow]:
