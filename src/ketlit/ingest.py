@@ -361,19 +361,7 @@ def import_file(
         pages.close()  # stops the workers if we leave early
         if gc_was_enabled:
             gc.enable()
-    store.finish_run(
-        run_id,
-        status="complete",
-        expected=len(pmids),
-        retrieved=len(pmids),
-        new_records=saved.new,
-        updated_records=saved.updated,
-        missing_ids=[],
-        requests=0,
-        retries=0,
-        duration_s=time.monotonic() - clock,
-    )
-    return ImportReport(run_id, str(path), "xml", len(pmids), saved.new, saved.updated, saved.unchanged)
+    return _finish_import(store, run_id, path, "xml", len(pmids), saved, clock)
 
 
 def _import_whole(store: Store, path: Path) -> ImportReport:
@@ -399,20 +387,18 @@ def _import_whole(store: Store, path: Path) -> ImportReport:
         body=data,
         articles=articles,
     )
-    pmids = sorted({a.pmid for a in articles})
+    return _finish_import(store, run_id, path, "medline", len({a.pmid for a in articles}), saved, clock)
+
+
+def _finish_import(
+    store: Store, run_id: int, path: Path, fmt: str, records: int, saved: SaveResult, clock: float
+) -> ImportReport:
+    """Close a completed import run (everything in the file was stored) and report it."""
     store.finish_run(
-        run_id,
-        status="complete",
-        expected=len(pmids),
-        retrieved=len(pmids),
-        new_records=saved.new,
-        updated_records=saved.updated,
-        missing_ids=[],
-        requests=0,
-        retries=0,
-        duration_s=time.monotonic() - clock,
+        run_id, status="complete", expected=records, retrieved=records, new_records=saved.new,
+        updated_records=saved.updated, missing_ids=[], requests=0, retries=0, duration_s=time.monotonic() - clock,
     )
-    return ImportReport(run_id, str(path), "medline", len(pmids), saved.new, saved.updated, saved.unchanged)
+    return ImportReport(run_id, str(path), fmt, records, saved.new, saved.updated, saved.unchanged)
 
 
 __all__ = ["ImportReport", "RunReport", "Window", "fetch_pubmed", "import_file"]
