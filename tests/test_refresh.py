@@ -151,6 +151,18 @@ def test_a_failing_source_gives_exit_3_and_a_banner(work: Path, monkeypatch: pyt
     assert "ClinicalTrials.gov" in report.split("## Summary")[0]  # the stale banner sits above the summary
 
 
+def test_a_down_source_is_not_retried_for_every_query(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KETLIT_MAX_RETRIES", "1")
+    (work / "queries" / "second.toml").write_text(QUERY.replace('name = "esk"', 'name = "second"'))
+    with EutilsStandin(pubmed_files(), rate_limit=None) as eu, CtgovStandin(
+        studies(), fault=Fault(rate=1.0, kinds=("503",))
+    ) as ct:
+        code, err = refresh(work, eu.base_url, ct.base_url)
+        assert len(ct.requests) == 2  # one query's attempts (1 + 1 retry); the second query skips it
+    assert code == 3 and "not tried: failed earlier in this run" in err
+    assert (work / "reports" / "second.md").exists()
+
+
 def test_second_refresh_exits_at_once_while_one_runs(work: Path) -> None:
     with RunLock(work / "k.db", purpose="refresh"):
         started = time.monotonic()

@@ -35,7 +35,7 @@ from ketlit.claims.rules import load_rules as load_claim_rules
 from ketlit.claims.stats import StudyProportion, pool_proportions
 from ketlit.claims.text import read_page
 from ketlit.config import Settings
-from ketlit.errors import KetlitError
+from ketlit.errors import KetlitError, ServiceError
 from ketlit.evidence_store import StoreEvidenceIndex
 from ketlit.http import make_client
 from ketlit.ingest import ctgov_query_key, fetch_ctgov, fetch_pubmed, query_key
@@ -421,10 +421,13 @@ def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_
     outcomes: list[QueryOutcome] = []
     with RunLock(settings.db, purpose="refresh"):
         runner = TagRunner(settings)
+        # A source that failed after all retries is not asked again for the remaining queries of
+        # this run: it is down, and every further query would only wait out the same retries.
+        down: dict[str, str] = {}
         for query in queries:
             outcome = QueryOutcome(query.name, None)
             if not offline:
-                _fetch_sources(store, settings, query, outcome, progress)
+                _fetch_sources(store, settings, query, outcome, progress, down)
             runner.tag_pending(store)
             try:
                 outcome.path = render_query(store, settings, query, out_dir, stale=outcome.stale)
@@ -435,19 +438,28 @@ def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_
 
 
 def _fetch_sources(store: Store, settings: Settings, query: QueryFile, outcome: QueryOutcome,
-                   progress: Any) -> None:
+                   progress: Any, down: dict[str, str]) -> None:
     if query.pubmed is not None:
-        try:
-            with make_client(settings, "ncbi") as http:
-                report = fetch_pubmed(store, http, settings, query.pubmed.term, mindate=query.pubmed.mindate,
-                                      maxdate=query.pubmed.maxdate, progress=progress)
-            outcome.fetched.append(f"PubMed: {report.status}, {report.new} new, {report.updated} updated")
-            if report.status != "complete":
-                outcome.stale.append(_stale(store, "pubmed", query, f"run {report.run_id} was {report.status}"))
-        except KetlitError as exc:
-            outcome.stale.append(_stale(store, "pubmed", query, str(exc)))
+        if "pubmed" in down:
+            outcome.stale.append(_not_tried(store, "pubmed", query, down))
+        else:
+            try:
+                with make_client(settings, "ncbi") as http:
+                    report = fetch_pubmed(store, http, settings, query.pubmed.term, mindate=query.pubmed.mindate,
+                                          maxdate=query.pubmed.maxdate, progress=progress)
+                outcome.fetched.append(f"PubMed: {report.status}, {report.new} new, {report.updated} updated")
+                if report.status != "complete":
+                    outcome.stale.append(_stale(store, "pubmed", query, f"run {report.run_id} was {report.status}"))
+            except ServiceError as exc:
+                down["pubmed"] = str(exc)
+                outcome.stale.append(_stale(store, "pubmed", query, str(exc)))
+            except KetlitError as exc:
+                outcome.stale.append(_stale(store, "pubmed", query, str(exc)))
     if query.ctgov is not None:
         c = query.ctgov
+        if "ctgov" in down:
+            outcome.stale.append(_not_tried(store, "ctgov", query, down))
+            return
         try:
             with make_client(settings, "ctgov") as http:
                 trial_report = fetch_ctgov(store, http, settings, c.term, cond=c.cond, intr=c.intr,
@@ -457,8 +469,15 @@ def _fetch_sources(store: Store, settings: Settings, query: QueryFile, outcome: 
             if trial_report.status != "complete":
                 outcome.stale.append(_stale(store, "ctgov", query, f"run {trial_report.run_id} was "
                                             f"{trial_report.status}"))
+        except ServiceError as exc:
+            down["ctgov"] = str(exc)
+            outcome.stale.append(_stale(store, "ctgov", query, str(exc)))
         except KetlitError as exc:
             outcome.stale.append(_stale(store, "ctgov", query, str(exc)))
+
+
+def _not_tried(store: Store, source: str, query: QueryFile, down: dict[str, str]) -> StaleSource:
+    return _stale(store, source, query, f"not tried: failed earlier in this run ({down[source]})")
 
 
 def _stale(store: Store, source: str, query: QueryFile, message: str) -> StaleSource:
