@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import IO, Any, TypeVar, cast
 
 from ketlit.errors import InputError, KetlitError, ParseError
+from ketlit.files import open_limited
 from ketlit.sources.pubmed_parse import IMPORT_PAGE_RECORDS, iter_set, parse_pubmed_xml, split_xml_pages
 from ketlit.store import PreparedPage, prepare_page
 
@@ -140,16 +141,7 @@ MAX_IMPORT_BYTES = 2 * 1024**3
 def open_import(path: Path) -> IO[bytes]:
     """A binary stream of an import file's content, gunzipped on the fly if it is gzip;
     the same one-line errors as :func:`ketlit.ingest.read_import_file`."""
-    try:
-        if path.stat().st_size > MAX_IMPORT_BYTES:
-            raise InputError(f"{path} is larger than 2 GiB")
-        stream: IO[bytes] = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    except FileNotFoundError:
-        raise InputError(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"{path} is a directory") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror}") from None
+    stream = open_limited(path, MAX_IMPORT_BYTES, "file")
     gzipped = stream.read(2) == b"\x1f\x8b"
     stream.seek(0)
     return cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb")) if gzipped else stream
