@@ -533,6 +533,17 @@ def search_cmd(
         _info("no matches")
 
 
+def _emit(text: str, dest: Path | None) -> None:
+    """Write a rendered document to ``dest``, or to stdout without one (text kept byte for byte)."""
+    if dest is None:
+        sys.stdout.write(text)
+        return
+    try:
+        dest.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot write {dest}: {exc.strerror}") from None
+
+
 class CheckFormat(StrEnum):
     md = "md"
     json = "json"
@@ -552,13 +563,7 @@ def check_cmd(
     settings = STATE.settings()
     with _store(settings) as store:
         text, rendered = run_check(store, settings, page, json_output=fmt is CheckFormat.json)
-    if out_file is None:
-        sys.stdout.write(rendered)
-    else:
-        try:
-            out_file.write_text(rendered, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"cannot write {out_file}: {exc.strerror}") from None
+    _emit(rendered, out_file)
     _info(text)
 
 
@@ -645,13 +650,7 @@ def export_citations_cmd(
             wanted = set(query_record_ids(store, load_query(query_file))["pubmed"])
             records = [r for r in records if r["pmid"] in wanted]
     text = to_ris(records) if fmt is CitationFormat.ris else to_bibtex(records)
-    if out_file is None:
-        sys.stdout.write(text)
-    else:
-        try:
-            out_file.write_text(text, encoding="utf-8", newline="")
-        except OSError as exc:
-            raise InputError(f"cannot write {out_file}: {exc.strerror}") from None
+    _emit(text, out_file)
     _info(f"exported {len(records)} citation(s)")
 
 
