@@ -21,7 +21,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -439,41 +439,43 @@ def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_
 
 def _fetch_sources(store: Store, settings: Settings, query: QueryFile, outcome: QueryOutcome,
                    progress: Any, down: dict[str, str]) -> None:
+    fetchers: list[tuple[str, str, Callable[[], tuple[str, int, int, int]]]] = []
     if query.pubmed is not None:
-        if "pubmed" in down:
-            outcome.stale.append(_not_tried(store, "pubmed", query, down))
-        else:
-            try:
-                with make_client(settings, "ncbi") as http:
-                    report = fetch_pubmed(store, http, settings, query.pubmed.term, mindate=query.pubmed.mindate,
-                                          maxdate=query.pubmed.maxdate, progress=progress)
-                outcome.fetched.append(f"PubMed: {report.status}, {report.new} new, {report.updated} updated")
-                if report.status != "complete":
-                    outcome.stale.append(_stale(store, "pubmed", query, f"run {report.run_id} was {report.status}"))
-            except ServiceError as exc:
-                down["pubmed"] = str(exc)
-                outcome.stale.append(_stale(store, "pubmed", query, str(exc)))
-            except KetlitError as exc:
-                outcome.stale.append(_stale(store, "pubmed", query, str(exc)))
+        pm = query.pubmed
+
+        def pubmed() -> tuple[str, int, int, int]:
+            with make_client(settings, "ncbi") as http:
+                r = fetch_pubmed(store, http, settings, pm.term, mindate=pm.mindate, maxdate=pm.maxdate,
+                                 progress=progress)
+            return r.status, r.run_id, r.new, r.updated
+
+        fetchers.append(("pubmed", "PubMed", pubmed))
     if query.ctgov is not None:
         c = query.ctgov
-        if "ctgov" in down:
-            outcome.stale.append(_not_tried(store, "ctgov", query, down))
-            return
-        try:
+
+        def ctgov() -> tuple[str, int, int, int]:
             with make_client(settings, "ctgov") as http:
-                trial_report = fetch_ctgov(store, http, settings, c.term, cond=c.cond, intr=c.intr,
-                                           statuses=list(c.status), progress=progress)
-            outcome.fetched.append(
-                f"ClinicalTrials.gov: {trial_report.status}, {trial_report.new} new, {trial_report.updated} updated")
-            if trial_report.status != "complete":
-                outcome.stale.append(_stale(store, "ctgov", query, f"run {trial_report.run_id} was "
-                                            f"{trial_report.status}"))
+                r = fetch_ctgov(store, http, settings, c.term, cond=c.cond, intr=c.intr, statuses=list(c.status),
+                                progress=progress)
+            return r.status, r.run_id, r.new, r.updated
+
+        fetchers.append(("ctgov", "ClinicalTrials.gov", ctgov))
+    for source, label, fetch in fetchers:
+        if source in down:
+            outcome.stale.append(_not_tried(store, source, query, down))
+            continue
+        try:
+            status, run_id, new, updated = fetch()
         except ServiceError as exc:
-            down["ctgov"] = str(exc)
-            outcome.stale.append(_stale(store, "ctgov", query, str(exc)))
+            down[source] = str(exc)
+            outcome.stale.append(_stale(store, source, query, str(exc)))
+            continue
         except KetlitError as exc:
-            outcome.stale.append(_stale(store, "ctgov", query, str(exc)))
+            outcome.stale.append(_stale(store, source, query, str(exc)))
+            continue
+        outcome.fetched.append(f"{label}: {status}, {new} new, {updated} updated")
+        if status != "complete":
+            outcome.stale.append(_stale(store, source, query, f"run {run_id} was {status}"))
 
 
 def _not_tried(store: Store, source: str, query: QueryFile, down: dict[str, str]) -> StaleSource:
