@@ -65,6 +65,7 @@ Rules file format and merge semantics (see the packaged file for the full refere
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import copy
 import hashlib
 import importlib
@@ -98,6 +99,7 @@ __all__ = [
     "load_rules",
     "split_labelled_abstract",
     "tags_by_axis",
+    "vocabularies",
 ]
 
 AXES: Final = ("indication", "route", "molecule", "design", "population")
@@ -412,8 +414,8 @@ def split_labelled_abstract(text: str, min_labels: int = 2) -> list[AbstractSect
 
 _TOP_KEYS: Final = frozenset(
     {
-        "schema", "settings", "fields", "field_groups", "sentences", "contexts", "anchors", "axes", "zones", "mask",
-        "rule", "disable",
+        "schema", "settings", "fields", "field_groups", "sentences", "contexts", "anchors", "substances", "axes",
+        "zones", "mask", "rule", "disable",
     }
 )
 _RULE_KEYS: Final = frozenset(
@@ -429,8 +431,9 @@ _RULE_DEFAULT_KEYS: Final = frozenset(
 )
 _MASK_KEYS: Final = frozenset({"id", "pattern", "fields", "enabled", "description", "case"})
 _AXIS_KEYS: Final = frozenset(
-    {"values", "min_score", "relative", "exclusive_tiers", "rule_cap", "parents", "defaults", "description"}
+    {"values", "min_score", "relative", "exclusive_tiers", "rule_cap", "parents", "defaults", "damp", "description"}
 )
+_DAMP_KEYS: Final = frozenset({"when", "factor", "fields", "description"})
 _CONTEXT_KEYS: Final = frozenset({"before", "after", "factor", "window", "scope_break", "description"})
 _ZONE_KEYS: Final = frozenset({"name", "labels", "factor", "study_factor", "cues", "description"})
 _SENTENCE_KEYS: Final = frozenset(
@@ -438,6 +441,11 @@ _SENTENCE_KEYS: Final = frozenset(
      "outlook_factor", "min_sentences_for_leading", "description"}
 )
 _SETTINGS_KEYS: Final = frozenset({"max_evidence", "near_window", "scope_break", "description"})
+# Fields whose substances are the record's focal ones (see _Text.substances).
+_FOCAL_FIELDS: Final = frozenset({"title", "official_title", "intervention"})
+_ANCHOR_KEYS: Final = frozenset({"pattern", "substances", "description"})
+# What an anchor adds of the record's substances (see [substances] in the packaged rules).
+_ANCHOR_SUBSTANCES: Final = ("none", "focal", "other")
 
 
 class _Problem(Exception):
@@ -530,6 +538,12 @@ def load_rules(user_file: Path | None = None) -> Rules:
     except _Problem as exc:
         raise ConfigError(f"{where}: {exc}") from None
     return Rules.from_dict(merged, source=where)
+
+
+def vocabularies(rules: Rules) -> dict[str, tuple[str, ...]]:
+    """The slugs of every axis of ``rules``, in their file order: what query files and
+    claim rules may name (a slug a user's rules file adds is valid everywhere)."""
+    return {name: axis.values for name, axis in rules.axes.items()}
 
 
 # ----------------------------------------------------------------- pattern planning
@@ -1008,6 +1022,19 @@ class AxisSpec:
     exclusive_tiers: bool
     parents: Mapping[str, str]
     rule_cap: float = 0.0  # > 0: one rule adds at most this much to a value (repeated mentions saturate)
+    damp: tuple[DampSpec, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class DampSpec:
+    """``[[axes.X.damp]]``: when the record has tag ``when_axis``/``when_value``, evidence on
+    this axis from ``fields`` counts ``factor`` times (e.g. a study in healthy volunteers is
+    rarely about a condition its abstract mentions; its title still counts in full)."""
+
+    when_axis: str
+    when_value: str
+    factor: float
+    fields: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -1083,6 +1110,12 @@ class Rules:
     masks: tuple[MaskSpec, ...]
     rules: tuple[RuleSpec, ...]
     max_evidence: int
+    # [substances]: name → pattern, one alternation with a group per substance (None: none
+    # defined); and per anchor, which of a record's substances it also matches.
+    substances: tuple[str, ...] = ()
+    substance_regex: _Matcher | None = None
+    substance_groups: Mapping[int, int] = field(default_factory=dict)  # outer group number → substance index
+    anchor_substances: Mapping[str, str] = field(default_factory=dict)
     raw: Mapping[str, Any] = field(repr=False, compare=False, default_factory=dict)
     # Section label → zone, filled on use (labels repeat across records: "METHODS", "RESULTS").
     zone_cache: dict[str, ZoneSpec | None] = field(repr=False, compare=False, default_factory=dict)
@@ -1169,10 +1202,48 @@ class Rules:
         anchors_raw = data.get("anchors", {})
         if not isinstance(anchors_raw, Mapping):
             raise _Problem("[anchors] must be a table")
-        for name, pat in anchors_raw.items():
+        anchor_substances: dict[str, str] = {}
+        for name, spec in anchors_raw.items():
+            what = f"[anchors] {name}"
+            if isinstance(spec, Mapping):
+                _check_keys(spec, _ANCHOR_KEYS, what)
+                pat = _get(spec, "pattern", str, what)
+                adds = _get(spec, "substances", str, what, "none")
+                if adds not in _ANCHOR_SUBSTANCES:
+                    raise _Problem(f"{what}: substances must be one of {', '.join(_ANCHOR_SUBSTANCES)}")
+                if adds != "none":
+                    anchor_substances[name] = adds
+            else:
+                pat = spec
             if not isinstance(pat, str):
-                raise _Problem(f"[anchors] {name} must be a regex string")
-            anchors[name] = _matcher(_compile(pat, f"[anchors] {name}"))
+                raise _Problem(f"{what} must be a regex string or a table with a pattern")
+            # An empty pattern is allowed: an anchor that only stands for the record's substances.
+            anchors[name] = _matcher(_compile(pat or "(?!)", what))
+
+        substances_raw = data.get("substances", {})
+        if not isinstance(substances_raw, Mapping):
+            raise _Problem("[substances] must be a table")
+        substance_names: list[str] = []
+        substance_parts: list[str] = []
+        substance_groups: dict[int, int] = {}
+        group = 1
+        for name, pat in substances_raw.items():
+            if not isinstance(pat, str) or not pat:
+                raise _Problem(f"[substances] {name} must be a regex string")
+            if _GLOBAL_FLAGS.match(pat):
+                raise _Problem(f"[substances] {name}: inline global flags are not allowed here")
+            inner = _compile(pat, f"[substances] {name}").groups
+            substance_groups[group] = len(substance_names)
+            group += 1 + inner
+            substance_names.append(name)
+            substance_parts.append(f"({_word_end(pat)})")
+        # One pass over a record finds every substance: group k+1 is substance k. Matches start
+        # on a word start (the lookbehind), like rule matches.
+        substance_regex = (
+            _matcher(re.compile("|".join(substance_parts))) if substance_parts else None
+        )
+        if anchor_substances and substance_regex is None:
+            raise _Problem("[anchors] use substances, but [substances] defines none")
 
         zones: list[ZoneSpec] = []
         zones_raw = data.get("zones", [])
@@ -1218,6 +1289,7 @@ class Rules:
         axes_raw = data.get("axes", {})
         if not isinstance(axes_raw, Mapping):
             raise _Problem("[axes] must be a table")
+        damp_raw: dict[str, Any] = {}
         for name, a in axes_raw.items():
             what = f"[axes.{name}]"
             _check_keys(a, _AXIS_KEYS, what)
@@ -1252,6 +1324,34 @@ class Rules:
                 parents=parents,
                 rule_cap=_get(a, "rule_cap", float, what, 0.0),
             )
+            damp_raw[name] = a.get("damp", [])
+        for name, entries in damp_raw.items():
+            what = f"[[axes.{name}.damp]]"
+            if not isinstance(entries, list):
+                raise _Problem(f"{what} must be an array of tables")
+            damps: list[DampSpec] = []
+            for d in entries:
+                if not isinstance(d, Mapping):
+                    raise _Problem(f"{what} must be an array of tables")
+                _check_keys(d, _DAMP_KEYS, what)
+                when = _get(d, "when", str, what, "")
+                when_axis, _, when_value = when.partition(".")
+                if when_axis not in axes or when_value not in axes[when_axis].values:
+                    raise _Problem(f"{what}: when must name a tag as axis.value, not {when!r}")
+                if when_axis == name:
+                    raise _Problem(f"{what}: when must name a tag of another axis")
+                factor = _get(d, "factor", float, what, 1.0)
+                if factor < 0:
+                    raise _Problem(f"{what}: factor must be >= 0")
+                if not d.get("fields"):
+                    raise _Problem(f"{what}: needs fields")
+                damps.append(DampSpec(when_axis, when_value, factor, expand(_str_list(d, "fields", what), what)))
+            if damps:
+                axes[name] = dataclasses.replace(axes[name], damp=tuple(damps))
+        try:
+            _decide_order(axes, list(axes))
+        except ConfigError as exc:
+            raise _Problem(str(exc)) from None
 
         masks: list[MaskSpec] = []
         for m in data.get("mask", []):
@@ -1371,6 +1471,10 @@ class Rules:
             masks=tuple(masks),
             rules=tuple(rules),
             max_evidence=max_evidence,
+            substances=tuple(substance_names),
+            substance_regex=substance_regex,
+            substance_groups=substance_groups,
+            anchor_substances=anchor_substances,
             raw=dict(data),
         )
 
@@ -1476,7 +1580,9 @@ class _Text:
     may cross from one field into the next.
     """
 
-    __slots__ = ("_cased", "_occ", "_sentences", "folded", "masked", "part_starts", "parts", "positions", "text")
+    __slots__ = (
+        "_cased", "_occ", "_sentences", "_substances", "folded", "masked", "part_starts", "parts", "positions", "text"
+    )
 
     def __init__(self, fields: Sequence[tuple[str, str]], engine: Tagger) -> None:
         parts: list[_Part] = []
@@ -1501,6 +1607,7 @@ class _Text:
         self._cased: str | None = cased
         self._occ: dict[str, _Occurrences] = {}
         self._sentences: _Sentences | None = None
+        self._substances: tuple[list[tuple[int, int, bool]], tuple[str, ...]] | None = None
         spans: list[tuple[int, int]] = []
         for matcher, kinds, case in engine._masks:
             hay = self.cased if case else self.folded
@@ -1548,6 +1655,53 @@ class _Text:
             d = _gap((a, b), (m.start(), m.end()))
             if best is None or d < best:
                 best = d
+        return best
+
+    def substances(self, rules: Rules) -> tuple[list[tuple[int, int, bool]], tuple[str, ...]]:
+        """Every mention of a [substances] entry as (start, end, focal), and the names of the
+        focal ones: the substances the record is about, not those it merely mentions.
+
+        Focal are the substances the title names (a CT.gov record: also its interventions);
+        when those name none, the ones the text names most often, and any named at least half
+        as often. So in a psilocybin study "oral" next to psilocybin is the study drug's route
+        and "intravenous ketamine" in its background is another drug's; in a ketamine study it
+        is the other way round."""
+        if self._substances is None:
+            found: list[tuple[int, int, int]] = []
+            regex = rules.substance_regex
+            if regex is not None:
+                groups = rules.substance_groups
+                # Through the record's one gram scan (the substance grams are wanted by the
+                # Tagger), so only word starts that can begin a substance are tried.
+                for m in self.find(regex, self.folded):
+                    if m.end() > m.start():
+                        found.append((m.start(), m.end(), groups[m.lastindex or 0]))
+            focal: set[int] = set()
+            if found:
+                counts: dict[int, int] = {}
+                for a, _b, k in found:
+                    if self.part_at(a).kind in _FOCAL_FIELDS:
+                        focal.add(k)
+                    counts[k] = counts.get(k, 0) + 1
+                if not focal:
+                    most = max(counts.values())
+                    focal = {k for k, n in counts.items() if 2 * n >= most}
+            self._substances = (
+                [(a, b, k in focal) for a, b, k in found],
+                tuple(rules.substances[k] for k in sorted(focal)),
+            )
+        return self._substances
+
+    def nearest_substance(self, rules: Rules, focal: bool, lo: int, hi: int, a: int, b: int, end: int) -> int | None:
+        """:meth:`nearest` for the record's focal (or other) substances."""
+        best: int | None = None
+        for start, stop, is_focal in self.substances(rules)[0]:
+            if start >= hi:
+                break
+            if start >= lo and stop <= end and is_focal == focal:
+                d = _gap((a, b), (start, stop))
+                if best is None or d < best:
+                    best = d
         return best
 
     def sentences(self, engine: Tagger) -> _Sentences:
@@ -1835,6 +1989,8 @@ class Tagger:
         # matches: they are searched in their small window with their own trie, not indexed.
         helpers = [mask.matcher for mask in rules.masks]
         helpers.extend(m for m in self._cues if m is not None)
+        if rules.substance_regex is not None:
+            helpers.append(rules.substance_regex)
         for m in helpers:
             if m.grams is not None:
                 wanted.update(m.grams)
@@ -1870,6 +2026,7 @@ class Tagger:
         self._word_grams = re.compile(r"[\W_](" + _trie(words) + ")") if words else None
         self._combos = self._build_combos()
         self._axis_order = sorted(rules.axes, key=_axis_rank)
+        self._decide_order = _decide_order(rules.axes, self._axis_order)
         self._lineage = {
             name: {v: _lineage(axis, v) for v in axis.values} for name, axis in rules.axes.items()
         }
@@ -2067,14 +2224,13 @@ class Tagger:
         if status == "tagged" and r.near is not None and weight > 0:
             lo = max(sent.start, a - r.near_window)
             hi = min(sent.end, b + r.near_window)
-            anchors = self.rules.anchors
-            d_near = t.nearest(anchors[r.near], lo, hi, a, b, sent.end)
+            d_near = self._nearest(t, r.near, lo, hi, a, b, sent.end)
             d_other: int | None = None
             if r.other is not None:
                 # Only another drug closer than the study drug matters: search that close only.
                 olo, ohi = (lo, hi) if d_near is None else (max(lo, a - d_near), min(hi, b + d_near))
                 if olo < ohi:
-                    d_other = t.nearest(anchors[r.other], olo, ohi, a, b, sent.end)
+                    d_other = self._nearest(t, r.other, olo, ohi, a, b, sent.end)
             if d_other is not None and d_other <= r.near_window and (d_near is None or d_other < d_near):
                 weight *= r.other_factor
                 notes += (f"other-drug×{_fmt(r.other_factor)}",)
@@ -2084,6 +2240,18 @@ class Tagger:
         if weight <= 0 and status == "tagged":
             status = "zero weight"
         return _Raw(r, part.name, t.text[a:b], a - part.start, b - part.start, weight, notes, status)
+
+    def _nearest(self, t: _Text, anchor: str, lo: int, hi: int, a: int, b: int, end: int) -> int | None:
+        """Distance from (a, b) to the nearest match of ``anchor``: its pattern, plus the
+        record's focal or other substances when the anchor says so."""
+        rules = self.rules
+        d = t.nearest(rules.anchors[anchor], lo, hi, a, b, end)
+        adds = rules.anchor_substances.get(anchor)
+        if adds is not None:
+            d2 = t.nearest_substance(rules, adds == "focal", lo, hi, a, b, end)
+            if d2 is not None and (d is None or d2 < d):
+                d = d2
+        return d
 
     # -- deciding -----------------------------------------------------------------
 
@@ -2102,11 +2270,14 @@ class Tagger:
                 elif r.excluded_by and any(q in fired for q in r.excluded_by):
                     x.status = "excluded by rule"
             by_axis.setdefault(r.axis, []).append(x)
-        tags: list[Tag] = []
-        for axis in self._axis_order:
+        decided: dict[str, list[Tag]] = {}
+        for axis in self._decide_order:
+            spec = self.rules.axes[axis]
             items = by_axis.get(axis)
-            if items:
-                tags.extend(self._decide_axis(self.rules.axes[axis], items))
+            if items and spec.damp:
+                self._damp(spec, items, decided)
+            decided[axis] = self._decide_axis(spec, items) if items else []
+        tags = [t for axis in self._axis_order for t in decided[axis]]
         if not with_candidates:
             return Analysis(tuple(tags), ())
         candidates = tuple(
@@ -2114,6 +2285,18 @@ class Tagger:
             for x in sorted(raws, key=lambda x: (_axis_rank(x.rule.axis), x.rule.value, x.field, x.start, x.rule.id))
         )
         return Analysis(tuple(tags), candidates)
+
+    def _damp(self, spec: AxisSpec, items: list[_Raw], decided: dict[str, list[Tag]]) -> None:
+        """Apply ``spec.damp`` to ``items``: their weights shrink where the record has the
+        named tag (``_decide_order`` decides that axis first)."""
+        for d in spec.damp:
+            if not any(t.value == d.when_value for t in decided[d.when_axis]):
+                continue
+            note = f"{d.when_axis} {d.when_value}×{_fmt(d.factor)}"
+            for x in items:
+                if x.status == "tagged" and x.field.partition(":")[0] in d.fields:
+                    x.weight *= d.factor
+                    x.notes += (note,)
 
     def _pick(self, axis: AxisSpec, items: list[_Raw]) -> dict[str, float]:
         """Scores per value (overlapping spans of one value count once) over the thresholds."""
@@ -2220,6 +2403,27 @@ def _span_score(xs: list[_Raw], cap: float = 0.0) -> float:
     for x in kept:
         per_rule[x.rule.id] = per_rule.get(x.rule.id, 0.0) + x.weight
     return sum(min(w, cap) for w in per_rule.values())
+
+
+def _decide_order(axes: Mapping[str, AxisSpec], order: Sequence[str]) -> list[str]:
+    """``order``, except that an axis comes after the axes its ``damp`` entries look at."""
+    out: list[str] = []
+    visiting: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in out:
+            return
+        if name in visiting:
+            raise ConfigError(f"[axes.{name}] damp entries form a cycle")
+        visiting.add(name)
+        for d in axes[name].damp:
+            visit(d.when_axis)
+        visiting.discard(name)
+        out.append(name)
+
+    for name in order:
+        visit(name)
+    return out
 
 
 def _axis_rank(axis: str) -> tuple[int, str]:
