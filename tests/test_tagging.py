@@ -420,6 +420,14 @@ pattern = '''nasal atomi[sz]er'''
         ("[[rule]]\nid = 'x'\naxis = 'route'\nvalue = 'oral'\npattern = 'oral'\nstrength = 'high'\n", "number"),
         ("disable = ['no.such.rule']\n", "unknown rule"),
         ("colour = 'blue'\n", "unknown top-level key"),
+        ("[anchors]\ndrug = { pattern = 'x', substances = 'all' }\n", "substances must be one of"),
+        ("[substances]\nlsd = 7\n", "[substances] lsd must be a regex string"),
+        ("[substances]\nlsd = '(lsd'\n", "bad regex"),
+        ("[[axes.route.damp]]\nwhen = 'population.martians'\nfactor = 0.5\nfields = ['abstract']\n",
+         "when must name a tag"),
+        ("[[axes.route.damp]]\nwhen = 'route.oral'\nfactor = 0.5\nfields = ['abstract']\n", "another axis"),
+        ("[[axes.route.damp]]\nwhen = 'molecule.mdma'\nfactor = 0.5\nfields = ['abstract']\n"
+         "[[axes.molecule.damp]]\nwhen = 'route.oral'\nfactor = 0.5\nfields = ['abstract']\n", "cycle"),
     ],
 )
 def test_malformed_user_file_is_a_config_error(tmp_path: Path, text: str, fragment: str) -> None:
@@ -431,6 +439,67 @@ def test_malformed_user_file_is_a_config_error(tmp_path: Path, text: str, fragme
     assert fragment in message
     assert str(user) in message
     assert "\n" not in message
+
+
+# ------------------------------------------------------- focal substances and damping
+
+
+def route_of(tagger: Tagger, title: str, abstract: str) -> set[str]:
+    return axes(tagger, article(title, abstract))["route"]
+
+
+def test_route_belongs_to_the_substance_the_record_is_about(tagger: Tagger) -> None:
+    # The same sentence pair, about two different study drugs: the route word goes with
+    # whichever substance the title names, whatever that substance is.
+    text = (
+        "Participants received orally administered psilocybin (25 mg). Earlier work used intravenous ketamine "
+        "(0.5 mg/kg)."
+    )
+    assert route_of(tagger, "Psilocybin in healthy volunteers", text) == {"oral"}
+    text = (
+        "Participants received intravenous ketamine (0.5 mg/kg). Earlier work used orally administered "
+        "psilocybin (25 mg)."
+    )
+    assert route_of(tagger, "Ketamine in healthy volunteers", text) == {"intravenous"}
+
+
+def test_focal_substance_without_one_in_the_title_is_the_most_named(tagger: Tagger) -> None:
+    abstract = (
+        "In this placebo-controlled study, twenty adults received MDMA orally (125 mg). MDMA raised heart rate "
+        "and MDMA effects peaked at 2 hours. One participant had used intravenous ketamine before."
+    )
+    a = article("Cardiovascular effects in a laboratory study", abstract)
+    doc = doc_from_article(a)
+    assert {t.value for t in tagger.tag(doc) if t.axis == "route"} == {"oral"}
+    assert {"mdma"} <= {t.value for t in tagger.tag(doc) if t.axis == "molecule"}
+
+
+def test_user_substances_extend_the_anchor(tmp_path: Path) -> None:
+    # Xylazine is not a packaged substance: the only one named, ketamine, is taken for the study
+    # drug. Once a user file names xylazine, the title makes it the study drug instead.
+    title = "Xylazine in adults"
+    abstract = (
+        "In this trial, 30 adults received xylazine orally (10 mg) once; 12 had earlier used intravenous ketamine."
+    )
+    assert "intravenous" in route_of(Tagger(load_rules()), title, abstract)
+    user = tmp_path / "rules.toml"
+    user.write_text("[substances]\nxylazine = 'xylazine'\n", encoding="utf-8")
+    assert route_of(Tagger(load_rules(user)), title, abstract) == {"oral"}
+
+
+def test_healthy_volunteer_studies_damp_indications_outside_the_title(tagger: Tagger) -> None:
+    abstract = (
+        "MDMA is being developed for PTSD. We measured MDMA pharmacokinetics in 16 healthy volunteers after a "
+        "standard breakfast."
+    )
+    got = axes(tagger, article("Food effects on the bioavailability of MDMA", abstract))
+    assert "healthy_volunteers" in got["population"]
+    assert "ptsd" not in got["indication"]
+    explained = tagger.analyse(doc_from_article(article("Food effects on the bioavailability of MDMA", abstract)))
+    assert any("population healthy_volunteers×0.4" in c.evidence.note for c in explained.candidates)
+    # A title that names the condition still counts in full.
+    got = axes(tagger, article("MDMA in patients with PTSD and healthy volunteers", abstract))
+    assert "ptsd" in got["indication"]
 
 
 def test_missing_user_file_is_a_config_error(tmp_path: Path) -> None:

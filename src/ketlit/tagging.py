@@ -65,8 +65,8 @@ Rules file format and merge semantics (see the packaged file for the full refere
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import copy
+import dataclasses
 import hashlib
 import importlib
 import json
