@@ -216,3 +216,25 @@ def test_no_verdict_without_a_citation(rules: Rules) -> None:
     )
     v = judge(claim, [], rules)
     assert v.verdict == "insufficient_evidence" and not v.evidence
+
+
+def test_studies_of_another_substance_are_not_evidence_for_the_drug(tmp_path: Path) -> None:
+    """A psilocybin trial in the same population, with a response rate that would flip the
+    verdict, must not be pooled into a claim about ketamine (nor appear as indirect evidence)."""
+    from typer.testing import CliRunner
+
+    from ketlit.cli import app
+
+    runner = CliRunner()
+    db = str(tmp_path / "k.db")
+    for name in ("efetch_claims_iv_trd.xml", "efetch_psilocybin_trd.xml"):
+        assert runner.invoke(app, ["--db", db, "import", str(FIXTURES / name)]).exit_code == 0
+    tags = runner.invoke(app, ["--db", db, "explain", "90002001"])
+    assert "psilocybin" in tags.stdout and "racemic_ketamine" not in tags.stdout
+    result = runner.invoke(app, ["--db", db, "check", str(FIXTURES / "claims_page_numbers.txt"), "--format", "json"])
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    ids = {e["id"] for c in payload["claims"] for e in c["evidence"]}
+    assert "90001001" in ids and "90002001" not in ids
+    (rate,) = [c for c in payload["claims"] if "More than 30%" in c["text"] and c["kind"] != "onset"]
+    assert rate["pooled"]["k"] == 4 and rate["pooled"]["n"] == 145

@@ -21,7 +21,6 @@ from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, findings_from_json
 from ketlit.claims.rules import Rules
 from ketlit.store import Store
-from ketlit.tagrun import claim_rules_digest
 
 EFFICACY_KINDS = frozenset({"efficacy_rate", "efficacy", "onset", "duration"})
 
@@ -65,7 +64,10 @@ class StoreEvidenceIndex:
             "SELECT DISTINCT source, record_id, axis, value FROM tags ORDER BY 1, 2, 3, 4"
         ):
             tags.setdefault((source, rid), {}).setdefault(axis, []).append(value)
-        keys = [k for k, t in tags.items() if t.get("molecule")]
+        # The drug's molecules are the ones the claim rules can read a claim as: a study of
+        # another substance (psilocybin, MDMA …) is no evidence for a claim about this drug.
+        drug = {*self.rules.molecules, self.rules.molecule_default}
+        keys = [k for k, t in tags.items() if drug.intersection(t.get("molecule", ()))]
         if self.scope is not None:
             keys = [k for k in keys if k in self.scope]
         links: dict[str, list[str]] = {}
@@ -118,7 +120,7 @@ class StoreEvidenceIndex:
     def findings_cache(self) -> dict[str, Findings]:
         """Findings extracted at tagging time for the current content, keyed ``source:id`` as
         :func:`ketlit.claims.verdict.assess` expects (records without them are read on demand)."""
-        return LazyFindings(self.store.load_findings(claim_rules_digest()))
+        return LazyFindings(self.store.load_findings(self.rules.digest))
 
     def candidates(self, claim: Claim) -> list[EvidenceRecord]:
         """Records that may bear on ``claim`` (the verdict engine filters and explains)."""
