@@ -485,6 +485,8 @@ def test_user_substances_extend_the_anchor(tmp_path: Path) -> None:
     user = tmp_path / "rules.toml"
     user.write_text("[substances]\nxylazine = 'xylazine'\n", encoding="utf-8")
     assert route_of(Tagger(load_rules(user)), title, abstract) == {"oral"}
+    # Merged, not replaced: the packaged substances still count.
+    assert route_of(Tagger(load_rules(user)), "Ketamine in adults", abstract) == {"intravenous"}
 
 
 def test_healthy_volunteer_studies_damp_indications_outside_the_title(tagger: Tagger) -> None:
