@@ -45,7 +45,8 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for var in (
         "KETLIT_DB", "NCBI_API_KEY", "NCBI_EMAIL", "NCBI_TOOL", "KETLIT_EUTILS_URL", "KETLIT_CTGOV_URL",
         "KETLIT_NCBI_RATE", "KETLIT_CTGOV_RATE", "KETLIT_CONFIG", "KETLIT_PUBMED_CAP", "KETLIT_MAX_RETRIES",
-        "KETLIT_BACKOFF_BASE", "KETLIT_BACKOFF_CAP", "KETLIT_BATCH_SIZE", "KETLIT_TIMEOUT",
+        "KETLIT_BACKOFF_BASE", "KETLIT_BACKOFF_CAP", "KETLIT_BATCH_SIZE", "KETLIT_TIMEOUT", "KETLIT_OVERLAP_DAYS",
+        "KETLIT_TAGGING_RULES", "KETLIT_CLAIM_RULES", "KETLIT_REGULATORY",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)

@@ -100,3 +100,68 @@ def test_too_large_page(db: str, tmp_path: Path) -> None:
     page.write_bytes(b"Ketamine works. " * 400_000)
     result = runner.invoke(app, ["--db", db, "check", str(page)])
     assert result.exit_code == 1 and result.stderr.startswith("Error: ")
+
+
+SITE_RULE = """
+[not_checkable.site_scope]
+overrides = true
+reason = "site rule: ear conditions are out of scope"
+patterns = ['\\btinnitus\\b']
+"""
+
+
+def test_a_user_claim_rules_file_changes_the_verdicts(db: str, tmp_path: Path) -> None:
+    rules = tmp_path / "claims.toml"
+    rules.write_text(SITE_RULE)
+    page = str(FIXTURES / "claims_page_numbers.txt")
+    result = runner.invoke(app, ["--db", db, "check", page, "--format", "json"],
+                           env={"KETLIT_CLAIM_RULES": str(rules)})
+    assert result.exit_code == 0, result.stderr
+    payload = json.loads(result.stdout)
+    tinnitus = by_text(payload, "tinnitus")
+    assert tinnitus["verdict"] == "not_checkable"
+    assert any("ear conditions are out of scope" in r for r in tinnitus["reasons"]), tinnitus
+    # The rest of the packaged rules still apply.
+    assert by_text(payload, "Over 80%")["verdict"] == "contradicted"
+    # Without the setting, the packaged rules alone: the claim is checked.
+    assert by_text(check(db, FIXTURES / "claims_page_numbers.txt"), "tinnitus")["verdict"] == "insufficient_evidence"
+
+
+@pytest.mark.parametrize(
+    ("var", "text", "fragment"),
+    [
+        ("KETLIT_CLAIM_RULES", "[not_checkable\n", "invalid TOML"),
+        ("KETLIT_CLAIM_RULES", "[drug]\nnames = ['(unclosed']\n", "drug.names: bad regex"),
+        ("KETLIT_CLAIM_RULES", "[molecule]\ndefault = 'ketamin'\n", "molecule.default: unknown slug 'ketamin'"),
+        ("KETLIT_CLAIM_RULES", None, "cannot read rules file"),
+        ("KETLIT_REGULATORY", "fact = 3\n", "fact must be a list of tables"),
+        ("KETLIT_REGULATORY", "[[fact]]\nid = 1\n", "must be a string"),
+    ],
+)
+def test_a_bad_user_rules_file_is_one_line(
+    db: str, tmp_path: Path, var: str, text: str | None, fragment: str
+) -> None:
+    path = tmp_path / "user.toml"
+    if text is not None:
+        path.write_text(text)
+    result = runner.invoke(app, ["--db", db, "check", str(FIXTURES / "claims_page_numbers.txt")], env={var: str(path)})
+    assert result.exit_code == 1 and "Traceback" not in result.stdout + result.stderr
+    assert result.stdout == ""  # no report from half-loaded rules
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"Error: {path}: ") and fragment in line, line
+
+
+def test_claim_rules_may_name_a_slug_the_tagging_rules_add(db: str, tmp_path: Path) -> None:
+    rules = tmp_path / "claims.toml"
+    rules.write_text("[molecule.patterns]\nexample_molecule = ['\\bexamplol\\b']\n")
+    tagging = tmp_path / "tagging.toml"
+    tagging.write_text('[axes.molecule]\nvalues = ["example_molecule"]\n')
+    args = ["--db", db, "check", "-", "--format", "json"]
+    page = "Examplol is effective for depression in most patients.\n"
+    bad = runner.invoke(app, args, input=page, env={"KETLIT_CLAIM_RULES": str(rules)})
+    assert bad.exit_code == 1 and "unknown slug 'example_molecule'" in bad.stderr
+    assert len(bad.stderr.splitlines()) == 1
+    good = runner.invoke(app, args, input=page,
+                         env={"KETLIT_CLAIM_RULES": str(rules), "KETLIT_TAGGING_RULES": str(tagging)})
+    assert good.exit_code == 0, good.stderr
+    assert json.loads(good.stdout)["source"] == "-"

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ from ketlit.claims.evidence import InMemoryIndex, records_from_dicts
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.text import page_from_bytes
 from ketlit.errors import ConfigError
+from ketlit.vocab import tag_vocabularies
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLAIM_KEYS = {
@@ -179,6 +182,82 @@ def test_user_rules_override(tmp_path: Path, rules: Rules, index: InMemoryIndex)
     custom = load_rules(user)
     assert custom.vague_duration[0].hours == 72.0 and len(custom.vague_duration) == 1
     assert rules.vague_duration[0].hours != 72.0
+
+
+# A molecule no packaged rules file knows; a user's tagging rules file adds it.
+NEW_MOLECULE = "example_molecule"
+NEW_FACT = f"""
+[[fact]]
+id = "example_approval"
+kind = "approval"
+molecule = ["{NEW_MOLECULE}"]
+route = ["oral"]
+indication = ["depression"]
+statement = "An example approval."
+[[fact.source]]
+url = "https://example.org/approval"
+title = "Example approval"
+"""
+
+
+def test_claim_rules_name_the_slugs_of_the_tagging_rules(tmp_path: Path, rules: Rules) -> None:
+    assert NEW_MOLECULE not in tag_vocabularies()["molecule"]
+    user = tmp_path / "claims.toml"
+    user.write_text(f"[molecule.patterns]\n{NEW_MOLECULE} = ['\\bexamplol\\b']\n")
+    regulatory = tmp_path / "regulatory.toml"
+    regulatory.write_text(NEW_FACT)
+    for args, where in (((user, None), f"{user}: molecule.patterns.{NEW_MOLECULE}"),
+                        ((None, regulatory), f"{regulatory}: fact[{len(rules.facts)}]")):
+        with pytest.raises(ConfigError) as info:
+            load_rules(*args)
+        assert str(info.value) == f"{where}: unknown slug {NEW_MOLECULE!r}"
+    tagging = tmp_path / "tagging.toml"
+    tagging.write_text(f'[axes.molecule]\nvalues = ["{NEW_MOLECULE}"]\n')
+    custom = load_rules(user, regulatory, vocabularies=tag_vocabularies(tagging))
+    assert custom.molecules[NEW_MOLECULE].any("Examplol works.")
+    fact = custom.fact("example_approval")
+    assert fact is not None and fact.molecule == (NEW_MOLECULE,)
+
+
+def test_claim_rules_are_checked_against_the_given_vocabularies() -> None:
+    vocab = tag_vocabularies()
+    load_rules(vocabularies=vocab)
+    # Without "esketamine" in the tagging rules, the packaged claim rules that name it must not load.
+    shrunk = {**vocab, "molecule": tuple(m for m in vocab["molecule"] if m != "esketamine")}
+    with pytest.raises(ConfigError, match="unknown slug 'esketamine'"):
+        load_rules(vocabularies=shrunk)
+
+
+def test_digest_covers_the_user_rules_but_not_the_regulatory_facts(tmp_path: Path, rules: Rules) -> None:
+    packaged = resources.files("ketlit.data").joinpath("claim_rules.toml").read_bytes()
+    # Unchanged for the packaged rules: findings already stored in a cache stay valid.
+    assert rules.digest == hashlib.sha256(packaged).hexdigest()
+    user = tmp_path / "claims.toml"
+    user.write_text("[drug]\nmin_claim_words = 5\n")
+    assert load_rules(user).digest not in ("", rules.digest)
+    regulatory = tmp_path / "regulatory.toml"
+    regulatory.write_text(NEW_FACT.replace(NEW_MOLECULE, "esketamine"))
+    assert load_rules(None, regulatory).digest == rules.digest
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("fact = 3\n", "fact must be a list of tables"),
+        ("[[facts]]\nid = 'x'\n", "unknown key(s): facts"),
+        ("[[fact]]\nid = 'x'\n", "a fact needs at least one [[fact.source]]"),
+        ("[[fact\n", "invalid TOML"),
+        (None, "cannot read rules file"),
+    ],
+)
+def test_bad_regulatory_file_is_a_one_line_config_error(tmp_path: Path, text: str | None, fragment: str) -> None:
+    path = tmp_path / "regulatory.toml"
+    if text is not None:
+        path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_rules(None, path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and "\n" not in message and fragment in message, message
 
 
 def test_regulatory_facts_all_have_https_sources(rules: Rules) -> None:

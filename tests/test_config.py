@@ -73,3 +73,20 @@ def test_bad_config_file(tmp_path: Path) -> None:
     (tmp_path / "ketlit.toml").write_text('colour = "blue"\n')
     with pytest.raises(ConfigError, match="unknown key"):
         load_settings(env={}, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("name", "var"),
+    [("tagging_rules", "KETLIT_TAGGING_RULES"), ("claim_rules", "KETLIT_CLAIM_RULES"),
+     ("regulatory", "KETLIT_REGULATORY")],
+)
+def test_user_rules_files_resolve_like_every_setting(tmp_path: Path, name: str, var: str) -> None:
+    assert getattr(load_settings(env={}, cwd=tmp_path), name) is None  # the packaged file alone
+    (tmp_path / "ketlit.toml").write_text(f'{name} = "from-file.toml"\n')
+    assert getattr(load_settings(env={}, cwd=tmp_path), name) == Path("from-file.toml")
+    env = {var: "~/from-env.toml"}
+    assert getattr(load_settings(env=env, cwd=tmp_path), name) == Path("~/from-env.toml").expanduser()
+    flagged = load_settings({name: "from-flag.toml"}, env=env, cwd=tmp_path)
+    assert getattr(flagged, name) == Path("from-flag.toml")
+    # An empty variable means "not set", not "the current directory".
+    assert getattr(load_settings(env={var: ""}, cwd=tmp_path), name) == Path("from-file.toml")

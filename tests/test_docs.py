@@ -9,6 +9,7 @@ import typer
 from typer.main import get_command
 
 from ketlit.cli import app
+from ketlit.config import ENV_VARS
 from tests.conftest import REPO
 
 
@@ -36,6 +37,13 @@ def test_readme_lists_every_command() -> None:
     readme = (REPO / "README.md").read_text()
     for name in _commands():
         assert f"`ketlit {name}" in readme, f"README does not document `ketlit {name}`"
+
+
+def test_readme_documents_every_setting() -> None:
+    section = (REPO / "README.md").read_text().split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    for name in ENV_VARS:
+        assert any(f"`{name}`" in row for row in rows), f"README's Configuration table lacks `{name}`"
 
 
 def test_readme_starts_with_the_two_commands() -> None:

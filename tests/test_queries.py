@@ -10,9 +10,6 @@ import pytest
 
 from ketlit.errors import ConfigError, InputError, KetlitError
 from ketlit.queries import (
-    INDICATIONS,
-    MOLECULES,
-    ROUTES,
     CtgovQuery,
     Focus,
     PubmedQuery,
@@ -21,6 +18,8 @@ from ketlit.queries import (
     load_query,
     parse_query,
 )
+from ketlit.tagging import load_rules, vocabularies
+from ketlit.vocab import tag_vocabularies
 from tests.conftest import REPO
 
 QUERIES = REPO / "queries"
@@ -188,12 +187,36 @@ def test_one_bad_file_stops_the_directory(tmp_path: Path) -> None:
         load_queries(tmp_path)
 
 
-def test_caller_vocabularies_extend_the_defaults(tmp_path: Path) -> None:
-    path = write(tmp_path, '[ctgov]\nintr = "k"\n[focus]\nindication = ["ptsd", "eating_disorder"]\n')
-    with pytest.raises(ConfigError):
+# A molecule no packaged rules file knows (psilocybin and the other psychedelics are packaged now).
+NEW_MOLECULE = "example_molecule"
+
+
+def test_a_slug_added_to_the_tagging_rules_can_be_named(tmp_path: Path) -> None:
+    assert NEW_MOLECULE not in tag_vocabularies()["molecule"]
+    path = write(tmp_path, f'[ctgov]\nintr = "k"\n[focus]\nmolecule = ["esketamine", "{NEW_MOLECULE}"]\n')
+    with pytest.raises(ConfigError) as info:
         load_query(path)
-    q = load_query(path, vocabularies={"indication": (*INDICATIONS, "eating_disorder")})
-    assert q.focus.indication == ("ptsd", "eating_disorder")
+    message = str(info.value)
+    assert "\n" not in message and message.startswith(f"{path}: focus.molecule[1]: ")
+    assert f"unknown molecule slug {NEW_MOLECULE!r}" in message
+    user = tmp_path / "rules" / "tagging.toml"
+    user.parent.mkdir()
+    user.write_text(f'[axes.molecule]\nvalues = ["{NEW_MOLECULE}"]\n')
+    q = load_query(path, vocabularies=tag_vocabularies(user))
+    assert q.focus.molecule == ("esketamine", NEW_MOLECULE)
+    assert [x.name for x in load_queries(tmp_path, vocabularies=tag_vocabularies(user))] == ["q"]
+
+
+def test_default_vocabularies_are_the_packaged_tagging_rules(tmp_path: Path) -> None:
+    # Every packaged tagging slug is accepted, and nothing else: no list of our own.
+    vocab = vocabularies(load_rules())
+    focus = "".join(f"{axis} = {list(vocab[axis])!r}\n" for axis in ("indication", "route", "molecule"))
+    q = load_query(write(tmp_path, f'[ctgov]\nintr = "k"\n[focus]\n{focus}'))
+    assert q.focus.filters() == {axis: list(vocab[axis]) for axis in ("indication", "route", "molecule")}
+    # Vocabularies given by the caller replace the packaged ones rather than extend them.
+    with pytest.raises(ConfigError, match=r"focus\.indication\[0\]: unknown indication slug 'ptsd'"):
+        load_query(write(tmp_path, '[ctgov]\nintr = "k"\n[focus]\nindication = ["ptsd"]\n'),
+                   vocabularies={"indication": ("depression",)})
 
 
 def test_check_pages_can_be_skipped_and_parse_query_is_pure(tmp_path: Path) -> None:
@@ -205,9 +228,3 @@ def test_check_pages_can_be_skipped_and_parse_query_is_pure(tmp_path: Path) -> N
 def test_toml_date_objects_are_accepted(tmp_path: Path) -> None:
     q = parse_query({"pubmed": {"term": "k", "mindate": dt.date(2001, 2, 3)}}, tmp_path / "q.toml")
     assert q.pubmed is not None and q.pubmed.mindate == "2001/02/03"
-
-
-def test_vocabulary_constants_match_the_tagging_issue() -> None:
-    assert len(INDICATIONS) == 19 and "treatment_resistant_depression" in INDICATIONS
-    assert ROUTES[-1] == "other" and "nebulized" in ROUTES
-    assert MOLECULES == ("racemic_ketamine", "esketamine", "arketamine")

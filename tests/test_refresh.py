@@ -228,3 +228,48 @@ def test_claim_json_percentages_render_as_percentages() -> None:
     })
     assert claim.pooled is not None
     assert (claim.pooled.estimate, claim.pooled.ci_low, claim.pooled.pi_high) == (0.428, 0.35, 0.606)
+
+
+# A molecule no packaged rules file knows; a user's tagging rules file adds it.
+NEW_MOLECULE = "example_molecule"
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["report", "{queries}/new.toml", "--out-dir", "{work}/out"],
+        ["report", "--all", "--queries-dir", "{queries}", "--out-dir", "{work}/out"],
+        ["refresh", "--offline", "--queries-dir", "{queries}", "--out-dir", "{work}/out"],
+        ["export", "citations", "--query", "{queries}/new.toml"],
+    ],
+)
+def test_query_files_accept_slugs_of_the_configured_tagging_rules(work: Path, command: list[str]) -> None:
+    queries = work / "new-queries"
+    queries.mkdir()
+    (queries / "new.toml").write_text(
+        f'[pubmed]\nterm = "{NEW_MOLECULE}"\n[focus]\nmolecule = ["{NEW_MOLECULE}"]\n'
+    )
+    tagging = work / "tagging.toml"
+    tagging.write_text(f'[axes.molecule]\nvalues = ["{NEW_MOLECULE}"]\n')
+    args = ["--db", str(work / "k.db"), *(a.format(queries=queries, work=work) for a in command)]
+    bad = runner.invoke(app, args)
+    assert bad.exit_code == 1 and "Traceback" not in bad.stdout + bad.stderr
+    (line,) = bad.stderr.splitlines()
+    assert line.startswith("Error: ") and f"focus.molecule[0]: unknown molecule slug {NEW_MOLECULE!r}" in line
+    good = runner.invoke(app, args, env={"KETLIT_TAGGING_RULES": str(tagging)})
+    assert good.exit_code == 0, good.stderr
+
+
+def test_a_malformed_claim_rules_file_stops_refresh_before_fetching(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rules = work / "claims.toml"
+    rules.write_text("[drug]\nnames = ['(unclosed']\n")
+    monkeypatch.setenv("KETLIT_CLAIM_RULES", str(rules))
+    with EutilsStandin(pubmed_files(), rate_limit=None) as eu, CtgovStandin(studies()) as ct:
+        code, err = refresh(work, eu.base_url, ct.base_url)
+        assert eu.requests == [] and ct.requests == []
+    assert code == 1 and "Traceback" not in err
+    (line,) = err.splitlines()
+    assert line.startswith(f"Error: {rules}: drug.names") and "bad regex" in line
+    assert not (work / "reports").exists()

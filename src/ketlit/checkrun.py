@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from ketlit.claims.check import check_page, render_markdown, report_to_json
-from ketlit.claims.rules import load_rules
 from ketlit.claims.text import read_page
 from ketlit.config import Settings
 from ketlit.evidence_store import StoreEvidenceIndex
@@ -16,9 +15,11 @@ from ketlit.tagrun import TagRunner
 def run_check(store: Store, settings: Settings, page_path: str, *, json_output: bool) -> tuple[str, str]:
     """(one-line summary, rendered report) for the page at ``page_path`` (``-`` for stdin)."""
     page = read_page(page_path)
+    runner = TagRunner(settings)
+    # Loaded before tagging, so a malformed user rules file fails before any work is done.
+    rules = runner.claim_rules
     # Verdicts depend on tags: bring any untagged or stale records up to date first.
-    TagRunner(settings).tag_pending(store)
-    rules = load_rules()
+    runner.tag_pending(store)
     index = StoreEvidenceIndex(store, rules)
     report = check_page(page.text, page.name, index, rules, index.findings_cache())
     rendered = (

@@ -36,6 +36,7 @@ from ketlit.queries import QueryFile, load_queries, load_query
 from ketlit.refresh import query_record_ids, refresh, render_query
 from ketlit.store import Store, open_store
 from ketlit.tagrun import TagRunner
+from ketlit.vocab import Vocabularies, tag_vocabularies
 
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
 
@@ -558,6 +559,8 @@ def check_cmd(
 ) -> None:
     """Check the claims on a clinic page against the cached evidence: a verdict per claim.
 
+    Your own claim rules and regulatory facts: KETLIT_CLAIM_RULES, KETLIT_REGULATORY (or ketlit.toml).
+
     Example: ketlit check clinic_page.html --format json --out verdicts.json
     """
     settings = STATE.settings()
@@ -580,19 +583,22 @@ def report_cmd(
     Example: ketlit report queries/ptsd.toml --out-dir reports/
     """
     settings = STATE.settings()
-    queries = _queries(query_file, all_queries, queries_dir)
+    runner = TagRunner(settings)
+    queries = _queries(query_file, all_queries, queries_dir, runner.vocabularies)
     with _store(settings) as store:
-        runner = TagRunner(settings)
         runner.tag_pending(store)
         for query in queries:
-            path = render_query(store, settings, query, out_dir)
+            path = render_query(store, settings, query, out_dir, runner=runner)
             _info(f"wrote {path}")
 
 
-def _queries(query_file: Path | None, all_queries: bool, queries_dir: Path) -> list[QueryFile]:
+def _queries(query_file: Path | None, all_queries: bool, queries_dir: Path,
+             vocabularies: Vocabularies) -> list[QueryFile]:
     if all_queries == (query_file is not None):
         raise InputError("give one QUERY_FILE or --all")
-    return load_queries(queries_dir) if all_queries else [load_query(query_file)]  # type: ignore[arg-type]
+    if all_queries:
+        return load_queries(queries_dir, vocabularies=vocabularies)
+    return [load_query(query_file, vocabularies=vocabularies)]  # type: ignore[arg-type]
 
 
 @app.command("refresh")
@@ -610,7 +616,7 @@ def refresh_cmd(
     Example: ketlit refresh --queries-dir queries/ --out-dir reports/
     """
     settings = STATE.settings()
-    queries = load_queries(queries_dir)
+    queries = load_queries(queries_dir, vocabularies=tag_vocabularies(settings.tagging_rules))
     with _store(settings) as store:
         result = refresh(store, settings, queries, out_dir, offline=offline)
     for outcome in result.outcomes:
@@ -647,7 +653,8 @@ def export_citations_cmd(
     with _store(settings) as store:
         records = list(store.iter_articles())
         if query_file is not None:
-            wanted = set(query_record_ids(store, load_query(query_file))["pubmed"])
+            query = load_query(query_file, vocabularies=tag_vocabularies(settings.tagging_rules))
+            wanted = set(query_record_ids(store, query)["pubmed"])
             records = [r for r in records if r["pmid"] in wanted]
     text = to_ris(records) if fmt is CitationFormat.ris else to_bibtex(records)
     _emit(text, out_file)

@@ -43,8 +43,12 @@ class Settings:
     backoff_cap: float = 30.0
     batch_size: int = 500
     overlap_days: int = 3
-    # A user TOML file merged over the packaged tagging rules (see ketlit.tagging).
+    # User TOML files merged over the packaged tagging rules (see ketlit.tagging), claim rules
+    # and regulatory facts (see ketlit.claims.rules). Slugs the tagging file adds may be used
+    # in the other two and in query files.
     tagging_rules: Path | None = None
+    claim_rules: Path | None = None
+    regulatory: Path | None = None
     config_file: Path | None = None
 
     @property
@@ -77,18 +81,21 @@ ENV_VARS: dict[str, str] = {
     "batch_size": "KETLIT_BATCH_SIZE",
     "overlap_days": "KETLIT_OVERLAP_DAYS",
     "tagging_rules": "KETLIT_TAGGING_RULES",
+    "claim_rules": "KETLIT_CLAIM_RULES",
+    "regulatory": "KETLIT_REGULATORY",
 }
 
 _FLOATS = {"ncbi_rate", "ctgov_rate", "timeout", "backoff_base", "backoff_cap"}
 _INTS = {"max_retries", "batch_size", "overlap_days"}
 _URLS = {"eutils_url", "ctgov_url"}
+_PATHS = {"db", "tagging_rules", "claim_rules", "regulatory"}
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
     if value is None or value == "":
         return None
     try:
-        if name in ("db", "tagging_rules"):
+        if name in _PATHS:
             return Path(str(value)).expanduser()
         if name in _FLOATS:
             number = float(value)

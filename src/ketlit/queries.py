@@ -36,9 +36,11 @@ Design decisions:
 - **Same normalisation as the CLI.** Dates become ``YYYY[/MM[/DD]]`` and statuses upper
   case exactly as ``ketlit fetch`` normalises them, so a query file and the equivalent
   command line share one watermark (``ingest.query_key`` / ``ingest.ctgov_query_key``).
-- **Vocabularies are a parameter.** The fixed slugs from the tagging issue are the default;
-  the caller may pass the tagger's (possibly user-extended) vocabularies instead, so a slug
-  added to the tagging rules is accepted here without a code change.
+- **Slugs come from the tagging rules.** ``[focus]`` slugs are checked against the
+  vocabularies of the tagging rules (:mod:`ketlit.vocab`), never against a list of our own:
+  the caller passes the effective (possibly user-extended) vocabularies, and without them
+  the packaged tagging rules decide, so a slug added to the tagging rules is accepted here
+  without a code change.
 - **Pages are resolved and checked at load time** (relative to the query file), so a moved
   clinic page fails at ``ketlit report`` start, not half-way through a scheduled refresh.
 - Pure data in, frozen dataclasses out; the only I/O is reading the TOML file itself.
@@ -56,22 +58,8 @@ from typing import Any
 
 from ketlit.errors import ConfigError, InputError
 from ketlit.files import read_limited
+from ketlit.vocab import tag_vocabularies
 
-# The fixed slugs of the tagging issue. The tagger may add more; pass its vocabularies to
-# ``load_query(vocabularies=…)`` to accept them.
-INDICATIONS = (
-    "depression", "treatment_resistant_depression", "bipolar_depression", "suicidal_ideation",
-    "postpartum_depression", "ptsd", "anxiety", "ocd", "alcohol_use_disorder", "substance_use_disorder",
-    "chronic_pain", "neuropathic_pain", "crps", "fibromyalgia", "migraine", "postoperative_pain", "acute_pain",
-    "anesthesia_sedation", "other",
-)
-ROUTES = ("intravenous", "intranasal", "oral", "sublingual", "intramuscular", "subcutaneous", "nebulized", "other")
-MOLECULES = ("racemic_ketamine", "esketamine", "arketamine")
-DEFAULT_VOCABULARIES: Mapping[str, Collection[str]] = {
-    "indication": INDICATIONS,
-    "route": ROUTES,
-    "molecule": MOLECULES,
-}
 FOCUS_AXES = ("indication", "route", "molecule")
 
 # The OpenAPI 2.0.5 Status enum; duplicated from ``sources.ctgov`` (rather than imported) so
@@ -294,9 +282,12 @@ def parse_query(
     check_pages: bool = True,
 ) -> QueryFile:
     """Validate parsed TOML ``data`` from ``path`` into a :class:`QueryFile` (no file reads
-    except, when ``check_pages``, checking that each listed page exists)."""
+    except, when ``check_pages``, checking that each listed page exists).
+
+    ``vocabularies`` ({axis: slugs}) are the effective tagging rules' (see :mod:`ketlit.vocab`);
+    without them the packaged tagging rules' slugs are allowed."""
     c = _Checker(path)
-    vocab = {**DEFAULT_VOCABULARIES, **(vocabularies or {})}
+    vocab = tag_vocabularies() if vocabularies is None else vocabularies
     c.known_keys(data, _TOP_KEYS, "")
 
     name = c.string(data, "name", "name") or path.stem
@@ -346,7 +337,7 @@ def parse_query(
         c.known_keys(section, FOCUS_AXES, "focus")
         for axis in FOCUS_AXES:
             values = c.strings(section, axis, f"focus.{axis}")
-            allowed = vocab[axis]
+            allowed = tuple(vocab.get(axis, ()))
             for i, slug in enumerate(values):
                 if slug not in allowed:
                     raise c.error(f"focus.{axis}[{i}]",
@@ -432,10 +423,6 @@ def load_queries(
 
 __all__ = [
     "CTGOV_STATUSES",
-    "DEFAULT_VOCABULARIES",
-    "INDICATIONS",
-    "MOLECULES",
-    "ROUTES",
     "CheckSpec",
     "CtgovQuery",
     "Focus",

@@ -31,7 +31,6 @@ from ketlit import __version__
 from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.numbers import abstract_findings, findings_from_json, format_hours
 from ketlit.claims.rules import Rules
-from ketlit.claims.rules import load_rules as load_claim_rules
 from ketlit.claims.stats import StudyProportion, pool_proportions
 from ketlit.claims.text import read_page
 from ketlit.config import Settings
@@ -67,7 +66,7 @@ from ketlit.report import (
     render_report,
 )
 from ketlit.store import Store, utcnow
-from ketlit.tagrun import TagRunner, claim_rules_digest
+from ketlit.tagrun import TagRunner
 
 KEY_DESIGNS = ("meta_analysis", "systematic_review", "rct")
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 3
@@ -346,9 +345,12 @@ def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles:
 
 
 def gather(store: Store, settings: Settings, query: QueryFile, *, stale: Sequence[StaleSource] = (),
-           today: date | None = None) -> tuple[ReportData, dict[str, Any]]:
-    """Everything the report for ``query`` shows, and the state to remember for next time."""
-    rules = load_claim_rules()
+           today: date | None = None, runner: TagRunner | None = None) -> tuple[ReportData, dict[str, Any]]:
+    """Everything the report for ``query`` shows, and the state to remember for next time.
+
+    ``runner`` carries the configured tagging and claim rules (built from ``settings`` if not given)."""
+    runner = runner or TagRunner(settings)
+    rules = runner.claim_rules
     ids = query_record_ids(store, query)
     pmids, ncts = ids["pubmed"], ids["ctgov"]
     tags_pm = _tags(store, "pubmed", pmids)
@@ -364,7 +366,7 @@ def gather(store: Store, settings: Settings, query: QueryFile, *, stale: Sequenc
     by_design = Counter(_design(tags_pm[p]) for p in pmids) + Counter(_design(tags_ct[n]) for n in ncts)
     per_year = Counter(a["year"] for a in articles.values() if a["year"])
     key_evidence, forest = _evidence(store, query, pmids, tags_pm, articles, links, retracted, rules,
-                                     store.load_findings(claim_rules_digest()))
+                                     store.load_findings(rules.digest))
     trials = _trials(store, ncts, links)
     claims, verdicts = _claims(store, query, rules)
     runs, last_checked, expected = _runs(store, query)
@@ -396,16 +398,16 @@ def gather(store: Store, settings: Settings, query: QueryFile, *, stale: Sequenc
         coverage=coverage,
         runs=runs,
         stale=list(stale),
-        provenance={"tagging rules": TagRunner(settings).rules_sha[:12]},
+        provenance={"tagging rules": runner.rules_sha[:12]},
     )
     return data, state
 
 
 def render_query(store: Store, settings: Settings, query: QueryFile, out_dir: Path, *,
-                 stale: Sequence[StaleSource] = ()) -> Path:
+                 stale: Sequence[StaleSource] = (), runner: TagRunner | None = None) -> Path:
     """Write ``<out_dir>/<name>.md`` (and its figures) for one query; returns the Markdown path."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    data, state = gather(store, settings, query, stale=stale)
+    data, state = gather(store, settings, query, stale=stale, runner=runner)
     if query.report.plots:
         data = dataclasses.replace(data, figures=write_figures(data, out_dir, stem=query.name))
     path = out_dir / f"{query.name}.md"
@@ -421,6 +423,9 @@ def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_
     outcomes: list[QueryOutcome] = []
     with RunLock(settings.db, purpose="refresh"):
         runner = TagRunner(settings)
+        # Read (and so checked) before anything is fetched: a malformed user rules file stops
+        # the run here rather than failing every query's report after its fetch.
+        _ = runner.claim_rules
         # A source that failed after all retries is not asked again for the remaining queries of
         # this run: it is down, and every further query would only wait out the same retries.
         down: dict[str, str] = {}
@@ -430,7 +435,7 @@ def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_
                 _fetch_sources(store, settings, query, outcome, progress, down)
             runner.tag_pending(store)
             try:
-                outcome.path = render_query(store, settings, query, out_dir, stale=outcome.stale)
+                outcome.path = render_query(store, settings, query, out_dir, stale=outcome.stale, runner=runner)
             except KetlitError as exc:
                 outcome.error = str(exc)
             outcomes.append(outcome)

@@ -26,7 +26,7 @@ from ketlit.models import Article
 from ketlit.pipeline import run_in_workers
 from ketlit.store import Store
 from ketlit.store_tags import TagRow
-from ketlit.tagging import Analysis, Tag, Tagger, doc_from_article, doc_from_study, load_rules
+from ketlit.tagging import Analysis, Tag, Tagger, doc_from_article, doc_from_study, load_rules, vocabularies
 
 # Records per worker item, per database load, and the set size from which workers pay off.
 TAG_CHUNK = 250
@@ -46,11 +46,6 @@ class TagReport:
     rules_sha256: str
 
 
-def claim_rules_digest() -> str:
-    """Digest of the claim rules that number extraction uses."""
-    return hashlib.sha256(resources.files("ketlit.data").joinpath("claim_rules.toml").read_bytes()).hexdigest()
-
-
 def rules_digest(user_file: Path | None) -> str:
     """Digest of the packaged rules plus the user's file: a change in either re-tags."""
     digest = hashlib.sha256(resources.files("ketlit.data").joinpath("tagging_rules.toml").read_bytes())
@@ -63,17 +58,26 @@ def rules_digest(user_file: Path | None) -> str:
 
 
 class TagRunner:
-    """A tagger bound to the configured rules."""
+    """A tagger bound to the configured rules (and the claim rules that read numbers at tagging time)."""
 
     def __init__(self, settings: Settings) -> None:
+        self.claim_rules_file, self.regulatory_file = settings.claim_rules, settings.regulatory
         self.rules_sha = rules_digest(settings.tagging_rules)
         self.tagger = Tagger(load_rules(settings.tagging_rules))
         self._claim_rules: ClaimRules | None = None
 
     @property
+    def vocabularies(self) -> dict[str, tuple[str, ...]]:
+        """The slugs of the configured tagging rules: what query files and claim rules may name."""
+        return vocabularies(self.tagger.rules)
+
+    @property
     def claim_rules(self) -> ClaimRules:
+        """The configured claim rules and regulatory facts, checked against this tagger's slugs (loaded once)."""
         if self._claim_rules is None:
-            self._claim_rules = load_claim_rules()
+            self._claim_rules = load_claim_rules(
+                self.claim_rules_file, self.regulatory_file, vocabularies=self.vocabularies
+            )
         return self._claim_rules
 
     def _rows(self, source: str, record_id: str, tags: Sequence[Tag]) -> list[TagRow]:
@@ -89,7 +93,7 @@ class TagRunner:
         The producer of :func:`ketlit.pipeline.run_in_workers`: tagging and number extraction are
         CPU-bound and independent per record, so on several cores workers run this while the
         main process only writes."""
-        claim_sha = claim_rules_digest()
+        claim_sha = self.claim_rules.digest
         for index in range(0, len(articles), TAG_CHUNK):
             if (index // TAG_CHUNK) % parts != part:
                 continue

@@ -15,71 +15,33 @@ Design decisions:
   list replaces the packaged list of the same key (appending would make it impossible to
   remove a cue). User regulatory facts replace packaged ones with the same ``id`` and are
   appended otherwise.
+* **Slugs are the tagger's.** Every indication / route / molecule / design slug a rules or
+  regulatory file names is checked against the vocabularies of the effective tagging rules
+  (:mod:`ketlit.vocab`), not against a list of our own: a slug a user's tagging rules file
+  adds can be used here, and claims are matched against the same tags the records carry.
+* **Digest.** :attr:`Rules.digest` covers the packaged and the user rules document (not the
+  regulatory facts, which number extraction never reads): it keys the findings stored at
+  tagging time, so a user rules file never reuses numbers read with other patterns.
 * Patterns are matched case-insensitively: clinic pages capitalise at random.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
 from ketlit.errors import ConfigError
+from ketlit.vocab import Vocabularies, tag_vocabularies
 
 CLAIM_RULES_RESOURCE: Final = "claim_rules.toml"
 REGULATORY_RESOURCE: Final = "regulatory.toml"
 
-INDICATIONS: Final = (
-    "depression",
-    "treatment_resistant_depression",
-    "bipolar_depression",
-    "suicidal_ideation",
-    "postpartum_depression",
-    "ptsd",
-    "anxiety",
-    "ocd",
-    "alcohol_use_disorder",
-    "substance_use_disorder",
-    "chronic_pain",
-    "neuropathic_pain",
-    "crps",
-    "fibromyalgia",
-    "migraine",
-    "postoperative_pain",
-    "acute_pain",
-    "anesthesia_sedation",
-    "other",
-    "pain",  # the tagger's parent of the pain family (children roll up into it)
-)
-ROUTES: Final = (
-    "intravenous",
-    "intranasal",
-    "oral",
-    "sublingual",
-    "intramuscular",
-    "subcutaneous",
-    "nebulized",
-    "other",
-)
-MOLECULES: Final = ("racemic_ketamine", "esketamine", "arketamine")
-DESIGNS: Final = (
-    "meta_analysis",
-    "systematic_review",
-    "rct",
-    "non_randomized_trial",
-    "observational",
-    "case_report",
-    "narrative_review",
-    "protocol",
-    "guideline",
-    "animal",
-    "in_vitro",
-    "other",
-)
 OPS: Final = (">", ">=", "<", "<=", "~")
 
 
@@ -258,6 +220,8 @@ class Rules:
     ctgov_yes: Patterns
     ctgov_no: Patterns
     facts: tuple[RegulatoryFact, ...] = field(default=())
+    # sha256 of the packaged rules document plus the user's (see the module docstring).
+    digest: str = ""
 
     def family(self, indication: str) -> Family:
         """Direct/indirect evidence indications for a claimed indication (itself only if unlisted)."""
@@ -331,7 +295,7 @@ class _Doc:
     def patterns(self, key: str) -> Patterns:
         return Patterns(tuple(_compile(p, self._where(key)) for p in self.strs(key)))
 
-    def pattern_map(self, key: str, allowed: Sequence[str] | None = None) -> dict[str, Patterns]:
+    def pattern_map(self, key: str, allowed: Collection[str] | None = None) -> dict[str, Patterns]:
         doc = self.sub(key)
         out: dict[str, Patterns] = {}
         for name in doc.names():
@@ -348,7 +312,7 @@ def _compile(pattern: str, where: str) -> re.Pattern[str]:
         raise _Problem(f"{where}: bad regex {pattern!r}: {exc}") from None
 
 
-def _slug(value: str, allowed: Sequence[str], where: str) -> str:
+def _slug(value: str, allowed: Collection[str], where: str) -> str:
     if value not in allowed:
         raise _Problem(f"{where}: unknown slug {value!r}")
     return value
@@ -364,16 +328,16 @@ def _vague(doc: _Doc, key: str) -> tuple[VagueTime, ...]:
     return tuple(out)
 
 
-def _rules_from_doc(root: _Doc, source: str) -> Rules:
+def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
     drug, mol, route, ind = root.sub("drug"), root.sub("molecule"), root.sub("route"), root.sub("indication")
     families: dict[str, Family] = {}
     fam_doc = ind.sub("families")
     for name in fam_doc.names():
         f = fam_doc.sub(name)
-        _slug(name, INDICATIONS, f.path)
+        _slug(name, vocab["indication"], f.path)
         families[name] = Family(
-            direct=tuple(_slug(s, INDICATIONS, f.path) for s in f.strs("direct")),
-            indirect=tuple(_slug(s, INDICATIONS, f.path) for s in f.strs("indirect")),
+            direct=tuple(_slug(s, vocab["indication"], f.path) for s in f.strs("direct")),
+            indirect=tuple(_slug(s, vocab["indication"], f.path) for s in f.strs("indirect")),
         )
     nc_doc = root.sub("not_checkable")
     not_checkable = tuple(
@@ -403,9 +367,9 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
     reg = root.sub("regulatory")
     ev = root.sub("evidence")
     rank_doc = ev.sub("design_rank")
-    design_rank = {_slug(k, DESIGNS, rank_doc.path): rank_doc.integer(k) for k in rank_doc.names()}
+    design_rank = {_slug(k, vocab["design"], rank_doc.path): rank_doc.integer(k) for k in rank_doc.names()}
     ctg = ev.sub("ctgov")
-    default_molecule = _slug(mol.text("default"), MOLECULES, "molecule.default")
+    default_molecule = _slug(mol.text("default"), vocab["molecule"], "molecule.default")
     outcome_default = out_doc.text("undefined_default")
     if outcome_default not in {o.name for o in outcomes}:
         raise _Problem(f"outcomes.undefined_default: unknown outcome {outcome_default!r}")
@@ -422,12 +386,12 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
         carry_over=drug.patterns("carry_over"),
         molecule_generic=mol.patterns("generic"),
         molecule_default=default_molecule,
-        molecules=mol.pattern_map("patterns", MOLECULES),
-        routes=route.pattern_map("patterns", ROUTES),
+        molecules=mol.pattern_map("patterns", vocab["molecule"]),
+        routes=route.pattern_map("patterns", vocab["route"]),
         route_page_min_mentions=route.sub("page").integer("min_mentions", 2),
         route_page_min_share=route.sub("page").number("min_share", 0.6),
-        indications=ind.pattern_map("patterns", INDICATIONS),
-        indication_fallback=ind.pattern_map("generic_fallback", INDICATIONS),
+        indications=ind.pattern_map("patterns", vocab["indication"]),
+        indication_fallback=ind.pattern_map("generic_fallback", vocab["indication"]),
         resistant_cues=ind.patterns("resistant_cues"),
         families=families,
         indication_page_max=ind.sub("page").integer("max_inferred", 3),
@@ -449,14 +413,14 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
         schedule_rx=_compile(reg.text("schedule"), "regulatory.schedule"),
         year_rx=_compile(reg.text("year"), "regulatory.year"),
         design_rank=design_rank,
-        preclinical=tuple(_slug(s, DESIGNS, "evidence.preclinical") for s in ev.strs("preclinical")),
-        not_evidence=tuple(_slug(s, DESIGNS, "evidence.not_evidence") for s in ev.strs("not_evidence")),
+        preclinical=tuple(_slug(s, vocab["design"], "evidence.preclinical") for s in ev.strs("preclinical")),
+        not_evidence=tuple(_slug(s, vocab["design"], "evidence.not_evidence") for s in ev.strs("not_evidence")),
         optimal_information_size=ev.integer("optimal_information_size", 400),
         i2_inconsistency=ev.number("i2_inconsistency", 50.0),
         max_cited=ev.integer("max_cited", 12),
         arms={k: ev.sub("arms").patterns(k) for k in ev.sub("arms").names() if k != "unblinding_indications"},
         unblinding_indications=tuple(
-            _slug(s, INDICATIONS, "evidence.arms.unblinding_indications")
+            _slug(s, vocab["indication"], "evidence.arms.unblinding_indications")
             for s in ev.sub("arms").strs("unblinding_indications")
         ),
         direction=ev.pattern_map("direction"),
@@ -466,8 +430,8 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
         adverse={k: ev.sub("adverse").patterns(k) for k in ev.sub("adverse").names() if k != "drug_bound"},
         drug_bound_adverse=ev.sub("adverse").strs("drug_bound"),
         rollup_parents={
-            _slug(k, INDICATIONS, "indication.rollup_parents"): tuple(
-                _slug(c, INDICATIONS, "indication.rollup_parents") for c in ind.sub("rollup_parents").strs(k)
+            _slug(k, vocab["indication"], "indication.rollup_parents"): tuple(
+                _slug(c, vocab["indication"], "indication.rollup_parents") for c in ind.sub("rollup_parents").strs(k)
             )
             for k in ind.sub("rollup_parents").names()
         },
@@ -479,7 +443,7 @@ def _rules_from_doc(root: _Doc, source: str) -> Rules:
     )
 
 
-def _facts_from_doc(root: _Doc) -> tuple[RegulatoryFact, ...]:
+def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ...]:
     facts: list[RegulatoryFact] = []
     seen: set[str] = set()
     for f in root.tables("fact"):
@@ -508,10 +472,10 @@ def _facts_from_doc(root: _Doc) -> tuple[RegulatoryFact, ...]:
                 kind=f.text("kind"),
                 jurisdiction=f.text("jurisdiction", "US"),
                 agency=f.text("agency", ""),
-                molecule=tuple(m if m == "*" else _slug(m, MOLECULES, f.path) for m in f.strs("molecule")),
+                molecule=tuple(m if m == "*" else _slug(m, vocab["molecule"], f.path) for m in f.strs("molecule")),
                 product=f.text("product", ""),
-                route=tuple(_slug(r, ROUTES, f.path) for r in f.strs("route")),
-                indication=tuple(_slug(i, INDICATIONS, f.path) for i in f.strs("indication")),
+                route=tuple(_slug(r, vocab["route"], f.path) for r in f.strs("route")),
+                indication=tuple(_slug(i, vocab["indication"], f.path) for i in f.strs("indication")),
                 exhaustive=f.flag("exhaustive", False),
                 year=f.integer("year", 0),
                 schedule=f.text("schedule", ""),
@@ -533,17 +497,18 @@ def _read_toml(text: str, where: str) -> dict[str, Any]:
         raise ConfigError(f"{where}: invalid TOML: {exc}") from None
 
 
-def _packaged(name: str) -> dict[str, Any]:
-    text = resources.files("ketlit").joinpath("data", name).read_text(encoding="utf-8")
-    return _read_toml(text, f"packaged {name}")
+def _packaged(name: str) -> tuple[dict[str, Any], bytes]:
+    raw = resources.files("ketlit").joinpath("data", name).read_bytes()
+    return _read_toml(raw.decode("utf-8"), f"packaged {name}"), raw
 
 
-def _user(path: Path) -> dict[str, Any]:
+def _user(path: Path) -> tuple[dict[str, Any], bytes]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read rules file: {exc}") from None
-    return _read_toml(text, str(path))
+    return _read_toml(text, str(path)), raw
 
 
 def merge_documents(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
@@ -558,9 +523,16 @@ def merge_documents(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[st
 
 
 def _merge_facts(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(user) - {"fact"})
+    if unknown:
+        # A misspelt [[facts]] would otherwise be ignored without a word.
+        raise _Problem(f"unknown key(s): {', '.join(unknown)} (expected [[fact]] tables)")
+    given = user.get("fact", [])
+    if not isinstance(given, list):
+        raise _Problem("fact must be a list of tables ([[fact]])")
     facts = [dict(f) for f in base.get("fact", []) if isinstance(f, Mapping)]
     index = {f.get("id"): i for i, f in enumerate(facts)}
-    for f in user.get("fact", []):
+    for f in given:
         if isinstance(f, Mapping) and f.get("id") in index:
             facts[index[f.get("id")]] = dict(f)
         else:
@@ -568,24 +540,37 @@ def _merge_facts(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, 
     return {"fact": facts}
 
 
-def load_rules(user_rules: Path | None = None, user_regulatory: Path | None = None) -> Rules:
-    """The packaged claim rules and regulatory facts, each merged with a user file if given."""
-    doc = _packaged(CLAIM_RULES_RESOURCE)
+def load_rules(
+    user_rules: Path | None = None,
+    user_regulatory: Path | None = None,
+    *,
+    vocabularies: Vocabularies | None = None,
+) -> Rules:
+    """The packaged claim rules and regulatory facts, each merged with a user file if given.
+
+    Slugs are checked against ``vocabularies`` ({axis: slugs}, those of the effective tagging
+    rules; by default the packaged tagging rules')."""
+    given = tag_vocabularies() if vocabularies is None else vocabularies
+    vocab = {axis: tuple(given.get(axis, ())) for axis in ("indication", "route", "molecule", "design")}
+    doc, raw = _packaged(CLAIM_RULES_RESOURCE)
+    digest = hashlib.sha256(raw)
     where = f"packaged {CLAIM_RULES_RESOURCE}"
     if user_rules is not None:
-        doc = merge_documents(doc, _user(user_rules))
+        user, user_raw = _user(user_rules)
+        doc = merge_documents(doc, user)
+        digest.update(user_raw)
         where = str(user_rules)
     try:
-        rules = _rules_from_doc(_Doc(doc), where)
+        rules = _rules_from_doc(_Doc(doc), where, vocab)
     except _Problem as exc:
         raise ConfigError(f"{where}: {exc}") from None
-    reg = _packaged(REGULATORY_RESOURCE)
+    reg, _ = _packaged(REGULATORY_RESOURCE)
     reg_where = f"packaged {REGULATORY_RESOURCE}"
-    if user_regulatory is not None:
-        reg = _merge_facts(reg, _user(user_regulatory))
-        reg_where = str(user_regulatory)
     try:
-        facts = _facts_from_doc(_Doc(reg))
+        if user_regulatory is not None:
+            reg_where = str(user_regulatory)
+            reg = _merge_facts(reg, _user(user_regulatory)[0])
+        facts = _facts_from_doc(_Doc(reg), vocab)
     except _Problem as exc:
         raise ConfigError(f"{reg_where}: {exc}") from None
-    return replace(rules, facts=facts)
+    return replace(rules, facts=facts, digest=digest.hexdigest())
