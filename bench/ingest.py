@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import re
 import resource
 import subprocess
@@ -287,6 +288,16 @@ def main(argv: list[str] | None = None) -> int:
         f"database {ours['db_mb']:.0f} MB: {ours['articles']:,} articles, {ours['fts_docs']:,} FTS documents, "
         f"{ours['mesh_rows']:,} MeSH rows, {ours['raw_pages']} raw pages, {ours['run_records']:,} run records; "
         f"content hash {ours['content_hash'][:12]} (same for import and fetch path)"
+    )
+    # What this machine allows, from this run's own CPU times: one SQLite writer cannot go
+    # faster than its own CPU time, and all processes together cannot use more than the cores.
+    cores = os.cpu_count() or 1
+    total_cpu = ours["main_cpu_s"] + ours["worker_cpu_s"]
+    bound_s = max(ours["main_cpu_s"], total_cpu / cores)
+    print(
+        f"bound on this machine ({cores} cores): writer CPU {ours['main_cpu_s']:.2f} s, all CPU {total_cpu:.2f} s "
+        f"-> at least {bound_s:.2f} s of wall time, at most {bio_s / bound_s:.2f}x Biopython "
+        f"(the writer alone: {bio_s / ours['main_cpu_s']:.2f}x)"
     )
     missed = []
     if ratio < TARGET_RATIO:
