@@ -103,9 +103,22 @@ def test_times_adverse_direction(rules: Rules) -> None:
     assert null.direction == "null"
 
 
-def test_treated_condition_is_not_an_adverse_event(rules: Rules) -> None:
-    f = abstract_findings("t", "Twenty inpatients with alcohol dependence received ketamine infusions.", rules)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Twenty inpatients with alcohol dependence received ketamine infusions.",
+        "These results suggest that ketamine may facilitate abstinence across multiple substances of abuse.",
+        "We studied a low-dose bolus of ketamine for sedation of opioid abuse patients undergoing lithotripsy.",
+    ],
+)
+def test_treated_condition_is_not_an_adverse_event(rules: Rules, text: str) -> None:
+    f = abstract_findings("t", text, rules)
     assert not [a for a in f.adverse if a.category == "addiction"]
+
+
+def test_the_drugs_own_abuse_potential_is_an_adverse_finding(rules: Rules) -> None:
+    f = abstract_findings("t", "Patients and physicians should be conscious of the abuse potential of ketamine.", rules)
+    assert [a for a in f.adverse if a.category == "addiction"]
 
 
 def test_ctgov_results(rules: Rules) -> None:
