@@ -89,6 +89,14 @@ def axes(tagger: Tagger, a: Article | TagDoc) -> dict[str, set[str]]:
 
 TEXT_CASES = [
     pytest.param(
+        "Rapid anti-suicidal effects of ketamine: a systematic review",
+        "We searched PubMed and Embase as per PRISMA (preferred reporting items for systematic reviews and "
+        "meta-analyses) criteria and included 12 studies.",
+        {"design": {"systematic_review"}},
+        {"design": {"meta_analysis"}},
+        id="prisma-expansion-is-not-a-meta-analysis",
+    ),
+    pytest.param(
         "Ketamine for treatment-resistant depression in veterans without PTSD",
         "We randomized 40 veterans with treatment-resistant depression and without posttraumatic stress disorder "
         "to intravenous ketamine or midazolam.",
@@ -502,6 +510,16 @@ def test_healthy_volunteer_studies_damp_indications_outside_the_title(tagger: Ta
     # A title that names the condition still counts in full.
     got = axes(tagger, article("MDMA in patients with PTSD and healthy volunteers", abstract))
     assert "ptsd" in got["indication"]
+
+
+def test_keywords_naming_cited_meta_analyses_do_not_make_one(tagger: Tagger) -> None:
+    a = article(
+        "Ketamine with TMS for treatment-resistant depression: a long-term retrospective review of clinical use",
+        "This retrospective review examined 28 patients treated in a private clinic.",
+    )
+    a.keywords = ["Ketamine", "DOUBLE-BLIND", "METAANALYSIS", "EFFICACY"]
+    got = axes(tagger, a)
+    assert "observational" in got["design"] and "meta_analysis" not in got["design"]
 
 
 def test_missing_user_file_is_a_config_error(tmp_path: Path) -> None:
