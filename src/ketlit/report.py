@@ -958,7 +958,13 @@ def _claims(data: ReportData) -> list[str]:
         if data.query.check.pages or data.query.check.claims:
             return ["## Claim checks", "", "Claims were listed but have not been checked yet.", ""]
         return []
-    lines = ["## Claim checks", ""]
+    lines = [
+        "## Claim checks",
+        "",
+        "Claims are weighed against every record in the cache, not only this query's matches: a claim's verdict "
+        "should rest on all the evidence ketlit holds.",
+        "",
+    ]
     for group in groups:
         lines += [f"### Claims from {md_text(group.source)}", ""]
         checks = sorted((i for i in group.items if isinstance(i, ClaimCheck)), key=lambda c: _natural(c.id))
