@@ -89,6 +89,29 @@ def axes(tagger: Tagger, a: Article | TagDoc) -> dict[str, set[str]]:
 
 TEXT_CASES = [
     pytest.param(
+        "Serial ketamine infusions in treatment-resistant depression",
+        "METHODS: Fourteen subjects were enrolled; twelve subjects completed six infusions of ketamine 0.5 mg/kg. "
+        "LIMITATIONS: Small sample and lack of a placebo group limit the interpretation.",
+        {"design": {"non_randomized_trial"}},
+        {"design": {"rct", "observational"}},
+        id="design-fallback-uncontrolled-treatment",
+    ),
+    pytest.param(
+        "Serial ketamine infusions in treatment-resistant depression",
+        "METHODS: Forty patients were randomized to six infusions of ketamine or midazolam. A secondary analysis "
+        "examined predictors of response.",
+        {"design": {"rct"}},
+        {"design": {"non_randomized_trial", "observational"}},
+        id="design-fallback-never-beats-a-named-design",
+    ),
+    pytest.param(
+        "Baseline insomnia and antidepressant response to ketamine",
+        "We examined baseline predictors of response among 120 patients with depression treated with ketamine.",
+        {"design": {"observational"}},
+        {"design": {"non_randomized_trial"}},
+        id="design-fallback-predictors",
+    ),
+    pytest.param(
         "Rapid anti-suicidal effects of ketamine: a systematic review",
         "We searched PubMed and Embase as per PRISMA (preferred reporting items for systematic reviews and "
         "meta-analyses) criteria and included 12 studies.",
