@@ -73,6 +73,18 @@ def test_not_rates(rules: Rules, sentence: str) -> None:
     assert not [r for r in rates_in_sentence(sentence, rules) if r.poolable]
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Response at study end was strongly predicted by response at 4 hours (94% sensitive, 71% specific).",
+        "Early improvement predicted response with 80% sensitivity and 65% specificity.",
+    ],
+)
+def test_diagnostic_accuracy_is_not_a_response_rate(rules: Rules, sentence: str) -> None:
+    # Not even as a single-arm rate whose n is inferred later from the abstract.
+    assert rates_in_sentence(sentence, rules) == []
+
+
 def test_review_ranges_are_kept_but_never_pooled(rules: Rules) -> None:
     found = rates_in_sentence("Response rates have ranged from 25% to 85% at 24 hours postinfusion.", rules)
     assert found and all(r.range and not r.poolable for r in found)
