@@ -152,6 +152,34 @@ def test_regulatory(
     assert_cites(v)
 
 
+def test_generic_name_approval_claim_on_a_page_without_a_route(index: InMemoryIndex, rules: Rules) -> None:
+    """'Ketamine is FDA-approved for depression' with no infusion context: esketamine (a form of
+    the drug) is approved for TRD, racemic ketamine is not, so the claim is only partly true."""
+    page = "Ketamine is changing psychiatry.\n\n"
+    claim, v = check("Ketamine is FDA-approved for depression.", "regulatory", index, rules, page)
+    assert claim.molecule == ("racemic_ketamine",) and not claim.route
+    assert v.verdict == "partly_supported" and v.certainty == "high", v.reasons
+    assert "spravato_trd_2019" in {e.id for e in v.evidence}
+    assert any("another form of the drug" in r for r in v.reasons)
+    # Said of IV ketamine, it is wrong: the approved form is a nasal spray (caveat in the reasons).
+    _, v = check("Ketamine is FDA-approved for depression.", "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == "contradicted"
+    assert any("another form of the drug is approved" in r for r in v.reasons)
+    # Naming the form removes the ambiguity.
+    _, v = check("Racemic ketamine is FDA-approved for depression.", "regulatory", index, rules, page)
+    assert v.verdict == "contradicted"
+
+
+def test_page_molecule_is_the_generic_drug_when_the_page_mostly_names_it(rules: Rules) -> None:
+    page = (
+        "Our clinic offers ketamine infusions. Ketamine works fast, and ketamine is safe in our hands.\n\n"
+        "Unlike Spravato, our ketamine is given by infusion.\n\n"
+    )
+    claims = [c for c in extract_claims(page + "Ketamine relieves depression within hours.", rules)
+              if "within hours" in c.text]
+    assert claims and all(c.molecule == ("racemic_ketamine",) for c in claims)
+
+
 def test_implied_approval_on_a_depression_clinic_page(index: InMemoryIndex, rules: Rules) -> None:
     page = IV_PAGE + "Ketamine helps depression.\n\nKetamine for depression.\n\n"
     claim, v = check("Our ketamine treatment is FDA-approved.", "regulatory", index, rules, page)

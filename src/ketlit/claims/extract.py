@@ -98,12 +98,24 @@ def page_context(text: str, rules: Rules) -> PageContext:
     molecule: str | None = None
     molecule_note: str | None = None
     specific = {k: v for k, v in mol_counts.items() if v}
-    if specific:
+    # Generic mentions ("ketamine") that are not part of a specific one ("S-ketamine"): a page about
+    # ketamine infusions that mentions Spravato once is still about the generic drug.
+    specific_spans = [(m.start(), m.end()) for p in rules.molecules.values() for m in p.finditer(text)]
+    generic_only = sum(
+        1
+        for m in rules.molecule_generic.finditer(text)
+        if not any(a <= m.start() and m.end() <= b for a, b in specific_spans)
+    )
+    if specific and max(specific.values()) >= generic_only:
         molecule = max(specific.items(), key=lambda kv: (kv[1], kv[0]))[0]
         molecule_note = f"molecule {molecule} inferred from the page ({specific[molecule]} mentions)"
-    elif rules.molecule_generic.any(text):
+    elif generic_only:
         molecule = rules.molecule_default
-        molecule_note = f"the page names only the generic drug; read as {molecule}"
+        molecule_note = (
+            f"the page mostly names the generic drug ({generic_only} mentions); read as {molecule}"
+            if specific
+            else f"the page names only the generic drug; read as {molecule}"
+        )
     ind_counts = Counter(slug for slug in _indications(text, rules))
     for slug, pats in rules.indications.items():
         ind_counts[slug] = max(ind_counts[slug], _count(pats, text)) if slug in ind_counts else 0

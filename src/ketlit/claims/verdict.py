@@ -935,6 +935,22 @@ def _approved(molecule: str, indication: str, rules: Rules) -> tuple[bool | None
     return None, []
 
 
+def _other_form_approved(claim: Claim, molecule: str, indication: str, rules: Rules) -> list[RegulatoryFact]:
+    """Approvals of another molecule of the drug for ``indication``, when the claim names the
+    drug only by its generic name (so it was read as ``molecule``, the default form)."""
+    if molecule != rules.molecule_default or not rules.molecule_generic.any(claim.text):
+        return []
+    if any(p.any(claim.text) for p in rules.molecules.values()):
+        return []
+    out: list[RegulatoryFact] = []
+    for other in rules.molecules:
+        if other != molecule:
+            approved, facts = _approved(other, indication, rules)
+            if approved:
+                out += [f for f in facts if f.kind == "approval"]
+    return out
+
+
 def _approvals_for_use(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
     """Approvals of the claim's molecule, by a compatible route, for exactly this indication family."""
     out: list[RegulatoryFact] = []
@@ -975,7 +991,28 @@ def _judge_regulatory(claim: Claim, rules: Rules) -> Verdict:
                     reasons.append(f"the regulatory file has no entry deciding approval of {m} for {ind}")
                     continue
                 ok = approved != reg.negated
+                other = _other_form_approved(claim, m, ind, rules) if not approved else []
+                # Only a form given the way the page gives it blurs the claim: on an infusion
+                # clinic's page "ketamine is FDA-approved" stays wrong although a nasal spray is.
+                same_route = [f for f in other if not claim.route or not f.route or set(f.route) & set(claim.route)]
+                if same_route and not reg.negated:
+                    other = same_route
+                    # "Ketamine is FDA-approved for depression": the generic name, and another form
+                    # of the drug (esketamine) is approved for it while this one is not.
+                    outcomes.append("partly_supported")
+                    products = sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in other})
+                    scopes = sorted({", ".join(f.indication) for f in other})
+                    reasons.append(
+                        f"{m} for {ind}: not FDA-approved; another form of the drug is: {'; '.join(products)} "
+                        f"for {'; '.join(scopes)} — the page's generic name blurs the two"
+                    )
+                    cited += [_cite_fact(f) for f in other]
+                    continue
                 outcomes.append("supported" if ok else "contradicted")
+                if other:
+                    products = sorted({f.product for f in other})
+                    reasons.append(f"caveat: another form of the drug is approved ({'; '.join(products)})")
+                    cited += [_cite_fact(f) for f in other]
                 scope = "; ".join(sorted({", ".join(f.indication) for f in facts if f.kind == "approval"}))
                 reasons.append(
                     f"{m} for {ind}: "
