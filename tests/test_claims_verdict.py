@@ -191,6 +191,7 @@ def test_implied_approval_on_a_depression_clinic_page(index: InMemoryIndex, rule
     ("sentence", "verdict"),
     [
         ("Ketamine is not addictive.", "contradicted"),
+        ("Ketamine has no long-term side effects.", "contradicted"),
         ("At low doses, the addiction risk of ketamine is minimal.", "contradicted"),
         ("Side effects of ketamine such as dissociation are temporary and subside quickly.", "supported"),
         ("Ketamine can cause dissociation and dependence.", "supported"),

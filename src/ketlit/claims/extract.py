@@ -299,7 +299,11 @@ def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | N
         if kind == "onset":
             op = (
                 "<="
-                if re.search(r"\b(within|in|by|after|as early as|as soon as)\s+(just |only |about )?$", before)
+                if re.search(
+                    r"\b(within|in|by|after|as early as|as soon as|as little as|under|less than)"
+                    r"\s+(just |only |about )?$",
+                    before,
+                )
                 else "~"
             )
         elif re.search(r"\bup to\s*$", before):
