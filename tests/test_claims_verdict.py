@@ -180,6 +180,16 @@ def test_page_molecule_is_the_generic_drug_when_the_page_mostly_names_it(rules: 
     assert claims and all(c.molecule == ("racemic_ketamine",) for c in claims)
 
 
+def test_safety_claim_about_a_special_group_needs_evidence_from_it(index: InMemoryIndex, rules: Rules) -> None:
+    # The fixture records are adult trials: they document side effects, but say nothing about pregnancy.
+    claim, v = check("Ketamine can be used safely during pregnancy.", "safety", index, rules)
+    assert claim.safety_stance == "minimising"
+    assert v.verdict == "insufficient_evidence" and not v.evidence
+    assert any("pregnancy" in r for r in v.reasons)
+    _, adults = check("Ketamine can be used safely.", "safety", index, rules)
+    assert adults.verdict != "insufficient_evidence" and adults.evidence
+
+
 def test_implied_approval_on_a_depression_clinic_page(index: InMemoryIndex, rules: Rules) -> None:
     page = IV_PAGE + "Ketamine helps depression.\n\nKetamine for depression.\n\n"
     claim, v = check("Our ketamine treatment is FDA-approved.", "regulatory", index, rules, page)

@@ -195,6 +195,9 @@ class Rules:
     vague_duration: tuple[VagueTime, ...]
     safety_topics: dict[str, Patterns]
     safety_stances: dict[str, Patterns]
+    # Special groups ("during pregnancy", "in adolescents"): a safety claim about one needs
+    # evidence that mentions it.
+    safety_populations: dict[str, Patterns]
     regulated_risks: tuple[str, ...]
     regulatory: dict[str, Patterns]
     schedule_rx: re.Pattern[str]
@@ -408,6 +411,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         vague_duration=_vague(root.sub("time"), "vague_duration"),
         safety_topics=root.sub("safety").pattern_map("topics"),
         safety_stances=root.sub("safety").pattern_map("stance"),
+        safety_populations=root.sub("safety").pattern_map("populations"),
         regulated_risks=root.sub("safety").strs("regulated_risks"),
         regulatory={k: reg.patterns(k) for k in reg.names() if k not in ("schedule", "year")},
         schedule_rx=_compile(reg.text("schedule"), "regulatory.schedule"),

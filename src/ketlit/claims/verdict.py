@@ -796,11 +796,26 @@ def _judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdi
     specific = topics - {"side_effects", "general_safety"}
     reasons = _exclusion_reason(assessed)
     counted = [a for a in assessed if a.counted or (a.exclusion or "").startswith("other indication")]
+    facts = [f for f in _facts_for(claim, rules) if set(f.risks) & topics]
+    groups = [name for name, pats in rules.safety_populations.items() if pats.any(claim.text)]
+    if groups and stance in ("denial", "minimising"):
+        # "Safe during pregnancy": what holds for adults in trials says nothing about that group.
+        def names_group(text: str) -> bool:
+            return any(rules.safety_populations[g].any(text) for g in groups)
+
+        counted = [a for a in counted if names_group(f"{a.record.title} {a.record.abstract}")]
+        facts = [f for f in facts if names_group(f.statement)]
+        if not counted and not facts:
+            reasons.append(
+                f"no study or regulatory source in the cache reports on safety in {', '.join(groups)}; "
+                "evidence from other groups does not carry over"
+            )
+            return _finish("insufficient_evidence", None, reasons, [], rules, tested)
+        reasons.append(f"only evidence that names {', '.join(groups)} was weighed")
 
     def relevant(f: AdverseFinding) -> bool:
         return f.category in specific or (generic and not specific)
 
-    facts = [f for f in _facts_for(claim, rules) if set(f.risks) & topics]
     reports = [(a, f) for a in counted for f in a.findings.adverse if relevant(f)]
     present = [(a, f) for a, f in reports if not f.absent]
     absent = [(a, f) for a, f in reports if f.absent]
