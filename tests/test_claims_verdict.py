@@ -277,3 +277,50 @@ def test_studies_of_another_substance_are_not_evidence_for_the_drug(tmp_path: Pa
     assert "90001001" in ids and "90002001" not in ids
     (rate,) = [c for c in payload["claims"] if "More than 30%" in c["text"] and c["kind"] != "onset"]
     assert rate["pooled"]["k"] == 4 and rate["pooled"]["n"] == 145
+
+
+# ------------------------------------------------------------------ head-to-head claims
+
+def _h2h_record(pmid: str, design: str, abstract: str) -> dict[str, object]:
+    return {
+        "source": "pubmed", "id": pmid, "year": 2022, "indexed": True,
+        "title": f"Synthetic head-to-head study {pmid}", "abstract": abstract,
+        "tags": {"indication": ["depression", "treatment_resistant_depression"], "route": ["intravenous"],
+                 "molecule": ["racemic_ketamine"], "design": [design], "population": ["adults"]},
+    }
+
+
+@pytest.fixture(scope="module")
+def h2h_index(rules: Rules) -> InMemoryIndex:
+    rows = [
+        _h2h_record("91000001", "rct", "METHODS: 400 adults were randomized. CONCLUSIONS: Ketamine was noninferior "
+                    "to ECT as therapy for treatment-resistant depression."),
+        _h2h_record("91000002", "meta_analysis", "CONCLUSIONS: Findings from this meta-analysis suggest that ECT may "
+                    "be superior to ketamine for improving depression severity."),
+        # Ketamine as the anaesthetic for ECT: a different comparison, never read as ketamine vs ECT.
+        _h2h_record("91000003", "rct", "METHODS: Ketamine anaesthesia for ECT was compared with propofol. "
+                    "RESULTS: Ketamine was more effective than ECT with propofol in early sessions."),
+        _h2h_record("91000004", "systematic_review", "CONCLUSIONS: Intravenous ketamine appears to be more "
+                    "efficacious than intranasal esketamine for the treatment of depression."),
+        _h2h_record("91000005", "rct", "CONCLUSIONS: Esketamine was non-inferior to ketamine for TRD at 24 h. "
+                    "Trials to determine whether esketamine is comparable to ketamine are needed."),
+    ]
+    return InMemoryIndex(records_from_dicts(rows), rules)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict", "cited"),
+    [
+        ("Ketamine infusions are more effective than ECT for depression.", "contradicted", {"91000001", "91000002"}),
+        ("Ketamine infusions are as effective as ECT for depression.", "partly_supported", {"91000001", "91000002"}),
+        ("IV ketamine is more effective than Spravato for depression.", "partly_supported", {"91000004", "91000005"}),
+        ("Ketamine infusions are more effective than psilocybin for depression.", "insufficient_evidence", set()),
+    ],
+)
+def test_head_to_head_claims_use_only_head_to_head_findings(
+    h2h_index: InMemoryIndex, rules: Rules, sentence: str, verdict: str, cited: set[str]
+) -> None:
+    _, v = check(sentence, "efficacy", h2h_index, rules)
+    assert v.verdict == verdict, v.reasons
+    assert {e.id for e in v.evidence} == cited
+    assert "head-to-head" in v.as_tested or "head to head" in " ".join(v.reasons)

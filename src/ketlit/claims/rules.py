@@ -199,6 +199,10 @@ class Rules:
     # evidence that mentions it.
     safety_populations: dict[str, Patterns]
     regulated_risks: tuple[str, ...]
+    # [evidence.comparative]: claim cues, sentence cues and the comparators (name → patterns).
+    comparative: dict[str, Patterns]
+    comparators: dict[str, Patterns]
+    comparator_combined: dict[str, Patterns]
     regulatory: dict[str, Patterns]
     schedule_rx: re.Pattern[str]
     year_rx: re.Pattern[str]
@@ -412,6 +416,15 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         safety_topics=root.sub("safety").pattern_map("topics"),
         safety_stances=root.sub("safety").pattern_map("stance"),
         safety_populations=root.sub("safety").pattern_map("populations"),
+        comparative={
+            k: ev.sub("comparative").patterns(k)
+            for k in (
+                "claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
+                "hypothetical",
+            )
+        },
+        comparators=ev.sub("comparative").pattern_map("comparators"),
+        comparator_combined=ev.sub("comparative").pattern_map("combined"),
         regulated_risks=root.sub("safety").strs("regulated_risks"),
         regulatory={k: reg.patterns(k) for k in reg.names() if k not in ("schedule", "year")},
         schedule_rx=_compile(reg.text("schedule"), "regulatory.schedule"),

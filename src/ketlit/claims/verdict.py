@@ -72,7 +72,7 @@ from ketlit.claims.numbers import (
     format_hours,
     sample_size,
 )
-from ketlit.claims.rules import RegulatoryFact, Rules
+from ketlit.claims.rules import Patterns, RegulatoryFact, Rules
 from ketlit.claims.stats import Pooled, StudyProportion, pool_proportions
 
 CERTAINTY = ("very_low", "low", "moderate", "high")
@@ -1143,6 +1143,146 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdi
 # ------------------------------------------------------------------ entry point
 
 
+# ------------------------------------------------------------------ head-to-head
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
+
+
+def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
+    """(comparator, "better" | "equal", the drug's molecule) when the claim sets the drug against
+    another named treatment ("IV ketamine is more effective than Spravato"); None otherwise. The
+    comparator is named after the comparison words, the drug before them."""
+    cues = rules.comparative
+    for relation, pats in (("better", cues["claim_better"]), ("equal", cues["claim_equal"])):
+        m = pats.search(claim.text)
+        if m is None:
+            continue
+        subject, rest = claim.text[: m.start()], claim.text[m.start() :]
+        named = [(n, x.start()) for n, p in rules.comparators.items() for x in p.finditer(rest)]
+        if not named:
+            continue
+        comparator = min(named, key=lambda item: item[1])[0]
+        specific = [mol for mol, p in rules.molecules.items() if p.any(subject)]
+        if specific:
+            molecule = specific[0]
+        elif rules.molecule_generic.any(subject):
+            molecule = rules.molecule_default
+        else:
+            molecule = claim.molecule[0] if claim.molecule else rules.molecule_default
+        return comparator, relation, molecule
+    return None
+
+
+def _head_to_head(text: str, drug: Patterns, comparator: Patterns, rules: Rules) -> tuple[str, str] | None:
+    """What a study's text says of the drug against the comparator: ("ahead" | "behind" | "equal",
+    the sentence), from the last sentence that names both and compares them (conclusions come last).
+    A comparison counts only as "A <word> than/to B" with A and B the two treatments."""
+    found: tuple[str, str] | None = None
+    cues = rules.comparative
+    for sentence in _SENTENCE_END.split(text):
+        drugs = [(m.start(), m.end()) for m in drug.finditer(sentence)]
+        others = [(m.start(), m.end()) for m in comparator.finditer(sentence)]
+        if not drugs or not others or cues["hypothetical"].any(sentence):
+            continue
+        verdict: str | None = None
+        for m in cues["no_difference"].finditer(sentence):
+            # "ketamine and ECT did not differ", "no difference between ketamine and ECT"
+            before, after = sentence[max(0, m.start() - 80) : m.start()], sentence[m.end() : m.end() + 80]
+            if (drug.any(before) and comparator.any(before)) or (
+                re.match(r"\s*(\w+\s+){0,3}?between\b", after) and drug.any(after) and comparator.any(after)
+            ):
+                verdict = "equal"
+                break
+        for kind, pats in (("ahead", cues["ahead"]), ("behind", cues["behind"]), ("equal", cues["no_difference"])):
+            if verdict is not None:
+                break
+            for m in pats.finditer(sentence):
+                before_d = max((a for a, _ in drugs if a < m.start()), default=-1)
+                before_c = max((a for a, _ in others if a < m.start()), default=-1)
+                if before_d < 0 and before_c < 0:
+                    continue
+                drug_first = before_d > before_c
+                # The other treatment must be what the comparison is made with.
+                link = cues["object_link"].search(sentence[m.end() :])
+                if link is None:
+                    continue
+                tail = sentence[m.end() + link.end() : m.end() + link.end() + 60]
+                if not (comparator if drug_first else drug).any(tail):
+                    continue
+                if kind == "equal" or cues["negated"].any(sentence[max(0, m.start() - 20) : m.start()]):
+                    verdict = "equal"
+                else:
+                    verdict = "ahead" if (kind == "ahead") == drug_first else "behind"
+                break
+        if verdict is not None:
+            found = (verdict, sentence)
+    return found
+
+
+def _judge_comparative(
+    claim: Claim,
+    comparison: tuple[str, str, str],
+    records: Sequence[EvidenceRecord],
+    rules: Rules,
+    cache: dict[str, Findings],
+) -> Verdict:
+    comparator, relation, molecule = comparison
+    tested = (
+        as_tested(claim, rules)
+        + f" — a head-to-head claim against {comparator}: only studies naming {comparator} count, and only "
+        "what they say of the two"
+    )
+    drug = rules.molecules.get(molecule, rules.molecule_generic)
+    if molecule == rules.molecule_default:
+        drug = rules.molecule_generic  # "ketamine" as clinics write it
+    other = rules.comparators[comparator]
+    assessed = _assess_all(claim, records, rules, cache)
+    reasons = _exclusion_reason(assessed)
+    findings: list[tuple[Assessed, str, str]] = []
+    for a in assessed:
+        if not a.counted:
+            continue
+        text = f"{a.record.title}. {a.record.abstract}"
+        combined = rules.comparator_combined.get(comparator)
+        if not other.any(text) or (combined is not None and combined.any(text)):
+            continue
+        said = _head_to_head(text, drug, other, rules)
+        if said is not None:
+            findings.append((a, said[0], said[1]))
+    cited = [_cite(a, f"{kind}: “{sentence}”") for a, kind, sentence in findings]
+    if not findings:
+        reasons.append(f"no counted study in the cache compares {molecule} with {comparator} head to head")
+        return _finish("insufficient_evidence", None, reasons, cited, rules, tested)
+    ahead = [a for a, kind, _ in findings if kind == "ahead"]
+    behind = [a for a, kind, _ in findings if kind == "behind"]
+    equal = [a for a, kind, _ in findings if kind == "equal"]
+    reasons.append(
+        f"head to head with {comparator}: {len(ahead)} stud(ies) favour {molecule}, {len(behind)} favour "
+        f"{comparator}, {len(equal)} find no difference"
+    )
+    if relation == "better":
+        agree, disagree = ahead, behind + equal
+    else:
+        # Differences that point both ways partly cancel: only the dominant direction disputes a tie.
+        agree, disagree = equal, max(ahead, behind, key=len)
+    # A clear majority (3 to 1) decides; anything closer is partly supported.
+    if agree and len(agree) >= 3 * len(disagree):
+        verdict = "supported"
+    elif len(disagree) >= 3 * len(agree):
+        verdict = "contradicted"
+    else:
+        verdict = "partly_supported"
+    used = [a for a, _, _ in findings]
+    certainty, greasons = _grade(
+        used,
+        rules,
+        inconsistency="studies disagree on which is better" if agree and disagree else None,
+        imprecision=None if len(used) >= 3 else f"{len(used)} head-to-head stud(ies)",
+    )
+    reasons.extend(greasons)
+    return _finish(verdict, certainty, reasons, cited, rules, tested)
+
+
 def judge(
     claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings] | None = None
 ) -> Verdict:
@@ -1157,6 +1297,9 @@ def judge(
     if claim.kind == "regulatory":
         return _judge_regulatory(claim, rules)
     if claim.kind == "efficacy":
+        comparison = _comparison(claim, rules)
+        if comparison is not None:
+            return _judge_comparative(claim, comparison, records, rules, cache)
         return _judge_efficacy(claim, records, rules, cache)
     assessed = _assess_all(claim, records, rules, cache)
     if claim.kind == "efficacy_rate":
