@@ -245,3 +245,20 @@ def test_esketamine_page_molecule(rules: Rules) -> None:
     claim = next(c for c in extract_claims(text, rules) if c.kind == "regulatory")
     assert claim.molecule == ("esketamine",)
     assert claim.regulatory is not None and claim.regulatory.approval_indications == ("treatment_resistant_depression",)
+
+
+def test_bullets_are_claims_and_site_chrome_is_not(rules: Rules) -> None:
+    page = (
+        "<html><body><div>We use cookies to improve your experience.</div>"
+        "<h1>Ketamine infusion therapy</h1><p>Ketamine infusions at our clinic.</p>"
+        "<ul><li>Works within hours, not weeks</li><li>Non-addictive at therapeutic doses</li>"
+        "<li>FDA-approved medication</li></ul><footer>© 2024 Clinic. All rights reserved.</footer></body></html>"
+    )
+    from ketlit.claims.text import page_from_bytes
+
+    claims = extract_claims(page_from_bytes(page.encode(), "p.html").text, rules)
+    kinds = {c.text: c.kind for c in claims}
+    assert kinds.get("Works within hours, not weeks") == "onset"
+    assert kinds.get("Non-addictive at therapeutic doses") == "safety"
+    assert kinds.get("FDA-approved medication") == "regulatory"
+    assert not [c for c in claims if "cookies" in c.text or "rights reserved" in c.text]

@@ -131,3 +131,25 @@ def test_list_numbers_are_not_sentences() -> None:
     assert [s.text for s in split_sentences("1. Anesthetic and Pain Management")] == [
         "1. Anesthetic and Pain Management"
     ]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"<html><body><h2>Why ketamine?</h2><ul><li>Works within hours, not weeks</li>"
+        b"<li>FDA-approved medication</li></ul></body></html>",
+        b"## Why ketamine?\n\n- Works within hours, not weeks\n- FDA-approved medication\n",
+        "Why ketamine?\n\n\u2022 Works within hours, not weeks\n\u2022 FDA-approved medication\n".encode(),
+    ],
+    ids=["html", "markdown", "text"],
+)
+def test_list_items_are_statements_not_headings(data: bytes) -> None:
+    name = {b"<": "p.html", b"#": "p.md"}.get(data[:1], "p.txt")
+    text = page_from_bytes(data, name).text
+    sentences = split_sentences(text)
+    items = [s for s in sentences if s.list_item]
+    assert [s.text for s in items] == ["Works within hours, not weeks", "FDA-approved medication"]
+    assert not any(s.heading for s in items)
+    assert [s.question for s in sentences if not s.list_item] == [True]  # "Why ketamine?"
+    for s in sentences:
+        assert text[s.location.start : s.location.end] == s.text

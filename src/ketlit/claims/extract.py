@@ -430,6 +430,8 @@ def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules
     hit = _not_checkable(s, rules, overriding=True)
     if hit:
         name, reason, anecdote = hit
+        if any(r.hide and r.name == name for r in rules.not_checkable):
+            return []
         # Mechanism talk is only worth listing when it is about the drug.
         if name == "mechanism" and not (named or (ctx.about_drug and re.match(r"\s*(it|this|these|they)\b", s, re.I))):
             return []
@@ -464,7 +466,8 @@ def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules
         if hit and (named or ctx.about_drug):
             return [replace(base, not_checkable_reason=hit[1], anecdote=hit[2])]
         return []
-    if len(s.split()) < rules.min_claim_words:
+    # A bullet ("FDA-approved medication", "Non-addictive") is a claim in a few words.
+    if len(s.split()) < rules.min_claim_words and not (sent.list_item and strong):
         return []
     weak = _not_checkable(s, rules, overriding=False)
     if weak and weak[0] in ("research_status",) and set(found) <= {"efficacy"} and not rules.cues["hedges"].any(s):

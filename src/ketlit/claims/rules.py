@@ -96,6 +96,7 @@ class NotCheckableRule:
     anecdote: bool
     patterns: Patterns
     keep_if: Patterns
+    hide: bool = False  # website chrome (cookie banners, copyright lines): not listed at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +356,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
             anecdote=nc_doc.sub(name).flag("anecdote", False),
             patterns=nc_doc.sub(name).patterns("patterns"),
             keep_if=nc_doc.sub(name).patterns("keep_if"),
+            hide=nc_doc.sub(name).flag("hide", False),
         )
         for name in nc_doc.names()
     )

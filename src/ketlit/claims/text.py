@@ -147,6 +147,7 @@ class Sentence:
     location: Location
     heading: bool
     question: bool
+    list_item: bool = False  # a bullet or numbered item: short, unpunctuated, and still a statement
 
 
 # ------------------------------------------------------------------ decoding
@@ -216,6 +217,8 @@ def _html_to_text(markup: str) -> str:
         block = tag in _BLOCK_TAGS
         if block:
             parts.append("\n\n")
+        if tag == "li":
+            parts.append("• ")  # a list item stays one (see split_sentences: not a heading)
         if tag == "br":
             parts.append("\n")
         if el.text:
@@ -244,7 +247,7 @@ _MD_RULES: Final = (
     (re.compile(r"(?m)^\s{0,3}\[[^\]]+\]:\s*\S+.*$"), ""),
     (re.compile(r"(?m)^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$"), r"\1"),
     (re.compile(r"(?m)^\s{0,3}>\s?"), ""),
-    (re.compile(r"(?m)^\s*([-*+]|\d+[.)])\s+"), ""),
+    (re.compile(r"(?m)^\s*([-*+])\s+"), "• "),
     (re.compile(r"(?m)^\s*([-*_]\s*){3,}$"), ""),
     (re.compile(r"`{1,3}([^`]*)`{1,3}"), r"\1"),
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
@@ -380,18 +383,30 @@ def _split_sentences(par: str) -> list[tuple[int, int]]:
     return out
 
 
+# A list item as the page reductions leave it: "• " for HTML <li>, Markdown and plain-text bullets.
+# Numbered lines ("1. Anesthetic and Pain Management") stay as they were: on clinic pages they are
+# mostly section headings.
+_BULLET: Final = re.compile(r"\s*[•▪●◦‣∙*+-]\s+(?=\S)")
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of clean text with their locations; short unpunctuated lines are headings."""
     out: list[Sentence] = []
     for p_index, (p_start, p_end) in enumerate(paragraphs(text)):
         par = text[p_start:p_end]
+        bullet = _BULLET.match(par)
+        if bullet:
+            # The marker is not part of the statement; the item is not a heading.
+            p_start += bullet.end()
+            par = par[bullet.end() :]
         spans = _split_sentences(par)
         single_line = "\n" not in par.strip()
         for s_index, (s, e) in enumerate(spans):
             raw = par[s:e]
             sent = re.sub(r"\s+", " ", raw).strip()
             heading = (
-                single_line
+                not bullet
+                and single_line
                 and len(spans) == 1
                 and not re.search(r"[.!?…:]['\"”’)]*$", sent)
                 and len(sent.split()) <= 14
@@ -402,6 +417,7 @@ def split_sentences(text: str) -> list[Sentence]:
                     location=Location(paragraph=p_index, sentence=s_index, start=p_start + s, end=p_start + e),
                     heading=heading,
                     question=sent.rstrip('"”’)').endswith("?"),
+                    list_item=bool(bullet),
                 )
             )
     return out
