@@ -170,6 +170,7 @@ def test_undefined_success_is_said(rules: Rules) -> None:
         ("Ketamine infusions relieve depression within 40 minutes.", "onset", "<=", 0.667, "hours"),
         ("Ketamine infusions work in as little as 40 minutes.", "onset", "<=", 0.667, "hours"),
         ("Relief from ketamine lasts for weeks.", "duration", ">=", 14.0, "days"),
+        ("The effects of ketamine can last weeks to months.", "duration", ">=", 14.0, "days"),
         ("Ketamine offers long-lasting relief from depression.", "duration", ">=", 28.0, "days"),
         ("The benefits of ketamine last up to 2 weeks.", "duration", "<=", 14.0, "days"),
     ],
