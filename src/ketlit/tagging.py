@@ -1110,9 +1110,8 @@ class Rules:
     masks: tuple[MaskSpec, ...]
     rules: tuple[RuleSpec, ...]
     max_evidence: int
-    # [substances]: name → pattern, one alternation with a group per substance (None: none
-    # defined); and per anchor, which of a record's substances it also matches.
-    substances: tuple[str, ...] = ()
+    # [substances]: one alternation with an outer group per substance (None: none defined), and
+    # per anchor, which of a record's substances it also matches.
     substance_regex: _Matcher | None = None
     substance_groups: Mapping[int, int] = field(default_factory=dict)  # outer group number → substance index
     anchor_substances: Mapping[str, str] = field(default_factory=dict)
@@ -1223,7 +1222,6 @@ class Rules:
         substances_raw = data.get("substances", {})
         if not isinstance(substances_raw, Mapping):
             raise _Problem("[substances] must be a table")
-        substance_names: list[str] = []
         substance_parts: list[str] = []
         substance_groups: dict[int, int] = {}
         group = 1
@@ -1233,15 +1231,12 @@ class Rules:
             if _GLOBAL_FLAGS.match(pat):
                 raise _Problem(f"[substances] {name}: inline global flags are not allowed here")
             inner = _compile(pat, f"[substances] {name}").groups
-            substance_groups[group] = len(substance_names)
+            substance_groups[group] = len(substance_parts)
             group += 1 + inner
-            substance_names.append(name)
             substance_parts.append(f"({_word_end(pat)})")
-        # One pass over a record finds every substance: group k+1 is substance k. Matches start
-        # on a word start (the lookbehind), like rule matches.
-        substance_regex = (
-            _matcher(re.compile("|".join(substance_parts))) if substance_parts else None
-        )
+        # One alternation finds every substance in one pass; substance_groups maps the outer
+        # group that matched (``lastindex``) to its substance, whatever groups a pattern has.
+        substance_regex = _matcher(re.compile("|".join(substance_parts))) if substance_parts else None
         if anchor_substances and substance_regex is None:
             raise _Problem("[anchors] use substances, but [substances] defines none")
 
@@ -1471,7 +1466,6 @@ class Rules:
             masks=tuple(masks),
             rules=tuple(rules),
             max_evidence=max_evidence,
-            substances=tuple(substance_names),
             substance_regex=substance_regex,
             substance_groups=substance_groups,
             anchor_substances=anchor_substances,
@@ -1607,7 +1601,7 @@ class _Text:
         self._cased: str | None = cased
         self._occ: dict[str, _Occurrences] = {}
         self._sentences: _Sentences | None = None
-        self._substances: tuple[list[tuple[int, int, bool]], tuple[str, ...]] | None = None
+        self._substances: list[tuple[int, int, bool]] | None = None
         spans: list[tuple[int, int]] = []
         for matcher, kinds, case in engine._masks:
             hay = self.cased if case else self.folded
@@ -1657,9 +1651,9 @@ class _Text:
                 best = d
         return best
 
-    def substances(self, rules: Rules) -> tuple[list[tuple[int, int, bool]], tuple[str, ...]]:
-        """Every mention of a [substances] entry as (start, end, focal), and the names of the
-        focal ones: the substances the record is about, not those it merely mentions.
+    def substances(self, rules: Rules) -> list[tuple[int, int, bool]]:
+        """Every mention of a [substances] entry as (start, end, focal): focal are the
+        substances the record is about, not those it merely mentions.
 
         Focal are the substances the title names (a CT.gov record: also its interventions);
         when those name none, the ones the text names most often, and any named at least half
@@ -1686,16 +1680,13 @@ class _Text:
                 if not focal:
                     most = max(counts.values())
                     focal = {k for k, n in counts.items() if 2 * n >= most}
-            self._substances = (
-                [(a, b, k in focal) for a, b, k in found],
-                tuple(rules.substances[k] for k in sorted(focal)),
-            )
+            self._substances = [(a, b, k in focal) for a, b, k in found]
         return self._substances
 
     def nearest_substance(self, rules: Rules, focal: bool, lo: int, hi: int, a: int, b: int, end: int) -> int | None:
         """:meth:`nearest` for the record's focal (or other) substances."""
         best: int | None = None
-        for start, stop, is_focal in self.substances(rules)[0]:
+        for start, stop, is_focal in self.substances(rules):
             if start >= hi:
                 break
             if start >= lo and stop <= end and is_focal == focal:
