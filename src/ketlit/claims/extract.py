@@ -166,7 +166,8 @@ def _routes(text: str, rules: Rules) -> list[str]:
     return [slug for slug, pats in rules.routes.items() if pats.any(text)]
 
 
-def _molecules(text: str, rules: Rules) -> list[str]:
+def molecules_in(text: str, rules: Rules) -> list[str]:
+    """The molecules ``text`` names: its specific forms, else the default for the generic name."""
     specific = [slug for slug, pats in rules.molecules.items() if pats.any(text)]
     if specific:
         return specific
@@ -499,7 +500,7 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
     if not route and ctx.route:
         route = [ctx.route]
         notes.append(ctx.route_note or f"route {ctx.route} inferred from the page")
-    molecule = _molecules(sentence, rules)
+    molecule = molecules_in(sentence, rules)
     if not molecule or (
         molecule == [rules.molecule_default] and ctx.molecule and ctx.molecule != rules.molecule_default
     ):

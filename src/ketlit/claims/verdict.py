@@ -61,6 +61,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ketlit.claims.evidence import EvidenceRecord, design_of, design_rank, is_preclinical, sort_key
+from ketlit.claims.extract import molecules_in
 from ketlit.claims.model import Claim, Threshold
 from ketlit.claims.numbers import (
     AdverseFinding,
@@ -74,6 +75,7 @@ from ketlit.claims.numbers import (
 )
 from ketlit.claims.rules import Patterns, RegulatoryFact, Rules
 from ketlit.claims.stats import Pooled, StudyProportion, pool_proportions
+from ketlit.claims.text import split_sentences
 
 CERTAINTY = ("very_low", "low", "moderate", "high")
 VERDICTS = ("supported", "partly_supported", "insufficient_evidence", "contradicted", "not_checkable")
@@ -966,13 +968,18 @@ def _other_form_approved(claim: Claim, molecule: str, indication: str, rules: Ru
     return out
 
 
+def _by_claim_route(facts: Sequence[RegulatoryFact], claim: Claim) -> list[RegulatoryFact]:
+    """The facts whose route the claim's route (if any) is compatible with."""
+    return [f for f in facts if not claim.route or not f.route or set(f.route) & set(claim.route)]
+
+
 def _approvals_for_use(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
     """Approvals of the claim's molecule, by a compatible route, for exactly this indication family."""
     out: list[RegulatoryFact] = []
     for m in claim.molecule or (rules.molecule_default,):
         approved, facts = _approved(m, indication, rules)
         if approved:
-            out += [f for f in facts if not claim.route or not f.route or set(f.route) & set(claim.route)]
+            out += _by_claim_route(facts, claim)
     return out
 
 
@@ -1009,7 +1016,7 @@ def _judge_regulatory(claim: Claim, rules: Rules) -> Verdict:
                 other = _other_form_approved(claim, m, ind, rules) if not approved else []
                 # Only a form given the way the page gives it blurs the claim: on an infusion
                 # clinic's page "ketamine is FDA-approved" stays wrong although a nasal spray is.
-                same_route = [f for f in other if not claim.route or not f.route or set(f.route) & set(claim.route)]
+                same_route = _by_claim_route(other, claim)
                 if same_route and not reg.negated:
                     other = same_route
                     # "Ketamine is FDA-approved for depression": the generic name, and another form
@@ -1145,9 +1152,6 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdi
 
 # ------------------------------------------------------------------ head-to-head
 
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
-
-
 def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
     """(comparator, "better" | "equal", the drug's molecule) when the claim sets the drug against
     another named treatment ("IV ketamine is more effective than Spravato"); None otherwise. The
@@ -1162,14 +1166,9 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
         if not named:
             continue
         comparator = min(named, key=lambda item: item[1])[0]
-        specific = [mol for mol, p in rules.molecules.items() if p.any(subject)]
-        if specific:
-            molecule = specific[0]
-        elif rules.molecule_generic.any(subject):
-            molecule = rules.molecule_default
-        else:
-            molecule = claim.molecule[0] if claim.molecule else rules.molecule_default
-        return comparator, relation, molecule
+        # The drug as the extractor reads a name (a specific form, else the generic default).
+        read = molecules_in(subject, rules) or list(claim.molecule) or [rules.molecule_default]
+        return comparator, relation, read[0]
     return None
 
 
@@ -1179,7 +1178,7 @@ def _head_to_head(text: str, drug: Patterns, comparator: Patterns, rules: Rules)
     A comparison counts only as "A <word> than/to B" with A and B the two treatments."""
     found: tuple[str, str] | None = None
     cues = rules.comparative
-    for sentence in _SENTENCE_END.split(text):
+    for sentence in (s.text for s in split_sentences(text)):
         drugs = [(m.start(), m.end()) for m in drug.finditer(sentence)]
         others = [(m.start(), m.end()) for m in comparator.finditer(sentence)]
         if not drugs or not others or cues["hypothetical"].any(sentence):
@@ -1232,10 +1231,14 @@ def _judge_comparative(
         + f" — a head-to-head claim against {comparator}: only studies naming {comparator} count, and only "
         "what they say of the two"
     )
-    drug = rules.molecules.get(molecule, rules.molecule_generic)
-    if molecule == rules.molecule_default:
-        drug = rules.molecule_generic  # "ketamine" as clinics write it
+    # The default form is what clinics call plain "ketamine": look for the generic name.
+    drug = (
+        rules.molecule_generic
+        if molecule == rules.molecule_default
+        else rules.molecules.get(molecule, rules.molecule_generic)
+    )
     other = rules.comparators[comparator]
+    combined = rules.comparator_combined.get(comparator)
     assessed = _assess_all(claim, records, rules, cache)
     reasons = _exclusion_reason(assessed)
     findings: list[tuple[Assessed, str, str]] = []
@@ -1243,7 +1246,6 @@ def _judge_comparative(
         if not a.counted:
             continue
         text = f"{a.record.title}. {a.record.abstract}"
-        combined = rules.comparator_combined.get(comparator)
         if not other.any(text) or (combined is not None and combined.any(text)):
             continue
         said = _head_to_head(text, drug, other, rules)
