@@ -616,9 +616,11 @@ def refresh_cmd(
     Example: ketlit refresh --queries-dir queries/ --out-dir reports/
     """
     settings = STATE.settings()
-    queries = load_queries(queries_dir, vocabularies=tag_vocabularies(settings.tagging_rules))
+    # One set of compiled rules serves the query files' slugs and the whole run.
+    runner = TagRunner(settings)
+    queries = load_queries(queries_dir, vocabularies=runner.vocabularies)
     with _store(settings) as store:
-        result = refresh(store, settings, queries, out_dir, offline=offline)
+        result = refresh(store, settings, queries, out_dir, offline=offline, runner=runner)
     for outcome in result.outcomes:
         for line in outcome.fetched:
             _info(f"{outcome.name}: {line}")

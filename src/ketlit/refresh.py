@@ -418,11 +418,13 @@ def render_query(store: Store, settings: Settings, query: QueryFile, out_dir: Pa
 
 
 def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_dir: Path, *,
-            offline: bool = False, progress: Any = None) -> RefreshResult:
-    """Incremental fetch of every query from both sources, re-tag, re-check, re-render."""
+            offline: bool = False, progress: Any = None, runner: TagRunner | None = None) -> RefreshResult:
+    """Incremental fetch of every query from both sources, re-tag, re-check, re-render.
+
+    ``runner`` carries the configured rules (built from ``settings`` if not given)."""
     outcomes: list[QueryOutcome] = []
     with RunLock(settings.db, purpose="refresh"):
-        runner = TagRunner(settings)
+        runner = runner or TagRunner(settings)
         # Read (and so checked) before anything is fetched: a malformed user rules file stops
         # the run here rather than failing every query's report after its fetch.
         _ = runner.claim_rules
