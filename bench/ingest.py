@@ -125,8 +125,8 @@ def _counts(store: Any) -> dict[str, Any]:
 
 def run_import(path: Path, db_path: Path, workers: int | None) -> dict[str, Any]:
     """``import_file`` in this (fresh) process, timed; CPU and peak RSS of this process and its workers."""
-    from ketlit.ingest import import_file
-    from ketlit.store import open_store
+    from ketlit.jobs.ingest import import_file
+    from ketlit.store.core import open_store
 
     store = open_store(db_path)
     t0, c0 = time.perf_counter(), time.process_time()
@@ -152,7 +152,7 @@ def run_import(path: Path, db_path: Path, workers: int | None) -> dict[str, Any]
 def run_pages(page_dir: Path, db_path: Path) -> dict[str, Any]:
     """The fetch path in this (fresh) process: parse + store every page, timed."""
     from ketlit.sources.pubmed_parse import parse_pubmed_xml
-    from ketlit.store import open_store
+    from ketlit.store.core import open_store
 
     store = open_store(db_path)
     run_id = store.start_run("pubmed", "bench", "bench", {}, "full", None)

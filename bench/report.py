@@ -22,12 +22,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from ingest import load_records, replicate  # type: ignore[import-not-found]
 
 from ketlit.config import Settings
-from ketlit.ingest import query_key
+from ketlit.jobs.ingest import query_key
+from ketlit.jobs.refresh import render_query
+from ketlit.jobs.tag import TagRunner
 from ketlit.queries import load_query
-from ketlit.refresh import render_query
 from ketlit.sources.pubmed_parse import parse_pubmed_xml
-from ketlit.store import open_store
-from ketlit.tagrun import TagRunner
+from ketlit.store.core import open_store
 
 TARGET_SECONDS = 5.0
 TERM = "ketamine"

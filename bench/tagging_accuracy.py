@@ -4,7 +4,7 @@
 
 Reads ``../shared/data/labels/psynamic_gold_dev.jsonl`` (PsyNamic annotations of PubMed
 abstracts: conditions and "application form" = route), builds one
-:class:`ketlit.models.Article` per line (title; abstract split into labelled sections only
+:class:`ketlit.sources.models.Article` per line (title; abstract split into labelled sections only
 when it has upper-case ``LABEL:`` structure; no MeSH, no publication types: these records
 are tagged from text alone), tags them with the packaged rules, and scores route and
 indication on the ketamine records (``is_ketamine``). The scoring rules are printed at the
@@ -28,10 +28,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ketlit.models import Article
-from ketlit.pipeline import run_in_workers
-from ketlit.tagging import Tag, Tagger, doc_from_article, load_rules, split_labelled_abstract
-from ketlit.tagrun import TAG_CHUNK
+from ketlit.jobs.tag import TAG_CHUNK
+from ketlit.jobs.workers import run_in_workers
+from ketlit.sources.models import Article
+from ketlit.tagging.engine import Tag, Tagger, doc_from_article, load_rules, split_labelled_abstract
 
 GOLD = Path(__file__).resolve().parents[1].parent / "shared/data/labels/psynamic_gold_dev.jsonl"
 
@@ -313,7 +313,7 @@ def _tag_part(tagger: Tagger, articles: Sequence[Article], part: int, parts: int
 def parallel_throughput(records: Sequence[Record], tagger: Tagger, min_calls: int = MIN_CALLS,
                         rounds: int = 3) -> tuple[float, int]:
     """Records/s when a large set is tagged the way ``ketlit tag`` / tagging after a fetch does it:
-    in worker processes (:func:`ketlit.pipeline.run_in_workers`, one per core), wall clock
+    in worker processes (:func:`ketlit.jobs.workers.run_in_workers`, one per core), wall clock
     including the forks. Returns (best rate, workers)."""
     articles = [r.article() for r in records]
     copies = max(1, -(-min_calls // max(1, len(articles))))
@@ -361,7 +361,7 @@ def render(report: Report, show_errors: bool = False) -> str:
     if report.parallel is not None:
         rate, workers = report.parallel
         out.append(
-            f"Throughput as ketlit tags a large set ({workers} worker processes, ketlit.pipeline): "
+            f"Throughput as ketlit tags a large set ({workers} worker processes, ketlit.jobs.workers): "
             f"{rate:,.0f} records/s (wall clock, forks included)"
         )
     if show_errors:
@@ -409,7 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if indication_f1 < TARGET_INDICATION_F1:
         failures.append(f"indication micro-F1 {indication_f1:.3f} < {TARGET_INDICATION_F1}")
     # The target is ketlit's tagging throughput: large sets are tagged in worker processes
-    # (ketlit.tagrun), so that is the rate checked; the single-process rate is printed beside it.
+    # (ketlit.jobs.tag), so that is the rate checked; the single-process rate is printed beside it.
     system_rate = max(report.rate.best, report.parallel[0])
     if system_rate < TARGET_RATE:
         failures.append(f"throughput {system_rate:,.0f}/s < {TARGET_RATE:,.0f}/s")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ketlit.citations import (
+from ketlit.report.citations import (
     author_names,
     bibtex_key_base,
     bibtex_keys,
@@ -220,7 +220,7 @@ def test_latex_escape_leaves_unicode() -> None:
 
 def test_real_records_through_the_store(tmp_path: Path) -> None:
     from ketlit.sources.pubmed_parse import parse_pubmed_xml
-    from ketlit.store import open_store
+    from ketlit.store.core import open_store
 
     xml = shared("pubmed", "meta-harness_efetch_esketamine_trd_3records.xml").read_bytes()
     store = open_store(tmp_path / "c.db")

@@ -16,7 +16,7 @@ from ketlit.claims.evidence import InMemoryIndex, records_from_dicts
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.text import page_from_bytes
 from ketlit.errors import ConfigError
-from ketlit.vocab import tag_vocabularies
+from ketlit.tagging.vocab import tag_vocabularies
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLAIM_KEYS = {

@@ -13,8 +13,8 @@ import pytest
 from ketlit.config import Settings
 from ketlit.errors import QueryError, ServiceError
 from ketlit.http import RateLimiter, make_client
-from ketlit.ingest import fetch_pubmed
-from ketlit.store import Store, open_store
+from ketlit.jobs.ingest import fetch_pubmed
+from ketlit.store.core import Store, open_store
 
 BASE = "https://eutils.test/entrez/eutils/"
 

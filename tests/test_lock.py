@@ -15,12 +15,12 @@ from pathlib import Path
 import pytest
 
 from ketlit.errors import LockedError
-from ketlit.lock import RunLock, lock_path_for
+from ketlit.jobs.lock import RunLock, lock_path_for
 from tests.conftest import REPO
 
 HOLDER = """
 import subprocess, sys, time
-from ketlit.lock import RunLock
+from ketlit.jobs.lock import RunLock
 lock = RunLock(sys.argv[1], purpose="refresh")
 lock.acquire()
 child = None

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from ketlit.errors import KetlitError, ParseError
-from ketlit.ingest import import_file
-from ketlit.pipeline import can_fork, run_in_workers
+from ketlit.jobs.ingest import import_file
+from ketlit.jobs.workers import can_fork, run_in_workers
 from ketlit.sources.pubmed_parse import parse_pubmed_xml, split_xml_pages
-from ketlit.store import Store, article_rows, open_store
+from ketlit.store.core import Store, article_rows, open_store
 from tests.conftest import FIXTURES, REPO, SHARED_DATA, shared
 
 ODDITIES = (FIXTURES / "efetch_oddities.xml").read_bytes()
@@ -222,7 +222,7 @@ def test_paged_import_stores_what_one_page_stores(tmp_path: Path, workers: int, 
 
 def test_rows_are_those_of_the_parsed_records(tmp_path: Path) -> None:
     path = _big_file(tmp_path, 7)
-    from ketlit.pipeline import prepared_xml_pages
+    from ketlit.jobs.workers import prepared_xml_pages
 
     rows = [r for page in prepared_xml_pages(path, 3) for r in page.rows]
     assert rows == [article_rows(a) for a in parse_pubmed_xml(path.read_bytes())]
@@ -267,8 +267,8 @@ _KILLER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from ketlit.ingest import import_file
-    from ketlit.store import Store, open_store
+    from ketlit.jobs.ingest import import_file
+    from ketlit.store.core import Store, open_store
 
     save = Store.save_prepared
     def save_then_die(self, **kwargs):

@@ -18,8 +18,8 @@ from ketlit.queries import (
     load_query,
     parse_query,
 )
-from ketlit.tagging import load_rules, vocabularies
-from ketlit.vocab import tag_vocabularies
+from ketlit.tagging.engine import load_rules, vocabularies
+from ketlit.tagging.vocab import tag_vocabularies
 from tests.conftest import REPO
 
 QUERIES = REPO / "queries"

@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ketlit.cli import app
-from ketlit.lock import RunLock
+from ketlit.jobs.lock import RunLock
 from tests.conftest import REPO, shared
 from tests.standins.ctgov import CtgovStandin, Fault
 from tests.standins.eutils import EutilsStandin
@@ -219,7 +219,7 @@ def test_report_and_citations_from_the_cache(work: Path) -> None:
 
 
 def test_claim_json_percentages_render_as_percentages() -> None:
-    from ketlit.report import ClaimCheck
+    from ketlit.report.render import ClaimCheck
 
     claim = ClaimCheck.from_dict({
         "id": "c1", "text": "Over 60% respond.", "verdict": "contradicted", "certainty": "low", "reasons": [],

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from ketlit.queries import CheckSpec, CtgovQuery, Focus, PubmedQuery, QueryFile, ReportOptions
-from ketlit.report import (
+from ketlit.report.render import (
     STAMP_PREFIX,
     ArticleRef,
     Changes,
@@ -472,7 +472,7 @@ def test_render_is_fast_for_a_large_query() -> None:
 
 
 def test_figures_are_written_and_byte_identical(tmp_path: Path) -> None:
-    from ketlit.plots import write_figures
+    from ketlit.report.plots import write_figures
 
     data = full_data()
     first = write_figures(data, tmp_path / "a")
@@ -494,11 +494,11 @@ def test_figures_are_identical_across_processes(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from ketlit.plots import write_figures
+    from ketlit.report.plots import write_figures
 
     here = write_figures(full_data(), tmp_path / "here")
     code = ("import sys; from pathlib import Path; from tests.test_report import full_data; "
-            "from ketlit.plots import write_figures; write_figures(full_data(), Path(sys.argv[1]))")
+            "from ketlit.report.plots import write_figures; write_figures(full_data(), Path(sys.argv[1]))")
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}", "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env, cwd=REPO)
     for rel in here.values():
@@ -506,7 +506,7 @@ def test_figures_are_identical_across_processes(tmp_path: Path) -> None:
 
 
 def test_rewriting_unchanged_figures_keeps_the_file(tmp_path: Path) -> None:
-    from ketlit.plots import write_atomic
+    from ketlit.report.plots import write_atomic
 
     path = tmp_path / "x.svg"
     assert write_atomic(path, b"<svg/>") is True
@@ -516,7 +516,7 @@ def test_rewriting_unchanged_figures_keeps_the_file(tmp_path: Path) -> None:
 
 
 def test_no_figures_without_data_or_when_disabled(tmp_path: Path) -> None:
-    from ketlit.plots import write_figures
+    from ketlit.report.plots import write_figures
 
     assert write_figures(minimal_data(), tmp_path) == {}
     off = dataclasses.replace(full_data(), query=query(plots=False))
@@ -525,7 +525,7 @@ def test_no_figures_without_data_or_when_disabled(tmp_path: Path) -> None:
 
 
 def test_hostile_labels_are_escaped_in_svg() -> None:
-    from ketlit.plots import forest_svg
+    from ketlit.report.plots import forest_svg
 
     svg = forest_svg(ForestData("response", (ForestStudy("<script>$x$ & co", "pubmed", "1", 1, 2),)))
     assert b"<script" not in svg and b"&lt;script&gt;" in svg
@@ -537,7 +537,7 @@ METADATA = REPO / "src" / "ketlit" / "data" / "datasette_metadata.json"
 
 
 def _seeded_db(path: Path) -> None:
-    from ketlit.store import open_store
+    from ketlit.store.core import open_store
 
     store = open_store(path)
     store.close()
@@ -614,7 +614,7 @@ def test_canned_queries_against_a_real_schema(tmp_path: Path) -> None:
 
 
 def test_metadata_describes_every_table_that_exists(tmp_path: Path) -> None:
-    from ketlit.store import open_store
+    from ketlit.store.core import open_store
 
     meta = json.loads(METADATA.read_text())
     for key in ("title", "license", "license_url", "source", "source_url"):

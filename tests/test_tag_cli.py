@@ -72,9 +72,9 @@ def test_retag_after_rule_change(db: str, tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_worker_processes_tag_exactly_like_one_process(tmp_path: Path) -> None:
     from ketlit.config import Settings
-    from ketlit.ingest import import_file
-    from ketlit.store import open_store
-    from ketlit.tagrun import TagRunner
+    from ketlit.jobs.ingest import import_file
+    from ketlit.jobs.tag import TagRunner
+    from ketlit.store.core import open_store
 
     results = []
     for workers in (0, 2):

@@ -16,9 +16,9 @@ from types import ModuleType
 import pytest
 
 from ketlit.errors import ConfigError
-from ketlit.models import AbstractSection, Article, Chemical, MeshHeading
 from ketlit.sources.ctgov_parse import parse_study
-from ketlit.tagging import (
+from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading
+from ketlit.tagging.engine import (
     AXES,
     TEXT_FIELDS,
     Tag,
@@ -629,7 +629,7 @@ def _on_word_boundaries(folded: str, a: int, b: int) -> bool:
 def test_gram_planning_finds_exactly_the_full_scan_matches(tagger: Tagger) -> None:
     """The speed-up (matching only where a rule's first grams start a word) must find the
     same matches as trying the rule at every word start."""
-    from ketlit.tagging import _Text
+    from ketlit.tagging.engine import _Text
 
     checked = 0
     for text in _texts():

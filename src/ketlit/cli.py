@@ -26,17 +26,17 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ketlit import __version__
-from ketlit.checkrun import run_check
-from ketlit.citations import to_bibtex, to_ris
 from ketlit.config import Settings, load_settings
 from ketlit.errors import InputError, KetlitError
 from ketlit.http import make_client
-from ketlit.ingest import RunReport, TrialRunReport, fetch_ctgov, fetch_pubmed, import_file
+from ketlit.jobs.check import run_check
+from ketlit.jobs.ingest import RunReport, TrialRunReport, fetch_ctgov, fetch_pubmed, import_file
+from ketlit.jobs.refresh import query_record_ids, refresh, render_query
+from ketlit.jobs.tag import TagRunner
 from ketlit.queries import QueryFile, load_queries, load_query
-from ketlit.refresh import query_record_ids, refresh, render_query
-from ketlit.store import Store, open_store
-from ketlit.tagrun import TagRunner
-from ketlit.vocab import Vocabularies, tag_vocabularies
+from ketlit.report.citations import to_bibtex, to_ris
+from ketlit.store.core import Store, open_store
+from ketlit.tagging.vocab import Vocabularies, tag_vocabularies
 
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
 

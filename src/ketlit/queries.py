@@ -37,7 +37,7 @@ Design decisions:
   case exactly as ``ketlit fetch`` normalises them, so a query file and the equivalent
   command line share one watermark (``ingest.query_key`` / ``ingest.ctgov_query_key``).
 - **Slugs come from the tagging rules.** ``[focus]`` slugs are checked against the
-  vocabularies of the tagging rules (:mod:`ketlit.vocab`), never against a list of our own:
+  vocabularies of the tagging rules (:mod:`ketlit.tagging.vocab`), never against a list of our own:
   the caller passes the effective (possibly user-extended) vocabularies, and without them
   the packaged tagging rules decide, so a slug added to the tagging rules is accepted here
   without a code change.
@@ -58,7 +58,7 @@ from typing import Any
 
 from ketlit.errors import ConfigError, InputError
 from ketlit.files import read_limited
-from ketlit.vocab import tag_vocabularies
+from ketlit.tagging.vocab import tag_vocabularies
 
 FOCUS_AXES = ("indication", "route", "molecule")
 
@@ -284,7 +284,7 @@ def parse_query(
     """Validate parsed TOML ``data`` from ``path`` into a :class:`QueryFile` (no file reads
     except, when ``check_pages``, checking that each listed page exists).
 
-    ``vocabularies`` ({axis: slugs}) are the effective tagging rules' (see :mod:`ketlit.vocab`);
+    ``vocabularies`` ({axis: slugs}) are the effective tagging rules' (see :mod:`ketlit.tagging.vocab`);
     without them the packaged tagging rules' slugs are allowed."""
     c = _Checker(path)
     vocab = tag_vocabularies() if vocabularies is None else vocabularies

@@ -17,7 +17,7 @@ Design decisions:
   appended otherwise.
 * **Slugs are the tagger's.** Every indication / route / molecule / design slug a rules or
   regulatory file names is checked against the vocabularies of the effective tagging rules
-  (:mod:`ketlit.vocab`), not against a list of our own: a slug a user's tagging rules file
+  (:mod:`ketlit.tagging.vocab`), not against a list of our own: a slug a user's tagging rules file
   adds can be used here, and claims are matched against the same tags the records carry.
 * **Digest.** :attr:`Rules.digest` covers the packaged and the user rules document (not the
   regulatory facts, which number extraction never reads): it keys the findings stored at
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ketlit.errors import ConfigError
-from ketlit.vocab import Vocabularies, tag_vocabularies
+from ketlit.tagging.vocab import Vocabularies, tag_vocabularies
 
 CLAIM_RULES_RESOURCE: Final = "claim_rules.toml"
 REGULATORY_RESOURCE: Final = "regulatory.toml"

@@ -3,7 +3,7 @@
 Network only: every call goes through :class:`ketlit.http.HttpClient` and every body is
 validated by a ``parse`` callback, so a truncated page, an HTML error page or a backend
 failure is retried and never read as "no results". Parsing of records lives in
-:mod:`ketlit.sources.pubmed_parse`; storing in :mod:`ketlit.store`.
+:mod:`ketlit.sources.pubmed_parse`; storing in :mod:`ketlit.store.core`.
 
 The 10,000 cap: ESearch returns at most the first 9,999 IDs of a query. When ``Count``
 is above the cap, the query is split into creation-date (``[crdt]``) windows, bisected
@@ -31,7 +31,7 @@ from lxml import etree
 
 from ketlit.errors import ParseError, QueryError
 from ketlit.http import BadResponse, HttpClient
-from ketlit.models import Article
+from ketlit.sources.models import Article
 from ketlit.sources.pubmed_parse import parse_pubmed_xml
 
 DEFAULT_CAP = 9999

@@ -1,5 +1,5 @@
 """Parse PubMed XML (efetch ``PubmedArticleSet`` and the old ``MedlineCitationSet``) and
-MEDLINE/.nbib text into :class:`ketlit.models.Article` records. Pure: bytes in, records out.
+MEDLINE/.nbib text into :class:`ketlit.sources.models.Article` records. Pure: bytes in, records out.
 
 Why lxml and not Biopython here: ``Bio.Entrez.read`` validates against the DTD and builds
 the whole document as nested Python objects, which is about half as fast (below) and holds
@@ -30,7 +30,7 @@ from typing import IO, Any
 from lxml import etree
 
 from ketlit.errors import ParseError
-from ketlit.models import (
+from ketlit.sources.models import (
     AbstractSection,
     Article,
     Author,

@@ -7,9 +7,9 @@ import json
 from ketlit.claims.check import check_page, render_markdown, report_to_json
 from ketlit.claims.text import read_page
 from ketlit.config import Settings
-from ketlit.evidence_store import StoreEvidenceIndex
-from ketlit.store import Store
-from ketlit.tagrun import TagRunner
+from ketlit.jobs.tag import TagRunner
+from ketlit.store.core import Store
+from ketlit.store.evidence import StoreEvidenceIndex
 
 
 def run_check(store: Store, settings: Settings, page_path: str, *, json_output: bool) -> tuple[str, str]:

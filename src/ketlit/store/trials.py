@@ -1,4 +1,4 @@
-"""Trial storage for :class:`ketlit.store.Store` (mixed in; kept apart from the article code).
+"""Trial storage for :class:`ketlit.store.core.Store` (mixed in; kept apart from the article code).
 
 Design decisions:
 - A trial row is replaced wholesale when its parsed content changes; child rows (arms,
@@ -327,7 +327,7 @@ class TrialStoreMixin:
 
 
 class TrialPageMixin(TrialStoreMixin):
-    """Atomic page saves for trials (uses the raw-page writer of :class:`ketlit.store.Store`)."""
+    """Atomic page saves for trials (uses the raw-page writer of :class:`ketlit.store.core.Store`)."""
 
     def _insert_page(
         self, run_id: int | None, source: str, endpoint: str, request: dict[str, str],

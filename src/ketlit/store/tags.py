@@ -1,4 +1,4 @@
-"""Tag storage and record loading for tagging (mixed into :class:`ketlit.store.Store`).
+"""Tag storage and record loading for tagging (mixed into :class:`ketlit.store.core.Store`).
 
 Tags are derived data: ``tag_state`` remembers which rules and which record content each
 record was tagged from, so tagging after a fetch only touches new or changed records, and
@@ -12,8 +12,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ketlit.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier
 from ketlit.sources.ctgov_parse import Study, parse_study
+from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -25,13 +25,13 @@ from ketlit.config import Settings
 from ketlit.errors import InputError, KetlitError, ParseError
 from ketlit.files import read_limited
 from ketlit.http import HttpClient, redact
-from ketlit.models import Article
-from ketlit.pipeline import import_head, prepared_xml_pages, run_in_workers
+from ketlit.jobs.workers import import_head, prepared_xml_pages, run_in_workers
 from ketlit.sources.ctgov import CtgovClient, normalise_statuses, search_params
 from ketlit.sources.ctgov_parse import parse_study
+from ketlit.sources.models import Article
 from ketlit.sources.pubmed import PubMedClient, Window
 from ketlit.sources.pubmed_parse import IMPORT_PAGE_RECORDS, parse_medline_text
-from ketlit.store import SaveResult, Store, utcnow
+from ketlit.store.core import SaveResult, Store, utcnow
 
 Progress = Callable[[str, int | None, int], None]  # (event, total, advance)
 
@@ -308,7 +308,7 @@ def import_file(
     like an EFetch page, raw body included, in its own transaction (``kill -9`` leaves whole
     pages; importing the file again completes it, upserts making the rest harmless). Pages
     are parsed and made ready by ``workers`` worker processes while this one only writes
-    (:mod:`ketlit.pipeline`); by default :data:`IMPORT_WORKERS` for files over
+    (:mod:`ketlit.jobs.workers`); by default :data:`IMPORT_WORKERS` for files over
     :data:`WORKER_MIN_BYTES`, else none (0: parse here, between writes). Errors in the first
     page (not XML, not PubMed, truncated, no records) are raised before a run is recorded;
     an error in a later page marks the run ``failed`` and keeps the pages before it.

@@ -20,7 +20,7 @@ from ketlit.claims.evidence import EvidenceRecord, sort_key
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, findings_from_json
 from ketlit.claims.rules import Rules
-from ketlit.store import Store
+from ketlit.store.core import Store
 
 EFFICACY_KINDS = frozenset({"efficacy_rate", "efficacy", "onset", "duration"})
 

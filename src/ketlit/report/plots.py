@@ -32,7 +32,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Polygon
 from matplotlib.ticker import MaxNLocator
 
-from ketlit.report import ForestData, ReportData, bucket_years, sorted_studies, study_interval
+from ketlit.report.render import ForestData, ReportData, bucket_years, sorted_studies, study_interval
 
 if TYPE_CHECKING:
     from matplotlib.typing import RcKeyType

@@ -1,4 +1,4 @@
-"""Tagging runs over the cache: load records → tag (pure, :mod:`ketlit.tagging`) → store.
+"""Tagging runs over the cache: load records → tag (pure, :mod:`ketlit.tagging.engine`) → store.
 
 Tags are derived data, re-computable offline at any time. Each record remembers the digest
 of the rules and of its own content it was tagged from (``tag_state``), so the tagging that
@@ -22,11 +22,11 @@ from ketlit.claims.rules import Rules as ClaimRules
 from ketlit.claims.rules import load_rules as load_claim_rules
 from ketlit.config import Settings
 from ketlit.errors import ConfigError, InputError
-from ketlit.models import Article
-from ketlit.pipeline import run_in_workers
-from ketlit.store import Store
-from ketlit.store_tags import TagRow
-from ketlit.tagging import Analysis, Tag, Tagger, doc_from_article, doc_from_study, load_rules, vocabularies
+from ketlit.jobs.workers import run_in_workers
+from ketlit.sources.models import Article
+from ketlit.store.core import Store
+from ketlit.store.tags import TagRow
+from ketlit.tagging.engine import Analysis, Tag, Tagger, doc_from_article, doc_from_study, load_rules, vocabularies
 
 # Records per worker item, per database load, and the set size from which workers pay off.
 TAG_CHUNK = 250
@@ -90,7 +90,7 @@ class TagRunner:
     def tag_articles(self, articles: Sequence[Article], part: int = 0, parts: int = 1) -> Iterator[ArticleBatch]:
         """Tags and findings for every ``parts``-th chunk of ``articles`` (pure: no database).
 
-        The producer of :func:`ketlit.pipeline.run_in_workers`: tagging and number extraction are
+        The producer of :func:`ketlit.jobs.workers.run_in_workers`: tagging and number extraction are
         CPU-bound and independent per record, so on several cores workers run this while the
         main process only writes."""
         claim_sha = self.claim_rules.digest

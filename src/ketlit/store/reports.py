@@ -1,4 +1,4 @@
-"""Report state (mixed into :class:`ketlit.store.Store`): the last two distinct states of a
+"""Report state (mixed into :class:`ketlit.store.core.Store`): the last two distinct states of a
 query's report, so "Changes since last run" can be computed and stays the same on reruns
 that change nothing (the state only rolls over when it really changed)."""
 

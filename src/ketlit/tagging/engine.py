@@ -8,7 +8,7 @@ Design decisions:
   module only knows how to run rules over a source-neutral :class:`TagDoc`, so a user can
   change behaviour without touching code and the same engine can serve another drug.
 * **One view of every source.** :func:`doc_from_article` and :func:`doc_from_study` turn a
-  PubMed :class:`~ketlit.models.Article` and a ClinicalTrials.gov
+  PubMed :class:`~ketlit.sources.models.Article` and a ClinicalTrials.gov
   :class:`~ketlit.sources.ctgov_parse.Study` into a :class:`TagDoc`: free-text fields as
   ``(field, text)`` pairs plus structured signals (publication types, MeSH, supplementary
   concepts, CT.gov design enums, ages). Structured signals are exposed to rules as fields
@@ -79,8 +79,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from ketlit.errors import ConfigError
-from ketlit.models import AbstractSection, Article
 from ketlit.sources.ctgov_parse import Study
+from ketlit.sources.models import AbstractSection, Article
 
 __all__ = [
     "AXES",

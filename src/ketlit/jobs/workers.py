@@ -45,7 +45,7 @@ from typing import IO, Any, TypeVar, cast
 from ketlit.errors import InputError, KetlitError, ParseError
 from ketlit.files import open_limited
 from ketlit.sources.pubmed_parse import IMPORT_PAGE_RECORDS, iter_set, parse_pubmed_xml, split_xml_pages
-from ketlit.store import PreparedPage, prepare_page
+from ketlit.store.core import PreparedPage, prepare_page
 
 T = TypeVar("T")
 
@@ -140,7 +140,7 @@ MAX_IMPORT_BYTES = 2 * 1024**3
 
 def open_import(path: Path) -> IO[bytes]:
     """A binary stream of an import file's content, gunzipped on the fly if it is gzip;
-    the same one-line errors as :func:`ketlit.ingest.read_import_file`."""
+    the same one-line errors as :func:`ketlit.jobs.ingest.read_import_file`."""
     stream = open_limited(path, MAX_IMPORT_BYTES, "file")
     gzipped = stream.read(2) == b"\x1f\x8b"
     stream.seek(0)

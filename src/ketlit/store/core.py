@@ -28,11 +28,11 @@ from typing import Any
 import sqlite_utils
 
 from ketlit.errors import InputError, StoreError
-from ketlit.migrations import migrate
-from ketlit.models import Article
-from ketlit.store_reports import ReportStateMixin
-from ketlit.store_tags import FindingsStoreMixin, TagStoreMixin
-from ketlit.store_trials import TrialPageMixin
+from ketlit.sources.models import Article
+from ketlit.store.migrations import migrate
+from ketlit.store.reports import ReportStateMixin
+from ketlit.store.tags import FindingsStoreMixin, TagStoreMixin
+from ketlit.store.trials import TrialPageMixin
 
 ARTICLE_CHILD_TABLES = (
     "article_authors",
@@ -197,7 +197,7 @@ _UPSERT_STAGED = (
 class PreparedPage:
     """A raw page and its articles made ready for the database without touching it: the
     compressed body, its digest and the article rows. :func:`prepare_page` is pure, so a
-    worker process can build these while the main process writes (:mod:`ketlit.pipeline`)."""
+    worker process can build these while the main process writes (:mod:`ketlit.jobs.workers`)."""
 
     size: int
     sha256: str

@@ -2,7 +2,7 @@
 
 Design decisions:
 - **Gather, then render.** :func:`gather` reads everything a report shows from the cache into
-  :class:`ketlit.report.ReportData`; :func:`ketlit.report.render_report` is pure. Ordering is
+  :class:`ketlit.report.render.ReportData`; :func:`ketlit.report.render.render_report` is pure. Ordering is
   fixed by the renderer, and the only wall-clock value is the single ``Generated:`` stamp line,
   so two renders of unchanged data are byte-identical apart from that line.
 - **Changes since last run** compare the report's state (records, trial status/results/
@@ -35,13 +35,13 @@ from ketlit.claims.stats import StudyProportion, pool_proportions
 from ketlit.claims.text import read_page
 from ketlit.config import Settings
 from ketlit.errors import KetlitError, ServiceError
-from ketlit.evidence_store import StoreEvidenceIndex
 from ketlit.http import make_client
-from ketlit.ingest import ctgov_query_key, fetch_ctgov, fetch_pubmed, query_key
-from ketlit.lock import RunLock
-from ketlit.plots import write_atomic, write_figures
+from ketlit.jobs.ingest import ctgov_query_key, fetch_ctgov, fetch_pubmed, query_key
+from ketlit.jobs.lock import RunLock
+from ketlit.jobs.tag import TagRunner
 from ketlit.queries import QueryFile
-from ketlit.report import (
+from ketlit.report.plots import write_atomic, write_figures
+from ketlit.report.render import (
     ArticleRef,
     Changes,
     ClaimCheck,
@@ -65,8 +65,8 @@ from ketlit.report import (
     count_rows,
     render_report,
 )
-from ketlit.store import Store, utcnow
-from ketlit.tagrun import TagRunner
+from ketlit.store.core import Store, utcnow
+from ketlit.store.evidence import StoreEvidenceIndex
 
 KEY_DESIGNS = ("meta_analysis", "systematic_review", "rct")
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 3
