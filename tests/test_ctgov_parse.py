@@ -16,13 +16,12 @@ import pytest
 
 from ketlit.errors import ParseError
 from ketlit.sources.ctgov_parse import (
-    PartialDate,
-    Study,
     nct_ids_in_text,
     parse_date,
     parse_study,
     study_last_update,
 )
+from ketlit.sources.models import RegistryDate, Study
 from tests.conftest import SHARED_DATA
 
 CTGOV = SHARED_DATA / "ctgov"
@@ -54,7 +53,7 @@ def n(obj: Any, *keys: str) -> int:
     return len(value) if isinstance(value, list) else 0
 
 
-def all_dates(study: Study) -> list[PartialDate]:
+def all_dates(study: Study) -> list[RegistryDate]:
     fields = ("start", "primary_completion", "completion", "first_posted", "results_first_posted",
               "last_update_posted", "status_verified")  # fmt: skip
     return [d for d in (getattr(study, f) for f in fields) if d is not None]
@@ -134,9 +133,9 @@ def test_the_corpus_is_what_provenance_says() -> None:
 
 def test_month_precision_start_without_type_and_estimated_first_post() -> None:
     study = parse_study(load("NCT00763412"))
-    assert study.start == PartialDate("2006-11", "month", None)  # old records omit the type
-    assert study.first_posted == PartialDate("2008-10-01", "day", "ESTIMATED")
-    assert study.status_verified == PartialDate("2017-05", "month", None)
+    assert study.start == RegistryDate("2006-11", "month", None)  # old records omit the type
+    assert study.first_posted == RegistryDate("2008-10-01", "day", "ESTIMATED")
+    assert study.status_verified == RegistryDate("2017-05", "month", None)
     assert (study.enrollment_count, study.enrollment_type) == (31, "ACTUAL")
     assert study.phases == ("NA",)
     assert (study.allocation, study.masking, study.intervention_model) == ("RANDOMIZED", "QUADRUPLE", "PARALLEL")
@@ -195,8 +194,8 @@ def test_pallas_with_results_and_partial_dates() -> None:
     raw = load("NCT02513394")
     study = parse_study(raw)
     assert study.acronym == "PALLAS"
-    assert study.start == PartialDate("2015-08", "month", None)
-    assert study.completion == PartialDate("2025-09", "month", "ESTIMATED")
+    assert study.start == RegistryDate("2015-08", "month", None)
+    assert study.completion == RegistryDate("2025-09", "month", "ESTIMATED")
     assert study.overall_status == "ACTIVE_NOT_RECRUITING"
     assert study.results is not None
     analyses = [a for om in study.results.outcome_measures for a in om.analyses]
@@ -289,16 +288,16 @@ def test_parser_does_not_mutate_its_input() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("2014-08-05", PartialDate("2014-08-05", "day")),
-        ("2017-05", PartialDate("2017-05", "month")),
-        ("2019", PartialDate("2019", "year")),
+        ("2014-08-05", RegistryDate("2014-08-05", "day")),
+        ("2017-05", RegistryDate("2017-05", "month")),
+        ("2019", RegistryDate("2019", "year")),
         ("2019-00", None),
         ("2019-1-5", None),
         ("May 2019", None),
         ("", None),
     ],
 )
-def test_parse_date_precision(text: str, expected: PartialDate | None) -> None:
+def test_parse_date_precision(text: str, expected: RegistryDate | None) -> None:
     assert parse_date(text) == expected
 
 

@@ -22,7 +22,7 @@ Design decisions:
   actually reported. Counts that the API itself types as integers (enrollment,
   adverse-event numbers) are integers.
 * **Dates keep their precision.** Registry dates are partial (``"2006-11"``), so each is
-  a :class:`PartialDate` with ``precision`` ``day``/``month``/``year`` and the
+  a :class:`RegistryDate` with ``precision`` ``day``/``month``/``year`` and the
   ACTUAL/ESTIMATED ``type`` where the registry gives one (old records often omit the
   type of ``startDateStruct``). A date string that is not ``YYYY[-MM[-DD]]`` is dropped
   (``None``) rather than guessed at.
@@ -38,302 +38,39 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from ketlit.errors import ParseError
+from ketlit.sources.models import (
+    AdverseEvent,
+    AdverseEvents,
+    ArmGroup,
+    Denom,
+    DenomCount,
+    Eligibility,
+    EventGroup,
+    EventStat,
+    Intervention,
+    Measurement,
+    Mesh,
+    OutcomeMeasure,
+    Precision,
+    Reference,
+    RegisteredOutcome,
+    RegistryDate,
+    ResultAnalysis,
+    ResultGroup,
+    Results,
+    Sponsor,
+    Study,
+)
 
 __all__ = [
-    "AdverseEvent",
-    "AdverseEvents",
-    "Analysis",
-    "ArmGroup",
-    "Denom",
-    "DenomCount",
-    "Eligibility",
-    "EventGroup",
-    "EventStat",
-    "Intervention",
-    "Measurement",
-    "Mesh",
-    "Outcome",
-    "OutcomeMeasure",
-    "PartialDate",
-    "Reference",
-    "ResultGroup",
-    "Results",
-    "Sponsor",
-    "Study",
     "nct_ids_in_text",
     "parse_date",
     "parse_study",
     "study_last_update",
 ]
-
-Precision = Literal["day", "month", "year"]
-
-
-# --------------------------------------------------------------------------- records
-
-
-@dataclass(frozen=True, slots=True)
-class PartialDate:
-    """A registry date: ISO text as given, its precision, and ACTUAL/ESTIMATED if stated."""
-
-    date: str
-    precision: Precision
-    type: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Sponsor:
-    """A lead sponsor or collaborator; ``agency_class`` is e.g. INDUSTRY, NIH, OTHER."""
-
-    name: str
-    agency_class: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Intervention:
-    """One registered intervention (``type`` e.g. DRUG, BEHAVIORAL)."""
-
-    type: str | None
-    name: str | None
-    description: str | None
-    other_names: tuple[str, ...]
-    arm_group_labels: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ArmGroup:
-    """One registered arm; ``intervention_names`` look like ``"Drug: placebo"``."""
-
-    label: str | None
-    type: str | None
-    description: str | None
-    intervention_names: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """A registered (protocol) outcome: primary, secondary or other."""
-
-    measure: str | None
-    description: str | None
-    time_frame: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Eligibility:
-    """Eligibility summary; ages are the registry's text (``"18 Years"``)."""
-
-    minimum_age: str | None
-    maximum_age: str | None
-    sex: str | None
-    healthy_volunteers: bool | None
-    std_ages: tuple[str, ...]
-    criteria: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Reference:
-    """A literature reference; ``type`` is RESULT, BACKGROUND or DERIVED."""
-
-    pmid: str | None
-    type: str | None
-    citation: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Mesh:
-    """A derived MeSH heading (``id`` like ``D000003550``)."""
-
-    id: str | None
-    term: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class ResultGroup:
-    """An arm/group as reported in results (``id`` like ``OG000``)."""
-
-    id: str | None
-    title: str | None
-    description: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class DenomCount:
-    """Number analysed in one group, as the posted string."""
-
-    group_id: str | None
-    value: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class Denom:
-    """Analysis population for a measure, or for one class when ``class_title`` is set."""
-
-    units: str | None
-    counts: tuple[DenomCount, ...]
-    class_title: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Measurement:
-    """One cell of an outcome-measure table; all numbers are the posted strings."""
-
-    class_title: str | None
-    category_title: str | None
-    group_id: str | None
-    value: str | None
-    spread: str | None
-    lower: str | None
-    upper: str | None
-    comment: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """A statistical analysis; ``p_value`` is kept exactly as posted (``"<0.0001"``)."""
-
-    group_ids: tuple[str, ...]
-    group_description: str | None
-    p_value: str | None
-    statistical_method: str | None
-    param_type: str | None
-    param_value: str | None
-    ci_pct: str | None
-    ci_num_sides: str | None
-    ci_lower: str | None
-    ci_upper: str | None
-    non_inferiority_type: str | None
-    dispersion_type: str | None
-    dispersion_value: str | None
-    estimate_comment: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class OutcomeMeasure:
-    """A results outcome measure with its groups, denominators, cells and analyses."""
-
-    type: str | None
-    title: str | None
-    description: str | None
-    population_description: str | None
-    time_frame: str | None
-    unit: str | None
-    param_type: str | None
-    dispersion_type: str | None
-    reporting_status: str | None
-    groups: tuple[ResultGroup, ...]
-    denoms: tuple[Denom, ...]
-    class_denoms: tuple[Denom, ...]
-    measurements: tuple[Measurement, ...]
-    analyses: tuple[Analysis, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class EventGroup:
-    """Adverse-event totals for one group (``id`` like ``EG000``)."""
-
-    id: str | None
-    title: str | None
-    description: str | None
-    serious_num_affected: int | None
-    serious_num_at_risk: int | None
-    other_num_affected: int | None
-    other_num_at_risk: int | None
-    deaths_num_affected: int | None
-    deaths_num_at_risk: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class EventStat:
-    """Counts for one adverse-event term in one group."""
-
-    group_id: str | None
-    num_events: int | None
-    num_affected: int | None
-    num_at_risk: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class AdverseEvent:
-    """One serious or other adverse-event term with per-group stats."""
-
-    term: str | None
-    organ_system: str | None
-    source_vocabulary: str | None
-    assessment_type: str | None
-    notes: str | None
-    stats: tuple[EventStat, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class AdverseEvents:
-    """The adverse-events module of the results section."""
-
-    frequency_threshold: str | None
-    time_frame: str | None
-    description: str | None
-    groups: tuple[EventGroup, ...]
-    serious: tuple[AdverseEvent, ...]
-    other: tuple[AdverseEvent, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Results:
-    """The parts of ``resultsSection`` ketlit uses."""
-
-    outcome_measures: tuple[OutcomeMeasure, ...]
-    adverse_events: AdverseEvents | None
-    flow_group_count: int | None
-
-
-@dataclass(frozen=True, slots=True)
-class Study:
-    """One ClinicalTrials.gov study (latest version), flattened for ketlit."""
-
-    nct_id: str
-    brief_title: str | None
-    official_title: str | None
-    acronym: str | None
-    overall_status: str | None
-    why_stopped: str | None
-    phases: tuple[str, ...]
-    study_type: str | None
-    allocation: str | None
-    masking: str | None
-    intervention_model: str | None
-    primary_purpose: str | None
-    enrollment_count: int | None
-    enrollment_type: str | None
-    start: PartialDate | None
-    primary_completion: PartialDate | None
-    completion: PartialDate | None
-    first_posted: PartialDate | None
-    results_first_posted: PartialDate | None
-    last_update_posted: PartialDate | None
-    status_verified: PartialDate | None
-    conditions: tuple[str, ...]
-    keywords: tuple[str, ...]
-    interventions: tuple[Intervention, ...]
-    arm_groups: tuple[ArmGroup, ...]
-    primary_outcomes: tuple[Outcome, ...]
-    secondary_outcomes: tuple[Outcome, ...]
-    other_outcomes: tuple[Outcome, ...]
-    lead_sponsor: Sponsor | None
-    collaborators: tuple[Sponsor, ...]
-    countries: tuple[str, ...]
-    has_results: bool
-    brief_summary: str | None
-    detailed_description: str | None
-    eligibility: Eligibility | None
-    results: Results | None
-    references: tuple[Reference, ...]
-    condition_meshes: tuple[Mesh, ...]
-    intervention_meshes: tuple[Mesh, ...]
-
 
 # ------------------------------------------------------------------ defensive access
 
@@ -393,8 +130,8 @@ _DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?
 _NCT_RE = re.compile(r"(?<![A-Za-z0-9])NCT(\d{8})(?![0-9])", re.IGNORECASE)
 
 
-def parse_date(date: Any, type_: Any = None) -> PartialDate | None:
-    """A :class:`PartialDate` from ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; else ``None``."""
+def parse_date(date: Any, type_: Any = None) -> RegistryDate | None:
+    """A :class:`RegistryDate` from ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; else ``None``."""
     text = _str(date)
     if text is None:
         return None
@@ -403,10 +140,10 @@ def parse_date(date: Any, type_: Any = None) -> PartialDate | None:
     if m is None:
         return None
     precision: Precision = "day" if m.group(3) else "month" if m.group(2) else "year"
-    return PartialDate(date=text, precision=precision, type=_str(type_))
+    return RegistryDate(date=text, precision=precision, type=_str(type_))
 
 
-def _date_struct(value: Any) -> PartialDate | None:
+def _date_struct(value: Any) -> RegistryDate | None:
     struct = _dict(value)
     return parse_date(struct.get("date"), struct.get("type"))
 
@@ -426,9 +163,9 @@ def study_last_update(obj: Mapping[str, Any]) -> str | None:
     return _str(_path(obj, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date"))
 
 
-def _outcomes(value: Any) -> tuple[Outcome, ...]:
+def _outcomes(value: Any) -> tuple[RegisteredOutcome, ...]:
     return tuple(
-        Outcome(
+        RegisteredOutcome(
             measure=_str(o.get("measure")),
             description=_str(o.get("description")),
             time_frame=_str(o.get("timeFrame")),
@@ -472,8 +209,8 @@ def _denoms(value: Any, class_title: str | None = None) -> tuple[Denom, ...]:
     )
 
 
-def _analysis(a: dict[str, Any]) -> Analysis:
-    return Analysis(
+def _analysis(a: dict[str, Any]) -> ResultAnalysis:
+    return ResultAnalysis(
         group_ids=_strs(a.get("groupIds")),
         group_description=_str(a.get("groupDescription")),
         p_value=_str(a.get("pValue")),

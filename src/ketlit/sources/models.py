@@ -7,6 +7,7 @@ tested on recorded payloads alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,3 +138,267 @@ class Article:
     @property
     def nct_ids(self) -> list[str]:
         return sorted({nct for nct, _ in self.nct_links})
+
+
+# ------------------------------------------------------------- ClinicalTrials.gov
+
+Precision = Literal["day", "month", "year"]
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryDate:
+    """A registry date: ISO text as given, its precision, and ACTUAL/ESTIMATED if stated."""
+
+    date: str
+    precision: Precision
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sponsor:
+    """A lead sponsor or collaborator; ``agency_class`` is e.g. INDUSTRY, NIH, OTHER."""
+
+    name: str
+    agency_class: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Intervention:
+    """One registered intervention (``type`` e.g. DRUG, BEHAVIORAL)."""
+
+    type: str | None
+    name: str | None
+    description: str | None
+    other_names: tuple[str, ...]
+    arm_group_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ArmGroup:
+    """One registered arm; ``intervention_names`` look like ``"Drug: placebo"``."""
+
+    label: str | None
+    type: str | None
+    description: str | None
+    intervention_names: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredOutcome:
+    """A registered (protocol) outcome: primary, secondary or other."""
+
+    measure: str | None
+    description: str | None
+    time_frame: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Eligibility:
+    """Eligibility summary; ages are the registry's text (``"18 Years"``)."""
+
+    minimum_age: str | None
+    maximum_age: str | None
+    sex: str | None
+    healthy_volunteers: bool | None
+    std_ages: tuple[str, ...]
+    criteria: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A literature reference; ``type`` is RESULT, BACKGROUND or DERIVED."""
+
+    pmid: str | None
+    type: str | None
+    citation: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mesh:
+    """A derived MeSH heading (``id`` like ``D000003550``)."""
+
+    id: str | None
+    term: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultGroup:
+    """An arm/group as reported in results (``id`` like ``OG000``)."""
+
+    id: str | None
+    title: str | None
+    description: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DenomCount:
+    """Number analysed in one group, as the posted string."""
+
+    group_id: str | None
+    value: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Denom:
+    """ResultAnalysis population for a measure, or for one class when ``class_title`` is set."""
+
+    units: str | None
+    counts: tuple[DenomCount, ...]
+    class_title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Measurement:
+    """One cell of an outcome-measure table; all numbers are the posted strings."""
+
+    class_title: str | None
+    category_title: str | None
+    group_id: str | None
+    value: str | None
+    spread: str | None
+    lower: str | None
+    upper: str | None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ResultAnalysis:
+    """A statistical analysis; ``p_value`` is kept exactly as posted (``"<0.0001"``)."""
+
+    group_ids: tuple[str, ...]
+    group_description: str | None
+    p_value: str | None
+    statistical_method: str | None
+    param_type: str | None
+    param_value: str | None
+    ci_pct: str | None
+    ci_num_sides: str | None
+    ci_lower: str | None
+    ci_upper: str | None
+    non_inferiority_type: str | None
+    dispersion_type: str | None
+    dispersion_value: str | None
+    estimate_comment: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeMeasure:
+    """A results outcome measure with its groups, denominators, cells and analyses."""
+
+    type: str | None
+    title: str | None
+    description: str | None
+    population_description: str | None
+    time_frame: str | None
+    unit: str | None
+    param_type: str | None
+    dispersion_type: str | None
+    reporting_status: str | None
+    groups: tuple[ResultGroup, ...]
+    denoms: tuple[Denom, ...]
+    class_denoms: tuple[Denom, ...]
+    measurements: tuple[Measurement, ...]
+    analyses: tuple[ResultAnalysis, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EventGroup:
+    """Adverse-event totals for one group (``id`` like ``EG000``)."""
+
+    id: str | None
+    title: str | None
+    description: str | None
+    serious_num_affected: int | None
+    serious_num_at_risk: int | None
+    other_num_affected: int | None
+    other_num_at_risk: int | None
+    deaths_num_affected: int | None
+    deaths_num_at_risk: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class EventStat:
+    """Counts for one adverse-event term in one group."""
+
+    group_id: str | None
+    num_events: int | None
+    num_affected: int | None
+    num_at_risk: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvent:
+    """One serious or other adverse-event term with per-group stats."""
+
+    term: str | None
+    organ_system: str | None
+    source_vocabulary: str | None
+    assessment_type: str | None
+    notes: str | None
+    stats: tuple[EventStat, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvents:
+    """The adverse-events module of the results section."""
+
+    frequency_threshold: str | None
+    time_frame: str | None
+    description: str | None
+    groups: tuple[EventGroup, ...]
+    serious: tuple[AdverseEvent, ...]
+    other: tuple[AdverseEvent, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Results:
+    """The parts of ``resultsSection`` ketlit uses."""
+
+    outcome_measures: tuple[OutcomeMeasure, ...]
+    adverse_events: AdverseEvents | None
+    flow_group_count: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class Study:
+    """One ClinicalTrials.gov study (latest version), flattened for ketlit."""
+
+    nct_id: str
+    brief_title: str | None
+    official_title: str | None
+    acronym: str | None
+    overall_status: str | None
+    why_stopped: str | None
+    phases: tuple[str, ...]
+    study_type: str | None
+    allocation: str | None
+    masking: str | None
+    intervention_model: str | None
+    primary_purpose: str | None
+    enrollment_count: int | None
+    enrollment_type: str | None
+    start: RegistryDate | None
+    primary_completion: RegistryDate | None
+    completion: RegistryDate | None
+    first_posted: RegistryDate | None
+    results_first_posted: RegistryDate | None
+    last_update_posted: RegistryDate | None
+    status_verified: RegistryDate | None
+    conditions: tuple[str, ...]
+    keywords: tuple[str, ...]
+    interventions: tuple[Intervention, ...]
+    arm_groups: tuple[ArmGroup, ...]
+    primary_outcomes: tuple[RegisteredOutcome, ...]
+    secondary_outcomes: tuple[RegisteredOutcome, ...]
+    other_outcomes: tuple[RegisteredOutcome, ...]
+    lead_sponsor: Sponsor | None
+    collaborators: tuple[Sponsor, ...]
+    countries: tuple[str, ...]
+    has_results: bool
+    brief_summary: str | None
+    detailed_description: str | None
+    eligibility: Eligibility | None
+    results: Results | None
+    references: tuple[Reference, ...]
+    condition_meshes: tuple[Mesh, ...]
+    intervention_meshes: tuple[Mesh, ...]

@@ -12,8 +12,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ketlit.sources.ctgov_parse import Study, parse_study
-from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier
+from ketlit.sources.ctgov_parse import parse_study
+from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier, Study
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ketlit.sources.ctgov_parse import PartialDate, Study
+from ketlit.sources.models import RegistryDate, Study
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -31,7 +31,7 @@ def _json(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _date(d: PartialDate | None) -> tuple[str | None, str | None, str | None]:
+def _date(d: RegistryDate | None) -> tuple[str | None, str | None, str | None]:
     return (d.date, d.precision, d.type) if d is not None else (None, None, None)
 
 

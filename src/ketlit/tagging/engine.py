@@ -79,8 +79,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from ketlit.errors import ConfigError
-from ketlit.sources.ctgov_parse import Study
-from ketlit.sources.models import AbstractSection, Article
+from ketlit.sources.models import AbstractSection, Article, Study
 
 __all__ = [
     "AXES",
