@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+SHARED = (REPO.parent / "shared").resolve()  # one spelling of the page paths in every snapshot
 sys.path.insert(0, str(REPO))
 
 # Lines that carry wall-clock or run-id noise, which differ between any two runs.
