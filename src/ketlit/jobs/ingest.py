@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import gzip
-import hashlib
 import itertools
 import os
 import time
@@ -31,7 +30,8 @@ from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed import PubMedClient, Window
 from ketlit.sources.pubmed_parse import IMPORT_PAGE_RECORDS, parse_medline_text
-from ketlit.store.core import SaveResult, Store, utcnow
+from ketlit.store import SaveResult, Store, utcnow
+from ketlit.store.runs import ctgov_query_key, query_key
 
 Progress = Callable[[str, int | None, int], None]  # (event, total, advance)
 
@@ -72,12 +72,6 @@ def _validate_date(value: str | None, flag: str) -> str | None:
         except ValueError:
             continue
     raise InputError(f"{flag} must be YYYY, YYYY/MM or YYYY/MM/DD (got {value!r})")
-
-
-def query_key(term: str, mindate: str | None, maxdate: str | None) -> str:
-    """Identity of a query for its watermark: normalised term + publication-date bounds."""
-    norm = " ".join(term.split())
-    return hashlib.sha256(f"{norm}\x1f{mindate or ''}\x1f{maxdate or ''}".encode()).hexdigest()[:16]
 
 
 def build_term(term: str, mindate: str | None, maxdate: str | None) -> str:
@@ -401,7 +395,7 @@ def _finish_import(
     return ImportReport(run_id, str(path), fmt, records, saved.new, saved.updated, saved.unchanged)
 
 
-__all__ = ["ImportReport", "RunReport", "Window", "fetch_pubmed", "import_file"]
+__all__ = ["ImportReport", "RunReport", "Window", "ctgov_query_key", "fetch_pubmed", "import_file", "query_key"]
 
 
 # -- ClinicalTrials.gov -------------------------------------------------------------------
@@ -424,11 +418,6 @@ class TrialRunReport:
     seconds: float
     changes: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-
-
-def ctgov_query_key(term: str | None, cond: str | None, intr: str | None, statuses: list[str]) -> str:
-    norm = "\x1f".join([" ".join((term or "").split()), cond or "", intr or "", ",".join(sorted(statuses))])
-    return hashlib.sha256(norm.encode()).hexdigest()[:16]
 
 
 def fetch_ctgov(
