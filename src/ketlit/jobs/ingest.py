@@ -297,6 +297,9 @@ def import_file(
 ) -> ImportReport:
     """Import a PubMed XML or MEDLINE/.nbib export into the same tables as fetched records.
 
+    PMIDs a page withdraws (``<DeleteCitation>``, as in PubMed update files) are removed
+    from the cache when that page is stored (:mod:`ketlit.store.articles`).
+
     PubMed XML is streamed, never read whole: cut into pages of ``records_per_page``
     records (:func:`ketlit.sources.pubmed_parse.split_xml_pages`), and each page is stored
     like an EFetch page, raw body included, in its own transaction (``kill -9`` leaves whole
@@ -320,13 +323,14 @@ def import_file(
     gc.disable()
     try:
         # Pages before the first record (none, in a PubMed file) wait with it, so a file that
-        # fails early or holds no record leaves no run behind.
+        # fails early or holds no record leaves no run behind. A ``DeleteCitation`` counts: an
+        # update file may only withdraw records.
         ready = []
         for page in pages:
             ready.append(page)
-            if page.rows:
+            if page.rows or page.deleted:
                 break
-        if not any(page.rows for page in ready):
+        if not any(page.rows or page.deleted for page in ready):
             raise ParseError(f"{path}: no PubMed records found")
         run_id = store.start_run("import", "import:" + path.name, None, {"path": str(path), "format": "xml"},
                                  "import", None)

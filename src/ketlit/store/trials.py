@@ -137,6 +137,10 @@ VERSION_FIELDS = ("overall_status", "enrollment_count", "enrollment_type", "has_
 # The fields whose changes a report shows, in the order a saved report state holds them:
 # states saved by earlier runs are compared with new ones, so this order must not change.
 REPORTED_TRIAL_FIELDS = ("overall_status", "has_results", "enrollment_count")
+_INSERT_VERSION = (
+    "INSERT OR REPLACE INTO trial_versions (nct_id, last_update_posted, run_id, fetched_at, content_sha256, "
+    f"{', '.join(VERSION_FIELDS)}, raw) VALUES ({', '.join('?' for _ in range(6 + len(VERSION_FIELDS)))})"
+)
 
 
 class TrialStore:
@@ -165,11 +169,8 @@ class TrialStore:
             row = trial_row(study, digest)
             if version is None or version[0] != digest:
                 conn.execute(
-                    "INSERT OR REPLACE INTO trial_versions (nct_id, last_update_posted, run_id, fetched_at, "
-                    "content_sha256, overall_status, enrollment_count, enrollment_type, has_results, "
-                    "primary_completion_date, phases, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [nct, version_key, run_id, fetched_at, digest, row["overall_status"], row["enrollment_count"],
-                     row["enrollment_type"], row["has_results"], row["primary_completion_date"], row["phases"],
+                    _INSERT_VERSION,
+                    [nct, version_key, run_id, fetched_at, digest, *(row[f] for f in VERSION_FIELDS),
                      zlib.compress(body, 6)],
                 )
                 result.versions_added += 1
