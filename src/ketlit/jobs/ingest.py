@@ -107,26 +107,15 @@ def fetch_pubmed(
         raise InputError("--max must be at least 1")
     full_term = build_term(term, mindate, maxdate)
     key = query_key(term, mindate, maxdate)
-    watermark = None if full else store.watermark("pubmed", key)
-    since = None
+    since_date = _since_date(None if full else store.watermark("pubmed", key), settings.overlap_days)
+    since = since_date.isoformat() if since_date else None
+    # Records added *or revised* (``mdat``) since then.
     extra: dict[str, str] = {}
-    if watermark:
-        # Records added *or revised* since the last complete run, with a safety overlap
-        # for records NCBI dates in the past (indexing lag, time zones).
-        since_date = datetime.fromisoformat(watermark.replace("Z", "+00:00")).date()
-        since_date -= timedelta(days=settings.overlap_days)
-        since = since_date.isoformat()
+    if since_date:
         extra = {"datetype": "mdat", "mindate": since_date.strftime("%Y/%m/%d"), "maxdate": "3000/12/31"}
-    mode = "incremental" if watermark else "full"
-    params = redact(
-        {
-            "term": full_term,
-            **extra,
-            "batch_size": settings.batch_size,
-            "max": max_records or "",
-            "eutils_url": settings.eutils_url,
-        }
-    )
+    mode = "incremental" if since_date else "full"
+    params = redact({"term": full_term, **extra, "batch_size": settings.batch_size, "max": max_records or "",
+                     "eutils_url": settings.eutils_url})
     run_id = store.start_run("pubmed", key, term, params, mode, since)
     started_at = store.run_started_at(run_id)
     clock = time.monotonic()
@@ -148,17 +137,7 @@ def fetch_pubmed(
         wanted = ids[:max_records] if max_records else ids
         if progress:
             progress("total", len(wanted), 0)
-        for attempt in range(2):
-            todo = [p for p in wanted if p not in retrieved]
-            for i in range(0, len(todo), settings.batch_size):
-                batch = todo[i : i + settings.batch_size]
-                articles = _fetch_batch(client, store, run_id, key, batch, saved)
-                got = {a.pmid for a in articles} & set(batch)
-                if progress:
-                    progress("advance", None, len(got - retrieved))
-                retrieved |= got
-            if attempt == 0 and len(retrieved) == len(wanted):
-                break
+        _fetch_all(client, store, run_id, key, wanted, settings.batch_size, saved, retrieved, progress)
         missing = [p for p in wanted if p not in retrieved]
         if len(ids) < count:
             warnings.append(f"ESearch listed {len(ids)} IDs for a Count of {count}")
@@ -171,53 +150,50 @@ def fetch_pubmed(
         message = "; ".join(warnings) or None
     except KetlitError as exc:
         store.finish_run(
-            run_id,
-            status="failed",
-            expected=expected or None,
-            retrieved=len(retrieved),
-            new_records=saved.new,
-            updated_records=saved.updated,
-            missing_ids=[],
-            requests=http.requests_made,
-            retries=http.retries,
-            duration_s=time.monotonic() - clock,
-            windows=windows or None,
-            message=str(exc),
+            run_id, status="failed", expected=expected or None, retrieved=len(retrieved), new_records=saved.new,
+            updated_records=saved.updated, missing_ids=[], requests=http.requests_made, retries=http.retries,
+            duration_s=time.monotonic() - clock, windows=windows or None, message=str(exc),
         )
         raise
     seconds = time.monotonic() - clock
     store.finish_run(
-        run_id,
-        status=status,
-        expected=expected,
-        retrieved=len(retrieved),
-        new_records=saved.new,
-        updated_records=saved.updated,
-        missing_ids=missing,
-        requests=http.requests_made,
-        retries=http.retries,
-        duration_s=seconds,
-        windows=windows,
-        message=message,
+        run_id, status=status, expected=expected, retrieved=len(retrieved), new_records=saved.new,
+        updated_records=saved.updated, missing_ids=missing, requests=http.requests_made, retries=http.retries,
+        duration_s=seconds, windows=windows, message=message,
         watermark=started_at if status == "complete" else None,
     )
     return RunReport(
-        run_id,
-        status,
-        term,
-        mode,
-        since,
-        expected,
-        len(retrieved),
-        saved.new,
-        saved.updated,
-        missing,
-        http.requests_made,
-        http.retries,
-        windows,
-        seconds,
-        warnings,
+        run_id, status, term, mode, since, expected, len(retrieved), saved.new, saved.updated, missing,
+        http.requests_made, http.retries, windows, seconds, warnings,
     )
+
+
+def _since_date(watermark: str | None, overlap_days: int) -> date | None:
+    """The first date an incremental run asks for: the watermark's day less the overlap (None: full run).
+
+    The overlap catches records the services date in the past (indexing lag, time zones)."""
+    if not watermark:
+        return None
+    return datetime.fromisoformat(watermark.replace("Z", "+00:00")).date() - timedelta(days=overlap_days)
+
+
+def _fetch_all(
+    client: PubMedClient, store: Store, run_id: int, key: str, wanted: list[str], batch_size: int,
+    saved: SaveResult, retrieved: set[str], progress: Progress | None,
+) -> None:
+    """EFetch ``wanted`` in batches into ``store``, then once more for any that did not arrive.
+    ``saved`` and ``retrieved`` grow as pages are stored, so a failure leaves what was done."""
+    for attempt in range(2):
+        todo = [p for p in wanted if p not in retrieved]
+        for i in range(0, len(todo), batch_size):
+            batch = todo[i : i + batch_size]
+            articles = _fetch_batch(client, store, run_id, key, batch, saved)
+            got = {a.pmid for a in articles} & set(batch)
+            if progress:
+                progress("advance", None, len(got - retrieved))
+            retrieved |= got
+        if attempt == 0 and len(retrieved) == len(wanted):
+            break
 
 
 def _fetch_batch(
@@ -440,13 +416,10 @@ def fetch_ctgov(
     ``full``), keeping each distinct version."""
     status_list = normalise_statuses(statuses or [])
     key = ctgov_query_key(term, cond, intr, status_list)
-    watermark = None if full else store.watermark("ctgov", key)
-    since = None
-    if watermark:
-        since_date = datetime.fromisoformat(watermark.replace("Z", "+00:00")).date()
-        since = (since_date - timedelta(days=settings.overlap_days)).isoformat()
+    since_date = _since_date(None if full else store.watermark("ctgov", key), settings.overlap_days)
+    since = since_date.isoformat() if since_date else None
     params = search_params(term, cond, intr, status_list, since)
-    mode = "incremental" if watermark else "full"
+    mode = "incremental" if since_date else "full"
     run_id = store.start_run("ctgov", key, term or cond or intr, redact({**params, "ctgov_url": settings.ctgov_url}),
                              mode, since)
     started_at = store.run_started_at(run_id)
