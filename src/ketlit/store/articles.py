@@ -214,9 +214,13 @@ def prepare_page(body: bytes, articles: Iterable[Article]) -> PreparedPage:
 
 
 def page_deletions(body: bytes) -> tuple[str, ...]:
-    """PMIDs a PubMed XML page lists in ``DeleteCitation``. The substring test keeps the
-    second parse off the pages that have none (all of them, but update files): in XML text
-    a literal ``<`` is escaped, so the tag can only be markup."""
+    """PMIDs a PubMed XML page lists in ``DeleteCitation``.
+
+    Read here, with the parser's own function, rather than by each caller: every path that
+    stores PubMed XML (EFetch pages, imported pages made ready in worker processes) goes
+    through :func:`prepare_page`, so none can forget. The substring test keeps the second
+    parse off the pages that have none (all but update files): in XML text a literal ``<``
+    is escaped, so the tag can only be markup."""
     if b"<DeleteCitation" not in body:
         return ()
     return tuple(p for p in deleted_pmids(body) if p)
