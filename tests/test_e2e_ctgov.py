@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ketlit.cli import app
-from ketlit.store.core import open_store
+from ketlit.store import open_store
 from tests.conftest import SHARED_DATA, shared
 from tests.standins.ctgov import CtgovStandin, Fault, check_request_against_spec, load_spec
 

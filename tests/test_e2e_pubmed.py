@@ -20,7 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ketlit.cli import app
-from ketlit.store.core import open_store
+from ketlit.store import open_store
 from tests.conftest import REPO, shared
 from tests.standins.eutils import EutilsStandin, Fault
 

@@ -10,7 +10,7 @@ import pytest
 
 from ketlit.errors import StoreError
 from ketlit.sources.pubmed_parse import parse_pubmed_xml
-from ketlit.store.core import fts_query, open_store
+from ketlit.store import fts_query, open_store
 from tests.conftest import FIXTURES, shared
 
 SCHEMA = Path(__file__).parent / "schema.sql"

@@ -35,7 +35,7 @@ from ketlit.jobs.refresh import query_record_ids, refresh, render_query
 from ketlit.jobs.tag import TagRunner
 from ketlit.queries import QueryFile, load_queries, load_query
 from ketlit.report.citations import to_bibtex, to_ris
-from ketlit.store.core import Store, open_store
+from ketlit.store import VERSION_FIELDS, Store, open_store
 from ketlit.tagging.vocab import Vocabularies, tag_vocabularies
 
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
@@ -489,8 +489,7 @@ def history_cmd(
     for version in versions:
         moved = []
         if previous is not None:
-            for key in ("overall_status", "enrollment_count", "enrollment_type", "has_results",
-                        "primary_completion_date", "phases"):
+            for key in VERSION_FIELDS:
                 if version[key] != previous[key]:
                     moved.append(f"{key} {previous[key]} → {version[key]}")
         out.print(

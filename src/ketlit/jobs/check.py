@@ -8,7 +8,7 @@ from ketlit.claims.check import check_page, render_markdown, report_to_json
 from ketlit.claims.text import read_page
 from ketlit.config import Settings
 from ketlit.jobs.tag import TagRunner
-from ketlit.store.core import Store
+from ketlit.store import Store
 from ketlit.store.evidence import StoreEvidenceIndex
 
 

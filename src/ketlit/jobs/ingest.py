@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gc
 import gzip
-import hashlib
 import itertools
 import os
 import time
@@ -31,7 +30,8 @@ from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed import PubMedClient, Window
 from ketlit.sources.pubmed_parse import IMPORT_PAGE_RECORDS, parse_medline_text
-from ketlit.store.core import SaveResult, Store, utcnow
+from ketlit.store import SaveResult, Store, utcnow
+from ketlit.store.runs import ctgov_query_key, query_key
 
 Progress = Callable[[str, int | None, int], None]  # (event, total, advance)
 
@@ -74,12 +74,6 @@ def _validate_date(value: str | None, flag: str) -> str | None:
     raise InputError(f"{flag} must be YYYY, YYYY/MM or YYYY/MM/DD (got {value!r})")
 
 
-def query_key(term: str, mindate: str | None, maxdate: str | None) -> str:
-    """Identity of a query for its watermark: normalised term + publication-date bounds."""
-    norm = " ".join(term.split())
-    return hashlib.sha256(f"{norm}\x1f{mindate or ''}\x1f{maxdate or ''}".encode()).hexdigest()[:16]
-
-
 def build_term(term: str, mindate: str | None, maxdate: str | None) -> str:
     """The user's term with publication-date bounds in PubMed syntax (``[dp]``)."""
     if not term.strip():
@@ -113,26 +107,15 @@ def fetch_pubmed(
         raise InputError("--max must be at least 1")
     full_term = build_term(term, mindate, maxdate)
     key = query_key(term, mindate, maxdate)
-    watermark = None if full else store.watermark("pubmed", key)
-    since = None
+    since_date = _since_date(None if full else store.watermark("pubmed", key), settings.overlap_days)
+    since = since_date.isoformat() if since_date else None
+    # Records added *or revised* (``mdat``) since then.
     extra: dict[str, str] = {}
-    if watermark:
-        # Records added *or revised* since the last complete run, with a safety overlap
-        # for records NCBI dates in the past (indexing lag, time zones).
-        since_date = datetime.fromisoformat(watermark.replace("Z", "+00:00")).date()
-        since_date -= timedelta(days=settings.overlap_days)
-        since = since_date.isoformat()
+    if since_date:
         extra = {"datetype": "mdat", "mindate": since_date.strftime("%Y/%m/%d"), "maxdate": "3000/12/31"}
-    mode = "incremental" if watermark else "full"
-    params = redact(
-        {
-            "term": full_term,
-            **extra,
-            "batch_size": settings.batch_size,
-            "max": max_records or "",
-            "eutils_url": settings.eutils_url,
-        }
-    )
+    mode = "incremental" if since_date else "full"
+    params = redact({"term": full_term, **extra, "batch_size": settings.batch_size, "max": max_records or "",
+                     "eutils_url": settings.eutils_url})
     run_id = store.start_run("pubmed", key, term, params, mode, since)
     started_at = store.run_started_at(run_id)
     clock = time.monotonic()
@@ -154,17 +137,7 @@ def fetch_pubmed(
         wanted = ids[:max_records] if max_records else ids
         if progress:
             progress("total", len(wanted), 0)
-        for attempt in range(2):
-            todo = [p for p in wanted if p not in retrieved]
-            for i in range(0, len(todo), settings.batch_size):
-                batch = todo[i : i + settings.batch_size]
-                articles = _fetch_batch(client, store, run_id, key, batch, saved)
-                got = {a.pmid for a in articles} & set(batch)
-                if progress:
-                    progress("advance", None, len(got - retrieved))
-                retrieved |= got
-            if attempt == 0 and len(retrieved) == len(wanted):
-                break
+        _fetch_all(client, store, run_id, key, wanted, settings.batch_size, saved, retrieved, progress)
         missing = [p for p in wanted if p not in retrieved]
         if len(ids) < count:
             warnings.append(f"ESearch listed {len(ids)} IDs for a Count of {count}")
@@ -177,53 +150,50 @@ def fetch_pubmed(
         message = "; ".join(warnings) or None
     except KetlitError as exc:
         store.finish_run(
-            run_id,
-            status="failed",
-            expected=expected or None,
-            retrieved=len(retrieved),
-            new_records=saved.new,
-            updated_records=saved.updated,
-            missing_ids=[],
-            requests=http.requests_made,
-            retries=http.retries,
-            duration_s=time.monotonic() - clock,
-            windows=windows or None,
-            message=str(exc),
+            run_id, status="failed", expected=expected or None, retrieved=len(retrieved), new_records=saved.new,
+            updated_records=saved.updated, missing_ids=[], requests=http.requests_made, retries=http.retries,
+            duration_s=time.monotonic() - clock, windows=windows or None, message=str(exc),
         )
         raise
     seconds = time.monotonic() - clock
     store.finish_run(
-        run_id,
-        status=status,
-        expected=expected,
-        retrieved=len(retrieved),
-        new_records=saved.new,
-        updated_records=saved.updated,
-        missing_ids=missing,
-        requests=http.requests_made,
-        retries=http.retries,
-        duration_s=seconds,
-        windows=windows,
-        message=message,
+        run_id, status=status, expected=expected, retrieved=len(retrieved), new_records=saved.new,
+        updated_records=saved.updated, missing_ids=missing, requests=http.requests_made, retries=http.retries,
+        duration_s=seconds, windows=windows, message=message,
         watermark=started_at if status == "complete" else None,
     )
     return RunReport(
-        run_id,
-        status,
-        term,
-        mode,
-        since,
-        expected,
-        len(retrieved),
-        saved.new,
-        saved.updated,
-        missing,
-        http.requests_made,
-        http.retries,
-        windows,
-        seconds,
-        warnings,
+        run_id, status, term, mode, since, expected, len(retrieved), saved.new, saved.updated, missing,
+        http.requests_made, http.retries, windows, seconds, warnings,
     )
+
+
+def _since_date(watermark: str | None, overlap_days: int) -> date | None:
+    """The first date an incremental run asks for: the watermark's day less the overlap (None: full run).
+
+    The overlap catches records the services date in the past (indexing lag, time zones)."""
+    if not watermark:
+        return None
+    return datetime.fromisoformat(watermark.replace("Z", "+00:00")).date() - timedelta(days=overlap_days)
+
+
+def _fetch_all(
+    client: PubMedClient, store: Store, run_id: int, key: str, wanted: list[str], batch_size: int,
+    saved: SaveResult, retrieved: set[str], progress: Progress | None,
+) -> None:
+    """EFetch ``wanted`` in batches into ``store``, then once more for any that did not arrive.
+    ``saved`` and ``retrieved`` grow as pages are stored, so a failure leaves what was done."""
+    for attempt in range(2):
+        todo = [p for p in wanted if p not in retrieved]
+        for i in range(0, len(todo), batch_size):
+            batch = todo[i : i + batch_size]
+            articles = _fetch_batch(client, store, run_id, key, batch, saved)
+            got = {a.pmid for a in articles} & set(batch)
+            if progress:
+                progress("advance", None, len(got - retrieved))
+            retrieved |= got
+        if attempt == 0 and len(retrieved) == len(wanted):
+            break
 
 
 def _fetch_batch(
@@ -303,6 +273,9 @@ def import_file(
 ) -> ImportReport:
     """Import a PubMed XML or MEDLINE/.nbib export into the same tables as fetched records.
 
+    PMIDs a page withdraws (``<DeleteCitation>``, as in PubMed update files) are removed
+    from the cache when that page is stored (:mod:`ketlit.store.articles`).
+
     PubMed XML is streamed, never read whole: cut into pages of ``records_per_page``
     records (:func:`ketlit.sources.pubmed_parse.split_xml_pages`), and each page is stored
     like an EFetch page, raw body included, in its own transaction (``kill -9`` leaves whole
@@ -326,13 +299,14 @@ def import_file(
     gc.disable()
     try:
         # Pages before the first record (none, in a PubMed file) wait with it, so a file that
-        # fails early or holds no record leaves no run behind.
+        # fails early or holds no record leaves no run behind. A ``DeleteCitation`` counts: an
+        # update file may only withdraw records.
         ready = []
         for page in pages:
             ready.append(page)
-            if page.rows:
+            if page.rows or page.deleted:
                 break
-        if not any(page.rows for page in ready):
+        if not any(page.rows or page.deleted for page in ready):
             raise ParseError(f"{path}: no PubMed records found")
         run_id = store.start_run("import", "import:" + path.name, None, {"path": str(path), "format": "xml"},
                                  "import", None)
@@ -401,7 +375,7 @@ def _finish_import(
     return ImportReport(run_id, str(path), fmt, records, saved.new, saved.updated, saved.unchanged)
 
 
-__all__ = ["ImportReport", "RunReport", "Window", "fetch_pubmed", "import_file"]
+__all__ = ["ImportReport", "RunReport", "Window", "ctgov_query_key", "fetch_pubmed", "import_file", "query_key"]
 
 
 # -- ClinicalTrials.gov -------------------------------------------------------------------
@@ -426,11 +400,6 @@ class TrialRunReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def ctgov_query_key(term: str | None, cond: str | None, intr: str | None, statuses: list[str]) -> str:
-    norm = "\x1f".join([" ".join((term or "").split()), cond or "", intr or "", ",".join(sorted(statuses))])
-    return hashlib.sha256(norm.encode()).hexdigest()[:16]
-
-
 def fetch_ctgov(
     store: Store,
     http: HttpClient,
@@ -447,13 +416,10 @@ def fetch_ctgov(
     ``full``), keeping each distinct version."""
     status_list = normalise_statuses(statuses or [])
     key = ctgov_query_key(term, cond, intr, status_list)
-    watermark = None if full else store.watermark("ctgov", key)
-    since = None
-    if watermark:
-        since_date = datetime.fromisoformat(watermark.replace("Z", "+00:00")).date()
-        since = (since_date - timedelta(days=settings.overlap_days)).isoformat()
+    since_date = _since_date(None if full else store.watermark("ctgov", key), settings.overlap_days)
+    since = since_date.isoformat() if since_date else None
     params = search_params(term, cond, intr, status_list, since)
-    mode = "incremental" if watermark else "full"
+    mode = "incremental" if since_date else "full"
     run_id = store.start_run("ctgov", key, term or cond or intr, redact({**params, "ctgov_url": settings.ctgov_url}),
                              mode, since)
     started_at = store.run_started_at(run_id)

@@ -1,1 +1,41 @@
-"""The cache: every SQL statement ketlit runs lives in this package (and only here)."""
+"""The cache: every SQL statement ketlit runs lives in this package (and only here).
+
+``from ketlit.store import Store, open_store`` is the public entry; the per-area classes
+are reachable as ``Store`` attributes (see :mod:`ketlit.store.core`).
+"""
+
+from ketlit.store.core import (
+    PreparedPage,
+    RunSummary,
+    SaveResult,
+    Store,
+    article_rows,
+    fts_query,
+    open_store,
+    prepare_page,
+    utcnow,
+)
+from ketlit.store.reads import TrialReportFields
+from ketlit.store.runs import QueryRun
+from ketlit.store.tags import AXES, TagRow
+from ketlit.store.trials import REPORTED_TRIAL_FIELDS, VERSION_FIELDS, TrialChange, TrialSaveResult
+
+__all__ = [
+    "AXES",
+    "REPORTED_TRIAL_FIELDS",
+    "VERSION_FIELDS",
+    "PreparedPage",
+    "QueryRun",
+    "RunSummary",
+    "SaveResult",
+    "Store",
+    "TagRow",
+    "TrialChange",
+    "TrialReportFields",
+    "TrialSaveResult",
+    "article_rows",
+    "fts_query",
+    "open_store",
+    "prepare_page",
+    "utcnow",
+]

@@ -7,14 +7,15 @@ silently missing it). Safety claims take the records whose title or abstract rep
 topic (the adverse-event vocabulary of the claim rules). Every exclusion — animal work, other
 indications, narrative reviews — is then decided and reported by the verdict engine.
 The pool of drug records is read once per index, so checking a page with many claims costs one
-pass over the cache.
+pass over the cache. The SQL is in :mod:`ketlit.store.reads` (plain rows); this module only
+builds the claim checker's records from them, so it depends on nothing in the store but the
+:class:`Store` facade and could live in :mod:`ketlit.claims` as it is.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from ketlit.claims.evidence import EvidenceRecord, sort_key
 from ketlit.claims.model import Claim
@@ -58,63 +59,33 @@ class StoreEvidenceIndex:
         return self._pool
 
     def _load_pool(self) -> list[EvidenceRecord]:
-        db = self.store.db
-        tags: dict[tuple[str, str], dict[str, list[str]]] = {}
-        for source, rid, axis, value in db.execute(
-            "SELECT DISTINCT source, record_id, axis, value FROM tags ORDER BY 1, 2, 3, 4"
-        ):
-            tags.setdefault((source, rid), {}).setdefault(axis, []).append(value)
+        store = self.store
+        tags = store.tags.all_tag_values()
         # The drug's molecules are the ones the claim rules can read a claim as: a study of
         # another substance (psilocybin, MDMA …) is no evidence for a claim about this drug.
         drug = {*self.rules.molecules, self.rules.molecule_default}
         keys = [k for k, t in tags.items() if drug.intersection(t.get("molecule", ()))]
         if self.scope is not None:
             keys = [k for k in keys if k in self.scope]
-        links: dict[str, list[str]] = {}
-        for pmid, nct in db.execute("SELECT DISTINCT pmid, nct_id FROM links"):
-            links.setdefault(pmid, []).append(nct)
-            links.setdefault(nct, []).append(pmid)
+        links = store.reads.all_links()
         out: list[EvidenceRecord] = []
-        pmids = [rid for s, rid in keys if s == "pubmed"]
-        for i in range(0, len(pmids), 500):
-            chunk = pmids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for pmid, title, abstract, year, indexed in db.execute(
-                f"SELECT pmid, title, abstract, pub_year, indexed FROM articles WHERE pmid IN ({marks})", chunk
-            ):
-                out.append(EvidenceRecord(
-                    source="pubmed", id=pmid, title=title or "", abstract=abstract or "", year=year,
-                    tags={a: tuple(v) for a, v in tags[("pubmed", pmid)].items()}, indexed=bool(indexed),
-                    linked_ids=tuple(sorted(set(links.get(pmid, [])))),
-                ))
-        ncts = [rid for s, rid in keys if s == "ctgov"]
-        results: dict[str, list[dict[str, Any]]] = {}
-        for row in db.execute(
-            "SELECT nct_id, type, title, time_frame, unit, param_type, groups, denoms, measurements "
-            "FROM trial_results ORDER BY nct_id, position"
-        ):
-            nct, rtype, title, time_frame, unit, param_type, groups, denoms, measurements = row
-            results.setdefault(nct, []).append({
-                "type": rtype, "title": title, "time_frame": time_frame, "unit": unit, "param_type": param_type,
-                "groups": json.loads(groups or "[]"), "denoms": json.loads(denoms or "{}"),
-                "measurements": json.loads(measurements or "[]"),
-            })
-        for i in range(0, len(ncts), 500):
-            chunk = ncts[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for nct, title, summary, start, phases, status, enrollment, has_results in db.execute(
-                f"SELECT nct_id, brief_title, brief_summary, start_date, phases, overall_status, enrollment_count, "
-                f"has_results FROM trials WHERE nct_id IN ({marks})", chunk,
-            ):
-                phase_list = json.loads(phases or "[]")
-                out.append(EvidenceRecord(
-                    source="ctgov", id=nct, title=title or "", abstract=summary or "",
-                    year=int(start[:4]) if start else None,
-                    tags={a: tuple(v) for a, v in tags[("ctgov", nct)].items()}, indexed=True,
-                    phase="/".join(phase_list) or None, status=status, enrollment=enrollment,
-                    has_results=bool(has_results), results=tuple(results.get(nct, [])),
-                    linked_ids=tuple(sorted(set(links.get(nct, [])))),
-                ))
+        for a in store.reads.evidence_articles([rid for s, rid in keys if s == "pubmed"]):
+            out.append(EvidenceRecord(
+                source="pubmed", id=a.pmid, title=a.title or "", abstract=a.abstract or "", year=a.year,
+                tags={axis: tuple(v) for axis, v in tags[("pubmed", a.pmid)].items()}, indexed=bool(a.indexed),
+                linked_ids=tuple(sorted(set(links.get(a.pmid, [])))),
+            ))
+        results = store.reads.trial_results()
+        for t in store.reads.evidence_trials([rid for s, rid in keys if s == "ctgov"]):
+            phase_list = json.loads(t.phases or "[]")
+            out.append(EvidenceRecord(
+                source="ctgov", id=t.nct_id, title=t.title or "", abstract=t.summary or "",
+                year=int(t.start_date[:4]) if t.start_date else None,
+                tags={axis: tuple(v) for axis, v in tags[("ctgov", t.nct_id)].items()}, indexed=True,
+                phase="/".join(phase_list) or None, status=t.status, enrollment=t.enrollment,
+                has_results=bool(t.has_results), results=tuple(results.get(t.nct_id, [])),
+                linked_ids=tuple(sorted(set(links.get(t.nct_id, [])))),
+            ))
         return out
 
     def findings_cache(self) -> dict[str, Findings]:

@@ -1,4 +1,4 @@
-"""Report state (mixed into :class:`ketlit.store.core.Store`): the last two distinct states of a
+"""Report state: the last two distinct states of a
 query's report, so "Changes since last run" can be computed and stays the same on reruns
 that change nothing (the state only rolls over when it really changed)."""
 
@@ -11,8 +11,11 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-class ReportStateMixin:
-    db: sqlite_utils.Database
+class ReportStateStore:
+    """The ``report_state`` table."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
 
     def report_state(self, query_name: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """(previous, current) states of a query's report; (None, None) before the first render."""

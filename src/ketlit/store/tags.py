@@ -1,4 +1,4 @@
-"""Tag storage and record loading for tagging (mixed into :class:`ketlit.store.core.Store`).
+"""Tags and findings (derived data), and loading records back for (re)tagging.
 
 Tags are derived data: ``tag_state`` remembers which rules and which record content each
 record was tagged from, so tagging after a fetch only touches new or changed records, and
@@ -25,8 +25,11 @@ Evidence = tuple[str, str, str | None, int | None, int | None, float, str]
 TagRow = tuple[str, str, str, str, float, Sequence[Evidence]]
 
 
-class TagStoreMixin:
-    db: sqlite_utils.Database
+class TagStore:
+    """The ``tags`` and ``tag_state`` tables, and the records tagging reads back."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
 
     def replace_tags(self, records: Iterable[tuple[str, str, str, str, Sequence[TagRow]]]) -> int:
         """For each (source, record_id, rules_sha, content_sha, tag rows): replace its tags."""
@@ -63,12 +66,14 @@ class TagStoreMixin:
         return [(r[0], r[1]) for r in rows]
 
     def all_record_ids(self) -> list[tuple[str, str]]:
+        """(source, id) of every cached record, in source then ID order."""
         rows = self.db.execute(
             "SELECT 'pubmed', pmid FROM articles UNION ALL SELECT 'ctgov', nct_id FROM trials ORDER BY 1, 2"
         ).fetchall()
         return [(r[0], r[1]) for r in rows]
 
     def content_sha(self, source: str, record_id: str) -> str | None:
+        """The content digest of one record (None if not cached)."""
         table, key = ("articles", "pmid") if source == "pubmed" else ("trials", "nct_id")
         row = self.db.execute(f"SELECT content_sha256 FROM {table} WHERE {key} = ?", [record_id]).fetchone()
         return str(row[0]) if row else None
@@ -84,6 +89,7 @@ class TagStoreMixin:
         return out
 
     def tags_for(self, source: str, record_id: str) -> list[dict[str, Any]]:
+        """Every tag of one record with its evidence, one dict per evidence row."""
         rows = self.db.execute(
             'SELECT axis, value, position, rule_id, field, span, start, "end", weight, note, score FROM tags '
             "WHERE source = ? AND record_id = ? ORDER BY axis, value, position",
@@ -125,6 +131,26 @@ class TagStoreMixin:
             }
             result = rows if result is None else result & rows
         return result
+
+    def tags_of(self, source: str, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
+        """``{id: {axis: [values...]}}`` for ``ids`` (every id present, possibly empty); values sorted."""
+        out: dict[str, dict[str, list[str]]] = {i: {} for i in ids}
+        wanted = set(ids)
+        for rid, axis, value in self.db.execute(
+            "SELECT DISTINCT record_id, axis, value FROM tags WHERE source = ? ORDER BY 1, 2, 3", [source]
+        ):
+            if rid in wanted:
+                out[rid].setdefault(axis, []).append(value)
+        return out
+
+    def all_tag_values(self) -> dict[tuple[str, str], dict[str, list[str]]]:
+        """``{(source, id): {axis: [values...]}}`` for every tagged record, in sorted order."""
+        tags: dict[tuple[str, str], dict[str, list[str]]] = {}
+        for source, rid, axis, value in self.db.execute(
+            "SELECT DISTINCT source, record_id, axis, value FROM tags ORDER BY 1, 2, 3, 4"
+        ):
+            tags.setdefault((source, rid), {}).setdefault(axis, []).append(value)
+        return tags
 
     # -- loading records back for (re)tagging --------------------------------------------
     def load_articles(self, pmids: Sequence[str]) -> list[Article]:
@@ -184,10 +210,11 @@ class TagStoreMixin:
         return out
 
 
-class FindingsStoreMixin:
+class FindingsStore:
     """Extracted numbers per record (see :mod:`ketlit.claims.numbers`), keyed like tags."""
 
-    db: sqlite_utils.Database
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
 
     def save_findings(self, rows: Sequence[tuple[str, str, str, str, str]]) -> None:
         """(source, record_id, rules_sha, content_sha, json) rows, replacing earlier extractions."""

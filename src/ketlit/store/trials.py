@@ -1,4 +1,4 @@
-"""Trial storage for :class:`ketlit.store.core.Store` (mixed in; kept apart from the article code).
+"""ClinicalTrials.gov trials: rows, child rows, versions and their diffs.
 
 Design decisions:
 - A trial row is replaced wholesale when its parsed content changes; child rows (arms,
@@ -9,6 +9,9 @@ Design decisions:
   results). :meth:`trial_changes` diffs consecutive versions.
 - Links from CT.gov references (PMIDs) go into the shared ``links`` table with origin
   ``ctgov_reference``, beside the links found on the PubMed side.
+- **One list of tracked fields.** :data:`VERSION_FIELDS` is what a version records and what
+  ``trial_changes``, ``ketlit history`` and the reports diff; :data:`REPORTED_TRIAL_FIELDS`
+  is the part of it a report's "Changes since last run" follows.
 """
 
 from __future__ import annotations
@@ -22,13 +25,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ketlit.sources.models import RegistryDate, Study
+from ketlit.store.common import to_json as _json
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-
-def _json(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    from ketlit.store.articles import RawPages
 
 
 def _date(d: RegistryDate | None) -> tuple[str | None, str | None, str | None]:
@@ -128,14 +130,25 @@ class TrialSaveResult:
     versions_added: int = 0
 
 
+# The trial fields each stored version keeps, in the order ``trial_changes`` and
+# ``ketlit history`` list their changes.
 VERSION_FIELDS = ("overall_status", "enrollment_count", "enrollment_type", "has_results",
                   "primary_completion_date", "phases")
+# The fields whose changes a report shows, in the order a saved report state holds them:
+# states saved by earlier runs are compared with new ones, so this order must not change.
+REPORTED_TRIAL_FIELDS = ("overall_status", "has_results", "enrollment_count")
+_INSERT_VERSION = (
+    "INSERT OR REPLACE INTO trial_versions (nct_id, last_update_posted, run_id, fetched_at, content_sha256, "
+    f"{', '.join(VERSION_FIELDS)}, raw) VALUES ({', '.join('?' for _ in range(6 + len(VERSION_FIELDS)))})"
+)
 
 
-class TrialStoreMixin:
-    """Trial methods of the store; ``self.db`` is the sqlite-utils Database."""
+class TrialStore:
+    """The ``trials`` table, its child tables and ``trial_versions``."""
 
-    db: sqlite_utils.Database
+    def __init__(self, db: sqlite_utils.Database, raw: RawPages) -> None:
+        self.db = db
+        self.raw = raw
 
     def _upsert_trials(
         self, studies: Sequence[tuple[Study, dict[str, Any]]], run_id: int | None, page_id: int | None,
@@ -156,11 +169,8 @@ class TrialStoreMixin:
             row = trial_row(study, digest)
             if version is None or version[0] != digest:
                 conn.execute(
-                    "INSERT OR REPLACE INTO trial_versions (nct_id, last_update_posted, run_id, fetched_at, "
-                    "content_sha256, overall_status, enrollment_count, enrollment_type, has_results, "
-                    "primary_completion_date, phases, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [nct, version_key, run_id, fetched_at, digest, row["overall_status"], row["enrollment_count"],
-                     row["enrollment_type"], row["has_results"], row["primary_completion_date"], row["phases"],
+                    _INSERT_VERSION,
+                    [nct, version_key, run_id, fetched_at, digest, *(row[f] for f in VERSION_FIELDS),
                      zlib.compress(body, 6)],
                 )
                 result.versions_added += 1
@@ -325,16 +335,6 @@ class TrialStoreMixin:
             yield {"pmid": pmid, "nct_id": nct, "origin": origin, "detail": detail,
                    "article_cached": bool(has_article), "trial_cached": bool(has_trial)}
 
-
-class TrialPageMixin(TrialStoreMixin):
-    """Atomic page saves for trials (uses the raw-page writer of :class:`ketlit.store.core.Store`)."""
-
-    def _insert_page(
-        self, run_id: int | None, source: str, endpoint: str, request: dict[str, str],
-        content_type: str | None, body: bytes,
-    ) -> int:  # pragma: no cover - provided by Store
-        raise NotImplementedError
-
     def save_trial_page(
         self,
         *,
@@ -348,7 +348,7 @@ class TrialPageMixin(TrialStoreMixin):
     ) -> TrialSaveResult:
         """Store one raw CT.gov page and its parsed studies in one transaction."""
         with self.db.atomic():
-            page_id = self._insert_page(run_id, "ctgov", endpoint, request, "application/json", body)
+            page_id = self.raw.insert_body(run_id, "ctgov", endpoint, request, "application/json", body)
             return self._upsert_trials(studies, run_id, page_id, query_key, fetched_at)
 
     def trials_content_hash(self) -> str:

@@ -1,0 +1,140 @@
+"""The reads reports and claim checks make: plain rows and dicts, no report or claim types.
+
+Reports (:mod:`ketlit.report.gather`) and the claim checker's evidence index
+(:mod:`ketlit.store.evidence`) used to run this SQL themselves; here each read has a name and
+a type, and the statements are the ones they ran (same ordering, so the output is the same).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from ketlit.store.common import chunks, marks
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+class EvidenceArticle(NamedTuple):
+    """The article fields a claim check reads."""
+
+    pmid: str
+    title: str | None
+    abstract: str | None
+    year: int | None
+    indexed: int
+
+
+class EvidenceTrial(NamedTuple):
+    """The trial fields a claim check reads (``phases`` as stored: a JSON list)."""
+
+    nct_id: str
+    title: str | None
+    summary: str | None
+    start_date: str | None
+    phases: str | None
+    status: str | None
+    enrollment: int | None
+    has_results: int
+
+
+class TrialReportFields(NamedTuple):
+    """Trial fields a report shows that the export does not carry."""
+
+    primary_completion_date: str | None
+    results_first_posted: str | None
+    enrollment_type: str | None
+
+
+class ReportReads:
+    """Read-only queries across tables for reports and claim checks."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    # -- reports -----------------------------------------------------------------------------
+    def retracted(self, pmids: Sequence[str]) -> set[str]:
+        """Those of ``pmids`` that are retracted (a RetractionIn notice or the publication type)."""
+        wanted = set(pmids)
+        rows = self.db.execute(
+            "SELECT DISTINCT pmid FROM article_corrections WHERE ref_type = 'RetractionIn' "
+            "UNION SELECT DISTINCT pmid FROM article_pubtypes WHERE name = 'Retracted Publication'"
+        )
+        return {r[0] for r in rows if r[0] in wanted}
+
+    def article_summaries(self, pmids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``{pmid: {title, abstract, year, journal, indexed}}`` for the cached ones of ``pmids``."""
+        out: dict[str, dict[str, Any]] = {}
+        for chunk in chunks(pmids):
+            for pmid, title, abstract, year, journal, indexed in self.db.execute(
+                f"SELECT pmid, title, abstract, pub_year, journal, indexed FROM articles "
+                f"WHERE pmid IN ({marks(chunk)})", chunk,
+            ):
+                out[pmid] = {"title": title, "abstract": abstract, "year": year, "journal": journal,
+                             "indexed": bool(indexed)}
+        return out
+
+    def publication_links(self) -> dict[str, set[str]]:
+        """PMID ↔ NCT ID links, both ways, that make the article a publication of the trial
+        (BACKGROUND references on CT.gov are not)."""
+        out: dict[str, set[str]] = {}
+        for pmid, nct in self.db.execute(
+            "SELECT DISTINCT pmid, nct_id FROM links WHERE origin != 'ctgov_reference' "
+            "OR detail IS NULL OR detail != 'BACKGROUND'"
+        ):
+            out.setdefault(pmid, set()).add(nct)
+            out.setdefault(nct, set()).add(pmid)
+        return out
+
+    def trial_report_fields(self, nct_id: str) -> TrialReportFields | None:
+        """The report-only fields of one cached trial."""
+        row = self.db.execute(
+            "SELECT primary_completion_date, results_first_posted, enrollment_type FROM trials WHERE nct_id = ?",
+            [nct_id],
+        ).fetchone()
+        return TrialReportFields(*row) if row is not None else None
+
+    # -- claim checks --------------------------------------------------------------------------
+    def all_links(self) -> dict[str, list[str]]:
+        """Every PMID ↔ NCT ID link, both ways (a record's linked IDs, unsorted, may repeat)."""
+        links: dict[str, list[str]] = {}
+        for pmid, nct in self.db.execute("SELECT DISTINCT pmid, nct_id FROM links"):
+            links.setdefault(pmid, []).append(nct)
+            links.setdefault(nct, []).append(pmid)
+        return links
+
+    def evidence_articles(self, pmids: Sequence[str]) -> list[EvidenceArticle]:
+        """The cached ones of ``pmids``, chunk by chunk in the database's order."""
+        out: list[EvidenceArticle] = []
+        for chunk in chunks(pmids):
+            out += [EvidenceArticle(*r) for r in self.db.execute(
+                f"SELECT pmid, title, abstract, pub_year, indexed FROM articles WHERE pmid IN ({marks(chunk)})", chunk
+            )]
+        return out
+
+    def evidence_trials(self, nct_ids: Sequence[str]) -> list[EvidenceTrial]:
+        """The cached ones of ``nct_ids``, chunk by chunk in the database's order."""
+        out: list[EvidenceTrial] = []
+        for chunk in chunks(nct_ids):
+            out += [EvidenceTrial(*r) for r in self.db.execute(
+                f"SELECT nct_id, brief_title, brief_summary, start_date, phases, overall_status, enrollment_count, "
+                f"has_results FROM trials WHERE nct_id IN ({marks(chunk)})", chunk,
+            )]
+        return out
+
+    def trial_results(self) -> dict[str, list[dict[str, Any]]]:
+        """Posted outcome-measure results per trial, in their registry order, JSON decoded."""
+        results: dict[str, list[dict[str, Any]]] = {}
+        for row in self.db.execute(
+            "SELECT nct_id, type, title, time_frame, unit, param_type, groups, denoms, measurements "
+            "FROM trial_results ORDER BY nct_id, position"
+        ):
+            nct, rtype, title, time_frame, unit, param_type, groups, denoms, measurements = row
+            results.setdefault(nct, []).append({
+                "type": rtype, "title": title, "time_frame": time_frame, "unit": unit, "param_type": param_type,
+                "groups": json.loads(groups or "[]"), "denoms": json.loads(denoms or "{}"),
+                "measurements": json.loads(measurements or "[]"),
+            })
+        return results
