@@ -1,4 +1,4 @@
-"""Tagging runs over the cache: load records → tag (pure, :mod:`ketlit.tagging.engine`) → store.
+"""Tagging runs over the cache: load records → tag (pure, :mod:`ketlit.tagging`) → store.
 
 Tags are derived data, re-computable offline at any time. Each record remembers the digest
 of the rules and of its own content it was tagged from (``tag_state``), so the tagging that
@@ -19,14 +19,14 @@ from typing import Any
 
 from ketlit.claims.numbers import abstract_findings, findings_to_json
 from ketlit.claims.rules import Rules as ClaimRules
-from ketlit.claims.rules import load_rules as load_claim_rules
+from ketlit.claims.rules import load_rules_for as load_claim_rules_for
 from ketlit.config import Settings
 from ketlit.errors import ConfigError, InputError
 from ketlit.jobs.workers import run_in_workers
 from ketlit.sources.models import Article
 from ketlit.store.core import Store
 from ketlit.store.tags import TagRow
-from ketlit.tagging.engine import Analysis, Tag, Tagger, doc_from_article, doc_from_study, load_rules, vocabularies
+from ketlit.tagging import Tag, TagAnalysis, Tagger, doc_from_article, doc_from_study, load_rules, vocabularies
 
 # Records per worker item, per database load, and the set size from which workers pay off.
 TAG_CHUNK = 250
@@ -61,7 +61,7 @@ class TagRunner:
     """A tagger bound to the configured rules (and the claim rules that read numbers at tagging time)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.claim_rules_file, self.regulatory_file = settings.claim_rules, settings.regulatory
+        self.settings = settings
         self.rules_sha = rules_digest(settings.tagging_rules)
         self.tagger = Tagger(load_rules(settings.tagging_rules))
         self._claim_rules: ClaimRules | None = None
@@ -73,11 +73,12 @@ class TagRunner:
 
     @property
     def claim_rules(self) -> ClaimRules:
-        """The configured claim rules and regulatory facts, checked against this tagger's slugs (loaded once)."""
+        """The configured claim rules and regulatory facts, checked against this tagger's slugs.
+
+        Which files and how they are read is the claims side's business (``load_rules_for``); they
+        are asked for on first use, so tagging that reads no numbers never reads them."""
         if self._claim_rules is None:
-            self._claim_rules = load_claim_rules(
-                self.claim_rules_file, self.regulatory_file, vocabularies=self.vocabularies
-            )
+            self._claim_rules = load_claim_rules_for(self.settings, vocabularies=self.vocabularies)
         return self._claim_rules
 
     def _rows(self, source: str, record_id: str, tags: Sequence[Tag]) -> list[TagRow]:
@@ -150,7 +151,7 @@ class TagRunner:
         count = self.tag_records(store, store.all_record_ids())
         return TagReport(count, time.monotonic() - clock, self.rules_sha)
 
-    def explain(self, store: Store, record_id: str) -> tuple[str, str, Analysis, list[dict[str, Any]]]:
+    def explain(self, store: Store, record_id: str) -> tuple[str, str, TagAnalysis, list[dict[str, Any]]]:
         """(source, id, fresh analysis with rejected candidates, stored tag rows) for a PMID or NCT ID."""
         rid = record_id.strip().upper() if record_id.strip().upper().startswith("NCT") else record_id.strip()
         if rid.startswith("NCT"):
