@@ -16,7 +16,6 @@ from types import ModuleType
 import pytest
 
 from ketlit.errors import ConfigError
-from ketlit.jobs.tag import rules_digest
 from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading
 from ketlit.tagging import (
@@ -29,6 +28,7 @@ from ketlit.tagging import (
     doc_from_article,
     doc_from_study,
     load_rules,
+    rules_digest,
     split_labelled_abstract,
 )
 from tests.conftest import FIXTURES, REPO, SHARED_DATA, shared

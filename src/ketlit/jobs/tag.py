@@ -8,25 +8,31 @@ change re-tags the whole cache.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from ketlit.claims.numbers import abstract_findings, findings_to_json
 from ketlit.claims.rules import Rules as ClaimRules
 from ketlit.claims.rules import load_rules_for as load_claim_rules_for
 from ketlit.config import Settings
-from ketlit.errors import ConfigError, InputError
+from ketlit.errors import InputError
 from ketlit.jobs.workers import run_in_workers
 from ketlit.sources.models import Article
 from ketlit.store.core import Store
 from ketlit.store.tags import TagRow
-from ketlit.tagging import Tag, TagAnalysis, Tagger, doc_from_article, doc_from_study, load_rules, vocabularies
+from ketlit.tagging import (
+    Tag,
+    TagAnalysis,
+    Tagger,
+    doc_from_article,
+    doc_from_study,
+    load_rules,
+    rules_digest,
+    vocabularies,
+)
 
 # Records per worker item, per database load, and the set size from which workers pay off.
 TAG_CHUNK = 250
@@ -44,17 +50,6 @@ class TagReport:
     records: int
     seconds: float
     rules_sha256: str
-
-
-def rules_digest(user_file: Path | None) -> str:
-    """Digest of the packaged rules plus the user's file: a change in either re-tags."""
-    digest = hashlib.sha256(resources.files("ketlit.data").joinpath("tagging_rules.toml").read_bytes())
-    if user_file is not None:
-        try:
-            digest.update(user_file.read_bytes())
-        except OSError as exc:
-            raise ConfigError(f"cannot read tagging rules {user_file}: {exc.strerror}") from None
-    return digest.hexdigest()
 
 
 class TagRunner:

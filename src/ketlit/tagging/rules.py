@@ -31,6 +31,7 @@ Rules file format and merge semantics (see the packaged file for the full refere
 from __future__ import annotations
 
 import copy
+import hashlib
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -162,6 +163,18 @@ def _read_toml(text: str, where: str) -> dict[str, Any]:
 
 def _packaged_text() -> str:
     return resources.files("ketlit").joinpath("data", RULES_RESOURCE).read_text(encoding="utf-8")
+
+
+def rules_digest(user_file: Path | None) -> str:
+    """Digest of the packaged rules file plus the user's: stored with every record's tags, so a
+    change in either re-tags."""
+    digest = hashlib.sha256(resources.files("ketlit.data").joinpath(RULES_RESOURCE).read_bytes())
+    if user_file is not None:
+        try:
+            digest.update(user_file.read_bytes())
+        except OSError as exc:
+            raise ConfigError(f"cannot read tagging rules {user_file}: {exc.strerror}") from None
+    return digest.hexdigest()
 
 
 def load_rules(user_file: Path | None = None) -> TaggingRules:
