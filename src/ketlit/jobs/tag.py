@@ -47,6 +47,8 @@ SUMMARY_DESIGNS = frozenset({"meta_analysis", "systematic_review"})
 
 @dataclass(frozen=True)
 class TagReport:
+    """What a tagging run did: how many records, how long, with which rules."""
+
     records: int
     seconds: float
     rules_sha256: str

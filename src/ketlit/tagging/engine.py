@@ -44,6 +44,7 @@ Design decisions:
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ketlit.tagging.model import AXES, TEXT_FIELDS, Candidate, Tag, TagAnalysis, TagDoc, TagEvidence
 from ketlit.tagging.patterns import DIGITS_TO_0, GramScanner, Matcher, gram_trie_re, make_matcher
@@ -73,7 +74,6 @@ class _Raw:
         return TagEvidence(
             self.rule.id, self.field, self.span, self.start, self.end, round(self.weight, 4), "; ".join(self.notes)
         )
-
 
 
 class Tagger:
@@ -121,17 +121,6 @@ class Tagger:
         for m in helpers:
             if m.grams is not None:
                 wanted.update(m.grams)
-        # Masks with the same fields and case run as one alternation (one pass instead of several).
-        groups: dict[tuple[frozenset[str], bool], list[MaskSpec]] = {}
-        for mask in rules.masks:
-            groups.setdefault((mask.fields, mask.case), []).append(mask)
-        masks_: list[tuple[Matcher, frozenset[str], bool]] = []
-        for (kinds, case), masks in groups.items():
-            if len(masks) == 1:
-                masks_.append((masks[0].matcher, kinds, case))
-            else:
-                joined = re.compile("|".join(f"(?:{m.matcher.regex.pattern})" for m in masks))
-                masks_.append((make_matcher(joined), kinds, case))
         before = [c.before for c in rules.contexts.values() if c.before is not None and not c.before.anchored]
         self._ctx_owners: dict[str, tuple[str, ...]] = {}
         if before and all(m.grams is not None for m in before):
@@ -145,7 +134,7 @@ class Tagger:
         else:
             self._ctx_trie = None
         self._ctx_window = max((c.window for c in rules.contexts.values()), default=0)
-        self.text_plan = TextPlan(rules, GramScanner(frozenset(wanted)), tuple(masks_), cues)
+        self.text_plan = TextPlan(rules, GramScanner(frozenset(wanted)), _joined_masks(rules.masks), cues)
         self._combos = self._build_combos()
         self._axis_order = sorted(rules.axes, key=_axis_rank)
         self._decide_order = decide_order(rules.axes, self._axis_order)
@@ -157,7 +146,7 @@ class Tagger:
         """Per first gram: one regex per text variant (0 masked, 1 folded, 2 case-preserving)
         that tries every rule starting with that gram at once, each in a capturing lookahead
         ``(?:(?=(rule)))?``: one ``match`` call at a position reports every rule that matches
-        there, with exactly the span its own ``match`` would give. TaggingRules whose patterns have
+        there, with exactly the span its own ``match`` would give. Rules whose patterns have
         capturing groups of their own keep their own regex (group numbers would shift)."""
         combos: dict[str, list[tuple[int, re.Pattern[str], tuple[int, ...]]]] = {}
         for g, ids in self._gram_index.items():
@@ -470,6 +459,22 @@ class Tagger:
                         break
             out.append(Tag(axis.name, value, tuple(evidence), round(chosen[value], 4)))
         return out
+
+
+def _joined_masks(masks: Sequence[MaskSpec]) -> tuple[tuple[Matcher, frozenset[str], bool], ...]:
+    """(matcher, field kinds, case) per group of masks: masks with the same fields and case run as
+    one alternation (one pass instead of several)."""
+    groups: dict[tuple[frozenset[str], bool], list[MaskSpec]] = {}
+    for mask in masks:
+        groups.setdefault((mask.fields, mask.case), []).append(mask)
+    out: list[tuple[Matcher, frozenset[str], bool]] = []
+    for (kinds, case), members in groups.items():
+        if len(members) == 1:
+            out.append((members[0].matcher, kinds, case))
+        else:
+            joined = re.compile("|".join(f"(?:{m.matcher.regex.pattern})" for m in members))
+            out.append((make_matcher(joined), kinds, case))
+    return tuple(out)
 
 
 def _span_score(xs: list[_Raw], cap: float = 0.0) -> float:

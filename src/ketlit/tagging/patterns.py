@@ -242,6 +242,7 @@ class Occurrences:
         self._cache: dict[str, list[int]] = {}
 
     def of(self, literal: str) -> list[int]:
+        """Every position of ``literal`` in the text (found on first ask)."""
         found = self._cache.get(literal)
         if found is None:
             found = []

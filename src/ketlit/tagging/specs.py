@@ -21,6 +21,8 @@ from ketlit.tagging.patterns import Matcher
 
 @dataclass(frozen=True, slots=True)
 class ContextSpec:
+    """``[contexts.<name>]``: a cue before or after a match, within ``window`` chars of its clause."""
+
     name: str
     before: Matcher | None
     after: Matcher | None
@@ -30,11 +32,14 @@ class ContextSpec:
 
     @property
     def note(self) -> str:
+        """How evidence notes name this context and its factor (``negation×0``)."""
         return f"{self.name}×{format_factor(self.factor)}"
 
 
 @dataclass(frozen=True, slots=True)
 class AxisSpec:
+    """``[axes.<name>]``: the axis' values, thresholds, parents and damping."""
+
     name: str
     values: tuple[str, ...]
     min_score: float
@@ -59,6 +64,8 @@ class DampSpec:
 
 @dataclass(frozen=True, slots=True)
 class ZoneSpec:
+    """``[[zones]]``: section labels (``labels``) whose sentences count ``factor`` times."""
+
     name: str
     labels: re.Pattern[str]
     factor: float
@@ -68,6 +75,8 @@ class ZoneSpec:
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
+    """One enabled ``[[rule]]`` with its axis defaults applied and its pattern compiled."""
+
     id: str
     axis: str
     value: str
@@ -93,11 +102,14 @@ class RuleSpec:
 
     @property
     def grams(self) -> frozenset[str] | None:
+        """The grams a match can start with (``None``: the rule is scanned in full)."""
         return self.matcher.grams if self.matcher is not None else None
 
 
 @dataclass(frozen=True, slots=True)
 class MaskSpec:
+    """``[[mask]]``: spans blanked before rules match (e.g. "respiratory depression", scale names)."""
+
     id: str
     matcher: Matcher
     fields: frozenset[str]
@@ -106,6 +118,8 @@ class MaskSpec:
 
 @dataclass(frozen=True, slots=True)
 class SentenceSpec:
+    """``[sentences]``: the cues and factors that weigh sentences of unlabelled prose."""
+
     prose_fields: frozenset[str]
     study: re.Pattern[str] | None
     background: re.Pattern[str] | None

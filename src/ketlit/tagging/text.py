@@ -80,6 +80,8 @@ _NOT_LABEL_START = frozenset({"the", "this", "these", "those", "our", "we", "a",
 
 @dataclass(slots=True)
 class Sentence:
+    """A sentence span with its weight factor and the zone (or cue) that set it."""
+
     start: int
     end: int
     factor: float
@@ -159,6 +161,7 @@ class RecordText:
             self.masked = self.folded
 
     def part_at(self, pos: int) -> FieldPart:
+        """The field holding position ``pos`` of the joined text."""
         return self.parts[bisect.bisect_right(self.part_starts, pos) - 1]
 
     def search(self, m: Matcher, lo: int, hi: int) -> bool:
@@ -167,6 +170,7 @@ class RecordText:
 
     @property
     def cased(self) -> str:
+        """The joined text with dash/space variants folded but case kept (for case-sensitive rules)."""
         if self._cased is None:
             self._cased = _fold_case(self.text)
         return self._cased
