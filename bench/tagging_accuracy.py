@@ -31,7 +31,7 @@ from pathlib import Path
 from ketlit.jobs.tag import TAG_CHUNK
 from ketlit.jobs.workers import run_in_workers
 from ketlit.sources.models import Article
-from ketlit.tagging.engine import Tag, Tagger, doc_from_article, load_rules, split_labelled_abstract
+from ketlit.tagging import Tag, Tagger, doc_from_article, load_rules, split_labelled_abstract
 
 GOLD = Path(__file__).resolve().parents[1].parent / "shared/data/labels/psynamic_gold_dev.jsonl"
 

@@ -18,7 +18,7 @@ from ketlit.queries import (
     load_query,
     parse_query,
 )
-from ketlit.tagging.engine import load_rules, vocabularies
+from ketlit.tagging import load_rules, vocabularies
 from ketlit.tagging.vocab import tag_vocabularies
 from tests.conftest import REPO
 

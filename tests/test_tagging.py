@@ -18,7 +18,7 @@ import pytest
 from ketlit.errors import ConfigError
 from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading
-from ketlit.tagging.engine import (
+from ketlit.tagging import (
     AXES,
     TEXT_FIELDS,
     Tag,
@@ -28,8 +28,8 @@ from ketlit.tagging.engine import (
     doc_from_article,
     doc_from_study,
     load_rules,
+    rules_digest,
     split_labelled_abstract,
-    tags_by_axis,
 )
 from tests.conftest import FIXTURES, REPO, SHARED_DATA, shared
 
@@ -82,7 +82,10 @@ def article(
 
 def axes(tagger: Tagger, a: Article | TagDoc) -> dict[str, set[str]]:
     doc = a if isinstance(a, TagDoc) else doc_from_article(a)
-    return {axis: set(values) for axis, values in tags_by_axis(tagger.tag(doc)).items()}
+    out: dict[str, set[str]] = {axis: set() for axis in AXES}  # every axis, empty ones included
+    for t in tagger.tag(doc):
+        out.setdefault(t.axis, set()).add(t.value)
+    return out
 
 
 # ------------------------------------------------------------------------ text cases
@@ -397,10 +400,12 @@ def test_packaged_rules_have_the_issue_slugs() -> None:
 
 
 def test_rules_digest_changes_with_rules(tmp_path: Path) -> None:
+    """The digest stored with every record's tags: a user rules file makes the tags stale."""
     user = tmp_path / "rules.toml"
     user.write_text("[axes.route]\nmin_score = 2.0\n", encoding="utf-8")
-    assert load_rules().digest == load_rules().digest
-    assert load_rules(user).digest != load_rules().digest
+    assert rules_digest(None) == rules_digest(None)
+    assert rules_digest(user) == rules_digest(user)
+    assert rules_digest(user) != rules_digest(None)
 
 
 def test_user_rules_override_and_add(tmp_path: Path) -> None:
@@ -629,11 +634,11 @@ def _on_word_boundaries(folded: str, a: int, b: int) -> bool:
 def test_gram_planning_finds_exactly_the_full_scan_matches(tagger: Tagger) -> None:
     """The speed-up (matching only where a rule's first grams start a word) must find the
     same matches as trying the rule at every word start."""
-    from ketlit.tagging.engine import _Text
+    from ketlit.tagging.text import RecordText
 
     checked = 0
     for text in _texts():
-        t = _Text([("abstract", text)], tagger)
+        t = RecordText([("abstract", text)], tagger.text_plan)
         folded = t.folded
         for r in tagger.rules.rules:
             if r.matcher is None or not r.boundary or "abstract" not in r.fields:

@@ -36,6 +36,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
+from ketlit.config import Settings
 from ketlit.errors import ConfigError
 from ketlit.tagging.vocab import Vocabularies, tag_vocabularies
 
@@ -593,3 +594,8 @@ def load_rules(
     except _Problem as exc:
         raise ConfigError(f"{reg_where}: {exc}") from None
     return replace(rules, facts=facts, digest=digest.hexdigest())
+
+
+def load_rules_for(settings: Settings, *, vocabularies: Vocabularies | None = None) -> Rules:
+    """The claim rules and regulatory facts ``settings`` configure (see :func:`load_rules`)."""
+    return load_rules(settings.claim_rules, settings.regulatory, vocabularies=vocabularies)

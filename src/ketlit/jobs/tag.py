@@ -1,4 +1,4 @@
-"""Tagging runs over the cache: load records → tag (pure, :mod:`ketlit.tagging.engine`) → store.
+"""Tagging runs over the cache: load records → tag (pure, :mod:`ketlit.tagging`) → store.
 
 Tags are derived data, re-computable offline at any time. Each record remembers the digest
 of the rules and of its own content it was tagged from (``tag_state``), so the tagging that
@@ -8,25 +8,31 @@ change re-tags the whole cache.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from ketlit.claims.numbers import abstract_findings, findings_to_json
 from ketlit.claims.rules import Rules as ClaimRules
-from ketlit.claims.rules import load_rules as load_claim_rules
+from ketlit.claims.rules import load_rules_for as load_claim_rules_for
 from ketlit.config import Settings
-from ketlit.errors import ConfigError, InputError
+from ketlit.errors import InputError
 from ketlit.jobs.workers import run_in_workers
 from ketlit.sources.models import Article
 from ketlit.store.core import Store
 from ketlit.store.tags import TagRow
-from ketlit.tagging.engine import Analysis, Tag, Tagger, doc_from_article, doc_from_study, load_rules, vocabularies
+from ketlit.tagging import (
+    Tag,
+    TagAnalysis,
+    Tagger,
+    doc_from_article,
+    doc_from_study,
+    load_rules,
+    rules_digest,
+    vocabularies,
+)
 
 # Records per worker item, per database load, and the set size from which workers pay off.
 TAG_CHUNK = 250
@@ -41,27 +47,18 @@ SUMMARY_DESIGNS = frozenset({"meta_analysis", "systematic_review"})
 
 @dataclass(frozen=True)
 class TagReport:
+    """What a tagging run did: how many records, how long, with which rules."""
+
     records: int
     seconds: float
     rules_sha256: str
-
-
-def rules_digest(user_file: Path | None) -> str:
-    """Digest of the packaged rules plus the user's file: a change in either re-tags."""
-    digest = hashlib.sha256(resources.files("ketlit.data").joinpath("tagging_rules.toml").read_bytes())
-    if user_file is not None:
-        try:
-            digest.update(user_file.read_bytes())
-        except OSError as exc:
-            raise ConfigError(f"cannot read tagging rules {user_file}: {exc.strerror}") from None
-    return digest.hexdigest()
 
 
 class TagRunner:
     """A tagger bound to the configured rules (and the claim rules that read numbers at tagging time)."""
 
     def __init__(self, settings: Settings) -> None:
-        self.claim_rules_file, self.regulatory_file = settings.claim_rules, settings.regulatory
+        self.settings = settings
         self.rules_sha = rules_digest(settings.tagging_rules)
         self.tagger = Tagger(load_rules(settings.tagging_rules))
         self._claim_rules: ClaimRules | None = None
@@ -73,11 +70,12 @@ class TagRunner:
 
     @property
     def claim_rules(self) -> ClaimRules:
-        """The configured claim rules and regulatory facts, checked against this tagger's slugs (loaded once)."""
+        """The configured claim rules and regulatory facts, checked against this tagger's slugs.
+
+        Which files and how they are read is the claims side's business (``load_rules_for``); they
+        are asked for on first use, so tagging that reads no numbers never reads them."""
         if self._claim_rules is None:
-            self._claim_rules = load_claim_rules(
-                self.claim_rules_file, self.regulatory_file, vocabularies=self.vocabularies
-            )
+            self._claim_rules = load_claim_rules_for(self.settings, vocabularies=self.vocabularies)
         return self._claim_rules
 
     def _rows(self, source: str, record_id: str, tags: Sequence[Tag]) -> list[TagRow]:
@@ -150,7 +148,7 @@ class TagRunner:
         count = self.tag_records(store, store.all_record_ids())
         return TagReport(count, time.monotonic() - clock, self.rules_sha)
 
-    def explain(self, store: Store, record_id: str) -> tuple[str, str, Analysis, list[dict[str, Any]]]:
+    def explain(self, store: Store, record_id: str) -> tuple[str, str, TagAnalysis, list[dict[str, Any]]]:
         """(source, id, fresh analysis with rejected candidates, stored tag rows) for a PMID or NCT ID."""
         rid = record_id.strip().upper() if record_id.strip().upper().startswith("NCT") else record_id.strip()
         if rid.startswith("NCT"):

@@ -17,7 +17,7 @@ from collections.abc import Collection, Mapping
 from functools import cache
 from pathlib import Path
 
-from ketlit.tagging.engine import load_rules, vocabularies
+from ketlit.tagging.rules import load_rules, vocabularies
 
 # {axis: slugs}; what ``tag_vocabularies`` returns and what the validators accept.
 Vocabularies = Mapping[str, Collection[str]]
