@@ -15,14 +15,26 @@ import os
 import random
 import re
 import sqlite3
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ketlit.markdown import code_block, code_span, md_text, nct_link, pmid_link, shift_headings
 from ketlit.queries import CheckSpec, CtgovQuery, Focus, PubmedQuery, QueryFile, ReportOptions
-from ketlit.report.render import (
-    STAMP_PREFIX,
+from ketlit.report.derive import (
+    bucket_years,
+    count_rows,
+    is_overdue,
+    parse_partial_date,
+    select_runs,
+    wilson_interval,
+)
+from ketlit.report.labels import design_order, key_designs, label, report_labels
+from ketlit.report.model import (
     ArticleRef,
     Changes,
     Citation,
@@ -34,9 +46,9 @@ from ketlit.report.render import (
     FieldChange,
     ForestData,
     ForestStudy,
-    Outcome,
     PooledEstimate,
     ReportData,
+    ReportOutcome,
     RunInfo,
     SourceCoverage,
     StaleSource,
@@ -45,20 +57,8 @@ from ketlit.report.render import (
     TrialRef,
     TrialRow,
     VerdictChange,
-    bucket_years,
-    code_block,
-    code_span,
-    count_rows,
-    is_overdue,
-    md_text,
-    nct_link,
-    parse_partial_date,
-    pmid_link,
-    render_report,
-    select_runs,
-    shift_headings,
-    wilson_interval,
 )
+from ketlit.report.render import STAMP_PREFIX, render_report
 from tests.conftest import REPO
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -103,12 +103,12 @@ def full_data() -> ReportData:
             EvidenceItem("pubmed", "16894061", "A randomized trial of an N-methyl-D-aspartate antagonist in "
                          "treatment-resistant major depression", "rct", 2006, "Arch Gen Psychiatry", 18,
                          ("treatment_resistant_depression",), ("intravenous",), ("racemic_ketamine",),
-                         (Outcome("response", 0.71, 12, 17, "24 h"),), ("NCT00088699",)),
+                         (ReportOutcome("response", 0.71, 12, 17, "24 h"),), ("NCT00088699",)),
             EvidenceItem("pubmed", "23982301", "Antidepressant efficacy of ketamine in treatment-resistant major "
                          "depression: a two-site randomized controlled trial", "rct", 2013, None, 73,
                          ("treatment_resistant_depression",), ("intravenous",), ("racemic_ketamine",),
-                         (Outcome("response", 0.64, 30, 47, "24 h"), Outcome("remission", None, None, None, "7 d",
-                                                                              "no difference at day 7"))),
+                         (ReportOutcome("response", 0.64, 30, 47, "24 h"),
+                          ReportOutcome("remission", None, None, None, "7 d", "no difference at day 7"))),
             EvidenceItem("pubmed", "31109201", "Efficacy of esketamine nasal spray | TRANSFORM-2 <b>bold</b>", "rct",
                          2019, None, 227, ("treatment_resistant_depression",), ("intranasal",), ("esketamine",)),
             EvidenceItem("pubmed", "99999999", "An older small RCT", "rct", 2010, None, 10),
@@ -317,7 +317,7 @@ def test_hostile_titles_cannot_break_the_report() -> None:
     trials = [TrialRow(f"NCT0300000{i}", text, "COMPLETED", (), 1, "ACTUAL", False, None, (), "2020")
               for i, text in enumerate(HOSTILE[:9])]
     evidence = [EvidenceItem("pubmed", str(50000000 + i), text, "rct", 2020, text, 10,
-                             outcomes=(Outcome("response", text=text),))
+                             outcomes=(ReportOutcome("response", text=text),))
                 for i, text in enumerate(HOSTILE)]
     claims = [ClaimGroup("<b>page</b>", (ClaimCheck("c1", HOSTILE[0], "supported", reasons=tuple(HOSTILE)),))]
     hostile_q = dataclasses.replace(data.query, title="# Title <img src=x onerror=alert(1)>",
@@ -466,6 +466,56 @@ def test_render_is_fast_for_a_large_query() -> None:
     start = time.perf_counter()
     render_report(big)
     assert time.perf_counter() - start < 5
+
+
+@pytest.mark.parametrize(
+    ("text", "report", "check"),
+    [
+        # Shared policy: both keep ordinary text, break autolinks and escape a line-start marker.
+        ("mail me@x.org or www.x.org", "mail me\\@x.org or www\\.x.org", "mail me\\@x.org or www\\.x.org"),
+        ("see https://x.org", "see https:\\/\\/x.org", "see https:\\/\\/x.org"),
+        ("=== setext", "\\=== setext", "\\=== setext"),
+        ("Bidi \u202etxt\x00 NUL", "Bidi txt NUL", "Bidi txt NUL"),
+        # The strict (claim-check) difference: ( ) { } # + ! ^ escaped, " as an entity, "1." at the start.
+        ("50% (n = 12)", "50% (n = 12)", "50% \\(n = 12\\)"),
+        ("#hashtag +1 !", "#hashtag +1 !", "\\#hashtag \\+1 \\!"),
+        ('a "quote"', 'a "quote"', "a &quot;quote&quot;"),
+        ("0.1.0", "0.1.0", "0\\.1.0"),
+    ],
+)
+def test_one_escaper_two_documented_policies(text: str, report: str, check: str) -> None:
+    from ketlit.claims.check import md_escape
+
+    assert md_text(text) == report
+    assert md_text(text, strict=True) == check == md_escape(text)
+
+
+# -- labels ---------------------------------------------------------------------------------------
+
+
+def test_report_designs_are_the_tagging_vocabulary() -> None:
+    rules = tomllib.loads((REPO / "src" / "ketlit" / "data" / "tagging_rules.toml").read_text(encoding="utf-8"))
+    vocabulary = rules["axes"]["design"]["values"]
+    labels = report_labels()
+    assert sorted(design_order()) == sorted(vocabulary)
+    assert set(labels.design_labels) == set(vocabulary)  # every design has a display label
+    assert set(key_designs()) <= set(vocabulary)
+    assert key_designs() == ("meta_analysis", "systematic_review", "rct")
+
+
+def test_labels_come_from_data_and_escape_the_rest() -> None:
+    assert label("rct", design=True) == "RCT" and label("treatment_resistant_depression") == "TRD"
+    assert label("") == "—"
+    assert label("odd_*slug*") == "odd \\*slug\\*"  # a user's slug cannot inject Markdown
+
+
+def test_report_modules_do_not_import_plotting_or_statistics() -> None:
+    # ketlit status/search/export load these modules; matplotlib is imported only to draw.
+    code = ("import sys, ketlit.markdown, ketlit.report.render, ketlit.report.plots, ketlit.report.citations; "
+            "print(sorted(m for m in ('matplotlib', 'scipy', 'statsmodels', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    assert out.stdout.strip() == "[]", out.stdout
 
 
 # -- figures --------------------------------------------------------------------------------------

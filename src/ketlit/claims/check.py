@@ -10,12 +10,14 @@ Design decisions:
   id; numbers are rounded in one place; no clock is read. Equal input gives byte-equal output,
   so report diffs mean something.
 * **Nothing from a page or a source can break the Markdown.** Every piece of text that did not
-  come from ketlit itself goes through :func:`md_escape`: HTML-significant characters become
-  entities (so ``<script>`` is inert text), Markdown punctuation is backslash-escaped (no
-  emphasis, code spans, links, images, tables or headings can be injected), line breaks are
-  collapsed, and autolink triggers (``://``, ``www.``, ``@``) are broken. Links are only built
-  from identifiers that match the PMID / NCT patterns. JSON carries the text verbatim: it is
-  data, and a consumer displaying it must escape it for its own medium.
+  come from ketlit itself goes through :func:`md_escape`, which is the project's one escaper
+  (:func:`ketlit.markdown.md_text`) with its ``strict`` policy: HTML-significant characters and
+  ``"`` become entities (so ``<script>`` is inert text), Markdown punctuation including
+  ``( ) # + !`` is backslash-escaped (no emphasis, code spans, links, images, tables or headings
+  can be injected), line breaks are collapsed, and autolink triggers (``://``, ``www.``, ``@``)
+  are broken. Links are only built from URLs that match the PubMed / ClinicalTrials.gov record
+  patterns. JSON carries the text verbatim: it is data, and a consumer displaying it must escape
+  it for its own medium.
 
 JSON shape (``schema`` = ``ketlit.check/1``)::
 
@@ -47,6 +49,7 @@ from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.rules import Rules
 from ketlit.claims.verdict import VERDICTS, Cited, Verdict, judge
+from ketlit.markdown import md_text
 
 SCHEMA: Final = "ketlit.check/1"
 
@@ -181,7 +184,6 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ Markdown
 
-_MD_PUNCT: Final = re.compile(r"([\\`*_{}\[\]()#+!|~^$])")
 _SOURCE_NAMES: Final = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "regulatory": "Regulatory"}
 _SAFE_URL: Final = re.compile(r"^https://(pubmed\.ncbi\.nlm\.nih\.gov/\d{1,9}/|clinicaltrials\.gov/study/NCT\d{8})$")
 _SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
@@ -189,14 +191,7 @@ _SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;
 
 def md_escape(text: str) -> str:
     """Text safe to place inside Markdown (and the HTML it renders to): inert, one line."""
-    text = re.sub(r"\s+", " ", text).strip()
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    text = _MD_PUNCT.sub(r"\\\1", text)
-    # Break autolinks (GFM turns "www.x" and "x://y" and e-mail addresses into links).
-    text = text.replace("://", ":\\/\\/").replace("www.", "www\\.").replace("@", "\\@")
-    # A leading list marker or number ("1. ", "- ") would start a nested list inside our lists.
-    text = re.sub(r"^(\d+)([.)])", r"\1\\\2", text)
-    return re.sub(r"^([-=])", r"\\\1", text)
+    return md_text(text, strict=True)
 
 
 def _link(c: Cited) -> str:

@@ -34,7 +34,8 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
+from ketlit.markdown import PUBMED_URL
+
 RIS_NEWLINE = "\r\n"
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Words that make a poor citation key ("the2020a").

@@ -9,8 +9,11 @@ Design decisions:
   changed figure when nothing changed: a fixed ``svg.hashsalt`` (element ids), no ``Date``
   in the metadata, text kept as ``<text>`` (``svg.fonttype = none``: no embedded glyphs
   that depend on the installed fonts), a fixed font family and sizes, and the same
-  ordering as the Markdown tables (``report.sorted_studies`` / ``report.bucket_years``).
+  ordering as the Markdown tables (``derive.sorted_studies`` / ``derive.bucket_years``).
   Identity holds for one matplotlib version; a new version may move coordinates.
+- **matplotlib is imported inside the drawing functions**, not at module top: ``jobs`` imports
+  this module for every report run, and ``ketlit status``, ``search`` or ``export`` must not pay
+  for loading matplotlib. The object API needs no backend selection (no ``matplotlib.use``).
 - Source text in labels is drawn with math parsing off (a ``$`` in a title must not start
   mathtext) and matplotlib XML-escapes text in SVG, so labels cannot inject markup.
 - Files are written atomically (temporary file + ``os.replace``) and only when the bytes
@@ -27,14 +30,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.patches import Polygon
-from matplotlib.ticker import MaxNLocator
-
-from ketlit.report.render import ForestData, ReportData, bucket_years, sorted_studies, study_interval
+from ketlit.report.derive import bucket_years, sorted_studies, study_interval
+from ketlit.report.model import ForestData, ReportData
 
 if TYPE_CHECKING:
+    from matplotlib.figure import Figure
     from matplotlib.typing import RcKeyType
 
 _RC: dict[RcKeyType, Any] = {
@@ -60,6 +60,8 @@ MAX_FOREST_STUDIES = 60
 
 @contextmanager
 def _style() -> Iterator[None]:
+    import matplotlib  # imported here so report modules load without it (see the module docstring)
+
     with matplotlib.rc_context(_RC):
         yield
 
@@ -94,6 +96,9 @@ def write_atomic(path: Path, data: bytes) -> bool:
 def publications_svg(counts: Mapping[int, int], *, years: int | None = None,
                      title: str = "Publications per year") -> bytes:
     """A bar chart of articles per publication year (``years``: the window as in the report)."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     earlier, rows = bucket_years(counts, years)
     labels = ([f"<{rows[0][0]}"] if earlier and rows else []) + [str(y) for y, _ in rows]
     values = ([earlier] if earlier and rows else []) + [n for _, n in rows]
@@ -121,6 +126,9 @@ def publications_svg(counts: Mapping[int, int], *, years: int | None = None,
 def forest_svg(forest: ForestData, *, title: str | None = None) -> bytes:
     """A forest plot: each study's proportion with its 95% CI (marker area ∝ n) and the
     pooled estimate as a diamond, with its prediction interval when known."""
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Polygon
+
     studies = sorted_studies(forest.studies)[:MAX_FOREST_STUDIES]
     pooled = forest.pooled
     rows = len(studies) + (2 if pooled else 0)
