@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from ketlit.errors import ParseError
+from ketlit.ids import nct_ids_in_text
 from ketlit.sources.ctgov_parse import (
-    nct_ids_in_text,
     parse_date,
     parse_study,
     study_last_update,
@@ -299,18 +299,3 @@ def test_parser_does_not_mutate_its_input() -> None:
 )
 def test_parse_date_precision(text: str, expected: RegistryDate | None) -> None:
     assert parse_date(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("See NCT02513394 and NCT00763412; again NCT02513394.", ["NCT02513394", "NCT00763412"]),
-        ("registered as nct03630471", ["NCT03630471"]),
-        ("NCT012345678 has nine digits, XNCT01234567 is glued", []),
-        ("(NCT01234567)", ["NCT01234567"]),
-        ("", []),
-        (None, []),
-    ],
-)
-def test_nct_ids_in_text(text: str | None, expected: list[str]) -> None:
-    assert nct_ids_in_text(text) == expected

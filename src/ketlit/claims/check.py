@@ -47,6 +47,7 @@ from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.rules import Rules
 from ketlit.claims.verdict import VERDICTS, Cited, Verdict, judge
+from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
 
 SCHEMA: Final = "ketlit.check/1"
 
@@ -183,7 +184,7 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
 
 _MD_PUNCT: Final = re.compile(r"([\\`*_{}\[\]()#+!|~^$])")
 _SOURCE_NAMES: Final = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "regulatory": "Regulatory"}
-_SAFE_URL: Final = re.compile(r"^https://(pubmed\.ncbi\.nlm\.nih\.gov/\d{1,9}/|clinicaltrials\.gov/study/NCT\d{8})$")
+_SAFE_URL: Final = re.compile(rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$")
 _SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
 
 

@@ -39,6 +39,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ketlit.ids import NCT_ID, PMID
 from ketlit.queries import QueryFile
 
 PUBMED_URL = "https://pubmed.ncbi.nlm.nih.gov/{}/"
@@ -418,8 +419,8 @@ def code_block(text: str, info: str = "") -> str:
     return f"{fence}{info}\n{text}\n{fence}"
 
 
-_PMID = re.compile(r"^[1-9][0-9]{0,9}$")
-_NCT = re.compile(r"^NCT[0-9]{8}$")
+_PMID = PMID
+_NCT = NCT_ID
 
 
 def pmid_link(pmid: str) -> str:
