@@ -26,8 +26,9 @@ from ketlit.errors import InputError, KetlitError, ParseError
 from ketlit.files import read_limited
 from ketlit.http import HttpClient, redact
 from ketlit.jobs.workers import import_head, prepared_xml_pages, run_in_workers
-from ketlit.sources.ctgov import CtgovClient, normalise_statuses, search_params
+from ketlit.sources.ctgov import CtgovClient, search_params
 from ketlit.sources.ctgov_parse import parse_study
+from ketlit.sources.ctgov_vocab import parse_statuses
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed import PubMedClient, Window
 from ketlit.sources.pubmed_parse import IMPORT_PAGE_RECORDS, parse_medline_text
@@ -445,7 +446,7 @@ def fetch_ctgov(
 ) -> TrialRunReport:
     """Fetch every matching study (only those updated since the last complete run unless
     ``full``), keeping each distinct version."""
-    status_list = normalise_statuses(statuses or [])
+    status_list = list(parse_statuses(statuses or []))
     key = ctgov_query_key(term, cond, intr, status_list)
     watermark = None if full else store.watermark("ctgov", key)
     since = None
