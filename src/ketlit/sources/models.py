@@ -1,7 +1,22 @@
 """Records passed between stages (parse → store → tag → report) as plain dataclasses.
 
+Two families, one module, so that the store, the tagger and the report import a *type*
+without importing a parser:
+
+- **PubMed** (:mod:`ketlit.sources.pubmed_parse`): :class:`Article` and its parts
+  (abstract sections, MeSH headings, chemicals, authors, corrections) and
+  :class:`PartialDate`, a publication date of year/season/month/day precision.
+- **ClinicalTrials.gov** (:mod:`ketlit.sources.ctgov_parse`): :class:`Study` and its parts
+  (sponsors, interventions, arms, registered outcomes, eligibility, references, MeSH,
+  posted results with their groups, measurements, analyses and adverse events) and
+  :class:`RegistryDate`, a registry date with its precision and ACTUAL/ESTIMATED type.
+  The registry's types carry registry-specific names (``RegistryDate``,
+  ``RegisteredOutcome``, ``ResultAnalysis``) so no name here means two things.
+
 Parsers build these without touching the network or the database, so every stage can be
-tested on recorded payloads alone.
+tested on recorded payloads alone. Registry records are frozen, slotted and hold tuples, so
+a parsed study can be hashed and shared; an :class:`Article` is filled in field by field
+while its XML streams past and is therefore mutable.
 """
 
 from __future__ import annotations
