@@ -16,11 +16,7 @@ import pytest
 
 from ketlit.errors import ParseError
 from ketlit.ids import nct_ids_in_text
-from ketlit.sources.ctgov_parse import (
-    parse_date,
-    parse_study,
-    study_last_update,
-)
+from ketlit.sources.ctgov_parse import parse_date, parse_study
 from ketlit.sources.models import RegistryDate, Study
 from tests.conftest import SHARED_DATA
 
@@ -111,7 +107,8 @@ def test_counts_match_the_raw_json(path: Path) -> None:
         )
         assert study.results.flow_group_count == n(results, "participantFlowModule", "groups")
 
-    assert (study.last_update_posted.date if study.last_update_posted else None) == study_last_update(raw)
+    last_update = dig(raw, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date")
+    assert (study.last_update_posted.date if study.last_update_posted else None) == last_update
     for date in all_dates(study):
         assert {"day": 10, "month": 7, "year": 4}[date.precision] == len(date.date)
         assert date.type in (None, "ACTUAL", "ESTIMATED")
@@ -227,7 +224,7 @@ def test_stub_record_parses_to_empties() -> None:
     assert study.eligibility is None and study.results is None and study.lead_sponsor is None
     assert study.conditions == () and study.countries == () and study.references == ()
     assert study.has_results is False
-    assert study_last_update(raw) is None
+    assert dig(raw, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date") is None
 
 
 # ---------------------------------------------------------------- defensive behaviour

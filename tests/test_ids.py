@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ketlit.ids import NCT_ID, NCT_ID_TEXT, PMID, PMID_TEXT, is_nct_id, is_pmid, nct_ids_in_text
+from ketlit.ids import NCT_ID, NCT_ID_TEXT, PMID, PMID_TEXT, nct_ids_in_text
 
 
 @pytest.mark.parametrize(
@@ -42,10 +42,10 @@ def test_nct_ids_in_text(text: str | None, expected: list[str]) -> None:
         ("", False),
     ],
 )
-def test_is_nct_id(text: str, expected: bool) -> None:
-    assert is_nct_id(text) is expected
+def test_nct_id(text: str, expected: bool) -> None:
     # The compiled pattern is whole-string with every matching method the callers use.
     assert (NCT_ID.match(text) is not None) is expected
+    assert (NCT_ID.fullmatch(text) is not None) is expected
     assert (NCT_ID.search(text) is not None) is expected
 
 
@@ -63,9 +63,9 @@ def test_is_nct_id(text: str, expected: bool) -> None:
         ("", False),
     ],
 )
-def test_is_pmid(text: str, expected: bool) -> None:
-    assert is_pmid(text) is expected
+def test_pmid(text: str, expected: bool) -> None:
     assert (PMID.match(text) is not None) is expected
+    assert (PMID.search(text) is not None) is expected
 
 
 def test_bare_patterns_embed_in_urls() -> None:

@@ -6,8 +6,9 @@ Design decisions:
   its link guard, and both parsers used to carry their own regexes, which disagreed at the
   edges (``\\d`` also matches non-ASCII digits; ``^…$`` lets a trailing newline through).
   ``NCT_ID`` and ``PMID`` are anchored with ``\\A…\\Z`` so ``match``, ``search`` and
-  ``fullmatch`` all test the whole string; ``NCT_ID_TEXT`` / ``PMID_TEXT`` are the bare
-  patterns for callers that embed them in a larger one (a URL).
+  ``fullmatch`` all test the whole string (``NCT_ID.match(text)`` is the validity check);
+  ``NCT_ID_TEXT`` / ``PMID_TEXT`` are the bare patterns for callers that embed them in a
+  larger one (a URL).
 - **ASCII digits only.** A PMID is a positive integer without leading zeros (at most ten
   digits, room for PubMed's growth); an NCT ID is ``NCT`` and eight ASCII digits.
 - **Finding IDs in text is lenient, the result is strict.** Authors write ``NCT 02417064``,
@@ -15,7 +16,8 @@ Design decisions:
   ``-`` after ``NCT``, any case, and word boundaries on both sides (so ``XNCT01234567`` and
   nine-digit runs are not IDs), and returns canonical ``NCT########`` strings, de-duplicated in
   first-seen order. This is the PubMed parser's long-standing behaviour, which produced every
-  stored article-trial link; the registry parser's stricter copy was only called by tests.
+  stored article-trial link; the registry parser's copy (no separator, other
+  boundaries) was only called by tests.
 - Pure and dependency-free, so the parsers, the store, claims and the report can all import it.
 """
 
@@ -32,16 +34,6 @@ PMID: Final = re.compile(rf"\A{PMID_TEXT}\Z")
 
 # In running text: an optional separator after "NCT", any case, whole words only.
 NCT_IN_TEXT: Final = re.compile(r"\bNCT[\s_-]?([0-9]{8})\b", re.IGNORECASE)
-
-
-def is_nct_id(text: str) -> bool:
-    """Whether ``text`` is exactly a canonical NCT ID (``NCT`` + 8 digits, upper case)."""
-    return NCT_ID.match(text) is not None
-
-
-def is_pmid(text: str) -> bool:
-    """Whether ``text`` is exactly a PMID (a positive integer of at most ten digits)."""
-    return PMID.match(text) is not None
 
 
 def _may_name_trial(text: str) -> bool:
@@ -69,4 +61,4 @@ def nct_ids_in_text(text: str | None) -> list[str]:
     return list(seen)
 
 
-__all__ = ["NCT_ID", "NCT_ID_TEXT", "NCT_IN_TEXT", "PMID", "PMID_TEXT", "is_nct_id", "is_pmid", "nct_ids_in_text"]
+__all__ = ["NCT_ID", "NCT_ID_TEXT", "NCT_IN_TEXT", "PMID", "PMID_TEXT", "nct_ids_in_text"]

@@ -68,7 +68,6 @@ from ketlit.sources.models import (
 __all__ = [
     "parse_date",
     "parse_study",
-    "study_last_update",
 ]
 
 # ------------------------------------------------------------------ defensive access
@@ -144,11 +143,6 @@ def parse_date(date: Any, type_: Any = None) -> RegistryDate | None:
 def _date_struct(value: Any) -> RegistryDate | None:
     struct = _dict(value)
     return parse_date(struct.get("date"), struct.get("type"))
-
-
-def study_last_update(obj: Mapping[str, Any]) -> str | None:
-    """``lastUpdatePostDateStruct.date`` of a raw study: the version key for upserts."""
-    return _str(_path(obj, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date"))
 
 
 def _outcomes(value: Any) -> tuple[RegisteredOutcome, ...]:
