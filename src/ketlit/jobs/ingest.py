@@ -31,7 +31,8 @@ from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.ctgov_vocab import parse_statuses
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed import PubMedClient, Window
-from ketlit.sources.pubmed_parse import IMPORT_PAGE_RECORDS, parse_medline_text
+from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS
+from ketlit.sources.pubmed_parse import parse_medline_text
 from ketlit.store.core import SaveResult, Store, utcnow
 
 Progress = Callable[[str, int | None, int], None]  # (event, total, advance)
@@ -305,7 +306,7 @@ def import_file(
     """Import a PubMed XML or MEDLINE/.nbib export into the same tables as fetched records.
 
     PubMed XML is streamed, never read whole: cut into pages of ``records_per_page``
-    records (:func:`ketlit.sources.pubmed_parse.split_xml_pages`), and each page is stored
+    records (:func:`ketlit.sources.pubmed_pages.split_xml_pages`), and each page is stored
     like an EFetch page, raw body included, in its own transaction (``kill -9`` leaves whole
     pages; importing the file again completes it, upserts making the rest harmless). Pages
     are parsed and made ready by ``workers`` worker processes while this one only writes
