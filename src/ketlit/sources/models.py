@@ -36,6 +36,8 @@ class AbstractSection:
 
 @dataclass(frozen=True, slots=True)
 class Qualifier:
+    """A MeSH qualifier (subheading) of one heading; ``major`` marks a major topic."""
+
     ui: str | None
     name: str
     major: bool
@@ -43,6 +45,8 @@ class Qualifier:
 
 @dataclass(frozen=True, slots=True)
 class MeshHeading:
+    """A MeSH descriptor with its qualifiers, as indexed on a PubMed record."""
+
     ui: str | None
     descriptor: str
     major: bool
@@ -56,6 +60,8 @@ class MeshHeading:
 
 @dataclass(frozen=True, slots=True)
 class Chemical:
+    """A substance from the record's ChemicalList or SupplMeshList."""
+
     ui: str | None
     name: str
     registry_number: str | None
@@ -64,6 +70,8 @@ class Chemical:
 
 @dataclass(frozen=True, slots=True)
 class Author:
+    """One author: a person's name parts, or a collective (group) name."""
+
     last_name: str | None
     fore_name: str | None
     initials: str | None
@@ -94,6 +102,7 @@ class PartialDate:
 
     @property
     def iso(self) -> str | None:
+        """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` to the known precision; ``None`` without a year."""
         if self.year is None:
             return None
         if self.month is None:
@@ -152,6 +161,7 @@ class Article:
 
     @property
     def nct_ids(self) -> list[str]:
+        """The linked NCT IDs, whatever their origin, sorted and de-duplicated."""
         return sorted({nct for nct, _ in self.nct_links})
 
 
