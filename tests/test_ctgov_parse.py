@@ -15,12 +15,8 @@ from typing import Any
 import pytest
 
 from ketlit.errors import ParseError
-from ketlit.sources.ctgov_parse import (
-    nct_ids_in_text,
-    parse_date,
-    parse_study,
-    study_last_update,
-)
+from ketlit.ids import nct_ids_in_text
+from ketlit.sources.ctgov_parse import parse_date, parse_study
 from ketlit.sources.models import RegistryDate, Study
 from tests.conftest import SHARED_DATA
 
@@ -111,7 +107,8 @@ def test_counts_match_the_raw_json(path: Path) -> None:
         )
         assert study.results.flow_group_count == n(results, "participantFlowModule", "groups")
 
-    assert (study.last_update_posted.date if study.last_update_posted else None) == study_last_update(raw)
+    last_update = dig(raw, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date")
+    assert (study.last_update_posted.date if study.last_update_posted else None) == last_update
     for date in all_dates(study):
         assert {"day": 10, "month": 7, "year": 4}[date.precision] == len(date.date)
         assert date.type in (None, "ACTUAL", "ESTIMATED")
@@ -227,7 +224,7 @@ def test_stub_record_parses_to_empties() -> None:
     assert study.eligibility is None and study.results is None and study.lead_sponsor is None
     assert study.conditions == () and study.countries == () and study.references == ()
     assert study.has_results is False
-    assert study_last_update(raw) is None
+    assert dig(raw, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date") is None
 
 
 # ---------------------------------------------------------------- defensive behaviour
@@ -299,18 +296,3 @@ def test_parser_does_not_mutate_its_input() -> None:
 )
 def test_parse_date_precision(text: str, expected: RegistryDate | None) -> None:
     assert parse_date(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("See NCT02513394 and NCT00763412; again NCT02513394.", ["NCT02513394", "NCT00763412"]),
-        ("registered as nct03630471", ["NCT03630471"]),
-        ("NCT012345678 has nine digits, XNCT01234567 is glued", []),
-        ("(NCT01234567)", ["NCT01234567"]),
-        ("", []),
-        (None, []),
-    ],
-)
-def test_nct_ids_in_text(text: str | None, expected: list[str]) -> None:
-    assert nct_ids_in_text(text) == expected

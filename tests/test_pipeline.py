@@ -19,7 +19,8 @@ import pytest
 from ketlit.errors import KetlitError, ParseError
 from ketlit.jobs.ingest import import_file
 from ketlit.jobs.workers import can_fork, run_in_workers
-from ketlit.sources.pubmed_parse import parse_pubmed_xml, split_xml_pages
+from ketlit.sources.pubmed_pages import split_xml_pages
+from ketlit.sources.pubmed_parse import parse_pubmed_xml
 from ketlit.store.core import Store, article_rows, open_store
 from tests.conftest import FIXTURES, REPO, SHARED_DATA, shared
 

@@ -13,7 +13,6 @@ import pytest
 from ketlit.errors import ParseError
 from ketlit.sources.pubmed_parse import (
     clean_text,
-    nct_ids_in_text,
     parse_medline_date,
     parse_medline_text,
     parse_pubmed_xml,
@@ -188,14 +187,6 @@ def test_fixture_oddities() -> None:
 def test_bad_xml_raises_parse_error(body: bytes) -> None:
     with pytest.raises(ParseError):
         parse_pubmed_xml(body)
-
-
-def test_nct_ids_in_text() -> None:
-    assert nct_ids_in_text("registered NCT 02417064 and nct02497287; again NCT02417064") == [
-        "NCT02417064",
-        "NCT02497287",
-    ]
-    assert nct_ids_in_text("NCT123") == []
 
 
 def test_medline_text_via_biopython() -> None:

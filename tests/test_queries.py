@@ -115,7 +115,7 @@ def test_shipped_examples_are_valid_and_real() -> None:
         ('[pubmed]\nterm = "k"\nmindate = "2020"\nmaxdate = "2010"\n', "pubmed.maxdate", "before"),
         ('pubmed = "ketamine"\n', "pubmed", "must be a table"),
         ('[ctgov]\nstatus = ["COMPLETED"]\n', "ctgov", "at least one of term, cond or intr"),
-        ('[ctgov]\nintr = "k"\nstatus = ["FINISHED"]\n', "ctgov.status[0]", "unknown status"),
+        ('[ctgov]\nintr = "k"\nstatus = ["FINISHED"]\n', "ctgov.status[0]", "unknown trial status 'FINISHED'"),
         ('[ctgov]\nintr = "k"\nstatus = "COMPLETED"\n', "ctgov.status", "must be a list of strings"),
         ('[ctgov]\nintr = "k"\n[focus]\nroute = ["iv"]\n', "focus.route[0]", "unknown route slug 'iv'"),
         ('[ctgov]\nintr = "k"\n[focus]\nindication = ["ptsd", "PTSD"]\n', "focus.indication[1]", "unknown"),

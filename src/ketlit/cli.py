@@ -250,7 +250,9 @@ def fetch_ctgov_cmd(
     cond: Annotated[str | None, typer.Option("--cond", help="Condition or disease (query.cond).")] = None,
     intr: Annotated[str | None, typer.Option("--intr", help="Intervention or treatment (query.intr).")] = None,
     status: Annotated[
-        list[str] | None, typer.Option("--status", help="Overall status filter, repeatable or comma-separated.")
+        list[str] | None,
+        typer.Option("--status", help="Overall status filter: API value or website name (any case), repeatable "
+                                      "or several separated by '|' or ','."),
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="Refetch everything, ignoring the watermark.")] = False,
     rate: Annotated[float | None, typer.Option(help="Max CT.gov requests/s (default 1).")] = None,

@@ -48,6 +48,7 @@ class RedactingFilter(logging.Filter):
     """Redacts ``api_key=…`` in any log record, including httpx's own INFO request lines."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message with secrets redacted; never drops a record."""
         message = record.getMessage()
         if "api_key=" in message:
             record.msg = _SECRET_IN_TEXT.sub(r"\1" + REDACTED, message)
@@ -155,14 +156,17 @@ class HttpClient:
 
     @property
     def label(self) -> str:
+        """The service's name as users know it, for messages."""
         return "NCBI E-utilities" if self.service == "ncbi" else "ClinicalTrials.gov"
 
     @property
     def requests_made(self) -> int:
+        """Attempts sent so far, retries included."""
         return len(self.records)
 
     @property
     def retries(self) -> int:
+        """Attempts that were retried."""
         return sum(1 for r in self.records if r.outcome.startswith("retry"))
 
     def backoff(self, attempt: int) -> float:
@@ -234,6 +238,7 @@ class HttpClient:
         return ServiceError(f"{self.label} answered HTTP {response.status_code} for {shown}: {body}")
 
     def close(self) -> None:
+        """Close the underlying httpx client."""
         self.client.close()
 
     def __enter__(self) -> HttpClient:

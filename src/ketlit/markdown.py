@@ -27,6 +27,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from ketlit.ids import NCT_ID, PMID
+
 PUBMED_URL: Final = "https://pubmed.ncbi.nlm.nih.gov/{}/"
 CTGOV_URL: Final = "https://clinicaltrials.gov/study/{}"
 
@@ -42,8 +44,6 @@ _SPECIAL_STRICT: Final = re.compile(r"([\\`*_{}\[\]()#+!|~^$])")
 # and "0.1.0" stay as they are.
 _LEADING_BLOCK: Final = re.compile(r"^(#{1,6}(?=\s|$)|[-+=]|\d{1,9}[.)](?=\s|$))")
 _LEADING_NUMBER: Final = re.compile(r"^(\d+)\.")
-_PMID: Final = re.compile(r"^[1-9][0-9]{0,9}$")
-_NCT: Final = re.compile(r"^NCT[0-9]{8}$")
 _SAFE_PATH: Final = re.compile(r"^[A-Za-z0-9._/-]+$")
 
 
@@ -90,7 +90,7 @@ def code_block(text: str, info: str = "") -> str:
 def pmid_link(pmid: str) -> str:
     """``[PMID n](https://pubmed.ncbi.nlm.nih.gov/n/)``; an invalid ID is shown, not linked."""
     pmid = str(pmid).strip()
-    if _PMID.match(pmid):
+    if PMID.match(pmid):
         return f"[PMID {pmid}]({PUBMED_URL.format(pmid)})"
     return md_text(f"PMID {pmid}")
 
@@ -98,7 +98,7 @@ def pmid_link(pmid: str) -> str:
 def nct_link(nct_id: str) -> str:
     """``[NCT…](https://clinicaltrials.gov/study/NCT…)``; an invalid ID is shown, not linked."""
     nct = str(nct_id).strip().upper()
-    if _NCT.match(nct):
+    if NCT_ID.match(nct):
         return f"[{nct}]({CTGOV_URL.format(nct)})"
     return md_text(nct_id)
 

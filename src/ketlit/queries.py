@@ -15,7 +15,7 @@ claim sentences) and how to report it::
     [ctgov]
     cond = "PTSD"
     intr = "ketamine OR esketamine"
-    status = ["COMPLETED", "RECRUITING"]
+    status = ["COMPLETED", "Active, not recruiting"]   # API value or website name, any case
 
     [focus]
     indication = ["ptsd"]
@@ -33,9 +33,11 @@ Design decisions:
 - **Strict schema.** Unknown keys, wrong types and unknown slugs are errors, not warnings:
   a typo such as ``[pubmed] trem = …`` would otherwise silently fetch nothing, every night.
   Each error is one line naming the file and the dotted key (``ptsd.toml: focus.route: …``).
-- **Same normalisation as the CLI.** Dates become ``YYYY[/MM[/DD]]`` and statuses upper
-  case exactly as ``ketlit fetch`` normalises them, so a query file and the equivalent
-  command line share one watermark (``ingest.query_key`` / ``ingest.ctgov_query_key``).
+- **Same normalisation as the CLI.** Dates become ``YYYY[/MM[/DD]]`` as ``ketlit fetch``
+  normalises them, and statuses go through the one parser ``ketlit fetch ctgov --status``
+  uses (:func:`ketlit.sources.ctgov_vocab.parse_statuses`: API enum or website name, any
+  case, ``|`` or ``,`` between several), so a query file and the equivalent command line
+  share one watermark (``ingest.query_key`` / ``ingest.ctgov_query_key``).
 - **Slugs come from the tagging rules.** ``[focus]`` slugs are checked against the
   vocabularies of the tagging rules (:mod:`ketlit.tagging.vocab`), never against a list of our own:
   the caller passes the effective (possibly user-extended) vocabularies, and without them
@@ -58,17 +60,10 @@ from typing import Any
 
 from ketlit.errors import ConfigError, InputError
 from ketlit.files import read_limited
+from ketlit.sources.ctgov_vocab import parse_statuses
 from ketlit.tagging.vocab import tag_vocabularies
 
 FOCUS_AXES = ("indication", "route", "molecule")
-
-# The OpenAPI 2.0.5 Status enum; duplicated from ``sources.ctgov`` (rather than imported) so
-# loading a query file does not import the HTTP stack.
-CTGOV_STATUSES = frozenset({
-    "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING", "RECRUITING",
-    "SUSPENDED", "TERMINATED", "WITHDRAWN", "AVAILABLE", "NO_LONGER_AVAILABLE", "TEMPORARILY_NOT_AVAILABLE",
-    "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
-})
 
 # Query names become report file names, so they are restricted to portable path characters.
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -317,15 +312,13 @@ def parse_query(
         if not (ct_term or cond or intr):
             # The API would return the whole registry (~500,000 studies) for an empty query.
             raise c.error("ctgov", "needs at least one of term, cond or intr")
-        statuses = []
+        statuses: list[str] = []
         for i, raw in enumerate(c.strings(section, "status", "ctgov.status")):
-            # "Active, not recruiting" (as the website shows it) → ACTIVE_NOT_RECRUITING
-            status = "_".join(re.split(r"[\s,-]+", raw.upper()))
-            if status not in CTGOV_STATUSES:
-                raise c.error(f"ctgov.status[{i}]",
-                              f"unknown status {raw!r} (expected one of: {', '.join(sorted(CTGOV_STATUSES))})")
-            if status not in statuses:
-                statuses.append(status)
+            try:
+                parsed = parse_statuses(raw)  # the same spellings as `ketlit fetch ctgov --status`
+            except InputError as exc:
+                raise c.error(f"ctgov.status[{i}]", str(exc)) from None
+            statuses.extend(s for s in parsed if s not in statuses)
         ctgov = CtgovQuery(ct_term, cond, intr, tuple(statuses))
 
     if pubmed is None and ctgov is None:
@@ -422,7 +415,6 @@ def load_queries(
 
 
 __all__ = [
-    "CTGOV_STATUSES",
     "CheckSpec",
     "CtgovQuery",
     "Focus",

@@ -50,6 +50,7 @@ from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.rules import Rules
 from ketlit.claims.verdict import VERDICTS, Cited, Verdict, judge
 from ketlit.markdown import md_text
+from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
 
 SCHEMA: Final = "ketlit.check/1"
 
@@ -185,7 +186,7 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
 # ------------------------------------------------------------------ Markdown
 
 _SOURCE_NAMES: Final = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "regulatory": "Regulatory"}
-_SAFE_URL: Final = re.compile(r"^https://(pubmed\.ncbi\.nlm\.nih\.gov/\d{1,9}/|clinicaltrials\.gov/study/NCT\d{8})$")
+_SAFE_URL: Final = re.compile(rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$")
 _SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
 
 

@@ -21,16 +21,16 @@ Design decisions:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ketlit.claims.model import Claim
 from ketlit.claims.rules import Rules
+from ketlit.ids import NCT_ID, PMID
 
-_PMID = re.compile(r"^\d{1,9}$")
-_NCT = re.compile(r"^NCT\d{8}$")
+_PMID = PMID
+_NCT = NCT_ID
 
 
 @dataclass(frozen=True, slots=True)

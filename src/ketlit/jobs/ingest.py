@@ -25,11 +25,13 @@ from ketlit.errors import InputError, KetlitError, ParseError
 from ketlit.files import read_limited
 from ketlit.http import HttpClient, redact
 from ketlit.jobs.workers import import_head, prepared_xml_pages, run_in_workers
-from ketlit.sources.ctgov import CtgovClient, normalise_statuses, search_params
+from ketlit.sources.ctgov import CtgovClient, search_params
 from ketlit.sources.ctgov_parse import parse_study
+from ketlit.sources.ctgov_vocab import parse_statuses
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed import PubMedClient, Window
-from ketlit.sources.pubmed_parse import IMPORT_PAGE_RECORDS, parse_medline_text
+from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS
+from ketlit.sources.pubmed_parse import parse_medline_text
 from ketlit.store import SaveResult, Store, utcnow
 from ketlit.store.runs import ctgov_query_key, query_key
 
@@ -277,7 +279,7 @@ def import_file(
     from the cache when that page is stored (:mod:`ketlit.store.articles`).
 
     PubMed XML is streamed, never read whole: cut into pages of ``records_per_page``
-    records (:func:`ketlit.sources.pubmed_parse.split_xml_pages`), and each page is stored
+    records (:func:`ketlit.sources.pubmed_pages.split_xml_pages`), and each page is stored
     like an EFetch page, raw body included, in its own transaction (``kill -9`` leaves whole
     pages; importing the file again completes it, upserts making the rest harmless). Pages
     are parsed and made ready by ``workers`` worker processes while this one only writes
@@ -414,7 +416,7 @@ def fetch_ctgov(
 ) -> TrialRunReport:
     """Fetch every matching study (only those updated since the last complete run unless
     ``full``), keeping each distinct version."""
-    status_list = normalise_statuses(statuses or [])
+    status_list = list(parse_statuses(statuses or []))
     key = ctgov_query_key(term, cond, intr, status_list)
     since_date = _since_date(None if full else store.watermark("ctgov", key), settings.overlap_days)
     since = since_date.isoformat() if since_date else None

@@ -44,7 +44,8 @@ from typing import IO, Any, TypeVar, cast
 
 from ketlit.errors import InputError, KetlitError, ParseError
 from ketlit.files import open_limited
-from ketlit.sources.pubmed_parse import IMPORT_PAGE_RECORDS, iter_set, parse_pubmed_xml, split_xml_pages
+from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS, split_xml_pages
+from ketlit.sources.pubmed_parse import iter_set, parse_pubmed_xml
 from ketlit.store.core import PreparedPage, prepare_page
 
 T = TypeVar("T")

@@ -6,13 +6,14 @@ maximum), ``countTotal=true`` on the first page only (``totalCount`` arrives onl
 is reconciled with what arrives), every other parameter identical on every page, and
 ``pageToken`` ← ``nextPageToken`` until the last page, which has none. A body that is not
 complete JSON of the expected shape is retried like a 5xx; a 400 carries the API's own
-message to the user. Parsing is in :mod:`ketlit.sources.ctgov_parse`.
+message to the user. Parsing is in :mod:`ketlit.sources.ctgov_parse`; the accepted
+status spellings in :mod:`ketlit.sources.ctgov_vocab`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,41 +22,21 @@ import httpx
 from ketlit.errors import InputError
 from ketlit.http import BadResponse, HttpClient
 
-PAGE_SIZE = 1000
-# The spec's Status enum (OpenAPI 2.0.5, components.schemas.Status).
-STATUSES = frozenset({
-    "ACTIVE_NOT_RECRUITING", "COMPLETED", "ENROLLING_BY_INVITATION", "NOT_YET_RECRUITING", "RECRUITING",
-    "SUSPENDED", "TERMINATED", "WITHDRAWN", "AVAILABLE", "NO_LONGER_AVAILABLE", "TEMPORARILY_NOT_AVAILABLE",
-    "APPROVED_FOR_MARKETING", "WITHHELD", "UNKNOWN",
-})
+CTGOV_PAGE_SIZE = 1000
 
 
 @dataclass(frozen=True)
-class Page:
+class StudyPage:
+    """One ``PagedStudies`` response: studies, next page token, total (first page only), raw body."""
+
     studies: list[dict[str, Any]]
     next_token: str | None
     total_count: int | None
     body: bytes
 
 
-def normalise_statuses(values: list[str]) -> list[str]:
-    """``recruiting,completed`` → ``["RECRUITING", "COMPLETED"]``; unknown values are an error."""
-    out: list[str] = []
-    for value in values:
-        for part in value.replace("|", ",").split(","):
-            status = part.strip().upper().replace(" ", "_").replace("-", "_")
-            if not status:
-                continue
-            if status not in STATUSES:
-                allowed = ", ".join(sorted(STATUSES))
-                raise InputError(f"unknown trial status {part.strip()!r}; expected one of: {allowed}")
-            if status not in out:
-                out.append(status)
-    return out
-
-
 def search_params(
-    term: str | None, cond: str | None, intr: str | None, statuses: list[str], since: str | None
+    term: str | None, cond: str | None, intr: str | None, statuses: Sequence[str], since: str | None
 ) -> dict[str, str]:
     """The non-paging parameters, identical on every page."""
     params: dict[str, str] = {"format": "json"}
@@ -74,7 +55,7 @@ def search_params(
     return params
 
 
-def parse_page(response: httpx.Response) -> Page:
+def parse_page(response: httpx.Response) -> StudyPage:
     """A ``PagedStudies`` body; anything else (HTML, truncated JSON, wrong shape) is retried."""
     ctype = response.headers.get("content-type", "").lower()
     body = response.content
@@ -89,8 +70,8 @@ def parse_page(response: httpx.Response) -> Page:
     studies = [s for s in data["studies"] if isinstance(s, dict)]
     token = data.get("nextPageToken")
     total = data.get("totalCount")
-    return Page(studies, token if isinstance(token, str) and token else None,
-                total if isinstance(total, int) else None, body)
+    return StudyPage(studies, token if isinstance(token, str) and token else None,
+                     total if isinstance(total, int) else None, body)
 
 
 class CtgovClient:
@@ -100,12 +81,12 @@ class CtgovClient:
         self.http = http
         self.base_url = base_url
 
-    def pages(self, params: dict[str, str]) -> Iterator[Page]:
+    def pages(self, params: dict[str, str]) -> Iterator[StudyPage]:
         """Every page of a query, first page with ``countTotal=true``."""
         token: str | None = None
         first = True
         while True:
-            request = {**params, "pageSize": str(PAGE_SIZE)}
+            request = {**params, "pageSize": str(CTGOV_PAGE_SIZE)}
             if first:
                 request["countTotal"] = "true"
             if token:

@@ -5,7 +5,7 @@ Design decisions:
 * **Pure.** No I/O, no httpx, no sqlite: the input is the already-decoded JSON object
   of one study (an element of ``PagedStudies.studies`` or the body of
   ``/studies/{nctId}``), the output a :class:`Study`. Fetching lives in
-  ``sources/ctgov.py``, storing in ``store.py``; this split lets tests feed recorded
+  ``sources/ctgov.py``, storing in ``store/``; this split lets tests feed recorded
   real studies straight in.
 * **Defensive about shape, strict about identity.** Every section, module and key may be
   missing (the API omits empty fields, ``fields=`` selections cut whole modules away,
@@ -66,10 +66,8 @@ from ketlit.sources.models import (
 )
 
 __all__ = [
-    "nct_ids_in_text",
     "parse_date",
     "parse_study",
-    "study_last_update",
 ]
 
 # ------------------------------------------------------------------ defensive access
@@ -127,7 +125,6 @@ def _path(obj: Mapping[str, Any], *keys: str) -> Any:
 # ------------------------------------------------------------------------- helpers
 
 _DATE_RE = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2])(?:-(0[1-9]|[12]\d|3[01]))?)?$")
-_NCT_RE = re.compile(r"(?<![A-Za-z0-9])NCT(\d{8})(?![0-9])", re.IGNORECASE)
 
 
 def parse_date(date: Any, type_: Any = None) -> RegistryDate | None:
@@ -146,21 +143,6 @@ def parse_date(date: Any, type_: Any = None) -> RegistryDate | None:
 def _date_struct(value: Any) -> RegistryDate | None:
     struct = _dict(value)
     return parse_date(struct.get("date"), struct.get("type"))
-
-
-def nct_ids_in_text(text: str | None) -> list[str]:
-    """NCT IDs (``NCT`` + 8 digits, any case) in ``text``, upper-cased, de-duplicated, in order."""
-    if not text:
-        return []
-    seen: dict[str, None] = {}
-    for m in _NCT_RE.finditer(text):
-        seen.setdefault("NCT" + m.group(1), None)
-    return list(seen)
-
-
-def study_last_update(obj: Mapping[str, Any]) -> str | None:
-    """``lastUpdatePostDateStruct.date`` of a raw study: the version key for upserts."""
-    return _str(_path(obj, "protocolSection", "statusModule", "lastUpdatePostDateStruct", "date"))
 
 
 def _outcomes(value: Any) -> tuple[RegisteredOutcome, ...]:
@@ -330,6 +312,8 @@ def _results(section: dict[str, Any]) -> Results:
 
 def parse_study(obj: dict[str, Any]) -> Study:
     """Parse one API v2 study object; raises ParseError only if it has no NCT ID."""
+    # Over 80 lines on purpose: one flat mapping from the API's modules to Study's fields,
+    # read top to bottom against the schema; the nested parts already have their own helpers.
     if not isinstance(obj, dict):
         raise ParseError(f"CT.gov study is a JSON {type(obj).__name__}, not an object")
     protocol = _dict(obj.get("protocolSection"))

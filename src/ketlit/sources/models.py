@@ -1,7 +1,22 @@
 """Records passed between stages (parse → store → tag → report) as plain dataclasses.
 
+Two families, one module, so that the store, the tagger and the report import a *type*
+without importing a parser:
+
+- **PubMed** (:mod:`ketlit.sources.pubmed_parse`): :class:`Article` and its parts
+  (abstract sections, MeSH headings, chemicals, authors, corrections) and
+  :class:`PartialDate`, a publication date of year/season/month/day precision.
+- **ClinicalTrials.gov** (:mod:`ketlit.sources.ctgov_parse`): :class:`Study` and its parts
+  (sponsors, interventions, arms, registered outcomes, eligibility, references, MeSH,
+  posted results with their groups, measurements, analyses and adverse events) and
+  :class:`RegistryDate`, a registry date with its precision and ACTUAL/ESTIMATED type.
+  The registry's types carry registry-specific names (``RegistryDate``,
+  ``RegisteredOutcome``, ``ResultAnalysis``) so no name here means two things.
+
 Parsers build these without touching the network or the database, so every stage can be
-tested on recorded payloads alone.
+tested on recorded payloads alone. Registry records are frozen, slotted and hold tuples, so
+a parsed study can be hashed and shared; an :class:`Article` is filled in field by field
+while its XML streams past and is therefore mutable.
 """
 
 from __future__ import annotations
@@ -21,6 +36,8 @@ class AbstractSection:
 
 @dataclass(frozen=True, slots=True)
 class Qualifier:
+    """A MeSH qualifier (subheading) of one heading; ``major`` marks a major topic."""
+
     ui: str | None
     name: str
     major: bool
@@ -28,6 +45,8 @@ class Qualifier:
 
 @dataclass(frozen=True, slots=True)
 class MeshHeading:
+    """A MeSH descriptor with its qualifiers, as indexed on a PubMed record."""
+
     ui: str | None
     descriptor: str
     major: bool
@@ -41,6 +60,8 @@ class MeshHeading:
 
 @dataclass(frozen=True, slots=True)
 class Chemical:
+    """A substance from the record's ChemicalList or SupplMeshList."""
+
     ui: str | None
     name: str
     registry_number: str | None
@@ -49,6 +70,8 @@ class Chemical:
 
 @dataclass(frozen=True, slots=True)
 class Author:
+    """One author: a person's name parts, or a collective (group) name."""
+
     last_name: str | None
     fore_name: str | None
     initials: str | None
@@ -79,6 +102,7 @@ class PartialDate:
 
     @property
     def iso(self) -> str | None:
+        """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` to the known precision; ``None`` without a year."""
         if self.year is None:
             return None
         if self.month is None:
@@ -137,6 +161,7 @@ class Article:
 
     @property
     def nct_ids(self) -> list[str]:
+        """The linked NCT IDs, whatever their origin, sorted and de-duplicated."""
         return sorted({nct for nct, _ in self.nct_links})
 
 

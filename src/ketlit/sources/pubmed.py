@@ -45,6 +45,8 @@ _TRANSIENT_ERROR = re.compile(r"backend|temporar|timeout|timed out|unavailable|t
 
 @dataclass(frozen=True)
 class SearchResult:
+    """One ESearch answer: the hit count, the PMIDs returned, NCBI's warnings and its query translation."""
+
     count: int
     ids: list[str]
     warnings: list[str] = field(default_factory=list)
@@ -61,6 +63,7 @@ class Window:
     uid_hi: int | None = None
 
     def term(self, base: str) -> str:
+        """``base`` restricted to this window's creation dates (and PMID range)."""
         text = f"({base}) AND ({self.lo:%Y/%m/%d}:{self.hi:%Y/%m/%d}[crdt])"
         if self.uid_lo is not None and self.uid_hi is not None:
             text += f" AND ({self.uid_lo}:{self.uid_hi}[uid])"
@@ -122,6 +125,7 @@ class PubMedClient:
         self.cap = cap
 
     def esearch(self, term: str, *, retmax: int = 0, extra: dict[str, str] | None = None) -> SearchResult:
+        """One ESearch request (``retmax`` IDs from the start); HTML or broken XML is retried."""
         params = {"db": "pubmed", "term": term, "retmax": str(retmax), "retstart": "0", **(extra or {})}
 
         def parse(response: httpx.Response) -> SearchResult:

@@ -1,0 +1,76 @@
+"""Identifiers: the one NCT ID / PMID definition and the one NCT-in-text scanner (ketlit.ids)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ketlit.ids import NCT_ID, NCT_ID_TEXT, PMID, PMID_TEXT, nct_ids_in_text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("See NCT02513394 and NCT00763412; again NCT02513394.", ["NCT02513394", "NCT00763412"]),
+        ("registered as nct03630471", ["NCT03630471"]),
+        ("NCT012345678 has nine digits, XNCT01234567 is glued", []),
+        ("(NCT01234567)", ["NCT01234567"]),
+        ("registered NCT 02417064 and nct02497287; again NCT02417064", ["NCT02417064", "NCT02497287"]),
+        ("NCT-02417064 and NCT_02497287", ["NCT02417064", "NCT02497287"]),
+        ("NCT123", []),
+        ("function and distinct 12345678", []),
+        ("NCT０１２３４５６７ uses full-width digits", []),
+        ("", []),
+        (None, []),
+    ],
+)
+def test_nct_ids_in_text(text: str | None, expected: list[str]) -> None:
+    assert nct_ids_in_text(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("NCT01234567", True),
+        ("nct01234567", False),  # canonical form only; callers upper-case first where they mean to
+        ("NCT0123456", False),
+        ("NCT012345678", False),
+        ("NCT01234567\n", False),
+        (" NCT01234567", False),
+        ("NCT０１２３４５６７", False),
+        ("", False),
+    ],
+)
+def test_nct_id(text: str, expected: bool) -> None:
+    # The compiled pattern is whole-string with every matching method the callers use.
+    assert (NCT_ID.match(text) is not None) is expected
+    assert (NCT_ID.fullmatch(text) is not None) is expected
+    assert (NCT_ID.search(text) is not None) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1", True),
+        ("36915324", True),
+        ("1234567890", True),
+        ("12345678901", False),
+        ("0", False),
+        ("0123", False),
+        ("12a", False),
+        ("36915324\n", False),
+        ("", False),
+    ],
+)
+def test_pmid(text: str, expected: bool) -> None:
+    assert (PMID.match(text) is not None) is expected
+    assert (PMID.search(text) is not None) is expected
+
+
+def test_bare_patterns_embed_in_urls() -> None:
+    url = re.compile(rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$")
+    assert url.match("https://pubmed.ncbi.nlm.nih.gov/36915324/")
+    assert url.match("https://clinicaltrials.gov/study/NCT01234567")
+    assert not url.match("https://clinicaltrials.gov/study/NCT0123456")
+    assert not url.match("https://pubmed.ncbi.nlm.nih.gov/0/")
