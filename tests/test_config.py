@@ -68,11 +68,23 @@ def test_bad_values(tmp_path: Path, env: dict[str, str], message: str) -> None:
 
 def test_bad_config_file(tmp_path: Path) -> None:
     (tmp_path / "ketlit.toml").write_text("db = [unclosed\n")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: invalid TOML"):
         load_settings(env={}, cwd=tmp_path)
     (tmp_path / "ketlit.toml").write_text('colour = "blue"\n')
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: colour: unknown key \(expected one of: db, "):
         load_settings(env={}, cwd=tmp_path)
+    # In a [ketlit] table too, and a value of the wrong kind is named by its dotted key.
+    (tmp_path / "ketlit.toml").write_text('[ketlit]\ncolour = "blue"\n')
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: ketlit\.colour: unknown key"):
+        load_settings(env={}, cwd=tmp_path)
+    (tmp_path / "ketlit.toml").write_text('ketlit = "yes"\n')
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: ketlit: must be a table, got a string"):
+        load_settings(env={}, cwd=tmp_path)
+    (tmp_path / "ketlit.toml").write_bytes(b'db = "caf\xe9.db"\n')
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: not UTF-8 text"):
+        load_settings(env={}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="config file not found"):  # not a file: refused before reading
+        load_settings(env={}, config_file=tmp_path, cwd=tmp_path)
 
 
 @pytest.mark.parametrize(
