@@ -103,22 +103,22 @@ def merge_documents(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[st
     return merged
 
 
-def describe(value: object, item: type | tuple[type, ...] = str) -> str:
-    """A TOML value's type as a message says it: "an integer", "a list containing a table"
-    (for a list, the type of its first item that is not an ``item``)."""
-    if isinstance(value, list):
-        bad = [v for v in value if not isinstance(v, item)]
-        return f"a list containing {_type_name(bad[0])}" if bad else "a list"
-    return _type_name(value)
-
-
-def _type_name(value: object) -> str:
+def describe(value: object) -> str:
+    """A TOML value's type as a message says it: "an integer", "a table"."""
     names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
              dict: "a table"}
     for kind, name in names.items():
         if type(value) is kind:
             return name
     return type(value).__name__
+
+
+def _describe_list(value: object, item: type) -> str:
+    # What a list-of-``item`` check found instead: the type, or the first item of the wrong type.
+    if isinstance(value, list):
+        bad = [v for v in value if not isinstance(v, item)]
+        return f"a list containing {describe(bad[0])}" if bad else "a list"
+    return describe(value)
 
 
 class Table:
@@ -181,7 +181,7 @@ class Table:
         """The array of tables ``key`` (``[[key]]``); empty when absent."""
         value = self.data.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
-            raise self.error(key, f"must be a list of tables, got {describe(value, Mapping)}")
+            raise self.error(key, f"must be a list of tables, got {_describe_list(value, Mapping)}")
         return [type(self)(v, self.file, f"{self.dotted(key)}[{i}]") for i, v in enumerate(value)]
 
     # -- scalars --------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ class Table:
         if single and isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(key, f"must be a list of strings, got {describe(value)}")
+            raise self.error(key, f"must be a list of strings, got {_describe_list(value, str)}")
         if nonblank:
             for i, item in enumerate(value):
                 if not item.strip():
