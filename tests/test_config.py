@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ketlit.config import DEFAULT_CTGOV_URL, DEFAULT_EUTILS_URL, load_settings
-from ketlit.errors import ConfigError
+from ketlit.config import DEFAULT_CTGOV_URL, DEFAULT_EUTILS_URL, load_settings, pubmed_cap
+from ketlit.errors import ConfigError, InputError
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -102,3 +102,11 @@ def test_user_rules_files_resolve_like_every_setting(tmp_path: Path, name: str, 
     assert getattr(flagged, name) == Path("from-flag.toml")
     # An empty variable means "not set", not "the current directory".
     assert getattr(load_settings(env={var: ""}, cwd=tmp_path), name) == Path("from-file.toml")
+
+
+def test_pubmed_cap_is_the_services_unless_a_stand_in_lowers_it() -> None:
+    assert pubmed_cap({}) == 9999
+    assert pubmed_cap({"KETLIT_PUBMED_CAP": "50"}) == 50
+    for bad in ("0", "-1", "many", ""):
+        with pytest.raises(InputError, match="KETLIT_PUBMED_CAP must be a positive integer"):
+            pubmed_cap({"KETLIT_PUBMED_CAP": bad})
