@@ -32,3 +32,12 @@ def test_the_codes() -> None:
 def test_every_error_takes_its_code_from_exit_code(cls: type[KetlitError], code: ExitCode) -> None:
     assert cls("x").exit_code is code
     assert isinstance(cls.exit_code, ExitCode)  # never a bare number that could drift
+
+
+def test_the_readme_lists_exactly_these_codes() -> None:
+    from tests.conftest import REPO
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    rows = [line.split("|")[1].strip() for line in section.splitlines() if line.startswith("| ")]
+    assert [int(code) for code in rows if code.isdigit()] == [int(c) for c in ExitCode]
