@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from ketlit.config import DEFAULT_CTGOV_URL, DEFAULT_EUTILS_URL, load_settings
-from ketlit.errors import ConfigError
+from ketlit.config import DEFAULT_CTGOV_URL, DEFAULT_EUTILS_URL, load_settings, pubmed_cap
+from ketlit.errors import ConfigError, InputError
 
 
 def test_defaults(tmp_path: Path) -> None:
@@ -68,11 +68,23 @@ def test_bad_values(tmp_path: Path, env: dict[str, str], message: str) -> None:
 
 def test_bad_config_file(tmp_path: Path) -> None:
     (tmp_path / "ketlit.toml").write_text("db = [unclosed\n")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: invalid TOML"):
         load_settings(env={}, cwd=tmp_path)
     (tmp_path / "ketlit.toml").write_text('colour = "blue"\n')
-    with pytest.raises(ConfigError, match="unknown key"):
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: colour: unknown key \(expected one of: db, "):
         load_settings(env={}, cwd=tmp_path)
+    # In a [ketlit] table too, and a value of the wrong kind is named by its dotted key.
+    (tmp_path / "ketlit.toml").write_text('[ketlit]\ncolour = "blue"\n')
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: ketlit\.colour: unknown key"):
+        load_settings(env={}, cwd=tmp_path)
+    (tmp_path / "ketlit.toml").write_text('ketlit = "yes"\n')
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: ketlit: must be a table, got a string"):
+        load_settings(env={}, cwd=tmp_path)
+    (tmp_path / "ketlit.toml").write_bytes(b'db = "caf\xe9.db"\n')
+    with pytest.raises(ConfigError, match=r"ketlit\.toml: not UTF-8 text"):
+        load_settings(env={}, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="config file not found"):  # not a file: refused before reading
+        load_settings(env={}, config_file=tmp_path, cwd=tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -90,3 +102,11 @@ def test_user_rules_files_resolve_like_every_setting(tmp_path: Path, name: str, 
     assert getattr(flagged, name) == Path("from-flag.toml")
     # An empty variable means "not set", not "the current directory".
     assert getattr(load_settings(env={var: ""}, cwd=tmp_path), name) == Path("from-file.toml")
+
+
+def test_pubmed_cap_is_the_services_unless_a_stand_in_lowers_it() -> None:
+    assert pubmed_cap({}) == 9999
+    assert pubmed_cap({"KETLIT_PUBMED_CAP": "50"}) == 50
+    for bad in ("0", "-1", "many", ""):
+        with pytest.raises(InputError, match="KETLIT_PUBMED_CAP must be a positive integer"):
+            pubmed_cap({"KETLIT_PUBMED_CAP": bad})

@@ -150,13 +150,14 @@ def test_bad_files_fail_with_one_line_naming_file_and_key(
 def test_invalid_toml_and_unreadable_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"q\.toml: invalid TOML"):
         load_query(write(tmp_path, "[pubmed\nterm = 'x'\n"))
-    with pytest.raises(InputError, match="no such query file"):
+    # Read failures read like every other TOML error: the path first, then the OS's reason.
+    with pytest.raises(ConfigError, match=r"absent\.toml: cannot read query file: No such file"):
         load_query(tmp_path / "absent.toml")
-    with pytest.raises(InputError, match="is a directory"):
+    with pytest.raises(ConfigError, match=r": cannot read query file: Is a directory"):
         load_query(tmp_path)
     bad = tmp_path / "latin1.toml"
     bad.write_bytes('title = "caf\xe9"\n'.encode("latin-1"))
-    with pytest.raises(ConfigError, match="not UTF-8"):
+    with pytest.raises(ConfigError, match=r"latin1\.toml: not UTF-8 text"):
         load_query(bad)
 
 

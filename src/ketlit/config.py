@@ -1,8 +1,11 @@
 """Configuration, resolved in one place: flag > environment > ``ketlit.toml`` > default.
 
-Every knob has one row in ``FIELDS``: its environment variable, its type and its default.
-The CLI passes flags in as ``overrides``; nothing else in the package reads ``os.environ``,
-so a test can build a :class:`Settings` directly and know exactly what the code will see.
+Every knob is a field of :class:`Settings` (its type and default) with a row in ``ENV_VARS``
+(its environment variable). The CLI passes flags in as ``overrides``. Only this module reads
+``os.environ`` — :func:`load_settings` for the settings, :func:`pubmed_cap` for the one
+test-only knob — so a test can build a :class:`Settings` directly and know exactly what the
+code will see. ``ketlit.toml`` is read and checked by :mod:`ketlit.tomlfile`, like every
+other user TOML file.
 The API key is held in a field excluded from ``repr`` so it cannot leak through logging
 or a printed settings object.
 """
@@ -10,13 +13,13 @@ or a printed settings object.
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ketlit.errors import ConfigError
+from ketlit.errors import ConfigError, InputError
+from ketlit.tomlfile import read_user
 
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 DEFAULT_CTGOV_URL = "https://clinicaltrials.gov/api/v2/"
@@ -119,21 +122,11 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    # Accept both top-level keys and a [ketlit] table.
-    table = data.get("ketlit", data)
-    if not isinstance(table, dict):
-        raise ConfigError(f"config file {path}: [ketlit] must be a table")
-    unknown = sorted(set(table) - set(ENV_VARS) - {"ketlit"})
-    if unknown:
-        raise ConfigError(f"config file {path}: unknown key(s): {', '.join(unknown)}")
-    return {k: v for k, v in table.items() if k in ENV_VARS}
+    # Accept both top-level keys and a [ketlit] table (which then wins: top-level keys beside it are not read).
+    root = read_user(path, "config file").root()
+    table = root.table("ketlit") or root
+    table.known_keys(ENV_VARS)
+    return dict(table.data)
 
 
 def load_settings(
@@ -169,3 +162,13 @@ def load_settings(
     known = {f.name for f in fields(Settings)}
     settings = replace(Settings(), **{k: v for k, v in values.items() if k in known})
     return replace(settings, config_file=config_file)
+
+
+def pubmed_cap(env: Mapping[str, str] | None = None) -> int:
+    """The most records one PubMed search may return: the service's 9,999, or ``KETLIT_PUBMED_CAP``."""
+    # Not a setting (no flag, no config key, not documented): it exists only so that a test
+    # stand-in with a small corpus can exercise the date-splitting of oversized searches.
+    value = (os.environ if env is None else env).get("KETLIT_PUBMED_CAP", "9999")
+    if not value.isdigit() or int(value) < 1:
+        raise InputError(f"KETLIT_PUBMED_CAP must be a positive integer (got {value!r})")
+    return int(value)

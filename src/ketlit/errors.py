@@ -1,22 +1,39 @@
-"""The KetlitError family.
+"""The KetlitError family and the process exit codes, defined once.
 
 The library raises only these for expected failures; the CLI maps each to a one-line
-``Error: …`` message and an exit code, so a user never sees a traceback for bad input,
-a dead service or a broken file. Messages must never contain secrets: anything built
-from a URL or a parameter set goes through :func:`ketlit.http.redact` first.
+``Error: …`` message and the error's :attr:`~KetlitError.exit_code`, so a user never sees a
+traceback for bad input, a dead service or a broken file. Messages must never contain secrets:
+anything built from a URL or a parameter set goes through :func:`ketlit.http.redact` first.
+
+Every exit code the CLI can return is a member of :class:`ExitCode`, here, so the CLI, the
+refresh job and the documentation cannot disagree about what ``3`` means.
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
+from typing import ClassVar
+
+
+class ExitCode(IntEnum):
+    """Process exit codes of the ``ketlit`` command."""
+
+    OK = 0
+    ERROR = 1  # any KetlitError without a more specific code
+    USAGE = 2  # bad command line (Click/Typer's own code for usage errors)
+    PARTIAL = 3  # the run finished, but some source was stale or some query failed
+    LOCKED = 4  # another ketlit process holds the lock
+    INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
 class KetlitError(Exception):
     """Base class: an expected failure with a user-facing one-line message."""
 
-    exit_code = 1
+    exit_code: ClassVar[ExitCode] = ExitCode.ERROR
 
 
 class ConfigError(KetlitError):
-    """Invalid configuration (bad value, unreadable config file)."""
+    """Invalid configuration (bad value, unreadable or malformed TOML file)."""
 
 
 class StoreError(KetlitError):
@@ -42,4 +59,4 @@ class InputError(KetlitError):
 class LockedError(KetlitError):
     """Another ketlit process holds the lock."""
 
-    exit_code = 4
+    exit_code: ClassVar[ExitCode] = ExitCode.LOCKED

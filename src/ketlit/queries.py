@@ -52,23 +52,21 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ketlit.errors import ConfigError, InputError
-from ketlit.files import read_limited
 from ketlit.sources.ctgov_vocab import parse_statuses
 from ketlit.tagging.vocab import tag_vocabularies
+from ketlit.tomlfile import Table, describe, read_user
 
 FOCUS_AXES = ("indication", "route", "molecule")
 
 # Query names become report file names, so they are restricted to portable path characters.
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DATE_FORMATS = ("%Y/%m/%d", "%Y/%m", "%Y")
-MAX_QUERY_FILE_BYTES = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -146,118 +144,47 @@ class QueryFile:
 
 
 # -- validation helpers -----------------------------------------------------------------------
+# Type checks and error wording are ketlit.tomlfile's (one validator for every user TOML file);
+# what is particular to query files is here: whitespace collapsed, list items stripped and
+# de-duplicated, dates normalised.
 
 
-class _Checker:
-    """Builds one-line errors that name the file and the dotted key."""
+def _text(table: Table, key: str) -> str | None:
+    value = table.string(key, None, nonblank=True)
+    # Multi-line TOML strings keep long PubMed terms readable; the services, the run
+    # log and ``ingest.query_key`` all see the term with its whitespace collapsed.
+    return None if value is None else " ".join(value.split())
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
 
-    def error(self, key: str | None, message: str) -> ConfigError:
-        where = f"{self.path}: {key}: " if key else f"{self.path}: "
-        return ConfigError(where + " ".join(message.split()))
+def _required_text(table: Table, key: str) -> str:
+    return " ".join(table.string(key, nonblank=True).split())
 
-    def table(self, data: Mapping[str, Any], key: str) -> Mapping[str, Any] | None:
-        value = data.get(key.rsplit(".", 1)[-1])
-        if value is None:
-            return None
-        if not isinstance(value, dict):
-            raise self.error(key, f"must be a table ([{key}]), got {_type_name(value)}")
-        return value
 
-    def known_keys(self, data: Mapping[str, Any], allowed: Sequence[str], prefix: str) -> None:
-        for key in data:
-            if key not in allowed:
-                dotted = f"{prefix}.{key}" if prefix else key
-                raise self.error(dotted, f"unknown key (expected one of: {', '.join(allowed)})")
+def _strings(table: Table, key: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(item.strip() for item in table.strings(key, nonblank=True)))
 
-    def required_string(self, data: Mapping[str, Any], key: str, dotted: str) -> str:
-        text = self.string(data, key, dotted)
-        if text is None:
-            raise self.error(dotted, "is required")
+
+def _date(table: Table, key: str) -> str | None:
+    value = table.get(key)
+    if value is None:
+        return None
+    # An unquoted TOML date (mindate = 2000-01-01) arrives as a date object: accept it.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value.strftime("%Y/%m/%d")
+    if not isinstance(value, str):
+        raise table.error(key, f'must be a date string such as "2000" or "2000/01/31", got {describe(value)}')
+    text = value.strip().replace("-", "/")
+    for fmt in _DATE_FORMATS:
+        try:
+            dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
         return text
-
-    def string(self, data: Mapping[str, Any], key: str, dotted: str) -> str | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, str):
-            raise self.error(dotted, f"must be a string, got {_type_name(value)}")
-        # Multi-line TOML strings keep long PubMed terms readable; the services, the run
-        # log and ``ingest.query_key`` all see the term with its whitespace collapsed.
-        text = " ".join(value.split())
-        if not text:
-            raise self.error(dotted, "must not be empty")
-        return text
-
-    def strings(self, data: Mapping[str, Any], key: str, dotted: str) -> tuple[str, ...]:
-        value = data.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.error(dotted, f"must be a list of strings, got {_describe_list(value)}")
-        out: list[str] = []
-        for i, item in enumerate(value):
-            text = item.strip()
-            if not text:
-                raise self.error(f"{dotted}[{i}]", "must not be empty")
-            if text not in out:
-                out.append(text)
-        return tuple(out)
-
-    def integer(self, data: Mapping[str, Any], key: str, dotted: str, minimum: int) -> int | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        # bool is an int subclass in Python; `true` is never a sensible count.
-        if not isinstance(value, int) or isinstance(value, bool):
-            raise self.error(dotted, f"must be an integer, got {_type_name(value)}")
-        if value < minimum:
-            raise self.error(dotted, f"must be at least {minimum}, got {value}")
-        return value
-
-    def boolean(self, data: Mapping[str, Any], key: str, dotted: str) -> bool | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if not isinstance(value, bool):
-            raise self.error(dotted, f"must be true or false, got {_type_name(value)}")
-        return value
-
-    def date(self, data: Mapping[str, Any], key: str, dotted: str) -> str | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        # An unquoted TOML date (mindate = 2000-01-01) arrives as a date object: accept it.
-        if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value.strftime("%Y/%m/%d")
-        if not isinstance(value, str):
-            raise self.error(dotted, f'must be a date string such as "2000" or "2000/01/31", got {_type_name(value)}')
-        text = value.strip().replace("-", "/")
-        for fmt in _DATE_FORMATS:
-            try:
-                dt.datetime.strptime(text, fmt)
-            except ValueError:
-                continue
-            return text
-        raise self.error(dotted, f"must be YYYY, YYYY/MM or YYYY/MM/DD, got {value!r}")
+    raise table.error(key, f"must be YYYY, YYYY/MM or YYYY/MM/DD, got {value!r}")
 
 
-def _type_name(value: object) -> str:
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
-             dict: "a table"}
-    for kind, name in names.items():
-        if type(value) is kind:
-            return name
-    return type(value).__name__
-
-
-def _describe_list(value: object) -> str:
-    if isinstance(value, list):
-        bad = next((v for v in value if not isinstance(v, str)), None)
-        return f"a list containing {_type_name(bad)}"
-    return _type_name(value)
+def _date_key(text: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in text.split("/"))
 
 
 # -- loading --------------------------------------------------------------------------------
@@ -267,6 +194,53 @@ _PUBMED_KEYS = ("term", "mindate", "maxdate")
 _CTGOV_KEYS = ("term", "cond", "intr", "status")
 _CHECK_KEYS = ("pages", "claims")
 _REPORT_KEYS = ("key_evidence_limit", "years", "overdue_years", "plots", "changes_limit")
+
+
+def _pubmed(section: Table) -> PubmedQuery:
+    section.known_keys(_PUBMED_KEYS)
+    term = _required_text(section, "term")
+    mindate = _date(section, "mindate")
+    maxdate = _date(section, "maxdate")
+    if mindate and maxdate and _date_key(mindate) > _date_key(maxdate):
+        raise section.error("maxdate", f"{maxdate} is before pubmed.mindate {mindate}")
+    return PubmedQuery(term, mindate, maxdate)
+
+
+def _focus(section: Table, vocab: Mapping[str, Collection[str]]) -> Focus:
+    section.known_keys(FOCUS_AXES)
+    values: dict[str, tuple[str, ...]] = {}
+    for axis in FOCUS_AXES:
+        slugs = _strings(section, axis)
+        allowed = tuple(vocab.get(axis, ()))
+        for i, slug in enumerate(slugs):
+            if slug not in allowed:
+                raise section.error(f"{axis}[{i}]",
+                                    f"unknown {axis} slug {slug!r} (expected one of: {', '.join(allowed)})")
+        values[axis] = slugs
+    return Focus(**values)
+
+
+def _check(section: Table, path: Path, check_pages: bool) -> CheckSpec:
+    section.known_keys(_CHECK_KEYS)
+    pages = []
+    for i, rel in enumerate(_strings(section, "pages")):
+        page = (path.parent / rel).resolve()
+        if check_pages and not page.is_file():
+            raise section.error(f"pages[{i}]", f"no such file: {rel} (paths are relative to the query file)")
+        pages.append(page)
+    return CheckSpec(tuple(pages), _strings(section, "claims"))
+
+
+def _report(section: Table) -> ReportOptions:
+    section.known_keys(_REPORT_KEYS)
+    given: dict[str, Any] = {
+        "key_evidence_limit": section.integer("key_evidence_limit", None, minimum=1),
+        "years": section.integer("years", None, minimum=1),
+        "overdue_years": section.integer("overdue_years", None, minimum=1),
+        "plots": section.boolean("plots", None),
+        "changes_limit": section.integer("changes_limit", None, minimum=1),
+    }
+    return ReportOptions(**{k: v for k, v in given.items() if v is not None})
 
 
 def parse_query(
@@ -281,39 +255,31 @@ def parse_query(
 
     ``vocabularies`` ({axis: slugs}) are the effective tagging rules' (see :mod:`ketlit.tagging.vocab`);
     without them the packaged tagging rules' slugs are allowed."""
-    c = _Checker(path)
+    c = Table(data, str(path))  # the file's top-level table; errors name the file and the dotted key
     vocab = tag_vocabularies() if vocabularies is None else vocabularies
-    c.known_keys(data, _TOP_KEYS, "")
+    c.known_keys(_TOP_KEYS)
 
-    name = c.string(data, "name", "name") or path.stem
+    name = _text(c, "name") or path.stem
     if not _NAME.match(name):
         raise c.error("name", f"{name!r} must be lower-case letters, digits, '-' or '_' (it names the report file)")
-    title = c.string(data, "title", "title") or name
-    description = c.string(data, "description", "description") or ""
+    title = _text(c, "title") or name
+    description = _text(c, "description") or ""
 
-    pubmed = None
-    section = c.table(data, "pubmed")
-    if section is not None:
-        c.known_keys(section, _PUBMED_KEYS, "pubmed")
-        term = c.required_string(section, "term", "pubmed.term")
-        mindate = c.date(section, "mindate", "pubmed.mindate")
-        maxdate = c.date(section, "maxdate", "pubmed.maxdate")
-        if mindate and maxdate and _date_key(mindate) > _date_key(maxdate):
-            raise c.error("pubmed.maxdate", f"{maxdate} is before pubmed.mindate {mindate}")
-        pubmed = PubmedQuery(term, mindate, maxdate)
+    section = c.table("pubmed")
+    pubmed = None if section is None else _pubmed(section)
 
     ctgov = None
-    section = c.table(data, "ctgov")
+    section = c.table("ctgov")
     if section is not None:
-        c.known_keys(section, _CTGOV_KEYS, "ctgov")
-        ct_term = c.string(section, "term", "ctgov.term")
-        cond = c.string(section, "cond", "ctgov.cond")
-        intr = c.string(section, "intr", "ctgov.intr")
+        section.known_keys(_CTGOV_KEYS)
+        ct_term = _text(section, "term")
+        cond = _text(section, "cond")
+        intr = _text(section, "intr")
         if not (ct_term or cond or intr):
             # The API would return the whole registry (~500,000 studies) for an empty query.
             raise c.error("ctgov", "needs at least one of term, cond or intr")
         statuses: list[str] = []
-        for i, raw in enumerate(c.strings(section, "status", "ctgov.status")):
+        for i, raw in enumerate(_strings(section, "status")):
             try:
                 parsed = parse_statuses(raw)  # the same spellings as `ketlit fetch ctgov --status`
             except InputError as exc:
@@ -324,50 +290,13 @@ def parse_query(
     if pubmed is None and ctgov is None:
         raise c.error(None, "needs a [pubmed] or a [ctgov] section (or both)")
 
-    focus_values: dict[str, tuple[str, ...]] = {}
-    section = c.table(data, "focus")
-    if section is not None:
-        c.known_keys(section, FOCUS_AXES, "focus")
-        for axis in FOCUS_AXES:
-            values = c.strings(section, axis, f"focus.{axis}")
-            allowed = tuple(vocab.get(axis, ()))
-            for i, slug in enumerate(values):
-                if slug not in allowed:
-                    raise c.error(f"focus.{axis}[{i}]",
-                                  f"unknown {axis} slug {slug!r} (expected one of: {', '.join(allowed)})")
-            focus_values[axis] = values
-    focus = Focus(**focus_values)
-
-    check = CheckSpec()
-    section = c.table(data, "check")
-    if section is not None:
-        c.known_keys(section, _CHECK_KEYS, "check")
-        pages = []
-        for i, rel in enumerate(c.strings(section, "pages", "check.pages")):
-            page = (path.parent / rel).resolve()
-            if check_pages and not page.is_file():
-                raise c.error(f"check.pages[{i}]", f"no such file: {rel} (paths are relative to the query file)")
-            pages.append(page)
-        check = CheckSpec(tuple(pages), c.strings(section, "claims", "check.claims"))
-
-    options = ReportOptions()
-    section = c.table(data, "report")
-    if section is not None:
-        c.known_keys(section, _REPORT_KEYS, "report")
-        given: dict[str, Any] = {
-            "key_evidence_limit": c.integer(section, "key_evidence_limit", "report.key_evidence_limit", 1),
-            "years": c.integer(section, "years", "report.years", 1),
-            "overdue_years": c.integer(section, "overdue_years", "report.overdue_years", 1),
-            "plots": c.boolean(section, "plots", "report.plots"),
-            "changes_limit": c.integer(section, "changes_limit", "report.changes_limit", 1),
-        }
-        options = ReportOptions(**{k: v for k, v in given.items() if v is not None})
-
+    section = c.table("focus")
+    focus = Focus() if section is None else _focus(section, vocab)
+    section = c.table("check")
+    check = CheckSpec() if section is None else _check(section, path, check_pages)
+    section = c.table("report")
+    options = ReportOptions() if section is None else _report(section)
     return QueryFile(name, title, path, description, pubmed, ctgov, focus, check, options)
-
-
-def _date_key(text: str) -> tuple[int, ...]:
-    return tuple(int(part) for part in text.split("/"))
 
 
 def load_query(
@@ -376,16 +305,10 @@ def load_query(
     vocabularies: Mapping[str, Collection[str]] | None = None,
     check_pages: bool = True,
 ) -> QueryFile:
-    """Read and validate one query file; one-line :class:`ConfigError` / :class:`InputError`."""
+    """Read and validate one query file; one-line :class:`ConfigError` naming the file."""
     path = Path(path)
-    raw = read_limited(path, MAX_QUERY_FILE_BYTES, "query file")
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return parse_query(data, path, vocabularies=vocabularies, check_pages=check_pages)
+    document = read_user(path, "query file")
+    return parse_query(document.data, path, vocabularies=vocabularies, check_pages=check_pages)
 
 
 def load_queries(

@@ -49,8 +49,8 @@ from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.rules import Rules
 from ketlit.claims.verdict import VERDICTS, Cited, Verdict, judge
-from ketlit.markdown import md_text
 from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
+from ketlit.markdown import md_text
 
 SCHEMA: Final = "ketlit.check/1"
 

@@ -29,25 +29,19 @@ from __future__ import annotations
 
 import hashlib
 import re
-import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
 from ketlit.config import Settings
-from ketlit.errors import ConfigError
 from ketlit.tagging.vocab import Vocabularies, tag_vocabularies
+from ketlit.tomlfile import Table, merge_documents, read_packaged, read_user
 
 CLAIM_RULES_RESOURCE: Final = "claim_rules.toml"
 REGULATORY_RESOURCE: Final = "regulatory.toml"
 
 OPS: Final = (">", ">=", "<", "<=", "~")
-
-
-class _Problem(Exception):
-    """A problem in a rules document; becomes a ConfigError naming the file."""
 
 
 _COMBINED: dict[tuple[re.Pattern[str], ...], re.Pattern[str]] = {}
@@ -244,96 +238,44 @@ class Rules:
 # ------------------------------------------------------------------ reading documents
 
 
-class _Doc:
-    """Typed, path-aware access to a parsed TOML document."""
+class _Doc(Table):
+    """A rules table (see :class:`ketlit.tomlfile.Table`) that also compiles lists of regexes."""
 
-    def __init__(self, data: Mapping[str, Any], path: str = "") -> None:
-        self.data = data
-        self.path = path
-
-    def _where(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def sub(self, key: str) -> _Doc:
-        value = self.data.get(key, {})
-        if not isinstance(value, Mapping):
-            raise _Problem(f"{self._where(key)} must be a table")
-        return _Doc(value, self._where(key))
-
-    def names(self) -> list[str]:
-        return list(self.data)
-
-    def text(self, key: str, default: str | None = None) -> str:
-        value = self.data.get(key, default)
-        if not isinstance(value, str):
-            raise _Problem(f"{self._where(key)} must be a string")
-        return value
-
-    def number(self, key: str, default: float | None = None) -> float:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise _Problem(f"{self._where(key)} must be a number")
-        return float(value)
-
-    def integer(self, key: str, default: int | None = None) -> int:
-        value = self.data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise _Problem(f"{self._where(key)} must be an integer")
-        return value
-
-    def flag(self, key: str, default: bool | None = None) -> bool:
-        value = self.data.get(key, default)
-        if not isinstance(value, bool):
-            raise _Problem(f"{self._where(key)} must be true or false")
-        return value
-
-    def strs(self, key: str) -> tuple[str, ...]:
-        value = self.data.get(key, [])
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise _Problem(f"{self._where(key)} must be a list of strings")
-        return tuple(value)
-
-    def tables(self, key: str) -> list[_Doc]:
-        value = self.data.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
-            raise _Problem(f"{self._where(key)} must be a list of tables")
-        return [_Doc(v, f"{self._where(key)}[{i}]") for i, v in enumerate(value)]
+    __slots__ = ()
 
     def patterns(self, key: str) -> Patterns:
-        return Patterns(tuple(_compile(p, self._where(key)) for p in self.strs(key)))
+        """The regex or list of regexes ``key``, compiled."""
+        return Patterns(tuple(_compile(p, self, key) for p in self.strings(key, single=True)))
 
     def pattern_map(self, key: str, allowed: Collection[str] | None = None) -> dict[str, Patterns]:
+        """The table ``key`` of {name: regexes}, compiled; names must be in ``allowed`` if given."""
         doc = self.sub(key)
         out: dict[str, Patterns] = {}
         for name in doc.names():
             if allowed is not None and name not in allowed:
-                raise _Problem(f"{doc._where(name)}: unknown slug {name!r}")
+                raise doc.error(name, f"unknown slug {name!r}")
             out[name] = doc.patterns(name)
         return out
 
 
-def _compile(pattern: str, where: str) -> re.Pattern[str]:
+def _compile(pattern: str, table: Table, key: str | None) -> re.Pattern[str]:
     try:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
-        raise _Problem(f"{where}: bad regex {pattern!r}: {exc}") from None
+        raise table.error(key, f"bad regex {pattern!r}: {exc}") from None
 
 
-def _slug(value: str, allowed: Collection[str], where: str) -> str:
+def _slug(value: str, allowed: Collection[str], table: Table, key: str | None = None) -> str:
     if value not in allowed:
-        raise _Problem(f"{where}: unknown slug {value!r}")
+        raise table.error(key, f"unknown slug {value!r}")
     return value
 
 
 def _vague(doc: _Doc, key: str) -> tuple[VagueTime, ...]:
     out: list[VagueTime] = []
     for t in doc.tables(key):
-        op = t.text("op")
-        if op not in OPS:
-            raise _Problem(f"{t.path}.op: must be one of {', '.join(OPS)}")
-        out.append(VagueTime(_compile(t.text("pattern"), t.path), op, t.number("hours"), t.text("note", "")))
+        op = t.choice("op", OPS)
+        out.append(VagueTime(_compile(t.string("pattern"), t, None), op, t.number("hours"), t.string("note", "")))
     return tuple(out)
 
 
@@ -343,49 +285,45 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
     fam_doc = ind.sub("families")
     for name in fam_doc.names():
         f = fam_doc.sub(name)
-        _slug(name, vocab["indication"], f.path)
+        _slug(name, vocab["indication"], f)
         families[name] = Family(
-            direct=tuple(_slug(s, vocab["indication"], f.path) for s in f.strs("direct")),
-            indirect=tuple(_slug(s, vocab["indication"], f.path) for s in f.strs("indirect")),
+            direct=tuple(_slug(s, vocab["indication"], f) for s in f.strings("direct", single=True)),
+            indirect=tuple(_slug(s, vocab["indication"], f) for s in f.strings("indirect", single=True)),
         )
     nc_doc = root.sub("not_checkable")
     not_checkable = tuple(
         NotCheckableRule(
             name=name,
-            reason=nc_doc.sub(name).text("reason"),
-            overrides=nc_doc.sub(name).flag("overrides", False),
-            anecdote=nc_doc.sub(name).flag("anecdote", False),
+            reason=nc_doc.sub(name).string("reason"),
+            overrides=nc_doc.sub(name).boolean("overrides", False),
+            anecdote=nc_doc.sub(name).boolean("anecdote", False),
             patterns=nc_doc.sub(name).patterns("patterns"),
             keep_if=nc_doc.sub(name).patterns("keep_if"),
-            hide=nc_doc.sub(name).flag("hide", False),
+            hide=nc_doc.sub(name).boolean("hide", False),
         )
         for name in nc_doc.names()
     )
     out_doc = root.sub("outcomes")
     outcomes = tuple(
-        Outcome(name, out_doc.sub(name).patterns("patterns"), out_doc.sub(name).text("definition"))
-        for name in out_doc.strs("order")
+        Outcome(name, out_doc.sub(name).patterns("patterns"), out_doc.sub(name).string("definition"))
+        for name in out_doc.strings("order", single=True)
     )
     thr = root.sub("thresholds")
     ops: list[tuple[str, Patterns]] = []
     for t in thr.tables("ops"):
-        op = t.text("op")
-        if op not in OPS:
-            raise _Problem(f"{t.path}.op: must be one of {', '.join(OPS)}")
+        op = t.choice("op", OPS)
         # Symbols like ">" need no word boundaries; patterns are taken literally as regexes.
         ops.append((op, t.patterns("patterns")))
     reg = root.sub("regulatory")
     ev = root.sub("evidence")
     rank_doc = ev.sub("design_rank")
-    design_rank = {_slug(k, vocab["design"], rank_doc.path): rank_doc.integer(k) for k in rank_doc.names()}
+    design_rank = {_slug(k, vocab["design"], rank_doc): rank_doc.integer(k) for k in rank_doc.names()}
     ctg = ev.sub("ctgov")
-    default_molecule = _slug(mol.text("default"), vocab["molecule"], "molecule.default")
-    outcome_default = out_doc.text("undefined_default")
+    default_molecule = _slug(mol.string("default"), vocab["molecule"], mol, "default")
+    outcome_default = out_doc.string("undefined_default")
     if outcome_default not in {o.name for o in outcomes}:
-        raise _Problem(f"outcomes.undefined_default: unknown outcome {outcome_default!r}")
-    bare = thr.text("bare_op")
-    if bare not in OPS:
-        raise _Problem(f"thresholds.bare_op: must be one of {', '.join(OPS)}")
+        raise out_doc.error("undefined_default", f"unknown outcome {outcome_default!r}")
+    bare = thr.choice("bare_op", OPS)
     return Rules(
         source=source,
         drug_names=drug.patterns("names"),
@@ -428,35 +366,40 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         },
         comparators=ev.sub("comparative").pattern_map("comparators"),
         comparator_combined=ev.sub("comparative").pattern_map("combined"),
-        regulated_risks=root.sub("safety").strs("regulated_risks"),
+        regulated_risks=root.sub("safety").strings("regulated_risks", single=True),
         regulatory={k: reg.patterns(k) for k in reg.names() if k not in ("schedule", "year")},
-        schedule_rx=_compile(reg.text("schedule"), "regulatory.schedule"),
-        year_rx=_compile(reg.text("year"), "regulatory.year"),
+        schedule_rx=_compile(reg.string("schedule"), reg, "schedule"),
+        year_rx=_compile(reg.string("year"), reg, "year"),
         design_rank=design_rank,
-        preclinical=tuple(_slug(s, vocab["design"], "evidence.preclinical") for s in ev.strs("preclinical")),
-        not_evidence=tuple(_slug(s, vocab["design"], "evidence.not_evidence") for s in ev.strs("not_evidence")),
+        preclinical=tuple(
+            _slug(s, vocab["design"], ev, "preclinical") for s in ev.strings("preclinical", single=True)
+        ),
+        not_evidence=tuple(
+            _slug(s, vocab["design"], ev, "not_evidence") for s in ev.strings("not_evidence", single=True)
+        ),
         optimal_information_size=ev.integer("optimal_information_size", 400),
         i2_inconsistency=ev.number("i2_inconsistency", 50.0),
         max_cited=ev.integer("max_cited", 12),
         arms={k: ev.sub("arms").patterns(k) for k in ev.sub("arms").names() if k != "unblinding_indications"},
         unblinding_indications=tuple(
-            _slug(s, vocab["indication"], "evidence.arms.unblinding_indications")
-            for s in ev.sub("arms").strs("unblinding_indications")
+            _slug(s, vocab["indication"], ev.sub("arms"), "unblinding_indications")
+            for s in ev.sub("arms").strings("unblinding_indications", single=True)
         ),
         direction=ev.pattern_map("direction"),
         numbers={k: ev.sub("numbers").patterns(k) for k in ev.sub("numbers").names() if k != "construct_cues"},
         construct_cues=ev.sub("numbers").pattern_map("construct_cues"),
         other_treatments_evidence=ev.patterns("other_treatments"),
         adverse={k: ev.sub("adverse").patterns(k) for k in ev.sub("adverse").names() if k != "drug_bound"},
-        drug_bound_adverse=ev.sub("adverse").strs("drug_bound"),
+        drug_bound_adverse=ev.sub("adverse").strings("drug_bound", single=True),
         rollup_parents={
-            _slug(k, vocab["indication"], "indication.rollup_parents"): tuple(
-                _slug(c, vocab["indication"], "indication.rollup_parents") for c in ind.sub("rollup_parents").strs(k)
+            _slug(k, vocab["indication"], ind.sub("rollup_parents")): tuple(
+                _slug(c, vocab["indication"], ind.sub("rollup_parents"))
+                for c in ind.sub("rollup_parents").strings(k, single=True)
             )
             for k in ind.sub("rollup_parents").names()
         },
         ctgov_rate_titles=ctg.pattern_map("rate_titles"),
-        ctgov_count_param_types=tuple(s.upper() for s in ctg.strs("count_param_types")),
+        ctgov_count_param_types=tuple(s.upper() for s in ctg.strings("count_param_types", single=True)),
         ctgov_percent_units=ctg.patterns("percent_units"),
         ctgov_yes=ctg.patterns("yes_categories"),
         ctgov_no=ctg.patterns("no_categories"),
@@ -467,40 +410,42 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
     facts: list[RegulatoryFact] = []
     seen: set[str] = set()
     for f in root.tables("fact"):
-        fid = f.text("id")
+        fid = f.string("id")
         if fid in seen:
-            raise _Problem(f"{f.path}: duplicate fact id {fid!r}")
+            raise f.error(None, f"duplicate fact id {fid!r}")
         seen.add(fid)
         sources = tuple(
             Source(
-                url=s.text("url"),
-                title=s.text("title"),
-                publisher=s.text("publisher", ""),
-                published=s.text("published", ""),
+                url=s.string("url"),
+                title=s.string("title"),
+                publisher=s.string("publisher", ""),
+                published=s.string("published", ""),
                 verified="" if s.data.get("verified", False) is False else str(s.data.get("verified")),
             )
             for s in f.tables("source")
         )
         if not sources:
-            raise _Problem(f"{f.path}: a fact needs at least one [[fact.source]]")
+            raise f.error(None, "a fact needs at least one [[fact.source]]")
         for s in sources:
             if not s.url.startswith("https://"):
-                raise _Problem(f"{f.path}: source url must be https: {s.url!r}")
+                raise f.error(None, f"source url must be https: {s.url!r}")
         facts.append(
             RegulatoryFact(
                 id=fid,
-                kind=f.text("kind"),
-                jurisdiction=f.text("jurisdiction", "US"),
-                agency=f.text("agency", ""),
-                molecule=tuple(m if m == "*" else _slug(m, vocab["molecule"], f.path) for m in f.strs("molecule")),
-                product=f.text("product", ""),
-                route=tuple(_slug(r, vocab["route"], f.path) for r in f.strs("route")),
-                indication=tuple(_slug(i, vocab["indication"], f.path) for i in f.strs("indication")),
-                exhaustive=f.flag("exhaustive", False),
+                kind=f.string("kind"),
+                jurisdiction=f.string("jurisdiction", "US"),
+                agency=f.string("agency", ""),
+                molecule=tuple(
+                    m if m == "*" else _slug(m, vocab["molecule"], f) for m in f.strings("molecule", single=True)
+                ),
+                product=f.string("product", ""),
+                route=tuple(_slug(r, vocab["route"], f) for r in f.strings("route", single=True)),
+                indication=tuple(_slug(i, vocab["indication"], f) for i in f.strings("indication", single=True)),
+                exhaustive=f.boolean("exhaustive", False),
                 year=f.integer("year", 0),
-                schedule=f.text("schedule", ""),
-                risks=f.strs("risks"),
-                statement=f.text("statement"),
+                schedule=f.string("schedule", ""),
+                risks=f.strings("risks", single=True),
+                statement=f.string("statement"),
                 sources=sources,
             )
         )
@@ -508,48 +453,17 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
 
 
 # ------------------------------------------------------------------ loading
+# Reading, decoding and merging are ketlit.tomlfile's, shared by every user TOML file.
 
 
-def _read_toml(text: str, where: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
-
-
-def _packaged(name: str) -> tuple[dict[str, Any], bytes]:
-    raw = resources.files("ketlit").joinpath("data", name).read_bytes()
-    return _read_toml(raw.decode("utf-8"), f"packaged {name}"), raw
-
-
-def _user(path: Path) -> tuple[dict[str, Any], bytes]:
-    try:
-        raw = Path(path).read_bytes()
-        text = raw.decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read rules file: {exc}") from None
-    return _read_toml(text, str(path)), raw
-
-
-def merge_documents(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
-    """``user`` over ``base``: tables merge recursively, every other value (lists too) replaces."""
-    merged: dict[str, Any] = dict(base)
-    for key, value in user.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = merge_documents(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
-
-
-def _merge_facts(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[str, Any]:
-    unknown = sorted(set(user) - {"fact"})
+def _merge_facts(base: Mapping[str, Any], user: Table) -> dict[str, Any]:
+    unknown = sorted(set(user.data) - {"fact"})
     if unknown:
         # A misspelt [[facts]] would otherwise be ignored without a word.
-        raise _Problem(f"unknown key(s): {', '.join(unknown)} (expected [[fact]] tables)")
-    given = user.get("fact", [])
+        raise user.error(None, f"unknown key(s): {', '.join(unknown)} (expected [[fact]] tables)")
+    given = user.data.get("fact", [])
     if not isinstance(given, list):
-        raise _Problem("fact must be a list of tables ([[fact]])")
+        raise user.error(None, "fact must be a list of tables ([[fact]])")
     facts = [dict(f) for f in base.get("fact", []) if isinstance(f, Mapping)]
     index = {f.get("id"): i for i, f in enumerate(facts)}
     for f in given:
@@ -569,30 +483,25 @@ def load_rules(
     """The packaged claim rules and regulatory facts, each merged with a user file if given.
 
     Slugs are checked against ``vocabularies`` ({axis: slugs}, those of the effective tagging
-    rules; by default the packaged tagging rules')."""
+    rules; by default the packaged tagging rules'). Errors name the user file when there is one
+    (the packaged files are tested), the packaged file otherwise."""
     given = tag_vocabularies() if vocabularies is None else vocabularies
     vocab = {axis: tuple(given.get(axis, ())) for axis in ("indication", "route", "molecule", "design")}
-    doc, raw = _packaged(CLAIM_RULES_RESOURCE)
-    digest = hashlib.sha256(raw)
-    where = f"packaged {CLAIM_RULES_RESOURCE}"
+    packaged = read_packaged(CLAIM_RULES_RESOURCE)
+    digest = hashlib.sha256(packaged.raw)
+    doc, where = packaged.data, packaged.where
     if user_rules is not None:
-        user, user_raw = _user(user_rules)
-        doc = merge_documents(doc, user)
-        digest.update(user_raw)
-        where = str(user_rules)
-    try:
-        rules = _rules_from_doc(_Doc(doc), where, vocab)
-    except _Problem as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    reg, _ = _packaged(REGULATORY_RESOURCE)
-    reg_where = f"packaged {REGULATORY_RESOURCE}"
-    try:
-        if user_regulatory is not None:
-            reg_where = str(user_regulatory)
-            reg = _merge_facts(reg, _user(user_regulatory)[0])
-        facts = _facts_from_doc(_Doc(reg), vocab)
-    except _Problem as exc:
-        raise ConfigError(f"{reg_where}: {exc}") from None
+        user = read_user(user_rules, "rules file")
+        doc = merge_documents(doc, user.data)
+        digest.update(user.raw)
+        where = user.where
+    rules = _rules_from_doc(_Doc(doc, where), where, vocab)
+    regulatory = read_packaged(REGULATORY_RESOURCE)
+    reg, reg_where = regulatory.data, regulatory.where
+    if user_regulatory is not None:
+        user = read_user(user_regulatory, "rules file")
+        reg, reg_where = _merge_facts(reg, user.root()), user.where
+    facts = _facts_from_doc(_Doc(reg, reg_where), vocab)
     return replace(rules, facts=facts, digest=digest.hexdigest())
 
 
