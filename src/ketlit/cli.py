@@ -39,8 +39,6 @@ from ketlit.store.core import Store, open_store
 
 if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
-    from ketlit.queries import QueryFile
-    from ketlit.tagging.vocab import Vocabularies
 
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
 
@@ -525,29 +523,13 @@ def report_cmd(
 
     Example: ketlit report queries/ptsd.toml --out-dir reports/
     """
-    # Here, not at the top: see the module docstring.
-    from ketlit.jobs.refresh import render_query
-    from ketlit.jobs.tag import TagRunner
+    from ketlit.jobs.report import plan_reports  # here, not at the top: see the module docstring
 
     settings = STATE.settings()
-    runner = TagRunner(settings)
-    queries = _queries(query_file, all_queries, queries_dir, runner.vocabularies)
+    plan = plan_reports(settings, query_file, all_queries, queries_dir, out_dir)
     with _store(settings) as store:
-        runner.tag_pending(store)
-        for query in queries:
-            path = render_query(store, settings, query, out_dir, runner=runner)
+        for path in plan.write(store):
             _info(f"wrote {path}")
-
-
-def _queries(query_file: Path | None, all_queries: bool, queries_dir: Path,
-             vocabularies: Vocabularies) -> list[QueryFile]:
-    from ketlit.queries import load_queries, load_query
-
-    if all_queries == (query_file is not None):
-        raise InputError("give one QUERY_FILE or --all")
-    if all_queries:
-        return load_queries(queries_dir, vocabularies=vocabularies)
-    return [load_query(query_file, vocabularies=vocabularies)]  # type: ignore[arg-type]
 
 
 @app.command("refresh")
