@@ -39,6 +39,7 @@ from ketlit.store.core import Store, open_store
 
 if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
+    from ketlit.jobs.lookup import CacheStatus
 
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
 
@@ -341,6 +342,10 @@ def status_cmd(
     if as_json:
         out.print_json(json.dumps(status.payload(), default=str))
         return
+    _print_status(status)
+
+
+def _print_status(status: CacheStatus) -> None:
     out.print(f"cache: {status.db}", markup=False)
     table = Table(title="records", title_justify="left")
     table.add_column("what")
