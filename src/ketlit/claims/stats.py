@@ -21,8 +21,9 @@ Design decisions:
   its own logit interval, no τ², I² or prediction interval.
 * I² = max(0, (Q − df) / Q), reported in percent.
 * **Imports.** numpy, scipy and statsmodels are imported inside :func:`pool_proportions`, the
-  only function that uses them: importing them costs about a second, and every ``ketlit``
-  command imports this module (through the claim rules) whether or not it pools anything.
+  only function that uses them: importing them costs about a second, and this module is
+  loaded with the ``claims`` package, which every command that tags records imports, whether
+  or not it pools anything.
 """
 
 from __future__ import annotations
