@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
+import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from ketlit.cli import app
+from ketlit.errors import InputError
+from ketlit.jobs.export import ExportFormat, flat_value, write_records
+from ketlit.jobs.lookup import version_changes
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -118,3 +125,65 @@ def test_version_and_help() -> None:
     code, out, _ = run("--help")
     for command in ("fetch", "import", "status", "export", "search"):
         assert command in out
+
+
+# -- the job functions the commands call ---------------------------------------------------------
+
+
+def test_export_streams_records_one_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stdout = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", stdout)
+    lines_before: list[int] = []
+
+    def records() -> Iterator[dict[str, Any]]:
+        for i in range(3):
+            lines_before.append(len(stdout.getvalue().splitlines()))
+            yield {"id": i}
+
+    assert write_records(records(), ExportFormat.jsonl, None) == 3
+    # Each record was asked for only after the one before it had been written: nothing is held.
+    assert lines_before == [0, 1, 2]
+    assert stdout.getvalue() == '{"id": 0}\n{"id": 1}\n{"id": 2}\n'
+    assert write_records(iter([]), ExportFormat.csv, tmp_path / "empty.csv") == 0
+    assert (tmp_path / "empty.csv").read_text() == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "cell"),
+    [
+        ([{"descriptor": "Ketamine", "major": True}, {"name": "esketamine"}, {"x": 1}],
+         'Ketamine; esketamine; {"x": 1}'),
+        (["NCT02417064", 3], "NCT02417064; 3"),
+        ({"é": 1}, '{"é": 1}'),
+        ("text", "text"),
+        (None, None),
+    ],
+)
+def test_csv_cells(value: object, cell: object) -> None:
+    assert flat_value(value) == cell
+
+
+def test_csv_export_keeps_crlf_rows_and_the_first_records_header(tmp_path: Path) -> None:
+    dest = tmp_path / "out.csv"
+    write_records(iter([{"a": "x", "b": ["p", "q"]}, {"a": "y\nz", "b": []}]), ExportFormat.csv, dest)
+    assert dest.read_bytes() == b'a,b\r\nx,p; q\r\n"y\nz",\r\n'
+
+
+def test_unwritable_export_destination_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot write"):
+        write_records(iter([{"a": 1}]), ExportFormat.jsonl, tmp_path / "missing" / "out.jsonl")
+
+
+def test_version_changes_name_each_moved_field() -> None:
+    base = {"overall_status": "RECRUITING", "enrollment_count": 40, "enrollment_type": "ESTIMATED",
+            "has_results": False, "primary_completion_date": "2020-01", "phases": ["PHASE2"]}
+    later = {**base, "overall_status": "COMPLETED", "enrollment_count": 38, "enrollment_type": "ACTUAL"}
+    assert version_changes([base, later, later]) == [
+        [],
+        ["overall_status RECRUITING → COMPLETED", "enrollment_count 40 → 38", "enrollment_type ESTIMATED → ACTUAL"],
+        [],
+    ]
+
+
+def test_history_of_an_uncached_trial_is_one_line(tmp_path: Path) -> None:
+    assert_one_line_error(*run("--db", str(tmp_path / "k.db"), "history", "nct00000001"), "NCT00000001 is not in")

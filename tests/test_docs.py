@@ -1,11 +1,11 @@
 """Docs are tested: every command has a one-line summary and an example, and the README's
-command reference names every command that --help lists."""
+command reference names every command that --help lists. (Which module may import what is
+tests/test_layering.py's business.)"""
 
 from __future__ import annotations
 
 import re
 
-import typer
 from typer.main import get_command
 
 from ketlit.cli import app
@@ -54,14 +54,3 @@ def test_readme_starts_with_the_two_commands() -> None:
     ci = (REPO / ".ci" / "run").read_text()
     assert block[1] in ci, "CI must run the README's test command word for word"
 
-
-def test_typer_is_only_imported_by_the_cli() -> None:
-    for path in (REPO / "src" / "ketlit").rglob("*.py"):
-        text = path.read_text()
-        if path.name != "cli.py":
-            assert not re.search(r"^\s*(import|from) (typer|rich)\b", text, re.M), path
-        if path.parent.name != "store":
-            assert not re.search(r"^\s*(import|from) sqlite_utils\b", text, re.M), path
-        if path.name != "http.py" and path.parent.name != "sources":
-            assert not re.search(r"^\s*(import|from) httpx\b", text, re.M), path
-    assert typer

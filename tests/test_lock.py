@@ -19,7 +19,7 @@ from ketlit.jobs.lock import RunLock, lock_path_for
 from tests.conftest import REPO
 
 HOLDER = """
-import subprocess, sys, time
+import multiprocessing, subprocess, sys, time
 from ketlit.jobs.lock import RunLock
 lock = RunLock(sys.argv[1], purpose="refresh")
 lock.acquire()
@@ -27,6 +27,10 @@ child = None
 if sys.argv[2] == "spawn":
     # A helper process started while the lock is held must not inherit it.
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+elif sys.argv[2] == "fork":
+    # Nor a forked worker, as ketlit.jobs.workers starts them (fork, no exec).
+    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    child.start()
 print("held", child.pid if child else 0, flush=True)
 time.sleep(60)
 """
@@ -81,9 +85,10 @@ def test_lock_is_released_when_the_holder_is_killed(tmp_path: Path) -> None:
         lock.release()
 
 
-def test_children_of_the_holder_do_not_keep_the_lock(tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", ["spawn", "fork"])
+def test_children_of_the_holder_do_not_keep_the_lock(tmp_path: Path, mode: str) -> None:
     db = tmp_path / "ketlit.db"
-    with holder(db, "spawn") as (proc, grandchild):
+    with holder(db, mode) as (proc, grandchild):
         assert grandchild > 0
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)

@@ -4,11 +4,16 @@ Only this module imports typer and rich. Library errors (:class:`KetlitError`) b
 one-line ``Error: …`` on stderr and the documented exit code; secrets are scrubbed from
 every message. Exit codes: 0 ok · 1 error · 2 usage · 3 partial (a run retrieved less
 than expected) · 4 locked (another run holds the lock) · 130 interrupted.
+
+The work of each command lives in a ``ketlit.jobs`` module; this module parses, calls and
+renders. Job modules whose dependencies are heavy (the fetchers, tagging, claim checking,
+reports with their statistics and plotting libraries) are imported inside the commands that
+use them, so ``ketlit --help``, ``status``, ``search`` and ``export`` start without loading
+scipy, statsmodels, pandas or matplotlib (tests/test_layering.py holds that line).
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import json
 import logging
@@ -18,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -28,15 +33,13 @@ from rich.table import Table
 from ketlit import __version__
 from ketlit.config import Settings, load_settings
 from ketlit.errors import InputError, KetlitError
-from ketlit.http import make_client
-from ketlit.jobs.check import run_check
-from ketlit.jobs.ingest import RunReport, TrialRunReport, fetch_ctgov, fetch_pubmed, import_file
-from ketlit.jobs.refresh import query_record_ids, refresh, render_query
-from ketlit.jobs.tag import TagRunner
-from ketlit.queries import QueryFile, load_queries, load_query
-from ketlit.report.citations import to_bibtex, to_ris
-from ketlit.store import VERSION_FIELDS, Store, open_store
-from ketlit.tagging.vocab import Vocabularies, tag_vocabularies
+from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
+from ketlit.jobs.lookup import cache_status, explain_payload, search_cache, stored_tags_differ, trial_history
+from ketlit.store import Store, open_store
+
+if TYPE_CHECKING:
+    from ketlit.jobs.ingest import RunReport, TrialRunReport
+    from ketlit.jobs.lookup import CacheStatus
 
 EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
 
@@ -192,6 +195,8 @@ def _progress(label: str) -> Iterator[Callable[[str, int | None, int], None]]:
 
 def _tag_after(store: Store, settings: Settings) -> None:
     """Tagging runs after every fetch/import, on new and changed records only."""
+    from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
+
     tagged = TagRunner(settings).tag_pending(store)
     if tagged.records:
         _info(f"tagged {tagged.records} record(s) in {tagged.seconds:.1f}s")
@@ -227,6 +232,9 @@ def fetch_pubmed_cmd(
 
     Example: ketlit fetch pubmed "ketamine AND depression" --mindate 2015
     """
+    from ketlit.http import make_client  # here, not at the top: see the module docstring
+    from ketlit.jobs.ingest import fetch_pubmed
+
     settings = STATE.settings(batch_size=batch_size, ncbi_rate=rate)
     if not settings.ncbi_email:
         _info("warning: NCBI_EMAIL is not set; NCBI asks every client to send a contact email.")
@@ -261,6 +269,9 @@ def fetch_ctgov_cmd(
 
     Example: ketlit fetch ctgov ketamine --cond depression --status completed,terminated
     """
+    from ketlit.http import make_client  # here, not at the top: see the module docstring
+    from ketlit.jobs.ingest import fetch_ctgov
+
     settings = STATE.settings(ctgov_rate=rate)
     with _store(settings) as store:
         with make_client(settings, "ctgov") as http, _progress("CT.gov") as progress:
@@ -305,6 +316,8 @@ def import_cmd(
 
     Example: ketlit import pubmed-ketamine-set.nbib
     """
+    from ketlit.jobs.ingest import import_file  # here, not at the top: see the module docstring
+
     settings = STATE.settings()
     with _store(settings) as store:
         report = import_file(store, file)
@@ -327,23 +340,19 @@ def status_cmd(
     """
     settings = STATE.settings()
     with _store(settings) as store:
-        counts = store.counts()
-        recent = store.recent_runs(runs)
-        digest = store.content_hash()
+        status = cache_status(store, settings.db, runs)
     if as_json:
-        payload = {
-            "db": str(settings.db),
-            "counts": counts,
-            "content_hash": digest,
-            "runs": [r.__dict__ for r in recent],
-        }
-        out.print_json(json.dumps(payload, default=str))
+        out.print_json(json.dumps(status.payload(), default=str))
         return
-    out.print(f"cache: {settings.db}", markup=False)
+    _print_status(status)
+
+
+def _print_status(status: CacheStatus) -> None:
+    out.print(f"cache: {status.db}", markup=False)
     table = Table(title="records", title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
-    for key, value in counts.items():
+    for key, value in status.counts.items():
         table.add_row(key.replace("_", " "), str(value))
     out.print(table)
     runs_table = Table(title="recent runs", title_justify="left")
@@ -362,7 +371,7 @@ def status_cmd(
         "started",
     ):
         runs_table.add_column(col)
-    for r in recent:
+    for r in status.runs:
         runs_table.add_row(
             str(r.id),
             r.source,
@@ -384,58 +393,16 @@ def _s(value: object) -> str:
     return "" if value is None else str(value)
 
 
-class ExportFormat(StrEnum):
-    jsonl = "jsonl"
-    csv = "csv"
-
-
-def _write_records(records: Iterator[dict[str, Any]], fmt: ExportFormat, dest: Path | None) -> int:
-    handle = sys.stdout if dest is None else None
-    try:
-        stream = handle or dest.open("w", encoding="utf-8", newline="")  # type: ignore[union-attr]
-    except OSError as exc:
-        raise InputError(f"cannot write {dest}: {exc.strerror}") from None
-    count = 0
-    try:
-        writer: csv.DictWriter[str] | None = None
-        for record in records:
-            if fmt is ExportFormat.jsonl:
-                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-            else:
-                flat = {k: _flat(v) for k, v in record.items()}
-                if writer is None:
-                    writer = csv.DictWriter(stream, fieldnames=list(flat))
-                    writer.writeheader()
-                writer.writerow(flat)
-            count += 1
-    finally:
-        if dest is not None:
-            stream.close()
-    return count
-
-
-def _flat(value: Any) -> Any:
-    """Lists become '; '-joined text in CSV; dicts their compact JSON."""
-    if isinstance(value, list):
-        return "; ".join(
-            v.get("descriptor") or v.get("name") or json.dumps(v) if isinstance(v, dict) else str(v) for v in value
-        )
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
-    return value
-
-
 FormatOption = Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")]
 
 
-def _export(records: Callable[[Store], Iterator[dict[str, Any]]], fmt: ExportFormat, dest: Path | None,
-            noun: str) -> None:
+def _export(what: str, fmt: ExportFormat, dest: Path | None) -> None:
     """Shared body of the export commands: open the cache, stream records, report the count."""
     settings = STATE.settings()
     with _store(settings) as store:
-        count = _write_records(records(store), fmt, dest)
-    _info(f"exported {count} {noun}(s)")
+        count = export_records(store, what, fmt, dest)
+    _info(f"exported {count} {RECORDS[what][1]}(s)")
 
 
 @export_app.command("articles")
@@ -445,7 +412,7 @@ def export_articles_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOpt
 
     Example: ketlit export articles --format csv --out articles.csv
     """
-    _export(Store.iter_articles, fmt, out_file, "article")
+    _export("articles", fmt, out_file)
 
 
 @export_app.command("trials")
@@ -455,7 +422,7 @@ def export_trials_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOptio
 
     Example: ketlit export trials --format csv --out trials.csv
     """
-    _export(Store.iter_trials, fmt, out_file, "trial")
+    _export("trials", fmt, out_file)
 
 
 @export_app.command("links")
@@ -465,7 +432,7 @@ def export_links_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOption
 
     Example: ketlit export links --format csv
     """
-    _export(Store.iter_links, fmt, out_file, "link")
+    _export("links", fmt, out_file)
 
 
 @app.command("history")
@@ -479,28 +446,18 @@ def history_cmd(
     Example: ketlit history NCT02417064
     """
     settings = STATE.settings()
-    nct = nct_id.strip().upper()
     with _store(settings) as store:
-        versions = store.trial_history(nct)
-    if not versions:
-        raise InputError(f"{nct} is not in the cache")
+        history = trial_history(store, nct_id)
     if as_json:
-        out.print_json(json.dumps({"nct_id": nct, "versions": versions}, default=str))
+        out.print_json(json.dumps({"nct_id": history.nct_id, "versions": history.versions}, default=str))
         return
-    previous: dict[str, Any] | None = None
-    for version in versions:
-        moved = []
-        if previous is not None:
-            for key in VERSION_FIELDS:
-                if version[key] != previous[key]:
-                    moved.append(f"{key} {previous[key]} → {version[key]}")
+    for version, moved in zip(history.versions, history.changes, strict=True):
         out.print(
             f"{version['last_update_posted']}  {version['overall_status']}  enrollment {version['enrollment_count']} "
             f"({version['enrollment_type']})  results {'yes' if version['has_results'] else 'no'}"
             + (f"  [{'; '.join(moved)}]" if moved else ""),
             markup=False,
         )
-        previous = version
 
 
 @app.command("search")
@@ -519,10 +476,9 @@ def search_cmd(
     Example: ketlit search "ketamine infusion" --indication ptsd --design rct
     """
     settings = STATE.settings()
-    filters = {"indication": indication or [], "route": route or [], "molecule": molecule or [],
-               "design": design or []}
+    filters = {"indication": indication, "route": route, "molecule": molecule, "design": design}
     with _store(settings) as store:
-        hits = store.search(text, limit=limit, tags=filters)
+        hits = search_cache(store, text, limit=limit, tags=filters)
     if as_json:
         for hit in hits:
             sys.stdout.write(json.dumps(hit, ensure_ascii=False) + "\n")
@@ -533,17 +489,6 @@ def search_cmd(
         out.print(f"    {hit['snippet']}", markup=False)
     if not hits:
         _info("no matches")
-
-
-def _emit(text: str, dest: Path | None) -> None:
-    """Write a rendered document to ``dest``, or to stdout without one (text kept byte for byte)."""
-    if dest is None:
-        sys.stdout.write(text)
-        return
-    try:
-        dest.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(f"cannot write {dest}: {exc.strerror}") from None
 
 
 class CheckFormat(StrEnum):
@@ -564,10 +509,12 @@ def check_cmd(
 
     Example: ketlit check clinic_page.html --format json --out verdicts.json
     """
+    from ketlit.jobs.check import run_check  # here, not at the top: see the module docstring
+
     settings = STATE.settings()
     with _store(settings) as store:
         text, rendered = run_check(store, settings, page, json_output=fmt is CheckFormat.json)
-    _emit(rendered, out_file)
+    write_text(rendered, out_file)
     _info(text)
 
 
@@ -583,23 +530,13 @@ def report_cmd(
 
     Example: ketlit report queries/ptsd.toml --out-dir reports/
     """
+    from ketlit.jobs.report import plan_reports  # here, not at the top: see the module docstring
+
     settings = STATE.settings()
-    runner = TagRunner(settings)
-    queries = _queries(query_file, all_queries, queries_dir, runner.vocabularies)
+    plan = plan_reports(settings, query_file, all_queries, queries_dir, out_dir)
     with _store(settings) as store:
-        runner.tag_pending(store)
-        for query in queries:
-            path = render_query(store, settings, query, out_dir, runner=runner)
+        for path in plan.write(store):
             _info(f"wrote {path}")
-
-
-def _queries(query_file: Path | None, all_queries: bool, queries_dir: Path,
-             vocabularies: Vocabularies) -> list[QueryFile]:
-    if all_queries == (query_file is not None):
-        raise InputError("give one QUERY_FILE or --all")
-    if all_queries:
-        return load_queries(queries_dir, vocabularies=vocabularies)
-    return [load_query(query_file, vocabularies=vocabularies)]  # type: ignore[arg-type]
 
 
 @app.command("refresh")
@@ -616,6 +553,11 @@ def refresh_cmd(
 
     Example: ketlit refresh --queries-dir queries/ --out-dir reports/
     """
+    # Here, not at the top: see the module docstring.
+    from ketlit.jobs.refresh import refresh
+    from ketlit.jobs.tag import TagRunner
+    from ketlit.queries import load_queries
+
     settings = STATE.settings()
     # One set of compiled rules serves the query files' slugs and the whole run.
     runner = TagRunner(settings)
@@ -636,11 +578,6 @@ def refresh_cmd(
         raise typer.Exit(result.exit_code)
 
 
-class CitationFormat(StrEnum):
-    ris = "ris"
-    bibtex = "bibtex"
-
-
 @export_app.command("citations")
 @guarded
 def export_citations_cmd(
@@ -654,14 +591,9 @@ def export_citations_cmd(
     """
     settings = STATE.settings()
     with _store(settings) as store:
-        records = list(store.iter_articles())
-        if query_file is not None:
-            query = load_query(query_file, vocabularies=tag_vocabularies(settings.tagging_rules))
-            wanted = set(query_record_ids(store, query)["pubmed"])
-            records = [r for r in records if r["pmid"] in wanted]
-    text = to_ris(records) if fmt is CitationFormat.ris else to_bibtex(records)
-    _emit(text, out_file)
-    _info(f"exported {len(records)} citation(s)")
+        text, count = export_citations(store, settings, fmt, query_file)
+    write_text(text, out_file)
+    _info(f"exported {count} citation(s)")
 
 
 @app.command("tag")
@@ -671,6 +603,8 @@ def tag_cmd() -> None:
 
     Example: ketlit tag   (with KETLIT_TAGGING_RULES=my_rules.toml to use your own rules)
     """
+    from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
+
     settings = STATE.settings()
     with _store(settings) as store:
         report = TagRunner(settings).tag_all(store)
@@ -688,20 +622,13 @@ def explain_cmd(
 
     Example: ketlit explain 31166571 --rejected
     """
+    from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
+
     settings = STATE.settings()
     with _store(settings) as store:
         source, rid, analysis, stored = TagRunner(settings).explain(store, record_id)
     if as_json:
-        payload = {
-            "source": source, "id": rid,
-            "tags": [{"axis": t.axis, "value": t.value, "score": round(t.score, 3),
-                      "evidence": [_ev(e) for e in t.evidence]}
-                     for t in analysis.tags],
-            "rejected": [{"axis": c.axis, "value": c.value, "status": c.status, **_ev(c.evidence)}
-                         for c in analysis.candidates if c.status != "tagged"] if rejected else [],
-            "stored": stored,
-        }
-        out.print_json(json.dumps(payload, default=str))
+        out.print_json(json.dumps(explain_payload(source, rid, analysis, stored, rejected=rejected), default=str))
         return
     out.print(f"{'PMID' if source == 'pubmed' else 'trial'} {rid}", markup=False)
     if not analysis.tags:
@@ -719,15 +646,8 @@ def explain_cmd(
             if c.status != "tagged":
                 out.print(f"  not counted {c.axis}: {c.value} — {c.status} ({c.evidence.rule_id} in "
                           f"{c.evidence.field}: \"{c.evidence.span}\")", markup=False)
-    stored_values = sorted({(r["axis"], r["value"]) for r in stored})
-    fresh_values = sorted({(t.axis, t.value) for t in analysis.tags})
-    if stored_values != fresh_values:
+    if stored_tags_differ(analysis, stored):
         _info("note: the stored tags differ from the current rules; run `ketlit tag` to update them")
-
-
-def _ev(e: Any) -> dict[str, Any]:
-    return {"rule_id": e.rule_id, "field": e.field, "span": e.span, "start": e.start, "end": e.end,
-            "weight": round(e.weight, 3), "note": e.note}
 
 
 @export_app.command("tags")
@@ -737,7 +657,7 @@ def export_tags_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOption 
 
     Example: ketlit export tags --format csv --out tags.csv
     """
-    _export(Store.iter_tag_summaries, fmt, out_file, "record")
+    _export("tags", fmt, out_file)
 
 
 def main() -> None:

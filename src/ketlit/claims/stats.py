@@ -20,6 +20,10 @@ Design decisions:
   ``to="only0"``). The result names the corrected studies. A single study is reported with
   its own logit interval, no τ², I² or prediction interval.
 * I² = max(0, (Q − df) / Q), reported in percent.
+* **Imports.** numpy, scipy and statsmodels are imported inside :func:`pool_proportions`, the
+  only function that uses them: importing them costs about a second, and this module is
+  loaded with the ``claims`` package, which every command that tags records imports, whether
+  or not it pools anything.
 """
 
 from __future__ import annotations
@@ -29,10 +33,6 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import numpy as np
-import scipy.stats  # type: ignore[import-untyped, unused-ignore]
-from statsmodels.stats.meta_analysis import combine_effects  # type: ignore[import-untyped, unused-ignore]
 
 CONTINUITY = 0.5
 
@@ -86,6 +86,11 @@ def logit_effect(events: int, n: int) -> tuple[float, float, bool]:
 
 def pool_proportions(studies: Sequence[StudyProportion], alpha: float = 0.05) -> Pooled:
     """DerSimonian–Laird random-effects pool of proportions on the logit scale."""
+    # Imported here, not at the top: see "Imports" in the module docstring.
+    import numpy as np
+    import scipy.stats  # type: ignore[import-untyped, unused-ignore]
+    from statsmodels.stats.meta_analysis import combine_effects  # type: ignore[import-untyped, unused-ignore]
+
     if not studies:
         raise ValueError("nothing to pool")
     effects = [logit_effect(s.events, s.n) for s in studies]

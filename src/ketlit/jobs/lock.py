@@ -16,9 +16,14 @@ Design decisions:
   lock. An empty, unlocked ``.lock`` file is harmless.
 - The holder writes its PID, purpose and start time into the file *after* locking, only
   so the refusal message can say who holds it; correctness never depends on that text.
-- The descriptor is not inherited by child processes (Python opens files non-inheritable),
-  so a helper process started during a refresh cannot keep the lock alive after the run
-  dies. A ``fork()`` without ``exec`` would inherit it; ketlit does not fork.
+- No child process keeps the lock alive after the run dies. A helper started with ``exec``
+  (``subprocess``) does not inherit the descriptor: Python opens files non-inheritable. A
+  ``fork()`` without ``exec`` copies every descriptor, and ketlit does fork: the import and
+  tagging workers of :mod:`ketlit.jobs.workers`, during a refresh that holds this lock. So
+  each held descriptor is closed in a forked child (``os.register_at_fork``). Closing a copy
+  does not release the lock (only ``LOCK_UN`` or closing the last copy does), so the parent
+  keeps it; but once the parent dies, even with ``kill -9``, a worker still busy on a page
+  no longer holds the lock for it.
 - Not for network file systems: ``flock`` on NFS is emulated or local-only. The cache is a
   SQLite file, which should not live on NFS either.
 - An in-memory database (``:memory:``) has nothing to protect; the lock is a no-op there.
@@ -26,6 +31,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -36,6 +42,19 @@ from pathlib import Path
 from types import TracebackType
 
 from ketlit.errors import LockedError, StoreError
+
+# Descriptors of the locks this process holds, closed in forked children (see the module docstring).
+_HELD: set[int] = set()
+
+
+def _close_held_in_child() -> None:
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)  # never LOCK_UN here: that would release the parent's lock too
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_in_child)
 
 
 def lock_path_for(db_path: Path) -> Path:
@@ -74,6 +93,7 @@ class RunLock:
                 raise LockedError(_locked_message(self.path, holder)) from None
             raise StoreError(f"cannot lock {self.path}: {exc.strerror or exc}") from None
         self._fd = fd
+        _HELD.add(fd)
         info = {"pid": os.getpid(), "purpose": self.purpose, "host": socket.gethostname(),
                 "started_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")}
         try:
@@ -87,6 +107,7 @@ class RunLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
+        _HELD.discard(fd)
         try:
             os.ftruncate(fd, 0)
         except OSError:

@@ -1,4 +1,10 @@
-"""Bulk ingest in several processes: workers parse, the main process writes.
+"""The fork worker pool: forked worker processes produce, the main process writes.
+
+Two jobs use it: ``ketlit import`` (workers parse pages of a PubMed XML file; the producer,
+:func:`prepared_xml_pages`, lives here) and tagging (workers tag and read numbers from
+articles; the producer is :meth:`ketlit.jobs.tag.TagRunner.tag_articles`). A refresh may run
+both while it holds the run lock; :mod:`ketlit.jobs.lock` closes the lock's descriptor in
+every forked child, so a worker never keeps that lock alive.
 
 Ingesting a large PubMed file is two kinds of CPU work that do not depend on each other
 page by page: parsing XML into rows (lxml + Python, ~2/3 of the CPU) and writing rows

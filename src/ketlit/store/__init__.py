@@ -4,6 +4,7 @@
 are reachable as ``Store`` attributes (see :mod:`ketlit.store.core`).
 """
 
+import ketlit.store._nopandas  # noqa: F401  (first: imports sqlite-utils without pandas; see there)
 from ketlit.store.core import (
     PreparedPage,
     RunSummary,

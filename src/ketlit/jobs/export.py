@@ -1,0 +1,125 @@
+"""`ketlit export`: stream cached records to JSON Lines or CSV, or articles to RIS / BibTeX.
+
+Design decisions:
+- **Streaming.** Records come from the store's ``iter_*`` generators and are written one at a
+  time, so an export never holds the cache in memory, however large it is. (Citations are the
+  exception: BibTeX keys are disambiguated across the whole set, so :func:`export_citations`
+  needs every selected article at once.)
+- **CSV is derived from the JSON record.** The CSV header is the first record's keys; a list
+  becomes ``; ``-joined text (a MeSH descriptor or an intervention's name where it has one),
+  a dict its compact JSON. JSON Lines keep the record as it is.
+- Text is written with ``newline=""`` so the CSV module's ``\\r\\n`` row ends (and any newline
+  inside a JSON string, which is escaped anyway) reach the file unchanged.
+- Nothing here knows about the terminal: the CLI picks the format, the destination and prints
+  the count this module returns.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from ketlit.config import Settings
+from ketlit.errors import InputError
+from ketlit.report.citations import to_bibtex, to_ris
+from ketlit.store.core import Store
+
+
+class ExportFormat(StrEnum):
+    """The record formats of ``ketlit export articles|trials|links|tags``."""
+
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class CitationFormat(StrEnum):
+    """The formats of ``ketlit export citations``."""
+
+    ris = "ris"
+    bibtex = "bibtex"
+
+
+# What each ``ketlit export`` subcommand streams, and the noun its count is reported in.
+RECORDS: dict[str, tuple[Callable[[Store], Iterator[dict[str, Any]]], str]] = {
+    "articles": (Store.iter_articles, "article"),
+    "trials": (Store.iter_trials, "trial"),
+    "links": (Store.iter_links, "link"),
+    "tags": (Store.iter_tag_summaries, "record"),
+}
+
+
+def export_records(store: Store, what: str, fmt: ExportFormat, dest: Path | None) -> int:
+    """Write every cached record of kind ``what`` (a key of :data:`RECORDS`); return the count."""
+    records, _noun = RECORDS[what]
+    return write_records(records(store), fmt, dest)
+
+
+def write_records(records: Iterable[dict[str, Any]], fmt: ExportFormat, dest: Path | None) -> int:
+    """Write records one by one as JSON Lines or CSV to ``dest`` (stdout without one); return the count."""
+    try:
+        stream = sys.stdout if dest is None else dest.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot write {dest}: {exc.strerror}") from None
+    count = 0
+    try:
+        writer: csv.DictWriter[str] | None = None
+        for record in records:
+            if fmt is ExportFormat.jsonl:
+                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+            else:
+                flat = {k: flat_value(v) for k, v in record.items()}
+                if writer is None:
+                    writer = csv.DictWriter(stream, fieldnames=list(flat))
+                    writer.writeheader()
+                writer.writerow(flat)
+            count += 1
+    finally:
+        if dest is not None:
+            stream.close()
+    return count
+
+
+def flat_value(value: Any) -> Any:
+    """A record value as one CSV cell: lists become '; '-joined text, dicts their compact JSON."""
+    if isinstance(value, list):
+        return "; ".join(
+            v.get("descriptor") or v.get("name") or json.dumps(v) if isinstance(v, dict) else str(v) for v in value
+        )
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def export_citations(
+    store: Store, settings: Settings, fmt: CitationFormat, query_file: Path | None
+) -> tuple[str, int]:
+    """(RIS or BibTeX text, number of articles) for every cached article, or one query file's."""
+    records = list(store.iter_articles())
+    if query_file is not None:
+        # Imported here: jobs.refresh brings the report's plotting libraries, which an export of
+        # every article does not need (see tests/test_layering.py).
+        from ketlit.jobs.refresh import query_record_ids
+        from ketlit.queries import load_query
+        from ketlit.tagging.vocab import tag_vocabularies
+
+        query = load_query(query_file, vocabularies=tag_vocabularies(settings.tagging_rules))
+        wanted = set(query_record_ids(store, query)["pubmed"])
+        records = [r for r in records if r["pmid"] in wanted]
+    text = to_ris(records) if fmt is CitationFormat.ris else to_bibtex(records)
+    return text, len(records)
+
+
+def write_text(text: str, dest: Path | None) -> None:
+    """Write a rendered document to ``dest``, or to stdout without one (text kept byte for byte)."""
+    if dest is None:
+        sys.stdout.write(text)
+        return
+    try:
+        dest.write_text(text, encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot write {dest}: {exc.strerror}") from None

@@ -1,0 +1,119 @@
+"""Read-only looks at the cache: `ketlit status`, `history`, `search` and `explain`.
+
+Each function gathers what its command shows, as plain data, and leaves the terminal to the
+CLI: the CLI renders tables and lines from these values, and ``--json`` prints the payloads
+built here. Nothing here writes to the cache, except that ``explain`` re-analyses a record
+with the current rules (in memory) to show why each tag is there.
+
+These modules import no statistics or plotting library (a test holds that line), so the
+commands that only read the cache start quickly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ketlit.errors import InputError
+from ketlit.store import VERSION_FIELDS, RunSummary, Store
+
+if TYPE_CHECKING:
+    from ketlit.tagging import TagAnalysis, TagEvidence
+
+
+@dataclass(frozen=True)
+class CacheStatus:
+    """What `ketlit status` shows: record counts, a content hash and the recent runs."""
+
+    db: Path
+    counts: dict[str, int]
+    content_hash: str
+    runs: list[RunSummary]
+
+    def payload(self) -> dict[str, Any]:
+        """The ``--json`` form."""
+        return {
+            "db": str(self.db),
+            "counts": self.counts,
+            "content_hash": self.content_hash,
+            "runs": [r.__dict__ for r in self.runs],
+        }
+
+
+def cache_status(store: Store, db: Path, runs: int) -> CacheStatus:
+    """Counts, content hash and the ``runs`` most recent runs of the cache at ``db``."""
+    counts = store.counts()
+    recent = store.recent_runs(runs)
+    return CacheStatus(db=db, counts=counts, content_hash=store.content_hash(), runs=recent)
+
+
+@dataclass(frozen=True)
+class TrialHistory:
+    """Every stored version of a trial, oldest first, and what moved at each version."""
+
+    nct_id: str
+    versions: list[dict[str, Any]]
+    # changes[i]: "field before → after" for each field that differs from version i-1 (empty for the first)
+    changes: list[list[str]]
+
+
+def trial_history(store: Store, nct_id: str) -> TrialHistory:
+    """The stored versions of ``nct_id`` (any case) and their changes; InputError if it is not cached."""
+    nct = nct_id.strip().upper()
+    versions = store.trial_history(nct)
+    if not versions:
+        raise InputError(f"{nct} is not in the cache")
+    return TrialHistory(nct_id=nct, versions=versions, changes=version_changes(versions))
+
+
+def version_changes(versions: Sequence[Mapping[str, Any]]) -> list[list[str]]:
+    """For each version, the versioned fields that moved since the one before it, as ``field a → b``."""
+    changes: list[list[str]] = []
+    previous: Mapping[str, Any] | None = None
+    for version in versions:
+        moved = []
+        if previous is not None:
+            for key in VERSION_FIELDS:
+                if version[key] != previous[key]:
+                    moved.append(f"{key} {previous[key]} → {version[key]}")
+        changes.append(moved)
+        previous = version
+    return changes
+
+
+def search_cache(
+    store: Store, text: str, *, limit: int, tags: Mapping[str, Sequence[str] | None]
+) -> list[dict[str, Any]]:
+    """Full-text hits for ``text``, keeping only records tagged with every given axis value."""
+    filters = {axis: list(values or []) for axis, values in tags.items()}
+    return store.search(text, limit=limit, tags=filters)
+
+
+def explain_payload(
+    source: str, rid: str, analysis: TagAnalysis, stored: list[dict[str, Any]], *, rejected: bool
+) -> dict[str, Any]:
+    """The ``ketlit explain --json`` document: tags with evidence, optionally the rejected matches."""
+    return {
+        "source": source, "id": rid,
+        "tags": [{"axis": t.axis, "value": t.value, "score": round(t.score, 3),
+                  "evidence": [evidence_payload(e) for e in t.evidence]}
+                 for t in analysis.tags],
+        "rejected": [{"axis": c.axis, "value": c.value, "status": c.status, **evidence_payload(c.evidence)}
+                     for c in analysis.candidates if c.status != "tagged"] if rejected else [],
+        "stored": stored,
+    }
+
+
+def evidence_payload(e: TagEvidence) -> dict[str, Any]:
+    """One piece of tag evidence as JSON: rule, field, span and its offsets, weight, note."""
+    return {"rule_id": e.rule_id, "field": e.field, "span": e.span, "start": e.start, "end": e.end,
+            "weight": round(e.weight, 3), "note": e.note}
+
+
+def stored_tags_differ(analysis: TagAnalysis, stored: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the stored tags of a record differ from what the current rules give it."""
+    stored_values = sorted({(r["axis"], r["value"]) for r in stored})
+    fresh_values = sorted({(t.axis, t.value) for t in analysis.tags})
+    return stored_values != fresh_values

@@ -1,0 +1,58 @@
+"""`ketlit report`: write the Markdown report of one query file, or of every one, from the cache.
+
+Two steps, so that the command fails before it opens the cache when the tagging rules or a
+query file are wrong: :func:`plan_reports` compiles the rules once and loads the query files
+(their tag filters are checked against the rules' vocabularies), then :meth:`ReportPlan.write`
+brings the cache's tags up to date and renders each query in turn, yielding each path as it
+is written (so the CLI reports every finished file even if a later one fails). No fetching:
+``ketlit refresh`` is the job that fetches first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ketlit.config import Settings
+from ketlit.errors import InputError
+from ketlit.jobs.refresh import render_query
+from ketlit.jobs.tag import TagRunner
+from ketlit.queries import QueryFile, load_queries, load_query
+from ketlit.store.core import Store
+from ketlit.tagging.vocab import Vocabularies
+
+
+@dataclass(frozen=True)
+class ReportPlan:
+    """The compiled rules and the query files whose reports are to be written."""
+
+    settings: Settings
+    runner: TagRunner
+    queries: list[QueryFile]
+    out_dir: Path
+
+    def write(self, store: Store) -> Iterator[Path]:
+        """Tag what is pending, then write each query's report; yields each Markdown path."""
+        self.runner.tag_pending(store)
+        for query in self.queries:
+            yield render_query(store, self.settings, query, self.out_dir, runner=self.runner)
+
+
+def plan_reports(
+    settings: Settings, query_file: Path | None, all_queries: bool, queries_dir: Path, out_dir: Path
+) -> ReportPlan:
+    """Compile the rules and load one query file, or (``all_queries``) every one in ``queries_dir``."""
+    runner = TagRunner(settings)
+    queries = select_queries(query_file, all_queries, queries_dir, runner.vocabularies)
+    return ReportPlan(settings=settings, runner=runner, queries=queries, out_dir=out_dir)
+
+
+def select_queries(query_file: Path | None, all_queries: bool, queries_dir: Path,
+                   vocabularies: Vocabularies) -> list[QueryFile]:
+    """Exactly one of QUERY_FILE or --all: that file, or every query file in ``queries_dir``."""
+    if all_queries == (query_file is not None):
+        raise InputError("give one QUERY_FILE or --all")
+    if query_file is None:
+        return load_queries(queries_dir, vocabularies=vocabularies)
+    return [load_query(query_file, vocabularies=vocabularies)]
