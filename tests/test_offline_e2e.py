@@ -170,10 +170,9 @@ def test_tag_explain_and_search(cache: Path) -> None:
     nasal = tags[("pubmed", "90300003")]
     assert (nasal["route"], nasal["molecule"], nasal["design"]) == (["intranasal"], ["esketamine"], ["rct"])
     assert set(tags[("pubmed", "90300004")]["design"]) == {"meta_analysis", "systematic_review"}
-    assert tags[("pubmed", "90300005")]["design"] == ["case_report"] and "crps" in tags[("pubmed", "90300005")][
-        "indication"]
-    assert tags[("pubmed", "90300007")]["route"] == ["oral"] and "fibromyalgia" in tags[("pubmed", "90300007")][
-        "indication"]
+    case_report, cohort = tags[("pubmed", "90300005")], tags[("pubmed", "90300007")]
+    assert case_report["design"] == ["case_report"] and "crps" in case_report["indication"]
+    assert cohort["route"] == ["oral"] and "fibromyalgia" in cohort["indication"]
     assert tags[("pubmed", "90300008")]["indication"] == ["ptsd"]
     assert tags[("pubmed", "90300011")]["design"] == ["animal"] and tags[("pubmed", "90300011")]["indication"] == []
     assert tags[("ctgov", "NCT09930002")]["molecule"] == ["esketamine"]
@@ -362,3 +361,27 @@ def test_import_medline_nbib(tmp_path: Path) -> None:
     tags = {t["id"]: t for t in jsonl(cli(db, "export", "tags")[1])}
     assert tags["90300021"]["molecule"] == ["esketamine"] and tags["90300021"]["route"] == ["intranasal"]
     assert "rct" in tags["90300021"]["design"] and "narrative_review" in tags["90300022"]["design"]
+
+
+def test_refresh_lists_an_upstream_change(tmp_path: Path, env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "refresh.db"
+    out_dir = tmp_path / "reports"
+    args = ("refresh", "--queries-dir", str(QUERIES), "--out-dir", str(out_dir))
+
+    def complete(study: dict[str, Any]) -> None:
+        study["protocolSection"]["statusModule"]["overallStatus"] = "COMPLETED"
+
+    with EutilsStandin([PUBMED_XML], rate_limit=None) as eu, CtgovStandin(studies()) as ct:
+        monkeypatch.setenv("KETLIT_EUTILS_URL", eu.base_url)
+        monkeypatch.setenv("KETLIT_CTGOV_URL", ct.base_url)
+        assert cli(db, *args)[0] == 0
+        ct.update_study("NCT09930003", complete, last_update="2099-01-15")
+        code, _, err = cli(db, *args)
+        assert code == 0, err
+    report = (out_dir / "offline_ketamine.md").read_text(encoding="utf-8")
+    changes = report.split("## Changes since last run", 1)[1].split("\n## ", 1)[0]
+    assert "NCT09930003" in changes and "recruiting → completed" in changes.lower()
+    assert "NCT09930001" not in changes and "90300001" not in changes
+    code, out, _ = cli(db, "history", "NCT09930003", "--json")
+    versions = json.loads(out)["versions"]
+    assert [v["overall_status"] for v in versions] == ["RECRUITING", "COMPLETED"]
