@@ -28,8 +28,8 @@ SRC = REPO / "src"
 PACKAGE = SRC / "ketlit"
 HEAVY = ("scipy", "statsmodels", "pandas", "matplotlib")
 
-# Modules that still run their own SQL on this branch. Removed when the store branch lands.
-SQL_ALLOWED_OUTSIDE_STORE = {"ketlit/jobs/refresh.py"}
+# Modules outside store/ allowed to run SQL: none.
+SQL_ALLOWED_OUTSIDE_STORE: set[str] = set()
 
 SQL_START = re.compile(r"\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|REPLACE|PRAGMA|WITH)\b")
 SQL_CALLS = {"execute", "executemany", "executescript"}

@@ -31,8 +31,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ketlit import __version__
-from ketlit.config import Settings, load_settings
-from ketlit.errors import InputError, KetlitError
+from ketlit.config import Settings, load_settings, pubmed_cap
+from ketlit.errors import ExitCode, KetlitError
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
 from ketlit.jobs.lookup import cache_status, explain_payload, search_cache, stored_tags_differ, trial_history
 from ketlit.store import Store, open_store
@@ -40,8 +40,6 @@ from ketlit.store import Store, open_store
 if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
     from ketlit.jobs.lookup import CacheStatus
-
-EXIT_OK, EXIT_ERROR, EXIT_PARTIAL, EXIT_INTERRUPTED = 0, 1, 3, 130
 
 app = typer.Typer(
     help="ketlit: turn PubMed and ClinicalTrials.gov records into checkable evidence.",
@@ -100,7 +98,7 @@ def guarded(fn: F) -> F:
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             err.print("Interrupted.", markup=False)
-            raise typer.Exit(EXIT_INTERRUPTED) from None
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -242,13 +240,13 @@ def fetch_pubmed_cmd(
         with make_client(settings, "ncbi") as http, _progress("PubMed") as progress:
             report = fetch_pubmed(
                 store, http, settings, term, mindate=mindate, maxdate=maxdate, full=full, max_records=max_records,
-                cap=_cap(), progress=progress,
+                cap=pubmed_cap(), progress=progress,
             )
         # After the progress display (and its thread) has stopped: tagging may fork worker processes.
         _tag_after(store, settings)
     _print_run(report)
     if report.status == "incomplete":
-        raise typer.Exit(EXIT_PARTIAL)
+        raise typer.Exit(ExitCode.PARTIAL)
 
 
 @fetch_app.command("ctgov")
@@ -280,7 +278,7 @@ def fetch_ctgov_cmd(
         _tag_after(store, settings)
     _print_trial_run(report)
     if report.status == "incomplete":
-        raise typer.Exit(EXIT_PARTIAL)
+        raise typer.Exit(ExitCode.PARTIAL)
 
 
 def _print_trial_run(report: TrialRunReport) -> None:
@@ -294,17 +292,6 @@ def _print_trial_run(report: TrialRunReport) -> None:
         _info(f"changed: {change}")
     for warning in report.warnings:
         _info(f"warning: {warning}")
-
-
-def _cap() -> int:
-    # The PubMed ESearch cap is the service's (9,999); configurable only so that a test
-    # stand-in with a small corpus can exercise the splitting logic.
-    import os
-
-    value = os.environ.get("KETLIT_PUBMED_CAP", "9999")
-    if not value.isdigit() or int(value) < 1:
-        raise InputError(f"KETLIT_PUBMED_CAP must be a positive integer (got {value!r})")
-    return int(value)
 
 
 @app.command("import")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ketlit.config import Settings
-from ketlit.errors import KetlitError, ServiceError
+from ketlit.errors import ExitCode, KetlitError, ServiceError
 from ketlit.http import make_client
 from ketlit.jobs.ingest import fetch_ctgov, fetch_pubmed
 from ketlit.jobs.lock import RunLock
@@ -33,9 +33,6 @@ from ketlit.store import Store, utcnow
 
 # query_record_ids: the CLI's ``export --query`` asks this module for a query's records.
 __all__ = ["QueryOutcome", "RefreshResult", "query_record_ids", "refresh", "render_query"]
-
-EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 3
-
 
 @dataclass
 class QueryOutcome:
@@ -51,12 +48,12 @@ class RefreshResult:
     outcomes: list[QueryOutcome]
 
     @property
-    def exit_code(self) -> int:
+    def exit_code(self) -> ExitCode:
         if any(o.error for o in self.outcomes):
-            return EXIT_ERROR
+            return ExitCode.ERROR
         if any(o.stale for o in self.outcomes):
-            return EXIT_PARTIAL
-        return EXIT_OK
+            return ExitCode.PARTIAL
+        return ExitCode.OK
 
 
 def render_query(store: Store, settings: Settings, query: QueryFile, out_dir: Path, *,

@@ -29,6 +29,8 @@ from ketlit.claims.rules import Rules
 from ketlit.claims.stats import StudyProportion, pool_proportions
 from ketlit.claims.text import read_page
 from ketlit.queries import QueryFile
+from ketlit.report.labels import design_order, key_designs
+from ketlit.report.model import ReportOutcome
 from ketlit.report.render import (
     ArticleRef,
     Changes,
@@ -39,7 +41,6 @@ from ketlit.report.render import (
     FieldChange,
     ForestData,
     ForestStudy,
-    Outcome,
     PooledEstimate,
     ReportData,
     RunInfo,
@@ -55,12 +56,6 @@ from ketlit.report.render import (
 from ketlit.store import AXES, REPORTED_TRIAL_FIELDS, Store, utcnow
 from ketlit.store.evidence import StoreEvidenceIndex
 from ketlit.store.runs import ctgov_query_key, query_key
-
-KEY_DESIGNS = ("meta_analysis", "systematic_review", "rct")
-# A record tagged with several designs counts as the first of these it carries.
-DESIGN_PRECEDENCE = ("meta_analysis", "systematic_review", "rct", "non_randomized_trial", "observational",
-                     "case_report", "narrative_review", "guideline", "protocol", "animal", "in_vitro")
-
 
 # -- which records belong to a query ---------------------------------------------------------
 
@@ -92,8 +87,9 @@ def _matches_focus(tags: dict[str, list[str]], query: QueryFile) -> bool:
 
 
 def _design(tags: dict[str, list[str]]) -> str:
+    """A record tagged with several designs counts as the first of them in the report's design order."""
     designs = tags.get("design", [])
-    for d in DESIGN_PRECEDENCE:
+    for d in design_order():
         if d in designs:
             return d
     return "other"
@@ -107,7 +103,7 @@ def _evidence(query: QueryFile, pmids: Sequence[str], tags: dict[str, dict[str, 
     for pmid in pmids:
         t = tags.get(pmid, {})
         design = _design(t)
-        if design not in KEY_DESIGNS or not _matches_focus(t, query) or pmid not in articles:
+        if design not in key_designs() or not _matches_focus(t, query) or pmid not in articles:
             continue
         a = articles[pmid]
         stored = findings.get(f"pubmed:{pmid}")
@@ -117,7 +113,7 @@ def _evidence(query: QueryFile, pmids: Sequence[str], tags: dict[str, dict[str, 
         for r in found.rates:
             if r.arm == "comparator":
                 continue
-            outcomes.append(Outcome(
+            outcomes.append(ReportOutcome(
                 measure=r.construct, proportion=round(r.pct / 100.0, 4), events=r.events, total=r.n,
                 timepoint=format_hours(r.timepoint_hours) if r.timepoint_hours else None,
             ))
@@ -147,10 +143,10 @@ def _evidence(query: QueryFile, pmids: Sequence[str], tags: dict[str, dict[str, 
     return items, forest_data
 
 
-def _distinct_outcomes(outcomes: Sequence[Outcome]) -> tuple[Outcome, ...]:
+def _distinct_outcomes(outcomes: Sequence[ReportOutcome]) -> tuple[ReportOutcome, ...]:
     """One entry per (measure, rate, timepoint): an abstract often states the same rate twice,
     once with its counts ("91 of 336 (27%)") and once without; keep the one with counts."""
-    best: dict[tuple[str, int | None, str | None], Outcome] = {}
+    best: dict[tuple[str, int | None, str | None], ReportOutcome] = {}
     for o in outcomes:
         # Compared as whole percents: "27%" and "91/336" (27.08%) are the same figure.
         key = (o.measure, None if o.proportion is None else round(o.proportion * 100), o.timepoint)

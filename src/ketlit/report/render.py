@@ -77,9 +77,6 @@ from ketlit.report.model import (
 )
 
 STAMP_PREFIX = "Generated: "
-# Transitional alias: jobs/refresh.py (and the report gathering moving out of it) import the old
-# name; they should import ReportOutcome from ketlit.report.model instead, then this goes.
-Outcome = ReportOutcome
 
 
 # -- ordering ---------------------------------------------------------------------------------
@@ -528,11 +525,10 @@ def render_report(data: ReportData) -> str:
     return "\n".join(lines) + "\n"
 
 
-# The model's names stay importable from here for the report gathering in jobs/refresh.py; new code
-# should import them from ketlit.report.model (and count_rows from ketlit.report.derive).
+# The model's names stay importable from here for the report gathering (report/gather.py).
 __all__ = [
     "STAMP_PREFIX", "ArticleRef", "Changes", "Citation", "ClaimCheck", "ClaimGroup", "ClaimMarkdown", "CountRow",
-    "EvidenceItem", "FieldChange", "ForestData", "ForestStudy", "Outcome", "PooledEstimate", "ReportData",
+    "EvidenceItem", "FieldChange", "ForestData", "ForestStudy", "PooledEstimate", "ReportData",
     "ReportOutcome", "RunInfo", "SourceCoverage", "StaleSource", "Stamp", "Totals", "TrialRef", "TrialRow",
     "VerdictChange", "count_rows", "render_report", "stamp_line",
 ]
