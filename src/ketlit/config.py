@@ -46,7 +46,7 @@ class Settings:
     backoff_cap: float = 30.0
     batch_size: int = 500
     overlap_days: int = 3
-    # User TOML files merged over the packaged tagging rules (see ketlit.tagging.engine), claim rules
+    # User TOML files merged over the packaged tagging rules (see ketlit.tagging.rules), claim rules
     # and regulatory facts (see ketlit.claims.rules). Slugs the tagging file adds may be used
     # in the other two and in query files.
     tagging_rules: Path | None = None

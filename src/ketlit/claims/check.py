@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -287,8 +286,3 @@ def render_markdown(report: CheckReport) -> str:
             )
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
-
-
-def render_claims(claims: Sequence[Claim]) -> str:
-    """A plain list of extracted claims (id, kind, text) — handy for a dry run without evidence."""
-    return "\n".join(f"{c.id}\t{c.kind}\t{c.text}" for c in claims) + ("\n" if claims else "")

@@ -7,11 +7,8 @@ depend on a small, stable record rather than on extraction internals.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final
 
 from ketlit.claims.text import Location
-
-KINDS: Final = ("efficacy_rate", "efficacy", "onset", "duration", "safety", "regulatory", "dosing", "not_checkable")
 
 
 @dataclass(frozen=True, slots=True)

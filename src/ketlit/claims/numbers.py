@@ -794,12 +794,6 @@ def ctgov_rates(rows: Sequence[Mapping[str, Any]], rules: Rules) -> list[RateFin
     return out
 
 
-def patterns_hit(pats: Patterns, text: str) -> str | None:
-    """The matched text of the first pattern hit, for reasons ("matched 'saline'")."""
-    m = pats.search(text)
-    return m.group() if m else None
-
-
 # ------------------------------------------------------------------ persistence
 
 _FINDING_TYPES: Final = {"rates": RateFinding, "times": TimeFinding, "adverse": AdverseFinding, "doses": DoseFinding}

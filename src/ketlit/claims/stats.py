@@ -64,11 +64,6 @@ class Pooled:
     corrected: tuple[str, ...]  # labels of studies given the continuity correction
 
 
-def logit(p: float) -> float:
-    """log(p / (1 − p))."""
-    return math.log(p / (1.0 - p))
-
-
 def expit(x: float) -> float:
     """Inverse logit."""
     return 1.0 / (1.0 + math.exp(-x))

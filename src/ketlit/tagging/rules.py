@@ -5,9 +5,10 @@ Design decisions:
 * **Domain knowledge in data.** Everything about ketamine (and about the medicine of the five
   axes) lives in the packaged ``data/tagging_rules.toml``; this module only reads, merges and
   checks it, and compiles every pattern once (:mod:`ketlit.tagging.patterns`).
-* **Reading TOML is isolated here** (``_read_toml``, ``_check_keys``, ``_get``, ``_str_list`` and
-  the merge helpers), so the tagger can move to one shared loader for every user TOML file
-  without touching the engine.
+* **Files are read by the one TOML loader** (:mod:`ketlit.tomlfile`: size limit, UTF-8, one-line
+  errors naming the file). The rules' own merge (value unions, ``[[rule]]`` by id, ``disable``)
+  and section checks (``_check_keys``, ``_get``, ``_str_list``) stay here because no other file
+  has that shape.
 * **One function per section** of the rules file (``_contexts``, ``_anchors``, ``_axes`` …),
   called by ``_build`` in file order: the first problem of a file is the one reported, as a
   one-line :class:`~ketlit.errors.ConfigError` naming the file.
@@ -33,10 +34,8 @@ from __future__ import annotations
 import copy
 import hashlib
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -54,6 +53,7 @@ from ketlit.tagging.specs import (
     ZoneSpec,
     decide_order,
 )
+from ketlit.tomlfile import read_packaged, read_user
 
 RULES_RESOURCE: Final = "tagging_rules.toml"
 
@@ -154,45 +154,26 @@ def _merge_documents(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[s
     return merged
 
 
-def _read_toml(text: str, where: str) -> dict[str, Any]:
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: invalid TOML: {exc}") from None
-
-
-def _packaged_text() -> str:
-    return resources.files("ketlit").joinpath("data", RULES_RESOURCE).read_text(encoding="utf-8")
-
-
 def rules_digest(user_file: Path | None) -> str:
     """Digest of the packaged rules file plus the user's: stored with every record's tags, so a
     change in either re-tags."""
-    digest = hashlib.sha256(resources.files("ketlit.data").joinpath(RULES_RESOURCE).read_bytes())
+    digest = hashlib.sha256(read_packaged(RULES_RESOURCE).raw)
     if user_file is not None:
-        try:
-            digest.update(user_file.read_bytes())
-        except OSError as exc:
-            raise ConfigError(f"cannot read tagging rules {user_file}: {exc.strerror}") from None
+        digest.update(read_user(user_file, "rules file").raw)
     return digest.hexdigest()
 
 
 def load_rules(user_file: Path | None = None) -> TaggingRules:
     """The packaged tagging rules, merged with ``user_file`` if given (ConfigError if malformed)."""
-    base = _read_toml(_packaged_text(), f"packaged {RULES_RESOURCE}")
+    base = read_packaged(RULES_RESOURCE)
     if user_file is None:
-        return _rules_from_doc(base, f"packaged {RULES_RESOURCE}")
-    where = str(user_file)
+        return _rules_from_doc(base.data, base.where)
+    user = read_user(user_file, "rules file")
     try:
-        text = Path(user_file).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{where}: cannot read rules file: {exc}") from None
-    user = _read_toml(text, where)
-    try:
-        merged = _merge_documents(base, user)
+        merged = _merge_documents(base.data, user.data)
     except _Problem as exc:
-        raise ConfigError(f"{where}: {exc}") from None
-    return _rules_from_doc(merged, where)
+        raise ConfigError(f"{user.where}: {exc}") from None
+    return _rules_from_doc(merged, user.where)
 
 
 def vocabularies(rules: TaggingRules) -> dict[str, tuple[str, ...]]:
