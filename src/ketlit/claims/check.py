@@ -38,17 +38,19 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from ketlit.claims.evidence import EvidenceIndex
+from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
+from ketlit.claims.text import Location
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.rules import Rules
 from ketlit.claims.verdict import VERDICTS, Cited, Verdict, judge
 
 SCHEMA: Final = "ketlit.check/1"
+_NOWHERE: Final = Location(paragraph=0, sentence=0, start=0, end=0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +82,24 @@ def check_page(
     ``cache`` maps ``source:id`` to findings already extracted (e.g. stored at tagging time)."""
     cache = {} if cache is None else cache
     checked: list[CheckedClaim] = []
+    # A long page repeats itself (the same FAQ under every heading, one claim per paragraph): a
+    # claim read the same way gets the same verdict, so each distinct reading is judged once.
+    # Candidates depend only on kind, indication and safety topics; verdicts on everything but
+    # the claim's id and location.
+    candidates: dict[tuple[object, ...], list[EvidenceRecord]] = {}
+    verdicts: dict[Claim, Verdict] = {}
     for claim in extract_claims(text, rules):
-        records = index.candidates(claim) if claim.checkable and claim.kind != "regulatory" else []
-        checked.append(CheckedClaim(claim, judge(claim, records, rules, cache)))
+        key = replace(claim, id="", location=_NOWHERE)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            records: list[EvidenceRecord] = []
+            if claim.checkable and claim.kind != "regulatory":
+                axes = (claim.kind, claim.indication, claim.safety_topics)
+                if axes not in candidates:
+                    candidates[axes] = index.candidates(claim)
+                records = candidates[axes]
+            verdict = verdicts[key] = judge(claim, records, rules, cache)
+        checked.append(CheckedClaim(claim, verdict))
     return CheckReport(source=source, claims=tuple(checked))
 
 
