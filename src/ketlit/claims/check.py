@@ -44,9 +44,9 @@ from typing import Any, Final
 from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
-from ketlit.claims.text import Location
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.rules import Rules
+from ketlit.claims.text import Location
 from ketlit.claims.verdict import VERDICTS, Cited, Verdict, judge
 
 SCHEMA: Final = "ketlit.check/1"

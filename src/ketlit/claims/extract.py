@@ -104,7 +104,9 @@ def page_context(text: str, rules: Rules) -> PageContext:
     # Generic mentions ("ketamine") that are not part of a specific one ("S-ketamine"): a page about
     # ketamine infusions that mentions Spravato once is still about the generic drug.
     specific_spans = _Spans([(m.start(), m.end()) for p in rules.molecules.values() for m in p.finditer(text)])
-    generic_only = sum(1 for m in rules.molecule_generic.finditer(text) if not specific_spans.contain(m.start(), m.end()))
+    generic_only = sum(
+        1 for m in rules.molecule_generic.finditer(text) if not specific_spans.contain(m.start(), m.end())
+    )
     if specific and max(specific.values()) >= generic_only:
         molecule = max(specific.items(), key=lambda kv: (kv[1], kv[0]))[0]
         molecule_note = f"molecule {molecule} inferred from the page ({specific[molecule]} mentions)"
