@@ -47,7 +47,7 @@ from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.rules import Rules
 from ketlit.claims.text import Location
-from ketlit.claims.verdict import VERDICTS, Cited, Verdict, judge
+from ketlit.claims.verdict import VERDICTS, AssessMemo, Cited, Verdict, judge
 
 SCHEMA: Final = "ketlit.check/1"
 _NOWHERE: Final = Location(paragraph=0, sentence=0, start=0, end=0)
@@ -88,6 +88,7 @@ def check_page(
     # the claim's id and location.
     candidates: dict[tuple[object, ...], list[EvidenceRecord]] = {}
     verdicts: dict[Claim, Verdict] = {}
+    assessments: AssessMemo = {}
     for claim in extract_claims(text, rules):
         key = replace(claim, id="", location=_NOWHERE)
         verdict = verdicts.get(key)
@@ -98,7 +99,7 @@ def check_page(
                 if axes not in candidates:
                     candidates[axes] = index.candidates(claim)
                 records = candidates[axes]
-            verdict = verdicts[key] = judge(claim, records, rules, cache)
+            verdict = verdicts[key] = judge(claim, records, rules, cache, assessments)
         checked.append(CheckedClaim(claim, verdict))
     return CheckReport(source=source, claims=tuple(checked))
 
