@@ -14,10 +14,11 @@ Pages are generated into a temporary directory (never the repository) from the r
   ends, so the splitter and every per-sentence regex see one multi-megabyte "sentence".
 
 Each page is checked by ``python -m ketlit --db DB check PAGE --out /dev/null`` in a fresh process (what a user
-runs), timed from start to exit. The floor is measured in this process on the same bytes: decode, clean and
-split into sentences (``page_from_bytes`` + ``split_sentences``), i.e. the least any check must do. The ratio
-check/floor shows how much the claim work costs on top of reading; a ratio that grows from 1 MB to 5 MB means a
-super-linear step is back. Exit 1 if a check takes 30 s or more or fails in another way than a one-line refusal.
+runs), timed from start to exit (wall) and by the child's CPU time (steadier on a shared machine). The floor is
+measured in this process on the same bytes: decode, clean and split into sentences (``page_from_bytes`` +
+``split_sentences``), i.e. the least any check must do. The ratio check/floor shows how much the claim work costs
+on top of reading; a ratio that grows from 1 MB to 5 MB means a super-linear step is back. Exit 1 if a check
+takes 30 s or more or fails in another way than a one-line refusal.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import argparse
 import os
 import random
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -104,14 +106,20 @@ def _floor(path: Path) -> float:
     return time.perf_counter() - t0
 
 
-def _check(db: Path, path: Path) -> tuple[float, int, str]:
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _check(db: Path, path: Path) -> tuple[float, float, int, str]:
+    """(wall seconds, CPU seconds, exit code, last stderr line) of one ``ketlit check``."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     cmd = [sys.executable, "-m", "ketlit", "--db", str(db), "check", str(path), "--out", os.devnull]
-    t0 = time.perf_counter()
+    cpu0, t0 = _cpu_children(), time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    elapsed = time.perf_counter() - t0
+    elapsed, cpu = time.perf_counter() - t0, _cpu_children() - cpu0
     last = (proc.stderr.strip().splitlines() or [""])[-1]
-    return elapsed, proc.returncode, last
+    return elapsed, cpu, proc.returncode, last
 
 
 def main() -> int:
@@ -128,9 +136,11 @@ def main() -> int:
         warm = Path(tmp) / "warm.txt"
         warm.write_text("Ketamine relieves depression within hours for most patients.\n", encoding="utf-8")
         _check(args.db, warm)  # tags any untagged records, so that is not timed below
-        startup, _, _ = _check(args.db, warm)
-        print(f"startup (tiny page): {startup:.2f} s")
-        print(f"{'page':<22}{'bytes':>10}{'floor s':>10}{'check s':>10}{'ratio':>8}  result")
+        startup, startup_cpu, _, _ = _check(args.db, warm)
+        load = os.getloadavg()[0]
+        print(f"load average {load:.1f} on {os.cpu_count()} CPUs (wall times stretch with it; CPU times less)")
+        print(f"startup (tiny page): {startup:.2f} s wall, {startup_cpu:.2f} s CPU")
+        print(f"{'page':<22}{'bytes':>10}{'floor s':>9}{'check s':>9}{'CPU s':>8}{'ratio':>7}  result")
         for mb in (float(x) for x in args.sizes.split(",")):
             size = int(mb * 1_000_000)
             for kind, build, ext in (
@@ -142,14 +152,15 @@ def main() -> int:
                 path = Path(tmp) / f"{kind}-{mb:g}mb{ext}"
                 path.write_text(build(pars, size, rng), encoding="utf-8")
                 floor = _floor(path)
-                elapsed, rc, last = _check(args.db, path)
+                elapsed, cpu, rc, last = _check(args.db, path)
                 refused = rc != 0 and last.startswith("Error:") and "Traceback" not in last
                 ok = elapsed < LIMIT_S and (rc == 0 or refused)
                 failed |= not ok
                 result = ("ok" if rc == 0 else f"refused: {last}") if ok else f"FAIL (exit {rc}): {last}"
                 name = f"{kind} {mb:g} MB"
                 ratio = elapsed / floor
-                print(f"{name:<22}{path.stat().st_size:>10}{floor:>10.2f}{elapsed:>10.2f}{ratio:>8.1f}  {result}")
+                size_b = path.stat().st_size
+                print(f"{name:<22}{size_b:>10}{floor:>9.2f}{elapsed:>9.2f}{cpu:>8.2f}{ratio:>7.1f}  {result}")
     return 1 if failed else 0
 
 

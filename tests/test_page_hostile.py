@@ -236,3 +236,13 @@ def test_span_index_agrees_with_pairwise_tests() -> None:
             e = s + rng.randint(1, 8)
             assert index.contain(s, e) == any(a <= s and e <= b for a, b in spans)
             assert index.overlap(s, e) == any(s < b and e > a for a, b in spans)
+
+
+def test_a_block_without_sentence_ends_is_listed_not_read(monkeypatch: pytest.MonkeyPatch, rules: Rules) -> None:
+    words = "ketamine infusions relieve depression within hours for most patients and " * 400
+    kinds = _counting(monkeypatch, extract_module, "_kinds")
+    claims = extract_claims(f"Ketamine clinic\n\n{words}", rules)
+    assert [c.kind for c in claims] == ["not_checkable"]
+    assert "no sentence end in" in (claims[0].not_checkable_reason or "")
+    assert len(claims[0].text) < 300  # the report quotes its start, not the whole block
+    assert kinds[0] == 0  # no cue scan ran over the block

@@ -52,6 +52,9 @@ _DOSE = re.compile(
     re.IGNORECASE,
 )
 _NOWHERE = Location(paragraph=0, sentence=0, start=0, end=0)
+# The longest sentence on the recorded clinic pages is 434 characters; five times that is no sentence.
+MAX_SENTENCE_CHARS = 2000
+_SHOWN_CHARS = 200
 _ROMAN = {
     "1": "I",
     "2": "II",
@@ -453,6 +456,16 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
 def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules: Rules) -> list[Claim]:
     s = sent.text
     prev = earlier[0] if earlier else None
+    if len(s) > MAX_SENTENCE_CHARS:
+        # Thousands of characters without a sentence end (text stripped of punctuation, a scraped
+        # menu): not one claim, and every cue scan would be a pass over all of it. Listed, not read.
+        if rules.drug_names.any(s) or ctx.about_drug:
+            reason = f"no sentence end in {len(s):,} characters: too long to read as a claim; check it by hand"
+            shown = s[:_SHOWN_CHARS].rsplit(" ", 1)[0] + " …"
+            return [
+                Claim(id="", text=shown, kind="not_checkable", location=sent.location, not_checkable_reason=reason)
+            ]
+        return []
     if sent.question:
         return []
     named = rules.drug_names.any(s)
