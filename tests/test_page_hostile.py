@@ -19,6 +19,7 @@ from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import _Spans, extract_claims
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.text import page_from_bytes
+from ketlit.errors import InputError
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 CLAIM = "Ketamine infusions relieve treatment-resistant depression within 24 hours."
@@ -246,3 +247,20 @@ def test_a_block_without_sentence_ends_is_listed_not_read(monkeypatch: pytest.Mo
     assert "no sentence end in" in (claims[0].not_checkable_reason or "")
     assert len(claims[0].text) < 300  # the report quotes its start, not the whole block
     assert kinds[0] == 0  # no cue scan ran over the block
+
+
+def test_a_page_with_too_many_sentences_is_refused_in_one_line_before_any_judging(
+    monkeypatch: pytest.MonkeyPatch, rules: Rules
+) -> None:
+    monkeypatch.setattr(check_module, "MAX_SENTENCES", 5)
+    judged = _counting(monkeypatch, check_module, "judge")
+    def page_of(n: int) -> str:
+        return " ".join(f"Ketamine relieves depression in {k} hours." for k in range(n))
+
+    page = page_of(6)
+    with pytest.raises(InputError, match=r"^big\.txt: 6 sentences, more than the 5 one check reads") as info:
+        check_page(page, "big.txt", InMemoryIndex([], rules), rules)
+    assert "\n" not in str(info.value)
+    assert judged[0] == 0
+    # At the limit the page is checked.
+    assert len(check_page(page_of(5), "ok.txt", InMemoryIndex([], rules), rules).claims) >= 5
