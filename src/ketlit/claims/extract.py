@@ -16,8 +16,13 @@ Design decisions:
   the clinic's own results and mechanism talk are listed with a reason instead of being
   silently dropped, so an editor can see that they were read. Categories marked
   ``overrides`` win even when claim cues are present ("book an appointment … how it could
-  help"); the others only when nothing checkable was found. Plain sentences with no cue at all
-  (history, disease descriptions, questions) are not claims and are not listed.
+  help"); the others only when nothing checkable was found. A sentence that names the drug is
+  always in the output: as a claim, or listed with the reason it was not checked ("Ketamine cures
+  depression." uses no cue word ketlit knows, and a three-word sentence is still a sentence).
+  Sentences that name no drug and carry no cue (questions, disease descriptions) are not listed.
+* **Work grows with distinct content.** Page-wide mention tests use sorted spans, not pairs; a
+  sentence that repeats (text, flags and preceding sentences) is read once; a run of more than
+  ``MAX_SENTENCE_CHARS`` characters without a sentence end is listed, not scanned for cues.
 * **Operationalisation is explicit.** Indication, route and molecule come from the clause,
   then the sentence, then the previous sentence, then the page; every step past the sentence
   adds a note ("route intravenous inferred from the page: 'infusion' ×4"). Vague words are read
