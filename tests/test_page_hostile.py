@@ -265,3 +265,18 @@ def test_a_page_with_too_many_sentences_is_refused_in_one_line_before_any_judgin
     assert judged[0] == 0
     # At the limit the page is checked.
     assert len(check_page(page_of(5), "ok.txt", InMemoryIndex([], rules), rules).claims) >= 5
+
+
+def test_page_wide_patterns_skip_a_block_that_is_only_listed(monkeypatch: pytest.MonkeyPatch, rules: Rules) -> None:
+    block = "ketamine infusions relieve depression within hours for most patients and " * 400
+    seen: list[int] = []
+    real = extract_module.page_context
+
+    def spy(text: str, r: Rules) -> extract_module.PageContext:
+        seen.append(len(text))
+        return real(text, r)
+
+    monkeypatch.setattr(extract_module, "page_context", spy)
+    claims = extract_claims(f"Ketamine works for depression.\n\n{block}", rules)
+    assert seen == [len("Ketamine works for depression.")]
+    assert [c.kind for c in claims] == ["efficacy", "not_checkable"]

@@ -441,8 +441,12 @@ def _other_subject(sentence: str, rules: Rules) -> bool:
 
 def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None = None) -> list[Claim]:
     """Every claim on a page, in page order, with ids ``c1``, ``c2`` …"""
-    ctx = page_context(text, rules)
     sents = list(sentences) if sentences is not None else split_sentences(text)
+    if any(len(sent.text) > MAX_SENTENCE_CHARS for sent in sents):
+        # What the page is about comes from the text that is read: a block that is only listed
+        # must not cost every page-wide pattern a pass over megabytes.
+        text = "\n\n".join(sent.text for sent in sents if len(sent.text) <= MAX_SENTENCE_CHARS)
+    ctx = page_context(text, rules)
     claims: list[Claim] = []
     # A sentence's claims depend on its text and flags and on the earlier sentences' text, never on
     # where it stands (the location is copied in): a long page that repeats a paragraph reads it once.
