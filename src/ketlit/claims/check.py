@@ -39,19 +39,25 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from ketlit.claims.evidence import EvidenceIndex
+from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.rules import Rules
-from ketlit.claims.verdict import VERDICTS, Cited, Verdict, judge
+from ketlit.claims.text import Location, split_sentences
+from ketlit.claims.verdict import VERDICTS, AssessMemo, Cited, Verdict, judge
+from ketlit.errors import InputError
 from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
 from ketlit.markdown import md_text
 
 SCHEMA: Final = "ketlit.check/1"
+_NOWHERE: Final = Location(paragraph=0, sentence=0, start=0, end=0)
+# Checking costs a few milliseconds per sentence (more per distinct claim); 10,000 sentences is about
+# 1 MB of clinic-page prose and 30 times the longest recorded page.
+MAX_SENTENCES: Final = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +88,34 @@ def check_page(
 
     ``cache`` maps ``source:id`` to findings already extracted (e.g. stored at tagging time)."""
     cache = {} if cache is None else cache
+    sentences = split_sentences(text)
+    if len(sentences) > MAX_SENTENCES:
+        # Refused in the time it takes to split the page, rather than minutes of judging a document
+        # that is no clinic page (the longest recorded one has a few hundred sentences).
+        raise InputError(
+            f"{source}: {len(sentences):,} sentences, more than the {MAX_SENTENCES:,} one check reads "
+            "(about 1 MB of text); check the page in parts"
+        )
     checked: list[CheckedClaim] = []
-    for claim in extract_claims(text, rules):
-        records = index.candidates(claim) if claim.checkable and claim.kind != "regulatory" else []
-        checked.append(CheckedClaim(claim, judge(claim, records, rules, cache)))
+    # A long page repeats itself (the same FAQ under every heading, one claim per paragraph): a
+    # claim read the same way gets the same verdict, so each distinct reading is judged once.
+    # Candidates depend only on kind, indication and safety topics; verdicts on everything but
+    # the claim's id and location.
+    candidates: dict[tuple[object, ...], list[EvidenceRecord]] = {}
+    verdicts: dict[Claim, Verdict] = {}
+    assessments: AssessMemo = {}
+    for claim in extract_claims(text, rules, sentences):
+        key = replace(claim, id="", location=_NOWHERE)
+        verdict = verdicts.get(key)
+        if verdict is None:
+            records: list[EvidenceRecord] = []
+            if claim.checkable and claim.kind != "regulatory":
+                axes = (claim.kind, claim.indication, claim.safety_topics)
+                if axes not in candidates:
+                    candidates[axes] = index.candidates(claim)
+                records = candidates[axes]
+            verdict = verdicts[key] = judge(claim, records, rules, cache, assessments)
+        checked.append(CheckedClaim(claim, verdict))
     return CheckReport(source=source, claims=tuple(checked))
 
 

@@ -16,8 +16,13 @@ Design decisions:
   the clinic's own results and mechanism talk are listed with a reason instead of being
   silently dropped, so an editor can see that they were read. Categories marked
   ``overrides`` win even when claim cues are present ("book an appointment … how it could
-  help"); the others only when nothing checkable was found. Plain sentences with no cue at all
-  (history, disease descriptions, questions) are not claims and are not listed.
+  help"); the others only when nothing checkable was found. A sentence that names the drug is
+  always in the output: as a claim, or listed with the reason it was not checked ("Ketamine cures
+  depression." uses no cue word ketlit knows, and a three-word sentence is still a sentence).
+  Sentences that name no drug and carry no cue (questions, disease descriptions) are not listed.
+* **Work grows with distinct content.** Page-wide mention tests use sorted spans, not pairs; a
+  sentence that repeats (text, flags and preceding sentences) is read once; a run of more than
+  ``MAX_SENTENCE_CHARS`` characters without a sentence end is listed, not scanned for cues.
 * **Operationalisation is explicit.** Indication, route and molecule come from the clause,
   then the sentence, then the previous sentence, then the page; every step past the sentence
   adds a note ("route intravenous inferred from the page: 'infusion' ×4"). Vague words are read
@@ -28,14 +33,16 @@ Design decisions:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import accumulate
 
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.rules import Patterns, Rules
-from ketlit.claims.text import Sentence, split_sentences
+from ketlit.claims.text import Location, Sentence, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
 _PCT = re.compile(
@@ -49,6 +56,10 @@ _DOSE = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
     re.IGNORECASE,
 )
+_NOWHERE = Location(paragraph=0, sentence=0, start=0, end=0)
+# The longest sentence on the recorded clinic pages is 434 characters; five times that is no sentence.
+MAX_SENTENCE_CHARS = 2000
+_SHOWN_CHARS = 200
 _ROMAN = {
     "1": "I",
     "2": "II",
@@ -100,11 +111,9 @@ def page_context(text: str, rules: Rules) -> PageContext:
     specific = {k: v for k, v in mol_counts.items() if v}
     # Generic mentions ("ketamine") that are not part of a specific one ("S-ketamine"): a page about
     # ketamine infusions that mentions Spravato once is still about the generic drug.
-    specific_spans = [(m.start(), m.end()) for p in rules.molecules.values() for m in p.finditer(text)]
+    specific_spans = _Spans([(m.start(), m.end()) for p in rules.molecules.values() for m in p.finditer(text)])
     generic_only = sum(
-        1
-        for m in rules.molecule_generic.finditer(text)
-        if not any(a <= m.start() and m.end() <= b for a, b in specific_spans)
+        1 for m in rules.molecule_generic.finditer(text) if not specific_spans.contain(m.start(), m.end())
     )
     if specific and max(specific.values()) >= generic_only:
         molecule = max(specific.items(), key=lambda kv: (kv[1], kv[0]))[0]
@@ -141,6 +150,30 @@ def page_context(text: str, rules: Rules) -> PageContext:
 # ------------------------------------------------------------------ axis readers
 
 
+class _Spans:
+    """Match spans, sorted, with a running maximum of their ends: containment and overlap tests
+    by bisection. A page-wide scan tests every mention against every other (each "ketamine" against
+    each "esketamine"); pairwise, that was quadratic in the page's length."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [a for a, _ in ordered]
+        self._max_end = list(accumulate((b for _, b in ordered), max))
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def contain(self, start: int, end: int) -> bool:
+        """Whether some span contains [start, end)."""
+        i = bisect_right(self._starts, start)
+        return i > 0 and self._max_end[i - 1] >= end
+
+    def overlap(self, start: int, end: int) -> bool:
+        """Whether some span overlaps [start, end)."""
+        i = bisect_left(self._starts, end)
+        return i > 0 and self._max_end[i - 1] > start
+
+
 def _indications(text: str, rules: Rules) -> list[str]:
     spans = {slug: [(m.start(), m.end()) for m in pats.finditer(text)] for slug, pats in rules.indications.items()}
     found = [slug for slug, hits in spans.items() if hits]
@@ -149,8 +182,8 @@ def _indications(text: str, rules: Rules) -> list[str]:
         if slug not in found and not any(f in found for f in family.direct) and pats.any(text):
             found.append(slug)
     # "depression" inside "treatment-resistant depression" is not a second indication.
-    trd = spans.get("treatment_resistant_depression", [])
-    if "depression" in found and trd and all(any(s < te and e > ts for ts, te in trd) for s, e in spans["depression"]):
+    trd = _Spans(spans.get("treatment_resistant_depression", []))
+    if "depression" in found and trd and all(trd.overlap(s, e) for s, e in spans["depression"]):
         found.remove("depression")
     return _resistant(found, text, rules)
 
@@ -408,19 +441,40 @@ def _other_subject(sentence: str, rules: Rules) -> bool:
 
 def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None = None) -> list[Claim]:
     """Every claim on a page, in page order, with ids ``c1``, ``c2`` …"""
-    ctx = page_context(text, rules)
     sents = list(sentences) if sentences is not None else split_sentences(text)
+    if any(len(sent.text) > MAX_SENTENCE_CHARS for sent in sents):
+        # What the page is about comes from the text that is read: a block that is only listed
+        # must not cost every page-wide pattern a pass over megabytes.
+        text = "\n\n".join(sent.text for sent in sents if len(sent.text) <= MAX_SENTENCE_CHARS)
+    ctx = page_context(text, rules)
     claims: list[Claim] = []
+    # A sentence's claims depend on its text and flags and on the earlier sentences' text, never on
+    # where it stands (the location is copied in): a long page that repeats a paragraph reads it once.
+    seen: dict[tuple[object, ...], list[Claim]] = {}
     for i, sent in enumerate(sents):
         # Earlier sentences of the same paragraph, nearest first: they resolve "it" and "these effects".
         earlier = [p for p in reversed(sents[max(0, i - 2) : i]) if p.location.paragraph == sent.location.paragraph]
-        claims.extend(_claims_for(sent, earlier, ctx, rules))
+        key = (sent.text, sent.heading, sent.question, sent.list_item, *(e.text for e in earlier))
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = _claims_for(replace(sent, location=_NOWHERE), earlier, ctx, rules)
+        claims.extend(replace(c, location=sent.location) for c in found)
     return [replace(c, id=f"c{n}") for n, c in enumerate(claims, start=1)]
 
 
 def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules: Rules) -> list[Claim]:
     s = sent.text
     prev = earlier[0] if earlier else None
+    if len(s) > MAX_SENTENCE_CHARS:
+        # Thousands of characters without a sentence end (text stripped of punctuation, a scraped
+        # menu): not one claim, and every cue scan would be a pass over all of it. Listed, not read.
+        if rules.drug_names.any(s) or ctx.about_drug:
+            reason = f"no sentence end in {len(s):,} characters: too long to read as a claim; check it by hand"
+            shown = s[:_SHOWN_CHARS].rsplit(" ", 1)[0] + " …"
+            return [
+                Claim(id="", text=shown, kind="not_checkable", location=sent.location, not_checkable_reason=reason)
+            ]
+        return []
     if sent.question:
         return []
     named = rules.drug_names.any(s)
@@ -466,9 +520,15 @@ def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules
         hit = _not_checkable(s, rules, overriding=False)
         if hit and (named or ctx.about_drug):
             return [replace(base, not_checkable_reason=hit[1], anecdote=hit[2])]
+        if named:
+            # A sentence about the drug is never dropped silently: "Ketamine cures depression." has
+            # no claim wording ketlit knows, and an editor must still see that it was read.
+            return [replace(base, not_checkable_reason=_unread_reason(s, rules))]
         return []
-    # A bullet ("FDA-approved medication", "Non-addictive") is a claim in a few words.
-    if len(s.split()) < rules.min_claim_words and not (sent.list_item and strong):
+    # A bullet ("FDA-approved medication", "Non-addictive") is a claim in a few words; so is a
+    # sentence naming the drug ("Ketamine treats depression."): the minimum is for sentences that
+    # lean on the page for their subject ("Relief varies.").
+    if len(s.split()) < rules.min_claim_words and not named and not (sent.list_item and strong):
         return []
     weak = _not_checkable(s, rules, overriding=False)
     if weak and weak[0] in ("research_status",) and set(found) <= {"efficacy"} and not rules.cues["hedges"].any(s):
@@ -477,6 +537,12 @@ def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules
     for kind, clause in found.items():
         out.append(_operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules))
     return out
+
+
+def _unread_reason(sentence: str, rules: Rules) -> str:
+    conditions = ", ".join(c.replace("_", " ") for c in _indications(sentence, rules))
+    said = f"names the drug and {conditions}" if conditions else "names the drug"
+    return f"{said}, but in no wording ketlit can test; check it by hand"
 
 
 def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rules: Rules) -> Claim:

@@ -7,16 +7,31 @@ Design decisions:
   touches the file system, and it reads at most ``max_bytes + 1`` bytes so a huge file or an
   endless pipe is refused without being loaded.
 * **Decoding is explicit and reported.** UTF-8 (a BOM is dropped) first. If that fails, an HTML
-  page's own ``<meta charset>`` is tried, and then Windows-1252 with replacement characters —
-  the usual encoding of legacy web pages, and a decoder that never fails. The report records
-  which decoder was used, so a garbled sentence can be traced to its cause. Bytes with NULs in
+  page's own declared charset (``<meta charset>``, ``http-equiv`` content type or ``<?xml
+  encoding>``) is tried, and then Windows-1252 with replacement characters — the usual encoding of
+  legacy web pages, and a decoder that never fails. A page may only name a *web text encoding*
+  (the WHATWG list, as Python spells it): Python's codec registry also answers to ``rot13``,
+  ``base64``, ``hex`` or ``zlib``, which are bytes/str transforms that raise on ``bytes.decode``,
+  and to ``utf-7`` or ``unicode_escape``, which can turn innocent bytes into markup. Anything else
+  falls back to Windows-1252 and the report says which charset was refused. Bytes with NULs in
   the first 8 KiB are refused as binary: text decoders would accept them and produce noise.
-* **HTML is reduced, never rendered.** lxml parses with ``no_network=True``; ``script``, ``style``,
-  ``noscript``, ``template``, ``iframe``, ``object``, ``embed``, ``svg``, ``canvas`` and ``head``
-  are dropped with their content, comments and processing instructions are removed, nothing is
-  fetched or executed. Only text nodes survive, so no markup can reach the report. Block
-  elements become paragraph breaks and ``<br>`` a line break, which keeps headings, list items
-  and FAQ answers apart.
+* **HTML is reduced, never rendered.** The stdlib tokenizer (:class:`html.parser.HTMLParser`)
+  reads the page as a flat stream of tags and text against an explicit stack, so there is no
+  nesting limit (libxml2 stopped at 256 levels and silently dropped the rest of the page) and no
+  recursion. ``script``, ``style``, ``noscript``, ``template``, ``iframe``, ``svg``, ``canvas``,
+  ``math``, ``head``, ``title`` and form controls (``select``, ``button``, ``textarea``) are dropped
+  with their content; comments and processing instructions are ignored; nothing is fetched or
+  executed. Only text survives, so no markup can reach the report. Void elements (``embed``,
+  ``img``, ``param`` …) never have content, so an ``<embed>`` cannot swallow the page; an end tag
+  closes every element left open inside it, so an unclosed dropped element ends with its parent.
+  ``<form>`` is read (ASP.NET WebForms pages wrap the whole body in one) and so is ``<object>``:
+  its content is the fallback browsers show when the plugin is missing, which today is always.
+  Block elements become paragraph breaks and ``<br>`` a line break, which keeps headings, list
+  items and FAQ answers apart.
+* **Invisible characters are removed.** Bidi controls (U+202A–U+202E, U+2066–U+2069, U+200E/F,
+  U+061C), zero-width characters, the word joiner, soft hyphens and BOMs are deleted when text is
+  normalised — before and again after HTML reduction, since entities can spell them — so a
+  reversed or hidden run of text cannot reach the report or split a drug name.
 * **Markdown** keeps its words: headings, emphasis, link and image syntax, inline code and raw
   HTML tags are stripped (link text kept, URLs dropped).
 * **Locations.** Sentences carry paragraph index, sentence index within the paragraph and
@@ -29,13 +44,12 @@ import codecs
 import re
 import sys
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import BinaryIO, Final
-
-import lxml.etree
-import lxml.html
 
 from ketlit.errors import InputError
 from ketlit.files import read_limited
@@ -49,18 +63,43 @@ _DROP_TAGS: Final = frozenset(
         "noscript",
         "template",
         "iframe",
-        "object",
-        "embed",
         "svg",
         "canvas",
         "head",
+        "title",
         "math",
-        "form",
         "select",
         "button",
-        "input",
         "textarea",
     }
+)
+# Elements that never have content (HTML's void elements, plus obsolete ones parsed the same way):
+# they are never pushed on the stack, so a missing end tag cannot make them swallow what follows.
+_VOID_TAGS: Final = frozenset(
+    {
+        "area",
+        "base",
+        "basefont",
+        "bgsound",
+        "br",
+        "col",
+        "embed",
+        "frame",
+        "hr",
+        "img",
+        "input",
+        "keygen",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+    }
+)
+# What may stand in <head>; any other start tag opens the body, which ends an unclosed <head>.
+_HEAD_CONTENT: Final = frozenset(
+    {"base", "basefont", "bgsound", "link", "meta", "noscript", "script", "style", "template", "title"}
 )
 _BLOCK_TAGS: Final = frozenset(
     {
@@ -108,14 +147,45 @@ _BLOCK_TAGS: Final = frozenset(
         "fieldset",
     }
 )
-_META_CHARSET: Final = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# A charset declared by the page: <meta charset=…>, <meta http-equiv content="…; charset=…">, or
+# an XHTML page's <?xml … encoding="…"?>. The first one in the page wins.
+_DECLARED_CHARSET: Final = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)|<\?xml[^>]+encoding\s*=\s*["']\s*([A-Za-z0-9_.:-]+)""",
+    re.IGNORECASE,
+)
+# The encodings a web page may declare (WHATWG Encoding Standard, minus UTF-16: a page whose
+# declaration is readable as ASCII is not UTF-16), resolved to Python's canonical codec names.
+# A whitelist, not a blacklist: Python registers codecs that are not text encodings at all.
+_WEB_ENCODINGS: Final = frozenset(
+    codecs.lookup(label).name
+    for label in (
+        "utf-8", "ibm866", "iso-8859-1", "iso-8859-2", "iso-8859-3", "iso-8859-4", "iso-8859-5",
+        "iso-8859-6", "iso-8859-7", "iso-8859-8", "iso-8859-10", "iso-8859-13", "iso-8859-14",
+        "iso-8859-15", "iso-8859-16", "koi8-r", "koi8-u", "mac-roman", "mac-cyrillic", "cp874",
+        "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp1258",
+        "gbk", "gb18030", "big5", "euc-jp", "iso-2022-jp", "shift_jis", "euc-kr", "ascii",
+    )
+)  # fmt: skip
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that change how text is shown without being text: bidi embeddings, overrides and
+# isolates, directional marks, zero-width space/joiners, word joiner and invisible operators, soft
+# hyphen, BOM. They can reverse a sentence on screen or hide inside a drug name, so they go.
+_INVISIBLE: Final = dict.fromkeys(
+    [0x00AD, 0x061C, 0x180E, *range(0x200B, 0x2010), *range(0x202A, 0x202F), *range(0x2060, 0x2065),
+     *range(0x2066, 0x206A), 0xFEFF],
+)  # fmt: skip
 # Abbreviations whose trailing period does not end a sentence.
 _ABBREV: Final = re.compile(
     r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Dr|Mr|Mrs|Ms|Prof|St|No|Fig|al|ca|cf|min|max|mg|hr|hrs|Inc|Ltd|Co|Jr|Sr)"
     r"|\b[A-Z](?:\.[A-Z])+|\bU\.S)\.$",
 )
-_SENT_END: Final = re.compile(r"""[.!?…]+["'”’)\]]*(?=\s+|$)""")
+# Only at the start of a run of end marks, and possessive: a megabyte of "!!!!" or "…" is then read
+# once, not once per position (the plain ``+`` backtracked through the rest of the run each time).
+_SENT_END: Final = re.compile(r"""(?<![.!?…])[.!?…]++["'”’)\]]*+(?=\s|$)""")
+# How far back an abbreviation can reach from its final period ("approx.", "U.S.A.").
+_ABBREV_REACH: Final = 256
+_LIST_NUMBER: Final = re.compile(r"\s*(\d{1,2}|[a-zA-Z])\.")
+_NEXT_CHAR: Final = re.compile(r"\s*(\S)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +223,28 @@ class Sentence:
 # ------------------------------------------------------------------ decoding
 
 
+def _declared_charset(head: bytes) -> tuple[str, str] | None:
+    """(charset name, where it was declared) from the start of an HTML page."""
+    m = _DECLARED_CHARSET.search(head)
+    if m is None:
+        return None
+    where = "<meta charset>" if m.group(1) else "<?xml encoding>"
+    return (m.group(1) or m.group(2)).decode("ascii", "replace"), where
+
+
+def _web_codec(name: str) -> str | None:
+    """Python's codec for a charset a page declares, or None when it is not a web text encoding."""
+    try:
+        info = codecs.lookup(name)
+    except (LookupError, ValueError):
+        return None
+    # _is_text_encoding is False for rot13/base64/hex/zlib…; the whitelist also excludes text
+    # codecs a page has no business naming (utf-7, unicode_escape, idna, EBCDIC).
+    if not getattr(info, "_is_text_encoding", True) or info.name not in _WEB_ENCODINGS:
+        return None
+    return info.name
+
+
 def _decode(data: bytes, html: bool) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
@@ -160,26 +252,20 @@ def _decode(data: bytes, html: bool) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
-    if html:
-        m = _META_CHARSET.search(data[:4096])
-        if m:
-            name = m.group(1).decode("ascii", "replace")
+    fallback = "cp1252 (fallback, with replacement)"
+    declared = _declared_charset(data[:4096]) if html else None
+    if declared is not None:
+        name, where = declared
+        codec = _web_codec(name)
+        if codec is None:
+            # Recorded, so a garbled page can be traced to its declaration.
+            fallback = f"cp1252 (fallback, with replacement; {where} {name!r} is not a web text encoding)"
+        elif codec != "utf-8":
             try:
-                codec = codecs.lookup(name).name
-            except LookupError:
-                codec = ""
-            # A page may only pick a text codec; utf-7 and friends can smuggle markup.
-            if (
-                codec
-                and codec not in ("utf-7", "utf-8")
-                and not codec.startswith("utf-16")
-                and not codec.startswith("utf-32")
-            ):
-                try:
-                    return data.decode(codec), f"{codec} (from <meta charset>)"
-                except UnicodeDecodeError:
-                    pass
-    return data.decode("cp1252", errors="replace"), "cp1252 (fallback, with replacement)"
+                return data.decode(codec), f"{codec} (from {where})"
+            except UnicodeDecodeError:
+                fallback = f"cp1252 (fallback, with replacement; the page is not valid {codec} as declared)"
+    return data.decode("cp1252", errors="replace"), fallback
 
 
 def _looks_binary(data: bytes) -> bool:
@@ -189,49 +275,75 @@ def _looks_binary(data: bytes) -> bool:
 
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    text = text.replace("\u00a0", " ").translate(_INVISIBLE)
     return _CONTROL.sub("", text)
 
 
 # ------------------------------------------------------------------ HTML and Markdown
 
 
-def _html_to_text(markup: str) -> str:
-    parser = lxml.html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True, recover=True)
-    try:
-        root = lxml.html.document_fromstring(markup, parser=parser)
-    except (lxml.etree.ParserError, ValueError):
-        # An empty or whitespace-only document has no root; that is an empty page, not an error here.
-        return ""
-    parts: list[str] = []
+class _TextReducer(HTMLParser):
+    """Collects the text of an HTML page as a stream: an explicit stack, no tree, no depth limit."""
 
-    def walk(el: lxml.html.HtmlElement) -> None:
-        tag = el.tag if isinstance(el.tag, str) else ""
-        tag = tag.lower()
-        if tag in _DROP_TAGS or not tag:
-            # Comments/PIs have non-string tags; dropped elements lose their content, but text
-            # after them (their tail) belongs to the parent and is kept.
-            if el.tail:
-                parts.append(el.tail)
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._stack: list[str] = []
+        self._open: Counter[str] = Counter()  # tag -> how many are open: unmatched end tags cost O(1)
+        self._drop_at: int | None = None  # stack index of the outermost dropped element
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._open["head"] and tag not in _HEAD_CONTENT and tag != "head":
+            self._close("head")  # "<head><title>…</title><body>": the body's first tag ends the head
+        reading = self._drop_at is None
+        if tag in _VOID_TAGS:
+            if reading and tag == "br":
+                self.parts.append("\n")
+            elif reading and tag in _BLOCK_TAGS:
+                self.parts.append("\n\n")
             return
-        block = tag in _BLOCK_TAGS
-        if block:
-            parts.append("\n\n")
-        if tag == "li":
-            parts.append("• ")  # a list item stays one (see split_sentences: not a heading)
-        if tag == "br":
-            parts.append("\n")
-        if el.text:
-            parts.append(el.text)
-        for child in el:
-            walk(child)
-        if block:
-            parts.append("\n\n")
-        if el.tail:
-            parts.append(el.tail)
+        self._stack.append(tag)
+        self._open[tag] += 1
+        if not reading:
+            return
+        if tag in _DROP_TAGS:
+            self._drop_at = len(self._stack) - 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n\n• " if tag == "li" else "\n\n")  # a list item stays one
 
-    walk(root)
-    text = "".join(parts)
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        # "<div/>" in HTML is an open <div>; only void elements are really empty.
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._open[tag]:
+            self._close(tag)
+        elif tag == "br" and self._drop_at is None:
+            self.parts.append("\n")  # browsers read a stray </br> as <br>
+
+    def _close(self, tag: str) -> None:
+        # Closes the innermost open ``tag`` and everything left open inside it (implied end tags).
+        while self._stack:
+            top = self._stack.pop()
+            self._open[top] -= 1
+            depth = len(self._stack)
+            if self._drop_at is not None and depth <= self._drop_at:
+                self._drop_at = None
+            elif self._drop_at is None and top in _BLOCK_TAGS:
+                self.parts.append("\n\n")
+            if top == tag:
+                return
+
+    def handle_data(self, data: str) -> None:
+        if self._drop_at is None:
+            self.parts.append(data)
+
+
+def _html_to_text(markup: str) -> str:
+    reducer = _TextReducer()
+    reducer.feed(markup)
+    reducer.close()
+    text = "".join(reducer.parts)
     text = re.sub(r"[ \t\f\v]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -290,7 +402,8 @@ def page_from_bytes(data: bytes, name: str = "-", *, max_bytes: int = MAX_BYTES)
     text, encoding = _decode(data, kind == "html")
     text = _normalise(text)
     if kind == "html":
-        text = _html_to_text(text)
+        # Again after reduction: entities (&rlm;, &#x202e;, &nbsp;) become characters only now.
+        text = _normalise(_html_to_text(text))
     elif kind == "markdown":
         text = _markdown_to_text(text)
     text = text.strip()
@@ -357,17 +470,19 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
 def _split_sentences(par: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
+    # Positions, not slices: slicing "the sentence so far" and "the rest of the paragraph" at every
+    # end mark made one long paragraph quadratic.
     for m in _SENT_END.finditer(par):
         end = m.end()
-        before = par[start : m.start() + 1]
-        if m.group().startswith(".") and _ABBREV.search(before):
+        dot = m.start() + 1
+        if m.group().startswith(".") and _ABBREV.search(par, max(start, dot - _ABBREV_REACH), dot):
             continue
         # A list number ("1. Anesthetic and Pain Management") is not a sentence of its own.
-        if re.fullmatch(r"\s*(\d{1,2}|[a-zA-Z])\.", before):
+        if _LIST_NUMBER.fullmatch(par, start, dot):
             continue
         # "52.3%" never reaches here (no whitespace after the dot); "No. 5" is an abbreviation.
-        nxt = par[end:].lstrip()
-        if nxt and not (nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in "\"“'‘(["):
+        nxt = _NEXT_CHAR.match(par, end)
+        if nxt and not (nxt[1].isupper() or nxt[1].isdigit() or nxt[1] in "\"“'‘(["):
             continue
         spans.append((start, end))
         start = end

@@ -209,9 +209,24 @@ def _effective_indications(record: EvidenceRecord, rules: Rules) -> set[str]:
     return tags
 
 
+# Assessments of one claim reading against one candidate list, shared by claims that differ only in
+# what is judged afterwards (a threshold, a timepoint): assess() reads kind, indication, route and
+# molecule of the claim and nothing else. Never mutated after assess() returns, so safe to share.
+AssessMemo = dict[tuple[object, ...], list[Assessed]]
+
+
 def _assess_all(
-    claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings]
+    claim: Claim,
+    records: Sequence[EvidenceRecord],
+    rules: Rules,
+    cache: dict[str, Findings],
+    memo: AssessMemo | None = None,
 ) -> list[Assessed]:
+    key: tuple[object, ...] = ()
+    if memo is not None:
+        key = (claim.kind, claim.indication, claim.route, claim.molecule, *((r.source, r.id) for r in records))
+        if key in memo:
+            return list(memo[key])
     seen: set[tuple[str, str]] = set()
     out: list[Assessed] = []
     for r in sorted(records, key=lambda r: sort_key(r, rules)):
@@ -219,6 +234,8 @@ def _assess_all(
             continue
         seen.add((r.source, r.id))
         out.append(assess(claim, r, rules, cache))
+    if memo is not None:
+        memo[key] = list(out)
     return out
 
 
@@ -574,7 +591,11 @@ def _compare(
 
 
 def _judge_efficacy(
-    claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings]
+    claim: Claim,
+    records: Sequence[EvidenceRecord],
+    rules: Rules,
+    cache: dict[str, Findings],
+    memo: AssessMemo | None = None,
 ) -> Verdict:
     tested = as_tested(claim, rules)
     indications = claim.indication or ("",)
@@ -582,7 +603,7 @@ def _judge_efficacy(
     all_excluded: list[Assessed] = []
     for ind in indications:
         sub = replace(claim, indication=(ind,) if ind else ())
-        assessed = _assess_all(sub, records, rules, cache)
+        assessed = _assess_all(sub, records, rules, cache, memo)
         all_excluded.extend(a for a in assessed if not a.counted)
         counted = [a for a in assessed if a.counted and a.findings.direction]
         direct = [a for a in counted if a.direct]
@@ -1224,6 +1245,7 @@ def _judge_comparative(
     records: Sequence[EvidenceRecord],
     rules: Rules,
     cache: dict[str, Findings],
+    memo: AssessMemo | None = None,
 ) -> Verdict:
     comparator, relation, molecule = comparison
     tested = (
@@ -1239,7 +1261,7 @@ def _judge_comparative(
     )
     other = rules.comparators[comparator]
     combined = rules.comparator_combined.get(comparator)
-    assessed = _assess_all(claim, records, rules, cache)
+    assessed = _assess_all(claim, records, rules, cache, memo)
     reasons = _exclusion_reason(assessed)
     findings: list[tuple[Assessed, str, str]] = []
     for a in assessed:
@@ -1286,9 +1308,15 @@ def _judge_comparative(
 
 
 def judge(
-    claim: Claim, records: Sequence[EvidenceRecord], rules: Rules, cache: dict[str, Findings] | None = None
+    claim: Claim,
+    records: Sequence[EvidenceRecord],
+    rules: Rules,
+    cache: dict[str, Findings] | None = None,
+    memo: AssessMemo | None = None,
 ) -> Verdict:
-    """The verdict on one claim from candidate records and the regulatory facts."""
+    """The verdict on one claim from candidate records and the regulatory facts.
+
+    ``memo`` (optional, one per page) shares record assessments between claims read alike."""
     cache = {} if cache is None else cache
     if claim.kind == "not_checkable":
         reason = claim.not_checkable_reason or "not a checkable assertion"
@@ -1301,9 +1329,9 @@ def judge(
     if claim.kind == "efficacy":
         comparison = _comparison(claim, rules)
         if comparison is not None:
-            return _judge_comparative(claim, comparison, records, rules, cache)
-        return _judge_efficacy(claim, records, rules, cache)
-    assessed = _assess_all(claim, records, rules, cache)
+            return _judge_comparative(claim, comparison, records, rules, cache, memo)
+        return _judge_efficacy(claim, records, rules, cache, memo)
+    assessed = _assess_all(claim, records, rules, cache, memo)
     if claim.kind == "efficacy_rate":
         return _judge_rate(claim, assessed, rules)
     if claim.kind in ("onset", "duration"):

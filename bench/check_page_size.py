@@ -1,0 +1,169 @@
+"""How `ketlit check` scales with page size: seconds for ~1 MB and ~5 MB pages, and the ratio to a floor.
+
+    python bench/check_page_size.py --db /tmp/pages.db [--sizes 1,5] [--samples DIR]
+
+The cache must already hold records (``ketlit --db DB import ../shared/data/replay/pubmed/psynamic_all.xml``);
+its records are tagged by a warm-up check on a tiny page, so tagging is not timed.
+
+Pages are generated into a temporary directory (never the repository) from the recorded clinic pages
+(``../shared/samples/clinic_pages/*.txt``), seeded so every run builds the same bytes:
+
+- **text**: the sample paragraphs, shuffled, with their numbers varied (so the claims are not all equal);
+- **html**: the same paragraphs as ``<h2>``/``<p>``/``<ul><li>`` inside an ASP.NET-style ``<form>``;
+- **one-paragraph**: one huge paragraph of sample words with every punctuation mark removed — no sentence
+  ends, so the splitter and every per-sentence regex see one multi-megabyte "sentence".
+
+Each page is checked by ``python -m ketlit --db DB check PAGE --out /dev/null`` in a fresh process (what a user
+runs), timed from start to exit (wall) and by the child's CPU time (steadier on a shared machine). The floor is
+measured in this process on the same bytes: decode, clean and split into sentences (``page_from_bytes`` +
+``split_sentences``), i.e. the least any check must do. The ratio check/floor shows how much the claim work costs
+on top of reading; a ratio that grows from 1 MB to 5 MB means a super-linear step is back. Exit 1 if a check
+uses 30 CPU seconds or more (wall time is printed too, but on a shared machine it measures the neighbours) or
+fails in another way than a one-line refusal.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from html import escape
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT.parent / "shared" / "samples" / "clinic_pages"
+LIMIT_S = 30.0
+
+
+def _paragraphs(samples: Path) -> list[str]:
+    out: list[str] = []
+    for path in sorted(samples.glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        out += [p.strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
+    if not out:
+        raise SystemExit(f"no sample pages in {samples}")
+    return out
+
+
+def _vary(par: str, rng: random.Random) -> str:
+    return re.sub(r"\d+", lambda m: str(max(1, int(m.group()) + rng.randint(-3, 3))), par)
+
+
+def _text_page(pars: list[str], size: int, rng: random.Random) -> str:
+    chunks: list[str] = []
+    total = 0
+    while total < size:
+        par = _vary(rng.choice(pars), rng)
+        chunks.append(par)
+        total += len(par.encode()) + 2
+    return "\n\n".join(chunks) + "\n"
+
+
+def _html_page(pars: list[str], size: int, rng: random.Random) -> str:
+    chunks = [
+        '<!doctype html><html><head><meta charset="utf-8"><title>Clinic</title></head><body>',
+        '<form id="aspnetForm">',  # ASP.NET WebForms: the whole body inside one form
+    ]
+    total = sum(len(c) for c in chunks)
+    while total < size - 100:
+        par = escape(_vary(rng.choice(pars), rng))
+        shape = rng.random()
+        if len(par) < 60:
+            chunk = f"<h2>{par}</h2>"
+        elif shape < 0.2:
+            chunk = "<ul>" + "".join(f"<li>{s}</li>" for s in par.split("\n")) + "</ul>"
+        else:
+            chunk = f"<div class='c'><p>{par}</p></div>"
+        chunks.append(chunk)
+        total += len(chunk.encode())
+    chunks.append("</form></body></html>\n")
+    return "\n".join(chunks)
+
+
+def _flat_page(pars: list[str], size: int, rng: random.Random) -> str:
+    words = re.sub(r"[^\w\s%-]", " ", " ".join(pars)).split()
+    out: list[str] = []
+    total = 0
+    while total < size:
+        w = rng.choice(words)
+        out.append(w)
+        total += len(w) + 1
+    return " ".join(out) + "\n"
+
+
+def _floor(path: Path) -> float:
+    from ketlit.claims.text import page_from_bytes, split_sentences
+
+    data = path.read_bytes()
+    t0 = time.perf_counter()
+    page = page_from_bytes(data, path.name)
+    split_sentences(page.text)
+    return time.perf_counter() - t0
+
+
+def _cpu_children() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _check(db: Path, path: Path) -> tuple[float, float, int, str]:
+    """(wall seconds, CPU seconds, exit code, last stderr line) of one ``ketlit check``."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    cmd = [sys.executable, "-m", "ketlit", "--db", str(db), "check", str(path), "--out", os.devnull]
+    cpu0, t0 = _cpu_children(), time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    elapsed, cpu = time.perf_counter() - t0, _cpu_children() - cpu0
+    last = (proc.stderr.strip().splitlines() or [""])[-1]
+    return elapsed, cpu, proc.returncode, last
+
+
+def main() -> int:
+    """Build the pages, time floor and check for each, print a table; 1 if a target is missed."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--db", type=Path, required=True, help="a ketlit cache with records imported")
+    ap.add_argument("--sizes", default="1,5", help="page sizes in MB, comma-separated (default 1,5)")
+    ap.add_argument("--samples", type=Path, default=SAMPLES)
+    args = ap.parse_args()
+    sys.path.insert(0, str(ROOT / "src"))
+    pars = _paragraphs(args.samples)
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="ketlit-bench-") as tmp:
+        warm = Path(tmp) / "warm.txt"
+        warm.write_text("Ketamine relieves depression within hours for most patients.\n", encoding="utf-8")
+        _check(args.db, warm)  # tags any untagged records, so that is not timed below
+        startup, startup_cpu, _, _ = _check(args.db, warm)
+        load = os.getloadavg()[0]
+        print(f"load average {load:.1f} on {os.cpu_count()} CPUs (wall times stretch with it; CPU times less)")
+        print(f"startup (tiny page): {startup:.2f} s wall, {startup_cpu:.2f} s CPU")
+        print(f"{'page':<22}{'bytes':>10}{'floor s':>9}{'check s':>9}{'CPU s':>8}{'ratio':>7}  result")
+        for mb in (float(x) for x in args.sizes.split(",")):
+            size = int(mb * 1_000_000)
+            for kind, build, ext in (
+                ("text", _text_page, ".txt"),
+                ("html", _html_page, ".html"),
+                ("one-paragraph", _flat_page, ".txt"),
+            ):
+                rng = random.Random(f"{kind}-{mb}")
+                path = Path(tmp) / f"{kind}-{mb:g}mb{ext}"
+                path.write_text(build(pars, size, rng), encoding="utf-8")
+                floor = _floor(path)
+                elapsed, cpu, rc, last = _check(args.db, path)
+                refused = rc != 0 and last.startswith("Error:") and "Traceback" not in last
+                ok = cpu < LIMIT_S and (rc == 0 or refused)
+                failed |= not ok
+                result = ("ok" if rc == 0 else f"refused: {last}") if ok else f"FAIL (exit {rc}): {last}"
+                name = f"{kind} {mb:g} MB"
+                ratio = elapsed / floor
+                size_b = path.stat().st_size
+                print(f"{name:<22}{size_b:>10}{floor:>9.2f}{elapsed:>9.2f}{cpu:>8.2f}{ratio:>7.1f}  {result}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
