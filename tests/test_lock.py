@@ -21,6 +21,11 @@ from tests.conftest import REPO
 HOLDER = """
 import multiprocessing, subprocess, sys, time
 from ketlit.jobs.lock import RunLock
+
+def worker(ready):
+    ready.set()  # fork hooks have run by now: without this, a loaded machine could kill the parent first
+    time.sleep(60)
+
 lock = RunLock(sys.argv[1], purpose="refresh")
 lock.acquire()
 child = None
@@ -29,8 +34,11 @@ if sys.argv[2] == "spawn":
     child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
 elif sys.argv[2] == "fork":
     # Nor a forked worker, as ketlit.jobs.workers starts them (fork, no exec).
-    child = multiprocessing.get_context("fork").Process(target=time.sleep, args=(60,))
+    ctx = multiprocessing.get_context("fork")
+    ready = ctx.Event()
+    child = ctx.Process(target=worker, args=(ready,))
     child.start()
+    ready.wait(30)
 print("held", child.pid if child else 0, flush=True)
 time.sleep(60)
 """
