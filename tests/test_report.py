@@ -121,7 +121,7 @@ def full_data() -> ReportData:
             (ForestStudy("Zarate 2006", "pubmed", "16894061", 12, 17, 2006),
              ForestStudy("Murrough 2013", "pubmed", "23982301", 30, 47, 2013),
              ForestStudy("Clinic audit 2020", "ctgov", "NCT01234567", 150, 300, 2020, 0.44, 0.56)),
-            PooledEstimate(0.58, 0.47, 0.68, 3, 364, 0.30, 0.82, 0.41),
+            PooledEstimate(0.58, 0.47, 0.68, 3, 364, 0.30, 0.82, 41.0),
             "24 h", 0.70, "claimed 70%",
         ),
         trials=[
@@ -148,7 +148,7 @@ def full_data() -> ReportData:
                     "evidence": [{"source": "pubmed", "id": "23982301", "design": "rct", "finding": "64% at 24 h"},
                                  {"source": "pubmed", "id": "16894061", "design": "rct", "finding": "71% at 24 h"}],
                     "pooled": {"k": 3, "n": 364, "estimate": 0.58, "ci_low": 0.47, "ci_high": 0.68, "pi_low": 0.30,
-                               "pi_high": 0.82, "i2": 0.41},
+                               "pi_high": 0.82, "i2": 41.0},
                 }),
             )),
             ClaimGroup("pages/clinic.html", (ClaimMarkdown("# Page check\n\n## Claim 1\n\nRendered elsewhere."),)),
@@ -698,3 +698,11 @@ def test_datasette_accepts_the_metadata(tmp_path: Path) -> None:
     assert metadata["title"].startswith("ketlit")
     assert [r["nct_id"] for r in overdue] == ["NCT00000001", "NCT00000004"]
     assert rcts[0]["articles"] == 1
+
+
+def test_pooled_heterogeneity_is_stated_in_percent_even_below_one() -> None:
+    """I² comes from the pooling in percent; 0.6% used to be shown as 60% (read as a fraction)."""
+    from ketlit.report.render import _pooled
+
+    text = _pooled(PooledEstimate(0.5, 0.4, 0.6, 3, 100, None, None, 0.6))
+    assert "I² = 1%" in text and "60%" not in text

@@ -23,7 +23,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from ketlit import __version__
-from ketlit.claims.check import check_page, report_to_json
+from ketlit.claims.check import CheckedClaim, check_page
 from ketlit.claims.numbers import abstract_findings, findings_from_json, format_hours
 from ketlit.claims.rules import Rules
 from ketlit.claims.stats import StudyProportion, pool_proportions
@@ -34,6 +34,7 @@ from ketlit.report.model import ReportOutcome
 from ketlit.report.render import (
     ArticleRef,
     Changes,
+    Citation,
     ClaimCheck,
     ClaimGroup,
     CountRow,
@@ -185,13 +186,26 @@ def _claims(store: Store, query: QueryFile, rules: Rules) -> tuple[list[ClaimGro
     if query.check.claims:
         sources.append(("claims listed in the query file", "\n\n".join(query.check.claims)))
     for name, text in sources:
-        report = report_to_json(check_page(text, name, index, rules, cache))
         items = []
-        for claim in report["claims"]:
-            items.append(ClaimCheck.from_dict(claim))
-            verdicts[f"{name}#{claim['id']}"] = [claim["verdict"], claim.get("certainty"), claim["text"]]
+        for checked in check_page(text, name, index, rules, cache).claims:
+            item = _claim_check(checked)
+            items.append(item)
+            verdicts[f"{name}#{item.id}"] = [item.verdict, item.certainty, item.text]
         groups.append(ClaimGroup(source=name, items=tuple(items)))
     return groups, verdicts
+
+
+def _claim_check(checked: CheckedClaim) -> ClaimCheck:
+    """The report's view of a checked claim, straight from the checker's objects (proportions stay 0–1)."""
+    claim, verdict, p = checked.claim, checked.verdict, checked.verdict.pooled
+    pooled = None if p is None else PooledEstimate(
+        estimate=p.estimate, ci_low=p.ci_low, ci_high=p.ci_high, k=p.k, n=p.n, pi_low=p.pi_low, pi_high=p.pi_high,
+        i2=p.i2, method=p.method)
+    return ClaimCheck(
+        id=claim.id, text=claim.text, verdict=verdict.verdict, certainty=verdict.certainty, kind=claim.kind,
+        reasons=tuple(verdict.reasons),
+        citations=tuple(Citation(c.source, c.id, c.design, c.finding) for c in verdict.evidence),
+        pooled=pooled)
 
 
 def _runs(store: Store, query: QueryFile) -> tuple[list[RunInfo], dict[str, str], dict[str, int | None]]:

@@ -109,7 +109,7 @@ class PooledEstimate:
     n: int
     pi_low: float | None = None
     pi_high: float | None = None
-    i2: float | None = None
+    i2: float | None = None  # percent (0–100), as the pooling reports it
     method: str = "random effects, logit scale"
 
 

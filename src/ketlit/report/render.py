@@ -142,7 +142,7 @@ def _pooled(p: PooledEstimate) -> str:
         text += f"; prediction interval {_pct(p.pi_low)}–{_pct(p.pi_high)}"
     text += f"), k = {p.k}, N = {p.n:,}"
     if p.i2 is not None:
-        text += f", I² = {p.i2 * 100 if p.i2 <= 1 else p.i2:.0f}%"
+        text += f", I² = {p.i2:.0f}%"
     return text + f"; {md_text(p.method)}"
 
 
