@@ -705,4 +705,4 @@ def test_pooled_heterogeneity_is_stated_in_percent_even_below_one() -> None:
     from ketlit.report.render import _pooled
 
     text = _pooled(PooledEstimate(0.5, 0.4, 0.6, 3, 100, None, None, 0.6))
-    assert "I² = 1%" in text and "60%" not in text
+    assert "I² = 1%" in text and "I² = 60%" not in text
