@@ -41,6 +41,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ketlit.errors import ParseError
+from ketlit.ids import NCT_ID
 from ketlit.sources.models import (
     AdverseEvent,
     AdverseEvents,
@@ -321,6 +322,8 @@ def parse_study(obj: dict[str, Any]) -> Study:
     nct_id = (_str(ident.get("nctId")) or "").strip().upper()
     if not nct_id:
         raise ParseError("CT.gov study has no protocolSection.identificationModule.nctId")
+    if not NCT_ID.match(nct_id):
+        raise ParseError(f"CT.gov study has a malformed NCT ID {nct_id[:40]!r}")
 
     status = _dict(protocol.get("statusModule"))
     design = _dict(protocol.get("designModule"))

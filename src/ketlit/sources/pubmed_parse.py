@@ -30,7 +30,7 @@ from typing import IO, Any
 from lxml import etree
 
 from ketlit.errors import ParseError
-from ketlit.ids import NCT_IN_TEXT, nct_ids_in_text
+from ketlit.ids import NCT_IN_TEXT, PMID, nct_ids_in_text
 from ketlit.sources.models import (
     AbstractSection,
     Article,
@@ -440,13 +440,21 @@ def _journal_article(article: Article, art: etree._Element) -> None:
             article.doi = clean_text(node.text) or None
 
 
+def _checked_pmid(pmid: str | None, what: str) -> str:
+    """The record's PMID, or :class:`ParseError`: a PMID is the natural key, so one that is not
+    a PubMed number ("abc", "0", "12.5") is refused rather than stored and linked to."""
+    if not pmid:
+        raise ParseError(f"{what} without a PMID")
+    if not PMID.match(pmid):
+        raise ParseError(f"{what} with a malformed PMID {pmid[:40]!r}")
+    return pmid
+
+
 def parse_medline_citation(citation: etree._Element, pubmed_data: etree._Element | None) -> Article:
     """A ``MedlineCitation`` (+ optional ``PubmedData``) → :class:`Article`."""
     kids = _kids(citation)
     pmid_el = _first(kids, "PMID")
-    pmid = clean_text(pmid_el.text if pmid_el is not None else None)
-    if not pmid:
-        raise ParseError("record without a PMID")
+    pmid = _checked_pmid(clean_text(pmid_el.text if pmid_el is not None else None), "record")
     article = Article(pmid=pmid, version=pmid_el.get("Version") if pmid_el is not None else None)
     art = _first(kids, "Article")
     if art is not None:
@@ -476,9 +484,7 @@ def parse_book_article(book_article: etree._Element) -> Article:
     if doc_el is None:
         raise ParseError("PubmedBookArticle without BookDocument")
     doc = _kids(doc_el)
-    pmid = clean_text(_first_text(doc, "PMID"))
-    if not pmid:
-        raise ParseError("book record without a PMID")
+    pmid = _checked_pmid(clean_text(_first_text(doc, "PMID")), "book record")
     book_el = _first(doc, "Book")
     article = Article(pmid=pmid, record_type="book")
     article.title = flat_text(_first(doc, "ArticleTitle"))
@@ -639,9 +645,7 @@ def _mesh_from_medline(term: str) -> MeshHeading:
 
 def article_from_medline(record: dict[str, Any]) -> Article:
     """One ``Bio.Medline`` record → :class:`Article` (same shape as the XML path)."""
-    pmid = clean_text(record.get("PMID"))
-    if not pmid:
-        raise ParseError("MEDLINE record without PMID")
+    pmid = _checked_pmid(clean_text(record.get("PMID")), "MEDLINE record")
     article = Article(pmid=pmid)
     article.title = clean_text(record.get("TI") or record.get("BTI"))
     article.sections = _medline_sections(record.get("AB", ""))
