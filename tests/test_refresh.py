@@ -219,7 +219,7 @@ def test_report_and_citations_from_the_cache(work: Path) -> None:
 
 
 def test_claim_json_percentages_render_as_percentages() -> None:
-    from ketlit.report.render import ClaimCheck
+    from ketlit.report.model import ClaimCheck
 
     claim = ClaimCheck.from_dict({
         "id": "c1", "text": "Over 60% respond.", "verdict": "contradicted", "certainty": "low", "reasons": [],

@@ -111,10 +111,9 @@ def export_citations(
     """(RIS or BibTeX text, number of articles) for every cached article, or one query file's."""
     records = list(store.iter_articles())
     if query_file is not None:
-        # Imported here: jobs.refresh brings the report's plotting libraries, which an export of
-        # every article does not need (see tests/test_layering.py).
-        from ketlit.jobs.refresh import query_record_ids
+        # Imported here: only an export of one query's articles needs the query and report modules.
         from ketlit.queries import load_query
+        from ketlit.report.gather import query_record_ids
         from ketlit.tagging.vocab import tag_vocabularies
 
         query = load_query(query_file, vocabularies=tag_vocabularies(settings.tagging_rules))

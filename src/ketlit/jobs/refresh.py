@@ -26,13 +26,13 @@ from ketlit.jobs.ingest import fetch_ctgov, fetch_pubmed
 from ketlit.jobs.lock import RunLock
 from ketlit.jobs.tag import TagRunner
 from ketlit.queries import QueryFile
-from ketlit.report.gather import gather, query_keys, query_record_ids
+from ketlit.report.gather import gather, query_keys
+from ketlit.report.model import StaleSource
 from ketlit.report.plots import write_atomic, write_figures
-from ketlit.report.render import StaleSource, render_report
+from ketlit.report.render import render_report
 from ketlit.store import Store, utcnow
 
-# query_record_ids: the CLI's ``export --query`` asks this module for a query's records.
-__all__ = ["QueryOutcome", "RefreshResult", "query_record_ids", "refresh", "render_query"]
+__all__ = ["QueryOutcome", "RefreshResult", "refresh", "render_query"]
 
 @dataclass
 class QueryOutcome:

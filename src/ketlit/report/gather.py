@@ -29,9 +29,9 @@ from ketlit.claims.rules import Rules
 from ketlit.claims.stats import StudyProportion, pool_proportions
 from ketlit.claims.text import read_page
 from ketlit.queries import QueryFile
+from ketlit.report.derive import count_rows
 from ketlit.report.labels import design_order, key_designs
-from ketlit.report.model import ReportOutcome
-from ketlit.report.render import (
+from ketlit.report.model import (
     ArticleRef,
     Changes,
     Citation,
@@ -44,6 +44,7 @@ from ketlit.report.render import (
     ForestStudy,
     PooledEstimate,
     ReportData,
+    ReportOutcome,
     RunInfo,
     SourceCoverage,
     StaleSource,
@@ -52,7 +53,6 @@ from ketlit.report.render import (
     TrialRef,
     TrialRow,
     VerdictChange,
-    count_rows,
 )
 from ketlit.store import AXES, REPORTED_TRIAL_FIELDS, Store, utcnow
 from ketlit.store.evidence import StoreEvidenceIndex

@@ -42,7 +42,6 @@ from ketlit.markdown import (
 )
 from ketlit.report.derive import (
     bucket_years,
-    count_rows,
     is_overdue,
     parse_partial_date,
     select_runs,
@@ -52,26 +51,13 @@ from ketlit.report.derive import (
 from ketlit.report.labels import design_rank, label, labels, report_labels, source_name
 from ketlit.report.model import (
     UNTAGGED,
-    ArticleRef,
     Changes,
-    Citation,
     ClaimCheck,
-    ClaimGroup,
     ClaimMarkdown,
-    CountRow,
-    EvidenceItem,
-    FieldChange,
-    ForestData,
-    ForestStudy,
     PooledEstimate,
     ReportData,
     ReportOutcome,
-    RunInfo,
-    SourceCoverage,
     StaleSource,
-    Stamp,
-    Totals,
-    TrialRef,
     TrialRow,
     VerdictChange,
 )
@@ -525,10 +511,4 @@ def render_report(data: ReportData) -> str:
     return "\n".join(lines) + "\n"
 
 
-# The model's names stay importable from here for the report gathering (report/gather.py).
-__all__ = [
-    "STAMP_PREFIX", "ArticleRef", "Changes", "Citation", "ClaimCheck", "ClaimGroup", "ClaimMarkdown", "CountRow",
-    "EvidenceItem", "FieldChange", "ForestData", "ForestStudy", "PooledEstimate", "ReportData",
-    "ReportOutcome", "RunInfo", "SourceCoverage", "StaleSource", "Stamp", "Totals", "TrialRef", "TrialRow",
-    "VerdictChange", "count_rows", "render_report", "stamp_line",
-]
+__all__ = ["STAMP_PREFIX", "render_report", "stamp_line"]
