@@ -4,8 +4,10 @@ Design decisions:
 - **Plain frozen dataclasses, no behaviour.** The caller (the gathering step) fills them from
   the cache; :mod:`ketlit.report.render` and :mod:`ketlit.report.plots` only read them. Sequences
   may arrive in any order: the renderer sorts every list with an explicit key.
-- **Proportions are 0–1 here.** The claim checker's JSON states pooled percentages on the 0–100
-  scale (``"unit": "%"``); :meth:`ClaimCheck.from_dict` converts at this one boundary.
+- **Proportions are 0–1 here, I² is in percent**, as the pooling computes them. Reports build
+  :class:`ClaimCheck` straight from the checker's objects (``report.gather``);
+  :meth:`ClaimCheck.from_dict` only reads the check JSON shape (saved ``ketlit check --format
+  json`` output, fixtures), whose pooled percentages (``"unit": "%"``) it scales back.
 - :class:`ReportOutcome` is named apart from ``ketlit.claims.rules.Outcome`` (a claim rule's
   outcome vocabulary), so no two types in the project share a name.
 """
