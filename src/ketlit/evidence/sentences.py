@@ -1,0 +1,130 @@
+"""An abstract as numbered sentences, each with the section it came from.
+
+Why a splitter of its own rather than :func:`ketlit.claims.text.split_sentences`: that one is
+built for clinic pages (headings, bullets, list numbers), where a short unpunctuated line is a
+heading. Abstracts are prose in labelled sections, full of decimals ("0.5 mg/kg"), CIs
+("95% CI, 1.2-3.4"), abbreviations ("vs.", "et al.", "i.v.") and p values ("P = .02") that a
+page splitter would cut. Labelled findings are keyed by PMID and the sentence index this module
+gives, so the split must stay stable: change it only together with the labels' quotes check
+(``bench/evidence_reading.py`` verifies every label's quote against the sentence it names).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from ketlit.sources.models import AbstractSection
+
+
+@dataclass(frozen=True, slots=True)
+class AbstractSentence:
+    """One sentence of an abstract; ``label``/``category`` are its section's, if structured."""
+
+    index: int
+    section: int
+    label: str | None
+    category: str | None
+    text: str
+
+
+# Words that end in a dot without ending the sentence. Lower-cased, without the dot.
+_ABBREVIATIONS: Final = frozenset(
+    [
+        "vs",
+        "al",
+        "e.g",
+        "i.e",
+        "etc",
+        "approx",
+        "ca",
+        "fig",
+        "figs",
+        "no",
+        "nos",
+        "ref",
+        "refs",
+        "dr",
+        "prof",
+        "mr",
+        "mrs",
+        "ms",
+        "st",
+        "i.v",
+        "i.m",
+        "i.n",
+        "s.c",
+        "p.o",
+        "b.i.d",
+        "t.i.d",
+        "q.d",
+        "inc",
+        "ltd",
+        "co",
+        "jr",
+        "sr",
+        "u.s",
+        "u.k",
+        "e.u",
+        "min",
+        "max",
+        "resp",
+        "vol",
+        "suppl",
+        "eds",
+        "ed",
+        "cf",
+        "viz",
+    ]
+)
+# A candidate end: terminal punctuation, optional closing quote/bracket, then whitespace.
+_END: Final = re.compile(r"[.!?]['\"”’)\]]*(?=\s+)")
+_WORD_BEFORE: Final = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+
+
+def _ends_sentence(text: str, end: int, dot: int) -> bool:
+    """Whether the punctuation at ``dot`` (followed by whitespace at ``end``) closes a sentence."""
+    rest = text[end:].lstrip()
+    if not rest:
+        return True
+    first = rest[0]
+    # A sentence starts with a capital, a digit, a quote or bracket; "p < .05 and ..." does not.
+    if not (first.isupper() or first.isdigit() or first in "\"“'‘(["):
+        return False
+    if text[dot] != ".":
+        return True
+    word = _WORD_BEFORE.search(text, 0, dot)
+    if word:
+        w = word.group(1).lower().rstrip(".")
+        if w in _ABBREVIATIONS:
+            return False
+        # A single capital ("J. Smith", "Fig. S" ) is an initial, not a sentence.
+        if len(word.group(1)) == 1 and word.group(1).isupper():
+            return False
+    return True
+
+
+def split_prose(text: str) -> list[str]:
+    """Sentences of one abstract section, whitespace normalised."""
+    out: list[str] = []
+    start = 0
+    for m in _END.finditer(text):
+        if _ends_sentence(text, m.end(), m.start()):
+            piece = " ".join(text[start : m.end()].split())
+            if piece:
+                out.append(piece)
+            start = m.end()
+    tail = " ".join(text[start:].split())
+    if tail:
+        out.append(tail)
+    return out
+
+
+def abstract_sentences(sections: list[AbstractSection]) -> list[AbstractSentence]:
+    """All sentences of an abstract in order, numbered from 0 across sections."""
+    out: list[AbstractSentence] = []
+    for s_index, section in enumerate(sections):
+        for text in split_prose(section.text):
+            out.append(AbstractSentence(len(out), s_index, section.label, section.category, text))
+    return out

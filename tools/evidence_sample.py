@@ -1,0 +1,92 @@
+"""Draw the evidence-reading labelling sample from a cache (reproducible, stratified by design).
+
+    ketlit --db /tmp/lab.db import ../shared/data/replay/pubmed/psynamic_all.xml
+    python tools/evidence_sample.py /tmp/lab.db > labels/evidence/sample.txt
+
+Records whose molecule tag is a configured ketamine form, with an abstract, are drawn per
+design tag in a fixed pseudo-random order (sha1 of the PMID), so rerunning gives the same list.
+The landmark records of ../shared/CLAIMS_REVIEW.md and the records its audit discusses are
+always included: they are the ones the rebuild must read right.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import sys
+
+MOLECULES = ("racemic_ketamine", "esketamine", "arketamine")
+PER_DESIGN = {
+    "rct": 105,
+    "systematic_review": 30,
+    "meta_analysis": 25,
+    "non_randomized_trial": 25,
+    "observational": 28,
+    "case_report": 5,
+    "protocol": 4,
+}
+FORCED = [
+    "34510411",
+    "37224232",
+    "29202655",
+    "32412700",
+    "32861217",
+    "24740528",
+    "31230464",
+    "31786934",
+    "21482474",
+    "19783371",
+    "35020871",
+    "28849779",
+    "28441895",
+    "30852364",
+    "36260324",
+    "29847468",
+    "25539512",
+    "34411009",
+    "31123668",
+    "34076068",
+    "26440233",
+    "24091902",
+    "31948296",
+    "30336852",
+    "34752941",
+    "35905796",
+    "33022440",
+    "30995364",
+    "35931041",
+    "35429529",
+    "37060953",
+    "22784486",
+    "31166571",
+    "31290965",
+    "32316080",
+]
+
+
+def main(db: str) -> None:
+    con = sqlite3.connect(db)
+    marks = ",".join("?" * len(MOLECULES))
+    rows = con.execute(
+        f"""SELECT a.pmid, (SELECT t.value FROM tags t WHERE t.source = 'pubmed' AND t.record_id = a.pmid
+                             AND t.axis = 'design' ORDER BY t.score DESC, t.value LIMIT 1)
+            FROM articles a
+            WHERE length(a.abstract) > 300 AND a.pmid IN (
+              SELECT record_id FROM tags WHERE source = 'pubmed' AND axis = 'molecule' AND value IN ({marks}))""",
+        MOLECULES,
+    ).fetchall()
+    known = {pmid for pmid, _ in rows}
+    chosen = [p for p in FORCED if p in known]
+    by_design: dict[str, list[str]] = {}
+    for pmid, design in rows:
+        by_design.setdefault(design or "none", []).append(pmid)
+    for design, quota in PER_DESIGN.items():
+        pool = sorted(by_design.get(design, []), key=lambda p: hashlib.sha1(p.encode()).hexdigest())
+        taken = [p for p in pool if p not in chosen][: max(0, quota - sum(p in pool for p in chosen))]
+        chosen.extend(taken)
+    for pmid in chosen:
+        print(pmid)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
