@@ -1,0 +1,263 @@
+"""Findings of one study: (intervention, comparator, outcome) → direction, from its sentences.
+
+Only sentences whose role is results or conclusions are read (:mod:`ketlit.evidence.roles`). A
+sentence is read clause by clause ("…reduced depression, but not anxiety" is two results), and
+each clause gives at most one :class:`Finding`, or none (the reader abstains rather than guess).
+
+How a clause is read, in order; the first step that decides wins and is recorded as ``basis``:
+1. **Not a finding**: future work, aims, hedged needs ("further trials are needed").
+2. **No difference** by wording ("no significant difference", "did not differ", "not more
+   efficacious than", "non-inferior", "comparable") — checked first, so the "significant" in
+   "no significant difference" never reads as a positive result (the expert review's polarity
+   errors).
+3. **Numbers**: a named effect with a 95% CI decides by its CI (excludes no effect → its sign;
+   includes it → no difference); a printed non-significant p with no asserted change → no
+   difference; two arm rates with their arms named → which is higher.
+4. **Change words** ("reduced", "higher", "greater reduction") applied to the outcome they
+   concern; "improved"/"superior" without a direction word take the outcome's valence.
+Then the **subject**: when the comparator is the clause's subject ("ECT was superior to
+ketamine", "placebo produced a greater reduction than ketamine"), the result is turned round so
+it is always about the intervention. ``favours`` follows from direction × outcome valence
+(a decrease of symptoms is good news; a decrease of remission is not).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+from ketlit.evidence import numbers as nums
+from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
+
+Direction = Literal["increased", "decreased", "no_difference"]
+Favours = Literal["intervention", "comparator", "neither"]
+OutcomeKind = Literal["efficacy", "safety", "other"]
+ComparatorKind = Literal["inert_placebo", "active_placebo", "usual_care", "active_treatment", "unspecified"]
+COMPARATOR_KINDS: Final[tuple[ComparatorKind, ...]] = (
+    "inert_placebo",
+    "active_placebo",
+    "usual_care",
+    "active_treatment",
+    "unspecified",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FindingRules:
+    """Compiled finding rules (see ``[findings]``, ``[outcomes]``, ``[comparators]`` in the rules file)."""
+
+    drug: re.Pattern[str]
+    no_difference: re.Pattern[str]
+    increase: re.Pattern[str]
+    decrease: re.Pattern[str]
+    improve: re.Pattern[str]
+    worsen: re.Pattern[str]
+    significant: re.Pattern[str]
+    nonsignificant: re.Pattern[str]
+    clause_split: re.Pattern[str]
+    not_a_finding: re.Pattern[str]
+    negative_outcome: re.Pattern[str]
+    positive_outcome: re.Pattern[str]
+    safety_outcome: re.Pattern[str]
+    other_outcome: re.Pattern[str]
+    comparators: tuple[tuple[ComparatorKind, re.Pattern[str]], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One result of the study, about the intervention, with the sentence that carries it."""
+
+    sentence: int
+    clause: str
+    direction: Direction
+    favours: Favours
+    outcome: str | None
+    outcome_kind: OutcomeKind
+    comparator: str | None
+    comparator_kind: ComparatorKind | None
+    basis: str
+    effect: nums.Effect | None = None
+    rates: tuple[nums.Rate, ...] = field(default_factory=tuple)
+    p: nums.PValue | None = None
+
+
+# "compared with placebo", "than placebo", "versus placebo": the comparator is the reference.
+_REFERENCE_BEFORE: Final = re.compile(
+    r"(?:compared (?:with|to)|relative to|versus|vs\.?|than|over|against|and|or|with|to)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+def _first(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+    return pattern.search(text)
+
+
+def _comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKind, int] | None:
+    """The comparator the clause names first: its words, kind and offset."""
+    best: tuple[str, ComparatorKind, int] | None = None
+    for kind, pattern in rules.comparators:
+        m = pattern.search(text)
+        if m and (best is None or m.start() < best[2]):
+            best = (m.group(0), kind, m.start())
+    return best
+
+
+def _comparator_is_subject(text: str, comp_at: int, rules: FindingRules) -> bool:
+    """Whether the comparator, not the drug, is what the clause says something about.
+
+    It is when it comes before the drug (or the drug is not named) and is not introduced as
+    the reference ("compared with placebo, …", "than ECT").
+    """
+    drug = rules.drug.search(text)
+    if drug is None or drug.start() < comp_at:
+        return False
+    return not _REFERENCE_BEFORE.search(text[:comp_at])
+
+
+def _outcome(text: str, at: int, rules: FindingRules) -> tuple[str | None, int]:
+    """The outcome words nearest ``at`` and their valence (+1 good when higher, -1 good when lower, 0 unknown)."""
+    best: tuple[int, str, int] | None = None
+    for valence, pattern in ((1, rules.positive_outcome), (-1, rules.negative_outcome)):
+        for m in pattern.finditer(text):
+            dist = abs(m.start() - at)
+            # Prefer outcomes after the change word ("reduction in depression"): the object.
+            if m.start() < at:
+                dist += 8
+            if best is None or dist < best[0]:
+                best = (dist, m.group(0), valence)
+    if best is None:
+        return None, 0
+    return best[1], best[2]
+
+
+def _kind(text: str, rules: FindingRules) -> OutcomeKind:
+    if rules.safety_outcome.search(text):
+        return "safety"
+    if rules.other_outcome.search(text):
+        return "other"
+    return "efficacy"
+
+
+def _arm_of(text: str, at: int, rules: FindingRules) -> str | None:
+    """Which arm a rate at ``at`` belongs to: the nearest arm word within 60 characters."""
+    window_start = max(0, at - 60)
+    best: tuple[int, str] | None = None
+    for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
+        for m in pattern.finditer(text, window_start, min(len(text), at + 60)):
+            dist = abs(m.start() - at)
+            if best is None or dist < best[0]:
+                best = (dist, arm)
+    return best[1] if best else None
+
+
+def _from_rates(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> int | None:
+    """+1 / -1 when two rates with their arms named say the intervention's is higher / lower."""
+    if len(rates) < 2:
+        return None
+    arms = [(_arm_of(text, r.start, rules), r.percent) for r in rates[:2]]
+    (a1, p1), (a2, p2) = arms
+    if a1 == a2 or p1 == p2:
+        return None
+    if a1 == "intervention" or a2 == "comparator":
+        return 1 if p1 > p2 else -1
+    if a1 == "comparator" or a2 == "intervention":
+        return 1 if p2 > p1 else -1
+    return None
+
+
+def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None:
+    """The finding one clause reports, or None when it reports none the reader can tell."""
+    if rules.not_a_finding.search(text):
+        return None
+    effects = nums.effects(text)
+    p_values = nums.p_values(text)
+    rates = tuple(nums.rates(text))
+    effect = effects[0] if effects else None
+    p = p_values[0] if p_values else None
+    comp = _comparator(text, rules)
+    comp_words, comp_kind, comp_at = comp if comp else (None, None, -1)
+    kind = _kind(text, rules)
+
+    def make(direction: Direction, basis: str, at: int, good_if: int | None = None, *, per_arm: bool = False) -> Finding:
+        outcome, valence = _outcome(text, at, rules)
+        # Arm rates are already the intervention's against the comparator's: never turned round.
+        flipped = (
+            not per_arm
+            and comp is not None
+            and direction != "no_difference"
+            and _comparator_is_subject(text, comp_at, rules)
+        )
+        if flipped:
+            direction = "decreased" if direction == "increased" else "increased"
+        favours: Favours = "neither"
+        if direction != "no_difference":
+            if good_if is not None:
+                good = good_if > 0
+                good = not good if flipped else good
+            elif valence:
+                good = (direction == "increased") == (valence > 0)
+            else:
+                good = True
+            favours = "intervention" if good else "comparator"
+        return Finding(sentence, text, direction, favours, outcome, kind, comp_words, comp_kind, basis, effect, rates, p)
+
+    null = rules.no_difference.search(text)
+    if null:
+        return make("no_difference", f"wording: {null.group(0)!r}", null.start())
+    if effect is not None and not effect.excludes_null:
+        return make("no_difference", "CI includes no effect", 0)
+    asserted = rules.significant.search(text)
+    if p is not None and not p.significant and not asserted:
+        return make("no_difference", f"p {p.text}", 0)
+    if rules.nonsignificant.search(text) and not (p is not None and p.significant):
+        if not rules.significant.search(text) or "significant" not in text.lower():
+            return make("no_difference", "non-significant p", 0)
+    by_rates = _from_rates(text, rates, rules)
+    if by_rates is not None and (p is None or p.significant):
+        return make("increased" if by_rates > 0 else "decreased", "arm rates", rates[0].start, per_arm=True)
+    up = rules.increase.search(text)
+    down = rules.decrease.search(text)
+    if up or down:
+        first = min((m for m in (up, down) if m), key=lambda m: m.start())
+        direction: Direction = "increased" if first is up else "decreased"
+        # "greater reduction" is a reduction: a comparative adjective before a change noun.
+        if first is up and down and down.start() - first.end() < 3:
+            direction = "decreased"
+            first = down
+        return make(direction, f"change: {first.group(0)!r}", first.end())
+    better = rules.improve.search(text)
+    worse = rules.worsen.search(text)
+    if better or worse:
+        first = min((m for m in (better, worse) if m), key=lambda m: m.start())
+        good = first is better
+        outcome, valence = _outcome(text, first.end(), rules)
+        if valence == 0:
+            # No outcome named: the evaluation is of the condition's symptoms ("an antidepressant
+            # effect", "effective"), whose burden falls when the treatment is good.
+            direction = "decreased" if good else "increased"
+        else:
+            direction = "increased" if good == (valence > 0) else "decreased"
+        return make(direction, f"evaluation: {first.group(0)!r}", first.end(), good_if=1 if good else -1)
+    # Last: a named effect whose CI excludes no effect, with no word saying which way. Its sign
+    # is only trusted here, because abstracts subtract either way round ("mean difference 12.7"
+    # for a reduction).
+    if effect is not None and effect.sign:
+        return make("increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0)
+    return None
+
+
+def read_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> list[Finding]:
+    """Every finding in the results and conclusions sentences, in sentence order."""
+    out: list[Finding] = []
+    for rs in sentences:
+        if rs.role not in FINDING_ROLES:
+            continue
+        for clause in rules.clause_split.split(rs.sentence.text):
+            if len(clause) < 12:
+                continue
+            finding = read_clause(clause, rs.sentence.index, rules)
+            if finding is not None:
+                out.append(finding)
+    return out

@@ -1,0 +1,163 @@
+"""Effect numbers as abstracts print them: OR/RR/HR/MD/SMD with 95% CIs, per-arm rates, p values.
+
+Pure regex reading of one sentence (or clause). What it returns is shown to the reader next to
+the sentence, so it only reports numbers that are printed; nothing is computed here.
+
+Design decisions:
+- **Measures are named by the sentence.** "OR 3.94, 95% CI 1.54 to 10.10" and "(mean difference
+  in IES-R score, 12.7 [95% CI, 2.5-22.8])" both read; a bare "1.2 (0.8-1.9)" does not, because
+  without the measure's name nobody can say whether 1 or 0 is "no effect".
+- **Minus signs are normalised** (U+2212, en dash before a digit at a number's start) before
+  reading, since abstracts use them interchangeably; ranges "2.5-22.8" keep the hyphen as a
+  separator only between two numbers.
+- ``excludes_null`` knows ratio measures (null 1) from difference measures (null 0).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Measure = Literal["OR", "RR", "HR", "MD", "SMD", "RD", "g", "d"]
+RATIO_MEASURES: Final = frozenset({"OR", "RR", "HR"})
+
+_MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
+    (r"odds ratios?|(?-i:\bORs?\b)|(?-i:\baOR\b)", "OR"),
+    (r"risk ratios?|relative risks?|rate ratios?|(?-i:\bRRs?\b)", "RR"),
+    (r"hazard ratios?|(?-i:\bHRs?\b)", "HR"),
+    (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)", "SMD"),
+    (r"(?:weighted )?mean differences?|(?-i:\bW?MDs?\b)", "MD"),
+    (r"risk differences?|(?-i:\bRDs?\b)", "RD"),
+    (r"hedges'? ?g|(?-i:\bg\b)", "g"),
+    (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
+)
+_NUM: Final = r"-?\d+(?:\.\d+)?|-?\.\d+"
+_MEASURE_RE: Final = re.compile("|".join(f"(?P<m{i}>{w})" for i, (w, _) in enumerate(_MEASURE_WORDS)), re.IGNORECASE)
+# After the measure's name: up to 70 characters of words (not digits), then the value, then a CI.
+_AFTER_MEASURE: Final = re.compile(
+    rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[)\s*(?P<value>{_NUM})\s*"
+    rf"(?:[,;(\[]\s*)*(?:95\s*%\s*(?:CI|confidence intervals?|CrI)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*)"
+    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
+    re.IGNORECASE,
+)
+_P: Final = re.compile(r"\b[pP]\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)")
+_PERCENT: Final = re.compile(r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*%(?!\s*(?:CI|confidence|CrI))")
+# "64% (16/25)" after a percentage, or "16/25 (64%)" / "16 of 25 (64%)" before it.
+_EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]")
+_EVENTS_BEFORE: Final = re.compile(r"(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*(?:patients|participants|subjects)?\s*[\[(]\s*$")
+# A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
+_CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI)\b[^;)\]]{0,20}$", re.IGNORECASE)
+_MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
+
+
+@dataclass(frozen=True, slots=True)
+class Effect:
+    """A named effect estimate with its 95% CI."""
+
+    measure: Measure
+    value: float
+    lo: float
+    hi: float
+
+    @property
+    def excludes_null(self) -> bool:
+        """Whether the CI excludes "no effect" (1 for ratios, 0 for differences)."""
+        null = 1.0 if self.measure in RATIO_MEASURES else 0.0
+        return self.lo > null or self.hi < null
+
+    @property
+    def sign(self) -> int:
+        """+1 when the estimate is above "no effect", -1 below, 0 at it."""
+        null = 1.0 if self.measure in RATIO_MEASURES else 0.0
+        return (self.value > null) - (self.value < null)
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A percentage printed in the sentence, with its events/n when given, at its offset."""
+
+    percent: float
+    events: int | None
+    n: int | None
+    start: int
+
+
+@dataclass(frozen=True, slots=True)
+class PValue:
+    """A p value as printed: comparison operator and value."""
+
+    op: str
+    value: float
+
+    @property
+    def significant(self) -> bool:
+        """p below 0.05 (or ≤ 0.05 as printed with "<" or "=")."""
+        if self.op in (">", "≥"):
+            return False
+        return self.value < 0.05 or (self.op in ("<", "≤") and self.value <= 0.05)
+
+    @property
+    def text(self) -> str:
+        """Normalised print form, e.g. ``< .001``."""
+        return f"{self.op} {self.value:g}".replace("0.", ".", 1)
+
+
+def normalise(text: str) -> str:
+    """Unicode minus signs and dashes before digits become ASCII hyphen-minus."""
+    return _MINUS.sub("-", text)
+
+
+def _float(s: str) -> float:
+    return float(s)
+
+
+def effects(text: str) -> list[Effect]:
+    """Every named effect estimate with a 95% CI in ``text``."""
+    text = normalise(text)
+    out: list[Effect] = []
+    for m in _MEASURE_RE.finditer(text):
+        measure = next(_MEASURE_WORDS[int(k[1:])][1] for k, v in m.groupdict().items() if v is not None)
+        after = _AFTER_MEASURE.match(text, m.end())
+        if after is None:
+            continue
+        value, lo, hi = (_float(after.group(g)) for g in ("value", "lo", "hi"))
+        if lo > hi:
+            lo, hi = hi, lo
+        # "2.5-22.8" read with the hyphen as a minus sign on the upper bound.
+        if hi < value and after.group("hi").startswith("-") and -hi > value:
+            hi = -hi
+        effect = Effect(measure, value, lo, hi)
+        if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice
+            out.append(effect)
+    return out
+
+
+def p_values(text: str) -> list[PValue]:
+    """Every p value in ``text``."""
+    out = []
+    for m in _P.finditer(normalise(text)):
+        op = {"&lt;": "<", "&gt;": ">"}.get(m.group("op"), m.group("op"))
+        raw = m.group("val").replace(" ", "")
+        sci = re.match(r"([\d.]+)[x×]10\^?-(\d+)", raw)
+        try:
+            value = float(sci.group(1)) * 10 ** -int(sci.group(2)) if sci else float(raw)
+        except ValueError:
+            continue
+        if 0.0 <= value <= 1.0:
+            out.append(PValue(op, value))
+    return out
+
+
+def rates(text: str) -> list[Rate]:
+    """Percentages in ``text`` that are not CI levels, with events/n printed right by them."""
+    text = normalise(text)
+    out = []
+    for m in _PERCENT.finditer(text):
+        if _CI_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+            continue
+        ev = _EVENTS_AFTER.match(text, m.end()) or _EVENTS_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        events = int(ev.group("events")) if ev else None
+        n = int(ev.group("n")) if ev else None
+        out.append(Rate(float(m.group("pct")), events, n, m.start()))
+    return out

@@ -1,0 +1,159 @@
+"""The role of each abstract sentence: background, objective, methods, results or conclusions.
+
+Only results and conclusions sentences may carry findings (the expert review counted
+introductions read as onset findings and methods read as durations), so the role decides what
+the finding reader may look at.
+
+Design decisions:
+- **Structured abstracts use their own labels.** A section's ``NlmCategory`` decides; without
+  one, keywords of the label (``AUTHORS' CONCLUSIONS``, ``CONCLUSIONS AND RELEVANCE``, ``MAIN
+  RESULTS``…) from the rules file do. A label printed inside a section's text
+  ("... AUTHORS' CONCLUSIONS: Our findings ...", as Cochrane abstracts often arrive) starts a
+  new section for the sentences that follow, and so does a mixed-case inline label
+  ("Results: ..."), which PsycINFO-style records carry.
+- **Unstructured abstracts: cue scores + position prior + order.** Each sentence gets a score
+  per role from cue patterns and from where it sits in the abstract; the best sequence that
+  never goes backwards in the order background → objective → methods → results → conclusions
+  is found by dynamic programming (5 states, linear in sentences). The order constraint is what
+  keeps an isolated "ketamine has rapid antidepressant effects" in the first line from becoming
+  a result. Measured against structured abstracts with their labels removed
+  (``bench/evidence_reading.py``), not assumed.
+- Rules, not a trained model: a model would need the cache's structured abstracts as training
+  data, which live outside the repo (``../shared``) and may not be copied in; these cues are
+  few enough to read and edit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from ketlit.evidence.sentences import AbstractSentence
+
+Role = Literal["background", "objective", "methods", "results", "conclusions", "other"]
+ORDER: Final[tuple[Role, ...]] = ("background", "objective", "methods", "results", "conclusions")
+FINDING_ROLES: Final = frozenset({"results", "conclusions"})
+
+_PIN_BONUS: Final = 100.0
+_CATEGORY: Final[dict[str, Role]] = {
+    "BACKGROUND": "background",
+    "OBJECTIVE": "objective",
+    "METHODS": "methods",
+    "RESULTS": "results",
+    "CONCLUSIONS": "conclusions",
+}
+# "AUTHORS' CONCLUSIONS: ..." or "Results: ..." at the start of a sentence. The upper-case form
+# may contain spaces and punctuation; the mixed-case form must be one known word so that
+# "Outcome: ..." inside a methods sentence is not read as a label.
+_INLINE_UPPER: Final = re.compile(r"^([A-Z][A-Z'’ ,/&-]{2,60}[A-Z]):\s")
+_INLINE_WORD: Final = re.compile(
+    r"^(Background|Introduction|Objectives?|Aims?|Purpose|Methods?|Design|Results?|Findings|"
+    r"Conclusions?|Interpretation|Discussion):\s"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRules:
+    """Label keywords per role (checked in order) and cue patterns per role, compiled."""
+
+    label_words: tuple[tuple[Role, tuple[str, ...]], ...]
+    cues: tuple[tuple[Role, float, re.Pattern[str]], ...]  # one alternation per cue group
+    position: dict[Role, tuple[float, float, float]]
+
+
+@dataclass(frozen=True, slots=True)
+class RoledSentence:
+    """A sentence with the role it plays; ``labelled`` is False when the role was inferred."""
+
+    sentence: AbstractSentence
+    role: Role
+    labelled: bool
+
+
+def role_of_label(label: str | None, category: str | None, rules: RoleRules) -> Role | None:
+    """A structured section's role, from its NLM category or its label's words; None if unknown."""
+    if category and category.upper() in _CATEGORY:
+        return _CATEGORY[category.upper()]
+    if not label:
+        return None
+    upper = label.upper()
+    for role, words in rules.label_words:
+        if any(w in upper for w in words):
+            return role
+    return None
+
+
+def _inline_label(text: str) -> str | None:
+    m = _INLINE_UPPER.match(text) or _INLINE_WORD.match(text)
+    return m.group(1) if m else None
+
+
+def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> list[RoledSentence]:
+    """Each sentence with its role: labelled sections by label, the rest by cues and order."""
+    known: list[Role | None] = []
+    current: dict[int, Role | None] = {}
+    for s in sentences:
+        inline = _inline_label(s.text)
+        if inline is not None:
+            role = role_of_label(inline, None, rules)
+            if role is not None:
+                current[s.section] = role
+        if s.section not in current:
+            current[s.section] = role_of_label(s.label, s.category, rules)
+        known.append(current[s.section])
+    if all(r is not None for r in known):
+        return [RoledSentence(s, r, True) for s, r in zip(sentences, known, strict=True) if r is not None]
+    inferred = _infer(sentences, known, rules)
+    return [
+        RoledSentence(s, k if k is not None else g, k is not None)
+        for s, k, g in zip(sentences, known, inferred, strict=True)
+    ]
+
+
+def _scores(text: str, rel: float, rules: RoleRules) -> list[float]:
+    out = []
+    for role in ORDER:
+        centre, width, bias = rules.position[role]
+        out.append(bias - ((rel - centre) / width) ** 2)
+    for cue_role, weight, pattern in rules.cues:
+        if pattern.search(text):
+            out[ORDER.index(cue_role)] += weight
+    return out
+
+
+def _infer(sentences: Sequence[AbstractSentence], known: Sequence[Role | None], rules: RoleRules) -> list[Role]:
+    """Best non-decreasing role sequence (Viterbi over the five ordered roles).
+
+    Sentences whose role is known from a label get a large bonus for it rather than a hard pin,
+    so an unlabelled tail after a labelled RESULTS section cannot go back to background, while
+    labels printed out of order cannot leave the search with no path.
+    """
+    n = len(sentences)
+    if n == 0:
+        return []
+    k = len(ORDER)
+    neg = float("-inf")
+    best = [[neg] * k for _ in range(n)]
+    back = [[0] * k for _ in range(n)]
+    for i, s in enumerate(sentences):
+        rel = i / (n - 1) if n > 1 else 1.0
+        emit = _scores(s.text, rel, rules)
+        pinned = known[i]
+        if pinned is not None and pinned != "other":
+            emit[ORDER.index(pinned)] += _PIN_BONUS
+        for j in range(k):
+            if i == 0:
+                best[i][j] = emit[j]
+                continue
+            prev = max(range(j + 1), key=lambda p: best[i - 1][p])
+            best[i][j] = best[i - 1][prev] + emit[j]
+            back[i][j] = prev
+    j = max(range(k), key=lambda p: best[n - 1][p])
+    path = [j]
+    for i in range(n - 1, 0, -1):
+        j = back[i][j]
+        path.append(j)
+    path.reverse()
+    return [ORDER[p] for p in path]

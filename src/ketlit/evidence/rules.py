@@ -1,0 +1,144 @@
+"""The evidence reader's rules, read from ``data/evidence_rules.toml`` (or a user's copy).
+
+Read through :mod:`ketlit.tomlfile` like every other rules file, so a mistake reads the same way
+(``FILE: roles.cue[2].patterns[0]: …``). Compiled once per document: the reader runs on
+thousands of records per second and must not re-parse TOML or regexes per record.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ketlit.evidence.findings import COMPARATOR_KINDS, FindingRules
+from ketlit.evidence.roles import ORDER, Role, RoleRules
+from ketlit.tagging.rules import load_rules as load_tagging_rules
+from ketlit.tagging.specs import TaggingRules
+from ketlit.tomlfile import Document, Table, read_packaged, read_user
+
+_LABEL_ROLES: tuple[Role, ...] = ("other", "conclusions", "results", "methods", "objective", "background")
+_FILE = "evidence_rules.toml"
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRules:
+    """All rules of the evidence reader, compiled; ``digest`` changes when the file does."""
+
+    roles: RoleRules
+    findings: FindingRules
+    molecules: tuple[str, ...]
+    digest: str
+
+
+def _regex(table: Table, key: str, pattern: str) -> re.Pattern[str]:
+    try:
+        return re.compile(pattern, re.IGNORECASE)
+    except re.error as exc:
+        raise table.error(key, f"not a valid regular expression: {exc}") from None
+
+
+def _roles(root: Table) -> RoleRules:
+    roles = root.sub("roles")
+    labels = roles.sub("labels")
+    label_words = tuple((role, tuple(w.upper() for w in labels.strings(role))) for role in _LABEL_ROLES)
+    position_table = roles.sub("position")
+    position: dict[Role, tuple[float, float, float]] = {}
+    for role in ORDER:
+        triple = position_table.get(role)
+        if (
+            not isinstance(triple, list)
+            or len(triple) != 3
+            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in triple)
+            or triple[1] <= 0
+        ):
+            raise position_table.error(role, "must be [centre, width, bias] with width > 0")
+        position[role] = (float(triple[0]), float(triple[1]), float(triple[2]))
+    cues: list[tuple[Role, float, re.Pattern[str]]] = []
+    for cue in roles.tables("cue"):
+        role_name = cue.choice("role", ORDER)
+        role = next(r for r in ORDER if r == role_name)
+        weight = cue.number("weight")
+        patterns = cue.strings("patterns")
+        for i, pattern in enumerate(patterns):
+            _regex(cue, f"patterns[{i}]", pattern)  # each checked alone so an error names its index
+        # One alternation per cue group: a sentence matches a group or not, and one regex search
+        # per group (not per pattern) is what keeps role inference fast.
+        cues.append((role, weight, _regex(cue, "patterns", "|".join(f"(?:{p})" for p in patterns))))
+    return RoleRules(label_words=label_words, cues=tuple(cues), position=position)
+
+
+def _alternation(table: Table, key: str) -> re.Pattern[str]:
+    patterns = table.strings(key)
+    if not patterns:
+        raise table.error(key, "must list at least one pattern")
+    for i, pattern in enumerate(patterns):
+        _regex(table, f"{key}[{i}]", pattern)
+    return _regex(table, key, "|".join(f"(?:{p})" for p in patterns))
+
+
+def _drug_pattern(root: Table, molecules: tuple[str, ...], tagging: TaggingRules) -> re.Pattern[str]:
+    """The tagging rules' text patterns of the configured molecules, as one pattern.
+
+    The drug's names live in one place, the tagging vocabulary; the reader reuses them rather
+    than keeping a second list that could drift.
+    """
+    known = set(tagging.axes["molecule"].values) if "molecule" in tagging.axes else set()
+    for m in molecules:
+        if m not in known:
+            raise root.sub("reading").error("molecules", f"{m!r} is not a molecule of the tagging rules")
+    patterns = [
+        r.regex.pattern for r in tagging.rules if r.axis == "molecule" and r.value in molecules and r.regex is not None
+    ]
+    if not patterns:
+        raise root.sub("reading").error("molecules", "no text pattern in the tagging rules names these molecules")
+    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+
+
+def _findings(root: Table, drug: re.Pattern[str]) -> FindingRules:
+    f = root.sub("findings")
+    o = root.sub("outcomes")
+    c = root.sub("comparators")
+    return FindingRules(
+        drug=drug,
+        no_difference=_alternation(f, "no_difference"),
+        increase=_alternation(f, "increase"),
+        decrease=_alternation(f, "decrease"),
+        improve=_alternation(f, "improve"),
+        worsen=_alternation(f, "worsen"),
+        significant=_alternation(f, "significant"),
+        nonsignificant=_alternation(f, "nonsignificant"),
+        clause_split=_alternation(f, "clause_split"),
+        not_a_finding=_alternation(f, "not_a_finding"),
+        negative_outcome=_alternation(o, "negative"),
+        positive_outcome=_alternation(o, "positive"),
+        safety_outcome=_alternation(o, "safety"),
+        other_outcome=_alternation(o, "other"),
+        comparators=tuple((kind, _alternation(c, kind)) for kind in COMPARATOR_KINDS),
+    )
+
+
+def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> EvidenceRules:
+    """Validate and compile a parsed rules document (drug names from ``tagging``)."""
+    root = doc.root()
+    tagging = tagging or load_tagging_rules(None)
+    molecules = root.sub("reading").strings("molecules", nonblank=True)
+    drug = _drug_pattern(root, molecules, tagging)
+    digest = hashlib.sha256(doc.raw + tagging.source.encode()).hexdigest()[:16]
+    return EvidenceRules(roles=_roles(root), findings=_findings(root, drug), molecules=molecules, digest=digest)
+
+
+@functools.cache
+def packaged_rules() -> EvidenceRules:
+    """The shipped rules (compiled once per process)."""
+    return compile_rules(read_packaged(_FILE))
+
+
+def load_rules(path: Path | None, tagging: TaggingRules | None = None) -> EvidenceRules:
+    """A user's rules file, or the shipped one when ``path`` is None."""
+    if path is None and tagging is None:
+        return packaged_rules()
+    doc = read_packaged(_FILE) if path is None else read_user(path, "evidence rules")
+    return compile_rules(doc, tagging)
