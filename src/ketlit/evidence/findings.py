@@ -85,7 +85,8 @@ class Finding:
 
 # "compared with placebo", "than placebo", "versus placebo": the comparator is the reference.
 _REFERENCE_BEFORE: Final = re.compile(
-    r"(?:compared (?:with|to)|relative to|versus|vs\.?|than|over|against|and|or|with|to)\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}$",
+    r"(?:compared (?:with|to)|relative to|versus|vs\.?|than|over|against|and|or|with|to)\s+"
+    r"(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
 
@@ -180,7 +181,9 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     comp_words, comp_kind, comp_at = comp if comp else (None, None, -1)
     kind = _kind(text, rules)
 
-    def make(direction: Direction, basis: str, at: int, good_if: int | None = None, *, per_arm: bool = False) -> Finding:
+    def make(
+        direction: Direction, basis: str, at: int, good_if: int | None = None, *, per_arm: bool = False
+    ) -> Finding:
         outcome, valence = _outcome(text, at, rules)
         # Arm rates are already the intervention's against the comparator's: never turned round.
         flipped = (
@@ -201,7 +204,9 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
             else:
                 good = True
             favours = "intervention" if good else "comparator"
-        return Finding(sentence, text, direction, favours, outcome, kind, comp_words, comp_kind, basis, effect, rates, p)
+        return Finding(
+            sentence, text, direction, favours, outcome, kind, comp_words, comp_kind, basis, effect, rates, p
+        )
 
     null = rules.no_difference.search(text)
     if null:
@@ -211,9 +216,12 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     asserted = rules.significant.search(text)
     if p is not None and not p.significant and not asserted:
         return make("no_difference", f"p {p.text}", 0)
-    if rules.nonsignificant.search(text) and not (p is not None and p.significant):
-        if not rules.significant.search(text) or "significant" not in text.lower():
-            return make("no_difference", "non-significant p", 0)
+    if (
+        rules.nonsignificant.search(text)
+        and not (p is not None and p.significant)
+        and (not asserted or "significant" not in text.lower())
+    ):
+        return make("no_difference", "non-significant p", 0)
     by_rates = _from_rates(text, rates, rules)
     if by_rates is not None and (p is None or p.significant):
         return make("increased" if by_rates > 0 else "decreased", "arm rates", rates[0].start, per_arm=True)
@@ -232,7 +240,7 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     if better or worse:
         first = min((m for m in (better, worse) if m), key=lambda m: m.start())
         good = first is better
-        outcome, valence = _outcome(text, first.end(), rules)
+        _, valence = _outcome(text, first.end(), rules)
         if valence == 0:
             # No outcome named: the evaluation is of the condition's symptoms ("an antidepressant
             # effect", "effective"), whose burden falls when the treatment is good.
