@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ketlit.evidence.findings import COMPARATOR_KINDS, FindingRules
+from ketlit.evidence.questions import QUESTIONS, WHERE, QuestionRule
 from ketlit.evidence.roles import ORDER, Role, RoleRules
 from ketlit.tagging.rules import load_rules as load_tagging_rules
 from ketlit.tagging.specs import TaggingRules
@@ -29,6 +30,7 @@ class EvidenceRules:
 
     roles: RoleRules
     findings: FindingRules
+    questions: tuple[QuestionRule, ...]
     molecules: tuple[str, ...]
     digest: str
 
@@ -120,6 +122,19 @@ def _findings(root: Table, drug: re.Pattern[str]) -> FindingRules:
     )
 
 
+def _questions(root: Table) -> tuple[QuestionRule, ...]:
+    out = []
+    for i, q in enumerate(root.tables("question")):
+        value = next(v for v in QUESTIONS if v == q.choice("value", QUESTIONS))
+        where = next(w for w in WHERE if w == q.choice("where", WHERE))
+        unless = _alternation(q, "unless") if q.get("unless") is not None else None
+        designs = frozenset(q.strings("designs")) if q.get("designs") is not None else frozenset()
+        out.append(QuestionRule(value, where, _alternation(q, "patterns"), unless, designs, i))
+    if not out:
+        raise root.error("question", "at least one [[question]] rule is required")
+    return tuple(out)
+
+
 def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> EvidenceRules:
     """Validate and compile a parsed rules document (drug names from ``tagging``)."""
     root = doc.root()
@@ -127,7 +142,13 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
     molecules = root.sub("reading").strings("molecules", nonblank=True)
     drug = _drug_pattern(root, molecules, tagging)
     digest = hashlib.sha256(doc.raw + tagging.source.encode()).hexdigest()[:16]
-    return EvidenceRules(roles=_roles(root), findings=_findings(root, drug), molecules=molecules, digest=digest)
+    return EvidenceRules(
+        roles=_roles(root),
+        findings=_findings(root, drug),
+        questions=_questions(root),
+        molecules=molecules,
+        digest=digest,
+    )
 
 
 @functools.cache

@@ -1,0 +1,110 @@
+"""What a study tested: its question type, from the title, aim and methods (rules file ``[[question]]``).
+
+The question decides what a study can be evidence for: only ``efficacy_vs_control`` (and, with
+low weight, ``single_arm_open_label``) answers "does the drug work"; ketamine as an ECT
+anaesthetic, peri-operative prevention, a dose comparison or a biomarker sub-study does not,
+however positive its sentences (the expert review found 16 of 50 counted records off-topic in
+this way).
+
+Design decision: an ordered list of rules, first match wins, each looking at one of three
+texts (title; title + aim; title + aim + methods) and optionally limited to design tags. The
+order carries the priorities an expert applies: a review is a review whatever it compares; a
+post hoc analysis of a placebo-controlled trial is a secondary analysis, not a new trial; a
+head-to-head trial is one with an active comparator and no placebo arm.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from ketlit.evidence.roles import RoledSentence
+
+Question = Literal[
+    "efficacy_vs_control",
+    "head_to_head",
+    "dose_or_schedule",
+    "anaesthetic_or_adjunct",
+    "perioperative_prevention",
+    "mechanism_or_biomarker",
+    "predictor_or_secondary",
+    "safety_only",
+    "single_arm_open_label",
+    "observational",
+    "case_report",
+    "systematic_review",
+    "protocol",
+    "other",
+]
+QUESTIONS: Final[tuple[Question, ...]] = (
+    "efficacy_vs_control",
+    "head_to_head",
+    "dose_or_schedule",
+    "anaesthetic_or_adjunct",
+    "perioperative_prevention",
+    "mechanism_or_biomarker",
+    "predictor_or_secondary",
+    "safety_only",
+    "single_arm_open_label",
+    "observational",
+    "case_report",
+    "systematic_review",
+    "protocol",
+    "other",
+)
+Where = Literal["title", "aim", "design"]
+WHERE: Final[tuple[Where, ...]] = ("title", "aim", "design")
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRule:
+    """One ``[[question]]`` entry, compiled."""
+
+    value: Question
+    where: Where
+    pattern: re.Pattern[str]
+    unless: re.Pattern[str] | None
+    designs: frozenset[str]
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class StudyQuestion:
+    """The question and the rule (and words) that decided it, for ``ketlit explain``."""
+
+    value: Question
+    rule: int
+    words: str
+
+
+def _texts(title: str, sentences: Sequence[RoledSentence]) -> dict[Where, str]:
+    aim = [title]
+    design = [title]
+    for rs in sentences:
+        if rs.role == "objective":
+            aim.append(rs.sentence.text)
+            design.append(rs.sentence.text)
+        elif rs.role == "methods":
+            design.append(rs.sentence.text)
+    # An abstract with no objective sentence states its aim in the first sentence or two.
+    if len(aim) == 1:
+        aim.extend(rs.sentence.text for rs in sentences[:2] if rs.role != "results")
+    return {"title": title, "aim": " ".join(aim), "design": " ".join(design)}
+
+
+def classify(
+    title: str, sentences: Sequence[RoledSentence], designs: frozenset[str], rules: Sequence[QuestionRule]
+) -> StudyQuestion:
+    """The study's question: the first rule that matches, else ``other``."""
+    texts = _texts(title, sentences)
+    for rule in rules:
+        if rule.designs and not (rule.designs & designs):
+            continue
+        text = texts[rule.where]
+        m = rule.pattern.search(text)
+        if m is None or (rule.unless is not None and rule.unless.search(text)):
+            continue
+        return StudyQuestion(rule.value, rule.index, m.group(0))
+    return StudyQuestion("other", -1, "")
