@@ -256,13 +256,37 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     return None
 
 
+def split_clauses(text: str, boundary: re.Pattern[str]) -> list[str]:
+    """``text`` cut at ``boundary`` matches that are outside brackets.
+
+    "(MD 12.7 [95% CI, 2.5-22.8]; P = .02)" stays whole: a semicolon inside brackets separates
+    the numbers of one result, not two results.
+    """
+    depth_at: list[int] = []
+    depth = 0
+    for ch in text:
+        depth_at.append(depth)
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+    out: list[str] = []
+    start = 0
+    for m in boundary.finditer(text):
+        if depth_at[m.start()] == 0:
+            out.append(text[start : m.start()])
+            start = m.end()
+    out.append(text[start:])
+    return [c for c in out if c.strip()]
+
+
 def read_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> list[Finding]:
     """Every finding in the results and conclusions sentences, in sentence order."""
     out: list[Finding] = []
     for rs in sentences:
         if rs.role not in FINDING_ROLES:
             continue
-        for clause in rules.clause_split.split(rs.sentence.text):
+        for clause in split_clauses(rs.sentence.text, rules.clause_split):
             if len(clause) < 12:
                 continue
             finding = read_clause(clause, rs.sentence.index, rules)

@@ -19,6 +19,9 @@ from ketlit.claims.rules import Rules as ClaimRules
 from ketlit.claims.rules import load_rules_for as load_claim_rules_for
 from ketlit.config import Settings
 from ketlit.errors import InputError
+from ketlit.evidence.rules import EvidenceRules
+from ketlit.evidence.rules import load_rules as load_evidence_rules
+from ketlit.jobs.evidence import read_pending
 from ketlit.jobs.workers import run_in_workers
 from ketlit.sources.models import Article
 from ketlit.store.core import Store
@@ -62,6 +65,7 @@ class TagRunner:
         self.rules_sha = rules_digest(settings.tagging_rules)
         self.tagger = Tagger(load_rules(settings.tagging_rules))
         self._claim_rules: ClaimRules | None = None
+        self._evidence_rules: EvidenceRules | None = None
 
     @property
     def vocabularies(self) -> dict[str, tuple[str, ...]]:
@@ -136,16 +140,25 @@ class TagRunner:
             done += store.replace_tags(tag_batch)
         return done
 
+    @property
+    def evidence_rules(self) -> EvidenceRules:
+        """The evidence reader's rules, naming drugs with this tagger's molecule patterns."""
+        if self._evidence_rules is None:
+            self._evidence_rules = load_evidence_rules(None, self.tagger.rules)
+        return self._evidence_rules
+
     def tag_pending(self, store: Store) -> TagReport:
-        """Tag what is new, changed, or was tagged with other rules."""
+        """Tag what is new, changed, or was tagged with other rules; then read stale study profiles."""
         clock = time.monotonic()
         count = self.tag_records(store, store.untagged(self.rules_sha))
+        read_pending(store, self.evidence_rules)
         return TagReport(count, time.monotonic() - clock, self.rules_sha)
 
     def tag_all(self, store: Store) -> TagReport:
-        """Re-tag every record in the cache (after a rule change)."""
+        """Re-tag every record in the cache (after a rule change) and re-read every study profile."""
         clock = time.monotonic()
         count = self.tag_records(store, store.all_record_ids())
+        read_pending(store, self.evidence_rules, everything=True)
         return TagReport(count, time.monotonic() - clock, self.rules_sha)
 
     def explain(self, store: Store, record_id: str) -> tuple[str, str, TagAnalysis, list[dict[str, Any]]]:

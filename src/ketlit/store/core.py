@@ -37,6 +37,7 @@ from ketlit.store.articles import (
 )
 from ketlit.store.common import utcnow
 from ketlit.store.migrations import migrate
+from ketlit.store.profiles import ProfileStore
 from ketlit.store.reads import ReportReads
 from ketlit.store.reports import ReportStateStore
 from ketlit.store.runs import RunStore, RunSummary
@@ -103,6 +104,7 @@ class Store:
         self.trials = TrialStore(db, self.raw)
         self.tags = TagStore(db)
         self.findings = FindingsStore(db)
+        self.profiles = ProfileStore(db)
         self.report_states = ReportStateStore(db)
         self.reads = ReportReads(db)
 

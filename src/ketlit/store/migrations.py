@@ -506,3 +506,47 @@ def m007_findings(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+@migration
+def m008_study_profiles(db: sqlite_utils.Database) -> None:
+    """Study profiles (ketlit.evidence): what each candidate record studied and found."""
+    db.execute(
+        """
+        CREATE TABLE study_profiles (
+            pmid TEXT PRIMARY KEY,
+            rules_sha256 TEXT NOT NULL,          -- evidence rules (and drug names) the reading used
+            content_sha256 TEXT NOT NULL,        -- record content it was read from
+            question TEXT NOT NULL,              -- efficacy_vs_control | head_to_head | ... (ketlit.evidence.questions)
+            readable INTEGER NOT NULL,           -- 0: listed as "not readable", never dropped
+            relation TEXT,                       -- main | secondary | NULL (not a trial report)
+            n INTEGER,                           -- participants as the abstract states them
+            group_id TEXT,                       -- trial group (one trial, one vote); the group's first PMID
+            group_main INTEGER NOT NULL DEFAULT 1, -- 1 for the record that speaks for its group
+            data TEXT NOT NULL                   -- JSON (ketlit.evidence.profile.profile_to_dict)
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_study_profiles_group ON study_profiles(group_id)")
+    db.execute(
+        """
+        CREATE TABLE study_findings (
+            pmid TEXT NOT NULL REFERENCES study_profiles(pmid),
+            position INTEGER NOT NULL,
+            sentence INTEGER NOT NULL,           -- abstract sentence index (ketlit.evidence.sentences)
+            direction TEXT NOT NULL,             -- increased | decreased | no_difference
+            favours TEXT NOT NULL,               -- intervention | comparator | neither
+            outcome TEXT,
+            outcome_kind TEXT NOT NULL,          -- efficacy | safety | other
+            comparator TEXT,
+            comparator_kind TEXT,
+            measure TEXT,                        -- OR | RR | HR | MD | SMD | RD | g | d
+            value REAL,
+            ci_low REAL,
+            ci_high REAL,
+            p TEXT,
+            certainty TEXT,                      -- as a review states it for this result
+            PRIMARY KEY (pmid, position)
+        )
+        """
+    )

@@ -171,6 +171,11 @@ class TagStore:
                 f"SELECT pmid, ui, name FROM article_pubtypes WHERE pmid IN ({marks}) ORDER BY pmid, position", chunk
             ):
                 pubtypes.setdefault(pmid, []).append((ui, name))
+            links: dict[str, list[tuple[str, str]]] = {}
+            for pmid, nct, origin in self.db.execute(
+                f"SELECT pmid, nct_id, origin FROM links WHERE pmid IN ({marks}) ORDER BY pmid, nct_id, origin", chunk
+            ):
+                links.setdefault(pmid, []).append((nct, origin))
             chems: dict[str, list[Chemical]] = {}
             for pmid, ui, name, reg, kind in self.db.execute(
                 f"SELECT pmid, ui, name, registry_number, kind FROM article_chemicals WHERE pmid IN ({marks}) "
@@ -194,6 +199,7 @@ class TagStore:
                 article.mesh = mesh.get(pmid, [])
                 article.publication_types = pubtypes.get(pmid, [])
                 article.chemicals = chems.get(pmid, [])
+                article.nct_links = links.get(pmid, [])
                 out.append(article)
         return out
 

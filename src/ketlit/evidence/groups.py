@@ -1,0 +1,83 @@
+"""One trial, one vote: records that report the same trial form a group that counts once.
+
+Records are joined when they share a registry ID (NCT), or when their titles are nearly the
+same words and they state the same sample size (a reprint, a corrigendum, the same trial in two
+journals). Secondary reports ("post hoc", "secondary analysis", predictor and biomarker
+sub-studies) of a trial join it only through a shared registry ID: without one, a secondary
+analysis cannot be tied to its parent from the abstract alone, and it still cannot outvote it,
+because secondary reports never speak for a group (see below).
+
+The group's **main report** speaks for it: a record whose relation is ``main``, the largest
+sample first, then the earliest PMID. Group IDs are the group's smallest PMID, so they are stable
+across runs whatever order records arrive in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final
+
+from ketlit.store.profiles import GroupingInput
+
+_WORD: Final = re.compile(r"[a-z0-9]+")
+_STOP: Final = frozenset("a an the of in for and or with to on at by from versus vs as is are trial study".split())
+TITLE_OVERLAP: Final = 0.8
+
+
+def _words(title: str) -> frozenset[str]:
+    return frozenset(w for w in _WORD.findall(title.lower()) if w not in _STOP)
+
+
+def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+    if not a or not b:
+        return False
+    return len(a & b) / len(a | b) >= TITLE_OVERLAP
+
+
+def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool]]:
+    """(pmid, group_id, is_main) for every record; see the module docstring."""
+    parent = {r.pmid: r.pmid for r in records}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            # The smaller PMID is the root, so group IDs do not depend on processing order.
+            lo, hi = sorted((ra, rb), key=int)
+            parent[hi] = lo
+
+    by_nct: dict[str, str] = {}
+    for r in records:
+        for nct in r.nct_ids:
+            if nct in by_nct:
+                union(by_nct[nct], r.pmid)
+            else:
+                by_nct[nct] = r.pmid
+    # Same words, same n: titles are compared only among records of equal stated size, which
+    # keeps this near-linear (bucketed by n) instead of comparing every pair.
+    by_n: dict[int, list[tuple[str, frozenset[str]]]] = {}
+    for r in records:
+        if r.n is None or r.question == "systematic_review":
+            continue
+        words = _words(r.title)
+        for other, other_words in by_n.get(r.n, []):
+            if _similar(words, other_words):
+                union(other, r.pmid)
+        by_n.setdefault(r.n, []).append((r.pmid, words))
+    members: dict[str, list[GroupingInput]] = {}
+    for r in records:
+        members.setdefault(find(r.pmid), []).append(r)
+    out: list[tuple[str, str, bool]] = []
+    for root, group in members.items():
+        ranked = sorted(group, key=lambda r: (r.relation != "main", -(r.n or 0), int(r.pmid)))
+        main = ranked[0].pmid
+        gid = min((r.pmid for r in group), key=int)
+        assert gid == root
+        out.extend((r.pmid, gid, r.pmid == main) for r in group)
+    return sorted(out, key=lambda t: int(t[0]))

@@ -1,0 +1,340 @@
+"""A study profile: what one record studied and found, read once per record version.
+
+Everything a verdict needs from a study, so that claim checks read stored profiles instead of
+rescanning abstracts: the study question, its population / condition / molecule / route (from
+the record's tags, which are about the study, not its background), comparator, size, blinding,
+timepoints, findings with the sentence that carries each, adverse events, a review's pooled
+estimates and stated certainty, and the trial it reports (for one trial, one vote).
+
+A record that can be evidence is never dropped: when nothing can be read from it the profile
+says ``readable = False`` and why, and it is listed as such.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from ketlit.evidence import numbers as nums
+from ketlit.evidence.findings import Finding, read_findings
+from ketlit.evidence.questions import StudyQuestion, classify
+from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles
+from ketlit.evidence.rules import EvidenceRules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import Article
+
+Relation = Literal["main", "secondary"]
+Presence = Literal["present", "absent", "more", "less", "no_difference"]
+Certainty = Literal["high", "moderate", "low", "very_low"]
+PROFILE_VERSION: Final = 1
+
+_WORD_NUMBERS: Final = {
+    w: i
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+        "seventeen eighteen nineteen".split()
+    )
+} | {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_NUMBER: Final = r"(\d[\d,]*|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen))"
+_PEOPLE: Final = r"(?:patients|participants|subjects|adults|individuals|veterans|women|men|inpatients|outpatients|volunteers|people|persons|children|adolescents|youths?|cases)"
+_N_PATTERNS: Final = (
+    re.compile(r"\b[nN]\s*=\s*(\d[\d,]*)"),
+    re.compile(rf"\b(?:a total of|total of|in total,?|overall,?)\s+{_NUMBER}\s+(?:\w+\s+){{0,3}}?{_PEOPLE}\b", re.I),
+    re.compile(rf"\brandomi[sz]ed\s+{_NUMBER}\s+(?:\w+\s+){{0,3}}?{_PEOPLE}\b", re.I),
+    re.compile(rf"(?:^|[.;:]\s+|\b(?:of|in|among|with)\s+){_NUMBER}\s+(?:\w+[- ]?){{0,4}}?{_PEOPLE}\b", re.I),
+)
+_K: Final = re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I)
+_REVIEW_N: Final = re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,2}}?{_PEOPLE}\b|\b[nN]\s*=\s*(\d[\d,]*)", re.I)
+_BLINDING: Final = (
+    ("double", re.compile(r"\b(?:double|triple|quadruple)[- ](?:blind|mask)", re.I)),
+    ("single", re.compile(r"\bsingle[- ](?:blind|mask)", re.I)),
+    ("open", re.compile(r"\bopen[- ]label\b|\bunblinded\b|\bnon-?blinded\b", re.I)),
+)
+_TIMEPOINT: Final = re.compile(
+    r"\b(\d+(?:\.\d+)?|one|two|three|four|six|eight|twelve)[\s-]*"
+    r"(minutes?|min|hours?|h|days?|weeks?|wk|months?|years?)\b",
+    re.I,
+)
+_CERTAINTY: Final = re.compile(
+    r"\b(high|moderate|low|very low)[- ](?:certainty|quality)\b|\b(?:certainty|quality) of (?:the )?evidence (?:was |is )?"
+    r"(?:rated )?(?:as )?(high|moderate|low|very low)\b|\bGRADE[^.]{0,40}?\b(high|moderate|low|very low)\b",
+    re.I,
+)
+_SECONDARY: Final = re.compile(
+    r"\bpost[- ]?hoc\b|\bsecondary analys|\bexploratory analys|\bpooled analys|\bre-?analys|\bsub-?stud|\bextension\b|"
+    r"\bfollow-up (?:study|analysis|of)\b|\bsubgroup analys",
+    re.I,
+)
+_AE_ABSENT: Final = re.compile(
+    r"\bno (?:serious |severe |significant |major |clinically significant |persistent )*(?:adverse|side|safety)|"
+    r"\bwithout (?:any )?(?:serious |severe |significant |clinically significant |persistent )*(?:adverse|side|\w+ )|"
+    r"\bwell[- ]tolerated\b|\bwere not (?:observed|reported)\b|\bnone of\b",
+    re.I,
+)
+_AE_MORE: Final = re.compile(r"\bmore (?:frequent|common|often)|\bhigher (?:rates?|incidence|frequency)|\bincreased (?:risk|incidence|rates?)", re.I)
+_AE_LESS: Final = re.compile(r"\bless (?:frequent|common|often)|\blower (?:rates?|incidence|frequency)|\bfewer\b", re.I)
+_AE_SAME: Final = re.compile(r"\bsimilar\b|\bcomparable\b|\bno (?:significant )?differen|\bdid not differ", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvent:
+    """An adverse-event statement: the event words, presence, and any rates printed."""
+
+    sentence: int
+    event: str
+    presence: Presence
+    rates: tuple[nums.Rate, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """What a systematic review reports: studies, participants, and the certainty it states."""
+
+    k: int | None
+    n: int | None
+    certainty: Certainty | None
+    certainty_sentence: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class StudyProfile:
+    """Everything read from one record; see the module docstring."""
+
+    pmid: str
+    question: StudyQuestion
+    roles: tuple[str, ...]
+    roles_labelled: bool
+    conditions: tuple[str, ...]
+    populations: tuple[str, ...]
+    molecules: tuple[str, ...]
+    routes: tuple[str, ...]
+    designs: tuple[str, ...]
+    comparator: str | None
+    comparator_kind: str | None
+    n: int | None
+    blinding: str | None
+    timepoints: tuple[str, ...]
+    findings: tuple[Finding, ...]
+    adverse_events: tuple[AdverseEvent, ...]
+    review: Review | None
+    nct_ids: tuple[str, ...]
+    relation: Relation | None
+    readable: bool
+    unreadable_reason: str | None = None
+    certainty_by_sentence: Mapping[int, Certainty] = field(default_factory=dict)
+
+
+def _to_int(token: str) -> int | None:
+    token = token.lower().replace(",", "")
+    if token.isdigit():
+        return int(token)
+    parts = re.split(r"[- ]", token)
+    total = 0
+    for p in parts:
+        if p not in _WORD_NUMBERS:
+            return None
+        total += _WORD_NUMBERS[p]
+    return total
+
+
+def _sample_size(sentences: Sequence[RoledSentence]) -> int | None:
+    """Participants as the abstract states them: methods first, then results; largest stated total."""
+    for roles in (("methods", "objective"), ("results",), ("background", "conclusions", "other")):
+        for pattern in _N_PATTERNS:
+            for rs in sentences:
+                if rs.role not in roles:
+                    continue
+                m = pattern.search(rs.sentence.text)
+                if m:
+                    value = _to_int(next(g for g in m.groups() if g))
+                    if value is not None and 1 <= value <= 10_000_000:
+                        return value
+    return None
+
+
+def _blinding(text: str) -> str | None:
+    for value, pattern in _BLINDING:
+        if pattern.search(text):
+            return value
+    return None
+
+
+def _timepoints(sentences: Sequence[RoledSentence]) -> tuple[str, ...]:
+    seen: list[str] = []
+    for rs in sentences:
+        if rs.role not in FINDING_ROLES:
+            continue
+        for m in _TIMEPOINT.finditer(rs.sentence.text):
+            unit = m.group(2).lower().rstrip("s")
+            unit = {"h": "hour", "min": "minute", "wk": "week"}.get(unit, unit)
+            amount = m.group(1).lower()
+            label = f"{amount} {unit}"
+            if label not in seen:
+                seen.append(label)
+    return tuple(seen[:8])
+
+
+def _certainty(text: str) -> Certainty | None:
+    m = _CERTAINTY.search(text)
+    if not m:
+        return None
+    word = next(g for g in m.groups() if g).lower()
+    return "very_low" if word == "very low" else word  # type: ignore[return-value]
+
+
+def _adverse_events(sentences: Sequence[RoledSentence], rules: EvidenceRules) -> tuple[AdverseEvent, ...]:
+    out: list[AdverseEvent] = []
+    for rs in sentences:
+        if rs.role not in FINDING_ROLES:
+            continue
+        text = rs.sentence.text
+        m = rules.findings.safety_outcome.search(text)
+        if m is None:
+            continue
+        presence: Presence
+        if _AE_ABSENT.search(text):
+            presence = "absent"
+        elif _AE_SAME.search(text):
+            presence = "no_difference"
+        elif _AE_MORE.search(text):
+            presence = "more"
+        elif _AE_LESS.search(text):
+            presence = "less"
+        else:
+            presence = "present"
+        out.append(AdverseEvent(rs.sentence.index, m.group(0), presence, tuple(nums.rates(text))))
+    return tuple(out)
+
+
+def _review(sentences: Sequence[RoledSentence]) -> tuple[Review, dict[int, Certainty]]:
+    k = n = None
+    by_sentence: dict[int, Certainty] = {}
+    overall: Certainty | None = None
+    overall_at: int | None = None
+    for rs in sentences:
+        text = rs.sentence.text
+        if rs.role in ("methods", "results") and k is None:
+            m = _K.search(text)
+            if m:
+                k = _to_int(m.group(1))
+        if rs.role in ("methods", "results") and n is None:
+            m = _REVIEW_N.search(text)
+            if m:
+                n = _to_int(next(g for g in m.groups() if g))
+        c = _certainty(text)
+        if c is not None and rs.role in FINDING_ROLES:
+            by_sentence[rs.sentence.index] = c
+            if overall is None:
+                overall, overall_at = c, rs.sentence.index
+    return Review(k, n, overall, overall_at), by_sentence
+
+
+def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: EvidenceRules) -> StudyProfile:
+    """Read one record's profile; ``tags`` are its tag values by axis (indication, route, ...)."""
+    sentences = assign_roles(abstract_sentences(article.sections), rules.roles)
+    designs = frozenset(tags.get("design", ()))
+    question = classify(article.title, sentences, designs, rules.questions)
+    design_text = " ".join([article.title, *(rs.sentence.text for rs in sentences if rs.role in ("objective", "methods"))])
+    findings = tuple(read_findings(sentences, rules.findings))
+    comparator = next((f for f in findings if f.comparator_kind), None)
+    from ketlit.evidence.findings import _comparator  # noqa: PLC0415 - shared helper
+
+    comp_design = _comparator(design_text, rules.findings)
+    review = None
+    certainty: dict[int, Certainty] = {}
+    if question.value == "systematic_review":
+        review, certainty = _review(sentences)
+    relation: Relation | None = None
+    if question.value not in ("systematic_review", "protocol", "other", "case_report", "observational"):
+        relation = "secondary" if question.value == "predictor_or_secondary" or _SECONDARY.search(article.title) else "main"
+    readable = bool(findings) or bool(review and review.certainty)
+    reason = None
+    if not article.sections:
+        reason = "no abstract"
+    elif question.value == "protocol":
+        reason = "protocol: no results yet"
+    elif not readable:
+        reason = "no result sentence the reader can tell the direction of"
+    return StudyProfile(
+        pmid=article.pmid,
+        question=question,
+        roles=tuple(rs.role for rs in sentences),
+        roles_labelled=all(rs.labelled for rs in sentences),
+        conditions=tuple(tags.get("indication", ())),
+        populations=tuple(tags.get("population", ())),
+        molecules=tuple(tags.get("molecule", ())),
+        routes=tuple(tags.get("route", ())),
+        designs=tuple(sorted(designs)),
+        comparator=comp_design[0] if comp_design else (comparator.comparator if comparator else None),
+        comparator_kind=comp_design[1] if comp_design else (comparator.comparator_kind if comparator else None),
+        n=_sample_size(sentences),
+        blinding=_blinding(design_text),
+        timepoints=_timepoints(sentences),
+        findings=findings,
+        adverse_events=_adverse_events(sentences, rules),
+        review=review,
+        nct_ids=tuple(article.nct_ids),
+        relation=relation,
+        readable=readable,
+        unreadable_reason=reason,
+        certainty_by_sentence=certainty,
+    )
+
+
+def profile_to_dict(p: StudyProfile) -> dict[str, Any]:
+    """JSON-ready form for the store (``study_profiles.data``)."""
+
+    def finding(f: Finding) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "s": f.sentence,
+            "clause": f.clause,
+            "direction": f.direction,
+            "favours": f.favours,
+            "outcome": f.outcome,
+            "outcome_kind": f.outcome_kind,
+            "comparator": f.comparator,
+            "comparator_kind": f.comparator_kind,
+            "basis": f.basis,
+        }
+        if f.effect:
+            d["effect"] = {"measure": f.effect.measure, "value": f.effect.value, "ci": [f.effect.lo, f.effect.hi]}
+        if f.rates:
+            d["rates"] = [{"percent": r.percent, "events": r.events, "n": r.n} for r in f.rates]
+        if f.p:
+            d["p"] = f.p.text
+        if f.sentence in p.certainty_by_sentence:
+            d["certainty"] = p.certainty_by_sentence[f.sentence]
+        return d
+
+    return {
+        "version": PROFILE_VERSION,
+        "pmid": p.pmid,
+        "question": {"value": p.question.value, "rule": p.question.rule, "words": p.question.words},
+        "roles": list(p.roles),
+        "roles_labelled": p.roles_labelled,
+        "conditions": list(p.conditions),
+        "populations": list(p.populations),
+        "molecules": list(p.molecules),
+        "routes": list(p.routes),
+        "designs": list(p.designs),
+        "comparator": p.comparator,
+        "comparator_kind": p.comparator_kind,
+        "n": p.n,
+        "blinding": p.blinding,
+        "timepoints": list(p.timepoints),
+        "findings": [finding(f) for f in p.findings],
+        "adverse_events": [
+            {"s": a.sentence, "event": a.event, "presence": a.presence,
+             "rates": [{"percent": r.percent, "events": r.events, "n": r.n} for r in a.rates]}
+            for a in p.adverse_events
+        ],
+        "review": None if p.review is None else {
+            "k": p.review.k, "n": p.review.n, "certainty": p.review.certainty, "certainty_s": p.review.certainty_sentence,
+        },
+        "nct_ids": list(p.nct_ids),
+        "relation": p.relation,
+        "readable": p.readable,
+        "unreadable_reason": p.unreadable_reason,
+    }

@@ -1,0 +1,53 @@
+"""Reading study profiles for the records that can be evidence, and grouping them by trial.
+
+Runs after tagging (profiles need the molecule tags that make a record a candidate and the
+study's indication / route / population tags) and only on candidates: records tagged with a
+molecule the evidence rules name. A psilocybin or MDMA record in a ketamine cache is never
+read. Profiles remember the rules and record content they came from, so a fetch re-reads only
+new or changed candidates, and a rules change re-reads them all.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from ketlit.evidence.groups import group_records
+from ketlit.evidence.profile import profile_to_dict, read_profile
+from ketlit.evidence.rules import EvidenceRules
+from ketlit.store.core import Store
+from ketlit.store.profiles import ProfileRow
+
+READ_BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceReport:
+    """What a reading pass did."""
+
+    read: int
+    dropped: int
+    groups: int
+    seconds: float
+
+
+def read_pending(store: Store, rules: EvidenceRules, *, everything: bool = False) -> EvidenceReport:
+    """Read (or re-read) stale candidate profiles, drop non-candidates, regroup; see the module docstring."""
+    clock = time.monotonic()
+    molecules = list(rules.molecules)
+    pmids = store.profiles.stale_profiles(rules.digest, molecules, everything=everything)
+    done = 0
+    for start in range(0, len(pmids), READ_BATCH):
+        chunk = pmids[start : start + READ_BATCH]
+        articles = store.load_articles(chunk)
+        tags = store.tags.tags_of("pubmed", chunk)
+        contents = store.content_shas("pubmed", chunk)
+        rows = []
+        for article in articles:
+            profile = read_profile(article, tags.get(article.pmid, {}), rules)
+            rows.append(ProfileRow(article.pmid, rules.digest, contents.get(article.pmid, ""), profile_to_dict(profile)))
+        done += store.profiles.save_profiles(rows)
+    dropped = store.profiles.drop_non_candidates(molecules)
+    groups = group_records(store.profiles.grouping_inputs())
+    store.profiles.set_groups(groups)
+    return EvidenceReport(done, dropped, len({g for _, g, _ in groups}), time.monotonic() - clock)

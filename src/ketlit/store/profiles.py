@@ -1,0 +1,149 @@
+"""Study profiles and their findings (derived data, see :mod:`ketlit.evidence`).
+
+Like tags, profiles remember the rules and record content they were read from, so only new,
+changed or re-ruled candidates are read again; ``study_findings`` repeats each profile's
+findings as rows so researchers can query them in SQL or Datasette.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileRow:
+    """One profile to store: keys, the columns queries filter on, and the whole profile as JSON."""
+
+    pmid: str
+    rules_sha: str
+    content_sha: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class GroupingInput:
+    """What trial grouping needs of one stored profile."""
+
+    pmid: str
+    title: str
+    year: int | None
+    n: int | None
+    relation: str | None
+    question: str
+    nct_ids: tuple[str, ...]
+
+
+class ProfileStore:
+    """The ``study_profiles`` and ``study_findings`` tables."""
+
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def stale_profiles(self, rules_sha: str, molecules: Sequence[str], *, everything: bool = False) -> list[str]:
+        """PMIDs tagged with one of ``molecules`` whose profile is missing, re-ruled or out of date (or all)."""
+        marks = ",".join("?" * len(molecules))
+        stale = "1" if everything else "p.pmid IS NULL OR p.rules_sha256 != ? OR p.content_sha256 != a.content_sha256"
+        rows = self.db.execute(
+            "SELECT DISTINCT a.pmid FROM articles a JOIN tags t ON t.source = 'pubmed' AND t.record_id = a.pmid "
+            f"AND t.axis = 'molecule' AND t.value IN ({marks}) "
+            "LEFT JOIN study_profiles p ON p.pmid = a.pmid "
+            f"WHERE {stale} ORDER BY a.pmid",
+            [*molecules] if everything else [*molecules, rules_sha],
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def drop_non_candidates(self, molecules: Sequence[str]) -> int:
+        """Delete profiles of records no longer tagged with a configured molecule (or deleted)."""
+        marks = ",".join("?" * len(molecules))
+        keep = (
+            "SELECT record_id FROM tags WHERE source = 'pubmed' AND axis = 'molecule' "
+            f"AND value IN ({marks})"
+        )
+        with self.db.atomic():
+            self.db.execute(f"DELETE FROM study_findings WHERE pmid NOT IN ({keep})", list(molecules))
+            cur = self.db.execute(f"DELETE FROM study_profiles WHERE pmid NOT IN ({keep})", list(molecules))
+        return int(cur.rowcount or 0)
+
+    def save_profiles(self, rows: Iterable[ProfileRow]) -> int:
+        """Replace the profiles (and their finding rows) of the given records; returns how many."""
+        count = 0
+        with self.db.atomic():
+            for row in rows:
+                d = row.data
+                self.db.execute("DELETE FROM study_findings WHERE pmid = ?", [row.pmid])
+                self.db.execute(
+                    "INSERT OR REPLACE INTO study_profiles (pmid, rules_sha256, content_sha256, question, readable, "
+                    "relation, n, group_id, group_main, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+                    [row.pmid, row.rules_sha, row.content_sha, d["question"]["value"], int(bool(d["readable"])),
+                     d["relation"], d["n"], row.pmid, json.dumps(d, sort_keys=True, ensure_ascii=False)],
+                )
+                self.db.conn.executemany(
+                    "INSERT INTO study_findings (pmid, position, sentence, direction, favours, outcome, outcome_kind, "
+                    "comparator, comparator_kind, measure, value, ci_low, ci_high, p, certainty) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        [row.pmid, i, f["s"], f["direction"], f["favours"], f["outcome"], f["outcome_kind"],
+                         f["comparator"], f["comparator_kind"], (f.get("effect") or {}).get("measure"),
+                         (f.get("effect") or {}).get("value"), *((f.get("effect") or {}).get("ci") or (None, None)),
+                         f.get("p"), f.get("certainty")]
+                        for i, f in enumerate(d["findings"])
+                    ],
+                )
+                count += 1
+        return count
+
+    def grouping_inputs(self) -> list[GroupingInput]:
+        """Every stored profile with the fields trial grouping compares, in PMID order."""
+        out = []
+        for pmid, title, year, n, relation, question, data in self.db.execute(
+            "SELECT p.pmid, a.title, a.pub_year, p.n, p.relation, p.question, p.data FROM study_profiles p "
+            "JOIN articles a ON a.pmid = p.pmid ORDER BY CAST(p.pmid AS INTEGER)"
+        ):
+            nct = tuple(json.loads(data).get("nct_ids", []))
+            out.append(GroupingInput(pmid, title, year, n, relation, question, nct))
+        return out
+
+    def set_groups(self, groups: Sequence[tuple[str, str, bool]]) -> None:
+        """(pmid, group_id, is_main) for every profile."""
+        with self.db.atomic():
+            self.db.conn.executemany(
+                "UPDATE study_profiles SET group_id = ?, group_main = ? WHERE pmid = ?",
+                [(g, int(main), pmid) for pmid, g, main in groups],
+            )
+
+    def profile(self, pmid: str) -> dict[str, Any] | None:
+        """One stored profile with its group, or None."""
+        row = self.db.execute(
+            "SELECT data, group_id, group_main, rules_sha256 FROM study_profiles WHERE pmid = ?", [pmid]
+        ).fetchone()
+        if row is None:
+            return None
+        data: dict[str, Any] = json.loads(row[0])
+        members = [
+            r[0] for r in self.db.execute(
+                "SELECT pmid FROM study_profiles WHERE group_id = ? ORDER BY CAST(pmid AS INTEGER)", [row[1]]
+            )
+        ]
+        data["group"] = {"id": row[1], "main": bool(row[2]), "members": members}
+        data["rules_sha256"] = row[3]
+        return data
+
+    def profiles(self, pmids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Stored profiles of many records (those that have one)."""
+        out: dict[str, dict[str, Any]] = {}
+        for i in range(0, len(pmids), 500):
+            chunk = list(pmids[i : i + 500])
+            marks = ",".join("?" * len(chunk))
+            for pmid, data, group_id, main in self.db.execute(
+                f"SELECT pmid, data, group_id, group_main FROM study_profiles WHERE pmid IN ({marks})", chunk
+            ):
+                d = json.loads(data)
+                d["group"] = {"id": group_id, "main": bool(main)}
+                out[pmid] = d
+        return out
