@@ -605,17 +605,23 @@ def explain_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     rejected: Annotated[bool, typer.Option("--rejected", help="All evidence, and matches that did not count.")] = False,
 ) -> None:
-    """Show each tag of a record and why: rule, field, matched text.
+    """Show each tag of a record and why (rule, field, matched text), and its study profile.
 
     Example: ketlit explain 31166571 --rejected
     """
     from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
 
+    from ketlit.evidence.explain import profile_lines
+    from ketlit.jobs.evidence import stored_profile
+
     settings = STATE.settings()
     with _store(settings) as store:
         source, rid, analysis, stored = TagRunner(settings).explain(store, record_id)
+        profile, sentences = stored_profile(store, rid) if source == "pubmed" else (None, [])
     if as_json:
-        out.print_json(json.dumps(explain_payload(source, rid, analysis, stored, rejected=rejected), default=str))
+        payload = explain_payload(source, rid, analysis, stored, rejected=rejected)
+        payload["profile"] = profile
+        out.print_json(json.dumps(payload, default=str))
         return
     out.print(f"{'PMID' if source == 'pubmed' else 'trial'} {rid}", markup=False)
     if not analysis.tags:
@@ -633,6 +639,11 @@ def explain_cmd(
             if c.status != "tagged":
                 out.print(f"  not counted {c.axis}: {c.value} — {c.status} ({c.evidence.rule_id} in "
                           f"{c.evidence.field}: \"{c.evidence.span}\")", markup=False)
+    if profile is not None:
+        for line in profile_lines(profile, sentences):
+            out.print(line, markup=False, soft_wrap=True)
+    elif source == "pubmed":
+        out.print("  no study profile: not tagged with a molecule the evidence rules read", markup=False)
     if stored_tags_differ(analysis, stored):
         _info("note: the stored tags differ from the current rules; run `ketlit tag` to update them")
 

@@ -21,7 +21,31 @@ from typing import Final
 from ketlit.store.profiles import GroupingInput
 
 _WORD: Final = re.compile(r"[a-z0-9]+")
-_STOP: Final = frozenset("a an the of in for and or with to on at by from versus vs as is are trial study".split())
+_STOP: Final = frozenset(
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "in",
+        "for",
+        "and",
+        "or",
+        "with",
+        "to",
+        "on",
+        "at",
+        "by",
+        "from",
+        "versus",
+        "vs",
+        "as",
+        "is",
+        "are",
+        "trial",
+        "study",
+    ]
+)
 TITLE_OVERLAP: Final = 0.8
 
 

@@ -33,19 +33,51 @@ PROFILE_VERSION: Final = 1
 _WORD_NUMBERS: Final = {
     w: i
     for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
-        "seventeen eighteen nineteen".split()
+        [
+            "zero",
+            "one",
+            "two",
+            "three",
+            "four",
+            "five",
+            "six",
+            "seven",
+            "eight",
+            "nine",
+            "ten",
+            "eleven",
+            "twelve",
+            "thirteen",
+            "fourteen",
+            "fifteen",
+            "sixteen",
+            "seventeen",
+            "eighteen",
+            "nineteen",
+        ]
     )
-} | {w: 10 * (i + 2) for i, w in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
-_NUMBER: Final = r"(\d[\d,]*|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen))"
-_PEOPLE: Final = r"(?:patients|participants|subjects|adults|individuals|veterans|women|men|inpatients|outpatients|volunteers|people|persons|children|adolescents|youths?|cases)"
+} | {
+    w: 10 * (i + 2)
+    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
+}
+_NUMBER: Final = (
+    r"(\d[\d,]*|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|"
+    r"eight|nine))?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen))"
+)
+_PEOPLE: Final = (
+    r"(?:patients|participants|subjects|adults|individuals|veterans|women|men|inpatients|outpatients|volunteers|"
+    r"people|persons|children|adolescents|youths?|cases)"
+)
 _N_PATTERNS: Final = (
     re.compile(r"\b[nN]\s*=\s*(\d[\d,]*)"),
     re.compile(rf"\b(?:a total of|total of|in total,?|overall,?)\s+{_NUMBER}\s+(?:\w+\s+){{0,3}}?{_PEOPLE}\b", re.I),
     re.compile(rf"\brandomi[sz]ed\s+{_NUMBER}\s+(?:\w+\s+){{0,3}}?{_PEOPLE}\b", re.I),
     re.compile(rf"(?:^|[.;:]\s+|\b(?:of|in|among|with)\s+){_NUMBER}\s+(?:\w+[- ]?){{0,4}}?{_PEOPLE}\b", re.I),
 )
-_K: Final = re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I)
+_K: Final = re.compile(
+    rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I
+)
 _REVIEW_N: Final = re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,2}}?{_PEOPLE}\b|\b[nN]\s*=\s*(\d[\d,]*)", re.I)
 _BLINDING: Final = (
     ("double", re.compile(r"\b(?:double|triple|quadruple)[- ](?:blind|mask)", re.I)),
@@ -58,8 +90,8 @@ _TIMEPOINT: Final = re.compile(
     re.I,
 )
 _CERTAINTY: Final = re.compile(
-    r"\b(high|moderate|low|very low)[- ](?:certainty|quality)\b|\b(?:certainty|quality) of (?:the )?evidence (?:was |is )?"
-    r"(?:rated )?(?:as )?(high|moderate|low|very low)\b|\bGRADE[^.]{0,40}?\b(high|moderate|low|very low)\b",
+    r"\b(high|moderate|low|very low)[- ](?:certainty|quality)\b|"
+    r"\b(?:certainty|quality) of (?:the )?evidence (?:was |is )?(?:rated )?(?:as )?(high|moderate|low|very low)\b|\bGRADE[^.]{0,40}?\b(high|moderate|low|very low)\b",
     re.I,
 )
 _SECONDARY: Final = re.compile(
@@ -73,7 +105,10 @@ _AE_ABSENT: Final = re.compile(
     r"\bwell[- ]tolerated\b|\bwere not (?:observed|reported)\b|\bnone of\b",
     re.I,
 )
-_AE_MORE: Final = re.compile(r"\bmore (?:frequent|common|often)|\bhigher (?:rates?|incidence|frequency)|\bincreased (?:risk|incidence|rates?)", re.I)
+_AE_MORE: Final = re.compile(
+    r"\bmore (?:frequent|common|often)|\bhigher (?:rates?|incidence|frequency)|\bincreased (?:risk|incidence|rates?)",
+    re.I,
+)
 _AE_LESS: Final = re.compile(r"\bless (?:frequent|common|often)|\blower (?:rates?|incidence|frequency)|\bfewer\b", re.I)
 _AE_SAME: Final = re.compile(r"\bsimilar\b|\bcomparable\b|\bno (?:significant )?differen|\bdid not differ", re.I)
 
@@ -167,6 +202,10 @@ def _timepoints(sentences: Sequence[RoledSentence]) -> tuple[str, ...]:
         if rs.role not in FINDING_ROLES:
             continue
         for m in _TIMEPOINT.finditer(rs.sentence.text):
+            # "(age 18-85 years)", "aged 65 years or older": ages, not times.
+            around = rs.sentence.text[max(0, m.start() - 12) : m.end() + 8].lower()
+            if "age" in around or " old" in around:
+                continue
             unit = m.group(2).lower().rstrip("s")
             unit = {"h": "hour", "min": "minute", "wk": "week"}.get(unit, unit)
             amount = m.group(1).lower()
@@ -236,10 +275,12 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     sentences = assign_roles(abstract_sentences(article.sections), rules.roles)
     designs = frozenset(tags.get("design", ()))
     question = classify(article.title, sentences, designs, rules.questions)
-    design_text = " ".join([article.title, *(rs.sentence.text for rs in sentences if rs.role in ("objective", "methods"))])
+    design_text = " ".join(
+        [article.title, *(rs.sentence.text for rs in sentences if rs.role in ("objective", "methods"))]
+    )
     findings = tuple(read_findings(sentences, rules.findings))
     comparator = next((f for f in findings if f.comparator_kind), None)
-    from ketlit.evidence.findings import _comparator  # noqa: PLC0415 - shared helper
+    from ketlit.evidence.findings import _comparator
 
     comp_design = _comparator(design_text, rules.findings)
     review = None
@@ -248,7 +289,9 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         review, certainty = _review(sentences)
     relation: Relation | None = None
     if question.value not in ("systematic_review", "protocol", "other", "case_report", "observational"):
-        relation = "secondary" if question.value == "predictor_or_secondary" or _SECONDARY.search(article.title) else "main"
+        relation = (
+            "secondary" if question.value == "predictor_or_secondary" or _SECONDARY.search(article.title) else "main"
+        )
     readable = bool(findings) or bool(review and review.certainty)
     reason = None
     if not article.sections:
@@ -326,12 +369,21 @@ def profile_to_dict(p: StudyProfile) -> dict[str, Any]:
         "timepoints": list(p.timepoints),
         "findings": [finding(f) for f in p.findings],
         "adverse_events": [
-            {"s": a.sentence, "event": a.event, "presence": a.presence,
-             "rates": [{"percent": r.percent, "events": r.events, "n": r.n} for r in a.rates]}
+            {
+                "s": a.sentence,
+                "event": a.event,
+                "presence": a.presence,
+                "rates": [{"percent": r.percent, "events": r.events, "n": r.n} for r in a.rates],
+            }
             for a in p.adverse_events
         ],
-        "review": None if p.review is None else {
-            "k": p.review.k, "n": p.review.n, "certainty": p.review.certainty, "certainty_s": p.review.certainty_sentence,
+        "review": None
+        if p.review is None
+        else {
+            "k": p.review.k,
+            "n": p.review.n,
+            "certainty": p.review.certainty,
+            "certainty_s": p.review.certainty_sentence,
         },
         "nct_ids": list(p.nct_ids),
         "relation": p.relation,

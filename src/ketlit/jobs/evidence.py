@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from ketlit.evidence.groups import group_records
 from ketlit.evidence.profile import profile_to_dict, read_profile
 from ketlit.evidence.rules import EvidenceRules
+from ketlit.evidence.sentences import abstract_sentences
 from ketlit.store.core import Store
 from ketlit.store.profiles import ProfileRow
 
@@ -45,9 +47,21 @@ def read_pending(store: Store, rules: EvidenceRules, *, everything: bool = False
         rows = []
         for article in articles:
             profile = read_profile(article, tags.get(article.pmid, {}), rules)
-            rows.append(ProfileRow(article.pmid, rules.digest, contents.get(article.pmid, ""), profile_to_dict(profile)))
+            rows.append(
+                ProfileRow(article.pmid, rules.digest, contents.get(article.pmid, ""), profile_to_dict(profile))
+            )
         done += store.profiles.save_profiles(rows)
     dropped = store.profiles.drop_non_candidates(molecules)
     groups = group_records(store.profiles.grouping_inputs())
     store.profiles.set_groups(groups)
     return EvidenceReport(done, dropped, len({g for _, g, _ in groups}), time.monotonic() - clock)
+
+
+def stored_profile(store: Store, pmid: str) -> tuple[dict[str, Any] | None, list[str]]:
+    """A record's stored profile (None if it has none) and its abstract sentences, for ``explain``."""
+    profile = store.profiles.profile(pmid)
+    if profile is None:
+        return None, []
+    articles = store.load_articles([pmid])
+    sentences = [s.text for s in abstract_sentences(articles[0].sections)] if articles else []
+    return profile, sentences

@@ -61,10 +61,7 @@ class ProfileStore:
     def drop_non_candidates(self, molecules: Sequence[str]) -> int:
         """Delete profiles of records no longer tagged with a configured molecule (or deleted)."""
         marks = ",".join("?" * len(molecules))
-        keep = (
-            "SELECT record_id FROM tags WHERE source = 'pubmed' AND axis = 'molecule' "
-            f"AND value IN ({marks})"
-        )
+        keep = f"SELECT record_id FROM tags WHERE source = 'pubmed' AND axis = 'molecule' AND value IN ({marks})"
         with self.db.atomic():
             self.db.execute(f"DELETE FROM study_findings WHERE pmid NOT IN ({keep})", list(molecules))
             cur = self.db.execute(f"DELETE FROM study_profiles WHERE pmid NOT IN ({keep})", list(molecules))
@@ -80,18 +77,39 @@ class ProfileStore:
                 self.db.execute(
                     "INSERT OR REPLACE INTO study_profiles (pmid, rules_sha256, content_sha256, question, readable, "
                     "relation, n, group_id, group_main, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                    [row.pmid, row.rules_sha, row.content_sha, d["question"]["value"], int(bool(d["readable"])),
-                     d["relation"], d["n"], row.pmid, json.dumps(d, sort_keys=True, ensure_ascii=False)],
+                    [
+                        row.pmid,
+                        row.rules_sha,
+                        row.content_sha,
+                        d["question"]["value"],
+                        int(bool(d["readable"])),
+                        d["relation"],
+                        d["n"],
+                        row.pmid,
+                        json.dumps(d, sort_keys=True, ensure_ascii=False),
+                    ],
                 )
                 self.db.conn.executemany(
                     "INSERT INTO study_findings (pmid, position, sentence, direction, favours, outcome, outcome_kind, "
                     "comparator, comparator_kind, measure, value, ci_low, ci_high, p, certainty) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        [row.pmid, i, f["s"], f["direction"], f["favours"], f["outcome"], f["outcome_kind"],
-                         f["comparator"], f["comparator_kind"], (f.get("effect") or {}).get("measure"),
-                         (f.get("effect") or {}).get("value"), *((f.get("effect") or {}).get("ci") or (None, None)),
-                         f.get("p"), f.get("certainty")]
+                        [
+                            row.pmid,
+                            i,
+                            f["s"],
+                            f["direction"],
+                            f["favours"],
+                            f["outcome"],
+                            f["outcome_kind"],
+                            f["comparator"],
+                            f["comparator_kind"],
+                            (f.get("effect") or {}).get("measure"),
+                            (f.get("effect") or {}).get("value"),
+                            *((f.get("effect") or {}).get("ci") or (None, None)),
+                            f.get("p"),
+                            f.get("certainty"),
+                        ]
                         for i, f in enumerate(d["findings"])
                     ],
                 )
@@ -126,7 +144,8 @@ class ProfileStore:
             return None
         data: dict[str, Any] = json.loads(row[0])
         members = [
-            r[0] for r in self.db.execute(
+            r[0]
+            for r in self.db.execute(
                 "SELECT pmid FROM study_profiles WHERE group_id = ? ORDER BY CAST(pmid AS INTEGER)", [row[1]]
             )
         ]

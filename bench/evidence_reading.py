@@ -1,0 +1,380 @@
+"""Evidence reading (study profiles) against the shipped hand labels, and reading throughput.
+
+    python bench/evidence_reading.py [--errors] [--no-check] [--gold FILE] [--split held|dev|all]
+
+What it does, in the order it prints:
+1. Builds a cache the way a user does: ``ketlit import`` of the replay corpus
+   (``../shared/data/replay/pubmed``) into a temporary database, timed (the whole command: parse,
+   store, tag, read profiles). Exits 0 with a message when the corpus is absent.
+2. **Silent drops**: candidate records (tagged with a molecule the evidence rules read) that have
+   no stored profile. Must be 0; records read as "not readable" are counted separately (listed,
+   never dropped).
+3. **Sentence roles on unstructured abstracts**: every structured abstract in the cache with its
+   labels removed is re-read as unstructured text and each sentence's inferred role is compared
+   with the role its label gives.
+4. Against ``labels/evidence/findings.jsonl`` (two-pass hand labels, disagreements resolved):
+   study-question accuracy; per gold finding sentence, the direction read there (precision /
+   recall / F1 per label, macro-F1, abstain rate = gold findings where the reader reads nothing);
+   findings read in sentences the labels give none ("extra"); effect-number exact match (the
+   measure, value and CI of a labelled effect, the labelled arm percentages, the p value);
+   duplicate-group pairwise precision / recall (pairs of labelled records that report the same
+   trial); every landmark record of ``../shared/CLAIMS_REVIEW.md`` read right.
+5. **Throughput**: :func:`ketlit.evidence.profile.read_profile` over every candidate record in one
+   process, best of 5 rounds, records/s.
+
+Split: records whose ``sha1(pmid) mod 3 == 0`` are the **held-back third**; rules are never tuned
+on them. ``--split held`` (the default for the targets) scores only them, ``dev`` the other two
+thirds, ``all`` everything. Roles use the same split over the cache's structured abstracts.
+
+Targets (exit 1 when missed, unless ``--no-check``), on the held-back third: direction macro-F1
+≥ 0.85 at an abstain rate ≤ 15%, study-question accuracy ≥ 0.85, every landmark read right,
+0 silent drops, ≥ 2,000 records/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from ketlit.evidence.profile import read_profile
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.rules import load_rules as load_evidence_rules
+from ketlit.evidence.sentences import AbstractSentence, abstract_sentences
+from ketlit.store.core import open_store
+from ketlit.tagging import load_rules as load_tagging_rules
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = (
+    SHARED / "data/replay/pubmed/psynamic_all.xml",
+    SHARED / "data/replay/pubmed/meta-harness_efetch_esketamine_trd_3records.xml",
+)
+GOLD = ROOT / "labels/evidence/findings.jsonl"
+LANDMARKS = (
+    "34510411",
+    "37224232",
+    "29202655",
+    "32412700",
+    "32861217",
+    "24740528",
+    "31230464",
+    "31786934",
+    "21482474",
+    "19783371",
+    "35020871",
+)
+DIRECTIONS = ("increased", "decreased", "no_difference")
+TARGET_F1 = 0.85
+TARGET_ABSTAIN = 0.15
+TARGET_QUESTION = 0.85
+TARGET_RATE = 2_000.0
+
+
+def in_split(pmid: str, split: str) -> bool:
+    """Whether ``pmid`` belongs to the scored split (held = the third never tuned on)."""
+    held = int(hashlib.sha1(pmid.encode()).hexdigest(), 16) % 3 == 0
+    return split == "all" or (split == "held") == held
+
+
+def build_cache(db: Path) -> float:
+    """``ketlit import`` each corpus file into ``db``; returns the wall time of the commands."""
+    clock = time.perf_counter()
+    for path in CORPUS:
+        subprocess.run(
+            [sys.executable, "-m", "ketlit", "--db", str(db), "--quiet", "import", str(path)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        )
+    return time.perf_counter() - clock
+
+
+def role_accuracy(store: Any, rules: Any, split: str) -> tuple[float, float, int]:
+    """(accuracy, finding-role accuracy, sentences) of roles inferred on de-labelled structured abstracts."""
+    total = same = same_binary = 0
+    finding = {"results", "conclusions"}
+    for article in store.load_articles([p for (p,) in store.db.execute("SELECT pmid FROM articles ORDER BY pmid")]):
+        if len(article.sections) < 2 or not in_split(article.pmid, split):
+            continue
+        sentences = abstract_sentences(article.sections)
+        roled = assign_roles(sentences, rules.roles)
+        if not all(r.labelled for r in roled):
+            continue  # a section whose label names no role: no answer to score against
+        gold = [r.role for r in roled]
+        keep = [i for i, g in enumerate(gold) if g != "other"]
+        bare = [AbstractSentence(j, 0, None, None, sentences[i].text) for j, i in enumerate(keep)]
+        inferred = [r.role for r in assign_roles(bare, rules.roles)]
+        for j, i in enumerate(keep):
+            total += 1
+            same += inferred[j] == gold[i]
+            same_binary += (inferred[j] in finding) == (gold[i] in finding)
+    return (same / total if total else 0.0), (same_binary / total if total else 0.0), total
+
+
+def prf(conf: Counter[tuple[str, str]]) -> dict[str, tuple[float, float, float]]:
+    """Precision, recall and F1 per direction label from (gold, predicted) counts."""
+    out = {}
+    for label in DIRECTIONS:
+        tp = conf[(label, label)]
+        fp = sum(v for (g, p), v in conf.items() if p == label and g != label)
+        fn = sum(v for (g, p), v in conf.items() if g == label and p != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        out[label] = (precision, recall, f1)
+    return out
+
+
+def _same_effect(gold: Mapping[str, Any], found: Mapping[str, Any]) -> bool:
+    e = found.get("effect")
+    if not e or e["measure"] != gold.get("measure"):
+        return False
+    close = lambda a, b: a is not None and b is not None and abs(float(a) - float(b)) < 1e-6  # noqa: E731
+    gci = gold.get("ci") or [None, None]
+    return close(e["value"], gold.get("value")) and close(e["ci"][0], gci[0]) and close(e["ci"][1], gci[1])
+
+
+def _p_value(text: str | None) -> tuple[str, float] | None:
+    if not text:
+        return None
+    t = text.replace(" ", "").replace("≤", "<").replace("≥", ">")
+    op, value = (t[0], t[1:]) if t[0] in "<=>" else ("=", t)
+    try:
+        return op, float(value if not value.startswith(".") else "0" + value)
+    except ValueError:
+        return None
+
+
+def score(
+    gold: Sequence[Mapping[str, Any]], profiles: Mapping[str, Mapping[str, Any]], errors: list[str]
+) -> dict[str, Any]:
+    """All label-based metrics for the given gold records."""
+    conf: Counter[tuple[str, str]] = Counter()
+    questions = Counter[bool]()
+    numbers = Counter[str]()
+    extra = 0
+    for g in gold:
+        p = profiles.get(g["pmid"])
+        if p is None:
+            errors.append(f"{g['pmid']}: no profile")
+            continue
+        questions[p["question"]["value"] == g["question"]] += 1
+        if p["question"]["value"] != g["question"]:
+            errors.append(f"{g['pmid']}: question {p['question']['value']} (gold {g['question']})")
+        found_by_s: dict[int, list[Mapping[str, Any]]] = {}
+        for f in p["findings"]:
+            found_by_s.setdefault(f["s"], []).append(f)
+        gold_by_s: dict[int, list[Mapping[str, Any]]] = {}
+        for f in g.get("findings", []):
+            for s in [f["s"], *f.get("also", [])]:
+                gold_by_s.setdefault(s, []).append(f)
+        for s, gf in sorted(gold_by_s.items()):
+            is_main = any(f["s"] == s for f in gf)
+            found = found_by_s.get(s, [])
+            if not is_main and not found:
+                continue  # a restatement the reader need not read again
+            wanted = {f["direction"] for f in gf}
+            got = next(
+                (f["direction"] for f in found if f["direction"] in wanted),
+                found[0]["direction"] if found else "abstain",
+            )
+            label = got if got in wanted else gf[0]["direction"]
+            conf[(label, got)] += 1
+            if got != label:
+                errors.append(f"{g['pmid']} s{s}: read {got}, gold {label}")
+        for s in found_by_s:
+            if s not in gold_by_s:
+                extra += 1
+                errors.append(f"{g['pmid']} s{s}: extra finding {found_by_s[s][0]['direction']}")
+        for f in g.get("findings", []):
+            gn = f.get("numbers") or {}
+            found = found_by_s.get(f["s"], [])
+            if gn.get("effect"):
+                numbers["effect"] += 1
+                numbers["effect_ok"] += any(_same_effect(gn["effect"], x) for x in found)
+            if gn.get("arms"):
+                numbers["arms"] += 1
+                want = sorted(float(a["percent"]) for a in gn["arms"] if a.get("percent") is not None)
+                numbers["arms_ok"] += any(
+                    want and set(want) <= {float(r["percent"]) for r in x.get("rates", [])} for x in found
+                )
+            if gn.get("p"):
+                numbers["p"] += 1
+                gp = _p_value(gn["p"])
+                numbers["p_ok"] += any(gp is not None and _p_value(x.get("p")) == gp for x in found)
+    n_gold = sum(conf.values())
+    abstain = sum(v for (g, p), v in conf.items() if p == "abstain")
+    per_label = prf(conf)
+    return {
+        "records": sum(questions.values()),
+        "question_accuracy": questions[True] / max(1, sum(questions.values())),
+        "gold_findings": n_gold,
+        "abstain_rate": abstain / max(1, n_gold),
+        "per_label": per_label,
+        "macro_f1": sum(v[2] for v in per_label.values()) / len(DIRECTIONS),
+        "extra": extra,
+        "numbers": numbers,
+        "confusion": conf,
+    }
+
+
+def group_pairs(
+    gold: Sequence[Mapping[str, Any]], profiles: Mapping[str, Mapping[str, Any]]
+) -> tuple[float, float, int]:
+    """Pairwise precision / recall of trial groups over the labelled records (gold: same ``trial``)."""
+    pmids = [g["pmid"] for g in gold if g["pmid"] in profiles]
+    trial = {g["pmid"]: g.get("trial") for g in gold}
+    gold_pairs = {(a, b) for i, a in enumerate(pmids) for b in pmids[i + 1 :] if trial[a] and trial[a] == trial[b]}
+    group = {p: profiles[p]["group"]["id"] for p in pmids}
+    found_pairs = {(a, b) for i, a in enumerate(pmids) for b in pmids[i + 1 :] if group[a] == group[b]}
+    tp = len(gold_pairs & found_pairs)
+    return (
+        (tp / len(found_pairs) if found_pairs else 1.0),
+        (tp / len(gold_pairs) if gold_pairs else 1.0),
+        len(gold_pairs),
+    )
+
+
+def landmarks(
+    gold: Mapping[str, Mapping[str, Any]], profiles: Mapping[str, Mapping[str, Any]]
+) -> list[tuple[str, bool, str]]:
+    """(pmid, read right, what was wrong) per landmark: profile, question, and no wrong direction."""
+    out = []
+    for pmid in LANDMARKS:
+        g, p = gold.get(pmid), profiles.get(pmid)
+        if g is None or p is None:
+            out.append((pmid, False, "not labelled" if g is None else "no profile"))
+            continue
+        wrong = []
+        if p["question"]["value"] != g["question"]:
+            wrong.append(f"question {p['question']['value']} (gold {g['question']})")
+        by_s: dict[int, set[str]] = {}
+        for f in p["findings"]:
+            by_s.setdefault(f["s"], set()).add(f["direction"])
+        for f in g.get("findings", []):
+            read = by_s.get(f["s"], set())
+            if read and f["direction"] not in read:
+                wrong.append(f"s{f['s']} read {'/'.join(sorted(read))} (gold {f['direction']})")
+        missed = sum(1 for f in g.get("findings", []) if f["s"] not in by_s)
+        if g.get("findings") and missed == len(g["findings"]):
+            wrong.append("no labelled finding read")
+        out.append((pmid, not wrong, "; ".join(wrong)))
+    return out
+
+
+def throughput(store: Any, rules: Any) -> tuple[float, int]:
+    """Best-of-5 records/s of read_profile over every candidate record, one process."""
+    pmids = store.profiles.stale_profiles(rules.digest, list(rules.molecules), everything=True)
+    articles = store.load_articles(pmids)
+    tags = store.tags.tags_of("pubmed", pmids)
+    rounds = []
+    for _ in range(5):
+        clock = time.perf_counter()
+        for article in articles:
+            read_profile(article, tags.get(article.pmid, {}), rules)
+        rounds.append(time.perf_counter() - clock)
+    return len(articles) / min(rounds), len(articles)
+
+
+def load_gold(path: Path) -> list[dict[str, Any]]:
+    """The resolved labels, one record per line."""
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--errors", action="store_true", help="list every disagreement with the labels")
+    ap.add_argument("--no-check", action="store_true", help="always exit 0")
+    ap.add_argument("--gold", type=Path, default=GOLD)
+    ap.add_argument("--split", choices=("held", "dev", "all"), default="held")
+    args = ap.parse_args(list(argv) if argv is not None else None)
+    if not all(p.exists() for p in CORPUS):
+        print(f"skipped: the replay corpus is not at {CORPUS[0].parent} (../shared is absent)")
+        return 0
+    if not args.gold.exists():
+        print(f"skipped: no labels at {args.gold}")
+        return 0
+    rules = load_evidence_rules(None, load_tagging_rules(None))
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "bench.db"
+        import_seconds = build_cache(db)
+        store = open_store(db)
+        candidates = store.profiles.stale_profiles("", list(rules.molecules), everything=True)
+        stored = store.profiles.profiles(candidates)
+        drops = [p for p in candidates if p not in stored]
+        unreadable = sum(1 for p in stored.values() if not p["readable"])
+        role_acc, role_binary, role_n = role_accuracy(store, rules, args.split)
+        gold_all = load_gold(args.gold)
+        gold = [g for g in gold_all if in_split(g["pmid"], args.split)]
+        profiles = store.profiles.profiles([g["pmid"] for g in gold_all])
+        errors: list[str] = []
+        result = score(gold, profiles, errors)
+        g_precision, g_recall, g_pairs = group_pairs(gold_all, profiles)
+        marks = landmarks({g["pmid"]: g for g in gold_all}, profiles)
+        rate, rate_n = throughput(store, rules)
+    print(f"ketlit import of the replay corpus (parse, store, tag, read): {import_seconds:.1f} s")
+    print(
+        f"candidate records: {len(candidates)}; profiles: {len(stored)}; not readable (listed): {unreadable}; "
+        f"silent drops: {len(drops)}"
+    )
+    print(f"split: {args.split} ({result['records']} labelled records, {result['gold_findings']} labelled findings)")
+    print(
+        f"sentence roles on de-labelled structured abstracts: accuracy {role_acc:.3f}, "
+        f"results/conclusions vs rest {role_binary:.3f} ({role_n} sentences)"
+    )
+    print(f"study question accuracy: {result['question_accuracy']:.3f}")
+    print("direction     precision  recall    F1")
+    for label, (p, r, f) in result["per_label"].items():
+        print(f"  {label:<13} {p:8.3f} {r:7.3f} {f:6.3f}")
+    print(
+        f"  macro-F1 {result['macro_f1']:.3f}; abstain rate {result['abstain_rate']:.3f}; "
+        f"findings read where the labels have none: {result['extra']}"
+    )
+    n = result["numbers"]
+    for key in ("effect", "arms", "p"):
+        if n[key]:
+            print(f"effect numbers, {key}: {n[key + '_ok']}/{n[key]} exact ({n[key + '_ok'] / n[key]:.3f})")
+    print(
+        f"trial groups (all labelled records): pairwise precision {g_precision:.3f}, recall {g_recall:.3f} "
+        f"({g_pairs} labelled pairs)"
+    )
+    print("landmarks:")
+    for pmid, ok, why in marks:
+        print(f"  {pmid} {'ok' if ok else 'WRONG: ' + why}")
+    print(
+        f"throughput: {rate:,.0f} records/s over {rate_n} candidates (read_profile, one process, best of 5); "
+        f"target {TARGET_RATE:,.0f} → {rate / TARGET_RATE:.2f}x"
+    )
+    if args.errors:
+        print("\n".join(errors))
+    missed = []
+    if result["macro_f1"] < TARGET_F1:
+        missed.append(f"direction macro-F1 {result['macro_f1']:.3f} < {TARGET_F1}")
+    if result["abstain_rate"] > TARGET_ABSTAIN:
+        missed.append(f"abstain rate {result['abstain_rate']:.3f} > {TARGET_ABSTAIN}")
+    if result["question_accuracy"] < TARGET_QUESTION:
+        missed.append(f"question accuracy {result['question_accuracy']:.3f} < {TARGET_QUESTION}")
+    if drops:
+        missed.append(f"{len(drops)} silent drops")
+    if not all(ok for _, ok, _ in marks):
+        missed.append("a landmark read wrong")
+    if rate < TARGET_RATE:
+        missed.append(f"{rate:,.0f} records/s < {TARGET_RATE:,.0f}")
+    if missed:
+        print("targets missed: " + "; ".join(missed))
+    return 1 if missed and not args.no_check else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
