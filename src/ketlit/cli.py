@@ -609,10 +609,10 @@ def explain_cmd(
 
     Example: ketlit explain 31166571 --rejected
     """
-    from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
-
+    # here, not at the top: see the module docstring
     from ketlit.evidence.explain import profile_lines
     from ketlit.jobs.evidence import stored_profile
+    from ketlit.jobs.tag import TagRunner
 
     settings = STATE.settings()
     with _store(settings) as store:

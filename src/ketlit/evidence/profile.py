@@ -91,7 +91,8 @@ _TIMEPOINT: Final = re.compile(
 )
 _CERTAINTY: Final = re.compile(
     r"\b(high|moderate|low|very low)[- ](?:certainty|quality)\b|"
-    r"\b(?:certainty|quality) of (?:the )?evidence (?:was |is )?(?:rated )?(?:as )?(high|moderate|low|very low)\b|\bGRADE[^.]{0,40}?\b(high|moderate|low|very low)\b",
+    r"\b(?:certainty|quality) of (?:the )?evidence (?:was |is )?(?:rated )?(?:as )?(high|moderate|low|very low)\b|"
+    r"\bGRADE[^.]{0,40}?\b(high|moderate|low|very low)\b",
     re.I,
 )
 _SECONDARY: Final = re.compile(
