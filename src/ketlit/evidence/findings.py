@@ -54,6 +54,7 @@ class FindingRules:
     decrease: re.Pattern[str]
     improve: re.Pattern[str]
     worsen: re.Pattern[str]
+    induce: re.Pattern[str]
     significant: re.Pattern[str]
     nonsignificant: re.Pattern[str]
     clause_split: re.Pattern[str]
@@ -159,7 +160,8 @@ def _from_rates(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> i
         return None
     arms = [(_arm_of(text, r.start, rules), r.percent) for r in rates[:2]]
     (a1, p1), (a2, p2) = arms
-    if a1 == a2 or p1 == p2:
+    # Both rates must be tied to a named arm: "reduced relapse by 51% … and 70%" are two results, not two arms.
+    if a1 is None or a2 is None or a1 == a2 or p1 == p2:
         return None
     if a1 == "intervention" or a2 == "comparator":
         return 1 if p1 > p2 else -1
@@ -248,6 +250,9 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
         else:
             direction = "increased" if good == (valence > 0) else "decreased"
         return make(direction, f"evaluation: {first.group(0)!r}", first.end(), good_if=1 if good else -1)
+    induced = rules.induce.search(text)
+    if induced:
+        return make("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=-1 if kind == "safety" else None)
     # Last: a named effect whose CI excludes no effect, with no word saying which way. Its sign
     # is only trusted here, because abstracts subtract either way round ("mean difference 12.7"
     # for a reduction).

@@ -44,7 +44,23 @@ _AFTER_MEASURE: Final = re.compile(
 _P: Final = re.compile(
     r"\b[pP]\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
 )
-_PERCENT: Final = re.compile(r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*%(?!\s*(?:CI|confidence|CrI))")
+_PERCENT: Final = re.compile(
+    r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI))"
+    r"|\b(?P<words>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|"
+    r"eight|nine))?|ten|eleven|twelve|fifteen|one hundred)[- ]percent\b",
+    re.IGNORECASE,
+)
+_TENS: Final = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_UNITS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_SMALL: Final = {"ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "one hundred": 100}
+
+
+def _word_percent(words: str) -> float:
+    words = words.lower()
+    if words in _SMALL:
+        return float(_SMALL[words])
+    parts = re.split(r"[- ]", words)
+    return float(_TENS[parts[0]] + (_UNITS[parts[1]] if len(parts) > 1 else 0))
 # "64% (16/25)" after a percentage, or "16/25 (64%)" / "16 of 25 (64%)" before it.
 _EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]")
 _EVENTS_BEFORE: Final = re.compile(
@@ -137,10 +153,17 @@ def effects(text: str) -> list[Effect]:
     return out
 
 
+# A heterogeneity test's p ("Cochran Q, P = .15", "I2 = 39%, p = .2") says nothing about the effect.
+_HETEROGENEITY: Final = re.compile(r"(?:cochran|heterogeneity|\bQ\b|\bI ?[2²])[^;)\]]{0,25}$", re.IGNORECASE)
+
+
 def p_values(text: str) -> list[PValue]:
-    """Every p value in ``text``."""
+    """Every p value in ``text`` except heterogeneity tests'."""
     out = []
-    for m in _P.finditer(normalise(text)):
+    text = normalise(text)
+    for m in _P.finditer(text):
+        if _HETEROGENEITY.search(text, max(0, m.start() - 40), m.start()):
+            continue
         op = {"&lt;": "<", "&gt;": ">"}.get(m.group("op"), m.group("op"))
         raw = m.group("val").replace(" ", "")
         sci = re.match(r"([\d.]+)[x×]10\^?-(\d+)", raw)
@@ -163,5 +186,6 @@ def rates(text: str) -> list[Rate]:
         ev = _EVENTS_AFTER.match(text, m.end()) or _EVENTS_BEFORE.search(text, max(0, m.start() - 40), m.start())
         events = int(ev.group("events")) if ev else None
         n = int(ev.group("n")) if ev else None
-        out.append(Rate(float(m.group("pct")), events, n, m.start()))
+        pct = float(m.group("pct")) if m.group("pct") else _word_percent(m.group("words"))
+        out.append(Rate(pct, events, n, m.start()))
     return out

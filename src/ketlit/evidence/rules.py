@@ -110,6 +110,7 @@ def _findings(root: Table, drug: re.Pattern[str]) -> FindingRules:
         decrease=_alternation(f, "decrease"),
         improve=_alternation(f, "improve"),
         worsen=_alternation(f, "worsen"),
+        induce=_alternation(f, "induce"),
         significant=_alternation(f, "significant"),
         nonsignificant=_alternation(f, "nonsignificant"),
         clause_split=_alternation(f, "clause_split"),
