@@ -192,8 +192,11 @@ def score(
             conf[(label, got)] += 1
             if got != label:
                 errors.append(f"{g['pmid']} s{s}: read {got}, gold {label}")
+        # Adverse-event statements are labelled as adverse events, not findings: reading one as a
+        # (safety) finding is not an extra.
+        ae_sentences = {a.get("s") for a in g.get("adverse_events") or []}
         for s in found_by_s:
-            if s not in gold_by_s:
+            if s not in gold_by_s and s not in ae_sentences:
                 extra += 1
                 errors.append(f"{g['pmid']} s{s}: extra finding {found_by_s[s][0]['direction']}")
         for f in g.get("findings", []):

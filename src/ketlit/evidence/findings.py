@@ -142,24 +142,42 @@ def _kind(text: str, rules: FindingRules) -> OutcomeKind:
     return "efficacy"
 
 
-def _arm_of(text: str, at: int, rules: FindingRules) -> str | None:
-    """Which arm a rate at ``at`` belongs to: the nearest arm word within 60 characters."""
-    window_start = max(0, at - 60)
+def _arm_near(text: str, start: int, end: int, rules: FindingRules, *, last: bool) -> str | None:
+    """The arm named in ``text[start:end]``: the first mention (or the last, with ``last``)."""
     best: tuple[int, str] | None = None
     for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
-        for m in pattern.finditer(text, window_start, min(len(text), at + 60)):
-            dist = abs(m.start() - at)
-            if best is None or dist < best[0]:
-                best = (dist, arm)
+        for m in pattern.finditer(text, start, end):
+            key = -m.start() if last else m.start()
+            if best is None or key < best[0]:
+                best = (key, arm)
     return best[1] if best else None
+
+
+def _arms_of(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> list[str | None]:
+    """Which arm each rate belongs to.
+
+    English names the arm right after a rate ("55% for the ketamine group", "79% responded to
+    ketamine") or right before it ("receiving ECT, 63% remitted"). So a rate's arm is the first
+    arm named between it and the next rate, else the last one named between the previous rate
+    and it.
+    """
+    out: list[str | None] = []
+    for i, r in enumerate(rates):
+        after_end = rates[i + 1].start if i + 1 < len(rates) else len(text)
+        before_start = rates[i - 1].start + 1 if i > 0 else 0
+        arm = _arm_near(text, r.start, after_end, rules, last=False)
+        if arm is None:
+            arm = _arm_near(text, before_start, r.start, rules, last=True)
+        out.append(arm)
+    return out
 
 
 def _from_rates(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> int | None:
     """+1 / -1 when two rates with their arms named say the intervention's is higher / lower."""
     if len(rates) < 2:
         return None
-    arms = [(_arm_of(text, r.start, rules), r.percent) for r in rates[:2]]
-    (a1, p1), (a2, p2) = arms
+    (a1, a2) = _arms_of(text, rates[:2], rules)
+    p1, p2 = rates[0].percent, rates[1].percent
     # Both rates must be tied to a named arm: "reduced relapse by 51% … and 70%" are two results, not two arms.
     if a1 is None or a2 is None or a1 == a2 or p1 == p2:
         return None
@@ -250,6 +268,11 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
         else:
             direction = "increased" if good == (valence > 0) else "decreased"
         return make(direction, f"evaluation: {first.group(0)!r}", first.end(), good_if=1 if good else -1)
+    # One arm's rate of a good outcome ("Remission was achieved in 75%", "5 (38%) met criteria
+    # for response"): the drug brought that about (compared with baseline).
+    good_rate = rules.positive_outcome.search(text)
+    if good_rate and rates and not rules.negative_outcome.search(text[: good_rate.start()]):
+        return make("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
     induced = rules.induce.search(text)
     if induced:
         return make("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=-1 if kind == "safety" else None)
