@@ -275,7 +275,8 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
         return make("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
     induced = rules.induce.search(text)
     if induced:
-        return make("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=-1 if kind == "safety" else None)
+        harm = -1 if kind == "safety" else None
+        return make("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=harm)
     # Last: a named effect whose CI excludes no effect, with no word saying which way. Its sign
     # is only trusted here, because abstracts subtract either way round ("mean difference 12.7"
     # for a reduction).

@@ -46,11 +46,20 @@ _P: Final = re.compile(
 )
 _PERCENT: Final = re.compile(
     r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI))"
-    r"|\b(?P<words>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|"
-    r"eight|nine))?|ten|eleven|twelve|fifteen|one hundred)[- ]percent\b",
+    r"|\b(?P<words>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|fifteen|one hundred)[- ]percent\b",
     re.IGNORECASE,
 )
-_TENS: Final = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_TENS: Final = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 _UNITS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
 _SMALL: Final = {"ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "one hundred": 100}
 
@@ -61,6 +70,8 @@ def _word_percent(words: str) -> float:
         return float(_SMALL[words])
     parts = re.split(r"[- ]", words)
     return float(_TENS[parts[0]] + (_UNITS[parts[1]] if len(parts) > 1 else 0))
+
+
 # "64% (16/25)" after a percentage, or "16/25 (64%)" / "16 of 25 (64%)" before it.
 _EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]")
 _EVENTS_BEFORE: Final = re.compile(
