@@ -6,6 +6,7 @@ CREATE INDEX idx_articles_pub_year ON articles(pub_year);
 CREATE INDEX idx_links_nct ON links(nct_id);
 CREATE INDEX idx_raw_pages_run ON raw_pages(run_id);
 CREATE INDEX idx_runs_query ON runs(source, query_key);
+CREATE INDEX idx_study_profiles_group ON study_profiles(group_id);
 CREATE INDEX idx_tags_axis_value ON tags(axis, value);
 CREATE INDEX idx_trials_status ON trials(overall_status);
 CREATE TABLE _ketlit_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL);
@@ -158,6 +159,36 @@ CREATE TABLE runs (
             duration_s REAL,
             message TEXT,
             pid INTEGER
+        );
+CREATE TABLE study_findings (
+            pmid TEXT NOT NULL REFERENCES study_profiles(pmid),
+            position INTEGER NOT NULL,
+            sentence INTEGER NOT NULL,           -- abstract sentence index (ketlit.evidence.sentences)
+            direction TEXT NOT NULL,             -- increased | decreased | no_difference
+            favours TEXT NOT NULL,               -- intervention | comparator | neither
+            outcome TEXT,
+            outcome_kind TEXT NOT NULL,          -- efficacy | safety | other
+            comparator TEXT,
+            comparator_kind TEXT,
+            measure TEXT,                        -- OR | RR | HR | MD | SMD | RD | g | d
+            value REAL,
+            ci_low REAL,
+            ci_high REAL,
+            p TEXT,
+            certainty TEXT,                      -- as a review states it for this result
+            PRIMARY KEY (pmid, position)
+        );
+CREATE TABLE study_profiles (
+            pmid TEXT PRIMARY KEY,
+            rules_sha256 TEXT NOT NULL,          -- evidence rules (and drug names) the reading used
+            content_sha256 TEXT NOT NULL,        -- record content it was read from
+            question TEXT NOT NULL,              -- efficacy_vs_control | head_to_head | ... (ketlit.evidence.questions)
+            readable INTEGER NOT NULL,           -- 0: listed as "not readable", never dropped
+            relation TEXT,                       -- main | secondary | NULL (not a trial report)
+            n INTEGER,                           -- participants as the abstract states them
+            group_id TEXT,                       -- trial group (one trial, one vote); the group's first PMID
+            group_main INTEGER NOT NULL DEFAULT 1, -- 1 for the record that speaks for its group
+            data TEXT NOT NULL                   -- JSON (ketlit.evidence.profile.profile_to_dict)
         );
 CREATE TABLE tag_state (
             source TEXT NOT NULL,

@@ -56,7 +56,6 @@ class FindingRules:
     worsen: re.Pattern[str]
     induce: re.Pattern[str]
     significant: re.Pattern[str]
-    nonsignificant: re.Pattern[str]
     clause_split: re.Pattern[str]
     not_a_finding: re.Pattern[str]
     negative_outcome: re.Pattern[str]
@@ -188,63 +187,36 @@ def _from_rates(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> i
     return None
 
 
-def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None:
-    """The finding one clause reports, or None when it reports none the reader can tell."""
-    if rules.not_a_finding.search(text):
-        return None
-    effects = nums.effects(text)
-    p_values = nums.p_values(text)
-    rates = tuple(nums.rates(text))
-    effect = effects[0] if effects else None
-    p = p_values[0] if p_values else None
-    comp = _comparator(text, rules)
-    comp_words, comp_kind, comp_at = comp if comp else (None, None, -1)
-    kind = _kind(text, rules)
+@dataclass(frozen=True, slots=True)
+class _Decision:
+    """What decided a clause: direction, why, where (for the outcome), and how to read favours."""
 
-    def make(
-        direction: Direction, basis: str, at: int, good_if: int | None = None, *, per_arm: bool = False
-    ) -> Finding:
-        outcome, valence = _outcome(text, at, rules)
-        # Arm rates are already the intervention's against the comparator's: never turned round.
-        flipped = (
-            not per_arm
-            and comp is not None
-            and direction != "no_difference"
-            and _comparator_is_subject(text, comp_at, rules)
-        )
-        if flipped:
-            direction = "decreased" if direction == "increased" else "increased"
-        favours: Favours = "neither"
-        if direction != "no_difference":
-            if good_if is not None:
-                good = good_if > 0
-                good = not good if flipped else good
-            elif valence:
-                good = (direction == "increased") == (valence > 0)
-            else:
-                good = True
-            favours = "intervention" if good else "comparator"
-        return Finding(
-            sentence, text, direction, favours, outcome, kind, comp_words, comp_kind, basis, effect, rates, p
-        )
+    direction: Direction
+    basis: str
+    at: int
+    good_if: int | None = None
+    per_arm: bool = False
 
+
+def _by_numbers(
+    text: str, effect: nums.Effect | None, p: nums.PValue | None, rates: Sequence[nums.Rate], rules: FindingRules
+) -> _Decision | None:
+    """Steps 2-3 of the module docstring: null wording, then what the numbers say."""
     null = rules.no_difference.search(text)
     if null:
-        return make("no_difference", f"wording: {null.group(0)!r}", null.start())
+        return _Decision("no_difference", f"wording: {null.group(0)!r}", null.start())
     if effect is not None and not effect.excludes_null:
-        return make("no_difference", "CI includes no effect", 0)
-    asserted = rules.significant.search(text)
-    if p is not None and not p.significant and not asserted:
-        return make("no_difference", f"p {p.text}", 0)
-    if (
-        rules.nonsignificant.search(text)
-        and not (p is not None and p.significant)
-        and (not asserted or "significant" not in text.lower())
-    ):
-        return make("no_difference", "non-significant p", 0)
+        return _Decision("no_difference", "CI includes no effect", 0)
+    if p is not None and not p.significant and not rules.significant.search(text):
+        return _Decision("no_difference", f"p {p.text}", 0)
     by_rates = _from_rates(text, rates, rules)
     if by_rates is not None and (p is None or p.significant):
-        return make("increased" if by_rates > 0 else "decreased", "arm rates", rates[0].start, per_arm=True)
+        return _Decision("increased" if by_rates > 0 else "decreased", "arm rates", rates[0].start, per_arm=True)
+    return None
+
+
+def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: FindingRules) -> _Decision | None:
+    """Step 4: change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
     up = rules.increase.search(text)
     down = rules.decrease.search(text)
     if up or down:
@@ -254,7 +226,7 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
         if first is up and down and down.start() - first.end() < 3:
             direction = "decreased"
             first = down
-        return make(direction, f"change: {first.group(0)!r}", first.end())
+        return _Decision(direction, f"change: {first.group(0)!r}", first.end())
     better = rules.improve.search(text)
     worse = rules.worsen.search(text)
     if better or worse:
@@ -267,22 +239,64 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
             direction = "decreased" if good else "increased"
         else:
             direction = "increased" if good == (valence > 0) else "decreased"
-        return make(direction, f"evaluation: {first.group(0)!r}", first.end(), good_if=1 if good else -1)
+        return _Decision(direction, f"evaluation: {first.group(0)!r}", first.end(), good_if=1 if good else -1)
     # One arm's rate of a good outcome ("Remission was achieved in 75%", "5 (38%) met criteria
     # for response"): the drug brought that about (compared with baseline).
     good_rate = rules.positive_outcome.search(text)
     if good_rate and rates and not rules.negative_outcome.search(text[: good_rate.start()]):
-        return make("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
+        return _Decision("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
     induced = rules.induce.search(text)
     if induced:
         harm = -1 if kind == "safety" else None
-        return make("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=harm)
+        return _Decision("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=harm)
+    return None
+
+
+def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None:
+    """The finding one clause reports, or None when it reports none the reader can tell."""
+    if rules.not_a_finding.search(text):
+        return None
+    effects = nums.effects(text)
+    p_values = nums.p_values(text)
+    rates = tuple(nums.rates(text))
+    effect = effects[0] if effects else None
+    p = p_values[0] if p_values else None
+    kind = _kind(text, rules)
+    decision = _by_numbers(text, effect, p, rates, rules) or _by_words(text, rates, kind, rules)
     # Last: a named effect whose CI excludes no effect, with no word saying which way. Its sign
     # is only trusted here, because abstracts subtract either way round ("mean difference 12.7"
     # for a reduction).
-    if effect is not None and effect.sign:
-        return make("increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0)
-    return None
+    if decision is None and effect is not None and effect.sign:
+        decision = _Decision(
+            "increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0
+        )
+    if decision is None:
+        return None
+    comp = _comparator(text, rules)
+    comp_words, comp_kind, comp_at = comp if comp else (None, None, -1)
+    outcome, valence = _outcome(text, decision.at, rules)
+    direction = decision.direction
+    # Arm rates are already the intervention's against the comparator's: never turned round.
+    flipped = (
+        not decision.per_arm
+        and comp is not None
+        and direction != "no_difference"
+        and _comparator_is_subject(text, comp_at, rules)
+    )
+    if flipped:
+        direction = "decreased" if direction == "increased" else "increased"
+    favours: Favours = "neither"
+    if direction != "no_difference":
+        if decision.good_if is not None:
+            good = (decision.good_if > 0) != flipped
+        elif valence:
+            good = (direction == "increased") == (valence > 0)
+        else:
+            good = True
+        favours = "intervention" if good else "comparator"
+    return Finding(
+        sentence, text, direction, favours, outcome, kind, comp_words, comp_kind, decision.basis, effect, rates, p
+    )
 
 
 def split_clauses(text: str, boundary: re.Pattern[str]) -> list[str]:

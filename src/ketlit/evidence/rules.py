@@ -112,7 +112,6 @@ def _findings(root: Table, drug: re.Pattern[str]) -> FindingRules:
         worsen=_alternation(f, "worsen"),
         induce=_alternation(f, "induce"),
         significant=_alternation(f, "significant"),
-        nonsignificant=_alternation(f, "nonsignificant"),
         clause_split=_alternation(f, "clause_split"),
         not_a_finding=_alternation(f, "not_a_finding"),
         negative_outcome=_alternation(o, "negative"),

@@ -1,0 +1,247 @@
+"""Evidence reading (issue 12): sentence roles, effect numbers, findings, study questions, trial
+groups, and the stored profiles that tagging derives. In-repo data only.
+
+The clause table holds the traps of ``../shared/CLAIMS_REVIEW.md`` section 4 in general form:
+background and future-work sentences are not findings, "not more efficacious than" and
+"non-inferior" are no difference, a comparator that is the sentence's subject turns the result
+round ("ECT was superior to ketamine"), and a heterogeneity p value is not an effect's.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ketlit.cli import app
+from ketlit.evidence import numbers as nums
+from ketlit.evidence.findings import read_clause, split_clauses
+from ketlit.evidence.groups import group_records
+from ketlit.evidence.questions import classify
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import abstract_sentences, split_prose
+from ketlit.sources.models import AbstractSection
+from ketlit.store.profiles import GroupingInput
+from tests.conftest import FIXTURES
+
+RULES = packaged_rules()
+runner = CliRunner()
+
+CLAUSES = [
+    # (clause, direction or None, favours)
+    (
+        "Ketamine infusion was associated with significant and rapid reduction in PTSD symptom severity, compared with "
+        "midazolam (P = .02).",
+        "decreased",
+        "intervention",
+    ),
+    ("Ketamine was not more efficacious than placebo on the MADRS at day 7.", "no_difference", "neither"),
+    (
+        "Ketamine was noninferior to ECT as therapy for treatment-resistant major depression.",
+        "no_difference",
+        "neither",
+    ),
+    (
+        "ECT may be superior to ketamine for improving depression severity in the acute phase.",
+        "increased",
+        "comparator",
+    ),
+    (
+        "Among patients receiving ECT, 63% remitted compared with 46% receiving ketamine infusions (P = .026).",
+        "decreased",
+        "comparator",
+    ),
+    (
+        "The proportion of responders at day 1 was 55% for the ketamine group and 30% for the midazolam group "
+        "(odds ratio 2.85, 95% CI 1.14 to 7.15).",
+        "increased",
+        "intervention",
+    ),
+    ("There was no significant difference in tolerability between the groups.", "no_difference", "neither"),
+    ("Depression scores did not differ between groups at 24 hours (p = 0.52).", "no_difference", "neither"),
+    ("Response at 24 hours: OR 1.40, 95% CI 0.80 to 2.45.", "no_difference", "neither"),
+    (
+        "Greater improvement in MADRS total score was observed with esketamine versus placebo at 24 hours.",
+        "decreased",
+        "intervention",
+    ),
+    ("Remission was achieved in 75% of the intention-to-treat population.", "increased", "intervention"),
+    (
+        "Seventy-nine percent of subjects responded to ketamine and 0% responded to placebo.",
+        "increased",
+        "intervention",
+    ),
+    ("The pooled SMD was -0.69 (95% CI -0.89 to -0.48; Cochran Q, P = .15).", "decreased", "intervention"),
+    ("Ketamine produced dissociative symptoms that resolved within two hours.", "increased", "comparator"),
+    ("Larger randomized controlled trials are needed to confirm these findings.", None, None),
+    ("Results were mixed across functional outcomes.", "no_difference", "neither"),
+]
+
+
+@pytest.mark.parametrize(("clause", "direction", "favours"), CLAUSES)
+def test_clause_direction_and_favours(clause: str, direction: str | None, favours: str | None) -> None:
+    found = read_clause(clause, 0, RULES.findings)
+    if direction is None:
+        assert found is None
+        return
+    assert found is not None, clause
+    assert (found.direction, found.favours) == (direction, favours), found.basis
+
+
+def test_clauses_are_not_cut_inside_brackets() -> None:
+    text = "Ketamine reduced scores (MD 12.7 [95% CI, 2.5-22.8]; P = .02); anxiety did not change."
+    assert split_clauses(text, RULES.findings.clause_split) == [
+        "Ketamine reduced scores (MD 12.7 [95% CI, 2.5-22.8]; P = .02)",
+        "anxiety did not change.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "value", "lo", "hi"),
+    [
+        ("(mean difference in IES-R score, 12.7 [95% CI, 2.5-22.8]; P = .02)", "MD", 12.7, 2.5, 22.8),
+        ("odds ratio (OR) 3.94, 95% confidence interval (CI) 1.54 to 10.10; n = 185", "OR", 3.94, 1.54, 10.1),
+        ("(SMD −0.87, 95% CI −1.26 to −0.48)", "SMD", -0.87, -1.26, -0.48),
+        ("hazard ratio [HR], 0.49; 95% CI, 0.29-0.84", "HR", 0.49, 0.29, 0.84),
+    ],
+)
+def test_effects_are_read_with_their_ci(text: str, measure: str, value: float, lo: float, hi: float) -> None:
+    assert nums.effects(text) == [nums.Effect(measure, value, lo, hi)]  # type: ignore[arg-type]
+
+
+def test_rates_p_values_and_what_is_not_a_rate() -> None:
+    rates = nums.rates("response 64% (16/25) vs 28% (7/25), p<0.001; difference 95% CI 2%, 30%")
+    assert [(r.percent, r.events, r.n) for r in rates] == [(64.0, 16, 25), (28.0, 7, 25)]
+    assert [p.text for p in nums.p_values("P = .026; Cochran Q, P = .15; p < 0.001")] == ["= .026", "< .001"]
+    assert nums.rates("Sixty-seven percent responded")[0].percent == 67.0
+
+
+def test_split_keeps_decimals_abbreviations_and_p_values() -> None:
+    assert split_prose(
+        "Ketamine (0.5 mg/kg i.v.) vs. placebo was better (P = .02). Smith et al. agreed. Next one."
+    ) == [
+        "Ketamine (0.5 mg/kg i.v.) vs. placebo was better (P = .02).",
+        "Smith et al. agreed.",
+        "Next one.",
+    ]
+
+
+def test_roles_from_labels_including_an_inline_authors_conclusions() -> None:
+    sections = [
+        AbstractSection("BACKGROUND", "BACKGROUND", "Ketamine has rapid antidepressant effects."),
+        AbstractSection("MAIN RESULTS", None, "Ketamine reduced scores. AUTHORS' CONCLUSIONS: Ketamine may work."),
+    ]
+    roles = [(r.role, r.labelled) for r in assign_roles(abstract_sentences(sections), RULES.roles)]
+    assert roles == [("background", True), ("results", True), ("conclusions", True)]
+
+
+def test_unstructured_background_sentence_is_not_a_result() -> None:
+    sections = [
+        AbstractSection(
+            None,
+            None,
+            "Ketamine has rapid antidepressant effects in depression. We aimed to test whether a single infusion "
+            "reduces suicidal ideation. Eighty adults were randomized to ketamine or midazolam. Suicidal ideation "
+            "scores decreased more with ketamine than midazolam at day 1 (p = 0.02). These findings suggest "
+            "ketamine may be a useful treatment.",
+        )
+    ]
+    roles = [r.role for r in assign_roles(abstract_sentences(sections), RULES.roles)]
+    assert roles[0] == "background"
+    assert roles[1] == "objective"
+    assert roles[3] in ("results", "conclusions")
+    assert roles[-1] == "conclusions"
+    assert roles == sorted(roles, key=("background", "objective", "methods", "results", "conclusions").index)
+
+
+@pytest.mark.parametrize(
+    ("title", "designs", "question"),
+    [
+        (
+            "Ketamine versus placebo in treatment-resistant depression: a randomized trial",
+            {"rct"},
+            "efficacy_vs_control",
+        ),
+        ("Ketamine versus ECT for nonpsychotic treatment-resistant major depression", {"rct"}, "head_to_head"),
+        ("Ketamine anesthesia for electroconvulsive therapy: a randomized trial", {"rct"}, "anaesthetic_or_adjunct"),
+        ("Intraoperative ketamine and postoperative depression after surgery", {"rct"}, "perioperative_prevention"),
+        ("A post hoc analysis of predictors of response to esketamine", {"rct"}, "predictor_or_secondary"),
+        ("Ketamine for depression: a systematic review and meta-analysis", {"meta_analysis"}, "systematic_review"),
+        ("Ketamine effects on prefrontal connectivity measured with fMRI", {"rct"}, "mechanism_or_biomarker"),
+        ("Two cases of ketamine cystitis", {"case_report"}, "case_report"),
+    ],
+)
+def test_study_question_from_title(title: str, designs: set[str], question: str) -> None:
+    assert classify(title, [], frozenset(designs), RULES.questions).value == question
+
+
+def _g(pmid: str, title: str, n: int | None, relation: str | None = "main", nct: tuple[str, ...] = ()) -> GroupingInput:
+    return GroupingInput(pmid, title, 2020, n, relation, "efficacy_vs_control", nct)
+
+
+def test_one_trial_one_vote_and_group_ids_do_not_depend_on_order() -> None:
+    records = [
+        _g("300", "Ketamine for suicidal ideation: a randomized trial", 80, nct=("NCT01700829",)),
+        _g("200", "Secondary analysis of a ketamine trial: inflammatory markers", 80, "secondary", ("NCT01700829",)),
+        _g("500", "Ketamine versus placebo in depression: a randomized trial", 40),
+        _g("400", "Ketamine versus placebo in depression - a randomized trial.", 40),
+        _g("600", "Something else entirely about ketamine", 40),
+    ]
+    groups = group_records(records)
+    assert groups == group_records(list(reversed(records)))
+    by = {p: (g, main) for p, g, main in groups}
+    assert by["300"] == ("200", True) and by["200"] == ("200", False)  # the main report speaks for the trial
+    assert by["400"][0] == by["500"][0] == "400"
+    assert by["600"] == ("600", True)
+
+
+@pytest.fixture
+def imported(tmp_path: Path) -> Path:
+    db = tmp_path / "k.db"
+    result = runner.invoke(
+        app, ["--db", str(db), "--quiet", "import", str(FIXTURES / "offline" / "efetch_offline_ketamine_set.xml")]
+    )
+    assert result.exit_code == 0, result.output
+    return db
+
+
+def test_tagging_reads_a_profile_for_every_candidate_and_nothing_else(imported: Path) -> None:
+    con = sqlite3.connect(imported)
+    candidates = {
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT record_id FROM tags WHERE axis = 'molecule' AND value IN "
+            "('racemic_ketamine', 'esketamine', 'arketamine')"
+        )
+    }
+    profiles = {r[0] for r in con.execute("SELECT pmid FROM study_profiles")}
+    assert candidates and profiles == candidates  # no silent drops, no non-candidates
+    assert "90300010" not in profiles  # the soil nematode record is never read
+    questions = dict(con.execute("SELECT pmid, question FROM study_profiles"))
+    assert questions["90300004"] == "systematic_review"
+    assert questions["90300005"] == "case_report"
+    rows = con.execute("SELECT direction, favours FROM study_findings WHERE pmid = '90300001'").fetchall()
+    assert rows, "the placebo-controlled fixture trial has findings"
+    unreadable = con.execute("SELECT pmid, data FROM study_profiles WHERE readable = 0").fetchall()
+    for _, data in unreadable:
+        assert json.loads(data)["unreadable_reason"]  # listed with a reason, never dropped
+
+
+def test_profiles_follow_record_changes_and_explain_shows_them(imported: Path) -> None:
+    con = sqlite3.connect(imported)
+    con.execute("UPDATE study_profiles SET rules_sha256 = 'old'")
+    con.commit()
+    result = runner.invoke(app, ["--db", str(imported), "tag"])
+    assert result.exit_code == 0, result.output
+    assert con.execute("SELECT COUNT(*) FROM study_profiles WHERE rules_sha256 = 'old'").fetchone()[0] == 0
+    shown = runner.invoke(app, ["--db", str(imported), "explain", "90300001"])
+    assert shown.exit_code == 0, shown.output
+    assert "study profile" in shown.output and "question:" in shown.output and "findings (" in shown.output
+    as_json = runner.invoke(app, ["--db", str(imported), "explain", "90300001", "--json"])
+    payload = json.loads(as_json.output)
+    assert payload["profile"]["pmid"] == "90300001"
+    assert payload["profile"]["group"]["main"] is True
