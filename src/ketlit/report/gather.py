@@ -5,6 +5,10 @@ Design decisions:
   :class:`ketlit.report.render.ReportData`; :func:`ketlit.report.render.render_report` is pure.
   Ordering is fixed by the renderer, and the only wall-clock value is the single
   ``Generated:`` stamp line, so two renders of unchanged data are byte-identical apart from it.
+- **Content, not history.** Nothing gathered depends on which run stored a record or in what
+  order: records are read by natural key, the fetch runs contribute only the latest search's
+  status and the latest full search's count and warnings per source (per query, so the order
+  of the query files does not matter), and their times go to the stamp line.
 - Reads go through named :class:`ketlit.store.Store` methods only; no SQL here.
 - **Changes since last run** compare the report's state (records, trial status/results/
   enrollment, retractions, verdicts) with the state before the latest change. The state rolls

@@ -16,6 +16,9 @@ Design decisions:
   themselves (ids, times, "new" counts) are not listed: they depend on the order the query
   files were fetched in and on interrupted runs, not on the data; the appendix gives only the
   latest search's status per source. So a report depends on the cache's content alone.
+- **The stamp line is rewritten on every run**, even when nothing else changed: it says when
+  each source was last checked, which a reader needs (data confirmed last night, not a month
+  ago). Whoever commits reports compares them without it (``git diff -I '^Generated: '``).
 - **Total orders.** Every sort key ends in a natural key (record ID, slug, claim ID), so ties
   never fall back to the order the caller happened to pass.
 - **Untrusted text is escaped at one choke point** (:func:`ketlit.markdown.md_text`): titles,
