@@ -3,6 +3,9 @@
 Design decisions:
 - Gathering a report's data is :mod:`ketlit.report.gather`; rendering is
   :mod:`ketlit.report.render`. This module runs them per query, after the fetches.
+- **Fetch everything, then render.** All queries are fetched and the cache tagged before the
+  first report is rendered, so every report (and its claim checks, which read the whole cache)
+  sees the same data whatever the order of the query files.
 - **Unattended and safe to interrupt.** A lock file prevents overlapping runs; every fetch is
   incremental and upserts page by page, reports are written atomically (temp file + rename),
   and the report state is saved only after its Markdown is in place — a ``kill -9`` anywhere
@@ -89,12 +92,16 @@ def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_
             outcome = QueryOutcome(query.name, None)
             if not offline:
                 _fetch_sources(store, settings, query, outcome, progress, down)
-            runner.tag_pending(store)
+            outcomes.append(outcome)
+        # Every query is fetched before any report is rendered: claims are weighed against the
+        # whole cache, so a report rendered between two fetches would depend on the order of the
+        # query files (and a killed run's early reports on where it was killed).
+        runner.tag_pending(store)
+        for query, outcome in zip(queries, outcomes, strict=True):
             try:
                 outcome.path = render_query(store, settings, query, out_dir, stale=outcome.stale, runner=runner)
             except KetlitError as exc:
                 outcome.error = str(exc)
-            outcomes.append(outcome)
     return RefreshResult(outcomes)
 
 
