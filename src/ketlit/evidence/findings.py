@@ -55,6 +55,8 @@ class FindingRules:
     improve: re.Pattern[str]
     worsen: re.Pattern[str]
     induce: re.Pattern[str]
+    correlation_positive: re.Pattern[str]
+    correlation_negative: re.Pattern[str]
     significant: re.Pattern[str]
     clause_split: re.Pattern[str]
     not_a_finding: re.Pattern[str]
@@ -91,8 +93,9 @@ _REFERENCE_BEFORE: Final = re.compile(
 )
 
 
-def _first(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
-    return pattern.search(text)
+_COMPARISON_LINK: Final = re.compile(
+    r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
+)
 
 
 def _comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKind, int] | None:
@@ -113,6 +116,11 @@ def _comparator_is_subject(text: str, comp_at: int, rules: FindingRules) -> bool
     """
     drug = rules.drug.search(text)
     if drug is None or drug.start() < comp_at:
+        return False
+    # "ECT was superior to ketamine", "placebo produced more … than ketamine": the two arms are
+    # set against each other. Without such a link ("metabolism after placebo correlated with
+    # improvement after ketamine") the comparator is not the subject of a comparison.
+    if not _COMPARISON_LINK.search(text, comp_at, drug.start()):
         return False
     return not _REFERENCE_BEFORE.search(text[:comp_at])
 
@@ -216,7 +224,15 @@ def _by_numbers(
 
 
 def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: FindingRules) -> _Decision | None:
-    """Step 4: change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
+    """Step 4: correlations, change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
+    associations: tuple[tuple[re.Pattern[str], Direction], ...] = (
+        (rules.correlation_positive, "increased"),
+        (rules.correlation_negative, "decreased"),
+    )
+    for pattern, sign in associations:
+        m = pattern.search(text)
+        if m:
+            return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
     up = rules.increase.search(text)
     down = rules.decrease.search(text)
     if up or down:
@@ -286,7 +302,7 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     if flipped:
         direction = "decreased" if direction == "increased" else "increased"
     favours: Favours = "neither"
-    if direction != "no_difference":
+    if direction != "no_difference" and decision.good_if != 0:  # 0: an association favours nobody
         if decision.good_if is not None:
             good = (decision.good_if > 0) != flipped
         elif valence:

@@ -111,6 +111,8 @@ def _findings(root: Table, drug: re.Pattern[str]) -> FindingRules:
         improve=_alternation(f, "improve"),
         worsen=_alternation(f, "worsen"),
         induce=_alternation(f, "induce"),
+        correlation_positive=_alternation(f, "correlation_positive"),
+        correlation_negative=_alternation(f, "correlation_negative"),
         significant=_alternation(f, "significant"),
         clause_split=_alternation(f, "clause_split"),
         not_a_finding=_alternation(f, "not_a_finding"),
