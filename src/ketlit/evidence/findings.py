@@ -54,6 +54,7 @@ class FindingRules:
     decrease: re.Pattern[str]
     improve: re.Pattern[str]
     worsen: re.Pattern[str]
+    superior: re.Pattern[str]
     induce: re.Pattern[str]
     correlation_positive: re.Pattern[str]
     correlation_negative: re.Pattern[str]
@@ -93,6 +94,7 @@ _REFERENCE_BEFORE: Final = re.compile(
 )
 
 
+_DEFINITION: Final = re.compile(r"\([^()]*(?:defined|≥|>=|at least|≤|<=)[^()]*\)", re.IGNORECASE)
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -204,6 +206,9 @@ class _Decision:
     at: int
     good_if: int | None = None
     per_arm: bool = False
+    # A superiority statement keeps its direction when the comparator is its subject ("ECT was
+    # superior to ketamine": superiority asserted, for the comparator): only ``favours`` turns.
+    keep_direction: bool = False
 
 
 def _by_numbers(
@@ -233,6 +238,13 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         m = pattern.search(text)
         if m:
             return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
+    superior = rules.superior.search(text)
+    if superior:
+        return _Decision(
+            "increased", f"comparison: {superior.group(0)!r}", superior.end(), good_if=1, keep_direction=True
+        )
+    # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
+    text = _DEFINITION.sub(lambda m: " " * len(m.group(0)), text)
     up = rules.increase.search(text)
     down = rules.decrease.search(text)
     if up or down:
@@ -299,7 +311,7 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
         and direction != "no_difference"
         and _comparator_is_subject(text, comp_at, rules)
     )
-    if flipped:
+    if flipped and not decision.keep_direction:
         direction = "decreased" if direction == "increased" else "increased"
     favours: Favours = "neither"
     if direction != "no_difference" and decision.good_if != 0:  # 0: an association favours nobody

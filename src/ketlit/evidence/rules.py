@@ -110,6 +110,7 @@ def _findings(root: Table, drug: re.Pattern[str]) -> FindingRules:
         decrease=_alternation(f, "decrease"),
         improve=_alternation(f, "improve"),
         worsen=_alternation(f, "worsen"),
+        superior=_alternation(f, "superior"),
         induce=_alternation(f, "induce"),
         correlation_positive=_alternation(f, "correlation_positive"),
         correlation_negative=_alternation(f, "correlation_negative"),
