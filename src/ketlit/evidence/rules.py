@@ -72,8 +72,11 @@ def _roles(root: Table) -> RoleRules:
     return RoleRules(label_words=label_words, cues=tuple(cues), position=position)
 
 
-def _alternation(table: Table, key: str) -> re.Pattern[str]:
+def _alternation(table: Table, key: str, drug: re.Pattern[str] | None = None) -> re.Pattern[str]:
+    """The patterns of ``key`` as one alternation; ``{drug}`` in a pattern stands for the drug's names."""
     patterns = table.strings(key)
+    if drug is not None:
+        patterns = tuple(p.replace("{drug}", f"(?:{drug.pattern})") for p in patterns)
     if not patterns:
         raise table.error(key, "must list at least one pattern")
     for i, pattern in enumerate(patterns):
@@ -125,14 +128,15 @@ def _findings(root: Table, drug: re.Pattern[str]) -> FindingRules:
     )
 
 
-def _questions(root: Table) -> tuple[QuestionRule, ...]:
+def _questions(root: Table, drug: re.Pattern[str]) -> tuple[QuestionRule, ...]:
     out = []
     for i, q in enumerate(root.tables("question")):
         value = next(v for v in QUESTIONS if v == q.choice("value", QUESTIONS))
         where = next(w for w in WHERE if w == q.choice("where", WHERE))
-        unless = _alternation(q, "unless") if q.get("unless") is not None else None
+        unless = _alternation(q, "unless", drug) if q.get("unless") is not None else None
         designs = frozenset(q.strings("designs")) if q.get("designs") is not None else frozenset()
-        out.append(QuestionRule(value, where, _alternation(q, "patterns"), unless, designs, i))
+        not_designs = frozenset(q.strings("unless_designs")) if q.get("unless_designs") is not None else frozenset()
+        out.append(QuestionRule(value, where, _alternation(q, "patterns", drug), unless, designs, not_designs, i))
     if not out:
         raise root.error("question", "at least one [[question]] rule is required")
     return tuple(out)
@@ -148,7 +152,7 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
     return EvidenceRules(
         roles=_roles(root),
         findings=_findings(root, drug),
-        questions=_questions(root),
+        questions=_questions(root, drug),
         molecules=molecules,
         digest=digest,
     )
