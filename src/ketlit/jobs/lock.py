@@ -30,8 +30,11 @@ Design decisions:
 - **Acquisitions are serialised by a gate**, ``<db>.lock.gate``, locked for the few
   milliseconds of an acquisition only. Without it two processes could both judge the owner
   dead and each install its own file, or one could lock the old file just as another replaced
-  it; under the gate, deciding and replacing are one step. Neither file is ever deleted, so
-  every waiter locks the same inode.
+  it; under the gate, deciding and replacing are one step. Neither file is ever deleted (a
+  takeover swaps the lock file atomically, and acquirers open it only under the gate), so
+  no two processes ever lock different inodes of the same name. On Windows a held file cannot
+  be replaced, but there a lock cannot outlive its owner either: handles die with the
+  process, and there is no fork to copy them.
 - No child process keeps a lock alive after the run dies. A helper started with ``exec``
   (``subprocess``) does not inherit the descriptor: Python opens files non-inheritable. A
   ``fork()`` without ``exec`` copies every descriptor, and ketlit does fork: the import and
