@@ -10,9 +10,10 @@ tagging data and the report equal an uninterrupted run's.
 
 Every process a test starts carries a marker in its environment, which forked workers inherit:
 that is how a worker left behind by a dead run is found (``psutil`` if installed, else ``/proc``).
-Each refresh uses one of two tagging-rule variants (the packaged rules, or the same plus a user
-file holding only a comment): switching variants makes every record due again, so each killed
-run has all ≥ 2,000 records to tag, in worker processes.
+Each killed refresh uses its own tagging-rule variant (the packaged rules plus a user file that
+holds only a comment, a different one each time): a new rules digest makes every record due
+again, so each killed run has all ≥ 2,000 records to tag, in worker processes. The last refresh
+goes back to the packaged rules, which the uninterrupted reference used throughout.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ class Setup:
     xml: Path
     pristine: Path  # imported and tagged with the packaged rules; never written after setup
     queries: Path
-    user_rules: Path
+    user_rules: list[Path]  # variant k (k ≥ 1) adds user_rules[k - 1]; variant 0 is the packaged rules
     tag_seconds: float  # how long tagging N_RECORDS took during the import
 
 
@@ -120,7 +121,7 @@ class Ketlit:
     def start(self, *args: str, variant: int = 0) -> Run:
         env = dict(self.env)
         if variant:
-            env["KETLIT_TAGGING_RULES"] = str(self.setup.user_rules)
+            env["KETLIT_TAGGING_RULES"] = str(self.setup.user_rules[variant - 1])
         self.count += 1
         # Files, not pipes: a process left behind would hold a pipe open and hang the reader.
         out, err = (self.setup.root / f"{self.mark}-{self.count}.{ext}" for ext in ("out", "err"))
@@ -216,8 +217,10 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     queries = root / "queries"
     queries.mkdir()
     (queries / "killed.toml").write_text(QUERY, encoding="utf-8")
-    user_rules = root / "rules-variant.toml"
-    user_rules.write_text("# Same rules, another digest: every record is due again.\n", encoding="utf-8")
+    user_rules = [root / f"rules-variant-{k}.toml" for k in range(1, KILLS + 1)]
+    for k, path in enumerate(user_rules, 1):
+        path.write_text(f"# Variant {k}: the same rules, another digest, so every record is due again.\n",
+                        encoding="utf-8")
     setup = Setup(root, xml, root / "pristine.db", queries, user_rules, 0.0)
     ketlit = Ketlit(setup, setup.pristine)
     with EutilsStandin([PUBMED_FIXTURE], rate_limit=None) as eu:
@@ -272,13 +275,14 @@ def test_kill_9_ten_times_in_a_row_never_wedges_or_leaks(setup: Setup, tmp_path:
         killed_with_workers = 0
         for trial in range(KILLS):
             context = f"trial {trial} (seed {seed})"
-            # Variants 1, 0, 1, ... so that every record is due in every run; the chain ends on 0.
-            run = ketlit.start(*ketlit.refresh_args(out_dir), variant=(trial + 1) % 2)
+            # A new variant each time: every record is due in every killed run.
+            run = ketlit.start(*ketlit.refresh_args(out_dir), variant=trial + 1)
             # The refresh after a kill runs: it takes the lock at once, taking over from the dead run.
             assert wait_for_lock(run, db), f"{context}: exit {run.proc.poll()}: {run.stderr()}"
             if trial % 2:
-                # Anywhere from the lock on: loading, tagging, writing, rendering.
-                time.sleep(rng.uniform(0.0, untagged_seconds + setup.tag_seconds))
+                # Anywhere from the lock on: loading, tagging, writing, rendering (about half of
+                # a refresh with nothing to tag is start-up, before the lock).
+                time.sleep(rng.uniform(0.0, setup.tag_seconds + untagged_seconds / 2))
             else:
                 # While the workers tag.
                 assert wait_for_workers(run, ketlit), f"{context}: no workers started: {run.stderr()}"
@@ -295,6 +299,7 @@ def test_kill_9_ten_times_in_a_row_never_wedges_or_leaks(setup: Setup, tmp_path:
                 assert f"(pid {killed_pids[-2]}," in err, err  # only ever the run killed before
         assert killed_with_workers >= KILLS // 2, f"too few kills hit the workers (seed {seed})"
 
+        # Back to the packaged rules, as the reference: everything the kills touched is due again.
         final = ketlit.run(*ketlit.refresh_args(out_dir))
         err = final.stderr()
         assert final.proc.returncode == 0, f"the refresh after the last kill exited {final.proc.returncode}: {err}"
