@@ -112,10 +112,12 @@ class Run:
 class Ketlit:
     """Starts the real CLI as a subprocess with a marker in its environment."""
 
-    def __init__(self, setup: Setup, db: Path, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(self, setup: Setup, db: Path) -> None:
         self.setup, self.db, self.mark = setup, db, uuid.uuid4().hex
-        self.env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NCBI_EMAIL": "kill-tests@example.org",
-                    MARK: self.mark, **(extra_env or {})}
+        # No developer settings (the module fixture runs before the per-test clean_env does).
+        inherited = {k: v for k, v in os.environ.items() if not k.startswith(("KETLIT_", "NCBI_"))}
+        self.env = {**inherited, "PYTHONPATH": str(REPO / "src"), "NCBI_EMAIL": "kill-tests@example.org",
+                    MARK: self.mark}
         self.count = 0
 
     def start(self, *args: str, variant: int = 0) -> Run:
@@ -127,7 +129,7 @@ class Ketlit:
         out, err = (self.setup.root / f"{self.mark}-{self.count}.{ext}" for ext in ("out", "err"))
         with out.open("wb") as o, err.open("wb") as e:
             proc = subprocess.Popen([sys.executable, "-m", "ketlit", "--db", str(self.db), *args],
-                                    stdout=o, stderr=e, env=env)
+                                    stdout=o, stderr=e, env=env, cwd=self.setup.root)  # no ketlit.toml there
         return Run(proc, out, err, time.monotonic())
 
     def run(self, *args: str, variant: int = 0, timeout: float = 120) -> Run:
