@@ -44,6 +44,20 @@ class ServiceError(KetlitError):
     """A remote service failed after all retries (5xx, 429, timeouts, broken bodies)."""
 
 
+class UnreachableError(ServiceError):
+    """A service could not be reached at all: its name did not resolve, the connection was
+    refused or timed out, or TLS failed. Raised at once (not after minutes of backoff), so a
+    run without network fails fast; the message names the host only, never a request URL."""
+
+    def __init__(self, service: str, host: str, reason: str, hint: str = "") -> None:
+        self.service, self.host, self.reason, self.hint = service, host, reason, hint
+        super().__init__(f"{service} unreachable ({host}: {reason})" + (f" — {hint}" if hint else ""))
+
+    def __reduce__(self) -> tuple[type[UnreachableError], tuple[str, str, str, str]]:
+        # Rebuilt from its fields when pickled (worker processes), not from the message.
+        return (type(self), (self.service, self.host, self.reason, self.hint))
+
+
 class QueryError(KetlitError):
     """The remote service rejected the query itself (syntax error, unknown parameter)."""
 
