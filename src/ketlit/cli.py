@@ -35,7 +35,7 @@ from typer.core import TyperGroup
 
 from ketlit import __version__
 from ketlit.config import Settings, load_settings, pubmed_cap
-from ketlit.errors import ExitCode, InputError, KetlitError
+from ketlit.errors import ExitCode, InputError, KetlitError, UnreachableError
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
 from ketlit.jobs.lookup import cache_status, explain_payload, search_cache, stored_tags_differ, trial_history
 from ketlit.store import Store, open_store
@@ -443,8 +443,9 @@ def _print_table(table: Table) -> None:
     if out.is_terminal:
         out.print(table)
     else:
-        # Wide enough for any row; a table that does not expand is drawn at its natural width.
-        out.print(table, width=1 << 16, crop=False)
+        # Wide enough for any row (print's own width= cannot exceed the console's): a table
+        # that does not expand is drawn at its natural width.
+        Console(file=out.file, width=1 << 16, highlight=False, color_system=None).print(table)
 
 
 def _s(value: object, empty: str = "") -> str:
@@ -650,8 +651,9 @@ def _print_refresh(result: RefreshResult) -> None:
     def problem(line: str) -> None:
         err.print(scrub(line, STATE.secrets), markup=False)
 
-    for message in result.down.values():
-        problem(message)
+    for source, exc in result.down.items():
+        # "… unreachable (host: reason) — what to do" says it all; other failures get their source.
+        problem(str(exc) if isinstance(exc, UnreachableError) else f"{source} not refreshed: {exc}")
     for outcome in result.outcomes:
         for line in outcome.fetched:
             _info(f"{outcome.name}: {line}")

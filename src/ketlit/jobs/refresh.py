@@ -85,10 +85,10 @@ class QueryOutcome:
 
 @dataclass
 class RefreshResult:
-    """Every query's outcome, and the sources given up on during the run (source → reason)."""
+    """Every query's outcome, and the sources given up on during the run (source → the error)."""
 
     outcomes: list[QueryOutcome]
-    down: dict[str, str] = field(default_factory=dict)
+    down: dict[str, ServiceError] = field(default_factory=dict)
 
     @property
     def nothing_fetched(self) -> bool:
@@ -215,7 +215,7 @@ def _render_one(store: Store, settings: Settings, query: QueryFile, outcome: Que
 
 
 def _fetch_sources(store: Store, settings: Settings, query: QueryFile, outcome: QueryOutcome,
-                   step: Steps, down: dict[str, str]) -> None:
+                   step: Steps, down: dict[str, ServiceError]) -> None:
     fetchers: list[tuple[str, str, Callable[[Progress], tuple[str, int, int, int]]]] = []
     if query.pubmed is not None:
         pm = query.pubmed
@@ -248,7 +248,7 @@ def _fetch_sources(store: Store, settings: Settings, query: QueryFile, outcome: 
                 status, run_id, new, updated = fetch(progress)
         except ServiceError as exc:
             # Down (or unreachable): the other queries of this run do not ask it again.
-            down[source] = str(exc)
+            down[source] = exc
             outcome.stale.append(_stale(store, source, query, str(exc)))
             continue
         except KetlitError as exc:
