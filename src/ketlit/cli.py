@@ -2,8 +2,14 @@
 
 Only this module imports typer and rich. Library errors (:class:`KetlitError`) become a
 one-line ``Error: …`` on stderr and the documented exit code; secrets are scrubbed from
-every message. Exit codes: 0 ok · 1 error · 2 usage · 3 partial (a run retrieved less
-than expected) · 4 locked (another run holds the lock) · 130 interrupted.
+every message. Exit codes: 0 ok · 1 error (for ``refresh``: nothing could be fetched) ·
+2 usage · 3 partial (a run retrieved less than expected; ``refresh`` wrote reports while a
+source, query or clinic page failed) · 4 locked (another run holds the lock) · 130 interrupted.
+
+Data goes to stdout, everything else to stderr: progress (a transient bar per long step, only
+when stderr is a terminal, never with ``--quiet``), chatter and errors. Global options may
+follow the command (:func:`hoist_global_options`). Commands that only read the cache refuse a
+missing one instead of creating it empty (``_store(..., reading=True)``).
 
 The work of each command lives in a ``ketlit.jobs`` module; this module parses, calls and
 renders. Job modules whose dependencies are heavy (the fetchers, tagging, claim checking,

@@ -19,9 +19,9 @@ class ExitCode(IntEnum):
     """Process exit codes of the ``ketlit`` command."""
 
     OK = 0
-    ERROR = 1  # any KetlitError without a more specific code
+    ERROR = 1  # any KetlitError without a more specific code; a refresh that could fetch nothing
     USAGE = 2  # bad command line (Click/Typer's own code for usage errors)
-    PARTIAL = 3  # the run finished, but some source was stale or some query failed
+    PARTIAL = 3  # the run finished, something was fetched, but a source, query or clinic page failed
     LOCKED = 4  # another ketlit process holds the lock
     INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 

@@ -93,8 +93,7 @@ class RefreshResult:
     @property
     def nothing_fetched(self) -> bool:
         """Fetching was tried and not one fetch succeeded: no report was written."""
-        tried = sum(o.attempted for o in self.outcomes) + len(self.down)
-        return tried > 0 and not any(o.succeeded for o in self.outcomes)
+        return any(o.attempted for o in self.outcomes) and not any(o.succeeded for o in self.outcomes)
 
     @property
     def exit_code(self) -> ExitCode:
