@@ -238,3 +238,14 @@ def test_import_stream_is_streamed_not_slurped(tmp_path: Path) -> None:
         store.close()
     assert report.records == 3000 and len(seen) == 6
     assert seen[0] < len(data) / 2  # the first page was stored long before the end was read
+
+
+def test_medline_from_a_pipe_is_capped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import ketlit.jobs.ingest
+
+    data = gzip.compress(NBIB.read_bytes())
+    monkeypatch.setattr(ketlit.jobs.ingest, "MAX_MEDLINE_STREAM_BYTES", len(NBIB.read_bytes()) - 1)
+    code, _, err = run("--db", str(tmp_path / "k.db"), "import", "-", input=data)
+    one_line_error(code, err, "stdin: MEDLINE text over")
+    monkeypatch.setattr(ketlit.jobs.ingest, "MAX_MEDLINE_STREAM_BYTES", len(NBIB.read_bytes()))
+    assert run("--db", str(tmp_path / "k.db"), "import", "-", input=data)[0] == 0

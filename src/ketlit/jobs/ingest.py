@@ -389,6 +389,9 @@ def _import_medline(store: Store, data: bytes, name: str, shown: str) -> ImportR
 # -- import from a pipe -----------------------------------------------------------------------
 
 STDIN_NAME = "stdin"
+# MEDLINE is parsed whole, so what a pipe may bring is held in memory: far above PubMed's
+# 10,000-record "Save" limit (~50 MB), far below what a decompression bomb would expand to.
+MAX_MEDLINE_STREAM_BYTES = 256 * 1024**2
 
 
 def is_stream(path: Path) -> bool:
@@ -475,7 +478,10 @@ def import_stream(store: Store, source: IO[bytes], name: str, *,
     reader = io.BufferedReader(stream, buffer_size=1 << 20)
     if detect_format(head) == "medline":
         with _stream_errors(name):
-            data = reader.read()
+            data = reader.read(MAX_MEDLINE_STREAM_BYTES + 1)
+        if len(data) > MAX_MEDLINE_STREAM_BYTES:
+            raise InputError(f"{name}: MEDLINE text over {MAX_MEDLINE_STREAM_BYTES >> 20} MiB (it is parsed whole); "
+                             "pipe PubMed XML instead (efetch -format xml), which is streamed")
         return _import_medline(store, data, name, name)
     return _store_xml_pages(store, _stream_xml_pages(reader, name, records_per_page), name, name)
 
