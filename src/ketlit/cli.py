@@ -585,7 +585,7 @@ def check_cmd(
     from ketlit.jobs.check import run_check  # here, not at the top: see the module docstring
 
     settings = STATE.settings()
-    if not Path(settings.db).exists():
+    if str(settings.db) != ":memory:" and not Path(settings.db).exists():
         # Regulatory claims need no cache; an empty in-memory one, rather than a new file here.
         _info(f"note: no cache at {settings.db}; only regulatory facts can support a verdict "
               "(run `ketlit fetch` or pass --db)")
