@@ -18,6 +18,8 @@ from __future__ import annotations
 import logging
 import random
 import re
+import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -29,7 +31,7 @@ import httpx
 
 from ketlit import __version__
 from ketlit.config import Settings
-from ketlit.errors import QueryError, ServiceError
+from ketlit.errors import QueryError, ServiceError, UnreachableError
 
 log = logging.getLogger("ketlit.http")
 
@@ -66,6 +68,24 @@ def install_log_redaction() -> None:
 
 class BadResponse(Exception):
     """Raised by a ``parse`` callback when a 2xx body is truncated or unparseable (retried)."""
+
+
+def connect_failure(exc: httpx.ConnectError | httpx.ConnectTimeout) -> str:
+    """Why a connection could not be made, in a few words (never the URL)."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return "connection timed out"
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return "name resolution failed"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, ssl.SSLError):
+            return "TLS handshake failed"
+        if isinstance(cause, OSError) and cause.strerror:
+            return cause.strerror.lower()
+        cause = cause.__cause__ or cause.__context__
+    return "connection failed"
 
 
 def redact(params: Mapping[str, object] | None) -> dict[str, str]:
@@ -204,13 +224,22 @@ class HttpClient:
                     reason = f"HTTP {status}"
                 elif status >= 400:
                     self._record(method, shown, status, f"error: HTTP {status}", started)
-                    raise self._client_error(response, shown)
+                    raise self._client_error(response, redact_url(url))
                 else:
                     result = parse(response)
                     self._record(method, shown, status, "ok", started)
                     return result
             except BadResponse as exc:
                 reason = f"bad body: {exc}"
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                reason = connect_failure(exc)
+                # A host this client never reached is most likely down or offline: one quick retry
+                # for a resolver blip (none after a connect timeout, already a long wait), then a
+                # one-line UnreachableError instead of minutes of backoff. Once reached, a
+                # connection error is a transient fault like any other.
+                if not self.reached and (attempt >= 1 or isinstance(exc, httpx.ConnectTimeout)):
+                    self._record(method, shown, None, f"error: {reason}", started)
+                    raise self._unreachable(url, reason) from None
             except httpx.TimeoutException:
                 reason = "timeout"
             except httpx.TransportError as exc:
@@ -222,20 +251,35 @@ class HttpClient:
                 delay = self.backoff(attempt)
                 log.info("%s: %s on %s; retrying in %.1fs", self.label, reason, shown, delay)
                 self.sleep(delay)
-        raise ServiceError(f"{self.label} failed after {self.max_retries + 1} attempts ({last}) for {shown}")
+        # The endpoint, not the full request URL: a term can make that hundreds of characters.
+        raise ServiceError(f"{self.label} failed after {self.max_retries + 1} attempts ({last}) for {redact_url(url)}")
 
     def _record(self, method: str, url: str, status: int | None, outcome: str, started: float) -> None:
         self.records.append(RequestRecord(method, url, status, outcome, time.monotonic() - started))
         log.debug("%s %s -> %s (%s)", method, url, status, outcome)
 
-    def _client_error(self, response: httpx.Response, shown: str) -> Exception:
+    @property
+    def reached(self) -> bool:
+        """Whether any attempt of this client got an HTTP answer."""
+        return any(r.status is not None for r in self.records)
+
+    def _unreachable(self, url: str, reason: str) -> UnreachableError:
+        parts = urlsplit(url)
+        host = parts.hostname or parts.netloc.rpartition("@")[2]  # never the credentials of a URL
+        if ":" in host:
+            host = f"[{host}]"
+        host += f":{parts.port}" if parts.port else ""
+        setting = "KETLIT_EUTILS_URL" if self.service == "ncbi" else "KETLIT_CTGOV_URL"
+        return UnreachableError(self.label, host, reason, f"check the network or set {setting}")
+
+    def _client_error(self, response: httpx.Response, endpoint: str) -> Exception:
         body = " ".join(response.text.split())[:500]
         if "<html" in body.lower():
             body = "(HTML error page)"
         if response.status_code in (400, 422):
             # The service's own message is the most useful thing we can show.
             return QueryError(f"{self.label} rejected the request (HTTP {response.status_code}): {body}")
-        return ServiceError(f"{self.label} answered HTTP {response.status_code} for {shown}: {body}")
+        return ServiceError(f"{self.label} answered HTTP {response.status_code} for {endpoint}: {body}")
 
     def close(self) -> None:
         """Close the underlying httpx client."""

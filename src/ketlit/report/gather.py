@@ -32,6 +32,8 @@ from ketlit.claims.numbers import abstract_findings, findings_from_json, format_
 from ketlit.claims.rules import Rules
 from ketlit.claims.stats import StudyProportion, pool_proportions
 from ketlit.claims.text import read_page
+from ketlit.errors import KetlitError
+from ketlit.markdown import md_text
 from ketlit.queries import QueryFile
 from ketlit.report.derive import count_rows
 from ketlit.report.labels import design_order, key_designs
@@ -41,6 +43,7 @@ from ketlit.report.model import (
     Citation,
     ClaimCheck,
     ClaimGroup,
+    ClaimMarkdown,
     CountRow,
     EvidenceItem,
     FieldChange,
@@ -184,7 +187,15 @@ def _claims(store: Store, query: QueryFile, rules: Rules) -> tuple[list[ClaimGro
     cache = index.findings_cache()
     sources: list[tuple[str, str]] = []
     for page_path in query.check.pages:
-        page = read_page(page_path)
+        try:
+            page = read_page(page_path)
+        except KetlitError as exc:
+            # One unreadable page costs only its own claims (a scheduled refresh still writes the
+            # report and warns); the report says why, naming the page by file name only.
+            reason = str(exc).replace(str(page_path), page_path.name)
+            note = f"Not checked: the page could not be read ({md_text(reason, 300)})."
+            groups.append(ClaimGroup(source=page_path.name, items=(ClaimMarkdown(note),)))
+            continue
         sources.append((page_path.name, page.text))
     if query.check.claims:
         sources.append(("claims listed in the query file", "\n\n".join(query.check.claims)))
