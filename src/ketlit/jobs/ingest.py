@@ -11,7 +11,6 @@ before an interruption is kept, and upserts make re-fetching it harmless.
 from __future__ import annotations
 
 import gc
-import gzip
 import itertools
 import os
 import time
@@ -22,7 +21,7 @@ from pathlib import Path
 
 from ketlit.config import Settings
 from ketlit.errors import InputError, KetlitError, ParseError
-from ketlit.files import read_limited
+from ketlit.files import gunzip_limited, read_limited
 from ketlit.http import HttpClient, redact
 from ketlit.jobs.workers import import_head, prepared_xml_pages, run_in_workers
 from ketlit.sources.ctgov import CtgovClient, search_params
@@ -249,10 +248,7 @@ def detect_format(data: bytes) -> str:
 def read_import_file(path: Path) -> bytes:
     data = read_limited(path, MAX_IMPORT_BYTES, "file")
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise ParseError(f"{path}: corrupt gzip file ({exc})") from None
+        data = gunzip_limited(data, path)  # capped: a .nbib.gz bomb is refused, not expanded whole
     return data
 
 
