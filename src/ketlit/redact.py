@@ -9,8 +9,9 @@ Design decisions:
   hold a :class:`~ketlit.config.Settings`, and a secret must be hidden wherever it turns up, so
   the registry is global (values are only ever added; nothing here is configuration).
 - **Every spelling a service may echo.** NCBI's "API key invalid" answer quotes the key; other
-  answers may quote the request URL. Each secret is matched as is, percent-encoded
-  (``quote``/``quote_plus``, either hex case), JSON-escaped and HTML-escaped, case-insensitively
+  answers may quote the request URL. Each character of a secret may appear as is,
+  percent-encoded (either hex case, or twice), JSON- or HTML-escaped — in any mix, since
+  ``quote`` leaves ``/`` alone and ``quote_plus`` does not — and the match ignores case
   (over-redacting a differently-cased copy costs nothing).
 - **Structural patterns need no registry.** URL userinfo (``scheme://user:pass@``) and the value
   after ``api_key=`` / ``"api-key": …`` are replaced wherever they appear, so a key or password
@@ -34,7 +35,7 @@ import re
 import threading
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import quote, quote_plus, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 REDACTED = "REDACTED"
 MIN_SECRET_LENGTH = 4
@@ -49,37 +50,52 @@ _KEY_VALUE = re.compile(r"""(?i)(api[_-]?key["']?\s*(?:=|:|%3D)\s*["']?)[^\s&"',
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _text_pattern: re.Pattern[str] | None = None
-_body_forms: tuple[bytes, ...] = ()
+_body_anchors: tuple[bytes, ...] = ()
 _body_pattern: re.Pattern[bytes] | None = None
 
 
-def _spellings(secret: str) -> set[str]:
-    """The ways ``secret`` can appear in an echoed URL, form, JSON or HTML text."""
-    forms = {secret, quote(secret, safe=""), quote_plus(secret), html.escape(secret)}
-    forms.add(json.dumps(secret)[1:-1])
-    forms.add(json.dumps(secret, ensure_ascii=False)[1:-1])
-    return {f for f in forms if f}
+def _char_pattern(ch: str) -> str:
+    """Every way one character of a secret may be spelled in echoed text."""
+    if ch.isascii() and ch.isalnum():
+        return re.escape(ch)  # no encoding touches these
+    encoded = quote(ch, safe="")
+    forms = {ch, encoded, quote(encoded, safe=""), html.escape(ch), json.dumps(ch)[1:-1],
+             json.dumps(ch, ensure_ascii=False)[1:-1], f"&#{ord(ch)};", f"&#x{ord(ch):x};"}
+    if ch == " ":
+        forms.add("+")
+    return "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
 
 
-def _alternation(forms: Iterable[str]) -> str:
-    return "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+def _secret_pattern(secret: str) -> str:
+    """A pattern for ``secret`` in any mix of plain, percent-encoded (either hex case, or twice),
+    JSON- and HTML-escaped characters: a service may encode some characters and not others."""
+    return "".join(_char_pattern(ch) for ch in secret)
+
+
+def _anchor(secret: str) -> bytes:
+    """The longest run of ASCII letters and digits in ``secret``, lower-cased: every spelling of
+    the secret contains it as it is, so a body without it needs no regex search."""
+    runs = re.findall(r"[A-Za-z0-9]+", secret)
+    return max(runs, key=len).lower().encode() if runs else b""
 
 
 def add_secrets(values: Iterable[str | None]) -> None:
     """Register live secret values (idempotent; values shorter than MIN_SECRET_LENGTH are hidden
     only where they stand in a URL's userinfo or after ``api_key=``)."""
-    global _text_pattern, _body_forms, _body_pattern
+    global _text_pattern, _body_anchors, _body_pattern
     fresh = {v for v in values if v and len(v) >= MIN_SECRET_LENGTH} - _secrets
     if not fresh:
         return
     with _lock:
         _secrets.update(fresh)
-        text_forms = set().union(*(_spellings(s) for s in _secrets))
-        _text_pattern = re.compile(_alternation(text_forms), re.IGNORECASE)
-        long_forms = set().union(*(_spellings(s) for s in _secrets if len(s) >= MIN_BODY_SECRET_LENGTH))
-        _body_forms = tuple(f.lower().encode() for f in long_forms)
+        ordered = sorted(_secrets, key=len, reverse=True)
+        _text_pattern = re.compile("|".join(_secret_pattern(s) for s in ordered), re.IGNORECASE)
+        long = [s for s in ordered if len(s) >= MIN_BODY_SECRET_LENGTH]
+        anchors = [_anchor(s) for s in long]
+        # A secret without letters or digits has no anchor: then every body is searched.
+        _body_anchors = () if not all(anchors) else tuple(anchors)
         _body_pattern = (
-            re.compile(_alternation(long_forms).encode(), re.IGNORECASE) if long_forms else None
+            re.compile("|".join(_secret_pattern(s) for s in long).encode(), re.IGNORECASE) if long else None
         )
 
 
@@ -108,9 +124,10 @@ def redact_bytes(data: bytes) -> bytes:
     pattern = _body_pattern
     if pattern is None or not data:
         return data
-    low = data.lower()
-    if not any(form in low for form in _body_forms):
-        return data
+    if _body_anchors:
+        low = data.lower()
+        if not any(anchor in low for anchor in _body_anchors):
+            return data
     return pattern.sub(REDACTED.encode(), data)
 
 
