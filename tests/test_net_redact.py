@@ -150,7 +150,7 @@ def test_a_redirect_to_another_origin_is_not_followed() -> None:
         with LoopbackServer(respond) as server:
             base = server.url.replace("http://", f"http://{USER}:{PASSWORD_IN_URL}@")
             with make_client(_settings(base), "ncbi", limiter=RateLimiter(1000)) as http, \
-                    pytest.raises(ServiceError, match="redirected .* to another site") as info:
+                    pytest.raises(ServiceError, match=r"redirected .* to another site") as info:
                 http.request("GET", base + "esearch.fcgi", lambda r: r.text, params={"term": "x"})
         assert server.requests[0].params["api_key"] == KEY  # the configured host does get the key
         assert elsewhere.requests == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import zlib
 from pathlib import Path
 from typing import IO
@@ -51,7 +52,11 @@ def read_limited(path: Path, max_bytes: int, what: str = "file") -> bytes:
     """
     with open_limited(path, max_bytes, what) as handle:
         try:
-            data = handle.read(max_bytes + 1)
+            # Sized by the file, not the limit: read(n) allocates n bytes up front.
+            expected = min(os.fstat(handle.fileno()).st_size, max_bytes)
+            data = handle.read(expected + 1)
+            if len(data) > expected:  # it grew since, or has no size (a pipe): read on to the limit
+                data += handle.read(max_bytes + 1 - len(data))
         except OSError as exc:
             raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     if len(data) > max_bytes:
