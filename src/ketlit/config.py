@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -129,6 +130,7 @@ _INTS: dict[str, tuple[int, int]] = {
     "max_decompressed_mb": (1, 64 * 1024),
 }
 _URLS = {"eutils_url", "ctgov_url"}
+_BRACKETED = re.compile(r"\[[^\[\]]+\](?::[0-9]*)?")
 _PATHS = {"db", "tagging_rules", "claim_rules", "regulatory"}
 
 
@@ -164,8 +166,15 @@ def _url(name: str, text: str, origin: str) -> str:
         parts = urlsplit(text)
         _ = parts.port  # raises for a port that is not a number or does not fit
         host = parts.hostname
+        hostport = parts.netloc.rpartition("@")[2]
+        if hostport.startswith("[") and not _BRACKETED.fullmatch(hostport):
+            raise ValueError(f"unexpected text after the IPv6 address in {hostport!r}")
     except ValueError as exc:
-        raise ConfigError(f"invalid URL for {name} ({origin}): {redact_text(str(exc))}") from None
+        written = text.partition("//")[2].partition("/")[0].rpartition("@")[2]
+        hint = ""
+        if written.count(":") > 1 and not written.startswith("["):
+            hint = " (an IPv6 address goes in brackets: http://[::1]:8080/)"
+        raise ConfigError(f"invalid URL for {name} ({origin}): {redact_text(str(exc))}{hint}") from None
     if not host:
         raise ConfigError(f"invalid URL for {name} ({origin}): no host name")
     # Endpoints are joined onto the base, so it must end with a slash.
