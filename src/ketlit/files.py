@@ -80,26 +80,27 @@ class GunzipLimited(io.RawIOBase):
         """Always: this is a reader."""
         return True
 
-    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
-        """Fill ``buffer`` with decompressed bytes (0 at the end); :class:`InputError` past the limit."""
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` decompressed bytes (all of them, within the limit, for ``-1``);
+        :class:`InputError` once the content passes the limit."""
+        if size is None or size < 0:
+            return self.readall()
         # GzipFile.read(n) decompresses at most n bytes, so asking for one byte beyond the limit
         # is enough to notice a bomb without ever holding more than the limit.
-        room = self.max_bytes - self.produced + 1
-        data = self._read(min(len(buffer), room))
+        data = self._read(min(size, self.max_bytes - self.produced + 1))
         self.produced += len(data)
         if self.produced > self.max_bytes:
             raise InputError(
                 f"{self._name} decompresses to more than {_size(self.max_bytes)}; refused (a damaged file "
                 "or a decompression bomb; a larger export can be imported in parts)"
             )
+        return data
+
+    def readinto(self, buffer: memoryview | bytearray) -> int:  # type: ignore[override]
+        """Fill ``buffer`` with decompressed bytes (0 at the end), within the limit."""
+        data = self.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
-
-    def read(self, size: int | None = -1) -> bytes:
-        """Up to ``size`` decompressed bytes (all of them, within the limit, for ``-1``)."""
-        if size is None or size < 0:
-            return self.readall()
-        return super().read(size) or b""
 
     def readall(self) -> bytes:
         """Everything left, read in chunks so that the limit applies as it grows."""
