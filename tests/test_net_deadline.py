@@ -13,6 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from typer.testing import CliRunner
+
+from ketlit.cli import app
 from ketlit.config import Settings, load_settings
 from ketlit.errors import ConfigError, ServiceError
 from ketlit.http import REQUEST_DEADLINE_FACTOR, RateLimiter, make_client
@@ -20,8 +23,8 @@ from ketlit.jobs.ingest import fetch_ctgov, fetch_pubmed
 from ketlit.store import open_store
 from tests.standins.loopback import LoopbackServer, Request
 
-TIMEOUT = 0.5
-EVERY = 0.3  # below TIMEOUT: no single read ever times out
+TIMEOUT = 0.3
+EVERY = 0.1  # well below TIMEOUT: no single read ever times out
 ESEARCH = b"<eSearchResult><Count>0</Count><IdList/></eSearchResult>"
 # Long enough that trickling all of it takes far longer than the deadline.
 TRICKLE_SECONDS = 12 * TIMEOUT * REQUEST_DEADLINE_FACTOR
@@ -57,6 +60,35 @@ def test_a_trickling_server_cannot_outlast_the_request_deadline(respond: object)
         assert len(server.requests) == 1  # a missed deadline is not retried
     assert deadline <= elapsed < deadline + TIMEOUT + 1.0
     assert "\n" not in str(info.value)
+
+
+def test_a_refresh_against_trickling_services_ends_and_leaves_no_run_running(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The issue's case: refresh, both sources trickling. It ends within the deadlines, says so
+    in one line per source, and the next refresh is not locked out."""
+    (tmp_path / "queries").mkdir()
+    (tmp_path / "queries" / "q.toml").write_text('name = "q"\ntitle = "Q"\n[pubmed]\nterm = "ketamine"\n'
+                                                 '[ctgov]\ncond = "depression"\n')
+    monkeypatch.setenv("KETLIT_TIMEOUT", str(TIMEOUT))
+    args = ["--db", str(tmp_path / "k.db"), "refresh", "--queries-dir", str(tmp_path / "queries"),
+            "--out-dir", str(tmp_path / "reports")]
+    with LoopbackServer(trickle_body) as server:
+        monkeypatch.setenv("KETLIT_EUTILS_URL", server.url)
+        monkeypatch.setenv("KETLIT_CTGOV_URL", server.url)
+        started = time.monotonic()
+        first = CliRunner().invoke(app, args)
+        elapsed = time.monotonic() - started
+        second = CliRunner().invoke(app, args)
+    assert elapsed < 2 * (TIMEOUT * REQUEST_DEADLINE_FACTOR + TIMEOUT) + 10  # two sources, one attempt each
+    for result in (first, second):
+        # A failure, reported — and the second run was not locked out (4) by the first.
+        assert result.exit_code not in (0, 4) and "Traceback" not in result.output, result.output
+        assert "no complete reply within" in result.stderr
+    store = open_store(tmp_path / "k.db")
+    try:
+        assert {r.status for r in store.recent_runs(10)} == {"failed"}
+    finally:
+        store.close()
 
 
 def test_the_run_deadline_caps_one_attempt_too(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ Service = Literal["ncbi", "ctgov"]
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 SECRET_PARAMS = frozenset({"api_key"})
 # One attempt (connect, send, headers, body) may take this many times the socket timeout.
-REQUEST_DEADLINE_FACTOR = 4.0
+REQUEST_DEADLINE_FACTOR = 10.0
 MAX_REDIRECTS = 5
 # Of an error reply (4xx/5xx) only this much is read: it is shown, never parsed.
 ERROR_BODY_BYTES = 64 * 1024
