@@ -12,7 +12,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from typer.testing import CliRunner
 
 from ketlit.cli import app

@@ -397,7 +397,7 @@ class HttpClient:
         """
         merged = {**self.default_params, **(params or {})}
         shown = endpoint(url)
-        last = "no attempt made"
+        last: str | None = None
         for attempt in range(self.max_retries + 1):
             self._check_run_deadline(last)
             self.limiter.acquire()
@@ -442,11 +442,12 @@ class HttpClient:
                 self.sleep(delay)
         raise ServiceError(one_line(f"{self.label} failed after {self.max_retries + 1} attempts ({last}) for {shown}"))
 
-    def _check_run_deadline(self, last: str, wait: float = 0.0) -> None:
+    def _check_run_deadline(self, last: str | None, wait: float = 0.0) -> None:
+        """ServiceError if the run's deadline has passed, or would pass during a ``wait``."""
         if self._run_ends is not None and self.clock() + wait >= self._run_ends:
             raise ServiceError(one_line(
                 f"{self.label}: stopped, the run passed its deadline of {self.run_deadline:g} s "
-                f"(run_deadline, {ENV_VARS['run_deadline']}); last attempt: {last}"
+                f"(run_deadline, {ENV_VARS['run_deadline']})" + (f"; last attempt: {last}" if last else "")
             ))
 
     def _fetch(self, method: str, url: str, params: Mapping[str, str], shown: str) -> httpx.Response:
