@@ -23,6 +23,7 @@ from ketlit.errors import ConfigError, KetlitError, ServiceError
 from ketlit.http import MAX_GET_URL_BYTES, RateLimiter, make_client
 from ketlit.jobs.ingest import fetch_ctgov, fetch_pubmed
 from ketlit.sources.pubmed import PubMedClient
+from ketlit.sources.pubmed_parse import parse_pubmed_xml
 from ketlit.store import open_store
 from tests.standins.loopback import LoopbackServer, Request
 
@@ -194,3 +195,17 @@ def test_an_ipv6_base_url_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         result = CliRunner().invoke(app, ["--db", str(tmp_path / "k.db"), "fetch", "pubmed", "ketamine"])
     assert result.exit_code == 0, result.output
     assert [r.path for r in server.requests] == ["/entrez/eutils/esearch.fcgi"]
+
+
+@pytest.mark.parametrize("number", ["9" * 5000, "²", "１２"])
+def test_hostile_date_numbers_in_a_record_are_dropped_not_a_traceback(number: str) -> None:
+    """A date part that ``str.isdigit`` accepts but ``int`` refuses (a 5,000-digit run, "²"), or
+    non-ASCII digits, is not a number: the record is kept, a date made of it is left empty."""
+    record = (f'<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version="1">7</PMID>'
+              f"<DateRevised><Year>{number}</Year><Month>{number}</Month><Day>1</Day></DateRevised>"
+              f"<Article><Journal><JournalIssue><PubDate><Year>{number}</Year><Month>{number}</Month>"
+              f"<Day>{number}</Day></PubDate></JournalIssue></Journal><ArticleTitle>T</ArticleTitle></Article>"
+              f"</MedlineCitation></PubmedArticle></PubmedArticleSet>")
+    (article,) = parse_pubmed_xml(record.encode())
+    assert article.pmid == "7" and article.date_revised is None
+    assert article.pub_date.month is None and article.pub_date.day is None
