@@ -28,7 +28,7 @@ from typing import IO, Any, cast
 
 from ketlit.config import Settings
 from ketlit.errors import InputError, KetlitError, ParseError
-from ketlit.files import read_limited
+from ketlit.files import GunzipLimited, gunzip_limited, read_limited
 from ketlit.http import HttpClient, redact
 from ketlit.jobs.workers import import_head, prepared_xml_pages, run_in_workers
 from ketlit.sources.ctgov import CtgovClient, search_params
@@ -255,10 +255,7 @@ def detect_format(data: bytes) -> str:
 def read_import_file(path: Path) -> bytes:
     data = read_limited(path, MAX_IMPORT_BYTES, "file")
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise ParseError(f"{path}: corrupt gzip file ({exc})") from None
+        data = gunzip_limited(data, path)  # capped: a .nbib.gz bomb is refused, not expanded whole
     return data
 
 
@@ -465,11 +462,13 @@ def import_stream(store: Store, source: IO[bytes], name: str, *,
 
     XML is streamed page by page as from a file, and parsed in this process: worker processes
     each read the file themselves, which a pipe cannot offer. Both the bytes read and the bytes
-    they decompress to are capped at :data:`MAX_IMPORT_BYTES`."""
+    they decompress to are capped (:data:`MAX_IMPORT_BYTES`, :data:`ketlit.files.MAX_DECOMPRESSED_BYTES`)."""
     raw = _OnePass(source, name, MAX_IMPORT_BYTES)
     stream = raw
     if raw.head(2) == b"\x1f\x8b":
-        unzipped = gzip.GzipFile(fileobj=io.BufferedReader(raw), mode="rb")
+        # The same decompression cap as a .gz file import (files.MAX_DECOMPRESSED_BYTES): a small
+        # piped bomb is refused once its output passes the cap, never inflated whole.
+        unzipped = GunzipLimited(cast(IO[bytes], raw), name)
         stream = _OnePass(cast(IO[bytes], unzipped), name, MAX_IMPORT_BYTES)
     with _stream_errors(name):
         head = stream.head(4096)

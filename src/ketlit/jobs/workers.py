@@ -68,7 +68,7 @@ from types import FrameType
 from typing import IO, Any, TypeVar, cast
 
 from ketlit.errors import InputError, KetlitError, ParseError
-from ketlit.files import open_limited
+from ketlit.files import GunzipLimited, open_limited
 from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS, split_xml_pages
 from ketlit.sources.pubmed_parse import iter_set, parse_pubmed_xml
 from ketlit.store.core import PreparedPage, prepare_page
@@ -225,12 +225,17 @@ MAX_IMPORT_BYTES = 2 * 1024**3
 
 
 def open_import(path: Path) -> IO[bytes]:
-    """A binary stream of an import file's content, gunzipped on the fly if it is gzip;
-    the same one-line errors as :func:`ketlit.jobs.ingest.read_import_file`."""
+    """A binary stream of an import file's content, gunzipped on the fly if it is gzip and then
+    limited to :data:`ketlit.files.MAX_DECOMPRESSED_BYTES` (a bomb is refused with one line while
+    it is read, never slurped); the same one-line errors as :func:`ketlit.jobs.ingest.read_import_file`."""
     stream = open_limited(path, MAX_IMPORT_BYTES, "file")
-    gzipped = stream.read(2) == b"\x1f\x8b"
-    stream.seek(0)
-    return cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb")) if gzipped else stream
+    try:
+        gzipped = stream.read(2) == b"\x1f\x8b"
+        stream.seek(0)
+    except BaseException:
+        stream.close()
+        raise
+    return cast(IO[bytes], GunzipLimited(stream, path)) if gzipped else stream
 
 
 def import_head(path: Path) -> bytes:
