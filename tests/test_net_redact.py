@@ -173,7 +173,9 @@ def test_same_origin_redirects_are_followed() -> None:
 # -- end to end: nothing anywhere ----------------------------------------------------------------
 
 
-QUERY = 'name = "esk"\ntitle = "Esketamine"\n[pubmed]\nterm = "esketamine"\n'
+# CT.gov answers (with no studies) and PubMed echoes the key: a partial run, so the report is
+# written with a stale-data banner quoting the service's (redacted) answer.
+QUERY = 'name = "esk"\ntitle = "Esketamine"\n[pubmed]\nterm = "esketamine"\n[ctgov]\nintr = "esketamine"\n'
 
 
 def _echo_key(request: Request) -> None:
@@ -186,7 +188,9 @@ def _echo_key(request: Request) -> None:
 
 
 def test_with_an_echoing_service_the_secrets_appear_nowhere(tmp_path: Path) -> None:
-    with LoopbackServer(lambda r: r.reply(200, b"<eSearchResult><Count>0</Count></eSearchResult>")) as elsewhere:
+    ctgov = LoopbackServer(lambda r: r.reply(200, b'{"studies": [], "totalCount": 0}', "application/json"))
+    with LoopbackServer(lambda r: r.reply(200, b"<eSearchResult><Count>0</Count></eSearchResult>")) as elsewhere, \
+            ctgov:
         def respond(request: Request) -> None:
             if "moved" in request.params.get("term", ""):
                 location = f"{elsewhere.url}entrez/eutils/esearch.fcgi?api_key={quote(request.params['api_key'])}"
@@ -197,7 +201,8 @@ def test_with_an_echoing_service_the_secrets_appear_nowhere(tmp_path: Path) -> N
         with LoopbackServer(respond) as server:
             base = server.url.replace("http://", f"http://{USER}:{PASSWORD_IN_URL}@") + "entrez/eutils/"
             env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NCBI_API_KEY": KEY, "KETLIT_EUTILS_URL": base,
-                   "NCBI_EMAIL": "t@example.org", "KETLIT_DB": str(tmp_path / "k.db"), "KETLIT_MAX_RETRIES": "0"}
+                   "NCBI_EMAIL": "t@example.org", "KETLIT_DB": str(tmp_path / "k.db"), "KETLIT_MAX_RETRIES": "0",
+                   "KETLIT_CTGOV_URL": ctgov.url + "api/v2/"}
             (tmp_path / "queries").mkdir()
             (tmp_path / "queries" / "esk.toml").write_text(QUERY)
 
