@@ -174,7 +174,7 @@ def test_import_dash_reads_stdin(tmp_path: Path, data: bytes, fmt: str) -> None:
 
 
 @pytest.mark.parametrize(("data", "fragment"), [(b"", "stdin: no input"),
-                                                (b"\x1f\x8b\x08\x00broken", "stdin: corrupt gzip stream"),
+                                                (b"\x1f\x8b\x08\x00broken", "stdin: corrupt gzip"),
                                                 (b"hello\n", "unrecognised file")])
 def test_import_dash_bad_input_is_one_line(tmp_path: Path, data: bytes, fragment: str) -> None:
     code, _, err = run("--db", str(tmp_path / "k.db"), "import", "-", input=data)
