@@ -58,6 +58,8 @@ class FindingRules:
     induce: re.Pattern[str]
     correlation_positive: re.Pattern[str]
     correlation_negative: re.Pattern[str]
+    association_more: re.Pattern[str]
+    association_less: re.Pattern[str]
     significant: re.Pattern[str]
     clause_split: re.Pattern[str]
     not_a_finding: re.Pattern[str]
@@ -237,6 +239,14 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
     for pattern, sign in associations:
         m = pattern.search(text)
         if m:
+            return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
+    characteristics: tuple[tuple[re.Pattern[str], Direction], ...] = (
+        (rules.association_more, "increased"),
+        (rules.association_less, "decreased"),
+    )
+    for pattern, sign in characteristics:
+        m = pattern.search(text)
+        if m and not rules.drug.search(text, 0, m.start()):
             return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
     superior = rules.superior.search(text)
     if superior:

@@ -117,6 +117,8 @@ def _findings(root: Table, drug: re.Pattern[str]) -> FindingRules:
         induce=_alternation(f, "induce"),
         correlation_positive=_alternation(f, "correlation_positive"),
         correlation_negative=_alternation(f, "correlation_negative"),
+        association_more=_alternation(f, "association_more"),
+        association_less=_alternation(f, "association_less"),
         significant=_alternation(f, "significant"),
         clause_split=_alternation(f, "clause_split"),
         not_a_finding=_alternation(f, "not_a_finding"),
