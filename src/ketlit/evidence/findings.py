@@ -96,7 +96,13 @@ _REFERENCE_BEFORE: Final = re.compile(
 )
 
 
-_DEFINITION: Final = re.compile(r"\([^()]*(?:defined|≥|>=|at least|≤|<=)[^()]*\)", re.IGNORECASE)
+_DEFINITION: Final = re.compile(
+    r"\([^()]*(?:defined|≥|>=|at least|≤|<=)[^()]*\)"
+    # "patients showing a reduction in pain scores >50%": who counts as a responder, not a result.
+    r"|\b(?:showing|with|achieving|had|having) an? (?:reduction|decrease|improvement|drop)\b[^,;()]{0,40}?"
+    r"(?:>|≥|>=|at least|more than|of) ?\d+ ?%",
+    re.IGNORECASE,
+)
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -185,6 +191,7 @@ def _arms_of(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> list
 
 def _from_rates(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> int | None:
     """+1 / -1 when two rates with their arms named say the intervention's is higher / lower."""
+    rates = [r for r in rates if not r.relative]
     if len(rates) < 2:
         return None
     (a1, a2) = _arms_of(text, rates[:2], rules)

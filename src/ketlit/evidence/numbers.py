@@ -94,6 +94,11 @@ _EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?P<events>\d+)\s*(?:/|of|out of)
 _EVENTS_BEFORE: Final = re.compile(
     r"(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*(?:patients|participants|subjects)?\s*[\[(]\s*$"
 )
+_RELATIVE_AFTER: Final = re.compile(
+    r"\s*(?:\w+\s+)?(?:less|lower|more|higher|greater|fewer|smaller|larger|reduction|decrease|increase|improvement|"
+    r"reduced|increased|decreased|relative)\b",
+    re.IGNORECASE,
+)
 # A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
 _CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI)\b[^;)\]]{0,20}$", re.IGNORECASE)
 _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
@@ -129,6 +134,8 @@ class Rate:
     events: int | None
     n: int | None
     start: int
+    # "53% less likely", "58.1% lower": a relative change, not an arm's rate.
+    relative: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,5 +231,6 @@ def rates(text: str) -> list[Rate]:
         events = int(ev.group("events")) if ev else None
         n = int(ev.group("n")) if ev else None
         pct = float(m.group("pct")) if m.group("pct") else _word_percent(m.group("words"))
-        out.append(Rate(pct, events, n, m.start()))
+        relative = bool(_RELATIVE_AFTER.match(text, m.end()))
+        out.append(Rate(pct, events, n, m.start(), relative))
     return out
