@@ -60,18 +60,9 @@ CORPUS = (
     SHARED / "data/replay/pubmed/meta-harness_efetch_esketamine_trd_3records.xml",
 )
 GOLD = ROOT / "labels/evidence/findings.jsonl"
-LANDMARKS = (
-    "34510411",
-    "37224232",
-    "29202655",
-    "32412700",
-    "32861217",
-    "24740528",
-    "31230464",
-    "31786934",
-    "21482474",
-    "19783371",
-    "35020871",
+LANDMARK_FILE = ROOT / "labels/evidence/landmarks.txt"
+LANDMARKS = tuple(
+    line.strip() for line in LANDMARK_FILE.read_text().splitlines() if line.strip() and not line.startswith("#")
 )
 DIRECTIONS = ("increased", "decreased", "no_difference")
 TARGET_F1 = 0.85

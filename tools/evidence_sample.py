@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import sys
+from pathlib import Path
 
 MOLECULES = ("racemic_ketamine", "esketamine", "arketamine")
 PER_DESIGN = {
@@ -25,18 +26,10 @@ PER_DESIGN = {
     "case_report": 5,
     "protocol": 4,
 }
-FORCED = [
-    "34510411",
-    "37224232",
-    "29202655",
-    "32412700",
-    "32861217",
-    "24740528",
-    "31230464",
-    "31786934",
-    "21482474",
-    "19783371",
-    "35020871",
+LANDMARKS = Path(__file__).resolve().parents[1] / "labels" / "evidence" / "landmarks.txt"
+# Besides the landmarks: the other records the review's audit discusses, and the three real
+# esketamine records.
+AUDITED = [
     "28849779",
     "28441895",
     "30852364",
@@ -64,6 +57,12 @@ FORCED = [
 ]
 
 
+def forced() -> list[str]:
+    """The landmark PMIDs (one shared list, also read by the bench), then the audited ones."""
+    lines = LANDMARKS.read_text().splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")] + AUDITED
+
+
 def main(db: str) -> None:
     con = sqlite3.connect(db)
     marks = ",".join("?" * len(MOLECULES))
@@ -76,7 +75,7 @@ def main(db: str) -> None:
         MOLECULES,
     ).fetchall()
     known = {pmid for pmid, _ in rows}
-    chosen = [p for p in FORCED if p in known]
+    chosen = [p for p in forced() if p in known]
     by_design: dict[str, list[str]] = {}
     for pmid, design in rows:
         by_design.setdefault(design or "none", []).append(pmid)

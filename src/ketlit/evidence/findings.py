@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
@@ -35,13 +35,7 @@ Direction = Literal["increased", "decreased", "no_difference"]
 Favours = Literal["intervention", "comparator", "neither"]
 OutcomeKind = Literal["efficacy", "safety", "other"]
 ComparatorKind = Literal["inert_placebo", "active_placebo", "usual_care", "active_treatment", "unspecified"]
-COMPARATOR_KINDS: Final[tuple[ComparatorKind, ...]] = (
-    "inert_placebo",
-    "active_placebo",
-    "usual_care",
-    "active_treatment",
-    "unspecified",
-)
+COMPARATOR_KINDS: Final[tuple[ComparatorKind, ...]] = get_args(ComparatorKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +102,7 @@ _COMPARISON_LINK: Final = re.compile(
 )
 
 
-def _comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKind, int] | None:
+def first_comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKind, int] | None:
     """The comparator the clause names first: its words, kind and offset."""
     best: tuple[str, ComparatorKind, int] | None = None
     for kind, pattern in rules.comparators:
@@ -317,7 +311,7 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
         )
     if decision is None:
         return None
-    comp = _comparator(text, rules)
+    comp = first_comparator(text, rules)
     comp_words, comp_kind, comp_at = comp if comp else (None, None, -1)
     outcome, valence = _outcome(text, decision.at, rules)
     direction = decision.direction

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.findings import Finding, read_findings
+from ketlit.evidence.findings import Finding, first_comparator, read_findings
 from ketlit.evidence.questions import StudyQuestion, classify
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles
 from ketlit.evidence.rules import EvidenceRules
@@ -283,9 +283,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     )
     findings = tuple(read_findings(sentences, rules.findings))
     comparator = next((f for f in findings if f.comparator_kind), None)
-    from ketlit.evidence.findings import _comparator
-
-    comp_design = _comparator(design_text, rules.findings)
+    comp_design = first_comparator(design_text, rules.findings)
     review = None
     certainty: dict[int, Certainty] = {}
     if question.value == "systematic_review":

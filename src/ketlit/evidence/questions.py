@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 from ketlit.evidence.roles import RoledSentence
 
@@ -39,24 +39,9 @@ Question = Literal[
     "protocol",
     "other",
 ]
-QUESTIONS: Final[tuple[Question, ...]] = (
-    "efficacy_vs_control",
-    "head_to_head",
-    "dose_or_schedule",
-    "anaesthetic_or_adjunct",
-    "perioperative_prevention",
-    "mechanism_or_biomarker",
-    "predictor_or_secondary",
-    "safety_only",
-    "single_arm_open_label",
-    "observational",
-    "case_report",
-    "systematic_review",
-    "protocol",
-    "other",
-)
+QUESTIONS: Final[tuple[Question, ...]] = get_args(Question)
 Where = Literal["title", "aim", "design"]
-WHERE: Final[tuple[Where, ...]] = ("title", "aim", "design")
+WHERE: Final[tuple[Where, ...]] = get_args(Where)
 
 
 @dataclass(frozen=True, slots=True)

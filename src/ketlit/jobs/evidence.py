@@ -52,9 +52,11 @@ def read_pending(store: Store, rules: EvidenceRules, *, everything: bool = False
             )
         done += store.profiles.save_profiles(rows)
     dropped = store.profiles.drop_non_candidates(molecules)
-    groups = group_records(store.profiles.grouping_inputs())
-    store.profiles.set_groups(groups)
-    return EvidenceReport(done, dropped, len({g for _, g, _ in groups}), time.monotonic() - clock)
+    # Groups change only when profiles were read or dropped: a tagging run after a fetch that
+    # brought no candidate does not re-read and rewrite every profile's group.
+    if done or dropped:
+        store.profiles.set_groups(group_records(store.profiles.grouping_inputs()))
+    return EvidenceReport(done, dropped, store.profiles.group_count(), time.monotonic() - clock)
 
 
 def stored_profile(store: Store, pmid: str) -> tuple[dict[str, Any] | None, list[str]]:

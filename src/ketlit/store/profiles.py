@@ -135,6 +135,10 @@ class ProfileStore:
                 [(g, int(main), pmid) for pmid, g, main in groups],
             )
 
+    def group_count(self) -> int:
+        """How many trial groups the stored profiles form."""
+        return int(self.db.execute("SELECT COUNT(DISTINCT group_id) FROM study_profiles").fetchone()[0])
+
     def profile(self, pmid: str) -> dict[str, Any] | None:
         """One stored profile with its group, or None."""
         row = self.db.execute(
