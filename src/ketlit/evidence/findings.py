@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
+from ketlit.evidence.matcher import TextPattern
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 
 Direction = Literal["increased", "decreased", "no_difference"]
@@ -48,21 +49,21 @@ COMPARATOR_KINDS: Final[tuple[ComparatorKind, ...]] = (
 class FindingRules:
     """Compiled finding rules (see ``[findings]``, ``[outcomes]``, ``[comparators]`` in the rules file)."""
 
-    drug: re.Pattern[str]
-    no_difference: re.Pattern[str]
-    increase: re.Pattern[str]
-    decrease: re.Pattern[str]
-    improve: re.Pattern[str]
-    worsen: re.Pattern[str]
-    induce: re.Pattern[str]
-    significant: re.Pattern[str]
-    clause_split: re.Pattern[str]
-    not_a_finding: re.Pattern[str]
-    negative_outcome: re.Pattern[str]
-    positive_outcome: re.Pattern[str]
-    safety_outcome: re.Pattern[str]
-    other_outcome: re.Pattern[str]
-    comparators: tuple[tuple[ComparatorKind, re.Pattern[str]], ...]
+    drug: TextPattern
+    no_difference: TextPattern
+    increase: TextPattern
+    decrease: TextPattern
+    improve: TextPattern
+    worsen: TextPattern
+    induce: TextPattern
+    significant: TextPattern
+    clause_split: TextPattern
+    not_a_finding: TextPattern
+    negative_outcome: TextPattern
+    positive_outcome: TextPattern
+    safety_outcome: TextPattern
+    other_outcome: TextPattern
+    comparators: tuple[tuple[ComparatorKind, TextPattern], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,7 @@ _REFERENCE_BEFORE: Final = re.compile(
 )
 
 
-def _first(pattern: re.Pattern[str], text: str) -> re.Match[str] | None:
+def _first(pattern: TextPattern, text: str) -> re.Match[str] | None:
     return pattern.search(text)
 
 
@@ -299,7 +300,7 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     )
 
 
-def split_clauses(text: str, boundary: re.Pattern[str]) -> list[str]:
+def split_clauses(text: str, boundary: TextPattern) -> list[str]:
     """``text`` cut at ``boundary`` matches that are outside brackets.
 
     "(MD 12.7 [95% CI, 2.5-22.8]; P = .02)" stays whole: a semicolon inside brackets separates

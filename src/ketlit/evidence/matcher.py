@@ -49,9 +49,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Protocol
 
-try:
-    import ahocorasick
-except ImportError:  # pragma: no cover - depends on the platform's wheels
+ahocorasick: Any
+try:  # no type stubs: imported by name, used through its documented Automaton API
+    ahocorasick = importlib.import_module("ahocorasick")
+except ImportError:  # pragma: no cover - a platform without a wheel: the regex-trie scanner serves
     ahocorasick = None
 
 _parser: Any = importlib.import_module("re._parser")

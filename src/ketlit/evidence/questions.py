@@ -15,11 +15,11 @@ head-to-head trial is one with an active comparator and no placebo arm.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from ketlit.evidence.matcher import TextPattern
 from ketlit.evidence.roles import RoledSentence
 
 Question = Literal[
@@ -64,8 +64,8 @@ class QuestionRule:
 
     value: Question
     where: Where
-    pattern: re.Pattern[str]
-    unless: re.Pattern[str] | None
+    pattern: TextPattern
+    unless: TextPattern | None
     designs: frozenset[str]
     index: int
 
