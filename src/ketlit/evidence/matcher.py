@@ -130,8 +130,8 @@ _IGNORECASE: Final = int(re.IGNORECASE)
 class Anchor:
     """Literals, one of which a match contains starting ``lo..hi`` characters after its start.
 
-    ``strings`` are folded (as found in the folded text); ``checks[s]`` lists the (offset,
-    character) pairs of ``s`` that must appear as written, for its case-sensitive characters.
+    ``strings`` are folded (as found in the folded text); ``checks`` gives for each string the
+    (offset, text) runs of its case-sensitive characters, which must appear as written.
     """
 
     strings: frozenset[str]
@@ -241,7 +241,16 @@ def _anchor(lits: set[_Lit], lo: int, hi: int) -> Anchor | None:
     for t in kept:
         key = "".join(c if not cs else fold_char(c) for c, cs in t)
         strings.append(key)
-        checks.append((key, tuple((k, c) for k, (c, cs) in enumerate(t) if cs)))
+        # Runs of case-sensitive characters as (offset, text), each checked with one startswith.
+        runs: list[tuple[int, str]] = []
+        for k, (c, cs) in enumerate(t):
+            if not cs:
+                continue
+            if runs and runs[-1][0] + len(runs[-1][1]) == k:
+                runs[-1] = (runs[-1][0], runs[-1][1] + c)
+            else:
+                runs.append((k, c))
+        checks.append((key, tuple(runs)))
     return Anchor(frozenset(strings), lo, hi, tuple(sorted(set(checks))))
 
 
@@ -364,7 +373,11 @@ class _TrieScanner:
 
 
 class AnchorIndex:
-    """The anchors of every :class:`Matcher` compiled with it, and the last texts' scans."""
+    """The anchors of every :class:`Matcher` compiled with it, and the last texts' scans.
+
+    The cache is a plain dict keyed by the text: under the GIL a race between threads can only
+    repeat a scan, never mix two texts' results.
+    """
 
     def __init__(self, *, use_pyahocorasick: bool = True) -> None:
         self._ids: dict[str, int] = {}
@@ -460,10 +473,13 @@ class Matcher:
         if pos < 0 or pos > end:
             # Out-of-range bounds: whatever ``re`` makes of them.
             return self.regex.search(string, pos, n if endpos is None else endpos)
-        occ = self._index.scan(string)
+        index = self._index
+        occ = index._cache.get(string)
+        if occ is None:
+            occ = index.scan(string)
+        if self._keys.isdisjoint(occ) and not self._always:
+            return None  # the common case: no literal of this group in the text
         hit = occ.keys() & self._keys
-        if not hit and not self._always:
-            return None
         by_anchor = self._by_anchor
         exact: list[tuple[int, int]] = []  # (pattern, start where it may match)
         wide = dict.fromkeys(self._always, pos)  # pattern -> first start where it may match
@@ -471,7 +487,13 @@ class Matcher:
             found = occ[aid]
             for i, lo, hi, checks in by_anchor[aid]:
                 # Case-sensitive characters of the literal, checked where it was found.
-                starts = [o for o in found if all(string[o + k] == c for k, c in checks)] if checks else found
+                if not checks:
+                    starts = found
+                elif len(checks) == 1:
+                    k, written = checks[0]
+                    starts = [o for o in found if string.startswith(written, o + k)]
+                else:
+                    starts = [o for o in found if all(string.startswith(w, o + k) for k, w in checks)]
                 if not starts:
                     continue
                 if lo == hi:
