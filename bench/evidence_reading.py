@@ -205,12 +205,10 @@ def score(
             if gn.get("effect"):
                 numbers["effect"] += 1
                 numbers["effect_ok"] += any(_same_effect(gn["effect"], x) for x in found)
-            if gn.get("arms"):
+            want = sorted(float(a["percent"]) for a in gn.get("arms") or [] if a.get("percent") is not None)
+            if want:  # arms labelled with counts only ("4 of 7") are not percentages to match
                 numbers["arms"] += 1
-                want = sorted(float(a["percent"]) for a in gn["arms"] if a.get("percent") is not None)
-                numbers["arms_ok"] += any(
-                    want and set(want) <= {float(r["percent"]) for r in x.get("rates", [])} for x in found
-                )
+                numbers["arms_ok"] += any(set(want) <= {float(r["percent"]) for r in x.get("rates", [])} for x in found)
             if gn.get("p"):
                 numbers["p"] += 1
                 gp = _p_value(gn["p"])

@@ -94,7 +94,8 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 def test_unwritable_db_path(tmp_path: Path) -> None:
     blocker = tmp_path / "afile"
     blocker.write_text("x")
-    assert_one_line_error(*run("--db", str(blocker / "k.db"), "status"), "cannot")
+    assert_one_line_error(*run("--db", str(blocker / "k.db"), "import", str(FIXTURES / "efetch_oddities.xml")),
+                          "cannot")
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 50)
     assert_one_line_error(*run("--db", str(junk), "status"), "cannot open database")
@@ -195,4 +196,6 @@ def test_version_changes_name_each_moved_field() -> None:
 
 
 def test_history_of_an_uncached_trial_is_one_line(tmp_path: Path) -> None:
-    assert_one_line_error(*run("--db", str(tmp_path / "k.db"), "history", "nct00000001"), "NCT00000001 is not in")
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(FIXTURES / "efetch_oddities.xml"))[0] == 0
+    assert_one_line_error(*run("--db", db, "history", "nct00000001"), "NCT00000001 is not in")

@@ -30,7 +30,6 @@ from ketlit.report.derive import (
     count_rows,
     is_overdue,
     parse_partial_date,
-    select_runs,
     wilson_interval,
 )
 from ketlit.report.labels import design_order, key_designs, label, report_labels
@@ -49,7 +48,6 @@ from ketlit.report.model import (
     PooledEstimate,
     ReportData,
     ReportOutcome,
-    RunInfo,
     SourceCoverage,
     StaleSource,
     Stamp,
@@ -164,17 +162,9 @@ def full_data() -> ReportData:
             verdicts=(VerdictChange("c1", "Ketamine infusions have a success rate of over 70%.",
                                     "insufficient_evidence", "contradicted", "low", "moderate"),),
         ),
-        coverage=[SourceCoverage("ctgov", 56, 56), SourceCoverage("pubmed", 1234, 1240, 17)],
-        runs=[
-            RunInfo(1, "pubmed", "full", "complete", "2025-05-01T03:00:00Z", "2025-05-01T03:05:00Z", 1200, 1200,
-                    1200, 0),
-            RunInfo(2, "ctgov", "full", "complete", "2025-05-01T03:05:00Z", "2025-05-01T03:06:00Z", 55, 55, 55, 0),
-            RunInfo(3, "pubmed", "incremental", "complete", "2025-05-02T03:00:00Z", "2025-05-02T03:00:05Z", 0, 0),
-            RunInfo(4, "pubmed", "incremental", "complete", "2025-06-02T02:59:00Z", "2025-06-02T02:59:10Z", 36, 36,
-                    34, 2),
-            RunInfo(5, "ctgov", "incremental", "failed", "2025-06-02T02:59:20Z", "2025-06-02T02:59:40Z", None, 0,
-                    message="HTTP 503 after 5 retries"),
-        ],
+        coverage=[SourceCoverage("ctgov", 56, 56, search_status="failed"),
+                  SourceCoverage("pubmed", 1234, 1240, 17, search_status="incomplete", search_retrieved=34,
+                                 search_expected=36, notes="QuotedPhraseNotFound: ketamin[tiab]")],
         stale=[StaleSource("ctgov", "2025-06-02", "2025-05-01", "HTTP 503 after 5 retries")],
         figures={"publications_per_year": "depression_trd-publications.svg", "forest": "depression_trd-forest.svg"},
         provenance={"tagging rules sha256": "0123abcd"},
@@ -224,7 +214,7 @@ def test_input_order_does_not_matter() -> None:
     mixed = dataclasses.replace(
         data,
         counts=shuffled(data.counts), key_evidence=shuffled(data.key_evidence), trials=shuffled(data.trials),
-        runs=shuffled(data.runs), coverage=shuffled(data.coverage), claims=shuffled(data.claims),
+        coverage=shuffled(data.coverage), claims=shuffled(data.claims),
         publications_per_year=dict(shuffled(data.publications_per_year.items())),
         totals=dataclasses.replace(data.totals, by_design=dict(shuffled(data.totals.by_design.items()))),
         forest=dataclasses.replace(data.forest, studies=tuple(shuffled(data.forest.studies)))
@@ -252,10 +242,12 @@ def test_sections_and_links() -> None:
     assert "**RETRACTED** Ketamine for depression" in text
     # Key evidence limit: four RCTs, three shown.
     assert "1 more not shown (report.key_evidence_limit = 3)." in text
-    # Runs that changed nothing are not listed (they would make every nightly report differ).
-    run_ids = [line.split("|")[1].strip() for line in lines
-               if re.match(r"^\| \d+ \| (PubMed|ClinicalTrials\.gov) \|", line)]
-    assert run_ids == ["5", "4", "2", "1"]
+    # No run ids or run times in the body: they depend on fetch order and interruptions, not on the data.
+    appendix = text.split("## Appendix", 1)[1].rsplit("\n---\n", 1)[0]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:", appendix) and "| Run |" not in appendix
+    assert "| PubMed | 1,240 | 1,234 | 17 | incomplete (34 of 36 retrieved) |" in text
+    assert "| ClinicalTrials.gov | 56 | 56 | — | failed |" in text
+    assert "PubMed on the latest full search: QuotedPhraseNotFound: ketamin\\[tiab\\]" in text
 
 
 def test_changes_first_run_and_no_change() -> None:
@@ -440,12 +432,6 @@ def test_count_rows_counts_distinct_records_per_cell() -> None:
     rows = {(r.design, r.indication, r.route): (r.articles, r.trials) for r in count_rows(summaries)}
     assert rows == {("rct", "ptsd", "intravenous"): (1, 1), ("rct", "depression", "intravenous"): (1, 0),
                     ("rct", "ptsd", ""): (1, 0)}
-
-
-def test_select_runs() -> None:
-    runs = full_data().runs
-    assert [r.id for r in select_runs(runs)] == [5, 4, 2, 1]
-    assert [r.id for r in select_runs(runs, limit=2)] == [5, 4]
 
 
 def test_claim_from_simple_dict() -> None:

@@ -2,8 +2,14 @@
 
 Only this module imports typer and rich. Library errors (:class:`KetlitError`) become a
 one-line ``Error: …`` on stderr and the documented exit code; secrets are scrubbed from
-every message. Exit codes: 0 ok · 1 error · 2 usage · 3 partial (a run retrieved less
-than expected) · 4 locked (another run holds the lock) · 130 interrupted.
+every message. Exit codes: 0 ok · 1 error (for ``refresh``: nothing could be fetched) ·
+2 usage · 3 partial (a run retrieved less than expected; ``refresh`` wrote reports while a
+source, query or clinic page failed) · 4 locked (another run holds the lock) · 130 interrupted.
+
+Data goes to stdout, everything else to stderr: progress (a transient bar per long step, only
+when stderr is a terminal, never with ``--quiet``), chatter and errors. Global options may
+follow the command (:func:`hoist_global_options`). Commands that only read the cache refuse a
+missing one instead of creating it empty (``_store(..., reading=True)``).
 
 The work of each command lives in a ``ketlit.jobs`` module; this module parses, calls and
 renders. Job modules whose dependencies are heavy (the fetchers, tagging, claim checking,
@@ -14,6 +20,7 @@ scipy, statsmodels, pandas or matplotlib (tests/test_layering.py holds that line
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import logging
@@ -29,10 +36,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
 
 from ketlit import __version__
 from ketlit.config import Settings, load_settings, pubmed_cap
-from ketlit.errors import ExitCode, KetlitError
+from ketlit.errors import ExitCode, InputError, KetlitError, UnreachableError
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
 from ketlit.jobs.lookup import cache_status, explain_payload, search_cache, stored_tags_differ, trial_history
 from ketlit.store import Store, open_store
@@ -40,8 +49,53 @@ from ketlit.store import Store, open_store
 if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
     from ketlit.jobs.lookup import CacheStatus
+    from ketlit.jobs.refresh import RefreshResult
+
+# Global options that take a value, and global flags: accepted after the command too.
+_GLOBAL_VALUES = ("--db", "--config")
+_GLOBAL_FLAGS = ("--quiet", "-q", "--verbose", "-v")
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """``args`` with the global options given after the command moved in front of it, so
+    ``ketlit status --db x.db`` means ``ketlit --db x.db status`` (no command has options of
+    these names; everything after ``--`` is left alone)."""
+    head: list[str] = []
+    index = 0
+    while index < len(args) and args[index].startswith("-") and args[index] != "--":
+        takes_value = args[index] in _GLOBAL_VALUES
+        head += args[index : index + 1 + takes_value]
+        index += 1 + takes_value
+    rest = args[index:]
+    moved: list[str] = []
+    kept: list[str] = []
+    index = 0
+    while index < len(rest):
+        token = rest[index]
+        if token == "--":
+            kept += rest[index:]
+            break
+        if token in _GLOBAL_VALUES and index + 1 < len(rest):
+            moved += rest[index : index + 2]
+            index += 2
+            continue
+        if token in _GLOBAL_FLAGS or token.startswith(tuple(f"{name}=" for name in _GLOBAL_VALUES)):
+            moved.append(token)
+        else:
+            kept.append(token)
+        index += 1
+    return head + moved + kept
+
+
+class _KetlitGroup(TyperGroup):
+    """The top-level command group: global options are accepted before or after the command."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:  # ctx: Typer's own click Context
+        return super().parse_args(ctx, hoist_global_options(list(args)))
+
 
 app = typer.Typer(
+    cls=_KetlitGroup,
     help="ketlit: turn PubMed and ClinicalTrials.gov records into checkable evidence.",
     no_args_is_help=True,
     add_completion=False,
@@ -119,7 +173,7 @@ def main_options(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log HTTP requests (keys redacted).")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show version.")] = False,
 ) -> None:
-    """Global options (must come before the command)."""
+    """Global options (before or after the command)."""
     STATE.overrides = {"db": db}
     STATE.config_file = config
     STATE.quiet = quiet
@@ -155,20 +209,40 @@ def _info(message: str) -> None:
         err.print(message, markup=False)
 
 
+def _existing_cache(settings: Settings) -> Path:
+    """The cache a reading command reads; a missing one is an error, never created empty."""
+    db = Path(settings.db)
+    if str(db) != ":memory:" and not db.exists():
+        raise InputError(f"no cache at {db}; run `ketlit fetch` or pass --db")
+    return db
+
+
 @contextmanager
-def _store(settings: Settings) -> Iterator[Store]:
-    store = open_store(settings.db)
+def _store(settings: Settings, *, reading: bool = False) -> Iterator[Store]:
+    """The cache, opened (created and migrated if needed; ``reading``: it must exist)."""
+    store = open_store(_existing_cache(settings) if reading else settings.db)
     try:
         yield store
     finally:
         store.close()
 
 
+Update = Callable[[str, int | None, int], None]  # (event, total, advance): the jobs' progress callback
+
+
+def _no_update(event: str, total: int | None, advance: int) -> None:
+    pass
+
+
 @contextmanager
-def _progress(label: str) -> Iterator[Callable[[str, int | None, int], None]]:
-    """A Rich progress bar on stderr whose total is the source's own count."""
-    if STATE.quiet:
-        yield lambda event, total, advance: None
+def _step(label: str, *, forks: bool = False) -> Iterator[Update]:
+    """Progress of one long step on stderr: a transient Rich bar (total from the source's own
+    count) on a terminal; nothing with --quiet or when stderr is not a terminal (a log keeps the
+    one-line outcomes, not redraws). ``forks``: the step may fork worker processes, so the bar
+    is redrawn on each event instead of by a thread (forking a process that runs threads can
+    deadlock the child)."""
+    if STATE.quiet or not err.is_terminal:
+        yield _no_update
         return
     with Progress(
         TextColumn("{task.description}"),
@@ -177,6 +251,7 @@ def _progress(label: str) -> Iterator[Callable[[str, int | None, int], None]]:
         TimeElapsedColumn(),
         console=err,
         transient=True,
+        auto_refresh=not forks,
     ) as bar:
         task = bar.add_task(label, total=None)
 
@@ -187,6 +262,8 @@ def _progress(label: str) -> Iterator[Callable[[str, int | None, int], None]]:
                 bar.update(task, description=f"{label} (splitting over the cap)")
             else:
                 bar.advance(task, advance)
+            if forks:
+                bar.refresh()
 
         yield update
 
@@ -195,9 +272,16 @@ def _tag_after(store: Store, settings: Settings) -> None:
     """Tagging runs after every fetch/import, on new and changed records only."""
     from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
 
-    tagged = TagRunner(settings).tag_pending(store)
+    with _step("tagging", forks=True) as progress:
+        tagged = TagRunner(settings).tag_pending(store, progress=progress)
     if tagged.records:
         _info(f"tagged {tagged.records} record(s) in {tagged.seconds:.1f}s")
+
+
+def _warn_no_email(settings: Settings) -> None:
+    if not settings.ncbi_email:
+        _info("warning: NCBI_EMAIL is not set; NCBI asks every client to send a contact email "
+              "(set NCBI_EMAIL or ncbi_email in ketlit.toml).")
 
 
 def _print_run(report: RunReport) -> None:
@@ -234,10 +318,9 @@ def fetch_pubmed_cmd(
     from ketlit.jobs.ingest import fetch_pubmed
 
     settings = STATE.settings(batch_size=batch_size, ncbi_rate=rate)
-    if not settings.ncbi_email:
-        _info("warning: NCBI_EMAIL is not set; NCBI asks every client to send a contact email.")
+    _warn_no_email(settings)
     with _store(settings) as store:
-        with make_client(settings, "ncbi") as http, _progress("PubMed") as progress:
+        with make_client(settings, "ncbi") as http, _step("PubMed") as progress:
             report = fetch_pubmed(
                 store, http, settings, term, mindate=mindate, maxdate=maxdate, full=full, max_records=max_records,
                 cap=pubmed_cap(), progress=progress,
@@ -272,7 +355,7 @@ def fetch_ctgov_cmd(
 
     settings = STATE.settings(ctgov_rate=rate)
     with _store(settings) as store:
-        with make_client(settings, "ctgov") as http, _progress("CT.gov") as progress:
+        with make_client(settings, "ctgov") as http, _step("CT.gov") as progress:
             report = fetch_ctgov(store, http, settings, term, cond=cond, intr=intr, statuses=status or [],
                                  full=full, progress=progress)
         _tag_after(store, settings)
@@ -297,20 +380,21 @@ def _print_trial_run(report: TrialRunReport) -> None:
 @app.command("import")
 @guarded
 def import_cmd(
-    file: Annotated[Path, typer.Argument(help="PubMed XML (.xml, .xml.gz) or MEDLINE/.nbib export.")],
+    file: Annotated[Path, typer.Argument(help="PubMed XML (.xml, .xml.gz) or MEDLINE/.nbib export; - for stdin.")],
 ) -> None:
-    """Import a PubMed export (XML or MEDLINE/.nbib) into the cache.
+    """Import a PubMed export (XML or MEDLINE/.nbib, or - to read a pipe) into the cache.
 
-    Example: ketlit import pubmed-ketamine-set.nbib
+    Example: ketlit import pubmed-ketamine-set.nbib   (or: esearch … | efetch -format xml | ketlit import -)
     """
     from ketlit.jobs.ingest import import_file  # here, not at the top: see the module docstring
 
     settings = STATE.settings()
     with _store(settings) as store:
-        report = import_file(store, file)
+        with _step(f"importing {file}", forks=True):
+            report = import_file(store, file)
         _tag_after(store, settings)
     _info(
-        f"imported {report.records} record(s) from {file} ({report.format}): {report.new} new, "
+        f"imported {report.records} record(s) from {report.path} ({report.format}): {report.new} new, "
         f"{report.updated} updated, {report.unchanged} unchanged"
     )
 
@@ -326,7 +410,7 @@ def status_cmd(
     Example: ketlit status --runs 5
     """
     settings = STATE.settings()
-    with _store(settings) as store:
+    with _store(settings, reading=True) as store:
         status = cache_status(store, settings.db, runs)
     if as_json:
         out.print_json(json.dumps(status.payload(), default=str))
@@ -336,48 +420,42 @@ def status_cmd(
 
 def _print_status(status: CacheStatus) -> None:
     out.print(f"cache: {status.db}", markup=False)
+    # Cells are Text, never console markup: a term's "[tiab]" would otherwise vanish as a style tag.
+    # On a terminal a long term is cut to fit; piped, nothing is cut or wrapped (a log or a grep
+    # needs the whole line, and Rich would otherwise assume 80 columns).
     table = Table(title="records", title_justify="left")
     table.add_column("what")
     table.add_column("count", justify="right")
     for key, value in status.counts.items():
-        table.add_row(key.replace("_", " "), str(value))
-    out.print(table)
+        table.add_row(Text(key.replace("_", " ")), Text(str(value)))
+    _print_table(table)
     runs_table = Table(title="recent runs", title_justify="left")
-    for col in (
-        "id",
-        "source",
-        "status",
-        "mode",
-        "term",
-        "expected",
-        "retrieved",
-        "new",
-        "upd",
-        "missing",
-        "requests",
-        "started",
-    ):
-        runs_table.add_column(col)
+    for col in ("id", "source", "status", "mode", "term", "expected", "retrieved", "new", "upd", "missing",
+                "requests", "started"):
+        if col == "term" and out.is_terminal:
+            runs_table.add_column(col, max_width=40, no_wrap=True, overflow="ellipsis")
+        else:
+            runs_table.add_column(col, no_wrap=not out.is_terminal)
     for r in status.runs:
-        runs_table.add_row(
-            str(r.id),
-            r.source,
-            r.status,
-            r.mode or "",
-            (r.term or r.query_key)[:40],
-            _s(r.expected),
-            _s(r.retrieved),
-            _s(r.new_records),
-            _s(r.updated_records),
-            str(len(r.missing_ids)),
-            _s(r.requests),
-            r.started_at,
-        )
-    out.print(runs_table)
+        cells = (str(r.id), r.source, r.status, _s(r.mode), r.term or r.query_key, _s(r.expected), _s(r.retrieved),
+                 _s(r.new_records), _s(r.updated_records), str(len(r.missing_ids)), _s(r.requests),
+                 _s(r.started_at))
+        runs_table.add_row(*(Text(cell) for cell in cells))
+    _print_table(runs_table)
 
 
-def _s(value: object) -> str:
-    return "" if value is None else str(value)
+def _print_table(table: Table) -> None:
+    """A table on stdout: fitted to a terminal, at its natural width when piped."""
+    if out.is_terminal:
+        out.print(table)
+    else:
+        # Wide enough for any row (print's own width= cannot exceed the console's): a table
+        # that does not expand is drawn at its natural width.
+        Console(file=out.file, width=1 << 16, highlight=False, color_system=None).print(table)
+
+
+def _s(value: object, empty: str = "") -> str:
+    return empty if value is None else str(value)
 
 
 FormatOption = Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")]
@@ -387,7 +465,7 @@ OutOption = Annotated[Path | None, typer.Option("--out", help="Write to FILE ins
 def _export(what: str, fmt: ExportFormat, dest: Path | None) -> None:
     """Shared body of the export commands: open the cache, stream records, report the count."""
     settings = STATE.settings()
-    with _store(settings) as store:
+    with _store(settings, reading=True) as store:
         count = export_records(store, what, fmt, dest)
     _info(f"exported {count} {RECORDS[what][1]}(s)")
 
@@ -433,15 +511,16 @@ def history_cmd(
     Example: ketlit history NCT02417064
     """
     settings = STATE.settings()
-    with _store(settings) as store:
+    with _store(settings, reading=True) as store:
         history = trial_history(store, nct_id)
     if as_json:
         out.print_json(json.dumps({"nct_id": history.nct_id, "versions": history.versions}, default=str))
         return
     for version, moved in zip(history.versions, history.changes, strict=True):
+        v = {key: _s(value, "—") for key, value in version.items()}  # a field the registry left empty: "—"
         out.print(
-            f"{version['last_update_posted']}  {version['overall_status']}  enrollment {version['enrollment_count']} "
-            f"({version['enrollment_type']})  results {'yes' if version['has_results'] else 'no'}"
+            f"{v['last_update_posted']}  {v['overall_status']}  enrollment {v['enrollment_count']} "
+            f"({v['enrollment_type']})  results {'yes' if version['has_results'] else 'no'}"
             + (f"  [{'; '.join(moved)}]" if moved else ""),
             markup=False,
         )
@@ -464,16 +543,23 @@ def search_cmd(
     """
     settings = STATE.settings()
     filters = {"indication": indication, "route": route, "molecule": molecule, "design": design}
-    with _store(settings) as store:
-        hits = search_cache(store, text, limit=limit, tags=filters)
+    vocabularies = None
+    if any(filters.values()):
+        from ketlit.tagging import load_rules  # only when filtering: see the module docstring
+        from ketlit.tagging import vocabularies as slugs
+
+        vocabularies = slugs(load_rules(settings.tagging_rules))
+    with _store(settings, reading=True) as store:
+        hits = search_cache(store, text, limit=limit, tags=filters, vocabularies=vocabularies)
     if as_json:
         for hit in hits:
             sys.stdout.write(json.dumps(hit, ensure_ascii=False) + "\n")
         return
     for hit in hits:
         label = "PMID" if hit["source"] == "pubmed" else "trial"
-        out.print(f"{label} {hit['id']} ({hit['year'] or 'n.d.'}) {hit['title']}", markup=False)
-        out.print(f"    {hit['snippet']}", markup=False)
+        out.print(f"{label} {hit['id']} ({hit['year'] or 'n.d.'}) {_s(hit['title'], '(no title)')}", markup=False)
+        if hit["snippet"]:
+            out.print(f"    {hit['snippet']}", markup=False)
     if not hits:
         _info("no matches")
 
@@ -499,6 +585,11 @@ def check_cmd(
     from ketlit.jobs.check import run_check  # here, not at the top: see the module docstring
 
     settings = STATE.settings()
+    if str(settings.db) != ":memory:" and not Path(settings.db).exists():
+        # Regulatory claims need no cache; an empty in-memory one, rather than a new file here.
+        _info(f"note: no cache at {settings.db}; only regulatory facts can support a verdict "
+              "(run `ketlit fetch` or pass --db)")
+        settings = dataclasses.replace(settings, db=Path(":memory:"))
     with _store(settings) as store:
         text, rendered = run_check(store, settings, page, json_output=fmt is CheckFormat.json)
     write_text(rendered, out_file)
@@ -521,9 +612,9 @@ def report_cmd(
 
     settings = STATE.settings()
     plan = plan_reports(settings, query_file, all_queries, queries_dir, out_dir)
-    with _store(settings) as store:
-        for path in plan.write(store):
-            _info(f"wrote {path}")
+    with _store(settings, reading=True) as store:
+        for done in plan.write(store, steps=_step):
+            _info(f"{'wrote' if done.changed else 'unchanged'} {done.path}")
 
 
 @app.command("refresh")
@@ -535,34 +626,56 @@ def refresh_cmd(
 ) -> None:
     """For every query file: incremental fetch from both sources, re-tag, re-check, re-render.
 
-    Exit codes: 0 ok, 1 error, 3 partial (a source failed; reports rendered with a stale banner),
-    4 another refresh is running.
+    Exit codes: 0 ok, 1 error (nothing could be fetched: no report written), 3 partial (a
+    source or a clinic page failed; reports rendered with a note), 4 another refresh is running.
+    A report whose content did not change is left untouched.
 
     Example: ketlit refresh --queries-dir queries/ --out-dir reports/
     """
     # Here, not at the top: see the module docstring.
-    from ketlit.jobs.refresh import refresh
+    from ketlit.jobs.refresh import check_out_dir, refresh
     from ketlit.jobs.tag import TagRunner
     from ketlit.queries import load_queries
 
+    check_out_dir(out_dir)
     settings = STATE.settings()
-    # One set of compiled rules serves the query files' slugs and the whole run.
+    # One set of compiled rules serves the query files' slugs and the whole run. A page that
+    # cannot be read costs only its own claims (noted in the report), not the whole run.
     runner = TagRunner(settings)
-    queries = load_queries(queries_dir, vocabularies=runner.vocabularies)
-    with _store(settings) as store:
-        result = refresh(store, settings, queries, out_dir, offline=offline, runner=runner)
+    queries = load_queries(queries_dir, vocabularies=runner.vocabularies, check_pages=False)
+    if not offline and any(q.pubmed for q in queries):
+        _warn_no_email(settings)
+    with _store(settings, reading=offline) as store:
+        result = refresh(store, settings, queries, out_dir, offline=offline, runner=runner, steps=_step)
+    _print_refresh(result)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+def _print_refresh(result: RefreshResult) -> None:
+    """One line per source given up on, then each query's outcome; errors even with --quiet."""
+    def problem(line: str) -> None:
+        err.print(scrub(line, STATE.secrets), markup=False)
+
+    for source, exc in result.down.items():
+        # "… unreachable (host: reason) — what to do" says it all; other failures get their source.
+        problem(str(exc) if isinstance(exc, UnreachableError) else f"{source} not refreshed: {exc}")
     for outcome in result.outcomes:
         for line in outcome.fetched:
             _info(f"{outcome.name}: {line}")
         for stale in outcome.stale:
-            err.print(f"{outcome.name}: {stale.source} not refreshed: {scrub(stale.message or '', STATE.secrets)}",
-                      markup=False)
+            if stale.source not in result.down:  # a source given up on was named once, above
+                problem(f"{outcome.name}: {stale.source} not refreshed: {stale.message or ''}")
+        for warning in outcome.warnings:
+            problem(f"{outcome.name}: {warning}")
         if outcome.error:
-            err.print(f"Error: {outcome.name}: {scrub(outcome.error, STATE.secrets)}", markup=False)
+            problem(f"Error: {outcome.name}: {outcome.error}")
         elif outcome.path:
-            _info(f"{outcome.name}: wrote {outcome.path}")
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+            _info(f"{outcome.name}: {'unchanged' if outcome.unchanged else 'wrote'} {outcome.path}")
+        elif outcome.skipped and not result.nothing_fetched:
+            problem(f"{outcome.name}: no report written ({outcome.skipped})")
+    if result.nothing_fetched:
+        problem("Error: nothing could be fetched; no report was written or changed")
 
 
 @export_app.command("citations")
@@ -577,7 +690,7 @@ def export_citations_cmd(
     Example: ketlit export citations --format ris --query queries/ptsd.toml --out ptsd.ris
     """
     settings = STATE.settings()
-    with _store(settings) as store:
+    with _store(settings, reading=True) as store:
         text, count = export_citations(store, settings, fmt, query_file)
     write_text(text, out_file)
     _info(f"exported {count} citation(s)")
@@ -593,8 +706,8 @@ def tag_cmd() -> None:
     from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
 
     settings = STATE.settings()
-    with _store(settings) as store:
-        report = TagRunner(settings).tag_all(store)
+    with _store(settings, reading=True) as store, _step("tagging", forks=True) as progress:
+        report = TagRunner(settings).tag_all(store, progress=progress)
     _info(f"tagged {report.records} record(s) in {report.seconds:.1f}s (rules {report.rules_sha256[:12]})")
 
 
@@ -615,7 +728,7 @@ def explain_cmd(
     from ketlit.jobs.tag import TagRunner
 
     settings = STATE.settings()
-    with _store(settings) as store:
+    with _store(settings, reading=True) as store:
         source, rid, analysis, stored = TagRunner(settings).explain(store, record_id)
         profile, sentences = stored_profile(store, rid) if source == "pubmed" else (None, [])
     if as_json:

@@ -7,18 +7,33 @@ test-only knob — so a test can build a :class:`Settings` directly and know exa
 code will see. ``ketlit.toml`` is read and checked by :mod:`ketlit.tomlfile`, like every
 other user TOML file.
 The API key is held in a field excluded from ``repr`` so it cannot leak through logging
-or a printed settings object.
+or a printed settings object; it and any password written into a base URL are registered with
+:mod:`ketlit.redact` as soon as they are read, so every later message can be scrubbed of them.
+
+Numbers are checked here, once: a float must be finite and inside its field's range (``nan``,
+``inf``, ``1e300`` or a negative timeout would otherwise reach the socket layer and fail there with
+a traceback), an integer must be a whole number in range, and ``true`` is not a number. A base URL
+must parse (a bracketed IPv6 host, a port that fits) and name a host.
+
+Limits for unattended runs: ``timeout`` bounds each socket operation and, times
+:data:`ketlit.http.REQUEST_DEADLINE_FACTOR`, the whole of one request; ``run_deadline`` bounds
+one fetch run (one query on one source, retries and backoff included); ``max_decompressed_mb``
+bounds a service reply once decompressed (gzip bombs; see :mod:`ketlit.http`).
 """
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ketlit.errors import ConfigError, InputError
+from ketlit.redact import add_secrets, redact_text, url_secrets
 from ketlit.tomlfile import read_user
 
 DEFAULT_EUTILS_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -41,6 +56,13 @@ class Settings:
     ncbi_rate: float | None = None
     ctgov_rate: float = 1.0
     timeout: float = 30.0
+    # Seconds one fetch run (one query on one source) may take, retries and waits included: an
+    # unattended run must end, whatever the service does. Four hours: a full fetch of a very
+    # large query without an API key takes about one.
+    run_deadline: float = 14400.0
+    # MiB a service reply may take once decompressed: a page of 1,000 CT.gov studies with
+    # results is rarely over 100 MiB, an EFetch page of 500 records about 10 MiB.
+    max_decompressed_mb: int = 512
     max_retries: int = 6
     backoff_base: float = 0.5
     backoff_cap: float = 30.0
@@ -63,8 +85,10 @@ class Settings:
         return min(self.ncbi_rate, allowance)
 
     def secrets(self) -> list[str]:
-        """Values that must never appear in output, logs or the database."""
-        return [s for s in (self.ncbi_api_key,) if s]
+        """Values that must never appear in output, logs or the database: the API key and the
+        passwords of the base URLs."""
+        found = [self.ncbi_api_key, *url_secrets(self.eutils_url), *url_secrets(self.ctgov_url)]
+        return list(dict.fromkeys(s for s in found if s))
 
 
 # name -> environment variable
@@ -78,6 +102,8 @@ ENV_VARS: dict[str, str] = {
     "ncbi_rate": "KETLIT_NCBI_RATE",
     "ctgov_rate": "KETLIT_CTGOV_RATE",
     "timeout": "KETLIT_TIMEOUT",
+    "run_deadline": "KETLIT_RUN_DEADLINE",
+    "max_decompressed_mb": "KETLIT_MAX_DECOMPRESSED_MB",
     "max_retries": "KETLIT_MAX_RETRIES",
     "backoff_base": "KETLIT_BACKOFF_BASE",
     "backoff_cap": "KETLIT_BACKOFF_CAP",
@@ -88,36 +114,88 @@ ENV_VARS: dict[str, str] = {
     "regulatory": "KETLIT_REGULATORY",
 }
 
-_FLOATS = {"ncbi_rate", "ctgov_rate", "timeout", "backoff_base", "backoff_cap"}
-_INTS = {"max_retries", "batch_size", "overlap_days"}
+# name -> (lowest, highest) accepted value; floats must also be above zero.
+_FLOATS: dict[str, tuple[float, float]] = {
+    "ncbi_rate": (0.0, 1000.0),
+    "ctgov_rate": (0.0, 1000.0),
+    "timeout": (0.0, 3600.0),
+    "run_deadline": (0.0, 7 * 86400.0),
+    "backoff_base": (0.0, 3600.0),
+    "backoff_cap": (0.0, 3600.0),
+}
+_INTS: dict[str, tuple[int, int]] = {
+    "max_retries": (0, 100),
+    "batch_size": (1, 10000),  # EFetch's own maximum per request
+    "overlap_days": (0, 3650),
+    "max_decompressed_mb": (1, 64 * 1024),
+}
 _URLS = {"eutils_url", "ctgov_url"}
+_BRACKETED = re.compile(r"\[[^\[\]]+\](?::[0-9]*)?")
 _PATHS = {"db", "tagging_rules", "claim_rules", "regulatory"}
+
+
+def _number(name: str, value: Any) -> float | int:
+    if isinstance(value, bool):
+        raise ValueError("not a number")
+    if name in _FLOATS:
+        number = float(value)
+        lo, hi = _FLOATS[name]
+        if not math.isfinite(number) or not lo < number <= hi:
+            raise ValueError("out of range")
+        return number
+    whole = float(value) if isinstance(value, float) else int(value)
+    if isinstance(whole, float) and not whole.is_integer():
+        raise ValueError("not a whole number")
+    integer = int(whole)
+    lo_int, hi_int = _INTS[name]
+    if not lo_int <= integer <= hi_int:
+        raise ValueError("out of range")
+    return integer
+
+
+def _range(name: str) -> str:
+    if name in _FLOATS:
+        return f"a number above {_FLOATS[name][0]:g} and at most {_FLOATS[name][1]:g}"
+    return f"a whole number from {_INTS[name][0]} to {_INTS[name][1]}"
+
+
+def _url(name: str, text: str, origin: str) -> str:
+    if not text.startswith(("http://", "https://")):
+        raise ConfigError(f"invalid URL for {name} ({origin}): must start with http:// or https://")
+    try:
+        parts = urlsplit(text)
+        _ = parts.port  # raises for a port that is not a number or does not fit
+        host = parts.hostname
+        hostport = parts.netloc.rpartition("@")[2]
+        if hostport.startswith("[") and not _BRACKETED.fullmatch(hostport):
+            raise ValueError(f"unexpected text after the IPv6 address in {hostport!r}")
+    except ValueError as exc:
+        written = text.partition("//")[2].partition("/")[0].rpartition("@")[2]
+        hint = ""
+        if written.count(":") > 1 and not written.startswith("["):
+            hint = " (an IPv6 address goes in brackets: http://[::1]:8080/)"
+        raise ConfigError(f"invalid URL for {name} ({origin}): {redact_text(str(exc))}{hint}") from None
+    if not host:
+        raise ConfigError(f"invalid URL for {name} ({origin}): no host name")
+    # Endpoints are joined onto the base, so it must end with a slash.
+    return text if text.endswith("/") else text + "/"
 
 
 def _coerce(name: str, value: Any, origin: str) -> Any:
     if value is None or value == "":
         return None
-    try:
-        if name in _PATHS:
-            return Path(str(value)).expanduser()
-        if name in _FLOATS:
-            number = float(value)
-            if number <= 0:
-                raise ValueError("must be positive")
-            return number
-        if name in _INTS:
-            integer = int(value)
-            if integer < 0 or (name == "batch_size" and integer == 0):
-                raise ValueError("out of range")
-            return integer
-    except (TypeError, ValueError):
-        raise ConfigError(f"invalid value for {name} ({origin}): {value!r}") from None
+    if name in _PATHS:
+        return Path(str(value)).expanduser()
+    if name in _FLOATS or name in _INTS:
+        try:
+            return _number(name, value)
+        except (TypeError, ValueError, OverflowError):
+            shown = redact_text(repr(value))[:80]
+            raise ConfigError(f"invalid value for {name} ({origin}): {shown} (expected {_range(name)})") from None
     text = str(value).strip()
     if name in _URLS:
-        if not text.startswith(("http://", "https://")):
-            raise ConfigError(f"invalid URL for {name} ({origin}): must start with http:// or https://")
-        # Endpoints are joined onto the base, so it must end with a slash.
-        return text if text.endswith("/") else text + "/"
+        add_secrets(url_secrets(text))
+        return _url(name, text, origin)
     return text
 
 
@@ -161,6 +239,7 @@ def load_settings(
     values = {k: v for k, v in values.items() if v is not None}
     known = {f.name for f in fields(Settings)}
     settings = replace(Settings(), **{k: v for k, v in values.items() if k in known})
+    add_secrets(settings.secrets())
     return replace(settings, config_file=config_file)
 
 

@@ -19,9 +19,9 @@ class ExitCode(IntEnum):
     """Process exit codes of the ``ketlit`` command."""
 
     OK = 0
-    ERROR = 1  # any KetlitError without a more specific code
+    ERROR = 1  # any KetlitError without a more specific code; a refresh that could fetch nothing
     USAGE = 2  # bad command line (Click/Typer's own code for usage errors)
-    PARTIAL = 3  # the run finished, but some source was stale or some query failed
+    PARTIAL = 3  # the run finished, something was fetched, but a source, query or clinic page failed
     LOCKED = 4  # another ketlit process holds the lock
     INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
@@ -42,6 +42,20 @@ class StoreError(KetlitError):
 
 class ServiceError(KetlitError):
     """A remote service failed after all retries (5xx, 429, timeouts, broken bodies)."""
+
+
+class UnreachableError(ServiceError):
+    """A service could not be reached at all: its name did not resolve, the connection was
+    refused or timed out, or TLS failed. Raised at once (not after minutes of backoff), so a
+    run without network fails fast; the message names the host only, never a request URL."""
+
+    def __init__(self, service: str, host: str, reason: str, hint: str = "") -> None:
+        self.service, self.host, self.reason, self.hint = service, host, reason, hint
+        super().__init__(f"{service} unreachable ({host}: {reason})" + (f" — {hint}" if hint else ""))
+
+    def __reduce__(self) -> tuple[type[UnreachableError], tuple[str, str, str, str]]:
+        # Rebuilt from its fields when pickled (worker processes), not from the message.
+        return (type(self), (self.service, self.host, self.reason, self.hint))
 
 
 class QueryError(KetlitError):

@@ -20,6 +20,10 @@ Design decisions:
   ``to="only0"``). The result names the corrected studies. A single study is reported with
   its own logit interval, no τ², I² or prediction interval.
 * I² = max(0, (Q − df) / Q), reported in percent.
+* **Order.** Studies are pooled sorted by (events, n, label), whatever order they arrive in:
+  the sums are floating point, so another order could move the last bits of an estimate, and a
+  report or verdict must not depend on which record the cache or a caller listed first. The
+  ``corrected`` labels come in that order too.
 * **Imports.** numpy, scipy and statsmodels are imported inside :func:`pool_proportions`, the
   only function that uses them: importing them costs about a second, and this module is
   loaded with the ``claims`` package, which every command that tags records imports, whether
@@ -88,6 +92,9 @@ def pool_proportions(studies: Sequence[StudyProportion], alpha: float = 0.05) ->
 
     if not studies:
         raise ValueError("nothing to pool")
+    # Floating-point sums depend on their order: pool in one canonical order, so the same studies
+    # give bit-identical results whichever order the caller found them in.
+    studies = sorted(studies, key=lambda s: (s.events, s.n, s.label))
     effects = [logit_effect(s.events, s.n) for s in studies]
     corrected = tuple(s.label for s, (_, _, c) in zip(studies, effects, strict=True) if c)
     y = np.array([e[0] for e in effects], dtype=float)

@@ -55,7 +55,12 @@ class FindingRules:
     decrease: TextPattern
     improve: TextPattern
     worsen: TextPattern
+    superior: TextPattern
     induce: TextPattern
+    correlation_positive: TextPattern
+    correlation_negative: TextPattern
+    association_more: TextPattern
+    association_less: TextPattern
     significant: TextPattern
     clause_split: TextPattern
     not_a_finding: TextPattern
@@ -92,8 +97,16 @@ _REFERENCE_BEFORE: Final = re.compile(
 )
 
 
-def _first(pattern: TextPattern, text: str) -> re.Match[str] | None:
-    return pattern.search(text)
+_DEFINITION: Final = re.compile(
+    r"\([^()]*(?:defined|≥|>=|at least|≤|<=)[^()]*\)"
+    # "patients showing a reduction in pain scores >50%": who counts as a responder, not a result.
+    r"|\b(?:showing|with|achieving|had|having) an? (?:reduction|decrease|improvement|drop)\b[^,;()]{0,40}?"
+    r"(?:>|≥|>=|at least|more than|of) ?\d+ ?%",
+    re.IGNORECASE,
+)
+_COMPARISON_LINK: Final = re.compile(
+    r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
+)
 
 
 def _comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKind, int] | None:
@@ -114,6 +127,11 @@ def _comparator_is_subject(text: str, comp_at: int, rules: FindingRules) -> bool
     """
     drug = rules.drug.search(text)
     if drug is None or drug.start() < comp_at:
+        return False
+    # "ECT was superior to ketamine", "placebo produced more … than ketamine": the two arms are
+    # set against each other. Without such a link ("metabolism after placebo correlated with
+    # improvement after ketamine") the comparator is not the subject of a comparison.
+    if not _COMPARISON_LINK.search(text, comp_at, drug.start()):
         return False
     return not _REFERENCE_BEFORE.search(text[:comp_at])
 
@@ -174,6 +192,7 @@ def _arms_of(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> list
 
 def _from_rates(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> int | None:
     """+1 / -1 when two rates with their arms named say the intervention's is higher / lower."""
+    rates = [r for r in rates if not r.relative]
     if len(rates) < 2:
         return None
     (a1, a2) = _arms_of(text, rates[:2], rules)
@@ -197,6 +216,9 @@ class _Decision:
     at: int
     good_if: int | None = None
     per_arm: bool = False
+    # A superiority statement keeps its direction when the comparator is its subject ("ECT was
+    # superior to ketamine": superiority asserted, for the comparator): only ``favours`` turns.
+    keep_direction: bool = False
 
 
 def _by_numbers(
@@ -217,7 +239,30 @@ def _by_numbers(
 
 
 def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: FindingRules) -> _Decision | None:
-    """Step 4: change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
+    """Step 4: correlations, change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
+    associations: tuple[tuple[TextPattern, Direction], ...] = (
+        (rules.correlation_positive, "increased"),
+        (rules.correlation_negative, "decreased"),
+    )
+    for pattern, sign in associations:
+        m = pattern.search(text)
+        if m:
+            return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
+    characteristics: tuple[tuple[TextPattern, Direction], ...] = (
+        (rules.association_more, "increased"),
+        (rules.association_less, "decreased"),
+    )
+    for pattern, sign in characteristics:
+        m = pattern.search(text)
+        if m and not rules.drug.search(text, 0, m.start()):
+            return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
+    superior = rules.superior.search(text)
+    if superior:
+        return _Decision(
+            "increased", f"comparison: {superior.group(0)!r}", superior.end(), good_if=1, keep_direction=True
+        )
+    # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
+    text = _DEFINITION.sub(lambda m: " " * len(m.group(0)), text)
     up = rules.increase.search(text)
     down = rules.decrease.search(text)
     if up or down:
@@ -284,10 +329,10 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
         and direction != "no_difference"
         and _comparator_is_subject(text, comp_at, rules)
     )
-    if flipped:
+    if flipped and not decision.keep_direction:
         direction = "decreased" if direction == "increased" else "increased"
     favours: Favours = "neither"
-    if direction != "no_difference":
+    if direction != "no_difference" and decision.good_if != 0:  # 0: an association favours nobody
         if decision.good_if is not None:
             good = (decision.good_if > 0) != flipped
         elif valence:

@@ -37,9 +37,26 @@ _MEASURE_RE: Final = re.compile("|".join(f"(?P<m{i}>{w})" for i, (w, _) in enume
 # After the measure's name: up to 70 characters of words (not digits), then the value, then a CI.
 _AFTER_MEASURE: Final = re.compile(
     rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[)\s*(?P<value>{_NUM})\s*"
+    rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
     rf"(?:[,;(\[]\s*)*(?:95\s*%\s*(?:CI|confidence intervals?|CrI)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*)"
     rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
     re.IGNORECASE,
+)
+_CI: Final = (
+    rf"[^\d]{{0,80}}?95\s*%\s*(?:CI|confidence intervals?|CrI)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*"
+    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
+)
+# Unnamed differences: "(difference, 14.2 percentage points; 95% CI, 3.9 to 24.2)", "estimate=7.65,
+# 95% CI=1.36, 13.94", "4.96 points greater … (95% CI=2.33, 7.59)". Percentage points are a risk
+# difference; points on a scale, a mean difference.
+_UNNAMED: Final = (
+    re.compile(
+        rf"\b(?:difference|estimate|between-group difference)\s*(?:of|was|=|:|,)?\s*(?P<value>{_NUM})\s*"
+        rf"(?P<unit>percentage points|%|points?)?{_CI}",
+        re.IGNORECASE,
+    ),
+    re.compile(rf"(?P<value>{_NUM})\s*(?P<unit>percentage points|points?)\s+(?:greater|higher|lower|more|less)\b{_CI}",
+               re.IGNORECASE),
 )
 _P: Final = re.compile(
     r"\b[pP]\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
@@ -77,6 +94,11 @@ _EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?P<events>\d+)\s*(?:/|of|out of)
 _EVENTS_BEFORE: Final = re.compile(
     r"(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*(?:patients|participants|subjects)?\s*[\[(]\s*$"
 )
+_RELATIVE_AFTER: Final = re.compile(
+    r"\s*(?:\w+\s+)?(?:less|lower|more|higher|greater|fewer|smaller|larger|reduction|decrease|increase|improvement|"
+    r"reduced|increased|decreased|relative)\b",
+    re.IGNORECASE,
+)
 # A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
 _CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI)\b[^;)\]]{0,20}$", re.IGNORECASE)
 _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
@@ -112,6 +134,8 @@ class Rate:
     events: int | None
     n: int | None
     start: int
+    # "53% less likely", "58.1% lower": a relative change, not an arm's rate.
+    relative: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +185,15 @@ def effects(text: str) -> list[Effect]:
         effect = Effect(measure, value, lo, hi)
         if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice
             out.append(effect)
+    if not out:
+        for pattern in _UNNAMED:
+            for m in pattern.finditer(text):
+                unit = (m.group("unit") or "").lower()
+                kind: Measure = "RD" if unit in ("percentage points", "%") else "MD"
+                lo, hi = sorted((_float(m.group("lo")), _float(m.group("hi"))))
+                effect = Effect(kind, _float(m.group("value")), lo, hi)
+                if effect not in out:
+                    out.append(effect)
     return out
 
 
@@ -198,5 +231,6 @@ def rates(text: str) -> list[Rate]:
         events = int(ev.group("events")) if ev else None
         n = int(ev.group("n")) if ev else None
         pct = float(m.group("pct")) if m.group("pct") else _word_percent(m.group("words"))
-        out.append(Rate(pct, events, n, m.start()))
+        relative = bool(_RELATIVE_AFTER.match(text, m.end()))
+        out.append(Rate(pct, events, n, m.start(), relative))
     return out

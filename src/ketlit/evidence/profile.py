@@ -79,6 +79,8 @@ _K: Final = re.compile(
     rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I
 )
 _REVIEW_N: Final = re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,2}}?{_PEOPLE}\b|\b[nN]\s*=\s*(\d[\d,]*)", re.I)
+_POOLED_K: Final = re.compile(r"\b(?:studies|trials|k)\s*=\s*(\d+)|\b(\d+)\s+(?:studies|trials|RCTs)\b", re.I)
+_POOLED_N: Final = re.compile(r"\b[nN]\s*=\s*(\d[\d,]*)|\b(\d[\d,]*)\s+(?:participants|patients)\b")
 _BLINDING: Final = (
     ("double", re.compile(r"\b(?:double|triple|quadruple)[- ](?:blind|mask)", re.I)),
     ("single", re.compile(r"\bsingle[- ](?:blind|mask)", re.I)),
@@ -350,6 +352,14 @@ def profile_to_dict(p: StudyProfile) -> dict[str, Any]:
             d["p"] = f.p.text
         if f.sentence in p.certainty_by_sentence:
             d["certainty"] = p.certainty_by_sentence[f.sentence]
+        if p.review is not None and f.effect is not None:
+            # A review's pooled estimate carries its own k and N ("n = 185, studies = 7").
+            k = _POOLED_K.search(f.clause)
+            n = _POOLED_N.search(f.clause)
+            if k:
+                d["k"] = _to_int(next(g for g in k.groups() if g))
+            if n:
+                d["n"] = _to_int(next(g for g in n.groups() if g))
         return d
 
     return {

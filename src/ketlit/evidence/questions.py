@@ -7,7 +7,8 @@ however positive its sentences (the expert review found 16 of 50 counted records
 this way).
 
 Design decision: an ordered list of rules, first match wins, each looking at one of three
-texts (title; title + aim; title + aim + methods) and optionally limited to design tags. The
+texts (title; title + aim; title + aim + methods), optionally limited to (or barred from) design
+tags; ``{drug}`` in a pattern stands for the configured drug's names. The
 order carries the priorities an expert applies: a review is a review whatever it compares; a
 post hoc analysis of a placebo-controlled trial is a secondary analysis, not a new trial; a
 head-to-head trial is one with an active comparator and no placebo arm.
@@ -67,6 +68,7 @@ class QuestionRule:
     pattern: TextPattern
     unless: TextPattern | None
     designs: frozenset[str]
+    unless_designs: frozenset[str]
     index: int
 
 
@@ -100,7 +102,7 @@ def classify(
     """The study's question: the first rule that matches, else ``other``."""
     texts = _texts(title, sentences)
     for rule in rules:
-        if rule.designs and not (rule.designs & designs):
+        if (rule.designs and not (rule.designs & designs)) or (rule.unless_designs & designs):
             continue
         text = texts[rule.where]
         m = rule.pattern.search(text)

@@ -77,8 +77,11 @@ def _roles(root: Table, index: AnchorIndex) -> RoleRules:
     return RoleRules(label_words=label_words, cues=tuple(cues), position=position)
 
 
-def _alternation(table: Table, key: str, index: AnchorIndex) -> Matcher:
+def _alternation(table: Table, key: str, index: AnchorIndex, drug: Matcher | None = None) -> Matcher:
+    """The patterns of ``key`` as one alternation; ``{drug}`` in a pattern stands for the drug's names."""
     patterns = table.strings(key)
+    if drug is not None:
+        patterns = tuple(p.replace("{drug}", f"(?:{drug.pattern})") for p in patterns)
     if not patterns:
         raise table.error(key, "must list at least one pattern")
     for i, pattern in enumerate(patterns):
@@ -116,7 +119,12 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         decrease=_alternation(f, "decrease", index),
         improve=_alternation(f, "improve", index),
         worsen=_alternation(f, "worsen", index),
+        superior=_alternation(f, "superior", index),
         induce=_alternation(f, "induce", index),
+        correlation_positive=_alternation(f, "correlation_positive", index),
+        correlation_negative=_alternation(f, "correlation_negative", index),
+        association_more=_alternation(f, "association_more", index),
+        association_less=_alternation(f, "association_less", index),
         significant=_alternation(f, "significant", index),
         clause_split=_alternation(f, "clause_split", index),
         not_a_finding=_alternation(f, "not_a_finding", index),
@@ -128,14 +136,16 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
     )
 
 
-def _questions(root: Table, index: AnchorIndex) -> tuple[QuestionRule, ...]:
+def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[QuestionRule, ...]:
     out = []
     for i, q in enumerate(root.tables("question")):
         value = next(v for v in QUESTIONS if v == q.choice("value", QUESTIONS))
         where = next(w for w in WHERE if w == q.choice("where", WHERE))
-        unless = _alternation(q, "unless", index) if q.get("unless") is not None else None
+        unless = _alternation(q, "unless", index, drug) if q.get("unless") is not None else None
         designs = frozenset(q.strings("designs")) if q.get("designs") is not None else frozenset()
-        out.append(QuestionRule(value, where, _alternation(q, "patterns", index), unless, designs, i))
+        not_designs = frozenset(q.strings("unless_designs")) if q.get("unless_designs") is not None else frozenset()
+        patterns = _alternation(q, "patterns", index, drug)
+        out.append(QuestionRule(value, where, patterns, unless, designs, not_designs, i))
     if not out:
         raise root.error("question", "at least one [[question]] rule is required")
     return tuple(out)
@@ -153,7 +163,7 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
     return EvidenceRules(
         roles=_roles(root, index),
         findings=_findings(root, drug, index),
-        questions=_questions(root, index),
+        questions=_questions(root, drug, index),
         molecules=molecules,
         digest=digest,
     )

@@ -10,19 +10,25 @@ before an interruption is kept, and upserts make re-fetching it harmless.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import gzip
+import io
 import itertools
 import os
+import stat
+import sys
 import time
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import IO, Any, cast
 
 from ketlit.config import Settings
 from ketlit.errors import InputError, KetlitError, ParseError
-from ketlit.files import read_limited
+from ketlit.files import GunzipLimited, gunzip_limited, read_limited
 from ketlit.http import HttpClient, redact
 from ketlit.jobs.workers import import_head, prepared_xml_pages, run_in_workers
 from ketlit.sources.ctgov import CtgovClient, search_params
@@ -30,9 +36,9 @@ from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.ctgov_vocab import parse_statuses
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed import PubMedClient, Window
-from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS
-from ketlit.sources.pubmed_parse import parse_medline_text
-from ketlit.store import SaveResult, Store, utcnow
+from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS, split_xml_pages
+from ketlit.sources.pubmed_parse import iter_set, parse_medline_text, parse_pubmed_xml
+from ketlit.store import PreparedPage, SaveResult, Store, prepare_page, utcnow
 from ketlit.store.runs import ctgov_query_key, query_key
 
 Progress = Callable[[str, int | None, int], None]  # (event, total, advance)
@@ -249,10 +255,7 @@ def detect_format(data: bytes) -> str:
 def read_import_file(path: Path) -> bytes:
     data = read_limited(path, MAX_IMPORT_BYTES, "file")
     if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise ParseError(f"{path}: corrupt gzip file ({exc})") from None
+        data = gunzip_limited(data, path)  # capped: a .nbib.gz bomb is refused, not expanded whole
     return data
 
 
@@ -288,12 +291,24 @@ def import_file(
     page (not XML, not PubMed, truncated, no records) are raised before a run is recorded;
     an error in a later page marks the run ``failed`` and keeps the pages before it.
     MEDLINE/.nbib files are parsed whole and stored as one page, as before.
+
+    ``-`` is standard input, and a pipe or other non-seekable file (``/dev/stdin``, a FIFO) is
+    read the same way: once, front to back (:func:`import_stream`).
     """
+    if is_stream(path):
+        name = STDIN_NAME if str(path) == "-" else path.name
+        return import_stream(store, _open_stream(path), name, records_per_page=records_per_page)
     if detect_format(import_head(path)) == "medline":
         return _import_whole(store, path)
     if workers is None:
         workers = IMPORT_WORKERS if path.stat().st_size > WORKER_MIN_BYTES else 0
     pages = run_in_workers(prepared_xml_pages, path, records_per_page, workers=workers)
+    return _store_xml_pages(store, pages, path.name, str(path))
+
+
+def _store_xml_pages(store: Store, pages: Generator[PreparedPage, None, None], name: str,
+                     shown: str) -> ImportReport:
+    """Store prepared XML pages as one import run named ``name`` (see :func:`import_file`)."""
     # The rows arriving from the workers are millions of small acyclic objects; the cyclic
     # GC would walk them again and again (~0.2 s of CPU per 20,000 records). Paused for the
     # import only, restored whatever happens.
@@ -309,8 +324,8 @@ def import_file(
             if page.rows or page.deleted:
                 break
         if not any(page.rows or page.deleted for page in ready):
-            raise ParseError(f"{path}: no PubMed records found")
-        run_id = store.start_run("import", "import:" + path.name, None, {"path": str(path), "format": "xml"},
+            raise ParseError(f"{shown}: no PubMed records found")
+        run_id = store.start_run("import", "import:" + name, None, {"path": shown, "format": "xml"},
                                  "import", None)
         clock = time.monotonic()
         saved = SaveResult()
@@ -321,7 +336,7 @@ def import_file(
                     run_id=run_id,
                     source="import",
                     endpoint="xml",
-                    request={"path": path.name, "page": str(number)},
+                    request={"path": name, "page": str(number)},
                     content_type="text/xml",
                     page=page,
                 )
@@ -337,12 +352,15 @@ def import_file(
         pages.close()  # stops the workers if we leave early
         if gc_was_enabled:
             gc.enable()
-    return _finish_import(store, run_id, path, "xml", len(pmids), saved, clock)
+    return _finish_import(store, run_id, shown, "xml", len(pmids), saved, clock)
 
 
 def _import_whole(store: Store, path: Path) -> ImportReport:
     """MEDLINE/.nbib: parsed whole (Bio.Medline) and stored as one page."""
-    data = read_import_file(path)
+    return _import_medline(store, read_import_file(path), path.name, str(path))
+
+
+def _import_medline(store: Store, data: bytes, name: str, shown: str) -> ImportReport:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -350,34 +368,150 @@ def _import_whole(store: Store, path: Path) -> ImportReport:
         text = data.decode("latin-1")
     articles = parse_medline_text(text)
     if not articles:
-        raise ParseError(f"{path}: no PubMed records found")
-    key = "import:" + path.name
-    run_id = store.start_run("import", key, None, {"path": str(path), "format": "medline"}, "import", None)
+        raise ParseError(f"{shown}: no PubMed records found")
+    run_id = store.start_run("import", "import:" + name, None, {"path": shown, "format": "medline"}, "import", None)
     clock = time.monotonic()
     saved = store.save_page(
         run_id=run_id,
         source="import",
         endpoint="medline",
-        request={"path": path.name},
+        request={"path": name},
         content_type="text/plain",
         body=data,
         articles=articles,
     )
-    return _finish_import(store, run_id, path, "medline", len({a.pmid for a in articles}), saved, clock)
+    return _finish_import(store, run_id, shown, "medline", len({a.pmid for a in articles}), saved, clock)
+
+
+# -- import from a pipe -----------------------------------------------------------------------
+
+STDIN_NAME = "stdin"
+# MEDLINE is parsed whole, so what a pipe may bring is held in memory: far above PubMed's
+# 10,000-record "Save" limit (~50 MB), far below what a decompression bomb would expand to.
+MAX_MEDLINE_STREAM_BYTES = 256 * 1024**2
+
+
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` is read as a stream: ``-`` (standard input), or anything that exists but is
+    neither a regular file nor a directory (a pipe, a FIFO, ``/dev/stdin`` fed by a pipe)."""
+    if str(path) == "-":
+        return True
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return False  # the file path gives the usual one-line error
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _open_stream(path: Path) -> IO[bytes]:
+    if str(path) == "-":
+        if sys.stdin is None or sys.stdin.isatty():
+            raise InputError("`ketlit import -` reads standard input: pipe a PubMed export into it, e.g. "
+                             "efetch -format xml | ketlit import -")
+        return sys.stdin.buffer
+    try:
+        return path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+class _OnePass(io.RawIOBase):
+    """A stream read once, front to back, whose first bytes can be looked at first (:meth:`head`)
+    and that refuses to deliver more than ``limit`` bytes: a pipe cannot be sized, or rewound."""
+
+    def __init__(self, source: IO[bytes], name: str, limit: int) -> None:
+        super().__init__()
+        self._source, self._name, self._limit = source, name, limit
+        self._head = b""
+        self._count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def head(self, size: int) -> bytes:
+        """The first ``size`` bytes (fewer if the stream is shorter), still to be read."""
+        while len(self._head) < size:
+            chunk = self._take(size - len(self._head))
+            if not chunk:
+                break
+            self._head += chunk
+        return self._head[:size]
+
+    def _take(self, size: int) -> bytes:
+        try:
+            chunk = self._source.read(size) or b""
+        except OSError as exc:
+            raise InputError(f"cannot read {self._name}: {exc.strerror or exc}") from None
+        self._count += len(chunk)
+        if self._count > self._limit:
+            raise InputError(f"{self._name}: more than {self._limit >> 30} GiB; is this really a PubMed export?")
+        return chunk
+
+    def readinto(self, buffer: Any) -> int:
+        view = memoryview(buffer).cast("B")
+        chunk = self._head[: len(view)] if self._head else self._take(len(view))
+        self._head = self._head[len(chunk):] if self._head else b""
+        view[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def import_stream(store: Store, source: IO[bytes], name: str, *,
+                  records_per_page: int = IMPORT_PAGE_RECORDS) -> ImportReport:
+    """Import PubMed XML or MEDLINE read once from ``source`` (a pipe such as standard input:
+    ``efetch -format xml | ketlit import -``), gunzipped on the fly if it is gzip.
+
+    XML is streamed page by page as from a file, and parsed in this process: worker processes
+    each read the file themselves, which a pipe cannot offer. Both the bytes read and the bytes
+    they decompress to are capped (:data:`MAX_IMPORT_BYTES`, :data:`ketlit.files.MAX_DECOMPRESSED_BYTES`)."""
+    raw = _OnePass(source, name, MAX_IMPORT_BYTES)
+    stream = raw
+    if raw.head(2) == b"\x1f\x8b":
+        # The same decompression cap as a .gz file import (files.MAX_DECOMPRESSED_BYTES): a small
+        # piped bomb is refused once its output passes the cap, never inflated whole.
+        unzipped = GunzipLimited(cast(IO[bytes], raw), name)
+        stream = _OnePass(cast(IO[bytes], unzipped), name, MAX_IMPORT_BYTES)
+    with _stream_errors(name):
+        head = stream.head(4096)
+    if not head.strip():
+        raise InputError(f"{name}: no input (expected PubMed XML or MEDLINE/.nbib text)")
+    reader = io.BufferedReader(stream, buffer_size=1 << 20)
+    if detect_format(head) == "medline":
+        with _stream_errors(name):
+            data = reader.read(MAX_MEDLINE_STREAM_BYTES + 1)
+        if len(data) > MAX_MEDLINE_STREAM_BYTES:
+            raise InputError(f"{name}: MEDLINE text over {MAX_MEDLINE_STREAM_BYTES >> 20} MiB (it is parsed whole); "
+                             "pipe PubMed XML instead (efetch -format xml), which is streamed")
+        return _import_medline(store, data, name, name)
+    return _store_xml_pages(store, _stream_xml_pages(reader, name, records_per_page), name, name)
+
+
+def _stream_xml_pages(reader: IO[bytes], name: str, records_per_page: int) -> Generator[PreparedPage, None, None]:
+    with _stream_errors(name):
+        for body in split_xml_pages(reader, records_per_page):
+            yield prepare_page(body, iter_set(parse_pubmed_xml(body)).values())
+
+
+@contextlib.contextmanager
+def _stream_errors(name: str) -> Iterator[None]:
+    try:
+        yield
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise ParseError(f"{name}: corrupt gzip stream ({exc})") from None
 
 
 def _finish_import(
-    store: Store, run_id: int, path: Path, fmt: str, records: int, saved: SaveResult, clock: float
+    store: Store, run_id: int, shown: str, fmt: str, records: int, saved: SaveResult, clock: float
 ) -> ImportReport:
     """Close a completed import run (everything in the file was stored) and report it."""
     store.finish_run(
         run_id, status="complete", expected=records, retrieved=records, new_records=saved.new,
         updated_records=saved.updated, missing_ids=[], requests=0, retries=0, duration_s=time.monotonic() - clock,
     )
-    return ImportReport(run_id, str(path), fmt, records, saved.new, saved.updated, saved.unchanged)
+    return ImportReport(run_id, shown, fmt, records, saved.new, saved.updated, saved.unchanged)
 
 
-__all__ = ["ImportReport", "RunReport", "Window", "ctgov_query_key", "fetch_pubmed", "import_file", "query_key"]
+__all__ = ["ImportReport", "RunReport", "Window", "ctgov_query_key", "fetch_pubmed", "import_file", "import_stream",
+           "is_stream", "query_key"]
 
 
 # -- ClinicalTrials.gov -------------------------------------------------------------------

@@ -84,11 +84,27 @@ def version_changes(versions: Sequence[Mapping[str, Any]]) -> list[list[str]]:
 
 
 def search_cache(
-    store: Store, text: str, *, limit: int, tags: Mapping[str, Sequence[str] | None]
+    store: Store, text: str, *, limit: int, tags: Mapping[str, Sequence[str] | None],
+    vocabularies: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Full-text hits for ``text``, keeping only records tagged with every given axis value."""
-    filters = {axis: list(values or []) for axis, values in tags.items()}
+    """Full-text hits for ``text``, keeping only records tagged with every given axis value.
+
+    With ``vocabularies`` (the tagging rules' slugs per axis), a value no rule can give is
+    refused with the valid ones listed, instead of silently matching nothing."""
+    filters = {axis: [v.strip().lower() for v in values or []] for axis, values in tags.items()}
+    if vocabularies is not None:
+        check_tag_values(filters, vocabularies)
     return store.search(text, limit=limit, tags=filters)
+
+
+def check_tag_values(filters: Mapping[str, Sequence[str]], vocabularies: Mapping[str, Sequence[str]]) -> None:
+    """InputError naming the first value that is not a slug of its axis, and the valid slugs."""
+    for axis, values in filters.items():
+        valid = vocabularies.get(axis, ())
+        for value in values:
+            if value not in valid:
+                raise InputError(f"--{axis} {value!r} is not a {axis} the tagging rules know; "
+                                 f"valid values: {', '.join(sorted(valid))}")
 
 
 def explain_payload(

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ketlit.config import Settings
 from ketlit.errors import InputError
-from ketlit.jobs.refresh import render_query
+from ketlit.jobs.refresh import Rendered, Steps, check_out_dir, no_steps, render, unreadable_pages
 from ketlit.jobs.tag import TagRunner
 from ketlit.queries import QueryFile, load_queries, load_query
 from ketlit.store.core import Store
@@ -32,17 +32,28 @@ class ReportPlan:
     queries: list[QueryFile]
     out_dir: Path
 
-    def write(self, store: Store) -> Iterator[Path]:
-        """Tag what is pending, then write each query's report; yields each Markdown path."""
-        self.runner.tag_pending(store)
+    def write(self, store: Store, steps: Steps | None = None) -> Iterator[Rendered]:
+        """Tag what is pending, then write each query's report; yields each one as it is done.
+
+        ``steps`` hears about tagging and each report (see :class:`ketlit.jobs.refresh.Steps`).
+        Unlike a scheduled refresh, which notes an unreadable clinic page in the report and goes
+        on, this interactive command stops at it with its one-line error."""
+        step: Steps = steps or no_steps
+        with step("tagging", forks=True) as progress:
+            self.runner.tag_pending(store, progress=progress)
         for query in self.queries:
-            yield render_query(store, self.settings, query, self.out_dir, runner=self.runner)
+            for _, reason in unreadable_pages(query)[:1]:
+                raise InputError(reason)
+            with step(f"{query.name}: report"):
+                done = render(store, self.settings, query, self.out_dir, runner=self.runner)
+            yield done
 
 
 def plan_reports(
     settings: Settings, query_file: Path | None, all_queries: bool, queries_dir: Path, out_dir: Path
 ) -> ReportPlan:
     """Compile the rules and load one query file, or (``all_queries``) every one in ``queries_dir``."""
+    check_out_dir(out_dir)
     runner = TagRunner(settings)
     queries = select_queries(query_file, all_queries, queries_dir, runner.vocabularies)
     return ReportPlan(settings=settings, runner=runner, queries=queries, out_dir=out_dir)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +36,13 @@ from ketlit.tagging import (
     rules_digest,
     vocabularies,
 )
+
+Progress = Callable[[str, int | None, int], None]  # (event, total, advance), as in ketlit.jobs.ingest
+
+
+def _silent(event: str, total: int | None, advance: int) -> None:
+    pass
+
 
 # Records per worker item, per database load, and the set size from which workers pay off.
 TAG_CHUNK = 250
@@ -109,14 +116,18 @@ class TagRunner:
                               findings_to_json(found)))
             yield batch
 
-    def tag_records(self, store: Store, ids: Sequence[tuple[str, str]], workers: int | None = None) -> int:
+    def tag_records(self, store: Store, ids: Sequence[tuple[str, str]], workers: int | None = None,
+                    progress: Progress | None = None) -> int:
         """Tag the given (source, id) records and store the result; returns how many.
 
         Large sets are tagged in worker processes (one per core, at most 4); small ones inline,
-        where a fork would cost more than it saves."""
+        where a fork would cost more than it saves. ``progress`` hears the total, then each
+        stored batch (``(event, total, advance)``, as in :mod:`ketlit.jobs.ingest`)."""
         done = 0
         pmids = [i for s, i in ids if s == "pubmed"]
         ncts = [i for s, i in ids if s == "ctgov"]
+        report = progress or _silent
+        report("total", len(pmids) + len(ncts), 0)
         if workers is None:
             workers = min(4, os.cpu_count() or 1) if len(pmids) >= PARALLEL_MIN_RECORDS else 0
         for start in range(0, len(pmids), TAG_LOAD):
@@ -129,6 +140,7 @@ class TagRunner:
                 store.save_findings(
                     [("pubmed", pmid, sha, contents.get(pmid, ""), data) for pmid, _, sha, data in batch]
                 )
+                report("advance", None, len(batch))
         for start in range(0, len(ncts), 200):
             tag_batch = []
             for study in store.load_studies(ncts[start : start + 200]):
@@ -138,6 +150,7 @@ class TagRunner:
                     self._rows("ctgov", study.nct_id, tags),
                 ))
             done += store.replace_tags(tag_batch)
+            report("advance", None, len(tag_batch))
         return done
 
     @property
@@ -147,17 +160,17 @@ class TagRunner:
             self._evidence_rules = load_evidence_rules(None, self.tagger.rules)
         return self._evidence_rules
 
-    def tag_pending(self, store: Store) -> TagReport:
+    def tag_pending(self, store: Store, progress: Progress | None = None) -> TagReport:
         """Tag what is new, changed, or was tagged with other rules; then read stale study profiles."""
         clock = time.monotonic()
-        count = self.tag_records(store, store.untagged(self.rules_sha))
+        count = self.tag_records(store, store.untagged(self.rules_sha), progress=progress)
         read_pending(store, self.evidence_rules)
         return TagReport(count, time.monotonic() - clock, self.rules_sha)
 
-    def tag_all(self, store: Store) -> TagReport:
+    def tag_all(self, store: Store, progress: Progress | None = None) -> TagReport:
         """Re-tag every record in the cache (after a rule change) and re-read every study profile."""
         clock = time.monotonic()
-        count = self.tag_records(store, store.all_record_ids())
+        count = self.tag_records(store, store.all_record_ids(), progress=progress)
         read_pending(store, self.evidence_rules, everything=True)
         return TagReport(count, time.monotonic() - clock, self.rules_sha)
 

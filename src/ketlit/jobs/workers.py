@@ -27,29 +27,48 @@ does nothing but write. bench/README.md has the numbers.
   parent's objects runs twice. (Forking a process that runs other threads is unsafe;
   imports run none.) Where ``fork`` is unavailable, or with ``workers=0``, the producer
   runs inline.
-- If the main process dies (``kill -9``), a worker's next ``send`` fails (broken pipe) and
-  it exits; if a worker dies, ``recv`` fails and the main process raises. Leaving the
-  generator early (an error while writing) terminates the workers.
+- **Workers die with the main process**, however it ends, because an orphaned worker once
+  sat forever in ``send`` (each worker had inherited the read ends of its own pipe and of its
+  elders', so the pipe never broke) and wedged the cache. Three layers, each enough alone:
+  the kernel kills a worker when its parent dies (Linux ``PR_SET_PDEATHSIG`` via ``prctl``,
+  set first thing in the child; a parent that died before that is caught by comparing
+  ``os.getppid()`` with the pid recorded before the fork); the child closes every inherited
+  read end, so the moment the main process is gone its next ``send`` fails with a broken pipe;
+  and before each ``send`` the worker checks that its parent is still the one that started it,
+  which also covers a platform without ``prctl``. (The death signal follows the *thread* that
+  forked: run the generator from the thread that lives as long as the run, as the CLI does.)
+- **SIGTERM and Ctrl-C stop the workers before the main process exits.** While workers run,
+  SIGTERM raises ``SystemExit(143)`` in the main thread, so the generator's cleanup terminates
+  and joins them (and a caller's ``with`` blocks release the run lock and the database) just as
+  Ctrl-C's ``KeyboardInterrupt`` does; workers ignore SIGINT, which the terminal sends to the
+  whole process group. Outside that window SIGTERM keeps its default (there is nothing to stop).
+  If a worker dies, ``recv`` fails and the main process raises. Leaving the generator early (an
+  error while writing) terminates the workers too.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import gc
 import gzip
 import itertools
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.process
+import os
 import pickle
 import signal
 import sys
+import threading
 import zlib
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from pathlib import Path
+from types import FrameType
 from typing import IO, Any, TypeVar, cast
 
 from ketlit.errors import InputError, KetlitError, ParseError
-from ketlit.files import open_limited
+from ketlit.files import GunzipLimited, open_limited
 from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS, split_xml_pages
 from ketlit.sources.pubmed_parse import iter_set, parse_pubmed_xml
 from ketlit.store.core import PreparedPage, prepare_page
@@ -78,51 +97,111 @@ def run_in_workers(
         yield from produce(*args, 0, 1)
         return
     ctx = multiprocessing.get_context("fork")
-    receivers = []
-    processes = []
-    try:
-        for part in range(workers):
-            receiver, sender = ctx.Pipe(duplex=False)
-            process = ctx.Process(
-                target=_work, args=(sender, produce, (*args, part, workers)), daemon=True, name=f"ketlit-worker-{part}"
-            )
-            process.start()
-            sender.close()  # the child holds the only write end, so its death is seen as EOF here
-            receivers.append(receiver)
-            processes.append(process)
-        for index in itertools.count():
-            part = index % workers
-            try:
-                kind, payload = receivers[part].recv()
-            except EOFError:
-                processes[part].join(5)
-                raise KetlitError(
-                    f"a worker process ended unexpectedly (exit code {processes[part].exitcode})"
-                ) from None
-            if kind == _ITEM:
-                yield payload
-            elif kind == _DONE:
-                break
-            else:
-                raise payload
-    finally:
-        for receiver in receivers:
-            receiver.close()
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
+    parent = os.getpid()
+    receivers: list[multiprocessing.connection.Connection] = []
+    processes: list[multiprocessing.process.BaseProcess] = []
+    with _sigterm_exits():
+        try:
+            for part in range(workers):
+                receiver, sender = ctx.Pipe(duplex=False)
+                receivers.append(receiver)
+                process = ctx.Process(
+                    target=_work, args=(parent, sender, list(receivers), produce, (*args, part, workers)),
+                    daemon=True, name=f"ketlit-worker-{part}",
+                )
+                process.start()
+                sender.close()  # the child holds the only write end, so its death is seen as EOF here
+                processes.append(process)
+            for index in itertools.count():
+                part = index % workers
+                try:
+                    kind, payload = receivers[part].recv()
+                except EOFError:
+                    processes[part].join(5)
+                    raise KetlitError(
+                        f"a worker process ended unexpectedly (exit code {processes[part].exitcode})"
+                    ) from None
+                if kind == _ITEM:
+                    yield payload
+                elif kind == _DONE:
+                    break
+                else:
+                    raise payload
+        finally:
+            _stop(processes, receivers)
+
+
+def _stop(processes: Sequence[multiprocessing.process.BaseProcess],
+          receivers: Sequence[multiprocessing.connection.Connection]) -> None:
+    """Close our ends, then terminate and join every worker (killing one that will not go)."""
+    for receiver in receivers:
+        receiver.close()
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(5)
+        if process.is_alive():
+            process.kill()
             process.join()
 
 
-def _work(sender: multiprocessing.connection.Connection, produce: Callable[..., Iterable[Any]], args: Any) -> None:
+@contextlib.contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """While the block runs, SIGTERM raises ``SystemExit(128 + SIGTERM)`` in the main thread
+    instead of ending the process on the spot, so ``finally`` blocks stop the workers."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread may set handlers; the workers still die with the process
+        return
+
+    def exit_now(signum: int, frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, exit_now)
+    try:
+        yield
+    finally:
+        # None: a handler installed outside Python, which cannot be put back from here.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+# prctl(2) option: the signal the kernel sends this process when its parent dies.
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel SIGKILL this worker when ``parent`` dies, and leave now if it already has."""
+    if sys.platform == "linux":
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            # A failure (a sandbox that forbids prctl) leaves the checks below and in _work.
+            libc.prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0))
+    # The parent may have died between fork and prctl: then we were already handed to another.
+    if os.getppid() != parent:
+        os._exit(0)
+
+
+def _work(parent: int, sender: multiprocessing.connection.Connection,
+          inherited: Sequence[multiprocessing.connection.Connection],
+          produce: Callable[..., Iterable[Any]], args: Any) -> None:
+    _die_with_parent(parent)
+    # Read ends copied by the fork (ours and older workers'). While any process holds the read
+    # end of our pipe, a send after the main process died would block forever instead of failing.
+    for connection in inherited:
+        connection.close()
     # Ctrl-C reaches the whole process group: the main process handles it and stops us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent's SIGTERM handler (_sigterm_exits) is copied by the fork; terminate() must simply end us.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     # The worker allocates many short-lived objects and creates no reference cycles worth
     # collecting; the cyclic GC would only walk its young objects over and over.
     gc.disable()
     try:
         try:
             for item in produce(*args):
+                if os.getppid() != parent:
+                    return  # the main process is gone: nobody will read this
                 sender.send((_ITEM, item))
         except Exception as exc:
             # Re-raised in the main process: a KetlitError as the one-line error it is, and
@@ -146,12 +225,17 @@ MAX_IMPORT_BYTES = 2 * 1024**3
 
 
 def open_import(path: Path) -> IO[bytes]:
-    """A binary stream of an import file's content, gunzipped on the fly if it is gzip;
-    the same one-line errors as :func:`ketlit.jobs.ingest.read_import_file`."""
+    """A binary stream of an import file's content, gunzipped on the fly if it is gzip and then
+    limited to :data:`ketlit.files.MAX_DECOMPRESSED_BYTES` (a bomb is refused with one line while
+    it is read, never slurped); the same one-line errors as :func:`ketlit.jobs.ingest.read_import_file`."""
     stream = open_limited(path, MAX_IMPORT_BYTES, "file")
-    gzipped = stream.read(2) == b"\x1f\x8b"
-    stream.seek(0)
-    return cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb")) if gzipped else stream
+    try:
+        gzipped = stream.read(2) == b"\x1f\x8b"
+        stream.seek(0)
+    except BaseException:
+        stream.close()
+        raise
+    return cast(IO[bytes], GunzipLimited(stream, path)) if gzipped else stream
 
 
 def import_head(path: Path) -> bytes:

@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ketlit.report.model import UNTAGGED, CountRow, ForestStudy, RunInfo, TrialRow
+from ketlit.report.model import UNTAGGED, CountRow, ForestStudy, TrialRow
 
 Z95 = 1.959963984540054
 
@@ -128,10 +128,3 @@ def count_rows(records: Iterable[Mapping[str, Any]]) -> list[CountRow]:
         slot = merged.setdefault((d, i, r), [0, 0])
         slot[0 if source == "pubmed" else 1] += n
     return [CountRow(d, i, r, a, t) for (d, i, r), (a, t) in merged.items()]
-
-
-def select_runs(runs: Iterable[RunInfo], limit: int = 20) -> list[RunInfo]:
-    """Runs worth listing: those that added or revised records, or did not complete; newest first."""
-    chosen = [r for r in runs if r.new_records or r.updated_records or r.status != "complete"]
-    return sorted(chosen, key=lambda r: -r.id)[:limit]
-

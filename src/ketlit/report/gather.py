@@ -5,6 +5,10 @@ Design decisions:
   :class:`ketlit.report.render.ReportData`; :func:`ketlit.report.render.render_report` is pure.
   Ordering is fixed by the renderer, and the only wall-clock value is the single
   ``Generated:`` stamp line, so two renders of unchanged data are byte-identical apart from it.
+- **Content, not history.** Nothing gathered depends on which run stored a record or in what
+  order: records are read by natural key, the fetch runs contribute only the latest search's
+  status and the latest full search's count and warnings per source (per query, so the order
+  of the query files does not matter), and their times go to the stamp line.
 - Reads go through named :class:`ketlit.store.Store` methods only; no SQL here.
 - **Changes since last run** compare the report's state (records, trial status/results/
   enrollment, retractions, verdicts) with the state before the latest change. The state rolls
@@ -28,6 +32,8 @@ from ketlit.claims.numbers import abstract_findings, findings_from_json, format_
 from ketlit.claims.rules import Rules
 from ketlit.claims.stats import StudyProportion, pool_proportions
 from ketlit.claims.text import read_page
+from ketlit.errors import KetlitError
+from ketlit.markdown import md_text
 from ketlit.queries import QueryFile
 from ketlit.report.derive import count_rows
 from ketlit.report.labels import design_order, key_designs
@@ -37,6 +43,7 @@ from ketlit.report.model import (
     Citation,
     ClaimCheck,
     ClaimGroup,
+    ClaimMarkdown,
     CountRow,
     EvidenceItem,
     FieldChange,
@@ -45,7 +52,6 @@ from ketlit.report.model import (
     PooledEstimate,
     ReportData,
     ReportOutcome,
-    RunInfo,
     SourceCoverage,
     StaleSource,
     Stamp,
@@ -181,7 +187,15 @@ def _claims(store: Store, query: QueryFile, rules: Rules) -> tuple[list[ClaimGro
     cache = index.findings_cache()
     sources: list[tuple[str, str]] = []
     for page_path in query.check.pages:
-        page = read_page(page_path)
+        try:
+            page = read_page(page_path)
+        except KetlitError as exc:
+            # One unreadable page costs only its own claims (a scheduled refresh still writes the
+            # report and warns); the report says why, naming the page by file name only.
+            reason = str(exc).replace(str(page_path), page_path.name)
+            note = f"Not checked: the page could not be read ({md_text(reason, 300)})."
+            groups.append(ClaimGroup(source=page_path.name, items=(ClaimMarkdown(note),)))
+            continue
         sources.append((page_path.name, page.text))
     if query.check.claims:
         sources.append(("claims listed in the query file", "\n\n".join(query.check.claims)))
@@ -208,22 +222,31 @@ def _claim_check(checked: CheckedClaim) -> ClaimCheck:
         pooled=pooled)
 
 
-def _runs(store: Store, query: QueryFile) -> tuple[list[RunInfo], dict[str, str], dict[str, int | None]]:
-    runs: list[RunInfo] = []
+def _coverage(store: Store, query: QueryFile, records: dict[str, int], unindexed: int
+              ) -> tuple[list[SourceCoverage], dict[str, str]]:
+    """Per source searched: records in the cache, the source's count, the latest search's status;
+    and when each source was last checked (for the stamp line, the only place run times go)."""
+    coverage: list[SourceCoverage] = []
     last_checked: dict[str, str] = {}
-    expected: dict[str, int | None] = {}
     for source, key in sorted(query_keys(query).items()):
-        for row in store.runs.query_runs(source, key):
-            info = RunInfo(id=row.id, source=row.source, mode=row.mode, status=row.status, started_at=row.started_at,
-                           finished_at=row.finished_at, expected=row.expected, retrieved=row.retrieved,
-                           new_records=row.new_records or 0, updated_records=row.updated_records or 0,
-                           message=row.message)
-            runs.append(info)
-            if info.finished_at:
-                last_checked[source] = info.finished_at
-            if info.status == "complete" and info.mode == "full":
-                expected[source] = info.expected
-    return runs, last_checked, expected
+        runs = store.runs.query_runs(source, key)  # oldest first
+        checked = [r.finished_at for r in runs if r.finished_at]
+        if checked:
+            last_checked[source] = checked[-1]
+        latest = runs[-1] if runs else None
+        # The count and the warnings of the latest complete full search: an incremental search
+        # counts only what changed, and says so ("No items found") on every quiet night.
+        full = next((r for r in reversed(runs) if r.status == "complete" and r.mode == "full"), None)
+        shortfall = latest is not None and latest.status != "complete"
+        coverage.append(SourceCoverage(
+            source=source, records=records[source], expected=full.expected if full else None,
+            unindexed=unindexed if source == "pubmed" else None,
+            search_status=latest.status if latest else None,
+            search_retrieved=latest.retrieved if shortfall and latest else None,
+            search_expected=latest.expected if shortfall and latest else None,
+            notes=full.message if full else None,
+        ))
+    return coverage, last_checked
 
 
 def _state(pmids: Sequence[str], trials: Sequence[TrialRow], retracted: set[str],
@@ -297,7 +320,6 @@ def gather(store: Store, query: QueryFile, rules: Rules, rules_sha: str, *, stal
                                      store.load_findings(rules.digest))
     trials = _trials(store, ncts, links)
     claims, verdicts = _claims(store, query, rules)
-    runs, last_checked, expected = _runs(store, query)
     state = _state(pmids, trials, retracted, verdicts)
     previous, current = store.report_state(query.name)
     baseline = previous if current == state else current
@@ -305,10 +327,7 @@ def gather(store: Store, query: QueryFile, rules: Rules, rules_sha: str, *, stal
         baseline = None
     changes = _changes(baseline, state, articles)
     unindexed = sum(1 for a in articles.values() if not a["indexed"])
-    coverage = [SourceCoverage(source="pubmed", records=len(pmids), expected=expected.get("pubmed"),
-                               unindexed=unindexed)] if query.pubmed else []
-    if query.ctgov:
-        coverage.append(SourceCoverage(source="ctgov", records=len(ncts), expected=expected.get("ctgov")))
+    coverage, last_checked = _coverage(store, query, {"pubmed": len(pmids), "ctgov": len(ncts)}, unindexed)
     data = ReportData(
         query=query,
         stamp=Stamp(generated_at=utcnow(), last_checked=last_checked),
@@ -324,7 +343,6 @@ def gather(store: Store, query: QueryFile, rules: Rules, rules_sha: str, *, stal
         claims=claims,
         changes=changes,
         coverage=coverage,
-        runs=runs,
         stale=list(stale),
         provenance={"tagging rules": rules_sha[:12]},
     )

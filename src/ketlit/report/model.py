@@ -8,6 +8,10 @@ Design decisions:
   :class:`ClaimCheck` straight from the checker's objects (``report.gather``);
   :meth:`ClaimCheck.from_dict` only reads the check JSON shape (saved ``ketlit check --format
   json`` output, fixtures), whose pooled percentages (``"unit": "%"``) it scales back.
+- **No run history.** Run ids, run times and per-run "new records" counts depend on the order the
+  query files were fetched in and on interruptions, not on the data; a report carries only the
+  latest search's status per source (:class:`SourceCoverage`), and wall-clock values only in
+  :class:`Stamp`. ``ketlit status --runs N`` lists the runs themselves.
 - :class:`ReportOutcome` is named apart from ``ketlit.claims.rules.Outcome`` (a claim rule's
   outcome vocabulary), so no two types in the project share a name.
 """
@@ -281,23 +285,12 @@ class SourceCoverage:
     records: int  # records of this query in the cache
     expected: int | None = None  # what the source reports for the query (latest total count)
     unindexed: int | None = None
-
-
-@dataclass(frozen=True)
-class RunInfo:
-    """A fetch run (``runs`` table)."""
-
-    id: int
-    source: str
-    mode: str | None
-    status: str
-    started_at: str
-    finished_at: str | None = None
-    expected: int | None = None
-    retrieved: int | None = None
-    new_records: int = 0
-    updated_records: int = 0
-    message: str | None = None
+    # The query's latest fetch from this source: its status (complete, incomplete, limited, failed,
+    # interrupted, running; None when never fetched) and, for a shortfall, what it got of what it expected.
+    search_status: str | None = None
+    search_retrieved: int | None = None
+    search_expected: int | None = None
+    notes: str | None = None  # the source's warnings about the query in its latest complete full search
 
 
 @dataclass(frozen=True)
@@ -327,7 +320,6 @@ class ReportData:
     claims: Sequence[ClaimGroup] = ()
     changes: Changes | None = None
     coverage: Sequence[SourceCoverage] = ()
-    runs: Sequence[RunInfo] = ()
     stale: Sequence[StaleSource] = ()
     figures: Mapping[str, str] = field(default_factory=dict)  # publications_per_year | forest → relative path
     provenance: Mapping[str, str] = field(default_factory=dict)  # extra appendix lines, e.g. tagging rules hash

@@ -12,9 +12,15 @@ Design decisions:
   caller passes, and numbers are formatted with fixed precision; so a diff between two
   nightly reports shows only what changed. The *only* wall-clock values (generation time,
   when each source was last checked, the date the overdue flags are computed for) are
-  gathered into the single last line, which starts with ``Generated: ``. Runs that changed
-  nothing are not listed in the appendix for the same reason: a nightly no-op check would
-  otherwise make every report differ.
+  gathered into the single last line, which starts with ``Generated: ``. The fetch runs
+  themselves (ids, times, "new" counts) are not listed: they depend on the order the query
+  files were fetched in and on interrupted runs, not on the data; the appendix gives only the
+  latest search's status per source. So a report depends on the cache's content alone.
+- **The stamp line is rewritten on every run**, even when nothing else changed: it says when
+  each source was last checked, which a reader needs (data confirmed last night, not a month
+  ago). Whoever commits reports compares them without it (``git diff -I '^Generated: '``).
+- **Total orders.** Every sort key ends in a natural key (record ID, slug, claim ID), so ties
+  never fall back to the order the caller happened to pass.
 - **Untrusted text is escaped at one choke point** (:func:`ketlit.markdown.md_text`): titles,
   sponsor names, claim sentences and extracted findings come from PubMed, ClinicalTrials.gov and
   clinic web pages. Links are built only from validated identifiers, never from source URLs.
@@ -44,7 +50,6 @@ from ketlit.report.derive import (
     bucket_years,
     is_overdue,
     parse_partial_date,
-    select_runs,
     sorted_studies,
     study_interval,
 )
@@ -57,6 +62,7 @@ from ketlit.report.model import (
     PooledEstimate,
     ReportData,
     ReportOutcome,
+    SourceCoverage,
     StaleSource,
     TrialRow,
     VerdictChange,
@@ -87,6 +93,12 @@ def _natural(text: str) -> tuple[Any, ...]:
 def _record_sort_key(source: str, record_id: str) -> tuple[int, int, str]:
     digits = re.sub(r"\D", "", record_id)
     return (0 if source == "pubmed" else 1, int(digits) if digits else 0, record_id)
+
+
+def _outcome_sort_key(o: ReportOutcome) -> tuple[Any, ...]:
+    # Every field, so two outcomes of one measure and timepoint never keep the caller's order.
+    return (o.measure, o.timepoint or "", o.proportion is None, o.proportion or 0.0, o.events is None, o.events or 0,
+            o.total is None, o.total or 0, o.text or "")
 
 
 # -- formatting -------------------------------------------------------------------------------
@@ -137,6 +149,16 @@ def _phases(phases: Sequence[str]) -> str:
     return "/".join(md_text(n) for n in names) or "—"
 
 
+def _search(c: SourceCoverage) -> str:
+    """The latest search's status, with what it got of what it expected when it fell short."""
+    if c.search_status is None:
+        return "never run"
+    text = md_text(c.search_status)
+    if c.search_status != "complete" and c.search_retrieved is not None:
+        text += f" ({_num(c.search_retrieved)} of {_num(c.search_expected)} retrieved)"
+    return text
+
+
 def _status(status: str | None) -> str:
     return md_text(status.replace("_", " ").lower()) if status else "—"
 
@@ -169,7 +191,7 @@ def _value(field_name: str, value: Any) -> str:
 
 def _banner(stale: Sequence[StaleSource]) -> list[str]:
     lines: list[str] = []
-    for s in sorted(stale, key=lambda x: (x.source, x.failed_at)):
+    for s in sorted(stale, key=lambda x: (x.source, x.failed_at, x.data_as_of or "", x.message or "")):
         name = source_name(s.source)
         what = "trial data" if s.source == "ctgov" else "article data" if s.source == "pubmed" else "its data"
         since = f"{what} are from {md_text(s.data_as_of)}" if s.data_as_of else f"no {what} have been retrieved yet"
@@ -308,7 +330,7 @@ def _key_evidence(data: ReportData) -> list[str]:
             if e.retracted:
                 name = "**RETRACTED** " + name
             links = " ".join(record_link("pubmed" if e.source == "ctgov" else "ctgov", x) for x in sorted(e.linked))
-            outcomes = "; ".join(_outcome(o) for o in sorted(e.outcomes, key=lambda o: (o.measure, o.timepoint or "")))
+            outcomes = "; ".join(_outcome(o) for o in sorted(e.outcomes, key=_outcome_sort_key))
             tags = "; ".join(x for x in (labels(e.indication), labels(e.route), labels(e.molecule)) if x != "—")
             rows.append([
                 record_link(e.source, e.id) + (f" ({links})" if links else ""),
@@ -395,7 +417,7 @@ def _claim(c: ClaimCheck, level: int) -> list[str]:
         lines.append(f"- Pooled estimate: {_pooled(c.pooled)}")
     for reason in c.reasons:
         lines.append(f"- Reason: {md_text(reason, 400)}")
-    cites = sorted(c.citations, key=lambda x: _record_sort_key(x.source, x.id))
+    cites = sorted(c.citations, key=lambda x: (*_record_sort_key(x.source, x.id), x.design or "", x.finding or ""))
     for cite in cites:
         text = f"- Evidence: {record_link(cite.source, cite.id)}"
         if cite.design:
@@ -453,27 +475,20 @@ def _appendix(data: ReportData) -> list[str]:
         lines.append("")
     if data.coverage:
         order = {"pubmed": 0, "ctgov": 1}
+        coverage = sorted(data.coverage, key=lambda c: (order.get(c.source, 9), c.source))
         lines += ["### Coverage", ""]
         rows = []
-        for c in sorted(data.coverage, key=lambda c: (order.get(c.source, 9), c.source)):
+        for c in coverage:
             rows.append([source_name(c.source), _num(c.expected), _num(c.records),
-                         _num(c.unindexed) if c.source == "pubmed" else "—"])
-        lines += _table(["Source", "Reported by source", "In cache", "Not yet indexed"], rows,
-                        ["l", "r", "r", "r"])
+                         _num(c.unindexed) if c.source == "pubmed" else "—", _search(c)])
+        lines += _table(["Source", "Reported by source", "In cache", "Not yet indexed", "Latest search"], rows,
+                        ["l", "r", "r", "r", "l"])
         lines.append("")
-    runs = select_runs(data.runs)
-    lines += ["### Runs that changed the data", ""]
-    if runs:
-        rows = []
-        for r in runs:
-            rows.append([str(r.id), source_name(r.source), md_text(r.mode or "—"), md_text(r.status),
-                         md_text(r.started_at), md_text(r.finished_at or "—"), _num(r.expected), _num(r.retrieved),
-                         _num(r.new_records), _num(r.updated_records), md_text(r.message or "", 160)])
-        lines += _table(["Run", "Source", "Mode", "Status", "Started", "Finished", "Expected", "Retrieved", "New",
-                         "Updated", "Message"], rows, ["r", "l", "l", "l", "l", "l", "r", "r", "r", "r", "l"])
-    else:
-        lines.append("None recorded.")
-    lines += ["", "Runs that found nothing new are not listed; the time of the latest check is on the last line.", ""]
+        for c in coverage:
+            if c.notes:
+                lines += [f"{source_name(c.source)} on the latest full search: {md_text(c.notes, 400)}", ""]
+        lines += ["When each source was last checked is on the last line; `ketlit status --runs 20` lists the "
+                  "fetch runs themselves.", ""]
     lines += ["### Tool", "", f"- ketlit {md_text(data.tool_version)}"]
     lines += [f"- {md_text(k)}: {md_text(v)}" for k, v in sorted(data.provenance.items())]
     return [*lines, ""]

@@ -6,7 +6,12 @@ maximum), ``countTotal=true`` on the first page only (``totalCount`` arrives onl
 is reconciled with what arrives), every other parameter identical on every page, and
 ``pageToken`` ← ``nextPageToken`` until the last page, which has none. A body that is not
 complete JSON of the expected shape is retried like a 5xx; a 400 carries the API's own
-message to the user. Parsing is in :mod:`ketlit.sources.ctgov_parse`; the accepted
+message to the user. The service is not trusted to end the paging: a token it has handed out
+before (``A→B→A``, or the same token twice) stops the run with a one-line
+:class:`~ketlit.errors.ServiceError` instead of looping, and the run deadline of
+:mod:`ketlit.http` bounds a service that keeps inventing new ones. JSON nested too deep for
+Python's parser (``RecursionError``) or with a number too long to read is a malformed body
+like a truncated one. Parsing is in :mod:`ketlit.sources.ctgov_parse`; the accepted
 status spellings in :mod:`ketlit.sources.ctgov_vocab`.
 """
 
@@ -19,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from ketlit.errors import InputError
+from ketlit.errors import InputError, ServiceError
 from ketlit.http import BadResponse, HttpClient
 
 CTGOV_PAGE_SIZE = 1000
@@ -63,15 +68,17 @@ def parse_page(response: httpx.Response) -> StudyPage:
         raise BadResponse("HTML error page instead of JSON")
     try:
         data = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BadResponse(f"truncated or malformed JSON ({exc.msg if hasattr(exc, 'msg') else exc})") from None
+    except RecursionError:
+        raise BadResponse("JSON nested too deeply to read") from None
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError, a number too long to convert
+        raise BadResponse(f"truncated or malformed JSON ({getattr(exc, 'msg', None) or exc})") from None
     if not isinstance(data, dict) or not isinstance(data.get("studies", None), list):
         raise BadResponse("JSON without a 'studies' list")
     studies = [s for s in data["studies"] if isinstance(s, dict)]
     token = data.get("nextPageToken")
     total = data.get("totalCount")
     return StudyPage(studies, token if isinstance(token, str) and token else None,
-                     total if isinstance(total, int) else None, body)
+                     total if type(total) is int and total >= 0 else None, body)
 
 
 class CtgovClient:
@@ -85,6 +92,7 @@ class CtgovClient:
         """Every page of a query, first page with ``countTotal=true``."""
         token: str | None = None
         first = True
+        seen: set[str] = set()
         while True:
             request = {**params, "pageSize": str(CTGOV_PAGE_SIZE)}
             if first:
@@ -96,6 +104,12 @@ class CtgovClient:
             first = False
             if page.next_token is None:
                 return
-            if page.next_token == token:
-                raise BadResponse("the API returned the same page token twice")
+            if token is not None:
+                seen.add(token)
+            if page.next_token in seen:
+                shown = page.next_token if len(page.next_token) <= 40 else page.next_token[:40] + "…"
+                raise ServiceError(
+                    f"{self.http.label} handed out page token {shown!r} again after {len(seen) + 1} page(s): "
+                    "its paging loops; stopped"
+                )
             token = page.next_token

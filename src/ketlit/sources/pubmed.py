@@ -13,9 +13,17 @@ record with both an e-pub and a print date would fall into two publication-date 
 The effective cap is also learnt from the service: if it returns fewer IDs than asked
 for and fewer than its Count, the window is split as if it were over the cap.
 
-EFetch uses explicit ID lists (POST above 200 IDs, as NCBI asks) rather than WebEnv
-paging: an ID list lets us check that every requested PMID came back and re-request
-exactly the missing ones, and does not depend on a history session that expires.
+Every answer is checked before it is believed: an ESearch that reports a Count but lists no
+ID (asked for some), or lists something that is not a PMID, is retried like a truncated page
+and then fails with one line, instead of sending the window splitting into an endless bisection.
+
+GET or POST: a request goes as a POST once its GET URL, percent-encoded, would pass
+:data:`ketlit.http.MAX_GET_URL_BYTES` (bytes, not characters: a non-ASCII term is 6 bytes per
+character on the wire), and EFetch also above 200 IDs, as NCBI asks.
+
+EFetch uses explicit ID lists rather than WebEnv paging: an ID list lets us check that every
+requested PMID came back and re-request exactly the missing ones, and does not depend on a
+history session that expires.
 """
 
 from __future__ import annotations
@@ -31,6 +39,7 @@ from lxml import etree
 
 from ketlit.errors import ParseError, QueryError
 from ketlit.http import BadResponse, HttpClient
+from ketlit.ids import PMID
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed_parse import parse_pubmed_xml
 
@@ -100,6 +109,9 @@ def parse_esearch(body: bytes) -> SearchResult:
     for node in root.iterfind("WarningList/*"):
         warnings.append(f"{node.tag}: {' '.join((node.text or '').split())}")
     ids = [i.text.strip() for i in root.iterfind("IdList/Id") if i.text and i.text.strip()]
+    bad = next((i for i in ids if not PMID.match(i)), None)
+    if bad is not None:
+        raise BadResponse(f"ESearch listed {bad[:20]!r}, which is not a PMID")
     return SearchResult(int(count_text), ids, warnings, root.findtext("QueryTranslation"))
 
 
@@ -131,10 +143,13 @@ class PubMedClient:
         def parse(response: httpx.Response) -> SearchResult:
             if _is_html(response):
                 raise BadResponse("HTML error page instead of XML")
-            return parse_esearch(response.content)
+            result = parse_esearch(response.content)
+            if retmax > 0 and result.count > 0 and not result.ids:
+                raise BadResponse(f"ESearch reported Count={result.count} but listed no IDs")
+            return result
 
-        method: Literal["GET", "POST"] = "POST" if len(term) > 1500 else "GET"
-        return self.http.request(method, self.base_url + "esearch.fcgi", parse, params=params)
+        url = self.base_url + "esearch.fcgi"
+        return self.http.request(self.http.method_for(url, params), url, parse, params=params)
 
     def efetch(self, pmids: list[str], on_body: Callable[[bytes, str | None], None] | None = None) -> list[Article]:
         """Fetch records by PMID (POST for long lists); ``on_body`` receives the accepted raw body."""
@@ -146,8 +161,9 @@ class PubMedClient:
                 on_body(response.content, response.headers.get("content-type"))
             return articles
 
-        method: Literal["GET", "POST"] = "POST" if len(pmids) > GET_ID_LIMIT else "GET"
-        return self.http.request(method, self.base_url + "efetch.fcgi", parse, params=params)
+        url = self.base_url + "efetch.fcgi"
+        method: Literal["GET", "POST"] = "POST" if len(pmids) > GET_ID_LIMIT else self.http.method_for(url, params)
+        return self.http.request(method, url, parse, params=params)
 
     # -- splitting ----------------------------------------------------------------------
     def collect_ids(

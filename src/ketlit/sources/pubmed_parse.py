@@ -98,21 +98,29 @@ def flat_text(el: etree._Element | None) -> str:
     return clean_text("".join(str(t) for t in el.itertext()))
 
 
+# A date part is read as a number only when it is a few ASCII digits: ``str.isdigit`` also accepts
+# "²" (which ``int`` refuses) and a 5,000-digit run (which ``int`` refuses to convert).
+_DATE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def _number(value: str | None) -> int | None:
+    text = (value or "").strip()
+    return int(text) if _DATE_NUMBER.fullmatch(text) else None
+
+
 def _month(value: str | None) -> int | None:
     if not value:
         return None
     value = value.strip().lower().rstrip(".")
-    if value.isdigit():
-        number = int(value)
+    number = _number(value)
+    if number is not None:
         return number if 1 <= number <= 12 else None
     return MONTHS.get(value)
 
 
 def _day(value: str | None) -> int | None:
-    if value and value.strip().isdigit():
-        number = int(value)
-        return number if 1 <= number <= 31 else None
-    return None
+    number = _number(value)
+    return number if number is not None and 1 <= number <= 31 else None
 
 
 _TOKEN_RE = re.compile(r"\d{4}|\d{1,2}|[A-Za-z]+")
@@ -227,7 +235,7 @@ def parse_pub_date(el: etree._Element | None) -> PartialDate:
     if medline:
         return parse_medline_date(medline)
     year_text = (texts.get("Year") or "").strip()
-    year = int(year_text) if year_text.isdigit() else None
+    year = _number(year_text)
     month_text = texts.get("Month")
     season_text = texts.get("Season")
     day_text = texts.get("Day")
@@ -253,12 +261,12 @@ def _ymd(el: etree._Element | None) -> str | None:
     if el is None:
         return None
     texts = _texts(el)
-    year = (texts.get("Year") or "").strip()
-    if not year.isdigit():
+    year = _number(texts.get("Year"))
+    if year is None:
         return None
     month = _month(texts.get("Month")) or 1
     day = _day(texts.get("Day")) or 1
-    return f"{int(year):04d}-{month:02d}-{day:02d}"
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _sections(abstract: etree._Element) -> list[AbstractSection]:

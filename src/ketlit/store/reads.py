@@ -2,7 +2,9 @@
 
 Reports (:mod:`ketlit.report.gather`) and the claim checker's evidence index
 (:mod:`ketlit.store.evidence`) used to run this SQL themselves; here each read has a name and
-a type, and the statements are the ones they ran (same ordering, so the output is the same).
+a type. Every read that returns rows in a list has an ``ORDER BY`` on the natural key (PMID, NCT
+ID): the order rows were inserted in depends on which query's fetch stored a record first, so
+nothing read here may follow it.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ class ReportReads:
         wanted = set(pmids)
         rows = self.db.execute(
             "SELECT DISTINCT pmid FROM article_corrections WHERE ref_type = 'RetractionIn' "
-            "UNION SELECT DISTINCT pmid FROM article_pubtypes WHERE name = 'Retracted Publication'"
+            "UNION SELECT DISTINCT pmid FROM article_pubtypes WHERE name = 'Retracted Publication' ORDER BY 1"
         )
         return {r[0] for r in rows if r[0] in wanted}
 
@@ -70,7 +72,7 @@ class ReportReads:
         for chunk in chunks(pmids):
             for pmid, title, abstract, year, journal, indexed in self.db.execute(
                 f"SELECT pmid, title, abstract, pub_year, journal, indexed FROM articles "
-                f"WHERE pmid IN ({marks(chunk)})", chunk,
+                f"WHERE pmid IN ({marks(chunk)}) ORDER BY pmid", chunk,
             ):
                 out[pmid] = {"title": title, "abstract": abstract, "year": year, "journal": journal,
                              "indexed": bool(indexed)}
@@ -82,7 +84,7 @@ class ReportReads:
         out: dict[str, set[str]] = {}
         for pmid, nct in self.db.execute(
             "SELECT DISTINCT pmid, nct_id FROM links WHERE origin != 'ctgov_reference' "
-            "OR detail IS NULL OR detail != 'BACKGROUND'"
+            "OR detail IS NULL OR detail != 'BACKGROUND' ORDER BY pmid, nct_id"
         ):
             out.setdefault(pmid, set()).add(nct)
             out.setdefault(nct, set()).add(pmid)
@@ -98,29 +100,30 @@ class ReportReads:
 
     # -- claim checks --------------------------------------------------------------------------
     def all_links(self) -> dict[str, list[str]]:
-        """Every PMID ↔ NCT ID link, both ways (a record's linked IDs, unsorted, may repeat)."""
+        """Every PMID ↔ NCT ID link, both ways (a record's linked IDs, in ID order)."""
         links: dict[str, list[str]] = {}
-        for pmid, nct in self.db.execute("SELECT DISTINCT pmid, nct_id FROM links"):
+        for pmid, nct in self.db.execute("SELECT DISTINCT pmid, nct_id FROM links ORDER BY pmid, nct_id"):
             links.setdefault(pmid, []).append(nct)
             links.setdefault(nct, []).append(pmid)
         return links
 
     def evidence_articles(self, pmids: Sequence[str]) -> list[EvidenceArticle]:
-        """The cached ones of ``pmids``, chunk by chunk in the database's order."""
+        """The cached ones of ``pmids``, in PMID order within each chunk of ``pmids``."""
         out: list[EvidenceArticle] = []
         for chunk in chunks(pmids):
             out += [EvidenceArticle(*r) for r in self.db.execute(
-                f"SELECT pmid, title, abstract, pub_year, indexed FROM articles WHERE pmid IN ({marks(chunk)})", chunk
+                f"SELECT pmid, title, abstract, pub_year, indexed FROM articles WHERE pmid IN ({marks(chunk)}) "
+                "ORDER BY pmid", chunk
             )]
         return out
 
     def evidence_trials(self, nct_ids: Sequence[str]) -> list[EvidenceTrial]:
-        """The cached ones of ``nct_ids``, chunk by chunk in the database's order."""
+        """The cached ones of ``nct_ids``, in NCT ID order within each chunk of ``nct_ids``."""
         out: list[EvidenceTrial] = []
         for chunk in chunks(nct_ids):
             out += [EvidenceTrial(*r) for r in self.db.execute(
                 f"SELECT nct_id, brief_title, brief_summary, start_date, phases, overall_status, enrollment_count, "
-                f"has_results FROM trials WHERE nct_id IN ({marks(chunk)})", chunk,
+                f"has_results FROM trials WHERE nct_id IN ({marks(chunk)}) ORDER BY nct_id", chunk,
             )]
         return out
 

@@ -4,6 +4,9 @@ A run is recorded as ``running`` before its first request; a run left ``running`
 process that no longer exists becomes ``interrupted`` when the next one starts. A query's
 watermark moves only in the transaction that closes a complete run, so an interrupted run
 leaves the next one to ask again for everything since the last complete run.
+Every text a run record takes (its term, parameters and message, which can quote a service's
+answer) passes :mod:`ketlit.redact` here, the last line of defence: whatever a caller forgot, no
+API key or URL password reaches the table that ``status --json`` prints and reports list.
 Queries are known by a short hash of what selects their records (:func:`query_key`,
 :func:`ctgov_query_key`): the key of their watermark and of their record list.
 """
@@ -17,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from ketlit.redact import redact_obj, redact_text
 from ketlit.store.common import to_json, utcnow
 
 if TYPE_CHECKING:
@@ -99,7 +103,8 @@ class RunStore:
             cursor = self.db.execute(
                 "INSERT INTO runs (source, query_key, term, params, mode, since, started_at, status, pid) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
-                [source, query_key, term, to_json(params), mode, since, utcnow(), os.getpid()],
+                [source, query_key, None if term is None else redact_text(term), to_json(redact_obj(params)), mode,
+                 since, utcnow(), os.getpid()],
             )
         return int(cursor.lastrowid or 0)
 
@@ -138,7 +143,7 @@ class RunStore:
                     retries,
                     round(duration_s, 3),
                     windows,
-                    message,
+                    None if message is None else redact_text(message),
                     run_id,
                 ],
             )
