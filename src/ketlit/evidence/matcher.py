@@ -384,7 +384,7 @@ class AnchorIndex:
         self._lengths: list[int] = []
         self._scanner: Any = None
         self._use_ac = use_pyahocorasick and ahocorasick is not None
-        self._cache: dict[str, dict[int, list[int]]] = {}
+        self._cache: dict[str, tuple[dict[int, list[int]], frozenset[int]]] = {}
 
     def anchor_id(self, literal: str) -> int:
         if literal not in self._ids:
@@ -405,8 +405,8 @@ class AnchorIndex:
             automaton.make_automaton()
         return automaton
 
-    def scan(self, text: str) -> dict[int, list[int]]:
-        """Starts of each anchor in ``text`` (ascending), by anchor id; cached per text."""
+    def scan(self, text: str) -> tuple[dict[int, list[int]], frozenset[int]]:
+        """Starts of each anchor in ``text`` (ascending) by anchor id, and the ids; cached per text."""
         got = self._cache.get(text)
         if got is not None:
             return got
@@ -428,8 +428,9 @@ class AnchorIndex:
                 occ.setdefault(aid, []).append(start)
         if len(self._cache) >= _CACHE_TEXTS:
             self._cache.clear()
-        self._cache[text] = occ
-        return occ
+        # The ids as a frozenset too: intersecting two frozensets is what a search does first.
+        result = self._cache[text] = (occ, frozenset(occ))
+        return result
 
 
 # ------------------------------------------------------------------ matcher
@@ -468,65 +469,75 @@ class Matcher:
 
     def search(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         """The leftmost match in ``string[pos:endpos]``, as ``re.Pattern.search``."""
+        index = self._index
+        scanned = index._cache.get(string)
+        occ, found_ids = index.scan(string) if scanned is None else scanned
+        hit = self._keys & found_ids
+        if not hit and not self._always:
+            return None  # the common case: no literal of this group anywhere in the text
         n = len(string)
         end = n if endpos is None or endpos > n else endpos
         if pos < 0 or pos > end:
             # Out-of-range bounds: whatever ``re`` makes of them.
             return self.regex.search(string, pos, n if endpos is None else endpos)
-        index = self._index
-        occ = index._cache.get(string)
-        if occ is None:
-            occ = index.scan(string)
-        if self._keys.isdisjoint(occ) and not self._always:
-            return None  # the common case: no literal of this group in the text
-        hit = occ.keys() & self._keys
+        pairs: list[tuple[int, int]] = []  # (start, pattern): a fixed-offset literal says it may match there
+        wide: dict[int, int] = dict.fromkeys(self._always, pos) if self._always else {}  # pattern -> first start
         by_anchor = self._by_anchor
-        exact: list[tuple[int, int]] = []  # (pattern, start where it may match)
-        wide = dict.fromkeys(self._always, pos)  # pattern -> first start where it may match
         for aid in hit:
             found = occ[aid]
             for i, lo, hi, checks in by_anchor[aid]:
-                # Case-sensitive characters of the literal, checked where it was found.
-                if not checks:
-                    starts = found
-                elif len(checks) == 1:
-                    k, written = checks[0]
-                    starts = [o for o in found if string.startswith(written, o + k)]
-                else:
+                starts = found
+                if checks:  # case-sensitive characters of the literal, checked where it was found
                     starts = [o for o in found if all(string.startswith(w, o + k) for k, w in checks)]
-                if not starts:
-                    continue
                 if lo == hi:
-                    exact.extend([(i, o - lo) for o in starts])
+                    for o in starts:
+                        pairs.append((o - lo, i))
                 elif hi - lo <= _MAX_SPAN:
-                    exact.extend([(i, s) for o in starts for s in range(o - hi, o - lo + 1)])
-                else:
+                    for o in starts:
+                        for start in range(o - hi, o - lo + 1):
+                            pairs.append((start, i))
+                elif starts:
                     first = starts[0] - hi
                     if first < wide.get(i, n + 1):
                         wide[i] = first
-        entries = [(i, s, False) for i, s in exact if i not in wide]
-        if wide:
-            for i, s in exact:
-                if i in wide and s < wide[i]:
-                    wide[i] = s
-            entries.extend((i, s, True) for i, s in wide.items())
+        regexes = self._regexes
+        if not wide:
+            # Leftmost start first, then the first listed: the first that matches is re's answer.
+            pairs.sort()
+            for start, i in pairs:
+                if start >= pos:
+                    m = regexes[i].match(string, start, end)
+                    if m is not None:
+                        return m
+            return None
+        return self._search_with_wide(string, pos, end, pairs, wide)
+
+    def _search_with_wide(
+        self, string: str, pos: int, end: int, pairs: list[tuple[int, int]], wide: dict[int, int]
+    ) -> re.Match[str] | None:
+        """:meth:`search` when some patterns can only be searched from a first possible start."""
+        for start, i in pairs:
+            if i in wide and start < wide[i]:
+                wide[i] = start
+        entries = [(i, start, False) for start, i in pairs if i not in wide]
+        entries.extend((i, start, True) for i, start in wide.items())
         entries.sort()
         best: re.Match[str] | None = None
         limit = end + 1  # a later pattern wins only by starting strictly earlier
         done = -1  # the pattern whose first match is known
         regexes = self._regexes
-        for i, s, is_wide in entries:
-            if i == done or s >= limit:
+        for i, start, is_wide in entries:
+            if i == done or start >= limit:
                 continue
             if is_wide:
                 done = i
-                m = regexes[i].search(string, max(s, pos), end)
+                m = regexes[i].search(string, max(start, pos), end)
                 if m is not None and m.start() < limit:
                     best, limit = m, m.start()
-            elif s >= pos:
-                m = regexes[i].match(string, s, end)
+            elif start >= pos:
+                m = regexes[i].match(string, start, end)
                 if m is not None:
-                    best, limit, done = m, s, i
+                    best, limit, done = m, start, i
         return best
 
     def finditer(self, string: str, pos: int = 0, endpos: int | None = None) -> Iterator[re.Match[str]]:
