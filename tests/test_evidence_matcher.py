@@ -214,6 +214,8 @@ TRICKY: list[tuple[list[str], list[str]]] = [
     ([r"\b[pP] ?[<=>≤] ?0?\.\d", r"[^a]bc", r"[a-c]x", r"\d+ ?%"], ["p<.05 and P = 0.3", "abc xbc", "bx", "12 % 3%"]),
     # case-sensitive scopes: ECT is not every "effect"
     ([r"(?-i:\bECT\b)", r"(?-i:SMD|OR)\b", r"odds ratio"], ["an effect of ect", "ECT", "or OR smd SMD", "Odds Ratio"]),
+    # case-sensitive characters in two runs of one literal, and a case-insensitive one between
+    ([r"(?-i:A)b(?-i:C)d", r"x(?-i:Y)"], ["abcd AbCd ABCD abCd", "xy XY xY"]),
     # first listed wins at the same start; leftmost start wins over order
     ([r"ab", r"abc"], ["abc", "xabc"]),
     ([r"abc", r"ab"], ["abc"]),

@@ -487,7 +487,10 @@ class Matcher:
             found = occ[aid]
             for i, lo, hi, checks in by_anchor[aid]:
                 starts = found
-                if checks:  # case-sensitive characters of the literal, checked where it was found
+                if len(checks) == 1:  # case-sensitive characters of the literal, checked where it was found
+                    k, written = checks[0]
+                    starts = [o for o in found if string.startswith(written, o + k)]
+                elif checks:
                     starts = [o for o in found if all(string.startswith(w, o + k) for k, w in checks)]
                 if lo == hi:
                     for o in starts:
