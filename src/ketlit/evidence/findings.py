@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
 from ketlit.evidence import numbers as nums
+from ketlit.evidence.matcher import TextPattern
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 
 Direction = Literal["increased", "decreased", "no_difference"]
@@ -42,26 +43,26 @@ COMPARATOR_KINDS: Final[tuple[ComparatorKind, ...]] = get_args(ComparatorKind)
 class FindingRules:
     """Compiled finding rules (see ``[findings]``, ``[outcomes]``, ``[comparators]`` in the rules file)."""
 
-    drug: re.Pattern[str]
-    no_difference: re.Pattern[str]
-    increase: re.Pattern[str]
-    decrease: re.Pattern[str]
-    improve: re.Pattern[str]
-    worsen: re.Pattern[str]
-    superior: re.Pattern[str]
-    induce: re.Pattern[str]
-    correlation_positive: re.Pattern[str]
-    correlation_negative: re.Pattern[str]
-    association_more: re.Pattern[str]
-    association_less: re.Pattern[str]
-    significant: re.Pattern[str]
-    clause_split: re.Pattern[str]
-    not_a_finding: re.Pattern[str]
-    negative_outcome: re.Pattern[str]
-    positive_outcome: re.Pattern[str]
-    safety_outcome: re.Pattern[str]
-    other_outcome: re.Pattern[str]
-    comparators: tuple[tuple[ComparatorKind, re.Pattern[str]], ...]
+    drug: TextPattern
+    no_difference: TextPattern
+    increase: TextPattern
+    decrease: TextPattern
+    improve: TextPattern
+    worsen: TextPattern
+    superior: TextPattern
+    induce: TextPattern
+    correlation_positive: TextPattern
+    correlation_negative: TextPattern
+    association_more: TextPattern
+    association_less: TextPattern
+    significant: TextPattern
+    clause_split: TextPattern
+    not_a_finding: TextPattern
+    negative_outcome: TextPattern
+    positive_outcome: TextPattern
+    safety_outcome: TextPattern
+    other_outcome: TextPattern
+    comparators: tuple[tuple[ComparatorKind, TextPattern], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +234,7 @@ def _by_numbers(
 
 def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: FindingRules) -> _Decision | None:
     """Step 4: correlations, change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
-    associations: tuple[tuple[re.Pattern[str], Direction], ...] = (
+    associations: tuple[tuple[TextPattern, Direction], ...] = (
         (rules.correlation_positive, "increased"),
         (rules.correlation_negative, "decreased"),
     )
@@ -241,7 +242,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         m = pattern.search(text)
         if m:
             return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
-    characteristics: tuple[tuple[re.Pattern[str], Direction], ...] = (
+    characteristics: tuple[tuple[TextPattern, Direction], ...] = (
         (rules.association_more, "increased"),
         (rules.association_less, "decreased"),
     )
@@ -338,7 +339,7 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     )
 
 
-def split_clauses(text: str, boundary: re.Pattern[str]) -> list[str]:
+def split_clauses(text: str, boundary: TextPattern) -> list[str]:
     """``text`` cut at ``boundary`` matches that are outside brackets.
 
     "(MD 12.7 [95% CI, 2.5-22.8]; P = .02)" stays whole: a semicolon inside brackets separates

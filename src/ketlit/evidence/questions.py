@@ -16,11 +16,11 @@ head-to-head trial is one with an active comparator and no placebo arm.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
+from ketlit.evidence.matcher import TextPattern
 from ketlit.evidence.roles import RoledSentence
 
 Question = Literal[
@@ -50,8 +50,8 @@ class QuestionRule:
 
     value: Question
     where: Where
-    pattern: re.Pattern[str]
-    unless: re.Pattern[str] | None
+    pattern: TextPattern
+    unless: TextPattern | None
     designs: frozenset[str]
     unless_designs: frozenset[str]
     index: int

@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from ketlit.evidence.matcher import TextPattern
 from ketlit.evidence.sentences import AbstractSentence
 
 Role = Literal["background", "objective", "methods", "results", "conclusions", "other"]
@@ -59,7 +60,7 @@ class RoleRules:
     """Label keywords per role (checked in order) and cue patterns per role, compiled."""
 
     label_words: tuple[tuple[Role, tuple[str, ...]], ...]
-    cues: tuple[tuple[Role, float, re.Pattern[str]], ...]  # one alternation per cue group
+    cues: tuple[tuple[Role, float, TextPattern], ...]  # one alternation per cue group
     position: dict[Role, tuple[float, float, float]]
 
 

@@ -2,7 +2,10 @@
 
 Read through :mod:`ketlit.tomlfile` like every other rules file, so a mistake reads the same way
 (``FILE: roles.cue[2].patterns[0]: …``). Compiled once per document: the reader runs on
-thousands of records per second and must not re-parse TOML or regexes per record.
+thousands of records per second and must not re-parse TOML or regexes per record. Each group of
+patterns is compiled as one :class:`~ketlit.evidence.matcher.Matcher` (the same answers as the
+alternation ``(?:p1)|(?:p2)|…`` under IGNORECASE, much faster), all sharing one
+:class:`~ketlit.evidence.matcher.AnchorIndex` so a text is scanned once for every group.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ketlit.evidence.findings import COMPARATOR_KINDS, FindingRules
+from ketlit.evidence.matcher import AnchorIndex, Matcher
 from ketlit.evidence.questions import QUESTIONS, WHERE, QuestionRule
 from ketlit.evidence.roles import ORDER, Role, RoleRules
 from ketlit.tagging.rules import load_rules as load_tagging_rules
@@ -42,7 +46,7 @@ def _regex(table: Table, key: str, pattern: str) -> re.Pattern[str]:
         raise table.error(key, f"not a valid regular expression: {exc}") from None
 
 
-def _roles(root: Table) -> RoleRules:
+def _roles(root: Table, index: AnchorIndex) -> RoleRules:
     roles = root.sub("roles")
     labels = roles.sub("labels")
     label_words = tuple((role, tuple(w.upper() for w in labels.strings(role))) for role in _LABEL_ROLES)
@@ -58,7 +62,7 @@ def _roles(root: Table) -> RoleRules:
         ):
             raise position_table.error(role, "must be [centre, width, bias] with width > 0")
         position[role] = (float(triple[0]), float(triple[1]), float(triple[2]))
-    cues: list[tuple[Role, float, re.Pattern[str]]] = []
+    cues: list[tuple[Role, float, Matcher]] = []
     for cue in roles.tables("cue"):
         role_name = cue.choice("role", ORDER)
         role = next(r for r in ORDER if r == role_name)
@@ -68,11 +72,12 @@ def _roles(root: Table) -> RoleRules:
             _regex(cue, f"patterns[{i}]", pattern)  # each checked alone so an error names its index
         # One alternation per cue group: a sentence matches a group or not, and one regex search
         # per group (not per pattern) is what keeps role inference fast.
-        cues.append((role, weight, _regex(cue, "patterns", "|".join(f"(?:{p})" for p in patterns))))
+        _regex(cue, "patterns", "|".join(f"(?:{p})" for p in patterns))
+        cues.append((role, weight, Matcher(patterns, re.IGNORECASE, index)))
     return RoleRules(label_words=label_words, cues=tuple(cues), position=position)
 
 
-def _alternation(table: Table, key: str, drug: re.Pattern[str] | None = None) -> re.Pattern[str]:
+def _alternation(table: Table, key: str, index: AnchorIndex, drug: Matcher | None = None) -> Matcher:
     """The patterns of ``key`` as one alternation; ``{drug}`` in a pattern stands for the drug's names."""
     patterns = table.strings(key)
     if drug is not None:
@@ -81,10 +86,11 @@ def _alternation(table: Table, key: str, drug: re.Pattern[str] | None = None) ->
         raise table.error(key, "must list at least one pattern")
     for i, pattern in enumerate(patterns):
         _regex(table, f"{key}[{i}]", pattern)
-    return _regex(table, key, "|".join(f"(?:{p})" for p in patterns))
+    _regex(table, key, "|".join(f"(?:{p})" for p in patterns))
+    return Matcher(patterns, re.IGNORECASE, index)
 
 
-def _drug_pattern(root: Table, molecules: tuple[str, ...], tagging: TaggingRules) -> re.Pattern[str]:
+def _drug_pattern(root: Table, molecules: tuple[str, ...], tagging: TaggingRules, index: AnchorIndex) -> Matcher:
     """The tagging rules' text patterns of the configured molecules, as one pattern.
 
     The drug's names live in one place, the tagging vocabulary; the reader reuses them rather
@@ -99,46 +105,47 @@ def _drug_pattern(root: Table, molecules: tuple[str, ...], tagging: TaggingRules
     ]
     if not patterns:
         raise root.sub("reading").error("molecules", "no text pattern in the tagging rules names these molecules")
-    return re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    return Matcher(patterns, re.IGNORECASE, index)
 
 
-def _findings(root: Table, drug: re.Pattern[str]) -> FindingRules:
+def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
     f = root.sub("findings")
     o = root.sub("outcomes")
     c = root.sub("comparators")
     return FindingRules(
         drug=drug,
-        no_difference=_alternation(f, "no_difference"),
-        increase=_alternation(f, "increase"),
-        decrease=_alternation(f, "decrease"),
-        improve=_alternation(f, "improve"),
-        worsen=_alternation(f, "worsen"),
-        superior=_alternation(f, "superior"),
-        induce=_alternation(f, "induce"),
-        correlation_positive=_alternation(f, "correlation_positive"),
-        correlation_negative=_alternation(f, "correlation_negative"),
-        association_more=_alternation(f, "association_more"),
-        association_less=_alternation(f, "association_less"),
-        significant=_alternation(f, "significant"),
-        clause_split=_alternation(f, "clause_split"),
-        not_a_finding=_alternation(f, "not_a_finding"),
-        negative_outcome=_alternation(o, "negative"),
-        positive_outcome=_alternation(o, "positive"),
-        safety_outcome=_alternation(o, "safety"),
-        other_outcome=_alternation(o, "other"),
-        comparators=tuple((kind, _alternation(c, kind)) for kind in COMPARATOR_KINDS),
+        no_difference=_alternation(f, "no_difference", index),
+        increase=_alternation(f, "increase", index),
+        decrease=_alternation(f, "decrease", index),
+        improve=_alternation(f, "improve", index),
+        worsen=_alternation(f, "worsen", index),
+        superior=_alternation(f, "superior", index),
+        induce=_alternation(f, "induce", index),
+        correlation_positive=_alternation(f, "correlation_positive", index),
+        correlation_negative=_alternation(f, "correlation_negative", index),
+        association_more=_alternation(f, "association_more", index),
+        association_less=_alternation(f, "association_less", index),
+        significant=_alternation(f, "significant", index),
+        clause_split=_alternation(f, "clause_split", index),
+        not_a_finding=_alternation(f, "not_a_finding", index),
+        negative_outcome=_alternation(o, "negative", index),
+        positive_outcome=_alternation(o, "positive", index),
+        safety_outcome=_alternation(o, "safety", index),
+        other_outcome=_alternation(o, "other", index),
+        comparators=tuple((kind, _alternation(c, kind, index)) for kind in COMPARATOR_KINDS),
     )
 
 
-def _questions(root: Table, drug: re.Pattern[str]) -> tuple[QuestionRule, ...]:
+def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[QuestionRule, ...]:
     out = []
     for i, q in enumerate(root.tables("question")):
         value = next(v for v in QUESTIONS if v == q.choice("value", QUESTIONS))
         where = next(w for w in WHERE if w == q.choice("where", WHERE))
-        unless = _alternation(q, "unless", drug) if q.get("unless") is not None else None
+        unless = _alternation(q, "unless", index, drug) if q.get("unless") is not None else None
         designs = frozenset(q.strings("designs")) if q.get("designs") is not None else frozenset()
         not_designs = frozenset(q.strings("unless_designs")) if q.get("unless_designs") is not None else frozenset()
-        out.append(QuestionRule(value, where, _alternation(q, "patterns", drug), unless, designs, not_designs, i))
+        patterns = _alternation(q, "patterns", index, drug)
+        out.append(QuestionRule(value, where, patterns, unless, designs, not_designs, i))
     if not out:
         raise root.error("question", "at least one [[question]] rule is required")
     return tuple(out)
@@ -149,12 +156,14 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
     root = doc.root()
     tagging = tagging or load_tagging_rules(None)
     molecules = root.sub("reading").strings("molecules", nonblank=True)
-    drug = _drug_pattern(root, molecules, tagging)
+    # One index for every group of this document: a text is scanned once for all of them.
+    index = AnchorIndex()
+    drug = _drug_pattern(root, molecules, tagging, index)
     digest = hashlib.sha256(doc.raw + tagging.source.encode()).hexdigest()[:16]
     return EvidenceRules(
-        roles=_roles(root),
-        findings=_findings(root, drug),
-        questions=_questions(root, drug),
+        roles=_roles(root, index),
+        findings=_findings(root, drug, index),
+        questions=_questions(root, drug, index),
         molecules=molecules,
         digest=digest,
     )
