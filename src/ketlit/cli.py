@@ -17,13 +17,14 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -31,11 +32,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from ketlit import __version__
-from ketlit.config import Settings, load_settings, pubmed_cap
+from ketlit.config import Settings, load_settings, pubmed_cap, traceback_wanted
 from ketlit.errors import ExitCode, KetlitError
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
 from ketlit.jobs.lookup import cache_status, explain_payload, search_cache, stored_tags_differ, trial_history
-from ketlit.store import Store, open_store
+from ketlit.store import Store, as_store_error, open_store
 
 if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
@@ -87,20 +88,52 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def guarded(fn: F) -> F:
-    """Map library errors to one line on stderr and an exit code; never a traceback."""
+    """Map library errors to one line on stderr and an exit code; never a traceback.
+
+    The library raises KetlitErrors for everything it expects. Anything else reaching here is a
+    safety net, not a substitute for those: a stray SQLite error gets the store's wording, an
+    OSError its system message, and a programming error one "internal error" line with a hint to
+    rerun with ``KETLIT_TRACEBACK=1``, which lets the traceback through for a bug report.
+    Click's own exits (``typer.Exit``, usage errors) and a closed stdout pipe, which Click ends
+    quietly as Unix tools do, pass through untouched.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except KetlitError as exc:
-            err.print(f"Error: {scrub(str(exc), STATE.secrets)}", markup=False)
-            raise typer.Exit(exc.exit_code) from None
+            _fail(exc)
         except KeyboardInterrupt:
             err.print("Interrupted.", markup=False)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except BrokenPipeError:
+            raise
+        except Exception as exc:
+            # typer.Exit, usage errors…: the framework's own exceptions (typer vendors its Click).
+            if traceback_wanted() or type(exc).__module__.split(".")[0] in ("typer", "click"):
+                raise
+            _fail(_unexpected(exc))
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail(exc: KetlitError) -> NoReturn:
+    err.print(f"Error: {scrub(str(exc), STATE.secrets)}", markup=False)
+    raise typer.Exit(exc.exit_code) from None
+
+
+def _unexpected(exc: Exception) -> KetlitError:
+    """A one-line KetlitError for an exception the library did not turn into one."""
+    stored = as_store_error(exc)
+    if stored is not None:
+        return stored
+    if isinstance(exc, OSError):
+        return KetlitError(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+    text = " ".join(str(exc).split())
+    text = f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+    return KetlitError(f"internal error ({text}); rerun with KETLIT_TRACEBACK=1 to see the traceback, "
+                       "and please report it")
 
 
 def _version(value: bool) -> None:
@@ -649,4 +682,27 @@ def export_tags_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOption 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+        code: Any = 0
+    except SystemExit as done:
+        code = done.code
+    raise SystemExit(_flush_stdout(code))
+
+
+def _flush_stdout(code: Any) -> Any:
+    """Flush stdout while errors can still be reported: output redirected to a full disk must
+    end in one ``Error:`` line, not in Python's multi-line complaint at exit."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        if not isinstance(exc, BrokenPipeError) and code in (0, None):
+            err.print(f"Error: cannot write to standard output: {exc.strerror or exc}", markup=False)
+            code = ExitCode.ERROR
+        elif code in (0, None):
+            code = ExitCode.ERROR  # as Click does for a closed pipe
+        # Python flushes stdout once more at exit; let that go nowhere instead of failing again.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    return code

@@ -94,24 +94,32 @@ _URLS = {"eutils_url", "ctgov_url"}
 _PATHS = {"db", "tagging_rules", "claim_rules", "regulatory"}
 
 
+# Inclusive bounds of the numeric settings. Beyond them a value is a typo (or an attack), and it
+# would not fail cleanly downstream: a huge overlap_days overflows date arithmetic, a huge
+# max_retries or backoff retries or sleeps for ever, a rate near 0 waits for ever, nan compares
+# false with everything. (Floats must also be finite; the lower bound of a float excludes 0.)
+_RANGES: dict[str, tuple[float, float]] = {
+    "ncbi_rate": (0.01, 1000.0), "ctgov_rate": (0.01, 1000.0), "timeout": (0.001, 86400.0),
+    "backoff_base": (0.001, 3600.0), "backoff_cap": (0.001, 86400.0),
+    "max_retries": (0, 100), "batch_size": (1, 10000), "overlap_days": (0, 3660),
+}
+
+
 def _coerce(name: str, value: Any, origin: str) -> Any:
     if value is None or value == "":
         return None
     try:
         if name in _PATHS:
             return Path(str(value)).expanduser()
-        if name in _FLOATS:
-            number = float(value)
-            if number <= 0:
-                raise ValueError("must be positive")
+        if name in _FLOATS or name in _INTS:
+            number = float(value) if name in _FLOATS else int(value)
+            low, high = _RANGES.get(name, (0.0, float("inf")))
+            if not low <= number <= high:  # also refuses nan
+                raise ConfigError(f"invalid value for {name} ({origin}): {_brief(value)} "
+                                  f"(must be from {low:g} to {high:g})")
             return number
-        if name in _INTS:
-            integer = int(value)
-            if integer < 0 or (name == "batch_size" and integer == 0):
-                raise ValueError("out of range")
-            return integer
-    except (TypeError, ValueError):
-        raise ConfigError(f"invalid value for {name} ({origin}): {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"invalid value for {name} ({origin}): {_brief(value)}") from None
     text = str(value).strip()
     if name in _URLS:
         if not text.startswith(("http://", "https://")):
@@ -119,6 +127,11 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         # Endpoints are joined onto the base, so it must end with a slash.
         return text if text.endswith("/") else text + "/"
     return text
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} characters)"
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
@@ -162,6 +175,11 @@ def load_settings(
     known = {f.name for f in fields(Settings)}
     settings = replace(Settings(), **{k: v for k, v in values.items() if k in known})
     return replace(settings, config_file=config_file)
+
+
+def traceback_wanted(env: Mapping[str, str] | None = None) -> bool:
+    """Whether ``KETLIT_TRACEBACK`` asks for the full traceback of an unexpected error (for a bug report)."""
+    return (os.environ if env is None else env).get("KETLIT_TRACEBACK", "") not in ("", "0")
 
 
 def pubmed_cap(env: Mapping[str, str] | None = None) -> int:

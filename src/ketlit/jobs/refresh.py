@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from ketlit.config import Settings
-from ketlit.errors import ExitCode, KetlitError, ServiceError
+from ketlit.errors import ExitCode, KetlitError, ServiceError, StoreError
+from ketlit.files import ensure_dir
 from ketlit.http import make_client
 from ketlit.jobs.ingest import fetch_ctgov, fetch_pubmed
 from ketlit.jobs.lock import RunLock
@@ -59,7 +60,7 @@ class RefreshResult:
 def render_query(store: Store, settings: Settings, query: QueryFile, out_dir: Path, *,
                  stale: Sequence[StaleSource] = (), runner: TagRunner | None = None) -> Path:
     """Write ``<out_dir>/<name>.md`` (and its figures) for one query; returns the Markdown path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out_dir, "report folder")
     runner = runner or TagRunner(settings)
     data, state = gather(store, query, runner.claim_rules, runner.rules_sha, stale=stale)
     if query.report.plots:
@@ -82,6 +83,7 @@ def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_
         # Read (and so checked) before anything is fetched: a malformed user rules file stops
         # the run here rather than failing every query's report after its fetch.
         _ = runner.claim_rules
+        ensure_dir(out_dir, "report folder")  # before any fetch: a bad --out-dir fails at once, once
         # A source that failed after all retries is not asked again for the remaining queries of
         # this run: it is down, and every further query would only wait out the same retries.
         down: dict[str, str] = {}
@@ -92,6 +94,8 @@ def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_
             runner.tag_pending(store)
             try:
                 outcome.path = render_query(store, settings, query, out_dir, stale=outcome.stale, runner=runner)
+            except StoreError:
+                raise  # the cache itself failed (read-only, busy, damaged): so would every query
             except KetlitError as exc:
                 outcome.error = str(exc)
             outcomes.append(outcome)
@@ -131,6 +135,8 @@ def _fetch_sources(store: Store, settings: Settings, query: QueryFile, outcome: 
             down[source] = str(exc)
             outcome.stale.append(_stale(store, source, query, str(exc)))
             continue
+        except StoreError:
+            raise  # not a stale source: the cache cannot be written, so the run stops here
         except KetlitError as exc:
             outcome.stale.append(_stale(store, source, query, str(exc)))
             continue
