@@ -184,7 +184,7 @@ def test_read_only_cache_still_serves_reads(args: list[str], db: Path, read_only
 
 @pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
                     reason="needs a user that file permissions apply to (root ignores them)")
-def test_read_only_file_by_permissions(db: Path) -> None:
+def test_read_only_file_and_folder_by_permissions(db: Path, queries: Path, tmp_path: Path) -> None:
     db.chmod(0o444)
     try:
         before = snapshot(db)
@@ -192,6 +192,83 @@ def test_read_only_file_by_permissions(db: Path) -> None:
         assert snapshot(db) == before
     finally:
         db.chmod(0o644)
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    o = run("--db", str(db), "refresh", "--offline", "--queries-dir", str(queries), "--out-dir", str(locked))
+    assert_one_line(o, f"cannot write to report folder {locked}")
+    assert_one_line(run("--db", str(db), "export", "articles", "--out", str(locked / "a.jsonl")), "a.jsonl")
+
+
+@pytest.fixture
+def cache_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every cache is as large as it may get (``max_page_count``): SQLite's own "disk is full"."""
+    real = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real(*args, **kwargs)
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        conn.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+
+
+def article_rows(db: Path) -> list[Any]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT * FROM articles ORDER BY pmid").fetchall()
+    finally:
+        conn.close()
+
+
+def test_full_disk_under_the_cache_is_one_line(db: Path, cache_full: None) -> None:
+    before = article_rows(db)
+    o = run("--db", str(db), "import", str(PUBMED_XML.with_name("medline_offline_esketamine.nbib")))
+    assert_one_line(o, "cannot write to the cache", str(db), "disk is full")
+    assert article_rows(db) == before
+
+
+@pytest.mark.parametrize("target", ["folder", "device"])
+def test_a_cache_path_that_is_not_a_file(target: str, tmp_path: Path) -> None:
+    if target == "device" and not Path(os.devnull).exists():
+        pytest.skip("needs /dev/null")
+    path = str(tmp_path) if target == "folder" else os.devnull
+    assert_one_line(run("--db", path, "status"), f"cannot use {path} as the cache")
+
+
+def test_every_public_store_method_translates_sqlite_errors(tmp_path: Path) -> None:
+    """The facade and every area it is built from: a new method cannot forget the translation."""
+    import inspect
+
+    from ketlit.store import open_store
+
+    store = open_store(tmp_path / "k.db")
+    try:
+        areas = [type(v) for v in vars(store).values() if hasattr(v, "db") and v is not store]
+        assert len(areas) >= 6
+        for cls in [type(store), *areas]:
+            for name, value in vars(cls).items():
+                if inspect.isfunction(value) and not name.startswith("_"):
+                    assert getattr(value, "__ketlit_translated__", False), f"{cls.__name__}.{name}"
+    finally:
+        store.close()
+
+
+def test_a_stray_sqlite_error_inside_the_store_is_a_store_error(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Raised from deep inside an area method (here: reading the runs), it leaves as a StoreError."""
+    import sqlite_utils
+
+    real = sqlite_utils.Database.execute
+
+    def execute(self: sqlite_utils.Database, sql: str, *args: Any, **kwargs: Any) -> Any:
+        if "FROM runs ORDER BY id DESC" in sql:
+            raise sqlite3.OperationalError("no such column: surprise")
+        return real(self, sql, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite_utils.Database, "execute", execute)
+    o = run("--db", str(db), "status")
+    assert_one_line(o, f"cache {db}: no such column: surprise")
+    assert "internal error" not in o.stderr
 
 
 # -- another process is writing -----------------------------------------------------------------------
@@ -305,6 +382,16 @@ def test_a_damaged_cache_is_not_migrated(tmp_path: Path) -> None:
     before = snapshot(old)
     assert_one_line(run("--db", str(old), "status"), "is not a ketlit cache or is damaged")
     assert snapshot(old) == before
+
+
+def test_a_cache_from_a_newer_ketlit_is_refused(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("INSERT INTO _ketlit_migrations VALUES ('m999_from_the_future', 'later')")
+    conn.commit()
+    conn.close()
+    before = snapshot(db)
+    assert_one_line(run("--db", str(db), "tag"), "newer ketlit", "m999_from_the_future")
+    assert snapshot(db) == before
 
 
 # -- output targets: a file where a folder belongs and vice versa, a full disk -----------------------
@@ -553,6 +640,21 @@ def test_nul_byte_in_a_page_path(db: Path) -> None:
 def test_nul_and_control_bytes_in_search_text(db: Path) -> None:
     o = run("--db", str(db), "search", "ket\x00amine\x01", "--json")
     assert o.code == 0 and o.exception is None, (o.stderr, o.exception)
+
+
+# Bytes in argv that are not UTF-8 (a Latin-1 terminal) reach Python as lone surrogates.
+@pytest.mark.parametrize(
+    "args",
+    [["search", "caf\udce9"], ["history", "NCT\udcff"], ["fetch", "pubmed", "caf\udce9", "--max", "1"]],
+    ids=["search", "history", "fetch"],
+)
+def test_an_argument_that_is_not_utf8(args: list[str], db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KETLIT_EUTILS_URL", "http://127.0.0.1:9/")
+    before = snapshot(db)
+    o = run("--db", str(db), *args)
+    assert_one_line(o, "not valid UTF-8")
+    assert "internal error" not in o.stderr
+    assert snapshot(db) == before
 
 
 # -- the safety net for what no root fix foresaw -------------------------------------------------------

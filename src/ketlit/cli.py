@@ -33,7 +33,7 @@ from rich.table import Table
 
 from ketlit import __version__
 from ketlit.config import Settings, load_settings, pubmed_cap, traceback_wanted
-from ketlit.errors import ExitCode, KetlitError
+from ketlit.errors import ExitCode, InputError, KetlitError
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
 from ketlit.jobs.lookup import cache_status, explain_payload, search_cache, stored_tags_differ, trial_history
 from ketlit.store import Store, as_store_error, open_store
@@ -130,6 +130,10 @@ def _unexpected(exc: Exception) -> KetlitError:
         return stored
     if isinstance(exc, OSError):
         return KetlitError(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
+    if isinstance(exc, UnicodeEncodeError) and "surrogate" in exc.reason:
+        # Bytes in argv that are not UTF-8 reach Python as lone surrogates; no service or file takes them.
+        return InputError(f"an argument is not valid UTF-8 text ({exc.object[exc.start:exc.end]!r}); "
+                          "was it typed in another encoding?")
     text = " ".join(str(exc).split())
     text = f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
     return KetlitError(f"internal error ({text}); rerun with KETLIT_TRACEBACK=1 to see the traceback, "

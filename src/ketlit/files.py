@@ -16,6 +16,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import secrets
@@ -77,7 +78,8 @@ def write_error(path: Path, exc: OSError) -> InputError:
 
 
 def ensure_dir(path: Path, what: str = "folder") -> Path:
-    """``path`` as an existing directory (created with its parents if needed), or one-line InputError."""
+    """``path`` as an existing, writable directory (created with its parents if needed), or a one-line
+    InputError."""
     path = Path(path)
     if "\0" in str(path):
         raise InputError(f"not a usable {what} name (it contains a NUL byte): {str(path)!r}")
@@ -87,6 +89,9 @@ def ensure_dir(path: Path, what: str = "folder") -> Path:
         raise InputError(f"cannot write to {path}: it is a file, not a {what}") from None
     except OSError as exc:
         raise InputError(f"cannot create {what} {path}: {exc.strerror or exc}") from None
+    # Checked here so that a long job (a refresh fetches first) fails before it starts, not after.
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise InputError(f"cannot write to {what} {path}: {os.strerror(errno.EACCES)}")
     return path
 
 

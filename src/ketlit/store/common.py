@@ -119,6 +119,13 @@ def as_store_error(exc: BaseException, where: str = "the cache") -> StoreError |
     return store_error(exc, where) if isinstance(exc, sqlite3.Error) else None
 
 
+def _not_utf8() -> InputError:
+    # SQLite stores UTF-8; a command-line argument in another encoding reaches Python as text with
+    # lone surrogates, which cannot be bound as a parameter.
+    return InputError("text that is not valid UTF-8 cannot be stored or looked up "
+                      "(was an argument typed in another encoding?)")
+
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -131,6 +138,8 @@ def _translating(fn: F) -> F:
                 yield from fn(self, *args, **kwargs)
             except sqlite3.Error as exc:
                 raise store_error(exc, database_name(self.db)) from None
+            except UnicodeEncodeError:
+                raise _not_utf8() from None
 
         generator.__ketlit_translated__ = True  # type: ignore[attr-defined]
         return generator  # type: ignore[return-value]
@@ -141,6 +150,8 @@ def _translating(fn: F) -> F:
             return fn(self, *args, **kwargs)
         except sqlite3.Error as exc:
             raise store_error(exc, database_name(self.db)) from None
+        except UnicodeEncodeError:
+            raise _not_utf8() from None
 
     method.__ketlit_translated__ = True  # type: ignore[attr-defined]
     return method  # type: ignore[return-value]

@@ -233,6 +233,9 @@ def open_store(path: Path) -> Store:
     """Open (creating if needed) and migrate the cache at ``path``; one-line errors only."""
     path = Path(path)
     memory = str(path) == ":memory:"
+    if not memory and (path.is_dir() or (path.exists() and not path.is_file())):
+        # SQLite would say "unable to open database file" or "disk I/O error" (for /dev/null).
+        raise StoreError(f"cannot use {path} as the cache: it is {'a folder' if path.is_dir() else 'not a file'}")
     try:
         if not memory:
             path.parent.mkdir(parents=True, exist_ok=True)

@@ -276,6 +276,9 @@ def check_cache(db: sqlite_utils.Database, where: str) -> None:
         raise StoreError(f"{where} is not a ketlit cache (it holds other tables: {shown}); "
                          "ketlit will not write into it: choose another --db")
     done = {r[0] for r in db.execute("SELECT name FROM _ketlit_migrations").fetchall()}
+    newer = sorted(done - {name for name, _ in MIGRATIONS})
+    if newer:
+        raise StoreError(f"{where} was written by a newer ketlit (schema {newer[-1]}); upgrade ketlit to use it")
     if all(name in done for name, _ in MIGRATIONS):
         return
     problems = [r[0] for r in db.execute("PRAGMA quick_check(5)").fetchall()]
