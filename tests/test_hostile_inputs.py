@@ -91,6 +91,12 @@ def snapshot(db: Path) -> bytes:
     return db.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
 
 
+@pytest.fixture(autouse=True)
+def no_traceback_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A developer's KETLIT_TRACEBACK=1 would let the safety net's tracebacks through."""
+    monkeypatch.delenv("KETLIT_TRACEBACK", raising=False)
+
+
 # -- a small cache, built once ----------------------------------------------------------------------
 
 
@@ -308,6 +314,12 @@ def test_busy_cache_names_the_other_writer(args: list[str], busy: Path) -> None:
     o = run("--db", str(busy), *args)
     assert_one_line(o, "another ketlit process is writing to", str(busy), "try again", code=ExitCode.LOCKED)
     assert content(busy) == before
+
+
+def test_reads_do_not_wait_for_the_other_writer(busy: Path) -> None:
+    o = run("--db", str(busy), "search", "ketamine", "--json")
+    assert o.code == 0 and o.exception is None, o.stderr
+    assert o.stdout.strip()
 
 
 # -- damaged, foreign or not-a-database files ------------------------------------------------------
@@ -567,6 +579,18 @@ def test_latin1_claim_rules_file(db: Path, queries: Path, tmp_path: Path, monkey
     monkeypatch.setenv("KETLIT_CLAIM_RULES", str(rules))
     o = run("--db", str(db), "check", str(queries.parent / "pages" / "clinic_offline_ketamine.html"))
     assert_one_line(o, str(rules), "not utf-8", f"byte {_offset_of_bad_byte(LATIN1)}")
+
+
+@pytest.mark.parametrize(
+    "body", ["a = " + "[" * 5000 + "]" * 5000, "a = " + "{x = " * 3000 + "1" + "}" * 3000,
+             "a = " + "[" * 40 + "]" * 40],
+    ids=["arrays", "inline-tables", "just-too-deep"],
+)
+def test_deeply_nested_toml(body: str, db: Path, tmp_path: Path) -> None:
+    config = tmp_path / "deep.toml"
+    config.write_text(body + "\n", encoding="utf-8")
+    o = run("--db", str(db), "--config", str(config), "status")
+    assert_one_line(o, str(config), "nested more than")
 
 
 # -- numbers out of range --------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 Only this module imports typer and rich. Library errors (:class:`KetlitError`) become a
 one-line ``Error: …`` on stderr and the documented exit code; secrets are scrubbed from
 every message. Exit codes: 0 ok · 1 error · 2 usage · 3 partial (a run retrieved less
-than expected) · 4 locked (another run holds the lock) · 130 interrupted.
+than expected) · 4 locked (another run holds the lock, or keeps the database busy) · 130 interrupted.
 
 The work of each command lives in a ``ketlit.jobs`` module; this module parses, calls and
 renders. Job modules whose dependencies are heavy (the fetchers, tagging, claim checking,
@@ -20,7 +20,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -706,7 +706,8 @@ def _flush_stdout(code: Any) -> Any:
         elif code in (0, None):
             code = ExitCode.ERROR  # as Click does for a closed pipe
         # Python flushes stdout once more at exit; let that go nowhere instead of failing again.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
+        with suppress(OSError, ValueError):  # no file descriptor: nothing more to protect
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
     return code

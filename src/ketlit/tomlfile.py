@@ -26,6 +26,8 @@ Design decisions:
   setting means any of them, and downstream they overflow SQLite's integers or date arithmetic
   or loop for ever. :meth:`Table.number` refuses non-finite values, and both accessors refuse
   magnitudes beyond :data:`MAX_NUMBER` unless the caller gives a tighter ``maximum``.
+- **Nesting is bounded** (:data:`MAX_DEPTH`): ``a = [[[[…]]]]`` a thousand levels deep would
+  otherwise exhaust Python's recursion limit in the parser or in the merge.
 - **Encoding errors say where.** A file that is not UTF-8 (a Latin-1 ``é``) is refused with the
   byte offset and line of the first bad byte, so the user can find it.
 """
@@ -44,6 +46,9 @@ from typing import Any, Final, Self, overload
 from ketlit.errors import ConfigError
 
 MAX_TOML_BYTES: Final = 1024 * 1024
+# The deepest nesting of tables and arrays a ketlit TOML file may have; none needs more than a few
+# levels, and the code that walks a parsed file (merging, validation) recurses per level.
+MAX_DEPTH: Final = 32
 # The largest magnitude any number in a ketlit TOML file may have (see the module docstring).
 MAX_NUMBER: Final = 1_000_000_000
 
@@ -79,9 +84,27 @@ def parse(raw: bytes, where: str) -> dict[str, Any]:
         raise ConfigError(f"{where}: not UTF-8 text: byte {exc.start} (line {line}) is 0x{raw[exc.start]:02x}; "
                           "save the file as UTF-8") from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(" ".join(f"{where}: invalid TOML: {exc}".split())) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{where}: invalid TOML: nested more than {MAX_DEPTH} levels deep") from None
+    if _depth(data) > MAX_DEPTH:
+        raise ConfigError(f"{where}: invalid TOML: nested more than {MAX_DEPTH} levels deep")
+    return data
+
+
+def _depth(value: object) -> int:
+    """How deeply tables and arrays nest in ``value`` (without recursion: the input is hostile)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
 
 
 def read_user(path: Path, what: str, *, max_bytes: int = MAX_TOML_BYTES) -> Document:
@@ -310,6 +333,7 @@ class Table:
 
 
 __all__ = [
+    "MAX_DEPTH",
     "MAX_NUMBER",
     "MAX_TOML_BYTES",
     "REQUIRED",
