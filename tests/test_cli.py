@@ -98,7 +98,7 @@ def test_unwritable_db_path(tmp_path: Path) -> None:
                           "cannot")
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 50)
-    assert_one_line_error(*run("--db", str(junk), "status"), "cannot open database")
+    assert_one_line_error(*run("--db", str(junk), "status"), "is not a ketlit cache or is damaged")
 
 
 def test_bad_options_are_one_line(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from ketlit.errors import (
     ParseError,
     QueryError,
     ServiceError,
+    StoreBusyError,
     StoreError,
 )
 
@@ -27,7 +28,7 @@ def test_the_codes() -> None:
     ("cls", "code"),
     [(KetlitError, ExitCode.ERROR), (ConfigError, ExitCode.ERROR), (StoreError, ExitCode.ERROR),
      (ServiceError, ExitCode.ERROR), (QueryError, ExitCode.ERROR), (ParseError, ExitCode.ERROR),
-     (InputError, ExitCode.ERROR), (LockedError, ExitCode.LOCKED)],
+     (InputError, ExitCode.ERROR), (LockedError, ExitCode.LOCKED), (StoreBusyError, ExitCode.LOCKED)],
 )
 def test_every_error_takes_its_code_from_exit_code(cls: type[KetlitError], code: ExitCode) -> None:
     assert cls("x").exit_code is code

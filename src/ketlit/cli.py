@@ -4,7 +4,8 @@ Only this module imports typer and rich. Library errors (:class:`KetlitError`) b
 one-line ``Error: …`` on stderr and the documented exit code; secrets are scrubbed from
 every message. Exit codes: 0 ok · 1 error (for ``refresh``: nothing could be fetched) ·
 2 usage · 3 partial (a run retrieved less than expected; ``refresh`` wrote reports while a
-source, query or clinic page failed) · 4 locked (another run holds the lock) · 130 interrupted.
+source, query or clinic page failed) · 4 locked (another run holds the lock, or keeps the
+database busy) · 130 interrupted.
 
 Data goes to stdout, everything else to stderr: progress (a transient bar per long step, only
 when stderr is a terminal, never with ``--quiet``), chatter and errors. Global options may
@@ -24,13 +25,14 @@ import dataclasses
 import functools
 import json
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
@@ -40,7 +42,8 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from ketlit import __version__
-from ketlit.config import Settings, load_settings, pubmed_cap
+from ketlit.cliutil import hoist_global_options, scrub, unexpected_error
+from ketlit.config import Settings, load_settings, pubmed_cap, traceback_wanted
 from ketlit.errors import ExitCode, InputError, KetlitError, UnreachableError
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
 from ketlit.jobs.lookup import cache_status, explain_payload, search_cache, stored_tags_differ, trial_history
@@ -50,42 +53,6 @@ if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
     from ketlit.jobs.lookup import CacheStatus
     from ketlit.jobs.refresh import RefreshResult
-
-# Global options that take a value, and global flags: accepted after the command too.
-_GLOBAL_VALUES = ("--db", "--config")
-_GLOBAL_FLAGS = ("--quiet", "-q", "--verbose", "-v")
-
-
-def hoist_global_options(args: list[str]) -> list[str]:
-    """``args`` with the global options given after the command moved in front of it, so
-    ``ketlit status --db x.db`` means ``ketlit --db x.db status`` (no command has options of
-    these names; everything after ``--`` is left alone)."""
-    head: list[str] = []
-    index = 0
-    while index < len(args) and args[index].startswith("-") and args[index] != "--":
-        takes_value = args[index] in _GLOBAL_VALUES
-        head += args[index : index + 1 + takes_value]
-        index += 1 + takes_value
-    rest = args[index:]
-    moved: list[str] = []
-    kept: list[str] = []
-    index = 0
-    while index < len(rest):
-        token = rest[index]
-        if token == "--":
-            kept += rest[index:]
-            break
-        if token in _GLOBAL_VALUES and index + 1 < len(rest):
-            moved += rest[index : index + 2]
-            index += 2
-            continue
-        if token in _GLOBAL_FLAGS or token.startswith(tuple(f"{name}=" for name in _GLOBAL_VALUES)):
-            moved.append(token)
-        else:
-            kept.append(token)
-        index += 1
-    return head + moved + kept
-
 
 class _KetlitGroup(TyperGroup):
     """The top-level command group: global options are accepted before or after the command."""
@@ -130,31 +97,43 @@ class State:
 STATE = State()
 
 
-def scrub(message: str, secrets: list[str]) -> str:
-    """Remove secret values from a message, whatever produced it."""
-    for secret in secrets:
-        message = message.replace(secret, "REDACTED")
-    return " ".join(message.split())
-
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def guarded(fn: F) -> F:
-    """Map library errors to one line on stderr and an exit code; never a traceback."""
+    """Map library errors to one line on stderr and an exit code; never a traceback.
+
+    The library raises KetlitErrors for everything it expects. Anything else reaching here is a
+    safety net, not a substitute for those: a stray SQLite error gets the store's wording, an
+    OSError its system message, and a programming error one "internal error" line with a hint to
+    rerun with ``KETLIT_TRACEBACK=1``, which lets the traceback through for a bug report.
+    Click's own exits (``typer.Exit``, usage errors) and a closed stdout pipe, which Click ends
+    quietly as Unix tools do, pass through untouched.
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
         except KetlitError as exc:
-            err.print(f"Error: {scrub(str(exc), STATE.secrets)}", markup=False)
-            raise typer.Exit(exc.exit_code) from None
+            _fail(exc)
         except KeyboardInterrupt:
             err.print("Interrupted.", markup=False)
             raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except BrokenPipeError:
+            raise
+        except Exception as exc:
+            # typer.Exit, usage errors…: the framework's own exceptions (typer vendors its Click).
+            if traceback_wanted() or type(exc).__module__.split(".")[0] in ("typer", "click"):
+                raise
+            _fail(unexpected_error(exc))
 
     return wrapper  # type: ignore[return-value]
+
+
+def _fail(exc: KetlitError) -> NoReturn:
+    err.print(f"Error: {scrub(str(exc), STATE.secrets)}", markup=False)
+    raise typer.Exit(exc.exit_code) from None
 
 
 def _version(value: bool) -> None:
@@ -773,4 +752,28 @@ def export_tags_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOption 
 
 def main() -> None:
     """Console-script entry point."""
-    app()
+    try:
+        app()
+        code: Any = 0
+    except SystemExit as done:
+        code = done.code
+    raise SystemExit(_flush_stdout(code))
+
+
+def _flush_stdout(code: Any) -> Any:
+    """Flush stdout while errors can still be reported: output redirected to a full disk must
+    end in one ``Error:`` line, not in Python's multi-line complaint at exit."""
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        if not isinstance(exc, BrokenPipeError) and code in (0, None):
+            err.print(f"Error: cannot write to standard output: {exc.strerror or exc}", markup=False)
+            code = ExitCode.ERROR
+        elif code in (0, None):
+            code = ExitCode.ERROR  # as Click does for a closed pipe
+        # Python flushes stdout once more at exit; let that go nowhere instead of failing again.
+        with suppress(OSError, ValueError):  # no file descriptor: nothing more to protect
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+    return code

@@ -116,8 +116,8 @@ ENV_VARS: dict[str, str] = {
 
 # name -> (lowest, highest) accepted value; floats must also be above zero.
 _FLOATS: dict[str, tuple[float, float]] = {
-    "ncbi_rate": (0.0, 1000.0),
-    "ctgov_rate": (0.0, 1000.0),
+    "ncbi_rate": (0.001, 1000.0),  # slower than one request per ~17 minutes is a typo, and would wait for ever
+    "ctgov_rate": (0.001, 1000.0),
     "timeout": (0.0, 3600.0),
     "run_deadline": (0.0, 7 * 86400.0),
     "backoff_base": (0.0, 3600.0),
@@ -190,13 +190,18 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
         try:
             return _number(name, value)
         except (TypeError, ValueError, OverflowError):
-            shown = redact_text(repr(value))[:80]
+            shown = redact_text(_brief(value))
             raise ConfigError(f"invalid value for {name} ({origin}): {shown} (expected {_range(name)})") from None
     text = str(value).strip()
     if name in _URLS:
         add_secrets(url_secrets(text))
         return _url(name, text, origin)
     return text
+
+
+def _brief(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} characters)"
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
@@ -241,6 +246,11 @@ def load_settings(
     settings = replace(Settings(), **{k: v for k, v in values.items() if k in known})
     add_secrets(settings.secrets())
     return replace(settings, config_file=config_file)
+
+
+def traceback_wanted(env: Mapping[str, str] | None = None) -> bool:
+    """Whether ``KETLIT_TRACEBACK`` asks for the full traceback of an unexpected error (for a bug report)."""
+    return (os.environ if env is None else env).get("KETLIT_TRACEBACK", "") not in ("", "0")
 
 
 def pubmed_cap(env: Mapping[str, str] | None = None) -> int:

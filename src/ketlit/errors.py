@@ -22,7 +22,7 @@ class ExitCode(IntEnum):
     ERROR = 1  # any KetlitError without a more specific code; a refresh that could fetch nothing
     USAGE = 2  # bad command line (Click/Typer's own code for usage errors)
     PARTIAL = 3  # the run finished, something was fetched, but a source, query or clinic page failed
-    LOCKED = 4  # another ketlit process holds the lock
+    LOCKED = 4  # another ketlit process holds the lock, or kept the database busy
     INTERRUPTED = 130  # Ctrl-C: 128 + SIGINT, as shells report it
 
 
@@ -37,7 +37,18 @@ class ConfigError(KetlitError):
 
 
 class StoreError(KetlitError):
-    """The database cannot be opened, created or written."""
+    """The database cannot be opened, created or written (read-only, damaged, disk full…)."""
+
+
+class StoreBusyError(StoreError):
+    """Another process kept the database busy past the busy timeout.
+
+    Exit code 4, like :class:`LockedError`: the cause is the same (another ketlit process is
+    writing to this cache) and so is the remedy (try again when it has finished), so a scheduler
+    that retries on 4 treats both alike.
+    """
+
+    exit_code: ClassVar[ExitCode] = ExitCode.LOCKED
 
 
 class ServiceError(KetlitError):

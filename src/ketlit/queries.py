@@ -193,6 +193,8 @@ _TOP_KEYS = ("name", "title", "description", "pubmed", "ctgov", "focus", "check"
 _PUBMED_KEYS = ("term", "mindate", "maxdate")
 _CTGOV_KEYS = ("term", "cond", "intr", "status")
 _CHECK_KEYS = ("pages", "claims")
+# Years are added to completion dates (report.derive.is_overdue): beyond this, dates overflow.
+MAX_OVERDUE_YEARS = 100
 _REPORT_KEYS = ("key_evidence_limit", "years", "overdue_years", "plots", "changes_limit")
 
 
@@ -236,7 +238,7 @@ def _report(section: Table) -> ReportOptions:
     given: dict[str, Any] = {
         "key_evidence_limit": section.integer("key_evidence_limit", None, minimum=1),
         "years": section.integer("years", None, minimum=1),
-        "overdue_years": section.integer("overdue_years", None, minimum=1),
+        "overdue_years": section.integer("overdue_years", None, minimum=1, maximum=MAX_OVERDUE_YEARS),
         "plots": section.boolean("plots", None),
         "changes_limit": section.integer("changes_limit", None, minimum=1),
     }

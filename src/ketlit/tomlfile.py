@@ -22,10 +22,19 @@ Design decisions:
 - **No normalisation.** Accessors return values as written; collapsing whitespace, stripping
   or de-duplicating are the caller's decisions (a regex in a rules file must not be touched).
 - ``bool`` is an ``int`` subclass in Python; ``true`` is never accepted as a number.
+- **Numbers are bounded.** TOML allows ``nan``, ``inf`` and integers of any size; no ketlit
+  setting means any of them, and downstream they overflow SQLite's integers or date arithmetic
+  or loop for ever. :meth:`Table.number` refuses non-finite values, and both accessors refuse
+  magnitudes beyond :data:`MAX_NUMBER` unless the caller gives a tighter ``maximum``.
+- **Nesting is bounded** (:data:`MAX_DEPTH`): ``a = [[[[…]]]]`` a thousand levels deep would
+  otherwise exhaust Python's recursion limit in the parser or in the merge.
+- **Encoding errors say where.** A file that is not UTF-8 (a Latin-1 ``é``) is refused with the
+  byte offset and line of the first bad byte, so the user can find it.
 """
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
@@ -37,6 +46,11 @@ from typing import Any, Final, Self, overload
 from ketlit.errors import ConfigError
 
 MAX_TOML_BYTES: Final = 1024 * 1024
+# The deepest nesting of tables and arrays a ketlit TOML file may have; none needs more than a few
+# levels, and the code that walks a parsed file (merging, validation) recurses per level.
+MAX_DEPTH: Final = 32
+# The largest magnitude any number in a ketlit TOML file may have (see the module docstring).
+MAX_NUMBER: Final = 1_000_000_000
 
 
 class _Required(Enum):
@@ -65,12 +79,32 @@ def parse(raw: bytes, where: str) -> dict[str, Any]:
     """``raw`` TOML as a dict; one-line :class:`ConfigError` naming ``where`` if it is not UTF-8 or not TOML."""
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{where}: not UTF-8 text") from None
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{where}: not UTF-8 text: byte {exc.start} (line {line}) is 0x{raw[exc.start]:02x}; "
+                          "save the file as UTF-8") from None
     try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(" ".join(f"{where}: invalid TOML: {exc}".split())) from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(f"{where}: invalid TOML: nested more than {MAX_DEPTH} levels deep") from None
+    if _depth(data) > MAX_DEPTH:
+        raise ConfigError(f"{where}: invalid TOML: nested more than {MAX_DEPTH} levels deep")
+    return data
+
+
+def _depth(value: object) -> int:
+    """How deeply tables and arrays nest in ``value`` (without recursion: the input is hostile)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        deepest = max(deepest, level)
+        if isinstance(item, dict):
+            stack.extend((v, level + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, level + 1) for v in item)
+    return deepest
 
 
 def read_user(path: Path, what: str, *, max_bytes: int = MAX_TOML_BYTES) -> Document:
@@ -119,6 +153,12 @@ def _describe_list(value: object, item: type) -> str:
         bad = [v for v in value if not isinstance(v, item)]
         return f"a list containing {describe(bad[0])}" if bad else "a list"
     return describe(value)
+
+
+def _shown(value: float) -> str:
+    """A number as a message shows it: a 400-digit integer is cut short, not printed whole."""
+    text = str(value)
+    return text if len(text) <= 24 else f"{text[:12]}…({len(text)} digits)"
 
 
 class Table:
@@ -229,21 +269,27 @@ class Table:
         return tuple(value)
 
     @overload
-    def integer(self, key: str, default: _Required | int = ..., *, minimum: int | None = ...) -> int: ...
+    def integer(self, key: str, default: _Required | int = ..., *, minimum: int | None = ...,
+                maximum: int = ...) -> int: ...
     @overload
-    def integer(self, key: str, default: None, *, minimum: int | None = ...) -> int | None: ...
+    def integer(self, key: str, default: None, *, minimum: int | None = ..., maximum: int = ...) -> int | None: ...
 
     def integer(
-        self, key: str, default: int | _Required | None = REQUIRED, *, minimum: int | None = None
+        self, key: str, default: int | _Required | None = REQUIRED, *, minimum: int | None = None,
+        maximum: int = MAX_NUMBER,
     ) -> int | None:
-        """The integer ``key`` (``default`` when absent), at least ``minimum`` if given."""
+        """The integer ``key`` (``default`` when absent), at least ``minimum`` if given and at most
+        ``maximum`` (in magnitude, :data:`MAX_NUMBER` by default)."""
         value = self._present(key, default)
         if value is None:
             return None if isinstance(default, _Required) else default  # REQUIRED: refused by _present
         if not isinstance(value, int) or isinstance(value, bool):
             raise self.error(key, f"must be an integer, got {describe(value)}")
         if minimum is not None and value < minimum:
-            raise self.error(key, f"must be at least {minimum}, got {value}")
+            raise self.error(key, f"must be at least {minimum}, got {_shown(value)}")
+        if value > maximum or value < -MAX_NUMBER:
+            raise self.error(key, f"must be at most {maximum:,}, got {_shown(value)}" if value > maximum
+                             else f"must be at least {-MAX_NUMBER:,}, got {_shown(value)}")
         return value
 
     @overload
@@ -252,12 +298,16 @@ class Table:
     def number(self, key: str, default: None) -> float | None: ...
 
     def number(self, key: str, default: float | _Required | None = REQUIRED) -> float | None:
-        """The number ``key`` as a float (``default`` when absent); integers are accepted."""
+        """The finite number ``key`` as a float (``default`` when absent); integers are accepted."""
         value = self._present(key, default)
         if value is None:
             return None if default is None or isinstance(default, _Required) else float(default)
         if not isinstance(value, int | float) or isinstance(value, bool):
             raise self.error(key, f"must be a number, got {describe(value)}")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise self.error(key, f"must be a finite number, got {value}")
+        if abs(value) > MAX_NUMBER:
+            raise self.error(key, f"must be between {-MAX_NUMBER:,} and {MAX_NUMBER:,}, got {_shown(value)}")
         return float(value)
 
     @overload
@@ -283,6 +333,8 @@ class Table:
 
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_NUMBER",
     "MAX_TOML_BYTES",
     "REQUIRED",
     "Document",

@@ -8,6 +8,8 @@ Design decisions:
 - **CSV is derived from the JSON record.** The CSV header is the first record's keys; a list
   becomes ``; ``-joined text (a MeSH descriptor or an intervention's name where it has one),
   a dict its compact JSON. JSON Lines keep the record as it is.
+- Files are written atomically (temporary file + rename, :mod:`ketlit.files`): an export that
+  fails half-way, on a full disk say, leaves the previous file whole and no truncated one.
 - Text is written with ``newline=""`` so the CSV module's ``\\r\\n`` row ends (and any newline
   inside a JSON string, which is escaped anyway) reach the file unchanged.
 - Nothing here knows about the terminal: the CLI picks the format, the destination and prints
@@ -20,12 +22,14 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from ketlit.config import Settings
 from ketlit.errors import InputError
+from ketlit.files import atomic_text
 from ketlit.report.citations import to_bibtex, to_ris
 from ketlit.store.core import Store
 
@@ -60,28 +64,44 @@ def export_records(store: Store, what: str, fmt: ExportFormat, dest: Path | None
 
 
 def write_records(records: Iterable[dict[str, Any]], fmt: ExportFormat, dest: Path | None) -> int:
-    """Write records one by one as JSON Lines or CSV to ``dest`` (stdout without one); return the count."""
-    try:
-        stream = sys.stdout if dest is None else dest.open("w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(f"cannot write {dest}: {exc.strerror}") from None
+    """Write records one by one as JSON Lines or CSV to ``dest`` (stdout without one); return the count.
+
+    ``dest`` is written atomically (:func:`ketlit.files.atomic_text`): a failure half-way, such as
+    a full disk or a damaged cache, leaves the previous file as it was and no partial one."""
+    if dest is None:
+        with _stdout_errors():
+            return _write_stream(records, fmt, sys.stdout)
+    with atomic_text(dest) as stream:
+        return _write_stream(records, fmt, stream)
+
+
+def _write_stream(records: Iterable[dict[str, Any]], fmt: ExportFormat, stream: IO[str]) -> int:
     count = 0
-    try:
-        writer: csv.DictWriter[str] | None = None
-        for record in records:
-            if fmt is ExportFormat.jsonl:
-                stream.write(json.dumps(record, ensure_ascii=False) + "\n")
-            else:
-                flat = {k: flat_value(v) for k, v in record.items()}
-                if writer is None:
-                    writer = csv.DictWriter(stream, fieldnames=list(flat))
-                    writer.writeheader()
-                writer.writerow(flat)
-            count += 1
-    finally:
-        if dest is not None:
-            stream.close()
+    writer: csv.DictWriter[str] | None = None
+    for record in records:
+        if fmt is ExportFormat.jsonl:
+            stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            flat = {k: flat_value(v) for k, v in record.items()}
+            if writer is None:
+                writer = csv.DictWriter(stream, fieldnames=list(flat))
+                writer.writeheader()
+            writer.writerow(flat)
+        count += 1
     return count
+
+
+@contextmanager
+def _stdout_errors() -> Iterator[None]:
+    """A failed write to standard output (a full disk behind ``>``) as one line; a closed pipe
+    (``| head``) is left to the CLI, which ends quietly as Unix tools do."""
+    try:
+        yield
+        sys.stdout.flush()
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise InputError(f"cannot write to standard output: {exc.strerror or exc}") from None
 
 
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection: a title
@@ -124,11 +144,10 @@ def export_citations(
 
 
 def write_text(text: str, dest: Path | None) -> None:
-    """Write a rendered document to ``dest``, or to stdout without one (text kept byte for byte)."""
+    """Write a rendered document to ``dest`` (atomically), or to stdout without one (text kept byte for byte)."""
     if dest is None:
-        sys.stdout.write(text)
+        with _stdout_errors():
+            sys.stdout.write(text)
         return
-    try:
-        dest.write_text(text, encoding="utf-8", newline="")
-    except OSError as exc:
-        raise InputError(f"cannot write {dest}: {exc.strerror}") from None
+    with atomic_text(dest) as stream:
+        stream.write(text)

@@ -37,7 +37,8 @@ from typing import Protocol
 
 from ketlit.claims.text import read_page
 from ketlit.config import Settings
-from ketlit.errors import ExitCode, InputError, KetlitError, ServiceError
+from ketlit.errors import ExitCode, InputError, KetlitError, ServiceError, StoreError
+from ketlit.files import ensure_dir
 from ketlit.http import make_client
 from ketlit.jobs.ingest import Progress, fetch_ctgov, fetch_pubmed
 from ketlit.jobs.lock import RunLock
@@ -137,7 +138,7 @@ def render(store: Store, settings: Settings, query: QueryFile, out_dir: Path, *,
     """Write ``<out_dir>/<name>.md`` (and its figures) for one query, unless the file already
     holds the same report apart from the stamp line (then it is left untouched)."""
     check_out_dir(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    ensure_dir(out_dir, "report folder")
     runner = runner or TagRunner(settings)
     data, state = gather(store, query, runner.claim_rules, runner.rules_sha, stale=stale)
     if query.report.plots:
@@ -183,6 +184,7 @@ def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_
         # Read (and so checked) before anything is fetched: a malformed user rules file stops
         # the run here rather than failing every query's report after its fetch.
         _ = runner.claim_rules
+        ensure_dir(out_dir, "report folder")  # before any fetch: a bad --out-dir fails at once, once
         if not offline:
             for query, outcome in zip(queries, result.outcomes, strict=True):
                 _fetch_sources(store, settings, query, outcome, step, result.down)
@@ -207,6 +209,8 @@ def _render_one(store: Store, settings: Settings, query: QueryFile, outcome: Que
     try:
         with step(f"{query.name}: report"):
             done = render(store, settings, query, out_dir, stale=outcome.stale, runner=runner)
+    except StoreError:
+        raise  # the cache itself failed (read-only, busy, damaged): so would every query
     except KetlitError as exc:
         outcome.error = str(exc)
         return
@@ -250,6 +254,8 @@ def _fetch_sources(store: Store, settings: Settings, query: QueryFile, outcome: 
             down[source] = exc
             outcome.stale.append(_stale(store, source, query, str(exc)))
             continue
+        except StoreError:
+            raise  # not a stale source: the cache cannot be written, so the run stops here
         except KetlitError as exc:
             outcome.stale.append(_stale(store, source, query, str(exc)))
             continue

@@ -23,13 +23,13 @@ Design decisions:
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ketlit import files
+from ketlit.files import ensure_dir
 from ketlit.report.derive import bucket_years, sorted_studies, study_interval
 from ketlit.report.model import ForestData, ReportData
 
@@ -74,23 +74,10 @@ def _svg_bytes(fig: Figure) -> bytes:
 
 def write_atomic(path: Path, data: bytes) -> bool:
     """Write ``data`` to ``path`` via a temporary file and ``os.replace``; skip (return False)
-    when the file already holds exactly these bytes."""
-    path = Path(path)
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True
+    when the file already holds exactly these bytes. Failures are one-line InputErrors and leave
+    the previous file whole (see :func:`ketlit.files.write_atomic`)."""
+    ensure_dir(Path(path).parent, "report folder")
+    return files.write_atomic(Path(path), data)
 
 
 def publications_svg(counts: Mapping[int, int], *, years: int | None = None,

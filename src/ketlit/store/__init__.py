@@ -5,6 +5,7 @@ are reachable as ``Store`` attributes (see :mod:`ketlit.store.core`).
 """
 
 import ketlit.store._nopandas  # noqa: F401  (first: imports sqlite-utils without pandas; see there)
+from ketlit.store.common import as_store_error
 from ketlit.store.core import (
     PreparedPage,
     RunSummary,
@@ -35,6 +36,7 @@ __all__ = [
     "TrialReportFields",
     "TrialSaveResult",
     "article_rows",
+    "as_store_error",
     "fts_query",
     "open_store",
     "prepare_page",

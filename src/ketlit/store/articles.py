@@ -29,10 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ketlit.errors import InputError, StoreError
+from ketlit.errors import InputError
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed_parse import deleted_pmids
-from ketlit.store.common import chunks, marks, to_json, utcnow
+from ketlit.store.common import chunks, database_name, marks, store_error, to_json, utcnow
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -341,7 +341,7 @@ class ArticleStore:
                 result.deleted = self._delete_articles(page.deleted)
                 return result
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot write to the database {self.path}: {exc}") from None
+            raise store_error(exc, database_name(self.db)) from None
 
     def _upsert_articles(
         self,

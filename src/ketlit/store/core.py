@@ -11,6 +11,15 @@ Design decisions:
 - This package holds every SQL statement ketlit runs; nothing outside it touches sqlite3
   or sqlite-utils (``Store.db`` is for tests and tools that inspect a cache).
 - WAL journal: readers (Datasette, ``ketlit search``) never block a running fetch.
+- **One-line errors, never a traceback.** Every public method of the facade and of each area
+  turns SQLite's errors into a :class:`~ketlit.errors.StoreError` naming the file and the cause
+  (:func:`ketlit.store.common.store_error`): read-only, busy past :data:`BUSY_TIMEOUT_S`
+  (another ketlit process is writing; exit 4), damaged, disk full.
+- **A file that is not a sound ketlit cache is never written.** :func:`open_store` refuses an
+  SQLite database holding someone else's tables (instead of adding ketlit's beside them), and
+  runs ``PRAGMA quick_check`` before migrating an existing cache, so a damaged file is reported
+  as it is rather than migrated over. Both checks come before the switch to WAL, which itself
+  writes to the file. (No check on every open: quick_check reads the whole file.)
 """
 
 from __future__ import annotations
@@ -35,8 +44,8 @@ from ketlit.store.articles import (
     article_rows,
     prepare_page,
 )
-from ketlit.store.common import utcnow
-from ketlit.store.migrations import migrate
+from ketlit.store.common import check_limit, name_database, store_error, translate_errors, utcnow
+from ketlit.store.migrations import check_cache, migrate
 from ketlit.store.profiles import ProfileStore
 from ketlit.store.reads import ReportReads
 from ketlit.store.reports import ReportStateStore
@@ -60,6 +69,11 @@ __all__ = [
     "utcnow",
 ]
 
+
+# Before the facade is built: _Delegate captures the area methods, translated (see the docstring).
+for _area in (RawPages, RunStore, ArticleStore, TrialStore, TagStore, FindingsStore, ReportStateStore, ReportReads,
+              ProfileStore):
+    translate_errors(_area)
 
 A = TypeVar("A")
 P = ParamSpec("P")
@@ -92,6 +106,7 @@ class _Delegate(Generic[A, P, R]):
         return functools.partial(self.method, getattr(obj, self.area))
 
 
+@translate_errors
 class Store:
     """Typed access to the cache. Open with :func:`open_store`."""
 
@@ -169,6 +184,7 @@ class Store:
         query = fts_query(text)
         if not query:
             raise InputError("empty search text")
+        check_limit(limit, "the search limit")
         allowed = self.tags.records_with_tags(tags or {})
         rows = self.db.execute(
             "SELECT 'pubmed', a.pmid, a.title, a.pub_year, a.journal, "
@@ -198,7 +214,9 @@ def fts_query(text: str) -> str:
     """User text → a safe FTS5 query: every word quoted (so punctuation cannot break the
     syntax), all words required; a trailing ``*`` keeps prefix search."""
     terms = []
-    for word in text.replace('"', " ").split():
+    # Control characters (a NUL from a script) end an FTS5 string early: they separate words.
+    text = "".join(" " if ord(c) < 32 or c == '"' else c for c in text)
+    for word in text.split():
         prefix = word.endswith("*")
         word = word.rstrip("*")
         if word.upper() in ("AND", "OR", "NOT") or not word:
@@ -208,6 +226,8 @@ def fts_query(text: str) -> str:
 
 
 SQLITE_PAGE_SIZE = 16384
+# How long a write waits for another process's write transaction before giving up (StoreBusyError).
+BUSY_TIMEOUT_S = 30.0
 CACHE_KIB = 16 * 1024
 WAL_AUTOCHECKPOINT_BYTES = 32 * 1024 * 1024
 
@@ -215,32 +235,51 @@ WAL_AUTOCHECKPOINT_BYTES = 32 * 1024 * 1024
 def open_store(path: Path) -> Store:
     """Open (creating if needed) and migrate the cache at ``path``; one-line errors only."""
     path = Path(path)
+    memory = str(path) == ":memory:"
+    if not memory and (path.is_dir() or (path.exists() and not path.is_file())):
+        # SQLite would say "unable to open database file" or "disk I/O error" (for /dev/null).
+        raise StoreError(f"cannot use {path} as the cache: it is {'a folder' if path.is_dir() else 'not a file'}")
     try:
-        if str(path) != ":memory:":
+        if not memory:
             path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30)
-        db = sqlite_utils.Database(conn)
-        if str(path) != ":memory:":
-            # Only a new, empty file takes this (an existing one keeps its page size). Larger
-            # pages suit rows of several KB (abstracts, raw pages): fewer overflow pages and
-            # WAL frames; ~10% less SQL time in bench/ingest.py than 4096.
-            db.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")
-            db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA foreign_keys = OFF")
-        # NORMAL in WAL mode: a crash or kill -9 can lose the last commits but never corrupts
-        # the file or splits a transaction (a page is whole or absent). OFF is not crash-safe.
-        db.execute("PRAGMA synchronous = NORMAL")
-        # Bulk ingest touches the B-trees of articles, child tables and FTS segments at once;
-        # the default 2 MB cache thrashes. The cache grows only as pages are used.
-        db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-        db.execute("PRAGMA temp_store = MEMORY")  # the article staging table (see _UPSERT_STAGED)
-        # Checkpoint every ~32 MB of WAL instead of every 4 MB: pages rewritten within that
-        # window (B-tree interiors, FTS segments) are copied into the database once, not each time.
-        page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
-        db.execute(f"PRAGMA wal_autocheckpoint = {max(1000, WAL_AUTOCHECKPOINT_BYTES // page_size)}")
-        migrate(db)
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot open database {path}: {exc}") from None
-    except OSError as exc:
-        raise StoreError(f"cannot create database {path}: {exc.strerror or exc}") from None
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"cannot create database {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    except sqlite3.Error as exc:
+        raise store_error(exc, str(path)) from None
+    db = sqlite_utils.Database(conn)
+    name_database(db, path)
+    try:
+        _configure(db, memory, str(path))
+    except sqlite3.Error as exc:
+        conn.close()
+        raise store_error(exc, str(path)) from None
+    except StoreError:
+        conn.close()
+        raise
     return Store(db, path)
+
+
+def _configure(db: sqlite_utils.Database, memory: bool, where: str) -> None:
+    if not memory:
+        # Only a new, empty file takes this (an existing one keeps its page size). Larger
+        # pages suit rows of several KB (abstracts, raw pages): fewer overflow pages and
+        # WAL frames; ~10% less SQL time in bench/ingest.py than 4096.
+        db.execute(f"PRAGMA page_size = {SQLITE_PAGE_SIZE}")
+    # Before anything writes (switching to WAL does): refuse a foreign or damaged file.
+    check_cache(db, where)
+    if not memory:
+        db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA foreign_keys = OFF")
+    # NORMAL in WAL mode: a crash or kill -9 can lose the last commits but never corrupts
+    # the file or splits a transaction (a page is whole or absent). OFF is not crash-safe.
+    db.execute("PRAGMA synchronous = NORMAL")
+    # Bulk ingest touches the B-trees of articles, child tables and FTS segments at once;
+    # the default 2 MB cache thrashes. The cache grows only as pages are used.
+    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
+    db.execute("PRAGMA temp_store = MEMORY")  # the article staging table (see _UPSERT_STAGED)
+    # Checkpoint every ~32 MB of WAL instead of every 4 MB: pages rewritten within that
+    # window (B-tree interiors, FTS segments) are copied into the database once, not each time.
+    page_size = int(db.execute("PRAGMA page_size").fetchone()[0])
+    db.execute(f"PRAGMA wal_autocheckpoint = {max(1000, WAL_AUTOCHECKPOINT_BYTES // page_size)}")
+    migrate(db)

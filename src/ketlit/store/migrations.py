@@ -4,6 +4,9 @@ Like simonw/llm's ``migrations.py``: each migration is a function registered in 
 applied inside a transaction and recorded in ``_ketlit_migrations``; ``migrate`` is
 idempotent and runs on every open, so an old cache upgrades itself. A test migrates a
 blank database and compares the resulting schema with ``tests/schema.sql``.
+
+:func:`check_cache` runs first (see :func:`ketlit.store.core.open_store`): migrations are only
+ever applied to an empty database or to a ketlit cache that passes ``PRAGMA quick_check``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlite_utils
+
+from ketlit.errors import StoreError
 
 Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
@@ -257,6 +262,30 @@ def m002_run_queries(db: sqlite_utils.Database) -> None:
         )
         """
     )
+
+
+def check_cache(db: sqlite_utils.Database, where: str) -> None:
+    """Refuse (StoreError) a database that is not a ketlit cache, or a damaged cache that would
+    have to be migrated: ketlit never writes into either. ``where`` names the file in the message."""
+    tables = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").fetchall()]
+    if not tables:
+        return  # a new, empty database: migrate creates the cache
+    if "_ketlit_migrations" not in tables:
+        shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
+        raise StoreError(f"{where} is not a ketlit cache (it holds other tables: {shown}); "
+                         "ketlit will not write into it: choose another --db")
+    done = {r[0] for r in db.execute("SELECT name FROM _ketlit_migrations").fetchall()}
+    newer = sorted(done - {name for name, _ in MIGRATIONS})
+    if newer:
+        raise StoreError(f"{where} was written by a newer ketlit (schema {newer[-1]}); upgrade ketlit to use it")
+    if all(name in done for name, _ in MIGRATIONS):
+        return
+    problems = [r[0] for r in db.execute("PRAGMA quick_check(5)").fetchall()]
+    if problems != ["ok"]:
+        first = " ".join(str(problems[0]).split())[:200]
+        raise StoreError(f"{where} is not a ketlit cache or is damaged: {first} (not migrated; "
+                         "restore a backup or delete it to start over)")
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ketlit.redact import redact_obj, redact_text
-from ketlit.store.common import to_json, utcnow
+from ketlit.store.common import check_limit, to_json, utcnow
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -172,6 +172,7 @@ class RunStore:
 
     def recent_runs(self, limit: int = 10) -> list[RunSummary]:
         """The latest ``limit`` runs, newest first."""
+        check_limit(limit, "the number of runs", minimum=0)
         rows = self.db.execute(
             "SELECT id, source, query_key, term, mode, status, started_at, finished_at, expected, retrieved, "
             "new_records, updated_records, missing_ids, requests, retries, duration_s, message "
