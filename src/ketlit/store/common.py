@@ -19,6 +19,7 @@ import json
 import sqlite3
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -129,29 +130,31 @@ def _not_utf8() -> InputError:
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+@contextmanager
+def _translated(db: sqlite_utils.Database) -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise store_error(exc, database_name(db)) from None
+    except UnicodeEncodeError:
+        raise _not_utf8() from None
+
+
 def _translating(fn: F) -> F:
     """``fn`` (a method of an object with a ``db``) raising StoreError instead of sqlite3.Error."""
     if inspect.isgeneratorfunction(fn):
         @functools.wraps(fn)
         def generator(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
-            try:
+            with _translated(self.db):
                 yield from fn(self, *args, **kwargs)
-            except sqlite3.Error as exc:
-                raise store_error(exc, database_name(self.db)) from None
-            except UnicodeEncodeError:
-                raise _not_utf8() from None
 
         generator.__ketlit_translated__ = True  # type: ignore[attr-defined]
         return generator  # type: ignore[return-value]
 
     @functools.wraps(fn)
     def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with _translated(self.db):
             return fn(self, *args, **kwargs)
-        except sqlite3.Error as exc:
-            raise store_error(exc, database_name(self.db)) from None
-        except UnicodeEncodeError:
-            raise _not_utf8() from None
 
     method.__ketlit_translated__ = True  # type: ignore[attr-defined]
     return method  # type: ignore[return-value]
