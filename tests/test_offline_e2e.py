@@ -246,7 +246,11 @@ def test_check_clinic_page(cache: Path) -> None:
     claims = payload["claims"]
     assert 5 <= len(claims) <= 10 and f"{len(claims)} claim(s)" in err
     text = json.dumps(payload)
-    assert "100% of patients" not in text and "555-0199" not in text  # script and footer are not claims
+    assert "100% of patients" not in text  # the script is never read
+    # The footer is read (every sentence is listed with its checkability) but is no claim.
+    assert "555-0199" not in json.dumps(claims)
+    footer = [s for s in payload["sentences"] if "555-0199" in s["text"]]
+    assert footer and not any(s["checkable"] for s in footer)
 
     def claim(fragment: str, kind: str | None = None) -> dict[str, Any]:
         (found,) = [c for c in claims if fragment in c["text"] and (kind is None or c["kind"] == kind)]

@@ -55,8 +55,17 @@ REASONS: Final = (
     "too_long",
 )
 # Not-checkable categories of claim_rules.toml whose code differs from their name.
-_CODES: Final = {"testimonial": "anecdote", "self_report": "anecdote", "practice": "procedure", "advice": "recommendation"}
+_CODES: Final = {
+    "testimonial": "anecdote",
+    "self_report": "anecdote",
+    "practice": "procedure",
+    "advice": "recommendation",
+    "media": "out_of_scope",
+}
 IMPLIED_COMPARATOR: Final = "placebo or usual care (implied)"
+_DANGLING: Final = re.compile(
+    r"\b(the|a|an|and|or|of|to|with|that|is|are|by|for|in|on|from|as|but|which|who|its|their|our|your)\s*$", re.I
+)
 _CLAUSE_END: Final = re.compile(r"[,;:—–]|\bbut\b|\band\b", re.IGNORECASE)
 
 
@@ -147,11 +156,19 @@ def checkability_cue(name: str, text: str, rules: Rules) -> bool:
     return _group(rules, "checkability").get(name, Patterns()).any(text)
 
 
+def is_truncated(text: str, *, heading: bool) -> bool:
+    """Whether the page's last sentence stops mid-way: no end mark, and a sentence's length or a
+    closing word that cannot end one ("… by most of the"). Only ever asked of the last sentence."""
+    if len(text.split()) < 6 or re.search(r"[.!?…:)\"”’]$", text):
+        return False
+    return not heading or _DANGLING.search(text) is not None
+
+
 def unclaimed_reason(text: str, *, heading: bool, question: bool, last: bool, named: bool) -> str:
     """The code for a sentence that yielded no claim at all (dropped by the extractor)."""
     if question:
         return "question"
-    if last and not heading and len(text.split()) >= 6 and not re.search(r"[.!?…:)\"”’]$", text):
+    if last and is_truncated(text, heading=heading):
         return "truncated"
     if heading:
         return "heading"

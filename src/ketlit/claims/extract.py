@@ -39,7 +39,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
 
-from ketlit.claims.assertion import asserted_strength, assertion_parts, checkability_cue, is_puffery, reason_code
+from ketlit.claims.assertion import (
+    asserted_strength,
+    assertion_parts,
+    checkability_cue,
+    is_puffery,
+    is_truncated,
+    reason_code,
+)
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.rules import Patterns, Rules
@@ -58,6 +65,10 @@ _DOSE = re.compile(
     re.IGNORECASE,
 )
 _NOWHERE = Location(paragraph=0, sentence=0, start=0, end=0)
+# "It …"/"They …" as a subject, not "This treatment …" (which names the drug's treatment).
+_PRONOUN_SUBJECT = re.compile(
+    r"\s*(it|this|they|these)\b(?!\s+(drug|medication|medicine|treatment|therapy|infusions?))", re.I
+)
 # The longest sentence on the recorded clinic pages is 434 characters; five times that is no sentence.
 MAX_SENTENCE_CHARS = 2000
 _SHOWN_CHARS = 200
@@ -390,12 +401,14 @@ def _regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> R
         schedule = _ROMAN.get(sched.group(1).upper(), sched.group(1).upper())
     year = rules.year_rx.search(sentence)
     negated = "negation" in reg and reg["negation"].any(clause)
-    approval_for: list[str] = []
+    approval_for = _approval_indications(sentence, rules) if "approval" in topics else []
     inferred = False
-    if "approval" in topics:
-        approval_for = _approval_indications(sentence, rules)
-        # An approval sentence naming no use is not read as about the page's conditions: importing
-        # them created discrepancies the page never stated (CLAIMS_REVIEW §3 J/K).
+    # An approval sentence naming no use is read as about the page's conditions only when its
+    # subject is the clinic's own service ("Our ketamine treatment is FDA-approved" on a depression
+    # clinic's page); "Ketamine is FDA-approved" imports nothing (CLAIMS_REVIEW §3 J/K).
+    service = checkability_cue("service_reference", sentence, rules)
+    if "approval" in topics and not approval_for and ctx.indications and service:
+        approval_for, inferred = list(ctx.indications), True
     return RegulatoryAssertion(
         topics=tuple(dict.fromkeys(topics)) or ("approval",),
         negated=negated,
@@ -440,15 +453,20 @@ def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> boo
     a sentence whose subject was a condition are about the condition, not the drug."""
     if checkability_cue("generic_subject", sentence, rules):
         return True
-    head = " ".join(sentence.split()[:4])
-    if _indications(head, rules) and not rules.anaphora.search(head):
+    if _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules):
         return True
     prev = earlier[0].text if earlier else ""
-    pronoun = re.match(r"\s*(it|this|they|these)\b(?!\s+(drug|medication|medicine|treatment|therapy|infusions?))", sentence, re.I)
+    pronoun = _PRONOUN_SUBJECT.match(sentence)
     if pronoun and prev and not rules.drug_names.any(prev):
-        prev_head = " ".join(prev.split()[:4])
-        return bool(_indications(prev_head, rules)) or checkability_cue("generic_subject", prev, rules)
+        return _opens_with_condition(prev, rules) or checkability_cue("generic_subject", prev, rules)
     return False
+
+
+def _opens_with_condition(sentence: str, rules: Rules) -> bool:
+    """The sentence's first words name a condition: it is the subject ("PTSD is …", "Bipolar
+    disorder affects …"), unlike "Greater reduction of depressive symptoms …"."""
+    rest = re.sub(r"^\s*(the|a|an)\s+", "", sentence, flags=re.IGNORECASE)
+    return any((m := p.search(rest)) is not None and m.start() == 0 for p in rules.indications.values())
 
 
 def _other_subject(sentence: str, rules: Rules) -> bool:
@@ -523,7 +541,7 @@ def _claims_for(
     if sent.heading and not (named and strong) and not label_claim:
         return []
     base = Claim(id="", text=s, kind="not_checkable", location=sent.location, heading=sent.heading, drug_named=named)
-    if last and not sent.heading and len(s.split()) >= 6 and not re.search(r"[.!?…:)\"”’]$", s):
+    if last and is_truncated(s, heading=sent.heading):
         # The page stops mid-sentence (a saved excerpt): what the sentence would have said is unknown.
         if named or ctx.about_drug:
             reason = "the page text ends mid-sentence; the claim cannot be read whole"
