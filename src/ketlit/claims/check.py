@@ -30,7 +30,19 @@ JSON shape (``schema`` = ``ketlit.check/1``)::
                  "location": {"paragraph", "sentence", "start", "end"}, "as_tested", "outcome",
                  "outcome_defined", "timepoint", "hedged", "implied", "anecdote", "heading",
                  "notes": [], "safety": {"topics", "stance"} | null, "regulatory": {...} | null,
-                 "dose": {"low", "high", "unit"} | null}]}
+                 "dose": {"low", "high", "unit"} | null,
+                 "sentence": {"start", "end", "paragraph"}, "checkable", "checkability",
+                 "part_verdict" (the part's own verdict when the sentence's differs, else null),
+                 "strength": {"level", "cues"}, "parts": {"drug", "product", "route", "condition",
+                 "scope", "comparator", "outcome", "timepoint", "magnitude", "jurisdiction"}}],
+     "sentences": [{"index", "text", "start", "end", "checkable", "reason", "strength",
+                    "claims": [ids], "verdict"}], "reconcile_rule"}
+
+Every sentence of the page is in ``sentences`` with its checkability decision (``reason`` is
+"claim" or why not: heading, booking, procedure, mechanism, anecdote, recommendation, question,
+puffery, out_of_scope, research_status, truncated, site, no_claim_wording, too_long). A sentence
+read as several parts gets one reconciled verdict (:func:`ketlit.claims.assertion.reconcile`):
+every part carries it as ``verdict`` and keeps its own as ``part_verdict``.
 
 Percentages in ``pooled`` are on the 0–100 scale, rounded to one decimal.
 """

@@ -23,6 +23,15 @@ Design decisions:
 * **Work grows with distinct content.** Page-wide mention tests use sorted spans, not pairs; a
   sentence that repeats (text, flags and preceding sentences) is read once; a run of more than
   ``MAX_SENTENCE_CHARS`` characters without a sentence end is listed, not scanned for cues.
+* **Checkability and strength (issue 13).** Each not-checkable result carries a reason code
+  (:mod:`ketlit.claims.assertion`); mechanism words are a feature, not a gate (a mechanism
+  sentence naming a distinct functional outcome is checked); a page naming the drug once but
+  dominated by its route is about the drug; sentences whose subject is a condition or treatment
+  in general, praise with nothing to test, and a page's truncated last sentence are not claims;
+  labels that assert outright ("Immediately Effective") are. Each claim carries its asserted
+  strength (``can`` is not a hedge) and parts (product, scope, comparator, jurisdiction); the
+  generic drug name given by a route with its own product (``[molecule.by_route]``) is read as
+  that product's molecule.
 * **Operationalisation is explicit.** Indication, route and molecule come from the clause,
   then the sentence, then the previous sentence, then the page; every step past the sentence
   adds a note ("route intravenous inferred from the page: 'infusion' ×4"). Vague words are read
