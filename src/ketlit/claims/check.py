@@ -30,7 +30,19 @@ JSON shape (``schema`` = ``ketlit.check/1``)::
                  "location": {"paragraph", "sentence", "start", "end"}, "as_tested", "outcome",
                  "outcome_defined", "timepoint", "hedged", "implied", "anecdote", "heading",
                  "notes": [], "safety": {"topics", "stance"} | null, "regulatory": {...} | null,
-                 "dose": {"low", "high", "unit"} | null}]}
+                 "dose": {"low", "high", "unit"} | null,
+                 "sentence": {"start", "end", "paragraph"}, "checkable", "checkability",
+                 "part_verdict" (the part's own verdict when the sentence's differs, else null),
+                 "strength": {"level", "cues"}, "parts": {"drug", "product", "route", "condition",
+                 "scope", "comparator", "outcome", "timepoint", "magnitude", "jurisdiction"}}],
+     "sentences": [{"index", "text", "start", "end", "checkable", "reason", "strength",
+                    "claims": [ids], "verdict"}], "reconcile_rule"}
+
+Every sentence of the page is in ``sentences`` with its checkability decision (``reason`` is
+"claim" or why not: heading, booking, procedure, mechanism, anecdote, recommendation, question,
+puffery, out_of_scope, research_status, truncated, site, no_claim_wording, too_long). A sentence
+read as several parts gets one reconciled verdict (:func:`ketlit.claims.assertion.reconcile`):
+every part carries it as ``verdict`` and keeps its own as ``part_verdict``.
 
 Percentages in ``pooled`` are on the 0–100 scale, rounded to one decimal.
 """
@@ -42,18 +54,26 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
+from ketlit.claims.assertion import (
+    RECONCILE_RULE,
+    SentenceReading,
+    asserted_strength,
+    reconcile,
+    unclaimed_reason,
+)
 from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.rules import Rules
-from ketlit.claims.text import Location, split_sentences
+from ketlit.claims.text import Location, Sentence, split_sentences
 from ketlit.claims.verdict import VERDICTS, AssessMemo, Cited, Verdict, judge
 from ketlit.errors import InputError
 from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
 from ketlit.markdown import md_text
 
 SCHEMA: Final = "ketlit.check/1"
+_CERTAINTY_RANK: Final = {"very_low": 0, "low": 1, "moderate": 2, "high": 3}
 _NOWHERE: Final = Location(paragraph=0, sentence=0, start=0, end=0)
 # Checking costs a few milliseconds per sentence (more per distinct claim); 10,000 sentences is about
 # 1 MB of clinic-page prose and 30 times the longest recorded page.
@@ -66,6 +86,8 @@ class CheckedClaim:
 
     claim: Claim
     verdict: Verdict
+    # The claim's own verdict when the sentence's reconciled verdict (``verdict``) differs.
+    part_verdict: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +96,7 @@ class CheckReport:
 
     source: str
     claims: tuple[CheckedClaim, ...]
+    sentences: tuple[SentenceReading, ...] = ()
 
     def summary(self) -> dict[str, int]:
         """Count of claims per verdict, in a fixed order."""
@@ -116,7 +139,68 @@ def check_page(
                 records = candidates[axes]
             verdict = verdicts[key] = judge(claim, records, rules, cache, assessments)
         checked.append(CheckedClaim(claim, verdict))
-    return CheckReport(source=source, claims=tuple(checked))
+    reconciled = _reconcile(checked)
+    return CheckReport(source=source, claims=reconciled, sentences=_readings(sentences, reconciled, rules))
+
+
+def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
+    """One verdict per sentence: parts whose verdicts differ all carry the reconciled verdict,
+    each keeping its own as ``part_verdict`` (never two unreconciled verdicts for one sentence)."""
+    by_sentence: dict[int, list[CheckedClaim]] = {}
+    for cc in checked:
+        if cc.claim.checkable:
+            by_sentence.setdefault(cc.claim.location.start, []).append(cc)
+    out: list[CheckedClaim] = []
+    for cc in checked:
+        parts = by_sentence.get(cc.claim.location.start, []) if cc.claim.checkable else []
+        verdicts = [p.verdict.verdict for p in parts]
+        if len(set(verdicts)) <= 1:
+            out.append(cc)
+            continue
+        sentence_verdict = reconcile(verdicts)
+        levels = [p.verdict.certainty for p in parts if p.verdict.certainty]
+        certainty = min(levels, key=lambda c: _CERTAINTY_RANK.get(c, 0)) if levels else None
+        shown = "; ".join(f"{p.claim.kind}: {p.verdict.verdict}" for p in parts)
+        why = f"sentence verdict reconciled from its parts ({shown}) — {RECONCILE_RULE}"
+        verdict = replace(cc.verdict, verdict=sentence_verdict, certainty=certainty, reasons=(*cc.verdict.reasons, why))
+        out.append(CheckedClaim(cc.claim, verdict, part_verdict=cc.verdict.verdict))
+    return tuple(out)
+
+
+def _readings(
+    sentences: list[Sentence], checked: tuple[CheckedClaim, ...], rules: Rules
+) -> tuple[SentenceReading, ...]:
+    """The checkability decision, with its reason and strength, for every sentence of the page."""
+    by_start: dict[int, list[CheckedClaim]] = {}
+    for cc in checked:
+        by_start.setdefault(cc.claim.location.start, []).append(cc)
+    out: list[SentenceReading] = []
+    for i, sent in enumerate(sentences):
+        mine = by_start.get(sent.location.start, [])
+        tested = [cc for cc in mine if cc.claim.checkable]
+        if tested:
+            reason, verdict = "claim", tested[0].verdict.verdict
+        elif mine:
+            reason, verdict = mine[0].claim.checkability, None
+        else:
+            named = rules.drug_names.any(sent.text)
+            last = i == len(sentences) - 1
+            reason = unclaimed_reason(sent.text, heading=sent.heading, question=sent.question, last=last, named=named)
+            verdict = None
+        out.append(
+            SentenceReading(
+                index=i,
+                text=sent.text,
+                start=sent.location.start,
+                end=sent.location.end,
+                checkable=bool(tested),
+                reason=reason,
+                strength=asserted_strength(sent.text, rules),
+                claim_ids=tuple(cc.claim.id for cc in mine),
+                verdict=verdict,
+            )
+        )
+    return tuple(out)
 
 
 # ------------------------------------------------------------------ JSON
@@ -199,6 +283,24 @@ def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
             "approval_inferred": reg.approval_inferred,
         },
         "dose": None if c.dose is None else {"low": c.dose.low, "high": c.dose.high, "unit": c.dose.unit},
+        # Claims as assertions (issue 13): the source sentence, checkability, strength and parts.
+        "sentence": {"start": c.location.start, "end": c.location.end, "paragraph": c.location.paragraph},
+        "part_verdict": cc.part_verdict,
+        "checkable": c.checkable,
+        "checkability": c.checkability,
+        "strength": {"level": c.strength, "cues": list(c.strength_cues)},
+        "parts": {
+            "drug": list(c.molecule),
+            "product": list(c.product),
+            "route": list(c.route),
+            "condition": list(c.indication),
+            "scope": list(c.scope),
+            "comparator": c.comparator,
+            "outcome": c.outcome,
+            "timepoint": format_hours(c.timepoint_hours) if c.timepoint_hours is not None else None,
+            "magnitude": None if c.threshold is None else c.threshold.describe(),
+            "jurisdiction": list(c.jurisdiction),
+        },
     }
 
 
@@ -209,6 +311,21 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
         "source": report.source,
         "summary": report.summary(),
         "claims": [_claim_json(c) for c in report.claims],
+        "sentences": [
+            {
+                "index": r.index,
+                "text": r.text,
+                "start": r.start,
+                "end": r.end,
+                "checkable": r.checkable,
+                "reason": r.reason,
+                "strength": {"level": r.strength.level, "cues": list(r.strength.cues)},
+                "claims": list(r.claim_ids),
+                "verdict": r.verdict,
+            }
+            for r in report.sentences
+        ],
+        "reconcile_rule": RECONCILE_RULE,
     }
 
 

@@ -23,6 +23,15 @@ Design decisions:
 * **Work grows with distinct content.** Page-wide mention tests use sorted spans, not pairs; a
   sentence that repeats (text, flags and preceding sentences) is read once; a run of more than
   ``MAX_SENTENCE_CHARS`` characters without a sentence end is listed, not scanned for cues.
+* **Checkability and strength (issue 13).** Each not-checkable result carries a reason code
+  (:mod:`ketlit.claims.assertion`); mechanism words are a feature, not a gate (a mechanism
+  sentence naming a distinct functional outcome is checked); a page naming the drug once but
+  dominated by its route is about the drug; sentences whose subject is a condition or treatment
+  in general, praise with nothing to test, and a page's truncated last sentence are not claims;
+  labels that assert outright ("Immediately Effective") are. Each claim carries its asserted
+  strength (``can`` is not a hedge) and parts (product, scope, comparator, jurisdiction); the
+  generic drug name given by a route with its own product (``[molecule.by_route]``) is read as
+  that product's molecule.
 * **Operationalisation is explicit.** Indication, route and molecule come from the clause,
   then the sentence, then the previous sentence, then the page; every step past the sentence
   adds a note ("route intravenous inferred from the page: 'infusion' ×4"). Vague words are read
@@ -39,6 +48,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from itertools import accumulate
 
+from ketlit.claims.assertion import (
+    asserted_strength,
+    assertion_parts,
+    checkability_cue,
+    is_puffery,
+    is_truncated,
+    reason_code,
+)
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.rules import Patterns, Rules
@@ -57,6 +74,10 @@ _DOSE = re.compile(
     re.IGNORECASE,
 )
 _NOWHERE = Location(paragraph=0, sentence=0, start=0, end=0)
+# "It …"/"They …" as a subject, not "This treatment …" (which names the drug's treatment).
+_PRONOUN_SUBJECT = re.compile(
+    r"\s*(it|this|they|these)\b(?!\s+(drug|medication|medicine|treatment|therapy|infusions?))", re.I
+)
 # The longest sentence on the recorded clinic pages is 434 characters; five times that is no sentence.
 MAX_SENTENCE_CHARS = 2000
 _SHOWN_CHARS = 200
@@ -137,7 +158,9 @@ def page_context(text: str, rules: Rules) -> PageContext:
         key=lambda kv: (-kv[1], kv[0]),
     )
     return PageContext(
-        about_drug=mentions >= rules.min_page_mentions,
+        # A page that names the drug once and is otherwise about its route ("IV infusions …" on an
+        # infusion FAQ) is about the drug too.
+        about_drug=mentions >= rules.min_page_mentions or (mentions >= 1 and route is not None),
         drug_mentions=mentions,
         route=route,
         route_note=route_note,
@@ -257,7 +280,9 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     transient = rules.safety_stances["transience"].any(clause)
     if cues["safety"].any(masked) or (transient and (topic_here or prev_topics)):
         kinds.append("safety")
-    if cues["dosing"].any(clause) and _DOSE.search(clause):
+    if (cues["dosing"].any(clause) and _DOSE.search(clause)) or (
+        "dosing_relative" in cues and cues["dosing_relative"].any(clause)
+    ):
         kinds.append("dosing")
     if _has_rate(clause, rules):
         kinds.append("efficacy_rate")
@@ -385,13 +410,14 @@ def _regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> R
         schedule = _ROMAN.get(sched.group(1).upper(), sched.group(1).upper())
     year = rules.year_rx.search(sentence)
     negated = "negation" in reg and reg["negation"].any(clause)
-    approval_for: list[str] = []
+    approval_for = _approval_indications(sentence, rules) if "approval" in topics else []
     inferred = False
-    if "approval" in topics:
-        approval_for = _approval_indications(sentence, rules)
-        if not approval_for and ctx.indications:
-            # "Our FDA-approved treatment" on a depression clinic's page is a claim about depression.
-            approval_for, inferred = list(ctx.indications), True
+    # An approval sentence naming no use is read as about the page's conditions only when its
+    # subject is the clinic's own service ("Our ketamine treatment is FDA-approved" on a depression
+    # clinic's page); "Ketamine is FDA-approved" imports nothing (CLAIMS_REVIEW §3 J/K).
+    service = checkability_cue("service_reference", sentence, rules)
+    if "approval" in topics and not approval_for and ctx.indications and service:
+        approval_for, inferred = list(ctx.indications), True
     return RegulatoryAssertion(
         topics=tuple(dict.fromkeys(topics)) or ("approval",),
         negated=negated,
@@ -421,8 +447,35 @@ def _not_checkable(sentence: str, rules: Rules, *, overriding: bool) -> tuple[st
         if rule.overrides != overriding:
             continue
         if rule.patterns.any(sentence) and not rule.keep_if.any(sentence):
+            # Mechanism words are a feature, not a gate: "… restores signalling, improving mood"
+            # asserts a clinical effect and is checked.
+            if rule.name == "mechanism" and checkability_cue("clinical_effect", sentence, rules):
+                continue
             return rule.name, rule.reason, rule.anecdote
     return None
+
+
+def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> bool:
+    """A sentence naming no drug whose subject is a condition or treatment in general.
+
+    "Treatment has conventionally been …", "Bipolar disorder is …", and "It cannot be cured" after
+    a sentence whose subject was a condition are about the condition, not the drug."""
+    if checkability_cue("generic_subject", sentence, rules):
+        return True
+    if _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules):
+        return True
+    prev = earlier[0].text if earlier else ""
+    pronoun = _PRONOUN_SUBJECT.match(sentence)
+    if pronoun and prev and not rules.drug_names.any(prev):
+        return _opens_with_condition(prev, rules) or checkability_cue("generic_subject", prev, rules)
+    return False
+
+
+def _opens_with_condition(sentence: str, rules: Rules) -> bool:
+    """The sentence's first words name a condition: it is the subject ("PTSD is …", "Bipolar
+    disorder affects …"), unlike "Greater reduction of depressive symptoms …"."""
+    rest = re.sub(r"^\s*(the|a|an)\s+", "", sentence, flags=re.IGNORECASE)
+    return any((m := p.search(rest)) is not None and m.start() == 0 for p in rules.indications.values())
 
 
 def _other_subject(sentence: str, rules: Rules) -> bool:
@@ -454,15 +507,18 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
     for i, sent in enumerate(sents):
         # Earlier sentences of the same paragraph, nearest first: they resolve "it" and "these effects".
         earlier = [p for p in reversed(sents[max(0, i - 2) : i]) if p.location.paragraph == sent.location.paragraph]
-        key = (sent.text, sent.heading, sent.question, sent.list_item, *(e.text for e in earlier))
+        last = i == len(sents) - 1
+        key = (sent.text, sent.heading, sent.question, sent.list_item, last, *(e.text for e in earlier))
         found = seen.get(key)
         if found is None:
-            found = seen[key] = _claims_for(replace(sent, location=_NOWHERE), earlier, ctx, rules)
+            found = seen[key] = _claims_for(replace(sent, location=_NOWHERE), earlier, ctx, rules, last=last)
         claims.extend(replace(c, location=sent.location) for c in found)
     return [replace(c, id=f"c{n}") for n, c in enumerate(claims, start=1)]
 
 
-def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules: Rules) -> list[Claim]:
+def _claims_for(
+    sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules: Rules, *, last: bool = False
+) -> list[Claim]:
     s = sent.text
     prev = earlier[0] if earlier else None
     if len(s) > MAX_SENTENCE_CHARS:
@@ -472,16 +528,34 @@ def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules
             reason = f"no sentence end in {len(s):,} characters: too long to read as a claim; check it by hand"
             shown = s[:_SHOWN_CHARS].rsplit(" ", 1)[0] + " …"
             return [
-                Claim(id="", text=shown, kind="not_checkable", location=sent.location, not_checkable_reason=reason)
+                Claim(
+                    id="",
+                    text=shown,
+                    kind="not_checkable",
+                    location=sent.location,
+                    not_checkable_reason=reason,
+                    checkability="too_long",
+                )
             ]
         return []
     if sent.question:
         return []
     named = rules.drug_names.any(s)
     strong = rules.cues["regulatory"].any(s) or rules.safety_stances["denial"].any(s) or _has_rate(s, rules)
-    if sent.heading and not (named and strong):
+    # A label that asserts something outright ("Immediately Effective", "Little to No Side Effects")
+    # is a claim in a few words; a topic heading ("Side Effects of Treatment") is not.
+    label_claim = (sent.heading or sent.list_item) and (named or ctx.about_drug) and (
+        asserted_strength(s, rules).level in ("absolute", "intensified")
+    )
+    if sent.heading and not (named and strong) and not label_claim:
         return []
     base = Claim(id="", text=s, kind="not_checkable", location=sent.location, heading=sent.heading, drug_named=named)
+    if last and is_truncated(s, heading=sent.heading):
+        # The page stops mid-sentence (a saved excerpt): what the sentence would have said is unknown.
+        if named or ctx.about_drug:
+            reason = "the page text ends mid-sentence; the claim cannot be read whole"
+            return [replace(base, not_checkable_reason=reason, checkability="truncated")]
+        return []
     hit = _not_checkable(s, rules, overriding=True)
     if hit:
         name, reason, anecdote = hit
@@ -492,8 +566,11 @@ def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules
             return []
         if not (named or ctx.about_drug):
             return []
-        return [replace(base, not_checkable_reason=reason, anecdote=anecdote)]
-    if not named and (not ctx.about_drug or _other_subject(s, rules)):
+        return [replace(base, not_checkable_reason=reason, anecdote=anecdote, checkability=reason_code(name))]
+    combined = checkability_cue("combination", s, rules)
+    if not named and (
+        not ctx.about_drug or (_other_subject(s, rules) and not combined) or _not_about_drug(s, earlier, rules)
+    ):
         return []
     prev_text = prev.text if prev else ""
     prev_topics = bool(prev_text) and any(
@@ -519,20 +596,25 @@ def _claims_for(sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules
     if not found:
         hit = _not_checkable(s, rules, overriding=False)
         if hit and (named or ctx.about_drug):
-            return [replace(base, not_checkable_reason=hit[1], anecdote=hit[2])]
+            return [replace(base, not_checkable_reason=hit[1], anecdote=hit[2], checkability=reason_code(hit[0]))]
         if named:
             # A sentence about the drug is never dropped silently: "Ketamine cures depression." has
             # no claim wording ketlit knows, and an editor must still see that it was read.
-            return [replace(base, not_checkable_reason=_unread_reason(s, rules))]
+            code = "puffery" if is_puffery(s, rules, specific=False) else "no_claim_wording"
+            return [replace(base, not_checkable_reason=_unread_reason(s, rules), checkability=code)]
         return []
     # A bullet ("FDA-approved medication", "Non-addictive") is a claim in a few words; so is a
     # sentence naming the drug ("Ketamine treats depression."): the minimum is for sentences that
     # lean on the page for their subject ("Relief varies.").
-    if len(s.split()) < rules.min_claim_words and not named and not (sent.list_item and strong):
+    if len(s.split()) < rules.min_claim_words and not named and not ((sent.list_item and strong) or label_claim):
         return []
     weak = _not_checkable(s, rules, overriding=False)
     if weak and weak[0] in ("research_status",) and set(found) <= {"efficacy"} and not rules.cues["hedges"].any(s):
-        return [replace(base, not_checkable_reason=weak[1], anecdote=weak[2])]
+        return [replace(base, not_checkable_reason=weak[1], anecdote=weak[2], checkability=reason_code(weak[0]))]
+    specific = bool(_indications(s, rules)) or bool(set(found) - {"efficacy"})
+    if is_puffery(s, rules, specific=specific):
+        reason = "praise with nothing to test (no condition, number, time or regulator named)"
+        return [replace(base, not_checkable_reason=reason, checkability="puffery")]
     out: list[Claim] = []
     for kind, clause in found.items():
         out.append(_operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules))
@@ -574,8 +656,21 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
             molecule = [ctx.molecule]
             notes.append(ctx.molecule_note or f"molecule {ctx.molecule} inferred from the page")
     elif not rules.molecules[molecule[0]].any(sentence) and molecule == [rules.molecule_default]:
-        notes.append(f"generic drug name read as {rules.molecule_default}")
-    hedged = rules.cues["hedges"].any(sentence)
+        by_route = [rules.molecule_by_route.get(r, rules.molecule_default) for r in route]
+        if by_route and set(by_route) != {rules.molecule_default}:
+            # "ketamine … intranasally": the nasal product is another molecule; each route is
+            # tested against its own product's trials, not all against the racemic drug's.
+            molecule = list(dict.fromkeys(by_route))
+            said = ", ".join(f"{r} → {m}" for r, m in zip(route, by_route, strict=True) if m != rules.molecule_default)
+            notes.append(f"generic drug name read by route ({said}; otherwise {rules.molecule_default})")
+        else:
+            notes.append(f"generic drug name read as {rules.molecule_default}")
+    # Strength from the claim's own clause when it carries any strength word, else the sentence's.
+    strength = asserted_strength(clause, rules)
+    if strength.level == "plain" and clause != sentence:
+        strength = asserted_strength(sentence, rules)
+    parts = assertion_parts(sentence, rules, kind=claim.kind)
+    hedged = strength.level == "hedged"
     implied = rules.cues["implied"].any(sentence)
     if implied:
         notes.append("a usage statement, read as an implied efficacy claim")
@@ -634,4 +729,10 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
         safety_stance=stance,
         regulatory=assertion,
         dose=dose,
+        strength=strength.level,
+        strength_cues=strength.cues,
+        product=parts.product,
+        scope=parts.scope,
+        comparator=parts.comparator,
+        jurisdiction=parts.jurisdiction,
     )

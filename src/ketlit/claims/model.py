@@ -75,6 +75,16 @@ class Claim:
     dose: Dose | None = None
     # How the claim was read: what was inferred from context, how vague words were operationalised.
     notes: tuple[str, ...] = field(default=())
+    # Claims as assertions (ketlit.claims.assertion): the checkability code ("claim" or why not),
+    # the asserted strength with the words that show it, and the parts beyond indication/route/
+    # molecule/outcome/time/magnitude.
+    checkability: str = "claim"
+    strength: str = "plain"
+    strength_cues: tuple[str, ...] = ()
+    product: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()
+    comparator: str | None = None
+    jurisdiction: tuple[str, ...] = ()
 
     @property
     def checkable(self) -> bool:

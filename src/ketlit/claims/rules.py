@@ -222,6 +222,11 @@ class Rules:
     ctgov_percent_units: Patterns
     ctgov_yes: Patterns
     ctgov_no: Patterns
+    # [assertion]: the vocabulary of claims as assertions (strength, scope, comparator,
+    # jurisdiction, checkability cues), group -> name -> patterns; read by ketlit.claims.assertion.
+    assertion: dict[str, dict[str, Patterns]] = field(default_factory=dict)
+    # [molecule.by_route]: the molecule a route implies for the generic name ("nasal spray" → esketamine).
+    molecule_by_route: dict[str, str] = field(default_factory=dict)
     facts: tuple[RegulatoryFact, ...] = field(default=())
     # sha256 of the packaged rules document plus the user's (see the module docstring).
     digest: str = ""
@@ -403,6 +408,13 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         ctgov_percent_units=ctg.patterns("percent_units"),
         ctgov_yes=ctg.patterns("yes_categories"),
         ctgov_no=ctg.patterns("no_categories"),
+        assertion={g: root.sub("assertion").pattern_map(g) for g in root.sub("assertion").names()},
+        molecule_by_route={
+            _slug(r, vocab["route"], mol.sub("by_route")): _slug(
+                mol.sub("by_route").string(r), vocab["molecule"], mol.sub("by_route"), r
+            )
+            for r in mol.sub("by_route").names()
+        },
     )
 
 

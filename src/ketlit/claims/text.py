@@ -176,7 +176,7 @@ _INVISIBLE: Final = dict.fromkeys(
 )  # fmt: skip
 # Abbreviations whose trailing period does not end a sentence.
 _ABBREV: Final = re.compile(
-    r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Dr|Mr|Mrs|Ms|Prof|St|No|Fig|al|ca|cf|min|max|mg|hr|hrs|Inc|Ltd|Co|Jr|Sr)"
+    r"(?:\b(?:e\.g|i\.e|etc|vs|approx|incl|Dr|Mr|Mrs|Ms|Prof|St|No|Fig|al|ca|cf|min|max|mg|hr|hrs|Inc|Ltd|Co|Jr|Sr|Mt|Ft|Univ|Dept|Assoc|Hosp|Ave)"
     r"|\b[A-Z](?:\.[A-Z])+|\bU\.S)\.$",
 )
 # Only at the start of a run of end marks, and possessive: a megabyte of "!!!!" or "…" is then read

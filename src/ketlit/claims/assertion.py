@@ -1,0 +1,219 @@
+"""Claims as assertions: asserted strength, scope, comparator, product, jurisdiction, and the
+checkability decision for every sentence of a page (issue 13, items 1 and 2).
+
+Design decisions:
+
+* **Vocabulary in data.** Every cue is a family in ``[assertion.*]`` of ``claim_rules.toml``
+  (user-overridable like the rest of the file); this module only decides precedence and scope.
+  Nothing here names a drug or a condition.
+* **Asserted strength** is one of ``hedged`` / ``plain`` / ``attributed`` / ``intensified`` /
+  ``absolute`` (:data:`STRENGTHS`). When several families occur, the strongest commitment wins:
+  absolute > intensified > hedged > attributed > plain. "Research suggests it may help" is hedged
+  (the hedge qualifies the attribution); "studies have proven it very effective" is intensified.
+  ``can`` is a capability, not a hedge ("can be very effective" is intensified, not hedged), so it
+  is in no family. A hedge word governs an absolute or intensifier only when it comes first in
+  the same clause ("may cure" is hedged; "cures, and may …" stays absolute). The cues found are
+  reported with the level so a reader can disagree with the reading.
+* **Checkability is a decision with a reason** (:data:`REASONS`), made for every sentence, not a
+  side effect of finding no cue: ``claim`` or one of heading, booking, procedure, mechanism,
+  anecdote, recommendation, question, puffery, out_of_scope, research_status, truncated, site,
+  no_claim_wording, too_long. The extractor's not-checkable categories map onto these codes
+  (:func:`reason_code`); sentences it drops without a claim get their code here
+  (:func:`unclaimed_reason`), so an editor sees why every sentence was or was not tested.
+* **Parts** (:func:`assertion_parts`) are the axes a verdict needs beyond the extractor's
+  condition / route / molecule / outcome / time / magnitude: the product named, the scope or
+  setting ("at low doses", "under supervision", "at home"), the comparator (named, or the implied
+  "placebo or usual care"), and the jurisdiction a regulatory statement speaks about.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+from ketlit.claims.rules import Patterns, Rules
+
+STRENGTHS: Final = ("hedged", "plain", "attributed", "intensified", "absolute")
+# Precedence when several strength families occur in one sentence (strongest commitment first).
+_PRECEDENCE: Final = ("absolute", "intensified", "hedged", "attributed")
+REASONS: Final = (
+    "claim",
+    "heading",
+    "booking",
+    "procedure",
+    "mechanism",
+    "anecdote",
+    "recommendation",
+    "question",
+    "puffery",
+    "out_of_scope",
+    "research_status",
+    "truncated",
+    "site",
+    "no_claim_wording",
+    "too_long",
+)
+# Not-checkable categories of claim_rules.toml whose code differs from their name.
+_CODES: Final = {
+    "testimonial": "anecdote",
+    "self_report": "anecdote",
+    "practice": "procedure",
+    "advice": "recommendation",
+    "media": "out_of_scope",
+}
+IMPLIED_COMPARATOR: Final = "placebo or usual care (implied)"
+_DANGLING: Final = re.compile(
+    r"\b(the|a|an|and|or|of|to|with|that|is|are|by|for|in|on|from|as|but|which|who|its|their|our|your)\s*$", re.I
+)
+_CLAUSE_END: Final = re.compile(r"[,;:—–]|\bbut\b|\band\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Strength:
+    """How strongly a sentence asserts what it says, with the words that show it."""
+
+    level: str
+    cues: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Parts:
+    """The axes of an assertion beyond condition, route, molecule, outcome, time and magnitude."""
+
+    product: tuple[str, ...] = ()
+    scope: tuple[str, ...] = ()
+    comparator: str | None = None
+    jurisdiction: tuple[str, ...] = ()
+
+
+def _group(rules: Rules, name: str) -> dict[str, Patterns]:
+    return rules.assertion.get(name, {})
+
+
+def reason_code(category: str) -> str:
+    """The checkability code of an extractor not-checkable category."""
+    code = _CODES.get(category, category)
+    return code if code in REASONS else "no_claim_wording"
+
+
+def _hedge_governs(text: str, hedge_end: int, target_start: int) -> bool:
+    """A hedge governs a later cue in the same clause ("may cure"); not one in another clause."""
+    if hedge_end > target_start:
+        return False
+    return _CLAUSE_END.search(text, hedge_end, target_start) is None
+
+
+def asserted_strength(text: str, rules: Rules) -> Strength:
+    """The asserted strength of ``text`` (see the module docstring for precedence)."""
+    families = _group(rules, "strength")
+    found: dict[str, list[re.Match[str]]] = {
+        level: families[level].finditer(text) for level in _PRECEDENCE if level in families
+    }
+    hedges = found.get("hedged", [])
+    for level in ("absolute", "intensified"):
+        hits = found.get(level, [])
+        ungoverned = [m for m in hits if not any(_hedge_governs(text, h.end(), m.start()) for h in hedges)]
+        if ungoverned:
+            return Strength(level, tuple(dict.fromkeys(m.group().lower() for m in ungoverned)))
+    for level in ("hedged", "attributed"):
+        hits = found.get(level, [])
+        if hits:
+            cues = [m.group().lower() for m in hits]
+            if level == "hedged":
+                cues += [m.group().lower() for lv in ("absolute", "intensified") for m in found.get(lv, [])]
+            return Strength(level, tuple(dict.fromkeys(cues)))
+    return Strength("plain")
+
+
+def assertion_parts(text: str, rules: Rules, *, kind: str) -> Parts:
+    """Product, scope, comparator and jurisdiction stated in ``text`` (a claim's sentence)."""
+    product = tuple(name for name, p in _group(rules, "product").items() if p.any(text))
+    scope = tuple(name for name, p in _group(rules, "scope").items() if p.any(text))
+    jurisdiction = tuple(name for name, p in _group(rules, "jurisdiction").items() if p.any(text))
+    comparator: str | None = None
+    link = _group(rules, "comparison").get("link")
+    if link is not None:
+        for m in link.finditer(text):
+            after = text[m.end() : m.end() + 60]
+            named = next((name for name, p in rules.comparators.items() if p.any(after)), None)
+            if named:
+                comparator = named
+                break
+    if comparator is None and kind in ("efficacy", "efficacy_rate", "onset", "duration"):
+        comparator = IMPLIED_COMPARATOR
+    return Parts(product=product, scope=scope, comparator=comparator, jurisdiction=jurisdiction)
+
+
+def is_puffery(text: str, rules: Rules, *, specific: bool) -> bool:
+    """Praise with nothing to test: a puffery cue and no specific condition, number, time or
+    regulatory content (``specific`` says whether the caller found any)."""
+    return not specific and _group(rules, "checkability").get("puffery", Patterns()).any(text)
+
+
+def checkability_cue(name: str, text: str, rules: Rules) -> bool:
+    """Whether the checkability family ``name`` (``[assertion.checkability]``) occurs in ``text``."""
+    return _group(rules, "checkability").get(name, Patterns()).any(text)
+
+
+def is_truncated(text: str, *, heading: bool) -> bool:
+    """Whether the page's last sentence stops mid-way: no end mark, and a sentence's length or a
+    closing word that cannot end one ("… by most of the"). Only ever asked of the last sentence."""
+    if len(text.split()) < 6 or re.search(r"[.!?…:)\"”’]$", text):
+        return False
+    return not heading or _DANGLING.search(text) is not None
+
+
+def unclaimed_reason(text: str, *, heading: bool, question: bool, last: bool, named: bool) -> str:
+    """The code for a sentence that yielded no claim at all (dropped by the extractor)."""
+    if question:
+        return "question"
+    if last and is_truncated(text, heading=heading):
+        return "truncated"
+    if heading:
+        return "heading"
+    return "no_claim_wording" if named else "out_of_scope"
+
+
+# ------------------------------------------------------------------ one reading per sentence
+
+VERDICT_ORDER: Final = ("supported", "partly_supported", "insufficient_evidence", "contradicted")
+
+
+def reconcile(verdicts: list[str]) -> str:
+    """One verdict for a sentence from its parts' verdicts (the rule the report states).
+
+    All parts alike → that verdict; any part contradicted → contradicted (a sentence is as
+    misleading as its worst part); otherwise, when some part is supported or partly supported →
+    partly supported (only some parts hold, or hold only in part); else insufficient evidence."""
+    tested = [v for v in verdicts if v in VERDICT_ORDER]
+    if not tested:
+        return "not_checkable"
+    if len(set(tested)) == 1:
+        return tested[0]
+    if "contradicted" in tested:
+        return "contradicted"
+    if any(v in ("supported", "partly_supported") for v in tested):
+        return "partly_supported"
+    return "insufficient_evidence"
+
+
+RECONCILE_RULE: Final = (
+    "one verdict per sentence: all parts alike → that verdict; any part contradicted → contradicted; "
+    "else some part (partly) supported → partly supported; else insufficient evidence"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceReading:
+    """What the checker decided about one sentence of the page."""
+
+    index: int
+    text: str
+    start: int
+    end: int
+    checkable: bool
+    reason: str  # "claim" or why not (REASONS)
+    strength: Strength
+    claim_ids: tuple[str, ...]
+    verdict: str | None = None  # the reconciled sentence verdict, for checkable sentences

@@ -1,0 +1,279 @@
+"""Claims as assertions (issue 13): checkability with a reason, asserted strength, parts, the
+molecule a route implies, magnitudes, one reconciled verdict per sentence, and the bench's scoring.
+
+Every sentence here is made up for the test (none is copied from a sample page), and each rule is
+pinned in both directions: a sentence that must be a claim next to one that must not be.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from ketlit.claims.assertion import asserted_strength, assertion_parts, reconcile
+from ketlit.claims.check import check_page, report_to_json
+from ketlit.claims.evidence import InMemoryIndex
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.model import Claim
+from ketlit.claims.rules import Rules, load_rules
+
+REPO = Path(__file__).resolve().parents[1]
+# A page is "about the drug" when it names it: the lead-in does so twice.
+LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+def readings(text: str, rules: Rules, lead: str = LEAD) -> dict[str, dict[str, Any]]:
+    """Sentence text → its JSON reading (checkable, reason, strength …) for a page."""
+    report = check_page(lead + text, "test.txt", InMemoryIndex([], rules), rules)
+    return {s["text"]: s for s in report_to_json(report)["sentences"]}
+
+
+def reading(sentence: str, rules: Rules, lead: str = LEAD) -> dict[str, Any]:
+    found = readings(sentence + "\n\nKetamine is given at the clinic.", rules, lead)
+    assert sentence in found, sorted(found)
+    return found[sentence]
+
+
+def claims_of(sentence: str, rules: Rules) -> list[Claim]:
+    return [c for c in extract_claims(LEAD + sentence + "\n\nEnd of page.", rules) if sentence in c.text]
+
+
+# ------------------------------------------------------------------ checkability, both directions
+
+NOT_CHECKABLE = [
+    ("heading", "Frequently Asked Questions About Our Service"),
+    ("booking", "Call us today to book a free consultation about ketamine."),
+    ("procedure", "Each infusion session will begin with a short health questionnaire and vital signs."),
+    ("mechanism", "Ketamine blocks NMDA receptors and raises glutamate release in the cortex."),
+    ("anecdote", "I felt like myself again after my third ketamine session."),
+    ("recommendation", "Tell your doctor about every medicine you take before starting ketamine."),
+    ("question", "Is ketamine right for you?"),
+    ("puffery", "Ketamine is a game-changing innovation that can help people in many ways."),
+    ("out_of_scope", "Seasonal affective patterns are characterized by low energy in winter."),
+]
+CLAIMS = [
+    ("heading", "Immediately Effective"),  # a label asserting outright
+    ("booking", "Ketamine relieves depression within hours, so call us today."),  # booking words do not hide it
+    ("procedure", "Ketamine is given in a clinic, and most patients notice relief within a day."),
+    ("mechanism", "By acting on receptors, ketamine helps patients learn new coping behaviours."),
+    ("anecdote", "Ketamine reduces suicidal thoughts within a day."),
+    ("recommendation", "Ketamine is an effective treatment for treatment-resistant depression."),
+    ("question", "Ketamine relieves PTSD symptoms in most patients."),
+    ("puffery", "Ketamine is a breakthrough that relieves depression within hours."),  # names what to test
+    ("out_of_scope", "Many patients feel relief from depression after ketamine infusions."),
+]
+
+
+@pytest.mark.parametrize(("reason", "sentence"), NOT_CHECKABLE, ids=[r for r, _ in NOT_CHECKABLE])
+def test_not_a_claim_with_its_reason(rules: Rules, reason: str, sentence: str) -> None:
+    got = reading(sentence, rules)
+    assert (got["checkable"], got["reason"]) == (False, reason)
+    assert got["verdict"] is None
+
+
+@pytest.mark.parametrize(("near", "sentence"), CLAIMS, ids=[r for r, _ in CLAIMS])
+def test_a_claim_next_to_each_reason(rules: Rules, near: str, sentence: str) -> None:
+    got = reading(sentence, rules)
+    assert (got["checkable"], got["reason"]) == (True, "claim"), near
+    assert got["claims"] and got["verdict"] is not None
+
+
+def test_a_page_stopping_mid_sentence_is_not_checked(rules: Rules) -> None:
+    page = LEAD + "Ketamine relieves depression quickly and it is well tolerated by most of the"
+    last = report_to_json(check_page(page, "t.txt", InMemoryIndex([], rules), rules))["sentences"][-1]
+    assert (last["checkable"], last["reason"]) == (False, "truncated")
+    whole = LEAD + "Ketamine relieves depression quickly and it is well tolerated by most patients."
+    last = report_to_json(check_page(whole, "t.txt", InMemoryIndex([], rules), rules))["sentences"][-1]
+    assert last["checkable"]
+
+
+def test_a_sentence_about_the_condition_is_not_about_the_drug(rules: Rules) -> None:
+    found = readings("Panic disorder is a common anxiety condition. It cannot be cured, but treatment may help.", rules)
+    assert not found["It cannot be cured, but treatment may help."]["checkable"]
+    found = readings("Ketamine works for panic disorder. It can help within hours.", rules)
+    assert found["It can help within hours."]["checkable"]
+
+
+def test_combining_the_drug_with_therapy_is_a_claim(rules: Rules) -> None:
+    assert reading("Adjunct therapy such as counselling helps improve outcomes.", rules)["checkable"]
+    # Another treatment in general, with no combination, is not about the drug.
+    assert not reading("Counselling helps improve outcomes for many adults.", rules)["checkable"]
+
+
+def test_a_page_naming_the_drug_once_about_its_route_is_about_the_drug(rules: Rules) -> None:
+    lead = "Our ketamine service.\n\nIV infusions are given in a quiet room.\n\n"
+    assert reading("IV infusions relieve depression in most patients within a day.", rules, lead)["checkable"]
+    assert not reading("Home remedies relieve depression in most patients within a day.", rules, "Our service.\n\n")[
+        "checkable"
+    ]
+
+
+# ------------------------------------------------------------------ asserted strength
+
+STRENGTH = [
+    ("hedged", "Ketamine may ease chronic pain.", "Ketamine eases chronic pain."),
+    ("plain", "Ketamine eases chronic pain.", "Ketamine may ease chronic pain."),
+    ("attributed", "Published trials have shown that ketamine eases chronic pain.", "Ketamine eases chronic pain."),
+    (
+        "intensified",
+        "Ketamine can be extremely effective for chronic pain.",
+        "Ketamine can be effective for chronic pain.",
+    ),
+    ("absolute", "Ketamine cures chronic pain.", "Ketamine may cure chronic pain."),
+]
+
+
+@pytest.mark.parametrize(("level", "yes", "no"), STRENGTH, ids=[s[0] for s in STRENGTH])
+def test_strength_both_directions(rules: Rules, level: str, yes: str, no: str) -> None:
+    assert asserted_strength(yes, rules).level == level
+    assert asserted_strength(no, rules).level != level
+
+
+def test_can_is_a_capability_not_a_hedge(rules: Rules) -> None:
+    (claim,) = [c for c in claims_of("Ketamine can be very effective for chronic pain.", rules) if c.kind == "efficacy"]
+    assert claim.strength == "intensified" and not claim.hedged
+    assert "very effective" in claim.strength_cues
+
+
+def test_strength_reaches_the_json(rules: Rules) -> None:
+    report = check_page(LEAD + "Ketamine cures depression.", "t.txt", InMemoryIndex([], rules), rules)
+    (claim,) = [c for c in report_to_json(report)["claims"] if c["checkable"]]
+    assert claim["strength"] == {"level": "absolute", "cues": ["cures"]}
+
+
+# ------------------------------------------------------------------ parts: molecule, scope, magnitude …
+
+
+def test_intranasal_generic_name_is_the_nasal_product(rules: Rules) -> None:
+    (claim,) = claims_of("Ketamine given as a nasal spray relieves depression within hours.", rules)[:1]
+    assert claim.molecule == ("esketamine",)
+    both = claims_of("Ketamine given intravenously or intranasally relieves depression.", rules)[0]
+    assert set(both.molecule) == {"racemic_ketamine", "esketamine"}
+    iv = claims_of("Ketamine given intravenously relieves depression.", rules)[0]
+    assert iv.molecule == ("racemic_ketamine",)
+
+
+def test_scope_and_comparator(rules: Rules) -> None:
+    parts = assertion_parts(
+        "At low, supervised doses for medical use, ketamine is well tolerated.", rules, kind="safety"
+    )
+    assert {"low_dose", "medical_use"} <= set(parts.scope)
+    assert assertion_parts("Ketamine is well tolerated.", rules, kind="safety").scope == ()
+    named = assertion_parts("Ketamine works faster than SSRIs for depression.", rules, kind="onset")
+    assert named.comparator == "antidepressants"
+    implied = assertion_parts("Ketamine relieves depression.", rules, kind="efficacy")
+    assert implied.comparator is not None and "implied" in implied.comparator
+
+
+def test_jurisdiction(rules: Rules) -> None:
+    assert assertion_parts("Ketamine is a Class B drug in the UK.", rules, kind="regulatory").jurisdiction == ("UK",)
+    assert assertion_parts("Ketamine is FDA approved as an anesthetic.", rules, kind="regulatory").jurisdiction == (
+        "US",
+    )
+
+
+def test_more_than_is_a_lower_bound(rules: Rules) -> None:
+    (claim,) = [c for c in claims_of("Ketamine helps more than 60% of patients with depression.", rules)]
+    assert claim.threshold is not None and (claim.threshold.op, claim.threshold.value) == (">", 60.0)
+    (about,) = [c for c in claims_of("Ketamine helps 60% of patients with depression.", rules)]
+    assert about.threshold is not None and about.threshold.op == "~"
+
+
+def test_approval_imports_no_condition_unless_it_speaks_of_the_service(rules: Rules) -> None:
+    page = LEAD + "Ketamine for depression.\n\nKetamine helps depression.\n\n"
+    drug = [c for c in extract_claims(page + "Ketamine is FDA-approved.", rules) if c.kind == "regulatory"]
+    assert drug and drug[0].regulatory is not None and drug[0].regulatory.approval_indications == ()
+    ours = [
+        c for c in extract_claims(page + "Our ketamine treatment is FDA-approved.", rules) if c.kind == "regulatory"
+    ]
+    assert ours and ours[0].regulatory is not None and ours[0].regulatory.approval_inferred
+
+
+# ------------------------------------------------------------------ one verdict per sentence
+
+
+def test_reconcile_rule() -> None:
+    assert reconcile(["supported", "supported"]) == "supported"
+    assert reconcile(["supported", "partly_supported"]) == "partly_supported"
+    assert reconcile(["supported", "insufficient_evidence"]) == "partly_supported"
+    assert reconcile(["supported", "contradicted"]) == "contradicted"
+    assert reconcile(["insufficient_evidence", "insufficient_evidence"]) == "insufficient_evidence"
+    assert reconcile([]) == "not_checkable"
+
+
+def test_a_compound_sentence_gets_one_verdict_with_its_parts(rules: Rules) -> None:
+    # Efficacy from an approval-free empty cache is insufficient; the not-addictive part is
+    # contradicted by the regulatory facts: the sentence is contradicted, both parts kept.
+    text = LEAD + "Ketamine relieves depression and is not addictive."
+    out = report_to_json(check_page(text, "t.txt", InMemoryIndex([], rules), rules))
+    parts = [c for c in out["claims"] if c["checkable"]]
+    assert len(parts) >= 2 and len({c["verdict"] for c in parts}) == 1
+    assert len({c["part_verdict"] for c in parts}) == len(parts)
+    assert any("reconciled" in r for r in parts[0]["reasons"])
+    (sentence,) = [s for s in out["sentences"] if s["checkable"]]
+    assert sentence["verdict"] == parts[0]["verdict"] and set(sentence["claims"]) == {c["id"] for c in parts}
+
+
+def test_claims_carry_their_source_sentence_span(rules: Rules) -> None:
+    text = LEAD + "Ketamine relieves depression."
+    out = report_to_json(check_page(text, "t.txt", InMemoryIndex([], rules), rules))
+    (claim,) = [c for c in out["claims"] if c["checkable"]]
+    span = claim["sentence"]
+    assert text[span["start"] : span["end"]] == "Ketamine relieves depression."
+
+
+# ------------------------------------------------------------------ the bench's scoring
+
+
+def _bench() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("claims_accuracy", REPO / "bench" / "claims_accuracy.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["claims_accuracy"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_bench_scoring_on_a_tiny_key() -> None:
+    b = _bench()
+    page = "A works. B is fast and safe. Call us. C helps."
+    texts = {"p.txt": page}
+    keyed = [
+        b.KeyedSentence("K1", "p.txt", *b.locate(page, "A works"), frozenset({"supported"})),
+        b.KeyedSentence("K2", "p.txt", *b.locate(page, "B is fast"), frozenset({"partly_supported"})),
+        b.KeyedSentence("K3", "p.txt", *b.locate(page, "C helps"), frozenset({"supported", "partly_supported"})),
+    ]
+    nots = [b.NotClaim("p.txt", *b.locate(page, "Call us"), "booking", "Call us")]
+
+    def claim(fragment: str, verdict: str) -> dict[str, Any]:
+        start = page.index(fragment)
+        return {"verdict": verdict, "kind": "efficacy", "sentence": {"start": start, "end": start + len(fragment)}}
+
+    claims = [
+        claim("A works.", "supported"),  # right
+        claim("B is fast and safe.", "partly_supported"),  # one part right …
+        claim("B is fast and safe.", "supported"),  # … one wrong: the sentence earns nothing
+        claim("Call us.", "supported"),  # a false claim
+        claim("C helps.", "not_checkable"),  # not extracted
+    ]
+    sc = b.score_page(claims, keyed, nots)
+    assert (sc.keyed, sc.extracted, sc.strict, sc.not_claims, sc.false_claims) == (3, 2, 1, 1, 1)
+    assert sc.recall == pytest.approx(2 / 3) and sc.strict_share == pytest.approx(1 / 3)
+    assert sc.false_share == 1.0
+    # Constant answers: "supported" is acceptable for K1 and K3, "partly" for K2 and K3.
+    assert sc.best_constant() == ("supported", pytest.approx(2 / 3))
+    assert texts["p.txt"][slice(*b.locate(page, "Call  us"))] == "Call us"  # whitespace-insensitive
+    high = {"certainty": "high", "evidence": [{"source": "pubmed", "id": "1"}, {"source": "regulatory", "id": "r"}]}
+    assert b.unfounded_high([high]) == [high]  # a regulator listed second is not what the verdict rests on
+    assert b.unfounded_high([{**high, "evidence": [{"source": "regulatory", "id": "r"}]}]) == []
+    assert b.unfounded_high([{**high, "certainty_source": "Cochrane review, GRADE moderate"}]) == []
