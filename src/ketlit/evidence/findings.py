@@ -106,6 +106,19 @@ _DEFINITION: Final = re.compile(
     r"(?:>|≥|>=|at least|more than|of) ?\d+ ?%",
     re.IGNORECASE,
 )
+# People counted as having an outcome ("Four of seven patients experienced a response", "28
+# participants achieved remission", "None of 10 subjects responded"): one arm's count of a good
+# outcome, read like its rate.
+_COUNT_WORD: Final = (
+    r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|(?:twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety)(?:-\w+)?"
+)
+_COUNTED: Final = re.compile(
+    rf"\b(none|no|{_COUNT_WORD})(?: \(\d+(?:\.\d+)? ?%\))?(?: (?:of|out of) (?:the )?(?:{_COUNT_WORD}))?"
+    r"(?: \w+){0,3}? (?:patients|participants|subjects|individuals|veterans|women|men|adults|adolescents|children|cases)"
+    r"\b(?: \w+){0,6}? (?:achieved|experienced|had|showed|met|reached|attained|were|was|responded|remitted)\b",
+    re.IGNORECASE,
+)
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -173,6 +186,18 @@ def _arm_near(text: str, start: int, end: int, rules: FindingRules, *, last: boo
     return best[1] if best else None
 
 
+def _arms_in_order(text: str, start: int, end: int, rules: FindingRules) -> list[str]:
+    """The arms named in ``text[start:end]``, in order of first mention, each once."""
+    found: list[tuple[int, str]] = []
+    for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
+        m = pattern.search(text, start, end)
+        if m and all(a != arm for _, a in found):
+            found.append((m.start(), arm))
+        elif m:
+            found = [(min(at, m.start()), a) if a == arm else (at, a) for at, a in found]
+    return [a for _, a in sorted(found)]
+
+
 def _arms_of(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> list[str | None]:
     """Which arm each rate belongs to.
 
@@ -181,6 +206,11 @@ def _arms_of(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> list
     arm named between it and the next rate, else the last one named between the previous rate
     and it.
     """
+    # "in the ketamine and placebo groups (13% vs. 23%, respectively)": the arms in the order named.
+    if "respectively" in text[rates[-1].start :].lower():
+        named = _arms_in_order(text, 0, rates[0].start, rules)
+        if len(named) >= len(rates):
+            return list(named[: len(rates)])
     out: list[str | None] = []
     for i, r in enumerate(rates):
         after_end = rates[i + 1].start if i + 1 < len(rates) else len(text)
@@ -291,8 +321,13 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
     # One arm's rate of a good outcome ("Remission was achieved in 75%", "5 (38%) met criteria
     # for response"): the drug brought that about (compared with baseline).
     good_rate = rules.positive_outcome.search(text)
-    if good_rate and rates and not rules.negative_outcome.search(text[: good_rate.start()]):
-        return _Decision("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
+    if good_rate and not rules.negative_outcome.search(text[: good_rate.start()]):
+        counted = _COUNTED.search(text, 0, good_rate.start())
+        if counted and counted.group(1).lower() in ("none", "no"):
+            # "None of 10 subjects experienced a response": the good outcome did not happen.
+            return _Decision("no_difference", f"none had {good_rate.group(0)!r}", good_rate.end())
+        if rates or counted:
+            return _Decision("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
     induced = rules.induce.search(text)
     if induced:
         harm = -1 if kind == "safety" else None

@@ -100,7 +100,9 @@ class DirectionModel:
     def scores(self, features: Iterable[str]) -> dict[Answer, float]:
         """Softmax probabilities of the four answers."""
         rows = [w for w in map(self.weights.get, features) if w is not None]
-        z = [b + sum(column) for b, column in zip(self.bias, zip(*rows, strict=True), strict=True)] if rows else list(self.bias)
+        z = list(self.bias)
+        if rows:
+            z = [b + sum(column) for b, column in zip(self.bias, zip(*rows, strict=True), strict=True)]
         top = max(z)
         e = [math.exp(v - top) for v in z]
         total = sum(e)
