@@ -115,7 +115,8 @@ _COUNT_WORD: Final = (
 )
 _COUNTED: Final = re.compile(
     rf"\b(none|no|{_COUNT_WORD})(?: \(\d+(?:\.\d+)? ?%\))?(?: (?:of|out of) (?:the )?(?:{_COUNT_WORD}))?"
-    r"(?: \w+){0,3}? (?:patients|participants|subjects|individuals|veterans|women|men|adults|adolescents|children|cases)"
+    r"(?: \w+){0,3}? (?:patients|participants|subjects|individuals|veterans|women|men|adults|adolescents|children"
+    r"|cases)"
     r"\b(?: \w+){0,6}? (?:achieved|experienced|had|showed|met|reached|attained|were|was|responded|remitted)\b",
     re.IGNORECASE,
 )
