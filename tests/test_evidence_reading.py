@@ -79,6 +79,20 @@ CLAUSES = [
     ("Ketamine produced dissociative symptoms that resolved within two hours.", "increased", "comparator"),
     ("Larger randomized controlled trials are needed to confirm these findings.", None, None),
     ("Results were mixed across functional outcomes.", "no_difference", "neither"),
+    # Counted people with a good outcome read like one arm's rate; none of them: no change.
+    ("Five of nine patients experienced an antidepressant response within two days.", "increased", "intervention"),
+    ("Twelve participants achieved remission after the third infusion.", "increased", "intervention"),
+    ("None of 8 subjects experienced a response in obsessive symptoms.", "no_difference", "neither"),
+    # "respectively": the rates belong to the arms in the order they were named.
+    (
+        "Anxiety scores differed between the ketamine group and the placebo group (11.5% vs. 24.0%, respectively; "
+        "p = .01).",
+        "decreased",
+        "intervention",
+    ),
+    # "impaired"/"disrupted" is less of the function named; "delayed recall" is a test, not a delay.
+    ("Ketamine impaired working memory performance relative to saline.", "decreased", "comparator"),
+    ("Ketamine disrupted memory on the delayed recall task compared with placebo.", "decreased", "comparator"),
 ]
 
 
@@ -173,6 +187,17 @@ def test_unstructured_background_sentence_is_not_a_result() -> None:
         ("Ketamine for depression: a systematic review and meta-analysis", {"meta_analysis"}, "systematic_review"),
         ("Ketamine effects on prefrontal connectivity measured with fMRI", {"rct"}, "mechanism_or_biomarker"),
         ("Two cases of ketamine cystitis", {"case_report"}, "case_report"),
+        # A case series of treated patients is an uncontrolled trial, whatever the design tag says.
+        ("Oral ketamine for chronic cluster headache: a case series", {"case_report"}, "single_arm_open_label"),
+        # A secondary analysis stays one when it measures a biomarker.
+        (
+            "Serum BDNF and response to esketamine: secondary analysis of a randomized trial",
+            {"rct"},
+            "predictor_or_secondary",
+        ),
+        # Surveys of drug users are epidemiology; an observational study of harms is observational.
+        ("Ketamine and other drug use among festival attendees, 2015-2020", {"observational"}, "other"),
+        ("Adverse events of ketamine in a national registry", {"observational"}, "observational"),
     ],
 )
 def test_study_question_from_title(title: str, designs: set[str], question: str) -> None:

@@ -24,12 +24,20 @@ it is always about the intervention. ``favours`` follows from direction × outco
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal, get_args
 
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.matcher import TextPattern
+from ketlit.evidence.model import (
+    ANSWERS,
+    Answer,
+    DirectionModel,
+    Thresholds,
+    packaged_model,
+    sentence_features,
+)
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 
 Direction = Literal["increased", "decreased", "no_difference"]
@@ -96,6 +104,20 @@ _DEFINITION: Final = re.compile(
     # "patients showing a reduction in pain scores >50%": who counts as a responder, not a result.
     r"|\b(?:showing|with|achieving|had|having) an? (?:reduction|decrease|improvement|drop)\b[^,;()]{0,40}?"
     r"(?:>|≥|>=|at least|more than|of) ?\d+ ?%",
+    re.IGNORECASE,
+)
+# People counted as having an outcome ("Four of seven patients experienced a response", "28
+# participants achieved remission", "None of 10 subjects responded"): one arm's count of a good
+# outcome, read like its rate.
+_COUNT_WORD: Final = (
+    r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|(?:twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety)(?:-\w+)?"
+)
+_COUNTED: Final = re.compile(
+    rf"\b(none|no|{_COUNT_WORD})(?: \(\d+(?:\.\d+)? ?%\))?(?: (?:of|out of) (?:the )?(?:{_COUNT_WORD}))?"
+    r"(?: \w+){0,3}? (?:patients|participants|subjects|individuals|veterans|women|men|adults|adolescents|children"
+    r"|cases)"
+    r"\b(?: \w+){0,6}? (?:achieved|experienced|had|showed|met|reached|attained|were|was|responded|remitted)\b",
     re.IGNORECASE,
 )
 _COMPARISON_LINK: Final = re.compile(
@@ -165,6 +187,18 @@ def _arm_near(text: str, start: int, end: int, rules: FindingRules, *, last: boo
     return best[1] if best else None
 
 
+def _arms_in_order(text: str, start: int, end: int, rules: FindingRules) -> list[str]:
+    """The arms named in ``text[start:end]``, in order of first mention, each once."""
+    found: list[tuple[int, str]] = []
+    for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
+        m = pattern.search(text, start, end)
+        if m and all(a != arm for _, a in found):
+            found.append((m.start(), arm))
+        elif m:
+            found = [(min(at, m.start()), a) if a == arm else (at, a) for at, a in found]
+    return [a for _, a in sorted(found)]
+
+
 def _arms_of(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> list[str | None]:
     """Which arm each rate belongs to.
 
@@ -173,6 +207,11 @@ def _arms_of(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> list
     arm named between it and the next rate, else the last one named between the previous rate
     and it.
     """
+    # "in the ketamine and placebo groups (13% vs. 23%, respectively)": the arms in the order named.
+    if "respectively" in text[rates[-1].start :].lower():
+        named = _arms_in_order(text, 0, rates[0].start, rules)
+        if len(named) >= len(rates):
+            return list(named[: len(rates)])
     out: list[str | None] = []
     for i, r in enumerate(rates):
         after_end = rates[i + 1].start if i + 1 < len(rates) else len(text)
@@ -283,8 +322,13 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
     # One arm's rate of a good outcome ("Remission was achieved in 75%", "5 (38%) met criteria
     # for response"): the drug brought that about (compared with baseline).
     good_rate = rules.positive_outcome.search(text)
-    if good_rate and rates and not rules.negative_outcome.search(text[: good_rate.start()]):
-        return _Decision("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
+    if good_rate and not rules.negative_outcome.search(text[: good_rate.start()]):
+        counted = _COUNTED.search(text, 0, good_rate.start())
+        if counted and counted.group(1).lower() in ("none", "no"):
+            # "None of 10 subjects experienced a response": the good outcome did not happen.
+            return _Decision("no_difference", f"none had {good_rate.group(0)!r}", good_rate.end())
+        if rates or counted:
+            return _Decision("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
     induced = rules.induce.search(text)
     if induced:
         harm = -1 if kind == "safety" else None
@@ -363,16 +407,100 @@ def split_clauses(text: str, boundary: TextPattern) -> list[str]:
     return [c for c in out if c.strip()]
 
 
-def read_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> list[Finding]:
-    """Every finding in the results and conclusions sentences, in sentence order."""
-    out: list[Finding] = []
+def _favours(direction: Direction, valence: int) -> Favours:
+    if direction == "no_difference":
+        return "neither"
+    good = (direction == "increased") == (valence > 0) if valence else True
+    return "intervention" if good else "comparator"
+
+
+def _model_finding(text: str, sentence: int, direction: Direction, p: float, rules: FindingRules) -> Finding:
+    """A finding the rules did not read but the model is sure of: the whole sentence carries it."""
+    effects = nums.effects(text)
+    p_values = nums.p_values(text)
+    comp = first_comparator(text, rules)
+    outcome, valence = _outcome(text, 0, rules)
+    return Finding(
+        sentence,
+        text,
+        direction,
+        _favours(direction, valence),
+        outcome,
+        _kind(text, rules),
+        comp[0] if comp else None,
+        comp[1] if comp else None,
+        f"model: {direction} (p {p:.2f}) where no rule read a direction",
+        effects[0] if effects else None,
+        tuple(nums.rates(text)),
+        p_values[0] if p_values else None,
+    )
+
+
+def decide(rs: RoledSentence, found: list[Finding], rules: FindingRules, model: DirectionModel) -> list[Finding]:
+    """The findings of one sentence once the model has weighed the rules' reading of it."""
+    p = model.scores(sentence_features(rs.sentence.text, rs.role))
+    return apply_scores(rs, found, p, rules, model.thresholds)
+
+
+def apply_scores(
+    rs: RoledSentence, found: list[Finding], p: Mapping[Answer, float], rules: FindingRules, thresholds: Thresholds
+) -> list[Finding]:
+    """The rules' findings of a sentence, kept, turned, dropped or joined by one, by the model's scores ``p``.
+
+    They stand unless the model's answer differs and it is sure enough: then the first finding is
+    turned to the model's direction (p ≥ ``override``), a finding is added where the rules read
+    none (p ≥ ``add``), or the rules' findings are dropped as not a result (p(none) ≥ ``drop``).
+    """
+    best = max(ANSWERS, key=lambda a: p[a])
+    if best == "none":
+        return [] if found and p["none"] >= thresholds.drop else found
+    if any(f.direction == best for f in found):
+        return found
+    text = rs.sentence.text
+    if not found:
+        return [_model_finding(text, rs.sentence.index, best, p[best], rules)] if p[best] >= thresholds.add else []
+    if p[best] < thresholds.override:
+        return found
+    first = found[0]
+    _, valence = _outcome(first.clause, 0, rules)
+    turned = replace(
+        first,
+        direction=best,
+        favours=_favours(best, valence),
+        basis=f"model: {best} (p {p[best]:.2f}) over the rules' {first.direction} ({first.basis})",
+    )
+    return [turned, *found[1:]]
+
+
+def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> list[tuple[RoledSentence, list[Finding]]]:
+    """Each results or conclusions sentence with the findings the phrase rules read in it."""
+    out: list[tuple[RoledSentence, list[Finding]]] = []
     for rs in sentences:
         if rs.role not in FINDING_ROLES:
             continue
+        found: list[Finding] = []
         for clause in split_clauses(rs.sentence.text, rules.clause_split):
             if len(clause) < 12:
                 continue
             finding = read_clause(clause, rs.sentence.index, rules)
             if finding is not None:
-                out.append(finding)
+                found.append(finding)
+        out.append((rs, found))
+    return out
+
+
+def read_findings(
+    sentences: Sequence[RoledSentence],
+    rules: FindingRules,
+    model: DirectionModel | Literal["packaged"] | None = "packaged",
+) -> list[Finding]:
+    """Every finding in the results and conclusions sentences, in sentence order.
+
+    ``model``: the direction model that weighs the rules' reading (the shipped one by default;
+    None reads with the rules alone, as training does).
+    """
+    chosen = packaged_model() if model == "packaged" else model
+    out: list[Finding] = []
+    for rs, found in rule_findings(sentences, rules):
+        out.extend(found if chosen is None else decide(rs, found, rules, chosen))
     return out

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from ketlit.evidence.findings import COMPARATOR_KINDS, FindingRules
 from ketlit.evidence.matcher import AnchorIndex, Matcher
+from ketlit.evidence.model import packaged_model_bytes
 from ketlit.evidence.questions import QUESTIONS, WHERE, QuestionRule
 from ketlit.evidence.roles import ORDER, Role, RoleRules
 from ketlit.tagging.rules import load_rules as load_tagging_rules
@@ -159,7 +160,8 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
     # One index for every group of this document: a text is scanned once for all of them.
     index = AnchorIndex()
     drug = _drug_pattern(root, molecules, tagging, index)
-    digest = hashlib.sha256(doc.raw + tagging.source.encode()).hexdigest()[:16]
+    # The direction model's weights read findings too: new weights must re-read stored profiles.
+    digest = hashlib.sha256(doc.raw + tagging.source.encode() + packaged_model_bytes()).hexdigest()[:16]
     return EvidenceRules(
         roles=_roles(root, index),
         findings=_findings(root, drug, index),
