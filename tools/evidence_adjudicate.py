@@ -22,7 +22,8 @@ re-reading the abstracts). Keys:
   their sentence is in a RESULTS/CONCLUSIONS section, else dropped, unless resolved otherwise.
 Writes gold_<set>.jsonl, disagreements_<set>.md, and (for inspection) /tmp/adjudicate_todo_<set>.json
 with the unresolved disagreements. An optional "_policy" list in the resolutions file (general rules the
-adjudicator applied) is printed at the top of the report. Validates the gold file (JSON, quotes are prefixes of sentence s).
+adjudicator applied) is printed at the top of the report. Validates the gold file (JSON, quotes are
+prefixes of sentence s).
 """
 
 from __future__ import annotations
@@ -37,9 +38,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, "/work/main/src")
-from ketlit.evidence.sentences import abstract_sentences  # noqa: E402
-from ketlit.sources.models import AbstractSection  # noqa: E402
+# Run from a checkout without installing: the package is in ../src.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection
 
 HERE = Path(__file__).resolve().parents[1] / "labels" / "evidence"
 SAMPLE = HERE / "sample.txt"
@@ -74,7 +76,7 @@ def load_sentences(pmids: list[str]) -> dict[str, list]:
     out = {}
     for pmid in pmids:
         row = con.execute("SELECT abstract_sections FROM articles WHERE pmid = ?", (pmid,)).fetchone()
-        secs = [AbstractSection(l, c, t) for l, c, t in json.loads((row[0] if row else None) or "[]")]
+        secs = [AbstractSection(label, c, t) for label, c, t in json.loads((row[0] if row else None) or "[]")]
         out[pmid] = abstract_sentences(secs)
     return out
 
@@ -108,7 +110,7 @@ def kappa(a: list, b: list) -> float:
     n = len(a)
     if n == 0:
         return float("nan")
-    po = sum(x == y for x, y in zip(a, b)) / n
+    po = sum(x == y for x, y in zip(a, b, strict=False)) / n
     ca, cb = Counter(a), Counter(b)
     pe = sum(ca[k] * cb[k] for k in set(ca) | set(cb)) / (n * n)
     return 1.0 if pe == 1 else (po - pe) / (1 - pe)
@@ -221,10 +223,7 @@ def merge_item(a: dict, b: dict, cat_fields: list[str], text_fields: list[str], 
             del m["also"]
     reason = (res or {}).get("reason")
     for f, va, vb in disputed:
-        if m is None:
-            final = "dropped"
-        else:
-            final = m.get(f)
+        final = "dropped" if m is None else m.get(f)
         auto = None
         if res is None and f == "numbers" and m is not None:
             auto = auto_numbers(va, vb, sents, m.get("s"))
@@ -272,7 +271,7 @@ def superset(a, b) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return all(k in b and superset(v, b[k]) for k, v in a.items())
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(superset(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(superset(x, y) for x, y in zip(a, b, strict=False))
     return a == b
 
 
@@ -282,7 +281,8 @@ def auto_numbers(va, vb, sents, s):
         if superset(small, big) and big:
             text = sents[s].text if s is not None and 0 <= s < len(sents) else ""
             if all(printed(v, text) for v in flat_values(big)):
-                return copy.deepcopy(big), "one pass gave fewer of the printed numbers; fuller set kept (checked against the sentence)"
+                return copy.deepcopy(big), ("one pass gave fewer of the printed numbers; fuller set kept "
+                                          "(checked against the sentence)")
     return None
 
 
@@ -308,7 +308,8 @@ def one_pass(item: dict, which: int, res: dict | None, sents, pmid: str, where: 
             out.update(copy.deepcopy(res["set"]))
         for k in [k for k, v in out.items() if v == "__delete__"]:
             del out[k]
-    summary = f"s{item.get('s')} {item.get('outcome') or item.get('event') or ''} [{item.get('direction') or item.get('presence') or ''}]"
+    what = item.get('outcome') or item.get('event') or ''
+    summary = f"s{item.get('s')} {what} [{item.get('direction') or item.get('presence') or ''}]"
     dis.append({"pmid": pmid, "where": where, "field": f"only pass{which}" + (" (split)" if split else ""),
                 "p1": summary if which == 1 else "—", "p2": summary if which == 2 else "—",
                 "resolution": "kept" if keep else "dropped", "reason": reason,
@@ -502,7 +503,8 @@ def validate(path: Path, sents_by: dict) -> list[str]:
             errs.append(f"line {n}: {e}")
             continue
         sents = sents_by[rec["pmid"]]
-        items = list(rec["findings"]) + list(rec["adverse_events"]) + list((rec.get("review") or {}).get("pooled") or [])
+        pooled = (rec.get("review") or {}).get("pooled") or []
+        items = list(rec["findings"]) + list(rec["adverse_events"]) + list(pooled)
         for it in items:
             s, q = it.get("s"), it.get("quote")
             if s is None or not (0 <= s < len(sents)) or not q or not sents[s].text.startswith(q):
@@ -531,7 +533,7 @@ def main() -> None:
     a = ap.parse_args()
     start = a.start if a.start is not None else (0 if a.set == "a" else 111)
     end = a.end if a.end is not None else (111 if a.set == "a" else 222)
-    pmids = [l.strip() for l in SAMPLE.read_text().splitlines() if l.strip()][start:end]
+    pmids = [line.strip() for line in SAMPLE.read_text().splitlines() if line.strip()][start:end]
     p1 = load_jsonl(HERE / f"pass1_{a.set}.jsonl")
     p2 = load_jsonl(HERE / f"pass2_{a.set}.jsonl")
     missing = [p for p in pmids if p not in p1 or p not in p2]
@@ -551,14 +553,18 @@ def main() -> None:
         r1, r2 = p1[pmid], p2[pmid]
         g, pairs = adjudicate(pmid, r1, r2, sents_by[pmid], resolutions.get(pmid), dis, wording)
         gold.append(g)
-        q1.append(r1["question"]); q2.append(r2["question"])
+        q1.append(r1["question"])
+        q2.append(r2["question"])
         n_both += len(pairs)
         n_one1 += len(r1["findings"]) - len(pairs)
         n_one2 += len(r2["findings"]) - len(pairs)
         for i, j in pairs:
-            d1.append(r1["findings"][i]["direction"]); d2.append(r2["findings"][j]["direction"])
-            fv1.append(r1["findings"][i]["favours"]); fv2.append(r2["findings"][j]["favours"])
-            ok1.append(r1["findings"][i].get("outcome_kind")); ok2.append(r2["findings"][j].get("outcome_kind"))
+            d1.append(r1["findings"][i]["direction"])
+            d2.append(r2["findings"][j]["direction"])
+            fv1.append(r1["findings"][i]["favours"])
+            fv2.append(r2["findings"][j]["favours"])
+            ok1.append(r1["findings"][i].get("outcome_kind"))
+            ok2.append(r2["findings"][j].get("outcome_kind"))
         warn += [f"{pmid} {w}" for w in sanity(g)]
 
     stale = [(p, part, k) for p, r in resolutions.items()
@@ -571,7 +577,7 @@ def main() -> None:
     out.write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in gold))
     errs = validate(out, sents_by)
 
-    pct = lambda x, y: 100.0 * sum(u == v for u, v in zip(x, y)) / len(x) if x else float("nan")  # noqa: E731
+    pct = lambda x, y: 100.0 * sum(u == v for u, v in zip(x, y, strict=False)) / len(x) if x else float("nan")  # noqa: E731
     n_find = sum(len(g["findings"]) for g in gold)
     stats = {
         "records": len(pmids),
@@ -590,7 +596,8 @@ def main() -> None:
     kinds = Counter(
         (("one-pass finding" if d["where"].startswith("finding") else "one-pass adverse event"
           if d["where"].startswith("AE") else "one-pass pooled result")
-         + (" (finer split of a same-sentence result)" if "split" in d["field"] else " (other pass has nothing on that sentence)")
+         + (" (finer split of a same-sentence result)" if "split" in d["field"]
+            else " (other pass has nothing on that sentence)")
          if d["field"].startswith("only") else "correction of an agreed value" if "corrected" in d["field"] else
          ("finding " if d["where"].startswith("finding") else "AE " if d["where"].startswith("AE") else
           "pooled " if d["where"].startswith("pooled") else "record ") + d["field"])
@@ -626,7 +633,8 @@ def main() -> None:
           "| pmid | field / sentence | pass 1 | pass 2 | resolution | reason |", "|---|---|---|---|---|---|"]
     for d in dis:
         L.append(f"| {d['pmid']} | {d['where']}: {d['field']} | {fmt(d['p1'])} | {fmt(d['p2'])} | "
-                 f"{fmt(d['resolution'])} | {fmt(d['reason']) if d['reason'] else ('UNRESOLVED' if not d['resolved'] else '')} |")
+                 f"{fmt(d['resolution'])} | "
+                 f"{fmt(d['reason']) if d['reason'] else ('UNRESOLVED' if not d['resolved'] else '')} |")
     if warn:
         L += ["", "## Sanity warnings on the gold", ""] + [f"- {w}" for w in warn]
     (outdir / f"disagreements_{a.set}.md").write_text("\n".join(L) + "\n")
