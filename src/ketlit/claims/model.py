@@ -64,6 +64,8 @@ class Claim:
     timepoint_hours: float | None = None
     threshold: Threshold | None = None
     hedged: bool = False
+    # Asserted strength: hedged | plain | attributed | intensified | absolute (the extractor's reading).
+    strength: str = "plain"
     implied: bool = False
     anecdote: bool = False
     heading: bool = False
