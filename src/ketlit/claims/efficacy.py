@@ -17,6 +17,7 @@ from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import StudyFacts, grade_body
 from ketlit.claims.judging import (
     CERTAINTY,
+    Assessed,
     AssessMemo,
     Cited,
     Verdict,
@@ -91,7 +92,8 @@ def _grade(
 
 def decide(body: Body, hedged: bool, policy: VerdictPolicy) -> tuple[str, str, Vote | None]:
     """(verdict, which rule decided, the decisive review if any) — the legend's rules, in order."""
-    review = _best_review(body, policy)
+    # A pinned reference-standard entry is the best estimate; otherwise the best-graded review.
+    review = body.reviews[0] if body.reference is not None else _best_review(body, policy)
     rcts = body.controlled
     pos = [v for v in rcts if v.stance == "for"]
     neg = [v for v in rcts if v.stance in ("null", "against")]
@@ -149,29 +151,24 @@ def _reference_vote(body: Body) -> list[str]:
     return reasons
 
 
-def _with_reference(body: Body) -> None:
-    """The pinned entry enters the body as its best review."""
+def _with_reference(body: Body, assessed: Sequence[Assessed]) -> None:
+    """The pinned entry enters the body as its best review, cited through its source record."""
     e = body.reference
     if e is None:
+        return
+    anchor = next((a for a in assessed if a.record.id == e.pmid), None)
+    if anchor is None:
+        body.reference = None  # the entry's source must be in the cache to be cited
         return
     stance: Stance = (
         "for"
         if e.direction == "favours_drug" and reference_excludes_null(e)
         else ("against" if e.direction == "favours_control" else "null")
     )
-    anchor = next((v for v in body.reviews if v.id == e.pmid), None)
-    if anchor is None:
-        return
-    body.reviews = [
-        replace(
-            anchor,
-            stance=stance,
-            certainty=e.certainty,
-            n=e.n,
-            rationale=e.quote,
-            effect=f"{e.measure} {e.value:g} (95% CI {e.ci[0]:g} to {e.ci[1]:g})",
-        )
-    ] + [v for v in body.reviews if v.id != e.pmid]
+    effect = f"{e.measure} {e.value:g} (95% CI {e.ci[0]:g} to {e.ci[1]:g})"
+    pinned = Vote(anchor, "systematic_review", "review", stance, e.n, None, e.comparator, e.quote, effect, e.certainty)
+    body.reviews = [pinned, *(v for v in body.reviews if v.id != e.pmid)]
+    body.set_aside = [(a, why) for a, why in body.set_aside if a.record.id != e.pmid]
 
 
 def component(
@@ -209,11 +206,11 @@ def component(
     molecules = claim.molecule or (rules.molecule_default,)
     body = build_body(label, assessed, molecules, rules, policy)
     body.reference = match_reference(ind, molecules, claim.route, policy) if ind else None
-    if body.reference is not None and not any(v.id == body.reference.pmid for v in body.reviews):
-        body.reference = None  # the entry's source must be in the cache to be cited
-    _with_reference(body)
+    _with_reference(body, assessed)
     verdict, rule, review = decide(body, asserted_strength(claim, policy) == "hedged", policy)
     unblinding = bool(set(sub.indication) & set(rules.unblinding_indications))
+    if review is None and body.reference is not None:
+        review = body.reviews[0]  # certainty is the pinned entry's, whichever rule decided
     if review is not None:
         certainty: str | None = review.certainty or policy.review_certainty_unstated
         notes = [

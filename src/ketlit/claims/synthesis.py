@@ -130,7 +130,9 @@ def stance_of(
     use = concl or findings
     pos = [f for f in use if f.get("favours") == "intervention"]
     neg = [f for f in use if f.get("favours") == "comparator"]
-    nul = [f for f in use if f.get("direction") == "no_difference"]
+    # A trial's "no difference" speaks to the drug only when it names the control it was compared
+    # with; "no difference between women and men" or "in VEGF levels" is a subgroup or biomarker result.
+    nul = [f for f in use if f.get("direction") == "no_difference" and (review or f.get("comparator_kind"))]
     stance: Stance
     if pos and len(pos) >= len(nul) + len(neg):
         stance, chosen = "for", pos

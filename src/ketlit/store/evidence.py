@@ -6,7 +6,8 @@ claim's family (direct or indirect, so the verdict engine can say "indirect evid
 silently missing it). Safety claims take the records whose title or abstract reports the claimed
 topic (the adverse-event vocabulary of the claim rules). Each PubMed record carries its stored
 study profile (``study_profiles``), so claims are judged by what the study asked and found.
-Every exclusion — animal work, other indications, narrative reviews — is then decided and reported by the verdict engine.
+Every exclusion — animal work, other indications, narrative reviews — is then decided and
+reported by the verdict engine.
 The pool of drug records is read once per index, so checking a page with many claims costs one
 pass over the cache. The SQL is in :mod:`ketlit.store.reads` (plain rows); this module only
 builds the claim checker's records from them, so it depends on nothing in the store but the
