@@ -118,6 +118,12 @@ def _few_arms(
             rules,
             tested,
         )
+    if not items:
+        reasons.append(
+            f"no {claim.outcome if claim.outcome in ('response', 'remission') else 'response'} rates "
+            "for the drug arm could be extracted from the counted records"
+        )
+        return finish("insufficient_evidence", None, reasons, [], rules, tested)
     reasons.append(
         f"only {len(items)} comparable arm(s) at {target or 'any timepoint'}: rates are pooled only from "
         f"{policy.min_pool_arms} or more, so no pooled estimate decides this claim"

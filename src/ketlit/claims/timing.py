@@ -37,23 +37,37 @@ from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, TimeFinding, format_hours
 from ketlit.claims.policy import VerdictPolicy
 from ketlit.claims.rules import Rules
-from ketlit.claims.synthesis import profile_of
+from ketlit.evidence.roles import FINDING_ROLES, assign_roles
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection
 
 _SPACE = re.compile(r"\s+")
+_ROLES: dict[tuple[str, int], list[tuple[str, str]]] = {}
 
 
 def _norm(text: str) -> str:
     return _SPACE.sub(" ", text).strip().lower()
 
 
+def _roles(record: EvidenceRecord) -> list[tuple[str, str]]:
+    """(normalised sentence, role) for the record's abstract, read as the study profiles read it."""
+    key = (record.id, hash(record.abstract))
+    if key not in _ROLES:
+        sentences = abstract_sentences([AbstractSection(None, None, record.abstract)]) if record.abstract else []
+        _ROLES[key] = [(_norm(rs.sentence.text), rs.role) for rs in assign_roles(sentences, packaged_rules().roles)]
+    return _ROLES[key]
+
+
 def from_results(a: Assessed, t: TimeFinding) -> bool:
-    """Whether the time's sentence is a result or conclusion of the study (per its profile)."""
-    profile = profile_of(a.record)
-    if profile is None:
-        return True  # registry records: posted results only
+    """Whether the time's sentence is a result or conclusion of the study, not its introduction,
+    aims or methods (registry records: posted results only, so always)."""
+    if a.record.source != "pubmed":
+        return True
     sentence = _norm(t.sentence)
-    clauses = [_norm(str(f.get("clause", ""))) for f in profile.get("findings") or []]
-    return any(len(c) >= 12 and (c in sentence or sentence in c) for c in clauses)
+    return any(
+        role in FINDING_ROLES for text, role in _roles(a.record) if text and (sentence in text or text in sentence)
+    )
 
 
 def _classify(
