@@ -107,7 +107,8 @@ def decide(body: Body, hedged: bool, policy: VerdictPolicy) -> tuple[str, str, V
     many = len(pos) >= policy.min_independent_rcts and sum(v.n or 0 for v in pos) >= policy.adequate_total_n
     if not larger_null and (len(adequate) >= policy.min_independent_rcts or many):
         return "supported", f"{len(pos)} independent RCTs favour the drug ({len(adequate)} adequately sized)", None
-    if review and review.stance != "for" and not adequate:
+    # A review contradicts only when no review finds an effect and no two trials do.
+    if review and review.stance != "for" and not any(v.stance == "for" for v in body.reviews) and len(pos) < 2:
         return "contradicted", "a review finds no effect (or the opposite)", review
     powered = [v for v in larger_null if (v.n or 0) >= policy.powered_null_n]
     if powered and not (review and review.stance == "for"):
@@ -182,6 +183,16 @@ def component(
 ) -> Component:
     """The verdict on one condition of an efficacy claim (before the claim's strength is weighed)."""
     label = ind or "unspecified indication"
+    # A label limitation is the regulator's word on exactly this use, so it is read before the approval.
+    limits = label_limits(claim, ind, rules) if ind else []
+    if limits:
+        return Component(
+            label,
+            "contradicted",
+            "high",
+            [f"{label}: the label says otherwise — {limits[0].statement}"],
+            [cite_fact(f) for f in limits],
+        )
     approvals = approvals_for_use(claim, ind, rules) if ind else []
     if approvals:
         products = ", ".join(sorted({f.product for f in approvals}))
@@ -191,15 +202,6 @@ def component(
             "high",
             [f"{label}: the regulator approved {products} for this use"],
             [cite_fact(f) for f in approvals],
-        )
-    limits = label_limits(claim, ind, rules) if ind else []
-    if limits:
-        return Component(
-            label,
-            "contradicted",
-            "high",
-            [f"{label}: the label says otherwise — {limits[0].statement}"],
-            [cite_fact(f) for f in limits],
         )
     sub = replace(claim, indication=(ind,) if ind else ())
     assessed = assess_all(sub, records, rules, cache, memo)
@@ -310,4 +312,4 @@ def efficacy_established(
     memo: AssessMemo | None = None,
 ) -> Component:
     """Whether efficacy for this product and condition is established (for onset and duration)."""
-    return component(replace(claim, hedged=False, strength="plain"), ind, records, rules, policy, cache, memo)
+    return component(claim, ind, records, rules, policy, cache, memo)
