@@ -436,3 +436,13 @@ def test_legend_is_printed_verbatim_in_markdown_and_json(rules: Rules) -> None:
     md = render_markdown(report)
     assert "## How verdicts are decided" in md
     assert "at least 50 participants each" in md and "certainty \\(GRADE\\)" in md
+
+
+def test_a_sentence_naming_an_unread_condition_is_not_judged_by_the_pages_conditions(rules: Rules) -> None:
+    trials = [record("1", n=80), record("2", n=90)]
+    note = "indication treatment_resistant_depression inferred from the page's most frequent conditions"
+    tinnitus = efficacy("Ketamine is effective for tinnitus.", notes=(note,))
+    v = verdict_of(tinnitus, trials, rules)
+    assert v.verdict == "insufficient_evidence" and not v.evidence
+    works = efficacy("Ketamine works for many patients.", notes=(note,))
+    assert verdict_of(works, trials, rules).verdict == "supported"

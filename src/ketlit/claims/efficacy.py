@@ -203,7 +203,16 @@ def component(
             [f"{label}: the regulator approved {products} for this use"],
             [cite_fact(f) for f in approvals],
         )
-    sub = replace(claim, indication=(ind,) if ind else ())
+    if not ind:
+        # No condition read (or one outside the vocabulary, "tinnitus"): there is no evidence
+        # profile to compare with, and evidence about other conditions says nothing about it.
+        return Component(
+            label,
+            "insufficient_evidence",
+            None,
+            [f"{label}: no condition could be read, so no body of evidence matches the claim"],
+        )
+    sub = replace(claim, indication=(ind,))
     assessed = assess_all(sub, records, rules, cache, memo)
     molecules = claim.molecule or (rules.molecule_default,)
     body = build_body(label, assessed, molecules, rules, policy)
@@ -267,6 +276,14 @@ def combine(parts: Sequence[Component]) -> tuple[str, str | None]:
     return verdict, (CERTAINTY[min(levels)] if levels else None)
 
 
+def _unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy) -> bool:
+    """Whether the conditions were taken from the page although the sentence names a target of its own."""
+    inferred = any(n.startswith("indication ") and "inferred from the page" in n for n in claim.notes)
+    if not inferred or any(p.any(claim.text) for p in rules.indications.values()):
+        return False
+    return any(p.search(claim.text) for p in policy.named_target)
+
+
 def judge_efficacy(
     claim: Claim,
     records: Sequence[EvidenceRecord],
@@ -276,6 +293,12 @@ def judge_efficacy(
     memo: AssessMemo | None = None,
 ) -> Verdict:
     """The reconciled verdict on an efficacy claim (see the module docstring)."""
+    if _unread_target(claim, rules, policy):
+        reasons = [
+            "the sentence names its own condition, which the claim rules cannot read; the page's other "
+            "conditions were not substituted for it"
+        ]
+        return finish("insufficient_evidence", None, reasons, [], rules, as_tested(claim, rules))
     parts = [component(claim, ind, records, rules, policy, cache, memo) for ind in claim.indication or ("",)]
     verdict, certainty = combine(parts)
     reasons = [r for p in parts for r in p.reasons]

@@ -112,6 +112,7 @@ class VerdictPolicy:
     jurisdictions: Mapping[str, tuple[re.Pattern[str], ...]]
     default_jurisdiction: str
     off_label_words: tuple[re.Pattern[str], ...]
+    named_target: tuple[re.Pattern[str], ...]
     legend: tuple[tuple[str, str], ...]
     reference: tuple[ReferenceEntry, ...] = ()
 
@@ -190,6 +191,7 @@ def _policy_from(root: Table) -> VerdictPolicy:
         jurisdictions={k: _patterns(j, k) for k in j.names() if k != "default"},
         default_jurisdiction=j.string("default", nonblank=True),
         off_label_words=_patterns(root.sub("regulatory"), "off_label_words"),
+        named_target=_patterns(root.sub("conditions"), "named_target"),
         legend=_legend(root, values),
     )
 
