@@ -114,7 +114,10 @@ def _few_arms(
             verdict,
             certainty,
             [*reasons, f"a review reports {r.construct} {r.pct:.1f}% (not re-pooled)", *greasons],
-            [cite(a, rate_text(r) + f" — “{r.sentence}”")],
+            [
+                cite(a, rate_text(r) + f" — “{r.sentence}”"),
+                *(cite(b, rate_text(q) + " (not pooled)") for b, q in items),
+            ],
             rules,
             tested,
         )
