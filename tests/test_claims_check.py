@@ -94,7 +94,12 @@ def test_verdicts_on_the_fixture_page(html_report: tuple[dict[str, Any], str]) -
         by_text[("Ketamine infusions are effective for obsessive-compulsive disorder.", "efficacy")]["verdict"]
         == "insufficient_evidence"
     )
-    assert by_text[("Ketamine is FDA-approved for depression.", "regulatory")]["verdict"] == "contradicted"
+    # Read from the sentence alone (issue 13, K): the generic name, and esketamine — a form of the
+    # drug — is approved for depression while racemic ketamine is not, so the sentence is only
+    # partly right whichever page it is on (an infusion clinic's page no longer changes it).
+    fda = by_text[("Ketamine is FDA-approved for depression.", "regulatory")]
+    assert fda["verdict"] == "partly_supported"
+    assert any("another form of the drug" in r for r in fda["reasons"])
     assert by_text[("Ketamine is not addictive.", "safety")]["verdict"] == "contradicted"
     anecdotes = [c for c in data["claims"] if c["anecdote"]]
     assert anecdotes and all(c["verdict"] == "not_checkable" for c in anecdotes)

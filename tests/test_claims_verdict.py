@@ -91,14 +91,24 @@ def test_remission_claim_without_remission_data_is_insufficient(index: InMemoryI
 
 
 def test_indirect_evidence_is_downgraded(records: list[EvidenceRecord], rules: Rules) -> None:
-    # Only the esketamine nasal-spray trial is available for an IV clinic's claim.
-    index = InMemoryIndex([r for r in records if r.id == "90000005"], rules)
+    # Only esketamine nasal-spray trials are available for an IV clinic's claim: pooled (three
+    # arms, the minimum the verdict rules pool), but as indirect evidence.
+    es = next(r for r in records if r.id == "90000005")
+    copies = [replace(es, id=f"9000005{i}") for i in range(3)]
+    index = InMemoryIndex(copies, rules)
     _, v = check("Over 30% of patients respond to ketamine infusions within 24 hours.", "efficacy_rate", index, rules)
     assert v.verdict == "supported"
     assert any(r.startswith("indirectness:") and "intranasal" in r and "esketamine" in r for r in v.reasons)
     assert any("no direct evidence" in r for r in v.reasons)
     assert v.certainty in ("low", "very_low")
     assert all(not e.direct for e in v.evidence)
+    # One trial alone is never pooled (failure mode L): no verdict from a pool of one.
+    _, one = check(
+        "Over 30% of patients respond to ketamine infusions within 24 hours.", "efficacy_rate",
+        InMemoryIndex([es], rules), rules,
+    )
+    assert one.verdict == "insufficient_evidence" and one.pooled is None
+    assert any("only 1 comparable arm" in r for r in one.reasons)
 
 
 def test_other_indications_and_animals_never_count(records: list[EvidenceRecord], rules: Rules) -> None:
@@ -124,7 +134,7 @@ def test_functional_unblinding_downgrade(records: list[EvidenceRecord], rules: R
 @pytest.mark.parametrize(
     ("sentence", "page", "verdict", "fact"),
     [
-        ("Ketamine is FDA-approved for depression.", IV_PAGE, "contradicted", "ketamine_not_approved_psychiatric"),
+        ("IV ketamine is FDA-approved for depression.", IV_PAGE, "contradicted", "ketamine_not_approved_psychiatric"),
         (
             "Spravato is FDA-approved for treatment-resistant depression.",
             SPRAVATO_PAGE,
@@ -161,8 +171,12 @@ def test_generic_name_approval_claim_on_a_page_without_a_route(index: InMemoryIn
     assert v.verdict == "partly_supported" and v.certainty == "high", v.reasons
     assert "spravato_trd_2019" in {e.id for e in v.evidence}
     assert any("another form of the drug" in r for r in v.reasons)
+    # The same sentence on an infusion clinic's page gets the same verdict (issue 13, K): the
+    # route is read from the sentence, not from the page.
+    _, same = check("Ketamine is FDA-approved for depression.", "regulatory", index, rules, IV_PAGE)
+    assert same.verdict == v.verdict and same.reasons == v.reasons
     # Said of IV ketamine, it is wrong: the approved form is a nasal spray (caveat in the reasons).
-    _, v = check("Ketamine is FDA-approved for depression.", "regulatory", index, rules, IV_PAGE)
+    _, v = check("IV ketamine is FDA-approved for depression.", "regulatory", index, rules, IV_PAGE)
     assert v.verdict == "contradicted"
     assert any("another form of the drug is approved" in r for r in v.reasons)
     # Naming the form removes the ambiguity.
@@ -194,7 +208,11 @@ def test_implied_approval_on_a_depression_clinic_page(index: InMemoryIndex, rule
     page = IV_PAGE + "Ketamine helps depression.\n\nKetamine for depression.\n\n"
     claim, v = check("Our ketamine treatment is FDA-approved.", "regulatory", index, rules, page)
     assert claim.regulatory is not None and claim.regulatory.approval_inferred
-    assert v.verdict == "contradicted"
+    # The page's conditions are never imported into a sentence that names none (issue 13, K/J):
+    # the sentence says only that the drug is approved, which it is (as an anaesthetic).
+    assert v.verdict == "supported", v.reasons
+    assert any("none was assumed" in r for r in v.reasons)
+    assert not any("depression" in r for r in v.reasons)
 
 
 @pytest.mark.parametrize(

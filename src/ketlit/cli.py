@@ -554,10 +554,14 @@ def check_cmd(
     page: Annotated[str, typer.Argument(help="A .txt, .md or .html clinic page, or - for stdin.")],
     fmt: Annotated[CheckFormat, typer.Option("--format", help="md (Markdown) or json.")] = CheckFormat.md,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+    no_reference: Annotated[
+        bool, typer.Option("--no-reference", help="Judge from the cache alone, without the pinned reference standard.")
+    ] = False,
 ) -> None:
     """Check the claims on a clinic page against the cached evidence: a verdict per claim.
 
-    Your own claim rules and regulatory facts: KETLIT_CLAIM_RULES, KETLIT_REGULATORY (or ketlit.toml).
+    Your own claim rules and regulatory facts: KETLIT_CLAIM_RULES, KETLIT_REGULATORY (or ketlit.toml);
+    verdict rules and reference standard: KETLIT_VERDICT_RULES, KETLIT_REFERENCE_STANDARD.
 
     Example: ketlit check clinic_page.html --format json --out verdicts.json
     """
@@ -570,7 +574,9 @@ def check_cmd(
               "(run `ketlit fetch` or pass --db)")
         settings = dataclasses.replace(settings, db=Path(":memory:"))
     with _store(settings) as store:
-        text, rendered = run_check(store, settings, page, json_output=fmt is CheckFormat.json)
+        text, rendered = run_check(
+            store, settings, page, json_output=fmt is CheckFormat.json, reference=False if no_reference else None
+        )
     write_text(rendered, out_file)
     _info(text)
 

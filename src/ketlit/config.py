@@ -74,6 +74,9 @@ class Settings:
     tagging_rules: Path | None = None
     claim_rules: Path | None = None
     regulatory: Path | None = None
+    # User verdict rules and reference standard (see ketlit.claims.policy), merged over the packaged ones.
+    verdict_rules: Path | None = None
+    reference_standard: Path | None = None
     config_file: Path | None = None
 
     @property
@@ -112,6 +115,8 @@ ENV_VARS: dict[str, str] = {
     "tagging_rules": "KETLIT_TAGGING_RULES",
     "claim_rules": "KETLIT_CLAIM_RULES",
     "regulatory": "KETLIT_REGULATORY",
+    "verdict_rules": "KETLIT_VERDICT_RULES",
+    "reference_standard": "KETLIT_REFERENCE_STANDARD",
 }
 
 # name -> (lowest, highest) accepted value; floats must also be above zero.
@@ -131,7 +136,7 @@ _INTS: dict[str, tuple[int, int]] = {
 }
 _URLS = {"eutils_url", "ctgov_url"}
 _BRACKETED = re.compile(r"\[[^\[\]]+\](?::[0-9]*)?")
-_PATHS = {"db", "tagging_rules", "claim_rules", "regulatory"}
+_PATHS = {"db", "tagging_rules", "claim_rules", "regulatory", "verdict_rules", "reference_standard"}
 
 
 def _number(name: str, value: Any) -> float | int:

@@ -130,7 +130,9 @@ def assertion_parts(text: str, rules: Rules, *, kind: str) -> Parts:
     """Product, scope, comparator and jurisdiction stated in ``text`` (a claim's sentence)."""
     product = tuple(name for name, p in _group(rules, "product").items() if p.any(text))
     scope = tuple(name for name, p in _group(rules, "scope").items() if p.any(text))
-    jurisdiction = tuple(name for name, p in _group(rules, "jurisdiction").items() if p.any(text))
+    # In the order the sentence names them: the first is the one a regulatory statement is about.
+    found = sorted((m.start(), name) for name, p in _group(rules, "jurisdiction").items() if (m := p.search(text)))
+    jurisdiction = tuple(dict.fromkeys(name for _, name in found))
     comparator: str | None = None
     link = _group(rules, "comparison").get("link")
     if link is not None:

@@ -21,7 +21,7 @@ Design decisions:
 
 JSON shape (``schema`` = ``ketlit.check/1``)::
 
-    {"schema", "source", "summary": {verdict: count},
+    {"schema", "source", "summary": {verdict: count}, "legend": [the verdict rules, verbatim],
      "claims": [{"id", "text", "kind", "indication": [], "route": [], "molecule": [],
                  "threshold": {"op", "value", "unit"} | null, "verdict", "certainty" (null when
                  not_checkable), "reasons": [], "evidence": [{"source", "id", "design", "finding",
@@ -65,6 +65,7 @@ from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
+from ketlit.claims.policy import VerdictPolicy, packaged_policy
 from ketlit.claims.rules import Rules
 from ketlit.claims.text import Location, Sentence, split_sentences
 from ketlit.claims.verdict import VERDICTS, AssessMemo, Cited, Verdict, judge
@@ -97,6 +98,8 @@ class CheckReport:
     source: str
     claims: tuple[CheckedClaim, ...]
     sentences: tuple[SentenceReading, ...] = ()
+    # The verdict rules as printed in the legend (verbatim from verdict_rules.toml).
+    legend: tuple[str, ...] = ()
 
     def summary(self) -> dict[str, int]:
         """Count of claims per verdict, in a fixed order."""
@@ -105,12 +108,18 @@ class CheckReport:
 
 
 def check_page(
-    text: str, source: str, index: EvidenceIndex, rules: Rules, cache: dict[str, Findings] | None = None
+    text: str,
+    source: str,
+    index: EvidenceIndex,
+    rules: Rules,
+    cache: dict[str, Findings] | None = None,
+    policy: VerdictPolicy | None = None,
 ) -> CheckReport:
     """Extract the claims on a page and judge each against the index and the regulatory facts.
 
     ``cache`` maps ``source:id`` to findings already extracted (e.g. stored at tagging time)."""
     cache = {} if cache is None else cache
+    policy = policy or packaged_policy()
     sentences = split_sentences(text)
     if len(sentences) > MAX_SENTENCES:
         # Refused in the time it takes to split the page, rather than minutes of judging a document
@@ -137,10 +146,11 @@ def check_page(
                 if axes not in candidates:
                     candidates[axes] = index.candidates(claim)
                 records = candidates[axes]
-            verdict = verdicts[key] = judge(claim, records, rules, cache, assessments)
+            verdict = verdicts[key] = judge(claim, records, rules, cache, assessments, policy)
         checked.append(CheckedClaim(claim, verdict))
     reconciled = _reconcile(checked)
-    return CheckReport(source=source, claims=reconciled, sentences=_readings(sentences, reconciled, rules))
+    return CheckReport(source=source, claims=reconciled, sentences=_readings(sentences, reconciled, rules),
+                       legend=tuple(policy.legend_lines()))
 
 
 def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
@@ -310,6 +320,7 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
         "schema": SCHEMA,
         "source": report.source,
         "summary": report.summary(),
+        "legend": list(report.legend),
         "claims": [_claim_json(c) for c in report.claims],
         "sentences": [
             {
@@ -419,6 +430,11 @@ def render_markdown(report: CheckReport) -> str:
     lines += ["| Verdict | Claims |", "| --- | --- |"]
     lines += [f"| {_label(k)} | {n} |" for k, n in summary.items()]
     lines.append("")
+    if report.legend:
+        # The verdict rules, verbatim from verdict_rules.toml; escaped, since a user file may override them.
+        lines += ["## How verdicts are decided", ""]
+        lines += [f"- {md_escape(line)}" for line in report.legend]
+        lines.append("")
     checkable = [c for c in report.claims if c.claim.checkable]
     rest = [c for c in report.claims if not c.claim.checkable]
     for cc in checkable:

@@ -7,7 +7,9 @@ Design decisions:
   (the tagger's slugs), whether MEDLINE indexing was available (designs of unindexed records
   come from text and are flagged), trial fields, and posted results rows shaped like the
   ``trial_results`` table. Linked identifiers (NCT IDs in an abstract, PMIDs of a trial) let the
-  engine avoid counting one trial twice.
+  engine avoid counting one trial twice. A PubMed record also carries its stored **study
+  profile** (question, size, blinding, findings, trial group) when it has one; the verdict
+  engine reads a profile from the abstract on the spot for records without one (fixtures).
 * **The index is a Protocol.** :class:`EvidenceIndex` has one method, ``candidates(claim)``. The
   cache-backed implementation (tags + FTS) lives with the store; :class:`InMemoryIndex` here is
   the same contract over a list, for tests and for fixtures. Candidates may be generous: every
@@ -50,6 +52,9 @@ class EvidenceRecord:
     has_results: bool = False
     results: tuple[Mapping[str, Any], ...] = ()
     linked_ids: tuple[str, ...] = ()
+    # The stored study profile (``ketlit.evidence.profile.profile_to_dict`` plus its trial
+    # ``group``), when the record has one; the verdict engine reads findings from it.
+    profile: Mapping[str, Any] | None = None
 
     def axis(self, name: str) -> tuple[str, ...]:
         """The record's tags on one axis (indication, route, molecule, design, population)."""
@@ -85,6 +90,7 @@ class EvidenceRecord:
             has_results=bool(d.get("has_results", bool(results))),
             results=results,
             linked_ids=tuple(str(x) for x in d.get("linked_ids") or ()),
+            profile=d.get("profile") if isinstance(d.get("profile"), Mapping) else None,
         )
 
 

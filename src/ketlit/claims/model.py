@@ -79,6 +79,7 @@ class Claim:
     # the asserted strength with the words that show it, and the parts beyond indication/route/
     # molecule/outcome/time/magnitude.
     checkability: str = "claim"
+    # hedged | plain | attributed | intensified | absolute
     strength: str = "plain"
     strength_cues: tuple[str, ...] = ()
     product: tuple[str, ...] = ()

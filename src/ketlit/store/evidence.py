@@ -4,8 +4,10 @@ Retrieval is deliberately generous and explainable: a claim's candidates are the
 tagged with one of the drug's molecules and, for efficacy-type claims, with an indication of the
 claim's family (direct or indirect, so the verdict engine can say "indirect evidence" rather than
 silently missing it). Safety claims take the records whose title or abstract reports the claimed
-topic (the adverse-event vocabulary of the claim rules). Every exclusion — animal work, other
-indications, narrative reviews — is then decided and reported by the verdict engine.
+topic (the adverse-event vocabulary of the claim rules). Each PubMed record carries its stored
+study profile (``study_profiles``), so claims are judged by what the study asked and found.
+Every exclusion — animal work, other indications, narrative reviews — is then decided and
+reported by the verdict engine.
 The pool of drug records is read once per index, so checking a page with many claims costs one
 pass over the cache. The SQL is in :mod:`ketlit.store.reads` (plain rows); this module only
 builds the claim checker's records from them, so it depends on nothing in the store but the
@@ -69,11 +71,14 @@ class StoreEvidenceIndex:
             keys = [k for k in keys if k in self.scope]
         links = store.reads.all_links()
         out: list[EvidenceRecord] = []
-        for a in store.reads.evidence_articles([rid for s, rid in keys if s == "pubmed"]):
+        pmids = [rid for s, rid in keys if s == "pubmed"]
+        # Study profiles are read at tagging time; the verdict engine weighs studies by them.
+        profiles = store.profiles.profiles(pmids)
+        for a in store.reads.evidence_articles(pmids):
             out.append(EvidenceRecord(
                 source="pubmed", id=a.pmid, title=a.title or "", abstract=a.abstract or "", year=a.year,
                 tags={axis: tuple(v) for axis, v in tags[("pubmed", a.pmid)].items()}, indexed=bool(a.indexed),
-                linked_ids=tuple(sorted(set(links.get(a.pmid, [])))),
+                linked_ids=tuple(sorted(set(links.get(a.pmid, [])))), profile=profiles.get(a.pmid),
             ))
         results = store.reads.trial_results()
         for t in store.reads.evidence_trials([rid for s, rid in keys if s == "ctgov"]):

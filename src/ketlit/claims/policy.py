@@ -1,0 +1,266 @@
+"""The verdict rules and the reference standard, loaded from their data files.
+
+Design decisions:
+
+* **Rules in data, printed verbatim.** Every threshold the verdict engine applies lives in
+  ``data/verdict_rules.toml``; its ``[legend]`` is the text every report prints, with the numbers
+  of the same file filled in, so the legend can never drift from what the engine did.
+* **User-overridable like the regulatory facts.** A user verdict-rules file is merged over the
+  packaged one table by table (a key it sets replaces the packaged value); a user reference
+  standard replaces packaged entries with the same ``id`` and adds the others.
+* **The reference standard is a switch.** ``use_reference_standard`` (or ``--no-reference``)
+  turns the pinned entries off, so the checker can be measured with and without them; the
+  engine must give sound verdicts either way.
+* Malformed values are one-line :class:`~ketlit.errors.ConfigError` naming the file and key.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Final
+
+from ketlit.tomlfile import Table, merge_documents, read_packaged, read_user
+
+VERDICT_RULES_RESOURCE: Final = "verdict_rules.toml"
+REFERENCE_RESOURCE: Final = "reference_standard.toml"
+CERTAINTY: Final = ("very_low", "low", "moderate", "high")
+STRENGTHS: Final = ("hedged", "plain", "attributed", "intensified", "absolute")
+LEGEND_ORDER: Final = (
+    "supported",
+    "partly_supported",
+    "insufficient_evidence",
+    "contradicted",
+    "certainty",
+    "one_vote",
+)
+_DIRECTIONS: Final = ("favours_drug", "no_difference", "favours_control")
+
+
+def level(certainty: str | None) -> int:
+    """Certainty as a number (very_low 0 … high 3; unknown -1)."""
+    return CERTAINTY.index(certainty) if certainty in CERTAINTY else -1
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceEntry:
+    """One pinned evidence profile (see ``reference_standard.toml``)."""
+
+    id: str
+    source: str
+    pmid: str
+    quote: str
+    search_date: str
+    molecule: tuple[str, ...]
+    route: tuple[str, ...]
+    indication: tuple[str, ...]
+    outcome: str
+    timepoint: str
+    comparator: str
+    direction: str
+    measure: str
+    value: float
+    ci: tuple[float, float]
+    k: int | None
+    n: int | None
+    certainty: str
+
+    @property
+    def search_year(self) -> int:
+        """The year of the search the entry reflects."""
+        return int(self.search_date[:4])
+
+    def describe(self) -> str:
+        """One line: estimate, interval, size, certainty, source."""
+        size = ", ".join(p for p in (f"k = {self.k}" if self.k else "", f"N = {self.n}" if self.n else "") if p)
+        return (
+            f"{self.outcome} at {self.timepoint} vs {self.comparator}: {self.measure} {self.value:g} "
+            f"(95% CI {self.ci[0]:g} to {self.ci[1]:g}){'; ' + size if size else ''}; "
+            f"{self.certainty.replace('_', ' ')} certainty as stated by {self.source}, searched to {self.search_date}"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class VerdictPolicy:
+    """Thresholds, question relevance, the default jurisdiction, legend and reference entries."""
+
+    use_reference: bool
+    adequate_rct_n: int
+    adequate_total_n: int
+    min_independent_rcts: int
+    powered_null_n: int
+    review_certainty: str
+    review_certainty_hedged: str
+    review_certainty_unstated: str
+    intensified_certainty: str
+    max_synthesised_certainty: str
+    min_pool_arms: int
+    number_match_points: float
+    unpublished_min: int
+    unpublished_share: float
+    inconsistency_share: float
+    dose_min_studies: int
+    dose_low_quantile: float
+    dose_high_quantile: float
+    counts: tuple[str, ...]
+    low_weight: tuple[str, ...]
+    not_counted: Mapping[str, str]
+    default_jurisdiction: str
+    off_label_words: tuple[re.Pattern[str], ...]
+    named_target: tuple[re.Pattern[str], ...]
+    legend: tuple[tuple[str, str], ...]
+    reference: tuple[ReferenceEntry, ...] = ()
+
+    def entries(self) -> tuple[ReferenceEntry, ...]:
+        """The reference entries in force (none when the switch is off)."""
+        return self.reference if self.use_reference else ()
+
+    def legend_lines(self) -> list[str]:
+        """The legend as printed: the rules file's text, in its order."""
+        lines = [text for _, text in self.legend]
+        state = "on" if self.use_reference and self.reference else "off"
+        count = len(self.reference)
+        lines.append(f"reference standard: {state} ({count} pinned entr{'y' if count == 1 else 'ies'})")
+        return lines
+
+
+def _patterns(t: Table, key: str) -> tuple[re.Pattern[str], ...]:
+    out = []
+    for p in t.strings(key):
+        try:
+            out.append(re.compile(p, re.IGNORECASE))
+        except re.error as e:
+            raise t.error(key, f"bad regex {p!r}: {e}") from None
+    return tuple(out)
+
+
+def _certainty(t: Table, key: str) -> str:
+    return t.choice(key, CERTAINTY)
+
+
+def _legend(root: Table, values: Mapping[str, Any]) -> tuple[tuple[str, str], ...]:
+    table = root.sub("legend")
+    out = []
+    for key in LEGEND_ORDER:
+        text = table.string(key, nonblank=True)
+        try:
+            out.append((key, text.format(**values)))
+        except (KeyError, IndexError, ValueError) as e:
+            raise table.error(key, f"names an unknown value {e}") from None
+    return tuple(out)
+
+
+def _policy_from(root: Table) -> VerdictPolicy:
+    v = root.sub("verdict")
+    values: dict[str, Any] = {
+        "use_reference": v.boolean("use_reference_standard"),
+        "adequate_rct_n": v.integer("adequate_rct_n", minimum=1),
+        "adequate_total_n": v.integer("adequate_total_n", minimum=1),
+        "min_independent_rcts": v.integer("min_independent_rcts", minimum=1),
+        "powered_null_n": v.integer("powered_null_n", minimum=1),
+        "review_certainty": _certainty(v, "review_certainty"),
+        "review_certainty_hedged": _certainty(v, "review_certainty_hedged"),
+        "review_certainty_unstated": _certainty(v, "review_certainty_unstated"),
+        "intensified_certainty": _certainty(v, "intensified_certainty"),
+        "max_synthesised_certainty": _certainty(v, "max_synthesised_certainty"),
+        "min_pool_arms": v.integer("min_pool_arms", minimum=1),
+        "number_match_points": v.number("number_match_points"),
+        "unpublished_min": v.integer("unpublished_min", minimum=1),
+        "unpublished_share": v.number("unpublished_share"),
+        "inconsistency_share": v.number("inconsistency_share"),
+    }
+    d = root.sub("dose")
+    q = root.sub("questions")
+    nc = q.sub("not_counted")
+    j = root.sub("jurisdictions")
+    return VerdictPolicy(
+        **values,
+        dose_min_studies=d.integer("min_studies", minimum=1),
+        dose_low_quantile=d.number("low_quantile"),
+        dose_high_quantile=d.number("high_quantile"),
+        counts=q.strings("counts"),
+        low_weight=q.strings("low_weight"),
+        not_counted={k: nc.string(k, nonblank=True) for k in nc.names()},
+        default_jurisdiction=j.string("default", nonblank=True),
+        off_label_words=_patterns(root.sub("regulatory"), "off_label_words"),
+        named_target=_patterns(root.sub("conditions"), "named_target"),
+        legend=_legend(root, values),
+    )
+
+
+def _entry(t: Table) -> ReferenceEntry:
+    ci = t.get("ci")
+    if not (isinstance(ci, list) and len(ci) == 2 and all(isinstance(x, int | float) for x in ci)):
+        raise t.error("ci", "must be [low, high]")
+    date = t.string("search_date", nonblank=True)
+    if not re.fullmatch(r"\d{4}(-\d{2}){0,2}", date):
+        raise t.error("search_date", "must be YYYY, YYYY-MM or YYYY-MM-DD")
+    return ReferenceEntry(
+        id=t.string("id", nonblank=True),
+        source=t.string("source", nonblank=True),
+        pmid=t.string("pmid", nonblank=True),
+        quote=t.string("quote", nonblank=True),
+        search_date=date,
+        molecule=t.strings("molecule"),
+        route=t.strings("route"),
+        indication=t.strings("indication"),
+        outcome=t.string("outcome", nonblank=True),
+        timepoint=t.string("timepoint", ""),
+        comparator=t.string("comparator", "control"),
+        direction=t.choice("direction", _DIRECTIONS),
+        measure=t.string("measure", nonblank=True),
+        value=t.number("value"),
+        ci=(float(ci[0]), float(ci[1])),
+        k=t.integer("k", None, minimum=1),
+        n=t.integer("n", None, minimum=1),
+        certainty=_certainty(t, "certainty"),
+    )
+
+
+def _entries(base: Mapping[str, Any], user: Mapping[str, Any] | None, where: str) -> tuple[ReferenceEntry, ...]:
+    items = [dict(e) for e in base.get("entry", []) if isinstance(e, Mapping)]
+    if user is not None:
+        index = {e.get("id"): i for i, e in enumerate(items)}
+        for e in user.get("entry", []):
+            if isinstance(e, Mapping) and e.get("id") in index:
+                items[index[e.get("id")]] = dict(e)
+            elif isinstance(e, Mapping):
+                items.append(dict(e))
+    root = Table({"entry": items}, where)
+    return tuple(_entry(t) for t in root.tables("entry"))
+
+
+def load_policy(
+    user_rules: Path | None = None, user_reference: Path | None = None, *, use_reference: bool | None = None
+) -> VerdictPolicy:
+    """The packaged verdict rules and reference standard, each merged with a user file if given;
+    ``use_reference`` (when not None) overrides the rules file's switch."""
+    if user_rules is None and user_reference is None:
+        policy = packaged_policy()
+    else:
+        doc = read_packaged(VERDICT_RULES_RESOURCE)
+        data, where = doc.data, doc.where
+        if user_rules is not None:
+            user = read_user(user_rules, "verdict rules")
+            data, where = merge_documents(data, user.data), user.where
+        policy = _policy_from(Table(data, where))
+        ref = read_packaged(REFERENCE_RESOURCE)
+        user_ref = read_user(user_reference, "reference standard") if user_reference is not None else None
+        policy = replace(
+            policy,
+            reference=_entries(
+                ref.data, user_ref.data if user_ref else None, user_ref.where if user_ref else ref.where
+            ),
+        )
+    return policy if use_reference is None else replace(policy, use_reference=use_reference)
+
+
+@functools.cache
+def packaged_policy() -> VerdictPolicy:
+    """The shipped verdict rules and reference standard (read once per process)."""
+    doc = read_packaged(VERDICT_RULES_RESOURCE)
+    ref = read_packaged(REFERENCE_RESOURCE)
+    return replace(_policy_from(doc.root()), reference=_entries(ref.data, None, ref.where))

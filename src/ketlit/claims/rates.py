@@ -1,0 +1,232 @@
+"""Rate claims ("70% of patients respond"): pooled only from enough comparable arms.
+
+Design decisions:
+
+* **Pool only what is comparable** (failure mode L): active-arm response or remission proportions
+  at the same timepoint band are pooled (:mod:`ketlit.claims.stats`) only when at least the
+  verdict rules' ``min_pool_arms`` studies report one; with fewer, the best review's figure is
+  quoted if there is one, and otherwise the claim is insufficient evidence — a pool of one or
+  two small studies never drives a verdict.
+* **Where the page's number comes from** (item 5 of the issue): a study whose own figure matches
+  the page's number (within ``number_match_points``) is named with what kind of study it is
+  (single-arm open-label series, controlled trial …) next to the pooled or controlled estimate.
+* The threshold comparison: the whole CI on the claimed side → supported; the estimate on the
+  claimed side but the CI crossing → partly supported; the estimate on the other side →
+  contradicted. "Up to X%" is met when the best studies reach X; when the typical result is far
+  lower the claim is only partly supported.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from ketlit.claims.evidence import sort_key
+from ketlit.claims.grade import grade_studies
+from ketlit.claims.judging import Assessed, Verdict, as_tested, cite, exclusion_reason, finish, rate_text
+from ketlit.claims.model import Claim, Threshold
+from ketlit.claims.numbers import RateFinding
+from ketlit.claims.policy import VerdictPolicy
+from ketlit.claims.rules import Rules
+from ketlit.claims.stats import Pooled, StudyProportion, pool_proportions
+from ketlit.claims.synthesis import profile_of
+
+_BUCKETS: tuple[tuple[float, str], ...] = (
+    (36.0, "within 36 hours"),
+    (240.0, "2–10 days"),
+    (24.0 * 49, "2–7 weeks"),
+    (math.inf, "after 7 weeks"),
+)
+
+
+def _bucket(hours: float | None) -> str:
+    if hours is None:
+        return "timepoint not stated"
+    return next(label for limit, label in _BUCKETS if hours <= limit)
+
+
+def _arms(
+    claim: Claim, counted: Sequence[Assessed], construct: str, rules: Rules
+) -> tuple[list[tuple[Assessed, RateFinding]], str, bool]:
+    """(one arm per study at the target timepoint band, the band, whether they are direct)."""
+    candidates = [(a, r) for a in counted for r in a.findings.rates if r.construct == construct and r.poolable]
+    # A trial reported in PubMed and with posted results is counted once (the posted results win).
+    ctgov_ids = {a.record.id for a, r in candidates if r.origin == "ctgov"}
+    candidates = [
+        (a, r) for a, r in candidates if not (a.record.source == "pubmed" and set(a.record.linked_ids) & ctgov_ids)
+    ]
+    direct = [(a, r) for a, r in candidates if a.direct]
+    pool_from = direct or candidates
+    order = [label for _, label in _BUCKETS] + ["timepoint not stated"]
+    if claim.timepoint_hours is not None:
+        target = _bucket(claim.timepoint_hours)
+    else:
+        # The timepoint most studies report; stated timepoints beat unstated ones, earlier beats later.
+        buckets = Counter(_bucket(r.timepoint_hours) for _, r in {a.record.id: (a, r) for a, r in pool_from}.values())
+        timed = Counter({b: n for b, n in buckets.items() if b != "timepoint not stated"}) or buckets
+        target = min(timed, key=lambda b: (-timed[b], order.index(b))) if timed else ""
+    chosen: dict[str, tuple[Assessed, RateFinding]] = {}
+    for a, r in pool_from:
+        if _bucket(r.timepoint_hours) == target and f"{a.record.source}:{a.record.id}" not in chosen:
+            chosen[f"{a.record.source}:{a.record.id}"] = (a, r)
+    items = sorted(chosen.values(), key=lambda ar: sort_key(ar[0].record, rules))
+    return items, target, bool(direct)
+
+
+def number_source(thr: Threshold, counted: Sequence[Assessed], policy: VerdictPolicy) -> list[str]:
+    """Studies whose own figure matches the page's number, named with their kind."""
+    out = []
+    for a in counted:
+        for r in a.findings.rates:
+            if r.arm == "comparator" or abs(r.pct - thr.value) > policy.number_match_points:
+                continue
+            profile = profile_of(a.record) or {}
+            kind = str((profile.get("question") or {}).get("value") or a.design).replace("_", " ")
+            n = f", n = {r.n}" if r.n else ""
+            out.append(
+                f"where the page's {thr.value:g}% may come from: {a.record.id} ({kind}{n}) reports {r.construct} "
+                f"{r.pct:.1f}%: “{r.sentence}”"
+            )
+            break
+    return out[:3]
+
+
+def _few_arms(
+    claim: Claim,
+    thr: Threshold,
+    items: Sequence[tuple[Assessed, RateFinding]],
+    summaries: Sequence[tuple[Assessed, RateFinding]],
+    target: str,
+    rules: Rules,
+    policy: VerdictPolicy,
+    reasons: list[str],
+) -> Verdict:
+    """Fewer comparable arms than the rules pool: quote the best review's figure, else no verdict."""
+    tested = as_tested(claim, rules)
+    if summaries:
+        a, r = max(summaries, key=lambda ar: (ar[0].rank, ar[1].n or 0))
+        verdict = _compare(thr, r.pct, r.pct, r.pct, None, None, rules)
+        certainty, greasons = grade_studies(
+            [a], rules, imprecision="review estimate without a confidence interval read from the abstract"
+        )
+        return finish(
+            verdict,
+            certainty,
+            [*reasons, f"a review reports {r.construct} {r.pct:.1f}% (not re-pooled)", *greasons],
+            [
+                cite(a, rate_text(r) + f" — “{r.sentence}”"),
+                *(cite(b, rate_text(q) + " (not pooled)") for b, q in items),
+            ],
+            rules,
+            tested,
+        )
+    if not items:
+        reasons.append(
+            f"no {claim.outcome if claim.outcome in ('response', 'remission') else 'response'} rates "
+            "for the drug arm could be extracted from the counted records"
+        )
+        return finish("insufficient_evidence", None, reasons, [], rules, tested)
+    reasons.append(
+        f"only {len(items)} comparable arm(s) at {target or 'any timepoint'}: rates are pooled only from "
+        f"{policy.min_pool_arms} or more, so no pooled estimate decides this claim"
+    )
+    return finish("insufficient_evidence", None, reasons, [cite(a, rate_text(r)) for a, r in items], rules, tested)
+
+
+def _grade_pool(pooled: Pooled, thr: Threshold, used: Sequence[Assessed], rules: Rules) -> tuple[str, list[str]]:
+    lo, hi = pooled.ci_low * 100, pooled.ci_high * 100
+    inconsistency = None
+    if pooled.i2 is not None and pooled.i2 > rules.i2_inconsistency:
+        inconsistency = f"I² = {pooled.i2:.0f}%"
+    pi_lo, pi_hi = pooled.pi_low, pooled.pi_high
+    crosses = pi_lo is not None and pi_hi is not None and pi_lo * 100 < thr.value < pi_hi * 100
+    if crosses and thr.op in (">", ">=", "<", "<="):
+        inconsistency = (
+            inconsistency + "; " if inconsistency else ""
+        ) + "the prediction interval crosses the claimed threshold"
+    imprecision = []
+    if lo < thr.value < hi:
+        imprecision.append("the confidence interval crosses the claimed threshold")
+    if pooled.n < rules.optimal_information_size:
+        imprecision.append(f"N = {pooled.n} < {rules.optimal_information_size}")
+    return grade_studies(used, rules, inconsistency=inconsistency, imprecision="; ".join(imprecision) or None)
+
+
+def judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules, policy: VerdictPolicy) -> Verdict:
+    """The verdict on a rate claim (see the module docstring)."""
+    tested = as_tested(claim, rules)
+    construct = claim.outcome if claim.outcome in ("response", "remission") else "response"
+    reasons = exclusion_reason(assessed)
+    if claim.outcome == "improvement":
+        reasons.append("the page claims 'improvement'; tested against response rates, the nearest defined outcome")
+    counted = [a for a in assessed if a.counted]
+    thr = claim.threshold
+    if thr is None:
+        return finish(
+            "insufficient_evidence", None, [*reasons, "no number could be read from the claim"], [], rules, tested
+        )
+    items, target, direct = _arms(claim, counted, construct, rules)
+    summaries = [
+        (a, r)
+        for a in counted
+        for r in a.findings.rates
+        if r.construct == construct and r.summary and r.arm != "comparator" and not r.range
+    ]
+    reasons += number_source(thr, counted, policy)
+    if len(items) < policy.min_pool_arms:
+        return _few_arms(claim, thr, items, summaries, target, rules, policy, reasons)
+    pooled = pool_proportions(
+        [StudyProportion(f"{a.record.source}:{a.record.id}", r.events or 0, r.n or 0) for a, r in items]
+    )
+    est, lo, hi = pooled.estimate * 100, pooled.ci_low * 100, pooled.ci_high * 100
+    pi = (
+        (pooled.pi_low * 100, pooled.pi_high * 100)
+        if pooled.pi_low is not None and pooled.pi_high is not None
+        else None
+    )
+    best_single = max(r.pct for _, r in items)
+    verdict = _compare(thr, est, lo, hi, pi[1] if pi else best_single, best_single, rules)
+    reasons.append(
+        f"pooled {construct} {est:.1f}% (95% CI {lo:.1f}–{hi:.1f}%"
+        + (f"; prediction interval {pi[0]:.1f}–{pi[1]:.1f}%" if pi else "")
+        + f") from k={pooled.k} studies, N={pooled.n}, {target}; claim {thr.describe()}"
+    )
+    if pooled.corrected:
+        reasons.append(f"continuity correction (0.5) applied to {', '.join(pooled.corrected)} (0 or all events)")
+    if not direct:
+        reasons.append("no direct evidence for this route/molecule/indication; indirect studies were pooled")
+    certainty, greasons = _grade_pool(pooled, thr, [a for a, _ in items], rules)
+    reasons.extend(greasons)
+    if claim.outcome_defined is False:
+        reasons.append(
+            "the page does not say what counts as success, so the verdict rests on the usual response definition"
+        )
+    cited = [cite(a, rate_text(r)) for a, r in items]
+    cited += [cite(a, rate_text(r) + " (review estimate, not re-pooled)") for a, r in summaries[:3]]
+    return finish(verdict, certainty, reasons, cited, rules, tested, pooled)
+
+
+def _compare(
+    thr: Threshold, est: float, lo: float, hi: float, upper: float | None, best: float | None, rules: Rules
+) -> str:
+    v, op, tol = thr.value, thr.op, rules.approx_tolerance_pct
+    if op in (">", ">="):
+
+        def ok(x: float) -> bool:
+            return x > v if op == ">" else x >= v
+
+        if ok(lo):
+            return "supported"
+        return "partly_supported" if ok(est) else "contradicted"
+    if op in ("<", "<="):
+        # "Up to 70%": the claim is that rates reach X — met by the best studies, misleading if typical is far lower.
+        top = upper if upper is not None else hi
+        if top < v - tol:
+            return "contradicted"
+        return "supported" if est >= v - tol else "partly_supported"
+    if abs(est - v) <= tol:
+        return "supported" if lo >= v - 2 * tol and hi <= v + 2 * tol else "partly_supported"
+    if hi < v - tol or lo > v + tol:
+        return "contradicted"
+    return "partly_supported"

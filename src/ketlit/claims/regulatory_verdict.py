@@ -1,0 +1,294 @@
+"""Regulatory verdicts: a claim against the facts in ``regulatory.toml``, nothing else.
+
+Design decisions:
+
+* **The sentence alone.** The molecules, routes and uses are read from the sentence itself, never
+  from elsewhere on the page, so the same sentence on two pages always gets the same verdict;
+  an approval sentence that names no use is checked as "has approvals" (the page's conditions
+  are never imported into it).
+* **Jurisdiction honoured.** The regulator a sentence is about is read with the verdict rules'
+  ``[jurisdictions]`` words (a sentence naming none is about the default); only facts of that
+  jurisdiction are used, and a statement about a country the file has no facts for is not
+  judged (insufficient evidence), never contradicted by another country's rules.
+* **"Legal" is not "off-label".** The off-label fact answers a sentence only when it speaks of
+  off-label use or prescribing; "legal" alone is checked against the schedule (legal as a
+  prescription drug).
+* **Label limitations are facts.** A label limitation (``kind = "label_limitation"``) qualifies an
+  approval for that use and contradicts an efficacy claim for it (see :func:`label_limits`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from ketlit.claims.extract import molecules_in
+from ketlit.claims.judging import Cited, Verdict, as_tested, cite_fact, finish
+from ketlit.claims.model import Claim, RegulatoryAssertion
+from ketlit.claims.policy import VerdictPolicy, packaged_policy
+from ketlit.claims.rules import RegulatoryFact, Rules
+
+
+@dataclass(slots=True)
+class _Parts:
+    """What each topic of the sentence found: outcomes, reasons, citations."""
+
+    outcomes: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+    cited: list[Cited] = field(default_factory=list)
+
+    def add(self, outcome: str | None, reason: str, facts: Sequence[RegulatoryFact] = ()) -> None:
+        if outcome:
+            self.outcomes.append(outcome)
+        self.reasons.append(reason)
+        self.cited += [cite_fact(f) for f in facts]
+
+
+def _approved(molecule: str, indication: str, rules: Rules) -> tuple[bool | None, list[RegulatoryFact]]:
+    """(approved?, the facts that decide) — None when the regulatory file cannot tell."""
+    approvals = [f for f in rules.facts if f.kind == "approval" and f.covers_molecule(molecule)]
+    family = set(rules.family(indication).direct) | {indication}
+    hits = [f for f in approvals if set(f.indication) & family]
+    if hits:
+        return True, hits
+    denials = [
+        f
+        for f in rules.facts
+        if f.kind == "not_approved" and f.covers_molecule(molecule) and indication in f.indication
+    ]
+    exhaustive = [f for f in approvals if f.exhaustive]
+    if denials or exhaustive:
+        return False, denials + exhaustive
+    return None, []
+
+
+def _other_form_approved(claim: Claim, molecule: str, indication: str, rules: Rules) -> list[RegulatoryFact]:
+    """Approvals of another molecule of the drug for ``indication``, when the claim names the
+    drug only by its generic name (so it was read as ``molecule``, the default form)."""
+    if molecule != rules.molecule_default or not rules.molecule_generic.any(claim.text):
+        return []
+    if any(p.any(claim.text) for p in rules.molecules.values()):
+        return []
+    out: list[RegulatoryFact] = []
+    for other in rules.molecules:
+        if other != molecule:
+            approved, facts = _approved(other, indication, rules)
+            if approved:
+                out += [f for f in facts if f.kind == "approval"]
+    return out
+
+
+def _by_claim_route(facts: Sequence[RegulatoryFact], claim: Claim) -> list[RegulatoryFact]:
+    """The facts whose route the claim's route (if any) is compatible with."""
+    return [f for f in facts if not claim.route or not f.route or set(f.route) & set(claim.route)]
+
+
+def approvals_for_use(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
+    """Approvals of the claim's molecule, by a compatible route, for exactly this indication family."""
+    out: list[RegulatoryFact] = []
+    for m in claim.molecule or (rules.molecule_default,):
+        approved, facts = _approved(m, indication, rules)
+        if approved:
+            out += _by_claim_route(facts, claim)
+    return out
+
+
+def label_limits(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
+    """Label limitations of the claim's molecule (compatible route) for exactly this indication."""
+    molecules = claim.molecule or (rules.molecule_default,)
+    facts = [
+        f
+        for f in rules.facts
+        if f.kind == "label_limitation" and indication in f.indication and any(f.covers_molecule(m) for m in molecules)
+    ]
+    return _by_claim_route(facts, claim)
+
+
+def jurisdiction_of(claim: Claim, policy: VerdictPolicy) -> tuple[str, bool]:
+    """(jurisdiction, whether the sentence names it): the first the extractor read in the sentence
+    (:func:`ketlit.claims.assertion.assertion_parts`), else the verdict rules' default."""
+    if claim.jurisdiction:
+        return claim.jurisdiction[0], True
+    return policy.default_jurisdiction, False
+
+
+def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rules: Rules, out: _Parts) -> None:
+    approved, facts = _approved(m, ind, rules)
+    out.cited += [cite_fact(f) for f in facts]
+    if approved is None:
+        out.add(None, f"the regulatory file has no entry deciding approval of {m} for {ind}")
+        return
+    ok = approved != reg.negated
+    other = _other_form_approved(claim, m, ind, rules) if not approved else []
+    # Only a form given the way the page gives it blurs the claim: on an infusion clinic's page
+    # "ketamine is FDA-approved" stays wrong although a nasal spray is.
+    same_route = _by_claim_route(other, claim)
+    if same_route and not reg.negated:
+        products = sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in same_route})
+        scopes = sorted({", ".join(f.indication) for f in same_route})
+        out.add(
+            "partly_supported",
+            f"{m} for {ind}: not approved; another form of the drug is: {'; '.join(products)} "
+            f"for {'; '.join(scopes)} — the page's generic name blurs the two",
+            same_route,
+        )
+        return
+    outcome = "supported" if ok else "contradicted"
+    if other:
+        out.add(
+            None,
+            f"caveat: another form of the drug is approved ({'; '.join(sorted({f.product for f in other}))})",
+            other,
+        )
+    scope = "; ".join(sorted({", ".join(f.indication) for f in facts if f.kind == "approval"}))
+    out.reasons.append(
+        f"{m} for {ind}: "
+        + (f"approved ({scope})" if approved else "not approved")
+        + ("" if ok else " — the page says otherwise")
+    )
+    if approved:
+        products = sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in facts})
+        out.reasons.append(f"approved product: {'; '.join(products)}; the approval covers no other form or route")
+        limits = label_limits(replace(claim, molecule=(m,)), ind, rules)
+        if limits and ok:
+            outcome = "partly_supported"
+            out.add(None, f"label limitation: {limits[0].statement}", limits)
+        first = min(f.year for f in facts if f.kind == "approval")
+        if reg.year is not None and reg.year_relation in ("by", "in", "since") and reg.year < first:
+            outcome = "contradicted"
+            out.reasons.append(f"approval came in {first}, after {reg.year}")
+        elif reg.year is not None:
+            out.reasons.append(f"approved in {first}")
+    out.outcomes.append(outcome)
+
+
+def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
+    # Uses the page names elsewhere are never imported into a sentence that names none.
+    indications = () if reg.approval_inferred else reg.approval_indications
+    if not indications:
+        approvals = [f for m in molecules for f in rules.facts if f.kind == "approval" and f.covers_molecule(m)]
+        out.add(
+            "supported" if bool(approvals) != reg.negated else "contradicted",
+            f"{', '.join(molecules)} has approvals: " + "; ".join(sorted({f.product for f in approvals}))
+            if approvals
+            else f"no approval recorded for {', '.join(molecules)}",
+            approvals,
+        )
+        if reg.approval_inferred:
+            out.reasons.append("the sentence names no use, so none was assumed from the rest of the page")
+    for m in molecules:
+        for ind in indications:
+            _approval_one(claim, reg, m, ind, rules, out)
+
+
+def _schedule(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, jur: str, out: _Parts) -> None:
+    facts = [f for f in rules.facts if f.kind == "schedule" and any(f.covers_molecule(m) for m in molecules)]
+    if not facts:
+        return
+    if reg.schedule:
+        ok = all(f.schedule == reg.schedule for f in facts) != reg.negated
+        out.add(
+            "supported" if ok else "contradicted",
+            f"{jur} schedule: {facts[0].schedule}" + ("" if ok else f" (page says {reg.schedule})"),
+            facts,
+        )
+    else:
+        out.add(
+            "contradicted" if reg.negated else "supported",
+            f"a Schedule {facts[0].schedule} controlled substance ({jur})",
+            facts,
+        )
+
+
+def _legal(
+    claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, policy: VerdictPolicy, out: _Parts
+) -> None:
+    says_off_label = "off_label" in reg.topics or any(p.search(claim.text) for p in policy.off_label_words)
+    if says_off_label:
+        facts = [f for f in rules.facts if f.kind == "off_label"]
+        approved = [f for m in molecules for f in rules.facts if f.kind == "approval" and f.covers_molecule(m)]
+        if facts and approved:
+            out.add(
+                "contradicted" if reg.negated else "supported",
+                "off-label prescribing of an approved drug is legal for licensed prescribers",
+                facts,
+            )
+        elif facts:
+            out.add(
+                None,
+                f"no approved product of {', '.join(molecules)} is recorded, so off-label use does not apply",
+                facts,
+            )
+        return
+    schedule = [f for f in rules.facts if f.kind == "schedule" and any(f.covers_molecule(m) for m in molecules)]
+    if schedule and not reg.negated:
+        out.add(
+            "supported",
+            f"legal as a prescription drug: a Schedule {schedule[0].schedule} controlled substance "
+            "(lawful only when prescribed and dispensed under that schedule)",
+            schedule,
+        )
+    elif schedule:
+        out.add(None, "the file cannot tell which use the page calls illegal", schedule)
+
+
+def _others(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
+    if "compounded" in reg.topics:
+        facts = [f for f in rules.facts if f.kind == "compounding"]
+        out.cited += [cite_fact(f) for f in facts]
+        out.reasons += [f"caveat ({f.id}): {f.statement}" for f in facts]
+    if "rems" in reg.topics:
+        facts = [f for m in molecules for f in rules.facts if f.kind == "rems" and f.covers_molecule(m)]
+        if facts:
+            out.add("contradicted" if reg.negated else "supported", "a REMS applies: " + facts[0].statement, facts)
+
+
+def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = None) -> Verdict:
+    """The verdict on a regulatory sentence (see the module docstring)."""
+    policy = policy or packaged_policy()
+    tested = as_tested(claim, rules)
+    reg = claim.regulatory
+    if reg is None:
+        return finish("insufficient_evidence", None, ["no regulatory assertion was read"], [], rules, tested)
+    jur, named = jurisdiction_of(claim, policy)
+    local = replace(rules, facts=tuple(f for f in rules.facts if f.jurisdiction == jur))
+    if not local.facts:
+        reasons = [
+            f"the sentence is about {jur}; the regulatory file holds no {jur} facts, and another country's "
+            "rules do not decide it"
+        ]
+        return finish("insufficient_evidence", None, reasons, [], rules, tested)
+    # The sentence alone decides the reading, so the same sentence gets the same verdict on any page.
+    molecules = molecules_in(claim.text, rules) or [rules.molecule_default]
+    routes = tuple(r for r, p in rules.routes.items() if p.any(claim.text))
+    sentence = replace(claim, molecule=tuple(molecules), route=routes)
+    out = _Parts()
+    if named:
+        out.reasons.append(f"jurisdiction: {jur}")
+    if "approval" in reg.topics:
+        _approval(sentence, reg, molecules, local, out)
+    if "schedule" in reg.topics or "controlled" in reg.topics:
+        _schedule(reg, molecules, local, jur, out)
+    if "off_label" in reg.topics or ("legal" in reg.topics and "approval" not in reg.topics):
+        _legal(sentence, reg, molecules, local, policy, out)
+    _others(reg, molecules, local, out)
+    if not out.outcomes:
+        return finish(
+            "insufficient_evidence",
+            None,
+            [*out.reasons, "the regulatory file has no entry for this assertion"],
+            out.cited,
+            rules,
+            tested,
+        )
+    if all(o == "supported" for o in out.outcomes):
+        verdict = "supported"
+    elif all(o == "contradicted" for o in out.outcomes):
+        verdict = "contradicted"
+    else:
+        verdict = "partly_supported"
+    if any(not s.verified for f in local.facts for s in f.sources if f.id in {c.id for c in out.cited}):
+        out.reasons.append(
+            "regulatory sources are cited as compiled in regulatory.toml; re-check the URLs before publishing"
+        )
+    return finish(verdict, "high", out.reasons, out.cited, rules, tested)

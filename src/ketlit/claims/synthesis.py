@@ -1,0 +1,269 @@
+"""Evidence profiles for one claim component, built from study profiles (not from phrase rules).
+
+For one (molecule, route, condition) the candidate records the assessor counted become a body
+of evidence:
+
+* **Relevance by the study's question.** A study answers "does the drug work" only when its
+  question is in the verdict rules' ``counts`` (efficacy against a control); single-arm,
+  observational and case studies count as uncontrolled evidence only; head-to-head, dose or
+  schedule, anaesthetic or adjunct use, peri-operative prevention, mechanism, predictor or
+  secondary analyses and safety-only studies are *listed with the reason* and never counted.
+  Nothing is dropped silently: a study whose results the reader could not tell is listed as
+  "not readable".
+* **One vote per trial.** Records of one trial (the profile's trial group) speak once, through
+  the group's main report among the candidates; the others are listed as "same trial".
+* **Stance from the profile's findings**: efficacy findings that favour the drug, find no
+  difference, or favour the control. Conclusion findings speak for the study when it has any
+  (they are the authors' reading of their own results); otherwise results findings. For a
+  review, findings that name another form of the drug are not its answer for this one, and the
+  certainty the review states for the findings in its answer's direction is kept.
+* A profile is read on the spot for a record that has none (in-memory fixtures), with the
+  packaged evidence rules; registry records have no abstract to read and are listed as such.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ketlit.claims.evidence import EvidenceRecord
+from ketlit.claims.extract import molecules_in
+from ketlit.claims.judging import Assessed
+from ketlit.claims.policy import ReferenceEntry, VerdictPolicy, level
+from ketlit.claims.rules import Rules
+from ketlit.evidence.profile import profile_to_dict, read_profile
+from ketlit.evidence.rules import packaged_rules
+from ketlit.sources.models import AbstractSection, Article
+
+Stance = Literal["for", "null", "against", "unread"]
+Role = Literal["controlled", "uncontrolled", "review"]
+_READ: dict[tuple[str, str, int], dict[str, Any]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class Vote:
+    """One study (one trial) in a body of evidence, with its stance and the sentence behind it."""
+
+    assessed: Assessed
+    question: str
+    role: Role
+    stance: Stance
+    n: int | None
+    blinding: str | None
+    comparator_kind: str | None
+    rationale: str
+    effect: str
+    certainty: str | None = None
+    same_trial: tuple[str, ...] = ()
+
+    @property
+    def id(self) -> str:
+        return self.assessed.record.id
+
+
+@dataclass(slots=True)
+class Body:
+    """The evidence profile of one claim component."""
+
+    label: str
+    votes: list[Vote] = field(default_factory=list)
+    reviews: list[Vote] = field(default_factory=list)
+    set_aside: list[tuple[Assessed, str]] = field(default_factory=list)
+    reference: ReferenceEntry | None = None
+    newer: list[Vote] = field(default_factory=list)
+    direct: bool = True
+
+    @property
+    def controlled(self) -> list[Vote]:
+        return [v for v in self.votes if v.role == "controlled"]
+
+
+def profile_of(record: EvidenceRecord) -> Mapping[str, Any] | None:
+    """The record's stored profile, or one read now from its abstract (PubMed records only)."""
+    if record.profile is not None:
+        return record.profile
+    if record.source != "pubmed":
+        return None
+    key = (record.id, record.title, hash(record.abstract))
+    if key not in _READ:
+        sections = [AbstractSection(None, None, record.abstract)] if record.abstract else []
+        article = Article(pmid=record.id, title=record.title, sections=sections)
+        profile = profile_to_dict(read_profile(article, dict(record.tags), packaged_rules()))
+        profile["group"] = {"id": record.id, "main": True}
+        _READ[key] = profile
+    return _READ[key]
+
+
+def _effect_text(f: Mapping[str, Any]) -> str:
+    bits = []
+    e = f.get("effect")
+    if e:
+        lo, hi = e["ci"]
+        bits.append(f"{e['measure']} {e['value']:g} (95% CI {lo:g} to {hi:g})")
+    rates = f.get("rates") or []
+    if rates:
+        bits.append(" vs ".join(f"{r['percent']:g}%" for r in rates[:3]))
+    if f.get("p"):
+        bits.append(f"p {f['p']}")
+    return "; ".join(bits)
+
+
+def _about_other_form(clause: str, molecules: Sequence[str], rules: Rules) -> bool:
+    named = set(molecules_in(clause, rules))
+    return bool(named) and not named & set(molecules)
+
+
+def stance_of(
+    profile: Mapping[str, Any], molecules: Sequence[str], rules: Rules, *, review: bool
+) -> tuple[Stance, Mapping[str, Any] | None, str | None]:
+    """(stance, the finding that carries it, the certainty stated for it) for an efficacy claim."""
+    roles = list(profile.get("roles") or [])
+    findings = [
+        f
+        for f in profile.get("findings") or []
+        if f.get("outcome_kind") == "efficacy" and f.get("comparator_kind") != "active_treatment"
+    ]
+    if review:
+        findings = [f for f in findings if not _about_other_form(str(f.get("clause", "")), molecules, rules)]
+    concl = [f for f in findings if 0 <= f["s"] < len(roles) and roles[f["s"]] == "conclusions"]
+    use = concl or findings
+    pos = [f for f in use if f.get("favours") == "intervention"]
+    neg = [f for f in use if f.get("favours") == "comparator"]
+    # A trial's "no difference" speaks to the drug only when it names the control it was compared
+    # with; "no difference between women and men" or "in VEGF levels" is a subgroup or biomarker result.
+    nul = [f for f in use if f.get("direction") == "no_difference" and (review or f.get("comparator_kind"))]
+    stance: Stance
+    if pos and len(pos) >= len(nul) + len(neg):
+        stance, chosen = "for", pos
+    elif neg and len(neg) > len(pos) and len(neg) >= len(nul):
+        stance, chosen = "against", neg
+    elif nul:
+        stance, chosen = "null", nul
+    else:
+        return "unread", None, None
+    certainty = None
+    if review:
+        same = [f for f in findings if f in pos] if stance == "for" else [f for f in findings if f in nul + neg]
+        stated = [f["certainty"] for f in same if f.get("certainty")]
+        certainty = max(stated, key=level) if stated else (profile.get("review") or {}).get("certainty")
+    return stance, chosen[0], certainty
+
+
+def _role(question: str, policy: VerdictPolicy) -> Role | None:
+    if question == "systematic_review":
+        return "review"
+    if question in policy.counts:
+        return "controlled"
+    if question in policy.low_weight:
+        return "uncontrolled"
+    return None
+
+
+def _vote(
+    a: Assessed, profile: Mapping[str, Any], molecules: Sequence[str], rules: Rules, policy: VerdictPolicy
+) -> Vote | str:
+    """The record's vote, or why it is set aside."""
+    question = str((profile.get("question") or {}).get("value", "other"))
+    role = _role(question, policy)
+    if role is None:
+        return policy.not_counted.get(question, question.replace("_", " "))
+    if not profile.get("readable", True) and role != "review":
+        return f"not readable: {profile.get('unreadable_reason') or 'no result sentence'}"
+    stance, finding, certainty = stance_of(profile, molecules, rules, review=role == "review")
+    if stance == "unread":
+        return "not readable: no efficacy result the reader can tell the direction of"
+    return Vote(
+        assessed=a,
+        question=question,
+        role=role,
+        stance=stance,
+        n=profile.get("n") if role != "review" else (profile.get("review") or {}).get("n"),
+        blinding=profile.get("blinding"),
+        comparator_kind=profile.get("comparator_kind"),
+        rationale=str(finding.get("clause", "")).strip() if finding else "",
+        effect=_effect_text(finding) if finding else "",
+        certainty=certainty,
+    )
+
+
+def _speakers(
+    counted: Sequence[tuple[Assessed, Mapping[str, Any]]],
+) -> dict[str, list[tuple[Assessed, Mapping[str, Any]]]]:
+    groups: dict[str, list[tuple[Assessed, Mapping[str, Any]]]] = {}
+    for a, p in counted:
+        gid = str((p.get("group") or {}).get("id") or a.record.id)
+        groups.setdefault(gid, []).append((a, p))
+    for members in groups.values():
+        members.sort(
+            key=lambda ap: (
+                not (ap[1].get("group") or {}).get("main", False),
+                ap[1].get("relation") != "main",
+                -(ap[1].get("n") or 0),
+                ap[0].record.id,
+            )
+        )
+    return groups
+
+
+def build_body(
+    label: str, assessed: Sequence[Assessed], molecules: Sequence[str], rules: Rules, policy: VerdictPolicy
+) -> Body:
+    """The evidence profile of one component from the assessor's counted records."""
+    body = Body(label)
+    with_profile: list[tuple[Assessed, Mapping[str, Any]]] = []
+    for a in assessed:
+        if not a.counted:
+            continue
+        profile = profile_of(a.record)
+        if profile is None:
+            body.set_aside.append((a, "registry record: its results are used for rates, not read for direction"))
+        else:
+            with_profile.append((a, profile))
+    for members in _speakers(with_profile).values():
+        (a, profile), rest = members[0], members[1:]
+        outcome = _vote(a, profile, molecules, rules, policy)
+        if isinstance(outcome, str):
+            body.set_aside.append((a, outcome))
+            body.set_aside.extend((b, f"same trial as {a.record.id}") for b, _ in rest)
+            continue
+        if rest:
+            outcome = Vote(**{**_fields(outcome), "same_trial": tuple(b.record.id for b, _ in rest)})
+            body.set_aside.extend(
+                (b, f"same trial as {a.record.id} (counted once, at its main report)") for b, _ in rest
+            )
+        (body.reviews if outcome.role == "review" else body.votes).append(outcome)
+    direct_votes = [v for v in body.votes + body.reviews if v.assessed.direct and v.role != "uncontrolled"]
+    if direct_votes:
+        indirect = [v for v in body.votes + body.reviews if not v.assessed.direct]
+        body.set_aside.extend(
+            (v.assessed, "indirect: direct evidence exists (" + "; ".join(v.assessed.indirect) + ")") for v in indirect
+        )
+        body.votes = [v for v in body.votes if v.assessed.direct]
+        body.reviews = [v for v in body.reviews if v.assessed.direct]
+    else:
+        body.direct = not (body.votes or body.reviews)
+    return body
+
+
+def _fields(v: Vote) -> dict[str, Any]:
+    return {name: getattr(v, name) for name in Vote.__slots__}
+
+
+def match_reference(
+    indication: str, molecules: Sequence[str], routes: Sequence[str], policy: VerdictPolicy
+) -> ReferenceEntry | None:
+    """The pinned entry for this component: its indication listed, molecule and route compatible."""
+    for e in policy.entries():
+        if indication not in e.indication or not set(molecules) & set(e.molecule):
+            continue
+        if routes and e.route and not set(routes) & set(e.route):
+            continue
+        return e
+    return None
+
+
+def reference_excludes_null(e: ReferenceEntry) -> bool:
+    """Whether the entry's interval excludes no effect (1 for ratios, 0 for differences)."""
+    null = 1.0 if e.measure.upper() in ("OR", "RR", "HR", "IRR") else 0.0
+    return e.ci[0] > null or e.ci[1] < null

@@ -1,0 +1,209 @@
+"""Onset and duration verdicts, judged only where efficacy is established.
+
+Design decisions (failure mode E of the expert review):
+
+* **Efficacy first.** For each condition the claim names, the efficacy synthesis
+  (:mod:`ketlit.claims.efficacy`) runs first. Where it does not find efficacy for that product and
+  condition (insufficient evidence or contradicted), how fast or how long the drug works is not
+  judged: that part is insufficient evidence, with the reason. Where efficacy is only partly
+  supported, a timing part is at most partly supported.
+* **Only results and conclusions.** A reported time counts only from a study the synthesis
+  counted (its question answers "does it work") and only when the sentence carrying it is one
+  the study's profile reads as a result or conclusion, so introductions ("ketamine has rapid
+  effects") and methods ("assessed at 4 hours", "six infusions over 2 weeks") never count.
+* The parts are reconciled into one verdict per sentence, as for efficacy.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+
+from ketlit.claims.efficacy import Component, combine, efficacy_established
+from ketlit.claims.evidence import EvidenceRecord
+from ketlit.claims.grade import grade_studies
+from ketlit.claims.judging import (
+    Assessed,
+    AssessMemo,
+    Verdict,
+    as_tested,
+    assess_all,
+    cite,
+    finish,
+    threshold_hours,
+)
+from ketlit.claims.model import Claim
+from ketlit.claims.numbers import Findings, TimeFinding, format_hours
+from ketlit.claims.policy import VerdictPolicy
+from ketlit.claims.rules import Rules
+from ketlit.evidence.roles import FINDING_ROLES, assign_roles
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection
+
+_SPACE = re.compile(r"\s+")
+_ROLES: dict[tuple[str, int], list[tuple[str, str]]] = {}
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def _roles(record: EvidenceRecord) -> list[tuple[str, str]]:
+    """(normalised sentence, role) for the record's abstract, read as the study profiles read it."""
+    key = (record.id, hash(record.abstract))
+    if key not in _ROLES:
+        sentences = abstract_sentences([AbstractSection(None, None, record.abstract)]) if record.abstract else []
+        _ROLES[key] = [(_norm(rs.sentence.text), rs.role) for rs in assign_roles(sentences, packaged_rules().roles)]
+    return _ROLES[key]
+
+
+def from_results(a: Assessed, t: TimeFinding) -> bool:
+    """Whether the time's sentence is a result or conclusion of the study, not its introduction,
+    aims or methods (registry records: posted results only, so always)."""
+    if a.record.source != "pubmed":
+        return True
+    sentence = _norm(t.sentence)
+    return any(
+        role in FINDING_ROLES for text, role in _roles(a.record) if text and (sentence in text or text in sentence)
+    )
+
+
+def _classify(
+    claim: Claim, use: Sequence[tuple[Assessed, TimeFinding]]
+) -> tuple[list[tuple[Assessed, TimeFinding]], ...]:
+    """(support, against, neutral) for the claim's threshold."""
+    thr = claim.threshold
+    support: list[tuple[Assessed, TimeFinding]] = []
+    against: list[tuple[Assessed, TimeFinding]] = []
+    neutral: list[tuple[Assessed, TimeFinding]] = []
+    for a, t in use:
+        if thr is None:
+            support.append((a, t))
+            continue
+        limit = threshold_hours(thr)
+        if claim.kind == "onset":
+            # An effect seen by the claimed time supports it; no effect by then argues against it;
+            # an effect first measured later says nothing about earlier onset.
+            if t.hours is None:
+                (support if thr.op in ("<=", "<") and limit >= 24 else neutral).append((a, t))
+            elif t.hours <= limit:
+                (support if t.effect else against).append((a, t))
+            else:
+                neutral.append((a, t))
+        elif t.hours is None:
+            neutral.append((a, t))
+        elif thr.op in (">=", ">"):
+            if t.bound == "at_least" and t.hours >= limit:
+                support.append((a, t))
+            elif t.bound == "at_most" and t.hours < limit:
+                against.append((a, t))
+            elif t.bound == "at_least":
+                neutral.append((a, t))
+            else:
+                (support if t.hours >= limit else against).append((a, t))
+        else:
+            (support if t.hours <= limit * 1.5 else against).append((a, t))
+    return support, against, neutral
+
+
+def _text(t: TimeFinding) -> str:
+    h = format_hours(t.hours) if t.hours is not None else "rapid (no time given)"
+    bound = {"at_least": "lasted at least", "at_most": "ended by", "about": "at"}[t.bound]
+    return f"{t.kind} {bound} {h}: “{t.sentence}”"
+
+
+def _time_part(claim: Claim, efficacy: Component, assessed: Sequence[Assessed], rules: Rules) -> Component:
+    label = efficacy.label
+    body = efficacy.body
+    # Approved for this use (no body): every counted study may report the timing.
+    counted_ids = {v.id for v in (body.votes + body.reviews)} if body else {a.record.id for a in assessed if a.counted}
+    found = [
+        (a, t)
+        for a in assessed
+        if a.counted and a.record.id in counted_ids
+        for t in a.findings.times
+        if t.kind == claim.kind and from_results(a, t)
+    ]
+    use = [(a, t) for a, t in found if a.direct] or found
+    if not use:
+        return Component(
+            label,
+            "insufficient_evidence",
+            None,
+            [f"{label}: no {claim.kind} time in the results of the {len(counted_ids)} counted stud(ies)"],
+        )
+    support, against, neutral = _classify(claim, use)
+    n_for = len({a.record.id for a, _ in support})
+    n_against = len({a.record.id for a, _ in against})
+    if n_for and n_for >= 2 * n_against:
+        verdict = "supported"
+    elif n_against and not n_for:
+        verdict = "contradicted"
+    elif n_for or n_against:
+        verdict = "partly_supported"
+    else:
+        verdict = "insufficient_evidence"
+    if verdict == "supported" and efficacy.verdict != "supported":
+        verdict = "partly_supported"
+    used = list({id(a): a for a, _ in support + against}.values())
+    mixed = bool(n_for and n_against and n_for < 3 * n_against)
+    certainty, notes = (
+        grade_studies(
+            used,
+            rules,
+            inconsistency="reports point both ways" if mixed else None,
+            imprecision=f"{len(used)} stud(ies)" if len(used) < 3 else None,
+        )
+        if used
+        else (None, [])
+    )
+    reasons = [
+        f"{label}: {n_for} stud(ies) consistent with the claim, {n_against} against, "
+        f"{len({a.record.id for a, _ in neutral})} not decisive (results and conclusions only)"
+    ]
+    reasons += [f"{label}: {n}" for n in notes]
+    ends = sorted(t.hours for _, t in use if t.kind == "duration" and t.bound == "at_most" and t.hours is not None)
+    if ends:
+        reasons.append(
+            f"{label}: where studies report when benefit ended, the median is {format_hours(ends[len(ends) // 2])}"
+        )
+    cited = [cite(a, _text(t)) for a, t in support + against + neutral]
+    return Component(label, verdict, certainty, reasons, cited)
+
+
+def judge_time(
+    claim: Claim,
+    records: Sequence[EvidenceRecord],
+    rules: Rules,
+    policy: VerdictPolicy,
+    cache: dict[str, Findings],
+    memo: AssessMemo | None = None,
+) -> Verdict:
+    """The reconciled onset or duration verdict (see the module docstring)."""
+    parts: list[Component] = []
+    for ind in claim.indication or ("",):
+        efficacy = efficacy_established(claim, ind, records, rules, policy, cache, memo)
+        if efficacy.verdict not in ("supported", "partly_supported"):
+            parts.append(
+                Component(
+                    efficacy.label,
+                    "insufficient_evidence",
+                    None,
+                    [
+                        f"{efficacy.label}: efficacy for this product and condition is not established "
+                        f"({efficacy.verdict.replace('_', ' ')}), so its {claim.kind} is not judged",
+                        *efficacy.reasons[:1],
+                    ],
+                    efficacy.cited[:3],
+                )
+            )
+            continue
+        sub = replace(claim, indication=(ind,) if ind else ())
+        parts.append(_time_part(claim, efficacy, assess_all(sub, records, rules, cache, memo), rules))
+    verdict, certainty = combine(parts)
+    reasons = [r for p in parts for r in p.reasons]
+    if claim.threshold is not None and any(n.startswith("'") for n in claim.notes):
+        reasons.append("the claim's wording is vague; the threshold is ketlit's reading (see 'as tested')")
+    return finish(verdict, certainty, reasons, [c for p in parts for c in p.cited], rules, as_tested(claim, rules))
