@@ -507,7 +507,9 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
     for i, sent in enumerate(sents):
         # Earlier sentences of the same paragraph, nearest first: they resolve "it" and "these effects".
         earlier = [p for p in reversed(sents[max(0, i - 2) : i]) if p.location.paragraph == sent.location.paragraph]
-        last = i == len(sents) - 1
+        # Being last matters only for a sentence that may be cut off (is_truncated); keying on it
+        # otherwise would read the final copy of a repeated paragraph again.
+        last = i == len(sents) - 1 and is_truncated(sent.text, heading=sent.heading)
         key = (sent.text, sent.heading, sent.question, sent.list_item, last, *(e.text for e in earlier))
         found = seen.get(key)
         if found is None:
