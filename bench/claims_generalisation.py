@@ -140,14 +140,13 @@ def run(items: Sequence[Item], fixtures: Path = FIXTURES) -> list[Outcome]:
             )
             first = sents[0] if sents else {"reason": "missing", "strength": {"level": "plain"}}
             claim_sent = next((s for s in sents if s["checkable"]), first)
+            checkable = any(s["checkable"] for s in sents)
+            # An item of two sentences ("Ready to feel better? Book online.") is read right when
+            # either sentence's reason is an accepted one.
+            reasons = [s["reason"] for s in sents]
+            reason = "claim" if checkable else next((r for r in reasons if r in it.reason), first["reason"])
             out.append(
-                Outcome(
-                    item=it,
-                    checkable=any(s["checkable"] for s in sents),
-                    reason=first["reason"] if not any(s["checkable"] for s in sents) else "claim",
-                    strength=claim_sent["strength"]["level"],
-                    kinds=kinds,
-                )
+                Outcome(item=it, checkable=checkable, reason=reason, strength=claim_sent["strength"]["level"], kinds=kinds)
             )
     return out
 

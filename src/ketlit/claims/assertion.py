@@ -16,7 +16,7 @@ Design decisions:
   reported with the level so a reader can disagree with the reading.
 * **Checkability is a decision with a reason** (:data:`REASONS`), made for every sentence, not a
   side effect of finding no cue: ``claim`` or one of heading, booking, procedure, mechanism,
-  anecdote, recommendation, question, puffery, out_of_scope, research_status, truncated, site,
+  anecdote, recommendation, question, puffery, lead_in, out_of_scope, research_status, truncated, site,
   no_claim_wording, too_long. The extractor's not-checkable categories map onto these codes
   (:func:`reason_code`); sentences it drops without a claim get their code here
   (:func:`unclaimed_reason`), so an editor sees why every sentence was or was not tested.
@@ -47,6 +47,7 @@ REASONS: Final = (
     "recommendation",
     "question",
     "puffery",
+    "lead_in",
     "out_of_scope",
     "research_status",
     "truncated",
@@ -61,6 +62,8 @@ _CODES: Final = {
     "practice": "procedure",
     "advice": "recommendation",
     "media": "out_of_scope",
+    "pricing": "booking",
+    "staff": "procedure",
 }
 IMPLIED_COMPARATOR: Final = "placebo or usual care (implied)"
 _DANGLING: Final = re.compile(

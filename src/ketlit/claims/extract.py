@@ -81,6 +81,7 @@ _PRONOUN_SUBJECT = re.compile(
 # The longest sentence on the recorded clinic pages is 434 characters; five times that is no sentence.
 MAX_SENTENCE_CHARS = 2000
 _SHOWN_CHARS = 200
+_PUFFERY = "praise with nothing to test (no condition, number, time or regulator named)"
 _ROMAN = {
     "1": "I",
     "2": "II",
@@ -508,18 +509,42 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
         # Earlier sentences of the same paragraph, nearest first: they resolve "it" and "these effects".
         earlier = [p for p in reversed(sents[max(0, i - 2) : i]) if p.location.paragraph == sent.location.paragraph]
         last = i == len(sents) - 1
-        key = (sent.text, sent.heading, sent.question, sent.list_item, last, *(e.text for e in earlier))
+        lead = _lead_in(sents, i) if sent.list_item and not earlier else None
+        key = (sent.text, sent.heading, sent.question, sent.list_item, last, lead, *(e.text for e in earlier))
         found = seen.get(key)
         if found is None:
-            found = seen[key] = _claims_for(replace(sent, location=_NOWHERE), earlier, ctx, rules, last=last)
+            found = seen[key] = _claims_for(replace(sent, location=_NOWHERE), earlier, ctx, rules, last=last, lead=lead)
         claims.extend(replace(c, location=sent.location) for c in found)
     return [replace(c, id=f"c{n}") for n, c in enumerate(claims, start=1)]
 
 
+_LEAD_REACH = 12
+
+
+def _lead_in(sents: Sequence[Sentence], i: int) -> str | None:
+    """The sentence introducing the list item ``sents[i]``: the nearest earlier sentence that is not
+    itself a list item, when it ends with a colon ("Possible side effects include:")."""
+    for j in range(i - 1, max(-1, i - 1 - _LEAD_REACH), -1):
+        if not sents[j].list_item:
+            text = sents[j].text
+            return text if text.rstrip().endswith(":") else None
+    return None
+
+
 def _claims_for(
-    sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules: Rules, *, last: bool = False
+    sent: Sentence,
+    earlier: list[Sentence],
+    ctx: PageContext,
+    rules: Rules,
+    *,
+    last: bool = False,
+    lead: str | None = None,
 ) -> list[Claim]:
     s = sent.text
+    if lead is not None and not earlier:
+        # A list item reads as the end of its lead-in: "Possible side effects include:" + "Mild
+        # nausea" is a side-effect claim; the lead-in gives the item its topic.
+        earlier = [replace(sent, text=lead, list_item=False)]
     prev = earlier[0] if earlier else None
     if len(s) > MAX_SENTENCE_CHARS:
         # Thousands of characters without a sentence end (text stripped of punctuation, a scraped
@@ -569,7 +594,10 @@ def _claims_for(
         return [replace(base, not_checkable_reason=reason, anecdote=anecdote, checkability=reason_code(name))]
     combined = checkability_cue("combination", s, rules)
     if not named and (
-        not ctx.about_drug or (_other_subject(s, rules) and not combined) or _not_about_drug(s, earlier, rules)
+        not ctx.about_drug
+        or (_other_subject(s, rules) and not combined)
+        or _not_about_drug(s, earlier, rules)
+        or checkability_cue("other_treatment_object", s, rules)
     ):
         return []
     prev_text = prev.text if prev else ""
@@ -580,6 +608,10 @@ def _claims_for(
     for clause in _clauses(s):
         for kind in _kinds(clause, s, prev_topics, rules):
             found.setdefault(kind, clause)
+    # An item of a side-effect list is a side-effect claim whatever words it uses ("Feeling detached").
+    side_effect_list = lead is not None and rules.cues["safety"].any(lead)
+    if side_effect_list and not found and sent.list_item:
+        found["safety"] = s
     claim_text = s
     # "The good news is … therapies to treat PTSD. One such treatment is ketamine therapy."
     if (
@@ -597,6 +629,9 @@ def _claims_for(
         hit = _not_checkable(s, rules, overriding=False)
         if hit and (named or ctx.about_drug):
             return [replace(base, not_checkable_reason=hit[1], anecdote=hit[2], checkability=reason_code(hit[0]))]
+        if ctx.about_drug and not named and is_puffery(s, rules, specific=False):
+            # Praise of the clinic on a page about the drug ("Our caring team …") is listed as such.
+            return [replace(base, not_checkable_reason=_PUFFERY, checkability="puffery")]
         if named:
             # A sentence about the drug is never dropped silently: "Ketamine cures depression." has
             # no claim wording ketlit knows, and an editor must still see that it was read.
@@ -606,15 +641,18 @@ def _claims_for(
     # A bullet ("FDA-approved medication", "Non-addictive") is a claim in a few words; so is a
     # sentence naming the drug ("Ketamine treats depression."): the minimum is for sentences that
     # lean on the page for their subject ("Relief varies.").
-    if len(s.split()) < rules.min_claim_words and not named and not ((sent.list_item and strong) or label_claim):
+    if (
+        len(s.split()) < rules.min_claim_words
+        and not named
+        and not ((sent.list_item and (strong or side_effect_list)) or label_claim)
+    ):
         return []
     weak = _not_checkable(s, rules, overriding=False)
     if weak and weak[0] in ("research_status",) and set(found) <= {"efficacy"} and not rules.cues["hedges"].any(s):
         return [replace(base, not_checkable_reason=weak[1], anecdote=weak[2], checkability=reason_code(weak[0]))]
     specific = bool(_indications(s, rules)) or bool(set(found) - {"efficacy"})
     if is_puffery(s, rules, specific=specific):
-        reason = "praise with nothing to test (no condition, number, time or regulator named)"
-        return [replace(base, not_checkable_reason=reason, checkability="puffery")]
+        return [replace(base, not_checkable_reason=_PUFFERY, checkability="puffery")]
     out: list[Claim] = []
     for kind, clause in found.items():
         out.append(_operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules))
