@@ -154,6 +154,15 @@ def is_puffery(text: str, rules: Rules, *, specific: bool) -> bool:
     return not specific and _group(rules, "checkability").get("puffery", Patterns()).any(text)
 
 
+def mask_puffery(text: str, rules: Rules) -> str:
+    """``text`` with its praise phrases blanked (same length), so the words inside them ("safe space",
+    "healing journey") are not read as claim cues."""
+    chars = list(text)
+    for m in _group(rules, "checkability").get("puffery", Patterns()).finditer(text):
+        chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
+
+
 def checkability_cue(name: str, text: str, rules: Rules) -> bool:
     """Whether the checkability family ``name`` (``[assertion.checkability]``) occurs in ``text``."""
     return _group(rules, "checkability").get(name, Patterns()).any(text)

@@ -54,6 +54,7 @@ from ketlit.claims.assertion import (
     checkability_cue,
     is_puffery,
     is_truncated,
+    mask_puffery,
     reason_code,
 )
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
@@ -73,6 +74,20 @@ _DOSE = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
     re.IGNORECASE,
 )
+# Rates in words: "half of patients", "two-thirds of people".
+_FRACTIONS = {"half": 50.0, "a third": 33.3, "one third": 33.3, "two thirds": 66.7, "a quarter": 25.0,
+              "one quarter": 25.0, "three quarters": 75.0}  # fmt: skip
+_FRACTION = re.compile(
+    r"\b(half|a third|one[- ]third|two[- ]thirds|a quarter|one[- ]quarter|three[- ]quarters)\s+(of\s+)?(the\s+|all\s+)?"
+    r"(patients|people|clients|individuals|adults|participants|users|those|them|sufferers)\b",
+    re.IGNORECASE,
+)
+# A fronted adverbial of means ("By rebuilding connections between brain cells, …"): the mechanism
+# sits in it, and the main clause after the comma can still assert an outcome.
+_FRONTED = re.compile(r"^\s*(by|through|via|because of|thanks to|as a result of)\b[^,]{3,160},\s*", re.IGNORECASE)
+# A fragment opening with a verb in the third person ("Reduces suicidal thoughts"): its subject is
+# the page's drug, so it is a claim in a few words.
+_VERB_FIRST = re.compile(r"^\s*[A-Za-z]+s\b")
 _NOWHERE = Location(paragraph=0, sentence=0, start=0, end=0)
 # "It …"/"They …" as a subject, not "This treatment …" (which names the drug's treatment).
 _PRONOUN_SUBJECT = re.compile(
@@ -245,6 +260,10 @@ def _rate_in(text: str) -> tuple[float, float | None, int, int] | None:
     if m:
         high = float(m.group(2)) if m.group(2) else None
         return float(m.group(1)), high, m.start(), m.end()
+    f = _FRACTION.search(text)
+    if f:
+        # "More than half of patients …": a rate in words ("more than" is read by _op_before).
+        return _FRACTIONS[re.sub(r"[- ]+", " ", f.group(1).lower())], None, f.start(), f.end()
     o = _OUT_OF.search(text)
     if o:
         a, b = parse_count(o.group(1)), parse_count(o.group(2))
@@ -450,10 +469,32 @@ def _not_checkable(sentence: str, rules: Rules, *, overriding: bool) -> tuple[st
         if rule.patterns.any(sentence) and not rule.keep_if.any(sentence):
             # Mechanism words are a feature, not a gate: "… restores signalling, improving mood"
             # asserts a clinical effect and is checked.
-            if rule.name == "mechanism" and checkability_cue("clinical_effect", sentence, rules):
+            if rule.name == "mechanism" and (
+                checkability_cue("clinical_effect", sentence, rules) or _outcome_after_means(sentence, rule.patterns, rules)
+            ):
                 continue
             return rule.name, rule.reason, rule.anecdote
     return None
+
+
+def _outcome_after_means(sentence: str, mechanism: Patterns, rules: Rules) -> bool:
+    """The mechanism is only the means ("By …, ketamine relieves depression"): the main clause names
+    a condition, uses effect wording and no mechanism word."""
+    m = _FRONTED.match(sentence)
+    if m is None:
+        return False
+    rest = sentence[m.end() :]
+    return not mechanism.any(rest) and rules.cues["efficacy"].any(rest) and bool(_indications(rest, rules))
+
+
+def _verb_first(sentence: str, rules: Rules) -> bool:
+    """A fragment whose first word is a third-person verb that opens a claim cue ("Reduces …")."""
+    if _VERB_FIRST.match(sentence) is None:
+        return False
+    lead = len(sentence) - len(sentence.lstrip())
+    return any(
+        m.start() == lead for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)
+    )
 
 
 def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> bool:
@@ -461,7 +502,8 @@ def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> boo
 
     "Treatment has conventionally been …", "Bipolar disorder is …", and "It cannot be cured" after
     a sentence whose subject was a condition are about the condition, not the drug."""
-    if checkability_cue("generic_subject", sentence, rules):
+    if checkability_cue("generic_subject", sentence, rules) and not _DOSE.search(sentence):
+        # "Treatment starts with 56 mg …" states the page's dose: not treatment in general.
         return True
     if _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules):
         return True
@@ -575,7 +617,8 @@ def _claims_for(
     if sent.heading and not (named and strong) and not label_claim:
         return []
     base = Claim(id="", text=s, kind="not_checkable", location=sent.location, heading=sent.heading, drug_named=named)
-    if last and is_truncated(s, heading=sent.heading):
+    # A list item is unpunctuated by nature: only a dangling last word makes it look cut off.
+    if last and is_truncated(s, heading=sent.heading or sent.list_item):
         # The page stops mid-sentence (a saved excerpt): what the sentence would have said is unknown.
         if named or ctx.about_drug:
             reason = "the page text ends mid-sentence; the claim cannot be read whole"
@@ -644,13 +687,18 @@ def _claims_for(
     if (
         len(s.split()) < rules.min_claim_words
         and not named
-        and not ((sent.list_item and (strong or side_effect_list)) or label_claim)
+        and not ((sent.list_item and (strong or side_effect_list or _verb_first(s, rules))) or label_claim)
     ):
         return []
     weak = _not_checkable(s, rules, overriding=False)
     if weak and weak[0] in ("research_status",) and set(found) <= {"efficacy"} and not rules.cues["hedges"].any(s):
         return [replace(base, not_checkable_reason=weak[1], anecdote=weak[2], checkability=reason_code(weak[0]))]
     specific = bool(_indications(s, rules)) or bool(set(found) - {"efficacy"})
+    if specific and is_puffery(s, rules, specific=False):
+        # Claim words inside the praise ("a safe and sacred container", "your healing journey") are
+        # the praise's, not a claim: what is left once it is blanked out decides.
+        masked = mask_puffery(s, rules)
+        specific = bool(_indications(masked, rules)) or any(_kinds(c, masked, prev_topics, rules) for c in _clauses(masked))
     if is_puffery(s, rules, specific=specific):
         return [replace(base, not_checkable_reason=_PUFFERY, checkability="puffery")]
     out: list[Claim] = []
