@@ -17,6 +17,8 @@ Design decisions:
 * **Scored by span.** A labelled sentence is "checkable" when any sentence reading overlapping its
   span is; its reason and strength are those of the first such reading; its kinds are the kinds of
   the claims located in its span.
+* **Two batches.** ``first`` was written before any rule was changed (its tune half tuned them);
+  ``fresh`` was written, labelled and only then run, after the rules were tuned on all of ``first``.
 * **Two halves by hash.** ``half(text)`` (SHA-1 of the text, even → tune, odd → held) splits the
   set once and for all, so rules can be tuned on one half and reported on the other honestly.
 
@@ -57,6 +59,7 @@ class Item:
     reason: tuple[str, ...]
     shape: str | None
     rules: str | None
+    batch: str = "first"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,7 @@ def load_set(path: Path = SET) -> list[Item]:
                 reason=tuple(d.get("reason") or ()),
                 shape=d.get("shape"),
                 rules=d.get("rules"),
+                batch=d.get("batch", "first"),
             )
         )
     return items
@@ -229,17 +233,22 @@ def report(outcomes: Sequence[Outcome], *, misses: bool) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--half", choices=("tune", "held", "all"), default="all")
+    ap.add_argument("--batch", choices=("first", "fresh", "all"), default="all", help="fresh: written after the rules were tuned")
     ap.add_argument("--misses", action="store_true", help="list every sentence read wrongly")
     ap.add_argument("--set", type=Path, default=SET)
     args = ap.parse_args(argv)
     items = load_set(args.set)
     outcomes = run(items, args.set.parent)
-    chosen = [o for o in outcomes if args.half == "all" or half(o.item.text) == args.half]
-    print(f"{len(chosen)} sentences ({args.half})")
+    chosen = [
+        o
+        for o in outcomes
+        if (args.half == "all" or half(o.item.text) == args.half) and args.batch in ("all", o.item.batch)
+    ]
+    print(f"{len(chosen)} sentences (half {args.half}, batch {args.batch})")
     print(report(chosen, misses=args.misses))
     return 0
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.append(str(ROOT / "src"))  # after PYTHONPATH, so another checkout can be measured
     raise SystemExit(main())
