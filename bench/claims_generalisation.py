@@ -150,7 +150,9 @@ def run(items: Sequence[Item], fixtures: Path = FIXTURES) -> list[Outcome]:
             reasons = [s["reason"] for s in sents]
             reason = "claim" if checkable else next((r for r in reasons if r in it.reason), first["reason"])
             out.append(
-                Outcome(item=it, checkable=checkable, reason=reason, strength=claim_sent["strength"]["level"], kinds=kinds)
+                Outcome(
+                    item=it, checkable=checkable, reason=reason, strength=claim_sent["strength"]["level"], kinds=kinds
+                )
             )
     return out
 
@@ -192,7 +194,10 @@ def score(outcomes: Iterable[Outcome]) -> Scores:
 def _line(label: str, s: Scores) -> str:
     bits = [f"{label:<28}"]
     if s.claims:
-        bits.append(f"claims {s.claims:>3}  recall {s.recall:5.2f}  kind {s.kind_accuracy:5.2f}  strength {s.strength_accuracy:5.2f}")
+        bits.append(
+            f"claims {s.claims:>3}  recall {s.recall:5.2f}  "
+            f"kind {s.kind_accuracy:5.2f}  strength {s.strength_accuracy:5.2f}"
+        )
     if s.non_claims:
         bits.append(f"non-claims {s.non_claims:>3}  false {s.false_claims:6.1%}  reason {s.reason_accuracy:5.2f}")
     return "  ".join(bits)
@@ -233,7 +238,9 @@ def report(outcomes: Sequence[Outcome], *, misses: bool) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--half", choices=("tune", "held", "all"), default="all")
-    ap.add_argument("--batch", choices=("first", "fresh", "all"), default="all", help="fresh: written after the rules were tuned")
+    ap.add_argument(
+        "--batch", choices=("first", "fresh", "all"), default="all", help="fresh: written after the rules were tuned"
+    )
     ap.add_argument("--misses", action="store_true", help="list every sentence read wrongly")
     ap.add_argument("--set", type=Path, default=SET)
     args = ap.parse_args(argv)

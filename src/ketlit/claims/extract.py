@@ -42,11 +42,8 @@ Design decisions:
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from itertools import accumulate
+from dataclasses import replace
 
 from ketlit.claims.assertion import (
     asserted_strength,
@@ -57,6 +54,12 @@ from ketlit.claims.assertion import (
     mask_puffery,
     reason_code,
 )
+from ketlit.claims.context import PageContext, page_context
+from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
+from ketlit.claims.context import indications_in as _indications
+from ketlit.claims.context import molecules_in as molecules_in
+from ketlit.claims.context import resistant as _resistant
+from ketlit.claims.context import routes_in as _routes
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.rules import Patterns, Rules
@@ -109,141 +112,6 @@ _ROMAN = {
     "IV": "IV",
     "V": "V",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class PageContext:
-    """What the page as a whole says about drug, route, molecule and indications."""
-
-    about_drug: bool
-    drug_mentions: int
-    route: str | None
-    route_note: str | None
-    molecule: str | None
-    molecule_note: str | None
-    indications: tuple[str, ...]
-
-
-def _count(pats: Patterns, text: str) -> int:
-    return len(pats.finditer(text))
-
-
-def page_context(text: str, rules: Rules) -> PageContext:
-    """Drug mentions, the page's own route and molecule, and its most frequent indications."""
-    mentions = _count(rules.drug_names, text)
-    route_counts = {slug: _count(p, text) for slug, p in rules.routes.items()}
-    total = sum(route_counts.values())
-    route: str | None = None
-    route_note: str | None = None
-    if total:
-        slug, count = max(route_counts.items(), key=lambda kv: (kv[1], kv[0]))
-        if count >= rules.route_page_min_mentions and count / total >= rules.route_page_min_share:
-            route = slug
-            words = Counter(m.group().lower() for m in rules.routes[slug].finditer(text))
-            shown = ", ".join(f"'{w}' ×{n}" for w, n in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])))
-            route_note = f"route {slug} inferred from the page ({shown})"
-    mol_counts = {slug: _count(p, text) for slug, p in rules.molecules.items()}
-    molecule: str | None = None
-    molecule_note: str | None = None
-    specific = {k: v for k, v in mol_counts.items() if v}
-    # Generic mentions ("ketamine") that are not part of a specific one ("S-ketamine"): a page about
-    # ketamine infusions that mentions Spravato once is still about the generic drug.
-    specific_spans = _Spans([(m.start(), m.end()) for p in rules.molecules.values() for m in p.finditer(text)])
-    generic_only = sum(
-        1 for m in rules.molecule_generic.finditer(text) if not specific_spans.contain(m.start(), m.end())
-    )
-    if specific and max(specific.values()) >= generic_only:
-        molecule = max(specific.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        molecule_note = f"molecule {molecule} inferred from the page ({specific[molecule]} mentions)"
-    elif generic_only:
-        molecule = rules.molecule_default
-        molecule_note = (
-            f"the page mostly names the generic drug ({generic_only} mentions); read as {molecule}"
-            if specific
-            else f"the page names only the generic drug; read as {molecule}"
-        )
-    ind_counts = Counter(slug for slug in _indications(text, rules))
-    for slug, pats in rules.indications.items():
-        ind_counts[slug] = max(ind_counts[slug], _count(pats, text)) if slug in ind_counts else 0
-    ranked = sorted(
-        (
-            (slug, n)
-            for slug, n in ind_counts.items()
-            if n >= rules.indication_page_min_mentions and slug != "anesthesia_sedation"
-        ),
-        key=lambda kv: (-kv[1], kv[0]),
-    )
-    return PageContext(
-        # A page that names the drug once and is otherwise about its route ("IV infusions …" on an
-        # infusion FAQ) is about the drug too.
-        about_drug=mentions >= rules.min_page_mentions or (mentions >= 1 and route is not None),
-        drug_mentions=mentions,
-        route=route,
-        route_note=route_note,
-        molecule=molecule,
-        molecule_note=molecule_note,
-        indications=tuple(slug for slug, _ in ranked[: rules.indication_page_max]),
-    )
-
-
-# ------------------------------------------------------------------ axis readers
-
-
-class _Spans:
-    """Match spans, sorted, with a running maximum of their ends: containment and overlap tests
-    by bisection. A page-wide scan tests every mention against every other (each "ketamine" against
-    each "esketamine"); pairwise, that was quadratic in the page's length."""
-
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        ordered = sorted(spans)
-        self._starts = [a for a, _ in ordered]
-        self._max_end = list(accumulate((b for _, b in ordered), max))
-
-    def __bool__(self) -> bool:
-        return bool(self._starts)
-
-    def contain(self, start: int, end: int) -> bool:
-        """Whether some span contains [start, end)."""
-        i = bisect_right(self._starts, start)
-        return i > 0 and self._max_end[i - 1] >= end
-
-    def overlap(self, start: int, end: int) -> bool:
-        """Whether some span overlaps [start, end)."""
-        i = bisect_left(self._starts, end)
-        return i > 0 and self._max_end[i - 1] > start
-
-
-def _indications(text: str, rules: Rules) -> list[str]:
-    spans = {slug: [(m.start(), m.end()) for m in pats.finditer(text)] for slug, pats in rules.indications.items()}
-    found = [slug for slug, hits in spans.items() if hits]
-    for slug, pats in rules.indication_fallback.items():
-        family = rules.family(slug)
-        if slug not in found and not any(f in found for f in family.direct) and pats.any(text):
-            found.append(slug)
-    # "depression" inside "treatment-resistant depression" is not a second indication.
-    trd = _Spans(spans.get("treatment_resistant_depression", []))
-    if "depression" in found and trd and all(trd.overlap(s, e) for s, e in spans["depression"]):
-        found.remove("depression")
-    return _resistant(found, text, rules)
-
-
-def _resistant(found: list[str], text: str, rules: Rules) -> list[str]:
-    """A "resistant" cue ("when other treatments fail") turns depression into TRD."""
-    if rules.resistant_cues.any(text) and "depression" in found and "treatment_resistant_depression" not in found:
-        found = ["treatment_resistant_depression" if f == "depression" else f for f in found]
-    return list(dict.fromkeys(found))
-
-
-def _routes(text: str, rules: Rules) -> list[str]:
-    return [slug for slug, pats in rules.routes.items() if pats.any(text)]
-
-
-def molecules_in(text: str, rules: Rules) -> list[str]:
-    """The molecules ``text`` names: its specific forms, else the default for the generic name."""
-    specific = [slug for slug, pats in rules.molecules.items() if pats.any(text)]
-    if specific:
-        return specific
-    return [rules.molecule_default] if rules.molecule_generic.any(text) else []
 
 
 # ------------------------------------------------------------------ kind detection
@@ -307,7 +175,9 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     if _has_rate(clause, rules):
         kinds.append("efficacy_rate")
     side_effect_clause = "safety" in kinds and (transient or not cues["efficacy"].any(clause))
-    if cues["onset"].any(clause) and cues["onset_context"].any(clause) and not side_effect_clause:
+    # Onset wording counts next to an effect: an effect word, or any efficacy cue ("lifts depression").
+    effect = cues["onset_context"].any(clause) or cues["efficacy"].any(clause)
+    if cues["onset"].any(clause) and effect and not side_effect_clause:
         kinds.append("onset")
     if cues["duration"].any(clause) and cues["duration_context"].any(clause) and not side_effect_clause:
         kinds.append("duration")
@@ -470,7 +340,8 @@ def _not_checkable(sentence: str, rules: Rules, *, overriding: bool) -> tuple[st
             # Mechanism words are a feature, not a gate: "… restores signalling, improving mood"
             # asserts a clinical effect and is checked.
             if rule.name == "mechanism" and (
-                checkability_cue("clinical_effect", sentence, rules) or _outcome_after_means(sentence, rule.patterns, rules)
+                checkability_cue("clinical_effect", sentence, rules)
+                or _outcome_after_means(sentence, rule.patterns, rules)
             ):
                 continue
             return rule.name, rule.reason, rule.anecdote
@@ -487,14 +358,26 @@ def _outcome_after_means(sentence: str, mechanism: Patterns, rules: Rules) -> bo
     return not mechanism.any(rest) and rules.cues["efficacy"].any(rest) and bool(_indications(rest, rules))
 
 
+def _drug_then_condition(sentence: str, rules: Rules) -> bool:
+    """The drug is named before a condition in the same clause, and the sentence is not a question
+    of research, practice or regulation: its verb, whatever it is, says what the drug does to it."""
+    for clause in _clauses(sentence):
+        drug = rules.drug_names.search(clause)
+        if drug is None:
+            continue
+        after = clause[drug.end() :]
+        if _indications(after, rules) and not rules.other_treatments.search(clause[: drug.start()]):
+            return True
+    return False
+
+
 def _verb_first(sentence: str, rules: Rules) -> bool:
     """A fragment whose first word is a third-person verb that opens a claim cue ("Reduces …")."""
     if _VERB_FIRST.match(sentence) is None:
         return False
     lead = len(sentence) - len(sentence.lstrip())
-    return any(
-        m.start() == lead for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)
-    )
+    names = ("efficacy", "onset", "duration", "safety")
+    return any(m.start() == lead for name in names for m in rules.cues[name].finditer(sentence))
 
 
 def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> bool:
@@ -668,6 +551,12 @@ def _claims_for(
     ):
         found["efficacy"] = prev_text
         claim_text = f"{prev_text} {s}"
+    implied_by_subject = False
+    if not found and named and not sent.heading and _drug_then_condition(s, rules):
+        # "IV ketamine shortens depressive episodes", "Spravato prevents depression from coming back":
+        # the drug as the subject and a condition after it assert an effect, whatever the verb.
+        found["efficacy"] = s
+        implied_by_subject = True
     if not found:
         hit = _not_checkable(s, rules, overriding=False)
         if hit and (named or ctx.about_drug):
@@ -698,12 +587,20 @@ def _claims_for(
         # Claim words inside the praise ("a safe and sacred container", "your healing journey") are
         # the praise's, not a claim: what is left once it is blanked out decides.
         masked = mask_puffery(s, rules)
-        specific = bool(_indications(masked, rules)) or any(_kinds(c, masked, prev_topics, rules) for c in _clauses(masked))
+        left = {k for c in _clauses(masked) for k in _kinds(c, masked, prev_topics, rules)} - {"efficacy"}
+        specific = bool(left) or bool(_indications(masked, rules))
     if is_puffery(s, rules, specific=specific):
         return [replace(base, not_checkable_reason=_PUFFERY, checkability="puffery")]
     out: list[Claim] = []
     for kind, clause in found.items():
-        out.append(_operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules))
+        claim = _operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules)
+        if implied_by_subject:
+            note = (
+                "no effect wording ketlit knows; the drug as subject of a sentence naming a condition "
+                "is read as an efficacy claim"
+            )
+            claim = replace(claim, implied=True, notes=(*claim.notes, note))
+        out.append(claim)
     return out
 
 
