@@ -16,7 +16,7 @@ Design decisions:
   reported with the level so a reader can disagree with the reading.
 * **Checkability is a decision with a reason** (:data:`REASONS`), made for every sentence, not a
   side effect of finding no cue: ``claim`` or one of heading, booking, procedure, mechanism,
-  anecdote, recommendation, question, puffery, out_of_scope, research_status, truncated, site,
+  anecdote, recommendation, question, puffery, lead_in, out_of_scope, research_status, truncated, site,
   no_claim_wording, too_long. The extractor's not-checkable categories map onto these codes
   (:func:`reason_code`); sentences it drops without a claim get their code here
   (:func:`unclaimed_reason`), so an editor sees why every sentence was or was not tested.
@@ -47,6 +47,7 @@ REASONS: Final = (
     "recommendation",
     "question",
     "puffery",
+    "lead_in",
     "out_of_scope",
     "research_status",
     "truncated",
@@ -61,6 +62,8 @@ _CODES: Final = {
     "practice": "procedure",
     "advice": "recommendation",
     "media": "out_of_scope",
+    "pricing": "booking",
+    "staff": "procedure",
 }
 IMPLIED_COMPARATOR: Final = "placebo or usual care (implied)"
 _DANGLING: Final = re.compile(
@@ -151,6 +154,15 @@ def is_puffery(text: str, rules: Rules, *, specific: bool) -> bool:
     """Praise with nothing to test: a puffery cue and no specific condition, number, time or
     regulatory content (``specific`` says whether the caller found any)."""
     return not specific and _group(rules, "checkability").get("puffery", Patterns()).any(text)
+
+
+def mask_puffery(text: str, rules: Rules) -> str:
+    """``text`` with its praise phrases blanked (same length), so the words inside them ("safe space",
+    "healing journey") are not read as claim cues."""
+    chars = list(text)
+    for m in _group(rules, "checkability").get("puffery", Patterns()).finditer(text):
+        chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
 
 
 def checkability_cue(name: str, text: str, rules: Rules) -> bool:

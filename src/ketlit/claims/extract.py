@@ -42,11 +42,8 @@ Design decisions:
 from __future__ import annotations
 
 import re
-from bisect import bisect_left, bisect_right
-from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from itertools import accumulate
+from dataclasses import replace
 
 from ketlit.claims.assertion import (
     asserted_strength,
@@ -54,8 +51,15 @@ from ketlit.claims.assertion import (
     checkability_cue,
     is_puffery,
     is_truncated,
+    mask_puffery,
     reason_code,
 )
+from ketlit.claims.context import PageContext, page_context
+from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
+from ketlit.claims.context import indications_in as _indications
+from ketlit.claims.context import molecules_in as molecules_in
+from ketlit.claims.context import resistant as _resistant
+from ketlit.claims.context import routes_in as _routes
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.rules import Patterns, Rules
@@ -73,6 +77,20 @@ _DOSE = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
     re.IGNORECASE,
 )
+# Rates in words: "half of patients", "two-thirds of people".
+_FRACTIONS = {"half": 50.0, "a third": 33.3, "one third": 33.3, "two thirds": 66.7, "a quarter": 25.0,
+              "one quarter": 25.0, "three quarters": 75.0}  # fmt: skip
+_FRACTION = re.compile(
+    r"\b(half|a third|one[- ]third|two[- ]thirds|a quarter|one[- ]quarter|three[- ]quarters)\s+(of\s+)?(the\s+|all\s+)?"
+    r"(patients|people|clients|individuals|adults|participants|users|those|them|sufferers)\b",
+    re.IGNORECASE,
+)
+# A fronted adverbial of means ("By rebuilding connections between brain cells, …"): the mechanism
+# sits in it, and the main clause after the comma can still assert an outcome.
+_FRONTED = re.compile(r"^\s*(by|through|via|because of|thanks to|as a result of)\b[^,]{3,160},\s*", re.IGNORECASE)
+# A fragment opening with a verb in the third person ("Reduces suicidal thoughts"): its subject is
+# the page's drug, so it is a claim in a few words.
+_VERB_FIRST = re.compile(r"^\s*[A-Za-z]+s\b")
 _NOWHERE = Location(paragraph=0, sentence=0, start=0, end=0)
 # "It …"/"They …" as a subject, not "This treatment …" (which names the drug's treatment).
 _PRONOUN_SUBJECT = re.compile(
@@ -81,6 +99,7 @@ _PRONOUN_SUBJECT = re.compile(
 # The longest sentence on the recorded clinic pages is 434 characters; five times that is no sentence.
 MAX_SENTENCE_CHARS = 2000
 _SHOWN_CHARS = 200
+_PUFFERY = "praise with nothing to test (no condition, number, time or regulator named)"
 _ROMAN = {
     "1": "I",
     "2": "II",
@@ -93,141 +112,6 @@ _ROMAN = {
     "IV": "IV",
     "V": "V",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class PageContext:
-    """What the page as a whole says about drug, route, molecule and indications."""
-
-    about_drug: bool
-    drug_mentions: int
-    route: str | None
-    route_note: str | None
-    molecule: str | None
-    molecule_note: str | None
-    indications: tuple[str, ...]
-
-
-def _count(pats: Patterns, text: str) -> int:
-    return len(pats.finditer(text))
-
-
-def page_context(text: str, rules: Rules) -> PageContext:
-    """Drug mentions, the page's own route and molecule, and its most frequent indications."""
-    mentions = _count(rules.drug_names, text)
-    route_counts = {slug: _count(p, text) for slug, p in rules.routes.items()}
-    total = sum(route_counts.values())
-    route: str | None = None
-    route_note: str | None = None
-    if total:
-        slug, count = max(route_counts.items(), key=lambda kv: (kv[1], kv[0]))
-        if count >= rules.route_page_min_mentions and count / total >= rules.route_page_min_share:
-            route = slug
-            words = Counter(m.group().lower() for m in rules.routes[slug].finditer(text))
-            shown = ", ".join(f"'{w}' ×{n}" for w, n in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])))
-            route_note = f"route {slug} inferred from the page ({shown})"
-    mol_counts = {slug: _count(p, text) for slug, p in rules.molecules.items()}
-    molecule: str | None = None
-    molecule_note: str | None = None
-    specific = {k: v for k, v in mol_counts.items() if v}
-    # Generic mentions ("ketamine") that are not part of a specific one ("S-ketamine"): a page about
-    # ketamine infusions that mentions Spravato once is still about the generic drug.
-    specific_spans = _Spans([(m.start(), m.end()) for p in rules.molecules.values() for m in p.finditer(text)])
-    generic_only = sum(
-        1 for m in rules.molecule_generic.finditer(text) if not specific_spans.contain(m.start(), m.end())
-    )
-    if specific and max(specific.values()) >= generic_only:
-        molecule = max(specific.items(), key=lambda kv: (kv[1], kv[0]))[0]
-        molecule_note = f"molecule {molecule} inferred from the page ({specific[molecule]} mentions)"
-    elif generic_only:
-        molecule = rules.molecule_default
-        molecule_note = (
-            f"the page mostly names the generic drug ({generic_only} mentions); read as {molecule}"
-            if specific
-            else f"the page names only the generic drug; read as {molecule}"
-        )
-    ind_counts = Counter(slug for slug in _indications(text, rules))
-    for slug, pats in rules.indications.items():
-        ind_counts[slug] = max(ind_counts[slug], _count(pats, text)) if slug in ind_counts else 0
-    ranked = sorted(
-        (
-            (slug, n)
-            for slug, n in ind_counts.items()
-            if n >= rules.indication_page_min_mentions and slug != "anesthesia_sedation"
-        ),
-        key=lambda kv: (-kv[1], kv[0]),
-    )
-    return PageContext(
-        # A page that names the drug once and is otherwise about its route ("IV infusions …" on an
-        # infusion FAQ) is about the drug too.
-        about_drug=mentions >= rules.min_page_mentions or (mentions >= 1 and route is not None),
-        drug_mentions=mentions,
-        route=route,
-        route_note=route_note,
-        molecule=molecule,
-        molecule_note=molecule_note,
-        indications=tuple(slug for slug, _ in ranked[: rules.indication_page_max]),
-    )
-
-
-# ------------------------------------------------------------------ axis readers
-
-
-class _Spans:
-    """Match spans, sorted, with a running maximum of their ends: containment and overlap tests
-    by bisection. A page-wide scan tests every mention against every other (each "ketamine" against
-    each "esketamine"); pairwise, that was quadratic in the page's length."""
-
-    def __init__(self, spans: list[tuple[int, int]]) -> None:
-        ordered = sorted(spans)
-        self._starts = [a for a, _ in ordered]
-        self._max_end = list(accumulate((b for _, b in ordered), max))
-
-    def __bool__(self) -> bool:
-        return bool(self._starts)
-
-    def contain(self, start: int, end: int) -> bool:
-        """Whether some span contains [start, end)."""
-        i = bisect_right(self._starts, start)
-        return i > 0 and self._max_end[i - 1] >= end
-
-    def overlap(self, start: int, end: int) -> bool:
-        """Whether some span overlaps [start, end)."""
-        i = bisect_left(self._starts, end)
-        return i > 0 and self._max_end[i - 1] > start
-
-
-def _indications(text: str, rules: Rules) -> list[str]:
-    spans = {slug: [(m.start(), m.end()) for m in pats.finditer(text)] for slug, pats in rules.indications.items()}
-    found = [slug for slug, hits in spans.items() if hits]
-    for slug, pats in rules.indication_fallback.items():
-        family = rules.family(slug)
-        if slug not in found and not any(f in found for f in family.direct) and pats.any(text):
-            found.append(slug)
-    # "depression" inside "treatment-resistant depression" is not a second indication.
-    trd = _Spans(spans.get("treatment_resistant_depression", []))
-    if "depression" in found and trd and all(trd.overlap(s, e) for s, e in spans["depression"]):
-        found.remove("depression")
-    return _resistant(found, text, rules)
-
-
-def _resistant(found: list[str], text: str, rules: Rules) -> list[str]:
-    """A "resistant" cue ("when other treatments fail") turns depression into TRD."""
-    if rules.resistant_cues.any(text) and "depression" in found and "treatment_resistant_depression" not in found:
-        found = ["treatment_resistant_depression" if f == "depression" else f for f in found]
-    return list(dict.fromkeys(found))
-
-
-def _routes(text: str, rules: Rules) -> list[str]:
-    return [slug for slug, pats in rules.routes.items() if pats.any(text)]
-
-
-def molecules_in(text: str, rules: Rules) -> list[str]:
-    """The molecules ``text`` names: its specific forms, else the default for the generic name."""
-    specific = [slug for slug, pats in rules.molecules.items() if pats.any(text)]
-    if specific:
-        return specific
-    return [rules.molecule_default] if rules.molecule_generic.any(text) else []
 
 
 # ------------------------------------------------------------------ kind detection
@@ -244,6 +128,10 @@ def _rate_in(text: str) -> tuple[float, float | None, int, int] | None:
     if m:
         high = float(m.group(2)) if m.group(2) else None
         return float(m.group(1)), high, m.start(), m.end()
+    f = _FRACTION.search(text)
+    if f:
+        # "More than half of patients …": a rate in words ("more than" is read by _op_before).
+        return _FRACTIONS[re.sub(r"[- ]+", " ", f.group(1).lower())], None, f.start(), f.end()
     o = _OUT_OF.search(text)
     if o:
         a, b = parse_count(o.group(1)), parse_count(o.group(2))
@@ -287,7 +175,9 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     if _has_rate(clause, rules):
         kinds.append("efficacy_rate")
     side_effect_clause = "safety" in kinds and (transient or not cues["efficacy"].any(clause))
-    if cues["onset"].any(clause) and cues["onset_context"].any(clause) and not side_effect_clause:
+    # Onset wording counts next to an effect: an effect word, or any efficacy cue ("lifts depression").
+    effect = cues["onset_context"].any(clause) or cues["efficacy"].any(clause)
+    if cues["onset"].any(clause) and effect and not side_effect_clause:
         kinds.append("onset")
     if cues["duration"].any(clause) and cues["duration_context"].any(clause) and not side_effect_clause:
         kinds.append("duration")
@@ -449,10 +339,45 @@ def _not_checkable(sentence: str, rules: Rules, *, overriding: bool) -> tuple[st
         if rule.patterns.any(sentence) and not rule.keep_if.any(sentence):
             # Mechanism words are a feature, not a gate: "… restores signalling, improving mood"
             # asserts a clinical effect and is checked.
-            if rule.name == "mechanism" and checkability_cue("clinical_effect", sentence, rules):
+            if rule.name == "mechanism" and (
+                checkability_cue("clinical_effect", sentence, rules)
+                or _outcome_after_means(sentence, rule.patterns, rules)
+            ):
                 continue
             return rule.name, rule.reason, rule.anecdote
     return None
+
+
+def _outcome_after_means(sentence: str, mechanism: Patterns, rules: Rules) -> bool:
+    """The mechanism is only the means ("By …, ketamine relieves depression"): the main clause names
+    a condition, uses effect wording and no mechanism word."""
+    m = _FRONTED.match(sentence)
+    if m is None:
+        return False
+    rest = sentence[m.end() :]
+    return not mechanism.any(rest) and rules.cues["efficacy"].any(rest) and bool(_indications(rest, rules))
+
+
+def _drug_then_condition(sentence: str, rules: Rules) -> bool:
+    """The drug is named before a condition in the same clause, and the sentence is not a question
+    of research, practice or regulation: its verb, whatever it is, says what the drug does to it."""
+    for clause in _clauses(sentence):
+        drug = rules.drug_names.search(clause)
+        if drug is None:
+            continue
+        after = clause[drug.end() :]
+        if _indications(after, rules) and not rules.other_treatments.search(clause[: drug.start()]):
+            return True
+    return False
+
+
+def _verb_first(sentence: str, rules: Rules) -> bool:
+    """A fragment whose first word is a third-person verb that opens a claim cue ("Reduces …")."""
+    if _VERB_FIRST.match(sentence) is None:
+        return False
+    lead = len(sentence) - len(sentence.lstrip())
+    names = ("efficacy", "onset", "duration", "safety")
+    return any(m.start() == lead for name in names for m in rules.cues[name].finditer(sentence))
 
 
 def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> bool:
@@ -460,7 +385,8 @@ def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> boo
 
     "Treatment has conventionally been …", "Bipolar disorder is …", and "It cannot be cured" after
     a sentence whose subject was a condition are about the condition, not the drug."""
-    if checkability_cue("generic_subject", sentence, rules):
+    if checkability_cue("generic_subject", sentence, rules) and not _DOSE.search(sentence):
+        # "Treatment starts with 56 mg …" states the page's dose: not treatment in general.
         return True
     if _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules):
         return True
@@ -510,18 +436,42 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
         # Being last matters only for a sentence that may be cut off (is_truncated); keying on it
         # otherwise would read the final copy of a repeated paragraph again.
         last = i == len(sents) - 1 and is_truncated(sent.text, heading=sent.heading)
-        key = (sent.text, sent.heading, sent.question, sent.list_item, last, *(e.text for e in earlier))
+        lead = _lead_in(sents, i) if sent.list_item and not earlier else None
+        key = (sent.text, sent.heading, sent.question, sent.list_item, last, lead, *(e.text for e in earlier))
         found = seen.get(key)
         if found is None:
-            found = seen[key] = _claims_for(replace(sent, location=_NOWHERE), earlier, ctx, rules, last=last)
+            found = seen[key] = _claims_for(replace(sent, location=_NOWHERE), earlier, ctx, rules, last=last, lead=lead)
         claims.extend(replace(c, location=sent.location) for c in found)
     return [replace(c, id=f"c{n}") for n, c in enumerate(claims, start=1)]
 
 
+_LEAD_REACH = 12
+
+
+def _lead_in(sents: Sequence[Sentence], i: int) -> str | None:
+    """The sentence introducing the list item ``sents[i]``: the nearest earlier sentence that is not
+    itself a list item, when it ends with a colon ("Possible side effects include:")."""
+    for j in range(i - 1, max(-1, i - 1 - _LEAD_REACH), -1):
+        if not sents[j].list_item:
+            text = sents[j].text
+            return text if text.rstrip().endswith(":") else None
+    return None
+
+
 def _claims_for(
-    sent: Sentence, earlier: list[Sentence], ctx: PageContext, rules: Rules, *, last: bool = False
+    sent: Sentence,
+    earlier: list[Sentence],
+    ctx: PageContext,
+    rules: Rules,
+    *,
+    last: bool = False,
+    lead: str | None = None,
 ) -> list[Claim]:
     s = sent.text
+    if lead is not None and not earlier:
+        # A list item reads as the end of its lead-in: "Possible side effects include:" + "Mild
+        # nausea" is a side-effect claim; the lead-in gives the item its topic.
+        earlier = [replace(sent, text=lead, list_item=False)]
     prev = earlier[0] if earlier else None
     if len(s) > MAX_SENTENCE_CHARS:
         # Thousands of characters without a sentence end (text stripped of punctuation, a scraped
@@ -552,7 +502,8 @@ def _claims_for(
     if sent.heading and not (named and strong) and not label_claim:
         return []
     base = Claim(id="", text=s, kind="not_checkable", location=sent.location, heading=sent.heading, drug_named=named)
-    if last and is_truncated(s, heading=sent.heading):
+    # A list item is unpunctuated by nature: only a dangling last word makes it look cut off.
+    if last and is_truncated(s, heading=sent.heading or sent.list_item):
         # The page stops mid-sentence (a saved excerpt): what the sentence would have said is unknown.
         if named or ctx.about_drug:
             reason = "the page text ends mid-sentence; the claim cannot be read whole"
@@ -571,7 +522,10 @@ def _claims_for(
         return [replace(base, not_checkable_reason=reason, anecdote=anecdote, checkability=reason_code(name))]
     combined = checkability_cue("combination", s, rules)
     if not named and (
-        not ctx.about_drug or (_other_subject(s, rules) and not combined) or _not_about_drug(s, earlier, rules)
+        not ctx.about_drug
+        or (_other_subject(s, rules) and not combined)
+        or _not_about_drug(s, earlier, rules)
+        or checkability_cue("other_treatment_object", s, rules)
     ):
         return []
     prev_text = prev.text if prev else ""
@@ -582,6 +536,10 @@ def _claims_for(
     for clause in _clauses(s):
         for kind in _kinds(clause, s, prev_topics, rules):
             found.setdefault(kind, clause)
+    # An item of a side-effect list is a side-effect claim whatever words it uses ("Feeling detached").
+    side_effect_list = lead is not None and rules.cues["safety"].any(lead)
+    if side_effect_list and not found and sent.list_item:
+        found["safety"] = s
     claim_text = s
     # "The good news is … therapies to treat PTSD. One such treatment is ketamine therapy."
     if (
@@ -595,10 +553,19 @@ def _claims_for(
     ):
         found["efficacy"] = prev_text
         claim_text = f"{prev_text} {s}"
+    implied_by_subject = False
+    if not found and named and not sent.heading and _drug_then_condition(s, rules):
+        # "IV ketamine shortens depressive episodes", "Spravato prevents depression from coming back":
+        # the drug as the subject and a condition after it assert an effect, whatever the verb.
+        found["efficacy"] = s
+        implied_by_subject = True
     if not found:
         hit = _not_checkable(s, rules, overriding=False)
         if hit and (named or ctx.about_drug):
             return [replace(base, not_checkable_reason=hit[1], anecdote=hit[2], checkability=reason_code(hit[0]))]
+        if ctx.about_drug and not named and is_puffery(s, rules, specific=False):
+            # Praise of the clinic on a page about the drug ("Our caring team …") is listed as such.
+            return [replace(base, not_checkable_reason=_PUFFERY, checkability="puffery")]
         if named:
             # A sentence about the drug is never dropped silently: "Ketamine cures depression." has
             # no claim wording ketlit knows, and an editor must still see that it was read.
@@ -608,18 +575,34 @@ def _claims_for(
     # A bullet ("FDA-approved medication", "Non-addictive") is a claim in a few words; so is a
     # sentence naming the drug ("Ketamine treats depression."): the minimum is for sentences that
     # lean on the page for their subject ("Relief varies.").
-    if len(s.split()) < rules.min_claim_words and not named and not ((sent.list_item and strong) or label_claim):
+    if (
+        len(s.split()) < rules.min_claim_words
+        and not named
+        and not ((sent.list_item and (strong or side_effect_list or _verb_first(s, rules))) or label_claim)
+    ):
         return []
     weak = _not_checkable(s, rules, overriding=False)
     if weak and weak[0] in ("research_status",) and set(found) <= {"efficacy"} and not rules.cues["hedges"].any(s):
         return [replace(base, not_checkable_reason=weak[1], anecdote=weak[2], checkability=reason_code(weak[0]))]
     specific = bool(_indications(s, rules)) or bool(set(found) - {"efficacy"})
+    if specific and is_puffery(s, rules, specific=False):
+        # Claim words inside the praise ("a safe and sacred container", "your healing journey") are
+        # the praise's, not a claim: what is left once it is blanked out decides.
+        masked = mask_puffery(s, rules)
+        left = {k for c in _clauses(masked) for k in _kinds(c, masked, prev_topics, rules)} - {"efficacy"}
+        specific = bool(left) or bool(_indications(masked, rules))
     if is_puffery(s, rules, specific=specific):
-        reason = "praise with nothing to test (no condition, number, time or regulator named)"
-        return [replace(base, not_checkable_reason=reason, checkability="puffery")]
+        return [replace(base, not_checkable_reason=_PUFFERY, checkability="puffery")]
     out: list[Claim] = []
     for kind, clause in found.items():
-        out.append(_operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules))
+        claim = _operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules)
+        if implied_by_subject:
+            note = (
+                "no effect wording ketlit knows; the drug as subject of a sentence naming a condition "
+                "is read as an efficacy claim"
+            )
+            claim = replace(claim, implied=True, notes=(*claim.notes, note))
+        out.append(claim)
     return out
 
 

@@ -1,0 +1,156 @@
+"""What a page as a whole says (drug mentions, its own route, molecule and conditions), and the
+axis readers the extractor applies to any span of text (conditions, routes, molecules).
+
+Design decisions:
+
+* **Split out of the extractor** so each module stays readable; the extractor imports these under
+  its historical private names.
+* **Work grows with distinct content.** Page-wide mention tests use sorted spans (:class:`Spans`),
+  not pairs: a page that names "ketamine" and "esketamine" thousands of times costs a bisection per
+  mention, not a comparison with every other mention.
+* **Vocabulary in data.** Every phrase comes from ``claim_rules.toml`` ([drug], [molecule],
+  [route], [indication]); nothing here names a drug or a condition.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections import Counter
+from dataclasses import dataclass
+from itertools import accumulate
+
+from ketlit.claims.rules import Patterns, Rules
+
+
+@dataclass(frozen=True, slots=True)
+class PageContext:
+    """What the page as a whole says about drug, route, molecule and indications."""
+
+    about_drug: bool
+    drug_mentions: int
+    route: str | None
+    route_note: str | None
+    molecule: str | None
+    molecule_note: str | None
+    indications: tuple[str, ...]
+
+
+def _count(pats: Patterns, text: str) -> int:
+    return len(pats.finditer(text))
+
+
+def page_context(text: str, rules: Rules) -> PageContext:
+    """Drug mentions, the page's own route and molecule, and its most frequent indications."""
+    mentions = _count(rules.drug_names, text)
+    route_counts = {slug: _count(p, text) for slug, p in rules.routes.items()}
+    total = sum(route_counts.values())
+    route: str | None = None
+    route_note: str | None = None
+    if total:
+        slug, count = max(route_counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if count >= rules.route_page_min_mentions and count / total >= rules.route_page_min_share:
+            route = slug
+            words = Counter(m.group().lower() for m in rules.routes[slug].finditer(text))
+            shown = ", ".join(f"'{w}' ×{n}" for w, n in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])))
+            route_note = f"route {slug} inferred from the page ({shown})"
+    mol_counts = {slug: _count(p, text) for slug, p in rules.molecules.items()}
+    molecule: str | None = None
+    molecule_note: str | None = None
+    specific = {k: v for k, v in mol_counts.items() if v}
+    # Generic mentions ("ketamine") that are not part of a specific one ("S-ketamine"): a page about
+    # ketamine infusions that mentions Spravato once is still about the generic drug.
+    specific_spans = Spans([(m.start(), m.end()) for p in rules.molecules.values() for m in p.finditer(text)])
+    generic_only = sum(
+        1 for m in rules.molecule_generic.finditer(text) if not specific_spans.contain(m.start(), m.end())
+    )
+    if specific and max(specific.values()) >= generic_only:
+        molecule = max(specific.items(), key=lambda kv: (kv[1], kv[0]))[0]
+        molecule_note = f"molecule {molecule} inferred from the page ({specific[molecule]} mentions)"
+    elif generic_only:
+        molecule = rules.molecule_default
+        molecule_note = (
+            f"the page mostly names the generic drug ({generic_only} mentions); read as {molecule}"
+            if specific
+            else f"the page names only the generic drug; read as {molecule}"
+        )
+    ind_counts = Counter(slug for slug in indications_in(text, rules))
+    for slug, pats in rules.indications.items():
+        ind_counts[slug] = max(ind_counts[slug], _count(pats, text)) if slug in ind_counts else 0
+    ranked = sorted(
+        (
+            (slug, n)
+            for slug, n in ind_counts.items()
+            if n >= rules.indication_page_min_mentions and slug != "anesthesia_sedation"
+        ),
+        key=lambda kv: (-kv[1], kv[0]),
+    )
+    return PageContext(
+        # A page that names the drug once and is otherwise about its route ("IV infusions …" on an
+        # infusion FAQ) is about the drug too.
+        about_drug=mentions >= rules.min_page_mentions or (mentions >= 1 and route is not None),
+        drug_mentions=mentions,
+        route=route,
+        route_note=route_note,
+        molecule=molecule,
+        molecule_note=molecule_note,
+        indications=tuple(slug for slug, _ in ranked[: rules.indication_page_max]),
+    )
+
+
+
+
+class Spans:
+    """Match spans, sorted, with a running maximum of their ends: containment and overlap tests
+    by bisection. A page-wide scan tests every mention against every other (each "ketamine" against
+    each "esketamine"); pairwise, that was quadratic in the page's length."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        ordered = sorted(spans)
+        self._starts = [a for a, _ in ordered]
+        self._max_end = list(accumulate((b for _, b in ordered), max))
+
+    def __bool__(self) -> bool:
+        return bool(self._starts)
+
+    def contain(self, start: int, end: int) -> bool:
+        """Whether some span contains [start, end)."""
+        i = bisect_right(self._starts, start)
+        return i > 0 and self._max_end[i - 1] >= end
+
+    def overlap(self, start: int, end: int) -> bool:
+        """Whether some span overlaps [start, end)."""
+        i = bisect_left(self._starts, end)
+        return i > 0 and self._max_end[i - 1] > start
+
+
+def indications_in(text: str, rules: Rules) -> list[str]:
+    spans = {slug: [(m.start(), m.end()) for m in pats.finditer(text)] for slug, pats in rules.indications.items()}
+    found = [slug for slug, hits in spans.items() if hits]
+    for slug, pats in rules.indication_fallback.items():
+        family = rules.family(slug)
+        if slug not in found and not any(f in found for f in family.direct) and pats.any(text):
+            found.append(slug)
+    # "depression" inside "treatment-resistant depression" is not a second indication.
+    trd = Spans(spans.get("treatment_resistant_depression", []))
+    if "depression" in found and trd and all(trd.overlap(s, e) for s, e in spans["depression"]):
+        found.remove("depression")
+    return resistant(found, text, rules)
+
+
+def resistant(found: list[str], text: str, rules: Rules) -> list[str]:
+    """A "resistant" cue ("when other treatments fail") turns depression into TRD."""
+    if rules.resistant_cues.any(text) and "depression" in found and "treatment_resistant_depression" not in found:
+        found = ["treatment_resistant_depression" if f == "depression" else f for f in found]
+    return list(dict.fromkeys(found))
+
+
+def routes_in(text: str, rules: Rules) -> list[str]:
+    return [slug for slug, pats in rules.routes.items() if pats.any(text)]
+
+
+def molecules_in(text: str, rules: Rules) -> list[str]:
+    """The molecules ``text`` names: its specific forms, else the default for the generic name."""
+    specific = [slug for slug, pats in rules.molecules.items() if pats.any(text)]
+    if specific:
+        return specific
+    return [rules.molecule_default] if rules.molecule_generic.any(text) else []
