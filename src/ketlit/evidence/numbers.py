@@ -102,6 +102,10 @@ _RELATIVE_AFTER: Final = re.compile(
 # A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
 _CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI)\b[^;)\]]{0,20}$", re.IGNORECASE)
 _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
+# Cheap exact prefilters: text without these cannot match the readers below, so they are not run
+# (most clauses print no CI, no percentage and no p value).
+_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI)", re.IGNORECASE)  # in every effect reading
+_HAS_P_OP: Final = re.compile(r"[<=>≤≥&]")  # every p value has an operator
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,7 +164,7 @@ class PValue:
 
 def normalise(text: str) -> str:
     """Unicode minus signs and dashes before digits become ASCII hyphen-minus."""
-    return _MINUS.sub("-", text)
+    return text if text.isascii() else _MINUS.sub("-", text)
 
 
 def _float(s: str) -> float:
@@ -171,6 +175,8 @@ def effects(text: str) -> list[Effect]:
     """Every named effect estimate with a 95% CI in ``text``."""
     text = normalise(text)
     out: list[Effect] = []
+    if not _HAS_CI.search(text):
+        return out  # both the named reading (_AFTER_MEASURE) and the unnamed one (_CI) need a 95% CI
     for m in _MEASURE_RE.finditer(text):
         measure = next(_MEASURE_WORDS[int(k[1:])][1] for k, v in m.groupdict().items() if v is not None)
         after = _AFTER_MEASURE.match(text, m.end())
@@ -203,7 +209,9 @@ _HETEROGENEITY: Final = re.compile(r"(?:cochran|heterogeneity|\bQ\b|\bI ?[2²])[
 
 def p_values(text: str) -> list[PValue]:
     """Every p value in ``text`` except heterogeneity tests'."""
-    out = []
+    out: list[PValue] = []
+    if not _HAS_P_OP.search(text):
+        return out
     text = normalise(text)
     for m in _P.finditer(text):
         if _HETEROGENEITY.search(text, max(0, m.start() - 40), m.start()):
@@ -222,8 +230,10 @@ def p_values(text: str) -> list[PValue]:
 
 def rates(text: str) -> list[Rate]:
     """Percentages in ``text`` that are not CI levels, with events/n printed right by them."""
+    out: list[Rate] = []
+    if "%" not in text and "percent" not in text.lower():
+        return out  # _PERCENT needs one or the other
     text = normalise(text)
-    out = []
     for m in _PERCENT.finditer(text):
         if _CI_BEFORE.search(text, max(0, m.start() - 30), m.start()):
             continue
