@@ -339,25 +339,31 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     )
 
 
+_BRACKET: Final = re.compile(r"[()\[\]]")
+
+
 def split_clauses(text: str, boundary: TextPattern) -> list[str]:
     """``text`` cut at ``boundary`` matches that are outside brackets.
 
     "(MD 12.7 [95% CI, 2.5-22.8]; P = .02)" stays whole: a semicolon inside brackets separates
     the numbers of one result, not two results.
     """
-    depth_at: list[int] = []
+    # The bracket depth at a boundary is read from the brackets before it only (not per character).
+    brackets = _BRACKET.finditer(text) if "(" in text or "[" in text else iter(())
     depth = 0
-    for ch in text:
-        depth_at.append(depth)
-        if ch in "([":
-            depth += 1
-        elif ch in ")]" and depth:
-            depth -= 1
+    bracket = next(brackets, None)
     out: list[str] = []
     start = 0
     for m in boundary.finditer(text):
-        if depth_at[m.start()] == 0:
-            out.append(text[start : m.start()])
+        at = m.start()
+        while bracket is not None and bracket.start() < at:
+            if bracket.group() in "([":
+                depth += 1
+            elif depth:
+                depth -= 1
+            bracket = next(brackets, None)
+        if depth == 0:
+            out.append(text[start:at])
             start = m.end()
     out.append(text[start:])
     return [c for c in out if c.strip()]
