@@ -80,7 +80,7 @@ _EXTRA_CASES: Final[dict[int, tuple[int, ...]]] = importlib.import_module("re._c
 
 _MAX_STRINGS: Final = 32  # literal strings one anchor may expand to ("p <", "p<", "p =", …)
 _MAX_SPAN: Final = 4  # widest offset range still tried start by start with ``match``
-_CACHE_TEXTS: Final = 32  # scans kept: the sentence, its clauses, the question texts
+_CACHE_TEXTS: Final = 256  # scans kept: a record's sentences, clauses and question texts
 
 
 class TextPattern(Protocol):
@@ -341,6 +341,51 @@ def analyse(pattern: str, flags: int) -> tuple[list[Anchor] | None, bool]:
         return anchors_of(parsed.state, parsed.data, bool(parsed.state.flags & _IGNORECASE)), may_be_empty
     except _Unanchorable:
         return None, may_be_empty
+
+
+def required_literals(pattern: str, flags: int) -> tuple[frozenset[str], ...]:
+    """Sets of folded literals; every match of the pattern contains one literal of each set.
+
+    Every literal run of the top-level sequence is such a set (every match consumes the run),
+    and so are the anchors :func:`analyse` picks. An empty tuple: nothing is known.
+    """
+    parsed = _parser.parse(pattern, flags)
+    ci = bool(parsed.state.flags & _IGNORECASE)
+    try:
+        found = [frozenset(a.strings) for run in _runs(parsed.state, parsed.data, ci) for a in run]
+        best = anchors_of(parsed.state, parsed.data, ci)
+    except _Unanchorable:
+        return ()
+    if best is not None:
+        found.append(frozenset(s for a in best for s in a.strings))
+    return tuple(dict.fromkeys(found))
+
+
+class Gate:
+    """Whether a case-folded text can match a regex at all: it must contain a literal of each set.
+
+    For regexes the reader runs outside a :class:`Matcher` (sample size, timepoints, numbers):
+    a few ``in`` tests on the folded text decide for most sentences that the regex, which
+    Python's ``re`` would try at every position, cannot match there. Sound for the same reason
+    the anchors are (:func:`required_literals`); a regex with nothing required always passes.
+    """
+
+    __slots__ = ("regex", "sets")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        # Sets whose shortest literal is longest first: long literals are the rare ones.
+        found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: -min(map(len, s)))
+        self.sets = tuple(tuple(sorted(s)) for s in found)
+
+    def __call__(self, folded: str) -> bool:
+        for strings in self.sets:
+            for s in strings:
+                if s in folded:
+                    break
+            else:
+                return False
+        return True
 
 
 # ------------------------------------------------------------------ scanning

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.findings import Finding, first_comparator, read_findings
+from ketlit.evidence.matcher import Gate, fold
 from ketlit.evidence.questions import StudyQuestion, classify
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles
 from ketlit.evidence.rules import EvidenceRules
@@ -114,6 +115,14 @@ _AE_MORE: Final = re.compile(
 )
 _AE_LESS: Final = re.compile(r"\bless (?:frequent|common|often)|\blower (?:rates?|incidence|frequency)|\bfewer\b", re.I)
 _AE_SAME: Final = re.compile(r"\bsimilar\b|\bcomparable\b|\bno (?:significant )?differen|\bdid not differ", re.I)
+# Each regex run per sentence with its gate: the literals it needs, tested on the folded
+# sentence first (``re`` tries such a pattern at every position, ~20 ns a character).
+_N_GATED: Final = tuple((p, Gate(p)) for p in _N_PATTERNS)
+_K_GATE: Final = Gate(_K)
+_REVIEW_N_GATE: Final = Gate(_REVIEW_N)
+_CERTAINTY_GATE: Final = Gate(_CERTAINTY)
+_TIMEPOINT_GATE: Final = Gate(_TIMEPOINT)
+_BLINDING_GATED: Final = tuple((value, pattern, Gate(pattern)) for value, pattern in _BLINDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,14 +186,15 @@ def _to_int(token: str) -> int | None:
     return total
 
 
-def _sample_size(sentences: Sequence[RoledSentence]) -> int | None:
+def _sample_size(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> int | None:
     """Participants as the abstract states them: methods first, then results; largest stated total."""
     for roles in (("methods", "objective"), ("results",), ("background", "conclusions", "other")):
-        for pattern in _N_PATTERNS:
-            for rs in sentences:
-                if rs.role not in roles:
+        texts = [(rs.sentence.text, f) for rs, f in zip(sentences, folded, strict=True) if rs.role in roles]
+        for pattern, gate in _N_GATED:
+            for text, f in texts:
+                if not gate(f):
                     continue
-                m = pattern.search(rs.sentence.text)
+                m = pattern.search(text)
                 if m:
                     value = _to_int(next(g for g in m.groups() if g))
                     if value is not None and 1 <= value <= 10_000_000:
@@ -193,16 +203,17 @@ def _sample_size(sentences: Sequence[RoledSentence]) -> int | None:
 
 
 def _blinding(text: str) -> str | None:
-    for value, pattern in _BLINDING:
-        if pattern.search(text):
+    folded = fold(text)
+    for value, pattern, gate in _BLINDING_GATED:
+        if gate(folded) and pattern.search(text):
             return value
     return None
 
 
-def _timepoints(sentences: Sequence[RoledSentence]) -> tuple[str, ...]:
+def _timepoints(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[str, ...]:
     seen: list[str] = []
-    for rs in sentences:
-        if rs.role not in FINDING_ROLES:
+    for rs, f in zip(sentences, folded, strict=True):
+        if rs.role not in FINDING_ROLES or not _TIMEPOINT_GATE(f):
             continue
         for m in _TIMEPOINT.finditer(rs.sentence.text):
             # "(age 18-85 years)", "aged 65 years or older": ages, not times.
@@ -218,8 +229,8 @@ def _timepoints(sentences: Sequence[RoledSentence]) -> tuple[str, ...]:
     return tuple(seen[:8])
 
 
-def _certainty(text: str) -> Certainty | None:
-    m = _CERTAINTY.search(text)
+def _certainty(text: str, folded: str) -> Certainty | None:
+    m = _CERTAINTY.search(text) if _CERTAINTY_GATE(folded) else None
     if not m:
         return None
     word = next(g for g in m.groups() if g).lower()
@@ -250,22 +261,22 @@ def _adverse_events(sentences: Sequence[RoledSentence], rules: EvidenceRules) ->
     return tuple(out)
 
 
-def _review(sentences: Sequence[RoledSentence]) -> tuple[Review, dict[int, Certainty]]:
+def _review(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[Review, dict[int, Certainty]]:
     k = n = None
     by_sentence: dict[int, Certainty] = {}
     overall: Certainty | None = None
     overall_at: int | None = None
-    for rs in sentences:
+    for rs, f in zip(sentences, folded, strict=True):
         text = rs.sentence.text
-        if rs.role in ("methods", "results") and k is None:
+        if rs.role in ("methods", "results") and k is None and _K_GATE(f):
             m = _K.search(text)
             if m:
                 k = _to_int(m.group(1))
-        if rs.role in ("methods", "results") and n is None:
+        if rs.role in ("methods", "results") and n is None and _REVIEW_N_GATE(f):
             m = _REVIEW_N.search(text)
             if m:
                 n = _to_int(next(g for g in m.groups() if g))
-        c = _certainty(text)
+        c = _certainty(text, f)
         if c is not None and rs.role in FINDING_ROLES:
             by_sentence[rs.sentence.index] = c
             if overall is None:
@@ -276,6 +287,7 @@ def _review(sentences: Sequence[RoledSentence]) -> tuple[Review, dict[int, Certa
 def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: EvidenceRules) -> StudyProfile:
     """Read one record's profile; ``tags`` are its tag values by axis (indication, route, ...)."""
     sentences = assign_roles(abstract_sentences(article.sections), rules.roles)
+    folded = [fold(rs.sentence.text) for rs in sentences]  # once, for the gates of every regex below
     designs = frozenset(tags.get("design", ()))
     question = classify(article.title, sentences, designs, rules.questions)
     design_text = " ".join(
@@ -287,7 +299,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     review = None
     certainty: dict[int, Certainty] = {}
     if question.value == "systematic_review":
-        review, certainty = _review(sentences)
+        review, certainty = _review(sentences, folded)
     relation: Relation | None = None
     if question.value not in ("systematic_review", "protocol", "other", "case_report", "observational"):
         relation = (
@@ -313,9 +325,9 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         designs=tuple(sorted(designs)),
         comparator=comp_design[0] if comp_design else (comparator.comparator if comparator else None),
         comparator_kind=comp_design[1] if comp_design else (comparator.comparator_kind if comparator else None),
-        n=_sample_size(sentences),
+        n=_sample_size(sentences, folded),
         blinding=_blinding(design_text),
-        timepoints=_timepoints(sentences),
+        timepoints=_timepoints(sentences, folded),
         findings=findings,
         adverse_events=_adverse_events(sentences, rules),
         review=review,
