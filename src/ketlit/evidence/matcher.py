@@ -489,7 +489,18 @@ class AnchorIndex:
 class Matcher:
     """An alternation of patterns, searched as ``re`` would search ``(?:p1)|(?:p2)|…``."""
 
-    __slots__ = ("_always", "_by_anchor", "_index", "_keys", "_may_be_empty", "_regexes", "flags", "pattern", "regex")
+    __slots__ = (
+        "_always",
+        "_by_anchor",
+        "_index",
+        "_keys",
+        "_may_be_empty",
+        "_regexes",
+        "_which",
+        "flags",
+        "pattern",
+        "regex",
+    )
 
     def __init__(self, patterns: Sequence[str], flags: int, index: AnchorIndex) -> None:
         self.pattern = "|".join(f"(?:{p})" for p in patterns)
@@ -497,6 +508,9 @@ class Matcher:
         self.regex = re.compile(self.pattern, flags)
         self._index = index
         self._regexes = tuple(re.compile(p, flags) for p in patterns)
+        self._which: dict[int, int] = {}
+        for i, r in enumerate(self._regexes):
+            self._which.setdefault(id(r), i)  # ``re`` caches: equal patterns are one object, the first wins
         self._may_be_empty = False
         by_anchor: dict[int, list[tuple[int, int, int, tuple[tuple[int, str], ...]]]] = {}
         always: list[int] = []
@@ -516,6 +530,18 @@ class Matcher:
 
     def __repr__(self) -> str:
         return f"Matcher({self.pattern!r})"
+
+    def which(self, m: re.Match[str]) -> int:
+        """The index of the pattern a match of :meth:`search` / :meth:`finditer` is of.
+
+        What a named group per alternative would tell: the first pattern that matches where
+        ``m`` starts (the alternation's choice).
+        """
+        i = self._which.get(id(m.re))
+        if i is not None:
+            return i
+        # A match of the whole alternation (the ``re`` fallbacks): find the alternative again.
+        return next(i for i, r in enumerate(self._regexes) if r.match(m.string, m.start(), m.endpos) is not None)
 
     def search(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         """The leftmost match in ``string[pos:endpos]``, as ``re.Pattern.search``."""

@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from ketlit.evidence.matcher import AnchorIndex, Matcher, fold
+
 Measure = Literal["OR", "RR", "HR", "MD", "SMD", "RD", "g", "d"]
 RATIO_MEASURES: Final = frozenset({"OR", "RR", "HR"})
 
@@ -33,7 +35,9 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
 )
 _NUM: Final = r"-?\d+(?:\.\d+)?|-?\.\d+"
-_MEASURE_RE: Final = re.compile("|".join(f"(?P<m{i}>{w})" for i, (w, _) in enumerate(_MEASURE_WORDS)), re.IGNORECASE)
+# The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
+# case-insensitive alternatives at every character, ~1 µs a character); ``which`` names the measure.
+_MEASURES: Final = Matcher([w for w, _ in _MEASURE_WORDS], re.IGNORECASE, AnchorIndex())
 # After the measure's name: up to 70 characters of words (not digits), then the value, then a CI.
 _AFTER_MEASURE: Final = re.compile(
     rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[)\s*(?P<value>{_NUM})\s*"
@@ -66,6 +70,12 @@ _PERCENT: Final = re.compile(
     r"|\b(?P<words>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|fifteen|one hundred)[- ]percent\b",
     re.IGNORECASE,
+)
+# The first alternative of _PERCENT alone, its lookbehind moved after the first digit so that
+# ``re`` can skip to digits (it cannot with a lookbehind first): the same matches, for text
+# without "percent", where the second alternative cannot match.
+_PERCENT_DIGITS: Final = re.compile(
+    r"(?P<pct>\d(?<![\d.]\d)\d{0,2}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI))", re.IGNORECASE
 )
 _TENS: Final = {
     "twenty": 20,
@@ -177,8 +187,8 @@ def effects(text: str) -> list[Effect]:
     out: list[Effect] = []
     if not _HAS_CI.search(text):
         return out  # both the named reading (_AFTER_MEASURE) and the unnamed one (_CI) need a 95% CI
-    for m in _MEASURE_RE.finditer(text):
-        measure = next(_MEASURE_WORDS[int(k[1:])][1] for k, v in m.groupdict().items() if v is not None)
+    for m in _MEASURES.finditer(text):
+        measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
         after = _AFTER_MEASURE.match(text, m.end())
         if after is None:
             continue
@@ -231,10 +241,11 @@ def p_values(text: str) -> list[PValue]:
 def rates(text: str) -> list[Rate]:
     """Percentages in ``text`` that are not CI levels, with events/n printed right by them."""
     out: list[Rate] = []
-    if "%" not in text and "percent" not in text.lower():
+    has_word = "percent" in fold(text)
+    if "%" not in text and not has_word:
         return out  # _PERCENT needs one or the other
     text = normalise(text)
-    for m in _PERCENT.finditer(text):
+    for m in (_PERCENT if has_word else _PERCENT_DIGITS).finditer(text):
         if _CI_BEFORE.search(text, max(0, m.start() - 30), m.start()):
             continue
         ev = _EVENTS_AFTER.match(text, m.end()) or _EVENTS_BEFORE.search(text, max(0, m.start() - 40), m.start())
