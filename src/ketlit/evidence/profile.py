@@ -13,7 +13,7 @@ says ``readable = False`` and why, and it is listed as such.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
@@ -125,7 +125,9 @@ _N_GATED: Final = tuple((p, Gate(p)) for p in _N_PATTERNS)
 _K_GATE: Final = Gate(_K)
 _REVIEW_N_GATE: Final = Gate(_REVIEW_N)
 _CERTAINTY_GATE: Final = Gate(_CERTAINTY)
-_TIMEPOINT_GATE: Final = Gate(_TIMEPOINT)
+# Where a _TIMEPOINT match can start: a digit run or one of its number words.
+_DIGIT_RUN: Final = re.compile(r"\d+")
+_TIME_WORDS: Final = ("one", "two", "three", "four", "six", "eight", "twelve")
 _BLINDING_GATED: Final = tuple((value, pattern, Gate(pattern)) for value, pattern in _BLINDING)
 
 
@@ -214,12 +216,32 @@ def _blinding(text: str) -> str | None:
     return None
 
 
+def _timepoint_matches(text: str, folded: str) -> Iterator[re.Match[str]]:
+    """``_TIMEPOINT.finditer(text)``, the regex tried only where a number starts.
+
+    ``re`` tries the pattern (a word boundary, then one of eight alternatives, ignoring case) at
+    every character; a match starts at a digit run or a number word (found in the folded text,
+    as IGNORECASE compares), so trying those starts in order gives the same matches.
+    """
+    starts = {m.start() for m in _DIGIT_RUN.finditer(text)}
+    for word in _TIME_WORDS:
+        at = folded.find(word)
+        while at >= 0:
+            starts.add(at)
+            at = folded.find(word, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at >= end and (m := _TIMEPOINT.match(text, at)) is not None:
+            yield m
+            end = m.end()
+
+
 def _timepoints(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[str, ...]:
     seen: list[str] = []
     for rs, f in zip(sentences, folded, strict=True):
-        if rs.role not in FINDING_ROLES or not _TIMEPOINT_GATE(f):
+        if rs.role not in FINDING_ROLES:
             continue
-        for m in _TIMEPOINT.finditer(rs.sentence.text):
+        for m in _timepoint_matches(rs.sentence.text, f):
             # "(age 18-85 years)", "aged 65 years or older": ages, not times.
             around = rs.sentence.text[max(0, m.start() - 12) : m.end() + 8].lower()
             if "age" in around or " old" in around:
