@@ -343,31 +343,38 @@ def analyse(pattern: str, flags: int) -> tuple[list[Anchor] | None, bool]:
         return None, may_be_empty
 
 
-def required_literals(pattern: str, flags: int) -> tuple[frozenset[str], ...]:
-    """Sets of folded literals; every match of the pattern contains one literal of each set.
+def required_literals(pattern: str, flags: int) -> tuple[tuple[frozenset[str], int], ...]:
+    """Sets of folded literals, each with how far after a match's start it may begin at most.
 
-    Every literal run of the top-level sequence is such a set (every match consumes the run),
-    and so are the anchors :func:`analyse` picks. An empty tuple: nothing is known.
+    Every match of the pattern contains one literal of each set, beginning at most that many
+    characters after the match's start (:data:`re._parser.MAXWIDTH`: no bound known). Every
+    literal run of the top-level sequence is such a set (every match consumes the run), and so
+    are the anchors :func:`analyse` picks. An empty tuple: nothing is known.
     """
     parsed = _parser.parse(pattern, flags)
     ci = bool(parsed.state.flags & _IGNORECASE)
     try:
-        found = [frozenset(a.strings) for run in _runs(parsed.state, parsed.data, ci) for a in run]
+        runs = _runs(parsed.state, parsed.data, ci)
         best = anchors_of(parsed.state, parsed.data, ci)
     except _Unanchorable:
         return ()
+    found = [(a.strings, a.hi) for run in runs for a in run]
     if best is not None:
-        found.append(frozenset(s for a in best for s in a.strings))
+        found.append((frozenset(s for a in best for s in a.strings), max(a.hi for a in best)))
     return tuple(dict.fromkeys(found))
 
 
 class Gate:
-    """Whether a case-folded text can match a regex at all: it must contain a literal of each set.
+    """A regex run outside a :class:`Matcher`, tried only from where a match can start.
 
-    For regexes the reader runs outside a :class:`Matcher` (sample size, timepoints, numbers):
-    a few ``in`` tests on the folded text decide for most sentences that the regex, which
-    Python's ``re`` would try at every position, cannot match there. Sound for the same reason
-    the anchors are (:func:`required_literals`); a regex with nothing required always passes.
+    For the regexes the reader runs on whole sentences (sample size, blinding, certainty,
+    numbers): ``re`` cannot skip ahead in them (no literal prefix under IGNORECASE), so it tries
+    every position, ~20 ns a character. Each literal set of :func:`required_literals` is looked
+    for in the case-folded text (``str.find``, fast): a set absent means no match; a set found
+    first at ``i`` with at most ``hi`` characters before it means no match starts before
+    ``i - hi``. The search then starts there, which gives ``re``'s own answer (the leftmost
+    match; lookbehinds and ``\\b`` still see the text before). Sound for the reasons the
+    anchors are; a regex with nothing required is searched whole.
     """
 
     __slots__ = ("regex", "sets")
@@ -375,17 +382,44 @@ class Gate:
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         # Sets whose shortest literal is longest first: long literals are the rare ones.
-        found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: -min(map(len, s)))
-        self.sets = tuple(tuple(sorted(s)) for s in found)
+        found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: -min(map(len, s[0])))
+        self.sets = tuple((tuple(sorted(strings)), hi) for strings, hi in found)
 
     def __call__(self, folded: str) -> bool:
-        for strings in self.sets:
+        """Whether ``fold(text)`` contains a literal of every set (else the regex cannot match)."""
+        for strings, _ in self.sets:
             for s in strings:
                 if s in folded:
                     break
             else:
                 return False
         return True
+
+    def start(self, folded: str) -> int:
+        """The first position a match can start at in the text ``folded`` is of; -1: none."""
+        start = 0
+        cap = _parser.MAXWIDTH
+        for strings, hi in self.sets:
+            first = -1
+            for s in strings:
+                at = folded.find(s, 0, first + len(s) if first >= 0 else len(folded))
+                if at >= 0:
+                    first = at
+            if first < 0:
+                return -1
+            if hi < cap and first - hi > start:
+                start = first - hi
+        return start
+
+    def search(self, text: str, folded: str) -> re.Match[str] | None:
+        """``regex.search(text)``, where ``folded`` is ``fold(text)``."""
+        start = self.start(folded)
+        return None if start < 0 else self.regex.search(text, start)
+
+    def finditer(self, text: str, folded: str) -> Iterator[re.Match[str]]:
+        """``regex.finditer(text)``, where ``folded`` is ``fold(text)``."""
+        start = self.start(folded)
+        return iter(()) if start < 0 else self.regex.finditer(text, start)
 
 
 # ------------------------------------------------------------------ scanning

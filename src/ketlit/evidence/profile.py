@@ -121,14 +121,15 @@ _AE_LESS: Final = re.compile(r"\bless (?:frequent|common|often)|\blower (?:rates
 _AE_SAME: Final = re.compile(r"\bsimilar\b|\bcomparable\b|\bno (?:significant )?differen|\bdid not differ", re.I)
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded
 # sentence first (``re`` tries such a pattern at every position, ~20 ns a character).
-_N_GATED: Final = tuple((p, Gate(p)) for p in _N_PATTERNS)
+_N_GATES: Final = tuple(Gate(p) for p in _N_PATTERNS)
 _K_GATE: Final = Gate(_K)
 _REVIEW_N_GATE: Final = Gate(_REVIEW_N)
 _CERTAINTY_GATE: Final = Gate(_CERTAINTY)
+_AE_GATES: Final = tuple(Gate(p) for p in (_AE_ABSENT, _AE_SAME, _AE_MORE, _AE_LESS))
 # Where a _TIMEPOINT match can start: a digit run or one of its number words.
 _DIGIT_RUN: Final = re.compile(r"\d+")
 _TIME_WORDS: Final = ("one", "two", "three", "four", "six", "eight", "twelve")
-_BLINDING_GATED: Final = tuple((value, pattern, Gate(pattern)) for value, pattern in _BLINDING)
+_BLINDING_GATES: Final = tuple((value, Gate(pattern)) for value, pattern in _BLINDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,11 +197,9 @@ def _sample_size(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> i
     """Participants as the abstract states them: methods first, then results; largest stated total."""
     for roles in (("methods", "objective"), ("results",), ("background", "conclusions", "other")):
         texts = [(rs.sentence.text, f) for rs, f in zip(sentences, folded, strict=True) if rs.role in roles]
-        for pattern, gate in _N_GATED:
+        for gate in _N_GATES:
             for text, f in texts:
-                if not gate(f):
-                    continue
-                m = pattern.search(text)
+                m = gate.search(text, f)
                 if m:
                     value = _to_int(next(g for g in m.groups() if g))
                     if value is not None and 1 <= value <= 10_000_000:
@@ -210,8 +209,8 @@ def _sample_size(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> i
 
 def _blinding(text: str) -> str | None:
     folded = fold(text)
-    for value, pattern, gate in _BLINDING_GATED:
-        if gate(folded) and pattern.search(text):
+    for value, gate in _BLINDING_GATES:
+        if gate.search(text, folded):
             return value
     return None
 
@@ -256,30 +255,33 @@ def _timepoints(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tu
 
 
 def _certainty(text: str, folded: str) -> Certainty | None:
-    m = _CERTAINTY.search(text) if _CERTAINTY_GATE(folded) else None
+    m = _CERTAINTY_GATE.search(text, folded)
     if not m:
         return None
     word = next(g for g in m.groups() if g).lower()
     return "very_low" if word == "very low" else word  # type: ignore[return-value]
 
 
-def _adverse_events(sentences: Sequence[RoledSentence], rules: EvidenceRules) -> tuple[AdverseEvent, ...]:
+def _adverse_events(
+    sentences: Sequence[RoledSentence], folded: Sequence[str], rules: EvidenceRules
+) -> tuple[AdverseEvent, ...]:
     out: list[AdverseEvent] = []
-    for rs in sentences:
+    for rs, f in zip(sentences, folded, strict=True):
         if rs.role not in FINDING_ROLES:
             continue
         text = rs.sentence.text
         m = rules.findings.safety_outcome.search(text)
         if m is None:
             continue
+        absent, same, more, less = _AE_GATES
         presence: Presence
-        if _AE_ABSENT.search(text):
+        if absent.search(text, f):
             presence = "absent"
-        elif _AE_SAME.search(text):
+        elif same.search(text, f):
             presence = "no_difference"
-        elif _AE_MORE.search(text):
+        elif more.search(text, f):
             presence = "more"
-        elif _AE_LESS.search(text):
+        elif less.search(text, f):
             presence = "less"
         else:
             presence = "present"
@@ -294,12 +296,12 @@ def _review(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[
     overall_at: int | None = None
     for rs, f in zip(sentences, folded, strict=True):
         text = rs.sentence.text
-        if rs.role in ("methods", "results") and k is None and _K_GATE(f):
-            m = _K.search(text)
+        if rs.role in ("methods", "results") and k is None:
+            m = _K_GATE.search(text, f)
             if m:
                 k = _to_int(m.group(1))
-        if rs.role in ("methods", "results") and n is None and _REVIEW_N_GATE(f):
-            m = _REVIEW_N.search(text)
+        if rs.role in ("methods", "results") and n is None:
+            m = _REVIEW_N_GATE.search(text, f)
             if m:
                 n = _to_int(next(g for g in m.groups() if g))
         c = _certainty(text, f)
@@ -355,7 +357,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         blinding=_blinding(design_text),
         timepoints=_timepoints(sentences, folded),
         findings=findings,
-        adverse_events=_adverse_events(sentences, rules),
+        adverse_events=_adverse_events(sentences, folded, rules),
         review=review,
         nct_ids=tuple(article.nct_ids),
         relation=relation,
