@@ -102,10 +102,14 @@ def _word_before(text: str, dot: int) -> str:
 
 def _ends_sentence(text: str, end: int, dot: int) -> bool:
     """Whether the punctuation at ``dot`` (followed by whitespace at ``end``) closes a sentence."""
-    rest = text[end:].lstrip()
-    if not rest:
+    # The first character after the whitespace (not ``text[end:].lstrip()``: a copy of the rest
+    # of the section at every candidate end).
+    at, size = end, len(text)
+    while at < size and text[at].isspace():
+        at += 1
+    if at == size:
         return True
-    first = rest[0]
+    first = text[at]
     # A sentence starts with a capital, a digit, a quote or bracket; "p < .05 and ..." does not.
     if not (first.isupper() or first.isdigit() or first in "\"“'‘(["):
         return False
