@@ -49,6 +49,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -456,6 +457,39 @@ class _TrieScanner:
         return [(i, m.start()) for m in self._regex.finditer(folded) for i in self._prefixes[m.group(1)]]
 
 
+class _Scan:
+    """One text's scan: its folded form, the anchors it contains, their starts when asked for.
+
+    The automaton only says which anchors occur (collected without a Python step per
+    occurrence); the starts of an anchor are found with ``str.find`` the first time a search
+    needs them. Most anchors found are never asked for: the groups they belong to are not
+    searched in that text, or another anchor's occurrence already decided.
+    """
+
+    __slots__ = ("_occ", "_words", "folded", "ids")
+
+    def __init__(self, folded: str, ids: frozenset[int], words: Sequence[str]) -> None:
+        self.folded = folded
+        self.ids = ids
+        self._words = words
+        self._occ: dict[int, list[int]] = {}
+
+    def starts(self, aid: int) -> list[int]:
+        """Every start of anchor ``aid`` in the text, ascending (overlapping ones too)."""
+        got = self._occ.get(aid)
+        if got is None:
+            word, folded = self._words[aid], self.folded
+            got = self._occ[aid] = []
+            at = folded.find(word)
+            while at >= 0:
+                got.append(at)
+                at = folded.find(word, at + 1)
+        return got
+
+
+_SECOND: Final = operator.itemgetter(1)
+
+
 class AnchorIndex:
     """The anchors of every :class:`Matcher` compiled with it, and the last texts' scans.
 
@@ -465,15 +499,15 @@ class AnchorIndex:
 
     def __init__(self, *, use_pyahocorasick: bool = True) -> None:
         self._ids: dict[str, int] = {}
-        self._lengths: list[int] = []
+        self._words: list[str] = []
         self._scanner: Any = None
         self._use_ac = use_pyahocorasick and ahocorasick is not None
-        self._cache: dict[str, tuple[dict[int, list[int]], frozenset[int]]] = {}
+        self._cache: dict[str, _Scan] = {}
 
     def anchor_id(self, literal: str) -> int:
         if literal not in self._ids:
             self._ids[literal] = len(self._ids)
-            self._lengths.append(len(literal))
+            self._words.append(literal)
             self._scanner = None
             self._cache.clear()
         return self._ids[literal]
@@ -484,36 +518,29 @@ class AnchorIndex:
             return _TrieScanner(words)
         automaton = ahocorasick.Automaton()
         for w, i in self._ids.items():
-            automaton.add_word(w, (i, len(w) - 1))
+            automaton.add_word(w, i)
         if words:
             automaton.make_automaton()
         return automaton
 
-    def scan(self, text: str) -> tuple[dict[int, list[int]], frozenset[int]]:
-        """Starts of each anchor in ``text`` (ascending) by anchor id, and the ids; cached per text."""
+    def scan(self, text: str) -> _Scan:
+        """The anchors ``text`` contains (and their starts on demand); cached per text."""
         got = self._cache.get(text)
         if got is not None:
             return got
         scanner = self._scanner
         if scanner is None:
             scanner = self._scanner = self._build()
-        occ: dict[int, list[int]] = {}
         folded = fold(text)
-        if self._use_ac:
-            if self._ids:
-                for end, (aid, back) in scanner.iter(folded):
-                    starts = occ.get(aid)
-                    if starts is None:
-                        occ[aid] = [end - back]
-                    else:
-                        starts.append(end - back)
+        if not self._ids:
+            ids: frozenset[int] = frozenset()
+        elif self._use_ac:
+            ids = frozenset(map(_SECOND, scanner.iter(folded)))  # (end, id) pairs, read in C
         else:
-            for aid, start in scanner.scan(folded):
-                occ.setdefault(aid, []).append(start)
+            ids = frozenset(aid for aid, _ in scanner.scan(folded))
         if len(self._cache) >= _CACHE_TEXTS:
             self._cache.clear()
-        # The ids as a frozenset too: intersecting two frozensets is what a search does first.
-        result = self._cache[text] = (occ, frozenset(occ))
+        result = self._cache[text] = _Scan(folded, ids, self._words)
         return result
 
 
@@ -579,22 +606,38 @@ class Matcher:
 
     def search(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         """The leftmost match in ``string[pos:endpos]``, as ``re.Pattern.search``."""
-        index = self._index
-        scanned = index._cache.get(string)
-        occ, found_ids = index.scan(string) if scanned is None else scanned
-        hit = self._keys & found_ids
-        if not hit and not self._always:
+        scan = self._index._cache.get(string)
+        if scan is None:
+            scan = self._index.scan(string)
+        if not self._always and self._keys.isdisjoint(scan.ids):
             return None  # the common case: no literal of this group anywhere in the text
         n = len(string)
         end = n if endpos is None or endpos > n else endpos
         if pos < 0 or pos > end:
             # Out-of-range bounds: whatever ``re`` makes of them.
             return self.regex.search(string, pos, n if endpos is None else endpos)
-        pairs: list[tuple[int, int]] = []  # (start, pattern): a fixed-offset literal says it may match there
-        wide: dict[int, int] = dict.fromkeys(self._always, pos) if self._always else {}  # pattern -> first start
+        pairs, wide = self._candidates(scan, string, pos)
+        if wide:
+            return self._search_with_wide(string, pos, end, pairs, wide)
+        # Leftmost start first, then the first listed: the first that matches is re's answer.
+        pairs.sort()
+        regexes = self._regexes
+        for start, i in pairs:
+            if start >= pos:
+                m = regexes[i].match(string, start, end)
+                if m is not None:
+                    return m
+        return None
+
+    def _candidates(self, scan: _Scan, string: str, pos: int) -> tuple[list[tuple[int, int]], dict[int, int]]:
+        """(start, pattern) pairs where a fixed-offset literal says a pattern may match there, and
+        for the patterns whose literal is at a variable offset, the first start to search from."""
+        pairs: list[tuple[int, int]] = []
+        wide: dict[int, int] = dict.fromkeys(self._always, pos) if self._always else {}
         by_anchor = self._by_anchor
-        for aid in hit:
-            found = occ[aid]
+        n = len(string)
+        for aid in self._keys & scan.ids:
+            found = scan.starts(aid)
             for i, lo, hi, checks in by_anchor[aid]:
                 starts = found
                 if len(checks) == 1:  # case-sensitive characters of the literal, checked where it was found
@@ -603,8 +646,7 @@ class Matcher:
                 elif checks:
                     starts = [o for o in found if all(string.startswith(w, o + k) for k, w in checks)]
                 if lo == hi:
-                    for o in starts:
-                        pairs.append((o - lo, i))
+                    pairs.extend([(o - lo, i) for o in starts])
                 elif hi - lo <= _MAX_SPAN:
                     for o in starts:
                         for start in range(o - hi, o - lo + 1):
@@ -613,17 +655,7 @@ class Matcher:
                     first = starts[0] - hi
                     if first < wide.get(i, n + 1):
                         wide[i] = first
-        regexes = self._regexes
-        if not wide:
-            # Leftmost start first, then the first listed: the first that matches is re's answer.
-            pairs.sort()
-            for start, i in pairs:
-                if start >= pos:
-                    m = regexes[i].match(string, start, end)
-                    if m is not None:
-                        return m
-            return None
-        return self._search_with_wide(string, pos, end, pairs, wide)
+        return pairs, wide
 
     def _search_with_wide(
         self, string: str, pos: int, end: int, pairs: list[tuple[int, int]], wide: dict[int, int]
@@ -659,6 +691,26 @@ class Matcher:
         if self._may_be_empty:
             yield from self.regex.finditer(string, pos, end)
             return
+        scan = self._index._cache.get(string)
+        if scan is None:
+            scan = self._index.scan(string)
+        if not self._always and self._keys.isdisjoint(scan.ids):
+            return
+        if not self._always and 0 <= pos <= end <= len(string):
+            pairs, wide = self._candidates(scan, string, pos)
+            if not wide:
+                # The candidates do not depend on ``pos``: sorted once, walked once. After a
+                # match, the next is the first candidate from its end on that matches, which
+                # is what :meth:`search` from there returns.
+                pairs.sort()
+                regexes = self._regexes
+                for start, i in pairs:
+                    if start >= pos:
+                        m = regexes[i].match(string, start, end)
+                        if m is not None:
+                            yield m
+                            pos = m.end()
+                return
         while True:
             m = self.search(string, pos, end)
             if m is None:
