@@ -401,6 +401,13 @@ class Gate:
         start = 0
         cap = _parser.MAXWIDTH
         for strings, hi in self.sets:
+            if hi >= cap:  # where it is says nothing: only whether it is there
+                for s in strings:
+                    if s in folded:
+                        break
+                else:
+                    return -1
+                continue
             first = -1
             for s in strings:
                 at = folded.find(s, 0, first + len(s) if first >= 0 else len(folded))

@@ -197,7 +197,12 @@ def _sample_size(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> i
     """Participants as the abstract states them: methods first, then results; largest stated total."""
     for roles in (("methods", "objective"), ("results",), ("background", "conclusions", "other")):
         texts = [(rs.sentence.text, f) for rs, f in zip(sentences, folded, strict=True) if rs.role in roles]
+        if not texts:
+            continue
+        joined = " ".join(f for _, f in texts)  # a literal absent here is absent from each sentence
         for gate in _N_GATES:
+            if not gate(joined):
+                continue
             for text, f in texts:
                 m = gate.search(text, f)
                 if m:
