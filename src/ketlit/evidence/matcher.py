@@ -564,6 +564,7 @@ class Matcher:
         "_keys",
         "_may_be_empty",
         "_regexes",
+        "_single",
         "_which",
         "flags",
         "pattern",
@@ -593,6 +594,9 @@ class Matcher:
                 for s, checks in a.checks:
                     by_anchor.setdefault(index.anchor_id(s), []).append((i, a.lo, a.hi, checks))
         self._by_anchor = {k: tuple(v) for k, v in by_anchor.items()}
+        self._single = {
+            k: (v[0][0], v[0][1]) for k, v in by_anchor.items() if len(v) == 1 and v[0][1] == v[0][2] and not v[0][3]
+        }
         self._keys = frozenset(self._by_anchor)
         self._always = tuple(always)
 
@@ -616,13 +620,28 @@ class Matcher:
         scan = self._index._cache.get(string)
         if scan is None:
             scan = self._index.scan(string)
-        if not self._always and self._keys.isdisjoint(scan.ids):
+        hit = self._keys & scan.ids
+        if not hit and not self._always:
             return None  # the common case: no literal of this group anywhere in the text
         n = len(string)
         end = n if endpos is None or endpos > n else endpos
         if pos < 0 or pos > end:
             # Out-of-range bounds: whatever ``re`` makes of them.
             return self.regex.search(string, pos, n if endpos is None else endpos)
+        if len(hit) == 1 and not self._always:
+            (aid,) = hit
+            single = self._single.get(aid)
+            if single is not None:
+                # The usual hit: one literal, of one pattern, at a fixed offset, with no case to
+                # check. Its starts are ascending: the first that matches is the leftmost match.
+                i, lo = single
+                rx = self._regexes[i]
+                for o in scan.starts(aid):
+                    if o - lo >= pos:
+                        m = rx.match(string, o - lo, end)
+                        if m is not None:
+                            return m
+                return None
         pairs, wide = self._candidates(scan, string, pos)
         if wide:
             return self._search_with_wide(string, pos, end, pairs, wide)
