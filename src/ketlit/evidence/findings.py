@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Final, Literal, get_args
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.matcher import TextPattern
+from ketlit.evidence.matcher import TextPattern, fold
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 
 Direction = Literal["increased", "decreased", "no_difference"]
@@ -98,6 +98,25 @@ _DEFINITION: Final = re.compile(
     r"(?:>|≥|>=|at least|more than|of) ?\d+ ?%",
     re.IGNORECASE,
 )
+# What each form of _DEFINITION needs: a bracket and a threshold word, or a percent sign and a
+# change word. Checked first (``in``, on the folded clause as IGNORECASE compares): most clauses
+# have neither, and the regex would be tried at every character.
+_DEFINITION_NEEDS: Final = (
+    ("(", ("defined", "≥", ">=", "at least", "≤", "<=")),
+    ("%", ("reduction", "decrease", "improvement", "drop")),
+)
+
+
+def _may_define(text: str) -> bool:
+    folded = ""
+    for char, words in _DEFINITION_NEEDS:
+        if char in text:
+            folded = folded or fold(text)
+            if any(w in folded for w in words):
+                return True
+    return False
+
+
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -256,7 +275,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
             "increased", f"comparison: {superior.group(0)!r}", superior.end(), good_if=1, keep_direction=True
         )
     # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
-    if "(" in text or "%" in text:  # what each of its two forms needs (skips a regex pass over most clauses)
+    if _may_define(text):
         text = _DEFINITION.sub(lambda m: " " * len(m.group(0)), text)
     up = rules.increase.search(text)
     down = rules.decrease.search(text)
