@@ -115,7 +115,7 @@ _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
 _HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI)", re.IGNORECASE)  # in every effect reading
-_HAS_P_OP: Final = re.compile(r"[<=>≤≥&]")  # every p value has an operator
+_P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,7 +185,7 @@ def effects(text: str) -> list[Effect]:
     """Every named effect estimate with a 95% CI in ``text``."""
     text = normalise(text)
     out: list[Effect] = []
-    if not _HAS_CI.search(text):
+    if "95" not in text or not _HAS_CI.search(text):
         return out  # both the named reading (_AFTER_MEASURE) and the unnamed one (_CI) need a 95% CI
     for m in _MEASURES.finditer(text):
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
@@ -220,7 +220,7 @@ _HETEROGENEITY: Final = re.compile(r"(?:cochran|heterogeneity|\bQ\b|\bI ?[2²])[
 def p_values(text: str) -> list[PValue]:
     """Every p value in ``text`` except heterogeneity tests'."""
     out: list[PValue] = []
-    if not _HAS_P_OP.search(text):
+    if not any(op in text for op in _P_OPS):
         return out
     text = normalise(text)
     for m in _P.finditer(text):
