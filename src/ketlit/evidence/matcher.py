@@ -743,3 +743,31 @@ class Matcher:
                 return
             yield m
             pos = m.end()
+
+
+class AnyOf:
+    """Whether any of several groups can match a text at all: one set test on the text's scan.
+
+    False only when no literal of any group occurs (and every group is a :class:`Matcher` of
+    one index whose patterns all have literals): then none of them can match, and a caller
+    that would search them one by one can skip them all. True says nothing more.
+    """
+
+    __slots__ = ("_index", "_keys")
+
+    def __init__(self, groups: Sequence[TextPattern]) -> None:
+        matchers = [g for g in groups if isinstance(g, Matcher)]
+        index = matchers[0]._index if matchers else None
+        exact = len(matchers) == len(groups) and all(m._index is index and not m._always for m in matchers)
+        self._index = index if exact else None
+        self._keys = frozenset().union(*(m._keys for m in matchers))
+
+    def may_match(self, text: str) -> bool:
+        """Whether a group may match ``text`` (False: none can)."""
+        index = self._index
+        if index is None:
+            return True
+        scan = index._cache.get(text)
+        if scan is None:
+            scan = index.scan(text)
+        return not self._keys.isdisjoint(scan.ids)
