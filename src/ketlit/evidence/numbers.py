@@ -59,8 +59,10 @@ _UNNAMED: Final = (
         rf"(?P<unit>percentage points|%|points?)?{_CI}",
         re.IGNORECASE,
     ),
-    re.compile(rf"(?P<value>{_NUM})\s*(?P<unit>percentage points|points?)\s+(?:greater|higher|lower|more|less)\b{_CI}",
-               re.IGNORECASE),
+    re.compile(
+        rf"(?P<value>{_NUM})\s*(?P<unit>percentage points|points?)\s+(?:greater|higher|lower|more|less)\b{_CI}",
+        re.IGNORECASE,
+    ),
 )
 _P: Final = re.compile(
     r"\b[pP]\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"

@@ -78,7 +78,9 @@ _N_PATTERNS: Final = (
     # "(?:\w+[- ]?){0,4}?", the regex engine tried every way of cutting those words into four
     # pieces (~70 µs a sentence). This form accepts the same strings, one way each; only the
     # number (group 1) is read from the match, and which number matches first is unchanged.
-    re.compile(rf"(?:^|[.;:]\s+|\b(?:of|in|among|with)\s+){_NUMBER}\s+(?:\w+[- ]){{0,3}}(?:\w+[- ]?)?{_PEOPLE}\b", re.I),
+    re.compile(
+        rf"(?:^|[.;:]\s+|\b(?:of|in|among|with)\s+){_NUMBER}\s+(?:\w+[- ]){{0,3}}(?:\w+[- ]?)?{_PEOPLE}\b", re.I
+    ),
 )
 _K: Final = re.compile(
     rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I
