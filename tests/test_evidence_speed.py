@@ -306,3 +306,17 @@ def test_shortcuts_agree_on_the_shared_corpus() -> None:
         assert (old and (old.start(), old.groups())) == (new and (new.start(), new.groups())), text
         assert _spans(pmod._timepoint_matches(text, folded)) == _spans(pmod._TIMEPOINT.finditer(text)), text
         assert fmod.split_clauses(text, boundary) == _old_split_clauses(text, boundary), text
+
+
+def test_exists_is_whether_search_finds(sentences: list[str]) -> None:
+    f = RULES.findings
+    groups = [m for _, _, m in RULES.roles.cues] + [f.no_difference, f.increase, f.drug, *(m for _, m in f.comparators)]
+    groups += [q.pattern for q in RULES.questions]
+    found = 0
+    for group in groups:
+        assert isinstance(group, Matcher)
+        for text in sentences:
+            expect = group.search(text) is not None
+            assert group.exists(text) == expect, (group.pattern, text)
+            found += expect
+    assert found > 100

@@ -655,6 +655,25 @@ class Matcher:
                     return m
         return None
 
+    def exists(self, string: str) -> bool:
+        """Whether :meth:`search` finds a match: for callers that only ask whether (role cues).
+
+        Any candidate that matches answers, so a pattern whose literal sits at a variable
+        offset (searched from its first possible start) is run only when no other matches.
+        """
+        scan = self._index._cache.get(string)
+        if scan is None:
+            scan = self._index.scan(string)
+        if not self._always and self._keys.isdisjoint(scan.ids):
+            return False
+        pairs, wide = self._candidates(scan, string, 0)
+        regexes = self._regexes
+        n = len(string)
+        for start, i in pairs:
+            if start >= 0 and regexes[i].match(string, start, n) is not None:
+                return True
+        return any(regexes[i].search(string, max(start, 0), n) is not None for i, start in wide.items())
+
     def _candidates(self, scan: _Scan, string: str, pos: int) -> tuple[list[tuple[int, int]], dict[int, int]]:
         """(start, pattern) pairs where a fixed-offset literal says a pattern may match there, and
         for the patterns whose literal is at a variable offset, the first start to search from."""

@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from ketlit.evidence.matcher import TextPattern
+from ketlit.evidence.matcher import Matcher, TextPattern
 from ketlit.evidence.sentences import AbstractSentence
 
 Role = Literal["background", "objective", "methods", "results", "conclusions", "other"]
@@ -122,7 +122,7 @@ def _scores(text: str, rel: float, rules: RoleRules) -> list[float]:
         centre, width, bias = rules.position[role]
         out.append(bias - ((rel - centre) / width) ** 2)
     for cue_role, weight, pattern in rules.cues:
-        if pattern.search(text):
+        if pattern.exists(text) if isinstance(pattern, Matcher) else pattern.search(text):
             out[_ROLE_INDEX[cue_role]] += weight
     return out
 
