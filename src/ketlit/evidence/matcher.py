@@ -28,10 +28,11 @@ Design decisions:
   :class:`AnchorIndex`: a text is case-folded once and scanned once (an Aho-Corasick automaton
   from ``pyahocorasick``; a regex trie when that is not installed, e.g. on a platform without a
   wheel), the result kept for the next searches of the same text (the ~40 groups read per
-  clause). Only patterns whose anchor occurs are run, and only where it occurs: with a fixed
-  offset, ``pattern.match`` at ``occurrence - offset`` (lookbehinds and ``\\b`` still see the
-  text before, as in ``search``); with a variable one, ``pattern.search`` from the first
-  possible start.
+  clause). The scan keeps only which anchors occur (collected in C); an anchor's starts are
+  found with ``str.find`` when a search first needs them (most never are). Only patterns whose
+  anchor occurs are run, and only where it occurs: with a fixed offset, ``pattern.match`` at
+  ``occurrence - offset`` (lookbehinds and ``\\b`` still see the text before, as in
+  ``search``); with a variable one, ``pattern.search`` from the first possible start.
 - **Case folding is the regex engine's**, per character and length-preserving: its simple
   lower-case mapping plus its extra equivalences (``ſ``/``s``, ``ı``/``i``, ``µ``/``μ``…), so
   offsets in the folded text are offsets in the text and a case-insensitive match of a literal
@@ -41,6 +42,10 @@ Design decisions:
   backreference or conditional group is always run, a group with a pattern that may match the
   empty string leaves ``finditer`` to ``re``, and out-of-range ``pos``/``endpos`` go to ``re``.
   Exactness never depends on the analysis being clever, only on it being sound.
+- **The same analysis serves regexes run alone** (:class:`Gate`: the reader's sample-size,
+  number and certainty regexes): ``in``/``find`` on the folded text rule a text out or say where
+  a match can first start. :class:`AnyOf` rules out several groups with one set test, and
+  :meth:`Matcher.exists` answers "any match?" without finding the leftmost.
 - ``re._parser`` is CPython's internal module (3.11+); a release that changes its shape would
   show in the property tests, which compare against ``re`` itself.
 """
