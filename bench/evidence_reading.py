@@ -278,6 +278,23 @@ def throughput(store: Any, rules: Any) -> tuple[float, int]:
     return len(articles) / min(rounds), len(articles)
 
 
+def pathological() -> tuple[float, float]:
+    """Seconds for two inputs that were super-linear once: a section with 30,000 candidate
+    sentence ends (the splitter searched back from the section start at each: ~20 s), and long
+    words after numbers (the sample-size filler tried every way of cutting them: ~3 s)."""
+    from ketlit.evidence import profile as pmod
+    from ketlit.evidence.sentences import split_prose
+
+    section = "Dr. Smith et al. reported an effect of ketamine vs. placebo. " * 10_000
+    clock = time.perf_counter()
+    split_prose(section)
+    split_seconds = time.perf_counter() - clock
+    words = " ".join(f"of {i} " + " ".join("x" * 60 for _ in range(4)) + "." for i in range(10))
+    clock = time.perf_counter()
+    pmod._N_PATTERNS[3].search(words)
+    return split_seconds, time.perf_counter() - clock
+
+
 def load_gold(path: Path) -> list[dict[str, Any]]:
     """The resolved labels, one record per line."""
     with path.open(encoding="utf-8") as fh:
@@ -353,6 +370,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         f"throughput: {rate:,.0f} records/s over {rate_n} candidates (read_profile, one process, best of 5); "
         f"target {TARGET_RATE:,.0f} → {rate / TARGET_RATE:.2f}x"
     )
+    split_s, filler_s = pathological()
+    print(f"pathological inputs: 30,000 sentence ends in one section {split_s:.2f} s (was ~20 s when quadratic); "
+          f"sample-size filler on long words {filler_s:.3f} s (was ~3 s when cubic)")
     if args.errors:
         print("\n".join(errors))
     missed = []

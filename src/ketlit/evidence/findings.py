@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal, get_args
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.matcher import TextPattern
+from ketlit.evidence.matcher import AnyOf, TextPattern, fold
 from ketlit.evidence.model import (
     ANSWERS,
     Answer,
@@ -120,6 +120,26 @@ _COUNTED: Final = re.compile(
     r"\b(?: \w+){0,6}? (?:achieved|experienced|had|showed|met|reached|attained|were|was|responded|remitted)\b",
     re.IGNORECASE,
 )
+
+# What each form of _DEFINITION needs: a bracket and a threshold word, or a percent sign and a
+# change word. Checked first (``in``, on the folded clause as IGNORECASE compares): most clauses
+# have neither, and the regex would be tried at every character.
+_DEFINITION_NEEDS: Final = (
+    ("(", ("defined", "≥", ">=", "at least", "≤", "<=")),
+    ("%", ("reduction", "decrease", "improvement", "drop")),
+)
+
+
+def _may_define(text: str) -> bool:
+    folded = ""
+    for char, words in _DEFINITION_NEEDS:
+        if char in text:
+            folded = folded or fold(text)
+            if any(w in folded for w in words):
+                return True
+    return False
+
+
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -295,7 +315,8 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
             "increased", f"comparison: {superior.group(0)!r}", superior.end(), good_if=1, keep_direction=True
         )
     # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
-    text = _DEFINITION.sub(lambda m: " " * len(m.group(0)), text)
+    if _may_define(text):
+        text = _DEFINITION.sub(lambda m: " " * len(m.group(0)), text)
     up = rules.increase.search(text)
     down = rules.decrease.search(text)
     if up or down:
@@ -336,9 +357,42 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
     return None
 
 
+_DECIDERS: dict[int, tuple[FindingRules, AnyOf]] = {}
+
+
+def _may_decide(text: str, rules: FindingRules) -> bool:
+    """False when no step of :func:`read_clause` can decide ``text``: a fast exact shortcut.
+
+    Every decision needs a number (a 95% CI, a p value's operator, a percentage) or a literal
+    of one of the deciding groups; a response definition's blanking can make new text, so a
+    clause it applies to is read in full. About a fifth of result clauses have none of these.
+    """
+    if "95" in text or "%" in text or any(op in text for op in "<=>≤≥&") or _may_define(text):
+        return True
+    got = _DECIDERS.get(id(rules))
+    if got is None or got[0] is not rules:
+        groups = (
+            rules.no_difference,
+            rules.significant,
+            rules.correlation_positive,
+            rules.correlation_negative,
+            rules.association_more,
+            rules.association_less,
+            rules.superior,
+            rules.increase,
+            rules.decrease,
+            rules.improve,
+            rules.worsen,
+            rules.positive_outcome,
+            rules.induce,
+        )
+        got = _DECIDERS[id(rules)] = (rules, AnyOf(groups))
+    return "percent" in fold(text) or got[1].may_match(text)
+
+
 def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None:
     """The finding one clause reports, or None when it reports none the reader can tell."""
-    if rules.not_a_finding.search(text):
+    if not _may_decide(text, rules) or rules.not_a_finding.search(text):
         return None
     effects = nums.effects(text)
     p_values = nums.p_values(text)
@@ -383,25 +437,31 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     )
 
 
+_BRACKET: Final = re.compile(r"[()\[\]]")
+
+
 def split_clauses(text: str, boundary: TextPattern) -> list[str]:
     """``text`` cut at ``boundary`` matches that are outside brackets.
 
     "(MD 12.7 [95% CI, 2.5-22.8]; P = .02)" stays whole: a semicolon inside brackets separates
     the numbers of one result, not two results.
     """
-    depth_at: list[int] = []
+    # The bracket depth at a boundary is read from the brackets before it only (not per character).
+    brackets = _BRACKET.finditer(text) if "(" in text or "[" in text else iter(())
     depth = 0
-    for ch in text:
-        depth_at.append(depth)
-        if ch in "([":
-            depth += 1
-        elif ch in ")]" and depth:
-            depth -= 1
+    bracket = next(brackets, None)
     out: list[str] = []
     start = 0
     for m in boundary.finditer(text):
-        if depth_at[m.start()] == 0:
-            out.append(text[start : m.start()])
+        at = m.start()
+        while bracket is not None and bracket.start() < at:
+            if bracket.group() in "([":
+                depth += 1
+            elif depth:
+                depth -= 1
+            bracket = next(brackets, None)
+        if depth == 0:
+            out.append(text[start:at])
             start = m.end()
     out.append(text[start:])
     return [c for c in out if c.strip()]

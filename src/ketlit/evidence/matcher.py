@@ -28,10 +28,11 @@ Design decisions:
   :class:`AnchorIndex`: a text is case-folded once and scanned once (an Aho-Corasick automaton
   from ``pyahocorasick``; a regex trie when that is not installed, e.g. on a platform without a
   wheel), the result kept for the next searches of the same text (the ~40 groups read per
-  clause). Only patterns whose anchor occurs are run, and only where it occurs: with a fixed
-  offset, ``pattern.match`` at ``occurrence - offset`` (lookbehinds and ``\\b`` still see the
-  text before, as in ``search``); with a variable one, ``pattern.search`` from the first
-  possible start.
+  clause). The scan keeps only which anchors occur (collected in C); an anchor's starts are
+  found with ``str.find`` when a search first needs them (most never are). Only patterns whose
+  anchor occurs are run, and only where it occurs: with a fixed offset, ``pattern.match`` at
+  ``occurrence - offset`` (lookbehinds and ``\\b`` still see the text before, as in
+  ``search``); with a variable one, ``pattern.search`` from the first possible start.
 - **Case folding is the regex engine's**, per character and length-preserving: its simple
   lower-case mapping plus its extra equivalences (``ſ``/``s``, ``ı``/``i``, ``µ``/``μ``…), so
   offsets in the folded text are offsets in the text and a case-insensitive match of a literal
@@ -41,6 +42,10 @@ Design decisions:
   backreference or conditional group is always run, a group with a pattern that may match the
   empty string leaves ``finditer`` to ``re``, and out-of-range ``pos``/``endpos`` go to ``re``.
   Exactness never depends on the analysis being clever, only on it being sound.
+- **The same analysis serves regexes run alone** (:class:`Gate`: the reader's sample-size,
+  number and certainty regexes): ``in``/``find`` on the folded text rule a text out or say where
+  a match can first start. :class:`AnyOf` rules out several groups with one set test, and
+  :meth:`Matcher.exists` answers "any match?" without finding the leftmost.
 - ``re._parser`` is CPython's internal module (3.11+); a release that changes its shape would
   show in the property tests, which compare against ``re`` itself.
 """
@@ -49,6 +54,7 @@ from __future__ import annotations
 
 import functools
 import importlib
+import operator
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -80,7 +86,7 @@ _EXTRA_CASES: Final[dict[int, tuple[int, ...]]] = importlib.import_module("re._c
 
 _MAX_STRINGS: Final = 32  # literal strings one anchor may expand to ("p <", "p<", "p =", …)
 _MAX_SPAN: Final = 4  # widest offset range still tried start by start with ``match``
-_CACHE_TEXTS: Final = 32  # scans kept: the sentence, its clauses, the question texts
+_CACHE_TEXTS: Final = 256  # scans kept: a record's sentences, clauses and question texts
 
 
 class TextPattern(Protocol):
@@ -343,6 +349,92 @@ def analyse(pattern: str, flags: int) -> tuple[list[Anchor] | None, bool]:
         return None, may_be_empty
 
 
+def required_literals(pattern: str, flags: int) -> tuple[tuple[frozenset[str], int], ...]:
+    """Sets of folded literals, each with how far after a match's start it may begin at most.
+
+    Every match of the pattern contains one literal of each set, beginning at most that many
+    characters after the match's start (:data:`re._parser.MAXWIDTH`: no bound known). Every
+    literal run of the top-level sequence is such a set (every match consumes the run), and so
+    are the anchors :func:`analyse` picks. An empty tuple: nothing is known.
+    """
+    parsed = _parser.parse(pattern, flags)
+    ci = bool(parsed.state.flags & _IGNORECASE)
+    try:
+        runs = _runs(parsed.state, parsed.data, ci)
+        best = anchors_of(parsed.state, parsed.data, ci)
+    except _Unanchorable:
+        return ()
+    found = [(a.strings, a.hi) for run in runs for a in run]
+    if best is not None:
+        found.append((frozenset(s for a in best for s in a.strings), max(a.hi for a in best)))
+    return tuple(dict.fromkeys(found))
+
+
+class Gate:
+    """A regex run outside a :class:`Matcher`, tried only from where a match can start.
+
+    For the regexes the reader runs on whole sentences (sample size, blinding, certainty,
+    numbers): ``re`` cannot skip ahead in them (no literal prefix under IGNORECASE), so it tries
+    every position, ~20 ns a character. Each literal set of :func:`required_literals` is looked
+    for in the case-folded text (``str.find``, fast): a set absent means no match; a set found
+    first at ``i`` with at most ``hi`` characters before it means no match starts before
+    ``i - hi``. The search then starts there, which gives ``re``'s own answer (the leftmost
+    match; lookbehinds and ``\\b`` still see the text before). Sound for the reasons the
+    anchors are; a regex with nothing required is searched whole.
+    """
+
+    __slots__ = ("regex", "sets")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        # Sets whose shortest literal is longest first: long literals are the rare ones.
+        found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: -min(map(len, s[0])))
+        self.sets = tuple((tuple(sorted(strings)), hi) for strings, hi in found)
+
+    def __call__(self, folded: str) -> bool:
+        """Whether ``fold(text)`` contains a literal of every set (else the regex cannot match)."""
+        for strings, _ in self.sets:
+            for s in strings:
+                if s in folded:
+                    break
+            else:
+                return False
+        return True
+
+    def start(self, folded: str) -> int:
+        """The first position a match can start at in the text ``folded`` is of; -1: none."""
+        start = 0
+        cap = _parser.MAXWIDTH
+        for strings, hi in self.sets:
+            if hi >= cap:  # where it is says nothing: only whether it is there
+                for s in strings:
+                    if s in folded:
+                        break
+                else:
+                    return -1
+                continue
+            first = -1
+            for s in strings:
+                at = folded.find(s, 0, first + len(s) if first >= 0 else len(folded))
+                if at >= 0:
+                    first = at
+            if first < 0:
+                return -1
+            if hi < cap and first - hi > start:
+                start = first - hi
+        return start
+
+    def search(self, text: str, folded: str) -> re.Match[str] | None:
+        """``regex.search(text)``, where ``folded`` is ``fold(text)``."""
+        start = self.start(folded)
+        return None if start < 0 else self.regex.search(text, start)
+
+    def finditer(self, text: str, folded: str) -> Iterator[re.Match[str]]:
+        """``regex.finditer(text)``, where ``folded`` is ``fold(text)``."""
+        start = self.start(folded)
+        return iter(()) if start < 0 else self.regex.finditer(text, start)
+
+
 # ------------------------------------------------------------------ scanning
 
 
@@ -377,6 +469,39 @@ class _TrieScanner:
         return [(i, m.start()) for m in self._regex.finditer(folded) for i in self._prefixes[m.group(1)]]
 
 
+class _Scan:
+    """One text's scan: its folded form, the anchors it contains, their starts when asked for.
+
+    The automaton only says which anchors occur (collected without a Python step per
+    occurrence); the starts of an anchor are found with ``str.find`` the first time a search
+    needs them. Most anchors found are never asked for: the groups they belong to are not
+    searched in that text, or another anchor's occurrence already decided.
+    """
+
+    __slots__ = ("_occ", "_words", "folded", "ids")
+
+    def __init__(self, folded: str, ids: frozenset[int], words: Sequence[str]) -> None:
+        self.folded = folded
+        self.ids = ids
+        self._words = words
+        self._occ: dict[int, list[int]] = {}
+
+    def starts(self, aid: int) -> list[int]:
+        """Every start of anchor ``aid`` in the text, ascending (overlapping ones too)."""
+        got = self._occ.get(aid)
+        if got is None:
+            word, folded = self._words[aid], self.folded
+            got = self._occ[aid] = []
+            at = folded.find(word)
+            while at >= 0:
+                got.append(at)
+                at = folded.find(word, at + 1)
+        return got
+
+
+_SECOND: Final = operator.itemgetter(1)
+
+
 class AnchorIndex:
     """The anchors of every :class:`Matcher` compiled with it, and the last texts' scans.
 
@@ -386,15 +511,15 @@ class AnchorIndex:
 
     def __init__(self, *, use_pyahocorasick: bool = True) -> None:
         self._ids: dict[str, int] = {}
-        self._lengths: list[int] = []
+        self._words: list[str] = []
         self._scanner: Any = None
         self._use_ac = use_pyahocorasick and ahocorasick is not None
-        self._cache: dict[str, tuple[dict[int, list[int]], frozenset[int]]] = {}
+        self._cache: dict[str, _Scan] = {}
 
     def anchor_id(self, literal: str) -> int:
         if literal not in self._ids:
             self._ids[literal] = len(self._ids)
-            self._lengths.append(len(literal))
+            self._words.append(literal)
             self._scanner = None
             self._cache.clear()
         return self._ids[literal]
@@ -405,36 +530,29 @@ class AnchorIndex:
             return _TrieScanner(words)
         automaton = ahocorasick.Automaton()
         for w, i in self._ids.items():
-            automaton.add_word(w, (i, len(w) - 1))
+            automaton.add_word(w, i)
         if words:
             automaton.make_automaton()
         return automaton
 
-    def scan(self, text: str) -> tuple[dict[int, list[int]], frozenset[int]]:
-        """Starts of each anchor in ``text`` (ascending) by anchor id, and the ids; cached per text."""
+    def scan(self, text: str) -> _Scan:
+        """The anchors ``text`` contains (and their starts on demand); cached per text."""
         got = self._cache.get(text)
         if got is not None:
             return got
         scanner = self._scanner
         if scanner is None:
             scanner = self._scanner = self._build()
-        occ: dict[int, list[int]] = {}
         folded = fold(text)
-        if self._use_ac:
-            if self._ids:
-                for end, (aid, back) in scanner.iter(folded):
-                    starts = occ.get(aid)
-                    if starts is None:
-                        occ[aid] = [end - back]
-                    else:
-                        starts.append(end - back)
+        if not self._ids:
+            ids: frozenset[int] = frozenset()
+        elif self._use_ac:
+            ids = frozenset(map(_SECOND, scanner.iter(folded)))  # (end, id) pairs, read in C
         else:
-            for aid, start in scanner.scan(folded):
-                occ.setdefault(aid, []).append(start)
+            ids = frozenset(aid for aid, _ in scanner.scan(folded))
         if len(self._cache) >= _CACHE_TEXTS:
             self._cache.clear()
-        # The ids as a frozenset too: intersecting two frozensets is what a search does first.
-        result = self._cache[text] = (occ, frozenset(occ))
+        result = self._cache[text] = _Scan(folded, ids, self._words)
         return result
 
 
@@ -444,7 +562,19 @@ class AnchorIndex:
 class Matcher:
     """An alternation of patterns, searched as ``re`` would search ``(?:p1)|(?:p2)|…``."""
 
-    __slots__ = ("_always", "_by_anchor", "_index", "_keys", "_may_be_empty", "_regexes", "flags", "pattern", "regex")
+    __slots__ = (
+        "_always",
+        "_by_anchor",
+        "_index",
+        "_keys",
+        "_may_be_empty",
+        "_regexes",
+        "_single",
+        "_which",
+        "flags",
+        "pattern",
+        "regex",
+    )
 
     def __init__(self, patterns: Sequence[str], flags: int, index: AnchorIndex) -> None:
         self.pattern = "|".join(f"(?:{p})" for p in patterns)
@@ -452,6 +582,9 @@ class Matcher:
         self.regex = re.compile(self.pattern, flags)
         self._index = index
         self._regexes = tuple(re.compile(p, flags) for p in patterns)
+        self._which: dict[int, int] = {}
+        for i, r in enumerate(self._regexes):
+            self._which.setdefault(id(r), i)  # ``re`` caches: equal patterns are one object, the first wins
         self._may_be_empty = False
         by_anchor: dict[int, list[tuple[int, int, int, tuple[tuple[int, str], ...]]]] = {}
         always: list[int] = []
@@ -466,18 +599,33 @@ class Matcher:
                 for s, checks in a.checks:
                     by_anchor.setdefault(index.anchor_id(s), []).append((i, a.lo, a.hi, checks))
         self._by_anchor = {k: tuple(v) for k, v in by_anchor.items()}
+        self._single = {
+            k: (v[0][0], v[0][1]) for k, v in by_anchor.items() if len(v) == 1 and v[0][1] == v[0][2] and not v[0][3]
+        }
         self._keys = frozenset(self._by_anchor)
         self._always = tuple(always)
 
     def __repr__(self) -> str:
         return f"Matcher({self.pattern!r})"
 
+    def which(self, m: re.Match[str]) -> int:
+        """The index of the pattern a match of :meth:`search` / :meth:`finditer` is of.
+
+        What a named group per alternative would tell: the first pattern that matches where
+        ``m`` starts (the alternation's choice).
+        """
+        i = self._which.get(id(m.re))
+        if i is not None:
+            return i
+        # A match of the whole alternation (the ``re`` fallbacks): find the alternative again.
+        return next(i for i, r in enumerate(self._regexes) if r.match(m.string, m.start(), m.endpos) is not None)
+
     def search(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         """The leftmost match in ``string[pos:endpos]``, as ``re.Pattern.search``."""
-        index = self._index
-        scanned = index._cache.get(string)
-        occ, found_ids = index.scan(string) if scanned is None else scanned
-        hit = self._keys & found_ids
+        scan = self._index._cache.get(string)
+        if scan is None:
+            scan = self._index.scan(string)
+        hit = self._keys & scan.ids
         if not hit and not self._always:
             return None  # the common case: no literal of this group anywhere in the text
         n = len(string)
@@ -485,11 +633,61 @@ class Matcher:
         if pos < 0 or pos > end:
             # Out-of-range bounds: whatever ``re`` makes of them.
             return self.regex.search(string, pos, n if endpos is None else endpos)
-        pairs: list[tuple[int, int]] = []  # (start, pattern): a fixed-offset literal says it may match there
-        wide: dict[int, int] = dict.fromkeys(self._always, pos) if self._always else {}  # pattern -> first start
+        if len(hit) == 1 and not self._always:
+            (aid,) = hit
+            single = self._single.get(aid)
+            if single is not None:
+                # The usual hit: one literal, of one pattern, at a fixed offset, with no case to
+                # check. Its starts are ascending: the first that matches is the leftmost match.
+                i, lo = single
+                rx = self._regexes[i]
+                for o in scan.starts(aid):
+                    if o - lo >= pos:
+                        m = rx.match(string, o - lo, end)
+                        if m is not None:
+                            return m
+                return None
+        pairs, wide = self._candidates(scan, string, pos)
+        if wide:
+            return self._search_with_wide(string, pos, end, pairs, wide)
+        # Leftmost start first, then the first listed: the first that matches is re's answer.
+        pairs.sort()
+        regexes = self._regexes
+        for start, i in pairs:
+            if start >= pos:
+                m = regexes[i].match(string, start, end)
+                if m is not None:
+                    return m
+        return None
+
+    def exists(self, string: str) -> bool:
+        """Whether :meth:`search` finds a match: for callers that only ask whether (role cues).
+
+        Any candidate that matches answers, so a pattern whose literal sits at a variable
+        offset (searched from its first possible start) is run only when no other matches.
+        """
+        scan = self._index._cache.get(string)
+        if scan is None:
+            scan = self._index.scan(string)
+        if not self._always and self._keys.isdisjoint(scan.ids):
+            return False
+        pairs, wide = self._candidates(scan, string, 0)
+        regexes = self._regexes
+        n = len(string)
+        for start, i in pairs:
+            if start >= 0 and regexes[i].match(string, start, n) is not None:
+                return True
+        return any(regexes[i].search(string, max(start, 0), n) is not None for i, start in wide.items())
+
+    def _candidates(self, scan: _Scan, string: str, pos: int) -> tuple[list[tuple[int, int]], dict[int, int]]:
+        """(start, pattern) pairs where a fixed-offset literal says a pattern may match there, and
+        for the patterns whose literal is at a variable offset, the first start to search from."""
+        pairs: list[tuple[int, int]] = []
+        wide: dict[int, int] = dict.fromkeys(self._always, pos) if self._always else {}
         by_anchor = self._by_anchor
-        for aid in hit:
-            found = occ[aid]
+        n = len(string)
+        for aid in self._keys & scan.ids:
+            found = scan.starts(aid)
             for i, lo, hi, checks in by_anchor[aid]:
                 starts = found
                 if len(checks) == 1:  # case-sensitive characters of the literal, checked where it was found
@@ -498,8 +696,7 @@ class Matcher:
                 elif checks:
                     starts = [o for o in found if all(string.startswith(w, o + k) for k, w in checks)]
                 if lo == hi:
-                    for o in starts:
-                        pairs.append((o - lo, i))
+                    pairs.extend([(o - lo, i) for o in starts])
                 elif hi - lo <= _MAX_SPAN:
                     for o in starts:
                         for start in range(o - hi, o - lo + 1):
@@ -508,17 +705,7 @@ class Matcher:
                     first = starts[0] - hi
                     if first < wide.get(i, n + 1):
                         wide[i] = first
-        regexes = self._regexes
-        if not wide:
-            # Leftmost start first, then the first listed: the first that matches is re's answer.
-            pairs.sort()
-            for start, i in pairs:
-                if start >= pos:
-                    m = regexes[i].match(string, start, end)
-                    if m is not None:
-                        return m
-            return None
-        return self._search_with_wide(string, pos, end, pairs, wide)
+        return pairs, wide
 
     def _search_with_wide(
         self, string: str, pos: int, end: int, pairs: list[tuple[int, int]], wide: dict[int, int]
@@ -554,9 +741,57 @@ class Matcher:
         if self._may_be_empty:
             yield from self.regex.finditer(string, pos, end)
             return
+        scan = self._index._cache.get(string)
+        if scan is None:
+            scan = self._index.scan(string)
+        if not self._always and self._keys.isdisjoint(scan.ids):
+            return
+        if not self._always and 0 <= pos <= end <= len(string):
+            pairs, wide = self._candidates(scan, string, pos)
+            if not wide:
+                # The candidates do not depend on ``pos``: sorted once, walked once. After a
+                # match, the next is the first candidate from its end on that matches, which
+                # is what :meth:`search` from there returns.
+                pairs.sort()
+                regexes = self._regexes
+                for start, i in pairs:
+                    if start >= pos:
+                        m = regexes[i].match(string, start, end)
+                        if m is not None:
+                            yield m
+                            pos = m.end()
+                return
         while True:
             m = self.search(string, pos, end)
             if m is None:
                 return
             yield m
             pos = m.end()
+
+
+class AnyOf:
+    """Whether any of several groups can match a text at all: one set test on the text's scan.
+
+    False only when no literal of any group occurs (and every group is a :class:`Matcher` of
+    one index whose patterns all have literals): then none of them can match, and a caller
+    that would search them one by one can skip them all. True says nothing more.
+    """
+
+    __slots__ = ("_index", "_keys")
+
+    def __init__(self, groups: Sequence[TextPattern]) -> None:
+        matchers = [g for g in groups if isinstance(g, Matcher)]
+        index = matchers[0]._index if matchers else None
+        exact = len(matchers) == len(groups) and all(m._index is index and not m._always for m in matchers)
+        self._index = index if exact else None
+        self._keys = frozenset().union(*(m._keys for m in matchers))
+
+    def may_match(self, text: str) -> bool:
+        """Whether a group may match ``text`` (False: none can)."""
+        index = self._index
+        if index is None:
+            return True
+        scan = index._cache.get(text)
+        if scan is None:
+            scan = index.scan(text)
+        return not self._keys.isdisjoint(scan.ids)

@@ -8,17 +8,24 @@ estimates and stated certainty, and the trial it reports (for one trial, one vot
 
 A record that can be evidence is never dropped: when nothing can be read from it the profile
 says ``readable = False`` and why, and it is listed as such.
+
+Speed (the reader runs at ingest on every candidate record): each sentence is case-folded once,
+and every regex run on whole sentences goes through a :class:`~ketlit.evidence.matcher.Gate`
+(``re`` tries such patterns at every character; the literals they need rule most sentences
+out with ``in``). Where a regex was rewritten for speed the comment says why its answers are
+the same; ``tests/test_evidence_speed.py`` compares each with the form it replaced.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.findings import Finding, first_comparator, read_findings
+from ketlit.evidence.matcher import Gate, fold
 from ketlit.evidence.questions import StudyQuestion, classify
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles
 from ketlit.evidence.rules import EvidenceRules
@@ -73,7 +80,13 @@ _N_PATTERNS: Final = (
     re.compile(r"\b[nN]\s*=\s*(\d[\d,]*)"),
     re.compile(rf"\b(?:a total of|total of|in total,?|overall,?)\s+{_NUMBER}\s+(?:\w+\s+){{0,3}}?{_PEOPLE}\b", re.I),
     re.compile(rf"\brandomi[sz]ed\s+{_NUMBER}\s+(?:\w+\s+){{0,3}}?{_PEOPLE}\b", re.I),
-    re.compile(rf"(?:^|[.;:]\s+|\b(?:of|in|among|with)\s+){_NUMBER}\s+(?:\w+[- ]?){{0,4}}?{_PEOPLE}\b", re.I),
+    # Up to four words (or parts of words) between the number and the people: written as
+    # "(?:\w+[- ]?){0,4}?", the regex engine tried every way of cutting those words into four
+    # pieces (~70 µs a sentence). This form accepts the same strings, one way each; only the
+    # number (group 1) is read from the match, and which number matches first is unchanged.
+    re.compile(
+        rf"(?:^|[.;:]\s+|\b(?:of|in|among|with)\s+){_NUMBER}\s+(?:\w+[- ]){{0,3}}(?:\w+[- ]?)?{_PEOPLE}\b", re.I
+    ),
 )
 _K: Final = re.compile(
     rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I
@@ -114,6 +127,14 @@ _AE_MORE: Final = re.compile(
 )
 _AE_LESS: Final = re.compile(r"\bless (?:frequent|common|often)|\blower (?:rates?|incidence|frequency)|\bfewer\b", re.I)
 _AE_SAME: Final = re.compile(r"\bsimilar\b|\bcomparable\b|\bno (?:significant )?differen|\bdid not differ", re.I)
+# Each regex run per sentence with its gate: the literals it needs, tested on the folded
+# sentence first (``re`` tries such a pattern at every position, ~20 ns a character).
+_N_GATES: Final = tuple(Gate(p) for p in _N_PATTERNS)
+_K_GATE: Final = Gate(_K)
+_REVIEW_N_GATE: Final = Gate(_REVIEW_N)
+_CERTAINTY_GATE: Final = Gate(_CERTAINTY)
+_AE_GATES: Final = tuple(Gate(p) for p in (_AE_ABSENT, _AE_SAME, _AE_MORE, _AE_LESS))
+_BLINDING_GATES: Final = tuple((value, Gate(pattern)) for value, pattern in _BLINDING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,14 +198,18 @@ def _to_int(token: str) -> int | None:
     return total
 
 
-def _sample_size(sentences: Sequence[RoledSentence]) -> int | None:
+def _sample_size(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> int | None:
     """Participants as the abstract states them: methods first, then results; largest stated total."""
     for roles in (("methods", "objective"), ("results",), ("background", "conclusions", "other")):
-        for pattern in _N_PATTERNS:
-            for rs in sentences:
-                if rs.role not in roles:
-                    continue
-                m = pattern.search(rs.sentence.text)
+        texts = [(rs.sentence.text, f) for rs, f in zip(sentences, folded, strict=True) if rs.role in roles]
+        if not texts:
+            continue
+        joined = " ".join(f for _, f in texts)  # a literal absent here is absent from each sentence
+        for gate in _N_GATES:
+            if not gate(joined):
+                continue
+            for text, f in texts:
+                m = gate.search(text, f)
                 if m:
                     value = _to_int(next(g for g in m.groups() if g))
                     if value is not None and 1 <= value <= 10_000_000:
@@ -193,18 +218,35 @@ def _sample_size(sentences: Sequence[RoledSentence]) -> int | None:
 
 
 def _blinding(text: str) -> str | None:
-    for value, pattern in _BLINDING:
-        if pattern.search(text):
+    folded = fold(text)
+    for value, gate in _BLINDING_GATES:
+        if gate.search(text, folded):
             return value
     return None
 
 
-def _timepoints(sentences: Sequence[RoledSentence]) -> tuple[str, ...]:
+# _TIMEPOINT for text without its number words: its digit alternative alone, the word boundary
+# written as a lookbehind after the first digit, so that ``re`` skips ahead to digits (a
+# leading ``\b`` makes it try the pattern at every character). Same matches, same groups.
+_TIMEPOINT_DIGITS: Final = re.compile(
+    r"(\d(?<!\w\d)\d*(?:\.\d+)?)[\s-]*(minutes?|min|hours?|h|days?|weeks?|wk|months?|years?)\b", re.I
+)
+_TIME_WORDS: Final = ("one", "two", "three", "four", "six", "eight", "twelve")
+
+
+def _timepoint_matches(text: str, folded: str) -> Iterator[re.Match[str]]:
+    """``_TIMEPOINT.finditer(text)``; ``folded`` is ``fold(text)`` (IGNORECASE's view of the words)."""
+    if any(w in folded for w in _TIME_WORDS):
+        return _TIMEPOINT.finditer(text)
+    return _TIMEPOINT_DIGITS.finditer(text)
+
+
+def _timepoints(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[str, ...]:
     seen: list[str] = []
-    for rs in sentences:
+    for rs, f in zip(sentences, folded, strict=True):
         if rs.role not in FINDING_ROLES:
             continue
-        for m in _TIMEPOINT.finditer(rs.sentence.text):
+        for m in _timepoint_matches(rs.sentence.text, f):
             # "(age 18-85 years)", "aged 65 years or older": ages, not times.
             around = rs.sentence.text[max(0, m.start() - 12) : m.end() + 8].lower()
             if "age" in around or " old" in around:
@@ -218,31 +260,34 @@ def _timepoints(sentences: Sequence[RoledSentence]) -> tuple[str, ...]:
     return tuple(seen[:8])
 
 
-def _certainty(text: str) -> Certainty | None:
-    m = _CERTAINTY.search(text)
+def _certainty(text: str, folded: str) -> Certainty | None:
+    m = _CERTAINTY_GATE.search(text, folded)
     if not m:
         return None
     word = next(g for g in m.groups() if g).lower()
     return "very_low" if word == "very low" else word  # type: ignore[return-value]
 
 
-def _adverse_events(sentences: Sequence[RoledSentence], rules: EvidenceRules) -> tuple[AdverseEvent, ...]:
+def _adverse_events(
+    sentences: Sequence[RoledSentence], folded: Sequence[str], rules: EvidenceRules
+) -> tuple[AdverseEvent, ...]:
     out: list[AdverseEvent] = []
-    for rs in sentences:
+    for rs, f in zip(sentences, folded, strict=True):
         if rs.role not in FINDING_ROLES:
             continue
         text = rs.sentence.text
         m = rules.findings.safety_outcome.search(text)
         if m is None:
             continue
+        absent, same, more, less = _AE_GATES
         presence: Presence
-        if _AE_ABSENT.search(text):
+        if absent.search(text, f):
             presence = "absent"
-        elif _AE_SAME.search(text):
+        elif same.search(text, f):
             presence = "no_difference"
-        elif _AE_MORE.search(text):
+        elif more.search(text, f):
             presence = "more"
-        elif _AE_LESS.search(text):
+        elif less.search(text, f):
             presence = "less"
         else:
             presence = "present"
@@ -250,22 +295,22 @@ def _adverse_events(sentences: Sequence[RoledSentence], rules: EvidenceRules) ->
     return tuple(out)
 
 
-def _review(sentences: Sequence[RoledSentence]) -> tuple[Review, dict[int, Certainty]]:
+def _review(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[Review, dict[int, Certainty]]:
     k = n = None
     by_sentence: dict[int, Certainty] = {}
     overall: Certainty | None = None
     overall_at: int | None = None
-    for rs in sentences:
+    for rs, f in zip(sentences, folded, strict=True):
         text = rs.sentence.text
         if rs.role in ("methods", "results") and k is None:
-            m = _K.search(text)
+            m = _K_GATE.search(text, f)
             if m:
                 k = _to_int(m.group(1))
         if rs.role in ("methods", "results") and n is None:
-            m = _REVIEW_N.search(text)
+            m = _REVIEW_N_GATE.search(text, f)
             if m:
                 n = _to_int(next(g for g in m.groups() if g))
-        c = _certainty(text)
+        c = _certainty(text, f)
         if c is not None and rs.role in FINDING_ROLES:
             by_sentence[rs.sentence.index] = c
             if overall is None:
@@ -276,6 +321,7 @@ def _review(sentences: Sequence[RoledSentence]) -> tuple[Review, dict[int, Certa
 def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: EvidenceRules) -> StudyProfile:
     """Read one record's profile; ``tags`` are its tag values by axis (indication, route, ...)."""
     sentences = assign_roles(abstract_sentences(article.sections), rules.roles)
+    folded = [fold(rs.sentence.text) for rs in sentences]  # once, for the gates of every regex below
     designs = frozenset(tags.get("design", ()))
     question = classify(article.title, sentences, designs, rules.questions)
     design_text = " ".join(
@@ -287,7 +333,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     review = None
     certainty: dict[int, Certainty] = {}
     if question.value == "systematic_review":
-        review, certainty = _review(sentences)
+        review, certainty = _review(sentences, folded)
     relation: Relation | None = None
     if question.value not in ("systematic_review", "protocol", "other", "case_report", "observational"):
         relation = (
@@ -313,11 +359,11 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         designs=tuple(sorted(designs)),
         comparator=comp_design[0] if comp_design else (comparator.comparator if comparator else None),
         comparator_kind=comp_design[1] if comp_design else (comparator.comparator_kind if comparator else None),
-        n=_sample_size(sentences),
+        n=_sample_size(sentences, folded),
         blinding=_blinding(design_text),
-        timepoints=_timepoints(sentences),
+        timepoints=_timepoints(sentences, folded),
         findings=findings,
-        adverse_events=_adverse_events(sentences, rules),
+        adverse_events=_adverse_events(sentences, folded, rules),
         review=review,
         nct_ids=tuple(article.nct_ids),
         relation=relation,

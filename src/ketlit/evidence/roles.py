@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from ketlit.evidence.matcher import TextPattern
+from ketlit.evidence.matcher import Matcher, TextPattern
 from ketlit.evidence.sentences import AbstractSentence
 
 Role = Literal["background", "objective", "methods", "results", "conclusions", "other"]
@@ -38,6 +38,7 @@ ORDER: Final[tuple[Role, ...]] = ("background", "objective", "methods", "results
 FINDING_ROLES: Final = frozenset({"results", "conclusions"})
 
 _PIN_BONUS: Final = 100.0
+_ROLE_INDEX: Final[dict[str, int]] = {r: i for i, r in enumerate(ORDER)}
 _CATEGORY: Final[dict[str, Role]] = {
     "BACKGROUND": "background",
     "OBJECTIVE": "objective",
@@ -87,6 +88,8 @@ def role_of_label(label: str | None, category: str | None, rules: RoleRules) -> 
 
 
 def _inline_label(text: str) -> str | None:
+    if ":" not in text:
+        return None  # both forms end in a colon
     m = _INLINE_UPPER.match(text) or _INLINE_WORD.match(text)
     return m.group(1) if m else None
 
@@ -119,8 +122,8 @@ def _scores(text: str, rel: float, rules: RoleRules) -> list[float]:
         centre, width, bias = rules.position[role]
         out.append(bias - ((rel - centre) / width) ** 2)
     for cue_role, weight, pattern in rules.cues:
-        if pattern.search(text):
-            out[ORDER.index(cue_role)] += weight
+        if pattern.exists(text) if isinstance(pattern, Matcher) else pattern.search(text):
+            out[_ROLE_INDEX[cue_role]] += weight
     return out
 
 
@@ -143,14 +146,17 @@ def _infer(sentences: Sequence[AbstractSentence], known: Sequence[Role | None], 
         emit = _scores(s.text, rel, rules)
         pinned = known[i]
         if pinned is not None and pinned != "other":
-            emit[ORDER.index(pinned)] += _PIN_BONUS
+            emit[_ROLE_INDEX[pinned]] += _PIN_BONUS
+        if i == 0:
+            best[0] = emit
+            continue
+        row, last, links = best[i], best[i - 1], back[i]
+        prev = 0  # the best of last[0..j], the first of equals (as max() picks)
         for j in range(k):
-            if i == 0:
-                best[i][j] = emit[j]
-                continue
-            prev = max(range(j + 1), key=lambda p: best[i - 1][p])
-            best[i][j] = best[i - 1][prev] + emit[j]
-            back[i][j] = prev
+            if last[j] > last[prev]:
+                prev = j
+            row[j] = last[prev] + emit[j]
+            links[j] = prev
     j = max(range(k), key=lambda p: best[n - 1][p])
     path = [j]
     for i in range(n - 1, 0, -1):

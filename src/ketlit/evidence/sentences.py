@@ -80,27 +80,47 @@ _ABBREVIATIONS: Final = frozenset(
 )
 # A candidate end: terminal punctuation, optional closing quote/bracket, then whitespace.
 _END: Final = re.compile(r"[.!?]['\"”’)\]]*(?=\s+)")
-_WORD_BEFORE: Final = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_WORD_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+
+
+def _word_before(text: str, dot: int) -> str:
+    """The word (letters and dots, from a letter) that ends right before ``text[dot]``, or "".
+
+    What ``re.search(r"([A-Za-z][A-Za-z.]*)$", text, 0, dot)`` finds, read backwards from the dot:
+    that search starts at every position of the text before it, so a long section costs time
+    quadratic in its length; this costs the length of the word. ``$`` also matches before a
+    final newline, hence the newline step.
+    """
+    end = dot - 1 if dot > 0 and text[dot - 1] == "\n" else dot
+    start = end
+    while start > 0 and text[start - 1] in _WORD_CHARS:
+        start -= 1
+    while start < end and text[start] == ".":
+        start += 1
+    return text[start:end]
 
 
 def _ends_sentence(text: str, end: int, dot: int) -> bool:
     """Whether the punctuation at ``dot`` (followed by whitespace at ``end``) closes a sentence."""
-    rest = text[end:].lstrip()
-    if not rest:
+    # The first character after the whitespace (not ``text[end:].lstrip()``: a copy of the rest
+    # of the section at every candidate end).
+    at, size = end, len(text)
+    while at < size and text[at].isspace():
+        at += 1
+    if at == size:
         return True
-    first = rest[0]
+    first = text[at]
     # A sentence starts with a capital, a digit, a quote or bracket; "p < .05 and ..." does not.
     if not (first.isupper() or first.isdigit() or first in "\"“'‘(["):
         return False
     if text[dot] != ".":
         return True
-    word = _WORD_BEFORE.search(text, 0, dot)
+    word = _word_before(text, dot)
     if word:
-        w = word.group(1).lower().rstrip(".")
-        if w in _ABBREVIATIONS:
+        if word.lower().rstrip(".") in _ABBREVIATIONS:
             return False
         # A single capital ("J. Smith", "Fig. S" ) is an initial, not a sentence.
-        if len(word.group(1)) == 1 and word.group(1).isupper():
+        if len(word) == 1 and word.isupper():
             return False
     return True
 

@@ -1,0 +1,319 @@
+"""Speed of the evidence reader (issue 12: 2,000 records/s): every shortcut answers as the plain code did.
+
+Each shortcut is compared with the regex or code it replaces, on real abstract sentences (the
+repo's fixtures; ../shared's corpus too when present) and on synthetic strings built around its
+edge cases (case folding, brackets, number words, decimals, lookbehinds at the start). The two
+costs that grew faster than the text (the word before a dot: quadratic in a section's length;
+the sample-size filler: cubic in the words after a number) are pinned by inputs that took
+seconds before.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from ketlit.evidence import findings as fmod
+from ketlit.evidence import numbers as nums
+from ketlit.evidence import profile as pmod
+from ketlit.evidence import roles as rmod
+from ketlit.evidence.matcher import AnchorIndex, AnyOf, Gate, Matcher, fold, required_literals
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import _word_before, abstract_sentences, split_prose
+from ketlit.sources.models import AbstractSection
+from ketlit.sources.pubmed_parse import parse_pubmed_xml
+from tests.conftest import FIXTURES, shared
+
+RULES = packaged_rules()
+# Characters whose IGNORECASE matching differs from str.lower() (see test_evidence_matcher).
+_ODD = {"s": "ſ", "i": "ı", "k": "\u212a", "e": "E"}
+
+# What the shortcuts replaced, kept here as the reference they must agree with.
+OLD_WORD_BEFORE = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+OLD_N3 = re.compile(pmod._N_PATTERNS[3].pattern.replace(r"(?:\w+[- ]){0,3}(?:\w+[- ]?)?", r"(?:\w+[- ]?){0,4}?"), re.I)
+OLD_MEASURE = re.compile("|".join(f"(?P<m{i}>{w})" for i, (w, _) in enumerate(nums._MEASURE_WORDS)), re.I)
+
+
+def _old_split_clauses(text: str, boundary: fmod.TextPattern) -> list[str]:
+    depth_at: list[int] = []
+    depth = 0
+    for ch in text:
+        depth_at.append(depth)
+        if ch in "([":
+            depth += 1
+        elif ch in ")]" and depth:
+            depth -= 1
+    out: list[str] = []
+    start = 0
+    for m in boundary.finditer(text):
+        if depth_at[m.start()] == 0:
+            out.append(text[start : m.start()])
+            start = m.end()
+    out.append(text[start:])
+    return [c for c in out if c.strip()]
+
+
+@pytest.fixture(scope="module")
+def sentences() -> list[str]:
+    """Titles and sentences of the fixture abstracts, plus case-changed and odd-letter copies."""
+    out: list[str] = []
+    for path in sorted([*FIXTURES.glob("efetch_*.xml"), *(FIXTURES / "offline").glob("efetch_*.xml")]):
+        for article in parse_pubmed_xml(path.read_bytes()):
+            out.append(article.title)
+            out.extend(s.text for s in abstract_sentences(article.sections))
+    rng = random.Random(7)
+    odd = ["".join(_ODD.get(c, c) if rng.random() < 0.3 else c for c in s) for s in out[:150]]
+    return out + [s.upper() for s in out[:150]] + odd
+
+
+def _synthetic(words: Sequence[str], n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(words) for _ in range(rng.randint(0, 12))) for _ in range(n)]
+
+
+def _spans(ms: Iterator[re.Match[str]]) -> list[tuple[tuple[int, int], tuple[str | None, ...]]]:
+    return [(m.span(), m.groups()) for m in ms]
+
+
+# ------------------------------------------------------------------ sentences
+
+
+def test_word_before_a_dot_as_the_regex_read_it() -> None:
+    texts = _synthetic(["a", "Z", ".", " ", "\n", "1", "é", "Fig", "e.g"], 4000, seed=1)
+    for text in texts:
+        for dot in range(len(text) + 1):
+            m = OLD_WORD_BEFORE.search(text, 0, dot)
+            assert _word_before(text, dot) == (m.group(1) if m else ""), (text, dot)
+
+
+def test_sentence_split_of_a_long_section() -> None:
+    # 30,000 candidate ends in one section: the old search from the section start at each of
+    # them took ~20 s. How long it takes is the bench's business (bench/evidence_reading.py prints
+    # it as "pathological inputs"); here, that the backward reading splits it right.
+    text = "Dr. Smith et al. reported an effect of ketamine vs. placebo. " * 10_000
+    out = split_prose(text)
+    assert len(out) == 10_000 and out[0] == "Dr. Smith et al. reported an effect of ketamine vs. placebo."
+
+
+# ------------------------------------------------------------------ gates
+
+
+def _gated_regexes() -> list[re.Pattern[str]]:
+    found = [v for mod in (pmod, nums, fmod) for v in vars(mod).values() if isinstance(v, re.Pattern)]
+    found += [*pmod._N_PATTERNS, *(p for _, p in pmod._BLINDING), *nums._UNNAMED]
+    return found
+
+
+def test_gate_search_and_finditer_give_re_answers(sentences: list[str]) -> None:
+    words = ["95% CI", "n = 12", " patients", "double-blind", "GRADE", "(", ")", "%", " of ", "12", "a total of"]
+    texts = sentences + _synthetic(words, 400, seed=2)
+    regexes = _gated_regexes()
+    assert len(regexes) > 25
+    skipped = 0
+    for rx in regexes:
+        gate = Gate(rx)
+        for text in texts:
+            folded = fold(text)
+            assert _spans(iter(filter(None, [gate.search(text, folded)]))) == _spans(
+                iter(filter(None, [rx.search(text)]))
+            ), (rx.pattern, text)
+            assert _spans(gate.finditer(text, folded)) == _spans(rx.finditer(text)), (rx.pattern, text)
+            skipped += gate.start(folded) != 0
+    assert skipped > len(texts)  # the gates do skip: most texts start the search later, or not at all
+
+
+def test_required_literals_occur_in_every_match(sentences: list[str]) -> None:
+    for rx in _gated_regexes():
+        sets = required_literals(rx.pattern, rx.flags)
+        for text in sentences:
+            folded = fold(text)
+            for m in rx.finditer(text):
+                for strings, hi in sets:
+                    assert any(
+                        folded.find(s, m.start(), m.end()) >= 0 and folded.find(s, m.start(), m.end()) - m.start() <= hi
+                        for s in strings
+                    ), (rx.pattern, text, strings)
+
+
+def test_required_literals_of_a_lookbehind_led_pattern() -> None:
+    ((strings, hi),) = required_literals(r"(?<!x)\bplacebo\b", re.I)
+    assert strings == {"placebo"} and hi == 0
+    assert required_literals(r"\d+", 0) == ()
+    assert Gate(re.compile(r"\d+")).start("no digits") == 0  # nothing known: searched whole
+
+
+# ------------------------------------------------------------------ profile and numbers
+
+
+def test_sample_size_filler_reads_the_same_number(sentences: list[str]) -> None:
+    words = ["of ", "in ", "among ", "with ", "12 ", "twenty-one ", "adult", "-", " ", "women ", "regimen ", ". ", "x"]
+    texts = sentences + _synthetic(words, 3000, seed=3)
+    new = pmod._N_PATTERNS[3]
+    matched = 0
+    for text in texts:
+        a, b = OLD_N3.search(text), new.search(text)
+        assert (a is None) == (b is None), text
+        if a is not None and b is not None:
+            matched += 1
+            assert (a.start(), a.groups()) == (b.start(), b.groups()), text
+    assert matched > 50
+
+
+def test_sample_size_filler_on_long_words() -> None:
+    # Four long words after each number: the nested filler tried every way of cutting them
+    # into four pieces (~3 s here; timed by bench/evidence_reading.py); the flat one reads each
+    # word once and, like the old one, finds no sample size here.
+    text = " ".join(f"of {i} " + " ".join("x" * 60 for _ in range(4)) + "." for i in range(10))
+    assert pmod._N_PATTERNS[3].search(text) is None
+
+
+def test_timepoints_as_the_regex_finds_them(sentences: list[str]) -> None:
+    words = ["1", "23", "4.5", ".", " ", "-", "day", "days", "h", "Hours", "week", "one", "Twelve", "ſix", "_", "wk"]
+    for text in sentences + _synthetic(words, 3000, seed=4):
+        expect = _spans(pmod._TIMEPOINT.finditer(text))
+        assert _spans(pmod._timepoint_matches(text, fold(text))) == expect, text
+
+
+def test_percentages_without_the_word_as_the_full_regex_reads_them(sentences: list[str]) -> None:
+    words = ["0", "12", "3.5", ".", "%", " ", "95% CI", "x", "CrI", "percent", "PERCENT"]
+    for text in sentences + _synthetic(words, 3000, seed=5):
+        if "percent" in fold(text):
+            continue
+        expect = [(m.span(), m.group("pct")) for m in nums._PERCENT.finditer(text)]
+        assert [(m.span(), m.group("pct")) for m in nums._PERCENT_DIGITS.finditer(text)] == expect, text
+
+
+def test_effect_measures_named_as_the_named_groups_named_them(sentences: list[str]) -> None:
+    words = ["OR", "or", "aOR", "RRs", "HR", "SMD", "WMD", "MD", "RD", "g", "d", "Hedges' g", "Cohen's d", " ", "odds"]
+    seen = 0
+    for text in sentences + _synthetic(words, 2000, seed=6):
+        old = [(m.span(), next(k for k, v in m.groupdict().items() if v)) for m in OLD_MEASURE.finditer(text)]
+        new = [(m.span(), f"m{nums._MEASURES.which(m)}") for m in nums._MEASURES.finditer(text)]
+        assert new == old, text
+        seen += len(old)
+    assert seen > 100
+
+
+def test_which_names_the_alternative_of_a_fallback_match() -> None:
+    m = Matcher([r"\bplacebo\b", r"\bplace\w*"], re.I, AnchorIndex())
+    found = m.regex.search("a placebo arm")  # the whole alternation, as the re fallbacks return
+    assert found is not None and m.which(found) == 0
+    other = m.regex.search("a placement")
+    assert other is not None and m.which(other) == 1
+
+
+# ------------------------------------------------------------------ findings and roles
+
+
+def test_split_clauses_as_the_per_character_depth_did(sentences: list[str]) -> None:
+    boundary = RULES.findings.clause_split
+    words = ["(", ")", "[", "]", "; ", ", but ", ", whereas ", " x", "y"]
+    for text in sentences + _synthetic(words, 3000, seed=7):
+        assert fmod.split_clauses(text, boundary) == _old_split_clauses(text, boundary), text
+
+
+def test_response_definition_check_never_misses_one(sentences: list[str]) -> None:
+    words = ["(", ")", "%", "≥50", "defined as", "DEFİNED", "at least", "with a ", "reduction", "Drop", " ", "of 50%"]
+    hits = 0
+    for text in sentences + _synthetic(words, 3000, seed=8):
+        if fmod._DEFINITION.search(text):
+            hits += 1
+            assert fmod._may_define(text), text
+    assert hits > 20
+
+
+def test_clauses_skipped_as_undecidable_read_nothing(sentences: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    rules = RULES.findings
+    clauses = [c for s in sentences for c in fmod.split_clauses(s, rules.clause_split) if len(c) >= 12]
+    skipped = [c for c in clauses if not fmod._may_decide(c, rules)]
+    assert skipped, "the fixtures have clauses nothing can decide"
+    monkeypatch.setattr(fmod, "_may_decide", lambda text, rules: True)
+    assert [fmod.read_clause(c, 0, rules) for c in skipped] == [None] * len(skipped)
+
+
+def test_any_of_is_false_only_when_no_group_can_match() -> None:
+    index = AnchorIndex()
+    groups = [Matcher([r"\bplacebo\b"], re.I, index), Matcher([r"\bsaline\b"], re.I, index)]
+    any_of = AnyOf(groups)
+    assert any_of.may_match("versus SALINE") and not any_of.may_match("versus midazolam")
+    # A group with a pattern that has no literal, or a plain regex: nothing can be ruled out.
+    assert AnyOf([*groups, Matcher([r"\d+"], re.I, index)]).may_match("versus midazolam")
+    assert AnyOf([re.compile("x")]).may_match("versus midazolam")
+
+
+def _old_infer(emits: list[list[float]]) -> list[int]:
+    n, k = len(emits), len(emits[0])
+    best = [[float("-inf")] * k for _ in range(n)]
+    back = [[0] * k for _ in range(n)]
+    for i in range(n):
+        for j in range(k):
+            if i == 0:
+                best[i][j] = emits[i][j]
+                continue
+            prev = max(range(j + 1), key=lambda p: best[i - 1][p])
+            best[i][j] = best[i - 1][prev] + emits[i][j]
+            back[i][j] = prev
+    j = max(range(k), key=lambda p: best[n - 1][p])
+    path = [j]
+    for i in range(n - 1, 0, -1):
+        j = back[i][j]
+        path.append(j)
+    return path[::-1]
+
+
+def test_role_sequence_with_a_running_best_picks_as_max_did(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(9)
+    for _ in range(300):
+        n = rng.randint(1, 9)
+        # Few distinct values: many ties, where the first of equals must win as with max().
+        emits = [[float(rng.choice([0, 1, 1, 2])) for _ in rmod.ORDER] for _ in range(n)]
+        rows = iter(emits)
+        monkeypatch.setattr(rmod, "_scores", lambda text, rel, rules, rows=rows: list(next(rows)))
+        blank = abstract_sentences([AbstractSection(None, None, " ".join(["Ketamine helped."] * n))])
+        assert len(blank) == n  # the texts do not matter: the scores are given
+        got = rmod._infer(blank, [None] * n, RULES.roles)
+        assert got == [rmod.ORDER[p] for p in _old_infer(emits)], emits
+
+
+# ------------------------------------------------------------------ the replay corpus
+
+
+def test_shortcuts_agree_on_the_shared_corpus() -> None:
+    path = shared("pubmed", "psynamic_psychedelic_abstracts_1986.jsonl")
+    texts: list[str] = []
+    with path.open(encoding="utf-8") as fh:
+        for i, line in enumerate(fh):
+            if i % 10:
+                continue
+            row = json.loads(line)
+            texts.extend(split_prose(row.get("abstract") or ""))
+    assert len(texts) > 500
+    boundary = RULES.findings.clause_split
+    gates = [Gate(rx) for rx in (*pmod._N_PATTERNS, pmod._K, pmod._REVIEW_N, pmod._CERTAINTY, nums._P, nums._PERCENT)]
+    for text in texts:
+        folded = fold(text)
+        for gate in gates:
+            found, expect = gate.search(text, folded), gate.regex.search(text)
+            assert (found and found.span()) == (expect and expect.span()), (gate.regex.pattern, text)
+        old, new = OLD_N3.search(text), pmod._N_PATTERNS[3].search(text)
+        assert (old and (old.start(), old.groups())) == (new and (new.start(), new.groups())), text
+        assert _spans(pmod._timepoint_matches(text, folded)) == _spans(pmod._TIMEPOINT.finditer(text)), text
+        assert fmod.split_clauses(text, boundary) == _old_split_clauses(text, boundary), text
+
+
+def test_exists_is_whether_search_finds(sentences: list[str]) -> None:
+    f = RULES.findings
+    groups = [m for _, _, m in RULES.roles.cues] + [f.no_difference, f.increase, f.drug, *(m for _, m in f.comparators)]
+    groups += [q.pattern for q in RULES.questions]
+    found = 0
+    for group in groups:
+        assert isinstance(group, Matcher)
+        for text in sentences:
+            expect = group.search(text) is not None
+            assert group.exists(text) == expect, (group.pattern, text)
+            found += expect
+    assert found > 100
