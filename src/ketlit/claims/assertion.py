@@ -13,8 +13,8 @@ Design decisions:
   ``can`` with the drug as subject is a capability, not a hedge ("ketamine can relieve pain" is
   plain; "can be very effective" is intensified). With people as subject ("patients can find
   relief") it states a possibility about who benefits — the ``possibility`` family, read as hedged
-  only when no other strength cue occurs, and never governing an intensifier. A hedge word governs an absolute or intensifier only when it comes first in
-  the same clause ("may cure" is hedged; "cures, and may …" stays absolute). The cues found are
+  only when no other strength cue occurs, and never governing an intensifier. A hedge word
+  governs an absolute or intensifier only when it comes first in the same clause ("may cure" is hedged; "cures, and may …" stays absolute). The cues found are
   reported with the level so a reader can disagree with the reading.
 * **Checkability is a decision with a reason** (:data:`REASONS`), made for every sentence, not a
   side effect of finding no cue: ``claim`` or one of heading, booking, procedure, mechanism,
