@@ -14,8 +14,9 @@ Design decisions:
   plain; "can be very effective" is intensified). With people as subject ("patients can find
   relief") it states a possibility about who benefits — the ``possibility`` family, read as hedged
   only when no other strength cue occurs, and never governing an intensifier. A hedge word
-  governs an absolute or intensifier only when it comes first in the same clause ("may cure" is hedged; "cures, and may …" stays absolute). The cues found are
-  reported with the level so a reader can disagree with the reading.
+  governs an absolute or intensifier only when it comes first in the same clause ("may cure" is
+  hedged; "cures, and may …" stays absolute). The cues found are reported with the level so a
+  reader can disagree with the reading.
 * **Checkability is a decision with a reason** (:data:`REASONS`), made for every sentence, not a
   side effect of finding no cue: ``claim`` or one of heading, booking, procedure, mechanism,
   anecdote, recommendation, question, puffery, lead_in, out_of_scope, research_status, truncated, site,
