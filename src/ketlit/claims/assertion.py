@@ -10,10 +10,13 @@ Design decisions:
   ``absolute`` (:data:`STRENGTHS`). When several families occur, the strongest commitment wins:
   absolute > intensified > hedged > attributed > plain. "Research suggests it may help" is hedged
   (the hedge qualifies the attribution); "studies have proven it very effective" is intensified.
-  ``can`` is a capability, not a hedge ("can be very effective" is intensified, not hedged), so it
-  is in no family. A hedge word governs an absolute or intensifier only when it comes first in
-  the same clause ("may cure" is hedged; "cures, and may …" stays absolute). The cues found are
-  reported with the level so a reader can disagree with the reading.
+  ``can`` with the drug as subject is a capability, not a hedge ("ketamine can relieve pain" is
+  plain; "can be very effective" is intensified). With people as subject ("patients can find
+  relief") it states a possibility about who benefits — the ``possibility`` family, read as hedged
+  only when no other strength cue occurs, and never governing an intensifier. A hedge word
+  governs an absolute or intensifier only when it comes first in the same clause ("may cure" is
+  hedged; "cures, and may …" stays absolute). The cues found are reported with the level so a
+  reader can disagree with the reading.
 * **Checkability is a decision with a reason** (:data:`REASONS`), made for every sentence, not a
   side effect of finding no cue: ``claim`` or one of heading, booking, procedure, mechanism,
   anecdote, recommendation, question, puffery, lead_in, out_of_scope, research_status, truncated, site,
@@ -126,6 +129,9 @@ def asserted_strength(text: str, rules: Rules) -> Strength:
             if level == "hedged":
                 cues += [m.group().lower() for lv in ("absolute", "intensified") for m in found.get(lv, [])]
             return Strength(level, tuple(dict.fromkeys(cues)))
+    possible = [m.group().lower() for m in families["possibility"].finditer(text)] if "possibility" in families else []
+    if possible:
+        return Strength("hedged", tuple(dict.fromkeys(possible)))
     return Strength("plain")
 
 

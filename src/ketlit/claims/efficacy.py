@@ -30,7 +30,7 @@ from ketlit.claims.judging import (
 )
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings
-from ketlit.claims.policy import VerdictPolicy, level
+from ketlit.claims.policy import OutcomeConstruct, VerdictPolicy, level
 from ketlit.claims.regulatory_verdict import approvals_for_use, label_limits
 from ketlit.claims.rules import Rules
 from ketlit.claims.synthesis import Body, Stance, Vote, build_body, match_reference, reference_excludes_null
@@ -46,6 +46,10 @@ class Component:
     reasons: list[str] = field(default_factory=list)
     cited: list[Cited] = field(default_factory=list)
     body: Body | None = None
+    # Efficacy is established for judging onset and duration: an approval, the supported bar met,
+    # or a review that states its certainty finding the effect (even below a plain claim's bar),
+    # with no larger trial against it. Small trials or an ungraded review alone do not establish it.
+    established: bool = False
 
 
 def _vote_line(v: Vote) -> str:
@@ -179,7 +183,8 @@ def component(
             [f"{label}: the label says otherwise — {limits[0].statement}"],
             [cite_fact(f) for f in limits],
         )
-    approvals = approvals_for_use(claim, ind, rules) if ind else []
+    construct = policy.construct_of(claim.text)
+    approvals = approvals_for_use(claim, ind, rules) if ind and construct is None else []
     if approvals:
         products = ", ".join(sorted({f.product for f in approvals}))
         return Component(
@@ -188,6 +193,7 @@ def component(
             "high",
             [f"{label}: the regulator approved {products} for this use"],
             [cite_fact(f) for f in approvals],
+            established=True,
         )
     if not ind:
         # No condition read (or one outside the vocabulary, "tinnitus"): there is no evidence
@@ -201,10 +207,13 @@ def component(
     sub = replace(claim, indication=(ind,))
     assessed = assess_all(sub, records, rules, cache, memo)
     molecules = claim.molecule or (rules.molecule_default,)
-    body = build_body(label, assessed, molecules, rules, policy)
-    body.reference = match_reference(ind, molecules, claim.route, policy) if ind else None
-    _with_reference(body, assessed)
-    verdict, rule, review = decide(body, claim.strength == "hedged", policy)
+    if construct is None:
+        body = build_body(label, assessed, molecules, rules, policy)
+        body.reference = match_reference(ind, molecules, claim.route, policy)
+        _with_reference(body, assessed)
+    else:
+        body = _construct_body(label, construct, assessed, molecules, rules, policy)
+    verdict, rule, review = decide(body, tested_strength(claim) == "hedged", policy)
     unblinding = bool(set(sub.indication) & set(rules.unblinding_indications))
     if review is None and body.reference is not None:
         review = body.reviews[0]  # certainty is the pinned entry's, whichever rule decided
@@ -220,10 +229,37 @@ def component(
     if verdict == "supported" and not body.direct:
         verdict, rule = "partly_supported", rule + "; but only indirect evidence (another population, route or form)"
     reasons = [f"{label}: {verdict.replace('_', ' ')} — {rule}", *(f"{label}: {n}" for n in notes)]
+    if construct is not None:
+        reasons.insert(1, f"{label}: outcome '{construct.name.replace('_', ' ')}' — {construct.why}")
     reasons += _reference_vote(body)
     reasons += _tally(body)
     cited = [cite(v.assessed, _vote_line(v)) for v in (([review] if review else []) + body.reviews + body.votes)]
-    return Component(label, verdict, certainty, reasons, cited, body)
+    # A graded review finding the effect establishes the direction, whatever the bar of a plain claim.
+    graded = review is not None and review.stance == "for" and review.certainty is not None
+    established = (verdict == "supported" or (verdict == "partly_supported" and graded)) and body.direct
+    if "larger RCT" in rule:
+        established = False
+    return Component(label, verdict, certainty, reasons, cited, body, established)
+
+
+def _construct_body(
+    label: str,
+    construct: OutcomeConstruct,
+    assessed: Sequence[Assessed],
+    molecules: Sequence[str],
+    rules: Rules,
+    policy: VerdictPolicy,
+) -> Body:
+    """The body for a claim about an outcome symptom trials do not measure: only studies whose
+    title names it; a review counts only when it pools an estimate or states a certainty (a
+    narrative summary of such studies gives no direction of its own). No pinned entry applies."""
+    about = [a for a in assessed if construct.in_study(a.record.title)]
+    body = build_body(label, about, molecules, rules, policy)
+    narrative = [v for v in body.reviews if not (v.certainty or v.effect)]
+    body.reviews = [v for v in body.reviews if v not in narrative]
+    why = "review without a pooled estimate or stated certainty for this outcome"
+    body.set_aside += [(v.assessed, why) for v in narrative]
+    return body
 
 
 def _tally(body: Body) -> list[str]:
@@ -270,6 +306,15 @@ def _unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy) -> bool:
     return any(p.search(claim.text) for p in policy.named_target)
 
 
+def tested_strength(claim: Claim) -> str:
+    """The strength the evidence must carry. A usage statement ("the most significant surge in
+    interest has come from its use in depression") implies only that the drug works: its
+    intensifiers describe the interest or the use, so the implied claim is tested as plain."""
+    if claim.implied and claim.strength == "intensified":
+        return "plain"
+    return claim.strength
+
+
 def judge_efficacy(
     claim: Claim,
     records: Sequence[EvidenceRecord],
@@ -288,7 +333,12 @@ def judge_efficacy(
     parts = [component(claim, ind, records, rules, policy, cache, memo) for ind in claim.indication or ("",)]
     verdict, certainty = combine(parts)
     reasons = [r for p in parts for r in p.reasons]
-    strength = claim.strength
+    strength = tested_strength(claim)
+    if strength != claim.strength:
+        reasons.append(
+            f"the {claim.strength} wording ({', '.join(claim.strength_cues)}) qualifies the use the page describes, "
+            "not the effect: the implied claim that it works is tested at plain strength"
+        )
     if (
         verdict == "supported"
         and strength in ("intensified", "absolute")

@@ -84,6 +84,23 @@ class ReferenceEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class OutcomeConstruct:
+    """An outcome that symptom trials of the drug against a control do not measure (``[outcomes]``):
+    a claim naming it is judged only on studies whose title names it."""
+
+    name: str
+    why: str
+    claim: tuple[re.Pattern[str], ...]
+    study: tuple[re.Pattern[str], ...]
+
+    def in_claim(self, text: str) -> bool:
+        return any(p.search(text) for p in self.claim)
+
+    def in_study(self, title: str) -> bool:
+        return any(p.search(title) for p in self.study)
+
+
+@dataclass(frozen=True, slots=True)
 class VerdictPolicy:
     """Thresholds, question relevance, the default jurisdiction, legend and reference entries."""
 
@@ -113,6 +130,11 @@ class VerdictPolicy:
     named_target: tuple[re.Pattern[str], ...]
     legend: tuple[tuple[str, str], ...]
     reference: tuple[ReferenceEntry, ...] = ()
+    outcomes: tuple[OutcomeConstruct, ...] = ()
+
+    def construct_of(self, text: str) -> OutcomeConstruct | None:
+        """The first outcome construct the claim's sentence names, if any."""
+        return next((o for o in self.outcomes if o.in_claim(text)), None)
 
     def entries(self) -> tuple[ReferenceEntry, ...]:
         """The reference entries in force (none when the switch is off)."""
@@ -188,7 +210,19 @@ def _policy_from(root: Table) -> VerdictPolicy:
         off_label_words=_patterns(root.sub("regulatory"), "off_label_words"),
         named_target=_patterns(root.sub("conditions"), "named_target"),
         legend=_legend(root, values),
+        outcomes=_outcomes(root),
     )
+
+
+def _outcomes(root: Table) -> tuple[OutcomeConstruct, ...]:
+    table = root.sub("outcomes")
+    out = []
+    for name in table.names():
+        t = table.sub(name)
+        out.append(
+            OutcomeConstruct(name, t.string("why", nonblank=True), _patterns(t, "claim"), _patterns(t, "study"))
+        )
+    return tuple(out)
 
 
 def _entry(t: Table) -> ReferenceEntry:

@@ -5,8 +5,12 @@ Design decisions (failure mode E of the expert review):
 * **Efficacy first.** For each condition the claim names, the efficacy synthesis
   (:mod:`ketlit.claims.efficacy`) runs first. Where it does not find efficacy for that product and
   condition (insufficient evidence or contradicted), how fast or how long the drug works is not
-  judged: that part is insufficient evidence, with the reason. Where efficacy is only partly
-  supported, a timing part is at most partly supported.
+  judged: that part is insufficient evidence, with the reason. Efficacy is *established* by an
+  approval, by evidence meeting the supported bar, or by a review that states its certainty and
+  finds the effect (even below the bar of a plain efficacy claim: the timing claim asserts the
+  time course, not the size of the effect), with no larger trial against it. Where efficacy
+  rests only on small trials, an ungraded review or indirect evidence, a timing part is at most
+  partly supported.
 * **Only results and conclusions.** A reported time counts only from a study the synthesis
   counted (its question answers "does it work") and only when the sentence carrying it is one
   the study's profile reads as a result or conclusion, so introductions ("ketamine has rapid
@@ -145,7 +149,7 @@ def _time_part(claim: Claim, efficacy: Component, assessed: Sequence[Assessed], 
         verdict = "partly_supported"
     else:
         verdict = "insufficient_evidence"
-    if verdict == "supported" and efficacy.verdict != "supported":
+    if verdict == "supported" and not efficacy.established:
         verdict = "partly_supported"
     used = list({id(a): a for a, _ in support + against}.values())
     mixed = bool(n_for and n_against and n_for < 3 * n_against)
