@@ -157,7 +157,10 @@ class TagRunner:
     def evidence_rules(self) -> EvidenceRules:
         """The evidence reader's rules, naming drugs with this tagger's molecule patterns."""
         if self._evidence_rules is None:
-            self._evidence_rules = load_evidence_rules(None, self.tagger.rules)
+            # With the packaged tagging rules this is the process-wide compiled copy the claim
+            # checker's readers use too (compiling them costs about a second).
+            tagging = None if self.settings.tagging_rules is None else self.tagger.rules
+            self._evidence_rules = load_evidence_rules(None, tagging)
         return self._evidence_rules
 
     def tag_pending(self, store: Store, progress: Progress | None = None) -> TagReport:

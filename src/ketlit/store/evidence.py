@@ -53,6 +53,7 @@ class StoreEvidenceIndex:
         # Optionally restrict to the records of one query (reports check claims per query).
         self.scope = set(scope) if scope is not None else None
         self._pool: list[EvidenceRecord] | None = None
+        self._adverse: dict[tuple[str, str], dict[str, bool]] = {}
 
     def pool(self) -> list[EvidenceRecord]:
         """Every cached record tagged with a molecule of the drug, as evidence records."""
@@ -98,6 +99,18 @@ class StoreEvidenceIndex:
         :func:`ketlit.claims.verdict.assess` expects (records without them are read on demand)."""
         return LazyFindings(self.store.load_findings(self.rules.digest))
 
+    def _mentions_any(self, record: EvidenceRecord, topics: tuple[str, ...]) -> bool:
+        """Whether the record's text names an adverse event of ``topics``; each record's text is
+        scanned once per topic for the whole check, not once per safety claim."""
+        key = (record.source, record.id)
+        seen = self._adverse.setdefault(key, {})
+        for topic in topics:
+            if topic not in seen:
+                seen[topic] = self.rules.adverse[topic].any(f"{record.title} {record.abstract}")
+            if seen[topic]:
+                return True
+        return False
+
     def candidates(self, claim: Claim) -> list[EvidenceRecord]:
         """Records that may bear on ``claim`` (the verdict engine filters and explains)."""
         pool = self.pool()
@@ -111,10 +124,7 @@ class StoreEvidenceIndex:
             topics = [t for t in claim.safety_topics if t in self.rules.adverse]
             if not topics:  # "side effects", "safe": every adverse-event category counts
                 topics = sorted(self.rules.adverse)
-            chosen = [
-                r for r in pool
-                if any(self.rules.adverse[t].any(f"{r.title} {r.abstract}") for t in topics)
-            ]
+            chosen = [r for r in pool if self._mentions_any(r, tuple(topics))]
         else:
             chosen = list(pool)
         return sorted(chosen, key=lambda r: sort_key(r, self.rules))
