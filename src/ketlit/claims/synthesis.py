@@ -32,6 +32,7 @@ from ketlit.claims.extract import molecules_in
 from ketlit.claims.judging import Assessed
 from ketlit.claims.policy import ReferenceEntry, VerdictPolicy, level
 from ketlit.claims.rules import Rules
+from ketlit.evidence.explain import effect_text
 from ketlit.evidence.profile import profile_to_dict, read_profile
 from ketlit.evidence.rules import packaged_rules
 from ketlit.sources.models import AbstractSection, Article
@@ -93,20 +94,6 @@ def profile_of(record: EvidenceRecord) -> Mapping[str, Any] | None:
         profile["group"] = {"id": record.id, "main": True}
         _READ[key] = profile
     return _READ[key]
-
-
-def _effect_text(f: Mapping[str, Any]) -> str:
-    bits = []
-    e = f.get("effect")
-    if e:
-        lo, hi = e["ci"]
-        bits.append(f"{e['measure']} {e['value']:g} (95% CI {lo:g} to {hi:g})")
-    rates = f.get("rates") or []
-    if rates:
-        bits.append(" vs ".join(f"{r['percent']:g}%" for r in rates[:3]))
-    if f.get("p"):
-        bits.append(f"p {f['p']}")
-    return "; ".join(bits)
 
 
 def _about_other_form(clause: str, molecules: Sequence[str], rules: Rules) -> bool:
@@ -182,7 +169,7 @@ def _vote(
         blinding=profile.get("blinding"),
         comparator_kind=profile.get("comparator_kind"),
         rationale=str(finding.get("clause", "")).strip() if finding else "",
-        effect=_effect_text(finding) if finding else "",
+        effect=effect_text(finding, arms=3, counts=False, certainty=False) if finding else "",
         certainty=certainty,
     )
 

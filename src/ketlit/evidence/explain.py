@@ -7,7 +7,7 @@ reader can check the label against the words in seconds.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 
@@ -22,7 +22,9 @@ def _ranges(roles: Sequence[str]) -> str:
     return " · ".join(parts)
 
 
-def _effect(f: dict[str, Any]) -> str:
+def effect_text(f: Mapping[str, Any], *, arms: int = 4, counts: bool = True, certainty: bool = True) -> str:
+    """A stored finding's numbers in one line: effect with its 95% CI, up to ``arms`` arm rates
+    (with events/n when ``counts``), p, and the certainty a review states (when ``certainty``)."""
     bits = []
     e = f.get("effect")
     if e:
@@ -31,11 +33,14 @@ def _effect(f: dict[str, Any]) -> str:
     rates = f.get("rates") or []
     if rates:
         bits.append(
-            " vs ".join(f"{r['percent']:g}%" + (f" ({r['events']}/{r['n']})" if r.get("n") else "") for r in rates[:4])
+            " vs ".join(
+                f"{r['percent']:g}%" + (f" ({r['events']}/{r['n']})" if counts and r.get("n") else "")
+                for r in rates[:arms]
+            )
         )
     if f.get("p"):
         bits.append(f"p {f['p']}")
-    if f.get("certainty"):
+    if certainty and f.get("certainty"):
         bits.append(f"{f['certainty'].replace('_', ' ')} certainty")
     return "; ".join(bits)
 
@@ -90,7 +95,7 @@ def profile_lines(profile: dict[str, Any], sentences: Sequence[str], *, width: i
         s = f["s"]
         role = roles[s] if s < len(roles) else "?"
         comp = f" vs {f['comparator']}" if f.get("comparator") else ""
-        numbers = _effect(f)
+        numbers = effect_text(f)
         lines.append(
             clip(
                 f"    s{s} [{role}] {f['direction']}, favours {f['favours']} — "
