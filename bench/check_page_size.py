@@ -1,9 +1,11 @@
 """How `ketlit check` scales with page size: seconds for ~1 MB and ~5 MB pages, and the ratio to a floor.
 
-    python bench/check_page_size.py --db /tmp/pages.db [--sizes 1,5] [--samples DIR]
+    python bench/check_page_size.py [--db DB] [--sizes 1,5] [--samples DIR]
 
-The cache must already hold records (``ketlit --db DB import ../shared/data/replay/pubmed/psynamic_all.xml``);
-its records are tagged by a warm-up check on a tiny page, so tagging is not timed.
+Without ``--db`` the cache is built first, as a user would (``ketlit import`` of
+``../shared/data/replay/pubmed/psynamic_all.xml`` into a temporary database; skipped with a reason when ``../shared``
+is absent); a given ``--db`` must already hold records. Any untagged records are tagged by a warm-up check on a tiny
+page, so tagging is not timed.
 
 Pages are generated into a temporary directory (never the repository) from the recorded clinic pages
 (``../shared/samples/clinic_pages/*.txt``), seeded so every run builds the same bytes:
@@ -38,6 +40,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples" / "clinic_pages"
+CORPUS = ROOT.parent / "shared" / "data" / "replay" / "pubmed" / "psynamic_all.xml"
 LIMIT_S = 30.0
 
 
@@ -126,7 +129,8 @@ def _check(db: Path, path: Path) -> tuple[float, float, int, str]:
 def main() -> int:
     """Build the pages, time floor and check for each, print a table; 1 if a target is missed."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", type=Path, required=True, help="a ketlit cache with records imported")
+    ap.add_argument("--db", type=Path, help="a ketlit cache with records imported (default: the replay corpus "
+                    "imported into a temporary cache, as a user's `ketlit import` does)")
     ap.add_argument("--sizes", default="1,5", help="page sizes in MB, comma-separated (default 1,5)")
     ap.add_argument("--samples", type=Path, default=SAMPLES)
     args = ap.parse_args()
@@ -134,6 +138,15 @@ def main() -> int:
     pars = _paragraphs(args.samples)
     failed = False
     with tempfile.TemporaryDirectory(prefix="ketlit-bench-") as tmp:
+        if args.db is None:
+            if not CORPUS.exists() or not args.samples.exists():
+                print(f"skipped: the replay corpus or the sample pages are absent ({CORPUS.parent}, {args.samples})")
+                return 0
+            args.db = Path(tmp) / "bench.db"
+            clock = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "ketlit", "--db", str(args.db), "--quiet", "import", str(CORPUS)],
+                           check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
+            print(f"cache: ketlit import of {CORPUS.name} in {time.perf_counter() - clock:.1f} s")
         warm = Path(tmp) / "warm.txt"
         warm.write_text("Ketamine relieves depression within hours for most patients.\n", encoding="utf-8")
         _check(args.db, warm)  # tags any untagged records, so that is not timed below
