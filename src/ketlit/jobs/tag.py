@@ -164,9 +164,12 @@ class TagRunner:
         return self._evidence_rules
 
     def tag_pending(self, store: Store, progress: Progress | None = None) -> TagReport:
-        """Tag what is new, changed, or was tagged with other rules; then read stale study profiles."""
+        """Tag what is new, changed, or was tagged with other rules (tagging rules, or claim rules for
+        the numbers read at tagging time); then read stale study profiles."""
         clock = time.monotonic()
-        count = self.tag_records(store, store.untagged(self.rules_sha), progress=progress)
+        pending = dict.fromkeys(store.untagged(self.rules_sha))
+        pending.update(dict.fromkeys(store.stale_findings(self.claim_rules.digest)))
+        count = self.tag_records(store, list(pending), progress=progress)
         read_pending(store, self.evidence_rules)
         return TagReport(count, time.monotonic() - clock, self.rules_sha)
 

@@ -154,6 +154,7 @@ class Store:
     load_studies = _Delegate("tags", TagStore.load_studies)
     save_findings = _Delegate("findings", FindingsStore.save_findings)
     load_findings = _Delegate("findings", FindingsStore.load_findings)
+    stale_findings = _Delegate("findings", FindingsStore.stale_findings)
     report_state = _Delegate("report_states", ReportStateStore.report_state)
     save_report_state = _Delegate("report_states", ReportStateStore.save_report_state)
 

@@ -230,6 +230,17 @@ class FindingsStore:
                 "VALUES (?, ?, ?, ?, ?)", rows,
             )
 
+    def stale_findings(self, rules_sha: str) -> list[tuple[str, str]]:
+        """``("pubmed", pmid)`` of cached articles whose numbers were read with other claim rules,
+        from older content, or never: the tag state names only the tagging rules, so without this
+        a change of claim rules would leave every check re-reading abstracts on demand."""
+        rows = self.db.execute(
+            "SELECT a.pmid FROM articles a LEFT JOIN findings f ON f.source = 'pubmed' AND f.record_id = a.pmid "
+            "WHERE f.record_id IS NULL OR f.rules_sha256 != ? OR f.content_sha256 != a.content_sha256 "
+            "ORDER BY a.pmid", [rules_sha],
+        )
+        return [("pubmed", str(pmid)) for (pmid,) in rows]
+
     def load_findings(self, rules_sha: str) -> dict[str, str]:
         """``{"source:id": json}`` for findings extracted with these rules from the current content."""
         rows = self.db.execute(
