@@ -1,8 +1,12 @@
 """One trial, one vote: records that report the same trial form a group that counts once.
 
 Records are joined when they share a registry ID (NCT), or when their titles are nearly the
-same words and they state the same sample size (a reprint, a corrigendum, the same trial in two
-journals). Secondary reports ("post hoc", "secondary analysis", predictor and biomarker
+same words and they state the same sample size (a reprint, the same trial in two journals). A
+correction notice ("'Title': Corrigendum", "Correction: Title") reprints its article's abstract
+under the article's title: it joins the record whose title it quotes, whatever sample size either
+states. A record that names several registry IDs (a pooled analysis of several trials) joins
+nothing by ID: letting it join would chain distinct trials into one group, so that one trial's
+vote silenced another's. Secondary reports ("post hoc", "secondary analysis", predictor and biomarker
 sub-studies) of a trial join it only through a shared registry ID: without one, a secondary
 analysis cannot be tied to its parent from the abstract alone, and it still cannot outvote it,
 because secondary reports never speak for a group (see below).
@@ -47,6 +51,20 @@ _STOP: Final = frozenset(
     ]
 )
 TITLE_OVERLAP: Final = 0.8
+# "'Quoted title': Corrigendum." and "Correction: Title." (also Erratum, Correction to).
+_CORRECTION: Final = re.compile(
+    r"^\s*['\"‘“](?P<quoted>.+?)['\"’”]\s*[:.]?\s*(?:corrigendum|correction|erratum|errata)\b[\s.]*$|"
+    r"^\s*(?:corrigendum|correction|erratum)(?: to)?\s*:\s*(?P<after>.+)$",
+    re.I | re.S,
+)
+
+
+def corrected_title(title: str) -> str | None:
+    """The title a correction notice quotes, or None when ``title`` is not a correction notice."""
+    m = _CORRECTION.match(title)
+    if m is None:
+        return None
+    return m.group("quoted") or m.group("after")
 
 
 def _words(title: str) -> frozenset[str]:
@@ -78,6 +96,8 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
 
     by_nct: dict[str, str] = {}
     for r in records:
+        if len(set(r.nct_ids)) > 1:
+            continue
         for nct in r.nct_ids:
             if nct in by_nct:
                 union(by_nct[nct], r.pmid)
@@ -94,6 +114,14 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
             if _similar(words, other_words):
                 union(other, r.pmid)
         by_n.setdefault(r.n, []).append((r.pmid, words))
+    # Correction notices are few: each is compared with every other title (by words).
+    corrections = [(r.pmid, _words(t)) for r in records if (t := corrected_title(r.title)) is not None]
+    if corrections:
+        for r in records:
+            words = _words(r.title)
+            for pmid, quoted in corrections:
+                if pmid != r.pmid and _similar(words, quoted):
+                    union(pmid, r.pmid)
     members: dict[str, list[GroupingInput]] = {}
     for r in records:
         members.setdefault(find(r.pmid), []).append(r)
