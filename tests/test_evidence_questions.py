@@ -12,8 +12,8 @@ from ketlit.evidence.groups import corrected_title, group_records
 from ketlit.evidence.questions import classify
 from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import packaged_rules
-from ketlit.sources.models import AbstractSection
 from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection
 from ketlit.store.profiles import GroupingInput
 
 RULES = packaged_rules()
@@ -55,7 +55,7 @@ def test_a_substance_use_disorder_treated_is_not_a_safety_question() -> None:
     assert q == "efficacy_vs_control"
     q = ask(
         "Effects of ketamine on motivation to quit in cocaine-dependent volunteers",
-        objective="This investigation examined ketamine effects on motivation to quit in people with cocaine dependence.",
+        objective="This investigation examined ketamine effects on motivation to quit in cocaine dependence.",
     )
     assert q != "safety_only"
 
@@ -155,9 +155,9 @@ def test_predictor_title_cues_do_not_take_reviews_or_drug_use_surveys() -> None:
 
 
 def test_relapse_prevention_after_the_drug_is_an_adjunct_question() -> None:
-    q = ask("Riluzole for relapse prevention following intravenous ketamine in depression", ("rct",), methods=RCT_PLACEBO)
+    q = ask("Riluzole for relapse prevention following ketamine in depression", ("rct",), methods=RCT_PLACEBO)
     assert q == "anaesthetic_or_adjunct"
-    q = ask("Esketamine for relapse prevention in depression: a randomized withdrawal trial", ("rct",), methods=RCT_PLACEBO)
+    q = ask("Esketamine for relapse prevention: a randomized withdrawal trial", ("rct",), methods=RCT_PLACEBO)
     assert q == "efficacy_vs_control"
 
 
@@ -174,7 +174,8 @@ def test_peri_procedural_use_is_perioperative(title: str) -> None:
 
 
 def test_depression_trial_without_surgery_is_not_perioperative() -> None:
-    assert ask("Ketamine in treatment-resistant depression", ("rct",), methods=RCT_PLACEBO) != "perioperative_prevention"
+    q = ask("Ketamine in treatment-resistant depression", ("rct",), methods=RCT_PLACEBO)
+    assert q != "perioperative_prevention"
 
 
 def test_ect_anaesthetic_compared_on_seizure_characteristics() -> None:
