@@ -292,3 +292,40 @@ def test_a_pooled_analysis_naming_two_trials_does_not_chain_them() -> None:
     assert by["100"] != by["200"]
     assert by["400"] == by["100"]
     assert by["300"] == "300"  # it stands alone: it cannot speak for either trial
+
+
+def test_narrative_reviews_and_commentaries_are_other_whatever_the_review_tag() -> None:
+    title = "Ketamine for mood disorders: a narrative review of recent progress"
+    assert ask(title, ("meta_analysis",)) == "other"
+    title = "Ketamine for mood disorders: a systematic review and narrative synthesis"
+    assert ask(title, ("systematic_review",)) == "systematic_review"
+
+
+def test_protocol_tag_yields_to_a_trial_told_in_the_past_tense() -> None:
+    title = "Ketamine versus midazolam for relapse prevention after ECT: a pilot"
+    assert ask(title, ("protocol", "rct"), methods="Participants will be randomized to ketamine.") == "protocol"
+    assert ask(title, ("protocol", "rct"), methods="Participants were randomized to ketamine.") != "protocol"
+
+
+@pytest.mark.parametrize(
+    ("title", "designs", "question"),
+    [
+        ("Repeated ketamine infusions in two patients with depression", (), "case_report"),
+        ("Repeated ketamine infusions in patients with depression", ("non_randomized_trial",), "single_arm_open_label"),
+        ("Heart rate is a trait marker for depression in a trial of ketamine", ("rct",), "mechanism_or_biomarker"),
+        ("Ketamine-mediated response in depression: dynamic causal modelling", ("rct",), "mechanism_or_biomarker"),
+        ("Efficacy of esketamine in depression: analysis of phase 3 trials", ("rct",), "predictor_or_secondary"),
+        ("Efficacy of esketamine in depression: results of phase 3 trials", ("rct",), "efficacy_vs_control"),
+        ("The effect of ketamine on preventing postpartum depression", ("rct",), "perioperative_prevention"),
+        ("Ketamine for the treatment of postpartum depression", ("rct",), "efficacy_vs_control"),
+    ],
+)
+def test_more_title_cues_both_ways(title: str, designs: tuple[str, ...], question: str) -> None:
+    assert ask(title, designs, methods=RCT_PLACEBO if "rct" in designs else None) == question
+
+
+def test_a_series_of_n_patients_is_single_arm() -> None:
+    title = "Ketamine infusions for depression: a series of 28 patients treated weekly in an ECT clinic"
+    assert ask(title, ("observational", "rct"), objective="To describe a series of 28 patients.") == (
+        "single_arm_open_label"
+    )
