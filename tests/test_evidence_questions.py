@@ -329,3 +329,12 @@ def test_a_series_of_n_patients_is_single_arm() -> None:
     assert ask(title, ("observational", "rct"), objective="To describe a series of 28 patients.") == (
         "single_arm_open_label"
     )
+
+
+def test_a_clinical_predictor_is_secondary_but_a_brain_predictor_is_a_biomarker() -> None:
+    assert ask("Baseline working memory predicts response to ketamine in depression", ("rct",)) == (
+        "predictor_or_secondary"
+    )
+    assert ask("Gray matter volume of the cingulate predicts response to ketamine", ("rct",)) == (
+        "mechanism_or_biomarker"
+    )
