@@ -338,3 +338,10 @@ def test_a_clinical_predictor_is_secondary_but_a_brain_predictor_is_a_biomarker(
     assert ask("Gray matter volume of the cingulate predicts response to ketamine", ("rct",)) == (
         "mechanism_or_biomarker"
     )
+
+
+def test_an_open_label_long_term_safety_study_is_single_arm() -> None:
+    title = "Esketamine in depression: assessment of long-term safety in a phase 3, open-label study"
+    assert ask(title, ("non_randomized_trial",)) == "single_arm_open_label"
+    title = "Esketamine in depression: assessment of long-term safety in a phase 3 study"
+    assert ask(title, ("non_randomized_trial",)) == "safety_only"
