@@ -345,3 +345,10 @@ def test_an_open_label_long_term_safety_study_is_single_arm() -> None:
     assert ask(title, ("non_randomized_trial",)) == "single_arm_open_label"
     title = "Esketamine in depression: assessment of long-term safety in a phase 3 study"
     assert ask(title, ("non_randomized_trial",)) == "safety_only"
+
+
+def test_dosing_regimens_compared_without_placebo_are_a_dose_question() -> None:
+    methods = "Patients were randomized to two dosing regimens of ketamine."
+    assert ask("Ketamine in late-life depression", ("rct",), methods=methods) == "dose_or_schedule"
+    methods = "Patients were randomized to two dosing regimens of ketamine or to saline placebo."
+    assert ask("Ketamine in late-life depression", ("rct",), methods=methods) == "efficacy_vs_control"
