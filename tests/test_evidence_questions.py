@@ -352,3 +352,22 @@ def test_dosing_regimens_compared_without_placebo_are_a_dose_question() -> None:
     assert ask("Ketamine in late-life depression", ("rct",), methods=methods) == "dose_or_schedule"
     methods = "Patients were randomized to two dosing regimens of ketamine or to saline placebo."
     assert ask("Ketamine in late-life depression", ("rct",), methods=methods) == "efficacy_vs_control"
+
+
+def test_a_secondary_report_of_the_same_large_sample_joins_on_half_the_title_words() -> None:
+    main = "Dose-related effects of adjunctive ketamine in Taiwanese patients with treatment-resistant depression"
+    secondary = "Efficacy of adjunctive ketamine in anxious Taiwanese patients with treatment-resistant depression"
+    records = [
+        _g("100", main, 71),
+        _g("200", secondary, 71, "secondary"),
+        # The same reworded title but a main report: two trials may share words, not a sample.
+        _g("300", secondary, 71),
+        # A small sample size is too common to tie a reworded title to a trial.
+        _g("400", main, 24),
+        _g("500", secondary, 24, "secondary"),
+    ]
+    by = {p: g for p, g, _ in group_records(records)}
+    assert by["200"] == by["100"]
+    assert by["400"] != by["500"]
+    # 300 joins only through the secondary report, never directly on shared words.
+    assert group_records([records[0], records[2]]) == [("100", "100", True), ("300", "300", True)]

@@ -51,6 +51,10 @@ _STOP: Final = frozenset(
     ]
 )
 TITLE_OVERLAP: Final = 0.8
+# A secondary report and a record of the same stated sample size (at least this many) need only
+# share this much of their title words.
+SECONDARY_OVERLAP: Final = 0.4
+SECONDARY_MIN_N: Final = 40
 # "'Quoted title': Corrigendum." and "Correction: Title." (also Erratum, Correction to).
 _CORRECTION: Final = re.compile(
     r"^\s*['\"‘“](?P<quoted>.+?)['\"’”]\s*[:.]?\s*(?:corrigendum|correction|erratum|errata)\b[\s.]*$|"
@@ -71,10 +75,10 @@ def _words(title: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(title.lower()) if w not in _STOP)
 
 
-def _similar(a: frozenset[str], b: frozenset[str]) -> bool:
+def _similar(a: frozenset[str], b: frozenset[str], threshold: float = TITLE_OVERLAP) -> bool:
     if not a or not b:
         return False
-    return len(a & b) / len(a | b) >= TITLE_OVERLAP
+    return len(a & b) / len(a | b) >= threshold
 
 
 def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool]]:
@@ -104,16 +108,20 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
             else:
                 by_nct[nct] = r.pmid
     # Same words, same n: titles are compared only among records of equal stated size, which
-    # keeps this near-linear (bucketed by n) instead of comparing every pair.
-    by_n: dict[int, list[tuple[str, frozenset[str]]]] = {}
+    # keeps this near-linear (bucketed by n) instead of comparing every pair. A secondary report
+    # rewords its parent's title ("... in anxious vs nonanxious depression: revisiting the X
+    # study"), so with the same sample (of a size unlikely by chance) half the words suffice.
+    by_n: dict[int, list[tuple[str, frozenset[str], bool]]] = {}
     for r in records:
         if r.n is None or r.question == "systematic_review":
             continue
-        words = _words(r.title)
-        for other, other_words in by_n.get(r.n, []):
-            if _similar(words, other_words):
+        words = _words(corrected_title(r.title) or r.title)
+        secondary = r.relation == "secondary"
+        for other, other_words, other_secondary in by_n.get(r.n, []):
+            loose = (secondary or other_secondary) and r.n >= SECONDARY_MIN_N
+            if _similar(words, other_words, SECONDARY_OVERLAP if loose else TITLE_OVERLAP):
                 union(other, r.pmid)
-        by_n.setdefault(r.n, []).append((r.pmid, words))
+        by_n.setdefault(r.n, []).append((r.pmid, words, secondary))
     # Correction notices are few: each is compared with every other title (by words).
     corrections = [(r.pmid, _words(t)) for r in records if (t := corrected_title(r.title)) is not None]
     if corrections:
