@@ -7,9 +7,12 @@ under the article's title: it joins the record whose title it quotes, whatever s
 states. A record that names several registry IDs (a pooled analysis of several trials) joins
 nothing by ID: letting it join would chain distinct trials into one group, so that one trial's
 vote silenced another's. Secondary reports ("post hoc", "secondary analysis", predictor and biomarker
-sub-studies) of a trial join it only through a shared registry ID: without one, a secondary
-analysis cannot be tied to its parent from the abstract alone, and it still cannot outvote it,
-because secondary reports never speak for a group (see below).
+sub-studies) join their trial through a shared registry ID, or when they state the same sample
+size as another record, that size is one a coincidence rarely repeats (``SECONDARY_MIN_N``), and
+half their title words are shared: a sub-study rewords its parent's title. Smaller samples (20,
+24, 30 patients) recur across unrelated trials, so there only the ID or a near-identical title
+joins. A secondary report that stays alone still cannot outvote its trial, because secondary
+reports never speak for a group (see below).
 
 The group's **main report** speaks for it: a record whose relation is ``main``, the largest
 sample first, then the earliest PMID. Group IDs are the group's smallest PMID, so they are stable
