@@ -23,10 +23,11 @@ Principles the rules file follows, so that they hold for abstracts about any dru
 - **A placebo arm does not make a treatment trial**: volunteer, drug-model, subgroup and
   predictor titles are decided before the rule that reads a placebo arm as efficacy.
 
-Why rules and no trained model here: a tf-idf + logistic-regression classifier over the title,
-aim and methods scored 0.53 in 5-fold cross-validation on the development labels (rules 0.94,
-tuned there), and 0.21 against the rules' 0.82 on the records that reach a catch-all rule, the
-only place a hybrid would let it decide. 145 records over 14 questions are too few to learn from.
+Why rules and no trained model here (``tools/question_model_cv.py`` measures it): a tf-idf +
+logistic-regression classifier over the title, aim, methods and design tags scored 0.52 in 5-fold
+cross-validation on the development labels (rules 0.94, written on them), and 0.21 against the
+rules' 0.83 on the 29 records that reach a catch-all rule, the only place a hybrid would let it
+decide. 145 records over 14 questions are too few to learn from.
 """
 
 from __future__ import annotations
