@@ -1,0 +1,373 @@
+"""Study-question rules (``[[question]]`` in the packaged evidence rules) and trial grouping.
+
+Each rule is pinned in both directions with a small inline abstract: the words that must make it
+fire, and nearby words that must not. Titles and sentences are made up; in-repo data only.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.evidence.groups import corrected_title, group_records
+from ketlit.evidence.questions import classify
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection
+from ketlit.store.profiles import GroupingInput
+
+RULES = packaged_rules()
+
+
+def ask(
+    title: str,
+    designs: tuple[str, ...] = (),
+    *,
+    objective: str | None = None,
+    methods: str | None = None,
+    text: str | None = None,
+) -> str:
+    """The question read for a record; ``text`` is an unstructured abstract."""
+    sections = []
+    if text is not None:
+        sections.append(AbstractSection(None, None, text))
+    if objective is not None:
+        sections.append(AbstractSection("OBJECTIVE", "OBJECTIVE", objective))
+    if methods is not None:
+        sections.append(AbstractSection("METHODS", "METHODS", methods))
+    sentences = assign_roles(abstract_sentences(sections), RULES.roles)
+    return classify(title, sentences, frozenset(designs), RULES.questions).value
+
+
+RCT_PLACEBO = "Adults were randomized to ketamine or saline placebo in a double-blind design."
+
+
+# ------------------------------------------------------------------ condition is not harm
+
+
+def test_a_substance_use_disorder_treated_is_not_a_safety_question() -> None:
+    q = ask(
+        "Ketamine for the treatment of alcohol use disorder: a randomized midazolam-controlled trial",
+        ("rct",),
+        objective="To test whether a ketamine infusion improves abstinence in adults with alcohol dependence.",
+        methods="Participants with alcohol dependence were randomized to ketamine or midazolam.",
+    )
+    assert q == "efficacy_vs_control"
+    q = ask(
+        "Effects of ketamine on motivation to quit in cocaine-dependent volunteers",
+        objective="This investigation examined ketamine effects on motivation to quit in cocaine dependence.",
+    )
+    assert q != "safety_only"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Abuse liability of intranasal esketamine in recreational drug users",
+        "Ketamine dependence in patients receiving repeated infusions for depression",
+        "Misuse of ketamine prescribed for depression",
+    ],
+)
+def test_abuse_of_the_drug_itself_is_a_safety_question(title: str) -> None:
+    assert ask(title, ("non_randomized_trial",)) == "safety_only"
+
+
+def test_safety_in_the_aim_needs_the_study_to_set_out_to_measure_it() -> None:
+    # A background sentence about side effects is not the study's aim.
+    q = ask(
+        "Serial infusions of low-dose ketamine for major depression",
+        text="Single infusions of ketamine improve depression. Side effects during the infusions have been common. "
+        "Ten patients received six infusions over two weeks.",
+    )
+    assert q != "safety_only"
+    q = ask(
+        "Long-term treatment with esketamine in depression",
+        ("non_randomized_trial",),
+        objective="To assess the long-term safety and tolerability of esketamine nasal spray.",
+    )
+    assert q == "safety_only"
+    # Measuring the treated condition too (craving, therapeutic effects) makes it more than a harm study.
+    q = ask(
+        "Ketamine-facilitated behavioral treatment for cannabis use disorder: a proof of concept study",
+        ("non_randomized_trial",),
+        objective="To test the feasibility, tolerability, and potential therapeutic effects of ketamine infusions.",
+        methods="Eight participants received either one or two infusions of ketamine in this uncontrolled study.",
+    )
+    assert q == "single_arm_open_label"
+
+
+def test_cognition_in_patients_is_harm_but_in_a_volunteer_model_it_is_mechanism() -> None:
+    assert (
+        ask("Neurocognitive effects of repeated ketamine infusions in treatment-resistant depression", ("rct",))
+        == "safety_only"
+    )
+    assert (
+        ask("Ketamine-induced cognitive deficits in healthy volunteers as a model of psychosis", ("rct",))
+        == "mechanism_or_biomarker"
+    )
+
+
+# ------------------------------------------------------------------ mechanism and predictors before placebo
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Effects of a subanaesthetic dose of ketamine on selective attention in healthy volunteers",
+        "Attenuation of the antidepressant effects of ketamine by opioid receptor antagonism",
+        "Ketamine effects on memory reconsolidation favour a learning model of delusions",
+    ],
+)
+def test_volunteer_and_drug_model_titles_are_mechanism_even_with_a_placebo(title: str) -> None:
+    assert ask(title, ("rct",), methods=RCT_PLACEBO) == "mechanism_or_biomarker"
+
+
+def test_a_placebo_controlled_treatment_trial_stays_efficacy() -> None:
+    q = ask("Ketamine for treatment-resistant depression: a randomized controlled trial", ("rct",), methods=RCT_PLACEBO)
+    assert q == "efficacy_vs_control"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Sex differences in response to ketamine in treatment-resistant depression",
+        "Efficacy of ketamine in anxious versus nonanxious depression",
+        "Lithium levels do not correlate with the antidepressant efficacy of ketamine",
+        "Distinct trajectories of antidepressant response to ketamine",
+    ],
+)
+def test_subgroup_and_predictor_titles_are_secondary(title: str) -> None:
+    assert ask(title, ("rct",), methods=RCT_PLACEBO) == "predictor_or_secondary"
+
+
+def test_predictor_title_cues_do_not_take_reviews_or_drug_use_surveys() -> None:
+    assert (
+        ask("Response to esketamine in relation to antipsychotic augmentation: a meta-analysis", ("meta_analysis",))
+        == "systematic_review"
+    )
+    assert (
+        ask("Associations between hallucinogen use and psychological distress among adults", ("observational",))
+        != "predictor_or_secondary"
+    )
+
+
+# ------------------------------------------------------------------ the drug serving another treatment or surgery
+
+
+def test_relapse_prevention_after_the_drug_is_an_adjunct_question() -> None:
+    q = ask("Riluzole for relapse prevention following ketamine in depression", ("rct",), methods=RCT_PLACEBO)
+    assert q == "anaesthetic_or_adjunct"
+    q = ask("Esketamine for relapse prevention: a randomized withdrawal trial", ("rct",), methods=RCT_PLACEBO)
+    assert q == "efficacy_vs_control"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Preoperative ketamine in children undergoing upper gastrointestinal endoscopy",
+        "Esketamine and depression after laparoscopic hysterectomy",
+        "Ketamine as oral premedication in children",
+    ],
+)
+def test_peri_procedural_use_is_perioperative(title: str) -> None:
+    assert ask(title, ("rct",), methods=RCT_PLACEBO) == "perioperative_prevention"
+
+
+def test_depression_trial_without_surgery_is_not_perioperative() -> None:
+    q = ask("Ketamine in treatment-resistant depression", ("rct",), methods=RCT_PLACEBO)
+    assert q != "perioperative_prevention"
+
+
+def test_ect_anaesthetic_compared_on_seizure_characteristics() -> None:
+    q = ask(
+        "S-ketamine compared to etomidate during electroconvulsive therapy",
+        objective="To compare ketamine and etomidate regarding seizure characteristics and safety of ECT.",
+    )
+    assert q == "anaesthetic_or_adjunct"
+
+
+# ------------------------------------------------------------------ comparisons and designs
+
+
+def test_one_or_two_infusions_is_a_dose_question_only_when_randomised() -> None:
+    methods = "Patients were randomized to receive a single or repeated ketamine infusions."
+    assert ask("Ketamine infusions in depression", ("rct",), methods=methods) == "dose_or_schedule"
+    methods = "Patients received one or two infusions of ketamine in this open-label study."
+    assert ask("Ketamine infusions in depression", ("non_randomized_trial",), methods=methods) != "dose_or_schedule"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Esketamine nasal spray versus quetiapine for treatment-resistant depression",
+        "Ketamine as an alternative to electroconvulsive therapy: a randomized non-inferiority trial",
+        "Oral ketamine versus diclofenac for depression in chronic pain",
+    ],
+)
+def test_drug_against_another_named_treatment_is_head_to_head(title: str) -> None:
+    assert ask(title, ("rct",)) == "head_to_head"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Ketamine versus placebo in treatment-resistant depression",
+        "Single ketamine infusion versus repeated infusions in depression",
+        "Ketamine 0.5 mg/kg versus 0.2 mg/kg in depression",
+    ],
+)
+def test_placebo_dose_and_schedule_comparisons_are_not_head_to_head(title: str) -> None:
+    assert ask(title, ("rct",)) != "head_to_head"
+
+
+def test_chart_review_against_ect_is_observational() -> None:
+    q = ask(
+        "Potential advantages of ketamine over electroconvulsive therapy in older patients",
+        ("observational",),
+        objective="To evaluate subcutaneous ketamine as an alternative to ECT.",
+        methods="We reviewed the medical records of consecutive inpatients treated with ketamine.",
+    )
+    assert q == "observational"
+
+
+def test_statistical_analysis_plan_is_a_protocol() -> None:
+    assert ask("A statistical analysis plan for a randomized trial of ketamine", ("rct",)) == "protocol"
+    assert ask("A randomized trial of ketamine in depression", ("rct",)) != "protocol"
+
+
+def test_case_series_named_in_the_aim_is_single_arm_unless_retrospective() -> None:
+    objective = "This case series examines serial ketamine infusions in inpatients with suicidal ideation."
+    assert ask("Ketamine in an inpatient setting", ("case_report",), objective=objective) == "single_arm_open_label"
+    objective = "This retrospective case series examines ketamine infusions from a chart review."
+    assert ask("Ketamine in an inpatient setting", ("case_report",), objective=objective) == "case_report"
+
+
+def test_treated_patients_without_a_design_tag_are_single_arm_but_a_review_is_not() -> None:
+    methods = "Twelve inpatients were given ketamine infusions over two weeks."
+    assert ask("Repeated ketamine infusions for depression", methods=methods) == "single_arm_open_label"
+    assert ask("Repeated ketamine infusions for depression", ("narrative_review",), methods=methods) == "other"
+    assert ask("Repeated ketamine infusions for depression", methods="Scores were compared at baseline.") == "other"
+
+
+# ------------------------------------------------------------------ trial groups
+
+
+def _g(pmid: str, title: str, n: int | None, relation: str | None = "main", nct: tuple[str, ...] = ()) -> GroupingInput:
+    return GroupingInput(pmid, title, 2020, n, relation, "efficacy_vs_control", nct)
+
+
+@pytest.mark.parametrize(
+    ("title", "quoted"),
+    [
+        ("'Ketamine for adolescents with depression: an open-label study': Correction.", "Ketamine for adolescents"),
+        ("Correction: Neural complexity after ketamine in late-life depression", "Neural complexity"),
+        ("\u2018Ketamine and suicide\u2019: Corrigendum", "Ketamine and suicide"),
+        ("Ketamine corrects a deficit in working memory", None),
+    ],
+)
+def test_corrected_title(title: str, quoted: str | None) -> None:
+    got = corrected_title(title)
+    assert (got is None) if quoted is None else (got is not None and got.startswith(quoted))
+
+
+def test_a_correction_notice_joins_the_article_it_quotes_whatever_n() -> None:
+    records = [
+        _g("100", "Intravenous ketamine for adolescents with depression: an open-label study.", 13),
+        _g("200", "'Intravenous ketamine for adolescents with depression: An open-label study': Correction.", None),
+        _g("300", "'Oral ketamine in chronic pain': Corrigendum.", 13),
+    ]
+    by = {p: (g, main) for p, g, main in group_records(records)}
+    assert by["200"][0] == by["100"][0] == "100"
+    assert by["300"] == ("300", True)
+
+
+def test_a_pooled_analysis_naming_two_trials_does_not_chain_them() -> None:
+    records = [
+        _g("100", "Esketamine relapse prevention trial", 297, nct=("NCT00000001",)),
+        _g("200", "Esketamine long-term open-label safety trial", 802, nct=("NCT00000002",)),
+        _g("300", "Pooled analysis of two esketamine trials", None, "secondary", ("NCT00000001", "NCT00000002")),
+        _g("400", "Post hoc analysis of the relapse prevention trial", 176, "secondary", ("NCT00000001",)),
+    ]
+    by = {p: g for p, g, _ in group_records(records)}
+    assert by["100"] != by["200"]
+    assert by["400"] == by["100"]
+    assert by["300"] == "300"  # it stands alone: it cannot speak for either trial
+
+
+def test_narrative_reviews_and_commentaries_are_other_whatever_the_review_tag() -> None:
+    title = "Ketamine for mood disorders: a narrative review of recent progress"
+    assert ask(title, ("meta_analysis",)) == "other"
+    title = "Ketamine for mood disorders: a systematic review and narrative synthesis"
+    assert ask(title, ("systematic_review",)) == "systematic_review"
+
+
+def test_protocol_tag_yields_to_a_trial_told_in_the_past_tense() -> None:
+    title = "Ketamine versus midazolam for relapse prevention after ECT: a pilot"
+    assert ask(title, ("protocol", "rct"), methods="Participants will be randomized to ketamine.") == "protocol"
+    assert ask(title, ("protocol", "rct"), methods="Participants were randomized to ketamine.") != "protocol"
+
+
+@pytest.mark.parametrize(
+    ("title", "designs", "question"),
+    [
+        ("Repeated ketamine infusions in two patients with depression", (), "case_report"),
+        ("Repeated ketamine infusions in patients with depression", ("non_randomized_trial",), "single_arm_open_label"),
+        ("Heart rate is a trait marker for depression in a trial of ketamine", ("rct",), "mechanism_or_biomarker"),
+        ("Ketamine-mediated response in depression: dynamic causal modelling", ("rct",), "mechanism_or_biomarker"),
+        ("Efficacy of esketamine in depression: analysis of phase 3 trials", ("rct",), "predictor_or_secondary"),
+        ("Efficacy of esketamine in depression: results of phase 3 trials", ("rct",), "efficacy_vs_control"),
+        ("The effect of ketamine on preventing postpartum depression", ("rct",), "perioperative_prevention"),
+        ("Ketamine for the treatment of postpartum depression", ("rct",), "efficacy_vs_control"),
+    ],
+)
+def test_more_title_cues_both_ways(title: str, designs: tuple[str, ...], question: str) -> None:
+    assert ask(title, designs, methods=RCT_PLACEBO if "rct" in designs else None) == question
+
+
+def test_a_series_of_n_patients_is_single_arm() -> None:
+    title = "Ketamine infusions for depression: a series of 28 patients treated weekly in an ECT clinic"
+    assert ask(title, ("observational", "rct"), objective="To describe a series of 28 patients.") == (
+        "single_arm_open_label"
+    )
+
+
+def test_a_clinical_predictor_is_secondary_but_a_brain_predictor_is_a_biomarker() -> None:
+    assert ask("Baseline working memory predicts response to ketamine in depression", ("rct",)) == (
+        "predictor_or_secondary"
+    )
+    assert ask("Gray matter volume of the cingulate predicts response to ketamine", ("rct",)) == (
+        "mechanism_or_biomarker"
+    )
+
+
+def test_an_open_label_long_term_safety_study_is_single_arm() -> None:
+    title = "Esketamine in depression: assessment of long-term safety in a phase 3, open-label study"
+    assert ask(title, ("non_randomized_trial",)) == "single_arm_open_label"
+    title = "Esketamine in depression: assessment of long-term safety in a phase 3 study"
+    assert ask(title, ("non_randomized_trial",)) == "safety_only"
+
+
+def test_dosing_regimens_compared_without_placebo_are_a_dose_question() -> None:
+    methods = "Patients were randomized to two dosing regimens of ketamine."
+    assert ask("Ketamine in late-life depression", ("rct",), methods=methods) == "dose_or_schedule"
+    methods = "Patients were randomized to two dosing regimens of ketamine or to saline placebo."
+    assert ask("Ketamine in late-life depression", ("rct",), methods=methods) == "efficacy_vs_control"
+
+
+def test_a_secondary_report_of_the_same_large_sample_joins_on_half_the_title_words() -> None:
+    main = "Dose-related effects of adjunctive ketamine in Taiwanese patients with treatment-resistant depression"
+    secondary = "Efficacy of adjunctive ketamine in anxious Taiwanese patients with treatment-resistant depression"
+    records = [
+        _g("100", main, 71),
+        _g("200", secondary, 71, "secondary"),
+        # The same reworded title but a main report: two trials may share words, not a sample.
+        _g("300", secondary, 71),
+        # A small sample size is too common to tie a reworded title to a trial.
+        _g("400", main, 24),
+        _g("500", secondary, 24, "secondary"),
+    ]
+    by = {p: g for p, g, _ in group_records(records)}
+    assert by["200"] == by["100"]
+    assert by["400"] != by["500"]
+    # 300 joins only through the secondary report, never directly on shared words.
+    assert group_records([records[0], records[2]]) == [("100", "100", True), ("300", "300", True)]
