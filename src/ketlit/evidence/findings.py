@@ -391,9 +391,15 @@ def _may_decide(text: str, rules: FindingRules) -> bool:
 
 
 def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None:
-    """The finding one clause reports, or None when it reports none the reader can tell."""
+    """The (first) finding one clause reports, or None when it reports none the reader can tell."""
+    found = clause_findings(text, sentence, rules)
+    return found[0] if found else None
+
+
+def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Finding]:
+    """The findings one clause reports: one, or one per result where it prints several (see :func:`_results`)."""
     if not _may_decide(text, rules) or rules.not_a_finding.search(text):
-        return None
+        return []
     effects = nums.effects(text)
     p_values = nums.p_values(text)
     rates = tuple(nums.rates(text))
@@ -408,8 +414,37 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
         decision = _Decision(
             "increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0
         )
+    results = _results(text, effects, p_values, rules) if len(effects) + len(p_values) > 1 or " vs" in text else []
     if decision is None:
-        return None
+        # "8 vs. 3 (P<0.05), at t=180min 6 vs. 2 (ns) … in the ketamine and midazolam groups,
+        # respectively": the counts, with their arms in order, say which way each result went.
+        return [f for f in (_result_finding(text, sentence, r, None, rules, kind) for r in results) if f]
+    base = _finding(text, sentence, decision, rules, kind, effect, rates, p)
+    if len(results) < 2:
+        return [base]
+    out = [replace(base, effect=results[0].effect or effect, p=results[0].p or p)]
+    if base.direction == "no_difference":
+        # The first result's numbers read "no difference": a later significant one takes the words' direction.
+        worded = _by_words(text, rates, kind, rules)
+        base = _finding(text, sentence, worded, rules, kind, effect, rates, p) if worded else base
+    for r in results[1:]:
+        extra = _result_finding(text, sentence, r, base, rules, kind)
+        if extra is not None:
+            out.append(extra)
+    return out
+
+
+def _finding(
+    text: str,
+    sentence: int,
+    decision: _Decision,
+    rules: FindingRules,
+    kind: OutcomeKind,
+    effect: nums.Effect | None,
+    rates: tuple[nums.Rate, ...],
+    p: nums.PValue | None,
+) -> Finding:
+    """The finding a decision makes: turned round when the comparator is the subject, with its favours."""
     comp = first_comparator(text, rules)
     comp_words, comp_kind, comp_at = comp if comp else (None, None, -1)
     outcome, valence = _outcome(text, decision.at, rules)
@@ -435,6 +470,106 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     return Finding(
         sentence, text, direction, favours, outcome, kind, comp_words, comp_kind, decision.basis, effect, rates, p
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    """One result's numbers in a clause that prints several: an effect or a count pair, its p or "ns"."""
+
+    effect: nums.Effect | None = None
+    pair: tuple[float, float] | None = None
+    p: nums.PValue | None = None
+    ns: bool = False
+
+
+# "8 vs. 3", "6 versus 2": two arms' counts or means (percentages are rates, read elsewhere).
+_PAIR: Final = re.compile(r"(?<![\d.-])(\d+(?:\.\d+)?) ?(?:vs\.?|versus) ?(\d+(?:\.\d+)?)(?![\d.%]| ?%)")
+# A result marked not significant without a p value: "(ns)", "(n.s.)", "NS".
+_NS: Final = re.compile(r"\((?:ns|n\.s\.?)\)|(?-i:\bNS\b)|\bn\.s\.", re.IGNORECASE)
+
+
+def _results(
+    text: str, effects: Sequence[nums.Effect], p_values: Sequence[nums.PValue], rules: FindingRules
+) -> list[_Result]:
+    """The results a clause prints one after another, each an effect or a count pair with its p.
+
+    "SMD -0.97 (95% CI …), P < 0.001 on day 1; SMD -0.65 (…), P = 0.02 on day 3", "decreased (P <
+    0.001 and P = 0.005, respectively)", "8 vs. 3 (P<0.05), 6 vs. 2 (ns)": each value starts a
+    result and the first p (or "ns") after it is its own; a p with no value before it is a result
+    of its own. Fewer than two: the clause is one result (an empty list).
+    """
+    marks: list[tuple[int, str, object]] = [(e.start, "value", e) for e in effects]
+    marks += [(p.start, "p", p) for p in p_values]
+    if " vs" in text or "versus" in text:
+        marks += [(m.start(), "pair", (float(m.group(1)), float(m.group(2)))) for m in _PAIR.finditer(text)]
+    if "s" in text.lower() and marks:
+        marks += [(m.start(), "ns", True) for m in _NS.finditer(text)]
+    out: list[_Result] = []
+    open_value = False
+    for _, what, obj in sorted(marks, key=lambda m: m[0]):
+        if what in ("value", "pair"):
+            effect = obj if isinstance(obj, nums.Effect) else None
+            pair = obj if isinstance(obj, tuple) else None
+            out.append(_Result(effect=effect, pair=pair))
+            open_value = True
+        elif open_value and out[-1].p is None and not out[-1].ns:
+            out[-1] = replace(out[-1], p=obj if isinstance(obj, nums.PValue) else None, ns=what == "ns")
+            open_value = False
+        else:
+            out.append(_Result(p=obj if isinstance(obj, nums.PValue) else None, ns=what == "ns"))
+            open_value = False
+    return out if len(out) > 1 else []
+
+
+def _pair_sign(text: str, pair: tuple[float, float], rules: FindingRules) -> int | None:
+    """+1 / -1 when a count pair's arms are named in order ("… in the ketamine and placebo groups, respectively")."""
+    if "respectively" not in text.lower() or pair[0] == pair[1]:
+        return None
+    arms = _arms_in_order(text, 0, len(text), rules)
+    if arms[:2] == ["intervention", "comparator"]:
+        return 1 if pair[0] > pair[1] else -1
+    if arms[:2] == ["comparator", "intervention"]:
+        return 1 if pair[1] > pair[0] else -1
+    return None
+
+
+def _result_finding(
+    text: str, sentence: int, r: _Result, base: Finding | None, rules: FindingRules, kind: OutcomeKind
+) -> Finding | None:
+    """The finding of one result of a clause that prints several; ``base`` is the clause's own reading.
+
+    A result whose own numbers say "not significant" (CI spanning no effect, p ≥ .05, "ns", equal
+    counts) is no difference whatever the clause's words say; a significant one takes the clause's
+    direction, or its count pair's when the clause has none.
+    """
+    null = (
+        (r.effect is not None and not r.effect.excludes_null)
+        or r.ns
+        or (r.p is not None and not r.p.significant)
+        or (r.pair is not None and r.pair[0] == r.pair[1] and r.p is None)
+    )
+    direction: Direction | None = "no_difference" if null else None
+    basis = "this result's numbers: not significant" if null else ""
+    if direction is None and base is not None and base.direction != "no_difference":
+        direction, basis = base.direction, base.basis
+    if direction is None and r.pair is not None and (r.p is None or r.p.significant):
+        sign = _pair_sign(text, r.pair, rules)
+        if sign is not None and r.p is not None:
+            direction, basis = ("increased" if sign > 0 else "decreased"), "arm counts in order, significant p"
+    if direction is None and r.effect is not None and r.effect.sign:
+        direction, basis = ("increased" if r.effect.sign > 0 else "decreased"), f"{r.effect.measure} CI excludes no effect"
+    if direction is None:
+        return None
+    # A count pair of people "showing a reduction in pain >50%" or "responders": more is good news.
+    counts_good = r.pair is not None and bool(
+        rules.positive_outcome.search(text) or (_may_define(text) and _DEFINITION.search(text))
+    )
+    at = r.effect.start if r.effect else 0
+    decision = _Decision(direction, basis, at, good_if=1 if counts_good else None, per_arm=r.pair is not None)
+    found = _finding(text, sentence, decision, rules, kind, r.effect, (), r.p)
+    if base is not None and direction == base.direction:
+        found = replace(found, favours=base.favours)
+    return found
 
 
 _BRACKET: Final = re.compile(r"[()\[\]]")
@@ -540,11 +675,8 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
             continue
         found: list[Finding] = []
         for clause in split_clauses(rs.sentence.text, rules.clause_split):
-            if len(clause) < 12:
-                continue
-            finding = read_clause(clause, rs.sentence.index, rules)
-            if finding is not None:
-                found.append(finding)
+            if len(clause) >= 12:
+                found.extend(clause_findings(clause, rs.sentence.index, rules))
         out.append((rs, found))
     return out
 

@@ -19,7 +19,7 @@ Design decisions:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final, Literal
 
 from ketlit.evidence.matcher import AnchorIndex, Matcher, fold
@@ -38,21 +38,32 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
 )
 _NUM: Final = r"-?\d+(?:\.\d+)?|-?\.\d+"
+# The interval's label as printed: "95% CI", "95% confidence interval(s)", "95% CrI", "CI 95%"; then
+# "(95% CI)" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval [CI,
+# -1.27, -0.66]").
+_CI_LABEL: Final = (
+    r"(?:95\s*%\s*(?:CI|confidence intervals?|CrI)|CI\s*95\s*%)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*"
+    r"(?:CI\s*[,:]\s*)?"
+)
 # The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
 # case-insensitive alternatives at every character, ~1 µs a character); ``which`` names the measure.
 _MEASURES: Final = Matcher([w for w, _ in _MEASURE_WORDS], re.IGNORECASE, AnchorIndex())
 # After the measure's name: up to 70 characters of words (not digits), then the value, then a CI.
 _AFTER_MEASURE: Final = re.compile(
-    rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[)\s*(?P<value>{_NUM})\s*"
+    # "SMD-0.65": a minus sign right after the name is the value's own.
+    rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
-    rf"(?:[,;(\[]\s*)*(?:95\s*%\s*(?:CI|confidence intervals?|CrI)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*)"
+    rf"(?:[,;(\[]\s*)*{_CI_LABEL}"
     rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
     re.IGNORECASE,
 )
-_CI: Final = (
-    rf"[^\d]{{0,80}}?95\s*%\s*(?:CI|confidence intervals?|CrI)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*"
-    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
+# The label before the value: "SMD [95% CI] = 0.26 [0.03, 0.48]", "OR (95% CI): 2.1 (1.2-3.6)".
+_LABEL_FIRST: Final = re.compile(
+    rf"\s*[\[(]\s*95\s*%\s*(?:CI|CrI)\s*[\])]\s*[=:]?\s*(?P<value>{_NUM})\s*[\[(]\s*"
+    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—)\s*(?P<hi>{_NUM})\s*[\])]",
+    re.IGNORECASE,
 )
+_CI: Final = rf"[^\d]{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
 # Unnamed differences: "(difference, 14.2 percentage points; 95% CI, 3.9 to 24.2)", "estimate=7.65,
 # 95% CI=1.36, 13.94", "4.96 points greater … (95% CI=2.33, 7.59)". Percentage points are a risk
 # difference; points on a scale, a mean difference.
@@ -68,7 +79,7 @@ _UNNAMED: Final = (
     ),
 )
 _P: Final = re.compile(
-    r"\b[pP]\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
+    r"\b[pP](?:s|'s)?\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
 )
 _PERCENT: Final = re.compile(
     r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI))"
@@ -117,9 +128,13 @@ _RELATIVE_AFTER: Final = re.compile(
 # A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
 _CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI)\b[^;)\]]{0,20}$", re.IGNORECASE)
 _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
+# "SMD = - 0.89; 95% CI - 1.24; - 0.53": a minus sign set apart from its number, after "=", ":", a
+# separator, a bracket or "CI". Moved onto the number (" -0.89", same length, so offsets hold); a
+# range's hyphen between two numbers ("2.5 - 22.8") is left alone.
+_SPACED_MINUS: Final = re.compile(r"(?:(?<=[=:;,(\[])|(?<=[=:;,(\[] )|(?<=CI )|(?<=CI))- (?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
-_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI)", re.IGNORECASE)  # in every effect reading
+_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI)|CI\s*95\s*%", re.IGNORECASE)  # in every effect reading
 _P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
 
@@ -131,6 +146,8 @@ class Effect:
     value: float
     lo: float
     hi: float
+    # Where the measure's name is printed (which result of a sentence it belongs to); not part of its identity.
+    start: int = field(default=-1, compare=False)
 
     @property
     def excludes_null(self) -> bool:
@@ -163,6 +180,7 @@ class PValue:
 
     op: str
     value: float
+    start: int = field(default=-1, compare=False)
 
     @property
     def significant(self) -> bool:
@@ -179,7 +197,9 @@ class PValue:
 
 def normalise(text: str) -> str:
     """Unicode minus signs and dashes before digits become ASCII hyphen-minus."""
-    return text if text.isascii() else _MINUS.sub("-", text)
+    if not text.isascii():
+        text = _MINUS.sub("-", text)
+    return _SPACED_MINUS.sub(" -", text) if "- " in text else text
 
 
 def _float(s: str) -> float:
@@ -194,7 +214,7 @@ def effects(text: str) -> list[Effect]:
         return out  # both the named reading (_AFTER_MEASURE) and the unnamed one (_CI) need a 95% CI
     for m in _MEASURES.finditer(text):
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
-        after = _AFTER_MEASURE.match(text, m.end())
+        after = _AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())
         if after is None:
             continue
         value, lo, hi = (_float(after.group(g)) for g in ("value", "lo", "hi"))
@@ -203,7 +223,7 @@ def effects(text: str) -> list[Effect]:
         # "2.5-22.8" read with the hyphen as a minus sign on the upper bound.
         if hi < value and after.group("hi").startswith("-") and -hi > value:
             hi = -hi
-        effect = Effect(measure, value, lo, hi)
+        effect = Effect(measure, value, lo, hi, m.start())
         if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice
             out.append(effect)
     if not out:
@@ -212,7 +232,7 @@ def effects(text: str) -> list[Effect]:
                 unit = (m.group("unit") or "").lower()
                 kind: Measure = "RD" if unit in ("percentage points", "%") else "MD"
                 lo, hi = sorted((_float(m.group("lo")), _float(m.group("hi"))))
-                effect = Effect(kind, _float(m.group("value")), lo, hi)
+                effect = Effect(kind, _float(m.group("value")), lo, hi, m.start())
                 if effect not in out:
                     out.append(effect)
     return out
@@ -239,7 +259,7 @@ def p_values(text: str) -> list[PValue]:
         except ValueError:
             continue
         if 0.0 <= value <= 1.0:
-            out.append(PValue(op, value))
+            out.append(PValue(op, value, m.start()))
     return out
 
 
