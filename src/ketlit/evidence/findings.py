@@ -557,7 +557,8 @@ def _result_finding(
         if sign is not None and r.p is not None:
             direction, basis = ("increased" if sign > 0 else "decreased"), "arm counts in order, significant p"
     if direction is None and r.effect is not None and r.effect.sign:
-        direction, basis = ("increased" if r.effect.sign > 0 else "decreased"), f"{r.effect.measure} CI excludes no effect"
+        direction = "increased" if r.effect.sign > 0 else "decreased"
+        basis = f"{r.effect.measure} CI excludes no effect"
     if direction is None:
         return None
     # A count pair of people "showing a reduction in pain >50%" or "responders": more is good news.

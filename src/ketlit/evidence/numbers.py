@@ -134,7 +134,8 @@ _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
 _SPACED_MINUS: Final = re.compile(r"(?:(?<=[=:;,(\[])|(?<=[=:;,(\[] )|(?<=CI )|(?<=CI))- (?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
-_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI)|CI\s*95\s*%", re.IGNORECASE)  # in every effect reading
+# In every effect reading:
+_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI)|CI\s*95\s*%", re.IGNORECASE)
 _P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
 
