@@ -140,6 +140,11 @@ def _may_define(text: str) -> bool:
     return False
 
 
+# After "more effective" / "superior": "in reducing", "for lowering", "at preventing".
+_REDUCING: Final = re.compile(
+    r" (?:in|for|at|when) (?:the )?(?:reduc|decreas|lower|prevent|allevia|attenuat|diminish)", re.IGNORECASE
+)
+
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -274,16 +279,28 @@ class _Decision:
     keep_direction: bool = False
 
 
+_SIGNIFICANT_WORD: Final = re.compile(r"\bsignifican", re.IGNORECASE)
+
+
 def _by_numbers(
-    text: str, effect: nums.Effect | None, p: nums.PValue | None, rates: Sequence[nums.Rate], rules: FindingRules
+    text: str,
+    effect: nums.Effect | None,
+    p_values: Sequence[nums.PValue],
+    rates: Sequence[nums.Rate],
+    rules: FindingRules,
 ) -> _Decision | None:
     """Steps 2-3 of the module docstring: null wording, then what the numbers say."""
     null = rules.no_difference.search(text)
     if null:
         return _Decision("no_difference", f"wording: {null.group(0)!r}", null.start())
+    p = p_values[0] if p_values else None
     if effect is not None and not effect.excludes_null:
         return _Decision("no_difference", "CI includes no effect", 0)
     if p is not None and not p.significant and not rules.significant.search(text):
+        return _Decision("no_difference", f"p {p.text}", 0)
+    # Every printed p is not significant and no word says "significant": the assertion words
+    # ("resulted in a lower response …, all ps > 0.05") do not outweigh the numbers.
+    if p is not None and not any(q.significant for q in p_values) and not _SIGNIFICANT_WORD.search(text):
         return _Decision("no_difference", f"p {p.text}", 0)
     by_rates = _from_rates(text, rates, rules)
     if by_rates is not None and (p is None or p.significant):
@@ -311,8 +328,14 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
             return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
     superior = rules.superior.search(text)
     if superior:
+        # "more effective in reducing pain": the measure named is the pain, and it fell.
+        reducing = _REDUCING.match(text, superior.end())
         return _Decision(
-            "increased", f"comparison: {superior.group(0)!r}", superior.end(), good_if=1, keep_direction=True
+            "decreased" if reducing else "increased",
+            f"comparison: {superior.group(0)!r}",
+            superior.end(),
+            good_if=1,
+            keep_direction=True,
         )
     # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
     if _may_define(text):
@@ -333,9 +356,10 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         first = min((m for m in (better, worse) if m), key=lambda m: m.start())
         good = first is better
         _, valence = _outcome(text, first.end(), rules)
-        if valence == 0:
-            # No outcome named: the evaluation is of the condition's symptoms ("an antidepressant
-            # effect", "effective"), whose burden falls when the treatment is good.
+        if valence == 0 or "antidepressant" in first.group(0).lower():
+            # No outcome named, or the evaluation names the effect on the condition ("a rapid and
+            # robust antidepressant response", whatever rates follow): the condition's symptoms,
+            # whose burden falls when the treatment is good.
             direction = "decreased" if good else "increased"
         else:
             direction = "increased" if good == (valence > 0) else "decreased"
@@ -406,7 +430,7 @@ def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Findi
     effect = effects[0] if effects else None
     p = p_values[0] if p_values else None
     kind = _kind(text, rules)
-    decision = _by_numbers(text, effect, p, rates, rules) or _by_words(text, rates, kind, rules)
+    decision = _by_numbers(text, effect, p_values, rates, rules) or _by_words(text, rates, kind, rules)
     # Last: a named effect whose CI excludes no effect, with no word saying which way. Its sign
     # is only trusted here, because abstracts subtract either way round ("mean difference 12.7"
     # for a reduction).
