@@ -140,6 +140,25 @@ def _may_define(text: str) -> bool:
     return False
 
 
+# The treatment's effect as the thing that grew or shrank ("effect sizes were larger", "an enhanced
+# and prolonged drug effect", "a higher mean difference vs placebo"), not an outcome's value.
+_MORE: Final = r"larger|greater|higher|stronger|enhanced|bigger"
+_LESS: Final = r"smaller|weaker|lower|reduced|diminished|attenuated"
+_EFFECT_WORDS: Final = r"effect sizes?|effects?|efficacy|mean differences?"
+_EFFECT_SIZE: Final = re.compile(
+    rf"\b(?:(?P<more>{_MORE})|{_LESS}) (?:and \w+ )?(?:\w+ )?(?:{_EFFECT_WORDS})\b(?! (?:on|of|in|at)\b)"
+    rf"|\b(?:effect sizes?|mean differences?|efficacy) (?:(?:was|were|is|are|significantly|substantially|much"
+    rf"|nearly|about|\w+ly) ){{1,3}}(?:(?P<more2>{_MORE})|{_LESS})\b",
+    re.IGNORECASE,
+)
+_SIDE_EFFECT: Final = re.compile(r"\b(?:side|adverse|dissociative|psychotomimetic|undesirable)\b", re.IGNORECASE)
+
+
+def _may_size(text: str) -> bool:
+    folded = fold(text)
+    return "effect" in folded or "effica" in folded or "mean diff" in folded
+
+
 # After "more effective" / "superior": "in reducing", "for lowering", "at preventing".
 _REDUCING: Final = re.compile(
     r" (?:in|for|at|when) (?:the )?(?:reduc|decreas|lower|prevent|allevia|attenuat|diminish)", re.IGNORECASE
@@ -349,6 +368,17 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         if first is up and down and down.start() - first.end() < 3:
             direction = "decreased"
             first = down
+        sized = _EFFECT_SIZE.search(text) if _may_size(text) else None
+        if sized and not _SIDE_EFFECT.search(text, max(0, sized.start() - 12), sized.end()):
+            # "Effect sizes were larger for repeat infusions", "an enhanced and prolonged ketamine
+            # effect": more of the treatment's effect, whose measure is the symptoms' fall.
+            good = (sized.group("more") or sized.group("more2")) is not None
+            return _Decision(
+                "decreased" if good else "increased",
+                f"effect size: {sized.group(0)!r}",
+                sized.end(),
+                good_if=1 if good else -1,
+            )
         return _Decision(direction, f"change: {first.group(0)!r}", first.end())
     better = rules.improve.search(text)
     worse = rules.worsen.search(text)
@@ -367,7 +397,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
     # One arm's rate of a good outcome ("Remission was achieved in 75%", "5 (38%) met criteria
     # for response"): the drug brought that about (compared with baseline).
     good_rate = rules.positive_outcome.search(text)
-    if good_rate and not rules.negative_outcome.search(text[: good_rate.start()]):
+    if good_rate and not rules.negative_outcome.search(text, max(0, good_rate.start() - 25), good_rate.start()):
         counted = _COUNTED.search(text, 0, good_rate.start())
         if counted and counted.group(1).lower() in ("none", "no"):
             # "None of 10 subjects experienced a response": the good outcome did not happen.
