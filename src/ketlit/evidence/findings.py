@@ -154,9 +154,19 @@ _EFFECT_SIZE: Final = re.compile(
 _SIDE_EFFECT: Final = re.compile(r"\b(?:side|adverse|dissociative|psychotomimetic|undesirable)\b", re.IGNORECASE)
 
 
-def _may_size(text: str) -> bool:
+def _effect_size(text: str) -> _Decision | None:
+    """"Effect sizes were larger for repeat infusions", "an enhanced and prolonged drug effect": more
+    of the treatment's effect, whose measure is the symptoms' fall (and less of it, their rise)."""
     folded = fold(text)
-    return "effect" in folded or "effica" in folded or "mean diff" in folded
+    if "effect" not in folded and "effica" not in folded and "mean diff" not in folded:
+        return None
+    sized = _EFFECT_SIZE.search(text)
+    if sized is None or _SIDE_EFFECT.search(text, max(0, sized.start() - 12), sized.end()):
+        return None
+    good = (sized.group("more") or sized.group("more2")) is not None
+    return _Decision(
+        "decreased" if good else "increased", f"effect size: {sized.group(0)!r}", sized.end(), good_if=1 if good else -1
+    )
 
 
 # After "more effective" / "superior": "in reducing", "for lowering", "at preventing".
@@ -368,18 +378,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         if first is up and down and down.start() - first.end() < 3:
             direction = "decreased"
             first = down
-        sized = _EFFECT_SIZE.search(text) if _may_size(text) else None
-        if sized and not _SIDE_EFFECT.search(text, max(0, sized.start() - 12), sized.end()):
-            # "Effect sizes were larger for repeat infusions", "an enhanced and prolonged ketamine
-            # effect": more of the treatment's effect, whose measure is the symptoms' fall.
-            good = (sized.group("more") or sized.group("more2")) is not None
-            return _Decision(
-                "decreased" if good else "increased",
-                f"effect size: {sized.group(0)!r}",
-                sized.end(),
-                good_if=1 if good else -1,
-            )
-        return _Decision(direction, f"change: {first.group(0)!r}", first.end())
+        return _effect_size(text) or _Decision(direction, f"change: {first.group(0)!r}", first.end())
     better = rules.improve.search(text)
     worse = rules.worsen.search(text)
     if better or worse:

@@ -1,0 +1,195 @@
+"""Evidence reading (issue 12): sentences that print several results, effect numbers in their many
+printed forms, and the direction rules added for general wording (each pinned both ways: the
+form that must read one way, and a near form that must not).
+
+In-repo inline sentences only (general wording, no record's text).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.evidence import numbers as nums
+from ketlit.evidence.findings import clause_findings, read_clause, split_clauses
+from ketlit.evidence.rules import packaged_rules
+
+RULES = packaged_rules()
+
+
+def _read(clause: str) -> list[tuple[str, str | None, str | None]]:
+    """(direction, effect as text, p as text) per finding of one clause."""
+    out = []
+    for f in clause_findings(clause, 0, RULES.findings):
+        effect = f"{f.effect.measure} {f.effect.value:g} [{f.effect.lo:g}, {f.effect.hi:g}]" if f.effect else None
+        out.append((f.direction, effect, f.p.text if f.p else None))
+    return out
+
+
+# ------------------------------------------------------------------ effect numbers as printed
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "value", "lo", "hi"),
+    [
+        # A minus sign set apart from its number, in the value and both bounds.
+        ("(SMD = - 0.89; 95% CI - 1.24; - 0.53; p < 0.00001)", "SMD", -0.89, -1.24, -0.53),
+        # The measure's name glued to a negative value; "[CI, lo, hi]" inside the bracket.
+        ("SMD-0.65, 95% CI [-1.12, -0.17], P < 0.001", "SMD", -0.65, -1.12, -0.17),
+        ("a standardized mean difference (SMD) of -0.97, 95% confidence interval [CI, -1.27, -0.66]", "SMD", -0.97,
+         -1.27, -0.66),
+        # The interval's label before the value.
+        ("(SMD [95% CI] = 0.26 [0.03, 0.48], p = 0.02)", "SMD", 0.26, 0.03, 0.48),
+        # "CI 95%" word order.
+        ("a mean difference of 20.3 points [CI 95% 13.6-27.0; p < 0.001]", "MD", 20.3, 13.6, 27.0),
+        # Unicode minus signs and "95% CI:" with a colon.
+        ("(SMD: −0.42 [95% CI: −0.84; 0.003])", "SMD", -0.42, -0.84, 0.003),
+        ("OR 2.1 (95% CI 1.2 to 3.6)", "OR", 2.1, 1.2, 3.6),
+    ],
+)
+def test_effects_in_printed_forms(text: str, measure: str, value: float, lo: float, hi: float) -> None:
+    assert nums.effects(text) == [nums.Effect(measure, value, lo, hi)]  # type: ignore[arg-type]
+
+
+def test_a_range_hyphen_is_not_a_minus_sign() -> None:
+    # "2.5 - 22.8" between two numbers stays a range: the upper bound is positive.
+    assert nums.effects("(MD 12.7, 95% CI 2.5 - 22.8)") == [nums.Effect("MD", 12.7, 2.5, 22.8)]
+    # Only the CI level is "95": a bare "(1.2-3.6)" without the measure's name is not read.
+    assert nums.effects("was 1.2 (95% CI 0.8-1.9)") == []
+
+
+def test_plural_p_values_are_read() -> None:
+    assert [p.text for p in nums.p_values("in all groups (all ps > 0.05)")] == ["> .05"]
+    assert [p.text for p in nums.p_values("(p's < 0.01)")] == ["< .01"]
+    # "ps" must be the p's own word: "steps = 3" is not a p value.
+    assert nums.p_values("steps = 3 and caps = 0.5") == []
+
+
+def test_semicolons_inside_a_number_list_do_not_cut_the_clause() -> None:
+    text = "SMD = -0.70; 95% CI -1.15; -0.25 vs placebo; anxiety did not change."
+    assert split_clauses(text, RULES.findings.clause_split) == [
+        "SMD = -0.70; 95% CI -1.15; -0.25 vs placebo",
+        "anxiety did not change.",
+    ]
+    rates = "Response and remission rates were 52.2% and 20.6%; 47.9% and 23.8%; and 39.8% and 26.2%, respectively."
+    assert len(split_clauses(rates, RULES.findings.clause_split)) == 1
+
+
+# ------------------------------------------------------------------ one finding per printed result
+
+
+def test_each_effect_of_a_sentence_is_its_own_finding() -> None:
+    found = _read(
+        "Compared with the controls, the drug group showed a reduction in depression scores, SMD -0.97, 95% CI "
+        "[-1.27, -0.66], P < 0.001 on day 1; SMD -0.30, 95% CI [-0.45, -0.14], P < 0.001 on day 7; and SMD -0.10, "
+        "95% CI [-0.31, 0.11], P = 0.35 on day 30."
+    )
+    assert found == [
+        ("decreased", "SMD -0.97 [-1.27, -0.66]", "< .001"),
+        ("decreased", "SMD -0.3 [-0.45, -0.14]", "< .001"),
+        ("no_difference", "SMD -0.1 [-0.31, 0.11]", "= .35"),
+    ]
+
+
+def test_a_first_null_result_does_not_hide_a_later_significant_one() -> None:
+    found = _read(
+        "The drug may be effective in reducing anxiety symptoms (SMD: -0.42 [95% CI: -0.84; 0.003]), particularly "
+        "when given alone (SMD: -0.58 [95% CI: -1.07; -0.09])."
+    )
+    assert [d for d, _, _ in found] == ["no_difference", "decreased"]
+
+
+def test_each_p_value_of_a_sentence_is_its_own_finding() -> None:
+    found = _read(
+        "Two hours after the drug, the mean ideation and somatic symptom burden were decreased compared to baseline "
+        "(P < 0.001 and P = 0.005, respectively)."
+    )
+    assert found == [("decreased", None, "< .001"), ("decreased", None, "= .005")]
+    # One p value: one finding.
+    assert _read("Ideation decreased compared to baseline (P < 0.001).") == [("decreased", None, "< .001")]
+
+
+def test_count_pairs_with_arms_named_in_order_are_per_timepoint_results() -> None:
+    # Responder counts at several times with their own significance, arms named at the end.
+    found = _read(
+        "Fifteen min after the infusion the number of patients showing a reduction in pain scores >50% was 8 vs. 3 "
+        "(P<0.05), at 180 min 6 vs. 2 (ns), and at week 8 2 vs. 2 in the ketamine and midazolam groups, respectively."
+    )
+    assert [d for d, _, _ in found] == ["increased", "no_difference", "no_difference"]
+    # The arms in the other order turn the first result round.
+    found = _read(
+        "The number of patients showing a reduction in pain scores >50% was 3 vs. 8 (P<0.05) and 2 vs. 6 (ns) in "
+        "the midazolam and ketamine groups, respectively."
+    )
+    assert [d for d, _, _ in found] == ["increased", "no_difference"]
+    # Arms not named in order: the significant pair's direction is unknown and it is not read.
+    assert [d for d, _, _ in _read("Responders were 8 vs. 3 (P<0.05) and 6 vs. 2 (ns).")] == ["no_difference"]
+
+
+def test_responder_counts_favour_the_drug() -> None:
+    found = clause_findings(
+        "The number of patients showing a reduction in pain scores >50% was 8 vs. 3 (P<0.05) and 2 vs. 2 (ns) in "
+        "the ketamine and placebo groups, respectively.",
+        0,
+        RULES.findings,
+    )
+    assert [(f.direction, f.favours) for f in found] == [("increased", "intervention"), ("no_difference", "neither")]
+
+
+# ------------------------------------------------------------------ direction wording
+
+WORDING = [
+    # A failed primary test, mixed or unclear findings: no difference, whatever follows.
+    (
+        "While this study did not meet its primary endpoint, the drug was associated with a reduction in anxiety.",
+        "no_difference",
+    ),
+    ("The drug was associated with a reduction in anxiety compared to midazolam.", "decreased"),
+    ("Although one trial did not achieve significance on the primary outcome, scores fell.", "no_difference"),
+    ("Findings regarding efficacy were mixed.", "no_difference"),
+    ("Results for all biomarkers assessed were contradictory and thus inconclusive.", "no_difference"),
+    ("Whether the drug or lithium is superior is unclear currently.", "no_difference"),
+    ("The drug was superior to lithium on the primary outcome.", "increased"),
+    ("Follow-up analyses revealed no volumetric changes 24 h after treatment.", "no_difference"),
+    ("Driving performance returned to baseline levels after treatment.", "no_difference"),
+    ("The efficacy of the drug was limited and restricted in duration.", "no_difference"),
+    # An evaluation naming the antidepressant effect is of the symptoms, whatever rates follow.
+    (
+        "The drug showed a rapid and robust antidepressant effect, with response and remission rates up to 100%.",
+        "decreased",
+    ),
+    ("Response rates were higher with the drug than with placebo (P = .01).", "increased"),
+    # "more effective in reducing X": the measure named fell; "more effective than placebo": superiority.
+    ("The drug is more effective for reducing postoperative delirium than placebo.", "decreased"),
+    ("The drug was more efficacious than placebo at 24 hours.", "increased"),
+    # The size of the treatment's effect grew: the symptoms fell more; it shrank: they fell less.
+    ("Effect sizes were significantly larger for repeat than single infusion at 7 days.", "decreased"),
+    ("Multiple infusions resulted in an enhanced and prolonged treatment effect.", "decreased"),
+    ("Effect sizes were substantially smaller for single infusions.", "increased"),
+    # ...but side effects that grew are side effects.
+    ("Side effects were higher with the higher dose.", "increased"),
+    # Every printed p not significant and no word saying "significant": no difference.
+    (
+        "Repeated infusions resulted in a lower response (37% versus 58%) in older patients compared with younger "
+        "patients (all ps > 0.05).",
+        "no_difference",
+    ),
+    ("Repeated infusions resulted in a lower response in older patients (p = 0.01).", "decreased"),
+    # Predictors and significant associations are associations.
+    ("The percentage of males was a predictor of antidepressant response at 7 days.", "increased"),
+    ("Gamma power was significantly associated with non-response.", "increased"),
+    # A "drug-induced" thing is named, not found; "the drug induced" is a finding.
+    ("These data suggest that depletion plays a role in drug-induced psychedelic symptoms in humans.", None),
+    ("The drug induced psychedelic symptoms in healthy volunteers.", "increased"),
+    # A responder count is not vetoed by a symptom word long before it.
+    ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
+]
+
+
+@pytest.mark.parametrize(("clause", "direction"), WORDING)
+def test_direction_wording(clause: str, direction: str | None) -> None:
+    found = read_clause(clause, 0, RULES.findings)
+    if direction is None:
+        assert found is None, found.basis if found else ""
+        return
+    assert found is not None, clause
+    assert found.direction == direction, found.basis
