@@ -10,8 +10,11 @@ from __future__ import annotations
 import pytest
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.findings import clause_findings, read_clause, split_clauses
+from ketlit.evidence.findings import apply_scores, clause_findings, read_clause, split_clauses
+from ketlit.evidence.model import Answer, Thresholds
+from ketlit.evidence.roles import RoledSentence
 from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import AbstractSentence
 
 RULES = packaged_rules()
 
@@ -35,8 +38,13 @@ def _read(clause: str) -> list[tuple[str, str | None, str | None]]:
         ("(SMD = - 0.89; 95% CI - 1.24; - 0.53; p < 0.00001)", "SMD", -0.89, -1.24, -0.53),
         # The measure's name glued to a negative value; "[CI, lo, hi]" inside the bracket.
         ("SMD-0.65, 95% CI [-1.12, -0.17], P < 0.001", "SMD", -0.65, -1.12, -0.17),
-        ("a standardized mean difference (SMD) of -0.97, 95% confidence interval [CI, -1.27, -0.66]", "SMD", -0.97,
-         -1.27, -0.66),
+        (
+            "a standardized mean difference (SMD) of -0.97, 95% confidence interval [CI, -1.27, -0.66]",
+            "SMD",
+            -0.97,
+            -1.27,
+            -0.66,
+        ),
         # The interval's label before the value.
         ("(SMD [95% CI] = 0.26 [0.03, 0.48], p = 0.02)", "SMD", 0.26, 0.03, 0.48),
         # "CI 95%" word order.
@@ -48,6 +56,30 @@ def _read(clause: str) -> list[tuple[str, str | None, str | None]]:
 )
 def test_effects_in_printed_forms(text: str, measure: str, value: float, lo: float, hi: float) -> None:
     assert nums.effects(text) == [nums.Effect(measure, value, lo, hi)]  # type: ignore[arg-type]
+
+
+def test_more_printed_forms() -> None:
+    # Percent signs on the bounds of an unnamed difference, bounds printed high to low.
+    assert nums.effects("[difference = -2.7%; 95% confidence interval (CI), 5.0% to -9.4%; P=0.446]") == [
+        nums.Effect("RD", -2.7, -9.4, 5.0)
+    ]
+    # A second value of the same measure after "and", with its own CI.
+    assert nums.effects(
+        "(d = .89, 95% confidence interval = .61-1.16, and .98, 95% confidence interval = .64-1.33)"
+    ) == [
+        nums.Effect("d", 0.89, 0.61, 1.16),
+        nums.Effect("d", 0.98, 0.64, 1.33),
+    ]
+    # "ES = …" is an effect size printed as a value; "ES" in running text is not a measure.
+    assert nums.effects("(ES = 1.48, 95% CI: 1.23-1.73)") == [nums.Effect("SMD", 1.48, 1.23, 1.73)]
+    assert nums.effects("ES patients improved (95% CI 1.2-1.7)") == []
+
+
+def test_a_positive_effect_size_is_a_benefit() -> None:
+    # No change word: an effect size's sign is the benefit's, so the symptoms fell.
+    assert [d for d, _, _ in _read("Ketamine (ES = 1.48, 95% CI: 1.23-1.73) was among the highest.")] == ["decreased"]
+    # An SMD's sign is taken as printed.
+    assert [d for d, _, _ in _read("Ketamine (SMD = 1.48, 95% CI: 1.23-1.73) was among the highest.")] == ["increased"]
 
 
 def test_a_range_hyphen_is_not_a_minus_sign() -> None:
@@ -106,6 +138,17 @@ def test_each_p_value_of_a_sentence_is_its_own_finding() -> None:
     assert found == [("decreased", None, "< .001"), ("decreased", None, "= .005")]
     # One p value: one finding.
     assert _read("Ideation decreased compared to baseline (P < 0.001).") == [("decreased", None, "< .001")]
+
+
+def test_model_findings_are_split_per_printed_result() -> None:
+    text = "The group showed a difference at 24 h in general activity (P=0.03) and in enjoyment of life (P=0.40)."
+    rs = RoledSentence(AbstractSentence(3, 0, "RESULTS", None, text), "results", True)
+    scores: dict[Answer, float] = {"none": 0.05, "increased": 0.85, "decreased": 0.05, "no_difference": 0.05}
+    found = apply_scores(rs, [], scores, RULES.findings, Thresholds(1.01, 0.6, 0.9))
+    assert [(f.direction, f.p.text if f.p else None) for f in found] == [
+        ("increased", "= .03"),
+        ("no_difference", "= .4"),
+    ]
 
 
 def test_count_pairs_with_arms_named_in_order_are_per_timepoint_results() -> None:

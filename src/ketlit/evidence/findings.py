@@ -154,9 +154,26 @@ _EFFECT_SIZE: Final = re.compile(
 _SIDE_EFFECT: Final = re.compile(r"\b(?:side|adverse|dissociative|psychotomimetic|undesirable)\b", re.IGNORECASE)
 
 
+def _effect_sign(text: str, effect: nums.Effect) -> _Decision:
+    """A named effect's direction from its sign alone (no word says which way).
+
+    An "effect size" / "ES" is printed as the size of the benefit: positive is the symptoms' fall.
+    Other measures take their sign as printed.
+    """
+    if _ES_NAME.match(text, max(0, effect.start)):
+        good = effect.sign > 0
+        return _Decision("decreased" if good else "increased", "effect size of benefit", 0, good_if=1 if good else -1)
+    return _Decision("increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0)
+
+
+_ES_NAME: Final = re.compile(r"(?i:effect sizes?)|ESs?\b")
+
+
 def _effect_size(text: str) -> _Decision | None:
-    """"Effect sizes were larger for repeat infusions", "an enhanced and prolonged drug effect": more
-    of the treatment's effect, whose measure is the symptoms' fall (and less of it, their rise)."""
+    """More of the treatment's effect, whose measure is the symptoms' fall (less of it: their rise).
+
+    "Effect sizes were larger for repeat infusions", "an enhanced and prolonged drug effect".
+    """
     folded = fold(text)
     if "effect" not in folded and "effica" not in folded and "mean diff" not in folded:
         return None
@@ -464,9 +481,7 @@ def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Findi
     # is only trusted here, because abstracts subtract either way round ("mean difference 12.7"
     # for a reduction).
     if decision is None and effect is not None and effect.sign:
-        decision = _Decision(
-            "increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0
-        )
+        decision = _effect_sign(text, effect)
     results = _results(text, effects, p_values, rules) if len(effects) + len(p_values) > 1 or " vs" in text else []
     if decision is None:
         # "8 vs. 3 (P<0.05), at t=180min 6 vs. 2 (ns) … in the ketamine and midazolam groups,
@@ -534,6 +549,16 @@ class _Result:
     p: nums.PValue | None = None
     ns: bool = False
 
+    @property
+    def not_significant(self) -> bool:
+        """Its own numbers say no difference: a CI spanning no effect, "ns", p ≥ .05, equal counts without a p."""
+        return (
+            (self.effect is not None and not self.effect.excludes_null)
+            or self.ns
+            or (self.p is not None and not self.p.significant)
+            or (self.pair is not None and self.pair[0] == self.pair[1] and self.p is None)
+        )
+
 
 # "8 vs. 3", "6 versus 2": two arms' counts or means (percentages are rates, read elsewhere).
 _PAIR: Final = re.compile(r"(?<![\d.-])(\d+(?:\.\d+)?) ?(?:vs\.?|versus) ?(\d+(?:\.\d+)?)(?![\d.%]| ?%)")
@@ -595,12 +620,7 @@ def _result_finding(
     counts) is no difference whatever the clause's words say; a significant one takes the clause's
     direction, or its count pair's when the clause has none.
     """
-    null = (
-        (r.effect is not None and not r.effect.excludes_null)
-        or r.ns
-        or (r.p is not None and not r.p.significant)
-        or (r.pair is not None and r.pair[0] == r.pair[1] and r.p is None)
-    )
+    null = r.not_significant
     direction: Direction | None = "no_difference" if null else None
     basis = "this result's numbers: not significant" if null else ""
     if direction is None and base is not None and base.direction != "no_difference":
@@ -610,8 +630,8 @@ def _result_finding(
         if sign is not None and r.p is not None:
             direction, basis = ("increased" if sign > 0 else "decreased"), "arm counts in order, significant p"
     if direction is None and r.effect is not None and r.effect.sign:
-        direction = "increased" if r.effect.sign > 0 else "decreased"
-        basis = f"{r.effect.measure} CI excludes no effect"
+        signed = _effect_sign(text, r.effect)
+        direction, basis = signed.direction, signed.basis
     if direction is None:
         return None
     # A count pair of people "showing a reduction in pain >50%" or "responders": more is good news.
@@ -663,13 +683,18 @@ def _favours(direction: Direction, valence: int) -> Favours:
     return "intervention" if good else "comparator"
 
 
-def _model_finding(text: str, sentence: int, direction: Direction, p: float, rules: FindingRules) -> Finding:
-    """A finding the rules did not read but the model is sure of: the whole sentence carries it."""
+def _model_findings(text: str, sentence: int, direction: Direction, p: float, rules: FindingRules) -> list[Finding]:
+    """A finding the rules did not read but the model is sure of: the whole sentence carries it.
+
+    Where the sentence prints several results ("… general activity (P=0.03) and enjoyment of life
+    (P=0.004)"), one finding each: the model's direction, or no difference where a result's own
+    numbers say so.
+    """
     effects = nums.effects(text)
     p_values = nums.p_values(text)
     comp = first_comparator(text, rules)
     outcome, valence = _outcome(text, 0, rules)
-    return Finding(
+    first = Finding(
         sentence,
         text,
         direction,
@@ -683,6 +708,14 @@ def _model_finding(text: str, sentence: int, direction: Direction, p: float, rul
         tuple(nums.rates(text)),
         p_values[0] if p_values else None,
     )
+    results = _results(text, effects, p_values, rules) if len(effects) + len(p_values) > 1 else []
+    if len(results) < 2:
+        return [first]
+    out = [replace(first, effect=results[0].effect or first.effect, p=results[0].p or first.p)]
+    for r in results[1:]:
+        d: Direction = "no_difference" if r.not_significant else direction
+        out.append(replace(first, direction=d, favours=_favours(d, valence), effect=r.effect, rates=(), p=r.p))
+    return out
 
 
 def decide(rs: RoledSentence, found: list[Finding], rules: FindingRules, model: DirectionModel) -> list[Finding]:
@@ -707,7 +740,7 @@ def apply_scores(
         return found
     text = rs.sentence.text
     if not found:
-        return [_model_finding(text, rs.sentence.index, best, p[best], rules)] if p[best] >= thresholds.add else []
+        return _model_findings(text, rs.sentence.index, best, p[best], rules) if p[best] >= thresholds.add else []
     if p[best] < thresholds.override:
         return found
     first = found[0]

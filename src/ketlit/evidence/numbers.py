@@ -31,7 +31,8 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"odds ratios?|(?-i:\bORs?\b)|(?-i:\baOR\b)", "OR"),
     (r"risk ratios?|relative risks?|rate ratios?|(?-i:\bRRs?\b)", "RR"),
     (r"hazard ratios?|(?-i:\bHRs?\b)", "HR"),
-    (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)", "SMD"),
+    # "ES = 1.48, 95% CI": an effect size printed as a value is a standardised difference.
+    (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)|(?-i:\bESs?\b)(?= ?[=:])", "SMD"),
     (r"(?:weighted )?mean differences?|(?-i:\bW?MDs?\b)", "MD"),
     (r"risk differences?|(?-i:\bRDs?\b)", "RD"),
     (r"hedges'? ?g|(?-i:\bg\b)", "g"),
@@ -54,7 +55,13 @@ _AFTER_MEASURE: Final = re.compile(
     rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
     rf"(?:[,;(\[]\s*)*{_CI_LABEL}"
-    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
+    rf"(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
+    re.IGNORECASE,
+)
+# A second value of the same measure: "(d = .89, 95% CI = .61-1.16, and .98, 95% CI = .64-1.33, respectively)".
+_AND_NEXT: Final = re.compile(
+    rf"\s*[,;]?\s*(?:and|or)\s+(?P<value>{_NUM})\s*[,;(\[]?\s*{_CI_LABEL}"
+    rf"(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
     re.IGNORECASE,
 )
 # The label before the value: "SMD [95% CI] = 0.26 [0.03, 0.48]", "OR (95% CI): 2.1 (1.2-3.6)".
@@ -63,7 +70,7 @@ _LABEL_FIRST: Final = re.compile(
     rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—)\s*(?P<hi>{_NUM})\s*[\])]",
     re.IGNORECASE,
 )
-_CI: Final = rf"[^\d]{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
+_CI: Final = rf"[^\d]{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
 # Unnamed differences: "(difference, 14.2 percentage points; 95% CI, 3.9 to 24.2)", "estimate=7.65,
 # 95% CI=1.36, 13.94", "4.96 points greater … (95% CI=2.33, 7.59)". Percentage points are a risk
 # difference; points on a scale, a mean difference.
@@ -207,6 +214,16 @@ def _float(s: str) -> float:
     return float(s)
 
 
+def _effect(measure: Measure, m: re.Match[str], start: int) -> Effect:
+    value, lo, hi = (_float(m.group(g)) for g in ("value", "lo", "hi"))
+    if lo > hi:
+        lo, hi = hi, lo
+    # "2.5-22.8" read with the hyphen as a minus sign on the upper bound.
+    if hi < value and m.group("hi").startswith("-") and -hi > value:
+        hi = -hi
+    return Effect(measure, value, lo, hi, start)
+
+
 def effects(text: str) -> list[Effect]:
     """Every named effect estimate with a 95% CI in ``text``."""
     text = normalise(text)
@@ -216,17 +233,13 @@ def effects(text: str) -> list[Effect]:
     for m in _MEASURES.finditer(text):
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
         after = _AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())
-        if after is None:
-            continue
-        value, lo, hi = (_float(after.group(g)) for g in ("value", "lo", "hi"))
-        if lo > hi:
-            lo, hi = hi, lo
-        # "2.5-22.8" read with the hyphen as a minus sign on the upper bound.
-        if hi < value and after.group("hi").startswith("-") and -hi > value:
-            hi = -hi
-        effect = Effect(measure, value, lo, hi, m.start())
-        if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice
-            out.append(effect)
+        start = m.start()
+        while after is not None:
+            effect = _effect(measure, after, start)
+            if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice
+                out.append(effect)
+            start = after.start("value")
+            after = _AND_NEXT.match(text, after.end())
     if not out:
         for pattern in _UNNAMED:
             for m in pattern.finditer(text):
