@@ -548,6 +548,8 @@ class _Result:
     pair: tuple[float, float] | None = None
     p: nums.PValue | None = None
     ns: bool = False
+    # Where the words that introduce this result begin: just after the previous result's first number.
+    words_from: int = 0
 
     @property
     def not_significant(self) -> bool:
@@ -584,18 +586,21 @@ def _results(
         marks += [(m.start(), "ns", True) for m in _NS.finditer(text)]
     out: list[_Result] = []
     open_value = False
-    for _, what, obj in sorted(marks, key=lambda m: m[0]):
+    last = 0
+    for at, what, obj in sorted(marks, key=lambda m: m[0]):
         if what in ("value", "pair"):
             effect = obj if isinstance(obj, nums.Effect) else None
             pair = obj if isinstance(obj, tuple) else None
-            out.append(_Result(effect=effect, pair=pair))
+            out.append(_Result(effect=effect, pair=pair, words_from=last))
             open_value = True
+            last = at + 1
         elif open_value and out[-1].p is None and not out[-1].ns:
             out[-1] = replace(out[-1], p=obj if isinstance(obj, nums.PValue) else None, ns=what == "ns")
             open_value = False
         else:
-            out.append(_Result(p=obj if isinstance(obj, nums.PValue) else None, ns=what == "ns"))
+            out.append(_Result(p=obj if isinstance(obj, nums.PValue) else None, ns=what == "ns", words_from=last))
             open_value = False
+            last = at + 1
     return out if len(out) > 1 else []
 
 
@@ -611,6 +616,27 @@ def _pair_sign(text: str, pair: tuple[float, float], rules: FindingRules) -> int
     return None
 
 
+def _start_of(r: _Result) -> int:
+    return min(x.start for x in (r.effect, r.p) if x is not None) if (r.effect or r.p) else r.words_from
+
+
+def _change_between(text: str, start: int, end: int, rules: FindingRules) -> tuple[Direction, str] | None:
+    """The direction a result's own words give (no difference, or a change word), between two offsets."""
+    if end - start < 4:
+        return None
+    null = rules.no_difference.search(text, start, end)
+    if null:
+        return "no_difference", f"wording: {null.group(0)!r}"
+    up = rules.increase.search(text, start, end)
+    down = rules.decrease.search(text, start, end)
+    if up is None and down is None:
+        return None
+    if up is not None and (down is None or up.start() < down.start()) and not (down and down.start() - up.end() < 3):
+        return "increased", f"change: {up.group(0)!r}"
+    assert down is not None
+    return "decreased", f"change: {down.group(0)!r}"
+
+
 def _result_finding(
     text: str, sentence: int, r: _Result, base: Finding | None, rules: FindingRules, kind: OutcomeKind
 ) -> Finding | None:
@@ -623,6 +649,12 @@ def _result_finding(
     null = r.not_significant
     direction: Direction | None = "no_difference" if null else None
     basis = "this result's numbers: not significant" if null else ""
+    if direction is None and base is not None and r.words_from > 0:
+        # "… were decreased (P < 0.001), and mood was increased (P = 0.006)": a change word of its
+        # own, between the previous result's numbers and this one's, is this result's direction.
+        own = _change_between(text, r.words_from, _start_of(r), rules)
+        if own is not None:
+            direction, basis = own
     if direction is None and base is not None and base.direction != "no_difference":
         direction, basis = base.direction, base.basis
     if direction is None and r.pair is not None and (r.p is None or r.p.significant):
