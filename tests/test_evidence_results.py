@@ -151,6 +151,29 @@ def test_model_findings_are_split_per_printed_result() -> None:
     ]
 
 
+def test_a_later_result_takes_its_own_change_word() -> None:
+    found = _read(
+        "Two hours after the drug, ideation and somatic burden were decreased compared to baseline (P < 0.001 and "
+        "P = 0.005, respectively), and the mean self-reported mood was increased (P = 0.006)."
+    )
+    assert [d for d, _, _ in found] == ["decreased", "decreased", "increased"]
+
+
+def test_a_second_subject_with_its_own_change_is_its_own_clause() -> None:
+    text = (
+        "Depression scores were significantly lower, and the serum levels of both BDNF and 5-HT were remarkably higher."
+    )
+    assert split_clauses(text, RULES.findings.clause_split) == [
+        "Depression scores were significantly lower",
+        "the serum levels of both BDNF and 5-HT were remarkably higher.",
+    ]
+    # A list of nouns joined by ", and" stays whole.
+    listed = "Ketamine reduced depression, anxiety, and the severity of suicidal ideation."
+    assert split_clauses(listed, RULES.findings.clause_split) == [listed]
+    text = "The drug showed greater response (RR = 3.01), as well as lower dropouts (RR = 0.76)."
+    assert len(split_clauses(text, RULES.findings.clause_split)) == 2
+
+
 def test_count_pairs_with_arms_named_in_order_are_per_timepoint_results() -> None:
     # Responder counts at several times with their own significance, arms named at the end.
     found = _read(
@@ -223,6 +246,18 @@ WORDING = [
     # A "drug-induced" thing is named, not found; "the drug induced" is a finding.
     ("These data suggest that depletion plays a role in drug-induced psychedelic symptoms in humans.", None),
     ("The drug induced psychedelic symptoms in healthy volunteers.", "increased"),
+    # More no-difference forms, each with a near form that is a change.
+    ("No hepatic, cognitive or urinary changes were observed after the course in either group.", "no_difference"),
+    ("Hepatic changes were observed after the course in the drug group.", None),
+    ("Reductions in connectivity did not correlate with magnitude of antidepressant response.", "no_difference"),
+    ("Reductions in connectivity correlated with magnitude of antidepressant response.", "decreased"),
+    ("Improvements in cognition were statistically independent from antidepressant response.", "no_difference"),
+    ("Cognitive performance either improved or remained stable after baseline.", "no_difference"),
+    ("The drug in ECT showed no better response and remission rate.", "no_difference"),
+    ("The drug in ECT showed a better response rate than propofol (p = .02).", "increased"),
+    ("Anhedonia was not altered by riluzole.", "no_difference"),
+    ("There was no consistent evidence to support any longitudinal biomarkers.", "no_difference"),
+    ("The drug demonstrated greater overall response than esketamine (RR = 3.01 vs. RR = 1.38).", "increased"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]
