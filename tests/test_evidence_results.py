@@ -258,6 +258,14 @@ WORDING = [
     ("Anhedonia was not altered by riluzole.", "no_difference"),
     ("There was no consistent evidence to support any longitudinal biomarkers.", "no_difference"),
     ("The drug demonstrated greater overall response than esketamine (RR = 3.01 vs. RR = 1.38).", "increased"),
+    # Recommendations, needs, lacking evidence and studies described are not findings.
+    ("The results warrant a larger randomized trial using higher doses and a longer follow-up.", None),
+    ("Biomarker discovery should be attempted in larger, real-world populations.", None),
+    ("These findings support the need for large trials to confirm the efficacy of serial infusions.", None),
+    ("Current evidence is insufficient to assess the benefits and harms of the drug.", None),
+    ("Functional outcomes in adults receiving the drug were insufficiently characterized.", None),
+    ("A small number of clinical studies assessed the antidepressant effects of the oral drug.", None),
+    ("The drug had larger effects than placebo on pain at 24 hours (p < .01).", "decreased"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]
