@@ -151,6 +151,25 @@ def test_model_findings_are_split_per_printed_result() -> None:
     ]
 
 
+def test_less_effective_is_an_inferiority_not_a_decrease() -> None:
+    drug_less = read_clause("Ketamine was less effective than ECT.", 0, RULES.findings)
+    assert drug_less is not None and (drug_less.direction, drug_less.favours) == ("increased", "comparator")
+    # The comparator as the subject turns it round: good news for the drug.
+    ect_less = read_clause("ECT was less effective than ketamine.", 0, RULES.findings)
+    assert ect_less is not None and ect_less.favours == "intervention"
+    # "less pain" is still a decrease, good for the drug.
+    less_pain = read_clause("Ketamine patients reported less pain than placebo patients (p = .03).", 0, RULES.findings)
+    assert less_pain is not None and (less_pain.direction, less_pain.favours) == ("decreased", "intervention")
+
+
+def test_an_exception_is_its_own_result() -> None:
+    text = (
+        "There were no significant differences in pain, except the ketamine group reported less pain at 48 h (p = .03)."
+    )
+    parts = split_clauses(text, RULES.findings.clause_split)
+    assert [f.direction for c in parts for f in clause_findings(c, 0, RULES.findings)] == ["no_difference", "decreased"]
+
+
 def test_a_later_result_takes_its_own_change_word() -> None:
     found = _read(
         "Two hours after the drug, ideation and somatic burden were decreased compared to baseline (P < 0.001 and "
@@ -266,6 +285,13 @@ WORDING = [
     ("Functional outcomes in adults receiving the drug were insufficiently characterized.", None),
     ("A small number of clinical studies assessed the antidepressant effects of the oral drug.", None),
     ("The drug had larger effects than placebo on pain at 24 hours (p < .01).", "decreased"),
+    # Groups alike at baseline are not a finding; a change from baseline that did not differ is.
+    ("There were no significant differences in baseline characteristics between the groups.", None),
+    ("The groups were similar at baseline.", None),
+    ("Groups were comparable in age, sex and baseline depression severity.", None),
+    ("Change from baseline in MADRS did not differ between groups.", "no_difference"),
+    # "not inferior" is non-inferiority; "inferior" is not.
+    ("The drug was not inferior to ECT.", "no_difference"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]

@@ -186,6 +186,8 @@ def _effect_size(text: str) -> _Decision | None:
     )
 
 
+_LESS_EFFECTIVE: Final = re.compile(r"\bless (?:effective|efficacious)\b", re.IGNORECASE)
+
 # After "more effective" / "superior": "in reducing", "for lowering", "at preventing".
 _REDUCING: Final = re.compile(
     r" (?:in|for|at|when) (?:the )?(?:reduc|decreas|lower|prevent|allevia|attenuat|diminish)", re.IGNORECASE
@@ -372,6 +374,10 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         m = pattern.search(text)
         if m and not rules.drug.search(text, 0, m.start()):
             return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
+    lesser = _LESS_EFFECTIVE.search(text)
+    if lesser:
+        # "less effective than ECT" is an inferiority, not a decrease of anything: read as "inferior".
+        return _Decision("increased", f"evaluation: {lesser.group(0)!r}", lesser.end(), good_if=-1)
     superior = rules.superior.search(text)
     if superior:
         # "more effective in reducing pain": the measure named is the pain, and it fell.
