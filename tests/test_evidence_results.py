@@ -292,6 +292,11 @@ WORDING = [
     ("Change from baseline in MADRS did not differ between groups.", "no_difference"),
     # "not inferior" is non-inferiority; "inferior" is not.
     ("The drug was not inferior to ECT.", "no_difference"),
+    # Evaluations of outcomes as positive, and associations qualified by a word.
+    ("Outcomes were largely positive for the addition of psychotherapy to the drug.", "decreased"),
+    ("The infusion also positively affects comorbidities like chronic pain and depression.", "decreased"),
+    ("Weak positive linear associations were observed between SDLP and blood concentrations (p = 0.001).", "increased"),
+    ("A negative linear correlation was found between dose and pain scores (p = 0.01).", "decreased"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]
