@@ -297,6 +297,9 @@ WORDING = [
     ("The infusion also positively affects comorbidities like chronic pain and depression.", "decreased"),
     ("Weak positive linear associations were observed between SDLP and blood concentrations (p = 0.001).", "increased"),
     ("A negative linear correlation was found between dose and pain scores (p = 0.01).", "decreased"),
+    # "the higher dose" names a dose; the change is the pain's.
+    ("Patients on the higher dose reported less pain than those on placebo (p = .01).", "decreased"),
+    ("Pain scores were higher in the ketamine group than in the placebo group (p = .01).", "increased"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]
