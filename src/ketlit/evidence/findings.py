@@ -169,15 +169,17 @@ def _effect_sign(text: str, effect: nums.Effect) -> _Decision:
 _ES_NAME: Final = re.compile(r"(?i:effect sizes?)|ESs?\b")
 
 
-def _effect_size(text: str) -> _Decision | None:
+def _effect_size(text: str, change: re.Match[str]) -> _Decision | None:
     """More of the treatment's effect, whose measure is the symptoms' fall (less of it: their rise).
 
     "Effect sizes were larger for repeat infusions", "an enhanced and prolonged drug effect".
     """
-    folded = fold(text)
+    # Only around the change word the clause was read by (the comparative is part of the match).
+    start, end = max(0, change.start() - 50), change.end() + 40
+    folded = fold(text[start:end])
     if "effect" not in folded and "effica" not in folded and "mean diff" not in folded:
         return None
-    sized = _EFFECT_SIZE.search(text)
+    sized = _EFFECT_SIZE.search(text, start, end)
     if sized is None or _SIDE_EFFECT.search(text, max(0, sized.start() - 12), sized.end()):
         return None
     good = (sized.group("more") or sized.group("more2")) is not None
@@ -327,9 +329,6 @@ class _Decision:
     keep_direction: bool = False
 
 
-_SIGNIFICANT_WORD: Final = re.compile(r"\bsignifican", re.IGNORECASE)
-
-
 def _by_numbers(
     text: str,
     effect: nums.Effect | None,
@@ -348,7 +347,7 @@ def _by_numbers(
         return _Decision("no_difference", f"p {p.text}", 0)
     # Every printed p is not significant and no word says "significant": the assertion words
     # ("resulted in a lower response …, all ps > 0.05") do not outweigh the numbers.
-    if p is not None and not any(q.significant for q in p_values) and not _SIGNIFICANT_WORD.search(text):
+    if p is not None and not any(q.significant for q in p_values) and "ignifican" not in text:
         return _Decision("no_difference", f"p {p.text}", 0)
     by_rates = _from_rates(text, rates, rules)
     if by_rates is not None and (p is None or p.significant):
@@ -356,7 +355,7 @@ def _by_numbers(
     return None
 
 
-def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: FindingRules) -> _Decision | None:
+def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _Decision | None:
     """Step 4: correlations, change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
     associations: tuple[tuple[TextPattern, Direction], ...] = (
         (rules.correlation_positive, "increased"),
@@ -374,7 +373,8 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         m = pattern.search(text)
         if m and not rules.drug.search(text, 0, m.start()):
             return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
-    lesser = _LESS_EFFECTIVE.search(text)
+    # Plain ``in`` first: an IGNORECASE regex would be tried at every character of every clause.
+    lesser = _LESS_EFFECTIVE.search(text) if "ess eff" in text else None
     if lesser:
         # "less effective than ECT" is an inferiority, not a decrease of anything: read as "inferior".
         return _Decision("increased", f"evaluation: {lesser.group(0)!r}", lesser.end(), good_if=-1)
@@ -401,7 +401,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         if first is up and down and down.start() - first.end() < 3:
             direction = "decreased"
             first = down
-        return _effect_size(text) or _Decision(direction, f"change: {first.group(0)!r}", first.end())
+        return _effect_size(text, first) or _Decision(direction, f"change: {first.group(0)!r}", first.end())
     better = rules.improve.search(text)
     worse = rules.worsen.search(text)
     if better or worse:
@@ -428,7 +428,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
             return _Decision("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
     induced = rules.induce.search(text)
     if induced:
-        harm = -1 if kind == "safety" else None
+        harm = -1 if _kind(text, rules) == "safety" else None
         return _Decision("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=harm)
     return None
 
@@ -481,14 +481,16 @@ def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Findi
     rates = tuple(nums.rates(text))
     effect = effects[0] if effects else None
     p = p_values[0] if p_values else None
-    kind = _kind(text, rules)
-    decision = _by_numbers(text, effect, p_values, rates, rules) or _by_words(text, rates, kind, rules)
+    decision = _by_numbers(text, effect, p_values, rates, rules) or _by_words(text, rates, rules)
     # Last: a named effect whose CI excludes no effect, with no word saying which way. Its sign
     # is only trusted here, because abstracts subtract either way round ("mean difference 12.7"
     # for a reduction).
     if decision is None and effect is not None and effect.sign:
         decision = _effect_sign(text, effect)
     results = _results(text, effects, p_values, rules) if len(effects) + len(p_values) > 1 or " vs" in text else []
+    if decision is None and not results:
+        return []
+    kind = _kind(text, rules)  # only now: most clauses without a decision end above
     if decision is None:
         # "8 vs. 3 (P<0.05), at t=180min 6 vs. 2 (ns) … in the ketamine and midazolam groups,
         # respectively": the counts, with their arms in order, say which way each result went.
@@ -499,7 +501,7 @@ def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Findi
     out = [replace(base, effect=results[0].effect or effect, p=results[0].p or p)]
     if base.direction == "no_difference":
         # The first result's numbers read "no difference": a later significant one takes the words' direction.
-        worded = _by_words(text, rates, kind, rules)
+        worded = _by_words(text, rates, rules)
         base = _finding(text, sentence, worded, rules, kind, effect, rates, p) if worded else base
     for r in results[1:]:
         extra = _result_finding(text, sentence, r, base, rules, kind)

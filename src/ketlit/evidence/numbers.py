@@ -138,7 +138,8 @@ _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
 # "SMD = - 0.89; 95% CI - 1.24; - 0.53": a minus sign set apart from its number, after "=", ":", a
 # separator, a bracket or "CI". Moved onto the number (" -0.89", same length, so offsets hold); a
 # range's hyphen between two numbers ("2.5 - 22.8") is left alone.
-_SPACED_MINUS: Final = re.compile(r"(?:(?<=[=:;,(\[])|(?<=[=:;,(\[] )|(?<=CI )|(?<=CI))- (?=\d|\.\d)")
+# Starts with a character class (not a lookbehind) so that ``re`` can skip to candidates.
+_SPACED_MINUS: Final = re.compile(r"([=:;,(\[I] ?)- (?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
 # In every effect reading:
@@ -207,7 +208,15 @@ def normalise(text: str) -> str:
     """Unicode minus signs and dashes before digits become ASCII hyphen-minus."""
     if not text.isascii():
         text = _MINUS.sub("-", text)
-    return _SPACED_MINUS.sub(" -", text) if "- " in text else text
+    return _SPACED_MINUS.sub(_move_minus, text) if "- " in text else text
+
+
+def _move_minus(m: re.Match[str]) -> str:
+    """The minus sign moved onto its number ("= - 0.89" to "=  -0.89"), the length kept; "I" only as in "CI"."""
+    before = m.group(1)
+    if before[0] == "I" and m.string[max(0, m.start() - 1) : m.start() + 1] != "CI":
+        return m.group(0)
+    return before + " -"
 
 
 def _float(s: str) -> float:
@@ -256,6 +265,9 @@ def effects(text: str) -> list[Effect]:
 _HETEROGENEITY: Final = re.compile(r"(?:cochran|heterogeneity|\bQ\b|\bI ?[2²])[^;)\]]{0,25}$", re.IGNORECASE)
 
 
+_SCI: Final = re.compile(r"([\d.]+)[x×]10\^?-(\d+)")
+
+
 def p_values(text: str) -> list[PValue]:
     """Every p value in ``text`` except heterogeneity tests'."""
     out: list[PValue] = []
@@ -267,7 +279,7 @@ def p_values(text: str) -> list[PValue]:
             continue
         op = {"&lt;": "<", "&gt;": ">"}.get(m.group("op"), m.group("op"))
         raw = m.group("val").replace(" ", "")
-        sci = re.match(r"([\d.]+)[x×]10\^?-(\d+)", raw)
+        sci = _SCI.match(raw) if "10" in raw else None
         try:
             value = float(sci.group(1)) * 10 ** -int(sci.group(2)) if sci else float(raw)
         except ValueError:
