@@ -571,7 +571,8 @@ class _Result:
 
 
 # "8 vs. 3", "6 versus 2": two arms' counts or means (percentages are rates, read elsewhere).
-_PAIR: Final = re.compile(r"(?<![\d.-])(\d+(?:\.\d+)?) ?(?:vs\.?|versus) ?(\d+(?:\.\d+)?)(?![\d.%]| ?%)")
+# The lookbehind sits after the first digit so that ``re`` can skip to digits.
+_PAIR: Final = re.compile(r"(\d(?<![\d.-]\d)\d*(?:\.\d+)?) ?(?:vs\.?|versus) ?(\d+(?:\.\d+)?)(?![\d.%]| ?%)")
 # A result marked not significant without a p value: "(ns)", "(n.s.)", "NS".
 _NS: Final = re.compile(r"\((?:ns|n\.s\.?)\)|(?-i:\bNS\b)|\bn\.s\.", re.IGNORECASE)
 
@@ -590,7 +591,8 @@ def _results(
     marks += [(p.start, "p", p) for p in p_values]
     if " vs" in text or "versus" in text:
         marks += [(m.start(), "pair", (float(m.group(1)), float(m.group(2)))) for m in _PAIR.finditer(text)]
-    if "s" in text.lower() and marks:
+    low = text.lower()
+    if marks and ("ns)" in low or "n.s" in low or "NS" in text):
         marks += [(m.start(), "ns", True) for m in _NS.finditer(text)]
     out: list[_Result] = []
     open_value = False
