@@ -89,6 +89,24 @@ def test_a_range_hyphen_is_not_a_minus_sign() -> None:
     assert nums.effects("was 1.2 (95% CI 0.8-1.9)") == []
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "64% (16/25) vs 28% (7/25)",
+        "16/25 (64%) vs 7/25 (28%)",
+        "64% (n = 16/25) vs 28% (n = 7/25)",
+        "(16/25, 64%) vs (7/25, 28%)",
+        "16 of 25 (64%) versus 7 of 25 (28%)",
+    ],
+)
+def test_per_arm_rates_with_their_counts(text: str) -> None:
+    assert [(r.percent, r.events, r.n) for r in nums.rates(text)] == [(64.0, 16, 25), (28.0, 7, 25)]
+
+
+def test_a_fraction_outside_brackets_is_not_an_arm_count() -> None:
+    assert [(r.percent, r.events, r.n) for r in nums.rates("scores of 12/25, 40% of patients")] == [(40.0, None, None)]
+
+
 def test_plural_p_values_are_read() -> None:
     assert [p.text for p in nums.p_values("in all groups (all ps > 0.05)")] == ["> .05"]
     assert [p.text for p in nums.p_values("(p's < 0.01)")] == ["< .01"]

@@ -123,9 +123,13 @@ def _word_percent(words: str) -> float:
 
 
 # "64% (16/25)" after a percentage, or "16/25 (64%)" / "16 of 25 (64%)" before it.
-_EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]")
+# Also "64% (n = 16/25)" and "(16/25, 64%)".
+_EVENTS_AFTER: Final = re.compile(
+    r"\s*[\[(]\s*(?:n\s*=\s*)?(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]"
+)
 _EVENTS_BEFORE: Final = re.compile(
-    r"(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*(?:patients|participants|subjects)?\s*[\[(]\s*$"
+    r"(?:(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*(?:patients|participants|subjects)?\s*[\[(]"
+    r"|(?<=[\[(])(?P<events2>\d+)\s*/\s*(?P<n2>\d+)\s*[,;])\s*$"
 )
 _RELATIVE_AFTER: Final = re.compile(
     r"\s*(?:\w+\s+)?(?:less|lower|more|higher|greater|fewer|smaller|larger|reduction|decrease|increase|improvement|"
@@ -289,6 +293,10 @@ def p_values(text: str) -> list[PValue]:
     return out
 
 
+def _events2(m: re.Match[str]) -> tuple[int, int]:
+    return int(m.group("events2")), int(m.group("n2"))
+
+
 def rates(text: str) -> list[Rate]:
     """Percentages in ``text`` that are not CI levels, with events/n printed right by them."""
     out: list[Rate] = []
@@ -300,8 +308,9 @@ def rates(text: str) -> list[Rate]:
         if _CI_BEFORE.search(text, max(0, m.start() - 30), m.start()):
             continue
         ev = _EVENTS_AFTER.match(text, m.end()) or _EVENTS_BEFORE.search(text, max(0, m.start() - 40), m.start())
-        events = int(ev.group("events")) if ev else None
-        n = int(ev.group("n")) if ev else None
+        events = n = None
+        if ev:
+            events, n = (int(ev.group("events")), int(ev.group("n"))) if ev.group("events") else _events2(ev)
         pct = float(m.group("pct")) if m.group("pct") else _word_percent(m.group("words"))
         relative = bool(_RELATIVE_AFTER.match(text, m.end()))
         out.append(Rate(pct, events, n, m.start(), relative))
