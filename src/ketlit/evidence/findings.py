@@ -473,7 +473,7 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
 
 
 def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Finding]:
-    """The findings one clause reports: one, or one per result where it prints several (see :func:`_results`)."""
+    """The findings one clause reports: one, or one per result where it prints several (:func:`nums.results`)."""
     if not _may_decide(text, rules) or rules.not_a_finding.search(text):
         return []
     effects = nums.effects(text)
@@ -487,7 +487,7 @@ def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Findi
     # for a reduction).
     if decision is None and effect is not None and effect.sign:
         decision = _effect_sign(text, effect)
-    results = _results(text, effects, p_values, rules) if len(effects) + len(p_values) > 1 or " vs" in text else []
+    results = nums.results(text, effects, p_values) if len(effects) + len(p_values) > 1 or " vs" in text else []
     if decision is None and not results:
         return []
     kind = _kind(text, rules)  # only now: most clauses without a decision end above
@@ -548,72 +548,6 @@ def _finding(
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Result:
-    """One result's numbers in a clause that prints several: an effect or a count pair, its p or "ns"."""
-
-    effect: nums.Effect | None = None
-    pair: tuple[float, float] | None = None
-    p: nums.PValue | None = None
-    ns: bool = False
-    # Where the words that introduce this result begin: just after the previous result's first number.
-    words_from: int = 0
-
-    @property
-    def not_significant(self) -> bool:
-        """Its own numbers say no difference: a CI spanning no effect, "ns", p ≥ .05, equal counts without a p."""
-        return (
-            (self.effect is not None and not self.effect.excludes_null)
-            or self.ns
-            or (self.p is not None and not self.p.significant)
-            or (self.pair is not None and self.pair[0] == self.pair[1] and self.p is None)
-        )
-
-
-# "8 vs. 3", "6 versus 2": two arms' counts or means (percentages are rates, read elsewhere).
-# The lookbehind sits after the first digit so that ``re`` can skip to digits.
-_PAIR: Final = re.compile(r"(\d(?<![\d.-]\d)\d*(?:\.\d+)?) ?(?:vs\.?|versus) ?(\d+(?:\.\d+)?)(?![\d.%]| ?%)")
-# A result marked not significant without a p value: "(ns)", "(n.s.)", "NS".
-_NS: Final = re.compile(r"\((?:ns|n\.s\.?)\)|(?-i:\bNS\b)|\bn\.s\.", re.IGNORECASE)
-
-
-def _results(
-    text: str, effects: Sequence[nums.Effect], p_values: Sequence[nums.PValue], rules: FindingRules
-) -> list[_Result]:
-    """The results a clause prints one after another, each an effect or a count pair with its p.
-
-    "SMD -0.97 (95% CI …), P < 0.001 on day 1; SMD -0.65 (…), P = 0.02 on day 3", "decreased (P <
-    0.001 and P = 0.005, respectively)", "8 vs. 3 (P<0.05), 6 vs. 2 (ns)": each value starts a
-    result and the first p (or "ns") after it is its own; a p with no value before it is a result
-    of its own. Fewer than two: the clause is one result (an empty list).
-    """
-    marks: list[tuple[int, str, object]] = [(e.start, "value", e) for e in effects]
-    marks += [(p.start, "p", p) for p in p_values]
-    if " vs" in text or "versus" in text:
-        marks += [(m.start(), "pair", (float(m.group(1)), float(m.group(2)))) for m in _PAIR.finditer(text)]
-    low = text.lower()
-    if marks and ("ns)" in low or "n.s" in low or "NS" in text):
-        marks += [(m.start(), "ns", True) for m in _NS.finditer(text)]
-    out: list[_Result] = []
-    open_value = False
-    last = 0
-    for at, what, obj in sorted(marks, key=lambda m: m[0]):
-        if what in ("value", "pair"):
-            effect = obj if isinstance(obj, nums.Effect) else None
-            pair = obj if isinstance(obj, tuple) else None
-            out.append(_Result(effect=effect, pair=pair, words_from=last))
-            open_value = True
-            last = at + 1
-        elif open_value and out[-1].p is None and not out[-1].ns:
-            out[-1] = replace(out[-1], p=obj if isinstance(obj, nums.PValue) else None, ns=what == "ns")
-            open_value = False
-        else:
-            out.append(_Result(p=obj if isinstance(obj, nums.PValue) else None, ns=what == "ns", words_from=last))
-            open_value = False
-            last = at + 1
-    return out if len(out) > 1 else []
-
-
 def _pair_sign(text: str, pair: tuple[float, float], rules: FindingRules) -> int | None:
     """+1 / -1 when a count pair's arms are named in order ("… in the ketamine and placebo groups, respectively")."""
     if "respectively" not in text.lower() or pair[0] == pair[1]:
@@ -626,7 +560,7 @@ def _pair_sign(text: str, pair: tuple[float, float], rules: FindingRules) -> int
     return None
 
 
-def _start_of(r: _Result) -> int:
+def _start_of(r: nums.Result) -> int:
     return min(x.start for x in (r.effect, r.p) if x is not None) if (r.effect or r.p) else r.words_from
 
 
@@ -648,7 +582,7 @@ def _change_between(text: str, start: int, end: int, rules: FindingRules) -> tup
 
 
 def _result_finding(
-    text: str, sentence: int, r: _Result, base: Finding | None, rules: FindingRules, kind: OutcomeKind
+    text: str, sentence: int, r: nums.Result, base: Finding | None, rules: FindingRules, kind: OutcomeKind
 ) -> Finding | None:
     """The finding of one result of a clause that prints several; ``base`` is the clause's own reading.
 
@@ -750,7 +684,7 @@ def _model_findings(text: str, sentence: int, direction: Direction, p: float, ru
         tuple(nums.rates(text)),
         p_values[0] if p_values else None,
     )
-    results = _results(text, effects, p_values, rules) if len(effects) + len(p_values) > 1 else []
+    results = nums.results(text, effects, p_values) if len(effects) + len(p_values) > 1 else []
     if len(results) < 2:
         return [first]
     out = [replace(first, effect=results[0].effect or first.effect, p=results[0].p or first.p)]

@@ -11,6 +11,9 @@ Design decisions:
   reading, since abstracts use them interchangeably; ranges "2.5-22.8" keep the hyphen as a
   separator only between two numbers.
 - ``excludes_null`` knows ratio measures (null 1) from difference measures (null 0).
+- **Several results in one sentence** ("SMD -0.97 … on day 1; SMD -0.30 … on day 7", "8 vs. 3
+  (P<0.05), 6 vs. 2 (ns)") are grouped by :func:`results`: each value (an effect or a count pair)
+  starts one, the first p or "ns" after it is its own. The reader gives each its own finding.
 - **Cheap exact prefilters first**: every effect reading needs a "95% CI", every p value an
   operator, every rate a "%" or "percent"; most clauses have none, and ``re`` would otherwise
   try each pattern at every character. Measure names are found by a Matcher.
@@ -19,7 +22,8 @@ Design decisions:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from ketlit.evidence.matcher import AnchorIndex, Matcher, fold
@@ -124,9 +128,7 @@ def _word_percent(words: str) -> float:
 
 # "64% (16/25)" after a percentage, or "16/25 (64%)" / "16 of 25 (64%)" before it.
 # Also "64% (n = 16/25)" and "(16/25, 64%)".
-_EVENTS_AFTER: Final = re.compile(
-    r"\s*[\[(]\s*(?:n\s*=\s*)?(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]"
-)
+_EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?:n\s*=\s*)?(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]")
 _EVENTS_BEFORE: Final = re.compile(
     r"(?:(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*(?:patients|participants|subjects)?\s*[\[(]"
     r"|(?<=[\[(])(?P<events2>\d+)\s*/\s*(?P<n2>\d+)\s*[,;])\s*$"
@@ -315,3 +317,67 @@ def rates(text: str) -> list[Rate]:
         relative = bool(_RELATIVE_AFTER.match(text, m.end()))
         out.append(Rate(pct, events, n, m.start(), relative))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One result's numbers in a text that prints several: an effect or a count pair, its p or "ns"."""
+
+    effect: Effect | None = None
+    pair: tuple[float, float] | None = None
+    p: PValue | None = None
+    ns: bool = False
+    # Where the words that introduce this result begin: just after the previous result's first number.
+    words_from: int = 0
+
+    @property
+    def not_significant(self) -> bool:
+        """Its own numbers say no difference: a CI spanning no effect, "ns", p ≥ .05, equal counts without a p."""
+        return (
+            (self.effect is not None and not self.effect.excludes_null)
+            or self.ns
+            or (self.p is not None and not self.p.significant)
+            or (self.pair is not None and self.pair[0] == self.pair[1] and self.p is None)
+        )
+
+
+# "8 vs. 3", "6 versus 2": two arms' counts or means (percentages are rates, read elsewhere).
+# The lookbehind sits after the first digit so that ``re`` can skip to digits.
+_PAIR: Final = re.compile(r"(\d(?<![\d.-]\d)\d*(?:\.\d+)?) ?(?:vs\.?|versus) ?(\d+(?:\.\d+)?)(?![\d.%]| ?%)")
+# A result marked not significant without a p value: "(ns)", "(n.s.)", "NS".
+_NS: Final = re.compile(r"\((?:ns|n\.s\.?)\)|(?-i:\bNS\b)|\bn\.s\.", re.IGNORECASE)
+
+
+def results(text: str, effects: Sequence[Effect], p_values: Sequence[PValue]) -> list[Result]:
+    """The results a text prints one after another, each an effect or a count pair with its p.
+
+    "SMD -0.97 (95% CI …), P < 0.001 on day 1; SMD -0.65 (…), P = 0.02 on day 3", "decreased (P <
+    0.001 and P = 0.005, respectively)", "8 vs. 3 (P<0.05), 6 vs. 2 (ns)": each value starts a
+    result and the first p (or "ns") after it is its own; a p with no value before it is a result
+    of its own. Fewer than two: the text is one result (an empty list).
+    """
+    marks: list[tuple[int, str, object]] = [(e.start, "value", e) for e in effects]
+    marks += [(p.start, "p", p) for p in p_values]
+    if " vs" in text or "versus" in text:
+        marks += [(m.start(), "pair", (float(m.group(1)), float(m.group(2)))) for m in _PAIR.finditer(text)]
+    low = text.lower()
+    if marks and ("ns)" in low or "n.s" in low or "NS" in text):
+        marks += [(m.start(), "ns", True) for m in _NS.finditer(text)]
+    out: list[Result] = []
+    open_value = False
+    last = 0
+    for at, what, obj in sorted(marks, key=lambda m: m[0]):
+        if what in ("value", "pair"):
+            effect = obj if isinstance(obj, Effect) else None
+            pair = obj if isinstance(obj, tuple) else None
+            out.append(Result(effect=effect, pair=pair, words_from=last))
+            open_value = True
+            last = at + 1
+        elif open_value and out[-1].p is None and not out[-1].ns:
+            out[-1] = replace(out[-1], p=obj if isinstance(obj, PValue) else None, ns=what == "ns")
+            open_value = False
+        else:
+            out.append(Result(p=obj if isinstance(obj, PValue) else None, ns=what == "ns", words_from=last))
+            open_value = False
+            last = at + 1
+    return out if len(out) > 1 else []
