@@ -318,6 +318,11 @@ WORDING = [
     # "the higher dose" names a dose; the change is the pain's.
     ("Patients on the higher dose reported less pain than those on placebo (p = .01).", "decreased"),
     ("Pain scores were higher in the ketamine group than in the placebo group (p = .01).", "increased"),
+    # Non-significance in one word; a review that does not support a difference; "anti-X effects".
+    ("Discontinuation due to adverse events (2.6% vs. 2.1%) was non-significant.", "no_difference"),
+    ("The evidence does not support significant sex differences in therapeutic effects.", "no_difference"),
+    ("The infusions had a significant antisuicidal effect at the seventh infusion.", "decreased"),
+    ("Driving performance is significantly compromised after the combination.", "decreased"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]

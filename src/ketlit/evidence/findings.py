@@ -408,10 +408,10 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         first = min((m for m in (better, worse) if m), key=lambda m: m.start())
         good = first is better
         _, valence = _outcome(text, first.end(), rules)
-        if valence == 0 or "antidepressant" in first.group(0).lower():
+        if valence == 0 or "anti" in first.group(0).lower():
             # No outcome named, or the evaluation names the effect on the condition ("a rapid and
-            # robust antidepressant response", whatever rates follow): the condition's symptoms,
-            # whose burden falls when the treatment is good.
+            # robust antidepressant response", "an antisuicidal effect", whatever rates follow): the
+            # condition's symptoms, whose burden falls when the treatment is good.
             direction = "decreased" if good else "increased"
         else:
             direction = "increased" if good == (valence > 0) else "decreased"
