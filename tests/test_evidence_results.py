@@ -323,6 +323,11 @@ WORDING = [
     ("The evidence does not support significant sex differences in therapeutic effects.", "no_difference"),
     ("The infusions had a significant antisuicidal effect at the seventh infusion.", "decreased"),
     ("Driving performance is significantly compromised after the combination.", "decreased"),
+    # "Similarly," links two results; "responded similarly" is no difference.
+    ("Similarly, there were significant decreases in ideation scores (P < .01).", "decreased"),
+    ("Both groups responded similarly to the infusions.", "no_difference"),
+    ("Age, sex, weight and height of the patients were similar.", None),
+    ("Remission (adjusting for age, sex, and baseline score) was higher with IV than IN (P = .02).", "increased"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]
