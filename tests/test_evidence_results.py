@@ -328,6 +328,11 @@ WORDING = [
     ("Both groups responded similarly to the infusions.", "no_difference"),
     ("Age, sex, weight and height of the patients were similar.", None),
     ("Remission (adjusting for age, sex, and baseline score) was higher with IV than IN (P = .02).", "increased"),
+    ("Low-dose ketamine was significantly superior to placebo for reducing depressive symptoms.", "decreased"),
+    ("Ketamine exerts enhanced antidepressant effects in patients with a smaller hippocampus.", "decreased"),
+    ("No participant reported worsening of PTSD symptoms over the study.", "no_difference"),
+    ("Two participants reported worsening of PTSD symptoms over the study.", "increased"),
+    ("These differences were not produced by ketamine administration.", "no_difference"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]

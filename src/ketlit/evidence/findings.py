@@ -146,7 +146,7 @@ _MORE: Final = r"larger|greater|higher|stronger|enhanced|bigger"
 _LESS: Final = r"smaller|weaker|lower|reduced|diminished|attenuated"
 _EFFECT_WORDS: Final = r"effect sizes?|effects?|efficacy|mean differences?"
 _EFFECT_SIZE: Final = re.compile(
-    rf"\b(?:(?P<more>{_MORE})|{_LESS}) (?:and \w+ )?(?:\w+ )?(?:{_EFFECT_WORDS})\b(?! (?:on|of|in|at)\b)"
+    rf"\b(?:(?P<more>{_MORE})|{_LESS}) (?:and \w+ )?(?:\w+ )?(?:{_EFFECT_WORDS})\b(?! of\b)"
     rf"|\b(?:effect sizes?|mean differences?|efficacy) (?:(?:was|were|is|are|significantly|substantially|much"
     rf"|nearly|about|\w+ly) ){{1,3}}(?:(?P<more2>{_MORE})|{_LESS})\b",
     re.IGNORECASE,
@@ -190,9 +190,11 @@ def _effect_size(text: str, change: re.Match[str]) -> _Decision | None:
 
 _LESS_EFFECTIVE: Final = re.compile(r"\bless (?:effective|efficacious)\b", re.IGNORECASE)
 
-# After "more effective" / "superior": "in reducing", "for lowering", "at preventing".
+# After "more effective" / "superior" (and its reference): "in reducing", "to placebo for lowering".
 _REDUCING: Final = re.compile(
-    r" (?:in|for|at|when) (?:the )?(?:reduc|decreas|lower|prevent|allevia|attenuat|diminish)", re.IGNORECASE
+    r"(?: (?:to|than) [\w-]+(?: [\w-]+)?)? (?:in|for|at|when) (?:the )?"
+    r"(?:reduc|decreas|lower|prevent|allevia|attenuat|diminish)",
+    re.IGNORECASE,
 )
 
 _COMPARISON_LINK: Final = re.compile(
