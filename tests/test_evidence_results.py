@@ -333,6 +333,7 @@ WORDING = [
     ("No participant reported worsening of PTSD symptoms over the study.", "no_difference"),
     ("Two participants reported worsening of PTSD symptoms over the study.", "increased"),
     ("These differences were not produced by ketamine administration.", "no_difference"),
+    ("Patients with a 50% or greater MADRS reduction from baseline were considered as responders.", None),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]
