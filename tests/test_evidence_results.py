@@ -334,6 +334,10 @@ WORDING = [
     ("Two participants reported worsening of PTSD symptoms over the study.", "increased"),
     ("These differences were not produced by ketamine administration.", "no_difference"),
     ("Patients with a 50% or greater MADRS reduction from baseline were considered as responders.", None),
+    # Two other arms that did not differ are not the drug's finding; the drug against one is.
+    ("Seizure duration did not differ between the propofol and thiopental groups.", None),
+    ("Seizure duration did not differ between the ketamine and thiopental groups.", "no_difference"),
+    ("Seizure duration did not differ between groups.", "no_difference"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
 ]

@@ -497,6 +497,8 @@ def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Findi
         # "8 vs. 3 (P<0.05), at t=180min 6 vs. 2 (ns) … in the ketamine and midazolam groups,
         # respectively": the counts, with their arms in order, say which way each result went.
         return [f for f in (_result_finding(text, sentence, r, None, rules, kind) for r in results) if f]
+    if decision.direction == "no_difference" and _other_arms_only(text, rules):
+        return []
     base = _finding(text, sentence, decision, rules, kind, effect, rates, p)
     if len(results) < 2:
         return [base]
@@ -510,6 +512,14 @@ def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Findi
         if extra is not None:
             out.append(extra)
     return out
+
+
+def _other_arms_only(text: str, rules: FindingRules) -> bool:
+    """Two other arms compared, the drug not named ("propofol and thiopental did not differ"): not its finding."""
+    if rules.drug.search(text):
+        return False
+    named = {m.group(0).lower() for _, pattern in rules.comparators for m in pattern.finditer(text)}
+    return len(named) >= 2
 
 
 def _finding(
