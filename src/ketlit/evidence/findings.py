@@ -476,7 +476,7 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
 
 def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Finding]:
     """The findings one clause reports: one, or one per result where it prints several (:func:`nums.results`)."""
-    if not _may_decide(text, rules) or rules.not_a_finding.search(text):
+    if not _may_decide(text, rules):
         return []
     effects = nums.effects(text)
     p_values = nums.p_values(text)
@@ -490,7 +490,8 @@ def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Findi
     if decision is None and effect is not None and effect.sign:
         decision = _effect_sign(text, effect)
     results = nums.results(text, effects, p_values) if len(effects) + len(p_values) > 1 or " vs" in text else []
-    if decision is None and not results:
+    # "Not a finding" (aims, hedges, future work) is asked only of clauses that would give one.
+    if (decision is None and not results) or rules.not_a_finding.search(text):
         return []
     kind = _kind(text, rules)  # only now: most clauses without a decision end above
     if decision is None:
