@@ -82,6 +82,14 @@ def test_a_positive_effect_size_is_a_benefit() -> None:
     assert [d for d, _, _ in _read("Ketamine (SMD = 1.48, 95% CI: 1.23-1.73) was among the highest.")] == ["increased"]
 
 
+def test_a_credible_interval_level_is_not_a_rate() -> None:
+    text = "a lower amygdala reactivation (MD -0.33, sd = 0.13, 95%HDI [-0.56,-0.04]) than with placebo"
+    assert nums.rates(text) == []
+    assert nums.effects(text) == [nums.Effect("MD", -0.33, -0.56, -0.04)]
+    # A percentage that is a rate stays one.
+    assert [r.percent for r in nums.rates("95% of patients responded")] == [95.0]
+
+
 def test_a_range_hyphen_is_not_a_minus_sign() -> None:
     # "2.5 - 22.8" between two numbers stays a range: the upper bound is positive.
     assert nums.effects("(MD 12.7, 95% CI 2.5 - 22.8)") == [nums.Effect("MD", 12.7, 2.5, 22.8)]

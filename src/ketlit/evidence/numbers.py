@@ -43,11 +43,11 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
 )
 _NUM: Final = r"-?\d+(?:\.\d+)?|-?\.\d+"
-# The interval's label as printed: "95% CI", "95% confidence interval(s)", "95% CrI", "CI 95%"; then
+# The interval's label as printed: "95% CI", "95% confidence interval(s)", "95% CrI", "95% HDI", "CI 95%"; then
 # "(95% CI)" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval [CI,
 # -1.27, -0.66]").
 _CI_LABEL: Final = (
-    r"(?:95\s*%\s*(?:CI|confidence intervals?|CrI)|CI\s*95\s*%)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*"
+    r"(?:95\s*%\s*(?:CI|confidence intervals?|CrI|HDI)|CI\s*95\s*%)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*"
     r"(?:CI\s*[,:]\s*)?"
 )
 # The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
@@ -58,6 +58,7 @@ _AFTER_MEASURE: Final = re.compile(
     # "SMD-0.65": a minus sign right after the name is the value's own.
     rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
+    rf"(?:[,;]?\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?"  # or as "sd = 0.13"
     rf"(?:[,;(\[]\s*)*{_CI_LABEL}"
     rf"(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
     re.IGNORECASE,
@@ -93,7 +94,7 @@ _P: Final = re.compile(
     r"\b[pP](?:s|'s)?\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
 )
 _PERCENT: Final = re.compile(
-    r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI))"
+    r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI|HDI))"
     r"|\b(?P<words>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|fifteen|one hundred)[- ]percent\b",
     re.IGNORECASE,
@@ -102,7 +103,7 @@ _PERCENT: Final = re.compile(
 # ``re`` can skip to digits (it cannot with a lookbehind first): the same matches, for text
 # without "percent", where the second alternative cannot match.
 _PERCENT_DIGITS: Final = re.compile(
-    r"(?P<pct>\d(?<![\d.]\d)\d{0,2}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI))", re.IGNORECASE
+    r"(?P<pct>\d(?<![\d.]\d)\d{0,2}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI|HDI))", re.IGNORECASE
 )
 _TENS: Final = {
     "twenty": 20,
@@ -139,7 +140,7 @@ _RELATIVE_AFTER: Final = re.compile(
     re.IGNORECASE,
 )
 # A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
-_CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI)\b[^;)\]]{0,20}$", re.IGNORECASE)
+_CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI|HDI)\b[^;)\]]{0,20}$", re.IGNORECASE)
 _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
 # "SMD = - 0.89; 95% CI - 1.24; - 0.53": a minus sign set apart from its number, after "=", ":", a
 # separator, a bracket or "CI". Moved onto the number (" -0.89", same length, so offsets hold); a
@@ -149,7 +150,7 @@ _SPACED_MINUS: Final = re.compile(r"([=:;,(\[I] ?)- (?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
 # In every effect reading:
-_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI)|CI\s*95\s*%", re.IGNORECASE)
+_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI|HDI)|CI\s*95\s*%", re.IGNORECASE)
 _P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
 
