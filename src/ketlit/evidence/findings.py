@@ -140,6 +140,63 @@ def _may_define(text: str) -> bool:
     return False
 
 
+# The treatment's effect as the thing that grew or shrank ("effect sizes were larger", "an enhanced
+# and prolonged drug effect", "a higher mean difference vs placebo"), not an outcome's value.
+_MORE: Final = r"larger|greater|higher|stronger|enhanced|bigger"
+_LESS: Final = r"smaller|weaker|lower|reduced|diminished|attenuated"
+_EFFECT_WORDS: Final = r"effect sizes?|effects?|efficacy|mean differences?"
+_EFFECT_SIZE: Final = re.compile(
+    rf"\b(?:(?P<more>{_MORE})|{_LESS}) (?:and \w+ )?(?:\w+ )?(?:{_EFFECT_WORDS})\b(?! of\b)"
+    rf"|\b(?:effect sizes?|mean differences?|efficacy) (?:(?:was|were|is|are|significantly|substantially|much"
+    rf"|nearly|about|\w+ly) ){{1,3}}(?:(?P<more2>{_MORE})|{_LESS})\b",
+    re.IGNORECASE,
+)
+_SIDE_EFFECT: Final = re.compile(r"\b(?:side|adverse|dissociative|psychotomimetic|undesirable)\b", re.IGNORECASE)
+
+
+def _effect_sign(text: str, effect: nums.Effect) -> _Decision:
+    """A named effect's direction from its sign alone (no word says which way).
+
+    An "effect size" / "ES" is printed as the size of the benefit: positive is the symptoms' fall.
+    Other measures take their sign as printed.
+    """
+    if _ES_NAME.match(text, max(0, effect.start)):
+        good = effect.sign > 0
+        return _Decision("decreased" if good else "increased", "effect size of benefit", 0, good_if=1 if good else -1)
+    return _Decision("increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0)
+
+
+_ES_NAME: Final = re.compile(r"(?i:effect sizes?)|ESs?\b")
+
+
+def _effect_size(text: str, change: re.Match[str]) -> _Decision | None:
+    """More of the treatment's effect, whose measure is the symptoms' fall (less of it: their rise).
+
+    "Effect sizes were larger for repeat infusions", "an enhanced and prolonged drug effect".
+    """
+    # Only around the change word the clause was read by (the comparative is part of the match).
+    start, end = max(0, change.start() - 50), change.end() + 40
+    folded = fold(text[start:end])
+    if "effect" not in folded and "effica" not in folded and "mean diff" not in folded:
+        return None
+    sized = _EFFECT_SIZE.search(text, start, end)
+    if sized is None or _SIDE_EFFECT.search(text, max(0, sized.start() - 12), sized.end()):
+        return None
+    good = (sized.group("more") or sized.group("more2")) is not None
+    return _Decision(
+        "decreased" if good else "increased", f"effect size: {sized.group(0)!r}", sized.end(), good_if=1 if good else -1
+    )
+
+
+_LESS_EFFECTIVE: Final = re.compile(r"\bless (?:effective|efficacious)\b", re.IGNORECASE)
+
+# After "more effective" / "superior" (and its reference): "in reducing", "to placebo for lowering".
+_REDUCING: Final = re.compile(
+    r"(?: (?:to|than) [\w-]+(?: [\w-]+)?)? (?:in|for|at|when) (?:the )?"
+    r"(?:reduc|decreas|lower|prevent|allevia|attenuat|diminish)",
+    re.IGNORECASE,
+)
+
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -275,15 +332,24 @@ class _Decision:
 
 
 def _by_numbers(
-    text: str, effect: nums.Effect | None, p: nums.PValue | None, rates: Sequence[nums.Rate], rules: FindingRules
+    text: str,
+    effect: nums.Effect | None,
+    p_values: Sequence[nums.PValue],
+    rates: Sequence[nums.Rate],
+    rules: FindingRules,
 ) -> _Decision | None:
     """Steps 2-3 of the module docstring: null wording, then what the numbers say."""
     null = rules.no_difference.search(text)
     if null:
         return _Decision("no_difference", f"wording: {null.group(0)!r}", null.start())
+    p = p_values[0] if p_values else None
     if effect is not None and not effect.excludes_null:
         return _Decision("no_difference", "CI includes no effect", 0)
     if p is not None and not p.significant and not rules.significant.search(text):
+        return _Decision("no_difference", f"p {p.text}", 0)
+    # Every printed p is not significant and no word says "significant": the assertion words
+    # ("resulted in a lower response …, all ps > 0.05") do not outweigh the numbers.
+    if p is not None and not any(q.significant for q in p_values) and "ignifican" not in text:
         return _Decision("no_difference", f"p {p.text}", 0)
     by_rates = _from_rates(text, rates, rules)
     if by_rates is not None and (p is None or p.significant):
@@ -291,7 +357,7 @@ def _by_numbers(
     return None
 
 
-def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: FindingRules) -> _Decision | None:
+def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _Decision | None:
     """Step 4: correlations, change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
     associations: tuple[tuple[TextPattern, Direction], ...] = (
         (rules.correlation_positive, "increased"),
@@ -309,10 +375,21 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         m = pattern.search(text)
         if m and not rules.drug.search(text, 0, m.start()):
             return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
+    # Plain ``in`` first: an IGNORECASE regex would be tried at every character of every clause.
+    lesser = _LESS_EFFECTIVE.search(text) if "ess eff" in text else None
+    if lesser:
+        # "less effective than ECT" is an inferiority, not a decrease of anything: read as "inferior".
+        return _Decision("increased", f"evaluation: {lesser.group(0)!r}", lesser.end(), good_if=-1)
     superior = rules.superior.search(text)
     if superior:
+        # "more effective in reducing pain": the measure named is the pain, and it fell.
+        reducing = _REDUCING.match(text, superior.end())
         return _Decision(
-            "increased", f"comparison: {superior.group(0)!r}", superior.end(), good_if=1, keep_direction=True
+            "decreased" if reducing else "increased",
+            f"comparison: {superior.group(0)!r}",
+            superior.end(),
+            good_if=1,
+            keep_direction=True,
         )
     # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
     if _may_define(text):
@@ -326,16 +403,17 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
         if first is up and down and down.start() - first.end() < 3:
             direction = "decreased"
             first = down
-        return _Decision(direction, f"change: {first.group(0)!r}", first.end())
+        return _effect_size(text, first) or _Decision(direction, f"change: {first.group(0)!r}", first.end())
     better = rules.improve.search(text)
     worse = rules.worsen.search(text)
     if better or worse:
         first = min((m for m in (better, worse) if m), key=lambda m: m.start())
         good = first is better
         _, valence = _outcome(text, first.end(), rules)
-        if valence == 0:
-            # No outcome named: the evaluation is of the condition's symptoms ("an antidepressant
-            # effect", "effective"), whose burden falls when the treatment is good.
+        if valence == 0 or "anti" in first.group(0).lower():
+            # No outcome named, or the evaluation names the effect on the condition ("a rapid and
+            # robust antidepressant response", "an antisuicidal effect", whatever rates follow): the
+            # condition's symptoms, whose burden falls when the treatment is good.
             direction = "decreased" if good else "increased"
         else:
             direction = "increased" if good == (valence > 0) else "decreased"
@@ -343,7 +421,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
     # One arm's rate of a good outcome ("Remission was achieved in 75%", "5 (38%) met criteria
     # for response"): the drug brought that about (compared with baseline).
     good_rate = rules.positive_outcome.search(text)
-    if good_rate and not rules.negative_outcome.search(text[: good_rate.start()]):
+    if good_rate and not rules.negative_outcome.search(text, max(0, good_rate.start() - 25), good_rate.start()):
         counted = _COUNTED.search(text, 0, good_rate.start())
         if counted and counted.group(1).lower() in ("none", "no"):
             # "None of 10 subjects experienced a response": the good outcome did not happen.
@@ -352,7 +430,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], kind: OutcomeKind, rules: F
             return _Decision("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
     induced = rules.induce.search(text)
     if induced:
-        harm = -1 if kind == "safety" else None
+        harm = -1 if _kind(text, rules) == "safety" else None
         return _Decision("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=harm)
     return None
 
@@ -391,25 +469,71 @@ def _may_decide(text: str, rules: FindingRules) -> bool:
 
 
 def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None:
-    """The finding one clause reports, or None when it reports none the reader can tell."""
-    if not _may_decide(text, rules) or rules.not_a_finding.search(text):
-        return None
+    """The (first) finding one clause reports, or None when it reports none the reader can tell."""
+    found = clause_findings(text, sentence, rules)
+    return found[0] if found else None
+
+
+def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Finding]:
+    """The findings one clause reports: one, or one per result where it prints several (:func:`nums.results`)."""
+    if not _may_decide(text, rules):
+        return []
     effects = nums.effects(text)
     p_values = nums.p_values(text)
     rates = tuple(nums.rates(text))
     effect = effects[0] if effects else None
     p = p_values[0] if p_values else None
-    kind = _kind(text, rules)
-    decision = _by_numbers(text, effect, p, rates, rules) or _by_words(text, rates, kind, rules)
+    decision = _by_numbers(text, effect, p_values, rates, rules) or _by_words(text, rates, rules)
     # Last: a named effect whose CI excludes no effect, with no word saying which way. Its sign
     # is only trusted here, because abstracts subtract either way round ("mean difference 12.7"
     # for a reduction).
     if decision is None and effect is not None and effect.sign:
-        decision = _Decision(
-            "increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0
-        )
+        decision = _effect_sign(text, effect)
+    results = nums.results(text, effects, p_values) if len(effects) + len(p_values) > 1 or " vs" in text else []
+    # "Not a finding" (aims, hedges, future work) is asked only of clauses that would give one.
+    if (decision is None and not results) or rules.not_a_finding.search(text):
+        return []
+    kind = _kind(text, rules)  # only now: most clauses without a decision end above
     if decision is None:
-        return None
+        # "8 vs. 3 (P<0.05), at t=180min 6 vs. 2 (ns) … in the ketamine and midazolam groups,
+        # respectively": the counts, with their arms in order, say which way each result went.
+        return [f for f in (_result_finding(text, sentence, r, None, rules, kind) for r in results) if f]
+    if decision.direction == "no_difference" and _other_arms_only(text, rules):
+        return []
+    base = _finding(text, sentence, decision, rules, kind, effect, rates, p)
+    if len(results) < 2:
+        return [base]
+    out = [replace(base, effect=results[0].effect or effect, p=results[0].p or p)]
+    if base.direction == "no_difference":
+        # The first result's numbers read "no difference": a later significant one takes the words' direction.
+        worded = _by_words(text, rates, rules)
+        base = _finding(text, sentence, worded, rules, kind, effect, rates, p) if worded else base
+    for r in results[1:]:
+        extra = _result_finding(text, sentence, r, base, rules, kind)
+        if extra is not None:
+            out.append(extra)
+    return out
+
+
+def _other_arms_only(text: str, rules: FindingRules) -> bool:
+    """Two other arms compared, the drug not named ("propofol and thiopental did not differ"): not its finding."""
+    if rules.drug.search(text):
+        return False
+    named = {m.group(0).lower() for _, pattern in rules.comparators for m in pattern.finditer(text)}
+    return len(named) >= 2
+
+
+def _finding(
+    text: str,
+    sentence: int,
+    decision: _Decision,
+    rules: FindingRules,
+    kind: OutcomeKind,
+    effect: nums.Effect | None,
+    rates: tuple[nums.Rate, ...],
+    p: nums.PValue | None,
+) -> Finding:
+    """The finding a decision makes: turned round when the comparator is the subject, with its favours."""
     comp = first_comparator(text, rules)
     comp_words, comp_kind, comp_at = comp if comp else (None, None, -1)
     outcome, valence = _outcome(text, decision.at, rules)
@@ -435,6 +559,80 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     return Finding(
         sentence, text, direction, favours, outcome, kind, comp_words, comp_kind, decision.basis, effect, rates, p
     )
+
+
+def _pair_sign(text: str, pair: tuple[float, float], rules: FindingRules) -> int | None:
+    """+1 / -1 when a count pair's arms are named in order ("… in the ketamine and placebo groups, respectively")."""
+    if "respectively" not in text.lower() or pair[0] == pair[1]:
+        return None
+    arms = _arms_in_order(text, 0, len(text), rules)
+    if arms[:2] == ["intervention", "comparator"]:
+        return 1 if pair[0] > pair[1] else -1
+    if arms[:2] == ["comparator", "intervention"]:
+        return 1 if pair[1] > pair[0] else -1
+    return None
+
+
+def _start_of(r: nums.Result) -> int:
+    return min(x.start for x in (r.effect, r.p) if x is not None) if (r.effect or r.p) else r.words_from
+
+
+def _change_between(text: str, start: int, end: int, rules: FindingRules) -> tuple[Direction, str] | None:
+    """The direction a result's own words give (no difference, or a change word), between two offsets."""
+    if end - start < 4:
+        return None
+    null = rules.no_difference.search(text, start, end)
+    if null:
+        return "no_difference", f"wording: {null.group(0)!r}"
+    up = rules.increase.search(text, start, end)
+    down = rules.decrease.search(text, start, end)
+    if up is None and down is None:
+        return None
+    if up is not None and (down is None or up.start() < down.start()) and not (down and down.start() - up.end() < 3):
+        return "increased", f"change: {up.group(0)!r}"
+    assert down is not None
+    return "decreased", f"change: {down.group(0)!r}"
+
+
+def _result_finding(
+    text: str, sentence: int, r: nums.Result, base: Finding | None, rules: FindingRules, kind: OutcomeKind
+) -> Finding | None:
+    """The finding of one result of a clause that prints several; ``base`` is the clause's own reading.
+
+    A result whose own numbers say "not significant" (CI spanning no effect, p ≥ .05, "ns", equal
+    counts) is no difference whatever the clause's words say; a significant one takes the clause's
+    direction, or its count pair's when the clause has none.
+    """
+    null = r.not_significant
+    direction: Direction | None = "no_difference" if null else None
+    basis = "this result's numbers: not significant" if null else ""
+    if direction is None and base is not None and r.words_from > 0:
+        # "… were decreased (P < 0.001), and mood was increased (P = 0.006)": a change word of its
+        # own, between the previous result's numbers and this one's, is this result's direction.
+        own = _change_between(text, r.words_from, _start_of(r), rules)
+        if own is not None:
+            direction, basis = own
+    if direction is None and base is not None and base.direction != "no_difference":
+        direction, basis = base.direction, base.basis
+    if direction is None and r.pair is not None and (r.p is None or r.p.significant):
+        sign = _pair_sign(text, r.pair, rules)
+        if sign is not None and r.p is not None:
+            direction, basis = ("increased" if sign > 0 else "decreased"), "arm counts in order, significant p"
+    if direction is None and r.effect is not None and r.effect.sign:
+        signed = _effect_sign(text, r.effect)
+        direction, basis = signed.direction, signed.basis
+    if direction is None:
+        return None
+    # A count pair of people "showing a reduction in pain >50%" or "responders": more is good news.
+    counts_good = r.pair is not None and bool(
+        rules.positive_outcome.search(text) or (_may_define(text) and _DEFINITION.search(text))
+    )
+    at = r.effect.start if r.effect else 0
+    decision = _Decision(direction, basis, at, good_if=1 if counts_good else None, per_arm=r.pair is not None)
+    found = _finding(text, sentence, decision, rules, kind, r.effect, (), r.p)
+    if base is not None and direction == base.direction:
+        found = replace(found, favours=base.favours)
+    return found
 
 
 _BRACKET: Final = re.compile(r"[()\[\]]")
@@ -474,13 +672,18 @@ def _favours(direction: Direction, valence: int) -> Favours:
     return "intervention" if good else "comparator"
 
 
-def _model_finding(text: str, sentence: int, direction: Direction, p: float, rules: FindingRules) -> Finding:
-    """A finding the rules did not read but the model is sure of: the whole sentence carries it."""
+def _model_findings(text: str, sentence: int, direction: Direction, p: float, rules: FindingRules) -> list[Finding]:
+    """A finding the rules did not read but the model is sure of: the whole sentence carries it.
+
+    Where the sentence prints several results ("… general activity (P=0.03) and enjoyment of life
+    (P=0.004)"), one finding each: the model's direction, or no difference where a result's own
+    numbers say so.
+    """
     effects = nums.effects(text)
     p_values = nums.p_values(text)
     comp = first_comparator(text, rules)
     outcome, valence = _outcome(text, 0, rules)
-    return Finding(
+    first = Finding(
         sentence,
         text,
         direction,
@@ -494,6 +697,14 @@ def _model_finding(text: str, sentence: int, direction: Direction, p: float, rul
         tuple(nums.rates(text)),
         p_values[0] if p_values else None,
     )
+    results = nums.results(text, effects, p_values) if len(effects) + len(p_values) > 1 else []
+    if len(results) < 2:
+        return [first]
+    out = [replace(first, effect=results[0].effect or first.effect, p=results[0].p or first.p)]
+    for r in results[1:]:
+        d: Direction = "no_difference" if r.not_significant else direction
+        out.append(replace(first, direction=d, favours=_favours(d, valence), effect=r.effect, rates=(), p=r.p))
+    return out
 
 
 def decide(rs: RoledSentence, found: list[Finding], rules: FindingRules, model: DirectionModel) -> list[Finding]:
@@ -518,7 +729,7 @@ def apply_scores(
         return found
     text = rs.sentence.text
     if not found:
-        return [_model_finding(text, rs.sentence.index, best, p[best], rules)] if p[best] >= thresholds.add else []
+        return _model_findings(text, rs.sentence.index, best, p[best], rules) if p[best] >= thresholds.add else []
     if p[best] < thresholds.override:
         return found
     first = found[0]
@@ -540,11 +751,8 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
             continue
         found: list[Finding] = []
         for clause in split_clauses(rs.sentence.text, rules.clause_split):
-            if len(clause) < 12:
-                continue
-            finding = read_clause(clause, rs.sentence.index, rules)
-            if finding is not None:
-                found.append(finding)
+            if len(clause) >= 12:
+                found.extend(clause_findings(clause, rs.sentence.index, rules))
         out.append((rs, found))
     return out
 

@@ -11,6 +11,9 @@ Design decisions:
   reading, since abstracts use them interchangeably; ranges "2.5-22.8" keep the hyphen as a
   separator only between two numbers.
 - ``excludes_null`` knows ratio measures (null 1) from difference measures (null 0).
+- **Several results in one sentence** ("SMD -0.97 … on day 1; SMD -0.30 … on day 7", "8 vs. 3
+  (P<0.05), 6 vs. 2 (ns)") are grouped by :func:`results`: each value (an effect or a count pair)
+  starts one, the first p or "ns" after it is its own. The reader gives each its own finding.
 - **Cheap exact prefilters first**: every effect reading needs a "95% CI", every p value an
   operator, every rate a "%" or "percent"; most clauses have none, and ``re`` would otherwise
   try each pattern at every character. Measure names are found by a Matcher.
@@ -19,7 +22,8 @@ Design decisions:
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from ketlit.evidence.matcher import AnchorIndex, Matcher, fold
@@ -31,28 +35,47 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"odds ratios?|(?-i:\bORs?\b)|(?-i:\baOR\b)", "OR"),
     (r"risk ratios?|relative risks?|rate ratios?|(?-i:\bRRs?\b)", "RR"),
     (r"hazard ratios?|(?-i:\bHRs?\b)", "HR"),
-    (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)", "SMD"),
+    # "ES = 1.48, 95% CI": an effect size printed as a value is a standardised difference.
+    (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)|(?-i:\bESs?\b)(?= ?[=:])", "SMD"),
     (r"(?:weighted )?mean differences?|(?-i:\bW?MDs?\b)", "MD"),
     (r"risk differences?|(?-i:\bRDs?\b)", "RD"),
     (r"hedges'? ?g|(?-i:\bg\b)", "g"),
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
 )
 _NUM: Final = r"-?\d+(?:\.\d+)?|-?\.\d+"
+# The interval's label as printed: "95% CI", "95% confidence interval(s)", "95% CrI", "95% HDI", "CI 95%"; then
+# "(95% CI)" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval [CI,
+# -1.27, -0.66]").
+_CI_LABEL: Final = (
+    r"(?:95\s*%\s*(?:CI|confidence intervals?|CrI|HDI)|CI\s*95\s*%)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*"
+    r"(?:CI\s*[,:]\s*)?"
+)
 # The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
 # case-insensitive alternatives at every character, ~1 µs a character); ``which`` names the measure.
 _MEASURES: Final = Matcher([w for w, _ in _MEASURE_WORDS], re.IGNORECASE, AnchorIndex())
 # After the measure's name: up to 70 characters of words (not digits), then the value, then a CI.
 _AFTER_MEASURE: Final = re.compile(
-    rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[)\s*(?P<value>{_NUM})\s*"
+    # "SMD-0.65": a minus sign right after the name is the value's own.
+    rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
-    rf"(?:[,;(\[]\s*)*(?:95\s*%\s*(?:CI|confidence intervals?|CrI)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*)"
-    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
+    rf"(?:[,;]?\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?"  # or as "sd = 0.13"
+    rf"(?:[,;(\[]\s*)*{_CI_LABEL}"
+    rf"(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
     re.IGNORECASE,
 )
-_CI: Final = (
-    rf"[^\d]{{0,80}}?95\s*%\s*(?:CI|confidence intervals?|CrI)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*"
-    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
+# A second value of the same measure: "(d = .89, 95% CI = .61-1.16, and .98, 95% CI = .64-1.33, respectively)".
+_AND_NEXT: Final = re.compile(
+    rf"\s*[,;]?\s*(?:and|or)\s+(?P<value>{_NUM})\s*[,;(\[]?\s*{_CI_LABEL}"
+    rf"(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
+    re.IGNORECASE,
 )
+# The label before the value: "SMD [95% CI] = 0.26 [0.03, 0.48]", "OR (95% CI): 2.1 (1.2-3.6)".
+_LABEL_FIRST: Final = re.compile(
+    rf"\s*[\[(]\s*95\s*%\s*(?:CI|CrI)\s*[\])]\s*[=:]?\s*(?P<value>{_NUM})\s*[\[(]\s*"
+    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—)\s*(?P<hi>{_NUM})\s*[\])]",
+    re.IGNORECASE,
+)
+_CI: Final = rf"[^\d]{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
 # Unnamed differences: "(difference, 14.2 percentage points; 95% CI, 3.9 to 24.2)", "estimate=7.65,
 # 95% CI=1.36, 13.94", "4.96 points greater … (95% CI=2.33, 7.59)". Percentage points are a risk
 # difference; points on a scale, a mean difference.
@@ -68,10 +91,10 @@ _UNNAMED: Final = (
     ),
 )
 _P: Final = re.compile(
-    r"\b[pP]\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
+    r"\b[pP](?:s|'s)?\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
 )
 _PERCENT: Final = re.compile(
-    r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI))"
+    r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI|HDI))"
     r"|\b(?P<words>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|fifteen|one hundred)[- ]percent\b",
     re.IGNORECASE,
@@ -80,7 +103,7 @@ _PERCENT: Final = re.compile(
 # ``re`` can skip to digits (it cannot with a lookbehind first): the same matches, for text
 # without "percent", where the second alternative cannot match.
 _PERCENT_DIGITS: Final = re.compile(
-    r"(?P<pct>\d(?<![\d.]\d)\d{0,2}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI))", re.IGNORECASE
+    r"(?P<pct>\d(?<![\d.]\d)\d{0,2}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI|HDI))", re.IGNORECASE
 )
 _TENS: Final = {
     "twenty": 20,
@@ -105,9 +128,11 @@ def _word_percent(words: str) -> float:
 
 
 # "64% (16/25)" after a percentage, or "16/25 (64%)" / "16 of 25 (64%)" before it.
-_EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]")
+# Also "64% (n = 16/25)" and "(16/25, 64%)".
+_EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?:n\s*=\s*)?(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]")
 _EVENTS_BEFORE: Final = re.compile(
-    r"(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*(?:patients|participants|subjects)?\s*[\[(]\s*$"
+    r"(?:(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*(?:patients|participants|subjects)?\s*[\[(]"
+    r"|(?<=[\[(])(?P<events2>\d+)\s*/\s*(?P<n2>\d+)\s*[,;])\s*$"
 )
 _RELATIVE_AFTER: Final = re.compile(
     r"\s*(?:\w+\s+)?(?:less|lower|more|higher|greater|fewer|smaller|larger|reduction|decrease|increase|improvement|"
@@ -115,11 +140,17 @@ _RELATIVE_AFTER: Final = re.compile(
     re.IGNORECASE,
 )
 # A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
-_CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI)\b[^;)\]]{0,20}$", re.IGNORECASE)
+_CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI|HDI)\b[^;)\]]{0,20}$", re.IGNORECASE)
 _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
+# "SMD = - 0.89; 95% CI - 1.24; - 0.53": a minus sign set apart from its number, after "=", ":", a
+# separator, a bracket or "CI". Moved onto the number (" -0.89", same length, so offsets hold); a
+# range's hyphen between two numbers ("2.5 - 22.8") is left alone.
+# Starts with a character class (not a lookbehind) so that ``re`` can skip to candidates.
+_SPACED_MINUS: Final = re.compile(r"([=:;,(\[I] ?)- (?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
-_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI)", re.IGNORECASE)  # in every effect reading
+# In every effect reading:
+_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI|HDI)|CI\s*95\s*%", re.IGNORECASE)
 _P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
 
@@ -131,6 +162,8 @@ class Effect:
     value: float
     lo: float
     hi: float
+    # Where the measure's name is printed (which result of a sentence it belongs to); not part of its identity.
+    start: int = field(default=-1, compare=False)
 
     @property
     def excludes_null(self) -> bool:
@@ -163,6 +196,7 @@ class PValue:
 
     op: str
     value: float
+    start: int = field(default=-1, compare=False)
 
     @property
     def significant(self) -> bool:
@@ -179,11 +213,31 @@ class PValue:
 
 def normalise(text: str) -> str:
     """Unicode minus signs and dashes before digits become ASCII hyphen-minus."""
-    return text if text.isascii() else _MINUS.sub("-", text)
+    if not text.isascii():
+        text = _MINUS.sub("-", text)
+    return _SPACED_MINUS.sub(_move_minus, text) if "- " in text else text
+
+
+def _move_minus(m: re.Match[str]) -> str:
+    """The minus sign moved onto its number ("= - 0.89" to "=  -0.89"), the length kept; "I" only as in "CI"."""
+    before = m.group(1)
+    if before[0] == "I" and m.string[max(0, m.start() - 1) : m.start() + 1] != "CI":
+        return m.group(0)
+    return before + " -"
 
 
 def _float(s: str) -> float:
     return float(s)
+
+
+def _effect(measure: Measure, m: re.Match[str], start: int) -> Effect:
+    value, lo, hi = (_float(m.group(g)) for g in ("value", "lo", "hi"))
+    if lo > hi:
+        lo, hi = hi, lo
+    # "2.5-22.8" read with the hyphen as a minus sign on the upper bound.
+    if hi < value and m.group("hi").startswith("-") and -hi > value:
+        hi = -hi
+    return Effect(measure, value, lo, hi, start)
 
 
 def effects(text: str) -> list[Effect]:
@@ -194,25 +248,21 @@ def effects(text: str) -> list[Effect]:
         return out  # both the named reading (_AFTER_MEASURE) and the unnamed one (_CI) need a 95% CI
     for m in _MEASURES.finditer(text):
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
-        after = _AFTER_MEASURE.match(text, m.end())
-        if after is None:
-            continue
-        value, lo, hi = (_float(after.group(g)) for g in ("value", "lo", "hi"))
-        if lo > hi:
-            lo, hi = hi, lo
-        # "2.5-22.8" read with the hyphen as a minus sign on the upper bound.
-        if hi < value and after.group("hi").startswith("-") and -hi > value:
-            hi = -hi
-        effect = Effect(measure, value, lo, hi)
-        if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice
-            out.append(effect)
+        after = _AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())
+        start = m.start()
+        while after is not None:
+            effect = _effect(measure, after, start)
+            if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice
+                out.append(effect)
+            start = after.start("value")
+            after = _AND_NEXT.match(text, after.end())
     if not out:
         for pattern in _UNNAMED:
             for m in pattern.finditer(text):
                 unit = (m.group("unit") or "").lower()
                 kind: Measure = "RD" if unit in ("percentage points", "%") else "MD"
                 lo, hi = sorted((_float(m.group("lo")), _float(m.group("hi"))))
-                effect = Effect(kind, _float(m.group("value")), lo, hi)
+                effect = Effect(kind, _float(m.group("value")), lo, hi, m.start())
                 if effect not in out:
                     out.append(effect)
     return out
@@ -220,6 +270,9 @@ def effects(text: str) -> list[Effect]:
 
 # A heterogeneity test's p ("Cochran Q, P = .15", "I2 = 39%, p = .2") says nothing about the effect.
 _HETEROGENEITY: Final = re.compile(r"(?:cochran|heterogeneity|\bQ\b|\bI ?[2²])[^;)\]]{0,25}$", re.IGNORECASE)
+
+
+_SCI: Final = re.compile(r"([\d.]+)[x×]10\^?-(\d+)")
 
 
 def p_values(text: str) -> list[PValue]:
@@ -233,14 +286,18 @@ def p_values(text: str) -> list[PValue]:
             continue
         op = {"&lt;": "<", "&gt;": ">"}.get(m.group("op"), m.group("op"))
         raw = m.group("val").replace(" ", "")
-        sci = re.match(r"([\d.]+)[x×]10\^?-(\d+)", raw)
+        sci = _SCI.match(raw) if "10" in raw else None
         try:
             value = float(sci.group(1)) * 10 ** -int(sci.group(2)) if sci else float(raw)
         except ValueError:
             continue
         if 0.0 <= value <= 1.0:
-            out.append(PValue(op, value))
+            out.append(PValue(op, value, m.start()))
     return out
+
+
+def _events2(m: re.Match[str]) -> tuple[int, int]:
+    return int(m.group("events2")), int(m.group("n2"))
 
 
 def rates(text: str) -> list[Rate]:
@@ -254,9 +311,74 @@ def rates(text: str) -> list[Rate]:
         if _CI_BEFORE.search(text, max(0, m.start() - 30), m.start()):
             continue
         ev = _EVENTS_AFTER.match(text, m.end()) or _EVENTS_BEFORE.search(text, max(0, m.start() - 40), m.start())
-        events = int(ev.group("events")) if ev else None
-        n = int(ev.group("n")) if ev else None
+        events = n = None
+        if ev:
+            events, n = (int(ev.group("events")), int(ev.group("n"))) if ev.group("events") else _events2(ev)
         pct = float(m.group("pct")) if m.group("pct") else _word_percent(m.group("words"))
         relative = bool(_RELATIVE_AFTER.match(text, m.end()))
         out.append(Rate(pct, events, n, m.start(), relative))
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One result's numbers in a text that prints several: an effect or a count pair, its p or "ns"."""
+
+    effect: Effect | None = None
+    pair: tuple[float, float] | None = None
+    p: PValue | None = None
+    ns: bool = False
+    # Where the words that introduce this result begin: just after the previous result's first number.
+    words_from: int = 0
+
+    @property
+    def not_significant(self) -> bool:
+        """Its own numbers say no difference: a CI spanning no effect, "ns", p ≥ .05, equal counts without a p."""
+        return (
+            (self.effect is not None and not self.effect.excludes_null)
+            or self.ns
+            or (self.p is not None and not self.p.significant)
+            or (self.pair is not None and self.pair[0] == self.pair[1] and self.p is None)
+        )
+
+
+# "8 vs. 3", "6 versus 2": two arms' counts or means (percentages are rates, read elsewhere).
+# The lookbehind sits after the first digit so that ``re`` can skip to digits.
+_PAIR: Final = re.compile(r"(\d(?<![\d.-]\d)\d*(?:\.\d+)?) ?(?:vs\.?|versus) ?(\d+(?:\.\d+)?)(?![\d.%]| ?%)")
+# A result marked not significant without a p value: "(ns)", "(n.s.)", "NS".
+_NS: Final = re.compile(r"\((?:ns|n\.s\.?)\)|(?-i:\bNS\b)|\bn\.s\.", re.IGNORECASE)
+
+
+def results(text: str, effects: Sequence[Effect], p_values: Sequence[PValue]) -> list[Result]:
+    """The results a text prints one after another, each an effect or a count pair with its p.
+
+    "SMD -0.97 (95% CI …), P < 0.001 on day 1; SMD -0.65 (…), P = 0.02 on day 3", "decreased (P <
+    0.001 and P = 0.005, respectively)", "8 vs. 3 (P<0.05), 6 vs. 2 (ns)": each value starts a
+    result and the first p (or "ns") after it is its own; a p with no value before it is a result
+    of its own. Fewer than two: the text is one result (an empty list).
+    """
+    marks: list[tuple[int, str, object]] = [(e.start, "value", e) for e in effects]
+    marks += [(p.start, "p", p) for p in p_values]
+    if " vs" in text or "versus" in text:
+        marks += [(m.start(), "pair", (float(m.group(1)), float(m.group(2)))) for m in _PAIR.finditer(text)]
+    low = text.lower()
+    if marks and ("ns)" in low or "n.s" in low or "NS" in text):
+        marks += [(m.start(), "ns", True) for m in _NS.finditer(text)]
+    out: list[Result] = []
+    open_value = False
+    last = 0
+    for at, what, obj in sorted(marks, key=lambda m: m[0]):
+        if what in ("value", "pair"):
+            effect = obj if isinstance(obj, Effect) else None
+            pair = obj if isinstance(obj, tuple) else None
+            out.append(Result(effect=effect, pair=pair, words_from=last))
+            open_value = True
+            last = at + 1
+        elif open_value and out[-1].p is None and not out[-1].ns:
+            out[-1] = replace(out[-1], p=obj if isinstance(obj, PValue) else None, ns=what == "ns")
+            open_value = False
+        else:
+            out.append(Result(p=obj if isinstance(obj, PValue) else None, ns=what == "ns", words_from=last))
+            open_value = False
+            last = at + 1
+    return out if len(out) > 1 else []

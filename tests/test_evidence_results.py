@@ -1,0 +1,361 @@
+"""Evidence reading (issue 12): sentences that print several results, effect numbers in their many
+printed forms, and the direction rules added for general wording (each pinned both ways: the
+form that must read one way, and a near form that must not).
+
+In-repo inline sentences only (general wording, no record's text).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.evidence import numbers as nums
+from ketlit.evidence.findings import apply_scores, clause_findings, read_clause, split_clauses
+from ketlit.evidence.model import Answer, Thresholds
+from ketlit.evidence.roles import RoledSentence
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import AbstractSentence
+
+RULES = packaged_rules()
+
+
+def _read(clause: str) -> list[tuple[str, str | None, str | None]]:
+    """(direction, effect as text, p as text) per finding of one clause."""
+    out = []
+    for f in clause_findings(clause, 0, RULES.findings):
+        effect = f"{f.effect.measure} {f.effect.value:g} [{f.effect.lo:g}, {f.effect.hi:g}]" if f.effect else None
+        out.append((f.direction, effect, f.p.text if f.p else None))
+    return out
+
+
+# ------------------------------------------------------------------ effect numbers as printed
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "value", "lo", "hi"),
+    [
+        # A minus sign set apart from its number, in the value and both bounds.
+        ("(SMD = - 0.89; 95% CI - 1.24; - 0.53; p < 0.00001)", "SMD", -0.89, -1.24, -0.53),
+        # The measure's name glued to a negative value; "[CI, lo, hi]" inside the bracket.
+        ("SMD-0.65, 95% CI [-1.12, -0.17], P < 0.001", "SMD", -0.65, -1.12, -0.17),
+        (
+            "a standardized mean difference (SMD) of -0.97, 95% confidence interval [CI, -1.27, -0.66]",
+            "SMD",
+            -0.97,
+            -1.27,
+            -0.66,
+        ),
+        # The interval's label before the value.
+        ("(SMD [95% CI] = 0.26 [0.03, 0.48], p = 0.02)", "SMD", 0.26, 0.03, 0.48),
+        # "CI 95%" word order.
+        ("a mean difference of 20.3 points [CI 95% 13.6-27.0; p < 0.001]", "MD", 20.3, 13.6, 27.0),
+        # Unicode minus signs and "95% CI:" with a colon.
+        ("(SMD: −0.42 [95% CI: −0.84; 0.003])", "SMD", -0.42, -0.84, 0.003),
+        ("OR 2.1 (95% CI 1.2 to 3.6)", "OR", 2.1, 1.2, 3.6),
+    ],
+)
+def test_effects_in_printed_forms(text: str, measure: str, value: float, lo: float, hi: float) -> None:
+    assert nums.effects(text) == [nums.Effect(measure, value, lo, hi)]  # type: ignore[arg-type]
+
+
+def test_more_printed_forms() -> None:
+    # Percent signs on the bounds of an unnamed difference, bounds printed high to low.
+    assert nums.effects("[difference = -2.7%; 95% confidence interval (CI), 5.0% to -9.4%; P=0.446]") == [
+        nums.Effect("RD", -2.7, -9.4, 5.0)
+    ]
+    # A second value of the same measure after "and", with its own CI.
+    assert nums.effects(
+        "(d = .89, 95% confidence interval = .61-1.16, and .98, 95% confidence interval = .64-1.33)"
+    ) == [
+        nums.Effect("d", 0.89, 0.61, 1.16),
+        nums.Effect("d", 0.98, 0.64, 1.33),
+    ]
+    # "ES = …" is an effect size printed as a value; "ES" in running text is not a measure.
+    assert nums.effects("(ES = 1.48, 95% CI: 1.23-1.73)") == [nums.Effect("SMD", 1.48, 1.23, 1.73)]
+    assert nums.effects("ES patients improved (95% CI 1.2-1.7)") == []
+
+
+def test_a_positive_effect_size_is_a_benefit() -> None:
+    # No change word: an effect size's sign is the benefit's, so the symptoms fell.
+    assert [d for d, _, _ in _read("Ketamine (ES = 1.48, 95% CI: 1.23-1.73) was among the highest.")] == ["decreased"]
+    # An SMD's sign is taken as printed.
+    assert [d for d, _, _ in _read("Ketamine (SMD = 1.48, 95% CI: 1.23-1.73) was among the highest.")] == ["increased"]
+
+
+def test_a_credible_interval_level_is_not_a_rate() -> None:
+    text = "a lower amygdala reactivation (MD -0.33, sd = 0.13, 95%HDI [-0.56,-0.04]) than with placebo"
+    assert nums.rates(text) == []
+    assert nums.effects(text) == [nums.Effect("MD", -0.33, -0.56, -0.04)]
+    # A percentage that is a rate stays one.
+    assert [r.percent for r in nums.rates("95% of patients responded")] == [95.0]
+
+
+def test_a_range_hyphen_is_not_a_minus_sign() -> None:
+    # "2.5 - 22.8" between two numbers stays a range: the upper bound is positive.
+    assert nums.effects("(MD 12.7, 95% CI 2.5 - 22.8)") == [nums.Effect("MD", 12.7, 2.5, 22.8)]
+    # Only the CI level is "95": a bare "(1.2-3.6)" without the measure's name is not read.
+    assert nums.effects("was 1.2 (95% CI 0.8-1.9)") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "64% (16/25) vs 28% (7/25)",
+        "16/25 (64%) vs 7/25 (28%)",
+        "64% (n = 16/25) vs 28% (n = 7/25)",
+        "(16/25, 64%) vs (7/25, 28%)",
+        "16 of 25 (64%) versus 7 of 25 (28%)",
+    ],
+)
+def test_per_arm_rates_with_their_counts(text: str) -> None:
+    assert [(r.percent, r.events, r.n) for r in nums.rates(text)] == [(64.0, 16, 25), (28.0, 7, 25)]
+
+
+def test_a_fraction_outside_brackets_is_not_an_arm_count() -> None:
+    assert [(r.percent, r.events, r.n) for r in nums.rates("scores of 12/25, 40% of patients")] == [(40.0, None, None)]
+
+
+def test_plural_p_values_are_read() -> None:
+    assert [p.text for p in nums.p_values("in all groups (all ps > 0.05)")] == ["> .05"]
+    assert [p.text for p in nums.p_values("(p's < 0.01)")] == ["< .01"]
+    # "ps" must be the p's own word: "steps = 3" is not a p value.
+    assert nums.p_values("steps = 3 and caps = 0.5") == []
+
+
+def test_semicolons_inside_a_number_list_do_not_cut_the_clause() -> None:
+    text = "SMD = -0.70; 95% CI -1.15; -0.25 vs placebo; anxiety did not change."
+    assert split_clauses(text, RULES.findings.clause_split) == [
+        "SMD = -0.70; 95% CI -1.15; -0.25 vs placebo",
+        "anxiety did not change.",
+    ]
+    rates = "Response and remission rates were 52.2% and 20.6%; 47.9% and 23.8%; and 39.8% and 26.2%, respectively."
+    assert len(split_clauses(rates, RULES.findings.clause_split)) == 1
+
+
+# ------------------------------------------------------------------ one finding per printed result
+
+
+def test_each_effect_of_a_sentence_is_its_own_finding() -> None:
+    found = _read(
+        "Compared with the controls, the drug group showed a reduction in depression scores, SMD -0.97, 95% CI "
+        "[-1.27, -0.66], P < 0.001 on day 1; SMD -0.30, 95% CI [-0.45, -0.14], P < 0.001 on day 7; and SMD -0.10, "
+        "95% CI [-0.31, 0.11], P = 0.35 on day 30."
+    )
+    assert found == [
+        ("decreased", "SMD -0.97 [-1.27, -0.66]", "< .001"),
+        ("decreased", "SMD -0.3 [-0.45, -0.14]", "< .001"),
+        ("no_difference", "SMD -0.1 [-0.31, 0.11]", "= .35"),
+    ]
+
+
+def test_a_first_null_result_does_not_hide_a_later_significant_one() -> None:
+    found = _read(
+        "The drug may be effective in reducing anxiety symptoms (SMD: -0.42 [95% CI: -0.84; 0.003]), particularly "
+        "when given alone (SMD: -0.58 [95% CI: -1.07; -0.09])."
+    )
+    assert [d for d, _, _ in found] == ["no_difference", "decreased"]
+
+
+def test_each_p_value_of_a_sentence_is_its_own_finding() -> None:
+    found = _read(
+        "Two hours after the drug, the mean ideation and somatic symptom burden were decreased compared to baseline "
+        "(P < 0.001 and P = 0.005, respectively)."
+    )
+    assert found == [("decreased", None, "< .001"), ("decreased", None, "= .005")]
+    # One p value: one finding.
+    assert _read("Ideation decreased compared to baseline (P < 0.001).") == [("decreased", None, "< .001")]
+
+
+def test_model_findings_are_split_per_printed_result() -> None:
+    text = "The group showed a difference at 24 h in general activity (P=0.03) and in enjoyment of life (P=0.40)."
+    rs = RoledSentence(AbstractSentence(3, 0, "RESULTS", None, text), "results", True)
+    scores: dict[Answer, float] = {"none": 0.05, "increased": 0.85, "decreased": 0.05, "no_difference": 0.05}
+    found = apply_scores(rs, [], scores, RULES.findings, Thresholds(1.01, 0.6, 0.9))
+    assert [(f.direction, f.p.text if f.p else None) for f in found] == [
+        ("increased", "= .03"),
+        ("no_difference", "= .4"),
+    ]
+
+
+def test_less_effective_is_an_inferiority_not_a_decrease() -> None:
+    drug_less = read_clause("Ketamine was less effective than ECT.", 0, RULES.findings)
+    assert drug_less is not None and (drug_less.direction, drug_less.favours) == ("increased", "comparator")
+    # The comparator as the subject turns it round: good news for the drug.
+    ect_less = read_clause("ECT was less effective than ketamine.", 0, RULES.findings)
+    assert ect_less is not None and ect_less.favours == "intervention"
+    # "less pain" is still a decrease, good for the drug.
+    less_pain = read_clause("Ketamine patients reported less pain than placebo patients (p = .03).", 0, RULES.findings)
+    assert less_pain is not None and (less_pain.direction, less_pain.favours) == ("decreased", "intervention")
+
+
+def test_an_exception_is_its_own_result() -> None:
+    text = (
+        "There were no significant differences in pain, except the ketamine group reported less pain at 48 h (p = .03)."
+    )
+    parts = split_clauses(text, RULES.findings.clause_split)
+    assert [f.direction for c in parts for f in clause_findings(c, 0, RULES.findings)] == ["no_difference", "decreased"]
+
+
+def test_a_later_result_takes_its_own_change_word() -> None:
+    found = _read(
+        "Two hours after the drug, ideation and somatic burden were decreased compared to baseline (P < 0.001 and "
+        "P = 0.005, respectively), and the mean self-reported mood was increased (P = 0.006)."
+    )
+    assert [d for d, _, _ in found] == ["decreased", "decreased", "increased"]
+
+
+def test_a_second_subject_with_its_own_change_is_its_own_clause() -> None:
+    text = (
+        "Depression scores were significantly lower, and the serum levels of both BDNF and 5-HT were remarkably higher."
+    )
+    assert split_clauses(text, RULES.findings.clause_split) == [
+        "Depression scores were significantly lower",
+        "the serum levels of both BDNF and 5-HT were remarkably higher.",
+    ]
+    # A list of nouns joined by ", and" stays whole.
+    listed = "Ketamine reduced depression, anxiety, and the severity of suicidal ideation."
+    assert split_clauses(listed, RULES.findings.clause_split) == [listed]
+    text = "The drug showed greater response (RR = 3.01), as well as lower dropouts (RR = 0.76)."
+    assert len(split_clauses(text, RULES.findings.clause_split)) == 2
+
+
+def test_count_pairs_with_arms_named_in_order_are_per_timepoint_results() -> None:
+    # Responder counts at several times with their own significance, arms named at the end.
+    found = _read(
+        "Fifteen min after the infusion the number of patients showing a reduction in pain scores >50% was 8 vs. 3 "
+        "(P<0.05), at 180 min 6 vs. 2 (ns), and at week 8 2 vs. 2 in the ketamine and midazolam groups, respectively."
+    )
+    assert [d for d, _, _ in found] == ["increased", "no_difference", "no_difference"]
+    # The arms in the other order turn the first result round.
+    found = _read(
+        "The number of patients showing a reduction in pain scores >50% was 3 vs. 8 (P<0.05) and 2 vs. 6 (ns) in "
+        "the midazolam and ketamine groups, respectively."
+    )
+    assert [d for d, _, _ in found] == ["increased", "no_difference"]
+    # Arms not named in order: the significant pair's direction is unknown and it is not read.
+    assert [d for d, _, _ in _read("Responders were 8 vs. 3 (P<0.05) and 6 vs. 2 (ns).")] == ["no_difference"]
+
+
+def test_responder_counts_favour_the_drug() -> None:
+    found = clause_findings(
+        "The number of patients showing a reduction in pain scores >50% was 8 vs. 3 (P<0.05) and 2 vs. 2 (ns) in "
+        "the ketamine and placebo groups, respectively.",
+        0,
+        RULES.findings,
+    )
+    assert [(f.direction, f.favours) for f in found] == [("increased", "intervention"), ("no_difference", "neither")]
+
+
+# ------------------------------------------------------------------ direction wording
+
+WORDING = [
+    # A failed primary test, mixed or unclear findings: no difference, whatever follows.
+    (
+        "While this study did not meet its primary endpoint, the drug was associated with a reduction in anxiety.",
+        "no_difference",
+    ),
+    ("The drug was associated with a reduction in anxiety compared to midazolam.", "decreased"),
+    ("Although one trial did not achieve significance on the primary outcome, scores fell.", "no_difference"),
+    ("Findings regarding efficacy were mixed.", "no_difference"),
+    ("Results for all biomarkers assessed were contradictory and thus inconclusive.", "no_difference"),
+    ("Whether the drug or lithium is superior is unclear currently.", "no_difference"),
+    ("The drug was superior to lithium on the primary outcome.", "increased"),
+    ("Follow-up analyses revealed no volumetric changes 24 h after treatment.", "no_difference"),
+    ("Driving performance returned to baseline levels after treatment.", "no_difference"),
+    ("The efficacy of the drug was limited and restricted in duration.", "no_difference"),
+    # An evaluation naming the antidepressant effect is of the symptoms, whatever rates follow.
+    (
+        "The drug showed a rapid and robust antidepressant effect, with response and remission rates up to 100%.",
+        "decreased",
+    ),
+    ("Response rates were higher with the drug than with placebo (P = .01).", "increased"),
+    # "more effective in reducing X": the measure named fell; "more effective than placebo": superiority.
+    ("The drug is more effective for reducing postoperative delirium than placebo.", "decreased"),
+    ("The drug was more efficacious than placebo at 24 hours.", "increased"),
+    # The size of the treatment's effect grew: the symptoms fell more; it shrank: they fell less.
+    ("Effect sizes were significantly larger for repeat than single infusion at 7 days.", "decreased"),
+    ("Multiple infusions resulted in an enhanced and prolonged treatment effect.", "decreased"),
+    ("Effect sizes were substantially smaller for single infusions.", "increased"),
+    # ...but side effects that grew are side effects.
+    ("Side effects were higher with the higher dose.", "increased"),
+    # Every printed p not significant and no word saying "significant": no difference.
+    (
+        "Repeated infusions resulted in a lower response (37% versus 58%) in older patients compared with younger "
+        "patients (all ps > 0.05).",
+        "no_difference",
+    ),
+    ("Repeated infusions resulted in a lower response in older patients (p = 0.01).", "decreased"),
+    # Predictors and significant associations are associations.
+    ("The percentage of males was a predictor of antidepressant response at 7 days.", "increased"),
+    ("Gamma power was significantly associated with non-response.", "increased"),
+    # A "drug-induced" thing is named, not found; "the drug induced" is a finding.
+    ("These data suggest that depletion plays a role in drug-induced psychedelic symptoms in humans.", None),
+    ("The drug induced psychedelic symptoms in healthy volunteers.", "increased"),
+    # More no-difference forms, each with a near form that is a change.
+    ("No hepatic, cognitive or urinary changes were observed after the course in either group.", "no_difference"),
+    ("Hepatic changes were observed after the course in the drug group.", None),
+    ("Reductions in connectivity did not correlate with magnitude of antidepressant response.", "no_difference"),
+    ("Reductions in connectivity correlated with magnitude of antidepressant response.", "decreased"),
+    ("Improvements in cognition were statistically independent from antidepressant response.", "no_difference"),
+    ("Cognitive performance either improved or remained stable after baseline.", "no_difference"),
+    ("The drug in ECT showed no better response and remission rate.", "no_difference"),
+    ("The drug in ECT showed a better response rate than propofol (p = .02).", "increased"),
+    ("Anhedonia was not altered by riluzole.", "no_difference"),
+    ("There was no consistent evidence to support any longitudinal biomarkers.", "no_difference"),
+    ("The drug demonstrated greater overall response than esketamine (RR = 3.01 vs. RR = 1.38).", "increased"),
+    # Recommendations, needs, lacking evidence and studies described are not findings.
+    ("The results warrant a larger randomized trial using higher doses and a longer follow-up.", None),
+    ("Biomarker discovery should be attempted in larger, real-world populations.", None),
+    ("These findings support the need for large trials to confirm the efficacy of serial infusions.", None),
+    ("Current evidence is insufficient to assess the benefits and harms of the drug.", None),
+    ("Functional outcomes in adults receiving the drug were insufficiently characterized.", None),
+    ("A small number of clinical studies assessed the antidepressant effects of the oral drug.", None),
+    ("The drug had larger effects than placebo on pain at 24 hours (p < .01).", "decreased"),
+    # Groups alike at baseline are not a finding; a change from baseline that did not differ is.
+    ("There were no significant differences in baseline characteristics between the groups.", None),
+    ("The groups were similar at baseline.", None),
+    ("Groups were comparable in age, sex and baseline depression severity.", None),
+    ("Change from baseline in MADRS did not differ between groups.", "no_difference"),
+    # "not inferior" is non-inferiority; "inferior" is not.
+    ("The drug was not inferior to ECT.", "no_difference"),
+    # Evaluations of outcomes as positive, and associations qualified by a word.
+    ("Outcomes were largely positive for the addition of psychotherapy to the drug.", "decreased"),
+    ("The infusion also positively affects comorbidities like chronic pain and depression.", "decreased"),
+    ("Weak positive linear associations were observed between SDLP and blood concentrations (p = 0.001).", "increased"),
+    ("A negative linear correlation was found between dose and pain scores (p = 0.01).", "decreased"),
+    # "the higher dose" names a dose; the change is the pain's.
+    ("Patients on the higher dose reported less pain than those on placebo (p = .01).", "decreased"),
+    ("Pain scores were higher in the ketamine group than in the placebo group (p = .01).", "increased"),
+    # Non-significance in one word; a review that does not support a difference; "anti-X effects".
+    ("Discontinuation due to adverse events (2.6% vs. 2.1%) was non-significant.", "no_difference"),
+    ("The evidence does not support significant sex differences in therapeutic effects.", "no_difference"),
+    ("The infusions had a significant antisuicidal effect at the seventh infusion.", "decreased"),
+    ("Driving performance is significantly compromised after the combination.", "decreased"),
+    # "Similarly," links two results; "responded similarly" is no difference.
+    ("Similarly, there were significant decreases in ideation scores (P < .01).", "decreased"),
+    ("Both groups responded similarly to the infusions.", "no_difference"),
+    ("Age, sex, weight and height of the patients were similar.", None),
+    ("Remission (adjusting for age, sex, and baseline score) was higher with IV than IN (P = .02).", "increased"),
+    ("Low-dose ketamine was significantly superior to placebo for reducing depressive symptoms.", "decreased"),
+    ("Ketamine exerts enhanced antidepressant effects in patients with a smaller hippocampus.", "decreased"),
+    ("No participant reported worsening of PTSD symptoms over the study.", "no_difference"),
+    ("Two participants reported worsening of PTSD symptoms over the study.", "increased"),
+    ("These differences were not produced by ketamine administration.", "no_difference"),
+    ("Patients with a 50% or greater MADRS reduction from baseline were considered as responders.", None),
+    # Two other arms that did not differ are not the drug's finding; the drug against one is.
+    ("Seizure duration did not differ between the propofol and thiopental groups.", None),
+    ("Seizure duration did not differ between the ketamine and thiopental groups.", "no_difference"),
+    ("Seizure duration did not differ between groups.", "no_difference"),
+    # A responder count is not vetoed by a symptom word long before it.
+    ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
+]
+
+
+@pytest.mark.parametrize(("clause", "direction"), WORDING)
+def test_direction_wording(clause: str, direction: str | None) -> None:
+    found = read_clause(clause, 0, RULES.findings)
+    if direction is None:
+        assert found is None, found.basis if found else ""
+        return
+    assert found is not None, clause
+    assert found.direction == direction, found.basis
