@@ -383,13 +383,21 @@ class Gate:
     anchors are; a regex with nothing required is searched whole.
     """
 
-    __slots__ = ("regex", "sets")
+    __slots__ = ("_at", "regex", "sets")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         # Sets whose shortest literal is longest first: long literals are the rare ones.
         found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: -min(map(len, s[0])))
         self.sets = tuple((tuple(sorted(strings)), hi) for strings, hi in found)
+        # Where the regex's anchors (as a Matcher chooses them) sit a few characters after a
+        # match's start, and are not short (a short one is in most words): a search tries
+        # ``match`` only there, as :class:`Matcher` does, instead of ``re`` trying every
+        # position from the first possible start to the end (~20 ns a character).
+        anchors, _ = analyse(regex.pattern, regex.flags)
+        self._at: tuple[tuple[str, int, int, tuple[tuple[int, str], ...]], ...] = ()
+        if anchors and all(a.hi - a.lo <= _MAX_SPAN and min(map(len, a.strings)) >= 3 for a in anchors):
+            self._at = tuple((s, a.lo, a.hi, checks) for a in anchors for s, checks in a.checks)
 
     def __call__(self, folded: str) -> bool:
         """Whether ``fold(text)`` contains a literal of every set (else the regex cannot match)."""
@@ -426,8 +434,27 @@ class Gate:
 
     def search(self, text: str, folded: str) -> re.Match[str] | None:
         """``regex.search(text)``, where ``folded`` is ``fold(text)``."""
+        if self._at:
+            return self._search_at(text, folded)
         start = self.start(folded)
         return None if start < 0 else self.regex.search(text, start)
+
+    def _search_at(self, text: str, folded: str) -> re.Match[str] | None:
+        """:meth:`search` by ``match`` where an anchor says a match may start: the least start
+        that matches is the search's (leftmost) match, and every match starts at one of them."""
+        starts: set[int] = set()
+        for word, lo, hi, checks in self._at:
+            at = folded.find(word)
+            while at >= 0:
+                if all(text.startswith(w, at + k) for k, w in checks):
+                    starts.update(range(max(at - hi, 0), at - lo + 1))
+                at = folded.find(word, at + 1)
+        regex = self.regex
+        for start in sorted(starts):
+            m = regex.match(text, start)
+            if m is not None:
+                return m
+        return None
 
     def finditer(self, text: str, folded: str) -> Iterator[re.Match[str]]:
         """``regex.finditer(text)``, where ``folded`` is ``fold(text)``."""
@@ -478,13 +505,15 @@ class _Scan:
     searched in that text, or another anchor's occurrence already decided.
     """
 
-    __slots__ = ("_occ", "_words", "folded", "ids")
+    __slots__ = ("_occ", "_words", "_written", "folded", "ids", "text")
 
-    def __init__(self, folded: str, ids: frozenset[int], words: Sequence[str]) -> None:
+    def __init__(self, text: str, folded: str, ids: frozenset[int], words: Sequence[str]) -> None:
+        self.text = text
         self.folded = folded
         self.ids = ids
         self._words = words
         self._occ: dict[int, list[int]] = {}
+        self._written: dict[str, list[int]] = {}
 
     def starts(self, aid: int) -> list[int]:
         """Every start of anchor ``aid`` in the text, ascending (overlapping ones too)."""
@@ -496,6 +525,22 @@ class _Scan:
             while at >= 0:
                 got.append(at)
                 at = folded.find(word, at + 1)
+        return got
+
+    def written_starts(self, word: str) -> list[int]:
+        """Every start of ``word`` as written (case-sensitive) in the text, ascending.
+
+        For a literal every character of which is case-sensitive (``(?-i:OR)``): these are the
+        starts of its folded form ("or", in every "for" and "more") where the check passes.
+        """
+        got = self._written.get(word)
+        if got is None:
+            text = self.text
+            got = self._written[word] = []
+            at = text.find(word)
+            while at >= 0:
+                got.append(at)
+                at = text.find(word, at + 1)
         return got
 
 
@@ -552,7 +597,7 @@ class AnchorIndex:
             ids = frozenset(aid for aid, _ in scanner.scan(folded))
         if len(self._cache) >= _CACHE_TEXTS:
             self._cache.clear()
-        result = self._cache[text] = _Scan(folded, ids, self._words)
+        result = self._cache[text] = _Scan(text, folded, ids, self._words)
         return result
 
 
@@ -586,7 +631,7 @@ class Matcher:
         for i, r in enumerate(self._regexes):
             self._which.setdefault(id(r), i)  # ``re`` caches: equal patterns are one object, the first wins
         self._may_be_empty = False
-        by_anchor: dict[int, list[tuple[int, int, int, tuple[tuple[int, str], ...]]]] = {}
+        by_anchor: dict[int, list[tuple[int, int, int, tuple[tuple[int, str], ...], str | None]]] = {}
         always: list[int] = []
         for i, p in enumerate(patterns):
             found, empty = analyse(p, flags)
@@ -597,7 +642,10 @@ class Matcher:
                 continue
             for a in found:
                 for s, checks in a.checks:
-                    by_anchor.setdefault(index.anchor_id(s), []).append((i, a.lo, a.hi, checks))
+                    # A literal all of whose characters are case-sensitive ("OR", "ECT") is looked
+                    # for as written: its folded form is in many words ("for", "effect").
+                    whole = checks[0][1] if len(checks) == 1 and len(checks[0][1]) == len(s) else None
+                    by_anchor.setdefault(index.anchor_id(s), []).append((i, a.lo, a.hi, checks, whole))
         self._by_anchor = {k: tuple(v) for k, v in by_anchor.items()}
         self._single = {
             k: (v[0][0], v[0][1]) for k, v in by_anchor.items() if len(v) == 1 and v[0][1] == v[0][2] and not v[0][3]
@@ -687,14 +735,17 @@ class Matcher:
         by_anchor = self._by_anchor
         n = len(string)
         for aid in self._keys & scan.ids:
-            found = scan.starts(aid)
-            for i, lo, hi, checks in by_anchor[aid]:
-                starts = found
-                if len(checks) == 1:  # case-sensitive characters of the literal, checked where it was found
-                    k, written = checks[0]
-                    starts = [o for o in found if string.startswith(written, o + k)]
-                elif checks:
-                    starts = [o for o in found if all(string.startswith(w, o + k) for k, w in checks)]
+            found: list[int] | None = None
+            for i, lo, hi, checks, whole in by_anchor[aid]:
+                if whole is not None:
+                    starts = scan.written_starts(whole)
+                else:
+                    starts = found = scan.starts(aid) if found is None else found
+                    if len(checks) == 1:  # case-sensitive characters of the literal, checked where it was found
+                        k, written = checks[0]
+                        starts = [o for o in found if string.startswith(written, o + k)]
+                    elif checks:
+                        starts = [o for o in found if all(string.startswith(w, o + k) for k, w in checks)]
                 if lo == hi:
                     pairs.extend([(o - lo, i) for o in starts])
                 elif hi - lo <= _MAX_SPAN:
