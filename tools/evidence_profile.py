@@ -88,8 +88,10 @@ def main() -> int:
         cpu.append(time.process_time() - c)
         wall.append(time.perf_counter() - w)
     n = len(articles)
-    print(f"read_profile over {n} candidates, best of {args.rounds}: {n / min(cpu):,.0f} records/s CPU, "
-          f"{n / min(wall):,.0f} records/s wall")
+    print(
+        f"read_profile over {n} candidates, best of {args.rounds}: {n / min(cpu):,.0f} records/s CPU, "
+        f"{n / min(wall):,.0f} records/s wall"
+    )
     if args.cprofile:
         prof = cProfile.Profile()
         prof.enable()

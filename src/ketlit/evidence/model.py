@@ -130,7 +130,12 @@ class DirectionModel:
         top = max(z)
         e = (math.exp(z[0] - top), math.exp(z[1] - top), math.exp(z[2] - top), math.exp(z[3] - top))
         total = sum(e)
-        return {"none": e[0] / total, "increased": e[1] / total, "decreased": e[2] / total, "no_difference": e[3] / total}
+        return {
+            "none": e[0] / total,
+            "increased": e[1] / total,
+            "decreased": e[2] / total,
+            "no_difference": e[3] / total,
+        }
 
 
 def model_from_json(data: Mapping[str, object]) -> DirectionModel:

@@ -154,6 +154,8 @@ def _n3_search(text: str, folded: str) -> re.Match[str] | None:
         if m is not None:
             return m
     return None
+
+
 _K_GATE: Final = Gate(_K)
 _REVIEW_N_GATE: Final = Gate(_REVIEW_N)
 _CERTAINTY_GATE: Final = Gate(_CERTAINTY)
