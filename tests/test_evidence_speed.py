@@ -93,6 +93,9 @@ def _spans(ms: Iterator[re.Match[str]]) -> list[tuple[tuple[int, int], tuple[str
 
 def test_word_before_a_dot_as_the_regex_read_it() -> None:
     texts = _synthetic(["a", "Z", ".", " ", "\n", "1", "é", "Fig", "e.g"], 4000, seed=1)
+    # Words longer than the window read with rstrip (40 characters): the walk back takes over.
+    texts += _synthetic(["abcdefghijklmnopqrstu", ".", " ", "\n", "Fig", "1"], 150, seed=14)
+    assert any(len(w) > 45 for t in texts for w in t.split())
     for text in texts:
         for dot in range(len(text) + 1):
             m = OLD_WORD_BEFORE.search(text, 0, dot)

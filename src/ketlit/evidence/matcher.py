@@ -719,9 +719,18 @@ class Matcher:
             scan = self._index.scan(string)
         if not self._always and self._keys.isdisjoint(scan.ids):
             return False
-        pairs, wide = self._candidates(scan, string, 0)
         regexes = self._regexes
         n = len(string)
+        if not self._always:
+            hit = self._keys & scan.ids
+            if len(hit) == 1:
+                (aid,) = hit
+                single = self._single.get(aid)
+                if single is not None:  # one literal of one pattern at a fixed offset (as in search)
+                    i, lo = single
+                    rx = regexes[i]
+                    return any(o >= lo and rx.match(string, o - lo, n) is not None for o in scan.starts(aid))
+        pairs, wide = self._candidates(scan, string, 0)
         for start, i in pairs:
             if start >= 0 and regexes[i].match(string, start, n) is not None:
                 return True
