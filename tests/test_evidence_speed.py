@@ -26,7 +26,7 @@ from ketlit.evidence import model as mmod
 from ketlit.evidence import numbers as nums
 from ketlit.evidence import profile as pmod
 from ketlit.evidence import roles as rmod
-from ketlit.evidence.matcher import AnchorIndex, AnyOf, Gate, Matcher, fold, required_literals
+from ketlit.evidence.matcher import AnchorIndex, AnyOf, Cues, Gate, Matcher, fold, required_literals
 from ketlit.evidence.model import ANSWERS, DirectionModel, packaged_model
 from ketlit.evidence.profile import profile_to_dict, read_profile
 from ketlit.evidence.rules import packaged_rules
@@ -475,3 +475,21 @@ def test_reading_runs_only_on_candidate_records(tmp_path: Path, monkeypatch: pyt
     ketamine = {pmid for pmid, values in molecules.items() if "ketamine" in values}
     assert ketamine and set(read) == ketamine and len(read) == 2 * len(ketamine)
     assert "90002001" not in read
+
+
+def test_cues_in_one_pass_answer_as_each_group_alone(sentences: list[str]) -> None:
+    together = RULES.roles.together
+    assert together is not None
+    groups = [m for _, _, m in RULES.roles.cues]
+    words = ["We found ", "were randomized", "12 of 20 ", "3.5%", "OR", "or ", "0.5 mg/kg", "In conclusion, ", " "]
+    words += ["further studies are needed", "p < .05", "95% CI", "significantly", "x", "."]
+    hits = 0
+    for text in sentences + _synthetic(words, 1500, seed=15):
+        got = together.matching(text)
+        assert got == [g.search(text) is not None for g in groups], text
+        hits += sum(got)
+    assert hits > 500
+    # A group outside the shared index (a plain regex) is asked directly.
+    mixed = Cues([groups[0], re.compile(r"\bketamine\b", re.I)])
+    assert mixed.matching("Ketamine has been shown to help.") == [True, True]
+    assert mixed.matching("Nothing here.") == [False, False]

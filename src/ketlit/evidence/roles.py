@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from ketlit.evidence.matcher import Matcher, TextPattern
+from ketlit.evidence.matcher import Cues, Matcher, TextPattern
 from ketlit.evidence.sentences import AbstractSentence
 
 Role = Literal["background", "objective", "methods", "results", "conclusions", "other"]
@@ -63,6 +63,8 @@ class RoleRules:
     label_words: tuple[tuple[Role, tuple[str, ...]], ...]
     cues: tuple[tuple[Role, float, TextPattern], ...]  # one alternation per cue group
     position: dict[Role, tuple[float, float, float]]
+    # The cue groups asked together (one pass over a sentence's scan); None: each group alone.
+    together: Cues | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +123,11 @@ def _scores(text: str, rel: float, rules: RoleRules) -> list[float]:
     for role in ORDER:
         centre, width, bias = rules.position[role]
         out.append(bias - ((rel - centre) / width) ** 2)
+    if rules.together is not None:
+        for (cue_role, weight, _), hit in zip(rules.cues, rules.together.matching(text), strict=True):
+            if hit:
+                out[_ROLE_INDEX[cue_role]] += weight
+        return out
     for cue_role, weight, pattern in rules.cues:
         if pattern.exists(text) if isinstance(pattern, Matcher) else pattern.search(text):
             out[_ROLE_INDEX[cue_role]] += weight
