@@ -23,7 +23,9 @@ Design decisions:
   expanded to at most :data:`_MAX_STRINGS` strings), or the anchors of each alternative of a
   required group. A pattern without one (``.``, ``\\d+``) is always run. Characters under
   ``(?-i:…)`` are checked as written where the literal was found, so ``(?-i:ECT)`` does not run
-  on every "effect".
+  on every "effect"; a literal all of whose characters are so (``(?-i:OR)``) is looked for as
+  written in the text itself, not among the folded "or" of every "for" and "more". The analysis
+  lives in :mod:`ketlit.evidence.anchors` (re-exported here).
 - **One scan per text for all groups.** All groups compiled together share an
   :class:`AnchorIndex`: a text is case-folded once and scanned once (an Aho-Corasick automaton
   from ``pyahocorasick``; a regex trie when that is not installed, e.g. on a platform without a
@@ -44,8 +46,10 @@ Design decisions:
   Exactness never depends on the analysis being clever, only on it being sound.
 - **The same analysis serves regexes run alone** (:class:`Gate`: the reader's sample-size,
   number and certainty regexes): ``in``/``find`` on the folded text rule a text out or say where
-  a match can first start. :class:`AnyOf` rules out several groups with one set test, and
-  :meth:`Matcher.exists` answers "any match?" without finding the leftmost.
+  a match can first start (or, at fixed offsets, the only starts to ``match`` at).
+  :class:`AnyOf` rules out several groups with one set test, :meth:`Matcher.exists` answers
+  "any match?" without finding the leftmost, and :class:`Cues` answers it for several groups
+  in one pass over the text's anchors (role cues: each group settled by its first match).
 - ``re._parser`` is CPython's internal module (3.11+); a release that changes its shape would
   show in the property tests, which compare against ``re`` itself.
 """

@@ -16,8 +16,9 @@ Design decisions:
   never goes backwards in the order background → objective → methods → results → conclusions
   is found by dynamic programming (5 states, linear in sentences). The order constraint is what
   keeps an isolated "ketamine has rapid antidepressant effects" in the first line from becoming
-  a result. Measured against structured abstracts with their labels removed
-  (``bench/evidence_reading.py``), not assumed.
+  a result. The cue groups of a sentence are asked in one pass over its scan
+  (:class:`~ketlit.evidence.matcher.Cues`). Measured against structured abstracts with their
+  labels removed (``bench/evidence_reading.py``), not assumed.
 - Rules, not a trained model: a model would need the cache's structured abstracts as training
   data, which live outside the repo (``../shared``) and may not be copied in; these cues are
   few enough to read and edit.
