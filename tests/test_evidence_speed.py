@@ -493,3 +493,25 @@ def test_cues_in_one_pass_answer_as_each_group_alone(sentences: list[str]) -> No
     mixed = Cues([groups[0], re.compile(r"\bketamine\b", re.I)])
     assert mixed.matching("Ketamine has been shown to help.") == [True, True]
     assert mixed.matching("Nothing here.") == [False, False]
+
+
+@pytest.mark.parametrize("use_ac", [True, False], ids=["pyahocorasick", "regex_trie"])
+def test_a_text_extending_a_recent_one_has_the_anchors_of_a_fresh_scan(sentences: list[str], use_ac: bool) -> None:
+    words = RULES.findings.drug._index._words
+    extending, fresh = AnchorIndex(use_pyahocorasick=use_ac), AnchorIndex(use_pyahocorasick=use_ac)
+    for index in (extending, fresh):
+        for w in words:
+            index.anchor_id(w)
+    rng = random.Random(16)
+    extended = 0
+    for k in range(0, len(sentences) - 3, 3):
+        # Joins that put anchors across the seam ("ketamine" split as "keta" + "mine").
+        head, middle, tail = sentences[k], sentences[k + 1], sentences[k + 2]
+        cut = rng.randint(0, len(middle))
+        texts = [head, f"{head} {middle[:cut]}", f"{head} {middle[:cut]}{middle[cut:]} {tail}"]
+        for text in texts:
+            got = extending.scan(text).ids
+            fresh._recent.clear()
+            assert got == fresh.scan(text).ids, text
+        extended += 2
+    assert extended > 100

@@ -129,9 +129,9 @@ class _TrieScanner:
         # Greedy optional: the longer literal is tried first; the shorter is a prefix of it.
         return f"(?:{body})?" if "" in node else body
 
-    def scan(self, folded: str) -> list[tuple[int, int]]:
-        """(word id, start) pairs, by start."""
-        return [(i, m.start()) for m in self._regex.finditer(folded) for i in self._prefixes[m.group(1)]]
+    def scan(self, folded: str, start: int = 0) -> list[tuple[int, int]]:
+        """(word id, start) pairs of the words starting at ``start`` or after, by start."""
+        return [(i, m.start()) for m in self._regex.finditer(folded, start) for i in self._prefixes[m.group(1)]]
 
 
 class _Scan:
@@ -183,6 +183,7 @@ class _Scan:
 
 
 _SECOND: Final = operator.itemgetter(1)
+_RECENT: Final = 4  # scans whose text a new text is checked to extend
 
 
 class AnchorIndex:
@@ -198,13 +199,17 @@ class AnchorIndex:
         self._scanner: Any = None
         self._use_ac = use_pyahocorasick and ahocorasick is not None
         self._cache: dict[str, _Scan] = {}
+        self._recent: list[_Scan] = []  # the last few scans, whose text a new one may extend
+        self._longest = 0
 
     def anchor_id(self, literal: str) -> int:
         if literal not in self._ids:
             self._ids[literal] = len(self._ids)
             self._words.append(literal)
+            self._longest = max(self._longest, len(literal))
             self._scanner = None
             self._cache.clear()
+            self._recent.clear()
         return self._ids[literal]
 
     def _build(self) -> Any:
@@ -227,15 +232,27 @@ class AnchorIndex:
         if scanner is None:
             scanner = self._scanner = self._build()
         folded = fold(text)
+        # A text that extends one just scanned (the question texts: title, then title + aim,
+        # then + methods) is scanned from where an anchor not wholly inside that one can start:
+        # folding is per character, so the anchors of the prefix are the earlier scan's.
+        base: _Scan | None = None
+        for prev in self._recent:
+            longer = base is None or len(prev.text) > len(base.text)
+            if longer and len(prev.text) < len(text) and text.startswith(prev.text):
+                base = prev
+        start = 0 if base is None else max(0, len(base.text) - self._longest + 1)
         if not self._ids:
             ids: frozenset[int] = frozenset()
         elif self._use_ac:
-            ids = frozenset(map(_SECOND, scanner.iter(folded)))  # (end, id) pairs, read in C
+            ids = frozenset(map(_SECOND, scanner.iter(folded, start)))  # (end, id) pairs, read in C
         else:
-            ids = frozenset(aid for aid, _ in scanner.scan(folded))
+            ids = frozenset(aid for aid, _ in scanner.scan(folded, start))
+        if base is not None:
+            ids |= base.ids
         if len(self._cache) >= _CACHE_TEXTS:
             self._cache.clear()
         result = self._cache[text] = _Scan(text, folded, ids, self._words)
+        self._recent = [*self._recent[-(_RECENT - 1) :], result]
         return result
 
 
