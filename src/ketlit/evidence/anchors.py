@@ -4,9 +4,8 @@ The analysis behind :class:`~ketlit.evidence.matcher.Matcher` (split from it so 
 module outgrows a reading; its docstring gives the design): each pattern is parsed with
 ``re._parser`` and given a set of literal strings one of which any match must contain, with
 the offset range of that literal from the match's start. :class:`Gate` uses the same analysis
-for a regex run alone: ``in``/``find`` on the folded text rule a text out, say where a match can
-first start or, where the anchors sit at a fixed offset and are not short, give the only
-starts ``match`` needs to try (the least that matches is the search's leftmost match).
+for a regex run alone: ``in``/``find`` on the folded text rule a text out or say where a match
+can first start.
 """
 
 from __future__ import annotations
@@ -322,21 +321,13 @@ class Gate:
     anchors are; a regex with nothing required is searched whole.
     """
 
-    __slots__ = ("_at", "regex", "sets")
+    __slots__ = ("regex", "sets")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         # Sets whose shortest literal is longest first: long literals are the rare ones.
         found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: -min(map(len, s[0])))
         self.sets = tuple((tuple(sorted(strings)), hi) for strings, hi in found)
-        # Where the regex's anchors (as a Matcher chooses them) sit a few characters after a
-        # match's start, and are not short (a short one is in most words): a search tries
-        # ``match`` only there, as :class:`Matcher` does, instead of ``re`` trying every
-        # position from the first possible start to the end (~20 ns a character).
-        anchors, _ = analyse(regex.pattern, regex.flags)
-        self._at: tuple[tuple[str, int, int, tuple[tuple[int, str], ...]], ...] = ()
-        if anchors and all(a.hi - a.lo <= _MAX_SPAN and min(map(len, a.strings)) >= 3 for a in anchors):
-            self._at = tuple((s, a.lo, a.hi, checks) for a in anchors for s, checks in a.checks)
 
     def __call__(self, folded: str) -> bool:
         """Whether ``fold(text)`` contains a literal of every set (else the regex cannot match)."""
@@ -373,27 +364,8 @@ class Gate:
 
     def search(self, text: str, folded: str) -> re.Match[str] | None:
         """``regex.search(text)``, where ``folded`` is ``fold(text)``."""
-        if self._at:
-            return self._search_at(text, folded)
         start = self.start(folded)
         return None if start < 0 else self.regex.search(text, start)
-
-    def _search_at(self, text: str, folded: str) -> re.Match[str] | None:
-        """:meth:`search` by ``match`` where an anchor says a match may start: the least start
-        that matches is the search's (leftmost) match, and every match starts at one of them."""
-        starts: set[int] = set()
-        for word, lo, hi, checks in self._at:
-            at = folded.find(word)
-            while at >= 0:
-                if all(text.startswith(w, at + k) for k, w in checks):
-                    starts.update(range(max(at - hi, 0), at - lo + 1))
-                at = folded.find(word, at + 1)
-        regex = self.regex
-        for start in sorted(starts):
-            m = regex.match(text, start)
-            if m is not None:
-                return m
-        return None
 
     def finditer(self, text: str, folded: str) -> Iterator[re.Match[str]]:
         """``regex.finditer(text)``, where ``folded`` is ``fold(text)``."""

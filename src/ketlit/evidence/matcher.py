@@ -46,7 +46,7 @@ Design decisions:
   Exactness never depends on the analysis being clever, only on it being sound.
 - **The same analysis serves regexes run alone** (:class:`Gate`: the reader's sample-size,
   number and certainty regexes): ``in``/``find`` on the folded text rule a text out or say where
-  a match can first start (or, at fixed offsets, the only starts to ``match`` at).
+  a match can first start.
   :class:`AnyOf` rules out several groups with one set test, :meth:`Matcher.exists` answers
   "any match?" without finding the leftmost, and :class:`Cues` answers it for several groups
   in one pass over the text's anchors (role cues: each group settled by its first match).

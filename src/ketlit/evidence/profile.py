@@ -131,32 +131,6 @@ _AE_SAME: Final = re.compile(r"\bsimilar\b|\bcomparable\b|\bno (?:significant )?
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded
 # sentence first (``re`` tries such a pattern at every position, ~20 ns a character).
 _N_GATES: Final = tuple(Gate(p) for p in _N_PATTERNS)
-# Where a match of _N_PATTERNS[3] can start: at 0 (``^``), or at one of these (folded) followed
-# by whitespace (each alternative of its lead ends in ``\s+``). Its people words are everywhere,
-# so its gate lets most sentences through and ``re`` would try it at every character (~7 µs a
-# sentence); ``match`` at these few starts, in order, gives the search's (leftmost) match.
-_N3_LEADS: Final = (".", ";", ":", "of", "in", "among", "with")
-
-
-def _n3_search(text: str, folded: str) -> re.Match[str] | None:
-    """``_N_PATTERNS[3].search(text)``; ``folded`` is ``fold(text)``."""
-    regex = _N_PATTERNS[3]
-    starts = {0}
-    size = len(folded)
-    for lead in _N3_LEADS:
-        at = folded.find(lead)
-        while at >= 0:
-            after = at + len(lead)
-            if after < size and folded[after].isspace():
-                starts.add(at)
-            at = folded.find(lead, at + 1)
-    for start in sorted(starts):
-        m = regex.match(text, start)
-        if m is not None:
-            return m
-    return None
-
-
 _K_GATE: Final = Gate(_K)
 _REVIEW_N_GATE: Final = Gate(_REVIEW_N)
 _CERTAINTY_GATE: Final = Gate(_CERTAINTY)
@@ -232,11 +206,11 @@ def _sample_size(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> i
         if not texts:
             continue
         joined = " ".join(f for _, f in texts)  # a literal absent here is absent from each sentence
-        for which, gate in enumerate(_N_GATES):
+        for gate in _N_GATES:
             if not gate(joined):
                 continue
             for text, f in texts:
-                m = _n3_search(text, f) if which == 3 else gate.search(text, f)
+                m = gate.search(text, f)
                 if m:
                     value = _to_int(next(g for g in m.groups() if g))
                     if value is not None and 1 <= value <= 10_000_000:
