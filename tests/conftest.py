@@ -26,10 +26,8 @@ _real_connect = socket.socket.connect
 
 def _guarded_connect(self: socket.socket, address: object) -> object:
     host = address[0] if isinstance(address, tuple) else address
-    if (
-        isinstance(host, str)
-        and not (host.startswith("127.") or host in ("localhost", "::1"))
-        and not (self.family == socket.AF_UNIX)
+    if isinstance(host, str) and not (host.startswith("127.") or host in ("localhost", "::1")) and not (
+        self.family == socket.AF_UNIX
     ):
         raise RuntimeError(f"test tried to reach the network: {address!r}")
     return _real_connect(self, address)  # type: ignore[arg-type]
@@ -45,26 +43,10 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No developer settings leak into tests; the working directory is a temp dir."""
     for var in (
-        "KETLIT_DB",
-        "NCBI_API_KEY",
-        "NCBI_EMAIL",
-        "NCBI_TOOL",
-        "KETLIT_EUTILS_URL",
-        "KETLIT_CTGOV_URL",
-        "KETLIT_NCBI_RATE",
-        "KETLIT_CTGOV_RATE",
-        "KETLIT_CONFIG",
-        "KETLIT_PUBMED_CAP",
-        "KETLIT_MAX_RETRIES",
-        "KETLIT_BACKOFF_BASE",
-        "KETLIT_BACKOFF_CAP",
-        "KETLIT_BATCH_SIZE",
-        "KETLIT_TIMEOUT",
-        "KETLIT_OVERLAP_DAYS",
-        "KETLIT_TAGGING_RULES",
-        "KETLIT_CLAIM_RULES",
-        "KETLIT_REGULATORY",
-        "KETLIT_RUN_DEADLINE",
+        "KETLIT_DB", "NCBI_API_KEY", "NCBI_EMAIL", "NCBI_TOOL", "KETLIT_EUTILS_URL", "KETLIT_CTGOV_URL",
+        "KETLIT_NCBI_RATE", "KETLIT_CTGOV_RATE", "KETLIT_CONFIG", "KETLIT_PUBMED_CAP", "KETLIT_MAX_RETRIES",
+        "KETLIT_BACKOFF_BASE", "KETLIT_BACKOFF_CAP", "KETLIT_BATCH_SIZE", "KETLIT_TIMEOUT", "KETLIT_OVERLAP_DAYS",
+        "KETLIT_TAGGING_RULES", "KETLIT_CLAIM_RULES", "KETLIT_REGULATORY", "KETLIT_RUN_DEADLINE",
         "KETLIT_MAX_DECOMPRESSED_MB",
     ):
         monkeypatch.delenv(var, raising=False)

@@ -39,20 +39,8 @@ def by_text(payload: dict[str, Any], fragment: str) -> dict[str, Any]:
 def test_verdicts_in_both_directions(db: str) -> None:
     payload = check(db, FIXTURES / "claims_page_numbers.txt")
     for claim in payload["claims"]:
-        assert set(claim) >= {
-            "id",
-            "text",
-            "kind",
-            "indication",
-            "route",
-            "molecule",
-            "threshold",
-            "verdict",
-            "certainty",
-            "reasons",
-            "evidence",
-            "pooled",
-        }
+        assert set(claim) >= {"id", "text", "kind", "indication", "route", "molecule", "threshold", "verdict",
+                              "certainty", "reasons", "evidence", "pooled"}
     true_claim = by_text(payload, "More than 30%")
     # The rate part holds on its own; its sentence also claims an onset, judged only as far as
     # efficacy is established (partly here), so the sentence's one reconciled verdict is partly supported.
@@ -86,16 +74,13 @@ def test_markdown_output_and_out_file(db: str, tmp_path: Path) -> None:
 
 def test_html_page_and_stdin(db: str, tmp_path: Path) -> None:
     page = tmp_path / "p.html"
-    page.write_text(
-        "<html><head><script>alert('x')</script><style>p{}</style></head><body><p>Over 80% of patients "
-        "with treatment-resistant depression respond to ketamine infusions.</p></body></html>"
-    )
+    page.write_text("<html><head><script>alert('x')</script><style>p{}</style></head><body><p>Over 80% of patients "
+                    "with treatment-resistant depression respond to ketamine infusions.</p></body></html>")
     payload = check(db, page)
     assert "alert" not in json.dumps(payload)
     assert by_text(payload, "Over 80%")["verdict"] == "contradicted"
-    result = runner.invoke(
-        app, ["--db", db, "check", "-", "--format", "json"], input="Ketamine is effective for tinnitus.\n"
-    )
+    result = runner.invoke(app, ["--db", db, "check", "-", "--format", "json"],
+                           input="Ketamine is effective for tinnitus.\n")
     assert result.exit_code == 0 and json.loads(result.stdout)["source"] == "-"
 
 
@@ -132,7 +117,8 @@ def test_a_user_claim_rules_file_changes_the_verdicts(db: str, tmp_path: Path) -
     rules = tmp_path / "claims.toml"
     rules.write_text(SITE_RULE)
     page = str(FIXTURES / "claims_page_numbers.txt")
-    result = runner.invoke(app, ["--db", db, "check", page, "--format", "json"], env={"KETLIT_CLAIM_RULES": str(rules)})
+    result = runner.invoke(app, ["--db", db, "check", page, "--format", "json"],
+                           env={"KETLIT_CLAIM_RULES": str(rules)})
     assert result.exit_code == 0, result.stderr
     payload = json.loads(result.stdout)
     tinnitus = by_text(payload, "tinnitus")
@@ -155,7 +141,9 @@ def test_a_user_claim_rules_file_changes_the_verdicts(db: str, tmp_path: Path) -
         ("KETLIT_REGULATORY", "[[fact]]\nid = 1\n", "must be a string"),
     ],
 )
-def test_a_bad_user_rules_file_is_one_line(db: str, tmp_path: Path, var: str, text: str | None, fragment: str) -> None:
+def test_a_bad_user_rules_file_is_one_line(
+    db: str, tmp_path: Path, var: str, text: str | None, fragment: str
+) -> None:
     path = tmp_path / "user.toml"
     if text is not None:
         path.write_text(text)
@@ -176,8 +164,7 @@ def test_claim_rules_may_name_a_slug_the_tagging_rules_add(db: str, tmp_path: Pa
     bad = runner.invoke(app, args, input=page, env={"KETLIT_CLAIM_RULES": str(rules)})
     assert bad.exit_code == 1 and "unknown slug 'example_molecule'" in bad.stderr
     assert len(bad.stderr.splitlines()) == 1
-    good = runner.invoke(
-        app, args, input=page, env={"KETLIT_CLAIM_RULES": str(rules), "KETLIT_TAGGING_RULES": str(tagging)}
-    )
+    good = runner.invoke(app, args, input=page,
+                         env={"KETLIT_CLAIM_RULES": str(rules), "KETLIT_TAGGING_RULES": str(tagging)})
     assert good.exit_code == 0, good.stderr
     assert json.loads(good.stdout)["source"] == "-"

@@ -45,33 +45,31 @@ ZARATE: dict[str, Any] = {
     "languages": ["eng"],
 }
 
-EXPECTED_RIS = "\r\n".join(
-    [
-        "TY  - JOUR",
-        "TI  - A randomized trial of an N-methyl-D-aspartate antagonist in treatment-resistant major depression.",
-        "AU  - Zarate, Carlos A",
-        "AU  - Singh, Jaskaran B",
-        "PY  - 2006",
-        "DA  - 2006/08//",
-        "T2  - Archives of general psychiatry",
-        "JO  - Arch Gen Psychiatry",
-        "VL  - 63",
-        "IS  - 8",
-        "SP  - 856",
-        "EP  - 864",
-        "SN  - 0003-990X",
-        "AB  - CONTEXT: Existing therapies for major depression have a lag of onset. RESULTS: Within 110 minutes...",
-        "DO  - 10.1001/archpsyc.63.8.856",
-        "AN  - 16894061",
-        "UR  - https://pubmed.ncbi.nlm.nih.gov/16894061/",
-        "DB  - PubMed",
-        "LA  - eng",
-        "KW  - Ketamine",
-        "KW  - Depressive Disorder, Major",
-        "ER  - ",
-        "",
-    ]
-)
+EXPECTED_RIS = "\r\n".join([
+    "TY  - JOUR",
+    "TI  - A randomized trial of an N-methyl-D-aspartate antagonist in treatment-resistant major depression.",
+    "AU  - Zarate, Carlos A",
+    "AU  - Singh, Jaskaran B",
+    "PY  - 2006",
+    "DA  - 2006/08//",
+    "T2  - Archives of general psychiatry",
+    "JO  - Arch Gen Psychiatry",
+    "VL  - 63",
+    "IS  - 8",
+    "SP  - 856",
+    "EP  - 864",
+    "SN  - 0003-990X",
+    "AB  - CONTEXT: Existing therapies for major depression have a lag of onset. RESULTS: Within 110 minutes...",
+    "DO  - 10.1001/archpsyc.63.8.856",
+    "AN  - 16894061",
+    "UR  - https://pubmed.ncbi.nlm.nih.gov/16894061/",
+    "DB  - PubMed",
+    "LA  - eng",
+    "KW  - Ketamine",
+    "KW  - Depressive Disorder, Major",
+    "ER  - ",
+    "",
+])
 
 HOSTILE_TITLE = "Line one\nER  - \nTY  - JOUR {unbalanced } } \\input{/etc/passwd} 100% $x$ & #1 _a ^b ~c PTSD"
 
@@ -146,21 +144,13 @@ def test_ris_without_optional_fields() -> None:
 
 def test_author_names_prefers_details_and_keeps_collectives() -> None:
     assert author_names(ZARATE) == [("Zarate", "Carlos A"), ("Singh", "Jaskaran B")]
-    assert author_names(
-        {
-            "author_details": [
-                {"collective": "Ketamine Study Group"},
-                {"last_name": "van der Berg", "fore_name": "Anna"},
-                {"last_name": "Li", "initials": "X"},
-            ]
-        }
-    ) == [("Ketamine Study Group", None), ("van der Berg", "Anna"), ("Li", "X")]
+    assert author_names({"author_details": [{"collective": "Ketamine Study Group"},
+                                            {"last_name": "van der Berg", "fore_name": "Anna"},
+                                            {"last_name": "Li", "initials": "X"}]}) == [
+        ("Ketamine Study Group", None), ("van der Berg", "Anna"), ("Li", "X")]
     # Plain strings ("Fore Last", as iter_articles gives them): split at the last space.
     assert author_names({"authors": ["Carlos A Zarate", "Doe, Jane", "Plato"]}) == [
-        ("Zarate", "Carlos A"),
-        ("Doe", "Jane"),
-        ("Plato", None),
-    ]
+        ("Zarate", "Carlos A"), ("Doe", "Jane"), ("Plato", None)]
 
 
 def test_bibtex_entry() -> None:
@@ -195,11 +185,8 @@ def test_bibtex_verbatim_doi_keeps_underscores() -> None:
 def test_bibtex_keys_unique_stable_and_ascii() -> None:
     base = {"title": "Ketamine for depression", "pub_year": 2020, "authors": ["José Núñez"]}
     records = [{**base, "pmid": "300"}, {**base, "pmid": "100"}, {**base, "pmid": "200"}]
-    assert bibtex_keys(records) == {
-        "100": "nunez2020ketamine",
-        "200": "nunez2020ketaminea",
-        "300": "nunez2020ketamineb",
-    }
+    assert bibtex_keys(records) == {"100": "nunez2020ketamine", "200": "nunez2020ketaminea",
+                                    "300": "nunez2020ketamineb"}
     # A newer article (higher PMID) never changes the keys of the ones already cited.
     more = bibtex_keys([*records, {**base, "pmid": "400"}])
     assert {k: v for k, v in more.items() if k != "400"} == bibtex_keys(records)
@@ -211,18 +198,10 @@ def test_bibtex_keys_unique_stable_and_ascii() -> None:
     [
         ({"title": "The effect of ketamine", "pub_year": 2019, "authors": ["A Smith"]}, "smith2019effect"),
         ({"title": "2019 update", "pub_year": None, "authors": []}, "anonndupdate"),
-        (
-            {"title": "Ketamine", "pub_date": "2001-02", "author_details": [{"collective": "Ketamine Study Group"}]},
-            "ketamine2001ketamine",
-        ),
-        (
-            {
-                "title": "Ketamine",
-                "pub_year": 2001,
-                "author_details": [{"last_name": "van der Berg", "fore_name": "A"}],
-            },
-            "vanderberg2001ketamine",
-        ),
+        ({"title": "Ketamine", "pub_date": "2001-02", "author_details": [{"collective": "Ketamine Study Group"}]},
+         "ketamine2001ketamine"),
+        ({"title": "Ketamine", "pub_year": 2001, "author_details": [{"last_name": "van der Berg", "fore_name": "A"}]},
+         "vanderberg2001ketamine"),
     ],
 )
 def test_bibtex_key_base(record: dict[str, Any], key: str) -> None:
@@ -230,16 +209,8 @@ def test_bibtex_key_base(record: dict[str, Any], key: str) -> None:
 
 
 def test_collective_author_is_braced() -> None:
-    text = to_bibtex(
-        [
-            {
-                "pmid": "1",
-                "title": "T",
-                "pub_year": 2000,
-                "author_details": [{"collective": "Ketamine & Esketamine Study Group"}],
-            }
-        ]
-    )
+    text = to_bibtex([{"pmid": "1", "title": "T", "pub_year": 2000,
+                       "author_details": [{"collective": "Ketamine & Esketamine Study Group"}]}])
     assert "author = {{Ketamine \\& Esketamine Study Group}}" in text
 
 
@@ -253,15 +224,8 @@ def test_real_records_through_the_store(tmp_path: Path) -> None:
 
     xml = shared("pubmed", "meta-harness_efetch_esketamine_trd_3records.xml").read_bytes()
     store = open_store(tmp_path / "c.db")
-    store.save_page(
-        run_id=None,
-        source="import",
-        endpoint="xml",
-        request={},
-        content_type="text/xml",
-        body=xml,
-        articles=parse_pubmed_xml(xml),
-    )
+    store.save_page(run_id=None, source="import", endpoint="xml", request={}, content_type="text/xml", body=xml,
+                    articles=parse_pubmed_xml(xml))
     records = list(store.iter_articles())
     store.close()
     assert len(records) == 3
@@ -280,11 +244,8 @@ def test_real_records_through_the_store(tmp_path: Path) -> None:
 def test_bibtex_keys_never_collide_across_bases() -> None:
     # "x2020ketamine" + "a" is also the bare key of a title starting "Ketaminea".
     base = {"pub_year": 2020, "authors": ["A X"]}
-    records = [
-        {**base, "pmid": "1", "title": "Ketamine"},
-        {**base, "pmid": "2", "title": "Ketamine"},
-        {**base, "pmid": "3", "title": "Ketaminea"},
-    ]
+    records = [{**base, "pmid": "1", "title": "Ketamine"}, {**base, "pmid": "2", "title": "Ketamine"},
+               {**base, "pmid": "3", "title": "Ketaminea"}]
     keys = bibtex_keys(records)
     assert keys == {"1": "x2020ketamine", "2": "x2020ketaminea", "3": "x2020ketamineaa"}
     many = bibtex_keys([{**base, "pmid": str(i), "title": "Same"} for i in range(1, 60)])

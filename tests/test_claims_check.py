@@ -211,10 +211,8 @@ def test_claim_rules_name_the_slugs_of_the_tagging_rules(tmp_path: Path, rules: 
     user.write_text(f"[molecule.patterns]\n{NEW_MOLECULE} = ['\\bexamplol\\b']\n")
     regulatory = tmp_path / "regulatory.toml"
     regulatory.write_text(NEW_FACT)
-    for args, where in (
-        ((user, None), f"{user}: molecule.patterns.{NEW_MOLECULE}"),
-        ((None, regulatory), f"{regulatory}: fact[{len(rules.facts)}]"),
-    ):
+    for args, where in (((user, None), f"{user}: molecule.patterns.{NEW_MOLECULE}"),
+                        ((None, regulatory), f"{regulatory}: fact[{len(rules.facts)}]")):
         with pytest.raises(ConfigError) as info:
             load_rules(*args)
         assert str(info.value) == f"{where}: unknown slug {NEW_MOLECULE!r}"

@@ -159,11 +159,8 @@ def test_review_needs_moderate_certainty_unless_the_claim_is_hedged(rules: Rules
 
 def test_intensified_wording_needs_high_certainty(rules: Rules) -> None:
     records = [record("1", n=80), record("2", n=90)]
-    v = verdict_of(
-        efficacy("Ketamine is very effective for treatment-resistant depression.", strength="intensified"),
-        records,
-        rules,
-    )
+    v = verdict_of(efficacy("Ketamine is very effective for treatment-resistant depression.", strength="intensified"),
+                   records, rules)
     assert v.verdict == "partly_supported"
     assert any("intensified" in r for r in v.reasons)
     assert (

@@ -104,10 +104,8 @@ def test_indirect_evidence_is_downgraded(records: list[EvidenceRecord], rules: R
     assert all(not e.direct for e in v.evidence)
     # One trial alone is never pooled (failure mode L): no verdict from a pool of one.
     _, one = check(
-        "Over 30% of patients respond to ketamine infusions within 24 hours.",
-        "efficacy_rate",
-        InMemoryIndex([es], rules),
-        rules,
+        "Over 30% of patients respond to ketamine infusions within 24 hours.", "efficacy_rate",
+        InMemoryIndex([es], rules), rules,
     )
     assert one.verdict == "insufficient_evidence" and one.pooled is None
     assert any("only 1 comparable arm" in r for r in one.reasons)
@@ -191,11 +189,8 @@ def test_page_molecule_is_the_generic_drug_when_the_page_mostly_names_it(rules: 
         "Our clinic offers ketamine infusions. Ketamine works fast, and ketamine is safe in our hands.\n\n"
         "Unlike Spravato, our ketamine is given by infusion.\n\n"
     )
-    claims = [
-        c
-        for c in extract_claims(page + "Ketamine relieves depression within hours.", rules)
-        if "within hours" in c.text
-    ]
+    claims = [c for c in extract_claims(page + "Ketamine relieves depression within hours.", rules)
+              if "within hours" in c.text]
     assert claims and all(c.molecule == ("racemic_ketamine",) for c in claims)
 
 
@@ -304,59 +299,29 @@ def test_studies_of_another_substance_are_not_evidence_for_the_drug(tmp_path: Pa
 
 # ------------------------------------------------------------------ head-to-head claims
 
-
 def _h2h_record(pmid: str, design: str, abstract: str) -> dict[str, object]:
     return {
-        "source": "pubmed",
-        "id": pmid,
-        "year": 2022,
-        "indexed": True,
-        "title": f"Synthetic head-to-head study {pmid}",
-        "abstract": abstract,
-        "tags": {
-            "indication": ["depression", "treatment_resistant_depression"],
-            "route": ["intravenous"],
-            "molecule": ["racemic_ketamine"],
-            "design": [design],
-            "population": ["adults"],
-        },
+        "source": "pubmed", "id": pmid, "year": 2022, "indexed": True,
+        "title": f"Synthetic head-to-head study {pmid}", "abstract": abstract,
+        "tags": {"indication": ["depression", "treatment_resistant_depression"], "route": ["intravenous"],
+                 "molecule": ["racemic_ketamine"], "design": [design], "population": ["adults"]},
     }
 
 
 @pytest.fixture(scope="module")
 def h2h_index(rules: Rules) -> InMemoryIndex:
     rows = [
-        _h2h_record(
-            "91000001",
-            "rct",
-            "METHODS: 400 adults were randomized. CONCLUSIONS: Ketamine was noninferior "
-            "to ECT as therapy for treatment-resistant depression.",
-        ),
-        _h2h_record(
-            "91000002",
-            "meta_analysis",
-            "CONCLUSIONS: Findings from this meta-analysis suggest that ECT may "
-            "be superior to ketamine for improving depression severity.",
-        ),
+        _h2h_record("91000001", "rct", "METHODS: 400 adults were randomized. CONCLUSIONS: Ketamine was noninferior "
+                    "to ECT as therapy for treatment-resistant depression."),
+        _h2h_record("91000002", "meta_analysis", "CONCLUSIONS: Findings from this meta-analysis suggest that ECT may "
+                    "be superior to ketamine for improving depression severity."),
         # Ketamine as the anaesthetic for ECT: a different comparison, never read as ketamine vs ECT.
-        _h2h_record(
-            "91000003",
-            "rct",
-            "METHODS: Ketamine anaesthesia for ECT was compared with propofol. "
-            "RESULTS: Ketamine was more effective than ECT with propofol in early sessions.",
-        ),
-        _h2h_record(
-            "91000004",
-            "systematic_review",
-            "CONCLUSIONS: Intravenous ketamine appears to be more "
-            "efficacious than intranasal esketamine for the treatment of depression.",
-        ),
-        _h2h_record(
-            "91000005",
-            "rct",
-            "CONCLUSIONS: Esketamine was non-inferior to ketamine for TRD at 24 h. "
-            "Trials to determine whether esketamine is comparable to ketamine are needed.",
-        ),
+        _h2h_record("91000003", "rct", "METHODS: Ketamine anaesthesia for ECT was compared with propofol. "
+                    "RESULTS: Ketamine was more effective than ECT with propofol in early sessions."),
+        _h2h_record("91000004", "systematic_review", "CONCLUSIONS: Intravenous ketamine appears to be more "
+                    "efficacious than intranasal esketamine for the treatment of depression."),
+        _h2h_record("91000005", "rct", "CONCLUSIONS: Esketamine was non-inferior to ketamine for TRD at 24 h. "
+                    "Trials to determine whether esketamine is comparable to ketamine are needed."),
     ]
     return InMemoryIndex(records_from_dicts(rows), rules)
 

@@ -94,9 +94,8 @@ def test_missing_file_and_directory(tmp_path: Path) -> None:
 def test_unwritable_db_path(tmp_path: Path) -> None:
     blocker = tmp_path / "afile"
     blocker.write_text("x")
-    assert_one_line_error(
-        *run("--db", str(blocker / "k.db"), "import", str(FIXTURES / "efetch_oddities.xml")), "cannot"
-    )
+    assert_one_line_error(*run("--db", str(blocker / "k.db"), "import", str(FIXTURES / "efetch_oddities.xml")),
+                          "cannot")
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"not a database at all" * 50)
     assert_one_line_error(*run("--db", str(junk), "status"), "is not a ketlit cache or is damaged")
@@ -153,10 +152,8 @@ def test_export_streams_records_one_at_a_time(tmp_path: Path, monkeypatch: pytes
 @pytest.mark.parametrize(
     ("value", "cell"),
     [
-        (
-            [{"descriptor": "Ketamine", "major": True}, {"name": "esketamine"}, {"x": 1}],
-            'Ketamine; esketamine; {"x": 1}',
-        ),
+        ([{"descriptor": "Ketamine", "major": True}, {"name": "esketamine"}, {"x": 1}],
+         'Ketamine; esketamine; {"x": 1}'),
         (["NCT02417064", 3], "NCT02417064; 3"),
         ({"é": 1}, '{"é": 1}'),
         ("text", "text"),
@@ -188,14 +185,8 @@ def test_unwritable_export_destination_is_an_input_error(tmp_path: Path) -> None
 
 
 def test_version_changes_name_each_moved_field() -> None:
-    base = {
-        "overall_status": "RECRUITING",
-        "enrollment_count": 40,
-        "enrollment_type": "ESTIMATED",
-        "has_results": False,
-        "primary_completion_date": "2020-01",
-        "phases": ["PHASE2"],
-    }
+    base = {"overall_status": "RECRUITING", "enrollment_count": 40, "enrollment_type": "ESTIMATED",
+            "has_results": False, "primary_completion_date": "2020-01", "phases": ["PHASE2"]}
     later = {**base, "overall_status": "COMPLETED", "enrollment_count": 38, "enrollment_type": "ACTUAL"}
     assert version_changes([base, later, later]) == [
         [],

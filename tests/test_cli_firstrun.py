@@ -81,16 +81,9 @@ def test_hoist_global_options(args: list[str], hoisted: list[str]) -> None:
 @pytest.mark.parametrize(
     "args",
     [
-        ["status"],
-        ["status", "--json"],
-        ["history", "NCT09930001"],
-        ["search", "ketamine"],
-        ["export", "articles"],
-        ["export", "citations"],
-        ["explain", "90300001"],
-        ["tag"],
-        ["report", "--all"],
-        ["refresh", "--offline"],
+        ["status"], ["status", "--json"], ["history", "NCT09930001"], ["search", "ketamine"],
+        ["export", "articles"], ["export", "citations"], ["explain", "90300001"], ["tag"],
+        ["report", "--all"], ["refresh", "--offline"],
     ],
 )
 def test_reading_commands_never_create_an_empty_cache(tmp_path: Path, args: list[str]) -> None:
@@ -114,22 +107,15 @@ def test_check_without_a_cache_checks_regulatory_claims_and_creates_nothing(tmp_
 
 # -- status: field tags shown, nothing cut when piped -------------------------------------------
 
-LONG_TERM = (
-    "(ketamine[tiab] OR esketamine[tiab]) AND (depression[tiab] OR depressive[tiab] OR anhedonia[tiab] OR mood[tiab])"
-)
+LONG_TERM = ("(ketamine[tiab] OR esketamine[tiab]) AND (depression[tiab] OR depressive[tiab] OR "
+             "anhedonia[tiab] OR mood[tiab])")
 
 
 def test_status_shows_field_tags_and_whole_terms_when_piped(tmp_path: Path) -> None:
     db = str(tmp_path / "k.db")
     with EutilsStandin([PUBMED_XML], rate_limit=None) as eu:
-        code, _, err = run(
-            "--db",
-            db,
-            "fetch",
-            "pubmed",
-            LONG_TERM,
-            env={"KETLIT_EUTILS_URL": eu.base_url, "NCBI_EMAIL": "t@example.org"},
-        )
+        code, _, err = run("--db", db, "fetch", "pubmed", LONG_TERM,
+                           env={"KETLIT_EUTILS_URL": eu.base_url, "NCBI_EMAIL": "t@example.org"})
     assert code == 0, err
     code, out, _ = run("--db", db, "status")
     assert code == 0
@@ -147,9 +133,8 @@ def test_history_and_search_show_no_python_none(tmp_path: Path) -> None:
     study["protocolSection"]["descriptionModule"].pop("briefSummary")
     db = str(tmp_path / "k.db")
     with CtgovStandin([study]) as ct:
-        code, _, err = run(
-            "--db", db, "fetch", "ctgov", "esketamine", env={"KETLIT_CTGOV_URL": ct.base_url, "KETLIT_CTGOV_RATE": "50"}
-        )
+        code, _, err = run("--db", db, "fetch", "ctgov", "esketamine",
+                           env={"KETLIT_CTGOV_URL": ct.base_url, "KETLIT_CTGOV_RATE": "50"})
     assert code == 0, err
     code, history, _ = run("--db", db, "history", "NCT09930002")
     assert code == 0 and "enrollment — (—)" in history and "None" not in history
@@ -188,10 +173,9 @@ def test_import_dash_reads_stdin(tmp_path: Path, data: bytes, fmt: str) -> None:
     assert status["counts"]["articles"] >= 1 and status["runs"][0]["query_key"] == "import:stdin"
 
 
-@pytest.mark.parametrize(
-    ("data", "fragment"),
-    [(b"", "stdin: no input"), (b"\x1f\x8b\x08\x00broken", "stdin: corrupt gzip"), (b"hello\n", "unrecognised file")],
-)
+@pytest.mark.parametrize(("data", "fragment"), [(b"", "stdin: no input"),
+                                                (b"\x1f\x8b\x08\x00broken", "stdin: corrupt gzip"),
+                                                (b"hello\n", "unrecognised file")])
 def test_import_dash_bad_input_is_one_line(tmp_path: Path, data: bytes, fragment: str) -> None:
     code, _, err = run("--db", str(tmp_path / "k.db"), "import", "-", input=data)
     one_line_error(code, err, fragment)
@@ -203,9 +187,8 @@ def test_import_from_a_real_pipe(tmp_path: Path, target: str) -> None:
     cmd = [sys.executable, "-m", "ketlit", "--db", str(tmp_path / "k.db"), "import", target]
     feeder = subprocess.Popen(["cat", str(PUBMED_XML)], stdout=subprocess.PIPE)
     try:
-        done = subprocess.run(
-            cmd, stdin=feeder.stdout, capture_output=True, text=True, env=env, timeout=120, check=False
-        )
+        done = subprocess.run(cmd, stdin=feeder.stdout, capture_output=True, text=True, env=env, timeout=120,
+                              check=False)
     finally:
         assert feeder.stdout is not None
         feeder.stdout.close()

@@ -89,11 +89,8 @@ def test_bad_config_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "var"),
-    [
-        ("tagging_rules", "KETLIT_TAGGING_RULES"),
-        ("claim_rules", "KETLIT_CLAIM_RULES"),
-        ("regulatory", "KETLIT_REGULATORY"),
-    ],
+    [("tagging_rules", "KETLIT_TAGGING_RULES"), ("claim_rules", "KETLIT_CLAIM_RULES"),
+     ("regulatory", "KETLIT_REGULATORY")],
 )
 def test_user_rules_files_resolve_like_every_setting(tmp_path: Path, name: str, var: str) -> None:
     assert getattr(load_settings(env={}, cwd=tmp_path), name) is None  # the packaged file alone

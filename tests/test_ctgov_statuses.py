@@ -30,10 +30,8 @@ GOOD: list[tuple[list[str], tuple[str, ...]]] = [
     (["completed, terminated"], ("COMPLETED", "TERMINATED")),
     (["Active, not recruiting,completed"], ("ACTIVE_NOT_RECRUITING", "COMPLETED")),
     (["completed,Active, not recruiting"], ("COMPLETED", "ACTIVE_NOT_RECRUITING")),
-    (
-        ["recruiting | Active, not recruiting | not yet recruiting"],
-        ("RECRUITING", "ACTIVE_NOT_RECRUITING", "NOT_YET_RECRUITING"),
-    ),
+    (["recruiting | Active, not recruiting | not yet recruiting"],
+     ("RECRUITING", "ACTIVE_NOT_RECRUITING", "NOT_YET_RECRUITING")),
     (["completed", "Active, not recruiting"], ("COMPLETED", "ACTIVE_NOT_RECRUITING")),
     (["terminated", "COMPLETED", "Completed|terminated"], ("TERMINATED", "COMPLETED")),
     (["completed,"], ("COMPLETED",)),

@@ -61,6 +61,7 @@ def test_readme_starts_with_the_two_commands() -> None:
     assert block[1] in ci, "CI must run the README's test command word for word"
 
 
+
 # -- the scheduled-run recipes: alert on any failure, commit only real changes -------------------
 
 
@@ -85,13 +86,8 @@ def test_cron_recipe_prints_only_when_refresh_fails(tmp_path: Path, code: int) -
     command = line.split(None, 5)[5].replace("cd /srv/ketlit", f"cd {tmp_path}")
     _stub_ketlit(tmp_path)
     (tmp_path / "cache").mkdir()
-    done = subprocess.run(
-        ["/bin/sh", "-c", command],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "STUB_CODE": str(code)},
-    )
+    done = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True, check=False,
+                          env={**os.environ, "STUB_CODE": str(code)})
     # cron mails whatever a job prints: nothing on success, a line on any failure, 3 included.
     assert (done.stdout + done.stderr == "") == (code == 0), done.stdout
     assert "MAILTO=" in _recipe("cron", "crontab")
@@ -116,14 +112,8 @@ def test_actions_recipe_passes_only_on_0_and_3_and_fails_the_job_on_3(tmp_path: 
     (refresh,) = [s for s in steps if s.get("id") == "refresh"]
     _stub_ketlit(tmp_path)
     output = tmp_path / "github_output"
-    done = subprocess.run(
-        ["bash", "-e", "-c", refresh["run"]],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "STUB_CODE": str(code), "GITHUB_OUTPUT": str(output)},
-    )
+    done = subprocess.run(["bash", "-e", "-c", refresh["run"]], cwd=tmp_path, capture_output=True, text=True,
+                          check=False, env={**os.environ, "STUB_CODE": str(code), "GITHUB_OUTPUT": str(output)})
     assert (done.returncode == 0) == (code in (0, 3))
     assert output.read_text().strip() == f"code={code}"
     # Steps after a failed one do not run (GitHub's default `if: success()`), so an error commits nothing;

@@ -113,12 +113,8 @@ def test_incremental_run_refetches_only_changed_trials(tmp_path: Path) -> None:
         # Upstream: three trials change status, one posts results.
         without_results = [s for s in studies if not s.get("hasResults") and "statusModule" in s["protocolSection"]]
         changed = sorted(s["protocolSection"]["identificationModule"]["nctId"] for s in without_results[:3])
-        old_status = {
-            s["protocolSection"]["identificationModule"]["nctId"]: s["protocolSection"]["statusModule"].get(
-                "overallStatus"
-            )
-            for s in without_results[:3]
-        }
+        old_status = {s["protocolSection"]["identificationModule"]["nctId"]:
+                      s["protocolSection"]["statusModule"].get("overallStatus") for s in without_results[:3]}
         for nct in changed:
             standin.update_study(nct, _complete, last_update="2099-01-15")
 

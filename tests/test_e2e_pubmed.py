@@ -139,7 +139,7 @@ def test_incremental_run_fetches_only_what_changed(tmp_path: Path, env: None) ->
         # One record revised today, one new record: exactly those two are fetched.
         revised = sorted(standin.matching_pmids("ketamine"))[0]
         standin.revise(revised, date.today())
-        new_record = corpus()[1].read_bytes().split(b"<PubmedArticle>")[1].split(b"</PubmedArticle>")[0]
+        new_record = (corpus()[1].read_bytes().split(b"<PubmedArticle>")[1].split(b"</PubmedArticle>")[0])
         new_record = new_record.replace(b">31166571<", b">99999999<")
         standin.add_records(b"<PubmedArticle>" + new_record + b"</PubmedArticle>")
         standin.revise("99999999", date.today())  # a record added today carries today's dates
@@ -179,30 +179,16 @@ def test_secret_never_stored_logged_or_printed(tmp_path: Path, env: None) -> Non
 def test_kill_9_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
     files = corpus()
     with EutilsStandin(files, rate_limit=None, keyed_rate_limit=1000.0) as clean:
-        env = {
-            **os.environ,
-            "KETLIT_EUTILS_URL": clean.base_url,
-            "NCBI_EMAIL": "t@example.org",
-            "KETLIT_BATCH_SIZE": "50",
-            "PYTHONPATH": str(REPO / "src"),
-        }
-        done = subprocess.run(
-            [sys.executable, "-m", "ketlit", "--db", str(tmp_path / "clean.db"), "-q", "fetch", "pubmed", "ketamine"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        env = {**os.environ, "KETLIT_EUTILS_URL": clean.base_url, "NCBI_EMAIL": "t@example.org",
+               "KETLIT_BATCH_SIZE": "50", "PYTHONPATH": str(REPO / "src")}
+        done = subprocess.run([sys.executable, "-m", "ketlit", "--db", str(tmp_path / "clean.db"), "-q", "fetch",
+                               "pubmed", "ketamine"], env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
     killed_db = tmp_path / "killed.db"
     with EutilsStandin(files, rate_limit=None, fault=Fault(latency=0.15)) as slow:
         env["KETLIT_EUTILS_URL"] = slow.base_url
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ketlit", "--db", str(killed_db), "-q", "fetch", "pubmed", "ketamine"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = subprocess.Popen([sys.executable, "-m", "ketlit", "--db", str(killed_db), "-q", "fetch", "pubmed",
+                                 "ketamine"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             time.sleep(0.2)
@@ -217,13 +203,8 @@ def test_kill_9_then_rerun_equals_a_clean_run(tmp_path: Path) -> None:
     conn.close()
     with EutilsStandin(files, rate_limit=None) as again:
         env["KETLIT_EUTILS_URL"] = again.base_url
-        rerun = subprocess.run(
-            [sys.executable, "-m", "ketlit", "--db", str(killed_db), "-q", "fetch", "pubmed", "ketamine"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        rerun = subprocess.run([sys.executable, "-m", "ketlit", "--db", str(killed_db), "-q", "fetch", "pubmed",
+                                "ketamine"], env=env, capture_output=True, text=True, timeout=300)
     assert rerun.returncode == 0, rerun.stderr
     assert content_hash(killed_db) == content_hash(tmp_path / "clean.db")
     store = open_store(killed_db)

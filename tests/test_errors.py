@@ -20,28 +20,15 @@ from ketlit.errors import (
 
 def test_the_codes() -> None:
     assert {c.name: int(c) for c in ExitCode} == {
-        "OK": 0,
-        "ERROR": 1,
-        "USAGE": 2,
-        "PARTIAL": 3,
-        "LOCKED": 4,
-        "INTERRUPTED": 130,
+        "OK": 0, "ERROR": 1, "USAGE": 2, "PARTIAL": 3, "LOCKED": 4, "INTERRUPTED": 130,
     }
 
 
 @pytest.mark.parametrize(
     ("cls", "code"),
-    [
-        (KetlitError, ExitCode.ERROR),
-        (ConfigError, ExitCode.ERROR),
-        (StoreError, ExitCode.ERROR),
-        (ServiceError, ExitCode.ERROR),
-        (QueryError, ExitCode.ERROR),
-        (ParseError, ExitCode.ERROR),
-        (InputError, ExitCode.ERROR),
-        (LockedError, ExitCode.LOCKED),
-        (StoreBusyError, ExitCode.LOCKED),
-    ],
+    [(KetlitError, ExitCode.ERROR), (ConfigError, ExitCode.ERROR), (StoreError, ExitCode.ERROR),
+     (ServiceError, ExitCode.ERROR), (QueryError, ExitCode.ERROR), (ParseError, ExitCode.ERROR),
+     (InputError, ExitCode.ERROR), (LockedError, ExitCode.LOCKED), (StoreBusyError, ExitCode.LOCKED)],
 )
 def test_every_error_takes_its_code_from_exit_code(cls: type[KetlitError], code: ExitCode) -> None:
     assert cls("x").exit_code is code

@@ -24,7 +24,7 @@ def record(pmid: str) -> str:
         f'<PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">{pmid}</PMID>'
         f"<Article><Journal><Title>J</Title><JournalIssue><PubDate><Year>2020</Year></PubDate></JournalIssue>"
         f"</Journal><ArticleTitle>Record {pmid} on ketamine</ArticleTitle></Article></MedlineCitation>"
-        f'<PubmedData><ArticleIdList><ArticleId IdType="pubmed">{pmid}</ArticleId></ArticleIdList></PubmedData>'
+        f"<PubmedData><ArticleIdList><ArticleId IdType=\"pubmed\">{pmid}</ArticleId></ArticleIdList></PubmedData>"
         f"</PubmedArticle>"
     )
 
@@ -67,14 +67,8 @@ class FakeEutils:
 def setup(tmp_path: Path, fake: Callable[[httpx.Request], httpx.Response], **kw: object):  # type: ignore[no-untyped-def]
     settings = Settings(eutils_url=BASE, ncbi_email="me@example.org", **kw)  # type: ignore[arg-type]
     store = open_store(tmp_path / "k.db")
-    http = make_client(
-        settings,
-        "ncbi",
-        transport=httpx.MockTransport(fake),
-        sleep=lambda s: None,
-        limiter=RateLimiter(1000.0),
-        rng=random.Random(0),
-    )
+    http = make_client(settings, "ncbi", transport=httpx.MockTransport(fake), sleep=lambda s: None,
+                       limiter=RateLimiter(1000.0), rng=random.Random(0))
     return settings, store, http
 
 
@@ -84,30 +78,10 @@ def test_small_query_exact_requests(tmp_path: Path) -> None:
     report = fetch_pubmed(store, http, settings, "ketamine")
     assert report.status == "complete" and (report.expected, report.retrieved, report.new) == (3, 3, 3)
     assert fake.requests == [
-        (
-            "GET",
-            "esearch.fcgi",
-            {
-                "tool": "ketlit",
-                "email": "me@example.org",
-                "db": "pubmed",
-                "term": "ketamine",
-                "retmax": "9999",
-                "retstart": "0",
-            },
-        ),
-        (
-            "GET",
-            "efetch.fcgi",
-            {
-                "tool": "ketlit",
-                "email": "me@example.org",
-                "db": "pubmed",
-                "id": "3,2,1",
-                "retmode": "xml",
-                "rettype": "xml",
-            },
-        ),
+        ("GET", "esearch.fcgi", {"tool": "ketlit", "email": "me@example.org", "db": "pubmed", "term": "ketamine",
+                                 "retmax": "9999", "retstart": "0"}),
+        ("GET", "efetch.fcgi", {"tool": "ketlit", "email": "me@example.org", "db": "pubmed", "id": "3,2,1",
+                                "retmode": "xml", "rettype": "xml"}),
     ]
     assert store.watermark("pubmed", _key(store)) is not None
 
@@ -123,10 +97,7 @@ def test_long_id_lists_are_posted_in_batches(tmp_path: Path) -> None:
     report = fetch_pubmed(store, http, settings, "ketamine")
     fetches = [r for r in fake.requests if r[1] == "efetch.fcgi"]
     assert [(m, len(p["id"].split(","))) for m, p in ((r[0], r[2]) for r in fetches)] == [
-        ("POST", 250),
-        ("POST", 250),
-        ("GET", 50),
-    ]
+        ("POST", 250), ("POST", 250), ("GET", 50)]
     assert report.retrieved == 550 and store.counts()["articles"] == 550
 
 

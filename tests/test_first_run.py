@@ -90,16 +90,8 @@ def run(work: Path, *args: str, env: dict[str, str] | None = None) -> tuple[int,
 
 
 def refresh(work: Path, eutils: str, ctgov: str, *extra: str, **env: str) -> tuple[int, str, str]:
-    return run(
-        work,
-        "refresh",
-        "--queries-dir",
-        str(work / "queries"),
-        "--out-dir",
-        str(work / "reports"),
-        *extra,
-        env={"KETLIT_EUTILS_URL": eutils, "KETLIT_CTGOV_URL": ctgov, "KETLIT_CTGOV_RATE": "50", **env},
-    )
+    return run(work, "refresh", "--queries-dir", str(work / "queries"), "--out-dir", str(work / "reports"), *extra,
+               env={"KETLIT_EUTILS_URL": eutils, "KETLIT_CTGOV_URL": ctgov, "KETLIT_CTGOV_RATE": "50", **env})
 
 
 # -- offline: fail fast, one line per source, nothing written ---------------------------------
@@ -160,7 +152,8 @@ def test_all_up_is_exit_0(work: Path) -> None:
     with EutilsStandin([PUBMED_XML], rate_limit=None) as eu, CtgovStandin(studies()) as ct:
         code, out, err = refresh(work, eu.base_url, ct.base_url, NCBI_EMAIL="t@example.org")
     assert code == 0, err
-    assert out == "" and sorted(p.name for p in (work / "reports").glob("*.md")) == ["alpha.md", "beta.md", "gamma.md"]
+    assert out == "" and sorted(p.name for p in (work / "reports").glob("*.md")) == ["alpha.md", "beta.md",
+                                                                                     "gamma.md"]
 
 
 # -- the HTTP side of "unreachable" -----------------------------------------------------------
@@ -182,12 +175,8 @@ def test_a_host_never_reached_is_unreachable_at_once(error: type[httpx.Transport
 
     http, sleeps = _client(handler, max_retries=6)
     with http, pytest.raises(UnreachableError) as info:
-        http.request(
-            "GET",
-            "https://user:secret@eutils.example:8443/entrez/eutils/esearch.fcgi",
-            lambda r: r.text,
-            params={"term": "x" * 500},
-        )
+        http.request("GET", "https://user:secret@eutils.example:8443/entrez/eutils/esearch.fcgi", lambda r: r.text,
+                     params={"term": "x" * 500})
     assert len(calls) == attempts and len(sleeps) == attempts - 1
     message = str(info.value)
     assert message.startswith("NCBI E-utilities unreachable (eutils.example:8443: ")
@@ -215,8 +204,7 @@ def test_an_unreachable_error_is_a_service_error_that_survives_pickling() -> Non
     exc = UnreachableError("ClinicalTrials.gov", "h.example", "connection refused", "set X")
     again = pickle.loads(pickle.dumps(exc))
     assert isinstance(again, ServiceError) and str(again) == str(exc) == (
-        "ClinicalTrials.gov unreachable (h.example: connection refused) — set X"
-    )
+        "ClinicalTrials.gov unreachable (h.example: connection refused) — set X")
 
 
 # -- progress and the NCBI_EMAIL warning ------------------------------------------------------
@@ -226,9 +214,8 @@ def test_an_unreachable_error_is_a_service_error_that_survives_pickling() -> Non
 def terminal(monkeypatch: pytest.MonkeyPatch) -> io.StringIO:
     """stderr as a terminal (progress bars are drawn only there)."""
     buffer = io.StringIO()
-    monkeypatch.setattr(
-        ketlit.cli, "err", Console(file=buffer, force_terminal=True, width=120, highlight=False, soft_wrap=True)
-    )
+    monkeypatch.setattr(ketlit.cli, "err", Console(file=buffer, force_terminal=True, width=120, highlight=False,
+                                                   soft_wrap=True))
     return buffer
 
 
@@ -237,14 +224,8 @@ def test_refresh_shows_each_long_step_on_stderr(work: Path, terminal: io.StringI
         code, out, _ = refresh(work, eu.base_url, ct.base_url, NCBI_EMAIL="t@example.org")
     assert code == 0 and out == ""
     drawn = terminal.getvalue()
-    for step in (
-        "alpha: PubMed",
-        "alpha: ClinicalTrials.gov",
-        "gamma: PubMed",
-        "tagging",
-        "alpha: report",
-        "gamma: report",
-    ):
+    for step in ("alpha: PubMed", "alpha: ClinicalTrials.gov", "gamma: PubMed", "tagging", "alpha: report",
+                 "gamma: report"):
         assert step in drawn, step
 
 
@@ -257,11 +238,8 @@ def test_quiet_draws_no_progress(work: Path, terminal: io.StringIO) -> None:
 
 def test_fetch_shows_its_tagging_tail(tmp_path: Path, terminal: io.StringIO) -> None:
     with EutilsStandin([PUBMED_XML], rate_limit=None) as eu:
-        result = runner.invoke(
-            app,
-            ["--db", str(tmp_path / "k.db"), "fetch", "pubmed", "ketamine"],
-            env={"KETLIT_EUTILS_URL": eu.base_url, "NCBI_EMAIL": "t@example.org"},
-        )
+        result = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "fetch", "pubmed", "ketamine"],
+                               env={"KETLIT_EUTILS_URL": eu.base_url, "NCBI_EMAIL": "t@example.org"})
     assert result.exit_code == 0, result.stderr
     drawn = terminal.getvalue()
     assert "PubMed" in drawn and "tagging" in drawn and result.stdout == ""

@@ -188,10 +188,8 @@ def test_read_only_cache_still_serves_reads(args: list[str], db: Path, read_only
     assert o.stdout.strip()
 
 
-@pytest.mark.skipif(
-    not hasattr(os, "geteuid") or os.geteuid() == 0,
-    reason="needs a user that file permissions apply to (root ignores them)",
-)
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0,
+                    reason="needs a user that file permissions apply to (root ignores them)")
 def test_read_only_file_and_folder_by_permissions(db: Path, queries: Path, tmp_path: Path) -> None:
     db.chmod(0o444)
     try:
@@ -293,9 +291,8 @@ _HOLD = (
 def busy(db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A child process holds a write transaction on ``db`` until the test ends."""
     monkeypatch.setattr(ketlit.store.core, "BUSY_TIMEOUT_S", 0.2)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", _HOLD, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+    holder = subprocess.Popen([sys.executable, "-c", _HOLD, str(db)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
     assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
     try:
         yield db
@@ -354,8 +351,7 @@ DAMAGE: dict[str, Callable[[Path], None]] = {
 # tags (tag) are; a plain export of this cache's rows still works, so it is not asserted here.
 @pytest.mark.parametrize(
     ("damage", "args"),
-    [(d, ["search", "ketamine"]) for d in DAMAGE]
-    + [(d, ["tag"]) for d in DAMAGE]
+    [(d, ["search", "ketamine"]) for d in DAMAGE] + [(d, ["tag"]) for d in DAMAGE]
     + [(d, ["export", "trials"]) for d in ("random bytes", "truncated")],
 )
 def test_damaged_cache_is_one_line_and_never_rewritten(damage: str, args: list[str], db: Path) -> None:
@@ -467,12 +463,8 @@ def _leftovers(folder: Path, keep: set[str]) -> list[str]:
 
 @pytest.mark.parametrize(
     "command",
-    [
-        ["export", "articles"],
-        ["export", "tags", "--format", "csv"],
-        ["export", "citations", "--format", "bibtex"],
-        ["check", "PAGE"],
-    ],
+    [["export", "articles"], ["export", "tags", "--format", "csv"], ["export", "citations", "--format", "bibtex"],
+     ["check", "PAGE"]],
     ids=["articles", "tags-csv", "citations", "check"],
 )
 def test_full_disk_keeps_the_previous_output_whole(
@@ -494,16 +486,14 @@ def test_full_disk_leaves_no_new_file(db: Path, tmp_path: Path, full_disk: None)
     assert _leftovers(tmp_path, {"cache"}) == []
 
 
-def test_full_disk_keeps_the_previous_report(
-    db: Path, queries: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_full_disk_keeps_the_previous_report(db: Path, queries: Path, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
     reports = tmp_path / "reports"
     assert run("--db", str(db), "report", str(queries / f"{QUERY_NAME}.toml"), "--out-dir", str(reports)).code == 0
     previous = {p.name: p.read_bytes() for p in reports.iterdir()}
     (queries / f"{QUERY_NAME}.toml").write_text(
         (queries / f"{QUERY_NAME}.toml").read_text(encoding="utf-8").replace("(offline fixtures)", "(edited)"),
-        encoding="utf-8",
-    )
+        encoding="utf-8")
     monkeypatch.setattr(ketlit.files, "RAW_FILE", _FullDisk)
     o = run("--db", str(db), "report", str(queries / f"{QUERY_NAME}.toml"), "--out-dir", str(reports))
     assert_one_line(o, str(reports), os.strerror(errno.ENOSPC))
@@ -537,19 +527,13 @@ def _cli_subprocess(db: Path, *args: str, stdout: Any) -> subprocess.CompletedPr
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
     return subprocess.run(
         [sys.executable, "-c", "from ketlit.cli import main; main()", "--db", str(db), *args],
-        stdout=stdout,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=env,
-        timeout=60,
-        check=False,
+        stdout=stdout, stderr=subprocess.PIPE, text=True, env=env, timeout=60, check=False,
     )
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (Linux)")
 @pytest.mark.parametrize(
-    "args",
-    [["export", "articles"], ["status"], ["search", "ketamine"], ["status", "--json"]],
+    "args", [["export", "articles"], ["status"], ["search", "ketamine"], ["status", "--json"]],
     ids=["export", "status", "search", "status-json"],
 )
 def test_full_standard_output_is_one_line(args: list[str], db: Path) -> None:
@@ -598,8 +582,8 @@ def test_latin1_claim_rules_file(db: Path, queries: Path, tmp_path: Path, monkey
 
 
 @pytest.mark.parametrize(
-    "body",
-    ["a = " + "[" * 5000 + "]" * 5000, "a = " + "{x = " * 3000 + "1" + "}" * 3000, "a = " + "[" * 40 + "]" * 40],
+    "body", ["a = " + "[" * 5000 + "]" * 5000, "a = " + "{x = " * 3000 + "1" + "}" * 3000,
+             "a = " + "[" * 40 + "]" * 40],
     ids=["arrays", "inline-tables", "just-too-deep"],
 )
 def test_deeply_nested_toml(body: str, db: Path, tmp_path: Path) -> None:
@@ -615,12 +599,8 @@ def test_deeply_nested_toml(body: str, db: Path, tmp_path: Path) -> None:
 # A million is a sane count, but not a number of years to add to a date (beyond 9999 they overflow).
 @pytest.mark.parametrize(
     ("key", "value"),
-    [
-        (key, value)
-        for key in ("overdue_years", "key_evidence_limit", "years", "changes_limit")
-        for value in (HUGE, "9223372036854775807")
-    ]
-    + [("overdue_years", str(10**6))],
+    [(key, value) for key in ("overdue_years", "key_evidence_limit", "years", "changes_limit")
+     for value in (HUGE, "9223372036854775807")] + [("overdue_years", str(10**6))],
 )
 def test_huge_report_numbers_in_a_query_file(key: str, value: str, db: Path, queries: Path) -> None:
     path = query_with(queries, f"{key} = {value}")
@@ -629,17 +609,8 @@ def test_huge_report_numbers_in_a_query_file(key: str, value: str, db: Path, que
 
 @pytest.mark.parametrize(
     "line",
-    [
-        f"overlap_days = {HUGE}",
-        f"max_retries = {HUGE}",
-        f"batch_size = {HUGE}",
-        "overlap_days = 1000000",
-        "backoff_cap = inf",
-        "ncbi_rate = nan",
-        "backoff_base = 1e308",
-        "ctgov_rate = 1e-300",
-        "max_retries = -1",
-    ],
+    [f"overlap_days = {HUGE}", f"max_retries = {HUGE}", f"batch_size = {HUGE}", "overlap_days = 1000000",
+     "backoff_cap = inf", "ncbi_rate = nan", "backoff_base = 1e308", "ctgov_rate = 1e-300", "max_retries = -1"],
 )
 def test_out_of_range_config_values(line: str, db: Path, tmp_path: Path) -> None:
     config = tmp_path / "ketlit.toml"
@@ -649,12 +620,8 @@ def test_out_of_range_config_values(line: str, db: Path, tmp_path: Path) -> None
 
 @pytest.mark.parametrize(
     ("var", "value"),
-    [
-        ("KETLIT_BACKOFF_CAP", "1e308"),
-        ("KETLIT_NCBI_RATE", "nan"),
-        ("KETLIT_OVERLAP_DAYS", HUGE),
-        ("KETLIT_MAX_RETRIES", HUGE),
-    ],
+    [("KETLIT_BACKOFF_CAP", "1e308"), ("KETLIT_NCBI_RATE", "nan"), ("KETLIT_OVERLAP_DAYS", HUGE),
+     ("KETLIT_MAX_RETRIES", HUGE)],
 )
 def test_out_of_range_environment_values(var: str, value: str, db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(var, value)
@@ -663,16 +630,12 @@ def test_out_of_range_environment_values(var: str, value: str, db: Path, monkeyp
 
 @pytest.mark.parametrize(
     "rules",
-    [
-        "[thresholds]\napprox_tolerance_pct = nan\n",
-        f"[evidence]\nmax_cited = {HUGE}\n",
-        "[evidence]\ni2_inconsistency = inf\n",
-    ],
+    ["[thresholds]\napprox_tolerance_pct = nan\n", f"[evidence]\nmax_cited = {HUGE}\n",
+     "[evidence]\ni2_inconsistency = inf\n"],
     ids=["nan", "huge", "inf"],
 )
-def test_out_of_range_claim_rules(
-    rules: str, db: Path, queries: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_out_of_range_claim_rules(rules: str, db: Path, queries: Path, tmp_path: Path,
+                                  monkeypatch: pytest.MonkeyPatch) -> None:
     path = tmp_path / "rules.toml"
     path.write_text(rules, encoding="utf-8")
     monkeypatch.setenv("KETLIT_CLAIM_RULES", str(path))
@@ -682,13 +645,9 @@ def test_out_of_range_claim_rules(
 
 @pytest.mark.parametrize(
     ("args", "fragment"),
-    [
-        (["search", "ketamine", "--limit", HUGE], "limit"),
-        (["search", "ketamine", "--limit", "-5"], "limit"),
-        (["search", "ketamine", "--limit", "0"], "limit"),
-        (["status", "--runs", HUGE], "runs"),
-        (["status", "--runs", "-1"], "runs"),
-    ],
+    [(["search", "ketamine", "--limit", HUGE], "limit"), (["search", "ketamine", "--limit", "-5"], "limit"),
+     (["search", "ketamine", "--limit", "0"], "limit"), (["status", "--runs", HUGE], "runs"),
+     (["status", "--runs", "-1"], "runs")],
     ids=["limit-huge", "limit-negative", "limit-zero", "runs-huge", "runs-negative"],
 )
 def test_integer_flags_that_reach_sqlite(args: list[str], fragment: str, db: Path) -> None:
@@ -747,11 +706,9 @@ def test_the_traceback_on_request(db: Path, monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.mark.parametrize(
     ("exc", "fragment", "code"),
-    [
-        (sqlite3.OperationalError("database is locked"), "another ketlit process", ExitCode.LOCKED),
-        (OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), os.strerror(errno.ENOSPC), ExitCode.ERROR),
-        (OSError(errno.EACCES, os.strerror(errno.EACCES), "x.txt"), "x.txt", ExitCode.ERROR),
-    ],
+    [(sqlite3.OperationalError("database is locked"), "another ketlit process", ExitCode.LOCKED),
+     (OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), os.strerror(errno.ENOSPC), ExitCode.ERROR),
+     (OSError(errno.EACCES, os.strerror(errno.EACCES), "x.txt"), "x.txt", ExitCode.ERROR)],
     ids=["sqlite", "enospc", "eacces"],
 )
 def test_stray_database_and_system_errors_are_one_line(

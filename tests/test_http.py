@@ -38,12 +38,8 @@ def settings(**kw: object) -> Settings:
 
 def _client(handler: httpx.MockTransport, clock: FakeClock, **kw: object):  # type: ignore[no-untyped-def]
     return make_client(
-        settings(**kw),
-        "ncbi",
-        transport=handler,
-        sleep=clock.sleep,
-        limiter=RateLimiter(3.0, clock=clock, sleep=clock.advance),
-        rng=random.Random(1),
+        settings(**kw), "ncbi", transport=handler, sleep=clock.sleep,
+        limiter=RateLimiter(3.0, clock=clock, sleep=clock.advance), rng=random.Random(1),
     )
 
 

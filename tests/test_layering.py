@@ -92,12 +92,8 @@ def sql_in(tree: ast.Module, module: str) -> list[str]:
         elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
             if SQL_START.match(str(node.values[0].value)):
                 found.append(f"line {node.lineno}: SQL f-string")
-        elif (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and id(node) not in docstrings
-            and SQL_START.match(node.value)
-        ):
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+              and SQL_START.match(node.value)):
             found.append(f"line {node.lineno}: SQL string {node.value[:30]!r}")
     return found
 
@@ -119,7 +115,7 @@ def test_sql_lives_only_in_the_store() -> None:
         "import sqlite3\n",
         "def f():\n    from sqlite_utils import Database\n",
         "QUERY = 'DELETE FROM articles WHERE pmid = ?'\n",
-        'def f(t):\n    return f"UPDATE {t} SET x = 1"\n',
+        "def f(t):\n    return f\"UPDATE {t} SET x = 1\"\n",
         "def f(conn, rows):\n    conn.executemany(ROWS, rows)\n",
     ],
 )
@@ -154,11 +150,8 @@ def test_typer_and_rich_only_in_the_cli() -> None:
 
 
 def test_httpx_only_in_http_and_sources() -> None:
-    offenders = {
-        rel: found
-        for rel, found in _importers_of("httpx").items()
-        if rel != "ketlit/http.py" and not rel.startswith("ketlit/sources/")
-    }
+    offenders = {rel: found for rel, found in _importers_of("httpx").items()
+                 if rel != "ketlit/http.py" and not rel.startswith("ketlit/sources/")}
     assert not offenders, offenders
 
 
@@ -170,11 +163,8 @@ def _import_graph(*, module_level_only: bool) -> dict[str, set[str]]:
     modules = {_module_name(rel): tree for rel, tree in _sources()}
     graph: dict[str, set[str]] = {}
     for name, tree in modules.items():
-        nodes = (
-            _module_level(tree)
-            if module_level_only
-            else (n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
-        )
+        nodes = _module_level(tree) if module_level_only else (
+            n for n in ast.walk(tree) if isinstance(n, ast.Import | ast.ImportFrom))
         graph[name] = {target for node in nodes for target in _targets(node, name, modules)} - {name}
     return graph
 
@@ -292,42 +282,25 @@ def test_reading_commands_load_no_statistics_or_plotting(tmp_path: Path) -> None
     db = str(tmp_path / "k.db")
     # A cache with records in it, so that export and search really walk rows.
     assert CliRunner().invoke(app, ["--db", db, "import", str(FIXTURES / "efetch_oddities.xml")]).exit_code == 0
-    commands = [
-        ["--db", db, *args]
-        for args in (
-            ["--help"],
-            ["status"],
-            ["status", "--json"],
-            ["search", "ketamine"],
-            ["export", "articles"],
-            ["export", "articles", "--format", "csv"],
-        )
-    ]
+    commands = [["--db", db, *args] for args in
+                (["--help"], ["status"], ["status", "--json"], ["search", "ketamine"], ["export", "articles"],
+                 ["export", "articles", "--format", "csv"])]
     script = _PROBE.format(heavy=HEAVY, commands=commands)
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300, check=False
-    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path,
+                          timeout=300, check=False)
     assert done.returncode == 0, done.stderr + done.stdout
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
-    assert set(loaded) == {
-        "import ketlit.cli",
-        "--help",
-        "status",
-        "status --json",
-        "search ketamine",
-        "export articles",
-        "export articles --format csv",
-    }
+    assert set(loaded) == {"import ketlit.cli", "--help", "status", "status --json", "search ketamine",
+                           "export articles", "export articles --format csv"}
     assert loaded == {step: [] for step in loaded}, loaded
 
 
 def test_import_ketlit_cli_loads_no_statistics_or_plotting() -> None:
     script = f"import ketlit.cli, sys; print([m for m in {HEAVY!r} if m in sys.modules])"
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300, check=False
-    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=300,
+                          check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
 

@@ -57,7 +57,8 @@ time.sleep(60)
 @contextmanager
 def holder(db: Path, mode: str = "plain") -> Iterator[tuple[subprocess.Popen[str], int]]:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), mode], stdout=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen([sys.executable, "-c", HOLDER, str(db), mode], stdout=subprocess.PIPE, text=True,
+                            env=env)
     grandchild = 0
     try:
         assert proc.stdout is not None
@@ -198,11 +199,9 @@ def test_live_or_foreign_owner_is_never_taken_over(tmp_path: Path) -> None:
     here, dead = socket.gethostname(), _dead_pid()
     live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     try:
-        cases = [
-            ({"pid": live.pid, "host": here, "purpose": "report"}, rf"ketlit report .*pid {live.pid}"),
-            ({"pid": dead, "host": "elsewhere.example", "purpose": "refresh"}, rf"pid {dead}, on elsewhere"),
-            ({}, r"another ketlit run is already running"),
-        ]
+        cases = [({"pid": live.pid, "host": here, "purpose": "report"}, rf"ketlit report .*pid {live.pid}"),
+                 ({"pid": dead, "host": "elsewhere.example", "purpose": "refresh"}, rf"pid {dead}, on elsewhere"),
+                 ({}, r"another ketlit run is already running")]
         for record, expected in cases:
             with held_by(db, record):
                 start = time.monotonic()
@@ -277,8 +276,7 @@ print("imported")
 
 def test_the_cli_imports_where_fcntl_does_not_exist() -> None:
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    result = subprocess.run(
-        [sys.executable, "-W", "ignore", "-c", NO_FCNTL], capture_output=True, text=True, env=env, timeout=120
-    )
+    result = subprocess.run([sys.executable, "-W", "ignore", "-c", NO_FCNTL], capture_output=True, text=True,
+                            env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "imported"

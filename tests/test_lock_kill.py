@@ -41,9 +41,8 @@ from ketlit.jobs.workers import can_fork
 from tests.conftest import FIXTURES, REPO
 from tests.standins.eutils import EutilsStandin
 
-pytestmark = pytest.mark.skipif(
-    not can_fork() or not Path("/proc/self/environ").exists(), reason="forked workers and /proc (Linux)"
-)
+pytestmark = pytest.mark.skipif(not can_fork() or not Path("/proc/self/environ").exists(),
+                                reason="forked workers and /proc (Linux)")
 
 # At least 2,000 records, and enough that tagging uses worker processes.
 N_RECORDS = max(2000, PARALLEL_MIN_RECORDS)
@@ -70,12 +69,8 @@ plots = false
 
 _ROUTES = ("Intravenous ketamine", "Intranasal esketamine", "Oral ketamine", "Ketamine")
 _TARGETS = ("treatment-resistant depression", "major depressive disorder", "suicidal ideation", "chronic pain")
-_DESIGNS = (
-    "a randomized, double-blind, placebo-controlled trial",
-    "an open-label case series",
-    "a systematic review and meta-analysis",
-    "a retrospective cohort study",
-)
+_DESIGNS = ("a randomized, double-blind, placebo-controlled trial", "an open-label case series",
+            "a systematic review and meta-analysis", "a retrospective cohort study")
 
 
 def synthetic_article(i: int) -> str:
@@ -123,12 +118,8 @@ class Ketlit:
         self.setup, self.db, self.mark = setup, db, uuid.uuid4().hex
         # No developer settings (the module fixture runs before the per-test clean_env does).
         inherited = {k: v for k, v in os.environ.items() if not k.startswith(("KETLIT_", "NCBI_"))}
-        self.env = {
-            **inherited,
-            "PYTHONPATH": str(REPO / "src"),
-            "NCBI_EMAIL": "kill-tests@example.org",
-            MARK: self.mark,
-        }
+        self.env = {**inherited, "PYTHONPATH": str(REPO / "src"), "NCBI_EMAIL": "kill-tests@example.org",
+                    MARK: self.mark}
         self.count = 0
 
     def start(self, *args: str, variant: int = 0) -> Run:
@@ -139,13 +130,8 @@ class Ketlit:
         # Files, not pipes: a process left behind would hold a pipe open and hang the reader.
         out, err = (self.setup.root / f"{self.mark}-{self.count}.{ext}" for ext in ("out", "err"))
         with out.open("wb") as o, err.open("wb") as e:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "ketlit", "--db", str(self.db), *args],
-                stdout=o,
-                stderr=e,
-                env=env,
-                cwd=self.setup.root,
-            )  # no ketlit.toml there
+            proc = subprocess.Popen([sys.executable, "-m", "ketlit", "--db", str(self.db), *args],
+                                    stdout=o, stderr=e, env=env, cwd=self.setup.root)  # no ketlit.toml there
         return Run(proc, out, err, time.monotonic())
 
     def run(self, *args: str, variant: int = 0, timeout: float = 120) -> Run:
@@ -227,10 +213,8 @@ def copy_db(source: Path, target: Path) -> None:
 def tagging_data(db: Path) -> dict[str, list[tuple[object, ...]]]:
     """Everything tagging writes: tag rows with their evidence, per-record state, extracted numbers."""
     with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
-        data = {
-            table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
-            for table in ("tags", "tag_state", "findings")
-        }
+        data = {table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+                for table in ("tags", "tag_state", "findings")}
     conn.close()
     return data
 
@@ -243,19 +227,15 @@ def without_stamp(text: str) -> str:
 def setup(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setup]:
     root = tmp_path_factory.mktemp("lock-kill")
     xml = root / "synthetic.xml"
-    xml.write_text(
-        '<?xml version="1.0" ?>\n<PubmedArticleSet>\n'
-        + "".join(synthetic_article(i) for i in range(N_RECORDS))
-        + "</PubmedArticleSet>\n"
-    )
+    xml.write_text('<?xml version="1.0" ?>\n<PubmedArticleSet>\n'
+                   + "".join(synthetic_article(i) for i in range(N_RECORDS)) + "</PubmedArticleSet>\n")
     queries = root / "queries"
     queries.mkdir()
     (queries / "killed.toml").write_text(QUERY, encoding="utf-8")
     user_rules = [root / f"rules-variant-{k}.toml" for k in range(1, KILLS + 1)]
     for k, path in enumerate(user_rules, 1):
-        path.write_text(
-            f"# Variant {k}: the same rules, another digest, so every record is due again.\n", encoding="utf-8"
-        )
+        path.write_text(f"# Variant {k}: the same rules, another digest, so every record is due again.\n",
+                        encoding="utf-8")
     setup = Setup(root, xml, root / "pristine.db", queries, user_rules, 0.0)
     ketlit = Ketlit(setup, setup.pristine)
     with EutilsStandin([PUBMED_FIXTURE], rate_limit=None) as eu:
@@ -352,9 +332,8 @@ def test_kill_9_ten_times_in_a_row_never_wedges_or_leaks(setup: Setup, tmp_path:
 
         assert tagging_data(db) == tagging_data(baseline_db)
         report, reference_report = (d / "killed.md" for d in (out_dir, baseline_out))
-        assert without_stamp(report.read_text(encoding="utf-8")) == without_stamp(
-            reference_report.read_text(encoding="utf-8")
-        )
+        assert without_stamp(report.read_text(encoding="utf-8")) == \
+            without_stamp(reference_report.read_text(encoding="utf-8"))
         assert "PMID 90300003" in report.read_text(encoding="utf-8")  # a report with content, not an empty one
     finally:
         ketlit.kill_all()
@@ -402,10 +381,8 @@ def test_killed_import_leaves_no_workers(setup: Setup, tmp_path: Path) -> None:
         assert done.proc.returncode == 0, done.stderr()
         # The same records and tags as an import that was never interrupted (the pristine cache's).
         mine = tagging_data(db)
-        reference = {
-            table: [row for row in rows if str(row[1]).startswith("91")]
-            for table, rows in tagging_data(setup.pristine).items()
-        }
+        reference = {table: [row for row in rows if str(row[1]).startswith("91")]
+                     for table, rows in tagging_data(setup.pristine).items()}
         assert mine == reference
         assert len({row[1] for row in mine["tag_state"]}) == N_RECORDS
     finally:

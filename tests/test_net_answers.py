@@ -32,29 +32,19 @@ RETRIES = 2
 
 
 def settings(base: str = BASE, **kw: object) -> Settings:
-    values: dict[str, object] = {
-        "eutils_url": base,
-        "ctgov_url": base,
-        "max_retries": RETRIES,
-        "backoff_base": 0.001,
-        "backoff_cap": 0.001,
-        "ncbi_email": "t@example.org",
-    }
+    values: dict[str, object] = {"eutils_url": base, "ctgov_url": base, "max_retries": RETRIES,
+                                 "backoff_base": 0.001, "backoff_cap": 0.001, "ncbi_email": "t@example.org"}
     values.update(kw)
     return Settings(**values)  # type: ignore[arg-type]
 
 
 def esearch(count: str, ids: list[str]) -> bytes:
-    return (
-        f"<eSearchResult><Count>{count}</Count><RetMax>{len(ids)}</RetMax><IdList>"
-        + "".join(f"<Id>{i}</Id>" for i in ids)
-        + "</IdList></eSearchResult>"
-    ).encode()
+    return (f"<eSearchResult><Count>{count}</Count><RetMax>{len(ids)}</RetMax><IdList>"
+            + "".join(f"<Id>{i}</Id>" for i in ids) + "</IdList></eSearchResult>").encode()
 
 
-def fetch(
-    tmp_path: Path, service: str, answer: Callable[[httpx.Request], httpx.Response]
-) -> tuple[KetlitError, Any, int]:
+def fetch(tmp_path: Path, service: str, answer: Callable[[httpx.Request], httpx.Response]
+          ) -> tuple[KetlitError, Any, int]:
     """Run a fetch against ``answer``; the error it ends with, its run record, requests made."""
     calls: list[httpx.Request] = []
 
@@ -66,15 +56,8 @@ def fetch(
 
     store = open_store(tmp_path / "k.db")
     try:
-        with (
-            make_client(
-                settings(),
-                service,
-                transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
-                limiter=RateLimiter(1000),
-            ) as http,
-            pytest.raises(KetlitError) as info,
-        ):
+        with make_client(settings(), service, transport=httpx.MockTransport(handler),  # type: ignore[arg-type]
+                         limiter=RateLimiter(1000)) as http, pytest.raises(KetlitError) as info:
             (fetch_pubmed if service == "ncbi" else fetch_ctgov)(store, http, settings(), "ketamine")
         (run,) = store.recent_runs(1)
     finally:
@@ -95,18 +78,16 @@ NCBI_ANSWERS: dict[str, Callable[[httpx.Request], httpx.Response]] = {
     "an error over lines": lambda r: httpx.Response(418, text="I am\na teapot\n\n<b>really</b>"),
     "redirect without location": lambda r: httpx.Response(302, text="moved"),
     "unknown encoding": lambda r: httpx.Response(200, content=b"x", headers={"Content-Encoding": "br"}),
-    "efetch garbage": lambda r: (
-        httpx.Response(200, content=esearch("1", ["1"]))
-        if "esearch" in r.url.path
-        else httpx.Response(200, content=b"\0\1\2")
-    ),
+    "efetch garbage": lambda r: (httpx.Response(200, content=esearch("1", ["1"]))
+                                 if "esearch" in r.url.path else httpx.Response(200, content=b"\0\1\2")),
 }
 
 DEEP = b'{"studies": [' + b"[" * 100_000 + b"]" * 100_000 + b"]}"
 CTGOV_ANSWERS: dict[str, Callable[[httpx.Request], httpx.Response]] = {
     "nested too deep": lambda r: httpx.Response(200, content=DEEP, headers={"content-type": "application/json"}),
     "unclosed nesting": lambda r: httpx.Response(200, content=b"[" * 100_000),
-    "a number too long": lambda r: httpx.Response(200, content=b'{"studies": [], "totalCount": ' + b"9" * 5000 + b"}"),
+    "a number too long": lambda r: httpx.Response(200, content=b'{"studies": [], "totalCount": ' + b"9" * 5000
+                                                 + b"}"),
     "studies not a list": lambda r: httpx.Response(200, json={"studies": "none"}),
     "a list at the top": lambda r: httpx.Response(200, json=[]),
     "not utf-8": lambda r: httpx.Response(200, content=b'{"studies": ["\xff"]}'),
@@ -178,22 +159,13 @@ def test_a_bad_timeout_in_ketlit_toml_is_one_line(tmp_path: Path, value: str) ->
         load_settings(env={}, cwd=tmp_path)
 
 
-@pytest.mark.parametrize(
-    ("var", "value"),
-    [
-        ("KETLIT_TIMEOUT", "nan"),
-        ("KETLIT_TIMEOUT", "inf"),
-        ("KETLIT_TIMEOUT", "-1"),
-        ("KETLIT_BACKOFF_CAP", "nan"),
-        ("KETLIT_CTGOV_RATE", "inf"),
-        ("KETLIT_MAX_RETRIES", "1e9"),
-        ("KETLIT_OVERLAP_DAYS", "99999999999"),
-        ("KETLIT_MAX_DECOMPRESSED_MB", "0"),
-    ],
-)
-def test_bad_numbers_from_the_environment_are_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, var: str, value: str
-) -> None:
+@pytest.mark.parametrize(("var", "value"), [
+    ("KETLIT_TIMEOUT", "nan"), ("KETLIT_TIMEOUT", "inf"), ("KETLIT_TIMEOUT", "-1"),
+    ("KETLIT_BACKOFF_CAP", "nan"), ("KETLIT_CTGOV_RATE", "inf"), ("KETLIT_MAX_RETRIES", "1e9"),
+    ("KETLIT_OVERLAP_DAYS", "99999999999"), ("KETLIT_MAX_DECOMPRESSED_MB", "0"),
+])
+def test_bad_numbers_from_the_environment_are_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                       var: str, value: str) -> None:
     monkeypatch.setenv(var, value)
     result = CliRunner().invoke(app, ["--db", str(tmp_path / "k.db"), "status"])
     assert result.exit_code == 1 and "Traceback" not in result.output
@@ -201,16 +173,13 @@ def test_bad_numbers_from_the_environment_are_one_line(
     assert line.startswith("Error: invalid value for ") and f"environment variable {var}" in line
 
 
-@pytest.mark.parametrize(
-    ("url", "why"),
-    [
-        ("http://::1:8080/eutils/", "an IPv6 address goes in brackets"),
-        ("http://[::1/eutils/", "Invalid IPv6 URL"),
-        ("http://[::1]x/eutils/", "unexpected text after the IPv6 address"),
-        ("http://[::1]:99999/eutils/", "Port out of range"),
-        ("http://:80/eutils/", "no host name"),
-    ],
-)
+@pytest.mark.parametrize(("url", "why"), [
+    ("http://::1:8080/eutils/", "an IPv6 address goes in brackets"),
+    ("http://[::1/eutils/", "Invalid IPv6 URL"),
+    ("http://[::1]x/eutils/", "unexpected text after the IPv6 address"),
+    ("http://[::1]:99999/eutils/", "Port out of range"),
+    ("http://:80/eutils/", "no host name"),
+])
 def test_malformed_base_urls_are_one_line(tmp_path: Path, url: str, why: str) -> None:
     with pytest.raises(ConfigError, match=rf"invalid URL for eutils_url .*{why}"):
         load_settings(env={"KETLIT_EUTILS_URL": url}, cwd=tmp_path)
@@ -232,13 +201,11 @@ def test_an_ipv6_base_url_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_hostile_date_numbers_in_a_record_are_dropped_not_a_traceback(number: str) -> None:
     """A date part that ``str.isdigit`` accepts but ``int`` refuses (a 5,000-digit run, "²"), or
     non-ASCII digits, is not a number: the record is kept, a date made of it is left empty."""
-    record = (
-        f'<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version="1">7</PMID>'
-        f"<DateRevised><Year>{number}</Year><Month>{number}</Month><Day>1</Day></DateRevised>"
-        f"<Article><Journal><JournalIssue><PubDate><Year>{number}</Year><Month>{number}</Month>"
-        f"<Day>{number}</Day></PubDate></JournalIssue></Journal><ArticleTitle>T</ArticleTitle></Article>"
-        f"</MedlineCitation></PubmedArticle></PubmedArticleSet>"
-    )
+    record = (f'<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID Version="1">7</PMID>'
+              f"<DateRevised><Year>{number}</Year><Month>{number}</Month><Day>1</Day></DateRevised>"
+              f"<Article><Journal><JournalIssue><PubDate><Year>{number}</Year><Month>{number}</Month>"
+              f"<Day>{number}</Day></PubDate></JournalIssue></Journal><ArticleTitle>T</ArticleTitle></Article>"
+              f"</MedlineCitation></PubmedArticle></PubmedArticleSet>")
     (article,) = parse_pubmed_xml(record.encode())
     assert article.pmid == "7" and article.date_revised is None
     assert article.pub_date.month is None and article.pub_date.day is None

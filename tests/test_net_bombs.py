@@ -66,25 +66,18 @@ def gz_reply(body: bytes, content_type: str) -> Callable[[Request], None]:
 
 
 def settings(base: str) -> Settings:
-    return Settings(
-        eutils_url=base,
-        ctgov_url=base,
-        max_decompressed_mb=CAP_MB,
-        max_retries=2,
-        backoff_base=0.01,
-        backoff_cap=0.01,
-        ncbi_email="t@example.org",
-    )
+    return Settings(eutils_url=base, ctgov_url=base, max_decompressed_mb=CAP_MB, max_retries=2,
+                    backoff_base=0.01, backoff_cap=0.01, ncbi_email="t@example.org")
 
 
-def run_fetch(
-    tmp_path: Path, service: str, routes: dict[str, Callable[[Request], None]], fetch: Callable[..., Any]
-) -> tuple[ServiceError, Any, int]:
+def run_fetch(tmp_path: Path, service: str, routes: dict[str, Callable[[Request], None]],
+              fetch: Callable[..., Any]) -> tuple[ServiceError, Any, int]:
     with serve(routes) as server:
         cfg = settings(server.url)
         store = open_store(tmp_path / "k.db")
         try:
-            with make_client(cfg, service, limiter=RateLimiter(1000)) as http, pytest.raises(ServiceError) as info:  # type: ignore[arg-type]
+            with make_client(cfg, service, limiter=RateLimiter(1000)) as http, \
+                    pytest.raises(ServiceError) as info:  # type: ignore[arg-type]
                 fetch(store, http, cfg, "ketamine")
             (run,) = store.recent_runs(1)
         finally:
@@ -95,15 +88,10 @@ def run_fetch(
 def test_a_gzip_bomb_from_pubmed_is_refused(tmp_path: Path, peak: Callable[[], int]) -> None:
     esearch = b"<eSearchResult><Count>1</Count><IdList><Id>1</Id></IdList></eSearchResult>"
     bomb = gzip_bomb(b"<?xml version='1.0'?><PubmedArticleSet>", b"\0", b"</PubmedArticleSet>")
-    error, run, requests = run_fetch(
-        tmp_path,
-        "ncbi",
-        {
-            "esearch.fcgi": gz_reply(gzip.compress(esearch), "text/xml"),  # a normal gzip reply is fine
-            "efetch.fcgi": gz_reply(bomb, "text/xml"),
-        },
-        fetch_pubmed,
-    )
+    error, run, requests = run_fetch(tmp_path, "ncbi", {
+        "esearch.fcgi": gz_reply(gzip.compress(esearch), "text/xml"),  # a normal gzip reply is fine
+        "efetch.fcgi": gz_reply(bomb, "text/xml"),
+    }, fetch_pubmed)
     assert f"larger than {CAP_MB:g} MiB once decompressed" in str(error) and "\n" not in str(error)
     assert requests == 2  # an oversized reply is not retried
     assert run.status == "failed" and run.message == str(error)
@@ -113,7 +101,8 @@ def test_a_gzip_bomb_from_pubmed_is_refused(tmp_path: Path, peak: Callable[[], i
 def test_a_gzip_bomb_from_ctgov_is_not_accepted_as_complete(tmp_path: Path, peak: Callable[[], int]) -> None:
     # Valid JSON once decompressed: without the cap it would be parsed and the run called complete.
     bomb = gzip_bomb(b'{"totalCount": 0, "studies": [], "pad": "', b" ", b'"}')
-    error, run, requests = run_fetch(tmp_path, "ctgov", {"studies": gz_reply(bomb, "application/json")}, fetch_ctgov)
+    error, run, requests = run_fetch(tmp_path, "ctgov", {"studies": gz_reply(bomb, "application/json")},
+                                     fetch_ctgov)
     assert "larger than" in str(error) and requests == 1
     assert run.status == "failed"
     assert peak() < 3 * CAP_MB * MiB
@@ -121,15 +110,15 @@ def test_a_gzip_bomb_from_ctgov_is_not_accepted_as_complete(tmp_path: Path, peak
 
 def test_an_uncompressed_reply_is_capped_too(tmp_path: Path) -> None:
     big = b'{"studies": [], "pad": "' + b" " * (CAP_MB * MiB) + b'"}'
-    error, run, _ = run_fetch(
-        tmp_path, "ctgov", {"studies": lambda r: r.reply(200, big, "application/json")}, fetch_ctgov
-    )
+    error, run, _ = run_fetch(tmp_path, "ctgov", {"studies": lambda r: r.reply(200, big, "application/json")},
+                              fetch_ctgov)
     assert "larger than" in str(error) and run.status == "failed"
 
 
 def test_a_truncated_gzip_reply_is_never_complete(tmp_path: Path) -> None:
     body = gzip.compress(b'{"studies": [], "totalCount": 0}')[:-12]
-    error, run, requests = run_fetch(tmp_path, "ctgov", {"studies": gz_reply(body, "application/json")}, fetch_ctgov)
+    error, run, requests = run_fetch(tmp_path, "ctgov", {"studies": gz_reply(body, "application/json")},
+                                     fetch_ctgov)
     assert "ends before the end of its stream" in str(error) and requests == 3  # retried, then failed
     assert run.status == "failed"
 
@@ -155,40 +144,21 @@ def low_cap(monkeypatch: pytest.MonkeyPatch) -> int:
 XML_HEAD = b"<?xml version='1.0'?>\n<PubmedArticleSet>\n<PubmedArticle><MedlineCitation><PMID>1</PMID>"
 
 
-REFUSED = (
-    "{path} decompresses to more than 4 MiB; refused (a damaged file or a decompression bomb; a larger "
-    "export can be imported in parts)"
-)
+REFUSED = "{path} decompresses to more than 4 MiB; refused (a damaged file or a decompression bomb; a larger " \
+          "export can be imported in parts)"
 
 
-@pytest.mark.parametrize(
-    ("name", "bomb", "error", "message"),
-    [
-        (
-            "bomb.xml.gz",
-            lambda: gzip_bomb(XML_HEAD, b" ", b"</MedlineCitation></PubmedArticle></PubmedArticleSet>"),
-            InputError,
-            REFUSED,
-        ),
-        ("bomb.nbib.gz", lambda: gzip_bomb(b"PMID- 1\nTI  - x", b" ", b"\n"), InputError, REFUSED),
-        # Not a PubMed file at all: refused from its first 4 KiB, the rest never decompressed.
-        (
-            "zeros.xml.gz",
-            lambda: gzip_bomb(b"", b"\0", b""),
-            ParseError,
-            "unrecognised file: expected PubMed XML or MEDLINE/.nbib text (PMID- lines)",
-        ),
-    ],
-)
-def test_an_import_bomb_is_refused_with_one_line(
-    tmp_path: Path,
-    low_cap: int,
-    peak: Callable[[], int],
-    name: str,
-    bomb: Callable[[], bytes],
-    error: type[Exception],
-    message: str,
-) -> None:
+@pytest.mark.parametrize(("name", "bomb", "error", "message"), [
+    ("bomb.xml.gz", lambda: gzip_bomb(XML_HEAD, b" ", b"</MedlineCitation></PubmedArticle></PubmedArticleSet>"),
+     InputError, REFUSED),
+    ("bomb.nbib.gz", lambda: gzip_bomb(b"PMID- 1\nTI  - x", b" ", b"\n"), InputError, REFUSED),
+    # Not a PubMed file at all: refused from its first 4 KiB, the rest never decompressed.
+    ("zeros.xml.gz", lambda: gzip_bomb(b"", b"\0", b""), ParseError, "unrecognised file: expected PubMed XML or "
+     "MEDLINE/.nbib text (PMID- lines)"),
+])
+def test_an_import_bomb_is_refused_with_one_line(tmp_path: Path, low_cap: int, peak: Callable[[], int], name: str,
+                                                 bomb: Callable[[], bytes], error: type[Exception],
+                                                 message: str) -> None:
     assert low_cap == CAP_MB * MiB == 4 * MiB  # as REFUSED words it
     path = tmp_path / name
     path.write_bytes(bomb())
@@ -209,11 +179,9 @@ def test_the_cli_refuses_an_import_bomb(tmp_path: Path, low_cap: int) -> None:
     path.write_bytes(gzip_bomb(XML_HEAD, b" ", b"</MedlineCitation></PubmedArticle></PubmedArticleSet>"))
     result = CliRunner().invoke(app, ["--db", str(tmp_path / "k.db"), "import", str(path)])
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert result.stderr.strip().splitlines() == [
-        f"Error: {path} decompresses to more than {CAP_MB} MiB; refused "
-        "(a damaged file or a decompression bomb; a larger export can "
-        "be imported in parts)"
-    ]
+    assert result.stderr.strip().splitlines() == [f"Error: {path} decompresses to more than {CAP_MB} MiB; refused "
+                                                  "(a damaged file or a decompression bomb; a larger export can "
+                                                  "be imported in parts)"]
 
 
 def test_gunzip_limited_reads_within_the_limit() -> None:

@@ -30,15 +30,8 @@ TRICKLE_SECONDS = 12 * TIMEOUT * REQUEST_DEADLINE_FACTOR
 
 
 def settings(base: str, **kw: object) -> Settings:
-    values: dict[str, object] = {
-        "eutils_url": base,
-        "ctgov_url": base,
-        "timeout": TIMEOUT,
-        "max_retries": 3,
-        "backoff_base": 0.01,
-        "backoff_cap": 0.01,
-        "ncbi_email": "t@example.org",
-    }
+    values: dict[str, object] = {"eutils_url": base, "ctgov_url": base, "timeout": TIMEOUT, "max_retries": 3,
+                                 "backoff_base": 0.01, "backoff_cap": 0.01, "ncbi_email": "t@example.org"}
     values.update(kw)
     return Settings(**values)  # type: ignore[arg-type]
 
@@ -69,24 +62,15 @@ def test_a_trickling_server_cannot_outlast_the_request_deadline(respond: object)
 
 
 def test_a_refresh_against_trickling_services_ends_and_leaves_no_run_running(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The issue's case: refresh, both sources trickling. It ends within the deadlines, says so
     in one line per source, and the next refresh is not locked out."""
     (tmp_path / "queries").mkdir()
-    (tmp_path / "queries" / "q.toml").write_text(
-        'name = "q"\ntitle = "Q"\n[pubmed]\nterm = "ketamine"\n[ctgov]\ncond = "depression"\n'
-    )
+    (tmp_path / "queries" / "q.toml").write_text('name = "q"\ntitle = "Q"\n[pubmed]\nterm = "ketamine"\n'
+                                                 '[ctgov]\ncond = "depression"\n')
     monkeypatch.setenv("KETLIT_TIMEOUT", str(TIMEOUT))
-    args = [
-        "--db",
-        str(tmp_path / "k.db"),
-        "refresh",
-        "--queries-dir",
-        str(tmp_path / "queries"),
-        "--out-dir",
-        str(tmp_path / "reports"),
-    ]
+    args = ["--db", str(tmp_path / "k.db"), "refresh", "--queries-dir", str(tmp_path / "queries"),
+            "--out-dir", str(tmp_path / "reports")]
     with LoopbackServer(trickle_body) as server:
         monkeypatch.setenv("KETLIT_EUTILS_URL", server.url)
         monkeypatch.setenv("KETLIT_CTGOV_URL", server.url)
@@ -115,10 +99,8 @@ def test_the_run_deadline_caps_one_attempt_too(tmp_path: Path) -> None:
         store = open_store(tmp_path / "k.db")
         try:
             started = time.monotonic()
-            with (
-                make_client(cfg, "ncbi", limiter=RateLimiter(1000)) as http,
-                pytest.raises(ServiceError, match="run passed its deadline"),
-            ):
+            with make_client(cfg, "ncbi", limiter=RateLimiter(1000)) as http, \
+                    pytest.raises(ServiceError, match="run passed its deadline"):
                 fetch_pubmed(store, http, cfg, "ketamine")
             elapsed = time.monotonic() - started
             (run,) = store.recent_runs(1)
@@ -148,18 +130,9 @@ def test_the_run_deadline_stops_retries_and_waits() -> None:
         return httpx.Response(503)
 
     cfg = settings("https://eutils.test/", max_retries=100, backoff_base=1.0, backoff_cap=4.0, run_deadline=30.0)
-    with (
-        make_client(
-            cfg,
-            "ncbi",
-            transport=httpx.MockTransport(handler),
-            sleep=clock.sleep,
-            limiter=RateLimiter(1000, clock=clock, sleep=clock.sleep),
-            rng=random.Random(1),
-            clock=clock,
-        ) as http,
-        pytest.raises(ServiceError, match=r"deadline of 30 s.*HTTP 503"),
-    ):
+    with make_client(cfg, "ncbi", transport=httpx.MockTransport(handler), sleep=clock.sleep,
+                     limiter=RateLimiter(1000, clock=clock, sleep=clock.sleep), rng=random.Random(1),
+                     clock=clock) as http, pytest.raises(ServiceError, match=r"deadline of 30 s.*HTTP 503"):
         http.request("GET", "https://eutils.test/esearch.fcgi", lambda r: r.text)
     # It stopped well short of its 101 attempts, and never waited past the deadline.
     assert 3 < len(calls) < 100 and clock.now <= cfg.run_deadline
@@ -181,17 +154,13 @@ def study(n: int) -> dict[str, object]:
     return {"protocolSection": {"identificationModule": {"nctId": f"NCT{n:08d}", "briefTitle": f"Study {n}"}}}
 
 
-@pytest.mark.parametrize(
-    ("tokens", "looped"),
-    [
-        ({None: "A", "A": "B", "B": "A"}, "A"),  # A→B→A
-        ({None: "A", "A": "A"}, "A"),  # the same token twice
-        ({None: "A", "A": "B", "B": "C", "C": "B"}, "B"),
-    ],
-)
-def test_page_tokens_that_loop_stop_the_run_as_failed(
-    tmp_path: Path, tokens: dict[str | None, str], looped: str
-) -> None:
+@pytest.mark.parametrize(("tokens", "looped"), [
+    ({None: "A", "A": "B", "B": "A"}, "A"),  # A→B→A
+    ({None: "A", "A": "A"}, "A"),  # the same token twice
+    ({None: "A", "A": "B", "B": "C", "C": "B"}, "B"),
+])
+def test_page_tokens_that_loop_stop_the_run_as_failed(tmp_path: Path, tokens: dict[str | None, str],
+                                                      looped: str) -> None:
     served: list[str | None] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -205,10 +174,8 @@ def test_page_tokens_that_loop_stop_the_run_as_failed(
     cfg = settings("https://ctgov.test/api/v2/")
     store = open_store(tmp_path / "k.db")
     try:
-        with (
-            make_client(cfg, "ctgov", transport=httpx.MockTransport(handler), limiter=RateLimiter(1000)) as http,
-            pytest.raises(ServiceError, match=rf"page token '{looped}' again .* loops; stopped") as info,
-        ):
+        with make_client(cfg, "ctgov", transport=httpx.MockTransport(handler), limiter=RateLimiter(1000)) as http, \
+                pytest.raises(ServiceError, match=rf"page token '{looped}' again .* loops; stopped") as info:
             fetch_ctgov(store, http, cfg, "ketamine")
         (run,) = store.recent_runs(1)
     finally:

@@ -35,14 +35,8 @@ PASSWORD_IN_URL = quote(PASSWORD, safe="")
 
 
 def spellings(secret: str) -> set[str]:
-    return {
-        secret,
-        quote(secret, safe=""),
-        quote(secret, safe="").lower(),
-        quote_plus(secret),
-        json.dumps(secret)[1:-1],
-        html.escape(secret),
-    }
+    return {secret, quote(secret, safe=""), quote(secret, safe="").lower(), quote_plus(secret),
+            json.dumps(secret)[1:-1], html.escape(secret)}
 
 
 FORBIDDEN = spellings(KEY) | spellings(PASSWORD) | {PASSWORD_IN_URL}
@@ -65,18 +59,15 @@ def test_redact_text_hides_every_spelling_of_a_registered_secret() -> None:
     assert leaks(redact_text(echoed)) == [] and json.loads(redact_text(echoed))["api-key"] == REDACTED
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "GET https://bob:hunter2x@h.example/p?term=x",
-        'see "https:\\/\\/bob:hunter2x@h.example\\/p"',
-        "https://bob:hunter2x@host@h.example/p",  # a raw "@" in the password: nothing of it is left
-        "https://h.example/p?api_key=unregistered9&term=x",
-        '{"api_key": "unregistered9"}',
-        "api-key:unregistered9",
-        "https://h.example/p?url=https%3A%2F%2Fh%2F%3Fapi_key%3Dunregistered9",
-    ],
-)
+@pytest.mark.parametrize("text", [
+    "GET https://bob:hunter2x@h.example/p?term=x",
+    'see "https:\\/\\/bob:hunter2x@h.example\\/p"',
+    "https://bob:hunter2x@host@h.example/p",  # a raw "@" in the password: nothing of it is left
+    "https://h.example/p?api_key=unregistered9&term=x",
+    '{"api_key": "unregistered9"}',
+    "api-key:unregistered9",
+    "https://h.example/p?url=https%3A%2F%2Fh%2F%3Fapi_key%3Dunregistered9",
+])
 def test_structural_secrets_need_no_registry(text: str) -> None:
     clean = redact_text(text)
     assert "hunter2x" not in clean and "unregistered9" not in clean and "host@" not in clean
@@ -108,22 +99,10 @@ def test_run_records_are_redacted_in_the_store(tmp_path: Path) -> None:
     add_secrets([KEY])
     store = open_store(tmp_path / "k.db")
     try:
-        run_id = store.start_run(
-            "pubmed", "k", "esketamine", {"eutils_url": f"https://u:{PASSWORD}@h/", "nested": [KEY]}, "full", None
-        )
-        store.finish_run(
-            run_id,
-            status="failed",
-            expected=None,
-            retrieved=0,
-            new_records=0,
-            updated_records=0,
-            missing_ids=[],
-            requests=1,
-            retries=0,
-            duration_s=0.1,
-            message=f"echo {quote(KEY)}",
-        )
+        run_id = store.start_run("pubmed", "k", "esketamine", {"eutils_url": f"https://u:{PASSWORD}@h/",
+                                                                "nested": [KEY]}, "full", None)
+        store.finish_run(run_id, status="failed", expected=None, retrieved=0, new_records=0, updated_records=0,
+                         missing_ids=[], requests=1, retries=0, duration_s=0.1, message=f"echo {quote(KEY)}")
         (run,) = store.recent_runs(1)
     finally:
         store.close()
@@ -146,16 +125,8 @@ def test_log_records_of_child_loggers_are_redacted(caplog: pytest.LogCaptureFixt
 
 
 def _settings(base: str, **kw: object) -> Settings:
-    return Settings(
-        eutils_url=base,
-        ctgov_url=base,
-        ncbi_api_key=KEY,
-        ncbi_email="t@example.org",
-        max_retries=1,
-        backoff_base=0.01,
-        backoff_cap=0.01,
-        **kw,
-    )  # type: ignore[arg-type]
+    return Settings(eutils_url=base, ctgov_url=base, ncbi_api_key=KEY, ncbi_email="t@example.org",
+                    max_retries=1, backoff_base=0.01, backoff_cap=0.01, **kw)  # type: ignore[arg-type]
 
 
 def test_an_echoed_key_never_reaches_the_error_message() -> None:
@@ -163,12 +134,8 @@ def test_an_echoed_key_never_reaches_the_error_message() -> None:
         key = request.url.params["api_key"]
         return httpx.Response(400, json={"error": "API key invalid", "api-key": key, "url": str(request.url)})
 
-    with (
-        make_client(
-            _settings("https://eutils.test/"), "ncbi", transport=httpx.MockTransport(handler), limiter=RateLimiter(1000)
-        ) as http,
-        pytest.raises(QueryError) as info,
-    ):
+    with make_client(_settings("https://eutils.test/"), "ncbi", transport=httpx.MockTransport(handler),
+                     limiter=RateLimiter(1000)) as http, pytest.raises(QueryError) as info:
         http.request("GET", "https://eutils.test/esearch.fcgi", lambda r: r, params={"term": "x"})
     assert "API key invalid" in str(info.value) and leaks(str(info.value)) == []
     assert "\n" not in str(info.value)
@@ -176,17 +143,14 @@ def test_an_echoed_key_never_reaches_the_error_message() -> None:
 
 def test_a_redirect_to_another_origin_is_not_followed() -> None:
     with LoopbackServer(lambda r: r.reply(200, b"<eSearchResult/>")) as elsewhere:
-
         def respond(request: Request) -> None:
             location = f"{elsewhere.url}esearch.fcgi?api_key={quote(request.params['api_key'])}"
             request.reply(302, b"", headers={"Location": location})
 
         with LoopbackServer(respond) as server:
             base = server.url.replace("http://", f"http://{USER}:{PASSWORD_IN_URL}@")
-            with (
-                make_client(_settings(base), "ncbi", limiter=RateLimiter(1000)) as http,
-                pytest.raises(ServiceError, match=r"redirected .* to another site") as info,
-            ):
+            with make_client(_settings(base), "ncbi", limiter=RateLimiter(1000)) as http, \
+                    pytest.raises(ServiceError, match=r"redirected .* to another site") as info:
                 http.request("GET", base + "esearch.fcgi", lambda r: r.text, params={"term": "x"})
         assert server.requests[0].params["api_key"] == KEY  # the configured host does get the key
         assert elsewhere.requests == []
@@ -200,10 +164,8 @@ def test_same_origin_redirects_are_followed() -> None:
         else:
             request.reply(200, b"<eSearchResult/>", "text/xml")
 
-    with (
-        LoopbackServer(respond) as server,
-        make_client(_settings(server.url), "ncbi", limiter=RateLimiter(1000)) as http,
-    ):
+    with LoopbackServer(respond) as server, make_client(_settings(server.url), "ncbi",
+                                                       limiter=RateLimiter(1000)) as http:
         assert http.request("GET", server.url + "old/esearch.fcgi", lambda r: r.text) == "<eSearchResult/>"
     assert [r.path for r in server.requests] == ["/old/esearch.fcgi", "/new/esearch.fcgi"]
 
@@ -219,22 +181,16 @@ QUERY = 'name = "esk"\ntitle = "Esketamine"\n[pubmed]\nterm = "esketamine"\n[ctg
 def _echo_key(request: Request) -> None:
     """NCBI's answer to an invalid key, echoing it; plus the password the client authenticated with."""
     user_pass = base64.b64decode(request.headers.get("Authorization", "Basic ")[6:]).decode()
-    body = json.dumps(
-        {
-            "error": "API key invalid",
-            "api-key": request.params.get("api_key"),
-            "type": "invalid",
-            "status": "unknown",
-            "detail": f"key {quote(request.params.get('api_key', ''), safe='')} for {user_pass}",
-        }
-    )
+    body = json.dumps({"error": "API key invalid", "api-key": request.params.get("api_key"),
+                       "type": "invalid", "status": "unknown",
+                       "detail": f"key {quote(request.params.get('api_key', ''), safe='')} for {user_pass}"})
     request.reply(400, body.encode(), "application/json")
 
 
 def test_with_an_echoing_service_the_secrets_appear_nowhere(tmp_path: Path) -> None:
     ctgov = LoopbackServer(lambda r: r.reply(200, b'{"studies": [], "totalCount": 0}', "application/json"))
-    with LoopbackServer(lambda r: r.reply(200, b"<eSearchResult><Count>0</Count></eSearchResult>")) as elsewhere, ctgov:
-
+    with LoopbackServer(lambda r: r.reply(200, b"<eSearchResult><Count>0</Count></eSearchResult>")) as elsewhere, \
+            ctgov:
         def respond(request: Request) -> None:
             if "moved" in request.params.get("term", ""):
                 location = f"{elsewhere.url}entrez/eutils/esearch.fcgi?api_key={quote(request.params['api_key'])}"
@@ -244,28 +200,15 @@ def test_with_an_echoing_service_the_secrets_appear_nowhere(tmp_path: Path) -> N
 
         with LoopbackServer(respond) as server:
             base = server.url.replace("http://", f"http://{USER}:{PASSWORD_IN_URL}@") + "entrez/eutils/"
-            env = {
-                **os.environ,
-                "PYTHONPATH": str(REPO / "src"),
-                "NCBI_API_KEY": KEY,
-                "KETLIT_EUTILS_URL": base,
-                "NCBI_EMAIL": "t@example.org",
-                "KETLIT_DB": str(tmp_path / "k.db"),
-                "KETLIT_MAX_RETRIES": "0",
-                "KETLIT_CTGOV_URL": ctgov.url + "api/v2/",
-            }
+            env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "NCBI_API_KEY": KEY, "KETLIT_EUTILS_URL": base,
+                   "NCBI_EMAIL": "t@example.org", "KETLIT_DB": str(tmp_path / "k.db"), "KETLIT_MAX_RETRIES": "0",
+                   "KETLIT_CTGOV_URL": ctgov.url + "api/v2/"}
             (tmp_path / "queries").mkdir()
             (tmp_path / "queries" / "esk.toml").write_text(QUERY)
 
             def ketlit(*args: str) -> subprocess.CompletedProcess[str]:
-                return subprocess.run(
-                    [sys.executable, "-m", "ketlit", "-v", *args],
-                    env=env,
-                    cwd=tmp_path,
-                    capture_output=True,
-                    text=True,
-                    timeout=120,
-                )
+                return subprocess.run([sys.executable, "-m", "ketlit", "-v", *args], env=env, cwd=tmp_path,
+                                      capture_output=True, text=True, timeout=120)
 
             runs = [
                 ketlit("fetch", "pubmed", "esketamine"),

@@ -213,12 +213,8 @@ def test_exports_in_jsonl_and_csv(cache: Path) -> None:
         rows = jsonl(out) if fmt == "jsonl" else _csv_rows(out)
         assert {r["nct_id"] for r in rows} == NCT_IDS
         status = {r["nct_id"]: r["overall_status"] for r in rows}
-        assert status == {
-            "NCT09930001": "COMPLETED",
-            "NCT09930002": "ACTIVE_NOT_RECRUITING",
-            "NCT09930003": "RECRUITING",
-            "NCT09930004": "TERMINATED",
-        }
+        assert status == {"NCT09930001": "COMPLETED", "NCT09930002": "ACTIVE_NOT_RECRUITING",
+                          "NCT09930003": "RECRUITING", "NCT09930004": "TERMINATED"}
         code, out, err = cli(cache, "export", "links", "--format", fmt)
         assert code == 0, err
         rows = jsonl(out) if fmt == "jsonl" else _csv_rows(out)

@@ -255,7 +255,6 @@ def test_a_page_with_too_many_sentences_is_refused_in_one_line_before_any_judgin
 ) -> None:
     monkeypatch.setattr(check_module, "MAX_SENTENCES", 5)
     judged = _counting(monkeypatch, check_module, "judge")
-
     def page_of(n: int) -> str:
         return " ".join(f"Ketamine relieves depression in {k} hours." for k in range(n))
 

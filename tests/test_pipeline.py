@@ -102,12 +102,8 @@ def test_old_medline_citation_set_bom_and_root_attributes() -> None:
         _set(*_records(4), head=b'<?xml version="1.0"?>\n<!DOCTYPE PubmedArticleSet [<!ENTITY x "y">]>\n'),
         b"<html><body>Service unavailable</body></html>",
         b"",
-        _set(
-            _records(1)[0]
-            .replace(b"<MedlineCitation", b"<PubmedArticle><MedlineCitation", 1)
-            .replace(b"</PubmedArticle>", b"</PubmedArticle></PubmedArticle>", 1),
-            *_records(3),
-        ),
+        _set(_records(1)[0].replace(b"<MedlineCitation", b"<PubmedArticle><MedlineCitation", 1)
+             .replace(b"</PubmedArticle>", b"</PubmedArticle></PubmedArticle>", 1), *_records(3)),
     ],
     ids=["internal-dtd-subset", "not-pubmed", "empty", "nested-record"],
 )
@@ -192,15 +188,8 @@ def _big_file(tmp_path: Path, n: int, *, gz: bool = False) -> Path:
 def _one_page_reference(tmp_path: Path, data: bytes) -> tuple[str, list[str]]:
     """Content hash and search hits of ``data`` stored as one page (as before paging)."""
     store = open_store(tmp_path / "reference.db")
-    store.save_page(
-        run_id=None,
-        source="pubmed",
-        endpoint="efetch",
-        request={},
-        content_type="text/xml",
-        body=data,
-        articles=parse_pubmed_xml(data),
-    )
+    store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                    body=data, articles=parse_pubmed_xml(data))
     found = _found(store)
     store.close()
     return found
@@ -301,9 +290,8 @@ def test_kill_9_mid_import_keeps_whole_pages_and_a_rerun_completes(tmp_path: Pat
     path = _big_file(tmp_path, 23)
     db = tmp_path / "killed.db"
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
-    killed = subprocess.run(
-        [sys.executable, "-c", _KILLER, str(db), str(path), str(workers)], env=env, capture_output=True, timeout=120
-    )
+    killed = subprocess.run([sys.executable, "-c", _KILLER, str(db), str(path), str(workers)], env=env,
+                            capture_output=True, timeout=120)
     assert killed.returncode == -signal.SIGKILL
     store = open_store(db)
     assert store.db.execute("SELECT count(*) FROM raw_pages").fetchone()[0] == 3

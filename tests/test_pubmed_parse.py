@@ -82,10 +82,12 @@ def test_matches_biopython(path: Path) -> None:
             )
             for h in citation.get("MeshHeadingList", [])
         ]
-        assert [(m.descriptor, m.ui, m.major, [(q.name, q.major) for q in m.qualifiers]) for m in article.mesh] == [
-            (_bio_text(d), ui, major, [(_bio_text(q), qm) for q, qm in qs]) for d, ui, major, qs in bio_mesh
+        assert [
+            (m.descriptor, m.ui, m.major, [(q.name, q.major) for q in m.qualifiers]) for m in article.mesh
+        ] == [(_bio_text(d), ui, major, [(_bio_text(q), qm) for q, qm in qs]) for d, ui, major, qs in bio_mesh]
+        assert [name for _, name in article.publication_types] == [
+            _bio_text(pt) for pt in art["PublicationTypeList"]
         ]
-        assert [name for _, name in article.publication_types] == [_bio_text(pt) for pt in art["PublicationTypeList"]]
 
 
 def test_every_real_file_is_covered() -> None:
@@ -188,11 +190,8 @@ def test_bad_xml_raises_parse_error(body: bytes) -> None:
 
 
 def test_medline_text_via_biopython() -> None:
-    for name in (
-        "biopython_medline_pubmed_result1.txt",
-        "biopython_medline_pubmed_result2.txt",
-        "biopython_medline_pubmed_result3.txt",
-    ):
+    for name in ("biopython_medline_pubmed_result1.txt", "biopython_medline_pubmed_result2.txt",
+                 "biopython_medline_pubmed_result3.txt"):
         path = shared("pubmed", name)
         articles = parse_medline_text(path.read_text())
         assert articles and all(a.pmid and a.title for a in articles)
@@ -202,9 +201,7 @@ def test_medline_text_via_biopython() -> None:
     assert [s.label for s in a.sections] == ["BACKGROUND", "METHODS", "RESULTS", "CONCLUSIONS"]
     ketamine = next(m for m in a.mesh if m.descriptor == "Ketamine")
     assert ketamine.major is False and [(q.name, q.major) for q in ketamine.qualifiers] == [
-        ("administration & dosage", False),
-        ("therapeutic use", True),
-    ]
+        ("administration & dosage", False), ("therapeutic use", True)]
     assert a.doi == "10.1000/xyz123" and a.nct_ids == ["NCT02417064"]
     assert ("RetractionIn", "90000011") in [(c.ref_type, c.pmid) for c in a.corrections]
     assert a.pub_date.precision == "month" and a.pub_date.iso == "2021-03"

@@ -72,11 +72,8 @@ def test_good_file_loads_and_normalises(tmp_path: Path) -> None:
     assert q.pubmed == PubmedQuery('("Ketamine"[Mesh] OR ketamine[tiab]) AND PTSD[tiab]', "2000/01", "2024/12/31")
     assert q.ctgov == CtgovQuery(None, "PTSD", "ketamine", ("COMPLETED", "ACTIVE_NOT_RECRUITING"))
     assert q.focus == Focus(("ptsd",), ("intravenous", "intranasal"), ("racemic_ketamine",))
-    assert q.focus.filters() == {
-        "indication": ["ptsd"],
-        "route": ["intravenous", "intranasal"],
-        "molecule": ["racemic_ketamine"],
-    }
+    assert q.focus.filters() == {"indication": ["ptsd"], "route": ["intravenous", "intranasal"],
+                                 "molecule": ["racemic_ketamine"]}
     assert q.check.pages == ((tmp_path / "page.txt").resolve(),)
     assert q.check.claims == ("Ketamine is effective for PTSD.",)
     assert q.report == ReportOptions(key_evidence_limit=5, years=10, plots=False)
@@ -219,10 +216,8 @@ def test_default_vocabularies_are_the_packaged_tagging_rules(tmp_path: Path) -> 
     assert q.focus.filters() == {axis: list(vocab[axis]) for axis in ("indication", "route", "molecule")}
     # Vocabularies given by the caller replace the packaged ones rather than extend them.
     with pytest.raises(ConfigError, match=r"focus\.indication\[0\]: unknown indication slug 'ptsd'"):
-        load_query(
-            write(tmp_path, '[ctgov]\nintr = "k"\n[focus]\nindication = ["ptsd"]\n'),
-            vocabularies={"indication": ("depression",)},
-        )
+        load_query(write(tmp_path, '[ctgov]\nintr = "k"\n[focus]\nindication = ["ptsd"]\n'),
+                   vocabularies={"indication": ("depression",)})
 
 
 def test_check_pages_can_be_skipped_and_parse_query_is_pure(tmp_path: Path) -> None:

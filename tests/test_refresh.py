@@ -63,19 +63,8 @@ def work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 def refresh(work: Path, eutils: str, ctgov: str, *extra: str) -> tuple[int, str]:
     os.environ["KETLIT_EUTILS_URL"], os.environ["KETLIT_CTGOV_URL"] = eutils, ctgov
     try:
-        result = runner.invoke(
-            app,
-            [
-                "--db",
-                str(work / "k.db"),
-                "refresh",
-                "--queries-dir",
-                str(work / "queries"),
-                "--out-dir",
-                str(work / "reports"),
-                *extra,
-            ],
-        )
+        result = runner.invoke(app, ["--db", str(work / "k.db"), "refresh", "--queries-dir", str(work / "queries"),
+                                     "--out-dir", str(work / "reports"), *extra])
     finally:
         del os.environ["KETLIT_EUTILS_URL"], os.environ["KETLIT_CTGOV_URL"]
     return result.exit_code, result.stderr
@@ -145,10 +134,9 @@ def test_offline_renders_without_requests(work: Path) -> None:
 
 def test_a_failing_source_gives_exit_3_and_a_banner(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KETLIT_MAX_RETRIES", "1")
-    with (
-        EutilsStandin(pubmed_files(), rate_limit=None) as eu,
-        CtgovStandin(studies(), fault=Fault(rate=1.0, kinds=("503",))) as ct,
-    ):
+    with EutilsStandin(pubmed_files(), rate_limit=None) as eu, CtgovStandin(
+        studies(), fault=Fault(rate=1.0, kinds=("503",))
+    ) as ct:
         code, err = refresh(work, eu.base_url, ct.base_url)
     assert code == 3, err
     assert "ctgov not refreshed" in err and "Traceback" not in err
@@ -159,10 +147,9 @@ def test_a_failing_source_gives_exit_3_and_a_banner(work: Path, monkeypatch: pyt
 def test_a_down_source_is_not_retried_for_every_query(work: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KETLIT_MAX_RETRIES", "1")
     (work / "queries" / "second.toml").write_text(QUERY.replace('name = "esk"', 'name = "second"'))
-    with (
-        EutilsStandin(pubmed_files(), rate_limit=None) as eu,
-        CtgovStandin(studies(), fault=Fault(rate=1.0, kinds=("503",))) as ct,
-    ):
+    with EutilsStandin(pubmed_files(), rate_limit=None) as eu, CtgovStandin(
+        studies(), fault=Fault(rate=1.0, kinds=("503",))
+    ) as ct:
         code, err = refresh(work, eu.base_url, ct.base_url)
         assert len(ct.requests) == 2  # one query's attempts (1 + 1 retry); the second query skips it
     # Named once for the run, not once per query; each report's banner says it was not tried.
@@ -184,38 +171,15 @@ def test_kill_9_then_rerun_gives_the_same_reports(work: Path) -> None:
         env.update(KETLIT_EUTILS_URL=eu.base_url, KETLIT_CTGOV_URL=ct.base_url)
         clean = work / "clean"
         clean.mkdir()
-        cmd = [
-            sys.executable,
-            "-m",
-            "ketlit",
-            "--db",
-            str(clean / "k.db"),
-            "-q",
-            "refresh",
-            "--queries-dir",
-            str(work / "queries"),
-            "--out-dir",
-            str(clean / "reports"),
-        ]
+        cmd = [sys.executable, "-m", "ketlit", "--db", str(clean / "k.db"), "-q", "refresh", "--queries-dir",
+               str(work / "queries"), "--out-dir", str(clean / "reports")]
         assert subprocess.run(cmd, env=env, capture_output=True, timeout=300).returncode == 0
-    with (
-        EutilsStandin(pubmed_files(), rate_limit=None, fault=Fault(latency=0.4)) as eu,
-        CtgovStandin(studies(), fault=Fault(latency=0.4)) as ct,
-    ):
+    with EutilsStandin(pubmed_files(), rate_limit=None, fault=Fault(latency=0.4)) as eu, CtgovStandin(
+        studies(), fault=Fault(latency=0.4)
+    ) as ct:
         env.update(KETLIT_EUTILS_URL=eu.base_url, KETLIT_CTGOV_URL=ct.base_url)
-        cmd = [
-            sys.executable,
-            "-m",
-            "ketlit",
-            "--db",
-            str(work / "k.db"),
-            "-q",
-            "refresh",
-            "--queries-dir",
-            str(work / "queries"),
-            "--out-dir",
-            str(work / "reports"),
-        ]
+        cmd = [sys.executable, "-m", "ketlit", "--db", str(work / "k.db"), "-q", "refresh", "--queries-dir",
+               str(work / "queries"), "--out-dir", str(work / "reports")]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(eu.requests) < 2:
@@ -238,9 +202,8 @@ def test_report_and_citations_from_the_cache(work: Path) -> None:
     db = str(work / "k.db")
     xml = pubmed_files()[0]
     assert runner.invoke(app, ["--db", db, "import", str(xml)]).exit_code == 0
-    result = runner.invoke(
-        app, ["--db", db, "report", "--all", "--queries-dir", str(work / "queries"), "--out-dir", str(work / "out")]
-    )
+    result = runner.invoke(app, ["--db", db, "report", "--all", "--queries-dir", str(work / "queries"),
+                                 "--out-dir", str(work / "out")])
     assert result.exit_code == 0, result.stderr
     assert (work / "out" / "esk.md").exists()
     ris = runner.invoke(app, ["--db", db, "export", "citations", "--format", "ris"]).stdout
@@ -254,27 +217,11 @@ def test_report_and_citations_from_the_cache(work: Path) -> None:
 def test_claim_json_percentages_render_as_percentages() -> None:
     from ketlit.report.model import ClaimCheck
 
-    claim = ClaimCheck.from_dict(
-        {
-            "id": "c1",
-            "text": "Over 60% respond.",
-            "verdict": "contradicted",
-            "certainty": "low",
-            "reasons": [],
-            "evidence": [],
-            "pooled": {
-                "k": 4,
-                "n": 145,
-                "estimate": 42.8,
-                "ci_low": 35.0,
-                "ci_high": 51.0,
-                "pi_low": 26.6,
-                "pi_high": 60.6,
-                "i2": 0.0,
-                "unit": "%",
-            },
-        }
-    )
+    claim = ClaimCheck.from_dict({
+        "id": "c1", "text": "Over 60% respond.", "verdict": "contradicted", "certainty": "low", "reasons": [],
+        "evidence": [], "pooled": {"k": 4, "n": 145, "estimate": 42.8, "ci_low": 35.0, "ci_high": 51.0,
+                                   "pi_low": 26.6, "pi_high": 60.6, "i2": 0.0, "unit": "%"},
+    })
     assert claim.pooled is not None
     assert (claim.pooled.estimate, claim.pooled.ci_low, claim.pooled.pi_high) == (0.428, 0.35, 0.606)
 
@@ -295,7 +242,9 @@ NEW_MOLECULE = "example_molecule"
 def test_query_files_accept_slugs_of_the_configured_tagging_rules(work: Path, command: list[str]) -> None:
     queries = work / "new-queries"
     queries.mkdir()
-    (queries / "new.toml").write_text(f'[pubmed]\nterm = "{NEW_MOLECULE}"\n[focus]\nmolecule = ["{NEW_MOLECULE}"]\n')
+    (queries / "new.toml").write_text(
+        f'[pubmed]\nterm = "{NEW_MOLECULE}"\n[focus]\nmolecule = ["{NEW_MOLECULE}"]\n'
+    )
     tagging = work / "tagging.toml"
     tagging.write_text(f'[axes.molecule]\nvalues = ["{NEW_MOLECULE}"]\n')
     assert runner.invoke(app, ["--db", str(work / "k.db"), "import", str(pubmed_files()[0])]).exit_code == 0

@@ -72,11 +72,8 @@ def query(**report: Any) -> QueryFile:
         description="Randomised and observational evidence on racemic ketamine and esketamine for depression.",
         pubmed=PubmedQuery('("Ketamine"[Mesh] OR ketamine[tiab]) AND depress*[tiab]', "2000", None),
         ctgov=CtgovQuery(None, "Depression", "ketamine OR esketamine", ("COMPLETED",)),
-        focus=Focus(
-            ("treatment_resistant_depression", "depression"),
-            ("intravenous", "intranasal"),
-            ("racemic_ketamine", "esketamine"),
-        ),
+        focus=Focus(("treatment_resistant_depression", "depression"), ("intravenous", "intranasal"),
+                    ("racemic_ketamine", "esketamine")),
         check=CheckSpec((), ("Ketamine infusions have a success rate of over 70%.",)),
         report=ReportOptions(**{"key_evidence_limit": 3, "years": 8, **report}),
     )
@@ -88,13 +85,8 @@ def full_data() -> ReportData:
         stamp=Stamp("2025-06-02T03:00:00Z", {"ctgov": "2025-06-02T02:59:40Z", "pubmed": "2025-06-02T02:59:10Z"}),
         reference_date=TODAY,
         tool_version="0.1.0",
-        totals=Totals(
-            articles=1234,
-            trials=56,
-            by_design={"rct": 80, "meta_analysis": 25, "case_report": 40, "observational": 0},
-            unindexed=17,
-            retracted=1,
-        ),
+        totals=Totals(articles=1234, trials=56, by_design={"rct": 80, "meta_analysis": 25, "case_report": 40,
+                                                           "observational": 0}, unindexed=17, retracted=1),
         counts=[
             CountRow("rct", "treatment_resistant_depression", "intravenous", 40, 12),
             CountRow("meta_analysis", "depression", "", 20, 0),
@@ -106,210 +98,73 @@ def full_data() -> ReportData:
         ],
         publications_per_year={2001: 1, 2006: 2, 2014: 10, 2016: 25, 2019: 60, 2020: 0, 2021: 88, 2022: 95},
         key_evidence=[
-            EvidenceItem(
-                "pubmed",
-                "16894061",
-                "A randomized trial of an N-methyl-D-aspartate antagonist in treatment-resistant major depression",
-                "rct",
-                2006,
-                "Arch Gen Psychiatry",
-                18,
-                ("treatment_resistant_depression",),
-                ("intravenous",),
-                ("racemic_ketamine",),
-                (ReportOutcome("response", 0.71, 12, 17, "24 h"),),
-                ("NCT00088699",),
-            ),
-            EvidenceItem(
-                "pubmed",
-                "23982301",
-                "Antidepressant efficacy of ketamine in treatment-resistant major "
-                "depression: a two-site randomized controlled trial",
-                "rct",
-                2013,
-                None,
-                73,
-                ("treatment_resistant_depression",),
-                ("intravenous",),
-                ("racemic_ketamine",),
-                (
-                    ReportOutcome("response", 0.64, 30, 47, "24 h"),
-                    ReportOutcome("remission", None, None, None, "7 d", "no difference at day 7"),
-                ),
-            ),
-            EvidenceItem(
-                "pubmed",
-                "31109201",
-                "Efficacy of esketamine nasal spray | TRANSFORM-2 <b>bold</b>",
-                "rct",
-                2019,
-                None,
-                227,
-                ("treatment_resistant_depression",),
-                ("intranasal",),
-                ("esketamine",),
-            ),
+            EvidenceItem("pubmed", "16894061", "A randomized trial of an N-methyl-D-aspartate antagonist in "
+                         "treatment-resistant major depression", "rct", 2006, "Arch Gen Psychiatry", 18,
+                         ("treatment_resistant_depression",), ("intravenous",), ("racemic_ketamine",),
+                         (ReportOutcome("response", 0.71, 12, 17, "24 h"),), ("NCT00088699",)),
+            EvidenceItem("pubmed", "23982301", "Antidepressant efficacy of ketamine in treatment-resistant major "
+                         "depression: a two-site randomized controlled trial", "rct", 2013, None, 73,
+                         ("treatment_resistant_depression",), ("intravenous",), ("racemic_ketamine",),
+                         (ReportOutcome("response", 0.64, 30, 47, "24 h"),
+                          ReportOutcome("remission", None, None, None, "7 d", "no difference at day 7"))),
+            EvidenceItem("pubmed", "31109201", "Efficacy of esketamine nasal spray | TRANSFORM-2 <b>bold</b>", "rct",
+                         2019, None, 227, ("treatment_resistant_depression",), ("intranasal",), ("esketamine",)),
             EvidenceItem("pubmed", "99999999", "An older small RCT", "rct", 2010, None, 10),
-            EvidenceItem(
-                "pubmed",
-                "29000001",
-                "Ketamine for depression: a meta-analysis",
-                "meta_analysis",
-                2018,
-                None,
-                644,
-                ("depression",),
-                (),
-                (),
-                (),
-                (),
-                True,
-            ),
+            EvidenceItem("pubmed", "29000001", "Ketamine for depression: a meta-analysis", "meta_analysis", 2018,
+                         None, 644, ("depression",), (), (), (), (), True),
             EvidenceItem("ctgov", "NCT01234567", "Open-label ketamine registry", "observational", 2020, None, 300),
         ],
         forest=ForestData(
             "response",
-            (
-                ForestStudy("Zarate 2006", "pubmed", "16894061", 12, 17, 2006),
-                ForestStudy("Murrough 2013", "pubmed", "23982301", 30, 47, 2013),
-                ForestStudy("Clinic audit 2020", "ctgov", "NCT01234567", 150, 300, 2020, 0.44, 0.56),
-            ),
+            (ForestStudy("Zarate 2006", "pubmed", "16894061", 12, 17, 2006),
+             ForestStudy("Murrough 2013", "pubmed", "23982301", 30, 47, 2013),
+             ForestStudy("Clinic audit 2020", "ctgov", "NCT01234567", 150, 300, 2020, 0.44, 0.56)),
             PooledEstimate(0.58, 0.47, 0.68, 3, 364, 0.30, 0.82, 41.0),
-            "24 h",
-            0.70,
-            "claimed 70%",
+            "24 h", 0.70, "claimed 70%",
         ),
         trials=[
-            TrialRow(
-                "NCT00088699",
-                "Ketamine in treatment-resistant depression",
-                "COMPLETED",
-                ("PHASE2",),
-                18,
-                "ACTUAL",
-                False,
-                None,
-                ("16894061",),
-                "2006-01",
-            ),
-            TrialRow(
-                "NCT02000001",
-                "A completed trial nobody reported",
-                "COMPLETED",
-                ("PHASE2", "PHASE3"),
-                60,
-                "ACTUAL",
-                False,
-                None,
-                (),
-                "2021-03",
-            ),
-            TrialRow(
-                "NCT02000002",
-                "Recently completed, not yet overdue",
-                "COMPLETED",
-                ("PHASE4",),
-                40,
-                "ACTUAL",
-                False,
-                None,
-                (),
-                "2024-11-15",
-            ),
-            TrialRow(
-                "NCT02000003",
-                "Completed with results",
-                "COMPLETED",
-                ("PHASE3",),
-                227,
-                "ACTUAL",
-                True,
-                "2019-08-01",
-                (),
-                "2018-05",
-            ),
-            TrialRow(
-                "NCT02000004", "Still recruiting", "RECRUITING", ("NA",), 100, "ESTIMATED", False, None, (), "2027"
-            ),
+            TrialRow("NCT00088699", "Ketamine in treatment-resistant depression", "COMPLETED", ("PHASE2",), 18,
+                     "ACTUAL", False, None, ("16894061",), "2006-01"),
+            TrialRow("NCT02000001", "A completed trial nobody reported", "COMPLETED", ("PHASE2", "PHASE3"), 60,
+                     "ACTUAL", False, None, (), "2021-03"),
+            TrialRow("NCT02000002", "Recently completed, not yet overdue", "COMPLETED", ("PHASE4",), 40, "ACTUAL",
+                     False, None, (), "2024-11-15"),
+            TrialRow("NCT02000003", "Completed with results", "COMPLETED", ("PHASE3",), 227, "ACTUAL", True,
+                     "2019-08-01", (), "2018-05"),
+            TrialRow("NCT02000004", "Still recruiting", "RECRUITING", ("NA",), 100, "ESTIMATED", False, None, (),
+                     "2027"),
             TrialRow("NCT02000005", "Undated completed trial", "COMPLETED", (), None, None, False, None, (), None),
         ],
         claims=[
-            ClaimGroup(
-                "query file",
-                (
-                    ClaimCheck(
-                        "c2",
-                        "Relief lasts for weeks.",
-                        "insufficient_evidence",
-                        "very_low",
-                        "duration",
-                        ("Few studies measured duration beyond one week.",),
-                    ),
-                    ClaimCheck.from_dict(
-                        {
-                            "id": "c1",
-                            "text": "Ketamine infusions have a success rate of over 70%.",
-                            "kind": "efficacy_rate",
-                            "verdict": "contradicted",
-                            "certainty": "moderate",
-                            "reasons": [
-                                "Pooled response is 58% (95% CI 47–68%), below 70%.",
-                                "No RCTs of repeated dosing.",
-                            ],
-                            "evidence": [
-                                {"source": "pubmed", "id": "23982301", "design": "rct", "finding": "64% at 24 h"},
-                                {"source": "pubmed", "id": "16894061", "design": "rct", "finding": "71% at 24 h"},
-                            ],
-                            "pooled": {
-                                "k": 3,
-                                "n": 364,
-                                "estimate": 0.58,
-                                "ci_low": 0.47,
-                                "ci_high": 0.68,
-                                "pi_low": 0.30,
-                                "pi_high": 0.82,
-                                "i2": 41.0,
-                            },
-                        }
-                    ),
-                ),
-            ),
+            ClaimGroup("query file", (
+                ClaimCheck("c2", "Relief lasts for weeks.", "insufficient_evidence", "very_low", "duration",
+                           ("Few studies measured duration beyond one week.",)),
+                ClaimCheck.from_dict({
+                    "id": "c1", "text": "Ketamine infusions have a success rate of over 70%.", "kind": "efficacy_rate",
+                    "verdict": "contradicted", "certainty": "moderate",
+                    "reasons": ["Pooled response is 58% (95% CI 47–68%), below 70%.", "No RCTs of repeated dosing."],
+                    "evidence": [{"source": "pubmed", "id": "23982301", "design": "rct", "finding": "64% at 24 h"},
+                                 {"source": "pubmed", "id": "16894061", "design": "rct", "finding": "71% at 24 h"}],
+                    "pooled": {"k": 3, "n": 364, "estimate": 0.58, "ci_low": 0.47, "ci_high": 0.68, "pi_low": 0.30,
+                               "pi_high": 0.82, "i2": 41.0},
+                }),
+            )),
             ClaimGroup("pages/clinic.html", (ClaimMarkdown("# Page check\n\n## Claim 1\n\nRendered elsewhere."),)),
         ],
         changes=Changes(
             new_articles=(ArticleRef("40000002", "Second new article", 2025), ArticleRef("40000001", "New *bold*")),
             new_trials=(TrialRef("NCT06000001", "A new trial", "NOT_YET_RECRUITING"),),
-            trial_changes=(
-                FieldChange("NCT02000002", "overall_status", "ACTIVE_NOT_RECRUITING", "COMPLETED"),
-                FieldChange("NCT02000003", "has_results", False, True),
-                FieldChange("NCT02000002", "enrollment_count", 60, 40),
-                FieldChange("NCT02000002", "phases", '["PHASE3"]', '["PHASE4"]'),
-            ),
+            trial_changes=(FieldChange("NCT02000002", "overall_status", "ACTIVE_NOT_RECRUITING", "COMPLETED"),
+                           FieldChange("NCT02000003", "has_results", False, True),
+                           FieldChange("NCT02000002", "enrollment_count", 60, 40),
+                           FieldChange("NCT02000002", "phases", '["PHASE3"]', '["PHASE4"]')),
             retractions=(ArticleRef("29000001", "Ketamine for depression: a meta-analysis"),),
-            verdicts=(
-                VerdictChange(
-                    "c1",
-                    "Ketamine infusions have a success rate of over 70%.",
-                    "insufficient_evidence",
-                    "contradicted",
-                    "low",
-                    "moderate",
-                ),
-            ),
+            verdicts=(VerdictChange("c1", "Ketamine infusions have a success rate of over 70%.",
+                                    "insufficient_evidence", "contradicted", "low", "moderate"),),
         ),
-        coverage=[
-            SourceCoverage("ctgov", 56, 56, search_status="failed"),
-            SourceCoverage(
-                "pubmed",
-                1234,
-                1240,
-                17,
-                search_status="incomplete",
-                search_retrieved=34,
-                search_expected=36,
-                notes="QuotedPhraseNotFound: ketamin[tiab]",
-            ),
-        ],
+        coverage=[SourceCoverage("ctgov", 56, 56, search_status="failed"),
+                  SourceCoverage("pubmed", 1234, 1240, 17, search_status="incomplete", search_retrieved=34,
+                                 search_expected=36, notes="QuotedPhraseNotFound: ketamin[tiab]")],
         stale=[StaleSource("ctgov", "2025-06-02", "2025-05-01", "HTTP 503 after 5 retries")],
         figures={"publications_per_year": "depression_trd-publications.svg", "forest": "depression_trd-forest.svg"},
         provenance={"tagging rules sha256": "0123abcd"},
@@ -327,9 +182,8 @@ def check_golden(name: str, text: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     assert path.exists(), f"missing golden file {path}; run with KETLIT_UPDATE_GOLDEN=1"
-    assert text == path.read_text(encoding="utf-8"), (
-        f"{name} differs; if intended, regenerate with KETLIT_UPDATE_GOLDEN=1 and review the diff"
-    )
+    assert text == path.read_text(encoding="utf-8"), f"{name} differs; if intended, regenerate with " \
+                                                     "KETLIT_UPDATE_GOLDEN=1 and review the diff"
 
 
 @pytest.mark.parametrize(("name", "build"), [("report_full.md", full_data), ("report_minimal.md", minimal_data)])
@@ -339,9 +193,8 @@ def test_golden(name: str, build: Any) -> None:
 
 def test_only_the_stamp_line_carries_wall_clock_values() -> None:
     a = full_data()
-    b = dataclasses.replace(
-        a, stamp=Stamp("2025-06-03T03:00:00Z", {"pubmed": "2025-06-03T02:59:10Z"}), reference_date=dt.date(2025, 6, 3)
-    )
+    b = dataclasses.replace(a, stamp=Stamp("2025-06-03T03:00:00Z", {"pubmed": "2025-06-03T02:59:10Z"}),
+                            reference_date=dt.date(2025, 6, 3))
     lines_a, lines_b = render_report(a).splitlines(), render_report(b).splitlines()
     diff = [i for i, (x, y) in enumerate(zip(lines_a, lines_b, strict=True)) if x != y]
     assert diff == [len(lines_a) - 1]
@@ -360,21 +213,15 @@ def test_input_order_does_not_matter() -> None:
 
     mixed = dataclasses.replace(
         data,
-        counts=shuffled(data.counts),
-        key_evidence=shuffled(data.key_evidence),
-        trials=shuffled(data.trials),
-        coverage=shuffled(data.coverage),
-        claims=shuffled(data.claims),
+        counts=shuffled(data.counts), key_evidence=shuffled(data.key_evidence), trials=shuffled(data.trials),
+        coverage=shuffled(data.coverage), claims=shuffled(data.claims),
         publications_per_year=dict(shuffled(data.publications_per_year.items())),
         totals=dataclasses.replace(data.totals, by_design=dict(shuffled(data.totals.by_design.items()))),
-        forest=dataclasses.replace(data.forest, studies=tuple(shuffled(data.forest.studies))) if data.forest else None,
-        changes=dataclasses.replace(
-            data.changes,
-            new_articles=tuple(shuffled(data.changes.new_articles)),
-            trial_changes=tuple(shuffled(data.changes.trial_changes)),
-        )
-        if data.changes
-        else None,
+        forest=dataclasses.replace(data.forest, studies=tuple(shuffled(data.forest.studies)))
+        if data.forest else None,
+        changes=dataclasses.replace(data.changes, new_articles=tuple(shuffled(data.changes.new_articles)),
+                                    trial_changes=tuple(shuffled(data.changes.trial_changes)))
+        if data.changes else None,
         stamp=Stamp(data.stamp.generated_at, dict(shuffled(data.stamp.last_checked.items()))),
     )
     assert render_report(mixed) == render_report(data)
@@ -385,10 +232,8 @@ def test_sections_and_links() -> None:
     lines = text.splitlines()
     # The stale banner comes straight after the title, before any data.
     assert lines[0].startswith("# Ketamine for depression")
-    assert lines[2].startswith(
-        "> **Stale data:** ClinicalTrials.gov could not be refreshed on 2025-06-02; "
-        "trial data are from 2025-05-01 (HTTP 503 after 5 retries)."
-    )
+    assert lines[2].startswith("> **Stale data:** ClinicalTrials.gov could not be refreshed on 2025-06-02; "
+                               "trial data are from 2025-05-01 (HTTP 503 after 5 retries).")
     assert "[PMID 16894061](https://pubmed.ncbi.nlm.nih.gov/16894061/)" in text
     assert "[NCT00088699](https://clinicaltrials.gov/study/NCT00088699)" in text
     assert "![Forest plot of response rates](depression_trd-forest.svg)" in text
@@ -461,26 +306,16 @@ def test_md_text_is_inert(hostile: str) -> None:
 
 def test_hostile_titles_cannot_break_the_report() -> None:
     data = full_data()
-    trials = [
-        TrialRow(f"NCT0300000{i}", text, "COMPLETED", (), 1, "ACTUAL", False, None, (), "2020")
-        for i, text in enumerate(HOSTILE[:9])
-    ]
-    evidence = [
-        EvidenceItem(
-            "pubmed", str(50000000 + i), text, "rct", 2020, text, 10, outcomes=(ReportOutcome("response", text=text),)
-        )
-        for i, text in enumerate(HOSTILE)
-    ]
+    trials = [TrialRow(f"NCT0300000{i}", text, "COMPLETED", (), 1, "ACTUAL", False, None, (), "2020")
+              for i, text in enumerate(HOSTILE[:9])]
+    evidence = [EvidenceItem("pubmed", str(50000000 + i), text, "rct", 2020, text, 10,
+                             outcomes=(ReportOutcome("response", text=text),))
+                for i, text in enumerate(HOSTILE)]
     claims = [ClaimGroup("<b>page</b>", (ClaimCheck("c1", HOSTILE[0], "supported", reasons=tuple(HOSTILE)),))]
-    hostile_q = dataclasses.replace(
-        data.query,
-        title="# Title <img src=x onerror=alert(1)>",
-        description=HOSTILE[7],
-        report=ReportOptions(key_evidence_limit=50),
-    )
-    text = render_report(
-        dataclasses.replace(data, query=hostile_q, trials=trials, key_evidence=evidence, claims=claims)
-    )
+    hostile_q = dataclasses.replace(data.query, title="# Title <img src=x onerror=alert(1)>",
+                                    description=HOSTILE[7], report=ReportOptions(key_evidence_limit=50))
+    text = render_report(dataclasses.replace(data, query=hostile_q, trials=trials, key_evidence=evidence,
+                                             claims=claims))
     assert "<script" not in text and "<!--" not in text and "<img" not in text and "<b>" not in text
     assert not re.search(r"(?<!\\)\]\(javascript:", text)  # "\](" is a literal bracket, not a link
     assert "\u202e" not in text
@@ -496,11 +331,9 @@ def test_hostile_titles_cannot_break_the_report() -> None:
 
 @pytest.mark.parametrize(
     ("ident", "expected"),
-    [
-        ("16894061", "[PMID 16894061](https://pubmed.ncbi.nlm.nih.gov/16894061/)"),
-        ("123)](javascript:x", "PMID 123)\\](javascript:x"),
-        ("0123", "PMID 0123"),
-    ],
+    [("16894061", "[PMID 16894061](https://pubmed.ncbi.nlm.nih.gov/16894061/)"),
+     ("123)](javascript:x", "PMID 123)\\](javascript:x"),
+     ("0123", "PMID 0123")],
 )
 def test_pmid_links_only_from_valid_ids(ident: str, expected: str) -> None:
     assert pmid_link(ident) == expected
@@ -591,22 +424,14 @@ def test_bucket_years_uses_data_not_clock() -> None:
 
 def test_count_rows_counts_distinct_records_per_cell() -> None:
     summaries = [
-        {
-            "source": "pubmed",
-            "id": "1",
-            "design": ["rct"],
-            "indication": ["ptsd", "depression"],
-            "route": ["intravenous"],
-        },
+        {"source": "pubmed", "id": "1", "design": ["rct"], "indication": ["ptsd", "depression"],
+         "route": ["intravenous"]},
         {"source": "pubmed", "id": "2", "design": ["rct"], "indication": ["ptsd"], "route": []},
         {"source": "ctgov", "id": "NCT1", "design": ["rct"], "indication": ["ptsd"], "route": ["intravenous"]},
     ]
     rows = {(r.design, r.indication, r.route): (r.articles, r.trials) for r in count_rows(summaries)}
-    assert rows == {
-        ("rct", "ptsd", "intravenous"): (1, 1),
-        ("rct", "depression", "intravenous"): (1, 0),
-        ("rct", "ptsd", ""): (1, 0),
-    }
+    assert rows == {("rct", "ptsd", "intravenous"): (1, 1), ("rct", "depression", "intravenous"): (1, 0),
+                    ("rct", "ptsd", ""): (1, 0)}
 
 
 def test_claim_from_simple_dict() -> None:
@@ -619,24 +444,10 @@ def test_render_is_fast_for_a_large_query() -> None:
     import time
 
     data = full_data()
-    trials = [
-        TrialRow(
-            f"NCT{i:08d}",
-            f"Trial {i}",
-            "COMPLETED",
-            ("PHASE2",),
-            i,
-            "ACTUAL",
-            i % 3 == 0,
-            None,
-            (str(i),) if i % 5 == 0 else (),
-            f"20{10 + i % 15}-0{1 + i % 9}",
-        )
-        for i in range(5000)
-    ]
-    evidence = [
-        EvidenceItem("pubmed", str(10000000 + i), f"Study {i}", "rct", 2000 + i % 25, None, i) for i in range(20000)
-    ]
+    trials = [TrialRow(f"NCT{i:08d}", f"Trial {i}", "COMPLETED", ("PHASE2",), i, "ACTUAL", i % 3 == 0, None,
+                       (str(i),) if i % 5 == 0 else (), f"20{10 + i % 15}-0{1 + i % 9}") for i in range(5000)]
+    evidence = [EvidenceItem("pubmed", str(10000000 + i), f"Study {i}", "rct", 2000 + i % 25, None, i)
+                for i in range(20000)]
     big = dataclasses.replace(data, trials=trials, key_evidence=evidence)
     start = time.perf_counter()
     render_report(big)
@@ -686,17 +497,10 @@ def test_labels_come_from_data_and_escape_the_rest() -> None:
 
 def test_report_modules_do_not_import_plotting_or_statistics() -> None:
     # ketlit status/search/export load these modules; matplotlib is imported only to draw.
-    code = (
-        "import sys, ketlit.markdown, ketlit.report.render, ketlit.report.plots, ketlit.report.citations; "
-        "print(sorted(m for m in ('matplotlib', 'scipy', 'statsmodels', 'pandas') if m in sys.modules))"
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        check=True,
-        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
-    )
+    code = ("import sys, ketlit.markdown, ketlit.report.render, ketlit.report.plots, ketlit.report.citations; "
+            "print(sorted(m for m in ('matplotlib', 'scipy', 'statsmodels', 'pandas') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(REPO / "src")})
     assert out.stdout.strip() == "[]", out.stdout
 
 
@@ -709,11 +513,8 @@ def test_figures_are_written_and_byte_identical(tmp_path: Path) -> None:
     data = full_data()
     first = write_figures(data, tmp_path / "a")
     second = write_figures(data, tmp_path / "b")
-    assert (
-        first
-        == second
-        == {"publications_per_year": "depression_trd-publications.svg", "forest": "depression_trd-forest.svg"}
-    )
+    assert first == second == {"publications_per_year": "depression_trd-publications.svg",
+                               "forest": "depression_trd-forest.svg"}
     for rel in first.values():
         a, b = (tmp_path / "a" / rel).read_bytes(), (tmp_path / "b" / rel).read_bytes()
         assert a == b
@@ -732,10 +533,8 @@ def test_figures_are_identical_across_processes(tmp_path: Path) -> None:
     from ketlit.report.plots import write_figures
 
     here = write_figures(full_data(), tmp_path / "here")
-    code = (
-        "import sys; from pathlib import Path; from tests.test_report import full_data; "
-        "from ketlit.report.plots import write_figures; write_figures(full_data(), Path(sys.argv[1]))"
-    )
+    code = ("import sys; from pathlib import Path; from tests.test_report import full_data; "
+            "from ketlit.report.plots import write_figures; write_figures(full_data(), Path(sys.argv[1]))")
     env = {**os.environ, "PYTHONPATH": f"{REPO / 'src'}{os.pathsep}{REPO}", "PYTHONHASHSEED": "12345"}
     subprocess.run([sys.executable, "-c", code, str(tmp_path / "there")], check=True, env=env, cwd=REPO)
     for rel in here.values():
@@ -779,27 +578,19 @@ def _seeded_db(path: Path) -> None:
     store = open_store(path)
     store.close()
     conn = sqlite3.connect(path)
-    minimal_trial = (
-        "INSERT INTO trials (nct_id, brief_title, overall_status, has_results, completion_date, "
-        "content_sha256) VALUES (?, ?, ?, ?, ?, 'x')"
-    )
-    conn.executemany(
-        minimal_trial,
-        [
-            ("NCT00000001", "Old, silent", "COMPLETED", 0, "2015-06"),
-            ("NCT00000002", "Old, has results", "COMPLETED", 1, "2015-06"),
-            ("NCT00000003", "Old, published", "COMPLETED", 0, "2015"),
-            ("NCT00000004", "Old, only a background reference", "COMPLETED", 0, "2015-06-30"),
-            ("NCT00000005", "Recruiting", "RECRUITING", 0, "2015-06"),
-        ],
-    )
-    conn.executemany(
-        "INSERT INTO links VALUES (?, ?, ?, ?)",
-        [
-            ("111", "NCT00000003", "ctgov_reference", "RESULT"),
-            ("222", "NCT00000004", "ctgov_reference", "BACKGROUND"),
-        ],
-    )
+    minimal_trial = ("INSERT INTO trials (nct_id, brief_title, overall_status, has_results, completion_date, "
+                     "content_sha256) VALUES (?, ?, ?, ?, ?, 'x')")
+    conn.executemany(minimal_trial, [
+        ("NCT00000001", "Old, silent", "COMPLETED", 0, "2015-06"),
+        ("NCT00000002", "Old, has results", "COMPLETED", 1, "2015-06"),
+        ("NCT00000003", "Old, published", "COMPLETED", 0, "2015"),
+        ("NCT00000004", "Old, only a background reference", "COMPLETED", 0, "2015-06-30"),
+        ("NCT00000005", "Recruiting", "RECRUITING", 0, "2015-06"),
+    ])
+    conn.executemany("INSERT INTO links VALUES (?, ?, ?, ?)", [
+        ("111", "NCT00000003", "ctgov_reference", "RESULT"),
+        ("222", "NCT00000004", "ctgov_reference", "BACKGROUND"),
+    ])
     conn.executemany(
         "INSERT INTO articles (pmid, record_type, title, abstract, indexed, content_sha256, pub_year) "
         "VALUES (?, 'article', ?, '', 1, 'x', 2020)",
@@ -807,35 +598,21 @@ def _seeded_db(path: Path) -> None:
     )
     conn.execute("INSERT INTO article_corrections VALUES ('333', 0, 'RetractionIn', '555', 'x')")
     conn.execute("INSERT INTO article_pubtypes VALUES ('444', 0, 'D1', 'Retracted Publication')")
-    tags = [
-        ("pubmed", "111", "design", "rct"),
-        ("pubmed", "111", "indication", "treatment_resistant_depression"),
-        ("pubmed", "111", "route", "intravenous"),
-        ("ctgov", "NCT00000001", "design", "rct"),
-        ("ctgov", "NCT00000001", "indication", "treatment_resistant_depression"),
-        ("ctgov", "NCT00000001", "route", "intravenous"),
-        ("pubmed", "333", "design", "rct"),
-        ("pubmed", "333", "indication", "ptsd"),
-    ]
-    conn.executemany(
-        "INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span) "
-        "VALUES (?, ?, ?, ?, 0, 'r', 'title', 's')",
-        tags,
-    )
+    tags = [("pubmed", "111", "design", "rct"), ("pubmed", "111", "indication", "treatment_resistant_depression"),
+            ("pubmed", "111", "route", "intravenous"), ("ctgov", "NCT00000001", "design", "rct"),
+            ("ctgov", "NCT00000001", "indication", "treatment_resistant_depression"),
+            ("ctgov", "NCT00000001", "route", "intravenous"), ("pubmed", "333", "design", "rct"),
+            ("pubmed", "333", "indication", "ptsd")]
+    conn.executemany("INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span) "
+                     "VALUES (?, ?, ?, ?, 0, 'r', 'title', 's')", tags)
     conn.executemany(
         "INSERT INTO trial_versions (nct_id, last_update_posted, fetched_at, content_sha256, overall_status, "
         "enrollment_count, has_results, raw) VALUES (?, ?, 'f', 'x', ?, ?, ?, x'00')",
-        [
-            ("NCT00000005", "2024-01-01", "RECRUITING", 60, 0),
-            ("NCT00000005", "2024-06-01", "COMPLETED", 38, 1),
-            ("NCT00000002", "2024-01-01", "COMPLETED", 10, 1),
-            ("NCT00000002", "2024-02-01", "COMPLETED", 10, 1),
-        ],
+        [("NCT00000005", "2024-01-01", "RECRUITING", 60, 0), ("NCT00000005", "2024-06-01", "COMPLETED", 38, 1),
+         ("NCT00000002", "2024-01-01", "COMPLETED", 10, 1), ("NCT00000002", "2024-02-01", "COMPLETED", 10, 1)],
     )
-    conn.execute(
-        "INSERT INTO runs (source, query_key, started_at, status, expected, retrieved) "
-        "VALUES ('pubmed', 'k', '2025-01-01', 'incomplete', 10, 8)"
-    )
+    conn.execute("INSERT INTO runs (source, query_key, started_at, status, expected, retrieved) "
+                 "VALUES ('pubmed', 'k', '2025-01-01', 'incomplete', 10, 8)")
     conn.commit()
     conn.close()
 
@@ -855,12 +632,8 @@ def test_canned_queries_against_a_real_schema(tmp_path: Path) -> None:
     db = tmp_path / "ketlit.db"
     _seeded_db(db)
     rows = _canned(db, "rcts_by_indication_route")
-    assert rows[0] == {
-        "indication": "treatment_resistant_depression",
-        "route": "intravenous",
-        "articles": 1,
-        "trials": 1,
-    }
+    assert rows[0] == {"indication": "treatment_resistant_depression", "route": "intravenous", "articles": 1,
+                       "trials": 1}
     assert {"indication": "ptsd", "route": "(no route tag)", "articles": 1, "trials": 0} in rows
     overdue = [r["nct_id"] for r in _canned(db, "overdue_trials")]
     assert overdue == ["NCT00000001", "NCT00000004"]  # a BACKGROUND reference is not a publication
@@ -869,9 +642,9 @@ def test_canned_queries_against_a_real_schema(tmp_path: Path) -> None:
     assert (run["expected"], run["retrieved"], run["shortfall"]) == (10, 8, 2)
     changes = _canned(db, "trial_changes")
     assert [(c["nct_id"], c["previous_status"], c["overall_status"]) for c in changes] == [
-        ("NCT00000005", "RECRUITING", "COMPLETED")
-    ]
-    found = _canned(db, "records_by_tags", {"design": "rct", "indication": "", "route": "intravenous", "molecule": ""})
+        ("NCT00000005", "RECRUITING", "COMPLETED")]
+    found = _canned(db, "records_by_tags", {"design": "rct", "indication": "", "route": "intravenous",
+                                            "molecule": ""})
     assert sorted(r["record_id"] for r in found) == ["111", "NCT00000001"]
     assert _canned(db, "why_tagged", {"record_id": "333"})[0]["axis"] == "design"
 
@@ -900,11 +673,8 @@ def test_datasette_accepts_the_metadata(tmp_path: Path) -> None:
         ds = datasette_app.Datasette([str(db)], metadata=json.loads(METADATA.read_text()))
         await ds.invoke_startup()
         out = []
-        for path in (
-            "/-/metadata.json",
-            "/ketlit/overdue_trials.json?_shape=array",
-            "/ketlit/rcts_by_indication_route.json?_shape=array",
-        ):
+        for path in ("/-/metadata.json", "/ketlit/overdue_trials.json?_shape=array",
+                     "/ketlit/rcts_by_indication_route.json?_shape=array"):
             response = await ds.client.get(path)
             assert response.status_code == 200, (path, response.text[:300])
             out.append(response.json())

@@ -76,9 +76,7 @@ def write_queries(folder: Path, *, plots: bool = True) -> Path:
     for name, (term, cond, extra) in QUERIES.items():
         (folder / f"{name}.toml").write_text(
             f'name = "{name}"\ntitle = "{name}"\n[pubmed]\nterm = "{term}"\n[ctgov]\ncond = "{cond}"\n'
-            f'intr = "ketamine OR esketamine"\n{extra}\n[report]\nplots = {str(plots).lower()}\n',
-            encoding="utf-8",
-        )
+            f'intr = "ketamine OR esketamine"\n{extra}\n[report]\nplots = {str(plots).lower()}\n', encoding="utf-8")
     return folder
 
 
@@ -126,8 +124,7 @@ def refresh_in_order(work: Path, queries: Sequence[QueryFile], runner: TagRunner
 
 
 def test_the_order_of_the_query_files_does_not_change_any_report(
-    tmp_path: Path, standins: tuple[EutilsStandin, CtgovStandin]
-) -> None:
+        tmp_path: Path, standins: tuple[EutilsStandin, CtgovStandin]) -> None:
     runner = TagRunner(load_settings(env={}))  # the compiled rules, shared as `ketlit refresh` shares them
     queries = load_queries(write_queries(tmp_path / "queries"), vocabularies=runner.vocabularies)
     assert [q.name for q in queries] == ["a_depression", "b_ptsd", "c_pain"]
@@ -143,34 +140,18 @@ def test_the_order_of_the_query_files_does_not_change_any_report(
     assert "90300001" not in section(forward["c_pain.md"], "Key evidence")
     assert "Over 90% of patients" in pain_claims and "Verdict: **contradicted**" in pain_claims
     # No run ids or run times anywhere in the body.
-    assert all(
-        "T0" not in line and "T1" not in line and "T2" not in line
-        for text in forward.values()
-        for line in text.splitlines()
-        if "Z |" in line
-    )
+    assert all("T0" not in line and "T1" not in line and "T2" not in line
+               for text in forward.values() for line in text.splitlines() if "Z |" in line)
 
 
 def test_refreshes_without_upstream_change_rewrite_nothing_but_the_stamp(
-    tmp_path: Path, standins: tuple[EutilsStandin, CtgovStandin]
-) -> None:
+        tmp_path: Path, standins: tuple[EutilsStandin, CtgovStandin]) -> None:
     _, ct = standins
     queries = write_queries(tmp_path / "queries")
 
     def run() -> dict[str, str]:
-        result = runner.invoke(
-            app,
-            [
-                "--db",
-                str(tmp_path / "k.db"),
-                "-q",
-                "refresh",
-                "--queries-dir",
-                str(queries),
-                "--out-dir",
-                str(tmp_path / "reports"),
-            ],
-        )
+        result = runner.invoke(app, ["--db", str(tmp_path / "k.db"), "-q", "refresh", "--queries-dir", str(queries),
+                                     "--out-dir", str(tmp_path / "reports")])
         assert result.exit_code == 0, result.stderr
         return reports(tmp_path / "reports")
 
@@ -196,24 +177,12 @@ def test_refreshes_without_upstream_change_rewrite_nothing_but_the_stamp(
 
 
 def _cli(work: Path, queries: Path) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "ketlit",
-        "--db",
-        str(work / "k.db"),
-        "-q",
-        "refresh",
-        "--queries-dir",
-        str(queries),
-        "--out-dir",
-        str(work / "reports"),
-    ]
+    return [sys.executable, "-m", "ketlit", "--db", str(work / "k.db"), "-q", "refresh", "--queries-dir",
+            str(queries), "--out-dir", str(work / "reports")]
 
 
 def test_a_refresh_killed_at_random_points_then_rerun_writes_the_uninterrupted_reports(
-    tmp_path: Path, standins: tuple[EutilsStandin, CtgovStandin]
-) -> None:
+        tmp_path: Path, standins: tuple[EutilsStandin, CtgovStandin]) -> None:
     eu, ct = standins
     queries = write_queries(tmp_path / "queries", plots=False)  # each run is a new process: keep it short
     # A key raises NCBI's allowance from 3 to 10 requests a second: less waiting per run.
@@ -231,11 +200,8 @@ def test_a_refresh_killed_at_random_points_then_rerun_writes_the_uninterrupted_r
     rng = random.Random(seed)
     # Three kills: after a random number of requests to the stand-ins (while fetching), as soon
     # as the first report is written (while rendering), and at a random time in the clean run's span.
-    points: list[tuple[str, float]] = [
-        ("requests", rng.randint(1, served - 1)),
-        ("first report", 0.0),
-        ("seconds", rng.uniform(0.2, took)),
-    ]
+    points: list[tuple[str, float]] = [("requests", rng.randint(1, served - 1)), ("first report", 0.0),
+                                       ("seconds", rng.uniform(0.2, took))]
     for i, (kind, at) in enumerate(points):
         work = tmp_path / f"killed{i}"
         eu.requests.clear()
@@ -243,11 +209,9 @@ def test_a_refresh_killed_at_random_points_then_rerun_writes_the_uninterrupted_r
         proc = subprocess.Popen(_cli(work, queries), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         begun = time.monotonic()
         while proc.poll() is None and time.monotonic() - begun < 60:
-            if (
-                (kind == "requests" and len(eu.requests) + len(ct.requests) >= at)
-                or (kind == "first report" and any((work / "reports").glob("*.md")))
-                or (kind == "seconds" and time.monotonic() - begun >= at)
-            ):
+            if ((kind == "requests" and len(eu.requests) + len(ct.requests) >= at)
+                    or (kind == "first report" and any((work / "reports").glob("*.md")))
+                    or (kind == "seconds" and time.monotonic() - begun >= at)):
                 break
             time.sleep(0.005)
         killed = proc.poll() is None

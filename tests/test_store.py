@@ -43,37 +43,16 @@ def _articles() -> list:  # type: ignore[type-arg]
 def test_upsert_is_idempotent_and_detects_revisions(db_path: Path) -> None:
     store = open_store(db_path)
     arts = _articles()
-    first = store.save_page(
-        run_id=None,
-        source="pubmed",
-        endpoint="efetch",
-        request={},
-        content_type="text/xml",
-        body=b"<x/>",
-        articles=arts,
-    )
+    first = store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                            body=b"<x/>", articles=arts)
     hash1 = store.content_hash()
-    again = store.save_page(
-        run_id=None,
-        source="pubmed",
-        endpoint="efetch",
-        request={},
-        content_type="text/xml",
-        body=b"<x/>",
-        articles=arts,
-    )
+    again = store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                            body=b"<x/>", articles=arts)
     assert (first.new, first.updated, again.new, again.updated, again.unchanged) == (3, 0, 0, 0, 3)
     assert store.content_hash() == hash1
     revised = [replace(arts[0], title="A revised title"), *arts[1:]]
-    third = store.save_page(
-        run_id=None,
-        source="pubmed",
-        endpoint="efetch",
-        request={},
-        content_type="text/xml",
-        body=b"<x/>",
-        articles=revised,
-    )
+    third = store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                            body=b"<x/>", articles=revised)
     assert (third.new, third.updated) == (0, 1)
     assert store.content_hash() != hash1
     assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 3
@@ -88,15 +67,8 @@ def test_upsert_is_idempotent_and_detects_revisions(db_path: Path) -> None:
 def test_raw_page_kept_compressed_and_reparseable(db_path: Path) -> None:
     body = (FIXTURES / "efetch_oddities.xml").read_bytes()
     store = open_store(db_path)
-    store.save_page(
-        run_id=None,
-        source="pubmed",
-        endpoint="efetch",
-        request={"api_key": "REDACTED"},
-        content_type="text/xml",
-        body=body,
-        articles=parse_pubmed_xml(body),
-    )
+    store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={"api_key": "REDACTED"},
+                    content_type="text/xml", body=body, articles=parse_pubmed_xml(body))
     page_id = store.db.execute("SELECT id FROM raw_pages").fetchone()[0]
     assert store.raw_page(page_id) == body
     assert [a.pmid for a in parse_pubmed_xml(store.raw_page(page_id))] == ["90000001", "90000002", "90000003"]
@@ -108,15 +80,8 @@ def test_failed_page_write_leaves_nothing(db_path: Path) -> None:
     arts = _articles()
     bad = [*arts, replace(arts[0], pmid="99999999", title=None)]  # type: ignore[arg-type]
     with pytest.raises(Exception):  # noqa: B017 - whatever the failure, nothing must be half-written
-        store.save_page(
-            run_id=None,
-            source="pubmed",
-            endpoint="efetch",
-            request={},
-            content_type="text/xml",
-            body=b"<x/>",
-            articles=bad,
-        )
+        store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                        body=b"<x/>", articles=bad)
     assert store.db.execute("SELECT count(*) FROM articles").fetchone()[0] == 0
     assert store.db.execute("SELECT count(*) FROM raw_pages").fetchone()[0] == 0
     store.close()
@@ -125,33 +90,12 @@ def test_failed_page_write_leaves_nothing(db_path: Path) -> None:
 def test_watermark_moves_only_on_complete_runs(db_path: Path) -> None:
     store = open_store(db_path)
     run = store.start_run("pubmed", "k", "ketamine", {}, "full", None)
-    store.finish_run(
-        run,
-        status="incomplete",
-        expected=3,
-        retrieved=2,
-        new_records=2,
-        updated_records=0,
-        missing_ids=["1"],
-        requests=4,
-        retries=0,
-        duration_s=1.0,
-    )
+    store.finish_run(run, status="incomplete", expected=3, retrieved=2, new_records=2, updated_records=0,
+                     missing_ids=["1"], requests=4, retries=0, duration_s=1.0)
     assert store.watermark("pubmed", "k") is None
     run2 = store.start_run("pubmed", "k", "ketamine", {}, "full", None)
-    store.finish_run(
-        run2,
-        status="complete",
-        expected=3,
-        retrieved=3,
-        new_records=1,
-        updated_records=0,
-        missing_ids=[],
-        requests=4,
-        retries=0,
-        duration_s=1.0,
-        watermark="2026-01-01T00:00:00Z",
-    )
+    store.finish_run(run2, status="complete", expected=3, retrieved=3, new_records=1, updated_records=0,
+                     missing_ids=[], requests=4, retries=0, duration_s=1.0, watermark="2026-01-01T00:00:00Z")
     assert store.watermark("pubmed", "k") == "2026-01-01T00:00:00Z"
     runs = store.recent_runs()
     assert [r.status for r in runs] == ["complete", "incomplete"] and runs[1].missing_ids == ["1"]
@@ -182,12 +126,8 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "query"),
-    [
-        ("ketamine depression", '"ketamine" "depression"'),
-        ('a "b" (c', '"a" "b" "(c"'),
-        ("esket*", '"esket"*'),
-        ("x AND y", '"x" "y"'),
-    ],
+    [("ketamine depression", '"ketamine" "depression"'), ('a "b" (c', '"a" "b" "(c"'), ("esket*", '"esket"*'),
+     ("x AND y", '"x" "y"')],
 )
 def test_fts_query_is_escaped(text: str, query: str) -> None:
     assert fts_query(text) == query
@@ -197,15 +137,8 @@ def test_replay_corpus_search(db_path: Path) -> None:
     path = shared("replay", "pubmed", "meta-harness_efetch_esketamine_trd_3records.xml")
     store = open_store(db_path)
     body = path.read_bytes()
-    store.save_page(
-        run_id=None,
-        source="pubmed",
-        endpoint="efetch",
-        request={},
-        content_type="text/xml",
-        body=body,
-        articles=parse_pubmed_xml(body),
-    )
+    store.save_page(run_id=None, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                    body=body, articles=parse_pubmed_xml(body))
     hits = store.search("esketamine relapse")
     assert hits and hits[0]["id"] == "31166571"
     exported = list(store.iter_articles())

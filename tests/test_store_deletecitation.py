@@ -36,22 +36,14 @@ def rows_about(store: Store, pmid: str) -> dict[str, int]:
     """How many rows anywhere still derive from the article ``pmid``."""
     counts = {
         table: store.db.execute(f"SELECT count(*) FROM {table} WHERE pmid = ?", [pmid]).fetchone()[0]
-        for table in (
-            "articles",
-            "article_authors",
-            "article_mesh",
-            "article_pubtypes",
-            "article_chemicals",
-            "article_corrections",
-        )
+        for table in ("articles", "article_authors", "article_mesh", "article_pubtypes", "article_chemicals",
+                      "article_corrections")
     }
     counts["pubmed links"] = store.db.execute(
-        "SELECT count(*) FROM links WHERE pmid = ? AND origin LIKE 'pubmed_%'", [pmid]
-    ).fetchone()[0]
+        "SELECT count(*) FROM links WHERE pmid = ? AND origin LIKE 'pubmed_%'", [pmid]).fetchone()[0]
     for table in ("tags", "tag_state", "findings", "query_records"):
         counts[table] = store.db.execute(
-            f"SELECT count(*) FROM {table} WHERE source != 'ctgov' AND record_id = ?", [pmid]
-        ).fetchone()[0]
+            f"SELECT count(*) FROM {table} WHERE source != 'ctgov' AND record_id = ?", [pmid]).fetchone()[0]
     return counts
 
 
@@ -107,7 +99,8 @@ def test_deleted_citation_is_gone_from_search_exports_and_status(tmp_path: Path)
     code, out, _ = run("--db", db, "status", "--json")
     assert code == 0 and json.loads(out)["counts"]["articles"] == 3
     code, out, _ = run("--db", db, "export", "articles", "--format", "jsonl")
-    assert code == 0 and [json.loads(line)["pmid"] for line in out.splitlines()] == ["90000002", "90000003", "90000004"]
+    assert code == 0 and [json.loads(line)["pmid"] for line in out.splitlines()] == ["90000002", "90000003",
+                                                                                  "90000004"]
     code, out, _ = run("--db", db, "export", "tags", "--format", "jsonl")
     assert code == 0 and "90000001" not in out
     code, out, _ = run("--db", db, "export", "links", "--format", "jsonl")
@@ -140,14 +133,8 @@ def test_fetch_removes_a_deleted_citation_from_the_query(tmp_path: Path) -> None
 
     settings = Settings(eutils_url=BASE, ncbi_email="me@example.org", db=tmp_path / "k.db")
     store = open_store(settings.db)
-    http = make_client(
-        settings,
-        "ncbi",
-        transport=httpx.MockTransport(eutils),
-        sleep=lambda s: None,
-        limiter=RateLimiter(1000.0),
-        rng=random.Random(0),
-    )
+    http = make_client(settings, "ncbi", transport=httpx.MockTransport(eutils), sleep=lambda s: None,
+                       limiter=RateLimiter(1000.0), rng=random.Random(0))
     key = query_key("ketamine", None, None)
     assert fetch_pubmed(store, http, settings, "ketamine").status == "complete"
     assert store.runs.query_record_ids("pubmed", key) == ["90000001", "90000002", "90000003"]

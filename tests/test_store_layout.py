@@ -36,16 +36,8 @@ def test_every_store_name_is_an_area_method(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "pattern",
-    [
-        r"\bimport sqlite3\b",
-        r"\bsqlite_utils\b",
-        r"\.db\.execute\(",
-        r"\.db\.conn\b",
-        r"\bstore\.db\b",
-        r"\bSELECT\s+\S",
-        r"\bINSERT\s+INTO\b",
-        r"\bDELETE\s+FROM\b",
-    ],
+    [r"\bimport sqlite3\b", r"\bsqlite_utils\b", r"\.db\.execute\(", r"\.db\.conn\b", r"\bstore\.db\b",
+     r"\bSELECT\s+\S", r"\bINSERT\s+INTO\b", r"\bDELETE\s+FROM\b"],
 )
 def test_no_sql_outside_the_store(pattern: str) -> None:
     offenders = [

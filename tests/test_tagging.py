@@ -35,41 +35,16 @@ from tests.conftest import FIXTURES, REPO, SHARED_DATA, shared
 
 ISSUE_SLUGS = {
     "indication": {
-        "depression",
-        "treatment_resistant_depression",
-        "bipolar_depression",
-        "suicidal_ideation",
-        "postpartum_depression",
-        "ptsd",
-        "anxiety",
-        "ocd",
-        "alcohol_use_disorder",
-        "substance_use_disorder",
-        "chronic_pain",
-        "neuropathic_pain",
-        "crps",
-        "fibromyalgia",
-        "migraine",
-        "postoperative_pain",
-        "acute_pain",
-        "anesthesia_sedation",
-        "other",
+        "depression", "treatment_resistant_depression", "bipolar_depression", "suicidal_ideation",
+        "postpartum_depression", "ptsd", "anxiety", "ocd", "alcohol_use_disorder", "substance_use_disorder",
+        "chronic_pain", "neuropathic_pain", "crps", "fibromyalgia", "migraine", "postoperative_pain", "acute_pain",
+        "anesthesia_sedation", "other",
     },
     "route": {"intravenous", "intranasal", "oral", "sublingual", "intramuscular", "subcutaneous", "nebulized", "other"},
     "molecule": {"racemic_ketamine", "esketamine", "arketamine"},
     "design": {
-        "meta_analysis",
-        "systematic_review",
-        "rct",
-        "non_randomized_trial",
-        "observational",
-        "case_report",
-        "narrative_review",
-        "protocol",
-        "guideline",
-        "animal",
-        "in_vitro",
-        "other",
+        "meta_analysis", "systematic_review", "rct", "non_randomized_trial", "observational", "case_report",
+        "narrative_review", "protocol", "guideline", "animal", "in_vitro", "other",
     },
     "population": {"adults", "adolescents", "children", "older_adults", "healthy_volunteers", "animals"},
 }
@@ -91,10 +66,8 @@ def article(
     chemicals: list[tuple[str, str, str]] | None = None,
 ) -> Article:
     """A PubMed record; ``mesh``/``pts`` make it MEDLINE-indexed."""
-    secs = (
-        [AbstractSection(label, None, text) for label, text in sections]
-        if sections
-        else ([AbstractSection(None, None, abstract)] if abstract else [])
+    secs = [AbstractSection(label, None, text) for label, text in sections] if sections else (
+        [AbstractSection(None, None, abstract)] if abstract else []
     )
     return Article(
         pmid=pmid,
@@ -486,16 +459,11 @@ pattern = '''nasal atomi[sz]er'''
         ("[anchors]\ndrug = { pattern = 'x', substances = 'all' }\n", "substances must be one of"),
         ("[substances]\nlsd = 7\n", "[substances] lsd must be a regex string"),
         ("[substances]\nlsd = '(lsd'\n", "bad regex"),
-        (
-            "[[axes.route.damp]]\nwhen = 'population.martians'\nfactor = 0.5\nfields = ['abstract']\n",
-            "when must name a tag",
-        ),
+        ("[[axes.route.damp]]\nwhen = 'population.martians'\nfactor = 0.5\nfields = ['abstract']\n",
+         "when must name a tag"),
         ("[[axes.route.damp]]\nwhen = 'route.oral'\nfactor = 0.5\nfields = ['abstract']\n", "another axis"),
-        (
-            "[[axes.route.damp]]\nwhen = 'molecule.mdma'\nfactor = 0.5\nfields = ['abstract']\n"
-            "[[axes.molecule.damp]]\nwhen = 'route.oral'\nfactor = 0.5\nfields = ['abstract']\n",
-            "cycle",
-        ),
+        ("[[axes.route.damp]]\nwhen = 'molecule.mdma'\nfactor = 0.5\nfields = ['abstract']\n"
+         "[[axes.molecule.damp]]\nwhen = 'route.oral'\nfactor = 0.5\nfields = ['abstract']\n", "cycle"),
     ],
 )
 def test_malformed_user_file_is_a_config_error(tmp_path: Path, text: str, fragment: str) -> None:

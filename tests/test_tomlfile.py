@@ -123,14 +123,10 @@ def arms(t: Table) -> Table:
     ("call", "message"),
     [
         # unknown keys, at the top and nested: the dotted key, then what was expected
-        (
-            lambda t: t.known_keys(("evidence",)) or t.sub("evidence").known_keys(("facts",)),
-            "evidence.arms: unknown key (expected one of: facts)",
-        ),
-        (
-            lambda t: Table({"colour": 1}, FILE).known_keys(("color", "size")),
-            "colour: unknown key (expected one of: color, size)",
-        ),
+        (lambda t: t.known_keys(("evidence",)) or t.sub("evidence").known_keys(("facts",)),
+         "evidence.arms: unknown key (expected one of: facts)"),
+        (lambda t: Table({"colour": 1}, FILE).known_keys(("color", "size")),
+         "colour: unknown key (expected one of: color, size)"),
         # wrong types, each named with its full dotted path
         (lambda t: arms(t).integer("n"), "evidence.arms.n: must be an integer, got a string"),
         (lambda t: arms(t).integer("ok"), "evidence.arms.ok: must be an integer, got a boolean"),
@@ -139,20 +135,16 @@ def arms(t: Table) -> Table:
         (lambda t: arms(t).boolean("n"), "evidence.arms.n: must be true or false, got a string"),
         (lambda t: arms(t).strings("n"), "evidence.arms.n: must be a list of strings, got a string"),
         (lambda t: arms(t).table("n"), "evidence.arms.n: must be a table, got a string"),
-        (
-            lambda t: t.sub("evidence").tables("facts"),
-            "evidence.facts: must be a list of tables, got a list containing a string",
-        ),
+        (lambda t: t.sub("evidence").tables("facts"),
+         "evidence.facts: must be a list of tables, got a list containing a string"),
         (lambda t: t.sub("evidence").sub("facts"), "evidence.facts: must be a table, got a list"),
         # range and required
         (lambda t: arms(t).integer("limit", minimum=1), "evidence.arms.limit: must be at least 1, got 0"),
         (lambda t: arms(t).string("absent"), "evidence.arms.absent: is required"),
         (lambda t: arms(t).integer("absent"), "evidence.arms.absent: is required"),
         # array-of-tables items are indexed
-        (
-            lambda t: Table({"evidence": {"facts": [{"id": 1}]}}, FILE).sub("evidence").tables("facts")[0].string("id"),
-            "evidence.facts[0].id: must be a string, got an integer",
-        ),
+        (lambda t: Table({"evidence": {"facts": [{"id": 1}]}}, FILE).sub("evidence").tables("facts")[0].string("id"),
+         "evidence.facts[0].id: must be a string, got an integer"),
     ],
 )
 def test_errors_are_one_line_with_file_and_dotted_key(call: Callable[[Table], object], message: str) -> None:
@@ -167,11 +159,8 @@ def test_errors_are_one_line_with_file_and_dotted_key(call: Callable[[Table], ob
         ({"term": ""}, lambda t: t.string("term", nonblank=True), "term: must not be empty"),
         ({"term": " \n\t"}, lambda t: t.string("term", None, nonblank=True), "term: must not be empty"),
         ({"pages": ["a", "  "]}, lambda t: t.strings("pages", nonblank=True), "pages[1]: must not be empty"),
-        (
-            {"pages": ["a", 3]},
-            lambda t: t.strings("pages"),
-            "pages: must be a list of strings, got a list containing an integer",
-        ),
+        ({"pages": ["a", 3]}, lambda t: t.strings("pages"),
+         "pages: must be a list of strings, got a list containing an integer"),
         ({"op": "=="}, lambda t: t.choice("op", (">", "<")), "op: must be one of >, <"),
         ({"when": dt.date(2020, 1, 1)}, lambda t: t.string("when"), "when: must be a string, got date"),
     ],
@@ -221,15 +210,8 @@ def test_subclasses_keep_their_type_through_navigation() -> None:
 
 @pytest.mark.parametrize(
     ("value", "words"),
-    [
-        (True, "a boolean"),
-        (1, "an integer"),
-        (1.5, "a number"),
-        ("s", "a string"),
-        ({}, "a table"),
-        (["a", 1], "a list"),
-        (dt.date(2000, 1, 1), "date"),
-    ],
+    [(True, "a boolean"), (1, "an integer"), (1.5, "a number"), ("s", "a string"), ({}, "a table"),
+     (["a", 1], "a list"), (dt.date(2000, 1, 1), "date")],
 )
 def test_describe(value: object, words: str) -> None:
     assert describe(value) == words

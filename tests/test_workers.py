@@ -60,13 +60,8 @@ def program(behaviour: str, prctl: str = "prctl") -> Iterator[tuple[subprocess.P
     # stderr to a file, not a pipe: a surviving worker would hold a pipe open and hang the reader.
     err = Path(tempfile.mkstemp(prefix="ketlit-workers-", suffix=".err")[1])
     with err.open("w") as err_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", PROGRAM, behaviour, prctl],
-            stdout=subprocess.PIPE,
-            stderr=err_file,
-            text=True,
-            env=env,
-        )
+        proc = subprocess.Popen([sys.executable, "-c", PROGRAM, behaviour, prctl], stdout=subprocess.PIPE,
+                                stderr=err_file, text=True, env=env)
     pids: list[int] = []
     try:
         assert proc.stdout is not None

@@ -54,7 +54,6 @@ if TYPE_CHECKING:
     from ketlit.jobs.lookup import CacheStatus
     from ketlit.jobs.refresh import RefreshResult
 
-
 class _KetlitGroup(TyperGroup):
     """The top-level command group: global options are accepted before or after the command."""
 
@@ -260,10 +259,8 @@ def _tag_after(store: Store, settings: Settings) -> None:
 
 def _warn_no_email(settings: Settings) -> None:
     if not settings.ncbi_email:
-        _info(
-            "warning: NCBI_EMAIL is not set; NCBI asks every client to send a contact email "
-            "(set NCBI_EMAIL or ncbi_email in ketlit.toml)."
-        )
+        _info("warning: NCBI_EMAIL is not set; NCBI asks every client to send a contact email "
+              "(set NCBI_EMAIL or ncbi_email in ketlit.toml).")
 
 
 def _print_run(report: RunReport) -> None:
@@ -304,16 +301,8 @@ def fetch_pubmed_cmd(
     with _store(settings) as store:
         with make_client(settings, "ncbi") as http, _step("PubMed") as progress:
             report = fetch_pubmed(
-                store,
-                http,
-                settings,
-                term,
-                mindate=mindate,
-                maxdate=maxdate,
-                full=full,
-                max_records=max_records,
-                cap=pubmed_cap(),
-                progress=progress,
+                store, http, settings, term, mindate=mindate, maxdate=maxdate, full=full, max_records=max_records,
+                cap=pubmed_cap(), progress=progress,
             )
         # After the progress display (and its thread) has stopped: tagging may fork worker processes.
         _tag_after(store, settings)
@@ -330,11 +319,8 @@ def fetch_ctgov_cmd(
     intr: Annotated[str | None, typer.Option("--intr", help="Intervention or treatment (query.intr).")] = None,
     status: Annotated[
         list[str] | None,
-        typer.Option(
-            "--status",
-            help="Overall status filter: API value or website name (any case), repeatable "
-            "or several separated by '|' or ','.",
-        ),
+        typer.Option("--status", help="Overall status filter: API value or website name (any case), repeatable "
+                                      "or several separated by '|' or ','."),
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="Refetch everything, ignoring the watermark.")] = False,
     rate: Annotated[float | None, typer.Option(help="Max CT.gov requests/s (default 1).")] = None,
@@ -349,9 +335,8 @@ def fetch_ctgov_cmd(
     settings = STATE.settings(ctgov_rate=rate)
     with _store(settings) as store:
         with make_client(settings, "ctgov") as http, _step("CT.gov") as progress:
-            report = fetch_ctgov(
-                store, http, settings, term, cond=cond, intr=intr, statuses=status or [], full=full, progress=progress
-            )
+            report = fetch_ctgov(store, http, settings, term, cond=cond, intr=intr, statuses=status or [],
+                                 full=full, progress=progress)
         _tag_after(store, settings)
     _print_trial_run(report)
     if report.status == "incomplete":
@@ -424,39 +409,16 @@ def _print_status(status: CacheStatus) -> None:
         table.add_row(Text(key.replace("_", " ")), Text(str(value)))
     _print_table(table)
     runs_table = Table(title="recent runs", title_justify="left")
-    for col in (
-        "id",
-        "source",
-        "status",
-        "mode",
-        "term",
-        "expected",
-        "retrieved",
-        "new",
-        "upd",
-        "missing",
-        "requests",
-        "started",
-    ):
+    for col in ("id", "source", "status", "mode", "term", "expected", "retrieved", "new", "upd", "missing",
+                "requests", "started"):
         if col == "term" and out.is_terminal:
             runs_table.add_column(col, max_width=40, no_wrap=True, overflow="ellipsis")
         else:
             runs_table.add_column(col, no_wrap=not out.is_terminal)
     for r in status.runs:
-        cells = (
-            str(r.id),
-            r.source,
-            r.status,
-            _s(r.mode),
-            r.term or r.query_key,
-            _s(r.expected),
-            _s(r.retrieved),
-            _s(r.new_records),
-            _s(r.updated_records),
-            str(len(r.missing_ids)),
-            _s(r.requests),
-            _s(r.started_at),
-        )
+        cells = (str(r.id), r.source, r.status, _s(r.mode), r.term or r.query_key, _s(r.expected), _s(r.retrieved),
+                 _s(r.new_records), _s(r.updated_records), str(len(r.missing_ids)), _s(r.requests),
+                 _s(r.started_at))
         runs_table.add_row(*(Text(cell) for cell in cells))
     _print_table(runs_table)
 
@@ -608,10 +570,8 @@ def check_cmd(
     settings = STATE.settings()
     if str(settings.db) != ":memory:" and not Path(settings.db).exists():
         # Regulatory claims need no cache; an empty in-memory one, rather than a new file here.
-        _info(
-            f"note: no cache at {settings.db}; only regulatory facts can support a verdict "
-            "(run `ketlit fetch` or pass --db)"
-        )
+        _info(f"note: no cache at {settings.db}; only regulatory facts can support a verdict "
+              "(run `ketlit fetch` or pass --db)")
         settings = dataclasses.replace(settings, db=Path(":memory:"))
     with _store(settings) as store:
         text, rendered = run_check(
@@ -679,7 +639,6 @@ def refresh_cmd(
 
 def _print_refresh(result: RefreshResult) -> None:
     """One line per source given up on, then each query's outcome; errors even with --quiet."""
-
     def problem(line: str) -> None:
         err.print(scrub(line, STATE.secrets), markup=False)
 
@@ -770,17 +729,14 @@ def explain_cmd(
         shown = tag.evidence if rejected else tag.evidence[:3]  # strongest first
         for ev in shown:
             note = f" — {ev.note}" if ev.note else ""
-            out.print(f'      {ev.rule_id} in {ev.field}: "{ev.span}"{note}', markup=False)
+            out.print(f"      {ev.rule_id} in {ev.field}: \"{ev.span}\"{note}", markup=False)
         if len(shown) < len(tag.evidence):
             out.print(f"      (+{len(tag.evidence) - len(shown)} more; --rejected shows all)", markup=False)
     if rejected:
         for c in analysis.candidates:
             if c.status != "tagged":
-                out.print(
-                    f"  not counted {c.axis}: {c.value} — {c.status} ({c.evidence.rule_id} in "
-                    f'{c.evidence.field}: "{c.evidence.span}")',
-                    markup=False,
-                )
+                out.print(f"  not counted {c.axis}: {c.value} — {c.status} ({c.evidence.rule_id} in "
+                          f"{c.evidence.field}: \"{c.evidence.span}\")", markup=False)
     if profile is not None:
         for line in profile_lines(profile, sentences):
             out.print(line, markup=False, soft_wrap=True)

@@ -53,6 +53,7 @@ def scrub(message: str, secrets: list[str]) -> str:
     return " ".join(message.split())
 
 
+
 def unexpected_error(exc: Exception) -> KetlitError:
     """A one-line KetlitError for an exception the library did not turn into one."""
     stored = as_store_error(exc)
@@ -62,12 +63,9 @@ def unexpected_error(exc: Exception) -> KetlitError:
         return KetlitError(f"{exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""))
     if isinstance(exc, UnicodeEncodeError) and "surrogate" in exc.reason:
         # Bytes in argv that are not UTF-8 reach Python as lone surrogates; no service or file takes them.
-        return InputError(
-            f"an argument is not valid UTF-8 text ({exc.object[exc.start : exc.end]!r}); "
-            "was it typed in another encoding?"
-        )
+        return InputError(f"an argument is not valid UTF-8 text ({exc.object[exc.start:exc.end]!r}); "
+                          "was it typed in another encoding?")
     text = " ".join(str(exc).split())
     text = f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
-    return KetlitError(
-        f"internal error ({text}); rerun with KETLIT_TRACEBACK=1 to see the traceback, and please report it"
-    )
+    return KetlitError(f"internal error ({text}); rerun with KETLIT_TRACEBACK=1 to see the traceback, "
+                       "and please report it")

@@ -72,24 +72,14 @@ MAX_GET_URL_BYTES = 2000
 _DECODED_AWAY = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 
 __all__ = [
-    "REDACTED",
-    "REQUEST_DEADLINE_FACTOR",
-    "BadResponse",
-    "HttpClient",
-    "RateLimiter",
-    "RedactingFilter",
-    "RequestRecord",
-    "endpoint",
-    "install_log_redaction",
-    "limiter_for",
-    "make_client",
-    "redact",
-    "redact_url",
+    "REDACTED", "REQUEST_DEADLINE_FACTOR", "BadResponse", "HttpClient", "RateLimiter", "RedactingFilter",
+    "RequestRecord", "endpoint", "install_log_redaction", "limiter_for", "make_client", "redact", "redact_url",
 ]
 
 # Loggers that can see request URLs. A logger's filters do not apply to records propagated from
 # its children, so httpcore's (which log on "httpcore.http11" etc.) are named one by one.
-_LOGGERS = ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.proxy", "ketlit", "ketlit.http")
+_LOGGERS = ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.proxy", "ketlit",
+            "ketlit.http")
 
 
 class RedactingFilter(logging.Filter):
@@ -484,12 +474,10 @@ class HttpClient:
     def _check_run_deadline(self, last: str | None, wait: float = 0.0) -> None:
         """ServiceError if the run's deadline has passed, or would pass during a ``wait``."""
         if self._run_ends is not None and self.clock() + wait >= self._run_ends:
-            raise ServiceError(
-                one_line(
-                    f"{self.label}: stopped, the run passed its deadline of {self.run_deadline:g} s "
-                    f"(run_deadline, {ENV_VARS['run_deadline']})" + (f"; last attempt: {last}" if last else "")
-                )
-            )
+            raise ServiceError(one_line(
+                f"{self.label}: stopped, the run passed its deadline of {self.run_deadline:g} s "
+                f"(run_deadline, {ENV_VARS['run_deadline']})" + (f"; last attempt: {last}" if last else "")
+            ))
 
     @property
     def reached(self) -> bool:
@@ -518,7 +506,8 @@ class HttpClient:
                 response = self._send(method, url, params, shown)
                 try:
                     error = response.status_code >= 400
-                    body = _read_body(response, ERROR_BODY_BYTES if error else self.max_body, deadline, truncate=error)
+                    body = _read_body(response, ERROR_BODY_BYTES if error else self.max_body, deadline,
+                                      truncate=error)
                 finally:
                     response.close()
             except (_DeadlinePassed, httpx.TransportError) as exc:
@@ -531,9 +520,8 @@ class HttpClient:
                     f"for {shown}; refused (max_decompressed_mb, {ENV_VARS['max_decompressed_mb']})"
                 ) from None
         headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DECODED_AWAY]
-        return httpx.Response(
-            response.status_code, headers=headers, content=redact_bytes(body), request=response.request
-        )
+        return httpx.Response(response.status_code, headers=headers, content=redact_bytes(body),
+                              request=response.request)
 
     def _deadline_error(self, shown: str, budget: float, by_run: bool) -> ServiceError:
         if by_run:
@@ -570,9 +558,8 @@ class HttpClient:
             request = target
         raise ServiceError(f"{self.label}: more than {MAX_REDIRECTS} redirects for {shown}")
 
-    def _record(
-        self, method: str, url: str, params: Mapping[str, str], status: int | None, outcome: str, started: float
-    ) -> None:
+    def _record(self, method: str, url: str, params: Mapping[str, str], status: int | None, outcome: str,
+                started: float) -> None:
         self.records.append(RequestRecord(method, endpoint(url), status, outcome, time.monotonic() - started))
         if log.isEnabledFor(logging.DEBUG):
             log.debug("%s %s -> %s (%s)", method, redact_url(url, params), status, outcome)

@@ -216,9 +216,8 @@ def _focus(section: Table, vocab: Mapping[str, Collection[str]]) -> Focus:
         allowed = tuple(vocab.get(axis, ()))
         for i, slug in enumerate(slugs):
             if slug not in allowed:
-                raise section.error(
-                    f"{axis}[{i}]", f"unknown {axis} slug {slug!r} (expected one of: {', '.join(allowed)})"
-                )
+                raise section.error(f"{axis}[{i}]",
+                                    f"unknown {axis} slug {slug!r} (expected one of: {', '.join(allowed)})")
         values[axis] = slugs
     return Focus(**values)
 

@@ -59,16 +59,8 @@ def _char_pattern(ch: str) -> str:
     if ch.isascii() and ch.isalnum():
         return re.escape(ch)  # no encoding touches these
     encoded = quote(ch, safe="")
-    forms = {
-        ch,
-        encoded,
-        quote(encoded, safe=""),
-        html.escape(ch),
-        json.dumps(ch)[1:-1],
-        json.dumps(ch, ensure_ascii=False)[1:-1],
-        f"&#{ord(ch)};",
-        f"&#x{ord(ch):x};",
-    }
+    forms = {ch, encoded, quote(encoded, safe=""), html.escape(ch), json.dumps(ch)[1:-1],
+             json.dumps(ch, ensure_ascii=False)[1:-1], f"&#{ord(ch)};", f"&#x{ord(ch):x};"}
     if ch == " ":
         forms.add("+")
     return "(?:" + "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True)) + ")"
@@ -102,7 +94,9 @@ def add_secrets(values: Iterable[str | None]) -> None:
         anchors = [_anchor(s) for s in long]
         # A secret without letters or digits has no anchor: then every body is searched.
         _body_anchors = () if not all(anchors) else tuple(anchors)
-        _body_pattern = re.compile("|".join(_secret_pattern(s) for s in long).encode(), re.IGNORECASE) if long else None
+        _body_pattern = (
+            re.compile("|".join(_secret_pattern(s) for s in long).encode(), re.IGNORECASE) if long else None
+        )
 
 
 def url_secrets(url: str) -> list[str]:
@@ -155,13 +149,6 @@ def one_line(text: str) -> str:
 
 
 __all__ = [
-    "MIN_BODY_SECRET_LENGTH",
-    "MIN_SECRET_LENGTH",
-    "REDACTED",
-    "add_secrets",
-    "one_line",
-    "redact_bytes",
-    "redact_obj",
-    "redact_text",
-    "url_secrets",
+    "MIN_BODY_SECRET_LENGTH", "MIN_SECRET_LENGTH", "REDACTED", "add_secrets", "one_line", "redact_bytes",
+    "redact_obj", "redact_text", "url_secrets",
 ]

@@ -81,9 +81,8 @@ def parse(raw: bytes, where: str) -> dict[str, Any]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            f"{where}: not UTF-8 text: byte {exc.start} (line {line}) is 0x{raw[exc.start]:02x}; save the file as UTF-8"
-        ) from None
+        raise ConfigError(f"{where}: not UTF-8 text: byte {exc.start} (line {line}) is 0x{raw[exc.start]:02x}; "
+                          "save the file as UTF-8") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -140,7 +139,8 @@ def merge_documents(base: Mapping[str, Any], user: Mapping[str, Any]) -> dict[st
 
 def describe(value: object) -> str:
     """A TOML value's type as a message says it: "an integer", "a table"."""
-    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a table"}
+    names = {bool: "a boolean", int: "an integer", float: "a number", str: "a string", list: "a list",
+             dict: "a table"}
     for kind, name in names.items():
         if type(value) is kind:
             return name
@@ -269,18 +269,13 @@ class Table:
         return tuple(value)
 
     @overload
-    def integer(
-        self, key: str, default: _Required | int = ..., *, minimum: int | None = ..., maximum: int = ...
-    ) -> int: ...
+    def integer(self, key: str, default: _Required | int = ..., *, minimum: int | None = ...,
+                maximum: int = ...) -> int: ...
     @overload
     def integer(self, key: str, default: None, *, minimum: int | None = ..., maximum: int = ...) -> int | None: ...
 
     def integer(
-        self,
-        key: str,
-        default: int | _Required | None = REQUIRED,
-        *,
-        minimum: int | None = None,
+        self, key: str, default: int | _Required | None = REQUIRED, *, minimum: int | None = None,
         maximum: int = MAX_NUMBER,
     ) -> int | None:
         """The integer ``key`` (``default`` when absent), at least ``minimum`` if given and at most
@@ -293,12 +288,8 @@ class Table:
         if minimum is not None and value < minimum:
             raise self.error(key, f"must be at least {minimum}, got {_shown(value)}")
         if value > maximum or value < -MAX_NUMBER:
-            raise self.error(
-                key,
-                f"must be at most {maximum:,}, got {_shown(value)}"
-                if value > maximum
-                else f"must be at least {-MAX_NUMBER:,}, got {_shown(value)}",
-            )
+            raise self.error(key, f"must be at most {maximum:,}, got {_shown(value)}" if value > maximum
+                             else f"must be at least {-MAX_NUMBER:,}, got {_shown(value)}")
         return value
 
     @overload

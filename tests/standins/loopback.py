@@ -35,9 +35,8 @@ class Request:
         except OSError:
             pass
 
-    def reply(
-        self, status: int, body: bytes, content_type: str = "text/plain", headers: dict[str, str] | None = None
-    ) -> None:
+    def reply(self, status: int, body: bytes, content_type: str = "text/plain",
+              headers: dict[str, str] | None = None) -> None:
         """A complete reply with a Content-Length."""
         head = [f"HTTP/1.1 {status} X", f"Content-Type: {content_type}", f"Content-Length: {len(body)}"]
         head += [f"{k}: {v}" for k, v in (headers or {}).items()]

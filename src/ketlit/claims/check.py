@@ -150,12 +150,8 @@ def check_page(
             verdict = verdicts[key] = judge(claim, records, rules, cache, assessments, policy)
         checked.append(CheckedClaim(claim, verdict))
     reconciled = _reconcile(checked)
-    return CheckReport(
-        source=source,
-        claims=reconciled,
-        sentences=_readings(sentences, reconciled, rules),
-        legend=tuple(policy.legend_lines()),
-    )
+    return CheckReport(source=source, claims=reconciled, sentences=_readings(sentences, reconciled, rules),
+                       legend=tuple(policy.legend_lines()))
 
 
 def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
@@ -348,9 +344,7 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
 # ------------------------------------------------------------------ Markdown
 
 _SOURCE_NAMES: Final = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "regulatory": "Regulatory"}
-_SAFE_URL: Final = re.compile(
-    rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$"
-)
+_SAFE_URL: Final = re.compile(rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$")
 _SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
 
 

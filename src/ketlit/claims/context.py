@@ -97,6 +97,8 @@ def page_context(text: str, rules: Rules) -> PageContext:
     )
 
 
+
+
 class Spans:
     """Match spans, sorted, with a running maximum of their ends: containment and overlap tests
     by bisection. A page-wide scan tests every mention against every other (each "ketamine" against

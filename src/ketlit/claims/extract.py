@@ -496,10 +496,8 @@ def _claims_for(
     strong = rules.cues["regulatory"].any(s) or rules.safety_stances["denial"].any(s) or _has_rate(s, rules)
     # A label that asserts something outright ("Immediately Effective", "Little to No Side Effects")
     # is a claim in a few words; a topic heading ("Side Effects of Treatment") is not.
-    label_claim = (
-        (sent.heading or sent.list_item)
-        and (named or ctx.about_drug)
-        and (asserted_strength(s, rules).level in ("absolute", "intensified"))
+    label_claim = (sent.heading or sent.list_item) and (named or ctx.about_drug) and (
+        asserted_strength(s, rules).level in ("absolute", "intensified")
     )
     if sent.heading and not (named and strong) and not label_claim:
         return []

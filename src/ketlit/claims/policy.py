@@ -219,7 +219,9 @@ def _outcomes(root: Table) -> tuple[OutcomeConstruct, ...]:
     out = []
     for name in table.names():
         t = table.sub(name)
-        out.append(OutcomeConstruct(name, t.string("why", nonblank=True), _patterns(t, "claim"), _patterns(t, "study")))
+        out.append(
+            OutcomeConstruct(name, t.string("why", nonblank=True), _patterns(t, "claim"), _patterns(t, "study"))
+        )
     return tuple(out)
 
 

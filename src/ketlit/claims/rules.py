@@ -72,11 +72,9 @@ class Patterns:
         # One combined alternation: a single scan instead of one per pattern (hot in extraction).
         combined = _COMBINED.get(self.regexes)
         if combined is None:
-            combined = _COMBINED[self.regexes] = (
-                re.compile("|".join(f"(?:{rx.pattern})" for rx in self.regexes), re.IGNORECASE)
-                if self.regexes
-                else re.compile(r"(?!x)x")
-            )
+            combined = _COMBINED[self.regexes] = re.compile(
+                "|".join(f"(?:{rx.pattern})" for rx in self.regexes), re.IGNORECASE
+            ) if self.regexes else re.compile(r"(?!x)x")
         return combined.search(text) is not None
 
     def __bool__(self) -> bool:
@@ -367,13 +365,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         comparative={
             k: ev.sub("comparative").patterns(k)
             for k in (
-                "claim_better",
-                "claim_equal",
-                "no_difference",
-                "ahead",
-                "behind",
-                "object_link",
-                "negated",
+                "claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
                 "hypothetical",
             )
         },
@@ -384,7 +376,9 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         schedule_rx=_compile(reg.string("schedule"), reg, "schedule"),
         year_rx=_compile(reg.string("year"), reg, "year"),
         design_rank=design_rank,
-        preclinical=tuple(_slug(s, vocab["design"], ev, "preclinical") for s in ev.strings("preclinical", single=True)),
+        preclinical=tuple(
+            _slug(s, vocab["design"], ev, "preclinical") for s in ev.strings("preclinical", single=True)
+        ),
         not_evidence=tuple(
             _slug(s, vocab["design"], ev, "not_evidence") for s in ev.strings("not_evidence", single=True)
         ),

@@ -125,7 +125,9 @@ def flat_value(value: Any) -> Any:
     return value
 
 
-def export_citations(store: Store, settings: Settings, fmt: CitationFormat, query_file: Path | None) -> tuple[str, int]:
+def export_citations(
+    store: Store, settings: Settings, fmt: CitationFormat, query_file: Path | None
+) -> tuple[str, int]:
     """(RIS or BibTeX text, number of articles) for every cached article, or one query file's."""
     records = list(store.iter_articles())
     if query_file is not None:

@@ -122,15 +122,8 @@ def fetch_pubmed(
     if since_date:
         extra = {"datetype": "mdat", "mindate": since_date.strftime("%Y/%m/%d"), "maxdate": "3000/12/31"}
     mode = "incremental" if since_date else "full"
-    params = redact(
-        {
-            "term": full_term,
-            **extra,
-            "batch_size": settings.batch_size,
-            "max": max_records or "",
-            "eutils_url": settings.eutils_url,
-        }
-    )
+    params = redact({"term": full_term, **extra, "batch_size": settings.batch_size, "max": max_records or "",
+                     "eutils_url": settings.eutils_url})
     run_id = store.start_run("pubmed", key, term, params, mode, since)
     started_at = store.run_started_at(run_id)
     clock = time.monotonic()
@@ -165,52 +158,21 @@ def fetch_pubmed(
         message = "; ".join(warnings) or None
     except KetlitError as exc:
         store.finish_run(
-            run_id,
-            status="failed",
-            expected=expected or None,
-            retrieved=len(retrieved),
-            new_records=saved.new,
-            updated_records=saved.updated,
-            missing_ids=[],
-            requests=http.requests_made,
-            retries=http.retries,
-            duration_s=time.monotonic() - clock,
-            windows=windows or None,
-            message=str(exc),
+            run_id, status="failed", expected=expected or None, retrieved=len(retrieved), new_records=saved.new,
+            updated_records=saved.updated, missing_ids=[], requests=http.requests_made, retries=http.retries,
+            duration_s=time.monotonic() - clock, windows=windows or None, message=str(exc),
         )
         raise
     seconds = time.monotonic() - clock
     store.finish_run(
-        run_id,
-        status=status,
-        expected=expected,
-        retrieved=len(retrieved),
-        new_records=saved.new,
-        updated_records=saved.updated,
-        missing_ids=missing,
-        requests=http.requests_made,
-        retries=http.retries,
-        duration_s=seconds,
-        windows=windows,
-        message=message,
+        run_id, status=status, expected=expected, retrieved=len(retrieved), new_records=saved.new,
+        updated_records=saved.updated, missing_ids=missing, requests=http.requests_made, retries=http.retries,
+        duration_s=seconds, windows=windows, message=message,
         watermark=started_at if status == "complete" else None,
     )
     return RunReport(
-        run_id,
-        status,
-        term,
-        mode,
-        since,
-        expected,
-        len(retrieved),
-        saved.new,
-        saved.updated,
-        missing,
-        http.requests_made,
-        http.retries,
-        windows,
-        seconds,
-        warnings,
+        run_id, status, term, mode, since, expected, len(retrieved), saved.new, saved.updated, missing,
+        http.requests_made, http.retries, windows, seconds, warnings,
     )
 
 
@@ -224,15 +186,8 @@ def _since_date(watermark: str | None, overlap_days: int) -> date | None:
 
 
 def _fetch_all(
-    client: PubMedClient,
-    store: Store,
-    run_id: int,
-    key: str,
-    wanted: list[str],
-    batch_size: int,
-    saved: SaveResult,
-    retrieved: set[str],
-    progress: Progress | None,
+    client: PubMedClient, store: Store, run_id: int, key: str, wanted: list[str], batch_size: int,
+    saved: SaveResult, retrieved: set[str], progress: Progress | None,
 ) -> None:
     """EFetch ``wanted`` in batches into ``store``, then once more for any that did not arrive.
     ``saved`` and ``retrieved`` grow as pages are stored, so a failure leaves what was done."""
@@ -351,7 +306,8 @@ def import_file(
     return _store_xml_pages(store, pages, path.name, str(path))
 
 
-def _store_xml_pages(store: Store, pages: Generator[PreparedPage, None, None], name: str, shown: str) -> ImportReport:
+def _store_xml_pages(store: Store, pages: Generator[PreparedPage, None, None], name: str,
+                     shown: str) -> ImportReport:
     """Store prepared XML pages as one import run named ``name`` (see :func:`import_file`)."""
     # The rows arriving from the workers are millions of small acyclic objects; the cyclic
     # GC would walk them again and again (~0.2 s of CPU per 20,000 records). Paused for the
@@ -369,7 +325,8 @@ def _store_xml_pages(store: Store, pages: Generator[PreparedPage, None, None], n
                 break
         if not any(page.rows or page.deleted for page in ready):
             raise ParseError(f"{shown}: no PubMed records found")
-        run_id = store.start_run("import", "import:" + name, None, {"path": shown, "format": "xml"}, "import", None)
+        run_id = store.start_run("import", "import:" + name, None, {"path": shown, "format": "xml"},
+                                 "import", None)
         clock = time.monotonic()
         saved = SaveResult()
         pmids: set[str] = set()
@@ -386,17 +343,9 @@ def _store_xml_pages(store: Store, pages: Generator[PreparedPage, None, None], n
                 pmids.update(r.article["pmid"] for r in page.rows)
         except KetlitError as exc:
             store.finish_run(
-                run_id,
-                status="failed",
-                expected=None,
-                retrieved=len(pmids),
-                new_records=saved.new,
-                updated_records=saved.updated,
-                missing_ids=[],
-                requests=0,
-                retries=0,
-                duration_s=time.monotonic() - clock,
-                message=str(exc),
+                run_id, status="failed", expected=None, retrieved=len(pmids), new_records=saved.new,
+                updated_records=saved.updated, missing_ids=[], requests=0, retries=0,
+                duration_s=time.monotonic() - clock, message=str(exc),
             )
             raise
     finally:
@@ -457,10 +406,8 @@ def is_stream(path: Path) -> bool:
 def _open_stream(path: Path) -> IO[bytes]:
     if str(path) == "-":
         if sys.stdin is None or sys.stdin.isatty():
-            raise InputError(
-                "`ketlit import -` reads standard input: pipe a PubMed export into it, e.g. "
-                "efetch -format xml | ketlit import -"
-            )
+            raise InputError("`ketlit import -` reads standard input: pipe a PubMed export into it, e.g. "
+                             "efetch -format xml | ketlit import -")
         return sys.stdin.buffer
     try:
         return path.open("rb")
@@ -503,14 +450,13 @@ class _OnePass(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         view = memoryview(buffer).cast("B")
         chunk = self._head[: len(view)] if self._head else self._take(len(view))
-        self._head = self._head[len(chunk) :] if self._head else b""
+        self._head = self._head[len(chunk):] if self._head else b""
         view[: len(chunk)] = chunk
         return len(chunk)
 
 
-def import_stream(
-    store: Store, source: IO[bytes], name: str, *, records_per_page: int = IMPORT_PAGE_RECORDS
-) -> ImportReport:
+def import_stream(store: Store, source: IO[bytes], name: str, *,
+                  records_per_page: int = IMPORT_PAGE_RECORDS) -> ImportReport:
     """Import PubMed XML or MEDLINE read once from ``source`` (a pipe such as standard input:
     ``efetch -format xml | ketlit import -``), gunzipped on the fly if it is gzip.
 
@@ -533,10 +479,8 @@ def import_stream(
         with _stream_errors(name):
             data = reader.read(MAX_MEDLINE_STREAM_BYTES + 1)
         if len(data) > MAX_MEDLINE_STREAM_BYTES:
-            raise InputError(
-                f"{name}: MEDLINE text over {MAX_MEDLINE_STREAM_BYTES >> 20} MiB (it is parsed whole); "
-                "pipe PubMed XML instead (efetch -format xml), which is streamed"
-            )
+            raise InputError(f"{name}: MEDLINE text over {MAX_MEDLINE_STREAM_BYTES >> 20} MiB (it is parsed whole); "
+                             "pipe PubMed XML instead (efetch -format xml), which is streamed")
         return _import_medline(store, data, name, name)
     return _store_xml_pages(store, _stream_xml_pages(reader, name, records_per_page), name, name)
 
@@ -560,31 +504,14 @@ def _finish_import(
 ) -> ImportReport:
     """Close a completed import run (everything in the file was stored) and report it."""
     store.finish_run(
-        run_id,
-        status="complete",
-        expected=records,
-        retrieved=records,
-        new_records=saved.new,
-        updated_records=saved.updated,
-        missing_ids=[],
-        requests=0,
-        retries=0,
-        duration_s=time.monotonic() - clock,
+        run_id, status="complete", expected=records, retrieved=records, new_records=saved.new,
+        updated_records=saved.updated, missing_ids=[], requests=0, retries=0, duration_s=time.monotonic() - clock,
     )
     return ImportReport(run_id, shown, fmt, records, saved.new, saved.updated, saved.unchanged)
 
 
-__all__ = [
-    "ImportReport",
-    "RunReport",
-    "Window",
-    "ctgov_query_key",
-    "fetch_pubmed",
-    "import_file",
-    "import_stream",
-    "is_stream",
-    "query_key",
-]
+__all__ = ["ImportReport", "RunReport", "Window", "ctgov_query_key", "fetch_pubmed", "import_file", "import_stream",
+           "is_stream", "query_key"]
 
 
 # -- ClinicalTrials.gov -------------------------------------------------------------------
@@ -629,9 +556,8 @@ def fetch_ctgov(
     since = since_date.isoformat() if since_date else None
     params = search_params(term, cond, intr, status_list, since)
     mode = "incremental" if since_date else "full"
-    run_id = store.start_run(
-        "ctgov", key, term or cond or intr, redact({**params, "ctgov_url": settings.ctgov_url}), mode, since
-    )
+    run_id = store.start_run("ctgov", key, term or cond or intr, redact({**params, "ctgov_url": settings.ctgov_url}),
+                             mode, since)
     started_at = store.run_started_at(run_id)
     clock = time.monotonic()
     client = CtgovClient(http, settings.ctgov_url)
@@ -657,13 +583,8 @@ def fetch_ctgov(
                 parsed.append((study, raw))
             fresh = [(s, raw) for s, raw in parsed if s.nct_id not in seen]
             saved = store.save_trial_page(
-                run_id=run_id,
-                endpoint="studies",
-                request={**params, "page": str(pages)},
-                body=page.body,
-                studies=fresh,
-                query_key=key,
-                fetched_at=utcnow(),
+                run_id=run_id, endpoint="studies", request={**params, "page": str(pages)},
+                body=page.body, studies=fresh, query_key=key, fetched_at=utcnow(),
             )
             totals["new"] += saved.new
             totals["updated"] += saved.updated
@@ -673,18 +594,9 @@ def fetch_ctgov(
                 progress("advance", None, len(fresh))
     except KetlitError as exc:
         store.finish_run(
-            run_id,
-            status="failed",
-            expected=expected,
-            retrieved=len(seen),
-            new_records=totals["new"],
-            updated_records=totals["updated"],
-            missing_ids=[],
-            requests=http.requests_made,
-            retries=http.retries,
-            duration_s=time.monotonic() - clock,
-            windows=pages or None,
-            message=str(exc),
+            run_id, status="failed", expected=expected, retrieved=len(seen), new_records=totals["new"],
+            updated_records=totals["updated"], missing_ids=[], requests=http.requests_made, retries=http.retries,
+            duration_s=time.monotonic() - clock, windows=pages or None, message=str(exc),
         )
         raise
     status = "complete"
@@ -693,35 +605,13 @@ def fetch_ctgov(
         status = "incomplete" if len(seen) < expected else "complete"
     seconds = time.monotonic() - clock
     store.finish_run(
-        run_id,
-        status=status,
-        expected=expected,
-        retrieved=len(seen),
-        new_records=totals["new"],
-        updated_records=totals["updated"],
-        missing_ids=[],
-        requests=http.requests_made,
-        retries=http.retries,
-        duration_s=seconds,
-        windows=pages,
-        message="; ".join(warnings) or None,
+        run_id, status=status, expected=expected, retrieved=len(seen), new_records=totals["new"],
+        updated_records=totals["updated"], missing_ids=[], requests=http.requests_made, retries=http.retries,
+        duration_s=seconds, windows=pages, message="; ".join(warnings) or None,
         watermark=started_at if status == "complete" else None,
     )
     changes = [c.describe() for c in store.trial_changes(run_id=run_id) if c.field != "new" or mode == "incremental"]
     return TrialRunReport(
-        run_id,
-        status,
-        mode,
-        since,
-        expected,
-        len(seen),
-        totals["new"],
-        totals["updated"],
-        totals["unchanged"],
-        pages,
-        http.requests_made,
-        http.retries,
-        seconds,
-        changes,
-        warnings,
+        run_id, status, mode, since, expected, len(seen), totals["new"], totals["updated"], totals["unchanged"],
+        pages, http.requests_made, http.retries, seconds, changes, warnings,
     )

@@ -189,10 +189,8 @@ def _gate(path: Path) -> Iterator[None]:
         deadline = time.monotonic() + GATE_WAIT
         while not _try_lock(fd, path):
             if time.monotonic() > deadline:
-                raise LockedError(
-                    f"another ketlit process has been taking the lock on this cache for "
-                    f"{GATE_WAIT:.0f}s; try again (gate: {path})"
-                )
+                raise LockedError(f"another ketlit process has been taking the lock on this cache for "
+                                  f"{GATE_WAIT:.0f}s; try again (gate: {path})")
             time.sleep(0.01)
         yield
     finally:
@@ -227,12 +225,8 @@ def _replace_held(old_fd: int, path: Path) -> int:
 
 
 def _write_record(fd: int, purpose: str) -> None:
-    record = {
-        "pid": os.getpid(),
-        "purpose": purpose,
-        "host": socket.gethostname(),
-        "started_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-    }
+    record = {"pid": os.getpid(), "purpose": purpose, "host": socket.gethostname(),
+              "started_at": datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")}
     try:
         os.ftruncate(fd, 0)
         os.lseek(fd, 0, os.SEEK_SET)
@@ -309,19 +303,14 @@ def _describe(record: dict[str, object]) -> str:
 
 def _locked_message(path: Path, record: dict[str, object]) -> str:
     purpose = record.get("purpose") or "run"
-    return (
-        f"another ketlit {purpose} is already running on this cache{_describe(record)}; "
-        f"try again when it has finished (lock: {path})"
-    )
+    return (f"another ketlit {purpose} is already running on this cache{_describe(record)}; "
+            f"try again when it has finished (lock: {path})")
 
 
 def _takeover_message(path: Path, record: dict[str, object], *, replaced: bool) -> str:
     purpose = record.get("purpose") or "run"
-    why = (
-        "is no longer running, but a process it left behind still held the lock"
-        if replaced
-        else "ended without releasing the lock (it was killed or crashed)"
-    )
+    why = ("is no longer running, but a process it left behind still held the lock" if replaced
+           else "ended without releasing the lock (it was killed or crashed)")
     return f"taking over the lock of a ketlit {purpose}{_describe(record)} that {why} (lock: {path})"
 
 

@@ -84,11 +84,7 @@ def version_changes(versions: Sequence[Mapping[str, Any]]) -> list[list[str]]:
 
 
 def search_cache(
-    store: Store,
-    text: str,
-    *,
-    limit: int,
-    tags: Mapping[str, Sequence[str] | None],
+    store: Store, text: str, *, limit: int, tags: Mapping[str, Sequence[str] | None],
     vocabularies: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, Any]]:
     """Full-text hits for ``text``, keeping only records tagged with every given axis value.
@@ -107,10 +103,8 @@ def check_tag_values(filters: Mapping[str, Sequence[str]], vocabularies: Mapping
         valid = vocabularies.get(axis, ())
         for value in values:
             if value not in valid:
-                raise InputError(
-                    f"--{axis} {value!r} is not a {axis} the tagging rules know; "
-                    f"valid values: {', '.join(sorted(valid))}"
-                )
+                raise InputError(f"--{axis} {value!r} is not a {axis} the tagging rules know; "
+                                 f"valid values: {', '.join(sorted(valid))}")
 
 
 def explain_payload(
@@ -118,39 +112,20 @@ def explain_payload(
 ) -> dict[str, Any]:
     """The ``ketlit explain --json`` document: tags with evidence, optionally the rejected matches."""
     return {
-        "source": source,
-        "id": rid,
-        "tags": [
-            {
-                "axis": t.axis,
-                "value": t.value,
-                "score": round(t.score, 3),
-                "evidence": [evidence_payload(e) for e in t.evidence],
-            }
-            for t in analysis.tags
-        ],
-        "rejected": [
-            {"axis": c.axis, "value": c.value, "status": c.status, **evidence_payload(c.evidence)}
-            for c in analysis.candidates
-            if c.status != "tagged"
-        ]
-        if rejected
-        else [],
+        "source": source, "id": rid,
+        "tags": [{"axis": t.axis, "value": t.value, "score": round(t.score, 3),
+                  "evidence": [evidence_payload(e) for e in t.evidence]}
+                 for t in analysis.tags],
+        "rejected": [{"axis": c.axis, "value": c.value, "status": c.status, **evidence_payload(c.evidence)}
+                     for c in analysis.candidates if c.status != "tagged"] if rejected else [],
         "stored": stored,
     }
 
 
 def evidence_payload(e: TagEvidence) -> dict[str, Any]:
     """One piece of tag evidence as JSON: rule, field, span and its offsets, weight, note."""
-    return {
-        "rule_id": e.rule_id,
-        "field": e.field,
-        "span": e.span,
-        "start": e.start,
-        "end": e.end,
-        "weight": round(e.weight, 3),
-        "note": e.note,
-    }
+    return {"rule_id": e.rule_id, "field": e.field, "span": e.span, "start": e.start, "end": e.end,
+            "weight": round(e.weight, 3), "note": e.note}
 
 
 def stored_tags_differ(analysis: TagAnalysis, stored: Sequence[Mapping[str, Any]]) -> bool:

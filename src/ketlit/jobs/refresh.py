@@ -50,18 +50,8 @@ from ketlit.report.plots import write_atomic, write_figures
 from ketlit.report.render import STAMP_PREFIX, render_report
 from ketlit.store import Store, utcnow
 
-__all__ = [
-    "QueryOutcome",
-    "RefreshResult",
-    "Rendered",
-    "Steps",
-    "check_out_dir",
-    "no_steps",
-    "refresh",
-    "render",
-    "render_query",
-    "unreadable_pages",
-]
+__all__ = ["QueryOutcome", "RefreshResult", "Rendered", "Steps", "check_out_dir", "no_steps", "refresh", "render",
+           "render_query", "unreadable_pages"]
 
 
 class Steps(Protocol):
@@ -128,10 +118,8 @@ def check_out_dir(out_dir: Path) -> None:
     """Refuse ``-`` as a report directory: reports are Markdown files with figures beside them,
     not a stream, and a directory named ``-`` is never what was meant."""
     if str(out_dir).strip() == "-":
-        raise InputError(
-            "--out-dir - is not supported: reports are files (Markdown and figures); "
-            "give a directory, e.g. --out-dir reports"
-        )
+        raise InputError("--out-dir - is not supported: reports are files (Markdown and figures); "
+                         "give a directory, e.g. --out-dir reports")
 
 
 def unreadable_pages(query: QueryFile) -> list[tuple[Path, str]]:
@@ -145,15 +133,8 @@ def unreadable_pages(query: QueryFile) -> list[tuple[Path, str]]:
     return bad
 
 
-def render(
-    store: Store,
-    settings: Settings,
-    query: QueryFile,
-    out_dir: Path,
-    *,
-    stale: Sequence[StaleSource] = (),
-    runner: TagRunner | None = None,
-) -> Rendered:
+def render(store: Store, settings: Settings, query: QueryFile, out_dir: Path, *,
+           stale: Sequence[StaleSource] = (), runner: TagRunner | None = None) -> Rendered:
     """Write ``<out_dir>/<name>.md`` (and its figures) for one query, unless the file already
     holds the same report apart from the stamp line (then it is left untouched)."""
     check_out_dir(out_dir)
@@ -172,15 +153,8 @@ def render(
     return Rendered(path, changed)
 
 
-def render_query(
-    store: Store,
-    settings: Settings,
-    query: QueryFile,
-    out_dir: Path,
-    *,
-    stale: Sequence[StaleSource] = (),
-    runner: TagRunner | None = None,
-) -> Path:
+def render_query(store: Store, settings: Settings, query: QueryFile, out_dir: Path, *,
+                 stale: Sequence[StaleSource] = (), runner: TagRunner | None = None) -> Path:
     """Write ``<out_dir>/<name>.md`` (and its figures) for one query; returns the Markdown path."""
     return render(store, settings, query, out_dir, stale=stale, runner=runner).path
 
@@ -196,16 +170,8 @@ def _same_but_stamp(path: Path, text: str) -> bool:
     return old_stamp.startswith(STAMP_PREFIX) and old_body == new_body
 
 
-def refresh(
-    store: Store,
-    settings: Settings,
-    queries: Sequence[QueryFile],
-    out_dir: Path,
-    *,
-    offline: bool = False,
-    steps: Steps | None = None,
-    runner: TagRunner | None = None,
-) -> RefreshResult:
+def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_dir: Path, *,
+            offline: bool = False, steps: Steps | None = None, runner: TagRunner | None = None) -> RefreshResult:
     """Incremental fetch of every query from both sources, then tag, check and render each.
 
     ``runner`` carries the configured rules (built from ``settings`` if not given); ``steps``
@@ -233,15 +199,8 @@ def refresh(
     return result
 
 
-def _render_one(
-    store: Store,
-    settings: Settings,
-    query: QueryFile,
-    outcome: QueryOutcome,
-    out_dir: Path,
-    runner: TagRunner,
-    step: Steps,
-) -> None:
+def _render_one(store: Store, settings: Settings, query: QueryFile, outcome: QueryOutcome, out_dir: Path,
+                runner: TagRunner, step: Steps) -> None:
     if outcome.attempted and not outcome.succeeded and not any(query_record_ids(store, query).values()):
         outcome.skipped = "nothing fetched for it and nothing cached"
         return
@@ -258,23 +217,16 @@ def _render_one(
     outcome.path, outcome.unchanged = done.path, not done.changed
 
 
-def _fetch_sources(
-    store: Store,
-    settings: Settings,
-    query: QueryFile,
-    outcome: QueryOutcome,
-    step: Steps,
-    down: dict[str, ServiceError],
-) -> None:
+def _fetch_sources(store: Store, settings: Settings, query: QueryFile, outcome: QueryOutcome,
+                   step: Steps, down: dict[str, ServiceError]) -> None:
     fetchers: list[tuple[str, str, Callable[[Progress], tuple[str, int, int, int]]]] = []
     if query.pubmed is not None:
         pm = query.pubmed
 
         def pubmed(progress: Progress) -> tuple[str, int, int, int]:
             with make_client(settings, "ncbi") as http:
-                r = fetch_pubmed(
-                    store, http, settings, pm.term, mindate=pm.mindate, maxdate=pm.maxdate, progress=progress
-                )
+                r = fetch_pubmed(store, http, settings, pm.term, mindate=pm.mindate, maxdate=pm.maxdate,
+                                 progress=progress)
             return r.status, r.run_id, r.new, r.updated
 
         fetchers.append(("pubmed", "PubMed", pubmed))
@@ -283,9 +235,8 @@ def _fetch_sources(
 
         def ctgov(progress: Progress) -> tuple[str, int, int, int]:
             with make_client(settings, "ctgov") as http:
-                r = fetch_ctgov(
-                    store, http, settings, c.term, cond=c.cond, intr=c.intr, statuses=list(c.status), progress=progress
-                )
+                r = fetch_ctgov(store, http, settings, c.term, cond=c.cond, intr=c.intr, statuses=list(c.status),
+                                progress=progress)
             return r.status, r.run_id, r.new, r.updated
 
         fetchers.append(("ctgov", "ClinicalTrials.gov", ctgov))
@@ -316,4 +267,5 @@ def _fetch_sources(
 
 def _stale(store: Store, source: str, query: QueryFile, message: str) -> StaleSource:
     key = query_keys(query)[source]
-    return StaleSource(source=source, failed_at=utcnow()[:10], data_as_of=store.watermark(source, key), message=message)
+    return StaleSource(source=source, failed_at=utcnow()[:10], data_as_of=store.watermark(source, key),
+                       message=message)

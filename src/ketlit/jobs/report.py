@@ -59,9 +59,8 @@ def plan_reports(
     return ReportPlan(settings=settings, runner=runner, queries=queries, out_dir=out_dir)
 
 
-def select_queries(
-    query_file: Path | None, all_queries: bool, queries_dir: Path, vocabularies: Vocabularies
-) -> list[QueryFile]:
+def select_queries(query_file: Path | None, all_queries: bool, queries_dir: Path,
+                   vocabularies: Vocabularies) -> list[QueryFile]:
     """Exactly one of QUERY_FILE or --all: that file, or every query file in ``queries_dir``."""
     if all_queries == (query_file is not None):
         raise InputError("give one QUERY_FILE or --all")

@@ -91,14 +91,8 @@ class TagRunner:
 
     def _rows(self, source: str, record_id: str, tags: Sequence[Tag]) -> list[TagRow]:
         return [
-            (
-                source,
-                record_id,
-                t.axis,
-                t.value,
-                round(t.score, 4),
-                [(e.rule_id, e.field, e.span, e.start, e.end, round(e.weight, 4), e.note) for e in t.evidence],
-            )
+            (source, record_id, t.axis, t.value, round(t.score, 4),
+             [(e.rule_id, e.field, e.span, e.start, e.end, round(e.weight, 4), e.note) for e in t.evidence])
             for t in tags
         ]
 
@@ -118,14 +112,12 @@ class TagRunner:
                 # Numbers are read once per record version, here, so checks and reports only look them up.
                 summary = any(t.axis == "design" and t.value in SUMMARY_DESIGNS for t in tags)
                 found = abstract_findings(article.title, article.abstract, self.claim_rules, summary=summary)
-                batch.append(
-                    (article.pmid, self._rows("pubmed", article.pmid, tags), claim_sha, findings_to_json(found))
-                )
+                batch.append((article.pmid, self._rows("pubmed", article.pmid, tags), claim_sha,
+                              findings_to_json(found)))
             yield batch
 
-    def tag_records(
-        self, store: Store, ids: Sequence[tuple[str, str]], workers: int | None = None, progress: Progress | None = None
-    ) -> int:
+    def tag_records(self, store: Store, ids: Sequence[tuple[str, str]], workers: int | None = None,
+                    progress: Progress | None = None) -> int:
         """Tag the given (source, id) records and store the result; returns how many.
 
         Large sets are tagged in worker processes (one per core, at most 4); small ones inline,
@@ -153,15 +145,10 @@ class TagRunner:
             tag_batch = []
             for study in store.load_studies(ncts[start : start + 200]):
                 tags = self.tagger.tag(doc_from_study(study))
-                tag_batch.append(
-                    (
-                        "ctgov",
-                        study.nct_id,
-                        self.rules_sha,
-                        store.content_sha("ctgov", study.nct_id) or "",
-                        self._rows("ctgov", study.nct_id, tags),
-                    )
-                )
+                tag_batch.append((
+                    "ctgov", study.nct_id, self.rules_sha, store.content_sha("ctgov", study.nct_id) or "",
+                    self._rows("ctgov", study.nct_id, tags),
+                ))
             done += store.replace_tags(tag_batch)
             report("advance", None, len(tag_batch))
         return done

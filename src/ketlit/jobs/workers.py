@@ -86,7 +86,9 @@ def can_fork() -> bool:
     return not multiprocessing.current_process().daemon
 
 
-def run_in_workers(produce: Callable[..., Iterable[T]], *args: Any, workers: int = 1) -> Generator[T, None, None]:
+def run_in_workers(
+    produce: Callable[..., Iterable[T]], *args: Any, workers: int = 1
+) -> Generator[T, None, None]:
     """Yield the items of ``produce(*args, part, parts)`` for ``part`` in ``range(parts)``,
     interleaved: item ``i`` comes from part ``i % parts``. Each part runs in its own worker
     process (see the module docstring); ``workers=0``, or no ``fork`` here, runs the single
@@ -104,10 +106,8 @@ def run_in_workers(produce: Callable[..., Iterable[T]], *args: Any, workers: int
                 receiver, sender = ctx.Pipe(duplex=False)
                 receivers.append(receiver)
                 process = ctx.Process(
-                    target=_work,
-                    args=(parent, sender, list(receivers), produce, (*args, part, workers)),
-                    daemon=True,
-                    name=f"ketlit-worker-{part}",
+                    target=_work, args=(parent, sender, list(receivers), produce, (*args, part, workers)),
+                    daemon=True, name=f"ketlit-worker-{part}",
                 )
                 process.start()
                 sender.close()  # the child holds the only write end, so its death is seen as EOF here
@@ -131,9 +131,8 @@ def run_in_workers(produce: Callable[..., Iterable[T]], *args: Any, workers: int
             _stop(processes, receivers)
 
 
-def _stop(
-    processes: Sequence[multiprocessing.process.BaseProcess], receivers: Sequence[multiprocessing.connection.Connection]
-) -> None:
+def _stop(processes: Sequence[multiprocessing.process.BaseProcess],
+          receivers: Sequence[multiprocessing.connection.Connection]) -> None:
     """Close our ends, then terminate and join every worker (killing one that will not go)."""
     for receiver in receivers:
         receiver.close()
@@ -176,25 +175,16 @@ def _die_with_parent(parent: int) -> None:
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             # A failure (a sandbox that forbids prctl) leaves the checks below and in _work.
-            libc.prctl(
-                _PR_SET_PDEATHSIG,
-                ctypes.c_ulong(signal.SIGKILL),
-                ctypes.c_ulong(0),
-                ctypes.c_ulong(0),
-                ctypes.c_ulong(0),
-            )
+            libc.prctl(_PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL), ctypes.c_ulong(0), ctypes.c_ulong(0),
+                       ctypes.c_ulong(0))
     # The parent may have died between fork and prctl: then we were already handed to another.
     if os.getppid() != parent:
         os._exit(0)
 
 
-def _work(
-    parent: int,
-    sender: multiprocessing.connection.Connection,
-    inherited: Sequence[multiprocessing.connection.Connection],
-    produce: Callable[..., Iterable[Any]],
-    args: Any,
-) -> None:
+def _work(parent: int, sender: multiprocessing.connection.Connection,
+          inherited: Sequence[multiprocessing.connection.Connection],
+          produce: Callable[..., Iterable[Any]], args: Any) -> None:
     _die_with_parent(parent)
     # Read ends copied by the fork (ours and older workers'). While any process holds the read
     # end of our pipe, a send after the main process died would block forever instead of failing.

@@ -39,37 +39,10 @@ from ketlit.markdown import PUBMED_URL
 RIS_NEWLINE = "\r\n"
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 # Words that make a poor citation key ("the2020a").
-_STOPWORDS = frozenset(
-    (
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "can",
-        "do",
-        "does",
-        "for",
-        "from",
-        "in",
-        "into",
-        "is",
-        "its",
-        "of",
-        "on",
-        "or",
-        "than",
-        "the",
-        "their",
-        "to",
-        "versus",
-        "vs",
-        "with",
-    )
-)
+_STOPWORDS = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "in", "into", "is",
+    "its", "of", "on", "or", "than", "the", "their", "to", "versus", "vs", "with",
+))
 
 
 # Unicode categories Cc (C0, DEL, C1), Zl and Zp: line breaks and control characters.
@@ -314,7 +287,8 @@ def bibtex_entry(record: Mapping[str, Any], key: str) -> str:
     if keywords:
         add("keywords", ", ".join(keywords))
     add("abstract", record.get("abstract"))
-    body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}" for name, value in fields)
+    body = ",\n".join(f"  {name} = {value}" if name == "month" else f"  {name} = {{{value}}}"
+                      for name, value in fields)
     return f"@article{{{key},\n{body}\n}}\n"
 
 
@@ -326,12 +300,6 @@ def to_bibtex(records: Iterable[Mapping[str, Any]]) -> str:
 
 
 __all__ = [
-    "author_names",
-    "bibtex_entry",
-    "bibtex_key_base",
-    "bibtex_keys",
-    "latex_escape",
-    "ris_record",
-    "to_bibtex",
+    "author_names", "bibtex_entry", "bibtex_key_base", "bibtex_keys", "latex_escape", "ris_record", "to_bibtex",
     "to_ris",
 ]

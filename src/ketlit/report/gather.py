@@ -102,16 +102,9 @@ def _design(tags: dict[str, list[str]]) -> str:
     return "other"
 
 
-def _evidence(
-    query: QueryFile,
-    pmids: Sequence[str],
-    tags: dict[str, dict[str, list[str]]],
-    articles: dict[str, dict[str, Any]],
-    links: dict[str, set[str]],
-    retracted: set[str],
-    rules: Rules,
-    findings: dict[str, str],
-) -> tuple[list[EvidenceItem], ForestData | None]:
+def _evidence(query: QueryFile, pmids: Sequence[str], tags: dict[str, dict[str, list[str]]],
+              articles: dict[str, dict[str, Any]], links: dict[str, set[str]], retracted: set[str],
+              rules: Rules, findings: dict[str, str]) -> tuple[list[EvidenceItem], ForestData | None]:
     items: list[EvidenceItem] = []
     forest: list[ForestStudy] = []
     for pmid in pmids:
@@ -121,63 +114,27 @@ def _evidence(
             continue
         a = articles[pmid]
         stored = findings.get(f"pubmed:{pmid}")
-        found = (
-            findings_from_json(stored)
-            if stored
-            else abstract_findings(
-                a["title"] or "", a["abstract"] or "", rules, summary=design in ("meta_analysis", "systematic_review")
-            )
-        )
+        found = findings_from_json(stored) if stored else abstract_findings(
+            a["title"] or "", a["abstract"] or "", rules, summary=design in ("meta_analysis", "systematic_review"))
         outcomes = []
         for r in found.rates:
             if r.arm == "comparator":
                 continue
-            outcomes.append(
-                ReportOutcome(
-                    measure=r.construct,
-                    proportion=round(r.pct / 100.0, 4),
-                    events=r.events,
-                    total=r.n,
-                    timepoint=format_hours(r.timepoint_hours) if r.timepoint_hours else None,
-                )
-            )
-            if (
-                not r.summary
-                and r.construct == "response"
-                and r.events is not None
-                and r.n
-                and r.arm == "active"
-                and design == "rct"
-                and pmid not in retracted
-            ):
-                forest.append(
-                    ForestStudy(
-                        label=f"PMID {pmid}",
-                        source="pubmed",
-                        id=pmid,
-                        events=int(r.events),
-                        total=int(r.n),
-                        year=a["year"],
-                    )
-                )
+            outcomes.append(ReportOutcome(
+                measure=r.construct, proportion=round(r.pct / 100.0, 4), events=r.events, total=r.n,
+                timepoint=format_hours(r.timepoint_hours) if r.timepoint_hours else None,
+            ))
+            if (not r.summary and r.construct == "response" and r.events is not None and r.n
+                    and r.arm == "active" and design == "rct" and pmid not in retracted):
+                forest.append(ForestStudy(label=f"PMID {pmid}", source="pubmed", id=pmid, events=int(r.events),
+                                          total=int(r.n), year=a["year"]))
         n = max((o.total for o in outcomes if o.total), default=None)
-        items.append(
-            EvidenceItem(
-                source="pubmed",
-                id=pmid,
-                title=a["title"] or "",
-                design=design,
-                year=a["year"],
-                journal=a["journal"],
-                n=n,
-                indication=tuple(t.get("indication", [])),
-                route=tuple(t.get("route", [])),
-                molecule=tuple(t.get("molecule", [])),
-                outcomes=_distinct_outcomes(outcomes),
-                linked=tuple(sorted(links.get(pmid, set()))),
-                retracted=pmid in retracted,
-            )
-        )
+        items.append(EvidenceItem(
+            source="pubmed", id=pmid, title=a["title"] or "", design=design, year=a["year"], journal=a["journal"],
+            n=n, indication=tuple(t.get("indication", [])), route=tuple(t.get("route", [])),
+            molecule=tuple(t.get("molecule", [])), outcomes=_distinct_outcomes(outcomes),
+            linked=tuple(sorted(links.get(pmid, set()))), retracted=pmid in retracted,
+        ))
     # One study per record in the forest plot (its first active-arm response rate).
     seen: set[str] = set()
     unique = [s for s in forest if not (s.id in seen or seen.add(s.id))]  # type: ignore[func-returns-value]
@@ -185,19 +142,10 @@ def _evidence(
     if unique:
         pooled = pool_proportions([StudyProportion(s.label, s.events, s.total) for s in unique])
         forest_data = ForestData(
-            outcome="response",
-            studies=tuple(unique),
-            pooled=PooledEstimate(
-                estimate=pooled.estimate,
-                ci_low=pooled.ci_low,
-                ci_high=pooled.ci_high,
-                k=pooled.k,
-                n=pooled.n,
-                pi_low=pooled.pi_low,
-                pi_high=pooled.pi_high,
-                i2=pooled.i2,
-                method=pooled.method,
-            ),
+            outcome="response", studies=tuple(unique),
+            pooled=PooledEstimate(estimate=pooled.estimate, ci_low=pooled.ci_low, ci_high=pooled.ci_high,
+                                  k=pooled.k, n=pooled.n, pi_low=pooled.pi_low, pi_high=pooled.pi_high,
+                                  i2=pooled.i2, method=pooled.method),
         )
     return items, forest_data
 
@@ -222,22 +170,13 @@ def _trials(store: Store, ncts: Sequence[str], links: dict[str, set[str]]) -> li
             continue
         extra = store.reads.trial_report_fields(t["nct_id"])
         assert extra is not None  # iter_trials just listed it
-        rows.append(
-            TrialRow(
-                nct_id=t["nct_id"],
-                title=t["brief_title"] or "",
-                status=t["overall_status"],
-                phases=tuple(t["phases"]),
-                enrollment=t["enrollment_count"],
-                enrollment_type=extra.enrollment_type,
-                has_results=t["has_results"],
-                results_first_posted=extra.results_first_posted,
-                linked_pmids=tuple(sorted(links.get(t["nct_id"], set()))),
-                completion_date=t["completion_date"],
-                primary_completion_date=extra.primary_completion_date,
-                sponsor=t["lead_sponsor"],
-            )
-        )
+        rows.append(TrialRow(
+            nct_id=t["nct_id"], title=t["brief_title"] or "", status=t["overall_status"], phases=tuple(t["phases"]),
+            enrollment=t["enrollment_count"], enrollment_type=extra.enrollment_type, has_results=t["has_results"],
+            results_first_posted=extra.results_first_posted, linked_pmids=tuple(sorted(links.get(t["nct_id"], set()))),
+            completion_date=t["completion_date"], primary_completion_date=extra.primary_completion_date,
+            sponsor=t["lead_sponsor"],
+        ))
     return rows
 
 
@@ -273,36 +212,18 @@ def _claims(store: Store, query: QueryFile, rules: Rules) -> tuple[list[ClaimGro
 def _claim_check(checked: CheckedClaim) -> ClaimCheck:
     """The report's view of a checked claim, straight from the checker's objects (proportions stay 0–1)."""
     claim, verdict, p = checked.claim, checked.verdict, checked.verdict.pooled
-    pooled = (
-        None
-        if p is None
-        else PooledEstimate(
-            estimate=p.estimate,
-            ci_low=p.ci_low,
-            ci_high=p.ci_high,
-            k=p.k,
-            n=p.n,
-            pi_low=p.pi_low,
-            pi_high=p.pi_high,
-            i2=p.i2,
-            method=p.method,
-        )
-    )
+    pooled = None if p is None else PooledEstimate(
+        estimate=p.estimate, ci_low=p.ci_low, ci_high=p.ci_high, k=p.k, n=p.n, pi_low=p.pi_low, pi_high=p.pi_high,
+        i2=p.i2, method=p.method)
     return ClaimCheck(
-        id=claim.id,
-        text=claim.text,
-        verdict=verdict.verdict,
-        certainty=verdict.certainty,
-        kind=claim.kind,
+        id=claim.id, text=claim.text, verdict=verdict.verdict, certainty=verdict.certainty, kind=claim.kind,
         reasons=tuple(verdict.reasons),
         citations=tuple(Citation(c.source, c.id, c.design, c.finding) for c in verdict.evidence),
-        pooled=pooled,
-    )
+        pooled=pooled)
 
 
-def _coverage(
-    store: Store, query: QueryFile, records: dict[str, int], unindexed: int
-) -> tuple[list[SourceCoverage], dict[str, str]]:
+def _coverage(store: Store, query: QueryFile, records: dict[str, int], unindexed: int
+              ) -> tuple[list[SourceCoverage], dict[str, str]]:
     """Per source searched: records in the cache, the source's count, the latest search's status;
     and when each source was last checked (for the stamp line, the only place run times go)."""
     coverage: list[SourceCoverage] = []
@@ -317,24 +238,19 @@ def _coverage(
         # counts only what changed, and says so ("No items found") on every quiet night.
         full = next((r for r in reversed(runs) if r.status == "complete" and r.mode == "full"), None)
         shortfall = latest is not None and latest.status != "complete"
-        coverage.append(
-            SourceCoverage(
-                source=source,
-                records=records[source],
-                expected=full.expected if full else None,
-                unindexed=unindexed if source == "pubmed" else None,
-                search_status=latest.status if latest else None,
-                search_retrieved=latest.retrieved if shortfall and latest else None,
-                search_expected=latest.expected if shortfall and latest else None,
-                notes=full.message if full else None,
-            )
-        )
+        coverage.append(SourceCoverage(
+            source=source, records=records[source], expected=full.expected if full else None,
+            unindexed=unindexed if source == "pubmed" else None,
+            search_status=latest.status if latest else None,
+            search_retrieved=latest.retrieved if shortfall and latest else None,
+            search_expected=latest.expected if shortfall and latest else None,
+            notes=full.message if full else None,
+        ))
     return coverage, last_checked
 
 
-def _state(
-    pmids: Sequence[str], trials: Sequence[TrialRow], retracted: set[str], verdicts: dict[str, list[Any]]
-) -> dict[str, Any]:
+def _state(pmids: Sequence[str], trials: Sequence[TrialRow], retracted: set[str],
+           verdicts: dict[str, list[Any]]) -> dict[str, Any]:
     def tracked(t: TrialRow) -> list[Any]:
         values = {"overall_status": t.status, "has_results": t.has_results, "enrollment_count": t.enrollment}
         return [values[name] for name in REPORTED_TRIAL_FIELDS]
@@ -363,16 +279,10 @@ def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles:
     for key in sorted(set(current["verdicts"]) | set(previous["verdicts"])):
         b, a = previous["verdicts"].get(key), current["verdicts"].get(key)
         if b is None or a is None or b[:2] != a[:2]:
-            verdict_changes.append(
-                VerdictChange(
-                    claim_id=key,
-                    text=(a or b)[2],
-                    before=b[0] if b else None,
-                    after=a[0] if a else None,
-                    certainty_before=b[1] if b else None,
-                    certainty_after=a[1] if a else None,
-                )
-            )
+            verdict_changes.append(VerdictChange(
+                claim_id=key, text=(a or b)[2], before=b[0] if b else None, after=a[0] if a else None,
+                certainty_before=b[1] if b else None, certainty_after=a[1] if a else None,
+            ))
 
     def ref(pmid: str) -> ArticleRef:
         a = articles.get(pmid, {})
@@ -381,24 +291,16 @@ def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles:
     return Changes(
         first_run=False,
         new_articles=tuple(ref(p) for p in new_pmids),
-        new_trials=tuple(
-            TrialRef(nct_id=n, title=current["trials"][n][3] or "", status=current["trials"][n][0]) for n in new_trials
-        ),
+        new_trials=tuple(TrialRef(nct_id=n, title=current["trials"][n][3] or "", status=current["trials"][n][0])
+                         for n in new_trials),
         trial_changes=tuple(field_changes),
         retractions=tuple(ref(p) for p in retractions),
         verdicts=tuple(verdict_changes),
     )
 
 
-def gather(
-    store: Store,
-    query: QueryFile,
-    rules: Rules,
-    rules_sha: str,
-    *,
-    stale: Sequence[StaleSource] = (),
-    today: date | None = None,
-) -> tuple[ReportData, dict[str, Any]]:
+def gather(store: Store, query: QueryFile, rules: Rules, rules_sha: str, *, stale: Sequence[StaleSource] = (),
+           today: date | None = None) -> tuple[ReportData, dict[str, Any]]:
     """Everything the report for ``query`` shows, and the state to remember for next time.
 
     ``rules`` are the claim rules; ``rules_sha`` names the tagging rules in the provenance."""
@@ -414,9 +316,8 @@ def gather(
     counts: list[CountRow] = count_rows(summaries)
     by_design = Counter(_design(tags_pm[p]) for p in pmids) + Counter(_design(tags_ct[n]) for n in ncts)
     per_year = Counter(a["year"] for a in articles.values() if a["year"])
-    key_evidence, forest = _evidence(
-        query, pmids, tags_pm, articles, links, retracted, rules, store.load_findings(rules.digest)
-    )
+    key_evidence, forest = _evidence(query, pmids, tags_pm, articles, links, retracted, rules,
+                                     store.load_findings(rules.digest))
     trials = _trials(store, ncts, links)
     claims, verdicts = _claims(store, query, rules)
     state = _state(pmids, trials, retracted, verdicts)
@@ -432,13 +333,8 @@ def gather(
         stamp=Stamp(generated_at=utcnow(), last_checked=last_checked),
         reference_date=today or datetime.now(UTC).date(),
         tool_version=__version__,
-        totals=Totals(
-            articles=len(pmids),
-            trials=len(ncts),
-            by_design=dict(by_design),
-            unindexed=unindexed,
-            retracted=len(retracted),
-        ),
+        totals=Totals(articles=len(pmids), trials=len(ncts), by_design=dict(by_design), unindexed=unindexed,
+                      retracted=len(retracted)),
         counts=counts,
         publications_per_year=dict(per_year),
         key_evidence=key_evidence,

@@ -55,9 +55,8 @@ def report_labels() -> ReportLabels:
     """The packaged report labels (read once per process)."""
     data = tomllib.loads(resources.files("ketlit.data").joinpath("report.toml").read_text(encoding="utf-8"))
     groups = data.get("key_evidence")
-    if not isinstance(groups, list) or not all(
-        isinstance(g, Mapping) and isinstance(g.get("title"), str) for g in groups
-    ):
+    if not isinstance(groups, list) or not all(isinstance(g, Mapping) and isinstance(g.get("title"), str)
+                                               for g in groups):
         raise ValueError("report.toml: [[key_evidence]] must be tables with a title")
     return ReportLabels(
         design_order=_strings(data.get("designs", {}).get("order"), "designs.order"),

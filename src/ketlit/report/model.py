@@ -28,6 +28,7 @@ from ketlit.queries import QueryFile
 UNTAGGED = ""  # an axis with no tag; shown as an em dash and sorted last
 
 
+
 @dataclass(frozen=True)
 class Stamp:
     """The wall-clock values, all rendered in the one ``Generated: …`` line."""
@@ -181,14 +182,8 @@ class ClaimCheck:
                 ident = item.strip()
                 citations.append(Citation("ctgov" if ident.upper().startswith("NCT") else "pubmed", ident))
             else:
-                citations.append(
-                    Citation(
-                        str(item.get("source", "pubmed")),
-                        str(item["id"]),
-                        _opt_str(item.get("design")),
-                        _opt_str(item.get("finding")),
-                    )
-                )
+                citations.append(Citation(str(item.get("source", "pubmed")), str(item["id"]),
+                                          _opt_str(item.get("design")), _opt_str(item.get("finding"))))
         pooled = data.get("pooled")
         # The check JSON states proportions in percent ("unit": "%"); the report works in 0–1.
         scale = 100.0 if pooled and pooled.get("unit") == "%" else 1.0
@@ -206,18 +201,11 @@ class ClaimCheck:
             reasons=tuple(str(r) for r in data.get("reasons", [])),
             citations=tuple(citations),
             pooled=PooledEstimate(
-                estimate=float(pooled["estimate"]) / scale,
-                ci_low=float(pooled["ci_low"]) / scale,
-                ci_high=float(pooled["ci_high"]) / scale,
-                k=int(pooled["k"]),
-                n=int(pooled["n"]),
-                pi_low=prop("pi_low"),
-                pi_high=prop("pi_high"),
-                i2=_opt_float(pooled.get("i2")),
+                estimate=float(pooled["estimate"]) / scale, ci_low=float(pooled["ci_low"]) / scale,
+                ci_high=float(pooled["ci_high"]) / scale, k=int(pooled["k"]), n=int(pooled["n"]),
+                pi_low=prop("pi_low"), pi_high=prop("pi_high"), i2=_opt_float(pooled.get("i2")),
                 method=str(pooled.get("method") or "random effects, logit scale"),
-            )
-            if pooled
-            else None,
+            ) if pooled else None,
         )
 
 
@@ -343,3 +331,4 @@ def _opt_str(value: Any) -> str | None:
 
 def _opt_float(value: Any) -> float | None:
     return None if value is None else float(value)
+

@@ -80,9 +80,8 @@ def write_atomic(path: Path, data: bytes) -> bool:
     return files.write_atomic(Path(path), data)
 
 
-def publications_svg(
-    counts: Mapping[int, int], *, years: int | None = None, title: str = "Publications per year"
-) -> bytes:
+def publications_svg(counts: Mapping[int, int], *, years: int | None = None,
+                     title: str = "Publications per year") -> bytes:
     """A bar chart of articles per publication year (``years``: the window as in the report)."""
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
@@ -137,31 +136,19 @@ def forest_svg(forest: ForestData, *, title: str | None = None) -> bytes:
         if pooled:
             # The pooled row sits at y = 0, one blank row below the last study.
             if pooled.pi_low is not None and pooled.pi_high is not None:
-                ax.plot(
-                    [pooled.pi_low, pooled.pi_high], [0, 0], color=POOLED_COLOUR, linewidth=1.0, linestyle=(0, (2, 2))
-                )
-            ax.add_patch(
-                Polygon(
-                    [(pooled.ci_low, 0), (pooled.estimate, 0.3), (pooled.ci_high, 0), (pooled.estimate, -0.3)],
-                    closed=True,
-                    color=POOLED_COLOUR,
-                    zorder=3,
-                )
-            )
+                ax.plot([pooled.pi_low, pooled.pi_high], [0, 0], color=POOLED_COLOUR, linewidth=1.0,
+                        linestyle=(0, (2, 2)))
+            ax.add_patch(Polygon(
+                [(pooled.ci_low, 0), (pooled.estimate, 0.3), (pooled.ci_high, 0), (pooled.estimate, -0.3)],
+                closed=True, color=POOLED_COLOUR, zorder=3,
+            ))
             ax.axvline(pooled.estimate, color=POOLED_COLOUR, linewidth=0.6, linestyle=":")
             ticks.append(0)
             labels.append(f"Pooled (k = {pooled.k}, N = {pooled.n:,})")
         if forest.reference is not None:
             ax.axvline(forest.reference, color="#777777", linewidth=0.8, linestyle="--")
-            ax.text(
-                forest.reference,
-                rows - 0.4,
-                forest.reference_label or "claimed",
-                fontsize=7.0,
-                ha="center",
-                va="bottom",
-                color="#555555",
-            )
+            ax.text(forest.reference, rows - 0.4, forest.reference_label or "claimed", fontsize=7.0,
+                    ha="center", va="bottom", color="#555555")
         ax.set_yticks(ticks, labels)
         ax.set_ylim(-0.8, rows - 0.2 + (0.5 if forest.reference is not None else 0))
         ax.set_xlim(0.0, 1.0)

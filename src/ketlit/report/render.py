@@ -97,17 +97,8 @@ def _record_sort_key(source: str, record_id: str) -> tuple[int, int, str]:
 
 def _outcome_sort_key(o: ReportOutcome) -> tuple[Any, ...]:
     # Every field, so two outcomes of one measure and timepoint never keep the caller's order.
-    return (
-        o.measure,
-        o.timepoint or "",
-        o.proportion is None,
-        o.proportion or 0.0,
-        o.events is None,
-        o.events or 0,
-        o.total is None,
-        o.total or 0,
-        o.text or "",
-    )
+    return (o.measure, o.timepoint or "", o.proportion is None, o.proportion or 0.0, o.events is None, o.events or 0,
+            o.total is None, o.total or 0, o.text or "")
 
 
 # -- formatting -------------------------------------------------------------------------------
@@ -205,34 +196,29 @@ def _banner(stale: Sequence[StaleSource]) -> list[str]:
         what = "trial data" if s.source == "ctgov" else "article data" if s.source == "pubmed" else "its data"
         since = f"{what} are from {md_text(s.data_as_of)}" if s.data_as_of else f"no {what} have been retrieved yet"
         reason = f" ({md_text(s.message, 200)})" if s.message else ""
-        lines += [f"> **Stale data:** {name} could not be refreshed on {md_text(s.failed_at)}; {since}{reason}.", ">"]
+        lines += [f"> **Stale data:** {name} could not be refreshed on {md_text(s.failed_at)}; {since}{reason}.",
+                  ">"]
     return [*lines[:-1], ""] if lines else []
 
 
 def _summary(data: ReportData, overdue: int) -> list[str]:
     t = data.totals
     lines = ["## Summary", ""]
-    lines.append(
-        f"- **{t.articles:,}** PubMed articles and **{t.trials:,}** ClinicalTrials.gov trials match the queries."
-    )
+    lines.append(f"- **{t.articles:,}** PubMed articles and **{t.trials:,}** ClinicalTrials.gov trials match the "
+                 "queries.")
     designs = [(d, n) for d, n in t.by_design.items() if n]
     if designs:
         parts = [f"{label(d, design=True)} {n:,}" for d, n in sorted(designs, key=lambda x: design_rank(x[0]))]
         lines.append("- By design (a record can have more than one): " + ", ".join(parts) + ".")
     if t.unindexed:
-        lines.append(
-            f"- {t.unindexed:,} articles are not yet MEDLINE-indexed; their tags come from title and abstract "
-            "text only."
-        )
+        lines.append(f"- {t.unindexed:,} articles are not yet MEDLINE-indexed; their tags come from title and abstract "
+                     "text only.")
     if t.retracted:
-        lines.append(
-            f"- **{t.retracted:,} retracted** article(s) are among the results; they are marked wherever they appear."
-        )
+        lines.append(f"- **{t.retracted:,} retracted** article(s) are among the results; they are marked wherever "
+                     "they appear.")
     if overdue:
-        lines.append(
-            f"- **{overdue:,}** completed trial(s) have neither posted results nor a linked publication "
-            f"{data.query.report.overdue_years} years after completion (flagged in the trials table)."
-        )
+        lines.append(f"- **{overdue:,}** completed trial(s) have neither posted results nor a linked publication "
+                     f"{data.query.report.overdue_years} years after completion (flagged in the trials table).")
     return [*lines, ""]
 
 
@@ -244,14 +230,10 @@ def _changes(changes: Changes | None, limit: int) -> list[str]:
         return [*lines, "First run: there is no earlier run to compare with.", ""]
     status = [c for c in changes.trial_changes if c.field == "overall_status"]
     results = [c for c in changes.trial_changes if c.field == "has_results" and c.after]
-    other = [
-        c
-        for c in changes.trial_changes
-        if c.field not in ("overall_status", "new") and not (c.field == "has_results" and c.after)
-    ]
-    if not (
-        changes.new_articles or changes.new_trials or changes.trial_changes or changes.retractions or changes.verdicts
-    ):
+    other = [c for c in changes.trial_changes
+             if c.field not in ("overall_status", "new") and not (c.field == "has_results" and c.after)]
+    if not (changes.new_articles or changes.new_trials or changes.trial_changes or changes.retractions
+            or changes.verdicts):
         return [*lines, "No changes since the last run.", ""]
 
     def more(items: Sequence[Any]) -> list[str]:
@@ -265,28 +247,17 @@ def _changes(changes: Changes | None, limit: int) -> list[str]:
         lines.extend([*more(items), ""])
 
     arts = sorted(changes.new_articles, key=lambda a: _record_sort_key("pubmed", a.pmid))
-    block(
-        "New articles",
-        arts,
-        lambda a: f"- {pmid_link(a.pmid)} {md_text(a.title, 200)}" + (f" ({a.year})" if a.year else ""),
-    )
+    block("New articles", arts, lambda a: f"- {pmid_link(a.pmid)} {md_text(a.title, 200)}"
+          + (f" ({a.year})" if a.year else ""))
     trials = sorted(changes.new_trials, key=lambda t: t.nct_id)
     block("New trials", trials, lambda t: f"- {nct_link(t.nct_id)} {md_text(t.title, 200)} — {_status(t.status)}")
     key = lambda c: (c.nct_id, c.field)  # noqa: E731
-    block(
-        "Status changes",
-        sorted(status, key=key),
-        lambda c: f"- {nct_link(c.nct_id)}: {_value(c.field, c.before)} → {_value(c.field, c.after)}",
-    )
+    block("Status changes", sorted(status, key=key),
+          lambda c: f"- {nct_link(c.nct_id)}: {_value(c.field, c.before)} → {_value(c.field, c.after)}")
     block("Results posted", sorted(results, key=key), lambda c: f"- {nct_link(c.nct_id)}")
-    block(
-        "Other registry changes",
-        sorted(other, key=key),
-        lambda c: (
-            f"- {nct_link(c.nct_id)}: {md_text(c.field.replace('_', ' '))} "
-            f"{_value(c.field, c.before)} → {_value(c.field, c.after)}"
-        ),
-    )
+    block("Other registry changes", sorted(other, key=key),
+          lambda c: f"- {nct_link(c.nct_id)}: {md_text(c.field.replace('_', ' '))} "
+          f"{_value(c.field, c.before)} → {_value(c.field, c.after)}")
     retracted = sorted(changes.retractions, key=lambda a: _record_sort_key("pubmed", a.pmid))
     block("Retractions", retracted, lambda a: f"- {pmid_link(a.pmid)} {md_text(a.title, 200)}")
 
@@ -296,11 +267,8 @@ def _changes(changes: Changes | None, limit: int) -> list[str]:
                 return "—"
             text = md_text(verdict.replace("_", " "))
             return text + (f" ({md_text(certainty.replace('_', ' '))})" if certainty else "")
-
-        return (
-            f"- {md_text(v.claim_id)} “{md_text(v.text, 200)}”: {side(v.before, v.certainty_before)} → "
-            f"{side(v.after, v.certainty_after)}"
-        )
+        return (f"- {md_text(v.claim_id)} “{md_text(v.text, 200)}”: {side(v.before, v.certainty_before)} → "
+                f"{side(v.after, v.certainty_after)}")
 
     block("Verdicts that moved", sorted(changes.verdicts, key=lambda v: _natural(v.claim_id)), verdict)
     return lines
@@ -312,24 +280,15 @@ def _evidence_map(data: ReportData) -> list[str]:
     if not rows:
         return [*lines, "No tagged records yet.", ""]
     focus = data.query.focus
-    rows.sort(
-        key=lambda r: (
-            design_rank(r.design),
-            _slug_rank(r.indication, focus.indication),
-            _slug_rank(r.route, focus.route),
-        )
-    )
-    lines.append(
-        "Distinct records per design × indication × route; a record with several tags appears in several "
-        "rows, so rows do not add up to the totals."
-    )
+    rows.sort(key=lambda r: (design_rank(r.design), _slug_rank(r.indication, focus.indication),
+                             _slug_rank(r.route, focus.route)))
+    lines.append("Distinct records per design × indication × route; a record with several tags appears in several "
+                 "rows, so rows do not add up to the totals.")
     lines.append("")
     lines += _table(
         ["Design", "Indication", "Route", "Articles", "Trials"],
-        (
-            [label(r.design, design=True), label(r.indication), label(r.route), _num(r.articles), _num(r.trials)]
-            for r in rows
-        ),
+        ([label(r.design, design=True), label(r.indication), label(r.route), _num(r.articles),
+          _num(r.trials)] for r in rows),
         ["l", "l", "l", "r", "r"],
     )
     return [*lines, ""]
@@ -352,10 +311,8 @@ def _per_year(data: ReportData) -> list[str]:
 
 def _key_evidence(data: ReportData) -> list[str]:
     lines = ["## Key evidence", ""]
-    items = sorted(
-        data.key_evidence,
-        key=lambda e: (design_rank(e.design), -(e.year or 0), -(e.n or 0), *_record_sort_key(e.source, e.id)),
-    )
+    items = sorted(data.key_evidence, key=lambda e: (design_rank(e.design), -(e.year or 0), -(e.n or 0),
+                                                     *_record_sort_key(e.source, e.id)))
     if not items:
         return [*lines, "No meta-analyses, systematic reviews or randomised trials in focus yet.", ""]
     limit = data.query.report.key_evidence_limit
@@ -375,20 +332,17 @@ def _key_evidence(data: ReportData) -> list[str]:
             links = " ".join(record_link("pubmed" if e.source == "ctgov" else "ctgov", x) for x in sorted(e.linked))
             outcomes = "; ".join(_outcome(o) for o in sorted(e.outcomes, key=_outcome_sort_key))
             tags = "; ".join(x for x in (labels(e.indication), labels(e.route), labels(e.molecule)) if x != "—")
-            rows.append(
-                [
-                    record_link(e.source, e.id) + (f" ({links})" if links else ""),
-                    str(e.year) if e.year else "—",
-                    label(e.design, design=True),
-                    _num(e.n),
-                    tags or "—",
-                    outcomes or "—",
-                    name,
-                ]
-            )
-        lines += _table(
-            ["Record", "Year", "Design", "n", "Tags", "Outcomes", "Title"], rows, ["l", "r", "l", "r", "l", "l", "l"]
-        )
+            rows.append([
+                record_link(e.source, e.id) + (f" ({links})" if links else ""),
+                str(e.year) if e.year else "—",
+                label(e.design, design=True),
+                _num(e.n),
+                tags or "—",
+                outcomes or "—",
+                name,
+            ])
+        lines += _table(["Record", "Year", "Design", "n", "Tags", "Outcomes", "Title"], rows,
+                        ["l", "r", "l", "r", "l", "l", "l"])
         if len(chosen) > limit:
             lines.append(f"\n{len(chosen) - limit:,} more not shown (report.key_evidence_limit = {limit}).")
         lines.append("")
@@ -408,15 +362,8 @@ def _forest(data: ReportData) -> list[str]:
     rows = []
     for s in sorted_studies(f.studies):
         lo, hi = study_interval(s)
-        rows.append(
-            [
-                md_text(s.label, 80),
-                record_link(s.source, s.id),
-                f"{s.events}/{s.total}",
-                _pct(s.events / s.total if s.total else None),
-                f"{_pct(lo)}–{_pct(hi)}",
-            ]
-        )
+        rows.append([md_text(s.label, 80), record_link(s.source, s.id), f"{s.events}/{s.total}",
+                     _pct(s.events / s.total if s.total else None), f"{_pct(lo)}–{_pct(hi)}"])
     lines += _table(["Study", "Record", "Events/n", "Rate", "95% CI"], rows, ["l", "l", "r", "r", "r"])
     lines.append("")
     if f.pooled:
@@ -442,35 +389,19 @@ def _trials(data: ReportData) -> tuple[list[str], int]:
     for t in sorted(data.trials, key=_trial_sort_key):
         flag = is_overdue(t, data.reference_date, years)
         overdue += flag
-        results = (
-            "yes" + (f" ({md_text(t.results_first_posted)})" if t.results_first_posted else "")
-            if t.has_results
-            else "no"
-        )
+        results = "yes" + (f" ({md_text(t.results_first_posted)})" if t.results_first_posted else "") \
+            if t.has_results else "no"
         pubs = " ".join(pmid_link(p) for p in sorted(set(t.linked_pmids), key=lambda p: _record_sort_key("pubmed", p)))
-        rows.append(
-            [
-                nct_link(t.nct_id),
-                md_text(t.title, 160),
-                _phases(t.phases),
-                _status(t.status),
-                _enrollment(t),
-                md_text(t.completion_date or t.primary_completion_date or "—"),
-                results,
-                pubs or "—",
-                "**overdue**" if flag else "",
-            ]
-        )
-    lines.append(
-        f"Sorted by completion date, latest first. **overdue**: completed more than {years} years ago with "
-        "neither posted results nor a linked publication."
-    )
+        rows.append([
+            nct_link(t.nct_id), md_text(t.title, 160), _phases(t.phases), _status(t.status), _enrollment(t),
+            md_text(t.completion_date or t.primary_completion_date or "—"), results, pubs or "—",
+            "**overdue**" if flag else "",
+        ])
+    lines.append(f"Sorted by completion date, latest first. **overdue**: completed more than {years} years ago with "
+                 "neither posted results nor a linked publication.")
     lines.append("")
-    lines += _table(
-        ["Trial", "Title", "Phase", "Status", "Enrollment", "Completion", "Results", "Publications", "Flag"],
-        rows,
-        ["l", "l", "l", "l", "r", "l", "l", "l", "l"],
-    )
+    lines += _table(["Trial", "Title", "Phase", "Status", "Enrollment", "Completion", "Results", "Publications",
+                     "Flag"], rows, ["l", "l", "l", "l", "r", "l", "l", "l", "l"])
     return [*lines, ""], overdue
 
 
@@ -532,22 +463,15 @@ def _appendix(data: ReportData) -> list[str]:
             bounds = f" (publication dates {q.pubmed.mindate or 'any'} – {q.pubmed.maxdate or 'any'})"
         lines += [f"PubMed term{bounds}:", "", code_block(q.pubmed.term), ""]
     if q.ctgov:
-        params = [
-            (k, v)
-            for k, v in (
-                ("query.term", q.ctgov.term),
-                ("query.cond", q.ctgov.cond),
-                ("query.intr", q.ctgov.intr),
-                ("filter.overallStatus", ",".join(q.ctgov.status) or None),
-            )
-            if v
-        ]
-        lines += ["ClinicalTrials.gov parameters:", "", code_block("\n".join(f"{k} = {v}" for k, v in params)), ""]
+        params = [(k, v) for k, v in (("query.term", q.ctgov.term), ("query.cond", q.ctgov.cond),
+                                       ("query.intr", q.ctgov.intr),
+                                       ("filter.overallStatus", ",".join(q.ctgov.status) or None)) if v]
+        lines += ["ClinicalTrials.gov parameters:", "",
+                  code_block("\n".join(f"{k} = {v}" for k, v in params)), ""]
     focus = q.focus.filters()
     if focus:
-        lines.append(
-            "Focus: " + "; ".join(f"{axis} {labels(values, keep_order=True)}" for axis, values in focus.items()) + "."
-        )
+        lines.append("Focus: " + "; ".join(f"{axis} {labels(values, keep_order=True)}"
+                                           for axis, values in focus.items()) + ".")
         lines.append("")
     if data.coverage:
         order = {"pubmed": 0, "ctgov": 1}
@@ -555,29 +479,16 @@ def _appendix(data: ReportData) -> list[str]:
         lines += ["### Coverage", ""]
         rows = []
         for c in coverage:
-            rows.append(
-                [
-                    source_name(c.source),
-                    _num(c.expected),
-                    _num(c.records),
-                    _num(c.unindexed) if c.source == "pubmed" else "—",
-                    _search(c),
-                ]
-            )
-        lines += _table(
-            ["Source", "Reported by source", "In cache", "Not yet indexed", "Latest search"],
-            rows,
-            ["l", "r", "r", "r", "l"],
-        )
+            rows.append([source_name(c.source), _num(c.expected), _num(c.records),
+                         _num(c.unindexed) if c.source == "pubmed" else "—", _search(c)])
+        lines += _table(["Source", "Reported by source", "In cache", "Not yet indexed", "Latest search"], rows,
+                        ["l", "r", "r", "r", "l"])
         lines.append("")
         for c in coverage:
             if c.notes:
                 lines += [f"{source_name(c.source)} on the latest full search: {md_text(c.notes, 400)}", ""]
-        lines += [
-            "When each source was last checked is on the last line; `ketlit status --runs 20` lists the "
-            "fetch runs themselves.",
-            "",
-        ]
+        lines += ["When each source was last checked is on the last line; `ketlit status --runs 20` lists the "
+                  "fetch runs themselves.", ""]
     lines += ["### Tool", "", f"- ketlit {md_text(data.tool_version)}"]
     lines += [f"- {md_text(k)}: {md_text(v)}" for k, v in sorted(data.provenance.items())]
     return [*lines, ""]

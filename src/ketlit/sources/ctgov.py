@@ -77,12 +77,8 @@ def parse_page(response: httpx.Response) -> StudyPage:
     studies = [s for s in data["studies"] if isinstance(s, dict)]
     token = data.get("nextPageToken")
     total = data.get("totalCount")
-    return StudyPage(
-        studies,
-        token if isinstance(token, str) and token else None,
-        total if type(total) is int and total >= 0 else None,
-        body,
-    )
+    return StudyPage(studies, token if isinstance(token, str) and token else None,
+                     total if type(total) is int and total >= 0 else None, body)
 
 
 class CtgovClient:

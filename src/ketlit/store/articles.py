@@ -258,13 +258,7 @@ class RawPages:
     ) -> int:
         """Store ``body`` (compressed); returns the page id. The caller holds the transaction."""
         return self.insert(
-            run_id,
-            source,
-            endpoint,
-            request,
-            content_type,
-            len(body),
-            hashlib.sha256(body).hexdigest(),
+            run_id, source, endpoint, request, content_type, len(body), hashlib.sha256(body).hexdigest(),
             zlib.compress(body, 1),
         )
 
@@ -461,12 +455,7 @@ class ArticleStore:
             "pmid",
             "title",
             "abstract",
-            "journal",
-            "journal_abbrev",
-            "issn",
-            "volume",
-            "issue",
-            "pages",
+            "journal", "journal_abbrev", "issn", "volume", "issue", "pages",
             "pub_date",
             "pub_year",
             "pub_date_precision",

@@ -101,10 +101,8 @@ def store_error(exc: sqlite3.Error, where: str) -> StoreError:
     if primary in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
         return StoreBusyError(f"another ketlit process is writing to {where}; try again when it has finished")
     if primary == sqlite3.SQLITE_READONLY:
-        return StoreError(
-            f"cannot write to the cache {where}: it is read-only (check the permissions of the "
-            f"file and its folder; {detail})"
-        )
+        return StoreError(f"cannot write to the cache {where}: it is read-only (check the permissions of the "
+                          f"file and its folder; {detail})")
     if primary == sqlite3.SQLITE_FULL:
         return StoreError(f"cannot write to the cache {where}: the disk is full")
     if primary in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB):
@@ -125,9 +123,8 @@ def as_store_error(exc: BaseException, where: str = "the cache") -> StoreError |
 def _not_utf8() -> InputError:
     # SQLite stores UTF-8; a command-line argument in another encoding reaches Python as text with
     # lone surrogates, which cannot be bound as a parameter.
-    return InputError(
-        "text that is not valid UTF-8 cannot be stored or looked up (was an argument typed in another encoding?)"
-    )
+    return InputError("text that is not valid UTF-8 cannot be stored or looked up "
+                      "(was an argument typed in another encoding?)")
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -146,7 +143,6 @@ def _translated(db: sqlite_utils.Database) -> Iterator[None]:
 def _translating(fn: F) -> F:
     """``fn`` (a method of an object with a ``db``) raising StoreError instead of sqlite3.Error."""
     if inspect.isgeneratorfunction(fn):
-
         @functools.wraps(fn)
         def generator(self: Any, *args: Any, **kwargs: Any) -> Iterator[Any]:
             with _translated(self.db):

@@ -71,17 +71,8 @@ __all__ = [
 
 
 # Before the facade is built: _Delegate captures the area methods, translated (see the docstring).
-for _area in (
-    RawPages,
-    RunStore,
-    ArticleStore,
-    TrialStore,
-    TagStore,
-    FindingsStore,
-    ReportStateStore,
-    ReportReads,
-    ProfileStore,
-):
+for _area in (RawPages, RunStore, ArticleStore, TrialStore, TagStore, FindingsStore, ReportStateStore, ReportReads,
+              ProfileStore):
     translate_errors(_area)
 
 A = TypeVar("A")
@@ -108,7 +99,6 @@ class _Delegate(Generic[A, P, R]):
 
     def __get__(self, obj: Store | None, owner: type[Any]) -> Callable[..., R]:
         if obj is None:
-
             def unbound(store: Store, *args: P.args, **kwargs: P.kwargs) -> R:
                 return self.method(getattr(store, self.area), *args, **kwargs)
 
@@ -210,15 +200,8 @@ class Store:
         if allowed is not None:
             rows = [r for r in rows if (r[0], r[1]) in allowed][:limit]
         return [
-            {
-                "source": r[0],
-                "id": r[1],
-                "title": r[2],
-                "year": int(r[3]) if r[3] else None,
-                "journal" if r[0] == "pubmed" else "status": r[4],
-                "snippet": r[5],
-                "score": round(-float(r[6]), 4),
-            }
+            {"source": r[0], "id": r[1], "title": r[2], "year": int(r[3]) if r[3] else None,
+             "journal" if r[0] == "pubmed" else "status": r[4], "snippet": r[5], "score": round(-float(r[6]), 4)}
             for r in rows
         ]
 

@@ -76,39 +76,22 @@ class StoreEvidenceIndex:
         # Study profiles are read at tagging time; the verdict engine weighs studies by them.
         profiles = store.profiles.profiles(pmids)
         for a in store.reads.evidence_articles(pmids):
-            out.append(
-                EvidenceRecord(
-                    source="pubmed",
-                    id=a.pmid,
-                    title=a.title or "",
-                    abstract=a.abstract or "",
-                    year=a.year,
-                    tags={axis: tuple(v) for axis, v in tags[("pubmed", a.pmid)].items()},
-                    indexed=bool(a.indexed),
-                    linked_ids=tuple(sorted(set(links.get(a.pmid, [])))),
-                    profile=profiles.get(a.pmid),
-                )
-            )
+            out.append(EvidenceRecord(
+                source="pubmed", id=a.pmid, title=a.title or "", abstract=a.abstract or "", year=a.year,
+                tags={axis: tuple(v) for axis, v in tags[("pubmed", a.pmid)].items()}, indexed=bool(a.indexed),
+                linked_ids=tuple(sorted(set(links.get(a.pmid, [])))), profile=profiles.get(a.pmid),
+            ))
         results = store.reads.trial_results()
         for t in store.reads.evidence_trials([rid for s, rid in keys if s == "ctgov"]):
             phase_list = json.loads(t.phases or "[]")
-            out.append(
-                EvidenceRecord(
-                    source="ctgov",
-                    id=t.nct_id,
-                    title=t.title or "",
-                    abstract=t.summary or "",
-                    year=int(t.start_date[:4]) if t.start_date else None,
-                    tags={axis: tuple(v) for axis, v in tags[("ctgov", t.nct_id)].items()},
-                    indexed=True,
-                    phase="/".join(phase_list) or None,
-                    status=t.status,
-                    enrollment=t.enrollment,
-                    has_results=bool(t.has_results),
-                    results=tuple(results.get(t.nct_id, [])),
-                    linked_ids=tuple(sorted(set(links.get(t.nct_id, [])))),
-                )
-            )
+            out.append(EvidenceRecord(
+                source="ctgov", id=t.nct_id, title=t.title or "", abstract=t.summary or "",
+                year=int(t.start_date[:4]) if t.start_date else None,
+                tags={axis: tuple(v) for axis, v in tags[("ctgov", t.nct_id)].items()}, indexed=True,
+                phase="/".join(phase_list) or None, status=t.status, enrollment=t.enrollment,
+                has_results=bool(t.has_results), results=tuple(results.get(t.nct_id, [])),
+                linked_ids=tuple(sorted(set(links.get(t.nct_id, [])))),
+            ))
         return out
 
     def findings_cache(self) -> dict[str, Findings]:

@@ -267,18 +267,14 @@ def m002_run_queries(db: sqlite_utils.Database) -> None:
 def check_cache(db: sqlite_utils.Database, where: str) -> None:
     """Refuse (StoreError) a database that is not a ketlit cache, or a damaged cache that would
     have to be migrated: ketlit never writes into either. ``where`` names the file in the message."""
-    tables = [
-        r[0]
-        for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").fetchall()
-    ]
+    tables = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name").fetchall()]
     if not tables:
         return  # a new, empty database: migrate creates the cache
     if "_ketlit_migrations" not in tables:
         shown = ", ".join(tables[:5]) + (", …" if len(tables) > 5 else "")
-        raise StoreError(
-            f"{where} is not a ketlit cache (it holds other tables: {shown}); "
-            "ketlit will not write into it: choose another --db"
-        )
+        raise StoreError(f"{where} is not a ketlit cache (it holds other tables: {shown}); "
+                         "ketlit will not write into it: choose another --db")
     done = {r[0] for r in db.execute("SELECT name FROM _ketlit_migrations").fetchall()}
     newer = sorted(done - {name for name, _ in MIGRATIONS})
     if newer:
@@ -288,10 +284,8 @@ def check_cache(db: sqlite_utils.Database, where: str) -> None:
     problems = [r[0] for r in db.execute("PRAGMA quick_check(5)").fetchall()]
     if problems != ["ok"]:
         first = " ".join(str(problems[0]).split())[:200]
-        raise StoreError(
-            f"{where} is not a ketlit cache or is damaged: {first} (not migrated; "
-            "restore a backup or delete it to start over)"
-        )
+        raise StoreError(f"{where} is not a ketlit cache or is damaged: {first} (not migrated; "
+                         "restore a backup or delete it to start over)")
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
@@ -446,19 +440,13 @@ def m003_ctgov(db: sqlite_utils.Database) -> None:
     cols = "brief_title, official_title, brief_summary, conditions, interventions_text"
     new = "new.brief_title, new.official_title, new.brief_summary, new.conditions, new.interventions_text"
     old = "old.brief_title, old.official_title, old.brief_summary, old.conditions, old.interventions_text"
-    db.execute(
-        f"CREATE TRIGGER trials_ai AFTER INSERT ON trials BEGIN INSERT INTO trials_fts (rowid, {cols}) "
-        f"VALUES (new.rowid, {new}); END"
-    )
-    db.execute(
-        f"CREATE TRIGGER trials_ad AFTER DELETE ON trials BEGIN INSERT INTO trials_fts (trials_fts, rowid, "
-        f"{cols}) VALUES ('delete', old.rowid, {old}); END"
-    )
-    db.execute(
-        f"CREATE TRIGGER trials_au AFTER UPDATE ON trials BEGIN INSERT INTO trials_fts (trials_fts, rowid, "
-        f"{cols}) VALUES ('delete', old.rowid, {old}); INSERT INTO trials_fts (rowid, {cols}) "
-        f"VALUES (new.rowid, {new}); END"
-    )
+    db.execute(f"CREATE TRIGGER trials_ai AFTER INSERT ON trials BEGIN INSERT INTO trials_fts (rowid, {cols}) "
+               f"VALUES (new.rowid, {new}); END")
+    db.execute(f"CREATE TRIGGER trials_ad AFTER DELETE ON trials BEGIN INSERT INTO trials_fts (trials_fts, rowid, "
+               f"{cols}) VALUES ('delete', old.rowid, {old}); END")
+    db.execute(f"CREATE TRIGGER trials_au AFTER UPDATE ON trials BEGIN INSERT INTO trials_fts (trials_fts, rowid, "
+               f"{cols}) VALUES ('delete', old.rowid, {old}); INSERT INTO trials_fts (rowid, {cols}) "
+               f"VALUES (new.rowid, {new}); END")
 
 
 @migration

@@ -72,16 +72,10 @@ class ReportReads:
         for chunk in chunks(pmids):
             for pmid, title, abstract, year, journal, indexed in self.db.execute(
                 f"SELECT pmid, title, abstract, pub_year, journal, indexed FROM articles "
-                f"WHERE pmid IN ({marks(chunk)}) ORDER BY pmid",
-                chunk,
+                f"WHERE pmid IN ({marks(chunk)}) ORDER BY pmid", chunk,
             ):
-                out[pmid] = {
-                    "title": title,
-                    "abstract": abstract,
-                    "year": year,
-                    "journal": journal,
-                    "indexed": bool(indexed),
-                }
+                out[pmid] = {"title": title, "abstract": abstract, "year": year, "journal": journal,
+                             "indexed": bool(indexed)}
         return out
 
     def publication_links(self) -> dict[str, set[str]]:
@@ -117,28 +111,20 @@ class ReportReads:
         """The cached ones of ``pmids``, in PMID order within each chunk of ``pmids``."""
         out: list[EvidenceArticle] = []
         for chunk in chunks(pmids):
-            out += [
-                EvidenceArticle(*r)
-                for r in self.db.execute(
-                    f"SELECT pmid, title, abstract, pub_year, indexed FROM articles WHERE pmid IN ({marks(chunk)}) "
-                    "ORDER BY pmid",
-                    chunk,
-                )
-            ]
+            out += [EvidenceArticle(*r) for r in self.db.execute(
+                f"SELECT pmid, title, abstract, pub_year, indexed FROM articles WHERE pmid IN ({marks(chunk)}) "
+                "ORDER BY pmid", chunk
+            )]
         return out
 
     def evidence_trials(self, nct_ids: Sequence[str]) -> list[EvidenceTrial]:
         """The cached ones of ``nct_ids``, in NCT ID order within each chunk of ``nct_ids``."""
         out: list[EvidenceTrial] = []
         for chunk in chunks(nct_ids):
-            out += [
-                EvidenceTrial(*r)
-                for r in self.db.execute(
-                    f"SELECT nct_id, brief_title, brief_summary, start_date, phases, overall_status, enrollment_count, "
-                    f"has_results FROM trials WHERE nct_id IN ({marks(chunk)}) ORDER BY nct_id",
-                    chunk,
-                )
-            ]
+            out += [EvidenceTrial(*r) for r in self.db.execute(
+                f"SELECT nct_id, brief_title, brief_summary, start_date, phases, overall_status, enrollment_count, "
+                f"has_results FROM trials WHERE nct_id IN ({marks(chunk)}) ORDER BY nct_id", chunk,
+            )]
         return out
 
     def trial_results(self) -> dict[str, list[dict[str, Any]]]:
@@ -149,16 +135,9 @@ class ReportReads:
             "FROM trial_results ORDER BY nct_id, position"
         ):
             nct, rtype, title, time_frame, unit, param_type, groups, denoms, measurements = row
-            results.setdefault(nct, []).append(
-                {
-                    "type": rtype,
-                    "title": title,
-                    "time_frame": time_frame,
-                    "unit": unit,
-                    "param_type": param_type,
-                    "groups": json.loads(groups or "[]"),
-                    "denoms": json.loads(denoms or "{}"),
-                    "measurements": json.loads(measurements or "[]"),
-                }
-            )
+            results.setdefault(nct, []).append({
+                "type": rtype, "title": title, "time_frame": time_frame, "unit": unit, "param_type": param_type,
+                "groups": json.loads(groups or "[]"), "denoms": json.loads(denoms or "{}"),
+                "measurements": json.loads(measurements or "[]"),
+            })
         return results

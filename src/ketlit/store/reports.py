@@ -36,10 +36,6 @@ class ReportStateStore:
                 "INSERT INTO report_state (query_name, previous, current, changed_at) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT(query_name) DO UPDATE SET previous = excluded.previous, current = excluded.current, "
                 "changed_at = excluded.changed_at",
-                [
-                    query_name,
-                    json.dumps(current, sort_keys=True) if current is not None else None,
-                    json.dumps(state, sort_keys=True),
-                    now,
-                ],
+                [query_name, json.dumps(current, sort_keys=True) if current is not None else None,
+                 json.dumps(state, sort_keys=True), now],
             )

@@ -103,16 +103,8 @@ class RunStore:
             cursor = self.db.execute(
                 "INSERT INTO runs (source, query_key, term, params, mode, since, started_at, status, pid) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 'running', ?)",
-                [
-                    source,
-                    query_key,
-                    None if term is None else redact_text(term),
-                    to_json(redact_obj(params)),
-                    mode,
-                    since,
-                    utcnow(),
-                    os.getpid(),
-                ],
+                [source, query_key, None if term is None else redact_text(term), to_json(redact_obj(params)), mode,
+                 since, utcnow(), os.getpid()],
             )
         return int(cursor.lastrowid or 0)
 
@@ -198,20 +190,16 @@ class RunStore:
         """Every run of one query, oldest first."""
         rows = self.db.execute(
             "SELECT id, source, mode, status, started_at, finished_at, expected, retrieved, new_records, "
-            "updated_records, message FROM runs WHERE source = ? AND query_key = ? ORDER BY id",
-            [source, query_key],
+            "updated_records, message FROM runs WHERE source = ? AND query_key = ? ORDER BY id", [source, query_key]
         ).fetchall()
         return [QueryRun(*r) for r in rows]
 
     def query_record_ids(self, source: str, query_key: str) -> list[str]:
         """IDs of the records a query has retrieved from ``source``, in ID order (as text)."""
-        return [
-            r[0]
-            for r in self.db.execute(
-                "SELECT record_id FROM query_records WHERE source = ? AND query_key = ? ORDER BY record_id",
-                [source, query_key],
-            )
-        ]
+        return [r[0] for r in self.db.execute(
+            "SELECT record_id FROM query_records WHERE source = ? AND query_key = ? ORDER BY record_id",
+            [source, query_key],
+        )]
 
 
 def _pid_alive(pid: int) -> bool:

@@ -41,11 +41,8 @@ class TagStore:
                 conn.executemany(
                     'INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span, start, "end", '
                     "weight, note, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (s, r, axis, value, i, *ev, score)
-                        for s, r, axis, value, score, evidence in rows
-                        for i, ev in enumerate(evidence)
-                    ],
+                    [(s, r, axis, value, i, *ev, score) for s, r, axis, value, score, evidence in rows
+                     for i, ev in enumerate(evidence)],
                 )
                 conn.execute(
                     "INSERT INTO tag_state VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
@@ -127,8 +124,7 @@ class TagStore:
                 continue
             marks = ",".join("?" * len(values))
             rows = {
-                (r[0], r[1])
-                for r in self.db.execute(
+                (r[0], r[1]) for r in self.db.execute(
                     f"SELECT DISTINCT source, record_id FROM tags WHERE axis = ? AND value IN ({marks})",
                     [axis, *values],
                 )
@@ -166,8 +162,7 @@ class TagStore:
             mesh: dict[str, list[MeshHeading]] = {}
             for pmid, ui, descriptor, major, qualifiers in self.db.execute(
                 f"SELECT pmid, descriptor_ui, descriptor, descriptor_major, qualifiers FROM article_mesh "
-                f"WHERE pmid IN ({marks}) ORDER BY pmid, position",
-                chunk,
+                f"WHERE pmid IN ({marks}) ORDER BY pmid, position", chunk,
             ):
                 quals = tuple(Qualifier(q[0], q[1], bool(q[2])) for q in json.loads(qualifiers or "[]"))
                 mesh.setdefault(pmid, []).append(MeshHeading(ui, descriptor, bool(major), quals))
@@ -184,29 +179,20 @@ class TagStore:
             chems: dict[str, list[Chemical]] = {}
             for pmid, ui, name, reg, kind in self.db.execute(
                 f"SELECT pmid, ui, name, registry_number, kind FROM article_chemicals WHERE pmid IN ({marks}) "
-                "ORDER BY pmid, position",
-                chunk,
+                "ORDER BY pmid, position", chunk,
             ):
                 chems.setdefault(pmid, []).append(Chemical(ui, name, reg, kind))
             for row in self.db.execute(
                 f"SELECT pmid, record_type, title, abstract_sections, abstract, journal, pub_year, pub_date, "
-                f"keywords, citation_status, languages FROM articles WHERE pmid IN ({marks}) ORDER BY pmid",
-                chunk,
+                f"keywords, citation_status, languages FROM articles WHERE pmid IN ({marks}) ORDER BY pmid", chunk,
             ):
                 pmid, record_type, title, sections_json, abstract, journal, year, pub_date, kw, status, langs = row
                 sections = (
                     [AbstractSection(s[0], s[1], s[2]) for s in json.loads(sections_json)]
-                    if sections_json
-                    else ([AbstractSection(None, None, abstract)] if abstract else [])
+                    if sections_json else ([AbstractSection(None, None, abstract)] if abstract else [])
                 )
-                article = Article(
-                    pmid=pmid,
-                    record_type=record_type,
-                    title=title,
-                    sections=sections,
-                    journal=journal,
-                    citation_status=status,
-                )
+                article = Article(pmid=pmid, record_type=record_type, title=title, sections=sections,
+                                  journal=journal, citation_status=status)
                 article.pub_date = PartialDate(year, raw=pub_date)
                 article.keywords = json.loads(kw or "[]")
                 article.languages = json.loads(langs or "[]")
@@ -223,8 +209,7 @@ class TagStore:
         for nct in nct_ids:
             row = self.db.execute(
                 "SELECT raw FROM trial_versions WHERE nct_id = ? ORDER BY last_update_posted DESC, fetched_at DESC "
-                "LIMIT 1",
-                [nct],
+                "LIMIT 1", [nct],
             ).fetchone()
             if row is not None:
                 out.append(parse_study(json.loads(zlib.decompress(row[0]))))
@@ -242,8 +227,7 @@ class FindingsStore:
         with self.db.atomic():
             self.db.conn.executemany(
                 "INSERT OR REPLACE INTO findings (source, record_id, rules_sha256, content_sha256, data) "
-                "VALUES (?, ?, ?, ?, ?)",
-                rows,
+                "VALUES (?, ?, ?, ?, ?)", rows,
             )
 
     def load_findings(self, rules_sha: str) -> dict[str, str]:
@@ -251,7 +235,6 @@ class FindingsStore:
         rows = self.db.execute(
             "SELECT f.source, f.record_id, f.data FROM findings f LEFT JOIN articles a ON f.source = 'pubmed' "
             "AND a.pmid = f.record_id WHERE f.rules_sha256 = ? AND (f.source != 'pubmed' "
-            "OR a.content_sha256 = f.content_sha256)",
-            [rules_sha],
+            "OR a.content_sha256 = f.content_sha256)", [rules_sha],
         )
         return {f"{source}:{rid}": data for source, rid, data in rows}

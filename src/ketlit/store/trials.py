@@ -43,51 +43,14 @@ def canonical_json(obj: dict[str, Any]) -> bytes:
 
 
 TRIAL_COLUMNS = (
-    "nct_id",
-    "brief_title",
-    "official_title",
-    "acronym",
-    "overall_status",
-    "why_stopped",
-    "phases",
-    "study_type",
-    "allocation",
-    "masking",
-    "intervention_model",
-    "primary_purpose",
-    "enrollment_count",
-    "enrollment_type",
-    "start_date",
-    "start_date_precision",
-    "start_date_type",
-    "primary_completion_date",
-    "primary_completion_precision",
-    "primary_completion_type",
-    "completion_date",
-    "completion_precision",
-    "completion_type",
-    "first_posted",
-    "results_first_posted",
-    "last_update_posted",
-    "status_verified",
-    "conditions",
-    "keywords",
-    "interventions_text",
-    "lead_sponsor",
-    "sponsor_class",
-    "collaborators",
-    "countries",
-    "has_results",
-    "brief_summary",
-    "detailed_description",
-    "minimum_age",
-    "maximum_age",
-    "sex",
-    "healthy_volunteers",
-    "std_ages",
-    "condition_mesh",
-    "intervention_mesh",
-    "content_sha256",
+    "nct_id", "brief_title", "official_title", "acronym", "overall_status", "why_stopped", "phases", "study_type",
+    "allocation", "masking", "intervention_model", "primary_purpose", "enrollment_count", "enrollment_type",
+    "start_date", "start_date_precision", "start_date_type", "primary_completion_date",
+    "primary_completion_precision", "primary_completion_type", "completion_date", "completion_precision",
+    "completion_type", "first_posted", "results_first_posted", "last_update_posted", "status_verified",
+    "conditions", "keywords", "interventions_text", "lead_sponsor", "sponsor_class", "collaborators", "countries",
+    "has_results", "brief_summary", "detailed_description", "minimum_age", "maximum_age", "sex",
+    "healthy_volunteers", "std_ages", "condition_mesh", "intervention_mesh", "content_sha256",
 )
 _UPSERT_TRIAL = (
     f"INSERT INTO trials ({', '.join(TRIAL_COLUMNS)}, raw_page_id, first_seen_run, last_seen_run) "
@@ -96,11 +59,7 @@ _UPSERT_TRIAL = (
     + ", raw_page_id = excluded.raw_page_id, last_seen_run = excluded.last_seen_run"
 )
 TRIAL_CHILD_TABLES = (
-    "trial_interventions",
-    "trial_arms",
-    "trial_outcomes",
-    "trial_results",
-    "trial_adverse_events",
+    "trial_interventions", "trial_arms", "trial_outcomes", "trial_results", "trial_adverse_events",
     "trial_references",
 )
 
@@ -113,45 +72,25 @@ def trial_row(s: Study, content_sha256: str) -> dict[str, Any]:
         names.extend(x for x in (i.name, *i.other_names) if x)
     elig = s.eligibility
     row: dict[str, Any] = {
-        "nct_id": s.nct_id,
-        "brief_title": s.brief_title,
-        "official_title": s.official_title,
-        "acronym": s.acronym,
-        "overall_status": s.overall_status,
-        "why_stopped": s.why_stopped,
-        "phases": _json(list(s.phases)),
-        "study_type": s.study_type,
-        "allocation": s.allocation,
-        "masking": s.masking,
-        "intervention_model": s.intervention_model,
-        "primary_purpose": s.primary_purpose,
-        "enrollment_count": s.enrollment_count,
-        "enrollment_type": s.enrollment_type,
-        "start_date": start[0],
-        "start_date_precision": start[1],
-        "start_date_type": start[2],
-        "primary_completion_date": primary[0],
-        "primary_completion_precision": primary[1],
-        "primary_completion_type": primary[2],
-        "completion_date": completion[0],
-        "completion_precision": completion[1],
-        "completion_type": completion[2],
-        "first_posted": _date(s.first_posted)[0],
-        "results_first_posted": _date(s.results_first_posted)[0],
-        "last_update_posted": _date(s.last_update_posted)[0],
-        "status_verified": _date(s.status_verified)[0],
-        "conditions": _json(list(s.conditions)),
-        "keywords": _json(list(s.keywords)),
+        "nct_id": s.nct_id, "brief_title": s.brief_title, "official_title": s.official_title,
+        "acronym": s.acronym, "overall_status": s.overall_status, "why_stopped": s.why_stopped,
+        "phases": _json(list(s.phases)), "study_type": s.study_type, "allocation": s.allocation,
+        "masking": s.masking, "intervention_model": s.intervention_model, "primary_purpose": s.primary_purpose,
+        "enrollment_count": s.enrollment_count, "enrollment_type": s.enrollment_type,
+        "start_date": start[0], "start_date_precision": start[1], "start_date_type": start[2],
+        "primary_completion_date": primary[0], "primary_completion_precision": primary[1],
+        "primary_completion_type": primary[2], "completion_date": completion[0],
+        "completion_precision": completion[1], "completion_type": completion[2],
+        "first_posted": _date(s.first_posted)[0], "results_first_posted": _date(s.results_first_posted)[0],
+        "last_update_posted": _date(s.last_update_posted)[0], "status_verified": _date(s.status_verified)[0],
+        "conditions": _json(list(s.conditions)), "keywords": _json(list(s.keywords)),
         "interventions_text": "; ".join(names),
         "lead_sponsor": s.lead_sponsor.name if s.lead_sponsor else None,
         "sponsor_class": s.lead_sponsor.agency_class if s.lead_sponsor else None,
-        "collaborators": _json([c.name for c in s.collaborators]),
-        "countries": _json(list(s.countries)),
-        "has_results": int(bool(s.has_results)),
-        "brief_summary": s.brief_summary,
+        "collaborators": _json([c.name for c in s.collaborators]), "countries": _json(list(s.countries)),
+        "has_results": int(bool(s.has_results)), "brief_summary": s.brief_summary,
         "detailed_description": s.detailed_description,
-        "minimum_age": elig.minimum_age if elig else None,
-        "maximum_age": elig.maximum_age if elig else None,
+        "minimum_age": elig.minimum_age if elig else None, "maximum_age": elig.maximum_age if elig else None,
         "sex": elig.sex if elig else None,
         "healthy_volunteers": None if elig is None or elig.healthy_volunteers is None else int(elig.healthy_volunteers),
         "std_ages": _json(list(elig.std_ages)) if elig else None,
@@ -193,14 +132,8 @@ class TrialSaveResult:
 
 # The trial fields each stored version keeps, in the order ``trial_changes`` and
 # ``ketlit history`` list their changes.
-VERSION_FIELDS = (
-    "overall_status",
-    "enrollment_count",
-    "enrollment_type",
-    "has_results",
-    "primary_completion_date",
-    "phases",
-)
+VERSION_FIELDS = ("overall_status", "enrollment_count", "enrollment_type", "has_results",
+                  "primary_completion_date", "phases")
 # The fields whose changes a report shows, in the order a saved report state holds them:
 # states saved by earlier runs are compared with new ones, so this order must not change.
 REPORTED_TRIAL_FIELDS = ("overall_status", "has_results", "enrollment_count")
@@ -218,12 +151,8 @@ class TrialStore:
         self.raw = raw
 
     def _upsert_trials(
-        self,
-        studies: Sequence[tuple[Study, dict[str, Any]]],
-        run_id: int | None,
-        page_id: int | None,
-        query_key: str | None,
-        fetched_at: str,
+        self, studies: Sequence[tuple[Study, dict[str, Any]]], run_id: int | None, page_id: int | None,
+        query_key: str | None, fetched_at: str,
     ) -> TrialSaveResult:
         result = TrialSaveResult()
         conn = self.db.conn
@@ -241,15 +170,8 @@ class TrialStore:
             if version is None or version[0] != digest:
                 conn.execute(
                     _INSERT_VERSION,
-                    [
-                        nct,
-                        version_key,
-                        run_id,
-                        fetched_at,
-                        digest,
-                        *(row[f] for f in VERSION_FIELDS),
-                        zlib.compress(body, 6),
-                    ],
+                    [nct, version_key, run_id, fetched_at, digest, *(row[f] for f in VERSION_FIELDS),
+                     zlib.compress(body, 6)],
                 )
                 result.versions_added += 1
             if existing is not None and existing[0] == digest:
@@ -267,10 +189,8 @@ class TrialStore:
                 conn.execute(_UPSERT_TRIAL, [row[c] for c in TRIAL_COLUMNS] + [page_id, run_id, run_id])
                 self._insert_trial_children(study)
             if run_id is not None:
-                conn.execute(
-                    "INSERT OR IGNORE INTO run_records (run_id, source, record_id) VALUES (?, 'ctgov', ?)",
-                    [run_id, nct],
-                )
+                conn.execute("INSERT OR IGNORE INTO run_records (run_id, source, record_id) VALUES (?, 'ctgov', ?)",
+                             [run_id, nct])
                 if query_key is not None:
                     conn.execute(
                         "INSERT INTO query_records (source, query_key, record_id, first_run, last_run) "
@@ -284,17 +204,13 @@ class TrialStore:
         nct = s.nct_id
         conn.executemany(
             "INSERT INTO trial_interventions VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [
-                (nct, i, x.type, x.name, x.description, _json(list(x.other_names)), _json(list(x.arm_group_labels)))
-                for i, x in enumerate(s.interventions)
-            ],
+            [(nct, i, x.type, x.name, x.description, _json(list(x.other_names)), _json(list(x.arm_group_labels)))
+             for i, x in enumerate(s.interventions)],
         )
         conn.executemany(
             "INSERT INTO trial_arms VALUES (?, ?, ?, ?, ?, ?)",
-            [
-                (nct, i, a.label, a.type, a.description, _json(list(a.intervention_names)))
-                for i, a in enumerate(s.arm_groups)
-            ],
+            [(nct, i, a.label, a.type, a.description, _json(list(a.intervention_names)))
+             for i, a in enumerate(s.arm_groups)],
         )
         outcomes = [("primary", o) for o in s.primary_outcomes] + [("secondary", o) for o in s.secondary_outcomes]
         outcomes += [("other", o) for o in s.other_outcomes]
@@ -305,51 +221,20 @@ class TrialStore:
         if s.results is not None:
             conn.executemany(
                 "INSERT INTO trial_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    (
-                        nct,
-                        i,
-                        m.type,
-                        m.title,
-                        m.description,
-                        m.population_description,
-                        m.time_frame,
-                        m.unit,
-                        m.param_type,
-                        m.dispersion_type,
-                        m.reporting_status,
-                        _asdict_list(m.groups),
-                        _json(
-                            {
-                                "overall": [dataclasses.asdict(d) for d in m.denoms],
-                                "classes": [dataclasses.asdict(d) for d in m.class_denoms],
-                            }
-                        ),
-                        _asdict_list(m.measurements),
-                        _asdict_list(m.analyses),
-                    )
-                    for i, m in enumerate(s.results.outcome_measures)
-                ],
+                [(nct, i, m.type, m.title, m.description, m.population_description, m.time_frame, m.unit,
+                  m.param_type, m.dispersion_type, m.reporting_status, _asdict_list(m.groups),
+                  _json({"overall": [dataclasses.asdict(d) for d in m.denoms],
+                         "classes": [dataclasses.asdict(d) for d in m.class_denoms]}),
+                  _asdict_list(m.measurements), _asdict_list(m.analyses))
+                 for i, m in enumerate(s.results.outcome_measures)],
             )
             ae = s.results.adverse_events
             if ae is not None:
                 conn.executemany(
                     "INSERT OR REPLACE INTO trial_adverse_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            nct,
-                            g.id or str(i),
-                            g.title,
-                            g.description,
-                            g.serious_num_affected,
-                            g.serious_num_at_risk,
-                            g.other_num_affected,
-                            g.other_num_at_risk,
-                            g.deaths_num_affected,
-                            g.deaths_num_at_risk,
-                        )
-                        for i, g in enumerate(ae.groups)
-                    ],
+                    [(nct, g.id or str(i), g.title, g.description, g.serious_num_affected, g.serious_num_at_risk,
+                      g.other_num_affected, g.other_num_at_risk, g.deaths_num_affected, g.deaths_num_at_risk)
+                     for i, g in enumerate(ae.groups)],
                 )
         conn.executemany(
             "INSERT INTO trial_references VALUES (?, ?, ?, ?, ?)",
@@ -376,8 +261,7 @@ class TrialStore:
         for nct in sorted(touched):
             versions = self.db.execute(
                 f"SELECT last_update_posted, {', '.join(VERSION_FIELDS)}, run_id FROM trial_versions "
-                "WHERE nct_id = ? ORDER BY last_update_posted DESC, fetched_at DESC LIMIT 2",
-                [nct],
+                "WHERE nct_id = ? ORDER BY last_update_posted DESC, fetched_at DESC LIMIT 2", [nct],
             ).fetchall()
             if run_id is not None and versions[0][-1] != run_id:
                 continue
@@ -397,8 +281,7 @@ class TrialStore:
         """Every stored version of a trial, oldest first."""
         rows = self.db.execute(
             f"SELECT last_update_posted, fetched_at, run_id, {', '.join(VERSION_FIELDS)} FROM trial_versions "
-            "WHERE nct_id = ? ORDER BY last_update_posted, fetched_at",
-            [nct_id],
+            "WHERE nct_id = ? ORDER BY last_update_posted, fetched_at", [nct_id],
         ).fetchall()
         keys = ("last_update_posted", "fetched_at", "run_id", *VERSION_FIELDS)
         out = [dict(zip(keys, r, strict=True)) for r in rows]
@@ -421,32 +304,14 @@ class TrialStore:
             "SELECT nct_id, kind, measure, time_frame FROM trial_outcomes ORDER BY nct_id, position"
         ):
             children.setdefault(nct, {}).setdefault("outcomes", []).append(
-                {"kind": kind, "measure": measure, "time_frame": tf}
-            )
-        counts = {nct: n for nct, n in self.db.execute("SELECT nct_id, count(*) FROM trial_results GROUP BY nct_id")}
-        cols = [
-            "nct_id",
-            "brief_title",
-            "acronym",
-            "overall_status",
-            "why_stopped",
-            "phases",
-            "study_type",
-            "allocation",
-            "masking",
-            "enrollment_count",
-            "enrollment_type",
-            "start_date",
-            "primary_completion_date",
-            "completion_date",
-            "first_posted",
-            "results_first_posted",
-            "last_update_posted",
-            "conditions",
-            "lead_sponsor",
-            "countries",
-            "has_results",
-        ]
+                {"kind": kind, "measure": measure, "time_frame": tf})
+        counts = {
+            nct: n for nct, n in self.db.execute("SELECT nct_id, count(*) FROM trial_results GROUP BY nct_id")
+        }
+        cols = ["nct_id", "brief_title", "acronym", "overall_status", "why_stopped", "phases", "study_type",
+                "allocation", "masking", "enrollment_count", "enrollment_type", "start_date",
+                "primary_completion_date", "completion_date", "first_posted", "results_first_posted",
+                "last_update_posted", "conditions", "lead_sponsor", "countries", "has_results"]
         for row in self.db.execute(f"SELECT {', '.join(cols)} FROM trials ORDER BY nct_id"):
             record = dict(zip(cols, row, strict=True))
             for key in ("phases", "conditions", "countries"):
@@ -467,14 +332,8 @@ class TrialStore:
             "ORDER BY l.nct_id, CAST(l.pmid AS INTEGER), l.origin"
         )
         for pmid, nct, origin, detail, has_article, has_trial in rows:
-            yield {
-                "pmid": pmid,
-                "nct_id": nct,
-                "origin": origin,
-                "detail": detail,
-                "article_cached": bool(has_article),
-                "trial_cached": bool(has_trial),
-            }
+            yield {"pmid": pmid, "nct_id": nct, "origin": origin, "detail": detail,
+                   "article_cached": bool(has_article), "trial_cached": bool(has_trial)}
 
     def save_trial_page(
         self,

@@ -21,12 +21,7 @@ from ketlit.tagging.model import MeshTerm, TagDoc
 
 _AGE_RE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(year|month|week|day|hour|minute)s?\b", re.IGNORECASE)
 _AGE_UNIT_YEARS: Final = {
-    "year": 1.0,
-    "month": 1 / 12,
-    "week": 7 / 365.25,
-    "day": 1 / 365.25,
-    "hour": 0.0,
-    "minute": 0.0,
+    "year": 1.0, "month": 1 / 12, "week": 7 / 365.25, "day": 1 / 365.25, "hour": 0.0, "minute": 0.0
 }
 _EXCLUSION_HEAD = re.compile(r"^\s*exclusion criteria\s*:?", re.IGNORECASE | re.MULTILINE)
 
@@ -54,7 +49,9 @@ def doc_from_article(a: Article) -> TagDoc:
         source="pubmed",
         id=a.pmid,
         fields=tuple(fields),
-        mesh=tuple(MeshTerm(m.descriptor, m.ui, m.is_major, tuple(q.name for q in m.qualifiers)) for m in a.mesh),
+        mesh=tuple(
+            MeshTerm(m.descriptor, m.ui, m.is_major, tuple(q.name for q in m.qualifiers)) for m in a.mesh
+        ),
         publication_types=tuple(name for _, name in a.publication_types),
         chemicals=tuple((c.ui, c.name) for c in a.chemicals),
         indexed=a.indexed,

@@ -58,14 +58,7 @@ class _Raw:
     __slots__ = ("end", "field", "notes", "rule", "span", "start", "status", "weight")
 
     def __init__(
-        self,
-        rule: RuleSpec,
-        field: str,
-        span: str,
-        start: int,
-        end: int,
-        weight: float,
-        notes: tuple[str, ...],
+        self, rule: RuleSpec, field: str, span: str, start: int, end: int, weight: float, notes: tuple[str, ...],
         status: str,
     ) -> None:
         self.rule = rule
@@ -145,7 +138,9 @@ class Tagger:
         self._combos = self._build_combos()
         self._axis_order = sorted(rules.axes, key=_axis_rank)
         self._decide_order = decide_order(rules.axes, self._axis_order)
-        self._lineage = {name: {v: _lineage(axis, v) for v in axis.values} for name, axis in rules.axes.items()}
+        self._lineage = {
+            name: {v: _lineage(axis, v) for v in axis.values} for name, axis in rules.axes.items()
+        }
 
     def _build_combos(self) -> dict[str, list[tuple[int, re.Pattern[str], tuple[int, ...]]]]:
         """Per first gram: one regex per text variant (0 masked, 1 folded, 2 case-preserving)

@@ -60,6 +60,7 @@ TEXT_FIELDS: Final = frozenset(
 ALL_FIELDS: Final = STRUCTURED_FIELDS | TEXT_FIELDS
 
 
+
 @dataclass(frozen=True, slots=True)
 class MeshTerm:
     """A MeSH descriptor with its qualifiers (names) and major-topic flag."""
@@ -173,6 +174,8 @@ class TagAnalysis:
 
     tags: tuple[Tag, ...]
     candidates: tuple[Candidate, ...]
+
+
 
 
 def age_groups(min_age: float | None, max_age: float | None) -> tuple[str, ...]:

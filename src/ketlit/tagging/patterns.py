@@ -405,6 +405,8 @@ def make_matcher(regex: re.Pattern[str], boundary: bool = True) -> Matcher:
     return Matcher(regex, grams, scan_plan(regex.pattern) if grams is None else ScanPlan(None, None), starts)
 
 
+
+
 GLOBAL_FLAGS: Final = re.compile(r"^\(\?[aiLmsux]+\)")
 # Appended to text-rule patterns: a match that ends on a letter or digit must end its word. In
 # the regex (not only checked afterwards) so that "infus(?:ion|ions)" backtracks to "infusions".
@@ -415,7 +417,7 @@ def word_end(pattern: str) -> str:
     """``pattern`` made to end on a word end (inline global flags kept in front)."""
     flags = GLOBAL_FLAGS.match(pattern)
     head = flags.group() if flags else ""
-    return f"{head}(?:{pattern[len(head) :]}){_WORD_END}"
+    return f"{head}(?:{pattern[len(head):]}){_WORD_END}"
 
 
 class GramScanner:

@@ -59,62 +59,20 @@ RULES_RESOURCE: Final = "tagging_rules.toml"
 
 _TOP_KEYS: Final = frozenset(
     {
-        "schema",
-        "settings",
-        "fields",
-        "field_groups",
-        "sentences",
-        "contexts",
-        "anchors",
-        "substances",
-        "axes",
-        "zones",
-        "mask",
-        "rule",
-        "disable",
+        "schema", "settings", "fields", "field_groups", "sentences", "contexts", "anchors", "substances", "axes",
+        "zones", "mask", "rule", "disable",
     }
 )
 _RULE_KEYS: Final = frozenset(
     {
-        "id",
-        "axis",
-        "value",
-        "fields",
-        "pattern",
-        "terms",
-        "strength",
-        "tier",
-        "contexts",
-        "near",
-        "near_window",
-        "far_factor",
-        "other",
-        "other_factor",
-        "case",
-        "boundary",
-        "unless",
-        "requires",
-        "excluded_by",
-        "unmasked",
-        "when",
-        "enabled",
-        "description",
+        "id", "axis", "value", "fields", "pattern", "terms", "strength", "tier", "contexts", "near", "near_window",
+        "far_factor", "other", "other_factor", "case", "boundary", "unless", "requires", "excluded_by", "unmasked",
+        "when", "enabled", "description",
     }
 )
 _RULE_DEFAULT_KEYS: Final = frozenset(
-    {
-        "fields",
-        "strength",
-        "tier",
-        "contexts",
-        "near",
-        "near_window",
-        "far_factor",
-        "other",
-        "other_factor",
-        "case",
-        "boundary",
-    }
+    {"fields", "strength", "tier", "contexts", "near", "near_window", "far_factor", "other", "other_factor", "case",
+     "boundary"}
 )
 _MASK_KEYS: Final = frozenset({"id", "pattern", "fields", "enabled", "description", "case"})
 _AXIS_KEYS: Final = frozenset(
@@ -124,17 +82,8 @@ _DAMP_KEYS: Final = frozenset({"when", "factor", "fields", "description"})
 _CONTEXT_KEYS: Final = frozenset({"before", "after", "factor", "window", "scope_break", "description"})
 _ZONE_KEYS: Final = frozenset({"name", "labels", "factor", "study_factor", "cues", "description"})
 _SENTENCE_KEYS: Final = frozenset(
-    {
-        "prose_fields",
-        "study",
-        "background",
-        "outlook",
-        "leading_background_factor",
-        "background_factor",
-        "outlook_factor",
-        "min_sentences_for_leading",
-        "description",
-    }
+    {"prose_fields", "study", "background", "outlook", "leading_background_factor", "background_factor",
+     "outlook_factor", "min_sentences_for_leading", "description"}
 )
 _SETTINGS_KEYS: Final = frozenset({"max_evidence", "near_window", "scope_break", "description"})
 _ANCHOR_KEYS: Final = frozenset({"pattern", "substances", "description"})
@@ -244,12 +193,7 @@ def _compile(pattern: str, what: str) -> re.Pattern[str]:
 
 
 _TYPE_WORDS: Final[dict[type, str]] = {
-    float: "a number",
-    int: "an integer",
-    bool: "true or false",
-    str: "a string",
-    list: "a list",
-    dict: "a table",
+    float: "a number", int: "an integer", bool: "true or false", str: "a string", list: "a list", dict: "a table"
 }
 
 

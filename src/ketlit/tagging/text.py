@@ -43,23 +43,9 @@ class TextPlan:
 # back to per-character lowering when str.lower() would change the length (e.g. "İ").
 _FOLD = str.maketrans(
     {
-        "\u2010": "-",
-        "\u2011": "-",
-        "\u2012": "-",
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2212": "-",
-        "\u00ad": "-",
-        "\u00a0": " ",
-        "\u2009": " ",
-        "\u202f": " ",
-        "\u2007": " ",
-        "\u2002": " ",
-        "\u2003": " ",
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
+        "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00ad": "-",
+        "\u00a0": " ", "\u2009": " ", "\u202f": " ", "\u2007": " ", "\u2002": " ", "\u2003": " ",
+        "\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"',
     }
 )
 _FOLD_NEEDED = re.compile("[" + "".join(chr(k) for k in _FOLD) + "]")
@@ -88,30 +74,8 @@ _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-Z0-9(\[\"'])")
 _LABEL_BEFORE_COLON = re.compile(r"(?:^|\s)([A-Z][A-Z0-9 &/,()'-]{1,60}[A-Z)])$")
 _TITLE_LABEL = re.compile(r"([A-Z][A-Za-z]+(?:[ -][A-Za-z&]+){0,3}):\s")
 # A sentence that ends in a colon is not a section label ("This analysis assessed: 1) …").
-_NOT_LABEL_START = frozenset(
-    {
-        "the",
-        "this",
-        "these",
-        "those",
-        "our",
-        "we",
-        "a",
-        "an",
-        "in",
-        "to",
-        "for",
-        "it",
-        "they",
-        "here",
-        "there",
-        "two",
-        "three",
-        "all",
-        "each",
-        "both",
-    }
-)
+_NOT_LABEL_START = frozenset({"the", "this", "these", "those", "our", "we", "a", "an", "in", "to", "for", "it", "they",
+                              "here", "there", "two", "three", "all", "each", "both"})
 
 
 @dataclass(slots=True)
@@ -153,16 +117,7 @@ class RecordText:
     """
 
     __slots__ = (
-        "_cased",
-        "_occ",
-        "_sentences",
-        "_substances",
-        "folded",
-        "masked",
-        "part_starts",
-        "parts",
-        "plan",
-        "positions",
+        "_cased", "_occ", "_sentences", "_substances", "folded", "masked", "part_starts", "parts", "plan", "positions",
         "text",
     )
 
@@ -324,19 +279,8 @@ class Sentences:
     sentences up to the first one in the field that speaks about this study).
     """
 
-    __slots__ = (
-        "_cache",
-        "_cue_pos",
-        "_first_study",
-        "_hits",
-        "_leading",
-        "_part",
-        "_text",
-        "_zones",
-        "ends",
-        "plan",
-        "starts",
-    )
+    __slots__ = ("_cache", "_cue_pos", "_first_study", "_hits", "_leading", "_part", "_text", "_zones", "ends",
+                 "plan", "starts")
 
     def __init__(self, t: RecordText, plan: TextPlan) -> None:
         self.plan = plan
