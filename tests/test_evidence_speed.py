@@ -11,21 +11,30 @@ seconds before.
 from __future__ import annotations
 
 import json
+import math
 import random
 import re
-from collections.abc import Iterator, Sequence
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ketlit.evidence import findings as fmod
+from ketlit.evidence import model as mmod
 from ketlit.evidence import numbers as nums
 from ketlit.evidence import profile as pmod
 from ketlit.evidence import roles as rmod
-from ketlit.evidence.matcher import AnchorIndex, AnyOf, Gate, Matcher, fold, required_literals
+from ketlit.evidence.matcher import AnchorIndex, AnyOf, Cues, Gate, Matcher, fold, required_literals
+from ketlit.evidence.model import ANSWERS, DirectionModel, packaged_model
+from ketlit.evidence.profile import profile_to_dict, read_profile
 from ketlit.evidence.rules import packaged_rules
 from ketlit.evidence.sentences import _word_before, abstract_sentences, split_prose
-from ketlit.sources.models import AbstractSection
+from ketlit.sources.models import AbstractSection, Article
 from ketlit.sources.pubmed_parse import parse_pubmed_xml
+from ketlit.tagging import Tagger, doc_from_article
+from ketlit.tagging import load_rules as load_tagging_rules
 from tests.conftest import FIXTURES, shared
 
 RULES = packaged_rules()
@@ -84,6 +93,9 @@ def _spans(ms: Iterator[re.Match[str]]) -> list[tuple[tuple[int, int], tuple[str
 
 def test_word_before_a_dot_as_the_regex_read_it() -> None:
     texts = _synthetic(["a", "Z", ".", " ", "\n", "1", "é", "Fig", "e.g"], 4000, seed=1)
+    # Words longer than the window read with rstrip (40 characters): the walk back takes over.
+    texts += _synthetic(["abcdefghijklmnopqrstu", ".", " ", "\n", "Fig", "1"], 150, seed=14)
+    assert any(len(w) > 45 for t in texts for w in t.split())
     for text in texts:
         for dot in range(len(text) + 1):
             m = OLD_WORD_BEFORE.search(text, 0, dot)
@@ -110,6 +122,9 @@ def _gated_regexes() -> list[re.Pattern[str]]:
 
 def test_gate_search_and_finditer_give_re_answers(sentences: list[str]) -> None:
     words = ["95% CI", "n = 12", " patients", "double-blind", "GRADE", "(", ")", "%", " of ", "12", "a total of"]
+    # Around the literals of the blinding, certainty and adverse-event gates (odd case included).
+    words += ["open-label", "Open label", "no differen", "Similar", "comparable", "higher rate", "HIGH-CERTAINTY", "x"]
+    words += ["fewer", "less often", "randomiſed ", "Randomized ", "overall, ", "single-blind", "non-blinded", " "]
     texts = sentences + _synthetic(words, 400, seed=2)
     regexes = _gated_regexes()
     assert len(regexes) > 25
@@ -317,3 +332,171 @@ def test_exists_is_whether_search_finds(sentences: list[str]) -> None:
             assert group.exists(text) == expect, (group.pattern, text)
             found += expect
     assert found > 100
+
+
+# ------------------------------------------------------------------ case-sensitive literals, the model
+
+
+def test_case_sensitive_literals_found_as_written() -> None:
+    patterns = [r"\b(?-i:OR)\b", r"(?-i:ECT)s?", r"\bodds (?-i:OR)\b", r"(?-i:HR) ?="]
+    m = Matcher(patterns, re.I, AnchorIndex())
+    assert any(e[4] is not None for v in m._by_anchor.values() for e in v)  # looked for as written
+    words = ["for ", "OR", "Or", "or ", "effect", "ECT", "ect", "Ects", "odds ", "HR=", "hr =", " ", "."]
+    for text in _synthetic(words, 4000, seed=12):
+        assert _spans(iter(filter(None, [m.search(text)]))) == _spans(iter(filter(None, [m.regex.search(text)])))
+        assert [x.span() for x in m.finditer(text)] == [x.span() for x in m.regex.finditer(text)], text
+        assert m.exists(text) == (m.regex.search(text) is not None), text
+
+
+def _old_scores(model: DirectionModel, features: set[str]) -> dict[str, float]:
+    rows = [w for w in map(model.weights.get, features) if w is not None]
+    z = list(model.bias)
+    if rows:
+        z = [b + sum(column) for b, column in zip(model.bias, zip(*rows, strict=True), strict=True)]
+    top = max(z)
+    e = [math.exp(v - top) for v in z]
+    total = sum(e)
+    return {a: v / total for a, v in zip(ANSWERS, e, strict=True)}
+
+
+def test_model_words_and_scores_as_before(sentences: list[str]) -> None:
+    table = "".join(chr(k) for k in mmod._WORDS)
+    texts = sentences + _synthetic([*table, "a", "B", "é", " ", "no ", "x"], 3000, seed=13)
+    model = packaged_model()
+    for text in texts:
+        lowered = text.lower()
+        assert mmod._words(lowered) == lowered.translate(mmod._WORDS).split(), text
+        features = mmod.sentence_features(text, "results")
+        assert model.scores(features) == _old_scores(model, features), text
+    assert model.scores(set()) == _old_scores(model, set())
+
+
+# ------------------------------------------------------------------ whole profiles, and who is read
+
+
+def _tagged(paths: Sequence[Path], every: int = 1) -> list[tuple[Article, dict[str, list[str]]]]:
+    """Every ``every``-th record of the files with its tags (axis → values), as tagging stores them."""
+    tagger = Tagger(load_tagging_rules())
+    out = []
+    for path in paths:
+        for article in parse_pubmed_xml(path.read_bytes())[::every]:
+            tags: dict[str, list[str]] = {}
+            for tag in tagger.tag(doc_from_article(article)):
+                tags.setdefault(tag.axis, []).append(tag.value)
+            out.append((article, tags))
+    return out
+
+
+def _profiles(articles: list[tuple[Article, dict[str, list[str]]]]) -> list[str]:
+    return [json.dumps(profile_to_dict(read_profile(a, t, RULES)), sort_keys=True) for a, t in articles]
+
+
+def _fixture_records() -> list[tuple[Article, dict[str, list[str]]]]:
+    return _tagged(sorted([*FIXTURES.glob("efetch_*.xml"), *(FIXTURES / "offline").glob("efetch_*.xml")]))
+
+
+def _corpus_records() -> list[tuple[Article, dict[str, list[str]]]]:
+    # A third of the bench's replay corpus (../shared), read whatever its tags: ~500 records.
+    return _tagged([shared("replay", "pubmed", "psynamic_all.xml")], every=3)
+
+
+@pytest.mark.parametrize("records", [_fixture_records, _corpus_records], ids=["fixtures", "shared_corpus"])
+def test_profiles_read_with_every_shortcut_off_are_byte_identical(
+    records: Callable[[], list[tuple[Article, dict[str, list[str]]]]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Records read as shipped and with each speed shortcut replaced by the plain ``re`` (or
+    code) it stands for: the same serialised profiles, byte for byte."""
+    articles = records()
+    assert len(articles) >= 20 and sum(bool(t.get("molecule")) for _, t in articles) >= 10
+    fast = _profiles(articles)
+    assert sum('"direction"' in p for p in fast) >= 5  # findings were read, not only empty profiles
+
+    def end(string: str, endpos: int | None) -> int:
+        return len(string) if endpos is None else endpos
+
+    monkeypatch.setattr(
+        Matcher, "search", lambda self, s, pos=0, endpos=None: self.regex.search(s, pos, end(s, endpos))
+    )
+    monkeypatch.setattr(
+        Matcher, "finditer", lambda self, s, pos=0, endpos=None: self.regex.finditer(s, pos, end(s, endpos))
+    )
+    monkeypatch.setattr(Matcher, "exists", lambda self, s: self.regex.search(s) is not None)
+    monkeypatch.setattr(AnyOf, "may_match", lambda self, text: True)
+    monkeypatch.setattr(Gate, "search", lambda self, text, folded: self.regex.search(text))
+    monkeypatch.setattr(Gate, "finditer", lambda self, text, folded: self.regex.finditer(text))
+    monkeypatch.setattr(pmod, "_timepoint_matches", lambda text, folded: pmod._TIMEPOINT.finditer(text))
+    monkeypatch.setattr(mmod, "_words", lambda lowered: lowered.translate(mmod._WORDS).split())
+    monkeypatch.setattr(DirectionModel, "scores", _old_scores)
+    plain = _profiles(articles)
+    assert plain == fast
+
+
+def test_reading_runs_only_on_candidate_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Import and re-tag: ``read_profile`` is called for the ketamine records and never for the
+    psilocybin-only one (tagged, stored, but no evidence for a configured drug)."""
+    from typer.testing import CliRunner
+
+    from ketlit.cli import app
+    from ketlit.jobs import evidence as jobs_evidence
+
+    read: list[str] = []
+    real = jobs_evidence.read_profile
+
+    def counting(article: Article, tags: Any, rules: Any) -> Any:
+        read.append(article.pmid)
+        return real(article, tags, rules)
+
+    monkeypatch.setattr(jobs_evidence, "read_profile", counting)
+    db = tmp_path / "k.db"
+    runner = CliRunner()
+    for name in ("efetch_claims_iv_trd.xml", "efetch_psilocybin_trd.xml"):
+        result = runner.invoke(app, ["--db", str(db), "--quiet", "import", str(FIXTURES / name)])
+        assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["--db", str(db), "--quiet", "tag"])  # re-reads every candidate
+    assert result.exit_code == 0, result.output
+    con = sqlite3.connect(db)
+    molecules = dict(con.execute("SELECT record_id, group_concat(value) FROM tags WHERE axis = 'molecule' GROUP BY 1"))
+    assert "psilocybin" in molecules["90002001"] and "ketamine" not in molecules["90002001"]
+    ketamine = {pmid for pmid, values in molecules.items() if "ketamine" in values}
+    assert ketamine and set(read) == ketamine and len(read) == 2 * len(ketamine)
+    assert "90002001" not in read
+
+
+def test_cues_in_one_pass_answer_as_each_group_alone(sentences: list[str]) -> None:
+    together = RULES.roles.together
+    assert together is not None
+    groups = [m for _, _, m in RULES.roles.cues]
+    words = ["We found ", "were randomized", "12 of 20 ", "3.5%", "OR", "or ", "0.5 mg/kg", "In conclusion, ", " "]
+    words += ["further studies are needed", "p < .05", "95% CI", "significantly", "x", "."]
+    hits = 0
+    for text in sentences + _synthetic(words, 1500, seed=15):
+        got = together.matching(text)
+        assert got == [g.search(text) is not None for g in groups], text
+        hits += sum(got)
+    assert hits > 500
+    # A group outside the shared index (a plain regex) is asked directly.
+    mixed = Cues([groups[0], re.compile(r"\bketamine\b", re.I)])
+    assert mixed.matching("Ketamine has been shown to help.") == [True, True]
+    assert mixed.matching("Nothing here.") == [False, False]
+
+
+@pytest.mark.parametrize("use_ac", [True, False], ids=["pyahocorasick", "regex_trie"])
+def test_a_text_extending_a_recent_one_has_the_anchors_of_a_fresh_scan(sentences: list[str], use_ac: bool) -> None:
+    words = RULES.findings.drug._index._words
+    extending, fresh = AnchorIndex(use_pyahocorasick=use_ac), AnchorIndex(use_pyahocorasick=use_ac)
+    for index in (extending, fresh):
+        for w in words:
+            index.anchor_id(w)
+    rng = random.Random(16)
+    extended = 0
+    for k in range(0, len(sentences) - 3, 3):
+        # Joins that put anchors across the seam ("ketamine" split as "keta" + "mine").
+        head, middle, tail = sentences[k], sentences[k + 1], sentences[k + 2]
+        cut = rng.randint(0, len(middle))
+        texts = [head, f"{head} {middle[:cut]}", f"{head} {middle[:cut]}{middle[cut:]} {tail}"]
+        for text in texts:
+            got = extending.scan(text).ids
+            fresh._recent.clear()
+            assert got == fresh.scan(text).ids, text
+        extended += 2
+    assert extended > 100

@@ -54,6 +54,26 @@ _WORDS: Final = str.maketrans(
 )
 # Negations: the next three words are also seen as negated ("no significant difference" →
 # ¬significant, ¬difference), the NegEx idea in its cheapest form.
+# The same mapping for ASCII text as one ``bytes.translate`` (punctuation to spaces, digits
+# deleted) and a ``replace`` per comparison sign present: ~2x faster than ``str.translate``
+# with a dict, which looks up every character. Same words (``tests/test_evidence_speed.py``).
+_PUNCT_ASCII: Final = bytes(k for k, v in _WORDS.items() if k < 128 and v == " ")
+_ASCII_TABLE: Final = bytes.maketrans(_PUNCT_ASCII, b" " * len(_PUNCT_ASCII))
+_DIGITS: Final = bytes(k for k, v in _WORDS.items() if k < 128 and v == "")
+_SIGNS_ASCII: Final = tuple(chr(k) for k, v in _WORDS.items() if k < 128 and v not in (" ", ""))
+
+
+def _words(lowered: str) -> list[str]:
+    """``lowered.translate(_WORDS).split()``."""
+    if not lowered.isascii():
+        return lowered.translate(_WORDS).split()
+    spaced = lowered.encode().translate(_ASCII_TABLE, _DIGITS).decode()
+    for sign in _SIGNS_ASCII:
+        if sign in spaced:
+            spaced = spaced.replace(sign, f" {sign} ")
+    return spaced.split()
+
+
 _NEGATIONS: Final = frozenset({"no", "not", "without", "neither", "nor", "never", "failed", "lack", "absence", "none"})
 _SCOPE: Final = 3
 
@@ -66,7 +86,7 @@ def sentence_features(text: str, role: str) -> set[str]:
     pairs were measured (cross-validation on the development labels) to add nothing over single
     words, so they are left out.
     """
-    words = text.lower().translate(_WORDS).split()
+    words = _words(text.lower())
     feats = set(words)
     if not feats.isdisjoint(_NEGATIONS):
         for i, w in enumerate(words):
@@ -100,13 +120,22 @@ class DirectionModel:
     def scores(self, features: Iterable[str]) -> dict[Answer, float]:
         """Softmax probabilities of the four answers."""
         rows = [w for w in map(self.weights.get, features) if w is not None]
-        z = list(self.bias)
+        b0, b1, b2, b3 = self.bias
         if rows:
-            z = [b + sum(column) for b, column in zip(self.bias, zip(*rows, strict=True), strict=True)]
+            # Unrolled for the four answers (same sums, same order); a row is one feature's weights.
+            c0, c1, c2, c3 = zip(*rows, strict=True)
+            z = (b0 + sum(c0), b1 + sum(c1), b2 + sum(c2), b3 + sum(c3))
+        else:
+            z = (b0, b1, b2, b3)
         top = max(z)
-        e = [math.exp(v - top) for v in z]
+        e = (math.exp(z[0] - top), math.exp(z[1] - top), math.exp(z[2] - top), math.exp(z[3] - top))
         total = sum(e)
-        return {a: v / total for a, v in zip(ANSWERS, e, strict=True)}
+        return {
+            "none": e[0] / total,
+            "increased": e[1] / total,
+            "decreased": e[2] / total,
+            "no_difference": e[3] / total,
+        }
 
 
 def model_from_json(data: Mapping[str, object]) -> DirectionModel:

@@ -16,8 +16,9 @@ Design decisions:
   never goes backwards in the order background → objective → methods → results → conclusions
   is found by dynamic programming (5 states, linear in sentences). The order constraint is what
   keeps an isolated "ketamine has rapid antidepressant effects" in the first line from becoming
-  a result. Measured against structured abstracts with their labels removed
-  (``bench/evidence_reading.py``), not assumed.
+  a result. The cue groups of a sentence are asked in one pass over its scan
+  (:class:`~ketlit.evidence.matcher.Cues`). Measured against structured abstracts with their
+  labels removed (``bench/evidence_reading.py``), not assumed.
 - Rules, not a trained model: a model would need the cache's structured abstracts as training
   data, which live outside the repo (``../shared``) and may not be copied in; these cues are
   few enough to read and edit.
@@ -30,7 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from ketlit.evidence.matcher import Matcher, TextPattern
+from ketlit.evidence.matcher import Cues, Matcher, TextPattern
 from ketlit.evidence.sentences import AbstractSentence
 
 Role = Literal["background", "objective", "methods", "results", "conclusions", "other"]
@@ -63,6 +64,8 @@ class RoleRules:
     label_words: tuple[tuple[Role, tuple[str, ...]], ...]
     cues: tuple[tuple[Role, float, TextPattern], ...]  # one alternation per cue group
     position: dict[Role, tuple[float, float, float]]
+    # The cue groups asked together (one pass over a sentence's scan); None: each group alone.
+    together: Cues | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +124,11 @@ def _scores(text: str, rel: float, rules: RoleRules) -> list[float]:
     for role in ORDER:
         centre, width, bias = rules.position[role]
         out.append(bias - ((rel - centre) / width) ** 2)
+    if rules.together is not None:
+        for (cue_role, weight, _), hit in zip(rules.cues, rules.together.matching(text), strict=True):
+            if hit:
+                out[_ROLE_INDEX[cue_role]] += weight
+        return out
     for cue_role, weight, pattern in rules.cues:
         if pattern.exists(text) if isinstance(pattern, Matcher) else pattern.search(text):
             out[_ROLE_INDEX[cue_role]] += weight

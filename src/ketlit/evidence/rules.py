@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ketlit.evidence.findings import COMPARATOR_KINDS, FindingRules
-from ketlit.evidence.matcher import AnchorIndex, Matcher
+from ketlit.evidence.matcher import AnchorIndex, Cues, Matcher
 from ketlit.evidence.model import packaged_model_bytes
 from ketlit.evidence.questions import QUESTIONS, WHERE, QuestionRule
 from ketlit.evidence.roles import ORDER, Role, RoleRules
@@ -75,7 +75,8 @@ def _roles(root: Table, index: AnchorIndex) -> RoleRules:
         # per group (not per pattern) is what keeps role inference fast.
         _regex(cue, "patterns", "|".join(f"(?:{p})" for p in patterns))
         cues.append((role, weight, Matcher(patterns, re.IGNORECASE, index)))
-    return RoleRules(label_words=label_words, cues=tuple(cues), position=position)
+    together = Cues([m for _, _, m in cues])
+    return RoleRules(label_words=label_words, cues=tuple(cues), position=position, together=together)
 
 
 def _alternation(table: Table, key: str, index: AnchorIndex, drug: Matcher | None = None) -> Matcher:

@@ -80,7 +80,9 @@ _ABBREVIATIONS: Final = frozenset(
 )
 # A candidate end: terminal punctuation, optional closing quote/bracket, then whitespace.
 _END: Final = re.compile(r"[.!?]['\"”’)\]]*(?=\s+)")
-_WORD_CHARS: Final = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.")
+_WORD_CHARS_STR: Final = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz."
+_WORD_CHARS: Final = frozenset(_WORD_CHARS_STR)
+_WINDOW: Final = 40
 
 
 def _word_before(text: str, dot: int) -> str:
@@ -92,9 +94,13 @@ def _word_before(text: str, dot: int) -> str:
     final newline, hence the newline step.
     """
     end = dot - 1 if dot > 0 and text[dot - 1] == "\n" else dot
-    start = end
-    while start > 0 and text[start - 1] in _WORD_CHARS:
-        start -= 1
+    # The run of word characters before ``end``, found by ``rstrip`` (in C) on a window; a run
+    # that fills the window is walked back character by character (a 40-letter word is rare).
+    window = text[max(0, end - _WINDOW) : end]
+    start = end - (len(window) - len(window.rstrip(_WORD_CHARS_STR)))
+    if start == end - _WINDOW:
+        while start > 0 and text[start - 1] in _WORD_CHARS:
+            start -= 1
     while start < end and text[start] == ".":
         start += 1
     return text[start:end]

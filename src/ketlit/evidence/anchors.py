@@ -1,0 +1,373 @@
+"""Required literals of a regex, from Python's own parser; case folding as the regex engine does it.
+
+The analysis behind :class:`~ketlit.evidence.matcher.Matcher` (split from it so that neither
+module outgrows a reading; its docstring gives the design): each pattern is parsed with
+``re._parser`` and given a set of literal strings one of which any match must contain, with
+the offset range of that literal from the match's start. :class:`Gate` uses the same analysis
+for a regex run alone: ``in``/``find`` on the folded text rule a text out or say where a match
+can first start.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+_parser: Any = importlib.import_module("re._parser")
+_constants: Any = importlib.import_module("re._constants")
+_sre: Any = importlib.import_module("_sre")
+
+_LITERAL: Final = _constants.LITERAL
+_IN: Final = _constants.IN
+_AT: Final = _constants.AT
+_ASSERT: Final = _constants.ASSERT
+_ASSERT_NOT: Final = _constants.ASSERT_NOT
+_SUBPATTERN: Final = _constants.SUBPATTERN
+_ATOMIC_GROUP: Final = _constants.ATOMIC_GROUP
+_BRANCH: Final = _constants.BRANCH
+_REPEATS: Final = (_constants.MAX_REPEAT, _constants.MIN_REPEAT, _constants.POSSESSIVE_REPEAT)
+_GROUPREFS: Final = (_constants.GROUPREF, _constants.GROUPREF_EXISTS)
+_MAXREPEAT: Final = _constants.MAXREPEAT
+# The regex engine's case-insensitive equivalences beyond simple lower-casing (s/ſ, i/ı, …).
+_EXTRA_CASES: Final[dict[int, tuple[int, ...]]] = importlib.import_module("re._compiler")._EXTRA_CASES
+
+_MAX_STRINGS: Final = 32  # literal strings one anchor may expand to ("p <", "p<", "p =", …)
+_MAX_SPAN: Final = 4  # widest offset range still tried start by start with ``match``
+
+# ------------------------------------------------------------------ case folding
+
+
+@functools.lru_cache(maxsize=4096)
+def fold_char(c: str) -> str:
+    """One character as the regex engine compares it under IGNORECASE (a class representative)."""
+    lower = int(_sre.unicode_tolower(ord(c)))
+    return chr(min((lower, *_EXTRA_CASES.get(lower, ()))))
+
+
+_LOWER_IS_FOLD: dict[str, bool] = {}
+
+
+def fold(text: str) -> str:
+    """``text`` case-folded character by character (same length, same offsets)."""
+    if text.isascii():
+        return text.lower()
+    for c in set(text):
+        ok = _LOWER_IS_FOLD.get(c)
+        if ok is None:
+            # Also catches Σ, whose str.lower() depends on its neighbours (final sigma).
+            ok = _LOWER_IS_FOLD[c] = c.lower() == fold_char(c)
+        if not ok:
+            return "".join(map(fold_char, text))
+    return text.lower()
+
+
+# ------------------------------------------------------------------ anchors
+
+
+# A literal as the analysis builds it: (character, case-sensitive) pairs. Case-insensitive
+# characters are stored folded; case-sensitive ones as written, to be checked in the text
+# ("ECT" must not fire on every "effect").
+_Lit = tuple[tuple[str, bool], ...]
+_IGNORECASE: Final = int(re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Anchor:
+    """Literals, one of which a match contains starting ``lo..hi`` characters after its start.
+
+    ``strings`` are folded (as found in the folded text); ``checks`` gives for each string the
+    (offset, text) runs of its case-sensitive characters, which must appear as written.
+    """
+
+    strings: frozenset[str]
+    lo: int
+    hi: int
+    checks: tuple[tuple[str, tuple[tuple[int, str], ...]], ...] = ()
+
+
+class _Unanchorable(Exception):
+    """The pattern uses something the analysis leaves to plain ``re``."""
+
+
+def _prefix_widths(state: Any, items: Sequence[tuple[Any, Any]]) -> list[tuple[int, int]]:
+    """(min, max) width of ``items[:k]`` for each k, as the parser computes widths."""
+    cap = int(_parser.MAXWIDTH)
+    out = [(0, 0)]
+    for item in items:
+        lo, hi = _parser.SubPattern(state, [item]).getwidth()
+        out.append((min(out[-1][0] + int(lo), cap), min(out[-1][1] + int(hi), cap)))
+    return out
+
+
+def _char(code: int, ci: bool) -> tuple[str, bool]:
+    c = chr(code)
+    return (fold_char(c), False) if ci or not _sre.unicode_iscased(code) else (c, True)
+
+
+def _inner_ci(av: Any, ci: bool) -> bool:
+    """Whether IGNORECASE holds inside ``(?flags-flags:…)``."""
+    _, add, remove, _ = av
+    return bool((ci or add & _IGNORECASE) and not remove & _IGNORECASE)
+
+
+def _item_strings(op: Any, av: Any, ci: bool) -> set[_Lit] | None:
+    """The few literals one item can consume, or None if not few or not literal."""
+    if op is _LITERAL:
+        return {(_char(av, ci),)}
+    if op is _IN:
+        chars: set[_Lit] = set()
+        for o, a in av:
+            if o is not _LITERAL:
+                return None
+            chars.add((_char(a, ci),))
+        return chars if len(chars) <= _MAX_STRINGS else None
+    if op is _AT or op is _ASSERT or op is _ASSERT_NOT:
+        return {()}  # zero width: the literal run goes on through it
+    if op is _SUBPATTERN:
+        return _seq_strings(av[3].data, _inner_ci(av, ci))
+    if op is _ATOMIC_GROUP:
+        return _seq_strings(av.data, ci)
+    if op is _BRANCH:
+        out: set[_Lit] = set()
+        for alt in av[1]:
+            s = _seq_strings(alt.data, ci)
+            if s is None:
+                return None
+            out |= s
+        return out if len(out) <= _MAX_STRINGS else None
+    if op in _REPEATS:
+        return _repeat_strings(av, ci)
+    if op in _GROUPREFS:
+        raise _Unanchorable(str(op))
+    return None
+
+
+def _repeat_strings(av: Any, ci: bool) -> set[_Lit] | None:
+    lo, hi, sub = av
+    if hi is _MAXREPEAT or hi > 3:
+        return None
+    one = _seq_strings(sub.data, ci)
+    if one is None:
+        return None
+    out: set[_Lit] = set()
+    level: set[_Lit] = {()}
+    for k in range(hi + 1):
+        if k >= lo:
+            out |= level
+        if k < hi:
+            level = {a + b for a in level for b in one}
+            if len(level) > _MAX_STRINGS:
+                return None
+    return out if len(out) <= _MAX_STRINGS else None
+
+
+def _seq_strings(items: Sequence[tuple[Any, Any]], ci: bool) -> set[_Lit] | None:
+    out: set[_Lit] = {()}
+    for op, av in items:
+        s = _item_strings(op, av, ci)
+        if s is None:
+            return None
+        out = {a + b for a in out for b in s}
+        if len(out) > _MAX_STRINGS:
+            return None
+    return out
+
+
+def _anchor(lits: set[_Lit], lo: int, hi: int) -> Anchor | None:
+    """An anchor of ``lits`` with those longer than another of them dropped (same start)."""
+    if not lits or min(len(t) for t in lits) == 0:
+        return None
+    kept: list[_Lit] = []
+    for t in sorted(lits):  # a literal sorts right after its kept prefix, if it has one
+        if not kept or t[: len(kept[-1])] != kept[-1]:
+            kept.append(t)
+    strings: list[str] = []
+    checks: list[tuple[str, tuple[tuple[int, str], ...]]] = []
+    for t in kept:
+        key = "".join(c if not cs else fold_char(c) for c, cs in t)
+        strings.append(key)
+        # Runs of case-sensitive characters as (offset, text), each checked with one startswith.
+        runs: list[tuple[int, str]] = []
+        for k, (c, cs) in enumerate(t):
+            if not cs:
+                continue
+            if runs and runs[-1][0] + len(runs[-1][1]) == k:
+                runs[-1] = (runs[-1][0], runs[-1][1] + c)
+            else:
+                runs.append((k, c))
+        checks.append((key, tuple(runs)))
+    return Anchor(frozenset(strings), lo, hi, tuple(sorted(set(checks))))
+
+
+def _score(anchors: Sequence[Anchor]) -> tuple[int, int, int, int]:
+    """Higher is better: long literals (rare in text), fixed offsets, few strings."""
+    shortest = min(len(s) for a in anchors for s in a.strings)
+    fixed = all(a.hi - a.lo <= _MAX_SPAN for a in anchors)
+    return (min(shortest, 4), int(fixed), shortest, -sum(len(a.strings) for a in anchors))
+
+
+def _runs(state: Any, items: Sequence[tuple[Any, Any]], ci: bool) -> list[list[Anchor]]:
+    """Candidate anchors from the literal runs of a sequence (each a one-anchor list).
+
+    A run is tried from each of its items to its longest end, so that a leading optional item
+    (`` ?%``) does not double the strings to look for.
+    """
+    sets = [_item_strings(op, av, ci) for op, av in items]
+    widths = _prefix_widths(state, items)
+    out: list[list[Anchor]] = []
+    for start in range(len(items)):
+        before = sets[start - 1] if start else None
+        if sets[start] is None or (before is not None and len(before) == 1 and () not in before):
+            continue  # the run from the item before has the same strings, only longer
+        run: set[_Lit] = {()}
+        for s in sets[start:]:
+            if s is None:
+                break
+            grown = {a + b for a in run for b in s}
+            if len(grown) > _MAX_STRINGS:
+                break
+            run = grown
+        anchor = _anchor(run, *widths[start])
+        if anchor is not None:
+            out.append([anchor])
+    return out
+
+
+def _group_alternatives(op: Any, av: Any, ci: bool) -> list[tuple[Sequence[tuple[Any, Any]], bool]] | None:
+    """The alternatives of a group every match passes through at least once, else None."""
+    if op is _BRANCH:
+        return [(alt.data, ci) for alt in av[1]]
+    if op is _SUBPATTERN:
+        return [(av[3].data, _inner_ci(av, ci))]
+    if op is _ATOMIC_GROUP:
+        return [(av.data, ci)]
+    if op in _REPEATS and av[0] >= 1:
+        return [(av[2].data, ci)]
+    return None
+
+
+def anchors_of(state: Any, items: Sequence[tuple[Any, Any]], ci: bool) -> list[Anchor] | None:
+    """The best anchors of a parsed sequence: every match contains one of them; None if none."""
+    candidates = _runs(state, items, ci)
+    if candidates and _score(max(candidates, key=_score))[:3] >= (4, 1, 6):
+        return max(candidates, key=_score)  # good enough: skip the groups (compile time)
+    widths: list[tuple[int, int]] | None = None
+    for i, (op, av) in enumerate(items):
+        alternatives = _group_alternatives(op, av, ci)
+        if alternatives is None:
+            continue
+        inner: list[Anchor] = []
+        for alt, alt_ci in alternatives:
+            found = anchors_of(state, alt, alt_ci)
+            if found is None:
+                inner = []
+                break
+            inner.extend(found)
+        if inner:
+            widths = widths or _prefix_widths(state, items)
+            lo, hi = widths[i]
+            cap = int(_parser.MAXWIDTH)
+            candidates.append([Anchor(a.strings, a.lo + lo, min(a.hi + hi, cap), a.checks) for a in inner])
+    if not candidates:
+        return None
+    return max(candidates, key=_score)
+
+
+def analyse(pattern: str, flags: int) -> tuple[list[Anchor] | None, bool]:
+    """Anchors of one pattern (None when it must always be run), and whether it may match ""."""
+    parsed = _parser.parse(pattern, flags)
+    may_be_empty = parsed.getwidth()[0] == 0
+    try:
+        return anchors_of(parsed.state, parsed.data, bool(parsed.state.flags & _IGNORECASE)), may_be_empty
+    except _Unanchorable:
+        return None, may_be_empty
+
+
+def required_literals(pattern: str, flags: int) -> tuple[tuple[frozenset[str], int], ...]:
+    """Sets of folded literals, each with how far after a match's start it may begin at most.
+
+    Every match of the pattern contains one literal of each set, beginning at most that many
+    characters after the match's start (:data:`re._parser.MAXWIDTH`: no bound known). Every
+    literal run of the top-level sequence is such a set (every match consumes the run), and so
+    are the anchors :func:`analyse` picks. An empty tuple: nothing is known.
+    """
+    parsed = _parser.parse(pattern, flags)
+    ci = bool(parsed.state.flags & _IGNORECASE)
+    try:
+        runs = _runs(parsed.state, parsed.data, ci)
+        best = anchors_of(parsed.state, parsed.data, ci)
+    except _Unanchorable:
+        return ()
+    found = [(a.strings, a.hi) for run in runs for a in run]
+    if best is not None:
+        found.append((frozenset(s for a in best for s in a.strings), max(a.hi for a in best)))
+    return tuple(dict.fromkeys(found))
+
+
+class Gate:
+    """A regex run outside a :class:`Matcher`, tried only from where a match can start.
+
+    For the regexes the reader runs on whole sentences (sample size, blinding, certainty,
+    numbers): ``re`` cannot skip ahead in them (no literal prefix under IGNORECASE), so it tries
+    every position, ~20 ns a character. Each literal set of :func:`required_literals` is looked
+    for in the case-folded text (``str.find``, fast): a set absent means no match; a set found
+    first at ``i`` with at most ``hi`` characters before it means no match starts before
+    ``i - hi``. The search then starts there, which gives ``re``'s own answer (the leftmost
+    match; lookbehinds and ``\\b`` still see the text before). Sound for the reasons the
+    anchors are; a regex with nothing required is searched whole.
+    """
+
+    __slots__ = ("regex", "sets")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        # Sets whose shortest literal is longest first: long literals are the rare ones.
+        found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: -min(map(len, s[0])))
+        self.sets = tuple((tuple(sorted(strings)), hi) for strings, hi in found)
+
+    def __call__(self, folded: str) -> bool:
+        """Whether ``fold(text)`` contains a literal of every set (else the regex cannot match)."""
+        for strings, _ in self.sets:
+            for s in strings:
+                if s in folded:
+                    break
+            else:
+                return False
+        return True
+
+    def start(self, folded: str) -> int:
+        """The first position a match can start at in the text ``folded`` is of; -1: none."""
+        start = 0
+        cap = _parser.MAXWIDTH
+        for strings, hi in self.sets:
+            if hi >= cap:  # where it is says nothing: only whether it is there
+                for s in strings:
+                    if s in folded:
+                        break
+                else:
+                    return -1
+                continue
+            first = -1
+            for s in strings:
+                at = folded.find(s, 0, first + len(s) if first >= 0 else len(folded))
+                if at >= 0:
+                    first = at
+            if first < 0:
+                return -1
+            if hi < cap and first - hi > start:
+                start = first - hi
+        return start
+
+    def search(self, text: str, folded: str) -> re.Match[str] | None:
+        """``regex.search(text)``, where ``folded`` is ``fold(text)``."""
+        start = self.start(folded)
+        return None if start < 0 else self.regex.search(text, start)
+
+    def finditer(self, text: str, folded: str) -> Iterator[re.Match[str]]:
+        """``regex.finditer(text)``, where ``folded`` is ``fold(text)``."""
+        start = self.start(folded)
+        return iter(()) if start < 0 else self.regex.finditer(text, start)
