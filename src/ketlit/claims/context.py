@@ -36,7 +36,15 @@ class PageContext:
 
 
 def _count(pats: Patterns, text: str) -> int:
-    return len(pats.finditer(text))
+    """Mentions, not pattern hits: two patterns matching the same words ("chronic pain" is matched
+    by the "chronic pain" and the "chronic, pain" patterns) are one mention, or a page naming a
+    condition once would count it twice and rank it above the conditions listed beside it."""
+    n, end = 0, -1
+    for m in pats.finditer(text):
+        if m.start() >= end:
+            n += 1
+        end = max(end, m.end())
+    return n
 
 
 def page_context(text: str, rules: Rules) -> PageContext:
@@ -84,6 +92,18 @@ def page_context(text: str, rules: Rules) -> PageContext:
         ),
         key=lambda kv: (-kv[1], kv[0]),
     )
+    if not ranked:
+        # A page that names each of its conditions once (a short page listing "depression, PTSD and
+        # chronic pain") is about those conditions: they are read in the order the page names them.
+        first: dict[str, int] = {}
+        for table in (rules.indications, rules.indication_fallback):
+            for slug, pats in table.items():
+                if (m := pats.search(text)) is not None and m.start() < first.get(slug, len(text)):
+                    first[slug] = m.start()
+        ranked = sorted(
+            ((slug, 1) for slug in first if ind_counts.get(slug) and slug != "anesthesia_sedation"),
+            key=lambda kv: first[kv[0]],
+        )
     return PageContext(
         # A page that names the drug once and is otherwise about its route ("IV infusions …" on an
         # infusion FAQ) is about the drug too.
