@@ -84,12 +84,10 @@ def page_context(text: str, rules: Rules) -> PageContext:
     ind_counts = Counter(slug for slug in indications_in(text, rules))
     for slug, pats in rules.indications.items():
         ind_counts[slug] = max(ind_counts[slug], _count(pats, text)) if slug in ind_counts else 0
+    top = max((n for slug, n in ind_counts.items() if slug != "anesthesia_sedation"), default=0)
+    floor = max(rules.indication_page_min_mentions, rules.indication_page_min_share * top)
     ranked = sorted(
-        (
-            (slug, n)
-            for slug, n in ind_counts.items()
-            if n >= rules.indication_page_min_mentions and slug != "anesthesia_sedation"
-        ),
+        ((slug, n) for slug, n in ind_counts.items() if n >= floor and slug != "anesthesia_sedation"),
         key=lambda kv: (-kv[1], kv[0]),
     )
     if not ranked:

@@ -49,7 +49,9 @@ from ketlit.claims.assertion import (
     asserted_strength,
     assertion_parts,
     checkability_cue,
+    concedes_to_general_subject,
     is_puffery,
+    mask_general_subject,
     is_truncated,
     mask_puffery,
     reason_code,
@@ -100,6 +102,7 @@ _PRONOUN_SUBJECT = re.compile(
 MAX_SENTENCE_CHARS = 2000
 _SHOWN_CHARS = 200
 _PUFFERY = "praise with nothing to test (no condition, number, time or regulator named)"
+_GENERAL = "about drugs in general or the drug industry, not a claim about this drug"
 _ROMAN = {
     "1": "I",
     "2": "II",
@@ -192,8 +195,25 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     ):
         kinds.append("efficacy")
     if "regulatory" in kinds and "efficacy" in kinds and not _indications(clause, rules):
-        kinds.remove("efficacy")
+        # "An FDA-approved, effective treatment" describes the approved product: one regulatory
+        # claim. A relative clause after the regulatory words gives the product an effect of its own
+        # ("an FDA approved drug that drastically enhances the psychotherapeutic process"): two.
+        if not _effect_in_relative_clause(clause, rules):
+            kinds.remove("efficacy")
     return kinds
+
+
+_RELATIVE = re.compile(r"\b(that|which)\b", re.IGNORECASE)
+
+
+def _effect_in_relative_clause(clause: str, rules: Rules) -> bool:
+    """An efficacy cue inside a relative clause ("… that enhances …") opened after the last
+    regulatory cue of ``clause``."""
+    reg = rules.cues["regulatory"].finditer(clause)
+    if not reg:
+        return False
+    rel = _RELATIVE.search(clause, max(m.end() for m in reg))
+    return rel is not None and rules.cues["efficacy"].any(clause[rel.end() :])
 
 
 # ------------------------------------------------------------------ operationalisation
@@ -238,8 +258,22 @@ def _outcome(clause: str, rules: Rules) -> tuple[str, bool, list[str]]:
     return default.name, False, [f"the page does not define {said}; tested as {default.definition}"]
 
 
+def _treatment_of(clause: str, pos: int, rules: Rules) -> bool:
+    """Whether the treatment named nearest before ``pos`` is the drug (or a pronoun for it), not
+    another treatment: "Unlike SSRIs, which take 4 to 8 weeks, ketamine acts within hours" gives the
+    weeks to the SSRIs. With no treatment named before it, a time is the drug's."""
+    before = clause[:pos]
+    own = [m.start() for m in rules.drug_names.finditer(before)] + [m.start() for m in rules.anaphora.finditer(before)]
+    other = [m.start() for m in rules.other_treatments.finditer(before)]
+    return not other or max(own, default=-1) > max(other)
+
+
 def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | None, list[str]]:
-    times = [t for t in find_times(clause) if not re.search(r"\b(19|20)\d\d\b", t.text)]
+    times = [
+        t
+        for t in find_times(clause)
+        if not re.search(r"\b(19|20)\d\d\b", t.text) and _treatment_of(clause, t.start, rules)
+    ]
     unit = "hours" if kind == "onset" else "days"
     scale = 1.0 if kind == "onset" else 24.0
     if times:
@@ -532,10 +566,19 @@ def _claims_for(
     prev_topics = bool(prev_text) and any(
         p.any(prev_text) for t, p in rules.safety_topics.items() if t != "general_safety"
     )
+    if concedes_to_general_subject(s, rules):
+        return [replace(base, not_checkable_reason=_GENERAL, checkability="out_of_scope")]
     found: dict[str, str] = {}
+    general_only = False
     for clause in _clauses(s):
-        for kind in _kinds(clause, s, prev_topics, rules):
+        masked = mask_general_subject(clause, rules)
+        for kind in _kinds(masked, s, prev_topics, rules):
             found.setdefault(kind, clause)
+        general_only = general_only or (masked != clause and bool(_kinds(clause, s, prev_topics, rules)))
+    if general_only and not found:
+        # Every cue was in a clause about drugs in general ("30% of all prescribed medications are
+        # not FDA approved for that purpose"): listed with the reason, never tested.
+        return [replace(base, not_checkable_reason=_GENERAL, checkability="out_of_scope")]
     # An item of a side-effect list is a side-effect claim whatever words it uses ("Feeling detached").
     side_effect_list = lead is not None and rules.cues["safety"].any(lead)
     if side_effect_list and not found and sent.list_item:
@@ -606,6 +649,16 @@ def _claims_for(
     return out
 
 
+def _implied_by_comparator(sentence: str, rules: Rules) -> list[str]:
+    """The conditions implied by the treatments the sentence compares the drug with."""
+    found = [
+        slug
+        for name, slug in rules.indication_by_comparator.items()
+        if name in rules.comparators and rules.comparators[name].any(sentence)
+    ]
+    return list(dict.fromkeys(found))
+
+
 def _unread_reason(sentence: str, rules: Rules) -> str:
     conditions = ", ".join(c.replace("_", " ") for c in _indications(sentence, rules))
     said = f"names the drug and {conditions}" if conditions else "names the drug"
@@ -621,7 +674,12 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
     indication = _indications(clause, rules) or _indications(sentence, rules)
     if not indication and claim.kind in ("efficacy", "efficacy_rate", "onset", "duration"):
         from_prev = next((found for e in earlier if (found := _indications(e.text, rules))), [])
-        if from_prev:
+        implied = _implied_by_comparator(sentence, rules)
+        if implied:
+            # The sentence's own comparison says which condition it is about, before any context.
+            indication = _resistant(implied, sentence, rules)
+            notes.append(f"indication {', '.join(indication)} implied by the comparator the sentence names")
+        elif from_prev:
             indication = _resistant(from_prev, sentence, rules)
             notes.append(f"indication {', '.join(indication)} taken from the preceding sentences")
         elif ctx.indications:

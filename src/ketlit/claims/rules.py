@@ -179,6 +179,7 @@ class Rules:
     families: dict[str, Family]
     indication_page_max: int
     indication_page_min_mentions: int
+    indication_page_min_share: float
     cues: dict[str, Patterns]
     not_checkable: tuple[NotCheckableRule, ...]
     outcomes: tuple[Outcome, ...]
@@ -227,6 +228,8 @@ class Rules:
     assertion: dict[str, dict[str, Patterns]] = field(default_factory=dict)
     # [molecule.by_route]: the molecule a route implies for the generic name ("nasal spray" → esketamine).
     molecule_by_route: dict[str, str] = field(default_factory=dict)
+    # [indication.by_comparator]: the condition a comparator implies ("unlike antidepressants" → depression).
+    indication_by_comparator: dict[str, str] = field(default_factory=dict)
     facts: tuple[RegulatoryFact, ...] = field(default=())
     # sha256 of the packaged rules document plus the user's (see the module docstring).
     digest: str = ""
@@ -349,6 +352,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         families=families,
         indication_page_max=ind.sub("page").integer("max_inferred", 3),
         indication_page_min_mentions=ind.sub("page").integer("min_mentions", 2),
+        indication_page_min_share=ind.sub("page").number("min_share_of_top", 0.0),
         cues=root.pattern_map("cues"),
         not_checkable=not_checkable,
         outcomes=outcomes,
@@ -414,6 +418,10 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
                 mol.sub("by_route").string(r), vocab["molecule"], mol.sub("by_route"), r
             )
             for r in mol.sub("by_route").names()
+        },
+        indication_by_comparator={
+            c: _slug(ind.sub("by_comparator").string(c), vocab["indication"], ind.sub("by_comparator"), c)
+            for c in ind.sub("by_comparator").names()
         },
     )
 
