@@ -184,7 +184,11 @@ def mask_general_subject(text: str, rules: Rules) -> str:
     for m in pats.finditer(text):
         stop = _CLAUSE_STOP.search(text, m.end())
         end = stop.start() if stop else len(text)
-        if rules.drug_names.any(text[m.start() : end]):
+        after = _CLAUSE_STOP.search(text, end + 1) if stop else None
+        following = text[end : after.start() if after else len(text)]
+        # "… prescribed off-label, and ketamine is one of them": the next clause puts the drug under
+        # the general rule, so the rule's words are the claim about the drug.
+        if rules.drug_names.any(text[m.start() : end]) or rules.drug_names.any(following):
             continue
         chars[m.start() : end] = " " * (end - m.start())
     return "".join(chars)
