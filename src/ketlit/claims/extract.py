@@ -51,8 +51,8 @@ from ketlit.claims.assertion import (
     checkability_cue,
     concedes_to_general_subject,
     is_puffery,
-    mask_general_subject,
     is_truncated,
+    mask_general_subject,
     mask_puffery,
     reason_code,
 )
@@ -194,12 +194,16 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
         and (not temporal or named_condition)
     ):
         kinds.append("efficacy")
-    if "regulatory" in kinds and "efficacy" in kinds and not _indications(clause, rules):
-        # "An FDA-approved, effective treatment" describes the approved product: one regulatory
-        # claim. A relative clause after the regulatory words gives the product an effect of its own
-        # ("an FDA approved drug that drastically enhances the psychotherapeutic process"): two.
-        if not _effect_in_relative_clause(clause, rules):
-            kinds.remove("efficacy")
+    # "An FDA-approved, effective treatment" describes the approved product: one regulatory claim.
+    # A relative clause after the regulatory words gives the product an effect of its own ("an FDA
+    # approved drug that drastically enhances the psychotherapeutic process"): two claims.
+    if (
+        "regulatory" in kinds
+        and "efficacy" in kinds
+        and not _indications(clause, rules)
+        and not _effect_in_relative_clause(clause, rules)
+    ):
+        kinds.remove("efficacy")
     return kinds
 
 
@@ -674,10 +678,10 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
     indication = _indications(clause, rules) or _indications(sentence, rules)
     if not indication and claim.kind in ("efficacy", "efficacy_rate", "onset", "duration"):
         from_prev = next((found for e in earlier if (found := _indications(e.text, rules))), [])
-        implied = _implied_by_comparator(sentence, rules)
-        if implied:
+        by_comparator = _implied_by_comparator(sentence, rules)
+        if by_comparator:
             # The sentence's own comparison says which condition it is about, before any context.
-            indication = _resistant(implied, sentence, rules)
+            indication = _resistant(by_comparator, sentence, rules)
             notes.append(f"indication {', '.join(indication)} implied by the comparator the sentence names")
         elif from_prev:
             indication = _resistant(from_prev, sentence, rules)
