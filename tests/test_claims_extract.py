@@ -358,3 +358,17 @@ def test_statements_about_drugs_in_general_are_out_of_scope(rules: Rules) -> Non
         "Although ketamine is not FDA approved for depression, many clinics offer it.",
     ):
         assert "regulatory" in _kinds(_page(sentence, rules), sentence[:20]), sentence
+
+
+def test_a_fraction_of_the_anaesthetic_dose_is_read_as_a_dose(rules: Rules) -> None:
+    claims = _page("For depression it is given at one-fifth to one-tenth of the usual dose used for surgery.", rules)
+    dosing = _one(claims, "one-fifth", "dosing")
+    assert dosing.dose is not None and (dosing.dose.low, dosing.dose.high, dosing.dose.unit) == (0.2, 0.4, "mg/kg")
+    assert any("prescribing information" in n and "one-fifth to one-tenth" in n for n in dosing.notes)
+    # No number, or no reference dose named: nothing to multiply, no dose read.
+    for sentence in (
+        "Doses used for depression are a fraction of the dose used for surgery.",
+        "For depression it is given at 1/10 of the dose.",
+    ):
+        dosing = _one(_page(sentence, rules), "epression", "dosing")
+        assert dosing.dose is None, sentence

@@ -64,6 +64,7 @@ from ketlit.claims.context import resistant as _resistant
 from ketlit.claims.context import routes_in as _routes
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
+from ketlit.claims.relative_dose import relative_dose
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.text import Location, Sentence, split_sentences
 
@@ -760,6 +761,9 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
             low = float(m.group(1))
             high = float(m.group(2)) if m.group(2) else low
             dose = Dose(min(low, high), max(low, high), "mg/kg" if "kg" in m.group(3).lower() else "mg")
+        elif relative := relative_dose(clause, rules):
+            dose, note = relative
+            notes.append(note)
     return replace(
         claim,
         indication=tuple(indication),

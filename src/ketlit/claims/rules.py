@@ -82,6 +82,18 @@ class Patterns:
 
 
 @dataclass(frozen=True, slots=True)
+class DoseReference:
+    """The dose a relative dose claim is a fraction of (``[dosing_reference.NAME]``): "1/10 the
+    dose for anesthesia" names the anaesthetic dose, which the label states."""
+
+    name: str
+    dose: float
+    unit: str
+    patterns: Patterns
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class NotCheckableRule:
     """A category of sentences that are reported but not checked."""
 
@@ -230,6 +242,8 @@ class Rules:
     molecule_by_route: dict[str, str] = field(default_factory=dict)
     # [indication.by_comparator]: the condition a comparator implies ("unlike antidepressants" → depression).
     indication_by_comparator: dict[str, str] = field(default_factory=dict)
+    # [dosing_reference]: the doses relative dose claims are fractions of.
+    dose_references: tuple[DoseReference, ...] = ()
     facts: tuple[RegulatoryFact, ...] = field(default=())
     # sha256 of the packaged rules document plus the user's (see the module docstring).
     digest: str = ""
@@ -419,6 +433,17 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
             )
             for r in mol.sub("by_route").names()
         },
+        dose_references=tuple(
+            DoseReference(
+                name=name,
+                dose=t.number("dose"),
+                unit=t.choice("unit", ("mg/kg", "mg")),
+                patterns=t.patterns("patterns"),
+                source=t.string("source"),
+            )
+            for name in root.sub("dosing_reference").names()
+            for t in (root.sub("dosing_reference").sub(name),)
+        ),
         indication_by_comparator={
             c: _slug(ind.sub("by_comparator").string(c), vocab["indication"], ind.sub("by_comparator"), c)
             for c in ind.sub("by_comparator").names()
