@@ -209,6 +209,7 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
 
 
 _RELATIVE = re.compile(r"\b(that|which)\b", re.IGNORECASE)
+_RELATIVE_OPENING = re.compile(r"\s*,?\s*(which|that|who)\b", re.IGNORECASE)
 
 
 def _effect_in_relative_clause(clause: str, rules: Rules) -> bool:
@@ -264,13 +265,18 @@ def _outcome(clause: str, rules: Rules) -> tuple[str, bool, list[str]]:
 
 
 def _treatment_of(clause: str, pos: int, rules: Rules) -> bool:
-    """Whether the treatment named nearest before ``pos`` is the drug (or a pronoun for it), not
-    another treatment: "Unlike SSRIs, which take 4 to 8 weeks, ketamine acts within hours" gives the
-    weeks to the SSRIs. With no treatment named before it, a time is the drug's."""
+    """Whether a time at ``pos`` is the drug's, not another treatment's: "Unlike SSRIs, which take 4
+    to 8 weeks, ketamine acts within hours" gives the weeks to the SSRIs. The other treatment owns
+    the time when it is named after the drug's last mention (or a pronoun for it) and the time
+    follows it in its own words or relative clause; "Ketamine, unlike SSRIs, works within 2 hours"
+    gives the hours back to the drug."""
     before = clause[:pos]
     own = [m.start() for m in rules.drug_names.finditer(before)] + [m.start() for m in rules.anaphora.finditer(before)]
-    other = [m.start() for m in rules.other_treatments.finditer(before)]
-    return not other or max(own, default=-1) > max(other)
+    other = [m for m in rules.other_treatments.finditer(before) if m.start() > max(own, default=-1)]
+    if not other:
+        return True
+    between = clause[other[-1].end() : pos]
+    return "," in between and not _RELATIVE_OPENING.match(between)
 
 
 def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | None, list[str]]:
