@@ -10,16 +10,23 @@ Design decisions:
   mention, not a comparison with every other mention.
 * **Vocabulary in data.** Every phrase comes from ``claim_rules.toml`` ([drug], [molecule],
   [route], [indication]); nothing here names a drug or a condition.
+* **A page's conditions are mentions, not pattern hits** (two patterns matching "chronic pain"
+  are one mention), named at least ``min_mentions`` times and at least ``min_share_of_top`` as
+  often as the most named one; a page naming each condition once is about all of them, in page
+  order (capped at ``max_inferred``).
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate
 
 from ketlit.claims.rules import Patterns, Rules
+
+_RELATIVE_OPENING = re.compile(r"\s*,?\s*(which|that|who)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +179,28 @@ def molecules_in(text: str, rules: Rules) -> list[str]:
     if specific:
         return specific
     return [rules.molecule_default] if rules.molecule_generic.any(text) else []
+
+
+def time_of_drug(clause: str, pos: int, rules: Rules) -> bool:
+    """Whether a time at ``pos`` is the drug's, not another treatment's: "Unlike SSRIs, which take 4
+    to 8 weeks, ketamine acts within hours" gives the weeks to the SSRIs. The other treatment owns
+    the time when it is named after the drug's last mention (or a pronoun for it) and the time
+    follows it in its own words or relative clause; "Ketamine, unlike SSRIs, works within 2 hours"
+    gives the hours back to the drug."""
+    before = clause[:pos]
+    own = [m.start() for m in rules.drug_names.finditer(before)] + [m.start() for m in rules.anaphora.finditer(before)]
+    other = [m for m in rules.other_treatments.finditer(before) if m.start() > max(own, default=-1)]
+    if not other:
+        return True
+    between = clause[other[-1].end() : pos]
+    return "," in between and not _RELATIVE_OPENING.match(between)
+
+
+def implied_by_comparator(sentence: str, rules: Rules) -> list[str]:
+    """The conditions implied by the treatments the sentence compares the drug with."""
+    found = [
+        slug
+        for name, slug in rules.indication_by_comparator.items()
+        if name in rules.comparators and rules.comparators[name].any(sentence)
+    ]
+    return list(dict.fromkeys(found))

@@ -32,6 +32,12 @@ Design decisions:
   strength (``can`` is not a hedge) and parts (product, scope, comparator, jurisdiction); the
   generic drug name given by a route with its own product (``[molecule.by_route]``) is read as
   that product's molecule.
+* **Whose words.** A time after another treatment in its own clause ("unlike SSRIs, which take
+  4 to 8 weeks") is that treatment's; a comparator implies its condition ("unlike antidepressants"
+  → depression); clauses whose subject is drugs in general or the industry ("30% of all prescribed
+  medications are not FDA approved for that purpose") are out of scope; an effect in a relative
+  clause after regulatory words ("an FDA approved drug that enhances …") is a claim of its own; a
+  stated fraction of the anaesthetic dose is a dose (:mod:`ketlit.claims.relative_dose`).
 * **Operationalisation is explicit.** Indication, route and molecule come from the clause,
   then the sentence, then the previous sentence, then the page; every step past the sentence
   adds a note ("route intravenous inferred from the page: 'infusion' ×4"). Vague words are read
@@ -56,7 +62,7 @@ from ketlit.claims.assertion import (
     mask_puffery,
     reason_code,
 )
-from ketlit.claims.context import PageContext, page_context
+from ketlit.claims.context import PageContext, implied_by_comparator, page_context, time_of_drug
 from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
 from ketlit.claims.context import indications_in as _indications
 from ketlit.claims.context import molecules_in as molecules_in
@@ -209,7 +215,6 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
 
 
 _RELATIVE = re.compile(r"\b(that|which)\b", re.IGNORECASE)
-_RELATIVE_OPENING = re.compile(r"\s*,?\s*(which|that|who)\b", re.IGNORECASE)
 
 
 def _effect_in_relative_clause(clause: str, rules: Rules) -> bool:
@@ -264,26 +269,11 @@ def _outcome(clause: str, rules: Rules) -> tuple[str, bool, list[str]]:
     return default.name, False, [f"the page does not define {said}; tested as {default.definition}"]
 
 
-def _treatment_of(clause: str, pos: int, rules: Rules) -> bool:
-    """Whether a time at ``pos`` is the drug's, not another treatment's: "Unlike SSRIs, which take 4
-    to 8 weeks, ketamine acts within hours" gives the weeks to the SSRIs. The other treatment owns
-    the time when it is named after the drug's last mention (or a pronoun for it) and the time
-    follows it in its own words or relative clause; "Ketamine, unlike SSRIs, works within 2 hours"
-    gives the hours back to the drug."""
-    before = clause[:pos]
-    own = [m.start() for m in rules.drug_names.finditer(before)] + [m.start() for m in rules.anaphora.finditer(before)]
-    other = [m for m in rules.other_treatments.finditer(before) if m.start() > max(own, default=-1)]
-    if not other:
-        return True
-    between = clause[other[-1].end() : pos]
-    return "," in between and not _RELATIVE_OPENING.match(between)
-
-
 def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | None, list[str]]:
     times = [
         t
         for t in find_times(clause)
-        if not re.search(r"\b(19|20)\d\d\b", t.text) and _treatment_of(clause, t.start, rules)
+        if not re.search(r"\b(19|20)\d\d\b", t.text) and time_of_drug(clause, t.start, rules)
     ]
     unit = "hours" if kind == "onset" else "days"
     scale = 1.0 if kind == "onset" else 24.0
@@ -660,16 +650,6 @@ def _claims_for(
     return out
 
 
-def _implied_by_comparator(sentence: str, rules: Rules) -> list[str]:
-    """The conditions implied by the treatments the sentence compares the drug with."""
-    found = [
-        slug
-        for name, slug in rules.indication_by_comparator.items()
-        if name in rules.comparators and rules.comparators[name].any(sentence)
-    ]
-    return list(dict.fromkeys(found))
-
-
 def _unread_reason(sentence: str, rules: Rules) -> str:
     conditions = ", ".join(c.replace("_", " ") for c in _indications(sentence, rules))
     said = f"names the drug and {conditions}" if conditions else "names the drug"
@@ -685,7 +665,7 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
     indication = _indications(clause, rules) or _indications(sentence, rules)
     if not indication and claim.kind in ("efficacy", "efficacy_rate", "onset", "duration"):
         from_prev = next((found for e in earlier if (found := _indications(e.text, rules))), [])
-        by_comparator = _implied_by_comparator(sentence, rules)
+        by_comparator = implied_by_comparator(sentence, rules)
         if by_comparator:
             # The sentence's own comparison says which condition it is about, before any context.
             indication = _resistant(by_comparator, sentence, rules)
