@@ -263,3 +263,115 @@ def test_bullets_are_claims_and_site_chrome_is_not(rules: Rules) -> None:
     assert kinds.get("Non-addictive at therapeutic doses") == "safety"
     assert kinds.get("FDA-approved medication") == "regulatory"
     assert not [c for c in claims if "cookies" in c.text or "rights reserved" in c.text]
+
+
+# ------------------------------------------------------------------ operationalisation (issue 13, J)
+
+
+def _one(claims: list[Claim], fragment: str, kind: str) -> Claim:
+    found = [c for c in _find(claims, fragment) if c.kind == kind]
+    assert found, f"no {kind} claim for {fragment!r}: {[(c.kind, c.text) for c in _find(claims, fragment)]}"
+    return found[0]
+
+
+def test_recreational_use_is_not_a_usage_claim(rules: Rules) -> None:
+    claims = _page("Because of these effects it has also been sold as a party drug and used as a club drug.", rules)
+    assert _kinds(claims, "party drug") == {"safety"}
+    # A medical usage statement still implies an efficacy claim.
+    claims = _page("Ketamine is commonly used as an anesthetic in emergency departments.", rules)
+    assert "efficacy" in _kinds(claims, "emergency departments")
+
+
+def test_pain_free_and_pain_perception_are_not_chronic_pain(rules: Rules) -> None:
+    from ketlit.claims.context import indications_in
+
+    assert indications_in("It calms circuits linked to mood and pain perception.", rules) == ["depression"]
+    assert indications_in("A pain-free, comfortable infusion suite.", rules) == []
+    assert indications_in("It relieves back pain that has lasted for years.", rules) == ["chronic_pain"]
+
+
+def test_page_conditions_count_mentions_not_pattern_hits(rules: Rules) -> None:
+    from ketlit.claims.context import page_context
+
+    # Each condition named once (two patterns match "chronic pain"; it is still one mention): the
+    # page is about all of them, in the order it names them — none outranks the others.
+    listing = (
+        "Ketamine therapy.\n\nPain-Free Sessions\n\nKetamine is used for depression, PTSD and chronic pain. "
+        "It acts fast."
+    )
+    assert page_context(listing, rules).indications == ("depression", "ptsd", "chronic_pain")
+    # A condition named twice in a list on a page naming depression ten times is not what the page
+    # is about; on a page naming depression three times it is.
+    many = "Ketamine helps depression. " * 10 + "It may help anxiety. Anxiety is common."
+    assert page_context(many, rules).indications == ("depression",)
+    few = "Ketamine helps depression. " * 3 + "It may help anxiety. Anxiety is common."
+    assert page_context(few, rules).indications == ("depression", "anxiety")
+
+
+def test_a_comparators_time_is_not_the_drugs(rules: Rules) -> None:
+    claims = _page("Unlike SSRIs, which can take six weeks to work, ketamine often brings relief within hours.", rules)
+    onset = _one(claims, "six weeks", "onset")
+    assert onset.threshold is not None and (onset.threshold.op, onset.threshold.value) == ("<=", 24.0)
+    # The drug's own time is read whichever side of the comparison it stands.
+    for sentence in (
+        "Ketamine often brings relief within 2 hours, while SSRIs can take six weeks to work.",
+        "Ketamine, unlike SSRIs, often brings relief within 2 hours.",
+    ):
+        onset = _one(_page(sentence, rules), "2 hours", "onset")
+        assert onset.threshold is not None and onset.threshold.value == 2.0, sentence
+
+
+def test_an_antidepressant_comparison_implies_depression(rules: Rules) -> None:
+    page = "We treat PTSD and chronic pain. PTSD and chronic pain respond to ketamine.\n\n"
+    claims = _page(page + "Unlike standard antidepressants, which take weeks, ketamine is fast-acting.", rules)
+    onset = _one(claims, "standard antidepressants", "onset")
+    assert onset.indication == ("depression",)
+    assert any("comparator" in n for n in onset.notes)
+    # With no comparator the sentence takes its conditions from the page.
+    claims = _page(page + "Many patients find that ketamine is fast-acting.", rules)
+    onset = _one(claims, "ketamine is fast-acting", "onset")
+    assert "depression" not in onset.indication
+
+
+def test_an_effect_in_a_relative_clause_after_regulatory_words_is_its_own_claim(rules: Rules) -> None:
+    claims = _page("Ketamine is an FDA-approved medicine that greatly enhances the benefits of psychotherapy.", rules)
+    assert _kinds(claims, "enhances the benefits") == {"regulatory", "efficacy"}
+    # Praise of the approved product itself stays one regulatory claim.
+    claims = _page("Spravato is an FDA-approved and effective treatment.", rules)
+    assert _kinds(claims, "FDA-approved and effective") == {"regulatory"}
+
+
+def test_statements_about_drugs_in_general_are_out_of_scope(rules: Rules) -> None:
+    general = (
+        "Before starting ketamine, know that many medications are prescribed off-label, "
+        "and about 20% of all prescriptions are not FDA approved for the use they are written for."
+    )
+    claims = _find(_page(general, rules), "many medications")
+    assert [(c.kind, c.checkability) for c in claims] == [("not_checkable", "out_of_scope")]
+    industry = (
+        "Although ketamine has shown promise for depression, drug companies have little incentive "
+        "to fund the large trials FDA approval needs."
+    )
+    claims = _find(_page(industry, rules), "drug companies")
+    assert [(c.kind, c.checkability) for c in claims] == [("not_checkable", "out_of_scope")]
+    # The drug itself as the subject, beside the general rule, is a claim.
+    for sentence in (
+        "Like many drugs, ketamine is prescribed off-label for depression.",
+        "Many drugs are prescribed off-label, and ketamine is one of them.",
+        "Although ketamine is not FDA approved for depression, many clinics offer it.",
+    ):
+        assert "regulatory" in _kinds(_page(sentence, rules), sentence[:20]), sentence
+
+
+def test_a_fraction_of_the_anaesthetic_dose_is_read_as_a_dose(rules: Rules) -> None:
+    claims = _page("For depression it is given at one-fifth to one-tenth of the usual dose used for surgery.", rules)
+    dosing = _one(claims, "one-fifth", "dosing")
+    assert dosing.dose is not None and (dosing.dose.low, dosing.dose.high, dosing.dose.unit) == (0.2, 0.4, "mg/kg")
+    assert any("prescribing information" in n and "one-fifth to one-tenth" in n for n in dosing.notes)
+    # No number, or no reference dose named: nothing to multiply, no dose read.
+    for sentence in (
+        "Doses used for depression are a fraction of the dose used for surgery.",
+        "For depression it is given at 1/10 of the dose.",
+    ):
+        dosing = _one(_page(sentence, rules), "epression", "dosing")
+        assert dosing.dose is None, sentence

@@ -171,6 +171,40 @@ def mask_puffery(text: str, rules: Rules) -> str:
     return "".join(chars)
 
 
+_CLAUSE_STOP: Final = re.compile(r"[,;:.—–]")
+_CONCESSION: Final = re.compile(r"^\s*(although|though|even though|while|whereas|despite)\b[^,;]*,\s*", re.I)
+
+
+def mask_general_subject(text: str, rules: Rules) -> str:
+    """``text`` with every clause whose subject is drugs in general or the drug industry blanked
+    from that subject to the clause's end (same length). A clause naming the drug is kept ("many
+    drugs are prescribed off-label, ketamine among them" keeps its last clause)."""
+    pats = _group(rules, "checkability").get("general_subject", Patterns())
+    chars = list(text)
+    for m in pats.finditer(text):
+        stop = _CLAUSE_STOP.search(text, m.end())
+        end = stop.start() if stop else len(text)
+        after = _CLAUSE_STOP.search(text, end + 1) if stop else None
+        following = text[end : after.start() if after else len(text)]
+        # "… prescribed off-label, and ketamine is one of them": the next clause puts the drug under
+        # the general rule, so the rule's words are the claim about the drug.
+        if rules.drug_names.any(text[m.start() : end]) or rules.drug_names.any(following):
+            continue
+        chars[m.start() : end] = " " * (end - m.start())
+    return "".join(chars)
+
+
+def concedes_to_general_subject(text: str, rules: Rules) -> bool:
+    """A concession followed by a main clause about drugs in general or the industry ("Although it
+    has shown promise, pharmaceutical companies have been hesitant to invest …"): the sentence is
+    about what its main clause says, and what it concedes is background."""
+    m = _CONCESSION.match(text)
+    if m is None:
+        return False
+    general = _group(rules, "checkability").get("general_subject", Patterns()).search(text)
+    return general is not None and general.start() == m.end()
+
+
 def checkability_cue(name: str, text: str, rules: Rules) -> bool:
     """Whether the checkability family ``name`` (``[assertion.checkability]``) occurs in ``text``."""
     return _group(rules, "checkability").get(name, Patterns()).any(text)

@@ -10,16 +10,23 @@ Design decisions:
   mention, not a comparison with every other mention.
 * **Vocabulary in data.** Every phrase comes from ``claim_rules.toml`` ([drug], [molecule],
   [route], [indication]); nothing here names a drug or a condition.
+* **A page's conditions are mentions, not pattern hits** (two patterns matching "chronic pain"
+  are one mention), named at least ``min_mentions`` times and at least ``min_share_of_top`` as
+  often as the most named one; a page naming each condition once is about all of them, in page
+  order (capped at ``max_inferred``).
 """
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate
 
 from ketlit.claims.rules import Patterns, Rules
+
+_RELATIVE_OPENING = re.compile(r"\s*,?\s*(which|that|who)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +43,15 @@ class PageContext:
 
 
 def _count(pats: Patterns, text: str) -> int:
-    return len(pats.finditer(text))
+    """Mentions, not pattern hits: two patterns matching the same words ("chronic pain" is matched
+    by the "chronic pain" and the "chronic, pain" patterns) are one mention, or a page naming a
+    condition once would count it twice and rank it above the conditions listed beside it."""
+    n, end = 0, -1
+    for m in pats.finditer(text):
+        if m.start() >= end:
+            n += 1
+        end = max(end, m.end())
+    return n
 
 
 def page_context(text: str, rules: Rules) -> PageContext:
@@ -76,14 +91,24 @@ def page_context(text: str, rules: Rules) -> PageContext:
     ind_counts = Counter(slug for slug in indications_in(text, rules))
     for slug, pats in rules.indications.items():
         ind_counts[slug] = max(ind_counts[slug], _count(pats, text)) if slug in ind_counts else 0
+    top = max((n for slug, n in ind_counts.items() if slug != "anesthesia_sedation"), default=0)
+    floor = max(rules.indication_page_min_mentions, rules.indication_page_min_share * top)
     ranked = sorted(
-        (
-            (slug, n)
-            for slug, n in ind_counts.items()
-            if n >= rules.indication_page_min_mentions and slug != "anesthesia_sedation"
-        ),
+        ((slug, n) for slug, n in ind_counts.items() if n >= floor and slug != "anesthesia_sedation"),
         key=lambda kv: (-kv[1], kv[0]),
     )
+    if not ranked:
+        # A page that names each of its conditions once (a short page listing "depression, PTSD and
+        # chronic pain") is about those conditions: they are read in the order the page names them.
+        first: dict[str, int] = {}
+        for table in (rules.indications, rules.indication_fallback):
+            for slug, pats in table.items():
+                if (m := pats.search(text)) is not None and m.start() < first.get(slug, len(text)):
+                    first[slug] = m.start()
+        ranked = sorted(
+            ((slug, 1) for slug in first if ind_counts.get(slug) and slug != "anesthesia_sedation"),
+            key=lambda kv: first[kv[0]],
+        )
     return PageContext(
         # A page that names the drug once and is otherwise about its route ("IV infusions …" on an
         # infusion FAQ) is about the drug too.
@@ -154,3 +179,28 @@ def molecules_in(text: str, rules: Rules) -> list[str]:
     if specific:
         return specific
     return [rules.molecule_default] if rules.molecule_generic.any(text) else []
+
+
+def time_of_drug(clause: str, pos: int, rules: Rules) -> bool:
+    """Whether a time at ``pos`` is the drug's, not another treatment's: "Unlike SSRIs, which take 4
+    to 8 weeks, ketamine acts within hours" gives the weeks to the SSRIs. The other treatment owns
+    the time when it is named after the drug's last mention (or a pronoun for it) and the time
+    follows it in its own words or relative clause; "Ketamine, unlike SSRIs, works within 2 hours"
+    gives the hours back to the drug."""
+    before = clause[:pos]
+    own = [m.start() for m in rules.drug_names.finditer(before)] + [m.start() for m in rules.anaphora.finditer(before)]
+    other = [m for m in rules.other_treatments.finditer(before) if m.start() > max(own, default=-1)]
+    if not other:
+        return True
+    between = clause[other[-1].end() : pos]
+    return "," in between and not _RELATIVE_OPENING.match(between)
+
+
+def implied_by_comparator(sentence: str, rules: Rules) -> list[str]:
+    """The conditions implied by the treatments the sentence compares the drug with."""
+    found = [
+        slug
+        for name, slug in rules.indication_by_comparator.items()
+        if name in rules.comparators and rules.comparators[name].any(sentence)
+    ]
+    return list(dict.fromkeys(found))

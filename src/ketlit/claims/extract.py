@@ -32,6 +32,12 @@ Design decisions:
   strength (``can`` is not a hedge) and parts (product, scope, comparator, jurisdiction); the
   generic drug name given by a route with its own product (``[molecule.by_route]``) is read as
   that product's molecule.
+* **Whose words.** A time after another treatment in its own clause ("unlike SSRIs, which take
+  4 to 8 weeks") is that treatment's; a comparator implies its condition ("unlike antidepressants"
+  → depression); clauses whose subject is drugs in general or the industry ("30% of all prescribed
+  medications are not FDA approved for that purpose") are out of scope; an effect in a relative
+  clause after regulatory words ("an FDA approved drug that enhances …") is a claim of its own; a
+  stated fraction of the anaesthetic dose is a dose (:mod:`ketlit.claims.relative_dose`).
 * **Operationalisation is explicit.** Indication, route and molecule come from the clause,
   then the sentence, then the previous sentence, then the page; every step past the sentence
   adds a note ("route intravenous inferred from the page: 'infusion' ×4"). Vague words are read
@@ -49,12 +55,14 @@ from ketlit.claims.assertion import (
     asserted_strength,
     assertion_parts,
     checkability_cue,
+    concedes_to_general_subject,
     is_puffery,
     is_truncated,
+    mask_general_subject,
     mask_puffery,
     reason_code,
 )
-from ketlit.claims.context import PageContext, page_context
+from ketlit.claims.context import PageContext, implied_by_comparator, page_context, time_of_drug
 from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
 from ketlit.claims.context import indications_in as _indications
 from ketlit.claims.context import molecules_in as molecules_in
@@ -62,6 +70,7 @@ from ketlit.claims.context import resistant as _resistant
 from ketlit.claims.context import routes_in as _routes
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
+from ketlit.claims.relative_dose import relative_dose
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.text import Location, Sentence, split_sentences
 
@@ -100,6 +109,7 @@ _PRONOUN_SUBJECT = re.compile(
 MAX_SENTENCE_CHARS = 2000
 _SHOWN_CHARS = 200
 _PUFFERY = "praise with nothing to test (no condition, number, time or regulator named)"
+_GENERAL = "about drugs in general or the drug industry, not a claim about this drug"
 _ROMAN = {
     "1": "I",
     "2": "II",
@@ -191,9 +201,30 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
         and (not temporal or named_condition)
     ):
         kinds.append("efficacy")
-    if "regulatory" in kinds and "efficacy" in kinds and not _indications(clause, rules):
+    # "An FDA-approved, effective treatment" describes the approved product: one regulatory claim.
+    # A relative clause after the regulatory words gives the product an effect of its own ("an FDA
+    # approved drug that drastically enhances the psychotherapeutic process"): two claims.
+    if (
+        "regulatory" in kinds
+        and "efficacy" in kinds
+        and not _indications(clause, rules)
+        and not _effect_in_relative_clause(clause, rules)
+    ):
         kinds.remove("efficacy")
     return kinds
+
+
+_RELATIVE = re.compile(r"\b(that|which)\b", re.IGNORECASE)
+
+
+def _effect_in_relative_clause(clause: str, rules: Rules) -> bool:
+    """An efficacy cue inside a relative clause ("… that enhances …") opened after the last
+    regulatory cue of ``clause``."""
+    reg = rules.cues["regulatory"].finditer(clause)
+    if not reg:
+        return False
+    rel = _RELATIVE.search(clause, max(m.end() for m in reg))
+    return rel is not None and rules.cues["efficacy"].any(clause[rel.end() :])
 
 
 # ------------------------------------------------------------------ operationalisation
@@ -239,7 +270,11 @@ def _outcome(clause: str, rules: Rules) -> tuple[str, bool, list[str]]:
 
 
 def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | None, list[str]]:
-    times = [t for t in find_times(clause) if not re.search(r"\b(19|20)\d\d\b", t.text)]
+    times = [
+        t
+        for t in find_times(clause)
+        if not re.search(r"\b(19|20)\d\d\b", t.text) and time_of_drug(clause, t.start, rules)
+    ]
     unit = "hours" if kind == "onset" else "days"
     scale = 1.0 if kind == "onset" else 24.0
     if times:
@@ -532,10 +567,19 @@ def _claims_for(
     prev_topics = bool(prev_text) and any(
         p.any(prev_text) for t, p in rules.safety_topics.items() if t != "general_safety"
     )
+    if concedes_to_general_subject(s, rules):
+        return [replace(base, not_checkable_reason=_GENERAL, checkability="out_of_scope")]
     found: dict[str, str] = {}
+    general_only = False
     for clause in _clauses(s):
-        for kind in _kinds(clause, s, prev_topics, rules):
+        masked = mask_general_subject(clause, rules)
+        for kind in _kinds(masked, s, prev_topics, rules):
             found.setdefault(kind, clause)
+        general_only = general_only or (masked != clause and bool(_kinds(clause, s, prev_topics, rules)))
+    if general_only and not found:
+        # Every cue was in a clause about drugs in general ("30% of all prescribed medications are
+        # not FDA approved for that purpose"): listed with the reason, never tested.
+        return [replace(base, not_checkable_reason=_GENERAL, checkability="out_of_scope")]
     # An item of a side-effect list is a side-effect claim whatever words it uses ("Feeling detached").
     side_effect_list = lead is not None and rules.cues["safety"].any(lead)
     if side_effect_list and not found and sent.list_item:
@@ -621,7 +665,12 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
     indication = _indications(clause, rules) or _indications(sentence, rules)
     if not indication and claim.kind in ("efficacy", "efficacy_rate", "onset", "duration"):
         from_prev = next((found for e in earlier if (found := _indications(e.text, rules))), [])
-        if from_prev:
+        by_comparator = implied_by_comparator(sentence, rules)
+        if by_comparator:
+            # The sentence's own comparison says which condition it is about, before any context.
+            indication = _resistant(by_comparator, sentence, rules)
+            notes.append(f"indication {', '.join(indication)} implied by the comparator the sentence names")
+        elif from_prev:
             indication = _resistant(from_prev, sentence, rules)
             notes.append(f"indication {', '.join(indication)} taken from the preceding sentences")
         elif ctx.indications:
@@ -698,6 +747,9 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
             low = float(m.group(1))
             high = float(m.group(2)) if m.group(2) else low
             dose = Dose(min(low, high), max(low, high), "mg/kg" if "kg" in m.group(3).lower() else "mg")
+        elif relative := relative_dose(clause, rules):
+            dose, note = relative
+            notes.append(note)
     return replace(
         claim,
         indication=tuple(indication),

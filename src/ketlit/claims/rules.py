@@ -82,6 +82,18 @@ class Patterns:
 
 
 @dataclass(frozen=True, slots=True)
+class DoseReference:
+    """The dose a relative dose claim is a fraction of (``[dosing_reference.NAME]``): "1/10 the
+    dose for anesthesia" names the anaesthetic dose, which the label states."""
+
+    name: str
+    dose: float
+    unit: str
+    patterns: Patterns
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class NotCheckableRule:
     """A category of sentences that are reported but not checked."""
 
@@ -179,6 +191,7 @@ class Rules:
     families: dict[str, Family]
     indication_page_max: int
     indication_page_min_mentions: int
+    indication_page_min_share: float
     cues: dict[str, Patterns]
     not_checkable: tuple[NotCheckableRule, ...]
     outcomes: tuple[Outcome, ...]
@@ -227,6 +240,10 @@ class Rules:
     assertion: dict[str, dict[str, Patterns]] = field(default_factory=dict)
     # [molecule.by_route]: the molecule a route implies for the generic name ("nasal spray" → esketamine).
     molecule_by_route: dict[str, str] = field(default_factory=dict)
+    # [indication.by_comparator]: the condition a comparator implies ("unlike antidepressants" → depression).
+    indication_by_comparator: dict[str, str] = field(default_factory=dict)
+    # [dosing_reference]: the doses relative dose claims are fractions of.
+    dose_references: tuple[DoseReference, ...] = ()
     facts: tuple[RegulatoryFact, ...] = field(default=())
     # sha256 of the packaged rules document plus the user's (see the module docstring).
     digest: str = ""
@@ -349,6 +366,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         families=families,
         indication_page_max=ind.sub("page").integer("max_inferred", 3),
         indication_page_min_mentions=ind.sub("page").integer("min_mentions", 2),
+        indication_page_min_share=ind.sub("page").number("min_share_of_top", 0.0),
         cues=root.pattern_map("cues"),
         not_checkable=not_checkable,
         outcomes=outcomes,
@@ -414,6 +432,21 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
                 mol.sub("by_route").string(r), vocab["molecule"], mol.sub("by_route"), r
             )
             for r in mol.sub("by_route").names()
+        },
+        dose_references=tuple(
+            DoseReference(
+                name=name,
+                dose=t.number("dose"),
+                unit=t.choice("unit", ("mg/kg", "mg")),
+                patterns=t.patterns("patterns"),
+                source=t.string("source"),
+            )
+            for name in root.sub("dosing_reference").names()
+            for t in (root.sub("dosing_reference").sub(name),)
+        ),
+        indication_by_comparator={
+            c: _slug(ind.sub("by_comparator").string(c), vocab["indication"], ind.sub("by_comparator"), c)
+            for c in ind.sub("by_comparator").names()
         },
     )
 

@@ -1,0 +1,68 @@
+"""Relative dose claims: "given at 1/10 to 1/20th the dose for anesthesia" read as a dose.
+
+Design decisions (CLAIMS_REVIEW §3 J, a dose claim stated as a fraction of another dose):
+
+* **A fraction of a named reference dose becomes a dose.** Clinic pages state the treatment dose
+  as a fraction of the anaesthetic dose more often than in mg/kg. The fraction alone cannot be
+  tested; multiplied by the reference dose the label states, it is an ordinary dose the dosing
+  judge compares with what trials used. The reference (``[dosing_reference]`` in
+  ``claim_rules.toml``, user-overridable) is data with its source, and the claim's note quotes
+  the reading ("'1/10 to 1/20th the dose for anesthesia' read as 0.1–0.2 mg/kg …"), so a reader
+  can disagree with it.
+* **Only a stated fraction of a named reference.** "A fraction of the dose" states no number, and
+  "1/10 of the dose" with no anaesthetic (or other reference) named says nothing about which dose:
+  neither is read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ketlit.claims.model import Dose
+from ketlit.claims.rules import Rules
+
+_WORDS = {"half": 2, "third": 3, "quarter": 4, "fifth": 5, "tenth": 10, "twentieth": 20, "hundredth": 100}
+_ONE = r"(?:(\d+)\s*/\s*(\d+)(?:th|st|nd|rd)?|\b(?:one|a)[- ](half|third|quarter|fifth|tenth|twentieth|hundredth))"
+_FRACTION = re.compile(
+    rf"{_ONE}(?:\s*(?:to|-|–|or)\s*{_ONE})?\s*(?:of\s+)?(?:the\s+|a\s+|an\s+)?(?:usual\s+|typical\s+|standard\s+)?"
+    r"(?P<what>(?:\w+\s+){0,2})doses?\b(?P<after>[^.;]{0,40})",
+    re.IGNORECASE,
+)
+
+
+def _fraction(num: str | None, den: str | None, word: str | None) -> float | None:
+    if word:
+        return 1.0 / _WORDS[word.lower()]
+    if num and den and int(den) > 0:
+        return int(num) / int(den)
+    return None
+
+
+def relative_dose(clause: str, rules: Rules) -> tuple[Dose, str] | None:
+    """The dose ``clause`` states as a fraction of a reference dose, with the note saying how it
+    was read; None when it states none."""
+    for m in _FRACTION.finditer(clause):
+        g = m.groups()
+        first = _fraction(g[0], g[1], g[2])
+        second = _fraction(g[3], g[4], g[5])
+        if first is None:
+            continue
+        after = m.group("after")
+        ref, hit = next(
+            ((r, h) for r in rules.dose_references if (h := r.patterns.search(f"{m.group('what')} dose{after}"))),
+            (None, None),
+        )
+        if ref is None or hit is None:
+            continue
+        parts = [first] if second is None else [first, second]
+        low, high = min(parts) * ref.dose, max(parts) * ref.dose
+        # The words read, up to the reference they name ("1/10 to 1/20th the dose for anesthesia").
+        reach = max(0, hit.end() - len(m.group("what")) - len(" dose"))
+        quoted = (clause[m.start() : m.end() - len(after)] + after[:reach]).strip()
+        amount = f"{low:.3g}" if low == high else f"{low:.3g}–{high:.3g}"
+        note = (
+            f"'{quoted}' read as {amount} {ref.unit} "
+            f"(that fraction of the {ref.name} dose, {ref.dose:g} {ref.unit}: {ref.source})"
+        )
+        return Dose(round(low, 4), round(high, 4), ref.unit), note
+    return None
