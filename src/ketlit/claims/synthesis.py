@@ -57,6 +57,9 @@ class Vote:
     effect: str
     certainty: str | None = None
     same_trial: tuple[str, ...] = ()
+    # The direction was read only by the statistical model (no rule read it): a review whose
+    # answer is a guess never outranks one whose answer the rules read.
+    guessed: bool = False
 
     @property
     def id(self) -> str:
@@ -102,14 +105,23 @@ def _about_other_form(clause: str, molecules: Sequence[str], rules: Rules) -> bo
 
 
 def stance_of(
-    profile: Mapping[str, Any], molecules: Sequence[str], rules: Rules, *, review: bool
+    profile: Mapping[str, Any],
+    molecules: Sequence[str],
+    rules: Rules,
+    *,
+    review: bool,
+    policy: VerdictPolicy | None = None,
 ) -> tuple[Stance, Mapping[str, Any] | None, str | None]:
-    """(stance, the finding that carries it, the certainty stated for it) for an efficacy claim."""
+    """(stance, the finding that carries it, the certainty stated for it) for an efficacy claim.
+    Findings about a physiological, laboratory or adverse-effect measure (the rules' ``[findings]``)
+    are no efficacy answer, whatever the reader's outcome label says."""
     roles = list(profile.get("roles") or [])
     findings = [
         f
         for f in profile.get("findings") or []
-        if f.get("outcome_kind") == "efficacy" and f.get("comparator_kind") != "active_treatment"
+        if f.get("outcome_kind") == "efficacy"
+        and f.get("comparator_kind") != "active_treatment"
+        and not (policy is not None and policy.not_efficacy_text(str(f.get("clause", ""))))
     ]
     if review:
         findings = [f for f in findings if not _about_other_form(str(f.get("clause", "")), molecules, rules)]
@@ -157,7 +169,7 @@ def _vote(
         return policy.not_counted.get(question, question.replace("_", " "))
     if not profile.get("readable", True) and role != "review":
         return f"not readable: {profile.get('unreadable_reason') or 'no result sentence'}"
-    stance, finding, certainty = stance_of(profile, molecules, rules, review=role == "review")
+    stance, finding, certainty = stance_of(profile, molecules, rules, review=role == "review", policy=policy)
     if stance == "unread":
         return "not readable: no efficacy result the reader can tell the direction of"
     return Vote(
@@ -171,6 +183,7 @@ def _vote(
         rationale=str(finding.get("clause", "")).strip() if finding else "",
         effect=effect_text(finding, arms=3, counts=False, certainty=False) if finding else "",
         certainty=certainty,
+        guessed=str(finding.get("basis", "")).startswith("model:") if finding else False,
     )
 
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ketlit.claims.efficacy import Component, combine, efficacy_established
+from ketlit.claims.efficacy import Component, combine, decisive_parts, efficacy_established, grade_source
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import (
@@ -34,6 +34,7 @@ from ketlit.claims.judging import (
     as_tested,
     assess_all,
     cite,
+    decisive_of,
     finish,
     threshold_hours,
 )
@@ -41,6 +42,7 @@ from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, TimeFinding, format_hours
 from ketlit.claims.policy import VerdictPolicy
 from ketlit.claims.rules import Rules
+from ketlit.claims.synthesis import profile_of
 from ketlit.evidence.roles import FINDING_ROLES, assign_roles
 from ketlit.evidence.rules import packaged_rules
 from ketlit.evidence.sentences import abstract_sentences
@@ -66,12 +68,35 @@ def _roles(record: EvidenceRecord) -> list[tuple[str, str]]:
 def from_results(a: Assessed, t: TimeFinding) -> bool:
     """Whether the time's sentence is a result or conclusion of the study, not its introduction,
     aims or methods (registry records: posted results only, so always)."""
-    if a.record.source != "pubmed":
+    return result_sentence(a.record, t.sentence)
+
+
+def result_sentence(record: EvidenceRecord, text: str) -> bool:
+    """Whether ``text`` is (in) a result or conclusion sentence of the record's abstract, as the
+    study profiles read roles; registry records hold posted results only, so always."""
+    if record.source != "pubmed":
+        return True
+    sentence = _norm(text)
+    return any(role in FINDING_ROLES for t, role in _roles(record) if t and (sentence in t or t in sentence))
+
+
+def benefit_sentence(a: Assessed, t: TimeFinding, policy: VerdictPolicy) -> bool:
+    """Whether the time's sentence speaks of the benefit: not a sentence about a physiological,
+    laboratory or adverse-effect measure ("plasma TNF-α … higher in the placebo group within 24 h"),
+    read from the sentence itself and from the study profile's findings in it."""
+    if policy.not_efficacy_text(t.sentence):
+        return False
+    profile = profile_of(a.record)
+    if profile is None:
         return True
     sentence = _norm(t.sentence)
-    return any(
-        role in FINDING_ROLES for text, role in _roles(a.record) if text and (sentence in text or text in sentence)
-    )
+    kinds = {
+        f.get("outcome_kind")
+        for f in profile.get("findings") or []
+        if (clause := _norm(str(f.get("clause", "")))) and (clause in sentence or sentence in clause)
+    }
+    # A sentence the reader found only safety or other (non-efficacy) results in is no benefit time.
+    return not kinds or "efficacy" in kinds
 
 
 def _classify(
@@ -118,17 +143,33 @@ def _text(t: TimeFinding) -> str:
     return f"{t.kind} {bound} {h}: “{t.sentence}”"
 
 
-def _time_part(claim: Claim, efficacy: Component, assessed: Sequence[Assessed], rules: Rules) -> Component:
+def _answers(a: Assessed, policy: VerdictPolicy) -> bool:
+    """Whether the study's question is one that can show benefit (controlled, uncontrolled or review)."""
+    profile = profile_of(a.record)
+    if profile is None:
+        return True
+    question = str((profile.get("question") or {}).get("value", "other"))
+    return question == "systematic_review" or question in policy.counts or question in policy.low_weight
+
+
+def _time_part(
+    claim: Claim, efficacy: Component, assessed: Sequence[Assessed], rules: Rules, policy: VerdictPolicy
+) -> Component:
     label = efficacy.label
     body = efficacy.body
-    # Approved for this use (no body): every counted study may report the timing.
-    counted_ids = {v.id for v in (body.votes + body.reviews)} if body else {a.record.id for a in assessed if a.counted}
+    # Approved for this use (no body): every counted study whose question can show benefit may report
+    # the timing — not peri-operative, anaesthetic, mechanism or safety studies.
+    counted_ids = (
+        {v.id for v in (body.votes + body.reviews)}
+        if body
+        else {a.record.id for a in assessed if a.counted and _answers(a, policy)}
+    )
     found = [
         (a, t)
         for a in assessed
         if a.counted and a.record.id in counted_ids
         for t in a.findings.times
-        if t.kind == claim.kind and from_results(a, t)
+        if t.kind == claim.kind and from_results(a, t) and benefit_sentence(a, t, policy)
     ]
     use = [(a, t) for a, t in found if a.direct] or found
     if not use:
@@ -174,7 +215,23 @@ def _time_part(claim: Claim, efficacy: Component, assessed: Sequence[Assessed], 
             f"{label}: where studies report when benefit ended, the median is {format_hours(ends[len(ends) // 2])}"
         )
     cited = [cite(a, _text(t)) for a, t in support + against + neutral]
-    return Component(label, verdict, certainty, reasons, cited)
+    decisive = [decisive_of(a, "for", _number(t), t.sentence, part=label) for a, t in _one_each(support)[:3]]
+    decisive += [decisive_of(a, "against", _number(t), t.sentence, part=label) for a, t in _one_each(against)[:2]]
+    source = grade_source("studies reporting the time", notes) if certainty else None
+    return Component(label, verdict, certainty, reasons, cited, decisive=decisive, certainty_source=source)
+
+
+def _one_each(found: Sequence[tuple[Assessed, TimeFinding]]) -> list[tuple[Assessed, TimeFinding]]:
+    """One finding per study, larger designs first (the ones that weigh most decide)."""
+    seen: dict[str, tuple[Assessed, TimeFinding]] = {}
+    for a, t in sorted(found, key=lambda at: (-at[0].rank, at[0].record.id)):
+        seen.setdefault(a.record.id, (a, t))
+    return list(seen.values())
+
+
+def _number(t: TimeFinding) -> str:
+    h = format_hours(t.hours) if t.hours is not None else "rapid, no time given"
+    return f"{t.kind} {h}"
 
 
 def judge_time(
@@ -201,13 +258,18 @@ def judge_time(
                         *efficacy.reasons[:1],
                     ],
                     efficacy.cited[:3],
+                    decisive=efficacy.decisive,
                 )
             )
             continue
         sub = replace(claim, indication=(ind,) if ind else ())
-        parts.append(_time_part(claim, efficacy, assess_all(sub, records, rules, cache, memo), rules))
+        parts.append(_time_part(claim, efficacy, assess_all(sub, records, rules, cache, memo), rules, policy))
     verdict, certainty = combine(parts)
+    decisive, source = decisive_parts(parts, certainty)
     reasons = [r for p in parts for r in p.reasons]
     if claim.threshold is not None and any(n.startswith("'") for n in claim.notes):
         reasons.append("the claim's wording is vague; the threshold is ketlit's reading (see 'as tested')")
-    return finish(verdict, certainty, reasons, [c for p in parts for c in p.cited], rules, as_tested(claim, rules))
+    cited = [c for p in parts for c in p.cited]
+    return finish(
+        verdict, certainty, reasons, cited, rules, as_tested(claim, rules), decisive=decisive, certainty_source=source
+    )
