@@ -33,7 +33,9 @@ def rules() -> Rules:
     return load_rules()
 
 
-def _review(rid: str, clause: str, *, n: int = 900, certainty: str | None = None, basis: str = "test") -> EvidenceRecord:
+def _review(
+    rid: str, clause: str, *, n: int = 900, certainty: str | None = None, basis: str = "test"
+) -> EvidenceRecord:
     r = record(rid, question="systematic_review", design="meta_analysis", n=n, certainty=certainty)
     assert r.profile is not None
     finding = {**r.profile["findings"][0], "clause": clause, "basis": basis}
@@ -213,11 +215,75 @@ def _bench() -> ModuleType:
 def test_bench_flags_a_high_not_stated_by_a_regulator_or_review() -> None:
     b = _bench()
     high: dict[str, Any] = {"certainty": "high"}
-    for ok in ("regulatory:dea_schedule_iii", "review pubmed:123 states high", "reference standard x (pubmed:1) states high"):
+    for ok in (
+        "regulatory:dea_schedule_iii",
+        "review pubmed:123 states high",
+        "reference standard x (pubmed:1) states high",
+    ):
         assert b.unfounded_high([{**high, "certainty_source": ok}]) == []
     for bad in ("GRADE from trials: no downgrade", "assumed: review pubmed:1 states no certainty; taken as high", None):
         assert b.unfounded_high([{**high, "certainty_source": bad}]) != []
-    claim = {"decisive": [{"source": "pubmed", "id": "1", "role": "trial", "stance": "for", "number": "n = 80",
-                           "sentence": "Ketamine reduced symptoms."}], "evidence": [{"source": "pubmed", "id": "9"}]}
+    claim = {
+        "decisive": [
+            {
+                "source": "pubmed",
+                "id": "1",
+                "role": "trial",
+                "stance": "for",
+                "number": "n = 80",
+                "sentence": "Ketamine reduced symptoms.",
+            }
+        ],
+        "evidence": [{"source": "pubmed", "id": "9"}],
+    }
     assert [d["id"] for d in b.decisive(claim)] == ["1"]  # never the first cited when the engine names one
     assert "pubmed:1 (trial, for n = 80)" in b.decisive_line(b.decisive(claim)[0])
+
+
+# ------------------------------------------------------------------ rules added with the decisive records
+
+
+def test_a_hedged_claim_on_one_small_positive_trial_is_partly_supported(rules: Rules) -> None:
+    hedged = efficacy("Ketamine is a promising treatment for treatment-resistant depression.", strength="hedged")
+    v = verdict_of(hedged, [record("1", n=15)], rules)
+    assert v.verdict == "partly_supported" and [d.id for d in v.decisive] == ["1"], v.reasons
+    assert verdict_of(efficacy(), [record("1", n=15)], rules).verdict == "insufficient_evidence"  # plain claim
+    against = [record("1", n=15), record("2", n=20, stance="null")]
+    assert verdict_of(hedged, against, rules).verdict == "insufficient_evidence"  # a trial against it
+
+
+def _up_to(value: float) -> Claim:
+    return Claim(
+        id="c9",
+        text=f"Up to {value:g}% of patients respond.",
+        kind="efficacy_rate",
+        location=HERE,
+        indication=("treatment_resistant_depression",),
+        route=("intravenous",),
+        molecule=("racemic_ketamine",),
+        threshold=Threshold("<=", value, "%"),
+        outcome="response",
+    )
+
+
+def _arm(rid: str, pct: int, question: str = "efficacy_vs_control", design: str = "rct") -> EvidenceRecord:
+    text = f"RESULTS: The response rate was {pct}% in the ketamine group."
+    r = record(rid, n=40, question=question, design=design)
+    return replace(r, abstract=text)
+
+
+def test_up_to_a_rate_is_partly_supported_when_a_trial_reaches_it_and_contradicted_when_none_comes_near(
+    rules: Rules,
+) -> None:
+    v = verdict_of(_up_to(70), [_arm("1", 71), _arm("2", 40)], rules)
+    assert v.verdict == "partly_supported", v.reasons
+    assert [d.id for d in v.decisive] == ["1"] and "71" in v.decisive[0].number
+    series = [_arm(str(i), pct, "single_arm_open_label", "non_randomized_trial") for i, pct in enumerate((30, 35, 40))]
+    v = verdict_of(_up_to(70), series, rules)
+    assert v.verdict == "contradicted", v.reasons
+    # Below the pooling rule and nothing reaching it with too few reports: no verdict either way.
+    assert verdict_of(_up_to(70), series[:2], rules).verdict == "insufficient_evidence"
+    # "70–80% of patients" reads as at least 70%: the same test.
+    at_least = replace(_up_to(70), threshold=Threshold(">=", 70.0, "%"))
+    assert verdict_of(at_least, [_arm("1", 71), _arm("2", 40)], rules).verdict == "partly_supported"
+    assert verdict_of(at_least, series, rules).verdict == "contradicted"

@@ -122,6 +122,10 @@ def decide(body: Body, hedged: bool, policy: VerdictPolicy) -> tuple[str, str, V
         if hedged and not larger_null:
             return "supported", rule + " — enough for a hedged claim", review, used
         return "partly_supported", rule, review, used
+    if pos and hedged and not neg:
+        # "May help", "promising": one small positive trial with none against is the research status
+        # the page describes, but no more than that.
+        return "partly_supported", "a single small RCT favours the drug, and the page hedges the claim", None, pos[:1]
     if pos:
         return "insufficient_evidence", "a single small RCT", None, pos[:1] + neg[:1]
     if neg:

@@ -174,6 +174,61 @@ def _few_arms(
     return finish("insufficient_evidence", None, reasons, [cite(a, rate_text(r)) for a, r in items], rules, tested)
 
 
+def _reported_arms(
+    claim: Claim, thr: Threshold, counted: Sequence[Assessed], rules: Rules, policy: VerdictPolicy, reasons: list[str]
+) -> Verdict | None:
+    """A rate claim without a pool or a review's figure ("up to 70%", "70–80% of patients"): it says
+    rates reach X. A controlled trial whose drug arm reaches X (within the tolerance) bears out that
+    they can, not that X is typical — partly supported; when at least ``min_pool_arms`` studies report
+    a drug-arm rate and none comes near X, the claim overstates every result — contradicted.
+    Otherwise (None) the claim is left to the usual rule (insufficient evidence)."""
+    construct = claim.outcome if claim.outcome in ("response", "remission") else "response"
+    best: dict[str, tuple[Assessed, RateFinding]] = {}
+    for a in counted:
+        for r in a.findings.rates:
+            if r.construct != construct or r.arm != "active" or r.summary or r.range or not patient_rate(a, r):
+                continue
+            if a.record.id not in best or r.pct > best[a.record.id][1].pct:
+                best[a.record.id] = (a, r)
+    direct = [ar for ar in best.values() if ar[0].direct] or list(best.values())
+    tol = rules.approx_tolerance_pct
+    top = sorted(direct, key=lambda ar: (-ar[1].pct, ar[0].record.id))
+    controlled = [ar for ar in top if ar[0].design == "rct" and ar[1].pct >= thr.value - tol]
+    if controlled:
+        verdict = "partly_supported"
+        decisive = controlled[:3]
+        reasons.append(
+            f"the page says rates reach {thr.value:g}%: the drug arm of {len(controlled)} controlled trial(s) "
+            f"reaches it (highest {controlled[0][1].pct:.1f}%), but too few comparable arms to show it is typical"
+        )
+    elif len(top) >= policy.min_pool_arms and top[0][1].pct < thr.value - tol:
+        verdict = "contradicted"
+        decisive = top[:3]
+        reasons.append(
+            f"the page says rates reach {thr.value:g}%: none of {len(top)} studies reporting a drug-arm rate comes "
+            f"near it (highest {top[0][1].pct:.1f}%)"
+        )
+    else:
+        return None
+    used = [a for a, _ in decisive]
+    certainty, greasons = grade_studies(
+        used,
+        rules,
+        inconsistency="figures from different timepoints and regimens",
+        imprecision="figures of single arms, not pooled",
+    )
+    return finish(
+        verdict,
+        certainty,
+        [*reasons, *greasons],
+        [cite(a, rate_text(r) + f" — “{r.sentence}”") for a, r in top[:8]],
+        rules,
+        as_tested(claim, rules),
+        decisive=_decisive(verdict, decisive),
+        certainty_source=grade_source("single-arm figures", greasons),
+    )
+
+
 def _grade_pool(pooled: Pooled, thr: Threshold, used: Sequence[Assessed], rules: Rules) -> tuple[str, list[str]]:
     lo, hi = pooled.ci_low * 100, pooled.ci_high * 100
     inconsistency = None
@@ -214,6 +269,10 @@ def judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules, policy: Ver
         if r.construct == construct and r.summary and r.arm != "comparator" and not r.range and patient_rate(a, r)
     ]
     reasons += number_source(thr, counted, policy)
+    if len(items) < policy.min_pool_arms and not summaries:
+        reached = _reported_arms(claim, thr, counted, rules, policy, reasons)
+        if reached is not None:
+            return reached
     if len(items) < policy.min_pool_arms:
         return _few_arms(claim, thr, items, summaries, target, rules, policy, reasons)
     pooled = pool_proportions(

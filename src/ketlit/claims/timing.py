@@ -143,27 +143,14 @@ def _text(t: TimeFinding) -> str:
     return f"{t.kind} {bound} {h}: “{t.sentence}”"
 
 
-def _answers(a: Assessed, policy: VerdictPolicy) -> bool:
-    """Whether the study's question is one that can show benefit (controlled, uncontrolled or review)."""
-    profile = profile_of(a.record)
-    if profile is None:
-        return True
-    question = str((profile.get("question") or {}).get("value", "other"))
-    return question == "systematic_review" or question in policy.counts or question in policy.low_weight
-
-
 def _time_part(
     claim: Claim, efficacy: Component, assessed: Sequence[Assessed], rules: Rules, policy: VerdictPolicy
 ) -> Component:
     label = efficacy.label
     body = efficacy.body
-    # Approved for this use (no body): every counted study whose question can show benefit may report
-    # the timing — not peri-operative, anaesthetic, mechanism or safety studies.
-    counted_ids = (
-        {v.id for v in (body.votes + body.reviews)}
-        if body
-        else {a.record.id for a in assessed if a.counted and _answers(a, policy)}
-    )
+    # Approved for this use (no body): every counted study may report the timing (an approved
+    # anaesthetic's onset is in anaesthetic studies); sentences about other measures never count.
+    counted_ids = {v.id for v in (body.votes + body.reviews)} if body else {a.record.id for a in assessed if a.counted}
     found = [
         (a, t)
         for a in assessed
