@@ -241,6 +241,7 @@ def component(
     unblinding = bool(set(sub.indication) & set(rules.unblinding_indications))
     if review is None and body.reference is not None:
         review = body.reviews[0]  # certainty is the pinned entry's, whichever rule decided
+        deciders = [*deciders, review]
     if review is not None:
         certainty: str | None = review.certainty or policy.review_certainty_unstated
         notes = [

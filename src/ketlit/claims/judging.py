@@ -337,7 +337,10 @@ def finish(
         reasons = [*reasons, "no record or regulatory source could be cited, so no verdict is given"]
         verdict, certainty, decisive = "insufficient_evidence", "very_low", ()
     chosen = _default_decisive(verdict, cited) if decisive is None else tuple(decisive)
-    chosen = tuple({(d.source, d.id, d.part): d for d in chosen}.values())[:MAX_DECISIVE]
+    unique: dict[tuple[str, str], Decisive] = {}
+    for d in chosen:
+        unique.setdefault((d.source, d.id), d)  # a record deciding two parts is named once
+    chosen = tuple(unique.values())[:MAX_DECISIVE]
     source = certainty_source or _default_certainty_source(certainty, chosen)
     if verdict == "insufficient_evidence" and certainty is None:
         certainty = "very_low"

@@ -174,6 +174,14 @@ def _few_arms(
     return finish("insufficient_evidence", None, reasons, [cite(a, rate_text(r)) for a, r in items], rules, tested)
 
 
+def _controlled(a: Assessed, policy: VerdictPolicy) -> bool:
+    """Whether the study compares the drug with a control (its profile's question; else its design)."""
+    profile = profile_of(a.record)
+    if profile is None:
+        return a.design == "rct"
+    return str((profile.get("question") or {}).get("value")) in policy.counts
+
+
 def _reported_arms(
     claim: Claim, thr: Threshold, counted: Sequence[Assessed], rules: Rules, policy: VerdictPolicy, reasons: list[str]
 ) -> Verdict | None:
@@ -193,7 +201,7 @@ def _reported_arms(
     direct = [ar for ar in best.values() if ar[0].direct] or list(best.values())
     tol = rules.approx_tolerance_pct
     top = sorted(direct, key=lambda ar: (-ar[1].pct, ar[0].record.id))
-    controlled = [ar for ar in top if ar[0].design == "rct" and ar[1].pct >= thr.value - tol]
+    controlled = [ar for ar in top if _controlled(ar[0], policy) and ar[1].pct >= thr.value - tol]
     if controlled:
         verdict = "partly_supported"
         decisive = controlled[:3]

@@ -209,9 +209,10 @@ def _time_part(
 
 
 def _one_each(found: Sequence[tuple[Assessed, TimeFinding]]) -> list[tuple[Assessed, TimeFinding]]:
-    """One finding per study, larger designs first (the ones that weigh most decide)."""
+    """One finding per study: a stated time before "rapid" without one, then larger designs first
+    (the ones that weigh most decide)."""
     seen: dict[str, tuple[Assessed, TimeFinding]] = {}
-    for a, t in sorted(found, key=lambda at: (-at[0].rank, at[0].record.id)):
+    for a, t in sorted(found, key=lambda at: (at[1].hours is None, -at[0].rank, at[0].record.id)):
         seen.setdefault(a.record.id, (a, t))
     return list(seen.values())
 
