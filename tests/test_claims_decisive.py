@@ -275,9 +275,11 @@ def _arm(rid: str, pct: int, question: str = "efficacy_vs_control", design: str 
 def test_up_to_a_rate_is_partly_supported_when_a_trial_reaches_it_and_contradicted_when_none_comes_near(
     rules: Rules,
 ) -> None:
-    v = verdict_of(_up_to(70), [_arm("1", 71), _arm("2", 40)], rules)
+    v = verdict_of(_up_to(70), [_arm("1", 71), _arm("2", 68), _arm("3", 40)], rules)
     assert v.verdict == "partly_supported", v.reasons
-    assert [d.id for d in v.decisive] == ["1"] and "71" in v.decisive[0].number
+    assert [d.id for d in v.decisive] == ["1", "2"] and "71" in v.decisive[0].number
+    # One trial reaching it is not enough (and a single-arm series never is).
+    assert verdict_of(_up_to(70), [_arm("1", 71), _arm("3", 40)], rules).verdict == "insufficient_evidence"
     series = [_arm(str(i), pct, "single_arm_open_label", "non_randomized_trial") for i, pct in enumerate((30, 35, 40))]
     v = verdict_of(_up_to(70), series, rules)
     assert v.verdict == "contradicted", v.reasons
@@ -285,5 +287,5 @@ def test_up_to_a_rate_is_partly_supported_when_a_trial_reaches_it_and_contradict
     assert verdict_of(_up_to(70), series[:2], rules).verdict == "insufficient_evidence"
     # "70–80% of patients" reads as at least 70%: the same test.
     at_least = replace(_up_to(70), threshold=Threshold(">=", 70.0, "%"))
-    assert verdict_of(at_least, [_arm("1", 71), _arm("2", 40)], rules).verdict == "partly_supported"
+    assert verdict_of(at_least, [_arm("1", 71), _arm("2", 68)], rules).verdict == "partly_supported"
     assert verdict_of(at_least, series, rules).verdict == "contradicted"

@@ -282,9 +282,27 @@ def _decisive_json(d: Decisive) -> dict[str, Any]:
     }
 
 
+def _pooled_json(v: Verdict) -> dict[str, Any] | None:
+    p = v.pooled
+    if p is None:
+        return None
+    return {
+        "k": p.k,
+        "n": p.n,
+        "estimate": _pct(p.estimate),
+        "ci_low": _pct(p.ci_low),
+        "ci_high": _pct(p.ci_high),
+        "pi_low": _pct(p.pi_low),
+        "pi_high": _pct(p.pi_high),
+        "i2": None if p.i2 is None else round(p.i2, 1),
+        "tau2": None if p.tau2 is None else round(p.tau2, 4),
+        "unit": "%",
+        "method": p.method,
+    }
+
+
 def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
     c, v = cc.claim, cc.verdict
-    p = v.pooled
     reg = c.regulatory
     return {
         "id": c.id,
@@ -302,21 +320,7 @@ def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
         "evidence": [_cited_json(e) for e in v.evidence],
         "decisive": [_decisive_json(d) for d in v.decisive],
         "certainty_source": v.certainty_source,
-        "pooled": None
-        if p is None
-        else {
-            "k": p.k,
-            "n": p.n,
-            "estimate": _pct(p.estimate),
-            "ci_low": _pct(p.ci_low),
-            "ci_high": _pct(p.ci_high),
-            "pi_low": _pct(p.pi_low),
-            "pi_high": _pct(p.pi_high),
-            "i2": None if p.i2 is None else round(p.i2, 1),
-            "tau2": None if p.tau2 is None else round(p.tau2, 4),
-            "unit": "%",
-            "method": p.method,
-        },
+        "pooled": _pooled_json(v),
         "location": {
             "paragraph": c.location.paragraph,
             "sentence": c.location.sentence,

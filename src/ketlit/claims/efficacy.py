@@ -182,17 +182,10 @@ def _with_reference(body: Body, assessed: Sequence[Assessed]) -> None:
     body.set_aside = [(a, why) for a, why in body.set_aside if a.record.id != e.pmid]
 
 
-def component(
-    claim: Claim,
-    ind: str,
-    records: Sequence[EvidenceRecord],
-    rules: Rules,
-    policy: VerdictPolicy,
-    cache: dict[str, Findings],
-    memo: AssessMemo | None,
-) -> Component:
-    """The verdict on one condition of an efficacy claim (before the claim's strength is weighed)."""
-    label = ind or "unspecified indication"
+def _regulator_component(claim: Claim, ind: str, label: str, symptoms: bool, rules: Rules) -> Component | None:
+    """The part a regulator decides (a label limitation, else an approval for this use of the
+    product, when the claim is about the condition's symptoms), or the part no evidence can decide
+    (no condition read); None when the evidence decides."""
     # A label limitation is the regulator's word on exactly this use, so it is read before the approval.
     limits = label_limits(claim, ind, rules) if ind else []
     if limits:
@@ -205,8 +198,7 @@ def component(
             decisive=[decisive_fact(f, "against", label) for f in limits[:2]],
             certainty_source=f"regulatory:{limits[0].id}",
         )
-    construct = policy.construct_of(claim.text)
-    approvals = approvals_for_use(claim, ind, rules) if ind and construct is None else []
+    approvals = approvals_for_use(claim, ind, rules) if ind and symptoms else []
     if approvals:
         products = ", ".join(sorted({f.product for f in approvals}))
         return Component(
@@ -228,6 +220,24 @@ def component(
             None,
             [f"{label}: no condition could be read, so no body of evidence matches the claim"],
         )
+    return None
+
+
+def component(
+    claim: Claim,
+    ind: str,
+    records: Sequence[EvidenceRecord],
+    rules: Rules,
+    policy: VerdictPolicy,
+    cache: dict[str, Findings],
+    memo: AssessMemo | None,
+) -> Component:
+    """The verdict on one condition of an efficacy claim (before the claim's strength is weighed)."""
+    label = ind or "unspecified indication"
+    construct = policy.construct_of(claim.text)
+    decided = _regulator_component(claim, ind, label, construct is None, rules)
+    if decided is not None:
+        return decided
     sub = replace(claim, indication=(ind,))
     assessed = assess_all(sub, records, rules, cache, memo)
     molecules = claim.molecule or (rules.molecule_default,)

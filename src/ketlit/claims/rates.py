@@ -186,9 +186,10 @@ def _reported_arms(
     claim: Claim, thr: Threshold, counted: Sequence[Assessed], rules: Rules, policy: VerdictPolicy, reasons: list[str]
 ) -> Verdict | None:
     """A rate claim without a pool or a review's figure ("up to 70%", "70–80% of patients"): it says
-    rates reach X. A controlled trial whose drug arm reaches X (within the tolerance) bears out that
-    they can, not that X is typical — partly supported; when at least ``min_pool_arms`` studies report
-    a drug-arm rate and none comes near X, the claim overstates every result — contradicted.
+    rates reach X. Independent controlled trials (``min_independent_rcts``, direct evidence) whose drug
+    arms reach X (within the tolerance) bear out that they can, not that X is typical — partly
+    supported; when at least ``min_pool_arms`` studies report a drug-arm rate and none comes near X,
+    the claim overstates every result — contradicted.
     Otherwise (None) the claim is left to the usual rule (insufficient evidence)."""
     construct = claim.outcome if claim.outcome in ("response", "remission") else "response"
     best: dict[str, tuple[Assessed, RateFinding]] = {}
@@ -198,11 +199,12 @@ def _reported_arms(
                 continue
             if a.record.id not in best or r.pct > best[a.record.id][1].pct:
                 best[a.record.id] = (a, r)
-    direct = [ar for ar in best.values() if ar[0].direct] or list(best.values())
+    # Direct evidence only: another product's or population's arms say nothing of this claim's figure.
+    direct = [ar for ar in best.values() if ar[0].direct]
     tol = rules.approx_tolerance_pct
     top = sorted(direct, key=lambda ar: (-ar[1].pct, ar[0].record.id))
     controlled = [ar for ar in top if _controlled(ar[0], policy) and ar[1].pct >= thr.value - tol]
-    if controlled:
+    if len(controlled) >= policy.min_independent_rcts:
         verdict = "partly_supported"
         decisive = controlled[:3]
         reasons.append(
