@@ -289,3 +289,32 @@ def test_up_to_a_rate_is_partly_supported_when_a_trial_reaches_it_and_contradict
     at_least = replace(_up_to(70), threshold=Threshold(">=", 70.0, "%"))
     assert verdict_of(at_least, [_arm("1", 71), _arm("2", 68)], rules).verdict == "partly_supported"
     assert verdict_of(at_least, series, rules).verdict == "contradicted"
+
+
+def test_a_review_finding_about_experiences_is_no_efficacy_answer(rules: Rules) -> None:
+    policy = packaged_policy()
+    experiences = _review(
+        "6", "increased connectedness, transcendental experiences, and an expanded emotional spectrum"
+    )
+    assert experiences.profile is not None
+    assert stance_of(experiences.profile, ["racemic_ketamine"], rules, review=True, policy=policy)[0] == "unread"
+    pain = _review("6", "There is a statistically significant pain reduction by adding ketamine")
+    assert pain.profile is not None
+    assert stance_of(pain.profile, ["racemic_ketamine"], rules, review=True, policy=policy)[0] == "for"
+
+
+def test_a_time_in_a_sentence_finding_no_difference_counts_against_onset(rules: Rules) -> None:
+    def trial(rid: str, clause: str, direction: str, favours: str) -> EvidenceRecord:
+        r = record(rid, n=80, abstract=f"RESULTS: {clause}.")
+        assert r.profile is not None
+        extra = {**r.profile["findings"][0], "clause": clause, "direction": direction, "favours": favours}
+        return replace(r, profile={**r.profile, "findings": [*r.profile["findings"], extra]})
+
+    # The time reader takes "by 4 hours" as an effect; the profile reads the sentence as no difference.
+    null = "Depressive symptoms were reduced by 4 hours in both groups, with no significant interaction effect"
+    trials = [trial("1", null, "no_difference", "neither"), trial("2", null, "no_difference", "neither")]
+    v = verdict_of(_onset_claim(), trials, rules)
+    assert v.verdict == "contradicted" and all(d.stance == "against" for d in v.decisive), v.reasons
+    better = "Ketamine reduced depressive symptoms within 4 hours compared with placebo"
+    trials = [trial("1", better, "decreased", "intervention"), trial("2", better, "decreased", "intervention")]
+    assert verdict_of(_onset_claim(), trials, rules).verdict == "supported"

@@ -133,6 +133,11 @@ class VerdictPolicy:
     outcomes: tuple[OutcomeConstruct, ...] = ()
     not_efficacy: tuple[re.Pattern[str], ...] = ()
     symptom_outcome: tuple[re.Pattern[str], ...] = ()
+    review_answer: tuple[re.Pattern[str], ...] = ()
+
+    def names_effect(self, text: str) -> bool:
+        """Whether a review finding names an effect or a symptom outcome (``[findings]``)."""
+        return any(p.search(text) for p in self.review_answer + self.symptom_outcome)
 
     def not_efficacy_text(self, text: str) -> bool:
         """Whether a finding's text is about a physiological, laboratory or adverse-effect measure
@@ -220,6 +225,7 @@ def _policy_from(root: Table) -> VerdictPolicy:
         outcomes=_outcomes(root),
         not_efficacy=_patterns(root.sub("findings"), "not_efficacy"),
         symptom_outcome=_patterns(root.sub("findings"), "symptom_outcome"),
+        review_answer=_patterns(root.sub("findings"), "review_answer"),
     )
 
 

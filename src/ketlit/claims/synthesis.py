@@ -104,6 +104,10 @@ def _about_other_form(clause: str, molecules: Sequence[str], rules: Rules) -> bo
     return bool(named) and not named & set(molecules)
 
 
+def _names_effect(clause: str, policy: VerdictPolicy, rules: Rules) -> bool:
+    return policy.names_effect(clause) or any(p.any(clause) for p in rules.indications.values())
+
+
 def stance_of(
     profile: Mapping[str, Any],
     molecules: Sequence[str],
@@ -125,6 +129,9 @@ def stance_of(
     ]
     if review:
         findings = [f for f in findings if not _about_other_form(str(f.get("clause", "")), molecules, rules)]
+        if policy is not None:
+            # A review's answer names the effect or the condition, not an experience or a process.
+            findings = [f for f in findings if _names_effect(str(f.get("clause", "")), policy, rules)]
     concl = [f for f in findings if 0 <= f["s"] < len(roles) and roles[f["s"]] == "conclusions"]
     use = concl or findings
     pos = [f for f in use if f.get("favours") == "intervention"]

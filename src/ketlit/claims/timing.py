@@ -80,23 +80,31 @@ def result_sentence(record: EvidenceRecord, text: str) -> bool:
     return any(role in FINDING_ROLES for t, role in _roles(record) if t and (sentence in t or t in sentence))
 
 
-def benefit_sentence(a: Assessed, t: TimeFinding, policy: VerdictPolicy) -> bool:
-    """Whether the time's sentence speaks of the benefit: not a sentence about a physiological,
-    laboratory or adverse-effect measure ("plasma TNF-α … higher in the placebo group within 24 h"),
-    read from the sentence itself and from the study profile's findings in it."""
+def benefit_reading(a: Assessed, t: TimeFinding, policy: VerdictPolicy) -> TimeFinding | None:
+    """The time as a time of benefit, or None when its sentence is about a physiological, laboratory
+    or adverse-effect measure ("plasma TNF-α … higher in the placebo group within 24 h"), read from the
+    sentence itself and from the study profile's findings in it. A sentence whose efficacy results
+    all find no difference ("no significant interaction … at 24 h") reports no effect at that time,
+    whatever the time reader's cue words said."""
     if policy.not_efficacy_text(t.sentence):
-        return False
+        return None
     profile = profile_of(a.record)
     if profile is None:
-        return True
+        return t
     sentence = _norm(t.sentence)
-    kinds = {
-        f.get("outcome_kind")
+    found = [
+        f
         for f in profile.get("findings") or []
         if (clause := _norm(str(f.get("clause", "")))) and (clause in sentence or sentence in clause)
-    }
-    # A sentence the reader found only safety or other (non-efficacy) results in is no benefit time.
-    return not kinds or "efficacy" in kinds
+    ]
+    if not found:
+        return t
+    efficacy = [f for f in found if f.get("outcome_kind") == "efficacy"]
+    if not efficacy:
+        return None  # only safety or other (non-efficacy) results in the sentence
+    if all(f.get("direction") == "no_difference" for f in efficacy):
+        return replace(t, effect=False)
+    return t
 
 
 def _classify(
@@ -152,11 +160,11 @@ def _time_part(
     # anaesthetic's onset is in anaesthetic studies); sentences about other measures never count.
     counted_ids = {v.id for v in (body.votes + body.reviews)} if body else {a.record.id for a in assessed if a.counted}
     found = [
-        (a, t)
+        (a, read)
         for a in assessed
         if a.counted and a.record.id in counted_ids
         for t in a.findings.times
-        if t.kind == claim.kind and from_results(a, t) and benefit_sentence(a, t, policy)
+        if t.kind == claim.kind and from_results(a, t) and (read := benefit_reading(a, t, policy)) is not None
     ]
     use = [(a, t) for a, t in found if a.direct] or found
     if not use:
