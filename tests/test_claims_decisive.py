@@ -39,7 +39,8 @@ def _review(
     r = record(rid, question="systematic_review", design="meta_analysis", n=n, certainty=certainty)
     assert r.profile is not None
     finding = {**r.profile["findings"][0], "clause": clause, "basis": basis}
-    return replace(r, abstract=clause + ".", profile={**r.profile, "findings": [finding]})
+    stated = f" The certainty of the evidence was {certainty} (GRADE)." if certainty else ""
+    return replace(r, abstract=clause + "." + stated, profile={**r.profile, "findings": [finding]})
 
 
 # ------------------------------------------------------------------ what decided
@@ -318,3 +319,16 @@ def test_a_time_in_a_sentence_finding_no_difference_counts_against_onset(rules: 
     better = "Ketamine reduced depressive symptoms within 4 hours compared with placebo"
     trials = [trial("1", better, "decreased", "intervention"), trial("2", better, "decreased", "intervention")]
     assert verdict_of(_onset_claim(), trials, rules).verdict == "supported"
+
+
+def test_high_quality_studies_is_no_stated_certainty(rules: Rules) -> None:
+    clause = "Ketamine reduced depressive symptoms compared with placebo"
+    quality = replace(
+        _review("9", clause, certainty="high"), abstract=f"Nine high-quality studies were included. {clause}."
+    )
+    v = verdict_of(efficacy(), [quality], rules)
+    assert v.certainty != "high" and v.certainty_source is not None
+    assert v.certainty_source.startswith("assumed:"), v.certainty_source
+    graded = replace(quality, abstract=f"{clause}. The certainty of the evidence was high (GRADE).")
+    v = verdict_of(efficacy(), [graded], rules)
+    assert v.certainty == "high" and v.certainty_source == "review pubmed:9 states high"

@@ -134,6 +134,11 @@ class VerdictPolicy:
     not_efficacy: tuple[re.Pattern[str], ...] = ()
     symptom_outcome: tuple[re.Pattern[str], ...] = ()
     review_answer: tuple[re.Pattern[str], ...] = ()
+    stated_certainty: tuple[re.Pattern[str], ...] = ()
+
+    def states_certainty(self, text: str) -> bool:
+        """Whether an abstract speaks of the certainty or quality of the evidence (``[findings]``)."""
+        return any(p.search(text) for p in self.stated_certainty)
 
     def names_effect(self, text: str) -> bool:
         """Whether a review finding names an effect or a symptom outcome (``[findings]``)."""
@@ -226,6 +231,7 @@ def _policy_from(root: Table) -> VerdictPolicy:
         not_efficacy=_patterns(root.sub("findings"), "not_efficacy"),
         symptom_outcome=_patterns(root.sub("findings"), "symptom_outcome"),
         review_answer=_patterns(root.sub("findings"), "review_answer"),
+        stated_certainty=_patterns(root.sub("findings"), "stated_certainty"),
     )
 
 

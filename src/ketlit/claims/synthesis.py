@@ -177,6 +177,8 @@ def _vote(
     if not profile.get("readable", True) and role != "review":
         return f"not readable: {profile.get('unreadable_reason') or 'no result sentence'}"
     stance, finding, certainty = stance_of(profile, molecules, rules, review=role == "review", policy=policy)
+    if certainty and not policy.states_certainty(a.record.abstract):
+        certainty = None  # "high-quality studies" rates the included studies, not the evidence
     if stance == "unread":
         return "not readable: no efficacy result the reader can tell the direction of"
     return Vote(
