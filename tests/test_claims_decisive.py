@@ -332,3 +332,13 @@ def test_high_quality_studies_is_no_stated_certainty(rules: Rules) -> None:
     graded = replace(quality, abstract=f"{clause}. The certainty of the evidence was high (GRADE).")
     v = verdict_of(efficacy(), [graded], rules)
     assert v.certainty == "high" and v.certainty_source == "review pubmed:9 states high"
+
+
+def test_an_onset_part_whose_efficacy_is_not_established_names_no_decisive_record(rules: Rules) -> None:
+    text = "RESULTS: Ketamine reduced depressive symptoms within 4 hours compared with placebo."
+    small = replace(record("3", n=20, abstract=text), tags={**record("3").tags, "indication": ("ocd",)})
+    claim = replace(_onset_claim(), text="Ketamine relieves OCD within hours.", indication=("ocd",))
+    v = verdict_of(claim, [small], rules)
+    assert v.verdict == "insufficient_evidence" and v.decisive == (), v.decisive
+    trials = [record("1", n=80, abstract=text), record("2", n=90, abstract=text)]
+    assert {d.id for d in verdict_of(_onset_claim(), trials, rules).decisive} == {"1", "2"}

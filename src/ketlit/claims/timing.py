@@ -254,7 +254,6 @@ def judge_time(
                         *efficacy.reasons[:1],
                     ],
                     efficacy.cited[:3],
-                    decisive=efficacy.decisive,
                 )
             )
             continue
