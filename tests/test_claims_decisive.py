@@ -342,3 +342,22 @@ def test_an_onset_part_whose_efficacy_is_not_established_names_no_decisive_recor
     assert v.verdict == "insufficient_evidence" and v.decisive == (), v.decisive
     trials = [record("1", n=80, abstract=text), record("2", n=90, abstract=text)]
     assert {d.id for d in verdict_of(_onset_claim(), trials, rules).decisive} == {"1", "2"}
+
+
+def test_a_hedged_sentence_naming_no_condition_is_judged_by_its_best_evidenced_one(rules: Rules) -> None:
+    text = "RESULTS: Ketamine reduced depressive symptoms within 4 hours compared with placebo."
+    trials = [record("1", n=80, abstract=text), record("2", n=90, abstract=text)]
+    read_from_page = ("indication treatment_resistant_depression, ocd taken from the preceding sentences",)
+    claim = replace(
+        _onset_claim(),
+        text="Effects may be felt within hours.",
+        indication=("treatment_resistant_depression", "ocd"),
+        strength="hedged",
+        notes=read_from_page,
+    )
+    v = verdict_of(claim, trials, rules)
+    assert v.verdict == "supported", v.reasons
+    assert any("names no condition" in r for r in v.reasons)
+    # The sentence names its conditions, or asserts them plainly: every condition must hold.
+    assert verdict_of(replace(claim, notes=()), trials, rules).verdict == "partly_supported"
+    assert verdict_of(replace(claim, strength="plain"), trials, rules).verdict == "partly_supported"

@@ -370,6 +370,32 @@ def combine(parts: Sequence[Component]) -> tuple[str, str | None]:
     return verdict, (CERTAINTY[min(levels)] if levels else None)
 
 
+def conditions_from_page(claim: Claim) -> bool:
+    """Whether the sentence names no condition of its own: its conditions were read from the page."""
+    return any(n.startswith("indication ") and (" taken from " in n or " inferred from " in n) for n in claim.notes)
+
+
+def combine_claim(claim: Claim, parts: Sequence[Component]) -> tuple[str, str | None, list[str]]:
+    """(verdict, certainty, extra reasons) for a claim's parts. A hedged sentence that names no
+    condition ("effects may be felt within hours", its conditions read from the page) says that the
+    drug can do this, not that it does so for each condition the page mentions: it holds where its
+    best-evidenced condition bears it out, unless another contradicts it. Otherwise :func:`combine`."""
+    verdict, certainty = combine(parts)
+    if len(parts) < 2 or claim.strength != "hedged" or not conditions_from_page(claim):
+        return verdict, certainty, []
+    if any(p.verdict == "contradicted" for p in parts):
+        return verdict, certainty, []
+    order = ("supported", "partly_supported", "insufficient_evidence")
+    best = min(parts, key=lambda p: (order.index(p.verdict) if p.verdict in order else 3, -level(p.certainty)))
+    if best.verdict == verdict:
+        return verdict, certainty, []
+    why = (
+        f"the hedged sentence names no condition (read from the page): judged by its best-evidenced one, "
+        f"{best.label} ({best.verdict.replace('_', ' ')})"
+    )
+    return best.verdict, best.certainty, [why]
+
+
 def _unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy) -> bool:
     """Whether the conditions were taken from the page although the sentence names a target of its own."""
     inferred = any(n.startswith("indication ") and "inferred from the page" in n for n in claim.notes)
@@ -403,9 +429,9 @@ def judge_efficacy(
         ]
         return finish("insufficient_evidence", None, reasons, [], rules, as_tested(claim, rules))
     parts = [component(claim, ind, records, rules, policy, cache, memo) for ind in claim.indication or ("",)]
-    verdict, certainty = combine(parts)
-    decisive, source = decisive_parts(parts, certainty)
-    reasons = [r for p in parts for r in p.reasons]
+    verdict, certainty, why = combine_claim(claim, parts)
+    decisive, source = decisive_parts(parts, certainty, verdict)
+    reasons = [r for p in parts for r in p.reasons] + why
     strength = tested_strength(claim)
     if strength != claim.strength:
         reasons.append(
@@ -443,10 +469,13 @@ def judge_efficacy(
     )
 
 
-def decisive_parts(parts: Sequence[Component], certainty: str | None) -> tuple[list[Decisive], str | None]:
-    """The decisive records of a reconciled claim (each part's, those of parts that decide first)
-    and the certainty source of the part whose certainty the claim carries (the lowest)."""
-    ordered = sorted(parts, key=lambda p: p.verdict == "insufficient_evidence")
+def decisive_parts(
+    parts: Sequence[Component], certainty: str | None, verdict: str = ""
+) -> tuple[list[Decisive], str | None]:
+    """The decisive records of a reconciled claim (each part's; parts whose verdict is the claim's
+    first, then parts that reached a verdict) and the certainty source of the part whose certainty
+    the claim carries (the lowest)."""
+    ordered = sorted(parts, key=lambda p: (p.verdict != verdict, p.verdict == "insufficient_evidence"))
     per_part = [p.decisive for p in ordered if p.decisive]
     decisive: list[Decisive] = []
     # Round-robin so every deciding part is named before any part's second record.

@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ketlit.claims.efficacy import Component, combine, decisive_parts, efficacy_established, grade_source
+from ketlit.claims.efficacy import Component, combine_claim, decisive_parts, efficacy_established, grade_source
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import (
@@ -259,9 +259,9 @@ def judge_time(
             continue
         sub = replace(claim, indication=(ind,) if ind else ())
         parts.append(_time_part(claim, efficacy, assess_all(sub, records, rules, cache, memo), rules, policy))
-    verdict, certainty = combine(parts)
-    decisive, source = decisive_parts(parts, certainty)
-    reasons = [r for p in parts for r in p.reasons]
+    verdict, certainty, why = combine_claim(claim, parts)
+    decisive, source = decisive_parts(parts, certainty, verdict)
+    reasons = [r for p in parts for r in p.reasons] + why
     if claim.threshold is not None and any(n.startswith("'") for n in claim.notes):
         reasons.append("the claim's wording is vague; the threshold is ketlit's reading (see 'as tested')")
     cited = [c for p in parts for c in p.cited]
