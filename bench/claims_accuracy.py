@@ -235,7 +235,7 @@ def founded(source: object) -> bool:
 
 
 def unfounded_high(claims: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """"High" certainty whose ``certainty_source`` is neither a regulator nor a review stating it
+    """A "high" certainty whose ``certainty_source`` is neither a regulator nor a review stating it
     (an output without the field — an older engine — counts as unfounded)."""
     return [c for c in claims if c.get("certainty") == "high" and not founded(c.get("certainty_source"))]
 
