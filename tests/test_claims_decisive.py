@@ -361,3 +361,13 @@ def test_a_hedged_sentence_naming_no_condition_is_judged_by_its_best_evidenced_o
     # The sentence names its conditions, or asserts them plainly: every condition must hold.
     assert verdict_of(replace(claim, notes=()), trials, rules).verdict == "partly_supported"
     assert verdict_of(replace(claim, strength="plain"), trials, rules).verdict == "partly_supported"
+
+
+def test_the_sentence_quoted_for_a_trial_names_the_drug(rules: Rules) -> None:
+    r = record("1", n=80)
+    assert r.profile is not None
+    placebo = {**r.profile["findings"][0], "clause": "The pain relief of the placebo group rose from 58% to 60%"}
+    drug = r.profile["findings"][0]
+    profile = {**r.profile, "findings": [placebo, drug]}
+    stance, finding, _ = stance_of(profile, ["racemic_ketamine"], rules, review=False, policy=packaged_policy())
+    assert stance == "for" and finding is not None and finding["clause"] == drug["clause"]
