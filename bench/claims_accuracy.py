@@ -1,6 +1,6 @@
 """Claim-checking accuracy on the development pages against the expert key (issue 13).
 
-    python bench/claims_accuracy.py [--no-check] [--pages DIR] [--keep DB] [--db DB]
+    python bench/claims_accuracy.py [--no-check] [--pages DIR] [--keep DB] [--db DB] [--no-reference]
 
 What it does:
 1. Builds a cache the way a user does: the E-utilities stand-in (``tests/standins/eutils.py``,
@@ -23,10 +23,13 @@ What it does:
      sentence with no checkable claim earns nothing;
    * the **best constant answer**'s strict agreement on the same keyed sentences ("always
      partly supported" …), so the margin over guessing is visible;
-   * the certainty distribution, and every "high" that rests on neither a regulator nor a review
-     stating its certainty;
-   * every supported / partly / contradicted verdict with its decisive citation (the JSON's
-     ``decisive`` field when the engine sets one, else the first cited record) for a spot check.
+   * the certainty distribution, and every "high" whose ``certainty_source`` is neither a
+     regulator's fact nor a review (or pinned reference entry) that states the certainty;
+   * every supported / partly / contradicted verdict with its decisive records (the JSON's
+     ``decisive`` list: role, for/against, key number, sentence) for a spot check.
+
+``--no-reference`` runs the check without the pinned reference standard (the engine must give
+sound verdicts either way).
 
 Targets (exit 1 when missed, unless ``--no-check``): extraction recall ≥ 0.90, false claims
 ≤ 10%, strict agreement ≥ 0.85 and ≥ 15 points above the best constant answer, no unfounded
@@ -221,30 +224,37 @@ def load_key(samples: Path, texts: Mapping[str, str]) -> tuple[list[KeyedSentenc
     return keyed, nots, problems
 
 
+# Certainty sources that may carry "high": a regulator's fact, or a review (or the pinned reference
+# standard) that states the certainty itself. A certainty the engine computed or assumed may not.
+_STATED = re.compile(r"^(regulatory:\S|review pubmed:\S+ states |reference standard \S+ \(pubmed:\S+\) states )")
+
+
+def founded(source: object) -> bool:
+    """Whether a claim's ``certainty_source`` is a regulator or a review that states the certainty."""
+    return isinstance(source, str) and _STATED.match(source) is not None
+
+
 def unfounded_high(claims: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """"High" certainty resting on neither a regulator nor a review that states its certainty.
-
-    The regulator must be the decisive citation: a regulatory fact listed beside trial evidence
-    does not make the trials' certainty high."""
-    out = []
-    for c in claims:
-        if c.get("certainty") != "high":
-            continue
-        d = decisive(c)
-        regulator = d is not None and d.get("source") == "regulatory"
-        stated = bool(c.get("certainty_source"))  # set by an engine that inherits a review's rating
-        if not (regulator or stated):
-            out.append(c)
-    return out
+    """A "high" certainty whose ``certainty_source`` is neither a regulator nor a review stating it
+    (an output without the field — an older engine — counts as unfounded)."""
+    return [c for c in claims if c.get("certainty") == "high" and not founded(c.get("certainty_source"))]
 
 
-def decisive(claim: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The citation a verdict rests on: the engine's ``decisive`` field, else the first cited."""
+def decisive(claim: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The records a verdict rests on: the engine's ``decisive`` list, else the first cited."""
     d = claim.get("decisive")
-    if isinstance(d, Mapping):
-        return d
+    if isinstance(d, list):
+        return [x for x in d if isinstance(x, Mapping)]
     ev = claim.get("evidence") or []
-    return ev[0] if ev else None
+    return [ev[0]] if ev else []
+
+
+def decisive_line(d: Mapping[str, Any]) -> str:
+    """One decisive record for the spot check: id, role, for/against, number, sentence."""
+    role = d.get("role") or d.get("design")
+    number = f" {d['number']}" if d.get("number") else ""
+    text = str(d.get("sentence") or d.get("finding") or "")[:90]
+    return f"{d.get('source')}:{d.get('id')} ({role}, {d.get('stance', '?')}{number}) “{text}”"
 
 
 # ------------------------------------------------------------------ running the tool
@@ -276,10 +286,11 @@ def build_cache(db: Path) -> tuple[float, int]:
     return time.perf_counter() - clock, expected
 
 
-def run_check(db: Path, page: Path) -> dict[str, Any]:
-    """``ketlit check PAGE --format json`` as a user runs it."""
+def run_check(db: Path, page: Path, *, reference: bool = True) -> dict[str, Any]:
+    """``ketlit check PAGE --format json`` as a user runs it (``--no-reference`` unless ``reference``)."""
+    extra = [] if reference else ["--no-reference"]
     done = subprocess.run(
-        [sys.executable, "-m", "ketlit", "--db", str(db), "--quiet", "check", str(page), "--format", "json"],
+        [sys.executable, "-m", "ketlit", "--db", str(db), "--quiet", "check", str(page), "--format", "json", *extra],
         env=_env({}),
         capture_output=True,
         text=True,
@@ -339,14 +350,15 @@ def print_details(total: Score, claims: Sequence[Mapping[str, Any]]) -> list[Map
     highs = unfounded_high(claims)
     print(f"'high' without a regulator or a review stating it: {len(highs)}")
     for c in highs:
-        print(f"  {c['page']} {c['id']} {c['kind']}: {str(c['text'])[:80]}")
-    print("\nDecisive citations (supported / partly supported / contradicted):")
+        print(f"  {c['page']} {c['id']} {c['kind']}: {str(c['text'])[:80]} [{c.get('certainty_source')}]")
+    print("\nDecisive records (supported / partly supported / contradicted):")
     for c in claims:
         if c["verdict"] not in ("supported", "partly_supported", "contradicted"):
             continue
-        d = decisive(c)
-        cite = f"{d.get('source')}:{d.get('id')} ({d.get('design')}) {str(d.get('finding'))[:70]}" if d else "none"
-        print(f"  {c['page']} {c['id']} {c['verdict']}/{c.get('certainty')}: {cite}")
+        found = decisive(c)
+        print(f"  {c['page']} {c['id']} {c['kind']} {c['verdict']}/{c.get('certainty')} ({c.get('certainty_source')})")
+        for d in found or [{}]:
+            print(f"      {decisive_line(d) if d else 'none'}")
     return highs
 
 
@@ -357,6 +369,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--db", type=Path, help="reuse this cache instead of building one")
     ap.add_argument("--keep", type=Path, help="keep the cache built here")
     ap.add_argument("--brief", action="store_true", help="figures only: no lists of misses, citations …")
+    ap.add_argument("--no-reference", action="store_true", help="check without the pinned reference standard")
     args = ap.parse_args(argv)
     if not SAMPLES.is_dir() or not REPLAY.is_dir():
         print(f"skipped: development set or replay corpus not found under {SHARED}")
@@ -368,8 +381,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             seconds, expected = build_cache(db)
             print(f"cache: {expected:,} records matching {TERM!r} fetched through the stand-in in {seconds:.1f} s")
         clock = time.perf_counter()
-        outputs = {p.name: run_check(db, p) for p in pages}
-        print(f"checked {len(pages)} pages in {time.perf_counter() - clock:.1f} s\n")
+        outputs = {p.name: run_check(db, p, reference=not args.no_reference) for p in pages}
+        state = "without" if args.no_reference else "with"
+        print(f"checked {len(pages)} pages ({state} the reference standard) in {time.perf_counter() - clock:.1f} s\n")
     texts = {p.name: cleaned_text(p) for p in pages}
     keyed, nots, problems = load_key(SAMPLES, texts)
     for line in problems:

@@ -90,7 +90,9 @@ def record(
         source="pubmed",
         id=rid,
         title=f"Trial {rid}",
-        abstract=abstract or clause + ".",
+        # A review's certainty is "stated" only when its abstract speaks of the certainty of the evidence.
+        abstract=(abstract or clause + ".")
+        + (f" The certainty of the evidence was {certainty} (GRADE)." if certainty else ""),
         year=year,
         tags={
             "indication": indication,
@@ -159,8 +161,11 @@ def test_review_needs_moderate_certainty_unless_the_claim_is_hedged(rules: Rules
 
 def test_intensified_wording_needs_high_certainty(rules: Rules) -> None:
     records = [record("1", n=80), record("2", n=90)]
-    v = verdict_of(efficacy("Ketamine is very effective for treatment-resistant depression.", strength="intensified"),
-                   records, rules)
+    v = verdict_of(
+        efficacy("Ketamine is very effective for treatment-resistant depression.", strength="intensified"),
+        records,
+        rules,
+    )
     assert v.verdict == "partly_supported"
     assert any("intensified" in r for r in v.reasons)
     assert (

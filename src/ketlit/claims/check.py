@@ -25,8 +25,13 @@ JSON shape (``schema`` = ``ketlit.check/1``)::
      "claims": [{"id", "text", "kind", "indication": [], "route": [], "molecule": [],
                  "threshold": {"op", "value", "unit"} | null, "verdict", "certainty" (null when
                  not_checkable), "reasons": [], "evidence": [{"source", "id", "design", "finding",
-                 "url", "year", "direct", "title"}], "pooled": {"k", "n", "estimate", "ci_low",
-                 "ci_high", "pi_low", "pi_high", "i2", "tau2", "unit": "%", "method"} | null,
+                 "url", "year", "direct", "title"}], "decisive": [{"source", "id", "role"
+                 (regulator | reference | review | trial | study), "stance" (for | against), "number",
+                 "sentence", "part", "design", "url"}] (the 1–5 records that decided the verdict),
+                 "certainty_source" ("regulatory:<fact id>" | "review pubmed:<PMID> states <level>" |
+                 "reference standard <id> …" | "GRADE from …: <downgrades>" | …),
+                 "pooled": {"k", "n", "estimate", "ci_low", "ci_high", "pi_low", "pi_high", "i2", "tau2",
+                 "unit": "%", "method"} | null,
                  "location": {"paragraph", "sentence", "start", "end"}, "as_tested", "outcome",
                  "outcome_defined", "timepoint", "hedged", "implied", "anecdote", "heading",
                  "notes": [], "safety": {"topics", "stance"} | null, "regulatory": {...} | null,
@@ -64,6 +69,7 @@ from ketlit.claims.assertion import (
 )
 from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord
 from ketlit.claims.extract import extract_claims
+from ketlit.claims.judging import MAX_DECISIVE, Decisive
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
@@ -150,8 +156,12 @@ def check_page(
             verdict = verdicts[key] = judge(claim, records, rules, cache, assessments, policy)
         checked.append(CheckedClaim(claim, verdict))
     reconciled = _reconcile(checked)
-    return CheckReport(source=source, claims=reconciled, sentences=_readings(sentences, reconciled, rules),
-                       legend=tuple(policy.legend_lines()))
+    return CheckReport(
+        source=source,
+        claims=reconciled,
+        sentences=_readings(sentences, reconciled, rules),
+        legend=tuple(policy.legend_lines()),
+    )
 
 
 def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
@@ -173,9 +183,33 @@ def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
         certainty = min(levels, key=lambda c: _CERTAINTY_RANK.get(c, 0)) if levels else None
         shown = "; ".join(f"{p.claim.kind}: {p.verdict.verdict}" for p in parts)
         why = f"sentence verdict reconciled from its parts ({shown}) — {RECONCILE_RULE}"
-        verdict = replace(cc.verdict, verdict=sentence_verdict, certainty=certainty, reasons=(*cc.verdict.reasons, why))
+        decisive, source = _sentence_decisive(parts, certainty)
+        verdict = replace(
+            cc.verdict,
+            verdict=sentence_verdict,
+            certainty=certainty,
+            reasons=(*cc.verdict.reasons, why),
+            decisive=decisive,
+            certainty_source=source,
+        )
         out.append(CheckedClaim(cc.claim, verdict, part_verdict=cc.verdict.verdict))
     return tuple(out)
+
+
+def _sentence_decisive(parts: list[CheckedClaim], certainty: str | None) -> tuple[tuple[Decisive, ...], str | None]:
+    """The records that decided a reconciled sentence: each part's decisive records, parts that reached
+    a verdict first, round-robin so every part is named; the certainty source of the part whose
+    certainty the sentence carries (the lowest)."""
+    ordered = sorted(parts, key=lambda p: p.verdict.verdict == "insufficient_evidence")
+    per_part = [p.verdict.decisive for p in ordered if p.verdict.decisive]
+    merged: dict[tuple[str, str], Decisive] = {}
+    for i in range(max((len(d) for d in per_part), default=0)):
+        for d in per_part:
+            if i < len(d):
+                merged.setdefault((d[i].source, d[i].id), d[i])
+    lowest = [p for p in parts if p.verdict.certainty == certainty]
+    source = next((p.verdict.certainty_source for p in lowest + parts if p.verdict.certainty_source), None)
+    return tuple(merged.values())[:MAX_DECISIVE], source
 
 
 def _readings(
@@ -234,9 +268,41 @@ def _cited_json(c: Cited) -> dict[str, Any]:
     }
 
 
+def _decisive_json(d: Decisive) -> dict[str, Any]:
+    return {
+        "source": d.source,
+        "id": d.id,
+        "role": d.role,
+        "stance": d.stance,
+        "number": d.number,
+        "sentence": d.sentence,
+        "part": d.part or None,
+        "design": d.design,
+        "url": d.url,
+    }
+
+
+def _pooled_json(v: Verdict) -> dict[str, Any] | None:
+    p = v.pooled
+    if p is None:
+        return None
+    return {
+        "k": p.k,
+        "n": p.n,
+        "estimate": _pct(p.estimate),
+        "ci_low": _pct(p.ci_low),
+        "ci_high": _pct(p.ci_high),
+        "pi_low": _pct(p.pi_low),
+        "pi_high": _pct(p.pi_high),
+        "i2": None if p.i2 is None else round(p.i2, 1),
+        "tau2": None if p.tau2 is None else round(p.tau2, 4),
+        "unit": "%",
+        "method": p.method,
+    }
+
+
 def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
     c, v = cc.claim, cc.verdict
-    p = v.pooled
     reg = c.regulatory
     return {
         "id": c.id,
@@ -252,21 +318,9 @@ def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
         "certainty": v.certainty,
         "reasons": list(v.reasons),
         "evidence": [_cited_json(e) for e in v.evidence],
-        "pooled": None
-        if p is None
-        else {
-            "k": p.k,
-            "n": p.n,
-            "estimate": _pct(p.estimate),
-            "ci_low": _pct(p.ci_low),
-            "ci_high": _pct(p.ci_high),
-            "pi_low": _pct(p.pi_low),
-            "pi_high": _pct(p.pi_high),
-            "i2": None if p.i2 is None else round(p.i2, 1),
-            "tau2": None if p.tau2 is None else round(p.tau2, 4),
-            "unit": "%",
-            "method": p.method,
-        },
+        "decisive": [_decisive_json(d) for d in v.decisive],
+        "certainty_source": v.certainty_source,
+        "pooled": _pooled_json(v),
         "location": {
             "paragraph": c.location.paragraph,
             "sentence": c.location.sentence,
@@ -344,7 +398,9 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
 # ------------------------------------------------------------------ Markdown
 
 _SOURCE_NAMES: Final = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "regulatory": "Regulatory"}
-_SAFE_URL: Final = re.compile(rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$")
+_SAFE_URL: Final = re.compile(
+    rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$"
+)
 _SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
 
 
@@ -405,6 +461,10 @@ def _render_claim(cc: CheckedClaim) -> list[str]:
     lines.append(
         f"- **Verdict:** {_label(v.verdict)}" + (f" — certainty: {_label(v.certainty)}" if v.certainty else "")
     )
+    if v.decisive:
+        lines.append(f"- **Decided by:** {md_escape('; '.join(d.line() for d in v.decisive))}")
+    if v.certainty_source:
+        lines.append(f"- **Certainty from:** {md_escape(v.certainty_source)}")
     lines.append("")
     if v.evidence:
         lines += ["| Source | ID | Design | Year | Finding |", "| --- | --- | --- | --- | --- |"]

@@ -20,11 +20,14 @@ from ketlit.claims.judging import (
     Assessed,
     AssessMemo,
     Cited,
+    Decisive,
     Verdict,
     as_tested,
     assess_all,
     cite,
     cite_fact,
+    decisive_fact,
+    decisive_of,
     exclusion_reason,
     finish,
 )
@@ -50,6 +53,8 @@ class Component:
     # or a review that states its certainty finding the effect (even below a plain claim's bar),
     # with no larger trial against it. Small trials or an ungraded review alone do not establish it.
     established: bool = False
+    decisive: list[Decisive] = field(default_factory=list)
+    certainty_source: str | None = None
 
 
 def _vote_line(v: Vote) -> str:
@@ -80,48 +85,63 @@ def _grade(
     )
 
 
-def decide(body: Body, hedged: bool, policy: VerdictPolicy) -> tuple[str, str, Vote | None]:
-    """(verdict, which rule decided, the decisive review if any) — the legend's rules, in order."""
+def decide(body: Body, hedged: bool, policy: VerdictPolicy) -> tuple[str, str, Vote | None, list[Vote]]:
+    """(verdict, which rule decided, the decisive review if any, the votes that decided) — the
+    legend's rules, in order. The deciding votes are the ones the rule that fired counted: the
+    review whose estimate was used, the trials whose votes made the bar, the larger null trial."""
     # A pinned reference-standard entry is the best estimate; otherwise the best-graded review.
     review = body.reviews[0] if body.reference is not None else _best_review(body, policy)
     rcts = body.controlled
-    pos = [v for v in rcts if v.stance == "for"]
-    neg = [v for v in rcts if v.stance in ("null", "against")]
+    pos = _largest([v for v in rcts if v.stance == "for"])
+    neg = _largest([v for v in rcts if v.stance in ("null", "against")])
     largest_pos = max((v.n or 0 for v in pos), default=0)
     larger_null = [v for v in neg if (v.n or 0) > largest_pos and (v.n or 0) >= policy.adequate_rct_n]
     adequate = [v for v in pos if (v.n or 0) >= policy.adequate_rct_n]
     need = policy.review_certainty_hedged if hedged else policy.review_certainty
     review_cert = (review.certainty or policy.review_certainty_unstated) if review else None
     if review and review.stance == "for" and level(review_cert) >= level(need):
-        return "supported", f"a review finds an effect in the claimed direction at {review_cert} certainty", review
+        rule = f"a review finds an effect in the claimed direction at {review_cert} certainty"
+        return "supported", rule, review, [review]
     many = len(pos) >= policy.min_independent_rcts and sum(v.n or 0 for v in pos) >= policy.adequate_total_n
     if not larger_null and (len(adequate) >= policy.min_independent_rcts or many):
-        return "supported", f"{len(pos)} independent RCTs favour the drug ({len(adequate)} adequately sized)", None
+        rule = f"{len(pos)} independent RCTs favour the drug ({len(adequate)} adequately sized)"
+        return "supported", rule, None, (adequate or pos)[:4]
     # A review contradicts only when no review finds an effect and no two trials do.
     if review and review.stance != "for" and not any(v.stance == "for" for v in body.reviews) and len(pos) < 2:
-        return "contradicted", "a review finds no effect (or the opposite)", review
+        return "contradicted", "a review finds no effect (or the opposite)", review, [review, *neg[:2]]
     powered = [v for v in larger_null if (v.n or 0) >= policy.powered_null_n]
     if powered and not (review and review.stance == "for"):
-        return "contradicted", f"an RCT of {powered[0].n} finds no benefit and is larger than every positive RCT", None
+        rule = f"an RCT of {powered[0].n} finds no benefit and is larger than every positive RCT"
+        return "contradicted", rule, None, [powered[0], *pos[:1]]
     some = (review and review.stance == "for") or adequate or len(pos) >= 2
     if some:
         rule = "some controlled evidence points the claimed way without meeting the supported bar"
+        used = ([review] if review and review.stance == "for" else []) + pos[:2] + larger_null[:1]
         if larger_null:
             rule += f"; a larger RCT (n = {larger_null[0].n}) finds no benefit"
         if hedged and not larger_null:
-            return "supported", rule + " — enough for a hedged claim", review
-        return "partly_supported", rule, review
+            return "supported", rule + " — enough for a hedged claim", review, used
+        return "partly_supported", rule, review, used
+    if pos and hedged and not neg:
+        # "May help", "promising": one small positive trial with none against is the research status
+        # the page describes, but no more than that.
+        return "partly_supported", "a single small RCT favours the drug, and the page hedges the claim", None, pos[:1]
     if pos:
-        return "insufficient_evidence", "a single small RCT", None
+        return "insufficient_evidence", "a single small RCT", None, pos[:1] + neg[:1]
     if neg:
-        return "insufficient_evidence", "only small controlled trials, finding no benefit", None
-    return "insufficient_evidence", "only uncontrolled, observational or case data, or nothing relevant", None
+        return "insufficient_evidence", "only small controlled trials, finding no benefit", None, neg[:2]
+    return "insufficient_evidence", "only uncontrolled, observational or case data, or nothing relevant", None, []
+
+
+def _largest(votes: Sequence[Vote]) -> list[Vote]:
+    """Votes largest first (the first named is the one that weighs most)."""
+    return sorted(votes, key=lambda v: (-(v.n or 0), v.id))
 
 
 def _best_review(body: Body, policy: VerdictPolicy) -> Vote | None:
     ranked = sorted(
         body.reviews,
-        key=lambda v: (-level(v.certainty or policy.review_certainty_unstated), -(v.n or 0), v.id),
+        key=lambda v: (v.guessed, -level(v.certainty or policy.review_certainty_unstated), -(v.n or 0), v.id),
     )
     return ranked[0] if ranked else None
 
@@ -162,6 +182,47 @@ def _with_reference(body: Body, assessed: Sequence[Assessed]) -> None:
     body.set_aside = [(a, why) for a, why in body.set_aside if a.record.id != e.pmid]
 
 
+def _regulator_component(claim: Claim, ind: str, label: str, symptoms: bool, rules: Rules) -> Component | None:
+    """The part a regulator decides (a label limitation, else an approval for this use of the
+    product, when the claim is about the condition's symptoms), or the part no evidence can decide
+    (no condition read); None when the evidence decides."""
+    # A label limitation is the regulator's word on exactly this use, so it is read before the approval.
+    limits = label_limits(claim, ind, rules) if ind else []
+    if limits:
+        return Component(
+            label,
+            "contradicted",
+            "high",
+            [f"{label}: the label says otherwise — {limits[0].statement}"],
+            [cite_fact(f) for f in limits],
+            decisive=[decisive_fact(f, "against", label) for f in limits[:2]],
+            certainty_source=f"regulatory:{limits[0].id}",
+        )
+    approvals = approvals_for_use(claim, ind, rules) if ind and symptoms else []
+    if approvals:
+        products = ", ".join(sorted({f.product for f in approvals}))
+        return Component(
+            label,
+            "supported",
+            "high",
+            [f"{label}: the regulator approved {products} for this use"],
+            [cite_fact(f) for f in approvals],
+            established=True,
+            decisive=[decisive_fact(f, "for", label) for f in approvals[:2]],
+            certainty_source=f"regulatory:{approvals[0].id}",
+        )
+    if not ind:
+        # No condition read (or one outside the vocabulary, "tinnitus"): there is no evidence
+        # profile to compare with, and evidence about other conditions says nothing about it.
+        return Component(
+            label,
+            "insufficient_evidence",
+            None,
+            [f"{label}: no condition could be read, so no body of evidence matches the claim"],
+        )
+    return None
+
+
 def component(
     claim: Claim,
     ind: str,
@@ -173,37 +234,10 @@ def component(
 ) -> Component:
     """The verdict on one condition of an efficacy claim (before the claim's strength is weighed)."""
     label = ind or "unspecified indication"
-    # A label limitation is the regulator's word on exactly this use, so it is read before the approval.
-    limits = label_limits(claim, ind, rules) if ind else []
-    if limits:
-        return Component(
-            label,
-            "contradicted",
-            "high",
-            [f"{label}: the label says otherwise — {limits[0].statement}"],
-            [cite_fact(f) for f in limits],
-        )
     construct = policy.construct_of(claim.text)
-    approvals = approvals_for_use(claim, ind, rules) if ind and construct is None else []
-    if approvals:
-        products = ", ".join(sorted({f.product for f in approvals}))
-        return Component(
-            label,
-            "supported",
-            "high",
-            [f"{label}: the regulator approved {products} for this use"],
-            [cite_fact(f) for f in approvals],
-            established=True,
-        )
-    if not ind:
-        # No condition read (or one outside the vocabulary, "tinnitus"): there is no evidence
-        # profile to compare with, and evidence about other conditions says nothing about it.
-        return Component(
-            label,
-            "insufficient_evidence",
-            None,
-            [f"{label}: no condition could be read, so no body of evidence matches the claim"],
-        )
+    decided = _regulator_component(claim, ind, label, construct is None, rules)
+    if decided is not None:
+        return decided
     sub = replace(claim, indication=(ind,))
     assessed = assess_all(sub, records, rules, cache, memo)
     molecules = claim.molecule or (rules.molecule_default,)
@@ -213,10 +247,11 @@ def component(
         _with_reference(body, assessed)
     else:
         body = _construct_body(label, construct, assessed, molecules, rules, policy)
-    verdict, rule, review = decide(body, tested_strength(claim) == "hedged", policy)
+    verdict, rule, review, deciders = decide(body, tested_strength(claim) == "hedged", policy)
     unblinding = bool(set(sub.indication) & set(rules.unblinding_indications))
     if review is None and body.reference is not None:
         review = body.reviews[0]  # certainty is the pinned entry's, whichever rule decided
+        deciders = [*deciders, review]
     if review is not None:
         certainty: str | None = review.certainty or policy.review_certainty_unstated
         notes = [
@@ -224,8 +259,10 @@ def component(
             if review.certainty
             else f"the review {review.id} states no certainty; taken as {certainty}"
         ]
+        source = _review_source(review, body, certainty)
     else:
         certainty, notes = _grade(body, rules, policy, records, unblinding)
+        source = grade_source("trials" if body.controlled else "studies", notes)
     if verdict == "supported" and not body.direct:
         verdict, rule = "partly_supported", rule + "; but only indirect evidence (another population, route or form)"
     reasons = [f"{label}: {verdict.replace('_', ' ')} — {rule}", *(f"{label}: {n}" for n in notes)]
@@ -239,7 +276,42 @@ def component(
     established = (verdict == "supported" or (verdict == "partly_supported" and graded)) and body.direct
     if "larger RCT" in rule:
         established = False
-    return Component(label, verdict, certainty, reasons, cited, body, established)
+    unique: dict[str, Vote] = {}
+    for v in deciders:
+        unique.setdefault(v.id, v)
+    decisive = [_decisive_vote(v, label, body) for v in unique.values()]
+    return Component(label, verdict, certainty, reasons, cited, body, established, decisive, source)
+
+
+def _decisive_vote(v: Vote, label: str, body: Body) -> Decisive:
+    """A deciding vote as a decisive entry: the pinned reference, a review or a trial."""
+    pinned = body.reference is not None and v is body.reviews[0]
+    role = "reference" if pinned else "review" if v.role == "review" else "trial" if v.role == "controlled" else "study"
+    number = v.effect or (f"n = {v.n}" if v.n else "")
+    return decisive_of(v.assessed, "for" if v.stance == "for" else "against", number, v.rationale, role, label)
+
+
+def _review_source(review: Vote, body: Body, certainty: str | None) -> str:
+    """Where a review-based certainty comes from."""
+    level_text = (certainty or "").replace("_", " ")
+    if body.reference is not None and review is body.reviews[0]:
+        e = body.reference
+        return f"reference standard {e.id} (pubmed:{e.pmid}) states {level_text}"
+    if review.certainty:
+        return f"review pubmed:{review.id} states {level_text}"
+    return f"assumed: review pubmed:{review.id} states no certainty; taken as {level_text}"
+
+
+def grade_source(what: str, notes: Sequence[str]) -> str:
+    """ "GRADE from trials: <downgrades>" from a grading's footnotes."""
+    downs = [n.split(":")[0] for n in notes if n.split(":")[0] in _DOMAINS]
+    start = "starts low" if any(n.startswith(("starts low", "no randomised")) for n in notes) else ""
+    capped = "capped" if any(n.startswith("capped") for n in notes) else ""
+    parts = [p for p in (start, *downs, capped) if p]
+    return f"GRADE from {what}: " + (", ".join(parts) if parts else "no downgrade")
+
+
+_DOMAINS = ("risk of bias", "inconsistency", "imprecision", "indirectness", "publication bias")
 
 
 def _construct_body(
@@ -298,6 +370,32 @@ def combine(parts: Sequence[Component]) -> tuple[str, str | None]:
     return verdict, (CERTAINTY[min(levels)] if levels else None)
 
 
+def conditions_from_page(claim: Claim) -> bool:
+    """Whether the sentence names no condition of its own: its conditions were read from the page."""
+    return any(n.startswith("indication ") and (" taken from " in n or " inferred from " in n) for n in claim.notes)
+
+
+def combine_claim(claim: Claim, parts: Sequence[Component]) -> tuple[str, str | None, list[str]]:
+    """(verdict, certainty, extra reasons) for a claim's parts. A hedged sentence that names no
+    condition ("effects may be felt within hours", its conditions read from the page) says that the
+    drug can do this, not that it does so for each condition the page mentions: it holds where its
+    best-evidenced condition bears it out, unless another contradicts it. Otherwise :func:`combine`."""
+    verdict, certainty = combine(parts)
+    if len(parts) < 2 or claim.strength != "hedged" or not conditions_from_page(claim):
+        return verdict, certainty, []
+    if any(p.verdict == "contradicted" for p in parts):
+        return verdict, certainty, []
+    order = ("supported", "partly_supported", "insufficient_evidence")
+    best = min(parts, key=lambda p: (order.index(p.verdict) if p.verdict in order else 3, -level(p.certainty)))
+    if best.verdict == verdict:
+        return verdict, certainty, []
+    why = (
+        f"the hedged sentence names no condition (read from the page): judged by its best-evidenced one, "
+        f"{best.label} ({best.verdict.replace('_', ' ')})"
+    )
+    return best.verdict, best.certainty, [why]
+
+
 def _unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy) -> bool:
     """Whether the conditions were taken from the page although the sentence names a target of its own."""
     inferred = any(n.startswith("indication ") and "inferred from the page" in n for n in claim.notes)
@@ -331,8 +429,9 @@ def judge_efficacy(
         ]
         return finish("insufficient_evidence", None, reasons, [], rules, as_tested(claim, rules))
     parts = [component(claim, ind, records, rules, policy, cache, memo) for ind in claim.indication or ("",)]
-    verdict, certainty = combine(parts)
-    reasons = [r for p in parts for r in p.reasons]
+    verdict, certainty, why = combine_claim(claim, parts)
+    decisive, source = decisive_parts(parts, certainty, verdict)
+    reasons = [r for p in parts for r in p.reasons] + why
     strength = tested_strength(claim)
     if strength != claim.strength:
         reasons.append(
@@ -358,7 +457,33 @@ def judge_efficacy(
     ]
     reasons.extend(exclusion_reason(excluded))
     cited = [c for p in parts for c in p.cited]
-    return finish(verdict, certainty, reasons, cited, rules, as_tested(claim, rules))
+    return finish(
+        verdict,
+        certainty,
+        reasons,
+        cited,
+        rules,
+        as_tested(claim, rules),
+        decisive=decisive,
+        certainty_source=source,
+    )
+
+
+def decisive_parts(
+    parts: Sequence[Component], certainty: str | None, verdict: str = ""
+) -> tuple[list[Decisive], str | None]:
+    """The decisive records of a reconciled claim (each part's; parts whose verdict is the claim's
+    first, then parts that reached a verdict) and the certainty source of the part whose certainty
+    the claim carries (the lowest)."""
+    ordered = sorted(parts, key=lambda p: (p.verdict != verdict, p.verdict == "insufficient_evidence"))
+    per_part = [p.decisive for p in ordered if p.decisive]
+    decisive: list[Decisive] = []
+    # Round-robin so every deciding part is named before any part's second record.
+    for i in range(max((len(d) for d in per_part), default=0)):
+        decisive += [d[i] for d in per_part if i < len(d)]
+    graded = [p for p in parts if p.certainty == certainty and p.verdict != "insufficient_evidence"]
+    source = next((p.certainty_source for p in graded + list(parts) if p.certainty_source), None)
+    return decisive, source
 
 
 def efficacy_established(

@@ -45,6 +45,28 @@ class Cited:
 
 
 @dataclass(frozen=True, slots=True)
+class Decisive:
+    """One record that decided a verdict: the regulator fact applied, the review or reference
+    standard whose estimate was used, or a trial whose vote made it — never a record merely listed."""
+
+    source: str  # "pubmed" | "ctgov" | "regulatory"
+    id: str
+    role: str  # "regulator" | "reference" | "review" | "trial" | "study"
+    stance: str  # "for" (the record bears the claim out) | "against"
+    number: str  # the key number (effect, rate, time, n), "" when the record states none
+    sentence: str  # the sentence carrying it
+    part: str = ""  # the claim part (condition) it decided, when the claim has several
+    design: str = ""
+    url: str | None = None
+
+    def line(self) -> str:
+        """One line for a report: id, role, for/against, number."""
+        number = f", {self.number}" if self.number else ""
+        part = f" [{self.part}]" if self.part else ""
+        return f"{self.source}:{self.id} ({self.role}, {self.stance}{number}){part}"
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome of checking one claim."""
 
@@ -54,6 +76,10 @@ class Verdict:
     evidence: tuple[Cited, ...] = ()
     pooled: Pooled | None = None
     as_tested: str = ""
+    # The 1–5 records that decided the verdict, and where its certainty comes from: "regulatory:<fact
+    # id>", "review pubmed:<PMID> states <level>" (or "reference standard …"), "GRADE from …: <downgrades>".
+    decisive: tuple[Decisive, ...] = ()
+    certainty_source: str | None = None
 
 
 @dataclass(slots=True)
@@ -235,6 +261,53 @@ def rate_text(r: RateFinding) -> str:
     return f"{where}{r.construct} {r.pct:.1f}%{n}{when}" + ("" if r.arm == "active" else f" [{r.arm} arm]")
 
 
+MAX_DECISIVE = 5
+
+
+def decisive_of(a: Assessed, stance: str, number: str, sentence: str, role: str = "", part: str = "") -> Decisive:
+    """A decisive entry for an assessed record."""
+    r = a.record
+    if not role:
+        role = "review" if a.design in HIGH_DESIGNS else "trial" if a.design == "rct" else "study"
+    return Decisive(r.source, r.id, role, stance, number, short(sentence, 300), part, a.design, r.url)
+
+
+def decisive_fact(fact: RegulatoryFact, stance: str, part: str = "") -> Decisive:
+    """A decisive entry for a regulator's fact."""
+    return Decisive(
+        "regulatory",
+        fact.id,
+        "regulator",
+        stance,
+        "",
+        short(fact.statement, 300),
+        part,
+        "regulatory",
+        fact.sources[0].url,
+    )
+
+
+def _default_decisive(verdict: str, cited: Sequence[Cited]) -> tuple[Decisive, ...]:
+    """For judges that name no decisive records (regulatory, safety): the regulator facts they
+    applied, else their first cited records; none for a verdict of insufficient evidence."""
+    if verdict in ("insufficient_evidence", "not_checkable"):
+        return ()
+    stance = "against" if verdict == "contradicted" else "for"
+    regulators = [c for c in cited if c.source == "regulatory"]
+    chosen = regulators or [c for c in cited if c.direct] or list(cited)
+    role = "regulator" if regulators else "study"
+    return tuple(Decisive(c.source, c.id, role, stance, "", c.finding, "", c.design, c.url) for c in chosen[:3])
+
+
+def _default_certainty_source(certainty: str | None, decisive: Sequence[Decisive]) -> str | None:
+    if certainty is None:
+        return None
+    regulators = [d for d in decisive if d.role == "regulator"]
+    if regulators:
+        return f"regulatory:{regulators[0].id}"
+    return "GRADE from studies by design (see reasons)"
+
+
 def finish(
     verdict: str,
     certainty: str | None,
@@ -243,6 +316,9 @@ def finish(
     rules: Rules,
     as_tested: str,
     pooled: Pooled | None = None,
+    *,
+    decisive: Sequence[Decisive] | None = None,
+    certainty_source: str | None = None,
 ) -> Verdict:
     cited = sorted(
         {(c.source, c.id, c.finding): c for c in cited}.values(),
@@ -259,9 +335,16 @@ def finish(
     )
     if verdict not in ("insufficient_evidence", "not_checkable") and not cited:
         reasons = [*reasons, "no record or regulatory source could be cited, so no verdict is given"]
-        verdict, certainty = "insufficient_evidence", "very_low"
+        verdict, certainty, decisive = "insufficient_evidence", "very_low", ()
+    chosen = _default_decisive(verdict, cited) if decisive is None else tuple(decisive)
+    unique: dict[tuple[str, str], Decisive] = {}
+    for d in chosen:
+        unique.setdefault((d.source, d.id), d)  # a record deciding two parts is named once
+    chosen = tuple(unique.values())[:MAX_DECISIVE]
+    source = certainty_source or _default_certainty_source(certainty, chosen)
     if verdict == "insufficient_evidence" and certainty is None:
         certainty = "very_low"
+        source = source or "none: no body of evidence could be graded for this claim"
     return Verdict(
         verdict=verdict,
         certainty=certainty,
@@ -269,6 +352,8 @@ def finish(
         evidence=tuple(cited[: rules.max_cited]),
         pooled=pooled,
         as_tested=as_tested,
+        decisive=chosen,
+        certainty_source=source,
     )
 
 

@@ -131,6 +131,23 @@ class VerdictPolicy:
     legend: tuple[tuple[str, str], ...]
     reference: tuple[ReferenceEntry, ...] = ()
     outcomes: tuple[OutcomeConstruct, ...] = ()
+    not_efficacy: tuple[re.Pattern[str], ...] = ()
+    symptom_outcome: tuple[re.Pattern[str], ...] = ()
+    review_answer: tuple[re.Pattern[str], ...] = ()
+    stated_certainty: tuple[re.Pattern[str], ...] = ()
+
+    def states_certainty(self, text: str) -> bool:
+        """Whether an abstract speaks of the certainty or quality of the evidence (``[findings]``)."""
+        return any(p.search(text) for p in self.stated_certainty)
+
+    def names_effect(self, text: str) -> bool:
+        """Whether a review finding names an effect or a symptom outcome (``[findings]``)."""
+        return any(p.search(text) for p in self.review_answer + self.symptom_outcome)
+
+    def not_efficacy_text(self, text: str) -> bool:
+        """Whether a finding's text is about a physiological, laboratory or adverse-effect measure
+        and names no symptom outcome (``[findings]``): no efficacy stance or time of benefit."""
+        return any(p.search(text) for p in self.not_efficacy) and not any(p.search(text) for p in self.symptom_outcome)
 
     def construct_of(self, text: str) -> OutcomeConstruct | None:
         """The first outcome construct the claim's sentence names, if any."""
@@ -211,6 +228,10 @@ def _policy_from(root: Table) -> VerdictPolicy:
         named_target=_patterns(root.sub("conditions"), "named_target"),
         legend=_legend(root, values),
         outcomes=_outcomes(root),
+        not_efficacy=_patterns(root.sub("findings"), "not_efficacy"),
+        symptom_outcome=_patterns(root.sub("findings"), "symptom_outcome"),
+        review_answer=_patterns(root.sub("findings"), "review_answer"),
+        stated_certainty=_patterns(root.sub("findings"), "stated_certainty"),
     )
 
 
@@ -219,9 +240,7 @@ def _outcomes(root: Table) -> tuple[OutcomeConstruct, ...]:
     out = []
     for name in table.names():
         t = table.sub(name)
-        out.append(
-            OutcomeConstruct(name, t.string("why", nonblank=True), _patterns(t, "claim"), _patterns(t, "study"))
-        )
+        out.append(OutcomeConstruct(name, t.string("why", nonblank=True), _patterns(t, "claim"), _patterns(t, "study")))
     return tuple(out)
 
 

@@ -19,18 +19,40 @@ Design decisions:
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 
+from ketlit.claims.efficacy import grade_source
 from ketlit.claims.evidence import sort_key
 from ketlit.claims.grade import grade_studies
-from ketlit.claims.judging import Assessed, Verdict, as_tested, cite, exclusion_reason, finish, rate_text
+from ketlit.claims.judging import (
+    Assessed,
+    Decisive,
+    Verdict,
+    as_tested,
+    cite,
+    decisive_of,
+    exclusion_reason,
+    finish,
+    rate_text,
+)
 from ketlit.claims.model import Claim, Threshold
 from ketlit.claims.numbers import RateFinding
 from ketlit.claims.policy import VerdictPolicy
 from ketlit.claims.rules import Rules
 from ketlit.claims.stats import Pooled, StudyProportion, pool_proportions
 from ketlit.claims.synthesis import profile_of
+from ketlit.claims.timing import result_sentence
+
+# A percentage of studies, not of patients: "the vast majority of studies (88.8%)", "60% of the
+# included trials".
+_UNITS = r"(?:studies|trials|RCTs|articles|papers|reports|reviews|publications)"
+_OF_STUDIES = re.compile(
+    rf"(\d+(?:\.\d+)?)\s*%\)?\s*(?:of|in)\s+(?:the\s+)?(?:\w+\s+){{0,2}}{_UNITS}\b"
+    rf"|\b{_UNITS}\s*\(\s*(\d+(?:\.\d+)?)\s*%",
+    re.IGNORECASE,
+)
 
 _BUCKETS: tuple[tuple[float, str], ...] = (
     (36.0, "within 36 hours"),
@@ -46,11 +68,27 @@ def _bucket(hours: float | None) -> str:
     return next(label for limit, label in _BUCKETS if hours <= limit)
 
 
+def patient_rate(a: Assessed, r: RateFinding) -> bool:
+    """Whether a rate is a result about patients: read from a result or conclusion sentence (not the
+    background's "25–30% of patients do not respond to SSRIs") and not a share of studies."""
+    if r.origin == "ctgov":
+        return True
+    shares = {float(m.group(1) or m.group(2)) for m in _OF_STUDIES.finditer(r.sentence)}
+    if any(abs(x - r.pct) < 0.05 for x in shares):
+        return False
+    return result_sentence(a.record, r.sentence)
+
+
 def _arms(
     claim: Claim, counted: Sequence[Assessed], construct: str, rules: Rules
 ) -> tuple[list[tuple[Assessed, RateFinding]], str, bool]:
     """(one arm per study at the target timepoint band, the band, whether they are direct)."""
-    candidates = [(a, r) for a in counted for r in a.findings.rates if r.construct == construct and r.poolable]
+    candidates = [
+        (a, r)
+        for a in counted
+        for r in a.findings.rates
+        if r.construct == construct and r.poolable and patient_rate(a, r)
+    ]
     # A trial reported in PubMed and with posted results is counted once (the posted results win).
     ctgov_ids = {a.record.id for a, r in candidates if r.origin == "ctgov"}
     candidates = [
@@ -120,6 +158,8 @@ def _few_arms(
             ],
             rules,
             tested,
+            decisive=_decisive(verdict, [(a, r)]),
+            certainty_source=grade_source("the review's figure", greasons),
         )
     if not items:
         reasons.append(
@@ -132,6 +172,71 @@ def _few_arms(
         f"{policy.min_pool_arms} or more, so no pooled estimate decides this claim"
     )
     return finish("insufficient_evidence", None, reasons, [cite(a, rate_text(r)) for a, r in items], rules, tested)
+
+
+def _controlled(a: Assessed, policy: VerdictPolicy) -> bool:
+    """Whether the study compares the drug with a control (its profile's question; else its design)."""
+    profile = profile_of(a.record)
+    if profile is None:
+        return a.design == "rct"
+    return str((profile.get("question") or {}).get("value")) in policy.counts
+
+
+def _reported_arms(
+    claim: Claim, thr: Threshold, counted: Sequence[Assessed], rules: Rules, policy: VerdictPolicy, reasons: list[str]
+) -> Verdict | None:
+    """A rate claim without a pool or a review's figure ("up to 70%", "70–80% of patients"): it says
+    rates reach X. Independent controlled trials (``min_independent_rcts``, direct evidence) whose drug
+    arms reach X (within the tolerance) bear out that they can, not that X is typical — partly
+    supported; when at least ``min_pool_arms`` studies report a drug-arm rate and none comes near X,
+    the claim overstates every result — contradicted.
+    Otherwise (None) the claim is left to the usual rule (insufficient evidence)."""
+    construct = claim.outcome if claim.outcome in ("response", "remission") else "response"
+    best: dict[str, tuple[Assessed, RateFinding]] = {}
+    for a in counted:
+        for r in a.findings.rates:
+            if r.construct != construct or r.arm != "active" or r.summary or r.range or not patient_rate(a, r):
+                continue
+            if a.record.id not in best or r.pct > best[a.record.id][1].pct:
+                best[a.record.id] = (a, r)
+    # Direct evidence only: another product's or population's arms say nothing of this claim's figure.
+    direct = [ar for ar in best.values() if ar[0].direct]
+    tol = rules.approx_tolerance_pct
+    top = sorted(direct, key=lambda ar: (-ar[1].pct, ar[0].record.id))
+    controlled = [ar for ar in top if _controlled(ar[0], policy) and ar[1].pct >= thr.value - tol]
+    if len(controlled) >= policy.min_independent_rcts:
+        verdict = "partly_supported"
+        decisive = controlled[:3]
+        reasons.append(
+            f"the page says rates reach {thr.value:g}%: the drug arm of {len(controlled)} controlled trial(s) "
+            f"reaches it (highest {controlled[0][1].pct:.1f}%), but too few comparable arms to show it is typical"
+        )
+    elif len(top) >= policy.min_pool_arms and top[0][1].pct < thr.value - tol:
+        verdict = "contradicted"
+        decisive = top[:3]
+        reasons.append(
+            f"the page says rates reach {thr.value:g}%: none of {len(top)} studies reporting a drug-arm rate comes "
+            f"near it (highest {top[0][1].pct:.1f}%)"
+        )
+    else:
+        return None
+    used = [a for a, _ in decisive]
+    certainty, greasons = grade_studies(
+        used,
+        rules,
+        inconsistency="figures from different timepoints and regimens",
+        imprecision="figures of single arms, not pooled",
+    )
+    return finish(
+        verdict,
+        certainty,
+        [*reasons, *greasons],
+        [cite(a, rate_text(r) + f" — “{r.sentence}”") for a, r in top[:8]],
+        rules,
+        as_tested(claim, rules),
+        decisive=_decisive(verdict, decisive),
+        certainty_source=grade_source("single-arm figures", greasons),
+    )
 
 
 def _grade_pool(pooled: Pooled, thr: Threshold, used: Sequence[Assessed], rules: Rules) -> tuple[str, list[str]]:
@@ -171,9 +276,13 @@ def judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules, policy: Ver
         (a, r)
         for a in counted
         for r in a.findings.rates
-        if r.construct == construct and r.summary and r.arm != "comparator" and not r.range
+        if r.construct == construct and r.summary and r.arm != "comparator" and not r.range and patient_rate(a, r)
     ]
     reasons += number_source(thr, counted, policy)
+    if len(items) < policy.min_pool_arms and not summaries:
+        reached = _reported_arms(claim, thr, counted, rules, policy, reasons)
+        if reached is not None:
+            return reached
     if len(items) < policy.min_pool_arms:
         return _few_arms(claim, thr, items, summaries, target, rules, policy, reasons)
     pooled = pool_proportions(
@@ -204,7 +313,24 @@ def judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules, policy: Ver
         )
     cited = [cite(a, rate_text(r)) for a, r in items]
     cited += [cite(a, rate_text(r) + " (review estimate, not re-pooled)") for a, r in summaries[:3]]
-    return finish(verdict, certainty, reasons, cited, rules, tested, pooled)
+    largest = sorted(items, key=lambda ar: (-(ar[1].n or 0), ar[0].record.id))
+    return finish(
+        verdict,
+        certainty,
+        reasons,
+        cited,
+        rules,
+        tested,
+        pooled,
+        decisive=_decisive(verdict, largest[:4]),
+        certainty_source=grade_source(f"a pool of {pooled.k} arms", greasons),
+    )
+
+
+def _decisive(verdict: str, used: Sequence[tuple[Assessed, RateFinding]]) -> list[Decisive]:
+    """The arms or review figure a rate verdict rests on: for the claim unless it is contradicted."""
+    stance = "against" if verdict == "contradicted" else "for"
+    return [decisive_of(a, stance, rate_text(r), r.sentence) for a, r in used]
 
 
 def _compare(

@@ -57,6 +57,9 @@ class Vote:
     effect: str
     certainty: str | None = None
     same_trial: tuple[str, ...] = ()
+    # The direction was read only by the statistical model (no rule read it): a review whose
+    # answer is a guess never outranks one whose answer the rules read.
+    guessed: bool = False
 
     @property
     def id(self) -> str:
@@ -101,18 +104,34 @@ def _about_other_form(clause: str, molecules: Sequence[str], rules: Rules) -> bo
     return bool(named) and not named & set(molecules)
 
 
+def _names_effect(clause: str, policy: VerdictPolicy, rules: Rules) -> bool:
+    return policy.names_effect(clause) or any(p.any(clause) for p in rules.indications.values())
+
+
 def stance_of(
-    profile: Mapping[str, Any], molecules: Sequence[str], rules: Rules, *, review: bool
+    profile: Mapping[str, Any],
+    molecules: Sequence[str],
+    rules: Rules,
+    *,
+    review: bool,
+    policy: VerdictPolicy | None = None,
 ) -> tuple[Stance, Mapping[str, Any] | None, str | None]:
-    """(stance, the finding that carries it, the certainty stated for it) for an efficacy claim."""
+    """(stance, the finding that carries it, the certainty stated for it) for an efficacy claim.
+    Findings about a physiological, laboratory or adverse-effect measure (the rules' ``[findings]``)
+    are no efficacy answer, whatever the reader's outcome label says."""
     roles = list(profile.get("roles") or [])
     findings = [
         f
         for f in profile.get("findings") or []
-        if f.get("outcome_kind") == "efficacy" and f.get("comparator_kind") != "active_treatment"
+        if f.get("outcome_kind") == "efficacy"
+        and f.get("comparator_kind") != "active_treatment"
+        and not (policy is not None and policy.not_efficacy_text(str(f.get("clause", ""))))
     ]
     if review:
         findings = [f for f in findings if not _about_other_form(str(f.get("clause", "")), molecules, rules)]
+        if policy is not None:
+            # A review's answer names the effect or the condition, not an experience or a process.
+            findings = [f for f in findings if _names_effect(str(f.get("clause", "")), policy, rules)]
     concl = [f for f in findings if 0 <= f["s"] < len(roles) and roles[f["s"]] == "conclusions"]
     use = concl or findings
     pos = [f for f in use if f.get("favours") == "intervention"]
@@ -134,6 +153,9 @@ def stance_of(
         same = [f for f in findings if f in pos] if stance == "for" else [f for f in findings if f in nul + neg]
         stated = [f["certainty"] for f in same if f.get("certainty")]
         certainty = max(stated, key=level) if stated else (profile.get("review") or {}).get("certainty")
+    # The sentence shown as the study's answer names the drug where one does ("the pain relief of the
+    # placebo group rose from 58%" is no sentence to quote for a trial favouring ketamine).
+    chosen = sorted(chosen, key=lambda f: not rules.drug_names.any(str(f.get("clause", ""))))
     return stance, chosen[0], certainty
 
 
@@ -157,7 +179,9 @@ def _vote(
         return policy.not_counted.get(question, question.replace("_", " "))
     if not profile.get("readable", True) and role != "review":
         return f"not readable: {profile.get('unreadable_reason') or 'no result sentence'}"
-    stance, finding, certainty = stance_of(profile, molecules, rules, review=role == "review")
+    stance, finding, certainty = stance_of(profile, molecules, rules, review=role == "review", policy=policy)
+    if certainty and not policy.states_certainty(a.record.abstract):
+        certainty = None  # "high-quality studies" rates the included studies, not the evidence
     if stance == "unread":
         return "not readable: no efficacy result the reader can tell the direction of"
     return Vote(
@@ -171,6 +195,7 @@ def _vote(
         rationale=str(finding.get("clause", "")).strip() if finding else "",
         effect=effect_text(finding, arms=3, counts=False, certainty=False) if finding else "",
         certainty=certainty,
+        guessed=str(finding.get("basis", "")).startswith("model:") if finding else False,
     )
 
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ketlit.claims.efficacy import Component, combine, efficacy_established
+from ketlit.claims.efficacy import Component, combine_claim, decisive_parts, efficacy_established, grade_source
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import (
@@ -34,6 +34,7 @@ from ketlit.claims.judging import (
     as_tested,
     assess_all,
     cite,
+    decisive_of,
     finish,
     threshold_hours,
 )
@@ -41,6 +42,7 @@ from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, TimeFinding, format_hours
 from ketlit.claims.policy import VerdictPolicy
 from ketlit.claims.rules import Rules
+from ketlit.claims.synthesis import profile_of
 from ketlit.evidence.roles import FINDING_ROLES, assign_roles
 from ketlit.evidence.rules import packaged_rules
 from ketlit.evidence.sentences import abstract_sentences
@@ -66,12 +68,43 @@ def _roles(record: EvidenceRecord) -> list[tuple[str, str]]:
 def from_results(a: Assessed, t: TimeFinding) -> bool:
     """Whether the time's sentence is a result or conclusion of the study, not its introduction,
     aims or methods (registry records: posted results only, so always)."""
-    if a.record.source != "pubmed":
+    return result_sentence(a.record, t.sentence)
+
+
+def result_sentence(record: EvidenceRecord, text: str) -> bool:
+    """Whether ``text`` is (in) a result or conclusion sentence of the record's abstract, as the
+    study profiles read roles; registry records hold posted results only, so always."""
+    if record.source != "pubmed":
         return True
+    sentence = _norm(text)
+    return any(role in FINDING_ROLES for t, role in _roles(record) if t and (sentence in t or t in sentence))
+
+
+def benefit_reading(a: Assessed, t: TimeFinding, policy: VerdictPolicy) -> TimeFinding | None:
+    """The time as a time of benefit, or None when its sentence is about a physiological, laboratory
+    or adverse-effect measure ("plasma TNF-α … higher in the placebo group within 24 h"), read from the
+    sentence itself and from the study profile's findings in it. A sentence whose efficacy results
+    all find no difference ("no significant interaction … at 24 h") reports no effect at that time,
+    whatever the time reader's cue words said."""
+    if policy.not_efficacy_text(t.sentence):
+        return None
+    profile = profile_of(a.record)
+    if profile is None:
+        return t
     sentence = _norm(t.sentence)
-    return any(
-        role in FINDING_ROLES for text, role in _roles(a.record) if text and (sentence in text or text in sentence)
-    )
+    found = [
+        f
+        for f in profile.get("findings") or []
+        if (clause := _norm(str(f.get("clause", "")))) and (clause in sentence or sentence in clause)
+    ]
+    if not found:
+        return t
+    efficacy = [f for f in found if f.get("outcome_kind") == "efficacy"]
+    if not efficacy:
+        return None  # only safety or other (non-efficacy) results in the sentence
+    if all(f.get("direction") == "no_difference" for f in efficacy):
+        return replace(t, effect=False)
+    return t
 
 
 def _classify(
@@ -118,17 +151,20 @@ def _text(t: TimeFinding) -> str:
     return f"{t.kind} {bound} {h}: “{t.sentence}”"
 
 
-def _time_part(claim: Claim, efficacy: Component, assessed: Sequence[Assessed], rules: Rules) -> Component:
+def _time_part(
+    claim: Claim, efficacy: Component, assessed: Sequence[Assessed], rules: Rules, policy: VerdictPolicy
+) -> Component:
     label = efficacy.label
     body = efficacy.body
-    # Approved for this use (no body): every counted study may report the timing.
+    # Approved for this use (no body): every counted study may report the timing (an approved
+    # anaesthetic's onset is in anaesthetic studies); sentences about other measures never count.
     counted_ids = {v.id for v in (body.votes + body.reviews)} if body else {a.record.id for a in assessed if a.counted}
     found = [
-        (a, t)
+        (a, read)
         for a in assessed
         if a.counted and a.record.id in counted_ids
         for t in a.findings.times
-        if t.kind == claim.kind and from_results(a, t)
+        if t.kind == claim.kind and from_results(a, t) and (read := benefit_reading(a, t, policy)) is not None
     ]
     use = [(a, t) for a, t in found if a.direct] or found
     if not use:
@@ -174,7 +210,24 @@ def _time_part(claim: Claim, efficacy: Component, assessed: Sequence[Assessed], 
             f"{label}: where studies report when benefit ended, the median is {format_hours(ends[len(ends) // 2])}"
         )
     cited = [cite(a, _text(t)) for a, t in support + against + neutral]
-    return Component(label, verdict, certainty, reasons, cited)
+    decisive = [decisive_of(a, "for", _number(t), t.sentence, part=label) for a, t in _one_each(support)[:3]]
+    decisive += [decisive_of(a, "against", _number(t), t.sentence, part=label) for a, t in _one_each(against)[:2]]
+    source = grade_source("studies reporting the time", notes) if certainty else None
+    return Component(label, verdict, certainty, reasons, cited, decisive=decisive, certainty_source=source)
+
+
+def _one_each(found: Sequence[tuple[Assessed, TimeFinding]]) -> list[tuple[Assessed, TimeFinding]]:
+    """One finding per study: a stated time before "rapid" without one, then larger designs first
+    (the ones that weigh most decide)."""
+    seen: dict[str, tuple[Assessed, TimeFinding]] = {}
+    for a, t in sorted(found, key=lambda at: (at[1].hours is None, -at[0].rank, at[0].record.id)):
+        seen.setdefault(a.record.id, (a, t))
+    return list(seen.values())
+
+
+def _number(t: TimeFinding) -> str:
+    h = format_hours(t.hours) if t.hours is not None else "rapid, no time given"
+    return f"{t.kind} {h}"
 
 
 def judge_time(
@@ -205,9 +258,13 @@ def judge_time(
             )
             continue
         sub = replace(claim, indication=(ind,) if ind else ())
-        parts.append(_time_part(claim, efficacy, assess_all(sub, records, rules, cache, memo), rules))
-    verdict, certainty = combine(parts)
-    reasons = [r for p in parts for r in p.reasons]
+        parts.append(_time_part(claim, efficacy, assess_all(sub, records, rules, cache, memo), rules, policy))
+    verdict, certainty, why = combine_claim(claim, parts)
+    decisive, source = decisive_parts(parts, certainty, verdict)
+    reasons = [r for p in parts for r in p.reasons] + why
     if claim.threshold is not None and any(n.startswith("'") for n in claim.notes):
         reasons.append("the claim's wording is vague; the threshold is ketlit's reading (see 'as tested')")
-    return finish(verdict, certainty, reasons, [c for p in parts for c in p.cited], rules, as_tested(claim, rules))
+    cited = [c for p in parts for c in p.cited]
+    return finish(
+        verdict, certainty, reasons, cited, rules, as_tested(claim, rules), decisive=decisive, certainty_source=source
+    )

@@ -31,7 +31,7 @@ import re
 import statistics
 from collections.abc import Sequence
 
-from ketlit.claims.efficacy import judge_efficacy
+from ketlit.claims.efficacy import grade_source, judge_efficacy
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.extract import molecules_in
 from ketlit.claims.grade import grade_studies
@@ -46,6 +46,7 @@ from ketlit.claims.judging import (
     assess,
     assess_all,
     cite,
+    decisive_of,
     exclusion_reason,
     finish,
 )
@@ -110,7 +111,26 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
     certainty, greasons = grade_studies(used, rules)
     reasons.extend(greasons)
     cited = [cite(a, f"dose {d.low:g}–{d.high:g} {d.unit}: “{d.sentence}”") for a, ds in per_study.values() for d in ds]
-    return finish(verdict, certainty, reasons, cited, rules, tested)
+    # The studies whose typical dose lies furthest from the page's decide a contradiction; those
+    # nearest it decide a supported verdict.
+    stance = "against" if verdict == "contradicted" else "for"
+    mid = (dose.low + dose.high) / 2
+    nearest = sorted(per_study.values(), key=lambda v: (abs((v[1][0].low + v[1][0].high) / 2 - mid), v[0].record.id))
+    ranked = nearest[::-1] if stance == "against" else nearest
+    decisive = [
+        decisive_of(a, stance, f"dose {ds[0].low:g}–{ds[0].high:g} {ds[0].unit}", ds[0].sentence)
+        for a, ds in ranked[:3]
+    ]
+    return finish(
+        verdict,
+        certainty,
+        reasons,
+        cited,
+        rules,
+        tested,
+        decisive=decisive,
+        certainty_source=grade_source("studies by design", greasons),
+    )
 
 
 # ------------------------------------------------------------------ head-to-head
@@ -247,7 +267,21 @@ def _judge_comparative(
         imprecision=None if len(used) >= 3 else f"{len(used)} head-to-head stud(ies)",
     )
     reasons.extend(greasons)
-    return finish(verdict, certainty, reasons, cited, rules, tested)
+    reading = {a.record.id: (kind, sentence) for a, kind, sentence in findings}
+    deciding = [(a, "for") for a in agree[:3]] + [(a, "against") for a in disagree[:2]]
+    if verdict == "contradicted":
+        deciding = [(a, "against") for a in disagree[:3]] + [(a, "for") for a in agree[:2]]
+    decisive = [decisive_of(a, stance, reading[a.record.id][0], reading[a.record.id][1]) for a, stance in deciding]
+    return finish(
+        verdict,
+        certainty,
+        reasons,
+        cited,
+        rules,
+        tested,
+        decisive=decisive,
+        certainty_source=grade_source("head-to-head studies", greasons),
+    )
 
 
 def judge(
