@@ -31,7 +31,7 @@ from ketlit.claims.judging import (
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings
 from ketlit.claims.policy import OutcomeConstruct, VerdictPolicy, level
-from ketlit.claims.regulatory_verdict import approvals_for_use, label_limits
+from ketlit.claims.regulatory_verdict import approvals_for_use, label_limits, subgroup_approvals
 from ketlit.claims.rules import Rules
 from ketlit.claims.synthesis import Body, Stance, Vote, build_body, match_reference, reference_excludes_null
 
@@ -193,6 +193,18 @@ def component(
             "high",
             [f"{label}: the regulator approved {products} for this use"],
             [cite_fact(f) for f in approvals],
+            established=True,
+        )
+    # Approved only for a narrower use within the claimed one (TRD for "depression"): the regulator's word.
+    narrower = subgroup_approvals(claim, ind, rules) if ind and construct is None else []
+    if narrower:
+        uses = ", ".join(sorted({i for f in narrower for i in f.indication}))
+        return Component(
+            label,
+            "partly_supported",
+            "high",
+            [f"{label}: the regulator approved {narrower[0].product} only for {uses}, not for {label} as a whole"],
+            [cite_fact(f) for f in narrower],
             established=True,
         )
     if not ind:

@@ -19,6 +19,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -44,11 +45,18 @@ class _Parts:
         self.cited += [cite_fact(f) for f in facts]
 
 
+def covers_use(fact: RegulatoryFact, indication: str, rules: Rules) -> bool:
+    """Whether a decision about ``fact.indication`` is one about ``indication``: the same use or a
+    broader one that contains it (an approval for depression covers treatment-resistant
+    depression). A narrower use never covers the broader one: an approval for treatment-resistant
+    depression is not an approval for depression."""
+    return any(i == indication or indication in rules.family(i).direct for i in fact.indication)
+
+
 def _approved(molecule: str, indication: str, rules: Rules) -> tuple[bool | None, list[RegulatoryFact]]:
     """(approved?, the facts that decide) — None when the regulatory file cannot tell."""
     approvals = [f for f in rules.facts if f.kind == "approval" and f.covers_molecule(molecule)]
-    family = set(rules.family(indication).direct) | {indication}
-    hits = [f for f in approvals if set(f.indication) & family]
+    hits = [f for f in approvals if covers_use(f, indication, rules)]
     if hits:
         return True, hits
     denials = [
@@ -93,6 +101,22 @@ def approvals_for_use(claim: Claim, indication: str, rules: Rules) -> list[Regul
     return out
 
 
+def subgroup_approvals(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
+    """Approvals of the claim's molecule (compatible route) only for narrower uses inside
+    ``indication`` (its family's direct members), when none covers ``indication`` itself:
+    "approved for depression" when the approval is for treatment-resistant depression."""
+    if approvals_for_use(claim, indication, rules):
+        return []
+    narrower = set(rules.family(indication).direct) - {indication}
+    molecules = claim.molecule or (rules.molecule_default,)
+    facts = [
+        f
+        for f in rules.facts
+        if f.kind == "approval" and set(f.indication) & narrower and any(f.covers_molecule(m) for m in molecules)
+    ]
+    return _by_claim_route(facts, claim)
+
+
 def label_limits(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
     """Label limitations of the claim's molecule (compatible route) for exactly this indication."""
     molecules = claim.molecule or (rules.molecule_default,)
@@ -112,18 +136,52 @@ def jurisdiction_of(claim: Claim, policy: VerdictPolicy) -> tuple[str, bool]:
     return policy.default_jurisdiction, False
 
 
+def use_negated(text: str, indication: str, rules: Rules) -> bool:
+    """Whether the sentence denies this one use ("approved as an anesthetic and not as a
+    treatment for depression"): a ``negated_use`` pattern of the claim rules' ``[regulatory]``
+    ends just before a mention of the use, in the same clause."""
+    names, negation = rules.indications.get(indication), rules.regulatory.get("negated_use")
+    if names is None or negation is None:
+        return False
+    for m in names.finditer(text):
+        before = re.split(r"[;:]", text[max(0, m.start() - 80) : m.start()])[-1]
+        if negation.any(before):
+            return True
+    return False
+
+
+def _subgroup_only(claim: Claim, m: str, ind: str, rules: Rules, out: _Parts) -> bool:
+    """An approval said to be for ``ind`` that the regulator gave only for narrower uses within it
+    (treatment-resistant depression for "depression"): partly supported, the subgroups named."""
+    narrower = subgroup_approvals(replace(claim, molecule=(m,)), ind, rules)
+    if not narrower:
+        return False
+    uses = sorted({i for f in narrower for i in f.indication})
+    products = sorted({f.product for f in narrower})
+    out.add(
+        "partly_supported",
+        f"{m} for {ind}: approved only for {', '.join(uses)} ({'; '.join(products)}), "
+        f"not for {ind} as a whole — the page broadens the approved use",
+        narrower,
+    )
+    return True
+
+
 def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rules: Rules, out: _Parts) -> None:
     approved, facts = _approved(m, ind, rules)
+    negated = reg.negated or use_negated(claim.text, ind, rules)
+    if not approved and not negated and _subgroup_only(claim, m, ind, rules, out):
+        return
     out.cited += [cite_fact(f) for f in facts]
     if approved is None:
         out.add(None, f"the regulatory file has no entry deciding approval of {m} for {ind}")
         return
-    ok = approved != reg.negated
+    ok = approved != negated
     other = _other_form_approved(claim, m, ind, rules) if not approved else []
     # Only a form given the way the page gives it blurs the claim: on an infusion clinic's page
     # "ketamine is FDA-approved" stays wrong although a nasal spray is.
     same_route = _by_claim_route(other, claim)
-    if same_route and not reg.negated:
+    if same_route and not negated:
         products = sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in same_route})
         scopes = sorted({", ".join(f.indication) for f in same_route})
         out.add(
@@ -144,7 +202,7 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
     out.reasons.append(
         f"{m} for {ind}: "
         + (f"approved ({scope})" if approved else "not approved")
-        + ("" if ok else " — the page says otherwise")
+        + (" — as the page says" if negated and ok else "" if ok else " — the page says otherwise")
     )
     if approved:
         products = sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in facts})
@@ -179,6 +237,40 @@ def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], 
     for m in molecules:
         for ind in indications:
             _approval_one(claim, reg, m, ind, rules, out)
+
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+
+
+def named_facts(text: str, rules: Rules) -> list[RegulatoryFact]:
+    """Facts the sentence names by their own words (``terms`` in regulatory.toml)."""
+    return [f for f in rules.facts if f.terms.regexes and f.terms.any(text)]
+
+
+def _named(claim: Claim, molecules: Sequence[str], facts: Sequence[RegulatoryFact], rules: Rules, out: _Parts) -> None:
+    """A decision the sentence names ("a breakthrough therapy", "on the WHO Essential Medicines
+    list"): held by the sentence's form of the drug → supported, unless the year the sentence
+    gives it is earlier; held only by another form → partly supported when the sentence names no
+    form (the generic name or a pronoun blurs the two), contradicted when it names the wrong one."""
+    names_form = any(p.any(claim.text) for p in rules.molecules.values())
+    for f in facts:
+        what = f"{f.agency} {f.kind.replace('_', ' ')} ({f.product}, {f.year})"
+        if not any(f.covers_molecule(m) for m in molecules):
+            outcome = "contradicted" if names_form else "partly_supported"
+            out.add(
+                outcome,
+                f"the {what} belongs to another form of the drug, not {', '.join(molecules)}"
+                + ("" if names_form else " — the page's generic wording blurs the two"),
+                [f],
+            )
+            continue
+        term = f.terms.search(claim.text)
+        years = [(abs(y.start() - term.start()), int(y.group(1))) for y in _YEAR.finditer(claim.text)] if term else []
+        stated = min(years)[1] if years else None
+        if stated is not None and stated < f.year:
+            out.add("contradicted", f"the {what} came in {f.year}, not {stated}", [f])
+        else:
+            out.add("supported", f"{what}: {f.statement}", [f])
 
 
 def _schedule(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, jur: str, out: _Parts) -> None:
@@ -265,7 +357,13 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
     out = _Parts()
     if named:
         out.reasons.append(f"jurisdiction: {jur}")
-    if "approval" in reg.topics:
+    decisions = named_facts(claim.text, local)
+    if decisions:
+        _named(sentence, molecules, decisions, rules, out)
+    # A sentence naming a decision and no approval words ("listed on the Essential Medicines
+    # list") is not also read as an approval claim.
+    approval_words = rules.regulatory.get("approval")
+    if "approval" in reg.topics and not (decisions and approval_words is not None and not approval_words.any(claim.text)):
         _approval(sentence, reg, molecules, local, out)
     if "schedule" in reg.topics or "controlled" in reg.topics:
         _schedule(reg, molecules, local, jur, out)
