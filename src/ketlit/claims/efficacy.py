@@ -162,6 +162,23 @@ def _with_reference(body: Body, assessed: Sequence[Assessed]) -> None:
     body.set_aside = [(a, why) for a, why in body.set_aside if a.record.id != e.pmid]
 
 
+def _subgroup_component(claim: Claim, label: str, ind: str, rules: Rules) -> Component | None:
+    """Approved only for a narrower use within the claimed one (TRD for "depression"): partly
+    supported on the regulator's word, the approved use named."""
+    narrower = subgroup_approvals(claim, ind, rules)
+    if not narrower:
+        return None
+    uses = ", ".join(sorted({i for f in narrower for i in f.indication}))
+    return Component(
+        label,
+        "partly_supported",
+        "high",
+        [f"{label}: the regulator approved {narrower[0].product} only for {uses}, not for {label} as a whole"],
+        [cite_fact(f) for f in narrower],
+        established=True,
+    )
+
+
 def component(
     claim: Claim,
     ind: str,
@@ -195,18 +212,8 @@ def component(
             [cite_fact(f) for f in approvals],
             established=True,
         )
-    # Approved only for a narrower use within the claimed one (TRD for "depression"): the regulator's word.
-    narrower = subgroup_approvals(claim, ind, rules) if ind and construct is None else []
-    if narrower:
-        uses = ", ".join(sorted({i for f in narrower for i in f.indication}))
-        return Component(
-            label,
-            "partly_supported",
-            "high",
-            [f"{label}: the regulator approved {narrower[0].product} only for {uses}, not for {label} as a whole"],
-            [cite_fact(f) for f in narrower],
-            established=True,
-        )
+    if (subgroup := _subgroup_component(claim, label, ind, rules) if ind and construct is None else None) is not None:
+        return subgroup
     if not ind:
         # No condition read (or one outside the vocabulary, "tinnitus"): there is no evidence
         # profile to compare with, and evidence about other conditions says nothing about it.

@@ -83,6 +83,9 @@ def _other_form_approved(claim: Claim, molecule: str, indication: str, rules: Ru
             approved, facts = _approved(other, indication, rules)
             if approved:
                 out += [f for f in facts if f.kind == "approval"]
+            else:
+                # Approved for a narrower use (TRD for "depression") blurs the claim the same way.
+                out += subgroup_approvals(replace(claim, molecule=(other,), route=()), indication, rules)
     return out
 
 
@@ -363,7 +366,8 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
     # A sentence naming a decision and no approval words ("listed on the Essential Medicines
     # list") is not also read as an approval claim.
     approval_words = rules.regulatory.get("approval")
-    if "approval" in reg.topics and not (decisions and approval_words is not None and not approval_words.any(claim.text)):
+    only_named = bool(decisions) and approval_words is not None and not approval_words.any(claim.text)
+    if "approval" in reg.topics and not only_named:
         _approval(sentence, reg, molecules, local, out)
     if "schedule" in reg.topics or "controlled" in reg.topics:
         _schedule(reg, molecules, local, jur, out)

@@ -16,9 +16,10 @@ Design decisions:
   warning about compounded products only to a claim about compounded, at-home or those routes'
   products — never to "ketamine is safe" in general.
 * **"Safe" for an approved use.** A plain or hedged claim that the drug is safe (or used for its
-  safety, or well tolerated) for a use the regulator approved (ketamine as an anaesthetic) is supported by the approval, which weighed its
-  risks for that use; partly supported when the label carries a boxed warning or a REMS. Absolute
-  wording ("completely safe", "no side effects") is a denial and is judged as one.
+  safety) for a use the regulator approved (ketamine as an anaesthetic) is supported by the
+  approval, which weighed its risks for that use; partly supported when the label carries a boxed
+  warning or a REMS, or the wording is intensified. Absolute wording ("completely safe", "no side
+  effects") is a denial and is judged as one.
 * **Comparisons need a comparison.** A claim that a risk is greater or smaller with one product or
   use than another is insufficient evidence unless a source compares them: a warning about one
   product, or trials against placebo, document the risk, not the difference.
