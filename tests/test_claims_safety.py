@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -17,6 +18,8 @@ from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.safety_verdict import facts_about, harm_reports
 from ketlit.claims.text import Location
 from ketlit.claims.verdict import Verdict, judge
+from ketlit.store.core import Store
+from ketlit.store.evidence import StoreEvidenceIndex
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 IV_PAGE = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n"
@@ -172,3 +175,17 @@ def test_transience_verdict_counts_only_reporting_records(rules: Rules) -> None:
     only_background = InMemoryIndex(records_from_dicts([BACKGROUND_ONLY]), rules)
     v = judge(claim, only_background.candidates(claim), rules)
     assert v.verdict == "insufficient_evidence", v.reasons
+
+
+def test_store_candidates_for_safety_come_from_stored_rows(rules: Rules) -> None:
+    """The cache-backed index picks a profiled record for a safety claim by its stored
+    adverse-event rows, not by rescanning its abstract; unprofiled records are still scanned."""
+    rows = [{"s": 2, "event": "Dissociation", "presence": "present", "rates": []}]
+    profiled_silent = {**BACKGROUND_ONLY, "profile": {"adverse_events": [], "roles": []}}
+    profiled_rows = {**BACKGROUND_ONLY, "id": "91000003", "abstract": "", "profile": {"adverse_events": rows}}
+    unprofiled = {**REPORTED, "source": "ctgov", "id": "NCT00000001"}
+    index = StoreEvidenceIndex(cast(Store, None), rules)
+    index._pool = records_from_dicts([profiled_silent, profiled_rows, unprofiled])
+    claim = _claim(safety_topics=("dissociation",), safety_stance="transience")
+    # The silent record's abstract names dissociation in its background; its stored rows list none.
+    assert {r.id for r in index.candidates(claim)} == {"91000003", "NCT00000001"}
