@@ -128,6 +128,9 @@ def test_a_sentence_denying_one_use_and_affirming_another_is_judged_per_use(
     assert v.verdict == "supported", v.reasons
     assert {"ketalar_approval", "off_label_prescribing"} <= cited(v)
     assert any("not approved — as the page says" in r for r in v.reasons), v.reasons
+    # The decisive citation answers the sentence; the approved nasal spray is a caveat, cited as context.
+    assert v.evidence[0].id == "ketamine_not_approved_psychiatric" and v.evidence[0].direct
+    assert all(not e.direct for e in v.evidence if e.id.startswith("spravato")), v.evidence
     # Without the denial the same sentence claims an approval for depression that racemic ketamine lacks.
     wrong = D61.replace("and not as a treatment", "and as a treatment")
     _, v = check(wrong, "regulatory", index, rules, IV_PAGE)
@@ -188,3 +191,15 @@ def test_without_the_listing_fact_an_international_sentence_is_not_judged(index:
     sentence = "Ketamine has been listed on the World Health Organization's Essential Medicines list since 1985."
     _, v = check(sentence, "regulatory", index, bare, NEUTRAL_PAGE)
     assert v.verdict == "insufficient_evidence", v.reasons
+
+
+def test_a_caveat_is_never_the_decisive_citation(index: InMemoryIndex, rules: Rules) -> None:
+    sentence = (
+        "While ketamine as an anesthetic agent is FDA-approved, off-label uses (e.g., for depression) are legal "
+        "when prescribed by a licensed provider and compounded by a pharmacy."
+    )
+    _, v = check(sentence, "regulatory", index, rules, NEUTRAL_PAGE)
+    assert v.verdict == "supported", v.reasons
+    by_id = {e.id: e for e in v.evidence}
+    assert not by_id["fda_compounded_ketamine_2023"].direct
+    assert v.evidence[0].id in {"ketalar_approval", "off_label_prescribing"} and v.evidence[0].direct

@@ -38,11 +38,17 @@ class _Parts:
     reasons: list[str] = field(default_factory=list)
     cited: list[Cited] = field(default_factory=list)
 
-    def add(self, outcome: str | None, reason: str, facts: Sequence[RegulatoryFact] = ()) -> None:
+    def add(
+        self, outcome: str | None, reason: str, facts: Sequence[RegulatoryFact] = (), *, deciding: bool | None = None
+    ) -> None:
+        """Record a topic's outcome (None: a caveat) and its facts; a caveat's facts are cited as
+        context (``direct=False``), after the facts that decide, so the decisive citation is one
+        that answers the sentence, never a caveat about another product."""
         if outcome:
             self.outcomes.append(outcome)
         self.reasons.append(reason)
-        self.cited += [cite_fact(f) for f in facts]
+        decides = bool(outcome) if deciding is None else deciding
+        self.cited += [cite_fact(f) if decides else replace(cite_fact(f), direct=False) for f in facts]
 
 
 def covers_use(fact: RegulatoryFact, indication: str, rules: Rules) -> bool:
@@ -213,7 +219,7 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
         limits = label_limits(replace(claim, molecule=(m,)), ind, rules)
         if limits and ok:
             outcome = "partly_supported"
-            out.add(None, f"label limitation: {limits[0].statement}", limits)
+            out.add(None, f"label limitation: {limits[0].statement}", limits, deciding=True)
         first = min(f.year for f in facts if f.kind == "approval")
         if reg.year is not None and reg.year_relation in ("by", "in", "since") and reg.year < first:
             outcome = "contradicted"
@@ -329,9 +335,9 @@ def _legal(
 
 def _others(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
     if "compounded" in reg.topics:
-        facts = [f for f in rules.facts if f.kind == "compounding"]
-        out.cited += [cite_fact(f) for f in facts]
-        out.reasons += [f"caveat ({f.id}): {f.statement}" for f in facts]
+        for f in rules.facts:
+            if f.kind == "compounding":
+                out.add(None, f"caveat ({f.id}): {f.statement}", [f])
     if "rems" in reg.topics:
         facts = [f for m in molecules for f in rules.facts if f.kind == "rems" and f.covers_molecule(m)]
         if facts:
