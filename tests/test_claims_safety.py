@@ -189,3 +189,20 @@ def test_store_candidates_for_safety_come_from_stored_rows(rules: Rules) -> None
     claim = _claim(safety_topics=("dissociation",), safety_stance="transience")
     # The silent record's abstract names dissociation in its background; its stored rows list none.
     assert {r.id for r in index.candidates(claim)} == {"91000003", "NCT00000001"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "strength", "verdict"),
+    [
+        # Absolute wording claims no risk at all: a denial, contradicted by the documented harms.
+        ("Ketamine is 100% safe.", "absolute", "contradicted"),
+        # Plain "safe" for a use nobody approved is only partly borne out.
+        ("Ketamine is safe.", "plain", "partly_supported"),
+    ],
+)
+def test_absolute_safe_is_a_denial(
+    index: InMemoryIndex, rules: Rules, sentence: str, strength: str, verdict: str
+) -> None:
+    claim, v = check(sentence, index, rules, IV_PAGE)
+    assert claim.strength == strength and claim.safety_stance == "minimising"
+    assert v.verdict == verdict, v.reasons

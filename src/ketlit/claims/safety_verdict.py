@@ -2,11 +2,12 @@
 
 Design decisions:
 
-* **Stances.** A page *denies* a risk ("not addictive", "no side effects": contradicted by any
-  documented report or regulatory finding), *minimises* it ("minimal risk", "safe", "well
-  tolerated"), says it is *transient*, *compares* it between products or uses ("more of a factor
-  with compounded ketamine"), or *acknowledges* it. Certainty comes from
-  :func:`ketlit.claims.grade.grade_studies`, so a design tag alone never gives "high".
+* **Stances.** A page *denies* a risk ("not addictive", "no side effects", or "safe" in
+  absolute wording such as "100% safe": contradicted by any documented report or regulatory
+  finding), *minimises* it ("minimal risk", "safe", "well tolerated"), says it is *transient*,
+  *compares* it between products or uses ("more of a factor with compounded ketamine"), or
+  *acknowledges* it. Certainty comes from :func:`ketlit.claims.grade.grade_studies`, so a design
+  tag alone never gives "high".
 * **Stored rows, not a rescan.** A PubMed record documents a harm only if its stored study profile
   lists adverse events in its results or conclusions (``adverse_events``, read once at tagging
   time); a risk named only in an abstract's background or methods ("ketamine has abuse
@@ -95,6 +96,9 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
     tested = as_tested(claim, rules)
     topics = set(claim.safety_topics)
     stance = claim.safety_stance or "assertion"
+    if stance == "minimising" and claim.strength == "absolute":
+        # "100% safe", "totally harmless": no risk at all is claimed, so it is judged as a denial.
+        stance = "denial"
     specific = topics - GENERIC
     reasons = exclusion_reason(assessed)
     counted = [a for a in assessed if a.counted or (a.exclusion or "").startswith("other indication")]
