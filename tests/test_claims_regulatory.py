@@ -203,3 +203,18 @@ def test_a_caveat_is_never_the_decisive_citation(index: InMemoryIndex, rules: Ru
     by_id = {e.id: e for e in v.evidence}
     assert not by_id["fda_compounded_ketamine_2023"].direct
     assert v.evidence[0].id in {"ketalar_approval", "off_label_prescribing"} and v.evidence[0].direct
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        ("Esketamine was FDA approved in 2019.", "supported"),
+        ("Esketamine was FDA approved in 2017.", "contradicted"),
+        ("Ketamine has been FDA approved since 1970.", "supported"),
+        ("Ketamine has been FDA approved since 1960.", "contradicted"),
+    ],
+)
+def test_the_year_of_an_approval_naming_no_use(index: InMemoryIndex, rules: Rules, sentence: str, verdict: str) -> None:
+    claim, v = check(sentence, "regulatory", index, rules, NEUTRAL_PAGE)
+    assert claim.regulatory is not None and not claim.regulatory.approval_indications
+    assert v.verdict == verdict, v.reasons

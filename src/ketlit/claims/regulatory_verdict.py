@@ -234,9 +234,14 @@ def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], 
     indications = () if reg.approval_inferred else reg.approval_indications
     if not indications:
         approvals = [f for m in molecules for f in rules.facts if f.kind == "approval" and f.covers_molecule(m)]
+        first = min((f.year for f in approvals), default=None)
+        # "Approved in 2017" / "since 1960" for a drug first approved later is wrong however it is read.
+        stated = reg.year if reg.year_relation in ("by", "in", "since") else None
+        too_early = first is not None and stated is not None and stated < first
         out.add(
-            "supported" if bool(approvals) != reg.negated else "contradicted",
+            "contradicted" if too_early or bool(approvals) == reg.negated else "supported",
             f"{', '.join(molecules)} has approvals: " + "; ".join(sorted({f.product for f in approvals}))
+            + (f" — first in {first}, after {reg.year}" if too_early else "")
             if approvals
             else f"no approval recorded for {', '.join(molecules)}",
             approvals,
