@@ -15,7 +15,7 @@ from ketlit.claims.extract import extract_claims
 from ketlit.claims.judging import assess
 from ketlit.claims.model import Claim
 from ketlit.claims.rules import Rules, load_rules
-from ketlit.claims.safety_verdict import facts_about, harm_reports
+from ketlit.claims.safety_verdict import facts_about, harm_reports, judge_safety
 from ketlit.claims.text import Location
 from ketlit.claims.verdict import Verdict, judge
 from ketlit.store.core import Store
@@ -206,3 +206,12 @@ def test_absolute_safe_is_a_denial(
     claim, v = check(sentence, index, rules, IV_PAGE)
     assert claim.strength == strength and claim.safety_stance == "minimising"
     assert v.verdict == verdict, v.reasons
+
+
+def test_the_approved_use_must_be_named_in_the_sentence(rules: Rules) -> None:
+    """A use carried over from the page does not make "Ketamine is safe." safe-as-approved."""
+    base = {"safety_topics": ("general_safety",), "safety_stance": "minimising", "indication": ("anesthesia_sedation",)}
+    carried = judge_safety(_claim(text="Ketamine is safe.", **base), [], rules)
+    assert "ketalar_approval" not in cited(carried) and carried.verdict != "supported"
+    named = judge_safety(_claim(text="Ketamine is a safe anesthetic.", **base), [], rules)
+    assert named.verdict == "supported" and "ketalar_approval" in cited(named)

@@ -156,7 +156,10 @@ def _approved_use(claim: Claim, rules: Rules) -> list[RegulatoryFact]:
     """Approvals for the use a "safe" claim names, when the claim is not absolute."""
     if claim.strength == "absolute":
         return []
-    return [f for ind in claim.indication for f in approvals_for_use(claim, ind, rules)]
+    # Only a use the sentence itself names: one inferred from the rest of the page would give the
+    # same sentence different verdicts on an anaesthesia and a depression clinic's page.
+    named = [i for i in claim.indication if i in rules.indications and rules.indications[i].any(claim.text)]
+    return [f for ind in named for f in approvals_for_use(claim, ind, rules)]
 
 
 def _safe_for_approved_use(
