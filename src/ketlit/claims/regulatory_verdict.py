@@ -15,6 +15,19 @@ Design decisions:
   prescription drug).
 * **Label limitations are facts.** A label limitation (``kind = "label_limitation"``) qualifies an
   approval for that use and contradicts an efficacy claim for it (see :func:`label_limits`).
+* **Approved vs approved for this use.** An approval covers the use it names and its subtypes
+  (:func:`covers_use`), never the broader use: "approved for depression" when the approval is for
+  treatment-resistant depression is partly supported, the approved subgroups named
+  (:func:`subgroup_approvals`, also read by the efficacy judge for usage statements).
+* **Each use read on its own.** A sentence that affirms one use and denies another ("approved as an
+  anesthetic and not as a treatment for depression") is judged per use (:func:`use_negated`, the
+  claim rules' ``negated_use``), so a correct denial is not read as a false approval claim.
+* **Decisions named by their words.** Facts with ``terms`` (an FDA breakthrough designation, the
+  WHO Essential Medicines list) answer a sentence that names them: held by the sentence's form of
+  the drug → supported unless the year given is earlier; held by another form → partly supported
+  when the sentence names no form, contradicted when it names the wrong one.
+* **Caveats never decide.** Facts cited as a caveat (another form is approved, the compounding
+  warning) are listed as context (``direct = False``), after the facts that decide the sentence.
 """
 
 from __future__ import annotations
