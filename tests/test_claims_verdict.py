@@ -141,7 +141,9 @@ def test_functional_unblinding_downgrade(records: list[EvidenceRecord], rules: R
             "supported",
             "spravato_trd_2019",
         ),
-        ("Spravato is FDA-approved for depression.", SPRAVATO_PAGE, "supported", "spravato_trd_2019"),
+        # Approved for treatment-resistant depression (and MDD with suicidal ideation), not for
+        # depression as a whole: the page broadens the approved use (issue 13 K; key D64).
+        ("Spravato is FDA-approved for depression.", SPRAVATO_PAGE, "partly_supported", "spravato_trd_2019"),
         ("Spravato is FDA-approved for PTSD.", SPRAVATO_PAGE, "contradicted", "spravato_trd_2019"),
         ("Ketamine is FDA-approved as an anesthetic.", IV_PAGE, "supported", "ketalar_approval"),
         ("Ketamine is a Schedule III controlled substance.", IV_PAGE, "supported", "dea_schedule_iii"),

@@ -34,7 +34,7 @@ from ketlit.claims.judging import (
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings
 from ketlit.claims.policy import OutcomeConstruct, VerdictPolicy, level
-from ketlit.claims.regulatory_verdict import approvals_for_use, label_limits
+from ketlit.claims.regulatory_verdict import approvals_for_use, label_limits, subgroup_approvals
 from ketlit.claims.rules import Rules
 from ketlit.claims.synthesis import Body, Stance, Vote, build_body, match_reference, reference_excludes_null
 
@@ -182,6 +182,25 @@ def _with_reference(body: Body, assessed: Sequence[Assessed]) -> None:
     body.set_aside = [(a, why) for a, why in body.set_aside if a.record.id != e.pmid]
 
 
+def _subgroup_component(claim: Claim, label: str, ind: str, rules: Rules) -> Component | None:
+    """Approved only for a narrower use within the claimed one (TRD for "depression"): partly
+    supported on the regulator's word, the approved use named."""
+    narrower = subgroup_approvals(claim, ind, rules)
+    if not narrower:
+        return None
+    uses = ", ".join(sorted({i for f in narrower for i in f.indication}))
+    return Component(
+        label,
+        "partly_supported",
+        "high",
+        [f"{label}: the regulator approved {narrower[0].product} only for {uses}, not for {label} as a whole"],
+        [cite_fact(f) for f in narrower],
+        established=True,
+        decisive=[decisive_fact(f, "for", label) for f in narrower[:2]],
+        certainty_source=f"regulatory:{narrower[0].id}",
+    )
+
+
 def _regulator_component(claim: Claim, ind: str, label: str, symptoms: bool, rules: Rules) -> Component | None:
     """The part a regulator decides (a label limitation, else an approval for this use of the
     product, when the claim is about the condition's symptoms), or the part no evidence can decide
@@ -211,6 +230,8 @@ def _regulator_component(claim: Claim, ind: str, label: str, symptoms: bool, rul
             decisive=[decisive_fact(f, "for", label) for f in approvals[:2]],
             certainty_source=f"regulatory:{approvals[0].id}",
         )
+    if ind and symptoms and (subgroup := _subgroup_component(claim, label, ind, rules)) is not None:
+        return subgroup
     if not ind:
         # No condition read (or one outside the vocabulary, "tinnitus"): there is no evidence
         # profile to compare with, and evidence about other conditions says nothing about it.

@@ -15,10 +15,24 @@ Design decisions:
   prescription drug).
 * **Label limitations are facts.** A label limitation (``kind = "label_limitation"``) qualifies an
   approval for that use and contradicts an efficacy claim for it (see :func:`label_limits`).
+* **Approved vs approved for this use.** An approval covers the use it names and its subtypes
+  (:func:`covers_use`), never the broader use: "approved for depression" when the approval is for
+  treatment-resistant depression is partly supported, the approved subgroups named
+  (:func:`subgroup_approvals`, also read by the efficacy judge for usage statements).
+* **Each use read on its own.** A sentence that affirms one use and denies another ("approved as an
+  anesthetic and not as a treatment for depression") is judged per use (:func:`use_negated`, the
+  claim rules' ``negated_use``), so a correct denial is not read as a false approval claim.
+* **Decisions named by their words.** Facts with ``terms`` (an FDA breakthrough designation, the
+  WHO Essential Medicines list) answer a sentence that names them: held by the sentence's form of
+  the drug → supported unless the year given is earlier; held by another form → partly supported
+  when the sentence names no form, contradicted when it names the wrong one.
+* **Caveats never decide.** Facts cited as a caveat (another form is approved, the compounding
+  warning) are listed as context (``direct = False``), after the facts that decide the sentence.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
@@ -37,18 +51,31 @@ class _Parts:
     reasons: list[str] = field(default_factory=list)
     cited: list[Cited] = field(default_factory=list)
 
-    def add(self, outcome: str | None, reason: str, facts: Sequence[RegulatoryFact] = ()) -> None:
+    def add(
+        self, outcome: str | None, reason: str, facts: Sequence[RegulatoryFact] = (), *, deciding: bool | None = None
+    ) -> None:
+        """Record a topic's outcome (None: a caveat) and its facts; a caveat's facts are cited as
+        context (``direct=False``), after the facts that decide, so the decisive citation is one
+        that answers the sentence, never a caveat about another product."""
         if outcome:
             self.outcomes.append(outcome)
         self.reasons.append(reason)
-        self.cited += [cite_fact(f) for f in facts]
+        decides = bool(outcome) if deciding is None else deciding
+        self.cited += [cite_fact(f) if decides else replace(cite_fact(f), direct=False) for f in facts]
+
+
+def covers_use(fact: RegulatoryFact, indication: str, rules: Rules) -> bool:
+    """Whether a decision about ``fact.indication`` is one about ``indication``: the same use or a
+    broader one that contains it (an approval for depression covers treatment-resistant
+    depression). A narrower use never covers the broader one: an approval for treatment-resistant
+    depression is not an approval for depression."""
+    return any(i == indication or indication in rules.family(i).direct for i in fact.indication)
 
 
 def _approved(molecule: str, indication: str, rules: Rules) -> tuple[bool | None, list[RegulatoryFact]]:
     """(approved?, the facts that decide) — None when the regulatory file cannot tell."""
     approvals = [f for f in rules.facts if f.kind == "approval" and f.covers_molecule(molecule)]
-    family = set(rules.family(indication).direct) | {indication}
-    hits = [f for f in approvals if set(f.indication) & family]
+    hits = [f for f in approvals if covers_use(f, indication, rules)]
     if hits:
         return True, hits
     denials = [
@@ -75,6 +102,9 @@ def _other_form_approved(claim: Claim, molecule: str, indication: str, rules: Ru
             approved, facts = _approved(other, indication, rules)
             if approved:
                 out += [f for f in facts if f.kind == "approval"]
+            else:
+                # Approved for a narrower use (TRD for "depression") blurs the claim the same way.
+                out += subgroup_approvals(replace(claim, molecule=(other,), route=()), indication, rules)
     return out
 
 
@@ -91,6 +121,22 @@ def approvals_for_use(claim: Claim, indication: str, rules: Rules) -> list[Regul
         if approved:
             out += _by_claim_route(facts, claim)
     return out
+
+
+def subgroup_approvals(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
+    """Approvals of the claim's molecule (compatible route) only for narrower uses inside
+    ``indication`` (its family's direct members), when none covers ``indication`` itself:
+    "approved for depression" when the approval is for treatment-resistant depression."""
+    if approvals_for_use(claim, indication, rules):
+        return []
+    narrower = set(rules.family(indication).direct) - {indication}
+    molecules = claim.molecule or (rules.molecule_default,)
+    facts = [
+        f
+        for f in rules.facts
+        if f.kind == "approval" and set(f.indication) & narrower and any(f.covers_molecule(m) for m in molecules)
+    ]
+    return _by_claim_route(facts, claim)
 
 
 def label_limits(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
@@ -112,18 +158,52 @@ def jurisdiction_of(claim: Claim, policy: VerdictPolicy) -> tuple[str, bool]:
     return policy.default_jurisdiction, False
 
 
+def use_negated(text: str, indication: str, rules: Rules) -> bool:
+    """Whether the sentence denies this one use ("approved as an anesthetic and not as a
+    treatment for depression"): a ``negated_use`` pattern of the claim rules' ``[regulatory]``
+    ends just before a mention of the use, in the same clause."""
+    names, negation = rules.indications.get(indication), rules.regulatory.get("negated_use")
+    if names is None or negation is None:
+        return False
+    for m in names.finditer(text):
+        before = re.split(r"[;:]", text[max(0, m.start() - 80) : m.start()])[-1]
+        if negation.any(before):
+            return True
+    return False
+
+
+def _subgroup_only(claim: Claim, m: str, ind: str, rules: Rules, out: _Parts) -> bool:
+    """An approval said to be for ``ind`` that the regulator gave only for narrower uses within it
+    (treatment-resistant depression for "depression"): partly supported, the subgroups named."""
+    narrower = subgroup_approvals(replace(claim, molecule=(m,)), ind, rules)
+    if not narrower:
+        return False
+    uses = sorted({i for f in narrower for i in f.indication})
+    products = sorted({f.product for f in narrower})
+    out.add(
+        "partly_supported",
+        f"{m} for {ind}: approved only for {', '.join(uses)} ({'; '.join(products)}), "
+        f"not for {ind} as a whole — the page broadens the approved use",
+        narrower,
+    )
+    return True
+
+
 def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rules: Rules, out: _Parts) -> None:
     approved, facts = _approved(m, ind, rules)
+    negated = reg.negated or use_negated(claim.text, ind, rules)
+    if not approved and not negated and _subgroup_only(claim, m, ind, rules, out):
+        return
     out.cited += [cite_fact(f) for f in facts]
     if approved is None:
         out.add(None, f"the regulatory file has no entry deciding approval of {m} for {ind}")
         return
-    ok = approved != reg.negated
+    ok = approved != negated
     other = _other_form_approved(claim, m, ind, rules) if not approved else []
     # Only a form given the way the page gives it blurs the claim: on an infusion clinic's page
     # "ketamine is FDA-approved" stays wrong although a nasal spray is.
     same_route = _by_claim_route(other, claim)
-    if same_route and not reg.negated:
+    if same_route and not negated:
         products = sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in same_route})
         scopes = sorted({", ".join(f.indication) for f in same_route})
         out.add(
@@ -144,7 +224,7 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
     out.reasons.append(
         f"{m} for {ind}: "
         + (f"approved ({scope})" if approved else "not approved")
-        + ("" if ok else " — the page says otherwise")
+        + (" — as the page says" if negated and ok else "" if ok else " — the page says otherwise")
     )
     if approved:
         products = sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in facts})
@@ -152,7 +232,7 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
         limits = label_limits(replace(claim, molecule=(m,)), ind, rules)
         if limits and ok:
             outcome = "partly_supported"
-            out.add(None, f"label limitation: {limits[0].statement}", limits)
+            out.add(None, f"label limitation: {limits[0].statement}", limits, deciding=True)
         first = min(f.year for f in facts if f.kind == "approval")
         if reg.year is not None and reg.year_relation in ("by", "in", "since") and reg.year < first:
             outcome = "contradicted"
@@ -167,9 +247,14 @@ def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], 
     indications = () if reg.approval_inferred else reg.approval_indications
     if not indications:
         approvals = [f for m in molecules for f in rules.facts if f.kind == "approval" and f.covers_molecule(m)]
+        first = min((f.year for f in approvals), default=None)
+        # "Approved in 2017" / "since 1960" for a drug first approved later is wrong however it is read.
+        stated = reg.year if reg.year_relation in ("by", "in", "since") else None
+        too_early = first is not None and stated is not None and stated < first
         out.add(
-            "supported" if bool(approvals) != reg.negated else "contradicted",
+            "contradicted" if too_early or bool(approvals) == reg.negated else "supported",
             f"{', '.join(molecules)} has approvals: " + "; ".join(sorted({f.product for f in approvals}))
+            + (f" — first in {first}, after {reg.year}" if too_early else "")
             if approvals
             else f"no approval recorded for {', '.join(molecules)}",
             approvals,
@@ -179,6 +264,40 @@ def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], 
     for m in molecules:
         for ind in indications:
             _approval_one(claim, reg, m, ind, rules, out)
+
+
+_YEAR = re.compile(r"\b(19[5-9]\d|20[0-4]\d)\b")
+
+
+def named_facts(text: str, rules: Rules) -> list[RegulatoryFact]:
+    """Facts the sentence names by their own words (``terms`` in regulatory.toml)."""
+    return [f for f in rules.facts if f.terms.regexes and f.terms.any(text)]
+
+
+def _named(claim: Claim, molecules: Sequence[str], facts: Sequence[RegulatoryFact], rules: Rules, out: _Parts) -> None:
+    """A decision the sentence names ("a breakthrough therapy", "on the WHO Essential Medicines
+    list"): held by the sentence's form of the drug → supported, unless the year the sentence
+    gives it is earlier; held only by another form → partly supported when the sentence names no
+    form (the generic name or a pronoun blurs the two), contradicted when it names the wrong one."""
+    names_form = any(p.any(claim.text) for p in rules.molecules.values())
+    for f in facts:
+        what = f"{f.agency} {f.kind.replace('_', ' ')} ({f.product}, {f.year})"
+        if not any(f.covers_molecule(m) for m in molecules):
+            outcome = "contradicted" if names_form else "partly_supported"
+            out.add(
+                outcome,
+                f"the {what} belongs to another form of the drug, not {', '.join(molecules)}"
+                + ("" if names_form else " — the page's generic wording blurs the two"),
+                [f],
+            )
+            continue
+        term = f.terms.search(claim.text)
+        years = [(abs(y.start() - term.start()), int(y.group(1))) for y in _YEAR.finditer(claim.text)] if term else []
+        stated = min(years)[1] if years else None
+        if stated is not None and stated < f.year:
+            out.add("contradicted", f"the {what} came in {f.year}, not {stated}", [f])
+        else:
+            out.add("supported", f"{what}: {f.statement}", [f])
 
 
 def _schedule(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, jur: str, out: _Parts) -> None:
@@ -234,9 +353,9 @@ def _legal(
 
 def _others(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
     if "compounded" in reg.topics:
-        facts = [f for f in rules.facts if f.kind == "compounding"]
-        out.cited += [cite_fact(f) for f in facts]
-        out.reasons += [f"caveat ({f.id}): {f.statement}" for f in facts]
+        for f in rules.facts:
+            if f.kind == "compounding":
+                out.add(None, f"caveat ({f.id}): {f.statement}", [f])
     if "rems" in reg.topics:
         facts = [f for m in molecules for f in rules.facts if f.kind == "rems" and f.covers_molecule(m)]
         if facts:
@@ -265,7 +384,14 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
     out = _Parts()
     if named:
         out.reasons.append(f"jurisdiction: {jur}")
-    if "approval" in reg.topics:
+    decisions = named_facts(claim.text, local)
+    if decisions:
+        _named(sentence, molecules, decisions, rules, out)
+    # A sentence naming a decision and no approval words ("listed on the Essential Medicines
+    # list") is not also read as an approval claim.
+    approval_words = rules.regulatory.get("approval")
+    only_named = bool(decisions) and approval_words is not None and not approval_words.any(claim.text)
+    if "approval" in reg.topics and not only_named:
         _approval(sentence, reg, molecules, local, out)
     if "schedule" in reg.topics or "controlled" in reg.topics:
         _schedule(reg, molecules, local, jur, out)

@@ -162,6 +162,9 @@ class RegulatoryFact:
     risks: tuple[str, ...]
     statement: str
     sources: tuple[Source, ...]
+    # Words by which a sentence names this very decision ("breakthrough therapy", "Essential
+    # Medicines"): a regulatory sentence naming them is checked against this fact.
+    terms: Patterns = Patterns()
 
     def covers_molecule(self, molecule: str) -> bool:
         """Whether the fact applies to ``molecule`` ("*" applies to every form)."""
@@ -492,6 +495,7 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 risks=f.strings("risks", single=True),
                 statement=f.string("statement"),
                 sources=sources,
+                terms=f.patterns("terms") if "terms" in f.data else Patterns(),
             )
         )
     return tuple(facts)

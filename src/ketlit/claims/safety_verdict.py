@@ -1,35 +1,108 @@
 """Safety verdicts: what the evidence and the regulators say about a risk the page names.
 
-Moved unchanged from :mod:`ketlit.claims.verdict` when the engine was split; see its docstring
-for the rules (denial, minimising, transience, acknowledgement). Certainty comes from
-:func:`ketlit.claims.grade.grade_studies`, so a design tag alone never gives "high".
+Design decisions:
+
+* **Stances.** A page *denies* a risk ("not addictive", "no side effects", or "safe" in
+  absolute wording such as "100% safe": contradicted by any documented report or regulatory
+  finding), *minimises* it ("minimal risk", "safe", "well tolerated"), says it is *transient*,
+  *compares* it between products or uses ("more of a factor with compounded ketamine"), or
+  *acknowledges* it. Certainty comes from :func:`ketlit.claims.grade.grade_studies`, so a design
+  tag alone never gives "high".
+* **Stored rows, not a rescan.** A PubMed record documents a harm only if its stored study profile
+  lists adverse events in its results or conclusions (``adverse_events``, read once at tagging
+  time); a risk named only in an abstract's background or methods ("ketamine has abuse
+  liability") is no report of it. Records without a profile (registry entries) are read as before.
+* **Facts match the claim's subject.** A regulatory fact decides a safety claim only about its own
+  product: a fact limited to some routes applies to a claim about one of them, and the FDA's
+  warning about compounded products only to a claim about compounded, at-home or those routes'
+  products — never to "ketamine is safe" in general.
+* **"Safe" for an approved use.** A plain or hedged claim that the drug is safe (or used for its
+  safety) for a use the regulator approved (ketamine as an anaesthetic) is supported by the
+  approval, which weighed its risks for that use; partly supported when the label carries a boxed
+  warning or a REMS, or the wording is intensified. Absolute wording ("completely safe", "no side
+  effects") is a denial and is judged as one.
+* **Comparisons need a comparison.** A claim that a risk is greater or smaller with one product or
+  use than another is insufficient evidence unless a source compares them: a warning about one
+  product, or trials against placebo, document the risk, not the difference.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import Assessed, Cited, Verdict, as_tested, cite, cite_fact, exclusion_reason, finish
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import AdverseFinding
+from ketlit.claims.regulatory_verdict import approvals_for_use
 from ketlit.claims.rules import RegulatoryFact, Rules
+from ketlit.claims.synthesis import profile_of
+
+GENERIC = frozenset({"side_effects", "general_safety"})
+# Regulatory kinds that put a product's risks on its label or restrict its use.
+_LABEL_RISK_KINDS = frozenset({"label_warning", "rems"})
+
+Report = tuple[Assessed, AdverseFinding]
 
 
-def _facts_for(claim: Claim, rules: Rules) -> list[RegulatoryFact]:
+def facts_about(claim: Claim, rules: Rules) -> list[RegulatoryFact]:
+    """The regulatory facts about the claim's subject: its molecule, a compatible route, and for a
+    product-specific warning (compounding) a claim about that product (see the module docstring)."""
     molecules = claim.molecule or (rules.molecule_default,)
-    return [f for f in rules.facts if any(f.covers_molecule(m) for m in molecules)]
+    out = []
+    for f in rules.facts:
+        if not any(f.covers_molecule(m) for m in molecules):
+            continue
+        if claim.route and f.route and not set(f.route) & set(claim.route):
+            continue
+        if f.kind == "compounding" and not (
+            "compounded" in claim.product or "at_home" in claim.scope or set(f.route) & set(claim.route)
+        ):
+            continue
+        out.append(f)
+    return out
+
+
+def harm_reports(a: Assessed) -> tuple[AdverseFinding, ...]:
+    """A record's adverse-event statements, if its stored profile says its results or conclusions
+    report adverse events at all (see the module docstring)."""
+    profile = profile_of(a.record)
+    if profile is not None and not profile.get("adverse_events"):
+        return ()
+    return a.findings.adverse
+
+
+@dataclass(slots=True)
+class _Judged:
+    verdict: str
+    reasons: list[str] = field(default_factory=list)
+    cited: list[Cited] = field(default_factory=list)
+    used: list[Assessed] = field(default_factory=list)
+
+
+def _ae_text(f: AdverseFinding) -> str:
+    pct = f" {f.pct:g}%" if f.pct is not None else ""
+    flag = " (absent)" if f.absent else " (recreational use)" if f.recreational else ""
+    return f"{f.category}{pct}{flag}: “{f.sentence}”"
+
+
+def _distinct(pairs: Sequence[Report]) -> list[Assessed]:
+    return list({id(a): a for a, _ in pairs}.values())
 
 
 def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdict:
+    """The verdict on a safety claim (see the module docstring)."""
     tested = as_tested(claim, rules)
     topics = set(claim.safety_topics)
     stance = claim.safety_stance or "assertion"
-    generic = bool(topics & {"side_effects", "general_safety"})
-    specific = topics - {"side_effects", "general_safety"}
+    if stance == "minimising" and claim.strength == "absolute":
+        # "100% safe", "totally harmless": no risk at all is claimed, so it is judged as a denial.
+        stance = "denial"
+    specific = topics - GENERIC
     reasons = exclusion_reason(assessed)
     counted = [a for a in assessed if a.counted or (a.exclusion or "").startswith("other indication")]
-    facts = [f for f in _facts_for(claim, rules) if set(f.risks) & topics]
+    facts = [f for f in facts_about(claim, rules) if set(f.risks) & topics]
     groups = [name for name, pats in rules.safety_populations.items() if pats.any(claim.text)]
     if groups and stance in ("denial", "minimising"):
         # "Safe during pregnancy": what holds for adults in trials says nothing about that group.
@@ -47,111 +120,180 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         reasons.append(f"only evidence that names {', '.join(groups)} was weighed")
 
     def relevant(f: AdverseFinding) -> bool:
-        return f.category in specific or (generic and not specific)
+        return f.category in specific or (not specific and bool(topics & GENERIC))
 
-    reports = [(a, f) for a in counted for f in a.findings.adverse if relevant(f)]
-    present = [(a, f) for a, f in reports if not f.absent]
-    absent = [(a, f) for a, f in reports if f.absent]
-    transient = [(a, f) for a, f in present if f.transient]
-    persistent = [(a, f) for a, f in present if f.persistent and not f.transient]
-    cited: list[Cited] = [cite_fact(f) for f in facts]
-
-    def ae_text(f: AdverseFinding) -> str:
-        pct = f" {f.pct:g}%" if f.pct is not None else ""
-        flag = " (absent)" if f.absent else " (recreational use)" if f.recreational else ""
-        return f"{f.category}{pct}{flag}: “{f.sentence}”"
-
-    if stance in ("denial", "minimising"):
-        n_present = len({a.record.id for a, _ in present})
-        n_absent = len({a.record.id for a, _ in absent})
-        n_lasting = len({a.record.id for a, f in present if f.persistent})
-        n_passing = len({a.record.id for a, f in present + absent if f.transient or f.absent})
-        regulated = [f for f in facts if set(f.risks) & specific & set(rules.regulated_risks)]
-        if stance == "denial":
-            if facts or present:
-                verdict = "contradicted"
-                reasons.append("the page denies a risk that " + _who(facts, present))
-            elif absent:
-                verdict = "partly_supported"
-                reasons.append(
-                    "studies report no such events, but absence in small trials does not show absence of risk"
-                )
-            else:
-                verdict = "insufficient_evidence"
-        elif regulated:
-            # A regulator scheduled the drug or put the risk in a warning: calling it minimal is the opposite finding.
-            verdict = "contradicted"
-            reasons.append(
-                "regulators treat this risk as significant ("
-                + ", ".join(f.id for f in regulated)
-                + "); "
-                + (f"{n_absent} stud(ies) observed no such events under supervision, but " if n_absent else "")
-                + "that does not make the risk minimal"
-            )
-        elif n_lasting and n_lasting * 2 > n_passing:
-            verdict = "contradicted"
-            reasons.append(f"{n_lasting} stud(ies) report lasting harm")
-        elif facts or n_present:
-            verdict = "partly_supported" if n_passing else "contradicted" if facts else "partly_supported"
-            reasons.append(
-                "the risk is documented (" + _who(facts, present) + "); its size at clinical doses is uncertain"
-            )
-        elif n_absent:
-            verdict = "supported"
-            reasons.append("counted studies report no such events")
-        else:
-            verdict = "insufficient_evidence"
-        cited += [cite(a, ae_text(f)) for a, f in present + absent]
-        used = list({id(a): a for a, _ in present + absent}.values())
+    reports = [(a, f) for a in counted for f in harm_reports(a) if relevant(f)]
+    safe_claim = topics == {"general_safety"} and stance in ("minimising", "assertion") and not groups
+    approved = _approved_use(claim, rules) if safe_claim else []
+    if approved:
+        judged = _safe_for_approved_use(claim, approved, reports, rules)
+    elif stance == "comparative":
+        judged = _comparative(claim, facts, reports)
+    elif stance in ("denial", "minimising"):
+        judged = _denial_or_minimising(stance, specific, facts, reports, rules)
     elif stance == "transience":
-        n_tr = len({a.record.id for a, _ in transient})
-        n_pe = len({a.record.id for a, f in persistent if not f.recreational})
-        if n_tr and n_tr >= 3 * n_pe:
-            verdict = "supported"
-            reasons.append(f"{n_tr} stud(ies) describe these effects as transient or resolving within hours")
-            if n_pe:
-                reasons.append(f"{n_pe} stud(ies) describe persistent effects")
-        elif transient and persistent:
-            verdict = "partly_supported"
-            reasons.append(
-                "most reports describe transient effects, but some describe persistent harm "
-                "(e.g. with repeated or long-term use)"
-            )
-        elif persistent:
-            verdict = "contradicted"
-            reasons.append("reports describe persistent rather than transient effects")
-        else:
-            verdict = "insufficient_evidence"
-            reasons.append("no report on how long these effects last was found")
-        cited += [cite(a, ae_text(f)) for a, f in transient + persistent]
-        used = list({id(a): a for a, _ in transient + persistent}.values())
+        judged = _transience(reports)
     else:
-        covered = {f.category for _, f in present} | {r for fact in facts for r in fact.risks}
-        wanted = specific or topics
-        hit = wanted & covered
-        if hit == wanted:
-            verdict = "supported"
-        elif hit:
-            verdict = "partly_supported"
-            reasons.append(f"documented: {', '.join(sorted(hit))}; not found: {', '.join(sorted(wanted - hit))}")
-        else:
-            verdict = "insufficient_evidence"
-        cited += [cite(a, ae_text(f)) for a, f in present]
-        used = list({id(a): a for a, _ in present}.values())
-    if facts:
-        certainty = "moderate" if verdict != "insufficient_evidence" else None
-        reasons.append(f"regulatory sources: {', '.join(f.id for f in facts)}")
-    elif used:
+        judged = _assertion(topics, specific, facts, reports)
+    reasons += judged.reasons
+    cited = [cite_fact(f) for f in facts if not approved] + judged.cited
+    certainty: str | None
+    if approved or facts:
+        certainty = "moderate" if judged.verdict != "insufficient_evidence" else None
+        if facts and not approved:
+            reasons.append(f"regulatory sources: {', '.join(f.id for f in facts)}")
+    elif judged.used:
         certainty, greasons = grade_studies(
-            used, rules, imprecision=None if len(used) >= 3 else f"{len(used)} report(s)"
+            judged.used, rules, imprecision=None if len(judged.used) >= 3 else f"{len(judged.used)} report(s)"
         )
         reasons.extend(greasons)
     else:
         certainty = None
-    return finish(verdict, certainty, reasons, cited, rules, tested)
+    return finish(judged.verdict, certainty, reasons, cited, rules, tested)
 
 
-def _who(facts: Sequence[RegulatoryFact], present: Sequence[tuple[Assessed, AdverseFinding]]) -> str:
+def _approved_use(claim: Claim, rules: Rules) -> list[RegulatoryFact]:
+    """Approvals for the use a "safe" claim names, when the claim is not absolute."""
+    if claim.strength == "absolute":
+        return []
+    # Only a use the sentence itself names: one inferred from the rest of the page would give the
+    # same sentence different verdicts on an anaesthesia and a depression clinic's page.
+    named = [i for i in claim.indication if i in rules.indications and rules.indications[i].any(claim.text)]
+    return [f for ind in named for f in approvals_for_use(claim, ind, rules)]
+
+
+def _safe_for_approved_use(
+    claim: Claim, approved: Sequence[RegulatoryFact], reports: Sequence[Report], rules: Rules
+) -> _Judged:
+    products = sorted({f.product for f in approved})
+    molecules = {m for f in approved for m in f.molecule}
+    label = [f for f in facts_about(claim, rules) if f.kind in _LABEL_RISK_KINDS and set(f.molecule) & molecules]
+    uses = ", ".join(sorted({i for f in approved for i in f.indication} & set(claim.indication)))
+    out = _Judged("supported")
+    out.reasons.append(
+        f"the regulator approved {'; '.join(products)} for {uses}, weighing its risks for that use; "
+        "the claim is read as safe for that use"
+    )
+    if label:
+        out.verdict = "partly_supported"
+        out.reasons.append("but its label restricts or warns: " + "; ".join(f.statement for f in label))
+    if claim.strength == "intensified":
+        out.verdict = "partly_supported"
+        out.reasons.append(
+            f"the intensified wording ({', '.join(claim.strength_cues)}) says more than an approval shows"
+        )
+    if reports:
+        out.reasons.append(f"{len(_distinct(reports))} stud(ies) report adverse events (listed for context)")
+    out.cited = [cite_fact(f) for f in [*approved, *label]] + [cite(a, _ae_text(f)) for a, f in reports]
+    return out
+
+
+def _comparative(claim: Claim, facts: Sequence[RegulatoryFact], reports: Sequence[Report]) -> _Judged:
+    about = f" ({', '.join(claim.product)})" if claim.product else ""
+    out = _Judged("insufficient_evidence")
+    out.reasons.append(
+        f"the page compares a risk between products or uses{about}; "
+        + (
+            "the sources found document the risk ("
+            + ", ".join([f.id for f in facts] + sorted({a.record.id for a, _ in reports})[:5])
+            + "), not a difference between them"
+            if facts or reports
+            else "no source compares them"
+        )
+    )
+    return out
+
+
+def _denial_or_minimising(
+    stance: str, specific: set[str], facts: Sequence[RegulatoryFact], reports: Sequence[Report], rules: Rules
+) -> _Judged:
+    present = [(a, f) for a, f in reports if not f.absent]
+    absent = [(a, f) for a, f in reports if f.absent]
+    n_present = len({a.record.id for a, _ in present})
+    n_absent = len({a.record.id for a, _ in absent})
+    n_lasting = len({a.record.id for a, f in present if f.persistent})
+    n_passing = len({a.record.id for a, f in present + absent if f.transient or f.absent})
+    regulated = [f for f in facts if set(f.risks) & specific & set(rules.regulated_risks)]
+    out = _Judged("insufficient_evidence")
+    if stance == "denial":
+        if facts or present:
+            out.verdict = "contradicted"
+            out.reasons.append("the page denies a risk that " + _who(facts, present))
+        elif absent:
+            out.verdict = "partly_supported"
+            out.reasons.append(
+                "studies report no such events, but absence in small trials does not show absence of risk"
+            )
+    elif regulated:
+        # A regulator scheduled the drug or put the risk in a warning: calling it minimal is the opposite finding.
+        out.verdict = "contradicted"
+        out.reasons.append(
+            "regulators treat this risk as significant ("
+            + ", ".join(f.id for f in regulated)
+            + "); "
+            + (f"{n_absent} stud(ies) observed no such events under supervision, but " if n_absent else "")
+            + "that does not make the risk minimal"
+        )
+    elif n_lasting and n_lasting * 2 > n_passing:
+        out.verdict = "contradicted"
+        out.reasons.append(f"{n_lasting} stud(ies) report lasting harm")
+    elif facts or n_present:
+        out.verdict = "partly_supported" if n_passing else "contradicted" if facts else "partly_supported"
+        out.reasons.append(
+            "the risk is documented (" + _who(facts, present) + "); its size at clinical doses is uncertain"
+        )
+    elif n_absent:
+        out.verdict = "supported"
+        out.reasons.append("counted studies report no such events")
+    out.cited = [cite(a, _ae_text(f)) for a, f in present + absent]
+    out.used = _distinct(present + absent)
+    return out
+
+
+def _transience(reports: Sequence[Report]) -> _Judged:
+    present = [(a, f) for a, f in reports if not f.absent]
+    transient = [(a, f) for a, f in present if f.transient]
+    persistent = [(a, f) for a, f in present if f.persistent and not f.transient]
+    n_tr = len({a.record.id for a, _ in transient})
+    n_pe = len({a.record.id for a, f in persistent if not f.recreational})
+    out = _Judged("insufficient_evidence")
+    if n_tr and n_tr >= 3 * n_pe:
+        out.verdict = "supported"
+        out.reasons.append(f"{n_tr} stud(ies) describe these effects as transient or resolving within hours")
+        if n_pe:
+            out.reasons.append(f"{n_pe} stud(ies) describe persistent effects")
+    elif transient and persistent:
+        out.verdict = "partly_supported"
+        out.reasons.append(
+            "most reports describe transient effects, but some describe persistent harm "
+            "(e.g. with repeated or long-term use)"
+        )
+    elif persistent:
+        out.verdict = "contradicted"
+        out.reasons.append("reports describe persistent rather than transient effects")
+    else:
+        out.reasons.append("no report on how long these effects last was found")
+    out.cited = [cite(a, _ae_text(f)) for a, f in transient + persistent]
+    out.used = _distinct(transient + persistent)
+    return out
+
+
+def _assertion(
+    topics: set[str], specific: set[str], facts: Sequence[RegulatoryFact], reports: Sequence[Report]
+) -> _Judged:
+    present = [(a, f) for a, f in reports if not f.absent]
+    covered = {f.category for _, f in present} | {r for fact in facts for r in fact.risks}
+    wanted = specific or topics
+    hit = wanted & covered
+    out = _Judged("supported" if hit == wanted else "partly_supported" if hit else "insufficient_evidence")
+    if hit and hit != wanted:
+        out.reasons.append(f"documented: {', '.join(sorted(hit))}; not found: {', '.join(sorted(wanted - hit))}")
+    out.cited = [cite(a, _ae_text(f)) for a, f in present]
+    out.used = _distinct(present)
+    return out
+
+
+def _who(facts: Sequence[RegulatoryFact], present: Sequence[Report]) -> str:
     parts = []
     if facts:
         parts.append(

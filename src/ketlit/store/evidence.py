@@ -100,8 +100,13 @@ class StoreEvidenceIndex:
         return LazyFindings(self.store.load_findings(self.rules.digest))
 
     def _mentions_any(self, record: EvidenceRecord, topics: tuple[str, ...]) -> bool:
-        """Whether the record's text names an adverse event of ``topics``; each record's text is
-        scanned once per topic for the whole check, not once per safety claim."""
+        """Whether the record may report an adverse event of ``topics``. A record with a stored
+        study profile is read from its stored adverse-event rows (results and conclusions only):
+        none means its abstract names harms only in background or methods, so it is no candidate;
+        rows mean the verdict engine sorts them by topic. Records without a profile (registry
+        entries) have their text scanned, once per topic for the whole check."""
+        if record.profile is not None:
+            return bool(record.profile.get("adverse_events"))
         key = (record.source, record.id)
         seen = self._adverse.setdefault(key, {})
         for topic in topics:

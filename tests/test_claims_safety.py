@@ -1,0 +1,217 @@
+"""Safety verdicts (issue 13; issue 12 item 6): stored adverse-event rows, facts about the claim's
+own subject, "safe" for an approved use, and comparisons that need a comparison. Each rule is
+pinned both ways."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex, records_from_dicts
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.judging import assess
+from ketlit.claims.model import Claim
+from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.safety_verdict import facts_about, harm_reports, judge_safety
+from ketlit.claims.text import Location
+from ketlit.claims.verdict import Verdict, judge
+from ketlit.store.core import Store
+from ketlit.store.evidence import StoreEvidenceIndex
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+IV_PAGE = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n"
+NEUTRAL_PAGE = "Ketamine is changing psychiatry.\n\n"
+SPRAVATO_PAGE = "Spravato (esketamine) nasal spray is available at our clinic.\n\nAsk about Spravato.\n\n"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+@pytest.fixture(scope="module")
+def index(rules: Rules) -> InMemoryIndex:
+    records = records_from_dicts(json.loads((FIXTURES / "claims_records.json").read_text())["records"])
+    return InMemoryIndex(records, rules)
+
+
+def check(sentence: str, index: InMemoryIndex, rules: Rules, page: str = NEUTRAL_PAGE) -> tuple[Claim, Verdict]:
+    claims = [c for c in extract_claims(page + sentence, rules) if c.kind == "safety" and sentence[:25] in c.text]
+    assert claims, [(c.kind, c.text) for c in extract_claims(page + sentence, rules)]
+    return claims[0], judge(claims[0], index.candidates(claims[0]), rules)
+
+
+def cited(v: Verdict) -> set[str]:
+    return {e.id for e in v.evidence}
+
+
+def _claim(**kw: object) -> Claim:
+    base: dict[str, object] = {"id": "c1", "text": "x", "kind": "safety", "location": Location(0, 1, 1, 1)}
+    base.update(kw)
+    return Claim(**base)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ facts about the claim's subject
+
+
+def test_the_compounding_warning_applies_only_to_compounded_or_its_routes(rules: Rules) -> None:
+    def ids(c: Claim) -> set[str]:
+        return {f.id for f in facts_about(c, rules)}
+
+    assert "fda_compounded_ketamine_2023" not in ids(_claim())
+    assert "fda_compounded_ketamine_2023" not in ids(_claim(route=("intravenous",)))
+    assert "fda_compounded_ketamine_2023" in ids(_claim(product=("compounded",)))
+    assert "fda_compounded_ketamine_2023" in ids(_claim(route=("oral",)))
+    assert "fda_compounded_ketamine_2023" in ids(_claim(scope=("at_home",)))
+    # Facts about every form still apply to a claim naming none.
+    assert "dea_schedule_iii" in ids(_claim())
+
+
+# ------------------------------------------------------------------ "safe" for an approved use
+
+
+def test_safe_as_an_approved_anaesthetic_is_supported_by_the_approval(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Ketamine has been used safely for over 50 years as an anesthetic in hospitals.", index, rules)
+    assert v.verdict == "supported", v.reasons
+    assert "ketalar_approval" in cited(v)
+    assert "fda_compounded_ketamine_2023" not in cited(v)
+
+
+def test_safe_for_an_unapproved_use_is_not_supported_by_an_approval(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Ketamine is safe for treating depression.", index, rules, IV_PAGE)
+    assert "ketalar_approval" not in cited(v)
+    assert v.verdict != "supported", v.reasons
+
+
+def test_absolute_safety_is_not_read_as_safe_for_the_approved_use(index: InMemoryIndex, rules: Rules) -> None:
+    claim, v = check("Ketamine is completely safe as an anesthetic, with no side effects.", index, rules)
+    assert claim.strength == "absolute"
+    assert v.verdict == "contradicted", v.reasons
+
+
+def test_safe_for_an_approved_use_with_a_boxed_warning_is_partly_supported(
+    index: InMemoryIndex, rules: Rules
+) -> None:
+    _, v = check("Spravato is safe for treatment-resistant depression.", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "partly_supported", v.reasons
+    assert {"spravato_trd_2019", "spravato_boxed_warning"} <= cited(v)
+
+
+# ------------------------------------------------------------------ comparisons
+
+
+def test_a_risk_compared_between_products_needs_a_comparison(index: InMemoryIndex, rules: Rules) -> None:
+    claim, v = check(
+        "Psychological addiction is more of a factor when using compounded ketamine.", index, rules, IV_PAGE
+    )
+    assert claim.safety_stance == "comparative"
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert any("not a difference" in r or "no source compares" in r for r in v.reasons), v.reasons
+    # Acknowledging the risk of the same product is documented.
+    _, v = check("Compounded ketamine can lead to addiction.", index, rules, IV_PAGE)
+    assert v.verdict == "supported", v.reasons
+
+
+# ------------------------------------------------------------------ stored adverse-event rows
+
+BACKGROUND_ONLY = {
+    "source": "pubmed",
+    "id": "91000001",
+    "year": 2020,
+    "title": "Intravenous ketamine for treatment-resistant depression: a randomized controlled trial",
+    "abstract": (
+        "BACKGROUND: Ketamine has abuse liability and can cause dissociation.\n"
+        "METHODS: 60 adults were randomized to ketamine or saline placebo.\n"
+        "RESULTS: Depression scores fell more with ketamine than with placebo at 24 hours.\n"
+        "CONCLUSIONS: Ketamine reduced depressive symptoms."
+    ),
+    "tags": {"indication": ["treatment_resistant_depression"], "route": ["intravenous"],
+             "molecule": ["racemic_ketamine"], "design": ["rct"]},
+}
+REPORTED = {
+    **BACKGROUND_ONLY,
+    "id": "91000002",
+    "abstract": (
+        "BACKGROUND: Depression is common.\n"
+        "METHODS: 60 adults were randomized to ketamine or saline placebo.\n"
+        "RESULTS: Dissociation occurred in 30% of ketamine recipients and resolved within 2 hours.\n"
+        "CONCLUSIONS: Ketamine reduced depressive symptoms."
+    ),
+}
+
+
+
+def test_a_risk_named_only_in_the_background_is_no_report_of_it(rules: Rules) -> None:
+    claim = _claim(safety_topics=("dissociation",), safety_stance="transience")
+    background = assess(claim, EvidenceRecord.from_dict(BACKGROUND_ONLY), rules, {})
+    # The abstract names the harm, but its results and conclusions report no adverse event.
+    assert background.findings.adverse
+    assert harm_reports(background) == ()
+    reported = assess(claim, EvidenceRecord.from_dict(REPORTED), rules, {})
+    assert any(f.category == "dissociation" for f in harm_reports(reported))
+
+
+def test_stored_profile_rows_decide_without_rereading(rules: Rules) -> None:
+    """A stored profile listing no adverse events silences the abstract's harm words; one listing
+    them lets the record report (the abstract is the same in both)."""
+    claim = _claim(safety_topics=("dissociation",), safety_stance="transience")
+    silent = {**REPORTED, "profile": {"adverse_events": [], "roles": ["background", "methods", "results"]}}
+    assert harm_reports(assess(claim, EvidenceRecord.from_dict(silent), rules, {})) == ()
+    rows = [{"s": 2, "event": "Dissociation", "presence": "present", "rates": []}]
+    listed = {**REPORTED, "profile": {"adverse_events": rows, "roles": ["background", "methods", "results"]}}
+    assert harm_reports(assess(claim, EvidenceRecord.from_dict(listed), rules, {}))
+
+
+def test_transience_verdict_counts_only_reporting_records(rules: Rules) -> None:
+    page = IV_PAGE + "Side effects of ketamine such as dissociation are temporary and subside quickly."
+    claim = next(c for c in extract_claims(page, rules) if c.kind == "safety")
+    both = InMemoryIndex(records_from_dicts([BACKGROUND_ONLY, REPORTED]), rules)
+    v = judge(claim, both.candidates(claim), rules)
+    assert v.verdict == "supported", v.reasons
+    assert cited(v) == {"91000002"}
+    only_background = InMemoryIndex(records_from_dicts([BACKGROUND_ONLY]), rules)
+    v = judge(claim, only_background.candidates(claim), rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+
+
+def test_store_candidates_for_safety_come_from_stored_rows(rules: Rules) -> None:
+    """The cache-backed index picks a profiled record for a safety claim by its stored
+    adverse-event rows, not by rescanning its abstract; unprofiled records are still scanned."""
+    rows = [{"s": 2, "event": "Dissociation", "presence": "present", "rates": []}]
+    profiled_silent = {**BACKGROUND_ONLY, "profile": {"adverse_events": [], "roles": []}}
+    profiled_rows = {**BACKGROUND_ONLY, "id": "91000003", "abstract": "", "profile": {"adverse_events": rows}}
+    unprofiled = {**REPORTED, "source": "ctgov", "id": "NCT00000001"}
+    index = StoreEvidenceIndex(cast(Store, None), rules)
+    index._pool = records_from_dicts([profiled_silent, profiled_rows, unprofiled])
+    claim = _claim(safety_topics=("dissociation",), safety_stance="transience")
+    # The silent record's abstract names dissociation in its background; its stored rows list none.
+    assert {r.id for r in index.candidates(claim)} == {"91000003", "NCT00000001"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "strength", "verdict"),
+    [
+        # Absolute wording claims no risk at all: a denial, contradicted by the documented harms.
+        ("Ketamine is 100% safe.", "absolute", "contradicted"),
+        # Plain "safe" for a use nobody approved is only partly borne out.
+        ("Ketamine is safe.", "plain", "partly_supported"),
+    ],
+)
+def test_absolute_safe_is_a_denial(
+    index: InMemoryIndex, rules: Rules, sentence: str, strength: str, verdict: str
+) -> None:
+    claim, v = check(sentence, index, rules, IV_PAGE)
+    assert claim.strength == strength and claim.safety_stance == "minimising"
+    assert v.verdict == verdict, v.reasons
+
+
+def test_the_approved_use_must_be_named_in_the_sentence(rules: Rules) -> None:
+    """A use carried over from the page does not make "Ketamine is safe." safe-as-approved."""
+    base = {"safety_topics": ("general_safety",), "safety_stance": "minimising", "indication": ("anesthesia_sedation",)}
+    carried = judge_safety(_claim(text="Ketamine is safe.", **base), [], rules)
+    assert "ketalar_approval" not in cited(carried) and carried.verdict != "supported"
+    named = judge_safety(_claim(text="Ketamine is a safe anesthetic.", **base), [], rules)
+    assert named.verdict == "supported" and "ketalar_approval" in cited(named)
