@@ -15,10 +15,11 @@ from typing import Any
 
 import pytest
 
-from ketlit.claims.assertion import asserted_strength, assertion_parts, reconcile
+from ketlit.claims.assertion import asserted_strength, assertion_parts
 from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
+from ketlit.claims.judging import reconcile
 from ketlit.claims.model import Claim
 from ketlit.claims.rules import Rules, load_rules
 
@@ -206,7 +207,11 @@ def test_reconcile_rule() -> None:
     assert reconcile(["supported", "supported"]) == "supported"
     assert reconcile(["supported", "partly_supported"]) == "partly_supported"
     assert reconcile(["supported", "insufficient_evidence"]) == "partly_supported"
-    assert reconcile(["supported", "contradicted"]) == "contradicted"
+    # Some parts hold, another is contradicted: only some parts hold (the legend's partly supported).
+    assert reconcile(["supported", "contradicted"]) == "partly_supported"
+    assert reconcile(["insufficient_evidence", "contradicted"]) == "contradicted"
+    # …unless the contradicted part is the sentence's number ("over 90% respond within a day").
+    assert reconcile(["supported", "contradicted"], wrong_number=True) == "contradicted"
     assert reconcile(["insufficient_evidence", "insufficient_evidence"]) == "insufficient_evidence"
     assert reconcile([]) == "not_checkable"
 

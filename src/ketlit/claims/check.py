@@ -46,7 +46,8 @@ JSON shape (``schema`` = ``ketlit.check/1``)::
 Every sentence of the page is in ``sentences`` with its checkability decision (``reason`` is
 "claim" or why not: heading, booking, procedure, mechanism, anecdote, recommendation, question,
 puffery, out_of_scope, research_status, truncated, site, no_claim_wording, too_long). A sentence
-read as several parts gets one reconciled verdict (:func:`ketlit.claims.assertion.reconcile`):
+read as several parts gets one reconciled verdict (:func:`ketlit.claims.judging.reconcile`, the rule a claim
+naming several conditions follows too):
 every part carries it as ``verdict`` and keeps its own as ``part_verdict``.
 
 Percentages in ``pooled`` are on the 0–100 scale, rounded to one decimal.
@@ -60,16 +61,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from ketlit.claims.assertion import (
-    RECONCILE_RULE,
-    SentenceReading,
-    asserted_strength,
-    reconcile,
-    unclaimed_reason,
-)
+from ketlit.claims.assertion import SentenceReading, asserted_strength, unclaimed_reason
 from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord
 from ketlit.claims.extract import extract_claims
-from ketlit.claims.judging import MAX_DECISIVE, Decisive
+from ketlit.claims.judging import MAX_DECISIVE, RECONCILE_RULE, Decisive, reconcile
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
@@ -178,7 +173,9 @@ def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
         if len(set(verdicts)) <= 1:
             out.append(cc)
             continue
-        sentence_verdict = reconcile(verdicts)
+        # A rate part carries the sentence's number: contradicted, it contradicts the sentence.
+        wrong_number = any(p.claim.kind == "efficacy_rate" and p.verdict.verdict == "contradicted" for p in parts)
+        sentence_verdict = reconcile(verdicts, wrong_number)
         levels = [p.verdict.certainty for p in parts if p.verdict.certainty]
         certainty = min(levels, key=lambda c: _CERTAINTY_RANK.get(c, 0)) if levels else None
         shown = "; ".join(f"{p.claim.kind}: {p.verdict.verdict}" for p in parts)

@@ -30,6 +30,7 @@ from ketlit.claims.judging import (
     decisive_of,
     exclusion_reason,
     finish,
+    reconcile,
 )
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings
@@ -373,20 +374,10 @@ def _tally(body: Body) -> list[str]:
 
 
 def combine(parts: Sequence[Component]) -> tuple[str, str | None]:
-    """One verdict for a sentence: supported only if every part is; contradicted only if every part
-    is; otherwise partly supported when any part holds, else insufficient evidence."""
-    verdicts = [p.verdict for p in parts]
-    checked = [v for v in verdicts if v != "insufficient_evidence"]
-    if not checked:
-        verdict = "insufficient_evidence"
-    elif all(v == "supported" for v in verdicts):
-        verdict = "supported"
-    elif all(v == "contradicted" for v in verdicts):
-        verdict = "contradicted"
-    elif any(v in ("supported", "partly_supported") for v in checked):
-        verdict = "partly_supported"
-    else:
-        verdict = "contradicted" if len(checked) == len(verdicts) else "insufficient_evidence"
+    """One verdict for a claim's parts (its conditions), by the one reconciliation rule every
+    sentence follows (:func:`ketlit.claims.judging.reconcile`), and the lowest certainty among the
+    parts that reached a verdict."""
+    verdict = reconcile([p.verdict for p in parts])
     levels = [level(p.certainty) for p in parts if p.certainty and p.verdict != "insufficient_evidence"]
     return verdict, (CERTAINTY[min(levels)] if levels else None)
 

@@ -29,6 +29,34 @@ CERTAINTY = ("very_low", "low", "moderate", "high")
 VERDICTS = ("supported", "partly_supported", "insufficient_evidence", "contradicted", "not_checkable")
 HIGH_DESIGNS = ("meta_analysis", "systematic_review")
 
+RECONCILE_RULE = (
+    "one verdict per sentence: all parts alike → that verdict; a part whose number lies outside the "
+    "evidence is contradicted and so is the sentence; otherwise some parts hold (supported or partly "
+    "supported) and others do not → partly supported (only some parts hold); no part holds and one is "
+    "contradicted → contradicted; else insufficient evidence"
+)
+
+
+def reconcile(verdicts: Sequence[str], wrong_number: bool = False) -> str:
+    """One verdict for a sentence (or a claim naming several conditions) from its parts' verdicts,
+    by :data:`RECONCILE_RULE` — the one rule for every compound, whether its parts are conditions of
+    one claim or kinds of claim in one sentence. A part that holds beside a contradicted one makes
+    the sentence partly supported (the legend's "only some parts hold"), except that a contradicted
+    number (``wrong_number``: "over 90% respond within a day" when the pool is 40%) is what the
+    sentence asserts, so the sentence is contradicted whatever its other parts say."""
+    tested = [v for v in verdicts if v in VERDICTS and v != "not_checkable"]
+    if not tested:
+        return "not_checkable"
+    if len(set(tested)) == 1:
+        return tested[0]
+    if wrong_number and "contradicted" in tested:
+        return "contradicted"
+    if any(v in ("supported", "partly_supported") for v in tested):
+        return "partly_supported"
+    if "contradicted" in tested:
+        return "contradicted"
+    return "insufficient_evidence"
+
 
 @dataclass(frozen=True, slots=True)
 class Cited:

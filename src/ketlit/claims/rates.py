@@ -108,8 +108,22 @@ def _arms(
     for a, r in pool_from:
         if _bucket(r.timepoint_hours) == target and f"{a.record.source}:{a.record.id}" not in chosen:
             chosen[f"{a.record.source}:{a.record.id}"] = (a, r)
-    items = sorted(chosen.values(), key=lambda ar: sort_key(ar[0].record, rules))
+    # Comparable arms share the regimen too: one product by one route. Direct arms share the
+    # claim's; indirect ones (or a claim naming no route) may not, so the largest group is pooled.
+    # A record tagged with no route (a registry entry, say) is not known to differ: it joins the group.
+    groups: dict[tuple[tuple[str, ...], tuple[str, ...]], list[tuple[Assessed, RateFinding]]] = {}
+    untagged = [(a, r) for a, r in chosen.values() if not a.record.axis("route")]
+    for a, r in chosen.values():
+        if a.record.axis("route"):
+            groups.setdefault(_regimen(a), []).append((a, r))
+    largest = max(groups.values(), key=lambda g: (len(g), sum(r.n or 0 for _, r in g)), default=[])
+    items = sorted(largest + untagged, key=lambda ar: sort_key(ar[0].record, rules))
     return items, target, bool(direct)
+
+
+def _regimen(a: Assessed) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(molecules, routes) of a study's drug arm, as tagged."""
+    return tuple(sorted(a.record.axis("molecule"))), tuple(sorted(a.record.axis("route")))
 
 
 def number_source(thr: Threshold, counted: Sequence[Assessed], policy: VerdictPolicy) -> list[str]:

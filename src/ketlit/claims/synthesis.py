@@ -39,7 +39,9 @@ from ketlit.sources.models import AbstractSection, Article
 
 Stance = Literal["for", "null", "against", "unread"]
 Role = Literal["controlled", "uncontrolled", "review"]
+# Profiles read on the spot (records without a stored one), bounded: the oldest entry goes first.
 _READ: dict[tuple[str, str, int], dict[str, Any]] = {}
+_READ_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,8 @@ def profile_of(record: EvidenceRecord) -> Mapping[str, Any] | None:
         article = Article(pmid=record.id, title=record.title, sections=sections)
         profile = profile_to_dict(read_profile(article, dict(record.tags), packaged_rules()))
         profile["group"] = {"id": record.id, "main": True}
+        if len(_READ) >= _READ_MAX:
+            del _READ[next(iter(_READ))]
         _READ[key] = profile
     return _READ[key]
 

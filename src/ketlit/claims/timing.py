@@ -49,7 +49,10 @@ from ketlit.evidence.sentences import abstract_sentences
 from ketlit.sources.models import AbstractSection
 
 _SPACE = re.compile(r"\s+")
+# Roles per abstract, bounded: a long-running process checking many pages must not grow without
+# limit (the oldest entry goes first; an abstract read again is simply re-read).
 _ROLES: dict[tuple[str, int], list[tuple[str, str]]] = {}
+_ROLES_MAX = 4096
 
 
 def _norm(text: str) -> str:
@@ -57,11 +60,20 @@ def _norm(text: str) -> str:
 
 
 def _roles(record: EvidenceRecord) -> list[tuple[str, str]]:
-    """(normalised sentence, role) for the record's abstract, read as the study profiles read it."""
+    """(normalised sentence, role) for the record's abstract: the roles its stored study profile
+    assigned, one per sentence, where the profile's sentences are the abstract's; otherwise read now
+    as the study profiles read them."""
     key = (record.id, hash(record.abstract))
     if key not in _ROLES:
         sentences = abstract_sentences([AbstractSection(None, None, record.abstract)]) if record.abstract else []
-        _ROLES[key] = [(_norm(rs.sentence.text), rs.role) for rs in assign_roles(sentences, packaged_rules().roles)]
+        stored = [str(r) for r in (record.profile or {}).get("roles") or []]
+        if stored and len(stored) == len(sentences):
+            roles = stored
+        else:
+            roles = [rs.role for rs in assign_roles(sentences, packaged_rules().roles)]
+        if len(_ROLES) >= _ROLES_MAX:
+            del _ROLES[next(iter(_ROLES))]
+        _ROLES[key] = [(_norm(s.text), role) for s, role in zip(sentences, roles, strict=True)]
     return _ROLES[key]
 
 
@@ -185,6 +197,12 @@ def _time_part(
         verdict = "partly_supported"
     else:
         verdict = "insufficient_evidence"
+    shorter = _shorter_durations(claim, neutral)
+    if verdict == "insufficient_evidence" and shorter:
+        # The effect is established and lasted as long as the studies followed it, but no study
+        # reports it lasting as long as the page says: the legend's overstated duration.
+        verdict = "partly_supported"
+        support = shorter
     if verdict == "supported" and not efficacy.established:
         verdict = "partly_supported"
     used = list({id(a): a for a, _ in support + against}.values())
@@ -204,6 +222,14 @@ def _time_part(
         f"{len({a.record.id for a, _ in neutral})} not decisive (results and conclusions only)"
     ]
     reasons += [f"{label}: {n}" for n in notes]
+    if shorter and support is shorter:
+        longest = max(t.hours or 0.0 for _, t in shorter)
+        reasons.append(
+            f"{label}: the longest benefit studies report is {format_hours(longest)}; the page's "
+            f"{format_hours(threshold_hours(claim.threshold))} goes beyond the evidence"
+            if claim.threshold is not None
+            else f"{label}: the longest benefit studies report is {format_hours(longest)}"
+        )
     ends = sorted(t.hours for _, t in use if t.kind == "duration" and t.bound == "at_most" and t.hours is not None)
     if ends:
         reasons.append(
@@ -214,6 +240,20 @@ def _time_part(
     decisive += [decisive_of(a, "against", _number(t), t.sentence, part=label) for a, t in _one_each(against)[:2]]
     source = grade_source("studies reporting the time", notes) if certainty else None
     return Component(label, verdict, certainty, reasons, cited, decisive=decisive, certainty_source=source)
+
+
+def _shorter_durations(
+    claim: Claim, neutral: Sequence[tuple[Assessed, TimeFinding]]
+) -> list[tuple[Assessed, TimeFinding]]:
+    """Benefit reported to last at least some time shorter than the page's "lasts at least X" (the
+    studies followed it no longer): the direction holds, the duration is overstated."""
+    thr = claim.threshold
+    if claim.kind != "duration" or thr is None or thr.op not in (">=", ">"):
+        return []
+    limit = threshold_hours(thr)
+    return [
+        (a, t) for a, t in neutral if t.effect and t.bound == "at_least" and t.hours is not None and t.hours < limit
+    ]
 
 
 def _one_each(found: Sequence[tuple[Assessed, TimeFinding]]) -> list[tuple[Assessed, TimeFinding]]:

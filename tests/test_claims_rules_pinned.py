@@ -1,0 +1,335 @@
+"""Issue 13 audit: the verdict rules and failure modes that no other test pinned in both directions.
+
+Inventory (rule or failure mode → where it is pinned; this file adds the ones marked *here*):
+
+* supported, regulator approval for that product and use → *here* (approval) and
+  test_claims_regulatory::test_an_approval_for_a_narrower_use_does_not_cover_the_broader_one
+* supported, review ≥ moderate (≥ low hedged) → test_claims_synthesis::test_review_needs_moderate_certainty…
+* supported, ≥ 2 adequate RCTs, no larger null → test_claims_synthesis::test_two_adequate_rcts…, …larger_null…
+* supported only when magnitude within the evidence → test_claims_verdict::test_true_numeric_claim_is_supported /
+  test_inflated_numeric_claim_is_contradicted; duration within the evidence → *here*
+* partly: strength (intensified) → test_claims_synthesis::test_intensified_wording…; absolute → *here*;
+  breadth / product → test_claims_regulatory::test_approval_claim_broadening…, test_claims_verdict::
+  test_indirect_evidence_is_downgraded; duration → *here*; only some parts hold → test_claims_assertions::
+  test_a_compound_sentence_gets_one_verdict_with_its_parts and *here* (one rule for every compound)
+* insufficient: uncontrolled, single small RCT → test_claims_synthesis::test_single_small_rct…; nothing
+  relevant → test_claims_verdict::test_unanswerable_claim_is_insufficient
+* contradicted: powered null RCT → test_claims_synthesis::test_a_larger_null_trial…; a review finding no
+  effect → *here*; regulator (label limitation) → test_claims_synthesis::test_label_limitation…, (schedule)
+  → test_claims_synthesis::test_jurisdiction_is_honoured, (warning, for a denial) → *here*; number outside
+  the interval → test_claims_verdict::test_inflated_numeric_claim_is_contradicted
+* certainty inherited, never "high" from design → test_claims_synthesis::test_certainty_is_never_high…
+* onset/duration only where efficacy is established → test_claims_synthesis::test_onset_is_judged_only…
+  (onset); duration → *here*
+* H → test_claims_generalisation::test_claim_family_both_directions, test_claims_assertions; sparing,
+  "Label: text", "a promising treatment", "cures" → *here*
+* I → test_claims_assertions::test_not_a_claim_with_its_reason / test_a_claim_next_to_each_reason
+* J → test_claims_assertions::test_scope_and_comparator, …intranasal…, …more_than…, test_claims_outcomes;
+  conditions from elsewhere on the page → *here* (item 6: same sentence, two pages)
+* E → test_claims_synthesis::test_onset_from_methods_sentences_does_not_count
+* D, F, G, K → test_claims_synthesis / test_claims_assertions (see above)
+* L → test_claims_synthesis::test_rates_pool_only_from_three_arms…; same timepoint and regimen → *here*
+* N → test_claims_synthesis::test_dose_is_compared…; partly (overlap) and route → *here*
+* item 5 (where a page's number comes from, next to the controlled evidence) → *here*
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from ketlit.claims.check import check_page, report_to_json
+from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
+from ketlit.claims.judging import RECONCILE_RULE, reconcile
+from ketlit.claims.model import Claim, Dose, Threshold
+from ketlit.claims.rules import Rules, load_rules
+from tests.test_claims_assertions import LEAD, reading
+from tests.test_claims_synthesis import HERE, efficacy, record, verdict_of
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+def _review(stance: str, certainty: str = "moderate") -> EvidenceRecord:
+    return record("9", question="systematic_review", design="meta_analysis", certainty=certainty, n=900, stance=stance)
+
+
+# ------------------------------------------------------------------ supported: a regulator's approval
+
+
+def test_an_approval_supports_that_product_and_use_and_no_other(rules: Rules) -> None:
+    # Catches: an approval of one product read as evidence for another product or another use.
+    spravato = Claim(
+        id="c1",
+        text="Spravato treats treatment-resistant depression.",
+        kind="efficacy",
+        location=HERE,
+        indication=("treatment_resistant_depression",),
+        route=("intranasal",),
+        molecule=("esketamine",),
+    )
+    v = verdict_of(spravato, [], rules)
+    assert (v.verdict, v.certainty) == ("supported", "high"), v.reasons
+    assert v.certainty_source is not None and v.certainty_source.startswith("regulatory:")
+    assert verdict_of(replace(spravato, indication=("ptsd",), text="Spravato treats PTSD."), [], rules).verdict != (
+        "supported"
+    )
+    iv = replace(spravato, molecule=("racemic_ketamine",), route=("intravenous",), text="IV ketamine treats TRD.")
+    assert verdict_of(iv, [], rules).verdict != "supported"
+
+
+# ------------------------------------------------------------------ contradicted: a review finds no effect
+
+
+def test_a_null_review_contradicts_unless_trials_find_the_effect(rules: Rules) -> None:
+    # Catches: a null review ignored (vote counting), or a null review overriding two adequate trials.
+    v = verdict_of(efficacy(), [_review("null")], rules)
+    assert (v.verdict, v.certainty) == ("contradicted", "moderate"), v.reasons
+    assert v.decisive[0].id == "9" and v.decisive[0].stance == "against"
+    v = verdict_of(efficacy(), [_review("null"), record("1", n=80), record("2", n=90)], rules)
+    assert v.verdict != "contradicted", v.reasons
+    assert verdict_of(efficacy(), [_review("for")], rules).verdict == "supported"
+
+
+# ------------------------------------------------------------------ partly: absolute wording
+
+
+def test_absolute_wording_needs_high_certainty(rules: Rules) -> None:
+    # Catches: "cures" tested like "treats" (G: strength not modelled).
+    cures = efficacy("Ketamine cures treatment-resistant depression.", strength="absolute")
+    assert verdict_of(cures, [_review("for", "moderate")], rules).verdict == "partly_supported"
+    assert verdict_of(cures, [_review("for", "high")], rules).verdict == "supported"
+
+
+# ------------------------------------------------------------------ duration: within the evidence
+
+
+_LASTED = "RESULTS: Ketamine reduced depressive symptoms compared with placebo, and the benefit lasted 2 weeks."
+
+
+def _duration(days: float, indication: str = "treatment_resistant_depression") -> Claim:
+    return Claim(
+        id="c7",
+        text="The relief lasts.",
+        kind="duration",
+        location=HERE,
+        indication=(indication,),
+        route=("intravenous",),
+        molecule=("racemic_ketamine",),
+        threshold=Threshold(">=", days, "days"),
+    )
+
+
+def test_a_duration_beyond_the_evidence_is_overstated_and_within_it_is_supported(rules: Rules) -> None:
+    # Catches: a claimed duration far beyond every reported one left "insufficient" (or "supported")
+    # although efficacy is established — the legend calls that an overstated duration.
+    trials = [record("1", n=80, abstract=_LASTED), record("2", n=90, abstract=_LASTED)]
+    assert verdict_of(_duration(14), trials, rules).verdict == "supported"
+    v = verdict_of(_duration(182), trials, rules)
+    assert v.verdict == "partly_supported", v.reasons
+    assert any("beyond" in r and "14 days" in r for r in v.reasons), v.reasons
+
+
+def test_duration_is_judged_only_where_efficacy_is_established(rules: Rules) -> None:
+    # Catches: a duration judged from one small trial of a condition whose efficacy is not shown (E).
+    small = [replace(record("3", n=20, abstract=_LASTED), tags={**record("3").tags, "indication": ("ocd",)})]
+    v = verdict_of(_duration(14, "ocd"), small, rules)
+    assert v.verdict == "insufficient_evidence"
+    assert any("not established" in r for r in v.reasons)
+
+
+# ------------------------------------------------------------------ contradicted: a regulator's warning
+
+
+def test_a_denied_risk_that_a_boxed_warning_documents_is_contradicted(rules: Rules) -> None:
+    # Catches: "no risk of abuse" judged without the regulator's word (K); and a claim that names the
+    # risk being flagged as a denial.
+    page = "Spravato at our centre.\n\nAbout Spravato.\n\n"
+    denial = "Spravato has no risk of abuse."
+    out = report_to_json(check_page(page + denial + "\n", "t.txt", InMemoryIndex([], load_rules()), rules))
+    (claim,) = [c for c in out["claims"] if c["text"] == denial]
+    assert claim["verdict"] == "contradicted"
+    assert "spravato_boxed_warning" in {d["id"] for d in claim["decisive"]}
+    plain = "Spravato carries a risk of abuse."
+    out = report_to_json(check_page(page + plain + "\n", "t.txt", InMemoryIndex([], rules), rules))
+    assert all(c["verdict"] != "contradicted" for c in out["claims"] if c["text"] == plain)
+
+
+# ------------------------------------------------------------------ N: the dose test can fail
+
+
+def _dose_trials(route: str, doses: tuple[float, ...]) -> list[EvidenceRecord]:
+    return [
+        replace(
+            record(f"{route}{i}", n=50, route=route),
+            abstract=f"METHODS: Patients received {route} ketamine {d} mg/kg over 40 minutes.",
+        )
+        for i, d in enumerate(doses, start=1)
+    ]
+
+
+def _dose(lo: float, hi: float, route: str = "intravenous") -> Claim:
+    return Claim(
+        id="c4",
+        text="dose",
+        kind="dosing",
+        location=HERE,
+        route=(route,),
+        molecule=("racemic_ketamine",),
+        dose=Dose(lo, hi, "mg/kg"),
+    )
+
+
+def test_a_dose_straddling_the_typical_range_is_partly_supported_and_other_routes_do_not_judge_it(
+    rules: Rules,
+) -> None:
+    # Catches: a dose test that passes anything inside [min, max] of every dose ever studied, by any
+    # route (N): 0.5–3 mg/kg is not what IV trials used, and IV trials say nothing of an oral dose.
+    iv = _dose_trials("intravenous", (0.5, 0.5, 0.5, 0.5, 1.0))
+    assert verdict_of(_dose(0.5, 0.5), iv, rules).verdict == "supported"
+    assert verdict_of(_dose(0.5, 3.0), iv, rules).verdict == "partly_supported"
+    assert verdict_of(_dose(5.0, 7.0), iv, rules).verdict == "contradicted"
+    assert verdict_of(_dose(0.5, 0.5, "oral"), iv, rules).verdict == "insufficient_evidence"
+
+
+# ------------------------------------------------------------------ L: comparable arms only
+
+
+def _arm(rid: str, events: int, n: int, hours: int = 24, route: str = "intravenous") -> EvidenceRecord:
+    rate = f"{100 * events / n:.1f}% ({events}/{n})"
+    text = f"RESULTS: At {hours} hours, the response rate was {rate} in the ketamine group."
+    return replace(record(rid, n=n, route=route), abstract=text)
+
+
+def _rate_claim(route: str = "intravenous") -> Claim:
+    return Claim(
+        id="c3",
+        text="Over 70% of patients respond to ketamine.",
+        kind="efficacy_rate",
+        location=HERE,
+        indication=("treatment_resistant_depression",),
+        route=(route,),
+        molecule=("racemic_ketamine",),
+        threshold=Threshold(">", 70.0, "%"),
+        outcome="response",
+    )
+
+
+def test_rates_pool_only_arms_at_the_same_timepoint(rules: Rules) -> None:
+    # Catches: arms at 24 hours and at 4 weeks pooled together into one estimate.
+    mixed = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100, hours=672)]
+    v = verdict_of(_rate_claim(), mixed, rules)
+    assert v.pooled is None, v.reasons
+    same = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100)]
+    v = verdict_of(_rate_claim(), same, rules)
+    assert v.pooled is not None and v.pooled.k == 3
+
+
+def test_rates_pool_only_arms_of_one_regimen(rules: Rules) -> None:
+    # Catches: with no direct arm, IV and oral arms pooled together as one "indirect" estimate.
+    mixed = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100, route="oral")]
+    v = verdict_of(_rate_claim("intranasal"), mixed, rules)
+    assert v.pooled is None, v.reasons
+    one = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100)]
+    v = verdict_of(_rate_claim("intranasal"), one, rules)
+    assert v.pooled is not None and v.pooled.k == 3
+
+
+# ------------------------------------------------------------------ item 5: where a number comes from
+
+
+def test_a_matching_single_arm_series_is_named_next_to_the_pooled_controlled_estimate(rules: Rules) -> None:
+    # Catches: a page's 71% traced to nothing, or traced to the series but without what controlled
+    # trials show; and an unrelated figure named as the source.
+    series = replace(
+        _arm("7", 17, 24), profile={**(_arm("7", 17, 24).profile or {}), "question": {"value": "single_arm_open_label"}}
+    )
+    trials = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100)]
+    v = verdict_of(replace(_rate_claim(), threshold=Threshold("~", 71.0, "%")), [series, *trials], rules)
+    source = [r for r in v.reasons if "may come from" in r]
+    assert source and "7 (single arm open label, n = 24)" in source[0], v.reasons
+    assert any(r.startswith("pooled response") for r in v.reasons)
+    v = verdict_of(replace(_rate_claim(), threshold=Threshold("~", 90.0, "%")), [series, *trials], rules)
+    assert not any("may come from" in r for r in v.reasons)
+
+
+# ------------------------------------------------------------------ item 6: same sentence, same verdict
+
+
+_PAGES = (
+    "Ketamine infusions at our centre.\n\nKetamine for depression.\n\nKetamine helps depression. Depression is common.",
+    "Ketamine infusions at our centre.\n\nKetamine for chronic pain.\n\nKetamine eases chronic pain. Pain is hard.",
+    "Ketamine infusions at our centre.\n\nKetamine for PTSD.\n\nKetamine helps PTSD. PTSD is common.",
+)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is FDA-approved.",
+        "Spravato is FDA-approved.",
+        "Ketamine is a Schedule III controlled substance.",
+        "Ketamine is legal.",
+        "Ketamine relieves treatment-resistant depression.",
+        "Our ketamine treatment is FDA-approved.",
+    ],
+)
+def test_the_same_sentence_on_two_pages_gets_the_same_verdict(rules: Rules, sentence: str) -> None:
+    # Catches: conditions (or approvals) imported from elsewhere on the page (J, item 6).
+    index = InMemoryIndex([record("1", n=80), record("2", n=90)], rules)
+    seen = set()
+    for page in _PAGES:
+        out = report_to_json(check_page(page + "\n\n" + sentence + "\n", "p.txt", index, rules))
+        got = [(c["kind"], c["verdict"], c["certainty"]) for c in out["claims"] if c["text"] == sentence]
+        assert got, sentence
+        seen.add(tuple(got))
+    assert len(seen) == 1, seen
+
+
+# ------------------------------------------------------------------ F: one reconciliation rule
+
+
+def test_a_compound_claim_with_a_contradicted_part_follows_the_one_stated_rule(rules: Rules) -> None:
+    # Catches: two reconciliation rules — a claim whose conditions are supported and contradicted
+    # reconciled one way while a sentence whose kinds are supported and contradicted goes another.
+    # The legend's rule: some parts hold → partly supported; none holds, one contradicted → contradicted.
+    both = replace(efficacy(), indication=("treatment_resistant_depression", "ocd"))
+    ocd_null = replace(_review("null"), id="8", tags={**record("8").tags, "indication": ("ocd",)})
+    v = verdict_of(both, [record("1", n=80), record("2", n=90), ocd_null], rules)
+    assert v.verdict == "partly_supported", v.reasons
+    assert v.verdict == reconcile(["supported", "contradicted"])
+    v = verdict_of(both, [ocd_null], rules)  # depression: nothing; OCD: contradicted
+    assert v.verdict == "contradicted", v.reasons
+    assert v.verdict == reconcile(["insufficient_evidence", "contradicted"])
+    out = report_to_json(
+        check_page(
+            LEAD + "Ketamine relieves depression and is not addictive.\n", "t.txt", InMemoryIndex([], rules), rules
+        )
+    )
+    assert out["reconcile_rule"] == RECONCILE_RULE
+
+
+# ------------------------------------------------------------------ H: extraction, both directions
+
+
+@pytest.mark.parametrize(
+    ("yes", "no"),
+    [
+        # sparing claims
+        ("Ketamine reduces the need for opioids after surgery.", "Online booking reduces the need for phone calls."),
+        # "Label: text" bullets
+        ("Rapid relief: ketamine can ease depression within hours.", "Opening hours: Monday to Friday, 9 to 5."),
+        # "a promising treatment for X"
+        ("Ketamine is a promising treatment for PTSD.", "Our clinic is a promising place to work."),
+        # "cures"
+        ("Ketamine cures depression.", "Our staff care about depression."),
+    ],
+)
+def test_extraction_misses_both_directions(rules: Rules, yes: str, no: str) -> None:
+    # Catches: claims outside the cue vocabulary missed (H), or the same cue words making a claim of
+    # a sentence that is not about the drug (I).
+    assert reading(yes, rules)["checkable"], yes
+    assert not reading(no, rules)["checkable"], no
