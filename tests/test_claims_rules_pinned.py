@@ -44,6 +44,7 @@ from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
 from ketlit.claims.judging import RECONCILE_RULE, reconcile
 from ketlit.claims.model import Claim, Dose, Threshold
 from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.timing import result_sentence
 from tests.test_claims_assertions import LEAD, reading
 from tests.test_claims_synthesis import HERE, efficacy, record, verdict_of
 
@@ -333,3 +334,17 @@ def test_extraction_misses_both_directions(rules: Rules, yes: str, no: str) -> N
     # a sentence that is not about the drug (I).
     assert reading(yes, rules)["checkable"], yes
     assert not reading(no, rules)["checkable"], no
+
+
+# ------------------------------------------------------------------ stored sentence roles
+
+
+def test_result_sentences_are_read_from_the_stored_roles() -> None:
+    # Catches: the timing judge re-reading roles from the abstract instead of using the roles the
+    # stored study profile assigned (from the abstract's labelled sections).
+    text = "Depressive symptoms improved within 4 hours of the ketamine infusion."
+    as_result = record("41", abstract=text)
+    assert as_result.profile is not None
+    assert result_sentence(replace(as_result, profile={**as_result.profile, "roles": ["results"]}), text)
+    as_methods = replace(record("42", abstract=text), profile={**as_result.profile, "roles": ["methods"]})
+    assert not result_sentence(as_methods, text)
