@@ -36,6 +36,7 @@ Inventory (rule or failure mode → where it is pinned; this file adds the ones 
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -43,10 +44,11 @@ from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
 from ketlit.claims.judging import RECONCILE_RULE, reconcile
 from ketlit.claims.model import Claim, Dose, Threshold
+from ketlit.claims.policy import packaged_policy
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.timing import result_sentence
 from tests.test_claims_assertions import LEAD, reading
-from tests.test_claims_synthesis import HERE, efficacy, record, verdict_of
+from tests.test_claims_synthesis import HERE, efficacy, rate_record, record, verdict_of
 
 
 @pytest.fixture(scope="module")
@@ -199,12 +201,6 @@ def test_a_dose_straddling_the_typical_range_is_partly_supported_and_other_route
 # ------------------------------------------------------------------ L: comparable arms only
 
 
-def _arm(rid: str, events: int, n: int, hours: int = 24, route: str = "intravenous") -> EvidenceRecord:
-    rate = f"{100 * events / n:.1f}% ({events}/{n})"
-    text = f"RESULTS: At {hours} hours, the response rate was {rate} in the ketamine group."
-    return replace(record(rid, n=n, route=route), abstract=text)
-
-
 def _rate_claim(route: str = "intravenous") -> Claim:
     return Claim(
         id="c3",
@@ -221,20 +217,20 @@ def _rate_claim(route: str = "intravenous") -> Claim:
 
 def test_rates_pool_only_arms_at_the_same_timepoint(rules: Rules) -> None:
     # Catches: arms at 24 hours and at 4 weeks pooled together into one estimate.
-    mixed = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100, hours=672)]
+    mixed = [rate_record("1", 30, 100), rate_record("2", 35, 100), rate_record("3", 40, 100, hours=672)]
     v = verdict_of(_rate_claim(), mixed, rules)
     assert v.pooled is None, v.reasons
-    same = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100)]
+    same = [rate_record("1", 30, 100), rate_record("2", 35, 100), rate_record("3", 40, 100)]
     v = verdict_of(_rate_claim(), same, rules)
     assert v.pooled is not None and v.pooled.k == 3
 
 
 def test_rates_pool_only_arms_of_one_regimen(rules: Rules) -> None:
     # Catches: with no direct arm, IV and oral arms pooled together as one "indirect" estimate.
-    mixed = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100, route="oral")]
+    mixed = [rate_record("1", 30, 100), rate_record("2", 35, 100), rate_record("3", 40, 100, route="oral")]
     v = verdict_of(_rate_claim("intranasal"), mixed, rules)
     assert v.pooled is None, v.reasons
-    one = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100)]
+    one = [rate_record("1", 30, 100), rate_record("2", 35, 100), rate_record("3", 40, 100)]
     v = verdict_of(_rate_claim("intranasal"), one, rules)
     assert v.pooled is not None and v.pooled.k == 3
 
@@ -245,10 +241,8 @@ def test_rates_pool_only_arms_of_one_regimen(rules: Rules) -> None:
 def test_a_matching_single_arm_series_is_named_next_to_the_pooled_controlled_estimate(rules: Rules) -> None:
     # Catches: a page's 71% traced to nothing, or traced to the series but without what controlled
     # trials show; and an unrelated figure named as the source.
-    series = replace(
-        _arm("7", 17, 24), profile={**(_arm("7", 17, 24).profile or {}), "question": {"value": "single_arm_open_label"}}
-    )
-    trials = [_arm("1", 30, 100), _arm("2", 35, 100), _arm("3", 40, 100)]
+    series = rate_record("7", 17, 24, "single_arm_open_label")
+    trials = [rate_record("1", 30, 100), rate_record("2", 35, 100), rate_record("3", 40, 100)]
     v = verdict_of(replace(_rate_claim(), threshold=Threshold("~", 71.0, "%")), [series, *trials], rules)
     source = [r for r in v.reasons if "may come from" in r]
     assert source and "7 (single arm open label, n = 24)" in source[0], v.reasons
@@ -348,3 +342,19 @@ def test_result_sentences_are_read_from_the_stored_roles() -> None:
     assert result_sentence(replace(as_result, profile={**as_result.profile, "roles": ["results"]}), text)
     as_methods = replace(record("42", abstract=text), profile={**as_result.profile, "roles": ["methods"]})
     assert not result_sentence(as_methods, text)
+
+
+# ------------------------------------------------------------------ the README states the legend's rules
+
+
+def test_the_readme_states_the_rules_the_legend_prints() -> None:
+    # Catches: the README's claim-checking section drifting from the legend every report prints
+    # (thresholds, the contradicted rules, the reconciliation and pooling rules).
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Verdict rules.**") : readme.index("**What decided it.**")]
+    policy = packaged_policy()
+    legend = " ".join(policy.legend_lines())
+    for number in (policy.adequate_rct_n, policy.adequate_total_n, policy.powered_null_n, policy.min_pool_arms):
+        assert f" {number} " in legend and f"≥ {number} " in section, number
+    for phrase in ("for a denial", "no part holds", "one product by one route", "magnitude or duration"):
+        assert phrase in legend and phrase in section, phrase

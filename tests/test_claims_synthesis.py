@@ -327,9 +327,19 @@ def test_onset_from_methods_sentences_does_not_count(rules: Rules) -> None:
 # ------------------------------------------------------------------ L and item 5: rates
 
 
-def _rate_record(rid: str, events: int, n: int, question: str = "efficacy_vs_control") -> EvidenceRecord:
-    text = f"RESULTS: At 24 hours, the response rate was {100 * events / n:.1f}% ({events}/{n}) in the ketamine group."
-    return replace(record(rid, n=n, question=question), abstract=text)
+def rate_record(
+    rid: str,
+    events: int,
+    n: int,
+    question: str = "efficacy_vs_control",
+    *,
+    hours: int = 24,
+    route: str = "intravenous",
+) -> EvidenceRecord:
+    """A study reporting one drug-arm response rate at ``hours``."""
+    rate = f"{100 * events / n:.1f}% ({events}/{n})"
+    text = f"RESULTS: At {hours} hours, the response rate was {rate} in the ketamine group."
+    return replace(record(rid, n=n, question=question, route=route), abstract=text)
 
 
 def test_rates_pool_only_from_three_arms_and_the_source_of_a_number_is_named(rules: Rules) -> None:
@@ -344,12 +354,12 @@ def test_rates_pool_only_from_three_arms_and_the_source_of_a_number_is_named(rul
         threshold=Threshold(">", 70.0, "%"),
         outcome="response",
     )
-    two = [_rate_record("1", 17, 24, "single_arm_open_label"), _rate_record("2", 30, 100)]
+    two = [rate_record("1", 17, 24, "single_arm_open_label"), rate_record("2", 30, 100)]
     v = verdict_of(claim, two, rules)
     assert v.verdict == "insufficient_evidence" and v.pooled is None
     assert any("only 2 comparable arm" in r for r in v.reasons)
     assert any("may come from: 1 (single arm open label, n = 24)" in r for r in v.reasons), v.reasons
-    three = [*two, _rate_record("3", 35, 100)]
+    three = [*two, rate_record("3", 35, 100)]
     v = verdict_of(claim, three, rules)
     assert v.pooled is not None and v.pooled.k == 3
     assert v.verdict == "contradicted"
