@@ -198,6 +198,23 @@ def test_a_dose_straddling_the_typical_range_is_partly_supported_and_other_route
     assert verdict_of(_dose(0.5, 0.5, "oral"), iv, rules).verdict == "insufficient_evidence"
 
 
+def test_another_forms_doses_do_not_judge_a_dose(rules: Rules) -> None:
+    # Catches: an esketamine spray dose judged against intranasal racemic-ketamine doses (N, J).
+    def spray(molecule: str, doses: tuple[float, ...]) -> list[EvidenceRecord]:
+        return [
+            replace(
+                record(f"{molecule[:3]}{i}", n=50, route="intranasal", molecule=molecule),
+                abstract=f"METHODS: Patients received intranasal {molecule.replace('_', ' ')} {d} mg twice weekly.",
+            )
+            for i, d in enumerate(doses, start=1)
+        ]
+
+    claim = replace(_dose(56, 84, "intranasal"), molecule=("esketamine",), dose=Dose(56, 84, "mg"))
+    v = verdict_of(claim, spray("racemic_ketamine", (50, 56, 84, 100)), rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert verdict_of(claim, spray("esketamine", (56, 84, 84, 56)), rules).verdict == "supported"
+
+
 # ------------------------------------------------------------------ L: comparable arms only
 
 

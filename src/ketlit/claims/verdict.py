@@ -18,7 +18,7 @@ Design decisions:
   (:mod:`~ketlit.claims.safety_verdict`), regulatory facts with jurisdiction honoured
   (:mod:`~ketlit.claims.regulatory_verdict`). Here: head-to-head claims, dosing, and the entry
   point.
-* ``dosing``: the stated dose against what studies of the *same route* typically used (the rules'
+* ``dosing``: the stated dose against what studies of the *same route and form* typically used (the rules'
   quantiles of per-study doses, from enough studies), so the test can fail — not against the
   range of every dose ever studied by any route.
 * **Every verdict other than insufficient_evidence / not_checkable cites a record or a
@@ -77,13 +77,21 @@ def _quantile(values: Sequence[float], q: float) -> float:
 
 
 def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: VerdictPolicy) -> Verdict:
-    tested = as_tested(claim, rules) + " — against what studies of the same route typically used"
+    tested = as_tested(claim, rules) + " — against what studies of the same route and form typically used"
     dose = claim.dose
     reasons = exclusion_reason(assessed)
     if dose is None:
         return finish("insufficient_evidence", None, [*reasons, "no dose could be read"], [], rules, tested)
     routes = set(claim.route)
-    same_route = [a for a in assessed if a.counted and (not routes or routes & set(a.record.axis("route")))]
+    # Another form's doses say nothing of this one's (racemic ketamine's mg are not esketamine's).
+    molecules = set(claim.molecule or (rules.molecule_default,))
+    same_route = [
+        a
+        for a in assessed
+        if a.counted
+        and (not routes or routes & set(a.record.axis("route")))
+        and molecules & set(a.record.axis("molecule"))
+    ]
     per_study = {a.record.id: (a, [d for d in a.findings.doses if d.unit == dose.unit]) for a in same_route}
     per_study = {k: v for k, v in per_study.items() if v[1]}
     route_text = ", ".join(sorted(routes)) or "any route (the page names none)"
