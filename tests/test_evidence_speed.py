@@ -16,6 +16,7 @@ import random
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -500,3 +501,19 @@ def test_a_text_extending_a_recent_one_has_the_anchors_of_a_fresh_scan(sentences
             assert got == fresh.scan(text).ids, text
         extended += 2
     assert extended > 100
+
+
+# ------------------------------------------------------------------ speed pass 3
+
+
+def test_first_comparator_in_one_search_as_kind_by_kind(sentences: list[str]) -> None:
+    """All comparator patterns searched as one group name the comparator the loop over kinds named."""
+    f = RULES.findings
+    assert f.any_comparator is not None
+    loop = replace(f, any_comparator=None)
+    texts = [*sentences, "placebo or saline", "ECT vs. propofol", "a control placebo", "TAU and usual care"]
+    named = 0
+    for text in texts:
+        assert fmod.first_comparator(text, f) == fmod.first_comparator(text, loop), text
+        named += fmod.first_comparator(text, f) is not None
+    assert named >= 30  # the sentences do name comparators: the comparison is not of Nones

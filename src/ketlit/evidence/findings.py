@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal, get_args
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.matcher import AnyOf, TextPattern, fold
+from ketlit.evidence.matcher import AnyOf, Matcher, TextPattern, fold
 from ketlit.evidence.model import (
     ANSWERS,
     Answer,
@@ -71,6 +71,10 @@ class FindingRules:
     safety_outcome: TextPattern
     other_outcome: TextPattern
     comparators: tuple[tuple[ComparatorKind, TextPattern], ...]
+    # Every comparator pattern, kinds in order, as one group, with each pattern's kind: the first
+    # comparator a clause names is this group's leftmost match (see :func:`first_comparator`).
+    any_comparator: Matcher | None = None
+    comparator_kind_of: tuple[ComparatorKind, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +207,17 @@ _COMPARISON_LINK: Final = re.compile(
 
 
 def first_comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKind, int] | None:
-    """The comparator the clause names first: its words, kind and offset."""
+    """The comparator the clause names first: its words, kind and offset.
+
+    One search of all comparator patterns together (kinds in order) where the rules have them:
+    the leftmost match of the whole list starts where the earliest kind's does, and at that start
+    its first matching pattern is of the first kind that matches there (the loop's tie-break,
+    earlier kind first) and matches just as that kind's own search does.
+    """
+    combined = rules.any_comparator
+    if combined is not None:
+        m = combined.search(text)
+        return None if m is None else (m.group(0), rules.comparator_kind_of[combined.which(m)], m.start())
     best: tuple[str, ComparatorKind, int] | None = None
     for kind, pattern in rules.comparators:
         m = pattern.search(text)

@@ -273,10 +273,12 @@ class Matcher:
         "_which",
         "flags",
         "pattern",
+        "patterns",
         "regex",
     )
 
     def __init__(self, patterns: Sequence[str], flags: int, index: AnchorIndex) -> None:
+        self.patterns = tuple(patterns)
         self.pattern = "|".join(f"(?:{p})" for p in patterns)
         self.flags = flags
         self.regex = re.compile(self.pattern, flags)
