@@ -736,7 +736,7 @@ def apply_scores(
     turned to the model's direction (p ≥ ``override``), a finding is added where the rules read
     none (p ≥ ``add``), or the rules' findings are dropped as not a result (p(none) ≥ ``drop``).
     """
-    best = max(ANSWERS, key=lambda a: p[a])
+    best = max(ANSWERS, key=p.__getitem__)
     if best == "none":
         return [] if found and p["none"] >= thresholds.drop else found
     if any(f.direction == best for f in found):
