@@ -71,10 +71,9 @@ class FindingRules:
     safety_outcome: TextPattern
     other_outcome: TextPattern
     comparators: tuple[tuple[ComparatorKind, TextPattern], ...]
-    # Every comparator pattern, kinds in order, as one group, with each pattern's kind: the first
-    # comparator a clause names is this group's leftmost match (see :func:`first_comparator`).
+    # Every comparator pattern, kinds in order, as one group: the first comparator a clause names
+    # is this group's leftmost match (see :func:`first_comparator`).
     any_comparator: Matcher | None = None
-    comparator_kind_of: tuple[ComparatorKind, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +205,18 @@ _COMPARISON_LINK: Final = re.compile(
 )
 
 
+_KINDS: dict[int, tuple[FindingRules, tuple[ComparatorKind, ...]]] = {}
+
+
+def _kinds_of_patterns(rules: FindingRules) -> tuple[ComparatorKind, ...]:
+    """The kind of each pattern of ``rules.any_comparator``, in its order (kinds in order, each's patterns)."""
+    got = _KINDS.get(id(rules))
+    if got is None or got[0] is not rules:
+        kinds = tuple(kind for kind, p in rules.comparators for _ in (p.patterns if isinstance(p, Matcher) else (p,)))
+        got = _KINDS[id(rules)] = (rules, kinds)
+    return got[1]
+
+
 def first_comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKind, int] | None:
     """The comparator the clause names first: its words, kind and offset.
 
@@ -217,7 +228,7 @@ def first_comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKin
     combined = rules.any_comparator
     if combined is not None:
         m = combined.search(text)
-        return None if m is None else (m.group(0), rules.comparator_kind_of[combined.which(m)], m.start())
+        return None if m is None else (m.group(0), _kinds_of_patterns(rules)[combined.which(m)], m.start())
     best: tuple[str, ComparatorKind, int] | None = None
     for kind, pattern in rules.comparators:
         m = pattern.search(text)

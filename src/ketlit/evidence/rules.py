@@ -137,7 +137,6 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         other_outcome=_alternation(o, "other", index),
         comparators=comparators,
         any_comparator=Matcher([p for _, m in comparators for p in m.patterns], re.IGNORECASE, index),
-        comparator_kind_of=tuple(kind for kind, m in comparators for _ in m.patterns),
     )
 
 
