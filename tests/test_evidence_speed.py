@@ -517,3 +517,14 @@ def test_first_comparator_in_one_search_as_kind_by_kind(sentences: list[str]) ->
         assert fmod.first_comparator(text, f) == fmod.first_comparator(text, loop), text
         named += fmod.first_comparator(text, f) is not None
     assert named >= 30  # the sentences do name comparators: the comparison is not of Nones
+
+
+def test_fold_remembered_is_fold_computed(sentences: list[str]) -> None:
+    """The memo of recent folds answers as folding afresh, across its clearing and for odd letters."""
+    from ketlit.evidence import anchors
+
+    texts = [*sentences, *_synthetic(["a", "B", "ſ", "ı", "İ", "Σ", "σ", "µ", "K", " "], 600, seed=3)]
+    for _ in range(2):  # the second pass reads remembered folds (and the memo clears on the way)
+        for text in texts:
+            assert fold(text) == anchors._fold(text) == "".join(map(anchors.fold_char, text)), text
+    assert len(anchors._FOLDED) <= anchors._FOLDED_MAX
