@@ -528,3 +528,24 @@ def test_fold_remembered_is_fold_computed(sentences: list[str]) -> None:
         for text in texts:
             assert fold(text) == anchors._fold(text) == "".join(map(anchors.fold_char, text)), text
     assert len(anchors._FOLDED) <= anchors._FOLDED_MAX
+
+
+def test_search_alone_finds_what_search_finds(sentences: list[str]) -> None:
+    """A group searched without a scan for every group (its own anchors looked for with ``in``)
+    finds the match the shared scan finds, and leaves no partial scan behind for other groups."""
+    f = RULES.findings
+    groups = [m for m in (f.any_comparator, f.drug, f.no_difference, f.decrease, f.positive_outcome) if m is not None]
+    index = f.drug._index
+    long_texts = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
+    found = 0
+    for text in [*sentences, *long_texts]:
+        for group in groups:
+            index._cache.clear()
+            alone = group.search_alone(text)
+            assert text not in index._cache, "a scan knowing one group's anchors must not serve the others"
+            shared_scan = group.search(text)
+            assert (alone and (alone.span(), alone.re)) == (shared_scan and (shared_scan.span(), shared_scan.re)), text
+            cached = group.search_alone(text)
+            assert (cached and cached.span()) == (shared_scan and shared_scan.span()), "from the cached scan too"
+            found += alone is not None
+    assert found >= 100

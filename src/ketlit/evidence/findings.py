@@ -217,17 +217,18 @@ def _kinds_of_patterns(rules: FindingRules) -> tuple[ComparatorKind, ...]:
     return got[1]
 
 
-def first_comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKind, int] | None:
+def first_comparator(text: str, rules: FindingRules, *, alone: bool = False) -> tuple[str, ComparatorKind, int] | None:
     """The comparator the clause names first: its words, kind and offset.
 
     One search of all comparator patterns together (kinds in order) where the rules have them:
     the leftmost match of the whole list starts where the earliest kind's does, and at that start
     its first matching pattern is of the first kind that matches there (the loop's tie-break,
-    earlier kind first) and matches just as that kind's own search does.
+    earlier kind first) and matches just as that kind's own search does. ``alone``: a long text
+    no other group searches, read without a scan for every group (:meth:`Matcher.search_alone`).
     """
     combined = rules.any_comparator
     if combined is not None:
-        m = combined.search(text)
+        m = combined.search_alone(text) if alone else combined.search(text)
         return None if m is None else (m.group(0), _kinds_of_patterns(rules)[combined.which(m)], m.start())
     best: tuple[str, ComparatorKind, int] | None = None
     for kind, pattern in rules.comparators:
