@@ -16,6 +16,7 @@ import random
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -500,3 +501,51 @@ def test_a_text_extending_a_recent_one_has_the_anchors_of_a_fresh_scan(sentences
             assert got == fresh.scan(text).ids, text
         extended += 2
     assert extended > 100
+
+
+# ------------------------------------------------------------------ speed pass 3
+
+
+def test_first_comparator_in_one_search_as_kind_by_kind(sentences: list[str]) -> None:
+    """All comparator patterns searched as one group name the comparator the loop over kinds named."""
+    f = RULES.findings
+    assert f.any_comparator is not None
+    loop = replace(f, any_comparator=None)
+    texts = [*sentences, "placebo or saline", "ECT vs. propofol", "a control placebo", "TAU and usual care"]
+    named = 0
+    for text in texts:
+        assert fmod.first_comparator(text, f) == fmod.first_comparator(text, loop), text
+        named += fmod.first_comparator(text, f) is not None
+    assert named >= 30  # the sentences do name comparators: the comparison is not of Nones
+
+
+def test_fold_remembered_is_fold_computed(sentences: list[str]) -> None:
+    """The memo of recent folds answers as folding afresh, across its clearing and for odd letters."""
+    from ketlit.evidence import anchors
+
+    texts = [*sentences, *_synthetic(["a", "B", "ſ", "ı", "İ", "Σ", "σ", "µ", "K", " "], 600, seed=3)]
+    for _ in range(2):  # the second pass reads remembered folds (and the memo clears on the way)
+        for text in texts:
+            assert fold(text) == anchors._fold(text) == "".join(map(anchors.fold_char, text)), text
+    assert len(anchors._FOLDED) <= anchors._FOLDED_MAX
+
+
+def test_search_alone_finds_what_search_finds(sentences: list[str]) -> None:
+    """A group searched without a scan for every group (its own anchors looked for with ``in``)
+    finds the match the shared scan finds, and leaves no partial scan behind for other groups."""
+    f = RULES.findings
+    groups = [m for m in (f.any_comparator, f.drug, f.no_difference, f.decrease, f.positive_outcome) if m is not None]
+    index = f.drug._index
+    long_texts = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
+    found = 0
+    for text in [*sentences, *long_texts]:
+        for group in groups:
+            index._cache.clear()
+            alone = group.search_alone(text)
+            assert text not in index._cache, "a scan knowing one group's anchors must not serve the others"
+            shared_scan = group.search(text)
+            assert (alone and (alone.span(), alone.re)) == (shared_scan and (shared_scan.span(), shared_scan.re)), text
+            cached = group.search_alone(text)
+            assert (cached and cached.span()) == (shared_scan and shared_scan.span()), "from the cached scan too"
+            found += alone is not None
+    assert found >= 100

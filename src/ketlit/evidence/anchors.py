@@ -49,10 +49,26 @@ def fold_char(c: str) -> str:
 
 
 _LOWER_IS_FOLD: dict[str, bool] = {}
+# The last texts folded: the reader folds the same sentence or clause for several steps (its
+# scan, the profile's gates, the number readers, the definition check); over half the calls are
+# repeats. Bounded like the scan cache, so it holds one record's texts, not a corpus.
+_FOLDED: dict[str, str] = {}
+_FOLDED_MAX: Final = 256
 
 
 def fold(text: str) -> str:
     """``text`` case-folded character by character (same length, same offsets)."""
+    got = _FOLDED.get(text)
+    if got is None:
+        got = _fold(text)
+        if len(_FOLDED) >= _FOLDED_MAX:
+            _FOLDED.clear()
+        _FOLDED[text] = got
+    return got
+
+
+def _fold(text: str) -> str:
+    """:func:`fold` without the memo."""
     if text.isascii():
         return text.lower()
     for c in set(text):

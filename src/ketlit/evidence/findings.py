@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal, get_args
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.matcher import AnyOf, TextPattern, fold
+from ketlit.evidence.matcher import AnyOf, Matcher, TextPattern, fold
 from ketlit.evidence.model import (
     ANSWERS,
     Answer,
@@ -71,6 +71,9 @@ class FindingRules:
     safety_outcome: TextPattern
     other_outcome: TextPattern
     comparators: tuple[tuple[ComparatorKind, TextPattern], ...]
+    # Every comparator pattern, kinds in order, as one group: the first comparator a clause names
+    # is this group's leftmost match (see :func:`first_comparator`).
+    any_comparator: Matcher | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,8 +205,31 @@ _COMPARISON_LINK: Final = re.compile(
 )
 
 
-def first_comparator(text: str, rules: FindingRules) -> tuple[str, ComparatorKind, int] | None:
-    """The comparator the clause names first: its words, kind and offset."""
+_KINDS: dict[int, tuple[FindingRules, tuple[ComparatorKind, ...]]] = {}
+
+
+def _kinds_of_patterns(rules: FindingRules) -> tuple[ComparatorKind, ...]:
+    """The kind of each pattern of ``rules.any_comparator``, in its order (kinds in order, each's patterns)."""
+    got = _KINDS.get(id(rules))
+    if got is None or got[0] is not rules:
+        kinds = tuple(kind for kind, p in rules.comparators for _ in (p.patterns if isinstance(p, Matcher) else (p,)))
+        got = _KINDS[id(rules)] = (rules, kinds)
+    return got[1]
+
+
+def first_comparator(text: str, rules: FindingRules, *, alone: bool = False) -> tuple[str, ComparatorKind, int] | None:
+    """The comparator the clause names first: its words, kind and offset.
+
+    One search of all comparator patterns together (kinds in order) where the rules have them:
+    the leftmost match of the whole list starts where the earliest kind's does, and at that start
+    its first matching pattern is of the first kind that matches there (the loop's tie-break,
+    earlier kind first) and matches just as that kind's own search does. ``alone``: a long text
+    no other group searches, read without a scan for every group (:meth:`Matcher.search_alone`).
+    """
+    combined = rules.any_comparator
+    if combined is not None:
+        m = combined.search_alone(text) if alone else combined.search(text)
+        return None if m is None else (m.group(0), _kinds_of_patterns(rules)[combined.which(m)], m.start())
     best: tuple[str, ComparatorKind, int] | None = None
     for kind, pattern in rules.comparators:
         m = pattern.search(text)
@@ -722,7 +748,7 @@ def apply_scores(
     turned to the model's direction (p ≥ ``override``), a finding is added where the rules read
     none (p ≥ ``add``), or the rules' findings are dropped as not a result (p(none) ≥ ``drop``).
     """
-    best = max(ANSWERS, key=lambda a: p[a])
+    best = max(ANSWERS, key=p.__getitem__)
     if best == "none":
         return [] if found and p["none"] >= thresholds.drop else found
     if any(f.direction == best for f in found):

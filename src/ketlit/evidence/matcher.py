@@ -273,10 +273,12 @@ class Matcher:
         "_which",
         "flags",
         "pattern",
+        "patterns",
         "regex",
     )
 
     def __init__(self, patterns: Sequence[str], flags: int, index: AnchorIndex) -> None:
+        self.patterns = tuple(patterns)
         self.pattern = "|".join(f"(?:{p})" for p in patterns)
         self.flags = flags
         self.regex = re.compile(self.pattern, flags)
@@ -330,6 +332,30 @@ class Matcher:
             scan = self._index.scan(string)
         if self._keys.isdisjoint(scan.ids) and not self._always:
             return None  # the common case (85%): no literal of this group anywhere in the text
+        return self._search_in(scan, string, pos, endpos)
+
+    def search_alone(self, string: str) -> re.Match[str] | None:
+        """``search(string)`` without scanning ``string`` for every group's anchors.
+
+        For a long text searched by this group only (the profile's design text, when the study
+        question did not need it): each of this group's anchors is looked for with ``in`` on the
+        folded text, a few dozen ``str`` searches in C instead of a pass of the automaton over
+        the text for thousands of anchors. The scan so made knows this group's anchors only, so it
+        is not cached for the others; a text already scanned uses its scan. Same answer: a search
+        reads only the anchors of its own group (``self._keys & scan.ids``).
+        """
+        index = self._index
+        scan = index._cache.get(string)
+        if scan is None:
+            folded = fold(string)
+            words = index._words
+            scan = _Scan(string, folded, frozenset(k for k in self._keys if words[k] in folded), words)
+        if self._keys.isdisjoint(scan.ids) and not self._always:
+            return None
+        return self._search_in(scan, string, 0, None)
+
+    def _search_in(self, scan: _Scan, string: str, pos: int, endpos: int | None) -> re.Match[str] | None:
+        """:meth:`search` once the text's scan is known and has an anchor of this group (or it has unanchored ones)."""
         hit = self._keys & scan.ids
         n = len(string)
         end = n if endpos is None or endpos > n else endpos

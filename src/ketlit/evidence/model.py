@@ -119,23 +119,19 @@ class DirectionModel:
 
     def scores(self, features: Iterable[str]) -> dict[Answer, float]:
         """Softmax probabilities of the four answers."""
-        rows = [w for w in map(self.weights.get, features) if w is not None]
+        # ``filter(None, …)`` drops the misses in C (a weight row, four floats, is never falsy).
+        rows = list(filter(None, map(self.weights.get, features)))
         b0, b1, b2, b3 = self.bias
         if rows:
             # Unrolled for the four answers (same sums, same order); a row is one feature's weights.
             c0, c1, c2, c3 = zip(*rows, strict=True)
-            z = (b0 + sum(c0), b1 + sum(c1), b2 + sum(c2), b3 + sum(c3))
+            z0, z1, z2, z3 = b0 + sum(c0), b1 + sum(c1), b2 + sum(c2), b3 + sum(c3)
         else:
-            z = (b0, b1, b2, b3)
-        top = max(z)
-        e = (math.exp(z[0] - top), math.exp(z[1] - top), math.exp(z[2] - top), math.exp(z[3] - top))
-        total = sum(e)
-        return {
-            "none": e[0] / total,
-            "increased": e[1] / total,
-            "decreased": e[2] / total,
-            "no_difference": e[3] / total,
-        }
+            z0, z1, z2, z3 = b0, b1, b2, b3
+        top = max(z0, z1, z2, z3)
+        e0, e1, e2, e3 = math.exp(z0 - top), math.exp(z1 - top), math.exp(z2 - top), math.exp(z3 - top)
+        total = e0 + e1 + e2 + e3  # sum()'s order: 0 + e0 is e0
+        return {"none": e0 / total, "increased": e1 / total, "decreased": e2 / total, "no_difference": e3 / total}
 
 
 def model_from_json(data: Mapping[str, object]) -> DirectionModel:

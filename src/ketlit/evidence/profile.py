@@ -330,7 +330,8 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     )
     findings = tuple(read_findings(sentences, rules.findings))
     comparator = next((f for f in findings if f.comparator_kind), None)
-    comp_design = first_comparator(design_text, rules.findings)
+    # The design text is scanned for every group only when the question needed it (2 records in 5).
+    comp_design = first_comparator(design_text, rules.findings, alone=True)
     review = None
     certainty: dict[int, Certainty] = {}
     if question.value == "systematic_review":

@@ -114,6 +114,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
     f = root.sub("findings")
     o = root.sub("outcomes")
     c = root.sub("comparators")
+    comparators = tuple((kind, _alternation(c, kind, index)) for kind in COMPARATOR_KINDS)
     return FindingRules(
         drug=drug,
         no_difference=_alternation(f, "no_difference", index),
@@ -134,7 +135,8 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         positive_outcome=_alternation(o, "positive", index),
         safety_outcome=_alternation(o, "safety", index),
         other_outcome=_alternation(o, "other", index),
-        comparators=tuple((kind, _alternation(c, kind, index)) for kind in COMPARATOR_KINDS),
+        comparators=comparators,
+        any_comparator=Matcher([p for _, m in comparators for p in m.patterns], re.IGNORECASE, index),
     )
 
 
