@@ -395,6 +395,10 @@ def test_an_approval_beside_a_procedure_is_a_claim(rules: Rules) -> None:
 
 NOT_CLAIMS_BLIND = [
     # (reason, not a claim, a near sentence that is a claim)
+    ("booking", "Take our 5-minute screening to see if you are eligible.", "Ketamine works within 5 minutes for pain."),
+    ("booking", "Schedule a no-cost 15-minute call with our team.", "Ketamine eases pain for about 15 days."),
+    ("booking", "Self-referrals are welcome at our Leeds clinic.", "Ketamine is licensed in the UK as an anaesthetic."),
+    ("booking", "Gift vouchers for infusions available in store.", "Infusions of ketamine ease cluster headaches."),
     (
         "procedure",
         "Our practice is a registered REMS site for Spravato.",
