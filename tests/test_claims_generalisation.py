@@ -395,6 +395,25 @@ def test_an_approval_beside_a_procedure_is_a_claim(rules: Rules) -> None:
 
 NOT_CLAIMS_BLIND = [
     # (reason, not a claim, a near sentence that is a claim)
+    (
+        "procedure",
+        "Our trained nurses assess you by phone before the first visit.",
+        "Ketamine eases anxiety before surgery.",
+    ),
+    (
+        "procedure",
+        "Each client is seen by a senior psychiatrist every month.",
+        "Ketamine relieves depression every month.",
+    ),
+    ("procedure", "The programme includes three coaching calls and a workbook.", "Ketamine improves sleep in PTSD."),
+    ("procedure", "Refills are mailed to your home each month.", "Ketamine calms cravings for alcohol."),
+    (
+        "booking",
+        "This programme is only available in select provinces.",
+        "Esketamine is approved in Canada for depression.",
+    ),
+    ("mechanism", "Ketamine quiets the default mode network.", "Ketamine quiets suicidal thoughts."),
+    ("research_status", "Our team is participating in trials of ketamine for bulimia.", "Ketamine may ease anxiety in bulimia."),
     ("booking", "Take our 5-minute screening to see if you are eligible.", "Ketamine works within 5 minutes for pain."),
     ("booking", "Schedule a no-cost 15-minute call with our team.", "Ketamine eases pain for about 15 days."),
     ("booking", "Self-referrals are welcome at our Leeds clinic.", "Ketamine is licensed in the UK as an anaesthetic."),
