@@ -413,7 +413,11 @@ NOT_CLAIMS_BLIND = [
         "Esketamine is approved in Canada for depression.",
     ),
     ("mechanism", "Ketamine quiets the default mode network.", "Ketamine quiets suicidal thoughts."),
-    ("research_status", "Our team is participating in trials of ketamine for bulimia.", "Ketamine may ease anxiety in bulimia."),
+    (
+        "research_status",
+        "Our team is participating in trials of ketamine for bulimia.",
+        "Ketamine may ease anxiety in bulimia.",
+    ),
     ("booking", "Take our 5-minute screening to see if you are eligible.", "Ketamine works within 5 minutes for pain."),
     ("booking", "Schedule a no-cost 15-minute call with our team.", "Ketamine eases pain for about 15 days."),
     ("booking", "Self-referrals are welcome at our Leeds clinic.", "Ketamine is licensed in the UK as an anaesthetic."),
