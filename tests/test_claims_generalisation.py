@@ -332,3 +332,147 @@ def test_a_denied_cure_or_a_designation_is_not_a_strong_claim(rules: Rules) -> N
     assert asserted_strength("Ketamine cures depression.", rules).level == "absolute"
     assert asserted_strength("The FDA granted it breakthrough therapy designation.", rules).level == "plain"
     assert asserted_strength("Ketamine is a breakthrough for depression.", rules).level == "intensified"
+
+
+# ------------------------------------------------------------------ blind-set families (issue 13)
+# The failure families of the blind set's tune half, each pinned with sentences made up here.
+
+
+def test_a_heading_that_asserts_is_a_claim_a_topic_heading_is_not(rules: Rules) -> None:
+    got = reading("Ketamine Lifts Postpartum Depression", rules)
+    assert got["checkable"] and got["kinds"] == ["efficacy"]
+    assert reading("Esketamine Helps When Other Antidepressants Fail", rules)["checkable"]
+    for topic in ("Ketamine Options for Postpartum Depression", "Ketamine and Postpartum Depression"):
+        got = reading(topic, rules)
+        assert (got["checkable"], got["reason"]) == (False, "heading"), topic
+
+
+def test_sentences_leaning_on_the_page_for_the_drug(rules: Rules) -> None:
+    got = reading("Most people sense the change instantly.", rules)
+    assert got["checkable"] and "onset" in got["kinds"] and got["strength"]["level"] == "intensified"
+    got = reading("It is the fastest-acting medicine for suicidal thoughts.", rules)
+    assert got["checkable"] and "onset" in got["kinds"]
+    assert not reading("The lights dim instantly.", rules)["checkable"]
+    got = reading("Left untreated, the benefit usually fades after two or three weeks.", rules)
+    assert got["checkable"] and got["kinds"] == ["duration"]
+    assert not reading("The scent usually fades after two or three weeks.", rules)["checkable"]
+    got = reading("The relief from one session can last anywhere from days to a month.", rules)
+    assert got["kinds"] == ["duration"]
+
+
+def test_a_bullet_label_is_not_the_subject(rules: Rules) -> None:
+    page = (
+        LEAD
+        + "Conditions\n\n• Neuropathic pain: infusions may calm burning nerve pain.\n\n"
+        + ("• Neuropathic pain: a condition characterised by burning nerve pain.")
+        + END
+    )
+    found = page_readings(page, rules)
+    assert found["Neuropathic pain: infusions may calm burning nerve pain."]["checkable"]
+    assert not found["Neuropathic pain: a condition characterised by burning nerve pain."]["checkable"]
+    got = reading("Fewer pills: many patients reduce or stop their painkillers.", rules)
+    assert got["checkable"] and got["kinds"] == ["efficacy"]
+
+
+def test_a_denied_harm_is_an_absolute_safety_claim(rules: Rules) -> None:
+    for sentence in (
+        "Ketamine does not cause withdrawal seizures.",
+        "Ketamine cannot lead to lung failure at clinic doses.",
+    ):
+        got = reading(sentence, rules)
+        assert got["checkable"] and got["kinds"] == ["safety"] and got["strength"]["level"] == "absolute", sentence
+    assert not reading("Nobody knows what causes depression.", rules)["checkable"]
+    # A population "without psychosis" is no harm; a comparison of effect is efficacy.
+    got = reading("A trial found ketamine noninferior to ECT in adults without psychosis.", rules)
+    assert got["kinds"] == ["efficacy"] and got["strength"]["level"] == "attributed"
+
+
+def test_an_approval_beside_a_procedure_is_a_claim(rules: Rules) -> None:
+    got = reading("Spravato is given as a nasal spray and is approved in Canada for depression.", rules)
+    assert got["checkable"] and "regulatory" in got["kinds"]
+    assert not reading("Spravato is given as a nasal spray in our office.", rules)["checkable"]
+
+
+NOT_CLAIMS_BLIND = [
+    # (reason, not a claim, a near sentence that is a claim)
+    (
+        "procedure",
+        "Our trained nurses assess you by phone before the first visit.",
+        "Ketamine eases anxiety before surgery.",
+    ),
+    (
+        "procedure",
+        "Each client is seen by a senior psychiatrist every month.",
+        "Ketamine relieves depression every month.",
+    ),
+    ("procedure", "The programme includes three coaching calls and a workbook.", "Ketamine improves sleep in PTSD."),
+    ("procedure", "Refills are mailed to your home each month.", "Ketamine calms cravings for alcohol."),
+    (
+        "booking",
+        "This programme is only available in select provinces.",
+        "Esketamine is approved in Canada for depression.",
+    ),
+    ("mechanism", "Ketamine quiets the default mode network.", "Ketamine quiets suicidal thoughts."),
+    (
+        "research_status",
+        "Our team is participating in trials of ketamine for bulimia.",
+        "Ketamine may ease anxiety in bulimia.",
+    ),
+    ("booking", "Take our 5-minute screening to see if you are eligible.", "Ketamine works within 5 minutes for pain."),
+    ("booking", "Schedule a no-cost 15-minute call with our team.", "Ketamine eases pain for about 15 days."),
+    ("booking", "Self-referrals are welcome at our Leeds clinic.", "Ketamine is licensed in the UK as an anaesthetic."),
+    ("booking", "Gift vouchers for infusions available in store.", "Infusions of ketamine ease cluster headaches."),
+    (
+        "procedure",
+        "Our practice is a registered REMS site for Spravato.",
+        "Spravato is available only through a REMS program.",
+    ),
+    (
+        "site",
+        "These statements have not been reviewed by the Food and Drug Administration.",
+        "Ketamine has not been approved by the FDA for depression.",
+    ),
+    (
+        "recommendation",
+        "Dispose of leftover troches at a DEA take-back site.",
+        "Ketamine is a Schedule III drug under the DEA.",
+    ),
+    ("puffery", "Overcome your anxiety from the comfort of your sofa.", "Ketamine helps people overcome anxiety."),
+    (
+        "research_status",
+        "Ketamine is also being tested for bulimia and binge eating.",
+        "Ketamine may also help with bulimia and binge eating.",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("reason", "no", "yes"), NOT_CLAIMS_BLIND, ids=[f"{r}:{n[:24]}" for r, n, _ in NOT_CLAIMS_BLIND]
+)
+def test_blind_not_claim_families_both_directions(rules: Rules, reason: str, no: str, yes: str) -> None:
+    got = reading(no, rules)
+    assert (got["checkable"], got["reason"]) == (False, reason)
+    assert reading(yes, rules)["checkable"]
+
+
+BLIND_STRENGTH = [
+    (
+        "attributed",
+        "A small Dutch study found that ketamine eased pain.",
+        "A small Dutch clinic says ketamine eased pain.",
+    ),
+    ("attributed", "In a phase 3 trial, esketamine delayed relapse.", "In a phase 3 year, esketamine delayed relapse."),
+    ("hedged", "Ketamine has potential to ease pain.", "Ketamine has potential for misuse."),
+    (
+        "intensified",
+        "Ketamine brings significant relief from pain.",
+        "About 60% of patients report significant relief.",
+    ),
+    ("intensified", "Relief comes instantly.", "Relief comes within a day."),
+]
+
+
+@pytest.mark.parametrize(("level", "yes", "no"), BLIND_STRENGTH, ids=[f"{s[0]}:{s[1][:20]}" for s in BLIND_STRENGTH])
+def test_blind_strength_families(rules: Rules, level: str, yes: str, no: str) -> None:
+    assert asserted_strength(yes, rules).level == level
+    assert asserted_strength(no, rules).level != level

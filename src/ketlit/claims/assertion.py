@@ -65,12 +65,17 @@ _CODES: Final = {
     "practice": "procedure",
     "advice": "recommendation",
     "media": "out_of_scope",
+    "disclaimer": "site",
+    "clinic_status": "procedure",
     "pricing": "booking",
     "staff": "procedure",
 }
 IMPLIED_COMPARATOR: Final = "placebo or usual care (implied)"
 _DANGLING: Final = re.compile(
     r"\b(the|a|an|and|or|of|to|with|that|is|are|by|for|in|on|from|as|but|which|who|its|their|our|your)\s*$", re.I
+)
+_RATE: Final = re.compile(
+    r"\d\s*(%|percent\b|per cent\b)|\b(half|a third|two[- ]thirds|\d+ (in|out of)) ", re.IGNORECASE
 )
 _CLAUSE_END: Final = re.compile(r"[,;:—–]|\bbut\b|\band\b", re.IGNORECASE)
 
@@ -117,6 +122,11 @@ def asserted_strength(text: str, rules: Rules) -> Strength:
         level: families[level].finditer(text) for level in _PRECEDENCE if level in families
     }
     hedges = found.get("hedged", [])
+    if "outcome_qualifier" in families:
+        # The qualifier of what a rate counts is its outcome, not an intensifier (see claim_rules.toml).
+        found["intensified"] = found.get("intensified", []) + [
+            m for m in families["outcome_qualifier"].finditer(text) if not _RATE.search(text, 0, m.start())
+        ]
     for level in ("absolute", "intensified"):
         hits = found.get(level, [])
         ungoverned = [m for m in hits if not any(_hedge_governs(text, h.end(), m.start()) for h in hedges)]
@@ -154,6 +164,44 @@ def assertion_parts(text: str, rules: Rules, *, kind: str) -> Parts:
     if comparator is None and kind in ("efficacy", "efficacy_rate", "onset", "duration"):
         comparator = IMPLIED_COMPARATOR
     return Parts(product=product, scope=scope, comparator=comparator, jurisdiction=jurisdiction)
+
+
+_WORD: Final = re.compile(r"[A-Za-z][\w'’-]*")
+_CLAIM_CUES: Final = ("efficacy", "onset", "duration", "safety")
+
+
+def asserting_heading(text: str, rules: Rules) -> bool:
+    """A heading that asserts: the drug's name near its start, then within three words a verb in the
+    third person that opens a claim cue ("Ketamine Relieves Treatment-Resistant Depression", "Ketamine
+    Works for Depression — Even When Nothing Else Has"). A plural noun there makes a topic heading
+    ("Ketamine Benefits for Depression", "Ketamine Infusions Explained")."""
+    drug = rules.drug_names.search(text)
+    if drug is None or len(text[: drug.start()].split()) > 2:
+        return False
+    starts = {m.start() for name in _CLAIM_CUES for m in rules.cues[name].finditer(text)}
+    topic = _group(rules, "checkability").get("heading_topic_noun", Patterns())
+    for n, word in enumerate(_WORD.finditer(text, drug.end())):
+        if n > 2 or topic.any(word.group()):
+            return False
+        if word.group().lower().endswith("s") and word.start() in starts:
+            return True
+    return False
+
+
+def is_slogan(text: str, rules: Rules) -> bool:
+    """An imperative addressed to the reader that opens with a bare verb of effect ("Break free from
+    depression without leaving your couch"): a slogan, not an assertion. A verb in the third person
+    ("Breaks the cycle of depression") or a stated time ("Feel better within hours") is a claim. The
+    caller asks only of sentences that name no drug and are neither headings nor list items."""
+    lead = text.lstrip()
+    first = _WORD.match(lead)
+    if first is None or re.search(r"(s|ed|ing)$", first.group().lower()) or re.search(r"\d", lead):
+        return False
+    if not re.search(r"\byou(r|rs|rself)?\b", lead, re.IGNORECASE):
+        return False
+    if any(rules.cues[name].any(lead) for name in ("onset", "duration")):
+        return False
+    return any(m.start() == 0 for m in rules.cues["efficacy"].finditer(lead))
 
 
 def is_puffery(text: str, rules: Rules, *, specific: bool) -> bool:

@@ -53,10 +53,12 @@ from dataclasses import replace
 
 from ketlit.claims.assertion import (
     asserted_strength,
+    asserting_heading,
     assertion_parts,
     checkability_cue,
     concedes_to_general_subject,
     is_puffery,
+    is_slogan,
     is_truncated,
     mask_general_subject,
     mask_puffery,
@@ -109,6 +111,7 @@ _PRONOUN_SUBJECT = re.compile(
 MAX_SENTENCE_CHARS = 2000
 _SHOWN_CHARS = 200
 _PUFFERY = "praise with nothing to test (no condition, number, time or regulator named)"
+_SLOGAN = "a slogan addressed to the reader (an imperative), not an assertion"
 _GENERAL = "about drugs in general or the drug industry, not a claim about this drug"
 _ROMAN = {
     "1": "I",
@@ -435,7 +438,9 @@ def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> boo
 def _opens_with_condition(sentence: str, rules: Rules) -> bool:
     """The sentence's first words name a condition: it is the subject ("PTSD is …", "Bipolar
     disorder affects …"), unlike "Greater reduction of depressive symptoms …"."""
-    rest = re.sub(r"^\s*(the|a|an)\s+", "", sentence, flags=re.IGNORECASE)
+    # A bullet's label is not its subject: "Fibromyalgia: infusions may ease …" is about the infusions.
+    rest = re.sub(r"^\s*[^:.;!?]{1,40}:\s+(?=\S)", "", sentence)
+    rest = re.sub(r"^\s*(the|a|an)\s+", "", rest, flags=re.IGNORECASE)
     return any((m := p.search(rest)) is not None and m.start() == 0 for p in rules.indications.values())
 
 
@@ -531,8 +536,13 @@ def _claims_for(
     strong = rules.cues["regulatory"].any(s) or rules.safety_stances["denial"].any(s) or _has_rate(s, rules)
     # A label that asserts something outright ("Immediately Effective", "Little to No Side Effects")
     # is a claim in a few words; a topic heading ("Side Effects of Treatment") is not.
-    label_claim = (sent.heading or sent.list_item) and (named or ctx.about_drug) and (
-        asserted_strength(s, rules).level in ("absolute", "intensified")
+    label_claim = (
+        (sent.heading or sent.list_item)
+        and (named or ctx.about_drug)
+        and (
+            asserted_strength(s, rules).level in ("absolute", "intensified")
+            or (sent.heading and asserting_heading(s, rules))
+        )
     )
     if sent.heading and not (named and strong) and not label_claim:
         return []
@@ -556,6 +566,8 @@ def _claims_for(
             return []
         return [replace(base, not_checkable_reason=reason, anecdote=anecdote, checkability=reason_code(name))]
     combined = checkability_cue("combination", s, rules)
+    if not named and not (sent.heading or sent.list_item) and is_slogan(s, rules):
+        return [replace(base, not_checkable_reason=_SLOGAN, checkability="puffery")] if ctx.about_drug else []
     if not named and (
         not ctx.about_drug
         or (_other_subject(s, rules) and not combined)
