@@ -282,30 +282,6 @@ def unclaimed_reason(text: str, *, heading: bool, question: bool, last: bool, na
 VERDICT_ORDER: Final = ("supported", "partly_supported", "insufficient_evidence", "contradicted")
 
 
-def reconcile(verdicts: list[str]) -> str:
-    """One verdict for a sentence from its parts' verdicts (the rule the report states).
-
-    All parts alike → that verdict; any part contradicted → contradicted (a sentence is as
-    misleading as its worst part); otherwise, when some part is supported or partly supported →
-    partly supported (only some parts hold, or hold only in part); else insufficient evidence."""
-    tested = [v for v in verdicts if v in VERDICT_ORDER]
-    if not tested:
-        return "not_checkable"
-    if len(set(tested)) == 1:
-        return tested[0]
-    if "contradicted" in tested:
-        return "contradicted"
-    if any(v in ("supported", "partly_supported") for v in tested):
-        return "partly_supported"
-    return "insufficient_evidence"
-
-
-RECONCILE_RULE: Final = (
-    "one verdict per sentence: all parts alike → that verdict; any part contradicted → contradicted; "
-    "else some part (partly) supported → partly supported; else insufficient evidence"
-)
-
-
 @dataclass(frozen=True, slots=True)
 class SentenceReading:
     """What the checker decided about one sentence of the page."""
