@@ -375,3 +375,21 @@ def test_a_fraction_of_the_anaesthetic_dose_is_read_as_a_dose(rules: Rules) -> N
     ):
         dosing = _one(_page(sentence, rules), "epression", "dosing")
         assert dosing.dose is None, sentence
+
+
+def test_a_route_that_modifies_another_treatment_is_not_the_drugs(rules: Rules) -> None:
+    """Failure mode J (route from elsewhere): "along with an oral antidepressant" made an esketamine
+    nasal-spray claim an oral one, so the esketamine trials no longer counted as direct evidence."""
+    with_ad = _page(
+        "Esketamine nasal spray gives a greater reduction of depressive symptoms at four weeks "
+        "along with an oral antidepressant.",
+        rules,
+    )
+    claim = _find(with_ad, "greater reduction")[0]
+    assert "oral" not in claim.route
+    assert "intranasal" in claim.route
+    # The drug's own oral form is still read as oral, and a conjunction ends the other treatment's hold.
+    own = _page("Oral ketamine lozenges reduce depressive symptoms within days.", rules)
+    assert "oral" in _find(own, "lozenges")[0].route or "sublingual" in _find(own, "lozenges")[0].route
+    both = _page("Ketamine tablets and SSRIs both reduce depressive symptoms over weeks.", rules)
+    assert "oral" in _find(both, "tablets")[0].route

@@ -169,8 +169,25 @@ def resistant(found: list[str], text: str, rules: Rules) -> list[str]:
     return list(dict.fromkeys(found))
 
 
+# A route word followed within two words by another treatment is that treatment's route; a
+# conjunction or preposition in between ("lozenges and SSRIs", "infusions than SSRIs") ends it.
+_ROUTE_OWNER_GAP = re.compile(
+    r"\s*(?:(?!(?:and|or|nor|but|with|without|than|versus|vs|plus|to|of|in|for|like|unlike|instead|is|are)\b)"
+    r"[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
 def routes_in(text: str, rules: Rules) -> list[str]:
-    return [slug for slug, pats in rules.routes.items() if pats.any(text)]
+    """The routes ``text`` gives the drug. A route that modifies another treatment ("along with
+    an oral antidepressant", "oral SSRIs") is that treatment's, not the drug's: esketamine taken
+    with an oral antidepressant is still a nasal spray."""
+    owners = [m.start() for m in rules.other_treatments.finditer(text)]
+
+    def the_drugs(m: re.Match[str]) -> bool:
+        return not any(start >= m.end() and _ROUTE_OWNER_GAP.match(text[m.end() : start]) for start in owners)
+
+    return [slug for slug, pats in rules.routes.items() if any(the_drugs(m) for m in pats.finditer(text))]
 
 
 def molecules_in(text: str, rules: Rules) -> list[str]:
