@@ -36,7 +36,7 @@ from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings
 from ketlit.claims.policy import OutcomeConstruct, VerdictPolicy, level
 from ketlit.claims.regulatory_verdict import approvals_for_use, label_limits, subgroup_approvals
-from ketlit.claims.rules import Rules
+from ketlit.claims.rules import RegulatoryFact, Rules
 from ketlit.claims.synthesis import Body, Stance, Vote, build_body, match_reference, reference_excludes_null
 
 
@@ -183,56 +183,43 @@ def _with_reference(body: Body, assessed: Sequence[Assessed]) -> None:
     body.set_aside = [(a, why) for a, why in body.set_aside if a.record.id != e.pmid]
 
 
-def _subgroup_component(claim: Claim, label: str, ind: str, rules: Rules) -> Component | None:
-    """Approved only for a narrower use within the claimed one (TRD for "depression"): partly
-    supported on the regulator's word, the approved use named."""
-    narrower = subgroup_approvals(claim, ind, rules)
-    if not narrower:
-        return None
-    uses = ", ".join(sorted({i for f in narrower for i in f.indication}))
+def _on_regulators_word(
+    label: str, verdict: str, why: str, facts: Sequence[RegulatoryFact], stance: str, established: bool
+) -> Component:
+    """A part the regulator decides: high certainty, the facts cited and decisive, its source named."""
     return Component(
         label,
-        "partly_supported",
+        verdict,
         "high",
-        [f"{label}: the regulator approved {narrower[0].product} only for {uses}, not for {label} as a whole"],
-        [cite_fact(f) for f in narrower],
-        established=True,
-        decisive=[decisive_fact(f, "for", label) for f in narrower[:2]],
-        certainty_source=f"regulatory:{narrower[0].id}",
+        [f"{label}: {why}"],
+        [cite_fact(f) for f in facts],
+        established=established,
+        decisive=[decisive_fact(f, stance, label) for f in facts[:2]],
+        certainty_source=f"regulatory:{facts[0].id}",
     )
 
 
 def _regulator_component(claim: Claim, ind: str, label: str, symptoms: bool, rules: Rules) -> Component | None:
     """The part a regulator decides (a label limitation, else an approval for this use of the
-    product, when the claim is about the condition's symptoms), or the part no evidence can decide
-    (no condition read); None when the evidence decides."""
+    product, else an approval only for a narrower use within the claimed one, when the claim is
+    about the condition's symptoms), or the part no evidence can decide (no condition read); None
+    when the evidence decides."""
     # A label limitation is the regulator's word on exactly this use, so it is read before the approval.
     limits = label_limits(claim, ind, rules) if ind else []
     if limits:
-        return Component(
-            label,
-            "contradicted",
-            "high",
-            [f"{label}: the label says otherwise — {limits[0].statement}"],
-            [cite_fact(f) for f in limits],
-            decisive=[decisive_fact(f, "against", label) for f in limits[:2]],
-            certainty_source=f"regulatory:{limits[0].id}",
-        )
+        why = f"the label says otherwise — {limits[0].statement}"
+        return _on_regulators_word(label, "contradicted", why, limits, "against", established=False)
     approvals = approvals_for_use(claim, ind, rules) if ind and symptoms else []
     if approvals:
         products = ", ".join(sorted({f.product for f in approvals}))
-        return Component(
-            label,
-            "supported",
-            "high",
-            [f"{label}: the regulator approved {products} for this use"],
-            [cite_fact(f) for f in approvals],
-            established=True,
-            decisive=[decisive_fact(f, "for", label) for f in approvals[:2]],
-            certainty_source=f"regulatory:{approvals[0].id}",
-        )
-    if ind and symptoms and (subgroup := _subgroup_component(claim, label, ind, rules)) is not None:
-        return subgroup
+        why = f"the regulator approved {products} for this use"
+        return _on_regulators_word(label, "supported", why, approvals, "for", established=True)
+    # Approved only for a narrower use (TRD for "depression"): partly supported, the approved use named.
+    narrower = subgroup_approvals(claim, ind, rules) if ind and symptoms else []
+    if narrower:
+        uses = ", ".join(sorted({i for f in narrower for i in f.indication}))
+        why = f"the regulator approved {narrower[0].product} only for {uses}, not for {label} as a whole"
+        return _on_regulators_word(label, "partly_supported", why, narrower, "for", established=True)
     if not ind:
         # No condition read (or one outside the vocabulary, "tinnitus"): there is no evidence
         # profile to compare with, and evidence about other conditions says nothing about it.
