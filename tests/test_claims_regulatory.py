@@ -7,23 +7,14 @@ list) and who holds them, and the year a sentence gives them.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 
-from ketlit.claims.evidence import InMemoryIndex, records_from_dicts
-from ketlit.claims.extract import extract_claims
-from ketlit.claims.model import Claim
+from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.regulatory_verdict import covers_use, named_facts, use_negated
 from ketlit.claims.rules import Rules, load_rules
-from ketlit.claims.verdict import Verdict, judge
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-IV_PAGE = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n"
-SPRAVATO_PAGE = "Spravato (esketamine) nasal spray is available at our clinic.\n\nAsk about Spravato.\n\n"
-NEUTRAL_PAGE = "Ketamine is changing psychiatry.\n\n"
+from tests.claims_pages import IV_PAGE, NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited, fixture_index
 
 
 @pytest.fixture(scope="module")
@@ -33,18 +24,10 @@ def rules() -> Rules:
 
 @pytest.fixture(scope="module")
 def index(rules: Rules) -> InMemoryIndex:
-    records = records_from_dicts(json.loads((FIXTURES / "claims_records.json").read_text())["records"])
-    return InMemoryIndex(records, rules)
+    return fixture_index(rules)
 
 
-def check(sentence: str, kind: str, index: InMemoryIndex, rules: Rules, page: str) -> tuple[Claim, Verdict]:
-    claims = [c for c in extract_claims(page + sentence, rules) if c.kind == kind and sentence[:25] in c.text]
-    assert claims, [(c.kind, c.text) for c in extract_claims(page + sentence, rules)]
-    return claims[0], judge(claims[0], index.candidates(claims[0]), rules)
-
-
-def cited(v: Verdict) -> set[str]:
-    return {e.id for e in v.evidence}
+check = check_kind
 
 
 # ------------------------------------------------------------------ approved vs approved for this use

@@ -4,8 +4,6 @@ pinned both ways."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import cast
 
 import pytest
@@ -20,11 +18,7 @@ from ketlit.claims.text import Location
 from ketlit.claims.verdict import Verdict, judge
 from ketlit.store.core import Store
 from ketlit.store.evidence import StoreEvidenceIndex
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-IV_PAGE = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n"
-NEUTRAL_PAGE = "Ketamine is changing psychiatry.\n\n"
-SPRAVATO_PAGE = "Spravato (esketamine) nasal spray is available at our clinic.\n\nAsk about Spravato.\n\n"
+from tests.claims_pages import IV_PAGE, NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited, fixture_index
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +28,11 @@ def rules() -> Rules:
 
 @pytest.fixture(scope="module")
 def index(rules: Rules) -> InMemoryIndex:
-    records = records_from_dicts(json.loads((FIXTURES / "claims_records.json").read_text())["records"])
-    return InMemoryIndex(records, rules)
+    return fixture_index(rules)
 
 
 def check(sentence: str, index: InMemoryIndex, rules: Rules, page: str = NEUTRAL_PAGE) -> tuple[Claim, Verdict]:
-    claims = [c for c in extract_claims(page + sentence, rules) if c.kind == "safety" and sentence[:25] in c.text]
-    assert claims, [(c.kind, c.text) for c in extract_claims(page + sentence, rules)]
-    return claims[0], judge(claims[0], index.candidates(claims[0]), rules)
-
-
-def cited(v: Verdict) -> set[str]:
-    return {e.id for e in v.evidence}
+    return check_kind(sentence, "safety", index, rules, page)
 
 
 def _claim(**kw: object) -> Claim:

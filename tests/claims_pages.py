@@ -1,0 +1,35 @@
+"""What the regulatory and safety verdict tests share: page lead-ins, the fixture evidence index,
+and "extract this sentence's claim of a kind from a page, then judge it"."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ketlit.claims.evidence import InMemoryIndex, records_from_dicts
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.model import Claim
+from ketlit.claims.rules import Rules
+from ketlit.claims.verdict import Verdict, judge
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+IV_PAGE = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n"
+SPRAVATO_PAGE = "Spravato (esketamine) nasal spray is available at our clinic.\n\nAsk about Spravato.\n\n"
+NEUTRAL_PAGE = "Ketamine is changing psychiatry.\n\n"
+
+
+def fixture_index(rules: Rules) -> InMemoryIndex:
+    """The small evidence cache written for the claim tests (tests/fixtures/claims_records.json)."""
+    records = records_from_dicts(json.loads((FIXTURES / "claims_records.json").read_text())["records"])
+    return InMemoryIndex(records, rules)
+
+
+def check_kind(sentence: str, kind: str, index: InMemoryIndex, rules: Rules, page: str) -> tuple[Claim, Verdict]:
+    """The first claim of ``kind`` read from ``sentence`` on ``page``, and its verdict."""
+    claims = [c for c in extract_claims(page + sentence, rules) if c.kind == kind and sentence[:25] in c.text]
+    assert claims, [(c.kind, c.text) for c in extract_claims(page + sentence, rules)]
+    return claims[0], judge(claims[0], index.candidates(claims[0]), rules)
+
+
+def cited(v: Verdict) -> set[str]:
+    return {e.id for e in v.evidence}
