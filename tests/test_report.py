@@ -27,7 +27,7 @@ from ketlit.markdown import code_block, code_span, md_text, nct_link, pmid_link,
 from ketlit.queries import CheckSpec, CtgovQuery, Focus, PubmedQuery, QueryFile, ReportOptions
 from ketlit.report.derive import (
     bucket_years,
-    count_rows,
+    evidence_map,
     is_overdue,
     parse_partial_date,
     wilson_interval,
@@ -40,7 +40,6 @@ from ketlit.report.model import (
     ClaimCheck,
     ClaimGroup,
     ClaimMarkdown,
-    CountRow,
     EvidenceItem,
     FieldChange,
     ForestData,
@@ -79,6 +78,32 @@ def query(**report: Any) -> QueryFile:
     )
 
 
+def records(n: int, source: str, design: list[str], indication: list[str], route: list[str],
+            start: int) -> list[dict[str, Any]]:
+    """``n`` tag summaries (the shape of ``Store.iter_tag_summaries()``) with the same tags."""
+    prefix = "NCT" if source == "ctgov" else ""
+    return [{"source": source, "id": f"{prefix}{start + i:08d}", "design": design, "indication": indication,
+             "route": route} for i in range(n)]
+
+
+def map_records() -> list[dict[str, Any]]:
+    return [
+        *records(40, "pubmed", ["rct"], ["treatment_resistant_depression"], ["intravenous"], 1000),
+        *records(12, "ctgov", ["rct"], ["treatment_resistant_depression"], ["intravenous"], 2000),
+        *records(20, "pubmed", ["meta_analysis"], ["depression"], [], 3000),
+        # Both review designs and both indications, two routes: counted once per cell and row.
+        *records(5, "pubmed", ["meta_analysis", "systematic_review"], ["depression", "treatment_resistant_depression"],
+                 ["intravenous", "intranasal"], 3500),
+        *records(15, "pubmed", ["rct"], ["depression"], ["intranasal"], 4000),
+        *records(9, "ctgov", ["rct"], ["depression"], ["intranasal"], 5000),
+        *records(4, "pubmed", ["rct"], ["bipolar_depression"], ["intravenous"], 6000),
+        *records(1, "ctgov", ["rct"], ["bipolar_depression"], ["intravenous"], 7000),
+        *records(7, "pubmed", ["observational"], [], ["oral"], 8000),
+        *records(3, "pubmed", ["case_report"], ["other"], ["intramuscular"], 9000),
+        *records(2, "pubmed", [], ["ptsd"], ["oral", "sublingual", "subcutaneous", "intramuscular"], 9500),
+    ]
+
+
 def full_data() -> ReportData:
     return ReportData(
         query=query(),
@@ -87,15 +112,7 @@ def full_data() -> ReportData:
         tool_version="0.1.0",
         totals=Totals(articles=1234, trials=56, by_design={"rct": 80, "meta_analysis": 25, "case_report": 40,
                                                            "observational": 0}, unindexed=17, retracted=1),
-        counts=[
-            CountRow("rct", "treatment_resistant_depression", "intravenous", 40, 12),
-            CountRow("meta_analysis", "depression", "", 20, 0),
-            CountRow("rct", "depression", "intranasal", 15, 9),
-            CountRow("rct", "bipolar_depression", "intravenous", 4, 1),
-            CountRow("observational", "", "oral", 7, 0),
-            CountRow("case_report", "other", "intramuscular", 3, 0),
-            CountRow("rct", "anxiety", "other", 0, 0),
-        ],
+        evidence_map=evidence_map(map_records()),
         publications_per_year={2001: 1, 2006: 2, 2014: 10, 2016: 25, 2019: 60, 2020: 0, 2021: 88, 2022: 95},
         key_evidence=[
             EvidenceItem("pubmed", "16894061", "A randomized trial of an N-methyl-D-aspartate antagonist in "
