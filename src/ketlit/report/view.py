@@ -427,6 +427,10 @@ def _map_rows(emap: EvidenceMap, focus: Sequence[str]) -> list[MapRow]:
     return sorted((r for r in emap.rows if r.records), key=key)
 
 
+def _indication(slug: str) -> str:
+    return {UNTAGGED: "no indication tag", "other": "other indications"}.get(slug) or label(slug)
+
+
 def _map_cell(n: int, routes: Mapping[str, int], focus: Sequence[str], shade: int) -> Cell:
     if not n:
         return _text_cell("")
@@ -450,7 +454,7 @@ def _evidence_map(data: ReportData) -> Section:
     focus_routes = data.query.focus.route
     table_rows = []
     for r in shown:
-        cells = [_cell(Run(label(r.indication) if r.indication else "no indication tag")),
+        cells = [_cell(Run(_indication(r.indication))),
                  _cell(strong(f"{r.records:,}"))]
         for col in columns:
             cell = r.cells.get(col)
@@ -467,8 +471,7 @@ def _evidence_map(data: ReportData) -> Section:
               id="evidence-map"),
     ]
     if rest:
-        names = ", ".join(f"{label(r.indication) if r.indication else 'no indication tag'} {r.records:,}"
-                          for r in rest)
+        names = ", ".join(f"{_indication(r.indication)} {r.records:,}" for r in rest)
         blocks.append(Para((Run(f"Also ({len(rest)} more indications, records each): {names}."),)))
     return Section("evidence", "Evidence map", 2, tuple(blocks))
 
@@ -620,7 +623,7 @@ def _claim_table(checks: Sequence[ClaimCheck]) -> Table:
         rows.append((_text_cell(clip(c.id)), _text_cell(f"“{clip(c.text, 200)}”"),
                      _cell(Run(verdict_text(c.verdict)), css=f"verdict {clip(c.verdict)}"), _text_cell(certainty),
                      _text_cell(_why(c)), Cell(_key_citations(c))))
-    return Table(("#", "Claim (page words)", "Verdict", "Certainty", "Why, in one line", "Key evidence"),
+    return Table(("ID", "Claim (page words)", "Verdict", "Certainty", "Why, in one line", "Key evidence"),
                  ("l", "l", "l", "l", "l", "l"), tuple(rows))
 
 
