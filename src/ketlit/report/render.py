@@ -19,15 +19,15 @@ Design decisions:
   character would change the rendering; links exist only where the document has a ketlit-built
   URL (PubMed / ClinicalTrials.gov from a validated identifier).
 - **Pre-rendered claim sections are trusted** (:class:`~ketlit.report.view.Raw`): Markdown from
-  ketlit's own claim checker, which escapes its inputs; its headings are demoted below this
-  report's.
+  ketlit's own claim checker, which escapes its inputs; the document has demoted its headings
+  below this report's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ketlit.markdown import code_block, code_span, image_link, md_text, shift_headings
+from ketlit.markdown import code_block, code_span, image_link, md_text
 from ketlit.report.model import ReportData
 from ketlit.report.view import (
     STAMP_PREFIX,
@@ -75,7 +75,7 @@ def _table(table: Table) -> list[str]:
     return lines
 
 
-def _block(block: Block, figures: dict[str, str], level: int) -> list[str]:
+def _block(block: Block, figures: dict[str, str]) -> list[str]:
     if isinstance(block, Para):
         return [_runs(block.runs)]
     if isinstance(block, Quote):
@@ -93,17 +93,17 @@ def _block(block: Block, figures: dict[str, str], level: int) -> list[str]:
     if isinstance(block, Table):
         return _table(block)
     if isinstance(block, Raw):
-        return [shift_headings(block.markdown, level)]
+        return [block.markdown]
     out = [_runs(block.summary)]
     for inner in block.blocks:
-        out += ["", *_block(inner, figures, level)]
+        out += ["", *_block(inner, figures)]
     return out
 
 
 def _section(section: Section, figures: dict[str, str]) -> list[str]:
     lines = [f"{'#' * section.level} {md_text(section.title)}", ""]
     for block in section.blocks:
-        rendered = _block(block, figures, section.level)
+        rendered = _block(block, figures)
         if rendered:
             lines += [*rendered, ""]
     for child in section.children:
@@ -115,7 +115,7 @@ def render_document(doc: Document, figures: dict[str, str]) -> str:
     """A document as Markdown (ends with a newline; the last line is the stamp)."""
     lines = [f"# {md_text(doc.title)}", ""]
     for block in doc.intro:
-        lines += [*_block(block, figures, 1), ""]
+        lines += [*_block(block, figures), ""]
     for section in doc.sections:
         lines += _section(section, figures)
     lines += ["---", "", md_text(doc.stamp)]

@@ -32,7 +32,7 @@ from typing import Any, ClassVar
 
 from ketlit.claims.numbers import NO_TIMEPOINT
 from ketlit.ids import NCT_ID, PMID
-from ketlit.markdown import CTGOV_URL, PUBMED_URL, one_line
+from ketlit.markdown import CTGOV_URL, PUBMED_URL, one_line, shift_headings
 from ketlit.report.derive import (
     bucket_years,
     is_overdue,
@@ -133,7 +133,7 @@ class Table:
 
 @dataclass(frozen=True)
 class Raw:
-    """Markdown the claim checker produced itself (it escapes its inputs); inserted as is."""
+    """Markdown the claim checker produced itself (it escapes its inputs), headings already demoted."""
 
     kind: ClassVar[str] = "raw"
     markdown: str
@@ -642,7 +642,8 @@ def _claims(data: ReportData) -> Section | None:
     for n, group in enumerate(groups):
         checks = sorted((i for i in group.items if isinstance(i, ClaimCheck)), key=lambda c: natural(c.id))
         blocks: list[Block] = [_claim_table(checks)] if checks else []
-        blocks += [Raw(i.markdown.strip()) for i in group.items if isinstance(i, ClaimMarkdown)]
+        # The checker's headings go below this report's "### Claims from …".
+        blocks += [Raw(shift_headings(i.markdown.strip(), 3)) for i in group.items if isinstance(i, ClaimMarkdown)]
         children.append(Section(f"claims-{n + 1}", f"Claims from {clip(group.source)}", 3, tuple(blocks)))
     return Section("claim-checks", "Claim checks", 2, (intro,), tuple(children))
 
@@ -702,7 +703,8 @@ def build_document(data: ReportData) -> Document:
     q = data.query
     intro = _banner(data) + ((Para((t(q.description),)),) if q.description else ())
     trials, overdue = _trials(data)
-    sections = [_summary(data, overdue), _changes(data.changes, q.report.changes_limit), _evidence_map(data),
+    # The evidence map straight after the summary: what the evidence is, before what changed.
+    sections = [_summary(data, overdue), _evidence_map(data), _changes(data.changes, q.report.changes_limit),
                 _per_year(data), _key_evidence(data), _forest(data), trials, _claims(data), _appendix(data)]
     return Document(clip(q.title), intro, tuple(s for s in sections if s is not None), stamp_line(data))
 
