@@ -76,7 +76,7 @@ class Run:
     """A piece of inline text: plain, strong, code, or a link ketlit built (``url``)."""
 
     text: str
-    style: str = ""  # "" | "strong" | "code"
+    style: str = ""  # "" | "strong" | "code" | "small" (secondary detail; plain text in Markdown)
     url: str | None = None
 
 
@@ -439,7 +439,8 @@ def _map_cell(n: int, routes: Mapping[str, int], focus: Sequence[str], shade: in
     named = ", ".join(f"{route_short(r)} {k:,}" for r, k in ordered[:limit])
     if len(ordered) > limit:
         named += f", +{len(ordered) - limit}"
-    return _cell(Run(f"{n:,}" + (f" ({named})" if named else "")), css=f"heat{shade}")
+    routes_run = (Run(f" ({named})", "small"),) if named else ()
+    return _cell(Run(f"{n:,}"), *routes_run, css=f"heat{shade}")
 
 
 def _evidence_map(data: ReportData) -> Section:
@@ -467,7 +468,7 @@ def _evidence_map(data: ReportData) -> Section:
                   "distinct records: a record with several indications, designs or routes counts in each, so "
                   "cells do not add up to a row's total, nor routes (in brackets, the commonest first) to "
                   "their cell."),)),
-        Table(("Indication", "All designs", *columns), ("l", "r", *["l"] * len(columns)), tuple(table_rows),
+        Table(("Indication", "All", *columns), ("l", "r", *["l"] * len(columns)), tuple(table_rows),
               id="evidence-map"),
     ]
     if rest:
