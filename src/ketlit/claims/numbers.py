@@ -235,7 +235,7 @@ def human_duration(hours: float | None) -> str:
         return _amount(hours / 8760, "years")
     if hours >= 26 * 168 or (months >= 2 and whole(months)):
         return _amount(months, "months")
-    if not whole(days / 7) and days < 8 * 7 or days < 7:
+    if (not whole(days / 7) and days < 8 * 7) or days < 7:
         return _amount(days, "days")
     return _amount(days / 7, "weeks")
 

@@ -50,7 +50,8 @@ from ketlit.report.plots import figure_svgs, write_atomic, write_figures
 from ketlit.report.render import STAMP_PREFIX, render_report
 from ketlit.store import Store, utcnow
 
-__all__ = ["REPORT_FORMATS", "QueryOutcome", "RefreshResult", "Rendered", "Steps", "check_out_dir", "no_steps", "refresh", "render",
+__all__ = ["REPORT_FORMATS", "QueryOutcome", "RefreshResult", "Rendered", "Steps", "check_out_dir", "no_steps",
+           "refresh", "render",
            "render_query", "unreadable_pages"]
 
 

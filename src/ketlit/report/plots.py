@@ -203,4 +203,5 @@ def write_figures(data: ReportData, out_dir: Path, stem: str | None = None) -> d
     return out
 
 
-__all__ = ["figure_svgs", "forest_svg", "plot_forest", "plot_publications", "publications_svg", "write_atomic", "write_figures"]
+__all__ = ["figure_svgs", "forest_svg", "plot_forest", "plot_publications", "publications_svg", "write_atomic",
+           "write_figures"]

@@ -402,13 +402,15 @@ def _changes(changes: Changes | None, limit: int) -> Section:
           lambda x: (record_link("ctgov", x.nct_id), t(f" {clip(x.title, 200)} — {_status(x.status)}")))
     key = lambda c: (c.nct_id, c.field)  # noqa: E731
     block("status", "Status changes", sorted(status, key=key),
-          lambda c: (record_link("ctgov", c.nct_id), Run(f": {_value(c.field, c.before)} → {_value(c.field, c.after)}")))
+          lambda c: (record_link("ctgov", c.nct_id),
+                     Run(f": {_value(c.field, c.before)} → {_value(c.field, c.after)}")))
     block("results", "Results posted", sorted(results, key=key), lambda c: (record_link("ctgov", c.nct_id),))
     block("registry", "Other registry changes", sorted(other, key=key),
           lambda c: (record_link("ctgov", c.nct_id), Run(f": {clip(c.field.replace('_', ' '))} "
                                                          f"{_value(c.field, c.before)} → {_value(c.field, c.after)}")))
     retracted = sorted(changes.retractions, key=lambda a: record_sort_key("pubmed", a.pmid))
-    block("retractions", "Retractions", retracted, lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}")))
+    block("retractions", "Retractions", retracted,
+          lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}")))
 
     def verdict(v: VerdictChange) -> Runs:
         return (Run(f"{clip(v.claim_id)} “{clip(v.text, 200)}”: {_verdict_side(v.before, v.certainty_before)} → "
@@ -519,7 +521,8 @@ def _key_evidence(data: ReportData) -> Section:
         blocks: list[Block] = [Table(("Record", "Year", "Design", "n", "Tags", "Outcomes", "Title"),
                                      ("l", "r", "l", "r", "l", "l", "l"), tuple(rows))]
         if len(chosen) > limit:
-            blocks.append(Para((Run(f"{len(chosen) - limit:,} more not shown (report.key_evidence_limit = {limit})."),)))
+            more = f"{len(chosen) - limit:,} more not shown (report.key_evidence_limit = {limit})."
+            blocks.append(Para((Run(more),)))
         children.append(Section(f"key-evidence-{n + 1}", title, 3, tuple(blocks)))
     return Section("key-evidence", "Key evidence", 2, children=tuple(children))
 
@@ -568,7 +571,8 @@ def _trials(data: ReportData) -> tuple[Section, int]:
         overdue += flag
         results = ("yes" + (f" ({clip(tr.results_first_posted)})" if tr.results_first_posted else "")
                    if tr.has_results else "no")
-        pubs = [(record_link("pubmed", p),) for p in sorted(set(tr.linked_pmids), key=lambda p: record_sort_key("pubmed", p))]
+        pubs = [(record_link("pubmed", p),)
+                for p in sorted(set(tr.linked_pmids), key=lambda p: record_sort_key("pubmed", p))]
         rows.append((Cell((record_link("ctgov", tr.nct_id),)), _text_cell(clip(tr.title, 160)),
                      _text_cell(_phases(tr.phases)), _text_cell(_status(tr.status)), _text_cell(_enrollment(tr)),
                      _text_cell(clip(tr.completion_date or tr.primary_completion_date or "—")),
