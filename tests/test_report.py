@@ -527,7 +527,7 @@ def test_evidence_map_fits_one_screen() -> None:
     assert len(section.splitlines()) <= limit + 10
     # Focus indications first, in the query file's order; the rest are named on one line.
     assert table[2].startswith("| treatment-resistant depression |") and table[3].startswith("| depression |")
-    assert "Also (" in section and f"{len(indications) - limit} more indications" in section
+    assert f"{len(indications) - limit} more indications (records): " in section
     # A cell names at most max_routes routes, then "+N".
     assert f"+{len(routes) - report_labels().map_max_routes})" in table[2]
 

@@ -475,7 +475,7 @@ def _evidence_map(data: ReportData) -> Section:
     ]
     if rest:
         names = ", ".join(f"{_indication(r.indication)} {r.records:,}" for r in rest)
-        blocks.append(Para((Run(f"Also ({len(rest)} more indications, records each): {names}."),)))
+        blocks.append(Para((Run(f"{len(rest)} more indications (records): {names}."),)))
     return Section("evidence", "Evidence map", 2, tuple(blocks))
 
 
