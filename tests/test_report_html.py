@@ -205,6 +205,15 @@ def test_claim_checks_are_one_summary_table() -> None:
     assert row.count("PMID 100") == 1 and "PMID 300" not in row and "+1 more" in row
 
 
+def test_a_pooled_figure_is_not_repeated_in_the_why() -> None:
+    claim = ClaimCheck("c1", "Over 70% respond.", "contradicted", "moderate", "efficacy_rate",
+                       ("Pooled response is 58% (95% CI 47–68%), below 70%.",), (),
+                       PooledEstimate(0.58, 0.47, 0.68, 3, 364))
+    text = render_report(dataclasses.replace(full_data(), claims=[ClaimGroup("q", (claim,))]))
+    row = next(line for line in text.splitlines() if line.startswith("| c1 "))
+    assert "| Pooled response is 58% (95% CI 47–68%), below 70%. |" in row
+
+
 def test_every_verdict_has_a_black_and_white_symbol() -> None:
     assert set(VERDICT_SYMBOLS) == set(VERDICTS)
     assert len(set(VERDICT_SYMBOLS.values())) == len(VERDICT_SYMBOLS)

@@ -601,7 +601,9 @@ def _why(c: ClaimCheck) -> str:
     if c.pooled is not None:
         why = pooled_reason(c.pooled)
         pooled = f"pooled {pooled_text(c.pooled)}" if why is None else f"pooled estimate not shown: {why}"
-        text = f"{text} · {pooled}" if text else pooled
+        # A reason that already gives the pooled figure needs no second copy; a thin one always says so.
+        if why is not None or "pooled" not in text.casefold():
+            text = f"{text} · {pooled}" if text else pooled
     return text or "—"
 
 
