@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from ketlit.markdown import code_block, code_span, md_text, nct_link, pmid_link, shift_headings
 from ketlit.queries import CheckSpec, CtgovQuery, Focus, PubmedQuery, QueryFile, ReportOptions
 from ketlit.report.derive import (
     bucket_years,
-    count_rows,
+    evidence_map,
     is_overdue,
     parse_partial_date,
     wilson_interval,
@@ -40,7 +41,6 @@ from ketlit.report.model import (
     ClaimCheck,
     ClaimGroup,
     ClaimMarkdown,
-    CountRow,
     EvidenceItem,
     FieldChange,
     ForestData,
@@ -79,6 +79,32 @@ def query(**report: Any) -> QueryFile:
     )
 
 
+def records(n: int, source: str, design: list[str], indication: list[str], route: list[str],
+            start: int) -> list[dict[str, Any]]:
+    """``n`` tag summaries (the shape of ``Store.iter_tag_summaries()``) with the same tags."""
+    prefix = "NCT" if source == "ctgov" else ""
+    return [{"source": source, "id": f"{prefix}{start + i:08d}", "design": design, "indication": indication,
+             "route": route} for i in range(n)]
+
+
+def map_records() -> list[dict[str, Any]]:
+    return [
+        *records(40, "pubmed", ["rct"], ["treatment_resistant_depression"], ["intravenous"], 1000),
+        *records(12, "ctgov", ["rct"], ["treatment_resistant_depression"], ["intravenous"], 2000),
+        *records(20, "pubmed", ["meta_analysis"], ["depression"], [], 3000),
+        # Both review designs and both indications, two routes: counted once per cell and row.
+        *records(5, "pubmed", ["meta_analysis", "systematic_review"], ["depression", "treatment_resistant_depression"],
+                 ["intravenous", "intranasal"], 3500),
+        *records(15, "pubmed", ["rct"], ["depression"], ["intranasal"], 4000),
+        *records(9, "ctgov", ["rct"], ["depression"], ["intranasal"], 5000),
+        *records(4, "pubmed", ["rct"], ["bipolar_depression"], ["intravenous"], 6000),
+        *records(1, "ctgov", ["rct"], ["bipolar_depression"], ["intravenous"], 7000),
+        *records(7, "pubmed", ["observational"], [], ["oral"], 8000),
+        *records(3, "pubmed", ["case_report"], ["other"], ["intramuscular"], 9000),
+        *records(2, "pubmed", [], ["ptsd"], ["oral", "sublingual", "subcutaneous", "intramuscular"], 9500),
+    ]
+
+
 def full_data() -> ReportData:
     return ReportData(
         query=query(),
@@ -87,15 +113,7 @@ def full_data() -> ReportData:
         tool_version="0.1.0",
         totals=Totals(articles=1234, trials=56, by_design={"rct": 80, "meta_analysis": 25, "case_report": 40,
                                                            "observational": 0}, unindexed=17, retracted=1),
-        counts=[
-            CountRow("rct", "treatment_resistant_depression", "intravenous", 40, 12),
-            CountRow("meta_analysis", "depression", "", 20, 0),
-            CountRow("rct", "depression", "intranasal", 15, 9),
-            CountRow("rct", "bipolar_depression", "intravenous", 4, 1),
-            CountRow("observational", "", "oral", 7, 0),
-            CountRow("case_report", "other", "intramuscular", 3, 0),
-            CountRow("rct", "anxiety", "other", 0, 0),
-        ],
+        evidence_map=evidence_map(map_records()),
         publications_per_year={2001: 1, 2006: 2, 2014: 10, 2016: 25, 2019: 60, 2020: 0, 2021: 88, 2022: 95},
         key_evidence=[
             EvidenceItem("pubmed", "16894061", "A randomized trial of an N-methyl-D-aspartate antagonist in "
@@ -186,9 +204,21 @@ def check_golden(name: str, text: str) -> None:
                                                      "KETLIT_UPDATE_GOLDEN=1 and review the diff"
 
 
+# Stand-in figure bytes for the HTML golden: real SVGs move with the matplotlib version.
+FAKE_SVGS = {"publications_per_year": b"<svg id='per-year'/>", "forest": b"<svg id='forest'/>"}
+
+
 @pytest.mark.parametrize(("name", "build"), [("report_full.md", full_data), ("report_minimal.md", minimal_data)])
 def test_golden(name: str, build: Any) -> None:
     check_golden(name, render_report(build()))
+
+
+@pytest.mark.parametrize(("name", "build"), [("report_full.html", full_data),
+                                             ("report_minimal.html", minimal_data)])
+def test_golden_html(name: str, build: Any) -> None:
+    from ketlit.report.render_html import render_report_html
+
+    check_golden(name, render_report_html(build(), FAKE_SVGS))
 
 
 def test_only_the_stamp_line_carries_wall_clock_values() -> None:
@@ -213,7 +243,8 @@ def test_input_order_does_not_matter() -> None:
 
     mixed = dataclasses.replace(
         data,
-        counts=shuffled(data.counts), key_evidence=shuffled(data.key_evidence), trials=shuffled(data.trials),
+        evidence_map=evidence_map(shuffled(map_records())), key_evidence=shuffled(data.key_evidence),
+        trials=shuffled(data.trials),
         coverage=shuffled(data.coverage), claims=shuffled(data.claims),
         publications_per_year=dict(shuffled(data.publications_per_year.items())),
         totals=dataclasses.replace(data.totals, by_design=dict(shuffled(data.totals.by_design.items()))),
@@ -291,17 +322,48 @@ HOSTILE = [
 ]
 
 
+MD = MarkdownIt("commonmark").enable("table")
+# Tokens that would mean text turned into markup: raw HTML, links, images, code, emphasis, blocks.
+MARKUP_TOKENS = {"html_inline", "html_block", "link_open", "image", "code_inline", "code_block", "fence", "em_open",
+                 "strong_open", "s_open", "heading_open", "bullet_list_open", "ordered_list_open",
+                 "blockquote_open", "hr", "table_open"}
+
+
+def inline_tokens(markdown: str) -> list[Any]:
+    tokens = MD.parse(markdown)
+    return [*tokens, *(child for tok in tokens for child in (tok.children or []))]
+
+
+def md_plain_text(markdown: str) -> str:
+    """The text a CommonMark renderer shows for ``markdown``."""
+    return " ".join(tok.content for tok in inline_tokens(markdown) if tok.type == "text").strip()
+
+
 @pytest.mark.parametrize("hostile", HOSTILE)
 def test_md_text_is_inert(hostile: str) -> None:
     out = md_text(hostile)
     assert "\n" not in out and "\r" not in out
-    assert "<" not in out and ">" not in out  # no HTML, comment or autolink can open
     assert "\u202e" not in out and "\x00" not in out
-    for ch in "|`*_[]~$":
-        # every Markdown-special character is backslash-escaped
-        assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == ch), (ch, out)
-    assert not re.match(r"^(#|\d+[.)]|[-+=])", out)
-    assert "&lt;entity&gt;" not in out  # entities in source text stay literal text
+    # Rendered by a CommonMark parser: nothing but text, and exactly the text that came in.
+    kinds = {tok.type for tok in inline_tokens(out)}
+    assert not kinds & MARKUP_TOKENS, (kinds & MARKUP_TOKENS, out)
+    assert md_plain_text(out) == " ".join(hostile.replace("\u202e", "").replace("\u202c", "")
+                                          .replace("\x00", " ").split())
+    assert not re.match(r"^(#|\d+[.)]|[-+=>])", out)
+    # In a table cell a pipe must not end the cell.
+    assert all(out[i - 1] == "\\" for i, c in enumerate(out) if c == "|"), out
+
+
+@pytest.mark.parametrize(("text", "escaped"), [
+    ("racemic_ketamine (intravenous)", "racemic_ketamine (intravenous)"),
+    ("p < .001 & R&D", "p < .001 & R&D"),
+    ("a _word_ here", "a \\_word\\_ here"),
+    ("<b>bold</b> &amp;", "\\<b>bold\\</b> \\&amp;"),
+])
+def test_md_text_escapes_only_what_changes_rendering(text: str, escaped: str) -> None:
+    """The report used to write racemic\\_ketamine and &lt;: 1,644 backslashes in one file."""
+    assert md_text(text) == escaped
+    assert md_plain_text(md_text(text)) == text
 
 
 def test_hostile_titles_cannot_break_the_report() -> None:
@@ -316,8 +378,13 @@ def test_hostile_titles_cannot_break_the_report() -> None:
                                     description=HOSTILE[7], report=ReportOptions(key_evidence_limit=50))
     text = render_report(dataclasses.replace(data, query=hostile_q, trials=trials, key_evidence=evidence,
                                              claims=claims))
-    assert "<script" not in text and "<!--" not in text and "<img" not in text and "<b>" not in text
-    assert not re.search(r"(?<!\\)\]\(javascript:", text)  # "\](" is a literal bracket, not a link
+    tokens = inline_tokens(text)
+    assert not [tok for tok in tokens if tok.type in ("html_inline", "html_block")]
+    hrefs = [tok.attrs["href"] for tok in tokens if tok.type == "link_open"]
+    assert hrefs and all(re.fullmatch(r"https://pubmed\.ncbi\.nlm\.nih\.gov/\d+/|https://clinicaltrials\.gov/study/"
+                                      r"NCT\d{8}", str(h)) for h in hrefs), hrefs
+    assert {tok.attrs["src"] for tok in tokens if tok.type == "image"} <= set(data.figures.values())
+    assert "<script>alert(1)</script>" in md_plain_text(text)  # shown as text, not run
     assert "\u202e" not in text
     # Every table row keeps its column count: no cell can add or remove a pipe.
     for block in re.findall(r"((?:^\|.*\|$\n?)+)", text, flags=re.M):
@@ -422,16 +489,47 @@ def test_bucket_years_uses_data_not_clock() -> None:
     assert bucket_years({}, 5) == (None, [])
 
 
-def test_count_rows_counts_distinct_records_per_cell() -> None:
+def test_evidence_map_counts_distinct_records() -> None:
     summaries = [
         {"source": "pubmed", "id": "1", "design": ["rct"], "indication": ["ptsd", "depression"],
-         "route": ["intravenous"]},
-        {"source": "pubmed", "id": "2", "design": ["rct"], "indication": ["ptsd"], "route": []},
+         "route": ["intravenous", "oral"]},
+        {"source": "pubmed", "id": "2", "design": ["meta_analysis", "systematic_review"], "indication": ["ptsd"],
+         "route": []},
         {"source": "ctgov", "id": "NCT1", "design": ["rct"], "indication": ["ptsd"], "route": ["intravenous"]},
+        {"source": "pubmed", "id": "3", "design": ["in_vitro", "animal"], "indication": [], "route": []},
+        {"source": "pubmed", "id": "4", "design": [], "indication": ["ptsd"], "route": []},
+        {"source": "pubmed", "id": "1", "design": ["rct"], "indication": ["ptsd"], "route": []},  # listed twice
     ]
-    rows = {(r.design, r.indication, r.route): (r.articles, r.trials) for r in count_rows(summaries)}
-    assert rows == {("rct", "ptsd", "intravenous"): (1, 1), ("rct", "depression", "intravenous"): (1, 0),
-                    ("rct", "ptsd", ""): (1, 0)}
+    emap = evidence_map(summaries)
+    rows = {r.indication: r for r in emap.rows}
+    assert (emap.records, emap.trials) == (5, 1)
+    assert rows["ptsd"].records == 4 and rows["depression"].records == 1 and rows[""].records == 1
+    ptsd = {col: (c.records, dict(c.routes)) for col, c in rows["ptsd"].cells.items()}
+    # Two review designs on one record: one record in the Reviews column; untagged design → "other" column.
+    assert ptsd == {"RCTs": (2, {"intravenous": 2, "oral": 1}), "Reviews": (1, {}),
+                    "Other designs or none": (1, {})}
+    assert {col: c.records for col, c in rows[""].cells.items()} == {"Animal, in vitro": 1}
+
+
+def test_evidence_map_fits_one_screen() -> None:
+    """A pivot, not one row per design × indication × route: at most max_rows rows however many tags."""
+    vocab = tomllib.loads((REPO / "src" / "ketlit" / "data" / "tagging_rules.toml").read_text(encoding="utf-8"))
+    designs = vocab["axes"]["design"]["values"]
+    indications = vocab["axes"]["indication"]["values"]
+    routes = vocab["axes"]["route"]["values"]
+    many = [{"source": "pubmed", "id": f"{i}{j}{k}", "design": [d], "indication": [ind], "route": [r]}
+            for i, d in enumerate(designs) for j, ind in enumerate(indications) for k, r in enumerate(routes)]
+    data = dataclasses.replace(full_data(), evidence_map=evidence_map(many))
+    section = render_report(data).split("## Evidence map", 1)[1].split("\n## ", 1)[0]
+    table = [line for line in section.splitlines() if line.startswith("| ")]
+    limit = report_labels().map_max_rows
+    assert len(indications) > limit and len(table) == 2 + limit
+    assert len(section.splitlines()) <= limit + 10
+    # Focus indications first, in the query file's order; the rest are named on one line.
+    assert table[2].startswith("| treatment-resistant depression |") and table[3].startswith("| depression |")
+    assert f"{len(indications) - limit} more indications (records): " in section
+    # A cell names at most max_routes routes, then "+N".
+    assert f"+{len(routes) - report_labels().map_max_routes})" in table[2]
 
 
 def test_claim_from_simple_dict() -> None:
@@ -490,9 +588,13 @@ def test_report_designs_are_the_tagging_vocabulary() -> None:
 
 
 def test_labels_come_from_data_and_escape_the_rest() -> None:
-    assert label("rct", design=True) == "RCT" and label("treatment_resistant_depression") == "TRD"
+    assert label("rct", design=True) == "RCT"
+    assert label("treatment_resistant_depression") == "treatment-resistant depression"  # words, not a slug
     assert label("") == "—"
-    assert label("odd_*slug*") == "odd \\*slug\\*"  # a user's slug cannot inject Markdown
+    assert label("odd_*slug*") == "odd *slug*"  # plain text: each format escapes it where it writes it
+    emap = evidence_map([{"source": "pubmed", "id": "1", "design": ["rct"], "indication": ["odd_*slug*<b>"]}])
+    text = render_report(dataclasses.replace(full_data(), evidence_map=emap))
+    assert "| odd \\*slug\\*\\<b> |" in text  # a user's slug cannot inject Markdown
 
 
 def test_report_modules_do_not_import_plotting_or_statistics() -> None:
@@ -688,7 +790,7 @@ def test_datasette_accepts_the_metadata(tmp_path: Path) -> None:
 
 def test_pooled_heterogeneity_is_stated_in_percent_even_below_one() -> None:
     """I² comes from the pooling in percent; 0.6% used to be shown as 60% (read as a fraction)."""
-    from ketlit.report.render import _pooled
+    from ketlit.report.view import pooled_text
 
-    text = _pooled(PooledEstimate(0.5, 0.4, 0.6, 3, 100, None, None, 0.6))
+    text = pooled_text(PooledEstimate(0.5, 0.4, 0.6, 3, 100, None, None, 0.6))
     assert "I² = 1%" in text and "I² = 60%" not in text

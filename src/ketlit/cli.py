@@ -581,6 +581,11 @@ def check_cmd(
     _info(text)
 
 
+class ReportFormat(StrEnum):
+    md = "md"
+    html = "html"
+
+
 @app.command("report")
 @guarded
 def report_cmd(
@@ -588,15 +593,17 @@ def report_cmd(
     all_queries: Annotated[bool, typer.Option("--all", help="Every query file in --queries-dir.")] = False,
     queries_dir: Annotated[Path, typer.Option(help="Where query files live.")] = Path("queries"),
     out_dir: Annotated[Path, typer.Option(help="Where reports are written.")] = Path("reports"),
+    fmt: Annotated[ReportFormat, typer.Option(
+        "--format", help="md (Markdown + SVG figures) or html (one self-contained file).")] = ReportFormat.md,
 ) -> None:
-    """Write the Markdown evidence report of a query (or --all) from the cache, without fetching.
+    """Write the evidence report of a query (or --all) from the cache, without fetching.
 
     Example: ketlit report queries/ptsd.toml --out-dir reports/
     """
     from ketlit.jobs.report import plan_reports  # here, not at the top: see the module docstring
 
     settings = STATE.settings()
-    plan = plan_reports(settings, query_file, all_queries, queries_dir, out_dir)
+    plan = plan_reports(settings, query_file, all_queries, queries_dir, out_dir, fmt=fmt.value)
     with _store(settings, reading=True) as store:
         for done in plan.write(store, steps=_step):
             _info(f"{'wrote' if done.changed else 'unchanged'} {done.path}")

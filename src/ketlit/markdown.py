@@ -7,17 +7,20 @@ that text; it sits beside ``errors.py`` rather than inside ``report/`` so that `
 it without importing the report package downstream of it.
 
 Design decisions:
-- **One escaper, one policy** (:func:`md_text`). Bidi embedding/override characters are dropped
-  and control characters and line breaks collapse to single spaces (one line: a table cell cannot
-  end its row); ``& < >`` become entities (no raw HTML, comment or autolink can open);
-  ``\\ ` * _ [ ] | ~ $`` are backslash-escaped (no emphasis, code, link, table cell or math);
-  ``://``, ``www.`` and ``@`` are broken (GFM would autolink them); a line-start marker
-  (``# ``, ``-``, ``+``, ``=``, ``1. ``, ``1) ``) is escaped so text never opens a block.
-- **``strict`` is the one documented difference.** Claim-check reports have always also escaped
-  ``( ) { } # + ! ^`` everywhere, written ``"`` as ``&quot;`` and escaped a leading number
-  followed by ``.`` even without a space; evidence reports never did (a title's ``(n = 12)``,
-  ``#hashtag`` and ``0.1.0`` read as typed). Either policy alone would change bytes in existing
-  outputs, so the flag keeps both byte-identical while everything else is shared.
+- **One escaper: only what would change the rendering** (:func:`md_text`). Bidi
+  embedding/override characters are dropped and control characters and line breaks collapse to
+  single spaces (one line: a table cell cannot end its row); ``<`` is backslash-escaped where it
+  could open raw HTML, a comment or an autolink (before a letter, ``/``, ``!`` or ``?``) and ``&``
+  where it would start a character reference (``&amp;``, ``&#60;``), so ``p < .001`` and ``R&D``
+  stay as typed; ``\\ ` * [ ] | ~ $`` are backslash-escaped (no emphasis, code, link, table cell,
+  strikethrough or math); ``_`` only where it could open or close emphasis (not between two
+  letters or digits: ``racemic_ketamine`` stays as typed); ``://``, ``www.`` and ``@`` are broken
+  (GFM would autolink them); a line-start marker (``# ``, ``>``, ``-``, ``+``, ``=``, ``1. ``,
+  ``1) ``) is escaped so text never opens a block. Tests render the output with a CommonMark
+  parser and compare its text with the input.
+- **``strict`` is the claim checker's older, heavier policy**, kept byte-identical for its
+  outputs: ``& < >`` always as entities, ``_`` always escaped, and also ``( ) { } # + ! ^``
+  everywhere, ``"`` as ``&quot;`` and a leading number followed by ``.`` even without a space.
 - **Links only from validated identifiers** (digits for PMIDs, ``NCT`` + 8 digits), never from a
   source's URL; an invalid identifier is shown as escaped text, not linked.
 """
@@ -37,12 +40,19 @@ CTGOV_URL: Final = "https://clinicaltrials.gov/study/{}"
 _BIDI: Final = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 # Unicode categories Cc (C0, DEL, C1), Zl and Zp: line breaks and control characters.
 _CONTROL: Final = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_SPECIAL: Final = re.compile(r"([\\`*_\[\]|~$])")
+_SPECIAL: Final = re.compile(r"([\\`*\[\]|~$])")
+# "_" opens or closes emphasis unless it sits between two letters or digits (CommonMark's flanking rules).
+_UNDERSCORE: Final = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
+# "<" that could open raw HTML, a comment, a processing instruction or an autolink.
+_OPENS_HTML: Final = re.compile(r"<(?=[A-Za-z/!?])")
+# "&" that would start a character reference.
+_REFERENCE: Final = re.compile(r"&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{0,31};)")
 _SPECIAL_STRICT: Final = re.compile(r"([\\`*_{}\[\]()#+!|~^$])")
 # Line-start markers that would open a block: a heading ("# " / "#" alone), a list item
 # ("- ", "+ ", "1. ", "1) "), a thematic break ("---") or a setext underline ("==="). "#hashtag"
 # and "0.1.0" stay as they are.
 _LEADING_BLOCK: Final = re.compile(r"^(#{1,6}(?=\s|$)|[-+=]|\d{1,9}[.)](?=\s|$))")
+_LEADING_QUOTE: Final = re.compile(r"^>")
 _LEADING_NUMBER: Final = re.compile(r"^(\d+)\.")
 _SAFE_PATH: Final = re.compile(r"^[A-Za-z0-9._/-]+$")
 
@@ -60,10 +70,15 @@ def md_text(text: object, limit: int | None = None, *, strict: bool = False) -> 
     s = one_line(text)
     if limit is not None and len(s) > limit:
         s = s[: limit - 1].rstrip() + "…"
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if strict:
-        s = s.replace('"', "&quot;")
-    s = (_SPECIAL_STRICT if strict else _SPECIAL).sub(r"\\\1", s)
+        s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        s = _SPECIAL_STRICT.sub(r"\\\1", s)
+    else:
+        s = _SPECIAL.sub(r"\\\1", s)
+        s = _UNDERSCORE.sub(r"\\_", s)
+        s = _OPENS_HTML.sub(r"\\<", s)
+        s = _REFERENCE.sub(r"\\&", s)
+        s = _LEADING_QUOTE.sub(r"\\>", s)
     s = s.replace("://", ":\\/\\/").replace("www.", "www\\.").replace("@", "\\@")
     if strict:
         s = _LEADING_NUMBER.sub(r"\1\\.", s)

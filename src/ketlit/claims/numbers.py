@@ -202,6 +202,44 @@ def format_hours(hours: float) -> str:
     return f"{hours / 168:g} weeks"
 
 
+NO_TIMEPOINT: Final = "no timepoint given"
+
+
+def _amount(value: float, unit: str) -> str:
+    # At most one decimal, none when it is whole ("1.8 h", "3 days"); singular for exactly one.
+    shown = f"{round(value, 1):g}"
+    return f"{shown} {unit}" if shown != "1" else f"1 {unit.removesuffix('s')}"
+
+
+def human_duration(hours: float | None) -> str:
+    """A timepoint or duration for a reader: "40 min", "1.8 h", "3 days", "2 weeks", "6 months",
+    "1 year"; :data:`NO_TIMEPOINT` for none.
+
+    Unlike :func:`format_hours` (kept byte-stable for the claim checker's output) it rounds to one
+    decimal, and it treats anything under half a minute as no timepoint: no response or remission
+    rate is measured seconds after a dose, so such a value is a misread word ("a second
+    induction"), and "0 min" would be a made-up number. Whole weeks, months and years are said as such;
+    other values are days up to eight weeks, weeks up to six months, months beyond."""
+    if hours is None or hours < 1 / 120:
+        return NO_TIMEPOINT
+    if hours < 1:
+        return f"{max(1, round(hours * 60))} min"
+    if hours < 48:
+        return _amount(hours, "h")
+    days, months = hours / 24, hours / 730
+
+    def whole(x: float) -> bool:
+        return abs(x - round(x)) < 1e-6
+
+    if whole(hours / 8760):
+        return _amount(hours / 8760, "years")
+    if hours >= 26 * 168 or (months >= 2 and whole(months)):
+        return _amount(months, "months")
+    if (not whole(days / 7) and days < 8 * 7) or days < 7:
+        return _amount(days, "days")
+    return _amount(days / 7, "weeks")
+
+
 # ------------------------------------------------------------------ findings
 
 

@@ -46,11 +46,12 @@ from ketlit.jobs.tag import TagRunner
 from ketlit.queries import QueryFile
 from ketlit.report.gather import gather, query_keys, query_record_ids
 from ketlit.report.model import StaleSource
-from ketlit.report.plots import write_atomic, write_figures
+from ketlit.report.plots import figure_svgs, write_atomic, write_figures
 from ketlit.report.render import STAMP_PREFIX, render_report
 from ketlit.store import Store, utcnow
 
-__all__ = ["QueryOutcome", "RefreshResult", "Rendered", "Steps", "check_out_dir", "no_steps", "refresh", "render",
+__all__ = ["REPORT_FORMATS", "QueryOutcome", "RefreshResult", "Rendered", "Steps", "check_out_dir", "no_steps",
+           "refresh", "render",
            "render_query", "unreadable_pages"]
 
 
@@ -133,18 +134,30 @@ def unreadable_pages(query: QueryFile) -> list[tuple[Path, str]]:
     return bad
 
 
+REPORT_FORMATS = ("md", "html")
+
+
 def render(store: Store, settings: Settings, query: QueryFile, out_dir: Path, *,
-           stale: Sequence[StaleSource] = (), runner: TagRunner | None = None) -> Rendered:
-    """Write ``<out_dir>/<name>.md`` (and its figures) for one query, unless the file already
-    holds the same report apart from the stamp line (then it is left untouched)."""
+           stale: Sequence[StaleSource] = (), runner: TagRunner | None = None, fmt: str = "md") -> Rendered:
+    """Write ``<out_dir>/<name>.md`` (and its figures) for one query — or, with ``fmt="html"``, one
+    self-contained ``<name>.html`` with the figures embedded — unless the file already holds the
+    same report apart from the stamp line (then it is left untouched)."""
+    if fmt not in REPORT_FORMATS:
+        raise InputError(f"unknown report format {fmt!r}: use md or html")
     check_out_dir(out_dir)
     ensure_dir(out_dir, "report folder")
     runner = runner or TagRunner(settings)
     data, state = gather(store, query, runner.claim_rules, runner.rules_sha, stale=stale)
-    if query.report.plots:
-        data = dataclasses.replace(data, figures=write_figures(data, out_dir, stem=query.name))
-    path = out_dir / f"{query.name}.md"
-    text = render_report(data)
+    path = out_dir / f"{query.name}.{fmt}"
+    if fmt == "html":
+        from ketlit.report.render_html import render_report_html  # here: only HTML runs load Jinja2
+
+        svgs = figure_svgs(data)
+        text = render_report_html(dataclasses.replace(data, figures={k: "embedded" for k in svgs}), svgs)
+    else:
+        if query.report.plots:
+            data = dataclasses.replace(data, figures=write_figures(data, out_dir, stem=query.name))
+        text = render_report(data)
     changed = not _same_but_stamp(path, text)
     if changed:
         write_atomic(path, text.encode("utf-8"))
@@ -167,7 +180,8 @@ def _same_but_stamp(path: Path, text: str) -> bool:
         return False
     old_body, _, old_stamp = old.rstrip("\n").rpartition("\n")
     new_body, _, _ = text.rstrip("\n").rpartition("\n")
-    return old_stamp.startswith(STAMP_PREFIX) and old_body == new_body
+    # The HTML report's last line is its stamp paragraph (render_html.HTML_STAMP_PREFIX + "Generated: ").
+    return old_stamp.startswith((STAMP_PREFIX, f'<p id="stamp">{STAMP_PREFIX}')) and old_body == new_body
 
 
 def refresh(store: Store, settings: Settings, queries: Sequence[QueryFile], out_dir: Path, *,

@@ -1,4 +1,4 @@
-"""`ketlit report`: write the Markdown report of one query file, or of every one, from the cache.
+"""`ketlit report`: write the report (Markdown, or HTML) of one query file, or of every one, from the cache.
 
 Two steps, so that the command fails before it opens the cache when the tagging rules or a
 query file are wrong: :func:`plan_reports` compiles the rules once and loads the query files
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ketlit.config import Settings
 from ketlit.errors import InputError
-from ketlit.jobs.refresh import Rendered, Steps, check_out_dir, no_steps, render, unreadable_pages
+from ketlit.jobs.refresh import REPORT_FORMATS, Rendered, Steps, check_out_dir, no_steps, render, unreadable_pages
 from ketlit.jobs.tag import TagRunner
 from ketlit.queries import QueryFile, load_queries, load_query
 from ketlit.store.core import Store
@@ -31,6 +31,7 @@ class ReportPlan:
     runner: TagRunner
     queries: list[QueryFile]
     out_dir: Path
+    fmt: str = "md"  # md | html
 
     def write(self, store: Store, steps: Steps | None = None) -> Iterator[Rendered]:
         """Tag what is pending, then write each query's report; yields each one as it is done.
@@ -45,18 +46,22 @@ class ReportPlan:
             for _, reason in unreadable_pages(query)[:1]:
                 raise InputError(reason)
             with step(f"{query.name}: report"):
-                done = render(store, self.settings, query, self.out_dir, runner=self.runner)
+                done = render(store, self.settings, query, self.out_dir, runner=self.runner, fmt=self.fmt)
             yield done
 
 
 def plan_reports(
-    settings: Settings, query_file: Path | None, all_queries: bool, queries_dir: Path, out_dir: Path
+    settings: Settings, query_file: Path | None, all_queries: bool, queries_dir: Path, out_dir: Path,
+    fmt: str = "md",
 ) -> ReportPlan:
-    """Compile the rules and load one query file, or (``all_queries``) every one in ``queries_dir``."""
+    """Compile the rules and load one query file, or (``all_queries``) every one in ``queries_dir``;
+    ``fmt`` is ``md`` (Markdown and SVG figures) or ``html`` (one self-contained file per query)."""
+    if fmt not in REPORT_FORMATS:
+        raise InputError(f"unknown report format {fmt!r}: use md or html")
     check_out_dir(out_dir)
     runner = TagRunner(settings)
     queries = select_queries(query_file, all_queries, queries_dir, runner.vocabularies)
-    return ReportPlan(settings=settings, runner=runner, queries=queries, out_dir=out_dir)
+    return ReportPlan(settings=settings, runner=runner, queries=queries, out_dir=out_dir, fmt=fmt)
 
 
 def select_queries(query_file: Path | None, all_queries: bool, queries_dir: Path,

@@ -8,8 +8,11 @@ Design decisions:
   counts from the caller's reference date, year buckets from the latest year with a publication.
 - Partial completion dates (``2021``, ``2021-05``) count from the *end* of the period, so a trial
   is never flagged overdue early.
-- Counts by design × indication × route count *distinct records per cell* (:func:`count_rows`);
-  a record with two indications appears in two cells, so cells are not summed.
+- The evidence map counts *distinct records* in every cell, row total and route (:func:`evidence_map`):
+  a record with two indications is in two rows and one with two routes under both, so neither
+  rows nor routes add up, and a row's total is not the sum of its cells.
+- Whether a pooled estimate is shown is decided here (:func:`pooled_reason`, thresholds in
+  ``report.toml``), so the Markdown, the HTML and the forest plot's diamond agree.
 """
 
 from __future__ import annotations
@@ -18,10 +21,11 @@ import datetime as dt
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ketlit.report.model import UNTAGGED, CountRow, ForestStudy, TrialRow
+from ketlit.report.labels import report_labels
+from ketlit.report.model import UNTAGGED, EvidenceMap, ForestStudy, MapCell, MapRow, PooledEstimate, TrialRow
 
 Z95 = 1.959963984540054
 
@@ -109,22 +113,62 @@ def bucket_years(counts: Mapping[int, int], years: int | None) -> tuple[int | No
     return (earlier if earlier else None), rows
 
 
-def count_rows(records: Iterable[Mapping[str, Any]]) -> list[CountRow]:
-    """Design × indication × route cells from per-record tag summaries, the shape of
+def evidence_map(records: Iterable[Mapping[str, Any]],
+                 columns: Sequence[tuple[str, Sequence[str]]] | None = None) -> EvidenceMap:
+    """The indication × design pivot from per-record tag summaries, the shape of
     ``Store.iter_tag_summaries()`` (``{"source", "id", "design": [...], "indication": [...],
-    "route": [...]}``); a record counts once per cell it falls in."""
-    cells: Counter[tuple[str, str, str, str]] = Counter()
+    "route": [...]}``).
+
+    Every number counts distinct records: a record counts once in each row (indication) it has,
+    once in each column (group of designs, ``report.toml`` [[evidence_map.columns]]) it falls in,
+    and once under each route it has. A design no column lists, and a record with no design tag,
+    fall in the column that lists ``other``."""
+    groups = list(columns if columns is not None else report_labels().map_columns)
+    column_of = {d: title for title, designs in groups for d in designs}
+    fallback = column_of.get("other", groups[-1][0] if groups else "")
+    rows: Counter[str] = Counter()
+    cells: Counter[tuple[str, str]] = Counter()
+    routes: Counter[tuple[str, str, str]] = Counter()
+    seen: set[tuple[str, str]] = set()
+    trials = 0
     for rec in records:
-        source = str(rec["source"])
-        designs = sorted(set(rec.get("design") or [])) or [UNTAGGED]
-        indications = sorted(set(rec.get("indication") or [])) or [UNTAGGED]
-        routes = sorted(set(rec.get("route") or [])) or [UNTAGGED]
-        for d in designs:
-            for i in indications:
-                for r in routes:
-                    cells[(d, i, r, source)] += 1
-    merged: dict[tuple[str, str, str], list[int]] = {}
-    for (d, i, r, source), n in cells.items():
-        slot = merged.setdefault((d, i, r), [0, 0])
-        slot[0 if source == "pubmed" else 1] += n
-    return [CountRow(d, i, r, a, t) for (d, i, r), (a, t) in merged.items()]
+        key = (str(rec["source"]), str(rec["id"]))
+        if key in seen:
+            continue
+        seen.add(key)
+        trials += key[0] == "ctgov"
+        indications = set(rec.get("indication") or []) or {UNTAGGED}
+        cols = {column_of.get(d, fallback) for d in rec.get("design") or []} or {fallback}
+        record_routes = set(rec.get("route") or []) - {UNTAGGED}
+        for ind in indications:
+            rows[ind] += 1
+            for col in cols:
+                cells[(ind, col)] += 1
+                for route in record_routes:
+                    routes[(ind, col, route)] += 1
+    by_cell: dict[tuple[str, str], dict[str, int]] = {}
+    for (ind, col, route), n in routes.items():
+        by_cell.setdefault((ind, col), {})[route] = n
+    map_rows = tuple(
+        MapRow(ind, total, {col: MapCell(n, by_cell.get((i, col), {})) for (i, col), n in cells.items() if i == ind})
+        for ind, total in rows.items()
+    )
+    return EvidenceMap(columns=tuple(title for title, _ in groups), rows=map_rows, records=len(seen), trials=trials)
+
+
+def pooled_reason(pooled: PooledEstimate) -> str | None:
+    """None when a pooled estimate can carry weight (``report.toml`` [pooling]); otherwise why
+    not, in one phrase: ``"1 study, 4 participants: too few to pool"``."""
+    rules = report_labels()
+    if pooled.k >= rules.pool_min_studies and pooled.n >= rules.pool_min_participants:
+        return None
+    studies = "1 study" if pooled.k == 1 else f"{pooled.k:,} studies"
+    people = "1 participant" if pooled.n == 1 else f"{pooled.n:,} participants"
+    return f"{studies}, {people}: too few to pool"
+
+
+def pooling_rule() -> str:
+    """The pooling rule in words, for the one place a report states it."""
+    rules = report_labels()
+    return (f"a pooled estimate is shown only from at least {rules.pool_min_studies} studies and "
+            f"{rules.pool_min_participants:,} participants")

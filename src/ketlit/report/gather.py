@@ -28,14 +28,14 @@ from typing import Any
 
 from ketlit import __version__
 from ketlit.claims.check import CheckedClaim, check_page
-from ketlit.claims.numbers import abstract_findings, findings_from_json, format_hours
+from ketlit.claims.numbers import abstract_findings, findings_from_json, human_duration
 from ketlit.claims.rules import Rules
 from ketlit.claims.stats import StudyProportion, pool_proportions
 from ketlit.claims.text import read_page
 from ketlit.errors import KetlitError
 from ketlit.markdown import md_text
 from ketlit.queries import QueryFile
-from ketlit.report.derive import count_rows
+from ketlit.report.derive import evidence_map
 from ketlit.report.labels import design_order, key_designs
 from ketlit.report.model import (
     ArticleRef,
@@ -44,7 +44,6 @@ from ketlit.report.model import (
     ClaimCheck,
     ClaimGroup,
     ClaimMarkdown,
-    CountRow,
     EvidenceItem,
     FieldChange,
     ForestData,
@@ -122,7 +121,7 @@ def _evidence(query: QueryFile, pmids: Sequence[str], tags: dict[str, dict[str, 
                 continue
             outcomes.append(ReportOutcome(
                 measure=r.construct, proportion=round(r.pct / 100.0, 4), events=r.events, total=r.n,
-                timepoint=format_hours(r.timepoint_hours) if r.timepoint_hours else None,
+                timepoint=human_duration(r.timepoint_hours),
             ))
             if (not r.summary and r.construct == "response" and r.events is not None and r.n
                     and r.arm == "active" and design == "rct" and pmid not in retracted):
@@ -313,7 +312,6 @@ def gather(store: Store, query: QueryFile, rules: Rules, rules_sha: str, *, stal
     retracted = store.reads.retracted(pmids)
     summaries = [{"source": "pubmed", "id": p, **{a: tags_pm[p].get(a, []) for a in AXES}} for p in pmids]
     summaries += [{"source": "ctgov", "id": n, **{a: tags_ct[n].get(a, []) for a in AXES}} for n in ncts]
-    counts: list[CountRow] = count_rows(summaries)
     by_design = Counter(_design(tags_pm[p]) for p in pmids) + Counter(_design(tags_ct[n]) for n in ncts)
     per_year = Counter(a["year"] for a in articles.values() if a["year"])
     key_evidence, forest = _evidence(query, pmids, tags_pm, articles, links, retracted, rules,
@@ -335,7 +333,7 @@ def gather(store: Store, query: QueryFile, rules: Rules, rules_sha: str, *, stal
         tool_version=__version__,
         totals=Totals(articles=len(pmids), trials=len(ncts), by_design=dict(by_design), unindexed=unindexed,
                       retracted=len(retracted)),
-        counts=counts,
+        evidence_map=evidence_map(summaries),
         publications_per_year=dict(per_year),
         key_evidence=key_evidence,
         forest=forest,

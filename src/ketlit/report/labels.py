@@ -7,8 +7,12 @@ Design decisions:
   :func:`design_order` / :func:`key_designs` rather than keep its own tuple.
 - It is package data, not a user file: a malformed file is a packaging bug, so the reader checks
   only the shape it relies on and raises ``ValueError``; tests load it on every run.
-- Label helpers escape whatever is not in the table (:func:`label`), so a slug from a user's
-  tagging rules cannot inject Markdown.
+- **Labels are plain text.** Escaping happens once, where a format is written (the Markdown
+  renderer through :func:`ketlit.markdown.md_text`, the HTML template by auto-escaping), so a slug
+  from a user's tagging rules cannot inject Markdown or HTML whichever format it lands in.
+- :data:`VERDICT_SYMBOLS` / :data:`VERDICT_LABELS` are constants, not data: the claim checker's
+  renderers use the same symbols, and a symbol must survive black-and-white printing (no colour
+  carries meaning on its own).
 """
 
 from __future__ import annotations
@@ -18,10 +22,25 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Final
 
-from ketlit.markdown import md_text
 from ketlit.report.model import UNTAGGED
+
+# One symbol per claim verdict, readable in black and white; shared with `ketlit check`'s renderers.
+VERDICT_SYMBOLS: Final[Mapping[str, str]] = {
+    "supported": "✓",
+    "partly_supported": "◐",
+    "contradicted": "✗",
+    "insufficient_evidence": "?",
+    "not_checkable": "–",
+}
+VERDICT_LABELS: Final[Mapping[str, str]] = {
+    "supported": "Supported",
+    "partly_supported": "Partly supported",
+    "contradicted": "Contradicted",
+    "insufficient_evidence": "Insufficient evidence",
+    "not_checkable": "Not checkable",
+}
 
 
 @dataclass(frozen=True)
@@ -33,6 +52,14 @@ class ReportLabels:
     key_evidence: tuple[tuple[str, tuple[str, ...]], ...]  # (table title, designs)
     slug_labels: Mapping[str, str]
     source_labels: Mapping[str, str]
+    route_short: Mapping[str, str]
+    map_columns: tuple[tuple[str, tuple[str, ...]], ...]  # (column title, designs)
+    map_max_rows: int
+    map_max_routes: int
+    pool_min_studies: int
+    pool_min_participants: int
+    skip_reasons_starting: tuple[str, ...]
+    skip_reasons_containing: tuple[str, ...]
 
 
 def _strings(value: Any, where: str) -> tuple[str, ...]:
@@ -50,20 +77,40 @@ def _table(data: Mapping[str, Any], *path: str) -> dict[str, str]:
     return dict(value)
 
 
+def _groups(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, list) or not all(isinstance(g, Mapping) and isinstance(g.get("title"), str)
+                                              for g in value):
+        raise ValueError(f"report.toml: [[{where}]] must be tables with a title")
+    return tuple((g["title"], _strings(g.get("designs"), f"{where}.designs")) for g in value)
+
+
+def _int(data: Mapping[str, Any], section: str, key: str) -> int:
+    value = data.get(section, {}).get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"report.toml: {section}.{key} must be a positive integer")
+    return value
+
+
 @functools.cache
 def report_labels() -> ReportLabels:
-    """The packaged report labels (read once per process)."""
+    """The packaged report labels and display rules (read once per process)."""
     data = tomllib.loads(resources.files("ketlit.data").joinpath("report.toml").read_text(encoding="utf-8"))
-    groups = data.get("key_evidence")
-    if not isinstance(groups, list) or not all(isinstance(g, Mapping) and isinstance(g.get("title"), str)
-                                               for g in groups):
-        raise ValueError("report.toml: [[key_evidence]] must be tables with a title")
+    verdicts = data.get("verdicts", {})
     return ReportLabels(
         design_order=_strings(data.get("designs", {}).get("order"), "designs.order"),
         design_labels=_table(data, "designs", "labels"),
-        key_evidence=tuple((g["title"], _strings(g.get("designs"), "key_evidence.designs")) for g in groups),
+        key_evidence=_groups(data.get("key_evidence"), "key_evidence"),
         slug_labels=_table(data, "slugs", "labels"),
         source_labels=_table(data, "sources", "labels"),
+        route_short=_table(data, "routes", "short"),
+        map_columns=_groups(data.get("evidence_map", {}).get("columns"), "evidence_map.columns"),
+        map_max_rows=_int(data, "evidence_map", "max_rows"),
+        map_max_routes=_int(data, "evidence_map", "max_routes"),
+        pool_min_studies=_int(data, "pooling", "min_studies"),
+        pool_min_participants=_int(data, "pooling", "min_participants"),
+        skip_reasons_starting=_strings(verdicts.get("skip_reasons_starting"), "verdicts.skip_reasons_starting"),
+        skip_reasons_containing=_strings(verdicts.get("skip_reasons_containing"),
+                                         "verdicts.skip_reasons_containing"),
     )
 
 
@@ -84,13 +131,13 @@ def design_rank(design: str) -> tuple[int, str]:
 
 
 def label(slug: str, design: bool = False) -> str:
-    """A slug for display (Markdown-safe): the table's label, else the slug with spaces; untagged is a dash."""
+    """A slug for display (plain text): the table's label, else the slug with spaces; untagged is a dash."""
     if slug == UNTAGGED:
         return "—"
     labels = report_labels()
     if design and slug in labels.design_labels:
         return labels.design_labels[slug]
-    return labels.slug_labels.get(slug) or md_text(slug.replace("_", " "))
+    return labels.slug_labels.get(slug) or slug.replace("_", " ")
 
 
 def labels(slugs: Iterable[str], keep_order: bool = False) -> str:
@@ -100,5 +147,17 @@ def labels(slugs: Iterable[str], keep_order: bool = False) -> str:
 
 
 def source_name(source: str) -> str:
-    """A source's display name (Markdown-safe)."""
-    return report_labels().source_labels.get(source) or md_text(source)
+    """A source's display name (plain text)."""
+    return report_labels().source_labels.get(source) or source
+
+
+def route_short(slug: str) -> str:
+    """A route's short name for evidence-map cells ("IV", "nasal"); else its label."""
+    return report_labels().route_short.get(slug) or label(slug)
+
+
+def verdict_text(verdict: str) -> str:
+    """``"✓ Supported"``: the verdict's symbol and words (an unknown verdict: its slug in words)."""
+    words = VERDICT_LABELS.get(verdict) or verdict.replace("_", " ").capitalize()
+    symbol = VERDICT_SYMBOLS.get(verdict)
+    return f"{symbol} {words}" if symbol else words

@@ -49,14 +49,30 @@ class Totals:
 
 
 @dataclass(frozen=True)
-class CountRow:
-    """Distinct records carrying this design, indication and route ("" = no tag on that axis)."""
+class MapCell:
+    """Distinct records (articles and trials) with one indication and a design of one map column."""
 
-    design: str
+    records: int
+    routes: Mapping[str, int] = field(default_factory=dict)  # route slug → distinct records; untagged left out
+
+
+@dataclass(frozen=True)
+class MapRow:
+    """One indication's row of the evidence map ("" = records with no indication tag)."""
+
     indication: str
-    route: str
-    articles: int = 0
-    trials: int = 0
+    records: int  # distinct records with this indication, whatever their design
+    cells: Mapping[str, MapCell] = field(default_factory=dict)  # column title → cell; absent: no records
+
+
+@dataclass(frozen=True)
+class EvidenceMap:
+    """The indication × design pivot, every count distinct records (see ``derive.evidence_map``)."""
+
+    columns: tuple[str, ...]  # column titles, in display order
+    rows: tuple[MapRow, ...] = ()  # any order: the renderer sorts
+    records: int = 0  # distinct records in the map
+    trials: int = 0  # of which ClinicalTrials.gov trials
 
 
 @dataclass(frozen=True)
@@ -312,7 +328,7 @@ class ReportData:
     reference_date: dt.date  # "today" for the overdue-trial flag
     tool_version: str
     totals: Totals = field(default_factory=Totals)
-    counts: Sequence[CountRow] = ()
+    evidence_map: EvidenceMap | None = None
     publications_per_year: Mapping[int, int] = field(default_factory=dict)
     key_evidence: Sequence[EvidenceItem] = ()
     forest: ForestData | None = None

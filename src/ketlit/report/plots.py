@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from ketlit import files
 from ketlit.files import ensure_dir
-from ketlit.report.derive import bucket_years, sorted_studies, study_interval
+from ketlit.report.derive import bucket_years, pooled_reason, sorted_studies, study_interval
 from ketlit.report.model import ForestData, ReportData
 
 if TYPE_CHECKING:
@@ -117,7 +117,8 @@ def forest_svg(forest: ForestData, *, title: str | None = None) -> bytes:
     from matplotlib.patches import Polygon
 
     studies = sorted_studies(forest.studies)[:MAX_FOREST_STUDIES]
-    pooled = forest.pooled
+    # No diamond for an estimate too thin to carry weight (the text beside the figure says why).
+    pooled = forest.pooled if forest.pooled is not None and pooled_reason(forest.pooled) is None else None
     rows = len(studies) + (2 if pooled else 0)
     with _style():
         fig = Figure(figsize=(7.0, 1.2 + 0.28 * max(rows, 1)))
@@ -174,24 +175,33 @@ def plot_forest(forest: ForestData, path: Path) -> Path:
     return path
 
 
+def figure_svgs(data: ReportData) -> dict[str, bytes]:
+    """The report's figures as SVG bytes, ``{"publications_per_year" | "forest": svg}``: for the
+    HTML report, which embeds them, and for :func:`write_figures`. None when the query file says
+    ``plots = false`` or a figure has no data."""
+    out: dict[str, bytes] = {}
+    if not data.query.report.plots:
+        return out
+    if any(n > 0 for n in data.publications_per_year.values()):
+        out["publications_per_year"] = publications_svg(data.publications_per_year, years=data.query.report.years)
+    if data.forest is not None and data.forest.studies:
+        out["forest"] = forest_svg(data.forest)
+    return out
+
+
 def write_figures(data: ReportData, out_dir: Path, stem: str | None = None) -> dict[str, str]:
     """Draw the report's figures into ``out_dir`` (beside ``<stem>.md``) and return
     ``{"publications_per_year" | "forest": path relative to out_dir}`` for ``ReportData.figures``.
 
     Nothing is drawn when the query file says ``plots = false`` or a figure has no data."""
     stem = stem or data.query.name
+    names = {"publications_per_year": f"{stem}-publications.svg", "forest": f"{stem}-forest.svg"}
     out: dict[str, str] = {}
-    if not data.query.report.plots:
-        return out
-    if any(n > 0 for n in data.publications_per_year.values()):
-        name = f"{stem}-publications.svg"
-        plot_publications(data.publications_per_year, Path(out_dir) / name, years=data.query.report.years)
-        out["publications_per_year"] = name
-    if data.forest is not None and data.forest.studies:
-        name = f"{stem}-forest.svg"
-        plot_forest(data.forest, Path(out_dir) / name)
-        out["forest"] = name
+    for key, svg in figure_svgs(data).items():
+        write_atomic(Path(out_dir) / names[key], svg)
+        out[key] = names[key]
     return out
 
 
-__all__ = ["forest_svg", "plot_forest", "plot_publications", "publications_svg", "write_atomic", "write_figures"]
+__all__ = ["figure_svgs", "forest_svg", "plot_forest", "plot_publications", "publications_svg", "write_atomic",
+           "write_figures"]
