@@ -19,7 +19,8 @@ Design decisions:
   patterns. JSON carries the text verbatim: it is data, and a consumer displaying it must escape
   it for its own medium.
 
-JSON shape (``schema`` = ``ketlit.check/1``)::
+JSON shape (``schema`` = ``ketlit.check/2``; :mod:`ketlit.claims.render_json` adds the view, and
+``data/check.schema.json`` documents the whole)::
 
     {"schema", "source", "summary": {verdict: count}, "legend": [the verdict rules, verbatim],
      "claims": [{"id", "text", "kind", "indication": [], "route": [], "molecule": [],
@@ -64,7 +65,7 @@ from typing import Any, Final
 from ketlit.claims.assertion import SentenceReading, asserted_strength, unclaimed_reason
 from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord
 from ketlit.claims.extract import extract_claims
-from ketlit.claims.judging import MAX_DECISIVE, RECONCILE_RULE, Decisive, reconcile
+from ketlit.claims.judging import MAX_DECISIVE, RECONCILE_RULE, Decisive, assess_all, reconcile
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
@@ -75,12 +76,30 @@ from ketlit.errors import InputError
 from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
 from ketlit.markdown import md_text
 
-SCHEMA: Final = "ketlit.check/1"
+SCHEMA: Final = "ketlit.check/2"
 _CERTAINTY_RANK: Final = {"very_low": 0, "low": 1, "moderate": 2, "high": 3}
 _NOWHERE: Final = Location(paragraph=0, sentence=0, start=0, end=0)
 # Checking costs a few milliseconds per sentence (more per distinct claim); 10,000 sentences is about
 # 1 MB of clinic-page prose and 30 times the longest recorded page.
 MAX_SENTENCES: Final = 10_000
+
+
+# How a candidate record was used for a claim: it decided the verdict, was cited with it, was read
+# (counted) but gave nothing the verdict used, or was set aside before reading (with the reason).
+USES: Final = ("decisive", "cited", "read", "set_aside")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One record the index offered for a claim, and what became of it (the JSON audit trail)."""
+
+    source: str
+    id: str
+    design: str
+    year: int | None
+    n: int | None  # participants, from the study profile or the registry's enrolment
+    use: str  # one of USES
+    reason: str  # why set aside, or how indirect ("" when direct and used)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +110,8 @@ class CheckedClaim:
     verdict: Verdict
     # The claim's own verdict when the sentence's reconciled verdict (``verdict``) differs.
     part_verdict: str | None = None
+    # Every candidate record and what became of it (empty for regulatory and not-checkable claims).
+    candidates: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +158,7 @@ def check_page(
     # the claim's id and location.
     candidates: dict[tuple[object, ...], list[EvidenceRecord]] = {}
     verdicts: dict[Claim, Verdict] = {}
+    audits: dict[Claim, tuple[Candidate, ...]] = {}
     assessments: AssessMemo = {}
     for claim in extract_claims(text, rules, sentences):
         key = replace(claim, id="", location=_NOWHERE)
@@ -149,7 +171,8 @@ def check_page(
                     candidates[axes] = index.candidates(claim)
                 records = candidates[axes]
             verdict = verdicts[key] = judge(claim, records, rules, cache, assessments, policy)
-        checked.append(CheckedClaim(claim, verdict))
+            audits[key] = _audit(claim, verdict, records, rules, cache, assessments)
+        checked.append(CheckedClaim(claim, verdict, candidates=audits[key]))
     reconciled = _reconcile(checked)
     return CheckReport(
         source=source,
@@ -157,6 +180,36 @@ def check_page(
         sentences=_readings(sentences, reconciled, rules),
         legend=tuple(policy.legend_lines()),
     )
+
+
+def _participants(record: EvidenceRecord) -> int | None:
+    n = (record.profile or {}).get("n")
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else record.enrollment
+
+
+def _audit(
+    claim: Claim,
+    verdict: Verdict,
+    records: list[EvidenceRecord],
+    rules: Rules,
+    cache: dict[str, Findings],
+    memo: AssessMemo,
+) -> tuple[Candidate, ...]:
+    """What became of every candidate record: the same assessment the judges made (shared through
+    ``memo``, so this costs a lookup for most claims), matched with the verdict's decisive and cited
+    records."""
+    if not records:
+        return ()
+    decisive = {(d.source, d.id) for d in verdict.decisive}
+    cited = {(c.source, c.id) for c in verdict.evidence}
+    out: list[Candidate] = []
+    for a in assess_all(claim, records, rules, cache, memo):
+        r = a.record
+        ref = (r.source, r.id)
+        use = "decisive" if ref in decisive else "cited" if ref in cited else "read" if a.counted else "set_aside"
+        reason = a.exclusion or "; ".join(a.indirect)
+        out.append(Candidate(r.source, r.id, a.design, r.year, _participants(r), use, reason))
+    return tuple(out)
 
 
 def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
@@ -189,7 +242,7 @@ def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
             decisive=decisive,
             certainty_source=source,
         )
-        out.append(CheckedClaim(cc.claim, verdict, part_verdict=cc.verdict.verdict))
+        out.append(CheckedClaim(cc.claim, verdict, part_verdict=cc.verdict.verdict, candidates=cc.candidates))
     return tuple(out)
 
 
@@ -298,6 +351,20 @@ def _pooled_json(v: Verdict) -> dict[str, Any] | None:
     }
 
 
+def _candidates_json(candidates: tuple[Candidate, ...]) -> dict[str, Any]:
+    """Every candidate record by what became of it; set-aside records grouped by the reason."""
+    out: dict[str, Any] = {"total": len(candidates), "decisive": [], "cited": [], "read": [], "set_aside": []}
+    aside: dict[str, list[str]] = {}
+    for c in candidates:
+        ref = f"{c.source}:{c.id}"
+        if c.use == "set_aside":
+            aside.setdefault(c.reason, []).append(ref)
+        else:
+            out[c.use].append({"record": ref, "indirect": c.reason or None})
+    out["set_aside"] = [{"reason": r, "records": refs} for r, refs in sorted(aside.items(), key=lambda kv: -len(kv[1]))]
+    return out
+
+
 def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
     c, v = cc.claim, cc.verdict
     reg = c.regulatory
@@ -363,6 +430,7 @@ def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
             "magnitude": None if c.threshold is None else c.threshold.describe(),
             "jurisdiction": list(c.jurisdiction),
         },
+        "candidates": _candidates_json(cc.candidates),
     }
 
 
@@ -389,6 +457,12 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
             for r in report.sentences
         ],
         "reconcile_rule": RECONCILE_RULE,
+        # Each candidate record once: what the claims' "candidates" lists refer to.
+        "records": {
+            f"{c.source}:{c.id}": {"design": c.design, "year": c.year, "n": c.n}
+            for cc in report.claims
+            for c in cc.candidates
+        },
     }
 
 

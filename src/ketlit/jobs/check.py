@@ -1,22 +1,48 @@
-"""`ketlit check`: read a page → extract and judge claims against the cache → render."""
+"""`ketlit check`: read a page → extract and judge claims against the cache → build the view → render.
+
+The clock is read here (the view takes ``now``), so library output stays deterministic and tests pass
+a fixed time."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
-from ketlit.claims.check import check_page, render_markdown, report_to_json
+from ketlit.claims.check import check_page
 from ketlit.claims.policy import load_policy
+from ketlit.claims.render_html import render_html
+from ketlit.claims.render_json import view_to_json
+from ketlit.claims.render_md import render_markdown
 from ketlit.claims.text import read_page
+from ketlit.claims.view import CacheCounts, CheckView, build_view
 from ketlit.config import Settings
 from ketlit.jobs.tag import TagRunner
 from ketlit.store import Store
 from ketlit.store.evidence import StoreEvidenceIndex
 
+FORMATS = ("md", "json", "html")
+
+
+def render(view: CheckView, fmt: str, *, brief: bool = False) -> str:
+    """``view`` in one of :data:`FORMATS` (``brief`` applies to md and html)."""
+    if fmt == "json":
+        return json.dumps(view_to_json(view), ensure_ascii=False, indent=2) + "\n"
+    if fmt == "html":
+        return render_html(view, brief=brief)
+    return render_markdown(view, brief=brief)
+
 
 def run_check(
-    store: Store, settings: Settings, page_path: str, *, json_output: bool, reference: bool | None = None
+    store: Store,
+    settings: Settings,
+    page_path: str,
+    *,
+    fmt: str = "md",
+    brief: bool = False,
+    reference: bool | None = None,
+    now: datetime | None = None,
 ) -> tuple[str, str]:
-    """(one-line summary, rendered report) for the page at ``page_path`` (``-`` for stdin);
+    """(one-line summary, rendered check) for the page at ``page_path`` (``-`` for stdin);
     ``reference`` False checks without the pinned reference standard."""
     page = read_page(page_path)
     runner = TagRunner(settings)
@@ -27,10 +53,13 @@ def run_check(
     runner.tag_pending(store)
     index = StoreEvidenceIndex(store, rules)
     report = check_page(page.text, page.name, index, rules, index.findings_cache(), policy)
-    rendered = (
-        json.dumps(report_to_json(report), ensure_ascii=False, indent=2) + "\n"
-        if json_output
-        else render_markdown(report)
+    counts = store.counts()
+    view = build_view(
+        report,
+        rules,
+        policy,
+        now=now or datetime.now(UTC),
+        cache=CacheCounts(articles=counts["articles"], trials=counts["trials"]),
     )
-    counts = ", ".join(f"{n} {verdict}" for verdict, n in report.summary().items() if n)
-    return f"{len(report.claims)} claim(s) on {page.name}: {counts or 'none'}", rendered
+    summary = ", ".join(f"{n} {verdict}" for verdict, n in report.summary().items() if n)
+    return f"{len(report.claims)} claim(s) on {page.name}: {summary or 'none'}", render(view, fmt, brief=brief)
