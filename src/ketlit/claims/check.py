@@ -1,23 +1,20 @@
-"""Check a page: extract claims, gather evidence, judge, and render the report.
+"""Check a page: extract claims, gather evidence, judge, and keep the audit trail.
 
 Design decisions:
 
 * **Pure.** :func:`check_page` takes clean text, an :class:`~ketlit.claims.evidence.EvidenceIndex`
   and the rules, and returns a :class:`CheckReport`; reading files, opening the cache and writing
-  output belong to the CLI. The same report renders to JSON (:func:`report_to_json`, the shape
-  documented in issue 5 plus extra fields) and Markdown (:func:`render_markdown`).
+  output belong to the CLI. The report carries, for every claim, what became of every candidate
+  record (:class:`Candidate`: decisive, cited, read without a usable result, or set aside and why),
+  so the JSON is a full audit trail. Rendering is elsewhere: :mod:`ketlit.claims.view` builds the
+  one view an editor reads, rendered to Markdown (:mod:`~ketlit.claims.render_md`), HTML
+  (:mod:`~ketlit.claims.render_html`) and JSON (:mod:`~ketlit.claims.render_json`, which adds the
+  view to :func:`report_to_json`).
 * **Deterministic.** Claims keep page order; evidence is sorted by design, directness, year and
   id; numbers are rounded in one place; no clock is read. Equal input gives byte-equal output,
   so report diffs mean something.
-* **Nothing from a page or a source can break the Markdown.** Every piece of text that did not
-  come from ketlit itself goes through :func:`md_escape`, which is the project's one escaper
-  (:func:`ketlit.markdown.md_text`) with its ``strict`` policy: HTML-significant characters and
-  ``"`` become entities (so ``<script>`` is inert text), Markdown punctuation including
-  ``( ) # + !`` is backslash-escaped (no emphasis, code spans, links, images, tables or headings
-  can be injected), line breaks are collapsed, and autolink triggers (``://``, ``www.``, ``@``)
-  are broken. Links are only built from URLs that match the PubMed / ClinicalTrials.gov record
-  patterns. JSON carries the text verbatim: it is data, and a consumer displaying it must escape
-  it for its own medium.
+* JSON carries text verbatim: it is data, and a consumer displaying it must escape it for its own
+  medium.
 
 JSON shape (``schema`` = ``ketlit.check/2``; :mod:`ketlit.claims.render_json` adds the view, and
 ``data/check.schema.json`` documents the whole)::
@@ -40,7 +37,10 @@ JSON shape (``schema`` = ``ketlit.check/2``; :mod:`ketlit.claims.render_json` ad
                  "sentence": {"start", "end", "paragraph"}, "checkable", "checkability",
                  "part_verdict" (the part's own verdict when the sentence's differs, else null),
                  "strength": {"level", "cues"}, "parts": {"drug", "product", "route", "condition",
-                 "scope", "comparator", "outcome", "timepoint", "magnitude", "jurisdiction"}}],
+                 "scope", "comparator", "outcome", "timepoint", "magnitude", "jurisdiction"},
+                 "candidates": {"total", "decisive", "cited", "read": [{"record", "indirect"}],
+                                "set_aside": [{"reason", "records"}]}}],
+     "records": {"<source>:<id>": {"design", "year", "n"}},
      "sentences": [{"index", "text", "start", "end", "checkable", "reason", "strength",
                     "claims": [ids], "verdict"}], "reconcile_rule"}
 
@@ -57,7 +57,6 @@ Percentages in ``pooled`` are on the 0–100 scale, rounded to one decimal.
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -73,7 +72,6 @@ from ketlit.claims.rules import Rules
 from ketlit.claims.text import Location, Sentence, split_sentences
 from ketlit.claims.verdict import VERDICTS, AssessMemo, Cited, Verdict, judge
 from ketlit.errors import InputError
-from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
 from ketlit.markdown import md_text
 
 SCHEMA: Final = "ketlit.check/2"
@@ -468,118 +466,9 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
 
 # ------------------------------------------------------------------ Markdown
 
-_SOURCE_NAMES: Final = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "regulatory": "Regulatory"}
-_SAFE_URL: Final = re.compile(
-    rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$"
-)
-_SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
-
-
 @functools.lru_cache(maxsize=16384)
 def md_escape(text: str) -> str:
-    """Text safe to place inside Markdown (and the HTML it renders to): inert, one line.
-    (Cached: a long page cites the same studies and reasons under thousands of claims.)"""
+    """The strict escaper of :func:`ketlit.markdown.md_text` (every Markdown character escaped, one line).
+    The check's own Markdown now escapes only what would change its rendering
+    (:func:`ketlit.claims.render_md.md_inline`); this stays for callers that want the strict policy."""
     return md_text(text, strict=True)
-
-
-def _link(c: Cited) -> str:
-    label = md_escape(c.id)
-    if c.url and c.source in ("pubmed", "ctgov") and _SAFE_URL.match(c.url):
-        return f"[{label}]({c.url})"
-    if c.url and c.source == "regulatory" and _SAFE_REG_URL.match(c.url):
-        return f"[{label}](<{c.url}>)"
-    return label
-
-
-def _label(value: str) -> str:
-    return value.replace("_", " ")
-
-
-def _pooled_line(v: Verdict) -> str:
-    p = v.pooled
-    if p is None:
-        return ""
-    pi = (
-        f"; 95% prediction interval {p.pi_low * 100:.1f}–{p.pi_high * 100:.1f}%"
-        if p.pi_low is not None and p.pi_high is not None
-        else ""
-    )
-    i2 = f", I² = {p.i2:.0f}%" if p.i2 is not None else ""
-    tau = f", τ² = {p.tau2:.3f}" if p.tau2 is not None else ""
-    return (
-        f"**Pooled estimate:** {p.estimate * 100:.1f}% (95% CI {p.ci_low * 100:.1f}–{p.ci_high * 100:.1f}%{pi}); "
-        f"k = {p.k}, N = {p.n}{i2}{tau} — {md_escape(p.method)}"
-    )
-
-
-def _render_claim(cc: CheckedClaim) -> list[str]:
-    c, v = cc.claim, cc.verdict
-    certainty = f", certainty {_label(v.certainty)}" if v.certainty else ""
-    lines = [f"## {c.id} · {_label(c.kind)} · {_label(v.verdict)}{certainty}", ""]
-    lines.append(f"> {md_escape(c.text)}")
-    lines.append("")
-    where = f"paragraph {c.location.paragraph + 1}, sentence {c.location.sentence + 1}"
-    lines.append(f"- **Where:** {where}" + (" (heading)" if c.heading else ""))
-    axes = [
-        f"{name}: {', '.join(vals) or '—'}"
-        for name, vals in (("indication", c.indication), ("route", c.route), ("molecule", c.molecule))
-    ]
-    lines.append(
-        f"- **Read as:** {md_escape('; '.join(axes))}"
-        + (f"; threshold {md_escape(c.threshold.describe())}" if c.threshold else "")
-    )
-    lines.append(f"- **As tested:** {md_escape(v.as_tested)}")
-    lines.append(
-        f"- **Verdict:** {_label(v.verdict)}" + (f" — certainty: {_label(v.certainty)}" if v.certainty else "")
-    )
-    if v.decisive:
-        lines.append(f"- **Decided by:** {md_escape('; '.join(d.line() for d in v.decisive))}")
-    if v.certainty_source:
-        lines.append(f"- **Certainty from:** {md_escape(v.certainty_source)}")
-    lines.append("")
-    if v.evidence:
-        lines += ["| Source | ID | Design | Year | Finding |", "| --- | --- | --- | --- | --- |"]
-        for e in v.evidence:
-            design = _label(e.design) + ("" if e.direct else " (indirect)")
-            lines.append(
-                f"| {_SOURCE_NAMES.get(e.source, md_escape(e.source))} | {_link(e)} | {md_escape(design)} | "
-                f"{e.year or ''} | {md_escape(e.finding)} |"
-            )
-        lines.append("")
-    pooled = _pooled_line(v)
-    if pooled:
-        lines += [pooled, ""]
-    if v.reasons:
-        lines.append("**Reasons**")
-        lines.append("")
-        lines += [f"- {md_escape(r)}" for r in v.reasons]
-        lines.append("")
-    return lines
-
-
-def render_markdown(report: CheckReport) -> str:
-    """The report as Markdown: each claim as stated, as tested, evidence, pooled estimate, verdict."""
-    lines = ["# ketlit claim check", "", f"Source: {md_escape(report.source)}", ""]
-    summary = report.summary()
-    lines += ["| Verdict | Claims |", "| --- | --- |"]
-    lines += [f"| {_label(k)} | {n} |" for k, n in summary.items()]
-    lines.append("")
-    if report.legend:
-        # The verdict rules, verbatim from verdict_rules.toml; escaped, since a user file may override them.
-        lines += ["## How verdicts are decided", ""]
-        lines += [f"- {md_escape(line)}" for line in report.legend]
-        lines.append("")
-    checkable = [c for c in report.claims if c.claim.checkable]
-    rest = [c for c in report.claims if not c.claim.checkable]
-    for cc in checkable:
-        lines += _render_claim(cc)
-    if rest:
-        lines += ["## Not checked", ""]
-        for cc in rest:
-            c = cc.claim
-            flag = " — anecdote" if c.anecdote else ""
-            lines.append(
-                f"- {c.id} ({md_escape(c.not_checkable_reason or 'not checkable')}{flag}): {md_escape(c.text)}"
-            )
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

@@ -309,17 +309,27 @@ def safe_url(source: str, url: str | None) -> str | None:
     return url if pattern.match(url) else None
 
 
-def _ref(source: str, rid: str, url: str | None) -> Ref:
+def fact_labels(rules: Rules) -> dict[str, str]:
+    """A short name per regulatory fact ("DEA schedule 1999"), unique within the facts in force."""
+    base = {f.id: f"{f.agency} {f.kind.replace('_', ' ')} {f.year}".strip() for f in rules.facts}
+    seen = Counter(base.values())
+    return {fid: label if seen[label] == 1 else f"{label} ({fid.replace('_', ' ')})" for fid, label in base.items()}
+
+
+def _ref(source: str, rid: str, url: str | None, facts: Mapping[str, str]) -> Ref:
     link = safe_url(source, url)
     if source == "pubmed":
         return Ref(f"PMID {rid}", link)
     if source == "ctgov":
         return Ref(rid, link)
-    return Ref(rid.replace("_", " "), link)
+    return Ref(facts.get(rid) or rid.replace("_", " "), link)
 
 
+_HAS_TIME: Final = re.compile(r"\d\s*(?:min|h|hours?|days?|weeks?|months?)\b")
+# "over 40 minutes" and "for 2 weeks" are more often how long an infusion or a course lasted than when
+# the outcome was measured: only at / within / after / by / up to name a timepoint.
 _TIME_IN: Final = re.compile(
-    r"\b(?:at|within|after|by|over|for up to|up to|for)\s+(?:day|week|month)?\s*\d+(?:\.\d+)?"
+    r"\b(?:at|within|after|by|up to)\s+(?:day|week|month)?\s*\d+(?:\.\d+)?"
     r"(?:\s*(?:-|–|to)\s*\d+)?\s*(?:min(?:utes?)?|h(?:ours?)?|days?|weeks?|months?)\b",
     re.IGNORECASE,
 )
@@ -332,6 +342,9 @@ def _result_and_time(d: Decisive) -> tuple[str, str]:
     m = _TIME_NUMBER.match(number)
     if m:  # an onset or duration finding: the number is the time
         return f"{m.group(1)} {m.group(2)}", m.group(2) if re.search(r"\d", m.group(2)) else "no timepoint given"
+    if _HAS_TIME.search(number):  # the number carries its timepoint ("response 60% at 24 h")
+        stated = _TIME_IN.search(number)
+        return number, stated.group(0) if stated else "as in the result"
     time = _TIME_IN.search(d.sentence)
     return number or "no number stated", time.group(0) if time else "no timepoint given"
 
@@ -463,12 +476,12 @@ def _why(sentence: Sequence[CheckedClaim], parts: Sequence[PartRow]) -> str:
     return trim(humanise(_main_reason(first.verdict.reasons)) or "—", WHY_CHARS)
 
 
-def _key(decisive: Sequence[Decisive]) -> tuple[KeyEvidence, ...]:
+def _key(decisive: Sequence[Decisive], facts: Mapping[str, str]) -> tuple[KeyEvidence, ...]:
     """The first decisive record with its key number (the card lists the rest)."""
-    return tuple(KeyEvidence(_ref(d.source, d.id, d.url), humanise(d.number)) for d in decisive[:1])
+    return tuple(KeyEvidence(_ref(d.source, d.id, d.url, facts), humanise(d.number)) for d in decisive[:1])
 
 
-def _evidence(cc: CheckedClaim) -> tuple[EvidenceRow, ...]:
+def _evidence(cc: CheckedClaim, facts: Mapping[str, str]) -> tuple[EvidenceRow, ...]:
     v = vocab()
     sizes = {(c.source, c.id): c.n for c in cc.candidates}
     rows = []
@@ -477,7 +490,7 @@ def _evidence(cc: CheckedClaim) -> tuple[EvidenceRow, ...]:
         n = sizes.get((d.source, d.id))
         regulator = d.source == "regulatory"
         row = EvidenceRow(
-            ref=_ref(d.source, d.id, d.url),
+            ref=_ref(d.source, d.id, d.url, facts),
             part=v.label(d.part) if d.part else "",
             design=v.label(d.design or d.role),
             n="—" if regulator else f"{n:,}" if n else "not stated",
@@ -491,7 +504,8 @@ def _evidence(cc: CheckedClaim) -> tuple[EvidenceRow, ...]:
         bare = result.startswith("n = ") or result == "no number stated"
         what = "" if bare and not regulator else row.result
         joined = time.startswith(("at", "within", "after", "by", "over", "for", "up"))  # "… at 24 h"
-        when = "" if regulator or bare or time in result else f" {time}" if joined else f" · {time}"
+        in_result = time in result or time == "as in the result"
+        when = "" if regulator or bare or in_result else f" {time}" if joined else f" · {time}"
         part = f" · {row.part}" if row.part else ""
         rows.append(replace(row, detail=f"{row.design}{size}{part}" + (f": {what}{when}" if what else "")))
     return tuple(rows)
@@ -543,7 +557,7 @@ def _attention(sentence: Sequence[CheckedClaim], verdict: str, certainty: str | 
     return next((r.why for r in vocab().attention if r.matches(verdict, strength, certainty)), None)
 
 
-def _card(number: int, sentence: Sequence[CheckedClaim], text: str) -> Card:
+def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mapping[str, str]) -> Card:
     v = vocab()
     first = sentence[0]
     verdict, certainty = first.verdict.verdict, first.verdict.certainty
@@ -555,7 +569,7 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str) -> Card:
         verdict_text=v.verdict_text(verdict, short=True),
         certainty=v.certainty.get(certainty or "", "—"),
         why=_why(sentence, parts),
-        key=_key(first.verdict.decisive),
+        key=_key(first.verdict.decisive, facts),
         attention=_attention(sentence, verdict, certainty),
     )
     cues = ", ".join(f"“{c}”" for c in first.claim.strength_cues)
@@ -577,7 +591,7 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str) -> Card:
         readings=readings,
         read_as=read_as,
         parts=parts,
-        evidence=_evidence(first),
+        evidence=_evidence(first, facts),
         certainty=row.certainty,
         certainty_source=_certainty_source(first.verdict.certainty_source or ""),
         downgrades=_downgrades(reasons),
@@ -622,10 +636,11 @@ def build_view(
         if cc.claim.checkable:
             by_start.setdefault(cc.claim.location.start, []).append(cc)
     texts = {s.start: s.text for s in report.sentences}
+    facts = fact_labels(rules)
     cards: list[Card] = []
     seen: dict[tuple[object, ...], int] = {}
     for i, (start, sentence) in enumerate(sorted(by_start.items()), start=1):
-        card = _card(i, sentence, texts.get(start, sentence[0].claim.text))
+        card = _card(i, sentence, texts.get(start, sentence[0].claim.text), facts)
         # A page repeats itself ("not addictive" twice): the second card points at the first.
         same = (card.evidence, card.certainty, card.certainty_source, card.downgrades, card.pooled, card.not_used)
         if card.evidence and same in seen:
@@ -644,7 +659,7 @@ def build_view(
     key = (
         "Key: " + " · ".join(v.verdict_text(s) for s in v.verdicts) + ".",
         "Needs attention: " + "; ".join(r.describe(v) for r in v.attention) + ".",
-        "Audit trail: --format json.",
+        "Verdict rules in full, and every candidate record with why it was or was not used: --format json.",
     )
     header = Header(
         PurePath(report.source).name or report.source, f"{now:%Y-%m-%d %H:%M} UTC", _sources(rules, policy, cache),
