@@ -159,6 +159,8 @@ def humanise(text: str) -> str:
     v = vocab()
     text = _SLUG.sub(lambda m: v.label(m.group()), text)
     text = _UPPER_SLUGS.sub(lambda m: v.label(m.group()), text)
+    text = re.sub(r"\b1 stud\(ies\)", "1 study", text)
+    text = re.sub(r"\b1 (\w+)\(s\)", r"1 \1", text)
     text = re.sub(r"\b(stud)\(ies\)", r"\1ies", text)
     text = re.sub(r"\b(\w+)\(s\)", r"\1s", text)
     text = _LONG_TIME.sub(_round_time, text)
@@ -311,7 +313,7 @@ def safe_url(source: str, url: str | None) -> str | None:
 
 def fact_labels(rules: Rules) -> dict[str, str]:
     """A short name per regulatory fact ("DEA schedule 1999"), unique within the facts in force."""
-    base = {f.id: f"{f.agency} {f.kind.replace('_', ' ')} {f.year}".strip() for f in rules.facts}
+    base = {f.id: f"{f.agency} {f.kind.replace('_', ' ')}{f' {f.year}' if f.year else ''}" for f in rules.facts}
     seen = Counter(base.values())
     return {fid: label if seen[label] == 1 else f"{label} ({fid.replace('_', ' ')})" for fid, label in base.items()}
 
@@ -443,7 +445,8 @@ def _parts(sentence: Sequence[CheckedClaim]) -> tuple[PartRow, ...]:
         )
     cc = sentence[0]
     per_condition = [m for r in cc.verdict.reasons if (m := _PART_REASON.match(r))]
-    if len({m.group(1) for m in per_condition}) < 2:
+    # Only when the engine gave every condition its own verdict: a partial list would hide a part.
+    if len(per_condition) < 2 or {m.group(1) for m in per_condition} != set(cc.claim.indication):
         return ()
     drug = _drug(cc, v)
     return tuple(
@@ -545,10 +548,10 @@ def _pooled(cc: CheckedClaim) -> str:
     )
 
 
-def _certainty_source(text: str) -> str:
+def _certainty_source(text: str, facts: Mapping[str, str]) -> str:
     """Where the certainty comes from, for a reader ("review PMID 35431578 states low")."""
     text = re.sub(r"\bpubmed:(\d+)", r"PMID \1", text)
-    text = re.sub(r"^regulatory:(\S+)", lambda m: "regulator: " + m.group(1).replace("_", " "), text)
+    text = re.sub(r"^regulatory:(\S+)", lambda m: "regulator: " + facts.get(m.group(1), m.group(1)), text)
     return humanise(re.sub(r"^none: ", "", text))
 
 
@@ -593,7 +596,7 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
         parts=parts,
         evidence=_evidence(first, facts),
         certainty=row.certainty,
-        certainty_source=_certainty_source(first.verdict.certainty_source or ""),
+        certainty_source=_certainty_source(first.verdict.certainty_source or "", facts),
         downgrades=_downgrades(reasons),
         pooled=next((p for cc in sentence if (p := _pooled(cc))), ""),
         not_used=_not_used(sentence),
