@@ -155,7 +155,8 @@ def test_layout_of_the_markdown(rules: Rules, index: InMemoryIndex) -> None:
     md = render_markdown(view)
     assert md.startswith("# ketlit check — claims_page_iv_clinic.html\n")
     assert "Checked 2026-01-02 03:04 UTC against" in md
-    assert md.index("## Needs attention") < md.index("## All claims") < md.index("## 1 ·") < md.index("## Not checkable")
+    order = [md.index(h) for h in ("## Needs attention", "## All claims", "## 1 ·", "## Not checkable")]
+    assert order == sorted(order)
     rows = [line for line in md.split("## All claims")[1].split("\n## ")[0].splitlines() if line.startswith("| ")]
     assert len(rows) - 1 == len(view.rows) == len({c.claim.location.start for c in view.report.claims
                                                     if c.claim.checkable})  # one row per sentence
