@@ -1,6 +1,11 @@
 """How `ketlit check` scales with page size: seconds for ~1 MB and ~5 MB pages, and the ratio to a floor.
 
     python bench/check_page_size.py [--db DB] [--sizes 1,5] [--samples DIR]
+    python bench/check_page_size.py --output [--db DB] [--samples DIR]
+
+``--output`` measures the other size instead (issue 14): for each recorded sample page, the bytes of the
+Markdown `ketlit check` writes (full and ``--brief``) and of the HTML, each as a multiple of the page's bytes;
+the target is a Markdown under 3x its page. Exit 1 if a brief Markdown is 3x or more.
 
 Without ``--db`` the cache is built first, as a user would (``ketlit import`` of
 ``../shared/data/replay/pubmed/psynamic_all.xml`` into a temporary database; skipped with a reason when ``../shared``
@@ -126,6 +131,29 @@ def _check(db: Path, path: Path) -> tuple[float, float, int, str]:
     return elapsed, cpu, proc.returncode, last
 
 
+def _output_sizes(db: Path, samples: Path) -> int:
+    """Markdown (full, brief) and HTML bytes per page byte for every sample page; 1 if a brief one is >= 3x."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    print(f"{'page':<40}{'bytes':>7}{'md':>8}{'md x':>7}{'brief x':>9}{'html x':>8}")
+    ratios: list[float] = []
+    worst_brief = 0.0
+    for page in sorted(samples.glob("*.txt")):
+        sizes = []
+        for extra in ([], ["--brief"], ["--format", "html"]):
+            cmd = [sys.executable, "-m", "ketlit", "--db", str(db), "--quiet", "check", str(page), *extra]
+            done = subprocess.run(cmd, env=env, capture_output=True, check=True)
+            sizes.append(len(done.stdout))
+        size = page.stat().st_size
+        md, brief, html = (n / size for n in sizes)
+        ratios.append(md)
+        worst_brief = max(worst_brief, brief)
+        print(f"{page.name:<40}{size:>7}{sizes[0]:>8}{md:>7.2f}{brief:>9.2f}{html:>8.2f}")
+    if ratios:
+        print(f"Markdown: {min(ratios):.2f}x to {max(ratios):.2f}x its page; "
+              f"{sum(r < 3 for r in ratios)} of {len(ratios)} under the 3x target")
+    return 1 if worst_brief >= 3 else 0
+
+
 def main() -> int:
     """Build the pages, time floor and check for each, print a table; 1 if a target is missed."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -133,6 +161,7 @@ def main() -> int:
                     "imported into a temporary cache, as a user's `ketlit import` does)")
     ap.add_argument("--sizes", default="1,5", help="page sizes in MB, comma-separated (default 1,5)")
     ap.add_argument("--samples", type=Path, default=SAMPLES)
+    ap.add_argument("--output", action="store_true", help="measure output size per sample page instead of time")
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
     pars = _paragraphs(args.samples)
@@ -147,6 +176,8 @@ def main() -> int:
             subprocess.run([sys.executable, "-m", "ketlit", "--db", str(args.db), "--quiet", "import", str(CORPUS)],
                            check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
             print(f"cache: ketlit import of {CORPUS.name} in {time.perf_counter() - clock:.1f} s")
+        if args.output:
+            return _output_sizes(args.db, args.samples)
         warm = Path(tmp) / "warm.txt"
         warm.write_text("Ketamine relieves depression within hours for most patients.\n", encoding="utf-8")
         _check(args.db, warm)  # tags any untagged records, so that is not timed below

@@ -4,13 +4,18 @@ and "extract this sentence's claim of a kind from a page, then judge it"."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
+from ketlit.claims.check import CheckReport
 from ketlit.claims.evidence import InMemoryIndex, records_from_dicts
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
+from ketlit.claims.policy import packaged_policy
+from ketlit.claims.render_md import render_markdown
 from ketlit.claims.rules import Rules
 from ketlit.claims.verdict import Verdict, judge
+from ketlit.claims.view import build_view
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 IV_PAGE = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n"
@@ -33,3 +38,9 @@ def check_kind(sentence: str, kind: str, index: InMemoryIndex, rules: Rules, pag
 
 def cited(v: Verdict) -> set[str]:
     return {e.id for e in v.evidence}
+
+
+def check_markdown(report: CheckReport, rules: Rules, *, brief: bool = False) -> str:
+    """A check report as `ketlit check` prints it (issue 14's view), at a fixed clock."""
+    view = build_view(report, rules, packaged_policy(), now=datetime(2026, 1, 2, tzinfo=UTC))
+    return render_markdown(view, brief=brief)

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
-from ketlit.claims.check import check_page, md_escape, render_markdown, report_to_json
+from ketlit.claims.check import check_page, md_escape, report_to_json
 from ketlit.claims.evidence import InMemoryIndex, records_from_dicts
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.text import page_from_bytes
 from ketlit.errors import ConfigError
 from ketlit.tagging.vocab import tag_vocabularies
+from tests.claims_pages import check_markdown
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 CLAIM_KEYS = {
@@ -50,7 +51,7 @@ def index(rules: Rules) -> InMemoryIndex:
 def html_report(rules: Rules, index: InMemoryIndex) -> tuple[dict[str, Any], str]:
     page = page_from_bytes((FIXTURES / "claims_page_iv_clinic.html").read_bytes(), "claims_page_iv_clinic.html")
     report = check_page(page.text, "claims_page_iv_clinic.html", index, rules)
-    return report_to_json(report), render_markdown(report)
+    return report_to_json(report), check_markdown(report, rules)
 
 
 def test_json_shape(html_report: tuple[dict[str, Any], str]) -> None:
@@ -114,18 +115,18 @@ def test_script_never_reaches_the_output(html_report: tuple[dict[str, Any], str]
 
 def test_markdown_structure_and_links(html_report: tuple[dict[str, Any], str]) -> None:
     _, md = html_report
-    assert md.startswith("# ketlit claim check\n")
-    assert "[90000001](https://pubmed.ncbi.nlm.nih.gov/90000001/)" in md
+    assert md.startswith("# ketlit check — claims_page_iv_clinic.html\n")
+    assert "[PMID 90000001](https://pubmed.ncbi.nlm.nih.gov/90000001/)" in md
     assert "[NCT90000003](https://clinicaltrials.gov/study/NCT90000003)" in md
-    assert "**Pooled estimate:** 60.0%" in md
-    assert "## Not checked" in md
+    assert "Pooled: 60.0% (95% CI" in md
+    assert "## Needs attention" in md and "## All claims" in md and "## Not checkable (" in md
 
 
 def test_report_is_deterministic(rules: Rules, index: InMemoryIndex) -> None:
     page = page_from_bytes((FIXTURES / "claims_page_iv_clinic.html").read_bytes(), "p.html")
     a = check_page(page.text, "p.html", index, rules)
     b = check_page(page.text, "p.html", index, rules)
-    assert render_markdown(a) == render_markdown(b)
+    assert check_markdown(a, rules) == check_markdown(b, rules)
     assert json.dumps(report_to_json(a), sort_keys=True) == json.dumps(report_to_json(b), sort_keys=True)
 
 
@@ -156,12 +157,13 @@ def test_hostile_page_text_cannot_inject(rules: Rules, index: InMemoryIndex) -> 
         "Ketamine clinic. Ketamine care.\n\n"
         "Over 90% of patients respond to ketamine | [win](https://evil.example) `x` <b>bold</b> within 24 hours."
     )
-    md = render_markdown(check_page(text, "<script>alert(1)</script>.txt", index, rules))
-    assert "<b>" not in md and "<script>" not in md
+    md = check_markdown(check_page(text, "<script>alert(1)</script>.txt", index, rules), rules)
+    # Tags stay text: their "<" is escaped (so CommonMark shows "<b>bold</b>", not bold).
+    assert re.search(r"(?<!\\)<(b|script)>", md) is None and "\\<b>" in md
     assert "[win](https://evil.example)" not in md
     table_rows = [line for line in md.splitlines() if line.startswith("| ")]
-    # Rows keep exactly their column count: no page text adds a cell.
-    assert all(len(re.findall(r"(?<!\\)\|", row)) in (3, 6) for row in table_rows), table_rows
+    # Rows keep exactly their column count (six columns): no page text adds a cell.
+    assert table_rows and all(len(re.findall(r"(?<!\\)\|", row)) == 7 for row in table_rows), table_rows
 
 
 def test_bad_rules_file_is_a_config_error(tmp_path: Path) -> None:

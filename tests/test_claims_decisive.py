@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ketlit.claims.check import CheckedClaim, _sentence_decisive, check_page, render_markdown, report_to_json
+from ketlit.claims.check import CheckedClaim, _sentence_decisive, check_page, report_to_json
 from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
 from ketlit.claims.judging import Decisive, Verdict
 from ketlit.claims.model import Claim, Threshold
@@ -23,6 +23,7 @@ from ketlit.claims.policy import packaged_policy
 from ketlit.claims.rates import patient_rate
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.synthesis import stance_of
+from tests.claims_pages import check_markdown
 from tests.test_claims_synthesis import HERE, efficacy, record, verdict_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -183,8 +184,12 @@ def test_json_and_markdown_carry_the_decisive_records(rules: Rules) -> None:
     assert claim["decisive"] and {d["id"] for d in claim["decisive"]} == {"1", "2"}
     assert set(claim["decisive"][0]) >= {"source", "id", "role", "stance", "number", "sentence"}
     assert claim["certainty_source"].startswith("GRADE from trials")
-    md = render_markdown(report)
-    assert "**Decided by:** pubmed:2 " in md and "**Certainty from:** GRADE from trials" in md
+    md = check_markdown(report, rules)
+    # The card lists the deciding records with their stance, and where the certainty comes from.
+    # (Each record is linked at its first mention: PMID 2 in the summary table, PMID 1 on the card.)
+    assert "- for · PMID 2 · RCT, n = 90" in md
+    assert "- for · [PMID 1](https://pubmed.ncbi.nlm.nih.gov/1/) · RCT, n = 80" in md
+    assert "Certainty: GRADE from trials" in md
 
 
 def test_a_reconciled_sentence_names_every_parts_deciding_records() -> None:

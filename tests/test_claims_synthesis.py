@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from ketlit.claims.assertion import assertion_parts
-from ketlit.claims.check import check_page, render_markdown, report_to_json
+from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.policy import load_policy, packaged_policy
@@ -23,6 +23,7 @@ from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.text import Location
 from ketlit.claims.verdict import Verdict, judge
 from ketlit.errors import ConfigError
+from tests.claims_pages import check_markdown
 
 HERE = Location(0, 0, 0, 0)
 
@@ -455,9 +456,11 @@ def test_legend_is_printed_verbatim_in_markdown_and_json(rules: Rules) -> None:
     legend = packaged_policy().legend_lines()
     assert list(report_to_json(report)["legend"]) == legend
     assert json.loads(json.dumps(report_to_json(report)))["legend"][0].startswith("supported: a regulator approved")
-    md = render_markdown(report)
-    assert "## How verdicts are decided" in md
-    assert "at least 50 participants each" in md and "certainty \\(GRADE\\)" in md
+    # The Markdown keeps to about a screen per five claims (issue 14): its key names the verdicts and the
+    # needs-attention rule, and points to the full rules, which the JSON carries verbatim.
+    md = check_markdown(report, rules)
+    assert "Key: ✓ Supported · ◐ Partly supported" in md and "Needs attention: contradicted;" in md
+    assert "Verdict rules in full" in md and "--format json" in md
 
 
 def test_a_sentence_naming_an_unread_condition_is_not_judged_by_the_pages_conditions(rules: Rules) -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -289,12 +290,20 @@ def test_check_clinic_page(cache: Path) -> None:
 
     code, out, err = cli(cache, "check", str(PAGE), "--format", "md")
     assert code == 0, err
-    assert out.startswith("# ketlit claim check")
-    assert "https://pubmed.ncbi.nlm.nih.gov/90300002/" in out and "https://clinicaltrials.gov/study/NCT09930001" in out
-    assert "contradicted" in out and "supported" in out
-    checked = [c for c in claims if c["verdict"] != "not_checkable"]
-    assert out.count("\n## c") == len(checked)
-    assert "## Not checked" in out and "I felt like myself again" in out.split("## Not checked", 1)[1]
+    assert out.startswith(f"# ketlit check — {PAGE.name}\n")
+    # Every record the summary rows and cards show is linked (once), PubMed and ClinicalTrials.gov alike.
+    shown = {e["ref"]["url"] for c in payload["cards"] for e in c["evidence"]} | {
+        k["ref"]["url"] for r in payload["all_claims"] for k in r["key"]}
+    assert all(url in out for url in shown if url)
+    assert any("pubmed.ncbi.nlm.nih.gov/9030000" in str(u) for u in shown)
+    # The registered trial is cited in the audit trail (the Markdown shows the deciding records only).
+    assert any(x["record"] == "ctgov:NCT09930001" for c in claims for k in ("decisive", "cited")
+               for x in c["candidates"][k])
+    assert "✗ Contradicted" in out and "✓ Supported" in out
+    # One card per checked sentence (a sentence read as several claims is one card).
+    checked = [s for s in payload["sentences"] if s["checkable"]]
+    assert checked and len(re.findall(r"(?m)^## \d+ · ", out)) == len(checked)
+    assert "## Not checkable" in out and "I felt like myself again" in out.split("## Not checkable", 1)[1]
 
 
 def test_report_from_the_query_file(cache: Path, tmp_path: Path) -> None:

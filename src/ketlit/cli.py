@@ -546,14 +546,20 @@ def search_cmd(
 class CheckFormat(StrEnum):
     md = "md"
     json = "json"
+    html = "html"
 
 
 @app.command("check")
 @guarded
 def check_cmd(
     page: Annotated[str, typer.Argument(help="A .txt, .md or .html clinic page, or - for stdin.")],
-    fmt: Annotated[CheckFormat, typer.Option("--format", help="md (Markdown) or json.")] = CheckFormat.md,
+    fmt: Annotated[
+        CheckFormat, typer.Option("--format", help="md (Markdown), json (with the full audit trail) or html.")
+    ] = CheckFormat.md,
     out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+    brief: Annotated[
+        bool, typer.Option("--brief", help="Only the header and the two summary tables (md and html).")
+    ] = False,
     no_reference: Annotated[
         bool, typer.Option("--no-reference", help="Judge from the cache alone, without the pinned reference standard.")
     ] = False,
@@ -563,7 +569,7 @@ def check_cmd(
     Your own claim rules and regulatory facts: KETLIT_CLAIM_RULES, KETLIT_REGULATORY (or ketlit.toml);
     verdict rules and reference standard: KETLIT_VERDICT_RULES, KETLIT_REFERENCE_STANDARD.
 
-    Example: ketlit check clinic_page.html --format json --out verdicts.json
+    Example: ketlit check clinic_page.html --format html --out verdicts.html
     """
     from ketlit.jobs.check import run_check  # here, not at the top: see the module docstring
 
@@ -575,7 +581,7 @@ def check_cmd(
         settings = dataclasses.replace(settings, db=Path(":memory:"))
     with _store(settings) as store:
         text, rendered = run_check(
-            store, settings, page, json_output=fmt is CheckFormat.json, reference=False if no_reference else None
+            store, settings, page, fmt=fmt.value, brief=brief, reference=False if no_reference else None
         )
     write_text(rendered, out_file)
     _info(text)

@@ -4,10 +4,11 @@ The flow is ``text`` (page → clean text → located sentences) → ``extract``
 and operationalised) → ``evidence`` (candidate records from an :class:`EvidenceIndex`) →
 ``numbers`` (rates, times, adverse events read from abstracts and posted results) → ``stats``
 (random-effects pooling) → ``verdict`` (verdict, certainty, reasons, citations) → ``check``
-(report, JSON, Markdown). Everything here is pure: the CLI reads the page and opens the cache.
+(report and audit trail) → ``view`` (what an editor reads) → ``render_md`` / ``render_html`` /
+``render_json``. Everything here is pure: the CLI reads the page and opens the cache.
 """
 
-from ketlit.claims.check import CheckReport, check_page, render_markdown, report_to_json
+from ketlit.claims.check import CheckReport, check_page, report_to_json
 from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord, InMemoryIndex
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.text import Page, page_from_bytes, read_page
@@ -23,6 +24,5 @@ __all__ = [
     "load_rules",
     "page_from_bytes",
     "read_page",
-    "render_markdown",
     "report_to_json",
 ]

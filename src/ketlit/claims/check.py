@@ -1,25 +1,23 @@
-"""Check a page: extract claims, gather evidence, judge, and render the report.
+"""Check a page: extract claims, gather evidence, judge, and keep the audit trail.
 
 Design decisions:
 
 * **Pure.** :func:`check_page` takes clean text, an :class:`~ketlit.claims.evidence.EvidenceIndex`
   and the rules, and returns a :class:`CheckReport`; reading files, opening the cache and writing
-  output belong to the CLI. The same report renders to JSON (:func:`report_to_json`, the shape
-  documented in issue 5 plus extra fields) and Markdown (:func:`render_markdown`).
+  output belong to the CLI. The report carries, for every claim, what became of every candidate
+  record (:class:`Candidate`: decisive, cited, read without a usable result, or set aside and why),
+  so the JSON is a full audit trail. Rendering is elsewhere: :mod:`ketlit.claims.view` builds the
+  one view an editor reads, rendered to Markdown (:mod:`~ketlit.claims.render_md`), HTML
+  (:mod:`~ketlit.claims.render_html`) and JSON (:mod:`~ketlit.claims.render_json`, which adds the
+  view to :func:`report_to_json`).
 * **Deterministic.** Claims keep page order; evidence is sorted by design, directness, year and
   id; numbers are rounded in one place; no clock is read. Equal input gives byte-equal output,
   so report diffs mean something.
-* **Nothing from a page or a source can break the Markdown.** Every piece of text that did not
-  come from ketlit itself goes through :func:`md_escape`, which is the project's one escaper
-  (:func:`ketlit.markdown.md_text`) with its ``strict`` policy: HTML-significant characters and
-  ``"`` become entities (so ``<script>`` is inert text), Markdown punctuation including
-  ``( ) # + !`` is backslash-escaped (no emphasis, code spans, links, images, tables or headings
-  can be injected), line breaks are collapsed, and autolink triggers (``://``, ``www.``, ``@``)
-  are broken. Links are only built from URLs that match the PubMed / ClinicalTrials.gov record
-  patterns. JSON carries the text verbatim: it is data, and a consumer displaying it must escape
-  it for its own medium.
+* JSON carries text verbatim: it is data, and a consumer displaying it must escape it for its own
+  medium.
 
-JSON shape (``schema`` = ``ketlit.check/1``)::
+JSON shape (``schema`` = ``ketlit.check/2``; :mod:`ketlit.claims.render_json` adds the view, and
+``data/check.schema.json`` documents the whole)::
 
     {"schema", "source", "summary": {verdict: count}, "legend": [the verdict rules, verbatim],
      "claims": [{"id", "text", "kind", "indication": [], "route": [], "molecule": [],
@@ -39,7 +37,10 @@ JSON shape (``schema`` = ``ketlit.check/1``)::
                  "sentence": {"start", "end", "paragraph"}, "checkable", "checkability",
                  "part_verdict" (the part's own verdict when the sentence's differs, else null),
                  "strength": {"level", "cues"}, "parts": {"drug", "product", "route", "condition",
-                 "scope", "comparator", "outcome", "timepoint", "magnitude", "jurisdiction"}}],
+                 "scope", "comparator", "outcome", "timepoint", "magnitude", "jurisdiction"},
+                 "candidates": {"total", "decisive", "cited", "read": [{"record", "indirect"}],
+                                "set_aside": [{"reason", "records"}]}}],
+     "records": {"<source>:<id>": {"design", "year", "n"}},
      "sentences": [{"index", "text", "start", "end", "checkable", "reason", "strength",
                     "claims": [ids], "verdict"}], "reconcile_rule"}
 
@@ -56,7 +57,6 @@ Percentages in ``pooled`` are on the 0–100 scale, rounded to one decimal.
 from __future__ import annotations
 
 import functools
-import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any, Final
@@ -64,7 +64,7 @@ from typing import Any, Final
 from ketlit.claims.assertion import SentenceReading, asserted_strength, unclaimed_reason
 from ketlit.claims.evidence import EvidenceIndex, EvidenceRecord
 from ketlit.claims.extract import extract_claims
-from ketlit.claims.judging import MAX_DECISIVE, RECONCILE_RULE, Decisive, reconcile
+from ketlit.claims.judging import MAX_DECISIVE, RECONCILE_RULE, Decisive, assess_all, reconcile
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, format_hours
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
@@ -72,15 +72,32 @@ from ketlit.claims.rules import Rules
 from ketlit.claims.text import Location, Sentence, split_sentences
 from ketlit.claims.verdict import VERDICTS, AssessMemo, Cited, Verdict, judge
 from ketlit.errors import InputError
-from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
 from ketlit.markdown import md_text
 
-SCHEMA: Final = "ketlit.check/1"
+SCHEMA: Final = "ketlit.check/2"
 _CERTAINTY_RANK: Final = {"very_low": 0, "low": 1, "moderate": 2, "high": 3}
 _NOWHERE: Final = Location(paragraph=0, sentence=0, start=0, end=0)
 # Checking costs a few milliseconds per sentence (more per distinct claim); 10,000 sentences is about
 # 1 MB of clinic-page prose and 30 times the longest recorded page.
 MAX_SENTENCES: Final = 10_000
+
+
+# How a candidate record was used for a claim: it decided the verdict, was cited with it, was read
+# (counted) but gave nothing the verdict used, or was set aside before reading (with the reason).
+USES: Final = ("decisive", "cited", "read", "set_aside")
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One record the index offered for a claim, and what became of it (the JSON audit trail)."""
+
+    source: str
+    id: str
+    design: str
+    year: int | None
+    n: int | None  # participants, from the study profile or the registry's enrolment
+    use: str  # one of USES
+    reason: str  # why set aside, or how indirect ("" when direct and used)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +108,8 @@ class CheckedClaim:
     verdict: Verdict
     # The claim's own verdict when the sentence's reconciled verdict (``verdict``) differs.
     part_verdict: str | None = None
+    # Every candidate record and what became of it (empty for regulatory and not-checkable claims).
+    candidates: tuple[Candidate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +156,7 @@ def check_page(
     # the claim's id and location.
     candidates: dict[tuple[object, ...], list[EvidenceRecord]] = {}
     verdicts: dict[Claim, Verdict] = {}
+    audits: dict[Claim, tuple[Candidate, ...]] = {}
     assessments: AssessMemo = {}
     for claim in extract_claims(text, rules, sentences):
         key = replace(claim, id="", location=_NOWHERE)
@@ -149,7 +169,8 @@ def check_page(
                     candidates[axes] = index.candidates(claim)
                 records = candidates[axes]
             verdict = verdicts[key] = judge(claim, records, rules, cache, assessments, policy)
-        checked.append(CheckedClaim(claim, verdict))
+            audits[key] = _audit(claim, verdict, records, rules, cache, assessments)
+        checked.append(CheckedClaim(claim, verdict, candidates=audits[key]))
     reconciled = _reconcile(checked)
     return CheckReport(
         source=source,
@@ -157,6 +178,36 @@ def check_page(
         sentences=_readings(sentences, reconciled, rules),
         legend=tuple(policy.legend_lines()),
     )
+
+
+def _participants(record: EvidenceRecord) -> int | None:
+    n = (record.profile or {}).get("n")
+    return n if isinstance(n, int) and not isinstance(n, bool) and n > 0 else record.enrollment
+
+
+def _audit(
+    claim: Claim,
+    verdict: Verdict,
+    records: list[EvidenceRecord],
+    rules: Rules,
+    cache: dict[str, Findings],
+    memo: AssessMemo,
+) -> tuple[Candidate, ...]:
+    """What became of every candidate record: the same assessment the judges made (shared through
+    ``memo``, so this costs a lookup for most claims), matched with the verdict's decisive and cited
+    records."""
+    if not records:
+        return ()
+    decisive = {(d.source, d.id) for d in verdict.decisive}
+    cited = {(c.source, c.id) for c in verdict.evidence}
+    out: list[Candidate] = []
+    for a in assess_all(claim, records, rules, cache, memo):
+        r = a.record
+        ref = (r.source, r.id)
+        use = "decisive" if ref in decisive else "cited" if ref in cited else "read" if a.counted else "set_aside"
+        reason = a.exclusion or "; ".join(a.indirect)
+        out.append(Candidate(r.source, r.id, a.design, r.year, _participants(r), use, reason))
+    return tuple(out)
 
 
 def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
@@ -189,7 +240,7 @@ def _reconcile(checked: list[CheckedClaim]) -> tuple[CheckedClaim, ...]:
             decisive=decisive,
             certainty_source=source,
         )
-        out.append(CheckedClaim(cc.claim, verdict, part_verdict=cc.verdict.verdict))
+        out.append(CheckedClaim(cc.claim, verdict, part_verdict=cc.verdict.verdict, candidates=cc.candidates))
     return tuple(out)
 
 
@@ -298,6 +349,20 @@ def _pooled_json(v: Verdict) -> dict[str, Any] | None:
     }
 
 
+def _candidates_json(candidates: tuple[Candidate, ...]) -> dict[str, Any]:
+    """Every candidate record by what became of it; set-aside records grouped by the reason."""
+    out: dict[str, Any] = {"total": len(candidates), "decisive": [], "cited": [], "read": [], "set_aside": []}
+    aside: dict[str, list[str]] = {}
+    for c in candidates:
+        ref = f"{c.source}:{c.id}"
+        if c.use == "set_aside":
+            aside.setdefault(c.reason, []).append(ref)
+        else:
+            out[c.use].append({"record": ref, "indirect": c.reason or None})
+    out["set_aside"] = [{"reason": r, "records": refs} for r, refs in sorted(aside.items(), key=lambda kv: -len(kv[1]))]
+    return out
+
+
 def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
     c, v = cc.claim, cc.verdict
     reg = c.regulatory
@@ -363,6 +428,7 @@ def _claim_json(cc: CheckedClaim) -> dict[str, Any]:
             "magnitude": None if c.threshold is None else c.threshold.describe(),
             "jurisdiction": list(c.jurisdiction),
         },
+        "candidates": _candidates_json(cc.candidates),
     }
 
 
@@ -389,123 +455,20 @@ def report_to_json(report: CheckReport) -> dict[str, Any]:
             for r in report.sentences
         ],
         "reconcile_rule": RECONCILE_RULE,
+        # Each candidate record once: what the claims' "candidates" lists refer to.
+        "records": {
+            f"{c.source}:{c.id}": {"design": c.design, "year": c.year, "n": c.n}
+            for cc in report.claims
+            for c in cc.candidates
+        },
     }
 
 
 # ------------------------------------------------------------------ Markdown
 
-_SOURCE_NAMES: Final = {"pubmed": "PubMed", "ctgov": "ClinicalTrials.gov", "regulatory": "Regulatory"}
-_SAFE_URL: Final = re.compile(
-    rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$"
-)
-_SAFE_REG_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
-
-
 @functools.lru_cache(maxsize=16384)
 def md_escape(text: str) -> str:
-    """Text safe to place inside Markdown (and the HTML it renders to): inert, one line.
-    (Cached: a long page cites the same studies and reasons under thousands of claims.)"""
+    """The strict escaper of :func:`ketlit.markdown.md_text` (every Markdown character escaped, one line).
+    The check's own Markdown now escapes only what would change its rendering
+    (:func:`ketlit.claims.render_md.md_inline`); this stays for callers that want the strict policy."""
     return md_text(text, strict=True)
-
-
-def _link(c: Cited) -> str:
-    label = md_escape(c.id)
-    if c.url and c.source in ("pubmed", "ctgov") and _SAFE_URL.match(c.url):
-        return f"[{label}]({c.url})"
-    if c.url and c.source == "regulatory" and _SAFE_REG_URL.match(c.url):
-        return f"[{label}](<{c.url}>)"
-    return label
-
-
-def _label(value: str) -> str:
-    return value.replace("_", " ")
-
-
-def _pooled_line(v: Verdict) -> str:
-    p = v.pooled
-    if p is None:
-        return ""
-    pi = (
-        f"; 95% prediction interval {p.pi_low * 100:.1f}–{p.pi_high * 100:.1f}%"
-        if p.pi_low is not None and p.pi_high is not None
-        else ""
-    )
-    i2 = f", I² = {p.i2:.0f}%" if p.i2 is not None else ""
-    tau = f", τ² = {p.tau2:.3f}" if p.tau2 is not None else ""
-    return (
-        f"**Pooled estimate:** {p.estimate * 100:.1f}% (95% CI {p.ci_low * 100:.1f}–{p.ci_high * 100:.1f}%{pi}); "
-        f"k = {p.k}, N = {p.n}{i2}{tau} — {md_escape(p.method)}"
-    )
-
-
-def _render_claim(cc: CheckedClaim) -> list[str]:
-    c, v = cc.claim, cc.verdict
-    certainty = f", certainty {_label(v.certainty)}" if v.certainty else ""
-    lines = [f"## {c.id} · {_label(c.kind)} · {_label(v.verdict)}{certainty}", ""]
-    lines.append(f"> {md_escape(c.text)}")
-    lines.append("")
-    where = f"paragraph {c.location.paragraph + 1}, sentence {c.location.sentence + 1}"
-    lines.append(f"- **Where:** {where}" + (" (heading)" if c.heading else ""))
-    axes = [
-        f"{name}: {', '.join(vals) or '—'}"
-        for name, vals in (("indication", c.indication), ("route", c.route), ("molecule", c.molecule))
-    ]
-    lines.append(
-        f"- **Read as:** {md_escape('; '.join(axes))}"
-        + (f"; threshold {md_escape(c.threshold.describe())}" if c.threshold else "")
-    )
-    lines.append(f"- **As tested:** {md_escape(v.as_tested)}")
-    lines.append(
-        f"- **Verdict:** {_label(v.verdict)}" + (f" — certainty: {_label(v.certainty)}" if v.certainty else "")
-    )
-    if v.decisive:
-        lines.append(f"- **Decided by:** {md_escape('; '.join(d.line() for d in v.decisive))}")
-    if v.certainty_source:
-        lines.append(f"- **Certainty from:** {md_escape(v.certainty_source)}")
-    lines.append("")
-    if v.evidence:
-        lines += ["| Source | ID | Design | Year | Finding |", "| --- | --- | --- | --- | --- |"]
-        for e in v.evidence:
-            design = _label(e.design) + ("" if e.direct else " (indirect)")
-            lines.append(
-                f"| {_SOURCE_NAMES.get(e.source, md_escape(e.source))} | {_link(e)} | {md_escape(design)} | "
-                f"{e.year or ''} | {md_escape(e.finding)} |"
-            )
-        lines.append("")
-    pooled = _pooled_line(v)
-    if pooled:
-        lines += [pooled, ""]
-    if v.reasons:
-        lines.append("**Reasons**")
-        lines.append("")
-        lines += [f"- {md_escape(r)}" for r in v.reasons]
-        lines.append("")
-    return lines
-
-
-def render_markdown(report: CheckReport) -> str:
-    """The report as Markdown: each claim as stated, as tested, evidence, pooled estimate, verdict."""
-    lines = ["# ketlit claim check", "", f"Source: {md_escape(report.source)}", ""]
-    summary = report.summary()
-    lines += ["| Verdict | Claims |", "| --- | --- |"]
-    lines += [f"| {_label(k)} | {n} |" for k, n in summary.items()]
-    lines.append("")
-    if report.legend:
-        # The verdict rules, verbatim from verdict_rules.toml; escaped, since a user file may override them.
-        lines += ["## How verdicts are decided", ""]
-        lines += [f"- {md_escape(line)}" for line in report.legend]
-        lines.append("")
-    checkable = [c for c in report.claims if c.claim.checkable]
-    rest = [c for c in report.claims if not c.claim.checkable]
-    for cc in checkable:
-        lines += _render_claim(cc)
-    if rest:
-        lines += ["## Not checked", ""]
-        for cc in rest:
-            c = cc.claim
-            flag = " — anecdote" if c.anecdote else ""
-            lines.append(
-                f"- {c.id} ({md_escape(c.not_checkable_reason or 'not checkable')}{flag}): {md_escape(c.text)}"
-            )
-        lines.append("")
-    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,155 @@
+"""Markdown for a page check, laid out from the one view (:mod:`ketlit.claims.view`).
+
+Design decisions:
+
+* **Escape only what would change the rendering** (:func:`md_inline`). The text of a page or a
+  record is shown as typed: ``(n = 12)``, ``racemic ketamine``, ``50%`` and ``"quotes"`` need no
+  escape. What is escaped is what CommonMark or GitHub would act on: ``\\ ` * [ ] | ~ $``, ``_``
+  at a word edge (emphasis), ``<`` that could open a tag or autolink, ``&`` that could spell an
+  entity, a line-start block marker, and the autolink triggers ``://``, ``www.`` and ``@`` (GFM
+  links them in plain text). Line breaks collapse, so a cell cannot end its row. The result: no
+  page or record text can become a live link, an autolink, an image or raw HTML; the test renders
+  the Markdown with a CommonMark parser and compares its text with the HTML output's.
+* **Links only from validated addresses** (:func:`ketlit.claims.view.safe_url`).
+* ``brief`` prints the header and the two tables only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from ketlit.claims.view import Card, CheckView, KeyEvidence, Ref, Row, UncheckedGroup
+from ketlit.markdown import one_line
+
+_ALWAYS: Final = re.compile(r"([\\`*\[\]|~$])")
+# "_" opens or closes emphasis only at a word edge; "snake_case" inside a word renders as typed.
+_UNDERSCORE: Final = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_TAG_OPEN: Final = re.compile(r"<(?=[A-Za-z/!?])")
+_ENTITY: Final = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_LEADING_BLOCK: Final = re.compile(r"^(#{1,6}(?=\s|$)|[-+=>]|\d{1,9}[.)](?=\s|$))")
+
+
+def md_inline(text: object) -> str:
+    """Untrusted text → one line of Markdown that renders as exactly that text, and nothing live."""
+    s = one_line(text)
+    s = _ALWAYS.sub(r"\\\1", s)
+    s = _UNDERSCORE.sub(r"\\_", s)
+    s = _TAG_OPEN.sub(r"\\<", s)
+    s = _ENTITY.sub(r"\\&", s)
+    s = s.replace("://", ":\\/\\/").replace("www.", "www\\.").replace("@", "\\@")
+    return _LEADING_BLOCK.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], s)
+
+
+class _Links:
+    """Each record is linked at its first mention only: the address is in the file once, and the
+    label alone afterwards (the HTML links every mention; the text is the same)."""
+
+    def __init__(self) -> None:
+        self.seen: set[str] = set()
+
+    def ref(self, ref: Ref) -> str:
+        label = md_inline(ref.label)
+        if not ref.url or ref.url in self.seen:
+            return label
+        self.seen.add(ref.url)
+        return f"[{label}]({ref.url})"
+
+    def key(self, key: tuple[KeyEvidence, ...]) -> str:
+        return "; ".join(self.ref(k.ref) + (f" ({md_inline(k.number)})" if k.number else "") for k in key) or "—"
+
+
+def _table(head: list[str], rows: list[list[str]]) -> list[str]:
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(cells) + " |" for cells in rows]
+    return [*lines, ""]
+
+
+def _row(row: Row, attention: bool, links: _Links) -> list[str]:
+    why = f"{row.attention} — {row.why}" if attention and row.attention else row.why
+    return [
+        str(row.number),
+        md_inline(f"“{row.claim}”"),
+        md_inline(row.verdict_text),
+        md_inline(row.certainty),
+        md_inline(why),
+        links.key(row.key),
+    ]
+
+
+def _header(view: CheckView) -> list[str]:
+    h = view.header
+    return [
+        f"# ketlit check — {md_inline(h.page)}",
+        "",
+        f"Checked {md_inline(h.checked_at)} against {md_inline(h.sources)}.",
+        "",
+        md_inline(h.counts),
+        "",
+        md_inline(" ".join(view.key)),
+        "",
+    ]
+
+
+def _tables(view: CheckView, links: _Links) -> list[str]:
+    head = ["#", "Claim (page words)", "Verdict", "Certainty", "Why", "Decisive evidence"]
+    lines = ["## Needs attention", ""]
+    if view.attention:
+        lines += _table(head, [_row(r, True, links) for r in view.attention])
+    else:
+        lines += ["Nothing needs attention.", ""]
+    lines += ["## All claims", ""]
+    if view.rows:
+        lines += _table(head, [_row(r, False, links) for r in view.rows])
+    else:
+        lines += ["No checkable claim on this page.", ""]
+    return lines
+
+
+def _card(card: Card, links: _Links) -> list[str]:
+    row = card.row
+    lines = [f"## {row.number} · {md_inline(card.verdict_text)} · {md_inline(card.certainty.lower())} certainty", ""]
+    lines += [f"> {md_inline(card.sentence)}", ""]
+    lines += [f"Read as ({md_inline(card.strength)}): {md_inline(card.read_as)}", ""]
+    if card.parts:
+        # "*" and "-": two lists, not one (CommonMark joins lists with the same marker).
+        lines += [f"* {md_inline(f'{p.verdict_text} — {p.line}')}" for p in card.parts]
+        lines.append("")
+    if card.same_as is not None:
+        return [*lines, f"Evidence, certainty and records not used: as for {card.same_as}.", ""]
+    if card.evidence:
+        lines += [f"- {md_inline(e.stance)} · {links.ref(e.ref)} · {md_inline(e.detail)}" for e in card.evidence]
+        lines.append("")
+    if card.pooled:
+        lines += [md_inline(card.pooled), ""]
+    if card.certainty_source:
+        lines += [f"Certainty: {md_inline(card.certainty_source)}", ""]
+    if card.downgrades:
+        lines += [f"{i}. {md_inline(d)}" for i, d in enumerate(card.downgrades, start=1)]
+        lines.append("")
+    if card.not_used:
+        lines += [f"Not used: {md_inline(' · '.join(card.not_used))}", ""]
+    return lines
+
+
+def _unchecked(groups: tuple[UncheckedGroup, ...]) -> list[str]:
+    total = sum(len(g.sentences) for g in groups)
+    lines = [f"## Not checkable ({total})", ""]
+    for g in groups:
+        lines += [md_inline(g.title), ""]
+        lines += [f"- {md_inline(s)}" for s in g.sentences]
+        lines.append("")
+    return lines
+
+
+def render_markdown(view: CheckView, *, brief: bool = False) -> str:
+    """The check as Markdown: header, Needs attention, All claims; then (unless ``brief``) one card per
+    checked sentence and the sentences not checked, grouped by reason."""
+    links = _Links()
+    lines = _header(view) + _tables(view, links)
+    if not brief:
+        for card in view.cards:
+            lines += _card(card, links)
+        if view.unchecked:
+            lines += _unchecked(view.unchecked)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,671 @@
+"""The one view of a page check that Markdown, HTML and JSON are all rendered from.
+
+Design decisions:
+
+* **Built once, rendered three times.** :func:`build_view` turns a :class:`~ketlit.claims.check.CheckReport`
+  plus the header facts (when, what the cache held, which reference standards) into plain
+  strings an editor reads; :mod:`ketlit.claims.render_md` and :mod:`ketlit.claims.render_html` only
+  lay those strings out, and the JSON adds them beside the full audit trail. So the three formats
+  cannot disagree about a verdict, a label or a number.
+* **One row per sentence.** A sentence read as several parts is one row with its reconciled verdict;
+  its card lists the parts with their own verdicts ("which part fails").
+* **Plain words, computed numbers.** Tag slugs become labels from ``data/check_view.toml``; time
+  values are rounded for a reader ("1.8 h", never "1.83333 h"; "no timepoint given", never
+  "0 min"); every count ("6 studies of other conditions") is counted from the audit trail of the
+  candidate records, never typed.
+* **What needs attention is data.** The ``[[attention]]`` rules of ``check_view.toml`` (contradicted,
+  or overstated on weak evidence) are applied here and printed in the key of every check.
+* **No clock read here.** ``now`` is a parameter: the CLI passes the real UTC time, tests a fixed one,
+  so golden files stay byte-stable.
+* Strings here are raw text: each renderer escapes for its own medium.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from importlib import resources
+from pathlib import PurePath
+from typing import Any, Final
+
+from ketlit.claims.check import CheckedClaim, CheckReport
+from ketlit.claims.judging import Decisive
+from ketlit.claims.policy import VerdictPolicy, level
+from ketlit.claims.rules import Rules
+from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
+
+MAX_EVIDENCE: Final = 3  # decisive rows per card (the judges name up to 5; the JSON keeps them all)
+# Lengths that keep a check within about three times its page (measured on the sample pages).
+CLAIM_CHARS: Final = 50  # the page's words in the summary tables (the card has the whole sentence)
+WHY_CHARS: Final = 80
+UNCHECKED_CHARS: Final = 50
+_VIEW_RESOURCE: Final = "check_view.toml"
+
+
+# ------------------------------------------------------------------ vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class AttentionRule:
+    """One ``[[attention]]`` rule of ``check_view.toml``."""
+
+    why: str
+    verdicts: tuple[str, ...]
+    strengths: tuple[str, ...] | None
+    max_certainty: str | None
+
+    def matches(self, verdict: str, strength: str, certainty: str | None) -> bool:
+        """Whether a sentence with this verdict, asserted strength and certainty falls under the rule."""
+        if verdict not in self.verdicts:
+            return False
+        if self.strengths is not None and strength not in self.strengths:
+            return False
+        return self.max_certainty is None or level(certainty) <= level(self.max_certainty)
+
+    def describe(self, vocab: Vocab) -> str:
+        """The rule in words, for the key ("partly supported or not enough evidence at low certainty or
+        lower, unless hedged")."""
+        text = " or ".join(vocab.verdict_label(v).lower() for v in self.verdicts)
+        if self.max_certainty is not None:
+            text += f" at {vocab.certainty.get(self.max_certainty, self.max_certainty).lower()} certainty or lower"
+        if self.strengths is not None:
+            left_out = [vocab.strengths.get(s, s) for s in vocab.strengths if s not in self.strengths]
+            named = [vocab.strengths.get(s, s) for s in self.strengths]
+            fewer = len(left_out) < len(named)
+            text += f", unless {' or '.join(left_out)}" if fewer else f", when {' or '.join(named)}"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Vocab:
+    """The contents of ``check_view.toml``."""
+
+    verdicts: Mapping[str, tuple[str, str, str]]  # slug → (label, symbol, short label for tables)
+    certainty: Mapping[str, str]
+    attention: tuple[AttentionRule, ...]
+    strengths: Mapping[str, str]
+    reasons: Mapping[str, str]
+    set_aside: tuple[tuple[re.Pattern[str], str], ...]
+    labels: Mapping[str, str]
+
+    def verdict_label(self, slug: str) -> str:
+        return self.verdicts.get(slug, (slug.replace("_", " "), ""))[0]
+
+    def verdict_text(self, slug: str, short: bool = False) -> str:
+        """Symbol and label: "✗ Contradicted" (``short``: "◐ Partly")."""
+        label, symbol, brief = self.verdicts.get(slug, (slug.replace("_", " "), "·", slug.replace("_", " ")))
+        return f"{symbol} {brief if short else label}"
+
+    def label(self, slug: str) -> str:
+        return self.labels.get(slug) or slug.replace("_", " ")
+
+
+def _strs(value: Any, where: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{_VIEW_RESOURCE}: {where} must be a list of strings")
+    return tuple(value)
+
+
+def _str_map(value: Any, where: str) -> dict[str, str]:
+    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
+        raise ValueError(f"{_VIEW_RESOURCE}: [{where}] must map names to strings")
+    return dict(value)
+
+
+@functools.cache
+def vocab() -> Vocab:
+    """The packaged vocabulary (read once per process; a malformed file is a packaging bug)."""
+    data = tomllib.loads(resources.files("ketlit.data").joinpath(_VIEW_RESOURCE).read_text(encoding="utf-8"))
+    verdicts = {
+        k: (str(v["label"]), str(v["symbol"]), str(v.get("short", v["label"]))) for k, v in data["verdicts"].items()
+    }
+    attention = tuple(
+        AttentionRule(
+            why=str(r["why"]),
+            verdicts=_strs(r["verdicts"], "attention.verdicts"),
+            strengths=_strs(r["strengths"], "attention.strengths") if "strengths" in r else None,
+            max_certainty=str(r["max_certainty"]) if "max_certainty" in r else None,
+        )
+        for r in data["attention"]
+    )
+    return Vocab(
+        verdicts=verdicts,
+        certainty=_str_map(data["certainty"], "certainty"),
+        attention=attention,
+        strengths=_str_map(data["strengths"], "strengths"),
+        reasons=_str_map(data["reasons"], "reasons"),
+        set_aside=tuple((re.compile(str(g["match"])), str(g["label"])) for g in data["set_aside"]),
+        labels=_str_map(data["labels"], "labels"),
+    )
+
+
+_SLUG: Final = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_UPPER_SLUGS: Final = re.compile(r"\b(ptsd|ocd|crps|rct|ect|tms)\b")
+_LONG_TIME: Final = re.compile(r"(\d+\.\d{2,})(\s*(?:h|min|days|weeks)\b)")
+_ZERO_TIME: Final = re.compile(r",?\s*\b(?:at )?0 min\b")
+
+
+def _round_time(m: re.Match[str]) -> str:
+    return f"{float(m.group(1)):.1f}".rstrip("0").rstrip(".") + m.group(2)
+
+
+def humanise(text: str) -> str:
+    """Engine text for a reader: slugs as labels, "stud(ies)" as "studies", times rounded."""
+    v = vocab()
+    text = _SLUG.sub(lambda m: v.label(m.group()), text)
+    text = _UPPER_SLUGS.sub(lambda m: v.label(m.group()), text)
+    text = re.sub(r"\b1 stud\(ies\)", "1 study", text)
+    text = re.sub(r"\b1 (\w+)\(s\)", r"1 \1", text)
+    text = re.sub(r"\b(stud)\(ies\)", r"\1ies", text)
+    text = re.sub(r"\b(\w+)\(s\)", r"\1s", text)
+    text = _LONG_TIME.sub(_round_time, text)
+    return _ZERO_TIME.sub(", no timepoint given", text).lstrip(", ")
+
+
+def trim(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary with an ellipsis when longer than ``limit``."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:") + "…"
+
+
+# ------------------------------------------------------------------ the view
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A record or regulatory fact as shown: a label and, for validated identifiers, its address."""
+
+    label: str
+    url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyEvidence:
+    """A decisive record in a summary row: reference and key number."""
+
+    ref: Ref
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceRow:
+    """One decisive study (or regulator fact) on a card."""
+
+    ref: Ref
+    part: str
+    design: str
+    n: str
+    result: str
+    timepoint: str
+    stance: str  # "for" | "against"
+    detail: str  # design, n, part, result and timepoint in one phrase (what the cards print after the ref)
+
+
+@dataclass(frozen=True, slots=True)
+class PartRow:
+    """One part of a compound sentence with its own verdict."""
+
+    reading: str
+    short: str  # the part in a few words, for the summary row
+    verdict: str
+    verdict_text: str
+    why: str
+    line: str  # what a card prints after the verdict: the part (its reading when the card does not give it) and why
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One sentence in the summary tables."""
+
+    number: int
+    claim: str
+    verdict: str
+    verdict_text: str
+    certainty: str
+    why: str
+    key: tuple[KeyEvidence, ...]
+    attention: str | None  # the attention rule's why, or None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """Everything about one checked sentence."""
+
+    row: Row
+    verdict_text: str  # the full label ("◐ Partly supported"; the row has the short one)
+    sentence: str
+    strength: str
+    readings: tuple[str, ...]
+    read_as: str  # the readings in one line, or "N parts:" when the parts list gives them
+    parts: tuple[PartRow, ...]
+    evidence: tuple[EvidenceRow, ...]
+    certainty: str
+    certainty_source: str
+    downgrades: tuple[str, ...]
+    pooled: str
+    not_used: tuple[str, ...]
+    same_as: int | None  # an earlier card with the very same evidence, certainty and records not used
+
+
+@dataclass(frozen=True, slots=True)
+class UncheckedGroup:
+    """Sentences not checked for one reason."""
+
+    reason: str
+    title: str  # "Headings (8)"
+    sentences: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CacheCounts:
+    """What the cache held when the page was checked."""
+
+    articles: int
+    trials: int
+
+
+@dataclass(frozen=True, slots=True)
+class Header:
+    """The facts above the tables."""
+
+    page: str
+    checked_at: str
+    sources: str  # the cache, regulatory facts and reference standards the verdicts were judged against
+    counts: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckView:
+    """The whole check as an editor reads it (see the module docstring)."""
+
+    header: Header
+    attention: tuple[Row, ...]
+    rows: tuple[Row, ...]
+    cards: tuple[Card, ...]
+    unchecked: tuple[UncheckedGroup, ...]
+    key: tuple[str, ...]
+    report: CheckReport
+
+
+_RECORD_URL: Final = re.compile(
+    rf"^https://(pubmed\.ncbi\.nlm\.nih\.gov/{PMID_TEXT}/|clinicaltrials\.gov/study/{NCT_ID_TEXT})$"
+)
+_REGULATOR_URL: Final = re.compile(r"^https://[A-Za-z0-9.-]+(/[A-Za-z0-9._~%/?=&;:-]*)?$")
+
+
+def safe_url(source: str, url: str | None) -> str | None:
+    """``url`` when it is a PubMed / ClinicalTrials.gov record page, or (for a regulatory fact from the
+    facts file) a plain https address; None otherwise, so nothing else ever becomes a link."""
+    if not url:
+        return None
+    pattern = _REGULATOR_URL if source == "regulatory" else _RECORD_URL
+    return url if pattern.match(url) else None
+
+
+def fact_labels(rules: Rules) -> dict[str, str]:
+    """A short name per regulatory fact ("DEA schedule 1999"), unique within the facts in force."""
+    base = {f.id: f"{f.agency} {f.kind.replace('_', ' ')}{f' {f.year}' if f.year else ''}" for f in rules.facts}
+    seen = Counter(base.values())
+    return {fid: label if seen[label] == 1 else f"{label} ({fid.replace('_', ' ')})" for fid, label in base.items()}
+
+
+def _ref(source: str, rid: str, url: str | None, facts: Mapping[str, str]) -> Ref:
+    link = safe_url(source, url)
+    if source == "pubmed":
+        return Ref(f"PMID {rid}", link)
+    if source == "ctgov":
+        return Ref(rid, link)
+    return Ref(facts.get(rid) or rid.replace("_", " "), link)
+
+
+_HAS_TIME: Final = re.compile(r"\d\s*(?:min|h|hours?|days?|weeks?|months?)\b")
+# "over 40 minutes" and "for 2 weeks" are more often how long an infusion or a course lasted than when
+# the outcome was measured: only at / within / after / by / up to name a timepoint.
+_TIME_IN: Final = re.compile(
+    r"\b(?:at|within|after|by|up to)\s+(?:day|week|month)?\s*\d+(?:\.\d+)?"
+    r"(?:\s*(?:-|–|to)\s*\d+)?\s*(?:min(?:utes?)?|h(?:ours?)?|days?|weeks?|months?)\b",
+    re.IGNORECASE,
+)
+_TIME_NUMBER: Final = re.compile(r"^(onset|duration)\s+(.*)$")
+
+
+def _result_and_time(d: Decisive) -> tuple[str, str]:
+    """The decisive record's key number and the timepoint it applies to ("no timepoint given")."""
+    number = humanise(d.number) if d.number else ""
+    m = _TIME_NUMBER.match(number)
+    if m:  # an onset or duration finding: the number is the time
+        return f"{m.group(1)} {m.group(2)}", m.group(2) if re.search(r"\d", m.group(2)) else "no timepoint given"
+    if _HAS_TIME.search(number):  # the number carries its timepoint ("response 60% at 24 h")
+        stated = _TIME_IN.search(number)
+        return number, stated.group(0) if stated else "as in the result"
+    time = _TIME_IN.search(d.sentence)
+    return number or "no number stated", time.group(0) if time else "no timepoint given"
+
+
+def _threshold_words(cc: CheckedClaim) -> str:
+    t = cc.claim.threshold
+    if t is None:
+        return ""
+    ops = {"<=": "within", "<": "in under", ">=": "at least", ">": "more than", "=": "about"}
+    units = {"hours": " h", "days": " days", "weeks": " weeks", "%": "%"}
+    return f"{ops.get(t.op, t.op)} {t.value:g}{units.get(t.unit, ' ' + t.unit)}"
+
+
+def _drug(cc: CheckedClaim, v: Vocab) -> str:
+    c = cc.claim
+    molecule = " and ".join(v.label(m) for m in c.molecule) or "the drug"
+    route = " or ".join(v.label(r) for r in c.route)
+    return f"{route} {molecule}" if route else f"{molecule} (any route)"
+
+
+def reading(cc: CheckedClaim) -> str:
+    """How one claim was read, in plain words ("IV racemic ketamine works for treatment-resistant depression")."""
+    v = vocab()
+    c = cc.claim
+    conditions = " / ".join(v.label(i) for i in c.indication) or "any condition"
+    limit = _threshold_words(cc)
+    drug = _drug(cc, v)
+    if c.kind == "efficacy":
+        comparator = f" (vs {v.label(c.comparator)})" if c.comparator and "implied" not in c.comparator else ""
+        text = f"{drug} works for {conditions}{comparator}"
+    elif c.kind == "efficacy_rate":
+        text = f"{drug}: {c.outcome or 'response'} rate {limit} in {conditions}"
+    elif c.kind == "onset":
+        text = f"{drug} takes effect {limit or 'quickly'} in {conditions}"
+    elif c.kind == "duration":
+        text = f"{drug}: benefit lasts {limit or 'a while'} in {conditions}"
+    elif c.kind == "safety":
+        topics = ", ".join(v.label(t) for t in c.safety_topics) or "harms"
+        text = f"{drug}: {v.label(c.safety_stance or 'assertion')} about {topics}"
+    elif c.kind == "regulatory" and c.regulatory is not None:
+        reg = c.regulatory
+        what = ", ".join(v.label(t) for t in reg.topics)
+        negated = "not " if reg.negated else ""
+        text = f"{drug}: regulatory status — {negated}{what}" + (
+            f" for {', '.join(v.label(i) for i in reg.approval_indications)}" if reg.approval_indications else ""
+        )
+    elif c.kind == "dosing" and c.dose is not None:
+        text = f"{drug}: dose {c.dose.low:g}–{c.dose.high:g} {c.dose.unit}"
+    else:
+        text = f"{drug}: {v.label(c.kind)}"
+    scope = ", ".join(v.label(s) for s in c.scope)
+    return text + (f" ({scope})" if scope else "")
+
+
+_NOISE: Final = re.compile(
+    r"^(not counted|jurisdiction|asserted strength|capped at|certainty as stated|regulatory sources|"
+    r"\d+ counted record|the claim's wording is vague|the page describes use|sentence verdict reconciled|"
+    r"\d+ cached stud|starts low|risk of bias|imprecision|inconsistency|indirectness|publication bias|"
+    r"reference standard \()",
+    re.IGNORECASE,
+)
+_PART_REASON: Final = re.compile(
+    r"^([a-z_]+): (supported|partly supported|insufficient evidence|contradicted) — (.*)$"
+)
+_PREFIX: Final = re.compile(r"^[a-z_]+: ")
+_DOWNGRADE: Final = re.compile(
+    r"^(?:[a-z_]+: )?((?:starts low|risk of bias|inconsistency|indirectness|imprecision|publication bias|"
+    r"capped at \w+)\b.*)$"
+)
+
+
+def _main_reason(reasons: Sequence[str]) -> str:
+    for r in reasons:
+        m = _PART_REASON.match(r)
+        body = m.group(3) if m else _PREFIX.sub("", r) if _PREFIX.match(r) and not r.startswith("http") else r
+        if not _NOISE.match(body):
+            return body
+    return ""
+
+
+def _parts(sentence: Sequence[CheckedClaim]) -> tuple[PartRow, ...]:
+    """The parts of a compound sentence: its claims when they are several, else the conditions of one
+    claim when the engine judged them one by one (its "<condition>: <verdict> — why" reasons)."""
+    v = vocab()
+    if len(sentence) > 1:
+        return tuple(
+            PartRow(
+                reading(cc),
+                _short(cc, v),
+                own := cc.part_verdict or cc.verdict.verdict,
+                v.verdict_text(own),
+                trim(humanise(_main_reason(cc.verdict.reasons)), WHY_CHARS),
+                "",
+            )
+            for cc in sentence
+        )
+    cc = sentence[0]
+    per_condition = [m for r in cc.verdict.reasons if (m := _PART_REASON.match(r))]
+    # Only when the engine gave every condition its own verdict: a partial list would hide a part.
+    if len(per_condition) < 2 or {m.group(1) for m in per_condition} != set(cc.claim.indication):
+        return ()
+    drug = _drug(cc, v)
+    return tuple(
+        PartRow(
+            f"{drug} for {v.label(m.group(1))}",
+            v.label(m.group(1)),
+            slug := m.group(2).replace(" ", "_"),
+            v.verdict_text(slug),
+            trim(humanise(m.group(3)), WHY_CHARS),
+            "",
+        )
+        for m in per_condition
+    )
+
+
+def _short(cc: CheckedClaim, v: Vocab) -> str:
+    conditions = "/".join(v.label(i) for i in cc.claim.indication)
+    return v.label(cc.claim.kind) + (f" in {conditions}" if conditions else "")
+
+
+def _why(sentence: Sequence[CheckedClaim], parts: Sequence[PartRow]) -> str:
+    first = sentence[0]
+    if parts and len({p.verdict for p in parts}) > 1:
+        holds = [p for p in parts if p.verdict in ("supported", "partly_supported")]
+        fails = [p for p in parts if p not in holds]
+        phrase = "; ".join(f"{p.verdict_text.split(' ')[0]} {p.short}" for p in holds + fails)
+        return trim(phrase, WHY_CHARS)
+    if first.verdict.decisive and first.verdict.decisive[0].role == "regulator":
+        return trim(humanise(first.verdict.decisive[0].sentence), WHY_CHARS)
+    return trim(humanise(_main_reason(first.verdict.reasons)) or "—", WHY_CHARS)
+
+
+def _key(decisive: Sequence[Decisive], facts: Mapping[str, str]) -> tuple[KeyEvidence, ...]:
+    """The first decisive record with its key number (the card lists the rest)."""
+    return tuple(KeyEvidence(_ref(d.source, d.id, d.url, facts), humanise(d.number)) for d in decisive[:1])
+
+
+def _evidence(cc: CheckedClaim, facts: Mapping[str, str]) -> tuple[EvidenceRow, ...]:
+    v = vocab()
+    sizes = {(c.source, c.id): c.n for c in cc.candidates}
+    rows = []
+    for d in cc.verdict.decisive[:MAX_EVIDENCE]:
+        result, time = _result_and_time(d)
+        n = sizes.get((d.source, d.id))
+        regulator = d.source == "regulatory"
+        row = EvidenceRow(
+            ref=_ref(d.source, d.id, d.url, facts),
+            part=v.label(d.part) if d.part else "",
+            design=v.label(d.design or d.role),
+            n="—" if regulator else f"{n:,}" if n else "not stated",
+            result=trim(humanise(d.sentence), 90) if regulator else result,
+            timepoint="—" if regulator else time,
+            stance=d.stance,
+            detail="",
+        )
+        size = f", n = {row.n}" if n and not regulator else ""
+        # "n = 41" as the key number says no more than the size: no result, so no timepoint either.
+        bare = result.startswith("n = ") or result == "no number stated"
+        what = "" if bare and not regulator else row.result
+        joined = time.startswith(("at", "within", "after", "by", "over", "for", "up"))  # "… at 24 h"
+        in_result = time in result or time == "as in the result"
+        when = "" if regulator or bare or in_result else f" {time}" if joined else f" · {time}"
+        part = f" · {row.part}" if row.part else ""
+        rows.append(replace(row, detail=f"{row.design}{size}{part}" + (f": {what}{when}" if what else "")))
+    return tuple(rows)
+
+
+def _not_used(sentence: Sequence[CheckedClaim]) -> tuple[str, ...]:
+    """Counted from the audit trail: each record once per sentence, in its most-used state."""
+    v = vocab()
+    rank = {"decisive": 0, "cited": 1, "read": 2, "set_aside": 3}
+    best: dict[tuple[str, str], tuple[str, str]] = {}
+    for cc in sentence:
+        for c in cc.candidates:
+            ref = (c.source, c.id)
+            if ref not in best or rank[c.use] < rank[best[ref][0]]:
+                best[ref] = (c.use, c.reason)
+    groups: Counter[str] = Counter()
+    for use, reason in best.values():
+        if use == "read":
+            groups["read, no usable result"] += 1
+        elif use == "set_aside":
+            label = next((lab for pat, lab in v.set_aside if pat.search(reason)), "set aside (other reasons)")
+            groups[label] += 1
+    return tuple(f"{n:,} {label}" for label, n in sorted(groups.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _downgrades(reasons: Sequence[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(humanise(m.group(1)) for r in reasons if (m := _DOWNGRADE.match(r))))
+
+
+def _pooled(cc: CheckedClaim) -> str:
+    p = cc.verdict.pooled
+    if p is None:
+        return ""
+    return (
+        f"Pooled: {p.estimate * 100:.1f}% (95% CI {p.ci_low * 100:.1f}–{p.ci_high * 100:.1f}%), "
+        f"{p.k} studies, {p.n:,} participants"
+    )
+
+
+def _certainty_source(text: str, facts: Mapping[str, str]) -> str:
+    """Where the certainty comes from, for a reader ("review PMID 35431578 states low")."""
+    text = re.sub(r"\bpubmed:(\d+)", r"PMID \1", text)
+    text = re.sub(r"^regulatory:(\S+)", lambda m: "regulator: " + facts.get(m.group(1), m.group(1)), text)
+    return humanise(re.sub(r"^none: ", "", text))
+
+
+def _attention(sentence: Sequence[CheckedClaim], verdict: str, certainty: str | None) -> str | None:
+    strength = sentence[0].claim.strength
+    return next((r.why for r in vocab().attention if r.matches(verdict, strength, certainty)), None)
+
+
+def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mapping[str, str]) -> Card:
+    v = vocab()
+    first = sentence[0]
+    verdict, certainty = first.verdict.verdict, first.verdict.certainty
+    parts = _parts(sentence)
+    row = Row(
+        number=number,
+        claim=trim(text, CLAIM_CHARS),
+        verdict=verdict,
+        verdict_text=v.verdict_text(verdict, short=True),
+        certainty=v.certainty.get(certainty or "", "—"),
+        why=_why(sentence, parts),
+        key=_key(first.verdict.decisive, facts),
+        attention=_attention(sentence, verdict, certainty),
+    )
+    cues = ", ".join(f"“{c}”" for c in first.claim.strength_cues)
+    strength = v.strengths.get(first.claim.strength, first.claim.strength) + (f": {cues}" if cues else "")
+    reasons = [r for cc in sentence for r in cc.verdict.reasons]
+    readings = tuple(dict.fromkeys(reading(cc) for cc in sentence))
+    if len(readings) > 1:
+        # Several claims: each part's line carries its own reading, so it is said once.
+        read_as = f"{len(parts)} parts:"
+        parts = tuple(replace(p, line=f"{p.reading}: {p.why}") for p in parts)
+    else:
+        read_as = readings[0] + "."
+        parts = tuple(replace(p, line=f"{p.short}: {p.why}") for p in parts)
+    return Card(
+        row=row,
+        verdict_text=v.verdict_text(verdict),
+        sentence=" ".join(text.split()),
+        strength=strength,
+        readings=readings,
+        read_as=read_as,
+        parts=parts,
+        evidence=_evidence(first, facts),
+        certainty=row.certainty,
+        certainty_source=_certainty_source(first.verdict.certainty_source or "", facts),
+        downgrades=_downgrades(reasons),
+        pooled=next((p for cc in sentence if (p := _pooled(cc))), ""),
+        not_used=_not_used(sentence),
+        same_as=None,
+    )
+
+
+def _unchecked(report: CheckReport) -> tuple[UncheckedGroup, ...]:
+    v = vocab()
+    groups: dict[str, list[str]] = {}
+    for s in report.sentences:
+        if not s.checkable:
+            groups.setdefault(s.reason, []).append(trim(s.text, UNCHECKED_CHARS))
+    ordered = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+    out = []
+    for reason, sentences in ordered:
+        label = v.reasons.get(reason, reason.replace("_", " "))
+        out.append(UncheckedGroup(reason, f"{label[:1].upper()}{label[1:]} ({len(sentences)})", tuple(sentences)))
+    return tuple(out)
+
+
+def _sources(rules: Rules, policy: VerdictPolicy, cache: CacheCounts | None) -> str:
+    """What the verdicts were judged against: the cache, the regulatory facts, the reference standards."""
+    facts = rules.facts
+    places = sorted({f.jurisdiction for f in facts})
+    years = sorted(int(s.published[:4]) for f in facts for s in f.sources if s.published[:4].isdigit())
+    dated = f", {years[0]}–{years[-1]}" if years else ""
+    held = f"{cache.articles:,} PubMed articles, {cache.trials:,} registered trials, " if cache else ""
+    refs = dict.fromkeys(f"PMID {e.pmid} (searched to {e.search_date})" for e in policy.entries())
+    standard = f"reference standard {', '.join(refs)}" if refs else "no reference standard"
+    return f"{held}{len(facts)} regulatory facts ({', '.join(places) or 'none'}{dated}), {standard}"
+
+
+def build_view(
+    report: CheckReport, rules: Rules, policy: VerdictPolicy, *, now: datetime, cache: CacheCounts | None = None
+) -> CheckView:
+    """The view of ``report``: header, needs-attention and all-claims rows, cards, unchecked sentences."""
+    by_start: dict[int, list[CheckedClaim]] = {}
+    for cc in report.claims:
+        if cc.claim.checkable:
+            by_start.setdefault(cc.claim.location.start, []).append(cc)
+    texts = {s.start: s.text for s in report.sentences}
+    facts = fact_labels(rules)
+    cards: list[Card] = []
+    seen: dict[tuple[object, ...], int] = {}
+    for i, (start, sentence) in enumerate(sorted(by_start.items()), start=1):
+        card = _card(i, sentence, texts.get(start, sentence[0].claim.text), facts)
+        # A page repeats itself ("not addictive" twice): the second card points at the first.
+        same = (card.evidence, card.certainty, card.certainty_source, card.downgrades, card.pooled, card.not_used)
+        if card.evidence and same in seen:
+            card = replace(card, same_as=seen[same])
+        seen.setdefault(same, i)
+        cards.append(card)
+    rows = tuple(c.row for c in cards)
+    attention = tuple(r for r in rows if r.attention)
+    unchecked = _unchecked(report)
+    n_unchecked = sum(len(g.sentences) for g in unchecked)
+    counts = (
+        f"{len(rows)} sentences checked · {len(attention)} need attention · "
+        f"{n_unchecked} not checkable (end of report)"
+    )
+    v = vocab()
+    key = (
+        "Key: " + " · ".join(v.verdict_text(s) for s in v.verdicts) + ".",
+        "Needs attention: " + "; ".join(r.describe(v) for r in v.attention) + ".",
+        "Verdict rules in full, and every candidate record with why it was or was not used: --format json.",
+    )
+    header = Header(
+        PurePath(report.source).name or report.source, f"{now:%Y-%m-%d %H:%M} UTC", _sources(rules, policy, cache),
+        counts,
+    )
+    return CheckView(header, attention, rows, tuple(cards), unchecked, key, report)

@@ -1,0 +1,59 @@
+"""`ketlit check --format html|md|json [--brief]` through the CLI, against a cache imported from a fixture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from ketlit.cli import app
+from tests.conftest import FIXTURES
+from tests.test_check_output import commonmark, parsed, schema, text_of
+
+runner = CliRunner()
+PAGE = FIXTURES / "claims_page_numbers.txt"
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    path = str(tmp_path_factory.mktemp("cli") / "k.db")
+    result = runner.invoke(app, ["--db", path, "import", str(FIXTURES / "efetch_claims_iv_trd.xml")])
+    assert result.exit_code == 0, result.stderr
+    return path
+
+
+def check(db: str, *extra: str) -> str:
+    result = runner.invoke(app, ["--db", db, "check", str(PAGE), *extra])
+    assert result.exit_code == 0, result.stderr
+    assert "claim(s) on" in result.stderr
+    return result.stdout
+
+
+def test_three_formats_say_the_same(db: str, tmp_path: Path) -> None:
+    out = tmp_path / "c.html"
+    check(db, "--format", "html", "--out", str(out))
+    html = out.read_text()
+    md = check(db)
+    # The clock is read per run: compare everything but the minute stamps.
+    strip = lambda t: text_of(t).split("UTCagainst", 1)[1]  # noqa: E731
+    assert strip(commonmark(md)) == strip(html)
+    assert 'id="summary-table"' in html and not [t for t, _ in parsed(html).tags if t == "script"]
+    payload = json.loads(check(db, "--format", "json"))
+    jsonschema.validate(payload, schema())
+    assert [r["claim"] for r in payload["all_claims"]] == [
+        r for r in (row.split(" | ")[1].strip("“”") for row in md.split("## All claims")[1].split("\n## ")[0]
+                    .splitlines()[4:] if row.startswith("| "))
+    ]
+    articles = sum(1 for _ in (FIXTURES / "efetch_claims_iv_trd.xml").read_text().split("<PubmedArticle>")[1:])
+    assert payload["header"]["sources"].startswith(f"{articles} PubMed articles, 0 registered trials, ")
+
+
+def test_brief(db: str) -> None:
+    md = check(db, "--brief")
+    assert "## All claims" in md and "## 1 ·" not in md and "## Not checkable" not in md
+    html = check(db, "--format", "html", "--brief")
+    assert 'id="summary-table"' in html and 'class="card' not in html
+    assert len(md) < len(check(db)) / 2
