@@ -30,5 +30,5 @@ def view_to_json(view: CheckView) -> dict[str, Any]:
     # The JSON lists each card whole: "row" is in all_claims, "not_used_as" only shortens the printed card.
     out["cards"] = [{k: v for k, v in dataclasses.asdict(c).items() if k not in ("row", "not_used_as")}
                     | {"number": c.row.number} for c in view.cards]
-    out["not_checkable"] = [dataclasses.asdict(g) for g in view.unchecked]
+    out["not_checkable"] = [{k: v for k, v in dataclasses.asdict(g).items() if k != "inline"} for g in view.unchecked]
     return out

@@ -130,7 +130,8 @@ def _card(card: Card, same: list[Card], links: _Links) -> list[str]:
     if card.pooled:
         lines += [md_inline(card.pooled), ""]
     if len(card.downgrades) == 1:  # one downgrade: said on the certainty line
-        lines += [md_inline(" — ".join(x for x in (f"Certainty: {card.certainty_source}", card.downgrades[0]) if x)), ""]
+        said = " — ".join(x for x in (card.certainty_source, card.downgrades[0]) if x)
+        lines += [f"Certainty: {md_inline(said)}", ""]
     else:
         if card.certainty_source:
             lines += [f"Certainty: {md_inline(card.certainty_source)}"]

@@ -577,14 +577,15 @@ def _pooled(cc: CheckedClaim) -> str:
     )
 
 
-def _certainty_source(text: str, facts: Mapping[str, str]) -> str:
+def _certainty_source(text: str, facts: Mapping[str, str], downgraded: bool) -> str:
     """Where the certainty comes from, for a reader ("review PMID 35431578"). The level is in the card's
     heading and the downgrades are listed after it, so neither is said twice ("… states low",
     "GRADE from …: inconsistency"); the engine's wording stays in the JSON's ``certainty_source``."""
     text = re.sub(r"\bpubmed:(\d+)", r"PMID \1", text)
     text = re.sub(r"^reference standard .*?\((PMID \d+)\).*$", r"reference standard \1", text)
     text = re.sub(r" states (very low|low|moderate|high)$", "", text)
-    text = re.sub(r"^(GRADE from [^:(]*?)\s*(?::.*|\(see reasons\))$", r"\1", text)
+    if downgraded:
+        text = re.sub(r"^(GRADE from [^:(]*?)\s*(?::.*|\(see reasons\))$", r"\1", text)
     text = re.sub(r"^regulatory:(\S+)", lambda m: "regulator: " + facts.get(m.group(1), m.group(1)), text)
     return humanise(re.sub(r"^none: ", "", text))
 
@@ -613,6 +614,7 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
     cue = f": “{first.claim.strength_cues[0]}”" if first.claim.strength_cues else ""
     strength = v.strengths.get(first.claim.strength, first.claim.strength) + cue
     reasons = [r for cc in sentence for r in cc.verdict.reasons]
+    downgrades = _downgrades(reasons)
     readings = tuple(dict.fromkeys(reading(cc) for cc in sentence))
     # The parts replace the reading rather than repeat it: several claims, each part's line is its
     # reading; one claim judged condition by condition, the reading names the drug and the parts the
@@ -642,8 +644,8 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
         parts=parts,
         evidence=_evidence(first, facts, with_part=bool(parts) or len(first.claim.indication) > 1),
         certainty=row.certainty,
-        certainty_source=_certainty_source(first.verdict.certainty_source or "", facts),
-        downgrades=_downgrades(reasons),
+        certainty_source=_certainty_source(first.verdict.certainty_source or "", facts, bool(downgrades)),
+        downgrades=downgrades,
         pooled=next((p for cc in sentence if (p := _pooled(cc))), ""),
         not_used=_not_used(sentence),
         same_as=None,
