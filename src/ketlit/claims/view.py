@@ -71,7 +71,7 @@ class AttentionRule:
         return self.max_certainty is None or level(certainty) <= level(self.max_certainty)
 
     def describe(self, vocab: Vocab) -> str:
-        """The rule in words, for the key ("partly supported or not enough evidence at low certainty or
+        """The rule in words, for the key ("partly supported or insufficient evidence at low certainty or
         lower, unless hedged")."""
         text = " or ".join(vocab.verdict_label(v).lower() for v in self.verdicts)
         if self.max_certainty is not None:
