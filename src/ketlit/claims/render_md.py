@@ -113,12 +113,14 @@ def _tables(view: CheckView, links: _Links) -> list[str]:
 
 def _card(card: Card, same: list[Card], links: _Links) -> list[str]:
     """One card; ``same`` are the later sentences read, judged and evidenced the same way (quoted here)."""
-    row = card.row
     numbers = ", ".join(str(c.row.number) for c in (card, *same))
     lines = [f"## {numbers} · {md_inline(card.verdict_text)} · {md_inline(card.certainty.lower())} certainty"]
     for c in (card, *same):
         lines += [f"> {md_inline(c.sentence)}", ""]
-    lines += [f"Read as ({md_inline(card.strength)}): {md_inline(card.read_as)}".rstrip()]
+    # A shared card names each sentence's strength where it differs from the first's ("hedged · 6: stated as fact").
+    others = [f"{c.row.number}: {c.strength}" for c in same if c.strength != card.strength]
+    strength = " · ".join([card.strength, *others])
+    lines += [f"Read as ({md_inline(strength)}): {md_inline(card.read_as)}".rstrip()]
     if card.parts:
         # "*" and "-": two lists, not one (CommonMark joins lists with the same marker).
         lines += [f"* {md_inline(f'{p.verdict_text} — {p.line}')}" for p in card.parts if p.line]

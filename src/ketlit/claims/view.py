@@ -725,6 +725,7 @@ def build_view(
         card = _card(i, sentence, texts.get(start, sentence[0].claim.text), facts)
         # A page repeats itself ("works for depression" three times): sentences read the same way, with
         # the same verdict, evidence and certainty share the first one's card, which quotes each of them.
+        # How strongly each sentence asserts may differ: the shared card says it per sentence.
         same = (card.readings, card.verdict_text, tuple(p.line for p in card.parts), card.evidence, card.certainty,
                 card.certainty_source, card.downgrades, card.pooled, card.not_used)
         if same in seen:
