@@ -47,6 +47,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT.parent / "shared" / "samples" / "clinic_pages"
 CORPUS = ROOT.parent / "shared" / "data" / "replay" / "pubmed" / "psynamic_all.xml"
 LIMIT_S = 30.0
+TARGET_X = 3.0  # issue 14: a page's Markdown check under 3x the page
 
 
 def _paragraphs(samples: Path) -> list[str]:
@@ -132,9 +133,11 @@ def _check(db: Path, path: Path) -> tuple[float, float, int, str]:
 
 
 def _output_sizes(db: Path, samples: Path) -> int:
-    """Markdown (full, brief) and HTML bytes per page byte for every sample page; 1 if a brief one is >= 3x."""
+    """Markdown (full, brief) and HTML bytes per page byte for every sample page, each full Markdown against
+    the target; 1 if a brief one is at or over the target (the full one is reported, see the test's bound)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
-    print(f"{'page':<40}{'bytes':>7}{'md':>8}{'md x':>7}{'brief x':>9}{'html x':>8}")
+    print(f"target: Markdown under {TARGET_X:g}x its page")
+    print(f"{'page':<40}{'bytes':>7}{'md':>8}{'md x':>7}{'brief x':>9}{'html x':>8}  target")
     ratios: list[float] = []
     worst_brief = 0.0
     for page in sorted(samples.glob("*.txt")):
@@ -147,11 +150,12 @@ def _output_sizes(db: Path, samples: Path) -> int:
         md, brief, html = (n / size for n in sizes)
         ratios.append(md)
         worst_brief = max(worst_brief, brief)
-        print(f"{page.name:<40}{size:>7}{sizes[0]:>8}{md:>7.2f}{brief:>9.2f}{html:>8.2f}")
+        verdict = "met" if md < TARGET_X else f"missed by {sizes[0] - TARGET_X * size:,.0f} B"
+        print(f"{page.name:<40}{size:>7}{sizes[0]:>8}{md:>7.2f}{brief:>9.2f}{html:>8.2f}  {verdict}")
     if ratios:
         print(f"Markdown: {min(ratios):.2f}x to {max(ratios):.2f}x its page; "
-              f"{sum(r < 3 for r in ratios)} of {len(ratios)} under the 3x target")
-    return 1 if worst_brief >= 3 else 0
+              f"{sum(r < TARGET_X for r in ratios)} of {len(ratios)} under the {TARGET_X:g}x target")
+    return 1 if worst_brief >= TARGET_X else 0
 
 
 def main() -> int:

@@ -302,6 +302,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = SHARED / "samples" / "clinic_pages"
 CORPUS = SHARED / "data" / "replay" / "pubmed" / "psynamic_all.xml"
 SIZE_LIMIT = 3.0  # Markdown bytes per page byte (issue 14)
+FULL_BOUND = 5.25  # the tightest bound every sample page's full Markdown holds (worst: 5.19x, see below)
 
 
 @pytest.fixture(scope="module")
@@ -346,9 +347,92 @@ def test_sample_pages_brief_markdown_is_under_three_times_the_page(
 
 
 def test_sample_pages_full_markdown_size(sample_views: list[tuple[Path, CheckView]]) -> None:
-    """The full check (tables and one card per sentence) against issue 14's 3x target. Measured at the
-    time of writing: 1.8x to 6.1x, dense 2 KB pages (a claim in almost every sentence) are the largest;
-    the bound below catches a regression towards the old 15-20x, the 3x target is reported by
-    bench/check_page_size.py --output."""
+    """The full check (tables and one card per distinct reading) against issue 14's 3x target, with the
+    tightest bound that holds. Measured at the time of writing (bench/check_page_size.py --output): 1.71x to
+    5.19x; kalypso, livepositively and thrive are under 3x. The dense 2 KB excerpts, where nearly every
+    sentence is a claim, miss it: on westside (1,156 B, 6 checked sentences) the header, the two tables, the
+    card headings and the quoted sentences alone take 2.5x, leaving about 120 B per card for the reading,
+    the decisive studies, the certainty and the not-used line the issue requires (a card needs 300-500)."""
     ratios = {p.name: len(render_markdown(v).encode()) / p.stat().st_size for p, v in sample_views}
-    assert all(r < 7.0 for r in ratios.values()), ratios
+    assert all(r < FULL_BOUND for r in ratios.values()), ratios
+    under = {name for name, r in ratios.items() if r < SIZE_LIMIT}
+    assert under >= {"kalypso_bipolar.txt", "livepositively_ocd_faq.txt", "thrive_anesthesia_iv_series_faq.txt"}, ratios
+
+
+# ------------------------------------------------------------------ one screen per few claims (issue 14)
+
+REPEATING = (
+    "Ketamine clinic.\n\nKetamine is not addictive.\n\nOur staff are kind.\n\nKetamine is simply not addictive.\n"
+)
+
+
+def test_sentences_read_the_same_way_share_one_card(rules: Rules, index: InMemoryIndex) -> None:
+    view = view_of(REPEATING, "p.txt", rules, index)
+    md, html = render_markdown(view), render_html(view)
+    assert [c.same_as for c in view.cards] == [None, 1]
+    card = md.split("\n## 1, 2 · ✗ Contradicted")[1].split("\n## ")[0]
+    assert "> Ketamine is not addictive." in card and "> Ketamine is simply not addictive." in card
+    assert "## 2 ·" not in md and md.count("- against · DEA schedule 1999") == 1
+    # Both rows stay in the tables, the HTML anchors the second sentence in the shared card ...
+    assert len(view.rows) == 2 and 'id="card-2"' in html and html.count('<section class="card') == 1
+    # ... and the JSON keeps each sentence's own card whole.
+    cards = view_to_json(view)["cards"]
+    assert [c["same_as"] for c in cards] == [None, 1] and cards[0]["evidence"] == cards[1]["evidence"] != []
+    # Asserted in other words, a sentence shares the card and its strength is said for it ...
+    other = view_of(REPEATING.replace("simply not addictive", "not habit-forming"), "p.txt", rules, index)
+    assert [c.same_as for c in other.cards] == [None, 1]
+    assert "Read as (absolute: “not addictive” · 2: absolute: “not habit-forming”): " in render_markdown(other)
+    assert text_of(commonmark(render_markdown(other))) == text_of(render_html(other))
+    # ... but read another way ("assertion", not "denial", about addiction) it keeps its own card.
+    apart = view_of(REPEATING.replace("simply not addictive", "not really addictive"), "p.txt", rules, index)
+    assert [c.same_as for c in apart.cards] == [None, None]
+
+
+def test_a_record_is_described_at_its_first_mention(rules: Rules, index: InMemoryIndex) -> None:
+    view = fixture_view("claims_page_iv_clinic.html", rules, index)
+    rows = [(c.row.number, e) for c in view.cards if c.same_as is None for e in c.evidence]
+    mentions = [(n, e) for n, e in rows if e.ref.label == "PMID 90000004"]
+    assert len(mentions) >= 2
+    (_, first), (_, later) = mentions[0], mentions[1]
+    assert first.detail.startswith(first.design) and first.result in first.detail
+    assert first.design not in later.detail and first.result not in later.detail  # same number: not repeated
+    # The JSON row still has the whole description.
+    assert (later.design, later.n, later.result) == (first.design, first.n, first.result)
+    md = render_markdown(view)
+    assert md.count(f"PMID 90000004 · {first.detail}") == 1
+
+
+def test_one_downgrade_is_said_on_the_certainty_line(rules: Rules, index: InMemoryIndex) -> None:
+    view = fixture_view("claims_page_numbers.txt", rules, index)
+    md = render_markdown(view)
+    one = [c for c in view.cards if len(c.downgrades) == 1 and c.same_as is None]
+    many = [c for c in view.cards if len(c.downgrades) > 1 and c.same_as is None]
+    for card in one:
+        assert f"Certainty: {card.certainty_source} — {card.downgrades[0]}\n" in md
+    for card in many:
+        assert all(f". {d}\n" in md for d in card.downgrades)
+    assert one or many
+
+
+def test_headings_not_checked_are_one_line(rules: Rules, index: InMemoryIndex) -> None:
+    view = fixture_view("claims_page_iv_clinic.html", rules, index)
+    headings = next(g for g in view.unchecked if g.reason == "heading")
+    assert headings.inline and len(headings.sentences) > 1
+    line = f"{headings.title}: {' · '.join(headings.sentences)}"
+    assert f"\n{line}\n" in render_markdown(view) and line in "".join(parsed(render_html(view)).parts)
+
+
+def test_times_are_human_durations() -> None:
+    # claims.numbers.human_duration, not the engine's format_hours ("14 days", "0 min").
+    assert humanise("duration 14 days") == "duration 2 weeks"
+    assert humanise("onset 0.5 h, response at 0 min") == "onset 30 min, response, no timepoint given"
+
+
+def test_report_and_check_name_verdicts_alike() -> None:
+    from ketlit.claims.view import vocab
+    from ketlit.report.labels import VERDICT_LABELS, VERDICT_SYMBOLS, verdict_text
+
+    v = vocab()
+    assert dict(VERDICT_SYMBOLS) == {s: sym for s, (_, sym, _) in v.verdicts.items()}
+    assert dict(VERDICT_LABELS) == {s: label for s, (label, _, _) in v.verdicts.items()}
+    assert all(verdict_text(s) == v.verdict_text(s) for s in v.verdicts)

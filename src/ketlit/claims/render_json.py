@@ -24,9 +24,11 @@ def view_to_json(view: CheckView) -> dict[str, Any]:
     out = report_to_json(view.report)
     out["header"] = dataclasses.asdict(view.header)
     out["key"] = list(view.key)
+    out["legend"] = [*out["legend"], *view.attention_rules]  # the key names the rules; here they are in full
     out["needs_attention"] = [dataclasses.asdict(r) for r in view.attention]
     out["all_claims"] = [dataclasses.asdict(r) for r in view.rows]
-    out["cards"] = [{k: v for k, v in dataclasses.asdict(c).items() if k != "row"} | {"number": c.row.number}
-                    for c in view.cards]
-    out["not_checkable"] = [dataclasses.asdict(g) for g in view.unchecked]
+    # The JSON lists each card whole: "row" is in all_claims, "not_used_as" only shortens the printed card.
+    out["cards"] = [{k: v for k, v in dataclasses.asdict(c).items() if k not in ("row", "not_used_as")}
+                    | {"number": c.row.number} for c in view.cards]
+    out["not_checkable"] = [{k: v for k, v in dataclasses.asdict(g).items() if k != "inline"} for g in view.unchecked]
     return out

@@ -41,6 +41,9 @@ def md_inline(text: object) -> str:
     return _LEADING_BLOCK.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], s)
 
 
+_RECORD_PAGES: Final = ("https://pubmed.ncbi.nlm.nih.gov/", "https://clinicaltrials.gov/")
+
+
 class _Links:
     """Each record is linked at its first mention only: the address is in the file once, and the
     label alone afterwards (the HTML links every mention; the text is the same)."""
@@ -50,7 +53,9 @@ class _Links:
 
     def ref(self, ref: Ref) -> str:
         label = md_inline(ref.label)
-        if not ref.url or ref.url in self.seen:
+        # A regulator's address runs to 150 characters: the Markdown names the fact, the HTML links it and
+        # the JSON gives its sources (a third of a dense page's check went on these addresses).
+        if not ref.url or ref.url in self.seen or not ref.url.startswith(_RECORD_PAGES):
             return label
         self.seen.add(ref.url)
         return f"[{label}]({ref.url})"
@@ -93,12 +98,12 @@ def _header(view: CheckView) -> list[str]:
 
 def _tables(view: CheckView, links: _Links) -> list[str]:
     head = ["#", "Claim (page words)", "Verdict", "Certainty", "Why", "Decisive evidence"]
-    lines = ["## Needs attention", ""]
+    lines = ["## Needs attention"]
     if view.attention:
         lines += _table(head, [_row(r, True, links) for r in view.attention])
     else:
         lines += ["Nothing needs attention.", ""]
-    lines += ["## All claims", ""]
+    lines += ["## All claims"]
     if view.rows:
         lines += _table(head, [_row(r, False, links) for r in view.rows])
     else:
@@ -106,39 +111,51 @@ def _tables(view: CheckView, links: _Links) -> list[str]:
     return lines
 
 
-def _card(card: Card, links: _Links) -> list[str]:
-    row = card.row
-    lines = [f"## {row.number} · {md_inline(card.verdict_text)} · {md_inline(card.certainty.lower())} certainty", ""]
-    lines += [f"> {md_inline(card.sentence)}", ""]
-    lines += [f"Read as ({md_inline(card.strength)}): {md_inline(card.read_as)}", ""]
+def _card(card: Card, same: list[Card], links: _Links) -> list[str]:
+    """One card; ``same`` are the later sentences read, judged and evidenced the same way (quoted here)."""
+    numbers = ", ".join(str(c.row.number) for c in (card, *same))
+    lines = [f"## {numbers} · {md_inline(card.verdict_text)} · {md_inline(card.certainty.lower())} certainty"]
+    for c in (card, *same):
+        lines += [f"> {md_inline(c.sentence)}", ""]
+    # A shared card names each sentence's strength where it differs from the first's ("hedged · 6: stated as fact").
+    others = [f"{c.row.number}: {c.strength}" for c in same if c.strength != card.strength]
+    strength = " · ".join([card.strength, *others])
+    lines += [f"Read as ({md_inline(strength)}): {md_inline(card.read_as)}".rstrip()]
     if card.parts:
         # "*" and "-": two lists, not one (CommonMark joins lists with the same marker).
-        lines += [f"* {md_inline(f'{p.verdict_text} — {p.line}')}" for p in card.parts]
+        lines += [f"* {md_inline(f'{p.verdict_text} — {p.line}')}" for p in card.parts if p.line]
+    elif card.evidence:
         lines.append("")
-    if card.same_as is not None:
-        return [*lines, f"Evidence, certainty and records not used: as for {card.same_as}.", ""]
-    if card.evidence:
-        lines += [f"- {md_inline(e.stance)} · {links.ref(e.ref)} · {md_inline(e.detail)}" for e in card.evidence]
-        lines.append("")
+    lines += [f"- {md_inline(e.stance)} · {links.ref(e.ref)}" + (f" · {md_inline(e.detail)}" if e.detail else "")
+              for e in card.evidence]
+    lines.append("")
     if card.pooled:
         lines += [md_inline(card.pooled), ""]
-    if card.certainty_source:
-        lines += [f"Certainty: {md_inline(card.certainty_source)}", ""]
-    if card.downgrades:
+    if len(card.downgrades) == 1:  # one downgrade: said on the certainty line
+        said = " — ".join(x for x in (card.certainty_source, card.downgrades[0]) if x)
+        lines += [f"Certainty: {md_inline(said)}", ""]
+    else:
+        if card.certainty_source:
+            lines += [f"Certainty: {md_inline(card.certainty_source)}"]
         lines += [f"{i}. {md_inline(d)}" for i, d in enumerate(card.downgrades, start=1)]
         lines.append("")
-    if card.not_used:
+    if card.not_used_as is not None:
+        lines += [f"Not used: as for {card.not_used_as}.", ""]
+    elif card.not_used:
         lines += [f"Not used: {md_inline(' · '.join(card.not_used))}", ""]
     return lines
 
 
 def _unchecked(groups: tuple[UncheckedGroup, ...]) -> list[str]:
     total = sum(len(g.sentences) for g in groups)
-    lines = [f"## Not checkable ({total})", ""]
+    lines = [f"## Not checkable ({total})"]
     for g in groups:
-        lines += [md_inline(g.title), ""]
-        lines += [f"- {md_inline(s)}" for s in g.sentences]
-        lines.append("")
+        if g.inline:  # headings are short and many: one line for the group
+            lines += [md_inline(f"{g.title}: {' · '.join(g.sentences)}"), ""]
+        else:
+            lines += [md_inline(g.title)]
+            lines += [f"- {md_inline(s)}" for s in g.sentences]
+            lines.append("")
     return lines
 
 
@@ -149,7 +166,8 @@ def render_markdown(view: CheckView, *, brief: bool = False) -> str:
     lines = _header(view) + _tables(view, links)
     if not brief:
         for card in view.cards:
-            lines += _card(card, links)
+            if card.same_as is None:
+                lines += _card(card, [c for c in view.cards if c.same_as == card.row.number], links)
         if view.unchecked:
             lines += _unchecked(view.unchecked)
     return "\n".join(lines).rstrip() + "\n"

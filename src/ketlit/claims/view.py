@@ -35,14 +35,17 @@ from typing import Any, Final
 
 from ketlit.claims.check import CheckedClaim, CheckReport
 from ketlit.claims.judging import Decisive
+from ketlit.claims.numbers import NO_TIMEPOINT, human_duration
 from ketlit.claims.policy import VerdictPolicy, level
 from ketlit.claims.rules import Rules
 from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
 
 MAX_EVIDENCE: Final = 3  # decisive rows per card (the judges name up to 5; the JSON keeps them all)
 # Lengths that keep a check within about three times its page (measured on the sample pages).
-CLAIM_CHARS: Final = 50  # the page's words in the summary tables (the card has the whole sentence)
-WHY_CHARS: Final = 80
+CLAIM_CHARS: Final = 40  # the page's words in the summary tables (the card has the whole sentence)
+WHY_CHARS: Final = 60  # the "Why" cell of the tables
+PART_CHARS: Final = 70  # why one part of a compound sentence holds or fails
+REGULATOR_CHARS: Final = 70  # a regulator's statement on a card
 UNCHECKED_CHARS: Final = 50
 _VIEW_RESOURCE: Final = "check_view.toml"
 
@@ -68,7 +71,7 @@ class AttentionRule:
         return self.max_certainty is None or level(certainty) <= level(self.max_certainty)
 
     def describe(self, vocab: Vocab) -> str:
-        """The rule in words, for the key ("partly supported or not enough evidence at low certainty or
+        """The rule in words, for the key ("partly supported or insufficient evidence at low certainty or
         lower, unless hedged")."""
         text = " or ".join(vocab.verdict_label(v).lower() for v in self.verdicts)
         if self.max_certainty is not None:
@@ -146,16 +149,18 @@ def vocab() -> Vocab:
 
 _SLUG: Final = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _UPPER_SLUGS: Final = re.compile(r"\b(ptsd|ocd|crps|rct|ect|tms)\b")
-_LONG_TIME: Final = re.compile(r"(\d+\.\d{2,})(\s*(?:h|min|days|weeks)\b)")
-_ZERO_TIME: Final = re.compile(r",?\s*\b(?:at )?0 min\b")
+# A time as the engine writes it (claims.numbers.format_hours: "45 min", "1.83333 h", "3 days", "4 weeks").
+_ENGINE_TIME: Final = re.compile(r"\b(\d+(?:\.\d+)?) (min|h|days|weeks)\b")
+_HOURS_PER: Final = {"min": 1 / 60, "h": 1.0, "days": 24.0, "weeks": 168.0}
+_NO_TIME: Final = re.compile(rf",?\s*\b(?:at )?{NO_TIMEPOINT}")
 
 
-def _round_time(m: re.Match[str]) -> str:
-    return f"{float(m.group(1)):.1f}".rstrip("0").rstrip(".") + m.group(2)
+def _human_time(m: re.Match[str]) -> str:
+    return human_duration(float(m.group(1)) * _HOURS_PER[m.group(2)])
 
 
 def humanise(text: str) -> str:
-    """Engine text for a reader: slugs as labels, "stud(ies)" as "studies", times rounded."""
+    """Engine text for a reader: slugs as labels, "stud(ies)" as "studies", times as :func:`human_duration`."""
     v = vocab()
     text = _SLUG.sub(lambda m: v.label(m.group()), text)
     text = _UPPER_SLUGS.sub(lambda m: v.label(m.group()), text)
@@ -163,8 +168,8 @@ def humanise(text: str) -> str:
     text = re.sub(r"\b1 (\w+)\(s\)", r"1 \1", text)
     text = re.sub(r"\b(stud)\(ies\)", r"\1ies", text)
     text = re.sub(r"\b(\w+)\(s\)", r"\1s", text)
-    text = _LONG_TIME.sub(_round_time, text)
-    return _ZERO_TIME.sub(", no timepoint given", text).lstrip(", ")
+    text = _ENGINE_TIME.sub(_human_time, text)  # "1.8 h", "no timepoint given": claims.numbers.human_duration
+    return _NO_TIME.sub(f", {NO_TIMEPOINT}", text).lstrip(", ")
 
 
 def trim(text: str, limit: int) -> str:
@@ -245,7 +250,7 @@ class Card:
     sentence: str
     strength: str
     readings: tuple[str, ...]
-    read_as: str  # the readings in one line, or "N parts:" when the parts list gives them
+    read_as: str  # the reading in one line; "" when the parts list gives each part's reading
     parts: tuple[PartRow, ...]
     evidence: tuple[EvidenceRow, ...]
     certainty: str
@@ -253,7 +258,10 @@ class Card:
     downgrades: tuple[str, ...]
     pooled: str
     not_used: tuple[str, ...]
-    same_as: int | None  # an earlier card with the very same evidence, certainty and records not used
+    same_as: int | None  # an earlier card with the same reading, verdict and evidence: printed as one card
+    # The printed card before this one whose records not used are the same ("Not used: as for 6"); not in
+    # the JSON, which lists every card's own.
+    not_used_as: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,6 +271,7 @@ class UncheckedGroup:
     reason: str
     title: str  # "Headings (8)"
     sentences: tuple[str, ...]
+    inline: bool  # printed on one line ("Headings (3): A · B · C"): headings are short and many
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,6 +302,7 @@ class CheckView:
     cards: tuple[Card, ...]
     unchecked: tuple[UncheckedGroup, ...]
     key: tuple[str, ...]
+    attention_rules: tuple[str, ...]  # each attention rule in full (the JSON legend; the key names them)
     report: CheckReport
 
 
@@ -367,11 +377,12 @@ def _drug(cc: CheckedClaim, v: Vocab) -> str:
     return f"{route} {molecule}" if route else f"{molecule} (any route)"
 
 
-def reading(cc: CheckedClaim) -> str:
-    """How one claim was read, in plain words ("IV racemic ketamine works for treatment-resistant depression")."""
+def reading(cc: CheckedClaim, conditions: str | None = None) -> str:
+    """How one claim was read, in plain words ("IV racemic ketamine works for treatment-resistant depression");
+    ``conditions`` stands in for the claim's conditions (a card whose parts name them)."""
     v = vocab()
     c = cc.claim
-    conditions = " / ".join(v.label(i) for i in c.indication) or "any condition"
+    conditions = conditions or " / ".join(v.label(i) for i in c.indication) or "any condition"
     limit = _threshold_words(cc)
     drug = _drug(cc, v)
     if c.kind == "efficacy":
@@ -438,7 +449,7 @@ def _parts(sentence: Sequence[CheckedClaim]) -> tuple[PartRow, ...]:
                 _short(cc, v),
                 own := cc.part_verdict or cc.verdict.verdict,
                 v.verdict_text(own),
-                trim(humanise(_main_reason(cc.verdict.reasons)), WHY_CHARS),
+                trim(humanise(_main_reason(cc.verdict.reasons)), PART_CHARS),
                 "",
             )
             for cc in sentence
@@ -455,10 +466,26 @@ def _parts(sentence: Sequence[CheckedClaim]) -> tuple[PartRow, ...]:
             v.label(m.group(1)),
             slug := m.group(2).replace(" ", "_"),
             v.verdict_text(slug),
-            trim(humanise(m.group(3)), WHY_CHARS),
+            trim(humanise(m.group(3)), PART_CHARS),
             "",
         )
         for m in per_condition
+    )
+
+
+def _grouped(parts: Sequence[PartRow], name: str) -> tuple[PartRow, ...]:
+    """``line`` per part, where parts with the same verdict and the same why share the first one's line
+    ("◐ Partly supported — PTSD, anxiety: some controlled evidence…"); the others' ``line`` is empty (each
+    part keeps its own row in the JSON). ``name`` is the attribute that names a part: "short" or "reading"."""
+    first: dict[tuple[str, str], int] = {}
+    names: dict[int, list[str]] = {}
+    for i, p in enumerate(parts):
+        at = first.setdefault((p.verdict, p.why), i)
+        names.setdefault(at, []).append(getattr(p, name))
+    joiner = "; " if name == "reading" else ", "
+    return tuple(
+        replace(p, line=joiner.join(dict.fromkeys(names[i])) + (f": {p.why}" if p.why else "") if i in names else "")
+        for i, p in enumerate(parts)
     )
 
 
@@ -484,7 +511,9 @@ def _key(decisive: Sequence[Decisive], facts: Mapping[str, str]) -> tuple[KeyEvi
     return tuple(KeyEvidence(_ref(d.source, d.id, d.url, facts), humanise(d.number)) for d in decisive[:1])
 
 
-def _evidence(cc: CheckedClaim, facts: Mapping[str, str]) -> tuple[EvidenceRow, ...]:
+def _evidence(cc: CheckedClaim, facts: Mapping[str, str], with_part: bool) -> tuple[EvidenceRow, ...]:
+    """The decisive rows of a card; ``detail`` names the part only when the card has parts (else it is the
+    card's one reading, said above)."""
     v = vocab()
     sizes = {(c.source, c.id): c.n for c in cc.candidates}
     rows = []
@@ -497,7 +526,7 @@ def _evidence(cc: CheckedClaim, facts: Mapping[str, str]) -> tuple[EvidenceRow, 
             part=v.label(d.part) if d.part else "",
             design=v.label(d.design or d.role),
             n="—" if regulator else f"{n:,}" if n else "not stated",
-            result=trim(humanise(d.sentence), 90) if regulator else result,
+            result=trim(humanise(d.sentence), REGULATOR_CHARS) if regulator else result,
             timepoint="—" if regulator else time,
             stance=d.stance,
             detail="",
@@ -509,7 +538,7 @@ def _evidence(cc: CheckedClaim, facts: Mapping[str, str]) -> tuple[EvidenceRow, 
         joined = time.startswith(("at", "within", "after", "by", "over", "for", "up"))  # "… at 24 h"
         in_result = time in result or time == "as in the result"
         when = "" if regulator or bare or in_result else f" {time}" if joined else f" · {time}"
-        part = f" · {row.part}" if row.part else ""
+        part = f" · {row.part}" if row.part and with_part else ""
         rows.append(replace(row, detail=f"{row.design}{size}{part}" + (f": {what}{when}" if what else "")))
     return tuple(rows)
 
@@ -527,7 +556,7 @@ def _not_used(sentence: Sequence[CheckedClaim]) -> tuple[str, ...]:
     groups: Counter[str] = Counter()
     for use, reason in best.values():
         if use == "read":
-            groups["read, no usable result"] += 1
+            groups["no usable result"] += 1
         elif use == "set_aside":
             label = next((lab for pat, lab in v.set_aside if pat.search(reason)), "set aside (other reasons)")
             groups[label] += 1
@@ -548,9 +577,15 @@ def _pooled(cc: CheckedClaim) -> str:
     )
 
 
-def _certainty_source(text: str, facts: Mapping[str, str]) -> str:
-    """Where the certainty comes from, for a reader ("review PMID 35431578 states low")."""
+def _certainty_source(text: str, facts: Mapping[str, str], downgraded: bool) -> str:
+    """Where the certainty comes from, for a reader ("review PMID 35431578"). The level is in the card's
+    heading and the downgrades are listed after it, so neither is said twice ("… states low",
+    "GRADE from …: inconsistency"); the engine's wording stays in the JSON's ``certainty_source``."""
     text = re.sub(r"\bpubmed:(\d+)", r"PMID \1", text)
+    text = re.sub(r"^reference standard .*?\((PMID \d+)\).*$", r"reference standard \1", text)
+    text = re.sub(r" states (very low|low|moderate|high)$", "", text)
+    if downgraded:
+        text = re.sub(r"^(GRADE from [^:(]*?)\s*(?::.*|\(see reasons\))$", r"\1", text)
     text = re.sub(r"^regulatory:(\S+)", lambda m: "regulator: " + facts.get(m.group(1), m.group(1)), text)
     return humanise(re.sub(r"^none: ", "", text))
 
@@ -575,17 +610,30 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
         key=_key(first.verdict.decisive, facts),
         attention=_attention(sentence, verdict, certainty),
     )
-    cues = ", ".join(f"“{c}”" for c in first.claim.strength_cues)
-    strength = v.strengths.get(first.claim.strength, first.claim.strength) + (f": {cues}" if cues else "")
+    # One cue is enough to show why a strength was read ("emphatic: “exceptionally effective”").
+    cue = f": “{first.claim.strength_cues[0]}”" if first.claim.strength_cues else ""
+    strength = v.strengths.get(first.claim.strength, first.claim.strength) + cue
     reasons = [r for cc in sentence for r in cc.verdict.reasons]
+    downgrades = _downgrades(reasons)
     readings = tuple(dict.fromkeys(reading(cc) for cc in sentence))
-    if len(readings) > 1:
-        # Several claims: each part's line carries its own reading, so it is said once.
-        read_as = f"{len(parts)} parts:"
-        parts = tuple(replace(p, line=f"{p.reading}: {p.why}") for p in parts)
+    # The parts replace the reading rather than repeat it: several claims, each part's line is its
+    # reading; one claim judged condition by condition, the reading names the drug and the parts the
+    # conditions.
+    drugs = {_drug(cc, v) for cc in sentence}
+    if len(readings) > 1 and len(drugs) == 1:
+        # Several claims about one drug: the drug once, then each part's reading without it.
+        drug = drugs.pop()
+        read_as = f"{drug}:"
+        parts = _grouped(tuple(replace(p, reading=p.reading.removeprefix(drug).lstrip(": ")) for p in parts),
+                         "reading")
+    elif len(readings) > 1:
+        read_as = ""
+        parts = _grouped(parts, "reading")
+    elif parts:
+        read_as = reading(first, conditions="the conditions below") + "."
+        parts = _grouped(parts, "short")
     else:
         read_as = readings[0] + "."
-        parts = tuple(replace(p, line=f"{p.short}: {p.why}") for p in parts)
     return Card(
         row=row,
         verdict_text=v.verdict_text(verdict),
@@ -594,14 +642,44 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
         readings=readings,
         read_as=read_as,
         parts=parts,
-        evidence=_evidence(first, facts),
+        evidence=_evidence(first, facts, with_part=bool(parts) or len(first.claim.indication) > 1),
         certainty=row.certainty,
-        certainty_source=_certainty_source(first.verdict.certainty_source or "", facts),
-        downgrades=_downgrades(reasons),
+        certainty_source=_certainty_source(first.verdict.certainty_source or "", facts, bool(downgrades)),
+        downgrades=downgrades,
         pooled=next((p for cc in sentence if (p := _pooled(cc))), ""),
         not_used=_not_used(sentence),
         same_as=None,
     )
+
+
+def _described_once(cards: Sequence[Card]) -> list[Card]:
+    """A record's design, n and result are printed at its first mention on a card; a later card cites it
+    by its label (and its part) and gives the result only when it differs for that claim. Cards folded into
+    an earlier one (``same_as``) are not printed on their own and keep their rows whole."""
+    first: dict[str, str] = {}
+    out = []
+    previous: Card | None = None
+    for card in cards:
+        if card.same_as is not None:
+            out.append(card)
+            continue
+        if previous is not None and card.not_used and card.not_used == previous.not_used:
+            card = replace(card, not_used_as=previous.not_used_as or previous.row.number)
+        previous = card
+        rows = []
+        for e in card.evidence:
+            size = f", n = {e.n}" if e.detail.startswith(f"{e.design}, n = {e.n}") else ""
+            rest = e.detail[len(e.design + size):]  # " · part: result at time", ": result", ""
+            part, _, result = rest.partition(": ")
+            if e.ref.label in first:
+                shown = result if result != first[e.ref.label] else ""
+                detail = part.removeprefix(" · ") + (f": {shown}" if shown and part else shown)
+                rows.append(replace(e, detail=detail))
+            else:
+                first[e.ref.label] = result
+                rows.append(e)
+        out.append(replace(card, evidence=tuple(rows)))
+    return out
 
 
 def _unchecked(report: CheckReport) -> tuple[UncheckedGroup, ...]:
@@ -614,7 +692,8 @@ def _unchecked(report: CheckReport) -> tuple[UncheckedGroup, ...]:
     out = []
     for reason, sentences in ordered:
         label = v.reasons.get(reason, reason.replace("_", " "))
-        out.append(UncheckedGroup(reason, f"{label[:1].upper()}{label[1:]} ({len(sentences)})", tuple(sentences)))
+        title = f"{label[:1].upper()}{label[1:]} ({len(sentences)})"
+        out.append(UncheckedGroup(reason, title, tuple(sentences), inline=reason == "heading"))
     return tuple(out)
 
 
@@ -644,28 +723,34 @@ def build_view(
     seen: dict[tuple[object, ...], int] = {}
     for i, (start, sentence) in enumerate(sorted(by_start.items()), start=1):
         card = _card(i, sentence, texts.get(start, sentence[0].claim.text), facts)
-        # A page repeats itself ("not addictive" twice): the second card points at the first.
-        same = (card.evidence, card.certainty, card.certainty_source, card.downgrades, card.pooled, card.not_used)
-        if card.evidence and same in seen:
+        # A page repeats itself ("works for depression" three times): sentences read the same way, with
+        # the same verdict, evidence and certainty share the first one's card, which quotes each of them.
+        # How strongly each sentence asserts may differ: the shared card says it per sentence.
+        same = (card.readings, card.verdict_text, tuple(p.line for p in card.parts), card.evidence, card.certainty,
+                card.certainty_source, card.downgrades, card.pooled, card.not_used)
+        if same in seen:
             card = replace(card, same_as=seen[same])
         seen.setdefault(same, i)
         cards.append(card)
+    cards = _described_once(cards)
     rows = tuple(c.row for c in cards)
     attention = tuple(r for r in rows if r.attention)
     unchecked = _unchecked(report)
     n_unchecked = sum(len(g.sentences) for g in unchecked)
     counts = (
         f"{len(rows)} sentences checked · {len(attention)} need attention · "
-        f"{n_unchecked} not checkable (end of report)"
+        f"{n_unchecked} not checkable"
     )
     v = vocab()
+    # The key in one line: the verdicts shown in the tables and the attention rules by name; the rules
+    # in full are in the JSON's legend (and the README).
     key = (
-        "Key: " + " · ".join(v.verdict_text(s) for s in v.verdicts) + ".",
-        "Needs attention: " + "; ".join(r.describe(v) for r in v.attention) + ".",
-        "Verdict rules in full, and every candidate record with why it was or was not used: --format json.",
+        "Key: " + " · ".join(v.verdict_text(s, short=True) for s in v.verdicts if s != "not_checkable") + ".",
+        "Needs attention: " + ", or ".join(r.why for r in v.attention) + " (rules, every record: --format json).",
     )
+    rules_text = tuple(f"Needs attention ({r.why}): {r.describe(v)}." for r in v.attention)
     header = Header(
         PurePath(report.source).name or report.source, f"{now:%Y-%m-%d %H:%M} UTC", _sources(rules, policy, cache),
         counts,
     )
-    return CheckView(header, attention, rows, tuple(cards), unchecked, key, report)
+    return CheckView(header, attention, rows, tuple(cards), unchecked, key, rules_text, report)

@@ -10,9 +10,10 @@ Design decisions:
 - **Labels are plain text.** Escaping happens once, where a format is written (the Markdown
   renderer through :func:`ketlit.markdown.md_text`, the HTML template by auto-escaping), so a slug
   from a user's tagging rules cannot inject Markdown or HTML whichever format it lands in.
-- :data:`VERDICT_SYMBOLS` / :data:`VERDICT_LABELS` are constants, not data: the claim checker's
-  renderers use the same symbols, and a symbol must survive black-and-white printing (no colour
-  carries meaning on its own).
+- :data:`VERDICT_SYMBOLS` / :data:`VERDICT_LABELS` are read from the ``[verdicts]`` table of
+  ``data/check_view.toml`` (through :func:`ketlit.claims.view.vocab`), the one place `ketlit check`
+  also takes them from, so a report and a check cannot name or mark a verdict differently. A symbol
+  must survive black-and-white printing (no colour carries meaning on its own).
 """
 
 from __future__ import annotations
@@ -22,25 +23,19 @@ import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
+from types import MappingProxyType
 from typing import Any, Final
 
+from ketlit.claims.view import vocab
 from ketlit.report.model import UNTAGGED
 
-# One symbol per claim verdict, readable in black and white; shared with `ketlit check`'s renderers.
-VERDICT_SYMBOLS: Final[Mapping[str, str]] = {
-    "supported": "✓",
-    "partly_supported": "◐",
-    "contradicted": "✗",
-    "insufficient_evidence": "?",
-    "not_checkable": "–",
-}
-VERDICT_LABELS: Final[Mapping[str, str]] = {
-    "supported": "Supported",
-    "partly_supported": "Partly supported",
-    "contradicted": "Contradicted",
-    "insufficient_evidence": "Insufficient evidence",
-    "not_checkable": "Not checkable",
-}
+# One symbol and label per claim verdict, readable in black and white: check_view.toml's [verdicts].
+VERDICT_SYMBOLS: Final[Mapping[str, str]] = MappingProxyType(
+    {slug: symbol for slug, (_, symbol, _) in vocab().verdicts.items()}
+)
+VERDICT_LABELS: Final[Mapping[str, str]] = MappingProxyType(
+    {slug: label for slug, (label, _, _) in vocab().verdicts.items()}
+)
 
 
 @dataclass(frozen=True)
