@@ -459,8 +459,8 @@ def test_legend_is_printed_verbatim_in_markdown_and_json(rules: Rules) -> None:
     # The Markdown keeps to about a screen per five claims (issue 14): its key names the verdicts and the
     # needs-attention rule, and points to the full rules, which the JSON carries verbatim.
     md = check_markdown(report, rules)
-    assert "Key: ✓ Supported · ◐ Partly supported" in md and "Needs attention: contradicted;" in md
-    assert "Verdict rules in full" in md and "--format json" in md
+    assert "Key: ✓ Supported · ◐ Partly" in md and "Needs attention: contradicted," in md
+    assert "(rules, every record: --format json)" in md
 
 
 def test_a_sentence_naming_an_unread_condition_is_not_judged_by_the_pages_conditions(rules: Rules) -> None:
@@ -471,3 +471,14 @@ def test_a_sentence_naming_an_unread_condition_is_not_judged_by_the_pages_condit
     assert v.verdict == "insufficient_evidence" and not v.evidence
     works = efficacy("Ketamine works for many patients.", notes=(note,))
     assert verdict_of(works, trials, rules).verdict == "supported"
+
+
+def test_imprecision_says_when_participants_are_not_reported(rules: Rules) -> None:
+    """A study whose abstract gives no n is not "about 0 participants" (it read as an empty study)."""
+    unknown = [record(str(i), n=None) for i in range(1, 3)]
+    v = verdict_of(efficacy(), unknown, rules)
+    notes = [r for r in v.reasons if "imprecision" in r]
+    assert notes and all("participants not reported" in r and "about 0" not in r for r in notes), v.reasons
+    mixed = [record("1", n=40), record("2", n=None)]
+    v = verdict_of(efficacy(), mixed, rules)
+    assert any("about 40 participants in the 1 that report n" in r for r in v.reasons), v.reasons

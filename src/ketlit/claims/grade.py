@@ -100,12 +100,16 @@ def grade_body(
         _risk_of_bias(controlled or studies, unblinding),
         f"inconsistency: {inconsistency}" if inconsistency else None,
     ]
-    total = sum(s.n or 0 for s in controlled or studies)
+    weighed = controlled or studies
+    total = sum(s.n or 0 for s in weighed)
     if total < rules.optimal_information_size:
-        downgrades.append(
-            f"imprecision: {len(controlled or studies)} stud(ies), about {total} participants "
-            f"(< {rules.optimal_information_size})"
-        )
+        # A study whose abstract gives no n adds nothing to the total; say so rather than print
+        # "about 0 participants", which reads as an empty study.
+        unknown = sum(1 for s in weighed if not s.n)
+        size = (f"about {total} participants" if not unknown
+                else "participants not reported" if unknown == len(weighed)
+                else f"about {total} participants in the {len(weighed) - unknown} that report n")
+        downgrades.append(f"imprecision: {len(weighed)} stud(ies), {size} (< {rules.optimal_information_size})")
     if all(s.assessed.indirect for s in studies):
         why = sorted({w for s in studies for w in s.assessed.indirect})
         downgrades.append(f"indirectness: {'; '.join(why)}")
