@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from ketlit.errors import InputError
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed_parse import deleted_pmids
-from ketlit.store.common import chunks, database_name, marks, store_error, to_json, utcnow
+from ketlit.store.common import CHUNK, chunks, database_name, marks, store_error, to_json, utcnow
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -436,21 +436,9 @@ class ArticleStore:
         return gone
 
     def iter_articles(self) -> Iterator[dict[str, Any]]:
-        """Every article with its child lists, ordered by PMID (for export)."""
-        children: dict[str, dict[str, list[Any]]] = {}
-
-        def load(table: str, columns: str, key: str) -> None:
-            for row in self.db.execute(f"SELECT pmid, {columns} FROM {table} ORDER BY pmid, position"):
-                children.setdefault(row[0], {}).setdefault(key, []).append(row[1:])
-
-        load("article_mesh", "descriptor_ui, descriptor, major, qualifiers", "mesh")
-        load("article_pubtypes", "ui, name", "publication_types")
-        load("article_chemicals", "ui, name, kind", "chemicals")
-        load("article_authors", "last_name, fore_name, initials, collective", "authors")
-        load("article_corrections", "ref_type, ref_pmid", "corrections")
-        links: dict[str, list[str]] = {}
-        for pmid, nct in self.db.execute("SELECT DISTINCT pmid, nct_id FROM links ORDER BY pmid, nct_id"):
-            links.setdefault(pmid, []).append(nct)
+        """Every article with its child lists, ordered by PMID (for export). Streamed: one cursor
+        walks ``articles`` in the order of its numeric-PMID index (no sort of the whole table), and
+        each batch's child rows are looked up by PMID, so memory stays at one batch."""
         cols = [
             "pmid",
             "title",
@@ -466,7 +454,32 @@ class ArticleStore:
             "citation_status",
             "indexed",
         ]
-        for row in self.db.execute(f"SELECT {', '.join(cols)} FROM articles ORDER BY CAST(pmid AS INTEGER)"):
+        cursor = self.db.execute(f"SELECT {', '.join(cols)} FROM articles ORDER BY CAST(pmid AS INTEGER)")
+        while rows := cursor.fetchmany(CHUNK):
+            yield from self._article_records(cols, rows)
+
+    def _article_records(self, cols: list[str], rows: list[Any]) -> Iterator[dict[str, Any]]:
+        pmids = [r[0] for r in rows]
+        where = f"WHERE pmid IN ({marks(pmids)})"
+        children: dict[str, dict[str, list[Any]]] = {}
+
+        def load(table: str, columns: str, key: str) -> None:
+            for row in self.db.execute(
+                f"SELECT pmid, {columns} FROM {table} {where} ORDER BY pmid, position", pmids
+            ):
+                children.setdefault(row[0], {}).setdefault(key, []).append(row[1:])
+
+        load("article_mesh", "descriptor_ui, descriptor, major, qualifiers", "mesh")
+        load("article_pubtypes", "ui, name", "publication_types")
+        load("article_chemicals", "ui, name, kind", "chemicals")
+        load("article_authors", "last_name, fore_name, initials, collective", "authors")
+        load("article_corrections", "ref_type, ref_pmid", "corrections")
+        links: dict[str, list[str]] = {}
+        for pmid, nct in self.db.execute(
+            f"SELECT DISTINCT pmid, nct_id FROM links {where} ORDER BY pmid, nct_id", pmids
+        ):
+            links.setdefault(pmid, []).append(nct)
+        for row in rows:
             record = dict(zip(cols, row, strict=True))
             record["languages"] = json.loads(record["languages"] or "[]")
             record["keywords"] = json.loads(record["keywords"] or "[]")

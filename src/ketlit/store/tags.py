@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier, Study
+from ketlit.store.common import chunks, marks
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -133,14 +134,28 @@ class TagStore:
         return result
 
     def tags_of(self, source: str, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-        """``{id: {axis: [values...]}}`` for ``ids`` (every id present, possibly empty); values sorted."""
+        """``{id: {axis: [values...]}}`` for ``ids`` (every id present, possibly empty); values sorted.
+
+        Reads only the rows of ``ids`` (primary-key lookups), so its cost follows ``ids``, not the cache."""
         out: dict[str, dict[str, list[str]]] = {i: {} for i in ids}
-        wanted = set(ids)
-        for rid, axis, value in self.db.execute(
-            "SELECT DISTINCT record_id, axis, value FROM tags WHERE source = ? ORDER BY 1, 2, 3", [source]
-        ):
-            if rid in wanted:
+        for chunk in chunks(list(out)):
+            for rid, axis, value in self.db.execute(
+                f"SELECT DISTINCT record_id, axis, value FROM tags WHERE source = ? AND record_id IN ({marks(chunk)}) "
+                "ORDER BY 1, 2, 3", [source, *chunk]
+            ):
                 out[rid].setdefault(axis, []).append(value)
+        return out
+
+    def tag_values(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, list[str]]]:
+        """``{(source, id): {axis: [values...]}}`` for the tagged ones of ``keys``, values sorted."""
+        out: dict[tuple[str, str], dict[str, list[str]]] = {}
+        by_source: dict[str, list[str]] = {}
+        for source, rid in keys:
+            by_source.setdefault(source, []).append(rid)
+        for source, ids in sorted(by_source.items()):
+            for rid, axes in self.tags_of(source, ids).items():
+                if axes:
+                    out[(source, rid)] = axes
         return out
 
     def all_tag_values(self) -> dict[tuple[str, str], dict[str, list[str]]]:
@@ -241,11 +256,21 @@ class FindingsStore:
         )
         return [("pubmed", str(pmid)) for (pmid,) in rows]
 
-    def load_findings(self, rules_sha: str) -> dict[str, str]:
-        """``{"source:id": json}`` for findings extracted with these rules from the current content."""
-        rows = self.db.execute(
-            "SELECT f.source, f.record_id, f.data FROM findings f LEFT JOIN articles a ON f.source = 'pubmed' "
-            "AND a.pmid = f.record_id WHERE f.rules_sha256 = ? AND (f.source != 'pubmed' "
-            "OR a.content_sha256 = f.content_sha256)", [rules_sha],
-        )
-        return {f"{source}:{rid}": data for source, rid, data in rows}
+    def load_findings(self, rules_sha: str, keys: Iterable[tuple[str, str]] | None = None) -> dict[str, str]:
+        """``{"source:id": json}`` for findings extracted with these rules from the current content:
+        of every record, or (``keys``) of those records only, by primary key."""
+        sql = ("SELECT f.source, f.record_id, f.data FROM findings f LEFT JOIN articles a ON f.source = 'pubmed' "
+               "AND a.pmid = f.record_id WHERE f.rules_sha256 = ? AND (f.source != 'pubmed' "
+               "OR a.content_sha256 = f.content_sha256)")
+        if keys is None:
+            return {f"{source}:{rid}": data for source, rid, data in self.db.execute(sql, [rules_sha])}
+        out: dict[str, str] = {}
+        by_source: dict[str, list[str]] = {}
+        for source, rid in keys:
+            by_source.setdefault(source, []).append(rid)
+        for source, ids in sorted(by_source.items()):
+            for chunk in chunks(ids):
+                rows = self.db.execute(f"{sql} AND f.source = ? AND f.record_id IN ({marks(chunk)})",
+                                       [rules_sha, source, *chunk])
+                out.update((f"{s}:{rid}", data) for s, rid, data in rows)
+        return out
