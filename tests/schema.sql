@@ -1,9 +1,12 @@
 CREATE INDEX idx_article_corrections_type ON article_corrections(ref_type);
 CREATE INDEX idx_article_mesh_descriptor ON article_mesh(descriptor);
 CREATE INDEX idx_article_pubtypes_name ON article_pubtypes(name);
+CREATE INDEX idx_articles_content ON articles(pmid, content_sha256);
 CREATE INDEX idx_articles_doi ON articles(doi);
+CREATE INDEX idx_articles_indexed ON articles(indexed);
 CREATE INDEX idx_articles_pmid_number ON articles(CAST(pmid AS INTEGER));
 CREATE INDEX idx_articles_pub_year ON articles(pub_year);
+CREATE INDEX idx_findings_state ON findings(source, record_id, rules_sha256, content_sha256);
 CREATE INDEX idx_links_nct ON links(nct_id);
 CREATE INDEX idx_raw_pages_run ON raw_pages(run_id);
 CREATE INDEX idx_runs_query ON runs(source, query_key);

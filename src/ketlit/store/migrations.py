@@ -594,6 +594,10 @@ def m009_evidence_candidates(db: sqlite_utils.Database) -> None:
       profiles here; :meth:`ketlit.store.profiles.ProfileStore.save_profiles` keeps it in step.
     - ``articles`` by numeric PMID: exports stream articles in that order (an index walk, not a
       sort of the whole table in memory).
+    - ``articles(pmid, content_sha256)`` and ``findings(source, record_id, rules_sha256,
+      content_sha256)``: "what needs tagging or re-reading", asked before every check and report,
+      compares these digests for every record; from these covering indexes it reads a few MB
+      instead of every article's and every finding's row (a third of the time at 30,000 records).
     """
     db.execute("DROP INDEX IF EXISTS idx_tags_axis_value")
     db.execute("CREATE INDEX idx_tags_axis_value_record ON tags(axis, value, source, record_id)")
@@ -616,3 +620,7 @@ def m009_evidence_candidates(db: sqlite_utils.Database) -> None:
         "json_extract(e.value, '$.presence') FROM study_profiles p, json_each(p.data, '$.adverse_events') e"
     )
     db.execute("CREATE INDEX idx_articles_pmid_number ON articles(CAST(pmid AS INTEGER))")
+    db.execute("CREATE INDEX idx_articles_content ON articles(pmid, content_sha256)")
+    # ``ketlit status`` counts unindexed articles: from this index, not a scan of every row.
+    db.execute("CREATE INDEX idx_articles_indexed ON articles(indexed)")
+    db.execute("CREATE INDEX idx_findings_state ON findings(source, record_id, rules_sha256, content_sha256)")

@@ -12,7 +12,6 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier, Study
 from ketlit.store.common import chunks, marks
 
@@ -220,6 +219,9 @@ class TagStore:
 
     def load_studies(self, nct_ids: Sequence[str]) -> list[Study]:
         """Rebuild :class:`Study` records from the newest stored raw version of each trial."""
+        # Imported here: commands that only read the cache (status, search, export) need no parser.
+        from ketlit.sources.ctgov_parse import parse_study
+
         out = []
         for nct in nct_ids:
             row = self.db.execute(
