@@ -247,14 +247,17 @@ class FindingsStore:
                 "VALUES (?, ?, ?, ?, ?)", rows,
             )
 
-    def stale_findings(self, rules_sha: str) -> list[tuple[str, str]]:
-        """``("pubmed", pmid)`` of cached articles whose numbers were read with other claim rules,
-        from older content, or never: the tag state names only the tagging rules, so without this
-        a change of claim rules would leave every check re-reading abstracts on demand."""
+    def stale_findings(self, rules_sha: str, molecules: Sequence[str]) -> list[tuple[str, str]]:
+        """``("pubmed", pmid)`` of cached articles tagged with one of ``molecules`` (the ones numbers
+        are read for) whose numbers were read with other claim rules, from older content, or never:
+        the tag state names only the tagging rules, so without this a change of claim rules would
+        leave every check re-reading abstracts on demand."""
         rows = self.db.execute(
-            "SELECT a.pmid FROM articles a LEFT JOIN findings f ON f.source = 'pubmed' AND f.record_id = a.pmid "
+            "SELECT a.pmid FROM articles a JOIN (SELECT DISTINCT record_id FROM tags WHERE axis = 'molecule' "
+            f"AND value IN ({marks(molecules)}) AND source = 'pubmed') m ON m.record_id = a.pmid "
+            "LEFT JOIN findings f ON f.source = 'pubmed' AND f.record_id = a.pmid "
             "WHERE f.record_id IS NULL OR f.rules_sha256 != ? OR f.content_sha256 != a.content_sha256 "
-            "ORDER BY a.pmid", [rules_sha],
+            "ORDER BY a.pmid", [*molecules, rules_sha],
         )
         return [("pubmed", str(pmid)) for (pmid,) in rows]
 
