@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier, Study
-from ketlit.store.common import chunks, marks
+from ketlit.store.common import CHUNK, chunks, marks
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -99,22 +99,16 @@ class TagStore:
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def iter_tag_summaries(self) -> Iterator[dict[str, Any]]:
-        """One line per record: {"source", "id", axis: [values...]} in a stable order."""
-        current: dict[str, Any] | None = None
-        for source, record_id, axis, value in self.db.execute(
-            "SELECT r.source, r.id, t.axis, t.value FROM (SELECT 'pubmed' AS source, pmid AS id FROM articles "
-            "UNION ALL SELECT 'ctgov', nct_id FROM trials) r LEFT JOIN (SELECT DISTINCT source, record_id, axis, "
-            "value FROM tags) t ON t.source = r.source AND t.record_id = r.id ORDER BY r.source DESC, r.id, "
-            "t.axis, t.value"
-        ):
-            if current is None or (current["source"], current["id"]) != (source, record_id):
-                if current is not None:
-                    yield current
-                current = {"source": source, "id": record_id, **{a: [] for a in AXES}}
-            if axis is not None:
-                current.setdefault(axis, []).append(value)
-        if current is not None:
-            yield current
+        """One line per record: {"source", "id", axis: [values...]} in a stable order (PubMed
+        records, then trials, each by ID as text). Streamed: the IDs come from a cursor over each
+        table's primary key and the tags of each batch by key, so memory stays at one batch."""
+        for source, sql in (("pubmed", "SELECT pmid FROM articles ORDER BY pmid"),
+                            ("ctgov", "SELECT nct_id FROM trials ORDER BY nct_id")):
+            cursor = self.db.execute(sql)
+            while ids := [r[0] for r in cursor.fetchmany(CHUNK)]:
+                tags = self.tags_of(source, ids)
+                for rid in ids:
+                    yield {"source": source, "id": rid, **{a: [] for a in AXES}, **tags[rid]}
 
     def records_with_tags(self, filters: dict[str, list[str]]) -> set[tuple[str, str]] | None:
         """(source, id) of records carrying, for every axis given, at least one of its values."""
