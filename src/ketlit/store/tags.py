@@ -111,20 +111,24 @@ class TagStore:
                     yield {"source": source, "id": rid, **{a: [] for a in AXES}, **tags[rid]}
 
     def records_with_tags(self, filters: dict[str, list[str]]) -> set[tuple[str, str]] | None:
-        """(source, id) of records carrying, for every axis given, at least one of its values."""
-        result: set[tuple[str, str]] | None = None
-        for axis, values in filters.items():
-            if not values:
-                continue
-            marks = ",".join("?" * len(values))
-            rows = {
-                (r[0], r[1]) for r in self.db.execute(
-                    f"SELECT DISTINCT source, record_id FROM tags WHERE axis = ? AND value IN ({marks})",
-                    [axis, *values],
-                )
-            }
-            result = rows if result is None else result & rows
-        return result
+        """(source, id) of records carrying, for every axis given, at least one of its values
+        (None when no axis has values).
+
+        One statement: the first axis given selects records from the ``(axis, value, source,
+        record_id)`` index, and each other axis is an ``EXISTS`` probe of the primary key for those
+        records only, so the cost follows the first axis's matches (callers put the narrowest
+        first: the drug's molecules), not every record tagged with a common indication."""
+        axes = [(axis, values) for axis, values in filters.items() if values]
+        if not axes:
+            return None
+        (axis, values), rest = axes[0], axes[1:]
+        sql = f"SELECT DISTINCT t.source, t.record_id FROM tags t WHERE t.axis = ? AND t.value IN ({marks(values)})"
+        params: list[str] = [axis, *values]
+        for other, wanted in rest:
+            sql += (f" AND EXISTS (SELECT 1 FROM tags o WHERE o.source = t.source AND o.record_id = t.record_id "
+                    f"AND o.axis = ? AND o.value IN ({marks(wanted)}))")
+            params += [other, *wanted]
+        return {(r[0], r[1]) for r in self.db.execute(sql, params)}
 
     def tags_of(self, source: str, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
         """``{id: {axis: [values...]}}`` for ``ids`` (every id present, possibly empty); values sorted.
@@ -247,8 +251,9 @@ class FindingsStore:
         the tag state names only the tagging rules, so without this a change of claim rules would
         leave every check re-reading abstracts on demand."""
         rows = self.db.execute(
+            # ``+source``: the molecule index drives, not a scan of every PubMed tag by primary key.
             "SELECT a.pmid FROM articles a JOIN (SELECT DISTINCT record_id FROM tags WHERE axis = 'molecule' "
-            f"AND value IN ({marks(molecules)}) AND source = 'pubmed') m ON m.record_id = a.pmid "
+            f"AND value IN ({marks(molecules)}) AND +source = 'pubmed') m ON m.record_id = a.pmid "
             "LEFT JOIN findings f ON f.source = 'pubmed' AND f.record_id = a.pmid "
             "WHERE f.record_id IS NULL OR f.rules_sha256 != ? OR f.content_sha256 != a.content_sha256 "
             "ORDER BY a.pmid", [*molecules, rules_sha],
