@@ -15,9 +15,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from ketlit.cli import app
+from ketlit.store import Store, open_store
 from tests.conftest import FIXTURES, REPO
 
 NOT_FOR_READING = ("numpy", "lxml", "ketlit.sources.pubmed_parse", "ketlit.sources.ctgov_parse",
@@ -52,3 +54,22 @@ def test_reading_commands_load_no_numpy_and_no_parser(tmp_path: Path) -> None:
     loaded = json.loads(done.stdout.strip().splitlines()[-1])
     assert len(loaded) == len(commands) + 1
     assert loaded == {step: [] for step in loaded}, loaded
+
+
+def test_status_table_does_not_hash_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The content hash reads every article's digest; only ``status --json``, which shows it, computes it."""
+    db = str(tmp_path / "k.db")
+    assert CliRunner().invoke(app, ["--db", db, "import", str(FIXTURES / "efetch_oddities.xml")]).exit_code == 0
+    hashed: list[int] = []
+    real = Store.content_hash
+
+    def counting(store: Store) -> str:
+        hashed.append(1)
+        return real(store)
+
+    monkeypatch.setattr(Store, "content_hash", counting)
+    assert CliRunner().invoke(app, ["--db", db, "status"]).exit_code == 0
+    assert hashed == []
+    result = CliRunner().invoke(app, ["--db", db, "status", "--json"])
+    assert result.exit_code == 0 and hashed == [1]
+    assert json.loads(result.stdout)["content_hash"] == real(open_store(Path(db)))
