@@ -1,13 +1,18 @@
 CREATE INDEX idx_article_corrections_type ON article_corrections(ref_type);
 CREATE INDEX idx_article_mesh_descriptor ON article_mesh(descriptor);
 CREATE INDEX idx_article_pubtypes_name ON article_pubtypes(name);
+CREATE INDEX idx_articles_content ON articles(pmid, content_sha256);
 CREATE INDEX idx_articles_doi ON articles(doi);
+CREATE INDEX idx_articles_indexed ON articles(indexed);
+CREATE INDEX idx_articles_pmid_number ON articles(CAST(pmid AS INTEGER));
 CREATE INDEX idx_articles_pub_year ON articles(pub_year);
+CREATE INDEX idx_findings_state ON findings(source, record_id, rules_sha256, content_sha256);
 CREATE INDEX idx_links_nct ON links(nct_id);
 CREATE INDEX idx_raw_pages_run ON raw_pages(run_id);
 CREATE INDEX idx_runs_query ON runs(source, query_key);
+CREATE INDEX idx_study_adverse_events_event ON study_adverse_events(event);
 CREATE INDEX idx_study_profiles_group ON study_profiles(group_id);
-CREATE INDEX idx_tags_axis_value ON tags(axis, value);
+CREATE INDEX idx_tags_axis_value_record ON tags(axis, value, source, record_id);
 CREATE INDEX idx_trials_status ON trials(overall_status);
 CREATE TABLE _ketlit_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL);
 CREATE TABLE article_authors (
@@ -159,6 +164,14 @@ CREATE TABLE runs (
             duration_s REAL,
             message TEXT,
             pid INTEGER
+        );
+CREATE TABLE study_adverse_events (
+            pmid TEXT NOT NULL REFERENCES study_profiles(pmid),
+            position INTEGER NOT NULL,
+            sentence INTEGER,                    -- abstract sentence index (ketlit.evidence.sentences)
+            event TEXT NOT NULL,                 -- the event as the abstract names it
+            presence TEXT,                       -- present | absent (as ketlit.evidence.profile reads it)
+            PRIMARY KEY (pmid, position)
         );
 CREATE TABLE study_findings (
             pmid TEXT NOT NULL REFERENCES study_profiles(pmid),

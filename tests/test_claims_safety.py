@@ -4,6 +4,7 @@ pinned both ways."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -16,8 +17,9 @@ from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.safety_verdict import facts_about, harm_reports, judge_safety
 from ketlit.claims.text import Location
 from ketlit.claims.verdict import Verdict, judge
-from ketlit.store.core import Store
+from ketlit.store.core import open_store
 from ketlit.store.evidence import StoreEvidenceIndex
+from ketlit.store.profiles import ProfileRow
 from tests.claims_pages import IV_PAGE, NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited, fixture_index
 
 
@@ -164,14 +166,22 @@ def test_transience_verdict_counts_only_reporting_records(rules: Rules) -> None:
     assert v.verdict == "insufficient_evidence", v.reasons
 
 
-def test_store_candidates_for_safety_come_from_stored_rows(rules: Rules) -> None:
+def test_store_candidates_for_safety_come_from_stored_rows(rules: Rules, tmp_path: Path) -> None:
     """The cache-backed index picks a profiled record for a safety claim by its stored
-    adverse-event rows, not by rescanning its abstract; unprofiled records are still scanned."""
+    adverse-event rows (``study_adverse_events``), not by rescanning its abstract; unprofiled
+    records are still scanned."""
     rows = [{"s": 2, "event": "Dissociation", "presence": "present", "rates": []}]
     profiled_silent = {**BACKGROUND_ONLY, "profile": {"adverse_events": [], "roles": []}}
     profiled_rows = {**BACKGROUND_ONLY, "id": "91000003", "abstract": "", "profile": {"adverse_events": rows}}
     unprofiled = {**REPORTED, "source": "ctgov", "id": "NCT00000001"}
-    index = StoreEvidenceIndex(cast(Store, None), rules)
+    store = open_store(tmp_path / "k.db")
+    profile = {"question": {"value": "efficacy_vs_control"}, "readable": True, "relation": None, "n": None,
+               "findings": []}
+    store.profiles.save_profiles([
+        ProfileRow(str(d["id"]), "r", "c", {**profile, **cast(dict[str, object], d["profile"])})
+        for d in (profiled_silent, profiled_rows)
+    ])
+    index = StoreEvidenceIndex(store, rules)
     index._pool = records_from_dicts([profiled_silent, profiled_rows, unprofiled])
     claim = _claim(safety_topics=("dissociation",), safety_stance="transience")
     # The silent record's abstract names dissociation in its background; its stored rows list none.

@@ -390,7 +390,7 @@ def status_cmd(
     """
     settings = STATE.settings()
     with _store(settings, reading=True) as store:
-        status = cache_status(store, settings.db, runs)
+        status = cache_status(store, settings.db, runs, with_hash=as_json)
     if as_json:
         out.print_json(json.dumps(status.payload(), default=str))
         return

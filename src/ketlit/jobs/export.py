@@ -30,7 +30,6 @@ from typing import IO, Any
 from ketlit.config import Settings
 from ketlit.errors import InputError
 from ketlit.files import atomic_text
-from ketlit.report.citations import to_bibtex, to_ris
 from ketlit.store.core import Store
 
 
@@ -129,6 +128,8 @@ def export_citations(
     store: Store, settings: Settings, fmt: CitationFormat, query_file: Path | None
 ) -> tuple[str, int]:
     """(RIS or BibTeX text, number of articles) for every cached article, or one query file's."""
+    from ketlit.report.citations import to_bibtex, to_ris  # only this export formats citations
+
     records = list(store.iter_articles())
     if query_file is not None:
         # Imported here: only an export of one query's articles needs the query and report modules.

@@ -29,7 +29,7 @@ class CacheStatus:
 
     db: Path
     counts: dict[str, int]
-    content_hash: str
+    content_hash: str | None  # None when not asked for (it reads every article's digest)
     runs: list[RunSummary]
 
     def payload(self) -> dict[str, Any]:
@@ -42,11 +42,14 @@ class CacheStatus:
         }
 
 
-def cache_status(store: Store, db: Path, runs: int) -> CacheStatus:
-    """Counts, content hash and the ``runs`` most recent runs of the cache at ``db``."""
+def cache_status(store: Store, db: Path, runs: int, *, with_hash: bool = True) -> CacheStatus:
+    """Counts, content hash (``with_hash``) and the ``runs`` most recent runs of the cache at ``db``.
+
+    The counts come from indexes; the hash reads every article's digest (0.15 s at 150,000
+    records), so the table ``ketlit status`` prints, which does not show it, does not compute it."""
     counts = store.counts()
     recent = store.recent_runs(runs)
-    return CacheStatus(db=db, counts=counts, content_hash=store.content_hash(), runs=recent)
+    return CacheStatus(db=db, counts=counts, content_hash=store.content_hash() if with_hash else None, runs=recent)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,11 @@ from ketlit.config import Settings
 from ketlit.errors import InputError
 from ketlit.evidence.rules import EvidenceRules
 from ketlit.evidence.rules import load_rules as load_evidence_rules
-from ketlit.jobs.evidence import read_pending
+from ketlit.jobs.evidence import read_candidate, read_pending
 from ketlit.jobs.workers import run_in_workers
 from ketlit.sources.models import Article
 from ketlit.store.core import Store
+from ketlit.store.profiles import ProfileRow
 from ketlit.store.tags import TagRow
 from ketlit.tagging import (
     Tag,
@@ -48,8 +49,8 @@ def _silent(event: str, total: int | None, advance: int) -> None:
 TAG_CHUNK = 250
 TAG_LOAD = 5000
 PARALLEL_MIN_RECORDS = 2000
-# (pmid, tag rows, claim-rules digest, findings JSON) per record.
-ArticleBatch = list[tuple[str, list[TagRow], str, str]]
+# Per record: (pmid, tag rows, claim-rules digest, findings JSON or None, study profile or None).
+ArticleBatch = list[tuple[str, list[TagRow], str, str | None, dict[str, Any] | None]]
 
 # Designs whose figures are pooled summaries: reported, never re-pooled (see ketlit.claims.verdict).
 SUMMARY_DESIGNS = frozenset({"meta_analysis", "systematic_review"})
@@ -73,6 +74,8 @@ class TagRunner:
         self.tagger = Tagger(load_rules(settings.tagging_rules))
         self._claim_rules: ClaimRules | None = None
         self._evidence_rules: EvidenceRules | None = None
+        # Study profiles stored while tagging (read in the workers): trial groups must follow.
+        self._profiled = 0
 
     @property
     def vocabularies(self) -> dict[str, tuple[str, ...]]:
@@ -96,24 +99,38 @@ class TagRunner:
             for t in tags
         ]
 
-    def tag_articles(self, articles: Sequence[Article], part: int = 0, parts: int = 1) -> Iterator[ArticleBatch]:
-        """Tags and findings for every ``parts``-th chunk of ``articles`` (pure: no database).
+    @property
+    def drug_molecules(self) -> frozenset[str]:
+        """The molecules a claim can be about: records tagged with one are the claim checker's pool."""
+        return frozenset({*self.claim_rules.molecules, self.claim_rules.molecule_default})
 
-        The producer of :func:`ketlit.jobs.workers.run_in_workers`: tagging and number extraction are
-        CPU-bound and independent per record, so on several cores workers run this while the
-        main process only writes."""
+    def tag_articles(self, articles: Sequence[Article], part: int = 0, parts: int = 1) -> Iterator[ArticleBatch]:
+        """Tags for every ``parts``-th chunk of ``articles``, and for the records that can be evidence
+        for the configured drug their numbers and study profile (pure: no database).
+
+        The producer of :func:`ketlit.jobs.workers.run_in_workers`: tagging, number extraction and
+        evidence reading are CPU-bound and independent per record, so on several cores workers run
+        this while the main process only writes. What every record needs (tags: search filters,
+        report counts) is done for every record; the rest only for the drug's records (issue 15):
+        reading numbers costs five times a tagging, and a psilocybin record in a ketamine cache is
+        never a candidate (a report of another drug's query reads its numbers on demand)."""
         claim_sha = self.claim_rules.digest
+        drug, readable = self.drug_molecules, frozenset(self.evidence_rules.molecules)
         for index in range(0, len(articles), TAG_CHUNK):
             if (index // TAG_CHUNK) % parts != part:
                 continue
             batch: ArticleBatch = []
             for article in articles[index : index + TAG_CHUNK]:
                 tags = self.tagger.tag(doc_from_article(article))
-                # Numbers are read once per record version, here, so checks and reports only look them up.
-                summary = any(t.axis == "design" and t.value in SUMMARY_DESIGNS for t in tags)
-                found = abstract_findings(article.title, article.abstract, self.claim_rules, summary=summary)
-                batch.append((article.pmid, self._rows("pubmed", article.pmid, tags), claim_sha,
-                              findings_to_json(found)))
+                molecules = {t.value for t in tags if t.axis == "molecule"}
+                found = None
+                if molecules & drug:
+                    # Read once per record version, here, so checks and reports only look them up.
+                    summary = any(t.axis == "design" and t.value in SUMMARY_DESIGNS for t in tags)
+                    found = findings_to_json(
+                        abstract_findings(article.title, article.abstract, self.claim_rules, summary=summary))
+                profile = read_candidate(article, tags, self.evidence_rules) if molecules & readable else None
+                batch.append((article.pmid, self._rows("pubmed", article.pmid, tags), claim_sha, found, profile))
             yield batch
 
     def tag_records(self, store: Store, ids: Sequence[tuple[str, str]], workers: int | None = None,
@@ -130,16 +147,22 @@ class TagRunner:
         report("total", len(pmids) + len(ncts), 0)
         if workers is None:
             workers = min(4, os.cpu_count() or 1) if len(pmids) >= PARALLEL_MIN_RECORDS else 0
+        if pmids:
+            # Compiled here, once, before the workers fork (each would otherwise compile its own).
+            evidence_sha = self.evidence_rules.digest
+            _ = self.claim_rules
         for start in range(0, len(pmids), TAG_LOAD):
             articles = store.load_articles(pmids[start : start + TAG_LOAD])
             contents = store.content_shas("pubmed", [a.pmid for a in articles])
             for batch in run_in_workers(self.tag_articles, articles, workers=workers if workers > 1 else 0):
                 done += store.replace_tags(
-                    [("pubmed", pmid, self.rules_sha, contents.get(pmid, ""), rows) for pmid, rows, _, _ in batch]
+                    [("pubmed", pmid, self.rules_sha, contents.get(pmid, ""), rows) for pmid, rows, *_ in batch]
                 )
-                store.save_findings(
-                    [("pubmed", pmid, sha, contents.get(pmid, ""), data) for pmid, _, sha, data in batch]
-                )
+                store.save_findings([("pubmed", pmid, sha, contents.get(pmid, ""), data)
+                                     for pmid, _, sha, data, _ in batch if data is not None])
+                self._profiled += store.profiles.save_profiles(
+                    [ProfileRow(pmid, evidence_sha, contents.get(pmid, ""), profile)
+                     for pmid, *_, profile in batch if profile is not None])
                 report("advance", None, len(batch))
         for start in range(0, len(ncts), 200):
             tag_batch = []
@@ -168,16 +191,23 @@ class TagRunner:
         the numbers read at tagging time); then read stale study profiles."""
         clock = time.monotonic()
         pending = dict.fromkeys(store.untagged(self.rules_sha))
-        pending.update(dict.fromkeys(store.stale_findings(self.claim_rules.digest)))
+        pending.update(dict.fromkeys(store.stale_findings(self.claim_rules.digest, sorted(self.drug_molecules))))
         count = self.tag_records(store, list(pending), progress=progress)
-        read_pending(store, self.evidence_rules)
+        self._read_rest(store)
         return TagReport(count, time.monotonic() - clock, self.rules_sha)
+
+    def _read_rest(self, store: Store) -> None:
+        """Profiles tagging did not read (the evidence rules changed, or a record became a
+        candidate some other way), non-candidates' profiles dropped, trial groups redone."""
+        read_pending(store, self.evidence_rules, regroup=self._profiled > 0)
+        self._profiled = 0
 
     def tag_all(self, store: Store, progress: Progress | None = None) -> TagReport:
         """Re-tag every record in the cache (after a rule change) and re-read every study profile."""
         clock = time.monotonic()
+        # Every PubMed record's profile is read again while it is tagged (in the workers).
         count = self.tag_records(store, store.all_record_ids(), progress=progress)
-        read_pending(store, self.evidence_rules, everything=True)
+        self._read_rest(store)
         return TagReport(count, time.monotonic() - clock, self.rules_sha)
 
     def explain(self, store: Store, record_id: str) -> tuple[str, str, TagAnalysis, list[dict[str, Any]]]:

@@ -60,7 +60,7 @@ from ketlit.report.model import (
     VerdictChange,
 )
 from ketlit.store import AXES, REPORTED_TRIAL_FIELDS, Store, utcnow
-from ketlit.store.evidence import StoreEvidenceIndex
+from ketlit.store.evidence import shared_index
 from ketlit.store.runs import ctgov_query_key, query_key
 
 # -- which records belong to a query ---------------------------------------------------------
@@ -162,11 +162,8 @@ def _distinct_outcomes(outcomes: Sequence[ReportOutcome]) -> tuple[ReportOutcome
 
 
 def _trials(store: Store, ncts: Sequence[str], links: dict[str, set[str]]) -> list[TrialRow]:
-    wanted = set(ncts)
     rows = []
-    for t in store.iter_trials():
-        if t["nct_id"] not in wanted:
-            continue
+    for t in store.iter_trials(ncts):
         extra = store.reads.trial_report_fields(t["nct_id"])
         assert extra is not None  # iter_trials just listed it
         rows.append(TrialRow(
@@ -182,7 +179,7 @@ def _trials(store: Store, ncts: Sequence[str], links: dict[str, set[str]]) -> li
 def _claims(store: Store, query: QueryFile, rules: Rules) -> tuple[list[ClaimGroup], dict[str, list[Any]]]:
     groups: list[ClaimGroup] = []
     verdicts: dict[str, list[Any]] = {}
-    index = StoreEvidenceIndex(store, rules)
+    index = shared_index(store, rules)
     cache = index.findings_cache()
     sources: list[tuple[str, str]] = []
     for page_path in query.check.pages:
@@ -308,14 +305,14 @@ def gather(store: Store, query: QueryFile, rules: Rules, rules_sha: str, *, stal
     tags_pm = store.tags.tags_of("pubmed", pmids)
     tags_ct = store.tags.tags_of("ctgov", ncts)
     articles = store.reads.article_summaries(pmids)
-    links = store.reads.publication_links()
+    links = store.reads.publication_links([*pmids, *ncts])
     retracted = store.reads.retracted(pmids)
     summaries = [{"source": "pubmed", "id": p, **{a: tags_pm[p].get(a, []) for a in AXES}} for p in pmids]
     summaries += [{"source": "ctgov", "id": n, **{a: tags_ct[n].get(a, []) for a in AXES}} for n in ncts]
     by_design = Counter(_design(tags_pm[p]) for p in pmids) + Counter(_design(tags_ct[n]) for n in ncts)
     per_year = Counter(a["year"] for a in articles.values() if a["year"])
     key_evidence, forest = _evidence(query, pmids, tags_pm, articles, links, retracted, rules,
-                                     store.load_findings(rules.digest))
+                                     store.load_findings(rules.digest, [("pubmed", p) for p in pmids]))
     trials = _trials(store, ncts, links)
     claims, verdicts = _claims(store, query, rules)
     state = _state(pmids, trials, retracted, verdicts)

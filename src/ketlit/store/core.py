@@ -158,6 +158,13 @@ class Store:
     report_state = _Delegate("report_states", ReportStateStore.report_state)
     save_report_state = _Delegate("report_states", ReportStateStore.save_report_state)
 
+    def change_token(self) -> tuple[int, int]:
+        """Changes when the cache's content changes: SQLite's ``data_version`` (commits by other
+        connections) and this connection's change count, less the rows a report's own state wrote
+        (a ``report --all`` saves one state per query; evidence does not depend on it)."""
+        version = int(self.db.execute("PRAGMA data_version").fetchone()[0])
+        return version, self.db.conn.total_changes - self.report_states.changes
+
     def counts(self) -> dict[str, int]:
         """Record counts per source and what needs attention."""
         queries = {

@@ -2,7 +2,9 @@
 
 Like tags, profiles remember the rules and record content they were read from, so only new,
 changed or re-ruled candidates are read again; ``study_findings`` repeats each profile's
-findings as rows so researchers can query them in SQL or Datasette.
+findings as rows so researchers can query them in SQL or Datasette, and ``study_adverse_events``
+its adverse-event rows, which is how a safety check picks its candidates (an index lookup, not
+a decode of every profile).
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from ketlit.store.common import chunks, marks
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -64,6 +68,7 @@ class ProfileStore:
         keep = f"SELECT record_id FROM tags WHERE source = 'pubmed' AND axis = 'molecule' AND value IN ({marks})"
         with self.db.atomic():
             self.db.execute(f"DELETE FROM study_findings WHERE pmid NOT IN ({keep})", list(molecules))
+            self.db.execute(f"DELETE FROM study_adverse_events WHERE pmid NOT IN ({keep})", list(molecules))
             cur = self.db.execute(f"DELETE FROM study_profiles WHERE pmid NOT IN ({keep})", list(molecules))
         return int(cur.rowcount or 0)
 
@@ -74,6 +79,7 @@ class ProfileStore:
             for row in rows:
                 d = row.data
                 self.db.execute("DELETE FROM study_findings WHERE pmid = ?", [row.pmid])
+                self.db.execute("DELETE FROM study_adverse_events WHERE pmid = ?", [row.pmid])
                 self.db.execute(
                     "INSERT OR REPLACE INTO study_profiles (pmid, rules_sha256, content_sha256, question, readable, "
                     "relation, n, group_id, group_main, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
@@ -113,8 +119,23 @@ class ProfileStore:
                         for i, f in enumerate(d["findings"])
                     ],
                 )
+                self.db.conn.executemany(
+                    "INSERT INTO study_adverse_events (pmid, position, sentence, event, presence) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [(row.pmid, i, a.get("s"), a["event"], a.get("presence"))
+                     for i, a in enumerate(d.get("adverse_events") or [])],
+                )
                 count += 1
         return count
+
+    def reporting_adverse_events(self, pmids: Sequence[str]) -> set[str]:
+        """Those of ``pmids`` whose stored profile reports an adverse event (present or absent) in
+        its results or conclusions: the safety candidates among profiled records (index lookups)."""
+        out: set[str] = set()
+        for chunk in chunks(pmids):
+            out.update(r[0] for r in self.db.execute(
+                f"SELECT DISTINCT pmid FROM study_adverse_events WHERE pmid IN ({marks(chunk)})", chunk))
+        return out
 
     def grouping_inputs(self) -> list[GroupingInput]:
         """Every stored profile with the fields trial grouping compares, in PMID order."""

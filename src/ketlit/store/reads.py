@@ -59,12 +59,14 @@ class ReportReads:
     # -- reports -----------------------------------------------------------------------------
     def retracted(self, pmids: Sequence[str]) -> set[str]:
         """Those of ``pmids`` that are retracted (a RetractionIn notice or the publication type)."""
-        wanted = set(pmids)
-        rows = self.db.execute(
-            "SELECT DISTINCT pmid FROM article_corrections WHERE ref_type = 'RetractionIn' "
-            "UNION SELECT DISTINCT pmid FROM article_pubtypes WHERE name = 'Retracted Publication' ORDER BY 1"
-        )
-        return {r[0] for r in rows if r[0] in wanted}
+        out: set[str] = set()
+        for chunk in chunks(list(dict.fromkeys(pmids))):
+            m = marks(chunk)
+            out.update(r[0] for r in self.db.execute(
+                f"SELECT pmid FROM article_corrections WHERE ref_type = 'RetractionIn' AND pmid IN ({m}) "
+                f"UNION SELECT pmid FROM article_pubtypes WHERE name = 'Retracted Publication' AND pmid IN ({m})",
+                [*chunk, *chunk]))
+        return out
 
     def article_summaries(self, pmids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """``{pmid: {title, abstract, year, journal, indexed}}`` for the cached ones of ``pmids``."""
@@ -78,14 +80,23 @@ class ReportReads:
                              "indexed": bool(indexed)}
         return out
 
-    def publication_links(self) -> dict[str, set[str]]:
+    def publication_links(self, ids: Sequence[str] | None = None) -> dict[str, set[str]]:
         """PMID ↔ NCT ID links, both ways, that make the article a publication of the trial
-        (BACKGROUND references on CT.gov are not)."""
+        (BACKGROUND references on CT.gov are not): every one, or (``ids``, PMIDs and NCT IDs)
+        those of these records, by index."""
+        publication = "(origin != 'ctgov_reference' OR detail IS NULL OR detail != 'BACKGROUND')"
         out: dict[str, set[str]] = {}
-        for pmid, nct in self.db.execute(
-            "SELECT DISTINCT pmid, nct_id FROM links WHERE origin != 'ctgov_reference' "
-            "OR detail IS NULL OR detail != 'BACKGROUND' ORDER BY pmid, nct_id"
-        ):
+        if ids is None:
+            rows: list[Any] = self.db.execute(f"SELECT DISTINCT pmid, nct_id FROM links WHERE {publication}").fetchall()
+        else:
+            rows = []
+            for chunk in chunks(list(dict.fromkeys(ids))):
+                m = marks(chunk)
+                rows += self.db.execute(
+                    f"SELECT pmid, nct_id FROM links WHERE {publication} AND pmid IN ({m}) UNION "
+                    f"SELECT pmid, nct_id FROM links WHERE {publication} AND nct_id IN ({m})", [*chunk, *chunk]
+                ).fetchall()
+        for pmid, nct in rows:
             out.setdefault(pmid, set()).add(nct)
             out.setdefault(nct, set()).add(pmid)
         return out
@@ -107,6 +118,20 @@ class ReportReads:
             links.setdefault(nct, []).append(pmid)
         return links
 
+    def links_of(self, ids: Sequence[str]) -> dict[str, list[str]]:
+        """:meth:`all_links` for the records ``ids`` only (PMIDs and NCT IDs), by index."""
+        links: dict[str, set[str]] = {}
+        for chunk in chunks(list(dict.fromkeys(ids))):
+            m = marks(chunk)
+            for pmid, nct in self.db.execute(
+                f"SELECT pmid, nct_id FROM links WHERE pmid IN ({m}) UNION SELECT pmid, nct_id FROM links "
+                f"WHERE nct_id IN ({m})", [*chunk, *chunk]
+            ):
+                links.setdefault(pmid, set()).add(nct)
+                links.setdefault(nct, set()).add(pmid)
+        wanted = set(ids)
+        return {k: sorted(v) for k, v in links.items() if k in wanted}
+
     def evidence_articles(self, pmids: Sequence[str]) -> list[EvidenceArticle]:
         """The cached ones of ``pmids``, in PMID order within each chunk of ``pmids``."""
         out: list[EvidenceArticle] = []
@@ -127,13 +152,20 @@ class ReportReads:
             )]
         return out
 
-    def trial_results(self) -> dict[str, list[dict[str, Any]]]:
-        """Posted outcome-measure results per trial, in their registry order, JSON decoded."""
+    def trial_results(self, nct_ids: Sequence[str] | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Posted outcome-measure results per trial (of every trial, or of ``nct_ids``), in their
+        registry order, JSON decoded."""
+        sql = ("SELECT nct_id, type, title, time_frame, unit, param_type, groups, denoms, measurements "
+               "FROM trial_results")
+        if nct_ids is None:
+            rows: list[Any] = self.db.execute(f"{sql} ORDER BY nct_id, position").fetchall()
+        else:
+            rows = []
+            for chunk in chunks(sorted(set(nct_ids))):
+                rows += self.db.execute(f"{sql} WHERE nct_id IN ({marks(chunk)}) ORDER BY nct_id, position",
+                                        chunk).fetchall()
         results: dict[str, list[dict[str, Any]]] = {}
-        for row in self.db.execute(
-            "SELECT nct_id, type, title, time_frame, unit, param_type, groups, denoms, measurements "
-            "FROM trial_results ORDER BY nct_id, position"
-        ):
+        for row in rows:
             nct, rtype, title, time_frame, unit, param_type, groups, denoms, measurements = row
             results.setdefault(nct, []).append({
                 "type": rtype, "title": title, "time_frame": time_frame, "unit": unit, "param_type": param_type,

@@ -16,6 +16,8 @@ class ReportStateStore:
 
     def __init__(self, db: sqlite_utils.Database) -> None:
         self.db = db
+        # Rows this object wrote: not a change of evidence (see Store.change_token).
+        self.changes = 0
 
     def report_state(self, query_name: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """(previous, current) states of a query's report; (None, None) before the first render."""
@@ -31,6 +33,7 @@ class ReportStateStore:
         _, current = self.report_state(query_name)
         if current == state:
             return
+        before = self.db.conn.total_changes
         with self.db.atomic():
             self.db.execute(
                 "INSERT INTO report_state (query_name, previous, current, changed_at) VALUES (?, ?, ?, ?) "
@@ -39,3 +42,4 @@ class ReportStateStore:
                 [query_name, json.dumps(current, sort_keys=True) if current is not None else None,
                  json.dumps(state, sort_keys=True), now],
             )
+        self.changes += self.db.conn.total_changes - before

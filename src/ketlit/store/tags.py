@@ -12,8 +12,8 @@ import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier, Study
+from ketlit.store.common import CHUNK, chunks, marks
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -99,48 +99,60 @@ class TagStore:
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def iter_tag_summaries(self) -> Iterator[dict[str, Any]]:
-        """One line per record: {"source", "id", axis: [values...]} in a stable order."""
-        current: dict[str, Any] | None = None
-        for source, record_id, axis, value in self.db.execute(
-            "SELECT r.source, r.id, t.axis, t.value FROM (SELECT 'pubmed' AS source, pmid AS id FROM articles "
-            "UNION ALL SELECT 'ctgov', nct_id FROM trials) r LEFT JOIN (SELECT DISTINCT source, record_id, axis, "
-            "value FROM tags) t ON t.source = r.source AND t.record_id = r.id ORDER BY r.source DESC, r.id, "
-            "t.axis, t.value"
-        ):
-            if current is None or (current["source"], current["id"]) != (source, record_id):
-                if current is not None:
-                    yield current
-                current = {"source": source, "id": record_id, **{a: [] for a in AXES}}
-            if axis is not None:
-                current.setdefault(axis, []).append(value)
-        if current is not None:
-            yield current
+        """One line per record: {"source", "id", axis: [values...]} in a stable order (PubMed
+        records, then trials, each by ID as text). Streamed: the IDs come from a cursor over each
+        table's primary key and the tags of each batch by key, so memory stays at one batch."""
+        for source, sql in (("pubmed", "SELECT pmid FROM articles ORDER BY pmid"),
+                            ("ctgov", "SELECT nct_id FROM trials ORDER BY nct_id")):
+            cursor = self.db.execute(sql)
+            while ids := [r[0] for r in cursor.fetchmany(CHUNK)]:
+                tags = self.tags_of(source, ids)
+                for rid in ids:
+                    yield {"source": source, "id": rid, **{a: [] for a in AXES}, **tags[rid]}
 
     def records_with_tags(self, filters: dict[str, list[str]]) -> set[tuple[str, str]] | None:
-        """(source, id) of records carrying, for every axis given, at least one of its values."""
-        result: set[tuple[str, str]] | None = None
-        for axis, values in filters.items():
-            if not values:
-                continue
-            marks = ",".join("?" * len(values))
-            rows = {
-                (r[0], r[1]) for r in self.db.execute(
-                    f"SELECT DISTINCT source, record_id FROM tags WHERE axis = ? AND value IN ({marks})",
-                    [axis, *values],
-                )
-            }
-            result = rows if result is None else result & rows
-        return result
+        """(source, id) of records carrying, for every axis given, at least one of its values
+        (None when no axis has values).
+
+        One statement: the first axis given selects records from the ``(axis, value, source,
+        record_id)`` index, and each other axis is an ``EXISTS`` probe of the primary key for those
+        records only, so the cost follows the first axis's matches (callers put the narrowest
+        first: the drug's molecules), not every record tagged with a common indication."""
+        axes = [(axis, values) for axis, values in filters.items() if values]
+        if not axes:
+            return None
+        (axis, values), rest = axes[0], axes[1:]
+        sql = f"SELECT DISTINCT t.source, t.record_id FROM tags t WHERE t.axis = ? AND t.value IN ({marks(values)})"
+        params: list[str] = [axis, *values]
+        for other, wanted in rest:
+            sql += (f" AND EXISTS (SELECT 1 FROM tags o WHERE o.source = t.source AND o.record_id = t.record_id "
+                    f"AND o.axis = ? AND o.value IN ({marks(wanted)}))")
+            params += [other, *wanted]
+        return {(r[0], r[1]) for r in self.db.execute(sql, params)}
 
     def tags_of(self, source: str, ids: Sequence[str]) -> dict[str, dict[str, list[str]]]:
-        """``{id: {axis: [values...]}}`` for ``ids`` (every id present, possibly empty); values sorted."""
+        """``{id: {axis: [values...]}}`` for ``ids`` (every id present, possibly empty); values sorted.
+
+        Reads only the rows of ``ids`` (primary-key lookups), so its cost follows ``ids``, not the cache."""
         out: dict[str, dict[str, list[str]]] = {i: {} for i in ids}
-        wanted = set(ids)
-        for rid, axis, value in self.db.execute(
-            "SELECT DISTINCT record_id, axis, value FROM tags WHERE source = ? ORDER BY 1, 2, 3", [source]
-        ):
-            if rid in wanted:
+        for chunk in chunks(list(out)):
+            for rid, axis, value in self.db.execute(
+                f"SELECT DISTINCT record_id, axis, value FROM tags WHERE source = ? AND record_id IN ({marks(chunk)}) "
+                "ORDER BY 1, 2, 3", [source, *chunk]
+            ):
                 out[rid].setdefault(axis, []).append(value)
+        return out
+
+    def tag_values(self, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, list[str]]]:
+        """``{(source, id): {axis: [values...]}}`` for the tagged ones of ``keys``, values sorted."""
+        out: dict[tuple[str, str], dict[str, list[str]]] = {}
+        by_source: dict[str, list[str]] = {}
+        for source, rid in keys:
+            by_source.setdefault(source, []).append(rid)
+        for source, ids in sorted(by_source.items()):
+            for rid, axes in self.tags_of(source, ids).items():
+                if axes:
+                    out[(source, rid)] = axes
         return out
 
     def all_tag_values(self) -> dict[tuple[str, str], dict[str, list[str]]]:
@@ -205,6 +217,9 @@ class TagStore:
 
     def load_studies(self, nct_ids: Sequence[str]) -> list[Study]:
         """Rebuild :class:`Study` records from the newest stored raw version of each trial."""
+        # Imported here: commands that only read the cache (status, search, export) need no parser.
+        from ketlit.sources.ctgov_parse import parse_study
+
         out = []
         for nct in nct_ids:
             row = self.db.execute(
@@ -230,22 +245,36 @@ class FindingsStore:
                 "VALUES (?, ?, ?, ?, ?)", rows,
             )
 
-    def stale_findings(self, rules_sha: str) -> list[tuple[str, str]]:
-        """``("pubmed", pmid)`` of cached articles whose numbers were read with other claim rules,
-        from older content, or never: the tag state names only the tagging rules, so without this
-        a change of claim rules would leave every check re-reading abstracts on demand."""
+    def stale_findings(self, rules_sha: str, molecules: Sequence[str]) -> list[tuple[str, str]]:
+        """``("pubmed", pmid)`` of cached articles tagged with one of ``molecules`` (the ones numbers
+        are read for) whose numbers were read with other claim rules, from older content, or never:
+        the tag state names only the tagging rules, so without this a change of claim rules would
+        leave every check re-reading abstracts on demand."""
         rows = self.db.execute(
-            "SELECT a.pmid FROM articles a LEFT JOIN findings f ON f.source = 'pubmed' AND f.record_id = a.pmid "
+            # ``+source``: the molecule index drives, not a scan of every PubMed tag by primary key.
+            "SELECT a.pmid FROM articles a JOIN (SELECT DISTINCT record_id FROM tags WHERE axis = 'molecule' "
+            f"AND value IN ({marks(molecules)}) AND +source = 'pubmed') m ON m.record_id = a.pmid "
+            "LEFT JOIN findings f ON f.source = 'pubmed' AND f.record_id = a.pmid "
             "WHERE f.record_id IS NULL OR f.rules_sha256 != ? OR f.content_sha256 != a.content_sha256 "
-            "ORDER BY a.pmid", [rules_sha],
+            "ORDER BY a.pmid", [*molecules, rules_sha],
         )
         return [("pubmed", str(pmid)) for (pmid,) in rows]
 
-    def load_findings(self, rules_sha: str) -> dict[str, str]:
-        """``{"source:id": json}`` for findings extracted with these rules from the current content."""
-        rows = self.db.execute(
-            "SELECT f.source, f.record_id, f.data FROM findings f LEFT JOIN articles a ON f.source = 'pubmed' "
-            "AND a.pmid = f.record_id WHERE f.rules_sha256 = ? AND (f.source != 'pubmed' "
-            "OR a.content_sha256 = f.content_sha256)", [rules_sha],
-        )
-        return {f"{source}:{rid}": data for source, rid, data in rows}
+    def load_findings(self, rules_sha: str, keys: Iterable[tuple[str, str]] | None = None) -> dict[str, str]:
+        """``{"source:id": json}`` for findings extracted with these rules from the current content:
+        of every record, or (``keys``) of those records only, by primary key."""
+        sql = ("SELECT f.source, f.record_id, f.data FROM findings f LEFT JOIN articles a ON f.source = 'pubmed' "
+               "AND a.pmid = f.record_id WHERE f.rules_sha256 = ? AND (f.source != 'pubmed' "
+               "OR a.content_sha256 = f.content_sha256)")
+        if keys is None:
+            return {f"{source}:{rid}": data for source, rid, data in self.db.execute(sql, [rules_sha])}
+        out: dict[str, str] = {}
+        by_source: dict[str, list[str]] = {}
+        for source, rid in keys:
+            by_source.setdefault(source, []).append(rid)
+        for source, ids in sorted(by_source.items()):
+            for chunk in chunks(ids):
+                rows = self.db.execute(f"{sql} AND f.source = ? AND f.record_id IN ({marks(chunk)})",
+                                       [rules_sha, source, *chunk])
+                out.update((f"{s}:{rid}", data) for s, rid, data in rows)
+        return out

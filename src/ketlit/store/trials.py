@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ketlit.sources.models import RegistryDate, Study
+from ketlit.store.common import CHUNK, chunks, marks
 from ketlit.store.common import to_json as _json
 
 if TYPE_CHECKING:
@@ -290,39 +291,56 @@ class TrialStore:
             version["phases"] = json.loads(version["phases"] or "[]")
         return out
 
-    def iter_trials(self) -> Iterator[dict[str, Any]]:
-        """Every cached trial with interventions, arms, outcomes and linked PMIDs (for export)."""
-        links: dict[str, list[str]] = {}
-        for nct, pmid in self.db.execute("SELECT DISTINCT nct_id, pmid FROM links ORDER BY nct_id, pmid"):
-            links.setdefault(nct, []).append(pmid)
-        children: dict[str, dict[str, list[Any]]] = {}
-        for nct, t, n in self.db.execute(
-            "SELECT nct_id, type, name FROM trial_interventions ORDER BY nct_id, position"
-        ):
-            children.setdefault(nct, {}).setdefault("interventions", []).append({"type": t, "name": n})
-        for nct, kind, measure, tf in self.db.execute(
-            "SELECT nct_id, kind, measure, time_frame FROM trial_outcomes ORDER BY nct_id, position"
-        ):
-            children.setdefault(nct, {}).setdefault("outcomes", []).append(
-                {"kind": kind, "measure": measure, "time_frame": tf})
-        counts = {
-            nct: n for nct, n in self.db.execute("SELECT nct_id, count(*) FROM trial_results GROUP BY nct_id")
-        }
+    def iter_trials(self, nct_ids: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Every cached trial (or those of ``nct_ids``) with interventions, arms, outcomes and linked
+        PMIDs, in NCT ID order. Streamed: trials are read in batches and each batch's child rows
+        looked up by key, so an export never holds the cache in memory."""
         cols = ["nct_id", "brief_title", "acronym", "overall_status", "why_stopped", "phases", "study_type",
                 "allocation", "masking", "enrollment_count", "enrollment_type", "start_date",
                 "primary_completion_date", "completion_date", "first_posted", "results_first_posted",
                 "last_update_posted", "conditions", "lead_sponsor", "countries", "has_results"]
-        for row in self.db.execute(f"SELECT {', '.join(cols)} FROM trials ORDER BY nct_id"):
-            record = dict(zip(cols, row, strict=True))
-            for key in ("phases", "conditions", "countries"):
-                record[key] = json.loads(record[key] or "[]")
-            record["has_results"] = bool(record["has_results"])
-            kids = children.get(record["nct_id"], {})
-            record["interventions"] = kids.get("interventions", [])
-            record["outcomes"] = kids.get("outcomes", [])
-            record["result_outcome_measures"] = counts.get(record["nct_id"], 0)
-            record["linked_pmids"] = links.get(record["nct_id"], [])
-            yield record
+        select = f"SELECT {', '.join(cols)} FROM trials"
+        if nct_ids is None:
+            cursor = self.db.execute(f"{select} ORDER BY nct_id")
+            batches: Iterator[list[Any]] = iter(lambda: cursor.fetchmany(CHUNK), [])
+        else:
+            wanted = sorted(set(nct_ids))
+            batches = (self.db.execute(f"{select} WHERE nct_id IN ({marks(c)}) ORDER BY nct_id", c).fetchall()
+                       for c in chunks(wanted))
+        for rows in batches:
+            ids = [r[0] for r in rows]
+            m = marks(ids)
+            links: dict[str, list[str]] = {}
+            for nct, pmid in self.db.execute(
+                f"SELECT DISTINCT nct_id, pmid FROM links WHERE nct_id IN ({m}) ORDER BY nct_id, pmid", ids
+            ):
+                links.setdefault(nct, []).append(pmid)
+            children: dict[str, dict[str, list[Any]]] = {}
+            for nct, t, n in self.db.execute(
+                f"SELECT nct_id, type, name FROM trial_interventions WHERE nct_id IN ({m}) ORDER BY nct_id, position",
+                ids,
+            ):
+                children.setdefault(nct, {}).setdefault("interventions", []).append({"type": t, "name": n})
+            for nct, kind, measure, tf in self.db.execute(
+                f"SELECT nct_id, kind, measure, time_frame FROM trial_outcomes WHERE nct_id IN ({m}) "
+                "ORDER BY nct_id, position", ids,
+            ):
+                children.setdefault(nct, {}).setdefault("outcomes", []).append(
+                    {"kind": kind, "measure": measure, "time_frame": tf})
+            counts = dict(self.db.execute(
+                f"SELECT nct_id, count(*) FROM trial_results WHERE nct_id IN ({m}) GROUP BY nct_id", ids
+            ).fetchall())
+            for row in rows:
+                record = dict(zip(cols, row, strict=True))
+                for key in ("phases", "conditions", "countries"):
+                    record[key] = json.loads(record[key] or "[]")
+                record["has_results"] = bool(record["has_results"])
+                kids = children.get(record["nct_id"], {})
+                record["interventions"] = kids.get("interventions", [])
+                record["outcomes"] = kids.get("outcomes", [])
+                record["result_outcome_measures"] = counts.get(record["nct_id"], 0)
+                record["linked_pmids"] = links.get(record["nct_id"], [])
+                yield record
 
     def iter_links(self) -> Iterator[dict[str, Any]]:
         """Every PMID ↔ NCT link, with whether each side is in the cache."""
