@@ -74,3 +74,32 @@ def test_profiles_read_while_tagging_equal_those_read_from_stored_tags(tmp_path:
     digests = _rows(db, "SELECT DISTINCT rules_sha256 FROM study_profiles")
     store.close()
     assert digests == {rules.digest}
+
+
+def test_an_up_to_date_cache_does_not_compile_the_evidence_rules(tmp_path: Path) -> None:
+    """`check` and `report` bring the cache up to date first; with nothing stale, the reader's
+    patterns (about a second to compile) are never compiled — only their digest is needed."""
+    from ketlit.evidence.rules import LazyRules, packaged_rules
+
+    assert LazyRules(None).digest == packaged_rules().digest  # one digest, whichever way it is read
+    db = _cache(tmp_path)
+    store = open_store(db)
+    TagRunner(Settings(db=db)).tag_pending(store)
+    runner = TagRunner(Settings(db=db))
+    runner.tag_pending(store)
+    lazy = runner._evidence_rules
+    assert isinstance(lazy, LazyRules) and "compiled" not in lazy.__dict__
+    assert "tagger" not in runner.__dict__  # nor the tagging engine: nothing needed tagging
+    # A stale profile (another rules digest) is read, so the rules compile then.
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE study_profiles SET rules_sha256 = 'old' WHERE pmid IN (SELECT pmid FROM study_profiles LIMIT 1)"
+        )
+    runner = TagRunner(Settings(db=db))
+    runner.tag_pending(store)
+    assert runner._evidence_rules is not None and "compiled" in runner._evidence_rules.__dict__
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM tag_state WHERE record_id IN (SELECT record_id FROM tag_state LIMIT 1)")
+    runner = TagRunner(Settings(db=db))
+    assert runner.tag_pending(store).records == 1 and "tagger" in runner.__dict__
+    store.close()

@@ -155,16 +155,22 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
     return tuple(out)
 
 
+def _identity(doc: Document, tagging: TaggingRules) -> tuple[str, tuple[str, ...]]:
+    """(digest, molecules) of a rules document: what decides whether stored profiles are stale."""
+    molecules = doc.root().sub("reading").strings("molecules", nonblank=True)
+    # The direction model's weights read findings too: new weights must re-read stored profiles.
+    digest = hashlib.sha256(doc.raw + tagging.source.encode() + packaged_model_bytes()).hexdigest()[:16]
+    return digest, molecules
+
+
 def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> EvidenceRules:
     """Validate and compile a parsed rules document (drug names from ``tagging``)."""
     root = doc.root()
     tagging = tagging or load_tagging_rules(None)
-    molecules = root.sub("reading").strings("molecules", nonblank=True)
+    digest, molecules = _identity(doc, tagging)
     # One index for every group of this document: a text is scanned once for all of them.
     index = AnchorIndex()
     drug = _drug_pattern(root, molecules, tagging, index)
-    # The direction model's weights read findings too: new weights must re-read stored profiles.
-    digest = hashlib.sha256(doc.raw + tagging.source.encode() + packaged_model_bytes()).hexdigest()[:16]
     return EvidenceRules(
         roles=_roles(root, index),
         findings=_findings(root, drug, index),
@@ -172,6 +178,26 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
         molecules=molecules,
         digest=digest,
     )
+
+
+class LazyRules:
+    """The rules' digest and molecules at once, the compiled rules on first use.
+
+    Why: compiling the reader's patterns costs about a second, and most commands that bring the
+    cache up to date first (``check``, ``report``, ``refresh`` with nothing new) find no stale
+    profile, so they need only the digest to know that. The file is still parsed and its reading
+    section validated up front, so a malformed user file fails before any work."""
+
+    def __init__(self, path: Path | None, tagging: TaggingRules | None = None) -> None:
+        self._path, self._tagging = path, tagging
+        self._doc = read_packaged(_FILE) if path is None else read_user(path, "evidence rules")
+        self.digest, self.molecules = _identity(self._doc, tagging or load_tagging_rules(None))
+
+    @functools.cached_property
+    def compiled(self) -> EvidenceRules:
+        if self._path is None and self._tagging is None:
+            return packaged_rules()
+        return compile_rules(self._doc, self._tagging)
 
 
 @functools.cache

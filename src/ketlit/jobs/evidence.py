@@ -18,7 +18,7 @@ from typing import Any
 
 from ketlit.evidence.groups import group_records
 from ketlit.evidence.profile import profile_to_dict, read_profile
-from ketlit.evidence.rules import EvidenceRules
+from ketlit.evidence.rules import EvidenceRules, LazyRules
 from ketlit.evidence.sentences import abstract_sentences
 from ketlit.sources.models import Article
 from ketlit.store.core import Store
@@ -47,17 +47,19 @@ def read_candidate(article: Article, tags: Iterable[Tag], rules: EvidenceRules) 
     return profile_to_dict(read_profile(article, {axis: sorted(v) for axis, v in sorted(by_axis.items())}, rules))
 
 
-def read_pending(store: Store, rules: EvidenceRules, *, everything: bool = False,
+def read_pending(store: Store, lazy: EvidenceRules | LazyRules, *, everything: bool = False,
                  regroup: bool = False) -> EvidenceReport:
     """Read (or re-read) stale candidate profiles, drop non-candidates, regroup; see the module docstring.
 
     Tagging reads the profiles of the candidates it tags (in its workers); what is left here is
-    what tagging did not touch. ``regroup``: profiles were stored since the last grouping."""
+    what tagging did not touch. ``regroup``: profiles were stored since the last grouping.
+    With :class:`LazyRules` the patterns are compiled only when a profile is stale."""
     clock = time.monotonic()
-    molecules = list(rules.molecules)
-    pmids = store.profiles.stale_profiles(rules.digest, molecules, everything=everything)
+    molecules = list(lazy.molecules)
+    pmids = store.profiles.stale_profiles(lazy.digest, molecules, everything=everything)
     done = 0
     for start in range(0, len(pmids), READ_BATCH):
+        rules = lazy.compiled if isinstance(lazy, LazyRules) else lazy
         chunk = pmids[start : start + READ_BATCH]
         articles = store.load_articles(chunk)
         tags = store.tags.tags_of("pubmed", chunk)

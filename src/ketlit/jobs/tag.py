@@ -8,6 +8,7 @@ change re-tags the whole cache.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -19,8 +20,7 @@ from ketlit.claims.rules import Rules as ClaimRules
 from ketlit.claims.rules import load_rules_for as load_claim_rules_for
 from ketlit.config import Settings
 from ketlit.errors import InputError
-from ketlit.evidence.rules import EvidenceRules
-from ketlit.evidence.rules import load_rules as load_evidence_rules
+from ketlit.evidence.rules import EvidenceRules, LazyRules
 from ketlit.jobs.evidence import read_candidate, read_pending
 from ketlit.jobs.workers import run_in_workers
 from ketlit.sources.models import Article
@@ -71,16 +71,22 @@ class TagRunner:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.rules_sha = rules_digest(settings.tagging_rules)
-        self.tagger = Tagger(load_rules(settings.tagging_rules))
+        self.rules = load_rules(settings.tagging_rules)
         self._claim_rules: ClaimRules | None = None
-        self._evidence_rules: EvidenceRules | None = None
+        self._evidence_rules: LazyRules | None = None
         # Study profiles stored while tagging (read in the workers): trial groups must follow.
         self._profiled = 0
+
+    @functools.cached_property
+    def tagger(self) -> Tagger:
+        """The tagging engine, built on first use: building its term index costs about half a
+        second, and a `check` or `report` on an up-to-date cache tags nothing."""
+        return Tagger(self.rules)
 
     @property
     def vocabularies(self) -> dict[str, tuple[str, ...]]:
         """The slugs of the configured tagging rules: what query files and claim rules may name."""
-        return vocabularies(self.tagger.rules)
+        return vocabularies(self.rules)
 
     @property
     def claim_rules(self) -> ClaimRules:
@@ -150,7 +156,7 @@ class TagRunner:
         if pmids:
             # Compiled here, once, before the workers fork (each would otherwise compile its own).
             evidence_sha = self.evidence_rules.digest
-            _ = self.claim_rules
+            _ = self.claim_rules, self.tagger
         for start in range(0, len(pmids), TAG_LOAD):
             articles = store.load_articles(pmids[start : start + TAG_LOAD])
             contents = store.content_shas("pubmed", [a.pmid for a in articles])
@@ -177,14 +183,18 @@ class TagRunner:
         return done
 
     @property
+    def _lazy_evidence_rules(self) -> LazyRules:
+        if self._evidence_rules is None:
+            # With the packaged tagging rules this compiles to the process-wide copy the claim
+            # checker's readers use too (compiling them costs about a second).
+            tagging = None if self.settings.tagging_rules is None else self.rules
+            self._evidence_rules = LazyRules(None, tagging)
+        return self._evidence_rules
+
+    @property
     def evidence_rules(self) -> EvidenceRules:
         """The evidence reader's rules, naming drugs with this tagger's molecule patterns."""
-        if self._evidence_rules is None:
-            # With the packaged tagging rules this is the process-wide compiled copy the claim
-            # checker's readers use too (compiling them costs about a second).
-            tagging = None if self.settings.tagging_rules is None else self.tagger.rules
-            self._evidence_rules = load_evidence_rules(None, tagging)
-        return self._evidence_rules
+        return self._lazy_evidence_rules.compiled
 
     def tag_pending(self, store: Store, progress: Progress | None = None) -> TagReport:
         """Tag what is new, changed, or was tagged with other rules (tagging rules, or claim rules for
@@ -199,7 +209,8 @@ class TagRunner:
     def _read_rest(self, store: Store) -> None:
         """Profiles tagging did not read (the evidence rules changed, or a record became a
         candidate some other way), non-candidates' profiles dropped, trial groups redone."""
-        read_pending(store, self.evidence_rules, regroup=self._profiled > 0)
+        # Lazily: with no stale profile (the usual case before a check or report) nothing compiles.
+        read_pending(store, self._lazy_evidence_rules, regroup=self._profiled > 0)
         self._profiled = 0
 
     def tag_all(self, store: Store, progress: Progress | None = None) -> TagReport:
