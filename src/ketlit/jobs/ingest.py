@@ -22,7 +22,7 @@ import time
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, cast
 
@@ -30,6 +30,7 @@ from ketlit.config import Settings
 from ketlit.errors import InputError, KetlitError, ParseError
 from ketlit.files import GunzipLimited, gunzip_limited, read_limited
 from ketlit.http import HttpClient, redact
+from ketlit.jobs.prefetch import prefetched
 from ketlit.jobs.workers import import_head, prepared_xml_pages, run_in_workers
 from ketlit.sources.ctgov import CtgovClient, search_params
 from ketlit.sources.ctgov_parse import parse_study
@@ -105,7 +106,6 @@ def fetch_pubmed(
     max_records: int | None = None,
     cap: int = 9999,
     progress: Progress | None = None,
-    today: date | None = None,
 ) -> RunReport:
     """Fetch every PubMed record matching ``term`` (only what changed since the last
     complete run unless ``full``) into ``store``."""
@@ -138,7 +138,6 @@ def fetch_pubmed(
         count, ids, windows, warnings = client.collect_ids(
             full_term,
             extra,
-            today=today or datetime.now(UTC).date(),
             on_window=(lambda w, n: progress("window", None, 0)) if progress else None,
         )
         expected = count
@@ -190,12 +189,15 @@ def _fetch_all(
     saved: SaveResult, retrieved: set[str], progress: Progress | None,
 ) -> None:
     """EFetch ``wanted`` in batches into ``store``, then once more for any that did not arrive.
-    ``saved`` and ``retrieved`` grow as pages are stored, so a failure leaves what was done."""
+    ``saved`` and ``retrieved`` grow as pages are stored, so a failure leaves what was done.
+
+    The next batch is requested while the last is stored (:func:`ketlit.jobs.prefetch.prefetched`):
+    requests go out in the same order, one at a time, and pages are stored in that order."""
     for attempt in range(2):
         todo = [p for p in wanted if p not in retrieved]
-        for i in range(0, len(todo), batch_size):
-            batch = todo[i : i + batch_size]
-            articles = _fetch_batch(client, store, run_id, key, batch, saved)
+        batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+        for batch, page in prefetched(lambda batch: _request_batch(client, batch), batches):
+            articles = _store_batch(store, run_id, key, batch, page, saved)
             got = {a.pmid for a in articles} & set(batch)
             if progress:
                 progress("advance", None, len(got - retrieved))
@@ -204,24 +206,38 @@ def _fetch_all(
             break
 
 
-def _fetch_batch(
-    client: PubMedClient, store: Store, run_id: int, key: str, batch: list[str], saved: SaveResult
-) -> list[Article]:
+@dataclass(frozen=True)
+class _Page:
+    """One accepted EFetch answer: its records and the raw body they came from."""
+
+    articles: list[Article]
+    body: bytes
+    content_type: str | None
+
+
+def _request_batch(client: PubMedClient, batch: list[str]) -> _Page:
+    """EFetch one batch (network and parse; runs in the prefetch thread, touches no database)."""
     pages: list[tuple[bytes, str | None]] = []
     articles = client.efetch(batch, on_body=lambda body, ctype: pages.append((body, ctype)))
     body, ctype = pages[-1]
+    return _Page(articles, body, ctype)
+
+
+def _store_batch(
+    store: Store, run_id: int, key: str, batch: list[str], page: _Page, saved: SaveResult
+) -> list[Article]:
     wanted = set(batch)
     saved += store.save_page(
         run_id=run_id,
         source="pubmed",
         endpoint="efetch",
         request={"db": "pubmed", "id": f"{batch[0]}..{batch[-1]} ({len(batch)} ids)"},
-        content_type=ctype,
-        body=body,
-        articles=[a for a in articles if a.pmid in wanted],
+        content_type=page.content_type,
+        body=page.body,
+        articles=[a for a in page.articles if a.pmid in wanted],
         query_key=key,
     )
-    return articles
+    return page.articles
 
 
 # -- import -------------------------------------------------------------------------------
