@@ -37,9 +37,9 @@ The minimal request sequence, from first principles, for ``N`` matching records:
 Prints, per size (medians of ``--runs``): wall time, the floor, wall / floor, requests and the
 minimal requests (and their ratio), peak RSS, and, from ketlit's own output, the fetch part of
 the wall (its run line: search, fetch, parse, store; also as a ratio to the floor) and the tagging
-part (the "tagged N record(s)" line), so that a miss shows which side it comes from. Targets (issue 15, at sizes of at least 14,000
-records): wall <= 1.3x the floor and requests <= 1.05x the minimum; exit 1 when one is missed
-(unless ``--no-check``), 2 when a run fails. See bench/README.md.
+part (the "tagged N record(s)" line), so that a miss shows which side it comes from.
+Targets (issue 15, at sizes of at least 14,000 records): wall <= 1.3x the floor and requests
+<= 1.05x the minimum; exit 1 when one is missed (unless ``--no-check``), 2 when a run fails. See bench/README.md.
 """
 
 from __future__ import annotations
