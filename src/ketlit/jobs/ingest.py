@@ -24,7 +24,7 @@ from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from ketlit.config import Settings
 from ketlit.errors import InputError, KetlitError, ParseError
@@ -41,6 +41,9 @@ from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS, split_xml_pages
 from ketlit.sources.pubmed_parse import iter_set, parse_medline_text, parse_pubmed_xml
 from ketlit.store import PreparedPage, SaveResult, Store, prepare_page, utcnow
 from ketlit.store.runs import ctgov_query_key, query_key
+
+if TYPE_CHECKING:
+    from ketlit.jobs.tag import TagRunner
 
 Progress = Callable[[str, int | None, int], None]  # (event, total, advance)
 
@@ -106,9 +109,10 @@ def fetch_pubmed(
     max_records: int | None = None,
     cap: int = 9999,
     progress: Progress | None = None,
+    tagger: TagRunner | None = None,
 ) -> RunReport:
     """Fetch every PubMed record matching ``term`` (only what changed since the last
-    complete run unless ``full``) into ``store``."""
+    complete run unless ``full``) into ``store``; with a ``tagger``, tag it meanwhile."""
     mindate = _validate_date(mindate, "--mindate")
     maxdate = _validate_date(maxdate, "--maxdate")
     if max_records is not None and max_records < 1:
@@ -144,7 +148,7 @@ def fetch_pubmed(
         wanted = ids[:max_records] if max_records else ids
         if progress:
             progress("total", len(wanted), 0)
-        _fetch_all(client, store, run_id, key, wanted, settings.batch_size, saved, retrieved, progress)
+        _fetch_all(client, store, run_id, key, wanted, settings.batch_size, saved, retrieved, progress, tagger)
         missing = [p for p in wanted if p not in retrieved]
         if len(ids) < count:
             warnings.append(f"ESearch listed {len(ids)} IDs for a Count of {count}")
@@ -186,24 +190,44 @@ def _since_date(watermark: str | None, overlap_days: int) -> date | None:
 
 def _fetch_all(
     client: PubMedClient, store: Store, run_id: int, key: str, wanted: list[str], batch_size: int,
-    saved: SaveResult, retrieved: set[str], progress: Progress | None,
+    saved: SaveResult, retrieved: set[str], progress: Progress | None, tagger: TagRunner | None = None,
 ) -> None:
     """EFetch ``wanted`` in batches into ``store``, then once more for any that did not arrive.
     ``saved`` and ``retrieved`` grow as pages are stored, so a failure leaves what was done.
 
     The next batch is requested while the last is stored (:func:`ketlit.jobs.prefetch.prefetched`):
-    requests go out in the same order, one at a time, and pages are stored in that order."""
-    for attempt in range(2):
-        todo = [p for p in wanted if p not in retrieved]
-        batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
-        for batch, page in prefetched(lambda batch: _request_batch(client, batch), batches):
-            articles = _store_batch(store, run_id, key, batch, page, saved)
-            got = {a.pmid for a in articles} & set(batch)
-            if progress:
-                progress("advance", None, len(got - retrieved))
-            retrieved |= got
-        if attempt == 0 and len(retrieved) == len(wanted):
-            break
+    requests go out in the same order, one at a time, and pages are stored in that order. With a
+    ``tagger``, what each page added or changed is tagged meanwhile, in worker processes forked
+    before the prefetch thread starts (:mod:`ketlit.jobs.fetch_tags`)."""
+    with _tagging(store, tagger, len(wanted)) as tagging:
+        for attempt in range(2):
+            todo = [p for p in wanted if p not in retrieved]
+            batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+            for batch, page in prefetched(lambda batch: _request_batch(client, batch), batches):
+                before = store.content_shas("pubmed", batch) if tagging else {}
+                articles = _store_batch(store, run_id, key, batch, page, saved)
+                got = {a.pmid for a in articles} & set(batch)
+                if progress:
+                    progress("advance", None, len(got - retrieved))
+                retrieved |= got
+                if tagging:
+                    tagging.add(before, [p for p in batch if p in got])
+            if attempt == 0 and len(retrieved) == len(wanted):
+                break
+
+
+# Tagging workers during a fetch, as for ``ketlit tag``: one per core, at most 4; one core: none
+# (each page is then tagged between pages, still overlapping the requests).
+_TAG_WORKERS = 0 if (os.cpu_count() or 1) < 2 else min(4, os.cpu_count() or 1)
+
+
+def _tagging(store: Store, tagger: TagRunner | None, records: int) -> contextlib.AbstractContextManager[Any]:
+    """Tagging of each stored page while the fetch goes on (:mod:`ketlit.jobs.fetch_tags`), or nothing."""
+    if tagger is None or not records:
+        return contextlib.nullcontext()
+    from ketlit.jobs.fetch_tags import PageTagging  # the tagging rules and workers only when asked for
+
+    return PageTagging(store, tagger, workers=_TAG_WORKERS)
 
 
 @dataclass(frozen=True)
