@@ -9,6 +9,7 @@ import random
 import re
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +191,71 @@ def test_a_service_that_does_not_list_newest_first_still_yields_every_id(tmp_pat
     assert report.status == "complete" and report.retrieved == 950 == store.counts()["articles"]
     # More searches than the ordered minimum (5), but bounded: the median cuts halve what is unlisted.
     assert 5 < len(fake.searches) < 40
+
+
+# -- tagging while fetching ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def replay_standin() -> Iterator[Any]:
+    from tests.conftest import shared
+    from tests.standins.eutils import EutilsStandin
+
+    files = [shared("replay", "pubmed", "psynamic_all.xml"),
+             shared("replay", "pubmed", "meta-harness_efetch_esketamine_trd_3records.xml")]
+    with EutilsStandin(files, rate_limit=None) as standin:
+        yield standin
+
+
+def _replay_fetch(standin: Any, db: Path, tagger: Any) -> Store:
+    settings = Settings(eutils_url=standin.base_url, ncbi_email="me@example.org", batch_size=40)
+    store = open_store(db)
+    with make_client(settings, "ncbi", limiter=RateLimiter(1000.0)) as http:
+        report = fetch_pubmed(store, http, settings, "esketamine", tagger=tagger)
+    assert report.status == "complete" and report.retrieved == 114  # three pages
+    return store
+
+
+def _tags_and_findings(store: Store, runner: Any) -> tuple[dict[str, Any], dict[str, str]]:
+    pmids = [pmid for _, pmid in store.all_record_ids()]
+    return {p: store.tags_for("pubmed", p) for p in pmids}, store.load_findings(runner.claim_rules.digest)
+
+
+@pytest.mark.parametrize("workers", [2, 0])
+def test_pages_tagged_during_the_fetch_get_what_tagging_after_it_gives(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replay_standin: Any, workers: int
+) -> None:
+    from ketlit.jobs import ingest
+    from ketlit.jobs.tag import TagRunner
+
+    runner = TagRunner(Settings())
+    after = _replay_fetch(replay_standin, tmp_path / "after.db", None)
+    # The old way: everything tagged after the fetch (what tag_pending does, study profiles aside).
+    assert runner.tag_records(after, after.untagged(runner.rules_sha)) == 114
+    monkeypatch.setattr(ingest, "_TAG_WORKERS", workers)
+    during = _replay_fetch(replay_standin, tmp_path / "during.db", runner)
+    # Nothing left for the tagging after the fetch, and the same tags and findings.
+    assert during.untagged(runner.rules_sha) == [] and during.stale_findings(runner.claim_rules.digest) == []
+    expected, got = _tags_and_findings(after, runner), _tags_and_findings(during, runner)
+    assert got == expected and len(got[1]) == 114 and sum(map(len, got[0].values())) > 114
+
+
+def test_a_tagging_failure_during_the_fetch_leaves_the_fetch_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replay_standin: Any
+) -> None:
+    from ketlit.jobs import ingest
+    from ketlit.jobs.tag import TagRunner
+
+    def broken(self: Any, articles: Any, part: int = 0, parts: int = 1) -> Any:
+        raise ValueError("a rule broke")
+
+    monkeypatch.setattr(TagRunner, "tag_articles", broken)
+    monkeypatch.setattr(ingest, "_TAG_WORKERS", 2)
+    runner = TagRunner(Settings())
+    store = _replay_fetch(replay_standin, tmp_path / "broken.db", runner)  # complete, all stored (asserted there)
+    run = store.recent_runs(1)[0]
+    assert run.status == "complete" and run.message is None
+    assert store.watermark("pubmed", run.query_key) is not None
+    assert len(store.untagged(runner.rules_sha)) == 114  # left to the tagging after the fetch,
+    with pytest.raises(ValueError, match="a rule broke"):  # which meets the error where it always did
+        runner.tag_pending(store)
