@@ -259,3 +259,20 @@ def test_a_tagging_failure_during_the_fetch_leaves_the_fetch_alone(
     assert len(store.untagged(runner.rules_sha)) == 114  # left to the tagging after the fetch,
     with pytest.raises(ValueError, match="a rule broke"):  # which meets the error where it always did
         runner.tag_pending(store)
+
+
+def test_standin_replicas_are_served_under_new_pmids() -> None:
+    from tests.conftest import shared
+    from tests.standins.eutils import REPLICA_PMID_BASE, EutilsStandin
+
+    standin = EutilsStandin([shared("replay", "pubmed", "meta-harness_efetch_esketamine_trd_3records.xml")])
+    originals = standin.pmids
+    assert standin.replicate(3) == 3 * len(originals)
+    replicas = standin.pmids - originals
+    assert len(replicas) == 2 * len(originals) and min(map(int, replicas)) == REPLICA_PMID_BASE
+    assert len(standin.matching_pmids("esketamine")) == 3 * len(originals & standin.matching_pmids("esketamine"))
+    with standin:
+        body = httpx.post(standin.base_url + "efetch.fcgi", data={"db": "pubmed", "id": str(REPLICA_PMID_BASE)}).content
+    (record,) = re.findall(rb"<PubmedArticle>.*?</PubmedArticle>", body, re.S)
+    assert re.findall(rb"<PMID[^>]*>(\d+)</PMID>", record)[0] == str(REPLICA_PMID_BASE).encode()
+    assert b'<ArticleId IdType="pubmed">%d</ArticleId>' % REPLICA_PMID_BASE in record
