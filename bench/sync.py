@@ -78,7 +78,7 @@ FLOOR_SPACING = 1.02  # x 1/rate between the floor client's request starts (see 
 _IDS = re.compile(rb"<Id>(\d+)</Id>")
 _COUNT = re.compile(rb"<Count>(\d+)</Count>")
 _RUN_SECONDS = re.compile(r"run \d+: (\w+) .* ([\d.]+)s$", re.M)
-_TAG_SECONDS = re.compile(r"tagged (\d+) record\(s\) in ([\d.]+)s")
+_TAG_SECONDS = re.compile(r"tagged (\d+) record\(s\)(?: in|, \d+ of them while fetching;) ([\d.]+)s")
 
 
 class BenchFailed(Exception):

@@ -248,13 +248,17 @@ def _step(label: str, *, forks: bool = False) -> Iterator[Update]:
         yield update
 
 
-def _tag_after(store: Store, settings: Settings, runner: TagRunner | None = None) -> None:
-    """Tagging runs after every fetch/import, on new and changed records only."""
+def _tag_after(store: Store, settings: Settings, runner: TagRunner | None = None, already: int = 0) -> None:
+    """Tagging runs after every fetch/import, on new and changed records only (``already``: the
+    fetch tagged that many as it went, and this tags the rest)."""
     from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
 
     with _step("tagging", forks=True) as progress:
         tagged = (runner or TagRunner(settings)).tag_pending(store, progress=progress)
-    if tagged.records:
+    if already:
+        _info(f"tagged {tagged.records + already} record(s), {already} of them while fetching; "
+              f"{tagged.seconds:.1f}s after it")
+    elif tagged.records:
         _info(f"tagged {tagged.records} record(s) in {tagged.seconds:.1f}s")
 
 
@@ -309,7 +313,7 @@ def fetch_pubmed_cmd(
                 cap=pubmed_cap(), progress=progress, tagger=tagger,
             )
         # What the fetch did not tag (and the study profiles), after the progress display has stopped.
-        _tag_after(store, settings, tagger)
+        _tag_after(store, settings, tagger, report.tagged)
     _print_run(report)
     if report.status == "incomplete":
         raise typer.Exit(ExitCode.PARTIAL)

@@ -67,6 +67,7 @@ class RunReport:
     windows: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    tagged: int = 0  # records tagged while fetching (see ``tagger``)
 
     @property
     def complete(self) -> bool:
@@ -148,7 +149,8 @@ def fetch_pubmed(
         wanted = ids[:max_records] if max_records else ids
         if progress:
             progress("total", len(wanted), 0)
-        _fetch_all(client, store, run_id, key, wanted, settings.batch_size, saved, retrieved, progress, tagger)
+        tagged = _fetch_all(client, store, run_id, key, wanted, settings.batch_size, saved, retrieved, progress,
+                            tagger)
         missing = [p for p in wanted if p not in retrieved]
         if len(ids) < count:
             warnings.append(f"ESearch listed {len(ids)} IDs for a Count of {count}")
@@ -175,7 +177,7 @@ def fetch_pubmed(
     )
     return RunReport(
         run_id, status, term, mode, since, expected, len(retrieved), saved.new, saved.updated, missing,
-        http.requests_made, http.retries, windows, seconds, warnings,
+        http.requests_made, http.retries, windows, seconds, warnings, tagged,
     )
 
 
@@ -191,14 +193,14 @@ def _since_date(watermark: str | None, overlap_days: int) -> date | None:
 def _fetch_all(
     client: PubMedClient, store: Store, run_id: int, key: str, wanted: list[str], batch_size: int,
     saved: SaveResult, retrieved: set[str], progress: Progress | None, tagger: TagRunner | None = None,
-) -> None:
+) -> int:
     """EFetch ``wanted`` in batches into ``store``, then once more for any that did not arrive.
     ``saved`` and ``retrieved`` grow as pages are stored, so a failure leaves what was done.
 
     The next batch is requested while the last is stored (:func:`ketlit.jobs.prefetch.prefetched`):
     requests go out in the same order, one at a time, and pages are stored in that order. With a
     ``tagger``, what each page added or changed is tagged meanwhile, in worker processes forked
-    before the prefetch thread starts (:mod:`ketlit.jobs.fetch_tags`)."""
+    before the prefetch thread starts (:mod:`ketlit.jobs.fetch_tags`). Returns how many it tagged."""
     with _tagging(store, tagger, len(wanted)) as tagging:
         for attempt in range(2):
             todo = [p for p in wanted if p not in retrieved]
@@ -214,6 +216,7 @@ def _fetch_all(
                     tagging.add(before, [p for p in batch if p in got])
             if attempt == 0 and len(retrieved) == len(wanted):
                 break
+    return tagging.tagged if tagging else 0
 
 
 # Tagging workers during a fetch, as for ``ketlit tag``: one per core, at most 4; one core: none
