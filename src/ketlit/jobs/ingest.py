@@ -6,6 +6,11 @@ everything is ``complete`` and moves the query's watermark; an interrupted, limi
 (``--max``) or short run leaves it where it was, so the next run asks again for
 everything since the last complete one. Records are stored page by page, so work done
 before an interruption is kept, and upserts make re-fetching it harmless.
+
+A PubMed fetch overlaps the network with the CPU: the next EFetch page is requested while the
+last is stored (:mod:`ketlit.jobs.prefetch`), and, given a tagger, each stored page is tagged in
+worker processes meanwhile (:mod:`ketlit.jobs.fetch_tags`), so it takes about the larger of the
+two rather than their sum. Neither changes what is stored, recorded or raised.
 """
 
 from __future__ import annotations
