@@ -276,3 +276,25 @@ def test_standin_replicas_are_served_under_new_pmids() -> None:
     (record,) = re.findall(rb"<PubmedArticle>.*?</PubmedArticle>", body, re.S)
     assert re.findall(rb"<PMID[^>]*>(\d+)</PMID>", record)[0] == str(REPLICA_PMID_BASE).encode()
     assert b'<ArticleId IdType="pubmed">%d</ArticleId>' % REPLICA_PMID_BASE in record
+
+
+def test_a_page_damaged_inside_is_asked_again_and_parsed_as_it_arrives(tmp_path: Path) -> None:
+    fake = RangeEutils(list(range(1, 31)))
+    damaged = {"sent": False}
+    original = fake.__call__
+
+    def once_damaged(request: httpx.Request) -> httpx.Response:
+        response = original(request)
+        if request.url.path.endswith("efetch.fcgi") and len(fake.fetches) == 2 and not damaged["sent"]:
+            damaged["sent"] = True  # complete at its end (passes the quick check), broken inside
+            return httpx.Response(200, text=response.text.replace("<ArticleTitle>", "<ArticleTitle><", 1),
+                                  headers=response.headers)
+        return response
+
+    settings, store, http = _setup(tmp_path, fake, batch_size=10)
+    http.client._transport = httpx.MockTransport(once_damaged)  # type: ignore[attr-defined]
+    report = fetch_pubmed(store, http, settings, "ketamine")
+    assert report.status == "complete" and report.retrieved == 30 == store.counts()["articles"]
+    # The damaged page once more (its second request may go before or after the next page's).
+    assert sorted(batch[0] for batch in fake.fetches) == ["10", "20", "20", "30"]
+    assert report.requests == 1 + 4 and report.retries == 0

@@ -212,7 +212,7 @@ def _fetch_all(
             batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
             for batch, page in prefetched(lambda batch: _request_batch(client, batch), batches):
                 before = store.content_shas("pubmed", batch) if tagging else {}
-                articles = _store_batch(store, run_id, key, batch, page, saved)
+                articles = _store_batch(client, store, run_id, key, batch, page, saved)
                 got = {a.pmid for a in articles} & set(batch)
                 if progress:
                     progress("advance", None, len(got - retrieved))
@@ -240,24 +240,30 @@ def _tagging(store: Store, tagger: TagRunner | None, records: int) -> contextlib
 
 @dataclass(frozen=True)
 class _Page:
-    """One accepted EFetch answer: its records and the raw body they came from."""
+    """One accepted EFetch answer: the raw body and its content type."""
 
-    articles: list[Article]
     body: bytes
     content_type: str | None
 
 
 def _request_batch(client: PubMedClient, batch: list[str]) -> _Page:
-    """EFetch one batch (network and parse; runs in the prefetch thread, touches no database)."""
-    pages: list[tuple[bytes, str | None]] = []
-    articles = client.efetch(batch, on_body=lambda body, ctype: pages.append((body, ctype)))
-    body, ctype = pages[-1]
-    return _Page(articles, body, ctype)
+    """EFetch one batch (network only: runs in the prefetch thread, touches no database). The body
+    is only checked there (:func:`ketlit.sources.pubmed.check_efetch`); parsing it waits for
+    :func:`_store_batch`, so the next request need not wait for this page's parse."""
+    return _Page(*client.efetch_body(batch))
 
 
 def _store_batch(
-    store: Store, run_id: int, key: str, batch: list[str], page: _Page, saved: SaveResult
+    client: PubMedClient, store: Store, run_id: int, key: str, batch: list[str], page: _Page, saved: SaveResult
 ) -> list[Article]:
+    try:
+        articles = parse_pubmed_xml(page.body)
+    except ParseError:
+        # Complete at its end but damaged inside: asked again, and parsed as it arrives, so it is
+        # retried like any bad body and fails, if it does, with the same one line as ever.
+        pages: list[tuple[bytes, str | None]] = []
+        articles = client.efetch(batch, on_body=lambda body, ctype: pages.append((body, ctype)))
+        page = _Page(*pages[-1])
     wanted = set(batch)
     saved += store.save_page(
         run_id=run_id,
@@ -266,10 +272,10 @@ def _store_batch(
         request={"db": "pubmed", "id": f"{batch[0]}..{batch[-1]} ({len(batch)} ids)"},
         content_type=page.content_type,
         body=page.body,
-        articles=[a for a in page.articles if a.pmid in wanted],
+        articles=[a for a in articles if a.pmid in wanted],
         query_key=key,
     )
-    return page.articles
+    return articles
 
 
 # -- import -------------------------------------------------------------------------------

@@ -7,9 +7,10 @@ about the larger of the two.
 
 - **One producer thread** sends the requests, in order, one at a time: the services want serial
   requests (one token bucket per host, :mod:`ketlit.http`), and a thread is enough to wait on a
-  socket. Whatever the fetch function does besides waiting (checking and parsing a body, which
-  decides whether it is retried) runs there too. The caller's thread only consumes: it stores,
-  reports progress and decides what the run was, exactly as when it fetched the pages itself.
+  socket. It should do little else: whatever it does between an answer and the next request
+  delays that request (a PubMed fetch only checks each body there and parses it in the
+  consumer, :func:`ketlit.jobs.ingest._store_batch`). The caller's thread consumes: it parses,
+  stores, reports progress and decides what the run was, as when it fetched the pages itself.
 - **Bounded.** At most ``depth`` fetched pages wait in the queue, plus the one being fetched
   and the one being stored: memory stays flat however long the run (a page is a few MB).
 - **Same errors, same place.** An exception in the producer (a one-line :class:`KetlitError`

@@ -137,6 +137,24 @@ def parse_efetch(response: httpx.Response) -> list[Article]:
         raise BadResponse(str(exc)) from None
 
 
+# The end of a complete EFetch document. A body cut short (proxy, reset, truncation) cannot end so.
+_EFETCH_END = re.compile(rb"</(?:PubmedArticleSet|MedlineCitationSet)>\s*$")
+
+
+def check_efetch(response: httpx.Response) -> tuple[bytes, str | None]:
+    """The cheap half of :func:`parse_efetch`, for a caller that parses the body later: an HTML
+    page, an empty body or one that does not end its document is retried like a bad body.
+    (A body complete at its end but damaged inside is left to that caller's parse.)"""
+    if _is_html(response):
+        raise BadResponse("HTML error page instead of XML")
+    body = response.content
+    if not body.strip():
+        raise BadResponse("empty body")
+    if not _EFETCH_END.search(body[-256:]):
+        raise BadResponse("EFetch page cut short (no closing tag)")
+    return body, response.headers.get("content-type")
+
+
 class PubMedClient:
     """E-utilities calls for PubMed on top of an :class:`HttpClient`."""
 
@@ -162,7 +180,6 @@ class PubMedClient:
 
     def efetch(self, pmids: list[str], on_body: Callable[[bytes, str | None], None] | None = None) -> list[Article]:
         """Fetch records by PMID (POST for long lists); ``on_body`` receives the accepted raw body."""
-        params = {"db": "pubmed", "id": ",".join(pmids), "retmode": "xml", "rettype": "xml"}
 
         def parse(response: httpx.Response) -> list[Article]:
             articles = parse_efetch(response)
@@ -170,9 +187,20 @@ class PubMedClient:
                 on_body(response.content, response.headers.get("content-type"))
             return articles
 
+        method, url, params = self._efetch_request(pmids)
+        return self.http.request(method, url, parse, params=params)
+
+    def efetch_body(self, pmids: list[str]) -> tuple[bytes, str | None]:
+        """Fetch records by PMID as (raw body, content type), checked by :func:`check_efetch` only:
+        the caller parses it (with :func:`efetch` to fall back on if that fails)."""
+        method, url, params = self._efetch_request(pmids)
+        return self.http.request(method, url, check_efetch, params=params)
+
+    def _efetch_request(self, pmids: list[str]) -> tuple[Literal["GET", "POST"], str, dict[str, str]]:
+        params = {"db": "pubmed", "id": ",".join(pmids), "retmode": "xml", "rettype": "xml"}
         url = self.base_url + "efetch.fcgi"
         method: Literal["GET", "POST"] = "POST" if len(pmids) > GET_ID_LIMIT else self.http.method_for(url, params)
-        return self.http.request(method, url, parse, params=params)
+        return method, url, params
 
     # -- splitting ----------------------------------------------------------------------
     def collect_ids(
