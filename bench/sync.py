@@ -12,10 +12,11 @@ request ``--latency`` seconds late (0.3 s). Then, in the same round, against the
 
 - **ketlit**: the real CLI, ``python -m ketlit --db NEW fetch pubmed ketamine``, as a
   subprocess (fresh cache, no API key, ``KETLIT_EUTILS_URL`` pointing at the stand-in), timed
-  from start to exit: search, fetch, parse, store, and the tagging the CLI runs after a fetch.
-  Its peak RSS is the largest of the process and its worker processes (``os.wait4``'s
-  ``ru_maxrss``, which covers the descendants it waited for). Its requests are counted by the
-  server (every attempt, retries and refused ones included).
+  from start to exit: search, fetch, parse, store, and the tagging. Its peak RSS is the
+  largest of the process and its worker processes (``os.wait4``'s ``ru_maxrss``, which covers
+  the descendants it waited for), taken by a small launcher process that starts it: a child of
+  the bench itself would inherit the bench's own high-water mark (the stand-in's corpus). Its
+  requests are counted by the server (every attempt, retries and refused ones included).
 - **floor**: a bare ``httpx.Client`` in this process sends the *minimal request sequence*
   serially, request k no earlier than k × :data:`FLOOR_SPACING` / rate s after the first, and
   only counts what it gets back (a regex for the IDs; no parsing, no storing). Its wall time is
@@ -157,23 +158,37 @@ def network_floor(base: str, rate: float, batch: int, expected: int) -> tuple[fl
     return seconds, paced.sent, paced.refused
 
 
+# Runs the CLI and reports its wall time and peak RSS. A child of this (large) process would
+# inherit its RSS high-water mark across fork + exec (Linux records it at exec), so the CLI is
+# started from this small launcher instead, which reports on its own child.
+_LAUNCHER = """
+import os, subprocess, sys, time
+clock = time.perf_counter()
+child = subprocess.Popen(sys.argv[1:])
+_, status, usage = os.wait4(child.pid, 0)
+wall = time.perf_counter() - clock
+child.returncode = os.waitstatus_to_exitcode(status)
+sys.stderr.write(f"\\nbench-child {wall:.3f} {usage.ru_maxrss}\\n")
+sys.exit(child.returncode)
+"""
+_CHILD = re.compile(r"^bench-child ([\d.]+) (\d+)$", re.M)
+
+
 def run_cli(base: str, work: Path, batch: int) -> tuple[float, float, str]:
     """(wall seconds, peak RSS MB, stderr) of ``ketlit fetch pubmed`` into a new cache in ``work``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KETLIT_", "NCBI_"))}
     env.update(KETLIT_EUTILS_URL=base, NCBI_EMAIL="bench@example.org", PYTHONPATH=str(REPO / "src"),
                KETLIT_BATCH_SIZE=str(batch))
     db = work / f"bench-{time.monotonic_ns()}.db"
-    cmd = [sys.executable, "-m", "ketlit", "--db", str(db), "fetch", "pubmed", TERM]
-    clock = time.perf_counter()
-    child = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    assert child.stderr is not None
-    err = child.stderr.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - clock
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode != 0:
-        raise BenchFailed(f"ketlit fetch exited {child.returncode}:\n{err}")
-    return wall, usage.ru_maxrss / 1024, err
+    cmd = [sys.executable, "-c", _LAUNCHER, sys.executable, "-m", "ketlit", "--db", str(db), "fetch", "pubmed", TERM]
+    done = subprocess.run(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
+    err = done.stderr.decode("utf-8", "replace")
+    if done.returncode != 0:
+        raise BenchFailed(f"ketlit fetch exited {done.returncode}:\n{err}")
+    child = _CHILD.search(err)
+    if child is None:
+        raise BenchFailed(f"the launcher did not report:\n{err}")
+    return float(child.group(1)), int(child.group(2)) / 1024, err
 
 
 def one_round(standin: EutilsStandin, work: Path, args: argparse.Namespace, expected: int) -> Round:
