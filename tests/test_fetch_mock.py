@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import httpx
@@ -154,5 +153,5 @@ def test_incremental_asks_for_changes_since_watermark(tmp_path: Path) -> None:
 def test_date_bounds_go_into_the_term(tmp_path: Path) -> None:
     fake = FakeEutils(["1"])
     settings, store, http = setup(tmp_path, fake)
-    fetch_pubmed(store, http, settings, "ketamine", mindate="2015", maxdate="2020/06", today=date(2026, 1, 1))
+    fetch_pubmed(store, http, settings, "ketamine", mindate="2015", maxdate="2020/06")
     assert fake.requests[0][2]["term"] == '(ketamine) AND ("2015"[dp] : "2020/06"[dp])'

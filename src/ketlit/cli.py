@@ -53,6 +53,7 @@ if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
     from ketlit.jobs.lookup import CacheStatus
     from ketlit.jobs.refresh import RefreshResult
+    from ketlit.jobs.tag import TagRunner
 
 class _KetlitGroup(TyperGroup):
     """The top-level command group: global options are accepted before or after the command."""
@@ -247,13 +248,17 @@ def _step(label: str, *, forks: bool = False) -> Iterator[Update]:
         yield update
 
 
-def _tag_after(store: Store, settings: Settings) -> None:
-    """Tagging runs after every fetch/import, on new and changed records only."""
+def _tag_after(store: Store, settings: Settings, runner: TagRunner | None = None, already: int = 0) -> None:
+    """Tagging runs after every fetch/import, on new and changed records only (``already``: the
+    fetch tagged that many as it went, and this tags the rest)."""
     from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
 
     with _step("tagging", forks=True) as progress:
-        tagged = TagRunner(settings).tag_pending(store, progress=progress)
-    if tagged.records:
+        tagged = (runner or TagRunner(settings)).tag_pending(store, progress=progress)
+    if already:
+        _info(f"tagged {tagged.records + already} record(s), {already} of them while fetching; "
+              f"{tagged.seconds:.1f}s after it")
+    elif tagged.records:
         _info(f"tagged {tagged.records} record(s) in {tagged.seconds:.1f}s")
 
 
@@ -294,18 +299,21 @@ def fetch_pubmed_cmd(
     Example: ketlit fetch pubmed "ketamine AND depression" --mindate 2015
     """
     from ketlit.http import make_client  # here, not at the top: see the module docstring
+    from ketlit.jobs.fetch_tags import fetch_tagger
     from ketlit.jobs.ingest import fetch_pubmed
 
     settings = STATE.settings(batch_size=batch_size, ncbi_rate=rate)
     _warn_no_email(settings)
     with _store(settings) as store:
-        with make_client(settings, "ncbi") as http, _step("PubMed") as progress:
+        tagger = fetch_tagger(settings)
+        # forks: pages are tagged in worker processes while the fetch goes on (no progress thread).
+        with make_client(settings, "ncbi") as http, _step("PubMed", forks=True) as progress:
             report = fetch_pubmed(
                 store, http, settings, term, mindate=mindate, maxdate=maxdate, full=full, max_records=max_records,
-                cap=pubmed_cap(), progress=progress,
+                cap=pubmed_cap(), progress=progress, tagger=tagger,
             )
-        # After the progress display (and its thread) has stopped: tagging may fork worker processes.
-        _tag_after(store, settings)
+        # What the fetch did not tag (and the study profiles), after the progress display has stopped.
+        _tag_after(store, settings, tagger, report.tagged)
     _print_run(report)
     if report.status == "incomplete":
         raise typer.Exit(ExitCode.PARTIAL)

@@ -12,6 +12,7 @@ Only the standard library and lxml are used so the stand-in cannot drift with ke
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -334,6 +335,9 @@ _FIELD_DISPLAY = {
 }
 
 _DERIVED_MARK = b"ketlit-replay DERIVED"
+# Replicas get PMIDs from here up: far above any real PMID (~40 million today), so they never collide.
+REPLICA_PMID_BASE = 900_000_000
+_OWN_PMID = re.compile(rb"(<MedlineCitation[^>]*>\s*<PMID[^>]*>)(\d+)(</PMID>)")
 
 
 @dataclass
@@ -1139,6 +1143,28 @@ class EutilsStandin:
                 rec = _build_record(el, xml)
                 if rec is not None:
                     self._index.put(rec)
+
+    def replicate(self, copies: int, pmid_base: int = REPLICA_PMID_BASE) -> int:
+        """Serve ``copies`` copies of every record (the original counts as the first), each further copy
+        under a new PMID from ``pmid_base`` up (rewritten in ``MedlineCitation/PMID`` and the record's own
+        ``ArticleId IdType="pubmed"``), with the same text, dates and index entries: a large corpus for
+        benchmarks without parsing it again. Returns how many records are served."""
+        if copies < 1:
+            raise ValueError("copies must be >= 1")
+        with self._lock:
+            originals = sorted(self._index.records.values(), key=lambda r: int(r.pmid))
+            serial = pmid_base
+            for _ in range(copies - 1):
+                for rec in originals:
+                    new = str(serial)
+                    serial += 1
+                    xml = _OWN_PMID.sub(rb"\g<1>" + new.encode() + rb"\g<3>", rec.xml, count=1)
+                    xml = xml.replace(
+                        b'<ArticleId IdType="pubmed">' + rec.pmid.encode() + b"</ArticleId>",
+                        b'<ArticleId IdType="pubmed">' + new.encode() + b"</ArticleId>",
+                    )
+                    self._index.put(dataclasses.replace(rec, pmid=new, xml=xml))
+            return len(self._index.records)
 
     def revise(self, pmid: str, date: dt.date) -> None:
         """Mark a record revised on ``date``: its mdat moves forward and the served XML's DateRevised follows,

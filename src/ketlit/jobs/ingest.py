@@ -6,6 +6,11 @@ everything is ``complete`` and moves the query's watermark; an interrupted, limi
 (``--max``) or short run leaves it where it was, so the next run asks again for
 everything since the last complete one. Records are stored page by page, so work done
 before an interruption is kept, and upserts make re-fetching it harmless.
+
+A PubMed fetch overlaps the network with the CPU: the next EFetch page is requested while the
+last is stored (:mod:`ketlit.jobs.prefetch`), and, given a tagger, each stored page is tagged in
+worker processes meanwhile (:mod:`ketlit.jobs.fetch_tags`), so it takes about the larger of the
+two rather than their sum. Neither changes what is stored, recorded or raised.
 """
 
 from __future__ import annotations
@@ -22,14 +27,15 @@ import time
 import zlib
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import IO, TYPE_CHECKING, Any, cast
 
 from ketlit.config import Settings
 from ketlit.errors import InputError, KetlitError, ParseError
 from ketlit.files import GunzipLimited, gunzip_limited, read_limited
 from ketlit.http import HttpClient, redact
+from ketlit.jobs.prefetch import prefetched
 from ketlit.jobs.workers import import_head, prepared_xml_pages, run_in_workers
 from ketlit.sources.ctgov import CtgovClient, search_params
 from ketlit.sources.ctgov_parse import parse_study
@@ -40,6 +46,9 @@ from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS, split_xml_pages
 from ketlit.sources.pubmed_parse import iter_set, parse_medline_text, parse_pubmed_xml
 from ketlit.store import PreparedPage, SaveResult, Store, prepare_page, utcnow
 from ketlit.store.runs import ctgov_query_key, query_key
+
+if TYPE_CHECKING:
+    from ketlit.jobs.tag import TagRunner
 
 Progress = Callable[[str, int | None, int], None]  # (event, total, advance)
 
@@ -63,6 +72,7 @@ class RunReport:
     windows: int
     seconds: float
     warnings: list[str] = field(default_factory=list)
+    tagged: int = 0  # records tagged while fetching (see ``tagger``)
 
     @property
     def complete(self) -> bool:
@@ -105,10 +115,10 @@ def fetch_pubmed(
     max_records: int | None = None,
     cap: int = 9999,
     progress: Progress | None = None,
-    today: date | None = None,
+    tagger: TagRunner | None = None,
 ) -> RunReport:
     """Fetch every PubMed record matching ``term`` (only what changed since the last
-    complete run unless ``full``) into ``store``."""
+    complete run unless ``full``) into ``store``; with a ``tagger``, tag it meanwhile."""
     mindate = _validate_date(mindate, "--mindate")
     maxdate = _validate_date(maxdate, "--maxdate")
     if max_records is not None and max_records < 1:
@@ -138,14 +148,14 @@ def fetch_pubmed(
         count, ids, windows, warnings = client.collect_ids(
             full_term,
             extra,
-            today=today or datetime.now(UTC).date(),
             on_window=(lambda w, n: progress("window", None, 0)) if progress else None,
         )
         expected = count
         wanted = ids[:max_records] if max_records else ids
         if progress:
             progress("total", len(wanted), 0)
-        _fetch_all(client, store, run_id, key, wanted, settings.batch_size, saved, retrieved, progress)
+        tagged = _fetch_all(client, store, run_id, key, wanted, settings.batch_size, saved, retrieved, progress,
+                            tagger)
         missing = [p for p in wanted if p not in retrieved]
         if len(ids) < count:
             warnings.append(f"ESearch listed {len(ids)} IDs for a Count of {count}")
@@ -172,7 +182,7 @@ def fetch_pubmed(
     )
     return RunReport(
         run_id, status, term, mode, since, expected, len(retrieved), saved.new, saved.updated, missing,
-        http.requests_made, http.retries, windows, seconds, warnings,
+        http.requests_made, http.retries, windows, seconds, warnings, tagged,
     )
 
 
@@ -187,37 +197,81 @@ def _since_date(watermark: str | None, overlap_days: int) -> date | None:
 
 def _fetch_all(
     client: PubMedClient, store: Store, run_id: int, key: str, wanted: list[str], batch_size: int,
-    saved: SaveResult, retrieved: set[str], progress: Progress | None,
-) -> None:
+    saved: SaveResult, retrieved: set[str], progress: Progress | None, tagger: TagRunner | None = None,
+) -> int:
     """EFetch ``wanted`` in batches into ``store``, then once more for any that did not arrive.
-    ``saved`` and ``retrieved`` grow as pages are stored, so a failure leaves what was done."""
-    for attempt in range(2):
-        todo = [p for p in wanted if p not in retrieved]
-        for i in range(0, len(todo), batch_size):
-            batch = todo[i : i + batch_size]
-            articles = _fetch_batch(client, store, run_id, key, batch, saved)
-            got = {a.pmid for a in articles} & set(batch)
-            if progress:
-                progress("advance", None, len(got - retrieved))
-            retrieved |= got
-        if attempt == 0 and len(retrieved) == len(wanted):
-            break
+    ``saved`` and ``retrieved`` grow as pages are stored, so a failure leaves what was done.
+
+    The next batch is requested while the last is stored (:func:`ketlit.jobs.prefetch.prefetched`):
+    requests go out in the same order, one at a time, and pages are stored in that order. With a
+    ``tagger``, what each page added or changed is tagged meanwhile, in worker processes forked
+    before the prefetch thread starts (:mod:`ketlit.jobs.fetch_tags`). Returns how many it tagged."""
+    with _tagging(store, tagger, len(wanted)) as tagging:
+        for attempt in range(2):
+            todo = [p for p in wanted if p not in retrieved]
+            batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
+            for batch, page in prefetched(lambda batch: _request_batch(client, batch), batches):
+                before = store.content_shas("pubmed", batch) if tagging else {}
+                articles = _store_batch(client, store, run_id, key, batch, page, saved)
+                got = {a.pmid for a in articles} & set(batch)
+                if progress:
+                    progress("advance", None, len(got - retrieved))
+                retrieved |= got
+                if tagging:
+                    tagging.add(before, [p for p in batch if p in got])
+            if attempt == 0 and len(retrieved) == len(wanted):
+                break
+    return tagging.tagged if tagging else 0
 
 
-def _fetch_batch(
-    client: PubMedClient, store: Store, run_id: int, key: str, batch: list[str], saved: SaveResult
+# Tagging workers during a fetch, as for ``ketlit tag``: one per core, at most 4; one core: none
+# (each page is then tagged between pages, still overlapping the requests).
+_TAG_WORKERS = 0 if (os.cpu_count() or 1) < 2 else min(4, os.cpu_count() or 1)
+
+
+def _tagging(store: Store, tagger: TagRunner | None, records: int) -> contextlib.AbstractContextManager[Any]:
+    """Tagging of each stored page while the fetch goes on (:mod:`ketlit.jobs.fetch_tags`), or nothing."""
+    if tagger is None or not records:
+        return contextlib.nullcontext()
+    from ketlit.jobs.fetch_tags import PageTagging  # the tagging rules and workers only when asked for
+
+    return PageTagging(store, tagger, workers=_TAG_WORKERS)
+
+
+@dataclass(frozen=True)
+class _Page:
+    """One accepted EFetch answer: the raw body and its content type."""
+
+    body: bytes
+    content_type: str | None
+
+
+def _request_batch(client: PubMedClient, batch: list[str]) -> _Page:
+    """EFetch one batch (network only: runs in the prefetch thread, touches no database). The body
+    is only checked there (:func:`ketlit.sources.pubmed.check_efetch`); parsing it waits for
+    :func:`_store_batch`, so the next request need not wait for this page's parse."""
+    return _Page(*client.efetch_body(batch))
+
+
+def _store_batch(
+    client: PubMedClient, store: Store, run_id: int, key: str, batch: list[str], page: _Page, saved: SaveResult
 ) -> list[Article]:
-    pages: list[tuple[bytes, str | None]] = []
-    articles = client.efetch(batch, on_body=lambda body, ctype: pages.append((body, ctype)))
-    body, ctype = pages[-1]
+    try:
+        articles = parse_pubmed_xml(page.body)
+    except ParseError:
+        # Complete at its end but damaged inside: asked again, and parsed as it arrives, so it is
+        # retried like any bad body and fails, if it does, with the same one line as ever.
+        pages: list[tuple[bytes, str | None]] = []
+        articles = client.efetch(batch, on_body=lambda body, ctype: pages.append((body, ctype)))
+        page = _Page(*pages[-1])
     wanted = set(batch)
     saved += store.save_page(
         run_id=run_id,
         source="pubmed",
         endpoint="efetch",
         request={"db": "pubmed", "id": f"{batch[0]}..{batch[-1]} ({len(batch)} ids)"},
-        content_type=ctype,
-        body=body,
+        content_type=page.content_type,
+        body=page.body,
         articles=[a for a in articles if a.pmid in wanted],
         query_key=key,
     )
