@@ -313,6 +313,9 @@ def test_kill_9_ten_times_in_a_row_never_wedges_or_leaks(setup: Setup, tmp_path:
                 time.sleep(rng.uniform(0.0, 0.8 * setup.worker_seconds))
             workers = [pid for pid in ketlit.processes() if pid != run.proc.pid]
             killed_with_workers += bool(workers and run.proc.poll() is None)
+            # A refresh with little to do can finish inside the random delay: it then released the
+            # lock itself, and the next run has nothing to take over.
+            last_alive = run.proc.poll() is None
             run.proc.send_signal(signal.SIGKILL)
             run.proc.wait(timeout=30)
             killed_pids.append(run.proc.pid)
@@ -327,7 +330,9 @@ def test_kill_9_ten_times_in_a_row_never_wedges_or_leaks(setup: Setup, tmp_path:
         final = ketlit.run(*ketlit.refresh_args(out_dir))
         err = final.stderr()
         assert final.proc.returncode == 0, f"the refresh after the last kill exited {final.proc.returncode}: {err}"
-        assert "Traceback" not in err and f"(pid {killed_pids[-1]}," in err  # it said whose lock it took over
+        assert "Traceback" not in err
+        if last_alive and run.proc.returncode == -signal.SIGKILL:
+            assert f"(pid {killed_pids[-1]}," in err, err  # it said whose lock it took over
         assert left_behind(ketlit, 0) == []
 
         assert tagging_data(db) == tagging_data(baseline_db)
