@@ -199,3 +199,20 @@ def test_times_and_counts() -> None:
         1.0,
     ]
     assert parse_count("twenty-three") == 23 and parse_count("nine") == 9 and parse_count("x") is None
+
+
+def test_patterns_quick_rejection_changes_no_answer() -> None:
+    """search / finditer first ask the combined alternation whether anything matches; the answers
+    must be those of trying every pattern (overlaps, ties and no-match alike)."""
+    import re
+
+    from ketlit.claims.rules import Patterns
+
+    pats = Patterns(tuple(re.compile(p, re.IGNORECASE) for p in (r"\bdepress\w*", r"major depressive", r"\bmdd\b")))
+    for text in ("Major depressive disorder (MDD) and depression.", "No match here.", "", "mdd MDD Mdd"):
+        every = sorted((m for rx in pats.regexes for m in rx.finditer(text)), key=lambda m: (m.start(), -m.end()))
+        assert [m.span() for m in pats.finditer(text)] == [m.span() for m in every]
+        first = min(every, key=lambda m: (m.start(), -m.end()), default=None)
+        found = pats.search(text)
+        assert (found.span() if found else None) == (first.span() if first else None)
+    assert Patterns().search("anything") is None and Patterns().finditer("anything") == []

@@ -216,9 +216,10 @@ def _replay_fetch(standin: Any, db: Path, tagger: Any) -> Store:
     return store
 
 
-def _tags_and_findings(store: Store, runner: Any) -> tuple[dict[str, Any], dict[str, str]]:
+def _tags_and_findings(store: Store, runner: Any) -> tuple[dict[str, Any], dict[str, str], dict[str, Any]]:
     pmids = [pmid for _, pmid in store.all_record_ids()]
-    return {p: store.tags_for("pubmed", p) for p in pmids}, store.load_findings(runner.claim_rules.digest)
+    return ({p: store.tags_for("pubmed", p) for p in pmids}, store.load_findings(runner.claim_rules.digest),
+            store.profiles.profiles(pmids))
 
 
 @pytest.mark.parametrize("workers", [2, 0])
@@ -235,9 +236,12 @@ def test_pages_tagged_during_the_fetch_get_what_tagging_after_it_gives(
     monkeypatch.setattr(ingest, "_TAG_WORKERS", workers)
     during = _replay_fetch(replay_standin, tmp_path / "during.db", runner)
     # Nothing left for the tagging after the fetch, and the same tags and findings.
-    assert during.untagged(runner.rules_sha) == [] and during.stale_findings(runner.claim_rules.digest) == []
+    drug = sorted(runner.drug_molecules)
+    assert during.untagged(runner.rules_sha) == [] and during.stale_findings(runner.claim_rules.digest, drug) == []
+    # Study profiles too: tagging reads them for the drug's records, during the fetch as after it.
+    assert during.profiles.stale_profiles(runner.evidence_rules.digest, list(runner.evidence_rules.molecules)) == []
     expected, got = _tags_and_findings(after, runner), _tags_and_findings(during, runner)
-    assert got == expected and len(got[1]) == 114 and sum(map(len, got[0].values())) > 114
+    assert got == expected and len(got[1]) > 0 and len(got[2]) > 0 and sum(map(len, got[0].values())) > 114
 
 
 def test_a_tagging_failure_during_the_fetch_leaves_the_fetch_alone(

@@ -579,8 +579,30 @@ def _duration_in(clause: str, rules: Rules) -> list[TimeFinding]:
     return [TimeFinding("duration", t.hours, "at_most" if ended else "at_least", clause, (t.start, t.end))]
 
 
-def _masked(text: str, pats: Sequence[Patterns]) -> str:
-    """``text`` with every match of ``pats`` blanked (offsets preserved)."""
+# The union of a rules object's pattern lists, per rules object (held so its id stays unique):
+# one scan rejects a sentence that names no indication, or no harm, before every list is tried.
+_UNIONS: dict[int, tuple[Rules, Patterns, Patterns]] = {}
+
+
+def _unions(rules: Rules) -> tuple[Patterns, Patterns]:
+    """(every indication's patterns, every adverse category's patterns) of ``rules``, as one list each."""
+    held = _UNIONS.get(id(rules))
+    if held is None or held[0] is not rules:
+        if len(_UNIONS) > 8:  # a long-lived process that loads many rule sets keeps a few
+            _UNIONS.clear()
+        held = _UNIONS[id(rules)] = (
+            rules,
+            Patterns(tuple(rx for p in rules.indications.values() for rx in p.regexes)),
+            Patterns(tuple(rx for p in rules.adverse.values() for rx in p.regexes)),
+        )
+    return held[1], held[2]
+
+
+def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None) -> str:
+    """``text`` with every match of ``pats`` blanked (offsets preserved); ``union``, all of
+    ``pats`` as one list, rejects a text none of them matches in one scan."""
+    if union is not None and not union.any(text):
+        return text
     chars = list(text)
     for p in pats:
         for m in p.finditer(text):
@@ -591,7 +613,10 @@ def _masked(text: str, pats: Sequence[Patterns]) -> str:
 def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
     out: list[AdverseFinding] = []
     # "alcohol dependence" and "heroin addiction" are what a study treats, not harms it reports.
-    masked = _masked(sentence, list(rules.indications.values()))
+    indications, harms = _unions(rules)
+    masked = _masked(sentence, list(rules.indications.values()), indications)
+    if not harms.any(masked):
+        return out
     drug = [(d.start(), d.end()) for d in rules.arms["active"].finditer(sentence)]
     for category, pats in rules.adverse.items():
         m = pats.search(masked)

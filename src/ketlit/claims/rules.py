@@ -55,6 +55,10 @@ class Patterns:
 
     def search(self, text: str) -> re.Match[str] | None:
         """The earliest match of any pattern (ties: the longest)."""
+        # Most texts match none of the patterns: one scan of the combined alternation says so
+        # (tagging reads every sentence of every candidate abstract against dozens of lists).
+        if not self.any(text):
+            return None
         best: re.Match[str] | None = None
         for rx in self.regexes:
             m = rx.search(text)
@@ -64,12 +68,16 @@ class Patterns:
 
     def finditer(self, text: str) -> list[re.Match[str]]:
         """All matches of all patterns, ordered by position."""
+        if not self.any(text):  # the quick rejection, as in search
+            return []
         found = [m for rx in self.regexes for m in rx.finditer(text)]
         return sorted(found, key=lambda m: (m.start(), -m.end()))
 
     def any(self, text: str) -> bool:
         """Whether any pattern occurs in ``text``."""
         # One combined alternation: a single scan instead of one per pattern (hot in extraction).
+        # The alternation matches somewhere exactly when one of the patterns does (each is tried
+        # at every position), so it can stand in for them wherever only "any match?" is asked.
         combined = _COMBINED.get(self.regexes)
         if combined is None:
             combined = _COMBINED[self.regexes] = re.compile(

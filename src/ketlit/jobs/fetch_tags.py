@@ -98,7 +98,7 @@ class PageTagging:
         return self
 
     def _start(self) -> None:
-        _ = self.runner.claim_rules  # read once here, not once per worker (a bad rules file: stop)
+        self.runner.prepare()  # compiled once here, not once per worker (a bad rules file: stop)
         if not self.workers:
             return
         ctx = multiprocessing.get_context("fork")
@@ -149,10 +149,7 @@ class PageTagging:
         self._write(batch, self._in_flight.pop(0))
 
     def _write(self, batch: ArticleBatch, contents: dict[str, str]) -> None:
-        rules = self.runner.rules_sha
-        self.tagged += self.store.replace_tags(
-            [("pubmed", pmid, rules, contents.get(pmid, ""), rows) for pmid, rows, _, _ in batch])
-        self.store.save_findings([("pubmed", pmid, sha, contents.get(pmid, ""), data) for pmid, _, sha, data in batch])
+        self.tagged += self.runner.store_batch(self.store, batch, contents)
 
     def _guard(self, step: Callable[[], object]) -> None:
         """Run ``step``; on any failure stop tagging here (the tagging after the fetch redoes it)."""

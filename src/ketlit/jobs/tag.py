@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +139,26 @@ class TagRunner:
                 batch.append((article.pmid, self._rows("pubmed", article.pmid, tags), claim_sha, found, profile))
             yield batch
 
+    def prepare(self) -> None:
+        """Compile everything tagging needs, once, before worker processes fork (each would
+        otherwise compile its own, and the lazy parts would be built per worker)."""
+        _ = self.claim_rules, self.tagger, self.evidence_rules
+
+    def store_batch(self, store: Store, batch: ArticleBatch, contents: Mapping[str, str]) -> int:
+        """Write one batch of :meth:`tag_articles` output (tags, numbers, study profiles) against the
+        records' content digests; returns how many records were tagged. The one writer for
+        ``tag`` / ``import`` and for tagging during a fetch, so both store exactly the same."""
+        done = store.replace_tags(
+            [("pubmed", pmid, self.rules_sha, contents.get(pmid, ""), rows) for pmid, rows, *_ in batch]
+        )
+        store.save_findings([("pubmed", pmid, sha, contents.get(pmid, ""), data)
+                             for pmid, _, sha, data, _ in batch if data is not None])
+        evidence_sha = self._lazy_evidence_rules.digest
+        self._profiled += store.profiles.save_profiles(
+            [ProfileRow(pmid, evidence_sha, contents.get(pmid, ""), profile)
+             for pmid, *_, profile in batch if profile is not None])
+        return done
+
     def tag_records(self, store: Store, ids: Sequence[tuple[str, str]], workers: int | None = None,
                     progress: Progress | None = None) -> int:
         """Tag the given (source, id) records and store the result; returns how many.
@@ -154,21 +174,12 @@ class TagRunner:
         if workers is None:
             workers = min(4, os.cpu_count() or 1) if len(pmids) >= PARALLEL_MIN_RECORDS else 0
         if pmids:
-            # Compiled here, once, before the workers fork (each would otherwise compile its own).
-            evidence_sha = self.evidence_rules.digest
-            _ = self.claim_rules, self.tagger
+            self.prepare()
         for start in range(0, len(pmids), TAG_LOAD):
             articles = store.load_articles(pmids[start : start + TAG_LOAD])
             contents = store.content_shas("pubmed", [a.pmid for a in articles])
             for batch in run_in_workers(self.tag_articles, articles, workers=workers if workers > 1 else 0):
-                done += store.replace_tags(
-                    [("pubmed", pmid, self.rules_sha, contents.get(pmid, ""), rows) for pmid, rows, *_ in batch]
-                )
-                store.save_findings([("pubmed", pmid, sha, contents.get(pmid, ""), data)
-                                     for pmid, _, sha, data, _ in batch if data is not None])
-                self._profiled += store.profiles.save_profiles(
-                    [ProfileRow(pmid, evidence_sha, contents.get(pmid, ""), profile)
-                     for pmid, *_, profile in batch if profile is not None])
+                done += self.store_batch(store, batch, contents)
                 report("advance", None, len(batch))
         for start in range(0, len(ncts), 200):
             tag_batch = []
