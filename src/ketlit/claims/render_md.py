@@ -2,7 +2,8 @@
 
 Design decisions:
 
-* **Escape only what would change the rendering** (:func:`md_inline`). The text of a page or a
+* **Escape only what would change the rendering** (:func:`md_inline`, which is the project's one
+  escaper :func:`ketlit.markdown.md_text`). The text of a page or a
   record is shown as typed: ``(n = 12)``, ``racemic ketamine``, ``50%`` and ``"quotes"`` need no
   escape. What is escaped is what CommonMark or GitHub would act on: ``\\ ` * [ ] | ~ $``, ``_``
   at a word edge (emphasis), ``<`` that could open a tag or autolink, ``&`` that could spell an
@@ -16,29 +17,16 @@ Design decisions:
 
 from __future__ import annotations
 
-import re
 from typing import Final
 
 from ketlit.claims.view import Card, CheckView, KeyEvidence, Ref, Row, UncheckedGroup
-from ketlit.markdown import one_line
-
-_ALWAYS: Final = re.compile(r"([\\`*\[\]|~$])")
-# "_" opens or closes emphasis only at a word edge; "snake_case" inside a word renders as typed.
-_UNDERSCORE: Final = re.compile(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
-_TAG_OPEN: Final = re.compile(r"<(?=[A-Za-z/!?])")
-_ENTITY: Final = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-_LEADING_BLOCK: Final = re.compile(r"^(#{1,6}(?=\s|$)|[-+=>]|\d{1,9}[.)](?=\s|$))")
+from ketlit.markdown import md_text
 
 
 def md_inline(text: object) -> str:
-    """Untrusted text → one line of Markdown that renders as exactly that text, and nothing live."""
-    s = one_line(text)
-    s = _ALWAYS.sub(r"\\\1", s)
-    s = _UNDERSCORE.sub(r"\\_", s)
-    s = _TAG_OPEN.sub(r"\\<", s)
-    s = _ENTITY.sub(r"\\&", s)
-    s = s.replace("://", ":\\/\\/").replace("www.", "www\\.").replace("@", "\\@")
-    return _LEADING_BLOCK.sub(lambda m: m.group(0)[:-1] + "\\" + m.group(0)[-1], s)
+    """Untrusted text → one line of Markdown that renders as exactly that text, and nothing live:
+    the project's one escaper (:func:`ketlit.markdown.md_text`, the policy the report uses too)."""
+    return md_text(text)
 
 
 _RECORD_PAGES: Final = ("https://pubmed.ncbi.nlm.nih.gov/", "https://clinicaltrials.gov/")
