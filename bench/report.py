@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import load_records, replicate  # type: ignore[import-not-found]
+from ingest import document, load_records, replicate  # type: ignore[import-not-found]
 
 from ketlit.config import Settings
 from ketlit.jobs.ingest import query_key
@@ -57,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         prolog, records = load_records()
         key = query_key(TERM, None, None)
         run = store.start_run("pubmed", key, TERM, {}, "full", None)
-        for page in replicate(prolog, records, args.records):
+        for records_of_page in replicate(prolog, records, args.records):
+            # replicate() yields a page's records; the stored body is the whole EFetch document.
+            page = document(prolog, records_of_page)
             store.save_page(run_id=run, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
                             body=page, articles=parse_pubmed_xml(page), query_key=key)
         stored = int(store.db.execute("SELECT count(*) FROM articles").fetchone()[0])

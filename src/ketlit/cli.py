@@ -30,7 +30,6 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
@@ -42,7 +41,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from ketlit import __version__
-from ketlit.cliutil import hoist_global_options, scrub, unexpected_error
+from ketlit.cliutil import CheckFormat, ReportFormat, hoist_global_options, scrub, unexpected_error
 from ketlit.config import Settings, load_settings, pubmed_cap, traceback_wanted
 from ketlit.errors import ExitCode, InputError, KetlitError, UnreachableError
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
@@ -551,12 +550,6 @@ def search_cmd(
         _info("no matches")
 
 
-class CheckFormat(StrEnum):
-    md = "md"
-    json = "json"
-    html = "html"
-
-
 @app.command("check")
 @guarded
 def check_cmd(
@@ -593,11 +586,6 @@ def check_cmd(
         )
     write_text(rendered, out_file)
     _info(text)
-
-
-class ReportFormat(StrEnum):
-    md = "md"
-    html = "html"
 
 
 @app.command("report")

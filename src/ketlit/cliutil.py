@@ -5,10 +5,27 @@ library did not turn into a :class:`~ketlit.errors.KetlitError`."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from ketlit.errors import InputError, KetlitError
 from ketlit.store import as_store_error
 
-__all__ = ["hoist_global_options", "scrub", "unexpected_error"]
+__all__ = ["CheckFormat", "ReportFormat", "hoist_global_options", "scrub", "unexpected_error"]
+
+
+class CheckFormat(StrEnum):
+    """What ``ketlit check --format`` writes (one view model renders all three)."""
+
+    md = "md"
+    json = "json"
+    html = "html"
+
+
+class ReportFormat(StrEnum):
+    """What ``ketlit report --format`` writes."""
+
+    md = "md"
+    html = "html"
 
 # Global options that take a value, and global flags: accepted after the command too.
 _GLOBAL_VALUES = ("--db", "--config")
