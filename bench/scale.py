@@ -8,7 +8,7 @@
 ketamine) is the smallest cache. Larger ones add copies of it, replicated as ``bench/ingest.py`` does
 (new PMIDs in ``MedlineCitation/PMID`` and the record's own ``ArticleId``), with one change: in the
 copies the configured drug's names are rewritten (``ketamine`` → ``kevamine``, ``Spravato``,
-``Ketalar``), so the copies are records a ketamine cache also holds but that are no evidence for it
+``Ketalar``, ``Ketanest``), so the copies are records a ketamine cache also holds but that are no evidence for it
 (as a cache grows with other queries and imports). The set that matches a ketamine claim stays the
 base set, so a command that "costs what it matches" takes the same time at every size.
 
@@ -74,7 +74,9 @@ SRC = ROOT / "src"
 
 _OWN_PMID = re.compile(rb"(<MedlineCitation[^>]*>\s*<PMID[^>]*>)(\d+)(</PMID>)")
 # The configured drug's names, rewritten in the copies (keeping the case of the first letter).
-_DRUG = re.compile(rb"([Kk])etamine|KETAMINE|([Ss])pravato|([Kk])etalar")
+# Ketanest (S) is esketamine's European brand: left as it was, copies named it and stayed candidates
+# (the caches built before this had 1,517 candidates at 150k against 910 at 30k; rebuild with --rebuild).
+_DRUG = re.compile(rb"([Kk])etamine|KETAMINE|([Ss])pravato|([Kk])etalar|([Kk])etanest")
 
 
 def _rename(match: re.Match[bytes]) -> bytes:
