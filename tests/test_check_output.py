@@ -16,14 +16,12 @@ import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from markdown_it import MarkdownIt
 
 from ketlit.claims.check import check_page
 from ketlit.claims.evidence import InMemoryIndex
@@ -35,6 +33,7 @@ from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.text import page_from_bytes
 from ketlit.claims.view import CacheCounts, CheckView, build_view, humanise
 from tests.claims_pages import FIXTURES, fixture_index
+from tests.htmltext import HtmlText, commonmark, parse_html
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 NOW = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
@@ -72,42 +71,12 @@ def fixture_view(name: str, rules: Rules, index: InMemoryIndex) -> CheckView:
 # ------------------------------------------------------------------ text content of rendered HTML
 
 
-class _Text(HTMLParser):
-    """Visible text of an HTML document (head, style and script left out) and every tag seen."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self._skip = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        if tag in ("head", "style", "script", "title"):
-            self._skip += 1
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("head", "style", "script", "title"):
-            self._skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.parts.append(data)
-
-
-def parsed(html: str) -> _Text:
-    p = _Text()
-    p.feed(html)
-    p.close()
-    return p
+def parsed(html: str) -> HtmlText:
+    return parse_html(html)
 
 
 def text_of(html: str) -> str:
     return re.sub(r"\s+", "", "".join(parsed(html).parts))
-
-
-def commonmark(md: str) -> str:
-    return MarkdownIt("commonmark").enable("table").render(md)
 
 
 # ------------------------------------------------------------------ goldens

@@ -10,12 +10,10 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import pytest
-from markdown_it import MarkdownIt
 
 from ketlit.claims.judging import VERDICTS
 from ketlit.claims.numbers import NO_TIMEPOINT, human_duration
@@ -34,55 +32,23 @@ from ketlit.report.model import (
 from ketlit.report.plots import figure_svgs, forest_svg
 from ketlit.report.render import render_report
 from ketlit.report.render_html import render_report_html
+from tests.htmltext import HtmlText, commonmark, parse_html
 from tests.test_report import HOSTILE, full_data, minimal_data
 
 RECORD_URL = re.compile(r"https://pubmed\.ncbi\.nlm\.nih\.gov/\d+/|https://clinicaltrials\.gov/study/NCT\d{8}")
 
 
-class _Page(HTMLParser):
-    """The body's text (as a browser would show it, without styles) and every tag with its attributes."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.text: list[str] = []
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self._skip = 0
-        self._in_body = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-        if tag in ("style", "head", "title"):
-            self._skip += 1
-        # A CommonMark fragment has no <body>; then everything counts.
-        self._in_body = self._in_body or tag == "body"
-        if tag in ("p", "td", "th", "li", "h1", "h2", "h3", "h4", "h5", "h6", "summary", "pre", "br", "tr"):
-            self.text.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("style", "head", "title"):
-            self._skip -= 1
-        if tag in ("p", "td", "th", "li", "summary", "pre"):
-            self.text.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skip:
-            self.text.append(data)
-
-
-def parse(html: str) -> _Page:
-    page = _Page()
-    page.feed(html)
-    page.close()
-    return page
+def parse(html: str) -> HtmlText:
+    return parse_html(html)
 
 
 def visible_text(html: str) -> str:
-    return " ".join("".join(parse(html).text).split())
+    return " ".join("".join(parse(html).spaced).split())
 
 
 def markdown_text(markdown: str) -> str:
     """The report's Markdown as a CommonMark renderer (with tables) shows it."""
-    return visible_text(MarkdownIt("commonmark").enable("table").render(markdown))
+    return visible_text(commonmark(markdown))
 
 
 def hostile_data() -> Any:
