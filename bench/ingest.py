@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,24 @@ def replicate(prolog: bytes, records: list[tuple[str, bytes]], total: int) -> It
 def document(prolog: bytes, records: list[bytes]) -> bytes:
     """A PubmedArticleSet document of ``records``."""
     return prolog + b"<PubmedArticleSet>\n" + b"\n".join(records) + b"\n</PubmedArticleSet>\n"
+
+
+def store_query_run(store: Any, term: str, documents: Iterable[bytes]) -> int:
+    """Store EFetch ``documents`` as one complete PubMed run of the query ``term``, as a fetch would
+    (the benches that need a cache a query's report reads use this); returns the articles stored."""
+    from ketlit.sources.pubmed_parse import parse_pubmed_xml
+    from ketlit.store.runs import query_key
+
+    key = query_key(term, None, None)
+    run = store.start_run("pubmed", key, term, {}, "full", None)
+    for body in documents:
+        store.save_page(run_id=run, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
+                        body=body, articles=parse_pubmed_xml(body), query_key=key)
+    stored = int(store.db.execute("SELECT count(*) FROM articles").fetchone()[0])
+    store.finish_run(run, status="complete", expected=stored, retrieved=stored, new_records=stored,
+                     updated_records=0, missing_ids=[], requests=0, retries=0, duration_s=0.0,
+                     watermark="2026-01-01T00:00:00Z")
+    return stored
 
 
 

@@ -19,14 +19,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import document, load_records, replicate  # type: ignore[import-not-found]
+from ingest import document, load_records, replicate, store_query_run  # type: ignore[import-not-found]
 
 from ketlit.config import Settings
-from ketlit.jobs.ingest import query_key
 from ketlit.jobs.refresh import render_query
 from ketlit.jobs.tag import TagRunner
 from ketlit.queries import load_query
-from ketlit.sources.pubmed_parse import parse_pubmed_xml
 from ketlit.store.core import open_store
 
 TARGET_SECONDS = 5.0
@@ -55,17 +53,9 @@ def main(argv: list[str] | None = None) -> int:
         store = open_store(settings.db)
         clock = time.perf_counter()
         prolog, records = load_records()
-        key = query_key(TERM, None, None)
-        run = store.start_run("pubmed", key, TERM, {}, "full", None)
-        for records_of_page in replicate(prolog, records, args.records):
-            # replicate() yields a page's records; the stored body is the whole EFetch document.
-            page = document(prolog, records_of_page)
-            store.save_page(run_id=run, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
-                            body=page, articles=parse_pubmed_xml(page), query_key=key)
-        stored = int(store.db.execute("SELECT count(*) FROM articles").fetchone()[0])
-        store.finish_run(run, status="complete", expected=stored, retrieved=stored, new_records=stored,
-                         updated_records=0, missing_ids=[], requests=0, retries=0, duration_s=0.0,
-                         watermark="2026-01-01T00:00:00Z")
+        # replicate() yields a page's records; the stored body is the whole EFetch document.
+        pages = (document(prolog, page) for page in replicate(prolog, records, args.records))
+        stored = store_query_run(store, TERM, pages)
         TagRunner(settings).tag_all(store)
         setup = time.perf_counter() - clock
         query_file = work / "bench.toml"

@@ -48,12 +48,13 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from ingest import PAGE_SIZE, PMID_BASE, document, load_records  # type: ignore[import-not-found]
+from ingest import PAGE_SIZE, PMID_BASE, document, load_records, store_query_run  # type: ignore[import-not-found]
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -117,9 +118,7 @@ def build_cache(db: Path, size: int, work: Path) -> None:
     from ketlit.config import Settings
     from ketlit.jobs.ingest import import_file
     from ketlit.jobs.tag import TagRunner
-    from ketlit.sources.pubmed_parse import parse_pubmed_xml
     from ketlit.store.core import open_store
-    from ketlit.store.runs import query_key
 
     prolog, records = load_records()
     base = len(records)
@@ -129,18 +128,14 @@ def build_cache(db: Path, size: int, work: Path) -> None:
     tmp.unlink(missing_ok=True)
     store = open_store(tmp)
     clock = time.perf_counter()
-    key = query_key(TERM, None, None)
-    run = store.start_run("pubmed", key, TERM, {}, "full", None)
     seen: set[str] = set()
-    for start in range(0, base, PAGE_SIZE):
-        page = [r for p, r in records[start : start + PAGE_SIZE] if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
-        body = document(prolog, page)
-        store.save_page(run_id=run, source="pubmed", endpoint="efetch", request={}, content_type="text/xml",
-                        body=body, articles=parse_pubmed_xml(body), query_key=key)
-    stored = int(store.db.execute("SELECT count(*) FROM articles").fetchone()[0])
-    store.finish_run(run, status="complete", expected=stored, retrieved=stored, new_records=stored,
-                     updated_records=0, missing_ids=[], requests=0, retries=0, duration_s=0.0,
-                     watermark="2026-01-01T00:00:00Z")
+
+    def pages() -> Iterator[bytes]:
+        for start in range(0, base, PAGE_SIZE):
+            page = [r for p, r in records[start : start + PAGE_SIZE] if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
+            yield document(prolog, page)
+
+    stored = store_query_run(store, TERM, pages())
     copies = size - stored
     if copies > 0:
         xml = work / f"copies-{copies}.xml"
