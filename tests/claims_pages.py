@@ -41,6 +41,6 @@ def cited(v: Verdict) -> set[str]:
 
 
 def check_markdown(report: CheckReport, rules: Rules, *, brief: bool = False) -> str:
-    """A check report as `ketlit check` prints it (issue 14's view), at a fixed clock."""
+    """A check report as `ketlit check --cards all` prints it (issue 14's view, every card), at a fixed clock."""
     view = build_view(report, rules, packaged_policy(), now=datetime(2026, 1, 2, tzinfo=UTC))
-    return render_markdown(view, brief=brief)
+    return render_markdown(view, brief=brief, cards="all")

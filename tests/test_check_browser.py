@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ketlit.claims.render_html import render_html
+from ketlit.claims.render_md import printed_cards
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.text import page_from_bytes
 from ketlit.claims.view import CheckView
@@ -40,18 +41,20 @@ def _shown(page: Page, css: str) -> bool:
     )
 
 
-def _check_in_browser(view: CheckView, name: str, rules: Rules, tmp_path: Path) -> Page:
+def _check_in_browser(view: CheckView, name: str, rules: Rules, tmp_path: Path, cards: str = "attention") -> Page:
     path = tmp_path / f"{name}.html"
-    path.write_text(render_html(view), encoding="utf-8")
+    path.write_text(render_html(view, cards=cards), encoding="utf-8")
+    shown, _ = printed_cards(view, cards)
+    assert shown, "the page should print at least one card"
     facts = {s.url for f in rules.facts for s in f.sources}
     with open_html(path) as page:
         page.visible("table#summary-table")
         assert page.count("table#summary-table tbody tr") == len(view.rows)
-        cards = page.visible("section.card")
-        # Sentences read and judged the same way share a card; each row's anchor is on the page.
-        assert [c.get_attribute("id") for c in cards] == [f"card-{c.row.number}" for c in view.cards
-                                                          if c.same_as is None]
-        assert len(page.visible(", ".join(f"#card-{r.number}" for r in view.rows))) == len(view.rows)
+        sections = page.visible("section.card")
+        # Sentences read and judged the same way share a card; each printed card's anchor is on the page.
+        assert [c.get_attribute("id") for c in sections] == [f"card-{c.row.number}" for c in shown
+                                                             if c.same_as is None]
+        assert len(page.visible(", ".join(f"#card-{c.row.number}" for c in shown))) == len(shown)
         if view.attention:
             page.visible("table#needs-attention")
         # Nothing the page wrote became a link or a script: every link is a record page, an in-page
@@ -85,4 +88,6 @@ def test_sample_page_in_a_browser(rules: Rules, tmp_path: Path) -> None:
     if not path.exists():
         pytest.skip(f"../shared absent: {path}")
     text = page_from_bytes(path.read_bytes(), path.name).text
-    _check_in_browser(view_of(text, path.name, rules, fixture_index(rules)), "sample_pharmacy", rules, tmp_path)
+    view = view_of(text, path.name, rules, fixture_index(rules))
+    _check_in_browser(view, "sample_pharmacy", rules, tmp_path)
+    _check_in_browser(view, "sample_pharmacy_all_cards", rules, tmp_path, cards="all")

@@ -11,6 +11,7 @@ and review the diff before committing.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -60,7 +61,7 @@ def _counts(index: InMemoryIndex) -> CacheCounts:
 
 def view_of(text: str, name: str, rules: Rules, index: InMemoryIndex) -> CheckView:
     report = check_page(text, name, index, rules)
-    return build_view(report, rules, packaged_policy(), now=NOW, cache=_counts(index))
+    return build_view(report, rules, packaged_policy(), now=NOW, cache=_counts(index), page_bytes=len(text.encode()))
 
 
 def fixture_view(name: str, rules: Rules, index: InMemoryIndex) -> CheckView:
@@ -121,7 +122,7 @@ def test_the_text_comparison_sees_a_difference(rules: Rules, index: InMemoryInde
 
 def test_layout_of_the_markdown(rules: Rules, index: InMemoryIndex) -> None:
     view = fixture_view("claims_page_iv_clinic.html", rules, index)
-    md = render_markdown(view)
+    md = render_markdown(view, cards="all")
     assert md.startswith("# ketlit check — claims_page_iv_clinic.html\n")
     assert "Checked 2026-01-02 03:04 UTC against" in md
     order = [md.index(h) for h in ("## Needs attention", "## All claims", "## 1 ·", "## Not checkable")]
@@ -138,6 +139,69 @@ def test_layout_of_the_markdown(rules: Rules, index: InMemoryIndex) -> None:
         assert slug not in md, slug
     brief = render_markdown(view, brief=True)
     assert "## All claims" in brief and "## 1 ·" not in brief and "Not checkable (" not in brief
+
+
+def _card_numbers(md: str) -> list[int]:
+    return [int(n) for head in re.findall(r"(?m)^## ([\d, ]+) ·", md) for n in head.split(", ")]
+
+
+def test_default_cards_are_those_that_need_attention_most_urgent_first(rules: Rules, index: InMemoryIndex) -> None:
+    view = fixture_view("claims_page_iv_clinic.html", rules, index)
+    flagged = {r.number for r in view.attention}
+    assert len(flagged) >= 2 and len(view.rows) > len(flagged)
+    # Without a size budget, every sentence that needs attention has its card, and only those.
+    roomy = dataclasses.replace(view, page_bytes=10**6)
+    md = render_markdown(roomy)
+    assert set(_card_numbers(md)) == flagged
+    others = sorted({r.number for r in view.rows} - flagged)
+    assert f"for {', '.join(map(str, others[:-1]))} and {others[-1]} see their rows (or --cards all)." in md
+    assert "kept short" not in md
+    # Rows of sentences under Needs attention point up rather than repeat the why and the evidence.
+    all_rows = [x for x in md.split("## All claims")[1].split("\n\n")[0].splitlines() if x.startswith("| ")][2:]
+    for line in all_rows:
+        number = int(line.split(" | ")[0].strip("| "))
+        assert line.endswith("| ↑ | ↑ |") == (number in flagged), line
+    # With the page's own budget (3x its text), the most urgent cards are printed while they fit: the
+    # contradiction at the highest certainty first; the rest are named.
+    md = render_markdown(view)
+    printed = _card_numbers(md)
+    urgent = view.needing_attention()
+    assert printed and printed == sorted(urgent[: len(printed)])
+    contradicted = sorted((r for r in view.attention if r.verdict == "contradicted"),
+                          key=lambda r: -["Very low", "Low", "Moderate", "High"].index(r.certainty))
+    assert urgent[0] == contradicted[0].number
+    assert len(md.encode()) < 3 * view.page_bytes or len(printed) == 1
+    if len(printed) < len(flagged):
+        assert "the most urgent that need attention (the check is kept short)" in md
+    # --cards all prints every card; the HTML prints the same cards as the Markdown.
+    assert set(_card_numbers(render_markdown(view, cards="all"))) == {r.number for r in view.rows}
+    html = render_html(view)
+    assert sorted(int(n) for n in re.findall(r'<section class="card[^"]*" id="card-(\d+)"', html)) == [
+        c.row.number for c in view.select(urgent[: len(printed)]) if c.same_as is None]
+
+
+def test_a_dense_page_stays_under_three_times_its_size(rules: Rules, index: InMemoryIndex) -> None:
+    # Six claims in a few hundred bytes, most of them overstated: the cards do not all fit, so the most
+    # urgent are printed and the check stays under 3x the page (as the issue asks of every sample page).
+    text = (
+        "Welcome to our clinic, where every patient is treated with compassion by a caring team that "
+        "has helped people from all walks of life find their way back to a brighter and calmer everyday life.\n\n"
+        "Over 90% of patients respond to ketamine infusions within 24 hours, which is why so many of our "
+        "patients describe the first treatment as the turning point they had been waiting for.\n\n"
+        "Ketamine is not addictive, and our physicians monitor every session from the first minute to the last.\n\n"
+        "Ketamine infusions permanently cure PTSD, even in veterans who have tried everything else.\n\n"
+        "Ketamine infusions are effective for fibromyalgia and for migraine.\n\n"
+        "Our comfortable treatment rooms have reclining chairs, soft lighting and music of your choice, and a "
+        "friendly nurse stays with you throughout the infusion so you never feel alone.\n\n"
+        "Parking is free, the waiting room has coffee and tea, and we are a short walk from the station; "
+        "call or write to us to arrange a first conversation at a time that suits you and your family.\n"
+    )
+    view = view_of(text, "dense.txt", rules, index)
+    md = render_markdown(view)
+    assert len(view.attention) >= 3
+    assert len(md.encode()) < 3 * view.page_bytes
+    assert 1 <= len(_card_numbers(md)) < len(view.attention)
+    assert text_of(commonmark(md)) == text_of(render_html(view))
 
 
 def test_not_used_is_counted_from_the_audit_trail(rules: Rules, index: InMemoryIndex) -> None:
@@ -219,7 +283,7 @@ def test_md_inline_escapes_only_what_renders() -> None:
 
 def test_html_is_self_contained_and_escaped(rules: Rules, index: InMemoryIndex) -> None:
     view = view_of(HOSTILE, "p.txt", rules, index)
-    html = render_html(view)
+    html = render_html(view, cards="all")
     tags = parsed(html).tags
     assert not [t for t, _ in tags if t in ("script", "link", "img", "iframe")]
     assert "<style>" in html and "@media print" in html and "<details" in html
@@ -271,7 +335,6 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SAMPLES = SHARED / "samples" / "clinic_pages"
 CORPUS = SHARED / "data" / "replay" / "pubmed" / "psynamic_all.xml"
 SIZE_LIMIT = 3.0  # Markdown bytes per page byte (issue 14)
-FULL_BOUND = 5.25  # the tightest bound every sample page's full Markdown holds (worst: 5.19x, see below)
 
 
 @pytest.fixture(scope="module")
@@ -315,17 +378,28 @@ def test_sample_pages_brief_markdown_is_under_three_times_the_page(
     assert all(r < SIZE_LIMIT for r in ratios.values()), ratios
 
 
-def test_sample_pages_full_markdown_size(sample_views: list[tuple[Path, CheckView]]) -> None:
-    """The full check (tables and one card per distinct reading) against issue 14's 3x target, with the
-    tightest bound that holds. Measured at the time of writing (bench/check_page_size.py --output): 1.71x to
-    5.19x; kalypso, livepositively and thrive are under 3x. The dense 2 KB excerpts, where nearly every
-    sentence is a claim, miss it: on westside (1,156 B, 6 checked sentences) the header, the two tables, the
-    card headings and the quoted sentences alone take 2.5x, leaving about 120 B per card for the reading,
-    the decisive studies, the certainty and the not-used line the issue requires (a card needs 300-500)."""
+def test_sample_pages_markdown_is_under_three_times_the_page(sample_views: list[tuple[Path, CheckView]]) -> None:
+    """Issue 14's target on every sample page, as `ketlit check` prints it (the cards of the sentences that
+    need attention, most urgent first, while they fit). Measured at the time of writing
+    (bench/check_page_size.py --output): 1.41x to 2.75x; with a card per sentence (``--cards all``) 1.59x to
+    4.98x, which is why that is not the default. The budget holds back cards on the dense excerpts only, and
+    only cards of the least urgent sentences."""
     ratios = {p.name: len(render_markdown(v).encode()) / p.stat().st_size for p, v in sample_views}
-    assert all(r < FULL_BOUND for r in ratios.values()), ratios
-    under = {name for name, r in ratios.items() if r < SIZE_LIMIT}
-    assert under >= {"kalypso_bipolar.txt", "livepositively_ocd_faq.txt", "thrive_anesthesia_iv_series_faq.txt"}, ratios
+    assert all(r < SIZE_LIMIT for r in ratios.values()), ratios
+    held_back = 0
+    for path, view in sample_views:
+        md = render_markdown(view)
+        printed = {int(n) for head in re.findall(r"(?m)^## ([\d, ]+) ·", md) for n in head.split(", ")}
+        urgent = view.needing_attention()
+        # Whatever is printed is a prefix of the urgency order, and at least one card when any is due.
+        groups = [n for n in urgent if n in printed]
+        assert groups == list(urgent[: len(groups)]), path.name
+        assert not urgent or groups, path.name
+        held_back += len(urgent) - len(groups)
+        every = render_markdown(view, cards="all")
+        assert len(re.findall(r"(?m)^## [\d, ]+ ·", every)) == len({c.row.number for c in view.cards
+                                                                     if c.same_as is None})
+    assert held_back <= 4, held_back  # 3 at the time of writing (dreamscape 2, nyketamine 1)
 
 
 # ------------------------------------------------------------------ one screen per few claims (issue 14)
@@ -367,13 +441,13 @@ def test_a_record_is_described_at_its_first_mention(rules: Rules, index: InMemor
     assert first.design not in later.detail and first.result not in later.detail  # same number: not repeated
     # The JSON row still has the whole description.
     assert (later.design, later.n, later.result) == (first.design, first.n, first.result)
-    md = render_markdown(view)
+    md = render_markdown(view, cards="all")
     assert md.count(f"PMID 90000004 · {first.detail}") == 1
 
 
 def test_one_downgrade_is_said_on_the_certainty_line(rules: Rules, index: InMemoryIndex) -> None:
     view = fixture_view("claims_page_numbers.txt", rules, index)
-    md = render_markdown(view)
+    md = render_markdown(view, cards="all")
     one = [c for c in view.cards if len(c.downgrades) == 1 and c.same_as is None]
     many = [c for c in view.cards if len(c.downgrades) > 1 and c.same_as is None]
     for card in one:
@@ -398,7 +472,7 @@ def test_times_are_human_durations() -> None:
 
 
 def test_report_and_check_name_verdicts_alike() -> None:
-    from ketlit.claims.view import vocab
+    from ketlit.claims.vocab import vocab
     from ketlit.report.labels import VERDICT_LABELS, VERDICT_SYMBOLS, verdict_text
 
     v = vocab()

@@ -56,4 +56,15 @@ def test_brief(db: str) -> None:
     assert "## All claims" in md and "## 1 ·" not in md and "## Not checkable" not in md
     html = check(db, "--format", "html", "--brief")
     assert 'id="summary-table"' in html and 'class="card' not in html
-    assert len(md) < len(check(db)) / 2
+    assert len(md) < len(check(db, "--cards", "all")) / 2
+
+
+def test_cards_all(db: str) -> None:
+    default, every = check(db), check(db, "--cards", "all")
+    heads = lambda md: [line for line in md.splitlines() if line.startswith("## ") and " · " in line]  # noqa: E731
+    assert len(heads(every)) > len(heads(default))
+    assert "--cards all" in default and "see their rows" not in every
+    html = check(db, "--format", "html", "--cards", "all")
+    assert html.count('<section class="card') == len(heads(every))
+    result = runner.invoke(app, ["--db", db, "check", str(PAGE), "--cards", "some"])
+    assert result.exit_code != 0 and "Traceback" not in result.output

@@ -199,6 +199,10 @@ def test_times_and_counts() -> None:
         1.0,
     ]
     assert parse_count("twenty-three") == 23 and parse_count("nine") == 9 and parse_count("x") is None
+    # "a second" is the ordinal in an abstract ("a second induction"), not one second; "30 seconds" is a time.
+    assert [t.hours for t in find_times("after a second induction and a second infusion, within 30 seconds")] == [
+        30 / 3600
+    ]
 
 
 def test_patterns_quick_rejection_changes_no_answer() -> None:

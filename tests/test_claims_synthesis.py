@@ -456,11 +456,11 @@ def test_legend_is_printed_verbatim_in_markdown_and_json(rules: Rules) -> None:
     legend = packaged_policy().legend_lines()
     assert list(report_to_json(report)["legend"]) == legend
     assert json.loads(json.dumps(report_to_json(report)))["legend"][0].startswith("supported: a regulator approved")
-    # The Markdown keeps to about a screen per five claims (issue 14): its key names the verdicts and the
-    # needs-attention rule, and points to the full rules, which the JSON carries verbatim.
+    # The Markdown keeps to about a screen per five claims (issue 14): its key names the needs-attention
+    # rules (each verdict's symbol is printed beside its word) and points to the full rules, which the JSON
+    # carries verbatim.
     md = check_markdown(report, rules)
-    assert "Key: ✓ Supported · ◐ Partly" in md and "Needs attention: contradicted," in md
-    assert "(rules, every record: --format json)" in md
+    assert "A claim needs attention when contradicted, overstated" in md and "(rules: --format json)" in md
 
 
 def test_a_sentence_naming_an_unread_condition_is_not_judged_by_the_pages_conditions(rules: Rules) -> None:

@@ -41,7 +41,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from ketlit import __version__
-from ketlit.cliutil import CheckFormat, ReportFormat, hoist_global_options, scrub, unexpected_error
+from ketlit.cliutil import CheckCards, CheckFormat, ReportFormat, hoist_global_options, scrub, unexpected_error
 from ketlit.config import Settings, load_settings, pubmed_cap, traceback_wanted
 from ketlit.errors import ExitCode, InputError, KetlitError, UnreachableError
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
@@ -561,6 +561,10 @@ def check_cmd(
     brief: Annotated[
         bool, typer.Option("--brief", help="Only the header and the two summary tables (md and html).")
     ] = False,
+    cards: Annotated[
+        CheckCards, typer.Option(
+            "--cards", help="Cards for the sentences that need attention (default) or for all (md and html).")
+    ] = CheckCards.attention,
     no_reference: Annotated[
         bool, typer.Option("--no-reference", help="Judge from the cache alone, without the pinned reference standard.")
     ] = False,
@@ -582,7 +586,8 @@ def check_cmd(
         settings = dataclasses.replace(settings, db=Path(":memory:"))
     with _store(settings) as store:
         text, rendered = run_check(
-            store, settings, page, fmt=fmt.value, brief=brief, reference=False if no_reference else None
+            store, settings, page, fmt=fmt.value, brief=brief, cards=cards.value,
+            reference=False if no_reference else None,
         )
     write_text(rendered, out_file)
     _info(text)

@@ -10,7 +10,7 @@ from enum import StrEnum
 from ketlit.errors import InputError, KetlitError
 from ketlit.store import as_store_error
 
-__all__ = ["CheckFormat", "ReportFormat", "hoist_global_options", "scrub", "unexpected_error"]
+__all__ = ["CheckCards", "CheckFormat", "ReportFormat", "hoist_global_options", "scrub", "unexpected_error"]
 
 
 class CheckFormat(StrEnum):
@@ -19,6 +19,13 @@ class CheckFormat(StrEnum):
     md = "md"
     json = "json"
     html = "html"
+
+
+class CheckCards(StrEnum):
+    """Which cards ``ketlit check --cards`` prints in Markdown and HTML (the JSON has every card)."""
+
+    attention = "attention"
+    all = "all"
 
 
 class ReportFormat(StrEnum):

@@ -116,7 +116,11 @@ def decide(body: Body, hedged: bool, policy: VerdictPolicy) -> tuple[str, str, V
         return "contradicted", rule, None, [powered[0], *pos[:1]]
     some = (review and review.stance == "for") or adequate or len(pos) >= 2
     if some:
-        rule = "some controlled evidence points the claimed way without meeting the supported bar"
+        # Counted, so the reason says what there is ("a review and 2 RCTs"), in a phrase a table cell holds.
+        favour = (["a review"] if review and review.stance == "for" else []) + (
+            [f"{len(pos)} RCT{'s' if len(pos) != 1 else ''}"] if pos else [])
+        verb = "favour" if len(favour) > 1 or len(pos) > 1 else "favours"
+        rule = f"{' and '.join(favour)} {verb} the drug, below the supported bar"
         used = ([review] if review and review.stance == "for" else []) + pos[:2] + larger_null[:1]
         if larger_null:
             rule += f"; a larger RCT (n = {larger_null[0].n}) finds no benefit"

@@ -64,6 +64,12 @@ def _publication_bias(records: Sequence[EvidenceRecord], policy: VerdictPolicy) 
     return None
 
 
+def _unblinding(inert: int, rcts: int) -> str:
+    """The functional-unblinding downgrade in one phrase (a footnote on a card)."""
+    return (f"risk of bias: functional unblinding — {inert} of {rcts} RCTs had an inert placebo, "
+            "which dissociation gives away")
+
+
 def _risk_of_bias(studies: Sequence[StudyFacts], unblinding: bool) -> str | None:
     rcts = [s for s in studies if s.controlled]
     if not rcts:
@@ -72,10 +78,7 @@ def _risk_of_bias(studies: Sequence[StudyFacts], unblinding: bool) -> str | None
         return f"risk of bias: all {len(rcts)} controlled stud(ies) open-label"
     inert = [s for s in rcts if s.comparator_kind == "inert_placebo" or s.assessed.unblinded]
     if unblinding and len(inert) == len(rcts):
-        return (
-            f"risk of bias: functional unblinding — {len(inert)} of {len(rcts)} RCTs used an inert placebo, "
-            "and the drug's dissociative effects let participants guess their allocation"
-        )
+        return _unblinding(len(inert), len(rcts))
     return None
 
 
@@ -155,10 +158,7 @@ def grade_studies(
     rcts = [a for a in used if a.design == "rct"]
     unblinded = [a for a in rcts if a.unblinded]
     if rcts and len(unblinded) == len(rcts):
-        reasons.append(
-            f"risk of bias: functional unblinding — {len(unblinded)} of {len(rcts)} RCTs used an inert placebo, "
-            "and the drug's dissociative effects let participants guess their allocation"
-        )
+        reasons.append(_unblinding(len(unblinded), len(rcts)))
         value -= 1
     if inconsistency:
         reasons.append(f"inconsistency: {inconsistency}")

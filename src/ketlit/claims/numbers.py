@@ -181,6 +181,8 @@ def find_times(text: str) -> list[TimeMention]:
         value = parse_count(num) if num else None
         if value is None:
             continue
+        if unit.startswith("sec") and (m.group("wnum") or "").lower() in ("a", "an"):
+            continue  # "a second dose / infusion / study": the ordinal, not one second
         if re.search(r"\b(few|several)\b", m.group(), re.IGNORECASE):
             value = 3.0
         per = _UNITS_TO_HOURS.get(unit, _UNITS_TO_HOURS.get(unit.rstrip("s")))

@@ -22,7 +22,8 @@ import functools
 
 import jinja2
 
-from ketlit.claims.view import CheckView
+from ketlit.claims.render_md import printed_cards
+from ketlit.claims.view import ABOVE, CheckView
 
 
 @functools.cache
@@ -35,13 +36,18 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_html(view: CheckView, *, brief: bool = False) -> str:
-    """The check as one HTML page; ``brief`` keeps the header and the two tables only."""
+def render_html(view: CheckView, *, brief: bool = False, cards: str = "attention") -> str:
+    """The check as one HTML page; ``brief`` keeps the header and the two tables only, ``cards`` picks
+    the cards (as :func:`ketlit.claims.render_md.render_markdown` does)."""
     template = _environment().get_template("check.html.j2")
-    cards = () if brief else view.cards
+    shown, note = printed_cards(view, "none" if brief else cards)
     return template.render(
         view=view,
         h=view.header,
-        cards=cards,
+        cards=shown,
+        carded={c.row.number for c in shown},
+        cards_note=note,
+        brief=brief,
+        above=ABOVE,
         unchecked_total=sum(len(g.sentences) for g in view.unchecked),
     )

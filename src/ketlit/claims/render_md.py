@@ -12,14 +12,16 @@ Design decisions:
   page or record text can become a live link, an autolink, an image or raw HTML; the test renders
   the Markdown with a CommonMark parser and compares its text with the HTML output's.
 * **Links only from validated addresses** (:func:`ketlit.claims.view.safe_url`).
-* ``brief`` prints the header and the two tables only.
+* ``brief`` prints the header and the two tables only; ``cards`` picks the cards printed (by default
+  those of the sentences that need attention: see :meth:`ketlit.claims.view.CheckView.printed`).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from ketlit.claims.view import Card, CheckView, KeyEvidence, Ref, Row, UncheckedGroup
+from ketlit.claims.view import ABOVE, Card, CheckView, KeyEvidence, Ref, Row, UncheckedGroup
+from ketlit.claims.vocab import vocab
 from ketlit.markdown import md_text
 
 
@@ -59,14 +61,18 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 
 
 def _row(row: Row, attention: bool, links: _Links) -> list[str]:
-    why = f"{row.attention} — {row.why}" if attention and row.attention else row.why
+    if row.attention and not attention:  # listed under Needs attention: the why and evidence are there
+        why, key = ABOVE, md_inline(ABOVE)
+    else:
+        why = f"{row.attention} — {row.why}" if attention and row.attention else row.why
+        key = links.key(row.key)
     return [
         str(row.number),
         md_inline(f"“{row.claim}”"),
         md_inline(row.verdict_text),
         md_inline(row.certainty),
         md_inline(why),
-        links.key(row.key),
+        key,
     ]
 
 
@@ -84,7 +90,7 @@ def _header(view: CheckView) -> list[str]:
     ]
 
 
-def _tables(view: CheckView, links: _Links) -> list[str]:
+def _tables(view: CheckView, links: _Links, note: str) -> list[str]:
     head = ["#", "Claim (page words)", "Verdict", "Certainty", "Why", "Decisive evidence"]
     lines = ["## Needs attention"]
     if view.attention:
@@ -96,6 +102,8 @@ def _tables(view: CheckView, links: _Links) -> list[str]:
         lines += _table(head, [_row(r, False, links) for r in view.rows])
     else:
         lines += ["No checkable claim on this page.", ""]
+    if note:
+        lines += [md_inline(note), ""]
     return lines
 
 
@@ -147,15 +155,48 @@ def _unchecked(groups: tuple[UncheckedGroup, ...]) -> list[str]:
     return lines
 
 
-def render_markdown(view: CheckView, *, brief: bool = False) -> str:
-    """The check as Markdown: header, Needs attention, All claims; then (unless ``brief``) one card per
-    checked sentence and the sentences not checked, grouped by reason."""
+def printed_cards(view: CheckView, cards: str) -> tuple[tuple[Card, ...], str]:
+    """The cards a Markdown or HTML check prints, and the line that names the others.
+
+    ``"all"``: every card. ``"none"``: none (``--brief``). ``"attention"`` (the default): the cards of the
+    sentences that need attention, since a sentence that needs none is told whole by its row (verdict,
+    certainty, why, decisive record with its number). The Markdown is kept under
+    ``check_view.toml [size] page_multiple`` times the page's text: when every such card does not fit,
+    the most urgent are printed (:meth:`~ketlit.claims.view.CheckView.needing_attention`; at least one)
+    and the line says the check was kept short. Why a budget at all: a card per sentence made checks
+    1.7-5.2x their page on the sample pages (a 1.2 KB page with six claims has 2 KB of tables alone), and
+    an editor reads the urgent cards first; ``--cards all`` and the JSON have every card.
+    HTML prints the same cards (both formats say the same words)."""
+    if cards == "none":
+        return (), ""
+    if cards == "all":
+        return view.cards, ""
+    if cards != "attention":
+        raise ValueError(f"cards must be all, attention or none, not {cards!r}")
+    urgent = view.needing_attention()
+    budget = vocab().page_multiple * view.page_bytes
+    for k in range(len(urgent), 0, -1):
+        shown = view.select(urgent[:k])
+        note = view.cards_note(shown, cut=k < len(urgent))
+        if not view.page_bytes or k == 1 or len(_render(view, shown, note).encode()) < budget:
+            return shown, note
+    return (), view.cards_note((), cut=False)
+
+
+def _render(view: CheckView, shown: tuple[Card, ...], note: str, *, brief: bool = False) -> str:
     links = _Links()
-    lines = _header(view) + _tables(view, links)
+    lines = _header(view) + _tables(view, links, note)
     if not brief:
-        for card in view.cards:
+        for card in shown:
             if card.same_as is None:
-                lines += _card(card, [c for c in view.cards if c.same_as == card.row.number], links)
+                lines += _card(card, [c for c in shown if c.same_as == card.row.number], links)
         if view.unchecked:
             lines += _unchecked(view.unchecked)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_markdown(view: CheckView, *, brief: bool = False, cards: str = "attention") -> str:
+    """The check as Markdown: header, Needs attention, All claims; then (unless ``brief``) the cards
+    :func:`printed_cards` picks and the sentences not checked, grouped by reason."""
+    shown, note = printed_cards(view, "none" if brief else cards)
+    return _render(view, shown, note, brief=brief)

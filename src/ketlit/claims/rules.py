@@ -38,6 +38,9 @@ from ketlit.config import Settings
 from ketlit.tagging.vocab import Vocabularies, tag_vocabularies
 from ketlit.tomlfile import Table, merge_documents, read_packaged, read_user
 
+# The digest also covers how :mod:`ketlit.claims.numbers` reads: bump this when a change there reads
+# differently (2: "a second dose" is no longer one second), so stored findings are read again.
+NUMBERS_READER_VERSION: Final = 2
 CLAIM_RULES_RESOURCE: Final = "claim_rules.toml"
 REGULATORY_RESOURCE: Final = "regulatory.toml"
 
@@ -545,7 +548,7 @@ def load_rules(
     given = tag_vocabularies() if vocabularies is None else vocabularies
     vocab = {axis: tuple(given.get(axis, ())) for axis in ("indication", "route", "molecule", "design")}
     packaged = read_packaged(CLAIM_RULES_RESOURCE)
-    digest = hashlib.sha256(packaged.raw)
+    digest = hashlib.sha256(f"numbers reader {NUMBERS_READER_VERSION}\n".encode() + packaged.raw)
     doc, where = packaged.data, packaged.where
     if user_rules is not None:
         user = read_user(user_rules, "rules file")

@@ -218,8 +218,8 @@ def _time_part(
         else (None, [])
     )
     reasons = [
-        f"{label}: {n_for} stud(ies) consistent with the claim, {n_against} against, "
-        f"{len({a.record.id for a, _ in neutral})} not decisive (results and conclusions only)"
+        f"{label}: {n_for} stud(ies) for, {n_against} against, "
+        f"{len({a.record.id for a, _ in neutral})} not decisive"
     ]
     reasons += [f"{label}: {n}" for n in notes]
     if shorter and support is shorter:

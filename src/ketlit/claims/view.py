@@ -22,129 +22,33 @@ Design decisions:
 
 from __future__ import annotations
 
-import functools
 import re
-import tomllib
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from importlib import resources
 from pathlib import PurePath
-from typing import Any, Final
+from typing import Final
 
 from ketlit.claims.check import CheckedClaim, CheckReport
 from ketlit.claims.judging import Decisive
 from ketlit.claims.numbers import NO_TIMEPOINT, human_duration
 from ketlit.claims.policy import VerdictPolicy, level
 from ketlit.claims.rules import Rules
+from ketlit.claims.vocab import Vocab, vocab
 from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
 
 MAX_EVIDENCE: Final = 3  # decisive rows per card (the judges name up to 5; the JSON keeps them all)
+MAX_EVIDENCE_COMPOUND: Final = 5  # … and per card of a sentence read as several claims
 # Lengths that keep a check within about three times its page (measured on the sample pages).
-CLAIM_CHARS: Final = 40  # the page's words in the summary tables (the card has the whole sentence)
+CLAIM_CHARS: Final = 36  # the page's words in the summary tables (the card has the whole sentence)
 WHY_CHARS: Final = 60  # the "Why" cell of the tables
 PART_CHARS: Final = 70  # why one part of a compound sentence holds or fails
 REGULATOR_CHARS: Final = 70  # a regulator's statement on a card
 UNCHECKED_CHARS: Final = 50
-_VIEW_RESOURCE: Final = "check_view.toml"
-
-
-# ------------------------------------------------------------------ vocabulary
-
-
-@dataclass(frozen=True, slots=True)
-class AttentionRule:
-    """One ``[[attention]]`` rule of ``check_view.toml``."""
-
-    why: str
-    verdicts: tuple[str, ...]
-    strengths: tuple[str, ...] | None
-    max_certainty: str | None
-
-    def matches(self, verdict: str, strength: str, certainty: str | None) -> bool:
-        """Whether a sentence with this verdict, asserted strength and certainty falls under the rule."""
-        if verdict not in self.verdicts:
-            return False
-        if self.strengths is not None and strength not in self.strengths:
-            return False
-        return self.max_certainty is None or level(certainty) <= level(self.max_certainty)
-
-    def describe(self, vocab: Vocab) -> str:
-        """The rule in words, for the key ("partly supported or insufficient evidence at low certainty or
-        lower, unless hedged")."""
-        text = " or ".join(vocab.verdict_label(v).lower() for v in self.verdicts)
-        if self.max_certainty is not None:
-            text += f" at {vocab.certainty.get(self.max_certainty, self.max_certainty).lower()} certainty or lower"
-        if self.strengths is not None:
-            left_out = [vocab.strengths.get(s, s) for s in vocab.strengths if s not in self.strengths]
-            named = [vocab.strengths.get(s, s) for s in self.strengths]
-            fewer = len(left_out) < len(named)
-            text += f", unless {' or '.join(left_out)}" if fewer else f", when {' or '.join(named)}"
-        return text
-
-
-@dataclass(frozen=True, slots=True)
-class Vocab:
-    """The contents of ``check_view.toml``."""
-
-    verdicts: Mapping[str, tuple[str, str, str]]  # slug → (label, symbol, short label for tables)
-    certainty: Mapping[str, str]
-    attention: tuple[AttentionRule, ...]
-    strengths: Mapping[str, str]
-    reasons: Mapping[str, str]
-    set_aside: tuple[tuple[re.Pattern[str], str], ...]
-    labels: Mapping[str, str]
-
-    def verdict_label(self, slug: str) -> str:
-        return self.verdicts.get(slug, (slug.replace("_", " "), ""))[0]
-
-    def verdict_text(self, slug: str, short: bool = False) -> str:
-        """Symbol and label: "✗ Contradicted" (``short``: "◐ Partly")."""
-        label, symbol, brief = self.verdicts.get(slug, (slug.replace("_", " "), "·", slug.replace("_", " ")))
-        return f"{symbol} {brief if short else label}"
-
-    def label(self, slug: str) -> str:
-        return self.labels.get(slug) or slug.replace("_", " ")
-
-
-def _strs(value: Any, where: str) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{_VIEW_RESOURCE}: {where} must be a list of strings")
-    return tuple(value)
-
-
-def _str_map(value: Any, where: str) -> dict[str, str]:
-    if not isinstance(value, Mapping) or not all(isinstance(v, str) for v in value.values()):
-        raise ValueError(f"{_VIEW_RESOURCE}: [{where}] must map names to strings")
-    return dict(value)
-
-
-@functools.cache
-def vocab() -> Vocab:
-    """The packaged vocabulary (read once per process; a malformed file is a packaging bug)."""
-    data = tomllib.loads(resources.files("ketlit.data").joinpath(_VIEW_RESOURCE).read_text(encoding="utf-8"))
-    verdicts = {
-        k: (str(v["label"]), str(v["symbol"]), str(v.get("short", v["label"]))) for k, v in data["verdicts"].items()
-    }
-    attention = tuple(
-        AttentionRule(
-            why=str(r["why"]),
-            verdicts=_strs(r["verdicts"], "attention.verdicts"),
-            strengths=_strs(r["strengths"], "attention.strengths") if "strengths" in r else None,
-            max_certainty=str(r["max_certainty"]) if "max_certainty" in r else None,
-        )
-        for r in data["attention"]
-    )
-    return Vocab(
-        verdicts=verdicts,
-        certainty=_str_map(data["certainty"], "certainty"),
-        attention=attention,
-        strengths=_str_map(data["strengths"], "strengths"),
-        reasons=_str_map(data["reasons"], "reasons"),
-        set_aside=tuple((re.compile(str(g["match"])), str(g["label"])) for g in data["set_aside"]),
-        labels=_str_map(data["labels"], "labels"),
-    )
+# In the All claims table, a sentence listed under Needs attention gives its verdict and certainty and
+# points up for the why and the evidence (the same cells one table above: a third of a dense page's check).
+ABOVE: Final = "↑"
 
 
 _SLUG: Final = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
@@ -299,11 +203,51 @@ class CheckView:
     header: Header
     attention: tuple[Row, ...]
     rows: tuple[Row, ...]
-    cards: tuple[Card, ...]
+    cards: tuple[Card, ...]  # every sentence's card (the JSON; ``--cards all``)
     unchecked: tuple[UncheckedGroup, ...]
     key: tuple[str, ...]
     attention_rules: tuple[str, ...]  # each attention rule in full (the JSON legend; the key names them)
     report: CheckReport
+    # Every card before :func:`_described_once` (``same_as`` set), so a selection of them can be described
+    # afresh: a record's design, n and result go on the first card printed that cites it.
+    raw_cards: tuple[Card, ...] = ()
+    page_bytes: int = 0  # the page's text in UTF-8 bytes (what the size budget of the Markdown is a multiple of)
+
+    def needing_attention(self) -> tuple[int, ...]:
+        """The cards (by number) of the sentences that need attention, most urgent first: by the order of
+        the ``[[attention]]`` rules (contradicted first), then certainty (highest first for a contradiction,
+        lowest first otherwise), then page order. A shared
+        card counts when any of its sentences needs attention (their strengths may differ)."""
+        rules = [r.why for r in vocab().attention]
+        slug = {label: key for key, label in vocab().certainty.items()}
+        best: dict[int, tuple[int, int, int]] = {}
+        for c in self.raw_cards:
+            if c.row.attention:
+                number = c.row.number if c.same_as is None else c.same_as
+                # A contradiction is the more urgent the surer it is; an overstatement the weaker its evidence.
+                sure = level(slug.get(c.certainty))
+                rank = (rules.index(c.row.attention), -sure if c.row.verdict == "contradicted" else sure, number)
+                best[number] = min(best.get(number, rank), rank)
+        return tuple(sorted(best, key=lambda n: best[n]))
+
+    def select(self, numbers: Iterable[int]) -> tuple[Card, ...]:
+        """The cards numbered ``numbers`` (with the sentences that share them), in page order, each record
+        described at its first mention among them."""
+        keep = set(numbers)
+        return tuple(_described_once([c for c in self.raw_cards
+                                      if (c.row.number if c.same_as is None else c.same_as) in keep]))
+
+    def cards_note(self, shown: Sequence[Card], *, cut: bool) -> str:
+        """One line under the tables: whose cards are left out and how to get them ("" if none is);
+        ``cut`` says some that need attention were left out to keep the check within its size."""
+        numbers = {c.row.number for c in shown}
+        left = [str(r.number) for r in self.rows if r.number not in numbers]
+        if not left:
+            return ""
+        named = left[0] if len(left) == 1 else f"{', '.join(left[:-1])} and {left[-1]}"
+        whose = "its row" if len(left) == 1 else "their rows"
+        which = "the most urgent that need attention (the check is kept short)" if cut else "those that need attention"
+        return f"Cards below: {which}; for {named} see {whose} (or --cards all)."
 
 
 _RECORD_URL: Final = re.compile(
@@ -511,13 +455,31 @@ def _key(decisive: Sequence[Decisive], facts: Mapping[str, str]) -> tuple[KeyEvi
     return tuple(KeyEvidence(_ref(d.source, d.id, d.url, facts), humanise(d.number)) for d in decisive[:1])
 
 
-def _evidence(cc: CheckedClaim, facts: Mapping[str, str], with_part: bool) -> tuple[EvidenceRow, ...]:
+def _decisive(sentence: Sequence[CheckedClaim]) -> list[Decisive]:
+    """The decisive records a card lists: each claim's in turn (its first, then each one's second, …), so a
+    sentence read as several claims ("works within hours" + "reduces suicidal thoughts") shows the records
+    behind every part, not only the first claim's; a record once. Up to :data:`MAX_EVIDENCE`, one more per
+    further claim, at most :data:`MAX_EVIDENCE_COMPOUND`."""
+    limit = min(MAX_EVIDENCE_COMPOUND, MAX_EVIDENCE + len(sentence) - 1)
+    out: list[Decisive] = []
+    seen: set[tuple[str, str]] = set()
+    for depth in range(max((len(cc.verdict.decisive) for cc in sentence), default=0)):
+        for cc in sentence:
+            if depth < len(cc.verdict.decisive) and len(out) < limit:
+                d = cc.verdict.decisive[depth]
+                if (d.source, d.id) not in seen:
+                    seen.add((d.source, d.id))
+                    out.append(d)
+    return out
+
+
+def _evidence(sentence: Sequence[CheckedClaim], facts: Mapping[str, str], with_part: bool) -> tuple[EvidenceRow, ...]:
     """The decisive rows of a card; ``detail`` names the part only when the card has parts (else it is the
     card's one reading, said above)."""
     v = vocab()
-    sizes = {(c.source, c.id): c.n for c in cc.candidates}
+    sizes = {(c.source, c.id): c.n for cc in sentence for c in cc.candidates}
     rows = []
-    for d in cc.verdict.decisive[:MAX_EVIDENCE]:
+    for d in _decisive(sentence):
         result, time = _result_and_time(d)
         n = sizes.get((d.source, d.id))
         regulator = d.source == "regulatory"
@@ -642,7 +604,7 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
         readings=readings,
         read_as=read_as,
         parts=parts,
-        evidence=_evidence(first, facts, with_part=bool(parts) or len(first.claim.indication) > 1),
+        evidence=_evidence(sentence, facts, with_part=bool(parts) or len(first.claim.indication) > 1),
         certainty=row.certainty,
         certainty_source=_certainty_source(first.verdict.certainty_source or "", facts, bool(downgrades)),
         downgrades=downgrades,
@@ -710,7 +672,13 @@ def _sources(rules: Rules, policy: VerdictPolicy, cache: CacheCounts | None) -> 
 
 
 def build_view(
-    report: CheckReport, rules: Rules, policy: VerdictPolicy, *, now: datetime, cache: CacheCounts | None = None
+    report: CheckReport,
+    rules: Rules,
+    policy: VerdictPolicy,
+    *,
+    now: datetime,
+    cache: CacheCounts | None = None,
+    page_bytes: int = 0,
 ) -> CheckView:
     """The view of ``report``: header, needs-attention and all-claims rows, cards, unchecked sentences."""
     by_start: dict[int, list[CheckedClaim]] = {}
@@ -732,6 +700,7 @@ def build_view(
             card = replace(card, same_as=seen[same])
         seen.setdefault(same, i)
         cards.append(card)
+    raw = tuple(cards)
     cards = _described_once(cards)
     rows = tuple(c.row for c in cards)
     attention = tuple(r for r in rows if r.attention)
@@ -744,13 +713,13 @@ def build_view(
     v = vocab()
     # The key in one line: the verdicts shown in the tables and the attention rules by name; the rules
     # in full are in the JSON's legend (and the README).
-    key = (
-        "Key: " + " · ".join(v.verdict_text(s, short=True) for s in v.verdicts if s != "not_checkable") + ".",
-        "Needs attention: " + ", or ".join(r.why for r in v.attention) + " (rules, every record: --format json).",
-    )
+    # Each verdict's symbol is printed beside its word, so the key names only the attention rules.
+    whys = [r.why for r in v.attention]
+    listed = ", ".join(whys[:-1]) + (f", or {whys[-1]}" if len(whys) > 1 else whys[-1])
+    key = (f"A claim needs attention when {listed} (rules: --format json).",)
     rules_text = tuple(f"Needs attention ({r.why}): {r.describe(v)}." for r in v.attention)
     header = Header(
         PurePath(report.source).name or report.source, f"{now:%Y-%m-%d %H:%M} UTC", _sources(rules, policy, cache),
         counts,
     )
-    return CheckView(header, attention, rows, tuple(cards), unchecked, key, rules_text, report)
+    return CheckView(header, attention, rows, tuple(cards), unchecked, key, rules_text, report, raw, page_bytes)

@@ -23,13 +23,17 @@ from ketlit.store.evidence import StoreEvidenceIndex
 FORMATS = ("md", "json", "html")
 
 
-def render(view: CheckView, fmt: str, *, brief: bool = False) -> str:
-    """``view`` in one of :data:`FORMATS` (``brief`` applies to md and html)."""
+CARDS = ("attention", "all")
+
+
+def render(view: CheckView, fmt: str, *, brief: bool = False, cards: str = "attention") -> str:
+    """``view`` in one of :data:`FORMATS` (``brief`` and ``cards`` apply to md and html: the JSON has
+    every card)."""
     if fmt == "json":
         return json.dumps(view_to_json(view), ensure_ascii=False, indent=2) + "\n"
     if fmt == "html":
-        return render_html(view, brief=brief)
-    return render_markdown(view, brief=brief)
+        return render_html(view, brief=brief, cards=cards)
+    return render_markdown(view, brief=brief, cards=cards)
 
 
 class PageChecker:
@@ -51,7 +55,8 @@ class PageChecker:
     def view(self, page: Page, *, now: datetime | None = None) -> CheckView:
         """The check of ``page``, stamped ``now`` (default: the clock)."""
         report = check_page(page.text, page.name, self.index, self.rules, self.findings, self.policy)
-        return build_view(report, self.rules, self.policy, now=now or datetime.now(UTC), cache=self.counts)
+        return build_view(report, self.rules, self.policy, now=now or datetime.now(UTC), cache=self.counts,
+                          page_bytes=len(page.text.encode()))
 
 
 def run_check(
@@ -61,6 +66,7 @@ def run_check(
     *,
     fmt: str = "md",
     brief: bool = False,
+    cards: str = "attention",
     reference: bool | None = None,
     now: datetime | None = None,
 ) -> tuple[str, str]:
@@ -70,4 +76,5 @@ def run_check(
     view = PageChecker(store, settings, reference=reference).view(page, now=now)
     report = view.report
     summary = ", ".join(f"{n} {verdict}" for verdict, n in report.summary().items() if n)
-    return f"{len(report.claims)} claim(s) on {page.name}: {summary or 'none'}", render(view, fmt, brief=brief)
+    rendered = render(view, fmt, brief=brief, cards=cards)
+    return f"{len(report.claims)} claim(s) on {page.name}: {summary or 'none'}", rendered

@@ -11,7 +11,7 @@ Design decisions:
   renderer through :func:`ketlit.markdown.md_text`, the HTML template by auto-escaping), so a slug
   from a user's tagging rules cannot inject Markdown or HTML whichever format it lands in.
 - :data:`VERDICT_SYMBOLS` / :data:`VERDICT_LABELS` are read from the ``[verdicts]`` table of
-  ``data/check_view.toml`` (through :func:`ketlit.claims.view.vocab`), the one place `ketlit check`
+  ``data/check_view.toml`` (through :func:`ketlit.claims.vocab.vocab`), the one place `ketlit check`
   also takes them from, so a report and a check cannot name or mark a verdict differently. A symbol
   must survive black-and-white printing (no colour carries meaning on its own).
 """
@@ -26,7 +26,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Any, Final
 
-from ketlit.claims.view import vocab
+from ketlit.claims.vocab import vocab
 from ketlit.report.model import UNTAGGED
 
 # One symbol and label per claim verdict, readable in black and white: check_view.toml's [verdicts].
