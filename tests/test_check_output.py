@@ -218,6 +218,8 @@ def test_not_used_is_counted_from_the_audit_trail(rules: Rules, index: InMemoryI
 
 def test_human_units() -> None:
     assert humanise("onset 1.83333 h") == "onset 1.8 h"
+    assert humanise("1 stud(ies) report lasting harm; 11 stud(ies) report it") == (
+        "1 study reports lasting harm; 11 studies report it")
     assert humanise("remission 62%, 0 min") == "remission 62%, no timepoint given"
     assert humanise("12 stud(ies) of racemic_ketamine for treatment_resistant_depression") == (
         "12 studies of racemic ketamine for treatment-resistant depression"

@@ -13,7 +13,7 @@ import pytest
 
 from ketlit.claims.check import check_page, md_escape, report_to_json
 from ketlit.claims.evidence import InMemoryIndex, records_from_dicts
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import NUMBERS_READER_VERSION, Rules, load_rules
 from ketlit.claims.text import page_from_bytes
 from ketlit.errors import ConfigError
 from ketlit.tagging.vocab import tag_vocabularies
@@ -237,8 +237,8 @@ def test_claim_rules_are_checked_against_the_given_vocabularies() -> None:
 
 def test_digest_covers_the_user_rules_but_not_the_regulatory_facts(tmp_path: Path, rules: Rules) -> None:
     packaged = resources.files("ketlit.data").joinpath("claim_rules.toml").read_bytes()
-    # Unchanged for the packaged rules: findings already stored in a cache stay valid.
-    assert rules.digest == hashlib.sha256(packaged).hexdigest()
+    # The packaged rules and the numbers reader's version: stored findings stay valid until either changes.
+    assert rules.digest == hashlib.sha256(f"numbers reader {NUMBERS_READER_VERSION}\n".encode() + packaged).hexdigest()
     user = tmp_path / "claims.toml"
     user.write_text("[drug]\nmin_claim_words = 5\n")
     assert load_rules(user).digest not in ("", rules.digest)

@@ -288,7 +288,8 @@ def test_check_clinic_page(cache: Path) -> None:
     cited = {e["id"] for c in claims if c["kind"] != "regulatory" for e in c["evidence"]}
     assert cited & ON_TOPIC_PMIDS and cited <= ON_TOPIC_PMIDS | NCT_IDS
 
-    code, out, err = cli(cache, "check", str(PAGE), "--format", "md")
+    # Every card (by default only those of the sentences that need attention are printed).
+    code, out, err = cli(cache, "check", str(PAGE), "--format", "md", "--cards", "all")
     assert code == 0, err
     assert out.startswith(f"# ketlit check — {PAGE.name}\n")
     # Every record the summary rows and cards show is linked (once), PubMed and ClinicalTrials.gov alike

@@ -259,9 +259,9 @@ def _transience(reports: Sequence[Report]) -> _Judged:
     out = _Judged("insufficient_evidence")
     if n_tr and n_tr >= 3 * n_pe:
         out.verdict = "supported"
-        out.reasons.append(f"{n_tr} stud(ies) describe these effects as transient or resolving within hours")
+        out.reasons.append(f"described as transient or resolving within hours in {n_tr} stud(ies)")
         if n_pe:
-            out.reasons.append(f"{n_pe} stud(ies) describe persistent effects")
+            out.reasons.append(f"persistent effects in {n_pe} stud(ies)")
     elif transient and persistent:
         out.verdict = "partly_supported"
         out.reasons.append(

@@ -68,6 +68,8 @@ def humanise(text: str) -> str:
     v = vocab()
     text = _SLUG.sub(lambda m: v.label(m.group()), text)
     text = _UPPER_SLUGS.sub(lambda m: v.label(m.group()), text)
+    # "1 stud(ies) report adverse events" → "1 study reports …": the verb agrees with one study.
+    text = re.sub(r"(?<![\d.,])\b1 stud\(ies\) (report|describe|find|show)\b", r"1 study \1s", text)
     text = re.sub(r"\b1 stud\(ies\)", "1 study", text)
     text = re.sub(r"\b1 (\w+)\(s\)", r"1 \1", text)
     text = re.sub(r"\b(stud)\(ies\)", r"\1ies", text)
