@@ -12,6 +12,7 @@ from ketlit.claims.numbers import (
     classify_arm,
     ctgov_rates,
     find_times,
+    format_dose,
     parse_count,
     rates_in_sentence,
 )
@@ -189,6 +190,11 @@ def test_ctgov_percentages_categories_and_json_strings(rules: Rules) -> None:
 )
 def test_classify_arm(rules: Rules, text: str, arm: str) -> None:
     assert classify_arm(text, rules) == arm
+
+
+def test_format_dose() -> None:
+    assert format_dose(0.15, 0.15, "mg/kg") == "0.15 mg/kg"  # a single dose, not "0.15–0.15"
+    assert format_dose(0.5, 1.0, "mg/kg") == "0.5–1 mg/kg"
 
 
 def test_times_and_counts() -> None:

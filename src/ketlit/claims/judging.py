@@ -20,6 +20,7 @@ from ketlit.claims.numbers import (
     RateFinding,
     abstract_findings,
     ctgov_rates,
+    format_dose,
     format_hours,
 )
 from ketlit.claims.rules import RegulatoryFact, Rules
@@ -418,7 +419,7 @@ def as_tested(claim: Claim, rules: Rules) -> str:
         parts.append(f"US regulatory status of {mol}: {what}{extra}{neg}")
     elif claim.kind == "dosing" and claim.dose:
         parts.append(
-            f"dose {claim.dose.low:g}–{claim.dose.high:g} {claim.dose.unit} of {mol}{route} as used in studies"
+            f"dose {format_dose(claim.dose.low, claim.dose.high, claim.dose.unit)} of {mol}{route} as used in studies"
         )
     else:
         parts.append("not tested")

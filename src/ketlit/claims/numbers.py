@@ -204,6 +204,12 @@ def format_hours(hours: float) -> str:
     return f"{hours / 168:g} weeks"
 
 
+def format_dose(low: float, high: float, unit: str) -> str:
+    """A dose or dose range as read ("0.5 mg/kg", "0.5–1 mg/kg"): a single dose is not a range of itself."""
+    amount = f"{low:g}" if low == high else f"{low:g}–{high:g}"
+    return f"{amount} {unit}"
+
+
 NO_TIMEPOINT: Final = "no timepoint given"
 
 

@@ -288,6 +288,11 @@ def _assertion(
     out = _Judged("supported" if hit == wanted else "partly_supported" if hit else "insufficient_evidence")
     if hit and hit != wanted:
         out.reasons.append(f"documented: {', '.join(sorted(hit))}; not found: {', '.join(sorted(wanted - hit))}")
+    elif hit:  # the why a summary row shows: what is documented, and by whom
+        who = _who([f for f in facts if hit & set(f.risks)], [(a, f) for a, f in present if f.category in hit])
+        out.reasons.append(f"documented: {', '.join(sorted(hit))}" + (f" ({who})" if who else ""))
+    else:
+        out.reasons.append(f"not found in the counted studies: {', '.join(sorted(wanted))}")
     out.cited = [cite(a, _ae_text(f)) for a, f in present]
     out.used = _distinct(present)
     return out

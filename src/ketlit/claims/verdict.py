@@ -51,7 +51,7 @@ from ketlit.claims.judging import (
     finish,
 )
 from ketlit.claims.model import Claim
-from ketlit.claims.numbers import Findings
+from ketlit.claims.numbers import Findings, format_dose
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
 from ketlit.claims.rates import judge_rate
 from ketlit.claims.regulatory_verdict import judge_regulatory
@@ -95,14 +95,14 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
     per_study = {a.record.id: (a, [d for d in a.findings.doses if d.unit == dose.unit]) for a in same_route}
     per_study = {k: v for k, v in per_study.items() if v[1]}
     route_text = ", ".join(sorted(routes)) or "any route (the page names none)"
+    # Every stated dose of the counted studies, each with its sentence (the audit trail).
+    cited = [cite(a, f"dose {format_dose(d.low, d.high, d.unit)}: “{d.sentence}”")
+             for a, ds in per_study.values() for d in ds]
     if len(per_study) < policy.dose_min_studies:
         reasons.append(
             f"only {len(per_study)} stud(ies) by {route_text} report doses in {dose.unit}; a typical range needs "
             f"{policy.dose_min_studies}"
         )
-        cited = [
-            cite(a, f"dose {d.low:g}–{d.high:g} {d.unit}: “{d.sentence}”") for a, ds in per_study.values() for d in ds
-        ]
         return finish("insufficient_evidence", None, reasons, cited, rules, tested)
     typical = [statistics.median((d.low + d.high) / 2 for d in ds) for _, ds in per_study.values()]
     lo = _quantile(typical, policy.dose_low_quantile)
@@ -111,14 +111,13 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
     overlap = dose.low <= hi and dose.high >= lo
     verdict = "supported" if inside else "partly_supported" if overlap else "contradicted"
     reasons.append(
-        f"{len(per_study)} studies by {route_text} typically used {lo:g}–{hi:g} {dose.unit} "
+        f"{len(per_study)} studies by {route_text} typically used {format_dose(lo, hi, dose.unit)} "
         f"({policy.dose_low_quantile:g}–{policy.dose_high_quantile:g} quantiles of per-study doses); "
-        f"the page states {dose.low:g}–{dose.high:g} {dose.unit}"
+        f"the page states {format_dose(dose.low, dose.high, dose.unit)}"
     )
     used = [a for a, _ in per_study.values()]
     certainty, greasons = grade_studies(used, rules)
     reasons.extend(greasons)
-    cited = [cite(a, f"dose {d.low:g}–{d.high:g} {d.unit}: “{d.sentence}”") for a, ds in per_study.values() for d in ds]
     # The studies whose typical dose lies furthest from the page's decide a contradiction; those
     # nearest it decide a supported verdict.
     stance = "against" if verdict == "contradicted" else "for"
@@ -126,7 +125,7 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
     nearest = sorted(per_study.values(), key=lambda v: (abs((v[1][0].low + v[1][0].high) / 2 - mid), v[0].record.id))
     ranked = nearest[::-1] if stance == "against" else nearest
     decisive = [
-        decisive_of(a, stance, f"dose {ds[0].low:g}–{ds[0].high:g} {ds[0].unit}", ds[0].sentence)
+        decisive_of(a, stance, f"dose {format_dose(ds[0].low, ds[0].high, ds[0].unit)}", ds[0].sentence)
         for a, ds in ranked[:3]
     ]
     return finish(

@@ -32,7 +32,7 @@ from typing import Final
 
 from ketlit.claims.check import CheckedClaim, CheckReport
 from ketlit.claims.judging import Decisive
-from ketlit.claims.numbers import NO_TIMEPOINT, human_duration
+from ketlit.claims.numbers import NO_TIMEPOINT, format_dose, human_duration
 from ketlit.claims.policy import VerdictPolicy, level
 from ketlit.claims.rules import Rules
 from ketlit.claims.vocab import Vocab, vocab
@@ -351,7 +351,7 @@ def reading(cc: CheckedClaim, conditions: str | None = None) -> str:
             f" for {', '.join(v.label(i) for i in reg.approval_indications)}" if reg.approval_indications else ""
         )
     elif c.kind == "dosing" and c.dose is not None:
-        text = f"{drug}: dose {c.dose.low:g}–{c.dose.high:g} {c.dose.unit}"
+        text = f"{drug}: dose {format_dose(c.dose.low, c.dose.high, c.dose.unit)}"
     else:
         text = f"{drug}: {v.label(c.kind)}"
     scope = ", ".join(v.label(s) for s in c.scope)
