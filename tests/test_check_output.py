@@ -160,7 +160,7 @@ def test_default_cards_are_those_that_need_attention_most_urgent_first(rules: Ru
     all_rows = [x for x in md.split("## All claims")[1].split("\n\n")[0].splitlines() if x.startswith("| ")][2:]
     for line in all_rows:
         number = int(line.split(" | ")[0].strip("| "))
-        assert line.endswith("| ↑ | ↑ |") == (number in flagged), line
+        assert line.endswith("| ↑ see Needs attention | ↑ |") == (number in flagged), line
     # With the page's own budget (3x its text), the most urgent cards are printed while they fit: the
     # contradiction at the highest certainty first; the rest are named.
     md = render_markdown(view)

@@ -393,3 +393,28 @@ def test_a_route_that_modifies_another_treatment_is_not_the_drugs(rules: Rules) 
     assert "oral" in _find(own, "lozenges")[0].route or "sublingual" in _find(own, "lozenges")[0].route
     both = _page("Ketamine tablets and SSRIs both reduce depressive symptoms over weeks.", rules)
     assert "oral" in _find(both, "tablets")[0].route
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "At sub-anesthetic doses, ketamine relieves depression within hours.",
+        "Research shows that ketamine in lower, non-anesthetic doses markedly improves depression.",
+        "A subanaesthetic dose of ketamine improves depression.",
+        "Ketamine given at non anesthetic doses improves depression.",
+    ],
+)
+def test_sub_anaesthetic_doses_are_not_anaesthesia(rules: Rules, sentence: str) -> None:
+    # "sub-anesthetic" names the low dose used for depression, not the anaesthetic use: read as
+    # anaesthesia, the claim was judged against anaesthesia studies and labelled "high doses".
+    claims = [c for c in _page(sentence, rules) if c.checkable]
+    assert claims and all("anesthesia_sedation" not in c.indication for c in claims), claims
+    assert all("depression" in c.indication for c in claims)
+    assert all("high_dose" not in c.scope and "low_dose" in c.scope for c in claims), [c.scope for c in claims]
+
+
+def test_anaesthetic_use_is_still_anaesthesia(rules: Rules) -> None:
+    claims = [c for c in _page("Ketamine has been used safely as an anesthetic for decades.", rules) if c.checkable]
+    assert claims and all("anesthesia_sedation" in c.indication for c in claims)
+    dose = [c for c in _page("At anesthetic doses, ketamine causes deep sedation.", rules) if c.checkable]
+    assert dose and all("high_dose" in c.scope for c in dose)

@@ -23,7 +23,7 @@ from ketlit.claims.numbers import (
     format_dose,
     format_hours,
 )
-from ketlit.claims.rules import RegulatoryFact, Rules
+from ketlit.claims.rules import RegulatoryFact, Rules, record_mentions
 from ketlit.claims.stats import Pooled
 
 CERTAINTY = ("very_low", "low", "moderate", "high")
@@ -168,7 +168,8 @@ def assess(claim: Claim, record: EvidenceRecord, rules: Rules, cache: dict[str, 
         if not rec_ind:
             # Untagged records count only if their text names the claimed condition.
             text = f"{record.title} {record.abstract}"
-            named = [c for c in claim.indication if c in rules.indications and rules.indications[c].any(text)]
+            named = [c for c in claim.indication if c in rules.indications
+                     and record_mentions(rules.indications[c], text)]
             if not named:
                 a.exclusion = "indication not tagged and the claimed condition not named"
                 return a
@@ -190,9 +191,9 @@ def assess(claim: Claim, record: EvidenceRecord, rules: Rules, cache: dict[str, 
         a.indirect.append("healthy volunteers")
     if design == "rct" and set(claim.indication) & set(rules.unblinding_indications):
         text = " ".join([record.title, record.abstract, *(str(r.get("groups") or "") for r in record.results)])
-        if rules.arms["active_placebo"].any(text):
+        if record_mentions(rules.arms["active_placebo"], text):
             a.unblinded = False
-        elif rules.arms["inert_placebo"].any(text):
+        elif record_mentions(rules.arms["inert_placebo"], text):
             a.unblinded = True
     return a
 

@@ -83,6 +83,13 @@ class ReferenceEntry:
         )
 
 
+@functools.lru_cache(maxsize=65_536)
+def _any_search(patterns: tuple[re.Pattern[str], ...], text: str) -> bool:
+    """Whether any of ``patterns`` occurs in ``text``, remembered: a check asks it of the same finding
+    sentences once per claim of the page (about 145,000 asks at 150,000 cached records)."""
+    return any(p.search(text) for p in patterns)
+
+
 @dataclass(frozen=True, slots=True)
 class OutcomeConstruct:
     """An outcome that symptom trials of the drug against a control do not measure (``[outcomes]``):
@@ -147,7 +154,7 @@ class VerdictPolicy:
     def not_efficacy_text(self, text: str) -> bool:
         """Whether a finding's text is about a physiological, laboratory or adverse-effect measure
         and names no symptom outcome (``[findings]``): no efficacy stance or time of benefit."""
-        return any(p.search(text) for p in self.not_efficacy) and not any(p.search(text) for p in self.symptom_outcome)
+        return _any_search(self.not_efficacy, text) and not _any_search(self.symptom_outcome, text)
 
     def construct_of(self, text: str) -> OutcomeConstruct | None:
         """The first outcome construct the claim's sentence names, if any."""

@@ -62,7 +62,7 @@ def _table(head: list[str], rows: list[list[str]]) -> list[str]:
 
 def _row(row: Row, attention: bool, links: _Links) -> list[str]:
     if row.attention and not attention:  # listed under Needs attention: the why and evidence are there
-        why, key = ABOVE, md_inline(ABOVE)
+        why, key = ABOVE[0], md_inline(ABOVE[1])
     else:
         why = f"{row.attention} — {row.why}" if attention and row.attention else row.why
         key = links.key(row.key)

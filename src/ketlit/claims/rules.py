@@ -92,6 +92,24 @@ class Patterns:
         return bool(self.regexes)
 
 
+# Answers of :func:`record_mentions`, by (patterns, length and hash of the text): the text itself is
+# not kept (whole abstracts), and a record whose text changes gets a new key.
+_MENTIONS: dict[tuple[Patterns, int, int], bool] = {}
+_MENTIONS_MAX: Final = 100_000
+
+
+def record_mentions(patterns: Patterns, text: str) -> bool:
+    """``patterns.any(text)``, remembered for the process: a check asks it of the same record's text
+    once per claim of the page (a dozen times), and each ask scans a whole abstract."""
+    key = (patterns, len(text), hash(text))
+    found = _MENTIONS.get(key)
+    if found is None:
+        if len(_MENTIONS) >= _MENTIONS_MAX:  # a long-lived process checking many pages stays bounded
+            _MENTIONS.clear()
+        found = _MENTIONS[key] = patterns.any(text)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class DoseReference:
     """The dose a relative dose claim is a fraction of (``[dosing_reference.NAME]``): "1/10 the

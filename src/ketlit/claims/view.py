@@ -48,7 +48,7 @@ REGULATOR_CHARS: Final = 70  # a regulator's statement on a card
 UNCHECKED_CHARS: Final = 50
 # In the All claims table, a sentence listed under Needs attention gives its verdict and certainty and
 # points up for the why and the evidence (the same cells one table above: a third of a dense page's check).
-ABOVE: Final = "↑"
+ABOVE: Final = ("↑ see Needs attention", "↑")  # (why, decisive evidence): a bare "↑" read as "as the row above"
 
 
 _SLUG: Final = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
