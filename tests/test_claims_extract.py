@@ -418,3 +418,18 @@ def test_anaesthetic_use_is_still_anaesthesia(rules: Rules) -> None:
     assert claims and all("anesthesia_sedation" in c.indication for c in claims)
     dose = [c for c in _page("At anesthetic doses, ketamine causes deep sedation.", rules) if c.checkable]
     assert dose and all("high_dose" in c.scope for c in dose)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("Ketamine infusions reduce PTSD symptoms in 7 out of 10 veterans.", 70.0),
+        ("Seven out of 10 report relief from depression after ketamine.", 70.0),
+        ("One in three people with depression respond to ketamine.", 33.3),
+        ("Eight in ten patients respond to ketamine.", 80.0),
+    ],
+)
+def test_proportions_in_words_are_rates(rules: Rules, sentence: str, value: float) -> None:
+    # "out of" is a proportion with or without the noun of who is counted (veterans were not one).
+    rates = [c for c in _page(sentence, rules) if c.kind == "efficacy_rate"]
+    assert rates and rates[0].threshold is not None and rates[0].threshold.value == value, rates

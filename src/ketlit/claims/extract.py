@@ -80,8 +80,12 @@ _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,
 _PCT = re.compile(
     r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d{1,3}(?:\.\d+)?)\s*)?(?:%|percent\b|per cent\b)", re.IGNORECASE
 )
+# "7 out of 10 (veterans)", "one of every three", "8 in 10 patients": "out of" and "of every" are a
+# proportion with or without a noun after; "in" only before who is counted ("1 in 3 people").
+_WHO = (r"(?:patients|people|clients|individuals|adults|users|cases|veterans|participants|subjects|sufferers"
+               r"|women|men|teens|adolescents|children|responders)")
 _OUT_OF = re.compile(
-    r"\b(\w+(?:-\w+)?)\s+(?:out\s+of|in|of\s+every)\s+(\w+)\s+(?:patients|people|clients|individuals|adults|users|cases)\b",
+    rf"\b(\w+(?:-\w+)?)\s+(?:(?:out\s+of|of\s+every)\s+(\w+)\b|in\s+(\w+)\s+(?:\w+\s+)?{_WHO}\b)",
     re.IGNORECASE,
 )
 _DOSE = re.compile(
@@ -147,7 +151,7 @@ def _rate_in(text: str) -> tuple[float, float | None, int, int] | None:
         return _FRACTIONS[re.sub(r"[- ]+", " ", f.group(1).lower())], None, f.start(), f.end()
     o = _OUT_OF.search(text)
     if o:
-        a, b = parse_count(o.group(1)), parse_count(o.group(2))
+        a, b = parse_count(o.group(1)), parse_count(o.group(2) or o.group(3))
         if a is not None and b and 0 < a <= b:
             return round(100.0 * a / b, 1), None, o.start(), o.end()
     return None
