@@ -375,3 +375,48 @@ def test_the_readme_states_the_rules_the_legend_prints() -> None:
         assert f" {number} " in legend and f"≥ {number} " in section, number
     for phrase in ("for a denial", "no part holds", "one product by one route", "magnitude or duration"):
         assert phrase in legend and phrase in section, phrase
+
+
+# ------------------------------------------------------------------ comparisons of routes
+
+
+def _routes_claim(text: str) -> Claim:
+    return Claim(id="c9", text=text, kind="efficacy", location=HERE, indication=("treatment_resistant_depression",),
+                 route=("intravenous", "oral"), molecule=("racemic_ketamine",))
+
+
+def test_a_route_said_to_match_another_is_judged_only_by_studies_of_both(rules: Rules) -> None:
+    # Catches: "oral ketamine is just as effective as IV infusions" supported by IV trials against
+    # placebo, which say nothing of oral ketamine beside IV (a blind review found it on a troche page).
+    claim = _routes_claim("Oral ketamine is just as effective as IV infusions for depression.")
+    iv_trials = [record(str(i), n=90) for i in range(1, 5)]
+    v = verdict_of(claim, iv_trials, rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert any("compares oral with intravenous head to head" in r for r in v.reasons), v.reasons
+    assert "a comparison of routes, oral against intravenous" in v.as_tested
+    # A study of both routes that finds them alike decides it, and one that finds oral behind contradicts.
+    def both(rid: str, said: str) -> EvidenceRecord:
+        trial = record(rid, n=90, abstract=said)
+        return replace(trial, tags={**trial.tags, "route": ("intravenous", "oral")})
+
+    alike = [both(str(20 + i), "Oral ketamine was as effective as intravenous ketamine.") for i in range(3)]
+    assert verdict_of(claim, [*iv_trials, *alike], rules).verdict == "supported"
+    behind = [both(str(30 + i), "Oral ketamine was less effective than intravenous ketamine.") for i in range(3)]
+    assert verdict_of(claim, [*iv_trials, *behind], rules).verdict == "contradicted"
+
+
+def test_a_treatment_comparator_is_still_a_head_to_head_claim(rules: Rules) -> None:
+    claim = replace(_routes_claim("IV ketamine is as effective as ECT for depression."), route=("intravenous",))
+    v = verdict_of(claim, [record("1", n=90)], rules)
+    assert "a head-to-head claim against ect" in v.as_tested and "comparison of routes" not in v.as_tested
+
+
+def test_as_effective_as_names_the_other_treatment(rules: Rules) -> None:
+    # "A was as effective as B" compares A with B though no "than/to" follows the cue.
+    from ketlit.claims.verdict import _head_to_head
+
+    said = _head_to_head("Ketamine was as effective as ECT in this trial.", rules.molecule_generic,
+                         rules.comparators["ect"], rules)
+    assert said is not None and said[0] == "equal"
+    assert _head_to_head("Ketamine was as effective as expected.", rules.molecule_generic,
+                         rules.comparators["ect"], rules) is None

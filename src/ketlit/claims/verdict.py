@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Sequence
+from typing import Final
 
 from ketlit.claims.efficacy import grade_source, judge_efficacy
 from ketlit.claims.evidence import EvidenceRecord
@@ -154,6 +155,13 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
             continue
         subject, rest = claim.text[: m.start()], claim.text[m.start() :]
         named = [(n, x.start()) for n, p in rules.comparators.items() for x in p.finditer(rest)]
+        # The same drug by another route ("oral ketamine is as effective as IV infusions"): a comparison
+        # of routes, which trials of one route against placebo cannot decide.
+        # The page's route is named before the comparison, the other after it (the extractor reads both).
+        own = {n for n, p in rules.routes.items() if p.any(subject)}
+        if own:
+            named += [(f"{ROUTE_PREFIX}{n}", x.start()) for n, p in rules.routes.items()
+                      if n not in own for x in p.finditer(rest)]
         if not named:
             continue
         comparator = min(named, key=lambda item: item[1])[0]
@@ -161,6 +169,58 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
         read = molecules_in(subject, rules) or list(claim.molecule) or [rules.molecule_default]
         return comparator, relation, read[0]
     return None
+
+
+ROUTE_PREFIX: Final = "route:"  # a comparator that is another route of the same drug
+
+
+def _judge_routes(
+    claim: Claim,
+    other: str,
+    relation: str,
+    records: Sequence[EvidenceRecord],
+    rules: Rules,
+    cache: dict[str, Findings],
+    memo: AssessMemo | None = None,
+) -> Verdict:
+    """A claim that the drug by the page's route matches or beats it by ``other`` ("troches work as
+    well as IV infusions"). Only studies of both routes can speak to it (each route's trials against
+    placebo say nothing of the two side by side), and only what they say of the two; without one
+    in the cache the claim is not shown."""
+    cue = rules.comparative["claim_better" if relation == "better" else "claim_equal"].search(claim.text)
+    subject = claim.text[: cue.start()] if cue else claim.text
+    mine = sorted(n for n, p in rules.routes.items() if n != other and p.any(subject))
+    tested = (as_tested(claim, rules) + f" — a comparison of routes, {', '.join(mine)} against {other}: only "
+              "studies of both routes count, and only what they say of the two")
+    assessed = assess_all(claim, records, rules, cache, memo)
+    reasons = exclusion_reason(assessed)
+    drug = Patterns(tuple(rx for r in mine for rx in rules.routes[r].regexes))
+    findings: list[tuple[Assessed, str, str]] = []
+    for a in assessed:
+        routes = set(a.record.axis("route"))
+        if not a.counted or other not in routes or not routes & set(mine) or not drug:
+            continue
+        said = _head_to_head(f"{a.record.title}. {a.record.abstract}", drug, rules.routes[other], rules)
+        if said is not None:
+            findings.append((a, said[0], said[1]))
+    cited = [cite(a, f"{kind}: “{sentence}”") for a, kind, sentence in findings]
+    if not findings:
+        reasons.append(f"no counted study in the cache compares {', '.join(mine)} with {other} head to head")
+        return finish("insufficient_evidence", None, reasons, cited, rules, tested)
+    agree = [a for a, kind, _ in findings if kind == ("ahead" if relation == "better" else "equal")]
+    disagree = [a for a, kind, _ in findings if a not in agree]
+    reasons.append(f"{len(findings)} stud(ies) compare the routes: {len(agree)} agree, {len(disagree)} do not")
+    verdict = ("supported" if len(agree) >= 3 * len(disagree) else
+               "contradicted" if len(disagree) >= 3 * len(agree) else "partly_supported")
+    used = [a for a, _, _ in findings]
+    certainty, greasons = grade_studies(used, rules, imprecision=None if len(used) >= 3 else
+                                        f"{len(used)} head-to-head stud(ies)")
+    reasons.extend(greasons)
+    reading = {a.record.id: (kind, sentence) for a, kind, sentence in findings}
+    deciding = [(a, "for") for a in agree[:3]] + [(a, "against") for a in disagree[:2]]
+    decisive = [decisive_of(a, stance, reading[a.record.id][0], reading[a.record.id][1]) for a, stance in deciding]
+    return finish(verdict, certainty, reasons, cited, rules, tested, decisive=decisive,
+                  certainty_source=grade_source("head-to-head studies", greasons))
 
 
 def _head_to_head(text: str, drug: Patterns, comparator: Patterns, rules: Rules) -> tuple[str, str] | None:
@@ -194,9 +254,11 @@ def _head_to_head(text: str, drug: Patterns, comparator: Patterns, rules: Rules)
                 drug_first = before_d > before_c
                 # The other treatment must be what the comparison is made with.
                 link = cues["object_link"].search(sentence[m.end() :])
-                if link is None:
+                # "as effective as B": the cue's own "as" introduces the other treatment.
+                start = m.end() + link.end() if link else m.end() if m.group().lower().endswith(" as") else -1
+                if start < 0:
                     continue
-                tail = sentence[m.end() + link.end() : m.end() + link.end() + 60]
+                tail = sentence[start : start + 60]
                 if not (comparator if drug_first else drug).any(tail):
                     continue
                 if kind == "equal" or cues["negated"].any(sentence[max(0, m.start() - 20) : m.start()]):
@@ -218,6 +280,8 @@ def _judge_comparative(
     memo: AssessMemo | None = None,
 ) -> Verdict:
     comparator, relation, molecule = comparison
+    if comparator.startswith(ROUTE_PREFIX):
+        return _judge_routes(claim, comparator.removeprefix(ROUTE_PREFIX), relation, records, rules, cache, memo)
     tested = (
         as_tested(claim, rules)
         + f" — a head-to-head claim against {comparator}: only studies naming {comparator} count, and only "
