@@ -433,3 +433,25 @@ def test_proportions_in_words_are_rates(rules: Rules, sentence: str, value: floa
     # "out of" is a proportion with or without the noun of who is counted (veterans were not one).
     rates = [c for c in _page(sentence, rules) if c.kind == "efficacy_rate"]
     assert rates and rates[0].threshold is not None and rates[0].threshold.value == value, rates
+
+
+def test_a_heading_or_faq_question_gives_its_section_the_condition(rules: Rules) -> None:
+    # Before the page's most frequent condition: a page mostly about pain with a depression section.
+    page = (
+        "Ketamine Infusions for Chronic Pain\n\n"
+        "Ketamine infusions relieve chronic pain and CRPS. Ketamine helps chronic pain patients.\n\n"
+        "Ketamine for Depression\n\n"
+        "The benefits of a single treatment usually last one to two weeks.\n\n"
+        "Does ketamine help with PTSD?\n\n"
+        "Most patients feel relief within hours.\n"
+    )
+    claims = extract_claims(page, rules)
+    (duration,) = [c for c in claims if c.kind == "duration"]
+    assert duration.indication == ("depression",)
+    assert any("taken from the heading above (“Ketamine for Depression”)" in n for n in duration.notes)
+    (onset,) = [c for c in claims if c.kind == "onset"]
+    assert onset.indication == ("ptsd",)
+    # A heading naming no condition does not stop the page-wide reading.
+    plain = extract_claims(page.replace("Ketamine for Depression", "What to expect"), rules)
+    (duration,) = [c for c in plain if c.kind == "duration"]
+    assert "depression" not in duration.indication

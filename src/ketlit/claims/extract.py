@@ -481,15 +481,30 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
         # otherwise would read the final copy of a repeated paragraph again.
         last = i == len(sents) - 1 and is_truncated(sent.text, heading=sent.heading)
         lead = _lead_in(sents, i) if sent.list_item and not earlier else None
-        key = (sent.text, sent.heading, sent.question, sent.list_item, last, lead, *(e.text for e in earlier))
+        section = _section(sents, i, rules)
+        key = (sent.text, sent.heading, sent.question, sent.list_item, last, lead, section, *(e.text for e in earlier))
         found = seen.get(key)
         if found is None:
-            found = seen[key] = _claims_for(replace(sent, location=_NOWHERE), earlier, ctx, rules, last=last, lead=lead)
+            found = seen[key] = _claims_for(
+                replace(sent, location=_NOWHERE), earlier, ctx, rules, last=last, lead=lead, section=section
+            )
         claims.extend(replace(c, location=sent.location) for c in found)
     return [replace(c, id=f"c{n}") for n, c in enumerate(claims, start=1)]
 
 
 _LEAD_REACH = 12
+_SECTION_REACH = 40
+
+
+def _section(sents: Sequence[Sentence], i: int, rules: Rules) -> str | None:
+    """The heading or FAQ question ``sents[i]`` stands under, when it names a condition ("Ketamine for
+    PTSD", "Does ketamine help with anxiety?"): the nearest earlier one within reach, in an earlier
+    paragraph (a sentence of the same paragraph is read as a preceding sentence)."""
+    here = sents[i].location.paragraph
+    for j in range(i - 1, max(-1, i - 1 - _SECTION_REACH), -1):
+        if (sents[j].heading or sents[j].question) and sents[j].location.paragraph != here:
+            return sents[j].text if _indications(sents[j].text, rules) else None
+    return None
 
 
 def _lead_in(sents: Sequence[Sentence], i: int) -> str | None:
@@ -510,6 +525,7 @@ def _claims_for(
     *,
     last: bool = False,
     lead: str | None = None,
+    section: str | None = None,
 ) -> list[Claim]:
     s = sent.text
     if lead is not None and not earlier:
@@ -655,7 +671,8 @@ def _claims_for(
         return [replace(base, not_checkable_reason=_PUFFERY, checkability="puffery")]
     out: list[Claim] = []
     for kind, clause in found.items():
-        claim = _operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules)
+        claim = _operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules,
+                                section=section)
         if implied_by_subject:
             note = (
                 "no effect wording ketlit knows; the drug as subject of a sentence naming a condition "
@@ -672,7 +689,9 @@ def _unread_reason(sentence: str, rules: Rules) -> str:
     return f"{said}, but in no wording ketlit can test; check it by hand"
 
 
-def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rules: Rules) -> Claim:
+def _operationalise(
+    claim: Claim, earlier: list[Sentence], ctx: PageContext, rules: Rules, *, section: str | None = None
+) -> Claim:
     notes: list[str] = []
     clause, sentence = claim.clause, claim.text
     prev = earlier[0].text if earlier else ""
@@ -689,6 +708,10 @@ def _operationalise(claim: Claim, earlier: list[Sentence], ctx: PageContext, rul
         elif from_prev:
             indication = _resistant(from_prev, sentence, rules)
             notes.append(f"indication {', '.join(indication)} taken from the preceding sentences")
+        elif section:
+            # The section's heading or question says what its sentences are about before the page at large.
+            indication = _resistant(_indications(section, rules), sentence, rules)
+            notes.append(f"indication {', '.join(indication)} taken from the heading above (“{section}”)")
         elif ctx.indications:
             indication = _resistant(list(ctx.indications), sentence, rules)
             notes.append(f"indication {', '.join(indication)} inferred from the page's most frequent conditions")
