@@ -21,10 +21,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
 from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.text import Sentence
 
 _RELATIVE_OPENING = re.compile(r"\s*,?\s*(which|that|who)\b", re.IGNORECASE)
 
@@ -221,3 +223,30 @@ def implied_by_comparator(sentence: str, rules: Rules) -> list[str]:
         if name in rules.comparators and rules.comparators[name].any(sentence)
     ]
     return list(dict.fromkeys(found))
+
+
+# ------------------------------------------------------------------ where a sentence stands
+
+_LEAD_REACH = 12
+_SECTION_REACH = 40
+
+
+def section_of(sents: Sequence[Sentence], i: int, rules: Rules) -> str | None:
+    """The heading or FAQ question ``sents[i]`` stands under, when it names a condition ("Ketamine for
+    PTSD", "Does ketamine help with anxiety?"): the nearest earlier one within reach, in an earlier
+    paragraph (a sentence of the same paragraph is read as a preceding sentence)."""
+    here = sents[i].location.paragraph
+    for j in range(i - 1, max(-1, i - 1 - _SECTION_REACH), -1):
+        if (sents[j].heading or sents[j].question) and sents[j].location.paragraph != here:
+            return sents[j].text if indications_in(sents[j].text, rules) else None
+    return None
+
+
+def lead_in(sents: Sequence[Sentence], i: int) -> str | None:
+    """The sentence introducing the list item ``sents[i]``: the nearest earlier sentence that is not
+    itself a list item, when it ends with a colon ("Possible side effects include:")."""
+    for j in range(i - 1, max(-1, i - 1 - _LEAD_REACH), -1):
+        if not sents[j].list_item:
+            text = sents[j].text
+            return text if text.rstrip().endswith(":") else None
+    return None

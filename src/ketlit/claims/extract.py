@@ -64,7 +64,7 @@ from ketlit.claims.assertion import (
     mask_puffery,
     reason_code,
 )
-from ketlit.claims.context import PageContext, implied_by_comparator, page_context, time_of_drug
+from ketlit.claims.context import PageContext, implied_by_comparator, lead_in, page_context, section_of, time_of_drug
 from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
 from ketlit.claims.context import indications_in as _indications
 from ketlit.claims.context import molecules_in as molecules_in
@@ -480,8 +480,8 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
         # Being last matters only for a sentence that may be cut off (is_truncated); keying on it
         # otherwise would read the final copy of a repeated paragraph again.
         last = i == len(sents) - 1 and is_truncated(sent.text, heading=sent.heading)
-        lead = _lead_in(sents, i) if sent.list_item and not earlier else None
-        section = _section(sents, i, rules)
+        lead = lead_in(sents, i) if sent.list_item and not earlier else None
+        section = section_of(sents, i, rules)
         key = (sent.text, sent.heading, sent.question, sent.list_item, last, lead, section, *(e.text for e in earlier))
         found = seen.get(key)
         if found is None:
@@ -490,31 +490,6 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
             )
         claims.extend(replace(c, location=sent.location) for c in found)
     return [replace(c, id=f"c{n}") for n, c in enumerate(claims, start=1)]
-
-
-_LEAD_REACH = 12
-_SECTION_REACH = 40
-
-
-def _section(sents: Sequence[Sentence], i: int, rules: Rules) -> str | None:
-    """The heading or FAQ question ``sents[i]`` stands under, when it names a condition ("Ketamine for
-    PTSD", "Does ketamine help with anxiety?"): the nearest earlier one within reach, in an earlier
-    paragraph (a sentence of the same paragraph is read as a preceding sentence)."""
-    here = sents[i].location.paragraph
-    for j in range(i - 1, max(-1, i - 1 - _SECTION_REACH), -1):
-        if (sents[j].heading or sents[j].question) and sents[j].location.paragraph != here:
-            return sents[j].text if _indications(sents[j].text, rules) else None
-    return None
-
-
-def _lead_in(sents: Sequence[Sentence], i: int) -> str | None:
-    """The sentence introducing the list item ``sents[i]``: the nearest earlier sentence that is not
-    itself a list item, when it ends with a colon ("Possible side effects include:")."""
-    for j in range(i - 1, max(-1, i - 1 - _LEAD_REACH), -1):
-        if not sents[j].list_item:
-            text = sents[j].text
-            return text if text.rstrip().endswith(":") else None
-    return None
 
 
 def _claims_for(

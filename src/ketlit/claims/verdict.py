@@ -280,8 +280,6 @@ def _judge_comparative(
     memo: AssessMemo | None = None,
 ) -> Verdict:
     comparator, relation, molecule = comparison
-    if comparator.startswith(ROUTE_PREFIX):
-        return _judge_routes(claim, comparator.removeprefix(ROUTE_PREFIX), relation, records, rules, cache, memo)
     tested = (
         as_tested(claim, rules)
         + f" — a head-to-head claim against {comparator}: only studies naming {comparator} count, and only "
@@ -379,6 +377,9 @@ def judge(
         return judge_regulatory(claim, rules, policy)
     if claim.kind == "efficacy":
         comparison = _comparison(claim, rules)
+        if comparison is not None and comparison[0].startswith(ROUTE_PREFIX):
+            other = comparison[0].removeprefix(ROUTE_PREFIX)
+            return _judge_routes(claim, other, comparison[1], records, rules, cache, memo)
         if comparison is not None:
             return _judge_comparative(claim, comparison, records, rules, cache, memo)
         return judge_efficacy(claim, records, rules, policy, cache, memo)
