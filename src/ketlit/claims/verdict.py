@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 from ketlit.claims.efficacy import grade_source, judge_efficacy
@@ -174,6 +174,19 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
 ROUTE_PREFIX: Final = "route:"  # a comparator that is another route of the same drug
 
 
+def _compared(
+    assessed: Sequence[Assessed], drug: Patterns, other: Patterns, rules: Rules, keep: Callable[[Assessed, str], bool]
+) -> list[tuple[Assessed, str, str]]:
+    """The counted studies ``keep`` admits (given the study and its title and abstract), each with what it
+    says of the drug against the other treatment (:func:`_head_to_head`): (study, kind, sentence)."""
+    out = []
+    for a in assessed:
+        text = f"{a.record.title}. {a.record.abstract}"
+        if a.counted and keep(a, text) and (said := _head_to_head(text, drug, other, rules)) is not None:
+            out.append((a, said[0], said[1]))
+    return out
+
+
 def _judge_routes(
     claim: Claim,
     other: str,
@@ -195,14 +208,11 @@ def _judge_routes(
     assessed = assess_all(claim, records, rules, cache, memo)
     reasons = exclusion_reason(assessed)
     drug = Patterns(tuple(rx for r in mine for rx in rules.routes[r].regexes))
-    findings: list[tuple[Assessed, str, str]] = []
-    for a in assessed:
+    def both_routes(a: Assessed, _: str) -> bool:
         routes = set(a.record.axis("route"))
-        if not a.counted or other not in routes or not routes & set(mine) or not drug:
-            continue
-        said = _head_to_head(f"{a.record.title}. {a.record.abstract}", drug, rules.routes[other], rules)
-        if said is not None:
-            findings.append((a, said[0], said[1]))
+        return bool(drug) and other in routes and bool(routes & set(mine))
+
+    findings = _compared(assessed, drug, rules.routes[other], rules, both_routes)
     cited = [cite(a, f"{kind}: “{sentence}”") for a, kind, sentence in findings]
     if not findings:
         reasons.append(f"no counted study in the cache compares {', '.join(mine)} with {other} head to head")
@@ -295,16 +305,8 @@ def _judge_comparative(
     combined = rules.comparator_combined.get(comparator)
     assessed = assess_all(claim, records, rules, cache, memo)
     reasons = exclusion_reason(assessed)
-    findings: list[tuple[Assessed, str, str]] = []
-    for a in assessed:
-        if not a.counted:
-            continue
-        text = f"{a.record.title}. {a.record.abstract}"
-        if not other.any(text) or (combined is not None and combined.any(text)):
-            continue
-        said = _head_to_head(text, drug, other, rules)
-        if said is not None:
-            findings.append((a, said[0], said[1]))
+    findings = _compared(assessed, drug, other, rules,
+                         lambda _, text: other.any(text) and not (combined is not None and combined.any(text)))
     cited = [cite(a, f"{kind}: “{sentence}”") for a, kind, sentence in findings]
     if not findings:
         reasons.append(f"no counted study in the cache compares {molecule} with {comparator} head to head")
