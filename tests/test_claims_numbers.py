@@ -226,3 +226,15 @@ def test_patterns_quick_rejection_changes_no_answer() -> None:
         found = pats.search(text)
         assert (found.span() if found else None) == (first.span() if first else None)
     assert Patterns().search("anything") is None and Patterns().finditer("anything") == []
+
+
+def test_an_event_a_study_says_did_not_occur_is_absent(rules: Rules) -> None:
+    # "did not induce cognitive impairment" reports the absence of the event, not the event.
+    from ketlit.claims.numbers import abstract_findings
+
+    said = "In this trial, therapeutic ketamine did not induce cognitive impairment in patients."
+    (event,) = [a for a in abstract_findings("t", said, rules).adverse if a.category == "cognition"]
+    assert event.absent
+    (event,) = [a for a in abstract_findings("t", said.replace("did not induce", "induced"), rules).adverse
+                if a.category == "cognition"]
+    assert not event.absent

@@ -344,3 +344,10 @@ def test_head_to_head_claims_use_only_head_to_head_findings(
     assert v.verdict == verdict, v.reasons
     assert {e.id for e in v.evidence} == cited
     assert "head-to-head" in v.as_tested or "head to head" in " ".join(v.reasons)
+
+
+def test_without_a_harm_is_a_denial_of_it(rules: Rules) -> None:
+    # "… without the memory loss associated with ECT" denies the harm; it does not assert it.
+    assert rules.safety_stances["denial"].any("Ketamine works fast, without the memory loss associated with ECT.")
+    assert rules.safety_stances["denial"].any("Relief without any side effects.")
+    assert not rules.safety_stances["denial"].any("Memory loss can occur with frequent recreational use.")
