@@ -215,6 +215,9 @@ def test_regulatory_assertions(
         ("I felt better after my first ketamine infusion.", "testimonial"),
         ("Call us today to book your consultation.", "booking"),
         ("Ketamine blocks NMDA receptors and boosts BDNF.", "mechanism"),
+        # The clinic's own surveys are its own results, however they are phrased.
+        ("In our member surveys, 89% reported reduced anxiety after four sessions.", "the clinic's own"),
+        ("85% of our patients report lasting relief from depression.", "the clinic's own"),
     ],
 )
 def test_not_checkable(rules: Rules, sentence: str, reason: str) -> None:
