@@ -13,7 +13,7 @@ Design decisions:
   the Markdown with a CommonMark parser and compares its text with the HTML output's.
 * **Links only from validated addresses** (:func:`ketlit.claims.view.safe_url`).
 * ``brief`` prints the header and the two tables only; ``cards`` picks the cards printed (by default
-  those of the sentences that need attention: see :meth:`ketlit.claims.view.CheckView.printed`).
+  those of the sentences that need attention, within a size budget: see :func:`printed_cards`).
 """
 
 from __future__ import annotations

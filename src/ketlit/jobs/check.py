@@ -23,9 +23,6 @@ from ketlit.store.evidence import StoreEvidenceIndex
 FORMATS = ("md", "json", "html")
 
 
-CARDS = ("attention", "all")
-
-
 def render(view: CheckView, fmt: str, *, brief: bool = False, cards: str = "attention") -> str:
     """``view`` in one of :data:`FORMATS` (``brief`` and ``cards`` apply to md and html: the JSON has
     every card)."""
