@@ -400,8 +400,10 @@ def combine_claim(claim: Claim, parts: Sequence[Component]) -> tuple[str, str | 
 
 
 def _unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy) -> bool:
-    """Whether the conditions were taken from the page although the sentence names a target of its own."""
-    inferred = any(n.startswith("indication ") and "inferred from the page" in n for n in claim.notes)
+    """Whether the conditions were taken from the page (or the heading above the sentence) although the
+    sentence names a target of its own ("effective for tinnitus" under a depression heading)."""
+    inferred = any(n.startswith("indication ") and ("inferred from the page" in n or "from the heading above" in n)
+                   for n in claim.notes)
     if not inferred or any(p.any(claim.text) for p in rules.indications.values()):
         return False
     return any(p.search(claim.text) for p in policy.named_target)
