@@ -536,24 +536,30 @@ def _about_the_drug(clause: str, rules: Rules) -> bool:
 _RAPID_RX: Final = re.compile(r"\brapid(ly)?\b", re.IGNORECASE)
 
 
-def _times_in(sentence: str, kind: str, rules: Rules) -> list[TimeFinding]:
-    out: list[TimeFinding] = []
+def _times_in(sentence: str, rules: Rules) -> list[TimeFinding]:
+    """The first onset and the first duration of benefit the sentence states (onset first).
+
+    Both kinds read the same clauses, so the sentence is screened and split once for the two."""
+    timed = _TIME_RX.search(sentence) is not None
     # Every finding below stands on a time in the clause (an onset also on "rapid"): one scan for one
     # rejects most sentences before the cue lists are tried (a quarter of reading an abstract otherwise).
-    if _TIME_RX.search(sentence) is None and (kind != "onset" or _RAPID_RX.search(sentence) is None):
-        return out
+    if not timed and _RAPID_RX.search(sentence) is None:
+        return []
     # Plans, protocols and side-effect durations are not durations of benefit.
     if rules.numbers["time_exclusions"].any(sentence):
-        return out
+        return []
+    onset: list[TimeFinding] = []
+    duration: list[TimeFinding] = []
     for offset, clause in _clauses(sentence):
         if not _about_the_drug(clause, rules) or rules.numbers["side_effect_words"].any(clause):
             continue
-        found = _onset_in(clause, rules) if kind == "onset" else _duration_in(clause, rules)
+        # A duration needs a time: without one only the onset's "rapid" can be read.
+        found = _onset_in(clause, rules) + (_duration_in(clause, rules) if timed else [])
         for t in found:
-            out.append(
+            (onset if t.kind == "onset" else duration).append(
                 TimeFinding(t.kind, t.hours, t.bound, sentence, (t.span[0] + offset, t.span[1] + offset), t.effect)
             )
-    return out[:1]
+    return onset[:1] + duration[:1]
 
 
 def _onset_in(clause: str, rules: Rules) -> list[TimeFinding]:
@@ -735,8 +741,7 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
     for _, sent in sentences:
         is_summary = summary or re.search(r"\bpooled\b", sent, re.I) is not None
         rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
-        times.extend(_times_in(sent, "onset", rules))
-        times.extend(_times_in(sent, "duration", rules))
+        times.extend(_times_in(sent, rules))
         adverse.extend(_adverse_in(sent, rules))
         doses.extend(_doses_in(sent))
     direction, why = _direction(sentences, rules)
