@@ -16,7 +16,9 @@ What it does, in the order it prints:
    study-question accuracy; per gold finding sentence, the direction read there (precision /
    recall / F1 per label, macro-F1, abstain rate = gold findings where the reader reads nothing);
    findings read in sentences the labels give none ("extra"); effect-number exact match (the
-   measure, value and CI of a labelled effect, the labelled arm percentages, the p value);
+   measure, value and CI of a labelled effect printed with its 95% CI (labelled effects printed
+   without one are counted apart: the reader does not read them), the labelled arm percentages,
+   the p value);
    duplicate-group pairwise precision / recall (pairs of labelled records that report the same
    trial); every landmark record of ``../shared/CLAIMS_REVIEW.md`` read right.
 5. **Throughput**: :func:`ketlit.evidence.profile.read_profile` over every candidate record in one
@@ -205,9 +207,17 @@ def score(
         for f in g.get("findings", []):
             gn = f.get("numbers") or {}
             found = found_by_s.get(f["s"], [])
-            if gn.get("effect"):
+            if gn.get("effect") and not gn["effect"].get("ci"):
+                # A named value printed without its interval ("Cohen's d = 0.83"): the reader reads
+                # effects with a 95% CI only (one without cannot be pooled or tested); counted apart.
+                numbers["effect_no_ci"] += 1
+            elif gn.get("effect"):
                 numbers["effect"] += 1
-                numbers["effect_ok"] += any(_same_effect(gn["effect"], x) for x in found)
+                hit = any(_same_effect(gn["effect"], x) for x in found)
+                numbers["effect_ok"] += hit
+                if not hit:
+                    read = [x.get("effect") for x in found if x.get("effect")]
+                    errors.append(f"{g['pmid']} s{f['s']}: effect {gn['effect']} read {read or 'none'}")
             want = sorted(float(a["percent"]) for a in gn.get("arms") or [] if a.get("percent") is not None)
             if want:  # arms labelled with counts only ("4 of 7") are not percentages to match
                 numbers["arms"] += 1
@@ -374,7 +384,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     n = result["numbers"]
     for key in ("effect", "arms", "p"):
         if n[key]:
-            print(f"effect numbers, {key}: {n[key + '_ok']}/{n[key]} exact ({n[key + '_ok'] / n[key]:.3f})")
+            label = "effect (95% CI)" if key == "effect" else key
+            print(f"effect numbers, {label}: {n[key + '_ok']}/{n[key]} exact ({n[key + '_ok'] / n[key]:.3f})")
+    if n["effect_no_ci"]:
+        print(f"effect numbers, effect printed without a CI: {n['effect_no_ci']} (not read: the reader reads "
+              "effects with their 95% CI)")
     print(
         f"trial groups (all labelled records): pairwise precision {g_precision:.3f}, recall {g_recall:.3f} "
         f"({g_pairs} labelled pairs)"

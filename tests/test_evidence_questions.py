@@ -371,3 +371,37 @@ def test_a_secondary_report_of_the_same_large_sample_joins_on_half_the_title_wor
     assert by["400"] != by["500"]
     # 300 joins only through the secondary report, never directly on shared words.
     assert group_records([records[0], records[2]]) == [("100", "100", True), ("300", "300", True)]
+
+
+# ------------------------------------------------------------------ re-analyses of a trial's data
+
+
+def test_a_self_described_reanalysis_is_secondary_whatever_it_measures() -> None:
+    # A biomarker title would make a mechanism question; the aim says it re-analyses trial data.
+    assert ask(
+        "Cytokine levels and rapid antidepressant response to ketamine",
+        ("rct",),
+        objective="This exploratory analysis assessed whether ketamine lowered levels of cytokines.",
+        methods="Data from double-blind, placebo-controlled studies of ketamine were used (N = 80).",
+    ) == "predictor_or_secondary"
+    # Without the self-description the same title stays a biomarker study.
+    assert ask(
+        "Cytokine levels and rapid antidepressant response to ketamine",
+        ("rct",),
+        objective="To assess whether ketamine lowered levels of cytokines.",
+        methods="Patients were randomized to ketamine or saline placebo and cytokines were measured.",
+    ) == "mechanism_or_biomarker"
+
+
+def test_an_analysis_of_secondary_outcomes_in_the_methods_is_secondary() -> None:
+    assert ask(
+        "Change in sleep and well-being after intravenous ketamine in older adults",
+        objective="To examine whether sleep improved with intravenous ketamine.",
+        methods="This is an analysis of secondary outcomes in an open-label study of ketamine infusions.",
+    ) == "predictor_or_secondary"
+    # An open-label trial reporting its own outcomes is an uncontrolled trial.
+    assert ask(
+        "Change in sleep and well-being after intravenous ketamine in older adults",
+        objective="To examine whether sleep improved with intravenous ketamine.",
+        methods="This is an open-label study in which participants received ketamine infusions.",
+    ) == "single_arm_open_label"

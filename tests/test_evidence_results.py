@@ -52,6 +52,10 @@ def _read(clause: str) -> list[tuple[str, str | None, str | None]]:
         # Unicode minus signs and "95% CI:" with a colon.
         ("(SMD: −0.42 [95% CI: −0.84; 0.003])", "SMD", -0.42, -0.84, 0.003),
         ("OR 2.1 (95% CI 1.2 to 3.6)", "OR", 2.1, 1.2, 3.6),
+        # The minus sign lost to the wording ("17 mm lower"): an estimate lies inside its interval.
+        ("Median difference 17 mm (95% CI -30 to -3)", "MD", -17.0, -30.0, -3.0),
+        # A value outside its interval either way is printed as it is.
+        ("OR 0.4 (95% CI 1.2 to 3.6)", "OR", 0.4, 1.2, 3.6),
     ],
 )
 def test_effects_in_printed_forms(text: str, measure: str, value: float, lo: float, hi: float) -> None:

@@ -237,7 +237,14 @@ def _effect(measure: Measure, m: re.Match[str], start: int) -> Effect:
     # "2.5-22.8" read with the hyphen as a minus sign on the upper bound.
     if hi < value and m.group("hi").startswith("-") and -hi > value:
         hi = -hi
-    return Effect(measure, value, lo, hi, start)
+    return Effect(measure, _signed(value, lo, hi), lo, hi, start)
+
+
+def _signed(value: float, lo: float, hi: float) -> float:
+    """``value`` with the minus sign the wording took ("median difference 17 mm (95% CI -30 to -3)"
+    for "17 mm lower"): an estimate lies inside its own interval, so a value outside it whose
+    negative is inside is that negative. Any other value is kept as printed."""
+    return -value if not lo <= value <= hi and lo <= -value <= hi else value
 
 
 def effects(text: str) -> list[Effect]:
@@ -262,7 +269,7 @@ def effects(text: str) -> list[Effect]:
                 unit = (m.group("unit") or "").lower()
                 kind: Measure = "RD" if unit in ("percentage points", "%") else "MD"
                 lo, hi = sorted((_float(m.group("lo")), _float(m.group("hi"))))
-                effect = Effect(kind, _float(m.group("value")), lo, hi, m.start())
+                effect = Effect(kind, _signed(_float(m.group("value")), lo, hi), lo, hi, m.start())
                 if effect not in out:
                     out.append(effect)
     return out
