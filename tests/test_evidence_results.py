@@ -263,7 +263,9 @@ WORDING = [
     ("Findings regarding efficacy were mixed.", "no_difference"),
     ("Results for all biomarkers assessed were contradictory and thus inconclusive.", "no_difference"),
     ("Whether the drug or lithium is superior is unclear currently.", "no_difference"),
-    ("The drug was superior to lithium on the primary outcome.", "increased"),
+    # Superiority with no measure named is of the condition (the labels' convention): its burden fell.
+    ("The drug was superior to lithium on the primary outcome.", "decreased"),
+    ("The drug was superior to placebo in response rates.", "increased"),
     ("Follow-up analyses revealed no volumetric changes 24 h after treatment.", "no_difference"),
     ("Driving performance returned to baseline levels after treatment.", "no_difference"),
     ("The efficacy of the drug was limited and restricted in duration.", "no_difference"),
@@ -273,9 +275,10 @@ WORDING = [
         "decreased",
     ),
     ("Response rates were higher with the drug than with placebo (P = .01).", "increased"),
-    # "more effective in reducing X": the measure named fell; "more effective than placebo": superiority.
+    # "more effective in reducing X": the measure named fell; "more effective than placebo": the
+    # condition's symptoms fell more than with placebo.
     ("The drug is more effective for reducing postoperative delirium than placebo.", "decreased"),
-    ("The drug was more efficacious than placebo at 24 hours.", "increased"),
+    ("The drug was more efficacious than placebo at 24 hours.", "decreased"),
     # The size of the treatment's effect grew: the symptoms fell more; it shrank: they fell less.
     ("Effect sizes were significantly larger for repeat than single infusion at 7 days.", "decreased"),
     ("Multiple infusions resulted in an enhanced and prolonged treatment effect.", "decreased"),

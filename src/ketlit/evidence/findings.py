@@ -352,9 +352,6 @@ class _Decision:
     at: int
     good_if: int | None = None
     per_arm: bool = False
-    # A superiority statement keeps its direction when the comparator is its subject ("ECT was
-    # superior to ketamine": superiority asserted, for the comparator): only ``favours`` turns.
-    keep_direction: bool = False
 
 
 def _by_numbers(
@@ -408,14 +405,17 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         return _Decision("increased", f"evaluation: {lesser.group(0)!r}", lesser.end(), good_if=-1)
     superior = rules.superior.search(text)
     if superior:
-        # "more effective in reducing pain": the measure named is the pain, and it fell.
+        # The evaluative-wording convention (as for "improved"): the direction is that of the
+        # measure named. "more effective in reducing pain": the pain fell; "superior … response
+        # rates": a rate that is good when higher rose; no measure named ("more effective than
+        # midazolam", "superior effects on suicidal symptoms"): the condition's burden fell.
         reducing = _REDUCING.match(text, superior.end())
+        _, valence = _outcome(text, superior.end(), rules)
         return _Decision(
-            "decreased" if reducing else "increased",
+            "increased" if valence > 0 and not reducing else "decreased",
             f"comparison: {superior.group(0)!r}",
             superior.end(),
             good_if=1,
-            keep_direction=True,
         )
     # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
     if _may_define(text):
@@ -571,7 +571,7 @@ def _finding(
         and direction != "no_difference"
         and _comparator_is_subject(text, comp_at, rules)
     )
-    if flipped and not decision.keep_direction:
+    if flipped:
         direction = "decreased" if direction == "increased" else "increased"
     favours: Favours = "neither"
     if direction != "no_difference" and decision.good_if != 0:  # 0: an association favours nobody
