@@ -195,6 +195,10 @@ def test_a_caveat_is_never_the_decisive_citation(index: InMemoryIndex, rules: Ru
         ("Esketamine was FDA approved in 2017.", "contradicted"),
         ("Ketamine has been FDA approved since 1970.", "supported"),
         ("Ketamine has been FDA approved since 1960.", "contradicted"),
+        # The year of the approval, not the sentence's first year (which dates something else).
+        ("Ketamine was first synthesized in 1962 and approved by the FDA in 1970.", "supported"),
+        ("Ketamine was first synthesized in 1962 and approved by the FDA in 1965.", "contradicted"),
+        ("Developed in 1962, ketamine was approved by the FDA in 1970.", "supported"),
     ],
 )
 def test_the_year_of_an_approval_naming_no_use(index: InMemoryIndex, rules: Rules, sentence: str, verdict: str) -> None:

@@ -331,6 +331,23 @@ def _approval_indications(sentence: str, rules: Rules) -> list[str]:
     return []
 
 
+def _regulatory_year(sentence: str, topics: Sequence[str], rules: Rules) -> re.Match[str] | None:
+    """The year the regulatory statement gives: the first after its cue ("first synthesized in 1962
+    and approved by the FDA in 1970" is approved in 1970), else the nearest before it ("In 2019 the
+    FDA approved …"). A sentence's first year may date something else entirely."""
+    years = list(rules.year_rx.finditer(sentence))
+    if len(years) < 2 or not topics:
+        return years[0] if years else None
+    # The cue of the statement's main topic (a schedule when one is named, as judged).
+    main = topics[0]
+    cue = rules.schedule_rx.search(sentence) if main == "schedule" else (
+        rules.regulatory[main].search(sentence) if main in rules.regulatory else None)
+    if cue is None:
+        return years[0]
+    after = [y for y in years if y.start() >= cue.start()]
+    return after[0] if after else years[-1]
+
+
 def _regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> RegulatoryAssertion:
     reg = rules.regulatory
     names = ("approval", "controlled", "off_label", "legal", "compounded", "rems")
@@ -340,7 +357,7 @@ def _regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> R
     if sched:
         topics.insert(0, "schedule")
         schedule = _ROMAN.get(sched.group(1).upper(), sched.group(1).upper())
-    year = rules.year_rx.search(sentence)
+    year = _regulatory_year(sentence, topics, rules)
     negated = "negation" in reg and reg["negation"].any(clause)
     approval_for = _approval_indications(sentence, rules) if "approval" in topics else []
     inferred = False
