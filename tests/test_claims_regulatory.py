@@ -205,3 +205,19 @@ def test_the_year_of_an_approval_naming_no_use(index: InMemoryIndex, rules: Rule
     claim, v = check(sentence, "regulatory", index, rules, NEUTRAL_PAGE)
     assert claim.regulatory is not None and not claim.regulatory.approval_indications
     assert v.verdict == verdict, v.reasons
+
+
+def test_a_sentence_naming_no_drug_is_about_the_pages_drug(index: InMemoryIndex, rules: Rules) -> None:
+    # "it" on a Spravato page is Spravato: its 2020 approval decides, not racemic ketamine's
+    # facts (which said "not approved for suicidal ideation" and contradicted the sentence).
+    claim, v = check_kind(
+        "In 2020 the FDA also approved it for adults with major depressive disorder with acute suicidal ideation.",
+        "regulatory", index, rules, SPRAVATO_PAGE,
+    )
+    assert claim.regulatory is not None and "suicidal_ideation" in claim.regulatory.approval_indications
+    assert v.verdict != "contradicted", v.reasons
+    assert "spravato_mdsi_2020" in cited(v)
+    assert "ketalar_approval" not in cited(v)
+    # A sentence naming the generic drug keeps the default form, whatever the page is about.
+    _, v = check_kind("Ketamine is FDA approved for depression.", "regulatory", index, rules, SPRAVATO_PAGE)
+    assert v.verdict != "supported", v.reasons

@@ -3,7 +3,8 @@
 Design decisions:
 
 * **The sentence alone.** The molecules, routes and uses are read from the sentence itself, never
-  from elsewhere on the page, so the same sentence on two pages always gets the same verdict;
+  from elsewhere on the page, so the same sentence on two pages always gets the same verdict (a
+  sentence naming no drug at all, "it", takes the drug the extractor resolved from the page);
   an approval sentence that names no use is checked as "has approvals" (the page's conditions
   are never imported into it).
 * **Jurisdiction honoured.** The regulator a sentence is about is read with the verdict rules'
@@ -377,8 +378,14 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
             "rules do not decide it"
         ]
         return finish("insufficient_evidence", None, reasons, [], rules, tested)
-    # The sentence alone decides the reading, so the same sentence gets the same verdict on any page.
-    molecules = molecules_in(claim.text, rules) or [rules.molecule_default]
+    # The sentence alone decides the reading, so the same sentence gets the same verdict on any page;
+    # a sentence that does not name the drug at all ("the FDA also approved it for …") is about the
+    # drug the page speaks of, as the extractor resolved it (not the default form, which would
+    # judge a Spravato page's "it" by racemic ketamine's facts).
+    molecules = molecules_in(claim.text, rules)
+    if not molecules and claim.molecule and not rules.molecule_generic.any(claim.text):
+        molecules = list(claim.molecule)
+    molecules = molecules or [rules.molecule_default]
     routes = tuple(r for r, p in rules.routes.items() if p.any(claim.text))
     sentence = replace(claim, molecule=tuple(molecules), route=routes)
     out = _Parts()
