@@ -221,3 +221,21 @@ def test_a_sentence_naming_no_drug_is_about_the_pages_drug(index: InMemoryIndex,
     # A sentence naming the generic drug keeps the default form, whatever the page is about.
     _, v = check_kind("Ketamine is FDA approved for depression.", "regulatory", index, rules, SPRAVATO_PAGE)
     assert v.verdict != "supported", v.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        ("Ketamine is not a controlled substance when prescribed by a doctor.", "contradicted"),
+        ("Ketamine is a controlled substance.", "supported"),
+        # The schedule the sentence affirms is its claim; one it only denies is a negated claim.
+        ("Ketamine is not a Schedule II drug; it is Schedule III.", "supported"),
+        ("Ketamine is not a Schedule III drug.", "contradicted"),
+        ("Ketamine is not a Schedule I drug.", "supported"),
+    ],
+)
+def test_denied_schedules_and_controlled_status(
+    index: InMemoryIndex, rules: Rules, sentence: str, verdict: str
+) -> None:
+    _, v = check(sentence, "regulatory", index, rules, NEUTRAL_PAGE)
+    assert v.verdict == verdict, v.reasons

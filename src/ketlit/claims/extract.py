@@ -331,6 +331,9 @@ def _approval_indications(sentence: str, rules: Rules) -> list[str]:
     return []
 
 
+_NOT_BEFORE = re.compile(r"\b(?:not|never|isn.t|no longer)\s+(?:an?\s+)?$", re.IGNORECASE)
+
+
 def _regulatory_year(sentence: str, topics: Sequence[str], rules: Rules) -> re.Match[str] | None:
     """The year the regulatory statement gives: the first after its cue ("first synthesized in 1962
     and approved by the FDA in 1970" is approved in 1970), else the nearest before it ("In 2019 the
@@ -352,13 +355,17 @@ def _regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> R
     reg = rules.regulatory
     names = ("approval", "controlled", "off_label", "legal", "compounded", "rems")
     topics: list[str] = [name for name in names if name in reg and reg[name].any(clause)]
-    sched = rules.schedule_rx.search(clause)
+    # "not a Schedule II drug; it is Schedule III": the schedule the sentence affirms is its claim;
+    # a sentence that only denies one ("is not a Schedule I drug") is a negated schedule claim.
+    scheds = list(rules.schedule_rx.finditer(clause))
+    denied = [_NOT_BEFORE.search(clause[max(0, m.start() - 12) : m.start()]) is not None for m in scheds]
+    sched = next((m for m, d in zip(scheds, denied, strict=True) if not d), scheds[0] if scheds else None)
     schedule = None
     if sched:
         topics.insert(0, "schedule")
         schedule = _ROMAN.get(sched.group(1).upper(), sched.group(1).upper())
     year = _regulatory_year(sentence, topics, rules)
-    negated = "negation" in reg and reg["negation"].any(clause)
+    negated = ("negation" in reg and reg["negation"].any(clause)) or bool(scheds and all(denied))
     approval_for = _approval_indications(sentence, rules) if "approval" in topics else []
     inferred = False
     # An approval sentence naming no use is read as about the page's conditions only when its
