@@ -688,3 +688,17 @@ def test_bench_exits_cleanly_without_labels(tmp_path: Path, capsys: pytest.Captu
     bench = _bench()
     assert bench.main(["--gold", str(tmp_path / "absent.jsonl")]) == 0
     assert "not found" in capsys.readouterr().out
+
+
+def test_the_packaged_rules_slugs_and_name_are_known_without_compiling_them() -> None:
+    # `check` and `report` on an up-to-date cache read the slugs from the file and name the
+    # packaged rules for the evidence digest without compiling a pattern: both must agree with
+    # the compiled rules.
+    from ketlit.evidence.rules import LazyRules, packaged_rules
+    from ketlit.tagging import load_rules, packaged_vocabularies, vocabularies
+    from ketlit.tagging.rules import PACKAGED_SOURCE
+
+    compiled = load_rules(None)
+    assert packaged_vocabularies() == vocabularies(compiled)
+    assert compiled.source == PACKAGED_SOURCE
+    assert LazyRules(None).digest == packaged_rules().digest == LazyRules(None, compiled).digest

@@ -21,6 +21,7 @@ from ketlit.evidence.matcher import AnchorIndex, Cues, Matcher
 from ketlit.evidence.model import packaged_model_bytes
 from ketlit.evidence.questions import QUESTIONS, WHERE, QuestionRule
 from ketlit.evidence.roles import ORDER, Role, RoleRules
+from ketlit.tagging.rules import PACKAGED_SOURCE
 from ketlit.tagging.rules import load_rules as load_tagging_rules
 from ketlit.tagging.specs import TaggingRules
 from ketlit.tomlfile import Document, Table, read_packaged, read_user
@@ -155,11 +156,13 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
     return tuple(out)
 
 
-def _identity(doc: Document, tagging: TaggingRules) -> tuple[str, tuple[str, ...]]:
-    """(digest, molecules) of a rules document: what decides whether stored profiles are stale."""
+def _identity(doc: Document, tagging: TaggingRules | None) -> tuple[str, tuple[str, ...]]:
+    """(digest, molecules) of a rules document: what decides whether stored profiles are stale.
+    ``tagging`` None: the packaged tagging rules, named without compiling them."""
     molecules = doc.root().sub("reading").strings("molecules", nonblank=True)
+    source = PACKAGED_SOURCE if tagging is None else tagging.source
     # The direction model's weights read findings too: new weights must re-read stored profiles.
-    digest = hashlib.sha256(doc.raw + tagging.source.encode() + packaged_model_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(doc.raw + source.encode() + packaged_model_bytes()).hexdigest()[:16]
     return digest, molecules
 
 
@@ -191,7 +194,7 @@ class LazyRules:
     def __init__(self, path: Path | None, tagging: TaggingRules | None = None) -> None:
         self._path, self._tagging = path, tagging
         self._doc = read_packaged(_FILE) if path is None else read_user(path, "evidence rules")
-        self.digest, self.molecules = _identity(self._doc, tagging or load_tagging_rules(None))
+        self.digest, self.molecules = _identity(self._doc, tagging)
 
     @functools.cached_property
     def compiled(self) -> EvidenceRules:

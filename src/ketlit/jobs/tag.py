@@ -31,9 +31,11 @@ from ketlit.tagging import (
     Tag,
     TagAnalysis,
     Tagger,
+    TaggingRules,
     doc_from_article,
     doc_from_study,
     load_rules,
+    packaged_vocabularies,
     rules_digest,
     vocabularies,
 )
@@ -71,11 +73,20 @@ class TagRunner:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.rules_sha = rules_digest(settings.tagging_rules)
-        self.rules = load_rules(settings.tagging_rules)
+        if settings.tagging_rules is not None:
+            # A user's rules file is validated now, so a malformed one fails before any work is
+            # done; the packaged rules (known good) are compiled on first use (see ``rules``).
+            _ = self.rules
         self._claim_rules: ClaimRules | None = None
         self._evidence_rules: LazyRules | None = None
         # Study profiles stored while tagging (read in the workers): trial groups must follow.
         self._profiled = 0
+
+    @functools.cached_property
+    def rules(self) -> TaggingRules:
+        """The tagging rules, compiled on first use: compiling them costs about half a second,
+        and a `check` or `report` on an up-to-date cache needs only their digest and slugs."""
+        return load_rules(self.settings.tagging_rules)
 
     @functools.cached_property
     def tagger(self) -> Tagger:
@@ -86,6 +97,8 @@ class TagRunner:
     @property
     def vocabularies(self) -> dict[str, tuple[str, ...]]:
         """The slugs of the configured tagging rules: what query files and claim rules may name."""
+        if self.settings.tagging_rules is None and "rules" not in self.__dict__:
+            return packaged_vocabularies()  # read from the file, without compiling its patterns
         return vocabularies(self.rules)
 
     @property

@@ -27,7 +27,7 @@ from ketlit.tagging.model import (
     TagEvidence,
     age_groups,
 )
-from ketlit.tagging.rules import load_rules, rules_digest, vocabularies
+from ketlit.tagging.rules import load_rules, packaged_vocabularies, rules_digest, vocabularies
 from ketlit.tagging.specs import TaggingRules
 from ketlit.tagging.vocab import Vocabularies, tag_vocabularies
 
@@ -47,6 +47,7 @@ __all__ = [
     "doc_from_article",
     "doc_from_study",
     "load_rules",
+    "packaged_vocabularies",
     "rules_digest",
     "split_labelled_abstract",
     "tag_vocabularies",

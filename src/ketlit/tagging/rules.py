@@ -57,6 +57,8 @@ from ketlit.tagging.specs import (
 from ketlit.tomlfile import read_packaged, read_user
 
 RULES_RESOURCE: Final = "tagging_rules.toml"
+# The packaged rules' ``source`` (as ``read_packaged`` names them), known without compiling them.
+PACKAGED_SOURCE: Final = f"packaged {RULES_RESOURCE}"
 
 _TOP_KEYS: Final = frozenset(
     {
@@ -183,6 +185,15 @@ def _packaged_rules() -> TaggingRules:
     evidence reader's drug names both use them, and compiling costs a third of a second."""
     base = read_packaged(RULES_RESOURCE)
     return _rules_from_doc(base.data, base.where)
+
+
+@functools.cache
+def packaged_vocabularies() -> dict[str, tuple[str, ...]]:
+    """:func:`vocabularies` of the packaged rules, read from the file's ``[axes.*] values`` without
+    compiling a pattern (a check on an up-to-date cache needs the slugs, not the tagger).
+    ``tests/test_tagging_rules.py`` pins it equal to ``vocabularies(load_rules())``."""
+    axes = read_packaged(RULES_RESOURCE).data.get("axes", {})
+    return {name: tuple(axis["values"]) for name, axis in axes.items()}
 
 
 def vocabularies(rules: TaggingRules) -> dict[str, tuple[str, ...]]:
