@@ -74,6 +74,7 @@ from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.relative_dose import relative_dose
 from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.safety_claim import read_safety
 from ketlit.claims.text import Location, Sentence, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
@@ -359,16 +360,6 @@ def _regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> R
         approval_indications=tuple(approval_for),
         approval_inferred=inferred,
     )
-
-
-def _safety(clause: str, prev: str, rules: Rules) -> tuple[tuple[str, ...], str]:
-    topics = [t for t, p in rules.safety_topics.items() if p.any(clause)]
-    if (not topics or topics == ["side_effects"]) and prev:
-        # "These effects typically subside quickly." names its topics in the previous sentence.
-        inherited = [t for t, p in rules.safety_topics.items() if p.any(prev) and t not in ("general_safety",)]
-        topics = list(dict.fromkeys(topics + inherited))
-    stance = next((name for name, p in rules.safety_stances.items() if p.any(clause)), "assertion")
-    return tuple(topics) or ("general_safety",), stance
 
 
 # ------------------------------------------------------------------ the extractor
@@ -745,7 +736,7 @@ def _operationalise(
         threshold, tnotes = _time_threshold(clause, claim.kind, rules)
         notes.extend(tnotes)
     elif claim.kind == "safety":
-        topics, stance = _safety(clause, prev, rules)
+        topics, stance = read_safety(clause, prev, rules)
         times = find_times(clause)
         if times and stance == "transience":
             op = "~" if re.search(r"\b(about|around)\b", clause, re.I) else "<="
