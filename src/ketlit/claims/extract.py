@@ -162,9 +162,17 @@ def _has_rate(clause: str, rules: Rules) -> bool:
     rate = _rate_in(clause)
     if rate is None:
         return False
+    if "relative_risk" in rules.cues and rules.cues["relative_risk"].any(clause[rate[3] :]):
+        return False  # "51% less likely to relapse": a relative change in risk, not a rate of patients
     window = clause[max(0, rate[2] - 60) : rate[3] + 80]
     adverse = rules.cues["safety"].any(window) and not rules.cues["efficacy"].any(window)
     return not adverse and (rules.cues["efficacy"].any(clause) or any(o.patterns.any(clause) for o in rules.outcomes))
+
+
+def _mask(text: str, pats: Patterns) -> str:
+    for m in pats.finditer(text):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
 
 
 def _mask_indications(text: str, rules: Rules) -> str:
@@ -197,7 +205,9 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     effect = cues["onset_context"].any(clause) or cues["efficacy"].any(clause)
     if cues["onset"].any(clause) and effect and not side_effect_clause:
         kinds.append("onset")
-    if cues["duration"].any(clause) and cues["duration_context"].any(clause) and not side_effect_clause:
+    # A condition easing within a time is onset, not the end of an effect: its span is no duration.
+    lasting = _mask(clause, cues["relief_subject"]) if "relief_subject" in cues else clause
+    if cues["duration"].any(lasting) and cues["duration_context"].any(lasting) and not side_effect_clause:
         kinds.append("duration")
     temporal = "onset" in kinds or "duration" in kinds
     named_condition = bool(_indications(clause, rules))
@@ -421,8 +431,10 @@ def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> boo
     if checkability_cue("generic_subject", sentence, rules) and not _DOSE.search(sentence):
         # "Treatment starts with 56 mg …" states the page's dose: not treatment in general.
         return True
-    if _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules):
-        return True
+    relief = rules.cues.get("relief_subject")  # "Suicidal thoughts fade within a day": the treatment's effect
+    if relief is None or not relief.any(sentence):
+        if _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules):
+            return True
     prev = earlier[0].text if earlier else ""
     pronoun = _PRONOUN_SUBJECT.match(sentence)
     if pronoun and prev and not rules.drug_names.any(prev):
