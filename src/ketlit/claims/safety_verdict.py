@@ -20,8 +20,9 @@ Design decisions:
   misuse the drug (a record about recreational users only, or a sentence about users, abuse or
   street use) and from experiments in healthy volunteers (ketamine as a model psychosis) are
   indirect: named and cited as such, never decisive. A denial of *lasting* harm
-  ("long-term", "permanent") is contradicted only by reports of persistent harm, not by effects
-  that pass within the session.
+  ("long-term", "permanent") is contradicted only by reports of persistent harm, or of a harm that
+  lasts by nature (``lasting_risks``: dependence, bladder damage), not by effects that pass within
+  the session.
 * **A harm restricted to misuse** ("only reported with daily recreational use") is supported when
   the harm is documented in misuse and no study of treated patients reports it, contradicted when
   one does; regulatory lists of risks do not say in which use they arise, so they are context.
@@ -279,7 +280,13 @@ def _denial_or_minimising(
     if lasting and stance == "denial":
         # "No long-term memory problems": effects that pass within the session do not contradict it.
         long_ = rules.safety_terms.get("lasting_report")
-        lasting_harm = [(a, f) for a, f in present if f.persistent and long_ is not None and long_.any(f.sentence)]
+
+        def lasts(f: AdverseFinding) -> bool:
+            if f.category in rules.lasting_risks:
+                return not f.transient
+            return f.persistent and long_ is not None and long_.any(f.sentence)
+
+        lasting_harm = [(a, f) for a, f in present if lasts(f)]
         passing = [r for r in present if r not in lasting_harm]
         present = lasting_harm
     absent = [(a, f) for a, f in reports if f.absent]
