@@ -432,9 +432,10 @@ def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> boo
         # "Treatment starts with 56 mg …" states the page's dose: not treatment in general.
         return True
     relief = rules.cues.get("relief_subject")  # "Suicidal thoughts fade within a day": the treatment's effect
-    if relief is None or not relief.any(sentence):
-        if _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules):
-            return True
+    if (relief is None or not relief.any(sentence)) and (
+        _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules)
+    ):
+        return True
     prev = earlier[0].text if earlier else ""
     pronoun = _PRONOUN_SUBJECT.match(sentence)
     if pronoun and prev and not rules.drug_names.any(prev):
