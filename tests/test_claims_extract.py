@@ -458,3 +458,45 @@ def test_a_heading_or_faq_question_gives_its_section_the_condition(rules: Rules)
     plain = extract_claims(page.replace("Ketamine for Depression", "What to expect"), rules)
     (duration,) = [c for c in plain if c.kind == "duration"]
     assert "depression" not in duration.indication
+
+
+# ------------------------------------------------------------------ relapse prevention and relief onset
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Patients are less likely to relapse after a course of infusions.",
+        "Patients who continued treatment were 51% less likely to relapse than those who stopped.",
+        "Maintenance infusions keep depression from coming back.",
+        "Booster sessions help patients stay in remission.",
+        "Continued treatment lowers the risk of relapse.",
+    ],
+)
+def test_relapse_prevention_claims_are_extracted(rules: Rules, sentence: str) -> None:
+    # A relative change in risk ("51% less likely") is not a rate of patients who respond.
+    assert _kinds(_page(sentence, rules), sentence[:30]) == {"efficacy"}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "condition", "hours"),
+    [
+        ("Suicidal thoughts often fade within a day.", "suicidal_ideation", 24.0),
+        ("Anxiety eases within a few hours.", "anxiety", 3.0),
+        ("Cravings subside within days.", "substance_use_disorder", 168.0),
+    ],
+)
+def test_a_condition_easing_within_a_time_is_an_onset_claim(
+    rules: Rules, sentence: str, condition: str, hours: float
+) -> None:
+    claims = _find(_page(sentence, rules), sentence[:20])
+    onset = [c for c in claims if c.kind == "onset"]
+    assert onset and condition in onset[0].indication, [(c.kind, c.indication) for c in claims]
+    assert onset[0].threshold is not None and onset[0].threshold.value == hours
+    # The condition easing is when relief comes, not when an effect ends.
+    assert "duration" not in {c.kind for c in claims}
+
+
+def test_an_effect_fading_after_a_time_is_still_a_duration_claim(rules: Rules) -> None:
+    assert _kinds(_page("The effect fades after about a week.", rules), "The effect fades") == {"duration"}
+    assert "duration" in _kinds(_page("Symptoms ease within hours and relief lasts for weeks.", rules), "relief lasts")

@@ -212,3 +212,145 @@ def test_the_approved_use_must_be_named_in_the_sentence(rules: Rules) -> None:
     assert "ketalar_approval" not in cited(carried) and carried.verdict != "supported"
     named = judge_safety(_claim(text="Ketamine is a safe anesthetic.", **base), [], rules)
     assert named.verdict == "supported" and "ketalar_approval" in cited(named)
+
+
+# ------------------------------------------------------------------ denials are about therapeutic use
+
+
+def _record(rid: str, results: str, indication: tuple[str, ...] = ("treatment_resistant_depression",),
+            population: tuple[str, ...] = ("adults",)) -> dict[str, object]:
+    return {
+        **BACKGROUND_ONLY,
+        "id": rid,
+        "abstract": (
+            "BACKGROUND: Depression is common.\n"
+            "METHODS: 60 adults received ketamine.\n"
+            f"RESULTS: {results}\n"
+            "CONCLUSIONS: More research is needed."
+        ),
+        "tags": {**cast(dict[str, object], BACKGROUND_ONLY["tags"]), "indication": list(indication),
+                 "population": list(population)},
+    }
+
+
+def _judge_sentence(sentence: str, recs: list[dict[str, object]], rules: Rules) -> tuple[Claim, Verdict]:
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety" and sentence[:20] in c.text)
+    return claim, judge(claim, InMemoryIndex(records_from_dicts(recs), rules).candidates(claim), rules)
+
+
+# Results name an adverse-event word, so the study profile lists the sentence as an adverse-event row.
+NO_MEMORY_HARM = _record("92000001", "Ketamine was not associated with adverse memory impairment at 4 weeks.")
+HARM_IN_SOMEONE = "Adverse events included memory impairment that persisted for months after the last dose."
+
+
+def test_a_denial_is_not_contradicted_by_reports_from_misuse(rules: Rules) -> None:
+    """The same report contradicts a denial when it comes from treated patients, and is only named
+    (indirect, not decisive) when the record is about recreational users."""
+    misuse = _record("92000002", HARM_IN_SOMEONE, indication=("recreational_use",))
+    claim, v = _judge_sentence("Ketamine does not cause memory problems.", [NO_MEMORY_HARM, misuse], rules)
+    assert claim.safety_stance == "denial" and claim.safety_topics == ("cognition",)
+    assert v.verdict == "partly_supported", v.reasons
+    assert any("recreational or illicit use" in r for r in v.reasons), v.reasons
+    assert [e.direct for e in v.evidence if e.id == "92000002"] == [False]
+    treated = _record("92000002", HARM_IN_SOMEONE)
+    _, v = _judge_sentence("Ketamine does not cause memory problems.", [NO_MEMORY_HARM, treated], rules)
+    assert v.verdict == "contradicted", v.reasons
+
+
+def test_experiments_in_healthy_volunteers_are_indirect_for_a_denial(rules: Rules) -> None:
+    volunteers = _record("92000003", HARM_IN_SOMEONE, indication=(), population=("healthy_volunteers",))
+    _, v = _judge_sentence("Ketamine does not cause memory problems.", [NO_MEMORY_HARM, volunteers], rules)
+    assert v.verdict == "partly_supported", v.reasons
+    assert any("healthy volunteers" in r for r in v.reasons), v.reasons
+
+
+def test_a_denial_of_lasting_harm_is_not_contradicted_by_passing_effects(rules: Rules) -> None:
+    passing = _record(
+        "92000004", "Adverse events included memory impairment (20%) during the infusion, resolved within 2 hours."
+    )
+    _, v = _judge_sentence("Ketamine does not cause long-term memory problems.", [passing], rules)
+    assert v.verdict == "partly_supported", v.reasons
+    _, v = _judge_sentence("Ketamine does not cause memory problems.", [passing], rules)
+    assert v.verdict == "contradicted", v.reasons
+    lasting = _record("92000005", HARM_IN_SOMEONE)
+    _, v = _judge_sentence("Ketamine does not cause long-term memory problems.", [lasting], rules)
+    assert v.verdict == "contradicted", v.reasons
+
+
+def test_a_harm_named_in_an_introduction_is_no_report_even_when_results_report_another(rules: Rules) -> None:
+    rec = {
+        **REPORTED,
+        "abstract": (
+            "BACKGROUND: Ketamine can induce cognitive impairment.\n"
+            "METHODS: 60 adults were randomized to ketamine or saline placebo.\n"
+            "RESULTS: Dissociation occurred in 30% of ketamine recipients and resolved within 2 hours.\n"
+            "CONCLUSIONS: Ketamine reduced depressive symptoms."
+        ),
+    }
+    a = assess(_claim(safety_topics=("cognition",), safety_stance="denial"), EvidenceRecord.from_dict(rec), rules, {})
+    assert any(f.category == "cognition" for f in a.findings.adverse)
+    assert {f.category for f in harm_reports(a)} == {"dissociation"}
+
+
+# ------------------------------------------------------------------ a harm restricted to misuse
+
+
+@pytest.mark.parametrize(
+    ("sentence", "topics"),
+    [
+        ("Bladder problems have only been reported with daily recreational use.", ("bladder",)),
+        ("Addiction only occurs in people who abuse it.", ("addiction",)),
+        ("Memory problems are only seen in heavy users.", ("cognition",)),
+    ],
+)
+def test_a_harm_restricted_to_misuse_is_read_as_a_restriction(
+    rules: Rules, sentence: str, topics: tuple[str, ...]
+) -> None:
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety" and sentence[:20] in c.text)
+    # The setting's words ("recreational", "abuse") are not topics of the claim.
+    assert (claim.safety_stance, claim.safety_topics) == ("restriction", topics)
+
+
+def test_a_restriction_is_not_read_from_other_limits(rules: Rules) -> None:
+    sentence = "Side effects occur only during the infusion and subside quickly."
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety")
+    assert claim.safety_stance == "transience"
+
+
+def test_a_harm_restricted_to_misuse_is_judged_on_both_settings(rules: Rules) -> None:
+    sentence = "Bladder problems have only been reported with daily recreational use."
+    misuse = _record("92000006", "Cystitis was found in 30% of the 100 participants.", indication=("recreational_use",))
+    none_in_patients = _record("92000007", "There were no cases of cystitis.")
+    _, v = _judge_sentence(sentence, [misuse, none_in_patients], rules)
+    assert v.verdict == "supported", v.reasons
+    _, v = _judge_sentence(sentence, [misuse], rules)
+    assert v.verdict == "partly_supported", v.reasons
+    in_patients = _record("92000008", "Cystitis occurred in 3 patients after repeated infusions.")
+    _, v = _judge_sentence(sentence, [misuse, in_patients], rules)
+    assert v.verdict == "contradicted", v.reasons
+    assert "92000008" in cited(v)
+    _, v = _judge_sentence(sentence, [], rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+
+
+# ------------------------------------------------------------------ mania
+
+
+def test_mania_is_a_safety_topic_checked_against_reports(rules: Rules) -> None:
+    sentence = "Ketamine does not trigger mania in bipolar patients."
+    switched = _record("92000009", "Adverse events included hypomania in two patients after the second infusion.",
+                       indication=("bipolar_depression",))
+    claim, v = _judge_sentence(sentence, [switched], rules)
+    assert claim.safety_topics == ("mania",) and claim.safety_stance == "denial"
+    assert v.verdict == "contradicted", v.reasons
+    assert "92000009" in cited(v)
+    no_switch = _record(
+        "92000010", "No manic switch or other serious adverse event occurred.", indication=("bipolar_depression",)
+    )
+    _, v = _judge_sentence(sentence, [no_switch], rules)
+    assert v.verdict == "partly_supported", v.reasons
+
+
+def test_manic_depression_is_a_condition_not_the_harm(rules: Rules) -> None:
+    assert not rules.safety_topics["mania"].any("Ketamine is safe for people with manic depression.")
+    assert not rules.adverse["mania"].any("Patients with bipolar disorder were randomized.")

@@ -74,6 +74,7 @@ from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.relative_dose import relative_dose
 from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.safety_claim import read_safety
 from ketlit.claims.text import Location, Sentence, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
@@ -161,9 +162,17 @@ def _has_rate(clause: str, rules: Rules) -> bool:
     rate = _rate_in(clause)
     if rate is None:
         return False
+    if "relative_risk" in rules.cues and rules.cues["relative_risk"].any(clause[rate[3] :]):
+        return False  # "51% less likely to relapse": a relative change in risk, not a rate of patients
     window = clause[max(0, rate[2] - 60) : rate[3] + 80]
     adverse = rules.cues["safety"].any(window) and not rules.cues["efficacy"].any(window)
     return not adverse and (rules.cues["efficacy"].any(clause) or any(o.patterns.any(clause) for o in rules.outcomes))
+
+
+def _mask(text: str, pats: Patterns) -> str:
+    for m in pats.finditer(text):
+        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
+    return text
 
 
 def _mask_indications(text: str, rules: Rules) -> str:
@@ -196,7 +205,9 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     effect = cues["onset_context"].any(clause) or cues["efficacy"].any(clause)
     if cues["onset"].any(clause) and effect and not side_effect_clause:
         kinds.append("onset")
-    if cues["duration"].any(clause) and cues["duration_context"].any(clause) and not side_effect_clause:
+    # A condition easing within a time is onset, not the end of an effect: its span is no duration.
+    lasting = _mask(clause, cues["relief_subject"]) if "relief_subject" in cues else clause
+    if cues["duration"].any(lasting) and cues["duration_context"].any(lasting) and not side_effect_clause:
         kinds.append("duration")
     temporal = "onset" in kinds or "duration" in kinds
     named_condition = bool(_indications(clause, rules))
@@ -385,16 +396,6 @@ def _regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> R
     )
 
 
-def _safety(clause: str, prev: str, rules: Rules) -> tuple[tuple[str, ...], str]:
-    topics = [t for t, p in rules.safety_topics.items() if p.any(clause)]
-    if (not topics or topics == ["side_effects"]) and prev:
-        # "These effects typically subside quickly." names its topics in the previous sentence.
-        inherited = [t for t, p in rules.safety_topics.items() if p.any(prev) and t not in ("general_safety",)]
-        topics = list(dict.fromkeys(topics + inherited))
-    stance = next((name for name, p in rules.safety_stances.items() if p.any(clause)), "assertion")
-    return tuple(topics) or ("general_safety",), stance
-
-
 # ------------------------------------------------------------------ the extractor
 
 
@@ -454,7 +455,10 @@ def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> boo
     if checkability_cue("generic_subject", sentence, rules) and not _DOSE.search(sentence):
         # "Treatment starts with 56 mg …" states the page's dose: not treatment in general.
         return True
-    if _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules):
+    relief = rules.cues.get("relief_subject")  # "Suicidal thoughts fade within a day": the treatment's effect
+    if (relief is None or not relief.any(sentence)) and (
+        _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules)
+    ):
         return True
     prev = earlier[0].text if earlier else ""
     pronoun = _PRONOUN_SUBJECT.match(sentence)
@@ -769,7 +773,7 @@ def _operationalise(
         threshold, tnotes = _time_threshold(clause, claim.kind, rules)
         notes.extend(tnotes)
     elif claim.kind == "safety":
-        topics, stance = _safety(clause, prev, rules)
+        topics, stance = read_safety(clause, prev, rules)
         times = find_times(clause)
         if times and stance == "transience":
             op = "~" if re.search(r"\b(about|around)\b", clause, re.I) else "<="

@@ -240,6 +240,13 @@ class Rules:
     # evidence that mentions it.
     safety_populations: dict[str, Patterns]
     regulated_risks: tuple[str, ...]
+    # [safety.terms]: a harm restricted to a setting ("only with daily recreational use"), the
+    # misuse settings, and wording that denies only lasting harm ("long-term memory problems").
+    safety_terms: dict[str, Patterns]
+    # Indication tags of a record about misuse (recreational users), not treatment.
+    misuse_indications: tuple[str, ...]
+    indirect_populations: tuple[str, ...]
+    lasting_risks: tuple[str, ...]
     # [evidence.comparative]: claim cues, sentence cues and the comparators (name → patterns).
     comparative: dict[str, Patterns]
     comparators: dict[str, Patterns]
@@ -422,6 +429,10 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         comparators=ev.sub("comparative").pattern_map("comparators"),
         comparator_combined=ev.sub("comparative").pattern_map("combined"),
         regulated_risks=root.sub("safety").strings("regulated_risks", single=True),
+        safety_terms=root.sub("safety").pattern_map("terms", {"restriction", "misuse", "lasting", "lasting_report"}),
+        misuse_indications=root.sub("safety").strings("misuse_indications", single=True),
+        indirect_populations=root.sub("safety").strings("indirect_populations", single=True),
+        lasting_risks=root.sub("safety").strings("lasting_risks", single=True),
         regulatory={k: reg.patterns(k) for k in reg.names() if k not in ("schedule", "year")},
         schedule_rx=_compile(reg.string("schedule"), reg, "schedule"),
         year_rx=_compile(reg.string("year"), reg, "year"),

@@ -12,6 +12,20 @@ Design decisions:
   lists adverse events in its results or conclusions (``adverse_events``, read once at tagging
   time); a risk named only in an abstract's background or methods ("ketamine has abuse
   liability") is no report of it. Records without a profile (registry entries) are read as before.
+* **Only results report harms.** A report counts only from a result or conclusion sentence (as
+  the study profiles read roles): "ketamine was initially used as an anesthetic which could induce
+  cognitive impairment" in an introduction is background, not a finding.
+* **Denials are about therapeutic use.** A page denying or minimising a harm ("does not cause
+  long-term memory problems", "no risk of addiction") speaks of treatment. Reports from people who
+  misuse the drug (a record about recreational users only, or a sentence about users, abuse or
+  street use) and from experiments in healthy volunteers (ketamine as a model psychosis) are
+  indirect: named and cited as such, never decisive. A denial of *lasting* harm
+  ("long-term", "permanent") is contradicted only by reports of persistent harm, or of a harm that
+  lasts by nature (``lasting_risks``: dependence, bladder damage), not by effects that pass within
+  the session.
+* **A harm restricted to misuse** ("only reported with daily recreational use") is supported when
+  the harm is documented in misuse and no study of treated patients reports it, contradicted when
+  one does; regulatory lists of risks do not say in which use they arise, so they are context.
 * **Facts match the claim's subject.** A regulatory fact decides a safety claim only about its own
   product: a fact limited to some routes applies to a claim about one of them, and the FDA's
   warning about compounded products only to a claim about compounded, at-home or those routes'
@@ -29,7 +43,7 @@ Design decisions:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import Assessed, Cited, Verdict, as_tested, cite, cite_fact, exclusion_reason, finish
@@ -38,6 +52,7 @@ from ketlit.claims.numbers import AdverseFinding
 from ketlit.claims.regulatory_verdict import approvals_for_use
 from ketlit.claims.rules import RegulatoryFact, Rules
 from ketlit.claims.synthesis import profile_of
+from ketlit.claims.timing import result_sentence
 
 GENERIC = frozenset({"side_effects", "general_safety"})
 # Regulatory kinds that put a product's risks on its label or restrict its use.
@@ -70,7 +85,20 @@ def harm_reports(a: Assessed) -> tuple[AdverseFinding, ...]:
     profile = profile_of(a.record)
     if profile is not None and not profile.get("adverse_events"):
         return ()
-    return a.findings.adverse
+    return tuple(f for f in a.findings.adverse if result_sentence(a.record, f.sentence))
+
+
+def indirect_source(a: Assessed, f: AdverseFinding, rules: Rules) -> str | None:
+    """"misuse" for a report from people misusing the drug, "experimental" for one from an
+    experiment in a group that is not treated (healthy volunteers), None for therapeutic use (see
+    ``misuse_indications`` and ``indirect_populations`` in the claim rules)."""
+    indications = set(a.record.axis("indication"))
+    misuse = rules.misuse_indications
+    if f.recreational or (misuse and misuse[0] in indications and indications <= set(misuse)):
+        return "misuse"
+    if set(a.record.axis("population")) & set(rules.indirect_populations) and not indications:
+        return "experimental"
+    return None
 
 
 @dataclass(slots=True)
@@ -85,6 +113,10 @@ def _ae_text(f: AdverseFinding) -> str:
     pct = f" {f.pct:g}%" if f.pct is not None else ""
     flag = " (absent)" if f.absent else " (recreational use)" if f.recreational else ""
     return f"{f.category}{pct}{flag}: “{f.sentence}”"
+
+
+def _indirect(c: Cited) -> Cited:
+    return replace(c, direct=False)
 
 
 def _distinct(pairs: Sequence[Report]) -> list[Assessed]:
@@ -123,19 +155,49 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         return f.category in specific or (not specific and bool(topics & GENERIC))
 
     reports = [(a, f) for a in counted for f in harm_reports(a) if relevant(f)]
+    misuse: list[Report] = []
+    experimental: list[Report] = []
+    if stance in ("denial", "minimising", "restriction"):
+        # A claim about treatment: reports from misuse or experiments are indirect (module docstring).
+        source = [indirect_source(a, f, rules) for a, f in reports]
+        misuse = [r for r, s in zip(reports, source, strict=True) if s == "misuse"]
+        experimental = [r for r, s in zip(reports, source, strict=True) if s == "experimental"]
+        reports = [r for r, s in zip(reports, source, strict=True) if s is None]
+    if stance == "restriction" and facts:
+        reasons.append(
+            "regulatory sources name the risk without saying in which use it arises ("
+            + ", ".join(f.id for f in facts)
+            + "); not weighed"
+        )
+        facts = []
     safe_claim = topics == {"general_safety"} and stance in ("minimising", "assertion") and not groups
     approved = _approved_use(claim, rules) if safe_claim else []
     if approved:
         judged = _safe_for_approved_use(claim, approved, reports, rules)
     elif stance == "comparative":
         judged = _comparative(claim, facts, reports)
+    elif stance == "restriction":
+        judged = _restriction(reports, misuse)
     elif stance in ("denial", "minimising"):
-        judged = _denial_or_minimising(stance, specific, facts, reports, rules)
+        lasting = "lasting" in rules.safety_terms and rules.safety_terms["lasting"].any(claim.clause or claim.text)
+        judged = _denial_or_minimising(stance, specific, facts, reports, rules, lasting=lasting)
     elif stance == "transience":
         judged = _transience(reports)
     else:
         judged = _assertion(topics, specific, facts, reports)
     reasons += judged.reasons
+    aside = [*(misuse if stance != "restriction" else []), *experimental]
+    if aside:
+        who = [
+            f"{len(_distinct(group))} stud(ies) {name}"
+            for group, name in (
+                (misuse if stance != "restriction" else [], "of recreational or illicit use"),
+                (experimental, "in healthy volunteers"),
+            )
+            if group
+        ]
+        reasons.append(f"{' and '.join(who)} report it: indirect for therapeutic use, not weighed")
+        judged.cited += [_indirect(cite(a, _ae_text(f))) for a, f in aside if not f.absent]
     cited = [cite_fact(f) for f in facts if not approved] + judged.cited
     certainty: str | None
     if approved or facts:
@@ -205,9 +267,28 @@ def _comparative(claim: Claim, facts: Sequence[RegulatoryFact], reports: Sequenc
 
 
 def _denial_or_minimising(
-    stance: str, specific: set[str], facts: Sequence[RegulatoryFact], reports: Sequence[Report], rules: Rules
+    stance: str,
+    specific: set[str],
+    facts: Sequence[RegulatoryFact],
+    reports: Sequence[Report],
+    rules: Rules,
+    *,
+    lasting: bool = False,
 ) -> _Judged:
     present = [(a, f) for a, f in reports if not f.absent]
+    passing: list[Report] = []
+    if lasting and stance == "denial":
+        # "No long-term memory problems": effects that pass within the session do not contradict it.
+        long_ = rules.safety_terms.get("lasting_report")
+
+        def lasts(f: AdverseFinding) -> bool:
+            if f.category in rules.lasting_risks:
+                return not f.transient
+            return f.persistent and long_ is not None and long_.any(f.sentence)
+
+        lasting_harm = [(a, f) for a, f in present if lasts(f)]
+        passing = [r for r in present if r not in lasting_harm]
+        present = lasting_harm
     absent = [(a, f) for a, f in reports if f.absent]
     n_present = len({a.record.id for a, _ in present})
     n_absent = len({a.record.id for a, _ in absent})
@@ -219,10 +300,13 @@ def _denial_or_minimising(
         if facts or present:
             out.verdict = "contradicted"
             out.reasons.append("the page denies a risk that " + _who(facts, present))
-        elif absent:
+        elif absent or passing:
             out.verdict = "partly_supported"
             out.reasons.append(
-                "studies report no such events, but absence in small trials does not show absence of risk"
+                ("studies report no such events" if absent else "")
+                + (" and " if absent and passing else "")
+                + (f"{len(_distinct(passing))} stud(ies) report only short-lived effects" if passing else "")
+                + ", but absence in small trials does not show absence of lasting harm"
             )
     elif regulated:
         # A regulator scheduled the drug or put the risk in a warning: calling it minimal is the opposite finding.
@@ -245,8 +329,42 @@ def _denial_or_minimising(
     elif n_absent:
         out.verdict = "supported"
         out.reasons.append("counted studies report no such events")
-    out.cited = [cite(a, _ae_text(f)) for a, f in present + absent]
-    out.used = _distinct(present + absent)
+    out.cited = [cite(a, _ae_text(f)) for a, f in present + absent + passing]
+    out.used = _distinct(present + absent + passing)
+    return out
+
+
+def _restriction(therapeutic: Sequence[Report], misuse: Sequence[Report]) -> _Judged:
+    """A harm said to be limited to misuse (see the module docstring)."""
+    present = [(a, f) for a, f in therapeutic if not f.absent]
+    absent = [(a, f) for a, f in therapeutic if f.absent]
+    seen = [(a, f) for a, f in misuse if not f.absent]
+    out = _Judged("insufficient_evidence")
+    n_seen = len(_distinct(seen))
+    if present:
+        out.verdict = "contradicted"
+        out.reasons.append(
+            f"the page limits the harm to misuse, but {len(_distinct(present))} stud(ies) of treated patients report it"
+        )
+    elif seen and absent:
+        out.verdict = "supported"
+        out.reasons.append(
+            f"documented in misuse ({n_seen} stud(ies)); studies of treated patients report no such events"
+        )
+    elif seen:
+        out.verdict = "partly_supported"
+        out.reasons.append(
+            f"documented in misuse ({n_seen} stud(ies)); no study of treated patients in the cache reports it, "
+            "but no report is not evidence that it does not occur"
+        )
+    elif absent:
+        out.reasons.append(
+            "studies of treated patients report no such events, but no study in the cache documents the harm in misuse"
+        )
+    else:
+        out.reasons.append("no study in the cache reports this harm, in misuse or in treatment")
+    out.cited = [cite(a, _ae_text(f)) for a, f in present + absent] + [_indirect(cite(a, _ae_text(f))) for a, f in seen]
+    out.used = _distinct(present + absent + seen)
     return out
 
 
