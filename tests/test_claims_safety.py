@@ -354,3 +354,32 @@ def test_mania_is_a_safety_topic_checked_against_reports(rules: Rules) -> None:
 def test_manic_depression_is_a_condition_not_the_harm(rules: Rules) -> None:
     assert not rules.safety_topics["mania"].any("Ketamine is safe for people with manic depression.")
     assert not rules.adverse["mania"].any("Patients with bipolar disorder were randomized.")
+
+
+def test_respiratory_depression_is_a_topic_and_no_excess_over_placebo_is_no_report(rules: Rules) -> None:
+    sentence = "Unlike opioids, ketamine does not cause respiratory depression at therapeutic doses."
+    same = _record(
+        "92000011",
+        "The incidences of apnea, nausea and vomiting were not statistically different between the ketamine and "
+        "placebo groups.",
+        indication=("pain",),
+    )
+    claim, v = _judge_sentence(sentence, [same], rules)
+    assert claim.safety_topics == ("respiratory",) and claim.safety_stance == "denial"
+    assert v.verdict != "contradicted", v.reasons
+    apnea = _record("92000012", "Apnea occurred in three patients after the ketamine bolus.", indication=("pain",))
+    _, v = _judge_sentence(sentence, [apnea], rules)
+    assert v.verdict == "contradicted", v.reasons
+
+
+def test_there_is_no_harm_is_a_denial(rules: Rules) -> None:
+    claim, _ = _judge_sentence("Because the dose is low, there is no dissociation.", [], rules)
+    assert claim.safety_topics == ("dissociation",) and claim.safety_stance == "denial"
+    claim, _ = _judge_sentence("You will not experience hallucinations during treatment.", [], rules)
+    assert claim.safety_stance == "denial"
+
+
+def test_a_condition_named_with_headache_is_not_a_side_effect_claim(rules: Rules) -> None:
+    kinds = {c.kind for c in extract_claims("Ketamine is more effective than morphine for migraine headaches.", rules)}
+    assert "safety" not in kinds
+    assert "safety" in {c.kind for c in extract_claims("Ketamine can cause headaches and nausea.", rules)}

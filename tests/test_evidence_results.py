@@ -366,3 +366,26 @@ def test_direction_wording(clause: str, direction: str | None) -> None:
         return
     assert found is not None, clause
     assert found.direction == direction, found.basis
+
+
+def test_adverse_event_rows_read_no_difference_and_the_harms_claims_ask_about() -> None:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Low-dose ketamine for sedation: a randomized trial",
+        sections=[
+            AbstractSection("METHODS", "METHODS", "Patients were randomized to ketamine or placebo."),
+            AbstractSection(
+                "RESULTS",
+                "RESULTS",
+                "The incidences of bradypnea, apnea and vomiting were not statistically different between the "
+                "groups. Hypomania occurred in two patients.",
+            ),
+        ],
+    )
+    profile = read_profile(article, {"design": ["rct"]}, packaged_rules())
+    rows = {(a.event.lower(), a.presence) for a in profile.adverse_events}
+    assert ("apnea", "no_difference") in rows or ("vomiting", "no_difference") in rows, rows
+    assert any(event == "hypomania" and presence == "present" for event, presence in rows), rows

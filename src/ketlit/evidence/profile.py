@@ -127,7 +127,12 @@ _AE_MORE: Final = re.compile(
     re.I,
 )
 _AE_LESS: Final = re.compile(r"\bless (?:frequent|common|often)|\blower (?:rates?|incidence|frequency)|\bfewer\b", re.I)
-_AE_SAME: Final = re.compile(r"\bsimilar\b|\bcomparable\b|\bno (?:significant )?differen|\bdid not differ", re.I)
+_AE_SAME: Final = re.compile(
+    r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
+    r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
+    r"\bnot (?:statistically )?significant(?:ly)? different",
+    re.I,
+)
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded
 # sentence first (``re`` tries such a pattern at every position, ~20 ns a character).
 _N_GATES: Final = tuple(Gate(p) for p in _N_PATTERNS)

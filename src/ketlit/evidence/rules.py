@@ -15,6 +15,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from ketlit.evidence.findings import COMPARATOR_KINDS, FindingRules
 from ketlit.evidence.matcher import AnchorIndex, Cues, Matcher
@@ -156,13 +157,21 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
     return tuple(out)
 
 
+# The reading code's version, part of the profiles' digest: a release whose reader reads the same
+# rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
+# re-read after an upgrade instead of keeping what the old code read.
+READER_VERSION: Final = 2
+
+
 def _identity(doc: Document, tagging: TaggingRules | None) -> tuple[str, tuple[str, ...]]:
     """(digest, molecules) of a rules document: what decides whether stored profiles are stale.
     ``tagging`` None: the packaged tagging rules, named without compiling them."""
     molecules = doc.root().sub("reading").strings("molecules", nonblank=True)
     source = PACKAGED_SOURCE if tagging is None else tagging.source
     # The direction model's weights read findings too: new weights must re-read stored profiles.
-    digest = hashlib.sha256(doc.raw + source.encode() + packaged_model_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(
+        doc.raw + source.encode() + packaged_model_bytes() + f"reader {READER_VERSION}".encode()
+    ).hexdigest()[:16]
     return digest, molecules
 
 

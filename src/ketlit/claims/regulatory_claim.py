@@ -1,0 +1,111 @@
+"""Reading a regulatory claim: its topics (approval, schedule, legal status …), the schedule and year it
+states, whether it denies them, and the uses an approval names.
+
+Design decisions:
+
+* **The statement's own year.** A sentence may date other things ("first synthesized in 1962 and
+  approved by the FDA in 1970"): the year is the first after the main topic's cue, else the
+  nearest before it.
+* **The affirmed schedule.** "not a Schedule II drug; it is Schedule III" claims Schedule III; a
+  sentence that only denies a schedule ("is not a Schedule I drug") is a negated schedule claim.
+* **Uses named where approval is spoken of.** Only the part of the sentence around the approval
+  words names approved uses ("approved as an anesthetic, and used off-label for depression"); a
+  sentence naming none is read as about the page's conditions only when its subject is the
+  clinic's own service (CLAIMS_REVIEW §3 J/K).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from ketlit.claims.assertion import checkability_cue
+from ketlit.claims.context import PageContext
+from ketlit.claims.context import indications_in as _indications
+from ketlit.claims.model import RegulatoryAssertion
+from ketlit.claims.rules import Rules
+
+_ROMAN = {
+    "1": "I",
+    "2": "II",
+    "3": "III",
+    "4": "IV",
+    "5": "V",
+    "I": "I",
+    "II": "II",
+    "III": "III",
+    "IV": "IV",
+    "V": "V",
+}
+
+
+def _approval_indications(sentence: str, rules: Rules) -> list[str]:
+    """Indications in the part of the sentence that speaks of approval ("as an anesthetic agent")."""
+    approval = rules.regulatory.get("approval")
+    m = approval.search(sentence) if approval else None
+    if m is None:
+        return []
+    parts = re.split(r",|;|\bwhile\b|\bbut\b|\bwhereas\b", sentence)
+    pos = 0
+    for part in parts:
+        start = sentence.find(part, pos)
+        end = start + len(part)
+        pos = end
+        if start <= m.start() < end:
+            return _indications(part, rules)
+    return []
+
+
+_NOT_BEFORE = re.compile(r"\b(?:not|never|isn.t|no longer)\s+(?:an?\s+)?$", re.IGNORECASE)
+
+
+def _regulatory_year(sentence: str, topics: Sequence[str], rules: Rules) -> re.Match[str] | None:
+    """The year the regulatory statement gives: the first after its cue ("first synthesized in 1962
+    and approved by the FDA in 1970" is approved in 1970), else the nearest before it ("In 2019 the
+    FDA approved …"). A sentence's first year may date something else entirely."""
+    years = list(rules.year_rx.finditer(sentence))
+    if len(years) < 2 or not topics:
+        return years[0] if years else None
+    # The cue of the statement's main topic (a schedule when one is named, as judged).
+    main = topics[0]
+    cue = rules.schedule_rx.search(sentence) if main == "schedule" else (
+        rules.regulatory[main].search(sentence) if main in rules.regulatory else None)
+    if cue is None:
+        return years[0]
+    after = [y for y in years if y.start() >= cue.start()]
+    return after[0] if after else years[-1]
+
+
+def read_regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> RegulatoryAssertion:
+    """What a regulatory clause asserts (see the module docstring)."""
+    reg = rules.regulatory
+    names = ("approval", "controlled", "off_label", "legal", "compounded", "rems")
+    topics: list[str] = [name for name in names if name in reg and reg[name].any(clause)]
+    # "not a Schedule II drug; it is Schedule III": the schedule the sentence affirms is its claim;
+    # a sentence that only denies one ("is not a Schedule I drug") is a negated schedule claim.
+    scheds = list(rules.schedule_rx.finditer(clause))
+    denied = [_NOT_BEFORE.search(clause[max(0, m.start() - 12) : m.start()]) is not None for m in scheds]
+    sched = next((m for m, d in zip(scheds, denied, strict=True) if not d), scheds[0] if scheds else None)
+    schedule = None
+    if sched:
+        topics.insert(0, "schedule")
+        schedule = _ROMAN.get(sched.group(1).upper(), sched.group(1).upper())
+    year = _regulatory_year(sentence, topics, rules)
+    negated = ("negation" in reg and reg["negation"].any(clause)) or bool(scheds and all(denied))
+    approval_for = _approval_indications(sentence, rules) if "approval" in topics else []
+    inferred = False
+    # An approval sentence naming no use is read as about the page's conditions only when its
+    # subject is the clinic's own service ("Our ketamine treatment is FDA-approved" on a depression
+    # clinic's page); "Ketamine is FDA-approved" imports nothing (CLAIMS_REVIEW §3 J/K).
+    service = checkability_cue("service_reference", sentence, rules)
+    if "approval" in topics and not approval_for and ctx.indications and service:
+        approval_for, inferred = list(ctx.indications), True
+    return RegulatoryAssertion(
+        topics=tuple(dict.fromkeys(topics)) or ("approval",),
+        negated=negated,
+        schedule=schedule,
+        year=int(year.group(2)) if year else None,
+        year_relation=year.group(1).lower() if year else None,
+        approval_indications=tuple(approval_for),
+        approval_inferred=inferred,
+    )
