@@ -143,6 +143,33 @@ _DOSE_RX: Final = re.compile(
 )
 _COMPARE_RX: Final = re.compile(r"\b(compared (with|to)|versus|vs\.?|than|relative to)\b", re.IGNORECASE)
 
+# Literal screens. Most sentences hold no time, dose or pooled figure, and a plain substring test
+# is several times cheaper than a regex scan, so each reader first asks whether the words its
+# regex needs are there at all. A regex compiled with IGNORECASE matches an ASCII letter exactly
+# in the characters whose lower case is that letter, plus four: "İ" and "ı" for "i", "ſ" for "s"
+# and the Kelvin sign for "k" (tests/test_numbers_speed_equivalence.py checks every code point).
+# Mapped first, then lower-cased, a text contains a word's lower-case spelling wherever such a
+# regex could match the word: a missing word proves the regex cannot match (a present one proves
+# nothing, and the regex decides as before).
+_FOLD_FIX: Final = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _fold(text: str) -> str:
+    """``text`` lower-cased for the literal screens (see above)."""
+    return text.lower() if text.isascii() else text.translate(_FOLD_FIX).lower()
+
+
+# Folding keeps every character's place and whether it is a word character (the test checks
+# that too), so a regex without IGNORECASE can screen the folded text. Every _TIME_RX match holds a
+# unit word that no letter precedes (a digit, a space, a hyphen or a word boundary comes first;
+# "hour", "hrs", "minutes" and "day 7" all start with one of these words) or a digit right before a
+# one-letter or "mo" unit ("24 h", "7-d", "3 mo"). "min" alone is in "administration", "hr" in
+# "three": the letter before is what makes the screen worth its scan (it passes a fifth of the
+# sentences, the bare words half of them).
+_TIME_SCREEN_RX: Final = re.compile(
+    r"(?<![a-z])(?:sec|min|hour|hr|day|week|wk|month|year|yr)|\d\s*-?\s*(?:h|d|mo)\b"
+)
+
 
 def parse_count(token: str) -> float | None:
     """A number written in digits or words ("23", "nine", "twenty-three", "an")."""
@@ -405,6 +432,11 @@ def rates_in_sentence(
 ) -> list[RateFinding]:
     """Response/remission proportions stated in one sentence."""
     out: list[RateFinding] = []
+    # Every rate below needs a construct cue near its number (_construct_near), and a sentence with
+    # no cue anywhere has none near anything: one scan of the cues' union ends nine sentences in ten
+    # here, before the number regexes run.
+    if not _unions(rules).constructs.any(sentence):
+        return out
     used: list[tuple[int, int]] = []
     is_range = rules.numbers["range_cues"].any(sentence)
     n_eq = _N_EQ_RX.search(sentence)
@@ -536,14 +568,15 @@ def _about_the_drug(clause: str, rules: Rules) -> bool:
 _RAPID_RX: Final = re.compile(r"\brapid(ly)?\b", re.IGNORECASE)
 
 
-def _times_in(sentence: str, rules: Rules) -> list[TimeFinding]:
+def _times_in(sentence: str, folded: str, rules: Rules) -> list[TimeFinding]:
     """The first onset and the first duration of benefit the sentence states (onset first).
 
-    Both kinds read the same clauses, so the sentence is screened and split once for the two."""
-    timed = _TIME_RX.search(sentence) is not None
-    # Every finding below stands on a time in the clause (an onset also on "rapid"): one scan for one
-    # rejects most sentences before the cue lists are tried (a quarter of reading an abstract otherwise).
-    if not timed and _RAPID_RX.search(sentence) is None:
+    Both kinds read the same clauses, so the sentence is screened and split once for the two.
+    ``folded`` is the sentence's :func:`_fold`, for the literal screens."""
+    timed = _TIME_SCREEN_RX.search(folded) is not None and _TIME_RX.search(sentence) is not None
+    # Every finding below stands on a time in the clause (an onset also on "rapid"): the screens for
+    # one reject most sentences before the cue lists are tried (a quarter of reading an abstract otherwise).
+    if not timed and ("rapid" not in folded or _RAPID_RX.search(sentence) is None):
         return []
     # Plans, protocols and side-effect durations are not durations of benefit.
     if rules.numbers["time_exclusions"].any(sentence):
@@ -603,23 +636,33 @@ def _duration_in(clause: str, rules: Rules) -> list[TimeFinding]:
     return [TimeFinding("duration", t.hours, "at_most" if ended else "at_least", clause, (t.start, t.end))]
 
 
-# The union of a rules object's pattern lists, per rules object (held so its id stays unique):
-# one scan rejects a sentence that names no indication, or no harm, before every list is tried.
-_UNIONS: dict[int, tuple[Rules, Patterns, Patterns]] = {}
+@dataclass(frozen=True, slots=True)
+class _Unions:
+    """Unions of a rules object's pattern lists: one scan rejects a sentence that names no
+    indication, no harm or no response/remission cue, before every list is tried."""
+
+    rules: Rules  # held so its id stays unique while cached
+    indications: Patterns
+    harms: Patterns
+    constructs: Patterns
 
 
-def _unions(rules: Rules) -> tuple[Patterns, Patterns]:
-    """(every indication's patterns, every adverse category's patterns) of ``rules``, as one list each."""
+_UNIONS: dict[int, _Unions] = {}
+
+
+def _unions(rules: Rules) -> _Unions:
+    """The pattern unions of ``rules`` (built once per rules object)."""
     held = _UNIONS.get(id(rules))
-    if held is None or held[0] is not rules:
+    if held is None or held.rules is not rules:
         if len(_UNIONS) > 8:  # a long-lived process that loads many rule sets keeps a few
             _UNIONS.clear()
-        held = _UNIONS[id(rules)] = (
+        held = _UNIONS[id(rules)] = _Unions(
             rules,
             Patterns(tuple(rx for p in rules.indications.values() for rx in p.regexes)),
             Patterns(tuple(rx for p in rules.adverse.values() for rx in p.regexes)),
+            Patterns(tuple(rx for p in rules.construct_cues.values() for rx in p.regexes)),
         )
-    return held[1], held[2]
+    return held
 
 
 def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None) -> str:
@@ -637,7 +680,8 @@ def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None) 
 def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
     out: list[AdverseFinding] = []
     # "alcohol dependence" and "heroin addiction" are what a study treats, not harms it reports.
-    indications, harms = _unions(rules)
+    unions = _unions(rules)
+    indications, harms = unions.indications, unions.harms
     # Masking only blanks text, so a sentence that names no harm has none once masked either: the one
     # scan for a harm comes first, before the longer one for the conditions (most sentences stop here).
     if not harms.any(sentence):
@@ -681,8 +725,11 @@ def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
     return out
 
 
-def _doses_in(sentence: str) -> list[DoseFinding]:
+def _doses_in(sentence: str, folded: str) -> list[DoseFinding]:
     out: list[DoseFinding] = []
+    # Every unit _DOSE_RX reads is spelt with "mg" or "milligram".
+    if "mg" not in folded and "milligram" not in folded:
+        return out
     for m in _DOSE_RX.finditer(sentence):
         low = float(m.group(1))
         high = float(m.group(2)) if m.group(2) else low
@@ -728,6 +775,9 @@ def _labelled_sentences(abstract: str) -> list[tuple[str | None, str]]:
     return out
 
 
+_POOLED_RX: Final = re.compile(r"\bpooled\b", re.IGNORECASE)
+
+
 def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool = False) -> Findings:
     """Rates, times, adverse events, doses and direction of effect stated in an abstract."""
     sentences = _labelled_sentences(abstract)
@@ -739,11 +789,12 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
     adverse: list[AdverseFinding] = []
     doses: list[DoseFinding] = []
     for _, sent in sentences:
-        is_summary = summary or re.search(r"\bpooled\b", sent, re.I) is not None
+        folded = _fold(sent)  # once per sentence, for every reader's literal screen
+        is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
         rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
-        times.extend(_times_in(sent, rules))
+        times.extend(_times_in(sent, folded, rules))
         adverse.extend(_adverse_in(sent, rules))
-        doses.extend(_doses_in(sent))
+        doses.extend(_doses_in(sent, folded))
     direction, why = _direction(sentences, rules)
     return Findings(tuple(rates), tuple(times), tuple(adverse), tuple(doses), direction, why)
 
