@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.screens import fold, screened_any, screened_search
 from ketlit.claims.text import split_sentences
 
 _UNITS_TO_HOURS: Final = {
@@ -143,24 +144,8 @@ _DOSE_RX: Final = re.compile(
 )
 _COMPARE_RX: Final = re.compile(r"\b(compared (with|to)|versus|vs\.?|than|relative to)\b", re.IGNORECASE)
 
-# Literal screens. Most sentences hold no time, dose or pooled figure, and a plain substring test
-# is several times cheaper than a regex scan, so each reader first asks whether the words its
-# regex needs are there at all. A regex compiled with IGNORECASE matches an ASCII letter exactly
-# in the characters whose lower case is that letter, plus four: "İ" and "ı" for "i", "ſ" for "s"
-# and the Kelvin sign for "k" (tests/test_numbers_speed_equivalence.py checks every code point).
-# Mapped first, then lower-cased, a text contains a word's lower-case spelling wherever such a
-# regex could match the word: a missing word proves the regex cannot match (a present one proves
-# nothing, and the regex decides as before).
-_FOLD_FIX: Final = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
-
-
-def _fold(text: str) -> str:
-    """``text`` lower-cased for the literal screens (see above)."""
-    return text.lower() if text.isascii() else text.translate(_FOLD_FIX).lower()
-
-
-# Folding keeps every character's place and whether it is a word character (the test checks
-# that too), so a regex without IGNORECASE can screen the folded text. Every _TIME_RX match holds a
+# A regex without IGNORECASE can screen a folded text (:func:`ketlit.claims.screens.fold` keeps every
+# character's place and whether it is a word character). Every _TIME_RX match holds a
 # unit word that no letter precedes (a digit, a space, a hyphen or a word boundary comes first;
 # "hour", "hrs", "minutes" and "day 7" all start with one of these words) or a digit right before a
 # one-letter or "mo" unit ("24 h", "7-d", "3 mo"). "min" alone is in "administration", "hr" in
@@ -560,9 +545,11 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
     return [(o, c) for o, c in out if c.strip()]
 
 
-def _about_the_drug(clause: str, rules: Rules) -> bool:
+def _about_the_drug(clause: str, folded: str, rules: Rules) -> bool:
     """False when the clause names another treatment and not the drug (rTMS, psilocybin, ECT)."""
-    return rules.arms["active"].any(clause) or not rules.other_treatments_evidence.any(clause)
+    return screened_any(rules.arms["active"], clause, folded) or not screened_any(
+        rules.other_treatments_evidence, clause, folded
+    )
 
 
 _RAPID_RX: Final = re.compile(r"\brapid(ly)?\b", re.IGNORECASE)
@@ -572,22 +559,23 @@ def _times_in(sentence: str, folded: str, rules: Rules) -> list[TimeFinding]:
     """The first onset and the first duration of benefit the sentence states (onset first).
 
     Both kinds read the same clauses, so the sentence is screened and split once for the two.
-    ``folded`` is the sentence's :func:`_fold`, for the literal screens."""
+    ``folded`` is the sentence's :func:`~ketlit.claims.screens.fold`, for the literal screens."""
     timed = _TIME_SCREEN_RX.search(folded) is not None and _TIME_RX.search(sentence) is not None
     # Every finding below stands on a time in the clause (an onset also on "rapid"): the screens for
     # one reject most sentences before the cue lists are tried (a quarter of reading an abstract otherwise).
     if not timed and ("rapid" not in folded or _RAPID_RX.search(sentence) is None):
         return []
     # Plans, protocols and side-effect durations are not durations of benefit.
-    if rules.numbers["time_exclusions"].any(sentence):
+    if screened_any(rules.numbers["time_exclusions"], sentence, folded):
         return []
     onset: list[TimeFinding] = []
     duration: list[TimeFinding] = []
     for offset, clause in _clauses(sentence):
-        if not _about_the_drug(clause, rules) or rules.numbers["side_effect_words"].any(clause):
+        cfold = folded[offset : offset + len(clause)]  # folding keeps offsets: the clause's own fold
+        if not _about_the_drug(clause, cfold, rules) or screened_any(rules.numbers["side_effect_words"], clause, cfold):
             continue
         # A duration needs a time: without one only the onset's "rapid" can be read.
-        found = _onset_in(clause, rules) + (_duration_in(clause, rules) if timed else [])
+        found = _onset_in(clause, cfold, rules) + (_duration_in(clause, cfold, rules) if timed else [])
         for t in found:
             (onset if t.kind == "onset" else duration).append(
                 TimeFinding(t.kind, t.hours, t.bound, sentence, (t.span[0] + offset, t.span[1] + offset), t.effect)
@@ -595,8 +583,11 @@ def _times_in(sentence: str, folded: str, rules: Rules) -> list[TimeFinding]:
     return onset[:1] + duration[:1]
 
 
-def _onset_in(clause: str, rules: Rules) -> list[TimeFinding]:
-    if not (rules.numbers["onset_cues"].any(clause) and rules.numbers["onset_effect"].any(clause)):
+def _onset_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
+    if not (
+        screened_any(rules.numbers["onset_cues"], clause, folded)
+        and screened_any(rules.numbers["onset_effect"], clause, folded)
+    ):
         return []
     times = [
         t
@@ -615,8 +606,8 @@ def _onset_in(clause: str, rules: Rules) -> list[TimeFinding]:
     return []
 
 
-def _duration_in(clause: str, rules: Rules) -> list[TimeFinding]:
-    cue = rules.numbers["duration_cues"].search(clause)
+def _duration_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
+    cue = screened_search(rules.numbers["duration_cues"], clause, folded)
     if cue is None:
         return []
     # "remained without relapse for 8 months" is a lower bound on the benefit, not its end.
@@ -789,7 +780,7 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
     adverse: list[AdverseFinding] = []
     doses: list[DoseFinding] = []
     for _, sent in sentences:
-        folded = _fold(sent)  # once per sentence, for every reader's literal screen
+        folded = fold(sent)  # once per sentence, for every reader's literal screen
         is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
         rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
         times.extend(_times_in(sent, folded, rules))
