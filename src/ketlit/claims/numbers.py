@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ketlit.claims.rules import Patterns, Rules
-from ketlit.claims.screens import fold, screened_any, screened_search
+from ketlit.claims.screens import fold, may_match, screened_any, screened_search
 from ketlit.claims.text import split_sentences
 
 _UNITS_TO_HOURS: Final = {
@@ -656,33 +656,64 @@ def _unions(rules: Rules) -> _Unions:
     return held
 
 
-def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None) -> str:
+def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None, folded: str | None = None) -> str:
     """``text`` with every match of ``pats`` blanked (offsets preserved); ``union``, all of
-    ``pats`` as one list, rejects a text none of them matches in one scan."""
-    if union is not None and not union.any(text):
+    ``pats`` as one list, rejects a text none of them matches in one scan; ``folded``, the text's
+    :func:`~ketlit.claims.screens.fold`, lets the literal screens skip that scan and each list's."""
+    folded = fold(text) if folded is None else folded
+    if union is not None and not screened_any(union, text, folded):
         return text
     chars = list(text)
     for p in pats:
-        for m in p.finditer(text):
+        for m in p.finditer(text) if may_match(p, folded) else ():
             chars[m.start() : m.end()] = " " * (m.end() - m.start())
     return "".join(chars)
 
 
-def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    """What a sentence says of its harms as a whole (the same for every harm it names)."""
+
+    transient: bool
+    persistent: bool
+    recreational: bool
+    absent: bool
+    therapeutic: bool
+
+
+def _cues(sentence: str, folded: str, rules: Rules) -> _Cues:
+    def said(name: str) -> bool:
+        return screened_any(rules.numbers[name], sentence, folded)
+
+    transient = said("transient_cues")
+    recreational = said("recreational_cues")
+    return _Cues(
+        transient=transient,
+        persistent=said("persistent_cues") and not said("negated_persistence") and not transient,
+        recreational=recreational,
+        absent=said("absence_cues"),
+        therapeutic=not recreational and said("therapeutic_cues"),
+    )
+
+
+def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding]:
     out: list[AdverseFinding] = []
     # "alcohol dependence" and "heroin addiction" are what a study treats, not harms it reports.
     unions = _unions(rules)
     indications, harms = unions.indications, unions.harms
     # Masking only blanks text, so a sentence that names no harm has none once masked either: the one
-    # scan for a harm comes first, before the longer one for the conditions (most sentences stop here).
-    if not harms.any(sentence):
+    # check for a harm comes first, before the longer one for the conditions (most sentences stop here).
+    if not screened_any(harms, sentence, folded):
         return out
-    masked = _masked(sentence, list(rules.indications.values()), indications)
-    if not harms.any(masked):
+    masked = _masked(sentence, list(rules.indications.values()), indications, folded)
+    # Blanking can join words into a new literal ("urinary-tract" → "urinary tract"): fold it again.
+    mfold = folded if masked is sentence else fold(masked)
+    if not screened_any(harms, masked, mfold):
         return out
     drug = [(d.start(), d.end()) for d in rules.arms["active"].finditer(sentence)]
+    cues: _Cues | None = None  # read once, for the first harm found
     for category, pats in rules.adverse.items():
-        m = pats.search(masked)
+        m = screened_search(pats, masked, mfold)
         if m is None:
             continue
         if category in rules.drug_bound_adverse and not any(
@@ -695,22 +726,18 @@ def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
             if abs(pm.start() - m.end()) <= 40 or abs(m.start() - pm.end()) <= 40:
                 pct = float(pm.group(1))
                 break
-        transient = rules.numbers["transient_cues"].any(sentence)
-        persistent = rules.numbers["persistent_cues"].any(sentence) and not rules.numbers["negated_persistence"].any(
-            sentence
-        )
-        recreational = rules.numbers["recreational_cues"].any(sentence)
+        cues = cues or _cues(sentence, folded, rules)
         out.append(
             AdverseFinding(
                 category=category,
                 pct=pct,
-                transient=transient,
-                persistent=persistent and not transient,
-                absent=rules.numbers["absence_cues"].any(sentence),
-                recreational=recreational,
+                transient=cues.transient,
+                persistent=cues.persistent,
+                absent=cues.absent,
+                recreational=cues.recreational,
                 sentence=sentence,
                 span=(m.start(), m.end()),
-                therapeutic=not recreational and rules.numbers["therapeutic_cues"].any(sentence),
+                therapeutic=cues.therapeutic,
             )
         )
     return out
@@ -784,7 +811,7 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
         is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
         rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
         times.extend(_times_in(sent, folded, rules))
-        adverse.extend(_adverse_in(sent, rules))
+        adverse.extend(_adverse_in(sent, folded, rules))
         doses.extend(_doses_in(sent, folded))
     direction, why = _direction(sentences, rules)
     return Findings(tuple(rates), tuple(times), tuple(adverse), tuple(doses), direction, why)

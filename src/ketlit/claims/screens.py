@@ -81,15 +81,18 @@ def _pattern_words(rx: re.Pattern[str]) -> tuple[str, ...] | None:
         return None
 
 
-# The words of each list, by list (a list is a tuple of compiled patterns, so equal lists share).
-_WORDS: dict[Patterns, tuple[str, ...] | None] = {}
+# The words of each list, by the list's id (hashing a list hashes every pattern's source, which
+# costs more than the screen saves); the list is held so its id stays unique. Lists live as long
+# as their rules object, so this grows only when a process loads new rules.
+_WORDS: dict[int, tuple[Patterns, tuple[str, ...] | None]] = {}
 
 
 def words(pats: Patterns) -> tuple[str, ...] | None:
     """Lower-case words one of which every match of ``pats`` contains; None when some pattern of
     the list has no such word (the list cannot be screened)."""
-    if pats in _WORDS:
-        return _WORDS[pats]
+    held = _WORDS.get(id(pats))
+    if held is not None and held[0] is pats:
+        return held[1]
     found: list[str] = []
     for rx in pats.regexes:
         ws = _pattern_words(rx)
@@ -98,7 +101,9 @@ def words(pats: Patterns) -> tuple[str, ...] | None:
             break
         found.extend(w for w in ws if w not in found)
     result = tuple(found) if found else None
-    _WORDS[pats] = result
+    if len(_WORDS) > 10_000:  # a process that loads many rule sets stays bounded
+        _WORDS.clear()
+    _WORDS[id(pats)] = (pats, result)
     return result
 
 
