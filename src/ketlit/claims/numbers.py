@@ -396,10 +396,17 @@ def _timepoint_near(sentence: str, start: int, end: int) -> float | None:
     return chosen.hours
 
 
+# Every _SAMPLE_RX match ends in one of these words ("outpatients" holds "patients").
+_PEOPLE: Final = ("patients", "participants", "subjects", "adults", "individuals", "veterans", "people", "volunteers")
+
+
 def sample_size(abstract: str) -> int | None:
-    m = _N_EQ_RX.search(abstract)
+    m = _N_EQ_RX.search(abstract) if "=" in abstract else None
     if m:
         return int(m.group(1))
+    folded = fold(abstract)
+    if not any(w in folded for w in _PEOPLE):
+        return None
     for m in _SAMPLE_RX.finditer(abstract):
         value = parse_count(m.group("n"))
         if value is not None and value >= 2 and value == int(value):
@@ -656,16 +663,18 @@ def _unions(rules: Rules) -> _Unions:
     return held
 
 
-def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None, folded: str | None = None) -> str:
-    """``text`` with every match of ``pats`` blanked (offsets preserved); ``union``, all of
-    ``pats`` as one list, rejects a text none of them matches in one scan; ``folded``, the text's
-    :func:`~ketlit.claims.screens.fold`, lets the literal screens skip that scan and each list's."""
+def _masked(text: str, pats: Sequence[Patterns], folded: str | None = None) -> str:
+    """``text`` with every match of ``pats`` blanked (offsets preserved). ``folded``, the text's
+    :func:`~ketlit.claims.screens.fold` (made here when not given), lets the literal screens pass
+    over the lists that cannot match: usually all of them, or one or two, so no scan of their
+    union is needed first (that scan cost more than the lists left)."""
     folded = fold(text) if folded is None else folded
-    if union is not None and not screened_any(union, text, folded):
+    live = [p for p in pats if may_match(p, folded)]
+    if not live:
         return text
     chars = list(text)
-    for p in pats:
-        for m in p.finditer(text) if may_match(p, folded) else ():
+    for p in live:
+        for m in p.finditer(text):
             chars[m.start() : m.end()] = " " * (m.end() - m.start())
     return "".join(chars)
 
@@ -699,13 +708,12 @@ def _cues(sentence: str, folded: str, rules: Rules) -> _Cues:
 def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding]:
     out: list[AdverseFinding] = []
     # "alcohol dependence" and "heroin addiction" are what a study treats, not harms it reports.
-    unions = _unions(rules)
-    indications, harms = unions.indications, unions.harms
+    harms = _unions(rules).harms
     # Masking only blanks text, so a sentence that names no harm has none once masked either: the one
     # check for a harm comes first, before the longer one for the conditions (most sentences stop here).
     if not screened_any(harms, sentence, folded):
         return out
-    masked = _masked(sentence, list(rules.indications.values()), indications, folded)
+    masked = _masked(sentence, list(rules.indications.values()), folded)
     # Blanking can join words into a new literal ("urinary-tract" → "urinary tract"): fold it again.
     mfold = folded if masked is sentence else fold(masked)
     if not screened_any(harms, masked, mfold):
@@ -756,18 +764,26 @@ def _doses_in(sentence: str, folded: str) -> list[DoseFinding]:
     return out
 
 
-def _direction(sentences: Sequence[tuple[str | None, str]], rules: Rules) -> tuple[str | None, str | None]:
-    """Direction of effect from conclusions (labelled, else the last two sentences), then results."""
+def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -> tuple[str | None, str | None]:
+    """Direction of effect from conclusions (labelled, else the last two sentences), then results.
+
+    ``sentences`` are (label, sentence, its :func:`~ketlit.claims.screens.fold`)."""
     conclusions = [
-        s for label, s in sentences if label and re.match(r"(conclusion|interpretation|discussion)", label, re.I)
+        (s, f)
+        for label, s, f in sentences
+        if label and re.match(r"(conclusion|interpretation|discussion)", label, re.I)
     ]
     if not conclusions:
-        conclusions = [s for _, s in sentences[-2:]]
-    results = [s for label, s in sentences if label and re.match(r"(results?|findings?|outcomes?)", label, re.I)]
+        conclusions = [(s, f) for _, s, f in sentences[-2:]]
+    results = [
+        (s, f) for label, s, f in sentences if label and re.match(r"(results?|findings?|outcomes?)", label, re.I)
+    ]
+    positive, null, negative = rules.direction["positive"], rules.direction["null"], rules.direction["negative"]
     for group in (conclusions, results):
-        pos = [s for s in group if rules.direction["positive"].any(s)]
-        nul = [s for s in group if rules.direction["null"].any(s)]
-        neg = [s for s in group if rules.direction["negative"].any(s) and not rules.direction["positive"].any(s)]
+        pos_of = {s: screened_any(positive, s, f) for s, f in group}  # read once, used twice
+        pos = [s for s, _ in group if pos_of[s]]
+        nul = [s for s, f in group if screened_any(null, s, f)]
+        neg = [s for s, f in group if screened_any(negative, s, f) and not pos_of[s]]
         if neg and not pos:
             return "negative", neg[0]
         if pos and nul:
@@ -798,18 +814,23 @@ _POOLED_RX: Final = re.compile(r"\bpooled\b", re.IGNORECASE)
 
 def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool = False) -> Findings:
     """Rates, times, adverse events, doses and direction of effect stated in an abstract."""
-    sentences = _labelled_sentences(abstract)
-    text = abstract
-    comparator_named = rules.arms["comparator"].any(text) or re.search(r"\brandomi[sz]", text, re.I) is not None
+    # Each sentence is folded once, for every reader's literal screens (ketlit.claims.screens).
+    sentences = [(label, sent, fold(sent)) for label, sent in _labelled_sentences(abstract)]
+    text, folded_text = abstract, fold(abstract)
+    # "randomi" is a cheaper test than the comparator list: asked first (either answer decides alike).
+    comparator_named = (
+        "randomi" in folded_text and re.search(r"\brandomi[sz]", text, re.I) is not None
+    ) or screened_any(rules.arms["comparator"], text, folded_text)
     single_arm_n = None if comparator_named or summary else sample_size(text)
+    constructs = _unions(rules).constructs
     rates: list[RateFinding] = []
     times: list[TimeFinding] = []
     adverse: list[AdverseFinding] = []
     doses: list[DoseFinding] = []
-    for _, sent in sentences:
-        folded = fold(sent)  # once per sentence, for every reader's literal screen
-        is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
-        rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
+    for _, sent, folded in sentences:
+        if screened_any(constructs, sent, folded):  # rates_in_sentence reads none without a cue
+            is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
+            rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
         times.extend(_times_in(sent, folded, rules))
         adverse.extend(_adverse_in(sent, folded, rules))
         doses.extend(_doses_in(sent, folded))
