@@ -663,12 +663,14 @@ def _unions(rules: Rules) -> _Unions:
     return held
 
 
-def _masked(text: str, pats: Sequence[Patterns], folded: str | None = None) -> str:
+def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None, folded: str | None = None) -> str:
     """``text`` with every match of ``pats`` blanked (offsets preserved). ``folded``, the text's
     :func:`~ketlit.claims.screens.fold` (made here when not given), lets the literal screens pass
-    over the lists that cannot match: usually all of them, or one or two, so no scan of their
-    union is needed first (that scan cost more than the lists left)."""
+    over the lists that cannot match: usually all of them, or one or two, so their union (all of
+    ``pats`` as one list) is only screened, never scanned (that scan cost more than the lists left)."""
     folded = fold(text) if folded is None else folded
+    if union is not None and not may_match(union, folded):  # one screen for all, most often enough
+        return text
     live = [p for p in pats if may_match(p, folded)]
     if not live:
         return text
@@ -713,7 +715,7 @@ def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding
     # check for a harm comes first, before the longer one for the conditions (most sentences stop here).
     if not screened_any(harms, sentence, folded):
         return out
-    masked = _masked(sentence, list(rules.indications.values()), folded)
+    masked = _masked(sentence, list(rules.indications.values()), _unions(rules).indications, folded)
     # Blanking can join words into a new literal ("urinary-tract" → "urinary tract"): fold it again.
     mfold = folded if masked is sentence else fold(masked)
     if not screened_any(harms, masked, mfold):
