@@ -129,3 +129,47 @@ def screened_any(pats: Patterns, text: str, folded: str) -> bool:
 def screened_search(pats: Patterns, text: str, folded: str) -> re.Match[str] | None:
     """``pats.search(text)``, skipping the scans when the screen proves there is no match."""
     return pats.search(text) if may_match(pats, folded) else None
+
+
+class Screen:
+    """Literal screens for the parts of one text: an abstract's sentences, their clauses, a sentence
+    with its conditions blanked.
+
+    Each list's words are looked up in the whole text once; a part is then screened only for the
+    words the whole holds (in an abstract, two or three of a list's thirty). That is exact: a
+    part's characters other than whitespace are the whole's, in the same order and side by side
+    (sentences only have each run of whitespace made one space, blanking only makes spaces), so a
+    word of letters and digits the whole lacks is in no part. A word with a space or other mark in it
+    is kept whatever the whole holds."""
+
+    __slots__ = ("_whole", "_words")
+
+    def __init__(self, whole: str | None = None) -> None:
+        self._whole = None if whole is None else fold(whole)
+        # By the list's id: lists belong to the rules object, which outlives this screen.
+        self._words: dict[int, tuple[str, ...] | None] = {}
+
+    def words(self, pats: Patterns) -> tuple[str, ...] | None:
+        """:func:`words` of ``pats`` that can occur in a part of the whole (None: no screen)."""
+        key = id(pats)
+        if key in self._words:
+            return self._words[key]
+        ws = words(pats)
+        if ws is not None and self._whole is not None:
+            whole = self._whole
+            ws = tuple(w for w in ws if not w.isalnum() or w in whole)
+        self._words[key] = ws
+        return ws
+
+    def may_match(self, pats: Patterns, folded: str) -> bool:
+        """False only when no pattern of ``pats`` can match the part whose :func:`fold` is ``folded``."""
+        ws = self.words(pats)
+        return ws is None or any(w in folded for w in ws)
+
+    def any(self, pats: Patterns, text: str, folded: str) -> bool:
+        """``pats.any(text)`` for a part ``text`` of the whole, skipping scans the screen rules out."""
+        return self.may_match(pats, folded) and pats.any(text)
+
+    def search(self, pats: Patterns, text: str, folded: str) -> re.Match[str] | None:
+        """``pats.search(text)`` for a part ``text`` of the whole, skipping scans the screen rules out."""
+        return pats.search(text) if self.may_match(pats, folded) else None
