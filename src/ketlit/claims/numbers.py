@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ketlit.claims.rules import Patterns, Rules
-from ketlit.claims.screens import Screen, fold
+from ketlit.claims.screens import fold, may_match, screened_any, screened_search
 from ketlit.claims.text import split_sentences
 
 _UNITS_TO_HOURS: Final = {
@@ -552,9 +552,9 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
     return [(o, c) for o, c in out if c.strip()]
 
 
-def _about_the_drug(clause: str, folded: str, rules: Rules, screen: Screen) -> bool:
+def _about_the_drug(clause: str, folded: str, rules: Rules) -> bool:
     """False when the clause names another treatment and not the drug (rTMS, psilocybin, ECT)."""
-    return screen.any(rules.arms["active"], clause, folded) or not screen.any(
+    return screened_any(rules.arms["active"], clause, folded) or not screened_any(
         rules.other_treatments_evidence, clause, folded
     )
 
@@ -562,30 +562,27 @@ def _about_the_drug(clause: str, folded: str, rules: Rules, screen: Screen) -> b
 _RAPID_RX: Final = re.compile(r"\brapid(ly)?\b", re.IGNORECASE)
 
 
-def _times_in(sentence: str, folded: str, rules: Rules, screen: Screen) -> list[TimeFinding]:
+def _times_in(sentence: str, folded: str, rules: Rules) -> list[TimeFinding]:
     """The first onset and the first duration of benefit the sentence states (onset first).
 
     Both kinds read the same clauses, so the sentence is screened and split once for the two.
-    ``folded`` is the sentence's :func:`~ketlit.claims.screens.fold`, for the literal screens of
-    ``screen`` (the abstract's)."""
+    ``folded`` is the sentence's :func:`~ketlit.claims.screens.fold`, for the literal screens."""
     timed = _TIME_SCREEN_RX.search(folded) is not None and _TIME_RX.search(sentence) is not None
     # Every finding below stands on a time in the clause (an onset also on "rapid"): the screens for
     # one reject most sentences before the cue lists are tried (a quarter of reading an abstract otherwise).
     if not timed and ("rapid" not in folded or _RAPID_RX.search(sentence) is None):
         return []
     # Plans, protocols and side-effect durations are not durations of benefit.
-    if screen.any(rules.numbers["time_exclusions"], sentence, folded):
+    if screened_any(rules.numbers["time_exclusions"], sentence, folded):
         return []
     onset: list[TimeFinding] = []
     duration: list[TimeFinding] = []
     for offset, clause in _clauses(sentence):
         cfold = folded[offset : offset + len(clause)]  # folding keeps offsets: the clause's own fold
-        if not _about_the_drug(clause, cfold, rules, screen) or screen.any(
-            rules.numbers["side_effect_words"], clause, cfold
-        ):
+        if not _about_the_drug(clause, cfold, rules) or screened_any(rules.numbers["side_effect_words"], clause, cfold):
             continue
         # A duration needs a time: without one only the onset's "rapid" can be read.
-        found = _onset_in(clause, cfold, rules, screen) + (_duration_in(clause, cfold, rules, screen) if timed else [])
+        found = _onset_in(clause, cfold, rules) + (_duration_in(clause, cfold, rules) if timed else [])
         for t in found:
             (onset if t.kind == "onset" else duration).append(
                 TimeFinding(t.kind, t.hours, t.bound, sentence, (t.span[0] + offset, t.span[1] + offset), t.effect)
@@ -593,10 +590,10 @@ def _times_in(sentence: str, folded: str, rules: Rules, screen: Screen) -> list[
     return onset[:1] + duration[:1]
 
 
-def _onset_in(clause: str, folded: str, rules: Rules, screen: Screen) -> list[TimeFinding]:
+def _onset_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
     if not (
-        screen.any(rules.numbers["onset_cues"], clause, folded)
-        and screen.any(rules.numbers["onset_effect"], clause, folded)
+        screened_any(rules.numbers["onset_cues"], clause, folded)
+        and screened_any(rules.numbers["onset_effect"], clause, folded)
     ):
         return []
     times = [
@@ -616,8 +613,8 @@ def _onset_in(clause: str, folded: str, rules: Rules, screen: Screen) -> list[Ti
     return []
 
 
-def _duration_in(clause: str, folded: str, rules: Rules, screen: Screen) -> list[TimeFinding]:
-    cue = screen.search(rules.numbers["duration_cues"], clause, folded)
+def _duration_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
+    cue = screened_search(rules.numbers["duration_cues"], clause, folded)
     if cue is None:
         return []
     # "remained without relapse for 8 months" is a lower bound on the benefit, not its end.
@@ -666,19 +663,15 @@ def _unions(rules: Rules) -> _Unions:
     return held
 
 
-def _masked(
-    text: str, pats: Sequence[Patterns], union: Patterns | None = None, folded: str | None = None, screen: Screen | None = None
-) -> str:
+def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None, folded: str | None = None) -> str:
     """``text`` with every match of ``pats`` blanked (offsets preserved). ``folded``, the text's
     :func:`~ketlit.claims.screens.fold` (made here when not given), lets the literal screens pass
     over the lists that cannot match: usually all of them, or one or two, so their union (all of
-    ``pats`` as one list) is only screened, never scanned (that scan cost more than the lists left).
-    ``screen``: the screens of a whole ``text`` is part of."""
+    ``pats`` as one list) is only screened, never scanned (that scan cost more than the lists left)."""
     folded = fold(text) if folded is None else folded
-    screen = Screen() if screen is None else screen
-    if union is not None and not screen.may_match(union, folded):  # one screen for all, most often enough
+    if union is not None and not may_match(union, folded):  # one screen for all, most often enough
         return text
-    live = [p for p in pats if screen.may_match(p, folded)]
+    live = [p for p in pats if may_match(p, folded)]
     if not live:
         return text
     chars = list(text)
@@ -699,9 +692,9 @@ class _Cues:
     therapeutic: bool
 
 
-def _cues(sentence: str, folded: str, rules: Rules, screen: Screen) -> _Cues:
+def _cues(sentence: str, folded: str, rules: Rules) -> _Cues:
     def said(name: str) -> bool:
-        return screen.any(rules.numbers[name], sentence, folded)
+        return screened_any(rules.numbers[name], sentence, folded)
 
     transient = said("transient_cues")
     recreational = said("recreational_cues")
@@ -714,23 +707,23 @@ def _cues(sentence: str, folded: str, rules: Rules, screen: Screen) -> _Cues:
     )
 
 
-def _adverse_in(sentence: str, folded: str, rules: Rules, screen: Screen) -> list[AdverseFinding]:
+def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding]:
     out: list[AdverseFinding] = []
     # "alcohol dependence" and "heroin addiction" are what a study treats, not harms it reports.
     harms = _unions(rules).harms
     # Masking only blanks text, so a sentence that names no harm has none once masked either: the one
     # check for a harm comes first, before the longer one for the conditions (most sentences stop here).
-    if not screen.any(harms, sentence, folded):
+    if not screened_any(harms, sentence, folded):
         return out
-    masked = _masked(sentence, list(rules.indications.values()), _unions(rules).indications, folded, screen)
+    masked = _masked(sentence, list(rules.indications.values()), _unions(rules).indications, folded)
     # Blanking can join words into a new literal ("urinary-tract" → "urinary tract"): fold it again.
     mfold = folded if masked is sentence else fold(masked)
-    if not screen.any(harms, masked, mfold):
+    if not screened_any(harms, masked, mfold):
         return out
     drug = [(d.start(), d.end()) for d in rules.arms["active"].finditer(sentence)]
     cues: _Cues | None = None  # read once, for the first harm found
     for category, pats in rules.adverse.items():
-        m = screen.search(pats, masked, mfold)
+        m = screened_search(pats, masked, mfold)
         if m is None:
             continue
         if category in rules.drug_bound_adverse and not any(
@@ -743,7 +736,7 @@ def _adverse_in(sentence: str, folded: str, rules: Rules, screen: Screen) -> lis
             if abs(pm.start() - m.end()) <= 40 or abs(m.start() - pm.end()) <= 40:
                 pct = float(pm.group(1))
                 break
-        cues = cues or _cues(sentence, folded, rules, screen)
+        cues = cues or _cues(sentence, folded, rules)
         out.append(
             AdverseFinding(
                 category=category,
@@ -773,9 +766,7 @@ def _doses_in(sentence: str, folded: str) -> list[DoseFinding]:
     return out
 
 
-def _direction(
-    sentences: Sequence[tuple[str | None, str, str]], rules: Rules, screen: Screen
-) -> tuple[str | None, str | None]:
+def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -> tuple[str | None, str | None]:
     """Direction of effect from conclusions (labelled, else the last two sentences), then results.
 
     ``sentences`` are (label, sentence, its :func:`~ketlit.claims.screens.fold`)."""
@@ -791,10 +782,10 @@ def _direction(
     ]
     positive, null, negative = rules.direction["positive"], rules.direction["null"], rules.direction["negative"]
     for group in (conclusions, results):
-        pos_of = {s: screen.any(positive, s, f) for s, f in group}  # read once, used twice
+        pos_of = {s: screened_any(positive, s, f) for s, f in group}  # read once, used twice
         pos = [s for s, _ in group if pos_of[s]]
-        nul = [s for s, f in group if screen.any(null, s, f)]
-        neg = [s for s, f in group if screen.any(negative, s, f) and not pos_of[s]]
+        nul = [s for s, f in group if screened_any(null, s, f)]
+        neg = [s for s, f in group if screened_any(negative, s, f) and not pos_of[s]]
         if neg and not pos:
             return "negative", neg[0]
         if pos and nul:
@@ -828,11 +819,10 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
     # Each sentence is folded once, for every reader's literal screens (ketlit.claims.screens).
     sentences = [(label, sent, fold(sent)) for label, sent in _labelled_sentences(abstract)]
     text, folded_text = abstract, fold(abstract)
-    screen = Screen(abstract)  # every text read below is a part of the abstract
     # "randomi" is a cheaper test than the comparator list: asked first (either answer decides alike).
     comparator_named = (
         "randomi" in folded_text and re.search(r"\brandomi[sz]", text, re.I) is not None
-    ) or screen.any(rules.arms["comparator"], text, folded_text)
+    ) or screened_any(rules.arms["comparator"], text, folded_text)
     single_arm_n = None if comparator_named or summary else sample_size(text)
     constructs = _unions(rules).constructs
     rates: list[RateFinding] = []
@@ -840,13 +830,13 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
     adverse: list[AdverseFinding] = []
     doses: list[DoseFinding] = []
     for _, sent, folded in sentences:
-        if screen.any(constructs, sent, folded):  # rates_in_sentence reads none without a cue
+        if screened_any(constructs, sent, folded):  # rates_in_sentence reads none without a cue
             is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
             rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
-        times.extend(_times_in(sent, folded, rules, screen))
-        adverse.extend(_adverse_in(sent, folded, rules, screen))
+        times.extend(_times_in(sent, folded, rules))
+        adverse.extend(_adverse_in(sent, folded, rules))
         doses.extend(_doses_in(sent, folded))
-    direction, why = _direction(sentences, rules, screen)
+    direction, why = _direction(sentences, rules)
     return Findings(tuple(rates), tuple(times), tuple(adverse), tuple(doses), direction, why)
 
 
