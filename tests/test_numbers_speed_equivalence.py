@@ -45,7 +45,9 @@ TRICKY = [
 
 
 def _abstracts() -> list[str]:
-    texts = [str(r.get("abstract") or "") for r in json.loads((FIXTURES / "claims_records.json").read_text())["records"]]
+    texts = [
+        str(r.get("abstract") or "") for r in json.loads((FIXTURES / "claims_records.json").read_text())["records"]
+    ]
     for xml in sorted(FIXTURES.glob("efetch_*.xml")):
         body = xml.read_text(encoding="utf-8")
         texts += [re.sub(r"<[^>]+>", "", t) for t in re.findall(r"<AbstractText[^>]*>(.*?)</AbstractText>", body, re.S)]

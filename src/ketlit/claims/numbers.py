@@ -151,9 +151,7 @@ _COMPARE_RX: Final = re.compile(r"\b(compared (with|to)|versus|vs\.?|than|relati
 # one-letter or "mo" unit ("24 h", "7-d", "3 mo"). "min" alone is in "administration", "hr" in
 # "three": the letter before is what makes the screen worth its scan (it passes a fifth of the
 # sentences, the bare words half of them).
-_TIME_SCREEN_RX: Final = re.compile(
-    r"(?<![a-z])(?:sec|min|hour|hr|day|week|wk|month|year|yr)|\d\s*-?\s*(?:h|d|mo)\b"
-)
+_TIME_SCREEN_RX: Final = re.compile(r"(?<![a-z])(?:sec|min|hour|hr|day|week|wk|month|year|yr)|\d\s*-?\s*(?:h|d|mo)\b")
 
 
 def parse_count(token: str) -> float | None:
