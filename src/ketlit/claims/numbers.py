@@ -22,6 +22,12 @@ Design decisions:
   count-of-participants or percentage parameter, per group, with the class-level denominator
   when one is posted.
 * Every finding keeps its sentence and character span so the report can quote it.
+* **Speed without changing a finding.** This runs at ingest on every record, and most sentences
+  name no rate, time, harm or dose. Each sentence is lower-cased once (:mod:`ketlit.claims.screens`)
+  and every scan is preceded by a substring test for the words its patterns cannot match without;
+  a failed test skips the scan, a passed one leaves the decision to the regex as before. The
+  differential check over the replay records and ``tests/test_numbers_speed_equivalence.py``
+  hold the findings identical; ``NUMBERS_READER_VERSION`` is therefore unchanged.
 """
 
 from __future__ import annotations
@@ -714,7 +720,7 @@ def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding
     if not screened_any(harms, sentence, folded):
         return out
     masked = _masked(sentence, list(rules.indications.values()), _unions(rules).indications, folded)
-    # Blanking can join words into a new literal ("urinary-tract" → "urinary tract"): fold it again.
+    # Blanking makes spaces, and a harm word may hold one ("blood pressure"): the masked text is folded anew.
     mfold = folded if masked is sentence else fold(masked)
     if not screened_any(harms, masked, mfold):
         return out
