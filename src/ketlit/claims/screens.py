@@ -11,14 +11,15 @@ Design decisions:
   characters whose lower case is that letter, plus four: "İ" and "ı" for "i", "ſ" for "s" and the
   Kelvin sign for "k". :func:`fold` maps those four, then lower-cases: wherever such a regex
   matches an ASCII literal, the folded text holds that literal in lower case. Folding keeps every
-  character's offset and whether it is a word character, so a slice of a folded text is the fold
-  of the same slice (clauses reuse their sentence's fold). The tests check all three claims on
-  every code point.
+  character's offset and whether it is a word character, so a slice of a folded text screens the
+  same slice of the text (clauses reuse their sentence's fold). The tests check all three claims
+  on every code point.
 * **The words of a pattern** are read from its parsed form (the standard library's own regex
-  parser, so escapes, flags and verbose mode are understood as the engine understands them): the
-  longest run of consecutive ASCII literals at the top level of the pattern, which every match
-  contains. A quantified or alternative part ends a run; a pattern with no such run (a top-level
-  alternation, say) has no screen, and its list is then always scanned.
+  parser, so escapes, flags and verbose mode are understood as the engine understands them): a run
+  of consecutive ASCII literals at the top level of the pattern, or a group each of whose
+  alternatives has such words, which every match contains. A quantified or optional part ends a
+  run; a pattern with neither (a top-level alternation, say) has no screen, and its list is then
+  always scanned.
 """
 
 from __future__ import annotations
