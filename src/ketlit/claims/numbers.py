@@ -22,6 +22,12 @@ Design decisions:
   count-of-participants or percentage parameter, per group, with the class-level denominator
   when one is posted.
 * Every finding keeps its sentence and character span so the report can quote it.
+* **Speed without changing a finding.** This runs at ingest on every record, and most sentences
+  name no rate, time, harm or dose. Each sentence is lower-cased once (:mod:`ketlit.claims.screens`)
+  and every scan is preceded by a substring test for the words its patterns cannot match without;
+  a failed test skips the scan, a passed one leaves the decision to the regex as before. The
+  differential check over the replay records and ``tests/test_numbers_speed_equivalence.py``
+  hold the findings identical; ``NUMBERS_READER_VERSION`` is therefore unchanged.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.screens import fold, may_match, screened_any, screened_search
 from ketlit.claims.text import split_sentences
 
 _UNITS_TO_HOURS: Final = {
@@ -142,6 +149,15 @@ _DOSE_RX: Final = re.compile(
     re.IGNORECASE,
 )
 _COMPARE_RX: Final = re.compile(r"\b(compared (with|to)|versus|vs\.?|than|relative to)\b", re.IGNORECASE)
+
+# A regex without IGNORECASE can screen a folded text (:func:`ketlit.claims.screens.fold` keeps every
+# character's place and whether it is a word character). Every _TIME_RX match holds a
+# unit word that no letter precedes (a digit, a space, a hyphen or a word boundary comes first;
+# "hour", "hrs", "minutes" and "day 7" all start with one of these words) or a digit right before a
+# one-letter or "mo" unit ("24 h", "7-d", "3 mo"). "min" alone is in "administration", "hr" in
+# "three": the letter before is what makes the screen worth its scan (it passes a fifth of the
+# sentences, the bare words half of them).
+_TIME_SCREEN_RX: Final = re.compile(r"(?<![a-z])(?:sec|min|hour|hr|day|week|wk|month|year|yr)|\d\s*-?\s*(?:h|d|mo)\b")
 
 
 def parse_count(token: str) -> float | None:
@@ -384,10 +400,17 @@ def _timepoint_near(sentence: str, start: int, end: int) -> float | None:
     return chosen.hours
 
 
+# Every _SAMPLE_RX match ends in one of these words ("outpatients" holds "patients").
+_PEOPLE: Final = ("patients", "participants", "subjects", "adults", "individuals", "veterans", "people", "volunteers")
+
+
 def sample_size(abstract: str) -> int | None:
-    m = _N_EQ_RX.search(abstract)
+    m = _N_EQ_RX.search(abstract) if "=" in abstract else None
     if m:
         return int(m.group(1))
+    folded = fold(abstract)
+    if not any(w in folded for w in _PEOPLE):
+        return None
     for m in _SAMPLE_RX.finditer(abstract):
         value = parse_count(m.group("n"))
         if value is not None and value >= 2 and value == int(value):
@@ -405,6 +428,11 @@ def rates_in_sentence(
 ) -> list[RateFinding]:
     """Response/remission proportions stated in one sentence."""
     out: list[RateFinding] = []
+    # Every rate below needs a construct cue near its number (_construct_near), and a sentence with
+    # no cue anywhere has none near anything: one scan of the cues' union ends nine sentences in ten
+    # here, before the number regexes run.
+    if not _unions(rules).constructs.any(sentence):
+        return out
     used: list[tuple[int, int]] = []
     is_range = rules.numbers["range_cues"].any(sentence)
     n_eq = _N_EQ_RX.search(sentence)
@@ -528,33 +556,37 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
     return [(o, c) for o, c in out if c.strip()]
 
 
-def _about_the_drug(clause: str, rules: Rules) -> bool:
+def _about_the_drug(clause: str, folded: str, rules: Rules) -> bool:
     """False when the clause names another treatment and not the drug (rTMS, psilocybin, ECT)."""
-    return rules.arms["active"].any(clause) or not rules.other_treatments_evidence.any(clause)
+    return screened_any(rules.arms["active"], clause, folded) or not screened_any(
+        rules.other_treatments_evidence, clause, folded
+    )
 
 
 _RAPID_RX: Final = re.compile(r"\brapid(ly)?\b", re.IGNORECASE)
 
 
-def _times_in(sentence: str, rules: Rules) -> list[TimeFinding]:
+def _times_in(sentence: str, folded: str, rules: Rules) -> list[TimeFinding]:
     """The first onset and the first duration of benefit the sentence states (onset first).
 
-    Both kinds read the same clauses, so the sentence is screened and split once for the two."""
-    timed = _TIME_RX.search(sentence) is not None
-    # Every finding below stands on a time in the clause (an onset also on "rapid"): one scan for one
-    # rejects most sentences before the cue lists are tried (a quarter of reading an abstract otherwise).
-    if not timed and _RAPID_RX.search(sentence) is None:
+    Both kinds read the same clauses, so the sentence is screened and split once for the two.
+    ``folded`` is the sentence's :func:`~ketlit.claims.screens.fold`, for the literal screens."""
+    timed = _TIME_SCREEN_RX.search(folded) is not None and _TIME_RX.search(sentence) is not None
+    # Every finding below stands on a time in the clause (an onset also on "rapid"): the screens for
+    # one reject most sentences before the cue lists are tried (a quarter of reading an abstract otherwise).
+    if not timed and ("rapid" not in folded or _RAPID_RX.search(sentence) is None):
         return []
     # Plans, protocols and side-effect durations are not durations of benefit.
-    if rules.numbers["time_exclusions"].any(sentence):
+    if screened_any(rules.numbers["time_exclusions"], sentence, folded):
         return []
     onset: list[TimeFinding] = []
     duration: list[TimeFinding] = []
     for offset, clause in _clauses(sentence):
-        if not _about_the_drug(clause, rules) or rules.numbers["side_effect_words"].any(clause):
+        cfold = folded[offset : offset + len(clause)]  # folding keeps offsets: the clause's own fold
+        if not _about_the_drug(clause, cfold, rules) or screened_any(rules.numbers["side_effect_words"], clause, cfold):
             continue
         # A duration needs a time: without one only the onset's "rapid" can be read.
-        found = _onset_in(clause, rules) + (_duration_in(clause, rules) if timed else [])
+        found = _onset_in(clause, cfold, rules) + (_duration_in(clause, cfold, rules) if timed else [])
         for t in found:
             (onset if t.kind == "onset" else duration).append(
                 TimeFinding(t.kind, t.hours, t.bound, sentence, (t.span[0] + offset, t.span[1] + offset), t.effect)
@@ -562,8 +594,11 @@ def _times_in(sentence: str, rules: Rules) -> list[TimeFinding]:
     return onset[:1] + duration[:1]
 
 
-def _onset_in(clause: str, rules: Rules) -> list[TimeFinding]:
-    if not (rules.numbers["onset_cues"].any(clause) and rules.numbers["onset_effect"].any(clause)):
+def _onset_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
+    if not (
+        screened_any(rules.numbers["onset_cues"], clause, folded)
+        and screened_any(rules.numbers["onset_effect"], clause, folded)
+    ):
         return []
     times = [
         t
@@ -582,8 +617,8 @@ def _onset_in(clause: str, rules: Rules) -> list[TimeFinding]:
     return []
 
 
-def _duration_in(clause: str, rules: Rules) -> list[TimeFinding]:
-    cue = rules.numbers["duration_cues"].search(clause)
+def _duration_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
+    cue = screened_search(rules.numbers["duration_cues"], clause, folded)
     if cue is None:
         return []
     # "remained without relapse for 8 months" is a lower bound on the benefit, not its end.
@@ -603,51 +638,96 @@ def _duration_in(clause: str, rules: Rules) -> list[TimeFinding]:
     return [TimeFinding("duration", t.hours, "at_most" if ended else "at_least", clause, (t.start, t.end))]
 
 
-# The union of a rules object's pattern lists, per rules object (held so its id stays unique):
-# one scan rejects a sentence that names no indication, or no harm, before every list is tried.
-_UNIONS: dict[int, tuple[Rules, Patterns, Patterns]] = {}
+@dataclass(frozen=True, slots=True)
+class _Unions:
+    """Unions of a rules object's pattern lists: one scan rejects a sentence that names no
+    indication, no harm or no response/remission cue, before every list is tried."""
+
+    rules: Rules  # held so its id stays unique while cached
+    indications: Patterns
+    harms: Patterns
+    constructs: Patterns
 
 
-def _unions(rules: Rules) -> tuple[Patterns, Patterns]:
-    """(every indication's patterns, every adverse category's patterns) of ``rules``, as one list each."""
+_UNIONS: dict[int, _Unions] = {}
+
+
+def _unions(rules: Rules) -> _Unions:
+    """The pattern unions of ``rules`` (built once per rules object)."""
     held = _UNIONS.get(id(rules))
-    if held is None or held[0] is not rules:
+    if held is None or held.rules is not rules:
         if len(_UNIONS) > 8:  # a long-lived process that loads many rule sets keeps a few
             _UNIONS.clear()
-        held = _UNIONS[id(rules)] = (
+        held = _UNIONS[id(rules)] = _Unions(
             rules,
             Patterns(tuple(rx for p in rules.indications.values() for rx in p.regexes)),
             Patterns(tuple(rx for p in rules.adverse.values() for rx in p.regexes)),
+            Patterns(tuple(rx for p in rules.construct_cues.values() for rx in p.regexes)),
         )
-    return held[1], held[2]
+    return held
 
 
-def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None) -> str:
-    """``text`` with every match of ``pats`` blanked (offsets preserved); ``union``, all of
-    ``pats`` as one list, rejects a text none of them matches in one scan."""
-    if union is not None and not union.any(text):
+def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None, folded: str | None = None) -> str:
+    """``text`` with every match of ``pats`` blanked (offsets preserved). ``folded``, the text's
+    :func:`~ketlit.claims.screens.fold` (made here when not given), lets the literal screens pass
+    over the lists that cannot match: usually all of them, or one or two, so their union (all of
+    ``pats`` as one list) is only screened, never scanned (that scan cost more than the lists left)."""
+    folded = fold(text) if folded is None else folded
+    if union is not None and not may_match(union, folded):  # one screen for all, most often enough
+        return text
+    live = [p for p in pats if may_match(p, folded)]
+    if not live:
         return text
     chars = list(text)
-    for p in pats:
+    for p in live:
         for m in p.finditer(text):
             chars[m.start() : m.end()] = " " * (m.end() - m.start())
     return "".join(chars)
 
 
-def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
+@dataclass(frozen=True, slots=True)
+class _Cues:
+    """What a sentence says of its harms as a whole (the same for every harm it names)."""
+
+    transient: bool
+    persistent: bool
+    recreational: bool
+    absent: bool
+    therapeutic: bool
+
+
+def _cues(sentence: str, folded: str, rules: Rules) -> _Cues:
+    def said(name: str) -> bool:
+        return screened_any(rules.numbers[name], sentence, folded)
+
+    transient = said("transient_cues")
+    recreational = said("recreational_cues")
+    return _Cues(
+        transient=transient,
+        persistent=said("persistent_cues") and not said("negated_persistence") and not transient,
+        recreational=recreational,
+        absent=said("absence_cues"),
+        therapeutic=not recreational and said("therapeutic_cues"),
+    )
+
+
+def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding]:
     out: list[AdverseFinding] = []
     # "alcohol dependence" and "heroin addiction" are what a study treats, not harms it reports.
-    indications, harms = _unions(rules)
+    harms = _unions(rules).harms
     # Masking only blanks text, so a sentence that names no harm has none once masked either: the one
-    # scan for a harm comes first, before the longer one for the conditions (most sentences stop here).
-    if not harms.any(sentence):
+    # check for a harm comes first, before the longer one for the conditions (most sentences stop here).
+    if not screened_any(harms, sentence, folded):
         return out
-    masked = _masked(sentence, list(rules.indications.values()), indications)
-    if not harms.any(masked):
+    masked = _masked(sentence, list(rules.indications.values()), _unions(rules).indications, folded)
+    # Blanking makes spaces, and a harm word may hold one ("blood pressure"): the masked text is folded anew.
+    mfold = folded if masked is sentence else fold(masked)
+    if not screened_any(harms, masked, mfold):
         return out
     drug = [(d.start(), d.end()) for d in rules.arms["active"].finditer(sentence)]
+    cues: _Cues | None = None  # read once, for the first harm found
     for category, pats in rules.adverse.items():
-        m = pats.search(masked)
+        m = screened_search(pats, masked, mfold)
         if m is None:
             continue
         if category in rules.drug_bound_adverse and not any(
@@ -660,29 +740,28 @@ def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
             if abs(pm.start() - m.end()) <= 40 or abs(m.start() - pm.end()) <= 40:
                 pct = float(pm.group(1))
                 break
-        transient = rules.numbers["transient_cues"].any(sentence)
-        persistent = rules.numbers["persistent_cues"].any(sentence) and not rules.numbers["negated_persistence"].any(
-            sentence
-        )
-        recreational = rules.numbers["recreational_cues"].any(sentence)
+        cues = cues or _cues(sentence, folded, rules)
         out.append(
             AdverseFinding(
                 category=category,
                 pct=pct,
-                transient=transient,
-                persistent=persistent and not transient,
-                absent=rules.numbers["absence_cues"].any(sentence),
-                recreational=recreational,
+                transient=cues.transient,
+                persistent=cues.persistent,
+                absent=cues.absent,
+                recreational=cues.recreational,
                 sentence=sentence,
                 span=(m.start(), m.end()),
-                therapeutic=not recreational and rules.numbers["therapeutic_cues"].any(sentence),
+                therapeutic=cues.therapeutic,
             )
         )
     return out
 
 
-def _doses_in(sentence: str) -> list[DoseFinding]:
+def _doses_in(sentence: str, folded: str) -> list[DoseFinding]:
     out: list[DoseFinding] = []
+    # Every unit _DOSE_RX reads is spelt with "mg" or "milligram".
+    if "mg" not in folded and "milligram" not in folded:
+        return out
     for m in _DOSE_RX.finditer(sentence):
         low = float(m.group(1))
         high = float(m.group(2)) if m.group(2) else low
@@ -691,18 +770,26 @@ def _doses_in(sentence: str) -> list[DoseFinding]:
     return out
 
 
-def _direction(sentences: Sequence[tuple[str | None, str]], rules: Rules) -> tuple[str | None, str | None]:
-    """Direction of effect from conclusions (labelled, else the last two sentences), then results."""
+def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -> tuple[str | None, str | None]:
+    """Direction of effect from conclusions (labelled, else the last two sentences), then results.
+
+    ``sentences`` are (label, sentence, its :func:`~ketlit.claims.screens.fold`)."""
     conclusions = [
-        s for label, s in sentences if label and re.match(r"(conclusion|interpretation|discussion)", label, re.I)
+        (s, f)
+        for label, s, f in sentences
+        if label and re.match(r"(conclusion|interpretation|discussion)", label, re.I)
     ]
     if not conclusions:
-        conclusions = [s for _, s in sentences[-2:]]
-    results = [s for label, s in sentences if label and re.match(r"(results?|findings?|outcomes?)", label, re.I)]
+        conclusions = [(s, f) for _, s, f in sentences[-2:]]
+    results = [
+        (s, f) for label, s, f in sentences if label and re.match(r"(results?|findings?|outcomes?)", label, re.I)
+    ]
+    positive, null, negative = rules.direction["positive"], rules.direction["null"], rules.direction["negative"]
     for group in (conclusions, results):
-        pos = [s for s in group if rules.direction["positive"].any(s)]
-        nul = [s for s in group if rules.direction["null"].any(s)]
-        neg = [s for s in group if rules.direction["negative"].any(s) and not rules.direction["positive"].any(s)]
+        pos_of = {s: screened_any(positive, s, f) for s, f in group}  # read once, used twice
+        pos = [s for s, _ in group if pos_of[s]]
+        nul = [s for s, f in group if screened_any(null, s, f)]
+        neg = [s for s, f in group if screened_any(negative, s, f) and not pos_of[s]]
         if neg and not pos:
             return "negative", neg[0]
         if pos and nul:
@@ -728,22 +815,31 @@ def _labelled_sentences(abstract: str) -> list[tuple[str | None, str]]:
     return out
 
 
+_POOLED_RX: Final = re.compile(r"\bpooled\b", re.IGNORECASE)
+
+
 def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool = False) -> Findings:
     """Rates, times, adverse events, doses and direction of effect stated in an abstract."""
-    sentences = _labelled_sentences(abstract)
-    text = abstract
-    comparator_named = rules.arms["comparator"].any(text) or re.search(r"\brandomi[sz]", text, re.I) is not None
+    # Each sentence is folded once, for every reader's literal screens (ketlit.claims.screens).
+    sentences = [(label, sent, fold(sent)) for label, sent in _labelled_sentences(abstract)]
+    text, folded_text = abstract, fold(abstract)
+    # "randomi" is a cheaper test than the comparator list: asked first (either answer decides alike).
+    comparator_named = (
+        "randomi" in folded_text and re.search(r"\brandomi[sz]", text, re.I) is not None
+    ) or screened_any(rules.arms["comparator"], text, folded_text)
     single_arm_n = None if comparator_named or summary else sample_size(text)
+    constructs = _unions(rules).constructs
     rates: list[RateFinding] = []
     times: list[TimeFinding] = []
     adverse: list[AdverseFinding] = []
     doses: list[DoseFinding] = []
-    for _, sent in sentences:
-        is_summary = summary or re.search(r"\bpooled\b", sent, re.I) is not None
-        rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
-        times.extend(_times_in(sent, rules))
-        adverse.extend(_adverse_in(sent, rules))
-        doses.extend(_doses_in(sent))
+    for _, sent, folded in sentences:
+        if screened_any(constructs, sent, folded):  # rates_in_sentence reads none without a cue
+            is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
+            rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
+        times.extend(_times_in(sent, folded, rules))
+        adverse.extend(_adverse_in(sent, folded, rules))
+        doses.extend(_doses_in(sent, folded))
     direction, why = _direction(sentences, rules)
     return Findings(tuple(rates), tuple(times), tuple(adverse), tuple(doses), direction, why)
 
