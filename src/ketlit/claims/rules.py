@@ -27,6 +27,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Collection, Mapping
@@ -162,6 +163,13 @@ class Family:
     indirect: tuple[str, ...]
 
 
+@functools.cache
+def _own_family(indication: str) -> Family:
+    """The family of an indication the rules do not list: itself only (built once; a check asks
+    for it once per claim and candidate)."""
+    return Family(direct=(indication,), indirect=())
+
+
 @dataclass(frozen=True, slots=True)
 class Source:
     """A public source for a regulatory fact."""
@@ -289,7 +297,7 @@ class Rules:
 
     def family(self, indication: str) -> Family:
         """Direct/indirect evidence indications for a claimed indication (itself only if unlisted)."""
-        return self.families.get(indication, Family(direct=(indication,), indirect=()))
+        return self.families.get(indication) or _own_family(indication)
 
     def fact(self, fact_id: str) -> RegulatoryFact | None:
         """The regulatory fact with this id, if any."""

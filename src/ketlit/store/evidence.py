@@ -63,6 +63,7 @@ class StoreEvidenceIndex:
         self._reporting: set[str] | None = None
         self._findings: LazyFindings | None = None
         self._adverse: dict[tuple[str, str], dict[str, bool]] = {}
+        self._by_family: dict[tuple[str, ...], set[tuple[str, str]]] = {}
 
     @property
     def molecules(self) -> list[str]:
@@ -156,8 +157,14 @@ class StoreEvidenceIndex:
                 wanted.update((indication, *family.direct, *family.indirect))
             # Molecule × indication from the tags index; the pool supplies the loaded records.
             keyed = self._keyed()
-            hits = self.store.tags.records_with_tags({"molecule": self.molecules, "indication": sorted(wanted)})
-            chosen = [keyed[k] for k in sorted(hits or ()) if k in keyed]
+            # Claims of one page (and every query of a report) share indication families: the
+            # index lookup is made once per family.
+            wanted_key = tuple(sorted(wanted))
+            if wanted_key not in self._by_family:
+                self._by_family[wanted_key] = self.store.tags.records_with_tags(
+                    {"molecule": self.molecules, "indication": list(wanted_key)}) or set()
+            hits = self._by_family[wanted_key]
+            chosen = [keyed[k] for k in sorted(hits) if k in keyed]
         elif claim.kind == "safety":
             topics = [t for t in claim.safety_topics if t in self.rules.adverse]
             if not topics:  # "side effects", "safe": every adverse-event category counts
