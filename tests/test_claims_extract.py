@@ -500,3 +500,22 @@ def test_a_condition_easing_within_a_time_is_an_onset_claim(
 def test_an_effect_fading_after_a_time_is_still_a_duration_claim(rules: Rules) -> None:
     assert _kinds(_page("The effect fades after about a week.", rules), "The effect fades") == {"duration"}
     assert "duration" in _kinds(_page("Symptoms ease within hours and relief lasts for weeks.", rules), "relief lasts")
+
+
+def test_a_claim_given_as_the_reason_for_a_procedure_is_checked(rules: Rules) -> None:
+    # The procedure is the consequence; the harm before it is a claim about the drug.
+    sentence = "Long-term use of ketamine can cause bladder damage, so we screen for urinary symptoms at every visit."
+    kinds = {c.kind for c in _page(sentence, rules) if sentence[:20] in c.text}
+    assert "safety" in kinds
+    # A procedure alone stays a procedure.
+    sentence = "We screen all patients for urinary symptoms at every visit."
+    assert {c.kind for c in _page(sentence, rules) if sentence[:20] in c.text} == {"not_checkable"}
+
+
+def test_an_abuse_potential_stated_beside_supervision_is_a_minimising_safety_claim(rules: Rules) -> None:
+    sentence = "When used under medical supervision, ketamine has a low potential for abuse."
+    target = [c for c in _page(sentence, rules) if sentence[:20] in c.text and c.kind == "safety"]
+    assert target and target[0].safety_stance == "minimising" and "addiction" in target[0].safety_topics
+    # A history of abuse screened for is the procedure, not a claim.
+    sentence = "We screen all patients for a history of substance abuse."
+    assert {c.kind for c in _page(sentence, rules) if sentence[:20] in c.text} == {"not_checkable"}
