@@ -519,3 +519,12 @@ def test_an_abuse_potential_stated_beside_supervision_is_a_minimising_safety_cla
     # A history of abuse screened for is the procedure, not a claim.
     sentence = "We screen all patients for a history of substance abuse."
     assert {c.kind for c in _page(sentence, rules) if sentence[:20] in c.text} == {"not_checkable"}
+
+
+def test_a_question_in_markdown_emphasis_is_a_question(rules: Rules) -> None:
+    page = "**Is ketamine FDA-approved for pain?**\n\nNo. Ketamine is not FDA-approved for chronic pain.\n"
+    from ketlit.claims.text import split_sentences
+
+    assert [s.question for s in split_sentences(page)] == [True, False]
+    # It was judged as a statement ("contradicted, high": the page says otherwise).
+    assert not [c for c in extract_claims(page, rules) if "Is ketamine" in c.text]

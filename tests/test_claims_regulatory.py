@@ -239,3 +239,16 @@ def test_denied_schedules_and_controlled_status(
 ) -> None:
     _, v = check(sentence, "regulatory", index, rules, NEUTRAL_PAGE)
     assert v.verdict == verdict, v.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # The negation is the approval's: off-label use is what the sentence affirms.
+        ("No. Ketamine is not FDA-approved for chronic pain, so its use is off-label.", "supported"),
+        ("Prescribing ketamine for depression is not off-label.", "contradicted"),
+    ],
+)
+def test_off_label_read_with_its_own_negation(index: InMemoryIndex, rules: Rules, sentence: str, verdict: str) -> None:
+    _, v = check(sentence, "regulatory", index, rules, NEUTRAL_PAGE)
+    assert v.verdict == verdict, v.reasons

@@ -383,3 +383,11 @@ def test_a_condition_named_with_headache_is_not_a_side_effect_claim(rules: Rules
     kinds = {c.kind for c in extract_claims("Ketamine is more effective than morphine for migraine headaches.", rules)}
     assert "safety" not in kinds
     assert "safety" in {c.kind for c in extract_claims("Ketamine can cause headaches and nausea.", rules)}
+
+
+def test_no_potential_for_abuse_is_a_denial(rules: Rules) -> None:
+    sentences = ("Ketamine has no potential for abuse.", "Unlike IV ketamine, Spravato has no potential for abuse.")
+    for sentence in sentences:
+        claim, _ = _judge_sentence(sentence, [], rules)
+        assert claim.safety_stance == "denial", sentence
+        assert "addiction" in claim.safety_topics

@@ -146,3 +146,31 @@ def test_replay_corpus_search(db_path: Path) -> None:
     assert exported[0]["nct_ids"] == ["NCT02493868"]
     assert "Randomized Controlled Trial" in exported[0]["publication_types"]
     store.close()
+
+
+def _open_and_close(path: str) -> str:
+    try:
+        open_store(Path(path)).close()
+    except StoreError as exc:
+        return str(exc)
+    return ""
+
+
+def test_commands_opening_a_new_cache_at_once_apply_each_migration_once(tmp_path: Path) -> None:
+    # Two commands on one old cache (a cron job and a user's `check`) both found the same
+    # migrations pending; the second failed with "index … already exists". Now each takes the
+    # write lock before it applies one and reads the ledger again under it.
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    for attempt in range(3):
+        path = str(tmp_path / f"race{attempt}.db")
+        # A cache file that exists, in WAL mode, with every migration pending (as an old cache has
+        # some): what two commands meet when they open it after an upgrade.
+        conn = sqlite3.connect(path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.close()
+        with ctx.Pool(4) as pool:
+            errors = pool.map(_open_and_close, [path] * 4)
+        assert errors == [""] * 4, errors
+        assert dump_schema(Path(path)) == SCHEMA.read_text()

@@ -320,6 +320,9 @@ def _schedule(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, 
         )
 
 
+_NOT_OFF_LABEL = re.compile(r"\b(?:not|never|isn.t|aren.t|no longer)\s+(?:\w+\s+)?off[- ]label\b", re.IGNORECASE)
+
+
 def _legal(
     claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, policy: VerdictPolicy, out: _Parts
 ) -> None:
@@ -328,8 +331,11 @@ def _legal(
         facts = [f for f in rules.facts if f.kind == "off_label"]
         approved = [f for m in molecules for f in rules.facts if f.kind == "approval" and f.covers_molecule(m)]
         if facts and approved:
+            # The sentence's negation may belong to the approval ("not FDA-approved for pain, so its
+            # use is off-label"): off-label use is denied only by a negation on the words themselves.
+            denied = reg.negated and _NOT_OFF_LABEL.search(claim.text) is not None
             out.add(
-                "contradicted" if reg.negated else "supported",
+                "contradicted" if denied else "supported",
                 "off-label prescribing of an approved drug is legal for licensed prescribers",
                 facts,
             )

@@ -523,7 +523,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 not bullet
                 and single_line
                 and len(spans) == 1
-                and not re.search(r"[.!?…:]['\"”’)]*$", sent)
+                and not re.search(r"[.!?…:]['\"”’)*_]*$", sent)
                 and len(sent.split()) <= 14
             )
             out.append(
@@ -531,7 +531,8 @@ def split_sentences(text: str) -> list[Sentence]:
                     text=sent,
                     location=Location(paragraph=p_index, sentence=s_index, start=p_start + s, end=p_start + e),
                     heading=heading,
-                    question=sent.rstrip('"”’)').endswith("?"),
+                    # "**Is ketamine FDA-approved?**": Markdown emphasis around a question is still one.
+                    question=sent.rstrip('"”’)*_').endswith("?"),
                     list_item=bool(bullet),
                 )
             )

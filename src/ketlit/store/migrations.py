@@ -296,10 +296,20 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     for name, fn in MIGRATIONS:
         if name in done:
             continue
-        with db.atomic():
-            fn(db)
-            db.execute("INSERT INTO _ketlit_migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
-        applied.append(name)
+        # Two commands opening an old cache at once (two `check`s, a cron job and a user) must not
+        # both apply a migration: the write lock is taken first (BEGIN IMMEDIATE waits for the
+        # other's commit, within the busy timeout), then the ledger is read again under it.
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            if db.execute("SELECT 1 FROM _ketlit_migrations WHERE name = ?", [name]).fetchone() is None:
+                fn(db)
+                db.execute("INSERT INTO _ketlit_migrations (name, applied_at) VALUES (?, datetime('now'))", [name])
+                applied.append(name)
+            db.conn.execute("COMMIT")
+        except BaseException:
+            if db.conn.in_transaction:
+                db.conn.execute("ROLLBACK")
+            raise
     return applied
 
 
