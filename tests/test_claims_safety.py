@@ -391,3 +391,19 @@ def test_no_potential_for_abuse_is_a_denial(rules: Rules) -> None:
         claim, _ = _judge_sentence(sentence, [], rules)
         assert claim.safety_stance == "denial", sentence
         assert "addiction" in claim.safety_topics
+
+
+def test_a_group_safety_claim_about_one_form_is_not_decided_by_another_forms_studies(rules: Rules) -> None:
+    # IV racemic-ketamine trials in adolescents say nothing about the nasal spray in adolescents.
+    teens = _record("92000013", "Adverse events were mild in adolescents and resolved within hours.",
+                    population=("adolescents",))
+    teens["abstract"] = str(teens["abstract"]).replace("60 adults", "60 adolescents")
+    sentence = "Spravato is safe for adolescents."
+    claim = next(c for c in extract_claims(SPRAVATO_PAGE + sentence, rules) if c.kind == "safety")
+    assert claim.route == ("intranasal",) and claim.molecule == ("esketamine",)
+    v = judge(claim, InMemoryIndex(records_from_dicts([teens]), rules).candidates(claim), rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert any("another form or route" in r for r in v.reasons)
+    # The same studies do speak to racemic ketamine by infusion in adolescents (weighed, not set aside).
+    _, v = _judge_sentence("Ketamine infusions are safe for adolescents.", [teens], rules)
+    assert not any("another form or route" in r for r in v.reasons), v.reasons

@@ -143,6 +143,16 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
 
         counted = [a for a in counted if names_group(f"{a.record.title} {a.record.abstract}")]
         facts = [f for f in facts if names_group(f.statement)]
+        # Nor does another form or route of the drug in that group ("Spravato is safe for
+        # adolescents" from IV racemic-ketamine trials in adolescents): named, not weighed.
+        other_form = [a for a in counted if any(i.startswith(("molecule ", "route ")) for i in a.indirect)]
+        if other_form and len(other_form) == len(counted) and not facts:
+            reasons.append(
+                f"the {len(other_form)} stud(ies) in {', '.join(groups)} are of another form or route of the drug "
+                f"({'; '.join(sorted({i for a in other_form for i in a.indirect}))}); not weighed"
+            )
+            return finish("insufficient_evidence", None, reasons, [cite(a, "another form or route") for a in
+                                                                   other_form[:3]], rules, tested)
         if not counted and not facts:
             reasons.append(
                 f"no study or regulatory source in the cache reports on safety in {', '.join(groups)}; "
