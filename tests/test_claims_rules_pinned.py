@@ -420,3 +420,20 @@ def test_as_effective_as_names_the_other_treatment(rules: Rules) -> None:
     assert said is not None and said[0] == "equal"
     assert _head_to_head("Ketamine was as effective as expected.", rules.molecule_generic,
                          rules.comparators["ect"], rules) is None
+
+
+def test_an_antidepressant_effect_is_not_an_antidepressant_comparator(rules: Rules) -> None:
+    from ketlit.claims.verdict import _head_to_head
+
+    ads = rules.comparators["antidepressants"]
+    # "rapid antidepressant effects" names an effect, not the other treatment.
+    assert not ads.any("Ketamine has rapid antidepressant effects.")
+    assert ads.any("Ketamine was compared with oral antidepressants.")
+    assert ads.any("Ketamine versus standard antidepressant treatment.")
+    said = _head_to_head("Ketamine showed no significant difference in antidepressant effects at day 7.",
+                         rules.molecule_generic, ads, rules)
+    assert said is None
+    # Ketamine added to an antidepressant is the combination against placebo plus it.
+    combined = rules.comparator_combined["antidepressants"]
+    assert combined.any("Esketamine plus an oral antidepressant was compared with placebo plus an antidepressant.")
+    assert combined.any("when ketamine was added to ongoing antidepressant treatment")
