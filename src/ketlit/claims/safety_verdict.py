@@ -23,6 +23,9 @@ Design decisions:
   ("long-term", "permanent") is contradicted only by reports of persistent harm, or of a harm that
   lasts by nature (``lasting_risks``: dependence, bladder damage), not by effects that pass within
   the session.
+* **A group's safety is its own.** "Safe during pregnancy", "safe for teens": only evidence naming the
+  group is weighed, and only of the claim's form and route ("Spravato is safe for adolescents" is not
+  decided by IV racemic-ketamine trials in adolescents: with nothing else, insufficient evidence).
 * **A harm restricted to misuse** ("only reported with daily recreational use") is supported when
   the harm is documented in misuse and no study of treated patients reports it, contradicted when
   one does; regulatory lists of risks do not say in which use they arise, so they are context.
