@@ -437,3 +437,20 @@ def test_an_antidepressant_effect_is_not_an_antidepressant_comparator(rules: Rul
     combined = rules.comparator_combined["antidepressants"]
     assert combined.any("Esketamine plus an oral antidepressant was compared with placebo plus an antidepressant.")
     assert combined.any("when ketamine was added to ongoing antidepressant treatment")
+
+
+def test_the_other_form_named_in_a_comparison_is_the_comparator_not_the_drug(rules: Rules) -> None:
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import _comparison
+
+    for sentence in ("IV ketamine is as effective as esketamine for depression.",
+                     "Studies show IV ketamine and esketamine are equally effective for depression."):
+        claim = next(c for c in extract_claims(sentence, rules) if c.kind == "efficacy")
+        assert claim.molecule == ("racemic_ketamine",), sentence
+        assert _comparison(claim, rules) == ("esketamine", "equal", "racemic_ketamine"), sentence
+    # A form named as the subject stays the drug; placebo is no comparator.
+    claim = next(c for c in extract_claims("Esketamine is more effective than placebo.", rules))
+    assert claim.molecule == ("esketamine",) and _comparison(claim, rules) is None
+    # "A and B are equally effective" names B as the other treatment.
+    claim = next(c for c in extract_claims("Ketamine and ECT are equally effective for depression.", rules))
+    assert _comparison(claim, rules) == ("ect", "equal", "racemic_ketamine")

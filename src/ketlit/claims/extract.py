@@ -158,6 +158,24 @@ def _has_rate(clause: str, rules: Rules) -> bool:
     return not adverse and (rules.cues["efficacy"].any(clause) or any(o.patterns.any(clause) for o in rules.outcomes))
 
 
+def _without_comparator(sentence: str, rules: Rules) -> str:
+    """The sentence with the other treatment of a comparison blanked, so that its name is not read as
+    the drug's form: "IV ketamine is as effective as esketamine" and "IV ketamine and esketamine are
+    equally effective" are about racemic ketamine, compared with esketamine."""
+    better = rules.comparative["claim_better"].search(sentence)
+    cue = better or rules.comparative["claim_equal"].search(sentence)
+    if cue is None:
+        return sentence
+    start = cue.start()
+    conj = None if better else re.search(r"\b(?:and|&)\b", sentence[:start])
+    if conj is not None:
+        start = conj.end()  # the second of two subjects compared symmetrically
+    masked = sentence[start:]
+    for pats in rules.comparators.values():
+        masked = _mask(masked, pats)
+    return sentence[:start] + masked
+
+
 def _mask(text: str, pats: Patterns) -> str:
     for m in pats.finditer(text):
         text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
@@ -642,9 +660,14 @@ def _operationalise(
     if not route and ctx.route:
         route = [ctx.route]
         notes.append(ctx.route_note or f"route {ctx.route} inferred from the page")
-    molecule = molecules_in(sentence, rules)
+    subject = _without_comparator(sentence, rules)
+    molecule = molecules_in(subject, rules)
+    # The page's form does not replace a generic name set against another form ("ketamine is as
+    # effective as esketamine" on a Spravato page compares the two).
+    compared = subject != sentence
     if not molecule or (
         molecule == [rules.molecule_default] and ctx.molecule and ctx.molecule != rules.molecule_default
+        and not compared
     ):
         if ctx.molecule:
             molecule = [ctx.molecule]

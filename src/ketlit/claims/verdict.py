@@ -155,6 +155,14 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
             continue
         subject, rest = claim.text[: m.start()], claim.text[m.start() :]
         named = [(n, x.start()) for n, p in rules.comparators.items() for x in p.finditer(rest)]
+        conj = _AND.search(subject) if not named and relation == "equal" else None
+        if conj is not None:
+            # "IV ketamine and esketamine are equally effective": the comparison is symmetric, the
+            # other treatment is the second of the two subjects and the drug the first.
+            second = subject[conj.end() :]
+            named = [(n, x.start()) for n, p in rules.comparators.items() for x in p.finditer(second)]
+            if named:
+                subject = subject[: conj.start()]
         # The same drug by another route ("oral ketamine is as effective as IV infusions"): a comparison
         # of routes, which trials of one route against placebo cannot decide.
         # The page's route is named before the comparison, the other after it (the extractor reads both).
@@ -166,12 +174,16 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
             continue
         comparator = min(named, key=lambda item: item[1])[0]
         # The drug as the extractor reads a name (a specific form, else the generic default).
-        read = molecules_in(subject, rules) or list(claim.molecule) or [rules.molecule_default]
+        # The generic name before the comparison is the default form, whatever other form the
+        # sentence names as the comparator ("IV ketamine is as effective as esketamine").
+        generic = [rules.molecule_default] if rules.molecule_generic.any(subject) else []
+        read = molecules_in(subject, rules) or generic or list(claim.molecule) or [rules.molecule_default]
         return comparator, relation, read[0]
     return None
 
 
 ROUTE_PREFIX: Final = "route:"  # a comparator that is another route of the same drug
+_AND: Final = re.compile(r"\b(?:and|&)\b")
 
 
 def _compared(
