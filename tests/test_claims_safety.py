@@ -407,3 +407,11 @@ def test_a_group_safety_claim_about_one_form_is_not_decided_by_another_forms_stu
     # The same studies do speak to racemic ketamine by infusion in adolescents (weighed, not set aside).
     _, v = _judge_sentence("Ketamine infusions are safe for adolescents.", [teens], rules)
     assert not any("another form or route" in r for r in v.reasons), v.reasons
+
+
+def test_the_people_a_harm_is_seen_in_are_no_second_harm(rules: Rules) -> None:
+    claim, _ = _judge_sentence("Ketamine does not cause the bladder problems seen in recreational users.", [], rules)
+    assert claim.safety_topics == ("bladder",) and claim.safety_stance == "denial"
+    # A harm named in its own words stays a topic beside the setting.
+    claim, _ = _judge_sentence("Recreational use of ketamine can lead to addiction and bladder damage.", [], rules)
+    assert set(claim.safety_topics) == {"addiction", "bladder"}

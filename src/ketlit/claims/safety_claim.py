@@ -11,11 +11,14 @@ Design decisions:
   misuse. Such a clause (``[safety.terms] restriction``) has the stance "restriction", and the words
   of its setting are not read as topics ("abuse" in "only in people who abuse it" is the setting,
   not an addiction claim). A restriction to some other setting is read with the ordinary stances.
+* **Who has the harm is no harm.** "The bladder problems seen in recreational users" names one harm
+  (bladder) and the people it is seen in; the setting's words (``[safety.terms] setting``) do not add
+  a second topic (addiction) when the clause names another.
 """
 
 from __future__ import annotations
 
-from ketlit.claims.rules import Rules
+from ketlit.claims.rules import Patterns, Rules
 
 
 def _mask_setting(clause: str, rules: Rules) -> str:
@@ -33,11 +36,23 @@ def _mask_setting(clause: str, rules: Rules) -> str:
     return "".join(chars)
 
 
+def _blank(text: str, pats: Patterns) -> str:
+    chars = list(text)
+    for m in pats.finditer(text):
+        chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
+
+
 def read_safety(clause: str, prev: str, rules: Rules) -> tuple[tuple[str, ...], str]:
     """(topics, stance) of a safety clause (see the module docstring)."""
     restricted = "restriction" in rules.safety_terms and rules.safety_terms["restriction"].any(clause)
     read = _mask_setting(clause, rules) if restricted else clause
     topics = [t for t, p in rules.safety_topics.items() if p.any(read)]
+    if len(topics) > 1 and "setting" in rules.safety_terms:
+        # "the bladder problems seen in recreational users": who has the harm, not a second harm.
+        unset = _blank(read, rules.safety_terms["setting"])
+        kept = [t for t in topics if rules.safety_topics[t].any(unset)]
+        topics = kept or topics
     if (not topics or topics == ["side_effects"]) and prev:
         # "These effects typically subside quickly." names its topics in the previous sentence.
         inherited = [t for t, p in rules.safety_topics.items() if p.any(prev) and t not in ("general_safety",)]
