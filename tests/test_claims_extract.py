@@ -528,3 +528,10 @@ def test_a_question_in_markdown_emphasis_is_a_question(rules: Rules) -> None:
     assert [s.question for s in split_sentences(page)] == [True, False]
     # It was judged as a statement ("contradicted, high": the page says otherwise).
     assert not [c for c in extract_claims(page, rules) if "Is ketamine" in c.text]
+
+
+def test_addiction_listed_among_conditions_treated_is_no_safety_claim(rules: Rules) -> None:
+    claims = extract_claims("Ketamine therapy can help clients move beyond depression, trauma and addiction.", rules)
+    assert {c.kind for c in claims} == {"efficacy"}
+    assert "substance_use_disorder" in claims[0].indication
+    assert {c.kind for c in extract_claims("Ketamine carries a risk of addiction.", rules)} == {"safety"}
