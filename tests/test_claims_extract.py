@@ -535,3 +535,8 @@ def test_addiction_listed_among_conditions_treated_is_no_safety_claim(rules: Rul
     assert {c.kind for c in claims} == {"efficacy"}
     assert "substance_use_disorder" in claims[0].indication
     assert {c.kind for c in extract_claims("Ketamine carries a risk of addiction.", rules)} == {"safety"}
+
+
+def test_opioid_use_after_surgery_is_postoperative_pain(rules: Rules) -> None:
+    claims = extract_claims("Ketamine infusions can reduce opioid use after surgery.", rules)
+    assert [c.indication for c in claims if c.kind == "efficacy"] == [("postoperative_pain",)]

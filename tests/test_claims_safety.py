@@ -415,3 +415,9 @@ def test_the_people_a_harm_is_seen_in_are_no_second_harm(rules: Rules) -> None:
     # A harm named in its own words stays a topic beside the setting.
     claim, _ = _judge_sentence("Recreational use of ketamine can lead to addiction and bladder damage.", [], rules)
     assert set(claim.safety_topics) == {"addiction", "bladder"}
+
+
+def test_liver_injury_is_a_safety_topic(rules: Rules) -> None:
+    claim, _ = _judge_sentence("Repeated ketamine infusions for pain can cause liver injury.", [], rules)
+    assert claim.safety_topics == ("liver",)
+    assert rules.adverse["liver"].any("Elevated liver enzymes were observed in three patients.")
