@@ -421,3 +421,11 @@ def test_liver_injury_is_a_safety_topic(rules: Rules) -> None:
     claim, _ = _judge_sentence("Repeated ketamine infusions for pain can cause liver injury.", [], rules)
     assert claim.safety_topics == ("liver",)
     assert rules.adverse["liver"].any("Elevated liver enzymes were observed in three patients.")
+
+
+def test_insufficient_evidence_is_never_shown_with_more_than_very_low_certainty(rules: Rules) -> None:
+    from ketlit.claims.judging import finish
+
+    v = finish("insufficient_evidence", "moderate", ["not found in the counted studies"], [], rules, "tested")
+    assert v.certainty == "very_low"
+    assert finish("partly_supported", "moderate", [], [], rules, "tested").verdict == "insufficient_evidence"

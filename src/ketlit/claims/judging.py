@@ -366,6 +366,10 @@ def finish(
     if verdict not in ("insufficient_evidence", "not_checkable") and not cited:
         reasons = [*reasons, "no record or regulatory source could be cited, so no verdict is given"]
         verdict, certainty, decisive = "insufficient_evidence", "very_low", ()
+    if verdict == "insufficient_evidence" and certainty not in (None, "very_low"):
+        # Evidence too thin to judge the claim is very low certainty about it, whatever grade the
+        # few studies read would start from ("Insufficient · Moderate" read as a contradiction).
+        certainty = "very_low"
     chosen = _default_decisive(verdict, cited) if decisive is None else tuple(decisive)
     unique: dict[tuple[str, str], Decisive] = {}
     for d in chosen:
