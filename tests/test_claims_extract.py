@@ -540,3 +540,9 @@ def test_addiction_listed_among_conditions_treated_is_no_safety_claim(rules: Rul
 def test_opioid_use_after_surgery_is_postoperative_pain(rules: Rules) -> None:
     claims = extract_claims("Ketamine infusions can reduce opioid use after surgery.", rules)
     assert [c.indication for c in claims if c.kind == "efficacy"] == [("postoperative_pain",)]
+
+
+def test_a_relative_risk_reduction_stated_before_its_size_is_no_rate(rules: Rules) -> None:
+    claims = extract_claims("Spravato reduced the risk of relapse by 51% in patients in stable remission.", rules)
+    assert "efficacy_rate" not in {c.kind for c in claims}
+    assert {c.kind for c in extract_claims("70% of patients respond to ketamine.", rules)} == {"efficacy_rate"}

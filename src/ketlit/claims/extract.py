@@ -147,12 +147,21 @@ def _rate_in(text: str) -> tuple[float, float | None, int, int] | None:
     return None
 
 
+_RELATIVE_BEFORE = re.compile(
+    r"\b(?:reduc|lower|cut|decreas|halv|increas|rais)\w* (?:the |their |a patient.s )?(?:risk|odds|likelihood|chances?|"
+    r"hazard|rate) of (?:[\w-]+ ){0,4}by (?:about |approximately |nearly |almost |roughly |around |up to |over )?$",
+    re.IGNORECASE,
+)
+
+
 def _has_rate(clause: str, rules: Rules) -> bool:
     rate = _rate_in(clause)
     if rate is None:
         return False
     if "relative_risk" in rules.cues and rules.cues["relative_risk"].any(clause[rate[3] :]):
         return False  # "51% less likely to relapse": a relative change in risk, not a rate of patients
+    if _RELATIVE_BEFORE.search(clause[max(0, rate[2] - 80) : rate[2]]):
+        return False  # "reduced the risk of relapse by 51%": the same change, stated before its size
     window = clause[max(0, rate[2] - 60) : rate[3] + 80]
     adverse = rules.cues["safety"].any(window) and not rules.cues["efficacy"].any(window)
     return not adverse and (rules.cues["efficacy"].any(clause) or any(o.patterns.any(clause) for o in rules.outcomes))
