@@ -429,3 +429,19 @@ def test_insufficient_evidence_is_never_shown_with_more_than_very_low_certainty(
     v = finish("insufficient_evidence", "moderate", ["not found in the counted studies"], [], rules, "tested")
     assert v.certainty == "very_low"
     assert finish("partly_supported", "moderate", [], [], rules, "tested").verdict == "insufficient_evidence"
+
+
+def test_the_time_a_transience_claim_gives_is_checked(rules: Rules) -> None:
+    from ketlit.claims.safety_verdict import _within
+
+    assert _within("side effects go away within an hour") == 1.0
+    assert _within("resolve within an hour or two after the infusion") == 2.0
+    assert _within("Dissociative symptoms resolved within 2 hours of the infusion.") == 2.0
+    assert _within("Ketamine was first given in 2019.") is None
+    slow = [_record(str(92000020 + i), "Dissociative adverse effects were transient and resolved within 2 hours.")
+            for i in range(3)]
+    _, v = _judge_sentence("Ketamine side effects are mild and go away within an hour.", slow, rules)
+    assert v.verdict == "partly_supported", v.reasons
+    assert any("the page says within 1 h" in r for r in v.reasons), v.reasons
+    _, v = _judge_sentence("Ketamine side effects go away within an hour or two.", slow, rules)
+    assert v.verdict == "supported", v.reasons

@@ -23,6 +23,9 @@ Design decisions:
   ("long-term", "permanent") is contradicted only by reports of persistent harm, or of a harm that
   lasts by nature (``lasting_risks``: dependence, bladder damage), not by effects that pass within
   the session.
+* **Transience with a time.** "Side effects go away within an hour" is supported by reports of
+  transient effects only if they resolve that fast: studies describing resolution within a longer
+  time make it partly supported ("an hour or two" is read as two hours).
 * **A group's safety is its own.** "Safe during pregnancy", "safe for teens": only evidence naming the
   group is weighed, and only of the claim's form and route ("Spravato is safe for adolescents" is not
   decided by IV racemic-ketamine trials in adolescents: with nothing else, insufficient evidence).
@@ -45,19 +48,24 @@ Design decisions:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import Assessed, Cited, Verdict, as_tested, cite, cite_fact, exclusion_reason, finish
 from ketlit.claims.model import Claim
-from ketlit.claims.numbers import AdverseFinding
+from ketlit.claims.numbers import AdverseFinding, find_times, human_duration, parse_count
 from ketlit.claims.regulatory_verdict import approvals_for_use
 from ketlit.claims.rules import RegulatoryFact, Rules
 from ketlit.claims.synthesis import profile_of
 from ketlit.claims.timing import result_sentence
 
 GENERIC = frozenset({"side_effects", "general_safety"})
+# "go away within an hour", "resolve in 1-2 hours", "wear off after about an hour".
+_WITHIN = re.compile(r"\b(?:within|in|after|by)\s+(?:about |around |approximately |roughly |less than |under )?(?=\S)",
+                     re.IGNORECASE)
+_OR_MORE = re.compile(r"\s*(?:or|to)\s+(two|three|four|five|six|\d+)\b", re.IGNORECASE)
 # Regulatory kinds that put a product's risks on its label or restrict its use.
 _LABEL_RISK_KINDS = frozenset({"label_warning", "rems"})
 
@@ -195,7 +203,7 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         lasting = "lasting" in rules.safety_terms and rules.safety_terms["lasting"].any(claim.clause or claim.text)
         judged = _denial_or_minimising(stance, specific, facts, reports, rules, lasting=lasting)
     elif stance == "transience":
-        judged = _transience(reports)
+        judged = _transience(reports, claim.clause or claim.text)
     else:
         judged = _assertion(topics, specific, facts, reports)
     reasons += judged.reasons
@@ -381,7 +389,24 @@ def _restriction(therapeutic: Sequence[Report], misuse: Sequence[Report]) -> _Ju
     return out
 
 
-def _transience(reports: Sequence[Report]) -> _Judged:
+def _within(text: str) -> float | None:
+    """The time a clause says effects pass within ("go away within an hour": 1.0), in hours."""
+    m = _WITHIN.search(text)
+    # "an hour or two", "1-2 hours": the upper end of what follows the word.
+    after = text[m.end() : m.end() + 30] if m else ""
+    times = [t for t in find_times(after) if t.start < 20]
+    if not times:
+        return None
+    hours = max(t.hours for t in times)
+    more = _OR_MORE.match(after, times[0].end)
+    if more and (upper := parse_count(more.group(1))) is not None:
+        # "an hour or two": the second number in the first one's unit.
+        unit = times[0].hours / (parse_count(times[0].text.split()[0]) or 1.0)
+        hours = max(hours, upper * unit)
+    return hours
+
+
+def _transience(reports: Sequence[Report], clause: str = "") -> _Judged:
     present = [(a, f) for a, f in reports if not f.absent]
     transient = [(a, f) for a, f in present if f.transient]
     persistent = [(a, f) for a, f in present if f.persistent and not f.transient]
@@ -404,6 +429,17 @@ def _transience(reports: Sequence[Report]) -> _Judged:
         out.reasons.append("reports describe persistent rather than transient effects")
     else:
         out.reasons.append("no report on how long these effects last was found")
+    claimed = _within(clause)
+    longer = [(a, f) for a, f in transient if (said := _within(f.sentence)) is not None and claimed is not None
+              and said > claimed]
+    if out.verdict == "supported" and longer:
+        # "go away within an hour" against effects that "resolved within 2 hours": transient, but
+        # not as fast as the page says.
+        out.verdict = "partly_supported"
+        out.reasons.append(
+            f"the page says within {human_duration(claimed)}; {len(_distinct(longer))} stud(ies) describe them "
+            f"resolving within {human_duration(max(_within(f.sentence) or 0.0 for _, f in longer))}"
+        )
     out.cited = [cite(a, _ae_text(f)) for a, f in transient + persistent]
     out.used = _distinct(transient + persistent)
     return out
