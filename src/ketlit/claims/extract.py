@@ -181,14 +181,8 @@ def _without_comparator(sentence: str, rules: Rules) -> str:
         start = conj.end()  # the second of two subjects compared symmetrically
     masked = sentence[start:]
     for pats in rules.comparators.values():
-        masked = _mask(masked, pats)
+        masked = pats.blank(masked)
     return sentence[:start] + masked
-
-
-def _mask(text: str, pats: Patterns) -> str:
-    for m in pats.finditer(text):
-        text = text[: m.start()] + " " * (m.end() - m.start()) + text[m.end() :]
-    return text
 
 
 def _mask_indications(text: str, rules: Rules) -> str:
@@ -222,7 +216,7 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     if cues["onset"].any(clause) and effect and not side_effect_clause:
         kinds.append("onset")
     # A condition easing within a time is onset, not the end of an effect: its span is no duration.
-    lasting = _mask(clause, cues["relief_subject"]) if "relief_subject" in cues else clause
+    lasting = cues["relief_subject"].blank(clause) if "relief_subject" in cues else clause
     if cues["duration"].any(lasting) and cues["duration_context"].any(lasting) and not side_effect_clause:
         kinds.append("duration")
     temporal = "onset" in kinds or "duration" in kinds

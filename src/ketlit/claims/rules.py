@@ -89,6 +89,14 @@ class Patterns:
             ) if self.regexes else re.compile(r"(?!x)x")
         return combined.search(text) is not None
 
+    def blank(self, text: str) -> str:
+        """``text`` with every match replaced by spaces (same length: offsets stay valid), so that
+        what a list names (a condition, a setting, a comparator) is not read again as something else."""
+        chars = list(text)
+        for m in self.finditer(text):
+            chars[m.start() : m.end()] = " " * (m.end() - m.start())
+        return "".join(chars)
+
     def __bool__(self) -> bool:
         return bool(self.regexes)
 

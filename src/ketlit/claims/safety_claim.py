@@ -18,7 +18,7 @@ Design decisions:
 
 from __future__ import annotations
 
-from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.rules import Rules
 
 
 def _mask_setting(clause: str, rules: Rules) -> str:
@@ -36,13 +36,6 @@ def _mask_setting(clause: str, rules: Rules) -> str:
     return "".join(chars)
 
 
-def _blank(text: str, pats: Patterns) -> str:
-    chars = list(text)
-    for m in pats.finditer(text):
-        chars[m.start() : m.end()] = " " * (m.end() - m.start())
-    return "".join(chars)
-
-
 def read_safety(clause: str, prev: str, rules: Rules) -> tuple[tuple[str, ...], str]:
     """(topics, stance) of a safety clause (see the module docstring)."""
     restricted = "restriction" in rules.safety_terms and rules.safety_terms["restriction"].any(clause)
@@ -50,7 +43,7 @@ def read_safety(clause: str, prev: str, rules: Rules) -> tuple[tuple[str, ...], 
     topics = [t for t, p in rules.safety_topics.items() if p.any(read)]
     if len(topics) > 1 and "setting" in rules.safety_terms:
         # "the bladder problems seen in recreational users": who has the harm, not a second harm.
-        unset = _blank(read, rules.safety_terms["setting"])
+        unset = rules.safety_terms["setting"].blank(read)
         kept = [t for t in topics if rules.safety_topics[t].any(unset)]
         topics = kept or topics
     if (not topics or topics == ["side_effects"]) and prev:
