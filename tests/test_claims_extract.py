@@ -547,3 +547,9 @@ def test_a_relative_risk_reduction_stated_before_its_size_is_no_rate(rules: Rule
     claims = extract_claims("Spravato reduced the risk of relapse by 51% in patients in stable remission.", rules)
     assert "efficacy_rate" not in {c.kind for c in claims}
     assert {c.kind for c in extract_claims("70% of patients respond to ketamine.", rules)} == {"efficacy_rate"}
+
+
+def test_the_talking_parts_of_a_programme_are_not_the_drug(rules: Rules) -> None:
+    page = ("Ketamine-assisted therapy uses ketamine to help depression.\n\n"
+            "Preparation sessions help you feel ready and reduce anxiety before your first dose.\n")
+    assert not [c for c in extract_claims(page, rules) if c.text.startswith("Preparation")]
