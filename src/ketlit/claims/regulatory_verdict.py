@@ -320,9 +320,6 @@ def _schedule(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, 
         )
 
 
-_NOT_OFF_LABEL = re.compile(r"\b(?:not|never|isn.t|aren.t|no longer)\s+(?:\w+\s+)?off[- ]label\b", re.IGNORECASE)
-
-
 def _legal(
     claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, policy: VerdictPolicy, out: _Parts
 ) -> None:
@@ -333,7 +330,9 @@ def _legal(
         if facts and approved:
             # The sentence's negation may belong to the approval ("not FDA-approved for pain, so its
             # use is off-label"): off-label use is denied only by a negation on the words themselves.
-            denied = reg.negated and _NOT_OFF_LABEL.search(claim.text) is not None
+            negation = rules.regulatory.get("negation")
+            denied = reg.negated and negation is not None and any(
+                "label" in m.group(0).lower() for m in negation.finditer(claim.text))
             out.add(
                 "contradicted" if denied else "supported",
                 "off-label prescribing of an approved drug is legal for licensed prescribers",
