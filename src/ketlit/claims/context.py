@@ -200,6 +200,17 @@ def molecules_in(text: str, rules: Rules) -> list[str]:
     return [rules.molecule_default] if rules.molecule_generic.any(text) else []
 
 
+_AND = re.compile(r"\b(?:and|&)\b")
+
+
+def second_subject(subject: str) -> tuple[int, int] | None:
+    """Where a symmetric comparison's two subjects split ("IV ketamine and esketamine are equally
+    effective"): (end of the first, start of the second), or None for one subject. The extractor
+    (the drug's form) and the verdict (the comparator) read the split the same way."""
+    m = _AND.search(subject)
+    return (m.start(), m.end()) if m else None
+
+
 def time_of_drug(clause: str, pos: int, rules: Rules) -> bool:
     """Whether a time at ``pos`` is the drug's, not another treatment's: "Unlike SSRIs, which take 4
     to 8 weeks, ketamine acts within hours" gives the weeks to the SSRIs. The other treatment owns

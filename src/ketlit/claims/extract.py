@@ -64,7 +64,15 @@ from ketlit.claims.assertion import (
     mask_puffery,
     reason_code,
 )
-from ketlit.claims.context import PageContext, implied_by_comparator, lead_in, page_context, section_of, time_of_drug
+from ketlit.claims.context import (
+    PageContext,
+    implied_by_comparator,
+    lead_in,
+    page_context,
+    second_subject,
+    section_of,
+    time_of_drug,
+)
 from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
 from ketlit.claims.context import indications_in as _indications
 from ketlit.claims.context import molecules_in as molecules_in
@@ -176,9 +184,9 @@ def _without_comparator(sentence: str, rules: Rules) -> str:
     if cue is None:
         return sentence
     start = cue.start()
-    conj = None if better else re.search(r"\b(?:and|&)\b", sentence[:start])
-    if conj is not None:
-        start = conj.end()  # the second of two subjects compared symmetrically
+    split = None if better else second_subject(sentence[:start])
+    if split is not None:
+        start = split[1]  # the second of two subjects compared symmetrically
     masked = sentence[start:]
     for pats in rules.comparators.values():
         masked = pats.blank(masked)

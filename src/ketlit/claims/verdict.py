@@ -32,6 +32,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from typing import Final
 
+from ketlit.claims.context import second_subject
 from ketlit.claims.efficacy import grade_source, judge_efficacy
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.extract import molecules_in
@@ -155,14 +156,14 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
             continue
         subject, rest = claim.text[: m.start()], claim.text[m.start() :]
         named = [(n, x.start()) for n, p in rules.comparators.items() for x in p.finditer(rest)]
-        conj = _AND.search(subject) if not named and relation == "equal" else None
-        if conj is not None:
+        split = second_subject(subject) if not named and relation == "equal" else None
+        if split is not None:
             # "IV ketamine and esketamine are equally effective": the comparison is symmetric, the
             # other treatment is the second of the two subjects and the drug the first.
-            second = subject[conj.end() :]
+            second = subject[split[1] :]
             named = [(n, x.start()) for n, p in rules.comparators.items() for x in p.finditer(second)]
             if named:
-                subject = subject[: conj.start()]
+                subject = subject[: split[0]]
         # The same drug by another route ("oral ketamine is as effective as IV infusions"): a comparison
         # of routes, which trials of one route against placebo cannot decide.
         # The page's route is named before the comparison, the other after it (the extractor reads both).
@@ -183,7 +184,6 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
 
 
 ROUTE_PREFIX: Final = "route:"  # a comparator that is another route of the same drug
-_AND: Final = re.compile(r"\b(?:and|&)\b")
 
 
 def _compared(
