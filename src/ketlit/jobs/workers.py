@@ -100,6 +100,11 @@ def run_in_workers(
     parent = os.getpid()
     receivers: list[multiprocessing.connection.Connection] = []
     processes: list[multiprocessing.process.BaseProcess] = []
+    # What the parent holds now (modules, compiled rules: hundreds of thousands of objects) is
+    # moved out of the cyclic collector's sight before the fork, as the gc docs advise: a
+    # collection, in a worker or in this process, then walks only what was allocated since, and
+    # never writes to those objects' pages, which the fork shares until someone writes to them.
+    gc.freeze()
     with _sigterm_exits():
         try:
             for part in range(workers):
@@ -203,6 +208,7 @@ def _work(parent: int, sender: multiprocessing.connection.Connection,
                 if os.getppid() != parent:
                     return  # the main process is gone: nobody will read this
                 sender.send((_ITEM, item))
+                del item  # sent: not kept alive while the producer makes the next one
         except Exception as exc:
             # Re-raised in the main process: a KetlitError as the one-line error it is, and
             # anything else (a bug) as itself, or described if it cannot be pickled.
