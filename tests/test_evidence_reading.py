@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from ketlit.cli import app
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.findings import read_clause, split_clauses
+from ketlit.evidence.findings import Finding, read_clause, read_findings, split_clauses
 from ketlit.evidence.groups import group_records
 from ketlit.evidence.questions import classify
 from ketlit.evidence.roles import assign_roles
@@ -29,6 +29,12 @@ from ketlit.store.profiles import GroupingInput
 from tests.conftest import FIXTURES
 
 RULES = packaged_rules()
+
+
+def read_findings_of(sentence: str) -> list[Finding]:
+    """The findings the reader reads in one results sentence."""
+    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", sentence)]), RULES.roles)
+    return read_findings(sentences, RULES.findings)
 runner = CliRunner()
 
 CLAUSES = [
@@ -121,10 +127,43 @@ def test_clauses_are_not_cut_inside_brackets() -> None:
         ("odds ratio (OR) 3.94, 95% confidence interval (CI) 1.54 to 10.10; n = 185", "OR", 3.94, 1.54, 10.1),
         ("(SMD −0.87, 95% CI −1.26 to −0.48)", "SMD", -0.87, -1.26, -0.48),
         ("hazard ratio [HR], 0.49; 95% CI, 0.29-0.84", "HR", 0.49, 0.29, 0.84),
+        # The interval's label abbreviated in square brackets.
+        ("odds ratio [OR] = 2.10; 95% confidence interval [CI]: 1.20–3.60", "OR", 2.1, 1.2, 3.6),
+        # The value's unit between it and its interval.
+        ("mean difference (MD) −4.56 points (95% CI −6.23, −2.89)", "MD", -4.56, -6.23, -2.89),
+        # A standard error opening the interval's bracket.
+        ("LS mean difference −4.1 (SE 1.3; 95% CI −6.7 to −1.5)", "MD", -4.1, -6.7, -1.5),
+        # A minus sign (U+2212) set apart from its number.
+        ("(SMD = −0.89; 95% CI − 1.24; − 0.53)", "SMD", -0.89, -1.24, -0.53),
+        ("mean change difference vs placebo −3.2 (95% CI −5.1, −1.3)", "MD", -3.2, -5.1, -1.3),
+        # An unnamed difference whose words say what differed.
+        ("the difference in MADRS change was −4.0 points (95% CI −7.3 to −0.6)", "MD", -4.0, -7.3, -0.6),
     ],
 )
 def test_effects_are_read_with_their_ci(text: str, measure: str, value: float, lo: float, hi: float) -> None:
     assert nums.effects(text) == [nums.Effect(measure, value, lo, hi)]  # type: ignore[arg-type]
+
+
+def test_an_interval_declared_once_reads_every_value_after_it() -> None:
+    """"OR (95% CI) 2.1 (1.2-3.6) ... and 3.0 (1.5-6.1)": each "value (lo, hi)" after the declaration is an
+    estimate; means ± SD are not, and a pair whose value lies outside its interval is no estimate."""
+    got = nums.effects("OR (95% CI) 2.1 (1.2-3.6) for response and 3.0 (1.5-6.1) for remission")
+    assert [(e.measure, e.value, e.lo, e.hi) for e in got] == [("OR", 2.1, 1.2, 3.6), ("OR", 3.0, 1.5, 6.1)]
+    sentence = (
+        "Change from baseline, drug vs placebo (least-square mean difference [95% CI] based on MMRM): BHS score, "
+        "− 7.4 ± 6.7 vs − 6.8 ± 6.5 [− 1.0 (− 2.23, 0.21)]; QLDS score, − 14.4 ± 11.5 vs − 12.2 ± 10.8 "
+        "[− 3.1 (− 5.21, − 1.02)]; age 45 (18, 30)."
+    )
+    first, second, third = split_clauses(sentence, RULES.findings.clause_split)
+    assert [(e.value, e.lo, e.hi) for e in nums.effects(first)] == [(-1.0, -2.23, 0.21)]
+    # The later clauses go on with the measure the first declared (the reader carries it over).
+    declared = nums.declared_measure(first)
+    assert declared == "MD"
+    assert [(e.value, e.lo, e.hi) for e in nums.effects(second, declared)] == [(-3.1, -5.21, -1.02)]
+    assert nums.effects(third, declared) == []
+    assert nums.effects(second) == []  # alone, nothing declares it
+    found = read_findings_of(sentence)
+    assert [(f.effect.value if f.effect else None) for f in found][:2] == [-1.0, -3.1]
 
 
 def test_rates_p_values_and_what_is_not_a_rate() -> None:

@@ -39,6 +39,7 @@ from ketlit.evidence.model import (
     sentence_features,
 )
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
+from ketlit.evidence.sentences import split_clauses
 
 Direction = Literal["increased", "decreased", "no_difference"]
 Favours = Literal["intervention", "comparator", "neither"]
@@ -500,11 +501,16 @@ def read_clause(text: str, sentence: int, rules: FindingRules) -> Finding | None
     return found[0] if found else None
 
 
-def clause_findings(text: str, sentence: int, rules: FindingRules) -> list[Finding]:
-    """The findings one clause reports: one, or one per result where it prints several (:func:`nums.results`)."""
-    if not _may_decide(text, rules):
+def clause_findings(
+    text: str, sentence: int, rules: FindingRules, declared: nums.Measure | None = None
+) -> list[Finding]:
+    """The findings one clause reports: one, or one per result where it prints several (:func:`nums.results`).
+    ``declared``: the effect measure an earlier clause of the sentence declared (:func:`nums.declared_measure`)."""
+    # A value pair under a measure declared earlier in the sentence can decide a clause no cue is in.
+    declared_effects = nums.effects(text, declared) if declared is not None else []
+    if not declared_effects and not _may_decide(text, rules):
         return []
-    effects = nums.effects(text)
+    effects = declared_effects or nums.effects(text)
     p_values = nums.p_values(text)
     rates = tuple(nums.rates(text))
     effect = effects[0] if effects else None
@@ -661,36 +667,6 @@ def _result_finding(
     return found
 
 
-_BRACKET: Final = re.compile(r"[()\[\]]")
-
-
-def split_clauses(text: str, boundary: TextPattern) -> list[str]:
-    """``text`` cut at ``boundary`` matches that are outside brackets.
-
-    "(MD 12.7 [95% CI, 2.5-22.8]; P = .02)" stays whole: a semicolon inside brackets separates
-    the numbers of one result, not two results.
-    """
-    # The bracket depth at a boundary is read from the brackets before it only (not per character).
-    brackets = _BRACKET.finditer(text) if "(" in text or "[" in text else iter(())
-    depth = 0
-    bracket = next(brackets, None)
-    out: list[str] = []
-    start = 0
-    for m in boundary.finditer(text):
-        at = m.start()
-        while bracket is not None and bracket.start() < at:
-            if bracket.group() in "([":
-                depth += 1
-            elif depth:
-                depth -= 1
-            bracket = next(brackets, None)
-        if depth == 0:
-            out.append(text[start:at])
-            start = m.end()
-    out.append(text[start:])
-    return [c for c in out if c.strip()]
-
-
 def _favours(direction: Direction, valence: int) -> Favours:
     if direction == "no_difference":
         return "neither"
@@ -776,9 +752,13 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
         if rs.role not in FINDING_ROLES:
             continue
         found: list[Finding] = []
-        for clause in split_clauses(rs.sentence.text, rules.clause_split):
+        clauses = split_clauses(rs.sentence.text, rules.clause_split)
+        declared: nums.Measure | None = None
+        for clause in clauses:
             if len(clause) >= 12:
-                found.extend(clause_findings(clause, rs.sentence.index, rules))
+                found.extend(clause_findings(clause, rs.sentence.index, rules, declared))
+            if len(clauses) > 1:
+                declared = nums.declared_measure(clause) or declared
         out.append((rs, found))
     return out
 

@@ -37,18 +37,18 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"hazard ratios?|(?-i:\bHRs?\b)", "HR"),
     # "ES = 1.48, 95% CI": an effect size printed as a value is a standardised difference.
     (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)|(?-i:\bESs?\b)(?= ?[=:])", "SMD"),
-    (r"(?:weighted )?mean differences?|(?-i:\bW?MDs?\b)", "MD"),
+    (r"(?:weighted )?mean (?:change )?differences?|(?-i:\bW?MDs?\b)", "MD"),
     (r"risk differences?|(?-i:\bRDs?\b)", "RD"),
     (r"hedges'? ?g|(?-i:\bg\b)", "g"),
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
 )
 _NUM: Final = r"-?\d+(?:\.\d+)?|-?\.\d+"
 # The interval's label as printed: "95% CI", "95% confidence interval(s)", "95% CrI", "95% HDI", "CI 95%"; then
-# "(95% CI)" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval [CI,
-# -1.27, -0.66]").
+# "(95% CI)" or "[CI]" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval
+# [CI, -1.27, -0.66]").
 _CI_LABEL: Final = (
-    r"(?:95\s*%\s*(?:CI|confidence intervals?|CrI|HDI)|CI\s*95\s*%)\s*(?:\((?:95\s*%\s*)?CI\)\s*)?[,:=]?\s*[\[(]?\s*"
-    r"(?:CI\s*[,:]\s*)?"
+    r"(?:95\s*%\s*(?:CI|confidence intervals?|CrI|HDI)|CI\s*95\s*%)\s*(?:[\[(](?:95\s*%\s*)?CI[\])]\s*)?"
+    r"[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
 )
 # The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
 # case-insensitive alternatives at every character, ~1 µs a character); ``which`` names the measure.
@@ -57,8 +57,10 @@ _MEASURES: Final = Matcher([w for w, _ in _MEASURE_WORDS], re.IGNORECASE, Anchor
 _AFTER_MEASURE: Final = re.compile(
     # "SMD-0.65": a minus sign right after the name is the value's own.
     rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
+    rf"(?:(?:percentage[- ])?points?\b\s*|%\s*)?"  # the value's unit: "-4.56 points (95% CI ..."
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
     rf"(?:[,;]?\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?"  # or as "sd = 0.13"
+    rf"(?:[\[(]\s*(?:SD|SE)\s*[=:,]?\s*\d+(?:\.\d+)?\s*[;,]\s*)?"  # or opening the CI's bracket: "(SE 1.3; 95% CI"
     rf"(?:[,;(\[]\s*)*{_CI_LABEL}"
     rf"(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
     re.IGNORECASE,
@@ -76,12 +78,28 @@ _LABEL_FIRST: Final = re.compile(
     re.IGNORECASE,
 )
 _CI: Final = rf"[^\d]{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
+# The measure and its interval declared once, the values after: "least-square mean difference [95% CI] based
+# on MMRM): BHS, ... [-1.0 (-2.23, 0.21)]; QLDS, ... [-3.1 (-5.21, -1.02)]", "OR (95% CI) 2.1 (1.2-3.6) for
+# response and 3.0 (1.5-6.1) for remission". Each "value (lo, hi)" after the declaration and before the next
+# measure's name is one estimate; a value after "±" is a standard deviation, not an estimate.
+_DECLARED: Final = re.compile(
+    r"[^\d;]{0,40}?[\[(]\s*(?:95\s*%\s*(?:CI|CrI|HDI|confidence intervals?)|CI\s*95\s*%)\s*[\])]", re.IGNORECASE
+)
+_TRIPLET: Final = re.compile(
+    rf"(?<![\d.±])(?<!± )(?:\+\s?)?(?P<value>{_NUM})\s*[\[(]\s*"
+    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—)\s*(?P<hi>{_NUM})\s*[\])]",
+    re.IGNORECASE,
+)
 # Unnamed differences: "(difference, 14.2 percentage points; 95% CI, 3.9 to 24.2)", "estimate=7.65,
 # 95% CI=1.36, 13.94", "4.96 points greater … (95% CI=2.33, 7.59)". Percentage points are a risk
 # difference; points on a scale, a mean difference.
 _UNNAMED: Final = (
     re.compile(
-        rf"\b(?:difference|estimate|between-group difference)\s*(?:of|was|=|:|,)?\s*(?P<value>{_NUM})\s*"
+        # "difference in MADRS change was -4.0 points (95% CI ...)": a few words naming what differed may
+        # come between (no digit, bracket or "=" among them, so no other number is skipped).
+        rf"\b(?:difference|estimate|between-group difference)"
+        rf"(?:\s+(?:in|between|for|of)\b[^\d;()\[\]=<>]{{0,60}}?(?=\s(?:of|was|were|is)\b))?"
+        rf"\s*(?:of|was|were|is|=|:|,)?\s*(?P<value>{_NUM})\s*"
         rf"(?P<unit>percentage points|%|points?)?{_CI}",
         re.IGNORECASE,
     ),
@@ -142,6 +160,9 @@ _RELATIVE_AFTER: Final = re.compile(
 # A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
 _CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI|HDI)\b[^;)\]]{0,20}$", re.IGNORECASE)
 _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
+# U+2212 is a minus sign whatever follows: "− 1.0" is "- 1.0" (then moved onto its number, below). A dash
+# followed by a space is left alone: it is as often a range or an aside.
+_MINUS_SPACED: Final = re.compile(r"−(?= (?:\d|\.\d))")
 # "SMD = - 0.89; 95% CI - 1.24; - 0.53": a minus sign set apart from its number, after "=", ":", a
 # separator, a bracket or "CI". Moved onto the number (" -0.89", same length, so offsets hold); a
 # range's hyphen between two numbers ("2.5 - 22.8") is left alone.
@@ -214,7 +235,7 @@ class PValue:
 def normalise(text: str) -> str:
     """Unicode minus signs and dashes before digits become ASCII hyphen-minus."""
     if not text.isascii():
-        text = _MINUS.sub("-", text)
+        text = _MINUS_SPACED.sub("-", _MINUS.sub("-", text))
     return _SPACED_MINUS.sub(_move_minus, text) if "- " in text else text
 
 
@@ -247,16 +268,58 @@ def _signed(value: float, lo: float, hi: float) -> float:
     return -value if not lo <= value <= hi and lo <= -value <= hi else value
 
 
-def effects(text: str) -> list[Effect]:
-    """Every named effect estimate with a 95% CI in ``text``."""
+def _declared_values(measure: Measure, text: str, name: int, pos: int, upto: int) -> list[Effect]:
+    """The "value (lo, hi)" estimates in ``text[pos:upto]`` whose value lies in its own interval; the
+    first placed at the measure's ``name`` (where its result's words begin), the others at their value."""
+    out: list[Effect] = []
+    for m in _TRIPLET.finditer(text, pos, upto):
+        effect = _effect(measure, m, m.start("value") if out else name)
+        if effect.lo <= effect.value <= effect.hi:
+            out.append(effect)
+    return out
+
+
+def declared_measure(text: str) -> Measure | None:
+    """The measure whose interval ``text`` declares before its values ("mean difference [95% CI] ...: ..."),
+    the last one printed; None when there is none. For the later clauses of a sentence cut at ";",
+    whose values were declared in its first (see :func:`effects`'s ``declared``)."""
+    if "95" not in text:
+        return None
+    text = normalise(text)
+    found: Measure | None = None
+    for m in _MEASURES.finditer(text):
+        if _AFTER_MEASURE.match(text, m.end()) is None and (
+            _LABEL_FIRST.match(text, m.end()) or _DECLARED.match(text, m.end())
+        ):
+            found = _MEASURE_WORDS[_MEASURES.which(m)][1]
+    return found
+
+
+def effects(text: str, declared: Measure | None = None) -> list[Effect]:
+    """Every named effect estimate with a 95% CI in ``text``. ``declared``: the measure an earlier clause
+    of the same sentence declared with its interval, whose "value (lo, hi)" pairs this clause goes on
+    printing ("...; QLDS score, ... [-3.1 (-5.21, -1.02)]"); read only where ``text`` names no measure."""
     text = normalise(text)
     out: list[Effect] = []
+    names = list(_MEASURES.finditer(text))
+    if declared is not None and not names:
+        return _declared_values(declared, text, 0, 0, len(text))
     if "95" not in text or not _HAS_CI.search(text):
         return out  # both the named reading (_AFTER_MEASURE) and the unnamed one (_CI) need a 95% CI
-    for m in _MEASURES.finditer(text):
+    for k, m in enumerate(names):
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
         after = _AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())
         start = m.start()
+        if after is None or after.re is _LABEL_FIRST:
+            # The interval declared after the name: every "value (lo, hi)" up to the next name.
+            header = after or _DECLARED.match(text, m.end())
+            if header is not None:
+                upto = names[k + 1].start() if k + 1 < len(names) else len(text)
+                first = header.end() if after is None else m.end()
+                for effect in _declared_values(measure, text, start, first, upto):
+                    if effect not in out:
+                        out.append(effect)
+            continue
         while after is not None:
             effect = _effect(measure, after, start)
             if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
+from ketlit.evidence.matcher import TextPattern
 from ketlit.sources.models import AbstractSection
 
 
@@ -154,3 +155,33 @@ def abstract_sentences(sections: list[AbstractSection]) -> list[AbstractSentence
         for text in split_prose(section.text):
             out.append(AbstractSentence(len(out), s_index, section.label, section.category, text))
     return out
+
+
+_BRACKET: Final = re.compile(r"[()\[\]]")
+
+
+def split_clauses(text: str, boundary: TextPattern) -> list[str]:
+    """``text`` cut at ``boundary`` matches that are outside brackets.
+
+    "(MD 12.7 [95% CI, 2.5-22.8]; P = .02)" stays whole: a semicolon inside brackets separates
+    the numbers of one result, not two results.
+    """
+    # The bracket depth at a boundary is read from the brackets before it only (not per character).
+    brackets = _BRACKET.finditer(text) if "(" in text or "[" in text else iter(())
+    depth = 0
+    bracket = next(brackets, None)
+    out: list[str] = []
+    start = 0
+    for m in boundary.finditer(text):
+        at = m.start()
+        while bracket is not None and bracket.start() < at:
+            if bracket.group() in "([":
+                depth += 1
+            elif depth:
+                depth -= 1
+            bracket = next(brackets, None)
+        if depth == 0:
+            out.append(text[start:at])
+            start = m.end()
+    out.append(text[start:])
+    return [c for c in out if c.strip()]
