@@ -389,3 +389,32 @@ def test_adverse_event_rows_read_no_difference_and_the_harms_claims_ask_about() 
     rows = {(a.event.lower(), a.presence) for a in profile.adverse_events}
     assert ("apnea", "no_difference") in rows or ("vomiting", "no_difference") in rows, rows
     assert any(event == "hypomania" and presence == "present" for event, presence in rows), rows
+
+
+def test_a_protocol_reports_no_findings() -> None:
+    """A protocol has no results: sentences an unstructured abstract's role guesser places late
+    (a background "has not yet been tested", the design "to examine the efficacy … in producing a
+    reduction") are not findings, and the record is listed as not readable."""
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Repeated ketamine infusions for PTSD: methods of a randomized, placebo-controlled clinical trial",
+        sections=[
+            AbstractSection(
+                None,
+                None,
+                "PTSD is a debilitating disorder. Here, we report the design and methods of a study. "
+                "However, the efficacy of this drug for PTSD has not yet been tested in veterans. "
+                "The study is a double-blind trial to examine the efficacy of ketamine, as compared to placebo, "
+                "in producing a rapid and sustained reduction in PTSD symptoms. "
+                "Participants will be randomized to ketamine or placebo.",
+            )
+        ],
+    )
+    profile = read_profile(article, {"design": ["protocol", "rct"]}, packaged_rules())
+    assert profile.question.value == "protocol"
+    assert profile.findings == ()
+    assert not profile.readable
+    assert profile.unreadable_reason == "protocol: no results yet"

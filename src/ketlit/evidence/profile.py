@@ -333,7 +333,11 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     design_text = " ".join(
         [article.title, *(rs.sentence.text for rs in sentences if rs.role in ("objective", "methods"))]
     )
-    findings = tuple(read_findings(sentences, rules.findings))
+    # A protocol has no results to read: what a role guesser places late in its abstract is the
+    # design ("to examine the efficacy … in producing a reduction") or the background ("has not
+    # yet been tested"), never a finding (the labels give protocols none).
+    is_protocol = question.value == "protocol"
+    findings = () if is_protocol else tuple(read_findings(sentences, rules.findings))
     comparator = next((f for f in findings if f.comparator_kind), None)
     # The design text is scanned for every group only when the question needed it (2 records in 5).
     comp_design = first_comparator(design_text, rules.findings, alone=True)
@@ -370,7 +374,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         blinding=_blinding(design_text),
         timepoints=_timepoints(sentences, folded),
         findings=findings,
-        adverse_events=_adverse_events(sentences, folded, rules),
+        adverse_events=() if is_protocol else _adverse_events(sentences, folded, rules),
         review=review,
         nct_ids=tuple(article.nct_ids),
         relation=relation,
