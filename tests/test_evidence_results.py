@@ -355,6 +355,11 @@ WORDING = [
     ("Seizure duration did not differ between groups.", "no_difference"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
+    # A tendency is a trend, not a significant difference, however the verb after it reads.
+    ("In addition, we found a tendency to a prolonged silent period.", "no_difference"),
+    ("Intracortical facilitation strongly tended to be enhanced.", "no_difference"),
+    ("Equimolar doses of (R)-ketamine tended to decrease cerebral glucose metabolism.", "no_difference"),
+    ("Triazolam also tended to produce greater effects on working memory than ketamine.", "no_difference"),
 ]
 
 
@@ -418,3 +423,22 @@ def test_a_protocol_reports_no_findings() -> None:
     assert profile.findings == ()
     assert not profile.readable
     assert profile.unreadable_reason == "protocol: no results yet"
+
+
+def test_a_trend_joined_to_a_significant_result_is_its_own_clause() -> None:
+    """'X was significantly reduced and Y tended to be enhanced' reports a result and a trend."""
+    def read(text: str) -> list[str]:
+        parts = split_clauses(text, RULES.findings.clause_split)
+        return [f.direction for c in parts for f in clause_findings(c, 0, RULES.findings)]
+
+    assert read(
+        "At the highest concentrations, intracortical inhibition was significantly reduced and intracortical "
+        "facilitation strongly tended to be enhanced."
+    ) == ["decreased", "no_difference"]
+    assert read(
+        "Equimolar doses of the drug tended to decrease glucose metabolism across brain regions and significantly "
+        "suppressed it in the temporomedial cortex."
+    ) == ["no_difference", "decreased"]
+    # A plain list of outcomes joined by "and" stays one clause.
+    listed = "Ketamine significantly reduced depression and anxiety scores."
+    assert split_clauses(listed, RULES.findings.clause_split) == [listed]
