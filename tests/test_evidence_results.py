@@ -442,3 +442,41 @@ def test_a_trend_joined_to_a_significant_result_is_its_own_clause() -> None:
     # A plain list of outcomes joined by "and" stays one clause.
     listed = "Ketamine significantly reduced depression and anxiety scores."
     assert split_clauses(listed, RULES.findings.clause_split) == [listed]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "There were no reports of serious adverse events.",
+        "Intranasal ketamine was not associated with significant adverse drug effects.",
+        "No new safety signal was identified during long-term treatment.",
+        "There were no cases of serious adverse events.",
+    ],
+)
+def test_an_adverse_event_said_not_to_occur_is_absent(sentence: str) -> None:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Intranasal ketamine for depression: a retrospective study",
+        sections=[
+            AbstractSection("METHODS", "METHODS", "We reviewed the records of patients treated with ketamine."),
+            AbstractSection("RESULTS", "RESULTS", sentence),
+        ],
+    )
+    profile = read_profile(article, {"design": ["observational"]}, packaged_rules())
+    assert [a.presence for a in profile.adverse_events] == ["absent"], profile.adverse_events
+
+
+def test_not_associated_with_more_adverse_effects_is_no_difference() -> None:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Ketamine anaesthesia in ECT: a meta-analysis",
+        sections=[AbstractSection("RESULTS", "RESULTS", "Ketamine was not associated with increased adverse effects.")],
+    )
+    profile = read_profile(article, {"design": ["meta_analysis"]}, packaged_rules())
+    assert [a.presence for a in profile.adverse_events] == ["no_difference"]

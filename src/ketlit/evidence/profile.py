@@ -116,8 +116,14 @@ _SECONDARY: Final = re.compile(
     r"\bfollow-up (?:study|analysis|of)\b|\bsubgroup analys",
     re.I,
 )
+# "No reports of serious adverse events", "no new safety signal", "not associated with significant
+# adverse effects": the event did not occur, however the negation is phrased.
+_AE_SEVERITY: Final = r"(?:serious |severe |significant |major |clinically significant |persistent )*"
 _AE_ABSENT: Final = re.compile(
-    r"\bno (?:serious |severe |significant |major |clinically significant |persistent )*(?:adverse|side|safety)|"
+    r"\bno (?:reports? of |cases? of |evidence of |occurrences? of |new |reported )?"
+    + _AE_SEVERITY
+    + r"(?:adverse|side|safety)|"
+    r"\bnot associated with (?:any )?" + _AE_SEVERITY + r"(?:adverse|side)|"
     r"\bwithout (?:any )?(?:serious |severe |significant |clinically significant |persistent )*(?:adverse|side|\w+ )|"
     r"\bwell[- ]tolerated\b|\bwere not (?:observed|reported)\b|\bnone of\b",
     re.I,
@@ -130,7 +136,8 @@ _AE_LESS: Final = re.compile(r"\bless (?:frequent|common|often)|\blower (?:rates
 _AE_SAME: Final = re.compile(
     r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
     r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
-    r"\bnot (?:statistically )?significant(?:ly)? different",
+    r"\bnot (?:statistically )?significant(?:ly)? different|"
+    r"\bnot associated with (?:an? )?(?:increased|higher|more|greater)\b",
     re.I,
 )
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded
