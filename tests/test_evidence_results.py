@@ -480,3 +480,18 @@ def test_not_associated_with_more_adverse_effects_is_no_difference() -> None:
     )
     profile = read_profile(article, {"design": ["meta_analysis"]}, packaged_rules())
     assert [a.presence for a in profile.adverse_events] == ["no_difference"]
+
+
+def test_augmented_is_an_increase_and_a_bracketed_result_then_and_starts_a_second() -> None:
+    def read(text: str) -> list[str]:
+        parts = split_clauses(text, RULES.findings.clause_split)
+        return [f.direction for c in parts for f in clause_findings(c, 0, RULES.findings)]
+
+    assert read(
+        "Ketamine significantly augmented high-frequency oscillations (gamma band, p=0.006) and reduced "
+        "low-frequency oscillations (delta band, p<0.001) compared with placebo."
+    ) == ["increased", "decreased"]
+    # "augmented with" names an adjunct, not a change.
+    assert read_clause("Patients in the ECT augmented with ketamine group significantly improved.", 0, RULES.findings)
+    found = read_clause("ECT augmented with ketamine was studied in 40 patients (p = .01).", 0, RULES.findings)
+    assert found is None or found.direction != "increased"
