@@ -428,3 +428,20 @@ def test_a_clinical_predictor_stays_a_predictor_question() -> None:
     methods = "Patients received six ketamine infusions and were classified as responders or non-responders."
     assert ask("Baseline anxiety predicts response to repeated ketamine infusions", ("non_randomized_trial",),
                methods=methods) == "predictor_or_secondary"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Cortical glutamate-dopamine interaction and ketamine-induced psychotic symptoms in man",
+        "Acute ketamine challenge increases resting state prefrontal-hippocampal connectivity in both humans and rats",
+    ],
+)
+def test_a_translational_study_in_humans_and_animals_is_not_set_aside_as_preclinical(title: str) -> None:
+    # The design tag says "animal" because rats are studied too; the title says humans were.
+    assert ask(title, ("animal",)) == "mechanism_or_biomarker"
+
+
+def test_an_animal_study_is_still_other() -> None:
+    title = "Ketamine-induced changes in connectivity in rats: implications for human depression"
+    assert ask(title, ("animal",)) == "other"
