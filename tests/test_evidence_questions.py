@@ -405,3 +405,43 @@ def test_an_analysis_of_secondary_outcomes_in_the_methods_is_secondary() -> None
         objective="To examine whether sleep improved with intravenous ketamine.",
         methods="This is an open-label study in which participants received ketamine infusions.",
     ) == "single_arm_open_label"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # A brain or biological measure that predicts response makes a biomarker study, whatever
+        # it is called: electrophysiology, genotypes, blood flow.
+        "Electrophysiological correlates and predictors of the antidepressant response to repeated ketamine infusions",
+        "Prediction of ketamine response in major depressive disorder using a GWAS-based machine learning approach",
+        "Genome-wide association study of the antidepressant response to ketamine",
+        "Pharmacogenomic SNPs and genotype as a guide to ketamine response",
+        "Ketamine activates psychosis and alters limbic blood flow in schizophrenia",
+    ],
+)
+def test_a_brain_or_genetic_measure_makes_a_biomarker_question(title: str) -> None:
+    methods = "Patients received six ketamine infusions and were classified as responders or non-responders."
+    assert ask(title, ("non_randomized_trial",), methods=methods) == "mechanism_or_biomarker"
+
+
+def test_a_clinical_predictor_stays_a_predictor_question() -> None:
+    methods = "Patients received six ketamine infusions and were classified as responders or non-responders."
+    assert ask("Baseline anxiety predicts response to repeated ketamine infusions", ("non_randomized_trial",),
+               methods=methods) == "predictor_or_secondary"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Cortical glutamate-dopamine interaction and ketamine-induced psychotic symptoms in man",
+        "Acute ketamine challenge increases resting state prefrontal-hippocampal connectivity in both humans and rats",
+    ],
+)
+def test_a_translational_study_in_humans_and_animals_is_not_set_aside_as_preclinical(title: str) -> None:
+    # The design tag says "animal" because rats are studied too; the title says humans were.
+    assert ask(title, ("animal",)) == "mechanism_or_biomarker"
+
+
+def test_an_animal_study_is_still_other() -> None:
+    title = "Ketamine-induced changes in connectivity in rats: implications for human depression"
+    assert ask(title, ("animal",)) == "other"

@@ -355,6 +355,11 @@ WORDING = [
     ("Seizure duration did not differ between groups.", "no_difference"),
     # A responder count is not vetoed by a symptom word long before it.
     ("Four of seven patients with comorbid depression experienced an antidepressant response.", "increased"),
+    # A tendency is a trend, not a significant difference, however the verb after it reads.
+    ("In addition, we found a tendency to a prolonged silent period.", "no_difference"),
+    ("Intracortical facilitation strongly tended to be enhanced.", "no_difference"),
+    ("Equimolar doses of (R)-ketamine tended to decrease cerebral glucose metabolism.", "no_difference"),
+    ("Triazolam also tended to produce greater effects on working memory than ketamine.", "no_difference"),
 ]
 
 
@@ -389,3 +394,104 @@ def test_adverse_event_rows_read_no_difference_and_the_harms_claims_ask_about() 
     rows = {(a.event.lower(), a.presence) for a in profile.adverse_events}
     assert ("apnea", "no_difference") in rows or ("vomiting", "no_difference") in rows, rows
     assert any(event == "hypomania" and presence == "present" for event, presence in rows), rows
+
+
+def test_a_protocol_reports_no_findings() -> None:
+    """A protocol has no results: sentences an unstructured abstract's role guesser places late
+    (a background "has not yet been tested", the design "to examine the efficacy … in producing a
+    reduction") are not findings, and the record is listed as not readable."""
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Repeated ketamine infusions for PTSD: methods of a randomized, placebo-controlled clinical trial",
+        sections=[
+            AbstractSection(
+                None,
+                None,
+                "PTSD is a debilitating disorder. Here, we report the design and methods of a study. "
+                "However, the efficacy of this drug for PTSD has not yet been tested in veterans. "
+                "The study is a double-blind trial to examine the efficacy of ketamine, as compared to placebo, "
+                "in producing a rapid and sustained reduction in PTSD symptoms. "
+                "Participants will be randomized to ketamine or placebo.",
+            )
+        ],
+    )
+    profile = read_profile(article, {"design": ["protocol", "rct"]}, packaged_rules())
+    assert profile.question.value == "protocol"
+    assert profile.findings == ()
+    assert not profile.readable
+    assert profile.unreadable_reason == "protocol: no results yet"
+
+
+def test_a_trend_joined_to_a_significant_result_is_its_own_clause() -> None:
+    """'X was significantly reduced and Y tended to be enhanced' reports a result and a trend."""
+    def read(text: str) -> list[str]:
+        parts = split_clauses(text, RULES.findings.clause_split)
+        return [f.direction for c in parts for f in clause_findings(c, 0, RULES.findings)]
+
+    assert read(
+        "At the highest concentrations, intracortical inhibition was significantly reduced and intracortical "
+        "facilitation strongly tended to be enhanced."
+    ) == ["decreased", "no_difference"]
+    assert read(
+        "Equimolar doses of the drug tended to decrease glucose metabolism across brain regions and significantly "
+        "suppressed it in the temporomedial cortex."
+    ) == ["no_difference", "decreased"]
+    # A plain list of outcomes joined by "and" stays one clause.
+    listed = "Ketamine significantly reduced depression and anxiety scores."
+    assert split_clauses(listed, RULES.findings.clause_split) == [listed]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "There were no reports of serious adverse events.",
+        "Intranasal ketamine was not associated with significant adverse drug effects.",
+        "No new safety signal was identified during long-term treatment.",
+        "There were no cases of serious adverse events.",
+    ],
+)
+def test_an_adverse_event_said_not_to_occur_is_absent(sentence: str) -> None:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Intranasal ketamine for depression: a retrospective study",
+        sections=[
+            AbstractSection("METHODS", "METHODS", "We reviewed the records of patients treated with ketamine."),
+            AbstractSection("RESULTS", "RESULTS", sentence),
+        ],
+    )
+    profile = read_profile(article, {"design": ["observational"]}, packaged_rules())
+    assert [a.presence for a in profile.adverse_events] == ["absent"], profile.adverse_events
+
+
+def test_not_associated_with_more_adverse_effects_is_no_difference() -> None:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Ketamine anaesthesia in ECT: a meta-analysis",
+        sections=[AbstractSection("RESULTS", "RESULTS", "Ketamine was not associated with increased adverse effects.")],
+    )
+    profile = read_profile(article, {"design": ["meta_analysis"]}, packaged_rules())
+    assert [a.presence for a in profile.adverse_events] == ["no_difference"]
+
+
+def test_augmented_is_an_increase_and_a_bracketed_result_then_and_starts_a_second() -> None:
+    def read(text: str) -> list[str]:
+        parts = split_clauses(text, RULES.findings.clause_split)
+        return [f.direction for c in parts for f in clause_findings(c, 0, RULES.findings)]
+
+    assert read(
+        "Ketamine significantly augmented high-frequency oscillations (gamma band, p=0.006) and reduced "
+        "low-frequency oscillations (delta band, p<0.001) compared with placebo."
+    ) == ["increased", "decreased"]
+    # "augmented with" names an adjunct, not a change.
+    assert read_clause("Patients in the ECT augmented with ketamine group significantly improved.", 0, RULES.findings)
+    found = read_clause("ECT augmented with ketamine was studied in 40 patients (p = .01).", 0, RULES.findings)
+    assert found is None or found.direction != "increased"

@@ -116,8 +116,14 @@ _SECONDARY: Final = re.compile(
     r"\bfollow-up (?:study|analysis|of)\b|\bsubgroup analys",
     re.I,
 )
+# "No reports of serious adverse events", "no new safety signal", "not associated with significant
+# adverse effects": the event did not occur, however the negation is phrased.
+_AE_SEVERITY: Final = r"(?:serious |severe |significant |major |clinically significant |persistent )*"
 _AE_ABSENT: Final = re.compile(
-    r"\bno (?:serious |severe |significant |major |clinically significant |persistent )*(?:adverse|side|safety)|"
+    r"\bno (?:reports? of |cases? of |evidence of |occurrences? of |new |reported )?"
+    + _AE_SEVERITY
+    + r"(?:adverse|side|safety)|"
+    r"\bnot associated with (?:any )?" + _AE_SEVERITY + r"(?:adverse|side)|"
     r"\bwithout (?:any )?(?:serious |severe |significant |clinically significant |persistent )*(?:adverse|side|\w+ )|"
     r"\bwell[- ]tolerated\b|\bwere not (?:observed|reported)\b|\bnone of\b",
     re.I,
@@ -130,7 +136,8 @@ _AE_LESS: Final = re.compile(r"\bless (?:frequent|common|often)|\blower (?:rates
 _AE_SAME: Final = re.compile(
     r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
     r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
-    r"\bnot (?:statistically )?significant(?:ly)? different",
+    r"\bnot (?:statistically )?significant(?:ly)? different|"
+    r"\bnot associated with (?:an? )?(?:increased|higher|more|greater)\b",
     re.I,
 )
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded
@@ -333,7 +340,11 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     design_text = " ".join(
         [article.title, *(rs.sentence.text for rs in sentences if rs.role in ("objective", "methods"))]
     )
-    findings = tuple(read_findings(sentences, rules.findings))
+    # A protocol has no results to read: what a role guesser places late in its abstract is the
+    # design ("to examine the efficacy … in producing a reduction") or the background ("has not
+    # yet been tested"), never a finding (the labels give protocols none).
+    is_protocol = question.value == "protocol"
+    findings = () if is_protocol else tuple(read_findings(sentences, rules.findings))
     comparator = next((f for f in findings if f.comparator_kind), None)
     # The design text is scanned for every group only when the question needed it (2 records in 5).
     comp_design = first_comparator(design_text, rules.findings, alone=True)
@@ -370,7 +381,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         blinding=_blinding(design_text),
         timepoints=_timepoints(sentences, folded),
         findings=findings,
-        adverse_events=_adverse_events(sentences, folded, rules),
+        adverse_events=() if is_protocol else _adverse_events(sentences, folded, rules),
         review=review,
         nct_ids=tuple(article.nct_ids),
         relation=relation,
