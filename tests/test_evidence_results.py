@@ -425,12 +425,14 @@ def test_a_protocol_reports_no_findings() -> None:
     assert profile.unreadable_reason == "protocol: no results yet"
 
 
+def read(text: str) -> list[str]:
+    """The directions of the findings read in each clause of ``text``."""
+    parts = split_clauses(text, RULES.findings.clause_split)
+    return [f.direction for c in parts for f in clause_findings(c, 0, RULES.findings)]
+
+
 def test_a_trend_joined_to_a_significant_result_is_its_own_clause() -> None:
     """'X was significantly reduced and Y tended to be enhanced' reports a result and a trend."""
-    def read(text: str) -> list[str]:
-        parts = split_clauses(text, RULES.findings.clause_split)
-        return [f.direction for c in parts for f in clause_findings(c, 0, RULES.findings)]
-
     assert read(
         "At the highest concentrations, intracortical inhibition was significantly reduced and intracortical "
         "facilitation strongly tended to be enhanced."
@@ -483,10 +485,6 @@ def test_not_associated_with_more_adverse_effects_is_no_difference() -> None:
 
 
 def test_augmented_is_an_increase_and_a_bracketed_result_then_and_starts_a_second() -> None:
-    def read(text: str) -> list[str]:
-        parts = split_clauses(text, RULES.findings.clause_split)
-        return [f.direction for c in parts for f in clause_findings(c, 0, RULES.findings)]
-
     assert read(
         "Ketamine significantly augmented high-frequency oscillations (gamma band, p=0.006) and reduced "
         "low-frequency oscillations (delta band, p<0.001) compared with placebo."
