@@ -282,3 +282,14 @@ def test_bench_scoring_on_a_tiny_key() -> None:
     high = {"certainty": "high", "evidence": [{"source": "regulatory", "id": "r"}]}
     assert b.unfounded_high([high]) == [high]
     assert b.unfounded_high([{**high, "certainty_source": "regulatory:r"}]) == []
+
+
+def test_acronym_jurisdictions_match_in_capitals_only(rules: Rules) -> None:
+    # "who" in a relative clause is not the WHO, nor "us" the US: an approval sentence about
+    # "adults who have …" speaks of the default jurisdiction, not of an international body.
+    text = "It is approved for adults with depression who have suicidal thoughts."
+    assert assertion_parts(text, rules, kind="regulatory").jurisdiction == ()
+    assert assertion_parts("Call us to ask whether it would be nice for you.", rules, kind="regulatory").jurisdiction == ()
+    assert assertion_parts("Ketamine is on the WHO list.", rules, kind="regulatory").jurisdiction == ("international",)
+    assert assertion_parts("NICE did not recommend it.", rules, kind="regulatory").jurisdiction == ("UK",)
+    assert assertion_parts("It is approved in the US.", rules, kind="regulatory").jurisdiction == ("US",)
