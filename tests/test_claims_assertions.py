@@ -289,7 +289,8 @@ def test_acronym_jurisdictions_match_in_capitals_only(rules: Rules) -> None:
     # "adults who have …" speaks of the default jurisdiction, not of an international body.
     text = "It is approved for adults with depression who have suicidal thoughts."
     assert assertion_parts(text, rules, kind="regulatory").jurisdiction == ()
-    assert assertion_parts("Call us to ask whether it would be nice for you.", rules, kind="regulatory").jurisdiction == ()
+    polite = "Call us to ask whether it would be nice for you."
+    assert assertion_parts(polite, rules, kind="regulatory").jurisdiction == ()
     assert assertion_parts("Ketamine is on the WHO list.", rules, kind="regulatory").jurisdiction == ("international",)
     assert assertion_parts("NICE did not recommend it.", rules, kind="regulatory").jurisdiction == ("UK",)
     assert assertion_parts("It is approved in the US.", rules, kind="regulatory").jurisdiction == ("US",)

@@ -766,4 +766,5 @@ def _operationalise(
         scope=parts.scope,
         comparator=parts.comparator,
         jurisdiction=parts.jurisdiction,
+        denied=claim.kind == "efficacy" and rules.cues.get("efficacy_denial", Patterns(())).any(clause),
     )

@@ -86,6 +86,9 @@ class Claim:
     scope: tuple[str, ...] = ()
     comparator: str | None = None
     jurisdiction: tuple[str, ...] = ()
+    # The sentence denies that the benefit has been shown ("has not been shown to prevent suicide"):
+    # judged as the benefit's claim with the verdict turned round (ketlit.claims.verdict).
+    denied: bool = False
 
     @property
     def checkable(self) -> bool:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Final
 
 from ketlit.claims.context import second_subject
@@ -367,6 +368,28 @@ def _judge_comparative(
     )
 
 
+_FLIP: Final = {"for": "against", "against": "for"}
+
+
+def _turned_round(v: Verdict) -> Verdict:
+    """The verdict on a sentence denying that a benefit has been shown, from the verdict on the
+    benefit's claim: evidence against it or lacking bears the denial out (a label limitation that
+    says the benefit "has not been demonstrated" supports the sentence that says so); an
+    established benefit contradicts it, unless its certainty is low, where "not shown" is fair
+    enough to be partly supported. Decisive records keep their place with their stance turned."""
+    strong = v.certainty in ("moderate", "high")
+    verdict = {
+        "contradicted": "supported",
+        "insufficient_evidence": "supported",
+        "partly_supported": "partly_supported",
+        "supported": "contradicted" if strong else "partly_supported",
+    }.get(v.verdict, v.verdict)
+    decisive = tuple(replace(d, stance=_FLIP.get(d.stance, d.stance)) for d in v.decisive)
+    own = v.verdict.replace("_", " ")
+    why = f"the sentence denies that the benefit has been shown; the benefit's own claim is {own}"
+    return replace(v, verdict=verdict, reasons=(why, *v.reasons), decisive=decisive)
+
+
 def judge(
     claim: Claim,
     records: Sequence[EvidenceRecord],
@@ -396,7 +419,8 @@ def judge(
             return _judge_routes(claim, other, comparison[1], records, rules, cache, memo)
         if comparison is not None:
             return _judge_comparative(claim, comparison, records, rules, cache, memo)
-        return judge_efficacy(claim, records, rules, policy, cache, memo)
+        verdict = judge_efficacy(claim, records, rules, policy, cache, memo)
+        return _turned_round(verdict) if claim.denied else verdict
     if claim.kind in ("onset", "duration"):
         return judge_time(claim, records, rules, policy, cache, memo)
     assessed = assess_all(claim, records, rules, cache, memo)
