@@ -294,3 +294,35 @@ def test_acronym_jurisdictions_match_in_capitals_only(rules: Rules) -> None:
     assert assertion_parts("Ketamine is on the WHO list.", rules, kind="regulatory").jurisdiction == ("international",)
     assert assertion_parts("NICE did not recommend it.", rules, kind="regulatory").jurisdiction == ("UK",)
     assert assertion_parts("It is approved in the US.", rules, kind="regulatory").jurisdiction == ("US",)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our medical team screens every participant and monitors blood pressure during each session.",
+        "A nurse monitors heart rate, breathing, oxygen levels and blood pressure throughout.",
+        "Our programme is led by an addiction psychiatrist and two social workers.",
+        "The centre offers a 12-week ketamine (KAP) programme for adults recovering from alcohol use disorder"
+        " and other addictions.",
+        "We do not offer ketamine to patients with uncontrolled hypertension or a history of misuse.",
+        "Addiction changes how the brain responds to reward and stress.",
+    ],
+)
+def test_a_harm_word_naming_care_or_the_condition_treated_is_no_safety_claim(rules: Rules, sentence: str) -> None:
+    # Blood pressure as what staff monitor, addiction as a specialist's field or the condition a
+    # programme treats, a history of misuse as an exclusion: none asserts a harm of the drug.
+    assert not reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Your blood pressure may rise during the infusion, so we monitor it throughout.",
+        "Ketamine can be misused, which is why every dose is given in our clinic.",
+        "Ketamine can be misused, and your care team will check for signs of this.",
+        "Ketamine is addictive, so we screen every patient.",
+    ],
+)
+def test_a_harm_given_as_the_reason_for_care_is_a_safety_claim(rules: Rules, sentence: str) -> None:
+    got = reading(sentence, rules)
+    assert got["checkable"] and got["verdict"] is not None
