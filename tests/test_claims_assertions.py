@@ -326,3 +326,29 @@ def test_a_harm_word_naming_care_or_the_condition_treated_is_no_safety_claim(rul
 def test_a_harm_given_as_the_reason_for_care_is_a_safety_claim(rules: Rules, sentence: str) -> None:
     got = reading(sentence, rules)
     assert got["checkable"] and got["verdict"] is not None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Not everyone responds to esketamine.",
+        "Results vary; ketamine infusion therapy is not a cure for chronic pain.",
+        "Ketamine is not a miracle cure for depression.",
+        "We cannot guarantee that ketamine will relieve your pain.",
+    ],
+)
+def test_a_stated_limit_is_no_claim_of_effect(rules: Rules, sentence: str) -> None:
+    # Read as "it works", a concession was judged as an efficacy claim (partly supported, high).
+    assert not reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Not everyone responds, but most patients with depression improve within a day of ketamine.",
+        "Ketamine is not a cure, but it can reduce depressive symptoms within hours.",
+        "Not everyone responds to ketamine, yet 70% of patients with depression do.",
+    ],
+)
+def test_a_limit_followed_by_a_promise_is_checked(rules: Rules, sentence: str) -> None:
+    assert reading(sentence, rules)["checkable"]

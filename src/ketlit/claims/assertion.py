@@ -66,6 +66,7 @@ _CODES: Final = {
     "advice": "recommendation",
     "media": "out_of_scope",
     "disclaimer": "site",
+    "limitation": "site",
     "clinic_status": "procedure",
     "pricing": "booking",
     "staff": "procedure",
