@@ -352,3 +352,17 @@ def test_a_stated_limit_is_no_claim_of_effect(rules: Rules, sentence: str) -> No
 )
 def test_a_limit_followed_by_a_promise_is_checked(rules: Rules, sentence: str) -> None:
     assert reading(sentence, rules)["checkable"]
+
+
+def test_a_placebo_arm_with_a_background_treatment_is_no_head_to_head(rules: Rules) -> None:
+    # Both arms took the oral antidepressant: the comparison is against placebo, and the sentence
+    # must not be judged as a head-to-head claim against antidepressants (insufficient evidence).
+    text = ("In trials, patients given esketamine with an oral antidepressant improved more than those"
+            " given a placebo with an oral antidepressant.")
+    assert assertion_parts(text, rules, kind="efficacy").comparator == "placebo"
+    (claim,) = claims_of(text, rules)
+    report = check_page(LEAD + text, "t.txt", InMemoryIndex([], rules), rules)
+    (checked,) = [c for c in report.claims if c.claim.text == claim.text and c.claim.checkable]
+    assert not any("head to head" in r for r in checked.verdict.reasons)
+    head = "Esketamine is more effective than oral antidepressants for depression."
+    assert assertion_parts(head, rules, kind="efficacy").comparator == "antidepressants"

@@ -172,7 +172,9 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
         if own:
             named += [(f"{ROUTE_PREFIX}{n}", x.start()) for n, p in rules.routes.items()
                       if n not in own for x in p.finditer(rest)]
-        if not named:
+        placebo = cues["placebo_arm"].search(rest)
+        if not named or (placebo is not None and placebo.start() < min(at for _, at in named)):
+            # Against a placebo arm the other treatment named is what both arms had: no head-to-head.
             continue
         comparator = min(named, key=lambda item: item[1])[0]
         # The drug as the extractor reads a name (a specific form, else the generic default).
