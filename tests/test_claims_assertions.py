@@ -366,3 +366,28 @@ def test_a_placebo_arm_with_a_background_treatment_is_no_head_to_head(rules: Rul
     assert not any("head to head" in r for r in checked.verdict.reasons)
     head = "Esketamine is more effective than oral antidepressants for depression."
     assert assertion_parts(head, rules, kind="efficacy").comparator == "antidepressants"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In cats, ketamine is a safe sedative with few side effects.",
+        "Ketamine is a dissociative anaesthetic that has been used in veterinary medicine for decades.",
+        "Modern anaesthesia is very safe, but no anaesthetic is completely without risk.",
+        "We believe good pain relief is essential for a smooth recovery.",
+    ],
+)
+def test_animals_and_anaesthesia_in_general_are_not_the_drug_for_people(rules: Rules, sentence: str) -> None:
+    assert not reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is a safe anaesthetic for people of all ages.",
+        "We believe ketamine relieves depression within hours.",
+        "Ketamine relieves pain in patients with cancer.",
+    ],
+)
+def test_the_drug_for_people_is_still_checked(rules: Rules, sentence: str) -> None:
+    assert reading(sentence, rules)["checkable"]

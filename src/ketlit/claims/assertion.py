@@ -67,6 +67,7 @@ _CODES: Final = {
     "media": "out_of_scope",
     "disclaimer": "site",
     "limitation": "site",
+    "veterinary": "out_of_scope",
     "clinic_status": "procedure",
     "pricing": "booking",
     "staff": "procedure",
