@@ -282,3 +282,112 @@ def test_bench_scoring_on_a_tiny_key() -> None:
     high = {"certainty": "high", "evidence": [{"source": "regulatory", "id": "r"}]}
     assert b.unfounded_high([high]) == [high]
     assert b.unfounded_high([{**high, "certainty_source": "regulatory:r"}]) == []
+
+
+def test_acronym_jurisdictions_match_in_capitals_only(rules: Rules) -> None:
+    # "who" in a relative clause is not the WHO, nor "us" the US: an approval sentence about
+    # "adults who have …" speaks of the default jurisdiction, not of an international body.
+    text = "It is approved for adults with depression who have suicidal thoughts."
+    assert assertion_parts(text, rules, kind="regulatory").jurisdiction == ()
+    polite = "Call us to ask whether it would be nice for you."
+    assert assertion_parts(polite, rules, kind="regulatory").jurisdiction == ()
+    assert assertion_parts("Ketamine is on the WHO list.", rules, kind="regulatory").jurisdiction == ("international",)
+    assert assertion_parts("NICE did not recommend it.", rules, kind="regulatory").jurisdiction == ("UK",)
+    assert assertion_parts("It is approved in the US.", rules, kind="regulatory").jurisdiction == ("US",)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our medical team screens every participant and monitors blood pressure during each session.",
+        "A nurse monitors heart rate, breathing, oxygen levels and blood pressure throughout.",
+        "Our programme is led by an addiction psychiatrist and two social workers.",
+        "The centre offers a 12-week ketamine (KAP) programme for adults recovering from alcohol use disorder"
+        " and other addictions.",
+        "We do not offer ketamine to patients with uncontrolled hypertension or a history of misuse.",
+        "Addiction changes how the brain responds to reward and stress.",
+    ],
+)
+def test_a_harm_word_naming_care_or_the_condition_treated_is_no_safety_claim(rules: Rules, sentence: str) -> None:
+    # Blood pressure as what staff monitor, addiction as a specialist's field or the condition a
+    # programme treats, a history of misuse as an exclusion: none asserts a harm of the drug.
+    assert not reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Your blood pressure may rise during the infusion, so we monitor it throughout.",
+        "Ketamine can be misused, which is why every dose is given in our clinic.",
+        "Ketamine can be misused, and your care team will check for signs of this.",
+        "Ketamine is addictive, so we screen every patient.",
+    ],
+)
+def test_a_harm_given_as_the_reason_for_care_is_a_safety_claim(rules: Rules, sentence: str) -> None:
+    got = reading(sentence, rules)
+    assert got["checkable"] and got["verdict"] is not None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Not everyone responds to esketamine.",
+        "Results vary; ketamine infusion therapy is not a cure for chronic pain.",
+        "Ketamine is not a miracle cure for depression.",
+        "We cannot guarantee that ketamine will relieve your pain.",
+    ],
+)
+def test_a_stated_limit_is_no_claim_of_effect(rules: Rules, sentence: str) -> None:
+    # Read as "it works", a concession was judged as an efficacy claim (partly supported, high).
+    assert not reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Not everyone responds, but most patients with depression improve within a day of ketamine.",
+        "Ketamine is not a cure, but it can reduce depressive symptoms within hours.",
+        "Not everyone responds to ketamine, yet 70% of patients with depression do.",
+    ],
+)
+def test_a_limit_followed_by_a_promise_is_checked(rules: Rules, sentence: str) -> None:
+    assert reading(sentence, rules)["checkable"]
+
+
+def test_a_placebo_arm_with_a_background_treatment_is_no_head_to_head(rules: Rules) -> None:
+    # Both arms took the oral antidepressant: the comparison is against placebo, and the sentence
+    # must not be judged as a head-to-head claim against antidepressants (insufficient evidence).
+    text = ("In trials, patients given esketamine with an oral antidepressant improved more than those"
+            " given a placebo with an oral antidepressant.")
+    assert assertion_parts(text, rules, kind="efficacy").comparator == "placebo"
+    (claim,) = claims_of(text, rules)
+    report = check_page(LEAD + text, "t.txt", InMemoryIndex([], rules), rules)
+    (checked,) = [c for c in report.claims if c.claim.text == claim.text and c.claim.checkable]
+    assert not any("head to head" in r for r in checked.verdict.reasons)
+    head = "Esketamine is more effective than oral antidepressants for depression."
+    assert assertion_parts(head, rules, kind="efficacy").comparator == "antidepressants"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In cats, ketamine is a safe sedative with few side effects.",
+        "Ketamine is a dissociative anaesthetic that has been used in veterinary medicine for decades.",
+        "Modern anaesthesia is very safe, but no anaesthetic is completely without risk.",
+        "We believe good pain relief is essential for a smooth recovery.",
+    ],
+)
+def test_animals_and_anaesthesia_in_general_are_not_the_drug_for_people(rules: Rules, sentence: str) -> None:
+    assert not reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is a safe anaesthetic for people of all ages.",
+        "We believe ketamine relieves depression within hours.",
+        "Ketamine relieves pain in patients with cancer.",
+    ],
+)
+def test_the_drug_for_people_is_still_checked(rules: Rules, sentence: str) -> None:
+    assert reading(sentence, rules)["checkable"]

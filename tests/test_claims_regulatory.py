@@ -252,3 +252,23 @@ def test_denied_schedules_and_controlled_status(
 def test_off_label_read_with_its_own_negation(index: InMemoryIndex, rules: Rules, sentence: str, verdict: str) -> None:
     _, v = check(sentence, "regulatory", index, rules, NEUTRAL_PAGE)
     assert v.verdict == verdict, v.reasons
+
+
+def test_an_approval_for_a_condition_qualified_by_another_names_the_narrower_use() -> None:
+    from ketlit.claims.check import check_page
+    from ketlit.claims.evidence import InMemoryIndex
+    from ketlit.claims.rules import load_rules
+
+    rules = load_rules()
+
+    def verdict(sentence: str) -> str:
+        report = check_page(sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
+        (claim,) = [c for c in report.claims if c.claim.kind == "regulatory"]
+        return claim.verdict.verdict
+
+    # The suicidality approval, not an approval for depression at large (which would broaden it).
+    assert verdict("Spravato is FDA-approved for depressive symptoms in adults with major depressive disorder"
+                   " who have acute suicidal thoughts.") == "supported"
+    assert verdict("Spravato is FDA-approved for depression and anxiety.") != "supported"
+    # Approved for suicidality itself: the label limitation (not shown to reduce it) still applies.
+    assert verdict("Spravato is FDA-approved for suicidal thoughts.") != "supported"

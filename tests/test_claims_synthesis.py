@@ -482,3 +482,20 @@ def test_imprecision_says_when_participants_are_not_reported(rules: Rules) -> No
     mixed = [record("1", n=40), record("2", n=None)]
     v = verdict_of(efficacy(), mixed, rules)
     assert any("about 40 participants in the 1 that report n" in r for r in v.reasons), v.reasons
+
+
+def test_a_sentence_denying_a_shown_benefit_is_judged_turned_round(rules: Rules) -> None:
+    # "Has not been shown to prevent suicide" says what the label limitation says: supported, not
+    # contradicted by it. A denial of an established benefit is contradicted.
+    report = check_page("Esketamine nasal spray has not been shown to reduce suicidal thoughts.\n", "p.txt",
+                        InMemoryIndex([], rules), rules)
+    (claim,) = [c for c in report.claims if c.claim.checkable]
+    assert claim.claim.denied and claim.verdict.verdict == "supported"
+    assert {d.stance for d in claim.verdict.decisive} == {"for"}
+    plain = check_page("Esketamine nasal spray reduces suicidal thoughts.\n", "p.txt", InMemoryIndex([], rules), rules)
+    (positive,) = [c for c in plain.claims if c.claim.checkable]
+    assert not positive.claim.denied and positive.verdict.verdict == "contradicted"
+    approved = check_page("Esketamine nasal spray has not been shown to treat treatment-resistant depression.\n",
+                          "p.txt", InMemoryIndex([], rules), rules)
+    (denial,) = [c for c in approved.claims if c.claim.checkable]
+    assert denial.verdict.verdict == "contradicted"

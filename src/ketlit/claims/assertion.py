@@ -66,6 +66,8 @@ _CODES: Final = {
     "advice": "recommendation",
     "media": "out_of_scope",
     "disclaimer": "site",
+    "limitation": "site",
+    "veterinary": "out_of_scope",
     "clinic_status": "procedure",
     "pricing": "booking",
     "staff": "procedure",
@@ -155,11 +157,19 @@ def assertion_parts(text: str, rules: Rules, *, kind: str) -> Parts:
     comparator: str | None = None
     link = _group(rules, "comparison").get("link")
     if link is not None:
+        placebo = rules.comparative["placebo_arm"]
         for m in link.finditer(text):
             after = text[m.end() : m.end() + 60]
-            named = next((name for name, p in rules.comparators.items() if p.any(after)), None)
-            if named:
-                comparator = named
+            first = min(((x.start(), name) for name, p in rules.comparators.items() if (x := p.search(after))),
+                        default=None)
+            arm = placebo.search(after)
+            if arm is not None and (first is None or arm.start() < first[0]):
+                # "… than those who took a placebo with an oral antidepressant": the background
+                # treatment both arms had is no comparator.
+                comparator = "placebo"
+                break
+            if first:
+                comparator = first[1]
                 break
     if comparator is None and kind in ("efficacy", "efficacy_rate", "onset", "duration"):
         comparator = IMPLIED_COMPARATOR

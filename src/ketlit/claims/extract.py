@@ -347,10 +347,13 @@ def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | N
 
 
 def _not_checkable(sentence: str, rules: Rules, *, overriding: bool) -> tuple[str, str, bool] | None:
+    # What keeps a sentence checked is an effect or a harm, not a condition's name: "addictions" in
+    # "a programme for people recovering from addictions" promises nothing about addiction risk.
+    unnamed = _mask_indications(sentence, rules)
     for rule in rules.not_checkable:
         if rule.overrides != overriding:
             continue
-        if rule.patterns.any(sentence) and not rule.keep_if.any(sentence):
+        if rule.patterns.any(sentence) and not rule.keep_if.any(unnamed):
             # Mechanism words are a feature, not a gate: "… restores signalling, improving mood"
             # asserts a clinical effect and is checked.
             if rule.name == "mechanism" and (
@@ -766,4 +769,5 @@ def _operationalise(
         scope=parts.scope,
         comparator=parts.comparator,
         jurisdiction=parts.jurisdiction,
+        denied=claim.kind == "efficacy" and rules.cues.get("efficacy_denial", Patterns(())).any(clause),
     )

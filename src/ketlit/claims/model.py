@@ -36,6 +36,9 @@ class RegulatoryAssertion:
     year_relation: str | None = None  # "by" | "in" | "since" | "until"
     approval_indications: tuple[str, ...] = ()  # what the approval is said to be for
     approval_inferred: bool = False  # indications taken from the page, not the sentence
+    # The approved use is one condition in people with another ("depressive symptoms in adults who have
+    # suicidal thoughts"): the narrower use, claiming no effect on the qualifying condition itself.
+    approval_qualified: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,9 @@ class Claim:
     scope: tuple[str, ...] = ()
     comparator: str | None = None
     jurisdiction: tuple[str, ...] = ()
+    # The sentence denies that the benefit has been shown ("has not been shown to prevent suicide"):
+    # judged as the benefit's claim with the verdict turned round (ketlit.claims.verdict).
+    denied: bool = False
 
     @property
     def checkable(self) -> bool:

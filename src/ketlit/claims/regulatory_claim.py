@@ -39,12 +39,13 @@ _ROMAN = {
 }
 
 
-def _approval_indications(sentence: str, rules: Rules) -> list[str]:
-    """Indications in the part of the sentence that speaks of approval ("as an anesthetic agent")."""
+def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]:
+    """Indications in the part of the sentence that speaks of approval ("as an anesthetic agent"),
+    and whether one of them is qualified by a later one (see :func:`_narrowed`)."""
     approval = rules.regulatory.get("approval")
     m = approval.search(sentence) if approval else None
     if m is None:
-        return []
+        return [], False
     parts = re.split(r",|;|\bwhile\b|\bbut\b|\bwhereas\b", sentence)
     pos = 0
     for part in parts:
@@ -52,8 +53,27 @@ def _approval_indications(sentence: str, rules: Rules) -> list[str]:
         end = start + len(part)
         pos = end
         if start <= m.start() < end:
-            return _indications(part, rules)
-    return []
+            found = _indications(part, rules)
+            narrowed = _narrowed(part, found, rules)
+            return narrowed, len(narrowed) < len(found)
+    return [], False
+
+
+# What makes a later condition qualify an earlier one: "depression in adults WITH suicidal thoughts".
+_QUALIFIER = re.compile(r"\b(with|who (have|has|are|is)|experiencing|at (imminent )?risk of)\b", re.IGNORECASE)
+
+
+def _narrowed(part: str, found: list[str], rules: Rules) -> list[str]:
+    """The uses an approval names, a condition qualified by a later one read as the narrower use:
+    "for depressive symptoms in adults with major depressive disorder who have acute suicidal
+    thoughts" names the suicidality indication, not depression at large ("for depression and
+    anxiety" names both)."""
+    first = {slug: m.start() for slug in found if slug in rules.indications
+             and (m := rules.indications[slug].search(part)) is not None}
+    return [a for a in found if not any(
+        b != a and a in first and b in first and first[a] < first[b] and _QUALIFIER.search(part[first[a]:first[b]])
+        for b in found
+    )]
 
 
 _NOT_BEFORE = re.compile(r"\b(?:not|never|isn.t|no longer)\s+(?:an?\s+)?$", re.IGNORECASE)
@@ -92,7 +112,7 @@ def read_regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) 
         schedule = _ROMAN.get(sched.group(1).upper(), sched.group(1).upper())
     year = _regulatory_year(sentence, topics, rules)
     negated = ("negation" in reg and reg["negation"].any(clause)) or bool(scheds and all(denied))
-    approval_for = _approval_indications(sentence, rules) if "approval" in topics else []
+    approval_for, qualified = _approval_indications(sentence, rules) if "approval" in topics else ([], False)
     inferred = False
     # An approval sentence naming no use is read as about the page's conditions only when its
     # subject is the clinic's own service ("Our ketamine treatment is FDA-approved" on a depression
@@ -108,4 +128,5 @@ def read_regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) 
         year_relation=year.group(1).lower() if year else None,
         approval_indications=tuple(approval_for),
         approval_inferred=inferred,
+        approval_qualified=qualified,
     )

@@ -231,7 +231,9 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
         products = sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in facts})
         out.reasons.append(f"approved product: {'; '.join(products)}; the approval covers no other form or route")
         limits = label_limits(replace(claim, molecule=(m,)), ind, rules)
-        if limits and ok:
+        # An approval for one condition in people with another ("depressive symptoms in adults who
+        # have suicidal thoughts") claims no effect on the qualifying condition: its limitation is moot.
+        if limits and ok and not reg.approval_qualified:
             outcome = "partly_supported"
             out.add(None, f"label limitation: {limits[0].statement}", limits, deciding=True)
         first = min(f.year for f in facts if f.kind == "approval")

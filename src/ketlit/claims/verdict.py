@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Final
 
 from ketlit.claims.context import second_subject
@@ -171,7 +172,9 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
         if own:
             named += [(f"{ROUTE_PREFIX}{n}", x.start()) for n, p in rules.routes.items()
                       if n not in own for x in p.finditer(rest)]
-        if not named:
+        placebo = cues["placebo_arm"].search(rest)
+        if not named or (placebo is not None and placebo.start() < min(at for _, at in named)):
+            # Against a placebo arm the other treatment named is what both arms had: no head-to-head.
             continue
         comparator = min(named, key=lambda item: item[1])[0]
         # The drug as the extractor reads a name (a specific form, else the generic default).
@@ -367,6 +370,28 @@ def _judge_comparative(
     )
 
 
+_FLIP: Final = {"for": "against", "against": "for"}
+
+
+def _turned_round(v: Verdict) -> Verdict:
+    """The verdict on a sentence denying that a benefit has been shown, from the verdict on the
+    benefit's claim: evidence against it or lacking bears the denial out (a label limitation that
+    says the benefit "has not been demonstrated" supports the sentence that says so); an
+    established benefit contradicts it, unless its certainty is low, where "not shown" is fair
+    enough to be partly supported. Decisive records keep their place with their stance turned."""
+    strong = v.certainty in ("moderate", "high")
+    verdict = {
+        "contradicted": "supported",
+        "insufficient_evidence": "supported",
+        "partly_supported": "partly_supported",
+        "supported": "contradicted" if strong else "partly_supported",
+    }.get(v.verdict, v.verdict)
+    decisive = tuple(replace(d, stance=_FLIP.get(d.stance, d.stance)) for d in v.decisive)
+    own = v.verdict.replace("_", " ")
+    why = f"the sentence denies that the benefit has been shown; the benefit's own claim is {own}"
+    return replace(v, verdict=verdict, reasons=(why, *v.reasons), decisive=decisive)
+
+
 def judge(
     claim: Claim,
     records: Sequence[EvidenceRecord],
@@ -396,7 +421,8 @@ def judge(
             return _judge_routes(claim, other, comparison[1], records, rules, cache, memo)
         if comparison is not None:
             return _judge_comparative(claim, comparison, records, rules, cache, memo)
-        return judge_efficacy(claim, records, rules, policy, cache, memo)
+        verdict = judge_efficacy(claim, records, rules, policy, cache, memo)
+        return _turned_round(verdict) if claim.denied else verdict
     if claim.kind in ("onset", "duration"):
         return judge_time(claim, records, rules, policy, cache, memo)
     assessed = assess_all(claim, records, rules, cache, memo)
