@@ -190,3 +190,16 @@ def test_a_sentence_without_a_lists_words_is_never_scanned(rules: Rules, monkeyp
     assert scanned == []
     abstract_findings("t", "Nausea was reported.", rules)
     assert scanned  # a harm word: the harm lists are scanned
+
+
+def test_sentence_whitespace_is_collapsed_as_the_regex_did() -> None:
+    """split_sentences collapses whitespace with ``str.split`` (no regex pass per sentence): the same
+    characters as ``\\s`` and the same text as ``re.sub(r"\\s+", " ", s).strip()``."""
+    from ketlit.claims.text import split_sentences
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if re.fullmatch(r"\s", chr(c))]
+    assert spaces == [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    odd = "".join(c for c in spaces if c not in "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029")
+    sentence = f"Ketamine{odd}reduced  scores\tby 50%{odd}in most patients."
+    (got,) = split_sentences(sentence)
+    assert got.text == re.sub(r"\s+", " ", sentence).strip() == "Ketamine reduced scores by 50% in most patients."
