@@ -495,3 +495,12 @@ def test_augmented_is_an_increase_and_a_bracketed_result_then_and_starts_a_secon
     assert read_clause("Patients in the ECT augmented with ketamine group significantly improved.", 0, RULES.findings)
     found = read_clause("ECT augmented with ketamine was studied in 40 patients (p = .01).", 0, RULES.findings)
     assert found is None or found.direction != "increased"
+
+
+def test_a_middle_dot_between_digits_is_a_decimal_point() -> None:
+    text = "no difference in delirium (19·45% vs 19·82%; absolute difference 0·36%, 95% CI -6·07 to 7·38, p=0·92)"
+    assert [r.percent for r in nums.rates(text)][:2] == [19.45, 19.82]
+    assert [d for d, _, p in _read(text)] == ["no_difference"]
+    assert [p for _, _, p in _read(text)] == ["= .92"]
+    # A middle dot that separates words, not digits, is left alone.
+    assert nums.normalise("a · b, 3 · 4") == "a · b, 3 · 4"
