@@ -445,3 +445,46 @@ def test_a_translational_study_in_humans_and_animals_is_not_set_aside_as_preclin
 def test_an_animal_study_is_still_other() -> None:
     title = "Ketamine-induced changes in connectivity in rats: implications for human depression"
     assert ask(title, ("animal",)) == "other"
+
+
+def test_an_aim_that_calls_the_work_an_analysis_of_collected_data_is_secondary() -> None:
+    # "this analysis", a participant-level integrative analysis, the parent study of the analyses.
+    assert ask(
+        "Improvement in suicidal ideation after ketamine infusion",
+        objective="The aim of this analysis was to evaluate whether ketamine has an impact on suicidal thoughts.",
+        methods="Patients received a single infusion of ketamine.",
+    ) == "predictor_or_secondary"
+    assert ask(
+        "A participant-level integrative data analysis of placebo response in trials of ketamine",
+        objective="This study sought to examine differential placebo response.",
+    ) == "predictor_or_secondary"
+    assert ask(
+        "Effects on rapid ketamine-induced reductions in suicidal ideation",
+        text="Suicide is a crisis. The parent study for the secondary pilot analyses presented here was a "
+        "double-blind, cross-over trial. Twenty patients were randomized to pretreatment or placebo. "
+        "We found improvements across all measures.",
+    ) == "predictor_or_secondary"
+    # A study of its own: "this study", no parent trial.
+    assert ask(
+        "Improvement in suicidal ideation after ketamine infusion",
+        ("rct",),
+        objective="The aim of this study was to evaluate whether ketamine has an impact on suicidal thoughts.",
+        methods="Patients were randomized to ketamine or saline placebo.",
+    ) == "efficacy_vs_control"
+
+
+def test_a_title_that_says_what_the_response_goes_with_is_a_predictor_question() -> None:
+    assert ask("Anxiety during ketamine infusions is associated with negative treatment responses in depression") == (
+        "predictor_or_secondary"
+    )
+    title = "Improvement in suicidal ideation after ketamine infusion: relationship to reductions in depression"
+    assert ask(title) == "predictor_or_secondary"
+    assert ask("Ketamine infusions are associated with hypertension in older adults") == "other"
+
+
+def test_patients_given_a_course_of_infusions_with_no_control_are_a_single_arm_study() -> None:
+    assert ask(
+        "Investigation of the effect of multiple ketamine infusions on depression",
+        methods="Seventy-seven patients were eligible to receive augmentation with six ketamine infusions (0.5 mg/kg).",
+    ) == "single_arm_open_label"
+    assert ask("Investigation of the effect of ketamine on depression", methods="Patients were eligible.") == "other"

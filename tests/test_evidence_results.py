@@ -493,3 +493,40 @@ def test_augmented_is_an_increase_and_a_bracketed_result_then_and_starts_a_secon
     assert read_clause("Patients in the ECT augmented with ketamine group significantly improved.", 0, RULES.findings)
     found = read_clause("ECT augmented with ketamine was studied in 40 patients (p = .01).", 0, RULES.findings)
     assert found is None or found.direction != "increased"
+
+
+def test_a_middle_dot_between_digits_is_a_decimal_point() -> None:
+    text = "no difference in delirium (19·45% vs 19·82%; absolute difference 0·36%, 95% CI -6·07 to 7·38, p=0·92)"
+    assert [r.percent for r in nums.rates(text)][:2] == [19.45, 19.82]
+    assert [d for d, _, p in _read(text)] == ["no_difference"]
+    assert [p for _, _, p in _read(text)] == ["= .92"]
+    # A middle dot that separates words, not digits, is left alone.
+    assert nums.normalise("a · b, 3 · 4") == "a · b, 3 · 4"
+
+
+def _study_comparator(methods: str) -> tuple[str | None, str | None]:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Ketamine for treatment-resistant depression: a placebo-controlled trial",
+        sections=[AbstractSection("METHODS", "METHODS", methods)],
+    )
+    profile = read_profile(article, {"design": ["rct"]}, packaged_rules())
+    return profile.comparator, profile.comparator_kind
+
+
+def test_a_placebo_the_methods_name_as_active_is_an_active_placebo() -> None:
+    # "placebo-controlled" comes first; the arm is the active placebo the methods name.
+    assert _study_comparator(
+        "Patients were randomized to ketamine or active-placebo (midazolam 0.045 mg/kg)."
+    ) == ("active-placebo", "active_placebo")
+    inert = _study_comparator("Patients were randomized to ketamine or placebo (saline).")
+    assert inert == ("placebo", "inert_placebo")
+    # Saline named as an arm of its own keeps the inert placebo first.
+    assert _study_comparator("Patients received ketamine, saline placebo or midazolam.")[1] == "inert_placebo"
+    # A sedative every arm receives is the setting, not the comparator.
+    assert _study_comparator(
+        "Patients were randomized to ketamine or placebo. Patients in both groups were sedated with midazolam."
+    ) == ("placebo", "inert_placebo")

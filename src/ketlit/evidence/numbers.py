@@ -9,7 +9,7 @@ Design decisions:
   without the measure's name nobody can say whether 1 or 0 is "no effect".
 - **Minus signs are normalised** (U+2212, en dash before a digit at a number's start) before
   reading, since abstracts use them interchangeably; ranges "2.5-22.8" keep the hyphen as a
-  separator only between two numbers.
+  separator only between two numbers. A middle-dot decimal point ("19·45%") becomes a full stop.
 - ``excludes_null`` knows ratio measures (null 1) from difference measures (null 0).
 - **Several results in one sentence** ("SMD -0.97 … on day 1; SMD -0.30 … on day 7", "8 vs. 3
   (P<0.05), 6 vs. 2 (ns)") are grouped by :func:`results`: each value (an effect or a count pair)
@@ -163,6 +163,8 @@ _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
 # U+2212 is a minus sign whatever follows: "− 1.0" is "- 1.0" (then moved onto its number, below). A dash
 # followed by a space is left alone: it is as often a range or an aside.
 _MINUS_SPACED: Final = re.compile(r"−(?= (?:\d|\.\d))")
+# A middle dot between digits is a decimal point ("19·45%", "p=0·92": the Lancet's house style).
+_MIDDLE_DOT: Final = re.compile(r"(?<=\d)·(?=\d)")
 # "SMD = - 0.89; 95% CI - 1.24; - 0.53": a minus sign set apart from its number, after "=", ":", a
 # separator, a bracket or "CI". Moved onto the number (" -0.89", same length, so offsets hold); a
 # range's hyphen between two numbers ("2.5 - 22.8") is left alone.
@@ -233,9 +235,9 @@ class PValue:
 
 
 def normalise(text: str) -> str:
-    """Unicode minus signs and dashes before digits become ASCII hyphen-minus."""
+    """Unicode minus signs and dashes before digits become hyphen-minus; a middle-dot decimal point, a full stop."""
     if not text.isascii():
-        text = _MINUS_SPACED.sub("-", _MINUS.sub("-", text))
+        text = _MIDDLE_DOT.sub(".", _MINUS_SPACED.sub("-", _MINUS.sub("-", text)))
     return _SPACED_MINUS.sub(_move_minus, text) if "- " in text else text
 
 

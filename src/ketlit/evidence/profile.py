@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.findings import Finding, first_comparator, read_findings
+from ketlit.evidence.findings import ComparatorKind, Finding, first_comparator, read_findings
 from ketlit.evidence.matcher import Gate, fold
 from ketlit.evidence.questions import StudyQuestion, classify
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles
@@ -331,6 +331,38 @@ def _review(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[
     return Review(k, n, overall, overall_at), by_sentence
 
 
+_EVERY_ARM: Final = re.compile(
+    r"\b(?:both|all|each of the) (?:groups|arms|patients|participants|subjects)\b", re.IGNORECASE
+)
+
+
+def _active_placebo(
+    text: str, found: tuple[str, ComparatorKind, int] | None, rules: EvidenceRules
+) -> tuple[str, ComparatorKind, int] | None:
+    """The study's placebo as the methods name it: an active one when they name one.
+
+    "A placebo-controlled trial ... randomized to ketamine or active placebo (midazolam)": the
+    first "placebo" is the midazolam arm, not saline. Only when the design text names no inert
+    placebo of its own (saline) alongside, which would make a three-arm design the first word
+    already describes.
+    """
+    if found is None or found[1] != "inert_placebo":
+        return found
+    patterns = dict(rules.findings.comparators)
+    active = patterns["active_placebo"].search(text)
+    if active is None:
+        return found
+    # A drug every arm receives ("patients in both groups were sedated with ... midazolam") is
+    # the setting, not the comparator.
+    start, end = text.rfind(". ", 0, active.start()) + 1, text.find(". ", active.end())
+    if _EVERY_ARM.search(text, start, end if end >= 0 else len(text)):
+        return found
+    # An inert placebo named by what it is ("saline"), not by the word "placebo", is an arm of its own.
+    if any(m.group(0).lower() != "placebo" for m in patterns["inert_placebo"].finditer(text)):
+        return found
+    return (active.group(0), "active_placebo", active.start())
+
+
 def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: EvidenceRules) -> StudyProfile:
     """Read one record's profile; ``tags`` are its tag values by axis (indication, route, ...)."""
     sentences = assign_roles(abstract_sentences(article.sections), rules.roles)
@@ -347,7 +379,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     findings = () if is_protocol else tuple(read_findings(sentences, rules.findings))
     comparator = next((f for f in findings if f.comparator_kind), None)
     # The design text is scanned for every group only when the question needed it (2 records in 5).
-    comp_design = first_comparator(design_text, rules.findings, alone=True)
+    comp_design = _active_placebo(design_text, first_comparator(design_text, rules.findings, alone=True), rules)
     review = None
     certainty: dict[int, Certainty] = {}
     if question.value == "systematic_review":
