@@ -476,3 +476,35 @@ BLIND_STRENGTH = [
 def test_blind_strength_families(rules: Rules, level: str, yes: str, no: str) -> None:
     assert asserted_strength(yes, rules).level == level
     assert asserted_strength(no, rules).level != level
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kinds"),
+    [
+        # A trial's outcome against its control arm is a result for the drug.
+        ("In one trial, people with cocaine dependence given ketamine had more days without cocaine than"
+         " those given midazolam.", ["efficacy"]),
+        # A duration in words.
+        ("The benefit of one ketamine session on drinking can last for nine months.", ["duration"]),
+        # An effect said to end: "after one infusion" dates the end, it is no onset.
+        ("Relief after a single infusion usually wears off within two to three weeks.", ["duration"]),
+        # A claim about the drug given as the reason for the practice is checked.
+        ("The improvement from one ketamine infusion fades within two weeks, which is why we offer a course"
+         " of six.", ["duration"]),
+    ],
+)
+def test_trial_results_durations_in_words_and_effects_that_end(rules: Rules, sentence: str, kinds: list[str]) -> None:
+    got = reading(sentence, rules)
+    assert got["checkable"], got
+    assert got["kinds"] == kinds
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Many people notice their mood lift after the first infusion.",
+        "Depressive symptoms fade within a day of the first infusion.",
+    ],
+)
+def test_relief_after_a_first_session_stays_an_onset_claim(rules: Rules, sentence: str) -> None:
+    assert "onset" in reading(sentence, rules)["kinds"]

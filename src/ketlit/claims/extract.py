@@ -221,10 +221,11 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     side_effect_clause = "safety" in kinds and (transient or not cues["efficacy"].any(clause))
     # Onset wording counts next to an effect: an effect word, or any efficacy cue ("lifts depression").
     effect = cues["onset_context"].any(clause) or cues["efficacy"].any(clause)
-    if cues["onset"].any(clause) and effect and not side_effect_clause:
-        kinds.append("onset")
     # A condition easing within a time is onset, not the end of an effect: its span is no duration.
     lasting = cues["relief_subject"].blank(clause) if "relief_subject" in cues else clause
+    ending = "effect_end" in cues and cues["effect_end"].any(lasting)
+    if cues["onset"].any(clause) and effect and not side_effect_clause and not ending:
+        kinds.append("onset")
     if cues["duration"].any(lasting) and cues["duration_context"].any(lasting) and not side_effect_clause:
         kinds.append("duration")
     temporal = "onset" in kinds or "duration" in kinds
