@@ -508,3 +508,28 @@ def test_trial_results_durations_in_words_and_effects_that_end(rules: Rules, sen
 )
 def test_relief_after_a_first_session_stays_an_onset_claim(rules: Rules, sentence: str) -> None:
     assert "onset" in reading(sentence, rules)["kinds"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # What patients receive is another treatment, named after the claim verb.
+        "Roughly half of patients respond to a six-week course of TMS.",
+        "Many people improve after a series of ECT treatments.",
+        # An organisation providing a treatment to a group describes its service.
+        "Harbour House provides ketamine-assisted therapy for veterans and first responders living with PTSD.",
+    ],
+)
+def test_another_treatment_given_or_a_service_provided_is_no_claim(rules: Rules, sentence: str) -> None:
+    assert not reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Most patients respond within hours, unlike a course of antidepressants.",
+        "Ketamine provides rapid relief for people with depression.",
+    ],
+)
+def test_a_comparator_course_or_an_effect_provided_stays_a_claim(rules: Rules, sentence: str) -> None:
+    assert reading(sentence, rules)["checkable"]

@@ -438,7 +438,22 @@ def _other_subject(sentence: str, rules: Rules) -> bool:
     cue_positions = [
         m.start() for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)
     ]
-    return not cue_positions or other.start() < min(cue_positions)
+    if not cue_positions or other.start() < min(cue_positions):
+        return True
+    # What patients receive, named after the claim verb ("respond to a six-week course of TMS"): the
+    # treatment given is the other one, whatever the grammatical subject.
+    # A comparator ("unlike a course of antidepressants") leaves the claim about the drug.
+    return any(
+        _COURSE_OF.search(sentence, 0, m.start()) and not _COMPARED.search(sentence[max(0, m.start() - 40) : m.start()])
+        for m in rules.other_treatments.finditer(sentence)
+    )
+
+
+# "a (six-week) course of", "sessions of", "treatment with" right before a treatment's name.
+_COMPARED = re.compile(r"\b(than|unlike|versus|vs|compared (with|to)|instead of|rather than|like)\b", re.IGNORECASE)
+_COURSE_OF = re.compile(
+    r"\b(course|series|round|block|sessions?|treatments?|trials?) (of|with)\s+(\w+\s+){0,1}$", re.IGNORECASE
+)
 
 
 def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None = None) -> list[Claim]:
