@@ -553,3 +553,18 @@ def test_the_talking_parts_of_a_programme_are_not_the_drug(rules: Rules) -> None
     page = ("Ketamine-assisted therapy uses ketamine to help depression.\n\n"
             "Preparation sessions help you feel ready and reduce anxiety before your first dose.\n")
     assert not [c for c in extract_claims(page, rules) if c.text.startswith("Preparation")]
+
+
+def test_a_condition_word_naming_the_comparators_class_is_not_the_claims_condition() -> None:
+    """'than the sedative midazolam': "sedative" describes the comparator, so the claim is about
+    suicidal thoughts only, not about sedation; the drug's own sedative use is still read."""
+    from ketlit.claims.context import indications_in
+    from ketlit.claims.rules import load_rules
+
+    rules = load_rules()
+    sentence = "One infusion of ketamine eased suicidal thoughts within a day more than the sedative midazolam."
+    assert indications_in(sentence, rules) == ["suicidal_ideation"]
+    assert indications_in("Ketamine is used as an anaesthetic and a sedative.", rules) == ["anesthesia_sedation"]
+    page = "Ketamine clinic.\n\nKetamine news.\n\n" + sentence
+    claims = [c for c in extract_claims(page, rules) if c.kind == "efficacy"]
+    assert claims and all(c.indication == ("suicidal_ideation",) for c in claims)
