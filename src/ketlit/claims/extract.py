@@ -687,7 +687,7 @@ def _operationalise(
         else:
             notes.append("no indication stated")
     route = _routes(sentence, rules)
-    if not route and ctx.route:
+    if not route and ctx.route and not set(indication) & set(rules.route_page_not_for):
         route = [ctx.route]
         notes.append(ctx.route_note or f"route {ctx.route} inferred from the page")
     subject = _without_comparator(sentence, rules)
