@@ -391,3 +391,32 @@ def test_animals_and_anaesthesia_in_general_are_not_the_drug_for_people(rules: R
 )
 def test_the_drug_for_people_is_still_checked(rules: Rules, sentence: str) -> None:
     assert reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine may be suitable if you have tried at least two antidepressants that did not help.",
+        "Our service is not for people with a history of psychosis or who are pregnant.",
+        "Good candidates usually have tried several medicines for their depression first.",
+        "Our senior psychiatrists provide ketamine infusions for adults whose depression has not improved.",
+        "Weeks 3 to 8 focus on relapse prevention, group therapy and family sessions.",
+        "Phase 2 includes three ketamine sessions and an integration visit.",
+    ],
+)
+def test_who_a_treatment_is_for_and_when_is_no_claim(rules: Rules, sentence: str) -> None:
+    # Eligibility, the staff who provide a service and a programme's timetable say nothing about what
+    # the drug does, however many condition and harm words they carry.
+    assert not reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is not suitable for people with heart disease because it raises blood pressure.",
+        "Ketamine may be a good option for people with depression, as it works within hours.",
+        "Our doctors offer ketamine because it relieves depression within hours.",
+    ],
+)
+def test_eligibility_that_gives_an_effect_as_its_reason_is_a_claim(rules: Rules, sentence: str) -> None:
+    assert reading(sentence, rules)["checkable"]

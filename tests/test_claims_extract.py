@@ -553,3 +553,38 @@ def test_the_talking_parts_of_a_programme_are_not_the_drug(rules: Rules) -> None
     page = ("Ketamine-assisted therapy uses ketamine to help depression.\n\n"
             "Preparation sessions help you feel ready and reduce anxiety before your first dose.\n")
     assert not [c for c in extract_claims(page, rules) if c.text.startswith("Preparation")]
+
+
+def test_a_condition_word_naming_the_comparators_class_is_not_the_claims_condition() -> None:
+    """'than the sedative midazolam': "sedative" describes the comparator, so the claim is about
+    suicidal thoughts only, not about sedation; the drug's own sedative use is still read."""
+    from ketlit.claims.context import indications_in
+    from ketlit.claims.rules import load_rules
+
+    rules = load_rules()
+    sentence = "One infusion of ketamine eased suicidal thoughts within a day more than the sedative midazolam."
+    assert indications_in(sentence, rules) == ["suicidal_ideation"]
+    assert indications_in("Ketamine is used as an anaesthetic and a sedative.", rules) == ["anesthesia_sedation"]
+    page = "Ketamine clinic.\n\nKetamine news.\n\n" + sentence
+    claims = [c for c in extract_claims(page, rules) if c.kind == "efficacy"]
+    assert claims and all(c.indication == ("suicidal_ideation",) for c in claims)
+
+
+def test_a_page_route_is_not_given_to_anaesthetic_use() -> None:
+    """On a page whose only route is the nasal spray, 'used in hospitals as an anaesthetic' is about
+    the injection: it keeps no route (so no esketamine), and a plain efficacy sentence still takes
+    the page's route."""
+    from ketlit.claims.rules import load_rules
+
+    rules = load_rules()
+    page = (
+        "Ketamine clinic FAQ.\n\nAbout ketamine.\n\nKetamine therapy at our clinic.\n\n"
+        "Spravato nasal spray is approved for depression.\n\nAsk about Spravato.\n\n"
+        "Ketamine has been used in hospitals as an anaesthetic for decades.\n\n"
+        "It can rapidly reduce symptoms of depression.\n\n"
+    )
+    claims = extract_claims(page, rules)
+    anaesthetic = [c for c in claims if "anaesthetic for decades" in c.text and c.kind == "efficacy"]
+    assert anaesthetic and all("intranasal" not in c.route and "esketamine" not in c.molecule for c in anaesthetic)
+    mood = [c for c in claims if "rapidly reduce" in c.text and c.kind == "efficacy"]
+    assert mood and all(c.route == ("intranasal",) for c in mood)

@@ -476,3 +476,60 @@ BLIND_STRENGTH = [
 def test_blind_strength_families(rules: Rules, level: str, yes: str, no: str) -> None:
     assert asserted_strength(yes, rules).level == level
     assert asserted_strength(no, rules).level != level
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kinds"),
+    [
+        # A trial's outcome against its control arm is a result for the drug.
+        ("In one trial, people with cocaine dependence given ketamine had more days without cocaine than"
+         " those given midazolam.", ["efficacy"]),
+        # A duration in words.
+        ("The benefit of one ketamine session on drinking can last for nine months.", ["duration"]),
+        # An effect said to end: "after one infusion" dates the end, it is no onset.
+        ("Relief after a single infusion usually wears off within two to three weeks.", ["duration"]),
+        # A claim about the drug given as the reason for the practice is checked.
+        ("The improvement from one ketamine infusion fades within two weeks, which is why we offer a course"
+         " of six.", ["duration"]),
+    ],
+)
+def test_trial_results_durations_in_words_and_effects_that_end(rules: Rules, sentence: str, kinds: list[str]) -> None:
+    got = reading(sentence, rules)
+    assert got["checkable"], got
+    assert got["kinds"] == kinds
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Many people notice their mood lift after the first infusion.",
+        "Depressive symptoms fade within a day of the first infusion.",
+    ],
+)
+def test_relief_after_a_first_session_stays_an_onset_claim(rules: Rules, sentence: str) -> None:
+    assert "onset" in reading(sentence, rules)["kinds"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # What patients receive is another treatment, named after the claim verb.
+        "Roughly half of patients respond to a six-week course of TMS.",
+        "Many people improve after a series of ECT treatments.",
+        # An organisation providing a treatment to a group describes its service.
+        "Harbour House provides ketamine-assisted therapy for veterans and first responders living with PTSD.",
+    ],
+)
+def test_another_treatment_given_or_a_service_provided_is_no_claim(rules: Rules, sentence: str) -> None:
+    assert not reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Most patients respond within hours, unlike a course of antidepressants.",
+        "Ketamine provides rapid relief for people with depression.",
+    ],
+)
+def test_a_comparator_course_or_an_effect_provided_stays_a_claim(rules: Rules, sentence: str) -> None:
+    assert reading(sentence, rules)["checkable"]

@@ -102,9 +102,13 @@ def test_a_null_review_contradicts_unless_trials_find_the_effect(rules: Rules) -
 
 def test_absolute_wording_needs_high_certainty(rules: Rules) -> None:
     # Catches: "cures" tested like "treats" (G: strength not modelled).
+    # A promised cure on evidence short of high certainty is misleading, not partly true (round-2
+    # blind review: "cures addiction in most patients"); other absolute wording stays partly.
     cures = efficacy("Ketamine cures treatment-resistant depression.", strength="absolute")
-    assert verdict_of(cures, [_review("for", "moderate")], rules).verdict == "partly_supported"
+    assert verdict_of(cures, [_review("for", "moderate")], rules).verdict == "contradicted"
     assert verdict_of(cures, [_review("for", "high")], rules).verdict == "supported"
+    always = efficacy("Ketamine relieves treatment-resistant depression without any side effects.", strength="absolute")
+    assert verdict_of(always, [_review("for", "moderate")], rules).verdict == "partly_supported"
 
 
 # ------------------------------------------------------------------ duration: within the evidence

@@ -445,3 +445,17 @@ def test_the_time_a_transience_claim_gives_is_checked(rules: Rules) -> None:
     assert any("the page says within 1 h" in r for r in v.reasons), v.reasons
     _, v = _judge_sentence("Ketamine side effects go away within an hour or two.", slow, rules)
     assert v.verdict == "supported", v.reasons
+
+
+def test_a_denied_bladder_harm_is_contradicted_by_the_regulators_warning(rules: Rules) -> None:
+    """Cystitis is documented by a regulator for ketamine in any form (long-term use or misuse), so an
+    outright denial at clinic doses is contradicted even when the only trial in hand saw no case."""
+    none_seen = _record("92000020", "Adverse events were mild; there was no case of interstitial cystitis.")
+    for sentence in ("There is no risk of bladder damage at the doses we use.", "IV ketamine does not cause cystitis."):
+        claim, v = _judge_sentence(sentence, [none_seen], rules)
+        assert claim.safety_stance == "denial" and "bladder" in claim.safety_topics
+        assert v.verdict == "contradicted", v.reasons
+        assert any(e.id == "spravato_label_cystitis" for e in v.evidence), [e.id for e in v.evidence]
+    # Acknowledging the harm is borne out by the same warning.
+    _, v = _judge_sentence("Long-term ketamine use can damage the bladder.", [none_seen], rules)
+    assert v.verdict == "supported", v.reasons

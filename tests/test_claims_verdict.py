@@ -351,3 +351,26 @@ def test_without_a_harm_is_a_denial_of_it(rules: Rules) -> None:
     assert rules.safety_stances["denial"].any("Ketamine works fast, without the memory loss associated with ECT.")
     assert rules.safety_stances["denial"].any("Relief without any side effects.")
     assert not rules.safety_stances["denial"].any("Memory loss can occur with frequent recreational use.")
+
+
+def test_a_promised_cure_on_partial_evidence_is_misleading(index: InMemoryIndex, rules: Rules) -> None:
+    """The effect is real (supported when stated plainly), but a cure, a permanent result or a benefit
+    for everyone is an outcome no trial shows: contradicted (misleading), not partly supported."""
+    _, plain = check("Ketamine infusions relieve treatment-resistant depression.", "efficacy", index, rules)
+    assert plain.verdict == "supported", plain.reasons
+    for sentence in (
+        "Ketamine infusions cure treatment-resistant depression in most patients.",
+        "Ketamine infusions bring permanent relief from treatment-resistant depression.",
+    ):
+        claim, v = check(sentence, "efficacy", index, rules)
+        assert claim.strength == "absolute"
+        assert v.verdict == "contradicted", (sentence, v.reasons)
+        assert v.certainty != "high"
+    # A denied cure is a stated limit, not a promise.
+    claims = extract_claims("Ketamine is not a cure for treatment-resistant depression.", rules)
+    assert all(c.strength != "absolute" for c in claims)
+
+
+def test_curing_addiction_names_the_condition_not_a_risk(rules: Rules) -> None:
+    kinds = {c.kind for c in extract_claims("Ketamine-assisted therapy cures addiction in most patients.", rules)}
+    assert kinds == {"efficacy"}

@@ -71,6 +71,7 @@ _CODES: Final = {
     "clinic_status": "procedure",
     "pricing": "booking",
     "staff": "procedure",
+    "eligibility": "procedure",
 }
 IMPLIED_COMPARATOR: Final = "placebo or usual care (implied)"
 _DANGLING: Final = re.compile(

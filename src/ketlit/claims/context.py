@@ -151,7 +151,17 @@ class Spans:
 
 
 def indications_in(text: str, rules: Rules) -> list[str]:
-    spans = {slug: [(m.start(), m.end()) for m in pats.finditer(text)] for slug, pats in rules.indications.items()}
+    owners = [m.start() for m in rules.other_treatments.finditer(text)]
+
+    def the_claims(start: int, end: int) -> bool:
+        # A condition word naming another treatment's class ("than the sedative midazolam") is that
+        # treatment's description, not the condition the sentence is about.
+        return not any(o >= end and _CLASS_OF_OTHER.match(text[end:o]) for o in owners)
+
+    spans = {
+        slug: [(m.start(), m.end()) for m in pats.finditer(text) if the_claims(m.start(), m.end())]
+        for slug, pats in rules.indications.items()
+    }
     found = [slug for slug, hits in spans.items() if hits]
     for slug, pats in rules.indication_fallback.items():
         family = rules.family(slug)
@@ -169,6 +179,10 @@ def resistant(found: list[str], text: str, rules: Rules) -> list[str]:
     if rules.resistant_cues.any(text) and "depression" in found and "treatment_resistant_depression" not in found:
         found = ["treatment_resistant_depression" if f == "depression" else f for f in found]
     return list(dict.fromkeys(found))
+
+
+# Between a condition word and the treatment it describes: a space, or "drug"/"agent" ("the sedative drug midazolam").
+_CLASS_OF_OTHER = re.compile(r"\s*(?:(?:drug|agent|medication|medicine)s?\s+)?$", re.IGNORECASE)
 
 
 # A route word followed within two words by another treatment is that treatment's route; a

@@ -450,6 +450,20 @@ def judge_efficacy(
     ):
         verdict = "partly_supported"
         reasons.insert(0, f"the page's wording is {strength}; the evidence's certainty ({certainty}) does not carry it")
+    overclaim = _overclaim(claim, rules) if strength == "absolute" else []
+    if (
+        overclaim
+        and verdict in ("supported", "partly_supported")
+        and level(certainty) < level(policy.intensified_certainty)
+    ):
+        # A real but partial effect does not make a promised cure partly true: it is the misleading
+        # reading an editor flags (a cure or permanent result is an outcome no trial here measures).
+        verdict = "contradicted"
+        reasons.insert(
+            0,
+            f"the page promises an outcome ({', '.join(overclaim)}) that the evidence ({certainty} certainty "
+            "of a partial, time-limited effect) does not show: misleading",
+        )
     if strength != "plain":
         reasons.append(f"asserted strength: {strength}")
     if claim.implied:
@@ -472,6 +486,12 @@ def judge_efficacy(
         decisive=decisive,
         certainty_source=source,
     )
+
+
+def _overclaim(claim: Claim, rules: Rules) -> list[str]:
+    """The words of ``claim`` that promise a cure, a permanent result or a benefit for everyone."""
+    pats = rules.assertion.get("strength", {}).get("overclaim")
+    return list(dict.fromkeys(m.group().lower() for m in pats.finditer(claim.text))) if pats else []
 
 
 def decisive_parts(

@@ -221,10 +221,11 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     side_effect_clause = "safety" in kinds and (transient or not cues["efficacy"].any(clause))
     # Onset wording counts next to an effect: an effect word, or any efficacy cue ("lifts depression").
     effect = cues["onset_context"].any(clause) or cues["efficacy"].any(clause)
-    if cues["onset"].any(clause) and effect and not side_effect_clause:
-        kinds.append("onset")
     # A condition easing within a time is onset, not the end of an effect: its span is no duration.
     lasting = cues["relief_subject"].blank(clause) if "relief_subject" in cues else clause
+    ending = "effect_end" in cues and cues["effect_end"].any(lasting)
+    if cues["onset"].any(clause) and effect and not side_effect_clause and not ending:
+        kinds.append("onset")
     if cues["duration"].any(lasting) and cues["duration_context"].any(lasting) and not side_effect_clause:
         kinds.append("duration")
     temporal = "onset" in kinds or "duration" in kinds
@@ -437,7 +438,22 @@ def _other_subject(sentence: str, rules: Rules) -> bool:
     cue_positions = [
         m.start() for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)
     ]
-    return not cue_positions or other.start() < min(cue_positions)
+    if not cue_positions or other.start() < min(cue_positions):
+        return True
+    # What patients receive, named after the claim verb ("respond to a six-week course of TMS"): the
+    # treatment given is the other one, whatever the grammatical subject.
+    # A comparator ("unlike a course of antidepressants") leaves the claim about the drug.
+    return any(
+        _COURSE_OF.search(sentence, 0, m.start()) and not _COMPARED.search(sentence[max(0, m.start() - 40) : m.start()])
+        for m in rules.other_treatments.finditer(sentence)
+    )
+
+
+# "a (six-week) course of", "sessions of", "treatment with" right before a treatment's name.
+_COMPARED = re.compile(r"\b(than|unlike|versus|vs|compared (with|to)|instead of|rather than|like)\b", re.IGNORECASE)
+_COURSE_OF = re.compile(
+    r"\b(course|series|round|block|sessions?|treatments?|trials?) (of|with)\s+(\w+\s+){0,1}$", re.IGNORECASE
+)
 
 
 def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None = None) -> list[Claim]:
@@ -671,7 +687,7 @@ def _operationalise(
         else:
             notes.append("no indication stated")
     route = _routes(sentence, rules)
-    if not route and ctx.route:
+    if not route and ctx.route and not set(indication) & set(rules.route_page_not_for):
         route = [ctx.route]
         notes.append(ctx.route_note or f"route {ctx.route} inferred from the page")
     subject = _without_comparator(sentence, rules)

@@ -233,6 +233,7 @@ class Rules:
     routes: dict[str, Patterns]
     route_page_min_mentions: int
     route_page_min_share: float
+    route_page_not_for: tuple[str, ...]
     indications: dict[str, Patterns]
     indication_fallback: dict[str, Patterns]
     resistant_cues: Patterns
@@ -415,6 +416,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         routes=route.pattern_map("patterns", vocab["route"]),
         route_page_min_mentions=route.sub("page").integer("min_mentions", 2),
         route_page_min_share=route.sub("page").number("min_share", 0.6),
+        route_page_not_for=route.sub("page").strings("not_for_indications", single=True),
         indications=ind.pattern_map("patterns", vocab["indication"]),
         indication_fallback=ind.pattern_map("generic_fallback", vocab["indication"]),
         resistant_cues=ind.patterns("resistant_cues"),
