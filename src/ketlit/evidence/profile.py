@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.findings import ComparatorKind, Finding, first_comparator, read_findings
+from ketlit.evidence.arms import ComparatorKind, first_comparator
+from ketlit.evidence.findings import Finding, read_findings
 from ketlit.evidence.matcher import Gate, fold
 from ketlit.evidence.questions import StudyQuestion, classify
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ketlit.evidence.findings import COMPARATOR_KINDS, FindingRules
+from ketlit.evidence.arms import COMPARATOR_KINDS
+from ketlit.evidence.findings import FindingRules
 from ketlit.evidence.matcher import AnchorIndex, Cues, Matcher
 from ketlit.evidence.model import packaged_model_bytes
 from ketlit.evidence.questions import QUESTIONS, WHERE, QuestionRule
