@@ -74,14 +74,22 @@ def first_comparator(text: str, rules: ArmRules, *, alone: bool = False) -> tupl
     return best
 
 
-def comparator_is_subject(text: str, comp_at: int, rules: ArmRules) -> bool:
+def comparator_is_subject(
+    text: str, comp: tuple[str, ComparatorKind, int], rules: ArmRules, *, association: bool = False
+) -> bool:
     """Whether the comparator, not the drug, is what the clause says something about.
 
-    It is when it comes before the drug (or the drug is not named) and is not introduced as
-    the reference ("compared with placebo, …", "than ECT").
+    It is when it comes before the drug and is not introduced as the reference ("compared with
+    placebo, …", "than ECT"); or, the drug not named, when it is the one arm a comparative is
+    said of ("incidence in the control group was higher than in the study group", "longer in
+    those who received placebo compared with group K"). ``association``: the clause was decided
+    by an association ("X when receiving midazolam was associated with less Y"), which is no arm's.
     """
+    comp_at = comp[2]
     drug = rules.drug.search(text)
-    if drug is None or drug.start() < comp_at:
+    if drug is None:
+        return not association and _control_arm_compared(text, rules)
+    if drug.start() < comp_at:
         return False
     # "ECT was superior to ketamine", "placebo produced more … than ketamine": the two arms are
     # set against each other. Without such a link ("metabolism after placebo correlated with
@@ -89,6 +97,42 @@ def comparator_is_subject(text: str, comp_at: int, rules: ArmRules) -> bool:
     if not _COMPARISON_LINK.search(text, comp_at, drug.start()):
         return False
     return not _REFERENCE_BEFORE.search(text[:comp_at])
+
+
+# A comparative says one arm had more or less than the other; a verb alone ("decreased in the
+# placebo group") may be a change within that arm, so only a clause with a comparative is turned
+# round ("the decline … was greater in the control group").
+_COMPARATIVE: Final = re.compile(
+    r"\b(?:higher|lower|greater|larger|smaller|longer|shorter|more|less|fewer|faster|slower|worse|better)\b"
+    r"(?! than \d)",
+    re.IGNORECASE,
+)
+# The comparator named as an arm: "the control group", "placebo-treated", "who received saline".
+_ARM_AFTER: Final = re.compile(r"[- ]?(?:groups?|arms?|cohorts?|conditions?|treated|recipients)\b", re.IGNORECASE)
+_ARM_BEFORE: Final = re.compile(r"\b(?:received|receiving|given|treated with)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
+
+
+def _control_arm_compared(text: str, rules: ArmRules) -> bool:
+    """The drug not named: a comparator is the subject when a comparative decided the clause and
+    it is the one comparator named as an arm ("in the control group", "who received placebo";
+    not "opioid abusers", not "the other group" of a trajectory analysis), not as the reference."""
+    if not _COMPARATIVE.search(text):
+        return False
+    arms: set[str] = set()
+    for _, pattern in rules.comparators:
+        for m in pattern.finditer(text):
+            words = m.group(0).lower()
+            named_as_arm = (
+                _ARM_AFTER.match(text, m.end()) is not None
+                or _ARM_AFTER.search(words) is not None
+                or _ARM_BEFORE.search(text, max(0, m.start() - 30), m.start()) is not None
+            )
+            if words.startswith("other") or not named_as_arm:
+                continue
+            if _REFERENCE_BEFORE.search(text[: m.start()]):
+                return False
+            arms.add(words)
+    return len(arms) == 1
 
 
 def arm_near(text: str, start: int, end: int, rules: ArmRules, *, last: bool) -> str | None:

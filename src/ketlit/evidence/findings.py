@@ -439,7 +439,7 @@ def _finding(
 ) -> Finding:
     """The finding a decision makes: turned round when the comparator is the subject, with its favours."""
     comp = first_comparator(text, rules)
-    comp_words, comp_kind, comp_at = comp if comp else (None, None, -1)
+    comp_words, comp_kind = (comp[0], comp[1]) if comp else (None, None)
     outcome, valence = _outcome(text, decision.at, rules)
     direction = decision.direction
     # Arm rates are already the intervention's against the comparator's: never turned round.
@@ -447,7 +447,7 @@ def _finding(
         not decision.per_arm
         and comp is not None
         and direction != "no_difference"
-        and comparator_is_subject(text, comp_at, rules)
+        and comparator_is_subject(text, comp, rules, association=decision.good_if == 0)
     )
     if flipped:
         direction = "decreased" if direction == "increased" else "increased"

@@ -1,0 +1,55 @@
+"""Directions the unseen-record reviews found read wrong (evidence reader, issue 12, round 3).
+
+Each case is the general form of a phrasing seen in records never labelled: the control arm as
+the subject of a comparative, negated good news, a change word carried across a list, and so on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.evidence.findings import read_clause
+from ketlit.evidence.rules import packaged_rules
+
+RULES = packaged_rules()
+
+
+def _read(clause: str) -> tuple[str, str] | None:
+    found = read_clause(clause, 0, RULES.findings)
+    return None if found is None else (found.direction, found.favours)
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # The control arm named as the subject of a comparative, the drug's arm not named by name.
+        (
+            "Afterward, the incidence of global cognitive impairment in the control group was higher than it was "
+            "in the study group.",
+            ("decreased", "intervention"),
+        ),
+        (
+            "In addition, the decline in the memory scale was greater in the control group than in the study group.",
+            ("increased", "intervention"),
+        ),
+        (
+            "Discharge time was statistically longer in patients who received placebo compared with group K "
+            "(55 minutes vs 44 minutes; P < 0.001).",
+            ("decreased", "intervention"),
+        ),
+        # Not turned round: the drug's arm is the subject, the comparator is the reference, a change
+        # within the control arm (a verb, no comparative), an arm of a trajectory analysis.
+        ("Treatment times were shorter in the study group than in the control group.", ("decreased", "intervention")),
+        ("Pain scores were lower than in the placebo group (P = 0.01).", ("decreased", "intervention")),
+        ("Depression scores decreased in the placebo group.", ("decreased", "intervention")),
+    ],
+)
+def test_the_control_arm_as_the_subject_of_a_comparative_turns_the_finding_round(
+    clause: str, expected: tuple[str, str]
+) -> None:
+    assert _read(clause) == expected
+
+
+def test_an_association_within_the_control_arm_is_not_turned_round() -> None:
+    clause = "Higher depersonalization scores when receiving midazolam were associated with less improvement."
+    assert _read(clause) == ("decreased", "neither")
