@@ -53,3 +53,17 @@ def test_the_control_arm_as_the_subject_of_a_comparative_turns_the_finding_round
 def test_an_association_within_the_control_arm_is_not_turned_round() -> None:
     clause = "Higher depersonalization scores when receiving midazolam were associated with less improvement."
     assert _read(clause) == ("decreased", "neither")
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "However, 0.2 mg/kg ketamine was insufficient to exert rapid antidepressant and antisuicidal effects in "
+        "this patient population.",
+        "Coadministration of ketamine and midazolam did not provide any further benefit over ketamine alone.",
+        "Rapamycin pretreatment failed in blocking the antidepressant effects of ketamine.",
+        "This preliminary study suggests that the antianhedonic effects of ketamine are not mediated by VEGF.",
+    ],
+)
+def test_negated_good_news_is_no_difference(clause: str) -> None:
+    assert _read(clause) == ("no_difference", "neither")
