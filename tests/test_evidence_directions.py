@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from ketlit.evidence.findings import read_clause
+from ketlit.evidence.findings import read_clause, read_findings
+from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection
 
 RULES = packaged_rules()
 
@@ -67,3 +70,29 @@ def test_an_association_within_the_control_arm_is_not_turned_round() -> None:
 )
 def test_negated_good_news_is_no_difference(clause: str) -> None:
     assert _read(clause) == ("no_difference", "neither")
+
+
+def _findings_of(sentence: str) -> list[str]:
+    sentences = assign_roles(abstract_sentences([AbstractSection("CONCLUSIONS", "CONCLUSIONS", sentence)]), RULES.roles)
+    return [f.direction for f in read_findings(sentences, RULES.findings)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Read by the rules ("reducing", "benefit", "raises") ...
+        "The sample was small, reducing the power to detect small or medium associations.",
+        "Our findings suggest that subsequent inquiry in this area will benefit from improved characterization of "
+        "drug effects.",
+        "This observation raises questions about the role of systemic vs. local blockade of mTORC1.",
+        "In future clinical practice, ketamine dose may be adjusted according to the level of treatment "
+        "refractoriness to achieve the best antidepressant effect.",
+        # ... and added by the direction model where no rule reads a direction.
+        "Future research should utilize larger samples to more definitively measure the magnitude of association "
+        "between acute dissociative symptoms and later antidepressant response to ketamine.",
+        "A low-dose ketamine infusion may be prioritized for depressed patients with moderate or high current "
+        "suicide risk.",
+    ],
+)
+def test_limitations_future_work_and_recommendations_are_not_findings(sentence: str) -> None:
+    assert _findings_of(sentence) == []

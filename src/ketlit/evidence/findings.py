@@ -73,6 +73,7 @@ class FindingRules:
     significant: TextPattern
     clause_split: TextPattern
     not_a_finding: TextPattern
+    not_a_result: TextPattern
     negative_outcome: TextPattern
     positive_outcome: TextPattern
     safety_outcome: TextPattern
@@ -403,7 +404,7 @@ def clause_findings(
         decision = _effect_sign(text, effect)
     results = nums.results(text, effects, p_values) if len(effects) + len(p_values) > 1 or " vs" in text else []
     # "Not a finding" (aims, hedges, future work) is asked only of clauses that would give one.
-    if (decision is None and not results) or rules.not_a_finding.search(text):
+    if (decision is None and not results) or rules.not_a_finding.search(text) or rules.not_a_result.search(text):
         return []
     kind = _kind(text, rules)  # only now: most clauses without a decision end above
     if decision is None:
@@ -591,7 +592,11 @@ def apply_scores(
         return found
     text = rs.sentence.text
     if not found:
-        return _model_findings(text, rs.sentence.index, best, p[best], rules) if p[best] >= thresholds.add else []
+        # A limitation, future work or a recommendation is not a result however sure the model is:
+        # it learnt directions from results, and their words ("reducing", "benefit") are a result's.
+        if p[best] < thresholds.add or rules.not_a_result.search(text):
+            return []
+        return _model_findings(text, rs.sentence.index, best, p[best], rules)
     if p[best] < thresholds.override:
         return found
     first = found[0]

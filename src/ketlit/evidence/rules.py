@@ -134,6 +134,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         significant=_alternation(f, "significant", index),
         clause_split=_alternation(f, "clause_split", index),
         not_a_finding=_alternation(f, "not_a_finding", index),
+        not_a_result=_alternation(f, "not_a_result", index),
         negative_outcome=_alternation(o, "negative", index),
         positive_outcome=_alternation(o, "positive", index),
         safety_outcome=_alternation(o, "safety", index),
