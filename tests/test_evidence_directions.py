@@ -9,10 +9,11 @@ from __future__ import annotations
 import pytest
 
 from ketlit.evidence.findings import read_clause, read_findings
+from ketlit.evidence.profile import read_profile
 from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import packaged_rules
 from ketlit.evidence.sentences import abstract_sentences
-from ketlit.sources.models import AbstractSection
+from ketlit.sources.models import AbstractSection, Article
 
 RULES = packaged_rules()
 
@@ -96,3 +97,63 @@ def _findings_of(sentence: str) -> list[str]:
 )
 def test_limitations_future_work_and_recommendations_are_not_findings(sentence: str) -> None:
     assert _findings_of(sentence) == []
+
+
+def _comparator(title: str, methods: str) -> tuple[str | None, str | None]:
+    article = Article(pmid="1", title=title, sections=[AbstractSection("METHODS", "METHODS", methods)])
+    profile = read_profile(article, {"design": ["rct"]}, RULES)
+    return profile.comparator, profile.comparator_kind
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "expected"),
+    [
+        # The procedure every arm undergoes, and its anaesthesia, are the setting: the arm is what
+        # the drug was compared with.
+        (
+            "Effect of low-dose ketamine on memory in patients undergoing electroconvulsive therapy",
+            "Patients undergoing ECT under propofol anesthesia were randomized to ketamine or placebo.",
+            ("placebo", "inert_placebo"),
+        ),
+        (
+            "Ketamine anesthesia during electroconvulsive therapy: comparing ketamine and propofol anesthesia",
+            "Patients were assigned to propofol or ketamine anesthesia and underwent 8 ECT sessions.",
+            ("propofol", "active_treatment"),
+        ),
+        (
+            "Mood effects of ketamine in electroconvulsive therapy: a randomised controlled trial",
+            "Patients treated with right unilateral ECT were randomised to receive either ketamine or saline in "
+            "addition to thiopentone during anaesthesia for ECT.",
+            ("saline", "inert_placebo"),
+        ),
+        # Words that describe the drug, a treatment failed before and the add-on every arm gets are no arm.
+        (
+            "Oral ketamine for treatment-resistant depression: a case series",
+            "We assessed oral ketamine as an antidepressant treatment in adults who failed at least 3 adequate "
+            "antidepressant trials.",
+            (None, None),
+        ),
+        (
+            "Acute dissociation and response to ketamine in adolescents",
+            "Ketamine is a rapid-acting antidepressant. Participants took part in a midazolam-controlled crossover "
+            "trial.",
+            ("midazolam", "active_placebo"),
+        ),
+        (
+            "Adverse events of esketamine nasal spray",
+            "Patients with nonresponse to 2 oral antidepressants received esketamine nasal spray in conjunction with "
+            "a new oral antidepressant.",
+            (None, None),
+        ),
+        # An arm stays an arm.
+        (
+            "Ketamine versus ECT for major depression",
+            "Patients were randomized to ketamine infusions or ECT.",
+            ("ECT", "active_treatment"),
+        ),
+    ],
+)
+def test_the_study_comparator_is_an_arm_not_the_setting(
+    title: str, methods: str, expected: tuple[str | None, str | None]
+) -> None:
+    assert _comparator(title, methods) == expected

@@ -74,6 +74,16 @@ def first_comparator(text: str, rules: ArmRules, *, alone: bool = False) -> tupl
     return best
 
 
+def comparators_in(text: str, rules: ArmRules) -> list[tuple[str, ComparatorKind, int]]:
+    """Every comparator mention of ``text``, in order: words, kind, offset."""
+    combined = rules.any_comparator
+    if combined is not None:
+        kinds = _kinds_of_patterns(rules)
+        return [(m.group(0), kinds[combined.which(m)], m.start()) for m in combined.finditer(text)]
+    found = [(m.group(0), kind, m.start()) for kind, p in rules.comparators for m in p.finditer(text)]
+    return sorted(found, key=lambda x: x[2])
+
+
 def comparator_is_subject(
     text: str, comp: tuple[str, ComparatorKind, int], rules: ArmRules, *, association: bool = False
 ) -> bool:
