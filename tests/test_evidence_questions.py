@@ -488,3 +488,23 @@ def test_patients_given_a_course_of_infusions_with_no_control_are_a_single_arm_s
         methods="Seventy-seven patients were eligible to receive augmentation with six ketamine infusions (0.5 mg/kg).",
     ) == "single_arm_open_label"
     assert ask("Investigation of the effect of ketamine on depression", methods="Patients were eligible.") == "other"
+
+
+def test_suicidal_cognition_and_the_cognitive_harm_of_ect_are_not_a_safety_question() -> None:
+    # Suicidal cognition is the symptom treated; "a randomized controlled trial" has a control arm.
+    q = ask("Effects of ketamine on explicit and implicit suicidal cognition: a randomized controlled trial", ("rct",))
+    assert q == "efficacy_vs_control"
+    # Cognitive harm "of electroconvulsive therapy", which the drug is given alongside.
+    q = ask(
+        "Effects of ketamine on the antidepressant effects and the associated cognitive impairments of "
+        "electroconvulsive therapy in elderly patients: a randomized controlled trial",
+        ("rct",),
+        objective="Low-dose ketamine, as an adjunctive anesthetic for electroconvulsive therapy (ECT), accelerates "
+        "the effects of ECT.",
+        methods="Patients were randomly divided into a propofol anesthesia group and a propofol plus ketamine group.",
+    )
+    assert q == "anaesthetic_or_adjunct"
+    # Cognition measured in patients given the drug stays a safety question.
+    assert ask("Neurocognitive effects of repeated ketamine infusions in depression", ("non_randomized_trial",)) == (
+        "safety_only"
+    )

@@ -26,9 +26,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final, Literal, get_args
+from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
+from ketlit.evidence.arms import (
+    ComparatorKind,
+    comparator_is_subject,
+    first_comparator,
+    from_rates,
+    other_arms_only,
+    pair_sign,
+)
 from ketlit.evidence.matcher import AnyOf, Matcher, TextPattern, fold
 from ketlit.evidence.model import (
     ANSWERS,
@@ -44,8 +52,6 @@ from ketlit.evidence.sentences import split_clauses
 Direction = Literal["increased", "decreased", "no_difference"]
 Favours = Literal["intervention", "comparator", "neither"]
 OutcomeKind = Literal["efficacy", "safety", "other"]
-ComparatorKind = Literal["inert_placebo", "active_placebo", "usual_care", "active_treatment", "unspecified"]
-COMPARATOR_KINDS: Final[tuple[ComparatorKind, ...]] = get_args(ComparatorKind)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +73,7 @@ class FindingRules:
     significant: TextPattern
     clause_split: TextPattern
     not_a_finding: TextPattern
+    not_a_result: TextPattern
     negative_outcome: TextPattern
     positive_outcome: TextPattern
     safety_outcome: TextPattern
@@ -93,14 +100,6 @@ class Finding:
     effect: nums.Effect | None = None
     rates: tuple[nums.Rate, ...] = field(default_factory=tuple)
     p: nums.PValue | None = None
-
-
-# "compared with placebo", "than placebo", "versus placebo": the comparator is the reference.
-_REFERENCE_BEFORE: Final = re.compile(
-    r"(?:compared (?:with|to)|relative to|versus|vs\.?|than|over|against|and|or|with|to)\s+"
-    r"(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}$",
-    re.IGNORECASE,
-)
 
 
 _DEFINITION: Final = re.compile(
@@ -201,60 +200,6 @@ _REDUCING: Final = re.compile(
     re.IGNORECASE,
 )
 
-_COMPARISON_LINK: Final = re.compile(
-    r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
-)
-
-
-_KINDS: dict[int, tuple[FindingRules, tuple[ComparatorKind, ...]]] = {}
-
-
-def _kinds_of_patterns(rules: FindingRules) -> tuple[ComparatorKind, ...]:
-    """The kind of each pattern of ``rules.any_comparator``, in its order (kinds in order, each's patterns)."""
-    got = _KINDS.get(id(rules))
-    if got is None or got[0] is not rules:
-        kinds = tuple(kind for kind, p in rules.comparators for _ in (p.patterns if isinstance(p, Matcher) else (p,)))
-        got = _KINDS[id(rules)] = (rules, kinds)
-    return got[1]
-
-
-def first_comparator(text: str, rules: FindingRules, *, alone: bool = False) -> tuple[str, ComparatorKind, int] | None:
-    """The comparator the clause names first: its words, kind and offset.
-
-    One search of all comparator patterns together (kinds in order) where the rules have them:
-    the leftmost match of the whole list starts where the earliest kind's does, and at that start
-    its first matching pattern is of the first kind that matches there (the loop's tie-break,
-    earlier kind first) and matches just as that kind's own search does. ``alone``: a long text
-    no other group searches, read without a scan for every group (:meth:`Matcher.search_alone`).
-    """
-    combined = rules.any_comparator
-    if combined is not None:
-        m = combined.search_alone(text) if alone else combined.search(text)
-        return None if m is None else (m.group(0), _kinds_of_patterns(rules)[combined.which(m)], m.start())
-    best: tuple[str, ComparatorKind, int] | None = None
-    for kind, pattern in rules.comparators:
-        m = pattern.search(text)
-        if m and (best is None or m.start() < best[2]):
-            best = (m.group(0), kind, m.start())
-    return best
-
-
-def _comparator_is_subject(text: str, comp_at: int, rules: FindingRules) -> bool:
-    """Whether the comparator, not the drug, is what the clause says something about.
-
-    It is when it comes before the drug (or the drug is not named) and is not introduced as
-    the reference ("compared with placebo, …", "than ECT").
-    """
-    drug = rules.drug.search(text)
-    if drug is None or drug.start() < comp_at:
-        return False
-    # "ECT was superior to ketamine", "placebo produced more … than ketamine": the two arms are
-    # set against each other. Without such a link ("metabolism after placebo correlated with
-    # improvement after ketamine") the comparator is not the subject of a comparison.
-    if not _COMPARISON_LINK.search(text, comp_at, drug.start()):
-        return False
-    return not _REFERENCE_BEFORE.search(text[:comp_at])
-
 
 def _outcome(text: str, at: int, rules: FindingRules) -> tuple[str | None, int]:
     """The outcome words nearest ``at`` and their valence (+1 good when higher, -1 good when lower, 0 unknown)."""
@@ -278,70 +223,6 @@ def _kind(text: str, rules: FindingRules) -> OutcomeKind:
     if rules.other_outcome.search(text):
         return "other"
     return "efficacy"
-
-
-def _arm_near(text: str, start: int, end: int, rules: FindingRules, *, last: bool) -> str | None:
-    """The arm named in ``text[start:end]``: the first mention (or the last, with ``last``)."""
-    best: tuple[int, str] | None = None
-    for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
-        for m in pattern.finditer(text, start, end):
-            key = -m.start() if last else m.start()
-            if best is None or key < best[0]:
-                best = (key, arm)
-    return best[1] if best else None
-
-
-def _arms_in_order(text: str, start: int, end: int, rules: FindingRules) -> list[str]:
-    """The arms named in ``text[start:end]``, in order of first mention, each once."""
-    found: list[tuple[int, str]] = []
-    for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
-        m = pattern.search(text, start, end)
-        if m and all(a != arm for _, a in found):
-            found.append((m.start(), arm))
-        elif m:
-            found = [(min(at, m.start()), a) if a == arm else (at, a) for at, a in found]
-    return [a for _, a in sorted(found)]
-
-
-def _arms_of(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> list[str | None]:
-    """Which arm each rate belongs to.
-
-    English names the arm right after a rate ("55% for the ketamine group", "79% responded to
-    ketamine") or right before it ("receiving ECT, 63% remitted"). So a rate's arm is the first
-    arm named between it and the next rate, else the last one named between the previous rate
-    and it.
-    """
-    # "in the ketamine and placebo groups (13% vs. 23%, respectively)": the arms in the order named.
-    if "respectively" in text[rates[-1].start :].lower():
-        named = _arms_in_order(text, 0, rates[0].start, rules)
-        if len(named) >= len(rates):
-            return list(named[: len(rates)])
-    out: list[str | None] = []
-    for i, r in enumerate(rates):
-        after_end = rates[i + 1].start if i + 1 < len(rates) else len(text)
-        before_start = rates[i - 1].start + 1 if i > 0 else 0
-        arm = _arm_near(text, r.start, after_end, rules, last=False)
-        if arm is None:
-            arm = _arm_near(text, before_start, r.start, rules, last=True)
-        out.append(arm)
-    return out
-
-
-def _from_rates(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> int | None:
-    """+1 / -1 when two rates with their arms named say the intervention's is higher / lower."""
-    rates = [r for r in rates if not r.relative]
-    if len(rates) < 2:
-        return None
-    (a1, a2) = _arms_of(text, rates[:2], rules)
-    p1, p2 = rates[0].percent, rates[1].percent
-    # Both rates must be tied to a named arm: "reduced relapse by 51% … and 70%" are two results, not two arms.
-    if a1 is None or a2 is None or a1 == a2 or p1 == p2:
-        return None
-    if a1 == "intervention" or a2 == "comparator":
-        return 1 if p1 > p2 else -1
-    if a1 == "comparator" or a2 == "intervention":
-        return 1 if p2 > p1 else -1
-    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -375,7 +256,7 @@ def _by_numbers(
     # ("resulted in a lower response …, all ps > 0.05") do not outweigh the numbers.
     if p is not None and not any(q.significant for q in p_values) and "ignifican" not in text:
         return _Decision("no_difference", f"p {p.text}", 0)
-    by_rates = _from_rates(text, rates, rules)
+    by_rates = from_rates(text, rates, rules)
     if by_rates is not None and (p is None or p.significant):
         return _Decision("increased" if by_rates > 0 else "decreased", "arm rates", rates[0].start, per_arm=True)
     return None
@@ -523,14 +404,14 @@ def clause_findings(
         decision = _effect_sign(text, effect)
     results = nums.results(text, effects, p_values) if len(effects) + len(p_values) > 1 or " vs" in text else []
     # "Not a finding" (aims, hedges, future work) is asked only of clauses that would give one.
-    if (decision is None and not results) or rules.not_a_finding.search(text):
+    if (decision is None and not results) or rules.not_a_finding.search(text) or rules.not_a_result.search(text):
         return []
     kind = _kind(text, rules)  # only now: most clauses without a decision end above
     if decision is None:
         # "8 vs. 3 (P<0.05), at t=180min 6 vs. 2 (ns) … in the ketamine and midazolam groups,
         # respectively": the counts, with their arms in order, say which way each result went.
         return [f for f in (_result_finding(text, sentence, r, None, rules, kind) for r in results) if f]
-    if decision.direction == "no_difference" and _other_arms_only(text, rules):
+    if decision.direction == "no_difference" and other_arms_only(text, rules):
         return []
     base = _finding(text, sentence, decision, rules, kind, effect, rates, p)
     if len(results) < 2:
@@ -547,14 +428,6 @@ def clause_findings(
     return out
 
 
-def _other_arms_only(text: str, rules: FindingRules) -> bool:
-    """Two other arms compared, the drug not named ("propofol and thiopental did not differ"): not its finding."""
-    if rules.drug.search(text):
-        return False
-    named = {m.group(0).lower() for _, pattern in rules.comparators for m in pattern.finditer(text)}
-    return len(named) >= 2
-
-
 def _finding(
     text: str,
     sentence: int,
@@ -567,7 +440,7 @@ def _finding(
 ) -> Finding:
     """The finding a decision makes: turned round when the comparator is the subject, with its favours."""
     comp = first_comparator(text, rules)
-    comp_words, comp_kind, comp_at = comp if comp else (None, None, -1)
+    comp_words, comp_kind = (comp[0], comp[1]) if comp else (None, None)
     outcome, valence = _outcome(text, decision.at, rules)
     direction = decision.direction
     # Arm rates are already the intervention's against the comparator's: never turned round.
@@ -575,7 +448,7 @@ def _finding(
         not decision.per_arm
         and comp is not None
         and direction != "no_difference"
-        and _comparator_is_subject(text, comp_at, rules)
+        and comparator_is_subject(text, comp, rules, association=decision.good_if == 0)
     )
     if flipped:
         direction = "decreased" if direction == "increased" else "increased"
@@ -591,18 +464,6 @@ def _finding(
     return Finding(
         sentence, text, direction, favours, outcome, kind, comp_words, comp_kind, decision.basis, effect, rates, p
     )
-
-
-def _pair_sign(text: str, pair: tuple[float, float], rules: FindingRules) -> int | None:
-    """+1 / -1 when a count pair's arms are named in order ("… in the ketamine and placebo groups, respectively")."""
-    if "respectively" not in text.lower() or pair[0] == pair[1]:
-        return None
-    arms = _arms_in_order(text, 0, len(text), rules)
-    if arms[:2] == ["intervention", "comparator"]:
-        return 1 if pair[0] > pair[1] else -1
-    if arms[:2] == ["comparator", "intervention"]:
-        return 1 if pair[1] > pair[0] else -1
-    return None
 
 
 def _start_of(r: nums.Result) -> int:
@@ -647,7 +508,7 @@ def _result_finding(
     if direction is None and base is not None and base.direction != "no_difference":
         direction, basis = base.direction, base.basis
     if direction is None and r.pair is not None and (r.p is None or r.p.significant):
-        sign = _pair_sign(text, r.pair, rules)
+        sign = pair_sign(text, r.pair, rules)
         if sign is not None and r.p is not None:
             direction, basis = ("increased" if sign > 0 else "decreased"), "arm counts in order, significant p"
     if direction is None and r.effect is not None and r.effect.sign:
@@ -731,7 +592,11 @@ def apply_scores(
         return found
     text = rs.sentence.text
     if not found:
-        return _model_findings(text, rs.sentence.index, best, p[best], rules) if p[best] >= thresholds.add else []
+        # A limitation, future work or a recommendation is not a result however sure the model is:
+        # it learnt directions from results, and their words ("reducing", "benefit") are a result's.
+        if p[best] < thresholds.add or rules.not_a_result.search(text):
+            return []
+        return _model_findings(text, rs.sentence.index, best, p[best], rules)
     if p[best] < thresholds.override:
         return found
     first = found[0]

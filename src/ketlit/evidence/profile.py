@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.findings import ComparatorKind, Finding, first_comparator, read_findings
+from ketlit.evidence.arms import ComparatorKind, comparators_in, first_comparator
+from ketlit.evidence.findings import Finding, read_findings
 from ketlit.evidence.matcher import Gate, fold
 from ketlit.evidence.questions import StudyQuestion, classify
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles
@@ -336,6 +337,48 @@ _EVERY_ARM: Final = re.compile(
 )
 
 
+# An abbreviation in brackets right after a mention ("electroconvulsive therapy (ECT)") is that mention.
+_SAME_IN_BRACKETS: Final = re.compile(r"[\w -]{0,12}\($")
+
+
+def _study_comparator(text: str, rules: EvidenceRules) -> tuple[str, ComparatorKind, int] | None:
+    """The first comparator the design text names as an arm of the study.
+
+    A mention of a comparator's words is no arm when its context says so (``[comparators]
+    not_an_arm_*``): the procedure every arm undergoes ("patients undergoing ECT", "anaesthesia for
+    ECT", "ECT under propofol anaesthesia"), a treatment the patients failed before, the add-on
+    every arm gets ("in conjunction with a new oral antidepressant"), or words that describe the
+    drug ("as a rapid-acting antidepressant").
+    """
+    first = first_comparator(text, rules.findings, alone=True)
+    if first is None or not _not_an_arm(text, first, rules):
+        return first  # the common case: one search, no scan of every mention
+    skipped_end = -1
+    for mention in comparators_in(text, rules.findings):
+        words, _, start = mention
+        if skipped_end >= 0 and _SAME_IN_BRACKETS.match(text, skipped_end, start) and start - skipped_end <= 13:
+            skipped_end = start + len(words)
+            continue
+        if not _not_an_arm(text, mention, rules):
+            return mention
+        skipped_end = start + len(words)
+    return None
+
+
+def _not_an_arm(text: str, mention: tuple[str, ComparatorKind, int], rules: EvidenceRules) -> bool:
+    words, _, start = mention
+    if rules.not_an_arm_before.search(text, max(0, start - 90), start):
+        return True
+    return rules.not_an_arm_after.match(text, start + len(words)) is not None
+
+
+def _an_arm_in(f: Finding, rules: EvidenceRules) -> bool:
+    """Whether a finding's comparator is named as an arm in its clause (not "in an ECT clinic")."""
+    if f.comparator is None or f.comparator_kind is None or (at := f.clause.find(f.comparator)) < 0:
+        return True
+    return not _not_an_arm(f.clause, (f.comparator, f.comparator_kind, at), rules)
+
+
 def _active_placebo(
     text: str, found: tuple[str, ComparatorKind, int] | None, rules: EvidenceRules
 ) -> tuple[str, ComparatorKind, int] | None:
@@ -377,9 +420,9 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     # yet been tested"), never a finding (the labels give protocols none).
     is_protocol = question.value == "protocol"
     findings = () if is_protocol else tuple(read_findings(sentences, rules.findings))
-    comparator = next((f for f in findings if f.comparator_kind), None)
+    comparator = next((f for f in findings if f.comparator_kind and _an_arm_in(f, rules)), None)
     # The design text is scanned for every group only when the question needed it (2 records in 5).
-    comp_design = _active_placebo(design_text, first_comparator(design_text, rules.findings, alone=True), rules)
+    comp_design = _active_placebo(design_text, _study_comparator(design_text, rules), rules)
     review = None
     certainty: dict[int, Certainty] = {}
     if question.value == "systematic_review":

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from ketlit.evidence.findings import COMPARATOR_KINDS, FindingRules
+from ketlit.evidence.arms import COMPARATOR_KINDS
+from ketlit.evidence.findings import FindingRules
 from ketlit.evidence.matcher import AnchorIndex, Cues, Matcher
 from ketlit.evidence.model import packaged_model_bytes
 from ketlit.evidence.questions import QUESTIONS, WHERE, QuestionRule
@@ -40,6 +41,10 @@ class EvidenceRules:
     questions: tuple[QuestionRule, ...]
     molecules: tuple[str, ...]
     digest: str
+    # A comparator mention that is no arm of the study (see ``[comparators] not_an_arm_*``): the
+    # words just before it (matched ending where it starts) and just after it.
+    not_an_arm_before: re.Pattern[str] = re.compile(r"(?!x)x")
+    not_an_arm_after: re.Pattern[str] = re.compile(r"(?!x)x")
 
 
 def _regex(table: Table, key: str, pattern: str) -> re.Pattern[str]:
@@ -133,6 +138,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         significant=_alternation(f, "significant", index),
         clause_split=_alternation(f, "clause_split", index),
         not_a_finding=_alternation(f, "not_a_finding", index),
+        not_a_result=_alternation(f, "not_a_result", index),
         negative_outcome=_alternation(o, "negative", index),
         positive_outcome=_alternation(o, "positive", index),
         safety_outcome=_alternation(o, "safety", index),
@@ -140,6 +146,18 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         comparators=comparators,
         any_comparator=Matcher([p for _, m in comparators for p in m.patterns], re.IGNORECASE, index),
     )
+
+
+def _context(root: Table, key: str, drug: Matcher, *, before: bool) -> re.Pattern[str]:
+    """``[comparators] key`` as one regex: ending at the mention (``before``) or starting right after it."""
+    table = root.sub("comparators")
+    if table.get(key) is None:  # optional: a rules file without it takes every mention as an arm
+        return re.compile(r"(?!x)x")
+    patterns = [p.replace("{drug}", f"(?:{drug.pattern})") for p in table.strings(key)]
+    for i, pattern in enumerate(patterns):
+        _regex(table, f"{key}[{i}]", pattern)
+    joined = "|".join(f"(?:{p})" for p in patterns)
+    return _regex(table, key, f"(?:{joined})$" if before else joined)
 
 
 def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[QuestionRule, ...]:
@@ -189,6 +207,8 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
         questions=_questions(root, drug, index),
         molecules=molecules,
         digest=digest,
+        not_an_arm_before=_context(root, "not_an_arm_before", drug, before=True),
+        not_an_arm_after=_context(root, "not_an_arm_after", drug, before=False),
     )
 
 

@@ -1,0 +1,229 @@
+"""Which arm a clause's words and numbers belong to: the comparator it names, whether that comparator is
+what the clause says something about, and which arm each printed rate or count is.
+
+Split from :mod:`ketlit.evidence.findings` (which reads the directions) to keep each module readable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Final, Literal, Protocol, get_args
+
+from ketlit.evidence import numbers as nums
+from ketlit.evidence.matcher import Matcher, TextPattern
+
+ComparatorKind = Literal["inert_placebo", "active_placebo", "usual_care", "active_treatment", "unspecified"]
+COMPARATOR_KINDS: Final[tuple[ComparatorKind, ...]] = get_args(ComparatorKind)
+
+
+class ArmRules(Protocol):
+    """What reading arms needs of the finding rules (:class:`ketlit.evidence.findings.ArmRules`)."""
+
+    @property
+    def drug(self) -> TextPattern: ...
+    @property
+    def comparators(self) -> tuple[tuple[ComparatorKind, TextPattern], ...]: ...
+    @property
+    def any_comparator(self) -> Matcher | None: ...
+
+
+# "compared with placebo", "than placebo", "versus placebo": the comparator is the reference.
+_REFERENCE_BEFORE: Final = re.compile(
+    r"(?:compared (?:with|to)|relative to|versus|vs\.?|than|over|against|and|or|with|to)\s+"
+    r"(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+
+
+_COMPARISON_LINK: Final = re.compile(
+    r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
+)
+
+
+_KINDS: dict[int, tuple[ArmRules, tuple[ComparatorKind, ...]]] = {}
+
+
+def _kinds_of_patterns(rules: ArmRules) -> tuple[ComparatorKind, ...]:
+    """The kind of each pattern of ``rules.any_comparator``, in its order (kinds in order, each's patterns)."""
+    got = _KINDS.get(id(rules))
+    if got is None or got[0] is not rules:
+        kinds = tuple(kind for kind, p in rules.comparators for _ in (p.patterns if isinstance(p, Matcher) else (p,)))
+        got = _KINDS[id(rules)] = (rules, kinds)
+    return got[1]
+
+
+def first_comparator(text: str, rules: ArmRules, *, alone: bool = False) -> tuple[str, ComparatorKind, int] | None:
+    """The comparator the clause names first: its words, kind and offset.
+
+    One search of all comparator patterns together (kinds in order) where the rules have them:
+    the leftmost match of the whole list starts where the earliest kind's does, and at that start
+    its first matching pattern is of the first kind that matches there (the loop's tie-break,
+    earlier kind first) and matches just as that kind's own search does. ``alone``: a long text
+    no other group searches, read without a scan for every group (:meth:`Matcher.search_alone`).
+    """
+    combined = rules.any_comparator
+    if combined is not None:
+        m = combined.search_alone(text) if alone else combined.search(text)
+        return None if m is None else (m.group(0), _kinds_of_patterns(rules)[combined.which(m)], m.start())
+    best: tuple[str, ComparatorKind, int] | None = None
+    for kind, pattern in rules.comparators:
+        m = pattern.search(text)
+        if m and (best is None or m.start() < best[2]):
+            best = (m.group(0), kind, m.start())
+    return best
+
+
+def comparators_in(text: str, rules: ArmRules) -> list[tuple[str, ComparatorKind, int]]:
+    """Every comparator mention of ``text``, in order: words, kind, offset."""
+    combined = rules.any_comparator
+    if combined is not None:
+        kinds = _kinds_of_patterns(rules)
+        return [(m.group(0), kinds[combined.which(m)], m.start()) for m in combined.finditer(text)]
+    found = [(m.group(0), kind, m.start()) for kind, p in rules.comparators for m in p.finditer(text)]
+    return sorted(found, key=lambda x: x[2])
+
+
+def comparator_is_subject(
+    text: str, comp: tuple[str, ComparatorKind, int], rules: ArmRules, *, association: bool = False
+) -> bool:
+    """Whether the comparator, not the drug, is what the clause says something about.
+
+    It is when it comes before the drug and is not introduced as the reference ("compared with
+    placebo, …", "than ECT"); or, the drug not named, when it is the one arm a comparative is
+    said of ("incidence in the control group was higher than in the study group", "longer in
+    those who received placebo compared with group K"). ``association``: the clause was decided
+    by an association ("X when receiving midazolam was associated with less Y"), which is no arm's.
+    """
+    comp_at = comp[2]
+    drug = rules.drug.search(text)
+    if drug is None:
+        return not association and _control_arm_compared(text, rules)
+    if drug.start() < comp_at:
+        return False
+    # "ECT was superior to ketamine", "placebo produced more … than ketamine": the two arms are
+    # set against each other. Without such a link ("metabolism after placebo correlated with
+    # improvement after ketamine") the comparator is not the subject of a comparison.
+    if not _COMPARISON_LINK.search(text, comp_at, drug.start()):
+        return False
+    return not _REFERENCE_BEFORE.search(text[:comp_at])
+
+
+# A comparative says one arm had more or less than the other; a verb alone ("decreased in the
+# placebo group") may be a change within that arm, so only a clause with a comparative is turned
+# round ("the decline … was greater in the control group").
+_COMPARATIVE: Final = re.compile(
+    r"\b(?:higher|lower|greater|larger|smaller|longer|shorter|more|less|fewer|faster|slower|worse|better)\b"
+    r"(?! than \d)",
+    re.IGNORECASE,
+)
+# The comparator named as an arm: "the control group", "placebo-treated", "who received saline".
+_ARM_AFTER: Final = re.compile(r"[- ]?(?:groups?|arms?|cohorts?|conditions?|treated|recipients)\b", re.IGNORECASE)
+_ARM_BEFORE: Final = re.compile(r"\b(?:received|receiving|given|treated with)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
+
+
+def _control_arm_compared(text: str, rules: ArmRules) -> bool:
+    """The drug not named: a comparator is the subject when a comparative decided the clause and
+    it is the one comparator named as an arm ("in the control group", "who received placebo";
+    not "opioid abusers", not "the other group" of a trajectory analysis), not as the reference."""
+    if not _COMPARATIVE.search(text):
+        return False
+    arms: set[str] = set()
+    for _, pattern in rules.comparators:
+        for m in pattern.finditer(text):
+            words = m.group(0).lower()
+            named_as_arm = (
+                _ARM_AFTER.match(text, m.end()) is not None
+                or _ARM_AFTER.search(words) is not None
+                or _ARM_BEFORE.search(text, max(0, m.start() - 30), m.start()) is not None
+            )
+            if words.startswith("other") or not named_as_arm:
+                continue
+            if _REFERENCE_BEFORE.search(text[: m.start()]):
+                return False
+            arms.add(words)
+    return len(arms) == 1
+
+
+def arm_near(text: str, start: int, end: int, rules: ArmRules, *, last: bool) -> str | None:
+    """The arm named in ``text[start:end]``: the first mention (or the last, with ``last``)."""
+    best: tuple[int, str] | None = None
+    for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
+        for m in pattern.finditer(text, start, end):
+            key = -m.start() if last else m.start()
+            if best is None or key < best[0]:
+                best = (key, arm)
+    return best[1] if best else None
+
+
+def arms_in_order(text: str, start: int, end: int, rules: ArmRules) -> list[str]:
+    """The arms named in ``text[start:end]``, in order of first mention, each once."""
+    found: list[tuple[int, str]] = []
+    for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
+        m = pattern.search(text, start, end)
+        if m and all(a != arm for _, a in found):
+            found.append((m.start(), arm))
+        elif m:
+            found = [(min(at, m.start()), a) if a == arm else (at, a) for at, a in found]
+    return [a for _, a in sorted(found)]
+
+
+def arms_of(text: str, rates: Sequence[nums.Rate], rules: ArmRules) -> list[str | None]:
+    """Which arm each rate belongs to.
+
+    English names the arm right after a rate ("55% for the ketamine group", "79% responded to
+    ketamine") or right before it ("receiving ECT, 63% remitted"). So a rate's arm is the first
+    arm named between it and the next rate, else the last one named between the previous rate
+    and it.
+    """
+    # "in the ketamine and placebo groups (13% vs. 23%, respectively)": the arms in the order named.
+    if "respectively" in text[rates[-1].start :].lower():
+        named = arms_in_order(text, 0, rates[0].start, rules)
+        if len(named) >= len(rates):
+            return list(named[: len(rates)])
+    out: list[str | None] = []
+    for i, r in enumerate(rates):
+        after_end = rates[i + 1].start if i + 1 < len(rates) else len(text)
+        before_start = rates[i - 1].start + 1 if i > 0 else 0
+        arm = arm_near(text, r.start, after_end, rules, last=False)
+        if arm is None:
+            arm = arm_near(text, before_start, r.start, rules, last=True)
+        out.append(arm)
+    return out
+
+
+def from_rates(text: str, rates: Sequence[nums.Rate], rules: ArmRules) -> int | None:
+    """+1 / -1 when two rates with their arms named say the intervention's is higher / lower."""
+    rates = [r for r in rates if not r.relative]
+    if len(rates) < 2:
+        return None
+    (a1, a2) = arms_of(text, rates[:2], rules)
+    p1, p2 = rates[0].percent, rates[1].percent
+    # Both rates must be tied to a named arm: "reduced relapse by 51% … and 70%" are two results, not two arms.
+    if a1 is None or a2 is None or a1 == a2 or p1 == p2:
+        return None
+    if a1 == "intervention" or a2 == "comparator":
+        return 1 if p1 > p2 else -1
+    if a1 == "comparator" or a2 == "intervention":
+        return 1 if p2 > p1 else -1
+    return None
+
+
+def other_arms_only(text: str, rules: ArmRules) -> bool:
+    """Two other arms compared, the drug not named ("propofol and thiopental did not differ"): not its finding."""
+    if rules.drug.search(text):
+        return False
+    named = {m.group(0).lower() for _, pattern in rules.comparators for m in pattern.finditer(text)}
+    return len(named) >= 2
+
+
+def pair_sign(text: str, pair: tuple[float, float], rules: ArmRules) -> int | None:
+    """+1 / -1 when a count pair's arms are named in order ("… in the ketamine and placebo groups, respectively")."""
+    if "respectively" not in text.lower() or pair[0] == pair[1]:
+        return None
+    arms = arms_in_order(text, 0, len(text), rules)
+    if arms[:2] == ["intervention", "comparator"]:
+        return 1 if pair[0] > pair[1] else -1
+    if arms[:2] == ["comparator", "intervention"]:
+        return 1 if pair[1] > pair[0] else -1
+    return None

@@ -1,0 +1,159 @@
+"""Directions the unseen-record reviews found read wrong (evidence reader, issue 12, round 3).
+
+Each case is the general form of a phrasing seen in records never labelled: the control arm as
+the subject of a comparative, negated good news, a change word carried across a list, and so on.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.evidence.findings import read_clause, read_findings
+from ketlit.evidence.profile import read_profile
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection, Article
+
+RULES = packaged_rules()
+
+
+def _read(clause: str) -> tuple[str, str] | None:
+    found = read_clause(clause, 0, RULES.findings)
+    return None if found is None else (found.direction, found.favours)
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # The control arm named as the subject of a comparative, the drug's arm not named by name.
+        (
+            "Afterward, the incidence of global cognitive impairment in the control group was higher than it was "
+            "in the study group.",
+            ("decreased", "intervention"),
+        ),
+        (
+            "In addition, the decline in the memory scale was greater in the control group than in the study group.",
+            ("increased", "intervention"),
+        ),
+        (
+            "Discharge time was statistically longer in patients who received placebo compared with group K "
+            "(55 minutes vs 44 minutes; P < 0.001).",
+            ("decreased", "intervention"),
+        ),
+        # Not turned round: the drug's arm is the subject, the comparator is the reference, a change
+        # within the control arm (a verb, no comparative), an arm of a trajectory analysis.
+        ("Treatment times were shorter in the study group than in the control group.", ("decreased", "intervention")),
+        ("Pain scores were lower than in the placebo group (P = 0.01).", ("decreased", "intervention")),
+        ("Depression scores decreased in the placebo group.", ("decreased", "intervention")),
+    ],
+)
+def test_the_control_arm_as_the_subject_of_a_comparative_turns_the_finding_round(
+    clause: str, expected: tuple[str, str]
+) -> None:
+    assert _read(clause) == expected
+
+
+def test_an_association_within_the_control_arm_is_not_turned_round() -> None:
+    clause = "Higher depersonalization scores when receiving midazolam were associated with less improvement."
+    assert _read(clause) == ("decreased", "neither")
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "However, 0.2 mg/kg ketamine was insufficient to exert rapid antidepressant and antisuicidal effects in "
+        "this patient population.",
+        "Coadministration of ketamine and midazolam did not provide any further benefit over ketamine alone.",
+        "Rapamycin pretreatment failed in blocking the antidepressant effects of ketamine.",
+        "This preliminary study suggests that the antianhedonic effects of ketamine are not mediated by VEGF.",
+    ],
+)
+def test_negated_good_news_is_no_difference(clause: str) -> None:
+    assert _read(clause) == ("no_difference", "neither")
+
+
+def _findings_of(sentence: str) -> list[str]:
+    sentences = assign_roles(abstract_sentences([AbstractSection("CONCLUSIONS", "CONCLUSIONS", sentence)]), RULES.roles)
+    return [f.direction for f in read_findings(sentences, RULES.findings)]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Read by the rules ("reducing", "benefit", "raises") ...
+        "The sample was small, reducing the power to detect small or medium associations.",
+        "Our findings suggest that subsequent inquiry in this area will benefit from improved characterization of "
+        "drug effects.",
+        "This observation raises questions about the role of systemic vs. local blockade of mTORC1.",
+        "In future clinical practice, ketamine dose may be adjusted according to the level of treatment "
+        "refractoriness to achieve the best antidepressant effect.",
+        # ... and added by the direction model where no rule reads a direction.
+        "Future research should utilize larger samples to more definitively measure the magnitude of association "
+        "between acute dissociative symptoms and later antidepressant response to ketamine.",
+        "A low-dose ketamine infusion may be prioritized for depressed patients with moderate or high current "
+        "suicide risk.",
+    ],
+)
+def test_limitations_future_work_and_recommendations_are_not_findings(sentence: str) -> None:
+    assert _findings_of(sentence) == []
+
+
+def _comparator(title: str, methods: str) -> tuple[str | None, str | None]:
+    article = Article(pmid="1", title=title, sections=[AbstractSection("METHODS", "METHODS", methods)])
+    profile = read_profile(article, {"design": ["rct"]}, RULES)
+    return profile.comparator, profile.comparator_kind
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "expected"),
+    [
+        # The procedure every arm undergoes, and its anaesthesia, are the setting: the arm is what
+        # the drug was compared with.
+        (
+            "Effect of low-dose ketamine on memory in patients undergoing electroconvulsive therapy",
+            "Patients undergoing ECT under propofol anesthesia were randomized to ketamine or placebo.",
+            ("placebo", "inert_placebo"),
+        ),
+        (
+            "Ketamine anesthesia during electroconvulsive therapy: comparing ketamine and propofol anesthesia",
+            "Patients were assigned to propofol or ketamine anesthesia and underwent 8 ECT sessions.",
+            ("propofol", "active_treatment"),
+        ),
+        (
+            "Mood effects of ketamine in electroconvulsive therapy: a randomised controlled trial",
+            "Patients treated with right unilateral ECT were randomised to receive either ketamine or saline in "
+            "addition to thiopentone during anaesthesia for ECT.",
+            ("saline", "inert_placebo"),
+        ),
+        # Words that describe the drug, a treatment failed before and the add-on every arm gets are no arm.
+        (
+            "Oral ketamine for treatment-resistant depression: a case series",
+            "We assessed oral ketamine as an antidepressant treatment in adults who failed at least 3 adequate "
+            "antidepressant trials.",
+            (None, None),
+        ),
+        (
+            "Acute dissociation and response to ketamine in adolescents",
+            "Ketamine is a rapid-acting antidepressant. Participants took part in a midazolam-controlled crossover "
+            "trial.",
+            ("midazolam", "active_placebo"),
+        ),
+        (
+            "Adverse events of esketamine nasal spray",
+            "Patients with nonresponse to 2 oral antidepressants received esketamine nasal spray in conjunction with "
+            "a new oral antidepressant.",
+            (None, None),
+        ),
+        # An arm stays an arm.
+        (
+            "Ketamine versus ECT for major depression",
+            "Patients were randomized to ketamine infusions or ECT.",
+            ("ECT", "active_treatment"),
+        ),
+    ],
+)
+def test_the_study_comparator_is_an_arm_not_the_setting(
+    title: str, methods: str, expected: tuple[str | None, str | None]
+) -> None:
+    assert _comparator(title, methods) == expected
