@@ -508,3 +508,35 @@ def test_suicidal_cognition_and_the_cognitive_harm_of_ect_are_not_a_safety_quest
     assert ask("Neurocognitive effects of repeated ketamine infusions in depression", ("non_randomized_trial",)) == (
         "safety_only"
     )
+
+
+def test_brain_measures_by_other_names_are_a_mechanism_question() -> None:
+    # The connectome, synaptic potentiation, EEG and MEG spelled out, a gamma response in the aim.
+    assert ask("Modulation of the functional connectome in major depressive disorder by ketamine therapy") == (
+        "mechanism_or_biomarker"
+    )
+    assert ask("Synaptic potentiation and rapid antidepressant response to ketamine: a replication study") == (
+        "mechanism_or_biomarker"
+    )
+    assert ask("Effects of low-dose ketamine on neuropathic pain: an electroencephalogram/behavioral study") == (
+        "mechanism_or_biomarker"
+    )
+    q = ask("Magnetoencephalographic correlates of suicidal ideation in major depression")
+    assert q == "mechanism_or_biomarker"
+    assert ask(
+        "Response to ketamine in treatment-resistant depression",
+        text="This study sought to replicate previous findings of increased gamma response to a somatosensory "
+        "stimulus in ketamine responders. A significant difference was seen.",
+    ) == "mechanism_or_biomarker"
+
+
+def test_the_brain_of_chronic_users_of_the_drug_is_an_observational_question() -> None:
+    title = "Brain volume in chronic ketamine users - relationship to sub-threshold psychotic symptoms"
+    q = ask(
+        title,
+        objective="We tested the hypotheses that ketamine users had lower brain volumes, as measured using MRI.",
+        methods="Ketamine users (n = 17) and poly-drug using controls (n = 19) were included in the study.",
+    )
+    assert q == "observational"
+    # Volunteers given the drug in the laboratory stay a mechanism question.
+    assert ask("Brain volume changes after ketamine in healthy volunteers") == "mechanism_or_biomarker"
