@@ -540,3 +540,15 @@ def test_the_brain_of_chronic_users_of_the_drug_is_an_observational_question() -
     assert q == "observational"
     # Volunteers given the drug in the laboratory stay a mechanism question.
     assert ask("Brain volume changes after ketamine in healthy volunteers") == "mechanism_or_biomarker"
+
+
+def test_a_report_on_a_few_patients_named_in_the_aim_is_a_case_report() -> None:
+    title = "Intravenous esketamine leads to an increase in impulsive behaviour in recurrent major depression"
+    text = "Here, we report on a female patient with recurrent major depression who was treated with esketamine."
+    assert ask(title, text=text) == "case_report"
+    text = "We describe severe dissociative side effects after esketamine infusion therapy in two patients."
+    assert ask(title, objective=text) == "case_report"
+    # A trial's or cohort's patients are not a case report; nor are a hundred patients.
+    trial = "We report a randomized trial of esketamine in two groups of patients."
+    assert ask(title, objective=trial) != "case_report"
+    assert ask(title, objective="We report on one hundred patients treated with esketamine.") != "case_report"
