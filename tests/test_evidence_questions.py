@@ -552,3 +552,24 @@ def test_a_report_on_a_few_patients_named_in_the_aim_is_a_case_report() -> None:
     trial = "We report a randomized trial of esketamine in two groups of patients."
     assert ask(title, objective=trial) != "case_report"
     assert ask(title, objective="We report on one hundred patients treated with esketamine.") != "case_report"
+
+
+def test_this_secondary_analysis_in_the_methods_and_a_randomised_crossover_title() -> None:
+    q = ask(
+        "Anxiolytic effects of acute and maintenance ketamine on fear questionnaire subscales",
+        objective="This study aimed to assess changes following acute and maintenance ketamine therapy.",
+        methods="This secondary analysis used data from a mixed open-label and placebo-controlled study.",
+    )
+    assert q == "predictor_or_secondary"
+    # A trial's own secondary outcomes ("our secondary analyses") do not make it a re-analysis.
+    q = ask(
+        "Ketamine for anxiety: a randomized trial",
+        ("rct",),
+        objective="To assess whether ketamine relieves anxiety.",
+        methods="Patients were randomized to ketamine or saline placebo. Our secondary analyses examined sleep.",
+    )
+    assert q == "efficacy_vs_control"
+    # A randomised crossover trial gives the drug and its control in turn.
+    title = "Cocaine self-administration disrupted by ketamine: a randomized, crossover trial"
+    assert ask(title, ("rct",)) == "efficacy_vs_control"
+
