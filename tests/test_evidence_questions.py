@@ -573,3 +573,7 @@ def test_this_secondary_analysis_in_the_methods_and_a_randomised_crossover_title
     title = "Cocaine self-administration disrupted by ketamine: a randomized, crossover trial"
     assert ask(title, ("rct",)) == "efficacy_vs_control"
 
+
+def test_a_title_about_the_drugs_safety_is_a_safety_question_whatever_research_it_names() -> None:
+    assert ask("Psychiatric safety of ketamine in psychopharmacology research") == "safety_only"
+    assert ask("Ketamine in psychopharmacology research: a model of psychosis") == "mechanism_or_biomarker"
