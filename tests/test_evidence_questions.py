@@ -508,3 +508,72 @@ def test_suicidal_cognition_and_the_cognitive_harm_of_ect_are_not_a_safety_quest
     assert ask("Neurocognitive effects of repeated ketamine infusions in depression", ("non_randomized_trial",)) == (
         "safety_only"
     )
+
+
+def test_brain_measures_by_other_names_are_a_mechanism_question() -> None:
+    # The connectome, synaptic potentiation, EEG and MEG spelled out, a gamma response in the aim.
+    assert ask("Modulation of the functional connectome in major depressive disorder by ketamine therapy") == (
+        "mechanism_or_biomarker"
+    )
+    assert ask("Synaptic potentiation and rapid antidepressant response to ketamine: a replication study") == (
+        "mechanism_or_biomarker"
+    )
+    assert ask("Effects of low-dose ketamine on neuropathic pain: an electroencephalogram/behavioral study") == (
+        "mechanism_or_biomarker"
+    )
+    q = ask("Magnetoencephalographic correlates of suicidal ideation in major depression")
+    assert q == "mechanism_or_biomarker"
+    assert ask(
+        "Response to ketamine in treatment-resistant depression",
+        text="This study sought to replicate previous findings of increased gamma response to a somatosensory "
+        "stimulus in ketamine responders. A significant difference was seen.",
+    ) == "mechanism_or_biomarker"
+
+
+def test_the_brain_of_chronic_users_of_the_drug_is_an_observational_question() -> None:
+    title = "Brain volume in chronic ketamine users - relationship to sub-threshold psychotic symptoms"
+    q = ask(
+        title,
+        objective="We tested the hypotheses that ketamine users had lower brain volumes, as measured using MRI.",
+        methods="Ketamine users (n = 17) and poly-drug using controls (n = 19) were included in the study.",
+    )
+    assert q == "observational"
+    # Volunteers given the drug in the laboratory stay a mechanism question.
+    assert ask("Brain volume changes after ketamine in healthy volunteers") == "mechanism_or_biomarker"
+
+
+def test_a_report_on_a_few_patients_named_in_the_aim_is_a_case_report() -> None:
+    title = "Intravenous esketamine leads to an increase in impulsive behaviour in recurrent major depression"
+    text = "Here, we report on a female patient with recurrent major depression who was treated with esketamine."
+    assert ask(title, text=text) == "case_report"
+    text = "We describe severe dissociative side effects after esketamine infusion therapy in two patients."
+    assert ask(title, objective=text) == "case_report"
+    # A trial's or cohort's patients are not a case report; nor are a hundred patients.
+    trial = "We report a randomized trial of esketamine in two groups of patients."
+    assert ask(title, objective=trial) != "case_report"
+    assert ask(title, objective="We report on one hundred patients treated with esketamine.") != "case_report"
+
+
+def test_this_secondary_analysis_in_the_methods_and_a_randomised_crossover_title() -> None:
+    q = ask(
+        "Anxiolytic effects of acute and maintenance ketamine on fear questionnaire subscales",
+        objective="This study aimed to assess changes following acute and maintenance ketamine therapy.",
+        methods="This secondary analysis used data from a mixed open-label and placebo-controlled study.",
+    )
+    assert q == "predictor_or_secondary"
+    # A trial's own secondary outcomes ("our secondary analyses") do not make it a re-analysis.
+    q = ask(
+        "Ketamine for anxiety: a randomized trial",
+        ("rct",),
+        objective="To assess whether ketamine relieves anxiety.",
+        methods="Patients were randomized to ketamine or saline placebo. Our secondary analyses examined sleep.",
+    )
+    assert q == "efficacy_vs_control"
+    # A randomised crossover trial gives the drug and its control in turn.
+    title = "Cocaine self-administration disrupted by ketamine: a randomized, crossover trial"
+    assert ask(title, ("rct",)) == "efficacy_vs_control"
+
+
+def test_a_title_about_the_drugs_safety_is_a_safety_question_whatever_research_it_names() -> None:
+    assert ask("Psychiatric safety of ketamine in psychopharmacology research") == "safety_only"
+    assert ask("Ketamine in psychopharmacology research: a model of psychosis") == "mechanism_or_biomarker"
