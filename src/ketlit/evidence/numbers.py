@@ -303,11 +303,13 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     printing ("...; QLDS score, ... [-3.1 (-5.21, -1.02)]"); read only where ``text`` names no measure."""
     text = normalise(text)
     out: list[Effect] = []
-    names = list(_MEASURES.finditer(text))
+    names = list(_MEASURES.finditer(text)) if declared is not None else None
     if declared is not None and not names:
         return _declared_values(declared, text, 0, 0, len(text))
     if "95" not in text or not _HAS_CI.search(text):
         return out  # both the named reading (_AFTER_MEASURE) and the unnamed one (_CI) need a 95% CI
+    if names is None:
+        names = list(_MEASURES.finditer(text))  # only now: most clauses print no CI
     for k, m in enumerate(names):
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
         after = _AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())
