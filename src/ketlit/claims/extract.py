@@ -66,6 +66,7 @@ from ketlit.claims.assertion import (
 )
 from ketlit.claims.context import (
     PageContext,
+    as_page_population,
     implied_by_comparator,
     lead_in,
     page_context,
@@ -463,7 +464,7 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
         # What the page is about comes from the text that is read: a block that is only listed
         # must not cost every page-wide pattern a pass over megabytes.
         text = "\n\n".join(sent.text for sent in sents if len(sent.text) <= MAX_SENTENCE_CHARS)
-    ctx = page_context(text, rules)
+    ctx = page_context(text, rules, [sent for sent in sents if len(sent.text) <= MAX_SENTENCE_CHARS])
     claims: list[Claim] = []
     # A sentence's claims depend on its text and flags and on the earlier sentences' text, never on
     # where it stands (the location is copied in): a long page that repeats a paragraph reads it once.
@@ -666,7 +667,7 @@ def _operationalise(
     prev = earlier[0].text if earlier else ""
     if not claim.drug_named:
         notes.append("the sentence does not name the drug; attributed to it from the page")
-    indication = _indications(clause, rules) or _indications(sentence, rules)
+    indication = as_page_population(_indications(clause, rules) or _indications(sentence, rules), sentence, ctx, rules)
     if not indication and claim.kind in ("efficacy", "efficacy_rate", "onset", "duration"):
         from_prev = next((found for e in earlier if (found := _indications(e.text, rules))), [])
         by_comparator = implied_by_comparator(sentence, rules)
