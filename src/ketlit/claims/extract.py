@@ -786,5 +786,6 @@ def _operationalise(
         scope=parts.scope,
         comparator=parts.comparator,
         jurisdiction=parts.jurisdiction,
-        denied=claim.kind == "efficacy" and rules.cues.get("efficacy_denial", Patterns(())).any(clause),
+        denied=claim.kind == "efficacy"
+        and any(rules.cues.get(k, Patterns(())).any(clause) for k in ("efficacy_denial", "reported_null")),
     )

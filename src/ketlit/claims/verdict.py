@@ -392,6 +392,26 @@ def _turned_round(v: Verdict) -> Verdict:
     return replace(v, verdict=verdict, reasons=(why, *v.reasons), decisive=decisive)
 
 
+def _null_report(v: Verdict) -> Verdict:
+    """The verdict on a sentence reporting that a study found no benefit, from the verdict on the
+    benefit's claim: a body that contradicts the benefit bears it out; a null or negative decisive
+    result beside positive ones does in part; otherwise no such result was found, which small
+    positive trials neither confirm nor refute (insufficient evidence, never "it works")."""
+    against = any(d.stance == "against" for d in v.decisive)
+    own = v.verdict.replace("_", " ")
+    if v.verdict == "contradicted":
+        verdict, certainty = "supported", v.certainty
+    elif against:
+        verdict, certainty = "partly_supported", v.certainty
+    else:
+        verdict, certainty = "insufficient_evidence", "very_low"
+    why = f"the sentence reports a study that found no benefit; the benefit's own claim is {own}" + (
+        "" if against or v.verdict == "contradicted" else ", with no null or negative result among the counted studies"
+    )
+    decisive = tuple(replace(d, stance=_FLIP.get(d.stance, d.stance)) for d in v.decisive)
+    return replace(v, verdict=verdict, certainty=certainty, reasons=(why, *v.reasons), decisive=decisive)
+
+
 def judge(
     claim: Claim,
     records: Sequence[EvidenceRecord],
@@ -422,6 +442,8 @@ def judge(
         if comparison is not None:
             return _judge_comparative(claim, comparison, records, rules, cache, memo)
         verdict = judge_efficacy(claim, records, rules, policy, cache, memo)
+        if claim.denied and rules.cues.get("reported_null", Patterns(())).any(claim.clause):
+            return _null_report(verdict)
         return _turned_round(verdict) if claim.denied else verdict
     if claim.kind in ("onset", "duration"):
         return judge_time(claim, records, rules, policy, cache, memo)
