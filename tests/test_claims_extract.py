@@ -623,3 +623,28 @@ def test_a_condition_named_as_the_outcome_is_the_pages_population(rules: Rules) 
     population = head + "Ketamine also helps adults with depression who have never tried medication.\n\n"
     found = [c for c in extract_claims(population, rules) if "never tried" in c.text and c.kind == "efficacy"]
     assert found and all("depression" in c.indication for c in found)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kinds", "topics"),
+    [
+        # Deaths in trials are a safety claim, whatever condition the sentence names (it was read as
+        # "ketamine for depression" works).
+        ("There have been no deaths in clinical trials of ketamine for depression.", {"safety"}, ("death",)),
+        # The risk or the deaths of a condition the drug is said to prevent are no harm of the drug.
+        ("Ketamine also reduces the risk of suicide in veterans.", {"efficacy"}, ()),
+        ("Ketamine reduces suicide deaths.", {"efficacy"}, ()),
+        # A risk the drug is said to raise stays a harm.
+        ("Esketamine may increase the risk of suicidal thoughts.", {"safety"}, ("general_safety",)),
+    ],
+)
+def test_deaths_are_a_harm_and_a_conditions_risk_is_not(
+    rules: Rules, sentence: str, kinds: set[str], topics: tuple[str, ...]
+) -> None:
+    found = _find(_page(sentence, rules), sentence[:30])
+    assert {c.kind for c in found} == kinds
+    for c in found:
+        if c.kind == "safety":
+            assert c.safety_topics == topics
+    if topics == ("death",):
+        assert all(c.safety_stance == "denial" for c in found)

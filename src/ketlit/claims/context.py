@@ -167,6 +167,21 @@ def as_page_population(found: Sequence[str], sentence: str, ctx: PageContext, ru
     return list(dict.fromkeys(out))
 
 
+def without_condition_outcomes(text: str, rules: Rules) -> str:
+    """``text`` with the risk and death words that belong to a condition blanked ("reduces the risk of
+    suicide", "fewer suicide deaths"): the condition's outcome, which the drug is said to prevent, is
+    no harm of the drug, so it is no safety claim."""
+    before, after = rules.cues.get("condition_outcome_before"), rules.cues.get("condition_outcome_after")
+    out = text
+    for m in (m for p in rules.indications.values() for m in p.finditer(text)):
+        for pats, start, end in ((before, 0, m.start()), (after, m.end(), len(text))):
+            hit = pats.search(text[start:end]) if pats is not None else None
+            if hit is not None:
+                a, b = start + hit.start(), start + hit.end()
+                out = out[:a] + " " * (b - a) + out[b:]
+    return out
+
+
 def mask_qualified(text: str, rules: Rules) -> str:
     """``text`` with a condition that only qualifies the people an earlier one is treated in ("for
     depression in adults who have suicidal thoughts") blanked: it names who, not what is treated."""

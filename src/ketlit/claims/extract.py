@@ -73,6 +73,7 @@ from ketlit.claims.context import (
     second_subject,
     section_of,
     time_of_drug,
+    without_condition_outcomes,
 )
 from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
 from ketlit.claims.context import indications_in as _indications
@@ -208,7 +209,7 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     cues = rules.cues
     if cues["regulatory"].any(clause):
         kinds.append("regulatory")
-    masked = _mask_indications(clause, rules)
+    masked = _mask_indications(without_condition_outcomes(clause, rules), rules)
     topic_here = any(p.any(masked) for p in rules.safety_topics.values())
     transient = rules.safety_stances["transience"].any(clause)
     if cues["safety"].any(masked) or (transient and (topic_here or prev_topics)):
