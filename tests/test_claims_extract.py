@@ -219,6 +219,9 @@ def test_regulatory_assertions(
         ("In our member surveys, 89% reported reduced anxiety after four sessions.", "the clinic's own"),
         ("85% of our patients report lasting relief from depression.", "the clinic's own"),
         ("Over 80% of our CRPS patients report meaningful relief.", "the clinic's own"),
+        # Interactions with other medicines are no claim that the drug treats the condition named.
+        ("Ketamine does not interact with most PTSD medications.", "interactions with other medicines"),
+        ("Yes, ketamine can be given alongside most antidepressants.", "interactions with other medicines"),
     ],
 )
 def test_not_checkable(rules: Rules, sentence: str, reason: str) -> None:
