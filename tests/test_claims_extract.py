@@ -623,6 +623,10 @@ def test_a_condition_named_as_the_outcome_is_the_pages_population(rules: Rules) 
     outcome = head + "People who took esketamine had a greater improvement in depression than those on placebo.\n\n"
     found = [c for c in extract_claims(outcome, rules) if "greater improvement" in c.text and c.kind == "efficacy"]
     assert found and all(c.indication == ("treatment_resistant_depression",) for c in found)
+    # "Relief from depression" with no comparison says what patients gain: it keeps its condition.
+    relief = head + "Most patients feel relief from depression within hours of their first infusion.\n\n"
+    found = [c for c in extract_claims(relief, rules) if "relief from" in c.text and c.kind == "onset"]
+    assert found and all(c.indication == ("depression",) for c in found)
     population = head + "Ketamine also helps adults with depression who have never tried medication.\n\n"
     found = [c for c in extract_claims(population, rules) if "never tried" in c.text and c.kind == "efficacy"]
     assert found and all("depression" in c.indication for c in found)
