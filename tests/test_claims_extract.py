@@ -219,6 +219,9 @@ def test_regulatory_assertions(
         ("In our member surveys, 89% reported reduced anxiety after four sessions.", "the clinic's own"),
         ("85% of our patients report lasting relief from depression.", "the clinic's own"),
         ("Over 80% of our CRPS patients report meaningful relief.", "the clinic's own"),
+        # Interactions with other medicines are no claim that the drug treats the condition named.
+        ("Ketamine does not interact with most PTSD medications.", "interactions with other medicines"),
+        ("Yes, ketamine can be given alongside most antidepressants.", "interactions with other medicines"),
     ],
 )
 def test_not_checkable(rules: Rules, sentence: str, reason: str) -> None:
@@ -588,3 +591,67 @@ def test_a_page_route_is_not_given_to_anaesthetic_use() -> None:
     assert anaesthetic and all("intranasal" not in c.route and "esketamine" not in c.molecule for c in anaesthetic)
     mood = [c for c in claims if "rapidly reduce" in c.text and c.kind == "efficacy"]
     assert mood and all(c.route == ("intranasal",) for c in mood)
+
+
+def test_inherited_conditions_are_the_ones_the_page_says_the_drug_treats(rules: Rules) -> None:
+    """A sentence naming no condition inherits what the page says the drug treats: not a condition it
+    names only in a warning, a denial or as whom an approval is for, and the page's narrower form
+    (treatment-resistant depression) rather than the loose broad word beside it."""
+    page = (
+        "# Esketamine nasal spray\n\n"
+        "Esketamine is a nasal spray for adults with depression that has not responded to two antidepressants.\n\n"
+        "Spravato is approved for treatment-resistant depression in adults.\n\n"
+        "It is also approved for depressive symptoms in adults with major depressive disorder who have acute "
+        "suicidal thoughts.\n\n"
+        "Esketamine has not been shown to prevent suicide.\n\n"
+        "Esketamine has a boxed warning about sedation, dissociation and suicidal thoughts.\n\n"
+        "## Results\n\n"
+        "In a long-term study, continuing esketamine reduced the risk of relapse compared with stopping it.\n\n"
+    )
+    relapse = [c for c in extract_claims(page, rules) if "risk of relapse" in c.text and c.kind == "efficacy"]
+    assert relapse and all(c.indication == ("treatment_resistant_depression",) for c in relapse)
+
+
+def test_a_condition_named_as_the_outcome_is_the_pages_population(rules: Rules) -> None:
+    """'A greater improvement in depression than placebo' names the outcome, not who was treated: on
+    a page about treatment-resistant depression it is read as that; the population named ('adults
+    with depression') stays what it says."""
+    head = (
+        "# Spravato\n\nSpravato is approved for treatment-resistant depression.\n\n"
+        "It treats depression that has not responded to other antidepressants.\n\n"
+    )
+    outcome = head + "People who took esketamine had a greater improvement in depression than those on placebo.\n\n"
+    found = [c for c in extract_claims(outcome, rules) if "greater improvement" in c.text and c.kind == "efficacy"]
+    assert found and all(c.indication == ("treatment_resistant_depression",) for c in found)
+    # "Relief from depression" with no comparison says what patients gain: it keeps its condition.
+    relief = head + "Most patients feel relief from depression within hours of their first infusion.\n\n"
+    found = [c for c in extract_claims(relief, rules) if "relief from" in c.text and c.kind == "onset"]
+    assert found and all(c.indication == ("depression",) for c in found)
+    population = head + "Ketamine also helps adults with depression who have never tried medication.\n\n"
+    found = [c for c in extract_claims(population, rules) if "never tried" in c.text and c.kind == "efficacy"]
+    assert found and all("depression" in c.indication for c in found)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kinds", "topics"),
+    [
+        # Deaths in trials are a safety claim, whatever condition the sentence names (it was read as
+        # "ketamine for depression" works).
+        ("There have been no deaths in clinical trials of ketamine for depression.", {"safety"}, ("death",)),
+        # The risk or the deaths of a condition the drug is said to prevent are no harm of the drug.
+        ("Ketamine also reduces the risk of suicide in veterans.", {"efficacy"}, ()),
+        ("Ketamine reduces suicide deaths.", {"efficacy"}, ()),
+        # A risk the drug is said to raise stays a harm.
+        ("Esketamine may increase the risk of suicidal thoughts.", {"safety"}, ("general_safety",)),
+    ],
+)
+def test_deaths_are_a_harm_and_a_conditions_risk_is_not(
+    rules: Rules, sentence: str, kinds: set[str], topics: tuple[str, ...]
+) -> None:
+    found = _find(_page(sentence, rules), sentence[:30])
+    assert {c.kind for c in found} == kinds
+    for c in found:
+        if c.kind == "safety":
+            assert c.safety_topics == topics
+    if topics == ("death",):
+        assert all(c.safety_stance == "denial" for c in found)

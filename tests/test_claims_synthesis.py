@@ -499,3 +499,19 @@ def test_a_sentence_denying_a_shown_benefit_is_judged_turned_round(rules: Rules)
                           "p.txt", InMemoryIndex([], rules), rules)
     (denial,) = [c for c in approved.claims if c.claim.checkable]
     assert denial.verdict.verdict == "contradicted"
+
+
+def test_a_reported_null_is_not_a_claim_that_the_drug_works(rules: Rules) -> None:
+    """'A large trial found no benefit of …' reports a null result: two small positive trials neither
+    bear it out nor refute it (insufficient, not partly supported as if it said the drug works); a
+    powered null trial bears it out."""
+    text = "A large trial found no benefit of adding ketamine infusions for treatment-resistant depression.\n"
+    small = [record("1", n=20), record("2", n=24)]
+    report = check_page(text, "p.txt", InMemoryIndex(small, rules), rules)
+    (claim,) = [c for c in report.claims if c.claim.checkable]
+    assert claim.claim.kind == "efficacy" and claim.claim.denied
+    assert claim.verdict.verdict == "insufficient_evidence", claim.verdict.reasons
+    null = [record("3", n=400, stance="null"), record("4", n=300, stance="null")]
+    report = check_page(text, "p.txt", InMemoryIndex(null, rules), rules)
+    (claim,) = [c for c in report.claims if c.claim.checkable]
+    assert claim.verdict.verdict == "supported", claim.verdict.reasons

@@ -70,6 +70,21 @@ def test_markdown_syntax_is_stripped() -> None:
     assert "evil" not in page.text and "alert" not in page.text
 
 
+def test_markdown_headings_keep_their_blank_lines() -> None:
+    """Heading, list and quote syntax is read within its line: the newlines around "# Title" are not
+    part of it ("…DepressionThree breakthrough therapies …" was one sentence)."""
+    md = (
+        "# Clinic — Treatments for Depression\n\n## Three therapies\n\nWe offer ketamine.\n\n"
+        "- One item\n\n> A quote.\n"
+    )
+    page = page_from_bytes(md.encode(), "p.md")
+    assert page.text == (
+        "Clinic — Treatments for Depression\n\nThree therapies\n\nWe offer ketamine.\n\n• One item\n\nA quote."
+    )
+    texts = [s.text for s in split_sentences(page.text)]
+    assert texts[:3] == ["Clinic — Treatments for Depression", "Three therapies", "We offer ketamine."]
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -346,6 +346,26 @@ def test_head_to_head_claims_use_only_head_to_head_findings(
     assert "head-to-head" in v.as_tested or "head to head" in " ".join(v.reasons)
 
 
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # One trial's result reported: a counted randomised trial saying the same bears it out, whatever
+        # the meta-analysis found.
+        ("In 2023 a large randomized trial found that ketamine was noninferior to ECT for depression.", "supported"),
+        # The other treatment beats the drug: a head-to-head result the drug loses, judged as such (the
+        # randomised trial found noninferiority, so the report of a loss finds no trial behind it).
+        ("A smaller trial found ECT produced higher remission rates than ketamine.", "partly_supported"),
+        ("Studies show ECT produces higher remission rates than ketamine.", "partly_supported"),
+    ],
+)
+def test_a_reported_trial_and_a_comparison_the_drug_loses(
+    h2h_index: InMemoryIndex, rules: Rules, sentence: str, verdict: str
+) -> None:
+    _, v = check(sentence, "efficacy", h2h_index, rules)
+    assert v.verdict == verdict, v.reasons
+    assert "head-to-head" in v.as_tested
+
+
 def test_without_a_harm_is_a_denial_of_it(rules: Rules) -> None:
     # "… without the memory loss associated with ECT" denies the harm; it does not assert it.
     assert rules.safety_stances["denial"].any("Ketamine works fast, without the memory loss associated with ECT.")

@@ -8,6 +8,7 @@ that states one, or work that grows with every repetition of the same paragraph.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from ketlit.claims.check import check_page
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.rules import Rules, load_rules
-from ketlit.claims.text import page_from_bytes
+from ketlit.claims.text import Sentence, page_from_bytes
 from ketlit.errors import InputError
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
@@ -272,9 +273,11 @@ def test_page_wide_patterns_skip_a_block_that_is_only_listed(monkeypatch: pytest
     seen: list[int] = []
     real = extract_module.page_context
 
-    def spy(text: str, r: Rules) -> extract_module.PageContext:
+    def spy(text: str, r: Rules, sentences: Sequence[Sentence] | None = None) -> extract_module.PageContext:
         seen.append(len(text))
-        return real(text, r)
+        # The sentences the page's conditions are counted on are the read ones too.
+        assert sentences is None or all(len(s.text) <= len(text) for s in sentences)
+        return real(text, r, sentences)
 
     monkeypatch.setattr(extract_module, "page_context", spy)
     claims = extract_claims(f"Ketamine works for depression.\n\n{block}", rules)

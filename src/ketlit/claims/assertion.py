@@ -72,6 +72,7 @@ _CODES: Final = {
     "pricing": "booking",
     "staff": "procedure",
     "eligibility": "procedure",
+    "interaction": "out_of_scope",
 }
 IMPLIED_COMPARATOR: Final = "placebo or usual care (implied)"
 _DANGLING: Final = re.compile(

@@ -56,8 +56,9 @@ def _count(pats: Patterns, text: str) -> int:
     return n
 
 
-def page_context(text: str, rules: Rules) -> PageContext:
-    """Drug mentions, the page's own route and molecule, and its most frequent indications."""
+def page_context(text: str, rules: Rules, sentences: Sequence[Sentence] | None = None) -> PageContext:
+    """Drug mentions, the page's own route and molecule, and its most frequent indications (counted
+    on :func:`treated_text` when the page's sentences are given)."""
     mentions = _count(rules.drug_names, text)
     route_counts = {slug: _count(p, text) for slug, p in rules.routes.items()}
     total = sum(route_counts.values())
@@ -90,9 +91,12 @@ def page_context(text: str, rules: Rules) -> PageContext:
             if specific
             else f"the page names only the generic drug; read as {molecule}"
         )
-    ind_counts = Counter(slug for slug in indications_in(text, rules))
+    treated = treated_text(sentences, rules) if sentences is not None else text
+    if not indications_in(treated, rules):
+        treated = text
+    ind_counts = Counter(slug for slug in indications_in(treated, rules))
     for slug, pats in rules.indications.items():
-        ind_counts[slug] = max(ind_counts[slug], _count(pats, text)) if slug in ind_counts else 0
+        ind_counts[slug] = max(ind_counts[slug], _count(pats, treated)) if slug in ind_counts else 0
     top = max((n for slug, n in ind_counts.items() if slug != "anesthesia_sedation"), default=0)
     floor = max(rules.indication_page_min_mentions, rules.indication_page_min_share * top)
     ranked = sorted(
@@ -105,7 +109,7 @@ def page_context(text: str, rules: Rules) -> PageContext:
         first: dict[str, int] = {}
         for table in (rules.indications, rules.indication_fallback):
             for slug, pats in table.items():
-                if (m := pats.search(text)) is not None and m.start() < first.get(slug, len(text)):
+                if (m := pats.search(treated)) is not None and m.start() < first.get(slug, len(treated)):
                     first[slug] = m.start()
         ranked = sorted(
             ((slug, 1) for slug in first if ind_counts.get(slug) and slug != "anesthesia_sedation"),
@@ -120,10 +124,82 @@ def page_context(text: str, rules: Rules) -> PageContext:
         route_note=route_note,
         molecule=molecule,
         molecule_note=molecule_note,
-        indications=tuple(slug for slug, _ in ranked[: rules.indication_page_max]),
+        indications=narrowest([slug for slug, _ in ranked[: rules.indication_page_max]], rules),
     )
 
 
+def narrowest(found: Sequence[str], rules: Rules) -> tuple[str, ...]:
+    """Conditions a sentence inherits, a broad one dropped when the page also names a form of it
+    ("depression" on a page about treatment-resistant depression is the loose word for it): the
+    sentence claims nothing about the broader population, and judging it so (approved only for the
+    narrower use) would fault words it never said."""
+    return tuple(a for a in found if not any(b != a and b in rules.family(a).direct for b in found))
+
+
+
+def treated_text(sentences: Sequence[Sentence], rules: Rules) -> str:
+    """The page's sentences as far as they say what the drug treats. The conditions a sentence naming
+    none inherits are the ones the page claims the drug treats: not those it names only in a warning
+    ("a boxed warning about … suicidal thoughts"), a denial ("has not been shown to prevent
+    suicide") or as the people an approval is for ("depressive symptoms in adults who have suicidal
+    thoughts"); a relapse sentence on such a page is about the depression it treats."""
+    denial, untreated = rules.cues.get("efficacy_denial"), rules.cues.get("untreated_context")
+    kept = [
+        mask_qualified(s.text, rules)
+        for s in sentences
+        if not (denial is not None and denial.any(s.text)) and not (untreated is not None and untreated.any(s.text))
+    ]
+    return "\n\n".join(kept)
+
+
+def as_page_population(found: Sequence[str], sentence: str, ctx: PageContext, rules: Rules) -> list[str]:
+    """A condition the sentence names only as the outcome measured ("a greater improvement in
+    depression than placebo") names no population: on a page about a narrower form of it
+    (treatment-resistant depression) the result is the trials' in that population, not a claim that
+    the drug treats the broad condition."""
+    outcome = rules.cues.get("condition_as_outcome")
+    out: list[str] = []
+    for slug in found:
+        narrower = [b for b in ctx.indications if b != slug and b in rules.family(slug).direct]
+        hits = rules.indications[slug].finditer(sentence) if slug in rules.indications else []
+        as_outcome = bool(hits) and outcome is not None and all(outcome.any(sentence[: m.start()]) for m in hits)
+        out.extend(narrower if narrower and as_outcome else [slug])
+    return list(dict.fromkeys(out))
+
+
+def without_condition_outcomes(text: str, rules: Rules) -> str:
+    """``text`` with the risk and death words that belong to a condition blanked ("reduces the risk of
+    suicide", "fewer suicide deaths"): the condition's outcome, which the drug is said to prevent, is
+    no harm of the drug, so it is no safety claim."""
+    before, after = rules.cues.get("condition_outcome_before"), rules.cues.get("condition_outcome_after")
+    out = text
+    for m in (m for p in rules.indications.values() for m in p.finditer(text)):
+        for pats, start, end in ((before, 0, m.start()), (after, m.end(), len(text))):
+            hit = pats.search(text[start:end]) if pats is not None else None
+            if hit is not None:
+                a, b = start + hit.start(), start + hit.end()
+                out = out[:a] + " " * (b - a) + out[b:]
+    return out
+
+
+def mask_qualified(text: str, rules: Rules) -> str:
+    """``text`` with a condition that only qualifies the people an earlier one is treated in ("for
+    depression in adults who have suicidal thoughts") blanked: it names who, not what is treated."""
+    qualifier = rules.cues.get("condition_qualifier")
+    if qualifier is None:
+        return text
+    hits = sorted((m.start(), m.end()) for p in rules.indications.values() for m in p.finditer(text))
+    out = text
+    for i, (start, end) in enumerate(hits):
+        before = [e for s, e in hits[:i] if e <= start]
+        gap = text[max(before) : start] if before else ""
+        if gap and qualifier.any(gap) and not _LISTED.search(gap):
+            out = out[:start] + " " * (end - start) + out[end:]
+    return out
+
+
+# A conjunction between two conditions lists them ("people with depression and those with PTSD").
+_LISTED = re.compile(r"\b(and|or|as well as)\b", re.IGNORECASE)
 
 
 class Spans:

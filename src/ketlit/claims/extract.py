@@ -66,12 +66,14 @@ from ketlit.claims.assertion import (
 )
 from ketlit.claims.context import (
     PageContext,
+    as_page_population,
     implied_by_comparator,
     lead_in,
     page_context,
     second_subject,
     section_of,
     time_of_drug,
+    without_condition_outcomes,
 )
 from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
 from ketlit.claims.context import indications_in as _indications
@@ -207,7 +209,7 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     cues = rules.cues
     if cues["regulatory"].any(clause):
         kinds.append("regulatory")
-    masked = _mask_indications(clause, rules)
+    masked = _mask_indications(without_condition_outcomes(clause, rules), rules)
     topic_here = any(p.any(masked) for p in rules.safety_topics.values())
     transient = rules.safety_stances["transience"].any(clause)
     if cues["safety"].any(masked) or (transient and (topic_here or prev_topics)):
@@ -463,7 +465,7 @@ def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None
         # What the page is about comes from the text that is read: a block that is only listed
         # must not cost every page-wide pattern a pass over megabytes.
         text = "\n\n".join(sent.text for sent in sents if len(sent.text) <= MAX_SENTENCE_CHARS)
-    ctx = page_context(text, rules)
+    ctx = page_context(text, rules, [sent for sent in sents if len(sent.text) <= MAX_SENTENCE_CHARS])
     claims: list[Claim] = []
     # A sentence's claims depend on its text and flags and on the earlier sentences' text, never on
     # where it stands (the location is copied in): a long page that repeats a paragraph reads it once.
@@ -666,7 +668,7 @@ def _operationalise(
     prev = earlier[0].text if earlier else ""
     if not claim.drug_named:
         notes.append("the sentence does not name the drug; attributed to it from the page")
-    indication = _indications(clause, rules) or _indications(sentence, rules)
+    indication = as_page_population(_indications(clause, rules) or _indications(sentence, rules), sentence, ctx, rules)
     if not indication and claim.kind in ("efficacy", "efficacy_rate", "onset", "duration"):
         from_prev = next((found for e in earlier if (found := _indications(e.text, rules))), [])
         by_comparator = implied_by_comparator(sentence, rules)
@@ -785,5 +787,6 @@ def _operationalise(
         scope=parts.scope,
         comparator=parts.comparator,
         jurisdiction=parts.jurisdiction,
-        denied=claim.kind == "efficacy" and rules.cues.get("efficacy_denial", Patterns(())).any(clause),
+        denied=claim.kind == "efficacy"
+        and any(rules.cues.get(k, Patterns(())).any(clause) for k in ("efficacy_denial", "reported_null")),
     )

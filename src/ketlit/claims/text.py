@@ -356,11 +356,13 @@ _MD_RULES: Final = (
     (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
     (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
     (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
-    (re.compile(r"(?m)^\s{0,3}\[[^\]]+\]:\s*\S+.*$"), ""),
-    (re.compile(r"(?m)^\s{0,3}#{1,6}\s*(.*?)\s*#*\s*$"), r"\1"),
-    (re.compile(r"(?m)^\s{0,3}>\s?"), ""),
-    (re.compile(r"(?m)^\s*([-*+])\s+"), "• "),
-    (re.compile(r"(?m)^\s*([-*_]\s*){3,}$"), ""),
+    # Line syntax is matched within its line ([ \t], not \s): "\s" also matches the newlines around a
+    # heading, so "# Title\n\n## Subtitle\n\nText" lost its blank lines and read as one sentence.
+    (re.compile(r"(?m)^[ \t]{0,3}\[[^\]]+\]:[ \t]*\S+.*$"), ""),
+    (re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]*(.*?)[ \t]*#*[ \t]*$"), r"\1"),
+    (re.compile(r"(?m)^[ \t]{0,3}>[ \t]?"), ""),
+    (re.compile(r"(?m)^[ \t]*([-*+])[ \t]+"), "• "),
+    (re.compile(r"(?m)^[ \t]*([-*_][ \t]*){3,}$"), ""),
     (re.compile(r"`{1,3}([^`]*)`{1,3}"), r"\1"),
     (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
     (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)"), r"\1"),

@@ -147,7 +147,7 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
 
 
 def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
-    """(comparator, "better" | "equal", the drug's molecule) when the claim sets the drug against
+    """(comparator, "better" | "equal" | "worse", the drug's molecule) when the claim sets the drug against
     another named treatment ("IV ketamine is more effective than Spravato"); None otherwise. The
     comparator is named after the comparison words, the drug before them."""
     cues = rules.comparative
@@ -172,6 +172,8 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
         if own:
             named += [(f"{ROUTE_PREFIX}{n}", x.start()) for n, p in rules.routes.items()
                       if n not in own for x in p.finditer(rest)]
+        if not named and relation == "better" and (lost := _drug_loses(subject, rest, rules)) is not None:
+            return lost
         placebo = cues["placebo_arm"].search(rest)
         if not named or (placebo is not None and placebo.start() < min(at for _, at in named)):
             # Against a placebo arm the other treatment named is what both arms had: no head-to-head.
@@ -184,6 +186,22 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
         read = molecules_in(subject, rules) or generic or list(claim.molecule) or [rules.molecule_default]
         return comparator, relation, read[0]
     return None
+
+
+def _drug_loses(subject: str, rest: str, rules: Rules) -> tuple[str, str, str] | None:
+    """(comparator, "worse", the drug's molecule) when the other treatment is said to beat the drug
+    ("ECT produced higher remission rates than ketamine"): a head-to-head result the drug loses, not
+    a claim that it works for the page's conditions."""
+    named = [(n, x.start()) for n, p in rules.comparators.items() for x in p.finditer(subject)]
+    link = rules.comparative["object_link"].search(rest)
+    if not named or link is None:
+        return None
+    obj = rest[link.end() : link.end() + 60]
+    if not rules.drug_names.any(obj):
+        return None
+    comparator = max(named, key=lambda item: item[1])[0]
+    read = molecules_in(obj, rules) or [rules.molecule_default]
+    return comparator, "worse", read[0]
 
 
 ROUTE_PREFIX: Final = "route:"  # a comparator that is another route of the same drug
@@ -335,11 +353,19 @@ def _judge_comparative(
     )
     if relation == "better":
         agree, disagree = ahead, behind + equal
+    elif relation == "worse":
+        agree, disagree = behind, ahead + equal
     else:
         # Differences that point both ways partly cancel: only the dominant direction disputes a tie.
         agree, disagree = equal, max(ahead, behind, key=len)
+    # One study's result reported ("a large trial found …"): a randomised trial saying the same bears it out.
+    reported = [a for a in agree if a.design == "rct"] if rules.comparative["single_study"].any(claim.text) else []
+    if reported:
+        verdict = "supported"
+        agree, disagree = reported, []
+        reasons.append(f"the sentence reports one study's result; {len(reported)} counted randomised trial(s) say so")
     # A clear majority (3 to 1) decides; anything closer is partly supported.
-    if agree and len(agree) >= 3 * len(disagree):
+    elif agree and len(agree) >= 3 * len(disagree):
         verdict = "supported"
     elif len(disagree) >= 3 * len(agree):
         verdict = "contradicted"
@@ -392,6 +418,26 @@ def _turned_round(v: Verdict) -> Verdict:
     return replace(v, verdict=verdict, reasons=(why, *v.reasons), decisive=decisive)
 
 
+def _null_report(v: Verdict) -> Verdict:
+    """The verdict on a sentence reporting that a study found no benefit, from the verdict on the
+    benefit's claim: a body that contradicts the benefit bears it out; a null or negative decisive
+    result beside positive ones does in part; otherwise no such result was found, which small
+    positive trials neither confirm nor refute (insufficient evidence, never "it works")."""
+    against = any(d.stance == "against" for d in v.decisive)
+    own = v.verdict.replace("_", " ")
+    if v.verdict == "contradicted":
+        verdict, certainty = "supported", v.certainty
+    elif against:
+        verdict, certainty = "partly_supported", v.certainty
+    else:
+        verdict, certainty = "insufficient_evidence", "very_low"
+    why = f"the sentence reports a study that found no benefit; the benefit's own claim is {own}" + (
+        "" if against or v.verdict == "contradicted" else ", with no null or negative result among the counted studies"
+    )
+    decisive = tuple(replace(d, stance=_FLIP.get(d.stance, d.stance)) for d in v.decisive)
+    return replace(v, verdict=verdict, certainty=certainty, reasons=(why, *v.reasons), decisive=decisive)
+
+
 def judge(
     claim: Claim,
     records: Sequence[EvidenceRecord],
@@ -422,6 +468,8 @@ def judge(
         if comparison is not None:
             return _judge_comparative(claim, comparison, records, rules, cache, memo)
         verdict = judge_efficacy(claim, records, rules, policy, cache, memo)
+        if claim.denied and rules.cues.get("reported_null", Patterns(())).any(claim.clause):
+            return _null_report(verdict)
         return _turned_round(verdict) if claim.denied else verdict
     if claim.kind in ("onset", "duration"):
         return judge_time(claim, records, rules, policy, cache, memo)
