@@ -420,3 +420,16 @@ def test_who_a_treatment_is_for_and_when_is_no_claim(rules: Rules, sentence: str
 )
 def test_eligibility_that_gives_an_effect_as_its_reason_is_a_claim(rules: Rules, sentence: str) -> None:
     assert reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In my experience, most patients do well with either option.",
+        "In our experience, most patients do well with ketamine.",
+    ],
+)
+def test_a_clinicians_own_experience_is_an_anecdote(rules: Rules, sentence: str) -> None:
+    # The clinician's "my experience" is as unverifiable as the clinic's "our experience".
+    got = reading(sentence, rules)
+    assert (got["checkable"], got["reason"]) == (False, "anecdote")
