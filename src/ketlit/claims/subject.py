@@ -26,6 +26,13 @@ _PRONOUN_SUBJECT = re.compile(
 )
 
 
+# A condition naming who is meant ("Fibromyalgia patients often see …", "PTSD sufferers …"): the
+# people are the subject, and what they gain is the treatment's effect.
+_QUALIFIED = re.compile(
+    r"\s+(patients|sufferers|clients|individuals|adults|veterans|people|users|populations?)\b", re.IGNORECASE
+)
+
+
 def not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> bool:
     """A sentence naming no drug whose subject is a condition or treatment in general.
 
@@ -52,7 +59,10 @@ def opens_with_condition(sentence: str, rules: Rules) -> bool:
     # A bullet's label is not its subject: "Fibromyalgia: infusions may ease …" is about the infusions.
     rest = re.sub(r"^\s*[^:.;!?]{1,40}:\s+(?=\S)", "", sentence)
     rest = re.sub(r"^\s*(the|a|an)\s+", "", rest, flags=re.IGNORECASE)
-    return any((m := p.search(rest)) is not None and m.start() == 0 for p in rules.indications.values())
+    return any(
+        (m := p.search(rest)) is not None and m.start() == 0 and not _QUALIFIED.match(rest, m.end())
+        for p in rules.indications.values()
+    )
 
 
 def other_subject(sentence: str, rules: Rules) -> bool:
