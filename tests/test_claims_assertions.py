@@ -442,6 +442,8 @@ def test_a_clinicians_own_experience_is_an_anecdote(rules: Rules, sentence: str)
         "Fibromyalgia patients often see a 50% reduction in pain.",
         # Relief said to last is a treatment's relief, not pain relief in general.
         "Pain relief typically lasts three months after a five-day infusion.",
+        # "antidepressant effect" names an effect (and depression), not antidepressant drugs.
+        "The antidepressant effect of a single dose typically lasts about one week.",
     ],
 )
 def test_a_condition_or_relief_qualifying_the_subject_is_a_claim(rules: Rules, sentence: str) -> None:

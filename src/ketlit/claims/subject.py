@@ -26,11 +26,16 @@ _PRONOUN_SUBJECT = re.compile(
 )
 
 
-# A condition naming who is meant ("Fibromyalgia patients often see …", "PTSD sufferers …"): the
-# people are the subject, and what they gain is the treatment's effect.
-_QUALIFIED = re.compile(
-    r"\s+(patients|sufferers|clients|individuals|adults|veterans|people|users|populations?)\b", re.IGNORECASE
+# A condition naming who is meant ("Fibromyalgia patients often see …", "PTSD sufferers …") or
+# whose effect ("The antidepressant effect of a single dose …"): the people or the effect are the
+# subject, and what they gain is the treatment's.
+# The noun may be part of the condition's own phrase ("antidepressant effect" names depression).
+_NOUNS = (
+    r"(patients|sufferers|clients|individuals|adults|veterans|people|users|populations?"
+    r"|effects?|relief|benefits?|response|action)"
 )
+_QUALIFIED = re.compile(rf"\s+{_NOUNS}\b", re.IGNORECASE)
+_QUALIFIER_END = re.compile(rf"\b{_NOUNS}$", re.IGNORECASE)
 
 
 def not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> bool:
@@ -60,7 +65,10 @@ def opens_with_condition(sentence: str, rules: Rules) -> bool:
     rest = re.sub(r"^\s*[^:.;!?]{1,40}:\s+(?=\S)", "", sentence)
     rest = re.sub(r"^\s*(the|a|an)\s+", "", rest, flags=re.IGNORECASE)
     return any(
-        (m := p.search(rest)) is not None and m.start() == 0 and not _QUALIFIED.match(rest, m.end())
+        (m := p.search(rest)) is not None
+        and m.start() == 0
+        and not _QUALIFIED.match(rest, m.end())
+        and not _QUALIFIER_END.search(m.group())
         for p in rules.indications.values()
     )
 
