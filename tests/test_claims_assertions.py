@@ -420,3 +420,42 @@ def test_who_a_treatment_is_for_and_when_is_no_claim(rules: Rules, sentence: str
 )
 def test_eligibility_that_gives_an_effect_as_its_reason_is_a_claim(rules: Rules, sentence: str) -> None:
     assert reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "In my experience, most patients do well with either option.",
+        "In our experience, most patients do well with ketamine.",
+    ],
+)
+def test_a_clinicians_own_experience_is_an_anecdote(rules: Rules, sentence: str) -> None:
+    # The clinician's "my experience" is as unverifiable as the clinic's "our experience".
+    got = reading(sentence, rules)
+    assert (got["checkable"], got["reason"]) == (False, "anecdote")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # A condition naming who is meant: the patients are the subject, their gain the treatment's.
+        "Fibromyalgia patients often see a 50% reduction in pain.",
+        # Relief said to last is a treatment's relief, not pain relief in general.
+        "Pain relief typically lasts three months after a five-day infusion.",
+        # "antidepressant effect" names an effect (and depression), not antidepressant drugs.
+        "The antidepressant effect of a single dose typically lasts about one week.",
+    ],
+)
+def test_a_condition_or_relief_qualifying_the_subject_is_a_claim(rules: Rules, sentence: str) -> None:
+    assert reading(sentence, rules)["checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Fibromyalgia is a chronic condition that causes widespread pain.",
+        "Pain relief has improved a lot in recent decades.",
+    ],
+)
+def test_the_condition_or_relief_in_general_is_still_not_the_drug(rules: Rules, sentence: str) -> None:
+    assert not reading(sentence, rules)["checkable"]

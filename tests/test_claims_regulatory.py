@@ -43,6 +43,16 @@ def test_an_approval_for_a_narrower_use_does_not_cover_the_broader_one(rules: Ru
     assert covers_use(broad, "treatment_resistant_depression", rules)
 
 
+def test_not_approved_for_children_when_every_approval_is_for_adults(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Spravato is not approved for children.", "regulatory", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "supported", v.reasons
+    _, v = check("Spravato is approved for adolescents.", "regulatory", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "contradicted", v.reasons
+    # An approval naming no age (the anaesthetic) covers children: the denial is still contradicted.
+    _, v = check("Ketamine is not approved for children.", "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == "contradicted", v.reasons
+
+
 def test_approval_claim_broadening_the_approved_use_is_partly_supported(index: InMemoryIndex, rules: Rules) -> None:
     _, v = check("Spravato is FDA-approved for depression.", "regulatory", index, rules, SPRAVATO_PAGE)
     assert v.verdict == "partly_supported" and v.certainty == "high", v.reasons

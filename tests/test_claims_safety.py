@@ -372,6 +372,15 @@ def test_respiratory_depression_is_a_topic_and_no_excess_over_placebo_is_no_repo
     assert v.verdict == "contradicted", v.reasons
 
 
+def test_breathing_said_to_be_left_alone_denies_respiratory_depression(rules: Rules) -> None:
+    sentence = "It does not affect breathing at the doses we use."
+    claim, _ = _judge_sentence(sentence, [], rules)
+    assert claim.safety_topics == ("respiratory",) and claim.safety_stance == "denial"
+    apnea = _record("92000012", "Apnea occurred in three patients after the ketamine bolus.", indication=("pain",))
+    _, v = _judge_sentence(sentence, [apnea], rules)
+    assert v.verdict == "contradicted", v.reasons
+
+
 def test_there_is_no_harm_is_a_denial(rules: Rules) -> None:
     claim, _ = _judge_sentence("Because the dose is low, there is no dissociation.", [], rules)
     assert claim.safety_topics == ("dissociation",) and claim.safety_stance == "denial"

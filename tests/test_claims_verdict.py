@@ -248,6 +248,18 @@ def test_onset_and_duration(index: InMemoryIndex, rules: Rules) -> None:
     assert any("18 days" in e.finding or "relapse" in e.finding for e in v.evidence)
 
 
+def test_the_drug_combined_with_another_treatment_against_each_alone_is_insufficient(
+    index: InMemoryIndex, rules: Rules
+) -> None:
+    # Studies of the drug alone (they support its onset) say nothing of what adding TMS does.
+    _, alone = check("Ketamine relieves depression within hours.", "onset", index, rules)
+    assert alone.verdict == "supported"
+    sentence = "Combining ketamine with TMS relieves depression within hours, faster than either treatment alone."
+    _, v = check(sentence, "onset", index, rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert any("combined with tms" in r for r in v.reasons)
+
+
 def test_not_checkable_has_no_certainty(index: InMemoryIndex, rules: Rules) -> None:
     claim = Claim(
         id="c1",

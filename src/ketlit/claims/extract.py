@@ -83,9 +83,10 @@ from ketlit.claims.context import routes_in as _routes
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.regulatory_claim import read_regulatory
-from ketlit.claims.relative_dose import relative_dose
+from ketlit.claims.relative_dose import DOSE, relative_dose
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.safety_claim import read_safety
+from ketlit.claims.subject import not_about_drug, other_subject
 from ketlit.claims.text import Location, Sentence, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
@@ -98,10 +99,6 @@ _WHO = (r"(?:patients|people|clients|individuals|adults|users|cases|veterans|par
                r"|women|men|teens|adolescents|children|responders)")
 _OUT_OF = re.compile(
     rf"\b(\w+(?:-\w+)?)\s+(?:(?:out\s+of|of\s+every)\s+(\w+)\b|in\s+(\w+)\s+(?:\w+\s+)?{_WHO}\b)",
-    re.IGNORECASE,
-)
-_DOSE = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
     re.IGNORECASE,
 )
 # Rates in words: "half of patients", "two-thirds of people".
@@ -119,10 +116,6 @@ _FRONTED = re.compile(r"^\s*(by|through|via|because of|thanks to|as a result of)
 # the page's drug, so it is a claim in a few words.
 _VERB_FIRST = re.compile(r"^\s*[A-Za-z]+s\b")
 _NOWHERE = Location(paragraph=0, sentence=0, start=0, end=0)
-# "It …"/"They …" as a subject, not "This treatment …" (which names the drug's treatment).
-_PRONOUN_SUBJECT = re.compile(
-    r"\s*(it|this|they|these)\b(?!\s+(drug|medication|medicine|treatment|therapy|infusions?))", re.I
-)
 # The longest sentence on the recorded clinic pages is 434 characters; five times that is no sentence.
 MAX_SENTENCE_CHARS = 2000
 _SHOWN_CHARS = 200
@@ -214,7 +207,7 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     transient = rules.safety_stances["transience"].any(clause)
     if cues["safety"].any(masked) or (transient and (topic_here or prev_topics)):
         kinds.append("safety")
-    if (cues["dosing"].any(clause) and _DOSE.search(clause)) or (
+    if (cues["dosing"].any(clause) and DOSE.search(clause)) or (
         "dosing_relative" in cues and cues["dosing_relative"].any(clause)
     ):
         kinds.append("dosing")
@@ -400,64 +393,6 @@ def _verb_first(sentence: str, rules: Rules) -> bool:
     return any(m.start() == lead for name in names for m in rules.cues[name].finditer(sentence))
 
 
-def _not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> bool:
-    """A sentence naming no drug whose subject is a condition or treatment in general.
-
-    "Treatment has conventionally been …", "Bipolar disorder is …", and "It cannot be cured" after
-    a sentence whose subject was a condition are about the condition, not the drug."""
-    if checkability_cue("generic_subject", sentence, rules) and not _DOSE.search(sentence):
-        # "Treatment starts with 56 mg …" states the page's dose: not treatment in general.
-        return True
-    relief = rules.cues.get("relief_subject")  # "Suicidal thoughts fade within a day": the treatment's effect
-    if (relief is None or not relief.any(sentence)) and (
-        _opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules)
-    ):
-        return True
-    prev = earlier[0].text if earlier else ""
-    pronoun = _PRONOUN_SUBJECT.match(sentence)
-    if pronoun and prev and not rules.drug_names.any(prev):
-        return _opens_with_condition(prev, rules) or checkability_cue("generic_subject", prev, rules)
-    return False
-
-
-def _opens_with_condition(sentence: str, rules: Rules) -> bool:
-    """The sentence's first words name a condition: it is the subject ("PTSD is …", "Bipolar
-    disorder affects …"), unlike "Greater reduction of depressive symptoms …"."""
-    # A bullet's label is not its subject: "Fibromyalgia: infusions may ease …" is about the infusions.
-    rest = re.sub(r"^\s*[^:.;!?]{1,40}:\s+(?=\S)", "", sentence)
-    rest = re.sub(r"^\s*(the|a|an)\s+", "", rest, flags=re.IGNORECASE)
-    return any((m := p.search(rest)) is not None and m.start() == 0 for p in rules.indications.values())
-
-
-def _other_subject(sentence: str, rules: Rules) -> bool:
-    """Another treatment is named before the first claim cue: the sentence is about it."""
-    other = rules.other_treatments.search(sentence)
-    if other is None:
-        return False
-    pronoun = rules.anaphora.search(sentence)
-    if pronoun is not None and pronoun.start() < other.start():
-        return False
-    cue_positions = [
-        m.start() for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)
-    ]
-    if not cue_positions or other.start() < min(cue_positions):
-        return True
-    # What patients receive, named after the claim verb ("respond to a six-week course of TMS"): the
-    # treatment given is the other one, whatever the grammatical subject.
-    # A comparator ("unlike a course of antidepressants") leaves the claim about the drug.
-    return any(
-        _COURSE_OF.search(sentence, 0, m.start()) and not _COMPARED.search(sentence[max(0, m.start() - 40) : m.start()])
-        for m in rules.other_treatments.finditer(sentence)
-    )
-
-
-# "a (six-week) course of", "sessions of", "treatment with" right before a treatment's name.
-_COMPARED = re.compile(r"\b(than|unlike|versus|vs|compared (with|to)|instead of|rather than|like)\b", re.IGNORECASE)
-_COURSE_OF = re.compile(
-    r"\b(course|series|round|block|sessions?|treatments?|trials?) (of|with)\s+(\w+\s+){0,1}$", re.IGNORECASE
-)
-
-
 def extract_claims(text: str, rules: Rules, sentences: Sequence[Sentence] | None = None) -> list[Claim]:
     """Every claim on a page, in page order, with ids ``c1``, ``c2`` …"""
     sents = list(sentences) if sentences is not None else split_sentences(text)
@@ -561,8 +496,8 @@ def _claims_for(
         return [replace(base, not_checkable_reason=_SLOGAN, checkability="puffery")] if ctx.about_drug else []
     if not named and (
         not ctx.about_drug
-        or (_other_subject(s, rules) and not combined)
-        or _not_about_drug(s, earlier, rules)
+        or (other_subject(s, rules) and not combined)
+        or not_about_drug(s, earlier, rules)
         or checkability_cue("other_treatment_object", s, rules)
     ):
         return []
@@ -757,7 +692,7 @@ def _operationalise(
             said = ", ".join(assertion.approval_indications)
             notes.append(f"approval claim names no use; read as about the page's conditions ({said})")
     elif claim.kind == "dosing":
-        m = _DOSE.search(clause)
+        m = DOSE.search(clause)
         if m:
             low = float(m.group(1))
             high = float(m.group(2)) if m.group(2) else low

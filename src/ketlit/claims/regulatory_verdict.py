@@ -245,11 +245,28 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
     out.outcomes.append(outcome)
 
 
+# Populations an approval "in adults" leaves out; an approval naming no age covers every age.
+_MINORS = ("children", "adolescents")
+_ADULTS = re.compile(r"\badults?\b", re.IGNORECASE)
+
+
 def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
     # Uses the page names elsewhere are never imported into a sentence that names none.
     indications = () if reg.approval_inferred else reg.approval_indications
     if not indications:
         approvals = [f for m in molecules for f in rules.facts if f.kind == "approval" and f.covers_molecule(m)]
+        minors = [g for g in _MINORS if g in rules.safety_populations and rules.safety_populations[g].any(claim.text)]
+        adult_only = [f for f in approvals if _ADULTS.search(f.statement)]
+        if minors and approvals and len(adult_only) == len(approvals):
+            # "Spravato is not approved for children": every approval is for adults, so none covers them.
+            out.add(
+                "supported" if reg.negated else "contradicted",
+                f"{', '.join(molecules)} is approved for adults only ("
+                + "; ".join(sorted({f.product for f in approvals}))
+                + f"): no approval covers {', '.join(minors)}",
+                approvals,
+            )
+            return
         first = min((f.year for f in approvals), default=None)
         # "Approved in 2017" / "since 1960" for a drug first approved later is wrong however it is read.
         stated = reg.year if reg.year_relation in ("by", "in", "since") else None

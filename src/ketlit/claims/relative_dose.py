@@ -21,6 +21,11 @@ import re
 from ketlit.claims.model import Dose
 from ketlit.claims.rules import Rules
 
+# A dose in milligrams or mg/kg ("0.5 mg/kg", "56 to 84 mg"): what a dosing claim states.
+DOSE = re.compile(
+    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
+    re.IGNORECASE,
+)
 _WORDS = {"half": 2, "third": 3, "quarter": 4, "fifth": 5, "tenth": 10, "twentieth": 20, "hundredth": 100}
 _ONE = r"(?:(\d+)\s*/\s*(\d+)(?:th|st|nd|rd)?|\b(?:one|a)[- ](half|third|quarter|fifth|tenth|twentieth|hundredth))"
 _FRACTION = re.compile(

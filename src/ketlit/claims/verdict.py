@@ -438,6 +438,26 @@ def _null_report(v: Verdict) -> Verdict:
     return replace(v, verdict=verdict, certainty=certainty, reasons=(why, *v.reasons), decisive=decisive)
 
 
+def _against_each_alone(claim: Claim, rules: Rules) -> Verdict | None:
+    """Insufficient evidence for a benefit of the drug combined with another treatment over each of
+    them alone ("Combining ketamine with TMS works faster than either treatment alone"): studies of
+    the drug alone, for or against, say nothing of what adding the other treatment does."""
+    if claim.kind not in ("efficacy", "efficacy_rate", "onset", "duration"):
+        return None
+    each = rules.comparative["each_alone"].search(claim.text)
+    if each is None:
+        return None
+    other = [n for n, p in rules.comparators.items() if p.any(claim.text[: each.start()])]
+    if not other:
+        return None
+    tested = as_tested(claim, rules) + f" — the drug combined with {', '.join(other)}, against each alone"
+    reason = (
+        f"a claim about the drug combined with {', '.join(other)}, against each alone: studies of the "
+        "drug alone cannot decide it, and ketlit reads no study of the combination"
+    )
+    return finish("insufficient_evidence", None, [reason], [], rules, tested)
+
+
 def judge(
     claim: Claim,
     records: Sequence[EvidenceRecord],
@@ -460,6 +480,8 @@ def judge(
         return Verdict("not_checkable", None, tuple(reasons), as_tested="not tested")
     if claim.kind == "regulatory":
         return judge_regulatory(claim, rules, policy)
+    if (combination := _against_each_alone(claim, rules)) is not None:
+        return combination
     if claim.kind == "efficacy":
         comparison = _comparison(claim, rules)
         if comparison is not None and comparison[0].startswith(ROUTE_PREFIX):

@@ -1,0 +1,102 @@
+"""Whose sentence it is: a condition, treatment in general or another treatment as the subject.
+
+Design decisions:
+
+* **The subject decides, not the words.** A sentence naming no drug on a page about the drug is
+  attributed to it unless something else is its subject: a condition ("Bipolar disorder is …"),
+  treatment in general ("Treatment has conventionally been …"), or another treatment named before
+  the claim ("TMS relieves depression in weeks"). A pronoun after a sentence about a condition
+  ("It cannot be cured") is about that condition.
+* **A condition that qualifies a noun is not the subject.** "Fibromyalgia patients often see …" is
+  about patients, what they gain is the treatment's; "PTSD is …" is about PTSD.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ketlit.claims.assertion import checkability_cue
+from ketlit.claims.relative_dose import DOSE
+from ketlit.claims.rules import Rules
+from ketlit.claims.text import Sentence
+
+# "It …"/"They …" as a subject, not "This treatment …" (which names the drug's treatment).
+_PRONOUN_SUBJECT = re.compile(
+    r"\s*(it|this|they|these)\b(?!\s+(drug|medication|medicine|treatment|therapy|infusions?))", re.I
+)
+
+
+# A condition naming who is meant ("Fibromyalgia patients often see …", "PTSD sufferers …") or
+# whose effect ("The antidepressant effect of a single dose …"): the people or the effect are the
+# subject, and what they gain is the treatment's.
+# The noun may be part of the condition's own phrase ("antidepressant effect" names depression).
+_NOUNS = (
+    r"(patients|sufferers|clients|individuals|adults|veterans|people|users|populations?"
+    r"|effects?|relief|benefits?|response|action)"
+)
+_QUALIFIED = re.compile(rf"\s+{_NOUNS}\b", re.IGNORECASE)
+_QUALIFIER_END = re.compile(rf"\b{_NOUNS}$", re.IGNORECASE)
+
+
+def not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> bool:
+    """A sentence naming no drug whose subject is a condition or treatment in general.
+
+    "Treatment has conventionally been …", "Bipolar disorder is …", and "It cannot be cured" after
+    a sentence whose subject was a condition are about the condition, not the drug."""
+    if checkability_cue("generic_subject", sentence, rules) and not DOSE.search(sentence):
+        # "Treatment starts with 56 mg …" states the page's dose: not treatment in general.
+        return True
+    relief = rules.cues.get("relief_subject")  # "Suicidal thoughts fade within a day": the treatment's effect
+    if (relief is None or not relief.any(sentence)) and (
+        opens_with_condition(sentence, rules) or checkability_cue("condition_description", sentence, rules)
+    ):
+        return True
+    prev = earlier[0].text if earlier else ""
+    pronoun = _PRONOUN_SUBJECT.match(sentence)
+    if pronoun and prev and not rules.drug_names.any(prev):
+        return opens_with_condition(prev, rules) or checkability_cue("generic_subject", prev, rules)
+    return False
+
+
+def opens_with_condition(sentence: str, rules: Rules) -> bool:
+    """The sentence's first words name a condition: it is the subject ("PTSD is …", "Bipolar
+    disorder affects …"), unlike "Greater reduction of depressive symptoms …"."""
+    # A bullet's label is not its subject: "Fibromyalgia: infusions may ease …" is about the infusions.
+    rest = re.sub(r"^\s*[^:.;!?]{1,40}:\s+(?=\S)", "", sentence)
+    rest = re.sub(r"^\s*(the|a|an)\s+", "", rest, flags=re.IGNORECASE)
+    return any(
+        (m := p.search(rest)) is not None
+        and m.start() == 0
+        and not _QUALIFIED.match(rest, m.end())
+        and not _QUALIFIER_END.search(m.group())
+        for p in rules.indications.values()
+    )
+
+
+def other_subject(sentence: str, rules: Rules) -> bool:
+    """Another treatment is named before the first claim cue: the sentence is about it."""
+    other = rules.other_treatments.search(sentence)
+    if other is None:
+        return False
+    pronoun = rules.anaphora.search(sentence)
+    if pronoun is not None and pronoun.start() < other.start():
+        return False
+    cue_positions = [
+        m.start() for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)
+    ]
+    if not cue_positions or other.start() < min(cue_positions):
+        return True
+    # What patients receive, named after the claim verb ("respond to a six-week course of TMS"): the
+    # treatment given is the other one, whatever the grammatical subject.
+    # A comparator ("unlike a course of antidepressants") leaves the claim about the drug.
+    return any(
+        _COURSE_OF.search(sentence, 0, m.start()) and not _COMPARED.search(sentence[max(0, m.start() - 40) : m.start()])
+        for m in rules.other_treatments.finditer(sentence)
+    )
+
+
+# "a (six-week) course of", "sessions of", "treatment with" right before a treatment's name.
+_COMPARED = re.compile(r"\b(than|unlike|versus|vs|compared (with|to)|instead of|rather than|like)\b", re.IGNORECASE)
+_COURSE_OF = re.compile(
+    r"\b(course|series|round|block|sessions?|treatments?|trials?) (of|with)\s+(\w+\s+){0,1}$", re.IGNORECASE
+)
