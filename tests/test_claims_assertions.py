@@ -296,6 +296,15 @@ def test_acronym_jurisdictions_match_in_capitals_only(rules: Rules) -> None:
     assert assertion_parts("It is approved in the US.", rules, kind="regulatory").jurisdiction == ("US",)
 
 
+def test_a_regulator_without_facts_is_its_own_jurisdiction(rules: Rules) -> None:
+    """New Zealand's regulator, funder and act name NZ, for which no facts are held: such a sentence is
+    never judged by the US facts (a Medsafe statement was contradicted at high certainty by them)."""
+    for text in ("Medsafe has approved ketamine as an anaesthetic.", "It is not funded by Pharmac.",
+                 "Ketamine is controlled under the Misuse of Drugs Act 1975."):
+        assert assertion_parts(text, rules, kind="regulatory").jurisdiction == ("NZ",), text
+    assert assertion_parts("Ketamine is a Class B controlled drug.", rules, kind="regulatory").jurisdiction == ("UK",)
+
+
 @pytest.mark.parametrize(
     "sentence",
     [

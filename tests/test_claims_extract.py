@@ -222,6 +222,14 @@ def test_regulatory_assertions(
         # Interactions with other medicines are no claim that the drug treats the condition named.
         ("Ketamine does not interact with most PTSD medications.", "interactions with other medicines"),
         ("Yes, ketamine can be given alongside most antidepressants.", "interactions with other medicines"),
+        # Insurance benefits are a plan's, not the drug's.
+        ("Our benefits team will verify your coverage before your first appointment.", "insurance"),
+        # A reference-list entry: authors with initials, or a journal's year;volume:pages.
+        ("Murrough JW et al. Antidepressant efficacy of ketamine in treatment-resistant depression.", "reference-list"),
+        ("Murrough JW, Iosifescu DV, Chang LC. Antidepressant efficacy of ketamine.", "reference-list"),
+        ("Am J Psychiatry 2013;170(10):1134-42.", "reference-list"),
+        # Who may prescribe it is a rule of practice, not an effect.
+        ("Only a psychiatrist can prescribe ketamine for depression in New Zealand.", "practice"),
     ],
 )
 def test_not_checkable(rules: Rules, sentence: str, reason: str) -> None:
@@ -655,3 +663,16 @@ def test_deaths_are_a_harm_and_a_conditions_risk_is_not(
             assert c.safety_topics == topics
     if topics == ("death",):
         assert all(c.safety_stance == "denial" for c in found)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # A study named by its authors without initials is a claim attributed to a study: checked.
+        "Murrough et al. found that 64% of patients responded to ketamine.",
+        # Initials are capitals: a route list is no author list.
+        "Ketamine IV, IM and nasal routes are all effective for depression.",
+    ],
+)
+def test_an_attributed_claim_is_no_reference_entry(rules: Rules, sentence: str) -> None:
+    assert any(c.kind != "not_checkable" for c in _page(sentence, rules))

@@ -66,6 +66,7 @@ _CODES: Final = {
     "advice": "recommendation",
     "media": "out_of_scope",
     "disclaimer": "site",
+    "citation": "site",
     "limitation": "site",
     "veterinary": "out_of_scope",
     "clinic_status": "procedure",
