@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from ketlit.evidence import numbers as nums
 from ketlit.evidence.findings import read_clause, read_findings
 from ketlit.evidence.profile import read_profile
 from ketlit.evidence.roles import assign_roles
@@ -157,3 +158,25 @@ def test_the_study_comparator_is_an_arm_not_the_setting(
     title: str, methods: str, expected: tuple[str | None, str | None]
 ) -> None:
     assert _comparator(title, methods) == expected
+
+
+def test_a_heterogeneity_p_printed_beside_i2_is_not_the_results_p() -> None:
+    # "P = 0.36, I² = 2%": in the same bracket as the effect, the p can be either test's; where it
+    # disagrees with the effect's own 95% CI it is the heterogeneity test's, and the CI decides.
+    clause = (
+        "Scores were also reduced in patients receiving ketamine, with SMD -0.33 (95% CI [-0.52, -0.14], P = 0.36, "
+        "I(2) = 2%; 3 studies)"
+    )
+    assert _read(clause) == ("decreased", "intervention")
+    several = (
+        "Ketamine resulted in a significantly increased risk of nausea (RR 1.71, 95% CI [1.25, 2.33], P = 0.17, "
+        "I(2) = 35%; 6 studies) and headache (RR 4.88, 95% CI [1.97, 12.06], P = 0.83, I(2) = 0%; 4 studies)."
+    )
+    assert set(_findings_of(several)) == {"increased"}
+    # An effect's p beside I² that agrees with its CI stays its p; so does one without a CI to weigh it by.
+    kept = "SMD -0.65, 95% CI [-1.12, -0.17], P < 0.001, I(2) = 94% on day 3"
+    assert [p.text for p in nums.p_values(kept, nums.effects(kept))] == ["< .001"]
+    assert [p.text for p in nums.p_values("(P = 0.36, I2 = 2%)")] == ["= .36"]
+    # Heterogeneity named before the p: "I² = 2%, P = 0.36", "test for heterogeneity, P = 0.4".
+    assert nums.p_values("I(2) = 13%, P = 0.33") == []
+    assert nums.p_values("test for heterogeneity, P = 0.4") == []

@@ -392,7 +392,7 @@ def clause_findings(
     if not declared_effects and not _may_decide(text, rules):
         return []
     effects = declared_effects or nums.effects(text)
-    p_values = nums.p_values(text)
+    p_values = nums.p_values(text, effects)
     rates = tuple(nums.rates(text))
     effect = effects[0] if effects else None
     p = p_values[0] if p_values else None
@@ -543,7 +543,7 @@ def _model_findings(text: str, sentence: int, direction: Direction, p: float, ru
     numbers say so.
     """
     effects = nums.effects(text)
-    p_values = nums.p_values(text)
+    p_values = nums.p_values(text, effects)
     comp = first_comparator(text, rules)
     outcome, valence = _outcome(text, 0, rules)
     first = Finding(
