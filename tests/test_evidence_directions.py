@@ -180,3 +180,21 @@ def test_a_heterogeneity_p_printed_beside_i2_is_not_the_results_p() -> None:
     # Heterogeneity named before the p: "I² = 2%, P = 0.36", "test for heterogeneity, P = 0.4".
     assert nums.p_values("I(2) = 13%, P = 0.33") == []
     assert nums.p_values("test for heterogeneity, P = 0.4") == []
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "When dose and Glx response were included in a mediation model, ketamine dose was no longer associated "
+        "with antidepressant effect.",
+        "The side effects in the remaining individual were no longer clinically significant within 4 days.",
+        "The treatment effect was no longer significant at the end of the 7-day assessment period.",
+    ],
+)
+def test_no_longer_is_an_effect_gone_not_a_longer_one(clause: str) -> None:
+    assert _read(clause) == ("no_difference", "neither")
+
+
+def test_longer_without_no_is_still_an_increase() -> None:
+    found = _read("Time to relapse was significantly longer in the ketamine group (p = 0.01).")
+    assert found is not None and found[0] == "increased"
