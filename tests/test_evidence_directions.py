@@ -198,3 +198,24 @@ def test_no_longer_is_an_effect_gone_not_a_longer_one(clause: str) -> None:
 def test_longer_without_no_is_still_an_increase() -> None:
     found = _read("Time to relapse was significantly longer in the ketamine group (p = 0.01).")
     assert found is not None and found[0] == "increased"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Thus, we predicted that ketamine would produce reduced activity in limbic and visual brain regions.",
+        "In addition, implicit processing and explicit processing were predicted to be differentially affected.",
+        "We expected that ketamine would increase connectivity in the default mode network.",
+        # The clauses after a prediction go on with it.
+        "Thus, we predicted that ketamine would produce reduced activity in limbic regions, and increased "
+        "activity in dorsal regions of the prefrontal cortex.",
+    ],
+)
+def test_a_prediction_is_not_a_result(sentence: str) -> None:
+    assert _findings_of(sentence) == []
+
+
+def test_a_result_that_bore_a_prediction_out_is_still_a_result() -> None:
+    assert _findings_of("As we predicted, ketamine significantly reduced depression scores (p = 0.01).") == [
+        "decreased"
+    ]

@@ -617,15 +617,29 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
         if rs.role not in FINDING_ROLES:
             continue
         found: list[Finding] = []
-        clauses = split_clauses(rs.sentence.text, rules.clause_split)
+        text = rs.sentence.text
+        clauses = split_clauses(text, rules.clause_split)
         declared: nums.Measure | None = None
         for clause in clauses:
             if len(clause) >= 12:
                 found.extend(clause_findings(clause, rs.sentence.index, rules, declared))
             if len(clauses) > 1:
                 declared = nums.declared_measure(clause) or declared
+        if found and len(clauses) > 1:
+            found = _before_not_a_result(text, found, rules)
         out.append((rs, found))
     return out
+
+
+def _before_not_a_result(text: str, found: list[Finding], rules: FindingRules) -> list[Finding]:
+    """The findings of clauses before a prediction, limitation or call for research in ``text``: the
+    clauses after one go on with it ("we predicted that ketamine would produce reduced activity in
+    limbic regions, and increased activity in dorsal ones"). One search per multi-clause sentence
+    with findings, not one per clause."""
+    m = rules.not_a_result.search(text)
+    if m is None:
+        return found
+    return [f for f in found if text.find(f.clause) < m.start()]
 
 
 def read_findings(
