@@ -219,3 +219,12 @@ def test_a_result_that_bore_a_prediction_out_is_still_a_result() -> None:
     assert _findings_of("As we predicted, ketamine significantly reduced depression scores (p = 0.01).") == [
         "decreased"
     ]
+
+
+def test_a_change_word_is_carried_down_a_list_only_to_the_next_change_word() -> None:
+    sentence = (
+        "In the S-ketamine group, a lower initial seizure threshold (p = 0.014), stimulation charge (p < 0.001), "
+        "higher postictal suppression (p < 0.001), EEG ictal amplitude (p = 0.04), EEG coherence (p < 0.001) and "
+        "maximum heart rate (p = 0.015) were measured."
+    )
+    assert _findings_of(sentence) == ["decreased", "decreased", "increased", "increased", "increased", "increased"]

@@ -422,9 +422,17 @@ def clause_findings(
         worded = _by_words(text, rates, rules)
         base = _finding(text, sentence, worded, rules, kind, effect, rates, p) if worded else base
     for r in results[1:]:
-        extra = _result_finding(text, sentence, r, base, rules, kind)
-        if extra is not None:
-            out.append(extra)
+        # "… were decreased (P < 0.001), and mood was increased (P = 0.006)": a change word of its
+        # own, between the previous result's numbers and this one's, is this result's direction.
+        own = _change_between(text, r.words_from, _start_of(r), rules) if r.words_from > 0 else None
+        extra = _result_finding(text, sentence, r, base, rules, kind, own)
+        if extra is None:
+            continue
+        out.append(extra)
+        # ... and is carried on down the list: "a lower threshold (p = 0.01), charge (p < 0.001),
+        # higher suppression (p < 0.001), amplitude (p = 0.04)": amplitude is higher, not lower.
+        if own is not None and own[0] != "no_difference" != base.direction and extra.basis == own[1]:
+            base = replace(base, direction=own[0], basis=own[1], favours=extra.favours)
     return out
 
 
@@ -488,23 +496,26 @@ def _change_between(text: str, start: int, end: int, rules: FindingRules) -> tup
 
 
 def _result_finding(
-    text: str, sentence: int, r: nums.Result, base: Finding | None, rules: FindingRules, kind: OutcomeKind
+    text: str,
+    sentence: int,
+    r: nums.Result,
+    base: Finding | None,
+    rules: FindingRules,
+    kind: OutcomeKind,
+    own: tuple[Direction, str] | None = None,
 ) -> Finding | None:
     """The finding of one result of a clause that prints several; ``base`` is the clause's own reading.
 
     A result whose own numbers say "not significant" (CI spanning no effect, p ≥ .05, "ns", equal
-    counts) is no difference whatever the clause's words say; a significant one takes the clause's
-    direction, or its count pair's when the clause has none.
+    counts) is no difference whatever the clause's words say; a significant one takes its own change
+    word (``own``, read only where ``base`` is given), or the clause's direction, or its count pair's
+    when the clause has none.
     """
     null = r.not_significant
     direction: Direction | None = "no_difference" if null else None
     basis = "this result's numbers: not significant" if null else ""
-    if direction is None and base is not None and r.words_from > 0:
-        # "… were decreased (P < 0.001), and mood was increased (P = 0.006)": a change word of its
-        # own, between the previous result's numbers and this one's, is this result's direction.
-        own = _change_between(text, r.words_from, _start_of(r), rules)
-        if own is not None:
-            direction, basis = own
+    if direction is None and base is not None and own is not None:
+        direction, basis = own
     if direction is None and base is not None and base.direction != "no_difference":
         direction, basis = base.direction, base.basis
     if direction is None and r.pair is not None and (r.p is None or r.p.significant):
