@@ -228,3 +228,18 @@ def test_a_change_word_is_carried_down_a_list_only_to_the_next_change_word() -> 
         "maximum heart rate (p = 0.015) were measured."
     )
     assert _findings_of(sentence) == ["decreased", "decreased", "increased", "increased", "increased", "increased"]
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # A smaller increase is less of the outcome, whatever "increases" names.
+        ("Signal increases were significantly lower in the ketamine group.", "decreased"),
+        ("The increase in heart rate was significantly attenuated by ketamine (p = 0.01).", "decreased"),
+        ("Heart rate increased significantly after ketamine (p = 0.01).", "increased"),
+    ],
+)
+def test_a_smaller_increase_is_less(clause: str, expected: str) -> None:
+    found = _read(clause)
+    assert found is not None
+    assert found[0] == expected
