@@ -237,9 +237,11 @@ def test_a_change_word_is_carried_down_a_list_only_to_the_next_change_word() -> 
         ("Signal increases were significantly lower in the ketamine group.", "decreased"),
         ("The increase in heart rate was significantly attenuated by ketamine (p = 0.01).", "decreased"),
         ("Heart rate increased significantly after ketamine (p = 0.01).", "increased"),
+        # Equally effective: no difference between the arms compared.
+        ("It is concluded that intravenous, oral, and rectal ketamine are equally effective for procedures.", None),
     ],
 )
-def test_a_smaller_increase_is_less(clause: str, expected: str) -> None:
+def test_a_smaller_increase_and_equal_effectiveness(clause: str, expected: str | None) -> None:
     found = _read(clause)
     assert found is not None
-    assert found[0] == expected
+    assert found[0] == (expected or "no_difference")
