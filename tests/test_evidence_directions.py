@@ -245,3 +245,9 @@ def test_a_smaller_increase_and_equal_effectiveness(clause: str, expected: str |
     found = _read(clause)
     assert found is not None
     assert found[0] == (expected or "no_difference")
+
+
+def test_a_mixed_effects_model_is_a_method_not_mixed_results() -> None:
+    sentence = "MADRS total score was the dependent variable in a linear mixed effects model."
+    assert _findings_of(sentence) == []
+    assert _read("Results were mixed across functional outcomes.") == ("no_difference", "neither")
