@@ -106,8 +106,14 @@ _TIMEPOINT: Final = re.compile(
     r"(minutes?|min|hours?|h|days?|weeks?|wk|months?|years?)\b",
     re.I,
 )
+# The certainty a review states of its evidence ("low-certainty evidence", "the evidence was of very low
+# quality"), not the quality of studies ("nine high-quality studies", "we need larger high-quality
+# studies", trials "classified as 'low quality' with regard to safety" by a reporting checklist).
 _CERTAINTY: Final = re.compile(
-    r"\b(high|moderate|low|very low)[- ](?:certainty|quality)\b|"
+    r"\b(high|moderate|low|very low)[- ]certainty\b|"
+    r"\b(high|moderate|low|very low)[- ]quality (?:of )?evidence\b|"
+    r"\bevidence (?:(?:[\w-]+ ){0,4}?(?:was|is|were) )?(?:of |rated (?:as )?)?"
+    r"(high|moderate|low|very low)[- ]quality\b|"
     r"\b(?:certainty|quality) of (?:the )?evidence (?:was |is )?(?:rated )?(?:as )?(high|moderate|low|very low)\b|"
     r"\bGRADE[^.]{0,40}?\b(high|moderate|low|very low)\b",
     re.I,
