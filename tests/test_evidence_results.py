@@ -568,3 +568,10 @@ def test_a_reviews_certainty_is_of_its_evidence_not_the_quality_of_studies() -> 
         ("The quality of the evidence was rated as high.", "high"),
     ):
         assert _review_of(methods, result, conclusions)[1] == certainty, conclusions
+
+
+def test_a_reviews_study_count_is_not_a_search_dates_year() -> None:
+    result = "Ketamine reduced depression scores (SMD -0.5, 95% CI -0.8 to -0.2)."
+    methods = "A search of PubMed from inception until January 20, 2021, yielded 27 reports including 1715 patients."
+    assert _review_of(methods, result, "Ketamine works.")[0] == 27
+    assert _review_of("Nine high-quality studies that included 368 patients were selected.", result, "")[0] == 9

@@ -90,8 +90,10 @@ _N_PATTERNS: Final = (
         rf"(?:^|[.;:]\s+|\b(?:of|in|among|with)\s+){_NUMBER}\s+(?:\w+[- ]){{0,3}}(?:\w+[- ]?)?{_PEOPLE}\b", re.I
     ),
 )
+# The words between the count and "studies" are words, not numbers: "until January 20, 2021, yielded 27
+# reports" counts 27 reports, not 2021.
 _K: Final = re.compile(
-    rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I
+    rf"\b{_NUMBER}\s+(?:[a-z][\w-]*\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I
 )
 _REVIEW_N: Final = re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,2}}?{_PEOPLE}\b|\b[nN]\s*=\s*(\d[\d,]*)", re.I)
 _POOLED_K: Final = re.compile(r"\b(?:studies|trials|k)\s*=\s*(\d+)|\b(\d+)\s+(?:studies|trials|RCTs)\b", re.I)
