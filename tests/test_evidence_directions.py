@@ -251,3 +251,16 @@ def test_a_mixed_effects_model_is_a_method_not_mixed_results() -> None:
     sentence = "MADRS total score was the dependent variable in a linear mixed effects model."
     assert _findings_of(sentence) == []
     assert _read("Results were mixed across functional outcomes.") == ("no_difference", "neither")
+
+
+def test_a_bare_null_after_arm_rates_is_what_the_rates_show() -> None:
+    sentence = (
+        "After the ECT, the response and remission rates were 82.09% and 73.13%, respectively, in group KP, and "
+        "81.43% and 68.57%, respectively, in group P; there was no statistical difference between groups."
+    )
+    assert _findings_of(sentence) == ["no_difference"]
+    # A null with numbers of its own is a result of its own.
+    sentence = (
+        "Response rates were 60% and 30% in the two groups (p = 0.01); there was no difference in dropout (p = 0.6)."
+    )
+    assert _findings_of(sentence)[-1] == "no_difference"

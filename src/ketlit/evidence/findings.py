@@ -631,15 +631,38 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
         text = rs.sentence.text
         clauses = split_clauses(text, rules.clause_split)
         declared: nums.Measure | None = None
+        last: list[Finding] = []  # the previous clause's findings
         for clause in clauses:
-            if len(clause) >= 12:
-                found.extend(clause_findings(clause, rs.sentence.index, rules, declared))
+            cur = clause_findings(clause, rs.sentence.index, rules, declared) if len(clause) >= 12 else []
+            if last and _null_of_rates(cur, last):
+                # "… rates were 82% and 73% in group KP, and 81% and 69% in group P; there was no
+                # statistical difference between groups": the null is what the rates before it show.
+                found[-len(last) :] = [
+                    replace(f, direction="no_difference", favours="neither", basis=cur[0].basis) for f in last
+                ]
+                cur = []
+            found.extend(cur)
+            last = cur
             if len(clauses) > 1:
                 declared = nums.declared_measure(clause) or declared
         if found and len(clauses) > 1:
             found = _before_not_a_result(text, found, rules)
         out.append((rs, found))
     return out
+
+
+def _null_of_rates(cur: list[Finding], last: list[Finding]) -> bool:
+    """Whether ``cur`` is a bare no difference (no numbers of its own) after findings read only from rates."""
+    return (
+        len(cur) == 1
+        and cur[0].direction == "no_difference"
+        and cur[0].p is None
+        and cur[0].effect is None
+        and not cur[0].rates
+        and all(
+            f.rates and f.p is None and f.effect is None and f.basis.startswith(("rate of", "arm rates")) for f in last
+        )
+    )
 
 
 def _before_not_a_result(text: str, found: list[Finding], rules: FindingRules) -> list[Finding]:
