@@ -264,3 +264,13 @@ def test_a_bare_null_after_arm_rates_is_what_the_rates_show() -> None:
         "Response rates were 60% and 30% in the two groups (p = 0.01); there was no difference in dropout (p = 0.6)."
     )
     assert _findings_of(sentence)[-1] == "no_difference"
+
+
+def test_means_with_sds_named_respectively_are_each_results_arms() -> None:
+    # The first p is the baseline's; the later results are the arms' means at follow-up, in order.
+    sentence = (
+        "Results showed that the mean depression score in the intervention and control groups were 13.78±3.87 and "
+        "13.79±4.78 (p = 0.98) before surgery, 11.82±3.41 and 14.34±4.29 (p < 0.001) two weeks after and "
+        "10.84±3.48 and 13.09±3.79 (p = 0.001) four weeks after surgery, respectively."
+    )
+    assert _findings_of(sentence) == ["no_difference", "decreased", "decreased"]

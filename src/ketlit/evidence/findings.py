@@ -82,6 +82,8 @@ class FindingRules:
     # Every comparator pattern, kinds in order, as one group: the first comparator a clause names
     # is this group's leftmost match (see :func:`first_comparator`).
     any_comparator: Matcher | None = None
+    # The drug's arm named by its role, not the drug ("in the intervention and control groups").
+    intervention_arm: TextPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)

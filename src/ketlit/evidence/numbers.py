@@ -439,6 +439,8 @@ class Result:
 # "8 vs. 3", "6 versus 2": two arms' counts or means (percentages are rates, read elsewhere).
 # The lookbehind sits after the first digit so that ``re`` can skip to digits.
 _PAIR: Final = re.compile(r"(\d(?<![\d.-]\d)\d*(?:\.\d+)?) ?(?:vs\.?|versus) ?(\d+(?:\.\d+)?)(?![\d.%]| ?%)")
+# "13.78±3.87 and 13.79±4.78": two arms' means with their SDs, in the order "respectively" names the arms.
+_SD_PAIR: Final = re.compile(r"(\d+(?:\.\d+)?) ?± ?\d+(?:\.\d+)? and (\d+(?:\.\d+)?) ?± ?\d+(?:\.\d+)?")
 # A result marked not significant without a p value: "(ns)", "(n.s.)", "NS".
 _NS: Final = re.compile(r"\((?:ns|n\.s\.?)\)|(?-i:\bNS\b)|\bn\.s\.", re.IGNORECASE)
 
@@ -455,6 +457,8 @@ def results(text: str, effects: Sequence[Effect], p_values: Sequence[PValue]) ->
     marks += [(p.start, "p", p) for p in p_values]
     if " vs" in text or "versus" in text:
         marks += [(m.start(), "pair", (float(m.group(1)), float(m.group(2)))) for m in _PAIR.finditer(text)]
+    elif "±" in text and "respectively" in text:
+        marks += [(m.start(), "pair", (float(m.group(1)), float(m.group(2)))) for m in _SD_PAIR.finditer(text)]
     low = text.lower()
     if marks and ("ns)" in low or "n.s" in low or "NS" in text):
         marks += [(m.start(), "ns", True) for m in _NS.finditer(text)]

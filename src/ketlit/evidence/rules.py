@@ -145,6 +145,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         other_outcome=_alternation(o, "other", index),
         comparators=comparators,
         any_comparator=Matcher([p for _, m in comparators for p in m.patterns], re.IGNORECASE, index),
+        intervention_arm=_alternation(c, "intervention_arm", index) if c.strings("intervention_arm") else None,
     )
 
 
