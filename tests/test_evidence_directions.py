@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 
+from ketlit.evidence import numbers as nums
 from ketlit.evidence.findings import read_clause, read_findings
 from ketlit.evidence.profile import read_profile
 from ketlit.evidence.roles import assign_roles
@@ -157,3 +158,119 @@ def test_the_study_comparator_is_an_arm_not_the_setting(
     title: str, methods: str, expected: tuple[str | None, str | None]
 ) -> None:
     assert _comparator(title, methods) == expected
+
+
+def test_a_heterogeneity_p_printed_beside_i2_is_not_the_results_p() -> None:
+    # "P = 0.36, I² = 2%": in the same bracket as the effect, the p can be either test's; where it
+    # disagrees with the effect's own 95% CI it is the heterogeneity test's, and the CI decides.
+    clause = (
+        "Scores were also reduced in patients receiving ketamine, with SMD -0.33 (95% CI [-0.52, -0.14], P = 0.36, "
+        "I(2) = 2%; 3 studies)"
+    )
+    assert _read(clause) == ("decreased", "intervention")
+    several = (
+        "Ketamine resulted in a significantly increased risk of nausea (RR 1.71, 95% CI [1.25, 2.33], P = 0.17, "
+        "I(2) = 35%; 6 studies) and headache (RR 4.88, 95% CI [1.97, 12.06], P = 0.83, I(2) = 0%; 4 studies)."
+    )
+    assert set(_findings_of(several)) == {"increased"}
+    # An effect's p beside I² that agrees with its CI stays its p; so does one without a CI to weigh it by.
+    kept = "SMD -0.65, 95% CI [-1.12, -0.17], P < 0.001, I(2) = 94% on day 3"
+    assert [p.text for p in nums.p_values(kept, nums.effects(kept))] == ["< .001"]
+    assert [p.text for p in nums.p_values("(P = 0.36, I2 = 2%)")] == ["= .36"]
+    # Heterogeneity named before the p: "I² = 2%, P = 0.36", "test for heterogeneity, P = 0.4".
+    assert nums.p_values("I(2) = 13%, P = 0.33") == []
+    assert nums.p_values("test for heterogeneity, P = 0.4") == []
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "When dose and Glx response were included in a mediation model, ketamine dose was no longer associated "
+        "with antidepressant effect.",
+        "The side effects in the remaining individual were no longer clinically significant within 4 days.",
+        "The treatment effect was no longer significant at the end of the 7-day assessment period.",
+    ],
+)
+def test_no_longer_is_an_effect_gone_not_a_longer_one(clause: str) -> None:
+    assert _read(clause) == ("no_difference", "neither")
+
+
+def test_longer_without_no_is_still_an_increase() -> None:
+    found = _read("Time to relapse was significantly longer in the ketamine group (p = 0.01).")
+    assert found is not None and found[0] == "increased"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Thus, we predicted that ketamine would produce reduced activity in limbic and visual brain regions.",
+        "In addition, implicit processing and explicit processing were predicted to be differentially affected.",
+        "We expected that ketamine would increase connectivity in the default mode network.",
+        # The clauses after a prediction go on with it.
+        "Thus, we predicted that ketamine would produce reduced activity in limbic regions, and increased "
+        "activity in dorsal regions of the prefrontal cortex.",
+    ],
+)
+def test_a_prediction_is_not_a_result(sentence: str) -> None:
+    assert _findings_of(sentence) == []
+
+
+def test_a_result_that_bore_a_prediction_out_is_still_a_result() -> None:
+    assert _findings_of("As we predicted, ketamine significantly reduced depression scores (p = 0.01).") == [
+        "decreased"
+    ]
+
+
+def test_a_change_word_is_carried_down_a_list_only_to_the_next_change_word() -> None:
+    sentence = (
+        "In the S-ketamine group, a lower initial seizure threshold (p = 0.014), stimulation charge (p < 0.001), "
+        "higher postictal suppression (p < 0.001), EEG ictal amplitude (p = 0.04), EEG coherence (p < 0.001) and "
+        "maximum heart rate (p = 0.015) were measured."
+    )
+    assert _findings_of(sentence) == ["decreased", "decreased", "increased", "increased", "increased", "increased"]
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # A smaller increase is less of the outcome, whatever "increases" names.
+        ("Signal increases were significantly lower in the ketamine group.", "decreased"),
+        ("The increase in heart rate was significantly attenuated by ketamine (p = 0.01).", "decreased"),
+        ("Heart rate increased significantly after ketamine (p = 0.01).", "increased"),
+        # Equally effective: no difference between the arms compared.
+        ("It is concluded that intravenous, oral, and rectal ketamine are equally effective for procedures.", None),
+    ],
+)
+def test_a_smaller_increase_and_equal_effectiveness(clause: str, expected: str | None) -> None:
+    found = _read(clause)
+    assert found is not None
+    assert found[0] == (expected or "no_difference")
+
+
+def test_a_mixed_effects_model_is_a_method_not_mixed_results() -> None:
+    sentence = "MADRS total score was the dependent variable in a linear mixed effects model."
+    assert _findings_of(sentence) == []
+    assert _read("Results were mixed across functional outcomes.") == ("no_difference", "neither")
+
+
+def test_a_bare_null_after_arm_rates_is_what_the_rates_show() -> None:
+    sentence = (
+        "After the ECT, the response and remission rates were 82.09% and 73.13%, respectively, in group KP, and "
+        "81.43% and 68.57%, respectively, in group P; there was no statistical difference between groups."
+    )
+    assert _findings_of(sentence) == ["no_difference"]
+    # A null with numbers of its own is a result of its own.
+    sentence = (
+        "Response rates were 60% and 30% in the two groups (p = 0.01); there was no difference in dropout (p = 0.6)."
+    )
+    assert _findings_of(sentence)[-1] == "no_difference"
+
+
+def test_means_with_sds_named_respectively_are_each_results_arms() -> None:
+    # The first p is the baseline's; the later results are the arms' means at follow-up, in order.
+    sentence = (
+        "Results showed that the mean depression score in the intervention and control groups were 13.78±3.87 and "
+        "13.79±4.78 (p = 0.98) before surgery, 11.82±3.41 and 14.34±4.29 (p < 0.001) two weeks after and "
+        "10.84±3.48 and 13.09±3.79 (p = 0.001) four weeks after surgery, respectively."
+    )
+    assert _findings_of(sentence) == ["no_difference", "decreased", "decreased"]

@@ -530,3 +530,48 @@ def test_a_placebo_the_methods_name_as_active_is_an_active_placebo() -> None:
     assert _study_comparator(
         "Patients were randomized to ketamine or placebo. Patients in both groups were sedated with midazolam."
     ) == ("placebo", "inert_placebo")
+
+
+def _review_of(methods: str, results: str, conclusions: str) -> tuple[int | None, str | None]:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Ketamine for depression: a systematic review and meta-analysis",
+        sections=[
+            AbstractSection("METHODS", "METHODS", methods),
+            AbstractSection("RESULTS", "RESULTS", results),
+            AbstractSection("CONCLUSIONS", "CONCLUSIONS", conclusions),
+        ],
+    )
+    profile = read_profile(article, {"design": ["systematic_review", "meta_analysis"]}, packaged_rules())
+    assert profile.review is not None
+    return profile.review.k, profile.review.certainty
+
+
+def test_a_reviews_certainty_is_of_its_evidence_not_the_quality_of_studies() -> None:
+    methods = "We searched MEDLINE and Embase."
+    result = "Ketamine reduced depression scores (SMD -0.5, 95% CI -0.8 to -0.2)."
+    # The quality of studies (included, classified by a checklist, or called for) is not GRADE certainty.
+    for conclusions in (
+        "To draw final conclusions on effectiveness, we need larger high-quality studies.",
+        "Nine high-quality studies were included.",
+        "Nine trials were classified as 'low quality' with regard to safety reporting.",
+    ):
+        assert _review_of(methods, result, conclusions)[1] is None, conclusions
+    for conclusions, certainty in (
+        ("Ketamine may reduce depression (low-certainty evidence).", "low"),
+        ("There is moderate quality evidence that ketamine reduces depression.", "moderate"),
+        ("The evidence was of very low quality.", "very_low"),
+        ("The evidence contributing to these outcomes was of low quality.", "low"),
+        ("The quality of the evidence was rated as high.", "high"),
+    ):
+        assert _review_of(methods, result, conclusions)[1] == certainty, conclusions
+
+
+def test_a_reviews_study_count_is_not_a_search_dates_year() -> None:
+    result = "Ketamine reduced depression scores (SMD -0.5, 95% CI -0.8 to -0.2)."
+    methods = "A search of PubMed from inception until January 20, 2021, yielded 27 reports including 1715 patients."
+    assert _review_of(methods, result, "Ketamine works.")[0] == 27
+    assert _review_of("Nine high-quality studies that included 368 patients were selected.", result, "")[0] == 9

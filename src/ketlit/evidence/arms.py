@@ -26,6 +26,16 @@ class ArmRules(Protocol):
     def comparators(self) -> tuple[tuple[ComparatorKind, TextPattern], ...]: ...
     @property
     def any_comparator(self) -> Matcher | None: ...
+    @property
+    def intervention_arm(self) -> TextPattern | None: ...
+
+
+def _arm_patterns(rules: ArmRules) -> list[tuple[str, TextPattern]]:
+    """Each arm's patterns: the drug's names and its arm by role ("the intervention group"), then the comparators'."""
+    own = [("intervention", rules.drug)]
+    if rules.intervention_arm is not None:
+        own.append(("intervention", rules.intervention_arm))
+    return own + [("comparator", p) for _, p in rules.comparators]
 
 
 # "compared with placebo", "than placebo", "versus placebo": the comparator is the reference.
@@ -148,7 +158,7 @@ def _control_arm_compared(text: str, rules: ArmRules) -> bool:
 def arm_near(text: str, start: int, end: int, rules: ArmRules, *, last: bool) -> str | None:
     """The arm named in ``text[start:end]``: the first mention (or the last, with ``last``)."""
     best: tuple[int, str] | None = None
-    for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
+    for arm, pattern in _arm_patterns(rules):
         for m in pattern.finditer(text, start, end):
             key = -m.start() if last else m.start()
             if best is None or key < best[0]:
@@ -159,7 +169,7 @@ def arm_near(text: str, start: int, end: int, rules: ArmRules, *, last: bool) ->
 def arms_in_order(text: str, start: int, end: int, rules: ArmRules) -> list[str]:
     """The arms named in ``text[start:end]``, in order of first mention, each once."""
     found: list[tuple[int, str]] = []
-    for arm, pattern in [("intervention", rules.drug), *[("comparator", p) for _, p in rules.comparators]]:
+    for arm, pattern in _arm_patterns(rules):
         m = pattern.search(text, start, end)
         if m and all(a != arm for _, a in found):
             found.append((m.start(), arm))

@@ -82,6 +82,8 @@ class FindingRules:
     # Every comparator pattern, kinds in order, as one group: the first comparator a clause names
     # is this group's leftmost match (see :func:`first_comparator`).
     any_comparator: Matcher | None = None
+    # The drug's arm named by its role, not the drug ("in the intervention and control groups").
+    intervention_arm: TextPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,7 +394,7 @@ def clause_findings(
     if not declared_effects and not _may_decide(text, rules):
         return []
     effects = declared_effects or nums.effects(text)
-    p_values = nums.p_values(text)
+    p_values = nums.p_values(text, effects)
     rates = tuple(nums.rates(text))
     effect = effects[0] if effects else None
     p = p_values[0] if p_values else None
@@ -422,9 +424,17 @@ def clause_findings(
         worded = _by_words(text, rates, rules)
         base = _finding(text, sentence, worded, rules, kind, effect, rates, p) if worded else base
     for r in results[1:]:
-        extra = _result_finding(text, sentence, r, base, rules, kind)
-        if extra is not None:
-            out.append(extra)
+        # "… were decreased (P < 0.001), and mood was increased (P = 0.006)": a change word of its
+        # own, between the previous result's numbers and this one's, is this result's direction.
+        own = _change_between(text, r.words_from, _start_of(r), rules) if r.words_from > 0 else None
+        extra = _result_finding(text, sentence, r, base, rules, kind, own)
+        if extra is None:
+            continue
+        out.append(extra)
+        # ... and is carried on down the list: "a lower threshold (p = 0.01), charge (p < 0.001),
+        # higher suppression (p < 0.001), amplitude (p = 0.04)": amplitude is higher, not lower.
+        if own is not None and own[0] != "no_difference" != base.direction and extra.basis == own[1]:
+            base = replace(base, direction=own[0], basis=own[1], favours=extra.favours)
     return out
 
 
@@ -488,23 +498,26 @@ def _change_between(text: str, start: int, end: int, rules: FindingRules) -> tup
 
 
 def _result_finding(
-    text: str, sentence: int, r: nums.Result, base: Finding | None, rules: FindingRules, kind: OutcomeKind
+    text: str,
+    sentence: int,
+    r: nums.Result,
+    base: Finding | None,
+    rules: FindingRules,
+    kind: OutcomeKind,
+    own: tuple[Direction, str] | None = None,
 ) -> Finding | None:
     """The finding of one result of a clause that prints several; ``base`` is the clause's own reading.
 
     A result whose own numbers say "not significant" (CI spanning no effect, p ≥ .05, "ns", equal
-    counts) is no difference whatever the clause's words say; a significant one takes the clause's
-    direction, or its count pair's when the clause has none.
+    counts) is no difference whatever the clause's words say; a significant one takes its own change
+    word (``own``, read only where ``base`` is given), or the clause's direction, or its count pair's
+    when the clause has none.
     """
     null = r.not_significant
     direction: Direction | None = "no_difference" if null else None
     basis = "this result's numbers: not significant" if null else ""
-    if direction is None and base is not None and r.words_from > 0:
-        # "… were decreased (P < 0.001), and mood was increased (P = 0.006)": a change word of its
-        # own, between the previous result's numbers and this one's, is this result's direction.
-        own = _change_between(text, r.words_from, _start_of(r), rules)
-        if own is not None:
-            direction, basis = own
+    if direction is None and base is not None and own is not None:
+        direction, basis = own
     if direction is None and base is not None and base.direction != "no_difference":
         direction, basis = base.direction, base.basis
     if direction is None and r.pair is not None and (r.p is None or r.p.significant):
@@ -543,7 +556,7 @@ def _model_findings(text: str, sentence: int, direction: Direction, p: float, ru
     numbers say so.
     """
     effects = nums.effects(text)
-    p_values = nums.p_values(text)
+    p_values = nums.p_values(text, effects)
     comp = first_comparator(text, rules)
     outcome, valence = _outcome(text, 0, rules)
     first = Finding(
@@ -617,15 +630,52 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
         if rs.role not in FINDING_ROLES:
             continue
         found: list[Finding] = []
-        clauses = split_clauses(rs.sentence.text, rules.clause_split)
+        text = rs.sentence.text
+        clauses = split_clauses(text, rules.clause_split)
         declared: nums.Measure | None = None
+        last: list[Finding] = []  # the previous clause's findings
         for clause in clauses:
-            if len(clause) >= 12:
-                found.extend(clause_findings(clause, rs.sentence.index, rules, declared))
+            cur = clause_findings(clause, rs.sentence.index, rules, declared) if len(clause) >= 12 else []
+            if last and _null_of_rates(cur, last):
+                # "… rates were 82% and 73% in group KP, and 81% and 69% in group P; there was no
+                # statistical difference between groups": the null is what the rates before it show.
+                found[-len(last) :] = [
+                    replace(f, direction="no_difference", favours="neither", basis=cur[0].basis) for f in last
+                ]
+                cur = []
+            found.extend(cur)
+            last = cur
             if len(clauses) > 1:
                 declared = nums.declared_measure(clause) or declared
+        if found and len(clauses) > 1:
+            found = _before_not_a_result(text, found, rules)
         out.append((rs, found))
     return out
+
+
+def _null_of_rates(cur: list[Finding], last: list[Finding]) -> bool:
+    """Whether ``cur`` is a bare no difference (no numbers of its own) after findings read only from rates."""
+    return (
+        len(cur) == 1
+        and cur[0].direction == "no_difference"
+        and cur[0].p is None
+        and cur[0].effect is None
+        and not cur[0].rates
+        and all(
+            f.rates and f.p is None and f.effect is None and f.basis.startswith(("rate of", "arm rates")) for f in last
+        )
+    )
+
+
+def _before_not_a_result(text: str, found: list[Finding], rules: FindingRules) -> list[Finding]:
+    """The findings of clauses before a prediction, limitation or call for research in ``text``: the
+    clauses after one go on with it ("we predicted that ketamine would produce reduced activity in
+    limbic regions, and increased activity in dorsal ones"). One search per multi-clause sentence
+    with findings, not one per clause."""
+    m = rules.not_a_result.search(text)
+    if m is None:
+        return found
+    return [f for f in found if text.find(f.clause) < m.start()]
 
 
 def read_findings(

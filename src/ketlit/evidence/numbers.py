@@ -342,15 +342,25 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     return out
 
 
-# A heterogeneity test's p ("Cochran Q, P = .15", "I2 = 39%, p = .2") says nothing about the effect.
-_HETEROGENEITY: Final = re.compile(r"(?:cochran|heterogeneity|\bQ\b|\bI ?[2²])[^;)\]]{0,25}$", re.IGNORECASE)
+# A heterogeneity test's p ("Cochran Q, P = .15", "I2 = 39%, p = .2", "I(2) = 13%, P = .33",
+# "test for heterogeneity, P = .4") says nothing about the effect.
+_HETEROGENEITY: Final = re.compile(
+    r"(?:cochran|heterogeneity|\bQ\b|\bI ?(?:[2²]|\(2\)))[^;)\]]{0,25}$", re.IGNORECASE
+)
+# A p with I² right after it ("95% CI [-0.52, -0.14], P = 0.36, I2 = 2%"): meta-analyses print
+# either test's p there, so the effect's own CI says which (:func:`p_values`).
+_I2_AFTER: Final = re.compile(r"[^;)\]]{0,8}?[,;] ?I ?(?:[2²]|\(2\)) ?[=<>]")
 
 
 _SCI: Final = re.compile(r"([\d.]+)[x×]10\^?-(\d+)")
 
 
-def p_values(text: str) -> list[PValue]:
-    """Every p value in ``text`` except heterogeneity tests'."""
+def p_values(text: str, effects: Sequence[Effect] = ()) -> list[PValue]:
+    """Every p value in ``text`` except heterogeneity tests'.
+
+    ``effects``: the text's effects (:func:`effects`). A p printed just before an I² whose
+    significance disagrees with the CI of the effect before it is that I²'s heterogeneity test.
+    """
     out: list[PValue] = []
     if not any(op in text for op in _P_OPS):
         return out
@@ -365,9 +375,19 @@ def p_values(text: str) -> list[PValue]:
             value = float(sci.group(1)) * 10 ** -int(sci.group(2)) if sci else float(raw)
         except ValueError:
             continue
-        if 0.0 <= value <= 1.0:
-            out.append(PValue(op, value, m.start()))
+        if not 0.0 <= value <= 1.0:
+            continue
+        p = PValue(op, value, m.start())
+        if effects and _I2_AFTER.match(text, m.end()) and _disagrees(p, effects):
+            continue
+        out.append(p)
     return out
+
+
+def _disagrees(p: PValue, effects: Sequence[Effect]) -> bool:
+    """Whether the CI of the effect printed last before ``p`` says the opposite of ``p``."""
+    before = [e for e in effects if e.start < p.start]
+    return bool(before) and before[-1].excludes_null != p.significant
 
 
 def _events2(m: re.Match[str]) -> tuple[int, int]:
@@ -419,6 +439,8 @@ class Result:
 # "8 vs. 3", "6 versus 2": two arms' counts or means (percentages are rates, read elsewhere).
 # The lookbehind sits after the first digit so that ``re`` can skip to digits.
 _PAIR: Final = re.compile(r"(\d(?<![\d.-]\d)\d*(?:\.\d+)?) ?(?:vs\.?|versus) ?(\d+(?:\.\d+)?)(?![\d.%]| ?%)")
+# "13.78±3.87 and 13.79±4.78": two arms' means with their SDs, in the order "respectively" names the arms.
+_SD_PAIR: Final = re.compile(r"(\d+(?:\.\d+)?) ?± ?\d+(?:\.\d+)? and (\d+(?:\.\d+)?) ?± ?\d+(?:\.\d+)?")
 # A result marked not significant without a p value: "(ns)", "(n.s.)", "NS".
 _NS: Final = re.compile(r"\((?:ns|n\.s\.?)\)|(?-i:\bNS\b)|\bn\.s\.", re.IGNORECASE)
 
@@ -435,6 +457,8 @@ def results(text: str, effects: Sequence[Effect], p_values: Sequence[PValue]) ->
     marks += [(p.start, "p", p) for p in p_values]
     if " vs" in text or "versus" in text:
         marks += [(m.start(), "pair", (float(m.group(1)), float(m.group(2)))) for m in _PAIR.finditer(text)]
+    elif "±" in text and "respectively" in text:
+        marks += [(m.start(), "pair", (float(m.group(1)), float(m.group(2)))) for m in _SD_PAIR.finditer(text)]
     low = text.lower()
     if marks and ("ns)" in low or "n.s" in low or "NS" in text):
         marks += [(m.start(), "ns", True) for m in _NS.finditer(text)]

@@ -90,8 +90,10 @@ _N_PATTERNS: Final = (
         rf"(?:^|[.;:]\s+|\b(?:of|in|among|with)\s+){_NUMBER}\s+(?:\w+[- ]){{0,3}}(?:\w+[- ]?)?{_PEOPLE}\b", re.I
     ),
 )
+# The words between the count and "studies" are words, not numbers: "until January 20, 2021, yielded 27
+# reports" counts 27 reports, not 2021.
 _K: Final = re.compile(
-    rf"\b{_NUMBER}\s+(?:\w+\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I
+    rf"\b{_NUMBER}\s+(?:[a-z][\w-]*\s+){{0,3}}?(?:studies|trials|RCTs|articles|publications|reports)\b", re.I
 )
 _REVIEW_N: Final = re.compile(rf"\b{_NUMBER}\s+(?:\w+\s+){{0,2}}?{_PEOPLE}\b|\b[nN]\s*=\s*(\d[\d,]*)", re.I)
 _POOLED_K: Final = re.compile(r"\b(?:studies|trials|k)\s*=\s*(\d+)|\b(\d+)\s+(?:studies|trials|RCTs)\b", re.I)
@@ -106,8 +108,14 @@ _TIMEPOINT: Final = re.compile(
     r"(minutes?|min|hours?|h|days?|weeks?|wk|months?|years?)\b",
     re.I,
 )
+# The certainty a review states of its evidence ("low-certainty evidence", "the evidence was of very low
+# quality"), not the quality of studies ("nine high-quality studies", "we need larger high-quality
+# studies", trials "classified as 'low quality' with regard to safety" by a reporting checklist).
 _CERTAINTY: Final = re.compile(
-    r"\b(high|moderate|low|very low)[- ](?:certainty|quality)\b|"
+    r"\b(high|moderate|low|very low)[- ]certainty\b|"
+    r"\b(high|moderate|low|very low)[- ]quality (?:of )?evidence\b|"
+    r"\bevidence (?:(?:[\w-]+ ){0,4}?(?:was|is|were) )?(?:of |rated (?:as )?)?"
+    r"(high|moderate|low|very low)[- ]quality\b|"
     r"\b(?:certainty|quality) of (?:the )?evidence (?:was |is )?(?:rated )?(?:as )?(high|moderate|low|very low)\b|"
     r"\bGRADE[^.]{0,40}?\b(high|moderate|low|very low)\b",
     re.I,

@@ -145,6 +145,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         other_outcome=_alternation(o, "other", index),
         comparators=comparators,
         any_comparator=Matcher([p for _, m in comparators for p in m.patterns], re.IGNORECASE, index),
+        intervention_arm=_alternation(c, "intervention_arm", index) if c.strings("intervention_arm") else None,
     )
 
 
@@ -178,7 +179,8 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 3  # 3: declared effect intervals, control arm as subject, comparator arms (stop 23)
+READER_VERSION: Final = 4  # 4: heterogeneity p beside I², lists, predictions, arms by role (review round 5)
+# 3: declared effect intervals, control arm as subject, comparator arms (stop 23)
 
 
 def _identity(doc: Document, tagging: TaggingRules | None) -> tuple[str, tuple[str, ...]]:
