@@ -42,6 +42,7 @@ import pytest
 
 from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
+from ketlit.claims.extract import extract_claims
 from ketlit.claims.judging import RECONCILE_RULE, reconcile
 from ketlit.claims.model import Claim, Dose, Threshold
 from ketlit.claims.policy import packaged_policy
@@ -213,10 +214,34 @@ def test_another_forms_doses_do_not_judge_a_dose(rules: Rules) -> None:
             for i, d in enumerate(doses, start=1)
         ]
 
-    claim = replace(_dose(56, 84, "intranasal"), molecule=("esketamine",), dose=Dose(56, 84, "mg"))
-    v = verdict_of(claim, spray("racemic_ketamine", (50, 56, 84, 100)), rules)
+    # 28 mg lies outside the labelled range (which would decide on its own): only the trials judge it.
+    claim = replace(_dose(28, 28, "intranasal"), molecule=("esketamine",), dose=Dose(28, 28, "mg"))
+    v = verdict_of(claim, spray("racemic_ketamine", (20, 28, 28, 40)), rules)
     assert v.verdict == "insufficient_evidence", v.reasons
-    assert verdict_of(claim, spray("esketamine", (56, 84, 84, 56)), rules).verdict == "supported"
+    assert verdict_of(claim, spray("esketamine", (28, 28, 28, 28)), rules).verdict == "supported"
+
+
+def test_a_dose_inside_the_products_labelled_dose_is_supported_by_the_label(rules: Rules) -> None:
+    # Catches: Spravato's own labelled dose ("56 mg or 84 mg twice a week") contradicted at moderate
+    # certainty because most cached trials tested 84 mg: a label_dose fact decides a dose inside it.
+    trials = [
+        replace(
+            record(f"esk{i}", n=50, route="intranasal", molecule="esketamine"),
+            abstract="METHODS: Patients received intranasal esketamine 84 mg twice weekly.",
+        )
+        for i in range(1, 6)
+    ]
+    page = "Spravato (esketamine) nasal spray is given at our clinic.\n\n"
+    [claim] = [c for c in extract_claims(page + "Treatment starts with 56 mg or 84 mg twice a week for four weeks.",
+                                         rules) if c.kind == "dosing"]
+    assert claim.dose == Dose(56, 84, "mg")
+    v = verdict_of(claim, trials, rules)
+    assert (v.verdict, v.certainty) == ("supported", "high"), v.reasons
+    assert [e.id for e in v.evidence] == ["spravato_label_dose"]
+    # Outside the label, or another form's dose, the trials still judge it.
+    assert verdict_of(replace(claim, dose=Dose(112, 112, "mg")), trials, rules).verdict == "contradicted"
+    racemic = replace(claim, molecule=("racemic_ketamine",))
+    assert verdict_of(racemic, trials, rules).verdict == "insufficient_evidence"
 
 
 # ------------------------------------------------------------------ L: comparable arms only

@@ -83,7 +83,7 @@ from ketlit.claims.context import routes_in as _routes
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, parse_count
 from ketlit.claims.regulatory_claim import read_regulatory
-from ketlit.claims.relative_dose import DOSE, relative_dose
+from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.safety_claim import read_safety
 from ketlit.claims.subject import not_about_drug, other_subject
@@ -692,12 +692,8 @@ def _operationalise(
             said = ", ".join(assertion.approval_indications)
             notes.append(f"approval claim names no use; read as about the page's conditions ({said})")
     elif claim.kind == "dosing":
-        m = DOSE.search(clause)
-        if m:
-            low = float(m.group(1))
-            high = float(m.group(2)) if m.group(2) else low
-            dose = Dose(min(low, high), max(low, high), "mg/kg" if "kg" in m.group(3).lower() else "mg")
-        elif relative := relative_dose(clause, rules):
+        dose = stated_dose(clause)
+        if dose is None and (relative := relative_dose(clause, rules)):
             dose, note = relative
             notes.append(note)
     return replace(

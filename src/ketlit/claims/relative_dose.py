@@ -22,10 +22,27 @@ from ketlit.claims.model import Dose
 from ketlit.claims.rules import Rules
 
 # A dose in milligrams or mg/kg ("0.5 mg/kg", "56 to 84 mg"): what a dosing claim states.
+# Alternatives are a range too ("56 mg or 84 mg", "56 or 84 mg"): the unit may follow each number.
+_UNIT = r"(?:mg\s*/\s*kg|mg/kg|mg|milligrams?)"
 DOSE = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
+    rf"(?<![\d.])(?P<low>\d+(?:\.\d+)?)\s*(?:(?:(?P<first_unit>{_UNIT})\s*)?(?:to|-|–|and|or)\s*"
+    rf"(?P<high>\d+(?:\.\d+)?)\s*)?(?P<unit>{_UNIT})\b",
     re.IGNORECASE,
 )
+
+
+def stated_dose(text: str) -> Dose | None:
+    """The first dose ``text`` states in mg or mg/kg, a range when it gives two ("56 mg or 84 mg");
+    two numbers in different units ("2 mg or 0.5 mg/kg") are not a range: the first is read."""
+    m = DOSE.search(text)
+    if m is None:
+        return None
+    unit, first = m.group("unit").lower(), (m.group("first_unit") or m.group("unit")).lower()
+    low = float(m.group("low"))
+    if ("kg" in unit) != ("kg" in first):
+        return Dose(low, low, "mg/kg" if "kg" in first else "mg")
+    high = float(m.group("high")) if m.group("high") else low
+    return Dose(min(low, high), max(low, high), "mg/kg" if "kg" in unit else "mg")
 _WORDS = {"half": 2, "third": 3, "quarter": 4, "fifth": 5, "tenth": 10, "twentieth": 20, "hundredth": 100}
 _ONE = r"(?:(\d+)\s*/\s*(\d+)(?:th|st|nd|rd)?|\b(?:one|a)[- ](half|third|quarter|fifth|tenth|twentieth|hundredth))"
 _FRACTION = re.compile(

@@ -210,6 +210,10 @@ class RegulatoryFact:
     # Words by which a sentence names this very decision ("breakthrough therapy", "Essential
     # Medicines"): a regulatory sentence naming them is checked against this fact.
     terms: Patterns = Patterns()
+    # (label_dose) the labelled dose range, low and high, in ``unit``: a dosing claim inside it
+    # states the approved product's own dose.
+    doses: tuple[float, ...] = ()
+    unit: str = ""
 
     def covers_molecule(self, molecule: str) -> bool:
         """Whether the fact applies to ``molecule`` ("*" applies to every form)."""
@@ -513,6 +517,17 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
     )
 
 
+def _fact_doses(f: _Doc) -> tuple[float, ...]:
+    """A label_dose fact's [low, high] range (numbers, low <= high); () when the fact gives none."""
+    raw = f.data.get("doses", [])
+    if not isinstance(raw, list) or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in raw):
+        raise f.error("doses", "must be a list of numbers [low, high]")
+    doses = tuple(float(x) for x in raw)
+    if doses and (len(doses) != 2 or doses[0] > doses[1]):
+        raise f.error("doses", "must be [low, high] with low <= high")
+    return doses
+
+
 def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ...]:
     facts: list[RegulatoryFact] = []
     seen: set[str] = set()
@@ -555,6 +570,8 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 statement=f.string("statement"),
                 sources=sources,
                 terms=f.patterns("terms") if "terms" in f.data else Patterns(),
+                doses=_fact_doses(f),
+                unit=f.string("unit", ""),
             )
         )
     return tuple(facts)

@@ -20,7 +20,8 @@ Design decisions:
   point.
 * ``dosing``: the stated dose against what studies of the *same route and form* typically used (the rules'
   quantiles of per-study doses, from enough studies), so the test can fail — not against the
-  range of every dose ever studied by any route.
+  range of every dose ever studied by any route. A dose inside an approved product's labelled
+  range (a ``label_dose`` fact, same form and route) is supported by the label itself.
 * **Every verdict other than insufficient_evidence / not_checkable cites a record or a
   regulatory source**; a verdict that would not is downgraded to insufficient evidence.
 """
@@ -49,16 +50,18 @@ from ketlit.claims.judging import (
     assess,
     assess_all,
     cite,
+    cite_fact,
+    decisive_fact,
     decisive_of,
     exclusion_reason,
     finish,
 )
-from ketlit.claims.model import Claim
+from ketlit.claims.model import Claim, Dose
 from ketlit.claims.numbers import Findings, format_dose
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
 from ketlit.claims.rates import judge_rate
 from ketlit.claims.regulatory_verdict import judge_regulatory
-from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.rules import Patterns, RegulatoryFact, Rules
 from ketlit.claims.safety_verdict import judge_safety
 from ketlit.claims.text import split_sentences
 from ketlit.claims.timing import judge_time
@@ -79,6 +82,25 @@ def _quantile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
+def _label_dose(dose: Dose, molecules: set[str], routes: set[str], rules: Rules) -> RegulatoryFact | None:
+    """The label_dose fact whose range holds the stated dose, for the claim's form and route (a page
+    naming no route is not matched: a label's dose is one route's)."""
+    return next(
+        (
+            f
+            for f in rules.facts
+            if f.kind == "label_dose"
+            and f.unit == dose.unit
+            and len(f.doses) == 2
+            and any(f.covers_molecule(m) for m in molecules)
+            and routes & set(f.route)
+            and f.doses[0] <= dose.low
+            and dose.high <= f.doses[1]
+        ),
+        None,
+    )
+
+
 def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: VerdictPolicy) -> Verdict:
     tested = as_tested(claim, rules) + " — against what studies of the same route and form typically used"
     dose = claim.dose
@@ -88,6 +110,14 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
     routes = set(claim.route)
     # Another form's doses say nothing of this one's (racemic ketamine's mg are not esketamine's).
     molecules = set(claim.molecule or (rules.molecule_default,))
+    if (label := _label_dose(dose, molecules, routes, rules)) is not None:
+        # The approved product's own labelled dose: the regulator's label supports it, whatever
+        # doses the cached trials happened to test (a trial of 84 mg does not contradict 56 mg).
+        labelled = format_dose(label.doses[0], label.doses[1], label.unit)
+        said = format_dose(dose.low, dose.high, dose.unit)
+        why = [f"the page states {said}, within the {label.agency} label's dose of {label.product} ({labelled})"]
+        return finish("supported", "high", why, [cite_fact(label)], rules, tested,
+                      decisive=[decisive_fact(label, "for")], certainty_source="regulator's label")
     same_route = [
         a
         for a in assessed
