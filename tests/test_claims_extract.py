@@ -222,6 +222,10 @@ def test_regulatory_assertions(
         # Interactions with other medicines are no claim that the drug treats the condition named.
         ("Ketamine does not interact with most PTSD medications.", "interactions with other medicines"),
         ("Yes, ketamine can be given alongside most antidepressants.", "interactions with other medicines"),
+        # Another medicine changing the drug's effect is an interaction too, however it is worded.
+        ("Benzodiazepines may reduce the effect of ketamine.", "interactions with other medicines"),
+        ("Lamotrigine can blunt the antidepressant effects of ketamine.", "interactions with other medicines"),
+        ("Some medications may weaken ketamine's effect.", "interactions with other medicines"),
         # Insurance benefits are a plan's, not the drug's.
         ("Our benefits team will verify your coverage before your first appointment.", "insurance"),
         # A reference-list entry: authors with initials, or a journal's year;volume:pages.
