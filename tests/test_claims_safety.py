@@ -468,3 +468,18 @@ def test_a_denied_bladder_harm_is_contradicted_by_the_regulators_warning(rules: 
     # Acknowledging the harm is borne out by the same warning.
     _, v = _judge_sentence("Long-term ketamine use can damage the bladder.", [none_seen], rules)
     assert v.verdict == "supported", v.reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Ketamine is not recommended during pregnancy.", "Spravato is not recommended in pregnancy."],
+)
+def test_the_labels_pregnancy_caution_supports_a_page_repeating_it(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    # Catches: "Ketamine is not recommended during pregnancy" judged insufficient (no trial in pregnant
+    # patients): the caution is the label's own, a label_warning documenting fetal harm for the drug.
+    claim, v = check(sentence, index, rules, IV_PAGE)
+    assert "fetal_harm" in claim.safety_topics
+    assert (v.verdict, v.certainty) == ("supported", "moderate"), v.reasons
+    assert "spravato_label_pregnancy" in cited(v)
