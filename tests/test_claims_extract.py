@@ -680,3 +680,25 @@ def test_deaths_are_a_harm_and_a_conditions_risk_is_not(
 )
 def test_an_attributed_claim_is_no_reference_entry(rules: Rules, sentence: str) -> None:
     assert any(c.kind != "not_checkable" for c in _page(sentence, rules))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Most veterans are symptom-free after completing the programme.",
+        "With a full course of treatment, around half of patients are still well after three months.",
+        "Many patients are in remission after six infusions.",
+    ],
+)
+def test_being_well_after_treatment_is_an_outcome_claim(rules: Rules, sentence: str) -> None:
+    # Catches: "symptom-free", "still well" with no effect cue, so the sentence was no claim at all.
+    kinds = {c.kind for c in _page(sentence, rules) if sentence[:20] in c.text}
+    assert kinds & {"efficacy", "efficacy_rate"}, kinds
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Ketamine is well tolerated by most patients.", "Its side effects are well documented."]
+)
+def test_well_tolerated_or_known_is_not_being_well(rules: Rules, sentence: str) -> None:
+    kinds = {c.kind for c in _page(sentence, rules) if sentence[:20] in c.text}
+    assert not kinds & {"efficacy", "efficacy_rate"}, kinds
