@@ -702,3 +702,19 @@ def test_being_well_after_treatment_is_an_outcome_claim(rules: Rules, sentence: 
 def test_well_tolerated_or_known_is_not_being_well(rules: Rules, sentence: str) -> None:
     kinds = {c.kind for c in _page(sentence, rules) if sentence[:20] in c.text}
     assert not kinds & {"efficacy", "efficacy_rate"}, kinds
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "People who have not responded to two antidepressants often respond within a day.",
+        "Patients who failed two antidepressants often improve within a day.",
+    ],
+)
+def test_a_treatment_that_failed_before_is_not_the_subject(rules: Rules, sentence: str) -> None:
+    # Catches: the failed treatment in a relative clause read as the subject ("about antidepressants"),
+    # so the claim about the page's drug was dropped.
+    assert any(c.kind == "onset" for c in _page(sentence, rules) if sentence[:20] in c.text)
+    # Another treatment named after the failed one is still the subject.
+    other = "People who have tried antidepressants may find TMS helps within weeks."
+    assert not [c for c in _page(other, rules) if other[:20] in c.text and c.kind != "not_checkable"]

@@ -75,7 +75,12 @@ def opens_with_condition(sentence: str, rules: Rules) -> bool:
 
 def other_subject(sentence: str, rules: Rules) -> bool:
     """Another treatment is named before the first claim cue: the sentence is about it."""
-    other = rules.other_treatments.search(sentence)
+    # A treatment that failed before ("people who have not responded to two antidepressants") says
+    # who the patients are, not what the sentence is about.
+    other = next(
+        (m for m in rules.other_treatments.finditer(sentence) if not _FAILED.search(sentence, 0, m.start())),
+        None,
+    )
     if other is None:
         return False
     pronoun = rules.anaphora.search(sentence)
@@ -95,6 +100,16 @@ def other_subject(sentence: str, rules: Rules) -> bool:
     )
 
 
+# Prior treatment failure right before a treatment's name: "who have not responded to (at least) two",
+# "that did not improve with", "who failed", "resistant to" (not "tried": "patients who tried TMS improved"
+# is about TMS).
+_FAILED = re.compile(
+    r"\b((not|n.t|never) (yet )?(responded|respond|improved|improve|benefit+ed|benefit) (well |enough |adequately )?"
+    r"(to|with|from|on)|failed|failing|resistant to|unresponsive to|refractory to)"
+    r"\s+((at least|two|three|four|\d+|one or more|multiple|several|other|prior|previous|standard|conventional"
+    r"|first-line|traditional|different|more)\s+)*$",
+    re.IGNORECASE,
+)
 # "a (six-week) course of", "sessions of", "treatment with" right before a treatment's name.
 _COMPARED = re.compile(r"\b(than|unlike|versus|vs|compared (with|to)|instead of|rather than|like)\b", re.IGNORECASE)
 _COURSE_OF = re.compile(
