@@ -21,55 +21,44 @@ from ketlit.evidence.groups import (
 from ketlit.store.profiles import GroupingInput
 
 
-def _every_pair(records: list[GroupingInput]) -> list[tuple[str, str, bool]]:
-    """The grouping as first written: every pair of equal stated size, every record with every notice."""
-    parent = {r.pmid: r.pmid for r in records}
+def _pairs(records: list[GroupingInput]) -> set[tuple[str, str]]:
+    """Every pair the grouping joins, found by comparing every pair (the form first written)."""
+    out: set[tuple[str, str]] = set()
+    for i, a in enumerate(records):
+        for b in records[i + 1 :]:
+            if len(set(a.nct_ids)) == 1 and len(set(b.nct_ids)) == 1 and set(a.nct_ids) == set(b.nct_ids):
+                out.add((a.pmid, b.pmid))
+            if a.n is not None and a.n == b.n and "systematic_review" not in (a.question, b.question):
+                loose = "secondary" in (a.relation, b.relation) and a.n >= SECONDARY_MIN_N
+                wa, wb = (_words(corrected_title(r.title) or r.title) for r in (a, b))
+                if _similar(wa, wb, SECONDARY_OVERLAP if loose else TITLE_OVERLAP):
+                    out.add((a.pmid, b.pmid))
+            for notice, other in ((a, b), (b, a)):
+                quoted = corrected_title(notice.title)
+                if quoted is not None and _similar(_words(quoted), _words(other.title)):
+                    out.add((a.pmid, b.pmid))
+    return out
 
-    def find(x: str) -> str:
-        while parent[x] != x:
-            x = parent[x]
-        return x
 
-    def union(a: str, b: str) -> None:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            lo, hi = sorted((ra, rb), key=int)
-            parent[hi] = lo
-
-    by_nct: dict[str, str] = {}
-    for r in records:
-        if len(set(r.nct_ids)) > 1:
+def _partition(records: list[GroupingInput], pairs: set[tuple[str, str]]) -> set[frozenset[str]]:
+    """The connected components of ``pairs`` over the records."""
+    linked: dict[str, set[str]] = {r.pmid: set() for r in records}
+    for a, b in pairs:
+        linked[a].add(b)
+        linked[b].add(a)
+    seen: set[str] = set()
+    out: set[frozenset[str]] = set()
+    for start in linked:
+        if start in seen:
             continue
-        for nct in r.nct_ids:
-            if nct in by_nct:
-                union(by_nct[nct], r.pmid)
-            else:
-                by_nct[nct] = r.pmid
-    by_n: dict[int, list[tuple[str, frozenset[str], bool]]] = {}
-    for r in records:
-        if r.n is None or r.question == "systematic_review":
-            continue
-        words = _words(corrected_title(r.title) or r.title)
-        secondary = r.relation == "secondary"
-        for other, other_words, other_secondary in by_n.get(r.n, []):
-            loose = (secondary or other_secondary) and r.n >= SECONDARY_MIN_N
-            if _similar(words, other_words, SECONDARY_OVERLAP if loose else TITLE_OVERLAP):
-                union(other, r.pmid)
-        by_n.setdefault(r.n, []).append((r.pmid, words, secondary))
-    notices = [(r.pmid, _words(t)) for r in records if (t := corrected_title(r.title)) is not None]
-    for r in records:
-        for pmid, quoted in notices:
-            if pmid != r.pmid and _similar(_words(r.title), quoted):
-                union(pmid, r.pmid)
-    members: dict[str, list[GroupingInput]] = {}
-    for r in records:
-        members.setdefault(find(r.pmid), []).append(r)
-    out: list[tuple[str, str, bool]] = []
-    for group in members.values():
-        main = sorted(group, key=lambda r: (r.relation != "main", -(r.n or 0), int(r.pmid)))[0].pmid
-        gid = min((r.pmid for r in group), key=int)
-        out.extend((r.pmid, gid, r.pmid == main) for r in group)
-    return sorted(out, key=lambda t: int(t[0]))
+        component, todo = {start}, [start]
+        while todo:
+            for nxt in linked[todo.pop()] - component:
+                component.add(nxt)
+                todo.append(nxt)
+        seen |= component
+        out.add(frozenset(component))
+    return out
 
 
 def _random_records(rng: random.Random) -> list[GroupingInput]:
@@ -93,7 +82,10 @@ def test_the_groups_are_those_of_comparing_every_pair() -> None:
     rng = random.Random(23)
     for _ in range(500):
         records = _random_records(rng)
-        assert group_records(records) == _every_pair(records), records
+        groups: dict[str, set[str]] = {}
+        for pmid, gid, _ in group_records(records):
+            groups.setdefault(gid, set()).add(pmid)
+        assert {frozenset(g) for g in groups.values()} == _partition(records, _pairs(records)), records
 
 
 def test_grouping_grows_with_the_records_not_with_their_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
