@@ -112,28 +112,27 @@ def _candidate_pairs(
     whose rarest words meet. A superset of the pairs that reach the threshold, which the caller
     checks with :func:`_similar`, so the groups are the same."""
     index: dict[str, list[int]] = {}
-    if against is not None:
-        for pmid, words in against:
-            for w in _prefix(words, threshold, rank) if words else ():
-                index.setdefault(w, []).append(pmid)
-        for pmid, words in queries:
-            seen: set[int] = set()
-            for w in _prefix(words, threshold, rank) if words else ():
-                for other in index.get(w, ()):
-                    if other not in seen:
-                        seen.add(other)
-                        yield pmid, other
-        return
-    for pmid, words in queries:
-        if not words:
-            continue
-        prefix = _prefix(words, threshold, rank)
-        seen = set()
+
+    def met(prefix: list[str]) -> Iterator[int]:
+        """The indexed ids sharing a word of ``prefix``, each once."""
+        seen: set[int] = set()
         for w in prefix:
             for other in index.get(w, ()):
                 if other not in seen:
                     seen.add(other)
-                    yield other, pmid
+                    yield other
+
+    for pmid, words in against or ():
+        for w in _prefix(words, threshold, rank) if words else ():
+            index.setdefault(w, []).append(pmid)
+    for pmid, words in queries:
+        if not words:
+            continue
+        prefix = _prefix(words, threshold, rank)
+        if against is not None:
+            yield from ((pmid, other) for other in met(prefix))
+            continue
+        yield from ((other, pmid) for other in met(prefix))  # the earlier queries only
         for w in prefix:
             index.setdefault(w, []).append(pmid)
 
@@ -167,7 +166,8 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
     # Same words, same n: titles are compared only among records of equal stated size. A secondary
     # report rewords its parent's title ("... in anxious vs nonanxious depression: revisiting the X
     # study"), so with the same sample (of a size unlikely by chance) half the words suffice.
-    words = {r.pmid: _words(corrected_title(r.title) or r.title) for r in records}
+    notices = {r.pmid: q for r in records if (q := corrected_title(r.title)) is not None}
+    words = {r.pmid: _words(notices.get(r.pmid) or r.title) for r in records}
     by_n: dict[int, list[GroupingInput]] = {}
     for r in records:
         if r.n is not None and r.question != "systematic_review":
@@ -193,13 +193,13 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
                 union(alike[a][0].pmid, alike[b][0].pmid)
     # A correction notice joins the record whose title it quotes (its own words: the quoted title's).
     quoted: dict[frozenset[str], list[str]] = {}
-    for r in records:
-        if corrected_title(r.title) is not None:
-            quoted.setdefault(words[r.pmid], []).append(r.pmid)
+    for pmid in notices:
+        quoted.setdefault(words[pmid], []).append(pmid)
     if quoted:
         titles: dict[frozenset[str], list[str]] = {}
         for r in records:
-            titles.setdefault(_words(r.title), []).append(r.pmid)
+            # A record's title words are ``words`` unless it is a notice (whose ``words`` are the quote's).
+            titles.setdefault(_words(r.title) if r.pmid in notices else words[r.pmid], []).append(r.pmid)
         qkeys, tkeys = list(quoted), list(titles)
         for i, j in _candidate_pairs(list(enumerate(qkeys)), TITLE_OVERLAP, rank, against=list(enumerate(tkeys))):
             if _similar(qkeys[i], tkeys[j]):
