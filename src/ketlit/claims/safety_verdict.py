@@ -429,16 +429,17 @@ def _transience(reports: Sequence[Report], clause: str = "") -> _Judged:
         out.reasons.append("reports describe persistent rather than transient effects")
     else:
         out.reasons.append("no report on how long these effects last was found")
-    claimed = _within(clause)
-    longer = [(a, f) for a, f in transient if (said := _within(f.sentence)) is not None and claimed is not None
-              and said > claimed]
-    if out.verdict == "supported" and longer:
+    claimed = _within(clause) if out.verdict == "supported" else None
+    # How long each transient report says the effects last, read once.
+    said = {id(f): h for _, f in transient if claimed is not None and (h := _within(f.sentence)) is not None}
+    longer = [(a, f) for a, f in transient if claimed is not None and said.get(id(f), 0.0) > claimed]
+    if claimed is not None and longer:
         # "go away within an hour" against effects that "resolved within 2 hours": transient, but
         # not as fast as the page says.
         out.verdict = "partly_supported"
         out.reasons.append(
             f"the page says within {human_duration(claimed)}; {len(_distinct(longer))} stud(ies) describe them "
-            f"resolving within {human_duration(max(_within(f.sentence) or 0.0 for _, f in longer))}"
+            f"resolving within {human_duration(max(said[id(f)] for _, f in longer))}"
         )
     out.cited = [cite(a, _ae_text(f)) for a, f in transient + persistent]
     out.used = _distinct(transient + persistent)

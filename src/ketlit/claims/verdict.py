@@ -45,6 +45,7 @@ from ketlit.claims.judging import (
     Assessed,
     AssessMemo,
     Cited,
+    Decisive,
     Verdict,
     as_tested,
     assess,
@@ -429,6 +430,11 @@ def _judge_comparative(
 _FLIP: Final = {"for": "against", "against": "for"}
 
 
+def _stances_turned(v: Verdict) -> tuple[Decisive, ...]:
+    """The benefit's decisive records with their stance turned: for it is against a sentence denying it."""
+    return tuple(replace(d, stance=_FLIP.get(d.stance, d.stance)) for d in v.decisive)
+
+
 def _turned_round(v: Verdict) -> Verdict:
     """The verdict on a sentence denying that a benefit has been shown, from the verdict on the
     benefit's claim: evidence against it or lacking bears the denial out (a label limitation that
@@ -442,7 +448,7 @@ def _turned_round(v: Verdict) -> Verdict:
         "partly_supported": "partly_supported",
         "supported": "contradicted" if strong else "partly_supported",
     }.get(v.verdict, v.verdict)
-    decisive = tuple(replace(d, stance=_FLIP.get(d.stance, d.stance)) for d in v.decisive)
+    decisive = _stances_turned(v)
     own = v.verdict.replace("_", " ")
     why = f"the sentence denies that the benefit has been shown; the benefit's own claim is {own}"
     return replace(v, verdict=verdict, reasons=(why, *v.reasons), decisive=decisive)
@@ -464,7 +470,7 @@ def _null_report(v: Verdict) -> Verdict:
     why = f"the sentence reports a study that found no benefit; the benefit's own claim is {own}" + (
         "" if against or v.verdict == "contradicted" else ", with no null or negative result among the counted studies"
     )
-    decisive = tuple(replace(d, stance=_FLIP.get(d.stance, d.stance)) for d in v.decisive)
+    decisive = _stances_turned(v)
     return replace(v, verdict=verdict, certainty=certainty, reasons=(why, *v.reasons), decisive=decisive)
 
 
