@@ -363,3 +363,23 @@ def test_packaged_rules_are_compiled_to_matchers() -> None:
     assert all(isinstance(q.pattern, Matcher) for q in rules.questions)
     indexes = {id(m._index) for m in _groups(rules).values()}
     assert len(indexes) == 1  # one scan per text serves every group
+
+
+def test_comparator_context_windows_answer_like_the_alternation(sentences: list[str]) -> None:
+    """``not_an_arm_before`` asked alternative by alternative (each behind its gate) says what the
+    one alternation ending at the window's end says, for every window before every word."""
+    before = packaged_rules().not_an_arm_before
+    patterns = [g.regex.pattern for g in before._gates]
+    assert len(patterns) >= 5
+    alternation = re.compile("|".join(f"(?:{p})" for p in patterns), re.IGNORECASE)
+    words = [w for s in sentences for w in s.split()][:4000]
+    synthetic = _synthetic({"before": Matcher(patterns, re.IGNORECASE, AnchorIndex())}, words, 1500, seed=11)
+    hits = windows = 0
+    for text in [*sentences, *synthetic]:
+        for m in re.finditer(r"\b\w", text):
+            lo, hi = max(0, m.start() - 90), m.start()
+            expected = alternation.search(text, lo, hi) is not None
+            assert before.exists(text, lo, hi) == expected, (text, lo, hi)
+            hits += expected
+            windows += 1
+    assert windows > 15_000 and hits > 300, (windows, hits)  # the comparison reached both answers, often

@@ -375,7 +375,7 @@ def _study_comparator(text: str, rules: EvidenceRules) -> tuple[str, ComparatorK
 
 def _not_an_arm(text: str, mention: tuple[str, ComparatorKind, int], rules: EvidenceRules) -> bool:
     words, _, start = mention
-    if rules.not_an_arm_before.search(text, max(0, start - 90), start):
+    if rules.not_an_arm_before.exists(text, max(0, start - 90), start):
         return True
     return rules.not_an_arm_after.match(text, start + len(words)) is not None
 

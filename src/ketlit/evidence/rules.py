@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from ketlit.evidence.anchors import AnyInWindow
 from ketlit.evidence.arms import COMPARATOR_KINDS
 from ketlit.evidence.findings import FindingRules
 from ketlit.evidence.matcher import AnchorIndex, Cues, Matcher
@@ -43,7 +44,7 @@ class EvidenceRules:
     digest: str
     # A comparator mention that is no arm of the study (see ``[comparators] not_an_arm_*``): the
     # words just before it (matched ending where it starts) and just after it.
-    not_an_arm_before: re.Pattern[str] = re.compile(r"(?!x)x")
+    not_an_arm_before: AnyInWindow = AnyInWindow(())
     not_an_arm_after: re.Pattern[str] = re.compile(r"(?!x)x")
 
 
@@ -149,16 +150,31 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
     )
 
 
-def _context(root: Table, key: str, drug: Matcher, *, before: bool) -> re.Pattern[str]:
-    """``[comparators] key`` as one regex: ending at the mention (``before``) or starting right after it."""
+def _context_patterns(root: Table, key: str, drug: Matcher) -> list[tuple[str, str]]:
+    """``[comparators] key``'s patterns with the drug's names in, each with its key for errors."""
     table = root.sub("comparators")
     if table.get(key) is None:  # optional: a rules file without it takes every mention as an arm
+        return []
+    patterns = [(f"{key}[{i}]", p.replace("{drug}", f"(?:{drug.pattern})")) for i, p in enumerate(table.strings(key))]
+    for where, pattern in patterns:
+        _regex(table, where, pattern)
+    return patterns
+
+
+def _context_before(root: Table, drug: Matcher) -> AnyInWindow:
+    """``not_an_arm_before``: each pattern ending where the mention starts, asked alternative by alternative."""
+    table = root.sub("comparators")
+    return AnyInWindow(
+        [_regex(table, where, f"(?:{p})$") for where, p in _context_patterns(root, "not_an_arm_before", drug)]
+    )
+
+
+def _context_after(root: Table, drug: Matcher) -> re.Pattern[str]:
+    """``not_an_arm_after`` as one regex, matched right after the mention."""
+    patterns = _context_patterns(root, "not_an_arm_after", drug)
+    if not patterns:
         return re.compile(r"(?!x)x")
-    patterns = [p.replace("{drug}", f"(?:{drug.pattern})") for p in table.strings(key)]
-    for i, pattern in enumerate(patterns):
-        _regex(table, f"{key}[{i}]", pattern)
-    joined = "|".join(f"(?:{p})" for p in patterns)
-    return _regex(table, key, f"(?:{joined})$" if before else joined)
+    return _regex(root.sub("comparators"), "not_an_arm_after", "|".join(f"(?:{p})" for _, p in patterns))
 
 
 def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[QuestionRule, ...]:
@@ -209,8 +225,8 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
         questions=_questions(root, drug, index),
         molecules=molecules,
         digest=digest,
-        not_an_arm_before=_context(root, "not_an_arm_before", drug, before=True),
-        not_an_arm_after=_context(root, "not_an_arm_after", drug, before=False),
+        not_an_arm_before=_context_before(root, drug),
+        not_an_arm_after=_context_after(root, drug),
     )
 
 
