@@ -31,6 +31,7 @@ from ketlit.tomlfile import Document, Table, read_packaged, read_user
 
 _LABEL_ROLES: tuple[Role, ...] = ("other", "conclusions", "results", "methods", "objective", "background")
 _FILE = "evidence_rules.toml"
+_NO_CONTEXT: Final = AnyInWindow(())  # a rules file without comparator contexts: every mention is an arm
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +45,7 @@ class EvidenceRules:
     digest: str
     # A comparator mention that is no arm of the study (see ``[comparators] not_an_arm_*``): the
     # words just before it (matched ending where it starts) and just after it.
-    not_an_arm_before: AnyInWindow = AnyInWindow(())
+    not_an_arm_before: AnyInWindow = _NO_CONTEXT
     not_an_arm_after: re.Pattern[str] = re.compile(r"(?!x)x")
 
 
