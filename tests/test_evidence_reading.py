@@ -181,6 +181,11 @@ def test_split_keeps_decimals_abbreviations_and_p_values() -> None:
         "Smith et al. agreed.",
         "Next one.",
     ]
+    # "v." is "versus" as "vs." is: arm rates on either side of it are one sentence.
+    assert split_prose("Responders: 92.3% v. 57.1% (p = 0.04). Selective action of PT (v. ET) on mood.") == [
+        "Responders: 92.3% v. 57.1% (p = 0.04).",
+        "Selective action of PT (v. ET) on mood.",
+    ]
 
 
 def test_roles_from_labels_including_an_inline_authors_conclusions() -> None:

@@ -34,6 +34,7 @@ class AbstractSentence:
 _ABBREVIATIONS: Final = frozenset(
     [
         "vs",
+        "v",
         "al",
         "e.g",
         "i.e",
