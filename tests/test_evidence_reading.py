@@ -314,3 +314,11 @@ def test_profiles_follow_record_changes_and_explain_shows_them(imported: Path) -
     payload = json.loads(as_json.output)
     assert payload["profile"]["pmid"] == "90300001"
     assert payload["profile"]["group"]["main"] is True
+
+
+def test_number_words_read_as_the_readers_need_them() -> None:
+    from ketlit.numwords import word_number
+
+    assert [word_number(w) for w in ("seven", "Twenty-one", "forty two", "one hundred", "zero")] == [7, 21, 42, 100, 0]
+    assert word_number("several") is None and word_number("hundred") is None
+    assert nums.rates("Sixty-seven percent responded, one hundred percent tolerated it")[1].percent == 100.0

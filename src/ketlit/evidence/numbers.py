@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from ketlit.evidence.matcher import AnchorIndex, Matcher, fold
+from ketlit.numwords import word_number
 
 Measure = Literal["OR", "RR", "HR", "MD", "SMD", "RD", "g", "d"]
 RATIO_MEASURES: Final = frozenset({"OR", "RR", "HR"})
@@ -123,26 +124,13 @@ _PERCENT: Final = re.compile(
 _PERCENT_DIGITS: Final = re.compile(
     r"(?P<pct>\d(?<![\d.]\d)\d{0,2}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI|HDI))", re.IGNORECASE
 )
-_TENS: Final = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
-_UNITS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
-_SMALL: Final = {"ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "one hundred": 100}
 
 
 def _word_percent(words: str) -> float:
-    words = words.lower()
-    if words in _SMALL:
-        return float(_SMALL[words])
-    parts = re.split(r"[- ]", words)
-    return float(_TENS[parts[0]] + (_UNITS[parts[1]] if len(parts) > 1 else 0))
+    value = word_number(words)
+    if value is None:  # not reached: _PERCENT's words alternative spells only numbers word_number reads
+        raise ValueError(f"not a number: {words!r}")
+    return float(value)
 
 
 # "64% (16/25)" after a percentage, or "16/25 (64%)" / "16 of 25 (64%)" before it.
@@ -344,9 +332,7 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
 
 # A heterogeneity test's p ("Cochran Q, P = .15", "I2 = 39%, p = .2", "I(2) = 13%, P = .33",
 # "test for heterogeneity, P = .4") says nothing about the effect.
-_HETEROGENEITY: Final = re.compile(
-    r"(?:cochran|heterogeneity|\bQ\b|\bI ?(?:[2²]|\(2\)))[^;)\]]{0,25}$", re.IGNORECASE
-)
+_HETEROGENEITY: Final = re.compile(r"(?:cochran|heterogeneity|\bQ\b|\bI ?(?:[2²]|\(2\)))[^;)\]]{0,25}$", re.IGNORECASE)
 # A p with I² right after it ("95% CI [-0.52, -0.14], P = 0.36, I2 = 2%"): meta-analyses print
 # either test's p there, so the effect's own CI says which (:func:`p_values`).
 _I2_AFTER: Final = re.compile(r"[^;)\]]{0,8}?[,;] ?I ?(?:[2²]|\(2\)) ?[=<>]")

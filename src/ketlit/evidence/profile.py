@@ -32,6 +32,7 @@ from ketlit.evidence.questions import StudyQuestion, classify
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles
 from ketlit.evidence.rules import EvidenceRules
 from ketlit.evidence.sentences import abstract_sentences
+from ketlit.numwords import word_number
 from ketlit.sources.models import Article
 
 Relation = Literal["main", "secondary"]
@@ -39,36 +40,6 @@ Presence = Literal["present", "absent", "more", "less", "no_difference"]
 Certainty = Literal["high", "moderate", "low", "very_low"]
 PROFILE_VERSION: Final = 1
 
-_WORD_NUMBERS: Final = {
-    w: i
-    for i, w in enumerate(
-        [
-            "zero",
-            "one",
-            "two",
-            "three",
-            "four",
-            "five",
-            "six",
-            "seven",
-            "eight",
-            "nine",
-            "ten",
-            "eleven",
-            "twelve",
-            "thirteen",
-            "fourteen",
-            "fifteen",
-            "sixteen",
-            "seventeen",
-            "eighteen",
-            "nineteen",
-        ]
-    )
-} | {
-    w: 10 * (i + 2)
-    for i, w in enumerate(["twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety"])
-}
 _NUMBER: Final = (
     r"(\d[\d,]*|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|"
     r"eight|nine))?|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
@@ -208,16 +179,8 @@ class StudyProfile:
 
 
 def _to_int(token: str) -> int | None:
-    token = token.lower().replace(",", "")
-    if token.isdigit():
-        return int(token)
-    parts = re.split(r"[- ]", token)
-    total = 0
-    for p in parts:
-        if p not in _WORD_NUMBERS:
-            return None
-        total += _WORD_NUMBERS[p]
-    return total
+    token = token.replace(",", "")
+    return int(token) if token.isdigit() else word_number(token)
 
 
 def _sample_size(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> int | None:
