@@ -80,8 +80,9 @@ FRESH = frozenset(
 
 
 def held_back(pmid: str) -> bool:
-    """The bench's held-back third (bench/evidence_reading.py ``in_split``), and the fresh set c
-    (labelled after the model was trained, kept as a fresh test): never trained on."""
+    """The bench's held-back third (bench/evidence_reading.py ``in_split``), and the newest fresh set
+    (``labels/evidence/fresh.txt``, labelled after the model was trained, kept as a fresh test): never
+    trained on."""
     return _hash(pmid) % 3 == 0 or pmid in FRESH
 
 
