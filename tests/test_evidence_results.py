@@ -575,3 +575,44 @@ def test_a_reviews_study_count_is_not_a_search_dates_year() -> None:
     methods = "A search of PubMed from inception until January 20, 2021, yielded 27 reports including 1715 patients."
     assert _review_of(methods, result, "Ketamine works.")[0] == 27
     assert _review_of("Nine high-quality studies that included 368 patients were selected.", result, "")[0] == 9
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Adjusted and prevalence ratios are risk ratios; "aHR" a hazard ratio.
+        ("(aPR = 1.23, 95% CI: 1.10–1.37)", [("RR", 1.23, 1.10, 1.37)]),
+        ("prevalence ratio 1.5 (95% CI 1.1-2.0)", [("RR", 1.5, 1.1, 2.0)]),
+        ("(aRR 0.72; 95% CI 0.55-0.94)", [("RR", 0.72, 0.55, 0.94)]),
+        ("(aHR 0.62, 95% CI 0.45-0.86)", [("HR", 0.62, 0.45, 0.86)]),
+        # An interval printed as a bare "CI" (the level unsaid: 95% by convention), a change in points
+        # named by its change word, and a scale name with digits between the value and the interval.
+        ("a mean reduction of 4.4 points on the PHQ-9 (CI 2.7–6.1)", [("MD", 4.4, 2.7, 6.1)]),
+        ("users showed a 4.5 point reduction (CI 2.5–6.4) and non-users a 4.3 point reduction (CI 0.8–7.9)",
+         [("MD", 4.5, 2.5, 6.4), ("MD", 4.3, 0.8, 7.9)]),
+        ("the difference in HAMD-17 scores was -3.1 points (95% CI -5.0 to -1.2)", [("MD", -3.1, -5.0, -1.2)]),
+        # A standard deviation after the value ("± 3.7") is not the interval.
+        ("score difference of 7.6 ± 3.7; 95% confidence interval, 3.9-11.3", [("MD", 7.6, 3.9, 11.3)]),
+        ("(MD 2.1 ± 0.9, 95% CI 0.3 to 3.9)", [("MD", 2.1, 0.3, 3.9)]),
+        # Not a 95% interval, not an interval, not a difference in points.
+        ("OR 1.5 (90% CI 1.1-2.0)", []),
+        ("cognitive impairment (CI) was seen in 12 (CI group) patients", []),
+        ("a 45% reduction (CI 30-60%) in relapse", []),
+    ],
+)
+def test_effects_named_by_ratio_abbreviations_bare_intervals_and_change_words(
+    text: str, expected: list[tuple[str, float, float, float]]
+) -> None:
+    assert [(e.measure, e.value, e.lo, e.hi) for e in nums.effects(text)] == expected
+
+
+def test_an_interval_of_unsaid_level_shows_its_numbers_but_does_not_overrule_a_p() -> None:
+    # "CI -0.307, 2.527" beside "P = 0.036": the bare interval may be a 90% one; the p decides, and the one
+    # result is one finding carrying both numbers (the p printed before the clause's only effect is its own).
+    found = _read(
+        "Change in scores showed similar positive results (P = 0.036), with a Cohen's d effect size of 1.1 "
+        "(CI - 0.307, 2.527)."
+    )
+    assert found == [("decreased", "d 1.1 [-0.307, 2.527]", "= .036")]
+    assert not nums.effects("d = 1.1 (CI -0.3, 2.5)")[0].level_printed
+    assert nums.effects("d = 1.1 (95% CI -0.3, 2.5)")[0].level_printed

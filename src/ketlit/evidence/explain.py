@@ -29,7 +29,8 @@ def effect_text(f: Mapping[str, Any], *, arms: int = 4, counts: bool = True, cer
     e = f.get("effect")
     if e:
         lo, hi = e["ci"]
-        bits.append(f"{e['measure']} {e['value']:g} (95% CI {lo:g} to {hi:g})")
+        level = "CI, level not stated," if e.get("ci_level") == "unstated" else "95% CI"
+        bits.append(f"{e['measure']} {e['value']:g} ({level} {lo:g} to {hi:g})")
     rates = f.get("rates") or []
     if rates:
         bits.append(

@@ -250,7 +250,7 @@ def _by_numbers(
     if null:
         return _Decision("no_difference", f"wording: {null.group(0)!r}", null.start())
     p = p_values[0] if p_values else None
-    if effect is not None and not effect.excludes_null:
+    if effect is not None and effect.spans_null:
         return _Decision("no_difference", "CI includes no effect", 0)
     if p is not None and not p.significant and not rules.significant.search(text):
         return _Decision("no_difference", f"p {p.text}", 0)
@@ -424,6 +424,10 @@ def clause_findings(
         worded = _by_words(text, rates, rules)
         base = _finding(text, sentence, worded, rules, kind, effect, rates, p) if worded else base
     for r in results[1:]:
+        if r.effect is not None and r.effect is out[0].effect and r.p is None and r.pair is None:
+            # "(P = 0.036), with a Cohen's d of 1.1 (95% CI …)": a p printed before the clause's only effect
+            # is that effect's; the first finding already carries both.
+            continue
         # "… were decreased (P < 0.001), and mood was increased (P = 0.006)": a change word of its
         # own, between the previous result's numbers and this one's, is this result's direction.
         own = _change_between(text, r.words_from, _start_of(r), rules) if r.words_from > 0 else None

@@ -33,9 +33,11 @@ Measure = Literal["OR", "RR", "HR", "MD", "SMD", "RD", "g", "d"]
 RATIO_MEASURES: Final = frozenset({"OR", "RR", "HR"})
 
 _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
-    (r"odds ratios?|(?-i:\bORs?\b)|(?-i:\baOR\b)", "OR"),
-    (r"risk ratios?|relative risks?|rate ratios?|(?-i:\bRRs?\b)", "RR"),
-    (r"hazard ratios?|(?-i:\bHRs?\b)", "HR"),
+    # "a" before an abbreviation: adjusted ("aOR", "aRR", "aHR"); a prevalence ratio ("PR", "aPR") is a
+    # risk ratio of prevalences.
+    (r"odds ratios?|(?-i:\ba?ORs?\b)", "OR"),
+    (r"risk ratios?|relative risks?|rate ratios?|prevalence ratios?|(?-i:\ba?(?:RR|PR)s?\b)", "RR"),
+    (r"hazard ratios?|(?-i:\ba?HRs?\b)", "HR"),
     # "ES = 1.48, 95% CI": an effect size printed as a value is a standardised difference.
     (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)|(?-i:\bESs?\b)(?= ?[=:])", "SMD"),
     (r"(?:weighted )?mean (?:change )?differences?|(?-i:\bW?MDs?\b)", "MD"),
@@ -44,11 +46,16 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
 )
 _NUM: Final = r"-?\d+(?:\.\d+)?|-?\.\d+"
+# "CI 2.7-6.1" with no level printed (95% by convention): the letters as written, right before the
+# interval's numbers, and not after a percentage ("90% CI" is another level) or inside a word.
+_BARE_CI: Final = r"(?<![%\w])(?<![%\d] )(?-i:CI)(?=\s*[=:,]?\s*[\[(]?\s*-?\.?\d)"
+# Between an unnamed value and its interval: no number, except a scale's own ("PHQ-9", "HAMD-17").
+_NO_NUMBER: Final = r"(?:[^\d]|(?<=[A-Za-z]-)\d{1,2}(?!\d))"
 # The interval's label as printed: "95% CI", "95% confidence interval(s)", "95% CrI", "95% HDI", "CI 95%"; then
 # "(95% CI)" or "[CI]" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval
 # [CI, -1.27, -0.66]").
 _CI_LABEL: Final = (
-    r"(?:95\s*%\s*(?:CI|confidence intervals?|CrI|HDI)|CI\s*95\s*%)\s*(?:[\[(](?:95\s*%\s*)?CI[\])]\s*)?"
+    rf"(?:95\s*%\s*(?:CI|confidence intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})\s*(?:[\[(](?:95\s*%\s*)?CI[\])]\s*)?"
     r"[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
 )
 # The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
@@ -59,6 +66,7 @@ _AFTER_MEASURE: Final = re.compile(
     # "SMD-0.65": a minus sign right after the name is the value's own.
     rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
     rf"(?:(?:percentage[- ])?points?\b\s*|%\s*)?"  # the value's unit: "-4.56 points (95% CI ..."
+    rf"(?:±\s*\d+(?:\.\d+)?\s*)?"  # a standard deviation printed after it: "2.1 ± 0.9, 95% CI"
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
     rf"(?:[,;]?\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?"  # or as "sd = 0.13"
     rf"(?:[\[(]\s*(?:SD|SE)\s*[=:,]?\s*\d+(?:\.\d+)?\s*[;,]\s*)?"  # or opening the CI's bracket: "(SE 1.3; 95% CI"
@@ -78,7 +86,7 @@ _LABEL_FIRST: Final = re.compile(
     rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—)\s*(?P<hi>{_NUM})\s*[\])]",
     re.IGNORECASE,
 )
-_CI: Final = rf"[^\d]{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
+_CI: Final = rf"{_NO_NUMBER}{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})"
 # The measure and its interval declared once, the values after: "least-square mean difference [95% CI] based
 # on MMRM): BHS, ... [-1.0 (-2.23, 0.21)]; QLDS, ... [-3.1 (-5.21, -1.02)]", "OR (95% CI) 2.1 (1.2-3.6) for
 # response and 3.0 (1.5-6.1) for remission". Each "value (lo, hi)" after the declaration and before the next
@@ -99,13 +107,20 @@ _UNNAMED: Final = (
         # "difference in MADRS change was -4.0 points (95% CI ...)": a few words naming what differed may
         # come between (no digit, bracket or "=" among them, so no other number is skipped).
         rf"\b(?:difference|estimate|between-group difference)"
-        rf"(?:\s+(?:in|between|for|of)\b[^\d;()\[\]=<>]{{0,60}}?(?=\s(?:of|was|were|is)\b))?"
-        rf"\s*(?:of|was|were|is|=|:|,)?\s*(?P<value>{_NUM})\s*"
+        rf"(?:\s+(?:in|between|for|of)\b(?:(?![;()\[\]=<>]){_NO_NUMBER}){{0,60}}?(?=\s(?:of|was|were|is)\b))?"
+        rf"\s*(?:of|was|were|is|=|:|,)?\s*(?P<value>{_NUM})(?:\s*±\s*\d+(?:\.\d+)?)?\s*"
         rf"(?P<unit>percentage points|%|points?)?{_CI}",
         re.IGNORECASE,
     ),
     re.compile(
-        rf"(?P<value>{_NUM})\s*(?P<unit>percentage points|points?)\s+(?:greater|higher|lower|more|less)\b{_CI}",
+        rf"(?P<value>{_NUM})[\s-]*(?P<unit>percentage points?|points?)\s+"
+        rf"(?:greater|higher|lower|more|less|reduction|decrease|drop|decline|improvement|increase)\b{_CI}",
+        re.IGNORECASE,
+    ),
+    # "a mean reduction of 4.4 points on the PHQ-9 (CI 2.7-6.1)": a change in points, named by its change word.
+    re.compile(
+        rf"\b(?:reduction|decrease|drop|decline|improvement|increase|change)\s+(?:of\s+)?(?:about\s+)?"
+        rf"(?P<value>{_NUM})\s*(?P<unit>points?)\b{_CI}",
         re.IGNORECASE,
     ),
 )
@@ -161,7 +176,7 @@ _SPACED_MINUS: Final = re.compile(r"([=:;,(\[I] ?)- (?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
 # In every effect reading:
-_HAS_CI: Final = re.compile(r"95\s*%\s*(?:CI|confidence interval|CrI|HDI)|CI\s*95\s*%", re.IGNORECASE)
+_HAS_CI: Final = re.compile(rf"95\s*%\s*(?:CI|confidence interval|CrI|HDI)|CI\s*95\s*%|{_BARE_CI}", re.IGNORECASE)
 _P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
 
@@ -175,12 +190,21 @@ class Effect:
     hi: float
     # Where the measure's name is printed (which result of a sentence it belongs to); not part of its identity.
     start: int = field(default=-1, compare=False)
+    # False for an interval printed as a bare "CI": its level is unsaid (95% by convention, but not always), so
+    # its numbers are shown while it does not decide significance against a p value (see :attr:`decides_null`).
+    level_printed: bool = field(default=True, compare=False)
 
     @property
     def excludes_null(self) -> bool:
         """Whether the CI excludes "no effect" (1 for ratios, 0 for differences)."""
         null = 1.0 if self.measure in RATIO_MEASURES else 0.0
         return self.lo > null or self.hi < null
+
+    @property
+    def spans_null(self) -> bool:
+        """Whether the CI, printed as a 95% CI, includes "no effect": the estimate says no difference.
+        An interval of unsaid level never does (a bare "CI" beside "P = 0.036" may be a 90% interval)."""
+        return self.level_printed and not self.excludes_null
 
     @property
     def sign(self) -> int:
@@ -248,7 +272,12 @@ def _effect(measure: Measure, m: re.Match[str], start: int) -> Effect:
     # "2.5-22.8" read with the hyphen as a minus sign on the upper bound.
     if hi < value and m.group("hi").startswith("-") and -hi > value:
         hi = -hi
-    return Effect(measure, _signed(value, lo, hi), lo, hi, start)
+    return Effect(measure, _signed(value, lo, hi), lo, hi, start, _level_printed(m))
+
+
+def _level_printed(m: re.Match[str]) -> bool:
+    """Whether the interval's label a match read says its level ("95% CI"), not a bare "CI"."""
+    return "95" in m.string[m.end("value") : m.start("lo")] or "95" in m.string[m.start() : m.start("value")]
 
 
 def _signed(value: float, lo: float, hi: float) -> float:
@@ -294,7 +323,7 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     names = list(_MEASURES.finditer(text)) if declared is not None else None
     if declared is not None and not names:
         return _declared_values(declared, text, 0, 0, len(text))
-    if "95" not in text or not _HAS_CI.search(text):
+    if ("95" not in text and "CI" not in text) or not _HAS_CI.search(text):
         return out  # both the named reading (_AFTER_MEASURE) and the unnamed one (_CI) need a 95% CI
     if names is None:
         names = list(_MEASURES.finditer(text))  # only now: most clauses print no CI
@@ -322,9 +351,9 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
         for pattern in _UNNAMED:
             for m in pattern.finditer(text):
                 unit = (m.group("unit") or "").lower()
-                kind: Measure = "RD" if unit in ("percentage points", "%") else "MD"
+                kind: Measure = "RD" if unit.startswith("percentage") or unit == "%" else "MD"
                 lo, hi = sorted((_float(m.group("lo")), _float(m.group("hi"))))
-                effect = Effect(kind, _signed(_float(m.group("value")), lo, hi), lo, hi, m.start())
+                effect = Effect(kind, _signed(_float(m.group("value")), lo, hi), lo, hi, m.start(), _level_printed(m))
                 if effect not in out:
                     out.append(effect)
     return out
@@ -373,7 +402,7 @@ def p_values(text: str, effects: Sequence[Effect] = ()) -> list[PValue]:
 def _disagrees(p: PValue, effects: Sequence[Effect]) -> bool:
     """Whether the CI of the effect printed last before ``p`` says the opposite of ``p``."""
     before = [e for e in effects if e.start < p.start]
-    return bool(before) and before[-1].excludes_null != p.significant
+    return bool(before) and before[-1].level_printed and before[-1].excludes_null != p.significant
 
 
 def _events2(m: re.Match[str]) -> tuple[int, int]:
@@ -415,7 +444,7 @@ class Result:
     def not_significant(self) -> bool:
         """Its own numbers say no difference: a CI spanning no effect, "ns", p ≥ .05, equal counts without a p."""
         return (
-            (self.effect is not None and not self.effect.excludes_null)
+            (self.effect is not None and self.effect.spans_null)
             or self.ns
             or (self.p is not None and not self.p.significant)
             or (self.pair is not None and self.pair[0] == self.pair[1] and self.p is None)

@@ -454,6 +454,8 @@ def profile_to_dict(p: StudyProfile) -> dict[str, Any]:
         }
         if f.effect:
             d["effect"] = {"measure": f.effect.measure, "value": f.effect.value, "ci": [f.effect.lo, f.effect.hi]}
+            if not f.effect.level_printed:  # a bare "CI": shown as printed, never as a 95% interval
+                d["effect"]["ci_level"] = "unstated"
         if f.rates:
             d["rates"] = [{"percent": r.percent, "events": r.events, "n": r.n} for r in f.rates]
         if f.p:
