@@ -274,3 +274,23 @@ def test_means_with_sds_named_respectively_are_each_results_arms() -> None:
         "10.84±3.48 and 13.09±3.79 (p = 0.001) four weeks after surgery, respectively."
     )
     assert _findings_of(sentence) == ["no_difference", "decreased", "decreased"]
+
+
+def test_a_record_that_never_names_the_drug_is_not_a_study_of_it() -> None:
+    # Tagged with the drug through its keywords only (a substance among many its users took): off-topic.
+    ecstasy = Article(
+        pmid="1",
+        title="Ecstasy exposure and verbal memory: a randomized placebo-controlled comparison",
+        sections=[AbstractSection("RESULTS", "RESULTS", "Ecstasy users recalled fewer words than controls.")],
+        keywords=["ketamine", "cannabis"],
+    )
+    profile = read_profile(ecstasy, {"design": ["rct"]}, RULES)
+    assert (profile.question.value, profile.question.rule) == ("other", -1)
+    assert "named in neither" in profile.question.words
+    # Named in the abstract only (not the title): a study of the drug as the rules read it.
+    named = Article(
+        pmid="2",
+        title="A randomized placebo-controlled trial in treatment-resistant depression",
+        sections=[AbstractSection("METHODS", "METHODS", "Patients received ketamine or placebo.")],
+    )
+    assert read_profile(named, {"design": ["rct"]}, RULES).question.value == "efficacy_vs_control"

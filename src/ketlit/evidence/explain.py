@@ -54,7 +54,8 @@ def profile_lines(profile: dict[str, Any], sentences: Sequence[str], *, width: i
 
     q = profile["question"]
     lines = [f"study profile (evidence rules {str(profile.get('rules_sha256', ''))[:12]})"]
-    lines.append(f"  question: {q['value']}" + (f'  (rule {q["rule"]}: "{q["words"]}")' if q["words"] else ""))
+    rule = f"rule {q['rule']}: " if q["rule"] >= 0 else ""
+    lines.append(f"  question: {q['value']}" + (f'  ({rule}"{q["words"]}")' if q["words"] else ""))
     about = []
     for key, name in (
         ("conditions", "condition"),

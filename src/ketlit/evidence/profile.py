@@ -27,7 +27,7 @@ from typing import Any, Final, Literal
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.arms import ComparatorKind, comparators_in, first_comparator
 from ketlit.evidence.findings import Finding, read_findings
-from ketlit.evidence.matcher import Gate, fold
+from ketlit.evidence.matcher import Gate, Matcher, fold
 from ketlit.evidence.questions import StudyQuestion, classify
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles
 from ketlit.evidence.rules import EvidenceRules
@@ -377,12 +377,33 @@ def _active_placebo(
     return (active.group(0), "active_placebo", active.start())
 
 
+# A record tagged with the drug only through its keywords or indexing ("ketamine" among the substances an
+# ecstasy study's users took) is not a study of the drug: the labels' "other" (off-topic, as a narrative or
+# recreational-use record is), whatever its design.
+_NOT_THE_DRUGS: Final = StudyQuestion("other", -1, "the drug is named in neither the title nor the abstract")
+
+
+def _names_the_drug(title: str, sentences: Sequence[RoledSentence], rules: EvidenceRules) -> bool:
+    """Whether the title or an abstract sentence names the configured drug (the title first: it is
+    scanned for the study question anyway; the abstract only when the title does not)."""
+    drug = rules.findings.drug
+    if drug.search(title) is not None:
+        return True
+    abstract = " ".join(rs.sentence.text for rs in sentences)
+    # One group searched in a long text: its own anchors looked up, not a scan for every group's.
+    return (drug.search_alone(abstract) if isinstance(drug, Matcher) else drug.search(abstract)) is not None
+
+
 def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: EvidenceRules) -> StudyProfile:
     """Read one record's profile; ``tags`` are its tag values by axis (indication, route, ...)."""
     sentences = assign_roles(abstract_sentences(article.sections), rules.roles)
     folded = [fold(rs.sentence.text) for rs in sentences]  # once, for the gates of every regex below
     designs = frozenset(tags.get("design", ()))
-    question = classify(article.title, sentences, designs, rules.questions)
+    question = (
+        classify(article.title, sentences, designs, rules.questions)
+        if _names_the_drug(article.title, sentences, rules)
+        else _NOT_THE_DRUGS
+    )
     design_text = " ".join(
         [article.title, *(rs.sentence.text for rs in sentences if rs.role in ("objective", "methods"))]
     )
