@@ -577,3 +577,48 @@ def test_this_secondary_analysis_in_the_methods_and_a_randomised_crossover_title
 def test_a_title_about_the_drugs_safety_is_a_safety_question_whatever_research_it_names() -> None:
     assert ask("Psychiatric safety of ketamine in psychopharmacology research") == "safety_only"
     assert ask("Ketamine in psychopharmacology research: a model of psychosis") == "mechanism_or_biomarker"
+
+
+# ------------------------------------------------------------------ set d (stop 24)
+
+
+def test_healthy_people_given_the_drug_in_the_methods_make_a_drug_model_study() -> None:
+    assert (
+        ask(
+            "Ketamine and facial emotion processing",
+            objective="This study compared emotional face processing under ketamine.",
+            methods="Ketamine was given to 20 healthy subjects in a double-blind placebo-controlled crossover design.",
+        )
+        == "mechanism_or_biomarker"
+    )
+    # Patients and a placebo arm: a treatment trial still.
+    assert ask("Ketamine in depression", ("rct",), objective="To test whether ketamine relieves depression.",
+               methods="Patients with depression and healthy subjects were randomized to ketamine or placebo.") == (
+        "efficacy_vs_control"
+    )
+
+
+def test_event_related_potentials_and_brain_recordings_with_no_design_are_mechanism() -> None:
+    assert ask("Ketamine and face encoding", objective="We used event-related potentials (ERPs) to compare "
+               "ketamine with placebo.") == "mechanism_or_biomarker"
+    assert ask("Spectral signatures of dissociatives", objective="To compare what three drugs do.",
+               methods="Source-localized magnetoencephalography was recorded after ketamine, LSD and psilocybin.") == (
+        "mechanism_or_biomarker"
+    )
+    # A placebo-controlled trial that also records EEG stays a trial.
+    assert ask("Ketamine for depression", ("rct",), objective="To test whether ketamine relieves depression.",
+               methods="Patients were randomized to ketamine or placebo; EEG was recorded.") == "efficacy_vs_control"
+
+
+def test_a_subgroup_of_a_trial_is_a_secondary_study() -> None:
+    assert ask("Adaptive ratings of suicidal thoughts in a ketamine trial", ("rct",), methods="The last 20 "
+               "persons to enroll in a published ketamine trial in suicidal depression were studied.") == (
+        "predictor_or_secondary"
+    )
+    assert ask("Rating scales compared", ("rct",), methods="Ratings were compared in a randomized trial subgroup "
+               "given ketamine or midazolam.") == "predictor_or_secondary"
+
+
+def test_use_counted_over_a_period_in_a_population_is_drug_use_epidemiology() -> None:
+    assert ask("Past-year hallucinogen use in relation to depression among US adults", ("observational",)) == "other"
+    assert ask("Ketamine users and bladder symptoms: a cohort", ("observational",)) != "other"
