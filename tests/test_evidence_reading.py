@@ -322,3 +322,24 @@ def test_number_words_read_as_the_readers_need_them() -> None:
     assert [word_number(w) for w in ("seven", "Twenty-one", "forty two", "one hundred", "zero")] == [7, 21, 42, 100, 0]
     assert word_number("several") is None and word_number("hundred") is None
     assert nums.rates("Sixty-seven percent responded, one hundred percent tolerated it")[1].percent == 100.0
+
+
+def test_a_section_labelled_with_both_methods_and_results_is_read_sentence_by_sentence() -> None:
+    # NLM files "MEASUREMENTS AND MAIN RESULTS" under METHODS; its result sentences are results all the same.
+    sections = [
+        AbstractSection("OBJECTIVE", "OBJECTIVE", "To determine if ketamine attenuates delirium after surgery."),
+        AbstractSection("INTERVENTIONS", "METHODS", "Patients randomly received placebo or ketamine at induction."),
+        AbstractSection(
+            "MEASUREMENTS AND MAIN RESULTS",
+            "METHODS",
+            "Delirium was assessed before and after surgery. The incidence of delirium was lower with ketamine "
+            "(3%) than with placebo (31%), p = 0.01. The odds of delirium were greater with placebo.",
+        ),
+        AbstractSection("CONCLUSIONS", "CONCLUSIONS", "Ketamine attenuates postoperative delirium."),
+    ]
+    roles = [(r.role, r.labelled) for r in assign_roles(abstract_sentences(sections), RULES.roles)]
+    assert roles[3:5] == [("results", False), ("results", False)]
+    assert roles[0] == ("objective", True) and roles[-1] == ("conclusions", True)
+    # A label naming one role ("MATERIALS AND METHODS") is that role, as before.
+    one = [AbstractSection("MATERIALS AND METHODS", "METHODS", "Patients received ketamine. Scores were lower.")]
+    assert [r.role for r in assign_roles(abstract_sentences(one), RULES.roles)] == ["methods", "methods"]

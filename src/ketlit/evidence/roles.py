@@ -27,7 +27,7 @@ Design decisions:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -39,6 +39,7 @@ ORDER: Final[tuple[Role, ...]] = ("background", "objective", "methods", "results
 FINDING_ROLES: Final = frozenset({"results", "conclusions"})
 
 _PIN_BONUS: Final = 100.0
+_MIXED: Final[frozenset[Role]] = frozenset({"methods", "results"})
 _ROLE_INDEX: Final[dict[str, int]] = {r: i for i, r in enumerate(ORDER)}
 _CATEGORY: Final[dict[str, Role]] = {
     "BACKGROUND": "background",
@@ -101,18 +102,28 @@ def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> lis
     """Each sentence with its role: labelled sections by label, the rest by cues and order."""
     known: list[Role | None] = []
     current: dict[int, Role | None] = {}
-    for s in sentences:
+    mixed: set[int] = set()  # sections whose label names both methods and results
+    between: dict[int, frozenset[Role]] = {}  # sentence index -> the roles its section's label names
+    for i, s in enumerate(sentences):
         inline = _inline_label(s.text)
         if inline is not None:
             role = role_of_label(inline, None, rules)
             if role is not None:
                 current[s.section] = role
         if s.section not in current:
-            current[s.section] = role_of_label(s.label, s.category, rules)
+            # "MEASUREMENTS AND MAIN RESULTS" (NLM files it under METHODS), "METHODOLOGY/PRINCIPAL
+            # FINDINGS": a section that names both holds both; each sentence is read for which.
+            if _MIXED.issubset(_named_roles(s.label, rules)):
+                mixed.add(s.section)
+                current[s.section] = None
+            else:
+                current[s.section] = role_of_label(s.label, s.category, rules)
+        if current[s.section] is None and s.section in mixed:
+            between[i] = _MIXED
         known.append(current[s.section])
     if all(r is not None for r in known):
         return [RoledSentence(s, r, True) for s, r in zip(sentences, known, strict=True) if r is not None]
-    inferred = _infer(sentences, known, rules)
+    inferred = _infer(sentences, known, rules, between)
     return [
         RoledSentence(s, k if k is not None else g, k is not None)
         for s, k, g in zip(sentences, known, inferred, strict=True)
@@ -135,7 +146,20 @@ def _scores(text: str, rel: float, rules: RoleRules) -> list[float]:
     return out
 
 
-def _infer(sentences: Sequence[AbstractSentence], known: Sequence[Role | None], rules: RoleRules) -> list[Role]:
+def _named_roles(label: str | None, rules: RoleRules) -> frozenset[Role]:
+    """Every role whose label words ``label`` contains."""
+    if not label:
+        return frozenset()
+    upper = label.upper()
+    return frozenset(role for role, words in rules.label_words if any(w in upper for w in words))
+
+
+def _infer(
+    sentences: Sequence[AbstractSentence],
+    known: Sequence[Role | None],
+    rules: RoleRules,
+    between: Mapping[int, frozenset[Role]] | None = None,
+) -> list[Role]:
     """Best non-decreasing role sequence (Viterbi over the five ordered roles).
 
     Sentences whose role is known from a label get a large bonus for it rather than a hard pin,
@@ -155,6 +179,8 @@ def _infer(sentences: Sequence[AbstractSentence], known: Sequence[Role | None], 
         pinned = known[i]
         if pinned is not None and pinned != "other":
             emit[_ROLE_INDEX[pinned]] += _PIN_BONUS
+        for role in (between or {}).get(i, ()):
+            emit[_ROLE_INDEX[role]] += _PIN_BONUS  # one of the roles its section names: cues and order decide
         if i == 0:
             best[0] = emit
             continue
