@@ -343,3 +343,17 @@ def test_a_section_labelled_with_both_methods_and_results_is_read_sentence_by_se
     # A label naming one role ("MATERIALS AND METHODS") is that role, as before.
     one = [AbstractSection("MATERIALS AND METHODS", "METHODS", "Patients received ketamine. Scores were lower.")]
     assert [r.role for r in assign_roles(abstract_sentences(one), RULES.roles)] == ["methods", "methods"]
+
+
+def test_what_the_drug_did_in_the_past_tense_is_a_result_sentence() -> None:
+    text = (
+        "Glutamate antagonists have been shown to cause psychosis-like states in people. The NMDA receptor has "
+        "been implicated in memory, but only some memory functions have been examined. This study used a "
+        "double-blind, placebo-controlled design with 40 healthy volunteers to examine the effects of two doses "
+        "(0.3, 0.6 mg/kg) of the drug on memory. Ketamine produced a dose-dependent impairment of verbal and "
+        "spatial memory and a slowing of reaction times. Ketamine also impaired source memory and skill learning. "
+        "Attention and planning were not affected by the drug. Ketamine induced dissociative symptoms, which were "
+        "unrelated to the memory measures. These data suggest that ketamine impairs some memory systems but not others."
+    )
+    roles = [r.role for r in assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)]
+    assert roles == ["background", "background", "methods", "results", "results", "results", "results", "conclusions"]
