@@ -294,3 +294,19 @@ def test_a_record_that_never_names_the_drug_is_not_a_study_of_it() -> None:
         sections=[AbstractSection("METHODS", "METHODS", "Patients received ketamine or placebo.")],
     )
     assert read_profile(named, {"design": ["rct"]}, RULES).question.value == "efficacy_vs_control"
+
+
+@pytest.mark.parametrize(
+    ("clause", "direction"),
+    [
+        # An effect done away with is a decrease of it.
+        ("Pretreatment with lamotrigine abolished the effect of ketamine on perfusion.", "decreased"),
+        # Relief names the condition's fall.
+        ("Pain relief was observed but without stability.", "decreased"),
+        # Every one of a few patients reaching a good outcome.
+        ("All three patients responded to the ketamine infusions", "increased"),
+    ],
+)
+def test_abolished_effects_relief_and_all_patients_responding(clause: str, direction: str) -> None:
+    found = _read(clause)
+    assert found is not None and found[0] == direction

@@ -119,7 +119,7 @@ _COUNT_WORD: Final = (
     r"|seventy|eighty|ninety)(?:-\w+)?"
 )
 _COUNTED: Final = re.compile(
-    rf"\b(none|no|{_COUNT_WORD})(?: \(\d+(?:\.\d+)? ?%\))?(?: (?:of|out of) (?:the )?(?:{_COUNT_WORD}))?"
+    rf"\b(none|no|all|both|{_COUNT_WORD})(?: \(\d+(?:\.\d+)? ?%\))?(?: (?:of|out of) (?:the )?(?:{_COUNT_WORD}))?"
     r"(?: \w+){0,3}? (?:patients|participants|subjects|individuals|veterans|women|men|adults|adolescents|children"
     r"|cases)"
     r"\b(?: \w+){0,6}? (?:achieved|experienced|had|showed|met|reached|attained|were|was|responded|remitted)\b",
@@ -320,7 +320,8 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         first = min((m for m in (better, worse) if m), key=lambda m: m.start())
         good = first is better
         _, valence = _outcome(text, first.end(), rules)
-        if valence == 0 or "anti" in first.group(0).lower():
+        # "Relief" names the condition's fall ("pain relief was observed"), whatever the rate it is counted as.
+        if valence == 0 or "anti" in first.group(0).lower() or first.group(0).lower() == "relief":
             # No outcome named, or the evaluation names the effect on the condition ("a rapid and
             # robust antidepressant response", "an antisuicidal effect", whatever rates follow): the
             # condition's symptoms, whose burden falls when the treatment is good.
@@ -332,7 +333,8 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
     # for response"): the drug brought that about (compared with baseline).
     good_rate = rules.positive_outcome.search(text)
     if good_rate and not rules.negative_outcome.search(text, max(0, good_rate.start() - 25), good_rate.start()):
-        counted = _COUNTED.search(text, 0, good_rate.start())
+        # Up to the good outcome's end: it may be the verb itself ("All three patients responded").
+        counted = _COUNTED.search(text, 0, good_rate.end())
         if counted and counted.group(1).lower() in ("none", "no"):
             # "None of 10 subjects experienced a response": the good outcome did not happen.
             return _Decision("no_difference", f"none had {good_rate.group(0)!r}", good_rate.end())
