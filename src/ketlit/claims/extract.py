@@ -322,7 +322,12 @@ def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | N
                 )
                 else "~"
             )
-        elif re.search(r"\bup to\s*$", before):
+        elif re.search(r"\bup to\s*$", before) or (
+            # An effect said to end within a time ("fades within two weeks") lasts at most that long.
+            "effect_end" in rules.cues
+            and rules.cues["effect_end"].any(clause[: t.start])
+            and re.search(r"\b(within|in|by)\s+(just |only |about |around |roughly )?(\w+ (to|or) )?$", before)
+        ):
             op = "<="
         elif re.search(r"\b(about|around|approximately|roughly)\s*$", before):
             op = "~"

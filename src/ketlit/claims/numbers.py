@@ -119,7 +119,7 @@ _UNIT_ANY: Final = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|week
 # "24 hours", "24-hour", "24 h", "2 weeks", "an hour", "a few days", "day 7", "week 4"
 _TIME_RX: Final = re.compile(
     rf"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*-?\s*(?P<unit>{_UNIT_ANY})\b"
-    rf"|\b(?P<wnum>{_WORDNUM})(?:\s+few)?[\s-]+(?P<wunit>{_UNIT_LONG})\b"
+    rf"|\b(?P<wnum>{_WORDNUM})(?:\s+few|\s+full|\s+whole|\s+entire)?[\s-]+(?P<wunit>{_UNIT_LONG})\b"
     rf"|\b(?P<unit2>day|week|month|hour)\s+(?P<num2>\d+(?:\.\d+)?)\b",
     re.IGNORECASE,
 )

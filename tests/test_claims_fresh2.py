@@ -1,0 +1,97 @@
+"""General causes found on the ``fresh2`` batch of the generalisation set, one family per fix.
+
+Every sentence here is made up for the test (none is in the set or on a sample page), with the
+near miss that must stay as it was next to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ketlit.claims.check import check_page, report_to_json
+from ketlit.claims.evidence import InMemoryIndex
+from ketlit.claims.rules import Rules, load_rules
+
+LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
+END = "\n\nKetamine is given at the clinic."
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+def reading(sentence: str, rules: Rules) -> dict[str, Any]:
+    report = report_to_json(check_page(LEAD + sentence + END, "t.txt", InMemoryIndex([], rules), rules))
+    kinds: dict[int, list[str]] = {}
+    for c in report["claims"]:
+        if c["checkable"]:
+            kinds.setdefault(c["sentence"]["start"], []).append(c["kind"])
+    found = {s["text"]: {**s, "kinds": kinds.get(s["start"], [])} for s in report["sentences"]}
+    assert sentence in found, sorted(found)
+    return found[sentence]
+
+
+# ------------------------------------------------------------------ staying well is a duration
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "After three infusions, most clients remain symptom-free for several months.",
+        "Patients who respond usually stay well for about a month.",
+        "The typical patient stayed in remission for three weeks before relapsing.",
+        "Many people remain pain-free for a full year after the series.",
+    ],
+)
+def test_staying_well_for_a_time_is_a_duration_claim(rules: Rules, sentence: str) -> None:
+    got = reading(sentence, rules)
+    assert got["checkable"], got
+    assert "duration" in got["kinds"], got["kinds"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is well tolerated by most patients for several hours.",
+        "Stay well hydrated for a day before your infusion.",
+    ],
+)
+def test_well_without_staying_well_is_no_duration(rules: Rules, sentence: str) -> None:
+    assert "duration" not in reading(sentence, rules)["kinds"]
+
+
+def claims_of(sentence: str, rules: Rules) -> list[dict[str, Any]]:
+    page = LEAD + sentence + END
+    report = report_to_json(check_page(page, "t.txt", InMemoryIndex([], rules), rules))
+    start = page.index(sentence)
+    return [c for c in report["claims"] if c["checkable"] and c["sentence"]["start"] == start]
+
+
+def threshold(sentence: str, kind: str, rules: Rules) -> tuple[str, float, str] | None:
+    got = [c for c in claims_of(sentence, rules) if c["kind"] == kind]
+    assert got, claims_of(sentence, rules)
+    t = got[0]["threshold"]
+    return None if t is None else (t["op"], t["value"], t["unit"])
+
+
+# ------------------------------------------------------------------ how long, read as a bound
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # "a full year", "an entire month": the word between the count and the unit is no obstacle.
+        ("Most clients stay symptom-free for a full year after their first series.", (">=", 365.0, "days")),
+        ("The relief of one session can last for an entire week.", (">=", 7.0, "days")),
+        # An effect said to end within a time lasts at most that long.
+        ("The improvement from one infusion usually fades within ten days.", ("<=", 10.0, "days")),
+        ("Relief from one session usually wears off within two to three weeks.", ("<=", 21.0, "days")),
+        # Unchanged: a plain duration is a lower bound.
+        ("The benefit of one session can last for nine weeks.", (">=", 63.0, "days")),
+    ],
+)
+def test_duration_bounds(rules: Rules, sentence: str, want: tuple[str, float, str]) -> None:
+    assert threshold(sentence, "duration", rules) == want
