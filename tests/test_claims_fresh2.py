@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from ketlit.claims.assertion import asserted_strength
 from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.rules import Rules, load_rules
@@ -95,3 +96,25 @@ def threshold(sentence: str, kind: str, rules: Rules) -> tuple[str, float, str] 
 )
 def test_duration_bounds(rules: Rules, sentence: str, want: tuple[str, float, str]) -> None:
     assert threshold(sentence, "duration", rules) == want
+
+
+# ------------------------------------------------------------------ a study named by year, sponsor or acronym
+
+ATTRIBUTED = [
+    (
+        "In a 2019 Canadian trial of 40 adults, ketamine eased pain.",
+        "In a 2019 interview, our founder said ketamine eased pain.",
+    ),
+    ("In the KARMA-2 study, esketamine delayed relapse.", "In the KARMA-2 clinic, esketamine delayed relapse."),
+    ("Ketamine also eased anxiety in that trial.", "Ketamine also eased anxiety in that patient."),
+    (
+        "Trials of ketamine for bipolar depression in older adults have found quicker relief.",
+        "Patients of ours with bipolar depression in older age have found quicker relief.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("yes", "no"), ATTRIBUTED, ids=[y[:30] for y, _ in ATTRIBUTED])
+def test_a_named_study_attributes_the_claim(rules: Rules, yes: str, no: str) -> None:
+    assert asserted_strength(yes, rules).level == "attributed"
+    assert asserted_strength(no, rules).level != "attributed"
