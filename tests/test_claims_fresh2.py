@@ -118,3 +118,32 @@ ATTRIBUTED = [
 def test_a_named_study_attributes_the_claim(rules: Rules, yes: str, no: str) -> None:
     assert asserted_strength(yes, rules).level == "attributed"
     assert asserted_strength(no, rules).level != "attributed"
+
+
+# ------------------------------------------------------------------ a claim, then the practice it explains
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Dizziness is common after an infusion, and we offer a quiet room to rest afterwards.", "safety"),
+        ("Esketamine can be misused, which is why I only prescribe it for use in the office.", "safety"),
+        ("Ketamine can be misused, which is why I never send doses home with patients.", "safety"),
+        ("Relief often fades within a few weeks, and we offer booster sessions for that reason.", "duration"),
+    ],
+)
+def test_a_claim_followed_by_the_practice_it_explains_is_checked(rules: Rules, sentence: str, kind: str) -> None:
+    got = reading(sentence, rules)
+    assert got["checkable"], got
+    assert kind in got["kinds"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our clinic is in central Denver, and we offer free parking for every visit.",
+        "I was nervous before my first ketamine session, which is why I brought my sister.",
+    ],
+)
+def test_practice_and_testimony_joined_to_practice_stay_unchecked(rules: Rules, sentence: str) -> None:
+    assert not reading(sentence, rules)["checkable"]
