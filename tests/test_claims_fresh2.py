@@ -147,3 +147,24 @@ def test_a_claim_followed_by_the_practice_it_explains_is_checked(rules: Rules, s
 )
 def test_practice_and_testimony_joined_to_practice_stay_unchecked(rules: Rules, sentence: str) -> None:
     assert not reading(sentence, rules)["checkable"]
+
+
+# ------------------------------------------------------------------ licences of people, press-release boilerplate
+
+NOT_CLAIMS = [
+    ("Our nurses are licensed in four provinces.", "Ketamine is licensed in the UK as an anaesthetic."),
+    (
+        "This announcement includes forward-looking statements about our plans and their risks.",
+        "Ketamine carries risks such as raised blood pressure.",
+    ),
+    (
+        "BOSTON, 2 May 2025 — Northstar Health today announced the launch of a ketamine clinic for adults with PTSD.",
+        "The FDA announced the approval of esketamine for depression in 2019.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("no", "yes"), NOT_CLAIMS, ids=[n[:30] for n, _ in NOT_CLAIMS])
+def test_licences_of_people_and_press_boilerplate_are_not_claims(rules: Rules, no: str, yes: str) -> None:
+    assert not reading(no, rules)["checkable"]
+    assert reading(yes, rules)["checkable"]
