@@ -168,3 +168,30 @@ NOT_CLAIMS = [
 def test_licences_of_people_and_press_boilerplate_are_not_claims(rules: Rules, no: str, yes: str) -> None:
     assert not reading(no, rules)["checkable"]
     assert reading(yes, rules)["checkable"]
+
+
+# ------------------------------------------------------------------ regulatory denials, FDA warnings
+
+
+def regulatory_verdict(sentence: str, rules: Rules) -> str:
+    got = [c for c in claims_of(sentence, rules) if c["kind"] == "regulatory"]
+    assert got, claims_of(sentence, rules)
+    return str(got[0]["verdict"])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # A denial by "no … product is approved" is a denial, as "is not approved" is.
+        ("No oral or sublingual ketamine product is FDA-approved for depression.", "supported"),
+        ("Oral ketamine is FDA-approved for depression.", "contradicted"),
+        # The FDA's warning about compounded products is on file: a page reporting it is borne out.
+        ("The FDA has warned patients about compounded ketamine products used at home.", "supported"),
+    ],
+)
+def test_regulatory_denials_and_warnings(rules: Rules, sentence: str, verdict: str) -> None:
+    assert regulatory_verdict(sentence, rules) == verdict
+
+
+def test_compounded_ketamine_called_approved_is_not_borne_out(rules: Rules) -> None:
+    assert regulatory_verdict("Compounded ketamine is FDA-approved for depression.", rules) != "supported"

@@ -376,11 +376,18 @@ def _legal(
         out.add(None, "the file cannot tell which use the page calls illegal", schedule)
 
 
-def _others(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
+def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
     if "compounded" in reg.topics:
+        # A page reporting the regulator's warning about compounded products states the fact on file;
+        # anything else said about compounding is only given the warning as a caveat.
+        warning = rules.regulatory.get("warning")
+        warned = warning is not None and warning.any(text) and not reg.negated and "approval" not in reg.topics
         for f in rules.facts:
             if f.kind == "compounding":
-                out.add(None, f"caveat ({f.id}): {f.statement}", [f])
+                if warned:
+                    out.add("supported", f"the regulator's warning is on file ({f.id}): {f.statement}", [f])
+                else:
+                    out.add(None, f"caveat ({f.id}): {f.statement}", [f])
     if "rems" in reg.topics:
         facts = [f for m in molecules for f in rules.facts if f.kind == "rems" and f.covers_molecule(m)]
         if facts:
@@ -428,7 +435,7 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
         _schedule(reg, molecules, local, jur, out)
     if "off_label" in reg.topics or ("legal" in reg.topics and "approval" not in reg.topics):
         _legal(sentence, reg, molecules, local, policy, out)
-    _others(reg, molecules, local, out)
+    _others(reg, claim.text, molecules, local, out)
     if not out.outcomes:
         return finish(
             "insufficient_evidence",
