@@ -195,3 +195,23 @@ def test_regulatory_denials_and_warnings(rules: Rules, sentence: str, verdict: s
 
 def test_compounded_ketamine_called_approved_is_not_borne_out(rules: Rules) -> None:
     assert regulatory_verdict("Compounded ketamine is FDA-approved for depression.", rules) != "supported"
+
+
+# ------------------------------------------------------------------ the page's route is not its comparator
+
+
+def test_a_route_named_as_the_comparator_is_not_the_pages_route(rules: Rules) -> None:
+    from ketlit.claims.context import page_context
+
+    page = (
+        "At-home ketamine lozenges\n\nOur sublingual ketamine is prescribed online.\n\n"
+        "Cost: $99 vs. $500 at an IV clinic.\n\nTime to feel better: within hours, just like IV.\n\n"
+        "Effectiveness: as effective as IV ketamine.\n\nSide effects: milder than IV infusions.\n\n"
+        "Ketamine lozenges are taken under the tongue."
+    )
+    assert page_context(page, rules).route == "sublingual"
+    iv = (
+        "IV ketamine infusions\n\nOur IV ketamine is given in the clinic.\n\n"
+        "Infusions work faster than oral antidepressants.\n\nEach infusion lasts 40 minutes."
+    )
+    assert page_context(iv, rules).route == "intravenous"

@@ -56,11 +56,26 @@ def _count(pats: Patterns, text: str) -> int:
     return n
 
 
+def _without_compared_routes(text: str, rules: Rules) -> str:
+    """``text`` with every route mention that follows comparison words blanked (same length)."""
+    if not rules.route_page_compared.regexes:
+        return text
+    chars = list(text)
+    for pats in rules.routes.values():
+        for m in pats.finditer(text):
+            before = text[max(0, m.start() - 40) : m.start()].split("\n")[-1]
+            if rules.route_page_compared.any(before):
+                chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
+
+
 def page_context(text: str, rules: Rules, sentences: Sequence[Sentence] | None = None) -> PageContext:
     """Drug mentions, the page's own route and molecule, and its most frequent indications (counted
     on :func:`treated_text` when the page's sentences are given)."""
     mentions = _count(rules.drug_names, text)
-    route_counts = {slug: _count(p, text) for slug, p in rules.routes.items()}
+    # A route named only as the comparator ("just like IV") is blanked before counting.
+    route_text = _without_compared_routes(text, rules)
+    route_counts = {slug: _count(p, route_text) for slug, p in rules.routes.items()}
     total = sum(route_counts.values())
     route: str | None = None
     route_note: str | None = None
@@ -68,7 +83,7 @@ def page_context(text: str, rules: Rules, sentences: Sequence[Sentence] | None =
         slug, count = max(route_counts.items(), key=lambda kv: (kv[1], kv[0]))
         if count >= rules.route_page_min_mentions and count / total >= rules.route_page_min_share:
             route = slug
-            words = Counter(m.group().lower() for m in rules.routes[slug].finditer(text))
+            words = Counter(m.group().lower() for m in rules.routes[slug].finditer(route_text))
             shown = ", ".join(f"'{w}' ×{n}" for w, n in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])))
             route_note = f"route {slug} inferred from the page ({shown})"
     mol_counts = {slug: _count(p, text) for slug, p in rules.molecules.items()}

@@ -304,6 +304,8 @@ class Rules:
     indication_by_comparator: dict[str, str] = field(default_factory=dict)
     # [dosing_reference]: the doses relative dose claims are fractions of.
     dose_references: tuple[DoseReference, ...] = ()
+    # [route.page] compared_before: words before a route mention that make it the page's comparator.
+    route_page_compared: Patterns = Patterns()
     facts: tuple[RegulatoryFact, ...] = field(default=())
     # sha256 of the packaged rules document plus the user's (see the module docstring).
     digest: str = ""
@@ -421,6 +423,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         route_page_min_mentions=route.sub("page").integer("min_mentions", 2),
         route_page_min_share=route.sub("page").number("min_share", 0.6),
         route_page_not_for=route.sub("page").strings("not_for_indications", single=True),
+        route_page_compared=route.sub("page").patterns("compared_before"),
         indications=ind.pattern_map("patterns", vocab["indication"]),
         indication_fallback=ind.pattern_map("generic_fallback", vocab["indication"]),
         resistant_cues=ind.patterns("resistant_cues"),
