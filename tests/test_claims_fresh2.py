@@ -215,3 +215,32 @@ def test_a_route_named_as_the_comparator_is_not_the_pages_route(rules: Rules) ->
         "Infusions work faster than oral antidepressants.\n\nEach infusion lasts 40 minutes."
     )
     assert page_context(iv, rules).route == "intravenous"
+
+
+def test_a_claim_whose_only_route_is_its_comparator_takes_the_pages_route(rules: Rules) -> None:
+    page = (
+        "Sublingual ketamine at home\n\nOur sublingual ketamine lozenges are prescribed online.\n\n"
+        "Ketamine lozenges dissolve under the tongue.\n\nRelief comes within hours, just like IV.\n\n"
+        "Oral ketamine works as well as IV ketamine for depression.\n\n"
+        "Effectiveness: as effective as IV ketamine in published studies."
+    )
+    report = report_to_json(check_page(page, "t.txt", InMemoryIndex([], rules), rules))
+    routes = {c["text"]: c["route"] for c in report["claims"] if c["checkable"]}
+    assert routes["Relief comes within hours, just like IV."] == ["sublingual"]
+    # A route of its own, compared with another: both are read, as before.
+    assert set(routes["Oral ketamine works as well as IV ketamine for depression."]) == {"oral", "intravenous"}
+    # Compared with a route and naming none of its own: the page's route against the one compared with.
+    both = routes["Effectiveness: as effective as IV ketamine in published studies."]
+    assert set(both) == {"sublingual", "intravenous"}
+
+
+def test_a_comparison_with_a_route_on_a_page_of_another_route_is_a_comparison_of_routes(rules: Rules) -> None:
+    page = (
+        "Sublingual ketamine at home\n\nOur sublingual ketamine lozenges are prescribed online.\n\n"
+        "Ketamine lozenges dissolve under the tongue.\n\n"
+        "Effectiveness for depression: as effective as IV ketamine in published studies."
+    )
+    report = report_to_json(check_page(page, "t.txt", InMemoryIndex([], rules), rules))
+    claim = next(c for c in report["claims"] if c["checkable"] and c["text"].startswith("Effectiveness"))
+    assert "a comparison of routes, sublingual against intravenous" in claim["as_tested"]
+    assert claim["verdict"] == "insufficient_evidence"

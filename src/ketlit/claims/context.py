@@ -56,7 +56,7 @@ def _count(pats: Patterns, text: str) -> int:
     return n
 
 
-def _without_compared_routes(text: str, rules: Rules) -> str:
+def without_compared_routes(text: str, rules: Rules) -> str:
     """``text`` with every route mention that follows comparison words blanked (same length)."""
     if not rules.route_page_compared.regexes:
         return text
@@ -74,7 +74,7 @@ def page_context(text: str, rules: Rules, sentences: Sequence[Sentence] | None =
     on :func:`treated_text` when the page's sentences are given)."""
     mentions = _count(rules.drug_names, text)
     # A route named only as the comparator ("just like IV") is blanked before counting.
-    route_text = _without_compared_routes(text, rules)
+    route_text = without_compared_routes(text, rules)
     route_counts = {slug: _count(p, route_text) for slug, p in rules.routes.items()}
     total = sum(route_counts.values())
     route: str | None = None

@@ -73,6 +73,7 @@ from ketlit.claims.context import (
     second_subject,
     section_of,
     time_of_drug,
+    without_compared_routes,
     without_condition_outcomes,
 )
 from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
@@ -629,6 +630,12 @@ def _operationalise(
         else:
             notes.append("no indication stated")
     route = _routes(sentence, rules)
+    if route and not _routes(without_compared_routes(sentence, rules), rules):
+        # The only route named is what the claim compares with ("within hours, just like IV"): the
+        # claim's own route is the page's; a head-to-head claim ("as effective as IV ketamine") keeps
+        # both, so it is tested as the comparison it is.
+        comparison = rules.comparative["claim_better"].any(sentence) or rules.comparative["claim_equal"].any(sentence)
+        route = [ctx.route, *route] if comparison and ctx.route and ctx.route not in route else []
     if not route and ctx.route and not set(indication) & set(rules.route_page_not_for):
         route = [ctx.route]
         notes.append(ctx.route_note or f"route {ctx.route} inferred from the page")
