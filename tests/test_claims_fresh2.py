@@ -244,3 +244,21 @@ def test_a_comparison_with_a_route_on_a_page_of_another_route_is_a_comparison_of
     claim = next(c for c in report["claims"] if c["checkable"] and c["text"].startswith("Effectiveness"))
     assert "a comparison of routes, sublingual against intravenous" in claim["as_tested"]
     assert claim["verdict"] == "insufficient_evidence"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # The label says preventing suicide is not shown: an approval claimed for it is contradicted.
+        ("Spravato is FDA-approved to prevent suicide.", "contradicted"),
+        ("Esketamine nasal spray is approved by the FDA to reduce suicidal thoughts.", "contradicted"),
+        # The approval for depressive symptoms in people with suicidal thoughts stands.
+        (
+            "Spravato is FDA-approved for depressive symptoms in adults with major depressive disorder with acute"
+            " suicidal ideation or behavior.",
+            "supported",
+        ),
+    ],
+)
+def test_an_approval_claimed_for_what_the_label_says_is_not_shown(rules: Rules, sentence: str, verdict: str) -> None:
+    assert regulatory_verdict(sentence, rules) == verdict

@@ -233,7 +233,12 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
         limits = label_limits(replace(claim, molecule=(m,)), ind, rules)
         # An approval for one condition in people with another ("depressive symptoms in adults who
         # have suicidal thoughts") claims no effect on the qualifying condition: its limitation is moot.
-        if limits and ok and not reg.approval_qualified:
+        denied_by_label = [f for f in limits if f.denies.any(claim.text)]
+        if denied_by_label and ok and not negated:
+            # The page says the approval is for the very effect the label says is not shown.
+            outcome = "contradicted"
+            out.add(None, f"label limitation: {denied_by_label[0].statement}", denied_by_label, deciding=True)
+        elif limits and ok and not reg.approval_qualified:
             outcome = "partly_supported"
             out.add(None, f"label limitation: {limits[0].statement}", limits, deciding=True)
         first = min(f.year for f in facts if f.kind == "approval")

@@ -214,6 +214,9 @@ class RegulatoryFact:
     # states the approved product's own dose.
     doses: tuple[float, ...] = ()
     unit: str = ""
+    # (label_limitation) wording of the effect the limitation says is not shown ("prevent suicide"): a
+    # sentence claiming the approval is for that effect is contradicted by the label itself.
+    denies: Patterns = Patterns()
 
     def covers_molecule(self, molecule: str) -> bool:
         """Whether the fact applies to ``molecule`` ("*" applies to every form)."""
@@ -575,6 +578,7 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 terms=f.patterns("terms") if "terms" in f.data else Patterns(),
                 doses=_fact_doses(f),
                 unit=f.string("unit", ""),
+                denies=f.patterns("denies") if "denies" in f.data else Patterns(),
             )
         )
     return tuple(facts)
