@@ -262,3 +262,15 @@ def test_a_comparison_with_a_route_on_a_page_of_another_route_is_a_comparison_of
 )
 def test_an_approval_claimed_for_what_the_label_says_is_not_shown(rules: Rules, sentence: str, verdict: str) -> None:
     assert regulatory_verdict(sentence, rules) == verdict
+
+
+def test_under_a_heading_naming_no_condition_the_title_says_what_the_page_is_about(rules: Rules) -> None:
+    page = (
+        "What the research says about ketamine for PTSD\n\nAbout the studies\n\n"
+        "Many people with PTSD also live with depression, and depression often returns.\n\n"
+        "Keeping the benefit\n\n"
+        "Repeated ketamine infusions helped most patients stay well in a recent trial."
+    )
+    report = report_to_json(check_page(page, "t.txt", InMemoryIndex([], rules), rules))
+    claim = next(c for c in report["claims"] if c["checkable"] and c["text"].startswith("Repeated"))
+    assert claim["indication"] == ["ptsd"], claim["indication"]

@@ -350,12 +350,18 @@ _SECTION_REACH = 40
 def section_of(sents: Sequence[Sentence], i: int, rules: Rules) -> str | None:
     """The heading or FAQ question ``sents[i]`` stands under, when it names a condition ("Ketamine for
     PTSD", "Does ketamine help with anxiety?"): the nearest earlier one within reach, in an earlier
-    paragraph (a sentence of the same paragraph is read as a preceding sentence)."""
+    paragraph (a sentence of the same paragraph is read as a preceding sentence); else the page's
+    title heading, when it names one."""
     here = sents[i].location.paragraph
     for j in range(i - 1, max(-1, i - 1 - _SECTION_REACH), -1):
         if (sents[j].heading or sents[j].question) and sents[j].location.paragraph != here:
-            return sents[j].text if indications_in(sents[j].text, rules) else None
-    return None
+            if indications_in(sents[j].text, rules):
+                return sents[j].text
+            break
+    # Under a heading that names none ("Keeping the benefit"), the page's title says what the page is
+    # about ("What the research says about ketamine for depression") before its most frequent conditions.
+    title = sents[0] if sents and sents[0].heading and i > 0 and sents[0].location.paragraph != here else None
+    return title.text if title is not None and indications_in(title.text, rules) else None
 
 
 def lead_in(sents: Sequence[Sentence], i: int) -> str | None:
