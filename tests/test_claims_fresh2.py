@@ -264,6 +264,19 @@ def test_an_approval_claimed_for_what_the_label_says_is_not_shown(rules: Rules, 
     assert regulatory_verdict(sentence, rules) == verdict
 
 
+def test_a_form_given_by_one_route_keeps_it_on_a_page_of_another_route(rules: Rules) -> None:
+    page = (
+        "IV ketamine infusions\n\nOur IV ketamine infusions are given in the clinic.\n\n"
+        "Each infusion lasts forty minutes.\n\n"
+        "In one trial, people who kept taking esketamine were less likely to relapse than those given placebo.\n\n"
+        "Infusions relieve depression within hours."
+    )
+    report = report_to_json(check_page(page, "t.txt", InMemoryIndex([], rules), rules))
+    routes = {c["text"][:20]: c["route"] for c in report["claims"] if c["checkable"] and c["kind"] == "efficacy"}
+    assert routes["In one trial, people"] == ["intranasal"]
+    assert routes["Infusions relieve de"] == ["intravenous"]
+
+
 def test_under_a_heading_naming_no_condition_the_title_says_what_the_page_is_about(rules: Rules) -> None:
     page = (
         "What the research says about ketamine for PTSD\n\nAbout the studies\n\n"

@@ -636,11 +636,17 @@ def _operationalise(
         # both, so it is tested as the comparison it is.
         comparison = rules.comparative["claim_better"].any(sentence) or rules.comparative["claim_equal"].any(sentence)
         route = [ctx.route, *route] if comparison and ctx.route and ctx.route not in route else []
-    if not route and ctx.route and not set(indication) & set(rules.route_page_not_for):
-        route = [ctx.route]
-        notes.append(ctx.route_note or f"route {ctx.route} inferred from the page")
     subject = _without_comparator(sentence, rules)
     molecule = molecules_in(subject, rules)
+    if not route and ctx.route and not set(indication) & set(rules.route_page_not_for):
+        # A form the sentence names that only one route gives ("esketamine" → intranasal) keeps its
+        # route on a page about another ("In the SUSTAIN-1 trial, … esketamine" on an infusion page).
+        own = [r for r, m in rules.molecule_by_route.items() if molecule == [m]]
+        route = own[:1] if own and ctx.route not in own else [ctx.route]
+        notes.append(
+            f"route {route[0]}: the form the sentence names" if route != [ctx.route]
+            else ctx.route_note or f"route {ctx.route} inferred from the page"
+        )
     # The page's form does not replace a generic name set against another form ("ketamine is as
     # effective as esketamine" on a Spravato page compares the two).
     compared = subject != sentence
