@@ -287,3 +287,28 @@ def test_under_a_heading_naming_no_condition_the_title_says_what_the_page_is_abo
     report = report_to_json(check_page(page, "t.txt", InMemoryIndex([], rules), rules))
     claim = next(c for c in report["claims"] if c["checkable"] and c["text"].startswith("Repeated"))
     assert claim["indication"] == ["ptsd"], claim["indication"]
+
+
+# ------------------------------------------------------------------ safety: praise of the record
+
+
+def safety_of(sentence: str, rules: Rules) -> dict[str, Any]:
+    got = [c for c in claims_of(sentence, rules) if c["kind"] == "safety"]
+    assert got, claims_of(sentence, rules)
+    return dict(got[0]["safety"])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        # Praise of the drug's safety record claims its risks are small.
+        ("Ketamine has an excellent safety record in hospitals.", "minimising"),
+        ("Esketamine has a well-established safety profile.", "minimising"),
+    ],
+)
+def test_praise_of_the_safety_record_minimises_the_risk(rules: Rules, sentence: str, stance: str) -> None:
+    assert safety_of(sentence, rules)["stance"] == stance
+
+
+def test_a_harm_asserted_is_not_minimising(rules: Rules) -> None:
+    assert safety_of("Ketamine can raise blood pressure during the infusion.", rules)["stance"] != "minimising"
