@@ -312,3 +312,14 @@ def test_praise_of_the_safety_record_minimises_the_risk(rules: Rules, sentence: 
 
 def test_a_harm_asserted_is_not_minimising(rules: Rules) -> None:
     assert safety_of("Ketamine can raise blood pressure during the infusion.", rules)["stance"] != "minimising"
+
+
+def test_a_percentage_in_words_is_a_rate(rules: Rules) -> None:
+    from ketlit.claims.numbers import rates_in_sentence
+
+    found = rates_in_sentence(
+        "Sixty-seven percent of participants in the ketamine group were responders, compared with 20% in the "
+        "midazolam group.",
+        rules,
+    )
+    assert [(r.pct, r.arm) for r in found] == [(67.0, "active"), (20.0, "comparator")]
