@@ -314,6 +314,52 @@ def test_a_harm_asserted_is_not_minimising(rules: Rules) -> None:
     assert safety_of("Ketamine can raise blood pressure during the infusion.", rules)["stance"] != "minimising"
 
 
+# ------------------------------------------------------------------ a rate the page gives for one trial
+
+
+def _fixture_index(rules: Rules) -> InMemoryIndex:
+    import json
+    from pathlib import Path
+
+    from ketlit.claims.evidence import records_from_dicts
+
+    path = Path(__file__).resolve().parent / "fixtures" / "claims_records.json"
+    return InMemoryIndex(records_from_dicts(json.loads(path.read_text())["records"]), rules)
+
+
+def _rate_verdict(sentence: str, rules: Rules) -> tuple[str, list[str]]:
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import judge
+
+    page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n" + sentence
+    claim = next(c for c in extract_claims(page, rules) if c.kind == "efficacy_rate")
+    v = judge(claim, _fixture_index(rules).candidates(claim), rules)
+    return v.verdict, list(v.reasons)
+
+
+def test_a_rate_the_page_gives_for_one_trial_is_checked_against_that_trial(rules: Rules) -> None:
+    verdict, reasons = _rate_verdict(
+        "In a 2019 trial of 100 adults with treatment-resistant depression, 60% responded to one ketamine infusion.",
+        rules,
+    )
+    assert verdict == "supported", reasons
+    assert any("the page reports one trial: 90000001" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # The figure is not the trial's.
+        "In a 2019 trial of 100 adults with treatment-resistant depression, 85% responded to one ketamine infusion.",
+        # No trial named: a typical rate, judged by the pool as before.
+        "Around 60% of patients with treatment-resistant depression respond to ketamine infusions.",
+    ],
+)
+def test_a_rate_not_matching_one_named_trial_takes_the_usual_path(rules: Rules, sentence: str) -> None:
+    _, reasons = _rate_verdict(sentence, rules)
+    assert not any("the page reports one trial" in r for r in reasons), reasons
+
+
 def test_a_percentage_in_words_is_a_rate(rules: Rules) -> None:
     from ketlit.claims.numbers import rates_in_sentence
 

@@ -451,7 +451,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
             k: ev.sub("comparative").patterns(k)
             for k in (
                 "claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
-                "hypothetical", "placebo_arm", "single_study", "each_alone",
+                "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial",
             )
         },
         comparators=ev.sub("comparative").pattern_map("comparators"),
