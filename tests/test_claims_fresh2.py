@@ -369,3 +369,14 @@ def test_a_percentage_in_words_is_a_rate(rules: Rules) -> None:
         rules,
     )
     assert [(r.pct, r.arm) for r in found] == [(67.0, "active"), (20.0, "comparator")]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Side effects of ketamine lozenges are milder than with IV infusions.",
+        "Ketamine causes fewer side effects than most antidepressants.",
+    ],
+)
+def test_side_effects_compared_are_a_comparative_safety_claim(rules: Rules, sentence: str) -> None:
+    assert safety_of(sentence, rules)["stance"] == "comparative"
