@@ -380,3 +380,8 @@ def test_a_percentage_in_words_is_a_rate(rules: Rules) -> None:
 )
 def test_side_effects_compared_are_a_comparative_safety_claim(rules: Rules, sentence: str) -> None:
     assert safety_of(sentence, rules)["stance"] == "comparative"
+
+
+def test_an_effect_without_a_harm_denies_the_harm(rules: Rules) -> None:
+    got = safety_of("In bipolar depression, infusions can lift mood without causing mania.", rules)
+    assert got["stance"] == "denial" and "mania" in got["topics"], got
