@@ -385,3 +385,18 @@ def test_side_effects_compared_are_a_comparative_safety_claim(rules: Rules, sent
 def test_an_effect_without_a_harm_denies_the_harm(rules: Rules) -> None:
     got = safety_of("In bipolar depression, infusions can lift mood without causing mania.", rules)
     assert got["stance"] == "denial" and "mania" in got["topics"], got
+
+
+def _safety_verdict(sentence: str, rules: Rules) -> str:
+    got = [c for c in claims_of(sentence, rules) if c["kind"] == "safety"]
+    assert got, claims_of(sentence, rules)
+    return str(got[0]["verdict"])
+
+
+def test_a_risk_studies_observed_to_be_rare_is_not_contradicted_by_the_schedule(rules: Rules) -> None:
+    # What supervised trials observed, reported as such: short of the risk, not its opposite.
+    assert _safety_verdict("In clinical trials, addiction has been rare at the doses used for depression.", rules) == (
+        "partly_supported"
+    )
+    # A risk called minimal outright is still the opposite of what the regulator found.
+    assert _safety_verdict("At low doses, the addiction risk of ketamine is minimal.", rules) == "contradicted"
