@@ -400,3 +400,28 @@ def test_a_risk_studies_observed_to_be_rare_is_not_contradicted_by_the_schedule(
     )
     # A risk called minimal outright is still the opposite of what the regulator found.
     assert _safety_verdict("At low doses, the addiction risk of ketamine is minimal.", rules) == "contradicted"
+
+
+def _verdicts(sentence: str, rules: Rules) -> dict[str, tuple[str, list[str]]]:
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import judge
+
+    page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n" + sentence
+    index = _fixture_index(rules)
+    out = {}
+    for c in extract_claims(page, rules):
+        if c.checkable and sentence[:20] in c.text:
+            v = judge(c, index.candidates(c), rules)
+            out[c.kind] = (v.verdict, list(v.reasons))
+    return out
+
+
+def test_the_drug_combined_against_the_drug_alone_is_a_claim_about_the_combination(rules: Rules) -> None:
+    got = _verdicts("Ketamine combined with psychotherapy relieves depression better than ketamine alone.", rules)
+    assert got and all(v == "insufficient_evidence" for v, _ in got.values()), got
+    assert any("combined with psychotherapy" in r for _, rs in got.values() for r in rs), got
+
+
+def test_an_add_on_against_the_other_treatment_alone_is_not_that_claim(rules: Rules) -> None:
+    got = _verdicts("Ketamine plus an antidepressant relieves depression better than an antidepressant alone.", rules)
+    assert not any("against each alone" in r or "combined with" in r for _, rs in got.values() for r in rs), got

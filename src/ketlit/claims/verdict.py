@@ -488,15 +488,23 @@ def _against_each_alone(claim: Claim, rules: Rules) -> Verdict | None:
     the drug alone, for or against, say nothing of what adding the other treatment does."""
     if claim.kind not in ("efficacy", "efficacy_rate", "onset", "duration"):
         return None
-    each = rules.comparative["each_alone"].search(claim.text)
+    each = next(
+        (
+            m
+            for m in rules.comparative["each_alone"].finditer(claim.text)
+            if re.search(r"\b(either|each|both)\b", m.group(), re.IGNORECASE) or rules.drug_names.any(m.group())
+        ),
+        None,
+    )
     if each is None:
         return None
     other = [n for n, p in rules.comparators.items() if p.any(claim.text[: each.start()])]
     if not other:
         return None
-    tested = as_tested(claim, rules) + f" — the drug combined with {', '.join(other)}, against each alone"
+    alone = "each" if re.search(r"\b(either|each|both)\b", each.group(), re.IGNORECASE) else "the drug"
+    tested = as_tested(claim, rules) + f" — the drug combined with {', '.join(other)}, against {alone} alone"
     reason = (
-        f"a claim about the drug combined with {', '.join(other)}, against each alone: studies of the "
+        f"a claim about the drug combined with {', '.join(other)}, against {alone} alone: studies of the "
         "drug alone cannot decide it, and ketlit reads no study of the combination"
     )
     return finish("insufficient_evidence", None, [reason], [], rules, tested)
