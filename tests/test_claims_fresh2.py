@@ -425,3 +425,30 @@ def test_the_drug_combined_against_the_drug_alone_is_a_claim_about_the_combinati
 def test_an_add_on_against_the_other_treatment_alone_is_not_that_claim(rules: Rules) -> None:
     got = _verdicts("Ketamine plus an antidepressant relieves depression better than an antidepressant alone.", rules)
     assert not any("against each alone" in r or "combined with" in r for _, rs in got.values() for r in rs), got
+
+
+# ------------------------------------------------------------------ certainty: a body of a few dozen participants
+
+
+@pytest.mark.parametrize(("sizes", "certainty"), [((12, 18), "low"), ((150, 180), "moderate")])
+def test_a_body_of_a_few_dozen_participants_loses_two_levels(
+    rules: Rules, sizes: tuple[int, ...], certainty: str
+) -> None:
+    from ketlit.claims.evidence import EvidenceRecord
+    from ketlit.claims.grade import StudyFacts, grade_body
+    from ketlit.claims.judging import Assessed
+    from ketlit.claims.numbers import Findings
+    from ketlit.claims.policy import packaged_policy
+
+    studies = [
+        StudyFacts(
+            Assessed(EvidenceRecord("pubmed", f"9{i}", "A randomised trial"), "rct", 5, Findings()),
+            controlled=True,
+            n=n,
+            blinding="double",
+            comparator_kind="active",
+        )
+        for i, n in enumerate(sizes)
+    ]
+    got, notes = grade_body(studies, rules, packaged_policy())
+    assert got == certainty, notes
