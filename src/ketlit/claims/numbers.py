@@ -138,6 +138,11 @@ _PCT_RX: Final = re.compile(
 def pct_of(m: re.Match[str]) -> float:
     """The value of a :data:`_PCT_RX` match."""
     return float(m.group(1)) if m.group(1) else parse_count(m.group(2)) or 0.0
+
+
+def percents(text: str) -> list[float]:
+    """Every percentage in ``text``, in order ("64% … compared with 28%" → [64.0, 28.0])."""
+    return [pct_of(m) for m in _PCT_RX.finditer(text)]
 _FRACTION_RX: Final = re.compile(
     r"(?<![\d/.])(\d{1,5})\s*/\s*(\d{1,5})(?![\d/.])(?!\s*(?:mg|kg|ml|mm|h\b))", re.IGNORECASE
 )

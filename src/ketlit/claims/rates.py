@@ -39,7 +39,7 @@ from ketlit.claims.judging import (
     rate_text,
 )
 from ketlit.claims.model import Claim, Threshold
-from ketlit.claims.numbers import RateFinding, sample_size
+from ketlit.claims.numbers import RateFinding, percents, sample_size
 from ketlit.claims.policy import VerdictPolicy
 from ketlit.claims.rules import Rules
 from ketlit.claims.stats import Pooled, StudyProportion, pool_proportions
@@ -145,7 +145,6 @@ def number_source(thr: Threshold, counted: Sequence[Assessed], policy: VerdictPo
     return out[:3]
 
 
-_PCT: Final = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
 _LOWER: Final = {"high": "moderate", "moderate": "low", "low": "very_low"}
 _YEAR: Final = re.compile(r"\b(19[6-9]\d|20[0-4]\d)\b")
 
@@ -161,7 +160,7 @@ def _details(a: Assessed, claim: Claim, thr: Threshold, policy: VerdictPolicy) -
     years = {int(y) for y in _YEAR.findall(claim.text)}
     if a.record.year is not None and a.record.year in years:
         out.append(f"published {a.record.year}")
-    others = [float(m.group(1)) for m in _PCT.finditer(claim.text) if abs(float(m.group(1)) - thr.value) > 0.05]
+    others = [x for x in percents(claim.text) if abs(x - thr.value) > 0.05]
     control = [r.pct for r in a.findings.rates if r.arm == "comparator"]
     if any(abs(x - c) <= policy.number_match_points for x in others for c in control):
         out.append("the comparator arm's figure")

@@ -482,6 +482,10 @@ def _null_report(v: Verdict) -> Verdict:
     return replace(v, verdict=verdict, certainty=certainty, reasons=(why, *v.reasons), decisive=decisive)
 
 
+# "than either alone" (each of the two treatments) as against "than ketamine alone" (the drug by itself).
+_EACH: Final = re.compile(r"\b(either|each|both)\b", re.IGNORECASE)
+
+
 def _against_each_alone(claim: Claim, rules: Rules) -> Verdict | None:
     """Insufficient evidence for a benefit of the drug combined with another treatment over each of
     them alone ("Combining ketamine with TMS works faster than either treatment alone"): studies of
@@ -492,7 +496,7 @@ def _against_each_alone(claim: Claim, rules: Rules) -> Verdict | None:
         (
             m
             for m in rules.comparative["each_alone"].finditer(claim.text)
-            if re.search(r"\b(either|each|both)\b", m.group(), re.IGNORECASE) or rules.drug_names.any(m.group())
+            if _EACH.search(m.group()) or rules.drug_names.any(m.group())
         ),
         None,
     )
@@ -501,7 +505,7 @@ def _against_each_alone(claim: Claim, rules: Rules) -> Verdict | None:
     other = [n for n, p in rules.comparators.items() if p.any(claim.text[: each.start()])]
     if not other:
         return None
-    alone = "each" if re.search(r"\b(either|each|both)\b", each.group(), re.IGNORECASE) else "the drug"
+    alone = "each" if _EACH.search(each.group()) else "the drug"
     tested = as_tested(claim, rules) + f" — the drug combined with {', '.join(other)}, against {alone} alone"
     reason = (
         f"a claim about the drug combined with {', '.join(other)}, against {alone} alone: studies of the "
