@@ -17,8 +17,9 @@ Design decisions:
 * **Scored by span.** A labelled sentence is "checkable" when any sentence reading overlapping its
   span is; its reason and strength are those of the first such reading; its kinds are the kinds of
   the claims located in its span.
-* **Two batches.** ``first`` was written before any rule was changed (its tune half tuned them);
-  ``fresh`` was written, labelled and only then run, after the rules were tuned on all of ``first``.
+* **Batches.** ``first`` was written before any rule was changed (its tune half tuned them);
+  ``fresh`` was written, labelled and only then run, after the rules were tuned on all of ``first``;
+  ``fresh2`` (six pages in new styles, also as pages in ``fresh2_pages/``) likewise, later.
 * **Two halves by hash.** ``half(text)`` (SHA-1 of the text, even → tune, odd → held) splits the
   set once and for all, so rules can be tuned on one half and reported on the other honestly.
 
@@ -239,7 +240,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--half", choices=("tune", "held", "all"), default="all")
     ap.add_argument(
-        "--batch", choices=("first", "fresh", "all"), default="all", help="fresh: written after the rules were tuned"
+        "--batch",
+        choices=("first", "fresh", "fresh2", "all"),
+        default="all",
+        help="fresh, fresh2: written after the rules were tuned",
     )
     ap.add_argument("--misses", action="store_true", help="list every sentence read wrongly")
     ap.add_argument("--set", type=Path, default=SET)

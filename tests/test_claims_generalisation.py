@@ -68,6 +68,8 @@ def reading(sentence: str, rules: Rules, lead: str = LEAD) -> dict[str, Any]:
 FLOORS = {
     "first": {"recall": 0.98, "false_claims": 0.02, "reason": 0.95, "kind": 0.97, "strength": 0.97},
     "fresh": {"recall": 0.80, "false_claims": 0.03, "reason": 0.65, "kind": 0.85, "strength": 0.90},
+    # Before any rule change: recall 0.86, false 4.5%, reason 0.70, kind 0.93, strength 0.82.
+    "fresh2": {"recall": 0.90, "false_claims": 0.02, "reason": 0.68, "kind": 0.98, "strength": 0.94},
 }
 
 
@@ -91,7 +93,7 @@ def test_the_set_is_big_varied_and_well_formed() -> None:
         "lead_in", "out_of_scope", "research_status",
     }  # fmt: skip
     assert any(it.rules for it in items)  # another drug, configured through a user rules file
-    assert {it.batch for it in items} == {"first", "fresh"}
+    assert {it.batch for it in items} == {"first", "fresh", "fresh2"}
     # The split by hash puts both halves on every page of the first batch.
     b = _bench()
     assert {b.half(it.text) for it in items if it.batch == "first"} == {"tune", "held"}

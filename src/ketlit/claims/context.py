@@ -56,11 +56,26 @@ def _count(pats: Patterns, text: str) -> int:
     return n
 
 
+def without_compared_routes(text: str, rules: Rules) -> str:
+    """``text`` with every route mention that follows comparison words blanked (same length)."""
+    if not rules.route_page_compared.regexes:
+        return text
+    chars = list(text)
+    for pats in rules.routes.values():
+        for m in pats.finditer(text):
+            before = text[max(0, m.start() - 40) : m.start()].split("\n")[-1]
+            if rules.route_page_compared.any(before):
+                chars[m.start() : m.end()] = " " * (m.end() - m.start())
+    return "".join(chars)
+
+
 def page_context(text: str, rules: Rules, sentences: Sequence[Sentence] | None = None) -> PageContext:
     """Drug mentions, the page's own route and molecule, and its most frequent indications (counted
     on :func:`treated_text` when the page's sentences are given)."""
     mentions = _count(rules.drug_names, text)
-    route_counts = {slug: _count(p, text) for slug, p in rules.routes.items()}
+    # A route named only as the comparator ("just like IV") is blanked before counting.
+    route_text = without_compared_routes(text, rules)
+    route_counts = {slug: _count(p, route_text) for slug, p in rules.routes.items()}
     total = sum(route_counts.values())
     route: str | None = None
     route_note: str | None = None
@@ -68,7 +83,7 @@ def page_context(text: str, rules: Rules, sentences: Sequence[Sentence] | None =
         slug, count = max(route_counts.items(), key=lambda kv: (kv[1], kv[0]))
         if count >= rules.route_page_min_mentions and count / total >= rules.route_page_min_share:
             route = slug
-            words = Counter(m.group().lower() for m in rules.routes[slug].finditer(text))
+            words = Counter(m.group().lower() for m in rules.routes[slug].finditer(route_text))
             shown = ", ".join(f"'{w}' ×{n}" for w, n in sorted(words.items(), key=lambda kv: (-kv[1], kv[0])))
             route_note = f"route {slug} inferred from the page ({shown})"
     mol_counts = {slug: _count(p, text) for slug, p in rules.molecules.items()}
@@ -335,12 +350,18 @@ _SECTION_REACH = 40
 def section_of(sents: Sequence[Sentence], i: int, rules: Rules) -> str | None:
     """The heading or FAQ question ``sents[i]`` stands under, when it names a condition ("Ketamine for
     PTSD", "Does ketamine help with anxiety?"): the nearest earlier one within reach, in an earlier
-    paragraph (a sentence of the same paragraph is read as a preceding sentence)."""
+    paragraph (a sentence of the same paragraph is read as a preceding sentence); else the page's
+    title heading, when it names one."""
     here = sents[i].location.paragraph
     for j in range(i - 1, max(-1, i - 1 - _SECTION_REACH), -1):
         if (sents[j].heading or sents[j].question) and sents[j].location.paragraph != here:
-            return sents[j].text if indications_in(sents[j].text, rules) else None
-    return None
+            if indications_in(sents[j].text, rules):
+                return sents[j].text
+            break
+    # Under a heading that names none ("Keeping the benefit"), the page's title says what the page is
+    # about ("What the research says about ketamine for depression") before its most frequent conditions.
+    title = sents[0] if sents and sents[0].heading and i > 0 and sents[0].location.paragraph != here else None
+    return title.text if title is not None and indications_in(title.text, rules) else None
 
 
 def lead_in(sents: Sequence[Sentence], i: int) -> str | None:

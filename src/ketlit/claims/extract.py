@@ -73,6 +73,7 @@ from ketlit.claims.context import (
     second_subject,
     section_of,
     time_of_drug,
+    without_compared_routes,
     without_condition_outcomes,
 )
 from ketlit.claims.context import Spans as _Spans  # noqa: F401  (re-exported: the hostile-page tests use it)
@@ -322,7 +323,12 @@ def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | N
                 )
                 else "~"
             )
-        elif re.search(r"\bup to\s*$", before):
+        elif re.search(r"\bup to\s*$", before) or (
+            # An effect said to end within a time ("fades within two weeks") lasts at most that long.
+            "effect_end" in rules.cues
+            and rules.cues["effect_end"].any(clause[: t.start])
+            and re.search(r"\b(within|in|by)\s+(just |only |about |around |roughly )?(\w+ (to|or) )?$", before)
+        ):
             op = "<="
         elif re.search(r"\b(about|around|approximately|roughly)\s*$", before):
             op = "~"
@@ -624,11 +630,23 @@ def _operationalise(
         else:
             notes.append("no indication stated")
     route = _routes(sentence, rules)
-    if not route and ctx.route and not set(indication) & set(rules.route_page_not_for):
-        route = [ctx.route]
-        notes.append(ctx.route_note or f"route {ctx.route} inferred from the page")
+    if route and not _routes(without_compared_routes(sentence, rules), rules):
+        # The only route named is what the claim compares with ("within hours, just like IV"): the
+        # claim's own route is the page's; a head-to-head claim ("as effective as IV ketamine") keeps
+        # both, so it is tested as the comparison it is.
+        comparison = rules.comparative["claim_better"].any(sentence) or rules.comparative["claim_equal"].any(sentence)
+        route = [ctx.route, *route] if comparison and ctx.route and ctx.route not in route else []
     subject = _without_comparator(sentence, rules)
     molecule = molecules_in(subject, rules)
+    if not route and ctx.route and not set(indication) & set(rules.route_page_not_for):
+        # A form the sentence names that only one route gives ("esketamine" → intranasal) keeps its
+        # route on a page about another ("In the SUSTAIN-1 trial, … esketamine" on an infusion page).
+        own = [r for r, m in rules.molecule_by_route.items() if molecule == [m]]
+        route = own[:1] if own and ctx.route not in own else [ctx.route]
+        notes.append(
+            f"route {route[0]}: the form the sentence names" if route != [ctx.route]
+            else ctx.route_note or f"route {ctx.route} inferred from the page"
+        )
     # The page's form does not replace a generic name set against another form ("ketamine is as
     # effective as esketamine" on a Spravato page compares the two).
     compared = subject != sentence

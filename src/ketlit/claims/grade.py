@@ -113,6 +113,10 @@ def grade_body(
                 else "participants not reported" if unknown == len(weighed)
                 else f"about {total} participants in the {len(weighed) - unknown} that report n")
         downgrades.append(f"imprecision: {len(weighed)} stud(ies), {size} (< {rules.optimal_information_size})")
+        if 0 < total < rules.optimal_information_size / 4:
+            # Very serious imprecision (GRADE): a body of a few dozen participants loses two levels.
+            quarter = rules.optimal_information_size // 4
+            downgrades.append(f"imprecision, very serious: fewer than {quarter} participants")
     if all(s.assessed.indirect for s in studies):
         why = sorted({w for s in studies for w in s.assessed.indirect})
         downgrades.append(f"indirectness: {'; '.join(why)}")

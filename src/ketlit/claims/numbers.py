@@ -119,11 +119,30 @@ _UNIT_ANY: Final = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|week
 # "24 hours", "24-hour", "24 h", "2 weeks", "an hour", "a few days", "day 7", "week 4"
 _TIME_RX: Final = re.compile(
     rf"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*-?\s*(?P<unit>{_UNIT_ANY})\b"
-    rf"|\b(?P<wnum>{_WORDNUM})(?:\s+few)?[\s-]+(?P<wunit>{_UNIT_LONG})\b"
+    rf"|\b(?P<wnum>{_WORDNUM})(?:\s+few|\s+full|\s+whole|\s+entire)?[\s-]+(?P<wunit>{_UNIT_LONG})\b"
     rf"|\b(?P<unit2>day|week|month|hour)\s+(?P<num2>\d+(?:\.\d+)?)\b",
     re.IGNORECASE,
 )
-_PCT_RX: Final = re.compile(r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)", re.IGNORECASE)
+# A percentage in digits, or in words before "percent" ("Sixty-seven percent of participants"); read
+# with :func:`parse_count`.
+_PCT_WORDS: Final = (
+    r"(?<![\w-])(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|"
+    r"seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+)
+_PCT_RX: Final = re.compile(
+    rf"(?<![\d.])(\d{{1,3}}(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)|({_PCT_WORDS})\s+(?:percent|per cent)\b",
+    re.IGNORECASE,
+)
+
+
+def pct_of(m: re.Match[str]) -> float:
+    """The value of a :data:`_PCT_RX` match."""
+    return float(m.group(1)) if m.group(1) else parse_count(m.group(2)) or 0.0
+
+
+def percents(text: str) -> list[float]:
+    """Every percentage in ``text``, in order ("64% … compared with 28%" → [64.0, 28.0])."""
+    return [pct_of(m) for m in _PCT_RX.finditer(text)]
 _FRACTION_RX: Final = re.compile(
     r"(?<![\d/.])(\d{1,5})\s*/\s*(\d{1,5})(?![\d/.])(?!\s*(?:mg|kg|ml|mm|h\b))", re.IGNORECASE
 )
@@ -480,7 +499,7 @@ def rates_in_sentence(
         s, e = m.start(), m.end()
         if overlaps(s, e) or _is_not_a_rate(sentence, s, e, rules):
             continue
-        pct = float(m.group(1))
+        pct = pct_of(m)
         if pct > 100:
             continue
         construct = _construct_near(sentence, s, e, rules)
@@ -738,7 +757,7 @@ def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding
         pct: float | None = None
         for pm in _PCT_RX.finditer(sentence):
             if abs(pm.start() - m.end()) <= 40 or abs(m.start() - pm.end()) <= 40:
-                pct = float(pm.group(1))
+                pct = pct_of(pm)
                 break
         cues = cues or _cues(sentence, folded, rules)
         out.append(

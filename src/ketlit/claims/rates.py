@@ -22,6 +22,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Final
 
 from ketlit.claims.efficacy import grade_source
 from ketlit.claims.evidence import sort_key
@@ -38,7 +39,7 @@ from ketlit.claims.judging import (
     rate_text,
 )
 from ketlit.claims.model import Claim, Threshold
-from ketlit.claims.numbers import RateFinding
+from ketlit.claims.numbers import RateFinding, percents, sample_size
 from ketlit.claims.policy import VerdictPolicy
 from ketlit.claims.rules import Rules
 from ketlit.claims.stats import Pooled, StudyProportion, pool_proportions
@@ -142,6 +143,80 @@ def number_source(thr: Threshold, counted: Sequence[Assessed], policy: VerdictPo
             )
             break
     return out[:3]
+
+
+_LOWER: Final = {"high": "moderate", "moderate": "low", "low": "very_low"}
+_YEAR: Final = re.compile(r"\b(19[6-9]\d|20[0-4]\d)\b")
+
+
+def _details(a: Assessed, claim: Claim, thr: Threshold, policy: VerdictPolicy) -> list[str]:
+    """What else the page says of its one trial that this study matches: its size, its year, the
+    comparator arm's figure."""
+    out = []
+    said_n = sample_size(claim.text)
+    n = sample_size(a.record.abstract) or a.record.enrollment
+    if said_n and n and abs(n - said_n) <= max(2, 0.15 * said_n):
+        out.append(f"n = {n}")
+    years = {int(y) for y in _YEAR.findall(claim.text)}
+    if a.record.year is not None and a.record.year in years:
+        out.append(f"published {a.record.year}")
+    others = [x for x in percents(claim.text) if abs(x - thr.value) > 0.05]
+    control = [r.pct for r in a.findings.rates if r.arm == "comparator"]
+    if any(abs(x - c) <= policy.number_match_points for x in others for c in control):
+        out.append("the comparator arm's figure")
+    return out
+
+
+def _cited_trial(
+    claim: Claim, thr: Threshold, counted: Sequence[Assessed], rules: Rules, policy: VerdictPolicy, reasons: list[str]
+) -> Verdict | None:
+    """A rate the page gives for one trial it names ("In a 2006 trial of 18 patients, 71% responded"):
+    a counted controlled study reporting that figure for the drug's arm, and matching one more detail
+    the page gives (size, year, the comparator arm's figure), is the trial described, and the page
+    reports it right: supported, at the certainty one trial gives. Otherwise None (the usual rule)."""
+    cue = rules.comparative.get("cited_trial")
+    if claim.strength != "attributed" or cue is None or not cue.any(claim.text):
+        return None
+    found: list[tuple[Assessed, RateFinding, list[str]]] = []
+    for a in counted:
+        if not (_controlled(a, policy) or a.design == "rct"):
+            continue  # a trial with a control arm, its question efficacy or head to head
+        rate = next(
+            (
+                r
+                for r in a.findings.rates
+                if r.arm != "comparator" and not r.summary and abs(r.pct - thr.value) <= policy.number_match_points
+            ),
+            None,
+        )
+        if rate is not None and (details := _details(a, claim, thr, policy)):
+            found.append((a, rate, details))
+    if not found:
+        return None
+    a, r, details = max(found, key=lambda x: (len(x[2]), x[0].rank))
+    certainty, greasons = grade_studies([a], rules, imprecision="one trial, as the page reports it")
+    n = sample_size(a.record.abstract) or a.record.enrollment
+    if (n is None or n < rules.optimal_information_size) and certainty in _LOWER:
+        # One trial below the optimal information size: very serious imprecision, two levels in all.
+        certainty = _LOWER[certainty]
+        greasons.append(
+            f"imprecision: one trial of {n or 'unstated'} participants (< {rules.optimal_information_size})"
+        )
+    return finish(
+        "supported",
+        certainty,
+        [
+            *reasons,
+            f"the page reports one trial: {a.record.id} reports {r.construct} {r.pct:.1f}% for the drug's arm "
+            f"and matches the page on {', '.join(details)}",
+            *greasons,
+        ],
+        [cite(a, rate_text(r) + f" — “{r.sentence}”")],
+        rules,
+        as_tested(claim, rules),
+        decisive=_decisive("supported", [(a, r)]),
+        certainty_source=grade_source("the one trial the page reports", greasons),
+    )
 
 
 def _few_arms(
@@ -293,6 +368,9 @@ def judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules, policy: Ver
         if r.construct == construct and r.summary and r.arm != "comparator" and not r.range and patient_rate(a, r)
     ]
     reasons += number_source(thr, counted, policy)
+    cited_trial = _cited_trial(claim, thr, counted, rules, policy, reasons)
+    if cited_trial is not None:
+        return cited_trial
     if len(items) < policy.min_pool_arms and not summaries:
         reached = _reported_arms(claim, thr, counted, rules, policy, reasons)
         if reached is not None:

@@ -233,7 +233,12 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
         limits = label_limits(replace(claim, molecule=(m,)), ind, rules)
         # An approval for one condition in people with another ("depressive symptoms in adults who
         # have suicidal thoughts") claims no effect on the qualifying condition: its limitation is moot.
-        if limits and ok and not reg.approval_qualified:
+        denied_by_label = [f for f in limits if f.denies.any(claim.text)]
+        if denied_by_label and ok and not negated:
+            # The page says the approval is for the very effect the label says is not shown.
+            outcome = "contradicted"
+            out.add(None, f"label limitation: {denied_by_label[0].statement}", denied_by_label, deciding=True)
+        elif limits and ok and not reg.approval_qualified:
             outcome = "partly_supported"
             out.add(None, f"label limitation: {limits[0].statement}", limits, deciding=True)
         first = min(f.year for f in facts if f.kind == "approval")
@@ -376,11 +381,18 @@ def _legal(
         out.add(None, "the file cannot tell which use the page calls illegal", schedule)
 
 
-def _others(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
+def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
     if "compounded" in reg.topics:
+        # A page reporting the regulator's warning about compounded products states the fact on file;
+        # anything else said about compounding is only given the warning as a caveat.
+        warning = rules.regulatory.get("warning")
+        warned = warning is not None and warning.any(text) and not reg.negated and "approval" not in reg.topics
         for f in rules.facts:
             if f.kind == "compounding":
-                out.add(None, f"caveat ({f.id}): {f.statement}", [f])
+                if warned:
+                    out.add("supported", f"the regulator's warning is on file ({f.id}): {f.statement}", [f])
+                else:
+                    out.add(None, f"caveat ({f.id}): {f.statement}", [f])
     if "rems" in reg.topics:
         facts = [f for m in molecules for f in rules.facts if f.kind == "rems" and f.covers_molecule(m)]
         if facts:
@@ -428,7 +440,7 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
         _schedule(reg, molecules, local, jur, out)
     if "off_label" in reg.topics or ("legal" in reg.topics and "approval" not in reg.topics):
         _legal(sentence, reg, molecules, local, policy, out)
-    _others(reg, molecules, local, out)
+    _others(reg, claim.text, molecules, local, out)
     if not out.outcomes:
         return finish(
             "insufficient_evidence",

@@ -214,6 +214,9 @@ class RegulatoryFact:
     # states the approved product's own dose.
     doses: tuple[float, ...] = ()
     unit: str = ""
+    # (label_limitation) wording of the effect the limitation says is not shown ("prevent suicide"): a
+    # sentence claiming the approval is for that effect is contradicted by the label itself.
+    denies: Patterns = Patterns()
 
     def covers_molecule(self, molecule: str) -> bool:
         """Whether the fact applies to ``molecule`` ("*" applies to every form)."""
@@ -304,6 +307,8 @@ class Rules:
     indication_by_comparator: dict[str, str] = field(default_factory=dict)
     # [dosing_reference]: the doses relative dose claims are fractions of.
     dose_references: tuple[DoseReference, ...] = ()
+    # [route.page] compared_before: words before a route mention that make it the page's comparator.
+    route_page_compared: Patterns = Patterns()
     facts: tuple[RegulatoryFact, ...] = field(default=())
     # sha256 of the packaged rules document plus the user's (see the module docstring).
     digest: str = ""
@@ -421,6 +426,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         route_page_min_mentions=route.sub("page").integer("min_mentions", 2),
         route_page_min_share=route.sub("page").number("min_share", 0.6),
         route_page_not_for=route.sub("page").strings("not_for_indications", single=True),
+        route_page_compared=route.sub("page").patterns("compared_before"),
         indications=ind.pattern_map("patterns", vocab["indication"]),
         indication_fallback=ind.pattern_map("generic_fallback", vocab["indication"]),
         resistant_cues=ind.patterns("resistant_cues"),
@@ -445,7 +451,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
             k: ev.sub("comparative").patterns(k)
             for k in (
                 "claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
-                "hypothetical", "placebo_arm", "single_study", "each_alone",
+                "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial",
             )
         },
         comparators=ev.sub("comparative").pattern_map("comparators"),
@@ -572,6 +578,7 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 terms=f.patterns("terms") if "terms" in f.data else Patterns(),
                 doses=_fact_doses(f),
                 unit=f.string("unit", ""),
+                denies=f.patterns("denies") if "denies" in f.data else Patterns(),
             )
         )
     return tuple(facts)

@@ -201,7 +201,9 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         judged = _restriction(reports, misuse)
     elif stance in ("denial", "minimising"):
         lasting = "lasting" in rules.safety_terms and rules.safety_terms["lasting"].any(claim.clause or claim.text)
-        judged = _denial_or_minimising(stance, specific, facts, reports, rules, lasting=lasting)
+        # "Addiction has been rare in clinical studies": what trials observed, not a risk called minimal.
+        observed = stance == "minimising" and claim.strength == "attributed"
+        judged = _denial_or_minimising(stance, specific, facts, reports, rules, lasting=lasting, observed=observed)
     elif stance == "transience":
         judged = _transience(reports, claim.clause or claim.text)
     else:
@@ -295,6 +297,7 @@ def _denial_or_minimising(
     rules: Rules,
     *,
     lasting: bool = False,
+    observed: bool = False,
 ) -> _Judged:
     present = [(a, f) for a, f in reports if not f.absent]
     passing: list[Report] = []
@@ -329,6 +332,14 @@ def _denial_or_minimising(
                 + (f"{len(_distinct(passing))} stud(ies) report only short-lived effects" if passing else "")
                 + ", but absence in small trials does not show absence of lasting harm"
             )
+    elif regulated and observed:
+        # The page reports what studies observed: true of supervised trials, short of the risk regulators weigh.
+        out.verdict = "partly_supported"
+        out.reasons.append(
+            "the page reports what studies observed under supervision; regulators treat the risk as significant ("
+            + ", ".join(f.id for f in regulated)
+            + "), which trials of short courses cannot rule out"
+        )
     elif regulated:
         # A regulator scheduled the drug or put the risk in a warning: calling it minimal is the opposite finding.
         out.verdict = "contradicted"

@@ -199,7 +199,7 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
         # The same drug by another route ("oral ketamine is as effective as IV infusions"): a comparison
         # of routes, which trials of one route against placebo cannot decide.
         # The page's route is named before the comparison, the other after it (the extractor reads both).
-        own = {n for n, p in rules.routes.items() if p.any(subject)}
+        own = {n for n, p in rules.routes.items() if p.any(subject)} or _page_routes(claim, rest, rules)
         if own:
             named += [(f"{ROUTE_PREFIX}{n}", x.start()) for n, p in rules.routes.items()
                       if n not in own for x in p.finditer(rest)]
@@ -217,6 +217,12 @@ def _comparison(claim: Claim, rules: Rules) -> tuple[str, str, str] | None:
         read = molecules_in(subject, rules) or generic or list(claim.molecule) or [rules.molecule_default]
         return comparator, relation, read[0]
     return None
+
+
+def _page_routes(claim: Claim, rest: str, rules: Rules) -> set[str]:
+    """The claim's routes not named after the comparison words: the page's own route, for a claim that
+    names only the route it is compared with ("Effectiveness: as effective as IV ketamine")."""
+    return {r for r in claim.route if r in rules.routes and not rules.routes[r].any(rest)}
 
 
 def _drug_loses(subject: str, rest: str, rules: Rules) -> tuple[str, str, str] | None:
@@ -266,7 +272,9 @@ def _judge_routes(
     in the cache the claim is not shown."""
     cue = rules.comparative["claim_better" if relation == "better" else "claim_equal"].search(claim.text)
     subject = claim.text[: cue.start()] if cue else claim.text
-    mine = sorted(n for n, p in rules.routes.items() if n != other and p.any(subject))
+    mine = sorted(n for n, p in rules.routes.items() if n != other and p.any(subject)) or sorted(
+        _page_routes(claim, claim.text[cue.end() :] if cue else "", rules) - {other}
+    )
     tested = (as_tested(claim, rules) + f" — a comparison of routes, {', '.join(mine)} against {other}: only "
               "studies of both routes count, and only what they say of the two")
     assessed = assess_all(claim, records, rules, cache, memo)
@@ -474,21 +482,33 @@ def _null_report(v: Verdict) -> Verdict:
     return replace(v, verdict=verdict, certainty=certainty, reasons=(why, *v.reasons), decisive=decisive)
 
 
+# "than either alone" (each of the two treatments) as against "than ketamine alone" (the drug by itself).
+_EACH: Final = re.compile(r"\b(either|each|both)\b", re.IGNORECASE)
+
+
 def _against_each_alone(claim: Claim, rules: Rules) -> Verdict | None:
     """Insufficient evidence for a benefit of the drug combined with another treatment over each of
     them alone ("Combining ketamine with TMS works faster than either treatment alone"): studies of
     the drug alone, for or against, say nothing of what adding the other treatment does."""
     if claim.kind not in ("efficacy", "efficacy_rate", "onset", "duration"):
         return None
-    each = rules.comparative["each_alone"].search(claim.text)
+    each = next(
+        (
+            m
+            for m in rules.comparative["each_alone"].finditer(claim.text)
+            if _EACH.search(m.group()) or rules.drug_names.any(m.group())
+        ),
+        None,
+    )
     if each is None:
         return None
     other = [n for n, p in rules.comparators.items() if p.any(claim.text[: each.start()])]
     if not other:
         return None
-    tested = as_tested(claim, rules) + f" — the drug combined with {', '.join(other)}, against each alone"
+    alone = "each" if _EACH.search(each.group()) else "the drug"
+    tested = as_tested(claim, rules) + f" — the drug combined with {', '.join(other)}, against {alone} alone"
     reason = (
-        f"a claim about the drug combined with {', '.join(other)}, against each alone: studies of the "
+        f"a claim about the drug combined with {', '.join(other)}, against {alone} alone: studies of the "
         "drug alone cannot decide it, and ketlit reads no study of the combination"
     )
     return finish("insufficient_evidence", None, [reason], [], rules, tested)
