@@ -310,3 +310,23 @@ def test_a_record_that_never_names_the_drug_is_not_a_study_of_it() -> None:
 def test_abolished_effects_relief_and_all_patients_responding(clause: str, direction: str) -> None:
     found = _read(clause)
     assert found is not None and found[0] == direction
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # The control arm as the subject, the reference after it: "for" is not the reference word "or".
+        (
+            "The odds of developing postoperative delirium were greater for patients receiving placebo compared "
+            "with ketamine treatment (odds ratio = 12.6; 95% confidence interval, 1.5-107.5)",
+            "decreased",
+        ),
+        # A change nothing showed.
+        ("No areas showed a decrease in regional cerebral blood flow.", "no_difference"),
+        # What an earlier study of the authors found is background, not this study's finding.
+        ("Our previous study of six open-label infusions in 11 adolescents showed variable response", None),
+    ],
+)
+def test_reference_words_whole_negated_changes_and_previous_studies(clause: str, expected: str | None) -> None:
+    found = _read(clause)
+    assert (found[0] if found else None) == expected

@@ -40,7 +40,8 @@ def _arm_patterns(rules: ArmRules) -> list[tuple[str, TextPattern]]:
 
 # "compared with placebo", "than placebo", "versus placebo": the comparator is the reference.
 _REFERENCE_BEFORE: Final = re.compile(
-    r"(?:compared (?:with|to)|relative to|versus|vs\.?|than|over|against|and|or|with|to)\s+"
+    # \b first: "or" and "to" inside "for", "into" are no reference ("greater for patients receiving placebo").
+    r"\b(?:compared (?:with|to)|relative to|versus|vs\.?|than|over|against|and|or|with|to)\s+"
     r"(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
