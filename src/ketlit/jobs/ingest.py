@@ -212,13 +212,13 @@ def _fetch_all(
             batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
             for batch, page in prefetched(lambda batch: _request_batch(client, batch), batches):
                 before = store.content_shas("pubmed", batch) if tagging else {}
-                articles = _store_batch(client, store, run_id, key, batch, page, saved)
+                articles, stored = _store_batch(client, store, run_id, key, batch, page, saved)
                 got = {a.pmid for a in articles} & set(batch)
                 if progress:
                     progress("advance", None, len(got - retrieved))
                 retrieved |= got
                 if tagging:
-                    tagging.add(before, [p for p in batch if p in got])
+                    tagging.add(before, [p for p in batch if p in got], stored)
             if attempt == 0 and len(retrieved) == len(wanted):
                 break
     return tagging.tagged if tagging else 0
@@ -255,7 +255,8 @@ def _request_batch(client: PubMedClient, batch: list[str]) -> _Page:
 
 def _store_batch(
     client: PubMedClient, store: Store, run_id: int, key: str, batch: list[str], page: _Page, saved: SaveResult
-) -> list[Article]:
+) -> tuple[list[Article], PreparedPage]:
+    """Parse and store one EFetch page: (the articles it held, the page as stored)."""
     try:
         articles = parse_pubmed_xml(page.body)
     except ParseError:
@@ -265,17 +266,17 @@ def _store_batch(
         articles = client.efetch(batch, on_body=lambda body, ctype: pages.append((body, ctype)))
         page = _Page(*pages[-1])
     wanted = set(batch)
-    saved += store.save_page(
+    prepared = prepare_page(page.body, [a for a in articles if a.pmid in wanted])
+    saved += store.save_prepared(
         run_id=run_id,
         source="pubmed",
         endpoint="efetch",
         request={"db": "pubmed", "id": f"{batch[0]}..{batch[-1]} ({len(batch)} ids)"},
         content_type=page.content_type,
-        body=page.body,
-        articles=[a for a in articles if a.pmid in wanted],
+        page=prepared,
         query_key=key,
     )
-    return articles
+    return articles, prepared
 
 
 # -- import -------------------------------------------------------------------------------
