@@ -41,7 +41,7 @@ from typing import Any, Final
 
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.screens import fold, may_match, screened_any, screened_search
-from ketlit.claims.text import split_sentences
+from ketlit.claims.text import sentence_texts
 
 _UNITS_TO_HOURS: Final = {
     "second": 1 / 3600,
@@ -770,6 +770,13 @@ def _doses_in(sentence: str, folded: str) -> list[DoseFinding]:
     return out
 
 
+# Compiled once: these run for every line and sentence of every abstract read at ingest, where the
+# module-level ``re.match`` paid a cache look-up per call.
+_CONCLUSION_LABEL_RX: Final = re.compile(r"(conclusion|interpretation|discussion)", re.I)
+_RESULTS_LABEL_RX: Final = re.compile(r"(results?|findings?|outcomes?)", re.I)
+_LABEL_LINE_RX: Final = re.compile(r"\s*([A-Z][A-Za-z /&-]{2,40}):\s+(.*)$")
+
+
 def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -> tuple[str | None, str | None]:
     """Direction of effect from conclusions (labelled, else the last two sentences), then results.
 
@@ -777,12 +784,12 @@ def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -
     conclusions = [
         (s, f)
         for label, s, f in sentences
-        if label and re.match(r"(conclusion|interpretation|discussion)", label, re.I)
+        if label and _CONCLUSION_LABEL_RX.match(label)
     ]
     if not conclusions:
         conclusions = [(s, f) for _, s, f in sentences[-2:]]
     results = [
-        (s, f) for label, s, f in sentences if label and re.match(r"(results?|findings?|outcomes?)", label, re.I)
+        (s, f) for label, s, f in sentences if label and _RESULTS_LABEL_RX.match(label)
     ]
     positive, null, negative = rules.direction["positive"], rules.direction["null"], rules.direction["negative"]
     for group in (conclusions, results):
@@ -804,14 +811,14 @@ def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -
 def _labelled_sentences(abstract: str) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     for line in abstract.split("\n"):
-        m = re.match(r"\s*([A-Z][A-Za-z /&-]{2,40}):\s+(.*)$", line)
+        m = _LABEL_LINE_RX.match(line)
         label: str | None = None
         body = line
         if m and (m.group(1).isupper() or len(m.group(1).split()) <= 3):
             label, body = m.group(1), m.group(2)
         if not body.strip():
             continue
-        out.extend((label, s.text) for s in split_sentences(body))
+        out.extend((label, text) for text in sentence_texts(body))
     return out
 
 
