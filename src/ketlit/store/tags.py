@@ -7,6 +7,7 @@ record was tagged from, so tagging after a fetch only touches new or changed rec
 
 from __future__ import annotations
 
+import functools
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -300,8 +301,15 @@ _LOADED = ("pmid", "record_type", "title", "abstract_sections", "abstract", "jou
 
 
 def _heading(ui: str | None, descriptor: str, major: int, qualifiers: str | None) -> MeshHeading:
-    quals = tuple(Qualifier(q[0], q[1], bool(q[2])) for q in json.loads(qualifiers or "[]"))
-    return MeshHeading(ui, descriptor, bool(major), quals)
+    return MeshHeading(ui, descriptor, bool(major), _qualifiers(qualifiers) if qualifiers else ())
+
+
+@functools.lru_cache(maxsize=4096)
+def _qualifiers(text: str) -> tuple[Qualifier, ...]:
+    """The qualifiers a MeSH row's JSON lists. Decoding them was most of rebuilding a record, and the
+    same few hundred lists recur across records ("therapeutic use", "drug effects"): each is decoded
+    once, and its (frozen) qualifiers are shared, which also shrinks the pickles sent to workers."""
+    return tuple(Qualifier(q[0], q[1], bool(q[2])) for q in json.loads(text))
 
 
 def _rebuilt(row: Sequence[Any], mesh: list[MeshHeading], pubtypes: list[tuple[str | None, str]],
