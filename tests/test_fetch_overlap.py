@@ -82,7 +82,7 @@ def test_next_page_is_requested_while_the_last_is_stored(tmp_path: Path, monkeyp
     fake = RangeEutils(list(range(1, 41)))
     settings, store, http = _setup(tmp_path, fake, batch_size=10)
     overlapped: list[bool] = []
-    save_page = Store.save_page
+    save_prepared = Store.save_prepared  # a fetch stores each page as prepared (rows kept for tagging)
 
     def slow_save(self: Store, **kw: Any) -> Any:
         # Storing page k waits (up to 2 s) for request k+1 to start: fetching page after page, it never does.
@@ -91,9 +91,9 @@ def test_next_page_is_requested_while_the_last_is_stored(tmp_path: Path, monkeyp
         while len(fake.fetch_started) < page + 2 and page + 1 < 4 and time.monotonic() < deadline:
             time.sleep(0.005)
         overlapped.append(len(fake.fetch_started) >= min(page + 2, 4))
-        return save_page(self, **kw)
+        return save_prepared(self, **kw)
 
-    monkeypatch.setattr(Store, "save_page", slow_save)
+    monkeypatch.setattr(Store, "save_prepared", slow_save)
     report = fetch_pubmed(store, http, settings, "ketamine")
     assert report.status == "complete" and report.retrieved == 40
     assert overlapped == [True, True, True, True]

@@ -41,7 +41,7 @@ from typing import Any, Final
 
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.screens import fold, may_match, screened_any, screened_search
-from ketlit.claims.text import split_sentences
+from ketlit.claims.text import sentence_texts
 
 _UNITS_TO_HOURS: Final = {
     "second": 1 / 3600,
@@ -789,6 +789,13 @@ def _doses_in(sentence: str, folded: str) -> list[DoseFinding]:
     return out
 
 
+# Compiled once: these run for every line and sentence of every abstract read at ingest, where the
+# module-level ``re.match`` paid a cache look-up per call.
+_CONCLUSION_LABEL_RX: Final = re.compile(r"(conclusion|interpretation|discussion)", re.I)
+_RESULTS_LABEL_RX: Final = re.compile(r"(results?|findings?|outcomes?)", re.I)
+_LABEL_LINE_RX: Final = re.compile(r"\s*([A-Z][A-Za-z /&-]{2,40}):\s+(.*)$")
+
+
 def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -> tuple[str | None, str | None]:
     """Direction of effect from conclusions (labelled, else the last two sentences), then results.
 
@@ -796,12 +803,12 @@ def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -
     conclusions = [
         (s, f)
         for label, s, f in sentences
-        if label and re.match(r"(conclusion|interpretation|discussion)", label, re.I)
+        if label and _CONCLUSION_LABEL_RX.match(label)
     ]
     if not conclusions:
         conclusions = [(s, f) for _, s, f in sentences[-2:]]
     results = [
-        (s, f) for label, s, f in sentences if label and re.match(r"(results?|findings?|outcomes?)", label, re.I)
+        (s, f) for label, s, f in sentences if label and _RESULTS_LABEL_RX.match(label)
     ]
     positive, null, negative = rules.direction["positive"], rules.direction["null"], rules.direction["negative"]
     for group in (conclusions, results):
@@ -823,14 +830,14 @@ def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -
 def _labelled_sentences(abstract: str) -> list[tuple[str | None, str]]:
     out: list[tuple[str | None, str]] = []
     for line in abstract.split("\n"):
-        m = re.match(r"\s*([A-Z][A-Za-z /&-]{2,40}):\s+(.*)$", line)
+        m = _LABEL_LINE_RX.match(line)
         label: str | None = None
         body = line
         if m and (m.group(1).isupper() or len(m.group(1).split()) <= 3):
             label, body = m.group(1), m.group(2)
         if not body.strip():
             continue
-        out.extend((label, s.text) for s in split_sentences(body))
+        out.extend((label, text) for text in sentence_texts(body))
     return out
 
 
@@ -1004,9 +1011,25 @@ def ctgov_rates(rows: Sequence[Mapping[str, Any]], rules: Rules) -> list[RateFin
 _FINDING_TYPES: Final = {"rates": RateFinding, "times": TimeFinding, "adverse": AdverseFinding, "doses": DoseFinding}
 
 
+# Field names per finding class, in declaration order (what ``dataclasses.asdict`` would walk).
+_FIELD_NAMES: Final = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _FINDING_TYPES.values()}
+_to_json: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _as_dict(finding: RateFinding | TimeFinding | AdverseFinding | DoseFinding) -> dict[str, Any]:
+    return {name: getattr(finding, name) for name in _FIELD_NAMES[type(finding)]}
+
+
 def findings_to_json(findings: Findings) -> str:
-    """Findings as JSON, so extraction runs once per record version and is read back by reports."""
-    return json.dumps(dataclasses.asdict(findings), ensure_ascii=False, separators=(",", ":"))
+    """Findings as JSON, so extraction runs once per record version and is read back by reports.
+
+    Written out rather than through ``dataclasses.asdict``, which deep-copies every value and cost
+    a tenth of reading an abstract at ingest: the findings hold only numbers, strings, booleans and
+    spans (tuples, which JSON writes as arrays, as it did), so the text is the same, byte for byte."""
+    data: dict[str, Any] = {name: [_as_dict(f) for f in getattr(findings, name)] for name in _FINDING_TYPES}
+    data["direction"] = findings.direction
+    data["direction_sentence"] = findings.direction_sentence
+    return _to_json(data)
 
 
 def findings_from_json(text: str) -> Findings:

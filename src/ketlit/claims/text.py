@@ -506,9 +506,8 @@ def _split_sentences(par: str) -> list[tuple[int, int]]:
 _BULLET: Final = re.compile(r"\s*[•▪●◦‣∙*+-]\s+(?=\S)")
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """Sentences of clean text with their locations; short unpunctuated lines are headings."""
-    out: list[Sentence] = []
+def _paragraph_spans(text: str) -> Iterator[tuple[int, int, bool, str, list[tuple[int, int]]]]:
+    """(paragraph index, its start, whether it is a list item, its text, its sentence spans)."""
     for p_index, (p_start, p_end) in enumerate(paragraphs(text)):
         par = text[p_start:p_end]
         bullet = _BULLET.match(par)
@@ -516,7 +515,20 @@ def split_sentences(text: str) -> list[Sentence]:
             # The marker is not part of the statement; the item is not a heading.
             p_start += bullet.end()
             par = par[bullet.end() :]
-        spans = _split_sentences(par)
+        yield p_index, p_start, bullet is not None, par, _split_sentences(par)
+
+
+def sentence_texts(text: str) -> list[str]:
+    """The texts of :func:`split_sentences` alone: for readers that use nothing else of a sentence
+    (the number reader runs on every abstract at ingest), without building its location and flags."""
+    # Whitespace runs as one space, the ends trimmed, as split_sentences does.
+    return [" ".join(par[s:e].split()) for _, _, _, par, spans in _paragraph_spans(text) for s, e in spans]
+
+
+def split_sentences(text: str) -> list[Sentence]:
+    """Sentences of clean text with their locations; short unpunctuated lines are headings."""
+    out: list[Sentence] = []
+    for p_index, p_start, bullet, par, spans in _paragraph_spans(text):
         single_line = "\n" not in par.strip()
         for s_index, (s, e) in enumerate(spans):
             raw = par[s:e]
@@ -537,7 +549,7 @@ def split_sentences(text: str) -> list[Sentence]:
                     heading=heading,
                     # "**Is ketamine FDA-approved?**": Markdown emphasis around a question is still one.
                     question=sent.rstrip('"”’)*_').endswith("?"),
-                    list_item=bool(bullet),
+                    list_item=bullet,
                 )
             )
     return out

@@ -2,10 +2,11 @@
 
 Tagging (and the numbers read at tagging time) costs far more CPU per record than parsing and
 storing it, and it used to start only once the last page was stored. :class:`PageTagging` tags
-each stored page meanwhile: the records a page added or changed are read back from the cache
-(so they are tagged from exactly what :meth:`TagRunner.tag_pending` would load), sent to a
-worker process, and their tags and findings written by this process when they come back, in
-page order. With worker processes a fetch takes about max(network, CPU / cores).
+each stored page meanwhile: the records a page added or changed are rebuilt from the rows just
+stored (:meth:`ketlit.store.tags.TagStore.stored_articles`: exactly what
+:meth:`TagRunner.tag_pending` would load, without reading the page back), sent to a worker
+process, and their tags and findings written by this process when they come back, in page order.
+With worker processes a fetch takes about max(network, CPU / cores).
 
 - **Only an optimisation.** What it writes is what ``tag_pending`` would have written for those
   records (same rules digest, same content digest), so the tagging that still follows every
@@ -39,7 +40,7 @@ from ketlit.errors import KetlitError
 from ketlit.jobs.tag import ArticleBatch, TagRunner
 from ketlit.jobs.workers import can_fork, run_in_workers
 from ketlit.sources.models import Article
-from ketlit.store.core import Store
+from ketlit.store.core import PreparedPage, Store
 
 _READY = "ready"
 Connection = multiprocessing.connection.Connection
@@ -117,17 +118,21 @@ class PageTagging:
             for reader in readers:
                 reader.close()  # the worker holds the only read end: a dead worker fails our send
 
-    def add(self, before: dict[str, str], pmids: Sequence[str]) -> None:
-        """Tag the records of a page just stored that it added or changed (``before``: their
-        content digests before the page was stored)."""
+    def add(self, before: dict[str, str], pmids: Sequence[str], page: PreparedPage) -> None:
+        """Tag the records of a page just stored (``page``, as stored) that it added or changed
+        (``before``: their content digests before the page was stored)."""
         if self.stopped:
             return
-        after = self.store.content_shas("pubmed", list(pmids))
-        changed = [p for p in pmids if p in after and before.get(p) != after[p]]
+        # What the cache holds now, known without asking it: the page's rows were just written
+        # (a PMID listed twice: its last row, as the upsert keeps), less what the page withdrew.
+        rows = {r.article["pmid"]: r for r in page.rows}
+        for pmid in page.deleted:
+            rows.pop(pmid, None)
+        changed = [p for p in pmids if p in rows and before.get(p) != rows[p].article["content_sha256"]]
         if not changed:
             return
-        articles = self.store.load_articles(changed)
-        contents = {a.pmid: after[a.pmid] for a in articles}
+        articles = self.store.stored_articles([rows[p] for p in changed])
+        contents = {a.pmid: rows[a.pmid].article["content_sha256"] for a in articles}
         if not self.workers:
             self._guard(lambda: self._tag_here(articles, contents))
             return

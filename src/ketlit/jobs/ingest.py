@@ -16,7 +16,6 @@ two rather than their sum. Neither changes what is stored, recorded or raised.
 from __future__ import annotations
 
 import contextlib
-import gc
 import gzip
 import io
 import itertools
@@ -36,7 +35,7 @@ from ketlit.errors import InputError, KetlitError, ParseError
 from ketlit.files import GunzipLimited, gunzip_limited, read_limited
 from ketlit.http import HttpClient, redact
 from ketlit.jobs.prefetch import prefetched
-from ketlit.jobs.workers import import_head, prepared_xml_pages, run_in_workers
+from ketlit.jobs.workers import gc_paused, import_head, prepared_xml_pages, run_in_workers
 from ketlit.sources.ctgov import CtgovClient, search_params
 from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.ctgov_vocab import parse_statuses
@@ -206,19 +205,19 @@ def _fetch_all(
     requests go out in the same order, one at a time, and pages are stored in that order. With a
     ``tagger``, what each page added or changed is tagged meanwhile, in worker processes forked
     before the prefetch thread starts (:mod:`ketlit.jobs.fetch_tags`). Returns how many it tagged."""
-    with _tagging(store, tagger, len(wanted)) as tagging:
+    with gc_paused(), _tagging(store, tagger, len(wanted)) as tagging:
         for attempt in range(2):
             todo = [p for p in wanted if p not in retrieved]
             batches = [todo[i : i + batch_size] for i in range(0, len(todo), batch_size)]
             for batch, page in prefetched(lambda batch: _request_batch(client, batch), batches):
                 before = store.content_shas("pubmed", batch) if tagging else {}
-                articles = _store_batch(client, store, run_id, key, batch, page, saved)
+                articles, stored = _store_batch(client, store, run_id, key, batch, page, saved)
                 got = {a.pmid for a in articles} & set(batch)
                 if progress:
                     progress("advance", None, len(got - retrieved))
                 retrieved |= got
                 if tagging:
-                    tagging.add(before, [p for p in batch if p in got])
+                    tagging.add(before, [p for p in batch if p in got], stored)
             if attempt == 0 and len(retrieved) == len(wanted):
                 break
     return tagging.tagged if tagging else 0
@@ -255,7 +254,8 @@ def _request_batch(client: PubMedClient, batch: list[str]) -> _Page:
 
 def _store_batch(
     client: PubMedClient, store: Store, run_id: int, key: str, batch: list[str], page: _Page, saved: SaveResult
-) -> list[Article]:
+) -> tuple[list[Article], PreparedPage]:
+    """Parse and store one EFetch page: (the articles it held, the page as stored)."""
     try:
         articles = parse_pubmed_xml(page.body)
     except ParseError:
@@ -265,17 +265,17 @@ def _store_batch(
         articles = client.efetch(batch, on_body=lambda body, ctype: pages.append((body, ctype)))
         page = _Page(*pages[-1])
     wanted = set(batch)
-    saved += store.save_page(
+    prepared = prepare_page(page.body, [a for a in articles if a.pmid in wanted])
+    saved += store.save_prepared(
         run_id=run_id,
         source="pubmed",
         endpoint="efetch",
         request={"db": "pubmed", "id": f"{batch[0]}..{batch[-1]} ({len(batch)} ids)"},
         content_type=page.content_type,
-        body=page.body,
-        articles=[a for a in articles if a.pmid in wanted],
+        page=prepared,
         query_key=key,
     )
-    return articles
+    return articles, prepared
 
 
 # -- import -------------------------------------------------------------------------------
@@ -363,11 +363,13 @@ def import_file(
 def _store_xml_pages(store: Store, pages: Generator[PreparedPage, None, None], name: str,
                      shown: str) -> ImportReport:
     """Store prepared XML pages as one import run named ``name`` (see :func:`import_file`)."""
-    # The rows arriving from the workers are millions of small acyclic objects; the cyclic
-    # GC would walk them again and again (~0.2 s of CPU per 20,000 records). Paused for the
-    # import only, restored whatever happens.
-    gc_was_enabled = gc.isenabled()
-    gc.disable()
+    # The rows arriving from the workers are millions of small acyclic objects (see gc_paused).
+    with gc_paused():
+        return _store_xml_pages_now(store, pages, name, shown)
+
+
+def _store_xml_pages_now(store: Store, pages: Generator[PreparedPage, None, None], name: str,
+                         shown: str) -> ImportReport:
     try:
         # Pages before the first record (none, in a PubMed file) wait with it, so a file that
         # fails early or holds no record leaves no run behind. A ``DeleteCitation`` counts: an
@@ -404,8 +406,6 @@ def _store_xml_pages(store: Store, pages: Generator[PreparedPage, None, None], n
             raise
     finally:
         pages.close()  # stops the workers if we leave early
-        if gc_was_enabled:
-            gc.enable()
     return _finish_import(store, run_id, shown, "xml", len(pmids), saved, clock)
 
 

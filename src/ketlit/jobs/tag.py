@@ -22,7 +22,7 @@ from ketlit.config import Settings
 from ketlit.errors import InputError
 from ketlit.evidence.rules import EvidenceRules, LazyRules
 from ketlit.jobs.evidence import read_candidate, read_pending
-from ketlit.jobs.workers import run_in_workers
+from ketlit.jobs.workers import gc_paused, run_in_workers
 from ketlit.sources.models import Article
 from ketlit.store.core import Store
 from ketlit.store.profiles import ProfileRow
@@ -188,12 +188,13 @@ class TagRunner:
             workers = min(4, os.cpu_count() or 1) if len(pmids) >= PARALLEL_MIN_RECORDS else 0
         if pmids:
             self.prepare()
-        for start in range(0, len(pmids), TAG_LOAD):
-            articles = store.load_articles(pmids[start : start + TAG_LOAD])
-            contents = store.content_shas("pubmed", [a.pmid for a in articles])
-            for batch in run_in_workers(self.tag_articles, articles, workers=workers if workers > 1 else 0):
-                done += self.store_batch(store, batch, contents)
-                report("advance", None, len(batch))
+        with gc_paused():  # the records loaded and the tags coming back are acyclic (see gc_paused)
+            for start in range(0, len(pmids), TAG_LOAD):
+                articles = store.load_articles(pmids[start : start + TAG_LOAD])
+                contents = store.content_shas("pubmed", [a.pmid for a in articles])
+                for batch in run_in_workers(self.tag_articles, articles, workers=workers if workers > 1 else 0):
+                    done += self.store_batch(store, batch, contents)
+                    report("advance", None, len(batch))
         for start in range(0, len(ncts), 200):
             tag_batch = []
             for study in store.load_studies(ncts[start : start + 200]):

@@ -136,6 +136,25 @@ def run_in_workers(
             _stop(processes, receivers)
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector paused for the block, restored whatever happens: around a
+    main process that stores what it parses or what workers send (fetch, import, tagging).
+
+    Storing pages makes millions of small acyclic objects (parsed records, their rows, the tags
+    coming back from the workers): the collector walked them again and again, about a tenth of the
+    main process's CPU in a fetch (1.2 s of 11 for 14,440 records), ~0.2 s per 20,000 imported
+    records and ~0.5 s in the tagging after that import, while a whole fetch leaves a few hundred
+    objects in cycles (596 for 3,610 records)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _stop(processes: Sequence[multiprocessing.process.BaseProcess],
           receivers: Sequence[multiprocessing.connection.Connection]) -> None:
     """Close our ends, then terminate and join every worker (killing one that will not go)."""

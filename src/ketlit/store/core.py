@@ -151,6 +151,7 @@ class Store:
     iter_tag_summaries = _Delegate("tags", TagStore.iter_tag_summaries)
     records_with_tags = _Delegate("tags", TagStore.records_with_tags)
     load_articles = _Delegate("tags", TagStore.load_articles)
+    stored_articles = _Delegate("tags", TagStore.stored_articles)
     load_studies = _Delegate("tags", TagStore.load_studies)
     save_findings = _Delegate("findings", FindingsStore.save_findings)
     load_findings = _Delegate("findings", FindingsStore.load_findings)

@@ -7,12 +7,14 @@ record was tagged from, so tagging after a fetch only touches new or changed rec
 
 from __future__ import annotations
 
+import functools
 import json
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier, Study
+from ketlit.store.articles import ArticleRows
 from ketlit.store.common import CHUNK, chunks, marks
 
 if TYPE_CHECKING:
@@ -176,18 +178,13 @@ class TagStore:
                 f"SELECT pmid, descriptor_ui, descriptor, descriptor_major, qualifiers FROM article_mesh "
                 f"WHERE pmid IN ({marks}) ORDER BY pmid, position", chunk,
             ):
-                quals = tuple(Qualifier(q[0], q[1], bool(q[2])) for q in json.loads(qualifiers or "[]"))
-                mesh.setdefault(pmid, []).append(MeshHeading(ui, descriptor, bool(major), quals))
+                mesh.setdefault(pmid, []).append(_heading(ui, descriptor, major, qualifiers))
             pubtypes: dict[str, list[tuple[str | None, str]]] = {}
             for pmid, ui, name in self.db.execute(
                 f"SELECT pmid, ui, name FROM article_pubtypes WHERE pmid IN ({marks}) ORDER BY pmid, position", chunk
             ):
                 pubtypes.setdefault(pmid, []).append((ui, name))
-            links: dict[str, list[tuple[str, str]]] = {}
-            for pmid, nct, origin in self.db.execute(
-                f"SELECT pmid, nct_id, origin FROM links WHERE pmid IN ({marks}) ORDER BY pmid, nct_id, origin", chunk
-            ):
-                links.setdefault(pmid, []).append((nct, origin))
+            links = self._links(chunk)
             chems: dict[str, list[Chemical]] = {}
             for pmid, ui, name, reg, kind in self.db.execute(
                 f"SELECT pmid, ui, name, registry_number, kind FROM article_chemicals WHERE pmid IN ({marks}) "
@@ -195,25 +192,43 @@ class TagStore:
             ):
                 chems.setdefault(pmid, []).append(Chemical(ui, name, reg, kind))
             for row in self.db.execute(
-                f"SELECT pmid, record_type, title, abstract_sections, abstract, journal, pub_year, pub_date, "
-                f"keywords, citation_status, languages FROM articles WHERE pmid IN ({marks}) ORDER BY pmid", chunk,
+                f"SELECT {', '.join(_LOADED)} FROM articles WHERE pmid IN ({marks}) ORDER BY pmid", chunk,
             ):
-                pmid, record_type, title, sections_json, abstract, journal, year, pub_date, kw, status, langs = row
-                sections = (
-                    [AbstractSection(s[0], s[1], s[2]) for s in json.loads(sections_json)]
-                    if sections_json else ([AbstractSection(None, None, abstract)] if abstract else [])
-                )
-                article = Article(pmid=pmid, record_type=record_type, title=title, sections=sections,
-                                  journal=journal, citation_status=status)
-                article.pub_date = PartialDate(year, raw=pub_date)
-                article.keywords = json.loads(kw or "[]")
-                article.languages = json.loads(langs or "[]")
-                article.mesh = mesh.get(pmid, [])
-                article.publication_types = pubtypes.get(pmid, [])
-                article.chemicals = chems.get(pmid, [])
-                article.nct_links = links.get(pmid, [])
-                out.append(article)
+                pmid = row[0]
+                out.append(_rebuilt(row, mesh.get(pmid, []), pubtypes.get(pmid, []), chems.get(pmid, []),
+                                    links.get(pmid, [])))
         return out
+
+    def stored_articles(self, rows: Sequence[ArticleRows]) -> list[Article]:
+        """What :meth:`load_articles` returns for the records of ``rows`` just written (the rows
+        :func:`~ketlit.store.articles.article_rows` made of them, as stored), built from those rows
+        instead of read back: a fetch tags each page it stores (:mod:`ketlit.jobs.fetch_tags`), and
+        reading the page back cost as much as a fifth of storing it. Only the links are read,
+        since a CT.gov record may link the article too. Same records, in the same order."""
+        by_pmid = {r.article["pmid"]: r for r in rows}
+        out: list[Article] = []
+        for i in range(0, len(rows), 500):
+            chunk = sorted({r.article["pmid"] for r in rows[i : i + 500]})  # as ORDER BY pmid gives them
+            links = self._links(chunk)
+            for pmid in chunk:
+                r = by_pmid[pmid]
+                out.append(_rebuilt(
+                    tuple(r.article[c] for c in _LOADED),
+                    [_heading(ui, descriptor, major, quals) for _, _, ui, descriptor, _, major, quals in r.mesh],
+                    [(ui, name) for _, _, ui, name in r.pubtypes],
+                    [Chemical(ui, name, reg, kind) for _, _, ui, name, reg, kind in r.chemicals],
+                    links.get(pmid, []),
+                ))
+        return out
+
+    def _links(self, pmids: Sequence[str]) -> dict[str, list[tuple[str, str]]]:
+        links: dict[str, list[tuple[str, str]]] = {}
+        for pmid, nct, origin in self.db.execute(
+            f"SELECT pmid, nct_id, origin FROM links WHERE pmid IN ({marks(pmids)}) ORDER BY pmid, nct_id, origin",
+            list(pmids),
+        ):
+            links.setdefault(pmid, []).append((nct, origin))
+        return links
 
     def load_studies(self, nct_ids: Sequence[str]) -> list[Study]:
         """Rebuild :class:`Study` records from the newest stored raw version of each trial."""
@@ -278,3 +293,40 @@ class FindingsStore:
                                        [rules_sha, source, *chunk])
                 out.update((f"{s}:{rid}", data) for s, rid, data in rows)
         return out
+
+
+# The ``articles`` columns a record is rebuilt from for tagging, in :func:`_rebuilt`'s order.
+_LOADED = ("pmid", "record_type", "title", "abstract_sections", "abstract", "journal", "pub_year", "pub_date",
+           "keywords", "citation_status", "languages")
+
+
+def _heading(ui: str | None, descriptor: str, major: int, qualifiers: str | None) -> MeshHeading:
+    return MeshHeading(ui, descriptor, bool(major), _qualifiers(qualifiers) if qualifiers else ())
+
+
+@functools.lru_cache(maxsize=4096)
+def _qualifiers(text: str) -> tuple[Qualifier, ...]:
+    """The qualifiers a MeSH row's JSON lists. Decoding them was most of rebuilding a record, and the
+    same few hundred lists recur across records ("therapeutic use", "drug effects"): each is decoded
+    once, and its (frozen) qualifiers are shared, which also shrinks the pickles sent to workers."""
+    return tuple(Qualifier(q[0], q[1], bool(q[2])) for q in json.loads(text))
+
+
+def _rebuilt(row: Sequence[Any], mesh: list[MeshHeading], pubtypes: list[tuple[str | None, str]],
+             chemicals: list[Chemical], links: list[tuple[str, str]]) -> Article:
+    """An :class:`Article` for tagging from its stored column values (``_LOADED``) and child rows."""
+    pmid, record_type, title, sections_json, abstract, journal, year, pub_date, kw, status, langs = row
+    sections = (
+        [AbstractSection(s[0], s[1], s[2]) for s in json.loads(sections_json)]
+        if sections_json else ([AbstractSection(None, None, abstract)] if abstract else [])
+    )
+    article = Article(pmid=pmid, record_type=record_type, title=title, sections=sections,
+                      journal=journal, citation_status=status)
+    article.pub_date = PartialDate(year, raw=pub_date)
+    article.keywords = json.loads(kw or "[]")
+    article.languages = json.loads(langs or "[]")
+    article.mesh = mesh
+    article.publication_types = pubtypes
+    article.chemicals = chemicals
+    article.nct_links = links
+    return article
