@@ -616,3 +616,33 @@ def test_an_interval_of_unsaid_level_shows_its_numbers_but_does_not_overrule_a_p
     assert found == [("decreased", "d 1.1 [-0.307, 2.527]", "= .036")]
     assert not nums.effects("d = 1.1 (CI -0.3, 2.5)")[0].level_printed
     assert nums.effects("d = 1.1 (95% CI -0.3, 2.5)")[0].level_printed
+
+
+def test_intervals_declared_with_the_name_are_95_percent_and_go_on_past_the_test() -> None:
+    # Label after an unnamed "treatment difference", then "was": one estimate, a 95% interval spanning 0.
+    (e,) = nums.effects("the estimate of the treatment difference (95% CI) was -3.6 (-7.20, 0.07); p = 0.059")
+    assert (e.measure, e.value, e.lo, e.hi, e.level_printed, e.spans_null) == ("MD", -3.6, -7.2, 0.07, True, True)
+    # The label inside the name, each value's bracket going on with its test statistic.
+    found = nums.effects(
+        "Adjusted mean (95% CI) difference between groups was -4.9 (-8.96, -0.89; t = -2.4, df = 127) for those "
+        "under 75 versus -0.4 (-10.38, 9.50; t = -0.09) for those 75 or older."
+    )
+    assert [(e.value, e.lo, e.hi, e.level_printed) for e in found] == [
+        (-4.9, -8.96, -0.89, True),
+        (-0.4, -10.38, 9.5, True),
+    ]
+    # A declared header's values keep their 95%: a CI spanning 0 says no difference.
+    (d,) = nums.effects("least-square mean difference [95% CI]: BHS total score [-1.0 (-2.23, 0.21)]")
+    assert d.level_printed and d.spans_null
+    # "confident interval", a common misprint.
+    assert nums.effects("the mean difference was 9.75 (95% confident interval 0.72-18.79, p < 0.05)") == [
+        nums.Effect("MD", 9.75, 0.72, 18.79)
+    ]
+
+
+def test_a_difference_favouring_the_drug_is_its_good_news_whichever_way_it_was_subtracted() -> None:
+    found = _read(
+        "The mean difference in depressive symptoms, measured by MADRS, was 9.75 (95% confident interval "
+        "0.72-18.79, p < 0.05) favoring ketamine."
+    )
+    assert found and found[0][0] == "decreased"

@@ -264,6 +264,10 @@ def _by_numbers(
     return None
 
 
+# Evaluation words that name the condition's fall ("pain relief was observed"), whatever rate they are counted as.
+_NAMES_THE_FALL: Final = frozenset({"relief"})
+
+
 def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _Decision | None:
     """Step 4: correlations, change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
     associations: tuple[tuple[TextPattern, Direction], ...] = (
@@ -320,8 +324,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         first = min((m for m in (better, worse) if m), key=lambda m: m.start())
         good = first is better
         _, valence = _outcome(text, first.end(), rules)
-        # "Relief" names the condition's fall ("pain relief was observed"), whatever the rate it is counted as.
-        if valence == 0 or "anti" in first.group(0).lower() or first.group(0).lower() == "relief":
+        if valence == 0 or "anti" in first.group(0).lower() or first.group(0).lower() in _NAMES_THE_FALL:
             # No outcome named, or the evaluation names the effect on the condition ("a rapid and
             # robust antidepressant response", "an antisuicidal effect", whatever rates follow): the
             # condition's symptoms, whose burden falls when the treatment is good.

@@ -40,7 +40,8 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"hazard ratios?|(?-i:\ba?HRs?\b)", "HR"),
     # "ES = 1.48, 95% CI": an effect size printed as a value is a standardised difference.
     (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)|(?-i:\bESs?\b)(?= ?[=:])", "SMD"),
-    (r"(?:weighted )?mean (?:change )?differences?|(?-i:\bW?MDs?\b)", "MD"),
+    # "mean (95% CI) difference … was -4.9 (-8.96, -0.89)": the interval declared inside the name.
+    (r"(?:weighted )?mean (?:\(95\s*%\s*CI\) )?(?:change )?differences?|treatment differences?|(?-i:\bW?MDs?\b)", "MD"),
     (r"risk differences?|(?-i:\bRDs?\b)", "RD"),
     (r"hedges'? ?g|(?-i:\bg\b)", "g"),
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
@@ -55,8 +56,8 @@ _NO_NUMBER: Final = r"(?:[^\d]|(?<=[A-Za-z]-)\d{1,2}(?!\d))"
 # "(95% CI)" or "[CI]" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval
 # [CI, -1.27, -0.66]").
 _CI_LABEL: Final = (
-    rf"(?:95\s*%\s*(?:CI|confidence intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})\s*(?:[\[(](?:95\s*%\s*)?CI[\])]\s*)?"
-    r"[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
+    rf"(?:95\s*%\s*(?:CI|confiden(?:ce|t) intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
+    r"\s*(?:[\[(](?:95\s*%\s*)?CI[\])]\s*)?[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
 )
 # The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
 # case-insensitive alternatives at every character, ~1 µs a character); ``which`` names the measure.
@@ -82,7 +83,7 @@ _AND_NEXT: Final = re.compile(
 )
 # The label before the value: "SMD [95% CI] = 0.26 [0.03, 0.48]", "OR (95% CI): 2.1 (1.2-3.6)".
 _LABEL_FIRST: Final = re.compile(
-    rf"\s*[\[(]\s*95\s*%\s*(?:CI|CrI)\s*[\])]\s*[=:]?\s*(?P<value>{_NUM})\s*[\[(]\s*"
+    rf"\s*[\[(]\s*95\s*%\s*(?:CI|CrI)\s*[\])]\s*(?:[=:]|\s(?:was|were|is|of))?\s*(?P<value>{_NUM})\s*[\[(]\s*"
     rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—)\s*(?P<hi>{_NUM})\s*[\])]",
     re.IGNORECASE,
 )
@@ -96,7 +97,8 @@ _DECLARED: Final = re.compile(
 )
 _TRIPLET: Final = re.compile(
     rf"(?<![\d.±])(?<!± )(?:\+\s?)?(?P<value>{_NUM})\s*[\[(]\s*"
-    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—)\s*(?P<hi>{_NUM})\s*[\])]",
+    # The bracket may go on with the test ("-4.9 (-8.96, -0.89; t = -2.4, df = 127)").
+    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—)\s*(?P<hi>{_NUM})\s*[\]);]",
     re.IGNORECASE,
 )
 # Unnamed differences: "(difference, 14.2 percentage points; 95% CI, 3.9 to 24.2)", "estimate=7.65,
@@ -176,7 +178,7 @@ _SPACED_MINUS: Final = re.compile(r"([=:;,(\[I] ?)- (?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
 # In every effect reading:
-_HAS_CI: Final = re.compile(rf"95\s*%\s*(?:CI|confidence interval|CrI|HDI)|CI\s*95\s*%|{_BARE_CI}", re.IGNORECASE)
+_HAS_CI: Final = re.compile(rf"95\s*%\s*(?:CI|confiden(?:ce|t) interval|CrI|HDI)|CI\s*95\s*%|{_BARE_CI}", re.IGNORECASE)
 _P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
 
@@ -292,7 +294,8 @@ def _declared_values(measure: Measure, text: str, name: int, pos: int, upto: int
     first placed at the measure's ``name`` (where its result's words begin), the others at their value."""
     out: list[Effect] = []
     for m in _TRIPLET.finditer(text, pos, upto):
-        effect = _effect(measure, m, m.start("value") if out else name)
+        # Declared as a 95% interval where the measure was named (a header, "[95% CI]" or "mean (95% CI) difference").
+        effect = replace(_effect(measure, m, m.start("value") if out else name), level_printed=True)
         if effect.lo <= effect.value <= effect.hi:
             out.append(effect)
     return out
@@ -333,7 +336,7 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
         start = m.start()
         if after is None or after.re is _LABEL_FIRST:
             # The interval declared after the name: every "value (lo, hi)" up to the next name.
-            header = after or _DECLARED.match(text, m.end())
+            header = after or _DECLARED.match(text, m.end()) or (m if "95" in m.group(0) else None)
             if header is not None:
                 upto = names[k + 1].start() if k + 1 < len(names) else len(text)
                 first = header.end() if after is None else m.end()

@@ -129,7 +129,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         no_difference=_alternation(f, "no_difference", index),
         increase=_alternation(f, "increase", index),
         decrease=_alternation(f, "decrease", index),
-        improve=_alternation(f, "improve", index),
+        improve=_alternation(f, "improve", index, drug),
         worsen=_alternation(f, "worsen", index),
         superior=_alternation(f, "superior", index),
         induce=_alternation(f, "induce", index),
@@ -196,7 +196,8 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 10  # 10: reference words as whole words, negated changes, previous studies
+READER_VERSION: Final = 11  # 11: intervals declared with the name (95%), "confident interval", "favoring the drug"
+# 10: reference words as whole words, negated changes, previous studies
 # 9: "relief" as the condition's fall, a counted good outcome that is its own verb
 # 8: a section labelled with both methods and results read sentence by sentence
 # 7: a record naming the drug nowhere in title or abstract is "other"
