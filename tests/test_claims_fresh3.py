@@ -1,0 +1,68 @@
+"""General causes found on the ``fresh3`` batch of the generalisation set, one family per fix.
+
+Every sentence here is made up for the test (none is in the set or on a sample page), with the
+near miss that must stay as it was next to it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.model import Claim
+from ketlit.claims.numbers import abstract_findings
+from ketlit.claims.rules import Rules, load_rules
+
+LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+def claims_of(sentence: str, rules: Rules, before: str = "") -> list[Claim]:
+    text = LEAD + (before + " " if before else "") + sentence
+    return [c for c in extract_claims(text, rules) if c.checkable and sentence[:30] in c.text]
+
+
+# ------------------------------------------------------------------ psychosis is a harm of its own
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine may worsen symptoms in people with a history of psychosis.",
+        "In rare cases ketamine can trigger a psychotic episode.",
+        "Ketamine can make psychotic symptoms worse in people with schizophrenia.",
+    ],
+)
+def test_psychosis_is_a_safety_topic_not_the_previous_sentences_harms(rules: Rules, sentence: str) -> None:
+    before = "Long-term heavy use has been linked to bladder damage and memory problems."
+    found = [c for c in claims_of(sentence, rules, before) if c.kind == "safety"]
+    assert found and all(c.safety_topics == ("psychosis",) for c in found), [(c.kind, c.safety_topics) for c in found]
+
+
+def test_an_abstract_reports_psychosis_brought_on_not_a_population_without_it(rules: Rules) -> None:
+    def categories(sentence: str) -> set[str]:
+        return {f.category for f in abstract_findings("A trial.", sentence, rules).adverse}
+
+    assert "psychosis" in categories(
+        "Ketamine is associated with exacerbation of core psychotic symptoms in schizophrenia."
+    )
+    assert "psychosis" in categories("Ketamine produced a short-lived activation of psychosis in four patients.")
+    assert "psychosis" not in categories(
+        "Patients with depression without psychosis were randomised to ketamine or ECT."
+    )
+    assert "psychosis" not in categories("Patients with a history of psychotic episodes were excluded.")
+
+
+def test_a_review_finding_a_harm_unsupported_reports_it_absent(rules: Rules) -> None:
+    for sentence in (
+        "The available literature does not support the assumption that ketamine will exacerbate psychotic symptoms.",
+        "Psychotic and dissociative symptoms were minimal after the infusion.",
+    ):
+        found = abstract_findings("A review.", sentence, rules).adverse
+        assert found and all(f.absent for f in found), found
+    found = abstract_findings("A trial.", "Ketamine induced transient psychotic symptoms.", rules).adverse
+    assert found and not any(f.absent for f in found)
