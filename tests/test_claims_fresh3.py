@@ -66,3 +66,41 @@ def test_a_review_finding_a_harm_unsupported_reports_it_absent(rules: Rules) -> 
         assert found and all(f.absent for f in found), found
     found = abstract_findings("A trial.", "Ketamine induced transient psychotic symptoms.", rules).adverse
     assert found and not any(f.absent for f in found)
+
+
+# ------------------------------------------------------------------ harms denied, harms named, harms ending
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our lozenges sharpen your focus without any of the side effects.",
+        "Ketamine nasal spray calms anxiety without any of its side effects.",
+    ],
+)
+def test_without_any_of_the_side_effects_denies_them(rules: Rules, sentence: str) -> None:
+    found = [c for c in claims_of(sentence, rules) if c.kind == "safety"]
+    assert found and all(c.safety_stance == "denial" for c in found), [(c.safety_stance) for c in found]
+
+
+def test_harms_antidepressants_are_known_for_are_named_not_taken_from_the_sentence_before(rules: Rules) -> None:
+    sentence = "Unlike SSRIs, ketamine does not cause weight gain or sexual side effects."
+    found = [c for c in claims_of(sentence, rules, "Ketamine is not addictive.") if c.kind == "safety"]
+    assert found and all({"weight_gain", "sexual_dysfunction"} <= set(c.safety_topics) for c in found)
+    assert all("addiction" not in c.safety_topics for c in found)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        # Side effects said to end within hours: how long a harm lasts, not when relief comes.
+        ("These effects normally stop within about two hours of the dose.", "safety"),
+        ("The dizziness usually passes within an hour.", "safety"),
+        # The near miss: relief within hours is onset.
+        ("Relief from depression usually starts within hours.", "onset"),
+    ],
+)
+def test_side_effects_that_end_within_hours_are_transient_not_onset(rules: Rules, sentence: str, kind: str) -> None:
+    before = "During the session most people feel detached, and blood pressure often rises."
+    kinds = {c.kind for c in claims_of(sentence, rules, before)}
+    assert kind in kinds and (kind == "onset" or "onset" not in kinds), kinds
