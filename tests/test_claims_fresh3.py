@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import pytest
 
+from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import abstract_findings
 from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.verdict import judge
 
 LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
 
@@ -104,3 +106,25 @@ def test_side_effects_that_end_within_hours_are_transient_not_onset(rules: Rules
     before = "During the session most people feel detached, and blood pressure often rises."
     kinds = {c.kind for c in claims_of(sentence, rules, before)}
     assert kind in kinds and (kind == "onset" or "onset" not in kinds), kinds
+
+
+# ------------------------------------------------------------------ an approval denied as the label denies it
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # The use denied is the effect the label limitation says is not shown: the page agrees with it.
+        ("Esketamine has not been proven to prevent suicide, and the FDA has not approved it for that.", "supported"),
+        ("Spravato is not approved to prevent suicide.", "supported"),
+        # The near misses: a denial of the approval the drug has, and an approval for what is not shown.
+        ("Spravato is not FDA-approved for treatment-resistant depression.", "contradicted"),
+        ("Spravato is FDA-approved to prevent suicide.", "contradicted"),
+    ],
+)
+def test_an_approval_denied_for_what_the_label_says_is_not_shown(rules: Rules, sentence: str, verdict: str) -> None:
+    page = LEAD.replace("Ketamine infusions", "Spravato nasal spray") + sentence
+    claims = [c for c in extract_claims(page, rules) if c.checkable and c.kind == "regulatory"]
+    assert claims, sentence
+    index = InMemoryIndex([], rules)
+    assert {judge(c, index, rules).verdict for c in claims} == {verdict}
