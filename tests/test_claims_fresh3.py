@@ -128,3 +128,35 @@ def test_an_approval_denied_for_what_the_label_says_is_not_shown(rules: Rules, s
     assert claims, sentence
     index = InMemoryIndex([], rules)
     assert {judge(c, index, rules).verdict for c in claims} == {verdict}
+
+
+# ------------------------------------------------------------------ what the page is, how far research has got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "reason"),
+    [
+        ("This leaflet is for adults who are thinking about esketamine treatment for depression.", "lead_in"),
+        ("This guide explains what happens during a ketamine infusion for chronic pain.", "lead_in"),
+        ("Research on ketamine for bipolar depression and OCD is still at an early stage.", "research_status"),
+        ("Studies of ketamine for eating disorders are in their early stages.", "research_status"),
+    ],
+)
+def test_what_the_page_is_for_and_how_far_research_has_got_are_no_claims(
+    rules: Rules, sentence: str, reason: str
+) -> None:
+    found = [c for c in extract_claims(LEAD + sentence, rules) if sentence[:30] in c.text]
+    assert found and not any(c.checkable for c in found), [(c.kind, c.checkability) for c in found]
+    assert reason in {c.checkability for c in found}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # The near misses: an effect claimed, however early the research.
+        "Early research shows ketamine relieves OCD symptoms within hours.",
+        "This treatment relieves depression in most patients within a day.",
+    ],
+)
+def test_an_effect_claimed_beside_early_research_is_still_checked(rules: Rules, sentence: str) -> None:
+    assert any(c.checkable for c in extract_claims(LEAD + sentence, rules) if sentence[:30] in c.text)
