@@ -160,3 +160,20 @@ def test_what_the_page_is_for_and_how_far_research_has_got_are_no_claims(
 )
 def test_an_effect_claimed_beside_early_research_is_still_checked(rules: Rules, sentence: str) -> None:
     assert any(c.checkable for c in extract_claims(LEAD + sentence, rules) if sentence[:30] in c.text)
+
+
+# ------------------------------------------------------------------ a rate's outcome is the one beside it
+
+
+@pytest.mark.parametrize(
+    ("sentence", "outcome"),
+    [
+        ("About half of the patients in these studies had a good response, and fewer reached remission.", "response"),
+        ("Roughly 30% of people reached remission, and more than that responded.", "remission"),
+        # One outcome named: that one, wherever it is.
+        ("In these trials 40% of patients went into remission.", "remission"),
+    ],
+)
+def test_a_rates_outcome_is_the_one_named_beside_its_number(rules: Rules, sentence: str, outcome: str) -> None:
+    rates = [c for c in claims_of(sentence, rules) if c.kind == "efficacy_rate"]
+    assert rates and {c.outcome for c in rates} == {outcome}, [(c.kind, c.outcome) for c in rates]
