@@ -19,7 +19,8 @@ Design decisions:
   the claims located in its span.
 * **Batches.** ``first`` was written before any rule was changed (its tune half tuned them);
   ``fresh`` was written, labelled and only then run, after the rules were tuned on all of ``first``;
-  ``fresh2`` (six pages in new styles, also as pages in ``fresh2_pages/``) likewise, later.
+  ``fresh2`` (six pages in new styles, also as pages in ``fresh2_pages/``) likewise, later, and
+  ``fresh3`` (six more, in ``fresh3_pages/``) after the fixes found on ``fresh2``.
 * **Two halves by hash.** ``half(text)`` (SHA-1 of the text, even → tune, odd → held) splits the
   set once and for all, so rules can be tuned on one half and reported on the other honestly.
 
@@ -241,9 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--half", choices=("tune", "held", "all"), default="all")
     ap.add_argument(
         "--batch",
-        choices=("first", "fresh", "fresh2", "all"),
+        choices=("first", "fresh", "fresh2", "fresh3", "all"),
         default="all",
-        help="fresh, fresh2: written after the rules were tuned",
+        help="fresh, fresh2, fresh3: written after the rules were tuned",
     )
     ap.add_argument("--misses", action="store_true", help="list every sentence read wrongly")
     ap.add_argument("--set", type=Path, default=SET)

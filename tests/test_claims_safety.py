@@ -483,3 +483,14 @@ def test_the_labels_pregnancy_caution_supports_a_page_repeating_it(
     assert "fetal_harm" in claim.safety_topics
     assert (v.verdict, v.certainty) == ("supported", "moderate"), v.reasons
     assert "spravato_label_pregnancy" in cited(v)
+
+
+def test_a_regulators_word_on_side_effects_in_general_does_not_answer_a_denial_of_named_harms() -> None:
+    # "Never causes weight gain or sexual side effects": the compounding warning's side effects are not these.
+    rules = load_rules()
+    claim = _claim(
+        safety_topics=("side_effects", "weight_gain", "sexual_dysfunction"), safety_stance="denial", route=("oral",)
+    )
+    assert "fda_compounded_ketamine_2023" in {f.id for f in facts_about(claim, rules)}
+    v = judge_safety(claim, [], rules)
+    assert v.verdict == "insufficient_evidence", v.reasons

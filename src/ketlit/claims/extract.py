@@ -290,7 +290,14 @@ def _rate_threshold(clause: str, rules: Rules) -> tuple[Threshold | None, list[s
     return Threshold(op, value, "%"), notes
 
 
-def _outcome(clause: str, rules: Rules) -> tuple[str, bool, list[str]]:
+def _outcome(clause: str, rules: Rules, at: int | None = None) -> tuple[str, bool, list[str]]:
+    """The outcome a clause claims: the first of ``[outcomes] order`` it names, or, for a rate (``at``,
+    its position) beside two defined outcomes, the one nearer the number ("About half had a meaningful
+    response, and fewer reached remission" gives its half for response)."""
+    named = [(o, m) for o in rules.outcomes if o.name in ("response", "remission") for m in o.patterns.finditer(clause)]
+    if at is not None and len({o.name for o, _ in named}) > 1:
+        o, _ = min(named, key=lambda om: min(abs(om[1].start() - at), abs(om[1].end() - at)))
+        return o.name, True, [f"outcome: {o.definition}"]
     for o in rules.outcomes:
         if o.patterns.any(clause):
             if o.name == "improvement" and rules.outcome_undefined.any(clause):
@@ -685,7 +692,8 @@ def _operationalise(
     assertion: RegulatoryAssertion | None = None
     dose: Dose | None = None
     if claim.kind in ("efficacy_rate", "efficacy"):
-        outcome, defined, onotes = _outcome(clause, rules)
+        rate = _rate_in(clause) if claim.kind == "efficacy_rate" else None
+        outcome, defined, onotes = _outcome(clause, rules, rate[2] if rate else None)
         notes.extend(onotes if claim.kind == "efficacy_rate" or not defined else [])
         times = [t for t in find_times(clause) if not re.search(r"\b(19|20)\d\d\b", t.text)]
         if times:

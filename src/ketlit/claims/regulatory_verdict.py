@@ -238,6 +238,17 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
             # The page says the approval is for the very effect the label says is not shown.
             outcome = "contradicted"
             out.add(None, f"label limitation: {denied_by_label[0].statement}", denied_by_label, deciding=True)
+        elif denied_by_label and negated:
+            # "It has not been shown to prevent suicide and is not approved for that": the page denies the
+            # approval for the very effect the label says is not shown, as the label does; the approval for
+            # the condition itself (depressive symptoms in people with suicidal thoughts) is another use.
+            outcome = "supported"
+            out.add(
+                None,
+                f"label limitation, as the page says: {denied_by_label[0].statement}",
+                denied_by_label,
+                deciding=True,
+            )
         elif limits and ok and not reg.approval_qualified:
             outcome = "partly_supported"
             out.add(None, f"label limitation: {limits[0].statement}", limits, deciding=True)
@@ -271,6 +282,17 @@ def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], 
                 + f"): no approval covers {', '.join(minors)}",
                 approvals,
             )
+            return
+        denied = [
+            f
+            for m in molecules
+            for f in rules.facts
+            if f.kind == "label_limitation" and f.covers_molecule(m) and f.denies.any(claim.text)
+        ]
+        if reg.negated and denied:
+            # "It has not been shown to prevent suicide, and it is not approved for that use": the use
+            # denied is the effect a label limitation says is not shown, not every use of the drug.
+            out.add("supported", f"label limitation, as the page says: {denied[0].statement}", denied)
             return
         first = min((f.year for f in approvals), default=None)
         # "Approved in 2017" / "since 1960" for a drug first approved later is wrong however it is read.

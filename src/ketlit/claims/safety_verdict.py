@@ -145,7 +145,9 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
     specific = topics - GENERIC
     reasons = exclusion_reason(assessed)
     counted = [a for a in assessed if a.counted or (a.exclusion or "").startswith("other indication")]
-    facts = [f for f in facts_about(claim, rules) if set(f.risks) & topics]
+    # A claim naming harms of its own ("never causes weight gain or sexual side effects") is about them,
+    # as the reports weighed are: a regulator's word on side effects in general does not answer it.
+    facts = [f for f in facts_about(claim, rules) if set(f.risks) & (specific or topics)]
     groups = [name for name, pats in rules.safety_populations.items() if pats.any(claim.text)]
     if groups and stance in ("denial", "minimising"):
         # "Safe during pregnancy": what holds for adults in trials says nothing about that group.
