@@ -330,3 +330,20 @@ def test_abolished_effects_relief_and_all_patients_responding(clause: str, direc
 def test_reference_words_whole_negated_changes_and_previous_studies(clause: str, expected: str | None) -> None:
     found = _read(clause)
     assert (found[0] if found else None) == expected
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # "p = 0.05" is significant at the 5% level, as "p < 0.05" and "p ≤ 0.05" are.
+        ("MADRS-SI was lower in the ketamine group than the midazolam group at 24 h (p = 0.05).", "decreased"),
+        ("MADRS-SI was lower in the ketamine group than the midazolam group at 24 h (p = 0.06).", "no_difference"),
+        # Anatomy, not a comparison: "superior temporal gyrus" decides nothing (it read "superior" as better).
+        ("Hyperactivations in the left superior temporal gyrus were found in association with a lack of spontaneity.",
+         None),
+        ("Modulation of connectivity between right primary auditory cortex and right inferior temporal cortex", None),
+    ],
+)
+def test_p_at_the_threshold_and_superior_as_anatomy(clause: str, expected: str | None) -> None:
+    found = _read(clause)
+    assert (found[0] if found else None) == expected

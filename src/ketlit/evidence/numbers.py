@@ -240,7 +240,7 @@ class PValue:
         """p below 0.05 (or ≤ 0.05 as printed with "<" or "=")."""
         if self.op in (">", "≥"):
             return False
-        return self.value < 0.05 or (self.op in ("<", "≤") and self.value <= 0.05)
+        return self.value < 0.05 or (self.op in ("<", "≤", "=") and self.value <= 0.05)
 
     @property
     def text(self) -> str:
