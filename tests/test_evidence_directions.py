@@ -347,3 +347,25 @@ def test_reference_words_whole_negated_changes_and_previous_studies(clause: str,
 def test_p_at_the_threshold_and_superior_as_anatomy(clause: str, expected: str | None) -> None:
     found = _read(clause)
     assert (found[0] if found else None) == expected
+
+
+def test_an_aside_against_an_outside_figure_and_more_frequent_findings() -> None:
+    found = read_findings(
+        assign_roles(
+            abstract_sentences(
+                [
+                    AbstractSection(
+                        "RESULTS",
+                        "RESULTS",
+                        "There was a significant difference in the response rate across the three groups (0.5 mg/kg: "
+                        "45.8%; placebo: 12.5%; p = 0.03), which is much lower than that in other populations (70%).",
+                    )
+                ]
+            ),
+            RULES.roles,
+        ),
+        RULES.findings,
+    )
+    assert [f.direction for f in found] == ["increased"]
+    more = _read("Depressive symptoms were also more frequently found in current ketamine users (p < .001).")
+    assert more is not None and more[0] == "increased"
