@@ -622,3 +622,17 @@ def test_a_subgroup_of_a_trial_is_a_secondary_study() -> None:
 def test_use_counted_over_a_period_in_a_population_is_drug_use_epidemiology() -> None:
     assert ask("Past-year hallucinogen use in relation to depression among US adults", ("observational",)) == "other"
     assert ask("Ketamine users and bladder symptoms: a cohort", ("observational",)) != "other"
+
+
+def test_a_safety_and_tolerability_title_is_a_harm_question_also_in_volunteers() -> None:
+    title = (
+        "Ascending-dose study of controlled-release ketamine tablets in healthy volunteers: pharmacokinetics, "
+        "safety, and tolerability"
+    )
+    assert ask(title, ("rct",)) == "safety_only"
+    assert ask("Efficacy, safety and tolerability of ketamine in depression", ("rct",)) != "safety_only"
+
+
+def test_several_drugs_used_together_is_drug_use_epidemiology() -> None:
+    title = "Concurrent use of methamphetamine, MDMA, LSD and ketamine among American youths"
+    assert ask(title, ("observational",)) == "other"
