@@ -63,8 +63,9 @@ OUT = ROOT / "src/ketlit/data" / MODEL_FILE
 C = 1.0  # L2 strength, chosen by cross-validation on the development records (see --cv)
 MIN_DF = 2
 TARGET_ABSTAIN = 0.15
-# Decision thresholds (see ketlit.evidence.model.Thresholds), chosen by --cv on the development records.
-THRESHOLDS = Thresholds(1.01, 0.6, 0.9)
+# Decision thresholds (see ketlit.evidence.model.Thresholds), chosen by --cv on the development records
+# (stop 24, 222 records with sets c and d: add 0.55, never drop, CV macro-F1 0.877 against 0.873 for the old 0.6 / 0.9).
+THRESHOLDS = Thresholds(1.01, 0.55, 1.01)
 GRID = (0.35, 0.45, 0.5, 0.55, 0.6, 0.7, 0.8, 0.9, 1.01)
 
 
