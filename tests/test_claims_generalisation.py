@@ -95,7 +95,7 @@ def test_the_set_is_big_varied_and_well_formed() -> None:
         "lead_in", "out_of_scope", "research_status",
     }  # fmt: skip
     assert any(it.rules for it in items)  # another drug, configured through a user rules file
-    assert {it.batch for it in items} == {"first", "fresh", "fresh2", "fresh3"}
+    assert {it.batch for it in items} == {"first", "fresh", "fresh2", "fresh3", "fresh4"}
     # The split by hash puts both halves on every page of the first batch.
     b = _bench()
     assert {b.half(it.text) for it in items if it.batch == "first"} == {"tune", "held"}
