@@ -258,10 +258,14 @@ def indications_in(text: str, rules: Rules) -> list[str]:
         family = rules.family(slug)
         if slug not in found and not any(f in found for f in family.direct) and pats.any(text):
             found.append(slug)
-    # "depression" inside "treatment-resistant depression" is not a second indication.
-    trd = Spans(spans.get("treatment_resistant_depression", []))
-    if "depression" in found and trd and all(trd.overlap(s, e) for s, e in spans["depression"]):
-        found.remove("depression")
+    # "depression" inside "treatment-resistant depression" or "postpartum depression" is not a second
+    # indication: a parent the tagger rolls its children into ([indication.rollup_parents]) named only
+    # within a child's phrase is that child's word.
+    for parent, children in rules.rollup_parents.items():
+        inner = Spans([span for child in children for span in spans.get(child, [])])
+        own = spans.get(parent, [])
+        if parent in found and own and inner and all(inner.overlap(s, e) for s, e in own):
+            found.remove(parent)
     return resistant(found, text, rules)
 
 

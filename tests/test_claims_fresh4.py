@@ -1,0 +1,43 @@
+"""General causes found on the ``fresh4`` batch of the generalisation set, one family per fix.
+
+Every sentence here is made up for the test (none is in the set or on a sample page), with the
+near miss that must stay as it was next to it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.claims.context import indications_in
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.model import Claim
+from ketlit.claims.rules import Rules, load_rules
+
+LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+def claims_of(sentence: str, rules: Rules, lead: str = LEAD) -> list[Claim]:
+    return [c for c in extract_claims(lead + sentence, rules) if c.checkable and sentence[:30] in c.text]
+
+
+# ------------------------------------------------------------------ a parent condition inside a child's name
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Two doses lowered postpartum depression scores in new mothers.", ["postpartum_depression"]),
+        ("It eased perinatal depression within a day.", ["postpartum_depression"]),
+        # Named on its own as well, the broad condition stays.
+        ("It eases postpartum depression and depression in older adults.", ["postpartum_depression", "depression"]),
+    ],
+)
+def test_a_broad_condition_inside_a_narrower_one_s_name_is_not_a_second_indication(
+    rules: Rules, sentence: str, expected: list[str]
+) -> None:
+    assert sorted(indications_in(sentence, rules)) == sorted(expected)
