@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketlit.claims.context import indications_in
+from ketlit.claims.context import indications_in, page_context, routes_in
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
 from ketlit.claims.rules import Rules, load_rules
@@ -41,3 +41,21 @@ def test_a_broad_condition_inside_a_narrower_one_s_name_is_not_a_second_indicati
     rules: Rules, sentence: str, expected: list[str]
 ) -> None:
     assert sorted(indications_in(sentence, rules)) == sorted(expected)
+
+
+# ------------------------------------------------------------------ one product named once is one route mention
+
+
+def test_a_product_and_its_route_named_together_count_once(rules: Rules) -> None:
+    page = (
+        "Ketamine care in Perth.\n\nKetamine is given in our clinic. Ketamine helps depression.\n\n"
+        "The regulator approved Spravato nasal spray in 2021.\n\nKetamine lozenges are not offered."
+    )
+    assert page_context(page, rules).route is None
+    twice = page.replace("in 2021.", "in 2021. Spravato is a nasal spray used twice a week.")
+    assert page_context(twice, rules).route == "intranasal"
+
+
+def test_injected_under_the_skin_is_subcutaneous(rules: Rules) -> None:
+    assert routes_in("In the trial, ketamine was injected under the skin once a week.", rules) == ["subcutaneous"]
+    assert routes_in("Anxiety can get under the skin of anyone.", rules) == []

@@ -47,13 +47,19 @@ class PageContext:
 def _count(pats: Patterns, text: str) -> int:
     """Mentions, not pattern hits: two patterns matching the same words ("chronic pain" is matched
     by the "chronic pain" and the "chronic, pain" patterns) are one mention, or a page naming a
-    condition once would count it twice and rank it above the conditions listed beside it."""
+    condition once would count it twice and rank it above the conditions listed beside it. Hits
+    only a space, hyphen or bracket apart are one mention too: "Spravato nasal spray" and "esketamine
+    (Spravato)" name one product once, not a nasal route or the molecule twice (a page that names
+    it once is not a nasal-spray page)."""
     n, end = 0, -1
     for m in pats.finditer(text):
-        if m.start() >= end:
+        if m.start() >= end and not (end >= 0 and _ADJACENT.fullmatch(text, end, m.start())):
             n += 1
         end = max(end, m.end())
     return n
+
+
+_ADJACENT = re.compile(r"[ \t()-]*")
 
 
 def without_compared_routes(text: str, rules: Rules) -> str:
