@@ -20,7 +20,8 @@ Design decisions:
 * **Batches.** ``first`` was written before any rule was changed (its tune half tuned them);
   ``fresh`` was written, labelled and only then run, after the rules were tuned on all of ``first``;
   ``fresh2`` (six pages in new styles, also as pages in ``fresh2_pages/``) likewise, later, and
-  ``fresh3`` (six more, in ``fresh3_pages/``) after the fixes found on ``fresh2``.
+  ``fresh3`` (six more, in ``fresh3_pages/``) after the fixes found on ``fresh2``, and ``fresh4``
+  (six more, in ``fresh4_pages/``) after those found on ``fresh3``.
 * **Two halves by hash.** ``half(text)`` (SHA-1 of the text, even → tune, odd → held) splits the
   set once and for all, so rules can be tuned on one half and reported on the other honestly.
 
@@ -242,9 +243,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--half", choices=("tune", "held", "all"), default="all")
     ap.add_argument(
         "--batch",
-        choices=("first", "fresh", "fresh2", "fresh3", "all"),
+        choices=("first", "fresh", "fresh2", "fresh3", "fresh4", "all"),
         default="all",
-        help="fresh, fresh2, fresh3: written after the rules were tuned",
+        help="fresh, fresh2, fresh3, fresh4: written after the rules were tuned",
     )
     ap.add_argument("--misses", action="store_true", help="list every sentence read wrongly")
     ap.add_argument("--set", type=Path, default=SET)

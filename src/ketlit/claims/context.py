@@ -47,13 +47,19 @@ class PageContext:
 def _count(pats: Patterns, text: str) -> int:
     """Mentions, not pattern hits: two patterns matching the same words ("chronic pain" is matched
     by the "chronic pain" and the "chronic, pain" patterns) are one mention, or a page naming a
-    condition once would count it twice and rank it above the conditions listed beside it."""
+    condition once would count it twice and rank it above the conditions listed beside it. Hits
+    only a space, hyphen or bracket apart are one mention too: "Spravato nasal spray" and "esketamine
+    (Spravato)" name one product once, not a nasal route or the molecule twice (a page that names
+    it once is not a nasal-spray page)."""
     n, end = 0, -1
     for m in pats.finditer(text):
-        if m.start() >= end:
+        if m.start() >= end and not (end >= 0 and _ADJACENT.fullmatch(text, end, m.start())):
             n += 1
         end = max(end, m.end())
     return n
+
+
+_ADJACENT = re.compile(r"[ \t()-]*")
 
 
 def without_compared_routes(text: str, rules: Rules) -> str:
@@ -258,10 +264,14 @@ def indications_in(text: str, rules: Rules) -> list[str]:
         family = rules.family(slug)
         if slug not in found and not any(f in found for f in family.direct) and pats.any(text):
             found.append(slug)
-    # "depression" inside "treatment-resistant depression" is not a second indication.
-    trd = Spans(spans.get("treatment_resistant_depression", []))
-    if "depression" in found and trd and all(trd.overlap(s, e) for s, e in spans["depression"]):
-        found.remove("depression")
+    # "depression" inside "treatment-resistant depression" or "postpartum depression" is not a second
+    # indication: a parent the tagger rolls its children into ([indication.rollup_parents]) named only
+    # within a child's phrase is that child's word.
+    for parent, children in rules.rollup_parents.items():
+        inner = Spans([span for child in children for span in spans.get(child, [])])
+        own = spans.get(parent, [])
+        if parent in found and own and inner and all(inner.overlap(s, e) for s, e in own):
+            found.remove(parent)
     return resistant(found, text, rules)
 
 
