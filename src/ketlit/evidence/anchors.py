@@ -349,8 +349,11 @@ class Gate:
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
-        # Sets whose shortest literal is longest first: long literals are the rare ones.
-        found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: -min(map(len, s[0])))
+        # Sets of few literals first, then those whose shortest literal is longest (long literals
+        # are the rare ones): a set costs a ``find`` per literal, and the first absent one ends the
+        # search. "(?:blind|mask)" after "double-" rules a design text out with 2 finds, not 14.
+        # The order changes no answer: the start is the latest any set allows.
+        found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: (len(s[0]), -min(map(len, s[0]))))
         self.sets = tuple((tuple(sorted(strings)), hi) for strings, hi in found)
 
     def __call__(self, folded: str) -> bool:
