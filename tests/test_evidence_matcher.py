@@ -418,3 +418,31 @@ def test_window_endings_rule_windows_out_before_any_regex_runs(monkeypatch: pyte
     assert not window.exists(text, 0, text.index("versus")) and runs == 1  # ends "clinic ": not run
     assert not window.exists(text, 40, text.rindex("clinic")) and runs == 1  # "IN" is not "in"
     assert window.exists("ketamine in \n", 0, 13) and runs == 2  # "$" before a final newline
+
+
+def test_a_literal_that_may_sit_anywhere_leaves_the_starts_to_fixed_anchors() -> None:
+    """A pattern whose best literal may sit anywhere after its start (" showed ") is read only where
+    that literal occurs, and there matched at its fixed-offset literal's occurrences ("no "), never
+    searched from the first possible start to the text's end."""
+    m = Matcher([r"\bno (?:\w+ ){1,3}showed (?:a )?change", r"\bplacebo\b"], re.IGNORECASE, AnchorIndex())
+    assert list(m._fixed) == [0]
+    calls: list[str] = []
+    regex = m._regexes[0]
+
+    class Counting:
+        def search(self, *args: Any) -> re.Match[str] | None:
+            calls.append("search")
+            return regex.search(*args)
+
+        def match(self, *args: Any) -> re.Match[str] | None:
+            calls.append("match")
+            return regex.match(*args)
+
+    m._regexes = (Counting(), m._regexes[1])  # type: ignore[assignment]
+    text = "Some showed no change. " * 20 + "No patient in either showed a change in mood."
+    expected = re.compile(m.pattern, re.IGNORECASE).search(text)
+    got = m.search(text)
+    assert got is not None and expected is not None and got.span() == expected.span()
+    assert calls == ["match"] * 21  # one per "no ", in order, the last matching
+    assert m.search("no patient showed change") is not None and m.search("none showed a change") is None
+    assert [x.span() for x in m.finditer(text)] == [x.span() for x in re.finditer(m.pattern, text, re.IGNORECASE)]

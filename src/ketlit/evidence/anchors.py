@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -274,8 +274,16 @@ def _group_alternatives(op: Any, av: Any, ci: bool) -> list[tuple[Sequence[tuple
     return None
 
 
-def anchors_of(state: Any, items: Sequence[tuple[Any, Any]], ci: bool) -> list[Anchor] | None:
-    """The best anchors of a parsed sequence: every match contains one of them; None if none."""
+def _score_fixed(anchors: Sequence[Anchor]) -> tuple[int, int, int, int, int]:
+    """:func:`_score` with fixed offsets outranking literals longer than three characters."""
+    shortest, fixed, longest_first, strings = _score(anchors)
+    return (min(shortest, 3), fixed, shortest, longest_first, strings)
+
+
+def anchors_of(
+    state: Any, items: Sequence[tuple[Any, Any]], ci: bool, score: Callable[[Sequence[Anchor]], Any] = _score
+) -> list[Anchor] | None:
+    """The best anchors of a parsed sequence by ``score``: every match contains one of them; None if none."""
     candidates = _runs(state, items, ci)
     if candidates and _score(max(candidates, key=_score))[:3] >= (4, 1, 6):
         return max(candidates, key=_score)  # good enough: skip the groups (compile time)
@@ -286,7 +294,7 @@ def anchors_of(state: Any, items: Sequence[tuple[Any, Any]], ci: bool) -> list[A
             continue
         inner: list[Anchor] = []
         for alt, alt_ci in alternatives:
-            found = anchors_of(state, alt, alt_ci)
+            found = anchors_of(state, alt, alt_ci, score)
             if found is None:
                 inner = []
                 break
@@ -298,7 +306,7 @@ def anchors_of(state: Any, items: Sequence[tuple[Any, Any]], ci: bool) -> list[A
             candidates.append([Anchor(a.strings, a.lo + lo, min(a.hi + hi, cap), a.checks) for a in inner])
     if not candidates:
         return None
-    return max(candidates, key=_score)
+    return max(candidates, key=score)
 
 
 def analyse(pattern: str, flags: int) -> tuple[list[Anchor] | None, bool]:
@@ -309,6 +317,27 @@ def analyse(pattern: str, flags: int) -> tuple[list[Anchor] | None, bool]:
         return anchors_of(parsed.state, parsed.data, bool(parsed.state.flags & _IGNORECASE)), may_be_empty
     except _Unanchorable:
         return None, may_be_empty
+
+
+def fixed_anchors(pattern: str, flags: int) -> list[Anchor] | None:
+    """Anchors of one pattern each at a fixed offset (within :data:`_MAX_SPAN`) and of three
+    characters or more, if it has such; None otherwise.
+
+    For a pattern whose best anchors (:func:`analyse`) may sit anywhere after its start ("{drug}
+    abuse", "no <words> showed ... change"): searched from its literal's first possible start to
+    the text's end, it is tried at every character, where an anchor of its own at a fixed offset
+    (the drug's names, "no ") costs one ``match`` per occurrence. Not the rule for every pattern:
+    short literals at fixed offsets are more often found, and measured slower overall.
+    """
+    parsed = _parser.parse(pattern, flags)
+    try:
+        found = anchors_of(parsed.state, parsed.data, bool(parsed.state.flags & _IGNORECASE), _score_fixed)
+    except _Unanchorable:
+        return None
+    if found is None:
+        return None
+    _, fixed, shortest, _ = _score(found)
+    return found if fixed and shortest >= 3 else None
 
 
 def required_literals(pattern: str, flags: int) -> tuple[tuple[frozenset[str], int], ...]:
