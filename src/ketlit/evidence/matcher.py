@@ -632,6 +632,12 @@ class Cues:
                     if starts and starts[0] - hi < wide.get((g, rx), n + 1):
                         wide[(g, rx)] = starts[0] - hi
                     continue
+                if lo == hi:  # the usual entry: one start per occurrence, tried without a generator
+                    for o in starts:
+                        if o >= lo and rx.match(text, o - lo, n) is not None:
+                            found[g] = True
+                            break
+                    continue
                 found[g] = any(
                     rx.match(text, start, n) is not None for o in starts for start in range(max(o - hi, 0), o - lo + 1)
                 )
