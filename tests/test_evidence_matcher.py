@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from ketlit.evidence import anchors
 from ketlit.evidence import matcher as mod
 from ketlit.evidence.matcher import Anchor, AnchorIndex, Matcher, analyse, fold
 from ketlit.evidence.rules import EvidenceRules, packaged_rules
@@ -383,3 +384,65 @@ def test_comparator_context_windows_answer_like_the_alternation(sentences: list[
             hits += expected
             windows += 1
     assert windows > 15_000 and hits > 300, (windows, hits)  # the comparison reached both answers, often
+
+
+def test_window_endings_rule_windows_out_before_any_regex_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pattern ending in ``$`` is run only on windows that end as its last literals say
+    (case-sensitive characters as written); a final newline, where ``$`` may match one character
+    early, or an ending that may be empty, leaves the window to the gate."""
+    ends = anchors.required_endings(re.compile(r"(?:\w+ (?-i:in|for) (?:the )?)$", re.IGNORECASE))
+    assert dict(ends) == {
+        " in ": ((1, "in"),),
+        " in the ": ((1, "in"),),
+        " for ": ((1, "for"),),
+        " for the ": ((1, "for"),),
+    }
+    assert anchors.required_endings(re.compile(r"(?:as (?:\w+ ){0,3})$", re.I)) == ()  # may end after "as "
+    assert anchors.required_endings(re.compile(r"(?:rapid(?:ly)?[- ]acting )$", re.I)) != ()
+    assert anchors.required_endings(re.compile(r"under ", re.I)) == ()  # no "$": may end anywhere
+    window = anchors.AnyInWindow([re.compile(r"(?:\bketamine(?: \w+){0,3} (?-i:in) (?:the )?)$", re.IGNORECASE)])
+    runs = 0
+    regex = window._gates[0].regex
+
+    class Counting:
+        pattern, flags = regex.pattern, regex.flags
+
+        def search(self, *args: Any) -> re.Match[str] | None:
+            nonlocal runs
+            runs += 1
+            return regex.search(*args)
+
+    monkeypatch.setattr(window._gates[0], "regex", Counting())
+    text = "Ketamine given in the clinic versus ECT; ketamine given IN the clinic versus ECT"
+    assert window.exists(text, 0, text.index("clinic")) and runs == 1
+    assert not window.exists(text, 0, text.index("versus")) and runs == 1  # ends "clinic ": not run
+    assert not window.exists(text, 40, text.rindex("clinic")) and runs == 1  # "IN" is not "in"
+    assert window.exists("ketamine in \n", 0, 13) and runs == 2  # "$" before a final newline
+
+
+def test_a_literal_that_may_sit_anywhere_leaves_the_starts_to_fixed_anchors() -> None:
+    """A pattern whose best literal may sit anywhere after its start (" showed ") is read only where
+    that literal occurs, and there matched at its fixed-offset literal's occurrences ("no "), never
+    searched from the first possible start to the text's end."""
+    m = Matcher([r"\bno (?:\w+ ){1,3}showed (?:a )?change", r"\bplacebo\b"], re.IGNORECASE, AnchorIndex())
+    assert list(m._fixed) == [0]
+    calls: list[str] = []
+    regex = m._regexes[0]
+
+    class Counting:
+        def search(self, *args: Any) -> re.Match[str] | None:
+            calls.append("search")
+            return regex.search(*args)
+
+        def match(self, *args: Any) -> re.Match[str] | None:
+            calls.append("match")
+            return regex.match(*args)
+
+    m._regexes = (Counting(), m._regexes[1])  # type: ignore[assignment]
+    text = "Some showed no change. " * 20 + "No patient in either showed a change in mood."
+    expected = re.compile(m.pattern, re.IGNORECASE).search(text)
+    got = m.search(text)
+    assert got is not None and expected is not None and got.span() == expected.span()
+    assert calls == ["match"] * 21  # one per "no ", in order, the last matching
+    assert m.search("no patient showed change") is not None and m.search("none showed a change") is None
+    assert [x.span() for x in m.finditer(text)] == [x.span() for x in re.finditer(m.pattern, text, re.IGNORECASE)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -88,6 +88,8 @@ def _fold(text: str) -> str:
 # characters are stored folded; case-sensitive ones as written, to be checked in the text
 # ("ECT" must not fire on every "effect").
 _Lit = tuple[tuple[str, bool], ...]
+_Runs = tuple[tuple[int, str], ...]  # (offset, text) runs of a literal's case-sensitive characters
+_Endings = tuple[tuple[str, ...], tuple[tuple[str, _Runs], ...]]  # plain endings; endings with characters to check
 _IGNORECASE: Final = int(re.IGNORECASE)
 
 
@@ -204,19 +206,25 @@ def _anchor(lits: set[_Lit], lo: int, hi: int) -> Anchor | None:
     strings: list[str] = []
     checks: list[tuple[str, tuple[tuple[int, str], ...]]] = []
     for t in kept:
-        key = "".join(c if not cs else fold_char(c) for c, cs in t)
+        key, runs = _key_and_runs(t)
         strings.append(key)
-        # Runs of case-sensitive characters as (offset, text), each checked with one startswith.
-        runs: list[tuple[int, str]] = []
-        for k, (c, cs) in enumerate(t):
-            if not cs:
-                continue
-            if runs and runs[-1][0] + len(runs[-1][1]) == k:
-                runs[-1] = (runs[-1][0], runs[-1][1] + c)
-            else:
-                runs.append((k, c))
-        checks.append((key, tuple(runs)))
+        checks.append((key, runs))
     return Anchor(frozenset(strings), lo, hi, tuple(sorted(set(checks))))
+
+
+def _key_and_runs(t: _Lit) -> tuple[str, _Runs]:
+    """A literal as found in the folded text, and its case-sensitive characters as (offset, text)
+    runs, each checked with one ``startswith``."""
+    key = "".join(c if not cs else fold_char(c) for c, cs in t)
+    runs: list[tuple[int, str]] = []
+    for k, (c, cs) in enumerate(t):
+        if not cs:
+            continue
+        if runs and runs[-1][0] + len(runs[-1][1]) == k:
+            runs[-1] = (runs[-1][0], runs[-1][1] + c)
+        else:
+            runs.append((k, c))
+    return key, tuple(runs)
 
 
 def _score(anchors: Sequence[Anchor]) -> tuple[int, int, int, int]:
@@ -266,8 +274,16 @@ def _group_alternatives(op: Any, av: Any, ci: bool) -> list[tuple[Sequence[tuple
     return None
 
 
-def anchors_of(state: Any, items: Sequence[tuple[Any, Any]], ci: bool) -> list[Anchor] | None:
-    """The best anchors of a parsed sequence: every match contains one of them; None if none."""
+def _score_fixed(anchors: Sequence[Anchor]) -> tuple[int, int, int, int, int]:
+    """:func:`_score` with fixed offsets outranking literals longer than three characters."""
+    shortest, fixed, longest_first, strings = _score(anchors)
+    return (min(shortest, 3), fixed, shortest, longest_first, strings)
+
+
+def anchors_of(
+    state: Any, items: Sequence[tuple[Any, Any]], ci: bool, score: Callable[[Sequence[Anchor]], Any] = _score
+) -> list[Anchor] | None:
+    """The best anchors of a parsed sequence by ``score``: every match contains one of them; None if none."""
     candidates = _runs(state, items, ci)
     if candidates and _score(max(candidates, key=_score))[:3] >= (4, 1, 6):
         return max(candidates, key=_score)  # good enough: skip the groups (compile time)
@@ -278,7 +294,7 @@ def anchors_of(state: Any, items: Sequence[tuple[Any, Any]], ci: bool) -> list[A
             continue
         inner: list[Anchor] = []
         for alt, alt_ci in alternatives:
-            found = anchors_of(state, alt, alt_ci)
+            found = anchors_of(state, alt, alt_ci, score)
             if found is None:
                 inner = []
                 break
@@ -290,7 +306,7 @@ def anchors_of(state: Any, items: Sequence[tuple[Any, Any]], ci: bool) -> list[A
             candidates.append([Anchor(a.strings, a.lo + lo, min(a.hi + hi, cap), a.checks) for a in inner])
     if not candidates:
         return None
-    return max(candidates, key=_score)
+    return max(candidates, key=score)
 
 
 def analyse(pattern: str, flags: int) -> tuple[list[Anchor] | None, bool]:
@@ -301,6 +317,27 @@ def analyse(pattern: str, flags: int) -> tuple[list[Anchor] | None, bool]:
         return anchors_of(parsed.state, parsed.data, bool(parsed.state.flags & _IGNORECASE)), may_be_empty
     except _Unanchorable:
         return None, may_be_empty
+
+
+def fixed_anchors(pattern: str, flags: int) -> list[Anchor] | None:
+    """Anchors of one pattern each at a fixed offset (within :data:`_MAX_SPAN`) and of three
+    characters or more, if it has such; None otherwise.
+
+    For a pattern whose best anchors (:func:`analyse`) may sit anywhere after its start ("{drug}
+    abuse", "no <words> showed ... change"): searched from its literal's first possible start to
+    the text's end, it is tried at every character, where an anchor of its own at a fixed offset
+    (the drug's names, "no ") costs one ``match`` per occurrence. Not the rule for every pattern:
+    short literals at fixed offsets are more often found, and measured slower overall.
+    """
+    parsed = _parser.parse(pattern, flags)
+    try:
+        found = anchors_of(parsed.state, parsed.data, bool(parsed.state.flags & _IGNORECASE), _score_fixed)
+    except _Unanchorable:
+        return None
+    if found is None:
+        return None
+    _, fixed, shortest, _ = _score(found)
+    return found if fixed and shortest >= 3 else None
 
 
 def required_literals(pattern: str, flags: int) -> tuple[tuple[frozenset[str], int], ...]:
@@ -341,8 +378,11 @@ class Gate:
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
-        # Sets whose shortest literal is longest first: long literals are the rare ones.
-        found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: -min(map(len, s[0])))
+        # Sets of few literals first, then those whose shortest literal is longest (long literals
+        # are the rare ones): a set costs a ``find`` per literal, and the first absent one ends the
+        # search. "(?:blind|mask)" after "double-" rules a design text out with 2 finds, not 14.
+        # The order changes no answer: the start is the latest any set allows.
+        found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: (len(s[0]), -min(map(len, s[0]))))
         self.sets = tuple((tuple(sorted(strings)), hi) for strings, hi in found)
 
     def __call__(self, folded: str) -> bool:
@@ -389,6 +429,61 @@ class Gate:
         return iter(()) if start < 0 else self.regex.finditer(text, start)
 
 
+_AT_END: Final = _constants.AT_END
+_MULTILINE: Final = int(re.MULTILINE)
+
+
+def _suffix_strings(items: Sequence[tuple[Any, Any]], ci: bool) -> set[_Lit]:
+    """Literals one of which every string ``items`` consume ends with; ``{()}``: none known.
+
+    The mirror of :func:`_seq_strings`, read from the end: the last items' literal sets are
+    joined while they stay few; a group with no set of its own gives the endings of its
+    alternatives (a repeat at least once: its body's), and the walk stops there.
+    """
+    out: set[_Lit] = {()}
+    for op, av in reversed(items):
+        s = _item_strings(op, av, ci)
+        if s is None:
+            alternatives = _group_alternatives(op, av, ci)
+            if alternatives is None:
+                return out
+            ends: set[_Lit] = set()
+            for alt, alt_ci in alternatives:
+                e = _suffix_strings(alt, alt_ci)
+                if () in e:
+                    return out
+                ends |= e
+            grown = {a + b for a in ends for b in out}
+            return grown if len(grown) <= _MAX_STRINGS else out
+        grown = {a + b for a in s for b in out}
+        if len(grown) > _MAX_STRINGS:
+            return out
+        out = grown
+    return out
+
+
+def required_endings(regex: re.Pattern[str]) -> tuple[tuple[str, _Runs], ...]:
+    """For a regex that ends with ``$``: the folded literals one of which every match ends with.
+
+    Each with the (offset, text) runs of its case-sensitive characters, to check as written
+    (as :class:`Anchor` ``checks``). Empty: nothing known (no final ``$``, MULTILINE, a pattern
+    the analysis leaves to ``re``, or an ending that may be empty).
+    """
+    if regex.flags & _MULTILINE:
+        return ()
+    parsed = _parser.parse(regex.pattern, regex.flags)
+    items = list(parsed.data)
+    if not items or items[-1][0] is not _AT or items[-1][1] is not _AT_END:
+        return ()
+    try:
+        ends = _suffix_strings(items[:-1], bool(parsed.state.flags & _IGNORECASE))
+    except _Unanchorable:
+        return ()
+    if () in ends:
+        return ()
+    return tuple(sorted({_key_and_runs(t) for t in ends}))
+
+
 class AnyInWindow:
     """Whether any of several regexes matches within ``text[pos:endpos]``, each behind its :class:`Gate`.
 
@@ -401,16 +496,42 @@ class AnyInWindow:
     endpos) is not None`` (tested against it): a match lies inside the window, so its literals do.
     """
 
-    __slots__ = ("_gates",)
+    __slots__ = ("_endings", "_gates")
 
     def __init__(self, regexes: Sequence[re.Pattern[str]]) -> None:
         self._gates = tuple(Gate(r) for r in regexes)
+        # What each match ends with, where the pattern's final ``$`` says (:func:`required_endings`):
+        # the window must end so. The literal the gate knows may sit anywhere ("{drug} ... in the":
+        # a drug name searched from the window's first character, ~30 µs); the ending is one
+        # ``endswith``. Plain endings, and those with case-sensitive characters to check as written.
+        self._endings = tuple(self._split(required_endings(r)) for r in regexes)
+
+    @staticmethod
+    def _split(endings: tuple[tuple[str, _Runs], ...]) -> _Endings | None:
+        if not endings:
+            return None
+        return tuple(key for key, runs in endings if not runs), tuple((key, runs) for key, runs in endings if runs)
 
     def exists(self, text: str, pos: int, endpos: int) -> bool:
         """Whether a regex matches somewhere in ``text[pos:endpos]`` (lookbehinds see before ``pos``)."""
         window = _fold(text[pos:endpos])
-        for gate in self._gates:
+        # ``$`` also matches before a final newline: then a match may end one character early.
+        newline = window.endswith("\n")
+        for gate, endings in zip(self._gates, self._endings, strict=True):
+            if endings is not None and not newline and not _ends_with(window, text, endpos, endings):
+                continue
             start = gate.start(window)
             if start >= 0 and gate.regex.search(text, pos + start, endpos) is not None:
                 return True
         return False
+
+
+def _ends_with(window: str, text: str, end: int, endings: _Endings) -> bool:
+    """Whether the folded ``window`` (``text`` up to ``end``) ends with a plain ending, or with a
+    checked one whose case-sensitive characters are in ``text`` as written."""
+    plain, checked = endings
+    if plain and window.endswith(plain):
+        return True
+    return any(
+        window.endswith(key) and all(text.startswith(w, end - len(key) + k) for k, w in runs) for key, runs in checked
+    )

@@ -62,7 +62,7 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any, Final, Protocol
 
-from ketlit.evidence.anchors import _MAX_SPAN, Anchor, Gate, analyse, fold, fold_char, required_literals
+from ketlit.evidence.anchors import _MAX_SPAN, Anchor, Gate, analyse, fixed_anchors, fold, fold_char, required_literals
 
 # Anchor, Gate, analyse, fold, fold_char and required_literals live in ketlit.evidence.anchors; re-exported here,
 # where the reader and the tests have always imported them from.
@@ -259,12 +259,32 @@ class AnchorIndex:
 # ------------------------------------------------------------------ matcher
 
 
+def _literals(a: Anchor, index: AnchorIndex) -> list[tuple[int, tuple[tuple[int, str], ...], str | None]]:
+    """An anchor's literals as (id in ``index``, case-sensitive runs, the literal as written when all of it is)."""
+    out: list[tuple[int, tuple[tuple[int, str], ...], str | None]] = []
+    for s, checks in a.checks:
+        # A literal all of whose characters are case-sensitive ("OR", "ECT") is looked for as
+        # written: its folded form is in many words ("for", "effect").
+        whole = checks[0][1] if len(checks) == 1 and len(checks[0][1]) == len(s) else None
+        out.append((index.anchor_id(s), checks, whole))
+    return out
+
+
+def _checked(scan: _Scan, string: str, aid: int, checks: tuple[tuple[int, str], ...], whole: str | None) -> list[int]:
+    """The starts of anchor ``aid`` whose case-sensitive characters are as written."""
+    if whole is not None:
+        return scan.written_starts(whole)
+    found = scan.starts(aid)
+    return [o for o in found if all(string.startswith(w, o + k) for k, w in checks)] if checks else found
+
+
 class Matcher:
     """An alternation of patterns, searched as ``re`` would search ``(?:p1)|(?:p2)|…``."""
 
     __slots__ = (
         "_always",
         "_by_anchor",
+        "_fixed",
         "_index",
         "_keys",
         "_may_be_empty",
@@ -289,6 +309,7 @@ class Matcher:
             self._which.setdefault(id(r), i)  # ``re`` caches: equal patterns are one object, the first wins
         self._may_be_empty = False
         by_anchor: dict[int, list[tuple[int, int, int, tuple[tuple[int, str], ...], str | None]]] = {}
+        fixed: dict[int, tuple[tuple[int, int, int, tuple[tuple[int, str], ...], str | None], ...]] = {}
         always: list[int] = []
         for i, p in enumerate(patterns):
             found, empty = analyse(p, flags)
@@ -298,17 +319,24 @@ class Matcher:
                 always.append(i)
                 continue
             for a in found:
-                for s, checks in a.checks:
-                    # A literal all of whose characters are case-sensitive ("OR", "ECT") is looked
-                    # for as written: its folded form is in many words ("for", "effect").
-                    whole = checks[0][1] if len(checks) == 1 and len(checks[0][1]) == len(s) else None
-                    by_anchor.setdefault(index.anchor_id(s), []).append((i, a.lo, a.hi, checks, whole))
+                for aid, checks, whole in _literals(a, index):
+                    by_anchor.setdefault(aid, []).append((i, a.lo, a.hi, checks, whole))
+            if any(a.hi - a.lo > _MAX_SPAN for a in found) and (alt := fixed_anchors(p, flags)) is not None:
+                # A literal that may sit anywhere after the start ("{drug} abuse": " abuse") keeps
+                # the pattern unread where it is absent (it is rare), but where it is present the
+                # pattern would be searched from there to the text's end, at every character (~90
+                # µs in a design text): its anchors at fixed offsets (the drug's names) give the
+                # starts to ``match`` at instead (:meth:`_candidates`).
+                fixed[i] = tuple(
+                    (aid, a.lo, a.hi, checks, whole) for a in alt for aid, checks, whole in _literals(a, index)
+                )
         self._by_anchor = {k: tuple(v) for k, v in by_anchor.items()}
         self._single = {
             k: (v[0][0], v[0][1]) for k, v in by_anchor.items() if len(v) == 1 and v[0][1] == v[0][2] and not v[0][3]
         }
         self._keys = frozenset(self._by_anchor)
         self._always = tuple(always)
+        self._fixed = fixed
 
     def __repr__(self) -> str:
         return f"Matcher({self.pattern!r})"
@@ -424,6 +452,7 @@ class Matcher:
         wide: dict[int, int] = dict.fromkeys(self._always, pos) if self._always else {}
         by_anchor = self._by_anchor
         n = len(string)
+        refixed: set[int] = set()
         for aid in self._keys & scan.ids:
             found: list[int] | None = None
             for i, lo, hi, checks, whole in by_anchor[aid]:
@@ -442,6 +471,13 @@ class Matcher:
                     for o in starts:
                         for start in range(o - hi, o - lo + 1):
                             pairs.append((start, i))
+                elif starts and i in self._fixed:
+                    if i not in refixed:  # its fixed-offset anchors, once, give its candidate starts
+                        refixed.add(i)
+                        for aid2, lo2, hi2, checks2, whole2 in self._fixed[i]:
+                            if aid2 in scan.ids:
+                                for o in _checked(scan, string, aid2, checks2, whole2):
+                                    pairs.extend([(start, i) for start in range(o - hi2, o - lo2 + 1)])
                 elif starts:
                     first = starts[0] - hi
                     if first < wide.get(i, n + 1):
@@ -595,6 +631,12 @@ class Cues:
                 if hi - lo > _MAX_SPAN:
                     if starts and starts[0] - hi < wide.get((g, rx), n + 1):
                         wide[(g, rx)] = starts[0] - hi
+                    continue
+                if lo == hi:  # the usual entry: one start per occurrence, tried without a generator
+                    for o in starts:
+                        if o >= lo and rx.match(text, o - lo, n) is not None:
+                            found[g] = True
+                            break
                     continue
                 found[g] = any(
                     rx.match(text, start, n) is not None for o in starts for start in range(max(o - hi, 0), o - lo + 1)

@@ -295,8 +295,10 @@ def _review(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[
             m = _REVIEW_N_GATE.search(text, f)
             if m:
                 n = _to_int(next(g for g in m.groups() if g))
-        c = _certainty(text, f)
-        if c is not None and rs.role in FINDING_ROLES:
+        # The role first: a certainty is kept only from a results or conclusions sentence, and its
+        # regex (a gate of some thirty literals) need not read the others.
+        c = _certainty(text, f) if rs.role in FINDING_ROLES else None
+        if c is not None:
             by_sentence[rs.sentence.index] = c
             if overall is None:
                 overall, overall_at = c, rs.sentence.index
