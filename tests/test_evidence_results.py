@@ -634,7 +634,10 @@ def test_intervals_declared_with_the_name_are_95_percent_and_go_on_past_the_test
     # A declared header's values keep their 95%: a CI spanning 0 says no difference.
     (d,) = nums.effects("least-square mean difference [95% CI]: BHS total score [-1.0 (-2.23, 0.21)]")
     assert d.level_printed and d.spans_null
-    # "confident interval", a common misprint.
+    # "confident interval", a common misprint, also in a declared header.
+    assert nums.effects("mean difference [95% confident interval]: BHS [-1.0 (-2.23, 0.21)]") == [
+        nums.Effect("MD", -1.0, -2.23, 0.21)
+    ]
     assert nums.effects("the mean difference was 9.75 (95% confident interval 0.72-18.79, p < 0.05)") == [
         nums.Effect("MD", 9.75, 0.72, 18.79)
     ]

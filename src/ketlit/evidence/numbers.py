@@ -93,7 +93,7 @@ _CI: Final = rf"{_NO_NUMBER}{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})%?\s*(?:to|,|;|-|�
 # response and 3.0 (1.5-6.1) for remission". Each "value (lo, hi)" after the declaration and before the next
 # measure's name is one estimate; a value after "±" is a standard deviation, not an estimate.
 _DECLARED: Final = re.compile(
-    r"[^\d;]{0,40}?[\[(]\s*(?:95\s*%\s*(?:CI|CrI|HDI|confidence intervals?)|CI\s*95\s*%)\s*[\])]", re.IGNORECASE
+    r"[^\d;]{0,40}?[\[(]\s*(?:95\s*%\s*(?:CI|CrI|HDI|confiden(?:ce|t) intervals?)|CI\s*95\s*%)\s*[\])]", re.IGNORECASE
 )
 _TRIPLET: Final = re.compile(
     rf"(?<![\d.±])(?<!± )(?:\+\s?)?(?P<value>{_NUM})\s*[\[(]\s*"
