@@ -1,0 +1,66 @@
+"""Non-claims that drew efficacy verdicts on the ``fresh4`` batch: the clinic offering or helping in
+the first person plural, second-person lead-ins and decision advice, one family per fix.
+
+Every sentence here is made up for the test (none is in the set or on a sample page), with the
+near miss that must stay a claim next to it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.model import Claim
+from ketlit.claims.rules import Rules, load_rules
+
+LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    return load_rules()
+
+
+def read(sentence: str, rules: Rules) -> list[Claim]:
+    return [c for c in extract_claims(LEAD + sentence, rules) if sentence[:30] in c.text]
+
+
+def checkable(sentence: str, rules: Rules) -> list[Claim]:
+    return [c for c in read(sentence, rules) if c.checkable]
+
+
+def codes(sentence: str, rules: Rules) -> set[str]:
+    return {c.checkability for c in read(sentence, rules) if not c.checkable}
+
+
+# ------------------------------------------------------------------ the clinic offering a service
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our clinic now also offers ketamine nasal spray sessions for anxiety and migraine.",
+        "At Lakeside Wellness, we pair ketamine infusions with weekly talk therapy.",
+        "Our centre currently provides intramuscular ketamine for PTSD and OCD.",
+        "We proudly combine ketamine treatment with trauma-focused counselling for veterans.",
+        "Our office is now offering esketamine for treatment-resistant depression.",
+    ],
+)
+def test_the_clinic_offering_a_service_in_the_first_person_plural_is_its_practice(
+    rules: Rules, sentence: str
+) -> None:
+    assert not checkable(sentence, rules)
+    assert codes(sentence, rules) == {"procedure"}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our patients see results within hours.",
+        "Ketamine combined with talk therapy relieves depression faster than therapy alone.",
+        # An offer that also promises an effect is checked.
+        "We offer ketamine infusions, which relieve depression within hours.",
+    ],
+)
+def test_a_claim_beside_or_inside_an_offer_stays_a_claim(rules: Rules, sentence: str) -> None:
+    assert checkable(sentence, rules)
