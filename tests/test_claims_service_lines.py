@@ -64,3 +64,31 @@ def test_the_clinic_offering_a_service_in_the_first_person_plural_is_its_practic
 )
 def test_a_claim_beside_or_inside_an_offer_stays_a_claim(rules: Rules, sentence: str) -> None:
     assert checkable(sentence, rules)
+
+
+# ------------------------------------------------------------------ help with a decision, decision advice
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our psychiatric nursing team can help you decide whether ketamine suits your depression.",
+        "We will help you understand the benefits and risks of each treatment.",
+        "The best option for you depends on your symptoms, your history and how fast you need relief.",
+        "Which treatment is right for you will depend on your goals and your past response to antidepressants.",
+    ],
+)
+def test_help_with_a_decision_and_what_the_choice_depends_on_are_advice(rules: Rules, sentence: str) -> None:
+    assert not checkable(sentence, rules)
+    assert codes(sentence, rules) == {"recommendation"}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine can help you feel better within a day.",
+        "How long the relief lasts depends on the number of infusions you receive.",
+    ],
+)
+def test_an_effect_or_its_dependence_stays_a_claim(rules: Rules, sentence: str) -> None:
+    assert checkable(sentence, rules)
