@@ -92,3 +92,23 @@ def test_help_with_a_decision_and_what_the_choice_depends_on_are_advice(rules: R
 )
 def test_an_effect_or_its_dependence_stays_a_claim(rules: Rules, sentence: str) -> None:
     assert checkable(sentence, rules)
+
+
+# ------------------------------------------------------------------ second-person lead-ins
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "If therapy alone has not worked for you, you have likely heard of two newer options: ketamine and TMS.",
+        "You may already have read about ketamine for depression in the news.",
+        "You've probably heard about ketamine clinics opening across the country.",
+    ],
+)
+def test_what_the_reader_has_heard_of_is_a_lead_in(rules: Rules, sentence: str) -> None:
+    assert not checkable(sentence, rules)
+    assert codes(sentence, rules) == {"lead_in"}
+
+
+def test_what_studies_have_found_stays_a_claim(rules: Rules) -> None:
+    assert checkable("Studies have found that ketamine relieves depression within hours.", rules)
