@@ -112,3 +112,21 @@ def test_what_the_reader_has_heard_of_is_a_lead_in(rules: Rules, sentence: str) 
 
 def test_what_studies_have_found_stays_a_claim(rules: Rules) -> None:
     assert checkable("Studies have found that ketamine relieves depression within hours.", rules)
+
+
+# ------------------------------------------------------------------ a course as a count of sessions over a span
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Most people receive eight infusions over three to four weeks.",
+        "A typical course is four sessions across two weeks.",
+    ],
+)
+def test_a_course_of_sessions_over_a_span_is_a_dosing_claim(rules: Rules, sentence: str) -> None:
+    assert "dosing" in {c.kind for c in checkable(sentence, rules)}
+
+
+def test_relief_within_a_span_is_no_schedule(rules: Rules) -> None:
+    assert "dosing" not in {c.kind for c in checkable("Most people feel better within three to four weeks.", rules)}
