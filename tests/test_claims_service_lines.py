@@ -130,3 +130,30 @@ def test_a_course_of_sessions_over_a_span_is_a_dosing_claim(rules: Rules, senten
 
 def test_relief_within_a_span_is_no_schedule(rules: Rules) -> None:
     assert "dosing" not in {c.kind for c in checkable("Most people feel better within three to four weeks.", rules)}
+
+
+# ------------------------------------------------------------------ a treatment schedule
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "After the second week, most clients are treated twice a month.",
+        "Top-up infusions are typically given every 4-6 weeks.",
+        "Booster sessions are given monthly.",
+        "Most people receive weekly infusions at first.",
+    ],
+)
+def test_how_often_the_drug_is_given_is_a_dosing_claim(rules: Rules, sentence: str) -> None:
+    kinds = {c.kind for c in checkable(sentence, rules)}
+    assert "dosing" in kinds and "efficacy" not in kinds
+
+
+def test_feeling_better_within_a_week_stays_an_effect(rules: Rules) -> None:
+    kinds = {c.kind for c in checkable("Most clients feel better within a week.", rules)}
+    assert "dosing" not in kinds and kinds & {"efficacy", "onset"}
+
+
+def test_sessions_moving_to_a_schedule_stay_procedure(rules: Rules) -> None:
+    # The key files the clinic's own spacing of sessions as procedure (generalisation set g114).
+    assert codes("Later on, appointments move to once every three weeks.", rules) == {"procedure"}

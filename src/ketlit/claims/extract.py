@@ -208,7 +208,8 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     transient = rules.safety_stances["transience"].any(clause)
     if cues["safety"].any(masked) or (transient and (topic_here or prev_topics)):
         kinds.append("safety")
-    if (cues["dosing"].any(clause) and DOSE.search(clause)) or (
+    schedule = "dosing_schedule" in cues and cues["dosing_schedule"].any(clause)
+    if (cues["dosing"].any(clause) and DOSE.search(clause)) or schedule or (
         "dosing_relative" in cues and cues["dosing_relative"].any(clause)
     ):
         kinds.append("dosing")
@@ -227,8 +228,10 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     temporal = "onset" in kinds or "duration" in kinds
     named_condition = bool(_indications(clause, rules))
     # A temporal claim with no indication of its own is about timing, not about whether it works.
+    # How often patients are treated is a schedule: "treated" there is no effect of the drug.
+    effect_clause = cues["dosing_schedule"].blank(clause) if schedule else clause
     if (
-        cues["efficacy"].any(clause)
+        cues["efficacy"].any(effect_clause)
         and "efficacy_rate" not in kinds
         and not (side_effect_clause and not named_condition)
         and (not temporal or named_condition)
