@@ -238,3 +238,16 @@ def test_an_event_a_study_says_did_not_occur_is_absent(rules: Rules) -> None:
     (event,) = [a for a in abstract_findings("t", said.replace("did not induce", "induced"), rules).adverse
                 if a.category == "cognition"]
     assert not event.absent
+
+
+def test_rates_from_x_to_y_percent_are_a_range(rules: Rules) -> None:
+    # "rates from 40 to 95%" spans the studies' rates, as "ranged from" does: not a review's figure.
+    found = rates_in_sentence(
+        "Across trials, oral esketamine gave remission rates from 40 to 95% after several doses.", rules, summary=True
+    )
+    assert found and all(r.range for r in found)
+
+
+def test_a_rate_falling_from_x_to_y_is_no_range(rules: Rules) -> None:
+    found = rates_in_sentence("Remission rates rose from 20% at baseline to 45% at week 4 with ketamine.", rules)
+    assert not any(r.range for r in found)
