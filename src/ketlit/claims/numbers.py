@@ -42,6 +42,7 @@ from typing import Any, Final
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.screens import fold, may_match, screened_any, screened_search
 from ketlit.claims.text import sentence_texts
+from ketlit.numwords import WORD_VALUES
 
 _UNITS_TO_HOURS: Final = {
     "second": 1 / 3600,
@@ -65,43 +66,10 @@ _UNITS_TO_HOURS: Final = {
     "year": 8760.0,
     "yr": 8760.0,
 }
-_SMALL: Final = {
-    "zero": 0,
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "eleven": 11,
-    "twelve": 12,
-    "thirteen": 13,
-    "fourteen": 14,
-    "fifteen": 15,
-    "sixteen": 16,
-    "seventeen": 17,
-    "eighteen": 18,
-    "nineteen": 19,
-    "half": 0,
-    "several": 3,
-    "few": 3,
-}
-_TENS: Final = {
-    "twenty": 20,
-    "thirty": 30,
-    "forty": 40,
-    "fifty": 50,
-    "sixty": 60,
-    "seventy": 70,
-    "eighty": 80,
-    "ninety": 90,
-}
+# The number words of ketlit.numwords, plus the words pages count with: "a"/"an" (one), "several"
+# and "few" (about three), "half" (no count of its own).
+_SMALL: Final = {w: v for w, v in WORD_VALUES.items() if v < 20} | {"a": 1, "an": 1, "half": 0, "several": 3, "few": 3}
+_TENS: Final = {w: v for w, v in WORD_VALUES.items() if v >= 20}
 _NUMWORD: Final = (
     r"(?:\d+(?:\.\d+)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
