@@ -170,8 +170,8 @@ class TagStore:
     def load_articles(self, pmids: Sequence[str]) -> list[Article]:
         """Rebuild :class:`Article` records (the fields tagging and checks use) from the cache."""
         out: list[Article] = []
-        for i in range(0, len(pmids), 500):
-            chunk = list(pmids[i : i + 500])
+        for i in range(0, len(pmids), CHUNK):
+            chunk = list(pmids[i : i + CHUNK])
             marks = ",".join("?" * len(chunk))
             mesh: dict[str, list[MeshHeading]] = {}
             for pmid, ui, descriptor, major, qualifiers in self.db.execute(
@@ -207,8 +207,9 @@ class TagStore:
         since a CT.gov record may link the article too. Same records, in the same order."""
         by_pmid = {r.article["pmid"]: r for r in rows}
         out: list[Article] = []
-        for i in range(0, len(rows), 500):
-            chunk = sorted({r.article["pmid"] for r in rows[i : i + 500]})  # as ORDER BY pmid gives them
+        # The chunks load_articles reads by (CHUNK records, each ordered by PMID): the same order.
+        for i in range(0, len(rows), CHUNK):
+            chunk = sorted({r.article["pmid"] for r in rows[i : i + CHUNK]})  # as ORDER BY pmid gives them
             links = self._links(chunk)
             for pmid in chunk:
                 r = by_pmid[pmid]
