@@ -27,7 +27,7 @@ Design decisions:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -103,7 +103,7 @@ def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> lis
     known: list[Role | None] = []
     current: dict[int, Role | None] = {}
     mixed: set[int] = set()  # sections whose label names both methods and results
-    between: dict[int, frozenset[Role]] = {}  # sentence index -> the roles its section's label names
+    between: set[int] = set()  # sentences of such a section whose role is unknown: methods or results
     for i, s in enumerate(sentences):
         inline = _inline_label(s.text)
         if inline is not None:
@@ -119,7 +119,7 @@ def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> lis
             else:
                 current[s.section] = role_of_label(s.label, s.category, rules)
         if current[s.section] is None and s.section in mixed:
-            between[i] = _MIXED
+            between.add(i)
         known.append(current[s.section])
     if all(r is not None for r in known):
         return [RoledSentence(s, r, True) for s, r in zip(sentences, known, strict=True) if r is not None]
@@ -158,7 +158,7 @@ def _infer(
     sentences: Sequence[AbstractSentence],
     known: Sequence[Role | None],
     rules: RoleRules,
-    between: Mapping[int, frozenset[Role]] | None = None,
+    between: Collection[int] = (),
 ) -> list[Role]:
     """Best non-decreasing role sequence (Viterbi over the five ordered roles).
 
@@ -179,8 +179,9 @@ def _infer(
         pinned = known[i]
         if pinned is not None and pinned != "other":
             emit[_ROLE_INDEX[pinned]] += _PIN_BONUS
-        for role in (between or {}).get(i, ()):
-            emit[_ROLE_INDEX[role]] += _PIN_BONUS  # one of the roles its section names: cues and order decide
+        if i in between:
+            for role in _MIXED:  # one of the roles its section names: cues and order decide
+                emit[_ROLE_INDEX[role]] += _PIN_BONUS
         if i == 0:
             best[0] = emit
             continue
