@@ -26,7 +26,8 @@ def _pairs(records: list[GroupingInput]) -> set[tuple[str, str]]:
     out: set[tuple[str, str]] = set()
     for i, a in enumerate(records):
         for b in records[i + 1 :]:
-            if len(set(a.nct_ids)) == 1 and len(set(b.nct_ids)) == 1 and set(a.nct_ids) == set(b.nct_ids):
+            one_id = all(len(set(r.nct_ids)) == 1 and r.question != "systematic_review" for r in (a, b))
+            if one_id and set(a.nct_ids) == set(b.nct_ids):
                 out.add((a.pmid, b.pmid))
             if a.n is not None and a.n == b.n and "systematic_review" not in (a.question, b.question):
                 loose = "secondary" in (a.relation, b.relation) and a.n >= SECONDARY_MIN_N

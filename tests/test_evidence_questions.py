@@ -252,8 +252,9 @@ def test_treated_patients_without_a_design_tag_are_single_arm_but_a_review_is_no
 # ------------------------------------------------------------------ trial groups
 
 
-def _g(pmid: str, title: str, n: int | None, relation: str | None = "main", nct: tuple[str, ...] = ()) -> GroupingInput:
-    return GroupingInput(pmid, title, 2020, n, relation, "efficacy_vs_control", nct)
+def _g(pmid: str, title: str, n: int | None, relation: str | None = "main", nct: tuple[str, ...] = (),
+       question: str = "efficacy_vs_control") -> GroupingInput:
+    return GroupingInput(pmid, title, 2020, n, relation, question, nct)
 
 
 @pytest.mark.parametrize(
@@ -292,6 +293,18 @@ def test_a_pooled_analysis_naming_two_trials_does_not_chain_them() -> None:
     assert by["100"] != by["200"]
     assert by["400"] == by["100"]
     assert by["300"] == "300"  # it stands alone: it cannot speak for either trial
+
+
+def test_a_systematic_review_naming_a_trial_id_does_not_join_that_trial() -> None:
+    # A review (or its correction notice) prints the ID of a trial it pools; the trial keeps its own vote.
+    records = [
+        _g("100", "Ketamine augmentation of ECT for suicidal ideation: a randomised trial", 40, nct=("NCT00000001",)),
+        _g("200", "'Ketamine in ECT for depression: a systematic review and meta-analysis': Corrigendum.", 16,
+           nct=("NCT00000001",), question="systematic_review"),
+    ]
+    by = {p: g for p, g, _ in group_records(records)}
+    assert by["100"] == "100"
+    assert by["200"] == "200"
 
 
 def test_narrative_reviews_and_commentaries_are_other_whatever_the_review_tag() -> None:

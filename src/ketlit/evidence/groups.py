@@ -1,18 +1,20 @@
 """One trial, one vote: records that report the same trial form a group that counts once.
 
-Records are joined when they share a registry ID (NCT), or when their titles are nearly the
-same words and they state the same sample size (a reprint, the same trial in two journals). A
-correction notice ("'Title': Corrigendum", "Correction: Title") reprints its article's abstract
-under the article's title: it joins the record whose title it quotes, whatever sample size either
-states. A record that names several registry IDs (a pooled analysis of several trials) joins
-nothing by ID: letting it join would chain distinct trials into one group, so that one trial's
-vote silenced another's. Secondary reports ("post hoc", "secondary analysis", predictor and biomarker
-sub-studies) join their trial through a shared registry ID, or when they state the same sample
-size as another record, that size is one a coincidence rarely repeats (``SECONDARY_MIN_N``), and
-half their title words are shared: a sub-study rewords its parent's title. Smaller samples (20,
-24, 30 patients) recur across unrelated trials, so there only the ID or a near-identical title
-joins. A secondary report that stays alone still cannot outvote its trial, because secondary
-reports never speak for a group (see below).
+Records are joined when they share a registry ID (NCT), or when their titles are nearly the same
+words and they state the same sample size (a reprint, the same trial in two journals). A correction
+notice ("'Title': Corrigendum", "Correction: Title") reprints its article's abstract under the
+article's title: it joins the record whose title it quotes, whatever sample size either states. A
+record that names several registry IDs (a pooled analysis of several trials) joins nothing by ID:
+letting it join would chain distinct trials into one group, so that one trial's vote silenced
+another's. Nor does a systematic review: the registry IDs it prints are those of the trials it pools
+(or, in a correction notice, of a trial the correction names), and a review that joined one of them
+would silence that trial's vote with its own. Secondary reports ("post hoc", "secondary analysis",
+predictor and biomarker sub-studies) join their trial through a shared registry ID, or when they
+state the same sample size as another record, that size is one a coincidence rarely repeats
+(``SECONDARY_MIN_N``), and half their title words are shared: a sub-study rewords its parent's
+title. Smaller samples (20, 24, 30 patients) recur across unrelated trials, so there only the ID or
+a near-identical title joins. A secondary report that stays alone still cannot outvote its trial,
+because secondary reports never speak for a group (see below).
 
 The group's **main report** speaks for it: a record whose relation is ``main``, the largest
 sample first, then the earliest PMID. Group IDs are the group's smallest PMID, so they are stable
@@ -156,7 +158,7 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
 
     by_nct: dict[str, str] = {}
     for r in records:
-        if len(set(r.nct_ids)) > 1:
+        if len(set(r.nct_ids)) > 1 or r.question == "systematic_review":
             continue
         for nct in r.nct_ids:
             if nct in by_nct:

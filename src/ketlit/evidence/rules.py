@@ -196,7 +196,8 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 15  # 15: speed work (same readings) and "confident interval" in declared headers
+READER_VERSION: Final = 16  # 16: a systematic review joins no trial group by a registry ID it prints
+# 15: speed work (same readings) and "confident interval" in declared headers
 # 14: safety-and-tolerability titles; drugs used together
 # 13: an aside against an outside figure; "more frequently"
 # 12: "p = 0.05" significant; superior/inferior before anatomy
