@@ -369,3 +369,45 @@ def test_an_aside_against_an_outside_figure_and_more_frequent_findings() -> None
     assert [f.direction for f in found] == ["increased"]
     more = _read("Depressive symptoms were also more frequently found in current ketamine users (p < .001).")
     assert more is not None and more[0] == "increased"
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # The reference's measure named again before the control arm ("than those of the control group"): the arm
+        # a comparative is said of is the drug's ("study", "observation" group), so the result is not turned round.
+        (
+            "The postoperative VAS scores of the study group (1.86 ± 0.65) were lower than those of the control "
+            "group (3.04 ± 0.79) (P < .05).",
+            ("decreased", "intervention"),
+        ),
+        ("The MADRS scores of the observation group were lower than that in the control group (P < 0.05).",
+         ("decreased", "intervention")),
+        # ... while the control arm as the subject still turns it round.
+        ("The incidence of delirium in the control group was higher than that in the study group (P < .05).",
+         ("decreased", "intervention")),
+        # The size of a fall: the fall decides ("a stronger transient decrease"), a size of a rise stays a rise.
+        ("Ketamine elicited a stronger transient decrease in connectivity compared to midazolam.",
+         ("decreased", "neither")),
+        ("Ketamine produced a larger increase in heart rate than saline.", ("increased", "neither")),
+        # "did not promote a greater increase": negated, whatever the change word after it.
+        ("Ketamine did not promote a greater increase in connectivity compared to midazolam.",
+         ("no_difference", "neither")),
+        # "symptomatic improvement" is a fall of the symptom burden, even with a function named later.
+        ("Ketamine resulted in sustained symptomatic improvement in both cases, accompanied by changes indicative of "
+         "altered brain function.", ("decreased", "intervention")),
+    ],
+)
+def test_comparatives_with_the_reference_measure_sizes_of_change_and_negated_promotion(
+    clause: str, expected: tuple[str, str]
+) -> None:
+    got = _read(clause)
+    assert got is not None and got[0] == expected[0], got
+    if expected[1] != "neither":
+        assert got[1] == expected[1], got
+
+
+def test_a_sensitivity_analysis_restating_the_result_is_no_finding() -> None:
+    assert _findings_of("The sensitivity analysis produced the same results.") == []
+    assert _findings_of("A sensitivity analysis confirmed the same findings.") == []
+    assert _findings_of("Ketamine produced greater response rates than placebo.") != []

@@ -37,6 +37,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tools"))
+
+from evidence_corpus import CORPUS, corpus_present  # noqa: E402
+from evidence_corpus import load_articles as load_corpus  # noqa: E402
 
 from ketlit.evidence.findings import Finding, apply_scores, rule_findings  # noqa: E402
 from ketlit.evidence.model import (  # noqa: E402
@@ -52,12 +56,7 @@ from ketlit.evidence.roles import RoledSentence, assign_roles  # noqa: E402
 from ketlit.evidence.rules import EvidenceRules, load_rules  # noqa: E402
 from ketlit.evidence.sentences import abstract_sentences  # noqa: E402
 from ketlit.sources.models import Article  # noqa: E402
-from ketlit.sources.pubmed_parse import parse_pubmed_xml  # noqa: E402
 
-CORPUS = (
-    ROOT.parent / "shared/data/replay/pubmed/psynamic_all.xml",
-    ROOT.parent / "shared/data/replay/pubmed/meta-harness_efetch_esketamine_trd_3records.xml",
-)
 GOLD = ROOT / "labels/evidence/findings.jsonl"
 OUT = ROOT / "src/ketlit/data" / MODEL_FILE
 C = 1.0  # L2 strength, chosen by cross-validation on the development records (see --cv)
@@ -94,10 +93,6 @@ def fold_of(pmid: str, k: int) -> int:
     return (_hash(pmid) // 3) % k
 
 
-def corpus_present() -> bool:
-    return all(p.exists() for p in CORPUS)
-
-
 def load_gold() -> list[dict[str, Any]]:
     with GOLD.open(encoding="utf-8") as fh:
         return [json.loads(line) for line in fh if line.strip()]
@@ -105,11 +100,7 @@ def load_gold() -> list[dict[str, Any]]:
 
 def load_articles(pmids: Iterable[str]) -> dict[str, Article]:
     wanted = set(pmids)
-    out: dict[str, Article] = {}
-    for path in CORPUS:
-        with path.open("rb") as fh:
-            out.update((a.pmid, a) for a in parse_pubmed_xml(fh) if a.pmid in wanted)
-    return out
+    return {p: a for p, a in load_corpus().items() if p in wanted}
 
 
 class Record:

@@ -42,6 +42,9 @@ def _arm_patterns(rules: ArmRules) -> list[tuple[str, TextPattern]]:
 _REFERENCE_BEFORE: Final = re.compile(
     # \b first: "or" and "to" inside "for", "into" are no reference ("greater for patients receiving placebo").
     r"\b(?:compared (?:with|to)|relative to|versus|vs\.?|than|over|against|and|or|with|to)\s+"
+    # "than those of the control group", "compared with that in the placebo arm": the reference's measure, named
+    # again before the arm, is not a third word of the arm's name.
+    r"(?:(?:those|that)\s+(?:of|in|for|with)\s+)?"
     r"(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )

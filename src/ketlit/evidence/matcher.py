@@ -577,7 +577,8 @@ class AnyOf:
 class Cues:
     """Which of several groups match a text at all, in one pass over the text's scan.
 
-    For role cues (six groups asked about every sentence of an unstructured abstract): the
+    For role cues (the groups a user's rules file adds, asked about every sentence of an
+    unstructured abstract; the packaged rules leave roles to the trained model): the
     anchors of all groups are walked once, a group is settled by its first candidate that
     matches and not tried again, and the patterns searched from a first possible start run
     last, only for groups still unsettled. The answer of each group is :meth:`Matcher.exists`'s;

@@ -74,6 +74,9 @@ def _words(lowered: str) -> list[str]:
     return spaced.split()
 
 
+# The role model (:mod:`ketlit.evidence.role_model`) splits sentences into the same words.
+words_of: Final = _words
+
 _NEGATIONS: Final = frozenset({"no", "not", "without", "neither", "nor", "never", "failed", "lack", "absence", "none"})
 _SCOPE: Final = 3
 

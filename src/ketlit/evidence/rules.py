@@ -23,6 +23,7 @@ from ketlit.evidence.findings import FindingRules
 from ketlit.evidence.matcher import AnchorIndex, Cues, Matcher
 from ketlit.evidence.model import packaged_model_bytes
 from ketlit.evidence.questions import QUESTIONS, WHERE, QuestionRule
+from ketlit.evidence.role_model import packaged_role_model, packaged_role_model_bytes
 from ketlit.evidence.roles import ORDER, Role, RoleRules
 from ketlit.tagging.rules import PACKAGED_SOURCE
 from ketlit.tagging.rules import load_rules as load_tagging_rules
@@ -58,20 +59,13 @@ def _regex(table: Table, key: str, pattern: str) -> re.Pattern[str]:
 
 def _roles(root: Table, index: AnchorIndex) -> RoleRules:
     roles = root.sub("roles")
+    if roles.get("position") is not None:
+        # The position prior of earlier rules files: positions are now features of the trained role model.
+        raise roles.error("position", "is no longer read: sentence positions are part of the trained role model "
+                          "(data/evidence_role_model.json); remove this table")
+    roles.known_keys(("order", "labels", "cue"))
     labels = roles.sub("labels")
     label_words = tuple((role, tuple(w.upper() for w in labels.strings(role))) for role in _LABEL_ROLES)
-    position_table = roles.sub("position")
-    position: dict[Role, tuple[float, float, float]] = {}
-    for role in ORDER:
-        triple = position_table.get(role)
-        if (
-            not isinstance(triple, list)
-            or len(triple) != 3
-            or not all(isinstance(v, int | float) and not isinstance(v, bool) for v in triple)
-            or triple[1] <= 0
-        ):
-            raise position_table.error(role, "must be [centre, width, bias] with width > 0")
-        position[role] = (float(triple[0]), float(triple[1]), float(triple[2]))
     cues: list[tuple[Role, float, Matcher]] = []
     for cue in roles.tables("cue"):
         role_name = cue.choice("role", ORDER)
@@ -84,8 +78,8 @@ def _roles(root: Table, index: AnchorIndex) -> RoleRules:
         # per group (not per pattern) is what keeps role inference fast.
         _regex(cue, "patterns", "|".join(f"(?:{p})" for p in patterns))
         cues.append((role, weight, Matcher(patterns, re.IGNORECASE, index)))
-    together = Cues([m for _, _, m in cues])
-    return RoleRules(label_words=label_words, cues=tuple(cues), position=position, together=together)
+    together = Cues([m for _, _, m in cues]) if cues else None
+    return RoleRules(label_words=label_words, model=packaged_role_model(), cues=tuple(cues), together=together)
 
 
 def _alternation(table: Table, key: str, index: AnchorIndex, drug: Matcher | None = None) -> Matcher:
@@ -196,7 +190,8 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 16  # 16: a systematic review joins no trial group by a registry ID it prints
+READER_VERSION: Final = 17  # 17: roles by a trained model (role_model.py); "than those of the control group"
+# 16: a systematic review joins no trial group by a registry ID it prints
 # 15: speed work (same readings) and "confident interval" in declared headers
 # 14: safety-and-tolerability titles; drugs used together
 # 13: an aside against an outside figure; "more frequently"
@@ -217,9 +212,13 @@ def _identity(doc: Document, tagging: TaggingRules | None) -> tuple[str, tuple[s
     ``tagging`` None: the packaged tagging rules, named without compiling them."""
     molecules = doc.root().sub("reading").strings("molecules", nonblank=True)
     source = PACKAGED_SOURCE if tagging is None else tagging.source
-    # The direction model's weights read findings too: new weights must re-read stored profiles.
+    # The direction and role models' weights read findings too: new weights must re-read stored profiles.
     digest = hashlib.sha256(
-        doc.raw + source.encode() + packaged_model_bytes() + f"reader {READER_VERSION}".encode()
+        doc.raw
+        + source.encode()
+        + packaged_model_bytes()
+        + packaged_role_model_bytes()
+        + f"reader {READER_VERSION}".encode()
     ).hexdigest()[:16]
     return digest, molecules
 
