@@ -39,8 +39,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ketlit.claims.rules import Patterns, Rules
-from ketlit.claims.screens import fold, may_match, screened_any, screened_search
+from ketlit.claims.anchored import RuleLists, rule_lists
+from ketlit.claims.rules import Rules
+from ketlit.claims.screens import fold
 from ketlit.claims.text import sentence_texts
 from ketlit.numwords import WORD_VALUES
 
@@ -338,8 +339,9 @@ class Findings:
 
 
 def _nearest_arm(sentence: str, pos: int, end: int, rules: Rules) -> str:
-    active = [(m.start(), m.end()) for m in rules.arms["active"].finditer(sentence)]
-    comparator = [(m.start(), m.end()) for m in rules.arms["comparator"].finditer(sentence)]
+    lists = rule_lists(rules)
+    active = [(m.start(), m.end()) for m in lists.active.finditer(sentence)]
+    comparator = [(m.start(), m.end()) for m in lists.comparator.finditer(sentence)]
     if not comparator:
         # No control named in the sentence: a single-arm statement about the drug.
         return "active"
@@ -366,7 +368,7 @@ def _nearest_arm(sentence: str, pos: int, end: int, rules: Rules) -> str:
 
 def _construct_near(sentence: str, start: int, end: int, rules: Rules) -> str | None:
     best: tuple[int, str] | None = None
-    for name, pats in rules.construct_cues.items():
+    for name, pats in rule_lists(rules).construct_cues:
         for m in pats.finditer(sentence):
             dist = start - m.end() if m.end() <= start else m.start() - end
             if -5 <= dist <= 90 and (best is None or abs(dist) < best[0]):
@@ -418,10 +420,11 @@ def rates_in_sentence(
     # Every rate below needs a construct cue near its number (_construct_near), and a sentence with
     # no cue anywhere has none near anything: one scan of the cues' union ends nine sentences in ten
     # here, before the number regexes run.
-    if not _unions(rules).constructs.any(sentence):
+    lists = rule_lists(rules)
+    if not lists.constructs.any(sentence):
         return out
     used: list[tuple[int, int]] = []
-    is_range = rules.numbers["range_cues"].any(sentence)
+    is_range = lists.numbers["range_cues"].any(sentence)
     n_eq = _N_EQ_RX.search(sentence)
 
     def overlaps(s: int, e: int) -> bool:
@@ -543,11 +546,9 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
     return [(o, c) for o, c in out if c.strip()]
 
 
-def _about_the_drug(clause: str, folded: str, rules: Rules) -> bool:
+def _about_the_drug(clause: str, lists: RuleLists) -> bool:
     """False when the clause names another treatment and not the drug (rTMS, psilocybin, ECT)."""
-    return screened_any(rules.arms["active"], clause, folded) or not screened_any(
-        rules.other_treatments_evidence, clause, folded
-    )
+    return lists.active.any(clause) or not lists.other_treatments.any(clause)
 
 
 _RAPID_RX: Final = re.compile(r"\brapid(ly)?\b", re.IGNORECASE)
@@ -557,23 +558,30 @@ def _times_in(sentence: str, folded: str, rules: Rules) -> list[TimeFinding]:
     """The first onset and the first duration of benefit the sentence states (onset first).
 
     Both kinds read the same clauses, so the sentence is screened and split once for the two.
-    ``folded`` is the sentence's :func:`~ketlit.claims.screens.fold`, for the literal screens."""
+    ``folded`` is the sentence's :func:`~ketlit.claims.screens.fold`, for the hand-written screens."""
+    lists = rule_lists(rules)
+    cues = lists.numbers
+    # An onset needs both its cue and an effect in a clause, a duration its cue: the literals of
+    # neither in the sentence (so in none of its clauses) rule it out before the time screens.
+    if not (cues["onset_cues"].may_match(sentence) and cues["onset_effect"].may_match(sentence)) and not cues[
+        "duration_cues"
+    ].may_match(sentence):
+        return []
     timed = _TIME_SCREEN_RX.search(folded) is not None and _TIME_RX.search(sentence) is not None
     # Every finding below stands on a time in the clause (an onset also on "rapid"): the screens for
     # one reject most sentences before the cue lists are tried (a quarter of reading an abstract otherwise).
     if not timed and ("rapid" not in folded or _RAPID_RX.search(sentence) is None):
         return []
     # Plans, protocols and side-effect durations are not durations of benefit.
-    if screened_any(rules.numbers["time_exclusions"], sentence, folded):
+    if cues["time_exclusions"].any(sentence):
         return []
     onset: list[TimeFinding] = []
     duration: list[TimeFinding] = []
     for offset, clause in _clauses(sentence):
-        cfold = folded[offset : offset + len(clause)]  # folding keeps offsets: the clause's own fold
-        if not _about_the_drug(clause, cfold, rules) or screened_any(rules.numbers["side_effect_words"], clause, cfold):
+        if not _about_the_drug(clause, lists) or lists.numbers["side_effect_words"].any(clause):
             continue
         # A duration needs a time: without one only the onset's "rapid" can be read.
-        found = _onset_in(clause, cfold, rules) + (_duration_in(clause, cfold, rules) if timed else [])
+        found = _onset_in(clause, lists) + (_duration_in(clause, lists) if timed else [])
         for t in found:
             (onset if t.kind == "onset" else duration).append(
                 TimeFinding(t.kind, t.hours, t.bound, sentence, (t.span[0] + offset, t.span[1] + offset), t.effect)
@@ -581,11 +589,8 @@ def _times_in(sentence: str, folded: str, rules: Rules) -> list[TimeFinding]:
     return onset[:1] + duration[:1]
 
 
-def _onset_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
-    if not (
-        screened_any(rules.numbers["onset_cues"], clause, folded)
-        and screened_any(rules.numbers["onset_effect"], clause, folded)
-    ):
+def _onset_in(clause: str, lists: RuleLists) -> list[TimeFinding]:
+    if not (lists.numbers["onset_cues"].any(clause) and lists.numbers["onset_effect"].any(clause)):
         return []
     times = [
         t
@@ -596,7 +601,7 @@ def _onset_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
     ]
     if times:
         first = min(times, key=lambda t: t.hours)
-        no_effect = rules.direction["null"].any(clause) and not rules.direction["positive"].any(clause)
+        no_effect = lists.direction["null"].any(clause) and not lists.direction["positive"].any(clause)
         return [TimeFinding("onset", first.hours, "about", clause, (first.start, first.end), effect=not no_effect)]
     m = _RAPID_RX.search(clause)
     if m:
@@ -604,13 +609,13 @@ def _onset_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
     return []
 
 
-def _duration_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
-    cue = screened_search(rules.numbers["duration_cues"], clause, folded)
+def _duration_in(clause: str, lists: RuleLists) -> list[TimeFinding]:
+    cue = lists.numbers["duration_cues"].search(clause)
     if cue is None:
         return []
     # "remained without relapse for 8 months" is a lower bound on the benefit, not its end.
     ended = re.search(r"relaps|returned to baseline|waned|no longer|dissipat", cue.group(), re.I) is not None
-    if ended and rules.numbers["no_relapse"].any(clause):
+    if ended and lists.numbers["no_relapse"].any(clause):
         ended = False
     times = [t for t in find_times(clause) if t.start >= cue.start() - 40]
     if not times:
@@ -625,48 +630,13 @@ def _duration_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
     return [TimeFinding("duration", t.hours, "at_most" if ended else "at_least", clause, (t.start, t.end))]
 
 
-@dataclass(frozen=True, slots=True)
-class _Unions:
-    """Unions of a rules object's pattern lists: one scan rejects a sentence that names no
-    indication, no harm or no response/remission cue, before every list is tried."""
-
-    rules: Rules  # held so its id stays unique while cached
-    indications: Patterns
-    harms: Patterns
-    constructs: Patterns
-
-
-_UNIONS: dict[int, _Unions] = {}
-
-
-def _unions(rules: Rules) -> _Unions:
-    """The pattern unions of ``rules`` (built once per rules object)."""
-    held = _UNIONS.get(id(rules))
-    if held is None or held.rules is not rules:
-        if len(_UNIONS) > 8:  # a long-lived process that loads many rule sets keeps a few
-            _UNIONS.clear()
-        held = _UNIONS[id(rules)] = _Unions(
-            rules,
-            Patterns(tuple(rx for p in rules.indications.values() for rx in p.regexes)),
-            Patterns(tuple(rx for p in rules.adverse.values() for rx in p.regexes)),
-            Patterns(tuple(rx for p in rules.construct_cues.values() for rx in p.regexes)),
-        )
-    return held
-
-
-def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None, folded: str | None = None) -> str:
-    """``text`` with every match of ``pats`` blanked (offsets preserved). ``folded``, the text's
-    :func:`~ketlit.claims.screens.fold` (made here when not given), lets the literal screens pass
-    over the lists that cannot match: usually all of them, or one or two, so their union (all of
-    ``pats`` as one list) is only screened, never scanned (that scan cost more than the lists left)."""
-    folded = fold(text) if folded is None else folded
-    if union is not None and not may_match(union, folded):  # one screen for all, most often enough
-        return text
-    live = [p for p in pats if may_match(p, folded)]
-    if not live:
+def _masked(text: str, lists: RuleLists) -> str:
+    """``text`` with every match of a condition blanked (offsets preserved). The conditions' union
+    is asked first: most sentences name none, and then ``text`` itself is returned."""
+    if not lists.indications.any(text):
         return text
     chars = list(text)
-    for p in live:
+    for p in lists.indication_lists:
         for m in p.finditer(text):
             chars[m.start() : m.end()] = " " * (m.end() - m.start())
     return "".join(chars)
@@ -683,9 +653,9 @@ class _Cues:
     therapeutic: bool
 
 
-def _cues(sentence: str, folded: str, rules: Rules) -> _Cues:
+def _cues(sentence: str, lists: RuleLists) -> _Cues:
     def said(name: str) -> bool:
-        return screened_any(rules.numbers[name], sentence, folded)
+        return lists.numbers[name].any(sentence)
 
     transient = said("transient_cues")
     recreational = said("recreational_cues")
@@ -698,23 +668,22 @@ def _cues(sentence: str, folded: str, rules: Rules) -> _Cues:
     )
 
 
-def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding]:
+def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
     out: list[AdverseFinding] = []
+    lists = rule_lists(rules)
     # "alcohol dependence" and "heroin addiction" are what a study treats, not harms it reports.
-    harms = _unions(rules).harms
     # Masking only blanks text, so a sentence that names no harm has none once masked either: the one
     # check for a harm comes first, before the longer one for the conditions (most sentences stop here).
-    if not screened_any(harms, sentence, folded):
+    if not lists.harms.any(sentence):
         return out
-    masked = _masked(sentence, list(rules.indications.values()), _unions(rules).indications, folded)
-    # Blanking makes spaces, and a harm word may hold one ("blood pressure"): the masked text is folded anew.
-    mfold = folded if masked is sentence else fold(masked)
-    if not screened_any(harms, masked, mfold):
+    masked = _masked(sentence, lists)
+    # Blanking makes spaces, and a harm word may hold one ("blood pressure"): the masked text is read anew.
+    if masked is not sentence and not lists.harms.any(masked):
         return out
-    drug = [(d.start(), d.end()) for d in rules.arms["active"].finditer(sentence)]
+    drug = [(d.start(), d.end()) for d in lists.active.finditer(sentence)]
     cues: _Cues | None = None  # read once, for the first harm found
-    for category, pats in rules.adverse.items():
-        m = screened_search(pats, masked, mfold)
+    for category, pats in lists.adverse:
+        m = pats.search(masked)
         if m is None:
             continue
         if category in rules.drug_bound_adverse and not any(
@@ -727,7 +696,7 @@ def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding
             if abs(pm.start() - m.end()) <= 40 or abs(m.start() - pm.end()) <= 40:
                 pct = pct_of(pm)
                 break
-        cues = cues or _cues(sentence, folded, rules)
+        cues = cues or _cues(sentence, lists)
         out.append(
             AdverseFinding(
                 category=category,
@@ -768,22 +737,17 @@ def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -
     """Direction of effect from conclusions (labelled, else the last two sentences), then results.
 
     ``sentences`` are (label, sentence, its :func:`~ketlit.claims.screens.fold`)."""
-    conclusions = [
-        (s, f)
-        for label, s, f in sentences
-        if label and _CONCLUSION_LABEL_RX.match(label)
-    ]
+    conclusions = [s for label, s, _ in sentences if label and _CONCLUSION_LABEL_RX.match(label)]
     if not conclusions:
-        conclusions = [(s, f) for _, s, f in sentences[-2:]]
-    results = [
-        (s, f) for label, s, f in sentences if label and _RESULTS_LABEL_RX.match(label)
-    ]
-    positive, null, negative = rules.direction["positive"], rules.direction["null"], rules.direction["negative"]
+        conclusions = [s for _, s, _ in sentences[-2:]]
+    results = [s for label, s, _ in sentences if label and _RESULTS_LABEL_RX.match(label)]
+    lists = rule_lists(rules)
+    positive, null, negative = lists.direction["positive"], lists.direction["null"], lists.direction["negative"]
     for group in (conclusions, results):
-        pos_of = {s: screened_any(positive, s, f) for s, f in group}  # read once, used twice
-        pos = [s for s, _ in group if pos_of[s]]
-        nul = [s for s, f in group if screened_any(null, s, f)]
-        neg = [s for s, f in group if screened_any(negative, s, f) and not pos_of[s]]
+        pos_of = {s: positive.any(s) for s in group}  # read once, used twice
+        pos = [s for s in group if pos_of[s]]
+        nul = [s for s in group if null.any(s)]
+        neg = [s for s in group if negative.any(s) and not pos_of[s]]
         if neg and not pos:
             return "negative", neg[0]
         if pos and nul:
@@ -817,22 +781,24 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
     # Each sentence is folded once, for every reader's literal screens (ketlit.claims.screens).
     sentences = [(label, sent, fold(sent)) for label, sent in _labelled_sentences(abstract)]
     text, folded_text = abstract, fold(abstract)
+    lists = rule_lists(rules)
     # "randomi" is a cheaper test than the comparator list: asked first (either answer decides alike).
+    # The abstract is asked about this list alone: not scanned for every list's literals.
     comparator_named = (
         "randomi" in folded_text and re.search(r"\brandomi[sz]", text, re.I) is not None
-    ) or screened_any(rules.arms["comparator"], text, folded_text)
+    ) or lists.comparator.any_alone(text)
     single_arm_n = None if comparator_named or summary else sample_size(text)
-    constructs = _unions(rules).constructs
+    constructs = lists.constructs
     rates: list[RateFinding] = []
     times: list[TimeFinding] = []
     adverse: list[AdverseFinding] = []
     doses: list[DoseFinding] = []
     for _, sent, folded in sentences:
-        if screened_any(constructs, sent, folded):  # rates_in_sentence reads none without a cue
+        if constructs.any(sent):  # rates_in_sentence reads none without a cue
             is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
             rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
         times.extend(_times_in(sent, folded, rules))
-        adverse.extend(_adverse_in(sent, folded, rules))
+        adverse.extend(_adverse_in(sent, rules))
         doses.extend(_doses_in(sent, folded))
     direction, why = _direction(sentences, rules)
     return Findings(tuple(rates), tuple(times), tuple(adverse), tuple(doses), direction, why)
