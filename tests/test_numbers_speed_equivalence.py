@@ -190,6 +190,8 @@ def test_hand_written_screens_never_hide_a_match() -> None:
             assert "pooled" in folded, s
         if numbers._SAMPLE_RX.search(s):
             assert any(w in folded for w in numbers._PEOPLE), s
+        if numbers._COUNT_MET_RX.search(s):
+            assert any(w in folded for w in numbers._COUNT_VERBS), s
 
 
 def _no_screens(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -199,6 +201,7 @@ def _no_screens(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(anchored, "_LISTS", {})
     monkeypatch.setattr(numbers, "_TIME_SCREEN_RX", re.compile(""))
     monkeypatch.setattr(numbers, "_PEOPLE", ("",))
+    monkeypatch.setattr(numbers, "_COUNT_VERBS", ("",))
     monkeypatch.setattr(numbers, "fold", lambda text: text + " mg milligram rapid pooled randomi = ")
 
 

@@ -136,6 +136,10 @@ _DOSE_RX: Final = re.compile(
     r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
     re.IGNORECASE,
 )
+# Every _COUNT_MET_RX match holds one of these (the verbs of its two alternatives).
+_COUNT_VERBS: Final = (
+    "met", "achieved", "reached", "attained", "observed", "seen", "responded", "remitted", "responders", "remitters",
+)  # fmt: skip
 _COMPARE_RX: Final = re.compile(r"\b(compared (with|to)|versus|vs\.?|than|relative to)\b", re.IGNORECASE)
 
 # A regex without IGNORECASE can screen a folded text (:func:`ketlit.claims.screens.fold` keeps every
@@ -166,6 +170,16 @@ def parse_count(token: str) -> float | None:
     return None
 
 
+# Compiled once, like the patterns above: the module-level ``re`` functions pay a cache look-up per
+# call, and these run per time, per clause or per abstract at ingest.
+_FEW_RX: Final = re.compile(r"\b(few|several)\b", re.IGNORECASE)
+_NOT_AN_ONSET_AFTER_RX: Final = re.compile(r"\s*(infusions?|sessions?|period|intervals?|apart)\b", re.I)
+_NOT_AN_ONSET_BEFORE_RX: Final = re.compile(r"\b(over|for|during|every)\s*$", re.I)
+_ENDED_RX: Final = re.compile(r"relaps|returned to baseline|waned|no longer|dissipat", re.I)
+_MEDIAN_RX: Final = re.compile(r"\b(median|mean|average|on average)\b", re.I)
+_RANDOMISED_RX: Final = re.compile(r"\brandomi[sz]", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class TimeMention:
     """A time quantity in text, in hours."""
@@ -187,7 +201,7 @@ def find_times(text: str) -> list[TimeMention]:
             continue
         if unit.startswith("sec") and (m.group("wnum") or "").lower() in ("a", "an"):
             continue  # "a second dose / infusion / study": the ordinal, not one second
-        if re.search(r"\b(few|several)\b", m.group(), re.IGNORECASE):
+        if _FEW_RX.search(m.group()):
             value = 3.0
         per = _UNITS_TO_HOURS.get(unit, _UNITS_TO_HOURS.get(unit.rstrip("s")))
         if per is None:
@@ -376,12 +390,16 @@ def _construct_near(sentence: str, start: int, end: int, rules: Rules) -> str | 
     return best[1] if best else None
 
 
-def _timepoint_near(sentence: str, start: int, end: int) -> float | None:
-    times = [
-        t
-        for t in find_times(sentence)
-        if not re.match(r"\s*(infusion|session|period)", sentence[t.end : t.end + 12], re.I)
-    ]
+_NOT_A_TIMEPOINT_RX: Final = re.compile(r"\s*(infusion|session|period)", re.I)
+
+
+def _timepoints(sentence: str) -> list[TimeMention]:
+    """The times of a sentence a rate can be measured at ("40-minute infusion" is not one)."""
+    return [t for t in find_times(sentence) if not _NOT_A_TIMEPOINT_RX.match(sentence[t.end : t.end + 12])]
+
+
+def _timepoint_near(times: list[TimeMention], start: int, end: int) -> float | None:
+    """The timepoint of the number at ``start:end`` among its sentence's :func:`_timepoints`."""
     if not times:
         return None
     after = [t for t in times if t.start >= end]
@@ -423,12 +441,30 @@ def rates_in_sentence(
     lists = rule_lists(rules)
     if not lists.constructs.any(sentence):
         return out
+    return _rates_in(sentence, lists, single_arm_n=single_arm_n, summary=summary)
+
+
+def _rates_in(sentence: str, lists: RuleLists, *, single_arm_n: int | None, summary: bool) -> list[RateFinding]:
+    """:func:`rates_in_sentence` once the sentence is known to hold a construct cue."""
+    out: list[RateFinding] = []
+    rules = lists.rules
     used: list[tuple[int, int]] = []
     is_range = lists.numbers["range_cues"].any(sentence)
     n_eq = _N_EQ_RX.search(sentence)
 
     def overlaps(s: int, e: int) -> bool:
         return any(s < ue and e > us for us, ue in used)
+
+    # The sentence's times and percentages, read once for all its numbers (most have one or none).
+    times: list[TimeMention] | None = None
+
+    def timepoint(s: int, e: int) -> float | None:
+        nonlocal times
+        if times is None:
+            times = _timepoints(sentence)
+        return _timepoint_near(times, s, e)
+
+    pcts = list(_PCT_RX.finditer(sentence))
 
     # Fractions first ("23/44", "12 of 30"): they carry their own denominator.
     fractions: list[tuple[int, int, int, int]] = []
@@ -449,7 +485,7 @@ def rates_in_sentence(
             continue
         used.append((s, e))
         # A percentage right beside the fraction is the same number.
-        for pm in _PCT_RX.finditer(sentence):
+        for pm in pcts:
             if abs(pm.start() - e) <= 4 or abs(s - pm.end()) <= 4:
                 used.append((pm.start(), pm.end()))
         out.append(
@@ -459,14 +495,14 @@ def rates_in_sentence(
                 n=b,
                 pct=100.0 * a / b,
                 arm=_nearest_arm(sentence, s, e, rules),
-                timepoint_hours=_timepoint_near(sentence, s, e),
+                timepoint_hours=timepoint(s, e),
                 sentence=sentence,
                 span=(s, e),
                 summary=summary,
                 range=is_range,
             )
         )
-    for m in _PCT_RX.finditer(sentence):
+    for m in pcts:
         s, e = m.start(), m.end()
         if overlaps(s, e) or _is_not_a_rate(sentence, s, e, rules):
             continue
@@ -490,7 +526,7 @@ def rates_in_sentence(
                 n=n,
                 pct=pct,
                 arm=arm,
-                timepoint_hours=_timepoint_near(sentence, s, e),
+                timepoint_hours=timepoint(s, e),
                 sentence=sentence,
                 span=(s, e),
                 summary=summary,
@@ -500,7 +536,9 @@ def rates_in_sentence(
         )
     folded = sentence.casefold()  # casefold, as IGNORECASE folds ("ſ" is "s")
     people = any(w in folded for w in ("patients", "participants", "subjects"))
-    for m in _COUNT_MET_RX.finditer(sentence) if people else ():
+    # Each alternative of _COUNT_MET_RX also needs one of its verbs (a screen on the exact fold).
+    counted = people and any(map(fold(sentence).__contains__, _COUNT_VERBS))
+    for m in _COUNT_MET_RX.finditer(sentence) if counted else ():
         if overlaps(m.start(), m.end()):
             continue
         a_tok, b_tok = m.group("a") or m.group("a2"), m.group("b") or m.group("b2")
@@ -521,7 +559,7 @@ def rates_in_sentence(
                 n=int(cb),
                 pct=100.0 * ca / cb,
                 arm=_nearest_arm(sentence, m.start(), m.end(), rules),
-                timepoint_hours=_timepoint_near(sentence, m.start(), m.end()),
+                timepoint_hours=timepoint(m.start(), m.end()),
                 sentence=sentence,
                 span=(m.start(), m.end()),
                 summary=summary,
@@ -595,8 +633,8 @@ def _onset_in(clause: str, lists: RuleLists) -> list[TimeFinding]:
     times = [
         t
         for t in find_times(clause)
-        if not re.match(r"\s*(infusions?|sessions?|period|intervals?|apart)\b", clause[t.end : t.end + 14], re.I)
-        and not re.search(r"\b(over|for|during|every)\s*$", clause[max(0, t.start - 10) : t.start], re.I)
+        if not _NOT_AN_ONSET_AFTER_RX.match(clause[t.end : t.end + 14])
+        and not _NOT_AN_ONSET_BEFORE_RX.search(clause[max(0, t.start - 10) : t.start])
         and t.hours <= 24 * 7
     ]
     if times:
@@ -614,13 +652,13 @@ def _duration_in(clause: str, lists: RuleLists) -> list[TimeFinding]:
     if cue is None:
         return []
     # "remained without relapse for 8 months" is a lower bound on the benefit, not its end.
-    ended = re.search(r"relaps|returned to baseline|waned|no longer|dissipat", cue.group(), re.I) is not None
+    ended = _ENDED_RX.search(cue.group()) is not None
     if ended and lists.numbers["no_relapse"].any(clause):
         ended = False
     times = [t for t in find_times(clause) if t.start >= cue.start() - 40]
     if not times:
         return []
-    median = re.search(r"\b(median|mean|average|on average)\b", clause, re.I)
+    median = _MEDIAN_RX.search(clause)
     if median:
         after = [t for t in times if t.start >= median.end()]
         times = after or times
@@ -785,7 +823,7 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
     # "randomi" is a cheaper test than the comparator list: asked first (either answer decides alike).
     # The abstract is asked about this list alone: not scanned for every list's literals.
     comparator_named = (
-        "randomi" in folded_text and re.search(r"\brandomi[sz]", text, re.I) is not None
+        "randomi" in folded_text and _RANDOMISED_RX.search(text) is not None
     ) or lists.comparator.any_alone(text)
     single_arm_n = None if comparator_named or summary else sample_size(text)
     constructs = lists.constructs
@@ -796,7 +834,7 @@ def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool 
     for _, sent, folded in sentences:
         if constructs.any(sent):  # rates_in_sentence reads none without a cue
             is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
-            rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
+            rates.extend(_rates_in(sent, lists, single_arm_n=single_arm_n, summary=is_summary))
         times.extend(_times_in(sent, folded, rules))
         adverse.extend(_adverse_in(sent, rules))
         doses.extend(_doses_in(sent, folded))
