@@ -194,6 +194,39 @@ def test_hand_written_screens_never_hide_a_match() -> None:
             assert any(w in folded for w in numbers._COUNT_VERBS), s
 
 
+# Words with the characters IGNORECASE matches to ASCII letters at their start ("ſ" is "s", the
+# Kelvin sign "k"), and number-like words the lookaheads must not shut out.
+ODD_STARTS = [
+    "ſixty percent of ſeven patients responded", "ſeveral DAYS later, Twenty-One of 30 subjects met it",
+    "Fifty PERCENT, ONE hour, an hour, a few weeks, ſeen in 4 of 9 participants, Week 4, DAY 7, ſubjects",
+    "Eleven of Nineteen (58%) outpatients; zero in the placebo arm; 1.5 mg/kg; 0.5 to 1 MG; 2\u00a0h",
+    "\u212aetamine: n = 12; achieved by ſix of the 10 patients; observed in nine adults; ATTAINED BY TWO",
+]  # fmt: skip
+
+
+def test_first_character_lookaheads_change_no_match() -> None:
+    """The number regexes' lookaheads (_FIRST_CHARACTERS) only skip positions where no match starts."""
+    regexes = {name: getattr(numbers, name) for name in dir(numbers) if name.endswith("_RX")}
+    with_lookahead = [
+        (name, rx) for name, rx in regexes.items() if any(la in rx.pattern for la in numbers._FIRST_CHARACTERS)
+    ]
+    names = {n for n, _ in with_lookahead}
+    assert {"_TIME_RX", "_PCT_RX", "_OF_RX", "_SAMPLE_RX", "_COUNT_MET_RX", "_DOSE_RX"} <= names
+    texts = [*_sentences(), *_abstracts(), *ODD_STARTS]
+    for name, rx in with_lookahead:
+        source = rx.pattern
+        for la in numbers._FIRST_CHARACTERS:
+            source = source.replace(la, "")
+        plain = re.compile(source, rx.flags)
+        for text in texts:
+            fast = [(m.span(), m.groupdict(), m.groups()) for m in rx.finditer(text)]
+            assert fast == [(m.span(), m.groupdict(), m.groups()) for m in plain.finditer(text)], (name, text)
+    # The odd starts are read at all.
+    assert all(any(rx.search(t) for _, rx in with_lookahead) for t in ODD_STARTS)
+    assert numbers._PCT_RX.search("ſixty percent") and numbers._OF_RX.search("ſix of 10")
+    assert numbers._COUNT_MET_RX.search("achieved by ſix of the 10 patients")
+
+
 def _no_screens(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every screen answers "may match" and every list is plain Patterns, so every regex runs as it
     did before the fast paths."""

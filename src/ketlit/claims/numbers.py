@@ -71,14 +71,28 @@ _UNITS_TO_HOURS: Final = {
 # and "few" (about three), "half" (no count of its own).
 _SMALL: Final = {w: v for w, v in WORD_VALUES.items() if v < 20} | {"a": 1, "an": 1, "half": 0, "several": 3, "few": 3}
 _TENS: Final = {w: v for w, v in WORD_VALUES.items() if v >= 20}
+# The number regexes below run over every sentence, where ``re`` tries them at every position. Each
+# alternative that opens with a word (or a digit) is preceded by a lookahead for the characters those
+# words can begin with (under IGNORECASE, the same characters the words' first letters match): one
+# class test rejects most positions where the alternation would try thirty words, and the matches
+# are the same (``tests/test_numbers_speed_equivalence.py`` compares them with the lookaheads removed).
+_NUMWORD_FIRST: Final = r"(?=[\dtfsenzoa])"
+_WORDNUM_FIRST: Final = r"(?=[tfsenoa])"
+_PCT_WORD_FIRST: Final = r"(?=[tfsen])"
+_DIGIT_FIRST: Final = r"(?=\d)"
+_UNIT2_FIRST: Final = r"(?=[dwmh])"
+_VERB_FIRST: Final = r"(?=[mraos])"
+_FIRST_CHARACTERS: Final = (_NUMWORD_FIRST, _WORDNUM_FIRST, _PCT_WORD_FIRST, _DIGIT_FIRST, _UNIT2_FIRST, _VERB_FIRST)
 _NUMWORD: Final = (
-    r"(?:\d+(?:\.\d+)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    _NUMWORD_FIRST + r"(?:\d+(?:\.\d+)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
     r"|eighteen|nineteen|an?|several|few)"
 )
 _WORDNUM: Final = (
-    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
+    _WORDNUM_FIRST
+    + r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
     r"|eighteen|nineteen|an?|several|few)"
 )
@@ -87,19 +101,21 @@ _UNIT_LONG: Final = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|
 _UNIT_ANY: Final = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo|years?|yrs?)"
 # "24 hours", "24-hour", "24 h", "2 weeks", "an hour", "a few days", "day 7", "week 4"
 _TIME_RX: Final = re.compile(
-    rf"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*-?\s*(?P<unit>{_UNIT_ANY})\b"
+    rf"{_DIGIT_FIRST}(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*-?\s*(?P<unit>{_UNIT_ANY})\b"
     rf"|\b(?P<wnum>{_WORDNUM})(?:\s+few|\s+full|\s+whole|\s+entire)?[\s-]+(?P<wunit>{_UNIT_LONG})\b"
-    rf"|\b(?P<unit2>day|week|month|hour)\s+(?P<num2>\d+(?:\.\d+)?)\b",
+    rf"|\b{_UNIT2_FIRST}(?P<unit2>day|week|month|hour)\s+(?P<num2>\d+(?:\.\d+)?)\b",
     re.IGNORECASE,
 )
 # A percentage in digits, or in words before "percent" ("Sixty-seven percent of participants"); read
 # with :func:`parse_count`.
 _PCT_WORDS: Final = (
-    r"(?<![\w-])(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|"
+    _PCT_WORD_FIRST
+    + r"(?<![\w-])(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|"
     r"seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
 )
 _PCT_RX: Final = re.compile(
-    rf"(?<![\d.])(\d{{1,3}}(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)|({_PCT_WORDS})\s+(?:percent|per cent)\b",
+    rf"{_DIGIT_FIRST}(?<![\d.])(\d{{1,3}}(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)"
+    rf"|({_PCT_WORDS})\s+(?:percent|per cent)\b",
     re.IGNORECASE,
 )
 
@@ -126,14 +142,15 @@ _SAMPLE_RX: Final = re.compile(
     re.IGNORECASE,
 )
 _COUNT_MET_RX: Final = re.compile(
-    rf"\b(?:met|achieved|reached|attained|observed|seen)\s+(?:by|in)\s+(?P<a>{_NUMWORD})\s+"
+    rf"\b{_VERB_FIRST}(?:met|achieved|reached|attained|observed|seen)\s+(?:by|in)\s+(?P<a>{_NUMWORD})\s+"
     rf"(?:of\s+(?:the\s+)?(?P<b>{_NUMWORD})\s+)?(?:patients|participants|subjects)\b"
     rf"|\b(?P<a2>{_NUMWORD})\s+(?:of\s+(?:the\s+)?(?P<b2>{_NUMWORD})\s+)?(?:patients|participants|subjects)\s+"
     r"(?:responded|remitted|met|achieved|were responders|were remitters)\b",
     re.IGNORECASE,
 )
 _DOSE_RX: Final = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
+    _DIGIT_FIRST
+    + r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
     re.IGNORECASE,
 )
 # Every _COUNT_MET_RX match holds one of these (the verbs of its two alternatives).
