@@ -33,9 +33,10 @@ Design decisions:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -458,11 +459,14 @@ def rates_in_sentence(
     lists = rule_lists(rules)
     if not lists.constructs.any(sentence):
         return out
-    return _rates_in(sentence, lists, single_arm_n=single_arm_n, summary=summary)
+    return _rates_in(sentence, lists, single_arm_n=lambda: single_arm_n, summary=summary)
 
 
-def _rates_in(sentence: str, lists: RuleLists, *, single_arm_n: int | None, summary: bool) -> list[RateFinding]:
-    """:func:`rates_in_sentence` once the sentence is known to hold a construct cue."""
+def _rates_in(
+    sentence: str, lists: RuleLists, *, single_arm_n: Callable[[], int | None], summary: bool
+) -> list[RateFinding]:
+    """:func:`rates_in_sentence` once the sentence is known to hold a construct cue; ``single_arm_n``
+    gives the abstract's single-arm sample size when a rate needs it (most never do)."""
     out: list[RateFinding] = []
     rules = lists.rules
     used: list[tuple[int, int]] = []
@@ -532,8 +536,8 @@ def _rates_in(sentence: str, lists: RuleLists, *, single_arm_n: int | None, summ
         arm = _nearest_arm(sentence, s, e, rules)
         n: int | None = int(n_eq.group(1)) if n_eq else None
         inferred = False
-        if n is None and single_arm_n is not None and arm == "active":
-            n, inferred = single_arm_n, True
+        if n is None and arm == "active" and (stated := single_arm_n()) is not None:
+            n, inferred = stated, True
         events = round(pct * n / 100) if n else None
         used.append((s, e))
         out.append(
@@ -565,8 +569,8 @@ def _rates_in(sentence: str, lists: RuleLists, *, single_arm_n: int | None, summ
         if ca is None or construct is None:
             continue
         inferred = False
-        if cb is None and single_arm_n is not None:
-            cb, inferred = float(single_arm_n), True
+        if cb is None and (stated := single_arm_n()) is not None:
+            cb, inferred = float(stated), True
         if cb is None or ca > cb or cb <= 0:
             continue
         out.append(
@@ -831,18 +835,26 @@ def _labelled_sentences(abstract: str) -> list[tuple[str | None, str]]:
 _POOLED_RX: Final = re.compile(r"\bpooled\b", re.IGNORECASE)
 
 
+def _comparator_named(abstract: str, lists: RuleLists) -> bool:
+    """Whether the abstract randomises or names a control (then no rate is single-arm)."""
+    # "randomi" is a cheaper test than the comparator list: asked first (either answer decides alike).
+    # The abstract is asked about this list alone: not scanned for every list's literals.
+    return ("randomi" in fold(abstract) and _RANDOMISED_RX.search(abstract) is not None) or lists.comparator.any_alone(
+        abstract
+    )
+
+
 def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool = False) -> Findings:
     """Rates, times, adverse events, doses and direction of effect stated in an abstract."""
     # Each sentence is folded once, for every reader's literal screens (ketlit.claims.screens).
     sentences = [(label, sent, fold(sent)) for label, sent in _labelled_sentences(abstract)]
-    text, folded_text = abstract, fold(abstract)
     lists = rule_lists(rules)
-    # "randomi" is a cheaper test than the comparator list: asked first (either answer decides alike).
-    # The abstract is asked about this list alone: not scanned for every list's literals.
-    comparator_named = (
-        "randomi" in folded_text and _RANDOMISED_RX.search(text) is not None
-    ) or lists.comparator.any_alone(text)
-    single_arm_n = None if comparator_named or summary else sample_size(text)
+
+    @functools.cache
+    def single_arm_n() -> int | None:
+        # Read when a rate first needs a denominator it does not state: most abstracts never ask.
+        return None if summary or _comparator_named(abstract, lists) else sample_size(abstract)
+
     constructs = lists.constructs
     rates: list[RateFinding] = []
     times: list[TimeFinding] = []
