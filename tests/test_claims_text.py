@@ -200,3 +200,18 @@ def test_sentence_ends_are_found_as_with_the_slower_patterns(monkeypatch: pytest
     words = re.search(r"\(\?:([^()]*)\)", text_module._ABBREV.pattern)
     assert words is not None
     assert max(len(w.replace("\\", "")) for w in words.group(1).split("|")) + 1 <= text_module._ABBREV_REACH
+
+
+def test_sentence_whitespace_shortcut_is_the_split_and_join() -> None:
+    """A printable sentence without a double space is its own collapsed form: every whitespace
+    character but the ASCII space is unprintable."""
+    import sys
+
+    from ketlit.claims.text import _collapsed, sentence_texts
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert [c for c in spaces if c.isprintable()] == [" "]
+    for sentence in ["a b", "a  b", "a\u00a0b", "a\tb", "a\u2009b c", "x", "Ketamine (0.5 mg/kg) — 52%."]:
+        assert _collapsed(sentence) == " ".join(sentence.split())
+    text = (FIXTURES / "claims_page_numbers.txt").read_text(encoding="utf-8")
+    assert sentence_texts(text) == [s.text for s in split_sentences(text)]

@@ -524,11 +524,22 @@ def _paragraph_spans(text: str) -> Iterator[tuple[int, int, bool, str, list[tupl
         yield p_index, p_start, bullet is not None, par, _split_sentences(par)
 
 
+def _collapsed(sentence: str) -> str:
+    """``" ".join(sentence.split())`` for a sentence span (its ends already trimmed).
+
+    Most sentences hold no whitespace but single spaces, and are then their own result: every
+    whitespace character other than the ASCII space is unprintable (a Unicode separator or control),
+    so a printable text without a double space has nothing to collapse."""
+    if sentence.isprintable() and "  " not in sentence:
+        return sentence
+    return " ".join(sentence.split())
+
+
 def sentence_texts(text: str) -> list[str]:
     """The texts of :func:`split_sentences` alone: for readers that use nothing else of a sentence
     (the number reader runs on every abstract at ingest), without building its location and flags."""
     # Whitespace runs as one space, the ends trimmed, as split_sentences does.
-    return [" ".join(par[s:e].split()) for _, _, _, par, spans in _paragraph_spans(text) for s, e in spans]
+    return [_collapsed(par[s:e]) for _, _, _, par, spans in _paragraph_spans(text) for s, e in spans]
 
 
 def split_sentences(text: str) -> list[Sentence]:
