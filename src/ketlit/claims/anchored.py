@@ -64,14 +64,16 @@ class PatternList(Protocol):
 class AnchoredPatterns:
     """A :class:`Patterns` list answering as it does, through anchored matchers (module docstring)."""
 
-    __slots__ = ("_each", "_group", "_literals", "_regexes")
+    __slots__ = ("_each", "_group", "_index", "_literals", "_regexes")
 
     def __init__(self, patterns: Patterns, index: AnchorIndex) -> None:
         self._regexes = patterns.regexes
-        sources = [rx.pattern for rx in patterns.regexes]
-        self._group = Matcher(sources, _FLAGS, index)
+        self._index = index
+        self._group = Matcher([rx.pattern for rx in patterns.regexes], _FLAGS, index)
         self._literals = AnyOf([self._group])
-        self._each = tuple(Matcher([p], _FLAGS, index) for p in sources)
+        # One matcher per pattern, for finditer: made when first asked (most lists never are, and
+        # analysing every pattern again was half of building the lists).
+        self._each: tuple[Matcher, ...] | None = None
 
     def any(self, text: str) -> bool:
         """``Patterns.any``: whether any pattern occurs in ``text``."""
@@ -101,7 +103,10 @@ class AnchoredPatterns:
 
     def finditer(self, text: str) -> list[re.Match[str]]:
         """``Patterns.finditer``: all matches of all patterns, by position (ties: the longest first)."""
-        found = [m for each in self._each for m in each.finditer(text)]
+        each = self._each
+        if each is None:
+            each = self._each = tuple(Matcher([rx.pattern], _FLAGS, self._index) for rx in self._regexes)
+        found = [m for one in each for m in one.finditer(text)]
         found.sort(key=_by_position)  # stable, as sorted() in Patterns.finditer: equal keys keep list order
         return found
 
