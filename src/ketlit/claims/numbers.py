@@ -23,11 +23,16 @@ Design decisions:
   when one is posted.
 * Every finding keeps its sentence and character span so the report can quote it.
 * **Speed without changing a finding.** This runs at ingest on every record, and most sentences
-  name no rate, time, harm or dose. Each sentence is lower-cased once (:mod:`ketlit.claims.screens`)
-  and every scan is preceded by a substring test for the words its patterns cannot match without;
-  a failed test skips the scan, a passed one leaves the decision to the regex as before. The
-  differential check over the replay records and ``tests/test_numbers_speed_equivalence.py``
-  hold the findings identical; ``NUMBERS_READER_VERSION`` is therefore unchanged.
+  name no rate, time, harm or dose. The rules' lists are asked through anchored matchers
+  (:mod:`ketlit.claims.anchored`: one Aho-Corasick scan per sentence finds every list's required
+  literals, and a list runs its patterns only where one occurs), with the answers of
+  :class:`~ketlit.claims.rules.Patterns`. The number regexes written here are preceded by a
+  substring test on the sentence's fold (:mod:`ketlit.claims.screens`) for the words they cannot
+  match without, and open with a lookahead for the characters a match can start with. What a
+  record needs only sometimes (the single-arm sample size, a sentence's times) is read once, when
+  first needed. The snapshot of every cached record's findings and
+  ``tests/test_numbers_speed_equivalence.py`` hold the findings identical;
+  ``NUMBERS_READER_VERSION`` is therefore unchanged.
 """
 
 from __future__ import annotations
