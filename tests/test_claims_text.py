@@ -168,3 +168,50 @@ def test_list_items_are_statements_not_headings(data: bytes) -> None:
     assert [s.question for s in sentences if not s.list_item] == [True]  # "Why ketamine?"
     for s in sentences:
         assert text[s.location.start : s.location.end] == s.text
+
+
+def test_sentence_ends_are_found_as_with_the_slower_patterns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The end-mark regex opens with its class and the abbreviation reach is 7 characters, for speed:
+    the sentences are those of the lookbehind-first regex and the 256-character reach, on fixture
+    text and on random runs of the characters that decide (marks, quotes, initials, abbreviations)."""
+    import json
+    import random
+    import re
+
+    from ketlit.claims import text as text_module
+
+    pieces = [
+        " ", "  ", "\n", ".", "!", "?", "…", "...", '"', "”", ")", "]", "A", "B", "U", "S", "a", "x", "1", "12",
+        "e.g", "i.e", "approx", "Dr", "vs", "al", "mg", "No", "et al", "U.S", "U.S.A", "Fig", "hrs", "Ketamine",
+        "word", "(", "'", "•",
+    ]  # fmt: skip
+    rng = random.Random(15)
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 60))) for _ in range(4000)]
+    texts += [p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*.txt"))]
+    records = json.loads((FIXTURES / "claims_records.json").read_text())["records"]
+    texts += [str(r.get("abstract") or "") for r in records]
+    fast = [split_sentences(t) for t in texts]
+    monkeypatch.setattr(text_module, "_SENT_END", re.compile(r"""(?<![.!?…])[.!?…]++["'”’)\]]*+(?=\s|$)"""))
+    monkeypatch.setattr(text_module, "_ABBREV_REACH", 256)
+    slow = [split_sentences(t) for t in texts]
+    assert fast == slow
+    assert sum(len(s) > 1 for s in fast) > 1000  # the texts split at all
+    # The reach covers the longest abbreviation word and its period.
+    words = re.search(r"\(\?:([^()]*)\)", text_module._ABBREV.pattern)
+    assert words is not None
+    assert max(len(w.replace("\\", "")) for w in words.group(1).split("|")) + 1 <= text_module._ABBREV_REACH
+
+
+def test_sentence_whitespace_shortcut_is_the_split_and_join() -> None:
+    """A printable sentence without a double space is its own collapsed form: every whitespace
+    character but the ASCII space is unprintable."""
+    import sys
+
+    from ketlit.claims.text import _collapsed, sentence_texts
+
+    spaces = [chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    assert [c for c in spaces if c.isprintable()] == [" "]
+    for sentence in ["a b", "a  b", "a\u00a0b", "a\tb", "a\u2009b c", "x", "Ketamine (0.5 mg/kg) — 52%."]:
+        assert _collapsed(sentence) == " ".join(sentence.split())
+    text = (FIXTURES / "claims_page_numbers.txt").read_text(encoding="utf-8")
+    assert sentence_texts(text) == [s.text for s in split_sentences(text)]

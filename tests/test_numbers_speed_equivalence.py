@@ -1,10 +1,11 @@
-"""The number reader's literal screens only skip scans that cannot match: the findings stay the same.
+"""The number reader's fast paths only skip scans that cannot match: the findings stay the same.
 
-The screens (:mod:`ketlit.claims.screens` and the hand-written ones in :mod:`ketlit.claims.numbers`)
-are checked three ways: folding against every code point, each screen against its regex on real
-abstracts and on sentences made to trip it (odd case-folding characters, quantified letters,
-whitespace the sentence splitter rewrites), and the reader with every screen against the reader
-with none.
+The hand-written screens (:mod:`ketlit.claims.screens`' folding and the literal tests in
+:mod:`ketlit.claims.numbers`) and the anchored lists (:mod:`ketlit.claims.anchored`) are checked
+three ways: folding against every code point, each screen and each anchored list against its plain
+regexes on real abstracts and on sentences made to trip it (odd case-folding characters, quantified
+letters, whitespace the sentence splitter rewrites), and the reader with every fast path against
+the reader with none.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from ketlit.claims import numbers, screens
+from ketlit.claims import anchored, numbers
+from ketlit.claims.anchored import AnchoredPatterns, PlainPatterns, rule_lists
 from ketlit.claims.numbers import abstract_findings, findings_to_json, sample_size
 from ketlit.claims.rules import Patterns, Rules, load_rules
-from ketlit.claims.screens import fold, screened_any, screened_search, words
+from ketlit.claims.screens import fold
+from ketlit.evidence.matcher import AnchorIndex
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -68,13 +71,13 @@ def rules() -> Rules:
 
 
 def _lists(rules: Rules) -> Iterator[tuple[str, Patterns]]:
+    """Every list the reader asks about, and the unions it asks first."""
     for group in ("numbers", "arms", "direction", "construct_cues", "adverse", "indications"):
         for name, pats in getattr(rules, group).items():
             yield f"{group}.{name}", pats
-    unions = numbers._unions(rules)
-    yield "union.indications", unions.indications
-    yield "union.harms", unions.harms
-    yield "union.constructs", unions.constructs
+    yield "union.indications", anchored._union(rules.indications.values())
+    yield "union.harms", anchored._union(rules.adverse.values())
+    yield "union.constructs", anchored._union(rules.construct_cues.values())
     yield "other_treatments", rules.other_treatments_evidence
 
 
@@ -100,38 +103,78 @@ def test_folding_keeps_offsets_and_word_characters() -> None:
     assert len(fold(text)) == len(text)
 
 
-def test_pattern_words_are_the_required_literals() -> None:
-    def of(pattern: str, flags: int = re.IGNORECASE) -> tuple[str, ...] | None:
-        return words(Patterns((re.compile(pattern, flags),)))
-
-    assert of(r"\bdependen(ce|cy)\b") == ("dependen",)
-    assert of(r"\bcravings?\b") == ("craving",)  # the quantified "s" is not required
-    assert of(r"\b(opioid|cocaine)s? use\b") == ("opioid", "cocaine")
-    assert of(r"(?<!sub )\bTRD\b") == ("trd",)  # a lookbehind's text is not part of the match
-    assert of(r"(?x) blood \s pressure") == ("pressure",)  # verbose: the spaces are not literals
-    assert of(r"abuse|misuse") is None  # a top-level alternation has no word every match holds
-    assert of(r"\w+ed\b") == ("ed",)
-    assert of(r"[a-z]+") is None
-    # A list is screenable only when every pattern is.
-    assert words(Patterns((re.compile("nausea", re.I), re.compile(r"\d+", re.I)))) is None
+def _texts_of(sentences: list[str], rules: Rules) -> list[str]:
+    """The sentences, their clauses, windows and masked forms: every kind of text the reader asks about."""
+    out: list[str] = []
+    lists = rule_lists(rules)
+    for s in sentences:
+        out += [s, numbers._masked(s, lists), s[10:70], s[: len(s) // 2]]
+        out += [c for _, c in numbers._clauses(s)]
+    return out
 
 
-def test_every_rule_list_screen_agrees_with_its_scan(rules: Rules) -> None:
-    def found(m: re.Match[str] | None) -> tuple[tuple[int, int], str] | None:
-        return (m.span(), m.re.pattern) if m else None
+def _spans(found: list[re.Match[str]] | re.Match[str] | None) -> object:
+    if isinstance(found, list):
+        return [(m.span(), m.re.pattern) for m in found]
+    return (found.span(), found.re.pattern) if found else None
 
-    sentences = _sentences()
-    disagree = [
-        (name, s)
-        for name, pats in _lists(rules)
-        for s in sentences
-        if screened_any(pats, s, fold(s)) != pats.any(s)
-        or found(screened_search(pats, s, fold(s))) != found(pats.search(s))
-    ]
+
+def test_every_anchored_list_answers_as_its_patterns(rules: Rules) -> None:
+    index = AnchorIndex()  # one index for all, as the reader shares one
+    wrapped = [(name, pats, anchored.anchored(pats, index)) for name, pats in _lists(rules)]
+    assert all(isinstance(w, AnchoredPatterns) for _, _, w in wrapped)  # none fell back to plain
+    disagree: list[tuple[str, str, str]] = []
+    ruled_out = 0
+    texts = _texts_of(_sentences(), rules)
+    for text in texts:
+        for name, pats, fast in wrapped:
+            found = pats.any(text)
+            if fast.any(text) != found or fast.any_alone(text) != found:
+                disagree.append((name, "any", text))
+            if found and not fast.may_match(text):
+                disagree.append((name, "may_match", text))
+            ruled_out += not fast.may_match(text)
+            if _spans(fast.search(text)) != _spans(pats.search(text)):
+                disagree.append((name, "search", text))
+            if _spans(fast.finditer(text)) != _spans(pats.finditer(text)):
+                disagree.append((name, "finditer", text))
     assert disagree == []
-    # The screens are not vacuous: most of these lists are skipped for most sentences.
-    skipped = sum(1 for _, p in _lists(rules) for s in sentences if not screens.may_match(p, fold(s)))
-    assert skipped > len(sentences) * 10
+    # Not vacuous: the literals rule most lists out for most texts, and many texts match some list.
+    assert ruled_out > len(texts) * len(wrapped) // 2
+    assert sum(any(p.any(t) for _, p, _ in wrapped) for t in texts) > len(texts) // 4
+
+
+def test_anchored_search_and_finditer_are_the_lists_not_the_alternations() -> None:
+    """Patterns.search takes the longest match at the earliest start (the alternation, the first
+    listed); Patterns.finditer gives every pattern's matches, overlapping (the alternation's do not)."""
+    index = AnchorIndex()
+
+    def both(*sources: str) -> tuple[Patterns, AnchoredPatterns | PlainPatterns | object]:
+        pats = Patterns(tuple(re.compile(p, re.IGNORECASE) for p in sources))
+        return pats, anchored.anchored(pats, index)
+
+    pats, fast = both(r"\bside\b", r"\bside[- ]effects?\b", r"effects?")
+    text = "Side-effects were mild; the side effect most seen was nausea."
+    assert isinstance(fast, AnchoredPatterns)
+    assert _spans(fast.search(text)) == _spans(pats.search(text)) == ((0, 12), r"\bside[- ]effects?\b")
+    assert _spans(fast.finditer(text)) == _spans(pats.finditer(text))
+    assert len(fast.finditer(text)) == 6  # "Side", "Side-effects", "effects", and the same again
+    # Lookbehinds see the text before the match start, as in a search from the start.
+    pats, fast = both(r"(?<!no )\brelapse\b", r"(?<=\d )weeks?")
+    for text in ("no relapse at 4 weeks", "relapse at 4 weeks", "No Relapse; RELAPSE"):
+        assert isinstance(fast, AnchoredPatterns)
+        assert _spans(fast.search(text)) == _spans(pats.search(text))
+        assert _spans(fast.finditer(text)) == _spans(pats.finditer(text))
+
+
+def test_a_list_the_matcher_cannot_read_as_written_stays_plain() -> None:
+    index = AnchorIndex()
+    case_sensitive = Patterns((re.compile(r"\bECT\b"),))  # compiled without IGNORECASE
+    assert isinstance(anchored.anchored(case_sensitive, index), PlainPatterns)
+    assert isinstance(anchored.anchored(Patterns(()), index), PlainPatterns)
+    plain = anchored.anchored(case_sensitive, index)
+    assert plain.any("ECT was given") and not plain.any("the effect") and plain.may_match("anything")
+    assert not anchored.anchored(Patterns(()), index).any("anything")
 
 
 def test_hand_written_screens_never_hide_a_match() -> None:
@@ -147,13 +190,51 @@ def test_hand_written_screens_never_hide_a_match() -> None:
             assert "pooled" in folded, s
         if numbers._SAMPLE_RX.search(s):
             assert any(w in folded for w in numbers._PEOPLE), s
+        if numbers._COUNT_MET_RX.search(s):
+            assert any(w in folded for w in numbers._COUNT_VERBS), s
+
+
+# Words with the characters IGNORECASE matches to ASCII letters at their start ("ſ" is "s", the
+# Kelvin sign "k"), and number-like words the lookaheads must not shut out.
+ODD_STARTS = [
+    "ſixty percent of ſeven patients responded", "ſeveral DAYS later, Twenty-One of 30 subjects met it",
+    "Fifty PERCENT, ONE hour, an hour, a few weeks, ſeen in 4 of 9 participants, Week 4, DAY 7, ſubjects",
+    "Eleven of Nineteen (58%) outpatients; zero in the placebo arm; 1.5 mg/kg; 0.5 to 1 MG; 2\u00a0h",
+    "\u212aetamine: n = 12; achieved by ſix of the 10 patients; observed in nine adults; ATTAINED BY TWO",
+]  # fmt: skip
+
+
+def test_first_character_lookaheads_change_no_match() -> None:
+    """The number regexes' lookaheads (_FIRST_CHARACTERS) only skip positions where no match starts."""
+    regexes = {name: getattr(numbers, name) for name in dir(numbers) if name.endswith("_RX")}
+    with_lookahead = [
+        (name, rx) for name, rx in regexes.items() if any(la in rx.pattern for la in numbers._FIRST_CHARACTERS)
+    ]
+    names = {n for n, _ in with_lookahead}
+    assert {"_TIME_RX", "_PCT_RX", "_OF_RX", "_SAMPLE_RX", "_COUNT_MET_RX", "_DOSE_RX"} <= names
+    texts = [*_sentences(), *_abstracts(), *ODD_STARTS]
+    for name, rx in with_lookahead:
+        source = rx.pattern
+        for la in numbers._FIRST_CHARACTERS:
+            source = source.replace(la, "")
+        plain = re.compile(source, rx.flags)
+        for text in texts:
+            fast = [(m.span(), m.groupdict(), m.groups()) for m in rx.finditer(text)]
+            assert fast == [(m.span(), m.groupdict(), m.groups()) for m in plain.finditer(text)], (name, text)
+    # The odd starts are read at all.
+    assert all(any(rx.search(t) for _, rx in with_lookahead) for t in ODD_STARTS)
+    assert numbers._PCT_RX.search("ſixty percent") and numbers._OF_RX.search("ſix of 10")
+    assert numbers._COUNT_MET_RX.search("achieved by ſix of the 10 patients")
 
 
 def _no_screens(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every screen answers "may match", so every regex runs as it did before the screens."""
-    monkeypatch.setattr(screens, "words", lambda pats: None)
+    """Every screen answers "may match" and every list is plain Patterns, so every regex runs as it
+    did before the fast paths."""
+    monkeypatch.setattr(anchored, "anchored", lambda pats, index: PlainPatterns(pats))
+    monkeypatch.setattr(anchored, "_LISTS", {})
     monkeypatch.setattr(numbers, "_TIME_SCREEN_RX", re.compile(""))
     monkeypatch.setattr(numbers, "_PEOPLE", ("",))
+    monkeypatch.setattr(numbers, "_COUNT_VERBS", ("",))
     monkeypatch.setattr(numbers, "fold", lambda text: text + " mg milligram rapid pooled randomi = ")
 
 
@@ -175,15 +256,16 @@ def test_findings_are_the_same_with_and_without_screens(
     assert tricky.rates and tricky.times and tricky.adverse and tricky.doses
 
 
-def test_a_sentence_without_a_lists_words_is_never_scanned(rules: Rules, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_sentence_without_a_lists_literals_is_never_scanned(rules: Rules, monkeypatch: pytest.MonkeyPatch) -> None:
     scanned: list[str] = []
-    real_any = Patterns.any
+    real_any = AnchoredPatterns.any
 
-    def counting_any(self: Patterns, text: str) -> bool:
-        scanned.append(text)
+    def counting_any(self: AnchoredPatterns, text: str) -> bool:
+        if self.may_match(text):  # a literal of the list is there: its patterns are tried
+            scanned.append(text)
         return real_any(self, text)
 
-    monkeypatch.setattr(Patterns, "any", counting_any)
+    monkeypatch.setattr(AnchoredPatterns, "any", counting_any)
     text = "The weather was mild. Nothing else was said about it."
     abstract_findings("t", text, rules)
     # "mild" is a transient-harm cue word, but no harm is named, so no list is scanned.

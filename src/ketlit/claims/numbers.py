@@ -23,24 +23,31 @@ Design decisions:
   when one is posted.
 * Every finding keeps its sentence and character span so the report can quote it.
 * **Speed without changing a finding.** This runs at ingest on every record, and most sentences
-  name no rate, time, harm or dose. Each sentence is lower-cased once (:mod:`ketlit.claims.screens`)
-  and every scan is preceded by a substring test for the words its patterns cannot match without;
-  a failed test skips the scan, a passed one leaves the decision to the regex as before. The
-  differential check over the replay records and ``tests/test_numbers_speed_equivalence.py``
-  hold the findings identical; ``NUMBERS_READER_VERSION`` is therefore unchanged.
+  name no rate, time, harm or dose. The rules' lists are asked through anchored matchers
+  (:mod:`ketlit.claims.anchored`: one Aho-Corasick scan per sentence finds every list's required
+  literals, and a list runs its patterns only where one occurs), with the answers of
+  :class:`~ketlit.claims.rules.Patterns`. The number regexes written here are preceded by a
+  substring test on the sentence's fold (:mod:`ketlit.claims.screens`) for the words they cannot
+  match without, and open with a lookahead for the characters a match can start with. What a
+  record needs only sometimes (the single-arm sample size, a sentence's times) is read once, when
+  first needed. The snapshot of every cached record's findings and
+  ``tests/test_numbers_speed_equivalence.py`` hold the findings identical;
+  ``NUMBERS_READER_VERSION`` is therefore unchanged.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from ketlit.claims.rules import Patterns, Rules
-from ketlit.claims.screens import fold, may_match, screened_any, screened_search
+from ketlit.claims.anchored import RuleLists, rule_lists
+from ketlit.claims.rules import Rules
+from ketlit.claims.screens import fold
 from ketlit.claims.text import sentence_texts
 from ketlit.numwords import WORD_VALUES
 
@@ -70,14 +77,28 @@ _UNITS_TO_HOURS: Final = {
 # and "few" (about three), "half" (no count of its own).
 _SMALL: Final = {w: v for w, v in WORD_VALUES.items() if v < 20} | {"a": 1, "an": 1, "half": 0, "several": 3, "few": 3}
 _TENS: Final = {w: v for w, v in WORD_VALUES.items() if v >= 20}
+# The number regexes below run over every sentence, where ``re`` tries them at every position. Each
+# alternative that opens with a word (or a digit) is preceded by a lookahead for the characters those
+# words can begin with (under IGNORECASE, the same characters the words' first letters match): one
+# class test rejects most positions where the alternation would try thirty words, and the matches
+# are the same (``tests/test_numbers_speed_equivalence.py`` compares them with the lookaheads removed).
+_NUMWORD_FIRST: Final = r"(?=[\dtfsenzoa])"
+_WORDNUM_FIRST: Final = r"(?=[tfsenoa])"
+_PCT_WORD_FIRST: Final = r"(?=[tfsen])"
+_DIGIT_FIRST: Final = r"(?=\d)"
+_UNIT2_FIRST: Final = r"(?=[dwmh])"
+_VERB_FIRST: Final = r"(?=[mraos])"
+_FIRST_CHARACTERS: Final = (_NUMWORD_FIRST, _WORDNUM_FIRST, _PCT_WORD_FIRST, _DIGIT_FIRST, _UNIT2_FIRST, _VERB_FIRST)
 _NUMWORD: Final = (
-    r"(?:\d+(?:\.\d+)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    _NUMWORD_FIRST + r"(?:\d+(?:\.\d+)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
     r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
     r"|eighteen|nineteen|an?|several|few)"
 )
 _WORDNUM: Final = (
-    r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
+    _WORDNUM_FIRST
+    + r"(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:-(?:one|two|three|four|five|six|seven|eight|nine))?"
     r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen"
     r"|eighteen|nineteen|an?|several|few)"
 )
@@ -86,19 +107,21 @@ _UNIT_LONG: Final = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|weeks?|
 _UNIT_ANY: Final = r"(?:seconds?|secs?|minutes?|mins?|hours?|hrs?|h|days?|d|weeks?|wks?|months?|mo|years?|yrs?)"
 # "24 hours", "24-hour", "24 h", "2 weeks", "an hour", "a few days", "day 7", "week 4"
 _TIME_RX: Final = re.compile(
-    rf"(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*-?\s*(?P<unit>{_UNIT_ANY})\b"
+    rf"{_DIGIT_FIRST}(?<![\d.])(?P<num>\d+(?:\.\d+)?)\s*-?\s*(?P<unit>{_UNIT_ANY})\b"
     rf"|\b(?P<wnum>{_WORDNUM})(?:\s+few|\s+full|\s+whole|\s+entire)?[\s-]+(?P<wunit>{_UNIT_LONG})\b"
-    rf"|\b(?P<unit2>day|week|month|hour)\s+(?P<num2>\d+(?:\.\d+)?)\b",
+    rf"|\b{_UNIT2_FIRST}(?P<unit2>day|week|month|hour)\s+(?P<num2>\d+(?:\.\d+)?)\b",
     re.IGNORECASE,
 )
 # A percentage in digits, or in words before "percent" ("Sixty-seven percent of participants"); read
 # with :func:`parse_count`.
 _PCT_WORDS: Final = (
-    r"(?<![\w-])(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|"
+    _PCT_WORD_FIRST
+    + r"(?<![\w-])(?:(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|"
     r"seven|eight|nine))?|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
 )
 _PCT_RX: Final = re.compile(
-    rf"(?<![\d.])(\d{{1,3}}(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)|({_PCT_WORDS})\s+(?:percent|per cent)\b",
+    rf"{_DIGIT_FIRST}(?<![\d.])(\d{{1,3}}(?:\.\d+)?)\s*(?:%|percent\b|per cent\b)"
+    rf"|({_PCT_WORDS})\s+(?:percent|per cent)\b",
     re.IGNORECASE,
 )
 
@@ -125,16 +148,21 @@ _SAMPLE_RX: Final = re.compile(
     re.IGNORECASE,
 )
 _COUNT_MET_RX: Final = re.compile(
-    rf"\b(?:met|achieved|reached|attained|observed|seen)\s+(?:by|in)\s+(?P<a>{_NUMWORD})\s+"
+    rf"\b{_VERB_FIRST}(?:met|achieved|reached|attained|observed|seen)\s+(?:by|in)\s+(?P<a>{_NUMWORD})\s+"
     rf"(?:of\s+(?:the\s+)?(?P<b>{_NUMWORD})\s+)?(?:patients|participants|subjects)\b"
     rf"|\b(?P<a2>{_NUMWORD})\s+(?:of\s+(?:the\s+)?(?P<b2>{_NUMWORD})\s+)?(?:patients|participants|subjects)\s+"
     r"(?:responded|remitted|met|achieved|were responders|were remitters)\b",
     re.IGNORECASE,
 )
 _DOSE_RX: Final = re.compile(
-    r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
+    _DIGIT_FIRST
+    + r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:(?:to|-|–|and)\s*(\d+(?:\.\d+)?)\s*)?(mg\s*/\s*kg|mg/kg|mg|milligrams?)\b",
     re.IGNORECASE,
 )
+# Every _COUNT_MET_RX match holds one of these (the verbs of its two alternatives).
+_COUNT_VERBS: Final = (
+    "met", "achieved", "reached", "attained", "observed", "seen", "responded", "remitted", "responders", "remitters",
+)  # fmt: skip
 _COMPARE_RX: Final = re.compile(r"\b(compared (with|to)|versus|vs\.?|than|relative to)\b", re.IGNORECASE)
 
 # A regex without IGNORECASE can screen a folded text (:func:`ketlit.claims.screens.fold` keeps every
@@ -165,6 +193,16 @@ def parse_count(token: str) -> float | None:
     return None
 
 
+# Compiled once, like the patterns above: the module-level ``re`` functions pay a cache look-up per
+# call, and these run per time, per clause or per abstract at ingest.
+_FEW_RX: Final = re.compile(r"\b(few|several)\b", re.IGNORECASE)
+_NOT_AN_ONSET_AFTER_RX: Final = re.compile(r"\s*(infusions?|sessions?|period|intervals?|apart)\b", re.I)
+_NOT_AN_ONSET_BEFORE_RX: Final = re.compile(r"\b(over|for|during|every)\s*$", re.I)
+_ENDED_RX: Final = re.compile(r"relaps|returned to baseline|waned|no longer|dissipat", re.I)
+_MEDIAN_RX: Final = re.compile(r"\b(median|mean|average|on average)\b", re.I)
+_RANDOMISED_RX: Final = re.compile(r"\brandomi[sz]", re.I)
+
+
 @dataclass(frozen=True, slots=True)
 class TimeMention:
     """A time quantity in text, in hours."""
@@ -186,7 +224,7 @@ def find_times(text: str) -> list[TimeMention]:
             continue
         if unit.startswith("sec") and (m.group("wnum") or "").lower() in ("a", "an"):
             continue  # "a second dose / infusion / study": the ordinal, not one second
-        if re.search(r"\b(few|several)\b", m.group(), re.IGNORECASE):
+        if _FEW_RX.search(m.group()):
             value = 3.0
         per = _UNITS_TO_HOURS.get(unit, _UNITS_TO_HOURS.get(unit.rstrip("s")))
         if per is None:
@@ -338,8 +376,9 @@ class Findings:
 
 
 def _nearest_arm(sentence: str, pos: int, end: int, rules: Rules) -> str:
-    active = [(m.start(), m.end()) for m in rules.arms["active"].finditer(sentence)]
-    comparator = [(m.start(), m.end()) for m in rules.arms["comparator"].finditer(sentence)]
+    lists = rule_lists(rules)
+    active = [(m.start(), m.end()) for m in lists.active.finditer(sentence)]
+    comparator = [(m.start(), m.end()) for m in lists.comparator.finditer(sentence)]
     if not comparator:
         # No control named in the sentence: a single-arm statement about the drug.
         return "active"
@@ -366,7 +405,7 @@ def _nearest_arm(sentence: str, pos: int, end: int, rules: Rules) -> str:
 
 def _construct_near(sentence: str, start: int, end: int, rules: Rules) -> str | None:
     best: tuple[int, str] | None = None
-    for name, pats in rules.construct_cues.items():
+    for name, pats in rule_lists(rules).construct_cues:
         for m in pats.finditer(sentence):
             dist = start - m.end() if m.end() <= start else m.start() - end
             if -5 <= dist <= 90 and (best is None or abs(dist) < best[0]):
@@ -374,12 +413,16 @@ def _construct_near(sentence: str, start: int, end: int, rules: Rules) -> str | 
     return best[1] if best else None
 
 
-def _timepoint_near(sentence: str, start: int, end: int) -> float | None:
-    times = [
-        t
-        for t in find_times(sentence)
-        if not re.match(r"\s*(infusion|session|period)", sentence[t.end : t.end + 12], re.I)
-    ]
+_NOT_A_TIMEPOINT_RX: Final = re.compile(r"\s*(infusion|session|period)", re.I)
+
+
+def _timepoints(sentence: str) -> list[TimeMention]:
+    """The times of a sentence a rate can be measured at ("40-minute infusion" is not one)."""
+    return [t for t in find_times(sentence) if not _NOT_A_TIMEPOINT_RX.match(sentence[t.end : t.end + 12])]
+
+
+def _timepoint_near(times: list[TimeMention], start: int, end: int) -> float | None:
+    """The timepoint of the number at ``start:end`` among its sentence's :func:`_timepoints`."""
     if not times:
         return None
     after = [t for t in times if t.start >= end]
@@ -418,14 +461,36 @@ def rates_in_sentence(
     # Every rate below needs a construct cue near its number (_construct_near), and a sentence with
     # no cue anywhere has none near anything: one scan of the cues' union ends nine sentences in ten
     # here, before the number regexes run.
-    if not _unions(rules).constructs.any(sentence):
+    lists = rule_lists(rules)
+    if not lists.constructs.any(sentence):
         return out
+    return _rates_in(sentence, lists, single_arm_n=lambda: single_arm_n, summary=summary)
+
+
+def _rates_in(
+    sentence: str, lists: RuleLists, *, single_arm_n: Callable[[], int | None], summary: bool
+) -> list[RateFinding]:
+    """:func:`rates_in_sentence` once the sentence is known to hold a construct cue; ``single_arm_n``
+    gives the abstract's single-arm sample size when a rate needs it (most never do)."""
+    out: list[RateFinding] = []
+    rules = lists.rules
     used: list[tuple[int, int]] = []
-    is_range = rules.numbers["range_cues"].any(sentence)
+    is_range = lists.numbers["range_cues"].any(sentence)
     n_eq = _N_EQ_RX.search(sentence)
 
     def overlaps(s: int, e: int) -> bool:
         return any(s < ue and e > us for us, ue in used)
+
+    # The sentence's times and percentages, read once for all its numbers (most have one or none).
+    times: list[TimeMention] | None = None
+
+    def timepoint(s: int, e: int) -> float | None:
+        nonlocal times
+        if times is None:
+            times = _timepoints(sentence)
+        return _timepoint_near(times, s, e)
+
+    pcts = list(_PCT_RX.finditer(sentence))
 
     # Fractions first ("23/44", "12 of 30"): they carry their own denominator.
     fractions: list[tuple[int, int, int, int]] = []
@@ -446,7 +511,7 @@ def rates_in_sentence(
             continue
         used.append((s, e))
         # A percentage right beside the fraction is the same number.
-        for pm in _PCT_RX.finditer(sentence):
+        for pm in pcts:
             if abs(pm.start() - e) <= 4 or abs(s - pm.end()) <= 4:
                 used.append((pm.start(), pm.end()))
         out.append(
@@ -456,14 +521,14 @@ def rates_in_sentence(
                 n=b,
                 pct=100.0 * a / b,
                 arm=_nearest_arm(sentence, s, e, rules),
-                timepoint_hours=_timepoint_near(sentence, s, e),
+                timepoint_hours=timepoint(s, e),
                 sentence=sentence,
                 span=(s, e),
                 summary=summary,
                 range=is_range,
             )
         )
-    for m in _PCT_RX.finditer(sentence):
+    for m in pcts:
         s, e = m.start(), m.end()
         if overlaps(s, e) or _is_not_a_rate(sentence, s, e, rules):
             continue
@@ -476,8 +541,8 @@ def rates_in_sentence(
         arm = _nearest_arm(sentence, s, e, rules)
         n: int | None = int(n_eq.group(1)) if n_eq else None
         inferred = False
-        if n is None and single_arm_n is not None and arm == "active":
-            n, inferred = single_arm_n, True
+        if n is None and arm == "active" and (stated := single_arm_n()) is not None:
+            n, inferred = stated, True
         events = round(pct * n / 100) if n else None
         used.append((s, e))
         out.append(
@@ -487,7 +552,7 @@ def rates_in_sentence(
                 n=n,
                 pct=pct,
                 arm=arm,
-                timepoint_hours=_timepoint_near(sentence, s, e),
+                timepoint_hours=timepoint(s, e),
                 sentence=sentence,
                 span=(s, e),
                 summary=summary,
@@ -497,7 +562,9 @@ def rates_in_sentence(
         )
     folded = sentence.casefold()  # casefold, as IGNORECASE folds ("ſ" is "s")
     people = any(w in folded for w in ("patients", "participants", "subjects"))
-    for m in _COUNT_MET_RX.finditer(sentence) if people else ():
+    # Each alternative of _COUNT_MET_RX also needs one of its verbs (a screen on the exact fold).
+    counted = people and any(map(fold(sentence).__contains__, _COUNT_VERBS))
+    for m in _COUNT_MET_RX.finditer(sentence) if counted else ():
         if overlaps(m.start(), m.end()):
             continue
         a_tok, b_tok = m.group("a") or m.group("a2"), m.group("b") or m.group("b2")
@@ -507,8 +574,8 @@ def rates_in_sentence(
         if ca is None or construct is None:
             continue
         inferred = False
-        if cb is None and single_arm_n is not None:
-            cb, inferred = float(single_arm_n), True
+        if cb is None and (stated := single_arm_n()) is not None:
+            cb, inferred = float(stated), True
         if cb is None or ca > cb or cb <= 0:
             continue
         out.append(
@@ -518,7 +585,7 @@ def rates_in_sentence(
                 n=int(cb),
                 pct=100.0 * ca / cb,
                 arm=_nearest_arm(sentence, m.start(), m.end(), rules),
-                timepoint_hours=_timepoint_near(sentence, m.start(), m.end()),
+                timepoint_hours=timepoint(m.start(), m.end()),
                 sentence=sentence,
                 span=(m.start(), m.end()),
                 summary=summary,
@@ -543,11 +610,9 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
     return [(o, c) for o, c in out if c.strip()]
 
 
-def _about_the_drug(clause: str, folded: str, rules: Rules) -> bool:
+def _about_the_drug(clause: str, lists: RuleLists) -> bool:
     """False when the clause names another treatment and not the drug (rTMS, psilocybin, ECT)."""
-    return screened_any(rules.arms["active"], clause, folded) or not screened_any(
-        rules.other_treatments_evidence, clause, folded
-    )
+    return lists.active.any(clause) or not lists.other_treatments.any(clause)
 
 
 _RAPID_RX: Final = re.compile(r"\brapid(ly)?\b", re.IGNORECASE)
@@ -557,23 +622,30 @@ def _times_in(sentence: str, folded: str, rules: Rules) -> list[TimeFinding]:
     """The first onset and the first duration of benefit the sentence states (onset first).
 
     Both kinds read the same clauses, so the sentence is screened and split once for the two.
-    ``folded`` is the sentence's :func:`~ketlit.claims.screens.fold`, for the literal screens."""
+    ``folded`` is the sentence's :func:`~ketlit.claims.screens.fold`, for the hand-written screens."""
+    lists = rule_lists(rules)
+    cues = lists.numbers
+    # An onset needs both its cue and an effect in a clause, a duration its cue: the literals of
+    # neither in the sentence (so in none of its clauses) rule it out before the time screens.
+    if not (cues["onset_cues"].may_match(sentence) and cues["onset_effect"].may_match(sentence)) and not cues[
+        "duration_cues"
+    ].may_match(sentence):
+        return []
     timed = _TIME_SCREEN_RX.search(folded) is not None and _TIME_RX.search(sentence) is not None
     # Every finding below stands on a time in the clause (an onset also on "rapid"): the screens for
     # one reject most sentences before the cue lists are tried (a quarter of reading an abstract otherwise).
     if not timed and ("rapid" not in folded or _RAPID_RX.search(sentence) is None):
         return []
     # Plans, protocols and side-effect durations are not durations of benefit.
-    if screened_any(rules.numbers["time_exclusions"], sentence, folded):
+    if cues["time_exclusions"].any(sentence):
         return []
     onset: list[TimeFinding] = []
     duration: list[TimeFinding] = []
     for offset, clause in _clauses(sentence):
-        cfold = folded[offset : offset + len(clause)]  # folding keeps offsets: the clause's own fold
-        if not _about_the_drug(clause, cfold, rules) or screened_any(rules.numbers["side_effect_words"], clause, cfold):
+        if not _about_the_drug(clause, lists) or lists.numbers["side_effect_words"].any(clause):
             continue
         # A duration needs a time: without one only the onset's "rapid" can be read.
-        found = _onset_in(clause, cfold, rules) + (_duration_in(clause, cfold, rules) if timed else [])
+        found = _onset_in(clause, lists) + (_duration_in(clause, lists) if timed else [])
         for t in found:
             (onset if t.kind == "onset" else duration).append(
                 TimeFinding(t.kind, t.hours, t.bound, sentence, (t.span[0] + offset, t.span[1] + offset), t.effect)
@@ -581,22 +653,19 @@ def _times_in(sentence: str, folded: str, rules: Rules) -> list[TimeFinding]:
     return onset[:1] + duration[:1]
 
 
-def _onset_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
-    if not (
-        screened_any(rules.numbers["onset_cues"], clause, folded)
-        and screened_any(rules.numbers["onset_effect"], clause, folded)
-    ):
+def _onset_in(clause: str, lists: RuleLists) -> list[TimeFinding]:
+    if not (lists.numbers["onset_cues"].any(clause) and lists.numbers["onset_effect"].any(clause)):
         return []
     times = [
         t
         for t in find_times(clause)
-        if not re.match(r"\s*(infusions?|sessions?|period|intervals?|apart)\b", clause[t.end : t.end + 14], re.I)
-        and not re.search(r"\b(over|for|during|every)\s*$", clause[max(0, t.start - 10) : t.start], re.I)
+        if not _NOT_AN_ONSET_AFTER_RX.match(clause[t.end : t.end + 14])
+        and not _NOT_AN_ONSET_BEFORE_RX.search(clause[max(0, t.start - 10) : t.start])
         and t.hours <= 24 * 7
     ]
     if times:
         first = min(times, key=lambda t: t.hours)
-        no_effect = rules.direction["null"].any(clause) and not rules.direction["positive"].any(clause)
+        no_effect = lists.direction["null"].any(clause) and not lists.direction["positive"].any(clause)
         return [TimeFinding("onset", first.hours, "about", clause, (first.start, first.end), effect=not no_effect)]
     m = _RAPID_RX.search(clause)
     if m:
@@ -604,18 +673,18 @@ def _onset_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
     return []
 
 
-def _duration_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
-    cue = screened_search(rules.numbers["duration_cues"], clause, folded)
+def _duration_in(clause: str, lists: RuleLists) -> list[TimeFinding]:
+    cue = lists.numbers["duration_cues"].search(clause)
     if cue is None:
         return []
     # "remained without relapse for 8 months" is a lower bound on the benefit, not its end.
-    ended = re.search(r"relaps|returned to baseline|waned|no longer|dissipat", cue.group(), re.I) is not None
-    if ended and rules.numbers["no_relapse"].any(clause):
+    ended = _ENDED_RX.search(cue.group()) is not None
+    if ended and lists.numbers["no_relapse"].any(clause):
         ended = False
     times = [t for t in find_times(clause) if t.start >= cue.start() - 40]
     if not times:
         return []
-    median = re.search(r"\b(median|mean|average|on average)\b", clause, re.I)
+    median = _MEDIAN_RX.search(clause)
     if median:
         after = [t for t in times if t.start >= median.end()]
         times = after or times
@@ -625,48 +694,13 @@ def _duration_in(clause: str, folded: str, rules: Rules) -> list[TimeFinding]:
     return [TimeFinding("duration", t.hours, "at_most" if ended else "at_least", clause, (t.start, t.end))]
 
 
-@dataclass(frozen=True, slots=True)
-class _Unions:
-    """Unions of a rules object's pattern lists: one scan rejects a sentence that names no
-    indication, no harm or no response/remission cue, before every list is tried."""
-
-    rules: Rules  # held so its id stays unique while cached
-    indications: Patterns
-    harms: Patterns
-    constructs: Patterns
-
-
-_UNIONS: dict[int, _Unions] = {}
-
-
-def _unions(rules: Rules) -> _Unions:
-    """The pattern unions of ``rules`` (built once per rules object)."""
-    held = _UNIONS.get(id(rules))
-    if held is None or held.rules is not rules:
-        if len(_UNIONS) > 8:  # a long-lived process that loads many rule sets keeps a few
-            _UNIONS.clear()
-        held = _UNIONS[id(rules)] = _Unions(
-            rules,
-            Patterns(tuple(rx for p in rules.indications.values() for rx in p.regexes)),
-            Patterns(tuple(rx for p in rules.adverse.values() for rx in p.regexes)),
-            Patterns(tuple(rx for p in rules.construct_cues.values() for rx in p.regexes)),
-        )
-    return held
-
-
-def _masked(text: str, pats: Sequence[Patterns], union: Patterns | None = None, folded: str | None = None) -> str:
-    """``text`` with every match of ``pats`` blanked (offsets preserved). ``folded``, the text's
-    :func:`~ketlit.claims.screens.fold` (made here when not given), lets the literal screens pass
-    over the lists that cannot match: usually all of them, or one or two, so their union (all of
-    ``pats`` as one list) is only screened, never scanned (that scan cost more than the lists left)."""
-    folded = fold(text) if folded is None else folded
-    if union is not None and not may_match(union, folded):  # one screen for all, most often enough
-        return text
-    live = [p for p in pats if may_match(p, folded)]
-    if not live:
+def _masked(text: str, lists: RuleLists) -> str:
+    """``text`` with every match of a condition blanked (offsets preserved). The conditions' union
+    is asked first: most sentences name none, and then ``text`` itself is returned."""
+    if not lists.indications.any(text):
         return text
     chars = list(text)
-    for p in live:
+    for p in lists.indication_lists:
         for m in p.finditer(text):
             chars[m.start() : m.end()] = " " * (m.end() - m.start())
     return "".join(chars)
@@ -683,9 +717,9 @@ class _Cues:
     therapeutic: bool
 
 
-def _cues(sentence: str, folded: str, rules: Rules) -> _Cues:
+def _cues(sentence: str, lists: RuleLists) -> _Cues:
     def said(name: str) -> bool:
-        return screened_any(rules.numbers[name], sentence, folded)
+        return lists.numbers[name].any(sentence)
 
     transient = said("transient_cues")
     recreational = said("recreational_cues")
@@ -698,23 +732,22 @@ def _cues(sentence: str, folded: str, rules: Rules) -> _Cues:
     )
 
 
-def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding]:
+def _adverse_in(sentence: str, rules: Rules) -> list[AdverseFinding]:
     out: list[AdverseFinding] = []
+    lists = rule_lists(rules)
     # "alcohol dependence" and "heroin addiction" are what a study treats, not harms it reports.
-    harms = _unions(rules).harms
     # Masking only blanks text, so a sentence that names no harm has none once masked either: the one
     # check for a harm comes first, before the longer one for the conditions (most sentences stop here).
-    if not screened_any(harms, sentence, folded):
+    if not lists.harms.any(sentence):
         return out
-    masked = _masked(sentence, list(rules.indications.values()), _unions(rules).indications, folded)
-    # Blanking makes spaces, and a harm word may hold one ("blood pressure"): the masked text is folded anew.
-    mfold = folded if masked is sentence else fold(masked)
-    if not screened_any(harms, masked, mfold):
+    masked = _masked(sentence, lists)
+    # Blanking makes spaces, and a harm word may hold one ("blood pressure"): the masked text is read anew.
+    if masked is not sentence and not lists.harms.any(masked):
         return out
-    drug = [(d.start(), d.end()) for d in rules.arms["active"].finditer(sentence)]
+    drug = [(d.start(), d.end()) for d in lists.active.finditer(sentence)]
     cues: _Cues | None = None  # read once, for the first harm found
-    for category, pats in rules.adverse.items():
-        m = screened_search(pats, masked, mfold)
+    for category, pats in lists.adverse:
+        m = pats.search(masked)
         if m is None:
             continue
         if category in rules.drug_bound_adverse and not any(
@@ -727,7 +760,7 @@ def _adverse_in(sentence: str, folded: str, rules: Rules) -> list[AdverseFinding
             if abs(pm.start() - m.end()) <= 40 or abs(m.start() - pm.end()) <= 40:
                 pct = pct_of(pm)
                 break
-        cues = cues or _cues(sentence, folded, rules)
+        cues = cues or _cues(sentence, lists)
         out.append(
             AdverseFinding(
                 category=category,
@@ -768,22 +801,17 @@ def _direction(sentences: Sequence[tuple[str | None, str, str]], rules: Rules) -
     """Direction of effect from conclusions (labelled, else the last two sentences), then results.
 
     ``sentences`` are (label, sentence, its :func:`~ketlit.claims.screens.fold`)."""
-    conclusions = [
-        (s, f)
-        for label, s, f in sentences
-        if label and _CONCLUSION_LABEL_RX.match(label)
-    ]
+    conclusions = [s for label, s, _ in sentences if label and _CONCLUSION_LABEL_RX.match(label)]
     if not conclusions:
-        conclusions = [(s, f) for _, s, f in sentences[-2:]]
-    results = [
-        (s, f) for label, s, f in sentences if label and _RESULTS_LABEL_RX.match(label)
-    ]
-    positive, null, negative = rules.direction["positive"], rules.direction["null"], rules.direction["negative"]
+        conclusions = [s for _, s, _ in sentences[-2:]]
+    results = [s for label, s, _ in sentences if label and _RESULTS_LABEL_RX.match(label)]
+    lists = rule_lists(rules)
+    positive, null, negative = lists.direction["positive"], lists.direction["null"], lists.direction["negative"]
     for group in (conclusions, results):
-        pos_of = {s: screened_any(positive, s, f) for s, f in group}  # read once, used twice
-        pos = [s for s, _ in group if pos_of[s]]
-        nul = [s for s, f in group if screened_any(null, s, f)]
-        neg = [s for s, f in group if screened_any(negative, s, f) and not pos_of[s]]
+        pos_of = {s: positive.any(s) for s in group}  # read once, used twice
+        pos = [s for s in group if pos_of[s]]
+        nul = [s for s in group if null.any(s)]
+        neg = [s for s in group if negative.any(s) and not pos_of[s]]
         if neg and not pos:
             return "negative", neg[0]
         if pos and nul:
@@ -812,27 +840,37 @@ def _labelled_sentences(abstract: str) -> list[tuple[str | None, str]]:
 _POOLED_RX: Final = re.compile(r"\bpooled\b", re.IGNORECASE)
 
 
+def _comparator_named(abstract: str, lists: RuleLists) -> bool:
+    """Whether the abstract randomises or names a control (then no rate is single-arm)."""
+    # "randomi" is a cheaper test than the comparator list: asked first (either answer decides alike).
+    # The abstract is asked about this list alone: not scanned for every list's literals.
+    return ("randomi" in fold(abstract) and _RANDOMISED_RX.search(abstract) is not None) or lists.comparator.any_alone(
+        abstract
+    )
+
+
 def abstract_findings(title: str, abstract: str, rules: Rules, *, summary: bool = False) -> Findings:
     """Rates, times, adverse events, doses and direction of effect stated in an abstract."""
     # Each sentence is folded once, for every reader's literal screens (ketlit.claims.screens).
     sentences = [(label, sent, fold(sent)) for label, sent in _labelled_sentences(abstract)]
-    text, folded_text = abstract, fold(abstract)
-    # "randomi" is a cheaper test than the comparator list: asked first (either answer decides alike).
-    comparator_named = (
-        "randomi" in folded_text and re.search(r"\brandomi[sz]", text, re.I) is not None
-    ) or screened_any(rules.arms["comparator"], text, folded_text)
-    single_arm_n = None if comparator_named or summary else sample_size(text)
-    constructs = _unions(rules).constructs
+    lists = rule_lists(rules)
+
+    @functools.cache
+    def single_arm_n() -> int | None:
+        # Read when a rate first needs a denominator it does not state: most abstracts never ask.
+        return None if summary or _comparator_named(abstract, lists) else sample_size(abstract)
+
+    constructs = lists.constructs
     rates: list[RateFinding] = []
     times: list[TimeFinding] = []
     adverse: list[AdverseFinding] = []
     doses: list[DoseFinding] = []
     for _, sent, folded in sentences:
-        if screened_any(constructs, sent, folded):  # rates_in_sentence reads none without a cue
+        if constructs.any(sent):  # rates_in_sentence reads none without a cue
             is_summary = summary or ("pooled" in folded and _POOLED_RX.search(sent) is not None)
-            rates.extend(rates_in_sentence(sent, rules, single_arm_n=single_arm_n, summary=is_summary))
+            rates.extend(_rates_in(sent, lists, single_arm_n=single_arm_n, summary=is_summary))
         times.extend(_times_in(sent, folded, rules))
-        adverse.extend(_adverse_in(sent, folded, rules))
+        adverse.extend(_adverse_in(sent, rules))
         doses.extend(_doses_in(sent, folded))
     direction, why = _direction(sentences, rules)
     return Findings(tuple(rates), tuple(times), tuple(adverse), tuple(doses), direction, why)

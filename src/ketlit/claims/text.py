@@ -181,9 +181,15 @@ _ABBREV: Final = re.compile(
 )
 # Only at the start of a run of end marks, and possessive: a megabyte of "!!!!" or "…" is then read
 # once, not once per position (the plain ``+`` backtracked through the rest of the run each time).
-_SENT_END: Final = re.compile(r"""(?<![.!?…])[.!?…]++["'”’)\]]*+(?=\s|$)""")
-# How far back an abbreviation can reach from its final period ("approx.", "U.S.A.").
-_ABBREV_REACH: Final = 256
+# The end mark comes before the lookbehind that says it starts its run (the mark before it is not
+# one): a pattern that opens with a character class lets ``re`` skip to the next mark in C instead
+# of trying the lookbehind at every character (a sixth of splitting an abstract).
+_SENT_END: Final = re.compile(r"""[.!?…](?<![.!?…]{2})[.!?…]*+["'”’)\]]*+(?=\s|$)""")
+# How far back from its final period an abbreviation is looked for: "approx." is the longest
+# that needs looking for. A longer run of initials ("U.S.A.") ends in one of four characters that
+# matches as well ("S.A.", whose "\b" sees the period before it), and whether one matches is all
+# that is asked. A longer reach finds the same and costs a scan of it at every period.
+_ABBREV_REACH: Final = 7
 _LIST_NUMBER: Final = re.compile(r"\s*(\d{1,2}|[a-zA-Z])\.")
 _NEXT_CHAR: Final = re.compile(r"\s*(\S)")
 
@@ -518,11 +524,22 @@ def _paragraph_spans(text: str) -> Iterator[tuple[int, int, bool, str, list[tupl
         yield p_index, p_start, bullet is not None, par, _split_sentences(par)
 
 
+def _collapsed(sentence: str) -> str:
+    """``" ".join(sentence.split())`` for a sentence span (its ends already trimmed).
+
+    Most sentences hold no whitespace but single spaces, and are then their own result: every
+    whitespace character other than the ASCII space is unprintable (a Unicode separator or control),
+    so a printable text without a double space has nothing to collapse."""
+    if sentence.isprintable() and "  " not in sentence:
+        return sentence
+    return " ".join(sentence.split())
+
+
 def sentence_texts(text: str) -> list[str]:
     """The texts of :func:`split_sentences` alone: for readers that use nothing else of a sentence
     (the number reader runs on every abstract at ingest), without building its location and flags."""
     # Whitespace runs as one space, the ends trimmed, as split_sentences does.
-    return [" ".join(par[s:e].split()) for _, _, _, par, spans in _paragraph_spans(text) for s, e in spans]
+    return [_collapsed(par[s:e]) for _, _, _, par, spans in _paragraph_spans(text) for s, e in spans]
 
 
 def split_sentences(text: str) -> list[Sentence]:
