@@ -649,3 +649,32 @@ def test_a_difference_favouring_the_drug_is_its_good_news_whichever_way_it_was_s
         "0.72-18.79, p < 0.05) favoring ketamine."
     )
     assert found and found[0][0] == "decreased"
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "value", "lo", "hi"),
+    [
+        # Meta-analyses' bracketed intervals without a label: read, level unstated.
+        ("efficacy with IV ketamine (Hedges'g = 1.52 [0.98-2.22], Z = 4.23, p < 0.001)", "g", 1.52, 0.98, 2.22),
+        ("a pooled SMD -0.56 [-0.75, -0.37] in favour of the drug", "SMD", -0.56, -0.75, -0.37),
+    ],
+)
+def test_bracketed_intervals_without_a_label_are_read_at_an_unstated_level(
+    text: str, measure: str, value: float, lo: float, hi: float
+) -> None:
+    (effect,) = nums.effects(text)
+    assert (effect.measure, effect.value, effect.lo, effect.hi) == (measure, value, lo, hi)
+    assert not effect.level_printed  # shown as printed, never deciding significance as a 95% interval
+
+
+@pytest.mark.parametrize("text", ["odds were higher (OR = 2.1 [12])", "the SMD was 0.9 [0.1-0.5] in one trial"])
+def test_a_bracket_that_is_no_interval_of_the_value_is_not_read(text: str) -> None:
+    assert nums.effects(text) == []
+
+
+def test_a_difference_of_least_squares_means_with_its_standard_error_first() -> None:
+    text = ("a significantly lower change in EPDS scores (difference of least-squares means [SE], -1.17 [0.44]; "
+            "95% CI, -2.04 to -0.31; effect size, 0.74; P = .008)")
+    (effect,) = nums.effects(text)
+    assert (effect.measure, effect.value, effect.lo, effect.hi) == ("MD", -1.17, -2.04, -0.31)
+    assert effect.level_printed

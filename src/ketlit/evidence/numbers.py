@@ -42,6 +42,8 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)|(?-i:\bESs?\b)(?= ?[=:])", "SMD"),
     # "mean (95% CI) difference … was -4.9 (-8.96, -0.89)": the interval declared inside the name.
     (r"(?:weighted )?mean (?:\(95\s*%\s*CI\) )?(?:change )?differences?|treatment differences?|(?-i:\bW?MDs?\b)", "MD"),
+    # "difference of least-squares means [SE], -1.17 [0.44]; 95% CI, ...".
+    (r"differences? (?:of|in|between) (?:the )?(?:least[- ]squares? )?means", "MD"),
     (r"risk differences?|(?-i:\bRDs?\b)", "RD"),
     (r"hedges'? ?g|(?-i:\bg\b)", "g"),
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
@@ -73,6 +75,13 @@ _AFTER_MEASURE: Final = re.compile(
     rf"(?:[\[(]\s*(?:SD|SE)\s*[=:,]?\s*\d+(?:\.\d+)?\s*[;,]\s*)?"  # or opening the CI's bracket: "(SE 1.3; 95% CI"
     rf"(?:[,;(\[]\s*)*{_CI_LABEL}"
     rf"(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|and)\s*(?P<hi>{_NUM})",
+    re.IGNORECASE,
+)
+# A named value with its interval in square brackets and no label ("Hedges' g = 1.52 [0.98-2.22]", "SMD -0.56
+# [-0.75, -0.37]"), as meta-analyses print them: read as an interval of unstated level (shown, never deciding
+# against a p), and only where the value lies inside it (a citation "[12]" or a range of another thing does not).
+_BRACKET_AFTER: Final = re.compile(
+    rf"[^\d.;\[\]]{{0,12}}?(?:=|:|\s)\s*(?P<value>{_NUM})\s*\[\s*(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—)\s*(?P<hi>{_NUM})\s*\]",
     re.IGNORECASE,
 )
 # A second value of the same measure: "(d = .89, 95% CI = .61-1.16, and .98, 95% CI = .64-1.33, respectively)".
@@ -326,14 +335,22 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     names = list(_MEASURES.finditer(text)) if declared is not None else None
     if declared is not None and not names:
         return _declared_values(declared, text, 0, 0, len(text))
-    if ("95" not in text and "CI" not in text) or not _HAS_CI.search(text):
-        return out  # both the named reading (_AFTER_MEASURE) and the unnamed one (_CI) need a 95% CI
+    has_ci = ("95" in text or "CI" in text) and _HAS_CI.search(text) is not None
+    if not has_ci and "[" not in text:
+        return out  # the named reading (_AFTER_MEASURE), the unnamed one (_CI) and the bracketed one need one
     if names is None:
         names = list(_MEASURES.finditer(text))  # only now: most clauses print no CI
     for k, m in enumerate(names):
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
-        after = _AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())
+        after = (_AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())) if has_ci else None
         start = m.start()
+        if after is None and (bracketed := _BRACKET_AFTER.match(text, m.end())) is not None:
+            effect = replace(_effect(measure, bracketed, start), level_printed=False)
+            if effect.lo <= effect.value <= effect.hi and effect not in out:
+                out.append(effect)
+            continue
+        if not has_ci:
+            continue
         if after is None or after.re is _LABEL_FIRST:
             # The interval declared after the name: every "value (lo, hi)" up to the next name.
             header = after or _DECLARED.match(text, m.end()) or (m if "95" in m.group(0) else None)
@@ -350,7 +367,7 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
                 out.append(effect)
             start = after.start("value")
             after = _AND_NEXT.match(text, after.end())
-    if not out:
+    if not out and has_ci:
         for pattern in _UNNAMED:
             for m in pattern.finditer(text):
                 unit = (m.group("unit") or "").lower()
