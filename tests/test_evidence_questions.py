@@ -173,6 +173,23 @@ def test_peri_procedural_use_is_perioperative(title: str) -> None:
     assert ask(title, ("rct",), methods=RCT_PLACEBO) == "perioperative_prevention"
 
 
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Effects of esketamine combined with dexmedetomidine on early postoperative cognitive function in elderly "
+        "patients undergoing lumbar spinal surgery: a randomized controlled trial",
+        "The influence of low-dose s-ketamine on postoperative delirium and cognitive function in older adults "
+        "undergoing thoracic surgery",
+        "Intraoperative ketamine and inflammatory cytokines after cardiac surgery",
+    ],
+)
+def test_cognition_and_markers_around_an_operation_are_perioperative_not_harm_or_mechanism(title: str) -> None:
+    assert ask(title, ("rct",)) == "perioperative_prevention"
+    # Without the operation the same words keep their questions.
+    plain = "Cognitive function in patients given repeated ketamine infusions for depression"
+    assert ask(plain, ("rct",)) == "safety_only"
+
+
 def test_depression_trial_without_surgery_is_not_perioperative() -> None:
     q = ask("Ketamine in treatment-resistant depression", ("rct",), methods=RCT_PLACEBO)
     assert q != "perioperative_prevention"
