@@ -411,3 +411,22 @@ def test_a_sensitivity_analysis_restating_the_result_is_no_finding() -> None:
     assert _findings_of("The sensitivity analysis produced the same results.") == []
     assert _findings_of("A sensitivity analysis confirmed the same findings.") == []
     assert _findings_of("Ketamine produced greater response rates than placebo.") != []
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # A change named, then said to have occurred in no one: no difference.
+        ("Feelings of sadness, decreased interest in sex, and physical discomfort were absent in all patients.",
+         "no_difference"),
+        # The most pronounced clinical effects: the arm's benefit, a fall of the symptom burden.
+        ("High-dose intravenous ketamine resulted in the most pronounced clinical effects.", "decreased"),
+    ],
+)
+def test_changes_absent_in_everyone_and_the_most_pronounced_effects(clause: str, expected: str) -> None:
+    got = _read(clause)
+    assert got is not None and got[0] == expected, got
+
+
+def test_an_event_absent_in_one_arm_is_not_read_as_no_difference() -> None:
+    assert _read("Headache was absent in the ketamine group.") is None
