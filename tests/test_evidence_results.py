@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.findings import apply_scores, clause_findings, read_clause, split_clauses
+from ketlit.evidence.findings import apply_scores, clause_findings, read_clause, rule_findings, split_clauses
 from ketlit.evidence.model import Answer, Thresholds
 from ketlit.evidence.roles import RoledSentence
 from ketlit.evidence.rules import packaged_rules
@@ -678,3 +678,17 @@ def test_a_difference_of_least_squares_means_with_its_standard_error_first() -> 
     (effect,) = nums.effects(text)
     assert (effect.measure, effect.value, effect.lo, effect.hi) == ("MD", -1.17, -2.04, -0.31)
     assert effect.level_printed
+
+
+def test_a_result_printed_once_is_listed_once() -> None:
+    # Two timepoints' effects in one sentence: each effect once, however the clauses overlap.
+    sentence = (
+        "The degree of sedation was significantly better in group D as compared to group K at 20 min (scores, 1.55 ± "
+        "0.51 versus 1.13 ± 0.34, difference, -0.406; "
+        "95% CI, -0.621 to -0.191; P = 0.0001) and 30 min (2.32 ± 0.6 versus 1.94 ± 0.50, difference, -0.374; 95% CI, "
+        "-0.650 to -0.100; P = 0.007)."
+    )
+    roled = [RoledSentence(AbstractSentence(0, 0, "RESULTS", "RESULTS", sentence), "results", True)]
+    findings = [f for _, found in rule_findings(roled, RULES.findings) for f in found]
+    with_numbers = [(f.direction, f.effect, f.p) for f in findings if f.effect is not None or f.p is not None]
+    assert len(with_numbers) == len(set(with_numbers)) >= 2

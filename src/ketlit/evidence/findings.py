@@ -658,7 +658,28 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
                 declared = nums.declared_measure(clause) or declared
         if found and len(clauses) > 1:
             found = _before_not_a_result(text, found, rules)
-        out.append((rs, found))
+        out.append((rs, _once(found) if len(found) > 1 else found))
+    return out
+
+
+def _once(found: list[Finding]) -> list[Finding]:
+    """``found`` without a finding that repeats an earlier one's reading and numbers.
+
+    A clause that prints several results ("... at 20 min (difference, -0.41; 95% CI ...; P = .0001) and
+    30 min (...)") is read per effect, and the first effect can come back from the clause's reading as a
+    whole with the same numbers. Listed twice, an editor would count two results. Only findings with
+    numbers are merged: two clauses read alike without numbers ("lower at 1 h", "lower at 24 h") may be
+    two results.
+    """
+    seen: set[tuple[object, ...]] = set()
+    out: list[Finding] = []
+    for f in found:
+        if f.effect is not None or f.p is not None or f.rates:
+            key = (f.direction, f.favours, f.outcome, f.outcome_kind, f.comparator, f.basis, f.effect, f.rates, f.p)
+            if key in seen:
+                continue
+            seen.add(key)
+        out.append(f)
     return out
 
 
