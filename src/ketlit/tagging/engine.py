@@ -47,7 +47,7 @@ import re
 from collections.abc import Sequence
 
 from ketlit.tagging.model import AXES, TEXT_FIELDS, Candidate, Tag, TagAnalysis, TagDoc, TagEvidence
-from ketlit.tagging.patterns import DIGITS_TO_0, GramScanner, Matcher, gram_trie_re, make_matcher
+from ketlit.tagging.patterns import DIGITS_TO_0, GramScanner, Matcher, gram_trie_re, make_matcher, trie
 from ketlit.tagging.specs import AxisSpec, MaskSpec, RuleSpec, TaggingRules, decide_order, format_factor
 from ketlit.tagging.text import FieldPart, RecordText, Sentence, Sentences, TextPlan, in_context
 
@@ -131,8 +131,16 @@ class Tagger:
                         owners.setdefault(g, []).append(c.name)
             self._ctx_owners = {g: tuple(names) for g, names in owners.items()}
             self._ctx_trie: re.Pattern[str] | None = gram_trie_re(self._ctx_owners)
+            # The same trie after a consumed separator (as GramScanner scans), run from the char
+            # before the window: the regex engine then skips ahead to separators by its
+            # first-character fast path instead of trying the trie's lookbehind at every char.
+            # Only for word grams (a punctuation gram needs no separator before it).
+            self._ctx_sep_trie = (
+                re.compile(r"[\W_](" + trie(self._ctx_owners) + ")")
+                if all(g[0].isalnum() for g in self._ctx_owners) else None
+            )
         else:
-            self._ctx_trie = None
+            self._ctx_trie = self._ctx_sep_trie = None
         self._ctx_window = max((c.window for c in rules.contexts.values()), default=0)
         self.text_plan = TextPlan(rules, GramScanner(frozenset(wanted)), _joined_masks(rules.masks), cues)
         self._combos = self._build_combos()
@@ -285,16 +293,7 @@ class Tagger:
             lo = a - self._ctx_window
             if lo < sent.start:
                 lo = sent.start
-            before = {}
-            owners = self._ctx_owners
-            for x in self._ctx_trie.finditer(t.folded, lo, a):
-                g = x.group()
-                for cname in owners.get(g if g.isalpha() else g.translate(DIGITS_TO_0), ()):
-                    found = before.get(cname)
-                    if found is None:
-                        before[cname] = [x.start()]
-                    else:
-                        found.append(x.start())
+            before = self._cues_before(t.folded, lo, a)
         for cname in r.contexts:
             ctx = contexts[cname]
             if in_context(ctx, t, sent, a, b, before):
@@ -322,6 +321,25 @@ class Tagger:
         if weight <= 0 and status == "tagged":
             status = "zero weight"
         return _Raw(r, part.name, t.text[a:b], a - part.start, b - part.start, weight, notes, status)
+
+    def _cues_before(self, folded: str, lo: int, a: int) -> dict[str, list[int]]:
+        """Per context, where its cue grams start in [lo, a): one scan for every context of a rule."""
+        before: dict[str, list[int]] = {}
+        owners = self._ctx_owners
+        if self._ctx_sep_trie is not None and lo > 0:
+            found, group = self._ctx_sep_trie.finditer(folded, lo - 1, a), 1
+        else:
+            assert self._ctx_trie is not None
+            found, group = self._ctx_trie.finditer(folded, lo, a), 0
+        for x in found:
+            g = x[group]
+            for cname in owners.get(g if g.isalpha() else g.translate(DIGITS_TO_0), ()):
+                at = before.get(cname)
+                if at is None:
+                    before[cname] = [x.start(group)]
+                else:
+                    at.append(x.start(group))
+        return before
 
     def _nearest(self, t: RecordText, anchor: str, lo: int, hi: int, a: int, b: int, end: int) -> int | None:
         """Distance from (a, b) to the nearest match of ``anchor``: its pattern, plus the
