@@ -47,7 +47,7 @@ import re
 from collections.abc import Sequence
 
 from ketlit.tagging.model import AXES, TEXT_FIELDS, Candidate, Tag, TagAnalysis, TagDoc, TagEvidence
-from ketlit.tagging.patterns import DIGITS_TO_0, GramScanner, Matcher, gram_trie_re, make_matcher, trie
+from ketlit.tagging.patterns import DIGITS_TO_0, GramScanner, Matcher, gram_trie_re, make_matcher, sep_trie_re
 from ketlit.tagging.specs import AxisSpec, MaskSpec, RuleSpec, TaggingRules, decide_order, format_factor
 from ketlit.tagging.text import FieldPart, RecordText, Sentence, Sentences, TextPlan, in_context
 
@@ -131,14 +131,7 @@ class Tagger:
                         owners.setdefault(g, []).append(c.name)
             self._ctx_owners = {g: tuple(names) for g, names in owners.items()}
             self._ctx_trie: re.Pattern[str] | None = gram_trie_re(self._ctx_owners)
-            # The same trie after a consumed separator (as GramScanner scans), run from the char
-            # before the window: the regex engine then skips ahead to separators by its
-            # first-character fast path instead of trying the trie's lookbehind at every char.
-            # Only for word grams (a punctuation gram needs no separator before it).
-            self._ctx_sep_trie = (
-                re.compile(r"[\W_](" + trie(self._ctx_owners) + ")")
-                if all(g[0].isalnum() for g in self._ctx_owners) else None
-            )
+            self._ctx_sep_trie = sep_trie_re(self._ctx_owners)
         else:
             self._ctx_trie = self._ctx_sep_trie = None
         self._ctx_window = max((c.window for c in rules.contexts.values()), default=0)
@@ -326,7 +319,7 @@ class Tagger:
         """Per context, where its cue grams start in [lo, a): one scan for every context of a rule."""
         before: dict[str, list[int]] = {}
         owners = self._ctx_owners
-        if self._ctx_sep_trie is not None and lo > 0:
+        if self._ctx_sep_trie is not None and lo > 0:  # the faster scan, same grams (see sep_trie_re)
             found, group = self._ctx_sep_trie.finditer(folded, lo - 1, a), 1
         else:
             assert self._ctx_trie is not None

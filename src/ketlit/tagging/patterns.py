@@ -347,6 +347,23 @@ def gram_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")")
 
 
+# A separator first tested as "not an ASCII letter or digit" (a cheap class the regex engine's
+# fast path skips by), then as \W or _ (the real test, for non-ASCII letters).
+_SEPARATOR: Final = r"[^a-zA-Z0-9](?<![^\W_])"
+
+
+def sep_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
+    """What :func:`gram_trie_re` finds, for word grams only, as a separator char followed by the
+    gram (group 1): run from the char before a window (``lo - 1``, ``lo > 0``), the engine skips
+    ahead to separators instead of trying a lookbehind at every char. ``None`` when a gram is
+    punctuation (it needs no separator before it). A word gram never ends on a separator, so the
+    consumed separators hide no gram: both find the same grams, at ``start(1)``."""
+    words = [g for g in grams if g]
+    if not words or not all(g[0].isalnum() for g in words):
+        return None
+    return re.compile(_SEPARATOR + "(" + trie(words) + ")")
+
+
 @dataclass(frozen=True, slots=True)
 class Matcher:
     """A compiled pattern with its first grams (``None``: no gram filter), a trie regex that
@@ -361,6 +378,7 @@ class Matcher:
     # The literals as one alternation: one C search per window instead of a find per literal
     # (the same test: some literal lies wholly inside the window).
     literal_re: re.Pattern[str] | None = None
+    sep_trie: re.Pattern[str] | None = None  # the trie after a separator (see sep_trie_re)
 
     def search(self, text: str, lo: int, hi: int) -> re.Match[str] | None:
         """The first match starting in [lo, hi) and ending by ``hi`` (a window of ``text``)."""
@@ -371,8 +389,12 @@ class Matcher:
         if self.trie is None:
             return self.regex.search(text, lo, hi)
         match = self.regex.match
-        for x in self.trie.finditer(text, lo, hi):
-            m = match(text, x.start(), hi)
+        if self.sep_trie is not None and lo > 0:
+            found, shift = self.sep_trie.finditer(text, lo - 1, hi), 1
+        else:
+            found, shift = self.trie.finditer(text, lo, hi), 0
+        for x in found:
+            m = match(text, x.start() + shift, hi)
             if m is not None:
                 return m
         return None
@@ -386,10 +408,16 @@ class Matcher:
                 yield m
             return
         match = self.regex.match
-        for x in self.trie.finditer(text, lo, min(hi + GRAM_LEN, end)):
-            if x.start() >= hi:
+        stop = min(hi + GRAM_LEN, end)
+        if self.sep_trie is not None and lo > 0:
+            found, shift = self.sep_trie.finditer(text, lo - 1, stop), 1
+        else:
+            found, shift = self.trie.finditer(text, lo, stop), 0
+        for x in found:
+            p = x.start() + shift
+            if p >= hi:
                 return
-            y = match(text, x.start(), end)
+            y = match(text, p, end)
             if y is not None:
                 yield y
 
@@ -406,8 +434,9 @@ def make_matcher(regex: re.Pattern[str], boundary: bool = True) -> Matcher:
         literal_re = re.compile("|".join(map(re.escape, literals)) or "(?!)") if literals is not None else None
         return Matcher(re.compile(body), None, ScanPlan(None, None), None, True, literals, literal_re)
     grams = first_grams(regex.pattern) if boundary else None
-    starts = gram_trie_re(grams) if grams is not None else None
-    return Matcher(regex, grams, scan_plan(regex.pattern) if grams is None else ScanPlan(None, None), starts)
+    if grams is None:
+        return Matcher(regex, None, scan_plan(regex.pattern))
+    return Matcher(regex, grams, ScanPlan(None, None), gram_trie_re(grams), sep_trie=sep_trie_re(grams))
 
 
 
@@ -437,9 +466,7 @@ class GramScanner:
         # Word grams are found after a consumed separator char (the text is scanned with a leading
         # space): the regex engine can then skip ahead by its first-character fast path.
         words = [g for g in wanted if g[0].isalnum()]
-        # The separator is first tested as "not an ASCII letter or digit" (a cheap class the
-        # engine's fast path skips by), then as \W or _ (the real test, for non-ASCII letters).
-        self._word_grams = re.compile(r"[^a-zA-Z0-9](?<![^\W_])(" + trie(words) + ")") if words else None
+        self._word_grams = re.compile(_SEPARATOR + "(" + trie(words) + ")") if words else None
 
     def positions(self, text: str) -> dict[str, list[int]]:
         """Start positions of the wanted grams in ``text`` (digits as 0).

@@ -261,9 +261,12 @@ def _zone_for(label: str, rules: TaggingRules) -> ZoneSpec | None:
     return zone
 
 
+_END: Final = re.Match.end
+
+
 def _split_sentences(text: str, lo: int, hi: int) -> list[int]:
     """Sentence starts in text[lo:hi] (absolute positions)."""
-    cuts = {m.end() for m in _SENTENCE_END.finditer(text, lo, hi)}
+    cuts = set(map(_END, _SENTENCE_END.finditer(text, lo, hi)))  # read in C
     nl = text.find("\n", lo, hi)
     while nl >= 0:
         cuts.add(nl + 1)
@@ -360,10 +363,8 @@ class Sentences:
             for m in self.plan.cues:
                 pos: list[int] = []
                 if m is not None and m.grams is not None:
-                    for g in m.grams:
-                        found = positions.get(g)
-                        if found is not None:
-                            pos.extend(found)
+                    for g in positions.keys() & m.grams:  # the record's grams are fewer than a cue's
+                        pos.extend(positions[g])
                     pos.sort()
                 self._cue_pos.append(pos)
         return self._cue_pos
