@@ -363,8 +363,10 @@ class Sentences:
             for m in self.plan.cues:
                 pos: list[int] = []
                 if m is not None and m.grams is not None:
-                    for g in positions.keys() & m.grams:  # the record's grams are fewer than a cue's
-                        pos.extend(positions[g])
+                    for g in m.grams:
+                        found = positions.get(g)
+                        if found is not None:
+                            pos.extend(found)
                     pos.sort()
                 self._cue_pos.append(pos)
         return self._cue_pos
