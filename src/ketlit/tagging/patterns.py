@@ -27,6 +27,7 @@ import importlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import filterfalse
 from operator import itemgetter
 from typing import Any, Final
 
@@ -506,7 +507,7 @@ _START: Final = re.Match.start
 def _digits_as_zero(out: dict[str, list[int]], wanted: frozenset[str]) -> None:
     """Re-key grams read with digits ("5mg", "1mg") under their gram with digits as 0 ("0mg"),
     dropping those not wanted so; positions stay in order."""
-    for g in [g for g in out if not g.isalpha()]:
+    for g in list(filterfalse(str.isalpha, out)):  # filtered in C: most grams are letters only
         norm = g.translate(DIGITS_TO_0)
         if norm == g and norm in wanted:
             continue

@@ -448,7 +448,10 @@ def in_context(
         if lo < sent.start:
             lo = sent.start
         hits = None if before is None else before.get(ctx.name, ())
-        if lo < start and _before_hit(ctx.before, t, lo, start, hits):
+        # No cue gram found in the window (the common case) is decided here, without a call.
+        if lo < start and (hits or hits is None or ctx.before.grams is None or ctx.before.anchored) and _before_hit(
+            ctx.before, t, lo, start, hits
+        ):
             # A cue is there; it counts only if no clause break separates it from the match.
             for cut in ctx.scope_break.finditer(t.folded, lo, start):
                 lo = cut.end()
@@ -458,11 +461,11 @@ def in_context(
         hi = end + ctx.window
         if hi > sent.end:
             hi = sent.end
-        if end < hi and t.search(ctx.after, end, hi):
+        if end < hi and ctx.after.search(t.folded, end, hi) is not None:  # what t.search does, one call less
             brk = ctx.scope_break.search(t.folded, end, hi)
             if brk is not None:
                 hi = brk.start()
-            if end < hi and t.search(ctx.after, end, hi):
+            if end < hi and ctx.after.search(t.folded, end, hi) is not None:
                 return True
     return False
 
