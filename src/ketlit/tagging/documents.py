@@ -49,11 +49,10 @@ def doc_from_article(a: Article) -> TagDoc:
         source="pubmed",
         id=a.pmid,
         fields=tuple(fields),
-        mesh=tuple(
-            MeshTerm(m.descriptor, m.ui, m.is_major, tuple(q.name for q in m.qualifiers)) for m in a.mesh
-        ),
-        publication_types=tuple(name for _, name in a.publication_types),
-        chemicals=tuple((c.ui, c.name) for c in a.chemicals),
+        # Lists made into tuples: a generator costs a frame switch per item, and every record stored is tagged.
+        mesh=tuple([MeshTerm(m.descriptor, m.ui, m.is_major, tuple([q.name for q in m.qualifiers])) for m in a.mesh]),
+        publication_types=tuple([name for _, name in a.publication_types]),
+        chemicals=tuple([(c.ui, c.name) for c in a.chemicals]),
         indexed=a.indexed,
     )
 

@@ -27,6 +27,8 @@ import importlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from itertools import filterfalse
+from operator import itemgetter
 from typing import Any, Final
 
 _MAX_LITERALS: Final = 24
@@ -346,6 +348,23 @@ def gram_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")")
 
 
+# A separator first tested as "not an ASCII letter or digit" (a cheap class the regex engine's
+# fast path skips by), then as \W or _ (the real test, for non-ASCII letters).
+_SEPARATOR: Final = r"[^a-zA-Z0-9](?<![^\W_])"
+
+
+def sep_trie_re(grams: Iterable[str]) -> re.Pattern[str] | None:
+    """What :func:`gram_trie_re` finds, for word grams only, as a separator char followed by the
+    gram (group 1): run from the char before a window (``lo - 1``, ``lo > 0``), the engine skips
+    ahead to separators instead of trying a lookbehind at every char. ``None`` when a gram is
+    punctuation (it needs no separator before it). A word gram never ends on a separator, so the
+    consumed separators hide no gram: both find the same grams, at ``start(1)``."""
+    words = [g for g in grams if g]
+    if not words or not all(g[0].isalnum() for g in words):
+        return None
+    return re.compile(_SEPARATOR + "(" + trie(words) + ")")
+
+
 @dataclass(frozen=True, slots=True)
 class Matcher:
     """A compiled pattern with its first grams (``None``: no gram filter), a trie regex that
@@ -357,18 +376,26 @@ class Matcher:
     trie: re.Pattern[str] | None = None
     anchored: bool = False  # pattern starts with ^: one match attempt at the window start
     literals: tuple[str, ...] | None = None  # anchored: one of these must occur in the window
+    # The literals as one alternation: one C search per window instead of a find per literal
+    # (the same test: some literal lies wholly inside the window).
+    literal_re: re.Pattern[str] | None = None
+    sep_trie: re.Pattern[str] | None = None  # the trie after a separator (see sep_trie_re)
 
     def search(self, text: str, lo: int, hi: int) -> re.Match[str] | None:
         """The first match starting in [lo, hi) and ending by ``hi`` (a window of ``text``)."""
         if self.anchored:
-            if self.literals is not None and all(text.find(x, lo, hi) < 0 for x in self.literals):
+            if self.literal_re is not None and self.literal_re.search(text, lo, hi) is None:
                 return None
             return self.regex.match(text, lo, hi)
         if self.trie is None:
             return self.regex.search(text, lo, hi)
         match = self.regex.match
-        for x in self.trie.finditer(text, lo, hi):
-            m = match(text, x.start(), hi)
+        if self.sep_trie is not None and lo > 0:
+            found, shift = self.sep_trie.finditer(text, lo - 1, hi), 1
+        else:
+            found, shift = self.trie.finditer(text, lo, hi), 0
+        for x in found:
+            m = match(text, x.start() + shift, hi)
             if m is not None:
                 return m
         return None
@@ -382,10 +409,16 @@ class Matcher:
                 yield m
             return
         match = self.regex.match
-        for x in self.trie.finditer(text, lo, min(hi + GRAM_LEN, end)):
-            if x.start() >= hi:
+        stop = min(hi + GRAM_LEN, end)
+        if self.sep_trie is not None and lo > 0:
+            found, shift = self.sep_trie.finditer(text, lo - 1, stop), 1
+        else:
+            found, shift = self.trie.finditer(text, lo, stop), 0
+        for x in found:
+            p = x.start() + shift
+            if p >= hi:
                 return
-            y = match(text, x.start(), end)
+            y = match(text, p, end)
             if y is not None:
                 yield y
 
@@ -399,10 +432,12 @@ def make_matcher(regex: re.Pattern[str], boundary: bool = True) -> Matcher:
         literals = scan_plan(body).literals
         if literals is not None and len(literals) > 8:  # too many to pre-check cheaply
             literals = None
-        return Matcher(re.compile(body), None, ScanPlan(None, None), None, True, literals)
+        literal_re = re.compile("|".join(map(re.escape, literals)) or "(?!)") if literals is not None else None
+        return Matcher(re.compile(body), None, ScanPlan(None, None), None, True, literals, literal_re)
     grams = first_grams(regex.pattern) if boundary else None
-    starts = gram_trie_re(grams) if grams is not None else None
-    return Matcher(regex, grams, scan_plan(regex.pattern) if grams is None else ScanPlan(None, None), starts)
+    if grams is None:
+        return Matcher(regex, None, scan_plan(regex.pattern))
+    return Matcher(regex, grams, ScanPlan(None, None), gram_trie_re(grams), sep_trie=sep_trie_re(grams))
 
 
 
@@ -432,28 +467,29 @@ class GramScanner:
         # Word grams are found after a consumed separator char (the text is scanned with a leading
         # space): the regex engine can then skip ahead by its first-character fast path.
         words = [g for g in wanted if g[0].isalnum()]
-        self._word_grams = re.compile(r"[\W_](" + trie(words) + ")") if words else None
+        self._word_grams = re.compile(_SEPARATOR + "(" + trie(words) + ")") if words else None
 
     def positions(self, text: str) -> dict[str, list[int]]:
         """Start positions of the wanted grams in ``text`` (digits as 0).
 
         The word part is one regex (a trie of the wanted grams), so the C engine skips every
-        word no rule can start with.
+        word no rule can start with. Its matches are read in C (``map`` over the match list):
+        a record holds ~100 grams, and two method calls a gram in Python cost a third of the scan.
+        A match starts at the separator before its gram, which is the gram's position in
+        ``text`` (the scanned copy has one char more in front).
         """
         wanted = self._wanted
         out: dict[str, list[int]] = {}
         if self._word_grams is not None:
-            for m in self._word_grams.finditer(" " + text):
-                g = m.group(1)
-                if not g.isalpha():
-                    g = g.translate(DIGITS_TO_0)
-                    if g not in wanted:
-                        continue
-                found = out.get(g)
-                if found is None:
-                    out[g] = [m.start(1) - 1]
-                else:
-                    found.append(m.start(1) - 1)
+            found_grams = list(self._word_grams.finditer(" " + text))
+            if found_grams:
+                for g, p in zip(map(_GROUP_1, found_grams), map(_START, found_grams), strict=True):
+                    found = out.get(g)
+                    if found is None:
+                        out[g] = [p]
+                    else:
+                        found.append(p)
+                _digits_as_zero(out, wanted)
         if self._punct is not None:
             for m in self._punct.finditer(text):
                 g = m.group()
@@ -462,3 +498,20 @@ class GramScanner:
                 if g in wanted:
                     out.setdefault(g, []).append(m.start())
         return out
+
+
+_GROUP_1: Final = itemgetter(1)
+_START: Final = re.Match.start
+
+
+def _digits_as_zero(out: dict[str, list[int]], wanted: frozenset[str]) -> None:
+    """Re-key grams read with digits ("5mg", "1mg") under their gram with digits as 0 ("0mg"),
+    dropping those not wanted so; positions stay in order."""
+    for g in list(filterfalse(str.isalpha, out)):  # filtered in C: most grams are letters only
+        norm = g.translate(DIGITS_TO_0)
+        if norm == g and norm in wanted:
+            continue
+        found = out.pop(g)
+        if norm in wanted:
+            have = out.get(norm)
+            out[norm] = found if have is None else sorted(have + found)

@@ -261,9 +261,12 @@ def _zone_for(label: str, rules: TaggingRules) -> ZoneSpec | None:
     return zone
 
 
+_END: Final = re.Match.end
+
+
 def _split_sentences(text: str, lo: int, hi: int) -> list[int]:
     """Sentence starts in text[lo:hi] (absolute positions)."""
-    cuts = {m.end() for m in _SENTENCE_END.finditer(text, lo, hi)}
+    cuts = set(map(_END, _SENTENCE_END.finditer(text, lo, hi)))  # read in C
     nl = text.find("\n", lo, hi)
     while nl >= 0:
         cuts.add(nl + 1)
@@ -445,7 +448,10 @@ def in_context(
         if lo < sent.start:
             lo = sent.start
         hits = None if before is None else before.get(ctx.name, ())
-        if lo < start and _before_hit(ctx.before, t, lo, start, hits):
+        # No cue gram found in the window (the common case) is decided here, without a call.
+        if lo < start and (hits or hits is None or ctx.before.grams is None or ctx.before.anchored) and _before_hit(
+            ctx.before, t, lo, start, hits
+        ):
             # A cue is there; it counts only if no clause break separates it from the match.
             for cut in ctx.scope_break.finditer(t.folded, lo, start):
                 lo = cut.end()
@@ -455,11 +461,11 @@ def in_context(
         hi = end + ctx.window
         if hi > sent.end:
             hi = sent.end
-        if end < hi and t.search(ctx.after, end, hi):
+        if end < hi and ctx.after.search(t.folded, end, hi) is not None:  # what t.search does, one call less
             brk = ctx.scope_break.search(t.folded, end, hi)
             if brk is not None:
                 hi = brk.start()
-            if end < hi and t.search(ctx.after, end, hi):
+            if end < hi and ctx.after.search(t.folded, end, hi) is not None:
                 return True
     return False
 
