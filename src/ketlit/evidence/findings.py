@@ -675,7 +675,11 @@ def _once(found: list[Finding]) -> list[Finding]:
     out: list[Finding] = []
     for f in found:
         if f.effect is not None or f.p is not None or f.rates:
-            key = (f.direction, f.favours, f.outcome, f.outcome_kind, f.comparator, f.basis, f.effect, f.rates, f.p)
+            # Where the numbers were printed is part of the key: two items of a list with the same p ("stimulation
+            # charge (p < 0.001), ..., EEG coherence (p < 0.001)") are two results.
+            where = (f.effect.start if f.effect else None, f.p.start if f.p else None, tuple(r.start for r in f.rates))
+            key: tuple[object, ...] = (f.direction, f.favours, f.outcome, f.outcome_kind, f.comparator, f.basis)
+            key += (f.effect, f.rates, f.p, where)
             if key in seen:
                 continue
             seen.add(key)
