@@ -361,11 +361,16 @@ def test_a_series_of_n_patients_is_single_arm() -> None:
     )
 
 
-def test_a_clinical_predictor_is_secondary_but_a_brain_predictor_is_a_biomarker() -> None:
+def test_a_predictor_before_treatment_is_secondary_but_a_drug_induced_change_is_a_biomarker() -> None:
+    # labels/evidence/consistency_question.md, rule R1: a brain marker measured before treatment that predicts the
+    # response is a predictor as much as a clinical trait; what the drug changed is a mechanism.
     assert ask("Baseline working memory predicts response to ketamine in depression", ("rct",)) == (
         "predictor_or_secondary"
     )
     assert ask("Gray matter volume of the cingulate predicts response to ketamine", ("rct",)) == (
+        "predictor_or_secondary"
+    )
+    assert ask("Ketamine-induced change in cingulate connectivity predicts response", ("rct",)) == (
         "mechanism_or_biomarker"
     )
 
@@ -414,9 +419,9 @@ def test_a_self_described_reanalysis_is_secondary_whatever_it_measures() -> None
         objective="This exploratory analysis assessed whether ketamine lowered levels of cytokines.",
         methods="Data from double-blind, placebo-controlled studies of ketamine were used (N = 80).",
     ) == "predictor_or_secondary"
-    # Without the self-description the same title stays a biomarker study.
+    # Without the self-description a title on what the drug changed stays a biomarker study.
     assert ask(
-        "Cytokine levels and rapid antidepressant response to ketamine",
+        "Cytokine changes and rapid antidepressant response to ketamine",
         ("rct",),
         objective="To assess whether ketamine lowered levels of cytokines.",
         methods="Patients were randomized to ketamine or saline placebo and cytokines were measured.",
@@ -666,3 +671,47 @@ def test_a_safety_and_tolerability_title_is_a_harm_question_also_in_volunteers()
 def test_several_drugs_used_together_is_drug_use_epidemiology() -> None:
     title = "Concurrent use of methamphetamine, MDMA, LSD and ketamine among American youths"
     assert ask(title, ("observational",)) == "other"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Gray matter volume of rostral anterior cingulate cortex predicts rapid antidepressant response to ketamine",
+        "D-serine plasma concentration is a potential biomarker of ketamine antidepressant response in depression",
+        "Functional connectivity differences in the amygdala are related to the antidepressant efficacy of ketamine",
+        "Hippocampal volume and the rapid antidepressant effect of ketamine",
+        "Baseline cognitive function predicts remission of suicidal symptoms after low-dose ketamine infusion",
+    ],
+)
+def test_a_marker_measured_before_treatment_that_goes_with_response_is_a_predictor_question(title: str) -> None:
+    assert ask(title, ("rct",)) == "predictor_or_secondary"
+
+
+@pytest.mark.parametrize(
+    ("title", "question"),
+    [
+        # What the drug changed, related to the response: a mechanism question.
+        ("Change in cytokine levels is not associated with rapid antidepressant response to ketamine", None),
+        ("Right prefrontal cortex volumetric reduction is associated with the antidepressant effect of ketamine", None),
+        # "Safety and efficacy of ketamine" names no measure before the response.
+        ("Safety and efficacy of repeated-dose intravenous ketamine for treatment-resistant depression", None),
+        ("Rapid and sustained antidepressant effects of intravenous ketamine: a randomized clinical trial", None),
+    ],
+)
+def test_drug_induced_change_and_plain_efficacy_titles_are_not_predictor_questions(title: str, question: None) -> None:
+    assert ask(title, ("rct",)) != "predictor_or_secondary"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Drugs targeting glutamate receptors may act rapidly. In this article, we present a review of "
+        "glutamate-modulating drugs, their mechanism of action, and clinical studies of their efficacy.",
+        "The letter about the article on ketamine for depression discusses methodology and outcome measures.",
+        "Herein, the authors discuss the mechanisms underlying glutamatergic antagonists and psychedelics.",
+    ],
+)
+def test_a_review_or_letter_saying_what_it_is_anywhere_is_other(text: str) -> None:
+    assert ask("Glutamate-based mechanisms of action in psychiatry", (), text=text) == "other"
+    # A trial that mentions a review in passing is not one.
+    assert ask("Ketamine for depression: a randomized trial", ("rct",), text=text) != "other"

@@ -6,8 +6,8 @@ anaesthetic, peri-operative prevention, a dose comparison or a biomarker sub-stu
 however positive its sentences (the expert review found 16 of 50 counted records off-topic in
 this way).
 
-Design decision: an ordered list of rules, first match wins, each looking at one of three
-texts (title; title + aim; title + aim + methods), optionally limited to (or barred from) design
+Design decision: an ordered list of rules, first match wins, each looking at one of four
+texts (title; title + aim; title + aim + methods; the whole abstract), optionally limited to (or barred from) design
 tags; ``{drug}`` in a pattern stands for the configured drug's names. The
 order carries the priorities an expert applies: a review is a review whatever it compares; a
 post hoc analysis of a placebo-controlled trial is a secondary analysis, not a new trial; a
@@ -56,7 +56,7 @@ Question = Literal[
     "other",
 ]
 QUESTIONS: Final[tuple[Question, ...]] = get_args(Question)
-Where = Literal["title", "aim", "design"]
+Where = Literal["title", "aim", "design", "abstract"]
 WHERE: Final[tuple[Where, ...]] = get_args(Where)
 
 
@@ -97,6 +97,12 @@ def _texts(title: str, sentences: Sequence[RoledSentence]) -> dict[Where, str]:
     return {"title": title, "aim": " ".join(aim), "design": " ".join(design)}
 
 
+def _whole(title: str, sentences: Sequence[RoledSentence]) -> str:
+    """Title and every sentence: where a review or letter may say what it is ("In this article, we present a
+    review ..."), in any role. Joined only for a record a rule asks it of (most are decided before)."""
+    return " ".join([title, *(rs.sentence.text for rs in sentences)])
+
+
 def classify(
     title: str, sentences: Sequence[RoledSentence], designs: frozenset[str], rules: Sequence[QuestionRule]
 ) -> StudyQuestion:
@@ -105,6 +111,8 @@ def classify(
     for rule in rules:
         if (rule.designs and not (rule.designs & designs)) or (rule.unless_designs & designs):
             continue
+        if rule.where == "abstract" and "abstract" not in texts:
+            texts["abstract"] = _whole(title, sentences)
         text = texts[rule.where]
         m = rule.pattern.search(text)
         if m is None or (rule.unless is not None and rule.unless.search(text)):
