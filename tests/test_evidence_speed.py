@@ -535,10 +535,12 @@ def test_search_alone_finds_what_search_finds(sentences: list[str]) -> None:
     finds the match the shared scan finds, and leaves no partial scan behind for other groups."""
     f = RULES.findings
     groups = [m for m in (f.any_comparator, f.drug, f.no_difference, f.decrease, f.positive_outcome) if m is not None]
+    # Question groups have patterns whose candidates come from fixed-offset anchors (``_fixed``).
+    groups += [q.pattern for q in RULES.questions if isinstance(q.pattern, Matcher) and q.pattern._fixed]
     index = f.drug._index
     long_texts = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
     found = 0
-    for text in [*sentences, *long_texts]:
+    for text in [*sentences, *long_texts, "vs Esketamine"]:
         for group in groups:
             index._cache.clear()
             alone = group.search_alone(text)
@@ -548,4 +550,25 @@ def test_search_alone_finds_what_search_finds(sentences: list[str]) -> None:
             cached = group.search_alone(text)
             assert (cached and cached.span()) == (shared_scan and shared_scan.span()), "from the cached scan too"
             found += alone is not None
+    assert found >= 100
+
+
+def test_exists_alone_is_whether_search_finds(sentences: list[str]) -> None:
+    """A group asked "any match?" anchor by anchor (no scan for every group) answers as its search."""
+    f = RULES.findings
+    groups = [m for m in (f.any_comparator, f.drug, f.no_difference, f.decrease, f.positive_outcome) if m is not None]
+    groups += [q.pattern for q in RULES.questions if isinstance(q.pattern, Matcher)]
+    index = f.drug._index
+    long_texts = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
+    odd = _synthetic(["ketamine", "KETAMINE", "esk", "Esketamine", "ſ", "vs ", "placebo", " ", "-", "."], 300, seed=9)
+    found = 0
+    for text in [*sentences, *long_texts, *odd]:
+        for group in groups:
+            index._cache.clear()
+            alone = group.exists_alone(text)
+            assert text not in index._cache, "a scan knowing one group's anchors must not serve the others"
+            expect = group.search(text) is not None
+            assert alone == expect, (group.pattern, text)
+            assert group.exists_alone(text) == expect, "from the cached scan too"
+            found += expect
     assert found >= 100

@@ -288,6 +288,7 @@ class Matcher:
         "_index",
         "_keys",
         "_may_be_empty",
+        "_own",
         "_regexes",
         "_single",
         "_which",
@@ -337,6 +338,9 @@ class Matcher:
         self._keys = frozenset(self._by_anchor)
         self._always = tuple(always)
         self._fixed = fixed
+        # What a scan of this group alone must know: its anchors, and the fixed-offset anchors
+        # :meth:`_candidates` reads for its patterns with a variable-offset one.
+        self._own = self._keys.union(aid for entries in fixed.values() for aid, *_ in entries)
 
     def __repr__(self) -> str:
         return f"Matcher({self.pattern!r})"
@@ -370,14 +374,15 @@ class Matcher:
         folded text, a few dozen ``str`` searches in C instead of a pass of the automaton over
         the text for thousands of anchors. The scan so made knows this group's anchors only, so it
         is not cached for the others; a text already scanned uses its scan. Same answer: a search
-        reads only the anchors of its own group (``self._keys & scan.ids``).
+        reads only the anchors of its own group (``self._keys & scan.ids``) and the fixed-offset
+        anchors of its patterns with a variable-offset one (``self._fixed``).
         """
         index = self._index
         scan = index._cache.get(string)
         if scan is None:
             folded = fold(string)
             words = index._words
-            scan = _Scan(string, folded, frozenset(k for k in self._keys if words[k] in folded), words)
+            scan = _Scan(string, folded, frozenset(k for k in self._own if words[k] in folded), words)
         if self._keys.isdisjoint(scan.ids) and not self._always:
             return None
         return self._search_in(scan, string, 0, None)
@@ -426,6 +431,33 @@ class Matcher:
         scan = self._index._cache.get(string)
         if scan is None:
             scan = self._index.scan(string)
+        return self._exists_in(scan, string)
+
+    def exists_alone(self, string: str) -> bool:
+        """``exists(string)``, without scanning ``string`` for every group's anchors (as :meth:`search_alone`).
+
+        Each anchor of the group is looked for in turn (``in`` on the folded text) and the
+        patterns it anchors are tried where it occurs; the first that matches answers. A match
+        contains an anchor of its pattern where the analysis says, so trying every anchor found
+        misses none; most texts are settled by the first few (a drug's name), not by all of them.
+        """
+        index = self._index
+        scan = index._cache.get(string)
+        if scan is not None:
+            return self._exists_in(scan, string)
+        folded = fold(string)
+        words = index._words
+        if self._always or self._fixed:
+            # Unanchored patterns, or candidates from other anchors than a pattern's own: all at once.
+            present = frozenset(k for k in self._own if words[k] in folded)
+            return self._exists_in(_Scan(string, folded, present, words), string)
+        return any(
+            words[k] in folded and self._exists_in(_Scan(string, folded, frozenset((k,)), words), string)
+            for k in self._by_anchor
+        )
+
+    def _exists_in(self, scan: _Scan, string: str) -> bool:
+        """:meth:`exists` once the text's scan is known."""
         if not self._always and self._keys.isdisjoint(scan.ids):
             return False
         regexes = self._regexes

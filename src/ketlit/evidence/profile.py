@@ -389,11 +389,12 @@ def _names_the_drug(title: str, sentences: Sequence[RoledSentence], rules: Evide
     """Whether the title or an abstract sentence names the configured drug (the title first: it is
     scanned for the study question anyway; the abstract only when the title does not)."""
     drug = rules.findings.drug
-    if drug.search(title) is not None:
+    if not isinstance(drug, Matcher):
+        return drug.search(title) is not None or drug.search(" ".join(rs.sentence.text for rs in sentences)) is not None
+    if drug.exists(title):
         return True
-    abstract = " ".join(rs.sentence.text for rs in sentences)
-    # One group searched in a long text: its own anchors looked up, not a scan for every group's.
-    return (drug.search_alone(abstract) if isinstance(drug, Matcher) else drug.search(abstract)) is not None
+    # One group asked of a long text: its own anchors looked up in turn, not a scan for every group's.
+    return drug.exists_alone(" ".join(rs.sentence.text for rs in sentences))
 
 
 def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: EvidenceRules) -> StudyProfile:
