@@ -27,6 +27,7 @@ from ketlit.evidence import model as mmod
 from ketlit.evidence import numbers as nums
 from ketlit.evidence import profile as pmod
 from ketlit.evidence import roles as rmod
+from ketlit.evidence import sentences as smod
 from ketlit.evidence.matcher import AnchorIndex, AnyOf, Cues, Gate, Matcher, fold, required_literals
 from ketlit.evidence.model import ANSWERS, DirectionModel, packaged_model
 from ketlit.evidence.profile import profile_to_dict, read_profile
@@ -101,6 +102,29 @@ def test_word_before_a_dot_as_the_regex_read_it() -> None:
         for dot in range(len(text) + 1):
             m = OLD_WORD_BEFORE.search(text, 0, dot)
             assert _word_before(text, dot) == (m.group(1) if m else ""), (text, dot)
+
+
+def _old_split_prose(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in smod._END.finditer(text):
+        if smod._ends_sentence(text, m.end(), m.start()):
+            piece = " ".join(text[start : m.end()].split())
+            if piece:
+                out.append(piece)
+            start = m.end()
+    tail = " ".join(text[start:].split())
+    if tail:
+        out.append(tail)
+    return out
+
+
+def test_sentence_split_as_joining_the_split_words(sentences: list[str]) -> None:
+    """Sections of single spaces are stripped, not split and joined: the same sentences."""
+    words = ["Ketamine", " ", "  ", "\n", "\t", "\u00a0", "vs.", "e.g.", ". ", "P = .02. ", "(n = 3). ", "A", "x", "?"]
+    texts = [" ".join(sentences[i : i + 6]) for i in range(0, len(sentences), 6)] + _synthetic(words, 3000, seed=11)
+    for text in texts:
+        assert split_prose(text) == _old_split_prose(text), text
 
 
 def test_sentence_split_of_a_long_section() -> None:
@@ -425,7 +449,10 @@ def test_profiles_read_with_every_shortcut_off_are_byte_identical(
     monkeypatch.setattr(AnyOf, "may_match", lambda self, text: True)
     monkeypatch.setattr(Gate, "search", lambda self, text, folded: self.regex.search(text))
     monkeypatch.setattr(Gate, "finditer", lambda self, text, folded: self.regex.finditer(text))
-    monkeypatch.setattr(pmod, "_timepoint_matches", lambda text, folded: pmod._TIMEPOINT.finditer(text))
+    monkeypatch.setattr(Matcher, "exists_alone", lambda self, s: self.regex.search(s) is not None)
+    monkeypatch.setattr(Matcher, "search_alone", lambda self, s: self.regex.search(s))
+    monkeypatch.setattr(pmod, "_timepoint_matches", lambda text, folded, *_: pmod._TIMEPOINT.finditer(text))
+    monkeypatch.setattr(smod, "split_prose", _old_split_prose)
     monkeypatch.setattr(mmod, "_words", lambda lowered: lowered.translate(mmod._WORDS).split())
     monkeypatch.setattr(DirectionModel, "scores", _old_scores)
     plain = _profiles(articles)
