@@ -60,6 +60,7 @@ import importlib
 import operator
 import re
 from collections.abc import Iterator, Sequence
+from itertools import repeat
 from typing import Any, Final, Protocol
 
 from ketlit.evidence.anchors import _MAX_SPAN, Anchor, Gate, analyse, fixed_anchors, fold, fold_char, required_literals
@@ -497,8 +498,8 @@ class Matcher:
                         starts = [o for o in found if string.startswith(written, o + k)]
                     elif checks:
                         starts = [o for o in found if all(string.startswith(w, o + k) for k, w in checks)]
-                if lo == hi:
-                    pairs.extend([(o - lo, i) for o in starts])
+                if lo == hi:  # (o - lo, i) for each start o, made in C
+                    pairs.extend(zip(map((-lo).__add__, starts) if lo else starts, repeat(i)))
                 elif hi - lo <= _MAX_SPAN:
                     for o in starts:
                         for start in range(o - hi, o - lo + 1):
