@@ -166,6 +166,25 @@ def test_gate_search_and_finditer_give_re_answers(sentences: list[str]) -> None:
     assert skipped > len(texts)  # the gates do skip: most texts start the search later, or not at all
 
 
+def test_gate_start_of_a_large_literal_set_is_the_first_find(sentences: list[str]) -> None:
+    """A set of many literals is located by one alternation: its first occurrence, as a find per literal."""
+    words = ["GRADE", "evidence ", "High certainty", "no differen", "similar", "x", " ", "comparable", "ſ", "-"]
+    texts = sentences + _synthetic(words, 1000, seed=12)
+    large = 0
+    for rx in _gated_regexes():
+        gate = Gate(rx)
+        for (strings, _), firsts in zip(gate.sets, gate._firsts, strict=True):
+            if firsts is None:
+                continue
+            large += 1
+            for text in texts:
+                folded = fold(text)
+                at = [i for i in (folded.find(s) for s in strings) if i >= 0]
+                m = firsts.search(folded)
+                assert (m.start() if m else -1) == (min(at) if at else -1), (strings, text)
+    assert large >= 3
+
+
 def test_required_literals_occur_in_every_match(sentences: list[str]) -> None:
     for rx in _gated_regexes():
         sets = required_literals(rx.pattern, rx.flags)
