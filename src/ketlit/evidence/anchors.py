@@ -15,6 +15,7 @@ import importlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Final
 
 _parser: Any = importlib.import_module("re._parser")
@@ -63,7 +64,8 @@ def fold(text: str) -> str:
     if got is None:
         got = _fold(text)
         if len(_FOLDED) >= _FOLDED_MAX:
-            _FOLDED.clear()
+            for old in list(islice(_FOLDED, _FOLDED_MAX // 2)):  # the older half (as the scan cache)
+                del _FOLDED[old]
         _FOLDED[text] = got
     return got
 
@@ -375,7 +377,7 @@ class Gate:
     anchors are; a regex with nothing required is searched whole.
     """
 
-    __slots__ = ("_firsts", "regex", "sets")
+    __slots__ = ("_firsts", "_plan", "regex", "sets")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
@@ -393,6 +395,7 @@ class Gate:
             re.compile("|".join(map(re.escape, strings))) if len(strings) >= _MANY_LITERALS else None
             for strings, _ in self.sets
         )
+        self._plan = tuple((strings, hi, firsts) for (strings, hi), firsts in zip(self.sets, self._firsts, strict=True))
 
     def __call__(self, folded: str) -> bool:
         """Whether ``fold(text)`` contains a literal of every set (else the regex cannot match)."""
@@ -408,7 +411,7 @@ class Gate:
         """The first position a match can start at in the text ``folded`` is of; -1: none."""
         start = 0
         cap = _parser.MAXWIDTH
-        for (strings, hi), firsts in zip(self.sets, self._firsts, strict=True):
+        for strings, hi, firsts in self._plan:
             if hi >= cap:  # where it is says nothing: only whether it is there
                 for s in strings:
                     if s in folded:

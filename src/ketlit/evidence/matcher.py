@@ -60,7 +60,7 @@ import importlib
 import operator
 import re
 from collections.abc import Iterator, Sequence
-from itertools import repeat
+from itertools import islice, repeat
 from typing import Any, Final, Protocol
 
 from ketlit.evidence.anchors import _MAX_SPAN, Anchor, Gate, analyse, fixed_anchors, fold, fold_char, required_literals
@@ -250,9 +250,13 @@ class AnchorIndex:
             ids = frozenset(aid for aid, _ in scanner.scan(folded, start))
         if base is not None:
             ids |= base.ids
-        if len(self._cache) >= _CACHE_TEXTS:
-            self._cache.clear()
-        result = self._cache[text] = _Scan(text, folded, ids, self._words)
+        cache = self._cache
+        if len(cache) >= _CACHE_TEXTS:
+            # The older half goes (a dict keeps insertion order): the record being read keeps its
+            # sentences' scans, which a clear of every scan made its clauses and question texts redo.
+            for old in list(islice(cache, _CACHE_TEXTS // 2)):
+                del cache[old]
+        result = cache[text] = _Scan(text, folded, ids, self._words)
         self._recent = [*self._recent[-(_RECENT - 1) :], result]
         return result
 
