@@ -27,6 +27,7 @@ from ketlit.evidence import model as mmod
 from ketlit.evidence import numbers as nums
 from ketlit.evidence import profile as pmod
 from ketlit.evidence import roles as rmod
+from ketlit.evidence import sentences as smod
 from ketlit.evidence.matcher import AnchorIndex, AnyOf, Cues, Gate, Matcher, fold, required_literals
 from ketlit.evidence.model import ANSWERS, DirectionModel, packaged_model
 from ketlit.evidence.profile import profile_to_dict, read_profile
@@ -103,6 +104,29 @@ def test_word_before_a_dot_as_the_regex_read_it() -> None:
             assert _word_before(text, dot) == (m.group(1) if m else ""), (text, dot)
 
 
+def _old_split_prose(text: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in smod._END.finditer(text):
+        if smod._ends_sentence(text, m.end(), m.start()):
+            piece = " ".join(text[start : m.end()].split())
+            if piece:
+                out.append(piece)
+            start = m.end()
+    tail = " ".join(text[start:].split())
+    if tail:
+        out.append(tail)
+    return out
+
+
+def test_sentence_split_as_joining_the_split_words(sentences: list[str]) -> None:
+    """Sections of single spaces are stripped, not split and joined: the same sentences."""
+    words = ["Ketamine", " ", "  ", "\n", "\t", "\u00a0", "vs.", "e.g.", ". ", "P = .02. ", "(n = 3). ", "A", "x", "?"]
+    texts = [" ".join(sentences[i : i + 6]) for i in range(0, len(sentences), 6)] + _synthetic(words, 3000, seed=11)
+    for text in texts:
+        assert split_prose(text) == _old_split_prose(text), text
+
+
 def test_sentence_split_of_a_long_section() -> None:
     # 30,000 candidate ends in one section: the old search from the section start at each of
     # them took ~20 s. How long it takes is the bench's business (bench/evidence_reading.py prints
@@ -140,6 +164,25 @@ def test_gate_search_and_finditer_give_re_answers(sentences: list[str]) -> None:
             assert _spans(gate.finditer(text, folded)) == _spans(rx.finditer(text)), (rx.pattern, text)
             skipped += gate.start(folded) != 0
     assert skipped > len(texts)  # the gates do skip: most texts start the search later, or not at all
+
+
+def test_gate_start_of_a_large_literal_set_is_the_first_find(sentences: list[str]) -> None:
+    """A set of many literals is located by one alternation: its first occurrence, as a find per literal."""
+    words = ["GRADE", "evidence ", "High certainty", "no differen", "similar", "x", " ", "comparable", "ſ", "-"]
+    texts = sentences + _synthetic(words, 1000, seed=12)
+    large = 0
+    for rx in _gated_regexes():
+        gate = Gate(rx)
+        for (strings, _), firsts in zip(gate.sets, gate._firsts, strict=True):
+            if firsts is None:
+                continue
+            large += 1
+            for text in texts:
+                folded = fold(text)
+                at = [i for i in (folded.find(s) for s in strings) if i >= 0]
+                m = firsts.search(folded)
+                assert (m.start() if m else -1) == (min(at) if at else -1), (strings, text)
+    assert large >= 3
 
 
 def test_required_literals_occur_in_every_match(sentences: list[str]) -> None:
@@ -425,7 +468,10 @@ def test_profiles_read_with_every_shortcut_off_are_byte_identical(
     monkeypatch.setattr(AnyOf, "may_match", lambda self, text: True)
     monkeypatch.setattr(Gate, "search", lambda self, text, folded: self.regex.search(text))
     monkeypatch.setattr(Gate, "finditer", lambda self, text, folded: self.regex.finditer(text))
-    monkeypatch.setattr(pmod, "_timepoint_matches", lambda text, folded: pmod._TIMEPOINT.finditer(text))
+    monkeypatch.setattr(Matcher, "exists_alone", lambda self, s: self.regex.search(s) is not None)
+    monkeypatch.setattr(Matcher, "search_alone", lambda self, s: self.regex.search(s))
+    monkeypatch.setattr(pmod, "_timepoint_matches", lambda text, folded, *_: pmod._TIMEPOINT.finditer(text))
+    monkeypatch.setattr(smod, "split_prose", _old_split_prose)
     monkeypatch.setattr(mmod, "_words", lambda lowered: lowered.translate(mmod._WORDS).split())
     monkeypatch.setattr(DirectionModel, "scores", _old_scores)
     plain = _profiles(articles)
@@ -546,10 +592,12 @@ def test_search_alone_finds_what_search_finds(sentences: list[str]) -> None:
     finds the match the shared scan finds, and leaves no partial scan behind for other groups."""
     f = RULES.findings
     groups = [m for m in (f.any_comparator, f.drug, f.no_difference, f.decrease, f.positive_outcome) if m is not None]
+    # Question groups have patterns whose candidates come from fixed-offset anchors (``_fixed``).
+    groups += [q.pattern for q in RULES.questions if isinstance(q.pattern, Matcher) and q.pattern._fixed]
     index = f.drug._index
     long_texts = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
     found = 0
-    for text in [*sentences, *long_texts]:
+    for text in [*sentences, *long_texts, "vs Esketamine"]:
         for group in groups:
             index._cache.clear()
             alone = group.search_alone(text)
@@ -559,4 +607,25 @@ def test_search_alone_finds_what_search_finds(sentences: list[str]) -> None:
             cached = group.search_alone(text)
             assert (cached and cached.span()) == (shared_scan and shared_scan.span()), "from the cached scan too"
             found += alone is not None
+    assert found >= 100
+
+
+def test_exists_alone_is_whether_search_finds(sentences: list[str]) -> None:
+    """A group asked "any match?" anchor by anchor (no scan for every group) answers as its search."""
+    f = RULES.findings
+    groups = [m for m in (f.any_comparator, f.drug, f.no_difference, f.decrease, f.positive_outcome) if m is not None]
+    groups += [q.pattern for q in RULES.questions if isinstance(q.pattern, Matcher)]
+    index = f.drug._index
+    long_texts = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
+    odd = _synthetic(["ketamine", "KETAMINE", "esk", "Esketamine", "ſ", "vs ", "placebo", " ", "-", "."], 300, seed=9)
+    found = 0
+    for text in [*sentences, *long_texts, *odd]:
+        for group in groups:
+            index._cache.clear()
+            alone = group.exists_alone(text)
+            assert text not in index._cache, "a scan knowing one group's anchors must not serve the others"
+            expect = group.search(text) is not None
+            assert alone == expect, (group.pattern, text)
+            assert group.exists_alone(text) == expect, "from the cached scan too"
+            found += expect
     assert found >= 100

@@ -15,6 +15,7 @@ import importlib
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Any, Final
 
 _parser: Any = importlib.import_module("re._parser")
@@ -37,6 +38,7 @@ _EXTRA_CASES: Final[dict[int, tuple[int, ...]]] = importlib.import_module("re._c
 
 _MAX_STRINGS: Final = 32  # literal strings one anchor may expand to ("p <", "p<", "p =", …)
 _MAX_SPAN: Final = 4  # widest offset range still tried start by start with ``match``
+_MANY_LITERALS: Final = 6  # a literal set this large is found by one regex pass, not a ``find`` each (Gate)
 
 # ------------------------------------------------------------------ case folding
 
@@ -62,7 +64,8 @@ def fold(text: str) -> str:
     if got is None:
         got = _fold(text)
         if len(_FOLDED) >= _FOLDED_MAX:
-            _FOLDED.clear()
+            for old in list(islice(_FOLDED, _FOLDED_MAX // 2)):  # the older half (as the scan cache)
+                del _FOLDED[old]
         _FOLDED[text] = got
     return got
 
@@ -374,7 +377,7 @@ class Gate:
     anchors are; a regex with nothing required is searched whole.
     """
 
-    __slots__ = ("regex", "sets")
+    __slots__ = ("_firsts", "_plan", "regex", "sets")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
@@ -384,6 +387,15 @@ class Gate:
         # The order changes no answer: the start is the latest any set allows.
         found = sorted(required_literals(regex.pattern, regex.flags), key=lambda s: (len(s[0]), -min(map(len, s[0]))))
         self.sets = tuple((tuple(sorted(strings)), hi) for strings, hi in found)
+        # Where a set of many literals first occurs, found in one pass: the leftmost match of their
+        # alternation (plain, case-sensitive: the text is folded) is the first occurrence of any of
+        # them. Measured ~2x faster than a ``find`` per literal from 6 literals on (the certainty
+        # gate's 30). None: the ``find`` loop.
+        self._firsts = tuple(
+            re.compile("|".join(map(re.escape, strings))) if len(strings) >= _MANY_LITERALS else None
+            for strings, _ in self.sets
+        )
+        self._plan = tuple((strings, hi, firsts) for (strings, hi), firsts in zip(self.sets, self._firsts, strict=True))
 
     def __call__(self, folded: str) -> bool:
         """Whether ``fold(text)`` contains a literal of every set (else the regex cannot match)."""
@@ -399,7 +411,7 @@ class Gate:
         """The first position a match can start at in the text ``folded`` is of; -1: none."""
         start = 0
         cap = _parser.MAXWIDTH
-        for strings, hi in self.sets:
+        for strings, hi, firsts in self._plan:
             if hi >= cap:  # where it is says nothing: only whether it is there
                 for s in strings:
                     if s in folded:
@@ -407,11 +419,15 @@ class Gate:
                 else:
                     return -1
                 continue
-            first = -1
-            for s in strings:
-                at = folded.find(s, 0, first + len(s) if first >= 0 else len(folded))
-                if at >= 0:
-                    first = at
+            if firsts is not None:
+                m = firsts.search(folded)
+                first = -1 if m is None else m.start()
+            else:
+                first = -1
+                for s in strings:
+                    at = folded.find(s, 0, first + len(s) if first >= 0 else len(folded))
+                    if at >= 0:
+                        first = at
             if first < 0:
                 return -1
             if hi < cap and first - hi > start:

@@ -60,6 +60,7 @@ import importlib
 import operator
 import re
 from collections.abc import Iterator, Sequence
+from itertools import islice, repeat
 from typing import Any, Final, Protocol
 
 from ketlit.evidence.anchors import _MAX_SPAN, Anchor, Gate, analyse, fixed_anchors, fold, fold_char, required_literals
@@ -249,9 +250,13 @@ class AnchorIndex:
             ids = frozenset(aid for aid, _ in scanner.scan(folded, start))
         if base is not None:
             ids |= base.ids
-        if len(self._cache) >= _CACHE_TEXTS:
-            self._cache.clear()
-        result = self._cache[text] = _Scan(text, folded, ids, self._words)
+        cache = self._cache
+        if len(cache) >= _CACHE_TEXTS:
+            # The older half goes (a dict keeps insertion order): the record being read keeps its
+            # sentences' scans, which a clear of every scan made its clauses and question texts redo.
+            for old in list(islice(cache, _CACHE_TEXTS // 2)):
+                del cache[old]
+        result = cache[text] = _Scan(text, folded, ids, self._words)
         self._recent = [*self._recent[-(_RECENT - 1) :], result]
         return result
 
@@ -284,11 +289,14 @@ class Matcher:
     __slots__ = (
         "_always",
         "_by_anchor",
+        "_disjoint",
         "_fixed",
         "_index",
         "_keys",
         "_may_be_empty",
+        "_own",
         "_regexes",
+        "_scanned",
         "_single",
         "_which",
         "flags",
@@ -337,6 +345,13 @@ class Matcher:
         self._keys = frozenset(self._by_anchor)
         self._always = tuple(always)
         self._fixed = fixed
+        # What a scan of this group alone must know: its anchors, and the fixed-offset anchors
+        # :meth:`_candidates` reads for its patterns with a variable-offset one.
+        self._own = self._keys.union(aid for entries in fixed.values() for aid, *_ in entries)
+        # Bound once: :meth:`search` runs ~60,000 times per 724 records, most ending at the
+        # disjointness test (the index's cache is one dict for its life: cleared, never replaced).
+        self._scanned = index._cache.get
+        self._disjoint = self._keys.isdisjoint
 
     def __repr__(self) -> str:
         return f"Matcher({self.pattern!r})"
@@ -355,10 +370,10 @@ class Matcher:
 
     def search(self, string: str, pos: int = 0, endpos: int | None = None) -> re.Match[str] | None:
         """The leftmost match in ``string[pos:endpos]``, as ``re.Pattern.search``."""
-        scan = self._index._cache.get(string)
+        scan = self._scanned(string)
         if scan is None:
             scan = self._index.scan(string)
-        if self._keys.isdisjoint(scan.ids) and not self._always:
+        if self._disjoint(scan.ids) and not self._always:
             return None  # the common case (85%): no literal of this group anywhere in the text
         return self._search_in(scan, string, pos, endpos)
 
@@ -370,14 +385,15 @@ class Matcher:
         folded text, a few dozen ``str`` searches in C instead of a pass of the automaton over
         the text for thousands of anchors. The scan so made knows this group's anchors only, so it
         is not cached for the others; a text already scanned uses its scan. Same answer: a search
-        reads only the anchors of its own group (``self._keys & scan.ids``).
+        reads only the anchors of its own group (``self._keys & scan.ids``) and the fixed-offset
+        anchors of its patterns with a variable-offset one (``self._fixed``).
         """
         index = self._index
         scan = index._cache.get(string)
         if scan is None:
             folded = fold(string)
             words = index._words
-            scan = _Scan(string, folded, frozenset(k for k in self._keys if words[k] in folded), words)
+            scan = _Scan(string, folded, frozenset(k for k in self._own if words[k] in folded), words)
         if self._keys.isdisjoint(scan.ids) and not self._always:
             return None
         return self._search_in(scan, string, 0, None)
@@ -426,6 +442,33 @@ class Matcher:
         scan = self._index._cache.get(string)
         if scan is None:
             scan = self._index.scan(string)
+        return self._exists_in(scan, string)
+
+    def exists_alone(self, string: str) -> bool:
+        """``exists(string)``, without scanning ``string`` for every group's anchors (as :meth:`search_alone`).
+
+        Each anchor of the group is looked for in turn (``in`` on the folded text) and the
+        patterns it anchors are tried where it occurs; the first that matches answers. A match
+        contains an anchor of its pattern where the analysis says, so trying every anchor found
+        misses none; most texts are settled by the first few (a drug's name), not by all of them.
+        """
+        index = self._index
+        scan = index._cache.get(string)
+        if scan is not None:
+            return self._exists_in(scan, string)
+        folded = fold(string)
+        words = index._words
+        if self._always or self._fixed:
+            # Unanchored patterns, or candidates from other anchors than a pattern's own: all at once.
+            present = frozenset(k for k in self._own if words[k] in folded)
+            return self._exists_in(_Scan(string, folded, present, words), string)
+        return any(
+            words[k] in folded and self._exists_in(_Scan(string, folded, frozenset((k,)), words), string)
+            for k in self._by_anchor
+        )
+
+    def _exists_in(self, scan: _Scan, string: str) -> bool:
+        """:meth:`exists` once the text's scan is known."""
         if not self._always and self._keys.isdisjoint(scan.ids):
             return False
         regexes = self._regexes
@@ -465,8 +508,8 @@ class Matcher:
                         starts = [o for o in found if string.startswith(written, o + k)]
                     elif checks:
                         starts = [o for o in found if all(string.startswith(w, o + k) for k, w in checks)]
-                if lo == hi:
-                    pairs.extend([(o - lo, i) for o in starts])
+                if lo == hi:  # (o - lo, i) for each start o, made in C
+                    pairs.extend(zip(map((-lo).__add__, starts) if lo else starts, repeat(i)))
                 elif hi - lo <= _MAX_SPAN:
                     for o in starts:
                         for start in range(o - hi, o - lo + 1):

@@ -219,21 +219,25 @@ _TIMEPOINT_DIGITS: Final = re.compile(
 _TIME_WORDS: Final = ("one", "two", "three", "four", "six", "eight", "twelve")
 
 
-def _timepoint_matches(text: str, folded: str) -> Iterator[re.Match[str]]:
-    """``_TIMEPOINT.finditer(text)``; ``folded`` is ``fold(text)`` (IGNORECASE's view of the words)."""
-    if any(w in folded for w in _TIME_WORDS):
+def _timepoint_matches(text: str, folded: str, words: bool = True) -> Iterator[re.Match[str]]:
+    """``_TIMEPOINT.finditer(text)``; ``folded`` is ``fold(text)`` (IGNORECASE's view of the words).
+    ``words=False``: the caller knows ``folded`` has none of the number words."""
+    if words and any(w in folded for w in _TIME_WORDS):
         return _TIMEPOINT.finditer(text)
     return _TIMEPOINT_DIGITS.finditer(text)
 
 
 def _timepoints(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[str, ...]:
     seen: list[str] = []
-    for rs, f in zip(sentences, folded, strict=True):
-        if rs.role not in FINDING_ROLES:
-            continue
-        for m in _timepoint_matches(rs.sentence.text, f):
+    read = [(rs.sentence.text, f) for rs, f in zip(sentences, folded, strict=True) if rs.role in FINDING_ROLES]
+    # A number word absent from the sentences joined is absent from each: their digits alone are read,
+    # without asking each sentence for the words (most abstracts' results name none).
+    joined = " ".join(f for _, f in read)
+    words = any(w in joined for w in _TIME_WORDS)
+    for text, f in read:
+        for m in _timepoint_matches(text, f, words):
             # "(age 18-85 years)", "aged 65 years or older": ages, not times.
-            around = rs.sentence.text[max(0, m.start() - 12) : m.end() + 8].lower()
+            around = text[max(0, m.start() - 12) : m.end() + 8].lower()
             if "age" in around or " old" in around:
                 continue
             unit = m.group(2).lower().rstrip("s")
@@ -389,11 +393,12 @@ def _names_the_drug(title: str, sentences: Sequence[RoledSentence], rules: Evide
     """Whether the title or an abstract sentence names the configured drug (the title first: it is
     scanned for the study question anyway; the abstract only when the title does not)."""
     drug = rules.findings.drug
-    if drug.search(title) is not None:
+    if not isinstance(drug, Matcher):
+        return drug.search(title) is not None or drug.search(" ".join(rs.sentence.text for rs in sentences)) is not None
+    if drug.exists(title):
         return True
-    abstract = " ".join(rs.sentence.text for rs in sentences)
-    # One group searched in a long text: its own anchors looked up, not a scan for every group's.
-    return (drug.search_alone(abstract) if isinstance(drug, Matcher) else drug.search(abstract)) is not None
+    # One group asked of a long text: its own anchors looked up in turn, not a scan for every group's.
+    return drug.exists_alone(" ".join(rs.sentence.text for rs in sentences))
 
 
 def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: EvidenceRules) -> StudyProfile:

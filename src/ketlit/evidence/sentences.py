@@ -135,15 +135,19 @@ def _ends_sentence(text: str, end: int, dot: int) -> bool:
 
 def split_prose(text: str) -> list[str]:
     """Sentences of one abstract section, whitespace normalised."""
+    # A section whose only whitespace is single spaces (``isprintable``: no tab, newline or other
+    # space) is normalised by stripping each piece: ``" ".join(piece.split())`` would make a
+    # string of every word of the section only to join them again as they were.
+    normal = text.isprintable() and "  " not in text
     out: list[str] = []
     start = 0
     for m in _END.finditer(text):
         if _ends_sentence(text, m.end(), m.start()):
-            piece = " ".join(text[start : m.end()].split())
+            piece = text[start : m.end()].strip(" ") if normal else " ".join(text[start : m.end()].split())
             if piece:
                 out.append(piece)
             start = m.end()
-    tail = " ".join(text[start:].split())
+    tail = text[start:].strip(" ") if normal else " ".join(text[start:].split())
     if tail:
         out.append(tail)
     return out
