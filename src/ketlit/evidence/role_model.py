@@ -68,14 +68,22 @@ class RoleModel:
     bias: tuple[float, ...]
     weights: Mapping[str, tuple[float, ...]]
 
-    def log_scores(self, features: Iterable[str]) -> list[float]:
-        """Log-softmax of the five roles' linear scores."""
+    def scores(self, features: Iterable[str]) -> list[float]:
+        """The five roles' linear scores (log-probabilities up to one constant per sentence).
+
+        What the role sequence is chosen on: the log-softmax subtracts the same normaliser from every role
+        of a sentence, so the best path through the sentences is the same with or without it, and the
+        exponentials are not paid for on every sentence of every unstructured abstract.
+        """
         # ``filter(None, …)`` drops the misses in C (a weight row is never falsy).
         rows = list(filter(None, map(self.weights.get, features)))
         if rows:
-            z = [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
-        else:
-            z = list(self.bias)
+            return [b + sum(col) for b, col in zip(self.bias, zip(*rows, strict=True), strict=True)]
+        return list(self.bias)
+
+    def log_scores(self, features: Iterable[str]) -> list[float]:
+        """Log-softmax of the five roles' linear scores (:meth:`scores`)."""
+        z = self.scores(features)
         top = max(z)
         norm = top + math.log(sum(math.exp(v - top) for v in z))
         return [v - norm for v in z]

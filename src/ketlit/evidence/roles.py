@@ -131,8 +131,9 @@ def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> lis
 
 
 def _scores(text: str, position: int, count: int, rules: RoleRules, model: RoleModel) -> list[float]:
-    """Log-probability per role (in :data:`ORDER`) of sentence ``position`` of ``count``, plus cue weights."""
-    out = model.log_scores(role_features(text, position, count))
+    """Score per role (in :data:`ORDER`) of sentence ``position`` of ``count``: the model's log-probability up to
+    a constant of the sentence (:meth:`RoleModel.scores`; the path is the same), plus cue weights."""
+    out = model.scores(role_features(text, position, count))
     if not rules.cues:
         return out
     if rules.together is not None:
