@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import math
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 
@@ -131,3 +132,23 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     if not tool.corpus_present():
         pytest.skip("the replay corpus in ../shared is absent: the abstracts to train on are not here")
     assert tool.model_json() == packaged_role_model_bytes().decode("utf-8")
+
+
+def test_the_path_on_linear_scores_is_the_path_on_log_probabilities(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = [
+        ABSTRACT,
+        "Ketamine has rapid antidepressant effects. We reviewed the charts of 40 treated patients. Scores fell by half "
+        "within a week (p = 0.01). Larger trials are needed.",
+        "Twelve adults received esketamine. Dissociation peaked at 40 minutes and resolved by two hours in all.",
+    ]
+    sentences = [abstract_sentences([AbstractSection(None, None, t)]) for t in texts]
+    fast = [infer_roles(s, RULES.roles) for s in sentences]
+    linear = RoleModel.scores
+
+    def normalised(self: RoleModel, features: Iterable[str]) -> list[float]:
+        z = linear(self, features)
+        norm = max(z) + math.log(sum(math.exp(v - max(z)) for v in z))
+        return [v - norm for v in z]
+
+    monkeypatch.setattr(RoleModel, "scores", normalised)
+    assert [infer_roles(s, RULES.roles) for s in sentences] == fast
