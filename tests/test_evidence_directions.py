@@ -430,3 +430,17 @@ def test_changes_absent_in_everyone_and_the_most_pronounced_effects(clause: str,
 
 def test_an_event_absent_in_one_arm_is_not_read_as_no_difference() -> None:
     assert _read("Headache was absent in the ketamine group.") is None
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        ("Esketamine resulted in significantly greater mystical experiences compared to placebo.", "increased"),
+        # A greater improvement is read by the evaluation (the symptom burden fell), a greater reduction by the fall.
+        ("Ketamine produced significantly greater improvement in depression than placebo (p = 0.01).", "decreased"),
+        ("Ketamine produced a significantly greater reduction in MADRS scores than midazolam.", "decreased"),
+    ],
+)
+def test_significantly_greater_is_more_of_what_it_names(clause: str, expected: str) -> None:
+    got = _read(clause)
+    assert got is not None and got[0] == expected, got

@@ -692,3 +692,16 @@ def test_a_result_printed_once_is_listed_once() -> None:
     findings = [f for _, found in rule_findings(roled, RULES.findings) for f in found]
     with_numbers = [(f.direction, f.effect, f.p) for f in findings if f.effect is not None or f.p is not None]
     assert len(with_numbers) == len(set(with_numbers)) >= 2
+
+
+@pytest.mark.parametrize(
+    ("text", "measure", "value", "lo", "hi"),
+    [
+        # A tilde between the bounds, as many abstracts from China print intervals.
+        ("reduced the incidence of delirium (RR: 0.43; 95%CI: 0.33 ~ 0.57; p < 0.001)", "RR", 0.43, 0.33, 0.57),
+        ("a lower pain score (MD: -0.44; 95%CI: -0.54 ~ -0.33; p < 0.001)", "MD", -0.44, -0.54, -0.33),
+    ],
+)
+def test_intervals_with_a_tilde_between_the_bounds(text: str, measure: str, value: float, lo: float, hi: float) -> None:
+    (effect,) = nums.effects(text)
+    assert (effect.measure, effect.value, effect.lo, effect.hi) == (measure, value, lo, hi)
