@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 from evidence_corpus import CORPUS, corpus_present  # noqa: E402
 from evidence_corpus import load_articles as load_corpus  # noqa: E402
+from sparse_logreg import fit  # noqa: E402
 
 from ketlit.evidence.findings import Finding, apply_scores, rule_findings  # noqa: E402
 from ketlit.evidence.model import (  # noqa: E402
@@ -140,35 +141,8 @@ def _examples(records: Sequence[Record]) -> tuple[list[set[str]], list[int]]:
 
 def train(records: Sequence[Record], c: float = C) -> tuple[list[float], dict[str, list[float]]]:
     """Fit on ``records``; (bias, weights by feature), rounded."""
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
-
     xs, ys = _examples(records)
-    df = Counter(f for x in xs for f in x)
-    vocab = sorted(f for f, n in df.items() if n >= MIN_DF)
-    index = {f: i for i, f in enumerate(vocab)}
-    rows, cols = [], []
-    for r, x in enumerate(xs):
-        for f in sorted(x):
-            if f in index:
-                rows.append(r)
-                cols.append(index[f])
-    matrix = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(xs), len(vocab)))
-    clf = LogisticRegression(C=c, max_iter=5000, tol=1e-6)
-    clf.fit(matrix, np.array(ys))
-    classes = list(clf.classes_)
-    bias = [0.0] * len(ANSWERS)
-    coef = np.zeros((len(ANSWERS), len(vocab)))
-    for row, cls in enumerate(classes):
-        bias[cls] = float(clf.intercept_[row])
-        coef[cls] = clf.coef_[row]
-    weights = {}
-    for j, f in enumerate(vocab):
-        w = [round(float(v), 4) for v in coef[:, j]]
-        if any(w):
-            weights[f] = w
-    return [round(b, 4) for b in bias], weights
+    return fit(xs, ys, len(ANSWERS), c, MIN_DF)
 
 
 def _model(bias: Sequence[float], weights: Mapping[str, Sequence[float]], t: Thresholds) -> DirectionModel:

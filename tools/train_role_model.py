@@ -26,7 +26,6 @@ import argparse
 import hashlib
 import json
 import sys
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tools"))
 
 from evidence_corpus import CORPUS, corpus_present, load_articles  # noqa: E402
+from sparse_logreg import fit  # noqa: E402
 
 from ketlit.evidence.role_model import (  # noqa: E402
     ROLE_MODEL_FILE,
@@ -92,34 +92,8 @@ def _examples(abstracts: Sequence[Abstract]) -> tuple[list[set[str]], list[int]]
 
 def train(abstracts: Sequence[Abstract], c: float = C) -> tuple[list[float], dict[str, list[float]]]:
     """Fit on ``abstracts``; (bias, weights by feature), rounded."""
-    import numpy as np
-    from scipy.sparse import csr_matrix
-    from sklearn.linear_model import LogisticRegression
-
     xs, ys = _examples(abstracts)
-    df = Counter(f for x in xs for f in x)
-    vocab = sorted(f for f, n in df.items() if n >= MIN_DF)
-    index = {f: i for i, f in enumerate(vocab)}
-    rows, cols = [], []
-    for r, x in enumerate(xs):
-        for f in sorted(x):
-            if f in index:
-                rows.append(r)
-                cols.append(index[f])
-    matrix = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(xs), len(vocab)))
-    clf = LogisticRegression(C=c, max_iter=5000, tol=1e-6)
-    clf.fit(matrix, np.array(ys))
-    bias = [0.0] * len(ROLES)
-    coef = np.zeros((len(ROLES), len(vocab)))
-    for row, cls in enumerate(clf.classes_):
-        bias[int(cls)] = float(clf.intercept_[row])
-        coef[int(cls)] = clf.coef_[row]
-    weights = {}
-    for j, f in enumerate(vocab):
-        w = [round(float(v), 4) for v in coef[:, j]]
-        if any(w):
-            weights[f] = w
-    return [round(b, 4) for b in bias], weights
+    return fit(xs, ys, len(ROLES), c, MIN_DF)
 
 
 def accuracy(abstracts: Sequence[Abstract], model: RoleModel, rules: RoleRules) -> tuple[float, float, int]:
