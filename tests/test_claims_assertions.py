@@ -7,8 +7,6 @@ pinned in both directions: a sentence that must be a claim next to one that must
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -22,6 +20,7 @@ from ketlit.claims.extract import extract_claims
 from ketlit.claims.judging import reconcile
 from ketlit.claims.model import Claim
 from ketlit.claims.rules import Rules, load_rules
+from tests.conftest import repo_module
 
 REPO = Path(__file__).resolve().parents[1]
 # A page is "about the drug" when it names it: the lead-in does so twice.
@@ -241,12 +240,7 @@ def test_claims_carry_their_source_sentence_span(rules: Rules) -> None:
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("claims_accuracy", REPO / "bench" / "claims_accuracy.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["claims_accuracy"] = module
-    spec.loader.exec_module(module)
-    return module
+    return repo_module("bench/claims_accuracy.py")
 
 
 def test_bench_scoring_on_a_tiny_key() -> None:

@@ -6,8 +6,6 @@ Fixture records and their study profiles are built by :func:`tests.test_claims_s
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import replace
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +22,7 @@ from ketlit.claims.rates import patient_rate
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.synthesis import stance_of
 from tests.claims_pages import check_markdown
+from tests.conftest import repo_module
 from tests.test_claims_synthesis import HERE, efficacy, record, verdict_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -210,12 +209,7 @@ def test_a_reconciled_sentence_names_every_parts_deciding_records() -> None:
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("claims_accuracy", ROOT / "bench" / "claims_accuracy.py")
-    assert spec and spec.loader
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules["claims_accuracy"] = mod
-    spec.loader.exec_module(mod)
-    return mod
+    return repo_module("bench/claims_accuracy.py")
 
 
 def test_bench_flags_a_high_not_stated_by_a_regulator_or_review() -> None:

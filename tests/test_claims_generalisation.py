@@ -13,8 +13,6 @@ Two kinds of test:
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,6 +24,7 @@ from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.rules import Rules, load_rules
+from tests.conftest import repo_module
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures" / "claims"
@@ -39,12 +38,7 @@ def rules() -> Rules:
 
 
 def _bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("claims_generalisation", REPO / "bench" / "claims_generalisation.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["claims_generalisation"] = module
-    spec.loader.exec_module(module)
-    return module
+    return repo_module("bench/claims_generalisation.py")
 
 
 def page_readings(page: str, rules: Rules) -> dict[str, dict[str, Any]]:

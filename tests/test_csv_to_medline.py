@@ -7,23 +7,17 @@ tests hold the conversion on a small CSV written here in the same columns, so a 
 from __future__ import annotations
 
 import csv
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 
 from ketlit.sources.pubmed_parse import parse_medline_text
+from tests.conftest import repo_module
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("csv_to_medline", ROOT / "tools/csv_to_medline.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["csv_to_medline"] = module
-    spec.loader.exec_module(module)
-    return module
+    return repo_module("tools/csv_to_medline.py")
 
 
 COLUMNS = ["keywords", "pubmed_id", "pubmed_url", "doi", "year", "title", "abstract", "authors", "text"]

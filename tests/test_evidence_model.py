@@ -4,7 +4,6 @@ how its scores change the rules' reading, and that the training tool reproduces 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import math
 from collections.abc import Mapping
@@ -26,6 +25,7 @@ from ketlit.evidence.model import (
 from ketlit.evidence.roles import RoledSentence
 from ketlit.evidence.rules import packaged_rules
 from ketlit.evidence.sentences import AbstractSentence
+from tests.conftest import repo_module
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools/train_evidence_model.py"
@@ -99,11 +99,7 @@ def test_malformed_model_json_is_refused() -> None:
 
 
 def _tool() -> Any:
-    spec = importlib.util.spec_from_file_location("train_evidence_model", TOOL)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return repo_module("tools/train_evidence_model.py")
 
 
 def test_retraining_reproduces_the_shipped_weights() -> None:

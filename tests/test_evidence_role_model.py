@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
@@ -24,6 +22,7 @@ from ketlit.evidence.roles import assign_roles, infer_roles
 from ketlit.evidence.rules import load_rules, packaged_rules
 from ketlit.evidence.sentences import abstract_sentences
 from ketlit.sources.models import AbstractSection
+from tests.conftest import repo_module
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES = packaged_rules()
@@ -119,12 +118,7 @@ def test_malformed_model_json_is_refused() -> None:
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("train_role_model", ROOT / "tools/train_role_model.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["train_role_model"] = module
-    spec.loader.exec_module(module)
-    return module
+    return repo_module("tools/train_role_model.py")
 
 
 def test_retraining_reproduces_the_shipped_weights() -> None:

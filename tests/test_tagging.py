@@ -8,9 +8,7 @@ and check that the regex planning used for speed never changes what matches.
 from __future__ import annotations
 
 import gc
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import ModuleType
 
@@ -32,7 +30,7 @@ from ketlit.tagging import (
     rules_digest,
     split_labelled_abstract,
 )
-from tests.conftest import FIXTURES, REPO, SHARED_DATA, shared
+from tests.conftest import FIXTURES, SHARED_DATA, repo_module, shared
 
 ISSUE_SLUGS = {
     "indication": {
@@ -693,13 +691,7 @@ def test_gram_planning_finds_exactly_the_full_scan_matches(tagger: Tagger) -> No
 
 
 def _bench() -> ModuleType:
-    path = REPO / "bench" / "tagging_accuracy.py"
-    spec = importlib.util.spec_from_file_location("tagging_accuracy", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["tagging_accuracy"] = module
-    spec.loader.exec_module(module)
-    return module
+    return repo_module("bench/tagging_accuracy.py")
 
 
 def test_accuracy_floors_on_dev_labels(tagger: Tagger) -> None:
