@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from ketlit.evidence import anchors
 from ketlit.evidence import findings as fmod
 from ketlit.evidence import model as mmod
 from ketlit.evidence import numbers as nums
@@ -469,7 +470,10 @@ def test_profiles_read_with_every_shortcut_off_are_byte_identical(
     monkeypatch.setattr(Gate, "search", lambda self, text, folded: self.regex.search(text))
     monkeypatch.setattr(Gate, "finditer", lambda self, text, folded: self.regex.finditer(text))
     monkeypatch.setattr(Matcher, "exists_alone", lambda self, s: self.regex.search(s) is not None)
-    monkeypatch.setattr(Matcher, "search_alone", lambda self, s: self.regex.search(s))
+    monkeypatch.setattr(Matcher, "search_alone", lambda self, s, folded=None: self.regex.search(s))
+    # The number readers' window tests: "" is in every window, and ends every one.
+    for name in ("_HETEROGENEITY_NEEDS", "_CI_NEEDS", "_EVENTS_BEFORE_ENDS"):
+        monkeypatch.setattr(nums, name, ("",))
     monkeypatch.setattr(pmod, "_timepoint_matches", lambda text, folded, *_: pmod._TIMEPOINT.finditer(text))
     monkeypatch.setattr(smod, "split_prose", _old_split_prose)
     monkeypatch.setattr(mmod, "_words", lambda lowered: lowered.translate(mmod._WORDS).split())
@@ -513,8 +517,12 @@ def test_reading_runs_only_on_candidate_records(tmp_path: Path, monkeypatch: pyt
 CUE_GROUPS = (
     (r"\b(?:has|have) (?:been )?(?:shown|reported|suggested|demonstrated)\b", r"^(?:however|although|despite)\b"),
     (r"\bthe (?:aim|aims|objective|objectives|purpose|goal) (?:of|was|is)\b", r"\bhere,? we (?:report|describe)\b"),
-    (r"\b(?:were|was) (?:randomi[sz]ed|randomly assigned|allocated|enrolled)\b", r"\b(?:double|single)-blind\b",
-     r"\b\d+(?:\.\d+)? ?(?:mg/kg|mg|µg/kg)\b", r"\b(?:received|receiving) (?:either|a single|an? |one |two |\d)"),
+    (
+        r"\b(?:were|was) (?:randomi[sz]ed|randomly assigned|allocated|enrolled)\b",
+        r"\b(?:double|single)-blind\b",
+        r"\b\d+(?:\.\d+)? ?(?:mg/kg|mg|µg/kg)\b",
+        r"\b(?:received|receiving) (?:either|a single|an? |one |two |\d)",
+    ),
     (r"\b[pP] ?[<=>≤] ?0?\.\d", r"\b\d+(?:\.\d+)? ?%", r"\bsignificant(?:ly)?\b", r"\b(?:OR|CI)\b"),
     (r"\bin conclusion\b", r"\bfurther (?:studies|research) (?:is|are) (?:needed|warranted)\b"),
 )
@@ -578,7 +586,6 @@ def test_first_comparator_in_one_search_as_kind_by_kind(sentences: list[str]) ->
 
 def test_fold_remembered_is_fold_computed(sentences: list[str]) -> None:
     """The memo of recent folds answers as folding afresh, across its clearing and for odd letters."""
-    from ketlit.evidence import anchors
 
     texts = [*sentences, *_synthetic(["a", "B", "ſ", "ı", "İ", "Σ", "σ", "µ", "K", " "], 600, seed=3)]
     for _ in range(2):  # the second pass reads remembered folds (and the memo clears on the way)
@@ -610,6 +617,42 @@ def test_search_alone_finds_what_search_finds(sentences: list[str]) -> None:
     assert found >= 100
 
 
+def test_presence_plan_finds_each_anchor_in_the_text(sentences: list[str]) -> None:
+    """The trie of ``in`` tests (:func:`anchors.presence_plan`) finds exactly the anchors ``in`` finds one by one,
+    for every group of the rules (the question groups share beginnings: "the authors discuss", "... review")."""
+    index = RULES.findings.drug._index
+    groups = [q.pattern for q in RULES.questions if isinstance(q.pattern, Matcher)]
+    groups += [g for g in (getattr(RULES.findings, n) for n in RULES.findings.__slots__) if isinstance(g, Matcher)]
+    odd = _synthetic(["the authors ", "this ", "we ", "review", "the", "th", "t", " ", "ſ", "."], 200, seed=4)
+    long_texts = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
+    texts = [fold(t) for t in [*sentences[:300], *long_texts, *odd]]
+    for group in groups:
+        words = {k: index._words[k] for k in group._own}
+        plan = anchors.presence_plan(words)
+        for folded in texts:
+            expect = {k for k, w in words.items() if w in folded}
+            assert anchors.present(plan, folded) == expect, (group.pattern, folded)
+
+
+def test_search_alone_with_the_callers_fold(sentences: list[str]) -> None:
+    """``search_alone(text, folded)`` with ``folded`` joined from the parts' folds is ``search(text)``
+    (the question rules' whole abstract, :func:`questions._search`)."""
+    index = RULES.findings.drug._index
+    groups = [q.pattern for q in RULES.questions if isinstance(q.pattern, Matcher)]
+    found = 0
+    for i in range(0, len(sentences), 6):
+        parts = sentences[i : i + 6]
+        text = " ".join(parts)
+        for group in groups:
+            index._cache.clear()
+            alone = group.search_alone(text, " ".join(fold(p) for p in parts))
+            index._cache.clear()
+            expect = group.search(text)
+            assert (alone and (alone.span(), alone.re)) == (expect and (expect.span(), expect.re)), text
+            found += expect is not None
+    assert found >= 20
+
+
 def test_exists_alone_is_whether_search_finds(sentences: list[str]) -> None:
     """A group asked "any match?" anchor by anchor (no scan for every group) answers as its search."""
     f = RULES.findings
@@ -629,3 +672,49 @@ def test_exists_alone_is_whether_search_finds(sentences: list[str]) -> None:
             assert group.exists_alone(text) == expect, "from the cached scan too"
             found += expect
     assert found >= 100
+
+
+def test_number_window_tests_change_no_reading(sentences: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ``in`` tests before the heterogeneity, CI-label and events-before searches (:mod:`numbers`) rule out
+    only windows those searches find nothing in: p values and rates as with the searches always run."""
+    odd = _synthetic(
+        [
+            "p = .03",
+            "P<0.001",
+            "I2 = 40%, ",
+            "I (2)=",
+            "Cochran Q ",
+            "Q=3, ",
+            "İ² ",
+            "heterogeneity ",
+            "CI ",
+            "CrI",
+            "95% ",
+            "12%",
+            " (",
+            "[",
+            "3/10 ",
+            "4 of 9 patients (",
+            ", ",
+            ";",
+            " ",
+            "\n",
+            "ı2",
+            "q",
+        ],
+        600,
+        seed=12,
+    )
+    cases = [
+        "remission (3/10; 30%) and",
+        "response [4/9, 44%]",
+        "I2 = 40%, p = 0.2",
+        "Cochran Q, P = .15",
+        "(CI 12%, 30%)",
+    ]
+    texts = [*sentences, *odd, *cases]
+    fast = [(nums.p_values(t), nums.rates(t)) for t in texts]
+    for name in ("_HETEROGENEITY_NEEDS", "_CI_NEEDS", "_EVENTS_BEFORE_ENDS"):
+        monkeypatch.setattr(nums, name, ("",))
+    assert [(nums.p_values(t), nums.rates(t)) for t in texts] == fast
+    assert sum(bool(p) for p, _ in fast) >= 50 and sum(any(r.events for r in rs) for _, rs in fast) >= 10

@@ -13,10 +13,10 @@ from __future__ import annotations
 import functools
 import importlib
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 _parser: Any = importlib.import_module("re._parser")
 _constants: Any = importlib.import_module("re._constants")
@@ -551,3 +551,52 @@ def _ends_with(window: str, text: str, end: int, endings: _Endings) -> bool:
     return any(
         window.endswith(key) and all(text.startswith(w, end - len(key) + k) for k, w in runs) for key, runs in checked
     )
+
+
+# ------------------------------------------------------------------ looking up one group's anchors
+
+# A step of :func:`present`: a string to look for, the anchor it is (None: only a shared beginning of the
+# anchors below it), and the steps that need it.
+PresenceStep: TypeAlias = tuple[str, "int | None", tuple["PresenceStep", ...]]
+
+
+def presence_plan(anchors: Mapping[int, str]) -> tuple[PresenceStep, ...]:
+    """The anchors (id -> literal) as a trie of ``in`` tests, each asked only when the test above it passed.
+
+    A text holds an anchor only if it holds every beginning of it: where several anchors share one ("the
+    authors discuss", "the authors review", ...), that beginning is looked for once and the anchors only
+    when it is there. Most such beginnings are rare, so most texts need a few tests, not one per anchor.
+    Only beginnings where the trie branches (or an anchor ends) are tested.
+    """
+    trie: dict[str, Any] = {}
+    for aid, word in anchors.items():
+        node = trie
+        for c in word:
+            node = node.setdefault(c, {})
+        node.setdefault("", []).append(aid)
+
+    def steps(node: dict[str, Any], prefix: str) -> tuple[PresenceStep, ...]:
+        out: list[PresenceStep] = []
+        for c, child in sorted((c, n) for c, n in node.items() if c):
+            word = prefix + c
+            while len(child) == 1 and "" not in child:  # no branch and no anchor ends here: nothing to test
+                ((c2, child),) = child.items()
+                word += c2
+            ends: list[int] = child.get("", [])  # at most one: an index gives each literal one id
+            out.append((word, ends[0] if ends else None, steps(child, word)))
+        return tuple(out)
+
+    return steps(trie, "")
+
+
+def present(plan: tuple[PresenceStep, ...], folded: str) -> set[int]:
+    """The ids of the anchors of ``plan`` that occur in ``folded`` (each ``word in folded``, by the trie)."""
+    out: set[int] = set()
+    todo = list(plan)
+    while todo:
+        word, aid, below = todo.pop()
+        if word in folded:
+            if aid is not None:
+                out.add(aid)
+            todo.extend(below)
+    return out

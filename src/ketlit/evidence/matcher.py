@@ -63,7 +63,19 @@ from collections.abc import Iterator, Sequence
 from itertools import islice, repeat
 from typing import Any, Final, Protocol
 
-from ketlit.evidence.anchors import _MAX_SPAN, Anchor, Gate, analyse, fixed_anchors, fold, fold_char, required_literals
+from ketlit.evidence.anchors import (
+    _MAX_SPAN,
+    Anchor,
+    Gate,
+    PresenceStep,
+    analyse,
+    fixed_anchors,
+    fold,
+    fold_char,
+    presence_plan,
+    present,
+    required_literals,
+)
 
 # Anchor, Gate, analyse, fold, fold_char and required_literals live in ketlit.evidence.anchors; re-exported here,
 # where the reader and the tests have always imported them from.
@@ -295,6 +307,7 @@ class Matcher:
         "_keys",
         "_may_be_empty",
         "_own",
+        "_plan",
         "_regexes",
         "_scanned",
         "_single",
@@ -348,6 +361,7 @@ class Matcher:
         # What a scan of this group alone must know: its anchors, and the fixed-offset anchors
         # :meth:`_candidates` reads for its patterns with a variable-offset one.
         self._own = self._keys.union(aid for entries in fixed.values() for aid, *_ in entries)
+        self._plan: tuple[PresenceStep, ...] | None = None  # for :meth:`search_alone`, made when first needed
         # Bound once: :meth:`search` runs ~60,000 times per 724 records, most ending at the
         # disjointness test (the index's cache is one dict for its life: cleared, never replaced).
         self._scanned = index._cache.get
@@ -377,7 +391,7 @@ class Matcher:
             return None  # the common case (85%): no literal of this group anywhere in the text
         return self._search_in(scan, string, pos, endpos)
 
-    def search_alone(self, string: str) -> re.Match[str] | None:
+    def search_alone(self, string: str, folded: str | None = None) -> re.Match[str] | None:
         """``search(string)`` without scanning ``string`` for every group's anchors.
 
         For a long text searched by this group only (the profile's design text, when the study
@@ -386,14 +400,21 @@ class Matcher:
         the text for thousands of anchors. The scan so made knows this group's anchors only, so it
         is not cached for the others; a text already scanned uses its scan. Same answer: a search
         reads only the anchors of its own group (``self._keys & scan.ids``) and the fixed-offset
-        anchors of its patterns with a variable-offset one (``self._fixed``).
+        anchors of its patterns with a variable-offset one (``self._fixed``). The anchors are looked
+        for by :func:`presence_plan`'s trie: a beginning several share ("the authors ") once, they
+        only where it occurs. ``folded``: ``fold(string)`` when the caller has it (joined from its
+        parts' folds: folding is per character).
         """
+        if folded is None:
+            folded = fold(string)
         index = self._index
         scan = index._cache.get(string)
         if scan is None:
-            folded = fold(string)
-            words = index._words
-            scan = _Scan(string, folded, frozenset(k for k in self._own if words[k] in folded), words)
+            plan = self._plan
+            if plan is None:
+                words = index._words
+                plan = self._plan = presence_plan({k: words[k] for k in self._own})
+            scan = _Scan(string, folded, frozenset(present(plan, folded)), index._words)
         if self._keys.isdisjoint(scan.ids) and not self._always:
             return None
         return self._search_in(scan, string, 0, None)

@@ -175,6 +175,11 @@ _RELATIVE_AFTER: Final = re.compile(
 )
 # A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
 _CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI|HDI)\b[^;)\]]{0,20}$", re.IGNORECASE)
+# What a match of _CI_BEFORE contains (folded), and the last character before the trailing whitespace of
+# a text that _EVENTS_BEFORE matches the end of: cheap tests on a window before a percentage that rule
+# out those searches, each tried at every position of the window.
+_CI_NEEDS: Final = ("ci", "cri", "hdi", "confidence interval")
+_EVENTS_BEFORE_ENDS: Final = ("(", "[", ",", ";")
 _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
 # U+2212 is a minus sign whatever follows: "− 1.0" is "- 1.0" (then moved onto its number, below). A dash
 # followed by a space is left alone: it is as often a range or an aside.
@@ -384,6 +389,9 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
 # A heterogeneity test's p ("Cochran Q, P = .15", "I2 = 39%, p = .2", "I(2) = 13%, P = .33",
 # "test for heterogeneity, P = .4") says nothing about the effect.
 _HETEROGENEITY: Final = re.compile(r"(?:cochran|heterogeneity|\bQ\b|\bI ?(?:[2²]|\(2\)))[^;)\]]{0,25}$", re.IGNORECASE)
+# What a match of _HETEROGENEITY contains, as :func:`fold` compares: one ``in`` each on a folded window before
+# a p rules its search out (tried at every position of the window, ~5x the cost, for a rare answer).
+_HETEROGENEITY_NEEDS: Final = ("q", "cochran", "heterogeneity", "i2", "i 2", "i²", "i ²", "i(2)", "i (2)")
 # A p with I² right after it ("95% CI [-0.52, -0.14], P = 0.36, I2 = 2%"): meta-analyses print
 # either test's p there, so the effect's own CI says which (:func:`p_values`).
 _I2_AFTER: Final = re.compile(r"[^;)\]]{0,8}?[,;] ?I ?(?:[2²]|\(2\)) ?[=<>]")
@@ -402,8 +410,12 @@ def p_values(text: str, effects: Sequence[Effect] = ()) -> list[PValue]:
     if not any(op in text for op in _P_OPS):
         return out
     text = normalise(text)
+    folded = fold(text)
     for m in _P.finditer(text):
-        if _HETEROGENEITY.search(text, max(0, m.start() - 40), m.start()):
+        window = folded[max(0, m.start() - 40) : m.start()]
+        if any(map(window.__contains__, _HETEROGENEITY_NEEDS)) and _HETEROGENEITY.search(
+            text, max(0, m.start() - 40), m.start()
+        ):
             continue
         op = {"&lt;": "<", "&gt;": ">"}.get(m.group("op"), m.group("op"))
         raw = m.group("val").replace(" ", "")
@@ -438,10 +450,15 @@ def rates(text: str) -> list[Rate]:
     if "%" not in text and not has_word:
         return out  # _PERCENT needs one or the other
     text = normalise(text)
+    folded = fold(text)
     for m in (_PERCENT if has_word else _PERCENT_DIGITS).finditer(text):
-        if _CI_BEFORE.search(text, max(0, m.start() - 30), m.start()):
+        start = m.start()
+        window = folded[max(0, start - 30) : start]
+        if any(map(window.__contains__, _CI_NEEDS)) and _CI_BEFORE.search(text, max(0, start - 30), start):
             continue
-        ev = _EVENTS_AFTER.match(text, m.end()) or _EVENTS_BEFORE.search(text, max(0, m.start() - 40), m.start())
+        ev = _EVENTS_AFTER.match(text, m.end())
+        if ev is None and text[max(0, start - 40) : start].rstrip().endswith(_EVENTS_BEFORE_ENDS):
+            ev = _EVENTS_BEFORE.search(text, max(0, start - 40), start)
         events = n = None
         if ev:
             events, n = (int(ev.group("events")), int(ev.group("n"))) if ev.group("events") else _events2(ev)

@@ -32,11 +32,12 @@ decide. 145 records over 14 questions are too few to learn from.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
-from ketlit.evidence.matcher import TextPattern
+from ketlit.evidence.matcher import Matcher, TextPattern, fold
 from ketlit.evidence.roles import RoledSentence
 
 Question = Literal[
@@ -103,6 +104,18 @@ def _whole(title: str, sentences: Sequence[RoledSentence]) -> str:
     return " ".join([title, *(rs.sentence.text for rs in sentences)])
 
 
+def _search(
+    pattern: TextPattern, text: str, where: Where, title: str, sentences: Sequence[RoledSentence]
+) -> re.Match[str] | None:
+    """``pattern.search(text)``. The whole abstract (:func:`_whole`), which no other group reads, is not scanned
+    for every group's anchors (~1,500 characters a record): the group's own are looked up in it
+    (:meth:`Matcher.search_alone`), in its folded form joined from its parts' (folding is per character, and
+    the profile has folded the sentences already)."""
+    if where != "abstract" or not isinstance(pattern, Matcher):
+        return pattern.search(text)
+    return pattern.search_alone(text, " ".join([fold(title), *(fold(rs.sentence.text) for rs in sentences)]))
+
+
 def classify(
     title: str, sentences: Sequence[RoledSentence], designs: frozenset[str], rules: Sequence[QuestionRule]
 ) -> StudyQuestion:
@@ -114,8 +127,8 @@ def classify(
         if rule.where == "abstract" and "abstract" not in texts:
             texts["abstract"] = _whole(title, sentences)
         text = texts[rule.where]
-        m = rule.pattern.search(text)
-        if m is None or (rule.unless is not None and rule.unless.search(text)):
+        m = _search(rule.pattern, text, rule.where, title, sentences)
+        if m is None or (rule.unless is not None and _search(rule.unless, text, rule.where, title, sentences)):
             continue
         return StudyQuestion(rule.value, rule.index, m.group(0))
     return StudyQuestion("other", -1, "")
