@@ -26,6 +26,11 @@ AXES = ("indication", "route", "molecule", "design", "population")
 # evidence: (rule_id, field, span, start, end, weight, note); score: the tag's total
 Evidence = tuple[str, str, str | None, int | None, int | None, float, str]
 TagRow = tuple[str, str, str, str, float, Sequence[Evidence]]
+# A stored article in plain values: its ``_LOADED`` columns, MeSH (ui, descriptor, major,
+# qualifiers JSON), publication types (ui, name), chemicals (ui, name, registry number, kind)
+# and links (NCT ID, origin); see TagStore.stored_parts.
+StoredParts = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]],
+                    list[tuple[str, str]]]
 
 
 class TagStore:
@@ -218,19 +223,26 @@ class TagStore:
         instead of read back: a fetch tags each page it stores (:mod:`ketlit.jobs.fetch_tags`), and
         reading the page back cost as much as a fifth of storing it. Only the links are read,
         since a CT.gov record may link the article too. Same records, in the same order."""
+        return rebuild_articles(self.stored_parts(rows))
+
+    def stored_parts(self, rows: Sequence[ArticleRows]) -> list[StoredParts]:
+        """:meth:`stored_articles` in plain values, for :func:`rebuild_articles` to finish: a fetch
+        sends these to its tagging workers, which rebuild the articles themselves (tuples of
+        strings pickle in C; articles need a Python hook per object, and building them cost the
+        main process as much again)."""
         by_pmid = {r.article["pmid"]: r for r in rows}
-        out: list[Article] = []
+        out: list[StoredParts] = []
         # The chunks load_articles reads by (CHUNK records, each ordered by PMID): the same order.
         for i in range(0, len(rows), CHUNK):
             chunk = sorted({r.article["pmid"] for r in rows[i : i + CHUNK]})  # as ORDER BY pmid gives them
             links = self._links(chunk)
             for pmid in chunk:
                 r = by_pmid[pmid]
-                out.append(_rebuilt(
+                out.append((
                     tuple(r.article[c] for c in _LOADED),
-                    [_heading(ui, descriptor, major, quals) for _, _, ui, descriptor, _, major, quals in r.mesh],
+                    [(ui, descriptor, major, quals) for _, _, ui, descriptor, _, major, quals in r.mesh],
                     [(ui, name) for _, _, ui, name in r.pubtypes],
-                    [Chemical(ui, name, reg, kind) for _, _, ui, name, reg, kind in r.chemicals],
+                    [(ui, name, reg, kind) for _, _, ui, name, reg, kind in r.chemicals],
                     links.get(pmid, []),
                 ))
         return out
@@ -312,6 +324,14 @@ class FindingsStore:
 # The ``articles`` columns a record is rebuilt from for tagging, in :func:`_rebuilt`'s order.
 _LOADED = ("pmid", "record_type", "title", "abstract_sections", "abstract", "journal", "pub_year", "pub_date",
            "keywords", "citation_status", "languages")
+
+
+def rebuild_articles(parts: Iterable[StoredParts]) -> list[Article]:
+    """The articles :meth:`TagStore.stored_parts` describes (pure: runs in a tagging worker)."""
+    return [
+        _rebuilt(row, [_heading(*m) for m in mesh], pubtypes, [Chemical(*c) for c in chemicals], links)
+        for row, mesh, pubtypes, chemicals, links in parts
+    ]
 
 
 def _heading(ui: str | None, descriptor: str, major: int, qualifiers: str | None) -> MeshHeading:
