@@ -2,10 +2,11 @@
 
 Tagging (and the numbers read at tagging time) costs far more CPU per record than parsing and
 storing it, and it used to start only once the last page was stored. :class:`PageTagging` tags
-each stored page meanwhile: the records a page added or changed are rebuilt from the rows just
-stored (:meth:`ketlit.store.tags.TagStore.stored_articles`: exactly what
-:meth:`TagRunner.tag_pending` would load, without reading the page back), sent to a worker
-process, and their tags and findings written by this process when they come back, in page order.
+each stored page meanwhile: the records a page added or changed are taken from the rows just
+stored, in plain values (:meth:`ketlit.store.tags.TagStore.stored_parts`), sent to a worker
+process that rebuilds them (:func:`ketlit.store.tags.rebuild_articles`: exactly what
+:meth:`TagRunner.tag_pending` would load, without reading the page back), and their tags and
+findings written by this process when they come back, in page order.
 With worker processes a fetch takes about max(network, CPU / cores).
 
 - **Only an optimisation.** What it writes is what ``tag_pending`` would have written for those
@@ -41,6 +42,7 @@ from ketlit.jobs.tag import ArticleBatch, TagRunner
 from ketlit.jobs.workers import can_fork, run_in_workers
 from ketlit.sources.models import Article
 from ketlit.store.core import PreparedPage, Store
+from ketlit.store.tags import StoredParts, rebuild_articles
 
 _READY = "ready"
 Connection = multiprocessing.connection.Connection
@@ -55,7 +57,7 @@ def _tag_pages(runner: TagRunner, readers: Sequence[Connection], writers: Sequen
     yield _READY
     while True:
         try:
-            articles: list[Article] = own.recv()
+            articles = rebuild_articles(own.recv())  # rebuilt here, not in the main process
         except EOFError:
             return
         batch: ArticleBatch = []
@@ -131,22 +133,22 @@ class PageTagging:
         changed = [p for p in pmids if p in rows and before.get(p) != rows[p].article["content_sha256"]]
         if not changed:
             return
-        articles = self.store.stored_articles([rows[p] for p in changed])
-        contents = {a.pmid: rows[a.pmid].article["content_sha256"] for a in articles}
+        parts = self.store.stored_parts([rows[p] for p in changed])
+        contents = {pmid: rows[pmid].article["content_sha256"] for (pmid, *_), *_ in parts}
         if not self.workers:
-            self._guard(lambda: self._tag_here(articles, contents))
+            self._guard(lambda: self._tag_here(rebuild_articles(parts), contents))
             return
         if len(self._in_flight) == self.workers:
             self._guard(self._take)
         if not self.stopped:
-            self._guard(lambda: self._send(articles, contents))
+            self._guard(lambda: self._send(parts, contents))
 
     def _tag_here(self, articles: list[Article], contents: dict[str, str]) -> None:
         for batch in self.runner.tag_articles(articles):
             self._write(batch, contents)
 
-    def _send(self, articles: list[Article], contents: dict[str, str]) -> None:
-        self._writers[self._sent % self.workers].send(articles)
+    def _send(self, parts: list[StoredParts], contents: dict[str, str]) -> None:
+        self._writers[self._sent % self.workers].send(parts)
         self._sent += 1
         self._in_flight.append(contents)
 

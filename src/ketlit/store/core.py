@@ -152,6 +152,7 @@ class Store:
     records_with_tags = _Delegate("tags", TagStore.records_with_tags)
     load_articles = _Delegate("tags", TagStore.load_articles)
     stored_articles = _Delegate("tags", TagStore.stored_articles)
+    stored_parts = _Delegate("tags", TagStore.stored_parts)
     load_studies = _Delegate("tags", TagStore.load_studies)
     save_findings = _Delegate("findings", FindingsStore.save_findings)
     load_findings = _Delegate("findings", FindingsStore.load_findings)

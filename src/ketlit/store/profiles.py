@@ -73,60 +73,45 @@ class ProfileStore:
         return int(cur.rowcount or 0)
 
     def save_profiles(self, rows: Iterable[ProfileRow]) -> int:
-        """Replace the profiles (and their finding rows) of the given records; returns how many."""
-        count = 0
+        """Replace the profiles (and their finding rows) of the given records; returns how many.
+
+        One statement of each kind for the whole batch, in the order the records come (a batch
+        naming a record twice is written record by record, so the later one wins as before)."""
+        rows = list(rows)
         with self.db.atomic():
-            for row in rows:
-                d = row.data
-                self.db.execute("DELETE FROM study_findings WHERE pmid = ?", [row.pmid])
-                self.db.execute("DELETE FROM study_adverse_events WHERE pmid = ?", [row.pmid])
-                self.db.execute(
-                    "INSERT OR REPLACE INTO study_profiles (pmid, rules_sha256, content_sha256, question, readable, "
-                    "relation, n, group_id, group_main, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
-                    [
-                        row.pmid,
-                        row.rules_sha,
-                        row.content_sha,
-                        d["question"]["value"],
-                        int(bool(d["readable"])),
-                        d["relation"],
-                        d["n"],
-                        row.pmid,
-                        json.dumps(d, sort_keys=True, ensure_ascii=False),
-                    ],
-                )
-                self.db.conn.executemany(
-                    "INSERT INTO study_findings (pmid, position, sentence, direction, favours, outcome, outcome_kind, "
-                    "comparator, comparator_kind, measure, value, ci_low, ci_high, p, certainty) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        [
-                            row.pmid,
-                            i,
-                            f["s"],
-                            f["direction"],
-                            f["favours"],
-                            f["outcome"],
-                            f["outcome_kind"],
-                            f["comparator"],
-                            f["comparator_kind"],
-                            (f.get("effect") or {}).get("measure"),
-                            (f.get("effect") or {}).get("value"),
-                            *((f.get("effect") or {}).get("ci") or (None, None)),
-                            f.get("p"),
-                            f.get("certainty"),
-                        ]
-                        for i, f in enumerate(d["findings"])
-                    ],
-                )
-                self.db.conn.executemany(
-                    "INSERT INTO study_adverse_events (pmid, position, sentence, event, presence) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [(row.pmid, i, a.get("s"), a["event"], a.get("presence"))
-                     for i, a in enumerate(d.get("adverse_events") or [])],
-                )
-                count += 1
-        return count
+            if len({row.pmid for row in rows}) < len(rows):
+                for row in rows:
+                    self._save([row])
+            else:
+                self._save(rows)
+        return len(rows)
+
+    def _save(self, rows: Sequence[ProfileRow]) -> None:
+        conn = self.db.conn
+        pmids = [(row.pmid,) for row in rows]
+        conn.executemany("DELETE FROM study_findings WHERE pmid = ?", pmids)
+        conn.executemany("DELETE FROM study_adverse_events WHERE pmid = ?", pmids)
+        conn.executemany(
+            "INSERT OR REPLACE INTO study_profiles (pmid, rules_sha256, content_sha256, question, readable, "
+            "relation, n, group_id, group_main, data) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            [
+                (row.pmid, row.rules_sha, row.content_sha, row.data["question"]["value"],
+                 int(bool(row.data["readable"])), row.data["relation"], row.data["n"], row.pmid,
+                 json.dumps(row.data, sort_keys=True, ensure_ascii=False))
+                for row in rows
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO study_findings (pmid, position, sentence, direction, favours, outcome, outcome_kind, "
+            "comparator, comparator_kind, measure, value, ci_low, ci_high, p, certainty) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [_finding_row(row.pmid, i, f) for row in rows for i, f in enumerate(row.data["findings"])],
+        )
+        conn.executemany(
+            "INSERT INTO study_adverse_events (pmid, position, sentence, event, presence) VALUES (?, ?, ?, ?, ?)",
+            [(row.pmid, i, a.get("s"), a["event"], a.get("presence"))
+             for row in rows for i, a in enumerate(row.data.get("adverse_events") or [])],
+        )
 
     def reporting_adverse_events(self, pmids: Sequence[str]) -> set[str]:
         """Those of ``pmids`` whose stored profile reports an adverse event (present or absent) in
@@ -193,3 +178,11 @@ class ProfileStore:
                 d["group"] = {"id": group_id, "main": bool(main)}
                 out[pmid] = d
         return out
+
+
+def _finding_row(pmid: str, position: int, f: dict[str, Any]) -> tuple[Any, ...]:
+    """A ``study_findings`` row of one finding of a profile."""
+    effect = f.get("effect") or {}
+    return (pmid, position, f["s"], f["direction"], f["favours"], f["outcome"], f["outcome_kind"], f["comparator"],
+            f["comparator_kind"], effect.get("measure"), effect.get("value"), *(effect.get("ci") or (None, None)),
+            f.get("p"), f.get("certainty"))

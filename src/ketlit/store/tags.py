@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,11 @@ AXES = ("indication", "route", "molecule", "design", "population")
 # evidence: (rule_id, field, span, start, end, weight, note); score: the tag's total
 Evidence = tuple[str, str, str | None, int | None, int | None, float, str]
 TagRow = tuple[str, str, str, str, float, Sequence[Evidence]]
+# A stored article in plain values: its ``_LOADED`` columns, MeSH (ui, descriptor, major,
+# qualifiers JSON), publication types (ui, name), chemicals (ui, name, registry number, kind)
+# and links (NCT ID, origin); see TagStore.stored_parts.
+StoredParts = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]],
+                    list[tuple[str, str]]]
 
 
 class TagStore:
@@ -34,25 +40,37 @@ class TagStore:
         self.db = db
 
     def replace_tags(self, records: Iterable[tuple[str, str, str, str, Sequence[TagRow]]]) -> int:
-        """For each (source, record_id, rules_sha, content_sha, tag rows): replace its tags."""
-        count = 0
+        """For each (source, record_id, rules_sha, content_sha, tag rows): replace its tags.
+
+        One statement of each kind for the whole batch (a fetch writes a page of ~500 records,
+        ~10 tag rows each: three statements per record cost more than the rows). A batch that
+        names a record twice keeps the record-by-record order, where the later one wins."""
+        records = list(records)
+        keys = [(source, record_id) for source, record_id, *_ in records]
         with self.db.atomic():
             conn = self.db.conn
-            for source, record_id, rules_sha, content_sha, rows in records:
-                conn.execute("DELETE FROM tags WHERE source = ? AND record_id = ?", [source, record_id])
-                conn.executemany(
-                    'INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span, start, "end", '
-                    "weight, note, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(s, r, axis, value, i, *ev, score) for s, r, axis, value, score, evidence in rows
-                     for i, ev in enumerate(evidence)],
-                )
-                conn.execute(
-                    "INSERT INTO tag_state VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
-                    "rules_sha256 = excluded.rules_sha256, content_sha256 = excluded.content_sha256",
-                    [source, record_id, rules_sha, content_sha],
-                )
-                count += 1
-        return count
+            if len(set(keys)) < len(keys):
+                for record in records:
+                    self._replace(conn, [record], [record[:2]])
+            else:
+                self._replace(conn, records, keys)
+        return len(records)
+
+    @staticmethod
+    def _replace(conn: sqlite3.Connection, records: Sequence[tuple[str, str, str, str, Sequence[TagRow]]],
+                 keys: Sequence[tuple[str, str]]) -> None:
+        conn.executemany("DELETE FROM tags WHERE source = ? AND record_id = ?", keys)
+        conn.executemany(
+            'INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span, start, "end", '
+            "weight, note, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(s, r, axis, value, i, *ev, score) for *_, rows in records
+             for s, r, axis, value, score, evidence in rows for i, ev in enumerate(evidence)],
+        )
+        conn.executemany(
+            "INSERT INTO tag_state VALUES (?, ?, ?, ?) ON CONFLICT DO UPDATE SET "
+            "rules_sha256 = excluded.rules_sha256, content_sha256 = excluded.content_sha256",
+            [record[:4] for record in records],
+        )
 
     def untagged(self, rules_sha: str) -> list[tuple[str, str]]:
         """Records never tagged, tagged with other rules, or changed since they were tagged."""
@@ -205,19 +223,26 @@ class TagStore:
         instead of read back: a fetch tags each page it stores (:mod:`ketlit.jobs.fetch_tags`), and
         reading the page back cost as much as a fifth of storing it. Only the links are read,
         since a CT.gov record may link the article too. Same records, in the same order."""
+        return rebuild_articles(self.stored_parts(rows))
+
+    def stored_parts(self, rows: Sequence[ArticleRows]) -> list[StoredParts]:
+        """:meth:`stored_articles` in plain values, for :func:`rebuild_articles` to finish: a fetch
+        sends these to its tagging workers, which rebuild the articles themselves (tuples of
+        strings pickle in C; articles need a Python hook per object, and building them cost the
+        main process as much again)."""
         by_pmid = {r.article["pmid"]: r for r in rows}
-        out: list[Article] = []
+        out: list[StoredParts] = []
         # The chunks load_articles reads by (CHUNK records, each ordered by PMID): the same order.
         for i in range(0, len(rows), CHUNK):
             chunk = sorted({r.article["pmid"] for r in rows[i : i + CHUNK]})  # as ORDER BY pmid gives them
             links = self._links(chunk)
             for pmid in chunk:
                 r = by_pmid[pmid]
-                out.append(_rebuilt(
+                out.append((
                     tuple(r.article[c] for c in _LOADED),
-                    [_heading(ui, descriptor, major, quals) for _, _, ui, descriptor, _, major, quals in r.mesh],
+                    [(ui, descriptor, major, quals) for _, _, ui, descriptor, _, major, quals in r.mesh],
                     [(ui, name) for _, _, ui, name in r.pubtypes],
-                    [Chemical(ui, name, reg, kind) for _, _, ui, name, reg, kind in r.chemicals],
+                    [(ui, name, reg, kind) for _, _, ui, name, reg, kind in r.chemicals],
                     links.get(pmid, []),
                 ))
         return out
@@ -299,6 +324,14 @@ class FindingsStore:
 # The ``articles`` columns a record is rebuilt from for tagging, in :func:`_rebuilt`'s order.
 _LOADED = ("pmid", "record_type", "title", "abstract_sections", "abstract", "journal", "pub_year", "pub_date",
            "keywords", "citation_status", "languages")
+
+
+def rebuild_articles(parts: Iterable[StoredParts]) -> list[Article]:
+    """The articles :meth:`TagStore.stored_parts` describes (pure: runs in a tagging worker)."""
+    return [
+        _rebuilt(row, [_heading(*m) for m in mesh], pubtypes, [Chemical(*c) for c in chemicals], links)
+        for row, mesh, pubtypes, chemicals, links in parts
+    ]
 
 
 def _heading(ui: str | None, descriptor: str, major: int, qualifiers: str | None) -> MeshHeading:
