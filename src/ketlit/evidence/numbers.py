@@ -49,8 +49,11 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
 )
 _NUM: Final = r"-?\d+(?:\.\d+)?|-?\.\d+"
-# An interval's bounds are joined by "to", a comma, semicolon, hyphen or dash, "and", or a tilde ("95%CI: 0.33 ~ 0.57",
-# as many abstracts from China print it).
+# What joins an interval's bounds: "to", a comma, semicolon, hyphen or dash, or a tilde ("95%CI: 0.33 ~ 0.57", as
+# many abstracts from China print it); after a label, also "and" ("95% CI between 0.2 and 0.8"). One definition for
+# every interval pattern below, so a separator added is read by all of them.
+_BETWEEN: Final = r"(?:to|,|;|-|–|—|~|～)"
+_BETWEEN_OR_AND: Final = r"(?:to|,|;|-|–|—|~|～|and)"
 # "CI 2.7-6.1" with no level printed (95% by convention): the letters as written, right before the
 # interval's numbers, and not after a percentage ("90% CI" is another level) or inside a word.
 _BARE_CI: Final = r"(?<![%\w])(?<![%\d] )(?-i:CI)(?=\s*[=:,]?\s*[\[(]?\s*-?\.?\d)"
@@ -76,29 +79,29 @@ _AFTER_MEASURE: Final = re.compile(
     rf"(?:[,;]?\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?"  # or as "sd = 0.13"
     rf"(?:[\[(]\s*(?:SD|SE)\s*[=:,]?\s*\d+(?:\.\d+)?\s*[;,]\s*)?"  # or opening the CI's bracket: "(SE 1.3; 95% CI"
     rf"(?:[,;(\[]\s*)*{_CI_LABEL}"
-    rf"(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|~|～|and)\s*(?P<hi>{_NUM})",
+    rf"(?P<lo>{_NUM})%?\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})",
     re.IGNORECASE,
 )
 # A named value with its interval in square brackets and no label ("Hedges' g = 1.52 [0.98-2.22]", "SMD -0.56
 # [-0.75, -0.37]"), as meta-analyses print them: read as an interval of unstated level (shown, never deciding
 # against a p), and only where the value lies inside it (a citation "[12]" or a range of another thing does not).
 _BRACKET_AFTER: Final = re.compile(
-    rf"[^\d.;\[\]]{{0,12}}?(?:=|:|\s)\s*(?P<value>{_NUM})\s*\[\s*(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|~|～)\s*(?P<hi>{_NUM})\s*\]",
+    rf"[^\d.;\[\]]{{0,12}}?(?:=|:|\s)\s*(?P<value>{_NUM})\s*\[\s*(?P<lo>{_NUM})\s*{_BETWEEN}\s*(?P<hi>{_NUM})\s*\]",
     re.IGNORECASE,
 )
 # A second value of the same measure: "(d = .89, 95% CI = .61-1.16, and .98, 95% CI = .64-1.33, respectively)".
 _AND_NEXT: Final = re.compile(
     rf"\s*[,;]?\s*(?:and|or)\s+(?P<value>{_NUM})\s*[,;(\[]?\s*{_CI_LABEL}"
-    rf"(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|~|～|and)\s*(?P<hi>{_NUM})",
+    rf"(?P<lo>{_NUM})%?\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})",
     re.IGNORECASE,
 )
 # The label before the value: "SMD [95% CI] = 0.26 [0.03, 0.48]", "OR (95% CI): 2.1 (1.2-3.6)".
 _LABEL_FIRST: Final = re.compile(
     rf"\s*[\[(]\s*95\s*%\s*(?:CI|CrI)\s*[\])]\s*(?:[=:]|\s(?:was|were|is|of))?\s*(?P<value>{_NUM})\s*[\[(]\s*"
-    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|~|～)\s*(?P<hi>{_NUM})\s*[\])]",
+    rf"(?P<lo>{_NUM})\s*{_BETWEEN}\s*(?P<hi>{_NUM})\s*[\])]",
     re.IGNORECASE,
 )
-_CI: Final = rf"{_NO_NUMBER}{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})%?\s*(?:to|,|;|-|–|—|~|～|and)\s*(?P<hi>{_NUM})"
+_CI: Final = rf"{_NO_NUMBER}{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})%?\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})"
 # The measure and its interval declared once, the values after: "least-square mean difference [95% CI] based
 # on MMRM): BHS, ... [-1.0 (-2.23, 0.21)]; QLDS, ... [-3.1 (-5.21, -1.02)]", "OR (95% CI) 2.1 (1.2-3.6) for
 # response and 3.0 (1.5-6.1) for remission". Each "value (lo, hi)" after the declaration and before the next
@@ -109,7 +112,7 @@ _DECLARED: Final = re.compile(
 _TRIPLET: Final = re.compile(
     rf"(?<![\d.±])(?<!± )(?:\+\s?)?(?P<value>{_NUM})\s*[\[(]\s*"
     # The bracket may go on with the test ("-4.9 (-8.96, -0.89; t = -2.4, df = 127)").
-    rf"(?P<lo>{_NUM})\s*(?:to|,|;|-|–|—|~|～)\s*(?P<hi>{_NUM})\s*[\]);]",
+    rf"(?P<lo>{_NUM})\s*{_BETWEEN}\s*(?P<hi>{_NUM})\s*[\]);]",
     re.IGNORECASE,
 )
 # Unnamed differences: "(difference, 14.2 percentage points; 95% CI, 3.9 to 24.2)", "estimate=7.65,
