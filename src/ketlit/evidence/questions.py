@@ -104,16 +104,13 @@ def _whole(title: str, sentences: Sequence[RoledSentence]) -> str:
     return " ".join([title, *(rs.sentence.text for rs in sentences)])
 
 
-def _search(
-    pattern: TextPattern, text: str, where: Where, title: str, sentences: Sequence[RoledSentence]
-) -> re.Match[str] | None:
-    """``pattern.search(text)``. The whole abstract (:func:`_whole`), which no other group reads, is not scanned
-    for every group's anchors (~1,500 characters a record): the group's own are looked up in it
-    (:meth:`Matcher.search_alone`), in its folded form joined from its parts' (folding is per character, and
-    the profile has folded the sentences already)."""
-    if where != "abstract" or not isinstance(pattern, Matcher):
+def _search(pattern: TextPattern, text: str, folded: str | None) -> re.Match[str] | None:
+    """``pattern.search(text)``. The whole abstract (:func:`_whole`; ``folded``, its folded form, is given for it
+    alone), which no other group reads, is not scanned for every group's anchors (~1,500 characters a record):
+    the group's own are looked up in it (:meth:`Matcher.search_alone`)."""
+    if folded is None or not isinstance(pattern, Matcher):
         return pattern.search(text)
-    return pattern.search_alone(text, " ".join([fold(title), *(fold(rs.sentence.text) for rs in sentences)]))
+    return pattern.search_alone(text, folded)
 
 
 def classify(
@@ -121,14 +118,21 @@ def classify(
 ) -> StudyQuestion:
     """The study's question: the first rule that matches, else ``other``."""
     texts = _texts(title, sentences)
+    whole_folded: str | None = None
     for rule in rules:
         if (rule.designs and not (rule.designs & designs)) or (rule.unless_designs & designs):
             continue
-        if rule.where == "abstract" and "abstract" not in texts:
-            texts["abstract"] = _whole(title, sentences)
+        folded = None
+        if rule.where == "abstract":
+            if whole_folded is None:
+                texts["abstract"] = _whole(title, sentences)
+                # Joined from its parts' folds, once per record: folding is per character, and the profile has
+                # folded the sentences already.
+                whole_folded = " ".join([fold(title), *(fold(rs.sentence.text) for rs in sentences)])
+            folded = whole_folded
         text = texts[rule.where]
-        m = _search(rule.pattern, text, rule.where, title, sentences)
-        if m is None or (rule.unless is not None and _search(rule.unless, text, rule.where, title, sentences)):
+        m = _search(rule.pattern, text, folded)
+        if m is None or (rule.unless is not None and _search(rule.unless, text, folded)):
             continue
         return StudyQuestion(rule.value, rule.index, m.group(0))
     return StudyQuestion("other", -1, "")
