@@ -51,6 +51,14 @@ def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[list[T]]:
         yield list(items[i : i + size])
 
 
+def batches_keeping_order(items: Sequence[T], key: Callable[[T], object]) -> list[Sequence[T]]:
+    """``items`` as one batch to write with one statement of each kind, or, when two name the same record
+    (``key``), one batch per item: deleting every old row before inserting would then let the earlier item's
+    rows survive beside the later's, where writing in order lets the later one win."""
+    keys = [key(item) for item in items]
+    return [[item] for item in items] if len(set(keys)) < len(keys) else [items]
+
+
 def marks(values: Sequence[Any]) -> str:
     """``?,?,…`` for an ``IN (…)`` list of ``values``."""
     return ",".join("?" * len(values))

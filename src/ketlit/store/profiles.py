@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ketlit.store.common import chunks, marks
+from ketlit.store.common import batches_keeping_order, chunks, marks
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -79,11 +79,8 @@ class ProfileStore:
         naming a record twice is written record by record, so the later one wins as before)."""
         rows = list(rows)
         with self.db.atomic():
-            if len({row.pmid for row in rows}) < len(rows):
-                for row in rows:
-                    self._save([row])
-            else:
-                self._save(rows)
+            for batch in batches_keeping_order(rows, lambda row: row.pmid):
+                self._save(batch)
         return len(rows)
 
     def _save(self, rows: Sequence[ProfileRow]) -> None:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ketlit.sources.models import AbstractSection, Article, Chemical, MeshHeading, PartialDate, Qualifier, Study
 from ketlit.store.articles import ArticleRows
-from ketlit.store.common import CHUNK, chunks, marks
+from ketlit.store.common import CHUNK, batches_keeping_order, chunks, marks
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -46,20 +46,14 @@ class TagStore:
         ~10 tag rows each: three statements per record cost more than the rows). A batch that
         names a record twice keeps the record-by-record order, where the later one wins."""
         records = list(records)
-        keys = [(source, record_id) for source, record_id, *_ in records]
         with self.db.atomic():
-            conn = self.db.conn
-            if len(set(keys)) < len(keys):
-                for record in records:
-                    self._replace(conn, [record], [record[:2]])
-            else:
-                self._replace(conn, records, keys)
+            for batch in batches_keeping_order(records, lambda record: record[:2]):
+                self._replace(self.db.conn, batch)
         return len(records)
 
     @staticmethod
-    def _replace(conn: sqlite3.Connection, records: Sequence[tuple[str, str, str, str, Sequence[TagRow]]],
-                 keys: Sequence[tuple[str, str]]) -> None:
-        conn.executemany("DELETE FROM tags WHERE source = ? AND record_id = ?", keys)
+    def _replace(conn: sqlite3.Connection, records: Sequence[tuple[str, str, str, str, Sequence[TagRow]]]) -> None:
+        conn.executemany("DELETE FROM tags WHERE source = ? AND record_id = ?", [record[:2] for record in records])
         conn.executemany(
             'INSERT INTO tags (source, record_id, axis, value, position, rule_id, field, span, start, "end", '
             "weight, note, score) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
