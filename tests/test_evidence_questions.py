@@ -715,3 +715,28 @@ def test_a_review_or_letter_saying_what_it_is_anywhere_is_other(text: str) -> No
     assert ask("Glutamate-based mechanisms of action in psychiatry", (), text=text) == "other"
     # A trial that mentions a review in passing is not one.
     assert ask("Ketamine for depression: a randomized trial", ("rct",), text=text) != "other"
+
+
+@pytest.mark.parametrize(
+    "methods",
+    [
+        "We retrieved randomized clinical trials on PubMed, PubMed Central, and Medline until January 2022.",
+        "Embase, PsycINFO and the Cochrane Library were searched from inception to March 2023.",
+        "The review followed the PRISMA guidelines; two reviewers extracted data independently.",
+    ],
+)
+def test_a_review_describing_its_literature_search_is_a_systematic_review(methods: str) -> None:
+    # The design tag read "rct" from the trials the review pools; the title does not call it systematic.
+    title = "The safety and efficacy of ketamine for PTSD: a review of randomized clinical trials"
+    assert ask(title, ("rct",), objective="To review ketamine trials in PTSD.", methods=methods) == "systematic_review"
+    # A trial that randomised its own participants and mentions a database is not a review.
+    assert (
+        ask(
+            "Ketamine for PTSD: a randomized trial",
+            ("rct",),
+            methods=f"Patients were randomized to ketamine or midazolam. {methods}",
+        )
+        != "systematic_review"
+    )
+    # A narrative review says so in its title, whatever search it describes.
+    assert ask("Ketamine for PTSD: a narrative review", (), methods=methods) == "other"
