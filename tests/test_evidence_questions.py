@@ -740,3 +740,17 @@ def test_a_review_describing_its_literature_search_is_a_systematic_review(method
     )
     # A narrative review says so in its title, whatever search it describes.
     assert ask("Ketamine for PTSD: a narrative review", (), methods=methods) == "other"
+
+
+def test_a_retrospective_cohort_against_usual_care_is_observational_not_a_controlled_trial() -> None:
+    title = "Utilization and outcomes of ketamine and usual care for depression in a large group practice"
+    q = ask(
+        title,
+        ("observational",),
+        methods="Depression outcomes for ketamine and usual care among adult patients at a multi-site practice were "
+        "examined in this retrospective cohort analysis.",
+    )
+    assert q == "observational"
+    # The same comparison in a trial whose participants were assigned to it stays a controlled trial.
+    q = ask(title, ("rct",), methods="Adults were randomized to ketamine or usual care in a pragmatic trial.")
+    assert q == "efficacy_vs_control"
