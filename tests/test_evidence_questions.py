@@ -754,3 +754,33 @@ def test_a_retrospective_cohort_against_usual_care_is_observational_not_a_contro
     # The same comparison in a trial whose participants were assigned to it stays a controlled trial.
     q = ask(title, ("rct",), methods="Adults were randomized to ketamine or usual care in a pragmatic trial.")
     assert q == "efficacy_vs_control"
+
+
+def test_the_aim_is_the_sentence_that_states_it_not_the_background_before_it() -> None:
+    # No OBJECTIVE section: the aim is the background's sentence that says what the study did, not the
+    # background's account of what is unknown ("little information about predictors of response").
+    sections = [
+        AbstractSection(
+            "BACKGROUND",
+            "BACKGROUND",
+            "Ketamine is potentially effective in depression. However, its efficacy varies, and there is little "
+            "information about predictors of response. We investigated magnetoencephalography recordings to "
+            "determine the oscillatory changes that ketamine produces.",
+        ),
+        AbstractSection("RESULTS", "RESULTS", "Ketamine increased gamma power (p < 0.01)."),
+    ]
+    sentences = assign_roles(abstract_sentences(sections), RULES.roles)
+    q = classify("Spectral signatures of dissociative drugs", sentences, frozenset(), RULES.questions).value
+    assert q == "mechanism_or_biomarker"
+
+
+def test_an_efficacy_trial_that_also_explores_predictors_is_not_a_predictor_analysis() -> None:
+    aim = (
+        "This study investigated efficacy and tolerability of intravenous ketamine in adolescents with depression, "
+        "and explored clinical response predictors."
+    )
+    assert ask("Intravenous ketamine for adolescents with depression", ("non_randomized_trial",), objective=aim) != (
+        "predictor_or_secondary"
+    )
+    assert ask("Intravenous ketamine for adolescents with depression", (), objective="To identify predictors of "
+               "response to intravenous ketamine.") == "predictor_or_secondary"

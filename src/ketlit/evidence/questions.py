@@ -83,6 +83,14 @@ class StudyQuestion:
     words: str
 
 
+_AIM: Final = re.compile(
+    r"\b(?:aims?|aimed|objectives?|purpose|goals?) (?:of|was|were|is|to)\b|\b(?:we|this study|the present study|"
+    r"this (?:analysis|trial|investigation|report)) (?:sought|seeks?|aim(?:s|ed)?|investigat\w*|examin\w*|evaluat\w*|"
+    r"assess\w*|explor\w*|test\w*|hypothesi[sz]ed|compar\w*|determin\w*|report\w*|describ\w*|analy[sz]\w*)\b",
+    re.I,
+)
+
+
 def _texts(title: str, sentences: Sequence[RoledSentence]) -> dict[Where, str]:
     aim = [title]
     design = [title]
@@ -92,9 +100,13 @@ def _texts(title: str, sentences: Sequence[RoledSentence]) -> dict[Where, str]:
             design.append(rs.sentence.text)
         elif rs.role == "methods":
             design.append(rs.sentence.text)
-    # An abstract with no objective sentence states its aim in the first sentence or two.
+    # An abstract with no objective sentence states its aim in a sentence that says so ("This study aimed to",
+    # "We investigated whether"), often the last of a labelled BACKGROUND section; without one, in the first
+    # sentence or two. Background before the aim ("there is little information about predictors of response")
+    # says what is not known, not what the study asks.
     if len(aim) == 1:
-        aim.extend(rs.sentence.text for rs in sentences[:2] if rs.role != "results")
+        stated = [rs.sentence.text for rs in sentences if rs.role != "results" and _AIM.search(rs.sentence.text)]
+        aim.extend(stated or (rs.sentence.text for rs in sentences[:2] if rs.role != "results"))
     return {"title": title, "aim": " ".join(aim), "design": " ".join(design)}
 
 
