@@ -705,3 +705,16 @@ def test_a_result_printed_once_is_listed_once() -> None:
 def test_intervals_with_a_tilde_between_the_bounds(text: str, measure: str, value: float, lo: float, hi: float) -> None:
     (effect,) = nums.effects(text)
     assert (effect.measure, effect.value, effect.lo, effect.hi) == (measure, value, lo, hi)
+
+
+def test_a_bare_value_with_its_interval_after_a_change_is_a_mean_difference() -> None:
+    text = "Scores decreased in both younger (3.3, 95% CI = 2.5-4.1, p < 0.05) and older (2.8, 95% CI = 1.1-4.6) men"
+    assert nums.effects(text) == [nums.Effect("MD", 3.3, 2.5, 4.1), nums.Effect("MD", 2.8, 1.1, 4.6)]
+    assert nums.effects("a lower amygdala (-0.33, sd = 0.13, 95%HDI [-0.56,-0.04]) reactivation") == [
+        nums.Effect("MD", -0.33, -0.56, -0.04)
+    ]
+    # No change reported: a mean or a rate with its interval is no difference.
+    assert nums.effects("Mean age was (45.2, 95% CI 40.1-50.3) years") == []
+    # A percentage is a proportion; a value outside its interval is some other number.
+    assert nums.effects("Response increased (45%, 95% CI 30-60)") == []
+    assert nums.effects("Scores decreased (12, 95% CI 2.5-4.1)") == []

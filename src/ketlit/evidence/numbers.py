@@ -336,6 +336,36 @@ def declared_measure(text: str) -> Measure | None:
     return found
 
 
+# A bare "(value, 95% CI lo-hi)" right after a change the clause reports ("scores decreased in both younger (3.3,
+# 95% CI = 2.5-4.1) and older (2.8, 95% CI = 1.1-4.6) patients", "showed a lower amygdala (-0.33, sd = 0.13,
+# 95%HDI [-0.56,-0.04]) reactivation"): the size of that change on its scale, a mean difference. Not a
+# percentage (a rate with its interval is a proportion, not a difference), and only where the value lies inside
+# its interval and a change word comes first.
+_BARE_VALUE: Final = re.compile(
+    rf"[\[(]\s*(?P<value>{_NUM})\s*(?P<unit>points?)?\s*(?:[,;]\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?[,;]\s*"
+    rf"{_CI_LABEL}(?P<lo>{_NUM})\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})",
+    re.IGNORECASE,
+)
+_CHANGE_BEFORE: Final = re.compile(
+    r"\b(?:de|in)creas\w*|\breduc\w*|\bimprov\w*|\blower\b|\bhigher\b|\bgreater\b|\bdifferen\w*|\bchanges?\b|\bdrops?\b|"
+    r"\bdeclin\w*|\bworse\w*",
+    re.IGNORECASE,
+)
+
+
+def _bare_changes(text: str) -> list[Effect]:
+    out: list[Effect] = []
+    for m in _BARE_VALUE.finditer(text):
+        if not _CHANGE_BEFORE.search(text, max(0, m.start() - 120), m.start()):
+            continue
+        lo, hi = sorted((_float(m.group("lo")), _float(m.group("hi"))))
+        value = _float(m.group("value"))
+        effect = Effect("MD", value, lo, hi, m.start(), _level_printed(m))
+        if lo <= value <= hi and effect not in out:
+            out.append(effect)
+    return out
+
+
 def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     """Every named effect estimate with a 95% CI in ``text``. ``declared``: the measure an earlier clause
     of the same sentence declared with its interval, whose "value (lo, hi)" pairs this clause goes on
@@ -386,6 +416,8 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
                 effect = Effect(kind, _signed(_float(m.group("value")), lo, hi), lo, hi, m.start(), _level_printed(m))
                 if effect not in out:
                     out.append(effect)
+    if not out and has_ci:
+        out = _bare_changes(text)
     return out
 
 
