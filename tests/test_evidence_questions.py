@@ -784,3 +784,30 @@ def test_an_efficacy_trial_that_also_explores_predictors_is_not_a_predictor_anal
     )
     assert ask("Intravenous ketamine for adolescents with depression", (), objective="To identify predictors of "
                "response to intravenous ketamine.") == "predictor_or_secondary"
+
+
+@pytest.mark.parametrize(
+    ("title", "question"),
+    [
+        # A characteristic's bearing on the drug's effect, or how a subgroup fared: who responds.
+        ("Examining the impact of comorbid posttraumatic stress disorder on ketamine's real-world effectiveness",
+         "predictor_or_secondary"),
+        ("Depression patients with baseline suicidal ideation required more treatments to achieve response",
+         "predictor_or_secondary"),
+        # A baseline measure that predicts the response, the response named as a reduction.
+        ("Insular connectivity is predictive of depressive symptom reduction following serial ketamine infusion",
+         "predictor_or_secondary"),
+        # What the drug changed, related to the response: a mechanism question.
+        ("Change in cytokine levels is not associated with rapid antidepressant response to ketamine",
+         "mechanism_or_biomarker"),
+        ("Ketamine-induced changes in connectivity predict the antidepressant response", "mechanism_or_biomarker"),
+        # The drug's own effect on an outcome is no predictor question.
+        ("Effects of ketamine on the antidepressant response in older adults", None),
+    ],
+)
+def test_who_responds_and_what_the_drug_changed_are_told_apart(title: str, question: str | None) -> None:
+    q = ask(title, ("observational",))
+    if question is None:
+        assert q != "predictor_or_secondary"
+    else:
+        assert q == question
