@@ -66,6 +66,8 @@ _CI_LABEL: Final = (
     rf"(?:95\s*%\s*(?:CI|confiden(?:ce|t) intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
     r"\s*(?:[\[(](?:95\s*%\s*)?CI[\])]\s*)?[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
 )
+# An interval after its label: "95% CI 1.2-3.6", "95% CI: -0.5 to 0.2" (the bounds as ``lo`` and ``hi``).
+_LABELLED_BOUNDS: Final = rf"{_CI_LABEL}(?P<lo>{_NUM})%?\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})"
 # The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
 # case-insensitive alternatives at every character, ~1 µs a character); ``which`` names the measure.
 _MEASURES: Final = Matcher([w for w, _ in _MEASURE_WORDS], re.IGNORECASE, AnchorIndex())
@@ -78,8 +80,7 @@ _AFTER_MEASURE: Final = re.compile(
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
     rf"(?:[,;]?\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?"  # or as "sd = 0.13"
     rf"(?:[\[(]\s*(?:SD|SE)\s*[=:,]?\s*\d+(?:\.\d+)?\s*[;,]\s*)?"  # or opening the CI's bracket: "(SE 1.3; 95% CI"
-    rf"(?:[,;(\[]\s*)*{_CI_LABEL}"
-    rf"(?P<lo>{_NUM})%?\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})",
+    rf"(?:[,;(\[]\s*)*{_LABELLED_BOUNDS}",
     re.IGNORECASE,
 )
 # A named value with its interval in square brackets and no label ("Hedges' g = 1.52 [0.98-2.22]", "SMD -0.56
@@ -91,8 +92,7 @@ _BRACKET_AFTER: Final = re.compile(
 )
 # A second value of the same measure: "(d = .89, 95% CI = .61-1.16, and .98, 95% CI = .64-1.33, respectively)".
 _AND_NEXT: Final = re.compile(
-    rf"\s*[,;]?\s*(?:and|or)\s+(?P<value>{_NUM})\s*[,;(\[]?\s*{_CI_LABEL}"
-    rf"(?P<lo>{_NUM})%?\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})",
+    rf"\s*[,;]?\s*(?:and|or)\s+(?P<value>{_NUM})\s*[,;(\[]?\s*{_LABELLED_BOUNDS}",
     re.IGNORECASE,
 )
 # The label before the value: "SMD [95% CI] = 0.26 [0.03, 0.48]", "OR (95% CI): 2.1 (1.2-3.6)".
@@ -101,7 +101,7 @@ _LABEL_FIRST: Final = re.compile(
     rf"(?P<lo>{_NUM})\s*{_BETWEEN}\s*(?P<hi>{_NUM})\s*[\])]",
     re.IGNORECASE,
 )
-_CI: Final = rf"{_NO_NUMBER}{{0,80}}?{_CI_LABEL}(?P<lo>{_NUM})%?\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})"
+_CI: Final = rf"{_NO_NUMBER}{{0,80}}?{_LABELLED_BOUNDS}"
 # The measure and its interval declared once, the values after: "least-square mean difference [95% CI] based
 # on MMRM): BHS, ... [-1.0 (-2.23, 0.21)]; QLDS, ... [-3.1 (-5.21, -1.02)]", "OR (95% CI) 2.1 (1.2-3.6) for
 # response and 3.0 (1.5-6.1) for remission". Each "value (lo, hi)" after the declaration and before the next
@@ -343,7 +343,7 @@ def declared_measure(text: str) -> Measure | None:
 # its interval and a change word comes first.
 _BARE_VALUE: Final = re.compile(
     rf"[\[(]\s*(?P<value>{_NUM})\s*(?P<unit>points?)?\s*(?:[,;]\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?[,;]\s*"
-    rf"{_CI_LABEL}(?P<lo>{_NUM})\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})",
+    + _LABELLED_BOUNDS,
     re.IGNORECASE,
 )
 _CHANGE_BEFORE: Final = re.compile(
