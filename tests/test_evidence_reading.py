@@ -197,6 +197,23 @@ def test_roles_from_labels_including_an_inline_authors_conclusions() -> None:
     assert roles == [("background", True), ("results", True), ("conclusions", True)]
 
 
+def test_a_label_run_into_the_sentence_before_opens_its_section() -> None:
+    # An export that flattened the abstract lost the breaks before its labels: no space after the stop, so no
+    # sentence end there. The label still opens its section, inside the sentence it ran into.
+    text = (
+        "Background: PTSD is common. Ketamine is hoped to be better than extant treatments.Objective: Several trials "
+        "have been published. We sought to review them.Results: Ketamine reduced PTSD symptoms (g = 0.27, 95% CI "
+        "0.03 to 0.51). Effects at 24 hours favoured ketamine (g = 0.35, 95% CI 0.06 to 0.64).Conclusions: Ketamine "
+        "may help. Bias is a concern."
+    )
+    roles = [r.role for r in assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)]
+    assert roles == ["background", "objective", "results", "conclusions", "conclusions"]
+    # A colon after a stop inside a word or number is no label ("p=0.03.Note" is not a heading either).
+    plain = "Background: Ketamine was given (see Fig.Table: 2). Scores fell."
+    first = assign_roles(abstract_sentences([AbstractSection(None, None, plain)]), RULES.roles)[0]
+    assert first.role == "background"
+
+
 def test_unstructured_background_sentence_is_not_a_result() -> None:
     sections = [
         AbstractSection(

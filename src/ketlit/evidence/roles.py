@@ -56,6 +56,15 @@ _INLINE_WORD: Final = re.compile(
     r"^(Background|Introduction|Objectives?|Aims?|Purpose|Methods?|Design|Results?|Findings|"
     r"Conclusions?|Interpretation|Discussion):\s"
 )
+# The same labels run into the sentence before, the break between them lost ("... than extant
+# interventions.Objective: Several trials ...", "... in PTSD treatment.Results: Omnibus findings ..."), as
+# abstracts flattened by an export print them: the sentence splitter sees no sentence end there (no space
+# follows the stop), so the label opens its section inside a sentence. The last such label in a sentence gives
+# the role of the sentence (whose findings follow it) and of those after it.
+_INLINE_AFTER_STOP: Final = re.compile(
+    r"(?<=[a-z0-9)\]%][.!?])([A-Z][A-Z'’ ,/&-]{2,60}[A-Z]|Background|Introduction|Objectives?|Aims?|Purpose|"
+    r"Methods?|Design|Results?|Findings|Conclusions?|Interpretation|Discussion):\s"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +104,9 @@ def _inline_label(text: str) -> str | None:
     if ":" not in text:
         return None  # both forms end in a colon
     m = _INLINE_UPPER.match(text) or _INLINE_WORD.match(text)
+    run_in = [r.group(1) for r in _INLINE_AFTER_STOP.finditer(text)]
+    if run_in:
+        return run_in[-1]
     return m.group(1) if m else None
 
 
