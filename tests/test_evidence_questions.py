@@ -811,3 +811,42 @@ def test_who_responds_and_what_the_drug_changed_are_told_apart(title: str, quest
         assert q != "predictor_or_secondary"
     else:
         assert q == question
+
+
+def test_set_h_development_rules() -> None:
+    """General rules from set h's development records, each with a near miss that must not move."""
+    # Given right after childbirth to prevent postpartum depression: perioperative, not a treatment trial.
+    after_birth = "Mothers were randomized to a single dose of esketamine or saline administered after childbirth."
+    assert ask("Esketamine after childbirth for mothers with prenatal depression", ("rct",), methods=after_birth) == (
+        "perioperative_prevention"
+    )
+    treated = "Mothers with postpartum depression 4 weeks after delivery were randomized to esketamine or saline."
+    assert ask("Esketamine for postpartum depression", ("rct",), methods=treated) == "efficacy_vs_control"
+    # A title reporting a biomarker study's clinical outcomes is about the treatment.
+    assert ask("Clinical outcomes in the biomarkers of ketamine study of open-label IV ketamine", ()) != (
+        "mechanism_or_biomarker"
+    )
+    assert ask("Plasma biomarkers after open-label IV ketamine", ()) == "mechanism_or_biomarker"
+    # Chronic users of the drug against a control group: a case-control comparison.
+    users = "Chronic ketamine users and a control group of non-users completed cognitive tests."
+    assert ask("Depressive symptoms and cognition in chronic ketamine users", ("observational",), methods=users) == (
+        "observational"
+    )
+    # Use of a drug class counted in a population: epidemiology.
+    assert ask("Factors associated with the use of psychedelics among youths", ("observational",)) == "other"
+    # A further analysis of an earlier study, and a named study's further report: re-analyses.
+    aim = "This retrospective analysis of an open-label study aims to evaluate dose calculation strategies."
+    assert ask("Optimal ketamine dosing", (), objective=aim) == "predictor_or_secondary"
+    assert ask("Vortioxetine with esketamine: insights from the REAL-ESK study", ("observational",)) == (
+        "predictor_or_secondary"
+    )
+    assert ask("Quality of life after ketamine in anxious and nonanxious patients", ()) == "predictor_or_secondary"
+    # What the drug does, related to the response; omics of the blood; a review the tagger took for a protocol.
+    aim = "We sought to explore relationships of acute dissociative effects of ketamine with change in depression."
+    assert ask("Dissociation and ketamine's antidepressant effects", ("rct",), objective=aim) == (
+        "mechanism_or_biomarker"
+    )
+    assert ask("Peripheral blood transcriptomic response to ketamine in children", ()) == "mechanism_or_biomarker"
+    review = "This article aims to review research over the past 40 years using psychedelics for addiction."
+    assert ask("Psychedelics for addiction", ("protocol",), objective=review) == "other"
+    assert ask("Psychedelics for addiction", ("protocol",), objective="Participants will be randomized.") == "protocol"
