@@ -444,3 +444,24 @@ def test_an_event_absent_in_one_arm_is_not_read_as_no_difference() -> None:
 def test_significantly_greater_is_more_of_what_it_names(clause: str, expected: str) -> None:
     got = _read(clause)
     assert got is not None and got[0] == expected, got
+
+
+@pytest.mark.parametrize(
+    ("clause", "direction"),
+    [
+        # The drug did better: the condition's burden fell, whatever sign its standardised difference carries.
+        ("Ketamine has a small relative advantage over controls (g = 0.35, 95% CI = 0.06, 0.64).", "decreased"),
+        ("The interaction for fatigue score was significant (F = 3.44, p = 0.022), favoring IN ketamine over placebo.",
+         "decreased"),
+        ("Esketamine effectively relieved pain on the first postoperative day compared to control.", "decreased"),
+        # "4 weeks or longer" is a duration, not a change found.
+        ("In periods of 4 weeks or longer, ketamine showed significantly better antidepressant effects than placebo.",
+         "decreased"),
+        # "95%, CI": the interval is read with its comma, and it spans no effect.
+        ("Bias-correction estimates attenuated this effect (adjusted g = 0.20, 95%, CI = -0.08, 0.48).",
+         "no_difference"),
+    ],
+)
+def test_evaluations_of_the_drug_and_a_duration_that_is_no_change(clause: str, direction: str) -> None:
+    read = _read(clause)
+    assert read is not None and read[0] == direction

@@ -63,7 +63,7 @@ _NO_NUMBER: Final = r"(?:[^\d]|(?<=[A-Za-z]-)\d{1,2}(?!\d))"
 # "(95% CI)" or "[CI]" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval
 # [CI, -1.27, -0.66]").
 _CI_LABEL: Final = (
-    rf"(?:95\s*%\s*(?:CI|confiden(?:ce|t) intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
+    rf"(?:95\s*%\s*,?\s*(?:CI|confiden(?:ce|t) intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
     r"\s*(?:[\[(](?:95\s*%\s*)?CI[\])]\s*)?[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
 )
 # An interval after its label: "95% CI 1.2-3.6", "95% CI: -0.5 to 0.2" (the bounds as ``lo`` and ``hi``).
@@ -197,7 +197,9 @@ _SPACED_MINUS: Final = re.compile(r"([=:;,(\[I] ?)- (?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
 # In every effect reading:
-_HAS_CI: Final = re.compile(rf"95\s*%\s*(?:CI|confiden(?:ce|t) interval|CrI|HDI)|CI\s*95\s*%|{_BARE_CI}", re.IGNORECASE)
+_HAS_CI: Final = re.compile(
+    rf"95\s*%\s*,?\s*(?:CI|confiden(?:ce|t) interval|CrI|HDI)|CI\s*95\s*%|{_BARE_CI}", re.IGNORECASE
+)
 _P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
 
