@@ -465,3 +465,10 @@ def test_significantly_greater_is_more_of_what_it_names(clause: str, expected: s
 def test_evaluations_of_the_drug_and_a_duration_that_is_no_change(clause: str, direction: str) -> None:
     read = _read(clause)
     assert read is not None and read[0] == direction
+
+
+def test_comparable_outcomes_shown_and_a_responder_definition_with_a_slanted_sign() -> None:
+    assert _read("These three infusion groups showed comparable safety and efficacy.") == ("no_difference", "neither")
+    # "⩾" defines who counts as a responder as "≥" does: the count is the result, not the reduction.
+    read = _read("Overall, 14/25 patients (56%) were responders (⩾50% reduction at 24 h compared with baseline).")
+    assert read is not None and read[0] == "increased"

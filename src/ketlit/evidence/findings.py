@@ -105,7 +105,7 @@ class Finding:
 
 
 _DEFINITION: Final = re.compile(
-    r"\([^()]*(?:defined|≥|>=|at least|≤|<=)[^()]*\)"
+    r"\([^()]*(?:defined|≥|>=|⩾|at least|≤|<=|⩽)[^()]*\)"
     # "patients showing a reduction in pain scores >50%": who counts as a responder, not a result.
     r"|\b(?:showing|with|achieving|had|having) an? (?:reduction|decrease|improvement|drop)\b[^,;()]{0,40}?"
     r"(?:>|≥|>=|at least|more than|of) ?\d+ ?%",
@@ -130,7 +130,7 @@ _COUNTED: Final = re.compile(
 # change word. Checked first (``in``, on the folded clause as IGNORECASE compares): most clauses
 # have neither, and the regex would be tried at every character.
 _DEFINITION_NEEDS: Final = (
-    ("(", ("defined", "≥", ">=", "at least", "≤", "<=")),
+    ("(", ("defined", "≥", ">=", "⩾", "at least", "≤", "<=", "⩽")),
     ("%", ("reduction", "decrease", "improvement", "drop")),
 )
 
