@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketlit.evidence.groups import corrected_title, group_records
+from ketlit.evidence.groups import corrected_title, group_records, trial_keys
 from ketlit.evidence.questions import classify
 from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import packaged_rules
@@ -850,3 +850,38 @@ def test_set_h_development_rules() -> None:
     review = "This article aims to review research over the past 40 years using psychedelics for addiction."
     assert ask("Psychedelics for addiction", ("protocol",), objective=review) == "other"
     assert ask("Psychedelics for addiction", ("protocol",), objective="Participants will be randomized.") == "protocol"
+
+
+def test_trial_keys_read_other_registries_and_study_names() -> None:
+    keys = trial_keys(
+        "Vortioxetine with esketamine - insights from the REAL-ESK study",
+        "A post hoc analysis of the REAL-ESK study (ChiCTR-OOC-17012239; EudraCT No. 2013-000952-17). A PET-MRI study "
+        "and a COVID-19 trial are no study names; the TRANSFORM-1 and TRANSFORM-2 studies pool two trials.",
+    )
+    assert keys == ("registry:CHICTROOC17012239", "registry:EUDRACT201300095217", "study:REAL-ESK")
+    # The same registry ID printed with or without its hyphens is one key.
+    assert trial_keys("", "Registered at ChiCTR2000041232.") == trial_keys("", "ChiCTR-2000041232")
+
+
+def test_records_naming_the_same_study_or_registry_id_form_one_group() -> None:
+    def g(pmid: str, title: str, keys: tuple[str, ...], question: str = "predictor_or_secondary") -> GroupingInput:
+        return GroupingInput(pmid, title, 2024, None, "secondary", question, (), keys)
+
+    groups = group_records(
+        [
+            g("100", "Real-world esketamine in depression", ("study:REAL-ESK",), "observational"),
+            g("200", "Vortioxetine with esketamine", ("study:REAL-ESK",)),
+            g("300", "Bone markers after ketamine infusions", ("registry:CHICTROOC17012239",)),
+            g("400", "Cytokines and ketamine response", ("registry:CHICTROOC17012239",)),
+            # Two IDs of one registry: a pooled analysis of two trials joins neither.
+            g("500", "Connectivity in two ketamine trials", ("registry:UMIN000016985", "registry:UMIN000033916")),
+            g("600", "A ketamine trial", ("registry:UMIN000016985",)),
+            # A systematic review naming a study joins nothing by it.
+            g("700", "Esketamine: a systematic review", ("study:REAL-ESK",), "systematic_review"),
+        ]
+    )
+    group = {pmid: gid for pmid, gid, _ in groups}
+    assert group["100"] == group["200"] == "100"
+    assert group["300"] == group["400"] == "300"
+    assert group["500"] == "500" and group["600"] == "600"
+    assert group["700"] == "700"

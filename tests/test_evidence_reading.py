@@ -374,3 +374,19 @@ def test_what_the_drug_did_in_the_past_tense_is_a_result_sentence() -> None:
     )
     roles = [r.role for r in assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)]
     assert roles == ["background", "background", "methods", "results", "results", "results", "results", "conclusions"]
+
+
+def test_explain_lists_the_names_a_record_gives_its_trial() -> None:
+    from ketlit.evidence.explain import profile_lines
+    from ketlit.evidence.profile import profile_to_dict, read_profile
+    from ketlit.sources.models import Article
+
+    article = Article(
+        pmid="1",
+        title="Vortioxetine with esketamine: insights from the REAL-ESK study",
+        sections=[AbstractSection("RESULTS", "RESULTS", "Scores fell (p < 0.01). Registered: ChiCTR2000041232.")],
+    )
+    profile = profile_to_dict(read_profile(article, {"molecule": ["esketamine"]}, RULES))
+    assert profile["trial_keys"] == ["registry:CHICTR2000041232", "study:REAL-ESK"]
+    lines = profile_lines(profile, ["Scores fell (p < 0.01).", "Registered: ChiCTR2000041232."])
+    assert "  trial named: CHICTR2000041232, REAL-ESK" in lines

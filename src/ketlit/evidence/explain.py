@@ -88,6 +88,9 @@ def profile_lines(profile: dict[str, Any], sentences: Sequence[str], *, width: i
         )
     if profile.get("nct_ids"):
         lines.append(f"  registry: {', '.join(profile['nct_ids'])}")
+    if profile.get("trial_keys"):
+        # Other registries' IDs and study acronyms: what else joins the record's trial group.
+        lines.append(f"  trial named: {', '.join(k.split(':', 1)[1] for k in profile['trial_keys'])}")
     how = "from the abstract's labels" if profile.get("roles_labelled") else "inferred (unlabelled abstract)"
     lines.append(f"  sentence roles, {how}: {_ranges(profile.get('roles') or [])}")
     findings = profile.get("findings") or []

@@ -1,6 +1,8 @@
 """One trial, one vote: records that report the same trial form a group that counts once.
 
-Records are joined when they share a registry ID (NCT), or when their titles are nearly the same
+Records are joined when they share a registry ID (NCT, or another registry's: :func:`trial_keys`) or name the
+same study by its acronym ("the REAL-ESK study", "the ELEKT-D randomized clinical trial"), or when their titles are
+nearly the same
 words and they state the same sample size (a reprint, the same trial in two journals). A correction
 notice ("'Title': Corrigendum", "Correction: Title") reprints its article's abstract under the
 article's title: it joins the record whose title it quotes, whatever sample size either states. A
@@ -68,6 +70,43 @@ _CORRECTION: Final = re.compile(
     r"^\s*(?:corrigendum|correction|erratum)(?: to)?\s*:\s*(?P<after>.+)$",
     re.I | re.S,
 )
+
+
+# Trial registries other than ClinicalTrials.gov (whose NCT IDs the parser links), by the ID formats they print:
+# the WHO primary registries and the large national ones. PROSPERO (CRD...) registers reviews, not trials.
+_REGISTRY: Final = re.compile(
+    r"\b(?:ChiCTR[-A-Za-z]*\d{6,}|ISRCTN\d{8}|ACTRN\d{14}|DRKS\d{8}|CTRI/\d{4}/\d{2,3}/\d{6}|IRCT\d{8,}N\d+|"
+    r"UMIN\d{9}|jRCT[a-z]?\d{9,10}|KCT\d{7}|TCTR\d{11}|PACTR\d{15}|NTR\d{3,5})\b"
+    r"|\bEudraCT(?:[\s:#-]*(?:No\.?|number|Number))?[\s:#-]*(\d{4}-\d{6}-\d{2})\b"
+)
+# A study named by its acronym where the text calls it a study or trial ("REAL-ESK study", "the ELEKT-D randomized
+# clinical trial", "The PODCAST study"): five or more capitals, or capitals with a hyphenated part. Case matters
+# (an acronym is printed in capitals). Singular only: "the TRANSFORM-1 and TRANSFORM-2 studies" pools two trials.
+_NAMED_STUDY: Final = re.compile(
+    r"\b([A-Z][A-Z0-9]{4,}|[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+)"
+    r"(?: (?:[Rr]andomi[sz]ed|[Cc]linical|[Cc]ontrolled|[Pp]ilot|[Oo]bservational|[Mm]ulticent(?:er|re|ric)|"
+    r"[Pp]hase \w+))*"
+    r" (?:[Ss]tudy|[Tt]rial)\b(?! (?:[Pp]rotocols? (?:for|of)))"
+)
+# Capitals before "study" or "trial" that name a condition, a scale or a classification, not a study ("a COVID-19
+# trial", "a DSM-5 study"), or a method made of methods' abbreviations ("a PET-MRI study"): never a trial's name.
+_NOT_A_STUDY_NAME: Final = frozenset({"COVID-19", "SARS-COV-2", "DSM-5", "DSM-IV", "DSM-IV-TR", "ICD-10", "ICD-11"})
+_METHOD_PARTS: Final = frozenset({"PET", "MRI", "FMRI", "CT", "EEG", "MEG", "SPECT", "MRS", "DTI", "TMS", "ECT", "RCT"})
+
+
+def trial_keys(title: str, abstract: str) -> tuple[str, ...]:
+    """What names the record's trial besides its NCT IDs: other registries' IDs (``registry:ID``, normalised) and
+    study acronyms (``study:NAME``), sorted. Grouping joins records that share one (:func:`group_records`)."""
+    text = f"{title} {abstract}"
+    keys: set[str] = set()
+    for m in _REGISTRY.finditer(text):
+        raw = f"EUDRACT{m.group(1)}" if m.group(1) else m.group(0)
+        keys.add("registry:" + re.sub(r"[-\s]", "", raw).upper())
+    for m in _NAMED_STUDY.finditer(text):
+        name = m.group(1).upper()
+        if name not in _NOT_A_STUDY_NAME and not all(part in _METHOD_PARTS for part in name.split("-")):
+            keys.add("study:" + name)
+    return tuple(sorted(keys))
 
 
 def corrected_title(title: str) -> str | None:
@@ -139,6 +178,15 @@ def _candidate_pairs(
             index.setdefault(w, []).append(pmid)
 
 
+def _key_kind(key: str) -> str:
+    """"NCT", "study", or the registry an ID belongs to (its letters before the digits)."""
+    if key.startswith("NCT"):
+        return "NCT"
+    if key.startswith("study:"):
+        return "study"
+    return re.sub(r"[\d/].*", "", key)
+
+
 def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool]]:
     """(pmid, group_id, is_main) for every record; see the module docstring."""
     parent = {r.pmid: r.pmid for r in records}
@@ -156,15 +204,20 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
             lo, hi = sorted((ra, rb), key=int)
             parent[hi] = lo
 
-    by_nct: dict[str, str] = {}
+    by_key: dict[str, str] = {}
     for r in records:
-        if len(set(r.nct_ids)) > 1 or r.question == "systematic_review":
+        if r.question == "systematic_review":
             continue
-        for nct in r.nct_ids:
-            if nct in by_nct:
-                union(by_nct[nct], r.pmid)
+        # Per kind (NCT, each other registry, study names): a record naming several of one kind pools several trials.
+        named = [*r.nct_ids, *r.trial_keys]
+        kinds = Counter(_key_kind(k) for k in set(named))
+        for key in named:
+            if kinds[_key_kind(key)] > 1:
+                continue
+            if key in by_key:
+                union(by_key[key], r.pmid)
             else:
-                by_nct[nct] = r.pmid
+                by_key[key] = r.pmid
     # Same words, same n: titles are compared only among records of equal stated size. A secondary
     # report rewords its parent's title ("... in anxious vs nonanxious depression: revisiting the X
     # study"), so with the same sample (of a size unlikely by chance) half the words suffice.

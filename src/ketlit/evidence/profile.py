@@ -27,6 +27,7 @@ from typing import Any, Final, Literal
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.arms import ComparatorKind, comparators_in, first_comparator
 from ketlit.evidence.findings import Finding, read_findings
+from ketlit.evidence.groups import trial_keys
 from ketlit.evidence.matcher import Gate, Matcher, fold
 from ketlit.evidence.questions import StudyQuestion, classify
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence, assign_roles
@@ -176,6 +177,8 @@ class StudyProfile:
     readable: bool
     unreadable_reason: str | None = None
     certainty_by_sentence: Mapping[int, Certainty] = field(default_factory=dict)
+    # Other registries' IDs and study acronyms the record prints (ketlit.evidence.groups.trial_keys).
+    trial_keys: tuple[str, ...] = ()
 
 
 def _to_int(token: str) -> int | None:
@@ -458,6 +461,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         adverse_events=() if is_protocol else _adverse_events(sentences, folded, rules),
         review=review,
         nct_ids=tuple(article.nct_ids),
+        trial_keys=trial_keys(article.title, article.abstract),
         relation=relation,
         readable=readable,
         unreadable_reason=reason,
@@ -535,6 +539,7 @@ def profile_to_dict(p: StudyProfile) -> dict[str, Any]:
             "certainty_s": p.review.certainty_sentence,
         },
         "nct_ids": list(p.nct_ids),
+        "trial_keys": list(p.trial_keys),
         "relation": p.relation,
         "readable": p.readable,
         "unreadable_reason": p.unreadable_reason,

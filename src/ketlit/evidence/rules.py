@@ -190,7 +190,8 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 25  # 25: "showed comparable efficacy"; "⩾" in a responder definition
+READER_VERSION: Final = 26  # 26: trial keys (other registries' IDs, study acronyms) in the profile
+# 25: "showed comparable efficacy"; "⩾" in a responder definition
 # 24: "advantage over", "relieved", "favoring IN ketamine", "or longer", "95%, CI"
 # 23: a section label run into the sentence before opens its section
 # 22: the aim is the sentence that states it; literature searches are reviews;

@@ -41,6 +41,8 @@ class GroupingInput:
     relation: str | None
     question: str
     nct_ids: tuple[str, ...]
+    # Other registries' IDs and study acronyms (ketlit.evidence.groups.trial_keys).
+    trial_keys: tuple[str, ...] = ()
 
 
 class ProfileStore:
@@ -124,12 +126,14 @@ class ProfileStore:
         out = []
         # Only the NCT IDs of each profile's JSON, extracted by SQLite: decoding every whole profile
         # here was half of this, and it runs over the whole cache after every fetch that read one.
-        for pmid, title, year, n, relation, question, ncts in self.db.execute(
-            "SELECT p.pmid, a.title, a.pub_year, p.n, p.relation, p.question, json_extract(p.data, '$.nct_ids') "
+        for pmid, title, year, n, relation, question, ncts, others in self.db.execute(
+            "SELECT p.pmid, a.title, a.pub_year, p.n, p.relation, p.question, json_extract(p.data, '$.nct_ids'), "
+            "json_extract(p.data, '$.trial_keys') "
             "FROM study_profiles p JOIN articles a ON a.pmid = p.pmid ORDER BY CAST(p.pmid AS INTEGER)"
         ):
             nct = tuple(json.loads(ncts)) if ncts is not None and ncts != "[]" else ()
-            out.append(GroupingInput(pmid, title, year, n, relation, question, nct))
+            keys = tuple(json.loads(others)) if others is not None and others != "[]" else ()
+            out.append(GroupingInput(pmid, title, year, n, relation, question, nct, keys))
         return out
 
     def set_groups(self, groups: Sequence[tuple[str, str, bool]]) -> None:
