@@ -472,3 +472,20 @@ def test_comparable_outcomes_shown_and_a_responder_definition_with_a_slanted_sig
     # "⩾" defines who counts as a responder as "≥" does: the count is the result, not the reduction.
     read = _read("Overall, 14/25 patients (56%) were responders (⩾50% reduction at 24 h compared with baseline).")
     assert read is not None and read[0] == "increased"
+
+
+def test_a_second_verb_after_a_bare_and_is_a_second_result() -> None:
+    sentences = assign_roles(
+        abstract_sentences([AbstractSection("RESULTS", "RESULTS", "Ketamine induced mild psychosis-like symptoms and "
+                                            "impaired working memory performance.")]),
+        RULES.roles,
+    )
+    read = sorted(f.direction for f in read_findings(sentences, RULES.findings))
+    assert read == ["decreased", "increased"]
+    # "reduced-dose" is an adjective, not a verb.
+    sentences = assign_roles(
+        abstract_sentences([AbstractSection("RESULTS", "RESULTS", "Ketamine and reduced-dose propofol increased "
+                                            "seizure duration.")]),
+        RULES.roles,
+    )
+    assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["increased"]
