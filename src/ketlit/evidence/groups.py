@@ -221,6 +221,25 @@ def _key_kind(key: str) -> str:
     return re.sub(r"[\d/].*", "", key)
 
 
+def _sharing_a_key(records: Sequence[GroupingInput]) -> Iterator[tuple[str, str]]:
+    """Pairs of records that name one trial: the same NCT ID, another registry's ID or study name. Not a systematic
+    review (the IDs it prints are its trials'), and per kind (NCT, each registry, study names) not a record naming
+    several of one kind: it pools several trials, and joining it would chain them into one group."""
+    first: dict[str, str] = {}
+    for r in records:
+        if r.question == "systematic_review":
+            continue
+        named = [*r.nct_ids, *r.trial_keys]
+        kinds = Counter(_key_kind(k) for k in set(named))
+        for key in named:
+            if kinds[_key_kind(key)] > 1:
+                continue
+            if key in first:
+                yield first[key], r.pmid
+            else:
+                first[key] = r.pmid
+
+
 def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool]]:
     """(pmid, group_id, is_main) for every record; see the module docstring."""
     parent = {r.pmid: r.pmid for r in records}
@@ -238,20 +257,8 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
             lo, hi = sorted((ra, rb), key=int)
             parent[hi] = lo
 
-    by_key: dict[str, str] = {}
-    for r in records:
-        if r.question == "systematic_review":
-            continue
-        # Per kind (NCT, each other registry, study names): a record naming several of one kind pools several trials.
-        named = [*r.nct_ids, *r.trial_keys]
-        kinds = Counter(_key_kind(k) for k in set(named))
-        for key in named:
-            if kinds[_key_kind(key)] > 1:
-                continue
-            if key in by_key:
-                union(by_key[key], r.pmid)
-            else:
-                by_key[key] = r.pmid
+    for pmid, other in _sharing_a_key(records):
+        union(pmid, other)
     # Same words, same n: titles are compared only among records of equal stated size. A secondary
     # report rewords its parent's title ("... in anxious vs nonanxious depression: revisiting the X
     # study"), so with the same sample (of a size unlikely by chance) half the words suffice.
