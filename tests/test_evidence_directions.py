@@ -474,14 +474,7 @@ def test_comparable_outcomes_shown_and_a_responder_definition_with_a_slanted_sig
     assert read is not None and read[0] == "increased"
 
 
-def test_a_second_verb_after_a_bare_and_is_a_second_result() -> None:
-    sentences = assign_roles(
-        abstract_sentences([AbstractSection("RESULTS", "RESULTS", "Ketamine induced mild psychosis-like symptoms and "
-                                            "impaired working memory performance.")]),
-        RULES.roles,
-    )
-    read = sorted(f.direction for f in read_findings(sentences, RULES.findings))
-    assert read == ["decreased", "increased"]
+def test_a_reduced_dose_is_which_dose_not_a_change() -> None:
     # "reduced-dose" is an adjective, not a verb.
     sentences = assign_roles(
         abstract_sentences([AbstractSection("RESULTS", "RESULTS", "Ketamine and reduced-dose propofol increased "
@@ -489,3 +482,11 @@ def test_a_second_verb_after_a_bare_and_is_a_second_result() -> None:
         RULES.roles,
     )
     assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["increased"]
+    # A bare "and" before a change word joins a list of outcomes as often as two results: no cut there ("no
+    # difference in nausea and increased salivation" is one null result).
+    sentences = assign_roles(
+        abstract_sentences([AbstractSection("RESULTS", "RESULTS", "There was no significant difference between the "
+                                            "ketamine and placebo groups in nausea and increased salivation.")]),
+        RULES.roles,
+    )
+    assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["no_difference"]

@@ -885,3 +885,56 @@ def test_records_naming_the_same_study_or_registry_id_form_one_group() -> None:
     assert group["300"] == group["400"] == "300"
     assert group["500"] == "500" and group["600"] == "600"
     assert group["700"] == "700"
+
+
+def test_trial_keys_edge_cases() -> None:
+    # A title that starts with "Study" does not hide the names after it.
+    assert trial_keys("Study of ketamine: results of the ELEKT-D Study", "") == ("study:ELEKT-D",)
+    # "a CBT-I trial" names a kind of treatment, not one trial.
+    assert trial_keys("", "Participants were enrolled in a CBT-I trial and an MDMA-AT trial.") == ()
+    # Names in the background are other trials: only the record's own sentences are read for them.
+    background = "Unlike the TRANSFORM-2 trial, few trials tested esketamine in older adults."
+    assert trial_keys("Esketamine in older adults", background, "Esketamine in older adults We randomized 40.") == ()
+    # IDs printed with a space; ChiCTR IDs whatever letters follow the registry's name are one registry.
+    assert trial_keys("", "ISRCTN 12345678; UMIN 000012345") == ("registry:ISRCTN12345678", "registry:UMIN000012345")
+    pooled = GroupingInput("1", "Two trials", 2024, None, "secondary", "predictor_or_secondary", (),
+                           ("registry:CHICTRIOR17013767", "registry:CHICTRTRC12003012"))
+    single = GroupingInput("2", "One trial", 2024, None, "main", "efficacy_vs_control", (),
+                           ("registry:CHICTRIOR17013767",))
+    other = GroupingInput("3", "Another trial", 2024, None, "main", "efficacy_vs_control", (),
+                          ("registry:CHICTRTRC12003012",))
+    group = {pmid: gid for pmid, gid, _ in group_records([pooled, single, other])}
+    assert len(set(group.values())) == 3  # the pooled analysis chains neither trial to the other
+
+
+def test_a_record_with_an_nct_id_and_another_registrys_id_joins_both() -> None:
+    a = GroupingInput("10", "Main report", 2024, 80, "main", "efficacy_vs_control", ("NCT01234567",))
+    b = GroupingInput("20", "Secondary report", 2024, None, "secondary", "predictor_or_secondary", ("NCT01234567",),
+                      ("registry:EUDRACT201300095217",))
+    c = GroupingInput("30", "EU report", 2024, None, "secondary", "predictor_or_secondary", (),
+                      ("registry:EUDRACT201300095217",))
+    # Two NCT IDs (a pooled analysis) join nothing by NCT, but the study it names still joins.
+    d = GroupingInput("40", "Pooled", 2024, None, "secondary", "predictor_or_secondary",
+                      ("NCT01234567", "NCT07654321"), ("study:REAL-ESK",))
+    e = GroupingInput("50", "REAL-ESK", 2024, None, "main", "observational", (), ("study:REAL-ESK",))
+    group = {pmid: gid for pmid, gid, _ in group_records([a, b, c, d, e])}
+    assert group["10"] == group["20"] == group["30"] == "10"
+    assert group["40"] == group["50"] == "40"
+
+
+def test_review_fixes_for_questions() -> None:
+    # "central" in a trial's methods is no database; a trial's own random assignment is no literature search.
+    for methods in (
+        "Participants were screened and allocated by a central computer system to ketamine or saline placebo.",
+        "Patients were randomly assigned to ketamine or placebo; identified adverse events went to a central board.",
+    ):
+        assert ask("Ketamine for depression: a randomized trial", ("rct",), methods=methods) == "efficacy_vs_control"
+    # Methods wording in an unstructured abstract is not the aim ("We assessed adverse events at every visit").
+    text = (
+        "Ketamine may treat depression. Adults were randomized to ketamine or saline placebo. We assessed safety and "
+        "adverse events at every visit. Scores fell more with ketamine (p = 0.01)."
+    )
+    assert ask("Ketamine for depression", ("rct",), text=text) == "efficacy_vs_control"
+    # "after delivery of the session" is no childbirth.
+    methods = "Patients were randomized to ketamine or saline given after delivery of the psychotherapy session."
+    assert ask("Ketamine and psychotherapy", ("rct",), methods=methods) != "perioperative_prevention"

@@ -208,10 +208,10 @@ def test_a_label_run_into_the_sentence_before_opens_its_section() -> None:
     )
     roles = [r.role for r in assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)]
     assert roles == ["background", "objective", "results", "conclusions", "conclusions"]
-    # A colon after a stop inside a word or number is no label ("p=0.03.Note" is not a heading either).
-    plain = "Background: Ketamine was given (see Fig.Table: 2). Scores fell."
-    first = assign_roles(abstract_sentences([AbstractSection(None, None, plain)]), RULES.roles)[0]
-    assert first.role == "background"
+    # A run-in word that names no section ("NOTE:", "Note:") leaves the label the sentence starts with.
+    for plain in ("Results: Scores fell at each visit.NOTE: two sites closed.", "Results: Scores fell.Note: see text."):
+        first = assign_roles(abstract_sentences([AbstractSection(None, None, plain)]), RULES.roles)[0]
+        assert first.role == "results", plain
 
 
 def test_unstructured_background_sentence_is_not_a_result() -> None:

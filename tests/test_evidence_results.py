@@ -710,9 +710,13 @@ def test_intervals_with_a_tilde_between_the_bounds(text: str, measure: str, valu
 def test_a_bare_value_with_its_interval_after_a_change_is_a_mean_difference() -> None:
     text = "Scores decreased in both younger (3.3, 95% CI = 2.5-4.1, p < 0.05) and older (2.8, 95% CI = 1.1-4.6) men"
     assert nums.effects(text) == [nums.Effect("MD", 3.3, 2.5, 4.1), nums.Effect("MD", 2.8, 1.1, 4.6)]
-    assert nums.effects("a lower amygdala (-0.33, sd = 0.13, 95%HDI [-0.56,-0.04]) reactivation") == [
+    assert nums.effects("a reduction in amygdala reactivation (-0.33, sd = 0.13, 95%HDI [-0.56,-0.04])") == [
         nums.Effect("MD", -0.33, -0.56, -0.04)
     ]
+    # A comparative introduces each group's level, not a change; a proportion as a decimal neither.
+    levels = "Scores were higher in women (12.1, 95% CI 10.2-14.0) than in men (11.5, 95% CI 9.9-13.1)"
+    assert nums.effects(levels) == []
+    assert nums.effects("Remission was higher with ketamine (0.45, 95% CI 0.30-0.60)") == []
     # No change reported: a mean or a rate with its interval is no difference.
     assert nums.effects("Mean age was (45.2, 95% CI 40.1-50.3) years") == []
     # A percentage is a proportion; a value outside its interval is some other number.

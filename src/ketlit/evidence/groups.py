@@ -75,8 +75,8 @@ _CORRECTION: Final = re.compile(
 # Trial registries other than ClinicalTrials.gov (whose NCT IDs the parser links), by the ID formats they print:
 # the WHO primary registries and the large national ones. PROSPERO (CRD...) registers reviews, not trials.
 _REGISTRY: Final = re.compile(
-    r"\b(?:ChiCTR[-A-Za-z]*\d{6,}|ISRCTN\d{8}|ACTRN\d{14}|DRKS\d{8}|CTRI/\d{4}/\d{2,3}/\d{6}|IRCT\d{8,}N\d+|"
-    r"UMIN\d{9}|jRCT[a-z]?\d{9,10}|KCT\d{7}|TCTR\d{11}|PACTR\d{15}|NTR\d{3,5})\b"
+    r"\b(?:ChiCTR[-A-Za-z]*\d{6,}|ISRCTN ?\d{8}|ACTRN ?\d{14}|DRKS ?\d{8}|CTRI/\d{4}/\d{2,3}/\d{6}|IRCT ?\d{8,}N\d+|"
+    r"UMIN ?\d{9}|jRCT[a-z]? ?\d{9,10}|KCT ?\d{7}|TCTR ?\d{11}|PACTR ?\d{15}|NTR ?\d{3,5})\b"
     r"|\bEudraCT(?:[\s:#-]*(?:No\.?|number|Number))?[\s:#-]*(\d{4}-\d{6}-\d{2})\b"
 )
 # A study named by its acronym where the text calls it a study or trial ("REAL-ESK study", "the ELEKT-D randomized
@@ -113,7 +113,9 @@ def _study_name_before(text: str, at: int) -> str | None:
         else:
             break
     named = _NAME_END.search(words[-1])
-    if named is None:
+    # A trial's name is definite ("the REAL-ESK study", "REAL-ESK study is ..."); "a CBT-I trial", "an MDMA-AT
+    # trial" name a kind of treatment many trials test.
+    if named is None or (len(words) > 1 and words[-2].lower() in ("a", "an")):
         return None
     name = named.group(1).upper()
     if name in _NOT_A_STUDY_NAME or all(part in _METHOD_PARTS for part in name.split("-")):
@@ -121,21 +123,25 @@ def _study_name_before(text: str, at: int) -> str | None:
     return name
 
 
-def trial_keys(title: str, abstract: str) -> tuple[str, ...]:
+def trial_keys(title: str, abstract: str, own: str | None = None) -> tuple[str, ...]:
     """What names the record's trial besides its NCT IDs: other registries' IDs (``registry:ID``, normalised) and
-    study acronyms (``study:NAME``), sorted. Grouping joins records that share one (:func:`group_records`)."""
+    study acronyms (``study:NAME``), sorted. Grouping joins records that share one (:func:`group_records`).
+
+    Study names are read from ``own`` when given (the title and the sentences about the record's own study, not its
+    background: "Unlike the TRANSFORM-2 trial, ..." names another trial), else from the title and abstract."""
     text = f"{title} {abstract}"
     keys: set[str] = set()
     if _REGISTRY_NEEDS.search(text):
         for m in _REGISTRY.finditer(text):
             raw = f"EUDRACT{m.group(1)}" if m.group(1) else m.group(0)
             keys.add("registry:" + re.sub(r"[-\s]", "", raw).upper())
+    text = own if own is not None else text
     for word in _STUDY_WORDS:
         at = text.find(word)
-        while at > 0:
+        while at >= 0:
             end = at + len(word)
             # A whole word after a space ("REAL-ESK study", not "studying"), not "... study protocol for".
-            if text[at - 1] == " " and not (end < len(text) and text[end].isalnum()):
+            if at > 0 and text[at - 1] == " " and not (end < len(text) and text[end].isalnum()):
                 name = _study_name_before(text, at)
                 if name is not None and not _PROTOCOL_AFTER.match(text, end):
                     keys.add("study:" + name)
@@ -212,13 +218,20 @@ def _candidate_pairs(
             index.setdefault(w, []).append(pmid)
 
 
+# The registries whose IDs trial_keys reads (normalised: upper case, no hyphens or spaces), longest first where one
+# prefixes another. "ChiCTR-IOR-..." and "ChiCTR2000..." are one registry, whatever letters follow its name.
+_REGISTRIES: Final = ("CHICTR", "ISRCTN", "ACTRN", "DRKS", "CTRI", "IRCT", "UMIN", "JRCT", "KCT", "TCTR", "PACTR",
+                      "NTR", "EUDRACT")
+
+
 def _key_kind(key: str) -> str:
-    """"NCT", "study", or the registry an ID belongs to (its letters before the digits)."""
+    """"NCT", "study", or the registry an ID belongs to."""
     if key.startswith("NCT"):
         return "NCT"
     if key.startswith("study:"):
         return "study"
-    return re.sub(r"[\d/].*", "", key)
+    number = key.removeprefix("registry:")
+    return next((r for r in _REGISTRIES if number.startswith(r)), number)
 
 
 def _sharing_a_key(records: Sequence[GroupingInput]) -> Iterator[tuple[str, str]]:

@@ -339,8 +339,8 @@ def declared_measure(text: str) -> Measure | None:
 
 
 # A bare "(value, 95% CI lo-hi)" right after a change the clause reports ("scores decreased in both younger (3.3,
-# 95% CI = 2.5-4.1) and older (2.8, 95% CI = 1.1-4.6) patients", "showed a lower amygdala (-0.33, sd = 0.13,
-# 95%HDI [-0.56,-0.04]) reactivation"): the size of that change on its scale, a mean difference. Not a
+# 95% CI = 2.5-4.1) and older (2.8, 95% CI = 1.1-4.6) patients", "a reduction in amygdala reactivation (-0.33, sd =
+# 0.13, 95%HDI [-0.56,-0.04])"): the size of that change on its scale, a mean difference. Not a
 # percentage (a rate with its interval is a proportion, not a difference), and only where the value lies inside
 # its interval and a change word comes first.
 _BARE_VALUE: Final = re.compile(
@@ -348,9 +348,10 @@ _BARE_VALUE: Final = re.compile(
     + _LABELLED_BOUNDS,
     re.IGNORECASE,
 )
+# Change verbs and nouns only: a comparative ("higher in women (12.1, 95% CI 10.2-14.0) than in men (11.5, ...)")
+# introduces each group's level, not a change.
 _CHANGE_BEFORE: Final = re.compile(
-    r"\b(?:de|in)creas\w*|\breduc\w*|\bimprov\w*|\blower\b|\bhigher\b|\bgreater\b|\bdifferen\w*|\bchanges?\b|\bdrops?\b|"
-    r"\bdeclin\w*|\bworse\w*",
+    r"\b(?:de|in)creas\w*|\breduc\w*|\bimprov\w*|\bdifferen\w*|\bchanges?\b|\bdrops?\b|\bdeclin\w*|\bworsen\w*",
     re.IGNORECASE,
 )
 

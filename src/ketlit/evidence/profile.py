@@ -461,7 +461,11 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         adverse_events=() if is_protocol else _adverse_events(sentences, folded, rules),
         review=review,
         nct_ids=tuple(article.nct_ids),
-        trial_keys=trial_keys(article.title, article.abstract),
+        trial_keys=trial_keys(
+            article.title,
+            article.abstract,
+            " ".join([article.title, *(rs.sentence.text for rs in sentences if rs.role != "background")]),
+        ),
         relation=relation,
         readable=readable,
         unreadable_reason=reason,

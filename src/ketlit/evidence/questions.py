@@ -33,7 +33,7 @@ decide. 145 records over 14 questions are too few to learn from.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
@@ -91,6 +91,14 @@ _AIM: Final = re.compile(
 )
 
 
+def _before_methods(sentences: Sequence[RoledSentence]) -> Iterator[RoledSentence]:
+    """The sentences before the first methods, results or conclusions sentence."""
+    for rs in sentences:
+        if rs.role in ("methods", "results", "conclusions"):
+            return
+        yield rs
+
+
 def _texts(title: str, sentences: Sequence[RoledSentence]) -> dict[Where, str]:
     aim = [title]
     design = [title]
@@ -100,13 +108,17 @@ def _texts(title: str, sentences: Sequence[RoledSentence]) -> dict[Where, str]:
             design.append(rs.sentence.text)
         elif rs.role == "methods":
             design.append(rs.sentence.text)
-    # An abstract with no objective sentence states its aim in a sentence that says so ("This study aimed to",
-    # "We investigated whether"), often the last of a labelled BACKGROUND section; without one, in the first
-    # sentence or two. Background before the aim ("there is little information about predictors of response")
-    # says what is not known, not what the study asks.
+    # An abstract with no objective sentence states its aim in a background sentence that says so ("This study
+    # aimed to", "We investigated whether"), often the last of a labelled BACKGROUND section; without one, in the
+    # first sentence or two. Background before the aim ("there is little information about predictors of response")
+    # says what is not known, not what the study asks; methods sentences ("We assessed adverse events at every
+    # visit") say how, so only the first such sentence before them counts.
     if len(aim) == 1:
-        stated = [rs.sentence.text for rs in sentences if rs.role != "results" and _AIM.search(rs.sentence.text)]
-        aim.extend(stated or (rs.sentence.text for rs in sentences[:2] if rs.role != "results"))
+        stated = next(
+            (rs.sentence.text for rs in _before_methods(sentences) if _AIM.search(rs.sentence.text)),
+            None,
+        )
+        aim.extend([stated] if stated else (rs.sentence.text for rs in sentences[:2] if rs.role != "results"))
     return {"title": title, "aim": " ".join(aim), "design": " ".join(design)}
 
 

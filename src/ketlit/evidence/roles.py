@@ -100,14 +100,14 @@ def role_of_label(label: str | None, category: str | None, rules: RoleRules) -> 
     return None
 
 
-def _inline_label(text: str) -> str | None:
+def _inline_labels(text: str) -> list[str]:
+    """The section labels a sentence carries, the one that applies first: the last label run into it, then the
+    one it starts with (a run-in word that names no role, "... visit.NOTE: ...", leaves the leading label)."""
     if ":" not in text:
-        return None  # both forms end in a colon
+        return []  # both forms end in a colon
     m = _INLINE_UPPER.match(text) or _INLINE_WORD.match(text)
-    run_in = [r.group(1) for r in _INLINE_AFTER_STOP.finditer(text)]
-    if run_in:
-        return run_in[-1]
-    return m.group(1) if m else None
+    found = [r.group(1) for r in _INLINE_AFTER_STOP.finditer(text)][::-1]
+    return [*found, m.group(1)] if m else found
 
 
 def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> list[RoledSentence]:
@@ -117,11 +117,11 @@ def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> lis
     mixed: set[int] = set()  # sections whose label names both methods and results
     between: set[int] = set()  # sentences of such a section whose role is unknown: methods or results
     for i, s in enumerate(sentences):
-        inline = _inline_label(s.text)
-        if inline is not None:
+        for inline in _inline_labels(s.text):
             role = role_of_label(inline, None, rules)
             if role is not None:
                 current[s.section] = role
+                break
         if s.section not in current:
             # "MEASUREMENTS AND MAIN RESULTS" (NLM files it under METHODS), "METHODOLOGY/PRINCIPAL
             # FINDINGS": a section that names both holds both; each sentence is read for which.

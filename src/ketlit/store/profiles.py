@@ -124,8 +124,8 @@ class ProfileStore:
     def grouping_inputs(self) -> list[GroupingInput]:
         """Every stored profile with the fields trial grouping compares, in PMID order."""
         out = []
-        # Only the NCT IDs of each profile's JSON, extracted by SQLite: decoding every whole profile
-        # here was half of this, and it runs over the whole cache after every fetch that read one.
+        # Only the NCT IDs and trial keys of each profile's JSON, extracted by SQLite: decoding every whole
+        # profile here was half of this, and it runs over the whole cache after every fetch that read one.
         for pmid, title, year, n, relation, question, ncts, others in self.db.execute(
             "SELECT p.pmid, a.title, a.pub_year, p.n, p.relation, p.question, json_extract(p.data, '$.nct_ids'), "
             "json_extract(p.data, '$.trial_keys') "
