@@ -722,3 +722,19 @@ def test_a_bare_value_with_its_interval_after_a_change_is_a_mean_difference() ->
     # A percentage is a proportion; a value outside its interval is some other number.
     assert nums.effects("Response increased (45%, 95% CI 30-60)") == []
     assert nums.effects("Scores decreased (12, 95% CI 2.5-4.1)") == []
+
+
+def test_values_with_units_plural_ci_labels_and_second_values_after_units() -> None:
+    # A value's unit in words, and the next value after the first interval's unit and p.
+    text = (
+        "a mean difference of 34.6 seconds (95% confidence interval [CI], 26.4-42.7 seconds; P < 0.001) and 26.6 "
+        "seconds (95% CI, 19.6-33.6 seconds; P < 0.001), respectively"
+    )
+    assert nums.effects(text) == [nums.Effect("MD", 34.6, 26.4, 42.7), nums.Effect("MD", 26.6, 19.6, 33.6)]
+    text = "(mean difference, 27.2 mm Hg [95% CI, 12.0-42.4 mm Hg; P = 0.001]; 25.7 beats per min [95% CI, 14.5-36.8])"
+    assert nums.effects(text) == [nums.Effect("MD", 27.2, 12.0, 42.4), nums.Effect("MD", 25.7, 14.5, 36.8)]
+    # "95%CIs" and "(95%CIs)" label intervals as "95% CI" does.
+    text = "[odds ratio (OR) = 0.05, 95% confidence intervals (95%CIs) 0.01-0.33], alone (OR = 0.13, 95%CIs 0.05-0.31)"
+    assert nums.effects(text) == [nums.Effect("OR", 0.05, 0.01, 0.33), nums.Effect("OR", 0.13, 0.05, 0.31)]
+    # A number after the unit's words is another quantity: no estimate read across it.
+    assert nums.effects("HR 0.5 at 12 months (95% CI 0.3-0.8)") == []

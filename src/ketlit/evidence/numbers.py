@@ -63,19 +63,22 @@ _NO_NUMBER: Final = r"(?:[^\d]|(?<=[A-Za-z]-)\d{1,2}(?!\d))"
 # "(95% CI)" or "[CI]" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval
 # [CI, -1.27, -0.66]").
 _CI_LABEL: Final = (
-    rf"(?:95\s*%\s*,?\s*(?:CI|confiden(?:ce|t) intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
-    r"\s*(?:[\[(](?:95\s*%\s*)?CI[\])]\s*)?[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
+    rf"(?:95\s*%\s*,?\s*(?:CIs?|confiden(?:ce|t) intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
+    r"\s*(?:[\[(](?:95\s*%\s*)?CIs?[\])]\s*)?[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
 )
 # An interval after its label: "95% CI 1.2-3.6", "95% CI: -0.5 to 0.2" (the bounds as ``lo`` and ``hi``).
 _LABELLED_BOUNDS: Final = rf"{_CI_LABEL}(?P<lo>{_NUM})%?\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})"
 # The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
 # case-insensitive alternatives at every character, ~1 µs a character); ``which`` names the measure.
 _MEASURES: Final = Matcher([w for w, _ in _MEASURE_WORDS], re.IGNORECASE, AnchorIndex())
+# A value's unit in words: "34.6 seconds", "27.2 mm Hg", "25.7 beats per minute".
+_UNIT_WORDS: Final = r"\s*[a-zA-Z/]+(?: [a-zA-Z/]+){0,3}"
+_UNIT: Final = rf"(?:{_UNIT_WORDS})?"
 # After the measure's name: up to 70 characters of words (not digits), then the value, then a CI.
 _AFTER_MEASURE: Final = re.compile(
     # "SMD-0.65": a minus sign right after the name is the value's own.
     rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
-    rf"(?:(?:percentage[- ])?points?\b\s*|%\s*)?"  # the value's unit: "-4.56 points (95% CI ..."
+    rf"(?:(?:percentage[- ])?points?\b\s*|%\s*|{_UNIT_WORDS}\s*)?"  # the value's unit: "-4.56 points (95% CI ..."
     rf"(?:±\s*\d+(?:\.\d+)?\s*)?"  # a standard deviation printed after it: "2.1 ± 0.9, 95% CI"
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
     rf"(?:[,;]?\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?"  # or as "sd = 0.13"
@@ -90,9 +93,12 @@ _BRACKET_AFTER: Final = re.compile(
     rf"[^\d.;\[\]]{{0,12}}?(?:=|:|\s)\s*(?P<value>{_NUM})\s*\[\s*(?P<lo>{_NUM})\s*{_BETWEEN}\s*(?P<hi>{_NUM})\s*\]",
     re.IGNORECASE,
 )
-# A second value of the same measure: "(d = .89, 95% CI = .61-1.16, and .98, 95% CI = .64-1.33, respectively)".
+# A second value of the same measure: "(d = .89, 95% CI = .61-1.16, and .98, 95% CI = .64-1.33, respectively)", also
+# after the first interval's unit and p ("34.6 seconds (95% CI, 26.4-42.7 seconds; P < 0.001) and 26.6 seconds (95%
+# CI, ...)") or a semicolon ("27.2 mm Hg [95% CI, 12.0-42.4 mm Hg; P = 0.001]; 25.7 beats per minute [95% CI, ...").
 _AND_NEXT: Final = re.compile(
-    rf"\s*[,;]?\s*(?:and|or)\s+(?P<value>{_NUM})\s*[,;(\[]?\s*{_LABELLED_BOUNDS}",
+    rf"{_UNIT}(?:\s*[;,]\s*[pP]\s*[<=>≤≥]\s*0?\.\d+)?\s*[)\]]?\s*(?:[,;]?\s*(?:and|or)\s+|;\s*)(?P<value>{_NUM})"
+    rf"{_UNIT}\s*[,;(\[]?\s*{_LABELLED_BOUNDS}",
     re.IGNORECASE,
 )
 # The label before the value: "SMD [95% CI] = 0.26 [0.03, 0.48]", "OR (95% CI): 2.1 (1.2-3.6)".
