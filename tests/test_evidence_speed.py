@@ -27,6 +27,7 @@ from ketlit.evidence import findings as fmod
 from ketlit.evidence import model as mmod
 from ketlit.evidence import numbers as nums
 from ketlit.evidence import profile as pmod
+from ketlit.evidence import questions as qmod
 from ketlit.evidence import roles as rmod
 from ketlit.evidence import sentences as smod
 from ketlit.evidence.matcher import AnchorIndex, AnyOf, Cues, Gate, Matcher, fold, required_literals
@@ -221,6 +222,19 @@ def test_sample_size_filler_reads_the_same_number(sentences: list[str]) -> None:
             matched += 1
             assert (a.start(), a.groups()) == (b.start(), b.groups()), text
     assert matched > 50
+
+
+def test_aim_needs_answer_as_the_aim_regex(sentences: list[str]) -> None:
+    # Every alternative of _AIM needs one of _AIM_NEEDS (folded): the prefilter never hides a stated aim.
+    words = "We |we|THIS |this study |The present study |aim|Aims |objective |purpose |goal |ſought |is |to |of |"
+    words += "examined |İ|x| "
+    texts = sentences + _synthetic(words.split("|"), 3000, seed=5)
+    found = 0
+    for text in texts:
+        expected = qmod._AIM.search(text) is not None
+        assert qmod._states_aim(text) == expected, text
+        found += expected
+    assert found > 50
 
 
 def test_sample_size_filler_on_long_words() -> None:
