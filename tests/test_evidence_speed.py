@@ -237,6 +237,25 @@ def test_aim_needs_answer_as_the_aim_regex(sentences: list[str]) -> None:
     assert found > 50
 
 
+def test_sample_size_split_gate_finds_what_the_regex_finds(sentences: list[str]) -> None:
+    # The last sample-size regex as two (its "^" alternative, then a first character from a class): same matches.
+    words = "Of |OF |in |İn |ın |IN |among |AMONG |with |wıth |. |; |:  |x. |12 |twenty-one |Thirty |patients|"
+    words += "adult|-| |women |ofin |."
+    texts = sentences + _synthetic(words.split("|"), 4000, seed=11)
+    texts += [t.lstrip(".;: ") for t in texts[-200:]]  # numbers at the very start ("^")
+    regex, gate = pmod._N_PATTERNS[3], pmod._N_GATES[3]
+    matched = 0
+    for text in texts:
+        a, b = regex.search(text), gate.search(text, fold(text))
+        assert (a and (a.span(), a.groups())) == (b and (b.span(), b.groups())), text
+        matched += a is not None
+    assert matched > 200
+    # The class consumed first is every character that begins an alternative under IGNORECASE, and no other.
+    first = re.compile(pmod._N3_AFTER.pattern.split(")(?:")[0] + ")")
+    like_re = re.compile(r"[.;:oiaw]", re.I)
+    assert all((first.fullmatch(chr(c)) is None) == (like_re.fullmatch(chr(c)) is None) for c in range(0x3000))
+
+
 def test_sample_size_filler_on_long_words() -> None:
     # Four long words after each number: the nested filler tried every way of cutting them
     # into four pieces (~3 s here; timed by bench/evidence_reading.py); the flat one reads each
