@@ -490,3 +490,13 @@ def test_a_reduced_dose_is_which_dose_not_a_change() -> None:
         RULES.roles,
     )
     assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["no_difference"]
+
+
+def test_dropping_out_is_attrition_not_a_decrease() -> None:
+    def read(text: str) -> list[str]:
+        sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
+        return [f.direction for f in read_findings(sentences, RULES.findings)]
+
+    assert read("Of the 31 patients, 17 met the criteria for the ketamine group but 2 dropped out of the study.") == []
+    assert read("The 90 sessions were uneventful; the treatment was well tolerated and no patient dropped out.") == []
+    assert read("Depression scores dropped significantly after ketamine (p < 0.01).") == ["decreased"]
