@@ -500,3 +500,23 @@ def test_dropping_out_is_attrition_not_a_decrease() -> None:
     assert read("Of the 31 patients, 17 met the criteria for the ketamine group but 2 dropped out of the study.") == []
     assert read("The 90 sessions were uneventful; the treatment was well tolerated and no patient dropped out.") == []
     assert read("Depression scores dropped significantly after ketamine (p < 0.01).") == ["decreased"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The effects of ketamine on working memory are likely to involve impaired NMDA function.",
+        "These changes could also be an indirect indicator of the plasticity changes induced by the drug.",
+        "The study also used positron emission tomography imaging in a subset of patients to explore the mechanisms "
+        "underpinning ketamine's anti-anhedonic effects.",
+    ],
+)
+def test_speculation_and_methods_among_the_results_are_no_findings(text: str) -> None:
+    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
+    assert read_findings(sentences, RULES.findings) == []
+
+
+def test_a_result_that_names_a_method_is_still_a_result() -> None:
+    text = "Ketamine significantly reduced depression scores compared with placebo (p < 0.01)."
+    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
+    assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["decreased"]
