@@ -520,3 +520,22 @@ def test_a_result_that_names_a_method_is_still_a_result() -> None:
     text = "Ketamine significantly reduced depression scores compared with placebo (p < 0.01)."
     sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
     assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["decreased"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "(PsycInfo Database Record (c) 2024 APA, all rights reserved).",
+        "No baseline differences were noted between the two groups.",
+        "Esketamine, a dissociative drug, was approved for the management of major depressive disorder by the FDA.",
+    ],
+)
+def test_publisher_lines_baseline_balance_and_approvals_are_no_results(text: str) -> None:
+    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
+    assert read_findings(sentences, RULES.findings) == []
+
+
+def test_a_result_followed_by_a_publisher_line_is_still_read() -> None:
+    text = "Ketamine significantly reduced suicidal ideation compared with placebo (p = 0.01). © Springer Nature 2020."
+    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
+    assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["decreased"]
