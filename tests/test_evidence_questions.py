@@ -709,6 +709,10 @@ def test_drug_induced_change_and_plain_efficacy_titles_are_not_predictor_questio
         "glutamate-modulating drugs, their mechanism of action, and clinical studies of their efficacy.",
         "The letter about the article on ketamine for depression discusses methodology and outcome measures.",
         "Herein, the authors discuss the mechanisms underlying glutamatergic antagonists and psychedelics.",
+        # An adverb and the verb's -s form; "the present work".
+        "Ketamine has antidepressant effects. This article briefly reviews its applications beyond depression.",
+        "Ketamine may reduce inflammation. Therefore, the present work examines the role of its anti-inflammatory "
+        "properties in depression.",
     ],
 )
 def test_a_review_or_letter_saying_what_it_is_anywhere_is_other(text: str) -> None:
