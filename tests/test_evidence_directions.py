@@ -539,3 +539,19 @@ def test_a_result_followed_by_a_publisher_line_is_still_read() -> None:
     text = "Ketamine significantly reduced suicidal ideation compared with placebo (p = 0.01). © Springer Nature 2020."
     sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
     assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["decreased"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Both esketamine and operation time failed to significantly affect MMSE scores.", ["no_difference"]),
+        ("Exploration of clinical factors revealed no link between BMI and remission.", ["no_difference"]),
+        ("These changes were transient, returning to baseline levels 24 hours after treatment.", ["no_difference"]),
+        # A question left open is no result; a result that "needs further study" is still asserted.
+        ("Whether ketamine-related changes in connectivity may be associated with its antidepressant effects would "
+         "need further investigation.", []),
+    ],
+)
+def test_no_effect_wordings_and_open_questions(text: str, expected: list[str]) -> None:
+    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
+    assert [f.direction for f in read_findings(sentences, RULES.findings)] == expected
