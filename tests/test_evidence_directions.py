@@ -555,3 +555,14 @@ def test_a_result_followed_by_a_publisher_line_is_still_read() -> None:
 def test_no_effect_wordings_and_open_questions(text: str, expected: list[str]) -> None:
     sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
     assert [f.direction for f in read_findings(sentences, RULES.findings)] == expected
+
+
+def test_up_and_down_regulation_are_changes() -> None:
+    def read(text: str) -> list[str]:
+        sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
+        return [f.direction for f in read_findings(sentences, RULES.findings)]
+
+    assert read("In adults with depression, ketamine was associated with GLUT3 transporter upregulation.") == [
+        "increased"
+    ]
+    assert read("Ketamine significantly down-regulated hippocampal GluN2B expression (p < 0.01).") == ["decreased"]

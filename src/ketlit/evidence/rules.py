@@ -190,7 +190,9 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 28  # 28: values with units in words, "95%CIs", a second value after a unit and p
+READER_VERSION: Final = 29  # 29: no-result and no-difference wordings, up/down-regulation, "this article
+# briefly reviews"
+# 28: values with units in words, "95%CIs", a second value after a unit and p
 # 27: review fixes (aims before methods only, run-in labels that name a role, study
 # names in the record's own sentences, no comparative before a bare value)
 # 26: trial keys (other registries' IDs, study acronyms) in the profile
