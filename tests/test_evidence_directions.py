@@ -474,29 +474,26 @@ def test_comparable_outcomes_shown_and_a_responder_definition_with_a_slanted_sig
     assert read is not None and read[0] == "increased"
 
 
+def _directions_in_results(text: str) -> list[str]:
+    """The direction of every finding the reader reads in ``text`` as a labelled RESULTS section."""
+    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
+    return [f.direction for f in read_findings(sentences, RULES.findings)]
+
+
 def test_a_reduced_dose_is_which_dose_not_a_change() -> None:
     # "reduced-dose" is an adjective, not a verb.
-    sentences = assign_roles(
-        abstract_sentences([AbstractSection("RESULTS", "RESULTS", "Ketamine and reduced-dose propofol increased "
-                                            "seizure duration.")]),
-        RULES.roles,
-    )
-    assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["increased"]
+    assert _directions_in_results("Ketamine and reduced-dose propofol increased seizure duration.") == ["increased"]
     # A bare "and" before a change word joins a list of outcomes as often as two results: no cut there ("no
     # difference in nausea and increased salivation" is one null result).
-    sentences = assign_roles(
-        abstract_sentences([AbstractSection("RESULTS", "RESULTS", "There was no significant difference between the "
-                                            "ketamine and placebo groups in nausea and increased salivation.")]),
-        RULES.roles,
+    text = (
+        "There was no significant difference between the ketamine and placebo groups in nausea and increased "
+        "salivation."
     )
-    assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["no_difference"]
+    assert _directions_in_results(text) == ["no_difference"]
 
 
 def test_dropping_out_is_attrition_not_a_decrease() -> None:
-    def read(text: str) -> list[str]:
-        sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
-        return [f.direction for f in read_findings(sentences, RULES.findings)]
-
+    read = _directions_in_results
     assert read("Of the 31 patients, 17 met the criteria for the ketamine group but 2 dropped out of the study.") == []
     assert read("The 90 sessions were uneventful; the treatment was well tolerated and no patient dropped out.") == []
     assert read("Depression scores dropped significantly after ketamine (p < 0.01).") == ["decreased"]
@@ -512,14 +509,12 @@ def test_dropping_out_is_attrition_not_a_decrease() -> None:
     ],
 )
 def test_speculation_and_methods_among_the_results_are_no_findings(text: str) -> None:
-    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
-    assert read_findings(sentences, RULES.findings) == []
+    assert _directions_in_results(text) == []
 
 
 def test_a_result_that_names_a_method_is_still_a_result() -> None:
     text = "Ketamine significantly reduced depression scores compared with placebo (p < 0.01)."
-    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
-    assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["decreased"]
+    assert _directions_in_results(text) == ["decreased"]
 
 
 @pytest.mark.parametrize(
@@ -531,14 +526,12 @@ def test_a_result_that_names_a_method_is_still_a_result() -> None:
     ],
 )
 def test_publisher_lines_baseline_balance_and_approvals_are_no_results(text: str) -> None:
-    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
-    assert read_findings(sentences, RULES.findings) == []
+    assert _directions_in_results(text) == []
 
 
 def test_a_result_followed_by_a_publisher_line_is_still_read() -> None:
     text = "Ketamine significantly reduced suicidal ideation compared with placebo (p = 0.01). © Springer Nature 2020."
-    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
-    assert [f.direction for f in read_findings(sentences, RULES.findings)] == ["decreased"]
+    assert _directions_in_results(text) == ["decreased"]
 
 
 @pytest.mark.parametrize(
@@ -553,15 +546,11 @@ def test_a_result_followed_by_a_publisher_line_is_still_read() -> None:
     ],
 )
 def test_no_effect_wordings_and_open_questions(text: str, expected: list[str]) -> None:
-    sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
-    assert [f.direction for f in read_findings(sentences, RULES.findings)] == expected
+    assert _directions_in_results(text) == expected
 
 
 def test_up_and_down_regulation_are_changes() -> None:
-    def read(text: str) -> list[str]:
-        sentences = assign_roles(abstract_sentences([AbstractSection("RESULTS", "RESULTS", text)]), RULES.roles)
-        return [f.direction for f in read_findings(sentences, RULES.findings)]
-
+    read = _directions_in_results
     assert read("In adults with depression, ketamine was associated with GLUT3 transporter upregulation.") == [
         "increased"
     ]
