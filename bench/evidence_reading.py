@@ -60,6 +60,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from ketlit import native
 from ketlit.evidence.profile import read_profile
 from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import load_rules as load_evidence_rules
@@ -431,7 +432,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         print(f"  {pmid} {'ok' if ok else 'WRONG: ' + why}")
     print(
         f"throughput: {rate:,.0f} records/s over {rate_n} candidates (read_profile, one process, best of 5; "
-        f"{cpu_rate:,.0f} records/s of CPU time); target {TARGET_RATE:,.0f} → {rate / TARGET_RATE:.2f}x"
+        f"{cpu_rate:,.0f} records/s of CPU time); target {TARGET_RATE:,.0f} → {rate / TARGET_RATE:.2f}x; "
+        f"reader {native.build_note()}"
     )
     split_s, filler_s = pathological()
     print(f"pathological inputs: 30,000 sentence ends in one section {split_s:.2f} s (was ~20 s when quadratic); "

@@ -161,6 +161,13 @@ def run_floor(path: Path, db_path: Path) -> dict[str, Any]:
             "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
+def build_note(src: Path) -> str:
+    """What ``ketlit --version`` of ``src`` says: whether its reader runs compiled (mypyc) or on the sources."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    run = subprocess.run([sys.executable, "-m", "ketlit", "--version"], env=env, capture_output=True, text=True)
+    return run.stdout.strip() or run.stderr.strip()[-200:]
+
+
 def run_import(path: Path, db_path: Path, src: Path) -> dict[str, Any]:
     """``python -m ketlit --db DB import FILE``: wall time, peak RSS of its process tree, its output."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KETLIT_")}
@@ -257,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{counts['profiles']:,} study profiles")
     for line in ours["output"]:
         print(f"  ketlit: {line}")
+    print(f"  build: {build_note(args.src.resolve())}")
     missed = []
     if ratio > TARGET_RATIO:
         missed.append(f"import {ratio:.2f}x the floor > {TARGET_RATIO:.0f}x")

@@ -235,6 +235,9 @@ def bench(argv: list[str] | None) -> int:
     print(f"stand-in: {args.rate:g} requests/s, {args.latency * 1000:.0f} ms latency; EFetch batch "
           f"{args.batch_size}; {args.runs} run(s) per size, medians; {os.cpu_count()} CPUs, "
           f"load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    version = subprocess.run([sys.executable, "-m", "ketlit", "--version"], capture_output=True, text=True,
+                             env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+    print(f"build: {version.stdout.strip() or version.stderr.strip()[-200:]}")
     header = (f"{'records':>8} {'wall s':>8} {'floor s':>8} {'wall/floor':>10} {'requests':>8} {'minimal':>8} "
               f"{'req/min':>8} {'RSS MB':>7} {'fetch s':>8} {'fetch/floor':>11} {'tag s':>7}")
     print(header)

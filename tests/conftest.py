@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import os
 import socket
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from ketlit import native
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -71,3 +77,60 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 @pytest.fixture
 def db_path(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path / "cache" / "test.db"
+
+
+# ------------------------------------------------------------------ tests that need the sources
+# Some tests patch a module's function or class (to count calls, or to compare a shortcut with the plain code)
+# or inspect ``__slots__``. Code compiled by mypyc (``ketlit.native``) calls its own functions directly, so a
+# patch would not be seen and the test would pass without testing anything. On a compiled build, the tests
+# marked ``sources`` run once, together, in a child pytest on the sources (``KETLIT_PURE_PYTHON=1``); each
+# reports the child's outcome for it.
+
+_RESULTS_ENV = "KETLIT_TEST_RESULTS"
+_child_outcomes: dict[str, tuple[str, str]] = {}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sources: patches or inspects internals that compiled code bypasses; run on the sources"
+    )
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    results = os.environ.get(_RESULTS_ENV)
+    if results and (report.when == "call" or report.outcome != "passed"):
+        with open(results, "a", encoding="utf-8") as out:
+            out.write(json.dumps([report.nodeid, report.when, report.outcome, str(report.longrepr or "")]) + "\n")
+
+
+def _run_on_sources(session: pytest.Session) -> None:
+    marked = [item.nodeid for item in session.items if item.get_closest_marker("sources") is not None]
+    with tempfile.TemporaryDirectory() as tmp:
+        results = Path(tmp) / "results.jsonl"
+        env = {**os.environ, "KETLIT_PURE_PYTHON": "1", _RESULTS_ENV: str(results)}
+        child = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *marked],
+            cwd=session.config.rootpath, env=env, capture_output=True, text=True, check=False,
+        )
+        lines = results.read_text(encoding="utf-8").splitlines() if results.exists() else []
+    reports = [json.loads(line) for line in lines]
+    missing = ("failed", f"no result from the child pytest:\n{child.stdout[-3000:]}{child.stderr[-3000:]}")
+    for nodeid in marked:
+        _child_outcomes[nodeid] = missing
+    for nodeid, when, outcome, detail in reports:  # setup, call, teardown: a pass only where nothing failed before
+        if outcome != "passed" or _child_outcomes.get(nodeid) is missing:
+            _child_outcomes[nodeid] = (outcome, f"{when}: {detail}")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
+    if pyfuncitem.get_closest_marker("sources") is None or not native.guard():
+        return None  # the sources are what runs here already
+    if not _child_outcomes:
+        _run_on_sources(pyfuncitem.session)
+    outcome, detail = _child_outcomes.get(pyfuncitem.nodeid, ("failed", "not run on the sources"))
+    if outcome == "skipped":
+        pytest.skip(f"on the sources: {detail}")
+    if outcome != "passed":
+        pytest.fail(f"on the sources (KETLIT_PURE_PYTHON=1): {detail}", pytrace=False)
+    return True

@@ -89,6 +89,7 @@ def test_the_groups_are_those_of_comparing_every_pair() -> None:
         assert {frozenset(g) for g in groups.values()} == _partition(records, _pairs(records)), records
 
 
+@pytest.mark.sources
 def test_grouping_grows_with_the_records_not_with_their_pairs(monkeypatch: pytest.MonkeyPatch) -> None:
     """Counted, not timed: 20,000 distinct titles of three sample sizes are ~6.7 x 10^7 pairs of equal
     n; grouping compares only those whose rarest words meet."""

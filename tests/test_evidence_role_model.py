@@ -128,6 +128,7 @@ def test_retraining_reproduces_the_shipped_weights() -> None:
     assert tool.model_json() == packaged_role_model_bytes().decode("utf-8")
 
 
+@pytest.mark.sources
 def test_the_path_on_linear_scores_is_the_path_on_log_probabilities(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = [
         ABSTRACT,

@@ -16,7 +16,7 @@ import random
 import re
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from ketlit.evidence.model import ANSWERS, DirectionModel, packaged_model
 from ketlit.evidence.profile import profile_to_dict, read_profile
 from ketlit.evidence.rules import packaged_rules
 from ketlit.evidence.sentences import _word_before, abstract_sentences, split_prose
-from ketlit.sources.models import AbstractSection, Article
+from ketlit.sources.models import Article
 from ketlit.sources.pubmed_parse import parse_pubmed_xml
 from ketlit.tagging import Tagger, doc_from_article
 from ketlit.tagging import load_rules as load_tagging_rules
@@ -319,6 +319,7 @@ def test_response_definition_check_never_misses_one(sentences: list[str]) -> Non
     assert hits > 20
 
 
+@pytest.mark.sources
 def test_clauses_skipped_as_undecidable_read_nothing(sentences: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     rules = RULES.findings
     clauses = [c for s in sentences for c in fmod.split_clauses(s, rules.clause_split) if len(c) >= 12]
@@ -358,18 +359,13 @@ def _old_infer(emits: list[list[float]]) -> list[int]:
     return path[::-1]
 
 
-def test_role_sequence_with_a_running_best_picks_as_max_did(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_role_sequence_with_a_running_best_picks_as_max_did() -> None:
     rng = random.Random(9)
     for _ in range(300):
         n = rng.randint(1, 9)
         # Few distinct values: many ties, where the first of equals must win as with max().
         emits = [[float(rng.choice([0, 1, 1, 2])) for _ in rmod.ORDER] for _ in range(n)]
-        rows = iter(emits)
-        monkeypatch.setattr(rmod, "_scores", lambda text, position, count, rules, model, rows=rows: list(next(rows)))
-        blank = abstract_sentences([AbstractSection(None, None, " ".join(["Ketamine helped."] * n))])
-        assert len(blank) == n  # the texts do not matter: the scores are given
-        got = rmod._infer(blank, [None] * n, RULES.roles)
-        assert got == [rmod.ORDER[p] for p in _old_infer(emits)], emits
+        assert rmod.best_path(emits) == _old_infer(emits), emits
 
 
 # ------------------------------------------------------------------ the replay corpus
@@ -478,6 +474,7 @@ def _corpus_records() -> list[tuple[Article, dict[str, list[str]]]]:
     return _tagged([shared("replay", "pubmed", "psynamic_all.xml")], every=3)
 
 
+@pytest.mark.sources
 @pytest.mark.parametrize("records", [_fixture_records, _corpus_records], ids=["fixtures", "shared_corpus"])
 def test_profiles_read_with_every_shortcut_off_are_byte_identical(
     records: Callable[[], list[tuple[Article, dict[str, list[str]]]]], monkeypatch: pytest.MonkeyPatch
@@ -655,7 +652,7 @@ def test_presence_plan_finds_each_anchor_in_the_text(sentences: list[str]) -> No
     for every group of the rules (the question groups share beginnings: "the authors discuss", "... review")."""
     index = RULES.findings.drug._index
     groups = [q.pattern for q in RULES.questions if isinstance(q.pattern, Matcher)]
-    groups += [g for g in (getattr(RULES.findings, n) for n in RULES.findings.__slots__) if isinstance(g, Matcher)]
+    groups += [g for g in (getattr(RULES.findings, f.name) for f in fields(RULES.findings)) if isinstance(g, Matcher)]
     odd = _synthetic(["the authors ", "this ", "we ", "review", "the", "th", "t", " ", "ſ", "."], 200, seed=4)
     long_texts = [" ".join(sentences[i : i + 8]) for i in range(0, len(sentences), 8)]
     texts = [fold(t) for t in [*sentences[:300], *long_texts, *odd]]
@@ -707,6 +704,7 @@ def test_exists_alone_is_whether_search_finds(sentences: list[str]) -> None:
     assert found >= 100
 
 
+@pytest.mark.sources
 def test_number_window_tests_change_no_reading(sentences: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """The ``in`` tests before the heterogeneity, CI-label and events-before searches (:mod:`numbers`) rule out
     only windows those searches find nothing in: p values and rates as with the searches always run."""

@@ -238,6 +238,7 @@ def _no_screens(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(numbers, "fold", lambda text: text + " mg milligram rapid pooled randomi = ")
 
 
+@pytest.mark.sources
 @pytest.mark.parametrize("summary", [False, True])
 def test_findings_are_the_same_with_and_without_screens(
     rules: Rules, monkeypatch: pytest.MonkeyPatch, summary: bool
@@ -256,6 +257,7 @@ def test_findings_are_the_same_with_and_without_screens(
     assert tricky.rates and tricky.times and tricky.adverse and tricky.doses
 
 
+@pytest.mark.sources
 def test_a_sentence_without_a_lists_literals_is_never_scanned(rules: Rules, monkeypatch: pytest.MonkeyPatch) -> None:
     scanned: list[str] = []
     real_any = AnchoredPatterns.any

@@ -76,6 +76,18 @@ def test_profiles_read_while_tagging_equal_those_read_from_stored_tags(tmp_path:
     assert digests == {rules.digest}
 
 
+def test_a_users_evidence_rules_compile_once() -> None:
+    """Every record a worker reads asks for the compiled rules: made at the first ask, then the same object (a
+    ``cached_property`` would compile them again at every ask once the class is compiled by mypyc)."""
+    from ketlit.evidence.rules import LazyRules
+    from ketlit.tagging import load_rules
+
+    lazy = LazyRules(None, load_rules())  # the rules with a user's tagging rules: not the packaged ones' cache
+    assert not lazy.is_compiled
+    first = lazy.compiled
+    assert lazy.is_compiled and lazy.compiled is first
+
+
 def test_an_up_to_date_cache_does_not_compile_the_evidence_rules(tmp_path: Path) -> None:
     """`check` and `report` bring the cache up to date first; with nothing stale, the reader's
     patterns (about a second to compile) are never compiled — only their digest is needed."""
@@ -88,7 +100,7 @@ def test_an_up_to_date_cache_does_not_compile_the_evidence_rules(tmp_path: Path)
     runner = TagRunner(Settings(db=db))
     runner.tag_pending(store)
     lazy = runner._evidence_rules
-    assert isinstance(lazy, LazyRules) and "compiled" not in lazy.__dict__
+    assert isinstance(lazy, LazyRules) and not lazy.is_compiled
     assert "tagger" not in runner.__dict__  # nor the tagging engine: nothing needed tagging
     # A stale profile (another rules digest) is read, so the rules compile then.
     with sqlite3.connect(db) as conn:
@@ -97,7 +109,7 @@ def test_an_up_to_date_cache_does_not_compile_the_evidence_rules(tmp_path: Path)
         )
     runner = TagRunner(Settings(db=db))
     runner.tag_pending(store)
-    assert runner._evidence_rules is not None and "compiled" in runner._evidence_rules.__dict__
+    assert runner._evidence_rules is not None and runner._evidence_rules.is_compiled
     with sqlite3.connect(db) as conn:
         conn.execute("DELETE FROM tag_state WHERE record_id IN (SELECT record_id FROM tag_state LIMIT 1)")
     runner = TagRunner(Settings(db=db))

@@ -40,7 +40,7 @@ from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
 
-from ketlit import __version__
+from ketlit import __version__, native
 from ketlit.cliutil import CheckCards, CheckFormat, ReportFormat, hoist_global_options, scrub, unexpected_error
 from ketlit.config import Settings, load_settings, pubmed_cap, traceback_wanted
 from ketlit.errors import ExitCode, InputError, KetlitError, UnreachableError
@@ -138,7 +138,7 @@ def _fail(exc: KetlitError) -> NoReturn:
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"ketlit {__version__}")
+        out.print(f"ketlit {__version__}; reader {native.build_note()}")
         raise typer.Exit()
 
 

@@ -59,6 +59,7 @@ from __future__ import annotations
 import importlib
 import operator
 import re
+import sys
 from collections.abc import Iterator, Sequence
 from itertools import islice, repeat
 from typing import Any, Final, Protocol
@@ -108,9 +109,10 @@ class TextPattern(Protocol):
     @property
     def pattern(self) -> str: ...
 
-    def search(self, string: str, pos: int = 0, endpos: int = ...) -> re.Match[str] | None: ...
+    # ``re``'s own defaults (not ``...``: compiled by mypyc, a protocol's defaults are evaluated and type-checked).
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None: ...
 
-    def finditer(self, string: str, pos: int = 0, endpos: int = ...) -> Iterator[re.Match[str]]: ...
+    def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]: ...
 
 
 # ------------------------------------------------------------------ scanning

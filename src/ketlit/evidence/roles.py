@@ -187,13 +187,9 @@ def _infer(
     labels printed out of order cannot leave the search with no path.
     """
     n = len(sentences)
-    if n == 0:
-        return []
     k = len(ORDER)
-    neg = float("-inf")
-    best = [[neg] * k for _ in range(n)]
-    back = [[0] * k for _ in range(n)]
     scorer = rules.model if model is None else model
+    emits: list[list[float]] = []
     for i, s in enumerate(sentences):
         pinned = known[i]
         if pinned is not None and pinned != "other":
@@ -205,10 +201,23 @@ def _infer(
         if i in between:
             for role in _MIXED:  # one of the roles its section names: cues and order decide
                 emit[_ROLE_INDEX[role]] += _PIN_BONUS
-        if i == 0:
-            best[0] = emit
-            continue
-        row, last, links = best[i], best[i - 1], back[i]
+        emits.append(emit)
+    return [ORDER[p] for p in best_path(emits)]
+
+
+def best_path(emits: Sequence[list[float]]) -> list[int]:
+    """The non-decreasing sequence of role indexes with the largest total of ``emits`` (one score per role and
+    sentence): Viterbi with a running best of the previous row, ties to the first of equals (as ``max`` picks)."""
+    n = len(emits)
+    if n == 0:
+        return []
+    k = len(emits[0])
+    neg = float("-inf")
+    best = [[neg] * k for _ in range(n)]
+    back = [[0] * k for _ in range(n)]
+    best[0] = list(emits[0])
+    for i in range(1, n):
+        emit, row, last, links = emits[i], best[i], best[i - 1], back[i]
         prev = 0  # the best of last[0..j], the first of equals (as max() picks)
         for j in range(k):
             if last[j] > last[prev]:
@@ -221,4 +230,4 @@ def _infer(
         j = back[i][j]
         path.append(j)
     path.reverse()
-    return [ORDER[p] for p in path]
+    return path

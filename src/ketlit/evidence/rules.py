@@ -269,12 +269,23 @@ class LazyRules:
         self._path, self._tagging = path, tagging
         self._doc = read_packaged(_FILE) if path is None else read_user(path, "evidence rules")
         self.digest, self.molecules = _identity(self._doc, tagging)
+        self._compiled: EvidenceRules | None = None
 
-    @functools.cached_property
+    # Kept in an attribute, not ``functools.cached_property``: compiled by mypyc (ketlit.native) a class has no
+    # instance ``__dict__`` to cache in, and the rules would be compiled again (~1 s) at every use.
+    @property
     def compiled(self) -> EvidenceRules:
-        if self._path is None and self._tagging is None:
-            return packaged_rules()
-        return compile_rules(self._doc, self._tagging)
+        if self._compiled is None:
+            if self._path is None and self._tagging is None:
+                self._compiled = packaged_rules()
+            else:
+                self._compiled = compile_rules(self._doc, self._tagging)
+        return self._compiled
+
+    @property
+    def is_compiled(self) -> bool:
+        """Whether :attr:`compiled` has been made (it costs about a second)."""
+        return self._compiled is not None
 
 
 @functools.cache
