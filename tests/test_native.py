@@ -16,6 +16,12 @@ from ketlit import native
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
+@pytest.fixture(autouse=True)
+def no_pure_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests say what the guard decides on its own (the suite may run with KETLIT_PURE_PYTHON=1)."""
+    monkeypatch.delenv("KETLIT_PURE_PYTHON", raising=False)
+
+
 def _fake_build(tmp_path: Path) -> Path:
     """A package tree shaped like a compiled build: two compiled sources, their extensions, the record."""
     root = tmp_path / "src" / "ketlit"
