@@ -84,3 +84,30 @@ def test_the_compiled_build_reads_as_the_sources_do(every: int, paths: list[Path
     assert sum(bool(r["profile"].get("findings")) for r in read) >= 5  # findings were read, not only empty profiles
     for ours, theirs in zip(compiled, pure, strict=True):
         assert ours == theirs, json.loads(ours)["pmid"]
+
+
+def _builtins_only(value: object) -> bool:
+    if value is None or type(value) in (str, int, float, bool):
+        return True
+    if type(value) in (list, tuple):
+        return all(_builtins_only(v) for v in value)  # type: ignore[attr-defined]
+    if type(value) is dict:
+        return all(type(k) is str and _builtins_only(v) for k, v in value.items())  # type: ignore[attr-defined]
+    return False
+
+
+def test_what_the_tagging_workers_send_back_is_builtins_only(tmp_path: Path) -> None:
+    """Workers send their batches through pipes (pickled). Instances of compiled frozen dataclasses do not
+    unpickle (mypyc's ``__setstate__`` meets the frozen ``__setattr__``), so the batches must carry only
+    builtins, compiled build or not."""
+    from ketlit.config import Settings
+    from ketlit.jobs.tag import TagRunner
+    from ketlit.sources.pubmed_parse import parse_pubmed_xml
+
+    paths = sorted([*FIXTURES.glob("efetch_*.xml"), *(FIXTURES / "offline").glob("efetch_*.xml")])
+    articles = [a for path in paths for a in parse_pubmed_xml(path.read_bytes())]
+    batches = list(TagRunner(Settings(db=tmp_path / "unused.db")).tag_articles(articles))
+    rows = [row for batch in batches for row in batch]
+    assert len(rows) == len(articles) >= 20 and any(row[4] for row in rows)  # profiles were read
+    for row in rows:
+        assert _builtins_only(row), row[0]
