@@ -21,15 +21,12 @@ either way (``tests/test_native_equivalence.py`` compares them record by record)
 
 from __future__ import annotations
 
-import ast
 import hashlib
-import importlib.abc
 import importlib.machinery
 import importlib.util
 import json
 import os
 import sys
-import sysconfig
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -50,8 +47,9 @@ def source_digest(path: Path) -> str:
 
 
 def ext_suffix() -> str:
-    """This interpreter's extension-module suffix (``.cpython-311-x86_64-linux-gnu.so``)."""
-    return str(sysconfig.get_config_var("EXT_SUFFIX") or importlib.machinery.EXTENSION_SUFFIXES[0])
+    """This interpreter's extension-module suffix (``.cpython-311-x86_64-linux-gnu.so``: sysconfig's
+    ``EXT_SUFFIX``, which setuptools names extensions with, without loading sysconfig's data at every start)."""
+    return importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
 def compiled_sources(root: Path = _ROOT) -> list[Path]:
@@ -75,6 +73,8 @@ def _module_file(name: str, root: Path) -> Path | None:
 
 def _imported(path: Path) -> Iterable[str]:
     """The ketlit modules ``path`` imports anywhere in it (each package on the way too)."""
+    import ast  # the build's question, not every start's
+
     for node in ast.walk(ast.parse(path.read_bytes())):
         names: list[str] = []
         if isinstance(node, ast.Import):
@@ -142,8 +142,11 @@ def stale_reason(root: Path = _ROOT) -> str | None:
     return None
 
 
-class _SourceFinder(importlib.abc.MetaPathFinder):
+class _SourceFinder:
     """Finds the compiled modules' ``.py`` files, ahead of the path finder that prefers extensions.
+
+    A meta path finder needs only ``find_spec`` (not the ``importlib.abc`` base, whose import costs ~10 ms at
+    every start).
 
     A module the build compiled whose source is gone is not found at all: its leftover extension
     would run code no source shows.
