@@ -53,7 +53,7 @@ def _ext_modules() -> list[Any]:
             opt_level="3",
             group_name=NATIVE.GROUP,
         )
-    except (ImportError, SystemExit, Exception) as exc:  # mypyc missing or failing: the sources serve
+    except (SystemExit, Exception) as exc:  # mypyc missing (ImportError) or failing: the sources serve
         print(f"ketlit: not compiling with mypyc ({type(exc).__name__}: {exc}); the sources serve", file=sys.stderr)
         return []
     for ext in exts:
@@ -69,14 +69,14 @@ class BuildExt(build_ext):
         if not self.extensions:
             super().run()
             return
+        # Where the extensions will be: the source tree for an in-place (editable) build, else build_lib.
+        outputs = [Path(self.get_ext_fullpath(ext.name)) for ext in self.extensions]
         if self.inplace:  # an editable install: the extensions are copied into the source tree after the build
-            for earlier in (Path(self.get_ext_fullpath(ext.name)) for ext in self.extensions):
+            for earlier in outputs:
                 # An earlier build's extension is removed first: one this build fails to make (an optional
                 # extension without a compiler) must not be found there afterwards as if this build made it.
                 earlier.unlink(missing_ok=True)
         super().run()
-        # Where the extensions are now: the source tree for an in-place (editable) build, else build_lib.
-        outputs = [Path(self.get_ext_fullpath(ext.name)) for ext in self.extensions]
         if not all(p.is_file() for p in outputs):
             print("ketlit: some extensions were not built; the sources will run", file=sys.stderr)
             return

@@ -30,6 +30,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 # What the build compiles (globs under ``ketlit/``; packages' ``__init__`` stay sources): the code every
 # ingested record runs through in the tagging workers. setup.py reads this list.
@@ -112,31 +113,48 @@ def build_record(root: Path, library: Path) -> dict[str, object]:
     }
 
 
-def stale_reason(root: Path = _ROOT) -> str | None:
-    """Why the compiled modules must not be used, or None when they may."""
-    if os.environ.get("KETLIT_PURE_PYTHON"):
-        return "KETLIT_PURE_PYTHON is set"
+def _read_record(root: Path) -> dict[str, Any] | str:
+    """The build record, or why there is none to read."""
     try:
         record = json.loads((root / RECORD).read_text(encoding="utf-8"))
-        suffix, sources = record["ext_suffix"], record["sources"]
-        library = root.parent / f"{record['group']}__mypyc{suffix}"
-        compiled, library_sha = list(record["compiled"]), record["library_sha256"]
     except FileNotFoundError:
         # Not a compiled build (or a pure one over an earlier compiled one: its extensions may still be there).
         return "not a compiled build"
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (OSError, ValueError) as exc:
+        return f"the build record cannot be read ({type(exc).__name__})"
+    return record if isinstance(record, dict) else "the build record cannot be read (not an object)"
+
+
+def stale_reason(root: Path = _ROOT) -> str | None:
+    """Why the compiled modules must not be used, or None when they may."""
+    return _judge(root, _read_record(root))
+
+
+def _judge(root: Path, record: dict[str, Any] | str) -> str | None:
+    """:func:`stale_reason` once the record is read (:func:`guard` reads it once for this and its finder)."""
+    if os.environ.get("KETLIT_PURE_PYTHON"):
+        return "KETLIT_PURE_PYTHON is set"
+    if isinstance(record, str):
+        return record
+    try:
+        suffix, sources = record["ext_suffix"], record["sources"]
+        library = root.parent / f"{record['group']}__mypyc{suffix}"
+        compiled, library_sha = list(record["compiled"]), record["library_sha256"]
+        items = list(sources.items())
+    except (KeyError, TypeError, AttributeError) as exc:
         return f"the build record cannot be read ({type(exc).__name__})"
     if suffix != ext_suffix():
         return f"built for another interpreter ({suffix})"
     if not library.is_file() or source_digest(library) != library_sha:
         return "mypyc's shared library is missing or not this build's: not compiled (no C compiler at install?)"
-    if compiled != [module_name(p, root) for p in compiled_sources(root)]:
+    current = compiled_sources(root)
+    if compiled != [module_name(p, root) for p in current]:
         return "a compiled module's source was added or removed since the build"
-    for rel, digest in sources.items():
+    for rel, digest in items:
         path = root / rel
         if not path.is_file() or source_digest(path) != digest:
             return f"{module_name(path, root)} changed since the build"
-    for path in compiled_sources(root):
+    for path in current:
         if not path.with_name(path.stem + suffix).is_file():
             return f"{module_name(path, root)} was not compiled"
     return None
@@ -166,22 +184,17 @@ class _SourceFinder:
         return importlib.util.spec_from_file_location(fullname, source)
 
 
-def _recorded_modules(root: Path) -> list[str]:
-    try:
-        return [str(name) for name in json.loads((root / RECORD).read_text(encoding="utf-8"))["compiled"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []
-
-
 def guard(root: Path = _ROOT) -> bool:
     """Load the compiled modules from their sources if the build is stale; True when compiled ones are used.
 
     Decided once per process (:func:`build_note` says how).
     """
     if "reason" not in _state:
-        reason = _state["reason"] = stale_reason(root)
+        record = _read_record(root)
+        reason = _state["reason"] = _judge(root, record)
         if reason is not None:
-            sources: dict[str, Path | None] = dict.fromkeys(_recorded_modules(root))
+            recorded = record.get("compiled") if isinstance(record, dict) else None
+            sources: dict[str, Path | None] = dict.fromkeys(map(str, recorded) if isinstance(recorded, list) else ())
             sources.update((module_name(p, root), p) for p in compiled_sources(root))
             sys.meta_path.insert(0, _SourceFinder(sources))
     return _state["reason"] is None
