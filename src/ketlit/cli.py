@@ -41,9 +41,10 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from ketlit import __version__, native
-from ketlit.cliutil import CheckCards, CheckFormat, ReportFormat, hoist_global_options, scrub, unexpected_error
+from ketlit.cliutil import CheckCards, CheckFormat, ReportFormat, cell, hoist_global_options, scrub, unexpected_error
 from ketlit.config import Settings, load_settings, pubmed_cap, traceback_wanted
 from ketlit.errors import ExitCode, InputError, KetlitError, UnreachableError
+from ketlit.files import cache_files, refuse_overwrite
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
 from ketlit.jobs.lookup import cache_status, explain_payload, search_cache, stored_tags_differ, trial_history
 from ketlit.store import Store, open_store
@@ -423,9 +424,9 @@ def _print_status(status: CacheStatus) -> None:
         else:
             runs_table.add_column(col, no_wrap=not out.is_terminal)
     for r in status.runs:
-        cells = (str(r.id), r.source, r.status, _s(r.mode), r.term or r.query_key, _s(r.expected), _s(r.retrieved),
-                 _s(r.new_records), _s(r.updated_records), str(len(r.missing_ids)), _s(r.requests),
-                 _s(r.started_at))
+        cells = (str(r.id), r.source, r.status, cell(r.mode), r.term or r.query_key, cell(r.expected),
+                 cell(r.retrieved), cell(r.new_records), cell(r.updated_records), str(len(r.missing_ids)),
+                 cell(r.requests), cell(r.started_at))
         runs_table.add_row(*(Text(cell) for cell in cells))
     _print_table(runs_table)
 
@@ -440,10 +441,6 @@ def _print_table(table: Table) -> None:
         Console(file=out.file, width=1 << 16, highlight=False, color_system=None).print(table)
 
 
-def _s(value: object, empty: str = "") -> str:
-    return empty if value is None else str(value)
-
-
 FormatOption = Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")]
 OutOption = Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")]
 
@@ -451,6 +448,7 @@ OutOption = Annotated[Path | None, typer.Option("--out", help="Write to FILE ins
 def _export(what: str, fmt: ExportFormat, dest: Path | None) -> None:
     """Shared body of the export commands: open the cache, stream records, report the count."""
     settings = STATE.settings()
+    refuse_overwrite(dest, cache_files(settings.db))
     with _store(settings, reading=True) as store:
         count = export_records(store, what, fmt, dest)
     _info(f"exported {count} {RECORDS[what][1]}(s)")
@@ -503,7 +501,7 @@ def history_cmd(
         out.print_json(json.dumps({"nct_id": history.nct_id, "versions": history.versions}, default=str))
         return
     for version, moved in zip(history.versions, history.changes, strict=True):
-        v = {key: _s(value, "—") for key, value in version.items()}  # a field the registry left empty: "—"
+        v = {key: cell(value, "—") for key, value in version.items()}  # a field the registry left empty: "—"
         out.print(
             f"{v['last_update_posted']}  {v['overall_status']}  enrollment {v['enrollment_count']} "
             f"({v['enrollment_type']})  results {'yes' if version['has_results'] else 'no'}"
@@ -543,7 +541,7 @@ def search_cmd(
         return
     for hit in hits:
         label = "PMID" if hit["source"] == "pubmed" else "trial"
-        out.print(f"{label} {hit['id']} ({hit['year'] or 'n.d.'}) {_s(hit['title'], '(no title)')}", markup=False)
+        out.print(f"{label} {hit['id']} ({hit['year'] or 'n.d.'}) {cell(hit['title'], '(no title)')}", markup=False)
         if hit["snippet"]:
             out.print(f"    {hit['snippet']}", markup=False)
     if not hits:
@@ -579,6 +577,7 @@ def check_cmd(
     from ketlit.jobs.check import run_check  # here, not at the top: see the module docstring
 
     settings = STATE.settings()
+    refuse_overwrite(out_file, [*cache_files(settings.db), *([(Path(page), "the page being checked")] * (page != "-"))])
     if str(settings.db) != ":memory:" and not Path(settings.db).exists():
         # Regulatory claims need no cache; an empty in-memory one, rather than a new file here.
         _info(f"note: no cache at {settings.db}; only regulatory facts can support a verdict "
@@ -689,6 +688,7 @@ def export_citations_cmd(
     Example: ketlit export citations --format ris --query queries/ptsd.toml --out ptsd.ris
     """
     settings = STATE.settings()
+    refuse_overwrite(out_file, [*cache_files(settings.db), *([(query_file, "the query file")] if query_file else [])])
     with _store(settings, reading=True) as store:
         text, count = export_citations(store, settings, fmt, query_file)
     write_text(text, out_file)

@@ -93,3 +93,8 @@ def unexpected_error(exc: Exception) -> KetlitError:
     text = f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
     return KetlitError(f"internal error ({text}); rerun with KETLIT_TRACEBACK=1 to see the traceback, "
                        "and please report it")
+
+
+def cell(value: object, empty: str = "") -> str:
+    """A table cell: ``value`` as text, ``empty`` for None."""
+    return empty if value is None else str(value)

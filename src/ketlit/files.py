@@ -29,7 +29,7 @@ import os
 import secrets
 import stat
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, BinaryIO, Final
@@ -174,6 +174,42 @@ def ensure_dir(path: Path, what: str = "folder") -> Path:
     if not os.access(path, os.W_OK | os.X_OK):
         raise InputError(f"cannot write to {what} {path}: {os.strerror(errno.EACCES)}")
     return path
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """Whether ``a`` and ``b`` name one file: the same inode when both exist (links, ``./x`` and
+    ``x``, another spelling of the folder), else the same absolute path once symlinks are resolved."""
+    with suppress(OSError, ValueError):
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    with suppress(OSError, ValueError, RuntimeError):
+        return a.resolve() == b.resolve()
+    return False
+
+
+def cache_files(db: Path | str) -> list[tuple[Path, str]]:
+    """The files SQLite keeps for the cache ``db``, each with what it is, for :func:`refuse_overwrite`:
+    the database and its WAL, shared-memory and rollback-journal companions (none in memory)."""
+    if str(db) in ("", ":memory:"):
+        return []
+    base = Path(db)
+    return [(base, "the cache"),
+            *((base.with_name(base.name + suffix), "a file of the cache") for suffix in ("-wal", "-shm", "-journal"))]
+
+
+def refuse_overwrite(dest: Path | None, protected: Iterable[tuple[Path, str]]) -> None:
+    """An :class:`InputError` if writing ``dest`` would replace a file the command reads.
+
+    ``protected`` pairs each such file with what it is to the user ("the cache", "the page being
+    checked"). Checked before any work: an atomic write renames its result over ``dest``, so an
+    ``--out`` naming the cache (or its WAL) would silently replace the database with an export and
+    lose every stored record, and one naming the input page would replace the page with its own
+    verdicts."""
+    if dest is None:
+        return
+    for path, what in protected:
+        if _same_file(Path(dest), Path(path)):
+            raise InputError(f"will not write {dest}: it is {what} ({path}); choose another --out file")
 
 
 def _open_temp(final: Path) -> tuple[Path, BinaryIO]:

@@ -1,0 +1,88 @@
+"""``--out`` never replaces a file the command reads: the cache (or its WAL), the page being checked,
+the query file. An atomic write renames its result over the destination, so before this guard
+``ketlit export articles --out CACHE`` reported success and left an export where the database was."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ketlit.cli import app
+from ketlit.errors import InputError
+from ketlit.files import cache_files, refuse_overwrite
+from tests.conftest import FIXTURES
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    db = tmp_path / "k.db"
+    assert CliRunner().invoke(app, ["--db", str(db), "import", str(FIXTURES / "efetch_oddities.xml")]).exit_code == 0
+    return db
+
+
+def _articles(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["export", "articles", "--out", "k.db"],
+        ["export", "tags", "--format", "csv", "--out", "./k.db"],
+        ["export", "citations", "--out", "k.db"],
+        ["export", "links", "--out", "k.db-wal"],
+        ["check", "-", "--out", "k.db"],
+    ],
+)
+def test_out_naming_the_cache_is_refused_and_the_cache_survives(cache: Path, args: list[str]) -> None:
+    before = _articles(cache)
+    result = CliRunner().invoke(app, ["--db", str(cache), *args], input="Ketamine works within hours.\n")
+    assert result.exit_code == 1, result.output
+    assert "will not write" in result.output and "choose another --out file" in result.output
+    assert "Traceback" not in result.output
+    assert _articles(cache) == before  # still a database, with every record
+
+
+def test_out_naming_the_page_being_checked_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    page = tmp_path / "page.txt"
+    page.write_text("Ketamine works within hours.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["--db", ":memory:", "check", "page.txt", "--out", str(page)])
+    assert result.exit_code == 1
+    assert "it is the page being checked" in result.output
+    assert page.read_text(encoding="utf-8") == "Ketamine works within hours.\n"
+
+
+def test_out_naming_the_query_file_is_refused(cache: Path) -> None:
+    query = cache.parent / "q.toml"
+    query.write_text('name = "q"\n[pubmed]\nterm = "ketamine"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["--db", str(cache), "export", "citations", "--query", "q.toml",
+                                      "--out", str(query)])
+    assert result.exit_code == 1
+    assert "it is the query file" in result.output
+    assert query.read_text(encoding="utf-8").startswith('name = "q"')
+
+
+def test_other_destinations_are_written(cache: Path) -> None:
+    result = CliRunner().invoke(app, ["--db", str(cache), "export", "articles", "--out", "articles.jsonl"])
+    assert result.exit_code == 0, result.output
+    assert (cache.parent / "articles.jsonl").read_text(encoding="utf-8").count("\n") == _articles(cache)
+
+
+def test_refuse_overwrite_sees_through_links_and_spellings(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    db.write_bytes(b"")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "alias.db").symlink_to(db)
+    protected = cache_files(db)
+    for dest in (db, tmp_path / "sub" / ".." / "k.db", tmp_path / "alias.db", tmp_path / "k.db-shm"):
+        with pytest.raises(InputError, match="will not write"):
+            refuse_overwrite(dest, protected)
+    refuse_overwrite(None, protected)
+    refuse_overwrite(tmp_path / "k.db.csv", protected)
+    assert cache_files(":memory:") == []
