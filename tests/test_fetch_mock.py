@@ -155,3 +155,22 @@ def test_date_bounds_go_into_the_term(tmp_path: Path) -> None:
     settings, store, http = setup(tmp_path, fake)
     fetch_pubmed(store, http, settings, "ketamine", mindate="2015", maxdate="2020/06")
     assert fake.requests[0][2]["term"] == '(ketamine) AND ("2015"[dp] : "2020/06"[dp])'
+
+
+def test_ctrl_c_during_a_fetch_leaves_the_run_interrupted_not_running(tmp_path: Path) -> None:
+    ids = [str(i) for i in range(1000, 450, -1)]
+
+    def stop_at_second_page(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("efetch.fcgi") and sum(r[1] == "efetch.fcgi" for r in fake.requests) >= 2:
+            raise KeyboardInterrupt
+        return fake(request)
+
+    fake = FakeEutils(ids)
+    settings, store, http = setup(tmp_path, stop_at_second_page, batch_size=250)
+    with pytest.raises(KeyboardInterrupt):
+        fetch_pubmed(store, http, settings, "ketamine")
+    (run,) = store.recent_runs(1)
+    # Before, the run stayed "running" until a later run found its process gone.
+    assert run.status == "interrupted" and "stopped by the user" in (run.message or "")
+    assert run.retrieved == store.counts()["articles"] == 500  # the two pages fetched before it
+    assert store.watermark("pubmed", _key(store)) is None

@@ -86,3 +86,25 @@ def test_refuse_overwrite_sees_through_links_and_spellings(tmp_path: Path) -> No
     refuse_overwrite(None, protected)
     refuse_overwrite(tmp_path / "k.db.csv", protected)
     assert cache_files(":memory:") == []
+
+
+def test_ctrl_c_while_tagging_an_import_says_what_is_left(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An import stopped in its tagging step: its records are stored (the run is complete), but
+    search filters and reports miss them until tagged, so the message and ``status`` say so."""
+    from ketlit.jobs.tag import TagRunner
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    db = str(tmp_path / "k.db")
+    monkeypatch.setattr(TagRunner, "tag_pending", interrupted)
+    result = CliRunner().invoke(app, ["--db", db, "import", str(FIXTURES / "efetch_oddities.xml")])
+    assert result.exit_code == 130
+    assert "tagging stopped: `ketlit tag` finishes it" in result.output and "Interrupted." in result.output
+    monkeypatch.undo()
+    status = CliRunner().invoke(app, ["--db", db, "status"])
+    assert "record(s) are not tagged yet: `ketlit tag` tags them" in status.output
+    assert CliRunner().invoke(app, ["--db", db, "tag"]).exit_code == 0
+    after = CliRunner().invoke(app, ["--db", db, "status", "--json"])
+    assert '"untagged_records": 0' in after.output
+    assert "not tagged yet" not in CliRunner().invoke(app, ["--db", db, "status"]).output

@@ -36,11 +36,10 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
-from rich.text import Text
 from typer.core import TyperGroup
 
 from ketlit import __version__, native
+from ketlit.cliprint import print_status
 from ketlit.cliutil import CheckCards, CheckFormat, ReportFormat, cell, hoist_global_options, scrub, unexpected_error
 from ketlit.config import Settings, load_settings, pubmed_cap, traceback_wanted
 from ketlit.errors import ExitCode, InputError, KetlitError, UnreachableError
@@ -51,7 +50,6 @@ from ketlit.store import Store, open_store
 
 if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
-    from ketlit.jobs.lookup import CacheStatus
     from ketlit.jobs.refresh import RefreshResult
     from ketlit.jobs.tag import TagRunner
 
@@ -253,8 +251,14 @@ def _tag_after(store: Store, settings: Settings, runner: TagRunner | None = None
     fetch tagged that many as it went, and this tags the rest)."""
     from ketlit.jobs.tag import TagRunner  # here, not at the top: see the module docstring
 
-    with _step("tagging", forks=True) as progress:
-        tagged = (runner or TagRunner(settings)).tag_pending(store, progress=progress)
+    try:
+        with _step("tagging", forks=True) as progress:
+            tagged = (runner or TagRunner(settings)).tag_pending(store, progress=progress)
+    except KeyboardInterrupt:
+        # The records are stored (their run is complete), but untagged ones are invisible to search
+        # filters and reports until tagged: say so, as `ketlit status` will.
+        err.print("the records are stored, but tagging stopped: `ketlit tag` finishes it", markup=False)
+        raise
     if already:
         _info(f"tagged {tagged.records + already} record(s), {already} of them while fetching; "
               f"{tagged.seconds:.1f}s after it")
@@ -402,43 +406,7 @@ def status_cmd(
     if as_json:
         out.print_json(json.dumps(status.payload(), default=str))
         return
-    _print_status(status)
-
-
-def _print_status(status: CacheStatus) -> None:
-    out.print(f"cache: {status.db}", markup=False)
-    # Cells are Text, never console markup: a term's "[tiab]" would otherwise vanish as a style tag.
-    # On a terminal a long term is cut to fit; piped, nothing is cut or wrapped (a log or a grep
-    # needs the whole line, and Rich would otherwise assume 80 columns).
-    table = Table(title="records", title_justify="left")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for key, value in status.counts.items():
-        table.add_row(Text(key.replace("_", " ")), Text(str(value)))
-    _print_table(table)
-    runs_table = Table(title="recent runs", title_justify="left")
-    for col in ("id", "source", "status", "mode", "term", "expected", "retrieved", "new", "upd", "missing",
-                "requests", "started"):
-        if col == "term" and out.is_terminal:
-            runs_table.add_column(col, max_width=40, no_wrap=True, overflow="ellipsis")
-        else:
-            runs_table.add_column(col, no_wrap=not out.is_terminal)
-    for r in status.runs:
-        cells = (str(r.id), r.source, r.status, cell(r.mode), r.term or r.query_key, cell(r.expected),
-                 cell(r.retrieved), cell(r.new_records), cell(r.updated_records), str(len(r.missing_ids)),
-                 cell(r.requests), cell(r.started_at))
-        runs_table.add_row(*(Text(cell) for cell in cells))
-    _print_table(runs_table)
-
-
-def _print_table(table: Table) -> None:
-    """A table on stdout: fitted to a terminal, at its natural width when piped."""
-    if out.is_terminal:
-        out.print(table)
-    else:
-        # Wide enough for any row (print's own width= cannot exceed the console's): a table
-        # that does not expand is drawn at its natural width.
-        Console(file=out.file, width=1 << 16, highlight=False, color_system=None).print(table)
+    print_status(out, status)
 
 
 FormatOption = Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")]

@@ -10,7 +10,7 @@ from enum import StrEnum
 from ketlit.errors import InputError, KetlitError
 from ketlit.store import as_store_error
 
-__all__ = ["CheckCards", "CheckFormat", "ReportFormat", "hoist_global_options", "scrub", "unexpected_error"]
+__all__ = ["CheckCards", "CheckFormat", "ReportFormat", "cell", "hoist_global_options", "scrub", "unexpected_error"]
 
 
 class CheckFormat(StrEnum):

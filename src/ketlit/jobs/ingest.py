@@ -102,6 +102,16 @@ def build_term(term: str, mindate: str | None, maxdate: str | None) -> str:
     return f'({term}) AND ("{lo}"[dp] : "{hi}"[dp])'
 
 
+def _stopped(exc: BaseException) -> str:
+    """The run status a run left by ``exc`` gets: ``interrupted`` for Ctrl-C or SIGTERM (the next
+    run would otherwise find it ``running`` until it checks the pid), else ``failed``."""
+    return "failed" if isinstance(exc, KetlitError) else "interrupted"
+
+
+def _why(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, KetlitError) else "stopped by the user (Ctrl-C or SIGTERM)"
+
+
 def fetch_pubmed(
     store: Store,
     http: HttpClient,
@@ -165,11 +175,11 @@ def fetch_pubmed(
         else:
             status = "complete"
         message = "; ".join(warnings) or None
-    except KetlitError as exc:
+    except (KetlitError, KeyboardInterrupt, SystemExit) as exc:
         store.finish_run(
-            run_id, status="failed", expected=expected or None, retrieved=len(retrieved), new_records=saved.new,
+            run_id, status=_stopped(exc), expected=expected or None, retrieved=len(retrieved), new_records=saved.new,
             updated_records=saved.updated, missing_ids=[], requests=http.requests_made, retries=http.retries,
-            duration_s=time.monotonic() - clock, windows=windows or None, message=str(exc),
+            duration_s=time.monotonic() - clock, windows=windows or None, message=_why(exc),
         )
         raise
     seconds = time.monotonic() - clock
@@ -397,11 +407,11 @@ def _store_xml_pages_now(store: Store, pages: Generator[PreparedPage, None, None
                     page=page,
                 )
                 pmids.update(r.article["pmid"] for r in page.rows)
-        except KetlitError as exc:
+        except (KetlitError, KeyboardInterrupt, SystemExit) as exc:
             store.finish_run(
-                run_id, status="failed", expected=None, retrieved=len(pmids), new_records=saved.new,
+                run_id, status=_stopped(exc), expected=None, retrieved=len(pmids), new_records=saved.new,
                 updated_records=saved.updated, missing_ids=[], requests=0, retries=0,
-                duration_s=time.monotonic() - clock, message=str(exc),
+                duration_s=time.monotonic() - clock, message=_why(exc),
             )
             raise
     finally:
@@ -646,11 +656,11 @@ def fetch_ctgov(
             seen.update(s.nct_id for s, _ in fresh)
             if progress:
                 progress("advance", None, len(fresh))
-    except KetlitError as exc:
+    except (KetlitError, KeyboardInterrupt, SystemExit) as exc:
         store.finish_run(
-            run_id, status="failed", expected=expected, retrieved=len(seen), new_records=totals["new"],
+            run_id, status=_stopped(exc), expected=expected, retrieved=len(seen), new_records=totals["new"],
             updated_records=totals["updated"], missing_ids=[], requests=http.requests_made, retries=http.retries,
-            duration_s=time.monotonic() - clock, windows=pages or None, message=str(exc),
+            duration_s=time.monotonic() - clock, windows=pages or None, message=_why(exc),
         )
         raise
     status = "complete"

