@@ -942,3 +942,14 @@ def test_review_fixes_for_questions() -> None:
     # "after delivery of the session" is no childbirth.
     methods = "Patients were randomized to ketamine or saline given after delivery of the psychotherapy session."
     assert ask("Ketamine and psychotherapy", ("rct",), methods=methods) != "perioperative_prevention"
+
+
+def test_a_rule_deciding_by_design_tags_names_the_tags_as_its_cue() -> None:
+    """``explain`` shows the words that decided the question; a catch-all rule (pattern ".") used to
+    show the title's first character ("T") as if it were a cue."""
+    sections = [AbstractSection(None, None, "We pooled 12 randomised trials of the drug for depression.")]
+    sentences = assign_roles(abstract_sentences(sections), RULES.roles)
+    question = classify("The efficacy of add-on treatments: a comparison", sentences,
+                        frozenset({"meta_analysis"}), RULES.questions)
+    assert question.value == "systematic_review"
+    assert question.words == "design tag meta_analysis"

@@ -72,6 +72,9 @@ class QuestionRule:
     designs: frozenset[str]
     unless_designs: frozenset[str]
     index: int
+    # The rule decides by design tags alone (its only pattern is "."): what ``explain`` shows as its
+    # cue is then the tags, not the title's first character that "." matched.
+    by_design: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,5 +171,7 @@ def classify(
         m = _search(rule.pattern, text, folded)
         if m is None or (rule.unless is not None and _search(rule.unless, text, folded)):
             continue
+        if rule.by_design:
+            return StudyQuestion(rule.value, rule.index, "design tag " + ", ".join(sorted(rule.designs & designs)))
         return StudyQuestion(rule.value, rule.index, m.group(0))
     return StudyQuestion("other", -1, "")

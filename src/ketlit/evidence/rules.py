@@ -181,7 +181,8 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
         designs = frozenset(q.strings("designs")) if q.get("designs") is not None else frozenset()
         not_designs = frozenset(q.strings("unless_designs")) if q.get("unless_designs") is not None else frozenset()
         patterns = _alternation(q, "patterns", index, drug)
-        out.append(QuestionRule(value, where, patterns, unless, designs, not_designs, i))
+        by_design = bool(designs) and q.strings("patterns") == (".",)
+        out.append(QuestionRule(value, where, patterns, unless, designs, not_designs, i, by_design))
     if not out:
         raise root.error("question", "at least one [[question]] rule is required")
     return tuple(out)
@@ -190,7 +191,8 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 29  # 29: no-result and no-difference wordings, up/down-regulation, "this article
+READER_VERSION: Final = 30  # 30: a rule deciding by design tags alone names them as its cue
+# 29: no-result and no-difference wordings, up/down-regulation, "this article
 # briefly reviews"
 # 28: values with units in words, "95%CIs", a second value after a unit and p
 # 27: review fixes (aims before methods only, run-in labels that name a role, study
