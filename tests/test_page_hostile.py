@@ -7,6 +7,7 @@ that states one, or work that grows with every repetition of the same paragraph.
 
 from __future__ import annotations
 
+import codecs
 import random
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from ketlit.claims.check import check_page
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.rules import Rules, load_rules
-from ketlit.claims.text import Sentence, page_from_bytes
+from ketlit.claims.text import Sentence, page_from_bytes, read_page
 from ketlit.errors import InputError
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
@@ -283,3 +284,24 @@ def test_page_wide_patterns_skip_a_block_that_is_only_listed(monkeypatch: pytest
     claims = extract_claims(f"Ketamine works for depression.\n\n{block}", rules)
     assert seen == [len("Ketamine works for depression.")]
     assert [c.kind for c in claims] == ["efficacy", "not_checkable"]
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32"])
+def test_a_page_saved_as_utf16_or_utf32_with_a_bom_is_read(codec: str) -> None:
+    """Notepad's "Unicode" is UTF-16 with a byte-order mark: its NUL bytes are code units, not a
+    binary file (it was refused as one)."""
+    text = "<html><body><p>Ketamine works within hours for 70% of patients — café.</p></body></html>"
+    data = text.encode(codec)
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE)):
+        data = codecs.BOM_UTF16_BE + data  # "utf-16-be" writes no mark of its own
+    page = page_from_bytes(data, "page.html")
+    assert page.kind == "html" and "works within hours for 70% of patients — café." in page.text
+    assert "byte-order mark" in page.encoding
+
+
+def test_a_broken_utf16_page_and_a_web_address_get_one_line_errors() -> None:
+    with pytest.raises(InputError, match="not valid UTF-16"):
+        page_from_bytes(codecs.BOM_UTF16_LE + b"a\x00\x00\xd8", "page.txt")  # a lone surrogate
+    with pytest.raises(InputError, match="not a web address") as caught:
+        read_page("https://clinic.example/ketamine")
+    assert "https://clinic.example/ketamine" in str(caught.value)  # as typed, not folded to "https:/"

@@ -399,15 +399,34 @@ def _kind(name: str, text_head: str) -> str:
     return "text"
 
 
+# UTF-32 first: its little-endian mark starts with UTF-16's.
+_UNICODE_BOMS: Final = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+                        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+
+
+def _unicode_text(data: bytes, name: str) -> tuple[str, str] | None:
+    """A page saved as UTF-16 or UTF-32 with a byte-order mark (Windows Notepad's "Unicode"), decoded:
+    its NUL bytes are code units, not a sign of a binary file. None without such a mark."""
+    codec = next((c for mark, c in _UNICODE_BOMS if data.startswith(mark)), None)
+    if codec is None:
+        return None
+    try:
+        return data.decode(codec), f"{codec} (from its byte-order mark)"
+    except UnicodeDecodeError:
+        raise InputError(f"{name}: not valid {codec.upper()}, although it starts with a {codec.upper()} "
+                         "byte-order mark") from None
+
+
 def page_from_bytes(data: bytes, name: str = "-", *, max_bytes: int = MAX_BYTES) -> Page:
     """Decode and clean a page (``.txt``, ``.md``, ``.html`` or sniffed); InputError if unusable."""
     if len(data) > max_bytes:
         raise InputError(f"{name}: page is larger than {max_bytes:,} bytes; save only the page text")
-    if _looks_binary(data):
+    unicode = _unicode_text(data, name)
+    if unicode is None and _looks_binary(data):
         raise InputError(f"{name}: looks like a binary file, not a text, Markdown or HTML page")
-    sniff = data[:4096].decode("latin-1")
+    sniff = unicode[0][:4096] if unicode else data[:4096].decode("latin-1")
     kind = _kind(name, sniff)
-    text, encoding = _decode(data, kind == "html")
+    text, encoding = unicode or _decode(data, kind == "html")
     text = _normalise(text)
     if kind == "html":
         # Again after reduction: entities (&rlm;, &#x202e;, &nbsp;) become characters only now.
@@ -423,6 +442,10 @@ def page_from_bytes(data: bytes, name: str = "-", *, max_bytes: int = MAX_BYTES)
 def read_page(path: str | Path, stdin: BinaryIO | None = None, *, max_bytes: int = MAX_BYTES) -> Page:
     """Read a page from a file, or from stdin when ``path`` is ``-`` (InputError if unusable)."""
     name = str(path)
+    if re.match(r"[a-z][a-z0-9+.-]*://", name, re.I):
+        # Path() would fold "https://x" into "https:/x" and report a missing file.
+        raise InputError(f"{name}: ketlit reads a saved page, not a web address: save the page (or its text) "
+                         "and pass the file")
     if name == "-":
         stream = stdin if stdin is not None else sys.stdin.buffer
         try:
