@@ -83,8 +83,10 @@ def test_bad_config_file(tmp_path: Path) -> None:
     (tmp_path / "ketlit.toml").write_bytes(b'db = "caf\xe9.db"\n')
     with pytest.raises(ConfigError, match=r"ketlit\.toml: not UTF-8 text"):
         load_settings(env={}, cwd=tmp_path)
-    with pytest.raises(ConfigError, match="config file not found"):  # not a file: refused before reading
+    with pytest.raises(ConfigError, match="config file is a folder"):  # not a file: refused before reading
         load_settings(env={}, config_file=tmp_path, cwd=tmp_path)
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(env={}, config_file=tmp_path / "missing.toml", cwd=tmp_path)
 
 
 @pytest.mark.parametrize(
@@ -110,3 +112,22 @@ def test_pubmed_cap_is_the_services_unless_a_stand_in_lowers_it() -> None:
     for bad in ("0", "-1", "many", ""):
         with pytest.raises(InputError, match="KETLIT_PUBMED_CAP must be a positive integer"):
             pubmed_cap({"KETLIT_PUBMED_CAP": bad})
+
+
+def test_a_number_as_a_path_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "ketlit.toml").write_text("db = 5\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"invalid value for db .*expected a path, in quotes"):
+        load_settings(env={}, cwd=tmp_path)  # was read as a cache file named "5"
+    (tmp_path / "ketlit.toml").write_text('db = "5.db"\n', encoding="utf-8")
+    assert load_settings(env={}, cwd=tmp_path).db == Path("5.db")
+
+
+def test_history_names_a_malformed_nct_id(tmp_path: Path) -> None:
+    from ketlit.jobs.lookup import trial_history
+    from ketlit.store import open_store
+
+    store = open_store(tmp_path / "k.db")
+    with pytest.raises(InputError, match="not an NCT ID"):
+        trial_history(store, "123")
+    with pytest.raises(InputError, match="NCT01234567 is not in the cache"):
+        trial_history(store, " nct01234567 ")

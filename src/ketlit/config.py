@@ -190,7 +190,9 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if value is None or value == "":
         return None
     if name in _PATHS:
-        return Path(str(value)).expanduser()
+        if not isinstance(value, str | os.PathLike):  # `db = 5` in ketlit.toml: a mistake, not a file "5"
+            raise ConfigError(f"invalid value for {name} ({origin}): {_brief(value)} (expected a path, in quotes)")
+        return Path(value).expanduser()
     if name in _FLOATS or name in _INTS:
         try:
             return _number(name, value)
@@ -232,7 +234,8 @@ def load_settings(
     if config_file is None and (base / CONFIG_FILE_NAME).is_file():
         config_file = base / CONFIG_FILE_NAME
     if config_file is not None and not config_file.is_file():
-        raise ConfigError(f"config file not found: {config_file}")
+        what = "is a folder, not a config file" if config_file.is_dir() else "not found"
+        raise ConfigError(f"config file {what}: {config_file}")
 
     values: dict[str, Any] = {}
     if config_file is not None:

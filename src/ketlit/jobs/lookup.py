@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ketlit.errors import InputError
+from ketlit.ids import NCT_ID
 from ketlit.store import VERSION_FIELDS, RunSummary, Store
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class TrialHistory:
 def trial_history(store: Store, nct_id: str) -> TrialHistory:
     """The stored versions of ``nct_id`` (any case) and their changes; InputError if it is not cached."""
     nct = nct_id.strip().upper()
+    if not NCT_ID.match(nct):
+        raise InputError(f"not an NCT ID (NCT and 8 digits, e.g. NCT01234567): {nct_id.strip()!r}")
     versions = store.trial_history(nct)
     if not versions:
         raise InputError(f"{nct} is not in the cache")
