@@ -794,3 +794,14 @@ def test_pooled_heterogeneity_is_stated_in_percent_even_below_one() -> None:
 
     text = pooled_text(PooledEstimate(0.5, 0.4, 0.6, 3, 100, None, None, 0.6))
     assert "I² = 1%" in text and "I² = 60%" not in text
+
+
+def test_a_protocol_counts_as_a_protocol_even_when_tagged_rct_too() -> None:
+    """The protocol of a randomised trial is tagged rct as well; it reports no results, so the
+    report must not list it among the RCTs (a smoke test found three there)."""
+    from ketlit.report.gather import _design
+
+    assert _design({"design": ["rct", "protocol"]}) == "protocol"
+    assert _design({"design": ["rct", "observational"]}) == "rct"  # otherwise the strongest design
+    assert _design({"design": ["meta_analysis", "systematic_review"]}) == "meta_analysis"
+    assert _design({}) == "other"

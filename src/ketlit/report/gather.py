@@ -36,7 +36,7 @@ from ketlit.errors import KetlitError
 from ketlit.markdown import md_text
 from ketlit.queries import QueryFile
 from ketlit.report.derive import evidence_map
-from ketlit.report.labels import design_order, key_designs
+from ketlit.report.labels import design_order, key_designs, report_labels
 from ketlit.report.model import (
     ArticleRef,
     Changes,
@@ -93,9 +93,10 @@ def _matches_focus(tags: dict[str, list[str]], query: QueryFile) -> bool:
 
 
 def _design(tags: dict[str, list[str]]) -> str:
-    """A record tagged with several designs counts as the first of them in the report's design order."""
+    """A record tagged with several designs counts as the first of them in the report's design order,
+    unless one of them overrides the rest (a protocol: report.toml's ``designs.overriding``)."""
     designs = tags.get("design", [])
-    for d in design_order():
+    for d in (*report_labels().design_overriding, *design_order()):
         if d in designs:
             return d
     return "other"

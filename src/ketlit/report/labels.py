@@ -43,6 +43,7 @@ class ReportLabels:
     """The contents of ``report.toml``."""
 
     design_order: tuple[str, ...]
+    design_overriding: tuple[str, ...]  # designs a record counts as whatever else it is tagged with
     design_labels: Mapping[str, str]
     key_evidence: tuple[tuple[str, tuple[str, ...]], ...]  # (table title, designs)
     slug_labels: Mapping[str, str]
@@ -93,6 +94,7 @@ def report_labels() -> ReportLabels:
     verdicts = data.get("verdicts", {})
     return ReportLabels(
         design_order=_strings(data.get("designs", {}).get("order"), "designs.order"),
+        design_overriding=_strings(data.get("designs", {}).get("overriding", []), "designs.overriding"),
         design_labels=_table(data, "designs", "labels"),
         key_evidence=_groups(data.get("key_evidence"), "key_evidence"),
         slug_labels=_table(data, "slugs", "labels"),
