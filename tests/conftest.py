@@ -68,7 +68,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         "KETLIT_NCBI_RATE", "KETLIT_CTGOV_RATE", "KETLIT_CONFIG", "KETLIT_PUBMED_CAP", "KETLIT_MAX_RETRIES",
         "KETLIT_BACKOFF_BASE", "KETLIT_BACKOFF_CAP", "KETLIT_BATCH_SIZE", "KETLIT_TIMEOUT", "KETLIT_OVERLAP_DAYS",
         "KETLIT_TAGGING_RULES", "KETLIT_CLAIM_RULES", "KETLIT_REGULATORY", "KETLIT_RUN_DEADLINE",
-        "KETLIT_MAX_DECOMPRESSED_MB",
+        "KETLIT_MAX_DECOMPRESSED_MB", "KETLIT_VERDICT_RULES", "KETLIT_REFERENCE_STANDARD",
     ):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(tmp_path)

@@ -125,8 +125,11 @@ def arms(t: Table) -> Table:
         # unknown keys, at the top and nested: the dotted key, then what was expected
         (lambda t: t.known_keys(("evidence",)) or t.sub("evidence").known_keys(("facts",)),
          "evidence.arms: unknown key (expected one of: facts)"),
+        # a close valid key is named; a far one is not guessed at
         (lambda t: Table({"colour": 1}, FILE).known_keys(("color", "size")),
-         "colour: unknown key (expected one of: color, size)"),
+         "colour: unknown key (expected one of: color, size); did you mean 'color'?"),
+        (lambda t: Table({"weight": 1}, FILE).known_keys(("color", "size")),
+         "weight: unknown key (expected one of: color, size)"),
         # wrong types, each named with its full dotted path
         (lambda t: arms(t).integer("n"), "evidence.arms.n: must be an integer, got a string"),
         (lambda t: arms(t).integer("ok"), "evidence.arms.ok: must be an integer, got a boolean"),
@@ -162,6 +165,12 @@ def test_errors_are_one_line_with_file_and_dotted_key(call: Callable[[Table], ob
         ({"pages": ["a", 3]}, lambda t: t.strings("pages"),
          "pages: must be a list of strings, got a list containing an integer"),
         ({"op": "=="}, lambda t: t.choice("op", (">", "<")), "op: must be one of >, <"),
+        ({"kind": "approvall"}, lambda t: t.choice("kind", ("approval", "rems")),
+         "kind: must be one of approval, rems; did you mean 'approval'?"),
+        ({"kinds": ["rems", "aproval"]}, lambda t: t.choices("kinds", ("approval", "rems")),
+         "kinds[1]: must be one of approval, rems; did you mean 'approval'?"),
+        ({"kinds": "rems"}, lambda t: t.choices("kinds", ("approval", "rems")),
+         "kinds: must be a list of strings, got a string"),
         ({"when": dt.date(2020, 1, 1)}, lambda t: t.string("when"), "when: must be a string, got date"),
     ],
 )

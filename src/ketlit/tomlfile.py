@@ -28,12 +28,17 @@ Design decisions:
   magnitudes beyond :data:`MAX_NUMBER` unless the caller gives a tighter ``maximum``.
 - **Nesting is bounded** (:data:`MAX_DEPTH`): ``a = [[[[…]]]]`` a thousand levels deep would
   otherwise exhaust Python's recursion limit in the parser or in the merge.
+- **A misspelt key or value is refused, never ignored.** :meth:`Table.known_keys` and
+  :meth:`Table.choice` name the unknown key or value and, when one is close, the valid one it
+  probably meant (``did you mean 'adequate_rct_n'?``): an ignored typo silently runs the packaged
+  default, which is worse than stopping.
 - **Encoding errors say where.** A file that is not UTF-8 (a Latin-1 ``é``) is refused with the
   byte offset and line of the first bad byte, so the user can find it.
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
 from collections.abc import Collection, Mapping
@@ -155,6 +160,12 @@ def _describe_list(value: object, item: type) -> str:
     return describe(value)
 
 
+def _did_you_mean(word: str, options: Collection[str]) -> str:
+    """A hint naming the option closest to a misspelt ``word`` ("; did you mean 'x'?"), or ""."""
+    close = difflib.get_close_matches(word, list(options), n=1)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
 def _shown(value: float) -> str:
     """A number as a message shows it: a 400-digit integer is cut short, not printed whole."""
     text = str(value)
@@ -199,7 +210,8 @@ class Table:
         """Refuse the first key not in ``allowed``: a misspelt key must not be silently ignored."""
         for key in self.data:
             if key not in allowed:
-                raise self.error(key, f"unknown key (expected one of: {', '.join(allowed)})")
+                raise self.error(key, f"unknown key (expected one of: {', '.join(allowed)})"
+                                      + _did_you_mean(key, allowed))
 
     # -- tables -------------------------------------------------------------------------------
 
@@ -328,8 +340,16 @@ class Table:
         """The string ``key``, which must be one of ``options``."""
         value = self.string(key, default)
         if value not in options:
-            raise self.error(key, f"must be one of {', '.join(options)}")
+            raise self.error(key, f"must be one of {', '.join(options)}" + _did_you_mean(value, options))
         return value
+
+    def choices(self, key: str, options: Collection[str]) -> tuple[str, ...]:
+        """The list of strings ``key`` (empty when absent), each one of ``options`` (an error names the item)."""
+        values = self.strings(key)
+        for i, value in enumerate(values):
+            if value not in options:
+                raise self.error(f"{key}[{i}]", f"must be one of {', '.join(options)}" + _did_you_mean(value, options))
+        return values
 
 
 __all__ = [

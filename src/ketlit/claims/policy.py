@@ -12,6 +12,11 @@ Design decisions:
   turns the pinned entries off, so the checker can be measured with and without them; the
   engine must give sound verdicts either way.
 * Malformed values are one-line :class:`~ketlit.errors.ConfigError` naming the file and key.
+* **Unknown keys are refused.** Every table the engine reads by fixed names accepts only those
+  names (:meth:`~ketlit.tomlfile.Table.known_keys`), and the study questions in ``[questions]``
+  must be the reader's (:data:`~ketlit.evidence.questions.QUESTIONS`): because a user file is
+  merged over the packaged one, a misspelt ``adequate_rtc_n`` or ``[verdicts]`` would otherwise
+  leave the packaged value in force without a word.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Final
 
+from ketlit.evidence.questions import QUESTIONS
 from ketlit.tomlfile import Table, merge_documents, read_packaged, read_user
 
 VERDICT_RULES_RESOURCE: Final = "verdict_rules.toml"
@@ -38,6 +44,27 @@ LEGEND_ORDER: Final = (
     "one_vote",
 )
 _DIRECTIONS: Final = ("favours_drug", "no_difference", "favours_control")
+# The keys of each table of the verdict rules that the engine reads by name ("" is the top level;
+# [outcomes] is a map of construct names the user chooses, each with _OUTCOME_KEYS).
+_RULES_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "": ("schema", "verdict", "dose", "questions", "jurisdictions", "conditions", "findings", "regulatory",
+         "legend", "outcomes"),
+    "verdict": ("use_reference_standard", "adequate_rct_n", "adequate_total_n", "min_independent_rcts",
+                "powered_null_n", "review_certainty", "review_certainty_hedged", "review_certainty_unstated",
+                "intensified_certainty", "max_synthesised_certainty", "min_pool_arms", "number_match_points",
+                "unpublished_min", "unpublished_share", "inconsistency_share"),
+    "dose": ("min_studies", "low_quantile", "high_quantile"),
+    "questions": ("counts", "low_weight", "not_counted"),
+    "jurisdictions": ("default",),
+    "conditions": ("named_target",),
+    "findings": ("not_efficacy", "symptom_outcome", "review_answer", "stated_certainty"),
+    "regulatory": ("off_label_words",),
+    "legend": LEGEND_ORDER,
+}
+_OUTCOME_KEYS: Final = ("why", "claim", "study")
+_REFERENCE_KEYS: Final = ("schema", "entry")
+_ENTRY_KEYS: Final = ("id", "source", "pmid", "quote", "search_date", "molecule", "route", "indication", "outcome",
+                      "timepoint", "comparator", "direction", "measure", "value", "ci", "k", "n", "certainty")
 
 
 def level(certainty: str | None) -> int:
@@ -199,7 +226,18 @@ def _legend(root: Table, values: Mapping[str, Any]) -> tuple[tuple[str, str], ..
     return tuple(out)
 
 
+def _check_keys(root: Table) -> None:
+    """Refuse a table or key the engine does not read (see the module docstring)."""
+    for path, keys in _RULES_KEYS.items():
+        (root.sub(path) if path else root).known_keys(keys)
+    root.sub("questions").sub("not_counted").known_keys(QUESTIONS)
+    outcomes = root.sub("outcomes")
+    for name in outcomes.names():
+        outcomes.sub(name).known_keys(_OUTCOME_KEYS)
+
+
 def _policy_from(root: Table) -> VerdictPolicy:
+    _check_keys(root)
     v = root.sub("verdict")
     values: dict[str, Any] = {
         "use_reference": v.boolean("use_reference_standard"),
@@ -227,8 +265,8 @@ def _policy_from(root: Table) -> VerdictPolicy:
         dose_min_studies=d.integer("min_studies", minimum=1),
         dose_low_quantile=d.number("low_quantile"),
         dose_high_quantile=d.number("high_quantile"),
-        counts=q.strings("counts"),
-        low_weight=q.strings("low_weight"),
+        counts=q.choices("counts", QUESTIONS),
+        low_weight=q.choices("low_weight", QUESTIONS),
         not_counted={k: nc.string(k, nonblank=True) for k in nc.names()},
         default_jurisdiction=j.string("default", nonblank=True),
         off_label_words=_patterns(root.sub("regulatory"), "off_label_words"),
@@ -252,6 +290,7 @@ def _outcomes(root: Table) -> tuple[OutcomeConstruct, ...]:
 
 
 def _entry(t: Table) -> ReferenceEntry:
+    t.known_keys(_ENTRY_KEYS)
     ci = t.get("ci")
     if not (isinstance(ci, list) and len(ci) == 2 and all(isinstance(x, int | float) for x in ci)):
         raise t.error("ci", "must be [low, high]")
@@ -309,6 +348,9 @@ def load_policy(
         policy = _policy_from(Table(data, where))
         ref = read_packaged(REFERENCE_RESOURCE)
         user_ref = read_user(user_reference, "reference standard") if user_reference is not None else None
+        if user_ref is not None:
+            # Only the user's top level needs this: its entries are checked one by one in _entry.
+            user_ref.root().known_keys(_REFERENCE_KEYS)
         policy = replace(
             policy,
             reference=_entries(

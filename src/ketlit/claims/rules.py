@@ -22,6 +22,13 @@ Design decisions:
 * **Digest.** :attr:`Rules.digest` covers the packaged and the user rules document (not the
   regulatory facts, which number extraction never reads): it keys the findings stored at
   tagging time, so a user rules file never reuses numbers read with other patterns.
+* **Unknown keys are refused.** A user file is merged over the packaged one, so a misspelt key or
+  table would leave the packaged value in force without a word. Every table read by fixed names
+  accepts only those names (:func:`_check_claim_keys`, through
+  :meth:`~ketlit.tomlfile.Table.known_keys`); a map the engine looks names up in (``[cues]``,
+  ``[regulatory]``) accepts the packaged names only, since nothing reads another; a map of names
+  the user chooses (slugs, safety topics, comparators) stays open. A fact's ``kind`` must be one of
+  :data:`FACT_KINDS`, and its keys those of a fact.
 * Patterns are matched case-insensitively: clinic pages capitalise at random.
 """
 
@@ -46,6 +53,49 @@ CLAIM_RULES_RESOURCE: Final = "claim_rules.toml"
 REGULATORY_RESOURCE: Final = "regulatory.toml"
 
 OPS: Final = (">", ">=", "<", "<=", "~")
+# What a regulatory fact can record (see regulatory.toml); the verdict engine compares ``kind`` to these.
+FACT_KINDS: Final = ("approval", "not_approved", "label_limitation", "label_warning", "label_dose", "rems",
+                     "schedule", "off_label", "compounding", "designation", "essential_medicine")
+_FACT_KEYS: Final = ("id", "kind", "jurisdiction", "agency", "molecule", "product", "route", "indication",
+                     "exhaustive", "year", "schedule", "risks", "statement", "source", "terms", "doses", "unit",
+                     "denies")
+_SOURCE_KEYS: Final = ("url", "title", "publisher", "published", "verified")
+_COMPARATIVE: Final = ("claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
+                       "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial")
+# The keys of each claim-rules table read by fixed names ("" is the top level), as _rules_from_doc reads them.
+_CLAIM_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "": ("schema", "drug", "molecule", "route", "indication", "cues", "dosing_reference", "not_checkable",
+         "assertion", "outcomes", "thresholds", "time", "safety", "regulatory", "evidence"),
+    "drug": ("names", "min_page_mentions", "other_treatments", "anaphora", "min_claim_words", "carry_over"),
+    "molecule": ("generic", "default", "patterns", "by_route"),
+    "route": ("patterns", "page"),
+    "route.page": ("min_mentions", "min_share", "not_for_indications", "compared_before"),
+    "indication": ("patterns", "generic_fallback", "resistant_cues", "families", "page", "rollup_parents",
+                   "by_comparator"),
+    "indication.page": ("max_inferred", "min_mentions", "min_share_of_top"),
+    "thresholds": ("ops", "bare_op", "approx_tolerance_pct"),
+    "time": ("vague_onset", "vague_duration"),
+    "safety": ("topics", "stance", "populations", "terms", "regulated_risks", "misuse_indications",
+               "indirect_populations", "lasting_risks"),
+    "evidence": ("design_rank", "preclinical", "not_evidence", "optimal_information_size", "i2_inconsistency",
+                 "max_cited", "arms", "direction", "numbers", "other_treatments", "adverse", "ctgov", "comparative"),
+    "evidence.comparative": (*_COMPARATIVE, "comparators", "combined"),
+    "evidence.ctgov": ("rate_titles", "count_param_types", "percent_units", "yes_categories", "no_categories"),
+}
+# Tables of entries the user names, each entry with these keys.
+_CLAIM_ENTRY_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "indication.families": ("direct", "indirect"),
+    "not_checkable": ("reason", "overrides", "anecdote", "patterns", "keep_if", "hide"),
+    "dosing_reference": ("dose", "unit", "patterns", "source"),
+}
+# Arrays of tables ([[thresholds.ops]]), each item with these keys.
+_CLAIM_ITEM_KEYS: Final[dict[str, tuple[str, ...]]] = {
+    "thresholds.ops": ("op", "patterns"),
+    "time.vague_onset": ("pattern", "op", "hours", "note"),
+    "time.vague_duration": ("pattern", "op", "hours", "note"),
+}
+# Maps the engine looks names up in and never iterates: a name the packaged file lacks is read by nothing.
+_CLAIM_LOOKUP_MAPS: Final = ("cues", "regulatory", "evidence.arms", "assertion")
 
 
 _COMBINED: dict[tuple[re.Pattern[str], ...], re.Pattern[str]] = {}
@@ -447,13 +497,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         safety_topics=root.sub("safety").pattern_map("topics"),
         safety_stances=root.sub("safety").pattern_map("stance"),
         safety_populations=root.sub("safety").pattern_map("populations"),
-        comparative={
-            k: ev.sub("comparative").patterns(k)
-            for k in (
-                "claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
-                "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial",
-            )
-        },
+        comparative={k: ev.sub("comparative").patterns(k) for k in _COMPARATIVE},
         comparators=ev.sub("comparative").pattern_map("comparators"),
         comparator_combined=ev.sub("comparative").pattern_map("combined"),
         regulated_risks=root.sub("safety").strings("regulated_risks", single=True),
@@ -523,6 +567,36 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
     )
 
 
+def _at(root: Table, path: str) -> Table:
+    """The table at the dotted ``path`` ("" is ``root``); an empty one where absent."""
+    for part in path.split(".") if path else ():
+        root = root.sub(part)
+    return root
+
+
+def _check_claim_keys(root: Table, packaged: Table) -> None:
+    """Refuse a table or key of a (merged) claim rules document that nothing reads (see the module docstring)."""
+    for path, keys in _CLAIM_KEYS.items():
+        _at(root, path).known_keys(keys)
+    for path, keys in _CLAIM_ENTRY_KEYS.items():
+        table = _at(root, path)
+        for name in table.names():
+            table.sub(name).known_keys(keys)
+    for path, keys in _CLAIM_ITEM_KEYS.items():
+        parent, _, key = path.rpartition(".")
+        for item in _at(root, parent).tables(key):
+            item.known_keys(keys)
+    for path in _CLAIM_LOOKUP_MAPS:
+        _at(root, path).known_keys(_at(packaged, path).names())
+    # [outcomes]: the constructs `order` lists (a user's order may drop a packaged one, whose table stays).
+    outcomes = root.sub("outcomes")
+    names = (*_at(packaged, "outcomes").names(), *outcomes.strings("order", single=True))
+    outcomes.known_keys(dict.fromkeys(("order", "undefined_default", "undefined", *names)))
+    for name in outcomes.names():
+        if name not in ("order", "undefined_default"):
+            outcomes.sub(name).known_keys(("patterns",) if name == "undefined" else ("patterns", "definition"))
+
+
 def _fact_doses(f: _Doc) -> tuple[float, ...]:
     """A label_dose fact's [low, high] range (numbers, low <= high); () when the fact gives none."""
     raw = f.data.get("doses", [])
@@ -542,6 +616,9 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
         if fid in seen:
             raise f.error(None, f"duplicate fact id {fid!r}")
         seen.add(fid)
+        f.known_keys(_FACT_KEYS)
+        for source in f.tables("source"):
+            source.known_keys(_SOURCE_KEYS)
         sources = tuple(
             Source(
                 url=s.string("url"),
@@ -560,7 +637,7 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
         facts.append(
             RegulatoryFact(
                 id=fid,
-                kind=f.string("kind"),
+                kind=f.choice("kind", FACT_KINDS),
                 jurisdiction=f.string("jurisdiction", "US"),
                 agency=f.string("agency", ""),
                 molecule=tuple(
@@ -627,6 +704,7 @@ def load_rules(
         doc = merge_documents(doc, user.data)
         digest.update(user.raw)
         where = user.where
+    _check_claim_keys(Table(doc, where), packaged.root())
     rules = _rules_from_doc(_Doc(doc, where), where, vocab)
     regulatory = read_packaged(REGULATORY_RESOURCE)
     reg, reg_where = regulatory.data, regulatory.where
