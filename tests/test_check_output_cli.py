@@ -28,7 +28,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> str:
 def check(db: str, *extra: str) -> str:
     result = runner.invoke(app, ["--db", db, "check", str(PAGE), *extra])
     assert result.exit_code == 0, result.stderr
-    assert "claim(s) on" in result.stderr
+    assert " checked on " in result.stderr
     return result.stdout
 
 

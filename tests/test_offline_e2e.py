@@ -245,7 +245,9 @@ def test_check_clinic_page(cache: Path) -> None:
     assert code == 0, err
     payload = json.loads(out)
     claims = payload["claims"]
-    assert 5 <= len(claims) <= 10 and f"{len(claims)} claim(s)" in err
+    # The terminal line counts sentences, as the report does (a sentence read as several claims is one).
+    checked = len(payload["all_claims"])
+    assert 5 <= len(claims) <= 10 and f"{checked} sentence{'s' * (checked != 1)} checked on " in err
     text = json.dumps(payload)
     assert "100% of patients" not in text  # the script is never read
     # The footer is read (every sentence is listed with its checkability) but is no claim.

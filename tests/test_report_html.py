@@ -164,7 +164,7 @@ def test_claim_checks_are_one_summary_table() -> None:
     row = rows[0]
     assert "| ◐ Partly supported | low |" in row
     # Why: the first reason that is not bookkeeping, and why the pooled estimate is not shown.
-    assert "| depression: 19 stud(ies) consistent with the claim, 0 against · pooled estimate not shown: " \
+    assert "| depression: 19 studies consistent with the claim, 0 against · pooled estimate not shown: " \
            "1 study, 4 participants: too few to pool |" in row
     # Key evidence: strongest design first, each record once, at most three.
     assert row.index("PMID 200") < row.index("PMID 100") < row.index("PMID 400")

@@ -37,6 +37,7 @@ from ketlit.claims.policy import VerdictPolicy, level
 from ketlit.claims.rules import Rules
 from ketlit.claims.vocab import Vocab, vocab
 from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
+from ketlit.words import plural, settle_plurals
 
 MAX_EVIDENCE: Final = 3  # decisive rows per card (the judges name up to 5; the JSON keeps them all)
 MAX_EVIDENCE_COMPOUND: Final = 5  # … and per card of a sentence read as several claims
@@ -68,12 +69,7 @@ def humanise(text: str) -> str:
     v = vocab()
     text = _SLUG.sub(lambda m: v.label(m.group()), text)
     text = _UPPER_SLUGS.sub(lambda m: v.label(m.group()), text)
-    # "1 stud(ies) report adverse events" → "1 study reports …": the verb agrees with one study.
-    text = re.sub(r"(?<![\d.,])\b1 stud\(ies\) (report|describe|find|show)\b", r"1 study \1s", text)
-    text = re.sub(r"\b1 stud\(ies\)", "1 study", text)
-    text = re.sub(r"\b1 (\w+)\(s\)", r"1 \1", text)
-    text = re.sub(r"\b(stud)\(ies\)", r"\1ies", text)
-    text = re.sub(r"\b(\w+)\(s\)", r"\1s", text)
+    text = settle_plurals(text)
     text = _ENGINE_TIME.sub(_human_time, text)  # "1.8 h", "no timepoint given": claims.numbers.human_duration
     return _NO_TIME.sub(f", {NO_TIMEPOINT}", text).lstrip(", ")
 
@@ -188,6 +184,43 @@ class CacheCounts:
     trials: int
 
 
+STDIN_NAME: Final = "standard input"  # how a page read from ``-`` is named in the heading and the summary line
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What a check counts, in sentences: the header's counts line and the CLI's summary line are both
+    said from this one tally of the view's rows, so they cannot disagree with the tables (a sentence read
+    as several claims is one row, one verdict, one count)."""
+
+    checked: int  # sentences checked: the rows of All claims
+    verdicts: tuple[tuple[str, int], ...]  # (verdict slug, sentences) in the order of the verdict key, none zero
+    attention: int  # the rows of Needs attention
+    unchecked: int  # sentences not checkable, every group
+
+    def counts(self) -> str:
+        """The header's line: "7 sentences checked · 3 need attention · 5 not checkable"."""
+        need = "needs" if self.attention == 1 else "need"
+        return f"{plural(self.checked, 'sentence')} checked · {self.attention:,} {need} attention · " \
+               f"{self.unchecked:,} not checkable"
+
+    def summary(self, page: str) -> str:
+        """One line for the terminal: "7 sentences checked on p.txt: 4 supported, 3 partly supported;
+        3 need attention; 5 not checkable" (the verdicts labelled as the key labels them)."""
+        verdicts = ", ".join(f"{n:,} {vocab().verdict_label(v).lower()}" for v, n in self.verdicts)
+        need = "needs" if self.attention == 1 else "need"
+        return (f"{plural(self.checked, 'sentence')} checked on {page}: {verdicts or 'none'}; "
+                f"{self.attention:,} {need} attention; {self.unchecked:,} not checkable")
+
+
+def tally(rows: Sequence[Row], attention: Sequence[Row], unchecked: Sequence[UncheckedGroup]) -> Tally:
+    """The :class:`Tally` of a check's rows, attention rows and groups of sentences not checked."""
+    counts = Counter(r.verdict for r in rows)
+    order = [*vocab().verdicts, *sorted(set(counts) - set(vocab().verdicts))]
+    return Tally(len(rows), tuple((v, counts[v]) for v in order if counts[v]), len(attention),
+                 sum(len(g.sentences) for g in unchecked))
+
+
 @dataclass(frozen=True, slots=True)
 class Header:
     """The facts above the tables."""
@@ -210,6 +243,7 @@ class CheckView:
     key: tuple[str, ...]
     attention_rules: tuple[str, ...]  # each attention rule in full (the JSON legend; the key names them)
     report: CheckReport
+    tally: Tally  # the header's counts and the CLI's summary line, both from the rows above
     # Every card before :func:`_described_once` (``same_as`` set), so a selection of them can be described
     # afresh: a record's design, n and result go on the first card printed that cites it.
     raw_cards: tuple[Card, ...] = ()
@@ -707,11 +741,7 @@ def build_view(
     rows = tuple(c.row for c in cards)
     attention = tuple(r for r in rows if r.attention)
     unchecked = _unchecked(report)
-    n_unchecked = sum(len(g.sentences) for g in unchecked)
-    counts = (
-        f"{len(rows)} sentences checked · {len(attention)} need attention · "
-        f"{n_unchecked} not checkable"
-    )
+    counted = tally(rows, attention, unchecked)
     v = vocab()
     # The key in one line: the verdicts shown in the tables and the attention rules by name; the rules
     # in full are in the JSON's legend (and the README).
@@ -720,8 +750,8 @@ def build_view(
     listed = ", ".join(whys[:-1]) + (f", or {whys[-1]}" if len(whys) > 1 else whys[-1])
     key = (f"A claim needs attention when {listed} (rules: --format json).",)
     rules_text = tuple(f"Needs attention ({r.why}): {r.describe(v)}." for r in v.attention)
-    header = Header(
-        PurePath(report.source).name or report.source, f"{now:%Y-%m-%d %H:%M} UTC", _sources(rules, policy, cache),
-        counts,
-    )
-    return CheckView(header, attention, rows, tuple(cards), unchecked, key, rules_text, report, raw, page_bytes)
+    # "-" is how the CLI names stdin; a heading "— -" names nothing (and Markdown has to escape it).
+    page = STDIN_NAME if report.source == "-" else PurePath(report.source).name or report.source
+    header = Header(page, f"{now:%Y-%m-%d %H:%M} UTC", _sources(rules, policy, cache), counted.counts())
+    return CheckView(header, attention, rows, tuple(cards), unchecked, key, rules_text, report, counted, raw,
+                     page_bytes)

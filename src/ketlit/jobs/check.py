@@ -14,7 +14,7 @@ from ketlit.claims.render_html import render_html
 from ketlit.claims.render_json import view_to_json
 from ketlit.claims.render_md import render_markdown
 from ketlit.claims.text import Page, read_page
-from ketlit.claims.view import CacheCounts, CheckView, build_view
+from ketlit.claims.view import STDIN_NAME, CacheCounts, CheckView, build_view
 from ketlit.config import Settings
 from ketlit.jobs.tag import TagRunner
 from ketlit.store import Store
@@ -71,7 +71,7 @@ def run_check(
     ``reference`` False checks without the pinned reference standard."""
     page = read_page(page_path)  # a bad page fails before any tagging starts
     view = PageChecker(store, settings, reference=reference).view(page, now=now)
-    report = view.report
-    summary = ", ".join(f"{n} {verdict}" for verdict, n in report.summary().items() if n)
-    rendered = render(view, fmt, brief=brief, cards=cards)
-    return f"{len(report.claims)} claim(s) on {page.name}: {summary or 'none'}", rendered
+    # Said from the view's own tally (sentences, as the tables count them), never from the claims: a
+    # sentence read as several claims is one row, and the terminal line must match the header's.
+    name = STDIN_NAME if page.name == "-" else page.name
+    return view.tally.summary(name), render(view, fmt, brief=brief, cards=cards)

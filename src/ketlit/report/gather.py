@@ -216,7 +216,7 @@ def _claim_check(checked: CheckedClaim) -> ClaimCheck:
         id=claim.id, text=claim.text, verdict=verdict.verdict, certainty=verdict.certainty, kind=claim.kind,
         reasons=tuple(verdict.reasons),
         citations=tuple(Citation(c.source, c.id, c.design, c.finding) for c in verdict.evidence),
-        pooled=pooled)
+        pooled=pooled, sentence=claim.location.start if claim.checkable else None, part_verdict=checked.part_verdict)
 
 
 def _coverage(store: Store, query: QueryFile, records: dict[str, int], unindexed: int

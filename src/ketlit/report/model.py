@@ -187,6 +187,10 @@ class ClaimCheck:
     reasons: tuple[str, ...] = ()
     citations: tuple[Citation, ...] = ()
     pooled: PooledEstimate | None = None
+    # Where the claim's sentence starts on its page (None: not known, or a sentence not checked): parts of
+    # one sentence carry its one reconciled verdict and are shown as one row.
+    sentence: int | None = None
+    part_verdict: str | None = None  # the part's own verdict when the sentence's (``verdict``) differs
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ClaimCheck:
@@ -201,6 +205,7 @@ class ClaimCheck:
                 citations.append(Citation(str(item.get("source", "pubmed")), str(item["id"]),
                                           _opt_str(item.get("design")), _opt_str(item.get("finding"))))
         pooled = data.get("pooled")
+        location = data.get("location") if data.get("checkable", True) else None
         # The check JSON states proportions in percent ("unit": "%"); the report works in 0–1.
         scale = 100.0 if pooled and pooled.get("unit") == "%" else 1.0
 
@@ -222,6 +227,8 @@ class ClaimCheck:
                 pi_low=prop("pi_low"), pi_high=prop("pi_high"), i2=_opt_float(pooled.get("i2")),
                 method=str(pooled.get("method") or "random effects, logit scale"),
             ) if pooled else None,
+            sentence=int(location["start"]) if isinstance(location, Mapping) and "start" in location else None,
+            part_verdict=_opt_str(data.get("part_verdict")),
         )
 
 

@@ -24,6 +24,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -65,6 +66,7 @@ from ketlit.report.model import (
     TrialRow,
     VerdictChange,
 )
+from ketlit.words import plural, settle_plurals
 
 STAMP_PREFIX = "Generated: "
 
@@ -353,12 +355,15 @@ def _summary(data: ReportData, overdue: int) -> Section:
         items.append((Run(f"{tot.unindexed:,} articles are not yet MEDLINE-indexed; their tags come from title and "
                           "abstract text only."),))
     if tot.retracted:
+        one = tot.retracted == 1
         items.append((strong(f"{tot.retracted:,} retracted"),
-                      Run(" article(s) are among the results; they are marked wherever they appear."),))
+                      Run(" article is among the results; it is marked wherever it appears." if one else
+                          " articles are among the results; they are marked wherever they appear."),))
     if overdue:
+        has = "trial has" if overdue == 1 else "trials have"
         items.append((strong(f"{overdue:,}"), Run(
-            " completed trial(s) have neither posted results nor a linked publication "
-            f"{data.query.report.overdue_years} years after completion (flagged in the trials table).")))
+            f" completed {has} neither posted results nor a linked publication "
+            f"{plural(data.query.report.overdue_years, 'year')} after completion (flagged in the trials table).")))
     return Section("summary", "Summary", 2, (Bullets(tuple(items)),))
 
 
@@ -597,7 +602,7 @@ def _why(c: ClaimCheck) -> str:
                 or any(p.casefold() in low for p in rules.skip_reasons_containing))
 
     chosen = next((r for r in c.reasons if not bookkeeping(r)), c.reasons[0] if c.reasons else "")
-    text = clip(chosen, 220)
+    text = clip(settle_plurals(chosen), 220)  # the engine's "18 stud(ies)" is the audit trail's wording
     if c.pooled is not None:
         why = pooled_reason(c.pooled)
         pooled = f"pooled {pooled_text(c.pooled)}" if why is None else f"pooled estimate not shown: {why}"
@@ -623,15 +628,44 @@ def _key_citations(c: ClaimCheck, limit: int = 3) -> Runs:
     return runs or (Run("—"),)
 
 
-def _claim_table(checks: Sequence[ClaimCheck]) -> Table:
-    rows = []
+def _sentences(checks: Sequence[ClaimCheck]) -> list[list[ClaimCheck]]:
+    """The claims grouped by the sentence they were read from, in claim order (a claim whose sentence is
+    not known stands alone)."""
+    groups: dict[str, list[ClaimCheck]] = {}
     for c in checks:
-        certainty = clip(c.certainty.replace("_", " ")) if c.certainty else "—"
-        rows.append((_text_cell(clip(c.id)), _text_cell(f"“{clip(c.text, 200)}”"),
-                     _cell(Run(verdict_text(c.verdict)), css=f"verdict {clip(c.verdict)}"), _text_cell(certainty),
-                     _text_cell(_why(c)), Cell(_key_citations(c))))
-    return Table(("ID", "Claim (page words)", "Verdict", "Certainty", "Why, in one line", "Key evidence"),
-                 ("l", "l", "l", "l", "l", "l"), tuple(rows))
+        groups.setdefault(f"c:{c.id}" if c.sentence is None else f"s:{c.sentence}", []).append(c)
+    return list(groups.values())
+
+
+def _certainty(c: ClaimCheck) -> str:
+    return clip(c.certainty.replace("_", " ")) if c.certainty else "—"
+
+
+def _claim_table(checks: Sequence[ClaimCheck]) -> list[Block]:
+    """One row per sentence, as ``ketlit check`` shows it: a sentence read as several claims carries its one
+    reconciled verdict (every part has it) and the first part's certainty, as the check's row does; its
+    parts, each with its own verdict, certainty, why and records, are listed beneath the table."""
+    rows = []
+    parts: list[Runs] = []
+    for sentence in _sentences(checks):
+        c = sentence[0]
+        why, cited = _why(c), c
+        if len(sentence) > 1:
+            kinds = ", ".join(f"{clip(p.id)} {label(p.kind or 'claim')}" for p in sentence)
+            why = f"one verdict for {len(sentence)} parts ({kinds}): each part below the table"
+            cited = dataclasses.replace(c, citations=tuple(x for p in sentence for x in p.citations))
+            parts += [(Run(f"{clip(p.id)} · {label(p.kind or 'claim')}: "),
+                       Run(verdict_text(p.part_verdict or p.verdict)), Run(f", {_certainty(p)} — {_why(p)} — "),
+                       *_key_citations(p)) for p in sentence]
+        rows.append((_text_cell(", ".join(clip(p.id) for p in sentence)), _text_cell(f"“{clip(c.text, 200)}”"),
+                     _cell(Run(verdict_text(c.verdict)), css=f"verdict {clip(c.verdict)}"), _text_cell(_certainty(c)),
+                     _text_cell(why), Cell(_key_citations(cited))))
+    table = Table(("ID", "Claim (page words)", "Verdict", "Certainty", "Why, in one line", "Key evidence"),
+                  ("l", "l", "l", "l", "l", "l"), tuple(rows))
+    if not parts:
+        return [table]
+    return [table, Para((Run("Sentences read as several claims, part by part (a part's own verdict):"),)),
+            Bullets(tuple(parts))]
 
 
 def _claims(data: ReportData) -> Section | None:
@@ -648,7 +682,7 @@ def _claims(data: ReportData) -> Section | None:
     children = []
     for n, group in enumerate(groups):
         checks = sorted((i for i in group.items if isinstance(i, ClaimCheck)), key=lambda c: natural(c.id))
-        blocks: list[Block] = [_claim_table(checks)] if checks else []
+        blocks: list[Block] = _claim_table(checks) if checks else []
         # The checker's headings go below this report's "### Claims from …".
         blocks += [Raw(shift_headings(i.markdown.strip(), 3)) for i in group.items if isinstance(i, ClaimMarkdown)]
         children.append(Section(f"claims-{n + 1}", f"Claims from {clip(group.source)}", 3, tuple(blocks)))
