@@ -66,9 +66,9 @@ class TrialHistory:
 def trial_history(store: Store, nct_id: str) -> TrialHistory:
     """The stored versions of ``nct_id`` (any case) and their changes; InputError if it is not cached."""
     nct = nct_id.strip().upper()
-    if not NCT_ID.match(nct):
+    versions = store.trial_history(nct)  # first: text that is not UTF-8 gets the store's own error
+    if not versions and not NCT_ID.match(nct):
         raise InputError(f"not an NCT ID (NCT and 8 digits, e.g. NCT01234567): {nct_id.strip()!r}")
-    versions = store.trial_history(nct)
     if not versions:
         raise InputError(f"{nct} is not in the cache")
     return TrialHistory(nct_id=nct, versions=versions, changes=version_changes(versions))
