@@ -401,7 +401,9 @@ def test_sample_pages_markdown_is_under_three_times_the_page(sample_views: list[
         every = render_markdown(view, cards="all")
         assert len(re.findall(r"(?m)^## [\d, ]+ ·", every)) == len({c.row.number for c in view.cards
                                                                      if c.same_as is None})
-    assert held_back <= 4, held_back  # 3 at the time of writing (dreamscape 2, nyketamine 1)
+    # 7 at the time of writing: a sentence carries its least certain part's certainty, so more of the dense
+    # excerpts' sentences need attention than when it carried its first part's (3 then).
+    assert held_back <= 8, held_back
 
 
 # ------------------------------------------------------------------ one screen per few claims (issue 14)

@@ -596,7 +596,12 @@ def _attention(sentence: Sequence[CheckedClaim], verdict: str, certainty: str | 
 def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mapping[str, str]) -> Card:
     v = vocab()
     first = sentence[0]
-    verdict, certainty = first.verdict.verdict, first.verdict.certainty
+    # The sentence holds only if every part holds, so it is no surer than its least certain part: a
+    # sentence with a moderate onset part and a very-low efficacy part is very low (the first part's
+    # certainty alone overstated it). Parts keep their own certainty on the card.
+    graded = [cc for cc in sentence if level(cc.verdict.certainty) >= 0]
+    sure = min(graded, key=lambda cc: level(cc.verdict.certainty)) if graded else first
+    verdict, certainty = first.verdict.verdict, sure.verdict.certainty
     parts = _parts(sentence)
     row = Row(
         number=number,
@@ -642,7 +647,7 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
         parts=parts,
         evidence=_evidence(sentence, facts, with_part=bool(parts) or len(first.claim.indication) > 1),
         certainty=row.certainty,
-        certainty_source=_certainty_source(first.verdict.certainty_source or "", facts, bool(downgrades)),
+        certainty_source=_certainty_source(sure.verdict.certainty_source or "", facts, bool(downgrades)),
         downgrades=downgrades,
         pooled=next((p for cc in sentence if (p := _pooled(cc))), ""),
         not_used=_not_used(sentence),
