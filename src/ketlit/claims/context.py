@@ -252,8 +252,13 @@ def indications_in(text: str, rules: Rules) -> list[str]:
 
     def the_claims(start: int, end: int) -> bool:
         # A condition word naming another treatment's class ("than the sedative midazolam") is that
-        # treatment's description, not the condition the sentence is about.
-        return not any(o >= end and _CLASS_OF_OTHER.match(text[end:o]) for o in owners)
+        # treatment's description, not the condition the sentence is about. Only treatments within
+        # _CLASS_OF_OTHER's reach can be: at most one word and spaces after ``end`` (asking every
+        # treatment of the text, with a slice up to each, made a 1 MB page's check quadratic: ~90 s).
+        reach = _REACH.match(text, end)
+        last = reach.end() if reach else end
+        return not any(_CLASS_OF_OTHER.match(text[end:o])
+                       for o in owners[bisect_left(owners, end) : bisect_right(owners, last)])
 
     spans = {
         slug: [(m.start(), m.end()) for m in pats.finditer(text) if the_claims(m.start(), m.end())]
@@ -284,6 +289,8 @@ def resistant(found: list[str], text: str, rules: Rules) -> list[str]:
 
 # Between a condition word and the treatment it describes: a space, or "drug"/"agent" ("the sedative drug midazolam").
 _CLASS_OF_OTHER = re.compile(r"\s*(?:(?:drug|agent|medication|medicine)s?\s+)?$", re.IGNORECASE)
+# What _CLASS_OF_OTHER can span at most: spaces, one word, spaces (every string it accepts is a prefix of this).
+_REACH = re.compile(r"\s*(?:\w+\s*)?")
 
 
 # A route word followed within two words by another treatment is that treatment's route; a
