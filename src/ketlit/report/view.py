@@ -454,7 +454,12 @@ def _evidence_map(data: ReportData) -> Section:
     emap = data.evidence_map
     rows = _map_rows(emap, data.query.focus.indication) if emap else []
     if emap is None or not rows:
-        return Section("evidence", "Evidence map", 2, (Para((Run("No tagged records yet."),)),))
+        # No records at all: the query has not been fetched into this cache (an import's records
+        # belong to no query), which "no tagged records" would misstate.
+        empty = ("No record of this query is in the cache yet: ketlit refresh (or ketlit fetch) retrieves "
+                 "them; records added with ketlit import belong to no query."
+                 if not (data.totals.articles or data.totals.trials) else "No tagged records yet.")
+        return Section("evidence", "Evidence map", 2, (Para((Run(empty),)),))
     rules = report_labels()
     shown, rest = rows[: rules.map_max_rows], rows[rules.map_max_rows:]
     columns = [c for c in emap.columns if any(c in r.cells for r in shown)]
