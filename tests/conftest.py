@@ -134,3 +134,17 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if outcome != "passed":
         pytest.fail(f"on the sources (KETLIT_PURE_PYTHON=1): {detail}", pytrace=False)
     return True
+
+
+@pytest.fixture(scope="module")
+def claims_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A cache with the claims fixture records imported (``ketlit import``), shared by a module's
+    ``ketlit check`` tests."""
+    from typer.testing import CliRunner
+
+    from ketlit.cli import app
+
+    path = str(tmp_path_factory.mktemp("claims") / "k.db")
+    result = CliRunner().invoke(app, ["--db", path, "import", str(FIXTURES / "efetch_claims_iv_trd.xml")])
+    assert result.exit_code == 0, result.stderr
+    return path

@@ -25,27 +25,19 @@ runner = CliRunner()
 PAGE = FIXTURES / "claims_page_numbers.txt"  # has a sentence read as two claims (a rate and an onset)
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = str(tmp_path_factory.mktemp("counts") / "k.db")
-    result = runner.invoke(app, ["--db", path, "import", str(FIXTURES / "efetch_claims_iv_trd.xml")])
-    assert result.exit_code == 0, result.stderr
-    return path
-
-
-def _check(db: str, page: str, *extra: str, stdin: str | None = None) -> tuple[str, str]:
-    result = runner.invoke(app, ["--db", db, "check", page, *extra], input=stdin)
+def _check(claims_db: str, page: str, *extra: str, stdin: str | None = None) -> tuple[str, str]:
+    result = runner.invoke(app, ["--db", claims_db, "check", page, *extra], input=stdin)
     assert result.exit_code == 0, result.stderr
     return result.stdout, result.stderr.strip()
 
 
-def test_summary_line_says_what_the_report_counts(db: str) -> None:
-    payload = json.loads(_check(db, str(PAGE), "--format", "json")[0])
+def test_summary_line_says_what_the_report_counts(claims_db: str) -> None:
+    payload = json.loads(_check(claims_db, str(PAGE), "--format", "json")[0])
     rows = payload["all_claims"]
     checkable = [c for c in payload["claims"] if c["checkable"]]
     # The page must have more claims than sentences, or the two tallies could not be told apart.
     assert len(checkable) > len(rows)
-    md, line = _check(db, str(PAGE))
+    md, line = _check(claims_db, str(PAGE))
     counted = Counter(r["verdict"] for r in rows)
     verdicts = ", ".join(f"{counted[v]} {vocab().verdict_label(v).lower()}" for v in vocab().verdicts if counted[v])
     unchecked = sum(len(g["sentences"]) for g in payload["not_checkable"])
@@ -59,12 +51,12 @@ def test_summary_line_says_what_the_report_counts(db: str) -> None:
     assert "claim" not in said and "_" not in said  # no claim count, no verdict slugs
 
 
-def test_stdin_page_is_named(db: str) -> None:
-    md, line = _check(db, "-", stdin="Ketamine is effective for tinnitus.\n")
+def test_stdin_page_is_named(claims_db: str) -> None:
+    md, line = _check(claims_db, "-", stdin="Ketamine is effective for tinnitus.\n")
     assert md.splitlines()[0] == "# ketlit check — standard input"
     assert "\\-" not in md.splitlines()[0]
     assert line.startswith("1 sentence checked on standard input: ")
-    out, _ = _check(db, "-", "--format", "json", stdin="Ketamine is effective for tinnitus.\n")
+    out, _ = _check(claims_db, "-", "--format", "json", stdin="Ketamine is effective for tinnitus.\n")
     payload = json.loads(out)
     assert payload["header"]["page"] == "standard input" and payload["source"] == "-"  # the audit trail keeps "-"
 
@@ -143,10 +135,10 @@ def test_report_one_row_per_sentence() -> None:
     assert len(parts) == 2  # a sentence read as one claim has no parts list
 
 
-def test_report_rows_from_check_json(db: str) -> None:
+def test_report_rows_from_check_json(claims_db: str) -> None:
     """The check's JSON (as saved by ``ketlit check --format json``) read back: its sentences are the
     report's rows."""
-    payload = json.loads(_check(db, str(PAGE), "--format", "json")[0])
+    payload = json.loads(_check(claims_db, str(PAGE), "--format", "json")[0])
     checks = tuple(ClaimCheck.from_dict(c) for c in payload["claims"] if c["checkable"])
     section = _claims_section(checks)
     rows = [line for line in section.splitlines() if re.match(r"\| c\d", line)]

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import jsonschema
-import pytest
 from typer.testing import CliRunner
 
 from ketlit.cli import app
@@ -17,31 +16,23 @@ runner = CliRunner()
 PAGE = FIXTURES / "claims_page_numbers.txt"
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = str(tmp_path_factory.mktemp("cli") / "k.db")
-    result = runner.invoke(app, ["--db", path, "import", str(FIXTURES / "efetch_claims_iv_trd.xml")])
-    assert result.exit_code == 0, result.stderr
-    return path
-
-
-def check(db: str, *extra: str) -> str:
-    result = runner.invoke(app, ["--db", db, "check", str(PAGE), *extra])
+def check(claims_db: str, *extra: str) -> str:
+    result = runner.invoke(app, ["--db", claims_db, "check", str(PAGE), *extra])
     assert result.exit_code == 0, result.stderr
     assert " checked on " in result.stderr
     return result.stdout
 
 
-def test_three_formats_say_the_same(db: str, tmp_path: Path) -> None:
+def test_three_formats_say_the_same(claims_db: str, tmp_path: Path) -> None:
     out = tmp_path / "c.html"
-    check(db, "--format", "html", "--out", str(out))
+    check(claims_db, "--format", "html", "--out", str(out))
     html = out.read_text()
-    md = check(db)
+    md = check(claims_db)
     # The clock is read per run: compare everything but the minute stamps.
     strip = lambda t: text_of(t).split("UTCagainst", 1)[1]  # noqa: E731
     assert strip(commonmark(md)) == strip(html)
     assert 'id="summary-table"' in html and not [t for t, _ in parsed(html).tags if t == "script"]
-    payload = json.loads(check(db, "--format", "json"))
+    payload = json.loads(check(claims_db, "--format", "json"))
     jsonschema.validate(payload, schema())
     assert [r["claim"] for r in payload["all_claims"]] == [
         row.split(" | ")[1].strip("“”") for row in [line for line in md.split("## All claims")[1].split("\n## ")[0]
@@ -51,20 +42,20 @@ def test_three_formats_say_the_same(db: str, tmp_path: Path) -> None:
     assert payload["header"]["sources"].startswith(f"{articles} PubMed articles, 0 registered trials, ")
 
 
-def test_brief(db: str) -> None:
-    md = check(db, "--brief")
+def test_brief(claims_db: str) -> None:
+    md = check(claims_db, "--brief")
     assert "## All claims" in md and "## 1 ·" not in md and "## Not checkable" not in md
-    html = check(db, "--format", "html", "--brief")
+    html = check(claims_db, "--format", "html", "--brief")
     assert 'id="summary-table"' in html and 'class="card' not in html
-    assert len(md) < len(check(db, "--cards", "all")) / 2
+    assert len(md) < len(check(claims_db, "--cards", "all")) / 2
 
 
-def test_cards_all(db: str) -> None:
-    default, every = check(db), check(db, "--cards", "all")
+def test_cards_all(claims_db: str) -> None:
+    default, every = check(claims_db), check(claims_db, "--cards", "all")
     heads = lambda md: [line for line in md.splitlines() if line.startswith("## ") and " · " in line]  # noqa: E731
     assert len(heads(every)) > len(heads(default))
     assert "--cards all" in default and "see their rows" not in every
-    html = check(db, "--format", "html", "--cards", "all")
+    html = check(claims_db, "--format", "html", "--cards", "all")
     assert html.count('<section class="card') == len(heads(every))
-    result = runner.invoke(app, ["--db", db, "check", str(PAGE), "--cards", "some"])
+    result = runner.invoke(app, ["--db", claims_db, "check", str(PAGE), "--cards", "some"])
     assert result.exit_code != 0 and "Traceback" not in result.output
