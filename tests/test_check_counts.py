@@ -127,7 +127,8 @@ def test_report_one_row_per_sentence() -> None:
     rows = [line for line in section.splitlines() if line.startswith("| c")]
     assert [r.split(" | ")[0] for r in rows] == ["| c2, c3", "| c4"]
     assert sum(text in r for r in rows) == 1  # the sentence once, with its one reconciled verdict
-    assert "| ✓ Supported | moderate |" in rows[0]  # the certainty `ketlit check` shows for the sentence
+    # The certainty `ketlit check` shows for the sentence: its least certain part's.
+    assert "| ✓ Supported | very low |" in rows[0]
     # Each part beneath the table, with its own certainty and why.
     parts = [line for line in section.splitlines() if line.startswith("- c")]
     assert parts[0].startswith("- c2 · onset: ✓ Supported, moderate — depression: 18 studies for")

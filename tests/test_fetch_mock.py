@@ -174,3 +174,21 @@ def test_ctrl_c_during_a_fetch_leaves_the_run_interrupted_not_running(tmp_path: 
     assert run.status == "interrupted" and "stopped by the user" in (run.message or "")
     assert run.retrieved == store.counts()["articles"] == 500  # the two pages fetched before it
     assert store.watermark("pubmed", _key(store)) is None
+
+
+@pytest.mark.parametrize("name", ["medline_esketamine.nbib", "efetch_oddities.xml"])
+def test_ctrl_c_during_an_import_leaves_the_run_interrupted(name: str, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from ketlit.jobs.ingest import import_file
+    from tests.conftest import FIXTURES
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    store = open_store(tmp_path / "k.db")
+    monkeypatch.setattr(Store, "save_page", interrupted)
+    monkeypatch.setattr(Store, "save_prepared", interrupted, raising=False)
+    with pytest.raises(KeyboardInterrupt):
+        import_file(store, FIXTURES / name)
+    (run,) = store.recent_runs(1)
+    assert run.status == "interrupted", (name, run.status)

@@ -108,3 +108,23 @@ def test_ctrl_c_while_tagging_an_import_says_what_is_left(tmp_path: Path, monkey
     after = CliRunner().invoke(app, ["--db", db, "status", "--json"])
     assert '"untagged_records": 0' in after.output
     assert "not tagged yet" not in CliRunner().invoke(app, ["--db", db, "status"]).output
+
+
+def test_out_naming_the_config_or_a_rules_file_is_refused(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (cache.parent / "ketlit.toml").write_text(f'db = "{cache.name}"\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["export", "articles", "--out", "ketlit.toml"])
+    assert result.exit_code == 1 and "it is the config file" in result.output
+    assert (cache.parent / "ketlit.toml").read_text(encoding="utf-8") == f'db = "{cache.name}"\n'
+    rules = cache.parent / "mine.toml"
+    rules.write_text("", encoding="utf-8")
+    monkeypatch.setenv("KETLIT_CLAIM_RULES", str(rules))
+    result = CliRunner().invoke(app, ["check", "-", "--out", "mine.toml"], input="Ketamine works.\n")
+    assert result.exit_code == 1 and "it is the claim rules file" in result.output
+
+
+def test_a_symlinked_caches_companions_are_protected(tmp_path: Path) -> None:
+    real = tmp_path / "real.db"
+    real.write_bytes(b"")
+    (tmp_path / "link.db").symlink_to(real)
+    with pytest.raises(InputError, match="a file of the cache"):
+        refuse_overwrite(tmp_path / "real.db-wal", cache_files(tmp_path / "link.db"))  # SQLite's name for it

@@ -805,3 +805,13 @@ def test_a_protocol_counts_as_a_protocol_even_when_tagged_rct_too() -> None:
     assert _design({"design": ["rct", "observational"]}) == "rct"  # otherwise the strongest design
     assert _design({"design": ["meta_analysis", "systematic_review"]}) == "meta_analysis"
     assert _design({}) == "other"
+
+
+def test_the_evidence_map_places_a_protocol_in_its_own_column() -> None:
+    from ketlit.report.derive import evidence_map
+
+    emap = evidence_map([{"source": "pubmed", "id": "1", "design": ["rct", "protocol"], "indication": ["ptsd"],
+                          "route": []},
+                         {"source": "pubmed", "id": "2", "design": ["rct"], "indication": ["ptsd"], "route": []}])
+    (row,) = emap.rows
+    assert {col: cell.records for col, cell in row.cells.items()} == {"RCTs": 1, "Other designs or none": 1}

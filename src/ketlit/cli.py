@@ -413,10 +413,15 @@ FormatOption = Annotated[ExportFormat, typer.Option("--format", help="jsonl or c
 OutOption = Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")]
 
 
+def _read_files(settings: Settings, *more: tuple[Path, str]) -> list[tuple[Path, str]]:
+    """Every file a command reads, for :func:`refuse_overwrite`: the cache's, the user's config and rules."""
+    return [*cache_files(settings.db), *settings.user_files(), *more]
+
+
 def _export(what: str, fmt: ExportFormat, dest: Path | None) -> None:
     """Shared body of the export commands: open the cache, stream records, report the count."""
     settings = STATE.settings()
-    refuse_overwrite(dest, cache_files(settings.db))
+    refuse_overwrite(dest, _read_files(settings))
     with _store(settings, reading=True) as store:
         count = export_records(store, what, fmt, dest)
     _info(f"exported {count} {RECORDS[what][1]}(s)")
@@ -545,7 +550,8 @@ def check_cmd(
     from ketlit.jobs.check import run_check  # here, not at the top: see the module docstring
 
     settings = STATE.settings()
-    refuse_overwrite(out_file, [*cache_files(settings.db), *([(Path(page), "the page being checked")] * (page != "-"))])
+    page_read = [(Path(page), "the page being checked")] if page != "-" else []
+    refuse_overwrite(out_file, _read_files(settings, *page_read))
     if str(settings.db) != ":memory:" and not Path(settings.db).exists():
         # Regulatory claims need no cache; an empty in-memory one, rather than a new file here.
         _info(f"note: no cache at {settings.db}; only regulatory facts can support a verdict "
@@ -656,7 +662,8 @@ def export_citations_cmd(
     Example: ketlit export citations --format ris --query queries/ptsd.toml --out ptsd.ris
     """
     settings = STATE.settings()
-    refuse_overwrite(out_file, [*cache_files(settings.db), *([(query_file, "the query file")] if query_file else [])])
+    query_read = [(query_file, "the query file")] if query_file else []
+    refuse_overwrite(out_file, _read_files(settings, *query_read))
     with _store(settings, reading=True) as store:
         text, count = export_citations(store, settings, fmt, query_file)
     write_text(text, out_file)

@@ -87,6 +87,14 @@ class Settings:
             return allowance
         return min(self.ncbi_rate, allowance)
 
+    def user_files(self) -> list[tuple[Path, str]]:
+        """The user's own files a command reads (config and rules), each with what it is: what an
+        ``--out`` must never replace (:func:`ketlit.files.refuse_overwrite`)."""
+        named = (("config_file", "the config file"), ("tagging_rules", "the tagging rules file"),
+                 ("claim_rules", "the claim rules file"), ("regulatory", "the regulatory facts file"),
+                 ("verdict_rules", "the verdict rules file"), ("reference_standard", "the reference standard file"))
+        return [(path, what) for name, what in named if (path := getattr(self, name)) is not None]
+
     def secrets(self) -> list[str]:
         """Values that must never appear in output, logs or the database: the API key and the
         passwords of the base URLs."""

@@ -193,7 +193,10 @@ def cache_files(db: Path | str) -> list[tuple[Path, str]]:
     if str(db) in ("", ":memory:"):
         return []
     base = Path(db)
-    return [(base, "the cache"),
+    # SQLite names the companions after the database's real path (a symlinked --db's target).
+    with suppress(OSError, RuntimeError):
+        base = base.resolve()
+    return [(Path(db), "the cache"),
             *((base.with_name(base.name + suffix), "a file of the cache") for suffix in ("-wal", "-shm", "-journal"))]
 
 

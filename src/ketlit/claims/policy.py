@@ -23,13 +23,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from ketlit.evidence.questions import QUESTIONS
 from ketlit.tomlfile import Table, merge_documents, read_packaged, read_user
+
+T = TypeVar("T")
 
 VERDICT_RULES_RESOURCE: Final = "verdict_rules.toml"
 REFERENCE_RESOURCE: Final = "reference_standard.toml"
@@ -70,6 +72,13 @@ _ENTRY_KEYS: Final = ("id", "source", "pmid", "quote", "search_date", "molecule"
 def level(certainty: str | None) -> int:
     """Certainty as a number (very_low 0 … high 3; unknown -1)."""
     return CERTAINTY.index(certainty) if certainty in CERTAINTY else -1
+
+
+def least_certain(parts: Sequence[T], certainty: Callable[[T], str | None]) -> T:
+    """The part whose certainty a sentence of ``parts`` carries: the least certain graded one (the
+    sentence holds only if every part does, so it is no surer than its weakest part), else the first."""
+    graded = [p for p in parts if level(certainty(p)) >= 0]
+    return min(graded, key=lambda p: level(certainty(p))) if graded else parts[0]
 
 
 @dataclass(frozen=True, slots=True)

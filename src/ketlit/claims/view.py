@@ -33,7 +33,7 @@ from typing import Final
 from ketlit.claims.check import CheckedClaim, CheckReport
 from ketlit.claims.judging import Decisive
 from ketlit.claims.numbers import NO_TIMEPOINT, format_dose, human_duration
-from ketlit.claims.policy import VerdictPolicy, level
+from ketlit.claims.policy import VerdictPolicy, least_certain, level
 from ketlit.claims.rules import Rules
 from ketlit.claims.vocab import Vocab, vocab
 from ketlit.ids import NCT_ID_TEXT, PMID_TEXT
@@ -599,8 +599,7 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
     # The sentence holds only if every part holds, so it is no surer than its least certain part: a
     # sentence with a moderate onset part and a very-low efficacy part is very low (the first part's
     # certainty alone overstated it). Parts keep their own certainty on the card.
-    graded = [cc for cc in sentence if level(cc.verdict.certainty) >= 0]
-    sure = min(graded, key=lambda cc: level(cc.verdict.certainty)) if graded else first
+    sure = least_certain(sentence, lambda cc: cc.verdict.certainty)
     verdict, certainty = first.verdict.verdict, sure.verdict.certainty
     parts = _parts(sentence)
     row = Row(

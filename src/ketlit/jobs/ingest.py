@@ -102,6 +102,16 @@ def build_term(term: str, mindate: str | None, maxdate: str | None) -> str:
     return f'({term}) AND ("{lo}"[dp] : "{hi}"[dp])'
 
 
+def _stop_import(store: Store, run_id: int, exc: BaseException, retrieved: int, saved: SaveResult,
+                 clock: float) -> None:
+    """Record an import that ``exc`` ended before it finished (failed, or interrupted)."""
+    store.finish_run(
+        run_id, status=_stopped(exc), expected=None, retrieved=retrieved, new_records=saved.new,
+        updated_records=saved.updated, missing_ids=[], requests=0, retries=0,
+        duration_s=time.monotonic() - clock, message=_why(exc),
+    )
+
+
 def _stopped(exc: BaseException) -> str:
     """The run status a run left by ``exc`` gets: ``interrupted`` for Ctrl-C or SIGTERM (the next
     run would otherwise find it ``running`` until it checks the pid), else ``failed``."""
@@ -109,7 +119,11 @@ def _stopped(exc: BaseException) -> str:
 
 
 def _why(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, KetlitError) else "stopped by the user (Ctrl-C or SIGTERM)"
+    # SIGTERM arrives as SystemExit only while worker processes run (ketlit.jobs.workers); otherwise it ends
+    # the process at once, and the next run finds this one's process gone.
+    if isinstance(exc, KetlitError):
+        return str(exc)
+    return "stopped by the user (Ctrl-C, or SIGTERM during a parallel step)"
 
 
 def fetch_pubmed(
@@ -408,11 +422,7 @@ def _store_xml_pages_now(store: Store, pages: Generator[PreparedPage, None, None
                 )
                 pmids.update(r.article["pmid"] for r in page.rows)
         except (KetlitError, KeyboardInterrupt, SystemExit) as exc:
-            store.finish_run(
-                run_id, status=_stopped(exc), expected=None, retrieved=len(pmids), new_records=saved.new,
-                updated_records=saved.updated, missing_ids=[], requests=0, retries=0,
-                duration_s=time.monotonic() - clock, message=_why(exc),
-            )
+            _stop_import(store, run_id, exc, len(pmids), saved, clock)
             raise
     finally:
         pages.close()  # stops the workers if we leave early
@@ -435,15 +445,19 @@ def _import_medline(store: Store, data: bytes, name: str, shown: str) -> ImportR
         raise ParseError(f"{shown}: no PubMed records found")
     run_id = store.start_run("import", "import:" + name, None, {"path": shown, "format": "medline"}, "import", None)
     clock = time.monotonic()
-    saved = store.save_page(
-        run_id=run_id,
-        source="import",
-        endpoint="medline",
-        request={"path": name},
-        content_type="text/plain",
-        body=data,
-        articles=articles,
-    )
+    try:
+        saved = store.save_page(
+            run_id=run_id,
+            source="import",
+            endpoint="medline",
+            request={"path": name},
+            content_type="text/plain",
+            body=data,
+            articles=articles,
+        )
+    except (KetlitError, KeyboardInterrupt, SystemExit) as exc:
+        _stop_import(store, run_id, exc, 0, SaveResult(), clock)
+        raise
     return _finish_import(store, run_id, shown, "medline", len({a.pmid for a in articles}), saved, clock)
 
 

@@ -122,10 +122,12 @@ def evidence_map(records: Iterable[Mapping[str, Any]],
     Every number counts distinct records: a record counts once in each row (indication) it has,
     once in each column (group of designs, ``report.toml`` [[evidence_map.columns]]) it falls in,
     and once under each route it has. A design no column lists, and a record with no design tag,
-    fall in the column that lists ``other``."""
+    fall in the column that lists ``other``; a record with a design that overrides the others
+    (``report.toml`` ``designs.overriding``: a protocol) falls in that design's column alone."""
     groups = list(columns if columns is not None else report_labels().map_columns)
     column_of = {d: title for title, designs in groups for d in designs}
     fallback = column_of.get("other", groups[-1][0] if groups else "")
+    overriding = report_labels().design_overriding
     rows: Counter[str] = Counter()
     cells: Counter[tuple[str, str]] = Counter()
     routes: Counter[tuple[str, str, str]] = Counter()
@@ -138,7 +140,10 @@ def evidence_map(records: Iterable[Mapping[str, Any]],
         seen.add(key)
         trials += key[0] == "ctgov"
         indications = set(rec.get("indication") or []) or {UNTAGGED}
-        cols = {column_of.get(d, fallback) for d in rec.get("design") or []} or {fallback}
+        designs = list(rec.get("design") or [])
+        # A design that overrides the rest (a protocol tagged rct too) places the record alone.
+        designs = [d for d in overriding if d in designs][:1] or designs
+        cols = {column_of.get(d, fallback) for d in designs} or {fallback}
         record_routes = set(rec.get("route") or []) - {UNTAGGED}
         for ind in indications:
             rows[ind] += 1

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from ketlit.claims.numbers import NO_TIMEPOINT
+from ketlit.claims.policy import least_certain
 from ketlit.ids import NCT_ID, PMID
 from ketlit.markdown import CTGOV_URL, PUBMED_URL, one_line, shift_headings
 from ketlit.report.derive import (
@@ -648,8 +649,8 @@ def _certainty(c: ClaimCheck) -> str:
 
 def _claim_table(checks: Sequence[ClaimCheck]) -> list[Block]:
     """One row per sentence, as ``ketlit check`` shows it: a sentence read as several claims carries its one
-    reconciled verdict (every part has it) and the first part's certainty, as the check's row does; its
-    parts, each with its own verdict, certainty, why and records, are listed beneath the table."""
+    reconciled verdict (every part has it) and its least certain part's certainty, as the check's row does;
+    its parts, each with its own verdict, certainty, why and records, are listed beneath the table."""
     rows = []
     parts: list[Runs] = []
     for sentence in _sentences(checks):
@@ -663,7 +664,8 @@ def _claim_table(checks: Sequence[ClaimCheck]) -> list[Block]:
                        Run(verdict_text(p.part_verdict or p.verdict)), Run(f", {_certainty(p)} — {_why(p)} — "),
                        *_key_citations(p)) for p in sentence]
         rows.append((_text_cell(", ".join(clip(p.id) for p in sentence)), _text_cell(f"“{clip(c.text, 200)}”"),
-                     _cell(Run(verdict_text(c.verdict)), css=f"verdict {clip(c.verdict)}"), _text_cell(_certainty(c)),
+                     _cell(Run(verdict_text(c.verdict)), css=f"verdict {clip(c.verdict)}"),
+                     _text_cell(_certainty(least_certain(sentence, lambda p: p.certainty))),
                      _text_cell(why), Cell(_key_citations(cited))))
     table = Table(("ID", "Claim (page words)", "Verdict", "Certainty", "Why, in one line", "Key evidence"),
                   ("l", "l", "l", "l", "l", "l"), tuple(rows))
