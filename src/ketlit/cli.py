@@ -52,6 +52,7 @@ if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
     from ketlit.jobs.refresh import RefreshResult
     from ketlit.jobs.tag import TagRunner
+    from ketlit.queries import QueryFile
 
 class _KetlitGroup(TyperGroup):
     """The top-level command group: global options are accepted before or after the command."""
@@ -372,22 +373,37 @@ def _print_trial_run(report: TrialRunReport) -> None:
 @guarded
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="PubMed XML (.xml, .xml.gz) or MEDLINE/.nbib export; - for stdin.")],
+    query_file: Annotated[Path | None, typer.Option(
+        "--query", help="Count the records as this query file's PubMed results (an export of its search).")] = None,
 ) -> None:
     """Import a PubMed export (XML or MEDLINE/.nbib, or - to read a pipe) into the cache.
 
-    Example: ketlit import pubmed-ketamine-set.nbib   (or: esearch … | efetch -format xml | ketlit import -)
+    Example: ketlit import pubmed-ketamine-set.nbib --query queries/depression.toml
+    (or: esearch … | efetch -format xml | ketlit import -)
     """
-    from ketlit.jobs.ingest import import_file  # here, not at the top: see the module docstring
+    from ketlit.jobs.ingest import attach_to_query, import_file, pubmed_key  # here: see the module docstring
 
     settings = STATE.settings()
+    query = _query(settings, query_file) if query_file else None
+    key = pubmed_key(query) if query else None  # a query file that cannot take them fails before the import
     with _store(settings) as store:
         with _step(f"importing {file}", forks=True):
             report = import_file(store, file)
+        attached = attach_to_query(store, report, key) if key else 0
         _tag_after(store, settings)
     _info(
         f"imported {report.records} record(s) from {report.path} ({report.format}): {report.new} new, "
         f"{report.updated} updated, {report.unchanged} unchanged"
+        + (f"; {attached} counted as results of query {query.name}" if query else "")
     )
+
+
+def _query(settings: Settings, path: Path) -> QueryFile:
+    """One query file, checked against the configured tagging vocabularies (a one-line error if it is not valid)."""
+    from ketlit.queries import load_query
+    from ketlit.tagging.vocab import tag_vocabularies
+
+    return load_query(path, vocabularies=tag_vocabularies(settings.tagging_rules))
 
 
 @app.command("status")

@@ -36,6 +36,7 @@ from ketlit.files import GunzipLimited, gunzip_limited, read_limited
 from ketlit.http import HttpClient, redact
 from ketlit.jobs.prefetch import prefetched
 from ketlit.jobs.workers import gc_paused, import_head, prepared_xml_pages, run_in_workers
+from ketlit.queries import QueryFile
 from ketlit.sources.ctgov import CtgovClient, search_params
 from ketlit.sources.ctgov_parse import parse_study
 from ketlit.sources.ctgov_vocab import parse_statuses
@@ -429,6 +430,20 @@ def _store_xml_pages_now(store: Store, pages: Generator[PreparedPage, None, None
     return _finish_import(store, run_id, shown, "xml", len(pmids), saved, clock)
 
 
+def pubmed_key(query: QueryFile) -> str:
+    """The key ``query``'s PubMed results are kept under (one-line error if it searches no PubMed)."""
+    if query.pubmed is None:
+        raise InputError(f"{query.path}: the query has no [pubmed] search to count PubMed records under")
+    return query_key(query.pubmed.term, query.pubmed.mindate, query.pubmed.maxdate)
+
+
+def attach_to_query(store: Store, report: ImportReport, key: str) -> int:
+    """Count an import's records as results of the PubMed search ``key`` (:func:`pubmed_key`;
+    ``ketlit import --query``): a PubMed export saved from a query's search then belongs to the query,
+    and its report shows it, as if the query had fetched it. Returns how many records were attached."""
+    return store.runs.attach_run_records(report.run_id, "pubmed", key)
+
+
 def _import_whole(store: Store, path: Path) -> ImportReport:
     """MEDLINE/.nbib: parsed whole (Bio.Medline) and stored as one page."""
     return _import_medline(store, read_import_file(path), path.name, str(path))
@@ -588,8 +603,19 @@ def _finish_import(
     return ImportReport(run_id, shown, fmt, records, saved.new, saved.updated, saved.unchanged)
 
 
-__all__ = ["ImportReport", "RunReport", "Window", "ctgov_query_key", "fetch_pubmed", "import_file", "import_stream",
-           "is_stream", "query_key"]
+__all__ = [
+    "ImportReport",
+    "RunReport",
+    "Window",
+    "attach_to_query",
+    "ctgov_query_key",
+    "fetch_pubmed",
+    "import_file",
+    "import_stream",
+    "is_stream",
+    "pubmed_key",
+    "query_key",
+]
 
 
 # -- ClinicalTrials.gov -------------------------------------------------------------------

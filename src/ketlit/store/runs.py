@@ -194,6 +194,19 @@ class RunStore:
         ).fetchall()
         return [QueryRun(*r) for r in rows]
 
+    def attach_run_records(self, run_id: int, source: str, query_key: str) -> int:
+        """Count the records run ``run_id`` stored (still cached) as results of the query ``query_key``
+        of ``source``, as its own fetches would (``ketlit import --query``); returns how many."""
+        table, key = ("articles", "pmid") if source == "pubmed" else ("trials", "nct_id")
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "INSERT INTO query_records (source, query_key, record_id, first_run, last_run) "
+                f"SELECT ?, ?, r.record_id, r.run_id, r.run_id FROM run_records r JOIN {table} x "
+                f"ON x.{key} = r.record_id WHERE r.run_id = ? ON CONFLICT DO UPDATE SET last_run = excluded.last_run",
+                [source, query_key, run_id],
+            )
+        return int(cursor.rowcount)
+
     def query_record_ids(self, source: str, query_key: str) -> list[str]:
         """IDs of the records a query has retrieved from ``source``, in ID order (as text)."""
         return [r[0] for r in self.db.execute(
