@@ -458,7 +458,7 @@ def _evidence_map(data: ReportData) -> Section:
         # No records at all: the query has not been fetched into this cache (an import's records
         # belong to no query), which "no tagged records" would misstate.
         empty = ("No record of this query is in the cache yet: ketlit refresh (or ketlit fetch) retrieves "
-                 "them; records added with ketlit import belong to no query."
+                 "them, or ketlit import --query adds an export of its search (other imports belong to no query)."
                  if not (data.totals.articles or data.totals.trials) else "No tagged records yet.")
         return Section("evidence", "Evidence map", 2, (Para((Run(empty),)),))
     rules = report_labels()
