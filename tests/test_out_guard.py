@@ -128,3 +128,14 @@ def test_a_symlinked_caches_companions_are_protected(tmp_path: Path) -> None:
     (tmp_path / "link.db").symlink_to(real)
     with pytest.raises(InputError, match="a file of the cache"):
         refuse_overwrite(tmp_path / "real.db-wal", cache_files(tmp_path / "link.db"))  # SQLite's name for it
+
+
+def test_fetch_ctgov_takes_cond_or_intr_without_a_term(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--cond`` alone used to fail with "Missing argument 'term'" (exit 2), while ``""`` as the term was
+    accepted: the term is optional now, and the search needs a term, a condition or an intervention."""
+    monkeypatch.setenv("KETLIT_CTGOV_URL", "http://127.0.0.1:9/api/v2/")
+    db = str(tmp_path / "k.db")
+    result = CliRunner().invoke(app, ["--db", db, "fetch", "ctgov", "--cond", "alcohol"])
+    assert result.exit_code == 1 and "unreachable" in result.output, result.output
+    nothing = CliRunner().invoke(app, ["--db", db, "fetch", "ctgov"])
+    assert nothing.exit_code == 1 and "give a search term, --cond or --intr" in nothing.output

@@ -815,3 +815,25 @@ def test_the_evidence_map_places_a_protocol_in_its_own_column() -> None:
                          {"source": "pubmed", "id": "2", "design": ["rct"], "indication": ["ptsd"], "route": []}])
     (row,) = emap.rows
     assert {col: cell.records for col, cell in row.cells.items()} == {"RCTs": 1, "Other designs or none": 1}
+
+
+def test_a_regulatory_fact_is_cited_by_its_id_not_as_a_pmid() -> None:
+    from ketlit.report.model import Citation, ClaimCheck
+    from ketlit.report.view import _key_citations, record_link
+
+    check = ClaimCheck("c1", "Spravato is FDA-approved.", "supported", "high", "regulatory",
+                       citations=(Citation("regulatory", "spravato_trd_2019", "regulatory"),
+                                  Citation("pubmed", "31166571", "rct")))
+    runs = _key_citations(check)
+    text = "".join(r.text for r in runs)
+    assert "PMID spravato_trd_2019" not in text and "spravato_trd_2019" in text and "PMID 31166571" in text
+    assert record_link("regulatory", "spravato_trd_2019").url is None
+
+
+def test_a_stale_source_without_a_complete_run_says_what_is_shown() -> None:
+    from ketlit.report.model import StaleSource
+    from ketlit.report.view import _banner
+
+    (quote,) = _banner(dataclasses.replace(minimal_data(), stale=(StaleSource("pubmed", "2026-12-05"),)))
+    text = "".join(r.text for para in quote.paragraphs for r in para)
+    assert "no complete article data have been retrieved yet (what earlier runs stored is shown)" in text

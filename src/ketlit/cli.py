@@ -327,7 +327,7 @@ def fetch_pubmed_cmd(
 @fetch_app.command("ctgov")
 @guarded
 def fetch_ctgov_cmd(
-    term: Annotated[str, typer.Argument(help="Search terms (query.term); '' to search by --cond/--intr only.")],
+    term: Annotated[str, typer.Argument(help="Search terms (query.term); leave out for --cond/--intr only.")] = "",
     cond: Annotated[str | None, typer.Option("--cond", help="Condition or disease (query.cond).")] = None,
     intr: Annotated[str | None, typer.Option("--intr", help="Intervention or treatment (query.intr).")] = None,
     status: Annotated[

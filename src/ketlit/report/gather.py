@@ -195,7 +195,7 @@ def _claims(store: Store, query: QueryFile, rules: Rules) -> tuple[list[ClaimGro
             continue
         sources.append((page_path.name, page.text))
     if query.check.claims:
-        sources.append(("claims listed in the query file", "\n\n".join(query.check.claims)))
+        sources.append(("the query file's own claims", "\n\n".join(query.check.claims)))
     for name, text in sources:
         items = []
         for checked in check_page(text, name, index, rules, cache).claims:

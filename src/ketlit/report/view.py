@@ -196,8 +196,11 @@ def strong(text: str) -> Run:
 
 
 def record_link(source: str, record_id: str) -> Run:
-    """A link to a PubMed or ClinicalTrials.gov record, built only from a valid identifier."""
+    """A link to a PubMed or ClinicalTrials.gov record, built only from a valid identifier; a record of
+    another source (a regulatory fact) is named by its ID, without a link."""
     ident = str(record_id).strip()
+    if source not in ("pubmed", "ctgov") and not PMID.match(ident) and not NCT_ID.match(ident.upper()):
+        return t(ident)
     if source == "ctgov" or ident.upper().startswith("NCT"):
         nct = ident.upper()
         return Run(nct, url=CTGOV_URL.format(nct)) if NCT_ID.match(nct) else t(record_id)
@@ -337,7 +340,9 @@ def _banner(data: ReportData) -> tuple[Block, ...]:
     paragraphs: list[Runs] = []
     for s in sorted(data.stale, key=lambda x: (x.source, x.failed_at, x.data_as_of or "", x.message or "")):
         what = "trial data" if s.source == "ctgov" else "article data" if s.source == "pubmed" else "its data"
-        since = f"{what} are from {clip(s.data_as_of)}" if s.data_as_of else f"no {what} have been retrieved yet"
+        # Without a complete run there may still be what a partial run stored: shown, but not all of it.
+        since = (f"{what} are from {clip(s.data_as_of)}" if s.data_as_of
+                 else f"no complete {what} have been retrieved yet (what earlier runs stored is shown)")
         reason = f" ({clip(s.message, 200)})" if s.message else ""
         paragraphs.append((strong("Stale data:"), t(f" {source_name(s.source)} could not be refreshed on "
                                                      f"{clip(s.failed_at)}; {since}{reason}.")))
@@ -351,7 +356,8 @@ def _summary(data: ReportData, overdue: int) -> Section:
     designs = [(d, n) for d, n in tot.by_design.items() if n]
     if designs:
         parts = [f"{label(d, design=True)} {n:,}" for d, n in sorted(designs, key=lambda x: design_rank(x[0]))]
-        items.append((Run("By design (a record can have more than one): " + ", ".join(parts) + "."),))
+        items.append((Run("By design (each record once, under its strongest design; the evidence map counts every "
+                          "design a record has): " + ", ".join(parts) + "."),))
     if tot.unindexed:
         items.append((Run(f"{tot.unindexed:,} articles are not yet MEDLINE-indexed; their tags come from title and "
                           "abstract text only."),))
@@ -622,7 +628,8 @@ def _key_citations(c: ClaimCheck, limit: int = 3) -> Runs:
     """Up to ``limit`` cited records, strongest design first; one entry per record."""
     best: dict[tuple[str, str], str | None] = {}
     for cite in c.citations:
-        key = ("ctgov" if cite.source == "ctgov" or cite.id.upper().startswith("NCT") else "pubmed", cite.id)
+        kind = "ctgov" if cite.source == "ctgov" or cite.id.upper().startswith("NCT") else cite.source or "pubmed"
+        key = (kind, cite.id)
         if key not in best or (cite.design and design_rank(cite.design) < design_rank(best[key] or "")):
             best[key] = cite.design
     ordered = sorted(best.items(), key=lambda kv: (design_rank(kv[1] or ""), *record_sort_key(*kv[0])))
