@@ -350,7 +350,7 @@ def test_refresh_twice_gives_identical_reports(tmp_path: Path, env: None, monkey
         assert len(ct.requests) == 1
     # Nothing changed, so the report was left as it was, stamp line included.
     assert first == second and "offline_ketamine: unchanged" in err
-    assert "First run" in first and "PMID 90300003" in first and "NCT09930001" in first
+    assert "Nothing to compare with yet" in first and "PMID 90300003" in first and "NCT09930001" in first
 
 
 def test_import_pubmed_xml(tmp_path: Path) -> None:

@@ -95,7 +95,7 @@ def test_refresh_twice_is_identical_and_asks_only_for_counts(work: Path) -> None
     assert without_stamp(first) == without_stamp(second)
     assert sum(1 for line in second.splitlines() if line.startswith("Generated:")) == 1
     assert "31166571" in first and "NCT03418623" in first
-    assert "First run" in section(first, "Changes since last run")
+    assert "Nothing to compare with yet" in section(first, "Changes since last run")
     assert "publications.svg" in " ".join(svg)
     claims = section(first, "Claim checks") if "## Claim checks" in first else first
     assert "FDA" in claims

@@ -283,7 +283,8 @@ def test_sections_and_links() -> None:
 
 def test_changes_first_run_and_no_change() -> None:
     data = full_data()
-    assert "First run: there is no earlier run to compare with." in render_report(minimal_data())
+    assert "Nothing to compare with yet: this is the first run, or nothing has changed since it." in render_report(
+        minimal_data())
     text = render_report(dataclasses.replace(data, changes=Changes()))
     assert "No changes since the last run." in text
     text = render_report(data)

@@ -388,7 +388,10 @@ def _changes(changes: Changes | None, limit: int) -> Section:
     if changes is None:
         return section(Para((Run("Not tracked for this report."),)))
     if changes.first_run:
-        return section(Para((Run("First run: there is no earlier run to compare with."),)))
+        # Also shown while nothing has changed since the first run: the report compares with the last state
+        # that differed, so that an unchanged report stays byte for byte what it was.
+        return section(Para((Run("Nothing to compare with yet: this is the first run, or nothing has changed "
+                                 "since it."),)))
     if not (changes.new_articles or changes.new_trials or changes.trial_changes or changes.retractions
             or changes.verdicts):
         return section(Para((Run("No changes since the last run."),)))
