@@ -732,7 +732,9 @@ def _appendix(data: ReportData) -> Section:
         rows = tuple((_text_cell(source_name(c.source)), _text_cell(_num(c.expected)), _text_cell(_num(c.records)),
                       _text_cell(_num(c.unindexed) if c.source == "pubmed" else "—"), _text_cell(_search(c)))
                      for c in coverage)
-        blocks: list[Block] = [Table(("Source", "Reported by source", "In cache", "Not yet indexed", "Latest search"),
+        # The source's count comes from the latest full search: an incremental one counts only what changed.
+        blocks: list[Block] = [Table(("Source", "Reported by source (latest full search)", "In cache",
+                                      "Not yet indexed", "Latest search"),
                                      ("l", "r", "r", "r", "l"), rows)]
         blocks += [Para((t(f"{source_name(c.source)} on the latest full search: {clip(c.notes, 400)}"),))
                    for c in coverage if c.notes]
