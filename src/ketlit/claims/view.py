@@ -198,19 +198,19 @@ class Tally:
     attention: int  # the rows of Needs attention
     unchecked: int  # sentences not checkable, every group
 
+    def _attention(self) -> str:
+        return f"{self.attention:,} {'needs' if self.attention == 1 else 'need'} attention"
+
     def counts(self) -> str:
         """The header's line: "7 sentences checked · 3 need attention · 5 not checkable"."""
-        need = "needs" if self.attention == 1 else "need"
-        return f"{plural(self.checked, 'sentence')} checked · {self.attention:,} {need} attention · " \
-               f"{self.unchecked:,} not checkable"
+        return f"{plural(self.checked, 'sentence')} checked · {self._attention()} · {self.unchecked:,} not checkable"
 
     def summary(self, page: str) -> str:
         """One line for the terminal: "7 sentences checked on p.txt: 4 supported, 3 partly supported;
         3 need attention; 5 not checkable" (the verdicts labelled as the key labels them)."""
         verdicts = ", ".join(f"{n:,} {vocab().verdict_label(v).lower()}" for v, n in self.verdicts)
-        need = "needs" if self.attention == 1 else "need"
         return (f"{plural(self.checked, 'sentence')} checked on {page}: {verdicts or 'none'}; "
-                f"{self.attention:,} {need} attention; {self.unchecked:,} not checkable")
+                f"{self._attention()}; {self.unchecked:,} not checkable")
 
 
 def tally(rows: Sequence[Row], attention: Sequence[Row], unchecked: Sequence[UncheckedGroup]) -> Tally:

@@ -45,7 +45,7 @@ from ketlit.sources.pubmed import PubMedClient, Window
 from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS, split_xml_pages
 from ketlit.sources.pubmed_parse import iter_set, parse_medline_text, parse_pubmed_xml
 from ketlit.store import PreparedPage, SaveResult, Store, prepare_page, utcnow
-from ketlit.store.runs import ctgov_query_key, query_key
+from ketlit.store.runs import ctgov_query_key, query_key, query_keys
 
 if TYPE_CHECKING:
     from ketlit.jobs.tag import TagRunner
@@ -432,9 +432,10 @@ def _store_xml_pages_now(store: Store, pages: Generator[PreparedPage, None, None
 
 def pubmed_key(query: QueryFile) -> str:
     """The key ``query``'s PubMed results are kept under (one-line error if it searches no PubMed)."""
-    if query.pubmed is None:
+    key = query_keys(query).get("pubmed")
+    if key is None:
         raise InputError(f"{query.path}: the query has no [pubmed] search to count PubMed records under")
-    return query_key(query.pubmed.term, query.pubmed.mindate, query.pubmed.maxdate)
+    return key
 
 
 def attach_to_query(store: Store, report: ImportReport, key: str) -> int:

@@ -44,11 +44,12 @@ from ketlit.jobs.ingest import Progress, fetch_ctgov, fetch_pubmed
 from ketlit.jobs.lock import RunLock
 from ketlit.jobs.tag import TagRunner
 from ketlit.queries import QueryFile
-from ketlit.report.gather import gather, query_keys, query_record_ids
+from ketlit.report.gather import gather, query_record_ids
 from ketlit.report.model import StaleSource
 from ketlit.report.plots import figure_svgs, write_atomic, write_figures
 from ketlit.report.render import STAMP_PREFIX, render_report
 from ketlit.store import Store, utcnow
+from ketlit.store.runs import query_keys
 
 __all__ = ["REPORT_FORMATS", "QueryOutcome", "RefreshResult", "Rendered", "Steps", "check_out_dir", "no_steps",
            "refresh", "render",

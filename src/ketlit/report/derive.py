@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from ketlit.report.labels import report_labels
+from ketlit.report.labels import counted_designs, report_labels
 from ketlit.report.model import UNTAGGED, EvidenceMap, ForestStudy, MapCell, MapRow, PooledEstimate, TrialRow
 
 Z95 = 1.959963984540054
@@ -127,7 +127,6 @@ def evidence_map(records: Iterable[Mapping[str, Any]],
     groups = list(columns if columns is not None else report_labels().map_columns)
     column_of = {d: title for title, designs in groups for d in designs}
     fallback = column_of.get("other", groups[-1][0] if groups else "")
-    overriding = report_labels().design_overriding
     rows: Counter[str] = Counter()
     cells: Counter[tuple[str, str]] = Counter()
     routes: Counter[tuple[str, str, str]] = Counter()
@@ -140,10 +139,7 @@ def evidence_map(records: Iterable[Mapping[str, Any]],
         seen.add(key)
         trials += key[0] == "ctgov"
         indications = set(rec.get("indication") or []) or {UNTAGGED}
-        designs = list(rec.get("design") or [])
-        # A design that overrides the rest (a protocol tagged rct too) places the record alone.
-        designs = [d for d in overriding if d in designs][:1] or designs
-        cols = {column_of.get(d, fallback) for d in designs} or {fallback}
+        cols = {column_of.get(d, fallback) for d in counted_designs(rec.get("design") or [])} or {fallback}
         record_routes = set(rec.get("route") or []) - {UNTAGGED}
         for ind in indications:
             rows[ind] += 1

@@ -36,7 +36,7 @@ from ketlit.errors import KetlitError
 from ketlit.markdown import md_text
 from ketlit.queries import QueryFile
 from ketlit.report.derive import evidence_map
-from ketlit.report.labels import design_order, key_designs, report_labels
+from ketlit.report.labels import counted_designs, design_order, key_designs
 from ketlit.report.model import (
     ArticleRef,
     Changes,
@@ -61,20 +61,9 @@ from ketlit.report.model import (
 )
 from ketlit.store import AXES, REPORTED_TRIAL_FIELDS, Store, utcnow
 from ketlit.store.evidence import shared_index
-from ketlit.store.runs import ctgov_query_key, query_key
+from ketlit.store.runs import query_keys
 
 # -- which records belong to a query ---------------------------------------------------------
-
-
-def query_keys(query: QueryFile) -> dict[str, str]:
-    """The query's key per source it searches (the key of its watermark and record list)."""
-    keys = {}
-    if query.pubmed is not None:
-        keys["pubmed"] = query_key(query.pubmed.term, query.pubmed.mindate, query.pubmed.maxdate)
-    if query.ctgov is not None:
-        c = query.ctgov
-        keys["ctgov"] = ctgov_query_key(c.term, c.cond, c.intr, list(c.status))
-    return keys
 
 
 def query_record_ids(store: Store, query: QueryFile) -> dict[str, list[str]]:
@@ -94,9 +83,9 @@ def _matches_focus(tags: dict[str, list[str]], query: QueryFile) -> bool:
 
 def _design(tags: dict[str, list[str]]) -> str:
     """A record tagged with several designs counts as the first of them in the report's design order,
-    unless one of them overrides the rest (a protocol: report.toml's ``designs.overriding``)."""
-    designs = tags.get("design", [])
-    for d in (*report_labels().design_overriding, *design_order()):
+    unless one of them overrides the rest (:func:`ketlit.report.labels.counted_designs`)."""
+    designs = counted_designs(tags.get("design", []))
+    for d in design_order():
         if d in designs:
             return d
     return "other"

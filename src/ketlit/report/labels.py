@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from types import MappingProxyType
@@ -114,6 +114,13 @@ def report_labels() -> ReportLabels:
 def design_order() -> tuple[str, ...]:
     """Design slugs, strongest evidence first."""
     return report_labels().design_order
+
+
+def counted_designs(designs: Sequence[str]) -> list[str]:
+    """The designs a record counts under: the first of its designs that overrides the others
+    (``designs.overriding``: the protocol of a randomised trial is tagged rct too, but reports no
+    results), alone; otherwise all of them."""
+    return [d for d in report_labels().design_overriding if d in designs][:1] or list(designs)
 
 
 def key_designs() -> tuple[str, ...]:

@@ -26,6 +26,8 @@ from ketlit.store.common import check_limit, to_json, utcnow
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from ketlit.queries import QueryFile
+
 
 @dataclass(frozen=True)
 class RunSummary:
@@ -74,6 +76,17 @@ def ctgov_query_key(term: str | None, cond: str | None, intr: str | None, status
     """Identity of a CT.gov query for its watermark: term, condition, intervention, statuses."""
     norm = "\x1f".join([" ".join((term or "").split()), cond or "", intr or "", ",".join(sorted(statuses))])
     return hashlib.sha256(norm.encode()).hexdigest()[:16]
+
+
+def query_keys(query: QueryFile) -> dict[str, str]:
+    """A query file's key per source it searches (the key of its watermark and record list)."""
+    keys = {}
+    if query.pubmed is not None:
+        keys["pubmed"] = query_key(query.pubmed.term, query.pubmed.mindate, query.pubmed.maxdate)
+    if query.ctgov is not None:
+        c = query.ctgov
+        keys["ctgov"] = ctgov_query_key(c.term, c.cond, c.intr, list(c.status))
+    return keys
 
 
 class RunStore:
