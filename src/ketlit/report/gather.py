@@ -21,6 +21,7 @@ Design decisions:
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
@@ -61,6 +62,7 @@ from ketlit.report.model import (
 )
 from ketlit.store import AXES, REPORTED_TRIAL_FIELDS, Store, utcnow
 from ketlit.store.evidence import shared_index
+from ketlit.store.reports import same_state
 from ketlit.store.runs import query_keys
 
 # -- which records belong to a query ---------------------------------------------------------
@@ -235,18 +237,34 @@ def _coverage(store: Store, query: QueryFile, records: dict[str, int], unindexed
     return coverage, last_checked
 
 
+def _text_digest(article: dict[str, Any]) -> str:
+    """What a reader of the report sees of an article (title and abstract), as a short digest: a revision of
+    either is a change worth listing; MeSH indexing or a new publication-type tag is not."""
+    text = f"{article.get('title') or ''}\n{article.get('abstract') or ''}"
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=6).hexdigest()
+
+
 def _state(pmids: Sequence[str], trials: Sequence[TrialRow], retracted: set[str],
-           verdicts: dict[str, list[Any]]) -> dict[str, Any]:
+           verdicts: dict[str, list[Any]], articles: dict[str, dict[str, Any]]) -> dict[str, Any]:
     def tracked(t: TrialRow) -> list[Any]:
         values = {"overall_status": t.status, "has_results": t.has_results, "enrollment_count": t.enrollment}
         return [values[name] for name in REPORTED_TRIAL_FIELDS]
 
     return {
         "articles": sorted(pmids),
+        # Added after the first versions: states saved without it compare equal on the rest (same_state).
+        "article_text": {p: _text_digest(articles[p]) for p in sorted(pmids) if p in articles},
         "trials": {t.nct_id: [*tracked(t), t.title] for t in trials},
         "retracted": sorted(retracted),
         "verdicts": verdicts,
     }
+
+
+def _revised(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Articles in both states whose title or abstract changed (none against a state saved before texts
+    were tracked: nothing to compare with)."""
+    before, after = previous.get("article_text") or {}, current.get("article_text") or {}
+    return sorted(p for p, digest in after.items() if p in before and before[p] != digest)
 
 
 def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles: dict[str, dict[str, Any]]) -> Changes:
@@ -261,6 +279,7 @@ def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles:
             if before[i] != after[i]:
                 field_changes.append(FieldChange(nct_id=nct, field=name, before=before[i], after=after[i]))
     retractions = sorted(set(current["retracted"]) - set(previous["retracted"]))
+    revised = _revised(previous, current)
     verdict_changes = []
     for key in sorted(set(current["verdicts"]) | set(previous["verdicts"])):
         b, a = previous["verdicts"].get(key), current["verdicts"].get(key)
@@ -282,6 +301,7 @@ def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles:
         trial_changes=tuple(field_changes),
         retractions=tuple(ref(p) for p in retractions),
         verdicts=tuple(verdict_changes),
+        revised_articles=tuple(ref(p) for p in revised),
     )
 
 
@@ -305,9 +325,9 @@ def gather(store: Store, query: QueryFile, rules: Rules, rules_sha: str, *, stal
                                      store.load_findings(rules.digest, [("pubmed", p) for p in pmids]))
     trials = _trials(store, ncts, links)
     claims, verdicts = _claims(store, query, rules)
-    state = _state(pmids, trials, retracted, verdicts)
+    state = _state(pmids, trials, retracted, verdicts, articles)
     previous, current = store.report_state(query.name)
-    baseline = previous if current == state else current
+    baseline = previous if same_state(current, state) else current
     if current is None:
         baseline = None
     changes = _changes(baseline, state, articles)

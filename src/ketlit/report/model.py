@@ -298,6 +298,8 @@ class Changes:
     trial_changes: tuple[FieldChange, ...] = ()
     retractions: tuple[ArticleRef, ...] = ()
     verdicts: tuple[VerdictChange, ...] = ()
+    # Articles whose title or abstract PubMed revised (a correction, an abstract added later).
+    revised_articles: tuple[ArticleRef, ...] = ()
 
 
 @dataclass(frozen=True)

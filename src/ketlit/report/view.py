@@ -393,7 +393,7 @@ def _changes(changes: Changes | None, limit: int) -> Section:
         return section(Para((Run("Nothing to compare with yet: this is the first run, or nothing has changed "
                                  "since it."),)))
     if not (changes.new_articles or changes.new_trials or changes.trial_changes or changes.retractions
-            or changes.verdicts):
+            or changes.verdicts or changes.revised_articles):
         return section(Para((Run("No changes since the last run."),)))
     status = [c for c in changes.trial_changes if c.field == "overall_status"]
     results = [c for c in changes.trial_changes if c.field == "has_results" and c.after]
@@ -411,6 +411,9 @@ def _changes(changes: Changes | None, limit: int) -> Section:
 
     arts = sorted(changes.new_articles, key=lambda a: record_sort_key("pubmed", a.pmid))
     block("articles", "New articles", arts,
+          lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" + (f" ({a.year})" if a.year else ""))))
+    revised = sorted(changes.revised_articles, key=lambda a: record_sort_key("pubmed", a.pmid))
+    block("revised", "Revised articles (title or abstract)", revised,
           lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" + (f" ({a.year})" if a.year else ""))))
     trials = sorted(changes.new_trials, key=lambda x: x.nct_id)
     block("trials", "New trials", trials,

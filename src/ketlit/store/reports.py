@@ -11,6 +11,14 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
+def same_state(saved: dict[str, Any] | None, state: dict[str, Any]) -> bool:
+    """Whether ``state`` is the saved state: equal, or equal in every part ``saved`` has when an earlier
+    version saved it without a part tracked since (an upgrade is not a change of evidence)."""
+    if saved is None:
+        return False
+    return saved == state or (set(saved) < set(state) and all(saved[k] == state[k] for k in saved))
+
+
 class ReportStateStore:
     """The ``report_state`` table."""
 
@@ -29,11 +37,19 @@ class ReportStateStore:
         return (json.loads(row[0]) if row[0] else None), json.loads(row[1])
 
     def save_report_state(self, query_name: str, state: dict[str, Any], now: str) -> None:
-        """Roll the state over only when it differs from the current one."""
+        """Roll the state over only when it differs from the current one. A state saved by an earlier
+        version that lacks only what this one tracks besides is completed in place, not rolled over:
+        rolling over would drop the changes the report shows (see :func:`same_state`)."""
         _, current = self.report_state(query_name)
         if current == state:
             return
         before = self.db.conn.total_changes
+        if current is not None and same_state(current, state):
+            with self.db.atomic():
+                self.db.execute("UPDATE report_state SET current = ? WHERE query_name = ?",
+                                [json.dumps(state, sort_keys=True), query_name])
+            self.changes += self.db.conn.total_changes - before
+            return
         with self.db.atomic():
             self.db.execute(
                 "INSERT INTO report_state (query_name, previous, current, changed_at) VALUES (?, ?, ?, ?) "

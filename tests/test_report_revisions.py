@@ -1,0 +1,67 @@
+"""A report's "Changes since last run" lists articles whose title or abstract PubMed revised (a corrected
+abstract, an abstract added after publication), not only new ones: a scheduled job's reader must learn that
+a record the report cites now says something else. A state saved before texts were tracked is completed in
+place, so upgrading changes no report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from ketlit.cli import app
+from ketlit.store import open_store
+from tests.conftest import FIXTURES
+
+QUERY = 'name = "k"\ntitle = "Ketamine"\n[pubmed]\nterm = "ketamine"\n'
+XML = FIXTURES / "offline" / "efetch_offline_ketamine_set.xml"
+OLD = "About a third of adults with major depression do not respond to two or more antidepressants."
+
+
+def _run(db: Path, *args: str) -> None:
+    result = CliRunner().invoke(app, ["--db", str(db), *args])
+    assert result.exit_code == 0, result.output
+
+
+def _changes(path: Path) -> str:
+    return path.read_text(encoding="utf-8").split("## Changes since last run", 1)[1].split("\n## ", 1)[0]
+
+
+def _setup(tmp_path: Path) -> tuple[Path, Path, Path]:
+    db, query, out = tmp_path / "k.db", tmp_path / "k.toml", tmp_path / "reports"
+    query.write_text(QUERY, encoding="utf-8")
+    _run(db, "import", str(XML), "--query", str(query))
+    _run(db, "report", str(query), "--out-dir", str(out))
+    return db, query, out
+
+
+def test_a_revised_abstract_is_listed_and_an_unchanged_rerun_keeps_the_report(tmp_path: Path) -> None:
+    db, query, out = _setup(tmp_path)
+    revised = tmp_path / "revised.xml"
+    text = XML.read_text(encoding="utf-8")
+    assert text.count(OLD) == 1
+    revised.write_text(text.replace(OLD, "Half of adults with major depression do not respond."), encoding="utf-8")
+    _run(db, "import", str(revised), "--query", str(query))
+    _run(db, "report", str(query), "--out-dir", str(out))
+    changes = _changes(out / "k.md")
+    assert "### Revised articles (title or abstract) (1)" in changes
+    assert "90300001" in changes and "New articles" not in changes
+    before = (out / "k.md").read_text(encoding="utf-8")
+    _run(db, "report", str(query), "--out-dir", str(out))  # nothing moved: the same section, the same file
+    assert (out / "k.md").read_text(encoding="utf-8") == before
+
+
+def test_a_state_saved_before_texts_were_tracked_is_completed_not_rolled_over(tmp_path: Path) -> None:
+    db, query, out = _setup(tmp_path)
+    store = open_store(db)
+    previous, current = store.report_state("k")
+    assert current is not None and "article_text" in current
+    del current["article_text"]  # as an earlier version saved it
+    store.db.execute("UPDATE report_state SET current = ?", [json.dumps(current, sort_keys=True)])
+    store.db.conn.commit()
+    before = (out / "k.md").read_text(encoding="utf-8")
+    _run(db, "report", str(query), "--out-dir", str(out))
+    assert (out / "k.md").read_text(encoding="utf-8") == before
+    again_previous, again_current = open_store(db).report_state("k")
+    assert again_previous == previous and again_current is not None and "article_text" in again_current
