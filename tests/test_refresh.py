@@ -270,3 +270,28 @@ def test_a_malformed_claim_rules_file_stops_refresh_before_fetching(
     (line,) = err.splitlines()
     assert line.startswith(f"Error: {rules}: drug.names") and "bad regex" in line
     assert not (work / "reports").exists()
+
+
+def test_a_bad_query_file_costs_only_itself(work: Path) -> None:
+    """A colleague's typo in one query file (or a name another file took) is an error naming that file,
+    but the other queries are still fetched and their reports written: a scheduled job does not freeze."""
+    (work / "queries" / "broken.toml").write_text('name = "broken"\n[pubmed]\nterm = "x"\ncolour = 1\n')
+    (work / "queries" / "twin.toml").write_text(QUERY)  # the name "esk" again
+    with EutilsStandin(pubmed_files(), rate_limit=None) as eu, CtgovStandin(studies()) as ct:
+        code, err = refresh(work, eu.base_url, ct.base_url)
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 2 and "broken.toml" in lines[0] and "colour" in lines[0], err
+    assert "twin.toml" in lines[1] and "already used" in lines[1]
+    assert "Traceback" not in err
+    assert "31166571" in (work / "reports" / "esk.md").read_text()
+    assert not (work / "reports" / "broken.md").exists()
+
+
+def test_no_usable_query_file_fetches_nothing(work: Path) -> None:
+    (work / "queries" / "esk.toml").write_text('name = "esk"\n')
+    with EutilsStandin(pubmed_files(), rate_limit=None) as eu, CtgovStandin(studies()) as ct:
+        code, err = refresh(work, eu.base_url, ct.base_url)
+        assert eu.requests == [] and ct.requests == []
+    assert code == 1 and err.count("\n") == 1 and "esk.toml" in err, err
+    assert not (work / "k.db").exists()

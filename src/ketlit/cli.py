@@ -614,8 +614,9 @@ def refresh_cmd(
 ) -> None:
     """For every query file: incremental fetch from both sources, re-tag, re-check, re-render.
 
-    Exit codes: 0 ok, 1 error (nothing could be fetched: no report written), 3 partial (a
-    source or a clinic page failed; reports rendered with a note), 4 another refresh is running.
+    Exit codes: 0 ok, 1 error (nothing could be fetched: no report written; or a query file could
+    not be used: the others are still refreshed), 3 partial (a source or a clinic page failed;
+    reports rendered with a note), 4 another refresh is running.
     A report whose content did not change is left untouched.
 
     Example: ketlit refresh --queries-dir queries/ --out-dir reports/
@@ -623,19 +624,26 @@ def refresh_cmd(
     # Here, not at the top: see the module docstring.
     from ketlit.jobs.refresh import check_out_dir, refresh
     from ketlit.jobs.tag import TagRunner
-    from ketlit.queries import load_queries
+    from ketlit.queries import load_queries_apart
 
     check_out_dir(out_dir)
     settings = STATE.settings()
     # One set of compiled rules serves the query files' slugs and the whole run. A page that
-    # cannot be read costs only its own claims (noted in the report), not the whole run.
+    # cannot be read costs only its own claims (noted in the report), not the whole run; nor
+    # does a query file that cannot be used cost the others' reports (it is an error: exit 1).
     runner = TagRunner(settings)
-    queries = load_queries(queries_dir, vocabularies=runner.vocabularies, check_pages=False)
+    queries, bad = load_queries_apart(queries_dir, vocabularies=runner.vocabularies, check_pages=False)
+    for _, exc in bad:
+        err.print(scrub(f"Error: {exc}", STATE.secrets), markup=False)
+    if not queries:
+        raise typer.Exit(ExitCode.ERROR)
     if not offline and any(q.pubmed for q in queries):
         _warn_no_email(settings)
     with _store(settings, reading=offline) as store:
         result = refresh(store, settings, queries, out_dir, offline=offline, runner=runner, steps=_step)
     _print_refresh(result)
+    if bad:
+        raise typer.Exit(ExitCode.ERROR)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 

@@ -57,7 +57,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ketlit.errors import ConfigError, InputError
+from ketlit.errors import ConfigError, InputError, KetlitError
 from ketlit.sources.ctgov_vocab import parse_statuses
 from ketlit.tagging.vocab import tag_vocabularies
 from ketlit.tomlfile import Table, describe, read_user
@@ -319,7 +319,24 @@ def load_queries(
     vocabularies: Mapping[str, Collection[str]] | None = None,
     check_pages: bool = True,
 ) -> list[QueryFile]:
-    """Every ``*.toml`` in ``directory`` (sorted by file name), validated; names must be unique."""
+    """Every ``*.toml`` in ``directory`` (sorted by file name), validated; names must be unique. The
+    first bad file raises its one-line :class:`ConfigError`."""
+    queries, bad = load_queries_apart(directory, vocabularies=vocabularies, check_pages=check_pages)
+    if bad:
+        raise bad[0][1]
+    return queries
+
+
+def load_queries_apart(
+    directory: Path,
+    *,
+    vocabularies: Mapping[str, Collection[str]] | None = None,
+    check_pages: bool = True,
+) -> tuple[list[QueryFile], list[tuple[Path, KetlitError]]]:
+    """Every valid ``*.toml`` in ``directory`` (sorted by file name), and each file that could not be
+    used with its error (unreadable, invalid, or a name an earlier file took): a scheduled ``refresh``
+    goes on with the others, so one colleague's typo does not freeze every report. A missing or
+    empty directory still raises: then nothing at all is configured."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"no such queries directory: {directory}")
@@ -327,16 +344,22 @@ def load_queries(
     if not paths:
         raise InputError(f"no query files (*.toml) in {directory}")
     queries: list[QueryFile] = []
+    bad: list[tuple[Path, KetlitError]] = []
     seen: dict[str, Path] = {}
     for path in paths:
-        query = load_query(path, vocabularies=vocabularies, check_pages=check_pages)
+        try:
+            query = load_query(path, vocabularies=vocabularies, check_pages=check_pages)
+        except KetlitError as exc:  # ConfigError, or InputError for a clinic page it names
+            bad.append((path, exc))
+            continue
         if query.name in seen:
-            raise ConfigError(
+            bad.append((path, ConfigError(
                 f"{path}: name: {query.name!r} is already used by {seen[query.name]} (report files would collide)"
-            )
+            )))
+            continue
         seen[query.name] = path
         queries.append(query)
-    return queries
+    return queries, bad
 
 
 __all__ = [
@@ -347,6 +370,7 @@ __all__ = [
     "QueryFile",
     "ReportOptions",
     "load_queries",
+    "load_queries_apart",
     "load_query",
     "parse_query",
 ]
