@@ -718,3 +718,22 @@ def test_a_treatment_that_failed_before_is_not_the_subject(rules: Rules, sentenc
     # Another treatment named after the failed one is still the subject.
     other = "People who have tried antidepressants may find TMS helps within weeks."
     assert not [c for c in _page(other, rules) if other[:20] in c.text and c.kind != "not_checkable"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "MDMA-assisted therapy is FDA-approved for PTSD.",
+        "Psilocybin assisted psychotherapy relieves depression for months.",
+        "LSD-assisted therapy reduces anxiety in weeks.",
+    ],
+)
+def test_therapy_assisted_by_another_drug_is_not_the_drugs(rules: Rules, sentence: str) -> None:
+    # On a ketamine page "MDMA-assisted therapy is FDA-approved for PTSD." was read as a regulatory claim
+    # about ketamine, and the check cited "ketamine is not FDA-approved for PTSD" against the clinic.
+    assert _find(_page(sentence, rules), sentence[:20]) == []
+
+
+def test_therapy_assisted_by_the_drug_is_still_read(rules: Rules) -> None:
+    claims = _page("Ketamine-assisted therapy relieves depression for months.", rules)
+    assert _find(claims, "Ketamine-assisted therapy")

@@ -87,7 +87,7 @@ from ketlit.claims.regulatory_claim import read_regulatory
 from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.safety_claim import read_safety
-from ketlit.claims.subject import not_about_drug, other_subject
+from ketlit.claims.subject import assisted_by_other, not_about_drug, other_subject
 from ketlit.claims.text import Location, Sentence, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
@@ -512,7 +512,9 @@ def _claims_for(
         return [replace(base, not_checkable_reason=_SLOGAN, checkability="puffery")] if ctx.about_drug else []
     if not named and (
         not ctx.about_drug
-        or (other_subject(s, rules) and not combined)
+        # A combination cue keeps a sentence about therapy with the drug ("Assisted therapy pairs the
+        # medicine with …"), unless another treatment is the one assisting ("MDMA-assisted therapy").
+        or (other_subject(s, rules) and (not combined or assisted_by_other(s, rules)))
         or not_about_drug(s, earlier, rules)
         or checkability_cue("other_treatment_object", s, rules)
     ):

@@ -100,6 +100,15 @@ def other_subject(sentence: str, rules: Rules) -> bool:
     )
 
 
+def assisted_by_other(sentence: str, rules: Rules) -> bool:
+    """Another treatment is what assists the therapy ("MDMA-assisted therapy is …", "psilocybin assisted
+    psychotherapy"): the combination the sentence talks about is that treatment's, not the drug's."""
+    return any(_ASSISTED.match(sentence, m.end()) for m in rules.other_treatments.finditer(sentence))
+
+
+_ASSISTED = re.compile(r"[- ]?assisted\b", re.IGNORECASE)
+
+
 # Prior treatment failure right before a treatment's name: "who have not responded to (at least) two",
 # "that did not improve with", "who failed", "resistant to" (not "tried": "patients who tried TMS improved"
 # is about TMS).
