@@ -85,6 +85,28 @@ def test_markdown_headings_keep_their_blank_lines() -> None:
     assert texts[:3] == ["Clinic — Treatments for Depression", "Three therapies", "We offer ketamine."]
 
 
+def test_markdown_link_address_with_parentheses_is_dropped_whole() -> None:
+    # "[ketamine](https://en.wikipedia.org/wiki/Ketamine_(drug)) is …" left "drug)) is …" in the sentence.
+    md = "See [ketamine](https://en.wikipedia.org/wiki/Ketamine_(drug)) for more. ![x](a_(b).png) Done.\n"
+    page = page_from_bytes(md.encode(), "p.md")
+    assert page.text == "See ketamine for more. x Done."
+
+
+def test_markdown_tables_are_read_as_their_cells() -> None:
+    # The check listed "\\| Service \\| Price \\|" and "\\|---\\|---\\|" among the page's headings.
+    md = (
+        "Prices below.\n\n| Service | Price |\n|:---|---:|\n| Ketamine infusion | $450 |\n"
+        "| PTSD | Ketamine cures PTSD \\| for good. |\n"
+    )
+    page = page_from_bytes(md.encode(), "p.md")
+    assert [line for line in page.text.splitlines() if line][1:] == [
+        "Service · Price", "Ketamine infusion · $450", "PTSD · Ketamine cures PTSD | for good."
+    ]
+    assert "---" not in page.text
+    # A thematic break and a list item are not tables.
+    assert page_from_bytes(b"A.\n\n---\n\n- b | c\n", "p.md").text == "A.\n\n\n\n\u2022 b | c"
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -359,8 +359,14 @@ _MD_RULES: Final = (
     (re.compile(r"(?is)<(script|style|noscript|template|iframe)\b.*?</\1\s*>"), ""),
     (re.compile(r"(?s)<!--.*?-->"), ""),
     (re.compile(r"<[^>\n]{0,500}>"), ""),
-    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), r"\1"),
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),
+    # A link's address may hold balanced parentheses ("…/wiki/Ketamine_(drug)", CommonMark allows one
+    # level here): stopping at the first ")" left the rest of the address in the sentence.
+    (re.compile(r"!\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),
+    (re.compile(r"\[([^\]]+)\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),
+    # A pipe table (GFM): its delimiter row is layout, and a row is its cells, not "| a | b |" (the
+    # check listed both among the page's headings, pipes and dashes included).
+    (re.compile(r"(?m)^[ \t]*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$"), ""),
+    (re.compile(r"(?m)^[ \t]*\|(.*(?<!\\)\|.*)$"), lambda m: _table_row(m.group(1))),
     (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
     # Line syntax is matched within its line ([ \t], not \s): "\s" also matches the newlines around a
     # heading, so "# Title\n\n## Subtitle\n\nText" lost its blank lines and read as one sentence.
@@ -374,6 +380,12 @@ _MD_RULES: Final = (
     (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?!\w)"), r"\1"),
     (re.compile(r"(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?!\w)"), r"\1"),
 )
+
+
+def _table_row(row: str) -> str:
+    """The cells of a Markdown table row (the part after its leading pipe), separated as a list is."""
+    cells = [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", row)]
+    return " · ".join(c for c in cells if c)
 
 
 def _markdown_to_text(text: str) -> str:
