@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ketlit.ids import NCT_ID, NCT_ID_TEXT, PMID, PMID_TEXT, nct_ids_in_text
+from ketlit.ids import NCT_ID, NCT_ID_TEXT, PMID, PMID_TEXT, nct_ids_in_text, record_id
 
 
 @pytest.mark.parametrize(
@@ -74,3 +74,28 @@ def test_bare_patterns_embed_in_urls() -> None:
     assert url.match("https://clinicaltrials.gov/study/NCT01234567")
     assert not url.match("https://clinicaltrials.gov/study/NCT0123456")
     assert not url.match("https://pubmed.ncbi.nlm.nih.gov/0/")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("31166571", ("pubmed", "31166571")),
+        # What a check prints and links: a card's label, the JSON's record key, the record's address.
+        ("PMID 31166571", ("pubmed", "31166571")),
+        ("pmid:31166571", ("pubmed", "31166571")),
+        ("pubmed:31166571", ("pubmed", "31166571")),
+        ("https://pubmed.ncbi.nlm.nih.gov/31166571/", ("pubmed", "31166571")),
+        (" nct02417064 ", ("ctgov", "NCT02417064")),
+        ("NCT 02417064", ("ctgov", "NCT02417064")),
+        ("ctgov:NCT02417064", ("ctgov", "NCT02417064")),
+        ("https://clinicaltrials.gov/study/NCT02417064", ("ctgov", "NCT02417064")),
+        ("0123", None),
+        ("PMID", None),
+        ("abc", None),
+        ("NCTfoo", None),
+        ("\u0661\u0662\u0663", None),  # non-ASCII digits
+        ("https://evil.example/31166571", None),
+    ],
+)
+def test_record_id_accepts_the_labels_ketlit_prints(text: str, expected: tuple[str, str] | None) -> None:
+    assert record_id(text) == expected

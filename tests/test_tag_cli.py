@@ -48,6 +48,11 @@ def test_explain_shows_rule_field_and_span(db: str) -> None:
     assert "route: intranasal" in text and " in " in text
     bad = runner.invoke(app, ["--db", db, "explain", "NCT99999999"])
     assert bad.exit_code == 1 and "not in the cache" in bad.stderr
+    # A check's cards cite "PMID 31166571": pasted back, it used to be "not a PMID or NCT ID".
+    pasted = runner.invoke(app, ["--db", db, "explain", "PMID 31166571"])
+    assert pasted.exit_code == 0 and pasted.stdout.splitlines()[0] == "PMID 31166571"
+    nonsense = runner.invoke(app, ["--db", db, "explain", "PMID x"])
+    assert nonsense.exit_code == 1 and nonsense.stderr == "Error: not a PMID or NCT ID: 'PMID x'\n"
 
 
 def test_search_filters(db: str) -> None:

@@ -712,7 +712,7 @@ def tag_cmd() -> None:
 @app.command("explain")
 @guarded
 def explain_cmd(
-    record_id: Annotated[str, typer.Argument(help="A PMID or an NCT ID.")],
+    record_id: Annotated[str, typer.Argument(help="A PMID or an NCT ID (as a check prints it: PMID 31166571 works).")],
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
     rejected: Annotated[bool, typer.Option("--rejected", help="All evidence, and matches that did not count.")] = False,
 ) -> None:

@@ -61,4 +61,24 @@ def nct_ids_in_text(text: str | None) -> list[str]:
     return list(seen)
 
 
-__all__ = ["NCT_ID", "NCT_ID_TEXT", "NCT_IN_TEXT", "PMID", "PMID_TEXT", "nct_ids_in_text"]
+# How ketlit's own output names a record, so it can be pasted back: "PMID 29202655" (cards and tables),
+# "pubmed:29202655" / "ctgov:NCT…" (JSON keys), a PubMed or ClinicalTrials.gov record address (links).
+_RECORD_LABEL: Final = re.compile(
+    r"\A(?:(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed|clinicaltrials\.gov"
+    r"(?:/study|/ct2/show)?)/|pubmed:|ctgov:|pmid[\s:]*)?(?P<id>NCT[\s_-]?[0-9]{8}|[0-9]+)/?\Z",
+    re.IGNORECASE,
+)
+
+
+def record_id(text: str) -> tuple[str, str] | None:
+    """("pubmed", PMID) or ("ctgov", NCT ID) for a bare ID or a label ketlit prints; None if neither."""
+    m = _RECORD_LABEL.match(text.strip())
+    if m is None:
+        return None
+    found = m.group("id")
+    if found[:3].upper() == "NCT":
+        return "ctgov", "NCT" + found[-8:]
+    return ("pubmed", found) if PMID.match(found) else None
+
+
+__all__ = ["NCT_ID", "NCT_ID_TEXT", "NCT_IN_TEXT", "PMID", "PMID_TEXT", "nct_ids_in_text", "record_id"]

@@ -21,6 +21,7 @@ from ketlit.claims.rules import load_rules_for as load_claim_rules_for
 from ketlit.config import Settings
 from ketlit.errors import InputError
 from ketlit.evidence.rules import EvidenceRules, LazyRules
+from ketlit.ids import record_id as parse_record_id
 from ketlit.jobs.evidence import read_candidate, read_pending
 from ketlit.jobs.workers import gc_paused, run_in_workers
 from ketlit.sources.models import Article
@@ -248,14 +249,17 @@ class TagRunner:
 
     def explain(self, store: Store, record_id: str) -> tuple[str, str, TagAnalysis, list[dict[str, Any]]]:
         """(source, id, fresh analysis with rejected candidates, stored tag rows) for a PMID or NCT ID."""
-        rid = record_id.strip().upper() if record_id.strip().upper().startswith("NCT") else record_id.strip()
-        if rid.startswith("NCT"):
+        # The labels a check prints ("PMID 29202655", "pubmed:…", a record's address) are accepted as
+        # they are: an editor pastes them from a card.
+        parsed = parse_record_id(record_id)
+        if parsed is None:
+            raise InputError(f"not a PMID or NCT ID: {record_id!r}")
+        source, rid = parsed
+        if source == "ctgov":
             studies = store.load_studies([rid])
             if not studies:
                 raise InputError(f"{rid} is not in the cache")
             return "ctgov", rid, self.tagger.analyse(doc_from_study(studies[0])), store.tags_for("ctgov", rid)
-        if not rid.isdigit():
-            raise InputError(f"not a PMID or NCT ID: {record_id!r}")
         articles = store.load_articles([rid])
         if not articles:
             raise InputError(f"PMID {rid} is not in the cache")
