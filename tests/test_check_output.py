@@ -483,3 +483,21 @@ def test_report_and_check_name_verdicts_alike() -> None:
     assert dict(VERDICT_SYMBOLS) == {s: sym for s, (_, sym, _) in v.verdicts.items()}
     assert dict(VERDICT_LABELS) == {s: label for s, (label, _, _) in v.verdicts.items()}
     assert all(verdict_text(s) == v.verdict_text(s) for s in v.verdicts)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "read_as"),
+    [
+        # Was "benefit lasts within 91.25 days" and "takes effect within 0.667 h".
+        ("The benefits of a ketamine infusion last up to three months.", "benefit lasts up to 3 months"),
+        ("Ketamine infusions relieve depression within 40 minutes.", "takes effect within 40 min"),
+        ("Relief from ketamine lasts for weeks.", "benefit lasts at least 2 weeks"),
+    ],
+)
+def test_a_cards_reading_says_the_time_as_a_reader_would(
+    sentence: str, read_as: str, rules: Rules, index: InMemoryIndex
+) -> None:
+    view = view_of(f"Ketamine infusions for depression.\n\n{sentence}\n", "p.txt", rules, index)
+    said = " ".join(r for c in view.cards for r in c.readings)
+    assert read_as in said, said
+    assert not re.search(r"\d\.\d{2}", said)

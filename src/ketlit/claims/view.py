@@ -346,7 +346,14 @@ def _threshold_words(cc: CheckedClaim) -> str:
     if t is None:
         return ""
     ops = {"<=": "within", "<": "in under", ">=": "at least", ">": "more than", "=": "about"}
-    units = {"hours": " h", "days": " days", "weeks": " weeks", "%": "%"}
+    if cc.claim.kind == "duration":
+        # A benefit "lasts up to three months", never "lasts within".
+        ops = {**ops, "<=": "up to", "<": "less than"}
+    hours = {"hours": 1.0, "days": 24.0, "weeks": 168.0}.get(t.unit)
+    if hours is not None:
+        # The page's "three months" or "40 minutes", not the engine's "91.25 days" or "0.667 h".
+        return f"{ops.get(t.op, t.op)} {human_duration(t.value * hours)}"
+    units = {"%": "%"}
     return f"{ops.get(t.op, t.op)} {t.value:g}{units.get(t.unit, ' ' + t.unit)}"
 
 
