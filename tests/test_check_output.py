@@ -501,3 +501,17 @@ def test_a_cards_reading_says_the_time_as_a_reader_would(
     said = " ".join(r for c in view.cards for r in c.readings)
     assert read_as in said, said
     assert not re.search(r"\d\.\d{2}", said)
+
+
+def test_a_card_says_the_why_its_row_had_to_cut(rules: Rules, index: InMemoryIndex) -> None:
+    # The row's Why cell stops at 60 characters ("the page promises an outcome (cures) that the evidence…"),
+    # and the card listed only its decisive records: a ✗ card with every record "for" never said why.
+    view = fixture_view("claims_page_numbers.txt", rules, index)
+    cut = [c for c in view.cards if c.row.why.endswith("…")]
+    assert cut and all(c.why and c.why.startswith(c.row.why.removesuffix("…").rstrip()) for c in cut)
+    assert all(not c.why for c in view.cards if not c.row.why.endswith("…"))
+    md = render_markdown(view, cards="all")
+    html = render_html(view, cards="all")
+    for c in cut:
+        assert f"Why: {md_inline(c.why)}" in md
+        assert re.sub(r"\s+", "", f"Why: {c.why}") in text_of(html)

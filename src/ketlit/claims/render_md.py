@@ -120,7 +120,9 @@ def _card(card: Card, same: list[Card], links: _Links) -> list[str]:
     if card.parts:
         # "*" and "-": two lists, not one (CommonMark joins lists with the same marker).
         lines += [f"* {md_inline(f'{p.verdict_text} — {p.line}')}" for p in card.parts if p.line]
-    elif card.evidence:
+    if card.why:
+        lines += ["", f"Why: {md_inline(card.why)}"]
+    if card.evidence and (card.why or not card.parts):
         lines.append("")
     lines += [f"- {md_inline(e.stance)} · {links.ref(e.ref)}" + (f" · {md_inline(e.detail)}" if e.detail else "")
               for e in card.evidence]

@@ -46,6 +46,7 @@ CLAIM_CHARS: Final = 36  # the page's words in the summary tables (the card has 
 WHY_CHARS: Final = 60  # the "Why" cell of the tables
 PART_CHARS: Final = 70  # why one part of a compound sentence holds or fails
 REGULATOR_CHARS: Final = 70  # a regulator's statement on a card
+CARD_WHY_CHARS: Final = 300  # the verdict's reason on a card, when the table's cell had to cut it
 UNCHECKED_CHARS: Final = 50
 # In the All claims table, a sentence listed under Needs attention gives its verdict and certainty and
 # points up for the why and the evidence (the same cells one table above: a third of a dense page's check).
@@ -161,6 +162,9 @@ class Card:
     pooled: str
     not_used: tuple[str, ...]
     same_as: int | None  # an earlier card with the same reading, verdict and evidence: printed as one card
+    # The verdict's reason whole, when the table's Why cell cut it: a card whose decisive records are all
+    # "for" under ✗ Contradicted ("cures": the wording, not the studies, decided) must say why.
+    why: str = ""
     # The printed card before this one whose records not used are the same ("Not used: as for 6"); not in
     # the JSON, which lists every card's own.
     not_used_as: int | None = None
@@ -481,16 +485,16 @@ def _short(cc: CheckedClaim, v: Vocab) -> str:
     return v.label(cc.claim.kind) + (f" in {conditions}" if conditions else "")
 
 
-def _why(sentence: Sequence[CheckedClaim], parts: Sequence[PartRow]) -> str:
+def _why(sentence: Sequence[CheckedClaim], parts: Sequence[PartRow], limit: int = WHY_CHARS) -> str:
     first = sentence[0]
     if parts and len({p.verdict for p in parts}) > 1:
         holds = [p for p in parts if p.verdict in ("supported", "partly_supported")]
         fails = [p for p in parts if p not in holds]
         phrase = "; ".join(f"{p.verdict_text.split(' ')[0]} {p.short}" for p in holds + fails)
-        return trim(phrase, WHY_CHARS)
+        return trim(phrase, limit)
     if first.verdict.decisive and first.verdict.decisive[0].role == "regulator":
-        return trim(humanise(first.verdict.decisive[0].sentence), WHY_CHARS)
-    return trim(humanise(_main_reason(first.verdict.reasons)) or "—", WHY_CHARS)
+        return trim(humanise(first.verdict.decisive[0].sentence), limit)
+    return trim(humanise(_main_reason(first.verdict.reasons)) or "—", limit)
 
 
 def _key(decisive: Sequence[Decisive], facts: Mapping[str, str]) -> tuple[KeyEvidence, ...]:
@@ -643,8 +647,14 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
         parts = _grouped(parts, "short")
     else:
         read_as = readings[0] + "."
+    # Parts that differ say their own why, and a regulator's statement is the card's first evidence line;
+    # otherwise the card gives the reason the row's cell cut.
+    by_regulator = bool(first.verdict.decisive) and first.verdict.decisive[0].role == "regulator"
+    split = bool(parts) and len({p.verdict for p in parts}) > 1
+    full = "" if split or by_regulator else _why(sentence, parts, CARD_WHY_CHARS)
     return Card(
         row=row,
+        why=full if full != row.why else "",
         verdict_text=v.verdict_text(verdict),
         sentence=" ".join(text.split()),
         strength=strength,
