@@ -737,3 +737,12 @@ def test_therapy_assisted_by_another_drug_is_not_the_drugs(rules: Rules, sentenc
 def test_therapy_assisted_by_the_drug_is_still_read(rules: Rules) -> None:
     claims = _page("Ketamine-assisted therapy relieves depression for months.", rules)
     assert _find(claims, "Ketamine-assisted therapy")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Ketamine works in hours, not weeks — unlike SSRIs.", "Ketamine works in hours not weeks."],
+)
+def test_hours_not_weeks_is_an_onset_claim_with_or_without_its_comma(rules: Rules, sentence: str) -> None:
+    # With the comma the sentence was listed as "no claim to test".
+    assert "onset" in _kinds(_page(sentence, rules), sentence[:20])
