@@ -746,3 +746,30 @@ def test_therapy_assisted_by_the_drug_is_still_read(rules: Rules) -> None:
 def test_hours_not_weeks_is_an_onset_claim_with_or_without_its_comma(rules: Rules, sentence: str) -> None:
     # With the comma the sentence was listed as "no claim to test".
     assert "onset" in _kinds(_page(sentence, rules), sentence[:20])
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine infusions for depression at Oakwood.",
+        "IV ketamine for depression in Denver.",
+        "Ketamine for depression, anxiety and PTSD.",
+    ],
+)
+def test_a_service_name_is_not_an_efficacy_claim(rules: Rules, sentence: str) -> None:
+    # "Ketamine infusions for depression at Oakwood." got "✓ Supported" as if it asserted an effect.
+    found = _find(_page(sentence, rules), sentence[:20])
+    assert found and {c.kind for c in found} == {"not_checkable"}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine for depression works.",
+        "Early findings for ketamine in OCD look promising.",
+        "Ketamine untangles the knot of OCD.",
+        "Ketamine therapy for PTSD helps veterans heal.",
+    ],
+)
+def test_the_drug_before_a_condition_with_a_verb_is_still_a_claim(rules: Rules, sentence: str) -> None:
+    assert "efficacy" in _kinds(_page(sentence, rules), sentence[:20])

@@ -396,8 +396,44 @@ def _drug_then_condition(sentence: str, rules: Rules) -> bool:
             continue
         after = clause[drug.end() :]
         if _indications(after, rules) and not rules.other_treatments.search(clause[: drug.start()]):
+            if _service_name(clause, drug.start(), after, rules):
+                continue
             return True
     return False
+
+
+def _service_name(clause: str, drug_at: int, after: str, rules: Rules) -> bool:
+    """"Ketamine infusions for depression at Oakwood.", "IV ketamine for PTSD": a service's name, the drug
+    first and no verb after the condition, which asserts nothing (it was judged as an efficacy claim)."""
+    if not _LEAD.fullmatch(clause[:drug_at]):
+        return False
+    found = [m for p in rules.indications.values() if (m := p.search(after))]
+    first = min(found, key=lambda m: m.start(), default=None)
+    return bool(first and _SERVICE_NAME.match(after[: first.start()]) and not _has_verb(after[first.end() :]))
+
+
+# Before the drug in a service's name: a bullet mark, a route, "our", "the".
+_LEAD = re.compile(r"\s*(\W\s*)?((IV|intravenous|intranasal|nasal|oral|our|the)\s+)*", re.IGNORECASE)
+# Between the drug and the condition in a service's name ("Ketamine infusions for", "Spravato treatment for").
+_SERVICE_NAME = re.compile(
+    r"\s*((IV|intravenous|intranasal|nasal|oral|sublingual|IM|-?assisted)\s+)*(infusions?|therapy|therapies|"
+    r"treatments?|injections?|sessions?|spray|care|services?|programs?|programmes?)?\s*(for|in|and)\s+(\w+\s+)?$",
+    re.IGNORECASE,
+)
+_AUXILIARY = re.compile(r"\b(is|are|was|were|has|have|had|can|could|may|might|will|would|should|does|do|did)\b", re.I)
+# "-s"/"-ed" words read as verbs unless a preposition, article or possessive makes them nouns ("in veterans").
+_VERB_FORM = re.compile(r"(\w+\s+)?\b([a-z]{3,}(s|ed))\b", re.IGNORECASE)
+_NOUN_BEFORE = re.compile(r"at|in|for|of|with|and|or|the|a|an|our|your|their|its|to|from|by|on", re.IGNORECASE)
+
+
+def _has_verb(text: str) -> bool:
+    if _AUXILIARY.search(text):
+        return True
+    return any(
+        not (m.group(1) and _NOUN_BEFORE.fullmatch(m.group(1).strip()))
+        and not m.group(2).lower().endswith(("ness", "ous"))
+        for m in _VERB_FORM.finditer(text)
+    )
 
 
 def _verb_first(sentence: str, rules: Rules) -> bool:
