@@ -626,8 +626,9 @@ def _card(number: int, sentence: Sequence[CheckedClaim], text: str, facts: Mappi
     # One cue is enough to show why a strength was read ("emphatic: “exceptionally effective”").
     cue = f": “{first.claim.strength_cues[0]}”" if first.claim.strength_cues else ""
     strength = v.strengths.get(first.claim.strength, first.claim.strength) + cue
-    reasons = [r for cc in sentence for r in cc.verdict.reasons]
-    downgrades = _downgrades(reasons)
+    # What lowered the certainty shown is the least certain part's: another part's notes ("capped at
+    # moderate" under a very-low certainty) would contradict the level they stand beneath.
+    downgrades = _downgrades(sure.verdict.reasons)
     readings = tuple(dict.fromkeys(reading(cc) for cc in sentence))
     # The parts replace the reading rather than repeat it: several claims, each part's line is its
     # reading; one claim judged condition by condition, the reading names the drug and the parts the
