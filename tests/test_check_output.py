@@ -515,3 +515,15 @@ def test_a_card_says_the_why_its_row_had_to_cut(rules: Rules, index: InMemoryInd
     for c in cut:
         assert f"Why: {md_inline(c.why)}" in md
         assert re.sub(r"\s+", "", f"Why: {c.why}") in text_of(html)
+
+
+def test_an_onset_without_a_time_is_not_said_twice_on_the_card() -> None:
+    """"onset rapid, no time given · no timepoint given" said the same thing twice on an evidence line."""
+    from ketlit.claims.judging import Decisive
+    from ketlit.claims.view import _result_and_time
+
+    rapid = Decisive("pubmed", "1", "trial", "for", "onset rapid, no time given", "Ketamine acted rapidly.")
+    result, time = _result_and_time(rapid)
+    assert result == "onset rapid, no time given" and time in result
+    timed = Decisive("pubmed", "2", "trial", "for", "onset 4 h", "Ketamine acted within 4 hours.")
+    assert _result_and_time(timed) == ("onset 4 h", "4 h")

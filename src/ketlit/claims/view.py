@@ -337,7 +337,8 @@ def _result_and_time(d: Decisive) -> tuple[str, str]:
     number = humanise(d.number) if d.number else ""
     m = _TIME_NUMBER.match(number)
     if m:  # an onset or duration finding: the number is the time
-        return f"{m.group(1)} {m.group(2)}", m.group(2) if re.search(r"\d", m.group(2)) else "no timepoint given"
+        # "onset rapid, no time given": the result says it already (a card printed it twice).
+        return f"{m.group(1)} {m.group(2)}", m.group(2) if re.search(r"\d", m.group(2)) else "no time given"
     if _HAS_TIME.search(number):  # the number carries its timepoint ("response 60% at 24 h")
         stated = _TIME_IN.search(number)
         return number, stated.group(0) if stated else "as in the result"
