@@ -15,8 +15,9 @@ from typer.testing import CliRunner
 
 from ketlit.cli import app
 from ketlit.errors import InputError
-from ketlit.jobs.export import ExportFormat, flat_value, write_records
+from ketlit.jobs.export import RECORDS, ExportFormat, flat_value, write_records
 from ketlit.jobs.lookup import version_changes
+from ketlit.store import open_store
 from tests.conftest import FIXTURES
 
 runner = CliRunner()
@@ -177,6 +178,30 @@ def test_csv_export_keeps_crlf_rows_and_the_first_records_header(tmp_path: Path)
     dest = tmp_path / "out.csv"
     write_records(iter([{"a": "x", "b": ["p", "q"]}, {"a": "y\nz", "b": []}]), ExportFormat.csv, dest)
     assert dest.read_bytes() == b'a,b\r\nx,p; q\r\n"y\nz",\r\n'
+
+
+@pytest.mark.parametrize("what", ["articles", "trials", "links", "tags"])
+def test_csv_export_of_no_records_is_its_header(tmp_path: Path, what: str) -> None:
+    db = tmp_path / "k.db"
+    open_store(db).close()
+    code, out, err = run("--db", str(db), "export", what, "--format", "csv")
+    assert code == 0 and "exported 0 " in err
+    assert out.splitlines() == [",".join(RECORDS[what][2])]
+    # JSON Lines of no records stay an empty file: a header line would be a bogus record.
+    code, out, _ = run("--db", str(db), "export", what, "--format", "jsonl")
+    assert code == 0 and out == ""
+
+
+def test_exported_records_have_the_header_keys(tmp_path: Path) -> None:
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(FIXTURES / "efetch_oddities.xml"))[0] == 0
+    for what in ("articles", "links", "tags"):
+        code, out, _ = run("--db", db, "export", what)
+        records = [json.loads(line) for line in out.splitlines()]
+        assert code == 0 and records
+        assert all(tuple(r) == RECORDS[what][2] for r in records), what
+        code, out, _ = run("--db", db, "export", what, "--format", "csv")
+        assert out.splitlines()[0] == ",".join(RECORDS[what][2])
 
 
 def test_unwritable_export_destination_is_an_input_error(tmp_path: Path) -> None:

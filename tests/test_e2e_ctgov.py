@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ketlit.cli import app
-from ketlit.store import open_store
+from ketlit.store import TRIAL_EXPORT_FIELDS, open_store
 from tests.conftest import SHARED_DATA, shared
 from tests.standins.ctgov import CtgovStandin, Fault, check_request_against_spec, load_spec
 
@@ -176,6 +176,8 @@ def test_search_and_export_cover_trials(tmp_path: Path) -> None:
     assert result.exit_code == 0 and result.stdout.splitlines()[0].startswith("nct_id,brief_title")
     trials = [json.loads(x) for x in runner.invoke(app, ["--db", str(db), "export", "trials"]).stdout.splitlines()]
     assert all(t["nct_id"].startswith("NCT") for t in trials) and trials
+    # Every record has exactly the keys the CSV header names, in its order.
+    assert all(tuple(t) == TRIAL_EXPORT_FIELDS for t in trials)
 
 
 def _error_line(err: str) -> str:

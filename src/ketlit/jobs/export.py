@@ -5,9 +5,11 @@ Design decisions:
   time, so an export never holds the cache in memory, however large it is. (Citations are the
   exception: BibTeX keys are disambiguated across the whole set, so :func:`export_citations`
   needs every selected article at once.)
-- **CSV is derived from the JSON record.** The CSV header is the first record's keys; a list
-  becomes ``; ``-joined text (a MeSH descriptor or an intervention's name where it has one),
-  a dict its compact JSON. JSON Lines keep the record as it is.
+- **CSV is derived from the JSON record.** The CSV header is the kind's field list (the keys
+  the store gives every record of that kind), written before the first row, so an export of
+  no records is still a header a script or spreadsheet can read; a list becomes ``; ``-joined
+  text (a MeSH descriptor or an intervention's name where it has one), a dict its compact
+  JSON. JSON Lines keep the record as it is (no records: an empty file).
 - Files are written atomically (temporary file + rename, :mod:`ketlit.files`): an export that
   fails half-way, on a full disk say, leaves the previous file whole and no truncated one.
 - Text is written with ``newline=""`` so the CSV module's ``\\r\\n`` row ends (and any newline
@@ -21,7 +23,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +32,7 @@ from typing import IO, Any
 from ketlit.config import Settings
 from ketlit.errors import InputError
 from ketlit.files import atomic_text
+from ketlit.store import ARTICLE_EXPORT_FIELDS, LINK_EXPORT_FIELDS, TAG_SUMMARY_FIELDS, TRIAL_EXPORT_FIELDS
 from ketlit.store.core import Store
 
 
@@ -47,36 +50,43 @@ class CitationFormat(StrEnum):
     bibtex = "bibtex"
 
 
-# What each ``ketlit export`` subcommand streams, and the noun its count is reported in.
-RECORDS: dict[str, tuple[Callable[[Store], Iterator[dict[str, Any]]], str]] = {
-    "articles": (Store.iter_articles, "article"),
-    "trials": (Store.iter_trials, "trial"),
-    "links": (Store.iter_links, "link"),
-    "tags": (Store.iter_tag_summaries, "record"),
+# What each ``ketlit export`` subcommand streams, the noun its count is reported in, and the keys
+# of its records (the CSV header).
+RECORDS: dict[str, tuple[Callable[[Store], Iterator[dict[str, Any]]], str, tuple[str, ...]]] = {
+    "articles": (Store.iter_articles, "article", ARTICLE_EXPORT_FIELDS),
+    "trials": (Store.iter_trials, "trial", TRIAL_EXPORT_FIELDS),
+    "links": (Store.iter_links, "link", LINK_EXPORT_FIELDS),
+    "tags": (Store.iter_tag_summaries, "record", TAG_SUMMARY_FIELDS),
 }
 
 
 def export_records(store: Store, what: str, fmt: ExportFormat, dest: Path | None) -> int:
     """Write every cached record of kind ``what`` (a key of :data:`RECORDS`); return the count."""
-    records, _noun = RECORDS[what]
-    return write_records(records(store), fmt, dest)
+    records, _noun, fields = RECORDS[what]
+    return write_records(records(store), fmt, dest, fields)
 
 
-def write_records(records: Iterable[dict[str, Any]], fmt: ExportFormat, dest: Path | None) -> int:
+def write_records(records: Iterable[dict[str, Any]], fmt: ExportFormat, dest: Path | None,
+                  fields: Sequence[str] | None = None) -> int:
     """Write records one by one as JSON Lines or CSV to ``dest`` (stdout without one); return the count.
 
-    ``dest`` is written atomically (:func:`ketlit.files.atomic_text`): a failure half-way, such as
+    The CSV header is ``fields`` (written even when there is no record), else the first record's
+    keys. ``dest`` is written atomically (:func:`ketlit.files.atomic_text`): a failure half-way, such as
     a full disk or a damaged cache, leaves the previous file as it was and no partial one."""
     if dest is None:
         with _stdout_errors():
-            return _write_stream(records, fmt, sys.stdout)
+            return _write_stream(records, fmt, sys.stdout, fields)
     with atomic_text(dest) as stream:
-        return _write_stream(records, fmt, stream)
+        return _write_stream(records, fmt, stream, fields)
 
 
-def _write_stream(records: Iterable[dict[str, Any]], fmt: ExportFormat, stream: IO[str]) -> int:
+def _write_stream(records: Iterable[dict[str, Any]], fmt: ExportFormat, stream: IO[str],
+                  fields: Sequence[str] | None) -> int:
     count = 0
     writer: csv.DictWriter[str] | None = None
+    if fmt is ExportFormat.csv and fields is not None:
+        writer = csv.DictWriter(stream, fieldnames=list(fields))
+        writer.writeheader()
     for record in records:
         if fmt is ExportFormat.jsonl:
             stream.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -5,6 +5,7 @@ are reachable as ``Store`` attributes (see :mod:`ketlit.store.core`).
 """
 
 import ketlit.store._nopandas  # noqa: F401  (first: imports sqlite-utils without pandas; see there)
+from ketlit.store.articles import ARTICLE_EXPORT_FIELDS
 from ketlit.store.common import as_store_error
 from ketlit.store.core import (
     PreparedPage,
@@ -19,12 +20,23 @@ from ketlit.store.core import (
 )
 from ketlit.store.reads import TrialReportFields
 from ketlit.store.runs import QueryRun
-from ketlit.store.tags import AXES, TagRow
-from ketlit.store.trials import REPORTED_TRIAL_FIELDS, VERSION_FIELDS, TrialChange, TrialSaveResult
+from ketlit.store.tags import AXES, TAG_SUMMARY_FIELDS, TagRow
+from ketlit.store.trials import (
+    LINK_EXPORT_FIELDS,
+    REPORTED_TRIAL_FIELDS,
+    TRIAL_EXPORT_FIELDS,
+    VERSION_FIELDS,
+    TrialChange,
+    TrialSaveResult,
+)
 
 __all__ = [
+    "ARTICLE_EXPORT_FIELDS",
     "AXES",
+    "LINK_EXPORT_FIELDS",
     "REPORTED_TRIAL_FIELDS",
+    "TAG_SUMMARY_FIELDS",
+    "TRIAL_EXPORT_FIELDS",
     "VERSION_FIELDS",
     "PreparedPage",
     "QueryRun",

@@ -36,6 +36,17 @@ from ketlit.store.common import CHUNK, chunks, database_name, marks, store_error
 if TYPE_CHECKING:
     import sqlite_utils
 
+# The ``articles`` columns an exported record starts with, then what iter_articles adds from the
+# child tables: together the keys of every record, in order (a CSV header even with no record).
+_EXPORTED_ARTICLE_COLUMNS = (
+    "pmid", "title", "abstract", "journal", "journal_abbrev", "issn", "volume", "issue", "pages", "pub_date",
+    "pub_year", "pub_date_precision", "doi", "pmcid", "languages", "keywords", "citation_status", "indexed",
+)
+ARTICLE_EXPORT_FIELDS = (
+    *_EXPORTED_ARTICLE_COLUMNS, "mesh", "publication_types", "chemicals", "authors", "author_details",
+    "corrections", "nct_ids",
+)
+
 ARTICLE_CHILD_TABLES = (
     "article_authors",
     "article_mesh",
@@ -441,21 +452,7 @@ class ArticleStore:
         """Every article with its child lists, ordered by PMID (for export). Streamed: one cursor
         walks ``articles`` in the order of its numeric-PMID index (no sort of the whole table), and
         each batch's child rows are looked up by PMID, so memory stays at one batch."""
-        cols = [
-            "pmid",
-            "title",
-            "abstract",
-            "journal", "journal_abbrev", "issn", "volume", "issue", "pages",
-            "pub_date",
-            "pub_year",
-            "pub_date_precision",
-            "doi",
-            "pmcid",
-            "languages",
-            "keywords",
-            "citation_status",
-            "indexed",
-        ]
+        cols = list(_EXPORTED_ARTICLE_COLUMNS)
         cursor = self.db.execute(f"SELECT {', '.join(cols)} FROM articles ORDER BY CAST(pmid AS INTEGER)")
         while rows := cursor.fetchmany(CHUNK):
             yield from self._article_records(cols, rows)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 AXES = ("indication", "route", "molecule", "design", "population")
+# The keys of every iter_tag_summaries record, in order (a CSV header even with no record).
+TAG_SUMMARY_FIELDS = ("source", "id", *AXES)
 # (source, record_id, axis, value, [(rule_id, field, span, start, end), ...])
 # evidence: (rule_id, field, span, start, end, weight, note); score: the tag's total
 Evidence = tuple[str, str, str | None, int | None, int | None, float, str]

@@ -43,6 +43,18 @@ def canonical_json(obj: dict[str, Any]) -> bytes:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
+# The ``trials`` columns an exported record starts with, then what iter_trials adds: together the
+# keys of every record, in order (a CSV header even with no record). Likewise for iter_links.
+_EXPORTED_TRIAL_COLUMNS = (
+    "nct_id", "brief_title", "acronym", "overall_status", "why_stopped", "phases", "study_type", "allocation",
+    "masking", "enrollment_count", "enrollment_type", "start_date", "primary_completion_date", "completion_date",
+    "first_posted", "results_first_posted", "last_update_posted", "conditions", "lead_sponsor", "countries",
+    "has_results",
+)
+TRIAL_EXPORT_FIELDS = (*_EXPORTED_TRIAL_COLUMNS, "interventions", "outcomes", "result_outcome_measures",
+                       "linked_pmids")
+LINK_EXPORT_FIELDS = ("pmid", "nct_id", "origin", "detail", "article_cached", "trial_cached")
+
 TRIAL_COLUMNS = (
     "nct_id", "brief_title", "official_title", "acronym", "overall_status", "why_stopped", "phases", "study_type",
     "allocation", "masking", "intervention_model", "primary_purpose", "enrollment_count", "enrollment_type",
@@ -295,10 +307,7 @@ class TrialStore:
         """Every cached trial (or those of ``nct_ids``) with interventions, arms, outcomes and linked
         PMIDs, in NCT ID order. Streamed: trials are read in batches and each batch's child rows
         looked up by key, so an export never holds the cache in memory."""
-        cols = ["nct_id", "brief_title", "acronym", "overall_status", "why_stopped", "phases", "study_type",
-                "allocation", "masking", "enrollment_count", "enrollment_type", "start_date",
-                "primary_completion_date", "completion_date", "first_posted", "results_first_posted",
-                "last_update_posted", "conditions", "lead_sponsor", "countries", "has_results"]
+        cols = list(_EXPORTED_TRIAL_COLUMNS)
         select = f"SELECT {', '.join(cols)} FROM trials"
         if nct_ids is None:
             cursor = self.db.execute(f"{select} ORDER BY nct_id")
@@ -350,8 +359,8 @@ class TrialStore:
             "ORDER BY l.nct_id, CAST(l.pmid AS INTEGER), l.origin"
         )
         for pmid, nct, origin, detail, has_article, has_trial in rows:
-            yield {"pmid": pmid, "nct_id": nct, "origin": origin, "detail": detail,
-                   "article_cached": bool(has_article), "trial_cached": bool(has_trial)}
+            values = (pmid, nct, origin, detail, bool(has_article), bool(has_trial))
+            yield dict(zip(LINK_EXPORT_FIELDS, values, strict=True))
 
     def save_trial_page(
         self,
