@@ -4,6 +4,7 @@ the query file. An atomic write renames its result over the destination, so befo
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -103,7 +104,8 @@ def test_ctrl_c_while_tagging_an_import_says_what_is_left(tmp_path: Path, monkey
     assert "tagging stopped: `ketlit tag` finishes it" in result.output and "Interrupted." in result.output
     monkeypatch.undo()
     status = CliRunner().invoke(app, ["--db", db, "status"])
-    assert "record(s) are not tagged yet: `ketlit tag` tags them" in status.output
+    assert "record(s) are not tagged yet, or changed (or the tagging rules did) since they were: `ketlit tag` " \
+        "tags them" in status.output
     assert CliRunner().invoke(app, ["--db", db, "tag"]).exit_code == 0
     after = CliRunner().invoke(app, ["--db", db, "status", "--json"])
     assert '"untagged_records": 0' in after.output
@@ -139,3 +141,41 @@ def test_fetch_ctgov_takes_cond_or_intr_without_a_term(tmp_path: Path, monkeypat
     assert result.exit_code == 1 and "unreachable" in result.output, result.output
     nothing = CliRunner().invoke(app, ["--db", db, "fetch", "ctgov"])
     assert nothing.exit_code == 1 and "give a search term, --cond or --intr" in nothing.output
+
+
+def untagged_count(db: str) -> int:
+    result = CliRunner().invoke(app, ["--db", db, "status", "--json"])
+    assert result.exit_code == 0, result.output
+    return int(json.loads(result.stdout)["counts"]["untagged_records"])
+
+
+def test_status_counts_records_changed_since_they_were_tagged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A re-import whose tagging step was stopped leaves a revised record with its old tags, and a
+    rule change leaves every record's tags stale: ``status`` counts what ``ketlit tag`` redoes."""
+    from ketlit.jobs.tag import TagRunner
+
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    db = str(tmp_path / "k.db")
+    assert CliRunner().invoke(app, ["--db", db, "import", str(FIXTURES / "efetch_oddities.xml")]).exit_code == 0
+    assert untagged_count(db) == 0
+    revised = tmp_path / "revised.xml"
+    text = (FIXTURES / "efetch_oddities.xml").read_text(encoding="utf-8")
+    revised.write_text(text.replace("<ArticleTitle>Ketamine (Book chapter)", "<ArticleTitle>Esketamine (Book chapter)"),
+                       encoding="utf-8")
+    monkeypatch.setattr(TagRunner, "tag_pending", interrupted)
+    result = CliRunner().invoke(app, ["--db", db, "import", str(revised)])
+    assert result.exit_code == 130 and "tagging stopped" in result.output
+    monkeypatch.undo()
+    assert untagged_count(db) == 1
+    assert "1 record(s) are not tagged yet" in CliRunner().invoke(app, ["--db", db, "status"]).output
+    assert CliRunner().invoke(app, ["--db", db, "tag"]).exit_code == 0
+    assert untagged_count(db) == 0
+    # Other rules (a user rules file merged over the packaged one): every record is to re-tag.
+    rules = tmp_path / "rules.toml"
+    rules.write_text("# no change yet\n", encoding="utf-8")
+    monkeypatch.setenv("KETLIT_TAGGING_RULES", str(rules))
+    assert untagged_count(db) == 3

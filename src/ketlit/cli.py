@@ -418,7 +418,7 @@ def status_cmd(
     """
     settings = STATE.settings()
     with _store(settings, reading=True) as store:
-        status = cache_status(store, settings.db, runs, with_hash=as_json)
+        status = cache_status(store, settings.db, runs, with_hash=as_json, tagging_rules=settings.tagging_rules)
     if as_json:
         out.print_json(json.dumps(status.payload(), default=str))
         return

@@ -23,10 +23,11 @@ def print_status(out: Console, status: CacheStatus) -> None:
         table.add_row(Text(key.replace("_", " ")), Text(str(value)))
     print_table(out, table)
     if status.counts.get("untagged_records"):
-        # An import or fetch stopped during its tagging step: the records are stored, but search
-        # filters and reports do not see them until they are tagged.
-        out.print(f"{status.counts['untagged_records']} record(s) are not tagged yet: `ketlit tag` tags them "
-                  "(search filters and reports miss them until then)", markup=False)
+        # An import or fetch stopped during its tagging step, or the rules changed: the records are
+        # stored, but search filters and reports see no tags or stale ones until they are tagged.
+        out.print(f"{status.counts['untagged_records']} record(s) are not tagged yet, or changed (or the tagging "
+                  "rules did) since they were: `ketlit tag` tags them (search filters and reports miss them "
+                  "until then)", markup=False)
     runs_table = Table(title="recent runs", title_justify="left")
     for col in ("id", "source", "status", "mode", "term", "expected", "retrieved", "new", "upd", "missing",
                 "requests", "started"):

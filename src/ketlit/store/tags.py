@@ -24,6 +24,17 @@ if TYPE_CHECKING:
 AXES = ("indication", "route", "molecule", "design", "population")
 # The keys of every iter_tag_summaries record, in order (a CSV header even with no record).
 TAG_SUMMARY_FIELDS = ("source", "id", *AXES)
+# Records whose tags are missing or stale: never tagged, tagged with other rules (the two
+# parameters: the current rules' digest; NULL to leave the rules out), or whose content changed
+# since they were tagged.
+_UNTAGGED_SQL = (
+    "SELECT 'pubmed', a.pmid FROM articles a LEFT JOIN tag_state s ON s.source = 'pubmed' "
+    "AND s.record_id = a.pmid WHERE s.record_id IS NULL OR s.rules_sha256 != coalesce(?, s.rules_sha256) "
+    "OR s.content_sha256 != a.content_sha256 "
+    "UNION ALL SELECT 'ctgov', t.nct_id FROM trials t LEFT JOIN tag_state s ON s.source = 'ctgov' "
+    "AND s.record_id = t.nct_id WHERE s.record_id IS NULL OR s.rules_sha256 != coalesce(?, s.rules_sha256) "
+    "OR s.content_sha256 != t.content_sha256"
+)
 # (source, record_id, axis, value, [(rule_id, field, span, start, end), ...])
 # evidence: (rule_id, field, span, start, end, weight, note); score: the tag's total
 Evidence = tuple[str, str, str | None, int | None, int | None, float, str]
@@ -70,16 +81,15 @@ class TagStore:
 
     def untagged(self, rules_sha: str) -> list[tuple[str, str]]:
         """Records never tagged, tagged with other rules, or changed since they were tagged."""
-        rows = self.db.execute(
-            "SELECT 'pubmed', a.pmid FROM articles a LEFT JOIN tag_state s ON s.source = 'pubmed' "
-            "AND s.record_id = a.pmid WHERE s.record_id IS NULL OR s.rules_sha256 != ? "
-            "OR s.content_sha256 != a.content_sha256 "
-            "UNION ALL SELECT 'ctgov', t.nct_id FROM trials t LEFT JOIN tag_state s ON s.source = 'ctgov' "
-            "AND s.record_id = t.nct_id WHERE s.record_id IS NULL OR s.rules_sha256 != ? "
-            "OR s.content_sha256 != t.content_sha256 ORDER BY 1, 2",
-            [rules_sha, rules_sha],
-        ).fetchall()
+        rows = self.db.execute(_UNTAGGED_SQL + " ORDER BY 1, 2", [rules_sha, rules_sha]).fetchall()
         return [(r[0], r[1]) for r in rows]
+
+    def count_untagged(self, rules_sha: str | None = None) -> int:
+        """How many records :meth:`untagged` lists: never tagged or changed since they were tagged,
+        and (given ``rules_sha``) tagged with other rules."""
+        # The same statement as untagged(), so `ketlit status` counts what tagging would redo.
+        row = self.db.execute(f"SELECT count(*) FROM ({_UNTAGGED_SQL})", [rules_sha, rules_sha]).fetchone()
+        return int(row[0])
 
     def all_record_ids(self) -> list[tuple[str, str]]:
         """(source, id) of every cached record, in source then ID order."""
