@@ -86,6 +86,17 @@ def test_corrupt_import_file_is_one_line_and_keeps_data(tmp_path: Path, content:
     assert json.loads(out)["counts"]["articles"] == 3
 
 
+def test_truncated_medline_import_keeps_the_stored_record(tmp_path: Path) -> None:
+    db = str(tmp_path / "k.db")
+    whole = (FIXTURES / "medline_esketamine.nbib").read_text(encoding="utf-8")
+    assert run("--db", db, "import", str(FIXTURES / "medline_esketamine.nbib"))[0] == 0
+    before = run("--db", db, "export", "articles")[1]
+    cut = tmp_path / "cut.nbib"
+    cut.write_text(whole[: whole.index("MH  - Humans")], encoding="utf-8")  # a download stopped mid-record
+    assert_one_line_error(*run("--db", db, "import", str(cut)), "looks truncated")
+    assert run("--db", db, "export", "articles")[1] == before  # MeSH, DOI, … not replaced by the cut copy
+
+
 def test_missing_file_and_directory(tmp_path: Path) -> None:
     db = str(tmp_path / "k.db")
     assert_one_line_error(*run("--db", db, "import", str(tmp_path / "nope.nbib")), "no such file")

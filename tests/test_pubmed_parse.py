@@ -189,6 +189,23 @@ def test_bad_xml_raises_parse_error(body: bytes) -> None:
         parse_pubmed_xml(body)
 
 
+def test_medline_text_cut_inside_its_last_record_is_refused() -> None:
+    whole = shared("pubmed", "biopython_medline_pubmed_result2.txt").read_text()
+    second = whole.index("PMID- 16377612")
+    for cut in (
+        whole[: second + 300],  # stopped mid-line in the second record
+        whole[: whole.index("\n", second + 300) + 1],  # stopped at a line end: no SO, as the first has
+        (FIXTURES / "medline_esketamine.nbib").read_text().split("SO  -")[0].rstrip("\n"),  # one record, mid-line
+        (FIXTURES / "medline_esketamine.nbib").read_text().split("MH  - Humans")[0],  # one record, at a line end
+    ):
+        with pytest.raises(ParseError, match=r"ends inside its last record \(PMID \d+: no SO line.*truncated"):
+            parse_medline_text(cut)
+    assert len(parse_medline_text(whole)) == 4
+    assert len(parse_medline_text(whole.rstrip("\n"))) == 4  # whole, without a final line break
+    # Text written without SO lines at all (tools/csv_to_medline.py), each line ended: read as before.
+    assert [a.pmid for a in parse_medline_text("PMID- 1\nTI  - One.\n\nPMID- 2\nTI  - Two.\n")] == ["1", "2"]
+
+
 def test_medline_text_via_biopython() -> None:
     for name in ("biopython_medline_pubmed_result1.txt", "biopython_medline_pubmed_result2.txt",
                  "biopython_medline_pubmed_result3.txt"):

@@ -720,7 +720,27 @@ def parse_medline_text(text: str) -> list[Article]:
     records: list[dict[str, Any]] = list(Medline.parse(io.StringIO(text)))  # type: ignore[no-untyped-call]
     if not records or not any(r.get("PMID") for r in records):
         raise ParseError("no MEDLINE records found (expected lines like 'PMID- 12345')")
+    _refuse_cut_record(records, text)
     return [article_from_medline(r) for r in records]
+
+
+def _refuse_cut_record(records: list[dict[str, Any]], text: str) -> None:
+    """ParseError when the text stops inside its last record (a download cut short).
+
+    MEDLINE text has no closing tag, so a cut file still parses, and its last record, cut
+    short, would replace the whole copy in the cache. PubMed's export starts every record
+    with PMID and OWN and ends it with SO (source): a last record without SO is cut when it
+    has OWN, when the records before it have SO, or when the text stops mid-line. Text
+    written by hand or by tools/csv_to_medline.py (no OWN, no SO, lines ended) is read as
+    before."""
+    last = records[-1]
+    if "SO" in last:
+        return
+    if "OWN" in last or any("SO" in r for r in records[:-1]) or not text.endswith(("\n", "\r")):
+        raise ParseError(
+            f"MEDLINE text ends inside its last record (PMID {clean_text(last.get('PMID')) or '?'}: no SO line, "
+            "which PubMed ends every record with): the file looks truncated; nothing imported — save it again"
+        )
 
 
 def iter_set(articles: Iterable[Article]) -> dict[str, Article]:
