@@ -215,6 +215,18 @@ def test_exported_records_have_the_header_keys(tmp_path: Path) -> None:
         assert out.splitlines()[0] == ",".join(RECORDS[what][2])
 
 
+@pytest.mark.parametrize("args", [["articles", "--format", "csv"], ["tags"], ["citations", "--format", "ris"]])
+def test_out_dash_is_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> None:
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(FIXTURES / "efetch_oddities.xml"))[0] == 0
+    monkeypatch.chdir(tmp_path)
+    code, to_stdout, _ = run("--db", db, "export", *args)
+    code_dash, out, err = run("--db", db, "export", *args, "--out", "-")
+    assert code == code_dash == 0 and "exported 3 " in err
+    assert out == to_stdout and out
+    assert not (tmp_path / "-").exists()  # no file named "-" in the working directory
+
+
 def test_unwritable_export_destination_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot write"):
         write_records(iter([{"a": 1}]), ExportFormat.jsonl, tmp_path / "missing" / "out.jsonl")

@@ -425,8 +425,16 @@ def status_cmd(
     print_status(out, status)
 
 
+def _out_path(value: Path | None) -> Path | None:
+    # `--out -` is standard output, as `-` is standard input for import and check; it used to
+    # write a file named "-" in the current directory.
+    return None if value is not None and str(value) == "-" else value
+
+
 FormatOption = Annotated[ExportFormat, typer.Option("--format", help="jsonl or csv.")]
-OutOption = Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", help="Write to FILE instead of stdout (- for stdout).", callback=_out_path)
+]
 
 
 def _read_files(settings: Settings, *more: tuple[Path, str]) -> list[tuple[Path, str]]:
@@ -544,7 +552,7 @@ def check_cmd(
     fmt: Annotated[
         CheckFormat, typer.Option("--format", help="md (Markdown), json (with the full audit trail) or html.")
     ] = CheckFormat.md,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write to FILE instead of stdout.")] = None,
+    out_file: OutOption = None,
     brief: Annotated[
         bool, typer.Option("--brief", help="Only the header and the two summary tables (md and html).")
     ] = False,
