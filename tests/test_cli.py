@@ -74,6 +74,9 @@ def test_import_status_export_search(tmp_path: Path) -> None:
         (b"<html><body>Service unavailable</body></html>", "not PubMed XML"),
         (b"\x1f\x8b\x08\x00garbage", "corrupt gzip"),
         (b"PMID- \nTI  - nothing\n", "no MEDLINE records"),
+        # A ClinicalTrials.gov study, or its website's "Download JSON" (a bare array of studies).
+        (b'{"protocolSection": {"identificationModule": {"nctId": "NCT02417064"}}}', "ketlit fetch ctgov"),
+        (b'[{"protocolSection": {}}]', "this is JSON"),
     ],
 )
 def test_corrupt_import_file_is_one_line_and_keeps_data(tmp_path: Path, content: bytes, fragment: str) -> None:

@@ -328,6 +328,10 @@ def detect_format(data: bytes) -> str:
     text = head.decode("utf-8", errors="replace")
     if any(line.startswith("PMID-") for line in text.splitlines()):
         return "medline"
+    if head.startswith((b"{", b"[")):
+        # ClinicalTrials.gov's "Download JSON" (or an API page) is the JSON a user is likeliest to try.
+        raise ParseError("unrecognised file: this is JSON (a ClinicalTrials.gov download?), but import reads PubMed "
+                         "XML or MEDLINE/.nbib text; `ketlit fetch ctgov` fetches trials")
     raise ParseError("unrecognised file: expected PubMed XML or MEDLINE/.nbib text (PMID- lines)")
 
 
