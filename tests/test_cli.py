@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import os
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ from ketlit.errors import InputError
 from ketlit.jobs.export import RECORDS, ExportFormat, flat_value, write_records
 from ketlit.jobs.lookup import version_changes
 from ketlit.store import open_store
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, REPO
 
 runner = CliRunner()
 
@@ -228,6 +230,23 @@ def test_out_dash_is_standard_output(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert code == code_dash == 0 and "exported 3 " in err
     assert out == to_stdout and out
     assert not (tmp_path / "-").exists()  # no file named "-" in the working directory
+
+
+@pytest.mark.parametrize("args", [["articles", "--format", "csv"], ["articles"], ["citations", "--format", "ris"]])
+def test_export_to_stdout_is_utf8_whatever_the_locale(tmp_path: Path, args: list[str]) -> None:
+    """An ASCII or Latin-1 locale stopped the export at its first non-ASCII character
+    (an internal error); stdout now gets the same UTF-8 bytes as --out FILE."""
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(FIXTURES / "efetch_oddities.xml"))[0] == 0
+    assert run("--db", db, "export", *args, "--out", str(tmp_path / "out"))[0] == 0
+    expected = (tmp_path / "out").read_bytes()
+    assert any(b > 127 for b in expected)  # the fixture's titles are not all ASCII
+    for encoding in ("ascii", "latin-1"):
+        env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "PYTHONIOENCODING": encoding}
+        done = subprocess.run([sys.executable, "-m", "ketlit", "--db", db, "export", *args], capture_output=True,
+                              env=env, cwd=tmp_path, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout == expected
 
 
 def test_unwritable_export_destination_is_an_input_error(tmp_path: Path) -> None:

@@ -14,6 +14,10 @@ Design decisions:
   fails half-way, on a full disk say, leaves the previous file whole and no truncated one.
 - Text is written with ``newline=""`` so the CSV module's ``\\r\\n`` row ends (and any newline
   inside a JSON string, which is escaped anyway) reach the file unchanged.
+- **UTF-8 on standard output too.** Exports are data, written as UTF-8 whatever the locale, so
+  ``> file`` and ``--out file`` give the same bytes: a Latin-1 or ASCII locale would otherwise
+  stop an export at its first "–" or "é" with an encoding error (and on Windows, text-mode
+  stdout would turn the CSV's ``\\r\\n`` into ``\\r\\r\\n``).
 - Nothing here knows about the terminal: the CLI picks the format, the destination and prints
   the count this module returns.
 """
@@ -27,7 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, Any
+from typing import Any, BinaryIO, Protocol
 
 from ketlit.config import Settings
 from ketlit.errors import InputError
@@ -75,12 +79,37 @@ def write_records(records: Iterable[dict[str, Any]], fmt: ExportFormat, dest: Pa
     a full disk or a damaged cache, leaves the previous file as it was and no partial one."""
     if dest is None:
         with _stdout_errors():
-            return _write_stream(records, fmt, sys.stdout, fields)
+            return _write_stream(records, fmt, _stdout(), fields)
     with atomic_text(dest) as stream:
         return _write_stream(records, fmt, stream, fields)
 
 
-def _write_stream(records: Iterable[dict[str, Any]], fmt: ExportFormat, stream: IO[str],
+class _TextOut(Protocol):
+    def write(self, text: str, /) -> int: ...
+
+
+class _Utf8Out:
+    """Text written straight to a binary stream as UTF-8 (a plain object, not a TextIOWrapper:
+    one would close standard output's buffer when it is collected)."""
+
+    def __init__(self, buffer: BinaryIO) -> None:
+        self._buffer = buffer
+
+    def write(self, text: str, /) -> int:
+        self._buffer.write(text.encode("utf-8"))
+        return len(text)
+
+
+def _stdout() -> _TextOut:
+    """Standard output as UTF-8 with newlines as given, whatever the locale."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # replaced by a text-only stream (an embedding program): written as it is
+        return sys.stdout
+    sys.stdout.flush()  # what was written as text before comes first
+    return _Utf8Out(buffer)
+
+
+def _write_stream(records: Iterable[dict[str, Any]], fmt: ExportFormat, stream: _TextOut,
                   fields: Sequence[str] | None) -> int:
     count = 0
     writer: csv.DictWriter[str] | None = None
@@ -158,7 +187,7 @@ def write_text(text: str, dest: Path | None) -> None:
     """Write a rendered document to ``dest`` (atomically), or to stdout without one (text kept byte for byte)."""
     if dest is None:
         with _stdout_errors():
-            sys.stdout.write(text)
+            _stdout().write(text)
         return
     with atomic_text(dest) as stream:
         stream.write(text)
