@@ -249,6 +249,42 @@ def test_export_to_stdout_is_utf8_whatever_the_locale(tmp_path: Path, args: list
         assert done.stdout == expected
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_search_survives_a_narrow_locale(tmp_path: Path, encoding: str) -> None:
+    """Printing "α" (or "–", "…") in an ASCII or Latin-1 locale was an internal error halfway through
+    the results; such characters are now escaped, and --json lines stay the same JSON."""
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(FIXTURES / "efetch_oddities.xml"))[0] == 0
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src"), "PYTHONIOENCODING": encoding}
+
+    def ketlit(*args: str) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "ketlit", "--db", db, *args], capture_output=True, env=env,
+                              cwd=tmp_path, timeout=120, check=False)
+
+    code, wide, _ = run("--db", db, "search", "receptor", "--json")
+    assert code == 0 and "α" in wide  # a character neither locale has
+    done = ketlit("search", "receptor", "--json")
+    assert done.returncode == 0, done.stderr
+    assert [json.loads(line) for line in done.stdout.decode(encoding).splitlines()] == [
+        json.loads(line) for line in wide.splitlines()
+    ]
+    done = ketlit("search", "receptor")
+    assert done.returncode == 0 and not done.stderr, done.stderr
+    assert done.stdout.decode(encoding).strip() == "PMID 90000003 (1990) Characters by reference: an \\u03b1-receptor"
+
+
+def test_escapes_in_a_narrow_locale_read_back_as_the_same_json() -> None:
+    import codecs
+
+    from ketlit.cli import _json_escape
+
+    codecs.register_error("ketlit-json-escape", _json_escape)
+    line = json.dumps({"title": "α-receptor – 😀 é"}, ensure_ascii=False)
+    for encoding in ("ascii", "latin-1"):
+        narrow = line.encode(encoding, errors="ketlit-json-escape").decode(encoding)
+        assert json.loads(narrow) == json.loads(line)
+
+
 def test_unwritable_export_destination_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot write"):
         write_records(iter([{"a": 1}]), ExportFormat.jsonl, tmp_path / "missing" / "out.jsonl")
