@@ -276,9 +276,9 @@ def test_search_survives_a_narrow_locale(tmp_path: Path, encoding: str) -> None:
 def test_escapes_in_a_narrow_locale_read_back_as_the_same_json() -> None:
     import codecs
 
-    from ketlit.cli import _json_escape
+    from ketlit.cliutil import json_escape
 
-    codecs.register_error("ketlit-json-escape", _json_escape)
+    codecs.register_error("ketlit-json-escape", json_escape)
     line = json.dumps({"title": "α-receptor – 😀 é"}, ensure_ascii=False)
     for encoding in ("ascii", "latin-1"):
         narrow = line.encode(encoding, errors="ketlit-json-escape").decode(encoding)

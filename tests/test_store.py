@@ -126,11 +126,37 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "query"),
-    [("ketamine depression", '"ketamine" "depression"'), ('a "b" (c', '"a" "b" "(c"'), ("esket*", '"esket"*'),
-     ("x AND y", '"x" "y"')],
+    [("ketamine depression", '"ketamine" AND "depression"'), ('a "b" (c', '"a" AND "b" AND ("c")'),
+     ("esket*", '"esket"*'), ("x AND y", '"x" AND "y"'), ("ketamine OR esketamine", '"ketamine" OR "esketamine"'),
+     ('"nasal spray" ketamine', '"nasal spray" AND "ketamine"'),
+     ("ketamine NOT anesthesia", '"ketamine" NOT "anesthesia"'),
+     ("ketamine AND NOT anesthesia", '"ketamine" NOT "anesthesia"'),
+     ("(ketamine OR esketamine) depression", '("ketamine" OR "esketamine") AND "depression"'),
+     ("ketamine and depression", '"ketamine" AND "and" AND "depression"'),  # lower case: words, as in PubMed
+     ("OR ketamine OR", '"ketamine"'), ("NOT ketamine", '"ketamine"'), ("() a )) b ((", '"a" AND "b"'),
+     ("a OR b ) c", '("a" OR "b") AND "c"'), ('title:x "unclosed phrase', '"title:x" AND "unclosed phrase"'),
+     ("AND OR NOT", ""), ('""', "")],
 )
-def test_fts_query_is_escaped(text: str, query: str) -> None:
+def test_fts_query_keeps_pubmed_operators_and_escapes_the_rest(text: str, query: str) -> None:
     assert fts_query(text) == query
+
+
+def test_any_text_gives_a_query_fts5_accepts() -> None:
+    """Whatever is typed, the query is valid FTS5 (a syntax error would be an internal error)."""
+    import random
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+    db.execute("INSERT INTO t VALUES ('ketamine esketamine nasal spray depression')")
+    pieces = ["ketamine", "OR", "AND", "NOT", "(", ")", '"', "nasal spray", "esket*", "*", ":", "x:y", "-", "^",
+              "NEAR", "+", "\x00", "é"]
+    rng = random.Random(12)
+    for _ in range(3000):
+        text = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 9)))
+        query = fts_query(text)
+        if query:
+            db.execute("SELECT count(*) FROM t WHERE t MATCH ?", [query]).fetchone()
 
 
 def test_replay_corpus_search(db_path: Path) -> None:

@@ -21,7 +21,6 @@ scipy, statsmodels, pandas or matplotlib (tests/test_layering.py holds that line
 
 from __future__ import annotations
 
-import codecs
 import dataclasses
 import functools
 import json
@@ -40,10 +39,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from typer.core import TyperGroup
 
 from ketlit import __version__, native
-from ketlit.cliprint import print_status
-from ketlit.cliutil import CheckCards, CheckFormat, ReportFormat, cell, hoist_global_options, scrub, unexpected_error
+from ketlit.cliprint import print_refresh, print_status
+from ketlit.cliutil import (
+    CheckCards,
+    CheckFormat,
+    ReportFormat,
+    cell,
+    hoist_global_options,
+    scrub,
+    survive_narrow_stdout,
+    unexpected_error,
+)
 from ketlit.config import Settings, load_settings, pubmed_cap, traceback_wanted
-from ketlit.errors import ExitCode, InputError, KetlitError, UnreachableError
+from ketlit.errors import ExitCode, InputError, KetlitError
 from ketlit.files import cache_files, refuse_overwrite
 from ketlit.jobs.export import RECORDS, CitationFormat, ExportFormat, export_citations, export_records, write_text
 from ketlit.jobs.lookup import cache_status, explain_payload, search_cache, stored_tags_differ, trial_history
@@ -51,7 +59,6 @@ from ketlit.store import Store, open_store
 
 if TYPE_CHECKING:
     from ketlit.jobs.ingest import RunReport, TrialRunReport
-    from ketlit.jobs.refresh import RefreshResult
     from ketlit.jobs.tag import TagRunner
     from ketlit.queries import QueryFile
 
@@ -519,9 +526,9 @@ def search_cmd(
     molecule: Annotated[list[str] | None, typer.Option(help="Only records tagged with this molecule.")] = None,
     design: Annotated[list[str] | None, typer.Option(help="Only records tagged with this design.")] = None,
 ) -> None:
-    """Full-text search over the cache (all words must match; 'word*' for a prefix).
+    """Full-text search over the cache: all words must match; OR, NOT, "phrases", (groups), 'word*' as in PubMed.
 
-    Example: ketlit search "ketamine infusion" --indication ptsd --design rct
+    Example: ketlit search '(ketamine OR esketamine) "nasal spray"' --indication ptsd --design rct
     """
     settings = STATE.settings()
     filters = {"indication": indication, "route": route, "molecule": molecule, "design": design}
@@ -650,37 +657,11 @@ def refresh_cmd(
         _warn_no_email(settings)
     with _store(settings, reading=offline) as store:
         result = refresh(store, settings, queries, out_dir, offline=offline, runner=runner, steps=_step)
-    _print_refresh(result)
+    print_refresh(err, result, STATE.secrets, quiet=STATE.quiet)
     if bad:
         raise typer.Exit(ExitCode.ERROR)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
-
-
-def _print_refresh(result: RefreshResult) -> None:
-    """One line per source given up on, then each query's outcome; errors even with --quiet."""
-    def problem(line: str) -> None:
-        err.print(scrub(line, STATE.secrets), markup=False)
-
-    for source, exc in result.down.items():
-        # "… unreachable (host: reason) — what to do" says it all; other failures get their source.
-        problem(str(exc) if isinstance(exc, UnreachableError) else f"{source} not refreshed: {exc}")
-    for outcome in result.outcomes:
-        for line in outcome.fetched:
-            _info(f"{outcome.name}: {line}")
-        for stale in outcome.stale:
-            if stale.source not in result.down:  # a source given up on was named once, above
-                problem(f"{outcome.name}: {stale.source} not refreshed: {stale.message or ''}")
-        for warning in outcome.warnings:
-            problem(f"{outcome.name}: {warning}")
-        if outcome.error:
-            problem(f"Error: {outcome.name}: {outcome.error}")
-        elif outcome.path:
-            _info(f"{outcome.name}: {'unchanged' if outcome.unchanged else 'wrote'} {outcome.path}")
-        elif outcome.skipped and not result.nothing_fetched:
-            problem(f"{outcome.name}: no report written ({outcome.skipped})")
-    if result.nothing_fetched:
-        problem("Error: nothing could be fetched; no report was written or changed")
 
 
 @export_app.command("citations")
@@ -780,41 +761,13 @@ def export_tags_cmd(fmt: FormatOption = ExportFormat.jsonl, out_file: OutOption 
 
 def main() -> None:
     """Console-script entry point."""
-    _survive_narrow_stdout()
+    survive_narrow_stdout()
     try:
         app()
         code: Any = 0
     except SystemExit as done:
         code = done.code
     raise SystemExit(_flush_stdout(code))
-
-
-def _survive_narrow_stdout() -> None:
-    """In an ASCII or Latin-1 locale (``PYTHONIOENCODING=ascii``, ``LANG=…ISO-8859-1``) the first "–" or
-    "α" a command prints stopped it with an internal error, half its output written. Characters the
-    terminal cannot show are written as ``\\u03b1`` escapes instead (:func:`_json_escape`: inside a
-    ``--json`` string, the same JSON). Exports write UTF-8 bytes themselves."""
-    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
-    reconfigure = getattr(sys.stdout, "reconfigure", None)
-    if reconfigure is not None and not encoding.startswith("utf"):
-        codecs.register_error("ketlit-json-escape", _json_escape)
-        reconfigure(errors="ketlit-json-escape")
-
-
-def _json_escape(exc: UnicodeError) -> tuple[str, int]:
-    """``\\uXXXX`` for each character a codec cannot encode, astral ones as a surrogate pair, which JSON
-    reads back as the character (Python's ``backslashreplace`` writes ``\\U0001f600``, which JSON does not)."""
-    if not isinstance(exc, UnicodeEncodeError):
-        raise exc
-    escaped = []
-    for ch in exc.object[exc.start : exc.end]:
-        code = ord(ch)
-        if code > 0xFFFF:
-            code -= 0x10000
-            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
-        else:
-            escaped.append(f"\\u{code:04x}")
-    return "".join(escaped), exc.end
 
 
 def _flush_stdout(code: Any) -> Any:

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ketlit.cliutil import cell
+from ketlit.cliutil import cell, scrub
+from ketlit.errors import UnreachableError
 from ketlit.jobs.lookup import CacheStatus
+
+if TYPE_CHECKING:
+    from ketlit.jobs.refresh import RefreshResult
 
 
 def print_status(out: Console, status: CacheStatus) -> None:
@@ -51,3 +57,34 @@ def print_table(out: Console, table: Table) -> None:
         # Wide enough for any row (print's own width= cannot exceed the console's): a table
         # that does not expand is drawn at its natural width.
         Console(file=out.file, width=1 << 16, highlight=False, color_system=None).print(table)
+
+
+def print_refresh(err: Console, result: RefreshResult, secrets: list[str], *, quiet: bool) -> None:
+    """``ketlit refresh``'s stderr: one line per source given up on, then each query's outcome; errors
+    even with ``quiet``, and every line scrubbed of ``secrets`` (a service may echo a key back)."""
+    def problem(line: str) -> None:
+        err.print(scrub(line, secrets), markup=False)
+
+    def info(line: str) -> None:
+        if not quiet:
+            err.print(line, markup=False)
+
+    for source, exc in result.down.items():
+        # "… unreachable (host: reason) — what to do" says it all; other failures get their source.
+        problem(str(exc) if isinstance(exc, UnreachableError) else f"{source} not refreshed: {exc}")
+    for outcome in result.outcomes:
+        for line in outcome.fetched:
+            info(f"{outcome.name}: {line}")
+        for stale in outcome.stale:
+            if stale.source not in result.down:  # a source given up on was named once, above
+                problem(f"{outcome.name}: {stale.source} not refreshed: {stale.message or ''}")
+        for warning in outcome.warnings:
+            problem(f"{outcome.name}: {warning}")
+        if outcome.error:
+            problem(f"Error: {outcome.name}: {outcome.error}")
+        elif outcome.path:
+            info(f"{outcome.name}: {'unchanged' if outcome.unchanged else 'wrote'} {outcome.path}")
+        elif outcome.skipped and not result.nothing_fetched:
+            problem(f"{outcome.name}: no report written ({outcome.skipped})")
+    if result.nothing_fetched:
+        problem("Error: nothing could be fetched; no report was written or changed")

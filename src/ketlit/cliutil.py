@@ -5,6 +5,8 @@ library did not turn into a :class:`~ketlit.errors.KetlitError`."""
 
 from __future__ import annotations
 
+import codecs
+import sys
 from enum import StrEnum
 
 from ketlit.errors import InputError, KetlitError
@@ -98,3 +100,31 @@ def unexpected_error(exc: Exception) -> KetlitError:
 def cell(value: object, empty: str = "") -> str:
     """A table cell: ``value`` as text, ``empty`` for None."""
     return empty if value is None else str(value)
+
+
+def survive_narrow_stdout() -> None:
+    """In an ASCII or Latin-1 locale (``PYTHONIOENCODING=ascii``, ``LANG=…ISO-8859-1``) the first "–" or
+    "α" a command prints stopped it with an internal error, half its output written. Characters the
+    terminal cannot show are written as ``\\u03b1`` escapes instead (:func:`json_escape`: inside a
+    ``--json`` string, the same JSON). Exports write UTF-8 bytes themselves."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").lower().replace("_", "-")
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and not encoding.startswith("utf"):
+        codecs.register_error("ketlit-json-escape", json_escape)
+        reconfigure(errors="ketlit-json-escape")
+
+
+def json_escape(exc: UnicodeError) -> tuple[str, int]:
+    """``\\uXXXX`` for each character a codec cannot encode, astral ones as a surrogate pair, which JSON
+    reads back as the character (Python's ``backslashreplace`` writes ``\\U0001f600``, which JSON does not)."""
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    escaped = []
+    for ch in exc.object[exc.start : exc.end]:
+        code = ord(ch)
+        if code > 0xFFFF:
+            code -= 0x10000
+            escaped.append(f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}")
+        else:
+            escaped.append(f"\\u{code:04x}")
+    return "".join(escaped), exc.end

@@ -45,6 +45,7 @@ from ketlit.store.articles import (
     prepare_page,
 )
 from ketlit.store.common import check_limit, name_database, store_error, translate_errors, utcnow
+from ketlit.store.fts import fts_query
 from ketlit.store.migrations import check_cache, migrate
 from ketlit.store.profiles import ProfileStore
 from ketlit.store.reads import ReportReads
@@ -223,21 +224,6 @@ class Store:
     def close(self) -> None:
         """Close the connection."""
         self.db.close()
-
-
-def fts_query(text: str) -> str:
-    """User text → a safe FTS5 query: every word quoted (so punctuation cannot break the
-    syntax), all words required; a trailing ``*`` keeps prefix search."""
-    terms = []
-    # Control characters (a NUL from a script) end an FTS5 string early: they separate words.
-    text = "".join(" " if ord(c) < 32 or c == '"' else c for c in text)
-    for word in text.split():
-        prefix = word.endswith("*")
-        word = word.rstrip("*")
-        if word.upper() in ("AND", "OR", "NOT") or not word:
-            continue
-        terms.append(f'"{word}"' + ("*" if prefix else ""))
-    return " ".join(terms)
 
 
 SQLITE_PAGE_SIZE = 16384
