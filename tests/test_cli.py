@@ -305,3 +305,16 @@ def test_history_of_an_uncached_trial_is_one_line(tmp_path: Path) -> None:
     db = str(tmp_path / "k.db")
     assert run("--db", db, "import", str(FIXTURES / "efetch_oddities.xml"))[0] == 0
     assert_one_line_error(*run("--db", db, "history", "nct00000001"), "NCT00000001 is not in")
+
+
+@pytest.mark.parametrize("name", ["missing.xml", "notes.txt", "study.json"])
+def test_an_import_that_cannot_start_creates_no_cache(tmp_path: Path, name: str) -> None:
+    """A mistyped path or a file that is no PubMed export into a new --db left an empty 1.3 MB cache behind,
+    which reading commands then took for a real one ("0 articles" instead of "no cache")."""
+    (tmp_path / "notes.txt").write_text("just some notes\n")
+    (tmp_path / "study.json").write_text('{"protocolSection": {}}')
+    db = tmp_path / "new.db"
+    code, _, err = run("--db", str(db), "import", str(tmp_path / name))
+    assert code == 1 and err.count("\n") == 1 and "Error:" in err, err
+    assert not any(tmp_path.glob("new.db*"))
+    assert "no cache" in run("--db", str(db), "status")[2]

@@ -389,11 +389,12 @@ def import_cmd(
     Example: ketlit import pubmed-ketamine-set.nbib --query queries/depression.toml
     (or: esearch … | efetch -format xml | ketlit import -)
     """
-    from ketlit.jobs.ingest import attach_to_query, import_file, pubmed_key  # here: see the module docstring
+    from ketlit.jobs.ingest import attach_to_query, check_import_file, import_file, pubmed_key  # see module doc
 
     settings = STATE.settings()
     query = _query(settings, query_file) if query_file else None
     key = pubmed_key(query) if query else None  # a query file that cannot take them fails before the import
+    check_import_file(file)
     with _store(settings) as store:
         with _step(f"importing {file}", forks=True):
             report = import_file(store, file)

@@ -335,6 +335,14 @@ def detect_format(data: bytes) -> str:
     raise ParseError("unrecognised file: expected PubMed XML or MEDLINE/.nbib text (PMID- lines)")
 
 
+def check_import_file(path: Path) -> None:
+    """Fail before the cache is opened (or created) when ``path`` is missing, unreadable or no PubMed
+    export at all: a mistyped path into a new ``--db`` used to leave an empty cache behind, which later
+    reading commands took for a real one. A pipe is read once, so it is checked as it is read."""
+    if not is_stream(path):
+        detect_format(import_head(path))
+
+
 def read_import_file(path: Path) -> bytes:
     data = read_limited(path, MAX_IMPORT_BYTES, "file")
     if data[:2] == b"\x1f\x8b":
