@@ -318,3 +318,11 @@ def test_an_import_that_cannot_start_creates_no_cache(tmp_path: Path, name: str)
     assert code == 1 and err.count("\n") == 1 and "Error:" in err, err
     assert not any(tmp_path.glob("new.db*"))
     assert "no cache" in run("--db", str(db), "status")[2]
+
+
+def test_a_truncated_xml_import_names_the_file_and_its_position_once(tmp_path: Path) -> None:
+    cut = tmp_path / "cut.xml"
+    cut.write_bytes(b'<?xml version="1.0"?><PubmedArticleSet><PubmedArticle><MedlineCitation>')
+    code, _, err = run("--db", str(tmp_path / "k.db"), "import", str(cut))
+    assert code == 1 and err.count("\n") == 1, err
+    assert f"{cut}: malformed or truncated XML" in err and "line 1, column" in err and "line 1, line 1" not in err

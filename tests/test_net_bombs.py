@@ -153,8 +153,8 @@ REFUSED = "{path} decompresses to more than 4 MiB; refused (a damaged file or a 
      InputError, REFUSED),
     ("bomb.nbib.gz", lambda: gzip_bomb(b"PMID- 1\nTI  - x", b" ", b"\n"), InputError, REFUSED),
     # Not a PubMed file at all: refused from its first 4 KiB, the rest never decompressed.
-    ("zeros.xml.gz", lambda: gzip_bomb(b"", b"\0", b""), ParseError, "unrecognised file: expected PubMed XML or "
-     "MEDLINE/.nbib text (PMID- lines)"),
+    ("zeros.xml.gz", lambda: gzip_bomb(b"", b"\0", b""), ParseError, "{path}: unrecognised file: expected PubMed "
+     "XML or MEDLINE/.nbib text (PMID- lines)"),
 ])
 def test_an_import_bomb_is_refused_with_one_line(tmp_path: Path, low_cap: int, peak: Callable[[], int], name: str,
                                                  bomb: Callable[[], bytes], error: type[Exception],

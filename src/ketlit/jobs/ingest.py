@@ -340,7 +340,8 @@ def check_import_file(path: Path) -> None:
     export at all: a mistyped path into a new ``--db`` used to leave an empty cache behind, which later
     reading commands took for a real one. A pipe is read once, so it is checked as it is read."""
     if not is_stream(path):
-        detect_format(import_head(path))
+        with _naming(path):
+            detect_format(import_head(path))
 
 
 def read_import_file(path: Path) -> bytes:
@@ -386,15 +387,29 @@ def import_file(
     ``-`` is standard input, and a pipe or other non-seekable file (``/dev/stdin``, a FIFO) is
     read the same way: once, front to back (:func:`import_stream`).
     """
-    if is_stream(path):
-        name = STDIN_NAME if str(path) == "-" else path.name
-        return import_stream(store, _open_stream(path), name, records_per_page=records_per_page)
-    if detect_format(import_head(path)) == "medline":
-        return _import_whole(store, path)
-    if workers is None:
-        workers = IMPORT_WORKERS if path.stat().st_size > WORKER_MIN_BYTES else 0
-    pages = run_in_workers(prepared_xml_pages, path, records_per_page, workers=workers)
-    return _store_xml_pages(store, pages, path.name, str(path))
+    with _naming(path):
+        if is_stream(path):
+            name = STDIN_NAME if str(path) == "-" else path.name
+            return import_stream(store, _open_stream(path), name, records_per_page=records_per_page)
+        if detect_format(import_head(path)) == "medline":
+            return _import_whole(store, path)
+        if workers is None:
+            workers = IMPORT_WORKERS if path.stat().st_size > WORKER_MIN_BYTES else 0
+        pages = run_in_workers(prepared_xml_pages, path, records_per_page, workers=workers)
+        return _store_xml_pages(store, pages, path.name, str(path))
+
+
+@contextlib.contextmanager
+def _naming(path: Path) -> Iterator[None]:
+    """Which file, when a parser's message does not say ("malformed or truncated XML: …"). The run was
+    marked failed (and the pages before the fault kept) where the error arose."""
+    try:
+        yield
+    except ParseError as exc:
+        shown = STDIN_NAME if str(path) == "-" else str(path)
+        if shown in str(exc):
+            raise
+        raise ParseError(f"{shown}: {exc}") from None
 
 
 def _store_xml_pages(store: Store, pages: Generator[PreparedPage, None, None], name: str,

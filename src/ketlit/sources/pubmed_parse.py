@@ -568,7 +568,9 @@ def iter_records(source: bytes | IO[bytes]) -> Iterator[Article]:
             while el.getprevious() is not None:
                 del parent[0]
     except etree.XMLSyntaxError as exc:
-        raise ParseError(f"malformed or truncated XML: {exc.msg}") from None
+        # libxml2's message may end in its own "line N", which lxml follows with ", line N, column C".
+        msg = re.sub(r"\b(line (\d+)), line \2\b", r"\1", exc.msg)
+        raise ParseError(f"malformed or truncated XML: {msg}") from None
     root = context.root
     if root is None:
         raise ParseError("empty XML document")
