@@ -89,6 +89,34 @@ def test_safe_for_an_approved_use_with_a_boxed_warning_is_partly_supported(
     assert {"spravato_trd_2019", "spravato_boxed_warning"} <= cited(v)
 
 
+def test_safe_in_a_setting_the_restriction_rules_out_is_contradicted_by_it(index: InMemoryIndex, rules: Rules) -> None:
+    """Spravato's REMS allows use only under supervision in a certified setting (``rules_out = ["at_home"]``):
+    calling it safe at home is contradicted by the regulator, not "partly supported" by trial reports."""
+    _, v = check("Because it is a nasal spray, Spravato is safe to take at home.", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "contradicted", v.reasons
+    assert v.decisive and v.decisive[0].id == "spravato_rems"
+    assert any("at home" in r and "rules that use out" in r for r in v.reasons)
+    # Safe in the setting the restriction allows, or a risk stated at home: nothing ruled out.
+    from ketlit.claims.safety_verdict import _ruled_out
+
+    def ruled_out(stance: str, scope: str, molecule: str = "esketamine", route: str = "intranasal") -> bool:
+        claim = _claim(molecule=(molecule,), route=(route,), safety_topics=("general_safety",), scope=(scope,),
+                       safety_stance=stance)
+        return _ruled_out(claim, stance, rules) is not None
+
+    assert ruled_out("minimising", "at_home")
+    assert not ruled_out("minimising", "supervised")
+    assert not ruled_out("assertion", "at_home")  # a risk stated, not played down
+    # Racemic ketamine has no such restriction in the facts: not contradicted by Spravato's.
+    assert not ruled_out("minimising", "at_home", "racemic_ketamine", "intravenous")
+
+
+def test_a_fact_rules_out_only_the_scopes_it_names(rules: Rules) -> None:
+    rems = next(f for f in rules.facts if f.id == "spravato_rems")
+    assert rems.rules_out == ("at_home",)
+    assert all(not f.rules_out for f in rules.facts if f.id != "spravato_rems")
+
+
 # ------------------------------------------------------------------ comparisons
 
 

@@ -58,7 +58,7 @@ FACT_KINDS: Final = ("approval", "not_approved", "label_limitation", "label_warn
                      "schedule", "off_label", "compounding", "designation", "essential_medicine")
 _FACT_KEYS: Final = ("id", "kind", "jurisdiction", "agency", "molecule", "product", "route", "indication",
                      "exhaustive", "year", "schedule", "risks", "statement", "source", "terms", "doses", "unit",
-                     "denies")
+                     "denies", "rules_out")
 _SOURCE_KEYS: Final = ("url", "title", "publisher", "published", "verified")
 _COMPARATIVE: Final = ("claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
                        "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial")
@@ -267,6 +267,9 @@ class RegulatoryFact:
     # (label_limitation) wording of the effect the limitation says is not shown ("prevent suicide"): a
     # sentence claiming the approval is for that effect is contradicted by the label itself.
     denies: Patterns = Patterns()
+    # (rems) the settings of use the restriction rules out, named as the claim rules' [assertion.scope]
+    # keys ("at_home"): a sentence calling the product safe in such a setting is contradicted by it.
+    rules_out: tuple[str, ...] = ()
 
     def covers_molecule(self, molecule: str) -> bool:
         """Whether the fact applies to ``molecule`` ("*" applies to every form)."""
@@ -656,6 +659,7 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 doses=_fact_doses(f),
                 unit=f.string("unit", ""),
                 denies=f.patterns("denies") if "denies" in f.data else Patterns(),
+                rules_out=f.strings("rules_out", single=True),
             )
         )
     return tuple(facts)

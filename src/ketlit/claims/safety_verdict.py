@@ -193,6 +193,9 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
             + "); not weighed"
         )
         facts = []
+    if ruled_out := _ruled_out(claim, stance, rules):
+        reasons.append(ruled_out[0])
+        return finish("contradicted", "moderate", reasons, [cite_fact(f) for f in ruled_out[1]], rules, tested)
     safe_claim = topics == {"general_safety"} and stance in ("minimising", "assertion") and not groups
     approved = _approved_use(claim, rules) if safe_claim else []
     if approved:
@@ -237,6 +240,21 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
     else:
         certainty = None
     return finish(judged.verdict, certainty, reasons, cited, rules, tested)
+
+
+def _ruled_out(claim: Claim, stance: str, rules: Rules) -> tuple[str, list[RegulatoryFact]] | None:
+    """A restriction that rules out the setting the sentence calls safe ("Spravato is safe to take at home"
+    against a REMS that allows use only under supervision in a certified setting): the reason and the facts,
+    or None. Only a sentence that plays the risk down there; one that states a risk is not contradicted."""
+    if stance not in ("minimising", "denial", "assertion") or claim.safety_stance == "assertion":
+        return None
+    facts = [f for f in facts_about(claim, rules) if set(f.rules_out) & set(claim.scope)]
+    if not facts:
+        return None
+    ruled = {s for f in facts for s in f.rules_out} & set(claim.scope)
+    settings = ", ".join(sorted(s.replace("_", " ") for s in ruled))
+    return (f"the sentence calls it safe {settings}; the regulator's restriction rules that use out: "
+            + " ".join(f.statement for f in facts)), facts
 
 
 def _approved_use(claim: Claim, rules: Rules) -> list[RegulatoryFact]:
