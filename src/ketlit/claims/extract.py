@@ -409,7 +409,12 @@ def _service_name(clause: str, drug_at: int, after: str, rules: Rules) -> bool:
         return False
     found = [m for p in rules.indications.values() if (m := p.search(after))]
     first = min(found, key=lambda m: m.start(), default=None)
-    return bool(first and _SERVICE_NAME.match(after[: first.start()]) and not _has_verb(after[first.end() :]))
+    if first is None or not _SERVICE_NAME.match(after[: first.start()]):
+        return False
+    rest = after[first.end() :]
+    # A word right after the condition is its verb, "-s" or not ("Ketamine infusions for depression work.");
+    # a name goes on only with a place, another condition or punctuation ("… at Oakwood", "…, PTSD").
+    return bool(_NAME_GOES_ON.match(rest)) and not _has_verb(rest)
 
 
 # Before the drug in a service's name: a bullet mark, a route, "our", "the".
@@ -420,6 +425,7 @@ _SERVICE_NAME = re.compile(
     r"treatments?|injections?|sessions?|spray|care|services?|programs?|programmes?)?\s*(for|in|and)\s+(\w+\s+)?$",
     re.IGNORECASE,
 )
+_NAME_GOES_ON = re.compile(r"\s*($|[^\w\s]|(at|in|near|from|with|by|on|and|or)\b)", re.IGNORECASE)
 _AUXILIARY = re.compile(r"\b(is|are|was|were|has|have|had|can|could|may|might|will|would|should|does|do|did)\b", re.I)
 # "-s"/"-ed" words read as verbs unless a preposition, article or possessive makes them nouns ("in veterans").
 _VERB_FORM = re.compile(r"(\w+\s+)?\b([a-z]{3,}(s|ed))\b", re.IGNORECASE)
