@@ -492,6 +492,8 @@ def test_report_and_check_name_verdicts_alike() -> None:
         ("The benefits of a ketamine infusion last up to three months.", "benefit lasts up to 3 months"),
         ("Ketamine infusions relieve depression within 40 minutes.", "takes effect within 40 min"),
         ("Relief from ketamine lasts for weeks.", "benefit lasts at least 2 weeks"),
+        # Under half a minute human_duration says "no timepoint given": "takes effect within no timepoint given".
+        ("Ketamine starts working in 10 seconds.", "takes effect within seconds"),
     ],
 )
 def test_a_cards_reading_says_the_time_as_a_reader_would(

@@ -357,7 +357,10 @@ def _threshold_words(cc: CheckedClaim) -> str:
     hours = {"hours": 1.0, "days": 24.0, "weeks": 168.0}.get(t.unit)
     if hours is not None:
         # The page's "three months" or "40 minutes", not the engine's "91.25 days" or "0.667 h".
-        return f"{ops.get(t.op, t.op)} {human_duration(t.value * hours)}"
+        # human_duration says "no timepoint given" under half a minute (a misread word in a study), but a
+        # page's "starts working in 10 seconds" is a claim; the engine keeps hours to 3 decimals (10.8 s).
+        said = human_duration(t.value * hours) if t.value * hours >= 1 / 120 else "seconds"
+        return f"{ops.get(t.op, t.op)} {said}"
     units = {"%": "%"}
     return f"{ops.get(t.op, t.op)} {t.value:g}{units.get(t.unit, ' ' + t.unit)}"
 
