@@ -95,6 +95,12 @@ def test_bare_patterns_embed_in_urls() -> None:
         ("NCTfoo", None),
         ("\u0661\u0662\u0663", None),  # non-ASCII digits
         ("https://evil.example/31166571", None),
+        # A label names its source: these were read as the other source's record.
+        ("ctgov:31166571", None),
+        ("https://clinicaltrials.gov/study/31166571", None),
+        ("pubmed:NCT02417064", None),
+        ("https://pubmed.ncbi.nlm.nih.gov/NCT02417064/", None),
+        ("PMID NCT02417064", None),
     ],
 )
 def test_record_id_accepts_the_labels_ketlit_prints(text: str, expected: tuple[str, str] | None) -> None:

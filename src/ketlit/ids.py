@@ -63,9 +63,12 @@ def nct_ids_in_text(text: str | None) -> list[str]:
 
 # How ketlit's own output names a record, so it can be pasted back: "PMID 29202655" (cards and tables),
 # "pubmed:29202655" / "ctgov:NCT…" (JSON keys), a PubMed or ClinicalTrials.gov record address (links).
+# A label names its source: "ctgov:29202655" or a ClinicalTrials.gov address ending in a PMID is no record
+# (read as the PubMed article, explain showed another record than the one asked for).
+_PUBMED_LABEL: Final = r"(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed)/|pubmed:|pmid[\s:]*"
+_CTGOV_LABEL: Final = r"(?:https?://)?(?:www\.)?clinicaltrials\.gov(?:/study|/ct2/show)?/|ctgov:"
 _RECORD_LABEL: Final = re.compile(
-    r"\A(?:(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov/pubmed|clinicaltrials\.gov"
-    r"(?:/study|/ct2/show)?)/|pubmed:|ctgov:|pmid[\s:]*)?(?P<id>NCT[\s_-]?[0-9]{8}|[0-9]+)/?\Z",
+    rf"\A(?:(?:{_PUBMED_LABEL})?(?P<pmid>[0-9]+)|(?:{_CTGOV_LABEL})?(?P<nct>NCT[\s_-]?[0-9]{{8}}))/?\Z",
     re.IGNORECASE,
 )
 
@@ -75,10 +78,9 @@ def record_id(text: str) -> tuple[str, str] | None:
     m = _RECORD_LABEL.match(text.strip())
     if m is None:
         return None
-    found = m.group("id")
-    if found[:3].upper() == "NCT":
-        return "ctgov", "NCT" + found[-8:]
-    return ("pubmed", found) if PMID.match(found) else None
+    if m.group("nct"):
+        return "ctgov", "NCT" + m.group("nct")[-8:]
+    return ("pubmed", m.group("pmid")) if PMID.match(m.group("pmid")) else None
 
 
 __all__ = ["NCT_ID", "NCT_ID_TEXT", "NCT_IN_TEXT", "PMID", "PMID_TEXT", "nct_ids_in_text", "record_id"]
