@@ -204,6 +204,8 @@ def test_medline_text_cut_inside_its_last_record_is_refused() -> None:
     assert len(parse_medline_text(whole.rstrip("\n"))) == 4  # whole, without a final line break
     # Text written without SO lines at all (tools/csv_to_medline.py), each line ended: read as before.
     assert [a.pmid for a in parse_medline_text("PMID- 1\nTI  - One.\n\nPMID- 2\nTI  - Two.\n")] == ["1", "2"]
+    # ... and without a final line end, as many editors save it.
+    assert [a.pmid for a in parse_medline_text("PMID- 1\nTI  - One.\n\nPMID- 2\nTI  - Two.")] == ["1", "2"]
 
 
 def test_medline_text_via_biopython() -> None:

@@ -732,13 +732,13 @@ def _refuse_cut_record(records: list[dict[str, Any]], text: str) -> None:
     MEDLINE text has no closing tag, so a cut file still parses, and its last record, cut
     short, would replace the whole copy in the cache. PubMed's export starts every record
     with PMID and OWN and ends it with SO (source): a last record without SO is cut when it
-    has OWN, when the records before it have SO, or when the text stops mid-line. Text
-    written by hand or by tools/csv_to_medline.py (no OWN, no SO, lines ended) is read as
-    before."""
+    has OWN or when the records before it have SO. Text written by hand or by
+    tools/csv_to_medline.py (no OWN, no SO) is read as before, with or without a final line end
+    (many editors write none)."""
     last = records[-1]
     if "SO" in last:
         return
-    if "OWN" in last or any("SO" in r for r in records[:-1]) or not text.endswith(("\n", "\r")):
+    if "OWN" in last or any("SO" in r for r in records[:-1]):
         raise ParseError(
             f"MEDLINE text ends inside its last record (PMID {clean_text(last.get('PMID')) or '?'}: no SO line, "
             "which PubMed ends every record with): the file looks truncated; nothing imported — save it again"
