@@ -520,12 +520,15 @@ def test_a_card_says_the_why_its_row_had_to_cut(rules: Rules, index: InMemoryInd
 
 
 def test_an_onset_without_a_time_is_not_said_twice_on_the_card() -> None:
-    """"onset rapid, no time given · no timepoint given" said the same thing twice on an evidence line."""
+    """"onset rapid, no time given · no timepoint given" said the same thing twice on an evidence line; the
+    row's timepoint field keeps the one wording every row uses."""
     from ketlit.claims.judging import Decisive
-    from ketlit.claims.view import _result_and_time
+    from ketlit.claims.view import _result_and_time, _when
 
     rapid = Decisive("pubmed", "1", "trial", "for", "onset rapid, no time given", "Ketamine acted rapidly.")
-    result, time = _result_and_time(rapid)
-    assert result == "onset rapid, no time given" and time in result
+    assert _result_and_time(rapid) == ("onset rapid, no time given", "no timepoint given")
     timed = Decisive("pubmed", "2", "trial", "for", "onset 4 h", "Ketamine acted within 4 hours.")
     assert _result_and_time(timed) == ("onset 4 h", "4 h")
+    assert _when(*_result_and_time(rapid)) == ""
+    assert _when(*_result_and_time(timed)) == ""  # "4 h" is in "onset 4 h"
+    assert _when("response 60%", "at 24 h") == " at 24 h" and _when("response 60%", "day 7") == " · day 7"

@@ -337,8 +337,7 @@ def _result_and_time(d: Decisive) -> tuple[str, str]:
     number = humanise(d.number) if d.number else ""
     m = _TIME_NUMBER.match(number)
     if m:  # an onset or duration finding: the number is the time
-        # "onset rapid, no time given": the result says it already (a card printed it twice).
-        return f"{m.group(1)} {m.group(2)}", m.group(2) if re.search(r"\d", m.group(2)) else "no time given"
+        return f"{m.group(1)} {m.group(2)}", m.group(2) if re.search(r"\d", m.group(2)) else "no timepoint given"
     if _HAS_TIME.search(number):  # the number carries its timepoint ("response 60% at 24 h")
         stated = _TIME_IN.search(number)
         return number, stated.group(0) if stated else "as in the result"
@@ -548,12 +547,20 @@ def _evidence(sentence: Sequence[CheckedClaim], facts: Mapping[str, str], with_p
         # "n = 41" as the key number says no more than the size: no result, so no timepoint either.
         bare = result.startswith("n = ") or result == "no number stated"
         what = "" if bare and not regulator else row.result
-        joined = time.startswith(("at", "within", "after", "by", "over", "for", "up"))  # "… at 24 h"
-        in_result = time in result or time == "as in the result"
-        when = "" if regulator or bare or in_result else f" {time}" if joined else f" · {time}"
+        when = "" if regulator or bare else _when(result, time)
         part = f" · {row.part}" if row.part and with_part else ""
         rows.append(replace(row, detail=f"{row.design}{size}{part}" + (f": {what}{when}" if what else "")))
     return tuple(rows)
+
+
+def _when(result: str, time: str) -> str:
+    """What an evidence line adds after the result for its timepoint: nothing when the result says it."""
+    # "onset rapid, no time given" says it already (a card printed "· no timepoint given" after it).
+    if time in result or time == "as in the result" or (
+            time == "no timepoint given" and result.endswith("no time given")):
+        return ""
+    joined = time.startswith(("at", "within", "after", "by", "over", "for", "up"))  # "… at 24 h"
+    return f" {time}" if joined else f" · {time}"
 
 
 def _not_used(sentence: Sequence[CheckedClaim]) -> tuple[str, ...]:
