@@ -82,7 +82,7 @@ from ketlit.claims.context import molecules_in as molecules_in
 from ketlit.claims.context import resistant as _resistant
 from ketlit.claims.context import routes_in as _routes
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
-from ketlit.claims.numbers import find_times, parse_count
+from ketlit.claims.numbers import find_times, parse_count, upper_hours
 from ketlit.claims.regulatory_claim import read_regulatory
 from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose
 from ketlit.claims.rules import Patterns, Rules
@@ -344,9 +344,11 @@ def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | N
             op = "~"
         else:
             op = ">="
-        if kind == "duration" and t.hours < 24:
+        # "fades within about a week or two": at most the range's upper end, two weeks.
+        hours = upper_hours(clause, t) if op == "<=" else t.hours
+        if kind == "duration" and hours < 24:
             unit, scale = "hours", 1.0
-        return Threshold(op, round(t.hours / scale, 3), unit), []
+        return Threshold(op, round(hours / scale, 3), unit), []
     table = rules.vague_onset if kind == "onset" else rules.vague_duration
     for vague in table:
         if vague.pattern.search(clause):

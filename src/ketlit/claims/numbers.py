@@ -234,6 +234,20 @@ def find_times(text: str) -> list[TimeMention]:
     return out
 
 
+_OR_MORE_RX: Final = re.compile(r"\s*(?:or|to)\s+(two|three|four|five|six|\d+)\b", re.IGNORECASE)
+
+
+def upper_hours(text: str, t: TimeMention) -> float:
+    """The upper end of a time given as a range of counts ("an hour or two", "a week or two", "1 to 2
+    weeks"): the second count in the first one's unit; ``t.hours`` when none follows."""
+    more = _OR_MORE_RX.match(text, t.end)
+    upper = parse_count(more.group(1)) if more else None
+    if upper is None:
+        return t.hours
+    unit = t.hours / (parse_count(t.text.split()[0]) or 1.0)
+    return max(t.hours, upper * unit)
+
+
 def format_hours(hours: float) -> str:
     """Hours as a human unit ("45 min", "24 h", "7 days", "4 weeks")."""
     if hours < 1:

@@ -55,7 +55,7 @@ from dataclasses import dataclass, field, replace
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import Assessed, Cited, Verdict, as_tested, cite, cite_fact, exclusion_reason, finish
 from ketlit.claims.model import Claim
-from ketlit.claims.numbers import AdverseFinding, find_times, human_duration, parse_count
+from ketlit.claims.numbers import AdverseFinding, find_times, human_duration, upper_hours
 from ketlit.claims.regulatory_verdict import approvals_for_use
 from ketlit.claims.rules import RegulatoryFact, Rules
 from ketlit.claims.synthesis import profile_of
@@ -65,7 +65,6 @@ GENERIC = frozenset({"side_effects", "general_safety"})
 # "go away within an hour", "resolve in 1-2 hours", "wear off after about an hour".
 _WITHIN = re.compile(r"\b(?:within|in|after|by)\s+(?:about |around |approximately |roughly |less than |under )?(?=\S)",
                      re.IGNORECASE)
-_OR_MORE = re.compile(r"\s*(?:or|to)\s+(two|three|four|five|six|\d+)\b", re.IGNORECASE)
 # Regulatory kinds that put a product's risks on its label or restrict its use.
 _LABEL_RISK_KINDS = frozenset({"label_warning", "rems"})
 
@@ -428,13 +427,8 @@ def _within(text: str) -> float | None:
     times = [t for t in find_times(after) if t.start < 20]
     if not times:
         return None
-    hours = max(t.hours for t in times)
-    more = _OR_MORE.match(after, times[0].end)
-    if more and (upper := parse_count(more.group(1))) is not None:
-        # "an hour or two": the second number in the first one's unit.
-        unit = times[0].hours / (parse_count(times[0].text.split()[0]) or 1.0)
-        hours = max(hours, upper * unit)
-    return hours
+    # "an hour or two": the second number in the first one's unit.
+    return max(max(t.hours for t in times), upper_hours(after, times[0]))
 
 
 def _transience(reports: Sequence[Report], clause: str = "") -> _Judged:
