@@ -61,3 +61,35 @@ def test_an_effect_that_fades_within_a_range_lasts_at_most_its_upper_end(rules: 
 
     threshold, _ = _time_threshold("Ketamine's benefit lasts at least a week or two.", "duration", rules)
     assert threshold is not None and (threshold.op, threshold.value) == (">=", 7.0)
+
+
+def _rates(sentence: str, rules: Rules) -> list[tuple[str, float, str]]:
+    from ketlit.claims.numbers import rates_in_sentence
+
+    return [(r.construct, r.pct, r.arm) for r in rates_in_sentence(sentence, rules)]
+
+
+def test_rates_listed_respectively_belong_to_the_arms_named_in_order(rules: Rules) -> None:
+    """"… greater with ketamine than with midazolam (odds ratio, 2.18; 95% CI …), with response rates of 64%
+    and 28%, respectively" gave both rates an unknown arm, so a drug-arm response rate was never read."""
+    assert _rates("The likelihood of response at 24 hours was greater with ketamine than with midazolam (odds "
+                  "ratio, 2.18; 95% CI, 1.21 to 4.14), with response rates of 64% and 28%, respectively.", rules) == [
+        ("response", 64.0, "active"), ("response", 28.0, "comparator")]
+    assert _rates("Response rates in the placebo and ketamine groups were 20% and 55%, respectively.", rules) == [
+        ("response", 20.0, "comparator"), ("response", 55.0, "active")]
+    # A pair of trials of one arm, in its own clause, is not a pair of arms.
+    found = _rates("Remission was 63% with ECT in one trial and 22% in another, while the remission rates for "
+                   "ketamine were 46% and 38%, respectively.", rules)
+    assert [(c, p, a) for c, p, a in found if p in (46.0, 38.0)] == [
+        ("remission", 46.0, "active"), ("remission", 38.0, "active")]
+
+
+def test_a_rate_takes_the_construct_right_after_it(rules: Rules) -> None:
+    """"71% met response and 29% met remission criteria": the 29% was read as a response rate."""
+    assert _rates("Of the 17 subjects treated with ketamine, 71% met response and 29% met remission criteria the "
+                  "day following ketamine infusion.", rules) == [("response", 71.0, "active"),
+                                                                  ("remission", 29.0, "active")]
+    # A cue after punctuation does not take a rate from the cue before it.
+    assert [c for c, _, _ in _rates("Ketamine-treated patients had lower response (47.8% versus 51.2%, p > 0.05) "
+                                     "and remission (17.4% versus 27.9%, p > 0.05).", rules)] == [
+        "response", "response", "remission", "remission"]

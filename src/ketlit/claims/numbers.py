@@ -418,13 +418,56 @@ def _nearest_arm(sentence: str, pos: int, end: int, rules: Rules) -> str:
 
 
 def _construct_near(sentence: str, start: int, end: int, rules: Rules) -> str | None:
-    best: tuple[int, str] | None = None
+    # At equal distance a cue right after the number, with no punctuation between, names it: in "71% met
+    # response and 29% met remission" the 29% is remission, not the response cue as close before it;
+    # in "response (47.8% versus 51.2%, p > 0.05) and remission (…)" the 51.2% stays response.
+    best: tuple[int, bool, str] | None = None
     for name, pats in rule_lists(rules).construct_cues:
         for m in pats.finditer(sentence):
-            dist = start - m.end() if m.end() <= start else m.start() - end
-            if -5 <= dist <= 90 and (best is None or abs(dist) < best[0]):
-                best = (abs(dist), name)
-    return best[1] if best else None
+            before = m.end() <= start
+            dist = start - m.end() if before else m.start() - end
+            loose = before or _PUNCT_RX.search(sentence, end, max(end, m.start())) is not None
+            if -5 <= dist <= 90 and (best is None or (abs(dist), loose) < best[:2]):
+                best = (abs(dist), loose, name)
+    return best[2] if best else None
+
+
+_PUNCT_RX: Final = re.compile(r"[,;()]")
+
+
+_RESPECTIVELY_RX: Final = re.compile(r"\brespectively\b", re.IGNORECASE)
+_CLAUSE_BREAK_RX: Final = re.compile(r";|\b(?:while|whereas|but)\b", re.IGNORECASE)
+_LISTED_RX: Final = re.compile(r"\s*(?:%|percent)?\s*(?:,|and|,\s*and|vs\.?|versus)\s*$", re.IGNORECASE)
+
+
+def _respective_arms(sentence: str, pcts: list[re.Match[str]], lists: RuleLists) -> dict[int, str]:
+    """Arms of percentages listed "…, respectively" ("greater with ketamine than with midazolam, with
+    response rates of 64% and 28%, respectively"): the k-th number belongs to the k-th arm named before
+    the list. By start offset; empty when the sentence does not pair them so."""
+    said = _RESPECTIVELY_RX.search(sentence) if "respectively" in sentence.lower() else None
+    if said is None:
+        return {}
+    listed = [m for m in pcts if m.end() <= said.start()]
+    group: list[re.Match[str]] = []
+    for m in reversed(listed):  # the run of numbers joined by "and" / "," just before "respectively"
+        if group and not _LISTED_RX.match(sentence[m.end() : group[0].start()]):
+            break
+        group.insert(0, m)
+    if len(group) < 2:
+        return {}
+    first = group[0].start()
+    # Only arms named in the list's own clause: in "63% for KetECT and 22% for ELEKT-D, while the rates
+    # for ketamine were 46% and 38%, respectively" the pair is two trials of one arm.
+    # (A ";" inside brackets, "(odds ratio, 2.18; 95% CI …)", breaks no clause.)
+    since = max((m.end() for m in _CLAUSE_BREAK_RX.finditer(sentence, 0, first)
+                 if sentence.count("(", 0, m.start()) <= sentence.count(")", 0, m.start())), default=0)
+    clause = sentence[since:first]
+    named = sorted([(m.start(), "active") for m in lists.active.finditer(clause)]
+                   + [(m.start(), "comparator") for m in lists.comparator.finditer(clause)])
+    arms = list(dict.fromkeys(arm for _, arm in named))
+    if len(arms) != len(group):
+        return {}
+    return {m.start(): arm for m, arm in zip(group, arms, strict=True)}
 
 
 _NOT_A_TIMEPOINT_RX: Final = re.compile(r"\s*(infusion|session|period)", re.I)
@@ -505,6 +548,7 @@ def _rates_in(
         return _timepoint_near(times, s, e)
 
     pcts = list(_PCT_RX.finditer(sentence))
+    respective = _respective_arms(sentence, pcts, lists) if len(pcts) > 1 else {}
 
     # Fractions first ("23/44", "12 of 30"): they carry their own denominator.
     fractions: list[tuple[int, int, int, int]] = []
@@ -552,7 +596,7 @@ def _rates_in(
         construct = _construct_near(sentence, s, e, rules)
         if construct is None:
             continue
-        arm = _nearest_arm(sentence, s, e, rules)
+        arm = respective.get(s) or _nearest_arm(sentence, s, e, rules)
         n: int | None = int(n_eq.group(1)) if n_eq else None
         inferred = False
         if n is None and arm == "active" and (stated := single_arm_n()) is not None:
