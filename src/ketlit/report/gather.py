@@ -267,6 +267,26 @@ def _revised(previous: dict[str, Any], current: dict[str, Any]) -> list[str]:
     return sorted(p for p, digest in after.items() if p in before and before[p] != digest)
 
 
+def _claim_number(key: str) -> tuple[str, int, str]:
+    """``("page.md", 12, key)`` for ``"page.md#c12"``: claims in page order (``c2`` before ``c10``)."""
+    page, _, claim = key.rpartition("#")
+    digits = claim.lstrip("c")
+    return page, int(digits) if digits.isdigit() else 0, key
+
+
+def _by_sentence(verdicts: dict[str, list[Any]]) -> dict[tuple[str, str, int], tuple[str, list[Any]]]:
+    """A state's verdicts keyed by page, sentence and which claim of that sentence (in page order), each with
+    its claim key (``page#cN``). Claim IDs are positions on the page: a sentence added above renumbers every
+    claim below it, so verdicts compared by ID would "move" between unrelated sentences."""
+    out: dict[tuple[str, str, int], tuple[str, list[Any]]] = {}
+    seen: Counter[tuple[str, str]] = Counter()
+    for key in sorted(verdicts, key=_claim_number):
+        page, text = key.rpartition("#")[0], str(verdicts[key][2])
+        out[(page, text, seen[(page, text)])] = (key, verdicts[key])
+        seen[(page, text)] += 1
+    return out
+
+
 def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles: dict[str, dict[str, Any]]) -> Changes:
     if previous is None:
         return Changes(first_run=True)
@@ -281,12 +301,14 @@ def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles:
     retractions = sorted(set(current["retracted"]) - set(previous["retracted"]))
     revised = _revised(previous, current)
     verdict_changes = []
-    for key in sorted(set(current["verdicts"]) | set(previous["verdicts"])):
-        b, a = previous["verdicts"].get(key), current["verdicts"].get(key)
+    before_by, after_by = _by_sentence(previous["verdicts"]), _by_sentence(current["verdicts"])
+    for sentence in sorted(set(before_by) | set(after_by)):
+        was, now = before_by.get(sentence), after_by.get(sentence)
+        b, a = was[1] if was else None, now[1] if now else None
         if b is None or a is None or b[:2] != a[:2]:
             verdict_changes.append(VerdictChange(
-                claim_id=key, text=(a or b)[2], before=b[0] if b else None, after=a[0] if a else None,
-                certainty_before=b[1] if b else None, certainty_after=a[1] if a else None,
+                claim_id=now[0] if now else was[0] if was else "", text=sentence[1], before=b[0] if b else None,
+                after=a[0] if a else None, certainty_before=b[1] if b else None, certainty_after=a[1] if a else None,
             ))
 
     def ref(pmid: str) -> ArticleRef:
