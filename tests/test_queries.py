@@ -15,6 +15,7 @@ from ketlit.queries import (
     PubmedQuery,
     ReportOptions,
     load_queries,
+    load_queries_apart,
     load_query,
     parse_query,
 )
@@ -167,7 +168,32 @@ def test_duplicate_names_across_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_queries(tmp_path)
     message = str(info.value)
-    assert "b.toml: name: 'same' is already used by" in message and "a.toml" in message
+    # Neither is same.toml, the file "same" is the default name of: both are refused, each naming the other.
+    assert "a.toml: name: 'same' is already used by" in message and "b.toml" in message
+
+
+def test_a_copy_sorting_first_does_not_take_the_report_of_the_file_named_after_it(tmp_path: Path) -> None:
+    """A colleague's copy (``copy.toml``, still ``name = "esk"``) sorts before ``esk.toml``: it must not
+    become the "esk" report (its records would replace the report's and roll its state over)."""
+    write(tmp_path, 'name = "esk"\n[pubmed]\nterm = "esketamine"\n', "esk.toml")
+    write(tmp_path, 'name = "esk"\n[pubmed]\nterm = "ketamine"\n', "copy.toml")
+    write(tmp_path, 'name = "other"\n[pubmed]\nterm = "ketamine"\n', "other.toml")
+    queries, bad = load_queries_apart(tmp_path)
+    assert [(q.name, q.path.name, q.pubmed.term if q.pubmed else None) for q in queries] == [
+        ("esk", "esk.toml", "esketamine"), ("other", "other.toml", "ketamine")]
+    assert [(path.name, str(exc)) for path, exc in bad] == [
+        ("copy.toml", f"{tmp_path / 'copy.toml'}: name: 'esk' is already used by {tmp_path / 'esk.toml'} "
+                      "(report files would collide)")]
+
+
+def test_a_name_no_file_is_named_after_is_refused_to_every_claimant(tmp_path: Path) -> None:
+    write(tmp_path, 'name = "same"\n[ctgov]\nintr = "a"\n', "b.toml")
+    write(tmp_path, 'name = "same"\n[ctgov]\nintr = "b"\n', "a.toml")
+    write(tmp_path, 'name = "other"\n[ctgov]\nintr = "c"\n', "c.toml")
+    queries, bad = load_queries_apart(tmp_path)
+    assert [q.name for q in queries] == ["other"]
+    assert [path.name for path, _ in bad] == ["a.toml", "b.toml"]
+    assert all("none is written until one is renamed" in str(exc) for _, exc in bad)
 
 
 def test_load_queries_errors_and_order(tmp_path: Path) -> None:

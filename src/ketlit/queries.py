@@ -334,31 +334,40 @@ def load_queries_apart(
     check_pages: bool = True,
 ) -> tuple[list[QueryFile], list[tuple[Path, KetlitError]]]:
     """Every valid ``*.toml`` in ``directory`` (sorted by file name), and each file that could not be
-    used with its error (unreadable, invalid, or a name an earlier file took): a scheduled ``refresh``
+    used with its error (unreadable, invalid, or a name another file holds): a scheduled ``refresh``
     goes on with the others, so one colleague's typo does not freeze every report. A missing or
-    empty directory still raises: then nothing at all is configured."""
+    empty directory still raises: then nothing at all is configured.
+
+    A name claimed by several files belongs to the file it is the default name of (``NAME.toml``);
+    the others are refused. If none is ``NAME.toml``, all are refused: whichever sorted first would
+    otherwise overwrite that report with another question's records and roll its state over."""
     directory = Path(directory)
     if not directory.is_dir():
         raise InputError(f"no such queries directory: {directory}")
     paths = sorted(p for p in directory.glob("*.toml") if p.is_file())
     if not paths:
         raise InputError(f"no query files (*.toml) in {directory}")
-    queries: list[QueryFile] = []
+    loaded: list[tuple[Path, QueryFile]] = []
     bad: list[tuple[Path, KetlitError]] = []
-    seen: dict[str, Path] = {}
     for path in paths:
         try:
-            query = load_query(path, vocabularies=vocabularies, check_pages=check_pages)
+            loaded.append((path, load_query(path, vocabularies=vocabularies, check_pages=check_pages)))
         except KetlitError as exc:  # ConfigError, or InputError for a clinic page it names
             bad.append((path, exc))
+    claimants: dict[str, list[Path]] = {}
+    for path, query in loaded:
+        claimants.setdefault(query.name, []).append(path)
+    queries: list[QueryFile] = []
+    for path, query in loaded:
+        others = [p for p in claimants[query.name] if p != path]
+        owner = next((p for p in claimants[query.name] if p.stem == query.name), None)
+        if not others or path == owner:
+            queries.append(query)
             continue
-        if query.name in seen:
-            bad.append((path, ConfigError(
-                f"{path}: name: {query.name!r} is already used by {seen[query.name]} (report files would collide)"
-            )))
-            continue
-        seen[query.name] = path
-        queries.append(query)
+        holder = owner or ", ".join(str(p) for p in others)
+        why = "report files would collide" + ("" if owner else "; none is written until one is renamed")
+        bad.append((path, ConfigError(f"{path}: name: {query.name!r} is already used by {holder} ({why})")))
+    bad.sort(key=lambda item: item[0])
     return queries, bad
 
 
