@@ -46,7 +46,7 @@ from ketlit.jobs.tag import TagRunner
 from ketlit.queries import QueryFile
 from ketlit.report.gather import gather, query_record_ids
 from ketlit.report.model import StaleSource
-from ketlit.report.plots import figure_svgs, write_atomic, write_figures
+from ketlit.report.plots import figure_svgs, remove_figures, write_atomic, write_figures
 from ketlit.report.render import STAMP_PREFIX, render_report
 from ketlit.store import Store, utcnow
 from ketlit.store.runs import query_keys
@@ -162,6 +162,8 @@ def render(store: Store, settings: Settings, query: QueryFile, out_dir: Path, *,
     changed = not _same_but_stamp(path, text)
     if changed:
         write_atomic(path, text.encode("utf-8"))
+    if fmt == "md":  # an HTML report embeds its figures: the Markdown report's files are not its own
+        remove_figures(out_dir, query.name, data.figures)
     # Only after the report is in place: an interrupted run must not consume the change.
     store.save_report_state(query.name, state, utcnow())
     return Rendered(path, changed)

@@ -18,6 +18,9 @@ Design decisions:
   mathtext) and matplotlib XML-escapes text in SVG, so labels cannot inject markup.
 - Files are written atomically (temporary file + ``os.replace``) and only when the bytes
   changed, so ``kill -9`` never leaves half an SVG and unchanged figures keep their mtime.
+  A figure the report no longer shows (its forest plot lost its studies, ``plots = false``) is
+  deleted once the new report is in place (:func:`remove_figures`): left behind, it would sit
+  beside the report out of date.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ketlit import files
+from ketlit.errors import InputError
 from ketlit.files import ensure_dir
 from ketlit.report.derive import bucket_years, pooled_reason, sorted_studies, study_interval
 from ketlit.report.model import ForestData, ReportData
@@ -189,13 +193,30 @@ def figure_svgs(data: ReportData) -> dict[str, bytes]:
     return out
 
 
+def figure_files(stem: str) -> dict[str, str]:
+    """The file name of each figure the Markdown report ``<stem>.md`` can show, by figure."""
+    return {"publications_per_year": f"{stem}-publications.svg", "forest": f"{stem}-forest.svg"}
+
+
+def remove_figures(out_dir: Path, stem: str, keep: Mapping[str, str]) -> None:
+    """Delete the figures of ``<stem>.md`` that it no longer shows (``keep``: what :func:`write_figures`
+    returned). A forest plot whose studies left the query, or every figure after ``plots = false``, would
+    otherwise stay beside the report, out of date; the caller removes them once the report is in place."""
+    for name in sorted(set(figure_files(stem).values()) - set(keep.values())):
+        path = Path(out_dir) / name
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot remove {path} (a figure the report no longer shows): "
+                             f"{exc.strerror or exc}") from None
+
+
 def write_figures(data: ReportData, out_dir: Path, stem: str | None = None) -> dict[str, str]:
     """Draw the report's figures into ``out_dir`` (beside ``<stem>.md``) and return
     ``{"publications_per_year" | "forest": path relative to out_dir}`` for ``ReportData.figures``.
 
     Nothing is drawn when the query file says ``plots = false`` or a figure has no data."""
-    stem = stem or data.query.name
-    names = {"publications_per_year": f"{stem}-publications.svg", "forest": f"{stem}-forest.svg"}
+    names = figure_files(stem or data.query.name)
     out: dict[str, str] = {}
     for key, svg in figure_svgs(data).items():
         write_atomic(Path(out_dir) / names[key], svg)
@@ -203,5 +224,5 @@ def write_figures(data: ReportData, out_dir: Path, stem: str | None = None) -> d
     return out
 
 
-__all__ = ["figure_svgs", "forest_svg", "plot_forest", "plot_publications", "publications_svg", "write_atomic",
-           "write_figures"]
+__all__ = ["figure_files", "figure_svgs", "forest_svg", "plot_forest", "plot_publications", "publications_svg",
+           "remove_figures", "write_atomic", "write_figures"]
