@@ -18,7 +18,9 @@ Design decisions:
 * **Ranking by design** comes from ``[evidence.design_rank]`` in the rules (meta-analysis /
   systematic review > RCT > non-randomised trial > observational > case report). Animal and
   in-vitro studies never count for clinical claims; narrative reviews, protocols and guidelines
-  are listed but do not count as evidence of effect.
+  are listed but do not count as evidence of effect. A retracted article (``retracted``: a
+  RetractionIn notice or the publication type) never counts either, for or against: the verdict
+  engine sets it aside and says so, as the report marks it wherever it lists it.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class EvidenceRecord:
     # The stored study profile (``ketlit.evidence.profile.profile_to_dict`` plus its trial
     # ``group``), when the record has one; the verdict engine reads findings from it.
     profile: Mapping[str, Any] | None = None
+    # Retracted (a RetractionIn notice or the publication type): listed, never counted.
+    retracted: bool = False
 
     def axis(self, name: str) -> tuple[str, ...]:
         """The record's tags on one axis (indication, route, molecule, design, population)."""
@@ -91,6 +95,7 @@ class EvidenceRecord:
             results=results,
             linked_ids=tuple(str(x) for x in d.get("linked_ids") or ()),
             profile=d.get("profile") if isinstance(d.get("profile"), Mapping) else None,
+            retracted=bool(d.get("retracted", False)),
         )
 
 

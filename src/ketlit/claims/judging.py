@@ -153,6 +153,9 @@ def assess(claim: Claim, record: EvidenceRecord, rules: Rules, cache: dict[str, 
         if cache is not None:
             cache[key] = findings
     a = Assessed(record=record, design=design, rank=design_rank(record, rules), findings=findings)
+    if record.retracted:
+        a.exclusion = "retracted (never counts)"
+        return a
     if is_preclinical(record, rules):
         a.exclusion = "animal or in-vitro study (never counts for clinical claims)"
         return a

@@ -96,11 +96,13 @@ class StoreEvidenceIndex:
         out: list[EvidenceRecord] = []
         # Study profiles are read at tagging time; the verdict engine weighs studies by them.
         profiles = store.profiles.profiles(pmids)
+        retracted = store.reads.retracted(pmids)
         for a in store.reads.evidence_articles(pmids):
             out.append(EvidenceRecord(
                 source="pubmed", id=a.pmid, title=a.title or "", abstract=a.abstract or "", year=a.year,
                 tags={axis: tuple(v) for axis, v in tags[("pubmed", a.pmid)].items()}, indexed=bool(a.indexed),
                 linked_ids=tuple(sorted(set(links.get(a.pmid, [])))), profile=profiles.get(a.pmid),
+                retracted=a.pmid in retracted,
             ))
         results = store.reads.trial_results(ncts)
         for t in store.reads.evidence_trials(ncts):
