@@ -426,8 +426,10 @@ def _construct_near(sentence: str, start: int, end: int, rules: Rules) -> str | 
         for m in pats.finditer(sentence):
             before = m.end() <= start
             dist = start - m.end() if before else m.start() - end
+            if not -5 <= dist <= 90 or (best is not None and abs(dist) > best[0]):
+                continue
             loose = before or _PUNCT_RX.search(sentence, end, max(end, m.start())) is not None
-            if -5 <= dist <= 90 and (best is None or (abs(dist), loose) < best[:2]):
+            if best is None or (abs(dist), loose) < best[:2]:
                 best = (abs(dist), loose, name)
     return best[2] if best else None
 
