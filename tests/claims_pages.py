@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from ketlit.claims.check import CheckReport
-from ketlit.claims.evidence import InMemoryIndex, records_from_dicts
+from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex, records_from_dicts
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
 from ketlit.claims.policy import packaged_policy
@@ -23,10 +23,14 @@ SPRAVATO_PAGE = "Spravato (esketamine) nasal spray is available at our clinic.\n
 NEUTRAL_PAGE = "Ketamine is changing psychiatry.\n\n"
 
 
-def fixture_index(rules: Rules) -> InMemoryIndex:
+def fixture_records() -> list[EvidenceRecord]:
     """The small evidence cache written for the claim tests (tests/fixtures/claims_records.json)."""
-    records = records_from_dicts(json.loads((FIXTURES / "claims_records.json").read_text())["records"])
-    return InMemoryIndex(records, rules)
+    return records_from_dicts(json.loads((FIXTURES / "claims_records.json").read_text())["records"])
+
+
+def fixture_index(rules: Rules) -> InMemoryIndex:
+    """:func:`fixture_records`, indexed as ``ketlit check`` indexes a cache."""
+    return InMemoryIndex(fixture_records(), rules)
 
 
 def check_kind(sentence: str, kind: str, index: InMemoryIndex, rules: Rules, page: str) -> tuple[Claim, Verdict]:

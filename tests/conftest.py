@@ -148,3 +148,14 @@ def claims_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     result = CliRunner().invoke(app, ["--db", path, "import", str(FIXTURES / "efetch_claims_iv_trd.xml")])
     assert result.exit_code == 0, result.stderr
     return path
+
+
+def cli_ok(db: Path, *args: str) -> str:
+    """Run ``ketlit --db DB ARGS…`` in-process (Typer's runner) and return its output; exit 0 is asserted."""
+    from typer.testing import CliRunner
+
+    from ketlit.cli import app
+
+    result = CliRunner().invoke(app, ["--db", str(db), *args])
+    assert result.exit_code == 0, result.output
+    return result.output

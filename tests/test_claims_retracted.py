@@ -4,7 +4,6 @@ decisive support in the claim checks of the same report ("7 studies for")."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,11 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from ketlit.claims.check import check_page
-from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex, records_from_dicts
+from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.cli import app
 from ketlit.store import open_store
 from ketlit.store.evidence import shared_index
+from tests.claims_pages import fixture_records
 from tests.conftest import FIXTURES
 
 PAGE = ("Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n"
@@ -31,7 +31,7 @@ def rules() -> Rules:
 
 @pytest.fixture(scope="module")
 def records() -> list[EvidenceRecord]:
-    return records_from_dicts(json.loads((FIXTURES / "claims_records.json").read_text())["records"])
+    return fixture_records()
 
 
 def _rate_claim(records: list[EvidenceRecord], rules: Rules) -> tuple[set[str], str, object]:

@@ -14,6 +14,7 @@ from ketlit.claims.model import Claim, Threshold
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.text import Location
 from ketlit.claims.verdict import Verdict, judge
+from tests.claims_pages import fixture_records
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 IV_PAGE = (
@@ -30,7 +31,7 @@ def rules() -> Rules:
 
 @pytest.fixture(scope="module")
 def records() -> list[EvidenceRecord]:
-    return records_from_dicts(json.loads((FIXTURES / "claims_records.json").read_text())["records"])
+    return fixture_records()
 
 
 @pytest.fixture(scope="module")

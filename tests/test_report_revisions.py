@@ -8,11 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from ketlit.cli import app
 from ketlit.store import open_store
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, cli_ok
 
 QUERY = 'name = "k"\ntitle = "Ketamine"\n[pubmed]\nterm = "ketamine"\n'
 XML = FIXTURES / "offline" / "efetch_offline_ketamine_set.xml"
@@ -20,8 +17,7 @@ OLD = "About a third of adults with major depression do not respond to two or mo
 
 
 def _run(db: Path, *args: str) -> None:
-    result = CliRunner().invoke(app, ["--db", str(db), *args])
-    assert result.exit_code == 0, result.output
+    cli_ok(db, *args)
 
 
 def _changes(path: Path) -> str:

@@ -6,18 +6,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typer.testing import CliRunner
-
-from ketlit.cli import app
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, cli_ok
 
 XML = FIXTURES / "offline" / "efetch_offline_ketamine_set.xml"
 QUERY = 'name = "k"\n[pubmed]\nterm = "ketamine"\n'
 
 
 def _run(db: Path, *args: str) -> None:
-    result = CliRunner().invoke(app, ["--db", str(db), *args])
-    assert result.exit_code == 0, result.output
+    cli_ok(db, *args)
 
 
 def test_figures_the_report_no_longer_shows_are_removed(tmp_path: Path) -> None:
