@@ -53,4 +53,6 @@ def read_safety(clause: str, prev: str, rules: Rules) -> tuple[tuple[str, ...], 
     if restricted:
         return tuple(topics) or ("general_safety",), "restriction"
     stance = next((name for name, p in rules.safety_stances.items() if p.any(clause)), "assertion")
+    if stance == "denial" and "majority" in rules.safety_terms and rules.safety_terms["majority"].any(clause):
+        stance = "minimising"  # "most patients … without nausea": how often, not never
     return tuple(topics) or ("general_safety",), stance
