@@ -108,3 +108,40 @@ def test_a_rate_takes_the_construct_right_after_it(rules: Rules) -> None:
 def test_a_harm_denied_for_most_people_is_a_claim_about_how_often(sentence: str, stance: str, rules: Rules) -> None:
     safety = [c for c in claims_of(sentence, rules) if c.kind == "safety"]
     assert safety and safety[0].safety_stance == stance, [(c.kind, c.safety_stance) for c in claims_of(sentence, rules)]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "arms"),
+    [
+        # Arms named after the list are its arms, whatever a fronted comparison named first.
+        ("Compared with midazolam, ketamine produced a greater response, with rates of 64% and 28% in the ketamine "
+         "and midazolam groups, respectively.", ["active", "comparator"]),
+        ("Unlike placebo, ketamine produced response rates of 50% and 20% in the ketamine and placebo groups, "
+         "respectively.", ["active", "comparator"]),
+        ("In this placebo-controlled trial, response rates at 24 hours were 52% and 18% in the esketamine and "
+         "placebo arms, respectively.", ["active", "comparator"]),
+        ("Versus placebo, esketamine improved remission rates (36% and 22% for esketamine and placebo, "
+         "respectively).", ["active", "comparator"]),
+    ],
+)
+def test_respectively_pairs_the_arms_the_list_names(sentence: str, arms: list[str], rules: Rules) -> None:
+    assert [a for _, _, a in _rates(sentence, rules)] == arms
+
+
+def test_a_design_or_fronted_comparator_gives_no_order(rules: Rules) -> None:
+    """"placebo-controlled trial of esketamine …, 52% and 18%, respectively": placebo is the design, not the
+    first arm listed; the drug's rate must never be read as placebo's."""
+    found = _rates("In this placebo-controlled trial of esketamine, response rates at 24 hours were 52% and 18%, "
+                   "respectively.", rules)
+    assert ("response", 52.0, "comparator") not in found
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Mild dissociation is common and resolves without any treatment.",
+     "Ketamine can cause dissociation, and patients should not drive without any escort.",
+     "Patients improved without any change in medication, although dissociation is common during the infusion."],
+)
+def test_without_any_other_thing_is_no_denial(sentence: str, rules: Rules) -> None:
+    safety = [c for c in claims_of(sentence, rules) if c.kind == "safety"]
+    assert safety and all(c.safety_stance != "denial" for c in safety), [c.safety_stance for c in safety]

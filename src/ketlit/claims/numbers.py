@@ -463,13 +463,35 @@ def _respective_arms(sentence: str, pcts: list[re.Match[str]], lists: RuleLists)
     # (A ";" inside brackets, "(odds ratio, 2.18; 95% CI …)", breaks no clause.)
     since = max((m.end() for m in _CLAUSE_BREAK_RX.finditer(sentence, 0, first)
                  if sentence.count("(", 0, m.start()) <= sentence.count(")", 0, m.start())), default=0)
-    clause = sentence[since:first]
-    named = sorted([(m.start(), "active") for m in lists.active.finditer(clause)]
-                   + [(m.start(), "comparator") for m in lists.comparator.finditer(clause)])
-    arms = list(dict.fromkeys(arm for _, arm in named))
+    # Arms named between the list and "respectively" ("64% and 28% in the ketamine and midazolam groups,
+    # respectively") are the ones it lists, whatever the clause named before it.
+    arms = _arms_named(sentence[group[-1].end() : said.start()], lists)
+    if not arms:
+        clause = sentence[since:first]
+        # "Compared with midazolam, ketamine …" / "Versus placebo, …": the fronted comparator comes first
+        # in the text but not in the list, so the order says nothing (the nearest arm is read instead).
+        if _FRONTED_RX.match(clause):
+            return {}
+        arms = _arms_named(clause, lists)
     if len(arms) != len(group):
         return {}
     return {m.start(): arm for m, arm in zip(group, arms, strict=True)}
+
+
+# A comparison put before the subject: "Compared with midazolam, ketamine …", "Unlike placebo, …".
+_FRONTED_RX: Final = re.compile(r"\W*(?:(?:in\s+|when\s+)?compared\s+(?:with|to)|versus|vs\.?|unlike|relative\s+to|"
+                                r"against|as\s+opposed\s+to|in\s+contrast\s+to)\s+[^,]*,", re.IGNORECASE)
+# "placebo-controlled", "midazolam-controlled": the design, not an arm named in the list.
+_DESIGN_RX: Final = re.compile(r"-\s*controlled\b|\s+controlled\s+(?:trial|study|design)", re.IGNORECASE)
+
+
+def _arms_named(text: str, lists: RuleLists) -> list[str]:
+    """The arms (active / comparator) named in ``text``, in order of first mention; a drug named only as
+    the design ("placebo-controlled") is not an arm."""
+    named = sorted([(m.start(), "active") for m in lists.active.finditer(text) if not _DESIGN_RX.match(text, m.end())]
+                   + [(m.start(), "comparator") for m in lists.comparator.finditer(text)
+                      if not _DESIGN_RX.match(text, m.end())])
+    return list(dict.fromkeys(arm for _, arm in named))
 
 
 _NOT_A_TIMEPOINT_RX: Final = re.compile(r"\s*(infusion|session|period)", re.I)
