@@ -241,11 +241,21 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
     return finish(judged.verdict, certainty, reasons, cited, rules, tested)
 
 
+# The sentence itself denies the setting or its safety there ("Spravato is not safe to take at home", "safe only
+# under supervision, not at home", "unlike at-home lozenges"): it agrees with the restriction.
+_SETTING_DENIED = re.compile(
+    r"\b(?:not|never|isn.t|aren.t|no longer|unlike|rather than|instead of)\b"
+    r"[^.;:!?]{0,30}?\b(?:safe|at[- ]home|home)\b",
+    re.IGNORECASE)
+
+
 def _ruled_out(claim: Claim, stance: str, rules: Rules) -> tuple[str, list[RegulatoryFact]] | None:
     """A restriction that rules out the setting the sentence calls safe ("Spravato is safe to take at home"
     against a REMS that allows use only under supervision in a certified setting): the reason and the facts,
     or None. Only a sentence that plays the risk down there; one that states a risk is not contradicted."""
     if stance not in ("minimising", "denial", "assertion") or claim.safety_stance == "assertion":
+        return None
+    if _SETTING_DENIED.search(claim.text):  # "not safe to take at home", "in our clinic, never at home"
         return None
     facts = [f for f in facts_about(claim, rules) if set(f.rules_out) & set(claim.scope)]
     if not facts:
