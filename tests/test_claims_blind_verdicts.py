@@ -145,3 +145,18 @@ def test_a_design_or_fronted_comparator_gives_no_order(rules: Rules) -> None:
 def test_without_any_other_thing_is_no_denial(sentence: str, rules: Rules) -> None:
     safety = [c for c in claims_of(sentence, rules) if c.kind == "safety"]
     assert safety and all(c.safety_stance != "denial" for c in safety), [c.safety_stance for c in safety]
+
+
+def test_a_relapse_share_among_remitters_is_no_remission_rate_and_an_arm_past_a_comparison_is_the_others(
+    rules: Rules,
+) -> None:
+    """KetECT (35020871), a landmark: "Among remitters, 70% and 63% … relapsed within 12 months in the ketamine
+    and ECT groups, respectively" was read as 70% remission with ketamine at 12 months once the arms were paired;
+    "Among patients receiving ECT, 63% remitted compared with 46% receiving ketamine" gave ECT's 63% to ketamine."""
+    assert _rates("Among remitters, 70% and 63%, with 57 and 61 median days in remission, relapsed within 12 "
+                  "months in the ketamine and ECT groups, respectively.", rules) == []
+    assert _rates("Among patients receiving ECT, 63% remitted compared with 46% receiving ketamine infusions.",
+                  rules) == [("remission", 63.0, "comparator"), ("remission", 46.0, "active")]
+    # A timepoint or a second rate of the same arm between the number and its arm changes nothing.
+    assert _rates("Fourteen patients (54%) met response criterion 72 h following ketamine.", rules) == [
+        ("response", 54.0, "active")]

@@ -408,13 +408,20 @@ def _nearest_arm(sentence: str, pos: int, end: int, rules: Rules) -> str:
         ]
         if before:
             return min(before)[1]
-    after = [(s - end, arm) for s, e, arm in mentions if s >= end and s - end <= 40]
+    # An arm named past a comparison is the other side's ("Among patients receiving ECT, 63% remitted
+    # compared with 46% receiving ketamine": ketamine is the 46%'s arm, not the 63%'s); "69.2% and 61.5%
+    # after esketamine" and "54% … 72 h following ketamine" keep theirs.
+    after = [(s - end, arm) for s, e, arm in mentions
+             if s >= end and s - end <= 40 and not _COMPARED_RX.search(sentence, end, s)]
     if after:
         return min(after)[1]
     before = [(pos - e, arm) for s, e, arm in mentions if e <= pos and pos - e <= 60]
     if before:
         return min(before)[1]
     return "unknown"
+
+
+_COMPARED_RX: Final = re.compile(r"\b(?:compared (?:with|to)|versus|vs\b|than|while|whereas)", re.IGNORECASE)
 
 
 def _construct_near(sentence: str, start: int, end: int, rules: Rules) -> str | None:
