@@ -135,10 +135,23 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
      ("ketamine and depression", '"ketamine" AND "and" AND "depression"'),  # lower case: words, as in PubMed
      ("OR ketamine OR", '"ketamine"'), ("NOT ketamine", '"ketamine"'), ("() a )) b ((", '"a" AND "b"'),
      ("a OR b ) c", '("a" OR "b") AND "c"'), ('title:x "unclosed phrase', '"title:x" AND "unclosed phrase"'),
-     ("AND OR NOT", ""), ('""', "")],
+     ("AND OR NOT", ""), ('""', ""), ("ketamine - depression & review", '"ketamine" AND "depression" AND "review"'),
+     ('" - "', "")],
 )
 def test_fts_query_keeps_pubmed_operators_and_escapes_the_rest(text: str, query: str) -> None:
     assert fts_query(text) == query
+
+
+def test_deep_brackets_give_a_query_fts5_accepts() -> None:
+    """300 nested "(" was a RecursionError here, and about 100 a query FTS5's own parser overflowed on."""
+    import sqlite3
+
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(x)")
+    db.execute("INSERT INTO t VALUES ('ketamine depression')")
+    for n in (20, 100, 300, 5000):
+        query = fts_query("(" * n + "ketamine OR esketamine" + ")" * n + " depression")
+        assert db.execute("SELECT count(*) FROM t WHERE t MATCH ?", [query]).fetchone() == (1,)
 
 
 def test_any_text_gives_a_query_fts5_accepts() -> None:

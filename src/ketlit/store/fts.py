@@ -29,19 +29,35 @@ def _tokens(text: str) -> list[str]:
     # Control characters (a NUL from a script) end an FTS5 string early: they separate words.
     text = "".join(" " if ord(c) < 32 else c for c in text)
     out: list[str] = []
+    depth = dropped = 0  # groups deeper than _MAX_DEPTH: their brackets are dropped, their words kept
     for phrase, paren, word in _TOKEN.findall(text):
-        if paren:
+        if paren == "(":
+            if depth >= _MAX_DEPTH:
+                dropped += 1
+                continue
+            depth += 1
+            out.append(paren)
+        elif paren:
+            if dropped:
+                dropped -= 1
+                continue
+            depth = max(0, depth - 1)
             out.append(paren)
         elif word in _OPERATORS:
             out.append(word)
         elif word:
             prefix = word.endswith("*")
             word = word.rstrip("*")
-            if word:
+            # A word of punctuation alone ("ketamine - depression") is no term: as a phrase it matches nothing.
+            if any(c.isalnum() for c in word):
                 out.append(f'"{word}"' + ("*" if prefix else ""))
-        elif phrase.split():
+        elif any(c.isalnum() for c in phrase):
             out.append('"' + " ".join(phrase.split()) + '"')
     return out
+
+
+# FTS5's parser overflows its stack near 100 nested groups, and this parser recurses per group.
+_MAX_DEPTH: Final = 16
 
 
 class _Parser:
