@@ -326,3 +326,8 @@ def test_a_truncated_xml_import_names_the_file_and_its_position_once(tmp_path: P
     code, _, err = run("--db", str(tmp_path / "k.db"), "import", str(cut))
     assert code == 1 and err.count("\n") == 1, err
     assert f"{cut}: malformed or truncated XML" in err and "line 1, column" in err and "line 1, line 1" not in err
+    # A file whose name is a word of the message ("file" in "unrecognised file") is still named.
+    named = tmp_path / "file"
+    named.write_text("just notes\n")
+    code, _, err = run("--db", str(tmp_path / "k.db"), "import", str(named))
+    assert code == 1 and err.startswith(f"Error: {named}: unrecognised file"), err

@@ -407,7 +407,7 @@ def _naming(path: Path) -> Iterator[None]:
         yield
     except ParseError as exc:
         shown = STDIN_NAME if str(path) == "-" else str(path)
-        if shown in str(exc):
+        if str(exc).startswith(shown):
             raise
         raise ParseError(f"{shown}: {exc}") from None
 
