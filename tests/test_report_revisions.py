@@ -61,3 +61,26 @@ def test_a_state_saved_before_texts_were_tracked_is_completed_not_rolled_over(tm
     assert (out / "k.md").read_text(encoding="utf-8") == before
     again_previous, again_current = open_store(db).report_state("k")
     assert again_previous == previous and again_current is not None and "article_text" in again_current
+
+
+def test_records_that_left_the_results_are_listed() -> None:
+    """A query's term or date range changed, or PubMed withdrew a record: the report listed what came in and
+    said nothing of what went (115 → 107 articles with no word in "Changes since last run")."""
+    import dataclasses
+
+    from ketlit.report.gather import _changes
+    from ketlit.report.render import render_report
+    from tests.test_report import minimal_data
+
+    before = {"articles": ["1", "2", "3"], "trials": {"NCT00000001": ["COMPLETED", True, 40, "Old trial"]},
+              "retracted": [], "verdicts": {}}
+    after = {"articles": ["1", "4"], "trials": {}, "retracted": [], "verdicts": {}}
+    changes = _changes(before, after, {"2": {"title": "Still cached", "year": 2020}, "4": {"title": "New"}})
+    assert [a.pmid for a in changes.removed_articles] == ["2", "3"]
+    assert [t.nct_id for t in changes.removed_trials] == ["NCT00000001"]
+    assert [a.pmid for a in changes.new_articles] == ["4"]
+    text = render_report(dataclasses.replace(minimal_data(), changes=changes))
+    section = text.split("## Changes since last run", 1)[1].split("\n## ", 1)[0]
+    assert "### Articles no longer in the results (2)" in section and "Still cached" in section
+    assert "(no longer cached)" in section  # PMID 3: withdrawn, its title gone with it
+    assert "### Trials no longer in the results (1)" in section and "Old trial" in section

@@ -292,6 +292,9 @@ def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles:
         return Changes(first_run=True)
     new_pmids = sorted(set(current["articles"]) - set(previous["articles"]))
     new_trials = sorted(set(current["trials"]) - set(previous["trials"]))
+    # What left the results (a changed term or date range, a record PubMed withdrew): said, not silently gone.
+    gone_pmids = sorted(set(previous["articles"]) - set(current["articles"]))
+    gone_trials = sorted(set(previous["trials"]) - set(current["trials"]))
     field_changes = []
     for nct in sorted(set(current["trials"]) & set(previous["trials"])):
         before, after = previous["trials"][nct], current["trials"][nct]
@@ -324,6 +327,9 @@ def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles:
         retractions=tuple(ref(p) for p in retractions),
         verdicts=tuple(verdict_changes),
         revised_articles=tuple(ref(p) for p in revised),
+        removed_articles=tuple(ref(p) for p in gone_pmids),
+        removed_trials=tuple(TrialRef(nct_id=n, title=previous["trials"][n][3] or "", status=previous["trials"][n][0])
+                             for n in gone_trials),
     )
 
 
@@ -352,7 +358,9 @@ def gather(store: Store, query: QueryFile, rules: Rules, rules_sha: str, *, stal
     baseline = previous if same_state(current, state) else current
     if current is None:
         baseline = None
-    changes = _changes(baseline, state, articles)
+    # Titles of the articles that left the results, those still cached (a withdrawn one is not).
+    gone = sorted(set(baseline["articles"]) - set(pmids)) if baseline else []
+    changes = _changes(baseline, state, {**store.reads.article_summaries(gone), **articles} if gone else articles)
     unindexed = sum(1 for a in articles.values() if not a["indexed"])
     coverage, last_checked = _coverage(store, query, {"pubmed": len(pmids), "ctgov": len(ncts)}, unindexed)
     data = ReportData(

@@ -300,6 +300,9 @@ class Changes:
     verdicts: tuple[VerdictChange, ...] = ()
     # Articles whose title or abstract PubMed revised (a correction, an abstract added later).
     revised_articles: tuple[ArticleRef, ...] = ()
+    # Records in the previous results that are not in these (the query changed, PubMed withdrew one).
+    removed_articles: tuple[ArticleRef, ...] = ()
+    removed_trials: tuple[TrialRef, ...] = ()
 
 
 @dataclass(frozen=True)

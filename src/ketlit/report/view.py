@@ -393,7 +393,7 @@ def _changes(changes: Changes | None, limit: int) -> Section:
         return section(Para((Run("Nothing to compare with yet: this is the first run, or nothing has changed "
                                  "since it."),)))
     if not (changes.new_articles or changes.new_trials or changes.trial_changes or changes.retractions
-            or changes.verdicts or changes.revised_articles):
+            or changes.verdicts or changes.revised_articles or changes.removed_articles or changes.removed_trials):
         return section(Para((Run("No changes since the last run."),)))
     status = [c for c in changes.trial_changes if c.field == "overall_status"]
     results = [c for c in changes.trial_changes if c.field == "has_results" and c.after]
@@ -415,9 +415,14 @@ def _changes(changes: Changes | None, limit: int) -> Section:
     revised = sorted(changes.revised_articles, key=lambda a: record_sort_key("pubmed", a.pmid))
     block("revised", "Revised articles (title or abstract)", revised,
           lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" + (f" ({a.year})" if a.year else ""))))
+    removed = sorted(changes.removed_articles, key=lambda a: record_sort_key("pubmed", a.pmid))
+    block("removed-articles", "Articles no longer in the results", removed,
+          lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" if a.title else " (no longer cached)")))
     trials = sorted(changes.new_trials, key=lambda x: x.nct_id)
     block("trials", "New trials", trials,
           lambda x: (record_link("ctgov", x.nct_id), t(f" {clip(x.title, 200)} — {_status(x.status)}")))
+    block("removed-trials", "Trials no longer in the results", sorted(changes.removed_trials, key=lambda x: x.nct_id),
+          lambda x: (record_link("ctgov", x.nct_id), t(f" {clip(x.title, 200)}")))
     key = lambda c: (c.nct_id, c.field)  # noqa: E731
     block("status", "Status changes", sorted(status, key=key),
           lambda c: (record_link("ctgov", c.nct_id),
