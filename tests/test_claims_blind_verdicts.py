@@ -33,9 +33,14 @@ def claims_of(sentence: str, rules: Rules) -> list[Claim]:
         ("Ketamine relieves pain without causing hallucinations.", "denial"),
         # Stating the risk is not a denial.
         ("Ketamine can cause dissociation during the infusion.", "acknowledging"),
+        # How often, not never: reports that the harm happens do not contradict "most patients … without it".
+        ("Most patients finish their infusion without any nausea.", "minimising"),
+        ("The majority of our patients never experience nausea.", "minimising"),
+        # "never experience" denies it (it was read as acknowledging, so "documented: nausea" supported it).
+        ("Patients never experience nausea with ketamine.", "denial"),
     ],
 )
-def test_the_drugs_own_effects_denied_are_a_denial(sentence: str, stance: str, rules: Rules) -> None:
+def test_the_stance_a_safety_sentence_takes(sentence: str, stance: str, rules: Rules) -> None:
     safety = [c for c in claims_of(sentence, rules) if c.kind == "safety"]
     assert safety and safety[0].safety_stance == stance, [(c.kind, c.safety_stance) for c in claims_of(sentence, rules)]
 
@@ -93,21 +98,6 @@ def test_a_rate_takes_the_construct_right_after_it(rules: Rules) -> None:
     assert [c for c, _, _ in _rates("Ketamine-treated patients had lower response (47.8% versus 51.2%, p > 0.05) "
                                      "and remission (17.4% versus 27.9%, p > 0.05).", rules)] == [
         "response", "response", "remission", "remission"]
-
-
-@pytest.mark.parametrize(
-    ("sentence", "stance"),
-    [
-        # How often, not never: reports that the harm happens do not contradict "most patients … without it".
-        ("Most patients finish their infusion without any nausea.", "minimising"),
-        ("The majority of our patients never experience nausea.", "minimising"),
-        # "never experience" denies it (it was read as acknowledging, so "documented: nausea" supported it).
-        ("Patients never experience nausea with ketamine.", "denial"),
-    ],
-)
-def test_a_harm_denied_for_most_people_is_a_claim_about_how_often(sentence: str, stance: str, rules: Rules) -> None:
-    safety = [c for c in claims_of(sentence, rules) if c.kind == "safety"]
-    assert safety and safety[0].safety_stance == stance, [(c.kind, c.safety_stance) for c in claims_of(sentence, rules)]
 
 
 @pytest.mark.parametrize(

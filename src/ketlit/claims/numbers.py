@@ -465,15 +465,15 @@ def _respective_arms(sentence: str, pcts: list[re.Match[str]], lists: RuleLists)
     if len(group) < 2:
         return {}
     first = group[0].start()
-    # Only arms named in the list's own clause: in "63% for KetECT and 22% for ELEKT-D, while the rates
-    # for ketamine were 46% and 38%, respectively" the pair is two trials of one arm.
-    # (A ";" inside brackets, "(odds ratio, 2.18; 95% CI …)", breaks no clause.)
-    since = max((m.end() for m in _CLAUSE_BREAK_RX.finditer(sentence, 0, first)
-                 if sentence.count("(", 0, m.start()) <= sentence.count(")", 0, m.start())), default=0)
     # Arms named between the list and "respectively" ("64% and 28% in the ketamine and midazolam groups,
     # respectively") are the ones it lists, whatever the clause named before it.
     arms = _arms_named(sentence[group[-1].end() : said.start()], lists)
     if not arms:
+        # Else only arms named in the list's own clause: in "63% for KetECT and 22% for ELEKT-D, while the
+        # rates for ketamine were 46% and 38%, respectively" the pair is two trials of one arm.
+        # (A ";" inside brackets, "(odds ratio, 2.18; 95% CI …)", breaks no clause.)
+        since = max((m.end() for m in _CLAUSE_BREAK_RX.finditer(sentence, 0, first)
+                     if sentence.count("(", 0, m.start()) <= sentence.count(")", 0, m.start())), default=0)
         clause = sentence[since:first]
         # "Compared with midazolam, ketamine …" / "Versus placebo, …": the fronted comparator comes first
         # in the text but not in the list, so the order says nothing (the nearest arm is read instead).

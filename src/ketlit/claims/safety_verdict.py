@@ -253,7 +253,7 @@ def _ruled_out(claim: Claim, stance: str, rules: Rules) -> tuple[str, list[Regul
     """A restriction that rules out the setting the sentence calls safe ("Spravato is safe to take at home"
     against a REMS that allows use only under supervision in a certified setting): the reason and the facts,
     or None. Only a sentence that plays the risk down there; one that states a risk is not contradicted."""
-    if stance not in ("minimising", "denial", "assertion") or claim.safety_stance == "assertion":
+    if stance not in ("minimising", "denial"):
         return None
     if _SETTING_DENIED.search(claim.text):  # "not safe to take at home", "in our clinic, never at home"
         return None

@@ -318,18 +318,20 @@ def _changes(previous: dict[str, Any] | None, current: dict[str, Any], articles:
         a = articles.get(pmid, {})
         return ArticleRef(pmid=pmid, title=a.get("title") or "", year=a.get("year"), journal=a.get("journal"))
 
+    def trial(state: dict[str, Any], nct: str) -> TrialRef:
+        status, *_, title = state["trials"][nct]
+        return TrialRef(nct_id=nct, title=title or "", status=status)
+
     return Changes(
         first_run=False,
         new_articles=tuple(ref(p) for p in new_pmids),
-        new_trials=tuple(TrialRef(nct_id=n, title=current["trials"][n][3] or "", status=current["trials"][n][0])
-                         for n in new_trials),
+        new_trials=tuple(trial(current, n) for n in new_trials),
         trial_changes=tuple(field_changes),
         retractions=tuple(ref(p) for p in retractions),
         verdicts=tuple(verdict_changes),
         revised_articles=tuple(ref(p) for p in revised),
         removed_articles=tuple(ref(p) for p in gone_pmids),
-        removed_trials=tuple(TrialRef(nct_id=n, title=previous["trials"][n][3] or "", status=previous["trials"][n][0])
-                             for n in gone_trials),
+        removed_trials=tuple(trial(previous, n) for n in gone_trials),
     )
 
 

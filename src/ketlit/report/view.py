@@ -55,6 +55,7 @@ from ketlit.report.labels import (
 )
 from ketlit.report.model import (
     UNTAGGED,
+    ArticleRef,
     Changes,
     ClaimCheck,
     ClaimMarkdown,
@@ -409,14 +410,15 @@ def _changes(changes: Changes | None, limit: int) -> Section:
             lines.append((Run(f"… and {len(items) - limit:,} more"),))
         children.append(Section(f"changes-{slug}", f"{title} ({len(items):,})", 3, (Bullets(tuple(lines)),)))
 
-    arts = sorted(changes.new_articles, key=lambda a: record_sort_key("pubmed", a.pmid))
-    block("articles", "New articles", arts,
-          lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" + (f" ({a.year})" if a.year else ""))))
-    revised = sorted(changes.revised_articles, key=lambda a: record_sort_key("pubmed", a.pmid))
-    block("revised", "Revised articles (title or abstract)", revised,
-          lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" + (f" ({a.year})" if a.year else ""))))
-    removed = sorted(changes.removed_articles, key=lambda a: record_sort_key("pubmed", a.pmid))
-    block("removed-articles", "Articles no longer in the results", removed,
+    def by_pmid(refs: Sequence[ArticleRef]) -> list[ArticleRef]:
+        return sorted(refs, key=lambda a: record_sort_key("pubmed", a.pmid))
+
+    def article(a: ArticleRef) -> Runs:
+        return record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" + (f" ({a.year})" if a.year else ""))
+
+    block("articles", "New articles", by_pmid(changes.new_articles), article)
+    block("revised", "Revised articles (title or abstract)", by_pmid(changes.revised_articles), article)
+    block("removed-articles", "Articles no longer in the results", by_pmid(changes.removed_articles),
           lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" if a.title else " (no longer cached)")))
     trials = sorted(changes.new_trials, key=lambda x: x.nct_id)
     block("trials", "New trials", trials,
@@ -431,8 +433,7 @@ def _changes(changes: Changes | None, limit: int) -> Section:
     block("registry", "Other registry changes", sorted(other, key=key),
           lambda c: (record_link("ctgov", c.nct_id), Run(f": {clip(c.field.replace('_', ' '))} "
                                                          f"{_value(c.field, c.before)} → {_value(c.field, c.after)}")))
-    retracted = sorted(changes.retractions, key=lambda a: record_sort_key("pubmed", a.pmid))
-    block("retractions", "Retractions", retracted,
+    block("retractions", "Retractions", by_pmid(changes.retractions),
           lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}")))
 
     def verdict(v: VerdictChange) -> Runs:
