@@ -50,6 +50,7 @@ def record(
     group: str | None = None,
     main: bool = True,
     abstract: str = "",
+    review_topic: str | None = None,
 ) -> EvidenceRecord:
     """A PubMed record with a stored profile whose one conclusion carries ``stance``."""
     direction, favours = {
@@ -84,7 +85,9 @@ def record(
         "findings": [finding],
         "readable": True,
         "relation": "main",
-        "review": {"k": 5, "n": n, "certainty": certainty} if question == "systematic_review" else None,
+        "review": {"k": 5, "n": n, "certainty": certainty, "topic": review_topic}
+        if question == "systematic_review"
+        else None,
         "group": {"id": group or rid, "main": main},
     }
     return EvidenceRecord(
@@ -158,6 +161,37 @@ def test_review_needs_moderate_certainty_unless_the_claim_is_hedged(rules: Rules
     hedged = efficacy("Ketamine may relieve treatment-resistant depression.", hedged=True, strength="hedged")
     v = verdict_of(hedged, [low], rules)
     assert v.verdict == "supported" and v.certainty == "low", v.reasons
+
+
+@pytest.mark.parametrize(
+    ("topic", "why"),
+    [
+        ("anaesthetic_or_adjunct", "anaesthetic or adjunct"),
+        ("perioperative_prevention", "peri-operative prevention"),
+        ("head_to_head", "another active treatment"),
+        ("predictor_or_secondary", "who responds"),
+    ],
+)
+def test_a_review_about_another_question_is_listed_not_counted(rules: Rules, topic: str, why: str) -> None:
+    # A moderate-certainty review supports the claim on its own (the test above) -- unless its title says it is
+    # about ketamine as an ECT anaesthetic, prevention around surgery, ketamine against ECT or who responds.
+    review = record(
+        "9", question="systematic_review", design="meta_analysis", certainty="moderate", n=900, review_topic=topic
+    )
+    v = verdict_of(efficacy(), [review], rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert any(why in r for r in v.reasons), v.reasons
+    general = record("9", question="systematic_review", design="meta_analysis", certainty="moderate", n=900)
+    assert verdict_of(efficacy(), [general], rules).verdict == "supported"
+
+
+def test_review_topics_not_counted_come_from_the_rules_file(tmp_path: Path) -> None:
+    path = tmp_path / "v.toml"
+    path.write_text('[questions.review_not_counted]\nhead_to_head = "compares treatments"\n', encoding="utf-8")
+    assert load_policy(path).review_not_counted["head_to_head"] == "compares treatments"
+    path.write_text('[questions.review_not_counted]\nbogus = "x"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="bogus"):
+        load_policy(path)
 
 
 def test_intensified_wording_needs_high_certainty(rules: Rules) -> None:

@@ -390,3 +390,36 @@ def test_explain_lists_the_names_a_record_gives_its_trial() -> None:
     assert profile["trial_keys"] == ["registry:CHICTR2000041232", "study:REAL-ESK"]
     lines = profile_lines(profile, ["Scores fell (p < 0.01).", "Registered: ChiCTR2000041232."])
     assert "  trial named: CHICTR2000041232, REAL-ESK" in lines
+
+
+@pytest.mark.parametrize(
+    ("title", "topic"),
+    [
+        ("Adjunctive ketamine and electroconvulsive therapy for major depression: a meta-analysis",
+         "anaesthetic_or_adjunct"),
+        ("Ketamine in ECT anaesthesia: a systematic review of seizure outcomes", "anaesthetic_or_adjunct"),
+        ("Efficacy of ketamine-assisted electroconvulsive therapy: a network meta-analysis", "anaesthetic_or_adjunct"),
+        ("Perioperative esketamine for preventing postpartum depression after caesarean section: a meta-analysis",
+         "perioperative_prevention"),
+        ("Ketamine versus electroconvulsive therapy for major depression: a systematic review", "head_to_head"),
+        # A dose named "sub-anaesthetic" is no anaesthetic: a review of it against ECT compares treatments.
+        ("Sub-anesthetic ketamine or electroconvulsive therapy for depression: a meta-analysis", "head_to_head"),
+        ("Blood biomarkers of response to ketamine: a systematic review", "mechanism_or_biomarker"),
+        ("Sex differences in the response to ketamine: a systematic review", "predictor_or_secondary"),
+        ("Ketamine for treatment-resistant depression: a systematic review and meta-analysis", None),
+        ("Efficacy of ketamine on inflammatory and depressive outcomes: a meta-analysis", None),
+    ],
+)
+def test_a_reviews_topic_is_read_from_its_title_and_explained(title: str, topic: str | None) -> None:
+    from ketlit.evidence.explain import profile_lines
+    from ketlit.evidence.profile import profile_to_dict, read_profile
+    from ketlit.sources.models import Article
+
+    text = "Twelve trials (n = 640) were included. Ketamine reduced symptoms (SMD -0.8, 95% CI -1.1 to -0.5)."
+    article = Article(pmid="1", title=title, sections=[AbstractSection("RESULTS", "RESULTS", text)])
+    tags = {"molecule": ["racemic_ketamine"], "design": ["meta_analysis"]}
+    profile = profile_to_dict(read_profile(article, tags, RULES))
+    assert profile["question"]["value"] == "systematic_review"
+    assert profile["review"]["topic"] == topic
+    shown = [line for line in profile_lines(profile, []) if line.startswith("  review topic:")]
+    assert shown == ([f'  review topic: {topic} (title: "{profile["review"]["topic_words"]}")'] if topic else [])

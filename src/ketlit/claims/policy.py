@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
@@ -56,7 +56,7 @@ _RULES_KEYS: Final[dict[str, tuple[str, ...]]] = {
                 "intensified_certainty", "max_synthesised_certainty", "min_pool_arms", "number_match_points",
                 "unpublished_min", "unpublished_share", "inconsistency_share"),
     "dose": ("min_studies", "low_quantile", "high_quantile"),
-    "questions": ("counts", "low_weight", "not_counted"),
+    "questions": ("counts", "low_weight", "not_counted", "review_not_counted"),
     "jurisdictions": ("default",),
     "conditions": ("named_target",),
     "findings": ("not_efficacy", "symptom_outcome", "review_answer", "stated_certainty"),
@@ -178,6 +178,9 @@ class VerdictPolicy:
     symptom_outcome: tuple[re.Pattern[str], ...] = ()
     review_answer: tuple[re.Pattern[str], ...] = ()
     stated_certainty: tuple[re.Pattern[str], ...] = ()
+    # A review whose topic (``ketlit explain``: "review topic") is one of these keys is listed with the reason,
+    # not counted for an "it works" claim ([questions.review_not_counted]).
+    review_not_counted: Mapping[str, str] = field(default_factory=dict)
 
     def states_certainty(self, text: str) -> bool:
         """Whether an abstract speaks of the certainty or quality of the evidence (``[findings]``)."""
@@ -240,6 +243,7 @@ def _check_keys(root: Table) -> None:
     for path, keys in _RULES_KEYS.items():
         (root.sub(path) if path else root).known_keys(keys)
     root.sub("questions").sub("not_counted").known_keys(QUESTIONS)
+    root.sub("questions").sub("review_not_counted").known_keys(QUESTIONS)
     outcomes = root.sub("outcomes")
     for name in outcomes.names():
         outcomes.sub(name).known_keys(_OUTCOME_KEYS)
@@ -268,6 +272,7 @@ def _policy_from(root: Table) -> VerdictPolicy:
     d = root.sub("dose")
     q = root.sub("questions")
     nc = q.sub("not_counted")
+    rnc = q.sub("review_not_counted")
     j = root.sub("jurisdictions")
     return VerdictPolicy(
         **values,
@@ -286,6 +291,7 @@ def _policy_from(root: Table) -> VerdictPolicy:
         symptom_outcome=_patterns(root.sub("findings"), "symptom_outcome"),
         review_answer=_patterns(root.sub("findings"), "review_answer"),
         stated_certainty=_patterns(root.sub("findings"), "stated_certainty"),
+        review_not_counted={k: rnc.string(k, nonblank=True) for k in rnc.names()},
     )
 
 

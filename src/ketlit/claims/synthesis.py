@@ -181,6 +181,11 @@ def _vote(
     role = _role(question, policy)
     if role is None:
         return policy.not_counted.get(question, question.replace("_", " "))
+    # A review about another question (its title: the drug as an ECT anaesthetic, prevention around surgery, the drug
+    # against ECT) is set aside like the trials it pools.
+    topic = str((profile.get("review") or {}).get("topic") or "") if role == "review" else ""
+    if topic in policy.review_not_counted:
+        return policy.review_not_counted[topic]
     if not profile.get("readable", True) and role != "review":
         return f"not readable: {profile.get('unreadable_reason') or 'no result sentence'}"
     stance, finding, certainty = stance_of(profile, molecules, rules, review=role == "review", policy=policy)

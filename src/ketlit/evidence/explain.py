@@ -120,6 +120,8 @@ def profile_lines(profile: dict[str, Any], sentences: Sequence[str], *, width: i
             f"N = {review.get('n') if review.get('n') is not None else '?'}, stated certainty "
             + (f"{cert.replace('_', ' ')} (s{review.get('certainty_s')})" if cert else "none")
         )
+        if review.get("topic"):
+            lines.append(clip(f"  review topic: {review['topic']} (title: \"{review.get('topic_words') or ''}\")"))
     if profile.get("readable"):
         lines.append("  readable: yes")
     else:

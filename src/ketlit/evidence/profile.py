@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
 from ketlit.evidence import numbers as nums
@@ -177,6 +177,9 @@ class Review:
     n: int | None
     certainty: Certainty | None
     certainty_sentence: int | None
+    # What the review is about when its title says so (``[[review_topic]]``: the drug as an ECT anaesthetic,
+    # peri-operative prevention, against another treatment ...); None: the drug's effect in general.
+    topic: StudyQuestion | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -457,6 +460,9 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     certainty: dict[int, Certainty] = {}
     if question.value == "systematic_review":
         review, certainty = _review(sentences, folded)
+        topic = classify(article.title, sentences, designs, rules.review_topics) if rules.review_topics else None
+        if topic is not None and topic.rule >= 0:
+            review = replace(review, topic=topic)
     relation: Relation | None = None
     if question.value not in ("systematic_review", "protocol", "other", "case_report", "observational"):
         relation = (
@@ -569,6 +575,8 @@ def profile_to_dict(p: StudyProfile) -> dict[str, Any]:
             "n": p.review.n,
             "certainty": p.review.certainty,
             "certainty_s": p.review.certainty_sentence,
+            "topic": p.review.topic.value if p.review.topic else None,
+            "topic_words": p.review.topic.words if p.review.topic else None,
         },
         "nct_ids": list(p.nct_ids),
         "trial_keys": list(p.trial_keys),

@@ -44,6 +44,9 @@ class EvidenceRules:
     questions: tuple[QuestionRule, ...]
     molecules: tuple[str, ...]
     digest: str
+    # What a systematic review is about when its title says (``[[review_topic]]``): a review of the drug as an ECT
+    # anaesthetic or of peri-operative prevention answers another question than one of the drug against a control.
+    review_topics: tuple[QuestionRule, ...] = ()
     # A comparator mention that is no arm of the study (see ``[comparators] not_an_arm_*``): the
     # words just before it (matched ending where it starts) and just after it.
     not_an_arm_before: AnyInWindow = _NO_CONTEXT
@@ -172,9 +175,12 @@ def _context_after(root: Table, drug: Matcher) -> re.Pattern[str]:
     return _regex(root.sub("comparators"), "not_an_arm_after", "|".join(f"(?:{p})" for _, p in patterns))
 
 
-def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[QuestionRule, ...]:
+def _questions(
+    root: Table, drug: Matcher, index: AnchorIndex, name: str = "question", required: bool = True
+) -> tuple[QuestionRule, ...]:
+    """The ``[[question]]`` rules (or another list of the same shape: ``[[review_topic]]``, optional)."""
     out = []
-    for i, q in enumerate(root.tables("question")):
+    for i, q in enumerate(root.tables(name)):
         value = next(v for v in QUESTIONS if v == q.choice("value", QUESTIONS))
         where = next(w for w in WHERE if w == q.choice("where", WHERE))
         unless = _alternation(q, "unless", index, drug) if q.get("unless") is not None else None
@@ -183,15 +189,16 @@ def _questions(root: Table, drug: Matcher, index: AnchorIndex) -> tuple[Question
         patterns = _alternation(q, "patterns", index, drug)
         by_design = bool(designs) and q.strings("patterns") == (".",)
         out.append(QuestionRule(value, where, patterns, unless, designs, not_designs, i, by_design))
-    if not out:
-        raise root.error("question", "at least one [[question]] rule is required")
+    if not out and required:
+        raise root.error(name, f"at least one [[{name}]] rule is required")
     return tuple(out)
 
 
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 30  # 30: a rule deciding by design tags alone names them as its cue
+READER_VERSION: Final = 31  # 31: a review's topic ([[review_topic]])
+# 30: a rule deciding by design tags alone names them as its cue
 # 29: no-result and no-difference wordings, up/down-regulation, "this article
 # briefly reviews"
 # 28: values with units in words, "95%CIs", a second value after a unit and p
@@ -252,6 +259,7 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
         roles=_roles(root, index),
         findings=_findings(root, drug, index),
         questions=_questions(root, drug, index),
+        review_topics=_questions(root, drug, index, "review_topic", required=False),
         molecules=molecules,
         digest=digest,
         not_an_arm_before=_context_before(root, drug),
