@@ -38,6 +38,14 @@ def claims_of(sentence: str, rules: Rules) -> list[Claim]:
         ("The majority of our patients never experience nausea.", "minimising"),
         # "never experience" denies it (it was read as acknowledging, so "documented: nausea" supported it).
         ("Patients never experience nausea with ketamine.", "denial"),
+        # A risk stated, then what is done about it: no denial of the drug's effect ("without any nausea
+        # medication", "never get an infusion on a full stomach", "never experience it alone" were read as
+        # denials, so a sentence admitting the risk came out contradicted by the reports of it).
+        ("Ketamine can cause nausea, and patients usually manage it without any nausea medication.", "acknowledging"),
+        ("Nausea can occur with ketamine, so patients never get an infusion on a full stomach.", "assertion"),
+        ("Dissociation is common with ketamine, and first-time patients never experience it alone.", "acknowledging"),
+        ("Ketamine can raise blood pressure, so patients with heart disease never have infusions here.", "assertion"),
+        ("Patients never experience a single side effect with ketamine.", "denial"),
     ],
 )
 def test_the_stance_a_safety_sentence_takes(sentence: str, stance: str, rules: Rules) -> None:
@@ -150,3 +158,32 @@ def test_a_relapse_share_among_remitters_is_no_remission_rate_and_an_arm_past_a_
     # A timepoint or a second rate of the same arm between the number and its arm changes nothing.
     assert _rates("Fourteen patients (54%) met response criterion 72 h following ketamine.", rules) == [
         ("response", 54.0, "active")]
+
+
+def test_the_proportion_of_responders_is_the_arms_rate(rules: Rules) -> None:
+    """"Among responders, 70% relapsed" is no rate of the arm, but "the proportion of responders was 64% in the
+    ketamine group" is: it was dropped, while the comparator's 28% was kept for pooling."""
+    assert _rates("The proportion of responders was 64% in the ketamine group and 28% in the midazolam group.",
+                  rules) == [("response", 64.0, "active"), ("response", 28.0, "comparator")]
+    assert _rates("The percentage of remitters at day 28 was 40% with esketamine versus 25% with placebo.",
+                  rules) == [("remission", 40.0, "active"), ("remission", 25.0, "comparator")]
+    assert [p for _, p, _ in _rates("Among remitters, 70% relapsed with ketamine within a year.", rules)] == []
+
+
+def test_outcomes_named_as_a_pair_take_the_numbers_in_their_order(rules: Rules) -> None:
+    """A meta-analysis's "Response and remission rates at 24 and 72 h, and day 7 were 52.2% and 20.6%; …" gave
+    52.2% to remission (at day 7), contradicting a page's "one in four remit" on three pages."""
+    found = _rates("Response and remission rates at 24 and 72 h, and day 7 were 52.2% and 20.6%; 55.7% and 23.8%; "
+                   "and 45.3% and 23.5%, respectively.", rules)
+    assert [(c, p) for c, p, _ in found] == [("response", 52.2), ("remission", 20.6), ("response", 55.7),
+                                             ("remission", 23.8), ("response", 45.3), ("remission", 23.5)]
+    assert [(c, p) for c, p, _ in _rates("The response and remission rates were 64% and 40%, respectively.",
+                                         rules)] == [("response", 64.0), ("remission", 40.0)]
+
+
+def test_a_list_after_timepoints_is_no_pair_of_arms(rules: Rules) -> None:
+    """"superior to midazolam at 24 hours and at 7 days, with response rates of 64% and 55%, respectively": the
+    two rates are two times, not ketamine and midazolam (the 55% was given to midazolam)."""
+    found = _rates("Ketamine was superior to midazolam at 24 hours and at 7 days, with response rates of 64% and "
+                   "55%, respectively.", rules)
+    assert [(p, a) for _, p, a in found] == [(64.0, "unknown"), (55.0, "unknown")]

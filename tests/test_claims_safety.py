@@ -96,10 +96,17 @@ def test_safe_in_a_setting_the_restriction_rules_out_is_contradicted_by_it(index
     assert v.verdict == "contradicted", v.reasons
     assert v.decisive and v.decisive[0].id == "spravato_rems"
     assert any("at home" in r and "rules that use out" in r for r in v.reasons)
+    # A negation that governs something else leaves home use called safe (each was "partly supported").
+    for calls_it_safe in ("Unlike IV ketamine, Spravato is safe to take at home.",
+                          "Rather than an infusion, Spravato is safe to take at home.",
+                          "Spravato is not just effective, it is safe to take at home."):
+        _, v = check(calls_it_safe, index, rules, SPRAVATO_PAGE)
+        assert v.verdict == "contradicted", (calls_it_safe, v.reasons)
     # A sentence that itself rules home use out agrees with the restriction: never contradicted by it.
     for agrees in ("Spravato is not safe to take at home.", "Spravato is never safe to use at home.",
                    "Spravato is safe only under supervision, not at home.",
-                   "Spravato is safe when taken at our clinic, never at home."):
+                   "Spravato is safe when taken at our clinic, never at home.",
+                   "Spravato should never be taken at home, where it is not safe."):
         _, v = check(agrees, index, rules, SPRAVATO_PAGE)
         assert v.verdict != "contradicted", (agrees, v.reasons)
     # Safe in the setting the restriction allows, or a risk stated at home: nothing ruled out.

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import json
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -477,12 +478,53 @@ def _respective_arms(sentence: str, pcts: list[re.Match[str]], lists: RuleLists)
         clause = sentence[since:first]
         # "Compared with midazolam, ketamine …" / "Versus placebo, …": the fronted comparator comes first
         # in the text but not in the list, so the order says nothing (the nearest arm is read instead).
-        if _FRONTED_RX.match(clause):
+        # Nor does it when the clause lists outcomes ("response and remission rates were 64% and 40%,
+        # respectively": :func:`_paired_constructs`) that the numbers follow.
+        if _FRONTED_RX.match(clause) or _construct_pairs(clause, lists):
             return {}
+        # "superior to midazolam at 24 hours and at 7 days, with response rates of 64% and 55%, respectively":
+        # the list follows the times, and which arm each is cannot be read.
+        if len(_timepoints(clause)) >= len(group):
+            return {m.start(): "unknown" for m in group}
         arms = _arms_named(clause, lists)
     if len(arms) != len(group):
         return {}
     return {m.start(): arm for m, arm in zip(group, arms, strict=True)}
+
+
+def _construct_pairs(text: str, lists: RuleLists) -> list[tuple[int, tuple[str, str]]]:
+    """Two different outcomes named as a pair ("response and remission", "remission or response"): (end, names)."""
+    cues = sorted((m.start(), m.end(), name) for name, pats in lists.construct_cues for m in pats.finditer(text))
+    return [(b[1], (a[2], b[2])) for a, b in itertools.pairwise(cues)
+            if a[2] != b[2] and _PAIR_JOIN_RX.fullmatch(text, a[1], b[0])]
+
+
+_PAIR_JOIN_RX: Final = re.compile(r"\s*(?:,?\s*and|or|/|&)\s*(?:the\s+)?", re.IGNORECASE)
+
+
+def _paired_constructs(sentence: str, pcts: list[re.Match[str]], lists: RuleLists) -> dict[int, str]:
+    """Outcomes of percentages listed in pairs after the outcomes are named as a pair: "Response and remission
+    rates at 24 h and day 7 were 52.2% and 20.6%; and 55.7% and 23.8%" (each pair is response, then remission).
+    By start offset; a pair is two numbers joined by "and" / "," / "versus" with no outcome named between the named
+    pair and them. Empty when the sentence names no pair of outcomes."""
+    pairs = _construct_pairs(sentence, lists) if len(pcts) > 1 else []
+    out: dict[int, str] = {}
+    for end, names in pairs:
+        after = [m for m in pcts if m.start() >= end]
+        stop = min((m.start() for _, pats in lists.construct_cues for m in pats.finditer(sentence) if m.start() >= end),
+                   default=None)
+        runs: list[list[re.Match[str]]] = []
+        for m in after:
+            if stop is not None and m.start() > stop:
+                break
+            if runs and _LISTED_RX.match(sentence[runs[-1][-1].end() : m.start()]) and len(runs[-1]) < 3:
+                runs[-1].append(m)
+            else:
+                runs.append([m])
+        for run in runs:
+            if len(run) == 2:
+                out.update({run[0].start(): names[0], run[1].start(): names[1]})
+    return out
 
 
 # A comparison put before the subject: "Compared with midazolam, ketamine …", "Unlike placebo, …".
@@ -580,6 +622,7 @@ def _rates_in(
 
     pcts = list(_PCT_RX.finditer(sentence))
     respective = _respective_arms(sentence, pcts, lists) if len(pcts) > 1 else {}
+    paired = _paired_constructs(sentence, pcts, lists)
 
     # Fractions first ("23/44", "12 of 30"): they carry their own denominator.
     fractions: list[tuple[int, int, int, int]] = []
@@ -624,7 +667,7 @@ def _rates_in(
         pct = pct_of(m)
         if pct > 100:
             continue
-        construct = _construct_near(sentence, s, e, rules)
+        construct = paired.get(s) or _construct_near(sentence, s, e, rules)
         if construct is None:
             continue
         arm = respective.get(s) or _nearest_arm(sentence, s, e, rules)

@@ -48,7 +48,8 @@ from ketlit.tomlfile import Table, merge_documents, read_packaged, read_user
 
 # The digest also covers how :mod:`ketlit.claims.numbers` reads: bump this when a change there reads
 # differently (2: "a second dose" is no longer one second), so stored findings are read again.
-NUMBERS_READER_VERSION: Final = 5  # 5: an arm named after a later number is its; 4, 3: "respectively" lists
+NUMBERS_READER_VERSION: Final = 6  # 6: outcomes named as a pair; 5: an arm named after a later number is its;
+# 4, 3: "respectively" lists
 CLAIM_RULES_RESOURCE: Final = "claim_rules.toml"
 REGULATORY_RESOURCE: Final = "regulatory.toml"
 

@@ -242,10 +242,15 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
 
 
 # The sentence itself denies the setting or its safety there ("Spravato is not safe to take at home", "safe only
-# under supervision, not at home", "unlike at-home lozenges"): it agrees with the restriction.
+# under supervision, not at home", "should never be taken at home", "unlike at-home lozenges"): it agrees with the
+# restriction. The negation must govern "safe" or "at home" itself: in "Unlike IV ketamine, Spravato is safe to take
+# at home" or "not just effective, it is safe at home" it governs something else, and the sentence calls home use
+# safe.
 _SETTING_DENIED = re.compile(
-    r"\b(?:not|never|isn.t|aren.t|no longer|unlike|rather than|instead of)\b"
-    r"[^.;:!?]{0,30}?\b(?:safe|at[- ]home|home)\b",
+    r"\b(?:not|never|isn.t|aren.t|no longer)\s+(?:(?:be|been|considered|recommended|approved|allowed|meant|designed|"
+    r"intended)\s+)?(?:\w+ly\s+)?(?:safe\b|(?:to\s+be\s+)?(?:taken|used|given|administered|self-administered)\s+"
+    r"(?:at[- ]home|in\s+the\s+home)\b|at[- ]home\b|(?:for|in)\s+(?:the\s+)?home\b)"
+    r"|\b(?:unlike|rather\s+than|instead\s+of)\s+(?:[\w-]+\s+){0,2}?(?:at[- ]home|home)\b",
     re.IGNORECASE)
 
 

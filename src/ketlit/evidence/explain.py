@@ -46,6 +46,21 @@ def effect_text(f: Mapping[str, Any], *, arms: int = 4, counts: bool = True, cer
     return "; ".join(bits)
 
 
+def _review_lines(review: Mapping[str, Any] | None) -> list[str]:
+    """A review's studies, participants, stated certainty and topic (when its title names one)."""
+    if not review:
+        return []
+    cert = review.get("certainty")
+    lines = [
+        f"  review: k = {review.get('k') if review.get('k') is not None else '?'}, "
+        f"N = {review.get('n') if review.get('n') is not None else '?'}, stated certainty "
+        + (f"{cert.replace('_', ' ')} (s{review.get('certainty_s')})" if cert else "none")
+    ]
+    if review.get("topic"):
+        lines.append(f"  review topic: {review['topic']} (title: \"{review.get('topic_words') or ''}\")")
+    return lines
+
+
 def profile_lines(profile: dict[str, Any], sentences: Sequence[str], *, width: int = 160) -> list[str]:
     """The profile as indented lines (no markup)."""
 
@@ -112,16 +127,7 @@ def profile_lines(profile: dict[str, Any], sentences: Sequence[str], *, width: i
             lines.append(clip(f'        "{sentences[s]}"'))
     for a in profile.get("adverse_events") or []:
         lines.append(clip(f"  adverse event s{a['s']}: {a['event']} — {a['presence']}"))
-    review = profile.get("review")
-    if review:
-        cert = review.get("certainty")
-        lines.append(
-            f"  review: k = {review.get('k') if review.get('k') is not None else '?'}, "
-            f"N = {review.get('n') if review.get('n') is not None else '?'}, stated certainty "
-            + (f"{cert.replace('_', ' ')} (s{review.get('certainty_s')})" if cert else "none")
-        )
-        if review.get("topic"):
-            lines.append(clip(f"  review topic: {review['topic']} (title: \"{review.get('topic_words') or ''}\")"))
+    lines.extend(clip(line) for line in _review_lines(profile.get("review")))
     if profile.get("readable"):
         lines.append("  readable: yes")
     else:
