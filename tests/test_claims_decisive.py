@@ -172,6 +172,27 @@ def test_background_rates_and_shares_of_studies_are_not_patient_rates(rules: Rul
     assert studies and not any(ok for _, ok in studies)
 
 
+@pytest.mark.parametrize(("op", "trial_pct", "verdict"), [
+    # A review's typical 52% against a page's 70%: partly where a single trial reports 70% ("at the top of
+    # trial results", as the expert keys it), contradicted where no trial comes near it.
+    ("~", 70, "partly_supported"), ("<=", 70, "partly_supported"),
+    ("~", 40, "contradicted"), ("<=", 40, "contradicted"),
+])
+def test_a_figure_the_best_trial_reaches_is_partly_not_contradicted(
+    rules: Rules, op: str, trial_pct: int, verdict: str
+) -> None:
+    claim = Claim(id="c4", text="70% of patients respond.", kind="efficacy_rate", location=HERE,
+                  indication=("treatment_resistant_depression",), threshold=Threshold(op, 70.0, "%"),
+                  outcome="response")
+    review = replace(_review("5", "Ketamine reduced depressive symptoms"),
+                     abstract="RESULTS: The pooled response rate to ketamine was 52% at 24 hours.")
+    trial = record("1", n=40, abstract=f"RESULTS: The response rate was {trial_pct}% with ketamine and 20% with "
+                                       "placebo at 24 hours.")
+    v = verdict_of(claim, [review, trial], rules)
+    assert v.verdict == verdict, v.reasons
+    assert any("a review reports response 52.0%" in r for r in v.reasons), v.reasons
+
+
 # ------------------------------------------------------------------ output
 
 

@@ -228,12 +228,17 @@ def _few_arms(
     rules: Rules,
     policy: VerdictPolicy,
     reasons: list[str],
+    reached: Sequence[float] = (),
 ) -> Verdict:
     """Fewer comparable arms than the rules pool: quote the best review's figure, else no verdict."""
     tested = as_tested(claim, rules)
     if summaries:
         a, r = max(summaries, key=lambda ar: (ar[0].rank, ar[1].n or 0))
-        verdict = _compare(thr, r.pct, r.pct, r.pct, None, None, rules)
+        # "Up to 70%" is met by the best comparable arm even where the review's typical figure is lower (partly,
+        # not contradicted): the arms read here, too few to pool, still show how high rates reach.
+        best_arm = max([q.pct for _, q in items] + list(reached), default=None)
+        top = None if best_arm is None else max(best_arm, r.pct)
+        verdict = _compare(thr, r.pct, r.pct, r.pct, top, best_arm, rules)
         certainty, greasons = grade_studies(
             [a], rules, imprecision="review estimate without a confidence interval read from the abstract"
         )
@@ -376,7 +381,8 @@ def judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules, policy: Ver
         if reached is not None:
             return reached
     if len(items) < policy.min_pool_arms:
-        return _few_arms(claim, thr, items, summaries, target, rules, policy, reasons)
+        tops = _drug_arm_rates(counted, construct, policy)
+        return _few_arms(claim, thr, items, summaries, target, rules, policy, reasons, tops)
     pooled = pool_proportions(
         [StudyProportion(f"{a.record.source}:{a.record.id}", r.events or 0, r.n or 0) for a, r in items]
     )
@@ -419,6 +425,18 @@ def judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules, policy: Ver
     )
 
 
+def _drug_arm_rates(counted: Sequence[Assessed], construct: str, policy: VerdictPolicy) -> list[float]:
+    """The drug-arm rates of the outcome that counted controlled trials report, at any time: how high single
+    trials reach, beside a review's typical figure ("70% respond" where trials report 64-71% and a review 52%)."""
+    out = []
+    for a in counted:
+        question = str(((profile_of(a.record) or {}).get("question") or {}).get("value") or "")
+        if question in policy.counts:
+            out += [r.pct for r in a.findings.rates if r.construct == construct and r.arm == "active"
+                    and not r.summary and not r.range and patient_rate(a, r)]
+    return out
+
+
 def _decisive(verdict: str, used: Sequence[tuple[Assessed, RateFinding]]) -> list[Decisive]:
     """The arms or review figure a rate verdict rests on: for the claim unless it is contradicted."""
     stance = "against" if verdict == "contradicted" else "for"
@@ -445,6 +463,10 @@ def _compare(
         return "supported" if est >= v - tol else "partly_supported"
     if abs(est - v) <= tol:
         return "supported" if lo >= v - 2 * tol and hi <= v + 2 * tol else "partly_supported"
-    if hi < v - tol or lo > v + tol:
+    if hi < v - tol:
+        # Above the typical rate: partly when the best single trial reaches the page's figure ("70% respond" where
+        # trials report 64-71%), contradicted when none does.
+        return "partly_supported" if best is not None and best >= v - tol else "contradicted"
+    if lo > v + tol:
         return "contradicted"
     return "partly_supported"
