@@ -187,3 +187,50 @@ def test_a_list_after_timepoints_is_no_pair_of_arms(rules: Rules) -> None:
     found = _rates("Ketamine was superior to midazolam at 24 hours and at 7 days, with response rates of 64% and "
                    "55%, respectively.", rules)
     assert [(p, a) for _, p, a in found] == [(64.0, "unknown"), (55.0, "unknown")]
+
+
+# ------------------------------------------------------------------ second blind key (six pages, 72 sentences)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "indication"),
+    [
+        # Addiction as the condition treated is no harm of the drug ("addicted" sent this down the safety track,
+        # where "addiction documented (DEA schedule)" supported it).
+        ("In people addicted to heroin, ketamine-assisted psychotherapy more than doubled abstinence rates compared "
+         "with standard care.", "efficacy", ("substance_use_disorder",)),
+        # Outcomes raised or brought about are effect wording ("led to more remissions" was no claim).
+        ("Against quetiapine, esketamine led to more remissions at week 8.", "efficacy", None),
+        ("Ketamine increased the number of days abstinent in the trial.", "efficacy", None),
+        # Alcohol named as what is craved: the alcohol trials are the evidence.
+        ("Ketamine has been shown to reduce alcohol cravings.", "efficacy", ("alcohol_use_disorder",)),
+        # The drug's own addictiveness stays a safety claim.
+        ("Some people become addicted to ketamine.", "safety", None),
+        ("Ketamine can be addictive.", "safety", None),
+    ],
+)
+def test_what_a_sentence_about_addiction_claims(
+    sentence: str, kind: str, indication: tuple[str, ...] | None, rules: Rules
+) -> None:
+    found = claims_of(sentence, rules)
+    assert found and found[0].kind == kind, [(c.kind, c.safety_topics) for c in found]
+    if indication is not None:
+        assert set(indication) <= set(found[0].indication), found[0].indication
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Our program is licensed by the Florida Department of Children and Families.",
+        "Harbourside is a CQC-registered private clinic offering ketamine treatment for adults with depression.",
+        "We have given more than 4,000 infusions without a single case of addiction.",
+    ],
+)
+def test_the_clinics_own_licence_and_counts_are_not_claims(sentence: str, rules: Rules) -> None:
+    assert not claims_of(sentence, rules), [(c.kind, c.checkability) for c in claims_of(sentence, rules)]
+
+
+def test_a_claim_about_addiction_has_the_alcohol_trials_as_direct_evidence(rules: Rules) -> None:
+    family = rules.family("substance_use_disorder")
+    assert "alcohol_use_disorder" in family.direct
+    assert "substance_use_disorder" in rules.family("alcohol_use_disorder").indirect

@@ -53,6 +53,16 @@ def test_html_is_reduced_safely() -> None:
     assert "within 24 hours.\n\nOver 90%" in page.text
 
 
+def test_site_navigation_is_not_page_text() -> None:
+    """Menu links ("Ketamine for Addiction") became claims with the page's drug and conditions filled in."""
+    html = (b"<html><body><nav><ul><li><a href='/a'>Ketamine for Addiction</a></li></ul></nav>"
+            b"<div role='navigation'><a href='/p'>Ketamine for PTSD</a></div><menu><li>Spravato</li></menu>"
+            b"<main><p>Ketamine can reduce cravings.</p></main><footer><p>Call us today.</p></footer></body></html>")
+    text = page_from_bytes(html, "p.html").text
+    assert "Addiction" not in text and "PTSD" not in text and "Spravato" not in text
+    assert "Ketamine can reduce cravings." in text and "Call us today." in text
+
+
 def test_html_is_sniffed_on_stdin() -> None:
     page = read_page("-", io.BytesIO(b"<!doctype html><p>One.</p><script>x()</script><p>Two.</p>"))
     assert page.kind == "html"

@@ -19,8 +19,9 @@ Design decisions:
   reads the page as a flat stream of tags and text against an explicit stack, so there is no
   nesting limit (libxml2 stopped at 256 levels and silently dropped the rest of the page) and no
   recursion. ``script``, ``style``, ``noscript``, ``template``, ``iframe``, ``svg``, ``canvas``,
-  ``math``, ``head``, ``title`` and form controls (``select``, ``button``, ``textarea``) are dropped
-  with their content; comments and processing instructions are ignored; nothing is fetched or
+  ``math``, ``head``, ``title``, form controls (``select``, ``button``, ``textarea``) and site
+  navigation (``nav``, ``menu``, an element with ``role="navigation"``) are dropped with their content;
+  comments and processing instructions are ignored; nothing is fetched or
   executed. Only text survives, so no markup can reach the report. Void elements (``embed``,
   ``img``, ``param`` …) never have content, so an ``<embed>`` cannot swallow the page; an end tag
   closes every element left open inside it, so an unclosed dropped element ends with its parent.
@@ -71,8 +72,14 @@ _DROP_TAGS: Final = frozenset(
         "select",
         "button",
         "textarea",
+        # Site navigation: menu links ("Ketamine for Addiction", "Spravato") name pages, they assert nothing,
+        # and a drug or condition named in every menu is no sign of what this page is about.
+        "nav",
+        "menu",
     }
 )
+# ARIA roles of elements dropped like <nav>: a menu built of <div>s and <ul>s.
+_DROP_ROLES: Final = frozenset({"navigation", "menu", "menubar"})
 # Elements that never have content (HTML's void elements, plus obsolete ones parsed the same way):
 # they are never pushed on the stack, so a missing end tag cannot make them swallow what follows.
 _VOID_TAGS: Final = frozenset(
@@ -312,7 +319,7 @@ class _TextReducer(HTMLParser):
         self._open[tag] += 1
         if not reading:
             return
-        if tag in _DROP_TAGS:
+        if tag in _DROP_TAGS or any(k == "role" and v in _DROP_ROLES for k, v in attrs):
             self._drop_at = len(self._stack) - 1
         elif tag in _BLOCK_TAGS:
             self.parts.append("\n\n• " if tag == "li" else "\n\n")  # a list item stays one
