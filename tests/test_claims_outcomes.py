@@ -161,3 +161,26 @@ STRENGTH_CASES = [
 @pytest.mark.parametrize(("level", "text"), STRENGTH_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(STRENGTH_CASES)])
 def test_strength_hedges_and_capabilities(rules: Rules, level: str, text: str) -> None:
     assert asserted_strength(text, rules).level == level
+
+
+def test_prevention_around_an_operation_is_decided_by_the_studies_set_aside_for_treatment(rules: Rules) -> None:
+    """"A dose during a C-section lowered postpartum depression" was "insufficient": every trial of the drug given
+    around delivery was set aside as peri-operative prevention, the very question the sentence asks."""
+    text = "A single dose of esketamine during a caesarean section lowers postpartum depression."
+    construct = packaged_policy().construct_of(text)
+    assert construct is not None and construct.name == "perioperative_prevention"
+    periop = [replace(r, title=f"Esketamine during caesarean section: trial {r.id}")
+              for r in (record("1", n=80, question="perioperative_prevention"),
+                        record("2", n=90, question="perioperative_prevention"))]
+    v = verdict_of(efficacy(text), periop, rules)
+    assert v.verdict == "supported", v.reasons
+    # The same studies stay set aside for a claim that the drug treats the condition.
+    v = verdict_of(efficacy("Esketamine relieves treatment-resistant depression."), periop, rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert any("peri-operative prevention" in r for r in v.reasons), v.reasons
+    # ... and a review of prevention around delivery counts for the prevention claim only.
+    review = replace(record("9", question="systematic_review", design="meta_analysis", n=900, certainty="moderate",
+                            review_topic="perioperative_prevention"),
+                     title="Esketamine at caesarean delivery for preventing postpartum depression: meta-analysis")
+    assert verdict_of(efficacy(text), [review], rules).verdict == "supported"
+    assert verdict_of(efficacy(), [review], rules).verdict == "insufficient_evidence"

@@ -423,3 +423,17 @@ def test_a_reviews_topic_is_read_from_its_title_and_explained(title: str, topic:
     assert profile["review"]["topic"] == topic
     shown = [line for line in profile_lines(profile, []) if line.startswith("  review topic:")]
     assert shown == ([f'  review topic: {topic} (title: "{profile["review"]["topic_words"]}")'] if topic else [])
+
+
+def test_who_benefits_more_is_no_finding() -> None:
+    """"The antidepressive effect of prophylactic ketamine was stronger in mothers with a history of moderate stress"
+    was read as favouring the control, and turned a positive prevention trial against the drug."""
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import Article
+
+    said = "In addition, the antidepressive effect of ketamine was stronger in mothers with a history of stress."
+    sections = [AbstractSection("CONCLUSIONS", "CONCLUSIONS", said)]
+    article = Article(pmid="1", title="Ketamine at caesarean section", sections=sections)
+    assert read_profile(article, {"molecule": ["racemic_ketamine"]}, RULES).findings == ()
+    # A comparison with the control group is a finding however it is worded.
+    assert read_findings_of("The reduction was greater in patients receiving ketamine than in those receiving placebo.")

@@ -339,6 +339,12 @@ def _construct_body(
     title names it; a review counts only when it pools an estimate or states a certainty (a
     narrative summary of such studies gives no direction of its own). No pinned entry applies."""
     about = [a for a in assessed if construct.in_study(a.record.title)]
+    if construct.questions:  # the outcome's own kind of study counts here, as controlled evidence or a review
+        policy = replace(
+            policy,
+            counts=(*policy.counts, *construct.questions),
+            review_not_counted={k: v for k, v in policy.review_not_counted.items() if k not in construct.questions},
+        )
     body = build_body(label, about, molecules, rules, policy)
     narrative = [v for v in body.reviews if not (v.certainty or v.effect)]
     body.reviews = [v for v in body.reviews if v not in narrative]

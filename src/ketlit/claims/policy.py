@@ -63,7 +63,7 @@ _RULES_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "regulatory": ("off_label_words",),
     "legend": LEGEND_ORDER,
 }
-_OUTCOME_KEYS: Final = ("why", "claim", "study")
+_OUTCOME_KEYS: Final = ("why", "claim", "study", "questions")
 _REFERENCE_KEYS: Final = ("schema", "entry")
 _ENTRY_KEYS: Final = ("id", "source", "pmid", "quote", "search_date", "molecule", "route", "indication", "outcome",
                       "timepoint", "comparator", "direction", "measure", "value", "ci", "k", "n", "certainty")
@@ -135,6 +135,10 @@ class OutcomeConstruct:
     why: str
     claim: tuple[re.Pattern[str], ...]
     study: tuple[re.Pattern[str], ...]
+    # Study questions (and review topics) that are this outcome's controlled evidence although they are set aside
+    # for a claim that the drug treats the condition: peri-operative prevention trials, for a claim about
+    # prevention around an operation or childbirth.
+    questions: tuple[str, ...] = ()
 
     def in_claim(self, text: str) -> bool:
         return any(p.search(text) for p in self.claim)
@@ -300,7 +304,9 @@ def _outcomes(root: Table) -> tuple[OutcomeConstruct, ...]:
     out = []
     for name in table.names():
         t = table.sub(name)
-        out.append(OutcomeConstruct(name, t.string("why", nonblank=True), _patterns(t, "claim"), _patterns(t, "study")))
+        questions = t.choices("questions", QUESTIONS) if t.get("questions") is not None else ()
+        why = t.string("why", nonblank=True)
+        out.append(OutcomeConstruct(name, why, _patterns(t, "claim"), _patterns(t, "study"), questions))
     return tuple(out)
 
 
