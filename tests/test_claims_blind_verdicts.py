@@ -46,6 +46,9 @@ def claims_of(sentence: str, rules: Rules) -> list[Claim]:
         ("Dissociation is common with ketamine, and first-time patients never experience it alone.", "acknowledging"),
         ("Ketamine can raise blood pressure, so patients with heart disease never have infusions here.", "assertion"),
         ("Patients never experience a single side effect with ketamine.", "denial"),
+        # A tiny share is how often, not a comparison ("fewer than 1%" was read as comparing products).
+        ("Fewer than 1% of patients experience any side effects.", "minimising"),
+        ("Ketamine causes fewer side effects than most antidepressants.", "comparative"),
     ],
 )
 def test_the_stance_a_safety_sentence_takes(sentence: str, stance: str, rules: Rules) -> None:
@@ -234,3 +237,11 @@ def test_a_claim_about_addiction_has_the_alcohol_trials_as_direct_evidence(rules
     family = rules.family("substance_use_disorder")
     assert "alcohol_use_disorder" in family.direct
     assert "substance_use_disorder" in rules.family("alcohol_use_disorder").indirect
+
+
+def test_memory_loss_is_a_lasting_harm_by_name(rules: Rules) -> None:
+    """"Unlike ECT, ketamine does not cause memory loss" was contradicted by reports of confusion during infusions;
+    like "no long-term memory problems" it denies lasting harm, which short-lived effects do not contradict."""
+    lasting = rules.safety_terms["lasting"]
+    assert lasting.any("Unlike ECT, ketamine treatment does not cause memory loss.")
+    assert not lasting.any("Ketamine does not cause nausea.")

@@ -5,7 +5,7 @@ pinned both ways."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import pytest
 
@@ -535,3 +535,25 @@ def test_a_regulators_word_on_side_effects_in_general_does_not_answer_a_denial_o
     assert "fda_compounded_ketamine_2023" in {f.id for f in facts_about(claim, rules)}
     v = judge_safety(claim, [], rules)
     assert v.verdict == "insufficient_evidence", v.reasons
+
+
+def test_a_denial_the_page_attributes_to_trials_is_judged_on_what_they_observed(rules: Rules) -> None:
+    """"In a pooled analysis of clinical trials, one dose did not lead to cravings": what trials saw. Studies that
+    observed no such events bear it out (it was judged as an absolute denial); a regulator's schedule makes it
+    partly; a study reporting the harm still contradicts it."""
+    from types import SimpleNamespace
+
+    from ketlit.claims.numbers import AdverseFinding
+    from ketlit.claims.safety_verdict import _denial_or_minimising
+
+    def report(rid: str, absent: bool) -> tuple[Any, AdverseFinding]:
+        record = SimpleNamespace(id=rid, source="pubmed", year=2020, title="t", url="u")
+        a = SimpleNamespace(record=record, design="rct", direct=True)
+        return a, AdverseFinding("nausea", None, False, False, absent, False, "s", (0, 1), True)
+
+    def verdict(stance: str, reports: list[Any], facts: tuple[Any, ...] = (), observed: bool = True) -> str:
+        return _denial_or_minimising(stance, {"nausea"}, facts, reports, rules, observed=observed).verdict
+
+    assert verdict("denial", [report("1", True)]) == "supported"
+    assert verdict("denial", [report("1", True)], observed=False) == "partly_supported"  # absolute: absence is short
+    assert verdict("denial", [report("1", True), report("2", False)]) == "contradicted"

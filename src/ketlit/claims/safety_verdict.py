@@ -206,7 +206,8 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
     elif stance in ("denial", "minimising"):
         lasting = "lasting" in rules.safety_terms and rules.safety_terms["lasting"].any(claim.clause or claim.text)
         # "Addiction has been rare in clinical studies": what trials observed, not a risk called minimal.
-        observed = stance == "minimising" and claim.strength == "attributed"
+        # "In a pooled analysis of trials, one dose did not lead to misuse": what trials observed, not a risk denied.
+        observed = stance in ("minimising", "denial") and claim.strength == "attributed"
         judged = _denial_or_minimising(stance, specific, facts, reports, rules, lasting=lasting, observed=observed)
     elif stance == "transience":
         judged = _transience(reports, claim.clause or claim.text)
@@ -354,7 +355,19 @@ def _denial_or_minimising(
     n_passing = len({a.record.id for a, f in present + absent if f.transient or f.absent})
     regulated = [f for f in facts if set(f.risks) & specific & set(rules.regulated_risks)]
     out = _Judged("insufficient_evidence")
-    if stance == "denial":
+    if stance == "denial" and observed and not present:
+        # The page reports what trials saw ("did not lead to cravings over three months of follow-up"): borne out
+        # by studies that observed none, short of a denial where a regulator weighs the risk.
+        out.verdict = (
+            "supported" if absent and not regulated else "partly_supported" if absent or regulated else out.verdict
+        )
+        out.reasons.append(
+            "the page reports what studies observed; "
+            + (f"{n_absent} stud(ies) report no such events" if absent else "no counted study reports on it")
+            + (f"; regulators treat the risk as significant ({', '.join(f.id for f in regulated)}), which trials of "
+               "short courses cannot rule out" if regulated else "")
+        )
+    elif stance == "denial":
         if facts or present:
             out.verdict = "contradicted"
             out.reasons.append("the page denies a risk that " + _who(facts, present))
