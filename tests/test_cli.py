@@ -68,6 +68,19 @@ def test_import_status_export_search(tmp_path: Path) -> None:
     assert code == 0
 
 
+def test_search_refuses_a_not_with_nothing_before_it(tmp_path: Path) -> None:
+    """'NOT esketamine depression' listed the esketamine record: the excluded word was made required."""
+    db = str(tmp_path / "k.db")
+    assert run("--db", db, "import", str(FIXTURES / "medline_esketamine.nbib"))[0] == 0
+    code, out, err = run("--db", db, "search", "NOT esketamine depression")
+    assert_one_line_error(code, out, err, 'NOT needs a term before it (e.g. "depression NOT esketamine")')
+    assert code == 1 and out == ""  # bad input, as an empty search text or an unknown --route value
+    code, out, _ = run("--db", db, "search", "depression", "--json")
+    assert code == 0 and "90000010" in out
+    code, out, _ = run("--db", db, "search", "depression NOT esketamine", "--json")
+    assert code == 0 and out == ""
+
+
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [

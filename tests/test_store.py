@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ketlit.errors import StoreError
+from ketlit.errors import InputError, StoreError
 from ketlit.sources.pubmed_parse import parse_pubmed_xml
 from ketlit.store import fts_query, open_store
 from tests.conftest import FIXTURES, shared
@@ -133,13 +133,29 @@ def test_unwritable_location_is_a_store_error(tmp_path: Path) -> None:
      ("ketamine AND NOT anesthesia", '"ketamine" NOT "anesthesia"'),
      ("(ketamine OR esketamine) depression", '("ketamine" OR "esketamine") AND "depression"'),
      ("ketamine and depression", '"ketamine" AND "and" AND "depression"'),  # lower case: words, as in PubMed
-     ("OR ketamine OR", '"ketamine"'), ("NOT ketamine", '"ketamine"'), ("() a )) b ((", '"a" AND "b"'),
+     ("OR ketamine OR", '"ketamine"'), ("ketamine NOT", '"ketamine"'), ("() a )) b ((", '"a" AND "b"'),
      ("a OR b ) c", '("a" OR "b") AND "c"'), ('title:x "unclosed phrase', '"title:x" AND "unclosed phrase"'),
-     ("AND OR NOT", ""), ('""', ""), ("ketamine - depression & review", '"ketamine" AND "depression" AND "review"'),
+     ("AND OR", ""), ('""', ""), ("ketamine - depression & review", '"ketamine" AND "depression" AND "review"'),
      ('" - "', "")],
 )
 def test_fts_query_keeps_pubmed_operators_and_escapes_the_rest(text: str, query: str) -> None:
     assert fts_query(text) == query
+
+
+@pytest.mark.parametrize(
+    ("text", "example"),
+    [("NOT ketamine depression", '"depression NOT ketamine"'), ("NOT ketamine", '"TERM NOT ketamine"'),
+     ("asthma (NOT children)", '"asthma NOT children"'), ("asthma OR NOT children", '"asthma NOT children"'),
+     ("a NOT NOT b", '"a NOT b"'), ("a AND NOT NOT b", '"a NOT b"'), ("() NOT b", '"TERM NOT b"'),
+     ("- NOT b", '"TERM NOT b"'), ("NOT (a OR b) c", '"c NOT (…)"'), ('x OR NOT "nasal spray"', 'x NOT "nasal spray"'),
+     ("AND OR NOT", '"TERM NOT TERM"')],
+)
+def test_a_not_with_no_term_before_it_is_refused(text: str, example: str) -> None:
+    """FTS5 has no NOT on its own; read as a word, the term meant to be excluded was required
+    ('NOT ketamine depression' returned the ketamine records)."""
+    with pytest.raises(InputError) as caught:
+        fts_query(text)
+    assert str(caught.value) == f"search: NOT needs a term before it (e.g. {example})"
 
 
 def test_deep_brackets_give_a_query_fts5_accepts() -> None:
@@ -167,7 +183,11 @@ def test_any_text_gives_a_query_fts5_accepts() -> None:
     rng = random.Random(12)
     for _ in range(3000):
         text = " ".join(rng.choice(pieces) for _ in range(rng.randint(0, 9)))
-        query = fts_query(text)
+        try:
+            query = fts_query(text)
+        except InputError as exc:  # the one refusal: a NOT with nothing before it
+            assert str(exc).startswith("search: NOT needs a term before it")
+            continue
         if query:
             db.execute("SELECT count(*) FROM t WHERE t MATCH ?", [query]).fetchone()
 

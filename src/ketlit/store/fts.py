@@ -7,16 +7,21 @@ words: every word is quoted, so punctuation, a stray ``:`` or a column-looking `
 never be read as FTS5 syntax, and a trailing ``*`` keeps prefix search.
 
 Design decision: a forgiving recursive-descent parser rather than passing the text through and
-catching FTS5's syntax errors. A user's query never fails on syntax: an operator with nothing on one
-side, an unmatched parenthesis or an empty group is dropped (``OR ketamine`` → ``"ketamine"``), and
-a NOT with nothing before it (FTS5's NOT needs a left side) is dropped with what it negates kept as
-a word. The output is built only from quoted terms, the three operators and balanced parentheses.
+catching FTS5's syntax errors. A query fails on syntax in one case only: a NOT with no term before it
+in its group (``NOT ketamine depression``, ``asthma OR NOT children``, ``(NOT children)``, ``a NOT NOT
+b``), refused with an InputError. FTS5 has no NOT on its own, and every quiet reading of one turned
+the word meant to be excluded into a required one. Anything else that cannot stand is dropped: an AND
+or OR with nothing on one side, a NOT with nothing after it, an unmatched parenthesis, an empty group
+(``OR ketamine`` → ``"ketamine"``). The output is built only from quoted terms, the three operators
+and balanced parentheses.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Final
+
+from ketlit.errors import InputError
 
 _OPERATORS: Final = ("AND", "OR", "NOT")
 # A quoted phrase, a parenthesis, or a run of anything else (a word, maybe with a trailing "*").
@@ -89,10 +94,9 @@ class _Parser:
                 self.take()
                 continue
             if token == "NOT":  # after "AND" ("a AND NOT b"), or with nothing before it
-                self.take()
-                if parts and (other := self.negated()):
+                self.take_not(has_left=bool(parts))
+                if other := self.negated():
                     parts[-1] = f"{parts[-1]} NOT {other}"
-                # With nothing before it to subtract from, what follows is read as a term.
                 continue
             if part := self.negated():
                 parts.append(part)
@@ -103,10 +107,18 @@ class _Parser:
         """``term NOT term NOT …``."""
         out = self.term()
         while self.peek() == "NOT":
-            self.take()
-            other = self.term()
-            out = f"{out} NOT {other}" if out and other else out or other
+            # An empty group before it ("() NOT b") is no left side either.
+            self.take_not(has_left=bool(out))
+            if other := self.term():
+                out = f"{out} NOT {other}"
         return out
+
+    def take_not(self, *, has_left: bool) -> None:
+        """Take a NOT, refusing one with no term before it in its group (or right after another NOT)."""
+        self.take()
+        if has_left and self.peek() != "NOT":
+            return
+        raise InputError(f"search: NOT needs a term before it (e.g. {_not_example(self.tokens, self.at)})")
 
     def term(self) -> str:
         """A quoted word or phrase, or a parenthesised group ("" when there is none to read)."""
@@ -122,6 +134,35 @@ class _Parser:
         if token in ("AND", "NOT"):
             return ""
         return token
+
+
+def _not_example(tokens: list[str], at: int) -> str:
+    """What the user may have meant by the lone NOT before ``tokens[at]``: another of their terms, then
+    NOT and the negated term ("NOT ketamine depression" → "depression NOT ketamine")."""
+    while at < len(tokens) and tokens[at] == "NOT":
+        at += 1
+    negated = tokens[at] if at < len(tokens) else ""
+    end, depth = at, int(negated == "(")  # the negated term's last token: a group ends at its ")"
+    while depth and end + 1 < len(tokens):
+        end += 1
+        depth += {"(": 1, ")": -1}.get(tokens[end], 0)
+    if negated == "(":
+        negated = "(…)"
+    elif negated in ("OR", "AND", ")"):
+        negated = ""
+    others = [t for i, t in enumerate(tokens) if t.startswith('"') and t != negated and not at <= i <= end]
+    example = f"{_bare(others[0]) if others else 'TERM'} NOT {_bare(negated) or 'TERM'}"
+    return _quoted(example)
+
+
+def _bare(token: str) -> str:
+    """A quoted word as typed (``"esket"*`` → ``esket*``); a phrase keeps its quotes."""
+    return token if " " in token else token.replace('"', "")
+
+
+def _quoted(example: str) -> str:
+    """In double quotes, unless it holds a quoted phrase."""
+    return example if '"' in example else f'"{example}"'
 
 
 def fts_query(text: str) -> str:
