@@ -115,6 +115,33 @@ def test_truncated_medline_import_keeps_the_stored_record(tmp_path: Path) -> Non
     assert run("--db", db, "export", "articles")[1] == before  # MeSH, DOI, … not replaced by the cut copy
 
 
+def _cut_medline() -> bytes:
+    whole = (FIXTURES / "medline_esketamine.nbib").read_bytes()
+    return whole[: whole.index(b"MH  - Humans")]  # a download stopped mid-record
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [(_cut_medline(), "looks truncated"), (gzip.compress(_cut_medline()), "looks truncated"),
+     (b"PMID- \nPMID- \n", "without a PMID"), (b"PMID- \nTI  - nothing\n", "no MEDLINE records"),
+     (b"<PubmedArticleSet><PubmedArticle><MedlineCitation><PMID>1</PMID>", "malformed or truncated"),
+     (b"<PubmedArticleSet></PubmedArticleSet>", "no PubMed records")],
+)
+@pytest.mark.parametrize("stdin", [False, True])
+def test_import_with_nothing_to_import_creates_no_cache(tmp_path: Path, content: bytes, fragment: str,
+                                                        stdin: bool) -> None:
+    """A truncated MEDLINE file into a new --db said 'nothing imported' yet left an empty cache, which
+    `status` then showed as 0 articles instead of 'no cache'."""
+    db = tmp_path / "new.db"
+    bad = tmp_path / "export.nbib"
+    bad.write_bytes(content)
+    args = ("--db", str(db), "import", "-" if stdin else str(bad))
+    result = runner.invoke(app, list(args), input=content if stdin else None)
+    assert_one_line_error(result.exit_code, result.stdout, result.stderr, fragment)
+    assert list(tmp_path.iterdir()) == [bad]  # no cache, no -wal or -shm beside it
+    assert_one_line_error(*run("--db", str(db), "status"), "no cache at")
+
+
 def test_missing_file_and_directory(tmp_path: Path) -> None:
     db = str(tmp_path / "k.db")
     assert_one_line_error(*run("--db", db, "import", str(tmp_path / "nope.nbib")), "no such file")

@@ -389,15 +389,16 @@ def import_cmd(
     Example: ketlit import pubmed-ketamine-set.nbib --query queries/depression.toml
     (or: esearch … | efetch -format xml | ketlit import -)
     """
-    from ketlit.jobs.ingest import attach_to_query, check_import_file, import_file, pubmed_key  # see module doc
+    from ketlit.jobs.ingest import attach_to_query, prepare_import, pubmed_key  # see module doc
 
     settings = STATE.settings()
     query = _query(settings, query_file) if query_file else None
     key = pubmed_key(query) if query else None  # a query file that cannot take them fails before the import
-    check_import_file(file)
-    with _store(settings) as store:
+    # Read up to the first record before the cache is opened: a file or pipe with nothing to import
+    # then leaves no new, empty cache behind.
+    with prepare_import(file) as pending, _store(settings) as store:
         with _step(f"importing {file}", forks=True):
-            report = import_file(store, file)
+            report = pending.store_into(store)
         attached = attach_to_query(store, report, key) if key else 0
         _tag_after(store, settings)
     _info(

@@ -335,15 +335,6 @@ def detect_format(data: bytes) -> str:
     raise ParseError("unrecognised file: expected PubMed XML or MEDLINE/.nbib text (PMID- lines)")
 
 
-def check_import_file(path: Path) -> None:
-    """Fail before the cache is opened (or created) when ``path`` is missing, unreadable or no PubMed
-    export at all: a mistyped path into a new ``--db`` used to leave an empty cache behind, which later
-    reading commands took for a real one. A pipe is read once, so it is checked as it is read."""
-    if not is_stream(path):
-        with _naming(path):
-            detect_format(import_head(path))
-
-
 def read_import_file(path: Path) -> bytes:
     data = read_limited(path, MAX_IMPORT_BYTES, "file")
     if data[:2] == b"\x1f\x8b":
@@ -387,16 +378,58 @@ def import_file(
     ``-`` is standard input, and a pipe or other non-seekable file (``/dev/stdin``, a FIFO) is
     read the same way: once, front to back (:func:`import_stream`).
     """
+    with prepare_import(path, records_per_page=records_per_page, workers=workers) as pending:
+        return pending.store_into(store)
+
+
+@dataclass
+class PendingImport:
+    """An import read as far as its first record (XML) or whole (MEDLINE), and not yet stored."""
+
+    path: Path  # as given ("-": standard input), to name it in errors
+    name: str  # the run's name
+    shown: str  # how messages name it
+    data: bytes = b""  # MEDLINE: the text, parsed whole into ``articles``
+    articles: list[Article] = field(default_factory=list)
+    ready: list[PreparedPage] = field(default_factory=list)  # XML: the pages up to the first record
+    pages: Generator[PreparedPage, None, None] | None = None  # XML: the pages after them
+
+    def store_into(self, store: Store) -> ImportReport:
+        """Store it as one import run."""
+        with _naming(self.path):
+            if self.pages is None:
+                return _store_medline(store, self)
+            # The rows arriving from the workers are millions of small acyclic objects (see gc_paused).
+            with gc_paused():
+                return _store_xml_pages(store, self, self.pages)
+
+    def close(self) -> None:
+        """Stop the workers of XML pages not stored to the end."""
+        if self.pages is not None:
+            self.pages.close()
+
+
+@contextlib.contextmanager
+def prepare_import(path: Path, *, records_per_page: int = IMPORT_PAGE_RECORDS,
+                   workers: int | None = None) -> Iterator[PendingImport]:
+    """Read an import (file or stream, see :func:`import_file`) up to its first record, before the cache
+    is opened: a file or pipe with nothing to import (missing, no PubMed export, truncated, no record)
+    fails here, so it never leaves behind a new, empty cache, which later reading commands took for a
+    real one. Leaving the block stops the workers of an XML file not stored to the end."""
     with _naming(path):
         if is_stream(path):
             name = STDIN_NAME if str(path) == "-" else path.name
-            return import_stream(store, _open_stream(path), name, records_per_page=records_per_page)
-        if detect_format(import_head(path)) == "medline":
-            return _import_whole(store, path)
-        if workers is None:
-            workers = IMPORT_WORKERS if path.stat().st_size > WORKER_MIN_BYTES else 0
-        pages = run_in_workers(prepared_xml_pages, path, records_per_page, workers=workers)
-        return _store_xml_pages(store, pages, path.name, str(path))
+            pending = _prepare_stream(path, _open_stream(path), name, records_per_page)
+        elif detect_format(import_head(path)) == "medline":
+            data = read_import_file(path)
+            pending = PendingImport(path, path.name, str(path), data, _read_medline(data, str(path)))
+        else:
+            if workers is None:
+                workers = IMPORT_WORKERS if path.stat().st_size > WORKER_MIN_BYTES else 0
+            pages = run_in_workers(prepared_xml_pages, path, records_per_page, workers=workers)
+            pending = _pending_xml(path, path.name, str(path), pages)
+    with contextlib.closing(pending):
+        yield pending
 
 
 @contextlib.contextmanager
@@ -412,49 +445,46 @@ def _naming(path: Path) -> Iterator[None]:
         raise ParseError(f"{shown}: {exc}") from None
 
 
-def _store_xml_pages(store: Store, pages: Generator[PreparedPage, None, None], name: str,
-                     shown: str) -> ImportReport:
-    """Store prepared XML pages as one import run named ``name`` (see :func:`import_file`)."""
-    # The rows arriving from the workers are millions of small acyclic objects (see gc_paused).
-    with gc_paused():
-        return _store_xml_pages_now(store, pages, name, shown)
-
-
-def _store_xml_pages_now(store: Store, pages: Generator[PreparedPage, None, None], name: str,
-                         shown: str) -> ImportReport:
+def _pending_xml(path: Path, name: str, shown: str, pages: Generator[PreparedPage, None, None]) -> PendingImport:
+    """XML pages read up to the first that holds a record: pages before it (none, in a PubMed file) wait
+    with it, so a file that fails early or holds no record leaves no run, and no new cache, behind. A
+    ``DeleteCitation`` counts: an update file may only withdraw records."""
+    ready = []
     try:
-        # Pages before the first record (none, in a PubMed file) wait with it, so a file that
-        # fails early or holds no record leaves no run behind. A ``DeleteCitation`` counts: an
-        # update file may only withdraw records.
-        ready = []
-        for page in pages:
-            ready.append(page)
-            if page.rows or page.deleted:
-                break
+        with gc_paused():
+            for page in pages:
+                ready.append(page)
+                if page.rows or page.deleted:
+                    break
         if not any(page.rows or page.deleted for page in ready):
             raise ParseError(f"{shown}: no PubMed records found")
-        run_id = store.start_run("import", "import:" + name, None, {"path": shown, "format": "xml"},
-                                 "import", None)
-        clock = time.monotonic()
-        saved = SaveResult()
-        pmids: set[str] = set()
-        try:
-            for number, page in enumerate(itertools.chain(ready, pages), start=1):
-                saved += store.save_prepared(
-                    run_id=run_id,
-                    source="import",
-                    endpoint="xml",
-                    request={"path": name, "page": str(number)},
-                    content_type="text/xml",
-                    page=page,
-                )
-                pmids.update(r.article["pmid"] for r in page.rows)
-        except (KetlitError, KeyboardInterrupt, SystemExit) as exc:
-            _stop_import(store, run_id, exc, len(pmids), saved, clock)
-            raise
-    finally:
-        pages.close()  # stops the workers if we leave early
-    return _finish_import(store, run_id, shown, "xml", len(pmids), saved, clock)
+    except BaseException:
+        pages.close()
+        raise
+    return PendingImport(path, name, shown, ready=ready, pages=pages)
+
+
+def _store_xml_pages(store: Store, pending: PendingImport, pages: Generator[PreparedPage, None, None]) -> ImportReport:
+    run_id = store.start_run("import", "import:" + pending.name, None, {"path": pending.shown, "format": "xml"},
+                             "import", None)
+    clock = time.monotonic()
+    saved = SaveResult()
+    pmids: set[str] = set()
+    try:
+        for number, page in enumerate(itertools.chain(pending.ready, pages), start=1):
+            saved += store.save_prepared(
+                run_id=run_id,
+                source="import",
+                endpoint="xml",
+                request={"path": pending.name, "page": str(number)},
+                content_type="text/xml",
+                page=page,
+            )
+            pmids.update(r.article["pmid"] for r in page.rows)
+    except (KetlitError, KeyboardInterrupt, SystemExit) as exc:
+        _stop_import(store, run_id, exc, len(pmids), saved, clock)
+        raise
+    return _finish_import(store, run_id, pending.shown, "xml", len(pmids), saved, clock)
 
 
 def pubmed_key(query: QueryFile) -> str:
@@ -472,12 +502,8 @@ def attach_to_query(store: Store, report: ImportReport, key: str) -> int:
     return store.runs.attach_run_records(report.run_id, "pubmed", key)
 
 
-def _import_whole(store: Store, path: Path) -> ImportReport:
-    """MEDLINE/.nbib: parsed whole (Bio.Medline) and stored as one page."""
-    return _import_medline(store, read_import_file(path), path.name, str(path))
-
-
-def _import_medline(store: Store, data: bytes, name: str, shown: str) -> ImportReport:
+def _read_medline(data: bytes, shown: str) -> list[Article]:
+    """MEDLINE/.nbib text → records (Bio.Medline); a ParseError when there is none, or the text is cut."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -486,22 +512,29 @@ def _import_medline(store: Store, data: bytes, name: str, shown: str) -> ImportR
     articles = parse_medline_text(text)
     if not articles:
         raise ParseError(f"{shown}: no PubMed records found")
-    run_id = store.start_run("import", "import:" + name, None, {"path": shown, "format": "medline"}, "import", None)
+    return articles
+
+
+def _store_medline(store: Store, pending: PendingImport) -> ImportReport:
+    """MEDLINE: stored as one page."""
+    run_id = store.start_run("import", "import:" + pending.name, None, {"path": pending.shown, "format": "medline"},
+                             "import", None)
     clock = time.monotonic()
     try:
         saved = store.save_page(
             run_id=run_id,
             source="import",
             endpoint="medline",
-            request={"path": name},
+            request={"path": pending.name},
             content_type="text/plain",
-            body=data,
-            articles=articles,
+            body=pending.data,
+            articles=pending.articles,
         )
     except (KetlitError, KeyboardInterrupt, SystemExit) as exc:
         _stop_import(store, run_id, exc, 0, SaveResult(), clock)
         raise
-    return _finish_import(store, run_id, shown, "medline", len({a.pmid for a in articles}), saved, clock)
+    records = len({a.pmid for a in pending.articles})
+    return _finish_import(store, run_id, pending.shown, "medline", records, saved, clock)
 
 
 # -- import from a pipe -----------------------------------------------------------------------
@@ -578,7 +611,13 @@ class _OnePass(io.RawIOBase):
 
 def import_stream(store: Store, source: IO[bytes], name: str, *,
                   records_per_page: int = IMPORT_PAGE_RECORDS) -> ImportReport:
-    """Import PubMed XML or MEDLINE read once from ``source`` (a pipe such as standard input:
+    """Import PubMed XML or MEDLINE read once from ``source`` (see :func:`_prepare_stream`)."""
+    with contextlib.closing(_prepare_stream(Path(name), source, name, records_per_page)) as pending:
+        return pending.store_into(store)
+
+
+def _prepare_stream(path: Path, source: IO[bytes], name: str, records_per_page: int) -> PendingImport:
+    """PubMed XML or MEDLINE read once from ``source`` (a pipe such as standard input:
     ``efetch -format xml | ketlit import -``), gunzipped on the fly if it is gzip.
 
     XML is streamed page by page as from a file, and parsed in this process: worker processes
@@ -602,8 +641,8 @@ def import_stream(store: Store, source: IO[bytes], name: str, *,
         if len(data) > MAX_MEDLINE_STREAM_BYTES:
             raise InputError(f"{name}: MEDLINE text over {MAX_MEDLINE_STREAM_BYTES >> 20} MiB (it is parsed whole); "
                              "pipe PubMed XML instead (efetch -format xml), which is streamed")
-        return _import_medline(store, data, name, name)
-    return _store_xml_pages(store, _stream_xml_pages(reader, name, records_per_page), name, name)
+        return PendingImport(path, name, name, data, _read_medline(data, name))
+    return _pending_xml(path, name, name, _stream_xml_pages(reader, name, records_per_page))
 
 
 def _stream_xml_pages(reader: IO[bytes], name: str, records_per_page: int) -> Generator[PreparedPage, None, None]:
@@ -641,6 +680,7 @@ __all__ = [
     "import_file",
     "import_stream",
     "is_stream",
+    "prepare_import",
     "pubmed_key",
     "query_key",
 ]
