@@ -360,6 +360,25 @@ def test_an_import_that_cannot_start_creates_no_cache(tmp_path: Path, name: str)
     assert "no cache" in run("--db", str(db), "status")[2]
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("u", b"just notes\n", "unrecognised file: expected"), ("m", b"just notes\n", "unrecognised file: expected"),
+     ("e", b"just notes\n", "unrecognised file: expected"),
+     ("unrecognised file", b"just notes\n", "unrecognised file: expected"),
+     ("malformed or truncated XML", b"<PubmedArticleSet><PubmedArticle>", "malformed or truncated XML: "),
+     ("x.gz", b"\x1f\x8b\x08\x00garbage", "corrupt gzip file"),  # named by the gzip reader: not twice
+     ("none.xml", b"<PubmedArticleSet></PubmedArticleSet>", "no PubMed records found")],
+)
+def test_an_import_error_names_a_file_named_like_its_message_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, content: bytes, message: str
+) -> None:
+    """'ketlit import u' said 'Error: unrecognised file: …', naming no file: the message started with 'u'."""
+    monkeypatch.chdir(tmp_path)
+    Path(name).write_bytes(content)
+    code, _, err = run("--db", "k.db", "import", name)
+    assert code == 1 and err.startswith(f"Error: {name}: {message}"), err
+
+
 def test_a_truncated_xml_import_names_the_file_and_its_position_once(tmp_path: Path) -> None:
     cut = tmp_path / "cut.xml"
     cut.write_bytes(b'<?xml version="1.0"?><PubmedArticleSet><PubmedArticle><MedlineCitation>')

@@ -77,6 +77,12 @@ class ParseError(KetlitError):
     """A payload or input file could not be parsed."""
 
 
+class FileParseError(ParseError):
+    """A ParseError whose message starts with the name of the file it is about (``x.gz: corrupt gzip
+    file …``), so that whoever passes it on does not name the file again. A class, not a test of the
+    message's start: a file may be named like a message ("unrecognised file: …")."""
+
+
 class InputError(KetlitError):
     """A user-supplied file or argument is unusable."""
 

@@ -34,7 +34,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, BinaryIO, Final
 
-from ketlit.errors import InputError, ParseError
+from ketlit.errors import FileParseError, InputError
 
 MAX_DECOMPRESSED_BYTES = 512 * 1024**2
 _CHUNK = 1 << 20
@@ -136,7 +136,7 @@ class GunzipLimited(io.RawIOBase):
         try:
             return self._gzip.read(size)
         except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-            raise ParseError(f"{self._name}: corrupt gzip file ({exc})") from None
+            raise FileParseError(f"{self._name}: corrupt gzip file ({exc})") from None
 
     def close(self) -> None:
         """Close the gzip reader and the file under it."""

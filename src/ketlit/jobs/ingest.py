@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, cast
 
 from ketlit.config import Settings
-from ketlit.errors import InputError, KetlitError, ParseError
+from ketlit.errors import FileParseError, InputError, KetlitError, ParseError
 from ketlit.files import GunzipLimited, gunzip_limited, read_limited
 from ketlit.http import HttpClient, redact
 from ketlit.jobs.prefetch import prefetched
@@ -438,11 +438,13 @@ def _naming(path: Path) -> Iterator[None]:
     marked failed (and the pages before the fault kept) where the error arose."""
     try:
         yield
+    except FileParseError:
+        raise
     except ParseError as exc:
+        # Told by its class, not by how the message starts: a file named "u", "e" or "unrecognised file"
+        # went unnamed, "unrecognised file: …" starting with its name.
         shown = STDIN_NAME if str(path) == "-" else str(path)
-        if str(exc).startswith(shown):
-            raise
-        raise ParseError(f"{shown}: {exc}") from None
+        raise FileParseError(f"{shown}: {exc}") from None
 
 
 def _pending_xml(path: Path, name: str, shown: str, pages: Generator[PreparedPage, None, None]) -> PendingImport:
@@ -457,7 +459,7 @@ def _pending_xml(path: Path, name: str, shown: str, pages: Generator[PreparedPag
                 if page.rows or page.deleted:
                     break
         if not any(page.rows or page.deleted for page in ready):
-            raise ParseError(f"{shown}: no PubMed records found")
+            raise FileParseError(f"{shown}: no PubMed records found")
     except BaseException:
         pages.close()
         raise
@@ -511,7 +513,7 @@ def _read_medline(data: bytes, shown: str) -> list[Article]:
         text = data.decode("latin-1")
     articles = parse_medline_text(text)
     if not articles:
-        raise ParseError(f"{shown}: no PubMed records found")
+        raise FileParseError(f"{shown}: no PubMed records found")
     return articles
 
 
@@ -656,7 +658,7 @@ def _stream_errors(name: str) -> Iterator[None]:
     try:
         yield
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise ParseError(f"{name}: corrupt gzip stream ({exc})") from None
+        raise FileParseError(f"{name}: corrupt gzip stream ({exc})") from None
 
 
 def _finish_import(

@@ -67,7 +67,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, Any, TypeVar, cast
 
-from ketlit.errors import InputError, KetlitError, ParseError
+from ketlit.errors import FileParseError, InputError, KetlitError
 from ketlit.files import GunzipLimited, open_limited
 from ketlit.sources.pubmed_pages import IMPORT_PAGE_RECORDS, split_xml_pages
 from ketlit.sources.pubmed_parse import iter_set, parse_pubmed_xml
@@ -274,7 +274,7 @@ def _import_errors(path: Path) -> Iterator[None]:
     try:
         yield
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise ParseError(f"{path}: corrupt gzip file ({exc})") from None
+        raise FileParseError(f"{path}: corrupt gzip file ({exc})") from None
     except KetlitError:
         raise
     except OSError as exc:
