@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 
 from ketlit.cli import app
 from ketlit.jobs.lock import RunLock
+from ketlit.jobs.refresh import QueryOutcome, RefreshResult
 from tests.conftest import REPO, shared
 from tests.standins.ctgov import CtgovStandin, Fault
 from tests.standins.eutils import EutilsStandin
@@ -274,18 +275,34 @@ def test_a_malformed_claim_rules_file_stops_refresh_before_fetching(
 
 def test_a_bad_query_file_costs_only_itself(work: Path) -> None:
     """A colleague's typo in one query file (or a name another file took) is an error naming that file,
-    but the other queries are still fetched and their reports written: a scheduled job does not freeze."""
+    but the other queries are still fetched and their reports written: a scheduled job does not freeze.
+    The run is partial (3), not an error (1): the README's recipes commit the reports of a run that exits
+    0 or 3, so one typo stopped every report being committed."""
     (work / "queries" / "broken.toml").write_text('name = "broken"\n[pubmed]\nterm = "x"\ncolour = 1\n')
     (work / "queries" / "twin.toml").write_text(QUERY)  # the name "esk" again
     with EutilsStandin(pubmed_files(), rate_limit=None) as eu, CtgovStandin(studies()) as ct:
         code, err = refresh(work, eu.base_url, ct.base_url)
-    assert code == 1
+    assert code == 3
     lines = [line for line in err.splitlines() if line.startswith("Error:")]
     assert len(lines) == 2 and "broken.toml" in lines[0] and "colour" in lines[0], err
     assert "twin.toml" in lines[1] and "already used" in lines[1]
     assert "Traceback" not in err
     assert "31166571" in (work / "reports" / "esk.md").read_text()
     assert not (work / "reports" / "broken.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("outcome", "unusable", "code"),
+    [(QueryOutcome("a", Path("a.md")), 0, 0), (QueryOutcome("a", Path("a.md")), 1, 3),
+     (QueryOutcome("a", Path("a.md"), unchanged=True), 2, 3),  # an up-to-date report counts as written
+     (QueryOutcome("a", None, skipped="nothing fetched for it and nothing cached"), 0, 3),
+     (QueryOutcome("a", None, skipped="nothing fetched for it and nothing cached"), 1, 1),
+     (QueryOutcome("a", Path("a.md"), error="cannot write"), 1, 1)],
+)
+def test_an_unusable_query_file_makes_the_run_partial_if_a_report_was_written(
+    outcome: QueryOutcome, unusable: int, code: int
+) -> None:
+    assert RefreshResult([outcome], unusable=unusable).exit_code == code
 
 
 def test_no_usable_query_file_fetches_nothing(work: Path) -> None:

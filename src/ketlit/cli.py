@@ -632,9 +632,8 @@ def refresh_cmd(
 ) -> None:
     """For every query file: incremental fetch from both sources, re-tag, re-check, re-render.
 
-    Exit codes: 0 ok, 1 error (nothing could be fetched: no report written; or a query file could
-    not be used: the others are still refreshed), 3 partial (a source or a clinic page failed;
-    reports rendered with a note), 4 another refresh is running.
+    Exit codes: 0 ok, 1 error (nothing could be fetched: no report written), 3 partial (a source, a
+    clinic page or a query file failed; the other reports written), 4 another refresh is running.
     A report whose content did not change is left untouched.
 
     Example: ketlit refresh --queries-dir queries/ --out-dir reports/
@@ -648,7 +647,7 @@ def refresh_cmd(
     settings = STATE.settings()
     # One set of compiled rules serves the query files' slugs and the whole run. A page that
     # cannot be read costs only its own claims (noted in the report), not the whole run; nor
-    # does a query file that cannot be used cost the others' reports (it is an error: exit 1).
+    # does a query file that cannot be used cost the others' reports (the run is partial: exit 3).
     runner = TagRunner(settings)
     queries, bad = load_queries_apart(queries_dir, vocabularies=runner.vocabularies, check_pages=False)
     for _, exc in bad:
@@ -659,9 +658,8 @@ def refresh_cmd(
         _warn_no_email(settings)
     with _store(settings, reading=offline) as store:
         result = refresh(store, settings, queries, out_dir, offline=offline, runner=runner, steps=_step)
+    result.unusable = len(bad)
     print_refresh(err, result, STATE.secrets, quiet=STATE.quiet)
-    if bad:
-        raise typer.Exit(ExitCode.ERROR)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 

@@ -22,6 +22,9 @@ Design decisions:
 - **A clinic page that cannot be read costs only its own claims**: the report is written,
   says the page was not checked, and the run is partial (3). ``ketlit report`` (interactive)
   refuses such a page instead (:func:`unreadable_pages`).
+- **A query file that cannot be used costs only itself**: the caller names it and refreshes the
+  others; with their reports written the run is partial (3), as for a failed source, so a scheduled
+  job still commits them; with no report written it is an error (1).
 - **Progress**: each long step (a query's fetch per source, tagging, a query's rendering) is
   announced through ``steps`` (:class:`Steps`); the CLI draws it on stderr.
 """
@@ -92,6 +95,7 @@ class RefreshResult:
 
     outcomes: list[QueryOutcome]
     down: dict[str, ServiceError] = field(default_factory=dict)
+    unusable: int = 0  # query files that could not be used, so were not refreshed (the caller names them)
 
     @property
     def nothing_fetched(self) -> bool:
@@ -100,10 +104,13 @@ class RefreshResult:
 
     @property
     def exit_code(self) -> ExitCode:
-        """1 if nothing could be fetched or a report failed, 3 if anything was stale, skipped or unread, else 0."""
+        """1 if nothing could be fetched, a report failed, or query files were unusable and no report was
+        written; 3 if anything was stale, skipped, unread or unusable; else 0."""
         if self.nothing_fetched or any(o.error for o in self.outcomes):
             return ExitCode.ERROR
-        if any(o.stale or o.skipped or o.warnings for o in self.outcomes):
+        if self.unusable and not any(o.path for o in self.outcomes):
+            return ExitCode.ERROR
+        if self.unusable or any(o.stale or o.skipped or o.warnings for o in self.outcomes):
             return ExitCode.PARTIAL
         return ExitCode.OK
 
