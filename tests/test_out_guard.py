@@ -179,3 +179,27 @@ def test_status_counts_records_changed_since_they_were_tagged(
     rules.write_text("# no change yet\n", encoding="utf-8")
     monkeypatch.setenv("KETLIT_TAGGING_RULES", str(rules))
     assert untagged_count(db) == 3
+
+
+@pytest.mark.parametrize(("content", "fragment"), [(None, "cannot read rules file"), ("x = [\n", "invalid TOML")])
+def test_status_shows_the_counts_when_the_tagging_rules_cannot_be_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str | None, fragment: str
+) -> None:
+    """A KETLIT_TAGGING_RULES file that was moved made `status`, the command one runs to see what is
+    wrong, fail with 'Error: … cannot read rules file' and show nothing."""
+    db = str(tmp_path / "k.db")
+    assert CliRunner().invoke(app, ["--db", db, "import", str(FIXTURES / "efetch_oddities.xml")]).exit_code == 0
+    rules = tmp_path / "rules.toml"
+    if content is not None:
+        rules.write_text(content, encoding="utf-8")
+    monkeypatch.setenv("KETLIT_TAGGING_RULES", str(rules))
+    shown = CliRunner().invoke(app, ["--db", db, "status"])
+    assert shown.exit_code == 0 and "Error" not in shown.output, shown.output
+    assert "│ articles            │       3 │" in shown.stdout and "│ untagged records    │ unknown │" in shown.stdout
+    (warning,) = [line for line in shown.stdout.splitlines() if line.startswith("warning: ")]
+    assert f"tagging rules file cannot be used ({rules}: {fragment}" in warning
+    assert warning.endswith("so the untagged count is unknown")
+    as_json = CliRunner().invoke(app, ["--db", db, "status", "--json"])
+    status = json.loads(as_json.stdout)
+    assert as_json.exit_code == 0 and status["counts"]["articles"] == 3 and status["counts"]["untagged_records"] is None
+    assert status["warnings"] == [warning.removeprefix("warning: ")]

@@ -26,8 +26,10 @@ def print_status(out: Console, status: CacheStatus) -> None:
     table.add_column("what")
     table.add_column("count", justify="right")
     for key, value in status.counts.items():
-        table.add_row(Text(key.replace("_", " ")), Text(str(value)))
+        table.add_row(Text(key.replace("_", " ")), Text("unknown" if value is None else str(value)))
     print_table(out, table)
+    for warning in status.warnings:
+        out.print(f"warning: {warning}", markup=False)
     if status.counts.get("untagged_records"):
         # An import or fetch stopped during its tagging step, or the rules changed: the records are
         # stored, but search filters and reports see no tags or stale ones until they are tagged.

@@ -12,11 +12,11 @@ commands that only read the cache start quickly.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ketlit.errors import InputError
+from ketlit.errors import ConfigError, InputError
 from ketlit.ids import NCT_ID
 from ketlit.store import VERSION_FIELDS, RunSummary, Store
 
@@ -29,9 +29,10 @@ class CacheStatus:
     """What `ketlit status` shows: record counts, a content hash and the recent runs."""
 
     db: Path
-    counts: dict[str, int]
+    counts: dict[str, int | None]  # None: not known (untagged_records, when the tagging rules cannot be read)
     content_hash: str | None  # None when not asked for (it reads every article's digest)
     runs: list[RunSummary]
+    warnings: list[str] = field(default_factory=list)  # what status could not look at, one line each
 
     def payload(self) -> dict[str, Any]:
         """The ``--json`` form."""
@@ -40,6 +41,7 @@ class CacheStatus:
             "counts": self.counts,
             "content_hash": self.content_hash,
             "runs": [r.__dict__ for r in self.runs],
+            "warnings": self.warnings,
         }
 
 
@@ -49,12 +51,24 @@ def cache_status(store: Store, db: Path, runs: int, *, with_hash: bool = True,
 
     The counts come from indexes; the hash reads every article's digest (0.15 s at 150,000
     records), so the table ``ketlit status`` prints, which does not show it, does not compute it.
-    Records tagged with other rules than the packaged ones plus ``tagging_rules`` count as untagged."""
+    Records tagged with other rules than the packaged ones plus ``tagging_rules`` count as untagged.
+
+    A ``tagging_rules`` file that cannot be read leaves that count unknown (None) and says so in
+    ``warnings``: status is where one looks when something is wrong, so it shows the rest."""
     from ketlit.tagging.rules import rules_digest  # hashes the rule files; compiles nothing
 
-    counts = store.counts(rules_digest(tagging_rules))
+    warnings = []
+    try:
+        rules_sha: str | None = rules_digest(tagging_rules)
+    except ConfigError as exc:
+        rules_sha = None
+        warnings.append(f"the tagging rules file cannot be used ({exc}), so the untagged count is unknown")
+    counts: dict[str, int | None] = dict(store.counts(rules_sha))
+    if rules_sha is None:
+        counts["untagged_records"] = None
     recent = store.recent_runs(runs)
-    return CacheStatus(db=db, counts=counts, content_hash=store.content_hash() if with_hash else None, runs=recent)
+    return CacheStatus(db=db, counts=counts, content_hash=store.content_hash() if with_hash else None, runs=recent,
+                       warnings=warnings)
 
 
 @dataclass(frozen=True)
