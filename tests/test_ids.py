@@ -89,6 +89,17 @@ def test_bare_patterns_embed_in_urls() -> None:
         ("NCT 02417064", ("ctgov", "NCT02417064")),
         ("ctgov:NCT02417064", ("ctgov", "NCT02417064")),
         ("https://clinicaltrials.gov/study/NCT02417064", ("ctgov", "NCT02417064")),
+        # As a browser copies them: with the page's query string or fragment (these were refused).
+        ("https://clinicaltrials.gov/study/NCT02417064?tab=results", ("ctgov", "NCT02417064")),
+        ("https://clinicaltrials.gov/study/NCT02417064#contacts", ("ctgov", "NCT02417064")),
+        ("https://clinicaltrials.gov/ct2/show/NCT02417064?term=ketamine&rank=1", ("ctgov", "NCT02417064")),
+        ("https://pubmed.ncbi.nlm.nih.gov/31166571/?from=x", ("pubmed", "31166571")),
+        ("https://pubmed.ncbi.nlm.nih.gov/31166571/#abstract", ("pubmed", "31166571")),
+        ("https://www.ncbi.nlm.nih.gov/pubmed/31166571?dopt=Abstract", ("pubmed", "31166571")),
+        ("https://pubmed.ncbi.nlm.nih.gov/?term=31166571", None),  # a search, not a record page
+        ("https://clinicaltrials.gov/search?cond=NCT02417064", None),
+        ("pubmed:31166571?from=x", None),  # only an address has a query string
+        ("https://evil.example/31166571?x", None),
         ("0123", None),
         ("PMID", None),
         ("abc", None),

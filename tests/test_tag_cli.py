@@ -51,6 +51,11 @@ def test_explain_shows_rule_field_and_span(db: str) -> None:
     # A check's cards cite "PMID 31166571": pasted back, it used to be "not a PMID or NCT ID".
     pasted = runner.invoke(app, ["--db", db, "explain", "PMID 31166571"])
     assert pasted.exit_code == 0 and pasted.stdout.splitlines()[0] == "PMID 31166571"
+    # As a browser copies the address: with the page's query string (it used to be "not a PMID or NCT ID").
+    copied = runner.invoke(app, ["--db", db, "explain", "https://pubmed.ncbi.nlm.nih.gov/31166571/?from=x#abstract"])
+    assert copied.exit_code == 0 and copied.stdout.splitlines()[0] == "PMID 31166571"
+    trial = runner.invoke(app, ["--db", db, "explain", "https://clinicaltrials.gov/study/NCT99999999?tab=results"])
+    assert trial.exit_code == 1 and trial.stderr == "Error: NCT99999999 is not in the cache\n"
     nonsense = runner.invoke(app, ["--db", db, "explain", "PMID x"])
     assert nonsense.exit_code == 1 and nonsense.stderr == "Error: not a PMID or NCT ID: 'PMID x'\n"
 

@@ -71,11 +71,19 @@ _RECORD_LABEL: Final = re.compile(
     rf"\A(?:(?:{_PUBMED_LABEL})?(?P<pmid>[0-9]+)|(?:{_CTGOV_LABEL})?(?P<nct>NCT[\s_-]?[0-9]{{8}}))/?\Z",
     re.IGNORECASE,
 )
+_RECORD_PAGE: Final = re.compile(
+    r"(?:https?://)?(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov|ncbi\.nlm\.nih\.gov|clinicaltrials\.gov)/", re.IGNORECASE
+)
 
 
 def record_id(text: str) -> tuple[str, str] | None:
     """("pubmed", PMID) or ("ctgov", NCT ID) for a bare ID or a label ketlit prints; None if neither."""
-    m = _RECORD_LABEL.match(text.strip())
+    text = text.strip()
+    if _RECORD_PAGE.match(text):
+        # What a browser copies keeps the page's query and fragment (…/NCT01234567?tab=results,
+        # …/31166571/?from=…#abstract): they name a view of the record, not another record.
+        text = re.split(r"[?#]", text, maxsplit=1)[0]
+    m = _RECORD_LABEL.match(text)
     if m is None:
         return None
     if m.group("nct"):
