@@ -75,12 +75,15 @@ def test_records_that_left_the_results_are_listed() -> None:
     before = {"articles": ["1", "2", "3"], "trials": {"NCT00000001": ["COMPLETED", True, 40, "Old trial"]},
               "retracted": [], "verdicts": {}}
     after = {"articles": ["1", "4"], "trials": {}, "retracted": [], "verdicts": {}}
-    changes = _changes(before, after, {"2": {"title": "Still cached", "year": 2020}, "4": {"title": "New"}})
+    cached = {"2": {"title": "Still cached", "year": 2020}, "4": {"title": "New", "year": 2024}}
+    changes = _changes(before, after, cached)
     assert [a.pmid for a in changes.removed_articles] == ["2", "3"]
     assert [t.nct_id for t in changes.removed_trials] == ["NCT00000001"]
     assert [a.pmid for a in changes.new_articles] == ["4"]
     text = render_report(dataclasses.replace(minimal_data(), changes=changes))
     section = text.split("## Changes since last run", 1)[1].split("\n## ", 1)[0]
-    assert "### Articles no longer in the results (2)" in section and "Still cached" in section
-    assert "(no longer cached)" in section  # PMID 3: withdrawn, its title gone with it
+    assert "### Articles no longer in the results (2)" in section
+    # With its year, as the new articles are listed (it was left out).
+    assert "Still cached (2020)\n" in section and "New (2024)\n" in section
+    assert "/3/) (no longer cached)\n" in section  # PMID 3: withdrawn, its title and year gone with it
     assert "### Trials no longer in the results (1)" in section and "Old trial" in section

@@ -413,13 +413,15 @@ def _changes(changes: Changes | None, limit: int) -> Section:
     def by_pmid(refs: Sequence[ArticleRef]) -> list[ArticleRef]:
         return sorted(refs, key=lambda a: record_sort_key("pubmed", a.pmid))
 
-    def article(a: ArticleRef) -> Runs:
-        return record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" + (f" ({a.year})" if a.year else ""))
+    def article(a: ArticleRef, untitled: str = "") -> Runs:
+        title = f" {clip(a.title, 200)}" if a.title or not untitled else f" {untitled}"
+        return record_link("pubmed", a.pmid), t(title + (f" ({a.year})" if a.year else ""))
 
     block("articles", "New articles", by_pmid(changes.new_articles), article)
     block("revised", "Revised articles (title or abstract)", by_pmid(changes.revised_articles), article)
+    # One shape with the new ones, year included; one no longer cached has no title (nor year) to show.
     block("removed-articles", "Articles no longer in the results", by_pmid(changes.removed_articles),
-          lambda a: (record_link("pubmed", a.pmid), t(f" {clip(a.title, 200)}" if a.title else " (no longer cached)")))
+          lambda a: article(a, "(no longer cached)"))
     trials = sorted(changes.new_trials, key=lambda x: x.nct_id)
     block("trials", "New trials", trials,
           lambda x: (record_link("ctgov", x.nct_id), t(f" {clip(x.title, 200)} — {_status(x.status)}")))
