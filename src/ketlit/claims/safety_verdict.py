@@ -324,6 +324,20 @@ def _comparative(claim: Claim, facts: Sequence[RegulatoryFact], reports: Sequenc
     return out
 
 
+def _observed_denial(out: _Judged, n_absent: int, regulated: Sequence[RegulatoryFact]) -> None:
+    """The page reports what trials saw ("did not lead to cravings over three months of follow-up"), no study
+    reporting the harm: borne out by studies that observed none, short of a denial where a regulator weighs the
+    risk."""
+    if n_absent or regulated:
+        out.verdict = "supported" if n_absent and not regulated else "partly_supported"
+    out.reasons.append(
+        "the page reports what studies observed; "
+        + (f"{n_absent} stud(ies) report no such events" if n_absent else "no counted study reports on it")
+        + (f"; regulators treat the risk as significant ({', '.join(f.id for f in regulated)}), which trials of "
+           "short courses cannot rule out" if regulated else "")
+    )
+
+
 def _denial_or_minimising(
     stance: str,
     specific: set[str],
@@ -356,17 +370,7 @@ def _denial_or_minimising(
     regulated = [f for f in facts if set(f.risks) & specific & set(rules.regulated_risks)]
     out = _Judged("insufficient_evidence")
     if stance == "denial" and observed and not present:
-        # The page reports what trials saw ("did not lead to cravings over three months of follow-up"): borne out
-        # by studies that observed none, short of a denial where a regulator weighs the risk.
-        out.verdict = (
-            "supported" if absent and not regulated else "partly_supported" if absent or regulated else out.verdict
-        )
-        out.reasons.append(
-            "the page reports what studies observed; "
-            + (f"{n_absent} stud(ies) report no such events" if absent else "no counted study reports on it")
-            + (f"; regulators treat the risk as significant ({', '.join(f.id for f in regulated)}), which trials of "
-               "short courses cannot rule out" if regulated else "")
-        )
+        _observed_denial(out, n_absent, regulated)
     elif stance == "denial":
         if facts or present:
             out.verdict = "contradicted"
