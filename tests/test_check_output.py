@@ -489,7 +489,8 @@ def test_report_and_check_name_verdicts_alike() -> None:
     ("sentence", "read_as"),
     [
         # Was "benefit lasts within 91.25 days" and "takes effect within 0.667 h".
-        ("The benefits of a ketamine infusion last up to three months.", "benefit lasts up to 3 months"),
+        # "Up to three months" is tested as lasting that long in a study (the card's note says so).
+        ("The benefits of a ketamine infusion last up to three months.", "benefit lasts at least 3 months"),
         ("Ketamine infusions relieve depression within 40 minutes.", "takes effect within 40 min"),
         ("Relief from ketamine lasts for weeks.", "benefit lasts at least 2 weeks"),
         # Under half a minute human_duration says "no timepoint given": "takes effect within no timepoint given".

@@ -172,7 +172,9 @@ def test_undefined_success_is_said(rules: Rules) -> None:
         ("Relief from ketamine lasts for weeks.", "duration", ">=", 14.0, "days"),
         ("The effects of ketamine can last weeks to months.", "duration", ">=", 14.0, "days"),
         ("Ketamine offers long-lasting relief from depression.", "duration", ">=", 28.0, "days"),
-        ("The benefits of ketamine last up to 2 weeks.", "duration", "<=", 14.0, "days"),
+        # "Last up to 2 weeks": as long as that (in some); every shorter duration bore out the old "at most".
+        ("The benefits of ketamine last up to 2 weeks.", "duration", ">=", 14.0, "days"),
+        ("The effect of one infusion fades within two weeks.", "duration", "<=", 14.0, "days"),
     ],
 )
 def test_time_thresholds(rules: Rules, sentence: str, kind: str, op: str, value: float, unit: str) -> None:
