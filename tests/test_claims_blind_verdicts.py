@@ -245,3 +245,18 @@ def test_memory_loss_is_a_lasting_harm_by_name(rules: Rules) -> None:
     lasting = rules.safety_terms["lasting"]
     assert lasting.any("Unlike ECT, ketamine treatment does not cause memory loss.")
     assert not lasting.any("Ketamine does not cause nausea.")
+
+
+def test_trials_reported_as_negative_deny_the_benefit(rules: Rules) -> None:
+    """"The esketamine trials in suicidal patients did not show a clear advantage over placebo" was read as the
+    claim that esketamine works, then contradicted by the label that says so too."""
+    (claim,) = claims_of("The esketamine nasal spray trials in suicidal patients did not show a clear advantage over "
+                         "placebo on the severity of suicidality.", rules)
+    assert claim.kind == "efficacy" and claim.denied, claim
+    (claim,) = claims_of("Esketamine failed to show a benefit over placebo for depression.", rules)
+    assert claim.denied
+
+
+def test_benefits_for_a_condition_are_no_duration(rules: Rules) -> None:
+    assert [c.kind for c in claims_of("Ketamine has shown benefits for depression.", rules)] == ["efficacy"]
+    assert "duration" in [c.kind for c in claims_of("Ketamine provides benefits for several months.", rules)]
