@@ -260,3 +260,10 @@ def test_trials_reported_as_negative_deny_the_benefit(rules: Rules) -> None:
 def test_benefits_for_a_condition_are_no_duration(rules: Rules) -> None:
     assert [c.kind for c in claims_of("Ketamine has shown benefits for depression.", rules)] == ["efficacy"]
     assert "duration" in [c.kind for c in claims_of("Ketamine provides benefits for several months.", rules)]
+
+
+def test_trials_named_by_what_they_studied_attribute_the_claim(rules: Rules) -> None:
+    (claim,) = claims_of("Ketamine was generally well tolerated in PTSD trials, and its dissociative effects wore off.",
+                         rules)
+    assert claim.strength == "attributed"
+    assert claims_of("Ketamine is generally well tolerated by patients.", rules)[0].strength != "attributed"

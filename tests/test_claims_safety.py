@@ -557,3 +557,24 @@ def test_a_denial_the_page_attributes_to_trials_is_judged_on_what_they_observed(
     assert verdict("denial", [report("1", True)]) == "supported"
     assert verdict("denial", [report("1", True)], observed=False) == "partly_supported"  # absolute: absence is short
     assert verdict("denial", [report("1", True), report("2", False)]) == "contradicted"
+
+
+def test_what_trials_saw_of_a_named_effect_passing_bears_out_the_page(rules: Rules) -> None:
+    """"Ketamine was well tolerated in PTSD trials, and its dissociative effects wore off": what the trials saw, and
+    they describe the effect passing (it was "documented, size uncertain"). Safety in general is no such observation:
+    "clinical trials have established that ketamine is safe" stays partly supported."""
+    from types import SimpleNamespace
+
+    from ketlit.claims.numbers import AdverseFinding
+    from ketlit.claims.safety_verdict import _denial_or_minimising
+
+    record = SimpleNamespace(id="1", source="pubmed", year=2020, title="t", url="u")
+    a = SimpleNamespace(record=record, design="rct", direct=True)
+    passing = [(a, AdverseFinding("dissociation", None, True, False, False, False, "s", (0, 1), True))]
+
+    def verdict(specific: set[str], observed: bool) -> str:
+        return _denial_or_minimising("minimising", specific, (), passing, rules, observed=observed).verdict  # type: ignore[arg-type]
+
+    assert verdict({"dissociation"}, observed=True) == "supported"
+    assert verdict({"dissociation"}, observed=False) == "partly_supported"
+    assert verdict(set(), observed=True) == "partly_supported"

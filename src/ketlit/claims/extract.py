@@ -334,9 +334,8 @@ def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | N
                 else "~"
             )
         elif (
-            # An effect said to end within a time ("fades within two weeks") lasts at most that long. "Lasts up to six
-            # months" says how long the benefit can last (as long as that, in some): at least that, as the studies
-            # report it, not "any time shorter", which every shorter duration would bear out.
+            # An effect said to end within a time ("fades within two weeks") lasts at most that long; "lasts up to six
+            # months" says it can last that long (at least that, in a study), not "any shorter time".
             "effect_end" in rules.cues
             and rules.cues["effect_end"].any(clause[: t.start])
             and re.search(r"\b(within|in|by)\s+(just |only |about |around |roughly )?(\w+ (to|or) )?$", before)
@@ -351,8 +350,7 @@ def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | N
         if kind == "duration" and hours < 24:
             unit, scale = "hours", 1.0
         up_to = kind == "duration" and op == ">=" and re.search(r"\bup to\s*$", before) is not None
-        notes = ["'up to' read as: the benefit can last that long, so a study must report it lasting as long"]
-        return Threshold(op, round(hours / scale, 3), unit), notes if up_to else []
+        return Threshold(op, round(hours / scale, 3), unit), ["'up to': lasting that long in a study"] if up_to else []
     table = rules.vague_onset if kind == "onset" else rules.vague_duration
     for vague in table:
         if vague.pattern.search(clause):

@@ -338,6 +338,29 @@ def _observed_denial(out: _Judged, n_absent: int, regulated: Sequence[Regulatory
     )
 
 
+def _observed_minimising(out: _Judged, regulated: Sequence[RegulatoryFact], n_passing: int) -> bool:
+    """A minimising sentence the page attributes to trials: whether it is decided here (and how). ``n_passing``:
+    the studies describing a named effect passing or absent (0 where facts weigh the risk or the topic is safety in
+    general: "trials have established it is safe" is no such observation)."""
+    if regulated:
+        # True of supervised trials, short of the risk regulators weigh.
+        out.verdict = "partly_supported"
+        out.reasons.append(
+            "the page reports what studies observed under supervision; regulators treat the risk as significant ("
+            + ", ".join(f.id for f in regulated)
+            + "), which trials of short courses cannot rule out"
+        )
+        return True
+    if n_passing:
+        # "Well tolerated in the trials; the dissociation wore off": what trials saw, and they describe it passing.
+        out.verdict = "supported"
+        out.reasons.append(
+            f"the page reports what studies observed; {n_passing} stud(ies) describe the effects as passing or absent"
+        )
+        return True
+    return False
+
+
 def _denial_or_minimising(
     stance: str,
     specific: set[str],
@@ -383,14 +406,8 @@ def _denial_or_minimising(
                 + (f"{len(_distinct(passing))} stud(ies) report only short-lived effects" if passing else "")
                 + ", but absence in small trials does not show absence of lasting harm"
             )
-    elif regulated and observed:
-        # The page reports what studies observed: true of supervised trials, short of the risk regulators weigh.
-        out.verdict = "partly_supported"
-        out.reasons.append(
-            "the page reports what studies observed under supervision; regulators treat the risk as significant ("
-            + ", ".join(f.id for f in regulated)
-            + "), which trials of short courses cannot rule out"
-        )
+    elif observed and _observed_minimising(out, regulated, n_passing if not facts and specific else 0):
+        pass
     elif regulated:
         # A regulator scheduled the drug or put the risk in a warning: calling it minimal is the opposite finding.
         out.verdict = "contradicted"
