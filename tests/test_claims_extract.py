@@ -198,6 +198,12 @@ def test_dosing(rules: Rules) -> None:
         ("Ketamine is a Schedule 3 controlled substance.", ("schedule", "controlled"), "III", False),
         ("IV ketamine is not FDA-approved for depression.", ("approval",), None, True),
         ("Off-label use of ketamine is legal.", ("off_label", "legal"), None, False),
+        # Other regulators' words and schemes: a licence, a class, a Schedule in Arabic numerals.
+        ("Ketamine is licensed in the UK as an anaesthetic.", ("approval",), None, False),
+        ("Ketamine is not licensed for depression in the UK.", ("approval",), None, True),
+        ("Ketamine is a Class B controlled drug.", ("schedule", "controlled"), "Class B", False),
+        ("Ketamine is a Schedule 8 medicine in Australia.", ("schedule",), "8", False),
+        ("NICE does not recommend esketamine.", ("hta",), None, False),
     ],
 )
 def test_regulatory_assertions(

@@ -155,3 +155,49 @@ def test_the_cli_refuses_a_typo_in_one_line(tmp_path: Path, var: str, text: str,
     assert result.stdout == ""  # no report from rules that were not what the user meant
     (line,) = result.stderr.splitlines()
     assert line.startswith(f"Error: {path}: ") and fragment in line, line
+
+
+# ------------------------------------------------------------------ HTA and schedule facts, checked on load
+
+
+_HTA = """[[fact]]
+id = "user_hta"
+kind = "{kind}"
+jurisdiction = "UK"
+molecule = "esketamine"
+statement = "A user decision."
+{extra}
+[[fact.source]]
+url = "https://example.org/decision"
+title = "Decision"
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "extra", "key"),
+    [
+        ("hta_recommendation", "terms = ['SMC']", ".recommended: an hta_recommendation needs"),
+        ("hta_recommendation", "recommended = false", ".terms: an hta_recommendation needs terms"),
+        ("approval", "recommended = true", ".recommended: only an hta_recommendation has it"),
+        ("hta_recommendation", "recommended = 'no'\nterms = ['SMC']", ".recommended:"),
+        ("hta_recommendation", "recomended = false\nterms = ['SMC']", ".recomended: unknown key"),
+        ("schedule", "", ".schedule: a schedule fact needs"),
+    ],
+)
+def test_an_hta_or_schedule_fact_is_validated_on_load(tmp_path: Path, kind: str, extra: str, key: str) -> None:
+    """A decision whose direction or body is unstated, or a schedule fact without its schedule, is refused."""
+    path = tmp_path / "my_facts.toml"
+    path.write_text(_HTA.format(kind=kind, extra=extra), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_rules(None, path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: ") and key in message, message
+    assert "\n" not in message
+
+
+def test_a_user_hta_decision_loads(tmp_path: Path) -> None:
+    path = tmp_path / "my_facts.toml"
+    path.write_text(_HTA.format(kind="hta_recommendation", extra="recommended = false\nterms = ['(?-i:SMC)']"),
+                    encoding="utf-8")
+    fact = load_rules(None, path).fact("user_hta")
+    assert fact is not None and fact.recommended is False and fact.terms.any("The SMC did not accept it.")

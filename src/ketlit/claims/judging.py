@@ -424,7 +424,9 @@ def as_tested(claim: Claim, rules: Rules) -> str:
         what = ", ".join(reg.topics)
         extra = f" for {', '.join(reg.approval_indications)}" if reg.approval_indications else ""
         neg = " (negated)" if reg.negated else ""
-        parts.append(f"US regulatory status of {mol}: {what}{extra}{neg}")
+        # The regulatory judge passes the jurisdiction it judged by (the sentence's, else the default).
+        where = f"{claim.jurisdiction[0]} " if claim.jurisdiction else ""
+        parts.append(f"{where}regulatory status of {mol}: {what}{extra}{neg}")
     elif claim.kind == "dosing" and claim.dose:
         parts.append(
             f"dose {format_dose(claim.dose.low, claim.dose.high, claim.dose.unit)} of {mol}{route} as used in studies"

@@ -8,6 +8,8 @@ Design decisions:
   nearest before it.
 * **The affirmed schedule.** "not a Schedule II drug; it is Schedule III" claims Schedule III; a
   sentence that only denies a schedule ("is not a Schedule I drug") is a negated schedule claim.
+  A schedule is kept as the law's words name it: a Schedule by its numeral ("III", as before),
+  any other scheme with its word ("Class B"), so the judge compares it only within its scheme.
 * **Uses named where approval is spoken of.** Only the part of the sentence around the approval
   words names approved uses ("approved as an anesthetic, and used off-label for depression"); a
   sentence naming none is read as about the page's conditions only when its subject is the
@@ -25,7 +27,7 @@ from ketlit.claims.context import indications_in as _indications
 from ketlit.claims.model import RegulatoryAssertion
 from ketlit.claims.rules import Rules
 
-_ROMAN = {
+_ROMAN: dict[str, str] = {
     "1": "I",
     "2": "II",
     "3": "III",
@@ -37,6 +39,15 @@ _ROMAN = {
     "IV": "IV",
     "V": "V",
 }
+
+
+def _designation(match: re.Match[str]) -> str:
+    """The schedule a match names: a Schedule by its Roman numeral ("Schedule 3" → "III"), any other
+    scheme by its word and value ("class B" → "Class B"), whatever the rules' pattern groups."""
+    words = match.group(0).split()
+    scheme, value = words[0].lower(), words[-1].upper()
+    value = _ROMAN.get(value, value)
+    return value if scheme == "schedule" else f"{scheme.title()} {value}"
 
 
 def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]:
@@ -99,7 +110,8 @@ def _regulatory_year(sentence: str, topics: Sequence[str], rules: Rules) -> re.M
 def read_regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) -> RegulatoryAssertion:
     """What a regulatory clause asserts (see the module docstring)."""
     reg = rules.regulatory
-    names = ("approval", "controlled", "off_label", "legal", "compounded", "rems")
+    # "hta": a health-technology-assessment body's decision is its own topic, never a default approval claim.
+    names = ("approval", "controlled", "off_label", "legal", "compounded", "rems", "hta")
     topics: list[str] = [name for name in names if name in reg and reg[name].any(clause)]
     # "not a Schedule II drug; it is Schedule III": the schedule the sentence affirms is its claim;
     # a sentence that only denies one ("is not a Schedule I drug") is a negated schedule claim.
@@ -109,7 +121,7 @@ def read_regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) 
     schedule = None
     if sched:
         topics.insert(0, "schedule")
-        schedule = _ROMAN.get(sched.group(1).upper(), sched.group(1).upper())
+        schedule = _designation(sched)
     year = _regulatory_year(sentence, topics, rules)
     negated = ("negation" in reg and reg["negation"].any(clause)) or bool(scheds and all(denied))
     approval_for, qualified = _approval_indications(sentence, rules) if "approval" in topics else ([], False)

@@ -27,6 +27,19 @@ Design decisions:
   WHO Essential Medicines list) answer a sentence that names them: held by the sentence's form of
   the drug → supported unless the year given is earlier; held by another form → partly supported
   when the sentence names no form, contradicted when it names the wrong one.
+* **Schedules within their scheme.** A fact's schedule is written as its law names it ("Schedule III",
+  "Class B", "Schedule 8"); a sentence's is compared only with facts of the same scheme, numerals
+  Roman or Arabic alike (:func:`~ketlit.claims.rules.schedule_key`), so a UK "Schedule 2" is not
+  contradicted by the UK's "Class B".
+* **Health-technology appraisals.** A sentence naming an HTA body or what it governs ("NICE
+  recommends …", "available on the NHS") is checked against that body's decision
+  (``kind = "hta_recommendation"``, :func:`_hta`): the page says the body recommends the product
+  unless the claim rules' ``not_recommended`` words deny it, and the decision's ``recommended``
+  supports or contradicts that. It answers the sentence's form of the drug and a related use;
+  a generic name is read as the appraised form when the route allows (as with approvals).
+* **Other claims, other places.** Efficacy and safety claims cite the facts of the default
+  jurisdiction and of any the sentence names (:func:`in_scope`), so a US page's Spravato claim is
+  not answered by every country's approval.
 * **Caveats never decide.** Facts cited as a caveat (another form is approved, the compounding
   warning) are listed as context (``direct = False``), after the facts that decide the sentence.
 """
@@ -37,11 +50,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from ketlit.claims.context import indications_in
 from ketlit.claims.extract import molecules_in
 from ketlit.claims.judging import Cited, Verdict, as_tested, cite_fact, finish
 from ketlit.claims.model import Claim, RegulatoryAssertion
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
-from ketlit.claims.rules import RegulatoryFact, Rules
+from ketlit.claims.rules import RegulatoryFact, Rules, schedule_key, schedule_label
 
 
 @dataclass(slots=True)
@@ -159,6 +173,27 @@ def jurisdiction_of(claim: Claim, policy: VerdictPolicy) -> tuple[str, bool]:
     return policy.default_jurisdiction, False
 
 
+# Scoped rules per (rules object, places): one object per scope, so what is built once per rules
+# object (the evidence reader's rule lists) is not rebuilt for every claim.
+_SCOPED: dict[tuple[int, tuple[str, ...]], tuple[Rules, Rules]] = {}
+
+
+def in_scope(claim: Claim, rules: Rules, policy: VerdictPolicy) -> Rules:
+    """``rules`` with the facts a claim that is not a regulatory statement may cite: those of the
+    default jurisdiction and of any jurisdiction the sentence names (see the module docstring)."""
+    places = tuple(sorted({policy.default_jurisdiction, *claim.jurisdiction}))
+    key = (id(rules), places)
+    held = _SCOPED.get(key)
+    if held is not None and held[0] is rules:
+        return held[1]
+    facts = tuple(f for f in rules.facts if f.jurisdiction in places)
+    scoped = rules if len(facts) == len(rules.facts) else replace(rules, facts=facts)
+    if len(_SCOPED) > 32:  # a long-lived process that loads many rule sets keeps a few
+        _SCOPED.clear()
+    _SCOPED[key] = (rules, scoped)
+    return scoped
+
+
 def use_negated(text: str, indication: str, rules: Rules) -> bool:
     """Whether the sentence denies this one use ("approved as an anesthetic and not as a
     treatment for depression"): a ``negated_use`` pattern of the claim rules' ``[regulatory]``
@@ -252,11 +287,13 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
         elif limits and ok and not reg.approval_qualified:
             outcome = "partly_supported"
             out.add(None, f"label limitation: {limits[0].statement}", limits, deciding=True)
-        first = min(f.year for f in facts if f.kind == "approval")
-        if reg.year is not None and reg.year_relation in ("by", "in", "since") and reg.year < first:
+        # A year of 0 is one the source does not give: no year is checked against it.
+        first = min((f.year for f in facts if f.kind == "approval" and f.year), default=None)
+        if first is not None and reg.year is not None and reg.year_relation in ("by", "in", "since") \
+                and reg.year < first:
             outcome = "contradicted"
             out.reasons.append(f"approval came in {first}, after {reg.year}")
-        elif reg.year is not None:
+        elif first is not None and reg.year is not None:
             out.reasons.append(f"approved in {first}")
     out.outcomes.append(outcome)
 
@@ -294,7 +331,7 @@ def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], 
             # denied is the effect a label limitation says is not shown, not every use of the drug.
             out.add("supported", f"label limitation, as the page says: {denied[0].statement}", denied)
             return
-        first = min((f.year for f in approvals), default=None)
+        first = min((f.year for f in approvals if f.year), default=None)
         # "Approved in 2017" / "since 1960" for a drug first approved later is wrong however it is read.
         stated = reg.year if reg.year_relation in ("by", "in", "since") else None
         too_early = first is not None and stated is not None and stated < first
@@ -347,21 +384,77 @@ def _named(claim: Claim, molecules: Sequence[str], facts: Sequence[RegulatoryFac
             out.add("supported", f"{what}: {f.statement}", [f])
 
 
+def _hta_answers(f: RegulatoryFact, claim: Claim, molecules: Sequence[str], uses: Sequence[str],
+                 rules: Rules) -> str | None:
+    """Why the HTA decision ``f`` does not answer the sentence, or None when it does: it is about the
+    sentence's form of the drug (a generic name is read as the appraised form when its route allows,
+    and an ``exhaustive`` decision covers every form), and about a use related to one the sentence
+    names (a body that declined the licensed use declined the broader one too)."""
+    names_form = any(p.any(claim.text) for p in rules.molecules.values())
+    held = any(f.covers_molecule(m) for m in molecules)
+    blurred = not names_form and bool(_by_claim_route([f], claim))
+    if not (held or blurred or f.exhaustive):
+        return f"the {f.agency} decision on file is about {f.product}, not {', '.join(molecules)}"
+    related = [i for i in uses if covers_use(f, i, rules) or set(rules.family(i).direct) & set(f.indication)]
+    if uses and not related:
+        return f"the {f.agency} decision on file is about {', '.join(f.indication)}, not {', '.join(uses)}"
+    return None
+
+
+def _hta(claim: Claim, molecules: Sequence[str], facts: Sequence[RegulatoryFact], rules: Rules, out: _Parts) -> None:
+    """Sentences naming a health-technology-assessment body's decision (see the module docstring):
+    supported when what the page says (recommends, funds, available through the service — unless
+    the ``not_recommended`` words deny it) matches the body's ``recommended``, contradicted when not;
+    a recommendation claimed for a broader use than the one recommended is partly supported."""
+    denial = rules.regulatory.get("not_recommended")
+    says = not (denial is not None and denial.any(claim.text))
+    uses = [i for i in indications_in(claim.text, rules) if i in rules.indications]
+    for f in facts:
+        why_not = _hta_answers(f, claim, molecules, uses, rules)
+        if why_not is not None:
+            out.add(None, why_not, [f])
+            continue
+        ok = says == f.recommended
+        broader = bool(f.recommended and uses and not any(covers_use(f, i, rules) for i in uses))
+        read_as = "" if any(f.covers_molecule(m) for m in molecules) else (
+            " — the page's generic name read as the appraised form" if not f.exhaustive
+            else " — the body recommended no form of the drug for this use")
+        decision = "recommended" if f.recommended else "did not recommend"
+        out.add(
+            ("partly_supported" if broader else "supported") if ok else "contradicted",
+            f"{f.agency} {decision} {f.product} for {', '.join(f.indication) or 'its uses'}"
+            + (f" ({f.year})" if f.year else "")
+            + ("" if ok else f" — the page says it {'does' if says else 'does not'}")
+            + (f", not for {', '.join(uses)} as a whole" if ok and broader else "") + read_as,
+            [f],
+        )
+
+
 def _schedule(reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, jur: str, out: _Parts) -> None:
     facts = [f for f in rules.facts if f.kind == "schedule" and any(f.covers_molecule(m) for m in molecules)]
     if not facts:
         return
+    label = schedule_label(facts[0].schedule)
     if reg.schedule:
-        ok = all(f.schedule == reg.schedule for f in facts) != reg.negated
+        scheme = schedule_key(reg.schedule)[0]
+        same = [f for f in facts if schedule_key(f.schedule)[0] == scheme]
+        if not same:
+            # Another scheme of the same law's controls (a UK "Schedule 2" beside its "Class B"):
+            # the file records none, so it decides nothing.
+            out.add(None, f"{jur}: the file records {label}; it holds no {scheme} to compare the page's "
+                          f"{schedule_label(reg.schedule)} with", facts)
+            return
+        ok = all(schedule_key(f.schedule) == schedule_key(reg.schedule) for f in same) != reg.negated
         out.add(
             "supported" if ok else "contradicted",
-            f"{jur} schedule: {facts[0].schedule}" + ("" if ok else f" (page says {reg.schedule})"),
-            facts,
+            f"{jur}: {schedule_label(same[0].schedule)}"
+            + ("" if ok else f" (page says {schedule_label(reg.schedule)})"),
+            same,
         )
     else:
         out.add(
             "contradicted" if reg.negated else "supported",
-            f"a Schedule {facts[0].schedule} controlled substance ({jur})",
+            f"a {label} controlled substance ({jur})",
             facts,
         )
 
@@ -395,7 +488,7 @@ def _legal(
     if schedule and not reg.negated:
         out.add(
             "supported",
-            f"legal as a prescription drug: a Schedule {schedule[0].schedule} controlled substance "
+            f"legal as a prescription drug: a {schedule_label(schedule[0].schedule)} controlled substance "
             "(lawful only when prescribed and dispensed under that schedule)",
             schedule,
         )
@@ -424,11 +517,11 @@ def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules
 def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = None) -> Verdict:
     """The verdict on a regulatory sentence (see the module docstring)."""
     policy = policy or packaged_policy()
-    tested = as_tested(claim, rules)
+    jur, named = jurisdiction_of(claim, policy)
+    tested = as_tested(replace(claim, jurisdiction=(jur,)), rules)
     reg = claim.regulatory
     if reg is None:
         return finish("insufficient_evidence", None, ["no regulatory assertion was read"], [], rules, tested)
-    jur, named = jurisdiction_of(claim, policy)
     local = replace(rules, facts=tuple(f for f in rules.facts if f.jurisdiction == jur))
     if not local.facts:
         reasons = [
@@ -450,8 +543,11 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
     if named:
         out.reasons.append(f"jurisdiction: {jur}")
     decisions = named_facts(claim.text, local)
-    if decisions:
-        _named(sentence, molecules, decisions, rules, out)
+    appraisals = [f for f in decisions if f.kind == "hta_recommendation"]
+    if appraisals:
+        _hta(sentence, molecules, appraisals, rules, out)
+    if len(appraisals) < len(decisions):
+        _named(sentence, molecules, [f for f in decisions if f.kind != "hta_recommendation"], rules, out)
     # A sentence naming a decision and no approval words ("listed on the Essential Medicines
     # list") is not also read as an approval claim.
     approval_words = rules.regulatory.get("approval")

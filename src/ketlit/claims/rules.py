@@ -56,10 +56,11 @@ REGULATORY_RESOURCE: Final = "regulatory.toml"
 OPS: Final = (">", ">=", "<", "<=", "~")
 # What a regulatory fact can record (see regulatory.toml); the verdict engine compares ``kind`` to these.
 FACT_KINDS: Final = ("approval", "not_approved", "label_limitation", "label_warning", "label_dose", "rems",
-                     "schedule", "off_label", "compounding", "designation", "essential_medicine")
+                     "schedule", "off_label", "compounding", "designation", "essential_medicine",
+                     "hta_recommendation")
 _FACT_KEYS: Final = ("id", "kind", "jurisdiction", "agency", "molecule", "product", "route", "indication",
                      "exhaustive", "year", "schedule", "risks", "statement", "source", "terms", "doses", "unit",
-                     "denies", "rules_out")
+                     "denies", "rules_out", "recommended")
 _SOURCE_KEYS: Final = ("url", "title", "publisher", "published", "verified")
 _COMPARATIVE: Final = ("claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
                        "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial")
@@ -222,6 +223,25 @@ class Family:
     indirect: tuple[str, ...]
 
 
+_NUMERALS: Final = {"I": "1", "II": "2", "III": "3", "IV": "4", "V": "5"}
+
+
+def schedule_key(designation: str) -> tuple[str, str]:
+    """(scheme, value) of a drug class or schedule as a law names it: "Schedule III", "III" and
+    "Schedule 3" are ("schedule", "3"), "Class B" is ("class", "B"). A bare value is a Schedule (the
+    regulatory file's first convention); Roman and Arabic numerals are one value, so a sentence's
+    "Schedule 1" is a fact's "Schedule I"."""
+    words = designation.split()
+    scheme = words[0].lower() if len(words) > 1 else "schedule"
+    value = words[-1].upper() if words else ""
+    return scheme, _NUMERALS.get(value, value)
+
+
+def schedule_label(designation: str) -> str:
+    """The designation as a reader says it: a bare numeral is "Schedule <numeral>"."""
+    return designation if len(designation.split()) > 1 else f"Schedule {designation}"
+
+
 @functools.cache
 def _own_family(indication: str) -> Family:
     """The family of an indication the rules do not list: itself only (built once; a check asks
@@ -271,6 +291,8 @@ class RegulatoryFact:
     # (rems) the settings of use the restriction rules out, named as the claim rules' [assertion.scope]
     # keys ("at_home"): a sentence calling the product safe in such a setting is contradicted by it.
     rules_out: tuple[str, ...] = ()
+    # (hta_recommendation) whether the body recommended the product for its uses; None for other kinds.
+    recommended: bool | None = None
 
     def covers_molecule(self, molecule: str) -> bool:
         """Whether the fact applies to ``molecule`` ("*" applies to every form)."""
@@ -612,6 +634,27 @@ def _fact_doses(f: _Doc) -> tuple[float, ...]:
     return doses
 
 
+def _fact_recommended(f: _Doc, kind: str) -> bool | None:
+    """An hta_recommendation's ``recommended`` (required, with the ``terms`` that name its body) and
+    nothing for any other kind: a decision whose direction is unknown could only be misread."""
+    recommended = f.boolean("recommended", None)
+    if kind == "hta_recommendation" and recommended is None:
+        raise f.error("recommended", "an hta_recommendation needs recommended = true or false")
+    if kind != "hta_recommendation" and recommended is not None:
+        raise f.error("recommended", f"only an hta_recommendation has it, not a fact of kind {kind!r}")
+    if kind == "hta_recommendation" and not f.strings("terms", single=True):
+        raise f.error("terms", "an hta_recommendation needs terms naming its body (e.g. ['NICE'])")
+    return recommended
+
+
+def _fact_schedule(f: _Doc, kind: str) -> str:
+    """A schedule fact's class or schedule ("Schedule III", "Class B"), required for that kind."""
+    schedule = f.string("schedule", "")
+    if kind == "schedule" and not schedule.strip():
+        raise f.error("schedule", 'a schedule fact needs its class or schedule, e.g. "Schedule III" or "Class B"')
+    return schedule
+
+
 def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ...]:
     facts: list[RegulatoryFact] = []
     seen: set[str] = set()
@@ -638,10 +681,11 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
         for s in sources:
             if not s.url.startswith("https://"):
                 raise f.error(None, f"source url must be https: {s.url!r}")
+        kind = f.choice("kind", FACT_KINDS)
         facts.append(
             RegulatoryFact(
                 id=fid,
-                kind=f.choice("kind", FACT_KINDS),
+                kind=kind,
                 jurisdiction=f.string("jurisdiction", "US"),
                 agency=f.string("agency", ""),
                 molecule=tuple(
@@ -652,7 +696,7 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 indication=tuple(_slug(i, vocab["indication"], f) for i in f.strings("indication", single=True)),
                 exhaustive=f.boolean("exhaustive", False),
                 year=f.integer("year", 0),
-                schedule=f.string("schedule", ""),
+                schedule=_fact_schedule(f, kind),
                 risks=f.strings("risks", single=True),
                 statement=f.string("statement"),
                 sources=sources,
@@ -661,6 +705,7 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 unit=f.string("unit", ""),
                 denies=f.patterns("denies") if "denies" in f.data else Patterns(),
                 rules_out=f.strings("rules_out", single=True),
+                recommended=_fact_recommended(f, kind),
             )
         )
     return tuple(facts)

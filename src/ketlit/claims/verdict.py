@@ -61,7 +61,7 @@ from ketlit.claims.model import Claim, Dose
 from ketlit.claims.numbers import Findings, format_dose
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
 from ketlit.claims.rates import judge_rate
-from ketlit.claims.regulatory_verdict import judge_regulatory
+from ketlit.claims.regulatory_verdict import in_scope, judge_regulatory
 from ketlit.claims.rules import Patterns, RegulatoryFact, Rules
 from ketlit.claims.safety_verdict import judge_safety
 from ketlit.claims.text import split_sentences
@@ -536,6 +536,7 @@ def judge(
         return Verdict("not_checkable", None, tuple(reasons), as_tested="not tested")
     if claim.kind == "regulatory":
         return judge_regulatory(claim, rules, policy)
+    rules = in_scope(claim, rules, policy)
     if (combination := _against_each_alone(claim, rules)) is not None:
         return combination
     if claim.kind == "efficacy":
