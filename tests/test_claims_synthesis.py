@@ -449,8 +449,13 @@ def test_jurisdiction_is_honoured(rules: Rules) -> None:
         named = assertion_parts(text, rules, kind="regulatory").jurisdiction
         return _reg(text, ("schedule",), schedule=schedule, jurisdiction=named)
 
-    uk = verdict_of(reg("In the UK ketamine is a Class B drug.", "B"), [], rules)
-    assert uk.verdict == "insufficient_evidence" and any("UK" in r for r in uk.reasons), uk.reasons
+    # A country the file has no facts for is not judged, never by another country's rules.
+    nz = verdict_of(reg("In New Zealand ketamine is a Class C drug.", "Class C"), [], rules)
+    assert nz.verdict == "insufficient_evidence" and any("NZ" in r for r in nz.reasons), nz.reasons
+    # The UK's own class decides a UK sentence (the US schedule never does).
+    uk = verdict_of(reg("In the UK ketamine is a Class B drug.", "Class B"), [], rules)
+    assert uk.verdict == "supported" and {e.id for e in uk.evidence} == {"uk_ketamine_class_b"}, uk.reasons
+    assert verdict_of(reg("In the UK ketamine is a Class A drug.", "Class A"), [], rules).verdict == "contradicted"
     assert verdict_of(reg("Ketamine is a Schedule III drug in the US.", "III"), [], rules).verdict == "supported"
     assert verdict_of(reg("Ketamine is a Schedule III drug.", "III"), [], rules).verdict == "supported"  # default
     assert verdict_of(reg("Ketamine is a Schedule I drug in the US.", "I"), [], rules).verdict == "contradicted"
