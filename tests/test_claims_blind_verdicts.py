@@ -267,3 +267,24 @@ def test_trials_named_by_what_they_studied_attribute_the_claim(rules: Rules) -> 
                          rules)
     assert claim.strength == "attributed"
     assert claims_of("Ketamine is generally well tolerated by patients.", rules)[0].strength != "attributed"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        # Sentences that lean on the page for the drug, with effect wording ketlit did not know (each was dropped).
+        ("Most people notice their flashbacks and nightmares fading after the very first infusion.", "efficacy"),
+        ("The effect of one infusion on drinking has been shown to last at least three weeks.", "duration"),
+        ("For anxiety, scores fall by about 50% within an hour of a dose.", "onset"),
+    ],
+)
+def test_effect_wording_on_a_page_about_the_drug(sentence: str, kind: str, rules: Rules) -> None:
+    found = claims_of(sentence, rules)
+    assert kind in [c.kind for c in found], [(c.kind, c.checkability) for c in found]
+
+
+def test_how_far_scores_fell_is_no_share_of_patients(rules: Rules) -> None:
+    """"Scores fall by about 50%" was read as a 50% response rate."""
+    kinds = [c.kind for c in claims_of("For anxiety, scores fall by about 50% within an hour of a dose.", rules)]
+    assert "efficacy_rate" not in kinds
+    assert "efficacy_rate" in [c.kind for c in claims_of("About 50% of patients respond within a day.", rules)]

@@ -64,6 +64,7 @@ from ketlit.claims.assertion import (
     mask_puffery,
     reason_code,
 )
+from ketlit.claims.claim_rate import has_rate, rate_in
 from ketlit.claims.context import (
     PageContext,
     as_page_population,
@@ -82,7 +83,7 @@ from ketlit.claims.context import molecules_in as molecules_in
 from ketlit.claims.context import resistant as _resistant
 from ketlit.claims.context import routes_in as _routes
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
-from ketlit.claims.numbers import find_times, parse_count, upper_hours
+from ketlit.claims.numbers import find_times, upper_hours
 from ketlit.claims.regulatory_claim import read_regulatory
 from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose
 from ketlit.claims.rules import Patterns, Rules
@@ -91,25 +92,6 @@ from ketlit.claims.subject import assisted_by_other, not_about_drug, other_subje
 from ketlit.claims.text import Location, Sentence, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
-_PCT = re.compile(
-    r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d{1,3}(?:\.\d+)?)\s*)?(?:%|percent\b|per cent\b)", re.IGNORECASE
-)
-# "7 out of 10 (veterans)", "one of every three", "8 in 10 patients": "out of" and "of every" are a
-# proportion with or without a noun after; "in" only before who is counted ("1 in 3 people").
-_WHO = (r"(?:patients|people|clients|individuals|adults|users|cases|veterans|participants|subjects|sufferers"
-               r"|women|men|teens|adolescents|children|responders)")
-_OUT_OF = re.compile(
-    rf"\b(\w+(?:-\w+)?)\s+(?:(?:out\s+of|of\s+every)\s+(\w+)\b|in\s+(\w+)\s+(?:\w+\s+)?{_WHO}\b)",
-    re.IGNORECASE,
-)
-# Rates in words: "half of patients", "two-thirds of people".
-_FRACTIONS = {"half": 50.0, "a third": 33.3, "one third": 33.3, "two thirds": 66.7, "a quarter": 25.0,
-              "one quarter": 25.0, "three quarters": 75.0}  # fmt: skip
-_FRACTION = re.compile(
-    r"\b(half|a third|one[- ]third|two[- ]thirds|a quarter|one[- ]quarter|three[- ]quarters)\s+(of\s+)?(the\s+|all\s+)?"
-    r"(patients|people|clients|individuals|adults|participants|users|those|them|sufferers)\b",
-    re.IGNORECASE,
-)
 # A fronted adverbial of means ("By rebuilding connections between brain cells, …"): the mechanism
 # sits in it, and the main clause after the comma can still assert an outcome.
 _FRONTED = re.compile(r"^\s*(by|through|via|because of|thanks to|as a result of)\b[^,]{3,160},\s*", re.IGNORECASE)
@@ -131,44 +113,6 @@ _GENERAL = "about drugs in general or the drug industry, not a claim about this 
 def _clauses(text: str) -> list[str]:
     parts = [p.strip(" ,;") for p in _CLAUSE_SPLIT.split(text)]
     return [p for p in parts if p] or [text]
-
-
-def _rate_in(text: str) -> tuple[float, float | None, int, int] | None:
-    """The first rate on the page: (value, upper value of a range, start, end)."""
-    m = _PCT.search(text)
-    if m:
-        high = float(m.group(2)) if m.group(2) else None
-        return float(m.group(1)), high, m.start(), m.end()
-    f = _FRACTION.search(text)
-    if f:
-        # "More than half of patients …": a rate in words ("more than" is read by _op_before).
-        return _FRACTIONS[re.sub(r"[- ]+", " ", f.group(1).lower())], None, f.start(), f.end()
-    o = _OUT_OF.search(text)
-    if o:
-        a, b = parse_count(o.group(1)), parse_count(o.group(2) or o.group(3))
-        if a is not None and b and 0 < a <= b:
-            return round(100.0 * a / b, 1), None, o.start(), o.end()
-    return None
-
-
-_RELATIVE_BEFORE = re.compile(
-    r"\b(?:reduc|lower|cut|decreas|halv|increas|rais)\w* (?:the |their |a patient.s )?(?:risk|odds|likelihood|chances?|"
-    r"hazard|rate) of (?:[\w-]+ ){0,4}by (?:about |approximately |nearly |almost |roughly |around |up to |over )?$",
-    re.IGNORECASE,
-)
-
-
-def _has_rate(clause: str, rules: Rules) -> bool:
-    rate = _rate_in(clause)
-    if rate is None:
-        return False
-    if "relative_risk" in rules.cues and rules.cues["relative_risk"].any(clause[rate[3] :]):
-        return False  # "51% less likely to relapse": a relative change in risk, not a rate of patients
-    if _RELATIVE_BEFORE.search(clause[max(0, rate[2] - 80) : rate[2]]):
-        return False  # "reduced the risk of relapse by 51%": the same change, stated before its size
-    window = clause[max(0, rate[2] - 60) : rate[3] + 80]
-    adverse = rules.cues["safety"].any(window) and not rules.cues["efficacy"].any(window)
-    return not adverse and (rules.cues["efficacy"].any(clause) or any(o.patterns.any(clause) for o in rules.outcomes))
 
 
 def _without_comparator(sentence: str, rules: Rules) -> str:
@@ -213,7 +157,7 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
         "dosing_relative" in cues and cues["dosing_relative"].any(clause)
     ):
         kinds.append("dosing")
-    if _has_rate(clause, rules):
+    if has_rate(clause, rules):
         kinds.append("efficacy_rate")
     side_effect_clause = "safety" in kinds and (transient or not cues["efficacy"].any(clause))
     # Onset wording counts next to an effect: an effect word, or any efficacy cue ("lifts depression").
@@ -279,7 +223,7 @@ def _op_before(text: str, start: int, end: int, rules: Rules) -> str:
 
 
 def _rate_threshold(clause: str, rules: Rules) -> tuple[Threshold | None, list[str]]:
-    rate = _rate_in(clause)
+    rate = rate_in(clause)
     if rate is None:
         return None, []
     value, high, start, end = rate
@@ -521,7 +465,7 @@ def _claims_for(
     if sent.question:
         return []
     named = rules.drug_names.any(s)
-    strong = rules.cues["regulatory"].any(s) or rules.safety_stances["denial"].any(s) or _has_rate(s, rules)
+    strong = rules.cues["regulatory"].any(s) or rules.safety_stances["denial"].any(s) or has_rate(s, rules)
     # A label that asserts something outright ("Immediately Effective", "Little to No Side Effects")
     # is a claim in a few words; a topic heading ("Side Effects of Treatment") is not.
     label_claim = (
@@ -743,7 +687,7 @@ def _operationalise(
     assertion: RegulatoryAssertion | None = None
     dose: Dose | None = None
     if claim.kind in ("efficacy_rate", "efficacy"):
-        rate = _rate_in(clause) if claim.kind == "efficacy_rate" else None
+        rate = rate_in(clause) if claim.kind == "efficacy_rate" else None
         outcome, defined, onotes = _outcome(clause, rules, rate[2] if rate else None)
         notes.extend(onotes if claim.kind == "efficacy_rate" or not defined else [])
         times = [t for t in find_times(clause) if not re.search(r"\b(19|20)\d\d\b", t.text)]
