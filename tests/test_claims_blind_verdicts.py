@@ -288,3 +288,35 @@ def test_how_far_scores_fell_is_no_share_of_patients(rules: Rules) -> None:
     kinds = [c.kind for c in claims_of("For anxiety, scores fall by about 50% within an hour of a dose.", rules)]
     assert "efficacy_rate" not in kinds
     assert "efficacy_rate" in [c.kind for c in claims_of("About 50% of patients respond within a day.", rules)]
+
+
+# ------------------------------------------------------------------ third blind key (six pages, 76 sentences)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        # Result wording a page uses for a study it reports (each was "no wording ketlit can test" or dropped).
+        ("In a placebo-controlled trial of adults with social anxiety disorder, one ketamine infusion produced a "
+         "significantly greater drop in anxiety scores than placebo.", "efficacy"),
+        ("For generalized anxiety disorder, ketamine is now a proven, evidence-based option.", "efficacy"),
+        ("In a large trial, ketamine infusions worked as well as electroconvulsive therapy.", "efficacy"),
+        ("Patients who kept taking esketamine after responding were about half as likely to relapse.", "efficacy"),
+        ("In one trial, 79% of people with bipolar depression responded to a single infusion.", "efficacy_rate"),
+        ("In a review of 77 patients with chronic migraine, about 7 in 10 had meaningful pain reduction.", "efficacy"),
+        # A mechanism named beside a result against placebo is a claim about the result.
+        ("In a Cochrane review, ketamine was the only glutamate-targeting drug that outperformed placebo.", "efficacy"),
+        # Keeping the condition away for a time says how long the benefit lasts.
+        ("One infusion is usually enough to keep depression away for six months or more.", "duration"),
+    ],
+)
+def test_result_wording_of_reported_studies(sentence: str, kind: str, rules: Rules) -> None:
+    found = claims_of(sentence, rules)
+    assert kind in [c.kind for c in found], [(c.kind, c.checkability) for c in found]
+
+
+def test_another_form_of_the_drug_working_as_well_is_no_efficacy_claim(rules: Rules) -> None:
+    """"Arketamine works just as well as ketamine without any dissociation" gained an efficacy part judged on
+    racemic ketamine's trials; the comparison is between forms of the drug."""
+    kinds = [c.kind for c in claims_of("Arketamine works just as well as ketamine without any dissociation.", rules)]
+    assert "efficacy" not in kinds and "safety" in kinds
