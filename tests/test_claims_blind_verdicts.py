@@ -49,6 +49,15 @@ def claims_of(sentence: str, rules: Rules) -> list[Claim]:
         # A tiny share is how often, not a comparison ("fewer than 1%" was read as comparing products).
         ("Fewer than 1% of patients experience any side effects.", "minimising"),
         ("Ketamine causes fewer side effects than most antidepressants.", "comparative"),
+        # A myths-and-facts page's denial ("an internet myth", "never been shown to harm") was read as stating the risk.
+        ("Bladder damage is an internet myth, and ketamine has never been shown to harm the bladder.", "denial"),
+        # "There is no" denies a harm only when a harm follows ("there is no on-site monitoring" denies nothing).
+        ("The FDA has warned that compounded ketamine used at home carries risks because there is no on-site "
+         "monitoring.", "assertion"),
+        ("With ketamine there is no risk of addiction.", "denial"),
+        # Needing no one to watch a session denies the risk that watching is for.
+        ("Lozenges cause little dissociation, so there is no need for anyone to watch you during a session.",
+         "denial"),
     ],
 )
 def test_the_stance_a_safety_sentence_takes(sentence: str, stance: str, rules: Rules) -> None:
@@ -320,3 +329,22 @@ def test_another_form_of_the_drug_working_as_well_is_no_efficacy_claim(rules: Ru
     racemic ketamine's trials; the comparison is between forms of the drug."""
     kinds = [c.kind for c in claims_of("Arketamine works just as well as ketamine without any dissociation.", rules)]
     assert "efficacy" not in kinds and "safety" in kinds
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # The use named in a later approval word ("FDA-sanctioned") is the one the sentence claims approved.
+        ("Because ketamine has been FDA-approved for more than fifty years, using it for anxiety is fully "
+         "FDA-sanctioned.", "contradicted"),
+        # "Under 18" names minors: no approval covers them (the sentence agrees with the label).
+        ("Esketamine nasal spray is not approved for anyone under 18.", "supported"),
+    ],
+)
+def test_what_a_regulatory_sentence_claims_approved(sentence: str, verdict: str, rules: Rules) -> None:
+    from ketlit.claims.check import check_page
+    from ketlit.claims.evidence import InMemoryIndex
+
+    report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
+    verdicts = {c.verdict.verdict for c in report.claims if c.claim.checkable and sentence[:30] in c.claim.text}
+    assert verdicts == {verdict}, verdicts

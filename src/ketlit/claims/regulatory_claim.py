@@ -54,17 +54,16 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
     """Indications in the part of the sentence that speaks of approval ("as an anesthetic agent"),
     and whether one of them is qualified by a later one (see :func:`_narrowed`)."""
     approval = rules.regulatory.get("approval")
-    m = approval.search(sentence) if approval else None
-    if m is None:
-        return [], False
+    cues = approval.finditer(sentence) if approval else []
     parts = re.split(r",|;|\bwhile\b|\bbut\b|\bwhereas\b", sentence)
     pos = 0
+    # Every part that speaks of approval: "Because ketamine has been FDA-approved for fifty years, using it for
+    # anxiety is fully FDA-sanctioned" names the use in its second approval, not its first.
     for part in parts:
         start = sentence.find(part, pos)
         end = start + len(part)
         pos = end
-        if start <= m.start() < end:
-            found = _indications(part, rules)
+        if any(start <= m.start() < end for m in cues) and (found := _indications(part, rules)):
             narrowed = _narrowed(part, found, rules)
             return narrowed, len(narrowed) < len(found)
     return [], False
