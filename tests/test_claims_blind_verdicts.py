@@ -236,9 +236,13 @@ def test_what_a_sentence_about_addiction_claims(
         "Our program is licensed by the Florida Department of Children and Families.",
         "Harbourside is a CQC-registered private clinic offering ketamine treatment for adults with depression.",
         "We have given more than 4,000 infusions without a single case of addiction.",
+        "Many of our cluster patients call ketamine the first thing that has ever touched the pain.",
+        "We work with your pain physician to taper medications when it is safe to do so.",
+        "Every person's brain is different, and the right treatment is the one that works for you.",
     ],
 )
 def test_the_clinics_own_licence_and_counts_are_not_claims(sentence: str, rules: Rules) -> None:
+    # (Also the third key's: what the clinic's own patients say, a procedure "when it is safe to do so", a platitude.)
     assert not claims_of(sentence, rules), [(c.kind, c.checkability) for c in claims_of(sentence, rules)]
 
 
