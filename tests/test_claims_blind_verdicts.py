@@ -352,3 +352,47 @@ def test_what_a_regulatory_sentence_claims_approved(sentence: str, verdict: str,
     report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
     verdicts = {c.verdict.verdict for c in report.claims if c.claim.checkable and sentence[:30] in c.claim.text}
     assert verdicts == {verdict}, verdicts
+
+
+# ------------------------------------------------------------------ a review of this stop's rules (each was misread)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind", "stance"),
+    [
+        ("Ketamine has a low potential for addiction when used in a clinic.", "safety", "minimising"),
+        ("Ketamine can be addictive to some people, especially with frequent use.", "safety", "assertion"),
+        ("Patients never experience a hallucination at our low ketamine doses.", "safety", "denial"),
+        ("Side effects such as dizziness usually wear off in less than an hour.", "safety", "transience"),
+        ("Patients who did not show any improvement on antidepressants often respond to ketamine.", "efficacy", None),
+        ("Ketamine could be what works for you when other treatments have failed.", "efficacy", None),
+    ],
+)
+def test_rules_of_this_stop_in_the_other_direction(sentence: str, kind: str, stance: str | None, rules: Rules) -> None:
+    found = [c for c in claims_of(sentence, rules) if c.kind == kind]
+    assert found, [(c.kind, c.checkability) for c in claims_of(sentence, rules)]
+    assert stance is None or found[0].safety_stance == stance, found[0].safety_stance
+    if kind == "efficacy":
+        assert not found[0].denied
+
+
+def test_history_of_surgical_use_is_no_prevention_claim(rules: Rules) -> None:
+    from ketlit.claims.policy import packaged_policy
+
+    policy = packaged_policy()
+    assert policy.construct_of("Ketamine was developed for use during surgery; today it helps with PTSD.") is None
+    assert policy.construct_of("A dose during a C-section lowered the rate of postpartum depression.") is not None
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [("The FDA has not approved ketamine for depression.", "supported"),
+     ("The MHRA has not licensed ketamine for depression.", "supported")],
+)
+def test_a_use_named_after_the_drug_is_the_use_denied(sentence: str, verdict: str, rules: Rules) -> None:
+    from ketlit.claims.check import check_page
+    from ketlit.claims.evidence import InMemoryIndex
+
+    report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
+    verdicts = {c.verdict.verdict for c in report.claims if c.claim.checkable and sentence[:20] in c.claim.text}
+    assert verdicts == {verdict}

@@ -63,6 +63,19 @@ def test_site_navigation_is_not_page_text() -> None:
     assert "Ketamine can reduce cravings." in text and "Call us today." in text
 
 
+@pytest.mark.parametrize(
+    "html",
+    [
+        b"<body><nav><a href='/'>Home</a><p>Ketamine infusions can relieve depression within hours for many.</p>",
+        b"<body><div role='Navigation'><p>Ketamine infusions can relieve depression within hours for many.</p></div>",
+        b"<body><menu><li>Ketamine infusions can relieve depression within hours for many.</li></menu></body>",
+    ],
+)
+def test_navigation_that_holds_prose_is_kept(html: bytes) -> None:
+    """An unclosed <nav>, a site wrapped in role="navigation" or a <menu> of sentences is content (each was lost)."""
+    assert "relieve depression within hours" in page_from_bytes(html, "p.html").text
+
+
 def test_html_is_sniffed_on_stdin() -> None:
     page = read_page("-", io.BytesIO(b"<!doctype html><p>One.</p><script>x()</script><p>Two.</p>"))
     assert page.kind == "html"

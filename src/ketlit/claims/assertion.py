@@ -150,6 +150,13 @@ def asserted_strength(text: str, rules: Rules) -> Strength:
     return Strength("plain")
 
 
+def attributed(text: str, rules: Rules) -> bool:
+    """Whether ``text`` attributes what it says to studies ("in a pooled analysis of trials", "studies show"), whatever
+    stronger wording outranks it in :func:`asserted_strength` ("did not lead to" is absolute)."""
+    families = _group(rules, "strength")
+    return "attributed" in families and bool(families["attributed"].finditer(text))
+
+
 def assertion_parts(text: str, rules: Rules, *, kind: str) -> Parts:
     """Product, scope, comparator and jurisdiction stated in ``text`` (a claim's sentence)."""
     product = tuple(name for name, p in _group(rules, "product").items() if p.any(text))

@@ -499,6 +499,7 @@ def _construct_pairs(text: str, lists: RuleLists) -> list[tuple[int, tuple[str, 
             if a[2] != b[2] and _PAIR_JOIN_RX.fullmatch(text, a[1], b[0])]
 
 
+_PAIR_LIST_RX: Final = re.compile(r"\s*(?:%|percent)?\s*(?:,|and|,\s*and)\s*$", re.IGNORECASE)
 _PAIR_JOIN_RX: Final = re.compile(r"\s*(?:,?\s*and|or|/|&)\s*(?:the\s+)?", re.IGNORECASE)
 
 
@@ -517,7 +518,8 @@ def _paired_constructs(sentence: str, pcts: list[re.Match[str]], lists: RuleList
         for m in after:
             if stop is not None and m.start() > stop:
                 break
-            if runs and _LISTED_RX.match(sentence[runs[-1][-1].end() : m.start()]) and len(runs[-1]) < 3:
+            # Two outcomes take numbers joined by "and" or a comma; "64% versus 28%" is two arms of one outcome.
+            if runs and _PAIR_LIST_RX.match(sentence[runs[-1][-1].end() : m.start()]) and len(runs[-1]) < 3:
                 runs[-1].append(m)
             else:
                 runs.append([m])

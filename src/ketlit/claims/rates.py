@@ -426,10 +426,13 @@ def judge_rate(claim: Claim, assessed: list[Assessed], rules: Rules, policy: Ver
 
 
 def _drug_arm_rates(counted: Sequence[Assessed], construct: str, policy: VerdictPolicy) -> list[float]:
-    """The drug-arm rates of the outcome that counted controlled trials report, at any time: how high single
-    trials reach, beside a review's typical figure ("70% respond" where trials report 64-71% and a review 52%)."""
+    """The drug-arm rates of the outcome that counted controlled trials of the claim's own population, drug and route
+    report, at any time: how high single trials reach, beside a review's typical figure ("70% respond" where trials
+    report 64-71% and a review 52%). Indirect trials never lift a page's figure (as in :func:`_reported_arms`)."""
     out = []
     for a in counted:
+        if not a.direct:
+            continue
         question = str(((profile_of(a.record) or {}).get("question") or {}).get("value") or "")
         if question in policy.counts:
             out += [r.pct for r in a.findings.rates if r.construct == construct and r.arm == "active"

@@ -52,6 +52,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from ketlit.claims.assertion import attributed
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import Assessed, Cited, Verdict, as_tested, cite, cite_fact, exclusion_reason, finish
 from ketlit.claims.model import Claim
@@ -207,7 +208,9 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         lasting = "lasting" in rules.safety_terms and rules.safety_terms["lasting"].any(claim.clause or claim.text)
         # "Addiction has been rare in clinical studies": what trials observed, not a risk called minimal.
         # "In a pooled analysis of trials, one dose did not lead to misuse": what trials observed, not a risk denied.
-        observed = stance in ("minimising", "denial") and claim.strength == "attributed"
+        observed = stance in ("minimising", "denial") and (
+            claim.strength == "attributed" or attributed(claim.clause or claim.text, rules)
+        )
         judged = _denial_or_minimising(stance, specific, facts, reports, rules, lasting=lasting, observed=observed)
     elif stance == "transience":
         judged = _transience(reports, claim.clause or claim.text)

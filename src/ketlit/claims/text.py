@@ -72,14 +72,17 @@ _DROP_TAGS: Final = frozenset(
         "select",
         "button",
         "textarea",
-        # Site navigation: menu links ("Ketamine for Addiction", "Spravato") name pages, they assert nothing,
-        # and a drug or condition named in every menu is no sign of what this page is about.
-        "nav",
-        "menu",
     }
 )
-# ARIA roles of elements dropped like <nav>: a menu built of <div>s and <ul>s.
-_DROP_ROLES: Final = frozenset({"navigation", "menu", "menubar"})
+# Site navigation: menu links ("Ketamine for Addiction", "Spravato") name pages, they assert nothing, and a drug or
+# condition named in every menu is no sign of what this page is about. Its text is held back and dropped when it
+# has no sentence of prose: a <nav> left unclosed, a whole site wrapped in role="navigation" or a <menu> of
+# sentences is content, and is kept.
+_NAV_TAGS: Final = frozenset({"nav", "menu"})
+# ARIA roles read like <nav>: a menu built of <div>s and <ul>s.
+_NAV_ROLES: Final = frozenset({"navigation", "menu", "menubar"})
+# A sentence of prose: eight words or more ending in a full stop (menu links are a few words, no stop).
+_PROSE: Final = re.compile(r"(?:[^\s.!?]+\s+){7,}[^\s.!?]+[.!?]")
 # Elements that never have content (HTML's void elements, plus obsolete ones parsed the same way):
 # they are never pushed on the stack, so a missing end tag cannot make them swallow what follows.
 _VOID_TAGS: Final = frozenset(
@@ -304,6 +307,21 @@ class _TextReducer(HTMLParser):
         self._stack: list[str] = []
         self._open: Counter[str] = Counter()  # tag -> how many are open: unmatched end tags cost O(1)
         self._drop_at: int | None = None  # stack index of the outermost dropped element
+        self._nav_at: int | None = None  # stack index of the outermost navigation element, its text held back
+        self._nav_parts: list[str] = []
+
+    def _emit(self, text: str) -> None:
+        (self._nav_parts if self._nav_at is not None else self.parts).append(text)
+
+    def finish(self) -> None:
+        """At the end of the page: a navigation element never closed is judged as if it ended here."""
+        if self._nav_at is not None:
+            self.end_navigation()
+
+    def end_navigation(self) -> None:
+        """The navigation's text joins the page when it holds prose (:data:`_NAV_TAGS`); else a paragraph break."""
+        held, self._nav_parts, self._nav_at = "".join(self._nav_parts), [], None
+        self.parts.append(held if _PROSE.search(held) else "\n\n")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._open["head"] and tag not in _HEAD_CONTENT and tag != "head":
@@ -311,18 +329,23 @@ class _TextReducer(HTMLParser):
         reading = self._drop_at is None
         if tag in _VOID_TAGS:
             if reading and tag == "br":
-                self.parts.append("\n")
+                self._emit("\n")
             elif reading and tag in _BLOCK_TAGS:
-                self.parts.append("\n\n")
+                self._emit("\n\n")
             return
         self._stack.append(tag)
         self._open[tag] += 1
         if not reading:
             return
-        if tag in _DROP_TAGS or any(k == "role" and v in _DROP_ROLES for k, v in attrs):
+        if tag in _DROP_TAGS:
             self._drop_at = len(self._stack) - 1
-        elif tag in _BLOCK_TAGS:
-            self.parts.append("\n\n• " if tag == "li" else "\n\n")  # a list item stays one
+            return
+        if self._nav_at is None and (
+            tag in _NAV_TAGS or any(k == "role" and (v or "").strip().lower() in _NAV_ROLES for k, v in attrs)
+        ):
+            self._nav_at = len(self._stack) - 1
+        if tag in _BLOCK_TAGS or tag in _NAV_TAGS:
+            self._emit("\n\n• " if tag == "li" else "\n\n")  # a list item stays one
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         # "<div/>" in HTML is an open <div>; only void elements are really empty.
@@ -332,7 +355,7 @@ class _TextReducer(HTMLParser):
         if self._open[tag]:
             self._close(tag)
         elif tag == "br" and self._drop_at is None:
-            self.parts.append("\n")  # browsers read a stray </br> as <br>
+            self._emit("\n")  # browsers read a stray </br> as <br>
 
     def _close(self, tag: str) -> None:
         # Closes the innermost open ``tag`` and everything left open inside it (implied end tags).
@@ -343,19 +366,22 @@ class _TextReducer(HTMLParser):
             if self._drop_at is not None and depth <= self._drop_at:
                 self._drop_at = None
             elif self._drop_at is None and top in _BLOCK_TAGS:
-                self.parts.append("\n\n")
+                self._emit("\n\n")
+            if self._nav_at is not None and depth <= self._nav_at:
+                self.end_navigation()
             if top == tag:
                 return
 
     def handle_data(self, data: str) -> None:
         if self._drop_at is None:
-            self.parts.append(data)
+            self._emit(data)
 
 
 def _html_to_text(markup: str) -> str:
     reducer = _TextReducer()
     reducer.feed(markup)
     reducer.close()
+    reducer.finish()
     text = "".join(reducer.parts)
     text = re.sub(r"[ \t\f\v]+", " ", text)
     text = re.sub(r" *\n *", "\n", text)

@@ -197,7 +197,7 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 32  # 32: who benefits more is no finding; 31: a review's topic ([[review_topic]])
+READER_VERSION: Final = 33  # 33: review topics narrowed; 32: who benefits more is no finding; 31: review topics
 # 30: a rule deciding by design tags alone names them as its cue
 # 29: no-result and no-difference wordings, up/down-regulation, "this article
 # briefly reviews"
