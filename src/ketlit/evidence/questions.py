@@ -154,7 +154,9 @@ def classify(
     title: str, sentences: Sequence[RoledSentence], designs: frozenset[str], rules: Sequence[QuestionRule]
 ) -> StudyQuestion:
     """The study's question: the first rule that matches, else ``other``."""
-    texts = _texts(title, sentences)
+    # The aim and design texts are joined only when a rule asks for them: a record a title rule decides (and a
+    # review's topic, read from its title) never needs them.
+    texts: dict[Where, str] = {"title": title}
     whole_folded: str | None = None
     for rule in rules:
         if (rule.designs and not (rule.designs & designs)) or (rule.unless_designs & designs):
@@ -167,6 +169,8 @@ def classify(
                 # folded the sentences already.
                 whole_folded = " ".join([fold(title), *(fold(rs.sentence.text) for rs in sentences)])
             folded = whole_folded
+        elif rule.where not in texts:
+            texts.update(_texts(title, sentences))
         text = texts[rule.where]
         m = _search(rule.pattern, text, folded)
         if m is None or (rule.unless is not None and _search(rule.unless, text, folded)):
