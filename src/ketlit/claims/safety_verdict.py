@@ -327,6 +327,10 @@ def _comparative(claim: Claim, facts: Sequence[RegulatoryFact], reports: Sequenc
     return out
 
 
+def _weighed(regulated: Sequence[RegulatoryFact]) -> str:
+    return "regulators treat the risk as significant (" + ", ".join(f.id for f in regulated) + ")"
+
+
 def _observed_denial(out: _Judged, n_absent: int, regulated: Sequence[RegulatoryFact]) -> None:
     """The page reports what trials saw ("did not lead to cravings over three months of follow-up"), no study
     reporting the harm: borne out by studies that observed none, short of a denial where a regulator weighs the
@@ -336,8 +340,7 @@ def _observed_denial(out: _Judged, n_absent: int, regulated: Sequence[Regulatory
     out.reasons.append(
         "the page reports what studies observed; "
         + (f"{n_absent} stud(ies) report no such events" if n_absent else "no counted study reports on it")
-        + (f"; regulators treat the risk as significant ({', '.join(f.id for f in regulated)}), which trials of "
-           "short courses cannot rule out" if regulated else "")
+        + (f"; {_weighed(regulated)}, which trials of short courses cannot rule out" if regulated else "")
     )
 
 
@@ -349,9 +352,8 @@ def _observed_minimising(out: _Judged, regulated: Sequence[RegulatoryFact], n_pa
         # True of supervised trials, short of the risk regulators weigh.
         out.verdict = "partly_supported"
         out.reasons.append(
-            "the page reports what studies observed under supervision; regulators treat the risk as significant ("
-            + ", ".join(f.id for f in regulated)
-            + "), which trials of short courses cannot rule out"
+            f"the page reports what studies observed under supervision; {_weighed(regulated)}, which trials of short "
+            "courses cannot rule out"
         )
         return True
     if n_passing:
@@ -415,9 +417,7 @@ def _denial_or_minimising(
         # A regulator scheduled the drug or put the risk in a warning: calling it minimal is the opposite finding.
         out.verdict = "contradicted"
         out.reasons.append(
-            "regulators treat this risk as significant ("
-            + ", ".join(f.id for f in regulated)
-            + "); "
+            f"{_weighed(regulated)}; "
             + (f"{n_absent} stud(ies) observed no such events under supervision, but " if n_absent else "")
             + "that does not make the risk minimal"
         )
