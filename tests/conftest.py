@@ -12,10 +12,15 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 import pytest
 
 from ketlit import native
+
+if TYPE_CHECKING:
+    from ketlit.claims.evidence import InMemoryIndex
+    from ketlit.claims.rules import Rules
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -134,6 +139,22 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> bool | None:
     if outcome != "passed":
         pytest.fail(f"on the sources (KETLIT_PURE_PYTHON=1): {detail}", pytrace=False)
     return True
+
+
+@pytest.fixture(scope="module")
+def rules() -> Rules:
+    """The packaged claim rules, as ``ketlit check`` loads them (once per test module)."""
+    from ketlit.claims.rules import load_rules
+
+    return load_rules()
+
+
+@pytest.fixture(scope="module")
+def index(rules: Rules) -> InMemoryIndex:
+    """The claims fixture records (tests/fixtures/claims_records.json) as an in-memory evidence index."""
+    from tests.claims_pages import fixture_index
+
+    return fixture_index(rules)
 
 
 @pytest.fixture(scope="module")

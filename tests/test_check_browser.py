@@ -13,7 +13,7 @@ import pytest
 
 from ketlit.claims.render_html import render_html
 from ketlit.claims.render_md import printed_cards
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 from ketlit.claims.text import page_from_bytes
 from ketlit.claims.view import CheckView
 from tests.browser import Page, open_html
@@ -21,11 +21,6 @@ from tests.claims_pages import FIXTURES, fixture_index
 from tests.test_check_output import HOSTILE, SAMPLES, view_of
 
 _RECORD = re.compile(r"^(https://pubmed\.ncbi\.nlm\.nih\.gov/\d+/|https://clinicaltrials\.gov/study/NCT\d{8}|#card-\d+)$")
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def _shown(page: Page, css: str) -> bool:

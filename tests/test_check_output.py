@@ -30,26 +30,16 @@ from ketlit.claims.policy import packaged_policy
 from ketlit.claims.render_html import render_html
 from ketlit.claims.render_json import view_to_json
 from ketlit.claims.render_md import md_inline, render_markdown
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 from ketlit.claims.text import page_from_bytes
 from ketlit.claims.view import CacheCounts, CheckView, build_view, humanise
-from tests.claims_pages import FIXTURES, fixture_index
+from tests.claims_pages import FIXTURES
 from tests.htmltext import HtmlText, commonmark, parse_html
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 NOW = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
 FIXTURE_PAGES = ("claims_page_iv_clinic.html", "claims_page_numbers.txt")
 UPDATE = os.environ.get("KETLIT_UPDATE_GOLDENS") == "1"
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def index(rules: Rules) -> InMemoryIndex:
-    return fixture_index(rules)
 
 
 def _counts(index: InMemoryIndex) -> CacheCounts:

@@ -19,17 +19,12 @@ from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.judging import reconcile
 from ketlit.claims.model import Claim
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 from tests.conftest import repo_module
 
 REPO = Path(__file__).resolve().parents[1]
 # A page is "about the drug" when it names it: the lead-in does so twice.
 LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def readings(text: str, rules: Rules, lead: str = LEAD) -> dict[str, dict[str, Any]]:

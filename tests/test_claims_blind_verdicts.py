@@ -9,14 +9,9 @@ import pytest
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import find_times, upper_hours
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 
 LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def claims_of(sentence: str, rules: Rules) -> list[Claim]:

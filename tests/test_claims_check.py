@@ -37,11 +37,6 @@ CLAIM_KEYS = {
 
 
 @pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
 def index(rules: Rules) -> InMemoryIndex:
     data = json.loads((FIXTURES / "claims_records.json").read_text())["records"]
     return InMemoryIndex(records_from_dicts(data), rules)

@@ -19,18 +19,13 @@ from ketlit.claims.judging import Decisive, Verdict
 from ketlit.claims.model import Claim, Threshold
 from ketlit.claims.policy import packaged_policy
 from ketlit.claims.rates import patient_rate
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 from ketlit.claims.synthesis import stance_of
 from tests.claims_pages import check_markdown
 from tests.conftest import repo_module
 from tests.test_claims_synthesis import HERE, efficacy, record, verdict_of
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def _review(

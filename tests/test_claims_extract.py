@@ -8,14 +8,9 @@ import pytest
 
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 
 SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "clinic_pages"
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def _sample(name: str) -> str:

@@ -13,15 +13,10 @@ import pytest
 from ketlit.claims.assertion import asserted_strength
 from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.evidence import InMemoryIndex
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 
 LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
 END = "\n\nKetamine is given at the clinic."
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def reading(sentence: str, rules: Rules) -> dict[str, Any]:

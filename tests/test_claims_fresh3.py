@@ -12,15 +12,10 @@ from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import abstract_findings
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 from ketlit.claims.verdict import judge
 
 LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def claims_of(sentence: str, rules: Rules, before: str = "") -> list[Claim]:

@@ -32,11 +32,6 @@ LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
 END = "\n\nKetamine is given at the clinic."
 
 
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
-
-
 def _bench() -> ModuleType:
     return repo_module("bench/claims_generalisation.py")
 

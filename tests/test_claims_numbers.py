@@ -16,14 +16,9 @@ from ketlit.claims.numbers import (
     parse_count,
     rates_in_sentence,
 )
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 @pytest.mark.parametrize(

@@ -22,13 +22,8 @@ from ketlit.claims.assertion import asserted_strength
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.model import Claim, Threshold
 from ketlit.claims.policy import packaged_policy
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 from tests.test_claims_synthesis import HERE, efficacy, record, verdict_of
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def _trials() -> list[EvidenceRecord]:

@@ -13,19 +13,8 @@ import pytest
 
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.regulatory_verdict import covers_use, named_facts, use_negated
-from ketlit.claims.rules import Rules, load_rules
-from tests.claims_pages import IV_PAGE, NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited, fixture_index
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def index(rules: Rules) -> InMemoryIndex:
-    return fixture_index(rules)
-
+from ketlit.claims.rules import Rules
+from tests.claims_pages import IV_PAGE, NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited
 
 check = check_kind
 

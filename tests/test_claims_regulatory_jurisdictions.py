@@ -20,8 +20,8 @@ import pytest
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.policy import packaged_policy
 from ketlit.claims.regulatory_verdict import in_scope
-from ketlit.claims.rules import Patterns, Rules, load_rules, schedule_key
-from tests.claims_pages import NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited, fixture_index
+from ketlit.claims.rules import Patterns, Rules, schedule_key
+from tests.claims_pages import NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited
 
 # The blind test's UK page (U01–U05), as the page and as the expert's key words them.
 UK_PAGE_SENTENCES = [
@@ -41,16 +41,6 @@ UK_PAGE_SENTENCES = [
     ("Spravato is TGA-approved in Australia, where ketamine for depression is off-label.", "supported",
      {"au_spravato_artg_2021", "au_off_label_prescribing"}),
 ]
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def index(rules: Rules) -> InMemoryIndex:
-    return fixture_index(rules)
 
 
 def _verdict(sentence: str, index: InMemoryIndex, rules: Rules, page: str = NEUTRAL_PAGE) -> tuple[str, set[str]]:

@@ -25,11 +25,6 @@ RETRACTED = {"90000001", "90000002"}
 
 
 @pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
 def records() -> list[EvidenceRecord]:
     return fixture_records()
 

@@ -52,11 +52,6 @@ from tests.test_claims_assertions import LEAD, reading
 from tests.test_claims_synthesis import HERE, efficacy, rate_record, record, verdict_of
 
 
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
-
-
 def _review(stance: str, certainty: str = "moderate") -> EvidenceRecord:
     return record("9", question="systematic_review", design="meta_analysis", certainty=certainty, n=900, stance=stance)
 

@@ -20,17 +20,7 @@ from ketlit.claims.verdict import Verdict, judge
 from ketlit.store.core import open_store
 from ketlit.store.evidence import StoreEvidenceIndex
 from ketlit.store.profiles import ProfileRow
-from tests.claims_pages import IV_PAGE, NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited, fixture_index
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
-
-
-@pytest.fixture(scope="module")
-def index(rules: Rules) -> InMemoryIndex:
-    return fixture_index(rules)
+from tests.claims_pages import IV_PAGE, NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited
 
 
 def check(sentence: str, index: InMemoryIndex, rules: Rules, page: str = NEUTRAL_PAGE) -> tuple[Claim, Verdict]:

@@ -19,18 +19,13 @@ from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.policy import load_policy, packaged_policy
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 from ketlit.claims.text import Location
 from ketlit.claims.verdict import Verdict, judge
 from ketlit.errors import ConfigError
 from tests.claims_pages import check_markdown
 
 HERE = Location(0, 0, 0, 0)
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def record(

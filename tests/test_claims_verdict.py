@@ -11,7 +11,7 @@ import pytest
 from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex, records_from_dicts
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim, Threshold
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 from ketlit.claims.text import Location
 from ketlit.claims.verdict import Verdict, judge
 from tests.claims_pages import fixture_records
@@ -22,11 +22,6 @@ IV_PAGE = (
     "Ketamine infusions work fast.\n\n"
 )
 SPRAVATO_PAGE = "Spravato (esketamine) nasal spray is available at our clinic.\n\nAsk about Spravato.\n\n"
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ import pytest
 from ketlit.claims import anchored, numbers
 from ketlit.claims.anchored import AnchoredPatterns, PlainPatterns, rule_lists
 from ketlit.claims.numbers import abstract_findings, findings_to_json, sample_size
-from ketlit.claims.rules import Patterns, Rules, load_rules
+from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.screens import fold
 from ketlit.evidence.matcher import AnchorIndex
 
@@ -63,11 +63,6 @@ def _sentences() -> list[str]:
     for text in _abstracts():
         out += [s for _, s in numbers._labelled_sentences(text)]
     return out
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def _lists(rules: Rules) -> Iterator[tuple[str, Patterns]]:

@@ -19,17 +19,12 @@ import ketlit.claims.extract as extract_module
 from ketlit.claims.check import check_page
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
-from ketlit.claims.rules import Rules, load_rules
+from ketlit.claims.rules import Rules
 from ketlit.claims.text import Sentence, page_from_bytes, read_page
 from ketlit.errors import InputError
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 CLAIM = "Ketamine infusions relieve treatment-resistant depression within 24 hours."
-
-
-@pytest.fixture(scope="module")
-def rules() -> Rules:
-    return load_rules()
 
 
 def _claim_texts(text: str, rules: Rules) -> list[str]:
