@@ -391,3 +391,42 @@ def test_a_use_named_after_the_drug_is_the_use_denied(sentence: str, verdict: st
     report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
     verdicts = {c.verdict.verdict for c in report.claims if c.claim.checkable and sentence[:20] in c.claim.text}
     assert verdicts == {verdict}
+
+
+# ------------------------------------------------------------------ fourth blind key (four pages, 49 sentences)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # An approval sentence naming a form no approval covers, or a setting a restriction rules out: "has
+        # approvals" (the anaesthetic injection, the supervised nasal spray) answered neither.
+        ("Ketamine lozenges are FDA-approved.", "contradicted"),
+        ("Ketamine lozenges are not FDA-approved.", "supported"),
+        ("Spravato, the esketamine nasal spray, is approved for new mothers to use at home.", "contradicted"),
+        ("Ketamine infusions are FDA-approved.", "supported"),
+        # "First responders" are people, not a response to treatment: no efficacy part dilutes a false approval.
+        ("Ketamine is FDA-approved for the treatment of PTSD in first responders.", "contradicted"),
+    ],
+)
+def test_an_approval_is_read_for_the_form_and_setting_the_sentence_names(
+    sentence: str, verdict: str, rules: Rules
+) -> None:
+    from ketlit.claims.check import check_page
+    from ketlit.claims.evidence import InMemoryIndex
+
+    report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
+    found = [c for c in report.claims if c.claim.checkable and sentence[:20] in c.claim.text]
+    assert {c.claim.kind for c in found} == {"regulatory"}, [(c.claim.kind, c.verdict.verdict) for c in found]
+    assert {c.verdict.verdict for c in found} == {verdict}, [c.verdict.reasons for c in found]
+
+
+def test_safe_at_home_with_compounded_ketamine_is_what_the_fda_warned_against(rules: Rules) -> None:
+    from ketlit.claims.check import check_page
+    from ketlit.claims.evidence import InMemoryIndex
+
+    sentence = "At-home ketamine lozenges are a safe option for busy shift workers."
+    report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
+    (safety,) = [c for c in report.claims if c.claim.kind == "safety"]
+    assert safety.verdict.verdict == "contradicted", safety.verdict.reasons
+    assert any(d.id == "fda_compounded_ketamine_2023" for d in safety.verdict.decisive), safety.verdict.decisive

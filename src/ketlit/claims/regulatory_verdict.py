@@ -303,6 +303,36 @@ _MINORS = ("children", "adolescents")
 _ADULTS = re.compile(r"\badults?\b", re.IGNORECASE)
 
 
+def _form_or_setting(
+    claim: Claim,
+    reg: RegulatoryAssertion,
+    molecules: Sequence[str],
+    approvals: Sequence[RegulatoryFact],
+    rules: Rules,
+    out: _Parts,
+) -> bool:
+    """An approval sentence naming no use but a form or a setting ("ketamine lozenges are FDA-approved", "Spravato
+    is approved for use at home"): judged on whether an approval covers that route, and on a restriction that rules
+    the setting out. Whether it decided. The routes are the sentence's own (:func:`judge_regulatory`)."""
+    if not approvals:
+        return False
+    routed = _by_claim_route(approvals, claim)
+    if not routed:
+        products = "; ".join(sorted({f"{f.product} ({', '.join(f.route) or 'any route'})" for f in approvals}))
+        out.add(
+            "supported" if reg.negated else "contradicted",
+            f"no approval of {', '.join(molecules)} covers this form ({', '.join(claim.route)}); approved: {products}",
+            approvals,
+        )
+        return True
+    ruled = [f for m in molecules for f in rules.facts if f.covers_molecule(m) and set(f.rules_out) & set(claim.scope)]
+    if ruled and not reg.negated:
+        why = "the approval does not extend to that setting: " + ruled[0].statement
+        out.add("contradicted", why, [*routed, *ruled])
+        return True
+    return False
+
+
 def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
     # Uses the page names elsewhere are never imported into a sentence that names none.
     indications = () if reg.approval_inferred else reg.approval_indications
@@ -330,6 +360,8 @@ def _approval(claim: Claim, reg: RegulatoryAssertion, molecules: Sequence[str], 
             # "It has not been shown to prevent suicide, and it is not approved for that use": the use
             # denied is the effect a label limitation says is not shown, not every use of the drug.
             out.add("supported", f"label limitation, as the page says: {denied[0].statement}", denied)
+            return
+        if _form_or_setting(claim, reg, molecules, approvals, rules, out):
             return
         first = min((f.year for f in approvals if f.year), default=None)
         # "Approved in 2017" / "since 1960" for a drug first approved later is wrong however it is read.
