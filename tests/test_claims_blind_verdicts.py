@@ -4,6 +4,8 @@ sentence here is made up for the test, with the near miss that must stay as it w
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ketlit.claims.extract import extract_claims
@@ -430,3 +432,28 @@ def test_safe_at_home_with_compounded_ketamine_is_what_the_fda_warned_against(ru
     (safety,) = [c for c in report.claims if c.claim.kind == "safety"]
     assert safety.verdict.verdict == "contradicted", safety.verdict.reasons
     assert any(d.id == "fda_compounded_ketamine_2023" for d in safety.verdict.decisive), safety.verdict.decisive
+
+
+def test_a_tiny_share_of_patients_is_judged_against_the_rates_studies_report(rules: Rules) -> None:
+    """"Fewer than 1 in 100 patients experience any side effects" was "documented, size uncertain" (partly) while
+    trials report side effects in a fifth to a quarter of patients or more."""
+    from ketlit.claims.check import check_page
+    from ketlit.claims.evidence import InMemoryIndex
+    from tests.test_claims_synthesis import record
+
+    def trial(rid: str, pct: int) -> object:
+        r = record(rid, abstract=f"RESULTS: Dissociation occurred in {pct}% of patients receiving ketamine.")
+        assert r.profile is not None  # the stored profile says the results report adverse events
+        events = [{"s": 0, "event": "dissociation", "presence": "present", "rates": []}]
+        return replace(r, profile={**r.profile, "roles": ["results"], "adverse_events": events})
+
+    for sentence, verdict in (("Fewer than 1% of patients experience dissociation with ketamine.", "contradicted"),
+                              ("Fewer than 50% of patients experience dissociation with ketamine.", None)):
+        index = InMemoryIndex([trial("1", 25), trial("2", 30)], rules)  # type: ignore[list-item]
+        report = check_page(LEAD + sentence + "\n", "p.txt", index, rules)
+        (safety,) = [c for c in report.claims if c.claim.kind == "safety"]
+        if verdict is None:
+            assert not any("the page says at most" in r for r in safety.verdict.reasons), safety.verdict.reasons
+        else:
+            assert safety.verdict.verdict == verdict, safety.verdict.reasons
+            assert any("the page says at most 1%" in r for r in safety.verdict.reasons), safety.verdict.reasons

@@ -53,6 +53,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ketlit.claims.assertion import attributed
+from ketlit.claims.claim_rate import rate_in
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import Assessed, Cited, Verdict, as_tested, cite, cite_fact, exclusion_reason, finish
 from ketlit.claims.model import Claim
@@ -211,7 +212,10 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         observed = stance in ("minimising", "denial") and (
             claim.strength == "attributed" or attributed(claim.clause or claim.text, rules)
         )
-        judged = _denial_or_minimising(stance, specific, facts, reports, rules, lasting=lasting, observed=observed)
+        tiny = _tiny_share_against_reports(claim, reports) if stance == "minimising" else None
+        judged = tiny or _denial_or_minimising(
+            stance, specific, facts, reports, rules, lasting=lasting, observed=observed
+        )
     elif stance == "transience":
         judged = _transience(reports, claim.clause or claim.text)
     else:
@@ -324,6 +328,35 @@ def _comparative(claim: Claim, facts: Sequence[RegulatoryFact], reports: Sequenc
             else "no source compares them"
         )
     )
+    return out
+
+
+# The page's share as an upper bound ("fewer than 1%", "less than 1 in 100", "only 2% of patients").
+_AT_MOST = re.compile(
+    r"\b(?:fewer|less) than\s*(?:about |around )?$|\bonly\s*(?:about |around )?$|\bunder\s*$", re.IGNORECASE
+)
+
+
+def _tiny_share_against_reports(claim: Claim, reports: Sequence[Report]) -> _Judged | None:
+    """A minimising sentence that states how few patients have the harm ("fewer than 1% of patients experience any
+    side effects"), against studies of treated patients that report its rate: contradicted where two or more report
+    it at three times the page's bound or more (and 5 points above it). None where the sentence states no such share
+    or too few studies give a rate."""
+    rate = rate_in(claim.clause or claim.text)
+    if rate is None or not _AT_MOST.search((claim.clause or claim.text)[max(0, rate[2] - 30) : rate[2]]):
+        return None
+    bound = rate[0]
+    above = [(a, f) for a, f in reports if not f.absent and f.pct is not None and f.pct >= max(3 * bound, bound + 5)]
+    if len(_distinct(above)) < 2:
+        return None
+    out = _Judged("contradicted")
+    shown = sorted({f.pct for _, f in above if f.pct is not None})
+    out.reasons.append(
+        f"the page says at most {bound:g}% of patients; {len(_distinct(above))} stud(ies) report rates of "
+        f"{shown[0]:g}%" + (f" to {shown[-1]:g}%" if len(shown) > 1 else "")
+    )
+    out.cited = [cite(a, _ae_text(f)) for a, f in above]
+    out.used = _distinct(above)
     return out
 
 
