@@ -4,16 +4,24 @@ sentence here is made up for the test, with the near miss that must stay as it w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
 import pytest
 
+from ketlit.claims.check import CheckReport, check_page
+from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import find_times, upper_hours
 from ketlit.claims.rules import Rules
 
 LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
+
+
+def check_sentence(sentence: str, rules: Rules, records: Sequence[EvidenceRecord] = ()) -> CheckReport:
+    """``ketlit check`` of a page holding the sentence, against ``records`` (none: regulatory facts only)."""
+    return check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex(records, rules), rules)
 
 
 def claims_of(sentence: str, rules: Rules) -> list[Claim]:
@@ -343,10 +351,7 @@ def test_another_form_of_the_drug_working_as_well_is_no_efficacy_claim(rules: Ru
     ],
 )
 def test_what_a_regulatory_sentence_claims_approved(sentence: str, verdict: str, rules: Rules) -> None:
-    from ketlit.claims.check import check_page
-    from ketlit.claims.evidence import InMemoryIndex
-
-    report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
+    report = check_sentence(sentence, rules)
     verdicts = {c.verdict.verdict for c in report.claims if c.claim.checkable and sentence[:30] in c.claim.text}
     assert verdicts == {verdict}, verdicts
 
@@ -387,10 +392,7 @@ def test_history_of_surgical_use_is_no_prevention_claim(rules: Rules) -> None:
      ("The MHRA has not licensed ketamine for depression.", "supported")],
 )
 def test_a_use_named_after_the_drug_is_the_use_denied(sentence: str, verdict: str, rules: Rules) -> None:
-    from ketlit.claims.check import check_page
-    from ketlit.claims.evidence import InMemoryIndex
-
-    report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
+    report = check_sentence(sentence, rules)
     verdicts = {c.verdict.verdict for c in report.claims if c.claim.checkable and sentence[:20] in c.claim.text}
     assert verdicts == {verdict}
 
@@ -414,21 +416,15 @@ def test_a_use_named_after_the_drug_is_the_use_denied(sentence: str, verdict: st
 def test_an_approval_is_read_for_the_form_and_setting_the_sentence_names(
     sentence: str, verdict: str, rules: Rules
 ) -> None:
-    from ketlit.claims.check import check_page
-    from ketlit.claims.evidence import InMemoryIndex
-
-    report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
+    report = check_sentence(sentence, rules)
     found = [c for c in report.claims if c.claim.checkable and sentence[:20] in c.claim.text]
     assert {c.claim.kind for c in found} == {"regulatory"}, [(c.claim.kind, c.verdict.verdict) for c in found]
     assert {c.verdict.verdict for c in found} == {verdict}, [c.verdict.reasons for c in found]
 
 
 def test_safe_at_home_with_compounded_ketamine_is_what_the_fda_warned_against(rules: Rules) -> None:
-    from ketlit.claims.check import check_page
-    from ketlit.claims.evidence import InMemoryIndex
-
     sentence = "At-home ketamine lozenges are a safe option for busy shift workers."
-    report = check_page(LEAD + sentence + "\n", "p.txt", InMemoryIndex([], rules), rules)
+    report = check_sentence(sentence, rules)
     (safety,) = [c for c in report.claims if c.claim.kind == "safety"]
     assert safety.verdict.verdict == "contradicted", safety.verdict.reasons
     assert any(d.id == "fda_compounded_ketamine_2023" for d in safety.verdict.decisive), safety.verdict.decisive
@@ -437,11 +433,9 @@ def test_safe_at_home_with_compounded_ketamine_is_what_the_fda_warned_against(ru
 def test_a_tiny_share_of_patients_is_judged_against_the_rates_studies_report(rules: Rules) -> None:
     """"Fewer than 1 in 100 patients experience any side effects" was "documented, size uncertain" (partly) while
     trials report side effects in a fifth to a quarter of patients or more."""
-    from ketlit.claims.check import check_page
-    from ketlit.claims.evidence import InMemoryIndex
     from tests.test_claims_synthesis import record
 
-    def trial(rid: str, pct: int) -> object:
+    def trial(rid: str, pct: int) -> EvidenceRecord:
         r = record(rid, abstract=f"RESULTS: Dissociation occurred in {pct}% of patients receiving ketamine.")
         assert r.profile is not None  # the stored profile says the results report adverse events
         events = [{"s": 0, "event": "dissociation", "presence": "present", "rates": []}]
@@ -449,8 +443,7 @@ def test_a_tiny_share_of_patients_is_judged_against_the_rates_studies_report(rul
 
     for sentence, verdict in (("Fewer than 1% of patients experience dissociation with ketamine.", "contradicted"),
                               ("Fewer than 50% of patients experience dissociation with ketamine.", None)):
-        index = InMemoryIndex([trial("1", 25), trial("2", 30)], rules)  # type: ignore[list-item]
-        report = check_page(LEAD + sentence + "\n", "p.txt", index, rules)
+        report = check_sentence(sentence, rules, [trial("1", 25), trial("2", 30)])
         (safety,) = [c for c in report.claims if c.claim.kind == "safety"]
         if verdict is None:
             assert not any("the page says at most" in r for r in safety.verdict.reasons), safety.verdict.reasons
