@@ -276,6 +276,19 @@ def _controlled(a: Assessed, policy: VerdictPolicy) -> bool:
     return str((profile.get("question") or {}).get("value")) in policy.counts
 
 
+def _best_direct_arms(counted: Sequence[Assessed], construct: str) -> list[tuple[Assessed, RateFinding]]:
+    """Each record's highest drug-arm rate of the outcome, from direct evidence only: another product's or
+    population's arms say nothing of a claim's figure."""
+    best: dict[str, tuple[Assessed, RateFinding]] = {}
+    for a in counted:
+        for r in a.findings.rates:
+            if r.construct != construct or r.arm != "active" or r.summary or r.range or not patient_rate(a, r):
+                continue
+            if a.record.id not in best or r.pct > best[a.record.id][1].pct:
+                best[a.record.id] = (a, r)
+    return [ar for ar in best.values() if ar[0].direct]
+
+
 def _reported_arms(
     claim: Claim, thr: Threshold, counted: Sequence[Assessed], rules: Rules, policy: VerdictPolicy, reasons: list[str]
 ) -> Verdict | None:
@@ -286,15 +299,7 @@ def _reported_arms(
     the claim overstates every result — contradicted.
     Otherwise (None) the claim is left to the usual rule (insufficient evidence)."""
     construct = claim.outcome if claim.outcome in ("response", "remission") else "response"
-    best: dict[str, tuple[Assessed, RateFinding]] = {}
-    for a in counted:
-        for r in a.findings.rates:
-            if r.construct != construct or r.arm != "active" or r.summary or r.range or not patient_rate(a, r):
-                continue
-            if a.record.id not in best or r.pct > best[a.record.id][1].pct:
-                best[a.record.id] = (a, r)
-    # Direct evidence only: another product's or population's arms say nothing of this claim's figure.
-    direct = [ar for ar in best.values() if ar[0].direct]
+    direct = _best_direct_arms(counted, construct)
     tol = rules.approx_tolerance_pct
     top = sorted(direct, key=lambda ar: (-ar[1].pct, ar[0].record.id))
     controlled = [ar for ar in top if _controlled(ar[0], policy) and ar[1].pct >= thr.value - tol]
@@ -429,15 +434,12 @@ def _drug_arm_rates(counted: Sequence[Assessed], construct: str, policy: Verdict
     """The drug-arm rates of the outcome that counted controlled trials of the claim's own population, drug and route
     report, at any time: how high single trials reach, beside a review's typical figure ("70% respond" where trials
     report 64-71% and a review 52%). Indirect trials never lift a page's figure (as in :func:`_reported_arms`)."""
-    out = []
-    for a in counted:
-        if not a.direct:
-            continue
-        question = str(((profile_of(a.record) or {}).get("question") or {}).get("value") or "")
-        if question in policy.counts:
-            out += [r.pct for r in a.findings.rates if r.construct == construct and r.arm == "active"
-                    and not r.summary and not r.range and patient_rate(a, r)]
-    return out
+    # Only the highest is used: each record's best arm serves, from a stored profile asking a controlled question.
+    return [
+        r.pct
+        for a, r in _best_direct_arms(counted, construct)
+        if profile_of(a.record) is not None and _controlled(a, policy)
+    ]
 
 
 def _decisive(verdict: str, used: Sequence[tuple[Assessed, RateFinding]]) -> list[Decisive]:
