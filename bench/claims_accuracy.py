@@ -365,7 +365,13 @@ def print_details(total: Score, claims: Sequence[Mapping[str, Any]]) -> list[Map
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--no-check", action="store_true", help="print the figures, never exit 1")
-    ap.add_argument("--pages", type=Path, default=SAMPLES / "clinic_pages")
+    ap.add_argument(
+        "--pages",
+        type=Path,
+        default=SAMPLES / "clinic_pages",
+        help="a folder of pages (.txt, .html, .htm); its parent holds the key files when they are there "
+        "(claims_key_dev.json, claims_map_dev.json, not_checkable_dev.json), else the development key is used",
+    )
     ap.add_argument("--db", type=Path, help="reuse this cache instead of building one")
     ap.add_argument("--keep", type=Path, help="keep the cache built here")
     ap.add_argument("--brief", action="store_true", help="figures only: no lists of misses, citations …")
@@ -374,7 +380,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not SAMPLES.is_dir() or not REPLAY.is_dir():
         print(f"skipped: development set or replay corpus not found under {SHARED}")
         return 0
-    pages = sorted(args.pages.glob("*.txt"))
+    pages = sorted(p for p in args.pages.iterdir() if p.suffix.lower() in (".txt", ".html", ".htm"))
+    key_dir = args.pages.parent if (args.pages.parent / "claims_key_dev.json").is_file() else SAMPLES
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or args.keep or Path(tmp) / "cache.db"
         if args.db is None:
@@ -385,7 +392,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         state = "without" if args.no_reference else "with"
         print(f"checked {len(pages)} pages ({state} the reference standard) in {time.perf_counter() - clock:.1f} s\n")
     texts = {p.name: cleaned_text(p) for p in pages}
-    keyed, nots, problems = load_key(SAMPLES, texts)
+    keyed, nots, problems = load_key(key_dir, texts)
     for line in problems:
         print(f"key problem: {line}")
     total, claims = report(outputs, keyed, nots)

@@ -47,6 +47,26 @@ def repo_module(relative: str) -> ModuleType:
     return module
 
 
+# How far a retrained weight may sit from the shipped one: the weights are rounded to 4 decimals, and another
+# release of scikit-learn or scipy (lbfgs stops at its tolerance a hair elsewhere) moves a weight that lies
+# near a rounding boundary by one step. More than a few steps is a different model.
+WEIGHT_TOLERANCE = 5e-4
+
+
+def assert_same_model(retrained: str, shipped: str) -> None:
+    """The retrained model JSON is the shipped one: every field equal, the same features, and every weight
+    and bias within :data:`WEIGHT_TOLERANCE` (rounding steps, not a different fit)."""
+    new, old = json.loads(retrained), json.loads(shipped)
+    numeric = ("bias", "weights")
+    assert {k: v for k, v in new.items() if k not in numeric} == {k: v for k, v in old.items() if k not in numeric}
+    assert sorted(new["weights"]) == sorted(old["weights"]), "the retrained model keeps other features"
+    pairs = [(new["bias"], old["bias"], "bias")] + [(new["weights"][f], old["weights"][f], f) for f in old["weights"]]
+    for got, want, name in pairs:
+        assert len(got) == len(want), name
+        worst = max((abs(a - b) for a, b in zip(got, want, strict=True)), default=0.0)
+        assert worst <= WEIGHT_TOLERANCE, f"{name}: retrained weights differ by {worst:g} from the shipped ones"
+
+
 _real_connect = socket.socket.connect
 
 
