@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import Final
 
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.text import Sentence
@@ -42,6 +43,33 @@ class PageContext:
     molecule: str | None
     molecule_note: str | None
     indications: tuple[str, ...]
+    # The country the page speaks from, when it names one far more than any other ("Sydney", "TGA",
+    # "Australia" seven times): a regulatory sentence naming none is about that country's facts.
+    jurisdiction: str | None = None
+    jurisdiction_note: str | None = None
+
+
+# A page's jurisdiction: named at least this often, and at least twice as often as any other.
+_PAGE_JURISDICTION_MIN: Final = 3
+
+
+def page_jurisdiction(text: str, rules: Rules) -> tuple[str | None, str | None]:
+    """(jurisdiction, note) of a page that names one country's regulators, laws or places far more
+    than any other; (None, None) otherwise. International bodies (WHO) are no country."""
+    counts = sorted(
+        (
+            (_count(p, text), name)
+            for name, p in rules.assertion.get("jurisdiction", {}).items()
+            if name != "international"
+        ),
+        reverse=True,
+    )
+    if not counts or counts[0][0] < _PAGE_JURISDICTION_MIN:
+        return None, None
+    (top, name), rest = counts[0], counts[1:]
+    if rest and top < 2 * rest[0][0]:
+        return None, None
+    return name, f"jurisdiction {name} inferred from the page ({top} mentions of its regulators, laws or places)"
 
 
 def _count(pats: Patterns, text: str) -> int:
@@ -146,6 +174,8 @@ def page_context(text: str, rules: Rules, sentences: Sequence[Sentence] | None =
         molecule=molecule,
         molecule_note=molecule_note,
         indications=narrowest([slug for slug, _ in ranked[: rules.indication_page_max]], rules),
+        jurisdiction=(place := page_jurisdiction(text, rules))[0],
+        jurisdiction_note=place[1],
     )
 
 

@@ -13,6 +13,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
+from ketlit.claims.cited_study import (
+    kind_fits,
+    match_score,
+    matching_details,
+    one_study_certainty,
+    reports_one_study,
+)
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import StudyFacts, grade_body
 from ketlit.claims.judging import (
@@ -260,6 +267,9 @@ def component(
         _with_reference(body, assessed)
     else:
         body = _construct_body(label, construct, assessed, molecules, rules, policy)
+    reported = _reported_study(claim, label, body, rules)
+    if reported is not None:
+        return reported
     verdict, rule, review, deciders = decide(body, tested_strength(claim) == "hedged", policy)
     unblinding = bool(set(sub.indication) & set(rules.unblinding_indications))
     if review is None and body.reference is not None:
@@ -294,6 +304,48 @@ def component(
         unique.setdefault(v.id, v)
     decisive = [_decisive_vote(v, label, body) for v in unique.values()]
     return Component(label, verdict, certainty, reasons, cited, body, established, decisive, source)
+
+
+def _reported_study(claim: Claim, label: str, body: Body, rules: Rules) -> Component | None:
+    """A sentence that reports one study ("a 2014 trial of 41 veterans found ...") is judged on that
+    study, found among the body's studies by the size or year the page gives: what it found bears the
+    report out (supported) or does not (contradicted), at the certainty one study gives. None where no
+    study matches, or the studies that match best disagree (the page's study is then unknown)."""
+    if not reports_one_study(claim, rules):
+        return None
+    scored = [
+        (d, v)
+        for v in (*body.reviews, *body.votes)
+        if kind_fits(claim, rules, v.role == "review") and (d := matching_details(v.assessed.record, claim.text))
+    ]
+    best = max((match_score(d) for d, _ in scored), default=0.0)
+    top = [(d, v) for d, v in scored if match_score(d) == best]
+    stances = {v.stance for _, v in top}
+    if not top or len(stances) != 1 or not stances <= {"for", "null", "against"}:
+        return None
+    details, vote = top[0]
+    verdict = "supported" if vote.stance == "for" else "contradicted"
+    certainty, notes = one_study_certainty(vote.assessed, rules, "study")
+    if vote.certainty:
+        # A review that states its certainty: the page reports that review, at the certainty it states.
+        certainty, notes = vote.certainty, [f"certainty as stated by the review {vote.id}"]
+    found = "found the benefit" if vote.stance == "for" else "did not find the benefit"
+    reasons = [
+        f"{label}: {verdict} — the page reports one study: {vote.id} matches it on {', '.join(details)} and "
+        f"{found}" + (f" ({len(top) - 1} more studies match as closely and agree)" if len(top) > 1 else ""),
+        *(f"{label}: {n}" for n in notes),
+    ]
+    return Component(
+        label,
+        verdict,
+        certainty,
+        reasons,
+        [cite(v.assessed, _vote_line(v)) for _, v in top],
+        body,
+        False,  # one study reported establishes nothing for onset or duration claims
+        [_decisive_vote(v, label, body) for _, v in top],
+        grade_source("the one study the page reports", notes),
+    )
 
 
 def _decisive_vote(v: Vote, label: str, body: Body) -> Decisive:
@@ -470,6 +522,7 @@ def judge_efficacy(
             f"the page promises an outcome ({', '.join(overclaim)}) that the evidence ({certainty} certainty "
             "of a partial, time-limited effect) does not show: misleading",
         )
+    verdict = _certainty_claimed(claim, verdict, certainty, rules, reasons)
     if strength != "plain":
         reasons.append(f"asserted strength: {strength}")
     if claim.implied:
@@ -492,6 +545,23 @@ def judge_efficacy(
         decisive=decisive,
         certainty_source=source,
     )
+
+
+def _certainty_claimed(claim: Claim, verdict: str, certainty: str | None, rules: Rules, reasons: list[str]) -> str:
+    """A sentence that asserts the evidence is of high certainty ("backed by high-certainty evidence",
+    "scientifically proven") claims a certainty level, not just an effect: evidence of the effect below
+    that level makes it partly true at moderate certainty and misleading below (where the effect holds)."""
+    pats = rules.assertion.get("strength", {}).get("certainty_claim")
+    said = pats.search(claim.text) if pats else None
+    if said is None or verdict not in ("supported", "partly_supported") or certainty is None or certainty == "high":
+        return verdict
+    turned = "partly_supported" if certainty == "moderate" else "contradicted"
+    reasons.insert(
+        0,
+        f"the page says the evidence is of high certainty (“{said.group()}”); it is {certainty.replace('_', ' ')}"
+        + ("" if turned == "partly_supported" else ": misleading"),
+    )
+    return turned
 
 
 def _overclaim(claim: Claim, rules: Rules) -> list[str]:

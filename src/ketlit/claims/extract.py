@@ -50,6 +50,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Final
 
 from ketlit.claims.assertion import (
     asserted_strength,
@@ -314,6 +315,8 @@ def _not_checkable(sentence: str, rules: Rules, *, overriding: bool) -> tuple[st
         if rule.overrides != overriding:
             continue
         if rule.patterns.any(sentence) and not rule.keep_if.any(unnamed):
+            if rule.name == "procedure" and _harm_as_reason(sentence, rules):
+                continue
             # Mechanism words are a feature, not a gate: "… restores signalling, improving mood"
             # asserts a clinical effect and is checked.
             if rule.name == "mechanism" and (
@@ -323,6 +326,22 @@ def _not_checkable(sentence: str, rules: Rules, *, overriding: bool) -> tuple[st
                 continue
             return rule.name, rule.reason, rule.anecdote
     return None
+
+
+# The clinic's step given as the consequence of what went before ("…, so a nurse monitors you", "…, which is
+# why we check your blood pressure").
+_SO_WE: Final = re.compile(
+    r",?\s*\b(?:so|and so|which is why|that.s why|that is why|therefore)\s+(?:we|our|you|your|patients|every|each|"
+    r"all|a|an|the|staff|nurses?|doctors?|clinicians?)\b",
+    re.IGNORECASE,
+)
+
+
+def _harm_as_reason(sentence: str, rules: Rules) -> bool:
+    """A harm stated as the reason for the clinic's step ("Blood pressure rises during treatment, so we
+    check it every ten minutes"): the harm is a safety claim, the step only its consequence."""
+    m = _SO_WE.search(sentence)
+    return m is not None and m.start() > 0 and rules.cues["safety"].any(sentence[: m.start()])
 
 
 def _outcome_after_means(sentence: str, mechanism: Patterns, rules: Rules) -> bool:
@@ -739,6 +758,7 @@ def _operationalise(
         scope=parts.scope,
         comparator=parts.comparator,
         jurisdiction=parts.jurisdiction,
+        page_jurisdiction=ctx.jurisdiction,
         denied=claim.kind == "efficacy"
         and any(rules.cues.get(k, Patterns(())).any(clause) for k in ("efficacy_denial", "reported_null")),
     )

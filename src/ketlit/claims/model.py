@@ -89,6 +89,9 @@ class Claim:
     scope: tuple[str, ...] = ()
     comparator: str | None = None
     jurisdiction: tuple[str, ...] = ()
+    # The country the page speaks from (ketlit.claims.context.page_jurisdiction), for a sentence that
+    # names none.
+    page_jurisdiction: str | None = None
     # The sentence denies that the benefit has been shown ("has not been shown to prevent suicide"):
     # judged as the benefit's claim with the verdict turned round (ketlit.claims.verdict).
     denied: bool = False

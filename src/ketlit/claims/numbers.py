@@ -573,10 +573,14 @@ def sample_size(abstract: str) -> int | None:
     folded = fold(abstract)
     if not any(w in folded for w in _PEOPLE):
         return None
-    for m in _SAMPLE_RX.finditer(abstract):
+    # Overlapping scan: a match that starts on a word that is no count ("a total of 30 patients", "a study
+    # of 400 veterans") must not swallow the count after it, so the next try starts one character on.
+    pos = 0
+    while (m := _SAMPLE_RX.search(abstract, pos)) is not None:
         value = parse_count(m.group("n"))
         if value is not None and value >= 2 and value == int(value):
             return int(value)
+        pos = m.start() + 1
     return None
 
 

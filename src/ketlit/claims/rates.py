@@ -22,8 +22,8 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from typing import Final
 
+from ketlit.claims.cited_study import match_score, matching_details, one_study_certainty, reports_one_study
 from ketlit.claims.efficacy import grade_source
 from ketlit.claims.evidence import sort_key
 from ketlit.claims.grade import grade_studies
@@ -39,7 +39,7 @@ from ketlit.claims.judging import (
     rate_text,
 )
 from ketlit.claims.model import Claim, Threshold
-from ketlit.claims.numbers import RateFinding, percents, sample_size
+from ketlit.claims.numbers import RateFinding, percents
 from ketlit.claims.policy import VerdictPolicy
 from ketlit.claims.rules import Rules
 from ketlit.claims.stats import Pooled, StudyProportion, pool_proportions
@@ -145,21 +145,10 @@ def number_source(thr: Threshold, counted: Sequence[Assessed], policy: VerdictPo
     return out[:3]
 
 
-_LOWER: Final = {"high": "moderate", "moderate": "low", "low": "very_low"}
-_YEAR: Final = re.compile(r"\b(19[6-9]\d|20[0-4]\d)\b")
-
-
 def _details(a: Assessed, claim: Claim, thr: Threshold, policy: VerdictPolicy) -> list[str]:
     """What else the page says of its one trial that this study matches: its size, its year, the
     comparator arm's figure."""
-    out = []
-    said_n = sample_size(claim.text)
-    n = sample_size(a.record.abstract) or a.record.enrollment
-    if said_n and n and abs(n - said_n) <= max(2, 0.15 * said_n):
-        out.append(f"n = {n}")
-    years = {int(y) for y in _YEAR.findall(claim.text)}
-    if a.record.year is not None and a.record.year in years:
-        out.append(f"published {a.record.year}")
+    out = matching_details(a.record, claim.text)
     others = [x for x in percents(claim.text) if abs(x - thr.value) > 0.05]
     control = [r.pct for r in a.findings.rates if r.arm == "comparator"]
     if any(abs(x - c) <= policy.number_match_points for x in others for c in control):
@@ -174,8 +163,7 @@ def _cited_trial(
     a counted controlled study reporting that figure for the drug's arm, and matching one more detail
     the page gives (size, year, the comparator arm's figure), is the trial described, and the page
     reports it right: supported, at the certainty one trial gives. Otherwise None (the usual rule)."""
-    cue = rules.comparative.get("cited_trial")
-    if claim.strength != "attributed" or cue is None or not cue.any(claim.text):
+    if not reports_one_study(claim, rules):
         return None
     found: list[tuple[Assessed, RateFinding, list[str]]] = []
     for a in counted:
@@ -193,15 +181,8 @@ def _cited_trial(
             found.append((a, rate, details))
     if not found:
         return None
-    a, r, details = max(found, key=lambda x: (len(x[2]), x[0].rank))
-    certainty, greasons = grade_studies([a], rules, imprecision="one trial, as the page reports it")
-    n = sample_size(a.record.abstract) or a.record.enrollment
-    if (n is None or n < rules.optimal_information_size) and certainty in _LOWER:
-        # One trial below the optimal information size: very serious imprecision, two levels in all.
-        certainty = _LOWER[certainty]
-        greasons.append(
-            f"imprecision: one trial of {n or 'unstated'} participants (< {rules.optimal_information_size})"
-        )
+    a, r, details = max(found, key=lambda x: (match_score(x[2]), x[0].rank))
+    certainty, greasons = one_study_certainty(a, rules)
     return finish(
         "supported",
         certainty,

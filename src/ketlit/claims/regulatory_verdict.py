@@ -167,10 +167,11 @@ def label_limits(claim: Claim, indication: str, rules: Rules) -> list[Regulatory
 
 def jurisdiction_of(claim: Claim, policy: VerdictPolicy) -> tuple[str, bool]:
     """(jurisdiction, whether the sentence names it): the first the extractor read in the sentence
-    (:func:`ketlit.claims.assertion.assertion_parts`), else the verdict rules' default."""
+    (:func:`ketlit.claims.assertion.assertion_parts`), else the page's (a page from Sydney that names no
+    country in the sentence speaks of Australia's facts), else the verdict rules' default."""
     if claim.jurisdiction:
         return claim.jurisdiction[0], True
-    return policy.default_jurisdiction, False
+    return claim.page_jurisdiction or policy.default_jurisdiction, False
 
 
 # Scoped rules per (rules object, places): one object per scope, so what is built once per rules
@@ -181,7 +182,8 @@ _SCOPED: dict[tuple[int, tuple[str, ...]], tuple[Rules, Rules]] = {}
 def in_scope(claim: Claim, rules: Rules, policy: VerdictPolicy) -> Rules:
     """``rules`` with the facts a claim that is not a regulatory statement may cite: those of the
     default jurisdiction and of any jurisdiction the sentence names (see the module docstring)."""
-    places = tuple(sorted({policy.default_jurisdiction, *claim.jurisdiction}))
+    page = (claim.page_jurisdiction,) if claim.page_jurisdiction else ()
+    places = tuple(sorted({policy.default_jurisdiction, *claim.jurisdiction, *page}))
     key = (id(rules), places)
     held = _SCOPED.get(key)
     if held is not None and held[0] is rules:
@@ -574,6 +576,8 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
     out = _Parts()
     if named:
         out.reasons.append(f"jurisdiction: {jur}")
+    elif claim.page_jurisdiction:
+        out.reasons.append(f"jurisdiction: {jur} (the sentence names none; the page speaks from {jur})")
     decisions = named_facts(claim.text, local)
     appraisals = [f for f in decisions if f.kind == "hta_recommendation"]
     if appraisals:

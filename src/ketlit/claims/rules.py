@@ -48,8 +48,9 @@ from ketlit.tomlfile import Table, merge_documents, read_packaged, read_user
 
 # The digest also covers how :mod:`ketlit.claims.numbers` reads: bump this when a change there reads
 # differently (2: "a second dose" is no longer one second), so stored findings are read again.
-NUMBERS_READER_VERSION: Final = 6  # 6: outcomes named as a pair; 5: an arm named after a later number is its;
-# 4, 3: "respectively" lists
+# 7: a sample size after a word that is no count ("a total of 30 patients"); 6: outcomes named as a pair;
+# 5: an arm named after a later number is its; 4, 3: "respectively" lists
+NUMBERS_READER_VERSION: Final = 7
 CLAIM_RULES_RESOURCE: Final = "claim_rules.toml"
 REGULATORY_RESOURCE: Final = "regulatory.toml"
 
@@ -63,7 +64,7 @@ _FACT_KEYS: Final = ("id", "kind", "jurisdiction", "agency", "molecule", "produc
                      "denies", "rules_out", "recommended")
 _SOURCE_KEYS: Final = ("url", "title", "publisher", "published", "verified")
 _COMPARATIVE: Final = ("claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
-                       "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial")
+                       "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial", "beyond_the_study")
 # The keys of each claim-rules table read by fixed names ("" is the top level), as _rules_from_doc reads them.
 _CLAIM_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "": ("schema", "drug", "molecule", "route", "indication", "cues", "dosing_reference", "not_checkable",

@@ -51,6 +51,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Final
 
 from ketlit.claims.assertion import attributed
 from ketlit.claims.claim_rate import rate_in
@@ -135,6 +136,25 @@ def _distinct(pairs: Sequence[Report]) -> list[Assessed]:
     return list({id(a): a for a, _ in pairs}.values())
 
 
+
+# Clauses of a sentence: a group named in one clause ("…, and your child will never take any medication
+# home") is not the population of a harm claimed in another.
+# A clause ends at a semicolon, or where a conjunction opens one with a subject of its own.
+_CLAUSE: Final = re.compile(
+    r";|,?\s+\b(?:and|but|while|whereas|so)\s+(?=(?:your|the|our|you|we|they|it|he|she|patients|people|children|"
+    r"teens?|adolescents|parents)\b)",
+    re.IGNORECASE,
+)
+
+
+def groups_in_claim(text: str, rules: Rules) -> list[str]:
+    """The special populations ("children", "pregnancy") a safety sentence makes its claim about: those
+    named in a clause that also names a harm or safety ("safe for children", "no risk in pregnancy")."""
+    topics = list(rules.safety_topics.values())
+    clauses = [c for c in _CLAUSE.split(text) if any(p.any(c) for p in topics)]
+    return [name for name, pats in rules.safety_populations.items() if any(pats.any(c) for c in clauses)]
+
+
 def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdict:
     """The verdict on a safety claim (see the module docstring)."""
     tested = as_tested(claim, rules)
@@ -149,7 +169,7 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
     # A claim naming harms of its own ("never causes weight gain or sexual side effects") is about them,
     # as the reports weighed are: a regulator's word on side effects in general does not answer it.
     facts = [f for f in facts_about(claim, rules) if set(f.risks) & (specific or topics)]
-    groups = [name for name, pats in rules.safety_populations.items() if pats.any(claim.text)]
+    groups = groups_in_claim(claim.text, rules)
     if groups and stance in ("denial", "minimising"):
         # "Safe during pregnancy": what holds for adults in trials says nothing about that group.
         def names_group(text: str) -> bool:
@@ -457,6 +477,14 @@ def _denial_or_minimising(
     elif n_lasting and n_lasting * 2 > n_passing:
         out.verdict = "contradicted"
         out.reasons.append(f"{n_lasting} stud(ies) report lasting harm")
+    elif not facts and n_passing >= 2 and not n_lasting:
+        # "Side effects such as dizziness are mild and fade within an hour": the effects are documented, and
+        # studies of treated patients report them passing, none lasting; no regulator warns of them.
+        out.verdict = "supported"
+        out.reasons.append(
+            f"the effects are documented ({_who(facts, present)}) and {n_passing} stud(ies) report them passing; "
+            "none reports them lasting, and no regulatory warning names them"
+        )
     elif facts or n_present:
         out.verdict = "partly_supported" if n_passing else "contradicted" if facts else "partly_supported"
         out.reasons.append(

@@ -24,10 +24,18 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ketlit.claims.cited_study import (
+    kind_fits,
+    match_score,
+    matching_details,
+    one_study_certainty,
+    reports_one_study,
+)
 from ketlit.claims.efficacy import Component, combine_claim, decisive_parts, efficacy_established, grade_source
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import (
+    HIGH_DESIGNS,
     Assessed,
     AssessMemo,
     Verdict,
@@ -187,6 +195,9 @@ def _time_part(
             [f"{label}: no {claim.kind} time in the results of the {len(counted_ids)} counted stud(ies)"],
         )
     support, against, neutral = _classify(claim, use)
+    reported = _reported_time(claim, label, support, against, rules)
+    if reported is not None:
+        return reported
     n_for = len({a.record.id for a, _ in support})
     n_against = len({a.record.id for a, _ in against})
     if n_for and n_for >= 2 * n_against:
@@ -240,6 +251,49 @@ def _time_part(
     decisive += [decisive_of(a, "against", _number(t), t.sentence, part=label) for a, t in _one_each(against)[:2]]
     source = grade_source("studies reporting the time", notes) if certainty else None
     return Component(label, verdict, certainty, reasons, cited, decisive=decisive, certainty_source=source)
+
+
+def _reported_time(
+    claim: Claim,
+    label: str,
+    support: Sequence[tuple[Assessed, TimeFinding]],
+    against: Sequence[tuple[Assessed, TimeFinding]],
+    rules: Rules,
+) -> Component | None:
+    """A sentence that reports one study's timing ("in a 2014 trial of 41 veterans, symptoms eased
+    within a day") is judged on the time that study reports, found by the size or year the page gives
+    (:mod:`ketlit.claims.cited_study`): supported or contradicted at one study's certainty, whatever
+    the other studies report. None where no reporting study matches or the best matches disagree."""
+    if not reports_one_study(claim, rules):
+        return None
+    details = {
+        a.record.id: d
+        for a, _ in (*support, *against)
+        if kind_fits(claim, rules, a.design in HIGH_DESIGNS) and (d := matching_details(a.record, claim.text))
+    }
+    best = max((match_score(d) for d in details.values()), default=0.0)
+    ids = {i for i, d in details.items() if match_score(d) == best}
+    sup = [(a, t) for a, t in support if a.record.id in ids]
+    ag = [(a, t) for a, t in against if a.record.id in ids]
+    if not ids or (sup and ag):
+        return None
+    verdict, side = ("supported", "for") if sup else ("contradicted", "against")
+    a, t = (sup or ag)[0]
+    certainty, notes = one_study_certainty(a, rules, "study")
+    reasons = [
+        f"{label}: {verdict} — the page reports one study: {a.record.id} matches it on "
+        f"{', '.join(details[a.record.id])} and reports {_text(t)}",
+        *(f"{label}: {n}" for n in notes),
+    ]
+    return Component(
+        label,
+        verdict,
+        certainty,
+        reasons,
+        [cite(b, _text(u)) for b, u in (*sup, *ag)],
+        decisive=[decisive_of(b, side, _number(u), u.sentence, part=label) for b, u in _one_each([*sup, *ag])[:3]],
+        certainty_source=grade_source("the one study the page reports", notes),
+    )
 
 
 def _shorter_durations(

@@ -462,22 +462,34 @@ def _turned_round(v: Verdict) -> Verdict:
     return replace(v, verdict=verdict, reasons=(why, *v.reasons), decisive=decisive)
 
 
-def _null_report(v: Verdict) -> Verdict:
+# The studies reported in general ("controlled trials have found it no better than placebo"), not one study.
+_STUDIES_IN_GENERAL: Final = re.compile(r"\b(trials|studies|RCTs|research|the evidence)\b", re.IGNORECASE)
+
+
+def _null_report(v: Verdict, clause: str) -> Verdict:
     """The verdict on a sentence reporting that a study found no benefit, from the verdict on the
     benefit's claim: a body that contradicts the benefit bears it out; a null or negative decisive
     result beside positive ones does in part; otherwise no such result was found, which small
-    positive trials neither confirm nor refute (insufficient evidence, never "it works")."""
+    positive trials neither confirm nor refute (insufficient evidence, never "it works") when the page
+    reports one study it may know of, and contradict when it says so of the trials in general: every
+    counted result favours the drug."""
     against = any(d.stance == "against" for d in v.decisive)
+    positive = any(d.stance == "for" for d in v.decisive)
     own = v.verdict.replace("_", " ")
+    in_general = bool(_STUDIES_IN_GENERAL.search(clause))
     if v.verdict == "contradicted":
         verdict, certainty = "supported", v.certainty
     elif against:
         verdict, certainty = "partly_supported", v.certainty
+    elif in_general and positive and v.verdict in ("supported", "partly_supported"):
+        verdict, certainty = "contradicted", v.certainty
     else:
         verdict, certainty = "insufficient_evidence", "very_low"
-    why = f"the sentence reports a study that found no benefit; the benefit's own claim is {own}" + (
+    none_null = (
         "" if against or v.verdict == "contradicted" else ", with no null or negative result among the counted studies"
     )
+    who = "trials" if in_general else "a study"
+    why = f"the sentence reports {who} that found no benefit; the benefit's own claim is {own}{none_null}"
     decisive = _stances_turned(v)
     return replace(v, verdict=verdict, certainty=certainty, reasons=(why, *v.reasons), decisive=decisive)
 
@@ -548,7 +560,7 @@ def judge(
             return _judge_comparative(claim, comparison, records, rules, cache, memo)
         verdict = judge_efficacy(claim, records, rules, policy, cache, memo)
         if claim.denied and rules.cues.get("reported_null", Patterns(())).any(claim.clause):
-            return _null_report(verdict)
+            return _null_report(verdict, claim.clause)
         return _turned_round(verdict) if claim.denied else verdict
     if claim.kind in ("onset", "duration"):
         return judge_time(claim, records, rules, policy, cache, memo)

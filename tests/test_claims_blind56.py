@@ -1,0 +1,268 @@
+"""General causes found on blind verdict keys 5 and 6 (pages and keys written by helpers acting as the
+expert, frozen before the first run), one family per fix.
+
+Every sentence here is made up for the test (none is on a keyed page), with the near miss that must
+stay as it was next to it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ketlit.claims.check import check_page, report_to_json
+from ketlit.claims.evidence import InMemoryIndex
+from ketlit.claims.rules import Rules
+
+LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
+
+
+def reading(sentence: str, rules: Rules) -> dict[str, Any]:
+    """The page's reading of ``sentence``: checkable, its reason, and the kinds of its checkable claims."""
+    report = report_to_json(check_page(LEAD + sentence + "\n", "t.txt", InMemoryIndex([], rules), rules))
+    kinds: dict[int, list[str]] = {}
+    for c in report["claims"]:
+        if c["checkable"]:
+            kinds.setdefault(c["sentence"]["start"], []).append(c["kind"])
+    found = {s["text"]: {**s, "kinds": kinds.get(s["start"], [])} for s in report["sentences"]}
+    assert sentence in found, sorted(found)
+    return found[sentence]
+
+
+# ------------------------------------------------------------------ a harm given as the reason for the clinic's step
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Dizziness is common during a session, so a nurse checks your vital signs throughout.",
+        "Nausea can follow a dose, which is why we monitor you for an hour.",
+        "Brief rises in blood pressure happen with every dose, so we monitor it before and after.",
+    ],
+)
+def test_a_harm_given_as_the_reason_for_a_step_is_a_safety_claim(rules: Rules, sentence: str) -> None:
+    got = reading(sentence, rules)
+    assert got["checkable"], got
+    assert "safety" in got["kinds"], got
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We measure your blood pressure before and after every dose.",
+        "Sessions are held in our quiet clinic, so we monitor you for two hours afterwards.",
+    ],
+)
+def test_a_step_with_no_harm_before_it_stays_procedure(rules: Rules, sentence: str) -> None:
+    got = reading(sentence, rules)
+    assert not got["checkable"] and got["reason"] == "procedure", got
+
+
+# ------------------------------------------------------------------ the country a page speaks from
+
+
+def _regulatory(page: str, sentence: str, rules: Rules) -> tuple[str, list[str]]:
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import judge
+
+    claims = extract_claims(page + "\n\n" + sentence, rules)
+    claim = next(c for c in claims if c.kind == "regulatory" and c.text == sentence)
+    v = judge(claim, [], rules)
+    return v.verdict, list(v.reasons)
+
+
+AUSTRALIAN = (
+    "Ketamine treatment in Melbourne.\n\nOur Australian clinic follows TGA guidance. Australia's regulator, the TGA, "
+    "has approved esketamine.\n\nWe see patients from across Australia."
+)
+
+
+def test_a_page_from_another_country_is_judged_on_that_countrys_facts(rules: Rules) -> None:
+    verdict, reasons = _regulatory(AUSTRALIAN, "Ketamine is a Schedule 8 medicine.", rules)
+    assert verdict == "supported", reasons
+    assert any("the page speaks from AU" in r for r in reasons), reasons
+
+
+def test_a_page_naming_no_country_keeps_the_default(rules: Rules) -> None:
+    page = "Ketamine treatment at our clinic.\n\nWe offer ketamine infusions."
+    verdict, reasons = _regulatory(page, "Ketamine is a Schedule 8 medicine.", rules)
+    assert verdict == "contradicted", reasons
+    assert not any("the page speaks from" in r for r in reasons), reasons
+
+
+# ------------------------------------------------------------------ denials and the group a denial is about
+
+
+def _safety(sentence: str, rules: Rules) -> Any:
+    from ketlit.claims.extract import extract_claims
+
+    claims = extract_claims("Ketamine at our clinic.\n\n" + sentence, rules)
+    return next(c for c in claims if c.kind == "safety" and c.text == sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Ketamine cannot create a dependence.", "Esketamine does not induce dependence."],
+)
+def test_saying_the_drug_cannot_create_the_harm_denies_it(rules: Rules, sentence: str) -> None:
+    assert _safety(sentence, rules).safety_stance == "denial"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "groups"),
+    [
+        # The group in another clause, with its own subject: not the population of the denial.
+        ("Ketamine is not addictive when given in a clinic, and your teenager will never take any home.", []),
+        ("Ketamine is safe for teenagers.", ["adolescents"]),
+        ("In teenagers, ketamine carries no risk of addiction.", ["adolescents"]),
+    ],
+)
+def test_a_denial_is_about_the_group_named_in_its_own_clause(rules: Rules, sentence: str, groups: list[str]) -> None:
+    from ketlit.claims.safety_verdict import groups_in_claim
+
+    assert groups_in_claim(sentence, rules) == groups
+
+
+# ------------------------------------------------------------------ trials reported as null, in general or one
+
+
+def _fixture_verdict(sentence: str, rules: Rules) -> tuple[str, list[str]]:
+    import json
+    from pathlib import Path
+
+    from ketlit.claims.evidence import records_from_dicts
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import judge
+
+    path = Path(__file__).resolve().parent / "fixtures" / "claims_records.json"
+    index = InMemoryIndex(records_from_dicts(json.loads(path.read_text())["records"]), rules)
+    page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n" + sentence
+    claim = next(c for c in extract_claims(page, rules) if c.kind == "efficacy" and c.text == sentence)
+    v = judge(claim, index.candidates(claim), rules)
+    return v.verdict, list(v.reasons)
+
+
+def test_trials_in_general_said_to_find_no_benefit_where_they_found_one_is_contradicted(rules: Rules) -> None:
+    verdict, reasons = _fixture_verdict(
+        "Controlled trials have found ketamine infusions no better than a placebo for treatment-resistant depression.",
+        rules,
+    )
+    assert verdict == "contradicted", reasons
+    assert reasons[0].startswith("the sentence reports trials that found no benefit"), reasons
+
+
+def test_one_study_said_to_find_no_benefit_is_not_refuted_by_others(rules: Rules) -> None:
+    verdict, reasons = _fixture_verdict(
+        "One small study found ketamine infusions no better than a placebo for treatment-resistant depression.", rules
+    )
+    assert verdict == "insufficient_evidence", reasons
+
+
+# ------------------------------------------------------------------ one study described at length
+
+
+def test_a_study_described_at_length_before_its_verb_is_attributed(rules: Rules) -> None:
+    from ketlit.claims.assertion import asserted_strength
+
+    sentence = (
+        "A three-centre trial of 90 adults compared ketamine with saline, an inert placebo given the same way, "
+        "and found remission rates of 40% versus 10%."
+    )
+    assert asserted_strength(sentence, rules).level == "attributed"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Half of the patients improved, compared with 20% of patients given a sedative.", False),
+        ("Ketamine has long been used as a sedative in emergency rooms.", True),
+    ],
+)
+def test_a_sedative_given_to_the_other_arm_is_no_use(rules: Rules, text: str, named: bool) -> None:
+    assert rules.indications["anesthesia_sedation"].any(text) is named
+
+
+# ------------------------------------------------------------------ "for good", "proving that", "high-certainty evidence"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "For most patients, a single infusion is enough to keep depression away for good.",
+        "These results mean a single infusion can break a cocaine addiction for good.",
+    ],
+)
+def test_for_good_is_a_permanent_duration(rules: Rules, sentence: str) -> None:
+    from ketlit.claims.extract import extract_claims
+
+    page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n" + sentence
+    claims = [c for c in extract_claims(page, rules) if c.kind == "duration" and c.text == sentence]
+    assert claims and claims[0].threshold is not None, claims
+    assert (claims[0].threshold.op, claims[0].threshold.value, claims[0].threshold.unit) == (">=", 365.0, "days")
+
+
+def test_a_study_report_that_draws_a_general_conclusion_is_judged_on_all_the_evidence(rules: Rules) -> None:
+    verdict, reasons = _fixture_verdict(
+        "In a 2019 trial of 100 adults, one ketamine infusion relieved treatment-resistant depression, proving that "
+        "ketamine is a cure.",
+        rules,
+    )
+    assert not any("the page reports one study" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "claimed"),
+    [
+        ("Ketamine's benefit in treatment-resistant depression is backed by high-certainty evidence.", True),
+        ("Ketamine relieves treatment-resistant depression, as strong scientific evidence shows.", True),
+        ("Ketamine relieves treatment-resistant depression.", False),
+    ],
+)
+def test_a_certainty_the_page_claims_is_held_to_the_evidence(rules: Rules, sentence: str, claimed: bool) -> None:
+    verdict, reasons = _fixture_verdict(sentence, rules)
+    said = any(r.startswith("the page says the evidence is of high certainty") for r in reasons)
+    assert said is claimed, reasons
+    if claimed:
+        # The fixture's evidence holds the effect below high certainty: never simply supported.
+        assert verdict in ("partly_supported", "contradicted"), reasons
+
+
+# ------------------------------------------------------------------ mild, passing side effects that studies see pass
+
+
+def _passing_record(pmid: str, n: int) -> dict[str, Any]:
+    return {
+        "source": "pubmed",
+        "id": pmid,
+        "year": 2018,
+        "indexed": True,
+        "title": "Intravenous ketamine versus saline placebo in treatment-resistant depression: a randomized trial",
+        "abstract": (
+            f"METHODS: {n} adults with TRD were randomized to ketamine 0.5 mg/kg or saline.\nRESULTS: Ketamine "
+            "significantly reduced MADRS scores at 24 hours. Dizziness was common with ketamine and resolved within "
+            "1 hour of the infusion.\nCONCLUSIONS: Ketamine was effective and well tolerated."
+        ),
+        "tags": {
+            "indication": ["treatment_resistant_depression"],
+            "route": ["intravenous"],
+            "molecule": ["racemic_ketamine"],
+            "design": ["rct"],
+            "population": ["adults"],
+        },
+        "linked_ids": [],
+    }
+
+
+def test_mild_side_effects_that_studies_see_pass_are_supported(rules: Rules) -> None:
+    from ketlit.claims.evidence import records_from_dicts
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import judge
+
+    sentence = "Side effects such as mild dizziness are common during the infusion and fade within an hour."
+    page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n" + sentence
+    claim = next(c for c in extract_claims(page, rules) if c.kind == "safety" and c.text == sentence)
+    index = InMemoryIndex(records_from_dicts([_passing_record("92000001", 40), _passing_record("92000002", 60)]), rules)
+    v = judge(claim, index.candidates(claim), rules)
+    assert claim.safety_stance == "minimising", claim.safety_stance
+    assert v.verdict == "supported", v.reasons
