@@ -183,7 +183,7 @@ def test_a_sedative_given_to_the_other_arm_is_no_use(rules: Rules, text: str, na
     assert rules.indications["anesthesia_sedation"].any(text) is named
 
 
-# ------------------------------------------------------------------ "for good", "proving that", "high-certainty evidence"
+# ------------------------------------------------------------ "for good", "proving that", "high-certainty evidence"
 
 
 @pytest.mark.parametrize(
@@ -203,7 +203,7 @@ def test_for_good_is_a_permanent_duration(rules: Rules, sentence: str) -> None:
 
 
 def test_a_study_report_that_draws_a_general_conclusion_is_judged_on_all_the_evidence(rules: Rules) -> None:
-    verdict, reasons = _fixture_verdict(
+    _, reasons = _fixture_verdict(
         "In a 2019 trial of 100 adults, one ketamine infusion relieved treatment-resistant depression, proving that "
         "ketamine is a cure.",
         rules,
@@ -266,3 +266,31 @@ def test_mild_side_effects_that_studies_see_pass_are_supported(rules: Rules) -> 
     v = judge(claim, index.candidates(claim), rules)
     assert claim.safety_stance == "minimising", claim.safety_stance
     assert v.verdict == "supported", v.reasons
+
+
+# ------------------------------------------------------------------ approval wording
+
+
+def test_a_use_called_off_label_is_not_approved_as_the_page_says(rules: Rules) -> None:
+    page = "Ketamine treatment at our clinic.\n\nWe offer ketamine infusions."
+    verdict, reasons = _regulatory(
+        page, "Intramuscular ketamine for depression is an off-label use of an FDA-approved anesthetic.", rules
+    )
+    assert verdict == "supported", reasons
+    assert any("for depression: not approved — as the page says" in r for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kinds"),
+    [
+        # The use approved is the approval's wording, not a claim that the drug works.
+        ("No ketamine product is FDA-approved to treat depression in children.", ["regulatory"]),
+        # An effect claimed beside the approval is still a claim of its own.
+        ("Spravato is FDA-approved and relieves depression within hours.", ["regulatory", "onset", "efficacy"]),
+    ],
+)
+def test_the_approved_use_is_no_efficacy_claim(rules: Rules, sentence: str, kinds: list[str]) -> None:
+    from ketlit.claims.extract import extract_claims
+
+    got = [c.kind for c in extract_claims("Ketamine at our clinic.\n\n" + sentence, rules) if c.text == sentence]
+    assert sorted(got) == sorted(kinds)

@@ -175,6 +175,8 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     # A temporal claim with no indication of its own is about timing, not about whether it works.
     # How often patients are treated is a schedule: "treated" there is no effect of the drug.
     effect_clause = cues["dosing_schedule"].blank(clause) if schedule else clause
+    if "approved_use" in cues:
+        effect_clause = cues["approved_use"].blank(effect_clause)
     if (
         cues["efficacy"].any(effect_clause)
         and "efficacy_rate" not in kinds

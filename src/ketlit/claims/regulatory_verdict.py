@@ -229,7 +229,10 @@ def _subgroup_only(claim: Claim, m: str, ind: str, rules: Rules, out: _Parts) ->
 
 def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rules: Rules, out: _Parts) -> None:
     approved, facts = _approved(m, ind, rules)
-    negated = reg.negated or use_negated(claim.text, ind, rules)
+    # A sentence that calls a use off-label says it is not approved ("IM ketamine for depression is an
+    # off-label use of an FDA-approved anesthetic"): an unapproved use named there is as the page says.
+    off_label = "off_label" in reg.topics and approved is False
+    negated = reg.negated or use_negated(claim.text, ind, rules) or off_label
     if not approved and not negated and _subgroup_only(claim, m, ind, rules, out):
         return
     out.cited += [cite_fact(f) for f in facts]
