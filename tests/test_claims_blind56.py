@@ -294,3 +294,16 @@ def test_the_approved_use_is_no_efficacy_claim(rules: Rules, sentence: str, kind
 
     got = [c.kind for c in extract_claims("Ketamine at our clinic.\n\n" + sentence, rules) if c.text == sentence]
     assert sorted(got) == sorted(kinds)
+
+
+def test_a_condition_the_rules_cannot_read_is_not_replaced_by_the_pages(rules: Rules) -> None:
+    from ketlit.claims.evidence import records_from_dicts
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import judge
+
+    sentence = "We have begun to offer ketamine for binge eating, where early research shows remission in most patients."
+    page = "Ketamine for depression.\n\nOur clinic treats depression with ketamine infusions.\n\n" + sentence
+    claim = next(c for c in extract_claims(page, rules) if c.kind == "efficacy" and c.text == sentence)
+    v = judge(claim, InMemoryIndex(records_from_dicts([_passing_record("92000003", 50)]), rules).candidates(claim), rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert "names its own condition" in v.reasons[0], v.reasons
