@@ -307,3 +307,15 @@ def test_a_condition_the_rules_cannot_read_is_not_replaced_by_the_pages(rules: R
     v = judge(claim, InMemoryIndex(records_from_dicts([_passing_record("92000003", 50)]), rules).candidates(claim), rules)
     assert v.verdict == "insufficient_evidence", v.reasons
     assert "names its own condition" in v.reasons[0], v.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        # "One of the more common" ranks the harm among others: no comparison between products.
+        ("Nausea is one of the more common side effects of ketamine.", "assertion"),
+        ("Nausea is more common with ketamine infusions than with the nasal spray.", "comparative"),
+    ],
+)
+def test_the_more_common_harms_are_no_comparison(rules: Rules, sentence: str, stance: str) -> None:
+    assert _safety(sentence, rules).safety_stance == stance
