@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ketlit.claims.check import check_page, report_to_json
+from ketlit.claims.cited_study import matching_details
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.rules import Rules
 
@@ -301,10 +302,14 @@ def test_a_condition_the_rules_cannot_read_is_not_replaced_by_the_pages(rules: R
     from ketlit.claims.extract import extract_claims
     from ketlit.claims.verdict import judge
 
-    sentence = "We have begun to offer ketamine for binge eating, where early research shows remission in most patients."
+    sentence = (
+        "We have begun to offer ketamine for binge eating, where early research shows remission in most patients."
+    )
     page = "Ketamine for depression.\n\nOur clinic treats depression with ketamine infusions.\n\n" + sentence
     claim = next(c for c in extract_claims(page, rules) if c.kind == "efficacy" and c.text == sentence)
-    v = judge(claim, InMemoryIndex(records_from_dicts([_passing_record("92000003", 50)]), rules).candidates(claim), rules)
+    v = judge(
+        claim, InMemoryIndex(records_from_dicts([_passing_record("92000003", 50)]), rules).candidates(claim), rules
+    )
     assert v.verdict == "insufficient_evidence", v.reasons
     assert "names its own condition" in v.reasons[0], v.reasons
 
@@ -319,3 +324,34 @@ def test_a_condition_the_rules_cannot_read_is_not_replaced_by_the_pages(rules: R
 )
 def test_the_more_common_harms_are_no_comparison(rules: Rules, sentence: str, stance: str) -> None:
     assert _safety(sentence, rules).safety_stance == stance
+
+
+def test_safety_in_general_is_not_borne_out_by_side_effects_that_pass(rules: Rules) -> None:
+    from ketlit.claims.evidence import records_from_dicts
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import judge
+
+    sentence = "Ketamine has an excellent safety record."
+    page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n" + sentence
+    claim = next(c for c in extract_claims(page, rules) if c.kind == "safety" and c.text == sentence)
+    index = InMemoryIndex(records_from_dicts([_passing_record("92000001", 40), _passing_record("92000002", 60)]), rules)
+    assert judge(claim, index.candidates(claim), rules).verdict != "supported"
+
+
+def test_a_trial_is_matched_on_its_total_when_the_abstract_gives_only_its_arms() -> None:
+    from ketlit.claims.evidence import EvidenceRecord
+
+    record = EvidenceRecord(
+        source="pubmed",
+        id="1",
+        title="t",
+        year=2023,
+        abstract="RESULTS: Remission: 91 of 336 patients with the drug vs. 60 of 340 patients with the comparator.",
+    )
+    assert matching_details(record, "In a 2023 trial of 676 adults, the drug won.") == ["n = 676", "published 2023"]
+
+
+def test_a_form_of_the_drug_names_no_product(rules: Rules) -> None:
+    page = "Spravato at our clinic.\n\nSpravato is esketamine, given as a nasal spray."
+    _, reasons = _regulatory(page, "It is the only form of ketamine approved by the FDA for anaesthesia.", rules)
+    assert not any(r.startswith("racemic_ketamine") for r in reasons), reasons

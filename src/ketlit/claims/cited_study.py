@@ -60,11 +60,13 @@ def matching_details(record: EvidenceRecord, text: str) -> list[str]:
     out = []
     # Years out first: "a 2014 trial of 41 patients" would read as 2014 patients.
     said_n = sample_size(_YEAR.sub(" ", text))
-    n = sample_size(record.abstract) or record.enrollment
-    if said_n and n:
-        if abs(n - said_n) > max(2, 0.15 * said_n):
+    ns = _counts(record)
+    if said_n and ns:
+        # An abstract states its total and its arms ("676 patients … 336 to esketamine"): any may be the page's.
+        near = [n for n in ns if abs(n - said_n) <= max(2, 0.15 * said_n)]
+        if not near:
             return []
-        out.append(f"n = {n}")
+        out.append(f"n = {near[0]}")
     years = {int(y) for y in _YEAR.findall(text)}
     if years and record.year is not None:
         if record.year in years:
@@ -74,6 +76,31 @@ def matching_details(record: EvidenceRecord, text: str) -> list[str]:
         else:
             return []
     return out
+
+
+_COUNT: Final = re.compile(
+    r"\b[nN]\s*=\s*(\d{1,3}(?:,\d{3})+|\d+)\b|\b(\d{1,3}(?:,\d{3})+|\d+)\s+(?:[\w-]+\s+){0,3}?(?:patients|participants"
+    r"|subjects|adults|individuals|veterans|people|volunteers|outpatients|inpatients|women|men|children|adolescents)\b",
+    re.IGNORECASE,
+)
+
+
+def _counts(record: EvidenceRecord) -> list[int]:
+    """Every count of people the record states (its total, its arms, its completers), then the sums of two
+    of them (an abstract may give only its arms: "91 of 336 patients … 60 of 340 patients" is a trial of
+    676), its registered enrolment last; years are no counts."""
+    text = _YEAR.sub(" ", record.abstract)
+    found: list[int] = []
+    pos = 0
+    # Overlapping: "60 of 340 patients" holds two counts, the second inside the first's match.
+    while (m := _COUNT.search(text, pos)) is not None:
+        n = int((m.group(1) or m.group(2)).replace(",", ""))
+        if n >= 2:
+            found.append(n)
+        pos = m.start() + 1
+    first = list(dict.fromkeys(found))[:12]
+    sums = [a + b for i, a in enumerate(first) for b in first[i + 1 :]]
+    return first + sums + ([record.enrollment] if record.enrollment else [])
 
 
 _NEAR_YEAR: Final = "(the page says "

@@ -49,6 +49,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Final
 
 from ketlit.claims.context import indications_in
 from ketlit.claims.extract import molecules_in
@@ -551,6 +552,11 @@ def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules
             out.add("contradicted" if reg.negated else "supported", "a REMS applies: " + facts[0].statement, facts)
 
 
+_CLASS_OF: Final = re.compile(
+    r"\b(?:forms?|versions?|types?|kinds?|formulations?|variants?|products?|preparations?) of\s+[\w-]+", re.IGNORECASE
+)
+
+
 def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = None) -> Verdict:
     """The verdict on a regulatory sentence (see the module docstring)."""
     policy = policy or packaged_policy()
@@ -570,8 +576,10 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
     # a sentence that does not name the drug at all ("the FDA also approved it for …") is about the
     # drug the page speaks of, as the extractor resolved it (not the default form, which would
     # judge a Spravato page's "it" by racemic ketamine's facts).
-    molecules = molecules_in(claim.text, rules)
-    if not molecules and claim.molecule and not rules.molecule_generic.any(claim.text):
+    # "The only form of ketamine the FDA has approved" names the drug as a class, not the racemic product.
+    drug_text = _CLASS_OF.sub(" ", claim.clause or claim.text)
+    molecules = molecules_in(drug_text, rules)
+    if not molecules and claim.molecule and not rules.molecule_generic.any(drug_text):
         molecules = list(claim.molecule)
     molecules = molecules or [rules.molecule_default]
     routes = tuple(r for r, p in rules.routes.items() if p.any(claim.text))

@@ -477,9 +477,10 @@ def _denial_or_minimising(
     elif n_lasting and n_lasting * 2 > n_passing:
         out.verdict = "contradicted"
         out.reasons.append(f"{n_lasting} stud(ies) report lasting harm")
-    elif not facts and n_passing >= 2 and not n_lasting:
-        # "Side effects such as dizziness are mild and fade within an hour": the effects are documented, and
-        # studies of treated patients report them passing, none lasting; no regulator warns of them.
+    elif specific and not facts and n_passing >= 2 and not n_lasting:
+        # "Side effects such as dizziness are mild and fade within an hour": the effects named are documented,
+        # and studies of treated patients report them passing, none lasting; no regulator warns of them. (Not
+        # "safe for teens": a harm named, not safety in general.)
         out.verdict = "supported"
         out.reasons.append(
             f"the effects are documented ({_who(facts, present)}) and {n_passing} stud(ies) report them passing; "
