@@ -355,3 +355,36 @@ def test_a_form_of_the_drug_names_no_product(rules: Rules) -> None:
     page = "Spravato at our clinic.\n\nSpravato is esketamine, given as a nasal spray."
     _, reasons = _regulatory(page, "It is the only form of ketamine approved by the FDA for anaesthesia.", rules)
     assert not any(r.startswith("racemic_ketamine") for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kinds"),
+    [
+        # The share as the subject of what happens to patients is a rate.
+        ("About half go on to reach full remission after six infusions.", ["efficacy_rate"]),
+        # Half of something else is no rate of patients.
+        ("We give half the usual dose to older patients.", []),
+    ],
+)
+def test_a_share_as_the_subject_is_a_rate(rules: Rules, sentence: str, kinds: list[str]) -> None:
+    from ketlit.claims.extract import extract_claims
+
+    page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n" + sentence
+    got = [c.kind for c in extract_claims(page, rules) if c.text == sentence and c.kind == "efficacy_rate"]
+    assert got == kinds
+
+
+def test_feeling_well_again_for_good_is_a_permanent_duration(rules: Rules) -> None:
+    from ketlit.claims.extract import extract_claims
+
+    sentence = "One course of infusions is enough for most people to feel normal again for good."
+    page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n" + sentence
+    got = [c.threshold for c in extract_claims(page, rules) if c.text == sentence and c.kind == "duration"]
+    assert got and got[0] is not None and got[0].value == 365.0, got
+
+
+def test_off_label_words_do_not_undo_an_approval_the_sentence_claims(rules: Rules) -> None:
+    page = "Ketamine treatment at our clinic.\n\nWe offer ketamine infusions."
+    sentence = "Doctors may prescribe ketamine off label, and the FDA has approved it as a treatment for depression."
+    verdict, reasons = _regulatory(page, sentence, rules)
+    assert verdict != "supported", reasons

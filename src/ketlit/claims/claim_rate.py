@@ -27,7 +27,11 @@ _FRACTIONS = {"half": 50.0, "a third": 33.3, "one third": 33.3, "two thirds": 66
               "one quarter": 25.0, "three quarters": 75.0}  # fmt: skip
 _FRACTION = re.compile(
     r"\b(half|a third|one[- ]third|two[- ]thirds|a quarter|one[- ]quarter|three[- ]quarters)\s+(of\s+)?(the\s+|all\s+)?"
-    r"(patients|people|clients|individuals|adults|participants|users|those|them|sufferers)\b",
+    r"(patients|people|clients|individuals|adults|participants|users|those|them|sufferers)\b"
+    # The share as the subject of what happens to patients ("About half go on to reach remission").
+    r"|(?<![\w-])(?<!the )(half|a third|one[- ]third|two[- ]thirds|a quarter|one[- ]quarter|three[- ]quarters)\s+"
+    r"(?=(?:go on to|goes on to|went on to|reach|reached|achieve|achieved|respond|responded|remit|remitted|recover"
+    r"|recovered|improve|improved|experience|experienced|feel|felt|report|reported|see|saw|get|got)\b)",
     re.IGNORECASE,
 )
 
@@ -40,7 +44,7 @@ def rate_in(text: str) -> tuple[float, float | None, int, int] | None:
     f = _FRACTION.search(text)
     if f:
         # "More than half of patients …": a rate in words ("more than" is read by _op_before).
-        return _FRACTIONS[re.sub(r"[- ]+", " ", f.group(1).lower())], None, f.start(), f.end()
+        return _FRACTIONS[re.sub(r"[- ]+", " ", (f.group(1) or f.group(5)).lower())], None, f.start(), f.end()
     o = _OUT_OF.search(text)
     if o:
         a, b = parse_count(o.group(1)), parse_count(o.group(2) or o.group(3))

@@ -228,11 +228,20 @@ def _subgroup_only(claim: Claim, m: str, ind: str, rules: Rules, out: _Parts) ->
     return True
 
 
+def _approval_names(text: str, ind: str, rules: Rules) -> bool:
+    """Whether an approval word governs a mention of ``ind`` after it ("approved by the FDA as an anesthetic
+    and as a treatment for depression"): the sentence then claims that approval, off-label words or not."""
+    approval, pats = rules.regulatory.get("approval"), rules.indications.get(ind)
+    if approval is None or pats is None:
+        return False
+    return any(0 <= u.start() - a.end() <= 80 for a in approval.finditer(text) for u in pats.finditer(text))
+
+
 def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rules: Rules, out: _Parts) -> None:
     approved, facts = _approved(m, ind, rules)
     # A sentence that calls a use off-label says it is not approved ("IM ketamine for depression is an
     # off-label use of an FDA-approved anesthetic"): an unapproved use named there is as the page says.
-    off_label = "off_label" in reg.topics and approved is False
+    off_label = "off_label" in reg.topics and approved is False and not _approval_names(claim.text, ind, rules)
     negated = reg.negated or use_negated(claim.text, ind, rules) or off_label
     if not approved and not negated and _subgroup_only(claim, m, ind, rules, out):
         return

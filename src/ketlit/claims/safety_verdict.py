@@ -477,14 +477,15 @@ def _denial_or_minimising(
     elif n_lasting and n_lasting * 2 > n_passing:
         out.verdict = "contradicted"
         out.reasons.append(f"{n_lasting} stud(ies) report lasting harm")
-    elif specific and not facts and n_passing >= 2 and not n_lasting:
-        # "Side effects such as dizziness are mild and fade within an hour": the effects named are documented,
-        # and studies of treated patients report them passing, none lasting; no regulator warns of them. (Not
-        # "safe for teens": a harm named, not safety in general.)
+    elif specific and n_passing >= 2 and n_passing >= 3 * n_lasting:
+        # "Side effects such as dizziness are mild and fade within an hour": the effects named are documented
+        # (a label may name them too: a transient rise in blood pressure is what it describes), and studies of
+        # treated patients report them passing, far more than report them lasting. (Not "safe for teens": a harm
+        # named, not safety in general; and never a denial, judged above.)
         out.verdict = "supported"
         out.reasons.append(
             f"the effects are documented ({_who(facts, present)}) and {n_passing} stud(ies) report them passing; "
-            "none reports them lasting, and no regulatory warning names them"
+            + (f"{n_lasting} report them lasting" if n_lasting else "none reports them lasting")
         )
     elif facts or n_present:
         out.verdict = "partly_supported" if n_passing else "contradicted" if facts else "partly_supported"
