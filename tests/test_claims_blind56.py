@@ -388,3 +388,26 @@ def test_off_label_words_do_not_undo_an_approval_the_sentence_claims(rules: Rule
     sentence = "Doctors may prescribe ketamine off label, and the FDA has approved it as a treatment for depression."
     verdict, reasons = _regulatory(page, sentence, rules)
     assert verdict != "supported", reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # "Depression" for the depression the product is approved in: the benefit is established there.
+        ("Esketamine nasal spray relieves depression.", "supported"),
+        # The broad use named as a use of its own beside the approved one: only partly.
+        (
+            "Esketamine nasal spray treats treatment-resistant depression as well as depression in general.",
+            "partly_supported",
+        ),
+    ],
+)
+def test_an_approval_for_a_narrower_use_establishes_the_benefit_within_it(
+    rules: Rules, sentence: str, verdict: str
+) -> None:
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import judge
+
+    page = "Spravato at our clinic.\n\nWe offer esketamine nasal spray.\n\n" + sentence
+    claim = next(c for c in extract_claims(page, rules) if c.kind == "efficacy" and c.text == sentence)
+    assert judge(claim, [], rules).verdict == verdict

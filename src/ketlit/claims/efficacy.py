@@ -225,12 +225,21 @@ def _regulator_component(claim: Claim, ind: str, label: str, symptoms: bool, rul
         products = ", ".join(sorted({f.product for f in approvals}))
         why = f"the regulator approved {products} for this use"
         return _on_regulators_word(label, "supported", why, approvals, "for", established=True)
-    # Approved only for a narrower use (TRD for "depression"): partly supported, the approved use named.
+    # Approved only for a narrower use (TRD for "depression"): the benefit is established where the regulator
+    # approved it, inside the condition the page names (pages say "depression" for the depression Spravato
+    # treats): supported, the approved uses named. A regulatory sentence saying "approved for depression" is
+    # judged on the approval's own wording (ketlit.claims.regulatory_verdict).
+    # A sentence that names the narrower use beside the broad one ("adults with TRD as well as MDD") claims the
+    # broad one as a use of its own: only partly supported.
     narrower = subgroup_approvals(claim, ind, rules) if ind and symptoms else []
     if narrower:
-        uses = ", ".join(sorted({i for f in narrower for i in f.indication}))
-        why = f"the regulator approved {narrower[0].product} only for {uses}, not for {label} as a whole"
-        return _on_regulators_word(label, "partly_supported", why, narrower, "for", established=True)
+        named = sorted({i for f in narrower for i in f.indication})
+        uses = ", ".join(named)
+        if any(rules.indications[i].any(claim.text) for i in named if i in rules.indications):
+            why = f"the regulator approved {narrower[0].product} only for {uses}, not for {label} as a whole"
+            return _on_regulators_word(label, "partly_supported", why, narrower, "for", established=True)
+        why = f"the regulator approved {narrower[0].product} for {uses}, within {label}: the benefit is shown there"
+        return _on_regulators_word(label, "supported", why, narrower, "for", established=True)
     if not ind:
         # No condition read (or one outside the vocabulary, "tinnitus"): there is no evidence
         # profile to compare with, and evidence about other conditions says nothing about it.
@@ -459,12 +468,28 @@ def combine_claim(claim: Claim, parts: Sequence[Component]) -> tuple[str, str | 
 
 def _unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy) -> bool:
     """Whether the conditions were taken from the page (or the heading above the sentence) although the
-    sentence names a target of its own ("effective for tinnitus" under a depression heading)."""
+    sentence names a target of its own ("effective for tinnitus" under a depression heading, "relieves
+    long COVID fatigue" on a chronic-pain page)."""
     inferred = any(n.startswith("indication ") and ("inferred from the page" in n or "from the heading above" in n)
                    for n in claim.notes)
     if not inferred or any(p.any(claim.text) for p in rules.indications.values()):
         return False
-    return any(p.search(claim.text) for p in policy.named_target)
+    return any(p.search(claim.text) for p in (*policy.named_target, *policy.not_in_vocabulary))
+
+
+def _not_in_vocabulary(claim: Claim, policy: VerdictPolicy) -> list[Component]:
+    """A part for each condition the sentence names that ketlit holds no vocabulary or studies for ("treats
+    ADHD and depression at the same time"): insufficient evidence, whatever the other parts find."""
+    named = dict.fromkeys(m.group().lower() for p in policy.not_in_vocabulary for m in p.finditer(claim.text))
+    return [
+        Component(
+            word,
+            "insufficient_evidence",
+            None,
+            [f"{word}: insufficient evidence — a condition ketlit's vocabulary does not hold: no study is read for it"],
+        )
+        for word in named
+    ]
 
 
 def tested_strength(claim: Claim) -> str:
@@ -492,6 +517,7 @@ def judge_efficacy(
         ]
         return finish("insufficient_evidence", None, reasons, [], rules, as_tested(claim, rules))
     parts = [component(claim, ind, records, rules, policy, cache, memo) for ind in claim.indication or ("",)]
+    parts += _not_in_vocabulary(claim, policy)
     verdict, certainty, why = combine_claim(claim, parts)
     decisive, source = decisive_parts(parts, certainty, verdict)
     reasons = [r for p in parts for r in p.reasons] + why

@@ -58,7 +58,7 @@ _RULES_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "dose": ("min_studies", "low_quantile", "high_quantile"),
     "questions": ("counts", "low_weight", "not_counted", "review_not_counted"),
     "jurisdictions": ("default",),
-    "conditions": ("named_target",),
+    "conditions": ("named_target", "not_in_vocabulary"),
     "findings": ("not_efficacy", "symptom_outcome", "review_answer", "stated_certainty"),
     "regulatory": ("off_label_words",),
     "legend": LEGEND_ORDER,
@@ -178,6 +178,9 @@ class VerdictPolicy:
     legend: tuple[tuple[str, str], ...]
     reference: tuple[ReferenceEntry, ...] = ()
     outcomes: tuple[OutcomeConstruct, ...] = ()
+    # Conditions ketlit holds no vocabulary or studies for ("long COVID", "tinnitus", "ADHD"): an efficacy
+    # claim about one is insufficient evidence for it, never judged on the page's other conditions.
+    not_in_vocabulary: tuple[re.Pattern[str], ...] = ()
     not_efficacy: tuple[re.Pattern[str], ...] = ()
     symptom_outcome: tuple[re.Pattern[str], ...] = ()
     review_answer: tuple[re.Pattern[str], ...] = ()
@@ -289,6 +292,11 @@ def _policy_from(root: Table) -> VerdictPolicy:
         default_jurisdiction=j.string("default", nonblank=True),
         off_label_words=_patterns(root.sub("regulatory"), "off_label_words"),
         named_target=_patterns(root.sub("conditions"), "named_target"),
+        not_in_vocabulary=(
+            _patterns(root.sub("conditions"), "not_in_vocabulary")
+            if "not_in_vocabulary" in root.sub("conditions").names()
+            else ()
+        ),
         legend=_legend(root, values),
         outcomes=_outcomes(root),
         not_efficacy=_patterns(root.sub("findings"), "not_efficacy"),
