@@ -411,3 +411,8 @@ def test_an_approval_for_a_narrower_use_establishes_the_benefit_within_it(
     page = "Spravato at our clinic.\n\nWe offer esketamine nasal spray.\n\n" + sentence
     claim = next(c for c in extract_claims(page, rules) if c.kind == "efficacy" and c.text == sentence)
     assert judge(claim, [], rules).verdict == verdict
+
+
+def test_a_placebo_controlled_design_names_no_other_treatment(rules: Rules) -> None:
+    got = reading("In one placebo-controlled trial, 70% of patients responded within a day of one infusion.", rules)
+    assert got["checkable"] and "efficacy_rate" in got["kinds"], got
