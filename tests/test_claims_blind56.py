@@ -416,3 +416,10 @@ def test_an_approval_for_a_narrower_use_establishes_the_benefit_within_it(
 def test_a_placebo_controlled_design_names_no_other_treatment(rules: Rules) -> None:
     got = reading("In one placebo-controlled trial, 70% of patients responded within a day of one infusion.", rules)
     assert got["checkable"] and "efficacy_rate" in got["kinds"], got
+
+
+def test_breathing_said_to_be_kept_is_a_claim_about_respiratory_harm(rules: Rules) -> None:
+    sentence = "During sedation ketamine lets patients keep breathing on their own."
+    got = reading(sentence, rules)
+    assert "safety" in got["kinds"], got
+    assert _safety(sentence, rules).safety_stance == "denial"
