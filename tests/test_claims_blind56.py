@@ -11,24 +11,14 @@ from typing import Any
 
 import pytest
 
-from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.cited_study import matching_details
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.rules import Rules
+from tests.test_claims_fresh2 import reading as fresh2_reading
 
-LEAD = "Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
-
-
-def reading(sentence: str, rules: Rules) -> dict[str, Any]:
-    """The page's reading of ``sentence``: checkable, its reason, and the kinds of its checkable claims."""
-    report = report_to_json(check_page(LEAD + sentence + "\n", "t.txt", InMemoryIndex([], rules), rules))
-    kinds: dict[int, list[str]] = {}
-    for c in report["claims"]:
-        if c["checkable"]:
-            kinds.setdefault(c["sentence"]["start"], []).append(c["kind"])
-    found = {s["text"]: {**s, "kinds": kinds.get(s["start"], [])} for s in report["sentences"]}
-    assert sentence in found, sorted(found)
-    return found[sentence]
+# The page's reading of one sentence (checkable, its reason, the kinds of its checkable claims), shared with
+# the fresh2 tests.
+reading = fresh2_reading
 
 
 # ------------------------------------------------------------------ a harm given as the reason for the clinic's step
