@@ -199,12 +199,27 @@ def locate(text: str, needle: str) -> tuple[int, int] | None:
     return (m.start(), m.end()) if m else None
 
 
+# The key's three files: the development key's names (../shared/samples), or the names our own keys carry
+# (tests/fixtures/claims/verdict_keys: other names, so no repo file looks like a copy of a shared one).
+KEY_FILES = {
+    "key": ("claims_key_dev.json", "verdict_key.json"),
+    "map": ("claims_map_dev.json", "verdict_map.json"),
+    "not_checkable": ("not_checkable_dev.json", "verdict_not_checkable.json"),
+}
+
+
+def key_file(folder: Path, part: str) -> Path:
+    """The file of the key ``part`` in ``folder`` (the first name that exists; the first name if none does)."""
+    names = KEY_FILES[part]
+    return next((folder / n for n in names if (folder / n).is_file()), folder / names[0])
+
+
 def load_key(samples: Path, texts: Mapping[str, str]) -> tuple[list[KeyedSentence], list[NotClaim], list[str]]:
     """Keyed and not-checkable sentences located in the cleaned page texts; problems as lines."""
-    key = {k["id"]: k for k in json.loads((samples / "claims_key_dev.json").read_text(encoding="utf-8"))}
+    key = {k["id"]: k for k in json.loads(key_file(samples, "key").read_text(encoding="utf-8"))}
     problems: list[str] = []
     keyed: list[KeyedSentence] = []
-    for m in json.loads((samples / "claims_map_dev.json").read_text(encoding="utf-8")):
+    for m in json.loads(key_file(samples, "map").read_text(encoding="utf-8")):
         page, k = m["page"], key[m["cid"]]
         span = locate(texts[page], m["anchor"]) if page in texts else None
         if span is None:
@@ -213,7 +228,7 @@ def load_key(samples: Path, texts: Mapping[str, str]) -> tuple[list[KeyedSentenc
         ok = {KEY_VERDICTS[k["verdict"]], *(KEY_VERDICTS[v] for v in k.get("acceptable_alternative_verdicts", []))}
         keyed.append(KeyedSentence(m["cid"], page, span[0], span[1], frozenset(ok)))
     nots: list[NotClaim] = []
-    doc = json.loads((samples / "not_checkable_dev.json").read_text(encoding="utf-8"))
+    doc = json.loads(key_file(samples, "not_checkable").read_text(encoding="utf-8"))
     for page, entry in doc["pages"].items():
         for item in entry.get("not_checkable", []):
             span = locate(texts[page], item["text"]) if page in texts else None
@@ -370,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         default=SAMPLES / "clinic_pages",
         help="a folder of pages (.txt, .html, .htm); its parent holds the key files when they are there "
-        "(claims_key_dev.json, claims_map_dev.json, not_checkable_dev.json), else the development key is used",
+        "(claims_key_dev.json … or verdict_key.json …: KEY_FILES), else the development key is used",
     )
     ap.add_argument("--db", type=Path, help="reuse this cache instead of building one")
     ap.add_argument("--keep", type=Path, help="keep the cache built here")
@@ -381,7 +396,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"skipped: development set or replay corpus not found under {SHARED}")
         return 0
     pages = sorted(p for p in args.pages.iterdir() if p.suffix.lower() in (".txt", ".html", ".htm"))
-    key_dir = args.pages.parent if (args.pages.parent / "claims_key_dev.json").is_file() else SAMPLES
+    key_dir = args.pages.parent if key_file(args.pages.parent, "key").is_file() else SAMPLES
     with tempfile.TemporaryDirectory() as tmp:
         db = args.db or args.keep or Path(tmp) / "cache.db"
         if args.db is None:

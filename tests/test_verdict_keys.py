@@ -35,8 +35,9 @@ def test_a_key_is_as_it_was_frozen(folder: Path) -> None:
 @pytest.mark.parametrize("folder", SETS, ids=[p.name for p in SETS])
 def test_every_keyed_sentence_is_found_in_its_page(folder: Path) -> None:
     bench = repo_module("bench/claims_accuracy.py")
-    key = {k["id"]: k for k in json.loads((folder / "claims_key_dev.json").read_text(encoding="utf-8"))}
-    mapped = [m["cid"] for m in json.loads((folder / "claims_map_dev.json").read_text(encoding="utf-8"))]
+    key = {k["id"]: k for k in json.loads(bench.key_file(folder, "key").read_text(encoding="utf-8"))}
+    mapped = [m["cid"] for m in json.loads(bench.key_file(folder, "map").read_text(encoding="utf-8"))]
+    assert bench.key_file(folder, "key").name == "verdict_key.json", "no repo file is named like a shared one"
     assert sorted(mapped) == sorted(key), "every keyed sentence is mapped exactly once"
     pages = {p.name: bench.cleaned_text(p) for p in (folder / "clinic_pages").iterdir()}
     keyed, _, problems = bench.load_key(folder, pages)
