@@ -413,3 +413,19 @@ def test_breathing_said_to_be_kept_is_a_claim_about_respiratory_harm(rules: Rule
     got = reading(sentence, rules)
     assert "safety" in got["kinds"], got
     assert _safety(sentence, rules).safety_stance == "denial"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Lithium boosts ketamine's antidepressant effect in treatment-resistant depression.",
+        "Pairing ketamine with talk therapy may help the benefits last longer for treatment-resistant depression.",
+        "The dreamy experience during an infusion predicts how much treatment-resistant depression improves.",
+    ],
+)
+def test_a_claim_about_what_changes_the_effect_is_not_decided_by_trials_of_the_drug(
+    rules: Rules, sentence: str
+) -> None:
+    verdict, reasons = _fixture_verdict(sentence, rules)
+    assert verdict == "insufficient_evidence", reasons
+    assert "what changes the drug's effect" in reasons[0], reasons

@@ -64,7 +64,8 @@ _FACT_KEYS: Final = ("id", "kind", "jurisdiction", "agency", "molecule", "produc
                      "denies", "rules_out", "recommended")
 _SOURCE_KEYS: Final = ("url", "title", "publisher", "published", "verified")
 _COMPARATIVE: Final = ("claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
-                       "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial", "beyond_the_study")
+                       "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial", "beyond_the_study",
+                       "moderator")
 # The keys of each claim-rules table read by fixed names ("" is the top level), as _rules_from_doc reads them.
 _CLAIM_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "": ("schema", "drug", "molecule", "route", "indication", "cues", "dosing_reference", "not_checkable",

@@ -526,6 +526,24 @@ def _against_each_alone(claim: Claim, rules: Rules) -> Verdict | None:
     return finish("insufficient_evidence", None, [reason], [], rules, tested)
 
 
+def _moderator(claim: Claim, rules: Rules) -> Verdict | None:
+    """Insufficient evidence for a claim about what changes the drug's effect ("lithium boosts ketamine's
+    effect", "the mystical experience is what predicts how much you benefit", "pairing it with CBT may help
+    the benefits last longer"): trials of the drug against a control, for or against, do not answer it."""
+    if claim.kind not in ("efficacy", "onset", "duration"):
+        return None
+    cue = rules.comparative.get("moderator")
+    m = cue.search(claim.text) if cue is not None else None
+    if m is None:
+        return None
+    reason = (
+        f"a claim about what changes the drug's effect (“{m.group()}”: a predictor, an add-on or a setting), not "
+        "about whether it works: trials of the drug against a control cannot decide it, and ketlit reads no study "
+        "of the moderator"
+    )
+    return finish("insufficient_evidence", None, [reason], [], rules, as_tested(claim, rules))
+
+
 def judge(
     claim: Claim,
     records: Sequence[EvidenceRecord],
@@ -551,6 +569,8 @@ def judge(
     rules = in_scope(claim, rules, policy)
     if (combination := _against_each_alone(claim, rules)) is not None:
         return combination
+    if (moderated := _moderator(claim, rules)) is not None:
+        return moderated
     if claim.kind == "efficacy":
         comparison = _comparison(claim, rules)
         if comparison is not None and comparison[0].startswith(ROUTE_PREFIX):
