@@ -429,3 +429,34 @@ def test_a_claim_about_what_changes_the_effect_is_not_decided_by_trials_of_the_d
     verdict, reasons = _fixture_verdict(sentence, rules)
     assert verdict == "insufficient_evidence", reasons
     assert "what changes the drug's effect" in reasons[0], reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Given under supervision, neither ketamine spray nor ketamine infusions are addictive.",
+        "Clinic-grade ketamine carries none of the bladder problems seen with street use.",
+        "Ketamine lozenges are completely free of the side effects of injections.",
+        "Ketamine sessions are safe for everyone, including people with high blood pressure.",
+    ],
+)
+def test_more_ways_of_denying_a_harm(rules: Rules, sentence: str) -> None:
+    assert _safety(sentence, rules).safety_stance == "denial"
+
+
+def test_effects_that_pass_bear_out_only_a_sentence_that_says_they_are_mild_or_pass(rules: Rules) -> None:
+    from ketlit.claims.evidence import records_from_dicts
+    from ketlit.claims.extract import extract_claims
+    from ketlit.claims.verdict import judge
+
+    index = InMemoryIndex(records_from_dicts([_passing_record("92000001", 40), _passing_record("92000002", 60)]), rules)
+    page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n"
+    for sentence, supported in (
+        ("Dizziness is mild and passes within an hour of the infusion.", True),
+        # How often, not how brief: the reports of dizziness that passes do not bear out "rare".
+        ("Dizziness with ketamine infusions is rare.", False),
+    ):
+        claims = [c for c in extract_claims(page + sentence, rules) if c.kind == "safety" and c.text == sentence]
+        assert claims, sentence
+        verdict = judge(claims[0], index.candidates(claims[0]), rules).verdict
+        assert (verdict == "supported") is supported, (sentence, verdict)

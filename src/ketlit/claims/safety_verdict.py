@@ -137,6 +137,7 @@ def _distinct(pairs: Sequence[Report]) -> list[Assessed]:
 
 
 
+_MILD: Final = re.compile(r"\b(mild|minor|brief|short[- ]lived|transient|temporary|fleeting)\b", re.IGNORECASE)
 # Clauses of a sentence: a group named in one clause ("…, and your child will never take any medication
 # home") is not the population of a harm claimed in another.
 # A clause ends at a semicolon, or where a conjunction opens one with a subject of its own.
@@ -233,8 +234,11 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
             claim.strength == "attributed" or attributed(claim.clause or claim.text, rules)
         )
         tiny = _tiny_share_against_reports(claim, reports) if stance == "minimising" else None
+        # Said to be mild or to pass ("mild dizziness that fades within an hour"): the words the rule for effects
+        # that pass needs (not "safe for everyone, including guests with high blood pressure").
+        passing_words = rules.safety_stances["transience"].any(claim.text) or bool(_MILD.search(claim.text))
         judged = tiny or _denial_or_minimising(
-            stance, specific, facts, reports, rules, lasting=lasting, observed=observed
+            stance, specific, facts, reports, rules, lasting=lasting, observed=observed, passing_words=passing_words
         )
     elif stance == "transience":
         judged = _transience(reports, claim.clause or claim.text)
@@ -428,6 +432,7 @@ def _denial_or_minimising(
     *,
     lasting: bool = False,
     observed: bool = False,
+    passing_words: bool = False,
 ) -> _Judged:
     present = [(a, f) for a, f in reports if not f.absent]
     passing: list[Report] = []
@@ -477,7 +482,7 @@ def _denial_or_minimising(
     elif n_lasting and n_lasting * 2 > n_passing:
         out.verdict = "contradicted"
         out.reasons.append(f"{n_lasting} stud(ies) report lasting harm")
-    elif specific and n_passing >= 2 and n_passing >= 3 * n_lasting:
+    elif passing_words and specific and n_passing >= 2 and n_passing >= 3 * n_lasting:
         # "Side effects such as dizziness are mild and fade within an hour": the effects named are documented
         # (a label may name them too: a transient rise in blood pressure is what it describes), and studies of
         # treated patients report them passing, far more than report them lasting. (Not "safe for teens": a harm
