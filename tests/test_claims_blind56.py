@@ -255,7 +255,7 @@ def test_mild_side_effects_that_studies_see_pass_are_supported(rules: Rules) -> 
     claim = next(c for c in extract_claims(page, rules) if c.kind == "safety" and c.text == sentence)
     index = InMemoryIndex(records_from_dicts([_passing_record("92000001", 40), _passing_record("92000002", 60)]), rules)
     v = judge(claim, index.candidates(claim), rules)
-    assert claim.safety_stance == "minimising", claim.safety_stance
+    assert claim.safety_stance in ("minimising", "transience"), claim.safety_stance
     assert v.verdict == "supported", v.reasons
 
 
@@ -460,3 +460,22 @@ def test_effects_that_pass_bear_out_only_a_sentence_that_says_they_are_mild_or_p
         assert claims, sentence
         verdict = judge(claims[0], index.candidates(claims[0]), rules).verdict
         assert (verdict == "supported") is supported, (sentence, verdict)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        # Side effects named just before: their fading is how brief they are.
+        ("These effects generally fade within two hours of the infusion.", "safety"),
+        # The benefit fading is how long it lasts.
+        ("The antidepressant effect fades within two weeks for most patients.", "duration"),
+    ],
+)
+def test_side_effects_that_fade_are_transient_not_a_duration(rules: Rules, sentence: str, kind: str) -> None:
+    from ketlit.claims.extract import extract_claims
+
+    page = (
+        "Our clinic offers intravenous ketamine infusions for bipolar depression.\n\n"
+        "During the infusion some people feel dizzy or detached.\n\n" + sentence
+    )
+    assert [c.kind for c in extract_claims(page, rules) if c.text == sentence] == [kind]
