@@ -119,15 +119,11 @@ def test_a_denial_is_about_the_group_named_in_its_own_clause(rules: Rules, sente
 
 
 def _fixture_verdict(sentence: str, rules: Rules) -> tuple[str, list[str]]:
-    import json
-    from pathlib import Path
-
-    from ketlit.claims.evidence import records_from_dicts
     from ketlit.claims.extract import extract_claims
     from ketlit.claims.verdict import judge
+    from tests.test_claims_fresh2 import _fixture_index
 
-    path = Path(__file__).resolve().parent / "fixtures" / "claims_records.json"
-    index = InMemoryIndex(records_from_dicts(json.loads(path.read_text())["records"]), rules)
+    index = _fixture_index(rules)
     page = "Our clinic offers intravenous ketamine infusions for treatment-resistant depression.\n\n" + sentence
     claim = next(c for c in extract_claims(page, rules) if c.kind == "efficacy" and c.text == sentence)
     v = judge(claim, index.candidates(claim), rules)

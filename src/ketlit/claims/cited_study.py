@@ -14,6 +14,7 @@ the page quotes as the first detail, :mod:`ketlit.claims.rates`) and efficacy cl
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Final
 
 from ketlit.claims.evidence import EvidenceRecord
@@ -109,6 +110,18 @@ _NEAR_YEAR: Final = "(the page says "
 def match_score(details: list[str]) -> float:
     """How closely a record matches the page's study: one per detail, half for a year one off."""
     return sum(0.5 if _NEAR_YEAR in d else 1.0 for d in details)
+
+
+def closest(claim: Claim, rules: Rules, candidates: Iterable[tuple[EvidenceRecord, bool]]) -> dict[str, list[str]]:
+    """The records (``(record, is_review)``) that best match the one study the page reports, of the kind it
+    names, by record ID with what they match on; empty when none matches."""
+    found = {
+        record.id: d
+        for record, review in candidates
+        if kind_fits(claim, rules, review) and (d := matching_details(record, claim.text))
+    }
+    best = max((match_score(d) for d in found.values()), default=0.0)
+    return {i: d for i, d in found.items() if match_score(d) == best}
 
 
 def one_study_certainty(a: Assessed, rules: Rules, what: str = "trial") -> tuple[str, list[str]]:

@@ -13,13 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from ketlit.claims.cited_study import (
-    kind_fits,
-    match_score,
-    matching_details,
-    one_study_certainty,
-    reports_one_study,
-)
+from ketlit.claims.cited_study import closest, one_study_certainty, reports_one_study
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import StudyFacts, grade_body
 from ketlit.claims.judging import (
@@ -322,13 +316,9 @@ def _reported_study(claim: Claim, label: str, body: Body, rules: Rules) -> Compo
     study matches, or the studies that match best disagree (the page's study is then unknown)."""
     if not reports_one_study(claim, rules):
         return None
-    scored = [
-        (d, v)
-        for v in (*body.reviews, *body.votes)
-        if kind_fits(claim, rules, v.role == "review") and (d := matching_details(v.assessed.record, claim.text))
-    ]
-    best = max((match_score(d) for d, _ in scored), default=0.0)
-    top = [(d, v) for d, v in scored if match_score(d) == best]
+    votes = (*body.reviews, *body.votes)
+    best = closest(claim, rules, ((v.assessed.record, v.role == "review") for v in votes))
+    top = [(best[v.id], v) for v in votes if v.id in best]
     stances = {v.stance for _, v in top}
     if not top or len(stances) != 1 or not stances <= {"for", "null", "against"}:
         return None

@@ -24,13 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ketlit.claims.cited_study import (
-    kind_fits,
-    match_score,
-    matching_details,
-    one_study_certainty,
-    reports_one_study,
-)
+from ketlit.claims.cited_study import closest, one_study_certainty, reports_one_study
 from ketlit.claims.efficacy import Component, combine_claim, decisive_parts, efficacy_established, grade_source
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import grade_studies
@@ -266,13 +260,8 @@ def _reported_time(
     the other studies report. None where no reporting study matches or the best matches disagree."""
     if not reports_one_study(claim, rules):
         return None
-    details = {
-        a.record.id: d
-        for a, _ in (*support, *against)
-        if kind_fits(claim, rules, a.design in HIGH_DESIGNS) and (d := matching_details(a.record, claim.text))
-    }
-    best = max((match_score(d) for d in details.values()), default=0.0)
-    ids = {i for i, d in details.items() if match_score(d) == best}
+    details = closest(claim, rules, ((a.record, a.design in HIGH_DESIGNS) for a, _ in (*support, *against)))
+    ids = set(details)
     sup = [(a, t) for a, t in support if a.record.id in ids]
     ag = [(a, t) for a, t in against if a.record.id in ids]
     if not ids or (sup and ag):
