@@ -88,3 +88,30 @@ def test_an_approval_denied_for_one_use_with_an_adverb_is_that_use_s(rules: Rule
 def test_a_sentence_about_another_named_medicine_is_not_the_drug_s(rules: Rules, sentence: str, with_drug: str) -> None:
     assert not claims_of(sentence, rules)
     assert claims_of(with_drug, rules)  # naming the drug as well keeps the claim
+
+
+# ------------------------------------------------------------------ "Treatment …" on a page about the drug
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Treatment may cause brief dizziness, nausea and a rise in blood pressure.", "safety"),
+        ("Treatment usually starts with two infusions a week for three weeks.", "dosing"),
+    ],
+)
+def test_the_page_s_own_treatment_as_subject_is_the_drug_s(rules: Rules, sentence: str, kind: str) -> None:
+    assert kind in {c.kind for c in claims_of(sentence, rules)}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Treatment has traditionally been a mix of mood stabilisers and talk therapy.",
+        "Treatment alone helps many people with mild symptoms.",
+        "Treatment options for depression include medicines, therapy and brain stimulation.",
+        "Therapy helps many people with mild depression.",
+    ],
+)
+def test_treatment_in_general_stays_unclaimed(rules: Rules, sentence: str) -> None:
+    assert not claims_of(sentence, rules)
