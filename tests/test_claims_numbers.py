@@ -235,6 +235,23 @@ def test_an_event_a_study_says_did_not_occur_is_absent(rules: Rules) -> None:
     assert not event.absent
 
 
+@pytest.mark.parametrize(
+    ("absent", "present"),
+    [
+        ("No participant experienced dissociation after the infusion.",
+         "Most participants experienced dissociation after the infusion."),
+        ("Hallucinations did not occur in either group.", "Hallucinations occurred in both groups."),
+        ("There were zero cases of cystitis over two years.", "There were four cases of cystitis over two years."),
+    ],
+)
+def test_no_one_having_the_event_is_its_absence(rules: Rules, absent: str, present: str) -> None:
+    from ketlit.claims.numbers import abstract_findings
+
+    for text, expected in ((absent, True), (present, False)):
+        events = abstract_findings("t", f"RESULTS: Ketamine was given to 40 patients. {text}", rules).adverse
+        assert events and all(e.absent == expected for e in events), (text, events)
+
+
 def test_rates_from_x_to_y_percent_are_a_range(rules: Rules) -> None:
     # "rates from 40 to 95%" spans the studies' rates, as "ranged from" does: not a review's figure.
     found = rates_in_sentence(

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 import pytest
 
+from ketlit.claims.check import check_page, report_to_json
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.regulatory_verdict import covers_use, named_facts, use_negated
 from ketlit.claims.rules import Rules
@@ -271,3 +272,22 @@ def test_an_approval_for_a_condition_qualified_by_another_names_the_narrower_use
     assert verdict("Spravato is FDA-approved for depression and anxiety.") != "supported"
     # Approved for suicidality itself: the label limitation (not shown to reduce it) still applies.
     assert verdict("Spravato is FDA-approved for suicidal thoughts.") != "supported"
+
+
+def test_a_blurred_approval_shows_which_facts_bear_it_out_and_which_do_not(rules: Rules) -> None:
+    """'Ketamine is FDA approved for depression' on an infusion page is partly supported: the esketamine
+    spray's approval is the part that holds; the FDA's word that ketamine is approved for no psychiatric
+    disorder is against the sentence, and must not be shown as if it supported it."""
+    page = ("Ketamine infusions at our centre.\n\nAbout ketamine.\n\n"
+            "Ketamine is FDA approved for treatment-resistant depression.")
+    report = report_to_json(check_page(page, "t.txt", InMemoryIndex([], rules), rules))
+    claim = next(c for c in report["claims"] if c["checkable"] and c["kind"] == "regulatory")
+    assert claim["verdict"] == "partly_supported"
+    sides = {d["id"]: d["stance"] for d in claim["decisive"]}
+    assert sides.get("ketamine_not_approved_psychiatric") == "against", sides
+    assert "for" in sides.values(), sides  # Spravato's approval: the part that holds
+    # A sentence that is right about it takes the facts as support.
+    right = report_to_json(check_page(page.replace("is FDA approved", "is not FDA approved"), "t.txt",
+                                      InMemoryIndex([], rules), rules))
+    denial = next(c for c in right["claims"] if c["checkable"] and c["kind"] == "regulatory")
+    assert {d["stance"] for d in denial["decisive"]} == {"for"}, denial["decisive"]

@@ -570,3 +570,33 @@ def test_what_trials_saw_of_a_named_effect_passing_bears_out_the_page(rules: Rul
     assert verdict({"dissociation"}, observed=True) == "supported"
     assert verdict({"dissociation"}, observed=False) == "partly_supported"
     assert verdict(set(), observed=True) == "partly_supported"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "side"),
+    [
+        # A denial of the harm: a report of it goes against the sentence, whatever the verdict overall.
+        ("Ketamine infusions never cause dissociation.", "against"),
+        # An assertion of it: the same report bears the sentence out.
+        ("Ketamine infusions can cause dissociation.", "for"),
+    ],
+)
+def test_a_harm_report_is_shown_on_the_side_it_takes(rules: Rules, sentence: str, side: str) -> None:
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety")
+    v = judge(claim, InMemoryIndex(records_from_dicts([REPORTED, NONE_SEEN]), rules).candidates(claim), rules)
+    sides = {d.id: d.stance for d in v.decisive}
+    assert sides.get("91000002") == side, (v.verdict, v.decisive, v.reasons)
+    # The record that saw none takes the other side (shown only when the verdict names it).
+    assert sides.get("91000003", "for" if side == "against" else "against") != side, (v.verdict, v.decisive)
+
+
+NONE_SEEN = {
+    **BACKGROUND_ONLY,
+    "id": "91000003",
+    "abstract": (
+        "BACKGROUND: Depression is common.\n"
+        "METHODS: 40 adults were randomized to ketamine or saline placebo.\n"
+        "RESULTS: No participant experienced dissociation.\n"
+        "CONCLUSIONS: Ketamine reduced depressive symptoms."
+    ),
+}

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from ketlit.claims.evidence import EvidenceRecord, design_of, design_rank, is_preclinical, sort_key
@@ -320,16 +320,26 @@ def decisive_fact(fact: RegulatoryFact, stance: str, part: str = "") -> Decisive
     )
 
 
-def _default_decisive(verdict: str, cited: Sequence[Cited]) -> tuple[Decisive, ...]:
+def _default_decisive(
+    verdict: str, cited: Sequence[Cited], stances: Mapping[str, str] | None = None
+) -> tuple[Decisive, ...]:
     """For judges that name no decisive records (regulatory, safety): the regulator facts they
-    applied, else their first cited records; none for a verdict of insufficient evidence."""
+    applied, else their first cited records; none for a verdict of insufficient evidence.
+
+    ``stances`` (record id → "for" / "against") is what the judge found each record says of the
+    sentence; a record it does not name takes the verdict's side. A partly supported "ketamine is
+    FDA-approved for depression" cites the FDA's "not approved for any psychiatric disorder" against
+    it and Spravato's approval for it: shown as one side, the denial would read as support."""
     if verdict in ("insufficient_evidence", "not_checkable"):
         return ()
     stance = "against" if verdict == "contradicted" else "for"
     regulators = [c for c in cited if c.source == "regulatory"]
     chosen = regulators or [c for c in cited if c.direct] or list(cited)
     role = "regulator" if regulators else "study"
-    return tuple(Decisive(c.source, c.id, role, stance, "", c.finding, "", c.design, c.url) for c in chosen[:3])
+    side = stances or {}
+    return tuple(
+        Decisive(c.source, c.id, role, side.get(c.id, stance), "", c.finding, "", c.design, c.url) for c in chosen[:3]
+    )
 
 
 def _default_certainty_source(certainty: str | None, decisive: Sequence[Decisive]) -> str | None:
@@ -352,6 +362,7 @@ def finish(
     *,
     decisive: Sequence[Decisive] | None = None,
     certainty_source: str | None = None,
+    stances: Mapping[str, str] | None = None,
 ) -> Verdict:
     cited = sorted(
         {(c.source, c.id, c.finding): c for c in cited}.values(),
@@ -373,7 +384,7 @@ def finish(
         # Evidence too thin to judge the claim is very low certainty about it, whatever grade the
         # few studies read would start from ("Insufficient · Moderate" read as a contradiction).
         certainty = "very_low"
-    chosen = _default_decisive(verdict, cited) if decisive is None else tuple(decisive)
+    chosen = _default_decisive(verdict, cited, stances) if decisive is None else tuple(decisive)
     unique: dict[tuple[str, str], Decisive] = {}
     for d in chosen:
         unique.setdefault((d.source, d.id), d)  # a record deciding two parts is named once

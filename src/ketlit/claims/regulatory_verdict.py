@@ -66,6 +66,9 @@ class _Parts:
     outcomes: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     cited: list[Cited] = field(default_factory=list)
+    # What each deciding fact says of the sentence (fact id → "for" / "against"), so that a partly
+    # supported sentence shows which facts bear it out and which do not.
+    stances: dict[str, str] = field(default_factory=dict)
 
     def add(
         self, outcome: str | None, reason: str, facts: Sequence[RegulatoryFact] = (), *, deciding: bool | None = None
@@ -78,6 +81,13 @@ class _Parts:
         self.reasons.append(reason)
         decides = bool(outcome) if deciding is None else deciding
         self.cited += [cite_fact(f) if decides else replace(cite_fact(f), direct=False) for f in facts]
+        if outcome in _SIDE:
+            for f in facts:
+                self.stances.setdefault(f.id, _SIDE[outcome])
+
+
+# The side a fact takes when the topic it decides has this outcome (a part that holds: for).
+_SIDE: Final = {"supported": "for", "partly_supported": "for", "contradicted": "against"}
 
 
 def covers_use(fact: RegulatoryFact, indication: str, rules: Rules) -> bool:
@@ -246,6 +256,11 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
     if not approved and not negated and _subgroup_only(claim, m, ind, rules, out):
         return
     out.cited += [cite_fact(f) for f in facts]
+    if approved is not None:
+        # The facts deciding approval of this form bear the page out exactly when it is right about it;
+        # another form's approval, cited below, is the part of a blurred sentence that holds.
+        for f in facts:
+            out.stances.setdefault(f.id, "for" if approved != negated else "against")
     if approved is None:
         out.add(None, f"the regulatory file has no entry deciding approval of {m} for {ind}")
         return
@@ -634,4 +649,4 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
         out.reasons.append(
             "regulatory sources are cited as compiled in regulatory.toml; re-check the URLs before publishing"
         )
-    return finish(verdict, "high", out.reasons, out.cited, rules, tested)
+    return finish(verdict, "high", out.reasons, out.cited, rules, tested, stances=out.stances)

@@ -270,7 +270,28 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         reasons.extend(greasons)
     else:
         certainty = None
-    return finish(judged.verdict, certainty, reasons, cited, rules, tested)
+    return finish(judged.verdict, certainty, reasons, cited, rules, tested,
+                  stances=_sides(stance, reports, [] if approved else facts))
+
+
+def _sides(stance: str, reports: Sequence[Report], facts: Sequence[RegulatoryFact]) -> dict[str, str]:
+    """What each cited record says of the sentence, where that follows from the sentence alone: a
+    denial ("no risk of addiction") is borne out by reports of absence and a label that does not warn,
+    and gone against by reports of the harm and a label that warns; an assertion ("it can raise blood
+    pressure") the other way round. A minimising, passing or comparative sentence ("side effects are
+    mild") is borne out or not by how large and how lasting the harm is, not by whether it occurs:
+    its records take the verdict's side."""
+    if stance not in ("denial", "assertion"):
+        return {}
+    denies = stance == "denial"
+    sides: dict[str, str] = {}
+    for a, f in reports:
+        side = "against" if (not f.absent) == denies else "for"
+        if not f.absent or a.record.id not in sides:  # a record reporting the harm at all: that decides
+            sides[a.record.id] = side
+    for fact in facts:
+        sides[fact.id] = "against" if denies else "for"
+    return sides
 
 
 # The sentence itself denies the setting or its safety there ("Spravato is not safe to take at home", "safe only
