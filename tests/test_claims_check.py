@@ -248,6 +248,16 @@ def test_digest_covers_the_user_rules_but_not_the_regulatory_facts(tmp_path: Pat
         ("fact = 3\n", "fact must be a list of tables"),
         ("[[facts]]\nid = 'x'\n", "unknown key(s): facts"),
         ("[[fact]]\nid = 'x'\n", "a fact needs at least one [[fact.source]]"),
+        (
+            "[[fact]]\nid = 'x'\nkind = 'label_onset'\nstatement = 's'\n"
+            "[[fact.source]]\nurl = 'https://example.org/label'\ntitle = 't'\n",
+            "a label_onset fact needs hours = [low, high]",
+        ),
+        (
+            "[[fact]]\nid = 'x'\nkind = 'label_onset'\nstatement = 's'\nhours = [2, 1]\n"
+            "[[fact.source]]\nurl = 'https://example.org/label'\ntitle = 't'\n",
+            "must be [low, high] with low <= high",
+        ),
         ("[[fact\n", "invalid TOML"),
         (None, "cannot read rules file"),
     ],

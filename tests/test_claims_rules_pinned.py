@@ -48,6 +48,7 @@ from ketlit.claims.model import Claim, Dose, Threshold
 from ketlit.claims.policy import packaged_policy
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.claims.timing import result_sentence
+from ketlit.claims.verdict import judge
 from tests.test_claims_assertions import LEAD, reading
 from tests.test_claims_synthesis import HERE, efficacy, rate_record, record, verdict_of
 
@@ -478,3 +479,24 @@ def test_the_other_form_named_in_a_comparison_is_the_comparator_not_the_drug(rul
     # "A and B are equally effective" names B as the other treatment.
     claim = next(c for c in extract_claims("Ketamine and ECT are equally effective for depression.", rules))
     assert _comparison(claim, rules) == ("ect", "equal", "racemic_ketamine")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # The label gives the anaesthetic's onset (seconds to minutes): "fast-acting" is borne out by it,
+        # though no study in a psychiatric cache times an anaesthesia.
+        ("Ketamine was first developed as a fast-acting anesthetic.", "supported"),
+        ("When used for anesthesia, ketamine works within 5 minutes.", "supported"),
+    ],
+)
+def test_an_approved_anaesthetic_s_onset_is_judged_on_its_label(rules: Rules, sentence: str, verdict: str) -> None:
+    claims = [c for c in extract_claims(LEAD + sentence, rules) if c.kind == "onset" and sentence[:25] in c.text]
+    assert claims, sentence
+    got = judge(claims[0], InMemoryIndex([], rules).candidates(claims[0]), rules)
+    assert got.verdict == verdict, (got.verdict, got.reasons)
+    assert got.certainty == "high" and got.decisive[0].id == "ketalar_label_onset", got.decisive
+    # A bound between the label's earliest and latest time is borne out in part; one before its earliest, not at all.
+    for hours, expected in ((0.03, "partly_supported"), (0.001, "contradicted")):
+        tighter = replace(claims[0], threshold=Threshold("<=", hours, "hours"))
+        assert judge(tighter, InMemoryIndex([], rules).candidates(tighter), rules).verdict == expected

@@ -149,6 +149,17 @@ def approvals_for_use(claim: Claim, indication: str, rules: Rules) -> list[Regul
     return out
 
 
+def label_times(claim: Claim, indication: str, kind: str, rules: Rules) -> list[RegulatoryFact]:
+    """The label's own times of ``kind`` ("label_onset") for the claim's molecule, by a compatible
+    route, in a use that covers ``indication``: what the regulator says of how soon it acts there."""
+    molecules = claim.molecule or (rules.molecule_default,)
+    facts = [
+        f for f in rules.facts
+        if f.kind == kind and any(f.covers_molecule(m) for m in molecules) and covers_use(f, indication, rules)
+    ]
+    return _by_claim_route(facts, claim)
+
+
 def subgroup_approvals(claim: Claim, indication: str, rules: Rules) -> list[RegulatoryFact]:
     """Approvals of the claim's molecule (compatible route) only for narrower uses inside
     ``indication`` (its family's direct members), when none covers ``indication`` itself:

@@ -56,12 +56,12 @@ REGULATORY_RESOURCE: Final = "regulatory.toml"
 
 OPS: Final = (">", ">=", "<", "<=", "~")
 # What a regulatory fact can record (see regulatory.toml); the verdict engine compares ``kind`` to these.
-FACT_KINDS: Final = ("approval", "not_approved", "label_limitation", "label_warning", "label_dose", "rems",
-                     "schedule", "off_label", "compounding", "designation", "essential_medicine",
+FACT_KINDS: Final = ("approval", "not_approved", "label_limitation", "label_warning", "label_dose", "label_onset",
+                     "rems", "schedule", "off_label", "compounding", "designation", "essential_medicine",
                      "hta_recommendation")
 _FACT_KEYS: Final = ("id", "kind", "jurisdiction", "agency", "molecule", "product", "route", "indication",
                      "exhaustive", "year", "schedule", "risks", "statement", "source", "terms", "doses", "unit",
-                     "denies", "rules_out", "recommended")
+                     "hours", "denies", "rules_out", "recommended")
 _SOURCE_KEYS: Final = ("url", "title", "publisher", "published", "verified")
 _COMPARATIVE: Final = ("claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
                        "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial", "beyond_the_study",
@@ -287,6 +287,9 @@ class RegulatoryFact:
     # states the approved product's own dose.
     doses: tuple[float, ...] = ()
     unit: str = ""
+    # (label_onset) the time the label gives the effect to start, earliest and latest, in hours: an
+    # anaesthetic's label says how soon it acts, which no study in a psychiatric cache reports.
+    hours: tuple[float, ...] = ()
     # (label_limitation) wording of the effect the limitation says is not shown ("prevent suicide"): a
     # sentence claiming the approval is for that effect is contradicted by the label itself.
     denies: Patterns = Patterns()
@@ -625,15 +628,18 @@ def _check_claim_keys(root: Table, packaged: Table) -> None:
             outcomes.sub(name).known_keys(("patterns",) if name == "undefined" else ("patterns", "definition"))
 
 
-def _fact_doses(f: _Doc) -> tuple[float, ...]:
-    """A label_dose fact's [low, high] range (numbers, low <= high); () when the fact gives none."""
-    raw = f.data.get("doses", [])
+def _fact_range(f: _Doc, key: str, kind: str, required_by: str) -> tuple[float, ...]:
+    """A fact's [low, high] range under ``key`` (``doses`` of a label_dose, ``hours`` of a label_onset:
+    numbers, low <= high); () when the fact gives none, which a fact of kind ``required_by`` may not."""
+    raw = f.data.get(key, [])
     if not isinstance(raw, list) or not all(isinstance(x, int | float) and not isinstance(x, bool) for x in raw):
-        raise f.error("doses", "must be a list of numbers [low, high]")
-    doses = tuple(float(x) for x in raw)
-    if doses and (len(doses) != 2 or doses[0] > doses[1]):
-        raise f.error("doses", "must be [low, high] with low <= high")
-    return doses
+        raise f.error(key, "must be a list of numbers [low, high]")
+    found = tuple(float(x) for x in raw)
+    if found and (len(found) != 2 or found[0] > found[1]):
+        raise f.error(key, "must be [low, high] with low <= high")
+    if kind == required_by and not found:
+        raise f.error(key, f"a {required_by} fact needs {key} = [low, high]")
+    return found
 
 
 def _fact_recommended(f: _Doc, kind: str) -> bool | None:
@@ -703,8 +709,9 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 statement=f.string("statement"),
                 sources=sources,
                 terms=f.patterns("terms") if "terms" in f.data else Patterns(),
-                doses=_fact_doses(f),
+                doses=_fact_range(f, "doses", kind, ""),
                 unit=f.string("unit", ""),
+                hours=_fact_range(f, "hours", kind, "label_onset"),
                 denies=f.patterns("denies") if "denies" in f.data else Patterns(),
                 rules_out=f.strings("rules_out", single=True),
                 recommended=_fact_recommended(f, kind),

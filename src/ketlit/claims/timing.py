@@ -36,6 +36,8 @@ from ketlit.claims.judging import (
     as_tested,
     assess_all,
     cite,
+    cite_fact,
+    decisive_fact,
     decisive_of,
     finish,
     threshold_hours,
@@ -43,6 +45,7 @@ from ketlit.claims.judging import (
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, TimeFinding, format_hours
 from ketlit.claims.policy import VerdictPolicy
+from ketlit.claims.regulatory_verdict import label_times
 from ketlit.claims.rules import Rules
 from ketlit.claims.synthesis import profile_of
 from ketlit.evidence.roles import FINDING_ROLES, assign_roles
@@ -247,6 +250,40 @@ def _time_part(
     return Component(label, verdict, certainty, reasons, cited, decisive=decisive, certainty_source=source)
 
 
+def _label_time(claim: Claim, ind: str, efficacy: Component, rules: Rules) -> Component | None:
+    """An onset in a use the regulator approved, judged on the time the label gives (an anaesthetic's
+    label says it acts within seconds to minutes; the studies of a psychiatric cache never time it):
+    the page's bound against the label's earliest and latest time. None where efficacy does not rest on
+    an approval (the studies decide) or no label gives the time."""
+    if claim.kind != "onset" or efficacy.body is not None or not efficacy.established or not ind:
+        return None
+    facts = label_times(claim, ind, "label_onset", rules)
+    if not facts:
+        return None
+    fact = facts[0]
+    low, high = fact.hours
+    thr = claim.threshold
+    limit = threshold_hours(thr) if thr is not None and thr.op in ("<", "<=", "~") else None
+    if limit is None or high <= limit:
+        verdict, side = "supported", "for"
+    elif low > limit:
+        verdict, side = "contradicted", "against"
+    else:
+        verdict, side = "partly_supported", "for"
+    told = f"{format_hours(low)} to {format_hours(high)}"
+    why = f"the label gives the onset as {told}" + (f" (the page: within {format_hours(limit)})" if limit else "")
+    return Component(
+        efficacy.label,
+        verdict,
+        "high",
+        [f"{efficacy.label}: {why} — {fact.statement}"],
+        [cite_fact(fact)],
+        established=True,
+        decisive=[decisive_fact(fact, side, efficacy.label)],
+        certainty_source=f"regulatory:{fact.id}",
+    )
+
+
 def _reported_time(
     claim: Claim,
     label: str,
@@ -341,6 +378,10 @@ def judge_time(
             )
             continue
         sub = replace(claim, indication=(ind,) if ind else ())
+        labelled = _label_time(claim, ind, efficacy, rules)
+        if labelled is not None:
+            parts.append(labelled)
+            continue
         parts.append(_time_part(claim, efficacy, assess_all(sub, records, rules, cache, memo), rules, policy))
     verdict, certainty, why = combine_claim(claim, parts)
     decisive, source = decisive_parts(parts, certainty, verdict)
