@@ -18,6 +18,17 @@ title. Smaller samples (20, 24, 30 patients) recur across unrelated trials, so t
 a near-identical title joins. A secondary report that stays alone still cannot outvote its trial,
 because secondary reports never speak for a group (see below).
 
+A secondary report also joins its trial through the **team** that ran it, as a bibliometrician links a
+sub-study to its parent without a registry ID: the same first and last author, or at least three shared
+authors, half of the shorter byline, among them the main report's first or last author (a fellow who leads a
+sub-study keeps the principal investigator). Authors alone are weak, since one lab runs many trials of one drug
+with one byline and similar samples, so the team is one cue of several, all needed: the secondary report states
+a sample no larger than the main report's (the same patients or a part of them), shares a molecule, a condition
+and a trial design with it (a cohort of the lab's clinic patients is not a report of its trial), and is not
+published before it. And the join runs one way only, from a secondary report to a main report: main reports never
+join each other by their authors, secondary reports never join each other, and a secondary report that may belong
+to main reports of two groups (two trials of one lab) joins neither, rather than chain those trials into one.
+
 The group's **main report** speaks for it: a record whose relation is ``main``, the largest
 sample first, then the earliest PMID. Group IDs are the group's smallest PMID, so they are stable
 across runs whatever order records arrive in.
@@ -28,7 +39,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Final
 
 from ketlit.store.profiles import GroupingInput
@@ -64,6 +75,12 @@ TITLE_OVERLAP: Final = 0.8
 # share this much of their title words.
 SECONDARY_OVERLAP: Final = 0.4
 SECONDARY_MIN_N: Final = 40
+# A byline shares the team of another when it has the same first and last author, or when at least this many of
+# its authors, and half of the shorter byline, are the other's (:func:`_same_team`).
+TEAM_MIN_SHARED: Final = 3
+# The designs of a trial (a sub-study of one says it analyses a randomized or open-label trial); a cohort study of
+# the team's clinic patients is not a report of the team's trial.
+_TRIAL_DESIGNS: Final = frozenset({"rct", "non_randomized_trial"})
 # "'Quoted title': Corrigendum." and "Correction: Title." (also Erratum, Correction to).
 _CORRECTION: Final = re.compile(
     r"^\s*['\"‘“](?P<quoted>.+?)['\"’”]\s*[:.]?\s*(?:corrigendum|correction|erratum|errata)\b[\s.]*$|"
@@ -251,6 +268,49 @@ def _sharing_a_key(records: Sequence[GroupingInput]) -> Iterator[tuple[str, str]
                 first[key] = r.pmid
 
 
+def _same_team(child: Sequence[str], main: Sequence[str]) -> bool:
+    """Whether a secondary report's byline is its main report's team: the same first and last author, or at least
+    ``TEAM_MIN_SHARED`` shared authors, half of the shorter byline, among them the main report's first or last."""
+    if child[0] == main[0] and child[-1] == main[-1]:
+        return True
+    shared = len(set(child) & set(main))
+    leads = main[0] in child or main[-1] in child
+    return leads and shared >= TEAM_MIN_SHARED and 2 * shared >= min(len(child), len(main))
+
+
+def _may_report(child: GroupingInput, main: GroupingInput) -> bool:
+    """Whether secondary report ``child`` may report the trial that ``main`` reports: a molecule, a condition and a
+    trial design in common, no more patients, not published earlier, and the same team."""
+    return (
+        child.pmid != main.pmid
+        and child.n is not None
+        and main.n is not None
+        and child.n <= main.n
+        and (child.year or 0) >= (main.year or 0)
+        and bool(set(child.molecules) & set(main.molecules))
+        and bool(set(child.conditions) & set(main.conditions))
+        and bool(set(child.designs) & set(main.designs) & _TRIAL_DESIGNS)
+        and _same_team(child.authors, main.authors)
+    )
+
+
+def _secondary_to_main(records: Sequence[GroupingInput], find: Callable[[str], str]) -> Iterator[tuple[str, str]]:
+    """(secondary report, main report) pairs joined by their team: see the module docstring. A secondary report
+    joins only when every main report it may belong to is already one group; main reports never join each other
+    by their authors (one lab runs many trials of the same drug, with the same team and similar samples)."""
+    by_lead: dict[str, list[GroupingInput]] = {}
+    for m in records:
+        if m.relation == "main" and len(m.authors) >= TEAM_MIN_SHARED:
+            for name in {m.authors[0], m.authors[-1]}:
+                by_lead.setdefault(name, []).append(m)
+    for r in records:
+        if r.relation != "secondary" or len(r.authors) < TEAM_MIN_SHARED:
+            continue
+        parents = {m.pmid: m for name in set(r.authors) for m in by_lead.get(name, ()) if _may_report(r, m)}
+        if parents and len({find(pmid) for pmid in parents}) == 1:
+            yield r.pmid, min(parents, key=int)
+
+
 def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool]]:
     """(pmid, group_id, is_main) for every record; see the module docstring."""
     parent = {r.pmid: r.pmid for r in records}
@@ -313,6 +373,9 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
                 for pmid in quoted[qkeys[i]]:
                     for other in titles[tkeys[j]]:
                         union(pmid, other)  # a notice and its own title: no-op
+    # Last, so that a secondary report sees the main reports the rules above have already joined as one group.
+    for pmid, other in list(_secondary_to_main(records, find)):
+        union(pmid, other)
     members: dict[str, list[GroupingInput]] = {}
     for r in records:
         members.setdefault(find(r.pmid), []).append(r)

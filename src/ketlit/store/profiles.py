@@ -43,6 +43,12 @@ class GroupingInput:
     nct_ids: tuple[str, ...]
     # Other registries' IDs and study acronyms (ketlit.evidence.groups.trial_keys).
     trial_keys: tuple[str, ...] = ()
+    # The byline as "lastname i" (surname, first initial), lower case, in order; collective names left out.
+    authors: tuple[str, ...] = ()
+    # The profile's molecules, conditions and designs (what a secondary report must share with its main report).
+    molecules: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    designs: tuple[str, ...] = ()
 
 
 class ProfileStore:
@@ -124,16 +130,25 @@ class ProfileStore:
     def grouping_inputs(self) -> list[GroupingInput]:
         """Every stored profile with the fields trial grouping compares, in PMID order."""
         out = []
-        # Only the NCT IDs and trial keys of each profile's JSON, extracted by SQLite: decoding every whole
+        # Only the fields of each profile's JSON that grouping reads, extracted by SQLite: decoding every whole
         # profile here was half of this, and it runs over the whole cache after every fetch that read one.
-        for pmid, title, year, n, relation, question, ncts, others in self.db.execute(
+        for pmid, title, year, n, relation, question, ncts, others, molecules, conditions, designs, byline in (
+            self.db.execute(
             "SELECT p.pmid, a.title, a.pub_year, p.n, p.relation, p.question, json_extract(p.data, '$.nct_ids'), "
-            "json_extract(p.data, '$.trial_keys') "
+            "json_extract(p.data, '$.trial_keys'), json_extract(p.data, '$.molecules'), "
+            "json_extract(p.data, '$.conditions'), json_extract(p.data, '$.designs'), "
+            "(SELECT group_concat(name, '|') FROM (SELECT lower(x.last_name) || ' ' || "
+            "lower(substr(coalesce(nullif(x.initials, ''), x.fore_name, ''), 1, 1)) AS name "
+            "FROM article_authors x WHERE x.pmid = p.pmid AND x.last_name IS NOT NULL ORDER BY x.position)) "
             "FROM study_profiles p JOIN articles a ON a.pmid = p.pmid ORDER BY CAST(p.pmid AS INTEGER)"
-        ):
-            nct = tuple(json.loads(ncts)) if ncts is not None and ncts != "[]" else ()
-            keys = tuple(json.loads(others)) if others is not None and others != "[]" else ()
-            out.append(GroupingInput(pmid, title, year, n, relation, question, nct, keys))
+        )):
+            out.append(
+                GroupingInput(
+                    pmid, title, year, n, relation, question, _json_tuple(ncts), _json_tuple(others),
+                    tuple(byline.split("|")) if byline else (), _json_tuple(molecules), _json_tuple(conditions),
+                    _json_tuple(designs),
+                )
+            )
         return out
 
     def set_groups(self, groups: Sequence[tuple[str, str, bool]]) -> None:
@@ -179,6 +194,11 @@ class ProfileStore:
                 d["group"] = {"id": group_id, "main": bool(main)}
                 out[pmid] = d
         return out
+
+
+def _json_tuple(text: str | None) -> tuple[str, ...]:
+    """A JSON list of strings extracted by SQLite, as a tuple (``()`` for NULL)."""
+    return tuple(json.loads(text)) if text is not None and text != "[]" else ()
 
 
 def _finding_row(pmid: str, position: int, f: dict[str, Any]) -> tuple[Any, ...]:
