@@ -20,7 +20,9 @@ What it does, in the order it prints:
    findings read in sentences the labels give none ("extra"); effect-number exact match (the
    measure, value and CI of a labelled effect printed with its 95% CI (labelled effects printed
    without one are counted apart: the reader does not read them), the labelled arm percentages,
-   the p value);
+   the p value); adverse-event presence (each labelled adverse-event statement: read as one in
+   that sentence, and with the labelled presence: present, absent, more, less, no difference; what
+   a safety claim reads from the stored rows);
    duplicate-group pairwise precision / recall (pairs of labelled records that report the same
    trial); every landmark record of ``../shared/CLAIMS_REVIEW.md`` read right.
 5. **Throughput**: :func:`ketlit.evidence.profile.read_profile` over every candidate record in one
@@ -293,6 +295,32 @@ def group_pairs(
     )
 
 
+def adverse_presence(
+    gold: Sequence[Mapping[str, Any]], profiles: Mapping[str, Mapping[str, Any]], errors: list[str]
+) -> dict[str, tuple[int, int, int]]:
+    """Per labelled presence (present, absent, more, less, no_difference): (labelled adverse-event
+    statements, read as an adverse event in that sentence, read with that presence). A sentence whose
+    events the labels give two presences ("more dissociation, less nausea") counts each: right when
+    the reader gives that presence to some event of the sentence."""
+    out: dict[str, list[int]] = {}
+    for g in gold:
+        p = profiles.get(g["pmid"])
+        read: dict[int, set[str]] = {}
+        for a in (p or {}).get("adverse_events") or []:
+            read.setdefault(int(a["s"]), set()).add(str(a["presence"]))
+        for s, presence in sorted({(int(a["s"]), str(a["presence"])) for a in g.get("adverse_events") or []}):
+            counts = out.setdefault(presence, [0, 0, 0])
+            counts[0] += 1
+            if s in read:
+                counts[1] += 1
+                counts[2] += presence in read[s]
+                if presence not in read[s]:
+                    errors.append(f"{g['pmid']} s{s}: adverse event read {'/'.join(sorted(read[s]))}, gold {presence}")
+            else:
+                errors.append(f"{g['pmid']} s{s}: adverse event ({presence}) not read")
+    return {k: (v[0], v[1], v[2]) for k, v in sorted(out.items())}
+
+
 def landmarks(
     gold: Mapping[str, Mapping[str, Any]], profiles: Mapping[str, Mapping[str, Any]]
 ) -> list[tuple[str, bool, str]]:
@@ -401,6 +429,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         errors: list[str] = []
         result = score(gold, profiles, errors)
         g_precision, g_recall, g_pairs = group_pairs(gold_all, profiles)
+        presence = adverse_presence(gold, profiles, errors)
         # A development run must not show how held-back landmarks are read (that would be tuning on them).
         marks = [
             m
@@ -435,6 +464,11 @@ def main(argv: Iterable[str] | None = None) -> int:
     if n["effect_no_ci"]:
         print(f"effect numbers, effect printed without a CI: {n['effect_no_ci']} (not read: the reader reads "
               "effects with their 95% CI)")
+    labelled, found, right = (sum(v[i] for v in presence.values()) for i in range(3))
+    if labelled:
+        per = ", ".join(f"{k} {v[2]}/{v[0]}" for k, v in presence.items())
+        print(f"adverse events: {labelled} labelled statements; read as one {found} ({found / labelled:.3f}); "
+              f"presence right {right} ({right / labelled:.3f}): {per}")
     print(
         f"trial groups (all labelled records): pairwise precision {g_precision:.3f}, recall {g_recall:.3f} "
         f"({g_pairs} labelled pairs)"

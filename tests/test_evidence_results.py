@@ -396,6 +396,37 @@ def test_adverse_event_rows_read_no_difference_and_the_harms_claims_ask_about() 
     assert any(event == "hypomania" and presence == "present" for event, presence in rows), rows
 
 
+@pytest.mark.parametrize(
+    ("sentence", "presence"),
+    [
+        ("There was no case of interstitial cystitis or respiratory depression.", "absent"),
+        ("No cognitive adverse effects were noted in either group.", "absent"),
+        ("Dissociation was nearly absent at both doses.", "absent"),
+        ("Ketamine was devoid of adverse neurocognitive effects at day 7.", "absent"),
+        ("The incidence of dizziness was higher in the ketamine group than in the placebo group.", "more"),
+        ("Ketamine increased the risk of hallucinations (RR 2.5).", "more"),
+        ("Ketamine reduced the risk of postoperative nausea compared with morphine.", "less"),
+        # A difference denied is no difference, not an absence of the events.
+        ("There was no difference in side effects between the groups.", "no_difference"),
+        ("Hypomania occurred in two patients.", "present"),
+    ],
+)
+def test_adverse_event_presence_wordings(sentence: str, presence: str) -> None:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    article = Article(
+        pmid="1",
+        title="Ketamine for depression: a randomized trial",
+        sections=[
+            AbstractSection("METHODS", "METHODS", "Patients were randomized to ketamine or placebo."),
+            AbstractSection("RESULTS", "RESULTS", sentence),
+        ],
+    )
+    profile = read_profile(article, {"design": ["rct"]}, packaged_rules())
+    assert {a.presence for a in profile.adverse_events} == {presence}, profile.adverse_events
+
+
 def test_a_protocol_reports_no_findings() -> None:
     """A protocol has no results: sentences an unstructured abstract's role guesser places late
     (a background "has not yet been tested", the design "to examine the efficacy … in producing a

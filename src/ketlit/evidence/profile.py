@@ -97,22 +97,43 @@ _SECONDARY: Final = re.compile(
     re.I,
 )
 # "No reports of serious adverse events", "no new safety signal", "not associated with significant
-# adverse effects": the event did not occur, however the negation is phrased.
+# adverse effects", "no case of interstitial cystitis", "devoid of adverse neurocognitive effects",
+# "dissociation was nearly absent", "none experienced an adverse event": the event did not occur,
+# however the negation is phrased. A few words may qualify the events ("no cognitive adverse
+# effects", "no considerable long-term side effects", "no serious cardiac adverse events").
 _AE_SEVERITY: Final = r"(?:serious |severe |significant |major |clinically significant |persistent )*"
 _AE_ABSENT: Final = re.compile(
-    r"\bno (?:reports? of |cases? of |evidence of |occurrences? of |new |reported )?"
+    r"\bno (?:reports? of |cases? of |evidence of (?:an? )?|occurrences? of |new |reported )?"
     + _AE_SEVERITY
-    + r"(?:adverse|side|safety)|"
+    + r"(?:(?!differen)[\w-]+ ){0,3}?(?:adverse|side|safety|AEs?\b|SAEs?\b)|"
+    r"\bno cases? of\b|\bdevoid of\b|\b(?:nearly|virtually|almost|completely) absent\b|"
+    r"\bnone (?:of (?:the |them |these )?(?:\w+ )?)?(?:experienced|developed|reported|had|showed|required)\b|"
+    r"\bno (?:clinically )?(?:significant |relevant |meaningful )?changes? in (?:blood pressure|heart rate|vital signs|"
+    r"ECGs?|electrocardiogra\w*|laboratory)|"
     r"\bnot associated with (?:any )?" + _AE_SEVERITY + r"(?:adverse|side)|"
     r"\bwithout (?:any )?(?:serious |severe |significant |clinically significant |persistent )*(?:adverse|side|\w+ )|"
-    r"\bwell[- ]tolerated\b|\bwere not (?:observed|reported)\b|\bnone of\b",
+    r"\bwell[- ]tolerated\b|\b(?:good|excellent|favou?rable) (?:safety and )?tolerability\b|"
+    r"\b(?:were|was) not (?:observed|reported|noted|found|detected|seen)\b|\bnone of\b",
     re.I,
 )
+# More of the event with the drug ("the incidence of dizziness was higher in the esketamine group",
+# "increased the risk of hallucinations", "more intense dissociative symptoms", "twice the incidence").
 _AE_MORE: Final = re.compile(
-    r"\bmore (?:frequent|common|often)|\bhigher (?:rates?|incidence|frequency)|\bincreased (?:risk|incidence|rates?)",
+    r"\bmore (?:frequent|common|often|intense|severe|pronounced|adverse)|"
+    r"\bhigher (?:rates?|incidences?|frequency|risks?|adverse)|"
+    r"\bincreased (?:the )?(?:risks?|incidences?|rates?|adverse)|"
+    r"\b(?:was|were) (?:significantly |also )?higher (?:in|with|among|for)\b|"
+    r"\bgreater (?:\w+ ){0,2}?(?:dissociat\w*|adverse|side|risks?)|\btwice the (?:incidence|rate|risk)\b|"
+    r"\blower tolerability\b",
     re.I,
 )
-_AE_LESS: Final = re.compile(r"\bless (?:frequent|common|often)|\blower (?:rates?|incidence|frequency)|\bfewer\b", re.I)
+# Less of it ("reduced the risk of hypotension", "lower risks for headache", "was lower in the … group").
+_AE_LESS: Final = re.compile(
+    r"\bless (?:frequent|common|often)|\blower (?:rates?|incidences?|frequency|risks?)|\bfewer\b|"
+    r"\b(?:reduced|decreased|lowered) (?:the )?(?:risks?|incidences?|rates?)\b|"
+    r"\b(?:was|were) (?:significantly )?lower (?:in|with|among|for)\b",
+    re.I,
+)
 _AE_SAME: Final = re.compile(
     r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
     r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
