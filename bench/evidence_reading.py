@@ -301,13 +301,17 @@ def adverse_presence(
     """Per labelled presence (present, absent, more, less, no_difference): (labelled adverse-event
     statements, read as an adverse event in that sentence, read with that presence). A sentence whose
     events the labels give two presences ("more dissociation, less nausea") counts each: right when
-    the reader gives that presence to some event of the sentence."""
+    the reader gives that presence to some event of the sentence. Also, under its own key, how many
+    sentences the reader reads as adverse-event statements where the labels have none."""
     out: dict[str, list[int]] = {}
+    extra = 0
     for g in gold:
         p = profiles.get(g["pmid"])
         read: dict[int, set[str]] = {}
         for a in (p or {}).get("adverse_events") or []:
             read.setdefault(int(a["s"]), set()).add(str(a["presence"]))
+        labelled = {int(a["s"]) for a in g.get("adverse_events") or []}
+        extra += len(set(read) - labelled)
         for s, presence in sorted({(int(a["s"]), str(a["presence"])) for a in g.get("adverse_events") or []}):
             counts = out.setdefault(presence, [0, 0, 0])
             counts[0] += 1
@@ -318,7 +322,9 @@ def adverse_presence(
                     errors.append(f"{g['pmid']} s{s}: adverse event read {'/'.join(sorted(read[s]))}, gold {presence}")
             else:
                 errors.append(f"{g['pmid']} s{s}: adverse event ({presence}) not read")
-    return {k: (v[0], v[1], v[2]) for k, v in sorted(out.items())}
+    counts = {k: (v[0], v[1], v[2]) for k, v in sorted(out.items())}
+    counts["(read where the labels have none)"] = (0, extra, 0)
+    return counts
 
 
 def landmarks(
@@ -464,11 +470,12 @@ def main(argv: Iterable[str] | None = None) -> int:
     if n["effect_no_ci"]:
         print(f"effect numbers, effect printed without a CI: {n['effect_no_ci']} (not read: the reader reads "
               "effects with their 95% CI)")
+    ae_extra = presence.pop("(read where the labels have none)")[1]
     labelled, found, right = (sum(v[i] for v in presence.values()) for i in range(3))
     if labelled:
         per = ", ".join(f"{k} {v[2]}/{v[0]}" for k, v in presence.items())
         print(f"adverse events: {labelled} labelled statements; read as one {found} ({found / labelled:.3f}); "
-              f"presence right {right} ({right / labelled:.3f}): {per}")
+              f"presence right {right} ({right / labelled:.3f}): {per}; read where the labels have none: {ae_extra}")
     print(
         f"trial groups (all labelled records): pairwise precision {g_precision:.3f}, recall {g_recall:.3f} "
         f"({g_pairs} labelled pairs)"
