@@ -107,6 +107,7 @@ class PageTagging:
         self.runner.prepare()  # compiled once here, not once per worker (a bad rules file: stop)
         if not self.workers:
             return
+        self.runner.warm_up()
         ctx = multiprocessing.get_context("fork")
         pipes = [ctx.Pipe(duplex=False) for _ in range(self.workers)]
         readers = [r for r, _ in pipes]
