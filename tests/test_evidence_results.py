@@ -412,19 +412,19 @@ def test_adverse_event_rows_read_no_difference_and_the_harms_claims_ask_about() 
     ],
 )
 def test_adverse_event_presence_wordings(sentence: str, presence: str) -> None:
+    got = _presences("Ketamine for depression: a randomized trial", "Patients were randomized to ketamine or placebo.",
+                     sentence, "rct")
+    assert set(got) == {presence}, got
+
+
+def _presences(title: str, methods: str, results: str, design: str) -> list[str]:
+    """The presence of each adverse event the study profile reads in a two-section abstract."""
     from ketlit.evidence.profile import read_profile
     from ketlit.sources.models import AbstractSection, Article
 
-    article = Article(
-        pmid="1",
-        title="Ketamine for depression: a randomized trial",
-        sections=[
-            AbstractSection("METHODS", "METHODS", "Patients were randomized to ketamine or placebo."),
-            AbstractSection("RESULTS", "RESULTS", sentence),
-        ],
-    )
-    profile = read_profile(article, {"design": ["rct"]}, packaged_rules())
-    assert {a.presence for a in profile.adverse_events} == {presence}, profile.adverse_events
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
+    profile = read_profile(Article(pmid="1", title=title, sections=sections), {"design": [design]}, packaged_rules())
+    return [a.presence for a in profile.adverse_events]
 
 
 def test_a_protocol_reports_no_findings() -> None:
@@ -487,19 +487,9 @@ def test_a_trend_joined_to_a_significant_result_is_its_own_clause() -> None:
     ],
 )
 def test_an_adverse_event_said_not_to_occur_is_absent(sentence: str) -> None:
-    from ketlit.evidence.profile import read_profile
-    from ketlit.sources.models import AbstractSection, Article
-
-    article = Article(
-        pmid="1",
-        title="Intranasal ketamine for depression: a retrospective study",
-        sections=[
-            AbstractSection("METHODS", "METHODS", "We reviewed the records of patients treated with ketamine."),
-            AbstractSection("RESULTS", "RESULTS", sentence),
-        ],
-    )
-    profile = read_profile(article, {"design": ["observational"]}, packaged_rules())
-    assert [a.presence for a in profile.adverse_events] == ["absent"], profile.adverse_events
+    got = _presences("Intranasal ketamine for depression: a retrospective study",
+                     "We reviewed the records of patients treated with ketamine.", sentence, "observational")
+    assert got == ["absent"], got
 
 
 def test_not_associated_with_more_adverse_effects_is_no_difference() -> None:
