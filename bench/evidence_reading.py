@@ -21,8 +21,9 @@ What it does, in the order it prints:
    measure, value and CI of a labelled effect printed with its 95% CI (labelled effects printed
    without one are counted apart: the reader does not read them), the labelled arm percentages,
    the p value); adverse-event presence (each labelled adverse-event statement: read as one in
-   that sentence, and with the labelled presence: present, absent, more, less, no difference; what
-   a safety claim reads from the stored rows);
+   that sentence, and with the labelled presence: present, absent, more, less, no difference; the
+   rows ``ketlit explain`` shows and ``study_adverse_events`` holds, by which a safety claim selects
+   its candidate records);
    duplicate-group pairwise precision / recall (pairs of labelled records that report the same
    trial); every landmark record of ``../shared/CLAIMS_REVIEW.md`` read right.
 5. **Throughput**: :func:`ketlit.evidence.profile.read_profile` over every candidate record in one

@@ -258,6 +258,11 @@ def test_digest_covers_the_user_rules_but_not_the_regulatory_facts(tmp_path: Pat
             "[[fact.source]]\nurl = 'https://example.org/label'\ntitle = 't'\n",
             "must be [low, high] with low <= high",
         ),
+        (
+            "[[fact]]\nid = 'x'\nkind = 'label_onset'\nstatement = 's'\nhours = [1, 2]\n"
+            "[[fact.source]]\nurl = 'https://example.org/label'\ntitle = 't'\n",
+            "a label_onset fact needs the uses its hours are for",
+        ),
         ("[[fact\n", "invalid TOML"),
         (None, "cannot read rules file"),
     ],

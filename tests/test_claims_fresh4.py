@@ -90,28 +90,30 @@ def test_a_sentence_about_another_named_medicine_is_not_the_drug_s(rules: Rules,
     assert claims_of(with_drug, rules)  # naming the drug as well keeps the claim
 
 
-# ------------------------------------------------------------------ "Treatment …" on a page about the drug
-
-
-@pytest.mark.parametrize(
-    ("sentence", "kind"),
-    [
-        ("Treatment may cause brief dizziness, nausea and a rise in blood pressure.", "safety"),
-        ("Treatment usually starts with two infusions a week for three weeks.", "dosing"),
-    ],
-)
-def test_the_page_s_own_treatment_as_subject_is_the_drug_s(rules: Rules, sentence: str, kind: str) -> None:
-    assert kind in {c.kind for c in claims_of(sentence, rules)}
+# ------------------------------------------------------------------ a count of sessions per week
 
 
 @pytest.mark.parametrize(
     "sentence",
     [
-        "Treatment has traditionally been a mix of mood stabilisers and talk therapy.",
-        "Treatment alone helps many people with mild symptoms.",
-        "Treatment options for depression include medicines, therapy and brain stimulation.",
+        "Most patients start with two infusions a week for three weeks.",
+        "The series starts with two ketamine infusions a week for three weeks.",
+    ],
+)
+def test_a_count_of_sessions_per_week_is_a_dosing_schedule(rules: Rules, sentence: str) -> None:
+    assert "dosing" in {c.kind for c in claims_of(sentence, rules)}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # The clinic's offer is no claim about the drug; a bare "Treatment …" opening stays treatment in
+        # general (standard care is what such sentences contrast the drug with).
+        "We offer two sessions a week.",
+        "Treatment usually takes four to six weeks to start working.",
+        "Treatment can cause weight gain and sexual side effects.",
         "Therapy helps many people with mild depression.",
     ],
 )
-def test_treatment_in_general_stays_unclaimed(rules: Rules, sentence: str) -> None:
+def test_offers_and_treatment_in_general_stay_unclaimed(rules: Rules, sentence: str) -> None:
     assert not claims_of(sentence, rules)

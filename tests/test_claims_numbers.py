@@ -252,6 +252,24 @@ def test_no_one_having_the_event_is_its_absence(rules: Rules, absent: str, prese
         assert events and all(e.absent == expected for e in events), (text, events)
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # Another clause reports the harm, or the negation is a relative clause's: the harm was reported.
+        "Hypertension did not occur in any patient, but 12 had dissociation.",
+        "No one had to discontinue, although nausea occurred in 20%.",
+        "No participant reported improvement; all experienced dissociation.",
+        "Patients who did not develop dissociation had a poorer antidepressant response.",
+        "Dissociation resolved within 40 minutes and did not recur.",
+    ],
+)
+def test_an_absence_cue_does_not_reach_past_its_clause(rules: Rules, sentence: str) -> None:
+    from ketlit.claims.numbers import abstract_findings
+
+    events = abstract_findings("t", f"RESULTS: Ketamine was given to 40 patients. {sentence}", rules).adverse
+    assert any(e.category in ("dissociation", "nausea") and not e.absent for e in events), events
+
+
 def test_rates_from_x_to_y_percent_are_a_range(rules: Rules) -> None:
     # "rates from 40 to 95%" spans the studies' rates, as "ranged from" does: not a review's figure.
     found = rates_in_sentence(

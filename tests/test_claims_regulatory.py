@@ -291,3 +291,10 @@ def test_a_blurred_approval_shows_which_facts_bear_it_out_and_which_do_not(rules
                                       InMemoryIndex([], rules), rules))
     denial = next(c for c in right["claims"] if c["checkable"] and c["kind"] == "regulatory")
     assert {d["stance"] for d in denial["decisive"]} == {"for"}, denial["decisive"]
+    # A fact that bears out one use and goes against another (the anaesthetic approval, exhaustive, decides
+    # both) takes no side of its own: shown on the verdict's, never as against the part it bears out.
+    two = report_to_json(check_page(page.replace("treatment-resistant depression", "chronic pain and anesthesia"),
+                                    "t.txt", InMemoryIndex([], rules), rules))
+    both = next(c for c in two["claims"] if c["checkable"] and c["kind"] == "regulatory")
+    assert both["verdict"] == "partly_supported"
+    assert {d["id"]: d["stance"] for d in both["decisive"]}.get("ketalar_approval") == "for", both["decisive"]

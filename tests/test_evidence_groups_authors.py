@@ -121,3 +121,17 @@ def test_grouping_inputs_carry_the_byline_from_the_stored_authors(tmp_path: Path
         store.close()
     assert inputs["90300001"].authors == ("fixture a", "example b")
     assert inputs["90300001"].molecules and inputs["90300001"].designs
+
+
+def test_a_secondary_report_already_in_another_trial_s_group_does_not_chain_the_two() -> None:
+    """A registry ID puts the secondary report in trial B's group; its team is trial A's. Joining it to A by
+    its authors as well would make A and B one group, and silence one trial's vote."""
+    a = _r("100", "Low-dose ketamine infusion in treatment-resistant depression: a randomized trial", 71, year=2017)
+    b = GroupingInput("110", "Esketamine for suicidal ideation: a randomized trial", 2018, 80, "main",
+                      "efficacy_vs_control", ("NCT02000002",), (), ("ng x", "ho y", "ma z"),
+                      ("racemic_ketamine",), ("depression",), ("rct",))
+    child = GroupingInput("200", "Inflammatory markers and response to ketamine", 2019, 60, "secondary",
+                          "predictor_or_secondary", ("NCT02000002",), (), TEAM,
+                          ("racemic_ketamine",), ("depression",), ("rct",))
+    groups = _groups([a, b, child])
+    assert groups["200"] == groups["110"] != groups["100"], groups

@@ -408,6 +408,14 @@ def test_adverse_event_rows_read_no_difference_and_the_harms_claims_ask_about() 
         ("Ketamine reduced the risk of postoperative nausea compared with morphine.", "less"),
         # A difference denied is no difference, not an absence of the events.
         ("There was no difference in side effects between the groups.", "no_difference"),
+        ("Ketamine caused no more adverse events than placebo.", "no_difference"),
+        ("Dissociation was not found to differ between groups.", "no_difference"),
+        # Words between "no" and the events that count, withdraw or lack data: the events were there.
+        ("No patient withdrew for adverse events; dissociation occurred in 35%.", "present"),
+        ("No data on adverse events were collected.", "present"),
+        ("No one on either side of the trial reported dissociation; 30% of patients had dissociation.", "present"),
+        # Higher in the control arm is not more with the drug.
+        ("The incidence of nausea was higher in the placebo group than in the ketamine group.", "present"),
         ("Hypomania occurred in two patients.", "present"),
     ],
 )

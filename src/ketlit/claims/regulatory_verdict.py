@@ -67,8 +67,11 @@ class _Parts:
     reasons: list[str] = field(default_factory=list)
     cited: list[Cited] = field(default_factory=list)
     # What each deciding fact says of the sentence (fact id → "for" / "against"), so that a partly
-    # supported sentence shows which facts bear it out and which do not.
+    # supported sentence shows which facts bear it out and which do not. A fact that bears out one
+    # topic and goes against another ("approved for chronic pain and anesthesia": the anaesthetic
+    # approval, exhaustive, decides both) takes no side of its own: it is shown on the verdict's.
     stances: dict[str, str] = field(default_factory=dict)
+    mixed: set[str] = field(default_factory=set)
 
     def add(
         self, outcome: str | None, reason: str, facts: Sequence[RegulatoryFact] = (), *, deciding: bool | None = None
@@ -83,7 +86,16 @@ class _Parts:
         self.cited += [cite_fact(f) if decides else replace(cite_fact(f), direct=False) for f in facts]
         if outcome in _SIDE:
             for f in facts:
-                self.stances.setdefault(f.id, _SIDE[outcome])
+                self.side(f.id, _SIDE[outcome])
+
+    def side(self, fact_id: str, side: str) -> None:
+        """Record the side a fact takes on one topic; two topics taking it both ways make it mixed."""
+        if self.stances.setdefault(fact_id, side) != side:
+            self.mixed.add(fact_id)
+
+    def sides(self) -> dict[str, str]:
+        """The facts that take one side on every topic they decide."""
+        return {k: v for k, v in self.stances.items() if k not in self.mixed}
 
 
 # The side a fact takes when the topic it decides has this outcome (a part that holds: for).
@@ -271,7 +283,7 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
         # The facts deciding approval of this form bear the page out exactly when it is right about it;
         # another form's approval, cited below, is the part of a blurred sentence that holds.
         for f in facts:
-            out.stances.setdefault(f.id, "for" if approved != negated else "against")
+            out.side(f.id, "for" if approved != negated else "against")
     if approved is None:
         out.add(None, f"the regulatory file has no entry deciding approval of {m} for {ind}")
         return
@@ -660,4 +672,4 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
         out.reasons.append(
             "regulatory sources are cited as compiled in regulatory.toml; re-check the URLs before publishing"
         )
-    return finish(verdict, "high", out.reasons, out.cited, rules, tested, stances=out.stances)
+    return finish(verdict, "high", out.reasons, out.cited, rules, tested, stances=out.sides())

@@ -639,6 +639,9 @@ def _fact_range(f: _Doc, key: str, kind: str, required_by: str) -> tuple[float, 
         raise f.error(key, "must be [low, high] with low <= high")
     if kind == required_by and not found:
         raise f.error(key, f"a {required_by} fact needs {key} = [low, high]")
+    if kind == required_by and not f.strings("indication", single=True):
+        # The uses the time is for: without them the fact would be loaded and never read.
+        raise f.error("indication", f"a {required_by} fact needs the uses its {key} are for (indication = [...])")
     return found
 
 

@@ -271,17 +271,21 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
     else:
         certainty = None
     return finish(judged.verdict, certainty, reasons, cited, rules, tested,
-                  stances=_sides(stance, reports, [] if approved else facts))
+                  stances=_sides(claim, stance, reports, [] if approved else facts, rules))
 
 
-def _sides(stance: str, reports: Sequence[Report], facts: Sequence[RegulatoryFact]) -> dict[str, str]:
+def _sides(
+    claim: Claim, stance: str, reports: Sequence[Report], facts: Sequence[RegulatoryFact], rules: Rules
+) -> dict[str, str]:
     """What each cited record says of the sentence, where that follows from the sentence alone: a
     denial ("no risk of addiction") is borne out by reports of absence and a label that does not warn,
     and gone against by reports of the harm and a label that warns; an assertion ("it can raise blood
     pressure") the other way round. A minimising, passing or comparative sentence ("side effects are
     mild") is borne out or not by how large and how lasting the harm is, not by whether it occurs:
-    its records take the verdict's side."""
-    if stance not in ("denial", "assertion"):
+    its records take the verdict's side, as do those of a denial of *lasting* harm ("no lasting cognitive
+    impairment"), which a report of passing impairment bears out."""
+    lasting = "lasting" in rules.safety_terms and rules.safety_terms["lasting"].any(claim.clause or claim.text)
+    if stance not in ("denial", "assertion") or lasting:
         return {}
     denies = stance == "denial"
     sides: dict[str, str] = {}

@@ -253,35 +253,42 @@ def _time_part(
 def _label_time(claim: Claim, ind: str, efficacy: Component, rules: Rules) -> Component | None:
     """An onset in a use the regulator approved, judged on the time the label gives (an anaesthetic's
     label says it acts within seconds to minutes; the studies of a psychiatric cache never time it):
-    the page's bound against the label's earliest and latest time. None where efficacy does not rest on
-    an approval (the studies decide) or no label gives the time."""
+    the page's "within" bound against the label's earliest and latest time, over the routes the claim
+    allows. None where efficacy does not rest on an approval, no label gives the time, or the page gives
+    another kind of bound ("after at least", "about"): the studies decide those."""
     if claim.kind != "onset" or efficacy.body is not None or not efficacy.established or not ind:
+        return None
+    thr = claim.threshold
+    if thr is not None and thr.op not in ("<", "<="):
         return None
     facts = label_times(claim, ind, "label_onset", rules)
     if not facts:
         return None
-    fact = facts[0]
-    low, high = fact.hours
-    thr = claim.threshold
-    limit = threshold_hours(thr) if thr is not None and thr.op in ("<", "<=", "~") else None
+    low, high = min(f.hours[0] for f in facts), max(f.hours[1] for f in facts)
+    limit = threshold_hours(thr) if thr is not None else None
     if limit is None or high <= limit:
         verdict, side = "supported", "for"
     elif low > limit:
         verdict, side = "contradicted", "against"
     else:
         verdict, side = "partly_supported", "for"
-    told = f"{format_hours(low)} to {format_hours(high)}"
-    why = f"the label gives the onset as {told}" + (f" (the page: within {format_hours(limit)})" if limit else "")
+    told = _brief_time(low) if low == high else f"{_brief_time(low)} to {_brief_time(high)}"
+    page = f" (the page: within {_brief_time(limit)})" if limit is not None else ""
     return Component(
         efficacy.label,
         verdict,
         "high",
-        [f"{efficacy.label}: {why} — {fact.statement}"],
-        [cite_fact(fact)],
+        [f"{efficacy.label}: the label gives the onset as {told}{page} — " + " ".join(f.statement for f in facts)],
+        [cite_fact(f) for f in facts],
         established=True,
-        decisive=[decisive_fact(fact, side, efficacy.label)],
-        certainty_source=f"regulatory:{fact.id}",
+        decisive=[decisive_fact(f, side, efficacy.label) for f in facts[:2]],
+        certainty_source=f"regulatory:{facts[0].id}",
     )
+
+
+def _brief_time(hours: float) -> str:
+    """Seconds where minutes would round to 0 ("30 s", not "0 min"), else as every time is shown."""
+    return f"{round(hours * 3600)} s" if hours * 60 < 1.5 else format_hours(hours)
 
 
 def _reported_time(

@@ -296,8 +296,11 @@ def _may_report(child: GroupingInput, main: GroupingInput) -> bool:
 
 def _secondary_to_main(records: Sequence[GroupingInput], find: Callable[[str], str]) -> Iterator[tuple[str, str]]:
     """(secondary report, main report) pairs joined by their team: see the module docstring. A secondary report
-    joins only when every main report it may belong to is already one group; main reports never join each other
-    by their authors (one lab runs many trials of the same drug, with the same team and similar samples)."""
+    joins only when every main report it may belong to is already one group, and only when it is not already
+    in another trial's group (a registry ID put it there: joining it by its authors too would chain two trials);
+    main reports never join each other by their authors (one lab runs many trials of the same drug, with the
+    same team and similar samples)."""
+    sizes = Counter(find(r.pmid) for r in records)
     by_lead: dict[str, list[GroupingInput]] = {}
     for m in records:
         if m.relation == "main" and len(m.authors) >= TEAM_MIN_SHARED:
@@ -307,7 +310,8 @@ def _secondary_to_main(records: Sequence[GroupingInput], find: Callable[[str], s
         if r.relation != "secondary" or len(r.authors) < TEAM_MIN_SHARED:
             continue
         parents = {m.pmid: m for name in set(r.authors) for m in by_lead.get(name, ()) if _may_report(r, m)}
-        if parents and len({find(pmid) for pmid in parents}) == 1:
+        roots = {find(pmid) for pmid in parents}
+        if len(roots) == 1 and (find(r.pmid) in roots or sizes[find(r.pmid)] == 1):
             yield r.pmid, min(parents, key=int)
 
 

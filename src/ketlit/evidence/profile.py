@@ -105,7 +105,10 @@ _AE_SEVERITY: Final = r"(?:serious |severe |significant |major |clinically signi
 _AE_ABSENT: Final = re.compile(
     r"\bno (?:reports? of |cases? of |evidence of (?:an? )?|occurrences? of |new |reported )?"
     + _AE_SEVERITY
-    + r"(?:(?!differen)[\w-]+ ){0,3}?(?:adverse|side|safety|AEs?\b|SAEs?\b)|"
+    # The words between may qualify the events, never count, compare or withdraw ("no more than two adverse
+    # events", "no increase in side effects", "no data on adverse events", "no patient withdrew for adverse events").
+    + r"(?:(?!differen|more\b|increase|greater|than\b|data\b|information\b|withdr|discontinu|drop)[\w-]+ ){0,3}?"
+    r"(?:adverse|side[- ]?effects?|safety|AEs?\b|SAEs?\b)|"
     r"\bno cases? of\b|\bdevoid of\b|\b(?:nearly|virtually|almost|completely) absent\b|"
     r"\bnone (?:of (?:the |them |these )?(?:\w+ )?)?(?:experienced|developed|reported|had|showed|required)\b|"
     r"\bno (?:clinically )?(?:significant |relevant |meaningful )?changes? in (?:blood pressure|heart rate|vital signs|"
@@ -113,17 +116,20 @@ _AE_ABSENT: Final = re.compile(
     r"\bnot associated with (?:any )?" + _AE_SEVERITY + r"(?:adverse|side)|"
     r"\bwithout (?:any )?(?:serious |severe |significant |clinically significant |persistent )*(?:adverse|side|\w+ )|"
     r"\bwell[- ]tolerated\b|\b(?:good|excellent|favou?rable) (?:safety and )?tolerability\b|"
-    r"\b(?:were|was) not (?:observed|reported|noted|found|detected|seen)\b|\bnone of\b",
+    r"\b(?:were|was) not (?:observed|reported|noted|found|detected|seen)\b(?! to differ)|\bnone of\b",
     re.I,
 )
+# The arms a "was higher in …" names when the event is the drug's less, not more ("higher in the placebo group").
+_CONTROL_ARM: Final = r"(?:placebo|control|saline|midazolam|comparator|sham|usual care)\b"
 # More of the event with the drug ("the incidence of dizziness was higher in the esketamine group",
 # "increased the risk of hallucinations", "more intense dissociative symptoms", "twice the incidence").
 _AE_MORE: Final = re.compile(
     r"\bmore (?:frequent|common|often|intense|severe|pronounced|adverse)|"
     r"\bhigher (?:rates?|incidences?|frequency|risks?|adverse)|"
     r"\bincreased (?:the )?(?:risks?|incidences?|rates?|adverse)|"
-    r"\b(?:was|were) (?:significantly |also )?higher (?:in|with|among|for)\b|"
-    r"\bgreater (?:\w+ ){0,2}?(?:dissociat\w*|adverse|side|risks?)|\btwice the (?:incidence|rate|risk)\b|"
+    r"\b(?:was|were) (?:significantly |also )?higher (?:in|with|among|for) (?!(?:the )?" + _CONTROL_ARM + r")|"
+    r"\bgreater (?!reduc|decreas|improv|relief)(?:\w+ ){0,2}?(?:dissociat\w*|adverse|side|risks?)|"
+    r"\btwice the (?:incidence|rate|risk)\b|"
     r"\blower tolerability\b",
     re.I,
 )
@@ -131,11 +137,12 @@ _AE_MORE: Final = re.compile(
 _AE_LESS: Final = re.compile(
     r"\bless (?:frequent|common|often)|\blower (?:rates?|incidences?|frequency|risks?)|\bfewer\b|"
     r"\b(?:reduced|decreased|lowered) (?:the )?(?:risks?|incidences?|rates?)\b|"
-    r"\b(?:was|were) (?:significantly )?lower (?:in|with|among|for)\b",
+    r"\b(?:was|were) (?:significantly )?lower (?:in|with|among|for) (?!(?:the )?" + _CONTROL_ARM + r")",
     re.I,
 )
 _AE_SAME: Final = re.compile(
     r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
+    r"\bnot (?:found|shown) to differ|\bno (?:more(?! than)|increase|greater)\b|"
     r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
     r"\bnot (?:statistically )?significant(?:ly)? different|"
     r"\bnot associated with (?:an? )?(?:increased|higher|more|greater)\b",

@@ -130,22 +130,28 @@ class ProfileStore:
     def grouping_inputs(self) -> list[GroupingInput]:
         """Every stored profile with the fields trial grouping compares, in PMID order."""
         out = []
+        # Bylines in author order, read in one ordered pass: SQLite does not promise the order of a
+        # group_concat over an ordered subquery, and the first and last author are what a team is known by.
+        bylines: dict[str, list[str]] = {}
+        for pmid, name in self.db.execute(
+            "SELECT x.pmid, lower(x.last_name) || ' ' || "
+            "lower(substr(coalesce(nullif(x.initials, ''), x.fore_name, ''), 1, 1)) "
+            "FROM article_authors x JOIN study_profiles p ON p.pmid = x.pmid WHERE x.last_name IS NOT NULL "
+            "ORDER BY x.pmid, x.position"
+        ):
+            bylines.setdefault(pmid, []).append(name)
         # Only the fields of each profile's JSON that grouping reads, extracted by SQLite: decoding every whole
         # profile here was half of this, and it runs over the whole cache after every fetch that read one.
-        for pmid, title, year, n, relation, question, ncts, others, molecules, conditions, designs, byline in (
-            self.db.execute(
+        for pmid, title, year, n, relation, question, ncts, others, molecules, conditions, designs in self.db.execute(
             "SELECT p.pmid, a.title, a.pub_year, p.n, p.relation, p.question, json_extract(p.data, '$.nct_ids'), "
             "json_extract(p.data, '$.trial_keys'), json_extract(p.data, '$.molecules'), "
-            "json_extract(p.data, '$.conditions'), json_extract(p.data, '$.designs'), "
-            "(SELECT group_concat(name, '|') FROM (SELECT lower(x.last_name) || ' ' || "
-            "lower(substr(coalesce(nullif(x.initials, ''), x.fore_name, ''), 1, 1)) AS name "
-            "FROM article_authors x WHERE x.pmid = p.pmid AND x.last_name IS NOT NULL ORDER BY x.position)) "
+            "json_extract(p.data, '$.conditions'), json_extract(p.data, '$.designs') "
             "FROM study_profiles p JOIN articles a ON a.pmid = p.pmid ORDER BY CAST(p.pmid AS INTEGER)"
-        )):
+        ):
             out.append(
                 GroupingInput(
                     pmid, title, year, n, relation, question, _json_tuple(ncts), _json_tuple(others),
-                    tuple(byline.split("|")) if byline else (), _json_tuple(molecules), _json_tuple(conditions),
+                    tuple(bylines.get(pmid, ())), _json_tuple(molecules), _json_tuple(conditions),
                     _json_tuple(designs),
                 )
             )
