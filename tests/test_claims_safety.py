@@ -600,3 +600,23 @@ NONE_SEEN = {
         "CONCLUSIONS: Ketamine reduced depressive symptoms."
     ),
 }
+
+
+def test_a_denial_of_lasting_harm_keeps_the_verdict_s_side_for_passing_reports(rules: Rules) -> None:
+    """'No lasting cognitive impairment' is borne out in part by a trial whose impairment passed: that
+    report is not shown as against the sentence."""
+    passing = {
+        **BACKGROUND_ONLY,
+        "id": "91000009",
+        "abstract": (
+            "BACKGROUND: Depression is common.\n"
+            "METHODS: 60 adults were randomized to ketamine or saline placebo.\n"
+            "RESULTS: Transient cognitive impairment occurred in 20% and resolved; no lasting impairment was "
+            "seen at 6 months.\n"
+            "CONCLUSIONS: Ketamine reduced depressive symptoms."
+        ),
+    }
+    claim = next(c for c in extract_claims(IV_PAGE + "Ketamine infusions do not cause lasting cognitive impairment.",
+                                           rules) if c.kind == "safety")
+    v = judge(claim, InMemoryIndex(records_from_dicts([passing]), rules).candidates(claim), rules)
+    assert v.verdict != "contradicted" and {d.stance for d in v.decisive} == {"for"}, (v.verdict, v.decisive)
