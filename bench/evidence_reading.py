@@ -24,6 +24,7 @@ What it does, in the order it prints:
    that sentence, and with the labelled presence: present, absent, more, less, no difference; the
    rows ``ketlit explain`` shows and ``study_adverse_events`` holds, by which a safety claim selects
    its candidate records);
+   the report relation (main report or secondary analysis: which report speaks for its trial's group);
    duplicate-group pairwise precision / recall (pairs of labelled records that report the same
    trial); every landmark record of ``../shared/CLAIMS_REVIEW.md`` read right.
 5. **Throughput**: :func:`ketlit.evidence.profile.read_profile` over every candidate record in one
@@ -296,6 +297,16 @@ def group_pairs(
     )
 
 
+def relation_counts(
+    gold: Sequence[Mapping[str, Any]], profiles: Mapping[str, Mapping[str, Any]]
+) -> tuple[int, int, int]:
+    """(labelled main/secondary records with a profile, relation read right, secondary reports read as such) over
+    the records labelled main or secondary: which report of a trial speaks for its group."""
+    pairs = [(g["relation"], (profiles.get(g["pmid"]) or {}).get("relation")) for g in gold
+             if g.get("relation") in ("main", "secondary") and g["pmid"] in profiles]
+    return len(pairs), sum(a == b for a, b in pairs), sum(a == b == "secondary" for a, b in pairs)
+
+
 def adverse_presence(
     gold: Sequence[Mapping[str, Any]], profiles: Mapping[str, Mapping[str, Any]], errors: list[str]
 ) -> dict[str, tuple[int, int, int]]:
@@ -437,6 +448,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         result = score(gold, profiles, errors)
         g_precision, g_recall, g_pairs = group_pairs(gold_all, profiles)
         presence = adverse_presence(gold, profiles, errors)
+        relations = relation_counts(gold, profiles)
         # A development run must not show how held-back landmarks are read (that would be tuning on them).
         marks = [
             m
@@ -477,6 +489,9 @@ def main(argv: Iterable[str] | None = None) -> int:
         per = ", ".join(f"{k} {v[2]}/{v[0]}" for k, v in presence.items())
         print(f"adverse events: {labelled} labelled statements; read as one {found} ({found / labelled:.3f}); "
               f"presence right {right} ({right / labelled:.3f}): {per}; read where the labels have none: {ae_extra}")
+    secondaries = sum(1 for g in gold if g.get("relation") == "secondary" and g["pmid"] in profiles)
+    print(f"report relation (main / secondary): {relations[1]}/{relations[0]} right; secondary reports read as such "
+          f"{relations[2]}/{secondaries}")
     print(
         f"trial groups (all labelled records): pairwise precision {g_precision:.3f}, recall {g_recall:.3f} "
         f"({g_pairs} labelled pairs)"

@@ -435,6 +435,27 @@ def _presences(title: str, methods: str, results: str, design: str) -> list[str]
     return [a.presence for a in profile.adverse_events]
 
 
+@pytest.mark.parametrize(
+    ("methods", "relation"),
+    [
+        ("This post hoc analysis of a randomized trial examined 60 patients given ketamine or placebo.", "secondary"),
+        ("We used data from a double-blind randomized trial of ketamine versus midazolam.", "secondary"),
+        ("Sixty patients were randomized to ketamine or placebo.", "main"),
+    ],
+)
+def test_an_abstract_that_calls_itself_a_reanalysis_is_a_secondary_report(methods: str, relation: str) -> None:
+    """The title often does not say it ("Ketamine and sleep in depression"); the objective or methods do."""
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    sections = [
+        AbstractSection("METHODS", "METHODS", methods),
+        AbstractSection("RESULTS", "RESULTS", "Depression scores fell more with ketamine than placebo (p < 0.01)."),
+    ]
+    article = Article(pmid="1", title="Ketamine and depressive symptoms: a randomized trial", sections=sections)
+    assert read_profile(article, {"design": ["rct"]}, packaged_rules()).relation == relation
+
+
 def test_a_protocol_reports_no_findings() -> None:
     """A protocol has no results: sentences an unstructured abstract's role guesser places late
     (a background "has not yet been tested", the design "to examine the efficacy … in producing a

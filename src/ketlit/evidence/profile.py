@@ -311,6 +311,22 @@ def _timepoints(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tu
     return tuple(seen[:8])
 
 
+# The abstract calling itself a re-analysis of a trial ("This post hoc analysis of …", "a secondary analysis of a
+# randomized clinical trial", "data from a double-blind trial"): read in its objective and methods, where a study
+# says what it is; the title often does not.
+_SAYS_SECONDARY: Final = re.compile(
+    r"\b(?:post[- ]?hoc|secondary|exploratory|ancillary) (?:\w+ ){0,2}?(?:analys[ie]s|sub-?stud(?:y|ies)) "
+    r"(?:of|from|using|in)\b|"
+    r"\bdata (?:were |was )?(?:drawn |taken |obtained |derived |used )?from an? (?:[\w-]+ ){0,4}?(?:trial|RCT)\b|"
+    r"\bre-?analys[ie]s of\b|\bsub-?study of\b",
+    re.I,
+)
+
+
+def _says_secondary(sentences: Sequence[RoledSentence]) -> bool:
+    return any(rs.role in ("objective", "methods") and _SAYS_SECONDARY.search(rs.sentence.text) for rs in sentences)
+
+
 def _certainty(text: str, folded: str) -> Certainty | None:
     m = _CERTAINTY_GATE.search(text, folded)
     if not m:
@@ -493,9 +509,8 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
             review = replace(review, topic=topic)
     relation: Relation | None = None
     if question.value not in ("systematic_review", "protocol", "other", "case_report", "observational"):
-        relation = (
-            "secondary" if question.value == "predictor_or_secondary" or _SECONDARY.search(article.title) else "main"
-        )
+        secondary = question.value == "predictor_or_secondary" or _SECONDARY.search(article.title) is not None
+        relation = "secondary" if secondary or _says_secondary(sentences) else "main"
     readable = bool(findings) or bool(review and review.certainty)
     reason = None
     if not article.sections:

@@ -197,7 +197,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 34  # 34: adverse-event presence (absent, more, less) read in more wordings
+READER_VERSION: Final = 35  # 35: a re-analysis named in the objective or methods is a secondary report
+# 34: adverse-event presence (absent, more, less) read in more wordings
 # 33: review topics narrowed; 32: who benefits more is no finding; 31: review topics
 # 30: a rule deciding by design tags alone names them as its cue
 # 29: no-result and no-difference wordings, up/down-regulation, "this article
