@@ -279,15 +279,14 @@ def _approval_one(claim: Claim, reg: RegulatoryAssertion, m: str, ind: str, rule
     if not approved and not negated and _subgroup_only(claim, m, ind, rules, out):
         return
     out.cited += [cite_fact(f) for f in facts]
-    if approved is not None:
-        # The facts deciding approval of this form bear the page out exactly when it is right about it;
-        # another form's approval, cited below, is the part of a blurred sentence that holds.
-        for f in facts:
-            out.side(f.id, "for" if approved != negated else "against")
     if approved is None:
         out.add(None, f"the regulatory file has no entry deciding approval of {m} for {ind}")
         return
     ok = approved != negated
+    # The facts deciding approval of this form bear the page out exactly when it is right about it;
+    # another form's approval, cited below, is the part of a blurred sentence that holds.
+    for f in facts:
+        out.side(f.id, "for" if ok else "against")
     other = _other_form_approved(claim, m, ind, rules) if not approved else []
     # Only a form given the way the page gives it blurs the claim: on an infusion clinic's page
     # "ketamine is FDA-approved" stays wrong although a nasal spray is.

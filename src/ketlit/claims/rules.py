@@ -628,7 +628,7 @@ def _check_claim_keys(root: Table, packaged: Table) -> None:
             outcomes.sub(name).known_keys(("patterns",) if name == "undefined" else ("patterns", "definition"))
 
 
-def _fact_range(f: _Doc, key: str, kind: str, required_by: str) -> tuple[float, ...]:
+def _fact_range(f: _Doc, key: str, required_by: str | None = None) -> tuple[float, ...]:
     """A fact's [low, high] range under ``key`` (``doses`` of a label_dose, ``hours`` of a label_onset:
     numbers, low <= high); () when the fact gives none, which a fact of kind ``required_by`` may not."""
     raw = f.data.get(key, [])
@@ -637,12 +637,18 @@ def _fact_range(f: _Doc, key: str, kind: str, required_by: str) -> tuple[float, 
     found = tuple(float(x) for x in raw)
     if found and (len(found) != 2 or found[0] > found[1]):
         raise f.error(key, "must be [low, high] with low <= high")
-    if kind == required_by and not found:
+    if required_by and not found:
         raise f.error(key, f"a {required_by} fact needs {key} = [low, high]")
-    if kind == required_by and not f.strings("indication", single=True):
-        # The uses the time is for: without them the fact would be loaded and never read.
-        raise f.error("indication", f"a {required_by} fact needs the uses its {key} are for (indication = [...])")
     return found
+
+
+def _fact_hours(f: _Doc, kind: str) -> tuple[float, ...]:
+    """A label_onset fact's [earliest, latest] hours, and the uses they are for: without those the fact
+    would be loaded and never read."""
+    hours = _fact_range(f, "hours", kind if kind == "label_onset" else None)
+    if kind == "label_onset" and not f.strings("indication", single=True):
+        raise f.error("indication", "a label_onset fact needs the uses its hours are for (indication = [...])")
+    return hours
 
 
 def _fact_recommended(f: _Doc, kind: str) -> bool | None:
@@ -712,9 +718,9 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 statement=f.string("statement"),
                 sources=sources,
                 terms=f.patterns("terms") if "terms" in f.data else Patterns(),
-                doses=_fact_range(f, "doses", kind, ""),
+                doses=_fact_range(f, "doses"),
                 unit=f.string("unit", ""),
-                hours=_fact_range(f, "hours", kind, "label_onset"),
+                hours=_fact_hours(f, kind),
                 denies=f.patterns("denies") if "denies" in f.data else Patterns(),
                 rules_out=f.strings("rules_out", single=True),
                 recommended=_fact_recommended(f, kind),

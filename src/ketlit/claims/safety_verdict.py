@@ -227,7 +227,7 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
     elif stance == "restriction":
         judged = _restriction(reports, misuse)
     elif stance in ("denial", "minimising"):
-        lasting = "lasting" in rules.safety_terms and rules.safety_terms["lasting"].any(claim.clause or claim.text)
+        lasting = _denies_lasting(claim, rules)
         # "Addiction has been rare in clinical studies": what trials observed, not a risk called minimal.
         # "In a pooled analysis of trials, one dose did not lead to misuse": what trials observed, not a risk denied.
         observed = stance in ("minimising", "denial") and (
@@ -274,6 +274,11 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
                   stances=_sides(claim, stance, reports, [] if approved else facts, rules))
 
 
+def _denies_lasting(claim: Claim, rules: Rules) -> bool:
+    """The sentence is about harm that lasts ("no lasting cognitive impairment"), not harm at all."""
+    return "lasting" in rules.safety_terms and rules.safety_terms["lasting"].any(claim.clause or claim.text)
+
+
 def _sides(
     claim: Claim, stance: str, reports: Sequence[Report], facts: Sequence[RegulatoryFact], rules: Rules
 ) -> dict[str, str]:
@@ -284,8 +289,7 @@ def _sides(
     mild") is borne out or not by how large and how lasting the harm is, not by whether it occurs:
     its records take the verdict's side, as do those of a denial of *lasting* harm ("no lasting cognitive
     impairment"), which a report of passing impairment bears out."""
-    lasting = "lasting" in rules.safety_terms and rules.safety_terms["lasting"].any(claim.clause or claim.text)
-    if stance not in ("denial", "assertion") or lasting:
+    if stance not in ("denial", "assertion") or _denies_lasting(claim, rules):
         return {}
     denies = stance == "denial"
     sides: dict[str, str] = {}

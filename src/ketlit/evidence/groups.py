@@ -310,8 +310,8 @@ def _secondary_to_main(records: Sequence[GroupingInput], find: Callable[[str], s
         if r.relation != "secondary" or len(r.authors) < TEAM_MIN_SHARED:
             continue
         parents = {m.pmid: m for name in set(r.authors) for m in by_lead.get(name, ()) if _may_report(r, m)}
-        roots = {find(pmid) for pmid in parents}
-        if len(roots) == 1 and (find(r.pmid) in roots or sizes[find(r.pmid)] == 1):
+        roots, here = {find(pmid) for pmid in parents}, find(r.pmid)
+        if len(roots) == 1 and (here in roots or sizes[here] == 1):
             yield r.pmid, min(parents, key=int)
 
 
