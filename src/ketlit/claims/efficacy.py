@@ -456,10 +456,18 @@ def combine_claim(claim: Claim, parts: Sequence[Component]) -> tuple[str, str | 
     return best.verdict, best.certainty, [why]
 
 
-def _unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy) -> bool:
+# Why a claim naming a target of its own gets no verdict from the page's conditions (efficacy and timing).
+UNREAD_TARGET = (
+    "the sentence names its own condition, which the claim rules cannot read; the page's other "
+    "conditions were not substituted for it"
+)
+
+
+def unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy) -> bool:
     """Whether the conditions were taken from the page (or the heading above the sentence) although the
     sentence names a target of its own ("effective for tinnitus" under a depression heading, "relieves
-    long COVID fatigue" on a chronic-pain page)."""
+    long COVID fatigue" on a chronic-pain page, "the fastest way to reverse burnout"). Timing claims ask
+    it too: how fast the drug works for burnout is not how fast it works for the page's depression."""
     inferred = any(n.startswith("indication ") and ("inferred from the page" in n or "from the heading above" in n)
                    for n in claim.notes)
     if not inferred or any(p.any(claim.text) for p in rules.indications.values()):
@@ -500,12 +508,8 @@ def judge_efficacy(
     memo: AssessMemo | None = None,
 ) -> Verdict:
     """The reconciled verdict on an efficacy claim (see the module docstring)."""
-    if _unread_target(claim, rules, policy):
-        reasons = [
-            "the sentence names its own condition, which the claim rules cannot read; the page's other "
-            "conditions were not substituted for it"
-        ]
-        return finish("insufficient_evidence", None, reasons, [], rules, as_tested(claim, rules))
+    if unread_target(claim, rules, policy):
+        return finish("insufficient_evidence", None, [UNREAD_TARGET], [], rules, as_tested(claim, rules))
     parts = [component(claim, ind, records, rules, policy, cache, memo) for ind in claim.indication or ("",)]
     parts += _not_in_vocabulary(claim, policy)
     verdict, certainty, why = combine_claim(claim, parts)

@@ -25,7 +25,15 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from ketlit.claims.cited_study import closest, one_study_certainty, reports_one_study
-from ketlit.claims.efficacy import Component, combine_claim, decisive_parts, efficacy_established, grade_source
+from ketlit.claims.efficacy import (
+    UNREAD_TARGET,
+    Component,
+    combine_claim,
+    decisive_parts,
+    efficacy_established,
+    grade_source,
+    unread_target,
+)
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import (
@@ -366,6 +374,8 @@ def judge_time(
     memo: AssessMemo | None = None,
 ) -> Verdict:
     """The reconciled onset or duration verdict (see the module docstring)."""
+    if unread_target(claim, rules, policy):
+        return finish("insufficient_evidence", None, [UNREAD_TARGET], [], rules, as_tested(claim, rules))
     parts: list[Component] = []
     for ind in claim.indication or ("",):
         efficacy = efficacy_established(claim, ind, records, rules, policy, cache, memo)
