@@ -192,6 +192,21 @@ def wait_for_workers(run: Run, ketlit: Ketlit, timeout: float = 60) -> bool:
     return False
 
 
+def sleep_while_workers(run: Run, ketlit: Ketlit, seconds: float) -> None:
+    """Sleep up to ``seconds``, but no longer than the run's workers all live: back as soon as one of
+    them has gone (fewer than the most seen), the pool finishing. A random point in a lifetime
+    measured earlier can fall after the end of this one on a machine whose load changed since;
+    this keeps the kill at a random point while the workers tag."""
+    deadline = time.monotonic() + seconds
+    most = 0
+    while time.monotonic() < deadline and run.proc.poll() is None:
+        alive = len([pid for pid in ketlit.processes() if pid != run.proc.pid])
+        if alive < most:
+            return
+        most = max(most, alive)
+        time.sleep(0.01)
+
+
 def worker_lifetime(run: Run, ketlit: Ketlit) -> float:
     """Seconds between the run's workers appearing and the last of them going (0 if none did)."""
     first = last = None
@@ -316,7 +331,7 @@ def test_kill_9_ten_times_in_a_row_never_wedges_or_leaks(setup: Setup, tmp_path:
                 # While the workers tag: somewhere in the first 80% of their lifetime as measured
                 # in the import (not of tag_seconds, which includes reading profiles after them).
                 assert wait_for_workers(run, ketlit), f"{context}: no workers started: {run.stderr()}"
-                time.sleep(rng.uniform(0.0, 0.8 * setup.worker_seconds))
+                sleep_while_workers(run, ketlit, rng.uniform(0.0, 0.8 * setup.worker_seconds))
             workers = [pid for pid in ketlit.processes() if pid != run.proc.pid]
             killed_with_workers += bool(workers and run.proc.poll() is None)
             run.proc.send_signal(signal.SIGKILL)
