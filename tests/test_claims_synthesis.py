@@ -549,3 +549,27 @@ def test_a_reported_null_is_not_a_claim_that_the_drug_works(rules: Rules) -> Non
     report = check_page(text, "p.txt", InMemoryIndex(null, rules), rules)
     (claim,) = [c for c in report.claims if c.claim.checkable]
     assert claim.verdict.verdict == "supported", claim.verdict.reasons
+
+
+def test_a_promised_faculty_or_burnout_is_not_judged_as_the_pages_depression(rules: Rules) -> None:
+    """'Sharpens focus and memory', 'boosts creativity' and 'the fastest way to reverse burnout' on a
+    depression page are claims (not 'no wording ketlit can test'), but their target is no condition
+    of the vocabulary: insufficient evidence, never the depression trials' verdict, for efficacy and
+    onset alike. The page's depression sentence keeps its verdict from the same trials."""
+    page = (
+        "Ketamine for Treatment-Resistant Depression\n\n"
+        "Ketamine infusions relieve treatment-resistant depression.\n\n"
+        "Low-dose ketamine sharpens focus, memory and creativity.\n\n"
+        "Ketamine also boosts creativity, focus and overall wellbeing.\n\n"
+        "Ketamine is the fastest way to reverse burnout, often in a single session.\n"
+    )
+    trials = [record("1", n=80), record("2", n=90)]
+    report = check_page(page, "p.txt", InMemoryIndex(trials, rules), rules)
+    checked = {c.claim.text: c for c in report.claims if c.claim.checkable}
+    assert checked["Ketamine infusions relieve treatment-resistant depression."].verdict.verdict == "supported"
+    promised = [c for text, c in checked.items() if "depression" not in text]
+    assert {c.claim.kind for c in promised} == {"efficacy", "onset"}, [(c.claim.text, c.claim.kind) for c in promised]
+    assert len({c.claim.text for c in promised}) == 3
+    for c in promised:
+        assert c.verdict.verdict == "insufficient_evidence", (c.claim.text, c.verdict.reasons)
+        assert any("names its own condition" in r for r in c.verdict.reasons), c.verdict.reasons
