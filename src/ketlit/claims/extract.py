@@ -333,8 +333,8 @@ def _not_checkable(sentence: str, rules: Rules, *, overriding: bool) -> tuple[st
 # The clinic's step given as the consequence of what went before ("…, so a nurse monitors you", "…, which is
 # why we check your blood pressure").
 _SO_WE: Final = re.compile(
-    r",?\s*\b(?:so|and so|which is why|that.s why|that is why|therefore)\s+(?:we|our|you|your|patients|every|each|"
-    r"all|a|an|the|staff|nurses?|doctors?|clinicians?)\b",
+    r",?\s*\b(?:so|and so|which is why|that.s why|that is why|therefore)\s+(?:we|our|you|your|patients|people|clients|"
+    r"everyone|they|every|each|all|a|an|the|staff|nurses?|doctors?|clinicians?)\b",
     re.IGNORECASE,
 )
 
