@@ -779,3 +779,38 @@ def test_a_service_name_is_not_an_efficacy_claim(rules: Rules, sentence: str) ->
 )
 def test_the_drug_before_a_condition_with_a_verb_is_still_a_claim(rules: Rules, sentence: str) -> None:
     assert "efficacy" in _kinds(_page(sentence, rules), sentence[:20])
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        # Effects promised on a faculty or a state: claims, not "no wording ketlit can test".
+        ("Low-dose ketamine sharpens focus, memory and creativity.", "efficacy"),
+        ("Ketamine also boosts creativity, focus and overall wellbeing.", "efficacy"),
+        ("Ketamine erases trauma and permanently ends nightmares.", "efficacy"),
+        ("For nerve pain, ketamine works better than gabapentin.", "efficacy"),
+        # Timing said with a working verb, or against a longer span with a number between.
+        ("Ketamine works in days rather than the six to eight weeks antidepressants need.", "onset"),
+        ("A single ketamine infusion typically helps for about a week.", "duration"),
+        # A harm as the reason for the clinic's step, whoever the step is for.
+        ("Ketamine briefly raises blood pressure, so people are monitored for two hours after each dose.", "safety"),
+        ("Children rarely have the bad trips that adults sometimes have after ketamine.", "safety"),
+    ],
+)
+def test_wordings_read_as_claims(rules: Rules, sentence: str, kind: str) -> None:
+    claims = _page(sentence, rules)
+    assert kind in _kinds(claims, sentence[:25]), [(c.kind, c.not_checkable_reason, c.text) for c in claims]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # What the drug does to the brain names no faculty: still a mechanism.
+        "Low-dose ketamine reverses the damage chronic stress does to the brain and regrows lost neural connections.",
+        # The clinic's own precaution: waking reactions named, no claim made.
+        "We give a small dose of midazolam with ketamine to make these emergence reactions less likely.",
+    ],
+)
+def test_near_misses_stay_not_checkable(rules: Rules, sentence: str) -> None:
+    found = _find(_page(sentence, rules), sentence[:25])
+    assert found and all(not c.checkable for c in found), [(c.kind, c.text) for c in found]

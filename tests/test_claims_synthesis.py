@@ -561,13 +561,18 @@ def test_a_promised_faculty_or_burnout_is_not_judged_as_the_pages_depression(rul
         "Ketamine infusions relieve treatment-resistant depression.\n\n"
         "Low-dose ketamine sharpens focus, memory and creativity.\n\n"
         "Ketamine also boosts creativity, focus and overall wellbeing.\n\n"
-        "Ketamine is the fastest way to reverse burnout, often in a single session.\n"
+        "Ketamine is the fastest way to reverse burnout, often in a single session.\n\n"
+        "A single ketamine infusion typically helps for about a week.\n"
     )
     trials = [record("1", n=80), record("2", n=90)]
     report = check_page(page, "p.txt", InMemoryIndex(trials, rules), rules)
     checked = {c.claim.text: c for c in report.claims if c.claim.checkable}
     assert checked["Ketamine infusions relieve treatment-resistant depression."].verdict.verdict == "supported"
-    promised = [c for text, c in checked.items() if "depression" not in text]
+    # "Helps for about a week" is a time, not a target of its own: judged for the page's depression.
+    week = checked["A single ketamine infusion typically helps for about a week."]
+    assert week.claim.kind == "duration"
+    assert not any("names its own condition" in r for r in week.verdict.reasons), week.verdict.reasons
+    promised = [c for text, c in checked.items() if "depression" not in text and "week" not in text]
     assert {c.claim.kind for c in promised} == {"efficacy", "onset"}, [(c.claim.text, c.claim.kind) for c in promised]
     assert len({c.claim.text for c in promised}) == 3
     for c in promised:
