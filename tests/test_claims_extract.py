@@ -814,3 +814,12 @@ def test_wordings_read_as_claims(rules: Rules, sentence: str, kind: str) -> None
 def test_near_misses_stay_not_checkable(rules: Rules, sentence: str) -> None:
     found = _find(_page(sentence, rules), sentence[:25])
     assert found and all(not c.checkable for c in found), [(c.kind, c.text) for c in found]
+
+
+def test_advice_with_a_harm_as_its_reason_is_checked(rules: Rules) -> None:
+    """Advice keeps its harm when an adverb stands between the modal and the verb ("as ketamine-type
+    medicines can, rarely, affect the bladder"); advice with no reason stays advice."""
+    reason = "Tell us if you need to pass urine more often, as ketamine-type medicines can, rarely, affect the bladder."
+    assert "safety" in _kinds(_page(reason, rules), "Tell us if")
+    bare = _find(_page("Tell your doctor if you have a history of drug or alcohol abuse.", rules), "Tell your doctor")
+    assert bare and all(not c.checkable for c in bare)
