@@ -578,3 +578,37 @@ def test_a_promised_faculty_or_burnout_is_not_judged_as_the_pages_depression(rul
     for c in promised:
         assert c.verdict.verdict == "insufficient_evidence", (c.claim.text, c.verdict.reasons)
         assert any("names its own condition" in r for r in c.verdict.reasons), c.verdict.reasons
+
+
+def test_how_long_one_dose_helps_is_judged_on_single_dose_studies(rules: Rules) -> None:
+    """'A single infusion helps for about a week' is not contradicted by series of infusions whose
+    benefit, counted from the last of them, lasted months; a claim about a series, or one whose
+    clause names a series too, is judged on every study."""
+    single = "RESULTS: The antidepressant effect of the single infusion remained significant for 7 days."
+    series = "RESULTS: After six infusions, the antidepressant effect remained significant for 3 months."
+    records = [record("1", n=80, abstract=single), record("2", n=90, abstract=single)] + [
+        record(str(i), n=60, abstract=series) for i in (3, 4, 5)
+    ]
+
+    def duration(text: str) -> Verdict:
+        claim = Claim(
+            id="c3",
+            text=text,
+            clause=text,
+            kind="duration",
+            location=HERE,
+            indication=("treatment_resistant_depression",),
+            route=("intravenous",),
+            molecule=("racemic_ketamine",),
+            threshold=Threshold("~", 7.0, "days"),
+        )
+        return verdict_of(claim, records, rules)
+
+    one = duration("A single ketamine infusion typically helps for about a week.")
+    assert one.verdict == "supported", one.reasons
+    assert any("3 stud(ies) timing the benefit of repeated doses set aside" in r for r in one.reasons), one.reasons
+    for text in ("Ketamine infusions typically help for about a week.",
+                 "One infusion series typically helps for about a week.",
+                 "A single infusion or a series of six infusions helps for about a week."):
+        v = duration(text)
+        assert v.verdict == "partly_supported" and not any("set aside" in r for r in v.reasons), (text, v.reasons)

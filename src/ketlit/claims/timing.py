@@ -170,6 +170,36 @@ def _classify(
     return support, against, neutral
 
 
+# Where a consequence of the claim begins (", so most plans start with six infusions").
+_CONSEQUENCE = re.compile(r",\s*(?:and so|so|which is why|that.s why|that is why|therefore|hence)\b", re.IGNORECASE)
+
+
+def _same_administration(
+    claim: Claim, use: list[tuple[Assessed, TimeFinding]], rules: Rules
+) -> tuple[list[tuple[Assessed, TimeFinding]], int]:
+    """For a claim about how long ONE dose helps, the times from single-dose studies, and how many
+    studies of repeated doses were set aside (their benefit is counted from the last of a series, so
+    "a single infusion helps for about a week" is not contradicted by a series lasting months). When
+    every study timed a series, they all stay: the verdict then says what they found."""
+    cues = rules.cues
+    if claim.kind != "duration" or "single_administration" not in cues or "repeated_administration" not in cues:
+        return use, 0
+    # The claim's own clause, before a consequence: "a single infusion helps for a week, so plans start with
+    # six infusions" times one infusion; a clause naming a series as well ("one infusion or a series of
+    # six") is about both.
+    said = _CONSEQUENCE.split(claim.clause or claim.text, maxsplit=1)[0]
+    repeated = cues["repeated_administration"]
+    if not cues["single_administration"].any(said) or repeated.any(said):
+        return use, 0
+    series = {
+        a.record.id
+        for a, t in use
+        if repeated.any(t.sentence) or repeated.any(a.record.title) or repeated.any(a.record.abstract)
+    }
+    single = [(a, t) for a, t in use if a.record.id not in series]
+    return (single, len(series)) if single else (use, 0)
+
+
 def _text(t: TimeFinding) -> str:
     h = format_hours(t.hours) if t.hours is not None else "rapid (no time given)"
     bound = {"at_least": "lasted at least", "at_most": "ended by", "about": "at"}[t.bound]
@@ -199,6 +229,7 @@ def _time_part(
             None,
             [f"{label}: no {claim.kind} time in the results of the {len(counted_ids)} counted stud(ies)"],
         )
+    use, set_aside = _same_administration(claim, use, rules)
     support, against, neutral = _classify(claim, use)
     reported = _reported_time(claim, label, support, against, rules)
     if reported is not None:
@@ -238,6 +269,10 @@ def _time_part(
         f"{len({a.record.id for a, _ in neutral})} not decisive"
     ]
     reasons += [f"{label}: {n}" for n in notes]
+    if set_aside:
+        reasons.append(
+            f"{label}: {set_aside} stud(ies) timing the benefit of repeated doses set aside: the page speaks of one"
+        )
     if shorter and support is shorter:
         longest = max(t.hours or 0.0 for _, t in shorter)
         reasons.append(
