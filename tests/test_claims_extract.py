@@ -823,3 +823,16 @@ def test_advice_with_a_harm_as_its_reason_is_checked(rules: Rules) -> None:
     assert "safety" in _kinds(_page(reason, rules), "Tell us if")
     bare = _find(_page("Tell your doctor if you have a history of drug or alcohol abuse.", rules), "Tell your doctor")
     assert bare and all(not c.checkable for c in bare)
+
+
+def test_a_second_time_in_a_clause_of_its_own_is_a_claim_of_its_own(rules: Rules) -> None:
+    sentence = (
+        "A single ketamine infusion usually helps for about a week, while a series of six infusions often "
+        "brings lasting relief for many months."
+    )
+    durations = [c for c in _find(_page(sentence, rules), "A single ketamine") if c.kind == "duration"]
+    assert [(c.threshold.op, c.threshold.value) for c in durations if c.threshold] == [("~", 7.0), (">=", 28.0)]
+    # One clause, one time claim: a sentence is not split where it does not contrast.
+    plain = _find(_page("Ketamine relief lasts for weeks.", rules), "Ketamine relief")
+    one = [c for c in plain if c.kind == "duration"]
+    assert len(one) == 1

@@ -537,10 +537,16 @@ def _claims_for(
     if concedes_to_general_subject(s, rules):
         return [replace(base, not_checkable_reason=_GENERAL, checkability="out_of_scope")]
     found: dict[str, str] = {}
+    # A time claim in a later clause of its own ("A single infusion helps for about a week, while a
+    # series of six brings relief for months"): a second claim of that kind, judged on its own time,
+    # so the sentence's verdict is reconciled from both rather than the first clause's alone.
+    more_times: list[tuple[str, str]] = []
     general_only = False
     for clause in _clauses(s):
         masked = mask_general_subject(clause, rules)
         for kind in _kinds(masked, s, prev_topics, rules):
+            if kind in found and kind in _TIME_KINDS and found[kind] != clause:
+                more_times.append((kind, clause))
             found.setdefault(kind, clause)
         general_only = general_only or (masked != clause and bool(_kinds(clause, s, prev_topics, rules)))
     if general_only and not found:
@@ -605,7 +611,7 @@ def _claims_for(
     if is_puffery(s, rules, specific=specific):
         return [replace(base, not_checkable_reason=_PUFFERY, checkability="puffery")]
     out: list[Claim] = []
-    for kind, clause in found.items():
+    for kind, clause in [*found.items(), *more_times]:
         claim = _operationalise(replace(base, text=claim_text, kind=kind, clause=clause), earlier, ctx, rules,
                                 section=section)
         if implied_by_subject:
@@ -616,6 +622,9 @@ def _claims_for(
             claim = replace(claim, implied=True, notes=(*claim.notes, note))
         out.append(claim)
     return out
+
+
+_TIME_KINDS: Final = frozenset({"onset", "duration"})
 
 
 def _unread_reason(sentence: str, rules: Rules) -> str:
