@@ -591,17 +591,7 @@ def test_how_long_one_dose_helps_is_judged_on_single_dose_studies(rules: Rules) 
     ]
 
     def duration(text: str) -> Verdict:
-        claim = Claim(
-            id="c3",
-            text=text,
-            clause=text,
-            kind="duration",
-            location=HERE,
-            indication=("treatment_resistant_depression",),
-            route=("intravenous",),
-            molecule=("racemic_ketamine",),
-            threshold=Threshold("~", 7.0, "days"),
-        )
+        claim = replace(efficacy(text), kind="duration", clause=text, threshold=Threshold("~", 7.0, "days"))
         return verdict_of(claim, records, rules)
 
     one = duration("A single ketamine infusion typically helps for about a week.")
