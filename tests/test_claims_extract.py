@@ -791,6 +791,7 @@ def test_the_drug_before_a_condition_with_a_verb_is_still_a_claim(rules: Rules, 
         ("For nerve pain, ketamine works better than gabapentin.", "efficacy"),
         # Timing said with a working verb, or against a longer span with a number between.
         ("Ketamine works in days rather than the six to eight weeks antidepressants need.", "onset"),
+        ("Relief from ketamine comes in hours instead of several weeks.", "onset"),
         ("A single ketamine infusion typically helps for about a week.", "duration"),
         # A harm as the reason for the clinic's step, whoever the step is for.
         ("Ketamine briefly raises blood pressure, so people are monitored for two hours after each dose.", "safety"),
@@ -809,6 +810,9 @@ def test_wordings_read_as_claims(rules: Rules, sentence: str, kind: str) -> None
         "Low-dose ketamine reverses the damage chronic stress does to the brain and regrows lost neural connections.",
         # The clinic's own precaution: waking reactions named, no claim made.
         "We give a small dose of midazolam with ketamine to make these emergence reactions less likely.",
+        # A biography's "worked for years" is no duration of benefit; "endured" and "booster" are no effect verbs.
+        "Dr. Lee has worked for 15 years as an anesthesiologist giving ketamine.",
+        "Many of our ketamine patients have endured years of trauma before they come to us.",
     ],
 )
 def test_near_misses_stay_not_checkable(rules: Rules, sentence: str) -> None:
@@ -836,3 +840,31 @@ def test_a_second_time_in_a_clause_of_its_own_is_a_claim_of_its_own(rules: Rules
     plain = _find(_page("Ketamine relief lasts for weeks.", rules), "Ketamine relief")
     one = [c for c in plain if c.kind == "duration"]
     assert len(one) == 1
+
+
+def test_the_other_treatments_time_is_not_the_claims(rules: Rules) -> None:
+    """The span a comparison names ("rather than the six to eight weeks antidepressants need") is not the
+    claim's threshold, and a later clause about another treatment or a schedule is no second claim."""
+    onset = [c for c in _page("Ketamine works in days rather than the six to eight weeks antidepressants need.", rules)
+             if c.kind == "onset"]
+    assert onset and all(c.threshold is None or c.threshold.value <= 7 * 24 for c in onset), onset
+    for sentence in (
+        "Ketamine relief can last for weeks, while the benefits of ECT often last for months.",
+        "Ketamine relief can last for weeks; booster infusions are given every few weeks to keep you well for months.",
+        "Ketamine relief lasts for months, but ketamine relief lasts for months.",
+    ):
+        durations = [c for c in _find(_page(sentence, rules), sentence[:20]) if c.kind == "duration"]
+        assert len(durations) == 1, (sentence, [(c.clause, c.threshold) for c in durations])
+
+
+def test_one_dose_is_not_one_dose_a_week(rules: Rules) -> None:
+    single = rules.cues["single_administration"]
+    assert single.any("A single ketamine infusion typically helps for about a week")
+    schedules = ("one infusion every few weeks", "one dose daily", "one infusion twice a week", "one infusion series")
+    for schedule in schedules:
+        assert not single.any(schedule), schedule
+    repeated = rules.cues["repeated_administration"]
+    assert repeated.any("received six ketamine infusions") and repeated.any("response from the final infusion")
+    one_doses = ("18 patients received infusions", "randomized to one of three doses", "24 hours after the last dose")
+    for one_dose in one_doses:
+        assert not repeated.any(one_dose), one_dose

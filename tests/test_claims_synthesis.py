@@ -562,7 +562,8 @@ def test_a_promised_faculty_or_burnout_is_not_judged_as_the_pages_depression(rul
         "Low-dose ketamine sharpens focus, memory and creativity.\n\n"
         "Ketamine also boosts creativity, focus and overall wellbeing.\n\n"
         "Ketamine is the fastest way to reverse burnout, often in a single session.\n\n"
-        "A single ketamine infusion typically helps for about a week.\n"
+        "A single ketamine infusion typically helps for about a week.\n\n"
+        "Ketamine works for nearly everyone within 24 hours.\n"
     )
     trials = [record("1", n=80), record("2", n=90)]
     report = check_page(page, "p.txt", InMemoryIndex(trials, rules), rules)
@@ -572,7 +573,10 @@ def test_a_promised_faculty_or_burnout_is_not_judged_as_the_pages_depression(rul
     week = checked["A single ketamine infusion typically helps for about a week."]
     assert week.claim.kind == "duration"
     assert not any("names its own condition" in r for r in week.verdict.reasons), week.verdict.reasons
-    promised = [c for text, c in checked.items() if "depression" not in text and "week" not in text]
+    # "Works for nearly everyone within 24 hours" names no target of its own ("everyone" is who, not what).
+    hours = checked["Ketamine works for nearly everyone within 24 hours."]
+    assert not any("names its own condition" in r for r in hours.verdict.reasons), hours.verdict.reasons
+    promised = [c for text, c in checked.items() if not any(w in text for w in ("depression", "week", "24 hours"))]
     assert {c.claim.kind for c in promised} == {"efficacy", "onset"}, [(c.claim.text, c.claim.kind) for c in promised]
     assert len({c.claim.text for c in promised}) == 3
     for c in promised:

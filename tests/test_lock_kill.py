@@ -328,8 +328,10 @@ def test_kill_9_ten_times_in_a_row_never_wedges_or_leaks(setup: Setup, tmp_path:
                 # a refresh with nothing to tag is start-up, before the lock).
                 time.sleep(rng.uniform(0.0, setup.tag_seconds + untagged_seconds / 2))
             else:
-                # While the workers tag: somewhere in the first 80% of their lifetime as measured
-                # in the import (not of tag_seconds, which includes reading profiles after them).
+                # While the workers tag: somewhere in the first 80% of their lifetime (the shortest of
+                # the three refreshes measured in the setup; not tag_seconds, which includes reading
+                # profiles after them), and never after the first of them has gone: the pool's
+                # finishing is left to the odd trials, whose window runs to the end of the refresh.
                 assert wait_for_workers(run, ketlit), f"{context}: no workers started: {run.stderr()}"
                 sleep_while_workers(run, ketlit, rng.uniform(0.0, 0.8 * setup.worker_seconds))
             workers = [pid for pid in ketlit.processes() if pid != run.proc.pid]

@@ -463,16 +463,19 @@ UNREAD_TARGET = (
 )
 
 
-def unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy) -> bool:
+def unread_target(claim: Claim, rules: Rules, policy: VerdictPolicy, *, wording: bool = True) -> bool:
     """Whether the conditions were taken from the page (or the heading above the sentence) although the
     sentence names a target of its own ("effective for tinnitus" under a depression heading, "relieves
     long COVID fatigue" on a chronic-pain page, "the fastest way to reverse burnout"). Timing claims ask
-    it too: how fast the drug works for burnout is not how fast it works for the page's depression."""
+    it too: how fast the drug works for burnout is not how fast it works for the page's depression, but
+    only by the lists of targets (``wording=False``): "works for nearly everyone within 24 hours" names
+    no target, and the efficacy wording of ``named_target`` would read "everyone" as one."""
     inferred = any(n.startswith("indication ") and ("inferred from the page" in n or "from the heading above" in n)
                    for n in claim.notes)
     if not inferred or any(p.any(claim.text) for p in rules.indications.values()):
         return False
-    return any(p.search(claim.text) for p in (*policy.named_target, *policy.not_in_vocabulary))
+    lists = (*policy.not_in_vocabulary, *policy.promised_faculty)
+    return any(p.search(claim.text) for p in (*(policy.named_target if wording else ()), *lists))
 
 
 def _not_in_vocabulary(claim: Claim, policy: VerdictPolicy) -> list[Component]:

@@ -259,11 +259,20 @@ def _outcome(clause: str, rules: Rules, at: int | None = None) -> tuple[str, boo
     return default.name, False, [f"the page does not define {said}; tested as {default.definition}"]
 
 
+# A time after these words is the other treatment's, which the claim compares against ("works in days rather
+# than the six to eight weeks antidepressants need"), not the claim's own.
+_COMPARED_TIME: Final = re.compile(
+    r"\b(rather than|instead of|compared (with|to)|versus|vs\.?|unlike|not)\s+[^,;.]*$", re.IGNORECASE
+)
+
+
 def _time_threshold(clause: str, kind: str, rules: Rules) -> tuple[Threshold | None, list[str]]:
     times = [
         t
         for t in find_times(clause)
-        if not re.search(r"\b(19|20)\d\d\b", t.text) and time_of_drug(clause, t.start, rules)
+        if not re.search(r"\b(19|20)\d\d\b", t.text)
+        and time_of_drug(clause, t.start, rules)
+        and not _COMPARED_TIME.search(clause, max(0, t.start - 40), t.start)
     ]
     unit = "hours" if kind == "onset" else "days"
     scale = 1.0 if kind == "onset" else 24.0
@@ -545,7 +554,7 @@ def _claims_for(
     for clause in _clauses(s):
         masked = mask_general_subject(clause, rules)
         for kind in _kinds(masked, s, prev_topics, rules):
-            if kind in found and kind in _TIME_KINDS and found[kind] != clause:
+            if kind in found and kind in _TIME_KINDS and _another_time(kind, clause, found, more_times, rules):
                 more_times.append((kind, clause))
             found.setdefault(kind, clause)
         general_only = general_only or (masked != clause and bool(_kinds(clause, s, prev_topics, rules)))
@@ -625,6 +634,28 @@ def _claims_for(
 
 
 _TIME_KINDS: Final = frozenset({"onset", "duration"})
+
+
+def _another_time(kind: str, clause: str, found: dict[str, str], more: list[tuple[str, str]], rules: Rules) -> bool:
+    """Whether a later clause's time is a claim of its own about the drug: not the other treatment's ("…,
+    while the benefits of ECT last for months"), not a schedule ("…; boosters are given every few weeks
+    to keep you well"), and not a clause already read (a repeated clause is one claim)."""
+    if other_subject(clause, rules) or rules.other_treatments.search(clause):
+        return False
+    if ("dosing_schedule" in rules.cues and rules.cues["dosing_schedule"].any(clause)) or _EVERY.search(clause):
+        return False
+    seen = {_bare(found[kind]), *(_bare(c) for k, c in more if k == kind)}
+    return _bare(clause) not in seen
+
+
+# How often something is given ("boosters every few weeks"): a schedule, whose span is no time of benefit.
+_EVERY: Final = re.compile(
+    r"\bevery (few |couple of |other |\d+ |two |three |four |six )?(days?|weeks?|months?)\b", re.IGNORECASE
+)
+
+
+def _bare(clause: str) -> str:
+    return re.sub(r"[\W_]+", " ", clause).strip().lower()
 
 
 def _unread_reason(sentence: str, rules: Rules) -> str:

@@ -58,7 +58,7 @@ _RULES_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "dose": ("min_studies", "low_quantile", "high_quantile"),
     "questions": ("counts", "low_weight", "not_counted", "review_not_counted"),
     "jurisdictions": ("default",),
-    "conditions": ("named_target", "not_in_vocabulary"),
+    "conditions": ("named_target", "not_in_vocabulary", "promised_faculty"),
     "findings": ("not_efficacy", "symptom_outcome", "review_answer", "stated_certainty"),
     "regulatory": ("off_label_words",),
     "legend": LEGEND_ORDER,
@@ -181,6 +181,9 @@ class VerdictPolicy:
     # Conditions ketlit holds no vocabulary or studies for ("long COVID", "tinnitus", "ADHD"): an efficacy
     # claim about one is insufficient evidence for it, never judged on the page's other conditions.
     not_in_vocabulary: tuple[re.Pattern[str], ...] = ()
+    # A faculty or state promised as the drug's effect ("sharpens focus and memory"): the sentence's own
+    # target when it names no condition; beside a condition it is that condition's symptom, not a part.
+    promised_faculty: tuple[re.Pattern[str], ...] = ()
     not_efficacy: tuple[re.Pattern[str], ...] = ()
     symptom_outcome: tuple[re.Pattern[str], ...] = ()
     review_answer: tuple[re.Pattern[str], ...] = ()
@@ -295,6 +298,11 @@ def _policy_from(root: Table) -> VerdictPolicy:
         not_in_vocabulary=(
             _patterns(root.sub("conditions"), "not_in_vocabulary")
             if "not_in_vocabulary" in root.sub("conditions").names()
+            else ()
+        ),
+        promised_faculty=(
+            _patterns(root.sub("conditions"), "promised_faculty")
+            if "promised_faculty" in root.sub("conditions").names()
             else ()
         ),
         legend=_legend(root, values),

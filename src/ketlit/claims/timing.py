@@ -409,7 +409,7 @@ def judge_time(
     memo: AssessMemo | None = None,
 ) -> Verdict:
     """The reconciled onset or duration verdict (see the module docstring)."""
-    if unread_target(claim, rules, policy):
+    if unread_target(claim, rules, policy, wording=False):
         return finish("insufficient_evidence", None, [UNREAD_TARGET], [], rules, as_tested(claim, rules))
     parts: list[Component] = []
     for ind in claim.indication or ("",):
