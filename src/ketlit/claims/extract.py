@@ -89,7 +89,7 @@ from ketlit.claims.regulatory_claim import read_regulatory
 from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.safety_claim import read_safety
-from ketlit.claims.subject import assisted_by_other, not_about_drug, other_subject
+from ketlit.claims.subject import another_time, assisted_by_other, not_about_drug, other_subject
 from ketlit.claims.text import Location, Sentence, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
@@ -554,7 +554,7 @@ def _claims_for(
     for clause in _clauses(s):
         masked = mask_general_subject(clause, rules)
         for kind in _kinds(masked, s, prev_topics, rules):
-            if kind in found and kind in _TIME_KINDS and _another_time(kind, clause, found, more_times, rules):
+            if kind in found and kind in _TIME_KINDS and another_time(kind, clause, found, more_times, rules):
                 more_times.append((kind, clause))
             found.setdefault(kind, clause)
         general_only = general_only or (masked != clause and bool(_kinds(clause, s, prev_topics, rules)))
@@ -634,28 +634,6 @@ def _claims_for(
 
 
 _TIME_KINDS: Final = frozenset({"onset", "duration"})
-
-
-def _another_time(kind: str, clause: str, found: dict[str, str], more: list[tuple[str, str]], rules: Rules) -> bool:
-    """Whether a later clause's time is a claim of its own about the drug: not the other treatment's ("…,
-    while the benefits of ECT last for months"), not a schedule ("…; boosters are given every few weeks
-    to keep you well"), and not a clause already read (a repeated clause is one claim)."""
-    if other_subject(clause, rules) or rules.other_treatments.search(clause):
-        return False
-    if ("dosing_schedule" in rules.cues and rules.cues["dosing_schedule"].any(clause)) or _EVERY.search(clause):
-        return False
-    seen = {_bare(found[kind]), *(_bare(c) for k, c in more if k == kind)}
-    return _bare(clause) not in seen
-
-
-# How often something is given ("boosters every few weeks"): a schedule, whose span is no time of benefit.
-_EVERY: Final = re.compile(
-    r"\bevery (few |couple of |other |\d+ |two |three |four |six )?(days?|weeks?|months?)\b", re.IGNORECASE
-)
-
-
-def _bare(clause: str) -> str:
-    return re.sub(r"[\W_]+", " ", clause).strip().lower()
 
 
 def _unread_reason(sentence: str, rules: Rules) -> str:

@@ -14,6 +14,7 @@ Design decisions:
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from ketlit.claims.assertion import checkability_cue
 from ketlit.claims.relative_dose import DOSE
@@ -124,3 +125,25 @@ _COMPARED = re.compile(r"\b(than|unlike|versus|vs|compared (with|to)|instead of|
 _COURSE_OF = re.compile(
     r"\b(course|series|round|block|sessions?|treatments?|trials?) (of|with)\s+(\w+\s+){0,1}$", re.IGNORECASE
 )
+
+
+def another_time(kind: str, clause: str, found: dict[str, str], more: list[tuple[str, str]], rules: Rules) -> bool:
+    """Whether a later clause's time is a claim of its own about the drug: not the other treatment's ("…,
+    while the benefits of ECT last for months"), not a schedule ("…; boosters are given every few weeks
+    to keep you well"), and not a clause already read (a repeated clause is one claim)."""
+    if other_subject(clause, rules) or rules.other_treatments.search(clause):
+        return False
+    if ("dosing_schedule" in rules.cues and rules.cues["dosing_schedule"].any(clause)) or _EVERY.search(clause):
+        return False
+    seen = {_bare(found[kind]), *(_bare(c) for k, c in more if k == kind)}
+    return _bare(clause) not in seen
+
+
+# How often something is given ("boosters every few weeks"): a schedule, whose span is no time of benefit.
+_EVERY: Final = re.compile(
+    r"\bevery (few |couple of |other |\d+ |two |three |four |six )?(days?|weeks?|months?)\b", re.IGNORECASE
+)
+
+
+def _bare(clause: str) -> str:
+    return re.sub(r"[\W_]+", " ", clause).strip().lower()

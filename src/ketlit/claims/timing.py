@@ -174,6 +174,31 @@ def _classify(
 _CONSEQUENCE = re.compile(r",\s*(?:and so|so|which is why|that.s why|that is why|therefore|hence)\b", re.IGNORECASE)
 
 
+def _span_reasons(
+    claim: Claim,
+    label: str,
+    shorter: Sequence[tuple[Assessed, TimeFinding]],
+    use: Sequence[tuple[Assessed, TimeFinding]],
+) -> list[str]:
+    """What the reported spans say beside the verdict: the longest benefit when the page's time goes beyond
+    every report (``shorter``), and the median time at which benefit ended."""
+    reasons: list[str] = []
+    if shorter:
+        longest = max(t.hours or 0.0 for _, t in shorter)
+        reasons.append(
+            f"{label}: the longest benefit studies report is {format_hours(longest)}; the page's "
+            f"{format_hours(threshold_hours(claim.threshold))} goes beyond the evidence"
+            if claim.threshold is not None
+            else f"{label}: the longest benefit studies report is {format_hours(longest)}"
+        )
+    ends = sorted(t.hours for _, t in use if t.kind == "duration" and t.bound == "at_most" and t.hours is not None)
+    if ends:
+        reasons.append(
+            f"{label}: where studies report when benefit ended, the median is {format_hours(ends[len(ends) // 2])}"
+        )
+    return reasons
+
+
 def _same_administration(
     claim: Claim, use: list[tuple[Assessed, TimeFinding]], rules: Rules
 ) -> tuple[list[tuple[Assessed, TimeFinding]], int]:
@@ -273,19 +298,7 @@ def _time_part(
         reasons.append(
             f"{label}: {set_aside} stud(ies) timing the benefit of repeated doses set aside: the page speaks of one"
         )
-    if shorter and support is shorter:
-        longest = max(t.hours or 0.0 for _, t in shorter)
-        reasons.append(
-            f"{label}: the longest benefit studies report is {format_hours(longest)}; the page's "
-            f"{format_hours(threshold_hours(claim.threshold))} goes beyond the evidence"
-            if claim.threshold is not None
-            else f"{label}: the longest benefit studies report is {format_hours(longest)}"
-        )
-    ends = sorted(t.hours for _, t in use if t.kind == "duration" and t.bound == "at_most" and t.hours is not None)
-    if ends:
-        reasons.append(
-            f"{label}: where studies report when benefit ended, the median is {format_hours(ends[len(ends) // 2])}"
-        )
+    reasons += _span_reasons(claim, label, shorter if support is shorter else [], use)
     cited = [cite(a, _text(t)) for a, t in support + against + neutral]
     decisive = [decisive_of(a, "for", _number(t), t.sentence, part=label) for a, t in _one_each(support)[:3]]
     decisive += [decisive_of(a, "against", _number(t), t.sentence, part=label) for a, t in _one_each(against)[:2]]
