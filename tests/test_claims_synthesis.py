@@ -606,3 +606,20 @@ def test_how_long_one_dose_helps_is_judged_on_single_dose_studies(rules: Rules) 
                  "A single infusion or a series of six infusions helps for about a week."):
         v = duration(text)
         assert v.verdict == "partly_supported" and not any("set aside" in r for r in v.reasons), (text, v.reasons)
+
+
+def test_about_a_week_is_not_borne_out_by_a_benefit_seen_for_two_hours(rules: Rules) -> None:
+    """A report that the benefit lasted at least two hours stops well short of "about a week": it is
+    not decisive, where it used to count for the claim; a report of about a week still does."""
+    hours = "RESULTS: The antidepressant effect of the infusion remained significant for 2 hours."
+    week = "RESULTS: The antidepressant effect of the infusion remained significant for 7 days."
+    claim = replace(
+        efficacy("Ketamine infusions help for about a week."),
+        kind="duration",
+        clause="Ketamine infusions help for about a week.",
+        threshold=Threshold("~", 7.0, "days"),
+    )
+    short = verdict_of(claim, [record("1", n=80, abstract=hours), record("2", n=90, abstract=hours)], rules)
+    assert short.verdict != "supported" and any("0 stud(ies) for" in r for r in short.reasons), short.reasons
+    held = verdict_of(claim, [record("1", n=80, abstract=week), record("2", n=90, abstract=week)], rules)
+    assert held.verdict == "supported", held.reasons

@@ -165,6 +165,10 @@ def _classify(
                 neutral.append((a, t))
             else:
                 (support if t.hours >= limit else against).append((a, t))
+        elif thr.op == "~" and t.bound == "at_least" and t.hours * 1.5 < limit:
+            # "About a week" is not borne out by a benefit seen to last at least two hours: that report
+            # stops well short of the page's time and says nothing either way.
+            neutral.append((a, t))
         else:
             (support if t.hours <= limit * 1.5 else against).append((a, t))
     return support, against, neutral
