@@ -222,6 +222,11 @@ class VerdictPolicy:
         return lines
 
 
+def _optional_patterns(t: Table, key: str) -> tuple[re.Pattern[str], ...]:
+    """:func:`_patterns` for a list a user's rules file written before it existed may lack."""
+    return _patterns(t, key) if key in t.names() else ()
+
+
 def _patterns(t: Table, key: str) -> tuple[re.Pattern[str], ...]:
     out = []
     for p in t.strings(key):
@@ -295,16 +300,8 @@ def _policy_from(root: Table) -> VerdictPolicy:
         default_jurisdiction=j.string("default", nonblank=True),
         off_label_words=_patterns(root.sub("regulatory"), "off_label_words"),
         named_target=_patterns(root.sub("conditions"), "named_target"),
-        not_in_vocabulary=(
-            _patterns(root.sub("conditions"), "not_in_vocabulary")
-            if "not_in_vocabulary" in root.sub("conditions").names()
-            else ()
-        ),
-        promised_faculty=(
-            _patterns(root.sub("conditions"), "promised_faculty")
-            if "promised_faculty" in root.sub("conditions").names()
-            else ()
-        ),
+        not_in_vocabulary=_optional_patterns(root.sub("conditions"), "not_in_vocabulary"),
+        promised_faculty=_optional_patterns(root.sub("conditions"), "promised_faculty"),
         legend=_legend(root, values),
         outcomes=_outcomes(root),
         not_efficacy=_patterns(root.sub("findings"), "not_efficacy"),

@@ -131,7 +131,7 @@ def another_time(kind: str, clause: str, found: dict[str, str], more: list[tuple
     """Whether a later clause's time is a claim of its own about the drug: not the other treatment's ("…,
     while the benefits of ECT last for months"), not a schedule ("…; boosters are given every few weeks
     to keep you well"), and not a clause already read (a repeated clause is one claim)."""
-    if other_subject(clause, rules) or rules.other_treatments.search(clause):
+    if rules.other_treatments.search(clause):  # any other treatment named (other_subject asks only where)
         return False
     if ("dosing_schedule" in rules.cues and rules.cues["dosing_schedule"].any(clause)) or _EVERY.search(clause):
         return False

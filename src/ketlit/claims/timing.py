@@ -220,11 +220,10 @@ def _same_administration(
     repeated = cues["repeated_administration"]
     if not cues["single_administration"].any(said) or repeated.any(said):
         return use, 0
-    series = {
-        a.record.id
-        for a, t in use
-        if repeated.any(t.sentence) or repeated.any(a.record.title) or repeated.any(a.record.abstract)
-    }
+    # A record's title and abstract are read once, however many of its times are in ``use``.
+    records = {a.record.id: a.record for a, _ in use}
+    series = {rid for rid, r in records.items() if repeated.any(r.title) or repeated.any(r.abstract)}
+    series |= {a.record.id for a, t in use if a.record.id not in series and repeated.any(t.sentence)}
     single = [(a, t) for a, t in use if a.record.id not in series]
     return (single, len(series)) if single else (use, 0)
 
