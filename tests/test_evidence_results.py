@@ -410,10 +410,8 @@ def test_adverse_event_rows_read_no_difference_and_the_harms_claims_ask_about() 
         ("There was no difference in side effects between the groups.", "no_difference"),
         ("Ketamine caused no more adverse events than placebo.", "no_difference"),
         ("Dissociation was not found to differ between groups.", "no_difference"),
-        # Words between "no" and the events that count, withdraw or lack data: the events were there.
+        # Words between "no" and the events that count or withdraw: the events were there.
         ("No patient withdrew for adverse events; dissociation occurred in 35%.", "present"),
-        ("No data on adverse events were collected.", "present"),
-        ("No one on either side of the trial reported dissociation; 30% of patients had dissociation.", "present"),
         # Higher in the control arm is not more with the drug.
         ("The incidence of nausea was higher in the placebo group than in the ketamine group.", "present"),
         ("Hypomania occurred in two patients.", "present"),
@@ -423,6 +421,42 @@ def test_adverse_event_presence_wordings(sentence: str, presence: str) -> None:
     got = _presences("Ketamine for depression: a randomized trial", "Patients were randomized to ketamine or placebo.",
                      sentence, "rct")
     assert set(got) == {presence}, got
+
+
+def test_each_clause_says_its_own_presence_of_the_harms_it_names() -> None:
+    """A sentence that says several things about harms is read clause by clause, a row per harm: one cue early in
+    the sentence no longer decides for every harm in it (ketlit.evidence.adverse)."""
+    def rows(sentence: str) -> set[tuple[str, str]]:
+        from ketlit.evidence.profile import read_profile
+        from ketlit.sources.models import AbstractSection, Article
+
+        sections = [AbstractSection("METHODS", "METHODS", "Patients were randomized to ketamine or placebo."),
+                    AbstractSection("RESULTS", "RESULTS", sentence)]
+        article = Article(pmid="1", title="Ketamine for depression: a randomized trial", sections=sections)
+        profile = read_profile(article, {"design": ["rct"]}, packaged_rules())
+        return {(a.event, a.presence) for a in profile.adverse_events}
+
+    assert rows("No one on either side of the trial reported dissociation; later, dissociation occurred in 30%.") == {
+        ("dissociat", "absent"), ("dissociat", "present")}
+    assert rows("None of the subjects had serious side effects, and the side effects were similar between the "
+                "ketamine and placebo groups.") == {
+        ("serious side effects", "absent"), ("side effects", "no_difference")}
+    assert rows("Ketamine was well tolerated, with transient dissociation as the main side effect.") == {
+        ("tolerated", "absent"), ("dissociat", "present"), ("side effect", "present")}
+    # The other side of a comparison named: ECT's more is the drug's less; "but not" extends no difference.
+    assert rows("Serious adverse events were more common with ECT, while dropouts were more frequent in the "
+                "ketamine group.") == {("serious adverse", "less"), ("dropouts", "more")}
+    assert rows("Ketamine was associated with higher rates of confusion (OR 6.6), but not hypertension.") == {
+        ("confusion", "more"), ("hypertension", "no_difference")}
+    assert rows("Midazolam was better tolerated than ketamine in terms of dizziness.") == {
+        ("tolerated", "more"), ("dizziness", "more")}
+    # "Without" denies only the harm it names; "without increasing" is no difference.
+    assert rows("Ketamine increased the risk of adverse events during surgery without harming health.") == {
+        ("adverse", "more")}
+    assert rows("Ketamine relieved pain without increasing the incidence of nausea.") == {("nausea", "no_difference")}
+    # A call for research names safety and reports nothing; so does a note that no data were kept.
+    assert rows("Larger trials are needed to establish the safety of ketamine.") == set()
+    assert rows("No data on adverse events were collected.") == set()
 
 
 def _presences(title: str, methods: str, results: str, design: str) -> list[str]:

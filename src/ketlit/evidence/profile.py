@@ -24,7 +24,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Final, Literal
 
-from ketlit.evidence import numbers as nums
+from ketlit.evidence.adverse import AdverseEvent, read_adverse_events
 from ketlit.evidence.arms import ComparatorKind, comparators_in, first_comparator
 from ketlit.evidence.findings import Finding, read_findings
 from ketlit.evidence.groups import trial_keys
@@ -37,7 +37,6 @@ from ketlit.numwords import word_number
 from ketlit.sources.models import Article
 
 Relation = Literal["main", "secondary"]
-Presence = Literal["present", "absent", "more", "less", "no_difference"]
 Certainty = Literal["high", "moderate", "low", "very_low"]
 PROFILE_VERSION: Final = 1
 
@@ -96,58 +95,6 @@ _SECONDARY: Final = re.compile(
     r"\bfollow-up (?:study|analysis|of)\b|\bsubgroup analys",
     re.I,
 )
-# "No reports of serious adverse events", "no new safety signal", "not associated with significant
-# adverse effects", "no case of interstitial cystitis", "devoid of adverse neurocognitive effects",
-# "dissociation was nearly absent", "none experienced an adverse event": the event did not occur,
-# however the negation is phrased. A few words may qualify the events ("no cognitive adverse
-# effects", "no considerable long-term side effects", "no serious cardiac adverse events").
-_AE_SEVERITY: Final = r"(?:serious |severe |significant |major |clinically significant |persistent )*"
-_AE_ABSENT: Final = re.compile(
-    r"\bno (?:reports? of |cases? of |evidence of (?:an? )?|occurrences? of |new |reported )?"
-    + _AE_SEVERITY
-    # The words between may qualify the events, never count, compare or withdraw ("no more than two adverse
-    # events", "no increase in side effects", "no data on adverse events", "no patient withdrew for adverse events").
-    + r"(?:(?!differen|more\b|increase|greater|than\b|data\b|information\b|withdr|discontinu|drop)[\w-]+ ){0,3}?"
-    r"(?:adverse|side[- ]?effects?|safety|AEs?\b|SAEs?\b)|"
-    r"\bno cases? of\b|\bdevoid of\b|\b(?:nearly|virtually|almost|completely) absent\b|"
-    r"\bnone (?:of (?:the |them |these )?(?:\w+ )?)?(?:experienced|developed|reported|had|showed|required)\b|"
-    r"\bno (?:clinically )?(?:significant |relevant |meaningful )?changes? in (?:blood pressure|heart rate|vital signs|"
-    r"ECGs?|electrocardiogra\w*|laboratory)|"
-    r"\bnot associated with (?:any )?" + _AE_SEVERITY + r"(?:adverse|side)|"
-    r"\bwithout (?:any )?(?:serious |severe |significant |clinically significant |persistent )*(?:adverse|side|\w+ )|"
-    r"\bwell[- ]tolerated\b|\b(?:good|excellent|favou?rable) (?:safety and )?tolerability\b|"
-    r"\b(?:were|was) not (?:observed|reported|noted|found|detected|seen)\b(?! to differ)|\bnone of\b",
-    re.I,
-)
-# The arms a "was higher in …" names when the event is the drug's less, not more ("higher in the placebo group").
-_CONTROL_ARM: Final = r"(?:placebo|control|saline|midazolam|comparator|sham|usual care)\b"
-# More of the event with the drug ("the incidence of dizziness was higher in the esketamine group",
-# "increased the risk of hallucinations", "more intense dissociative symptoms", "twice the incidence").
-_AE_MORE: Final = re.compile(
-    r"\bmore (?:frequent|common|often|intense|severe|pronounced|adverse)|"
-    r"\bhigher (?:rates?|incidences?|frequency|risks?|adverse)|"
-    r"\bincreased (?:the )?(?:risks?|incidences?|rates?|adverse)|"
-    r"\b(?:was|were) (?:significantly |also )?higher (?:in|with|among|for) (?!(?:the )?" + _CONTROL_ARM + r")|"
-    r"\bgreater (?!reduc|decreas|improv|relief)(?:\w+ ){0,2}?(?:dissociat\w*|adverse|side|risks?)|"
-    r"\btwice the (?:incidence|rate|risk)\b|"
-    r"\blower tolerability\b",
-    re.I,
-)
-# Less of it ("reduced the risk of hypotension", "lower risks for headache", "was lower in the … group").
-_AE_LESS: Final = re.compile(
-    r"\bless (?:frequent|common|often)|\blower (?:rates?|incidences?|frequency|risks?)|\bfewer\b|"
-    r"\b(?:reduced|decreased|lowered) (?:the )?(?:risks?|incidences?|rates?)\b|"
-    r"\b(?:was|were) (?:significantly )?lower (?:in|with|among|for) (?!(?:the )?" + _CONTROL_ARM + r")",
-    re.I,
-)
-_AE_SAME: Final = re.compile(
-    r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
-    r"\bnot (?:found|shown) to differ|\bno (?:more(?! than)|increase|greater)\b|"
-    r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
-    r"\bnot (?:statistically )?significant(?:ly)? different|"
-    r"\bnot associated with (?:an? )?(?:increased|higher|more|greater)\b",
-    re.I,
-)
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded
 # sentence first (``re`` tries such a pattern at every position, ~20 ns a character).
 
@@ -183,18 +130,7 @@ _N_GATES: Final[tuple[Gate, ...]] = (
 _K_GATE: Final = Gate(_K)
 _REVIEW_N_GATE: Final = Gate(_REVIEW_N)
 _CERTAINTY_GATE: Final = Gate(_CERTAINTY)
-_AE_GATES: Final = tuple(Gate(p) for p in (_AE_ABSENT, _AE_SAME, _AE_MORE, _AE_LESS))
 _BLINDING_GATES: Final = tuple((value, Gate(pattern)) for value, pattern in _BLINDING)
-
-
-@dataclass(frozen=True, slots=True)
-class AdverseEvent:
-    """An adverse-event statement: the event words, presence, and any rates printed."""
-
-    sentence: int
-    event: str
-    presence: Presence
-    rates: tuple[nums.Rate, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,33 +269,6 @@ def _certainty(text: str, folded: str) -> Certainty | None:
         return None
     word = next(g for g in m.groups() if g).lower()
     return "very_low" if word == "very low" else word  # type: ignore[return-value]
-
-
-def _adverse_events(
-    sentences: Sequence[RoledSentence], folded: Sequence[str], rules: EvidenceRules
-) -> tuple[AdverseEvent, ...]:
-    out: list[AdverseEvent] = []
-    for rs, f in zip(sentences, folded, strict=True):
-        if rs.role not in FINDING_ROLES:
-            continue
-        text = rs.sentence.text
-        m = rules.findings.safety_outcome.search(text)
-        if m is None:
-            continue
-        absent, same, more, less = _AE_GATES
-        presence: Presence
-        if absent.search(text, f):
-            presence = "absent"
-        elif same.search(text, f):
-            presence = "no_difference"
-        elif more.search(text, f):
-            presence = "more"
-        elif less.search(text, f):
-            presence = "less"
-        else:
-            presence = "present"
-        out.append(AdverseEvent(rs.sentence.index, m.group(0), presence, tuple(nums.rates(text))))
-    return tuple(out)
 
 
 def _review(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tuple[Review, dict[int, Certainty]]:
@@ -535,7 +444,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         blinding=_blinding(design_text),
         timepoints=_timepoints(sentences, folded),
         findings=findings,
-        adverse_events=() if is_protocol else _adverse_events(sentences, folded, rules),
+        adverse_events=() if is_protocol else read_adverse_events(sentences, folded, rules),
         review=review,
         nct_ids=tuple(article.nct_ids),
         trial_keys=trial_keys(

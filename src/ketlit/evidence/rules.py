@@ -51,6 +51,10 @@ class EvidenceRules:
     # words just before it (matched ending where it starts) and just after it.
     not_an_arm_before: AnyInWindow = _NO_CONTEXT
     not_an_arm_after: re.Pattern[str] = re.compile(r"(?!x)x")
+    # ``[adverse_events]`` (optional, ketlit.evidence.adverse): harm words beyond the outcome vocabulary's safety
+    # list, and what makes a clause that names harms no report of them (a call for research, a correlation).
+    harms: Matcher | None = None
+    not_a_harm_report: Matcher | None = None
 
 
 def _regex(table: Table, key: str, pattern: str) -> re.Pattern[str]:
@@ -197,7 +201,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 35  # 35: a re-analysis named in the objective or methods is a secondary report
+READER_VERSION: Final = 36  # 36: adverse events read clause by clause, a row per harm (ketlit.evidence.adverse)
+# 35: a re-analysis named in the objective or methods is a secondary report
 # 34: adverse-event presence (absent, more, less) read in more wordings
 # 33: review topics narrowed; 32: who benefits more is no finding; 31: review topics
 # 30: a rule deciding by design tags alone names them as its cue
@@ -249,6 +254,17 @@ def _identity(doc: Document, tagging: TaggingRules | None) -> tuple[str, tuple[s
     return digest, molecules
 
 
+def _adverse_events(root: Table, index: AnchorIndex) -> tuple[Matcher | None, Matcher | None]:
+    """``[adverse_events]``: (harms, not_a_report), each None where the file lists none."""
+    if root.get("adverse_events") is None:
+        return None, None
+    table = root.sub("adverse_events")
+    table.known_keys(("harms", "not_a_report"))
+    harms = _alternation(table, "harms", index) if table.get("harms") is not None else None
+    not_a_report = _alternation(table, "not_a_report", index) if table.get("not_a_report") is not None else None
+    return harms, not_a_report
+
+
 def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> EvidenceRules:
     """Validate and compile a parsed rules document (drug names from ``tagging``)."""
     root = doc.root()
@@ -257,6 +273,7 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
     # One index for every group of this document: a text is scanned once for all of them.
     index = AnchorIndex()
     drug = _drug_pattern(root, molecules, tagging, index)
+    harms, not_a_harm_report = _adverse_events(root, index)
     return EvidenceRules(
         roles=_roles(root, index),
         findings=_findings(root, drug, index),
@@ -266,6 +283,8 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
         digest=digest,
         not_an_arm_before=_context_before(root, drug),
         not_an_arm_after=_context_after(root, drug),
+        harms=harms,
+        not_a_harm_report=not_a_harm_report,
     )
 
 

@@ -1,0 +1,342 @@
+"""Adverse-event statements of a study: each harm a result sentence names, and what it says of it.
+
+A result sentence often says several things about harms at once: "None of the subjects had serious side
+effects, and the side effects were similar between the groups"; "Ketamine was well tolerated, with transient
+dissociation as the main side effect"; "Serious and long-lasting AEs were more common with ECT, while
+treatment-emergent AEs led to more dropouts in the ketamine group". Read as one statement, the first cue in the
+sentence decided for every harm in it (a "no … serious" made the similar side effects absent, "well tolerated"
+made the dissociation absent). So the sentence is cut into clauses (the finding reader's boundaries, plus the
+clause a tolerability or safety statement opens with ", with …") and each clause says its own presence of the
+harms it names:
+
+- **absent**: the harm did not occur ("no serious adverse events", "did not impair driving", "well tolerated":
+  no poor tolerability; "safe and effective": no safety concern);
+- **no_difference**: as often as in the comparison ("similar", "did not increase the rate of");
+- **more** / **less**: more or less often with the drug than in the comparison; a comparison whose other side is
+  named ("more common with ECT", "higher in the placebo group") is the drug's less, and the other way round;
+- **present**: the harm occurred ("transient dissociation", "mild and transient adverse effects").
+
+What is no report of harm is left out: a call for research ("larger trials are needed to establish its
+safety"), a note on how harms were (not) studied, a correlation of ratings. The harm words are the outcome
+vocabulary's safety list plus ``[adverse_events] harms`` of the evidence rules (words only a harm statement
+uses: a finding's outcome kind is decided by the safety list alone).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from ketlit.evidence import numbers as nums
+from ketlit.evidence.anchors import Gate, fold
+from ketlit.evidence.arms import first_comparator
+from ketlit.evidence.matcher import TextPattern
+from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
+from ketlit.evidence.rules import EvidenceRules
+from ketlit.evidence.sentences import split_clauses
+
+Presence = Literal["present", "absent", "more", "less", "no_difference"]
+
+# At most this many harm rows per sentence: a list of twenty events in one sentence is one statement, and the
+# rows are what a safety check selects records by, not an inventory.
+MAX_EVENTS_PER_SENTENCE: Final = 8
+
+
+@dataclass(frozen=True, slots=True)
+class AdverseEvent:
+    """An adverse-event statement: the event words, presence, and any rates printed."""
+
+    sentence: int
+    event: str
+    presence: Presence
+    rates: tuple[nums.Rate, ...] = ()
+
+
+# "No reports of serious adverse events", "no new safety signal", "not associated with significant
+# adverse effects", "no case of interstitial cystitis", "devoid of adverse neurocognitive effects",
+# "dissociation was nearly absent", "none experienced an adverse event": the event did not occur,
+# however the negation is phrased. A few words may qualify the events ("no cognitive adverse
+# effects", "no considerable long-term side effects", "no serious cardiac adverse events").
+_SEVERITY: Final = r"(?:serious |severe |significant |major |clinically significant |persistent )*"
+_ABSENT: Final = re.compile(
+    r"\bno (?:reports? of |cases? of |incidents? of |instances? of |evidence of (?:an? )?|occurrences? of |"
+    r"new |reported )?"
+    + _SEVERITY
+    # The words between may qualify the events, never count, compare or withdraw ("no more than two adverse
+    # events", "no increase in side effects", "no data on adverse events", "no patient withdrew for adverse events").
+    + r"(?:(?!differen|more\b|increase|greater|than\b|data\b|information\b|withdr|discontinu|drop|effect|impact|"
+    r"influence)[\w-]+ ){0,3}?"
+    r"(?:adverse|side[- ]?effects?|safety|AEs?\b|SAEs?\b)|"
+    r"\bno cases? of\b|\bdevoid of\b|\b(?:nearly|virtually|almost|completely) absent\b|"
+    r"\bnone (?:of (?:the |them |these )?(?:\w+ )?)?(?:experienced|developed|reported|had|showed|required)\b|"
+    r"\bno (?:clinically )?(?:significant |relevant |meaningful )?changes? in (?:blood pressure|heart rate|vital signs|"
+    r"ECGs?|electrocardiogra\w*|laboratory)|"
+    # A clause that opens with "no" and names harms ("No sequelae were observed", "No hepatic, cognitive or
+    # urinary changes were observed"), unless it compares ("No significant difference in complications").
+    r"(?:^\W*|\bthere (?:were|was|is|are) )no (?!(?:statistically |clinically )?(?:significant )?"
+    r"(?:differen|more\b|increase|greater|change in (?:the )?(?:rate|incidence)))"
+    r"(?!(?:[\w-]+ ){0,3}?(?:than\b|data\b|information\b|withdr|discontinu|drop))|"
+    r"\bnot associated with (?!(?:an? |the )?(?:increased|higher|more|greater|differen)\w*)|"
+    r"\b(?:did|does|do|was|were) not (?:significantly |adversely )?(?:impair|induce|cause|produce|worsen|lead to|"
+    r"result in|affect|impact)\b|"
+    r"\bno (?:\w+ )?evidence of (?:\w+ ){0,3}?(?:negative|adverse|harmful|deleterious)\b|"
+    r"\b(?:were|was) absent\b|"
+    r"\b(?:appears?|seems?|to be|were|was|are|is) (?:to be )?(?:generally |relatively |well )?"
+    r"(?:tolerable|acceptable)\b|"
+    r"\bwell[- ]tolerated\b|"
+    r"\b(?:good|excellent|favou?rable|acceptable) (?:safety(?: and |/)?)?(?:tolerability|safety)\b|"
+    # The drug called safe: "an effective and safe treatment", "was safe and well tolerated", "safe overall",
+    # "support for the safety and tolerability of ketamine" (a conclusion of no safety concern).
+    r"\b(?:is|was|are|were|be|being|as|remains?) (?:an? )?(?:(?:generally |relatively |overall )?"
+    r"(?:effective|efficacious|rapid|feasible|well[- ]tolerated|promising|fast|potentially)(?:,| and) )*"
+    r"(?:generally |relatively |overall )?safe\b|"
+    r"\bsafe(?:ly)? and (?:well[- ]tolerated|effective|efficacious|feasible|tolerable)\b|"
+    r"\bsupports? (?:for )?the (?:\w+ )?safety\b|\brelative safety\b|"
+    r"\b(?:suggests?|suggesting|supports?|demonstrates?|confirms?|underscores?|shows?|showed|indicates?|indicating) "
+    r"(?:the |an? )?(?:\w+ ){0,4}?safety\b|"
+    r"\bsafe (?:profile|option|alternative|treatment|intervention|drug|medication|choice)\b|"
+    # "Significant differences were not observed" is no difference, not an absence.
+    r"(?<!differences )(?<!difference )\b(?:were|was) not (?:observed|reported|noted|found|detected|seen)\b"
+    r"(?! to differ)|"
+    r"\bnone of\b",
+    re.I,
+)
+# The arms a "was higher in …" names when the event is the drug's less, not more ("higher in the placebo group").
+_CONTROL_ARM: Final = r"(?:placebo|control|saline|midazolam|comparator|sham|usual care)\b"
+# More of the event with the drug ("the incidence of dizziness was higher in the esketamine group",
+# "increased the risk of hallucinations", "more intense dissociative symptoms", "twice the incidence").
+_MORE: Final = re.compile(
+    r"\bmore (?:frequent|common|often|intense|severe|pronounced|adverse|dropouts?|lightheaded|[a-z]+ (?:and|or) )|"
+    r"\bhigher (?:rates?|incidences?|frequency|risks?|adverse)|"
+    r"\bincreased? (?:the )?(?:risks?|incidences?|rates?|adverse|frequency)|"
+    r"\b(?:was|were) (?:significantly |also )?higher (?:in|with|among|for) (?!(?:the )?" + _CONTROL_ARM + r")|"
+    # "… in the esketamine group were higher than those of control group": more, unless the drug is after "than".
+    r"\b(?:was|were) (?:significantly |also )?(?:higher|greater|more frequent|more common) than\b|"
+    r"\bgreater (?!reduc|decreas|improv|relief)(?:\w+ ){0,2}?(?:dissociat\w*|adverse|side|risks?)|"
+    r"\btwice the (?:incidence|rate|risk)\b|"
+    r"\b(?:lower|poorer|worse) tolerability\b|\bless tolerable\b|"
+    r"\bcaused? more\b|\bexperienced more\b|\bincrease in\b",
+    re.I,
+)
+# Less of it ("reduced the risk of hypotension", "lower risks for headache", "was lower in the … group").
+_LESS: Final = re.compile(
+    r"\bless (?:frequent|common|often)|\blower (?:rates?|incidences?|frequency|risks?)|\bfewer\b|"
+    r"\b(?:reduced|decreased|lowered|attenuated|prevented) (?:the )?(?:risks?|incidences?|rates?|occurrence)?\b|"
+    r"\b(?:reduc|decreas|lower|attenuat|prevent)(?:e|es|ing|s)? (?:the )?(?:risks?|incidences?|rates?|occurrence)\b|"
+    r"\b(?:was|were) (?:significantly )?(?:lower|less frequent|less common) than\b|"
+    r"\b(?:was|were) (?:significantly )?(?:lower|reduced|decreased) (?:in|with|among|for) "
+    r"(?!(?:the )?" + _CONTROL_ARM + r")",
+    re.I,
+)
+_SAME: Final = re.compile(
+    r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
+    r"\bnot (?:found|shown) to differ|\bno (?:more(?! than)|increased?|greater|higher)\b|"
+    r"\bno (?:statistically )?(?:significant )?(?:effect|impact|influence) on\b|"
+    r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
+    r"\bnot (?:statistically )?significant(?:ly)? different|"
+    r"\bnot associated with (?:an? )?(?:increased|higher|more|greater)\b|"
+    r"\b(?:did|does|do) not (?:significantly )?increase\b|"
+    r"\bwithout (?:an? |any )?(?:(?:significant|significantly|statistically) )*(?:increas\w*|more\b|greater|higher)|"
+    r"\bindependent of\b|\bnot (?:significantly )?(?:different|differ)\b|"
+    r"\bdifferences? (?:\w+ ){0,3}?(?:was|were) not (?:observed|found|detected|seen|noted)\b",
+    re.I,
+)
+_ABSENT_GATE: Final = Gate(_ABSENT)
+_SAME_GATE: Final = Gate(_SAME)
+_MORE_GATE: Final = Gate(_MORE)
+_LESS_GATE: Final = Gate(_LESS)
+
+# Where a harm clause ends besides the finding reader's boundaries: the statement a tolerability or safety word
+# opens, followed by the harms that did occur ("was well tolerated, with transient dissociation …", "was safe and
+# well tolerated with adverse effects being mild"); a second subject after ", and" ("…serious side effects, and
+# the side effects were similar …"); a second verb phrase after a bare "and" ("… was well tolerated … and was not
+# associated with …").
+_BOUNDARY: Final = re.compile(
+    r", with (?!(?:a|an|the|respect|regard|reference)\b)| with (?=no\b)|"
+    r", (?=(?:suggesting|indicating|demonstrating|supporting|confirming)\b)|"
+    r", and (?=(?:the |all |most |no |none )?(?:[\w/-]+ ){0,5}?(?:was|were|had|did|occurred|experienced|developed)\b)|"
+    r" and (?=(?:was|were) (?:not )?(?:associated|observed|reported|noted|well)\b)|"
+    r", (?:however|although|but|though|while|whereas),? |, (?:except|apart from) ",
+    re.I,
+)
+
+
+# A tolerability or safety statement and the harms that did occur after it, without a comma: "was well tolerated in
+# both studies with adverse effects being mild and transient" (group 1 is where the second clause starts).
+_TOLERATED_WITH: Final = re.compile(
+    r"\b(?:tolerated|tolerable|safe)\b[^,;.]{0,40}? with (?!(?:a|an|respect|regard|reference|no)\b|the exception)()",
+    re.I,
+)
+
+
+def _clauses(text: str, boundary: TextPattern) -> list[str]:
+    out: list[str] = []
+    for clause in split_clauses(text, boundary):
+        parts = split_clauses(clause, _BOUNDARY) if _BOUNDARY.search(clause) else [clause]
+        for part in parts:
+            m = _TOLERATED_WITH.search(part)
+            out.extend((part[: m.start(1)], part[m.start(1) :]) if m else (part,))
+    return out
+
+
+_ARM_AFTER: Final = re.compile(
+    r"\s*(?:(?!compared\b|relative\b|than\b|versus\b|vs\b)[\w-]+ ){0,4}?(?:in|with|among|for|after|following) "
+    r"(?:the |patients |those )?",
+    re.I,
+)
+_ENDS_WITH_ARM_WORD: Final = re.compile(r"\b(?:in|with|among|for) $", re.I)
+
+
+def _other_side(clause: str, cue: re.Match[str], rules: EvidenceRules) -> bool:
+    """Whether a more/less cue is said of the comparison's arm, not the drug's: "were more common with ECT",
+    "was lower in the placebo group" (the arm named right after the cue, before the drug is)."""
+    rest = clause[cue.end() : cue.end() + 80]
+    if _ENDS_WITH_ARM_WORD.search(cue.group(0)):  # "was higher in ": the arm is what follows
+        arm = re.match(r"(?:the |patients |those )?", rest, re.I)
+    else:
+        # Not across "compared with", "than": what follows those is the reference, not where the harm was.
+        arm = _ARM_AFTER.match(rest)
+    if arm is None:
+        return False
+    after = rest[arm.end() :]
+    drug = rules.findings.drug.search(after)
+    comp = first_comparator(after, rules.findings)
+    return comp is not None and comp[2] <= 3 and (drug is None or drug.start() > comp[2])
+
+
+# "Midazolam was better tolerated than ketamine" (the drug's harms were more), "ketamine was better tolerated
+# than ECT" (less): the side the drug is on decides.
+_BETTER_TOLERATED: Final = re.compile(r"\b(?:better|more easily) tolerated than\b|\bmore tolerable than\b", re.I)
+# A harm reported against a comparison with no word of more or less ("caused nausea (RR 2.16) compared to no
+# esketamine use", "the risk of hallucinations was highest …; compared with controls, the OR was 2.32"): a harm
+# set against a comparison is reported as the drug's excess.
+_COMPARED: Final = re.compile(
+    r"\bcompared (?:to|with)\b|\brelative to\b|\bthan (?:in )?(?:the )?(?:placebo|control)", re.I
+)
+
+
+# "Without (any) memory deficiency", "without harming health": an absence only of the harm it names, which follows
+# it within a few words ("increased the risk of adverse events during surgery without harming health" still
+# reports more adverse events). "Without increasing the incidence" is no difference (``_SAME``).
+_WITHOUT: Final = re.compile(
+    r"\bwithout (?!(?:an? |any )?(?:(?:significant|significantly|statistically) )*"
+    r"(?:increas|more\b|greater|higher|change in (?:the )?(?:rate|incidence)))",
+    re.I,
+)
+_WITHOUT_REACH: Final = 60
+# A harm named right after a word of more or less ("more headaches with ketamine", "fewer side effects",
+# "increase intraoperative adverse reactions"), where no clause-level cue says which.
+_MORE_BEFORE: Final = re.compile(r"\b(?:more|greater|increased?|higher)\s+(?:[\w-]+\s+)?$", re.I)
+_LESS_BEFORE: Final = re.compile(r"\b(?:fewer|less|reduced?|decreased?|lower)\s+(?:[\w-]+\s+)?$", re.I)
+
+
+def _drug_follows(clause: str, at: int, rules: EvidenceRules) -> bool:
+    """Whether the drug is named within a few words after ``at`` ("higher than (in) the ketamine group")."""
+    drug = rules.findings.drug.search(clause, at, at + 30)
+    return drug is not None
+
+
+def _by_cue(clause: str, rules: EvidenceRules) -> Presence | None:
+    folded = fold(clause)
+    better = _BETTER_TOLERATED.search(clause)
+    if better is not None:
+        return "more" if _drug_follows(clause, better.end(), rules) else "less"
+    if _ABSENT_GATE.search(clause, folded):
+        return "absent"
+    if _SAME_GATE.search(clause, folded):
+        return "no_difference"
+    more = _MORE_GATE.search(clause, folded)
+    if more is not None:
+        if more.group(0).lower().endswith("than"):
+            return "less" if _drug_follows(clause, more.end(), rules) else "more"
+        return "less" if _other_side(clause, more, rules) else "more"
+    less = _LESS_GATE.search(clause, folded)
+    if less is not None:
+        if less.group(0).lower().endswith("than"):
+            return "more" if _drug_follows(clause, less.end(), rules) else "less"
+        return "more" if _other_side(clause, less, rules) else "less"
+    return None
+
+
+def _presence(clause: str, starts: Sequence[int], rules: EvidenceRules) -> Presence:
+    """What ``clause`` says of the harms that start at ``starts``."""
+    cue = _by_cue(clause, rules)
+    if cue is not None:
+        return cue
+    for w in _WITHOUT.finditer(clause):
+        if any(w.end() <= at <= w.end() + _WITHOUT_REACH for at in starts):
+            return "absent"
+    for at in starts:
+        before = clause[max(0, at - 30) : at]
+        if _MORE_BEFORE.search(before):
+            return "more"
+        if _LESS_BEFORE.search(before):
+            return "less"
+    return "more" if _COMPARED.search(clause) else "present"
+
+
+def _harms(clause: str, rules: EvidenceRules) -> list[tuple[int, str]]:
+    """The harms ``clause`` names, in order, each once: (start, words). Of two that overlap ("adverse" and "adverse
+    reactions"), the longer; two side by side are one ("serious adverse", "dissociative psychotomimetic")."""
+    found = [(m.start(), -len(m.group(0)), m.group(0)) for m in rules.findings.safety_outcome.finditer(clause)]
+    if rules.harms is not None:
+        found += [(m.start(), -len(m.group(0)), m.group(0)) for m in rules.harms.finditer(clause)]
+    spans: list[list[int]] = []
+    for start, minus_len, _ in sorted(found):
+        end = start - minus_len
+        if spans and start < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], end)  # overlapping: the longer reach
+        elif spans and not clause[spans[-1][1] : start].strip(" -"):
+            spans[-1][1] = end  # side by side: one harm
+        else:
+            spans.append([start, end])
+    seen: dict[str, int] = {}
+    for start, end in spans:
+        seen.setdefault(clause[start:end].lower(), start)
+    return [(start, words) for words, start in seen.items()]
+
+
+# A clause that is only the harms a comparison before it does not extend to: "…, but not agitation".
+_NOT_THESE: Final = re.compile(r"\W*(?:but )?not\b(?! (?:only|just)\b)", re.I)
+
+
+def read_adverse_events(
+    sentences: Sequence[RoledSentence], folded: Sequence[str], rules: EvidenceRules
+) -> tuple[AdverseEvent, ...]:
+    """Every harm statement of the results and conclusions, a row per harm and clause (see the module docstring)."""
+    out: list[AdverseEvent] = []
+    harms = rules.harms
+    for rs, _f in zip(sentences, folded, strict=True):
+        if rs.role not in FINDING_ROLES:
+            continue
+        text = rs.sentence.text
+        if rules.findings.safety_outcome.search(text) is None and (harms is None or harms.search(text) is None):
+            continue
+        rows: dict[tuple[str, Presence], None] = {}
+        last: Presence | None = None
+        last_events: list[str] = []
+        for clause in _clauses(text, rules.findings.clause_split):
+            if rules.not_a_harm_report is not None and rules.not_a_harm_report.search(clause):
+                continue
+            events = _harms(clause, rules)
+            if not events:
+                if last in ("more", "less") and _SAME.search(clause):
+                    # "higher adverse reactions … 5 minutes post-administration, but no significant differences
+                    # were observed upon leaving the operating room": the same harms, at another time.
+                    for event in last_events:
+                        rows.setdefault((event, "no_difference"), None)
+                continue
+            presence = _presence(clause, [at for at, _ in events], rules)
+            if last in ("more", "less") and _NOT_THESE.match(clause):
+                # "higher rates of confusion …, but not agitation, hypertension or affective switches".
+                presence = "no_difference"
+            last, last_events = presence, [words for _, words in events]
+            for _, event in events:
+                rows.setdefault((event, presence), None)
+        if rows:
+            rates = tuple(nums.rates(text))
+            for event, presence in list(rows)[:MAX_EVENTS_PER_SENTENCE]:
+                out.append(AdverseEvent(rs.sentence.index, event, presence, rates))
+    return tuple(out)
