@@ -412,8 +412,8 @@ def test_adverse_event_rows_read_no_difference_and_the_harms_claims_ask_about() 
         ("Dissociation was not found to differ between groups.", "no_difference"),
         # Words between "no" and the events that count or withdraw: the events were there.
         ("No patient withdrew for adverse events; dissociation occurred in 35%.", "present"),
-        # Higher in the control arm is not more with the drug.
-        ("The incidence of nausea was higher in the placebo group than in the ketamine group.", "present"),
+        # Higher in the control arm is less with the drug.
+        ("The incidence of nausea was higher in the placebo group than in the ketamine group.", "less"),
         ("Hypomania occurred in two patients.", "present"),
     ],
 )
@@ -457,6 +457,86 @@ def test_each_clause_says_its_own_presence_of_the_harms_it_names() -> None:
     # A call for research names safety and reports nothing; so does a note that no data were kept.
     assert rows("Larger trials are needed to establish the safety of ketamine.") == set()
     assert rows("No data on adverse events were collected.") == set()
+
+
+def _harm_rows(sentence: str) -> set[tuple[str, str]]:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    sections = [AbstractSection("METHODS", "METHODS", "Patients were randomized to ketamine or placebo."),
+                AbstractSection("RESULTS", "RESULTS", sentence)]
+    article = Article(pmid="1", title="Ketamine for depression: a randomized trial", sections=sections)
+    return {(a.event, a.presence) for a in read_profile(article, {"design": ["rct"]}, packaged_rules()).adverse_events}
+
+
+@pytest.mark.parametrize(
+    ("sentence", "row"),
+    [
+        # A harm that occurred is never read as absent because the sentence denies others.
+        ("Apart from transient dissociation, no adverse events were observed.", ("dissociat", "present")),
+        ("No serious adverse events were reported apart from one case of delirium.", ("delirium", "present")),
+        ("No serious adverse events occurred, and dissociation (30%) and nausea (20%) were the most common adverse "
+         "events.", ("nausea", "present")),
+        ("Ketamine was well tolerated and transient dissociation occurred in 30% of patients.",
+         ("dissociat", "present")),
+        ("Ketamine was well tolerated, with no serious adverse events and transient dissociation in 20% of patients.",
+         ("dissociat", "present")),
+        ("The most common adverse events were nausea, dizziness and dissociation, none of which were serious.",
+         ("nausea", "present")),
+        ("Transient hypertension occurred without sequelae.", ("hypertension", "present")),
+        ("Patients experienced nausea without vomiting.", ("nausea", "present")),
+        ("Ketamine appeared safe despite transient hypertension in 10% of patients.", ("hypertension", "present")),
+        ("Ketamine was not well tolerated: 8 of 20 patients withdrew because of dissociation.",
+         ("dissociat", "present")),
+        ("Ketamine was not devoid of adverse effects.", ("adverse", "present")),
+        # No cases in the comparison's arm only: more with the drug.
+        ("Nausea was reported by none of the placebo patients and by 30% of ketamine patients.", ("nausea", "more")),
+        ("No placebo-treated patient developed hypertension, compared with 8 esketamine-treated patients.",
+         ("hypertension", "more")),
+        # The arm a comparison is said of.
+        ("Dissociation was higher in the placebo group.", ("dissociat", "less")),
+        ("Dizziness was reported more often by placebo recipients.", ("dizziness", "less")),
+        ("Ketamine was less well tolerated than ECT.", ("tolerated", "more")),
+        ("ECT was less well tolerated than ketamine.", ("tolerated", "less")),
+        # A report that also says "necessary" or names a correlation is still a report.
+        ("Dose reductions were necessary in 5 patients because of dizziness.", ("dizziness", "present")),
+        ("Dissociation occurred in 40% of patients and was not correlated with response.", ("dissociat", "present")),
+        ("Dissociation was more frequent in ketamine trials than in placebo trials (RR 3.1).", ("dissociat", "more")),
+        ("Headaches occurred in 20% of patients.", ("headaches", "present")),
+    ],
+)
+def test_a_harm_row_says_what_the_clause_says_of_that_harm(sentence: str, row: tuple[str, str]) -> None:
+    assert row in _harm_rows(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is known to cause dissociation and hypertension.",
+        "Potential side effects include dissociation and hypertension.",
+        "Long-term safety remains to be established.",
+        "The long-term risks of cystitis with repeated dosing need further study.",
+        "We cannot conclude that ketamine is safe.",
+        # A substance-use condition the drug treats is no harm of the drug.
+        "Ketamine reduced the severity of alcohol withdrawal and dependence.",
+        "Ketamine reduced abuse of cocaine in dependent participants.",
+    ],
+)
+def test_a_clause_that_reports_no_harm_gives_no_row(sentence: str) -> None:
+    assert _harm_rows(sentence) == set()
+
+
+def test_no_difference_is_not_carried_to_harms_from_another_outcome() -> None:
+    rows = _harm_rows("Dissociation was more common with ketamine, but depression scores were similar between groups.")
+    assert rows == {("dissociat", "more")}
+    assert ("no_difference" not in {p for _, p in _harm_rows("The antidepressant effect was independent of "
+                                                             "dissociation.")})
+
+
+def test_the_harms_that_occurred_are_kept_first_when_a_sentence_names_many() -> None:
+    rows = _harm_rows("No hypotension, bradycardia, tachycardia, nausea, vomiting, delirium, hallucinations or "
+                      "headache occurred, but 3 patients had laryngospasm.")
+    assert ("laryngospasm", "present") in rows
 
 
 def _presences(title: str, methods: str, results: str, design: str) -> list[str]:

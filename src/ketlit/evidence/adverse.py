@@ -67,29 +67,32 @@ _ABSENT: Final = re.compile(
     # The words between may qualify the events, never count, compare or withdraw ("no more than two adverse
     # events", "no increase in side effects", "no data on adverse events", "no patient withdrew for adverse events").
     + r"(?:(?!differen|more\b|increase|greater|than\b|data\b|information\b|withdr|discontinu|drop|effect|impact|"
-    r"influence)[\w-]+ ){0,3}?"
+    r"influence|free\b)[\w-]+ ){0,3}?"
     r"(?:adverse|side[- ]?effects?|safety|AEs?\b|SAEs?\b)|"
-    r"\bno cases? of\b|\bdevoid of\b|\b(?:nearly|virtually|almost|completely) absent\b|"
+    r"\bno cases? of\b|(?<!not )\bdevoid of\b|\b(?:nearly|virtually|almost|completely) absent\b|"
     r"\bnone (?:of (?:the |them |these )?(?:\w+ )?)?(?:experienced|developed|reported|had|showed|required)\b|"
     r"\bno (?:clinically )?(?:significant |relevant |meaningful )?changes? in (?:blood pressure|heart rate|vital signs|"
     r"ECGs?|electrocardiogra\w*|laboratory)|"
     # A clause that opens with "no" and names harms ("No sequelae were observed", "No hepatic, cognitive or
-    # urinary changes were observed"), unless it compares ("No significant difference in complications").
+    # urinary changes were observed"), unless it compares ("No significant difference in complications") or
+    # counts ("No patient was free of side effects").
     r"(?:^\W*|\bthere (?:were|was|is|are) )no (?!(?:statistically |clinically )?(?:significant )?"
     r"(?:differen|more\b|increase|greater|change in (?:the )?(?:rate|incidence)))"
-    r"(?!(?:[\w-]+ ){0,3}?(?:than\b|data\b|information\b|withdr|discontinu|drop))|"
+    r"(?!(?:[\w-]+ ){0,3}?(?:than\b|data\b|information\b|withdr|discontinu|drop|free\b))|"
     r"\bnot associated with (?!(?:an? |the )?(?:increased|higher|more|greater|differen)\w*)|"
     r"\b(?:did|does|do|was|were) not (?:significantly |adversely )?(?:impair|induce|cause|produce|worsen|lead to|"
     r"result in|affect|impact)\b|"
     r"\bno (?:\w+ )?evidence of (?:\w+ ){0,3}?(?:negative|adverse|harmful|deleterious)\b|"
     r"\b(?:were|was) absent\b|"
-    r"\b(?:appears?|seems?|to be|were|was|are|is) (?:to be )?(?:generally |relatively |well )?"
+    r"(?<!not )(?<!n't )\b(?:appears?|seems?|to be|were|was|are|is) (?:to be )?(?:generally |relatively |well )?"
     r"(?:tolerable|acceptable)\b|"
-    r"\bwell[- ]tolerated\b|"
+    r"(?<!not )(?<!less )(?<!poorly )\bwell[- ]tolerated\b|"
     r"\b(?:good|excellent|favou?rable|acceptable) (?:safety(?: and |/)?)?(?:tolerability|safety)\b|"
     # The drug called safe: "an effective and safe treatment", "was safe and well tolerated", "safe overall",
-    # "support for the safety and tolerability of ketamine" (a conclusion of no safety concern).
-    r"\b(?:is|was|are|were|be|being|as|remains?) (?:an? )?(?:(?:generally |relatively |overall )?"
+    # "support for the safety and tolerability of ketamine" (a conclusion of no safety concern); not "may not be
+    # safe".
+    r"(?<!not )(?<!n't )\b(?:is|was|are|were|be|being|as|remains?|appears?|appeared|seems?|seemed) (?:to be )?"
+    r"(?:an? )?(?:(?:generally |relatively |overall )?"
     r"(?:effective|efficacious|rapid|feasible|well[- ]tolerated|promising|fast|potentially)(?:,| and) )*"
     r"(?:generally |relatively |overall )?safe\b|"
     r"\bsafe(?:ly)? and (?:well[- ]tolerated|effective|efficacious|feasible|tolerable)\b|"
@@ -103,15 +106,19 @@ _ABSENT: Final = re.compile(
     r"\bnone of\b",
     re.I,
 )
-# The arms a "was higher in …" names when the event is the drug's less, not more ("higher in the placebo group").
-_CONTROL_ARM: Final = r"(?:placebo|control|saline|midazolam|comparator|sham|usual care)\b"
+# Poor tolerability said outright: a harm present, however the words around it read ("not well tolerated: 8 of
+# 20 patients withdrew", "poorly tolerated", "not devoid of adverse effects", "may not be safe").
+_NOT_TOLERATED: Final = re.compile(
+    r"\b(?:not|poorly|badly) (?:well[- ])?tolera(?:ted|ble)\b|\bnot devoid of\b|\bnot (?:\w+ )?safe\b", re.I
+)
 # More of the event with the drug ("the incidence of dizziness was higher in the esketamine group",
-# "increased the risk of hallucinations", "more intense dissociative symptoms", "twice the incidence").
+# "increased the risk of hallucinations", "more intense dissociative symptoms", "twice the incidence"). Which arm a
+# cue that names one is said of ("higher in the placebo group") is read after (:func:`_side`).
 _MORE: Final = re.compile(
     r"\bmore (?:frequent|common|often|intense|severe|pronounced|adverse|dropouts?|lightheaded|[a-z]+ (?:and|or) )|"
     r"\bhigher (?:rates?|incidences?|frequency|risks?|adverse)|"
     r"\bincreased? (?:the )?(?:risks?|incidences?|rates?|adverse|frequency)|"
-    r"\b(?:was|were) (?:significantly |also )?higher (?:in|with|among|for) (?!(?:the )?" + _CONTROL_ARM + r")|"
+    r"\b(?:was|were) (?:significantly |also )?(?:higher|greater|more frequent|more common) (?:in|with|among|for|by) |"
     # "… in the esketamine group were higher than those of control group": more, unless the drug is after "than".
     r"\b(?:was|were) (?:significantly |also )?(?:higher|greater|more frequent|more common) than\b|"
     r"\bgreater (?!reduc|decreas|improv|relief)(?:\w+ ){0,2}?(?:dissociat\w*|adverse|side|risks?)|"
@@ -122,24 +129,24 @@ _MORE: Final = re.compile(
 )
 # Less of it ("reduced the risk of hypotension", "lower risks for headache", "was lower in the … group").
 _LESS: Final = re.compile(
-    r"\bless (?:frequent|common|often)|\blower (?:rates?|incidences?|frequency|risks?)|\bfewer\b|"
+    r"\bless (?:frequent|common|often)|\blower (?:rates?|incidences?|frequency|risks?)|(?<!no )\bfewer\b|"
     r"\b(?:reduced|decreased|lowered|attenuated|prevented) (?:the )?(?:risks?|incidences?|rates?|occurrence)?\b|"
     r"\b(?:reduc|decreas|lower|attenuat|prevent)(?:e|es|ing|s)? (?:the )?(?:risks?|incidences?|rates?|occurrence)\b|"
     r"\b(?:was|were) (?:significantly )?(?:lower|less frequent|less common) than\b|"
-    r"\b(?:was|were) (?:significantly )?(?:lower|reduced|decreased) (?:in|with|among|for) "
-    r"(?!(?:the )?" + _CONTROL_ARM + r")",
+    r"\b(?:was|were) (?:significantly )?(?:lower|reduced|decreased|less frequent|less common) "
+    r"(?:in|with|among|for|by) ",
     re.I,
 )
 _SAME: Final = re.compile(
     r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
-    r"\bnot (?:found|shown) to differ|\bno (?:more(?! than)|increased?|greater|higher)\b|"
+    r"\bnot (?:found|shown) to differ|\bno (?:more(?! than)|increased?|greater|higher|less|fewer)\b|"
     r"\bno (?:statistically )?(?:significant )?(?:effect|impact|influence) on\b|"
     r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
     r"\bnot (?:statistically )?significant(?:ly)? different|"
     r"\bnot associated with (?:an? )?(?:increased|higher|more|greater)\b|"
     r"\b(?:did|does|do) not (?:significantly )?increase\b|"
     r"\bwithout (?:an? |any )?(?:(?:significant|significantly|statistically) )*(?:increas\w*|more\b|greater|higher)|"
-    r"\bindependent of\b|\bnot (?:significantly )?(?:different|differ)\b|"
+    r"\bnot (?:significantly )?(?:different|differ)\b|"
     r"\bdifferences? (?:\w+ ){0,3}?(?:was|were) not (?:observed|found|detected|seen|noted)\b",
     re.I,
 )
@@ -148,26 +155,38 @@ _SAME_GATE: Final = Gate(_SAME)
 _MORE_GATE: Final = Gate(_MORE)
 _LESS_GATE: Final = Gate(_LESS)
 
-# Where a harm clause ends besides the finding reader's boundaries: the statement a tolerability or safety word
-# opens, followed by the harms that did occur ("was well tolerated, with transient dissociation …", "was safe and
-# well tolerated with adverse effects being mild"); a second subject after ", and" ("…serious side effects, and
-# the side effects were similar …"); a second verb phrase after a bare "and" ("… was well tolerated … and was not
-# associated with …").
+# Where a harm clause ends besides the finding reader's boundaries (``[findings] clause_split``, which has ", but",
+# ", whereas", ", while", ", although"): the statement a tolerability or safety word opens, followed by the harms that
+# did occur ("was well tolerated, with transient dissociation …"); a second subject after ", and" ("…serious side
+# effects, and the side effects were similar …", "…, and dissociation (30%) and nausea (20%) were the most common");
+# a second verb phrase after a bare "and" ("… was well tolerated … and was not associated with …", "was well
+# tolerated and transient dissociation occurred"); what a list of harms is said to be after it ("…, none of which
+# were serious"); the harm a statement is made despite ("appeared safe despite transient hypertension").
 _BOUNDARY: Final = re.compile(
     r", with (?!(?:a|an|the|respect|regard|reference)\b)| with (?=no\b)|"
     r", (?=(?:suggesting|indicating|demonstrating|supporting|confirming)\b)|"
-    r", and (?=(?:the |all |most |no |none )?(?:[\w/-]+ ){0,5}?(?:was|were|had|did|occurred|experienced|developed)\b)|"
+    r", and (?=(?:the |all |most |no |none )?(?:[\w/%.,()-]+ ){0,8}?"
+    r"(?:was|were|had|did|occurred|experienced|developed)\b)|"
     r" and (?=(?:was|were) (?:not )?(?:associated|observed|reported|noted|well)\b)|"
-    r", (?:however|although|but|though|while|whereas),? |, (?:except|apart from) ",
+    r"(?<=tolerated) and |(?<=safe) and (?!(?:well|effective|efficacious|feasible|tolerable)\b)|"
+    r", (?=(?:none|neither|all|both|most|some|each) of (?:which|these|them)\b)|"
+    r", (?:however|though),? |,? (?=despite\b)|"
+    # "…, with no serious adverse events and transient dissociation in 20% of patients": a harm counted after "and"
+    # is no part of the "no" before it.
+    r" and (?=(?:[\w-]+ ){1,4}?(?:in|of) (?:\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b)",
     re.I,
 )
-
-
 # A tolerability or safety statement and the harms that did occur after it, without a comma: "was well tolerated in
 # both studies with adverse effects being mild and transient" (group 1 is where the second clause starts).
 _TOLERATED_WITH: Final = re.compile(
     r"\b(?:tolerated|tolerable|safe)\b[^,;.]{0,40}? with (?!(?:a|an|respect|regard|reference|no)\b|the exception)()",
     re.I,
+)
+# The harms a statement excepts: "Apart from transient dissociation, no adverse events were observed", "no serious
+# adverse events apart from one case of delirium", "Side effects, with the exception of dissociation, were
+# similar". They occurred, whatever the rest says of the others (the except phrase runs to the next comma).
+_EXCEPT: Final = re.compile(
+    r"\b(?:apart from|other than|aside from|except(?: for)?|with the exception of|besides|save for)\s+([^,;]*)", re.I
 )
 
 
@@ -181,45 +200,55 @@ def _clauses(text: str, boundary: TextPattern) -> list[str]:
     return out
 
 
+# Where a cue's arm is named: right after it ("was higher in the placebo group"), or a few words on ("were more common
+# with ECT", "reported more often by placebo recipients"); not across "compared with" or "than", after which comes
+# the reference, not where the harm was.
 _ARM_AFTER: Final = re.compile(
-    r"\s*(?:(?!compared\b|relative\b|than\b|versus\b|vs\b)[\w-]+ ){0,4}?(?:in|with|among|for|after|following) "
-    r"(?:the |patients |those )?",
+    r"\s*(?:(?!compared\b|relative\b|than\b|versus\b|vs\b)[\w-]+ ){0,4}?(?:in|with|among|for|after|following|by) "
+    r"(?:the |patients |those |participants )?",
     re.I,
 )
-_ENDS_WITH_ARM_WORD: Final = re.compile(r"\b(?:in|with|among|for) $", re.I)
+_ENDS_WITH_ARM_WORD: Final = re.compile(r"\b(?:in|with|among|for|by) $", re.I)
+_DRUG, _OTHER, _UNKNOWN = 0, 1, 2
 
 
-def _other_side(clause: str, cue: re.Match[str], rules: EvidenceRules) -> bool:
-    """Whether a more/less cue is said of the comparison's arm, not the drug's: "were more common with ECT",
-    "was lower in the placebo group" (the arm named right after the cue, before the drug is)."""
+def _side(clause: str, cue: re.Match[str], rules: EvidenceRules) -> int:
+    """Which arm a more/less cue is said of: the drug's (``_DRUG``: "higher in the esketamine group", or no arm
+    named), the comparison's (``_OTHER``: "more common with ECT", "lower in the placebo group"), or ``_UNKNOWN``
+    (an arm that is neither the drug nor a comparator the rules know, or two comparators and no drug: a trial of
+    two other drugs)."""
     rest = clause[cue.end() : cue.end() + 80]
-    if _ENDS_WITH_ARM_WORD.search(cue.group(0)):  # "was higher in ": the arm is what follows
-        arm = re.match(r"(?:the |patients |those )?", rest, re.I)
-    else:
-        # Not across "compared with", "than": what follows those is the reference, not where the harm was.
-        arm = _ARM_AFTER.match(rest)
+    if cue.group(0).lower().endswith("than"):
+        drug = rules.findings.drug.search(rest, 0, 30)
+        return _OTHER if drug is not None else _DRUG  # "higher than (in) the ketamine group": the other arm's more
+    arm = re.match(r"(?:the |patients |those |participants )?", rest, re.I) if _ENDS_WITH_ARM_WORD.search(
+        cue.group(0)) else _ARM_AFTER.match(rest)
     if arm is None:
-        return False
+        return _DRUG
     after = rest[arm.end() :]
     drug = rules.findings.drug.search(after)
+    if drug is not None and drug.start() <= 3:
+        return _DRUG
     comp = first_comparator(after, rules.findings)
-    return comp is not None and comp[2] <= 3 and (drug is None or drug.start() > comp[2])
+    if comp is None or comp[2] > 3:
+        return _DRUG if drug is None else _UNKNOWN
+    if rules.findings.drug.search(clause) is None and first_comparator(after[comp[2] + len(comp[0]) :], rules.findings):
+        return _UNKNOWN
+    return _OTHER
 
 
 # "Midazolam was better tolerated than ketamine" (the drug's harms were more), "ketamine was better tolerated
-# than ECT" (less): the side the drug is on decides.
+# than ECT" (less); "less well tolerated than" the other way round: the side the drug is on decides.
 _BETTER_TOLERATED: Final = re.compile(r"\b(?:better|more easily) tolerated than\b|\bmore tolerable than\b", re.I)
+_WORSE_TOLERATED: Final = re.compile(r"\bless (?:well |easily )?tolera(?:ted|ble) than\b", re.I)
 # A harm reported against a comparison with no word of more or less ("caused nausea (RR 2.16) compared to no
 # esketamine use", "the risk of hallucinations was highest …; compared with controls, the OR was 2.32"): a harm
 # set against a comparison is reported as the drug's excess.
 _COMPARED: Final = re.compile(
     r"\bcompared (?:to|with)\b|\brelative to\b|\bthan (?:in )?(?:the )?(?:placebo|control)", re.I
 )
-
-
-# "Without (any) memory deficiency", "without harming health": an absence only of the harm it names, which follows
-# it within a few words ("increased the risk of adverse events during surgery without harming health" still
-# reports more adverse events). "Without increasing the incidence" is no difference (``_SAME``).
+# "Without (any) memory deficiency", "nausea without vomiting": an absence only of the harm it names, which follows
+# it within a few words. "Without increasing the incidence" is no difference (``_SAME``).
 _WITHOUT: Final = re.compile(
     r"\bwithout (?!(?:an? |any )?(?:(?:significant|significantly|statistically) )*"
     r"(?:increas|more\b|greater|higher|change in (?:the )?(?:rate|incidence)))",
@@ -229,57 +258,75 @@ _WITHOUT_REACH: Final = 60
 # A harm named right after a word of more or less ("more headaches with ketamine", "fewer side effects",
 # "increase intraoperative adverse reactions"), where no clause-level cue says which.
 _MORE_BEFORE: Final = re.compile(r"\b(?:more|greater|increased?|higher)\s+(?:[\w-]+\s+)?$", re.I)
-_LESS_BEFORE: Final = re.compile(r"\b(?:fewer|less|reduced?|decreased?|lower)\s+(?:[\w-]+\s+)?$", re.I)
+_LESS_BEFORE: Final = re.compile(r"(?<!no )\b(?:fewer|less|reduced?|decreased?|lower)\s+(?:[\w-]+\s+)?$", re.I)
+_FLIP: Final[dict[Presence, Presence]] = {"more": "less", "less": "more"}
 
 
-def _drug_follows(clause: str, at: int, rules: EvidenceRules) -> bool:
-    """Whether the drug is named within a few words after ``at`` ("higher than (in) the ketamine group")."""
-    drug = rules.findings.drug.search(clause, at, at + 30)
-    return drug is not None
-
-
-def _by_cue(clause: str, rules: EvidenceRules) -> Presence | None:
-    folded = fold(clause)
-    better = _BETTER_TOLERATED.search(clause)
-    if better is not None:
-        return "more" if _drug_follows(clause, better.end(), rules) else "less"
-    if _ABSENT_GATE.search(clause, folded):
-        return "absent"
-    if _SAME_GATE.search(clause, folded):
-        return "no_difference"
-    more = _MORE_GATE.search(clause, folded)
-    if more is not None:
-        if more.group(0).lower().endswith("than"):
-            return "less" if _drug_follows(clause, more.end(), rules) else "more"
-        return "less" if _other_side(clause, more, rules) else "more"
-    less = _LESS_GATE.search(clause, folded)
-    if less is not None:
-        if less.group(0).lower().endswith("than"):
-            return "more" if _drug_follows(clause, less.end(), rules) else "less"
-        return "more" if _other_side(clause, less, rules) else "less"
+def _tolerated_than(clause: str, rules: EvidenceRules) -> Presence | None:
+    for pattern, drug_after in ((_BETTER_TOLERATED, "more"), (_WORSE_TOLERATED, "less")):
+        m = pattern.search(clause)
+        if m is not None:
+            after: Presence = "more" if drug_after == "more" else "less"
+            return after if rules.findings.drug.search(clause, m.end(), m.end() + 30) else _FLIP[after]
     return None
 
 
-def _presence(clause: str, starts: Sequence[int], rules: EvidenceRules) -> Presence:
-    """What ``clause`` says of the harms that start at ``starts``."""
+def _absent_in_one_arm(clause: str, m: re.Match[str], rules: EvidenceRules) -> bool:
+    """Whether an absence cue is said of the comparison's arm only: "none of the placebo patients", "No
+    placebo-treated patient developed hypertension, compared with 8 esketamine-treated patients"."""
+    comp = first_comparator(clause[m.start() : m.end() + 30], rules.findings)
+    return comp is not None and rules.findings.drug.search(clause[m.start() : m.end() + 30]) is None
+
+
+def _by_cue(clause: str, rules: EvidenceRules) -> Presence | None:
+    """The presence a clause-level cue gives every harm of the clause; None: no such cue."""
+    folded = fold(clause)
+    than = _tolerated_than(clause, rules)
+    if than is not None:
+        return than
+    if _NOT_TOLERATED.search(clause):
+        return "present"
+    absent = _ABSENT_GATE.search(clause, folded)
+    if absent is not None:
+        return "more" if _absent_in_one_arm(clause, absent, rules) else "absent"
+    if _SAME_GATE.search(clause, folded):
+        return "no_difference"
+    for gate, presence in ((_MORE_GATE, "more"), (_LESS_GATE, "less")):
+        m = gate.search(clause, folded)
+        if m is not None:
+            side = _side(clause, m, rules)
+            said: Presence = "more" if presence == "more" else "less"
+            return None if side == _UNKNOWN else (_FLIP[said] if side == _OTHER else said)
+    return None
+
+
+def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list[Presence]:
+    """What ``clause`` says of each harm that starts at ``starts``."""
     cue = _by_cue(clause, rules)
-    if cue is not None:
-        return cue
-    for w in _WITHOUT.finditer(clause):
-        if any(w.end() <= at <= w.end() + _WITHOUT_REACH for at in starts):
-            return "absent"
+    withouts = [w.end() for w in _WITHOUT.finditer(clause)] if "without" in clause.lower() else []
+    excepted = [(m.start(1), m.end(1)) for m in _EXCEPT.finditer(clause)]
+    out: list[Presence] = []
     for at in starts:
-        before = clause[max(0, at - 30) : at]
-        if _MORE_BEFORE.search(before):
-            return "more"
-        if _LESS_BEFORE.search(before):
-            return "less"
-    return "more" if _COMPARED.search(clause) else "present"
+        if any(a <= at < b for a, b in excepted):
+            out.append("present")
+        elif any(end <= at <= end + _WITHOUT_REACH for end in withouts):
+            out.append("absent")
+        elif cue is not None:
+            out.append(cue)
+        elif _MORE_BEFORE.search(clause, max(0, at - 30), at):
+            out.append("more")
+        elif _LESS_BEFORE.search(clause, max(0, at - 30), at):
+            out.append("less")
+        else:
+            out.append("more" if _COMPARED.search(clause) else "present")
+    return out
 
 
 def _harms(clause: str, rules: EvidenceRules) -> list[tuple[int, str]]:
     """The harms ``clause`` names, in order, each once: (start, words). Of two that overlap ("adverse" and "adverse
-    reactions"), the longer; two side by side are one ("serious adverse", "dissociative psychotomimetic")."""
+    reactions"), the longer; two side by side are one ("serious adverse", "dissociative psychotomimetic"). A
+    word that names a substance-use condition the drug may treat ("alcohol dependence", "abuse of cocaine":
+    ``[adverse_events] treated_use``) is that condition, not a harm."""
     found = [(m.start(), -len(m.group(0)), m.group(0)) for m in rules.findings.safety_outcome.finditer(clause)]
     if rules.harms is not None:
         found += [(m.start(), -len(m.group(0)), m.group(0)) for m in rules.harms.finditer(clause)]
@@ -292,14 +339,51 @@ def _harms(clause: str, rules: EvidenceRules) -> list[tuple[int, str]]:
             spans[-1][1] = end  # side by side: one harm
         else:
             spans.append([start, end])
+    treated = [(m.start(), m.end()) for m in rules.treated_use.finditer(clause)] if rules.treated_use else []
     seen: dict[str, int] = {}
     for start, end in spans:
+        if any(a < end and start < b for a, b in treated):
+            continue
         seen.setdefault(clause[start:end].lower(), start)
     return [(start, words) for words, start in seen.items()]
 
 
 # A clause that is only the harms a comparison before it does not extend to: "…, but not agitation".
 _NOT_THESE: Final = re.compile(r"\W*(?:but )?not\b(?! (?:only|just)\b)", re.I)
+# Rows kept first when a sentence names more harms than are kept: the harms that occurred.
+_KEEP_FIRST: Final[dict[Presence, int]] = {"present": 0, "more": 0, "less": 1, "no_difference": 2, "absent": 3}
+
+
+def _names_an_outcome(clause: str, rules: EvidenceRules) -> bool:
+    f = rules.findings
+    return any(p.search(clause) for p in (f.negative_outcome, f.positive_outcome, f.other_outcome))
+
+
+def _sentence_rows(text: str, rules: EvidenceRules) -> dict[tuple[str, Presence], None]:
+    rows: dict[tuple[str, Presence], None] = {}
+    last: Presence | None = None
+    last_events: list[str] = []
+    for clause in _clauses(text, rules.findings.clause_split):
+        if rules.not_a_harm_report is not None and rules.not_a_harm_report.search(clause):
+            continue
+        events = _harms(clause, rules)
+        if not events:
+            if last in ("more", "less") and _SAME.search(clause) and not _names_an_outcome(clause, rules):
+                # "higher adverse reactions … 5 minutes post-administration, but no significant differences were
+                # observed upon leaving the operating room": the same harms, at another time. (Not "…, but
+                # depression scores were similar": another outcome's.)
+                for event in last_events:
+                    rows.setdefault((event, "no_difference"), None)
+            continue
+        presences = _presences(clause, [at for at, _ in events], rules)
+        if last in ("more", "less") and _NOT_THESE.match(clause):
+            # "higher rates of confusion …, but not agitation, hypertension or affective switches".
+            presences = ["no_difference"] * len(events)
+        last = next((p for p in presences if p in ("more", "less")), presences[-1])
+        last_events = [words for _, words in events]
+        for (_, event), presence in zip(events, presences, strict=True):
+            rows.setdefault((event, presence), None)
+    return rows
 
 
 def read_adverse_events(
@@ -314,29 +398,10 @@ def read_adverse_events(
         text = rs.sentence.text
         if rules.findings.safety_outcome.search(text) is None and (harms is None or harms.search(text) is None):
             continue
-        rows: dict[tuple[str, Presence], None] = {}
-        last: Presence | None = None
-        last_events: list[str] = []
-        for clause in _clauses(text, rules.findings.clause_split):
-            if rules.not_a_harm_report is not None and rules.not_a_harm_report.search(clause):
-                continue
-            events = _harms(clause, rules)
-            if not events:
-                if last in ("more", "less") and _SAME.search(clause):
-                    # "higher adverse reactions … 5 minutes post-administration, but no significant differences
-                    # were observed upon leaving the operating room": the same harms, at another time.
-                    for event in last_events:
-                        rows.setdefault((event, "no_difference"), None)
-                continue
-            presence = _presence(clause, [at for at, _ in events], rules)
-            if last in ("more", "less") and _NOT_THESE.match(clause):
-                # "higher rates of confusion …, but not agitation, hypertension or affective switches".
-                presence = "no_difference"
-            last, last_events = presence, [words for _, words in events]
-            for _, event in events:
-                rows.setdefault((event, presence), None)
+        rows = _sentence_rows(text, rules)
         if rows:
             rates = tuple(nums.rates(text))
-            for event, presence in list(rows)[:MAX_EVENTS_PER_SENTENCE]:
+            kept = sorted(rows, key=lambda row: _KEEP_FIRST[row[1]])[:MAX_EVENTS_PER_SENTENCE]
+            for event, presence in sorted(kept, key=list(rows).index):
                 out.append(AdverseEvent(rs.sentence.index, event, presence, rates))
     return tuple(out)

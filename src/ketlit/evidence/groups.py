@@ -385,7 +385,8 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
         members.setdefault(find(r.pmid), []).append(r)
     out: list[tuple[str, str, bool]] = []
     for root, group in members.items():
-        ranked = sorted(group, key=lambda r: (r.relation != "main", -(r.n or 0), int(r.pmid)))
+        # A protocol is a main report with no results yet: the trial's results report speaks for the group.
+        ranked = sorted(group, key=lambda r: (r.relation != "main", r.question == "protocol", -(r.n or 0), int(r.pmid)))
         main = ranked[0].pmid
         gid = min((r.pmid for r in group), key=int)
         assert gid == root

@@ -417,7 +417,9 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         if topic is not None and topic.rule >= 0:
             review = replace(review, topic=topic)
     relation: Relation | None = None
-    if question.value not in ("systematic_review", "protocol", "other", "case_report", "observational"):
+    # Every primary report is the main report of its study, a cohort, a case or a protocol as much as a trial (a
+    # cohort's predictor analysis is its secondary report); only a review, which pools others' studies, has none.
+    if question.value != "systematic_review":
         secondary = question.value == "predictor_or_secondary" or _SECONDARY.search(article.title) is not None
         relation = "secondary" if secondary or _says_secondary(sentences) else "main"
     readable = bool(findings) or bool(review and review.certainty)

@@ -55,6 +55,8 @@ class EvidenceRules:
     # list, and what makes a clause that names harms no report of them (a call for research, a correlation).
     harms: Matcher | None = None
     not_a_harm_report: Matcher | None = None
+    # Words around a harm word that make it a treated condition ("alcohol dependence", "abuse of cocaine").
+    treated_use: Matcher | None = None
 
 
 def _regex(table: Table, key: str, pattern: str) -> re.Pattern[str]:
@@ -201,7 +203,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 36  # 36: adverse events read clause by clause, a row per harm (ketlit.evidence.adverse)
+READER_VERSION: Final = 37  # 37: every primary report (cohort, case, protocol too) is its study's main report
+# 36: adverse events read clause by clause, a row per harm (ketlit.evidence.adverse)
 # 35: a re-analysis named in the objective or methods is a secondary report
 # 34: adverse-event presence (absent, more, less) read in more wordings
 # 33: review topics narrowed; 32: who benefits more is no finding; 31: review topics
@@ -254,15 +257,16 @@ def _identity(doc: Document, tagging: TaggingRules | None) -> tuple[str, tuple[s
     return digest, molecules
 
 
-def _adverse_events(root: Table, index: AnchorIndex) -> tuple[Matcher | None, Matcher | None]:
-    """``[adverse_events]``: (harms, not_a_report), each None where the file lists none."""
+_ADVERSE_KEYS: Final = ("harms", "not_a_report", "treated_use")
+
+
+def _adverse_events(root: Table, index: AnchorIndex) -> tuple[Matcher | None, ...]:
+    """``[adverse_events]``: (harms, not_a_report, treated_use), each None where the file lists none."""
     if root.get("adverse_events") is None:
-        return None, None
+        return None, None, None
     table = root.sub("adverse_events")
-    table.known_keys(("harms", "not_a_report"))
-    harms = _alternation(table, "harms", index) if table.get("harms") is not None else None
-    not_a_report = _alternation(table, "not_a_report", index) if table.get("not_a_report") is not None else None
-    return harms, not_a_report
+    table.known_keys(_ADVERSE_KEYS)
+    return tuple(_alternation(table, key, index) if table.get(key) is not None else None for key in _ADVERSE_KEYS)
 
 
 def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> EvidenceRules:
@@ -273,7 +277,7 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
     # One index for every group of this document: a text is scanned once for all of them.
     index = AnchorIndex()
     drug = _drug_pattern(root, molecules, tagging, index)
-    harms, not_a_harm_report = _adverse_events(root, index)
+    harms, not_a_harm_report, treated_use = _adverse_events(root, index)
     return EvidenceRules(
         roles=_roles(root, index),
         findings=_findings(root, drug, index),
@@ -285,6 +289,7 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
         not_an_arm_after=_context_after(root, drug),
         harms=harms,
         not_a_harm_report=not_a_harm_report,
+        treated_use=treated_use,
     )
 
 
