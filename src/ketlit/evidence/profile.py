@@ -417,9 +417,10 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         if topic is not None and topic.rule >= 0:
             review = replace(review, topic=topic)
     relation: Relation | None = None
-    # Every primary report is the main report of its study, a cohort, a case or a protocol as much as a trial (a
-    # cohort's predictor analysis is its secondary report); only a review, which pools others' studies, has none.
-    if question.value != "systematic_review":
+    # A study's primary report is its main report, a cohort's or a protocol's as much as a trial's (a cohort's
+    # predictor analysis is its secondary report). A review pools others' studies, a case report is no study of a
+    # group, and a record about something else ("other") reports nothing of the drug: they have none.
+    if question.value not in ("systematic_review", "case_report", "other"):
         secondary = question.value == "predictor_or_secondary" or _SECONDARY.search(article.title) is not None
         relation = "secondary" if secondary or _says_secondary(sentences) else "main"
     readable = bool(findings) or bool(review and review.certainty)
