@@ -555,6 +555,13 @@ def _presences(title: str, methods: str, results: str, design: str) -> list[str]
         ("This post hoc analysis of a randomized trial examined 60 patients given ketamine or placebo.", "secondary"),
         ("We used data from a double-blind randomized trial of ketamine versus midazolam.", "secondary"),
         ("Sixty patients were randomized to ketamine or placebo.", "main"),
+        # The source study's data or patients named: a re-analysis, however it is worded.
+        ("Data were drawn from a previous double-blind, placebo-controlled crossover study of 58 participants.",
+         "secondary"),
+        ("Thirty-eight patients underwent cognitive tests within a clinical trial of repeated ketamine infusions.",
+         "secondary"),
+        ("As detailed in the original article, data came from nine volunteers given ketamine or placebo.",
+         "secondary"),
     ],
 )
 def test_an_abstract_that_calls_itself_a_reanalysis_is_a_secondary_report(methods: str, relation: str) -> None:
@@ -568,6 +575,28 @@ def test_an_abstract_that_calls_itself_a_reanalysis_is_a_secondary_report(method
     ]
     article = Article(pmid="1", title="Ketamine and depressive symptoms: a randomized trial", sections=sections)
     assert read_profile(article, {"design": ["rct"]}, packaged_rules()).relation == relation
+
+
+@pytest.mark.parametrize(
+    ("title", "design", "relation"),
+    [
+        ("Real-world esketamine for treatment-resistant depression: a retrospective cohort study", "observational",
+         "main"),
+        ("Ketamine for treatment-resistant depression: a systematic review and meta-analysis", "systematic_review",
+         None),
+    ],
+)
+def test_every_primary_report_is_its_studys_main_report(title: str, design: str, relation: str | None) -> None:
+    """A cohort's own report is its main report as a trial's is; a review pools others' studies and has none."""
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    sections = [
+        AbstractSection("METHODS", "METHODS", "We reviewed the records of 120 patients treated with ketamine."),
+        AbstractSection("RESULTS", "RESULTS", "Depression scores fell after ketamine (p < 0.01)."),
+    ]
+    profile = read_profile(Article(pmid="1", title=title, sections=sections), {"design": [design]}, packaged_rules())
+    assert profile.relation == relation, profile.question
 
 
 def test_a_protocol_reports_no_findings() -> None:

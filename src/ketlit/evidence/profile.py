@@ -250,10 +250,20 @@ def _timepoints(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tu
 # The abstract calling itself a re-analysis of a trial ("This post hoc analysis of …", "a secondary analysis of a
 # randomized clinical trial", "data from a double-blind trial"): read in its objective and methods, where a study
 # says what it is; the title often does not.
+# Also the data or patients of an earlier study named as the source: "data were drawn from a previous double-blind,
+# placebo-controlled crossover study", "as detailed in the original article, data came from", "within a clinical
+# trial examining …", "our previous study of six open-label infusions", "the patients had received ketamine in a
+# placebo-controlled crossover study".
 _SAYS_SECONDARY: Final = re.compile(
-    r"\b(?:post[- ]?hoc|secondary|exploratory|ancillary) (?:\w+ ){0,2}?(?:analys[ie]s|sub-?stud(?:y|ies)) "
+    r"\b(?:post[- ]?hoc|secondary|exploratory|ancillary|retrospective) (?:\w+ ){0,2}?"
+    r"(?:analys[ie]s|sub-?stud(?:y|ies)) "
     r"(?:of|from|using|in)\b|"
-    r"\bdata (?:were |was )?(?:drawn |taken |obtained |derived |used )?from an? (?:[\w-]+ ){0,4}?(?:trial|RCT)\b|"
+    r"\b(?:data|samples) (?:were |was )?(?:drawn |taken |obtained |derived |used |came |come )?from an? "
+    r"(?:[\w,-]+ ){0,6}?(?:trial|RCT|study)\b|"
+    r"\bfrom an? (?:recent|previous|prior|completed|larger|parent) (?:[\w,-]+ ){0,5}?(?:trial|study|RCT)\b|"
+    r"\b(?:the|our) (?:original|previous|parent|earlier) (?:trial|study|article|report)\b|"
+    r"\bwithin an? (?:[\w-]+ ){0,3}?(?:trial|RCT)\b|"
+    r"\bhad (?:previously )?(?:received|participated|been enrolled|taken part)\b|"
     r"\bre-?analys[ie]s of\b|\bsub-?study of\b",
     re.I,
 )
