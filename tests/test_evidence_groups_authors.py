@@ -95,6 +95,29 @@ def test_a_secondary_joins_when_its_candidate_main_reports_are_already_one_trial
     assert by["100"] == by["105"] == by["200"] == "100"
 
 
+def test_a_secondary_report_does_not_join_its_teams_protocol() -> None:
+    # A protocol is its trial's main report (relation "main") but has no patients yet: the team's sub-study of
+    # another trial (same drug, condition and design, fewer patients than the protocol plans) is not about it.
+    protocol = _r("100", "Intramuscular ketamine for suicidal patients: clinical trial design and rationale", 90,
+                  year=2024, question="protocol")
+    secondary = _r("200", "Acute dissociation and ketamine's effects in a midazolam-controlled trial", 40,
+                   "secondary", year=2024)
+    by = _groups([protocol, secondary])
+    assert by["200"] != by["100"]
+
+
+def test_a_protocol_does_not_speak_for_its_trial() -> None:
+    # Both are main reports of one registered trial; the protocol plans more patients than the results report
+    # randomized, but the group's vote is the results report's.
+    nct = ("NCT01234567",)
+    protocol = GroupingInput("100", "Ketamine for depression: protocol of a randomized trial", 2018, 120, "main",
+                             "protocol", nct, (), TEAM, ("racemic_ketamine",), ("depression",), ("rct", "protocol"))
+    results = GroupingInput("150", "Ketamine for depression: a randomized trial", 2021, 110, "main",
+                            "efficacy_vs_control", nct, (), TEAM, ("racemic_ketamine",), ("depression",), ("rct",))
+    assert _groups([protocol, results])["150"] == "100"
+    assert {p: is_main for p, _, is_main in group_records([protocol, results])} == {"100": False, "150": True}
+
+
 def test_secondary_reports_do_not_join_each_other_by_team() -> None:
     a = _r("200", "Sleep and ketamine response", 40, "secondary")
     b = _r("210", "Sleep and ketamine response in older adults", 30, "secondary")

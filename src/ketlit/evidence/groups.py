@@ -303,7 +303,8 @@ def _secondary_to_main(records: Sequence[GroupingInput], find: Callable[[str], s
     sizes = Counter(find(r.pmid) for r in records)
     by_lead: dict[str, list[GroupingInput]] = {}
     for m in records:
-        if m.relation == "main" and len(m.authors) >= TEAM_MIN_SHARED:
+        # A protocol has no patients yet: a secondary report analyses another report's data, never a protocol's.
+        if m.relation == "main" and m.question != "protocol" and len(m.authors) >= TEAM_MIN_SHARED:
             for name in {m.authors[0], m.authors[-1]}:
                 by_lead.setdefault(name, []).append(m)
     for r in records:
