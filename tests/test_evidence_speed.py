@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 
+from ketlit.evidence import adverse as amod
 from ketlit.evidence import anchors
 from ketlit.evidence import findings as fmod
 from ketlit.evidence import model as mmod
@@ -142,7 +143,7 @@ def test_sentence_split_of_a_long_section() -> None:
 
 
 def _gated_regexes() -> list[re.Pattern[str]]:
-    found = [v for mod in (pmod, nums, fmod) for v in vars(mod).values() if isinstance(v, re.Pattern)]
+    found = [v for mod in (pmod, nums, fmod, amod) for v in vars(mod).values() if isinstance(v, re.Pattern)]
     found += [*pmod._N_PATTERNS, *(p for _, p in pmod._BLINDING), *nums._UNNAMED]
     return found
 
@@ -166,6 +167,21 @@ def test_gate_search_and_finditer_give_re_answers(sentences: list[str]) -> None:
             assert _spans(gate.finditer(text, folded)) == _spans(rx.finditer(text)), (rx.pattern, text)
             skipped += gate.start(folded) != 0
     assert skipped > len(texts)  # the gates do skip: most texts start the search later, or not at all
+
+
+def test_harm_cue_matchers_give_the_alternations_answers(sentences: list[str]) -> None:
+    """The adverse-event presence cues run as Matchers of their top-level alternatives: the same leftmost match."""
+    words = ["no ", "No ", "none of", "well tolerated", "safe", "similar", "higher in the ", "than ", "fewer ",
+             "reduced the risk of ", "nausea", "adverse events", "were not observed", ", ", "not ", "increase", "x"]
+    texts = sentences + _synthetic(words, 400, seed=5)
+    pairs = [(amod._ABSENT, amod._ABSENT_CUE), (amod._SAME, amod._SAME_CUE), (amod._MORE, amod._MORE_CUE),
+             (amod._LESS, amod._LESS_CUE)]
+    for rx, cues in pairs:
+        assert len(amod.alternatives(rx)) > 5
+        for text in texts:
+            got, want = cues.search(text), rx.search(text)
+            assert (got and got.span()) == (want and want.span()), (rx.pattern[:40], text)
+    assert amod.alternatives(re.compile(r"a|(b|c)|[|]d|\|e")) == ["a", "(b|c)", "[|]d", "\\|e"]
 
 
 def test_gate_start_of_a_large_literal_set_is_the_first_find(sentences: list[str]) -> None:

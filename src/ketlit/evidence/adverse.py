@@ -24,6 +24,7 @@ uses: a finding's outcome kind is decided by the safety list alone).
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from typing import Final, Literal
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.anchors import Gate, fold
 from ketlit.evidence.arms import first_comparator
-from ketlit.evidence.matcher import TextPattern
+from ketlit.evidence.matcher import AnchorIndex, Matcher, TextPattern
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.rules import EvidenceRules
 from ketlit.evidence.sentences import split_clauses
@@ -150,10 +151,38 @@ _SAME: Final = re.compile(
     r"\bdifferences? (?:\w+ ){0,3}?(?:was|were) not (?:observed|found|detected|seen|noted)\b",
     re.I,
 )
-_ABSENT_GATE: Final = Gate(_ABSENT)
-_SAME_GATE: Final = Gate(_SAME)
-_MORE_GATE: Final = Gate(_MORE)
-_LESS_GATE: Final = Gate(_LESS)
+
+
+def alternatives(regex: re.Pattern[str]) -> list[str]:
+    """The top-level alternatives of ``regex``: "a|(b|c)|[|]d" gives "a", "(b|c)", "[|]d"."""
+    pattern, out, depth, start, i, in_class = regex.pattern, [], 0, 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+        elif c in "()":
+            depth += 1 if c == "(" else -1
+        elif c == "|" and depth == 0:
+            out.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    out.append(pattern[start:])
+    return out
+
+
+# The four presence cues are long alternations tried on every harm clause: ``re`` tries each alternative at every
+# character. As Matchers (one literal scan of the clause for all four, shared; the same leftmost match as the
+# alternation: tests/test_evidence_results.py compares them) they cost a scan and a few anchored matches.
+_CUE_INDEX: Final = AnchorIndex()
+_ABSENT_CUE: Final = Matcher(alternatives(_ABSENT), re.IGNORECASE, _CUE_INDEX)
+_SAME_CUE: Final = Matcher(alternatives(_SAME), re.IGNORECASE, _CUE_INDEX)
+_MORE_CUE: Final = Matcher(alternatives(_MORE), re.IGNORECASE, _CUE_INDEX)
+_LESS_CUE: Final = Matcher(alternatives(_LESS), re.IGNORECASE, _CUE_INDEX)
 
 # Where a harm clause ends besides the finding reader's boundaries (``[findings] clause_split``, which has ", but",
 # ", whereas", ", while", ", although"): the statement a tolerability or safety word opens, followed by the harms that
@@ -190,13 +219,29 @@ _EXCEPT: Final = re.compile(
 )
 
 
-def _clauses(text: str, boundary: TextPattern) -> list[str]:
-    out: list[str] = []
+# The regexes run on every harm clause, each tried only where the literals it needs are (see ``Gate``).
+_BOUNDARY_GATE: Final = Gate(_BOUNDARY)
+_TOLERATED_WITH_GATE: Final = Gate(_TOLERATED_WITH)
+_EXCEPT_GATE: Final = Gate(_EXCEPT)
+_NOT_TOLERATED_GATE: Final = Gate(_NOT_TOLERATED)
+
+
+def _clause_spans(text: str, boundary: TextPattern) -> list[tuple[int, int]]:
+    """Where each clause of ``text`` starts and ends (the finding reader's clauses, cut again at ``_BOUNDARY`` and
+    after a tolerability statement)."""
+    out: list[tuple[int, int]] = []
+    at = 0
     for clause in split_clauses(text, boundary):
-        parts = split_clauses(clause, _BOUNDARY) if _BOUNDARY.search(clause) else [clause]
+        start = text.find(clause, at)
+        at = start + len(clause)
+        parts = split_clauses(clause, _BOUNDARY) if _BOUNDARY_GATE.search(clause, fold(clause)) else [clause]
+        inner = 0
         for part in parts:
-            m = _TOLERATED_WITH.search(part)
-            out.extend((part[: m.start(1)], part[m.start(1) :]) if m else (part,))
+            p = clause.find(part, inner)
+            inner = p + len(part)
+            m = _TOLERATED_WITH_GATE.search(part, fold(part))
+            cut = [p, p + m.start(1), p + len(part)] if m else [p, p + len(part)]
+            out.extend((start + a, start + b) for a, b in itertools.pairwise(cut))
     return out
 
 
@@ -249,6 +294,7 @@ _COMPARED: Final = re.compile(
 )
 # "Without (any) memory deficiency", "nausea without vomiting": an absence only of the harm it names, which follows
 # it within a few words. "Without increasing the incidence" is no difference (``_SAME``).
+_COMPARED_GATE: Final = Gate(_COMPARED)
 _WITHOUT: Final = re.compile(
     r"\bwithout (?!(?:an? |any )?(?:(?:significant|significantly|statistically) )*"
     r"(?:increas|more\b|greater|higher|change in (?:the )?(?:rate|incidence)))",
@@ -262,7 +308,9 @@ _LESS_BEFORE: Final = re.compile(r"(?<!no )\b(?:fewer|less|reduced?|decreased?|l
 _FLIP: Final[dict[Presence, Presence]] = {"more": "less", "less": "more"}
 
 
-def _tolerated_than(clause: str, rules: EvidenceRules) -> Presence | None:
+def _tolerated_than(clause: str, folded: str, rules: EvidenceRules) -> Presence | None:
+    if "tolera" not in folded:  # both patterns need it
+        return None
     for pattern, drug_after in ((_BETTER_TOLERATED, "more"), (_WORSE_TOLERATED, "less")):
         m = pattern.search(clause)
         if m is not None:
@@ -278,21 +326,20 @@ def _absent_in_one_arm(clause: str, m: re.Match[str], rules: EvidenceRules) -> b
     return comp is not None and rules.findings.drug.search(clause[m.start() : m.end() + 30]) is None
 
 
-def _by_cue(clause: str, rules: EvidenceRules) -> Presence | None:
+def _by_cue(clause: str, folded: str, rules: EvidenceRules) -> Presence | None:
     """The presence a clause-level cue gives every harm of the clause; None: no such cue."""
-    folded = fold(clause)
-    than = _tolerated_than(clause, rules)
+    than = _tolerated_than(clause, folded, rules)
     if than is not None:
         return than
-    if _NOT_TOLERATED.search(clause):
+    if _NOT_TOLERATED_GATE.search(clause, folded):
         return "present"
-    absent = _ABSENT_GATE.search(clause, folded)
+    absent = _ABSENT_CUE.search(clause)
     if absent is not None:
         return "more" if _absent_in_one_arm(clause, absent, rules) else "absent"
-    if _SAME_GATE.search(clause, folded):
+    if _SAME_CUE.search(clause):
         return "no_difference"
-    for gate, presence in ((_MORE_GATE, "more"), (_LESS_GATE, "less")):
-        m = gate.search(clause, folded)
+    for cues, presence in ((_MORE_CUE, "more"), (_LESS_CUE, "less")):
+        m = cues.search(clause)
         if m is not None:
             side = _side(clause, m, rules)
             said: Presence = "more" if presence == "more" else "less"
@@ -302,9 +349,10 @@ def _by_cue(clause: str, rules: EvidenceRules) -> Presence | None:
 
 def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list[Presence]:
     """What ``clause`` says of each harm that starts at ``starts``."""
-    cue = _by_cue(clause, rules)
-    withouts = [w.end() for w in _WITHOUT.finditer(clause)] if "without" in clause.lower() else []
-    excepted = [(m.start(1), m.end(1)) for m in _EXCEPT.finditer(clause)]
+    folded = fold(clause)
+    cue = _by_cue(clause, folded, rules)
+    withouts = [w.end() for w in _WITHOUT.finditer(clause)] if "without" in folded else []
+    excepted = [(m.start(1), m.end(1)) for m in _EXCEPT.finditer(clause)] if _EXCEPT_GATE(folded) else []
     out: list[Presence] = []
     for at in starts:
         if any(a <= at < b for a, b in excepted):
@@ -318,34 +366,29 @@ def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list
         elif _LESS_BEFORE.search(clause, max(0, at - 30), at):
             out.append("less")
         else:
-            out.append("more" if _COMPARED.search(clause) else "present")
+            out.append("more" if _COMPARED_GATE.search(clause, folded) else "present")
     return out
 
 
-def _harms(clause: str, rules: EvidenceRules) -> list[tuple[int, str]]:
-    """The harms ``clause`` names, in order, each once: (start, words). Of two that overlap ("adverse" and "adverse
-    reactions"), the longer; two side by side are one ("serious adverse", "dissociative psychotomimetic"). A
-    word that names a substance-use condition the drug may treat ("alcohol dependence", "abuse of cocaine":
-    ``[adverse_events] treated_use``) is that condition, not a harm."""
-    found = [(m.start(), -len(m.group(0)), m.group(0)) for m in rules.findings.safety_outcome.finditer(clause)]
+def _harms(text: str, rules: EvidenceRules) -> list[tuple[int, int]]:
+    """Where ``text`` names harms: (start, end), in order. Of two that overlap ("adverse" and "adverse reactions"),
+    the longer; two side by side are one ("serious adverse", "dissociative psychotomimetic"). A word that names a
+    substance-use condition the drug may treat ("alcohol dependence", "abuse of cocaine": ``[adverse_events]
+    treated_use``) is that condition, not a harm. Read on the whole sentence once (each group is one scan of it),
+    then shared out among its clauses."""
+    found = [(m.start(), m.end()) for m in rules.findings.safety_outcome.finditer(text)]
     if rules.harms is not None:
-        found += [(m.start(), -len(m.group(0)), m.group(0)) for m in rules.harms.finditer(clause)]
+        found += [(m.start(), m.end()) for m in rules.harms.finditer(text)]
     spans: list[list[int]] = []
-    for start, minus_len, _ in sorted(found):
-        end = start - minus_len
+    for start, end in sorted(found, key=lambda se: (se[0], -se[1])):
         if spans and start < spans[-1][1]:
             spans[-1][1] = max(spans[-1][1], end)  # overlapping: the longer reach
-        elif spans and not clause[spans[-1][1] : start].strip(" -"):
+        elif spans and not text[spans[-1][1] : start].strip(" -"):
             spans[-1][1] = end  # side by side: one harm
         else:
             spans.append([start, end])
-    treated = [(m.start(), m.end()) for m in rules.treated_use.finditer(clause)] if rules.treated_use else []
-    seen: dict[str, int] = {}
-    for start, end in spans:
-        if any(a < end and start < b for a, b in treated):
-            continue
-        seen.setdefault(clause[start:end].lower(), start)
-    return [(start, words) for words, start in seen.items()]
+    treated = [(m.start(), m.end()) for m in rules.treated_use.finditer(text)] if rules.treated_use else []
+    return [(start, end) for start, end in spans if not any(a < end and start < b for a, b in treated)]
 
 
 # A clause that is only the harms a comparison before it does not extend to: "…, but not agitation".
@@ -361,27 +404,35 @@ def _names_an_outcome(clause: str, rules: EvidenceRules) -> bool:
 
 def _sentence_rows(text: str, rules: EvidenceRules) -> dict[tuple[str, Presence], None]:
     rows: dict[tuple[str, Presence], None] = {}
+    hits = _harms(text, rules)
+    if not hits:
+        return rows
+    vetoes = [m.start() for m in rules.not_a_harm_report.finditer(text)] if rules.not_a_harm_report else []
     last: Presence | None = None
     last_events: list[str] = []
-    for clause in _clauses(text, rules.findings.clause_split):
-        if rules.not_a_harm_report is not None and rules.not_a_harm_report.search(clause):
+    for start, end in _clause_spans(text, rules.findings.clause_split):
+        if any(start <= v < end for v in vetoes):
             continue
-        events = _harms(clause, rules)
+        clause = text[start:end]
+        events: dict[str, int] = {}  # each harm once a clause: words -> where it starts in the clause
+        for a, b in hits:
+            if start <= a < end:
+                events.setdefault(text[a:b].lower(), a - start)
         if not events:
-            if last in ("more", "less") and _SAME.search(clause) and not _names_an_outcome(clause, rules):
+            if last in ("more", "less") and _SAME_CUE.search(clause) and not _names_an_outcome(clause, rules):
                 # "higher adverse reactions … 5 minutes post-administration, but no significant differences were
                 # observed upon leaving the operating room": the same harms, at another time. (Not "…, but
                 # depression scores were similar": another outcome's.)
                 for event in last_events:
                     rows.setdefault((event, "no_difference"), None)
             continue
-        presences = _presences(clause, [at for at, _ in events], rules)
+        presences = _presences(clause, list(events.values()), rules)
         if last in ("more", "less") and _NOT_THESE.match(clause):
             # "higher rates of confusion …, but not agitation, hypertension or affective switches".
             presences = ["no_difference"] * len(events)
         last = next((p for p in presences if p in ("more", "less")), presences[-1])
-        last_events = [words for _, words in events]
-        for (_, event), presence in zip(events, presences, strict=True):
+        last_events = list(events)
+        for event, presence in zip(events, presences, strict=True):
             rows.setdefault((event, presence), None)
     return rows
 
@@ -391,12 +442,14 @@ def read_adverse_events(
 ) -> tuple[AdverseEvent, ...]:
     """Every harm statement of the results and conclusions, a row per harm and clause (see the module docstring)."""
     out: list[AdverseEvent] = []
-    harms = rules.harms
     for rs, _f in zip(sentences, folded, strict=True):
         if rs.role not in FINDING_ROLES:
             continue
         text = rs.sentence.text
-        if rules.findings.safety_outcome.search(text) is None and (harms is None or harms.search(text) is None):
+        # One search of each group rules most sentences out before any clause is cut.
+        if rules.findings.safety_outcome.search(text) is None and (
+            rules.harms is None or rules.harms.search(text) is None
+        ):
             continue
         rows = _sentence_rows(text, rules)
         if rows:
