@@ -526,6 +526,15 @@ def test_a_clause_that_reports_no_harm_gives_no_row(sentence: str) -> None:
     assert _harm_rows(sentence) == set()
 
 
+def test_safety_named_as_a_topic_is_no_report() -> None:
+    """"Safety" and "tolerability" name a topic: a row only where a cue says something of it."""
+    assert _harm_rows("Long-term esketamine had a manageable safety profile, and improvements were sustained.") == set()
+    assert _harm_rows("Dose titration is recommended for optimizing antidepressant and safety outcomes.") == set()
+    assert _harm_rows("Ketamine was well tolerated.") == {("tolerated", "absent")}
+    assert _harm_rows("Lithium did not differ from ketamine in efficacy and tolerability.") == {
+        ("tolerability", "no_difference")}
+
+
 def test_no_difference_is_not_carried_to_harms_from_another_outcome() -> None:
     rows = _harm_rows("Dissociation was more common with ketamine, but depression scores were similar between groups.")
     assert rows == {("dissociat", "more")}

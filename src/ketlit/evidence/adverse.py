@@ -347,13 +347,20 @@ def _by_cue(clause: str, folded: str, rules: EvidenceRules) -> Presence | None:
     return None
 
 
-def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list[Presence]:
-    """What ``clause`` says of each harm that starts at ``starts``."""
+def _starts_at(pattern: Matcher, text: str, at: int) -> bool:
+    m = pattern.search(text, at)
+    return m is not None and m.start() == at
+
+
+def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list[Presence | None]:
+    """What ``clause`` says of each harm that starts at ``starts``; None: the harm is a topic only (``[adverse_events]
+    topics``: "safety", "tolerability") and no cue says anything of it ("efficacy and safety outcomes", "a
+    manageable safety profile"), so no report."""
     folded = fold(clause)
     cue = _by_cue(clause, folded, rules)
     withouts = [w.end() for w in _WITHOUT.finditer(clause)] if "without" in folded else []
     excepted = [(m.start(1), m.end(1)) for m in _EXCEPT.finditer(clause)] if _EXCEPT_GATE(folded) else []
-    out: list[Presence] = []
+    out: list[Presence | None] = []
     for at in starts:
         if any(a <= at < b for a, b in excepted):
             out.append("present")
@@ -365,6 +372,8 @@ def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list
             out.append("more")
         elif _LESS_BEFORE.search(clause, max(0, at - 30), at):
             out.append("less")
+        elif rules.harm_topics is not None and _starts_at(rules.harm_topics, clause, at):
+            out.append(None)
         else:
             out.append("more" if _COMPARED_GATE.search(clause, folded) else "present")
     return out
@@ -433,7 +442,8 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> dict[tuple[str, Presence]
         last = next((p for p in presences if p in ("more", "less")), presences[-1])
         last_events = list(events)
         for event, presence in zip(events, presences, strict=True):
-            rows.setdefault((event, presence), None)
+            if presence is not None:
+                rows.setdefault((event, presence), None)
     return rows
 
 

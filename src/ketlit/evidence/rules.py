@@ -57,6 +57,8 @@ class EvidenceRules:
     not_a_harm_report: Matcher | None = None
     # Words around a harm word that make it a treated condition ("alcohol dependence", "abuse of cocaine").
     treated_use: Matcher | None = None
+    # Harm words that name safety as a topic ("safety", "tolerability"): a report only where a cue says something.
+    harm_topics: Matcher | None = None
 
 
 def _regex(table: Table, key: str, pattern: str) -> re.Pattern[str]:
@@ -258,13 +260,13 @@ def _identity(doc: Document, tagging: TaggingRules | None) -> tuple[str, tuple[s
     return digest, molecules
 
 
-_ADVERSE_KEYS: Final = ("harms", "not_a_report", "treated_use")
+_ADVERSE_KEYS: Final = ("harms", "not_a_report", "treated_use", "topics")
 
 
 def _adverse_events(root: Table, index: AnchorIndex) -> tuple[Matcher | None, ...]:
-    """``[adverse_events]``: (harms, not_a_report, treated_use), each None where the file lists none."""
+    """``[adverse_events]``: (harms, not_a_report, treated_use, topics), each None where the file lists none."""
     if root.get("adverse_events") is None:
-        return None, None, None
+        return None, None, None, None
     table = root.sub("adverse_events")
     table.known_keys(_ADVERSE_KEYS)
     return tuple(_alternation(table, key, index) if table.get(key) is not None else None for key in _ADVERSE_KEYS)
@@ -278,7 +280,7 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
     # One index for every group of this document: a text is scanned once for all of them.
     index = AnchorIndex()
     drug = _drug_pattern(root, molecules, tagging, index)
-    harms, not_a_harm_report, treated_use = _adverse_events(root, index)
+    harms, not_a_harm_report, treated_use, harm_topics = _adverse_events(root, index)
     return EvidenceRules(
         roles=_roles(root, index),
         findings=_findings(root, drug, index),
@@ -291,6 +293,7 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
         harms=harms,
         not_a_harm_report=not_a_harm_report,
         treated_use=treated_use,
+        harm_topics=harm_topics,
     )
 
 
