@@ -447,12 +447,10 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> dict[tuple[str, Presence]
     return rows
 
 
-def read_adverse_events(
-    sentences: Sequence[RoledSentence], folded: Sequence[str], rules: EvidenceRules
-) -> tuple[AdverseEvent, ...]:
+def read_adverse_events(sentences: Sequence[RoledSentence], rules: EvidenceRules) -> tuple[AdverseEvent, ...]:
     """Every harm statement of the results and conclusions, a row per harm and clause (see the module docstring)."""
     out: list[AdverseEvent] = []
-    for rs, _f in zip(sentences, folded, strict=True):
+    for rs in sentences:
         if rs.role not in FINDING_ROLES:
             continue
         text = rs.sentence.text

@@ -457,7 +457,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         blinding=_blinding(design_text),
         timepoints=_timepoints(sentences, folded),
         findings=findings,
-        adverse_events=() if is_protocol else read_adverse_events(sentences, folded, rules),
+        adverse_events=() if is_protocol else read_adverse_events(sentences, rules),
         review=review,
         nct_ids=tuple(article.nct_ids),
         trial_keys=trial_keys(
