@@ -526,6 +526,19 @@ def test_a_clause_that_reports_no_harm_gives_no_row(sentence: str) -> None:
     assert _harm_rows(sentence) == set()
 
 
+def test_each_harm_carries_the_rates_printed_for_it() -> None:
+    from ketlit.evidence.profile import read_profile
+    from ketlit.sources.models import AbstractSection, Article
+
+    sections = [AbstractSection("METHODS", "METHODS", "Patients were randomized to ketamine or placebo."),
+                AbstractSection("RESULTS", "RESULTS", "The incidences of dizziness (17.0%), blurred vision (5%) and "
+                                "drowsiness (3.8%) were higher with ketamine. In 12% of patients, nausea occurred.")]
+    profile = read_profile(Article(pmid="1", title="Ketamine for depression: a randomized trial", sections=sections),
+                           {"design": ["rct"]}, packaged_rules())
+    rates = {a.event: [r.percent for r in a.rates] for a in profile.adverse_events}
+    assert rates == {"dizziness": [17.0], "blurred vision": [5.0], "drowsiness": [3.8], "nausea": [12.0]}
+
+
 def test_safety_named_as_a_topic_is_no_report() -> None:
     """"Safety" and "tolerability" name a topic: a row only where a cue says something of it."""
     assert _harm_rows("Long-term esketamine had a manageable safety profile, and improvements were sustained.") == set()

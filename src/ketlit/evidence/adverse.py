@@ -47,7 +47,7 @@ MAX_EVENTS_PER_SENTENCE: Final = 8
 
 @dataclass(frozen=True, slots=True)
 class AdverseEvent:
-    """An adverse-event statement: the event words, presence, and any rates printed."""
+    """An adverse-event statement: the event words, presence, and the rates printed for that event."""
 
     sentence: int
     event: str
@@ -411,11 +411,25 @@ def _names_an_outcome(clause: str, rules: EvidenceRules) -> bool:
     return any(p.search(clause) for p in (f.negative_outcome, f.positive_outcome, f.other_outcome))
 
 
-def _sentence_rows(text: str, rules: EvidenceRules) -> dict[tuple[str, Presence], None]:
-    rows: dict[tuple[str, Presence], None] = {}
+_Rows = dict[tuple[str, Presence], tuple[nums.Rate, ...]]
+
+
+def _rates_of(rates: Sequence[nums.Rate], starts: Sequence[int], i: int, end: int) -> tuple[nums.Rate, ...]:
+    """The rates printed for the ``i``-th harm of a clause: those after it and before the next harm ("dizziness
+    (17.0%), blurred vision (5%)"); a clause's only harm has every rate of the clause ("in 12% of patients, nausea")."""
+    if len(starts) == 1:
+        return tuple(r for r in rates if r.start < end)
+    stop = starts[i + 1] if i + 1 < len(starts) else end
+    return tuple(r for r in rates if starts[i] <= r.start < stop)
+
+
+def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
+    """(harm words, presence) -> the rates printed for it, for every harm statement of one sentence."""
+    rows: _Rows = {}
     hits = _harms(text, rules)
     if not hits:
         return rows
+    rates = nums.rates(text)
     vetoes = [m.start() for m in rules.not_a_harm_report.finditer(text)] if rules.not_a_harm_report else []
     last: Presence | None = None
     last_events: list[str] = []
@@ -433,7 +447,7 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> dict[tuple[str, Presence]
                 # observed upon leaving the operating room": the same harms, at another time. (Not "…, but
                 # depression scores were similar": another outcome's.)
                 for event in last_events:
-                    rows.setdefault((event, "no_difference"), None)
+                    rows.setdefault((event, "no_difference"), ())
             continue
         presences = _presences(clause, list(events.values()), rules)
         if last in ("more", "less") and _NOT_THESE.match(clause):
@@ -441,9 +455,11 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> dict[tuple[str, Presence]
             presences = ["no_difference"] * len(events)
         last = next((p for p in presences if p in ("more", "less")), presences[-1])
         last_events = list(events)
-        for event, presence in zip(events, presences, strict=True):
+        starts = [start + at for at in events.values()]
+        in_clause = [r for r in rates if start <= r.start < end]
+        for i, (event, presence) in enumerate(zip(events, presences, strict=True)):
             if presence is not None:
-                rows.setdefault((event, presence), None)
+                rows.setdefault((event, presence), _rates_of(in_clause, starts, i, end))
     return rows
 
 
@@ -461,8 +477,7 @@ def read_adverse_events(sentences: Sequence[RoledSentence], rules: EvidenceRules
             continue
         rows = _sentence_rows(text, rules)
         if rows:
-            rates = tuple(nums.rates(text))
             kept = sorted(rows, key=lambda row: _KEEP_FIRST[row[1]])[:MAX_EVENTS_PER_SENTENCE]
             for event, presence in sorted(kept, key=list(rows).index):
-                out.append(AdverseEvent(rs.sentence.index, event, presence, rates))
+                out.append(AdverseEvent(rs.sentence.index, event, presence, rows[event, presence]))
     return tuple(out)

@@ -126,7 +126,9 @@ def profile_lines(profile: dict[str, Any], sentences: Sequence[str], *, width: i
         if s < len(sentences):
             lines.append(clip(f'        "{sentences[s]}"'))
     for a in profile.get("adverse_events") or []:
-        lines.append(clip(f"  adverse event s{a['s']}: {a['event']} — {a['presence']}"))
+        rates = effect_text({"rates": a.get("rates")})  # the rates printed for this harm, as a finding's arms
+        said = f"  adverse event s{a['s']}: {a['event']} — {a['presence']}"
+        lines.append(clip(said + (f"; {rates}" if rates else "")))
     lines.extend(clip(line) for line in _review_lines(profile.get("review")))
     if profile.get("readable"):
         lines.append("  readable: yes")
