@@ -116,6 +116,10 @@ def test_a_protocol_does_not_speak_for_its_trial() -> None:
                             "efficacy_vs_control", nct, (), TEAM, ("racemic_ketamine",), ("depression",), ("rct",))
     assert _groups([protocol, results])["150"] == "100"
     assert {p: is_main for p, _, is_main in group_records([protocol, results])} == {"100": False, "150": True}
+    # Even a results report read as secondary speaks before the protocol.
+    misread = GroupingInput("150", results.title, 2021, 110, "secondary", "predictor_or_secondary", nct, (), TEAM,
+                            ("racemic_ketamine",), ("depression",), ("rct",))
+    assert {p: is_main for p, _, is_main in group_records([protocol, misread])} == {"100": False, "150": True}
 
 
 def test_secondary_reports_do_not_join_each_other_by_team() -> None:

@@ -577,13 +577,16 @@ def _presences(title: str, methods: str, results: str, design: str) -> list[str]
         ("This post hoc analysis of a randomized trial examined 60 patients given ketamine or placebo.", "secondary"),
         ("We used data from a double-blind randomized trial of ketamine versus midazolam.", "secondary"),
         ("Sixty patients were randomized to ketamine or placebo.", "main"),
-        # The source study's data or patients named: a re-analysis, however it is worded.
+        # The source study named by its design words: a re-analysis.
         ("Data were drawn from a previous double-blind, placebo-controlled crossover study of 58 participants.",
          "secondary"),
-        ("Thirty-eight patients underwent cognitive tests within a clinical trial of repeated ketamine infusions.",
-         "secondary"),
-        ("As detailed in the original article, data came from nine volunteers given ketamine or placebo.",
-         "secondary"),
+        ("This retrospective analysis of an open-label study evaluated dose formulas in 28 inpatients.", "secondary"),
+        # Eligibility, exclusions, sampling and chart reviews are no re-analysis.
+        ("Patients had received at least two adequate antidepressant trials.", "main"),
+        ("Patients who had previously participated in another ketamine study were excluded.", "main"),
+        ("Blood samples were drawn from an antecubital vein in this randomized trial.", "main"),
+        ("Unlike our previous study, infusions were given weekly.", "main"),
+        ("We conducted a retrospective analysis of medical records of 120 patients.", "main"),
     ],
 )
 def test_an_abstract_that_calls_itself_a_reanalysis_is_a_secondary_report(methods: str, relation: str) -> None:

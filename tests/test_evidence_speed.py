@@ -181,7 +181,11 @@ def test_harm_cue_matchers_give_the_alternations_answers(sentences: list[str]) -
         for text in texts:
             got, want = cues.search(text), rx.search(text)
             assert (got and got.span()) == (want and want.span()), (rx.pattern[:40], text)
-    assert amod.alternatives(re.compile(r"a|(b|c)|[|]d|\|e")) == ["a", "(b|c)", "[|]d", "\\|e"]
+    assert amod.alternatives(re.compile(r"a|(b|c)|[|]d|\|e|[]|]f|[^]|]g")) == [
+        "a", "(b|c)", "[|]d", "\\|e", "[]|]f", "[^]|]g"]
+    for unsplittable in (r"(?i)a|b", r"(a)|(?P=x)", r"a # c|d"):
+        with pytest.raises((ValueError, re.error)):
+            amod.alternatives(re.compile(unsplittable, re.X if "#" in unsplittable else 0))
 
 
 def test_gate_start_of_a_large_literal_set_is_the_first_find(sentences: list[str]) -> None:

@@ -219,6 +219,7 @@ def _speakers(
         members.sort(
             key=lambda ap: (
                 not (ap[1].get("group") or {}).get("main", False),
+                (ap[1].get("question") or {}).get("value") == "protocol",  # no results: never the group's voice
                 ap[1].get("relation") != "main",
                 -(ap[1].get("n") or 0),
                 ap[0].record.id,

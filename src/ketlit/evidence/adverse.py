@@ -36,7 +36,7 @@ from ketlit.evidence.arms import first_comparator
 from ketlit.evidence.matcher import AnchorIndex, Matcher, TextPattern
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.rules import EvidenceRules
-from ketlit.evidence.sentences import split_clauses
+from ketlit.evidence.sentences import clause_spans
 
 Presence = Literal["present", "absent", "more", "less", "no_difference"]
 
@@ -154,8 +154,12 @@ _SAME: Final = re.compile(
 
 
 def alternatives(regex: re.Pattern[str]) -> list[str]:
-    """The top-level alternatives of ``regex``: "a|(b|c)|[|]d" gives "a", "(b|c)", "[|]d"."""
-    pattern, out, depth, start, i, in_class = regex.pattern, [], 0, 0, 0, False
+    """The top-level alternatives of ``regex``: "a|(b|c)|[|]d" gives "a", "(b|c)", "[|]d". Made for the cue patterns
+    below (no inline flags, no verbose mode, no backreferences: refused rather than split wrong)."""
+    pattern = regex.pattern
+    if regex.flags & re.VERBOSE or "(?P=" in pattern or re.search(r"\(\?[aiLmsux]", pattern):
+        raise ValueError(f"alternatives() cannot split {pattern[:40]!r}")
+    out, depth, start, i, in_class = [], 0, 0, 0, False
     while i < len(pattern):
         c = pattern[i]
         if c == "\\":
@@ -165,6 +169,8 @@ def alternatives(regex: re.Pattern[str]) -> list[str]:
             in_class = c != "]"
         elif c == "[":
             in_class = True
+            # A "]" first in a class ("[]x]", "[^]x]") is a literal, not its end.
+            i += 2 if pattern.startswith("^]", i + 1) else 1 if pattern.startswith("]", i + 1) else 0
         elif c in "()":
             depth += 1 if c == "(" else -1
         elif c == "|" and depth == 0:
@@ -172,17 +178,19 @@ def alternatives(regex: re.Pattern[str]) -> list[str]:
             start = i + 1
         i += 1
     out.append(pattern[start:])
+    for part in out:
+        re.compile(part, regex.flags)  # each alternative stands alone (raises if the split was wrong)
     return out
 
 
 # The four presence cues are long alternations tried on every harm clause: ``re`` tries each alternative at every
 # character. As Matchers (one literal scan of the clause for all four, shared; the same leftmost match as the
-# alternation: tests/test_evidence_results.py compares them) they cost a scan and a few anchored matches.
+# alternation: tests/test_evidence_speed.py compares them) they cost a scan and a few anchored matches.
 _CUE_INDEX: Final = AnchorIndex()
-_ABSENT_CUE: Final = Matcher(alternatives(_ABSENT), re.IGNORECASE, _CUE_INDEX)
-_SAME_CUE: Final = Matcher(alternatives(_SAME), re.IGNORECASE, _CUE_INDEX)
-_MORE_CUE: Final = Matcher(alternatives(_MORE), re.IGNORECASE, _CUE_INDEX)
-_LESS_CUE: Final = Matcher(alternatives(_LESS), re.IGNORECASE, _CUE_INDEX)
+_ABSENT_CUE: Final = Matcher(alternatives(_ABSENT), _ABSENT.flags, _CUE_INDEX)
+_SAME_CUE: Final = Matcher(alternatives(_SAME), _SAME.flags, _CUE_INDEX)
+_MORE_CUE: Final = Matcher(alternatives(_MORE), _MORE.flags, _CUE_INDEX)
+_LESS_CUE: Final = Matcher(alternatives(_LESS), _LESS.flags, _CUE_INDEX)
 
 # Where a harm clause ends besides the finding reader's boundaries (``[findings] clause_split``, which has ", but",
 # ", whereas", ", while", ", although"): the statement a tolerability or safety word opens, followed by the harms that
@@ -230,18 +238,14 @@ def _clause_spans(text: str, boundary: TextPattern) -> list[tuple[int, int]]:
     """Where each clause of ``text`` starts and ends (the finding reader's clauses, cut again at ``_BOUNDARY`` and
     after a tolerability statement)."""
     out: list[tuple[int, int]] = []
-    at = 0
-    for clause in split_clauses(text, boundary):
-        start = text.find(clause, at)
-        at = start + len(clause)
-        parts = split_clauses(clause, _BOUNDARY) if _BOUNDARY_GATE.search(clause, fold(clause)) else [clause]
-        inner = 0
-        for part in parts:
-            p = clause.find(part, inner)
-            inner = p + len(part)
+    for start, end in clause_spans(text, boundary):
+        clause = text[start:end]
+        parts = clause_spans(clause, _BOUNDARY) if _BOUNDARY_GATE.search(clause, fold(clause)) else [(0, len(clause))]
+        for a, b in parts:
+            part = clause[a:b]
             m = _TOLERATED_WITH_GATE.search(part, fold(part))
-            cut = [p, p + m.start(1), p + len(part)] if m else [p, p + len(part)]
-            out.extend((start + a, start + b) for a, b in itertools.pairwise(cut))
+            cut = [a, a + m.start(1), b] if m else [a, b]
+            out.extend((start + x, start + y) for x, y in itertools.pairwise(cut))
     return out
 
 
@@ -411,6 +415,16 @@ def _names_an_outcome(clause: str, rules: EvidenceRules) -> bool:
     return any(p.search(clause) for p in (f.negative_outcome, f.positive_outcome, f.other_outcome))
 
 
+def _vetoed(clause: str, start: int, end: int, vetoes: Sequence[tuple[int, int]], rules: EvidenceRules) -> bool:
+    """Whether the clause is no report of harm (``[adverse_events] not_a_report``): a match found in the sentence
+    lies wholly inside it; one that runs across its edge ("…additional fluids while data on nausea…") is looked for
+    again in the clause alone, as if the clause were all there is."""
+    if any(start <= a and b <= end for a, b in vetoes):
+        return True
+    crossing = any(a < end and start < b for a, b in vetoes)
+    return crossing and rules.not_a_harm_report is not None and rules.not_a_harm_report.search(clause) is not None
+
+
 _Rows = dict[tuple[str, Presence], tuple[nums.Rate, ...]]
 
 
@@ -430,13 +444,13 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
     if not hits:
         return rows
     rates = nums.rates(text)
-    vetoes = [m.start() for m in rules.not_a_harm_report.finditer(text)] if rules.not_a_harm_report else []
+    vetoes = [m.span() for m in rules.not_a_harm_report.finditer(text)] if rules.not_a_harm_report else []
     last: Presence | None = None
     last_events: list[str] = []
     for start, end in _clause_spans(text, rules.findings.clause_split):
-        if any(start <= v < end for v in vetoes):
-            continue
         clause = text[start:end]
+        if _vetoed(clause, start, end, vetoes, rules):
+            continue
         events: dict[str, int] = {}  # each harm once a clause: words -> where it starts in the clause
         for a, b in hits:
             if start <= a < end:

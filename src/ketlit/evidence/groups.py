@@ -29,9 +29,9 @@ published before it. And the join runs one way only, from a secondary report to 
 join each other by their authors, secondary reports never join each other, and a secondary report that may belong
 to main reports of two groups (two trials of one lab) joins neither, rather than chain those trials into one.
 
-The group's **main report** speaks for it: a record whose relation is ``main``, the largest
-sample first, then the earliest PMID. Group IDs are the group's smallest PMID, so they are stable
-across runs whatever order records arrive in.
+The group's **main report** speaks for it: a record that is no protocol (a protocol has no results), then one
+whose relation is ``main``, the largest sample first, then the earliest PMID. Group IDs are the group's smallest
+PMID, so they are stable across runs whatever order records arrive in.
 """
 
 from __future__ import annotations
@@ -386,8 +386,9 @@ def group_records(records: Sequence[GroupingInput]) -> list[tuple[str, str, bool
         members.setdefault(find(r.pmid), []).append(r)
     out: list[tuple[str, str, bool]] = []
     for root, group in members.items():
-        # A protocol is a main report with no results yet: the trial's results report speaks for the group.
-        ranked = sorted(group, key=lambda r: (r.relation != "main", r.question == "protocol", -(r.n or 0), int(r.pmid)))
+        # A protocol has no results: any other report of the trial speaks for the group before it, even one read as
+        # secondary (a results report misread as one must not leave the vote to the protocol).
+        ranked = sorted(group, key=lambda r: (r.question == "protocol", r.relation != "main", -(r.n or 0), int(r.pmid)))
         main = ranked[0].pmid
         gid = min((r.pmid for r in group), key=int)
         assert gid == root

@@ -250,20 +250,23 @@ def _timepoints(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tu
 # The abstract calling itself a re-analysis of a trial ("This post hoc analysis of …", "a secondary analysis of a
 # randomized clinical trial", "data from a double-blind trial"): read in its objective and methods, where a study
 # says what it is; the title often does not.
-# Also the data or patients of an earlier study named as the source: "data were drawn from a previous double-blind,
-# placebo-controlled crossover study", "as detailed in the original article, data came from", "within a clinical
-# trial examining …", "our previous study of six open-label infusions", "the patients had received ketamine in a
-# placebo-controlled crossover study".
+# Also the data of an earlier study named as the source: "data were drawn from a previous double-blind,
+# placebo-controlled crossover study", "samples from a completed trial", "a retrospective analysis of an open-label
+# study". Only a source that is a study, named by its design words (and perhaps one more word: its drug's name).
+# Eligibility ("patients had received two antidepressant trials"), exclusions ("had participated in another study"),
+# sampling ("blood samples were drawn from an antecubital vein in this trial") and chart reviews ("a retrospective
+# analysis of medical records") are no re-analysis.
+_STUDY_WORDS: Final = (
+    r"(?:(?:previous|prior|earlier|completed|larger|parent|recent|published|original|multi-?cent(?:er|re|ric)|"
+    r"double-blind(?:ed)?|single-blind(?:ed)?|placebo-controlled|randomi[sz]ed|controlled|crossover|cross-over|"
+    r"open-label|phase (?:[1-4]|I{1,3}V?)|clinical|pilot|parallel-group|and),?\s+){1,8}(?:[\w-]+ )?"
+)
 _SAYS_SECONDARY: Final = re.compile(
-    r"\b(?:post[- ]?hoc|secondary|exploratory|ancillary|retrospective) (?:\w+ ){0,2}?"
-    r"(?:analys[ie]s|sub-?stud(?:y|ies)) "
+    r"\b(?:post[- ]?hoc|secondary|exploratory|ancillary) (?:\w+ ){0,2}?(?:analys[ie]s|sub-?stud(?:y|ies)) "
     r"(?:of|from|using|in)\b|"
-    r"\b(?:data|samples) (?:were |was )?(?:drawn |taken |obtained |derived |used |came |come )?from an? "
-    r"(?:[\w,-]+ ){0,6}?(?:trial|RCT|study)\b|"
-    r"\bfrom an? (?:recent|previous|prior|completed|larger|parent) (?:[\w,-]+ ){0,5}?(?:trial|study|RCT)\b|"
-    r"\b(?:the|our) (?:original|previous|parent|earlier) (?:trial|study|article|report)\b|"
-    r"\bwithin an? (?:[\w-]+ ){0,3}?(?:trial|RCT)\b|"
-    r"\bhad (?:previously )?(?:received|participated|been enrolled|taken part)\b|"
+    r"\bretrospective (?:\w+ )?analys[ie]s of (?:data from )?(?:an?|the) " + _STUDY_WORDS + r"(?:trial|study|RCT)\b|"
+    r"\b(?:data|samples|recordings|scans) (?:were |was )?(?:drawn |taken |obtained |derived |used |came |come )?"
+    r"from (?:an?|the) " + _STUDY_WORDS + r"(?:trial|study|RCT)\b|"
     r"\bre-?analys[ie]s of\b|\bsub-?study of\b",
     re.I,
 )

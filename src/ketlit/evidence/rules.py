@@ -205,7 +205,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 38  # 38: a re-analysis that names its source study's data or patients is secondary
+READER_VERSION: Final = 39  # 39: a re-analysis names its source study by design words; harm rows carry their rates
+# 38: a re-analysis that names its source study's data or patients is secondary
 # 37: every primary report (cohort, protocol too) is its study's main report
 # 36: adverse events read clause by clause, a row per harm (ketlit.evidence.adverse)
 # 35: a re-analysis named in the objective or methods is a secondary report

@@ -171,11 +171,16 @@ def split_clauses(text: str, boundary: TextPattern) -> list[str]:
     "(MD 12.7 [95% CI, 2.5-22.8]; P = .02)" stays whole: a semicolon inside brackets separates
     the numbers of one result, not two results.
     """
+    return [text[a:b] for a, b in clause_spans(text, boundary)]
+
+
+def clause_spans(text: str, boundary: TextPattern) -> list[tuple[int, int]]:
+    """Where each clause of :func:`split_clauses` starts and ends in ``text`` (clauses of only blanks left out)."""
     # The bracket depth at a boundary is read from the brackets before it only (not per character).
     brackets = _BRACKET.finditer(text) if "(" in text or "[" in text else iter(())
     depth = 0
     bracket = next(brackets, None)
-    out: list[str] = []
+    out: list[tuple[int, int]] = []
     start = 0
     for m in boundary.finditer(text):
         at = m.start()
@@ -186,7 +191,7 @@ def split_clauses(text: str, boundary: TextPattern) -> list[str]:
                 depth -= 1
             bracket = next(brackets, None)
         if depth == 0:
-            out.append(text[start:at])
+            out.append((start, at))
             start = m.end()
-    out.append(text[start:])
-    return [c for c in out if c.strip()]
+    out.append((start, len(text)))
+    return [(a, b) for a, b in out if text[a:b].strip()]
