@@ -138,6 +138,10 @@ _LESS: Final = re.compile(
     r"(?:in|with|among|for|by) ",
     re.I,
 )
+# "Without (significantly) increasing/more/greater": no difference, in _SAME; not the absence _WITHOUT reads.
+_AN_INCREASE: Final = (
+    r"(?:an? |any )?(?:(?:significant|significantly|statistically) )*(?:increas\w*|more\b|greater|higher)"
+)
 _SAME: Final = re.compile(
     r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
     r"\bnot (?:found|shown) to differ|\bno (?:more(?! than)|increased?|greater|higher|less|fewer)\b|"
@@ -146,7 +150,7 @@ _SAME: Final = re.compile(
     r"\bnot (?:statistically )?significant(?:ly)? different|"
     r"\bnot associated with (?:an? )?(?:increased|higher|more|greater)\b|"
     r"\b(?:did|does|do) not (?:significantly )?increase\b|"
-    r"\bwithout (?:an? |any )?(?:(?:significant|significantly|statistically) )*(?:increas\w*|more\b|greater|higher)|"
+    r"\bwithout " + _AN_INCREASE + "|"
     r"\bnot (?:significantly )?(?:different|differ)\b|"
     r"\bdifferences? (?:\w+ ){0,3}?(?:was|were) not (?:observed|found|detected|seen|noted)\b",
     re.I,
@@ -300,9 +304,7 @@ _COMPARED: Final = re.compile(
 # it within a few words. "Without increasing the incidence" is no difference (``_SAME``).
 _COMPARED_GATE: Final = Gate(_COMPARED)
 _WITHOUT: Final = re.compile(
-    r"\bwithout (?!(?:an? |any )?(?:(?:significant|significantly|statistically) )*"
-    r"(?:increas|more\b|greater|higher|change in (?:the )?(?:rate|incidence)))",
-    re.I,
+    r"\bwithout (?!" + _AN_INCREASE + r"|(?:an? |any )?change in (?:the )?(?:rate|incidence))", re.I
 )
 _WITHOUT_REACH: Final = 60
 # A harm named right after a word of more or less ("more headaches with ketamine", "fewer side effects",
