@@ -300,9 +300,9 @@ _WORSE_TOLERATED: Final = re.compile(r"\bless (?:well |easily )?tolera(?:ted|ble
 _COMPARED: Final = re.compile(
     r"\bcompared (?:to|with)\b|\brelative to\b|\bthan (?:in )?(?:the )?(?:placebo|control)", re.I
 )
+_COMPARED_GATE: Final = Gate(_COMPARED)
 # "Without (any) memory deficiency", "nausea without vomiting": an absence only of the harm it names, which follows
 # it within a few words. "Without increasing the incidence" is no difference (``_SAME``).
-_COMPARED_GATE: Final = Gate(_COMPARED)
 _WITHOUT: Final = re.compile(
     r"\bwithout (?!" + _AN_INCREASE + r"|(?:an? |any )?change in (?:the )?(?:rate|incidence))", re.I
 )
@@ -312,16 +312,19 @@ _WITHOUT_REACH: Final = 60
 _MORE_BEFORE: Final = re.compile(r"\b(?:more|greater|increased?|higher)\s+(?:[\w-]+\s+)?$", re.I)
 _LESS_BEFORE: Final = re.compile(r"(?<!no )\b(?:fewer|less|reduced?|decreased?|lower)\s+(?:[\w-]+\s+)?$", re.I)
 _FLIP: Final[dict[Presence, Presence]] = {"more": "less", "less": "more"}
+# Each comparison of tolerability with what it says of the drug when the drug is named after it.
+_TOLERATED_THAN: Final[tuple[tuple[re.Pattern[str], Presence], ...]] = (
+    (_BETTER_TOLERATED, "more"), (_WORSE_TOLERATED, "less")
+)
 
 
 def _tolerated_than(clause: str, folded: str, rules: EvidenceRules) -> Presence | None:
     if "tolera" not in folded:  # both patterns need it
         return None
-    for pattern, drug_after in ((_BETTER_TOLERATED, "more"), (_WORSE_TOLERATED, "less")):
+    for pattern, drug_after in _TOLERATED_THAN:
         m = pattern.search(clause)
         if m is not None:
-            after: Presence = "more" if drug_after == "more" else "less"
-            return after if rules.findings.drug.search(clause, m.end(), m.end() + 30) else _FLIP[after]
+            return drug_after if rules.findings.drug.search(clause, m.end(), m.end() + 30) else _FLIP[drug_after]
     return None
 
 
@@ -330,6 +333,9 @@ def _absent_in_one_arm(clause: str, m: re.Match[str], rules: EvidenceRules) -> b
     placebo-treated patient developed hypertension, compared with 8 esketamine-treated patients"."""
     comp = first_comparator(clause[m.start() : m.end() + 30], rules.findings)
     return comp is not None and rules.findings.drug.search(clause[m.start() : m.end() + 30]) is None
+
+
+_MORE_OR_LESS: Final[tuple[tuple[Matcher, Presence], ...]] = ((_MORE_CUE, "more"), (_LESS_CUE, "less"))
 
 
 def _by_cue(clause: str, folded: str, rules: EvidenceRules) -> Presence | None:
@@ -344,11 +350,10 @@ def _by_cue(clause: str, folded: str, rules: EvidenceRules) -> Presence | None:
         return "more" if _absent_in_one_arm(clause, absent, rules) else "absent"
     if _SAME_CUE.search(clause):
         return "no_difference"
-    for cues, presence in ((_MORE_CUE, "more"), (_LESS_CUE, "less")):
+    for cues, said in _MORE_OR_LESS:
         m = cues.search(clause)
         if m is not None:
             side = _side(clause, m, rules)
-            said: Presence = "more" if presence == "more" else "less"
             return None if side == _UNKNOWN else (_FLIP[said] if side == _OTHER else said)
     return None
 
@@ -434,7 +439,7 @@ def _rates_of(rates: Sequence[nums.Rate], starts: Sequence[int], i: int, end: in
     """The rates printed for the ``i``-th harm of a clause: those after it and before the next harm ("dizziness
     (17.0%), blurred vision (5%)"); a clause's only harm has every rate of the clause ("in 12% of patients, nausea")."""
     if len(starts) == 1:
-        return tuple(r for r in rates if r.start < end)
+        return tuple(rates)
     stop = starts[i + 1] if i + 1 < len(starts) else end
     return tuple(r for r in rates if starts[i] <= r.start < stop)
 
