@@ -824,6 +824,39 @@ def test_effects_named_by_ratio_abbreviations_bare_intervals_and_change_words(
     assert [(e.measure, e.value, e.lo, e.hi) for e in nums.effects(text)] == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # A compound number ("8-week", "12-months") in the words between a measure's name, or an unnamed
+        # difference, and its value.
+        ("the pooled SMD for 8-week change in anxiety scores was -0.41 [95% CI, -0.70 to -0.12]",
+         [("SMD", -0.41, -0.70, -0.12)]),
+        ("the mean difference in BDI-II scores at 12-months was 2.3 (95% CI: -0.8, 5.4; p = 0.14)",
+         [("MD", 2.3, -0.8, 5.4)]),
+        # "95%-CI", and the abbreviation printed with full stops.
+        ("(difference: 3.1 ng/ml; 95%-CI [-1.2, 7.4]; p = 0.16)", [("MD", 3.1, -1.2, 7.4)]),
+        ("(O.R. = 1.8, 95% CI = 1.1-2.9)", [("OR", 1.8, 1.1, 2.9)]),
+        # A difference printed after "by", the sign the wording took read from its interval.
+        ("pain scores were lower with the drug than with placebo by 1.9 points (95% CI, 0.6 to 3.2)",
+         [("MD", 1.9, 0.6, 3.2)]),
+        ("drinking days were reduced by 12.5 percentage points (95% CI: -20.1 to -4.9)", [("RD", -12.5, -20.1, -4.9)]),
+        # A change in a unit of measurement.
+        ("a mean systolic increase of 9.8 mm Hg (95% CI 7.1-12.5 mm Hg)", [("MD", 9.8, 7.1, 12.5)]),
+        # Not read: a relative change, one arm's change from baseline with no unit, a value outside its interval,
+        # and a value that follows another measure's name.
+        ("relapse was reduced by 40% (95% CI 22-58%)", []),
+        ("the placebo group had a decrease of 8.2 (95% CI = 4.1-12.3)", []),
+        ("scores were lower by 30 points (95% CI, 0.6 to 3.2)", []),
+        ("relative risks (RR) favoured the drug for 6-month response (OR 2.1 [95% CI 1.3-3.4], p < 0.01)",
+         [("OR", 2.1, 1.3, 3.4)]),
+    ],
+)
+def test_differences_past_compound_numbers_by_and_in_units(
+    text: str, expected: list[tuple[str, float, float, float]]
+) -> None:
+    assert [(e.measure, e.value, e.lo, e.hi) for e in nums.effects(text)] == expected
+
+
 def test_an_interval_of_unsaid_level_shows_its_numbers_but_does_not_overrule_a_p() -> None:
     # "CI -0.307, 2.527" beside "P = 0.036": the bare interval may be a 90% one; the p decides, and the one
     # result is one finding carrying both numbers (the p printed before the clause's only effect is its own).

@@ -35,9 +35,10 @@ RATIO_MEASURES: Final = frozenset({"OR", "RR", "HR"})
 _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     # "a" before an abbreviation: adjusted ("aOR", "aRR", "aHR"); a prevalence ratio ("PR", "aPR") is a
     # risk ratio of prevalences.
-    (r"odds ratios?|(?-i:\ba?ORs?\b)", "OR"),
-    (r"risk ratios?|relative risks?|rate ratios?|prevalence ratios?|(?-i:\ba?(?:RR|PR)s?\b)", "RR"),
-    (r"hazard ratios?|(?-i:\ba?HRs?\b)", "HR"),
+    # "O.R. = 2.2": the abbreviation with full stops, as some journals print it.
+    (r"odds ratios?|(?-i:\ba?ORs?\b)|(?-i:\bO\.R\.)", "OR"),
+    (r"risk ratios?|relative risks?|rate ratios?|prevalence ratios?|(?-i:\ba?(?:RR|PR)s?\b)|(?-i:\bR\.R\.)", "RR"),
+    (r"hazard ratios?|(?-i:\ba?HRs?\b)|(?-i:\bH\.R\.)", "HR"),
     # "ES = 1.48, 95% CI": an effect size printed as a value is a standardised difference.
     (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)|(?-i:\bESs?\b)(?= ?[=:])", "SMD"),
     # "mean (95% CI) difference … was -4.9 (-8.96, -0.89)": the interval declared inside the name.
@@ -57,13 +58,17 @@ _BETWEEN_OR_AND: Final = r"(?:to|,|;|-|–|—|~|～|and)"
 # "CI 2.7-6.1" with no level printed (95% by convention): the letters as written, right before the
 # interval's numbers, and not after a percentage ("90% CI" is another level) or inside a word.
 _BARE_CI: Final = r"(?<![%\w])(?<![%\d] )(?-i:CI)(?=\s*[=:,]?\s*[\[(]?\s*-?\.?\d)"
-# Between an unnamed value and its interval: no number, except a scale's own ("PHQ-9", "HAMD-17").
-_NO_NUMBER: Final = r"(?:[^\d]|(?<=[A-Za-z]-)\d{1,2}(?!\d))"
+# A number that is part of a compound word, not a value: "1-week", "6-months", "24-hour" (a time point
+# naming what was measured, "the pooled SMD for 1-week change ... was -0.72").
+_COMPOUND: Final = r"(?<![\d.])\d{1,3}-(?=[A-Za-z])"
+# Between an unnamed value and its interval: no number, except a scale's own ("PHQ-9", "HAMD-17") or a
+# compound word's.
+_NO_NUMBER: Final = rf"(?:[^\d]|(?<=[A-Za-z]-)\d{{1,2}}(?!\d)|{_COMPOUND})"
 # The interval's label as printed: "95% CI", "95% confidence interval(s)", "95% CrI", "95% HDI", "CI 95%"; then
 # "(95% CI)" or "[CI]" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval
 # [CI, -1.27, -0.66]").
 _CI_LABEL: Final = (
-    rf"(?:95\s*%\s*,?\s*(?:CIs?|confiden(?:ce|t) intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
+    rf"(?:95\s*%\s*[,-]?\s*(?:CIs?|confiden(?:ce|t) intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
     r"\s*(?:[\[(](?:95\s*%\s*)?CIs?[\])]\s*)?[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
 )
 # An interval after its label: "95% CI 1.2-3.6", "95% CI: -0.5 to 0.2" (the bounds as ``lo`` and ``hi``).
@@ -77,7 +82,7 @@ _UNIT: Final = rf"(?:{_UNIT_WORDS})?"
 # After the measure's name: up to 70 characters of words (not digits), then the value, then a CI.
 _AFTER_MEASURE: Final = re.compile(
     # "SMD-0.65": a minus sign right after the name is the value's own.
-    rf"[^\d.;]{{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
+    rf"(?:[^\d.;]|{_COMPOUND}){{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
     rf"(?:(?:percentage[- ])?points?\b\s*|%\s*|{_UNIT_WORDS}\s*)?"  # the value's unit: "-4.56 points (95% CI ..."
     rf"(?:±\s*\d+(?:\.\d+)?\s*)?"  # a standard deviation printed after it: "2.1 ± 0.9, 95% CI"
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
@@ -146,6 +151,32 @@ _UNNAMED: Final = (
         re.IGNORECASE,
     ),
 )
+# Differences named by a change or comparison word and printed in other units, or after "by": "an average
+# SBP increase of 12.61 mm Hg (95% CI 10.40-14.82)", "lower in the ketamine group ... by 7.95 points (95% CI,
+# 3.20 to 12.71)", "reduced by 37.5 percentage points (95% CI: -61.1 to -13.9)". A percentage is not read
+# ("reduced by 45% (95% CI ...)" is a relative change, not a difference), and the value (or its negative, the
+# sign the wording took) must lie inside its interval: these wordings sit further from the numbers, so an
+# interval of another quantity is the likelier misreading.
+# A unit of measurement, as a change "of 12.61 mm Hg" prints it (not a bare number: "the midazolam group had a
+# decrease of 17.22 (95% CI ...)" is one arm's change from baseline).
+_MEASURED_UNIT: Final = (
+    r"mm ?Hg|beats per minute|bpm|ms|seconds?|minutes?|min|hours?|h|days?|weeks?|months?|kg|mg|cm|mm|"
+    r"(?:[nµμp]g|mg)/(?:ml|dl|l)|mmol/l"
+)
+_UNNAMED_CHECKED: Final = (
+    re.compile(
+        rf"\b(?:reduction|decrease|drop|decline|improvement|increase|rise|change)\s+(?:of\s+)?(?:about\s+)?"
+        rf"(?P<value>{_NUM})\s*(?:{_MEASURED_UNIT})\b(?P<unit>){_CI}",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"\b(?:lower|higher|greater|less|more|smaller|larger|reduced|decreased|increased|improved|fell|rose|"
+        rf"dropped|declined)\b(?:(?![;()\[\]=<>]){_NO_NUMBER}){{0,80}}?\bby\s+(?:about\s+|approximately\s+|"
+        rf"an average of\s+|a mean of\s+)?(?P<value>{_NUM})(?!\s*(?:%|percent\b)|[\d.])"
+        rf"\s*(?P<unit>percentage points?|points?)?{_CI}",
+        re.IGNORECASE,
+    ),
+)
 _P: Final = re.compile(
     r"\b[pP](?:s|'s)?\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
 )
@@ -204,7 +235,7 @@ _SPACED_MINUS: Final = re.compile(r"([=:;,(\[I] ?)- (?=\d|\.\d)")
 # (most clauses print no CI, no percentage and no p value).
 # In every effect reading:
 _HAS_CI: Final = re.compile(
-    rf"95\s*%\s*,?\s*(?:CI|confiden(?:ce|t) interval|CrI|HDI)|CI\s*95\s*%|{_BARE_CI}", re.IGNORECASE
+    rf"95\s*%\s*[,-]?\s*(?:CI|confiden(?:ce|t) interval|CrI|HDI)|CI\s*95\s*%|{_BARE_CI}", re.IGNORECASE
 )
 _P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
@@ -375,6 +406,40 @@ def _bare_changes(text: str) -> list[Effect]:
     return out
 
 
+_COMPOUND_RE: Final = re.compile(_COMPOUND)
+
+
+def _past_a_compound_and_a_name(
+    text: str, name: re.Match[str], after: re.Match[str], names: Sequence[re.Match[str]], k: int
+) -> bool:
+    """Whether the words between a measure's name and the value it read pass both a compound number and the
+    next measure's name: "relative risk (RR) favoured X for 6-month response (OR 2.756 [95% CI ...])" is the
+    OR's value. The filler may pass a compound number ("the pooled SMD for 1-week change was -0.72") only
+    where no other name comes first; without one, a digit stopped it there already."""
+    value = after.start("value")
+    return (
+        k + 1 < len(names) and names[k + 1].start() < value and _COMPOUND_RE.search(text, name.end(), value) is not None
+    )
+
+
+def _unnamed(text: str) -> list[Effect]:
+    """The differences printed with an interval and no measure's name (:data:`_UNNAMED`, :data:`_UNNAMED_CHECKED`)."""
+    out: list[Effect] = []
+    for checked, patterns in ((False, _UNNAMED), (True, _UNNAMED_CHECKED)):
+        for pattern in patterns:
+            for m in pattern.finditer(text):
+                unit = (m.group("unit") or "").lower()
+                kind: Measure = "RD" if unit.startswith("percentage") or unit == "%" else "MD"
+                lo, hi = sorted((_float(m.group("lo")), _float(m.group("hi"))))
+                effect = Effect(kind, _signed(_float(m.group("value")), lo, hi), lo, hi, m.start(), _level_printed(m))
+                # A checked wording's interval already read by another wording is that one's.
+                if checked and (not lo <= effect.value <= hi or any((e.lo, e.hi) == (lo, hi) for e in out)):
+                    continue
+                if effect not in out:
+                    out.append(effect)
+    return out
+
+
 def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     """Every named effect estimate with a 95% CI in ``text``. ``declared``: the measure an earlier clause
     of the same sentence declared with its interval, whose "value (lo, hi)" pairs this clause goes on
@@ -392,6 +457,8 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     for k, m in enumerate(names):
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
         after = (_AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())) if has_ci else None
+        if after is not None and after.re is _AFTER_MEASURE and _past_a_compound_and_a_name(text, m, after, names, k):
+            after = None
         start = m.start()
         if after is None and (bracketed := _BRACKET_AFTER.match(text, m.end())) is not None:
             effect = replace(_effect(measure, bracketed, start), level_printed=False)
@@ -417,14 +484,7 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
             start = after.start("value")
             after = _AND_NEXT.match(text, after.end())
     if not out and has_ci:
-        for pattern in _UNNAMED:
-            for m in pattern.finditer(text):
-                unit = (m.group("unit") or "").lower()
-                kind: Measure = "RD" if unit.startswith("percentage") or unit == "%" else "MD"
-                lo, hi = sorted((_float(m.group("lo")), _float(m.group("hi"))))
-                effect = Effect(kind, _signed(_float(m.group("value")), lo, hi), lo, hi, m.start(), _level_printed(m))
-                if effect not in out:
-                    out.append(effect)
+        out = _unnamed(text)
     if not out and has_ci:
         out = _bare_changes(text)
     return out
