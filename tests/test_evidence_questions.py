@@ -953,3 +953,38 @@ def test_a_rule_deciding_by_design_tags_names_the_tags_as_its_cue() -> None:
                         frozenset({"meta_analysis"}), RULES.questions)
     assert question.value == "systematic_review"
     assert question.words == "design tag meta_analysis"
+
+
+@pytest.mark.parametrize(
+    ("title", "question"),
+    [
+        # Two active drugs for sedation or premedication, no placebo arm: a head-to-head comparison.
+        ("Intranasal clonidine versus intranasal ketamine as premedication for anxiolysis in children", "head_to_head"),
+        ("Propofol-ketamine compared with propofol-remifentanil for sedation during colonoscopy", "head_to_head"),
+        # Against placebo or saline, or two doses of the one drug: not head to head (the rules after it decide, as
+        # they did before this rule).
+        ("Ketamine versus saline premedication for emergence agitation", "perioperative_prevention"),
+        ("Ketamine 0.5 mg/kg versus 1 mg/kg for procedural sedation in children", "perioperative_prevention"),
+    ],
+)
+def test_two_active_anaesthetic_regimens_compared_are_head_to_head(title: str, question: str) -> None:
+    methods = "Children were randomized in a double-blind design."
+    assert ask(title, ("rct",), methods=methods) == question
+
+
+@pytest.mark.parametrize(
+    ("title", "question"),
+    [
+        # An observational study whose title names the treatment's harms asks a safety question.
+        ("Real-world safety of intranasal esketamine: a pharmacovigilance study", "safety_only"),
+        ("Treatment-emergent symptoms during ketamine infusions for depression: a retrospective chart review",
+         "safety_only"),
+        # Not when the title names the condition's outcomes beside safety, the drug's use in a population, or
+        # cognition in users (those stay observational, as the design tag says).
+        ("Real-world depression, anxiety and safety outcomes of ketamine: a retrospective cohort", "observational"),
+        ("Adverse effects reported by recreational ketamine users: an online survey", "other"),
+        ("Cognitive impairment in chronic ketamine users", "observational"),
+    ],
+)
+def test_an_observational_study_titled_for_harms_is_a_safety_question(title: str, question: str) -> None:
+    assert ask(title, ("observational",), objective="To describe what happened in these patients.") == question
