@@ -555,3 +555,66 @@ def test_up_and_down_regulation_are_changes() -> None:
         "increased"
     ]
     assert read("Ketamine significantly down-regulated hippocampal GluN2B expression (p < 0.01).") == ["decreased"]
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # A predictor of the treatment's good outcome is a positive association, whatever its own change word says.
+        ("Lower baseline connectivity of the insula predicted the response to the infusion.", ("increased", "neither")),
+        ("Baseline cortisol was a predictor for the antidepressant effects of the drug.",
+         ("increased", "neither")),
+        ("Reduced striatal volume was predictive of remission at week 4.", ("increased", "neither")),
+        # Less of the good outcome, or a negative predictor, is not a positive association.
+        ("Older age predicted poorer response at day 7.", ("decreased", "neither")),
+        ("Higher anxiety was negatively predictive of response.", ("decreased", "neither")),
+        # Tied to the good outcome without a comparative; a "direct relationship" is a positive one.
+        ("Changes in sleep quality were correlated with improved mood after treatment.", ("increased", "neither")),
+        ("Early plasma changes were associated with the antidepressant response at 24 hours.",
+         ("increased", "neither")),
+        ("These data suggest a direct relationship between the rise in gamma power and the fall in vigilance.",
+         ("increased", "neither")),
+    ],
+)
+def test_predictors_and_correlates_of_a_good_outcome_are_positive_associations(
+    clause: str, expected: tuple[str, str]
+) -> None:
+    assert _read(clause) == expected
+
+
+def test_the_drug_tied_to_improvement_is_still_its_effect_and_limited_evidence_is_none() -> None:
+    # The drug named as what is "associated with" improvement: a treatment effect, the symptoms' fall.
+    assert _read("Ketamine infusion was associated with rapid improvement in depressive symptoms.") == (
+        "decreased",
+        "intervention",
+    )
+    assert _read("There is limited evidence that serum markers are associated with response to treatment.") == (
+        "no_difference",
+        "neither",
+    )
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "At week 4, anxiety scores had dropped from severe to mild in 58% of patients.",
+        "Overall, 62% of participants showed at least a 50% reduction in their symptom score.",
+        "The single dose was effective for 75% of the patients.",
+    ],
+)
+def test_the_share_of_patients_who_improved_is_a_rate_that_rose(clause: str) -> None:
+    assert _read(clause) == ("increased", "intervention")
+
+
+def test_a_fall_that_is_no_improvement_or_not_counted_by_patient_stays_a_fall() -> None:
+    # A good outcome's fall in a share of patients is bad news, a decrease; a mean fall is a decrease.
+    read = _read("Working memory declined in 30% of patients after the infusion.")
+    assert read is not None and read[0] == "decreased"
+    assert _read("Anxiety scores fell by 40% after the infusion (p < 0.01).") == ("decreased", "intervention")
+
+
+def test_cognitive_improvement_is_a_rise_of_cognition() -> None:
+    assert _read("The study suggests cognitive improvement, not deterioration, with repeated infusions.") == (
+        "increased",
+        "intervention",
+    )

@@ -256,9 +256,10 @@ def test_unstructured_background_sentence_is_not_a_result() -> None:
             {"rct"},
             "predictor_or_secondary",
         ),
-        # Surveys of drug users are epidemiology; an observational study of harms is observational.
+        # Surveys of drug users are epidemiology; an observational study titled for the treatment's harms asks a
+        # safety question (as the evidence labels code such records, a pharmacovigilance study among them).
         ("Ketamine and other drug use among festival attendees, 2015-2020", {"observational"}, "other"),
-        ("Adverse events of ketamine in a national registry", {"observational"}, "observational"),
+        ("Adverse events of ketamine in a national registry", {"observational"}, "safety_only"),
     ],
 )
 def test_study_question_from_title(title: str, designs: set[str], question: str) -> None:

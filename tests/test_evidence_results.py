@@ -302,7 +302,8 @@ WORDING = [
     ("No hepatic, cognitive or urinary changes were observed after the course in either group.", "no_difference"),
     ("Hepatic changes were observed after the course in the drug group.", None),
     ("Reductions in connectivity did not correlate with magnitude of antidepressant response.", "no_difference"),
-    ("Reductions in connectivity correlated with magnitude of antidepressant response.", "decreased"),
+    # A correlation with the good outcome is a positive association (the labels' convention), whatever is correlated.
+    ("Reductions in connectivity correlated with magnitude of antidepressant response.", "increased"),
     ("Improvements in cognition were statistically independent from antidepressant response.", "no_difference"),
     ("Cognitive performance either improved or remained stable after baseline.", "no_difference"),
     ("The drug in ECT showed no better response and remission rate.", "no_difference"),

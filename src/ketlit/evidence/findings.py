@@ -193,6 +193,39 @@ def _effect_size(text: str, change: re.Match[str]) -> _Decision | None:
     )
 
 
+# The share of patients in whom the symptoms fell ("scores had dropped to mild in 67% of patients", "70% of patients
+# showed at least a 50% reduction", "effective for 80% of the patients"): how many improved, a rate of a good outcome
+# (the convention for response rates: increased), not the symptoms' mean fall.
+_SHARE_IMPROVED: Final = re.compile(
+    r"\b(?:in|for|among) \d+(?:\.\d+)? ?% of (?:the )?(?:[\w-]+ )?(?:patients|participants|subjects|individuals)\b"
+    r"|\b\d+(?:\.\d+)? ?%\)?(?: of (?:the )?(?:[\w-]+ )?(?:patients|participants|subjects|individuals))?"
+    r" (?:experienced|demonstrated|achieved|showed|had|reported|attained|reached)"
+    r" (?:an? )?(?:at least|≥|>=|>|more than|over) ?(?:an? )?\d+ ?%",
+    re.IGNORECASE,
+)
+
+
+def _as_share(
+    text: str, rules: FindingRules, direction: Direction, kind: str, word: re.Match[str], good_if: int | None = None
+) -> _Decision:
+    """The decision of a change or evaluation ``word`` (``kind``), or the rise of the share of patients who improved
+    where the clause counts it (above).
+
+    Only a fall that is good news is counted so: a symptom measure's, or the condition's when an evaluation
+    names none. A good outcome's fall in a share of patients ("memory declined in 20%") stays a decrease.
+    """
+    at = word.end()
+    decision = _Decision(direction, f"{kind}: {word.group(0)!r}", at, good_if=good_if)
+    if direction != "decreased" or "%" not in text or good_if == -1:
+        return decision
+    if good_if is None and _outcome(text, at, rules)[1] >= 0:
+        return decision
+    share = _SHARE_IMPROVED.search(text)
+    if share is None:
+        return decision
+    return _Decision("increased", f"share improved: {share.group(0)!r}", at, good_if=1)
+
+
 _LESS_EFFECTIVE: Final = re.compile(r"\bless (?:effective|efficacious)\b", re.IGNORECASE)
 
 # After "more effective" / "superior" (and its reference): "in reducing", "to placebo for lowering".
@@ -317,7 +350,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         if first is up and down and down.start() - first.end() < 3:
             direction = "decreased"
             first = down
-        return _effect_size(text, first) or _Decision(direction, f"change: {first.group(0)!r}", first.end())
+        return _effect_size(text, first) or _as_share(text, rules, direction, "change", first)
     better = rules.improve.search(text)
     worse = rules.worsen.search(text)
     if better or worse:
@@ -331,7 +364,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
             direction = "decreased" if good else "increased"
         else:
             direction = "increased" if good == (valence > 0) else "decreased"
-        return _Decision(direction, f"evaluation: {first.group(0)!r}", first.end(), good_if=1 if good else -1)
+        return _as_share(text, rules, direction, "evaluation", first, 1 if good else -1)
     # One arm's rate of a good outcome ("Remission was achieved in 75%", "5 (38%) met criteria
     # for response"): the drug brought that about (compared with baseline).
     good_rate = rules.positive_outcome.search(text)
