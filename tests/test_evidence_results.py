@@ -540,6 +540,29 @@ def test_each_harm_carries_the_rates_printed_for_it() -> None:
     assert rates == {"dizziness": [17.0], "blurred vision": [5.0], "drowsiness": [3.8], "nausea": [12.0]}
 
 
+def test_harms_tested_without_a_difference_and_the_arm_after_a_bracketed_rate() -> None:
+    # Each harm printed with its own non-significant test: the arms did not differ; a significant one stays present
+    # (which arm had more is the cues' to say, with the arms named).
+    assert _harm_rows(
+        "Rates were headache 3.1 and 4.0% (p = 0.62) and nausea 5.5 and 8.0% (p = 0.41) in the two groups."
+    ) == {("headache", "no_difference"), ("nausea", "no_difference")}
+    assert _harm_rows("Rates were headache 3.1 and 14.0% (p = 0.002) in the two groups.") == {("headache", "present")}
+    # No difference said with "did not show" or "not associated with differences in".
+    assert _harm_rows(
+        "Other adverse effects, such as dizziness (RR = 1.9) and nausea (RR = 0.8), did not show significant "
+        "differences between the groups."
+    ) == {("adverse", "no_difference"), ("dizziness", "no_difference"), ("nausea", "no_difference")}
+    assert _harm_rows("Treatment was not associated with differences in dissociation or hallucinations.") == {
+        ("dissociat", "no_difference"),
+        ("hallucinat", "no_difference"),
+    }
+    # The comparison's arm named after a bracketed rate: fewer with placebo is more with the drug.
+    assert _harm_rows(
+        "Dizziness and nausea were the most common adverse events with ketamine (20-27%), each reported in fewer "
+        "patients (<7%) treated with placebo."
+    ) >= {("dizziness", "more"), ("nausea", "more")}
+
+
 def test_safety_named_as_a_topic_is_no_report() -> None:
     """"Safety" and "tolerability" name a topic: a row only where a cue says something of it."""
     assert _harm_rows("Long-term esketamine had a manageable safety profile, and improvements were sustained.") == set()

@@ -148,7 +148,10 @@ _SAME: Final = re.compile(
     r"\bno (?:statistically )?(?:significant )?(?:effect|impact|influence) on\b|"
     r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
     r"\bnot (?:statistically )?significant(?:ly)? different|"
-    r"\bnot associated with (?:an? )?(?:increased|higher|more|greater)\b|"
+    r"\bnot associated with (?:an? |any )?(?:increased|higher|more|greater|differen\w*)|"
+    # "did not show significant differences between the two groups", "did not reveal any difference".
+    r"\b(?:did|does|do) not (?:show|reveal|demonstrate|yield|find) (?:any )?(?:statistically )?(?:significant )?"
+    r"differen|"
     r"\b(?:did|does|do) not (?:significantly )?increase\b|"
     r"\bwithout " + _AN_INCREASE + "|"
     r"\bnot (?:significantly )?(?:different|differ)\b|"
@@ -257,7 +260,9 @@ def _clause_spans(text: str, boundary: TextPattern) -> list[tuple[int, int]]:
 # with ECT", "reported more often by placebo recipients"); not across "compared with" or "than", after which comes
 # the reference, not where the harm was.
 _ARM_AFTER: Final = re.compile(
-    r"\s*(?:(?!compared\b|relative\b|than\b|versus\b|vs\b)[\w-]+ ){0,4}?(?:in|with|among|for|after|following|by) "
+    # A rate in brackets may come between ("reported in fewer patients (<7%) treated with placebo").
+    r"\s*(?:(?:(?!compared\b|relative\b|than\b|versus\b|vs\b)[\w-]+|\([^()]{1,20}\)) ){0,4}?"
+    r"(?:in|with|among|for|after|following|by) "
     r"(?:the |patients |those |participants )?",
     re.I,
 )
@@ -444,6 +449,19 @@ def _rates_of(rates: Sequence[nums.Rate], starts: Sequence[int], i: int, end: in
     return tuple(r for r in rates if starts[i] <= r.start < stop)
 
 
+def _not_significant(text: str, starts: Sequence[int], i: int, end: int) -> bool:
+    """Whether the ``i``-th harm of a clause is printed with its own test and the test is not significant
+    ("headache 3.3 and 4.1% (p = 0.755), nausea 5.9 and 8.2% (p = 0.481)"): the arms did not differ. A harm
+    with no cue of its own is otherwise "present"; a significant test says which arm had more only with the
+    arms named, which the cues read."""
+    stop = starts[i + 1] if i + 1 < len(starts) else end
+    segment = text[starts[i] : stop]
+    if "p" not in segment.lower():
+        return False
+    tests = nums.p_values(segment)
+    return bool(tests) and not any(p.significant for p in tests)
+
+
 def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
     """(harm words, presence) -> the rates printed for it, for every harm statement of one sentence."""
     rows: _Rows = {}
@@ -479,6 +497,8 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
         starts = [start + at for at in events.values()]
         in_clause = [r for r in rates if start <= r.start < end]
         for i, (event, presence) in enumerate(zip(events, presences, strict=True)):
+            if presence == "present" and _not_significant(text, starts, i, end):
+                presence = "no_difference"
             if presence is not None:
                 rows.setdefault((event, presence), _rates_of(in_clause, starts, i, end))
     return rows
