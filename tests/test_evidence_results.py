@@ -563,6 +563,28 @@ def test_harms_tested_without_a_difference_and_the_arm_after_a_bracketed_rate() 
     ) >= {("dizziness", "more"), ("nausea", "more")}
 
 
+@pytest.mark.parametrize(
+    ("sentence", "row"),
+    [
+        # The comparison's arm named before the cue, as the clause's subject or setting: its more is the drug's less.
+        ("In the ECT group, headache was more frequent.", ("headache", "less")),
+        ("Patients given midazolam had higher rates of nausea.", ("nausea", "less")),
+        ("Placebo patients had more headaches than ketamine patients.", ("headaches", "less")),
+        ("ECT: lower risks for vertigo.", ("vertigo", "more")),
+        ("Compared with ketamine, placebo caused less nausea.", ("nausea", "more")),
+        # A comparator named as the reference, or beside the drug, leaves the cue the drug's.
+        ("Compared with placebo, ketamine caused more nausea.", ("nausea", "more")),
+        ("Compared with placebo, more nausea was reported.", ("nausea", "more")),
+        ("Patients given ketamine plus midazolam had higher rates of nausea.", ("nausea", "more")),
+        ("Ketamine caused more nausea than midazolam.", ("nausea", "more")),
+        # Two comparators and no drug: which is more says nothing of the drug.
+        ("Dexmedetomidine induced less amnesia than did midazolam.", ("amnesia", "present")),
+    ],
+)
+def test_a_cue_is_said_of_the_arm_named_before_it(sentence: str, row: tuple[str, str]) -> None:
+    assert _harm_rows(sentence) == {row}
+
+
 def test_safety_named_as_a_topic_is_no_report() -> None:
     """"Safety" and "tolerability" name a topic: a row only where a cue says something of it."""
     assert _harm_rows("Long-term esketamine had a manageable safety profile, and improvements were sustained.") == set()

@@ -32,7 +32,7 @@ from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.anchors import Gate, fold
-from ketlit.evidence.arms import first_comparator
+from ketlit.evidence.arms import comparators_in, first_comparator
 from ketlit.evidence.matcher import AnchorIndex, Matcher, TextPattern
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.rules import EvidenceRules
@@ -270,6 +270,43 @@ _ENDS_WITH_ARM_WORD: Final = re.compile(r"\b(?:in|with|among|for|by) $", re.I)
 _DRUG, _OTHER, _UNKNOWN = 0, 1, 2
 
 
+# A reference named before a cue ("compared with placebo, ketamine caused more nausea", "unlike ECT, ..."): the arm
+# named next after these words is the one the comparison is made against, not the one the cue is said of.
+_REFERENCE_BEFORE: Final = re.compile(
+    r"\b(?:compared (?:with|to)|relative to|than|versus|vs\.?|unlike|in contrast (?:with|to)|as opposed to)\s", re.I
+)
+_REFERENCE_REACH: Final = 40
+
+
+def _subject_side(clause: str, upto: int, rules: EvidenceRules) -> int:
+    """The arm a cue that names none after it is said of, read before it: the comparison's (``_OTHER``) when a
+    comparator is named before the cue as the clause's subject or setting and the drug is not ("In the ECT group,
+    headache was more frequent", "Patients given midazolam had higher rates of nausea", "ECT: lower risks for
+    vertigo", "Placebo patients reported more headaches than ketamine patients"); ``_UNKNOWN`` when the clause
+    never names the drug and sets two comparators against each other ("dexmedetomidine induced less amnesia than
+    did midazolam"); else the drug's. A comparator named as a reference ("compared with placebo, ketamine caused
+    more nausea") or beside the drug ("ketamine plus midazolam") leaves it the drug's."""
+    before = clause[:upto]
+    comparators = comparators_in(before, rules.findings)
+    if not comparators:
+        return _DRUG
+    drugs = [m.start() for m in rules.findings.drug.finditer(before)]
+    # Each reference takes the first arm named after it: "compared with ketamine, placebo caused less nausea".
+    references: set[int] = set()
+    for ref in _REFERENCE_BEFORE.finditer(before):
+        named = [at for at in (*drugs, *(c[2] for c in comparators)) if ref.end() <= at <= ref.end() + _REFERENCE_REACH]
+        if named:
+            references.add(min(named))
+    if any(at not in references for at in drugs):
+        return _DRUG
+    if not any(at not in references for _, _, at in comparators):
+        return _DRUG
+    others = {words.lower() for words, _, _ in comparators_in(clause, rules.findings)}
+    if rules.findings.drug.search(clause) is None and len(others) > 1:
+        return _UNKNOWN
+    return _OTHER
+
+
 def _side(clause: str, cue: re.Match[str], rules: EvidenceRules) -> int:
     """Which arm a more/less cue is said of: the drug's (``_DRUG``: "higher in the esketamine group", or no arm
     named), the comparison's (``_OTHER``: "more common with ECT", "lower in the placebo group"), or ``_UNKNOWN``
@@ -282,14 +319,16 @@ def _side(clause: str, cue: re.Match[str], rules: EvidenceRules) -> int:
     arm = re.match(r"(?:the |patients |those |participants )?", rest, re.I) if _ENDS_WITH_ARM_WORD.search(
         cue.group(0)) else _ARM_AFTER.match(rest)
     if arm is None:
-        return _DRUG
+        return _subject_side(clause, cue.start(), rules)
     after = rest[arm.end() :]
     drug = rules.findings.drug.search(after)
     if drug is not None and drug.start() <= 3:
         return _DRUG
     comp = first_comparator(after, rules.findings)
     if comp is None or comp[2] > 3:
-        return _DRUG if drug is None else _UNKNOWN
+        if drug is not None:
+            return _UNKNOWN
+        return _subject_side(clause, cue.start(), rules)
     if rules.findings.drug.search(clause) is None and first_comparator(after[comp[2] + len(comp[0]) :], rules.findings):
         return _UNKNOWN
     return _OTHER
@@ -384,10 +423,12 @@ def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list
             out.append("absent")
         elif cue is not None:
             out.append(cue)
-        elif _MORE_BEFORE.search(clause, max(0, at - 30), at):
-            out.append("more")
-        elif _LESS_BEFORE.search(clause, max(0, at - 30), at):
-            out.append("less")
+        elif word := (
+            _MORE_BEFORE.search(clause, max(0, at - 30), at) or _LESS_BEFORE.search(clause, max(0, at - 30), at)
+        ):
+            said: Presence = "more" if word.re is _MORE_BEFORE else "less"
+            side = _subject_side(clause, word.start(), rules)
+            out.append("present" if side == _UNKNOWN else _FLIP[said] if side == _OTHER else said)
         elif rules.harm_topics is not None and _starts_at(rules.harm_topics, clause, at):
             out.append(None)
         else:
