@@ -585,6 +585,22 @@ def test_a_cue_is_said_of_the_arm_named_before_it(sentence: str, row: tuple[str,
     assert _harm_rows(sentence) == {row}
 
 
+def test_harms_judged_unrelated_are_absent_and_dose_dependent_harms_more() -> None:
+    # Harms judged not the drug's, in the next clause: none of the drug's.
+    assert _harm_rows("Two deaths were reported; neither was considered related to the study drug.") == {
+        ("deaths", "absent")
+    }
+    assert _harm_rows("Headache occurred in 5 patients; it was considered unrelated to ketamine.") == {
+        ("headache", "absent")
+    }
+    # "None of which were serious" says how bad, not whose: the harms stay present.
+    assert ("nausea", "present") in _harm_rows(
+        "The most common adverse events were nausea and dizziness, none of which were serious."
+    )
+    # More at the higher dose.
+    assert _harm_rows("Treatment-emergent adverse events were dose dependent.") == {("adverse", "more")}
+
+
 def test_safety_named_as_a_topic_is_no_report() -> None:
     """"Safety" and "tolerability" name a topic: a row only where a cue says something of it."""
     assert _harm_rows("Long-term esketamine had a manageable safety profile, and improvements were sustained.") == set()

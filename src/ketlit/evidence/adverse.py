@@ -124,8 +124,20 @@ _MORE: Final = re.compile(
     r"\b(?:was|were) (?:significantly |also )?(?:higher|greater|more frequent|more common) than\b|"
     r"\bgreater (?!reduc|decreas|improv|relief)(?:\w+ ){0,2}?(?:dissociat\w*|adverse|side|risks?)|"
     r"\btwice the (?:incidence|rate|risk)\b|"
+    # "Treatment-emergent adverse events were dose dependent": more at the higher dose.
+    r"\b(?:were|was|are|is) dose[- ](?:dependent|related)\b|\bdose-response (?:profile|relationship)\b|"
     r"\b(?:lower|poorer|worse) tolerability\b|\bless tolerable\b|"
     r"\bcaused? more\b|\bexperienced more\b|\bincrease in\b",
+    re.I,
+)
+# Harms judged not the drug's ("Two deaths were reported; neither was considered related to esketamine", "…, none of
+# which was deemed attributable to the study drug"): no harm of the drug's, said of the harms of the clause before.
+_UNRELATED: Final = re.compile(
+    r"\b(?:neither|none)(?: of (?:which|them|these|those|the \w+))? (?:was|were|is|are) "
+    r"(?:considered |deemed |judged |thought |assessed (?:as )?|believed )?(?:to (?:be|have been) )?"
+    r"(?:(?:possibly|probably|directly) )?(?:related|attributable|attributed|due)\b|"
+    r"\b(?:was|were|is|are) (?:considered |deemed |judged |thought |assessed (?:as )?|believed )?"
+    r"(?:to (?:be|have been) )?(?:unrelated|not related|not attributable|not attributed) to\b",
     re.I,
 )
 # Less of it ("reduced the risk of hypotension", "lower risks for headache", "was lower in the … group").
@@ -522,6 +534,11 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
             if start <= a < end:
                 events.setdefault(text[a:b].lower(), a - start)
         if not events:
+            if last == "present" and _UNRELATED.search(clause):
+                for event in last_events:
+                    rows.setdefault((event, "absent"), rows.pop((event, "present"), ()))
+                last = "absent"
+                continue
             if last in ("more", "less") and _SAME_CUE.search(clause) and not _names_an_outcome(clause, rules):
                 # "higher adverse reactions … 5 minutes post-administration, but no significant differences were
                 # observed upon leaving the operating room": the same harms, at another time. (Not "…, but
