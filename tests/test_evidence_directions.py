@@ -618,3 +618,39 @@ def test_cognitive_improvement_is_a_rise_of_cognition() -> None:
         "increased",
         "intervention",
     )
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [
+        # A share of patients that is not the change word's own, or counts events, harms or vital signs.
+        ("Anxiety decreased significantly after treatment, and nausea occurred in 25% of patients.",
+         ("decreased", "intervention")),
+        ("Depressive symptoms were reduced, and 20% of subjects had more than 10% weight gain.",
+         ("decreased", "intervention")),
+        ("The incidence of postoperative delirium was reduced in 8% of patients versus 20% of controls.",
+         ("decreased", "intervention")),
+        ("Blood pressure decreased in 20% of patients after the infusion.", ("decreased", "intervention")),
+        # Another treatment (or a treatment word) before "associated with": that treatment's effect.
+        ("Psilocybin was associated with improvements in depressive symptoms at week 6 (p < 0.001).",
+         ("decreased", "intervention")),
+        ("Repeated infusions were associated with improved outcomes compared with a single infusion.",
+         ("decreased", "intervention")),
+        # Harms and symptoms named "cognitive" fall when the drug is better.
+        ("The drug reduced cognitive adverse effects after ECT (p = 0.02).", ("decreased", "intervention")),
+        ("Cognitive errors decreased after the intervention (p = 0.03).", ("decreased", "intervention")),
+        # Negative predictors and predictors denied; "no direct relationship" is none.
+        ("Greater body mass index predicted attenuated response to the drug.", ("decreased", "comparator")),
+        ("Age was not a predictor of response to the drug.", ("no_difference", "neither")),
+        ("None of the clinical variables predicted response.", ("no_difference", "neither")),
+        ("There was no direct relationship between plasma concentrations and antidepressant effect.",
+         ("no_difference", "neither")),
+        # "Limited evidence that" beside an estimate, or conceded before a finding, is not a null.
+        ("There was limited evidence that the drug reduced pain at 24 hours (SMD -0.30, 95% CI -0.56 to -0.04).",
+         ("decreased", "intervention")),
+        ("Although there is limited evidence that the drug helps adolescents, our trial found a significant "
+         "reduction in MADRS scores (p < 0.001).", ("decreased", "intervention")),
+    ],
+)
+def test_what_the_share_association_and_predictor_rules_leave_alone(clause: str, expected: tuple[str, str]) -> None:
+    assert _read(clause) == expected

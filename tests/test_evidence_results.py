@@ -911,6 +911,16 @@ def test_effects_named_by_ratio_abbreviations_bare_intervals_and_change_words(
         ("scores were lower by 30 points (95% CI, 0.6 to 3.2)", []),
         ("relative risks (RR) favoured the drug for 6-month response (OR 2.1 [95% CI 1.3-3.4], p < 0.01)",
          [("OR", 2.1, 1.3, 3.4)]),
+        # A vital sign's abbreviation is not a ratio's: defined in brackets, or read past a compound number.
+        ("Respiratory rate (RR) at 30-min after induction was 18 (95% CI 16-20).", []),
+        ("Mean HR during the 10-minute recovery period was 82 (95% CI 79-85).", []),
+        ("The hazard ratio (HR) for relapse was 0.49 (95% CI 0.29-0.84).", [("HR", 0.49, 0.29, 0.84)]),
+        # After "by": one arm's change with no unit, another quantity's interval, a time point, a fold change.
+        ("Scores were reduced by 8.2 (95% CI 4.1-12.3) in the drug group.", []),
+        ("Scores were lower by 1.5 points and the risk of relapse (95% CI 1.0-2.0) was similar.", []),
+        ("VAS scores were lower by 2 h after surgery (95% CI 1.5 to 3.0).", []),
+        ("Response was higher by 2-fold (95% CI 1.5-2.5).", []),
+        ("ICU stay was reduced by 2.8 days (95% CI, -5.6 to -0.1; p = 0.04).", [("MD", -2.8, -5.6, -0.1)]),
     ],
 )
 def test_differences_past_compound_numbers_by_and_in_units(

@@ -48,6 +48,7 @@ from ketlit.evidence.model import (
 )
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.sentences import split_clauses
+from ketlit.evidence.shares import share_improved, treatment_before
 
 Direction = Literal["increased", "decreased", "no_difference"]
 Favours = Literal["intervention", "comparator", "neither"]
@@ -193,18 +194,6 @@ def _effect_size(text: str, change: re.Match[str]) -> _Decision | None:
     )
 
 
-# The share of patients in whom the symptoms fell ("scores had dropped to mild in 67% of patients", "70% of patients
-# showed at least a 50% reduction", "effective for 80% of the patients"): how many improved, a rate of a good outcome
-# (the convention for response rates: increased), not the symptoms' mean fall.
-_SHARE_IMPROVED: Final = re.compile(
-    r"\b(?:in|for|among) \d+(?:\.\d+)? ?% of (?:the )?(?:[\w-]+ )?(?:patients|participants|subjects|individuals)\b"
-    r"|\b\d+(?:\.\d+)? ?%\)?(?: of (?:the )?(?:[\w-]+ )?(?:patients|participants|subjects|individuals))?"
-    r" (?:experienced|demonstrated|achieved|showed|had|reported|attained|reached)"
-    r" (?:an? )?(?:at least|≥|>=|>|more than|over) ?(?:an? )?\d+ ?%",
-    re.IGNORECASE,
-)
-
-
 def _as_share(
     text: str, rules: FindingRules, direction: Direction, kind: str, word: re.Match[str], good_if: int | None = None
 ) -> _Decision:
@@ -220,7 +209,7 @@ def _as_share(
         return decision
     if good_if is None and _outcome(text, at, rules)[1] >= 0:
         return decision
-    share = _SHARE_IMPROVED.search(text)
+    share = share_improved(text, word.start(), at)
     if share is None:
         return decision
     return _Decision("increased", f"share improved: {share.group(0)!r}", at, good_if=1)
@@ -317,7 +306,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
     )
     for pattern, sign in characteristics:
         m = pattern.search(text)
-        if m and not rules.drug.search(text, 0, m.start()):
+        if m and not rules.drug.search(text, 0, m.start()) and not treatment_before(text, m, rules):
             return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
     # Plain ``in`` first: an IGNORECASE regex would be tried at every character of every clause.
     lesser = _LESS_EFFECTIVE.search(text) if "ess eff" in text else None

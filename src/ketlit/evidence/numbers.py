@@ -163,20 +163,28 @@ _MEASURED_UNIT: Final = (
     r"mm ?Hg|beats per minute|bpm|ms|seconds?|minutes?|min|hours?|h|days?|weeks?|months?|kg|mg|cm|mm|"
     r"(?:[nµμp]g|mg)/(?:ml|dl|l)|mmol/l"
 )
+# Between such a value and its interval only a unit, a bracket or a separator: "by 1.5 points and the risk of relapse
+# (95% CI 1.0-2.0)" is another quantity's interval.
+_CI_NEAR: Final = rf"\s*[,;(\[]?\s*{_LABELLED_BOUNDS}"
 _UNNAMED_CHECKED: Final = (
     re.compile(
         rf"\b(?:reduction|decrease|drop|decline|improvement|increase|rise|change)\s+(?:of\s+)?(?:about\s+)?"
-        rf"(?P<value>{_NUM})\s*(?:{_MEASURED_UNIT})\b(?P<unit>){_CI}",
+        rf"(?P<value>{_NUM})\s*(?:{_MEASURED_UNIT})\b(?P<unit>){_CI_NEAR}",
         re.IGNORECASE,
     ),
+    # After "by": not a percentage (a relative change), a fold change or a time point ("lower by 2 h after surgery").
     re.compile(
         r"\b(?:lower|higher|greater|less|more|smaller|larger|reduced|decreased|increased|improved|fell|rose|"
-        rf"dropped|declined)\b(?:(?![;()\[\]=<>]){_NO_NUMBER}){{0,80}}?\bby\s+(?:about\s+|approximately\s+|"
-        rf"an average of\s+|a mean of\s+)?(?P<value>{_NUM})(?!\s*(?:%|percent\b)|[\d.])"
-        rf"\s*(?P<unit>percentage points?|points?)?{_CI}",
+        rf"dropped|declined)\b(?P<between>(?:(?![;()\[\]=<>]){_NO_NUMBER}){{0,80}}?)\bby\s+(?:about\s+|"
+        rf"approximately\s+|an average of\s+|a mean of\s+)?(?P<value>{_NUM})(?!\s*(?:%|percent\b|-?fold\b)|[\d.])"
+        r"(?!\s*(?:[a-z]+\s+)?(?:after|post|later|following|from|before)\b)"
+        rf"(?:\s*(?P<unit>percentage points?|points?)\b|\s*(?P<measured>{_MEASURED_UNIT})\b)?{_CI_NEAR}",
         re.IGNORECASE,
     ),
 )
+# A difference after "by" with no unit is one only where the words before name a comparison ("lower in the ketamine
+# group than in the midazolam group by 7.95"): "reduced by 8.2 (95% CI ...) in the ketamine group" is one arm's change.
+_COMPARISON_WORDS: Final = re.compile(r"\b(?:than|compared|versus|vs\.?|between|relative to)\b", re.IGNORECASE)
 _P: Final = re.compile(
     r"\b[pP](?:s|'s)?\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
 )
@@ -409,17 +417,28 @@ def _bare_changes(text: str) -> list[Effect]:
 _COMPOUND_RE: Final = re.compile(_COMPOUND)
 
 
+def _abbreviates_something_else(text: str, m: re.Match[str], before: re.Match[str] | None) -> bool:
+    """Whether a measure's abbreviation is the bracketed short form of other words ("heart rate (HR)", "respiratory
+    rate (RR)"): alone in its brackets, with no measure's name right before them ("odds ratio (OR)" is the OR)."""
+    if text[m.start() - 1 : m.start()] != "(" or text[m.end() : m.end() + 1] != ")":
+        return False
+    return before is None or text[before.end() : m.start() - 1].strip() != ""
+
+
 def _past_a_compound_and_a_name(
     text: str, name: re.Match[str], after: re.Match[str], names: Sequence[re.Match[str]], k: int
 ) -> bool:
-    """Whether the words between a measure's name and the value it read pass both a compound number and the
-    next measure's name: "relative risk (RR) favoured X for 6-month response (OR 2.756 [95% CI ...])" is the
-    OR's value. The filler may pass a compound number ("the pooled SMD for 1-week change was -0.72") only
-    where no other name comes first; without one, a digit stopped it there already."""
+    """Whether the words between a measure's name and the value it read pass a compound number where they may not.
+    The filler may pass one ("the pooled SMD for 1-week change was -0.72"; without it a digit stopped the filler
+    there already) unless the next measure's name comes first ("relative risk (RR) favoured X for 6-month response
+    (OR 2.756 [95% CI ...])" is the OR's value) or the name is a ratio's bare abbreviation, which vital signs and
+    places share ("Mean HR during the 10-minute recovery period was 82 (95% CI 79-85)": a heart rate)."""
     value = after.start("value")
-    return (
-        k + 1 < len(names) and names[k + 1].start() < value and _COMPOUND_RE.search(text, name.end(), value) is not None
-    )
+    if _COMPOUND_RE.search(text, name.end(), value) is None:
+        return False
+    abbreviation = name.group(0).isupper() and len(name.group(0)) <= 4
+    ratio = _MEASURE_WORDS[_MEASURES.which(name)][1] in RATIO_MEASURES
+    return (abbreviation and ratio) or (k + 1 < len(names) and names[k + 1].start() < value)
 
 
 def _unnamed(text: str) -> list[Effect]:
@@ -434,6 +453,9 @@ def _unnamed(text: str) -> list[Effect]:
                 effect = Effect(kind, _signed(_float(m.group("value")), lo, hi), lo, hi, m.start(), _level_printed(m))
                 # A checked wording's interval already read by another wording is that one's.
                 if checked and (not lo <= effect.value <= hi or any((e.lo, e.hi) == (lo, hi) for e in out)):
+                    continue
+                unitless = "between" in pattern.groupindex and not (m.group("unit") or m.group("measured"))
+                if unitless and not _COMPARISON_WORDS.search(m.group("between")):
                     continue
                 if effect not in out:
                     out.append(effect)
@@ -455,6 +477,8 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     if names is None:
         names = list(_MEASURES.finditer(text))  # only now: most clauses print no CI
     for k, m in enumerate(names):
+        if _abbreviates_something_else(text, m, names[k - 1] if k else None):
+            continue
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
         after = (_AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())) if has_ci else None
         if after is not None and after.re is _AFTER_MEASURE and _past_a_compound_and_a_name(text, m, after, names, k):
