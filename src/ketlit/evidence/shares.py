@@ -2,7 +2,7 @@
 as the share of patients who improved, and whether a treatment is named before an association cue.
 
 Kept apart from the reader so each stays within the module size the layering test holds us to; both are pure
-functions of the clause's text.
+functions of the clause (and, for the treatment, the comparator rules).
 """
 
 from __future__ import annotations
