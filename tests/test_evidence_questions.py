@@ -988,3 +988,170 @@ def test_two_active_anaesthetic_regimens_compared_are_head_to_head(title: str, q
 )
 def test_an_observational_study_titled_for_harms_is_a_safety_question(title: str, question: str) -> None:
     assert ask(title, ("observational",), objective="To describe what happened in these patients.") == question
+
+
+# ------------------------------------------------------------------ translational, letters, moderators (stop h2)
+
+
+def test_a_trial_tagged_animal_that_randomised_patients_is_read_as_a_human_study() -> None:
+    title = "Esketamine added to electroconvulsive therapy improves depression through a glutamate transporter pathway"
+    methods = (
+        "Twelve patients were randomized to anesthesia with propofol or propofol plus esketamine for ECT. "
+        "Rats were then given esketamine or vehicle."
+    )
+    assert ask(title, ("animal", "rct"), methods=methods) == "anaesthetic_or_adjunct"
+    # An animal trial, randomised or not, stays preclinical.
+    rats = "Rats were randomized to R-ketamine or vehicle in a preclinical multi-center randomized controlled trial."
+    assert ask("R-ketamine and alcohol relapse: a multi-center trial", ("animal", "rct"), methods=rats) == "other"
+    assert ask("Ketamine and alcohol relapse", ("animal",), methods=rats) == "other"
+
+
+def test_a_letter_answering_another_article_is_other_whatever_the_design_tags() -> None:
+    for text in (
+        "The letter to the editor was written in response to the recent article by Smith et al. on intraoperative "
+        "ketamine and postoperative delirium, a retrospective study.",
+        "We read with interest the article by Lee et al. reporting a randomized trial of esketamine after surgery.",
+    ):
+        assert ask("Intraoperative ketamine and postoperative delirium: methodology matters",
+                   ("observational", "rct"), text=text) == "other"
+    # A trial whose patients respond "in response to" treatment is no letter.
+    trial = (
+        "Patients undergoing surgery were randomized to ketamine or saline. Delirium fell in response to the "
+        "infusion, as reported by Smith et al."
+    )
+    assert ask("Intraoperative ketamine and postoperative delirium", ("rct",), text=trial) != "other"
+
+
+TITLE_WOMEN = "Intravenous ketamine for women with depression"
+
+
+def test_an_aim_asking_whether_a_trait_changes_the_effect_is_a_predictor_question() -> None:
+    methods = "Participants received four intravenous ketamine infusions over two weeks at a community clinic."
+    for aim in (
+        "We sought to determine whether the effectiveness of intravenous ketamine was influenced by menopausal status.",
+        "We examined whether response to ketamine is moderated by childhood trauma.",
+    ):
+        q = ask(TITLE_WOMEN, ("non_randomized_trial",), objective=aim, methods=methods)
+        assert q == "predictor_or_secondary"
+    # Whether the drug works at all, or against placebo, is not a moderator question.
+    for aim in (
+        "We sought to determine whether the effectiveness of intravenous ketamine differed from placebo.",
+        "We sought to determine the effectiveness of intravenous ketamine in women.",
+    ):
+        q = ask(TITLE_WOMEN, ("non_randomized_trial",), objective=aim, methods=methods)
+        assert q != "predictor_or_secondary"
+
+
+def test_this_retrospective_analysis_of_a_study_in_the_methods_is_secondary() -> None:
+    # The aim (the objective sentence) does not say it; the methods sentence does.
+    aim = "Data on alternative ways to calculate the ketamine dose remain limited."
+    methods = "This retrospective analysis of an open-label study aims to evaluate dose calculation strategies."
+    title = "Choosing the ketamine dose in depression"
+    assert ask(title, ("observational",), objective=aim, methods=methods) == "predictor_or_secondary"
+    # A study that is itself open-label, or a retrospective analysis of records, is not a re-analysis of a study.
+    for methods in (
+        "This open-label study gave ketamine to 28 inpatients with depression.",
+        "This retrospective analysis of medical records included 28 inpatients given ketamine.",
+    ):
+        assert ask(title, ("observational",), objective=aim, methods=methods) != "predictor_or_secondary"
+
+
+@pytest.mark.parametrize(
+    ("title", "predictor"),
+    [
+        ("Effects of melancholic features on suicidal ideation in patients with depression receiving low-dose ketamine",
+         True),
+        ("Influence of childhood trauma on anxiety in adults treated with intravenous ketamine", True),
+        # The treatment's own parts are a dose or an add-on, not a trait; the drug's own effects are not a trait.
+        ("Effects of repeated infusions on suicidal ideation in patients with depression receiving ketamine", False),
+        ("Effects of ketamine on suicidal ideation in patients with depression receiving ECT", False),
+    ],
+)
+def test_a_traits_effect_on_patients_given_the_drug_is_a_predictor_question(title: str, predictor: bool) -> None:
+    assert (ask(title) == "predictor_or_secondary") is predictor
+
+
+def test_markers_that_are_the_aim_of_a_larger_study_do_not_make_a_mechanism_question() -> None:
+    methods = "Patients were randomized in a double-blind crossover design to ketamine or the psychoactive control."
+    aim = ("To evaluate mood ratings and tolerability in patients treated with ketamine, as part of a larger study to "
+           "explore EEG biomarkers associated with mood response.")
+    title = "Ketamine for treatment-resistant depression: a double-blind crossover study"
+    assert ask(title, ("rct",), objective=aim, methods=methods) == "efficacy_vs_control"
+    # The markers as this study's own aim still make a mechanism question.
+    aim = "To explore EEG biomarkers associated with mood response to ketamine."
+    assert ask(title, ("rct",), objective=aim, methods=methods) == "mechanism_or_biomarker"
+
+
+@pytest.mark.parametrize(
+    "methods",
+    [
+        "Patients received ketamine and the psychoactive control fentanyl at weekly intervals.",
+        "We used a double-blind active-controlled randomized crossover design.",
+    ],
+)
+def test_an_active_control_is_a_controlled_trial(methods: str) -> None:
+    assert ask("Intramuscular ketamine for depression", ("rct",), methods=methods) == "efficacy_vs_control"
+    # A named active treatment compared is still head to head.
+    h2h = methods + " Ketamine was compared with electroconvulsive therapy."
+    assert ask("Intramuscular ketamine for depression", ("rct",), methods=h2h) == "head_to_head"
+
+
+@pytest.mark.parametrize(
+    ("title", "question"),
+    [
+        ("Does ketamine mimic aspects of schizophrenic speech?", "mechanism_or_biomarker"),
+        ("Ketamine reproduces hallucinatory experiences associated with psychosis", "mechanism_or_biomarker"),
+        ("Effects of ketamine in normal and schizophrenic volunteers", "mechanism_or_biomarker"),
+        # Reproducibility of a response is not a drug model; normal ranges are not volunteers.
+        ("Reproducibility of the antidepressant response to repeated ketamine", None),
+        ("Normal and elevated blood pressure during ketamine infusions for depression", None),
+    ],
+)
+def test_the_drug_as_a_model_of_a_disorder_is_a_mechanism_question(title: str, question: str | None) -> None:
+    if question is None:
+        assert ask(title) != "mechanism_or_biomarker"
+    else:
+        assert ask(title) == question
+
+
+def test_ect_in_the_patients_treatment_history_is_not_a_comparator() -> None:
+    aim = ("To describe baseline clinical characteristics and treatment history of patients, including exposure to "
+           "electroconvulsive therapy and esketamine.")
+    methods = "Medical, psychiatric, and treatment records were reviewed by study investigators."
+    assert ask("Clinical characteristics of patients with treatment-resistant depression", objective=aim,
+               methods=methods) == "observational"
+    # A trial setting the drug against ECT is head to head.
+    methods = "Patients were randomized to ketamine or electroconvulsive therapy, three sessions a week."
+    assert ask("Ketamine or ECT for treatment-resistant depression", objective="To compare ketamine with ECT.",
+               methods=methods) == "head_to_head"
+
+
+@pytest.mark.parametrize(
+    ("title", "head_to_head"),
+    [
+        ("Ketamine vs. propofol for procedural sedation in children", True),
+        # Usual care or nothing is not an active comparator; an outcome prevented makes it perioperative prevention;
+        # anaesthesia as the setting of a comparison for pain is not the regimen compared.
+        ("Ketamine versus usual care for prehospital analgesia: a randomized trial", False),
+        ("Ketamine infusion versus no ketamine for postoperative analgesia after spinal fusion", False),
+        ("Esketamine versus dexmedetomidine in preventing postoperative delirium under general anesthesia", False),
+        ("Ketamine versus magnesium for postoperative pain after spinal anaesthesia", False),
+    ],
+)
+def test_the_anaesthetic_head_to_head_rule_needs_the_regimen_compared(title: str, head_to_head: bool) -> None:
+    got = ask(title, ("rct",), methods="Children were randomized in a double-blind design.")
+    assert (got == "head_to_head") is head_to_head, got
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Safety and clinical outcomes of ketamine infusions for depression: a retrospective study",
+        "Safety and feasibility of outpatient esketamine treatment: a retrospective cohort",
+        "Adverse events and symptom improvement after ketamine infusions: a registry study",
+        "Depressive symptoms and adverse effects during ketamine treatment: a retrospective cohort",
+        "Safety planning and ketamine in the emergency department: a retrospective cohort",
+    ],
+)
+def test_an_observational_title_naming_benefit_beside_harms_stays_observational(title: str) -> None:
+    assert ask(title, ("observational",), objective="To describe what happened in these patients.") == "observational"
