@@ -1155,3 +1155,30 @@ def test_the_anaesthetic_head_to_head_rule_needs_the_regimen_compared(title: str
 )
 def test_an_observational_title_naming_benefit_beside_harms_stays_observational(title: str) -> None:
     assert ask(title, ("observational",), objective="To describe what happened in these patients.") == "observational"
+
+
+@pytest.mark.parametrize(
+    ("title", "designs", "objective", "methods", "question"),
+    [
+        # A co-intervention's effect in patients given the drug is a trial of that co-intervention, not a predictor.
+        ("Effect of atropine on hypersalivation in children receiving intramuscular ketamine", ("rct",), None,
+         "Children were randomized to atropine or saline.", "efficacy_vs_control"),
+        # ECT named in the treatment history does not undo a ketamine-versus-ECT trial.
+        ("Ketamine versus ECT for depression: a randomized trial", ("rct",), None,
+         "Patients were randomized to ketamine or ECT. Treatment history was obtained from records.", "head_to_head"),
+        # A randomised factor "influencing" the effect is the comparison, not a moderator.
+        ("Ketamine routes in depression", ("rct",), "To test whether the efficacy of ketamine is influenced by the "
+         "route of administration.", "Patients were randomized to intravenous or intramuscular ketamine or placebo.",
+         "efficacy_vs_control"),
+        # A letter mentioned in passing leaves an RCT an RCT.
+        ("Ketamine for depression: a randomized trial", ("rct",), None, "We previously reported preliminary results "
+         "in a letter to the editor. Patients were randomized to ketamine or placebo.", "efficacy_vs_control"),
+        # The drug "reproducing" a relief is not a model of a disorder.
+        ("Ketamine reproduces the rapid relief of depressive symptoms seen after sleep deprivation: a randomized "
+         "trial", ("rct",), None, "Patients were randomized to ketamine or placebo.", "efficacy_vs_control"),
+    ],
+)
+def test_a_reviewers_titles_keep_their_questions(
+    title: str, designs: tuple[str, ...], objective: str | None, methods: str, question: str
+) -> None:
+    assert ask(title, designs, objective=objective, methods=methods) == question

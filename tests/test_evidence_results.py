@@ -601,6 +601,27 @@ def test_harms_judged_unrelated_are_absent_and_dose_dependent_harms_more() -> No
     assert _harm_rows("Treatment-emergent adverse events were dose dependent.") == {("adverse", "more")}
 
 
+@pytest.mark.parametrize(
+    ("sentence", "row"),
+    [
+        # "Unrelated to" something other than the drug or the study's treatment clears nothing.
+        ("Dissociation occurred in 30%; it was unrelated to antidepressant response.", ("dissociat", "present")),
+        ("Nausea occurred in 12 patients; its frequency was not related to dose.", ("nausea", "present")),
+        # A comparator named as a design, a setting or a history is not the arm a cue is said of.
+        ("In a placebo-controlled trial, dissociation was more frequent.", ("dissociat", "more")),
+        ("Under propofol anaesthesia, hypotension was less common.", ("hypotension", "less")),
+        ("Among patients who had previously received ECT, headache was more frequent.", ("headache", "more")),
+        ("Healthy controls experienced more dissociative symptoms than patients.", ("dissociat", "more")),
+        # A p value of another subject's test is not the harm's.
+        ("Three patients reported dizziness and the change in MADRS was not significant (p = 0.3).",
+         ("dizziness", "present")),
+        ("Adverse events showed no dose-response relationship.", ("adverse", "present")),
+    ],
+)
+def test_what_the_subject_unrelated_and_test_readings_leave_alone(sentence: str, row: tuple[str, str]) -> None:
+    assert row in _harm_rows(sentence)
+
+
 def test_safety_named_as_a_topic_is_no_report() -> None:
     """"Safety" and "tolerability" name a topic: a row only where a cue says something of it."""
     assert _harm_rows("Long-term esketamine had a manageable safety profile, and improvements were sustained.") == set()

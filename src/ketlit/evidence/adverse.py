@@ -125,7 +125,7 @@ _MORE: Final = re.compile(
     r"\bgreater (?!reduc|decreas|improv|relief)(?:\w+ ){0,2}?(?:dissociat\w*|adverse|side|risks?)|"
     r"\btwice the (?:incidence|rate|risk)\b|"
     # "Treatment-emergent adverse events were dose dependent": more at the higher dose.
-    r"\b(?:were|was|are|is) dose[- ](?:dependent|related)\b|\bdose-response (?:profile|relationship)\b|"
+    r"\b(?:were|was|are|is) dose[- ](?:dependent|related)\b|(?<!no )\bdose-response (?:profile|relationship)\b|"
     r"\b(?:lower|poorer|worse) tolerability\b|\bless tolerable\b|"
     r"\bcaused? more\b|\bexperienced more\b|\bincrease in\b",
     re.I,
@@ -140,6 +140,15 @@ _UNRELATED: Final = re.compile(
     r"(?:to (?:be|have been) )?(?:unrelated|not related|not attributable|not attributed) to\b",
     re.I,
 )
+# What a harm must be judged unrelated to for the judgement to clear the drug: the drug itself (named right after) or
+# the study's treatment ("not related to the study drug"); not "unrelated to antidepressant response", "to age", "to
+# dose", which say nothing of whose the harm was.
+_STUDY_TREATMENT: Final = re.compile(
+    r"\s*(?:to )?(?:the )?(?:study|trial|investigational) (?:drug|medication|treatment|product)|"
+    r"(?:the )?(?:treatment|intervention|infusions?|dosing)\b",
+    re.I,
+)
+_DRUG_REACH: Final = 9
 # Less of it ("reduced the risk of hypotension", "lower risks for headache", "was lower in the … group").
 _LESS: Final = re.compile(
     r"\bless (?:frequent|common|often)|\blower (?:rates?|incidences?|frequency|risks?)|(?<!no )\bfewer\b|"
@@ -288,6 +297,25 @@ _REFERENCE_BEFORE: Final = re.compile(
     r"\b(?:compared (?:with|to)|relative to|than|versus|vs\.?|unlike|in contrast (?:with|to)|as opposed to)\s", re.I
 )
 _REFERENCE_REACH: Final = 40
+# A comparator named as a design, a background, a history or a co-medication, not as an arm: "placebo-controlled",
+# "placebo lead-in", "midazolam premedication", "under propofol", "previously received ECT", "rescue opioids".
+# "Healthy controls" are people compared with patients, both given the drug.
+_NOT_ARM_AFTER: Final = re.compile(
+    r"(?:[- ]\w+)?[- ](?:controlled|lead-in|run-in|phase|period|premedication|exposure|an(?:a)?esthe\w*|induction|"
+    r"based|prophylaxis|sessions?)\b",
+    re.I,
+)
+_NOT_ARM_BEFORE: Final = re.compile(
+    r"\b(?:previously|prior|history of|concomitant|stable|rescue|under|an(?:a)?esthe\w+ with|switch\w* from|"
+    r"crossed over from|as with|like|similar to|required|taking|on|healthy|normal)\s+(?:[\w-]+\s+){0,2}$",
+    re.I,
+)
+
+
+def _named_as_arm(before: str, comparator: tuple[str, object, int]) -> bool:
+    words, _, at = comparator
+    after = _NOT_ARM_AFTER.match(before, at + len(words))
+    return not (after or _NOT_ARM_BEFORE.search(before[max(0, at - 40) : at]))
 
 
 def _subject_side(clause: str, upto: int, rules: EvidenceRules) -> int:
@@ -299,7 +327,7 @@ def _subject_side(clause: str, upto: int, rules: EvidenceRules) -> int:
     did midazolam"); else the drug's. A comparator named as a reference ("compared with placebo, ketamine caused
     more nausea") or beside the drug ("ketamine plus midazolam") leaves it the drug's."""
     before = clause[:upto]
-    comparators = comparators_in(before, rules.findings)
+    comparators = [c for c in comparators_in(before, rules.findings) if _named_as_arm(before, c)]
     if not comparators:
         return _DRUG
     drugs = [m.start() for m in rules.findings.drug.finditer(before)]
@@ -502,6 +530,27 @@ def _rates_of(rates: Sequence[nums.Rate], starts: Sequence[int], i: int, end: in
     return tuple(r for r in rates if starts[i] <= r.start < stop)
 
 
+# Where a harm's own test ends and another subject's begins ("and the change in MADRS was", "in whom", "peaking at"),
+# or a test that says what else it tests ("p = 0.07 for the change", "(r = 0.1, p = 0.6)", "P = .08 for time").
+_OTHER_TEST: Final = re.compile(
+    r"\b(?:and|,) (?:the|its|their|mean|median) [\w-]+ (?:[\w-]+ ){0,3}?(?:was|were|did|had)\b|\bin whom\b|\bpeak\w*|"
+    r"\bdid not (?:predict|correlate)|\([^()]*\b(?:r|rho|β) ?=|[pP] ?[=<>] ?[\d.]+ (?:for|vs\.? baseline)\b",
+    re.I,
+)
+
+
+def _clears_the_drug(clause: str, rules: EvidenceRules) -> bool:
+    """Whether ``clause`` judges the harms before it not the drug's: "neither was considered related to esketamine",
+    "…unrelated to the study drug" (see :data:`_STUDY_TREATMENT`)."""
+    unrelated = _UNRELATED.search(clause)
+    if unrelated is None:
+        return False
+    drug = rules.findings.drug.search(clause, unrelated.end())
+    if drug is not None and drug.start() <= unrelated.end() + _DRUG_REACH:
+        return True
+    return _STUDY_TREATMENT.match(clause, unrelated.end()) is not None
+
+
 def _not_significant(text: str, starts: Sequence[int], i: int, end: int) -> bool:
     """Whether the ``i``-th harm of a clause is printed with its own test and the test is not significant
     ("headache 3.3 and 4.1% (p = 0.755), nausea 5.9 and 8.2% (p = 0.481)"): the arms did not differ. A harm
@@ -509,6 +558,11 @@ def _not_significant(text: str, starts: Sequence[int], i: int, end: int) -> bool
     arms named, which the cues read."""
     stop = starts[i + 1] if i + 1 < len(starts) else end
     segment = text[starts[i] : stop]
+    # Only the harm's own test: not one after another subject ("and the change in MADRS was", "in whom") or one
+    # that names what else it tests ("p = 0.07 for the change", "r = 0.1, p = 0.6", "P = .08 for time").
+    other = _OTHER_TEST.search(segment)
+    if other is not None:
+        segment = segment[: other.start()]
     if "p" not in segment.lower():
         return False
     tests = nums.p_values(segment)
@@ -534,7 +588,7 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
             if start <= a < end:
                 events.setdefault(text[a:b].lower(), a - start)
         if not events:
-            if last == "present" and _UNRELATED.search(clause):
+            if last == "present" and _clears_the_drug(clause, rules):
                 for event in last_events:
                     rows.setdefault((event, "absent"), rows.pop((event, "present"), ()))
                 last = "absent"
