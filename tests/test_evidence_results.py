@@ -622,6 +622,16 @@ def test_what_the_subject_unrelated_and_test_readings_leave_alone(sentence: str,
     assert row in _harm_rows(sentence)
 
 
+def test_a_harms_own_ratio_says_more_less_or_no_difference() -> None:
+    # A harm with no cue of its own, printed with its ratio and 95% CI (the drug against its control).
+    assert _harm_rows("The drug was associated with hypotension (RR = 0.38, 95% CI 0.31-0.46).") == {
+        ("hypotension", "less")
+    }
+    assert _harm_rows("Delirium: 13 versus 24 patients (RR, 0.54, 95% CI, 0.28-0.92).") == {("delirium", "less")}
+    assert _harm_rows("Nausea (OR 2.4, 95% CI 1.3-4.4) was reported.") == {("nausea", "more")}
+    assert _harm_rows("Nausea (OR 1.2, 95% CI 0.7-2.1) was reported.") == {("nausea", "no_difference")}
+
+
 def test_safety_named_as_a_topic_is_no_report() -> None:
     """"Safety" and "tolerability" name a topic: a row only where a cue says something of it."""
     assert _harm_rows("Long-term esketamine had a manageable safety profile, and improvements were sustained.") == set()
