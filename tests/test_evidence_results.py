@@ -630,6 +630,10 @@ def test_a_harms_own_ratio_says_more_less_or_no_difference() -> None:
     assert _harm_rows("Delirium: 13 versus 24 patients (RR, 0.54, 95% CI, 0.28-0.92).") == {("delirium", "less")}
     assert _harm_rows("Nausea (OR 2.4, 95% CI 1.3-4.4) was reported.") == {("nausea", "more")}
     assert _harm_rows("Nausea (OR 1.2, 95% CI 0.7-2.1) was reported.") == {("nausea", "no_difference")}
+    # Not a ratio printed after another outcome of the clause.
+    assert _harm_rows("Dizziness was common and depression scores improved (OR 2.0, 95% CI 1.1-3.6).") == {
+        ("dizziness", "present")
+    }
 
 
 def test_safety_named_as_a_topic_is_no_report() -> None:

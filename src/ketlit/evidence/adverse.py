@@ -551,7 +551,7 @@ def _clears_the_drug(clause: str, rules: EvidenceRules) -> bool:
     return _STUDY_TREATMENT.match(clause, unrelated.end()) is not None
 
 
-def _by_own_test(text: str, starts: Sequence[int], i: int, end: int) -> Presence | None:
+def _by_own_test(text: str, starts: Sequence[int], i: int, end: int, rules: EvidenceRules) -> Presence | None:
     """What the ``i``-th harm of a clause, with no cue of its own, is said to be by the test printed for it: its own
     ratio with a 95% CI ("hypotension (RR = 0.38, 95% CI 0.31-0.46)": less; spanning 1: no difference; ratios compare
     the drug with its control, as meta-analyses print them), or a p value that is not significant ("headache 3.3 and
@@ -564,6 +564,14 @@ def _by_own_test(text: str, starts: Sequence[int], i: int, end: int) -> Presence
     other = _OTHER_TEST.search(segment)
     if other is not None:
         segment = segment[: other.start()]
+    # Nor a test printed after another outcome the clause names ("dizziness was common and depression scores
+    # improved (OR 2.0, ...)"), looked for after the harm's first word.
+    f = rules.findings
+    after_harm = segment.find(" ") + 1
+    if after_harm > 0:
+        named = [m.start() for p in (f.negative_outcome, f.positive_outcome) if (m := p.search(segment, after_harm))]
+        if named:
+            segment = segment[: min(named)]
     ratios = [e for e in nums.effects(segment) if e.measure in nums.RATIO_MEASURES and e.level_printed]
     if ratios:
         if all(e.spans_null for e in ratios):
@@ -617,7 +625,7 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
         in_clause = [r for r in rates if start <= r.start < end]
         for i, (event, presence) in enumerate(zip(events, presences, strict=True)):
             if presence == "present":
-                presence = _by_own_test(text, starts, i, end) or presence
+                presence = _by_own_test(text, starts, i, end, rules) or presence
             if presence is not None:
                 rows.setdefault((event, presence), _rates_of(in_clause, starts, i, end))
     return rows
