@@ -616,24 +616,12 @@ def test_harms_judged_unrelated_are_absent_and_dose_dependent_harms_more() -> No
         ("Three patients reported dizziness and the change in MADRS was not significant (p = 0.3).",
          ("dizziness", "present")),
         ("Adverse events showed no dose-response relationship.", ("adverse", "present")),
+        # A test of a characteristic that goes with the harm compares patients, not the drug with its comparator.
+        ("Female sex was a risk factor for delirium in both groups (p = 0.2).", ("delirium", "present")),
     ],
 )
 def test_what_the_subject_unrelated_and_test_readings_leave_alone(sentence: str, row: tuple[str, str]) -> None:
     assert row in _harm_rows(sentence)
-
-
-def test_a_harms_own_ratio_says_more_less_or_no_difference() -> None:
-    # A harm with no cue of its own, printed with its ratio and 95% CI (the drug against its control).
-    assert _harm_rows("The drug was associated with hypotension (RR = 0.38, 95% CI 0.31-0.46).") == {
-        ("hypotension", "less")
-    }
-    assert _harm_rows("Delirium: 13 versus 24 patients (RR, 0.54, 95% CI, 0.28-0.92).") == {("delirium", "less")}
-    assert _harm_rows("Nausea (OR 2.4, 95% CI 1.3-4.4) was reported.") == {("nausea", "more")}
-    assert _harm_rows("Nausea (OR 1.2, 95% CI 0.7-2.1) was reported.") == {("nausea", "no_difference")}
-    # Not a ratio printed after another outcome of the clause.
-    assert _harm_rows("Dizziness was common and depression scores improved (OR 2.0, 95% CI 1.1-3.6).") == {
-        ("dizziness", "present")
-    }
 
 
 def test_safety_named_as_a_topic_is_no_report() -> None:

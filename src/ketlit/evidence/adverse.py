@@ -551,12 +551,18 @@ def _clears_the_drug(clause: str, rules: EvidenceRules) -> bool:
     return _STUDY_TREATMENT.match(clause, unrelated.end()) is not None
 
 
-def _by_own_test(text: str, starts: Sequence[int], i: int, end: int, rules: EvidenceRules) -> Presence | None:
-    """What the ``i``-th harm of a clause, with no cue of its own, is said to be by the test printed for it: its own
-    ratio with a 95% CI ("hypotension (RR = 0.38, 95% CI 0.31-0.46)": less; spanning 1: no difference; ratios compare
-    the drug with its control, as meta-analyses print them), or a p value that is not significant ("headache 3.3 and
-    4.1% (p = 0.755)": the arms did not differ). None: no such test (a significant p says which arm had more only
-    with the arms named, which the cues read)."""
+# A sentence about what goes with a harm ("Age was associated with nausea (p = 0.3)", "a risk factor for
+# delirium"): its tests compare patients by a characteristic, not the drug with its comparator.
+_ASSOCIATION_FRAME: Final = re.compile(
+    r"\b(?:associat\w*|predict\w*|risk factors?|correlat\w*|per (?:year|unit|point))\b", re.I
+)
+
+
+def _not_significant(text: str, starts: Sequence[int], i: int, end: int) -> bool:
+    """Whether the ``i``-th harm of a clause is printed with its own test and the test is not significant
+    ("headache 3.3 and 4.1% (p = 0.755), nausea 5.9 and 8.2% (p = 0.481)"): the arms did not differ. A harm
+    with no cue of its own is otherwise "present"; a significant test says which arm had more only with the
+    arms named, which the cues read."""
     stop = starts[i + 1] if i + 1 < len(starts) else end
     segment = text[starts[i] : stop]
     # Only the harm's own test: not one after another subject ("and the change in MADRS was", "in whom") or one
@@ -564,24 +570,10 @@ def _by_own_test(text: str, starts: Sequence[int], i: int, end: int, rules: Evid
     other = _OTHER_TEST.search(segment)
     if other is not None:
         segment = segment[: other.start()]
-    # Nor a test printed after another outcome the clause names ("dizziness was common and depression scores
-    # improved (OR 2.0, ...)"), looked for after the harm's first word.
-    f = rules.findings
-    after_harm = segment.find(" ") + 1
-    if after_harm > 0:
-        named = [m.start() for p in (f.negative_outcome, f.positive_outcome) if (m := p.search(segment, after_harm))]
-        if named:
-            segment = segment[: min(named)]
-    ratios = [e for e in nums.effects(segment) if e.measure in nums.RATIO_MEASURES and e.level_printed]
-    if ratios:
-        if all(e.spans_null for e in ratios):
-            return "no_difference"
-        signs = {e.sign for e in ratios if not e.spans_null}
-        return None if len(signs) != 1 else "more" if signs == {1} else "less"
-    if "p" not in segment.lower():
-        return None
+    if "p" not in segment.lower() or _ASSOCIATION_FRAME.search(text):
+        return False
     tests = nums.p_values(segment)
-    return "no_difference" if tests and not any(p.significant for p in tests) else None
+    return bool(tests) and not any(p.significant for p in tests)
 
 
 def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
@@ -624,8 +616,8 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
         starts = [start + at for at in events.values()]
         in_clause = [r for r in rates if start <= r.start < end]
         for i, (event, presence) in enumerate(zip(events, presences, strict=True)):
-            if presence == "present":
-                presence = _by_own_test(text, starts, i, end, rules) or presence
+            if presence == "present" and _not_significant(text, starts, i, end):
+                presence = "no_difference"
             if presence is not None:
                 rows.setdefault((event, presence), _rates_of(in_clause, starts, i, end))
     return rows
