@@ -618,6 +618,9 @@ def test_harms_judged_unrelated_are_absent_and_dose_dependent_harms_more() -> No
         ("Adverse events showed no dose-response relationship.", ("adverse", "present")),
         # A test of a characteristic that goes with the harm compares patients, not the drug with its comparator.
         ("Female sex was a risk factor for delirium in both groups (p = 0.2).", ("delirium", "present")),
+        # Unless what goes with it is the drug.
+        ("Delirium was not significantly associated with ketamine (19% versus 17%, p = 0.6).",
+         ("delirium", "no_difference")),
     ],
 )
 def test_what_the_subject_unrelated_and_test_readings_leave_alone(sentence: str, row: tuple[str, str]) -> None:

@@ -558,7 +558,7 @@ _ASSOCIATION_FRAME: Final = re.compile(
 )
 
 
-def _not_significant(text: str, starts: Sequence[int], i: int, end: int) -> bool:
+def _not_significant(text: str, starts: Sequence[int], i: int, end: int, rules: EvidenceRules) -> bool:
     """Whether the ``i``-th harm of a clause is printed with its own test and the test is not significant
     ("headache 3.3 and 4.1% (p = 0.755), nausea 5.9 and 8.2% (p = 0.481)"): the arms did not differ. A harm
     with no cue of its own is otherwise "present"; a significant test says which arm had more only with the
@@ -570,8 +570,11 @@ def _not_significant(text: str, starts: Sequence[int], i: int, end: int) -> bool
     other = _OTHER_TEST.search(segment)
     if other is not None:
         segment = segment[: other.start()]
-    if "p" not in segment.lower() or _ASSOCIATION_FRAME.search(text):
+    if "p" not in segment.lower():
         return False
+    frame = _ASSOCIATION_FRAME.search(text)
+    if frame is not None and rules.findings.drug.search(text, frame.end(), frame.end() + 40) is None:
+        return False  # what goes with the harm is not the drug (it is: "not associated with ketamine (19% vs 17%)")
     tests = nums.p_values(segment)
     return bool(tests) and not any(p.significant for p in tests)
 
@@ -616,7 +619,7 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
         starts = [start + at for at in events.values()]
         in_clause = [r for r in rates if start <= r.start < end]
         for i, (event, presence) in enumerate(zip(events, presences, strict=True)):
-            if presence == "present" and _not_significant(text, starts, i, end):
+            if presence == "present" and _not_significant(text, starts, i, end, rules):
                 presence = "no_difference"
             if presence is not None:
                 rows.setdefault((event, presence), _rates_of(in_clause, starts, i, end))
