@@ -205,7 +205,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 49  # 49: the harm-ratio reading of 47-48 withdrawn; no harm test in association sentences
+READER_VERSION: Final = 50  # 50: ... unless the drug is what goes with the harm
+# 49: the harm-ratio reading of 47-48 withdrawn; no harm test in association sentences
 # 48: ... only before the next outcome the clause names
 # 47: a harm's own ratio with its 95% CI says more, less or no difference
 # 46: a second reviewer: comparators as design or history, "unrelated to" what
