@@ -572,6 +572,8 @@ def test_harms_tested_without_a_difference_and_the_arm_after_a_bracketed_rate() 
         ("Placebo patients had more headaches than ketamine patients.", ("headaches", "less")),
         ("ECT: lower risks for vertigo.", ("vertigo", "more")),
         ("Compared with ketamine, placebo caused less nausea.", ("nausea", "more")),
+        ("Patients on placebo had more headaches.", ("headaches", "less")),
+        ("Patients taking midazolam reported more nausea.", ("nausea", "less")),
         # A comparator named as the reference, or beside the drug, leaves the cue the drug's.
         ("Compared with placebo, ketamine caused more nausea.", ("nausea", "more")),
         ("Compared with placebo, more nausea was reported.", ("nausea", "more")),
@@ -612,6 +614,7 @@ def test_harms_judged_unrelated_are_absent_and_dose_dependent_harms_more() -> No
         ("Under propofol anaesthesia, hypotension was less common.", ("hypotension", "less")),
         ("Among patients who had previously received ECT, headache was more frequent.", ("headache", "more")),
         ("Healthy controls experienced more dissociative symptoms than patients.", ("dissociat", "more")),
+        ("Patients on stable antidepressant treatment had more headaches.", ("headaches", "more")),
         # A p value of another subject's test is not the harm's.
         ("Three patients reported dizziness and the change in MADRS was not significant (p = 0.3).",
          ("dizziness", "present")),

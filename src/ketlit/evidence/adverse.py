@@ -299,7 +299,8 @@ _REFERENCE_BEFORE: Final = re.compile(
 _REFERENCE_REACH: Final = 40
 # A comparator named as a design, a background, a history or a co-medication, not as an arm: "placebo-controlled",
 # "placebo lead-in", "midazolam premedication", "under propofol", "previously received ECT", "rescue opioids".
-# "Healthy controls" are people compared with patients, both given the drug.
+# "Healthy controls" are people compared with patients, both given the drug. ("On" and "taking" name an arm as often:
+# "patients on placebo", "those taking midazolam"; a co-medication is "concomitant" or "stable".)
 _NOT_ARM_AFTER: Final = re.compile(
     r"(?:[- ]\w+)?[- ](?:controlled|lead-in|run-in|phase|period|premedication|exposure|an(?:a)?esthe\w*|induction|"
     r"based|prophylaxis|sessions?)\b",
@@ -307,7 +308,7 @@ _NOT_ARM_AFTER: Final = re.compile(
 )
 _NOT_ARM_BEFORE: Final = re.compile(
     r"\b(?:previously|prior|history of|concomitant|stable|rescue|under|an(?:a)?esthe\w+ with|switch\w* from|"
-    r"crossed over from|as with|like|similar to|required|taking|on|healthy|normal)\s+(?:[\w-]+\s+){0,2}$",
+    r"crossed over from|as with|like|similar to|required|healthy|normal)\s+(?:[\w-]+\s+){0,2}$",
     re.I,
 )
 
