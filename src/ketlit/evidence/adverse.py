@@ -32,7 +32,7 @@ from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.anchors import Gate, fold
-from ketlit.evidence.arms import comparators_in, first_comparator
+from ketlit.evidence.arms import ComparatorKind, comparators_in, first_comparator
 from ketlit.evidence.matcher import AnchorIndex, Matcher, TextPattern
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.rules import EvidenceRules
@@ -313,7 +313,7 @@ _NOT_ARM_BEFORE: Final = re.compile(
 )
 
 
-def _named_as_arm(before: str, comparator: tuple[str, object, int]) -> bool:
+def _named_as_arm(before: str, comparator: tuple[str, ComparatorKind, int]) -> bool:
     words, _, at = comparator
     after = _NOT_ARM_AFTER.match(before, at + len(words))
     return not (after or _NOT_ARM_BEFORE.search(before[max(0, at - 40) : at]))
@@ -527,8 +527,12 @@ def _rates_of(rates: Sequence[nums.Rate], starts: Sequence[int], i: int, end: in
     (17.0%), blurred vision (5%)"); a clause's only harm has every rate of the clause ("in 12% of patients, nausea")."""
     if len(starts) == 1:
         return tuple(rates)
-    stop = starts[i + 1] if i + 1 < len(starts) else end
-    return tuple(r for r in rates if starts[i] <= r.start < stop)
+    return tuple(r for r in rates if starts[i] <= r.start < _harm_end(starts, i, end))
+
+
+def _harm_end(starts: Sequence[int], i: int, end: int) -> int:
+    """Where what a clause prints for its ``i``-th harm ends: at the next harm, or the clause's ``end``."""
+    return starts[i + 1] if i + 1 < len(starts) else end
 
 
 # Where a harm's own test ends and another subject's begins ("and the change in MADRS was", "in whom", "peaking at"),
@@ -564,11 +568,8 @@ def _not_significant(text: str, starts: Sequence[int], i: int, end: int, rules: 
     ("headache 3.3 and 4.1% (p = 0.755), nausea 5.9 and 8.2% (p = 0.481)"): the arms did not differ. A harm
     with no cue of its own is otherwise "present"; a significant test says which arm had more only with the
     arms named, which the cues read."""
-    stop = starts[i + 1] if i + 1 < len(starts) else end
-    segment = text[starts[i] : stop]
-    # Only the harm's own test: not one after another subject ("and the change in MADRS was", "in whom") or one
-    # that names what else it tests ("p = 0.07 for the change", "r = 0.1, p = 0.6", "P = .08 for time").
-    other = _OTHER_TEST.search(segment)
+    segment = text[starts[i] : _harm_end(starts, i, end)]
+    other = _OTHER_TEST.search(segment)  # only the harm's own test
     if other is not None:
         segment = segment[: other.start()]
     if "p" not in segment.lower():

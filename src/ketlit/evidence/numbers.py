@@ -151,12 +151,6 @@ _UNNAMED: Final = (
         re.IGNORECASE,
     ),
 )
-# Differences named by a change or comparison word and printed in other units, or after "by": "an average
-# SBP increase of 12.61 mm Hg (95% CI 10.40-14.82)", "lower in the ketamine group ... by 7.95 points (95% CI,
-# 3.20 to 12.71)", "reduced by 37.5 percentage points (95% CI: -61.1 to -13.9)". A percentage is not read
-# ("reduced by 45% (95% CI ...)" is a relative change, not a difference), and the value (or its negative, the
-# sign the wording took) must lie inside its interval: these wordings sit further from the numbers, so an
-# interval of another quantity is the likelier misreading.
 # A unit of measurement, as a change "of 12.61 mm Hg" prints it (not a bare number: "the midazolam group had a
 # decrease of 17.22 (95% CI ...)" is one arm's change from baseline).
 _MEASURED_UNIT: Final = (
@@ -166,6 +160,12 @@ _MEASURED_UNIT: Final = (
 # Between such a value and its interval only a unit, a bracket or a separator: "by 1.5 points and the risk of relapse
 # (95% CI 1.0-2.0)" is another quantity's interval.
 _CI_NEAR: Final = rf"\s*[,;(\[]?\s*{_LABELLED_BOUNDS}"
+# Differences named by a change or comparison word and printed in other units, or after "by": "an average
+# SBP increase of 12.61 mm Hg (95% CI 10.40-14.82)", "lower in the ketamine group ... by 7.95 points (95% CI,
+# 3.20 to 12.71)", "reduced by 37.5 percentage points (95% CI: -61.1 to -13.9)". A percentage is not read
+# ("reduced by 45% (95% CI ...)" is a relative change, not a difference), and the value (or its negative, the
+# sign the wording took) must lie inside its interval: these wordings sit further from the numbers, so an
+# interval of another quantity is the likelier misreading.
 _UNNAMED_CHECKED: Final = (
     re.compile(
         rf"\b(?:reduction|decrease|drop|decline|improvement|increase|rise|change)\s+(?:of\s+)?(?:about\s+)?"
@@ -426,7 +426,7 @@ def _abbreviates_something_else(text: str, m: re.Match[str], before: re.Match[st
 
 
 def _past_a_compound_and_a_name(
-    text: str, name: re.Match[str], after: re.Match[str], names: Sequence[re.Match[str]], k: int
+    text: str, name: re.Match[str], measure: Measure, after: re.Match[str], names: Sequence[re.Match[str]], k: int
 ) -> bool:
     """Whether the words between a measure's name and the value it read pass a compound number where they may not.
     The filler may pass one ("the pooled SMD for 1-week change was -0.72"; without it a digit stopped the filler
@@ -437,8 +437,7 @@ def _past_a_compound_and_a_name(
     if _COMPOUND_RE.search(text, name.end(), value) is None:
         return False
     abbreviation = name.group(0).isupper() and len(name.group(0)) <= 4
-    ratio = _MEASURE_WORDS[_MEASURES.which(name)][1] in RATIO_MEASURES
-    return (abbreviation and ratio) or (k + 1 < len(names) and names[k + 1].start() < value)
+    return (abbreviation and measure in RATIO_MEASURES) or (k + 1 < len(names) and names[k + 1].start() < value)
 
 
 def _unnamed(text: str) -> list[Effect]:
@@ -481,8 +480,8 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
             continue
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
         after = (_AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())) if has_ci else None
-        if after is not None and after.re is _AFTER_MEASURE and _past_a_compound_and_a_name(text, m, after, names, k):
-            after = None
+        if after is not None and after.re is _AFTER_MEASURE:
+            after = None if _past_a_compound_and_a_name(text, m, measure, after, names, k) else after
         start = m.start()
         if after is None and (bracketed := _BRACKET_AFTER.match(text, m.end())) is not None:
             effect = replace(_effect(measure, bracketed, start), level_printed=False)

@@ -39,7 +39,6 @@ _NOT_A_SHARE_IMPROVED: Final = re.compile(
 )
 
 
-
 def share_improved(text: str, start: int, end: int) -> re.Match[str] | None:
     """The share of patients the change word at ``start``-``end`` counts (above), or None."""
     share = _SHARE_AFTER.match(text, end + (text[end : end + 1] == " "))
@@ -60,8 +59,6 @@ _TREATMENT_WORDS: Final = re.compile(
     r"administration|injections?|sessions?|regimens?)\b",
     re.IGNORECASE,
 )
-
-
 # A comparative says how much of the outcome goes with the characteristic ("higher scores when receiving midazolam
 # were associated with less improvement"): an association whatever treatment is named before it.
 _COMPARATIVE: Final = re.compile(
