@@ -102,6 +102,93 @@ def test_a_range_hyphen_is_not_a_minus_sign() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "measure", "value", "lo", "hi"),
+    [
+        # A time point between the measure's name and its value is when it was measured, not the value.
+        ("The mean difference in pain intensity at 24 h was -0.94 (95% CI, -1.39 to -0.49)", "MD", -0.94, -1.39, -0.49),
+        ("The odds ratio for response at 1 week was 4.1 (95% CI 1.9 to 8.8)", "OR", 4.1, 1.9, 8.8),
+        ("(SMD at 24 h −0.85, 95% CI −1.17 to −0.53)", "SMD", -0.85, -1.17, -0.53),
+        ("(RR at day 3, 0.97; 95% CI 0.73-1.29)", "RR", 0.97, 0.73, 1.29),
+        ("(estimated difference at day 7, -3.9; 95% CI -6.6 to -1.2)", "MD", -3.9, -6.6, -1.2),
+        ("the between-group difference in MADRS score at 24 h was 6.0 points (95% CI, 2.4-9.6)", "MD", 6.0, 2.4, 9.6),
+        # A standard error in brackets after the value, then the interval in its own brackets.
+        ("LS mean difference (SE) in MADRS total score was -3.2 (1.5) (95% CI: -6.3, -0.2)", "MD", -3.2, -6.3, -0.2),
+        ("(difference of LS means: -4.0 [95% CI -7.31, -0.64])", "MD", -4.0, -7.31, -0.64),
+        ("(LSMD -4.1, 95% CI -7.6 to -0.6)", "MD", -4.1, -7.6, -0.6),
+        ("The estimated treatment effect on the MADRS was -5.7 (95% CI -9.4 to -2.0)", "MD", -5.7, -9.4, -2.0),
+        # An effect size named in words is a standardised difference; a named d or g with it is the value's.
+        ("(pooled effect size of 0.72, 95% CI: 0.45-0.99)", "SMD", 0.72, 0.45, 0.99),
+        ("The effect size (Hedges' g) at 24 h was 1.01 (95% CI 0.69-1.34)", "g", 1.01, 0.69, 1.34),
+        ("Cohen's d effect sizes were large: 2.8 (95% CI 1.19-4.39)", "d", 2.8, 1.19, 4.39),
+        ("The effect size (OR 2.1, 95% CI 1.2-3.6) favoured ketamine", "OR", 2.1, 1.2, 3.6),
+        # Other labels of the interval.
+        ("(odds ratio 3.4; 95% confidence limits 1.6, 7.2)", "OR", 3.4, 1.6, 7.2),
+        ("(risk ratio 1.9, 95% CI from 1.2 to 3.0)", "RR", 1.9, 1.2, 3.0),
+        # More verbs before "by", and the points' scale named after them.
+        ("Response rates differed by 22 percentage points (95% CI 8 to 36) between groups", "RD", 22.0, 8.0, 36.0),
+        ("Relative to placebo, ketamine lowered HDRS by 3.54 points (95% CI: 1.2-5.9)", "MD", 3.54, 1.2, 5.9),
+        ("Ketamine was superior to placebo by 5.7 points on the MADRS (95% CI 2.0 to 9.4)", "MD", 5.7, 2.0, 9.4),
+    ],
+)
+def test_effects_past_time_points_and_other_labels(text: str, measure: str, value: float, lo: float, hi: float) -> None:
+    assert nums.effects(text) == [nums.Effect(measure, value, lo, hi)]  # type: ignore[arg-type]
+
+
+def test_a_named_value_with_an_unlabelled_interval_in_brackets() -> None:
+    # Round brackets as well as square ones, the p inside or after: an interval of unstated level.
+    for text, effect in [
+        ("(hazard ratio of 0.51 (0.35-0.73))", nums.Effect("HR", 0.51, 0.35, 0.73)),
+        ("(MD -1.29 (-1.81, -0.77))", nums.Effect("MD", -1.29, -1.81, -0.77)),
+        ("(SMD = 0.75 (0.51-0.99), p<0.001)", nums.Effect("SMD", 0.75, 0.51, 0.99)),
+        ("(weighted risk ratio = 0.73 (0.60-0.89) p = 0.002)", nums.Effect("RR", 0.73, 0.6, 0.89)),
+        ("(mean difference 6.45 (3.19 to 9.41))", nums.Effect("MD", 6.45, 3.19, 9.41)),
+    ]:
+        found = nums.effects(text)
+        assert found == [effect], text
+        assert not found[0].level_printed
+    # Not a value inside its range, no measure's name, or another bracket between: nothing.
+    assert nums.effects("(OR 4.2 (1.2-3.6))") == []
+    assert nums.effects("was 1.2 (0.8-1.9)") == []
+    assert nums.effects("the MD (n = 12) was 3.1 (2.0-4.0)") == []
+    # An effect size that is a correlation, a variance share or a coefficient is not a standardised difference.
+    assert nums.effects("The effect size (r = 0.45, 95% CI 0.2-0.6) was moderate.") == []
+    assert nums.effects("Effect sizes (eta = 0.3; 95% CI 0.1-0.5).") == []
+    # A number with a unit of time after "of" is the value itself, not a time point passed over.
+    assert nums.effects("a mean difference of 2 days (95% CI 1 to 3)") == [nums.Effect("MD", 2.0, 1.0, 3.0)]
+
+
+def test_a_ratio_on_the_log_scale_is_its_own_measure() -> None:
+    # Read as the ratio it would be said to span 1 (no effect) where it excludes 0.
+    for text, measure in [
+        ("(log OR = 0.85, 95% CI 0.2-1.5)", "logOR"),
+        ("the log odds ratio was 0.85 (95% CI 0.2 to 1.5)", "logOR"),
+        ("(ln(OR) = 0.85; 95% CI 0.2, 1.5)", "logOR"),
+        ("log(RR) 0.85 (95% CI 0.2-1.5)", "logRR"),
+        ("the log hazard ratio was 0.85 (95% CI 0.2 to 1.5)", "logHR"),
+    ]:
+        (effect,) = nums.effects(text)
+        assert (effect.measure, effect.value, effect.lo, effect.hi) == (measure, 0.85, 0.2, 1.5), text
+        assert effect.excludes_null and effect.sign == 1
+    # Words that merely start with the letters are not a log: "catalog ORs" are odds ratios.
+    assert [e.measure for e in nums.effects("the catalog ORs were 2 (95% CI 1-3)")] == ["OR"]
+
+
+def test_second_values_named_for_what_they_are() -> None:
+    # What each value is for, on either side of the "and": both values are the measure's.
+    assert nums.effects(
+        "The RR was 2.14 (95% CI: 1.56-2.94) for response and 2.71 (95% CI: 1.59-4.62) for remission."
+    ) == [nums.Effect("RR", 2.14, 1.56, 2.94), nums.Effect("RR", 2.71, 1.59, 4.62)]
+    assert nums.effects(
+        "The pooled OR for response was 3.0 (95% CI: 1.9-4.7) and for remission 2.6 (95% CI: 1.4-4.9)."
+    ) == [nums.Effect("OR", 3.0, 1.9, 4.7), nums.Effect("OR", 2.6, 1.4, 4.9)]
+    # Another quantity after the "and" is not the measure's second value.
+    assert nums.effects(
+        "The OR was 2.1 (95% CI 1.2-3.6) for response and the number of sessions was 6 (95% CI 4-8)."
+    ) == [nums.Effect("OR", 2.1, 1.2, 3.6)]
+    # A relative risk reduction is not a risk ratio.
+    assert nums.effects("with a relative risk reduction of 0.62 (95% CI 0.45-0.85)") == []
+
+@pytest.mark.parametrize(
     "text",
     [
         "64% (16/25) vs 28% (7/25)",

@@ -29,22 +29,42 @@ from typing import Final, Literal
 from ketlit.evidence.matcher import AnchorIndex, Matcher, fold
 from ketlit.numwords import word_number
 
-Measure = Literal["OR", "RR", "HR", "MD", "SMD", "RD", "g", "d"]
+# A ratio printed on the log scale ("log OR = 0.85 (95% CI 0.2-1.5)") is its own measure: read as the ratio it
+# would put "no effect" at 1 and turn an interval that excludes it (0) into one that does not.
+Measure = Literal["OR", "RR", "HR", "MD", "SMD", "RD", "g", "d", "logOR", "logRR", "logHR"]
 RATIO_MEASURES: Final = frozenset({"OR", "RR", "HR"})
 
 _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     # "a" before an abbreviation: adjusted ("aOR", "aRR", "aHR"); a prevalence ratio ("PR", "aPR") is a
     # risk ratio of prevalences.
     # "O.R. = 2.2": the abbreviation with full stops, as some journals print it.
+    # Log ratios first: "log OR" starts before its "OR", so the leftmost name is the log's.
+    (r"\b(?:log|ln)[- ]?(?:odds ratios?|\(?(?-i:ORs?)\)?(?![A-Za-z]))", "logOR"),
+    (r"\b(?:log|ln)[- ]?(?:risk ratios?|relative risks?|\(?(?-i:RRs?)\)?(?![A-Za-z]))", "logRR"),
+    (r"\b(?:log|ln)[- ]?(?:hazard ratios?|\(?(?-i:HRs?)\)?(?![A-Za-z]))", "logHR"),
     (r"odds ratios?|(?-i:\ba?ORs?\b)|(?-i:\bO\.R\.)", "OR"),
-    (r"risk ratios?|relative risks?|rate ratios?|prevalence ratios?|(?-i:\ba?(?:RR|PR)s?\b)|(?-i:\bR\.R\.)", "RR"),
+    (
+        r"risk ratios?|relative risks?(?!\s+(?:reductions?|increases?)\b)|rate ratios?|prevalence ratios?|"
+        r"(?-i:\ba?(?:RR|PR)s?\b)|(?-i:\bR\.R\.)",
+        "RR",
+    ),
     (r"hazard ratios?|(?-i:\ba?HRs?\b)|(?-i:\bH\.R\.)", "HR"),
     # "ES = 1.48, 95% CI": an effect size printed as a value is a standardised difference.
-    (r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)|(?-i:\bESs?\b)(?= ?[=:])", "SMD"),
+    # "a pooled effect size of 0.72 (95% CI ...)": an effect size named in words is a standardised difference too
+    # (:data:`_GENERIC`), unless a correlation, variance share or regression coefficient follows as its kind.
+    (
+        r"standardi[sz]ed mean differences?|(?-i:\bSMDs?\b)|(?-i:\bESs?\b)(?= ?[=:])|"
+        r"(?:standardi[sz]ed )?effect sizes?\b(?!\s*[(\[]?\s*(?:β|beta|r|R2|R²|η|eta|ω|omega|φ|phi|w|f)(?![^\W\d_]))",
+        "SMD",
+    ),
     # "mean (95% CI) difference … was -4.9 (-8.96, -0.89)": the interval declared inside the name.
-    (r"(?:weighted )?mean (?:\(95\s*%\s*CI\) )?(?:change )?differences?|treatment differences?|(?-i:\bW?MDs?\b)", "MD"),
+    (
+        r"(?:weighted )?mean (?:\(95\s*%\s*CI\) )?(?:change )?differences?|treatment differences?|"
+        r"(?-i:\b(?:W|LS ?)?MDs?\b)",
+        "MD",
+    ),
     # "difference of least-squares means [SE], -1.17 [0.44]; 95% CI, ...".
-    (r"differences? (?:of|in|between) (?:the )?(?:least[- ]squares? )?means", "MD"),
+    (r"differences? (?:of|in|between) (?:the )?(?:least[- ]squares? |LS )?means", "MD"),
     (r"risk differences?|(?-i:\bRDs?\b)", "RD"),
     (r"hedges'? ?g|(?-i:\bg\b)", "g"),
     (r"cohen'?s ?d|(?-i:\bd\b)", "d"),
@@ -61,6 +81,17 @@ _BARE_CI: Final = r"(?<![%\w])(?<![%\d] )(?-i:CI)(?=\s*[=:,]?\s*[\[(]?\s*-?\.?\d
 # A number that is part of a compound word, not a value: "1-week", "6-months", "24-hour" (a time point
 # naming what was measured, "the pooled SMD for 1-week change ... was -0.72").
 _COMPOUND: Final = r"(?<![\d.])\d{1,3}-(?=[A-Za-z])"
+# A time point between a measure's name and its value names when it was measured, not the value: "the mean
+# difference in pain intensity at 24 h was -0.94 (95% CI ...)", "OR for response at 1 week was 4.1", "SMD at day 7,
+# -0.85". A preposition, then a day, week or visit number or a number with a unit of time, is skipped as one piece.
+# A numbered day or visit is one with or without its preposition ("difference at day 7": the preposition may
+# be another pattern's); a number with a unit of time only after one ("a difference of 2 days" is a value).
+_TIME_POINT: Final = (
+    r"(?:\b(?:at|on|by|after|over|through|to|until|from|within|in)\s+(?:the\s+)?(?:end\s+of\s+)?)?"
+    r"\b(?:day|week|month|year|visit|session|infusion|dose)\s+\d{1,3}(?![\d.%])"
+    r"|\b(?:at|on|by|after|over|through|to|until|from|within|in)\s+(?:the\s+)?"
+    r"\d{1,3}(?:\.\d+)?\s*(?:h|hrs?|hours?|min|minutes?|d|days?|wks?|weeks?|mo|months?|years?)\b"
+)
 # Between an unnamed value and its interval: no number, except a scale's own ("PHQ-9", "HAMD-17") or a
 # compound word's.
 _NO_NUMBER: Final = rf"(?:[^\d]|(?<=[A-Za-z]-)\d{{1,2}}(?!\d)|{_COMPOUND})"
@@ -68,41 +99,53 @@ _NO_NUMBER: Final = rf"(?:[^\d]|(?<=[A-Za-z]-)\d{{1,2}}(?!\d)|{_COMPOUND})"
 # "(95% CI)" or "[CI]" repeated, a separator, a bracket, and "CI," again inside it ("95% confidence interval
 # [CI, -1.27, -0.66]").
 _CI_LABEL: Final = (
-    rf"(?:95\s*%\s*[,-]?\s*(?:CIs?|confiden(?:ce|t) intervals?|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
-    r"\s*(?:[\[(](?:95\s*%\s*)?CIs?[\])]\s*)?[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?"
+    rf"(?:95\s*%\s*[,-]?\s*(?:CIs?|confiden(?:ce|t) (?:intervals?|limits?)|CrI|HDI)|CI\s*95\s*%|{_BARE_CI})"
+    r"\s*(?:[\[(](?:95\s*%\s*)?CIs?[\])]\s*)?[,:=]?\s*[\[(]?\s*(?:CI\s*[,:]\s*)?(?:(?:from|between)\s+)?"
 )
 # An interval after its label: "95% CI 1.2-3.6", "95% CI: -0.5 to 0.2" (the bounds as ``lo`` and ``hi``).
 _LABELLED_BOUNDS: Final = rf"{_CI_LABEL}(?P<lo>{_NUM})%?\s*{_BETWEEN_OR_AND}\s*(?P<hi>{_NUM})"
 # The measure names as one Matcher (the alternation's answers: ``re`` alone tried its ~20
 # case-insensitive alternatives at every character, ~1 µs a character); ``which`` names the measure.
 _MEASURES: Final = Matcher([w for w, _ in _MEASURE_WORDS], re.IGNORECASE, AnchorIndex())
+# "Effect size" names no measure of its own: a measure named with it ("Cohen's d effect sizes were large: 2.8",
+# "the effect size (Hedges' g) was 1.0") is the value's, whichever comes first.
+_GENERIC: Final = re.compile(r"effect size", re.IGNORECASE)
 # A value's unit in words: "34.6 seconds", "27.2 mm Hg", "25.7 beats per minute".
 _UNIT_WORDS: Final = r"\s*[a-zA-Z/]+(?: [a-zA-Z/]+){0,3}"
 _UNIT: Final = rf"(?:{_UNIT_WORDS})?"
 # After the measure's name: up to 70 characters of words (not digits), then the value, then a CI.
 _AFTER_MEASURE: Final = re.compile(
     # "SMD-0.65": a minus sign right after the name is the value's own.
-    rf"(?:[^\d.;]|{_COMPOUND}){{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
+    rf"(?:(?:{_TIME_POINT})|[^\d.;]|{_COMPOUND}){{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
     rf"(?:(?:percentage[- ])?points?\b\s*|%\s*|{_UNIT_WORDS}\s*)?"  # the value's unit: "-4.56 points (95% CI ..."
     rf"(?:±\s*\d+(?:\.\d+)?\s*)?"  # a standard deviation printed after it: "2.1 ± 0.9, 95% CI"
-    rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])])?"  # a standard error printed after the value
+    rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])]\s*)?"  # a standard error printed after the value
     rf"(?:[,;]?\s*(?:SD|SE)\s*[=:]?\s*\d+(?:\.\d+)?\s*)?"  # or as "sd = 0.13"
     rf"(?:[\[(]\s*(?:SD|SE)\s*[=:,]?\s*\d+(?:\.\d+)?\s*[;,]\s*)?"  # or opening the CI's bracket: "(SE 1.3; 95% CI"
     rf"(?:[,;(\[]\s*)*{_LABELLED_BOUNDS}",
     re.IGNORECASE,
 )
-# A named value with its interval in square brackets and no label ("Hedges' g = 1.52 [0.98-2.22]", "SMD -0.56
-# [-0.75, -0.37]"), as meta-analyses print them: read as an interval of unstated level (shown, never deciding
-# against a p), and only where the value lies inside it (a citation "[12]" or a range of another thing does not).
+# A named value with its interval in brackets and no label ("Hedges' g = 1.52 [0.98-2.22]", "SMD -0.56
+# [-0.75, -0.37]", "hazard ratio of 0.51 (0.35-0.73)", "MD -1.29 (-1.81, -0.77)"), as meta-analyses and many trials
+# print them: read as an interval of unstated level (shown, never deciding against a p), and only where the value
+# lies inside it (a citation "[12]" or a range of another thing does not). The bracket may end with the p.
 _BRACKET_AFTER: Final = re.compile(
-    rf"[^\d.;\[\]]{{0,12}}?(?:=|:|\s)\s*(?P<value>{_NUM})\s*\[\s*(?P<lo>{_NUM})\s*{_BETWEEN}\s*(?P<hi>{_NUM})\s*\]",
+    rf"[^\d.;\[\]()]{{0,12}}?(?:=|:|\s)\s*(?P<value>{_NUM})\s*[\[(]\s*(?P<lo>{_NUM})\s*{_BETWEEN}\s*(?P<hi>{_NUM})"
+    r"\s*(?:[,;]\s*[pP]\s*[<=>≤≥]\s*0?\.\d+\s*)?[\])]",
     re.IGNORECASE,
 )
+# What _BRACKET_AFTER's interval needs, searched first: most clauses print no "(lo-hi)", and finding the measures'
+# names in every bracketed clause would cost more than the rest of this function.
+_BRACKETED_PAIR: Final = re.compile(rf"[\[(]\s*(?:{_NUM})\s*{_BETWEEN}\s*(?:{_NUM})")
 # A second value of the same measure: "(d = .89, 95% CI = .61-1.16, and .98, 95% CI = .64-1.33, respectively)", also
 # after the first interval's unit and p ("34.6 seconds (95% CI, 26.4-42.7 seconds; P < 0.001) and 26.6 seconds (95%
 # CI, ...)") or a semicolon ("27.2 mm Hg [95% CI, 12.0-42.4 mm Hg; P = 0.001]; 25.7 beats per minute [95% CI, ...").
+# What each value is for may be named on either side of the "and" ("2.14 (95% CI ...) for response and 2.71 (95% CI
+# ...) for remission", "3.0 (95% CI ...) and for remission 2.6 (95% CI ...)"): a few words without a number.
+_FOR_WHAT: Final = r"(?:(?:for|in|on)\s+[^\d;()\[\]=<>]{1,40}?\s+)?"
 _AND_NEXT: Final = re.compile(
-    rf"{_UNIT}(?:\s*[;,]\s*[pP]\s*[<=>≤≥]\s*0?\.\d+)?\s*[)\]]?\s*(?:[,;]?\s*(?:and|or)\s+|;\s*)(?P<value>{_NUM})"
+    rf"{_UNIT}(?:\s*[;,]\s*[pP]\s*[<=>≤≥]\s*0?\.\d+)?\s*[)\]]?\s*{_FOR_WHAT}"
+    rf"(?:[,;]?\s*(?:and|or)\s+{_FOR_WHAT}|;\s*)(?P<value>{_NUM})"
     rf"{_UNIT}\s*[,;(\[]?\s*{_LABELLED_BOUNDS}",
     re.IGNORECASE,
 )
@@ -133,8 +176,11 @@ _UNNAMED: Final = (
     re.compile(
         # "difference in MADRS change was -4.0 points (95% CI ...)": a few words naming what differed may
         # come between (no digit, bracket or "=" among them, so no other number is skipped).
-        rf"\b(?:difference|estimate|between-group difference)"
-        rf"(?:\s+(?:in|between|for|of)\b(?:(?![;()\[\]=<>]){_NO_NUMBER}){{0,60}}?(?=\s(?:of|was|were|is)\b))?"
+        # "the estimated treatment effect on the MADRS was -5.7", "estimated difference at day 7, -3.9; 95% CI": a time
+        # point among them is one piece (_TIME_POINT), and the words may end at a comma or colon before the value.
+        rf"\b(?:difference|estimate|between-group difference|treatment effect)"
+        rf"(?:\s+(?:in|between|for|of|on|at)\b(?:(?![;()\[\]=<>])(?:(?:{_TIME_POINT})|{_NO_NUMBER})){{0,60}}?"
+        rf"(?=\s(?:of|was|were|is)\b|\s*[,:]\s*-?\.?\d))?"
         rf"\s*(?:of|was|were|is|=|:|,)?\s*(?P<value>{_NUM})(?:\s*±\s*\d+(?:\.\d+)?)?\s*"
         rf"(?P<unit>percentage points|%|points?)?{_CI}",
         re.IGNORECASE,
@@ -175,10 +221,12 @@ _UNNAMED_CHECKED: Final = (
     # After "by": not a percentage (a relative change), a fold change or a time point ("lower by 2 h after surgery").
     re.compile(
         r"\b(?:lower|higher|greater|less|more|smaller|larger|reduced|decreased|increased|improved|fell|rose|"
-        rf"dropped|declined)\b(?P<between>(?:(?![;()\[\]=<>]){_NO_NUMBER}){{0,80}}?)\bby\s+(?:about\s+|"
+        rf"dropped|declined|lowered|raised|differed|superior|inferior)\b(?P<between>(?:(?![;()\[\]=<>]){_NO_NUMBER}){{0,80}}?)\bby\s+(?:about\s+|"
         rf"approximately\s+|an average of\s+|a mean of\s+)?(?P<value>{_NUM})(?!\s*(?:%|percent\b|-?fold\b)|[\d.])"
         r"(?!\s*(?:[a-z]+\s+)?(?:after|post|later|following|from|before)\b)"
-        rf"(?:\s*(?P<unit>percentage points?|points?)\b|\s*(?P<measured>{_MEASURED_UNIT})\b)?{_CI_NEAR}",
+        # Points may name their scale ("by 5.7 points on the MADRS"), as an abbreviation: no other quantity's words.
+        rf"(?:\s*(?P<unit>percentage points?|points?)\b(?:\s+on\s+(?:the\s+)?(?-i:[A-Z][A-Z0-9-]{{1,12}})\b)?"
+        rf"|\s*(?P<measured>{_MEASURED_UNIT})\b)?{_CI_NEAR}",
         re.IGNORECASE,
     ),
 )
@@ -243,7 +291,7 @@ _SPACED_MINUS: Final = re.compile(r"([=:;,(\[I] ?)- (?=\d|\.\d)")
 # (most clauses print no CI, no percentage and no p value).
 # In every effect reading:
 _HAS_CI: Final = re.compile(
-    rf"95\s*%\s*[,-]?\s*(?:CI|confiden(?:ce|t) interval|CrI|HDI)|CI\s*95\s*%|{_BARE_CI}", re.IGNORECASE
+    rf"95\s*%\s*[,-]?\s*(?:CI|confiden(?:ce|t) (?:interval|limit)|CrI|HDI)|CI\s*95\s*%|{_BARE_CI}", re.IGNORECASE
 )
 _P_OPS: Final = "<=>≤≥&"  # every p value has an operator (one ``in`` each: a regex class is ~10x slower)
 
@@ -419,8 +467,9 @@ _COMPOUND_RE: Final = re.compile(_COMPOUND)
 
 def _abbreviates_something_else(text: str, m: re.Match[str], before: re.Match[str] | None) -> bool:
     """Whether a measure's abbreviation is the bracketed short form of other words ("heart rate (HR)", "respiratory
-    rate (RR)"): alone in its brackets, with no measure's name right before them ("odds ratio (OR)" is the OR)."""
-    if text[m.start() - 1 : m.start()] != "(" or text[m.end() : m.end() + 1] != ")":
+    rate (RR)"): alone in its brackets, with no measure's name right before them ("odds ratio (OR)" is the OR). A
+    name in words is nobody's short form ("the effect size (Hedges' g) at 24 h was 1.01")."""
+    if text[m.start() - 1 : m.start()] != "(" or text[m.end() : m.end() + 1] != ")" or " " in m.group():
         return False
     return before is None or text[before.end() : m.start() - 1].strip() != ""
 
@@ -471,7 +520,7 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     if declared is not None and not names:
         return _declared_values(declared, text, 0, 0, len(text))
     has_ci = ("95" in text or "CI" in text) and _HAS_CI.search(text) is not None
-    if not has_ci and "[" not in text:
+    if not has_ci and _BRACKETED_PAIR.search(text) is None:
         return out  # the named reading (_AFTER_MEASURE), the unnamed one (_CI) and the bracketed one need one
     if names is None:
         names = list(_MEASURES.finditer(text))  # only now: most clauses print no CI
@@ -483,7 +532,14 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
         if after is not None and after.re is _AFTER_MEASURE:
             after = None if _past_a_compound_and_a_name(text, m, measure, after, names, k) else after
         start = m.start()
+        if _GENERIC.match(m.group()) and k and not any(c.isdigit() for c in text[names[k - 1].end() : m.start()]):
+            continue
+        nearer = next((n.start() for n in names[k + 1 :] if not _GENERIC.match(n.group())), len(text))
+        if after is not None and nearer < after.start("value"):
+            continue  # another name sits between: the value is its ("effect size (Hedges' g) was 1.0", "(OR 2.1")
         if after is None and (bracketed := _BRACKET_AFTER.match(text, m.end())) is not None:
+            if nearer < bracketed.start("value"):
+                continue
             effect = replace(_effect(measure, bracketed, start), level_printed=False)
             if effect.lo <= effect.value <= effect.hi and effect not in out:
                 out.append(effect)

@@ -205,7 +205,7 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 51  # 51: "patients on placebo", "those taking midazolam" name the arm a harm cue is said of
+READER_VERSION: Final = 52  # 52: effects past a time point, in unlabelled brackets, "effect size", log ratios
 # 50: ... unless the drug is what goes with the harm
 # 49: the harm-ratio reading of 47-48 withdrawn; no harm test in association sentences
 # 48: ... only before the next outcome the clause names
