@@ -68,10 +68,24 @@ def test_an_association_within_the_control_arm_is_not_turned_round() -> None:
         "Coadministration of ketamine and midazolam did not provide any further benefit over ketamine alone.",
         "Rapamycin pretreatment failed in blocking the antidepressant effects of ketamine.",
         "This preliminary study suggests that the antianhedonic effects of ketamine are not mediated by VEGF.",
+        "Ketamine failed to increase abstinence rates relative to placebo.",
+        "Adding ketamine failed to lower postoperative pain scores.",
     ],
 )
 def test_negated_good_news_is_no_difference(clause: str) -> None:
     assert _read(clause) == ("no_difference", "neither")
+
+
+def test_a_count_of_days_that_rose() -> None:
+    # The measure named is the days: more of them is an increase, good news or not as the days are.
+    assert _read("Ketamine was associated with greater days abstinent than midazolam (p < 0.05).") == (
+        "increased",
+        "intervention",
+    )
+    assert _read("Participants given ketamine reported more days of heavy drinking (p = 0.03).") == (
+        "increased",
+        "comparator",
+    )
 
 
 def _findings_of(sentence: str) -> list[str]:
