@@ -157,6 +157,65 @@ def test_a_named_value_with_an_unlabelled_interval_in_brackets() -> None:
     assert nums.effects("a mean difference of 2 days (95% CI 1 to 3)") == [nums.Effect("MD", 2.0, 1.0, 3.0)]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        # A vital sign, a time, an age or a median with its spread in round brackets, not a ratio or difference.
+        "Mean HR was 72 (64-80) beats/min after induction.",
+        "RR 16 (14-18) did not change after ketamine.",
+        "PR 82 (74-90) beats/min did not differ.",
+        "Total OR time 120 (95-150) min did not differ.",
+        "HR, age 65 (60-70) years, was similar in both groups.",
+        "MD 5 (0-10) points on the CAPS.",
+        # A vital sign's abbreviation past a time point, as past a compound number.
+        "Mean HR during recovery at 10 min was 82 (95% CI 79-85).",
+        "Mean RR at 30 min was 14 (95% CI 13-15) breaths/min.",
+        # An effect size that is a correlation, a coefficient, a variance share or a ratio's percentage.
+        "The overall effect size was r = 0.25 (95% CI 0.18-0.32).",
+        "The effect size (Spearman's rho) was 0.41 (95% CI 0.28-0.54).",
+        "The effect size (partial eta squared) was 0.12 (95% CI 0.05-0.20).",
+        "The effect size (correlation coefficient) was 0.3 (95% CI 0.1-0.5).",
+        # The filler does not run past a contrast to another quantity's value.
+        "The OR at 6 months was not significant, whereas at 12 months the relapse rate was 31% (95% CI 22%-40%).",
+        "The mean difference at week 1 was small, but at week 4 the response rate was 45% (95% CI 33%-57%).",
+        # A sample's characteristic, one arm's value against the other's, one arm's change, a ratio named as such.
+        "Difference in baseline age: 45 (95% CI 40-50).",
+        "There was no difference in age, 45 (95% CI 40-50) vs 47 (95% CI 42-52) years.",
+        "MADRS scores were lowered by 10 points (95% CI 7-13) from baseline in the ketamine arm.",
+        "Heart rate was raised by 12 beats per minute (95% CI 8-16) in the ketamine arm.",
+        "The estimated treatment effect on response was 1.6 (95% CI 1.2-2.1), expressed as a risk ratio.",
+    ],
+)
+def test_no_effect_read_from_other_quantities(text: str) -> None:
+    assert nums.effects(text) == []
+
+
+def test_names_that_name_no_value() -> None:
+    # A "d" or "g" glued to a word, another thing's bracketed short form: the real measure keeps its value.
+    hr = nums.Effect("HR", 0.8, 0.6, 1.1)
+    assert nums.effects("The hazard ratio for d-methadone was 0.8 (95% CI 0.6-1.1).") == [hr]
+    md = nums.Effect("MD", 2.1, 0.8, 3.4)
+    assert nums.effects("The MD in serum albumin (g/L) was 2.1 (95% CI 0.8 to 3.4).") == [md]
+    assert nums.effects("The odds ratio for a fall in respiratory rate (RR) was 2.1 (95% CI 1.2-3.6).") == [
+        nums.Effect("OR", 2.1, 1.2, 3.6)
+    ]
+    # "Effect size" in a declared list does not end it, nor take the next value.
+    assert nums.effects(
+        "Hedges' g (95% CI) was 0.8 (0.5-1.1) for depression (large effect size) and 0.5 (0.2-0.8) for anxiety."
+    ) == [nums.Effect("g", 0.8, 0.5, 1.1), nums.Effect("g", 0.5, 0.2, 0.8)]
+    # A second value's connecting words that name another measure, a verb or another thing end the list.
+    for text in [
+        "The RR for response was 1.8 (95% CI 1.3-2.5) and for depressive symptoms the SMD was -0.6 (95% CI -1, -0.3).",
+        "The OR for PTSD was 2.2 (95% CI 1.4-3.5) and for depression the prevalence was 31 (95% CI 25-37) per 100.",
+        "The OR for response was 2.1 (95% CI 1.2-3.6) and on average patients improved 8.5 (95% CI 6.1-10.9).",
+        "The RR of PONV was 0.6 (95% CI 0.4-0.9) for ondansetron and 45 (95% CI 38-52) patients vomited.",
+    ]:
+        assert len([e for e in nums.effects(text) if e.measure in ("OR", "RR")]) == 1, text
+    # ... while the kinds of result may be named on either side of the "and".
+    both = "The HR was 0.72 (95% CI 0.58-0.90) for death and for readmission 1.10 (95% CI 0.91-1.33)."
+    assert len(nums.effects(both)) == 2
+
+
 def test_a_ratio_on_the_log_scale_is_its_own_measure() -> None:
     # Read as the ratio it would be said to span 1 (no effect) where it excludes 0.
     for text, measure in [

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from ketlit.evidence import adverse as amod
-from ketlit.evidence import anchors
+from ketlit.evidence import anchors, printing
 from ketlit.evidence import findings as fmod
 from ketlit.evidence import model as mmod
 from ketlit.evidence import numbers as nums
@@ -296,8 +296,8 @@ def test_percentages_without_the_word_as_the_full_regex_reads_them(sentences: li
     for text in sentences + _synthetic(words, 3000, seed=5):
         if "percent" in fold(text):
             continue
-        expect = [(m.span(), m.group("pct")) for m in nums._PERCENT.finditer(text)]
-        assert [(m.span(), m.group("pct")) for m in nums._PERCENT_DIGITS.finditer(text)] == expect, text
+        expect = [(m.span(), m.group("pct")) for m in printing._PERCENT.finditer(text)]
+        assert [(m.span(), m.group("pct")) for m in printing._PERCENT_DIGITS.finditer(text)] == expect, text
 
 
 def test_effect_measures_named_as_the_named_groups_named_them(sentences: list[str]) -> None:
@@ -402,7 +402,8 @@ def test_shortcuts_agree_on_the_shared_corpus() -> None:
             texts.extend(split_prose(row.get("abstract") or ""))
     assert len(texts) > 500
     boundary = RULES.findings.clause_split
-    gates = [Gate(rx) for rx in (*pmod._N_PATTERNS, pmod._K, pmod._REVIEW_N, pmod._CERTAINTY, nums._P, nums._PERCENT)]
+    regexes = (*pmod._N_PATTERNS, pmod._K, pmod._REVIEW_N, pmod._CERTAINTY, nums._P, printing._PERCENT)
+    gates = [Gate(rx) for rx in regexes]
     for text in texts:
         folded = fold(text)
         for gate in gates:
@@ -522,8 +523,9 @@ def test_profiles_read_with_every_shortcut_off_are_byte_identical(
     monkeypatch.setattr(Matcher, "exists_alone", lambda self, s: self.regex.search(s) is not None)
     monkeypatch.setattr(Matcher, "search_alone", lambda self, s, folded=None: self.regex.search(s))
     # The number readers' window tests: "" is in every window, and ends every one.
-    for name in ("_HETEROGENEITY_NEEDS", "_CI_NEEDS", "_EVENTS_BEFORE_ENDS"):
-        monkeypatch.setattr(nums, name, ("",))
+    monkeypatch.setattr(nums, "_HETEROGENEITY_NEEDS", ("",))
+    for name in ("_CI_NEEDS", "_EVENTS_BEFORE_ENDS"):
+        monkeypatch.setattr(printing, name, ("",))
     monkeypatch.setattr(pmod, "_timepoint_matches", lambda text, folded, *_: pmod._TIMEPOINT.finditer(text))
     monkeypatch.setattr(smod, "split_prose", _old_split_prose)
     monkeypatch.setattr(mmod, "_words", lambda lowered: lowered.translate(mmod._WORDS).split())
@@ -765,7 +767,8 @@ def test_number_window_tests_change_no_reading(sentences: list[str], monkeypatch
     ]
     texts = [*sentences, *odd, *cases]
     fast = [(nums.p_values(t), nums.rates(t)) for t in texts]
-    for name in ("_HETEROGENEITY_NEEDS", "_CI_NEEDS", "_EVENTS_BEFORE_ENDS"):
-        monkeypatch.setattr(nums, name, ("",))
+    monkeypatch.setattr(nums, "_HETEROGENEITY_NEEDS", ("",))
+    for name in ("_CI_NEEDS", "_EVENTS_BEFORE_ENDS"):
+        monkeypatch.setattr(printing, name, ("",))
     assert [(nums.p_values(t), nums.rates(t)) for t in texts] == fast
     assert sum(bool(p) for p, _ in fast) >= 50 and sum(any(r.events for r in rs) for _, rs in fast) >= 10

@@ -7,9 +7,8 @@ Design decisions:
 - **Measures are named by the sentence.** "OR 3.94, 95% CI 1.54 to 10.10" and "(mean difference
   in IES-R score, 12.7 [95% CI, 2.5-22.8])" both read; a bare "1.2 (0.8-1.9)" does not, because
   without the measure's name nobody can say whether 1 or 0 is "no effect".
-- **Minus signs are normalised** (U+2212, en dash before a digit at a number's start) before
-  reading, since abstracts use them interchangeably; ranges "2.5-22.8" keep the hyphen as a
-  separator only between two numbers. A middle-dot decimal point ("19·45%") becomes a full stop.
+- **Minus signs are normalised** before reading, and per-arm rates read, in :mod:`ketlit.evidence.printing`
+  (re-exported here: :func:`normalise`, :class:`Rate`, :func:`rates`).
 - ``excludes_null`` knows ratio measures (null 1) from difference measures (null 0).
 - **Several results in one sentence** ("SMD -0.97 … on day 1; SMD -0.30 … on day 7", "8 vs. 3
   (P<0.05), 6 vs. 2 (ns)") are grouped by :func:`results`: each value (an effect or a count pair)
@@ -27,7 +26,9 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from ketlit.evidence.matcher import AnchorIndex, Matcher, fold
-from ketlit.numwords import word_number
+from ketlit.evidence.printing import Rate as Rate
+from ketlit.evidence.printing import normalise as normalise
+from ketlit.evidence.printing import rates as rates
 
 # A ratio printed on the log scale ("log OR = 0.85 (95% CI 0.2-1.5)") is its own measure: read as the ratio it
 # would put "no effect" at 1 and turn an interval that excludes it (0) into one that does not.
@@ -92,6 +93,9 @@ _TIME_POINT: Final = (
     r"|\b(?:at|on|by|after|over|through|to|until|from|within|in)\s+(?:the\s+)?"
     r"\d{1,3}(?:\.\d+)?\s*(?:h|hrs?|hours?|min|minutes?|d|days?|wks?|weeks?|mo|months?|years?)\b"
 )
+# Words that end a result: the filler after a measure's name does not run past them to another quantity's value ("The
+# OR at 6 months was not significant, whereas at 12 months the relapse rate was 31% (95% CI ...)").
+_CONTRAST: Final = r"(?<![A-Za-z])(?:whereas|but|while|although|however)\b"
 # Between an unnamed value and its interval: no number, except a scale's own ("PHQ-9", "HAMD-17") or a
 # compound word's.
 _NO_NUMBER: Final = rf"(?:[^\d]|(?<=[A-Za-z]-)\d{{1,2}}(?!\d)|{_COMPOUND})"
@@ -116,7 +120,7 @@ _UNIT: Final = rf"(?:{_UNIT_WORDS})?"
 # After the measure's name: up to 70 characters of words (not digits), then the value, then a CI.
 _AFTER_MEASURE: Final = re.compile(
     # "SMD-0.65": a minus sign right after the name is the value's own.
-    rf"(?:(?:{_TIME_POINT})|[^\d.;]|{_COMPOUND}){{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
+    rf"(?:(?:{_TIME_POINT})|(?!{_CONTRAST})[^\d.;]|{_COMPOUND}){{0,70}}?(?:=|:|,|\s|\(|\[|(?=-))\s*(?P<value>{_NUM})\s*"
     rf"(?:(?:percentage[- ])?points?\b\s*|%\s*|{_UNIT_WORDS}\s*)?"  # the value's unit: "-4.56 points (95% CI ..."
     rf"(?:±\s*\d+(?:\.\d+)?\s*)?"  # a standard deviation printed after it: "2.1 ± 0.9, 95% CI"
     rf"(?:\s*[\[(]\s*(?:SE\s*)?\d+(?:\.\d+)?\s*[\])]\s*)?"  # a standard error printed after the value
@@ -125,18 +129,34 @@ _AFTER_MEASURE: Final = re.compile(
     rf"(?:[,;(\[]\s*)*{_LABELLED_BOUNDS}",
     re.IGNORECASE,
 )
-# A named value with its interval in brackets and no label ("Hedges' g = 1.52 [0.98-2.22]", "SMD -0.56
-# [-0.75, -0.37]", "hazard ratio of 0.51 (0.35-0.73)", "MD -1.29 (-1.81, -0.77)"), as meta-analyses and many trials
-# print them: read as an interval of unstated level (shown, never deciding against a p), and only where the value
-# lies inside it (a citation "[12]" or a range of another thing does not). The bracket may end with the p.
+# A named value with its interval in square brackets and no label ("Hedges' g = 1.52 [0.98-2.22]", "SMD -0.56
+# [-0.75, -0.37]"), as meta-analyses print them: read as an interval of unstated level (shown, never deciding
+# against a p), and only where the value lies inside it (a citation "[12]" or a range of another thing does not).
 _BRACKET_AFTER: Final = re.compile(
-    rf"[^\d.;\[\]()]{{0,12}}?(?:=|:|\s)\s*(?P<value>{_NUM})\s*[\[(]\s*(?P<lo>{_NUM})\s*{_BETWEEN}\s*(?P<hi>{_NUM})"
-    r"\s*(?:[,;]\s*[pP]\s*[<=>≤≥]\s*0?\.\d+\s*)?[\])]",
+    rf"[^\d.;\[\]]{{0,12}}?(?:=|:|\s)\s*(?P<value>{_NUM})\s*\[\s*(?P<lo>{_NUM})\s*{_BETWEEN}\s*(?P<hi>{_NUM})\s*\]",
+    re.IGNORECASE,
+)
+# The same in round brackets ("hazard ratio of 0.51 (0.35-0.73)", "MD -1.29 (-1.81, -0.77)", "(SMD = 0.75 (0.51-0.99),
+# p<0.001)"), which also print a median and its range, a vital sign and its spread or an age and its span: the value
+# right after the name (a separator or "of"/"was" between, no other words), the bracket perhaps ending with the p,
+# and no unit after it ("HR 72 (64-80) beats/min", "OR time 120 (95-150) min", "MD 5 (0-10) points").
+_ROUND_AFTER: Final = re.compile(
+    rf"(?:\s*[=:,]\s*|\s+(?:of|was|were|is)\s+|\s+|(?=-))(?P<value>{_NUM})\s*\(\s*(?P<lo>{_NUM})\s*{_BETWEEN}\s*"
+    rf"(?P<hi>{_NUM})\s*(?:[,;]\s*[pP]\s*[<=>≤≥]\s*0?\.\d+\s*)?\)"
+    r"(?!\s*(?:beats|bpm|breaths|min(?:utes?)?\b|s\b|secs?\b|seconds|h\b|hrs?\b|hours?|days?|weeks?|months?|years?|"
+    r"mm|cm|kg|mg|µg|mcg|ml\b|l\b|points?\b|%|/|per\b|patients|participants|subjects))",
     re.IGNORECASE,
 )
 # What _BRACKET_AFTER's interval needs, searched first: most clauses print no "(lo-hi)", and finding the measures'
 # names in every bracketed clause would cost more than the rest of this function.
 _BRACKETED_PAIR: Final = re.compile(rf"[\[(]\s*(?:{_NUM})\s*{_BETWEEN}\s*(?:{_NUM})")
+# What an "effect size" is when it is not a standardised difference: a correlation, a variance share, a coefficient,
+# a ratio, a number needed to treat or an area under a curve named between it and its value.
+_NOT_A_DIFFERENCE: Final = re.compile(
+    r"\b(?:r|rho|pearson'?s?|spearman'?s?|fisher'?s?|partial|eta|cramer'?s?|v|f|beta|b|coefficients?|correlations?|"
+    r"nnt|number needed|auc|area under|odds|risks?|hazard|ratios?|percentages?|proportions?)\b|[ρηβ]",
+    re.IGNORECASE,
+)
 # A second value of the same measure: "(d = .89, 95% CI = .61-1.16, and .98, 95% CI = .64-1.33, respectively)", also
 # after the first interval's unit and p ("34.6 seconds (95% CI, 26.4-42.7 seconds; P < 0.001) and 26.6 seconds (95%
 # CI, ...)") or a semicolon ("27.2 mm Hg [95% CI, 12.0-42.4 mm Hg; P = 0.001]; 25.7 beats per minute [95% CI, ...").
@@ -179,7 +199,7 @@ _UNNAMED: Final = (
         # "the estimated treatment effect on the MADRS was -5.7", "estimated difference at day 7, -3.9; 95% CI": a time
         # point among them is one piece (_TIME_POINT), and the words may end at a comma or colon before the value.
         rf"\b(?:difference|estimate|between-group difference|treatment effect)"
-        rf"(?:\s+(?:in|between|for|of|on|at)\b(?:(?![;()\[\]=<>])(?:(?:{_TIME_POINT})|{_NO_NUMBER})){{0,60}}?"
+        rf"(?:\s+(?:in|between|for|of|on|at)\b(?:(?![;()\[\]=<>]|{_CONTRAST})(?:(?:{_TIME_POINT})|{_NO_NUMBER})){{0,60}}?"
         rf"(?=\s(?:of|was|were|is)\b|\s*[,:]\s*-?\.?\d))?"
         rf"\s*(?:of|was|were|is|=|:|,)?\s*(?P<value>{_NUM})(?:\s*±\s*\d+(?:\.\d+)?)?\s*"
         rf"(?P<unit>percentage points|%|points?)?{_CI}",
@@ -236,57 +256,6 @@ _COMPARISON_WORDS: Final = re.compile(r"\b(?:than|compared|versus|vs\.?|between|
 _P: Final = re.compile(
     r"\b[pP](?:s|'s)?\s*(?P<op>[<=>≤≥]|&lt;|&gt;)\s*(?P<val>0?\.\d+|[01](?:\.\d+)?(?:\s*[x×]\s*10\s*\^?\s*[-−]\s*\d+)?)"
 )
-_PERCENT: Final = re.compile(
-    r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI|HDI))"
-    r"|\b(?P<words>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|fifteen|one hundred)[- ]percent\b",
-    re.IGNORECASE,
-)
-# The first alternative of _PERCENT alone, its lookbehind moved after the first digit so that
-# ``re`` can skip to digits (it cannot with a lookbehind first): the same matches, for text
-# without "percent", where the second alternative cannot match.
-_PERCENT_DIGITS: Final = re.compile(
-    r"(?P<pct>\d(?<![\d.]\d)\d{0,2}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI|HDI))", re.IGNORECASE
-)
-
-
-def _word_percent(words: str) -> float:
-    value = word_number(words)
-    if value is None:  # not reached: _PERCENT's words alternative spells only numbers word_number reads
-        raise ValueError(f"not a number: {words!r}")
-    return float(value)
-
-
-# "64% (16/25)" after a percentage, or "16/25 (64%)" / "16 of 25 (64%)" before it.
-# Also "64% (n = 16/25)" and "(16/25, 64%)".
-_EVENTS_AFTER: Final = re.compile(r"\s*[\[(]\s*(?:n\s*=\s*)?(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*[)\]]")
-_EVENTS_BEFORE: Final = re.compile(
-    r"(?:(?P<events>\d+)\s*(?:/|of|out of)\s*(?P<n>\d+)\s*(?:patients|participants|subjects)?\s*[\[(]"
-    r"|(?<=[\[(])(?P<events2>\d+)\s*/\s*(?P<n2>\d+)\s*[,;])\s*$"
-)
-_RELATIVE_AFTER: Final = re.compile(
-    r"\s*(?:\w+\s+)?(?:less|lower|more|higher|greater|fewer|smaller|larger|reduction|decrease|increase|improvement|"
-    r"reduced|increased|decreased|relative)\b",
-    re.IGNORECASE,
-)
-# A percentage inside a confidence interval ("95% CI 2%, 30%") is a bound, not a rate.
-_CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI|HDI)\b[^;)\]]{0,20}$", re.IGNORECASE)
-# What a match of _CI_BEFORE contains (folded), and the last character before the trailing whitespace of
-# a text that _EVENTS_BEFORE matches the end of: cheap tests on a window before a percentage that rule
-# out those searches, each tried at every position of the window.
-_CI_NEEDS: Final = ("ci", "cri", "hdi", "confidence interval")
-_EVENTS_BEFORE_ENDS: Final = ("(", "[", ",", ";")
-_MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
-# U+2212 is a minus sign whatever follows: "− 1.0" is "- 1.0" (then moved onto its number, below). A dash
-# followed by a space is left alone: it is as often a range or an aside.
-_MINUS_SPACED: Final = re.compile(r"−(?= (?:\d|\.\d))")
-# A middle dot between digits is a decimal point ("19·45%", "p=0·92": the Lancet's house style).
-_MIDDLE_DOT: Final = re.compile(r"(?<=\d)·(?=\d)")
-# "SMD = - 0.89; 95% CI - 1.24; - 0.53": a minus sign set apart from its number, after "=", ":", a
-# separator, a bracket or "CI". Moved onto the number (" -0.89", same length, so offsets hold); a
-# range's hyphen between two numbers ("2.5 - 22.8") is left alone.
-# Starts with a character class (not a lookbehind) so that ``re`` can skip to candidates.
-_SPACED_MINUS: Final = re.compile(r"([=:;,(\[I] ?)- (?=\d|\.\d)")
 # Cheap exact prefilters: text without these cannot match the readers below, so they are not run
 # (most clauses print no CI, no percentage and no p value).
 # In every effect reading:
@@ -330,18 +299,6 @@ class Effect:
 
 
 @dataclass(frozen=True, slots=True)
-class Rate:
-    """A percentage printed in the sentence, with its events/n when given, at its offset."""
-
-    percent: float
-    events: int | None
-    n: int | None
-    start: int
-    # "53% less likely", "58.1% lower": a relative change, not an arm's rate.
-    relative: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class PValue:
     """A p value as printed: comparison operator and value."""
 
@@ -360,21 +317,6 @@ class PValue:
     def text(self) -> str:
         """Normalised print form, e.g. ``< .001``."""
         return f"{self.op} {self.value:g}".replace("0.", ".", 1)
-
-
-def normalise(text: str) -> str:
-    """Unicode minus signs and dashes before digits become hyphen-minus; a middle-dot decimal point, a full stop."""
-    if not text.isascii():
-        text = _MIDDLE_DOT.sub(".", _MINUS_SPACED.sub("-", _MINUS.sub("-", text)))
-    return _SPACED_MINUS.sub(_move_minus, text) if "- " in text else text
-
-
-def _move_minus(m: re.Match[str]) -> str:
-    """The minus sign moved onto its number ("= - 0.89" to "=  -0.89"), the length kept; "I" only as in "CI"."""
-    before = m.group(1)
-    if before[0] == "I" and m.string[max(0, m.start() - 1) : m.start() + 1] != "CI":
-        return m.group(0)
-    return before + " -"
 
 
 def _float(s: str) -> float:
@@ -463,6 +405,7 @@ def _bare_changes(text: str) -> list[Effect]:
 
 
 _COMPOUND_RE: Final = re.compile(_COMPOUND)
+_TIME_POINT_RE: Final = re.compile(_TIME_POINT, re.IGNORECASE)
 
 
 def _abbreviates_something_else(text: str, m: re.Match[str], before: re.Match[str] | None) -> bool:
@@ -484,9 +427,17 @@ def _past_a_compound_and_a_name(
     places share ("Mean HR during the 10-minute recovery period was 82 (95% CI 79-85)": a heart rate)."""
     value = after.start("value")
     if _COMPOUND_RE.search(text, name.end(), value) is None:
-        return False
-    abbreviation = name.group(0).isupper() and len(name.group(0)) <= 4
-    return (abbreviation and measure in RATIO_MEASURES) or (k + 1 < len(names) and names[k + 1].start() < value)
+        # A time point passed is as a compound number for a ratio's bare abbreviation where the value is no ratio's
+        # ("Mean HR at 24 h was 82": a heart rate; "RR at day 3, 0.97" is a ratio).
+        return (
+            _is_abbreviation(name)
+            and measure in RATIO_MEASURES
+            and not 0 < _float(after.group("value")) < 10
+            and _TIME_POINT_RE.search(text, name.end(), value) is not None
+        )
+    return (_is_abbreviation(name) and measure in RATIO_MEASURES) or (
+        k + 1 < len(names) and names[k + 1].start() < value
+    )
 
 
 def _unnamed(text: str) -> list[Effect]:
@@ -502,12 +453,35 @@ def _unnamed(text: str) -> list[Effect]:
                 # A checked wording's interval already read by another wording is that one's.
                 if checked and (not lo <= effect.value <= hi or any((e.lo, e.hi) == (lo, hi) for e in out)):
                     continue
-                unitless = "between" in pattern.groupindex and not (m.group("unit") or m.group("measured"))
-                if unitless and not _COMPARISON_WORDS.search(m.group("between")):
-                    continue
-                if effect not in out:
+                if effect not in out and not _not_a_difference(text, m, pattern):
                     out.append(effect)
     return out
+
+
+# What says an unnamed value is no difference between the arms: a characteristic of the sample ("Difference in
+# baseline age: 45 (95% CI 40-50)"), one arm's value against the other's ("45 (95% CI 40-50) vs 47"), one arm's
+# change ("lowered by 10 points (95% CI 7-13) from baseline", "raised by 12 bpm (95% CI 8-16) in the ketamine arm"),
+# or a ratio the sentence names as its kind ("the treatment effect on response was 1.6 (95% CI ...), expressed as a
+# risk ratio").
+_SAMPLE_WORDS: Final = re.compile(r"\b(?:baseline|ages?|aged)\b", re.IGNORECASE)
+_VERSUS_AFTER: Final = re.compile(r"\s*[)\]]?\s*(?:vs\.?|versus)\s*-?\.?\d", re.IGNORECASE)
+_ONE_ARM_AFTER: Final = re.compile(
+    r"[^;]{0,40}?\b(?:(?:from|over|since|compared (?:with|to)) baseline|in the [\w-]+ (?:arm|group))\b", re.IGNORECASE
+)
+_RATIO_WORDS: Final = re.compile(r"\b(?:odds|hazards?|risk ratios?|relative risks?|rate ratios?)\b", re.IGNORECASE)
+
+
+def _not_a_difference(text: str, m: re.Match[str], pattern: re.Pattern[str]) -> bool:
+    """Whether an unnamed value read by ``pattern`` is something else than a difference between arms (see above)."""
+    if _SAMPLE_WORDS.search(text, m.start(), m.start("value")) or _VERSUS_AFTER.match(text, m.end()):
+        return True
+    if m.group(0)[:9].lower() in ("treatment", "estimate") and _RATIO_WORDS.search(text):
+        return True
+    if "between" in pattern.groupindex:  # after "by": one arm's change unless a comparison is worded
+        if _COMPARISON_WORDS.search(m.group("between")):
+            return False
+        return not (m.group("unit") or m.group("measured")) or _ONE_ARM_AFTER.match(text, m.end()) is not None
+    return False
 
 
 def effects(text: str, declared: Measure | None = None) -> list[Effect]:
@@ -516,57 +490,118 @@ def effects(text: str, declared: Measure | None = None) -> list[Effect]:
     printing ("...; QLDS score, ... [-3.1 (-5.21, -1.02)]"); read only where ``text`` names no measure."""
     text = normalise(text)
     out: list[Effect] = []
-    names = list(_MEASURES.finditer(text)) if declared is not None else None
-    if declared is not None and not names:
+    found = list(_MEASURES.finditer(text)) if declared is not None else None
+    if declared is not None and not found:
         return _declared_values(declared, text, 0, 0, len(text))
     has_ci = ("95" in text or "CI" in text) and _HAS_CI.search(text) is not None
     if not has_ci and _BRACKETED_PAIR.search(text) is None:
         return out  # the named reading (_AFTER_MEASURE), the unnamed one (_CI) and the bracketed one need one
-    if names is None:
-        names = list(_MEASURES.finditer(text))  # only now: most clauses print no CI
+    names = _readable_names(text, list(_MEASURES.finditer(text)) if found is None else found)
     for k, m in enumerate(names):
-        if _abbreviates_something_else(text, m, names[k - 1] if k else None):
-            continue
         measure = _MEASURE_WORDS[_MEASURES.which(m)][1]
-        after = (_AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())) if has_ci else None
-        if after is not None and after.re is _AFTER_MEASURE:
-            after = None if _past_a_compound_and_a_name(text, m, measure, after, names, k) else after
-        start = m.start()
-        if _GENERIC.match(m.group()) and k and not any(c.isdigit() for c in text[names[k - 1].end() : m.start()]):
-            continue
+        generic = _GENERIC.match(m.group()) is not None
+        if generic and k and not any(c.isdigit() for c in text[names[k - 1].end() : m.start()]):
+            continue  # "Cohen's d effect sizes were large: 2.8": the d's
+        # The value is the nearest name's ("effect size (Hedges' g) was 1.0", "effect size (OR 2.1, 95% CI ...)").
         nearer = next((n.start() for n in names[k + 1 :] if not _GENERIC.match(n.group())), len(text))
-        if after is not None and nearer < after.start("value"):
-            continue  # another name sits between: the value is its ("effect size (Hedges' g) was 1.0", "(OR 2.1")
-        if after is None and (bracketed := _BRACKET_AFTER.match(text, m.end())) is not None:
-            if nearer < bracketed.start("value"):
-                continue
-            effect = replace(_effect(measure, bracketed, start), level_printed=False)
-            if effect.lo <= effect.value <= effect.hi and effect not in out:
-                out.append(effect)
+        after = (_AFTER_MEASURE.match(text, m.end()) or _LABEL_FIRST.match(text, m.end())) if has_ci else None
+        if after is not None and (nearer < after.start("value") or not _plausible(text, m, measure, after, names, k)):
             continue
+        if after is None:
+            bracketed = _BRACKET_AFTER.match(text, m.end()) or _ROUND_AFTER.match(text, m.end())
+            if bracketed is not None:
+                if nearer > bracketed.start("value") and _plausible(text, m, measure, bracketed, names, k):
+                    effect = replace(_effect(measure, bracketed, m.start()), level_printed=False)
+                    if effect.lo <= effect.value <= effect.hi and effect not in out:
+                        out.append(effect)
+                continue
         if not has_ci:
             continue
         if after is None or after.re is _LABEL_FIRST:
-            # The interval declared after the name: every "value (lo, hi)" up to the next name.
+            # The interval declared after the name: every "value (lo, hi)" up to the next name ("effect size" in
+            # the list names none: "Hedges' g (95% CI) was 0.8 (0.5-1.1) for depression (a large effect size) and").
             header = after or _DECLARED.match(text, m.end()) or (m if "95" in m.group(0) else None)
             if header is not None:
-                upto = names[k + 1].start() if k + 1 < len(names) else len(text)
                 first = header.end() if after is None else m.end()
-                for effect in _declared_values(measure, text, start, first, upto):
+                for effect in _declared_values(measure, text, m.start(), first, nearer):
                     if effect not in out:
                         out.append(effect)
             continue
-        while after is not None:
-            effect = _effect(measure, after, start)
-            if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice
-                out.append(effect)
-            start = after.start("value")
-            after = _AND_NEXT.match(text, after.end())
+        out.extend(e for e in _named_values(text, measure, m.start(), after) if e not in out)
     if not out and has_ci:
         out = _unnamed(text)
     if not out and has_ci:
         out = _bare_changes(text)
     return out
+
+
+def _named_values(text: str, measure: Measure, start: int, after: re.Match[str]) -> list[Effect]:
+    """The value a name's filler reached, and each further value of the same measure after "and" (:data:`_AND_NEXT`)
+    whose connecting words name no other measure or verb ("... for remission"; not "... and for depressive symptoms
+    the SMD was -0.6", "... and for depression the prevalence was 31"), a ratio's only where positive."""
+    out: list[Effect] = []
+    m: re.Match[str] | None = after
+    while m is not None:
+        effect = _effect(measure, m, start)
+        if effect not in out:  # "odds ratio (OR) 3.9 …" names the measure twice
+            out.append(effect)
+        start = m.start("value")
+        m = _AND_NEXT.match(text, m.end())
+        if m is not None:
+            words = text[m.start() : m.start("value")]
+            # Counted after the last bracket or semicolon: the previous value's unit and p come before it.
+            named = [w for w in _WORDS.findall(_LAST_PART.split(words)[-1]) if w.lower() not in _FUNCTION_WORDS]
+            if _MEASURES.search(words) or _LINKING_VERB.search(words) or len(named) > 2:
+                break
+            # A ratio's values in one list are of one order ("... 0.6 (95% CI 0.4-0.9) for ondansetron and 45
+            # (95% CI 38-52) patients vomited": a count).
+            value = _float(m.group("value"))
+            if measure in RATIO_MEASURES and not (value > 0 and 0.1 < value / max(out[-1].value, 1e-9) < 10):
+                break
+    return out
+
+
+_WORDS: Final = re.compile(r"[A-Za-z]+")
+_LAST_PART: Final = re.compile(r"[)\];]")
+_FUNCTION_WORDS: Final = frozenset({"for", "in", "on", "and", "or", "the", "a", "an"})
+_LINKING_VERB: Final = re.compile(r"\b(?:was|were|is|are|had|has|have)\b", re.IGNORECASE)
+_GLUED: Final = frozenset("-/")
+
+
+def _readable_names(text: str, names: list[re.Match[str]]) -> list[re.Match[str]]:
+    """The measures' names that may name a value: not another thing's bracketed short form ("respiratory rate (RR)",
+    "blood loss (g)"), and not a "d" or "g" glued to a word ("d-methadone", "g/L")."""
+    out = []
+    for k, m in enumerate(names):
+        if _abbreviates_something_else(text, m, names[k - 1] if k else None):
+            continue
+        if len(m.group()) == 1 and text[m.end() : m.end() + 1] in _GLUED:
+            continue
+        out.append(m)
+    return out
+
+
+def _plausible(
+    text: str, name: re.Match[str], measure: Measure, after: re.Match[str], names: Sequence[re.Match[str]], k: int
+) -> bool:
+    """Whether the value a name reached can be that measure's: no compound number or time point passed where it may
+    not be (:func:`_past_a_compound_and_a_name`); a ratio is not a percentage ("OR ... 31% (95% CI ...)"), nor, for a
+    bare abbreviation read with unlabelled brackets, 10 or more (a heart or breathing rate: "RR 16 (14-18)"); an
+    "effect size" is not a correlation, coefficient or ratio named before its value, nor a percentage."""
+    value, tail = after.start("value"), text[after.end("value") : after.end("value") + 2].lstrip()
+    if after.re is _AFTER_MEASURE and _past_a_compound_and_a_name(text, name, measure, after, names, k):
+        return False
+    if (measure in RATIO_MEASURES or _GENERIC.match(name.group())) and tail.startswith("%"):
+        return False
+    if measure in RATIO_MEASURES and after.re is _ROUND_AFTER and _is_abbreviation(name):
+        return 0 < _float(after.group("value")) < 10
+    if _GENERIC.match(name.group()):
+        return _NOT_A_DIFFERENCE.search(text, name.end(), value) is None
+    return True
+
+
+def _is_abbreviation(name: re.Match[str]) -> bool:
+    return name.group(0).isupper() and len(name.group(0)) <= 4
 
 
 # A heterogeneity test's p ("Cochran Q, P = .15", "I2 = 39%, p = .2", "I(2) = 13%, P = .33",
@@ -620,35 +655,6 @@ def _disagrees(p: PValue, effects: Sequence[Effect]) -> bool:
     """Whether the CI of the effect printed last before ``p`` says the opposite of ``p``."""
     before = [e for e in effects if e.start < p.start]
     return bool(before) and before[-1].level_printed and before[-1].excludes_null != p.significant
-
-
-def _events2(m: re.Match[str]) -> tuple[int, int]:
-    return int(m.group("events2")), int(m.group("n2"))
-
-
-def rates(text: str) -> list[Rate]:
-    """Percentages in ``text`` that are not CI levels, with events/n printed right by them."""
-    out: list[Rate] = []
-    has_word = "percent" in fold(text)
-    if "%" not in text and not has_word:
-        return out  # _PERCENT needs one or the other
-    text = normalise(text)
-    folded = fold(text)
-    for m in (_PERCENT if has_word else _PERCENT_DIGITS).finditer(text):
-        start = m.start()
-        window = folded[max(0, start - 30) : start]
-        if any(map(window.__contains__, _CI_NEEDS)) and _CI_BEFORE.search(text, max(0, start - 30), start):
-            continue
-        ev = _EVENTS_AFTER.match(text, m.end())
-        if ev is None and text[max(0, start - 40) : start].rstrip().endswith(_EVENTS_BEFORE_ENDS):
-            ev = _EVENTS_BEFORE.search(text, max(0, start - 40), start)
-        events = n = None
-        if ev:
-            events, n = (int(ev.group("events")), int(ev.group("n"))) if ev.group("events") else _events2(ev)
-        pct = float(m.group("pct")) if m.group("pct") else _word_percent(m.group("words"))
-        relative = bool(_RELATIVE_AFTER.match(text, m.end()))
-        out.append(Rate(pct, events, n, m.start(), relative))
-    return out
 
 
 @dataclass(frozen=True, slots=True)
