@@ -1182,3 +1182,66 @@ def test_a_reviewers_titles_keep_their_questions(
     title: str, designs: tuple[str, ...], objective: str | None, methods: str, question: str
 ) -> None:
     assert ask(title, designs, objective=objective, methods=methods) == question
+
+
+@pytest.mark.parametrize(
+    ("title", "designs", "methods", "question"),
+    [
+        # Routes of the drug compared: a dose-and-schedule question, as the label schema has it.
+        (
+            "Intramuscular versus intravenous ketamine for treatment-resistant depression: a randomized trial",
+            ("rct",),
+            "Patients were randomized to intramuscular or intravenous ketamine 0.5 mg/kg.",
+            "dose_or_schedule",
+        ),
+        # ... and not where a cohort received either route, nor another drug by the same route.
+        (
+            "Ketamine in treatment-resistant inpatients: a naturalistic cohort study",
+            ("observational",),
+            "Patients received intravenous or intranasal ketamine as part of routine care.",
+            "observational",
+        ),
+        (
+            "Intranasal dexmedetomidine versus intranasal ketamine as premedication in children: a randomized trial",
+            ("rct",),
+            "Children were randomized to intranasal dexmedetomidine or intranasal ketamine before surgery.",
+            "head_to_head",
+        ),
+        # Dosing intervals or fixed doses randomised against each other, with no placebo.
+        (
+            "Once-a-week or twice-a-week ketamine infusions for major depression",
+            ("rct",),
+            "Forty outpatients were randomized to receive ketamine 0.5 mg/kg once a week or twice a week.",
+            "dose_or_schedule",
+        ),
+        # One arm's flexible dosing described is no comparison of schedules.
+        (
+            "Esketamine nasal spray in Japanese patients with treatment-resistant depression: an open-label study",
+            ("non_randomized_trial",),
+            "Esketamine 56 mg or 84 mg was given twice weekly for 4 weeks and then weekly or every other week.",
+            "single_arm_open_label",
+        ),
+        # A control arm of standard care alone.
+        (
+            "Adding ketamine to inpatient care for suicidal depression",
+            ("rct",),
+            "Patients were randomized to a ketamine infusion in addition to standard inpatient care, or standard "
+            "inpatient care only.",
+            "efficacy_vs_control",
+        ),
+        # Two drugs joined by "or" for sedation or intubation.
+        (
+            "Ketamine or propofol for procedural sedation in adults undergoing emergency orthopaedic reduction",
+            ("rct",),
+            "Adults were randomized to ketamine or propofol.",
+            "head_to_head",
+        ),
+        # One patient named in the title; a data source named instead of a design.
+        ("Manic switch after intravenous ketamine in a patient with bipolar II disorder", (), None, "case_report"),
+        ("Esketamine use in Sweden: a nationwide register study of treatment patterns", (), None, "observational"),
+    ],
+)
+def test_probe_wordings_of_arms_routes_and_sources(
+    title: str, designs: tuple[str, ...], methods: str | None, question: str
+) -> None:
+    assert ask(title, designs, methods=methods) == question
