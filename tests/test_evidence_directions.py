@@ -668,3 +668,38 @@ def test_cognitive_improvement_is_a_rise_of_cognition() -> None:
 )
 def test_what_the_share_association_and_predictor_rules_leave_alone(clause: str, expected: tuple[str, str]) -> None:
     assert _read(clause) == expected
+
+
+@pytest.mark.parametrize(
+    ("clause", "direction"),
+    [
+        # Equivalence in words is no difference, like "similar" and "non-inferior".
+        ("Ketamine provided analgesia comparable to fentanyl.", "no_difference"),
+        ("Midazolam was as effective as ketamine in reducing suicidal thoughts in this sample.", "no_difference"),
+        # An effect that did not last, said at the later time.
+        ("Treatment effects were not maintained at the 4-week follow-up.", "no_difference"),
+        ("The analgesic effect of ketamine disappeared within two weeks of stopping treatment.", "no_difference"),
+        # A harm to a function that did not happen.
+        ("No deterioration in cognitive function was observed after ketamine.", "no_difference"),
+        # Less opioid used; more needed in the control arm is less in the drug's.
+        ("Ketamine had a significant opioid-sparing effect.", "decreased"),
+        ("Patients in the placebo group consumed more morphine (p = 0.01).", "decreased"),
+        # A good-when-higher measure's scores are that measure's.
+        ("Quality of life scores improved significantly more in the ketamine group.", "increased"),
+        # The drug's effect beyond its control's.
+        ("The difference in pain scores was statistically significant in favour of ketamine (P = .01).", "decreased"),
+        ("Ketamine separated from placebo as early as 4 hours after the infusion.", "decreased"),
+    ],
+)
+def test_probe_wordings_of_equivalence_lasting_and_sparing(clause: str, direction: str) -> None:
+    found = _read(clause)
+    assert found is not None and found[0] == direction, found
+
+
+def test_an_effect_described_as_like_another_is_no_null() -> None:
+    # "Effects similar to two standard drinks" describes what the drug did, not a comparison that found nothing.
+    found = _read("The lower dose produced subjective effects similar to two standard ethanol drinks.")
+    assert found is None or found[0] != "no_difference"
+    # "In favour of placebo over ketamine" is not the drug's good news.
+    placebo_better = _read("Pain scores differed significantly in favour of placebo over ketamine.")
+    assert placebo_better != ("decreased", "intervention")
