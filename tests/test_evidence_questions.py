@@ -1245,3 +1245,15 @@ def test_probe_wordings_of_arms_routes_and_sources(
     title: str, designs: tuple[str, ...], methods: str | None, question: str
 ) -> None:
     assert ask(title, designs, methods=methods) == question
+
+
+@pytest.mark.parametrize(
+    ("title", "designs"),
+    [
+        ("Liver injury in patients receiving prolonged ketamine infusions for chronic pain", ()),
+        ("Bladder symptoms in patients treated with low-dose ketamine for depression", ()),
+        ("Blood pressure changes during intravenous ketamine for depression: 684 infusions", ("observational",)),
+    ],
+)
+def test_harms_named_by_organ_or_sign_are_a_safety_question(title: str, designs: tuple[str, ...]) -> None:
+    assert ask(title, designs) == "safety_only"
