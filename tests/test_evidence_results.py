@@ -124,6 +124,7 @@ def test_a_range_hyphen_is_not_a_minus_sign() -> None:
         # Other labels of the interval.
         ("(odds ratio 3.4; 95% confidence limits 1.6, 7.2)", "OR", 3.4, 1.6, 7.2),
         ("(risk ratio 1.9, 95% CI from 1.2 to 3.0)", "RR", 1.9, 1.2, 3.0),
+        ("The IRR for dissociation was 3.1 (95% CI 1.8-5.3)", "RR", 3.1, 1.8, 5.3),
         # More verbs before "by", and the points' scale named after them.
         ("Response rates differed by 22 percentage points (95% CI 8 to 36) between groups", "RD", 22.0, 8.0, 36.0),
         ("Relative to placebo, ketamine lowered HDRS by 3.54 points (95% CI: 1.2-5.9)", "MD", 3.54, 1.2, 5.9),

@@ -37,7 +37,7 @@ RATIO_MEASURES: Final = frozenset({"OR", "RR", "HR"})
 
 _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     # "a" before an abbreviation: adjusted ("aOR", "aRR", "aHR"); a prevalence ratio ("PR", "aPR") is a
-    # risk ratio of prevalences.
+    # risk ratio of prevalences, an incidence rate ratio ("IRR", "aIRR") one of rates.
     # "O.R. = 2.2": the abbreviation with full stops, as some journals print it.
     # Log ratios first: "log OR" starts before its "OR", so the leftmost name is the log's.
     (r"\b(?:log|ln)[- ]?(?:odds ratios?|\(?(?-i:ORs?)\)?(?![A-Za-z]))", "logOR"),
@@ -46,7 +46,7 @@ _MEASURE_WORDS: Final[tuple[tuple[str, Measure], ...]] = (
     (r"odds ratios?|(?-i:\ba?ORs?\b)|(?-i:\bO\.R\.)", "OR"),
     (
         r"risk ratios?|relative risks?(?!\s+(?:reductions?|increases?)\b)|rate ratios?|prevalence ratios?|"
-        r"(?-i:\ba?(?:RR|PR)s?\b)|(?-i:\bR\.R\.)",
+        r"(?-i:\ba?(?:I?RR|PR)s?\b)|(?-i:\bR\.R\.)",
         "RR",
     ),
     (r"hazard ratios?|(?-i:\ba?HRs?\b)|(?-i:\bH\.R\.)", "HR"),
