@@ -703,3 +703,36 @@ def test_an_effect_described_as_like_another_is_no_null() -> None:
     # "In favour of placebo over ketamine" is not the drug's good news.
     placebo_better = _read("Pain scores differed significantly in favour of placebo over ketamine.")
     assert placebo_better != ("decreased", "intervention")
+
+
+@pytest.mark.parametrize(
+    ("clause", "direction"),
+    [
+        # A symptom that disappeared fell; a harm that did not persist is no null of the result beside it.
+        ("Suicidal thoughts disappeared after ketamine in 60% of patients versus 20% after midazolam (p = 0.01).",
+         "increased"),
+        ("Depression improved significantly with no impairment of memory (p < 0.001).", "decreased"),
+        # A multiple or a negation of "as effective as" is a difference.
+        ("Ketamine was twice as effective as placebo in reducing suicidal ideation (p < 0.01).", "decreased"),
+        # A denied opioid-sparing effect, a denied separation.
+        ("Ketamine had no opioid-sparing effect.", "no_difference"),
+        ("Esketamine was not separated from placebo at day 28.", "no_difference"),
+        # "More than one rescue dose" is a threshold, not more of something.
+        ("The number of patients who required more than one rescue dose was lower with ketamine (p = 0.02).",
+         "decreased"),
+    ],
+)
+def test_a_reviewers_probes_of_nulls_and_thresholds(clause: str, direction: str) -> None:
+    found = _read(clause)
+    assert found is not None and found[0] == direction, found
+
+
+@pytest.mark.parametrize(
+    "clause",
+    [
+        "The opioid-sparing effect of ketamine remains controversial.",
+        "Most clinicians surveyed were in favour of ketamine for suicidal patients.",
+    ],
+)
+def test_open_questions_and_opinions_are_no_findings(clause: str) -> None:
+    assert _read(clause) is None

@@ -1257,3 +1257,58 @@ def test_probe_wordings_of_arms_routes_and_sources(
 )
 def test_harms_named_by_organ_or_sign_are_a_safety_question(title: str, designs: tuple[str, ...]) -> None:
     assert ask(title, designs) == "safety_only"
+
+
+@pytest.mark.parametrize(
+    ("title", "designs", "methods", "question"),
+    [
+        # Two forms of the drug by two routes are two drugs; something added to the second is another regimen.
+        (
+            "Intranasal esketamine versus intravenous ketamine for treatment-resistant depression: a randomized trial",
+            ("rct",),
+            None,
+            "head_to_head",
+        ),
+        # A route given within one arm of a comparison with another treatment.
+        (
+            "Ketamine versus ECT for depression",
+            ("rct",),
+            "Patients were randomized to ECT or to ketamine, which was given as IV or IM ketamine.",
+            "head_to_head",
+        ),
+        # One arm's flexible dose, and a title running into the methods, are no dose comparison.
+        (
+            "Esketamine versus treatment as usual in treatment-resistant depression: a randomized trial",
+            ("rct",),
+            "Patients were randomized to esketamine nasal spray (56 mg or 84 mg) or continued treatment as usual.",
+            "efficacy_vs_control",
+        ),
+        (
+            "Real-world esketamine dosing: 56 mg versus 84 mg",
+            ("observational",),
+            "Data were extracted from the medical records of 300 patients.",
+            "observational",
+        ),
+        # Routes compared around an operation are that operation's prevention, as doses compared there are.
+        (
+            "Intramuscular versus intravenous ketamine for postoperative analgesia after tonsillectomy",
+            ("rct",),
+            "Children were randomized to intramuscular or intravenous ketamine.",
+            "perioperative_prevention",
+        ),
+        # "In a patient-level analysis", "in a patient-controlled device", "in a child emergency department".
+        ("Predictors of response to esketamine in a patient-level pooled analysis of five trials", (), None,
+         "predictor_or_secondary"),
+        ("Ketamine for agitation in a child emergency department: a retrospective chart review", ("observational",),
+         None, "observational"),
+        # Two drugs "or" a registry's data, and analgesia after an operation.
+        ("Ketamine or etomidate for intubation in sepsis: a registry analysis", ("non_randomized_trial",),
+         "Data from the national emergency airway registry were analysed.", "observational"),
+        ("Ketamine or tramadol for analgesia after tonsillectomy in children", ("rct",), None,
+         "perioperative_prevention"),
+    ],
+)
+def test_a_reviewers_probes_of_routes_doses_and_one_patient(
+    title: str, designs: tuple[str, ...], methods: str | None, question: str
+) -> None:
+    assert ask(title, designs, methods=methods) == question
