@@ -1237,3 +1237,42 @@ def test_values_with_units_plural_ci_labels_and_second_values_after_units() -> N
     assert nums.effects(text) == [nums.Effect("OR", 0.05, 0.01, 0.33), nums.Effect("OR", 0.13, 0.05, 0.31)]
     # A number after the unit's words is another quantity: no estimate read across it.
     assert nums.effects("HR 0.5 at 12 months (95% CI 0.3-0.8)") == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "row"),
+    [
+        # Absence said after the subject, or as "did not occur", "free of", "neither ... nor ... were observed".
+        ("Patients reported no dissociation during the infusions.", ("dissociat", "absent")),
+        ("During follow-up, no hallucinations were reported.", ("hallucinat", "absent")),
+        ("Complex hallucinations did not occur.", ("hallucinat", "absent")),
+        ("Neither serious adverse effects nor any cases of abuse were observed.", ("abuse", "absent")),
+        ("His vital signs remained stable throughout.", ("vital signs", "absent")),
+        # More or less worded by who had it, its odds or its likelihood.
+        ("More patients in the esketamine group experienced dissociation (p < 0.01).", ("dissociat", "more")),
+        ("Ketamine increased the odds of nausea compared with placebo.", ("nausea", "more")),
+        ("Patients given ketamine were less likely to have vomiting than those given fentanyl.", ("vomiting", "less")),
+        # No difference worded as a significant increase denied, an excess denied, an even spread.
+        ("There were no significant between-group differences in dizziness.", ("dizziness", "no_difference")),
+        ("Ketamine produced no significant increase in dissociative symptoms.", ("dissociat", "no_difference")),
+        ("Esketamine did not significantly alter the incidence of hypotension compared with saline.",
+         ("hypotension", "no_difference")),
+        ("Headache was equally frequent in both arms.", ("headache", "no_difference")),
+        # Safe or well tolerated with a comparator named after it is no excess of harm.
+        ("Ketamine is a safe anaesthetic for ECT.", ("safe", "absent")),
+    ],
+)
+def test_probe_wordings_of_absence_comparison_and_no_difference(sentence: str, row: tuple[str, str]) -> None:
+    assert row in _harm_rows(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # No data is no absence; no evidence of an association says nothing of the harm's occurrence.
+        "We found no data on suicidality or dropouts in most trials.",
+        "We found no evidence of an association between dissociation and the antidepressant effect.",
+    ],
+)
+def test_no_data_and_no_association_are_no_absence(sentence: str) -> None:
+    assert all(presence != "absent" for _, presence in _harm_rows(sentence))

@@ -61,6 +61,12 @@ class AdverseEvent:
 # however the negation is phrased. A few words may qualify the events ("no cognitive adverse
 # effects", "no considerable long-term side effects", "no serious cardiac adverse events").
 _SEVERITY: Final = r"(?:serious |severe |significant |major |clinically significant |persistent )*"
+# A "no" that compares rather than denies ("no significant between-group difference", "no increase", "no more"): the
+# start of an alternation its users close.
+_COMPARES: Final = (
+    r"(?:statistical(?:ly)? |clinically )?(?:significant )?(?:between-group |inter-?group |group )?"
+    r"(?:differen|more\b|increase|greater|change"
+)
 _ABSENT: Final = re.compile(
     r"\bno (?:reports? of |cases? of |incidents? of |instances? of |evidence of (?:an? )?|occurrences? of |"
     r"new |reported )?"
@@ -77,12 +83,26 @@ _ABSENT: Final = re.compile(
     # A clause that opens with "no" and names harms ("No sequelae were observed", "No hepatic, cognitive or
     # urinary changes were observed"), unless it compares ("No significant difference in complications") or
     # counts ("No patient was free of side effects").
-    r"(?:^\W*|\bthere (?:were|was|is|are) )no (?!(?:statistically |clinically )?(?:significant )?"
+    r"(?:^\W*|\bthere (?:were|was|is|are) )no (?!(?:statistical(?:ly)? |clinically )?(?:significant )?"
+    r"(?:between-group |inter-?group |group )?"
     r"(?:differen|more\b|increase|greater|change in (?:the )?(?:rate|incidence)))"
     r"(?!(?:[\w-]+ ){0,3}?(?:than\b|data\b|information\b|withdr|discontinu|drop|free\b))|"
     r"\bnot associated with (?!(?:an? |the )?(?:increased|higher|more|greater|differen)\w*)|"
     r"\b(?:did|does|do|was|were) not (?:significantly |adversely )?(?:impair|induce|cause|produce|worsen|lead to|"
-    r"result in|affect|impact)\b|"
+    r"result in|affect|impact)(?:ed|d|s)?\b|\bnot adversely affected\b|"
+    # "No" inside the clause, after its subject ("Patients reported no dissociation", "The children had no vomiting",
+    # "no hallucinations were reported"), "did not occur", "nobody", "zero cases", "free of", "neither ... nor ...
+    # were detected", values that "remained stable" or "within normal limits": the event did not occur.
+    # Not "found no data on", "showed no effect on", "found no evidence of an association between dissociation and".
+    r"\b(?:reported|had|experienced|developed|showed|exhibited|found|observed|detected|noted|recorded) no\b"
+    rf"(?! {_COMPARES}|data\b|information\b|effect|impact|influence))"
+    r"(?![^.;]{0,80}\b(?:associat|relationship|correlat|link|predict))|"
+    rf"\bno (?!{_COMPARES}))"
+    r"(?:[\w-]+ ){1,3}?(?:was|were) (?:reported|observed|noted|seen|detected|recorded|documented)\b|"
+    r"\b(?:did|does|do) not occur\b|\bnobody\b|\bno one\b|\bzero (?:cases|patients|events|incidents|episodes)\b|"
+    r"(?<![-\w])free (?:of|from)\b|\bneither\b[^.;]{0,60}\bnor\b[^.;]{0,60}\b(?:was|were) (?:observed|reported|"
+    r"detected|noted|seen)\b|\bremained (?:stable|unchanged|within normal)\b|"
+    r"\bwithin (?:the )?normal (?:limits|range)\b|"
     r"\bno (?:\w+ )?evidence of (?:\w+ ){0,3}?(?:negative|adverse|harmful|deleterious)\b|"
     r"\b(?:were|was) absent\b|"
     r"(?<!not )(?<!n't )\b(?:appears?|seems?|to be|were|was|are|is) (?:to be )?(?:generally |relatively |well )?"
@@ -127,7 +147,15 @@ _MORE: Final = re.compile(
     # "Treatment-emergent adverse events were dose dependent": more at the higher dose.
     r"\b(?:were|was|are|is) dose[- ](?:dependent|related)\b|(?<!no )\bdose-response (?:profile|relationship)\b|"
     r"\b(?:lower|poorer|worse) tolerability\b|\bless tolerable\b|"
-    r"\bcaused? more\b|\bexperienced more\b|\bincrease in\b",
+    r"\bcaused? more\b|\bexperienced more\b|\bincrease in\b|"
+    # "More patients in the esketamine group experienced dissociation", "a greater proportion of", "more likely to",
+    # "increased the odds of", "twice as likely", "significantly increased in the ketamine group".
+    r"\bmore (?:patients|participants|subjects|children|women|men|people|adults)\b|"
+    r"\ba (?:significantly )?(?:greater|higher|larger) (?:proportion|percentage|number) of\b|\bmore likely\b|"
+    r"\b(?:increased?|higher|greater) (?:the )?odds\b|"
+    r"\b(?:twice|three times|[2-9]-fold) (?:as likely|more likely|the odds)\b|"
+    r"\b(?:was|were) (?:significantly )?increased (?:in|with|among|after|by) |"
+    r"\b(?:was|were) (?:significantly )?(?:higher|greater|more frequent|more common) after\b",
     re.I,
 )
 # Harms judged not the drug's ("Two deaths were reported; neither was considered related to esketamine", "…, none of
@@ -156,7 +184,10 @@ _LESS: Final = re.compile(
     r"\b(?:reduc|decreas|lower|attenuat|prevent)(?:e|es|ing|s)? (?:the )?(?:risks?|incidences?|rates?|occurrence)\b|"
     r"\b(?:was|were) (?:significantly )?(?:lower|less frequent|less common) than\b|"
     r"\b(?:was|were) (?:significantly )?(?:lower|reduced|decreased|less frequent|less common) "
-    r"(?:in|with|among|for|by) ",
+    r"(?:in|with|among|for|by) |"
+    # "less likely to", "lower odds of", "halved", "a 40% reduction in the incidence".
+    r"\bless likely\b|\b(?:lower|reduced|decreased) (?:the )?odds\b|\bhalved\b|"
+    r"\breduction in (?:the )?(?:risks?|incidences?|rates?|occurrence|odds)\b",
     re.I,
 )
 # "Without (significantly) increasing/more/greater": no difference, in _SAME; not the absence _WITHOUT reads.
@@ -164,7 +195,7 @@ _AN_INCREASE: Final = (
     r"(?:an? |any )?(?:(?:significant|significantly|statistically) )*(?:increas\w*|more\b|greater|higher)"
 )
 _SAME: Final = re.compile(
-    r"\bsimilar\b|\bcomparable\b|\bno (?:statistically )?(?:significant )?differen|\bdid not differ|"
+    r"\bsimilar\b|\bcomparable\b|\bno (?:statistical(?:ly)? )?(?:significant )?differen|\bdid not differ|"
     r"\bnot (?:found|shown) to differ|\bno (?:more(?! than)|increased?|greater|higher|less|fewer)\b|"
     r"\bno (?:statistically )?(?:significant )?(?:effect|impact|influence) on\b|"
     r"\b(?:was|were) not (?:statistically |significantly )*different\b|"
@@ -176,7 +207,21 @@ _SAME: Final = re.compile(
     r"\b(?:did|does|do) not (?:significantly )?increase\b|"
     r"\bwithout " + _AN_INCREASE + "|"
     r"\bnot (?:significantly )?(?:different|differ)\b|"
-    r"\bdifferences? (?:\w+ ){0,3}?(?:was|were) not (?:observed|found|detected|seen|noted)\b",
+    r"\bdifferences? (?:\w+ ){0,3}?(?:was|were) not (?:observed|found|detected|seen|noted)\b|"
+    # "no significant between-group differences", "no significant increase", "no excess risk", "did not significantly
+    # alter the incidence", "did not have more dissociation than", "was not increased", "non-significant", "equally
+    # frequent", "evenly distributed", "neither ... nor ... differed", "non-inferior".
+    r"\bno (?:statistically )?(?:significant )?(?:between-group |inter-?group |group )differen|"
+    r"\bno (?:statistically )?significant (?:increase|rise|excess)|\bno excess\b|"
+    r"\b(?:did|does|do) not (?:significantly )?(?:alter|change|modify)\b|"
+    r"\b(?:did|does|do) not (?:have|show|experience|report|develop) (?:significantly )?(?:more|higher|greater)\b|"
+    r"\b(?:was|were) not (?:significantly )?(?:increased|higher|elevated|more frequent|more common)\b|"
+    # Said of the harm's comparison, not of a test of another subject in the clause ("Three patients reported dizziness
+    # and the change in MADRS was not significant").
+    r"\(\s*non-?significant\s*\)|\bnon-?significant (?:differen|increase|excess|rise)|"
+    r"\b(?:differences?|increases?|excess) (?:was|were) not (?:statistically )?significant\b|"
+    r"\b(?:equally|evenly) (?:frequent|common|distributed)\b|"
+    r"\bneither\b[^.;]{0,80}\bdiffer|\bnon-?inferior|\bstatistically equivalent\b",
     re.I,
 )
 
@@ -416,6 +461,9 @@ def _tolerated_than(clause: str, folded: str, rules: EvidenceRules) -> Presence 
 def _absent_in_one_arm(clause: str, m: re.Match[str], rules: EvidenceRules) -> bool:
     """Whether an absence cue is said of the comparison's arm only: "none of the placebo patients", "No
     placebo-treated patient developed hypertension, compared with 8 esketamine-treated patients"."""
+    # Only a count denied: "safe for ECT", "well tolerated, as was midazolam" name the comparator as no arm.
+    if not m.group(0).lower().startswith(("no", "none")):
+        return False
     comp = first_comparator(clause[m.start() : m.end() + 30], rules.findings)
     return comp is not None and rules.findings.drug.search(clause[m.start() : m.end() + 30]) is None
 

@@ -205,7 +205,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 52  # 52: effects past a time point, in unlabelled brackets, "effect size", log ratios
+READER_VERSION: Final = 53  # 53: harms: "reported no X", "did not occur", odds and likelihoods, denied increases
+# 52: effects past a time point, in unlabelled brackets, "effect size", log ratios
 # 50: ... unless the drug is what goes with the harm
 # 49: the harm-ratio reading of 47-48 withdrawn; no harm test in association sentences
 # 48: ... only before the next outcome the clause names
