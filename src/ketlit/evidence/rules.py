@@ -207,6 +207,7 @@ def _questions(
 # re-read after an upgrade instead of keeping what the old code read.
 READER_VERSION: Final = 53  # 53: harms: "reported no X", "did not occur", odds and likelihoods, denied increases
 # 52: effects past a time point, in unlabelled brackets, "effect size", log ratios
+# 51: "patients on placebo", "those taking midazolam" name the arm a harm cue is said of
 # 50: ... unless the drug is what goes with the harm
 # 49: the harm-ratio reading of 47-48 withdrawn; no harm test in association sentences
 # 48: ... only before the next outcome the clause names
