@@ -1242,21 +1242,14 @@ def test_values_with_units_plural_ci_labels_and_second_values_after_units() -> N
 @pytest.mark.parametrize(
     ("sentence", "row"),
     [
-        # Absence said after the subject, or as "did not occur", "free of", "neither ... nor ... were observed".
+        # Absence said right by the harm, after its subject, or as "did not occur", "neither ... nor ... were observed".
         ("Patients reported no dissociation during the infusions.", ("dissociat", "absent")),
         ("During follow-up, no hallucinations were reported.", ("hallucinat", "absent")),
         ("Complex hallucinations did not occur.", ("hallucinat", "absent")),
         ("Neither serious adverse effects nor any cases of abuse were observed.", ("abuse", "absent")),
-        ("His vital signs remained stable throughout.", ("vital signs", "absent")),
-        # More or less worded by who had it, its odds or its likelihood.
-        ("More patients in the esketamine group experienced dissociation (p < 0.01).", ("dissociat", "more")),
-        ("Ketamine increased the odds of nausea compared with placebo.", ("nausea", "more")),
-        ("Patients given ketamine were less likely to have vomiting than those given fentanyl.", ("vomiting", "less")),
-        # No difference worded as a significant increase denied, an excess denied, an even spread.
+        # No difference worded as a significant increase denied, an even spread.
         ("There were no significant between-group differences in dizziness.", ("dizziness", "no_difference")),
         ("Ketamine produced no significant increase in dissociative symptoms.", ("dissociat", "no_difference")),
-        ("Esketamine did not significantly alter the incidence of hypotension compared with saline.",
-         ("hypotension", "no_difference")),
         ("Headache was equally frequent in both arms.", ("headache", "no_difference")),
         # Safe or well tolerated with a comparator named after it is no excess of harm.
         ("Ketamine is a safe anaesthetic for ECT.", ("safe", "absent")),
@@ -1276,3 +1269,27 @@ def test_probe_wordings_of_absence_comparison_and_no_difference(sentence: str, r
 )
 def test_no_data_and_no_association_are_no_absence(sentence: str) -> None:
     assert all(presence != "absent" for _, presence in _harm_rows(sentence))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "row"),
+    [
+        # A reviewer's cases: a benefit's "higher proportion" is no cue for the harm beside it.
+        ("Group E had a higher proportion of excellent analgesia and a lower incidence of nausea than group C.",
+         ("nausea", "less")),
+        # Efficacy's "non-inferior" says nothing of the harm named beside it.
+        ("Ketamine was non-inferior to ECT and caused more dissociation.", ("dissociat", "more")),
+        # A harm absent in the comparator's arm only is more with the drug, however the absence is worded.
+        ("Zero patients in the saline group developed hypertension, compared with 11 in the ketamine group.",
+         ("hypertension", "more")),
+        # "No" said of something else decides nothing of the harm.
+        ("Patients had no prior exposure to ketamine and experienced more dizziness than the placebo group.",
+         ("dizziness", "more")),
+        ("Participants had no history of psychosis, yet transient hallucinations occurred in 12%.",
+         ("hallucinat", "present")),
+        # A subgroup's likelihood is no comparison of the drug with its comparator.
+        ("Women were more likely to experience nausea.", ("nausea", "present")),
+    ],
+)
+def test_a_reviewers_harm_sentences(sentence: str, row: tuple[str, str]) -> None:
+    assert row in _harm_rows(sentence)

@@ -65,7 +65,7 @@ _SEVERITY: Final = r"(?:serious |severe |significant |major |clinically signific
 # start of an alternation its users close.
 _COMPARES: Final = (
     r"(?:statistical(?:ly)? |clinically )?(?:significant )?(?:between-group |inter-?group |group )?"
-    r"(?:differen|more\b|increase|greater|change"
+    r"(?:differen|more\b|increase|greater|higher|lower|fewer|less\b|change"
 )
 _ABSENT: Final = re.compile(
     r"\bno (?:reports? of |cases? of |incidents? of |instances? of |evidence of (?:an? )?|occurrences? of |"
@@ -89,20 +89,11 @@ _ABSENT: Final = re.compile(
     r"(?!(?:[\w-]+ ){0,3}?(?:than\b|data\b|information\b|withdr|discontinu|drop|free\b))|"
     r"\bnot associated with (?!(?:an? |the )?(?:increased|higher|more|greater|differen)\w*)|"
     r"\b(?:did|does|do|was|were) not (?:significantly |adversely )?(?:impair|induce|cause|produce|worsen|lead to|"
-    r"result in|affect|impact)(?:ed|d|s)?\b|\bnot adversely affected\b|"
-    # "No" inside the clause, after its subject ("Patients reported no dissociation", "The children had no vomiting",
-    # "no hallucinations were reported"), "did not occur", "nobody", "zero cases", "free of", "neither ... nor ...
-    # were detected", values that "remained stable" or "within normal limits": the event did not occur.
-    # Not "found no data on", "showed no effect on", "found no evidence of an association between dissociation and".
-    r"\b(?:reported|had|experienced|developed|showed|exhibited|found|observed|detected|noted|recorded) no\b"
-    rf"(?! {_COMPARES}|data\b|information\b|effect|impact|influence))"
-    r"(?![^.;]{0,80}\b(?:associat|relationship|correlat|link|predict))|"
-    rf"\bno (?!{_COMPARES}))"
-    r"(?:[\w-]+ ){1,3}?(?:was|were) (?:reported|observed|noted|seen|detected|recorded|documented)\b|"
-    r"\b(?:did|does|do) not occur\b|\bnobody\b|\bno one\b|\bzero (?:cases|patients|events|incidents|episodes)\b|"
-    r"(?<![-\w])free (?:of|from)\b|\bneither\b[^.;]{0,60}\bnor\b[^.;]{0,60}\b(?:was|were) (?:observed|reported|"
-    r"detected|noted|seen)\b|\bremained (?:stable|unchanged|within normal)\b|"
-    r"\bwithin (?:the )?normal (?:limits|range)\b|"
+    r"result in|affect|impact)\b|\bwas not impaired\b|\bnot adversely affected\b|"
+    # Nobody had it, zero cases, neither this nor that was observed (a count or both denied, for the clause; the
+    # comparator's arm alone is read by _absent_in_one_arm). "No" after a subject is read per harm (_NO_BEFORE).
+    r"\bnobody\b|\bno one\b|\bzero (?:cases|patients|events|incidents|episodes)\b|"
+    r"\bneither\b[^.;]{0,60}\bnor\b[^.;]{0,60}\b(?:was|were) (?:observed|reported|detected|noted|seen)\b|"
     r"\bno (?:\w+ )?evidence of (?:\w+ ){0,3}?(?:negative|adverse|harmful|deleterious)\b|"
     r"\b(?:were|was) absent\b|"
     r"(?<!not )(?<!n't )\b(?:appears?|seems?|to be|were|was|are|is) (?:to be )?(?:generally |relatively |well )?"
@@ -148,13 +139,10 @@ _MORE: Final = re.compile(
     r"\b(?:were|was|are|is) dose[- ](?:dependent|related)\b|(?<!no )\bdose-response (?:profile|relationship)\b|"
     r"\b(?:lower|poorer|worse) tolerability\b|\bless tolerable\b|"
     r"\bcaused? more\b|\bexperienced more\b|\bincrease in\b|"
-    # "More patients in the esketamine group experienced dissociation", "a greater proportion of", "more likely to",
-    # "increased the odds of", "twice as likely", "significantly increased in the ketamine group".
-    r"\bmore (?:patients|participants|subjects|children|women|men|people|adults)\b|"
-    r"\ba (?:significantly )?(?:greater|higher|larger) (?:proportion|percentage|number) of\b|\bmore likely\b|"
-    r"\b(?:increased?|higher|greater) (?:the )?odds\b|"
-    r"\b(?:twice|three times|[2-9]-fold) (?:as likely|more likely|the odds)\b|"
-    r"\b(?:was|were) (?:significantly )?increased (?:in|with|among|after|by) |"
+    # "Dissociation was significantly increased in the ketamine group", "... greater after ketamine than after
+    # midazolam". (Who had more, or its odds, are not cues of the clause: "a higher proportion of excellent analgesia
+    # and a lower incidence of nausea", "women were more likely to have nausea".)
+    r"\b(?:was|were) (?:significantly )?increased (?:in|with|among|after) (?!(?:patients|those|participants) who\b)|"
     r"\b(?:was|were) (?:significantly )?(?:higher|greater|more frequent|more common) after\b",
     re.I,
 )
@@ -184,10 +172,7 @@ _LESS: Final = re.compile(
     r"\b(?:reduc|decreas|lower|attenuat|prevent)(?:e|es|ing|s)? (?:the )?(?:risks?|incidences?|rates?|occurrence)\b|"
     r"\b(?:was|were) (?:significantly )?(?:lower|less frequent|less common) than\b|"
     r"\b(?:was|were) (?:significantly )?(?:lower|reduced|decreased|less frequent|less common) "
-    r"(?:in|with|among|for|by) |"
-    # "less likely to", "lower odds of", "halved", "a 40% reduction in the incidence".
-    r"\bless likely\b|\b(?:lower|reduced|decreased) (?:the )?odds\b|\bhalved\b|"
-    r"\breduction in (?:the )?(?:risks?|incidences?|rates?|occurrence|odds)\b",
+    r"(?:in|with|among|for|by) ",
     re.I,
 )
 # "Without (significantly) increasing/more/greater": no difference, in _SAME; not the absence _WITHOUT reads.
@@ -213,15 +198,11 @@ _SAME: Final = re.compile(
     # frequent", "evenly distributed", "neither ... nor ... differed", "non-inferior".
     r"\bno (?:statistically )?(?:significant )?(?:between-group |inter-?group |group )differen|"
     r"\bno (?:statistically )?significant (?:increase|rise|excess)|\bno excess\b|"
-    r"\b(?:did|does|do) not (?:significantly )?(?:alter|change|modify)\b|"
     r"\b(?:did|does|do) not (?:have|show|experience|report|develop) (?:significantly )?(?:more|higher|greater)\b|"
-    r"\b(?:was|were) not (?:significantly )?(?:increased|higher|elevated|more frequent|more common)\b|"
-    # Said of the harm's comparison, not of a test of another subject in the clause ("Three patients reported dizziness
-    # and the change in MADRS was not significant").
-    r"\(\s*non-?significant\s*\)|\bnon-?significant (?:differen|increase|excess|rise)|"
-    r"\b(?:differences?|increases?|excess) (?:was|were) not (?:statistically )?significant\b|"
-    r"\b(?:equally|evenly) (?:frequent|common|distributed)\b|"
-    r"\bneither\b[^.;]{0,80}\bdiffer|\bnon-?inferior|\bstatistically equivalent\b",
+    r"\b(?:was|were) not (?:significantly )?(?:more frequent|more common)\b|"
+    # (Not wordings efficacy shares: "non-inferior", "did not alter", "(non-significant)", "not significant" say
+    # nothing of a harm named beside them: "was non-inferior to ECT and caused more dissociation".)
+    r"\b(?:equally|evenly) (?:frequent|common|distributed)\b|\bneither\b[^.;]{0,80}\bdiffer",
     re.I,
 )
 
@@ -461,13 +442,15 @@ def _tolerated_than(clause: str, folded: str, rules: EvidenceRules) -> Presence 
 def _absent_in_one_arm(clause: str, m: re.Match[str], rules: EvidenceRules) -> bool:
     """Whether an absence cue is said of the comparison's arm only: "none of the placebo patients", "No
     placebo-treated patient developed hypertension, compared with 8 esketamine-treated patients"."""
-    # Only a count denied: "safe for ECT", "well tolerated, as was midazolam" name the comparator as no arm.
-    if not m.group(0).lower().startswith(("no", "none")):
+    # Not the drug called safe or tolerated: "a safe anaesthetic for ECT", "well tolerated, as was midazolam" name the
+    # comparator as no arm.
+    if _SAFE_OR_TOLERATED.search(m.group(0)):
         return False
     comp = first_comparator(clause[m.start() : m.end() + 30], rules.findings)
     return comp is not None and rules.findings.drug.search(clause[m.start() : m.end() + 30]) is None
 
 
+_SAFE_OR_TOLERATED: Final = re.compile(r"safe|tolera", re.I)
 _MORE_OR_LESS: Final[tuple[tuple[Matcher, Presence], ...]] = ((_MORE_CUE, "more"), (_LESS_CUE, "less"))
 
 
@@ -496,6 +479,39 @@ def _starts_at(pattern: Matcher, text: str, at: int) -> bool:
     return m is not None and m.start() == at
 
 
+# "No" said of the harm itself, right before it, after its subject ("Patients reported no dissociation", "During
+# follow-up, no hallucinations were reported", "The children had no episodes of vomiting"): read per harm, after any cue
+# of the clause, so "no prior exposure to ketamine" or "no antiemetic prophylaxis" decides nothing of another harm.
+# Not a comparison denied ("no higher rate of dissociation", "no significant difference in"), nor withdrawals ("No
+# patient withdrew for adverse events" says nothing of the events). After the harm: "Complex hallucinations did not
+# occur".
+_NO_BEFORE: Final = re.compile(
+    # Not who had none of it, a subgroup ("Patients who had no dissociation showed a greater response").
+    r"(?<!who had )(?<!who developed )(?<!who experienced )(?<!who reported )(?<!those with )(?<!patients with )"
+    rf"\bno (?!{_COMPARES}))(?!(?:[\w-]+ ){{0,3}}?(?:withdr|discontinu|drop|stopp|left|need|requir))"
+    r"(?:[\w-]+ ){0,3}$",
+    re.I,
+)
+_NOT_OCCURRED_AFTER: Final = re.compile(r"[\w-]*(?:\s+[\w-]+){0,2}?\s+did not occur\b", re.I)
+
+
+def _denied_here(clause: str, at: int, rules: EvidenceRules) -> Presence | None:
+    """"absent" when the harm at ``at`` is denied where it is named (see :data:`_NO_BEFORE`), "more" when it is denied
+    of the comparator's arm only ("Patients in the placebo group had no dissociation, compared with 30% ...",
+    "Hallucinations did not occur in the placebo group"); None when it is not denied there."""
+    denied = None
+    if "no " in clause[max(0, at - 40) : at].lower():
+        denied = _NO_BEFORE.search(clause, max(0, at - 40), at)
+    if denied is not None:
+        return "more" if _subject_side(clause, denied.start(), rules) == _OTHER else "absent"
+    after = _NOT_OCCURRED_AFTER.match(clause, at) if "not occur" in clause else None
+    if after is None:
+        return None
+    comp = first_comparator(clause[after.end() : after.end() + 30], rules.findings)
+    return "more" if comp is not None and rules.findings.drug.search(clause, after.end(), after.end() + 30) is None \
+        else "absent"
+
+
 def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list[Presence | None]:
     """What ``clause`` says of each harm that starts at ``starts``; None: the harm is a topic only (``[adverse_events]
     topics``: "safety", "tolerability") and no cue says anything of it ("efficacy and safety outcomes", "a
@@ -512,6 +528,8 @@ def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list
             out.append("absent")
         elif cue is not None:
             out.append(cue)
+        elif denied := _denied_here(clause, at, rules):
+            out.append(denied)
         elif word := (
             _MORE_BEFORE.search(clause, max(0, at - 30), at) or _LESS_BEFORE.search(clause, max(0, at - 30), at)
         ):
