@@ -1,0 +1,142 @@
+"""The evidence reader on probe sets written from the label schema, not from records.
+
+    PYTHONPATH=src .venv/bin/python bench/probe_reading.py [--misses]
+
+``bench/evidence_reading.py`` scores the reader against hand labels of cached records; rules tuned on those
+records' wordings carried poorly to the held-back third (stop 35). These probe sets were written by helpers from
+``labels/evidence/README.md``'s definitions alone, before any rule was changed for them: the kinds of sentences and
+abstracts that trials, cohorts and meta-analyses print, each with the label the schema gives it (one pass, no
+adjudication: a probe's label is a careful reading, not a gold standard). They measure how the reader meets
+wordings it was not written from. Every set is made-up text; none is a record's.
+
+- ``probes/directions.txt``: result sentences, ``sentence || increased|decreased|no_difference|abstain``; a line
+  ``@name`` switches to the study setting ``probes/directions_settings.json`` names (title, methods, tags). Right
+  when the expected direction is among the findings read from the sentence (abstain: none read).
+- ``probes/adverse.txt``: ``sentence || presence[,presence...]|none || setting`` (``probes/adverse_settings.json``).
+  Right, as the benchmark scores harms, when each expected presence is given to some harm of the sentence (none: no
+  row).
+- ``probes/questions.jsonl``: abstracts (title, sections or an unstructured text) with the expected study question
+  and the alternatives the schema also allows; tagged as ``ketlit tag`` would tag them. Right when the question read
+  is the expected one.
+
+Prints right/total per set and per label; informational, no target (exit 0). See bench/README.md (stop 36).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from ketlit.config import Settings  # noqa: E402
+from ketlit.evidence.profile import read_profile  # noqa: E402
+from ketlit.evidence.rules import packaged_rules  # noqa: E402
+from ketlit.evidence.sentences import abstract_sentences  # noqa: E402
+from ketlit.jobs.tag import TagRunner  # noqa: E402
+from ketlit.sources.models import AbstractSection, Article  # noqa: E402
+from ketlit.tagging import doc_from_article  # noqa: E402
+
+PROBES = Path(__file__).resolve().parent / "probes"
+RULES = packaged_rules()
+
+
+def _with_results(title: str, methods: str, sentence: str) -> tuple[Article, int]:
+    """A made-up record: the setting's methods, then the probe sentence as its results; and where the results start."""
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", sentence)]
+    return Article("1", title=title, sections=sections), len(abstract_sentences(sections[:1]))
+
+
+def directions(misses: bool) -> Counter[str]:
+    settings = json.loads((PROBES / "directions_settings.json").read_text())
+    score: Counter[str] = Counter()
+    setting = "dep"
+    for line in (PROBES / "directions.txt").read_text().splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("@"):
+            setting = line[1:].strip()
+            continue
+        sentence, want = (part.strip() for part in line.split("||"))
+        s = settings[setting]
+        article, first = _with_results(s["title"], s["methods"], sentence)
+        got = [f.direction for f in read_profile(article, s["tags"], RULES).findings if f.sentence >= first]
+        ok = got == [] if want == "abstain" else want in got
+        score[f"{want} {'right' if ok else 'wrong'}"] += 1
+        if misses and not ok:
+            print(f"  direction ({setting}) want {want}, read {got or 'none'}: {sentence}")
+    return score
+
+
+def adverse(misses: bool) -> Counter[str]:
+    settings = json.loads((PROBES / "adverse_settings.json").read_text())
+    score: Counter[str] = Counter()
+    for line in (PROBES / "adverse.txt").read_text().splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        sentence, presences, setting = (part.strip() for part in line.split("||"))
+        s = settings[setting]
+        article, first = _with_results(s["title"], s["methods"], sentence)
+        profile = read_profile(article, {"design": list(s["designs"])}, RULES)
+        got = {(a.event, a.presence) for a in profile.adverse_events if a.sentence >= first}
+        given = {presence for _, presence in got}
+        wanted = set() if presences == "none" else {p.strip() for p in presences.split(",")}
+        for presence in wanted or {"none"}:
+            ok = presence in given if wanted else not got
+            score[f"{presence} {'right' if ok else 'wrong'}"] += 1
+        if misses and not (wanted <= given if wanted else not got):
+            print(f"  harm ({setting}) want {sorted(wanted) or 'none'}, read {sorted(got) or 'none'}: {sentence}")
+        score["sentences right" if (wanted <= given if wanted else not got) else "sentences wrong"] += 1
+    return score
+
+
+def questions(misses: bool) -> Counter[str]:
+    tagger = TagRunner(Settings()).tagger
+    score: Counter[str] = Counter()
+    for line in (PROBES / "questions.jsonl").read_text().splitlines():
+        case: dict[str, Any] = json.loads(line)
+        if "text" in case:
+            sections = [AbstractSection(None, None, case["text"])]
+        else:
+            sections = [AbstractSection(label, category, text) for label, category, text in case["sections"]]
+        article = Article(str(case["id"]), title=case["title"], sections=sections)
+        tags: dict[str, list[str]] = {}
+        for tag in tagger.tag(doc_from_article(article)):
+            tags.setdefault(tag.axis, []).append(tag.value)
+        got = read_profile(article, tags, RULES).question.value
+        ok = got == case["expected"]
+        score[f"{case['expected']} {'right' if ok else 'wrong'}"] += 1
+        if misses and not ok:
+            print(f"  question want {case['expected']}, read {got}: {case['title']}")
+    return score
+
+
+def _report(name: str, score: Counter[str]) -> None:
+    labels = sorted({key.rsplit(" ", 1)[0] for key in score if not key.startswith("sentences")})
+    right = sum(score[f"{label} right"] for label in labels)
+    total = right + sum(score[f"{label} wrong"] for label in labels)
+    print(f"{name}: {right}/{total} right" + (
+        f" (sentences {score['sentences right']}/{score['sentences right'] + score['sentences wrong']})"
+        if "sentences right" in score or "sentences wrong" in score else ""))
+    for label in labels:
+        print(f"  {label:24s} {score[f'{label} right']:4d} / {score[f'{label} right'] + score[f'{label} wrong']}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--misses", action="store_true", help="list each probe the reader gets wrong")
+    args = ap.parse_args()
+    _report("directions", directions(args.misses))
+    _report("adverse events", adverse(args.misses))
+    _report("study questions", questions(args.misses))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
