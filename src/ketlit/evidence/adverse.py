@@ -446,8 +446,12 @@ def _absent_in_one_arm(clause: str, m: re.Match[str], rules: EvidenceRules) -> b
     # comparator as no arm.
     if _SAFE_OR_TOLERATED.search(m.group(0)):
         return False
-    comp = first_comparator(clause[m.start() : m.end() + 30], rules.findings)
-    return comp is not None and rules.findings.drug.search(clause[m.start() : m.end() + 30]) is None
+    return _comparator_only(clause[m.start() : m.end() + 30], rules)
+
+
+def _comparator_only(words: str, rules: EvidenceRules) -> bool:
+    """Whether ``words`` (what an absence is said of) name a comparator and not the drug."""
+    return first_comparator(words, rules.findings) is not None and rules.findings.drug.search(words) is None
 
 
 _SAFE_OR_TOLERATED: Final = re.compile(r"safe|tolera", re.I)
@@ -507,9 +511,7 @@ def _denied_here(clause: str, at: int, rules: EvidenceRules) -> Presence | None:
     after = _NOT_OCCURRED_AFTER.match(clause, at) if "not occur" in clause else None
     if after is None:
         return None
-    comp = first_comparator(clause[after.end() : after.end() + 30], rules.findings)
-    return "more" if comp is not None and rules.findings.drug.search(clause, after.end(), after.end() + 30) is None \
-        else "absent"
+    return "more" if _comparator_only(clause[after.end() : after.end() + 30], rules) else "absent"
 
 
 def _presences(clause: str, starts: Sequence[int], rules: EvidenceRules) -> list[Presence | None]:
