@@ -90,9 +90,10 @@ def adverse(misses: bool) -> Counter[str]:
         for presence in wanted or {"none"}:
             ok = presence in given if wanted else not got
             score[f"{presence} {'right' if ok else 'wrong'}"] += 1
-        if misses and not (wanted <= given if wanted else not got):
+        right = wanted <= given if wanted else not got
+        if misses and not right:
             print(f"  harm ({setting}) want {sorted(wanted) or 'none'}, read {sorted(got) or 'none'}: {sentence}")
-        score["sentences right" if (wanted <= given if wanted else not got) else "sentences wrong"] += 1
+        score["sentences right" if right else "sentences wrong"] += 1
     return score
 
 

@@ -589,13 +589,14 @@ def _plausible(
     bare abbreviation read with unlabelled brackets, 10 or more (a heart or breathing rate: "RR 16 (14-18)"); an
     "effect size" is not a correlation, coefficient or ratio named before its value, nor a percentage."""
     value, tail = after.start("value"), text[after.end("value") : after.end("value") + 2].lstrip()
+    generic = _GENERIC.match(name.group()) is not None
     if after.re is _AFTER_MEASURE and _past_a_compound_and_a_name(text, name, measure, after, names, k):
         return False
-    if (measure in RATIO_MEASURES or _GENERIC.match(name.group())) and tail.startswith("%"):
+    if (measure in RATIO_MEASURES or generic) and tail.startswith("%"):
         return False
     if measure in RATIO_MEASURES and after.re is _ROUND_AFTER and _is_abbreviation(name):
         return 0 < _float(after.group("value")) < 10
-    if _GENERIC.match(name.group()):
+    if generic:
         return _NOT_A_DIFFERENCE.search(text, name.end(), value) is None
     return True
 
