@@ -33,6 +33,7 @@ from typing import Final, Literal
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.anchors import Gate, fold
 from ketlit.evidence.arms import ComparatorKind, comparators_in, first_comparator
+from ketlit.evidence.harm_rates import by_arm_rates
 from ketlit.evidence.matcher import AnchorIndex, Matcher, TextPattern
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.rules import EvidenceRules
@@ -93,7 +94,11 @@ _ABSENT: Final = re.compile(
     # Nobody had it, zero cases, neither this nor that was observed (a count or both denied, for the clause; the
     # comparator's arm alone is read by _absent_in_one_arm). "No" after a subject is read per harm (_NO_BEFORE).
     r"\bnobody\b|\bno one\b|\bzero (?:cases|patients|events|incidents|episodes)\b|"
-    r"\bneither\b[^.;]{0,60}\bnor\b[^.;]{0,60}\b(?:was|were) (?:observed|reported|detected|noted|seen)\b|"
+    r"\bneither\b[^.;]{0,60}\bnor\b[^.;]{0,60}\b(?:(?:was|were) (?:observed|reported|detected|noted|seen)|occurred|"
+    r"developed|emerged|appeared)\b|"
+    # "Neither drug was associated with respiratory depression": both arms, so no arm's excess.
+    r"\bneither (?:drug|treatment|group|arm|agent|regimen)\b[^.;]{0,20}\b"
+    r"(?:was|were|caused|produced|induced|had|showed)\b(?: associated with)?|"
     r"\bno (?:\w+ )?evidence of (?:\w+ ){0,3}?(?:negative|adverse|harmful|deleterious)\b|"
     r"\b(?:were|was) absent\b|"
     r"(?<!not )(?<!n't )\b(?:appears?|seems?|to be|were|was|are|is) (?:to be )?(?:generally |relatively |well )?"
@@ -383,8 +388,11 @@ def _side(clause: str, cue: re.Match[str], rules: EvidenceRules) -> int:
     if cue.group(0).lower().endswith("than"):
         drug = rules.findings.drug.search(rest, 0, 30)
         return _OTHER if drug is not None else _DRUG  # "higher than (in) the ketamine group": the other arm's more
-    arm = re.match(r"(?:the |patients |those |participants )?", rest, re.I) if _ENDS_WITH_ARM_WORD.search(
-        cue.group(0)) else _ARM_AFTER.match(rest)
+    arm = (
+        re.match(r"(?:the |patients |those |participants )?", rest, re.I)
+        if _ENDS_WITH_ARM_WORD.search(cue.group(0))
+        else _ARM_AFTER.match(rest)
+    )
     if arm is None:
         return _subject_side(clause, cue.start(), rules)
     after = rest[arm.end() :]
@@ -425,7 +433,8 @@ _LESS_BEFORE: Final = re.compile(r"(?<!no )\b(?:fewer|less|reduced?|decreased?|l
 _FLIP: Final[dict[Presence, Presence]] = {"more": "less", "less": "more"}
 # Each comparison of tolerability with what it says of the drug when the drug is named after it.
 _TOLERATED_THAN: Final[tuple[tuple[re.Pattern[str], Presence], ...]] = (
-    (_BETTER_TOLERATED, "more"), (_WORSE_TOLERATED, "less")
+    (_BETTER_TOLERATED, "more"),
+    (_WORSE_TOLERATED, "less"),
 )
 
 
@@ -458,11 +467,45 @@ _SAFE_OR_TOLERATED: Final = re.compile(r"safe|tolera", re.I)
 _MORE_OR_LESS: Final[tuple[tuple[Matcher, Presence], ...]] = ((_MORE_CUE, "more"), (_LESS_CUE, "less"))
 
 
+# The one arm a harm happened in ("occurred only in the dexmedetomidine group", "exclusively in the ECT arm"), and the
+# arm it did not happen in, said after it ("..., which did not occur with ECT"): whose arm decides more or less.
+_ONLY_IN: Final = re.compile(
+    r"\b(?:only|exclusively|solely) (?:in|with|among|after|on) (?:the )?(?:patients |participants |children |those )?"
+    r"(?:(?:receiving|given|treated with|in) (?:the )?)?",
+    re.I,
+)
+_NOT_IN: Final = re.compile(
+    r"\b(?:did not occur|(?:was|were) not (?:seen|observed|reported|noted)|(?:was|were) absent) "
+    r"(?:with|in|after|among) (?:the )?(?:patients |participants |those )?"
+    r"(?:(?:receiving|given|treated with) (?:the )?)?",
+    re.I,
+)
+
+
+def _one_arm(clause: str, m: re.Match[str] | None, rules: EvidenceRules) -> int | None:
+    """Whose arm the words right after ``m`` name: ``_DRUG``, ``_OTHER`` (a comparator), or None (neither, or no
+    match)."""
+    if m is None:
+        return None
+    words = clause[m.end() : m.end() + 40]
+    drug = rules.findings.drug.search(words)
+    comparator = first_comparator(words, rules.findings)
+    if drug is not None and drug.start() <= 3 and (comparator is None or comparator[2] > drug.start()):
+        return _DRUG
+    if comparator is not None and comparator[2] <= 3:
+        return _OTHER
+    return None
+
+
 def _by_cue(clause: str, folded: str, rules: EvidenceRules) -> Presence | None:
     """The presence a clause-level cue gives every harm of the clause; None: no such cue."""
     than = _tolerated_than(clause, folded, rules)
     if than is not None:
         return than
+    if "only" in folded or "exclusively" in folded or "solely" in folded:
+        arm = _one_arm(clause, _ONLY_IN.search(clause), rules)
+        if arm is not None:
+            return "more" if arm == _DRUG else "less"
     if _NOT_TOLERATED_GATE.search(clause, folded):
         return "present"
     absent = _ABSENT_CUE.search(clause)
@@ -500,7 +543,7 @@ _NOT_OCCURRED_AFTER: Final = re.compile(r"[\w-]*(?:\s+[\w-]+){0,2}?\s+did not oc
 
 
 def _denied_here(clause: str, at: int, rules: EvidenceRules) -> Presence | None:
-    """"absent" when the harm at ``at`` is denied where it is named (see :data:`_NO_BEFORE`), "more" when it is denied
+    """ "absent" when the harm at ``at`` is denied where it is named (see :data:`_NO_BEFORE`), "more" when it is denied
     of the comparator's arm only ("Patients in the placebo group had no dissociation, compared with 30% ...",
     "Hallucinations did not occur in the placebo group"); None when it is not denied there."""
     denied = None
@@ -668,6 +711,13 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
             if start <= a < end:
                 events.setdefault(text[a:b].lower(), a - start)
         if not events:
+            if last == "present" and (gone := _one_arm(clause, _NOT_IN.search(clause), rules)) is not None:
+                # "Ketamine was associated with dissociation during infusions, which did not occur with ECT".
+                said: Presence = "more" if gone == _OTHER else "less"
+                for event in last_events:
+                    rows.setdefault((event, said), rows.pop((event, "present"), ()))
+                last = said
+                continue
             if last == "present" and _clears_the_drug(clause, rules):
                 for event in last_events:
                     rows.setdefault((event, "absent"), rows.pop((event, "present"), ()))
@@ -691,6 +741,8 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
         for i, (event, presence) in enumerate(zip(events, presences, strict=True)):
             if presence == "present" and _not_significant(text, starts, i, end, rules):
                 presence = "no_difference"
+            elif presence == "present":
+                presence = by_arm_rates(text, _rates_of(in_clause, starts, i, end), rules.findings) or presence
             if presence is not None:
                 rows.setdefault((event, presence), _rates_of(in_clause, starts, i, end))
     return rows

@@ -107,6 +107,12 @@ class Finding:
 
 _DEFINITION: Final = re.compile(
     r"\([^()]*(?:defined|≥|>=|⩾|at least|≤|<=|⩽)[^()]*\)"
+    # "Remission, defined as a MADRS score of 10 or less, was achieved": the outcome is the remission, not the MADRS;
+    # "(higher = worse sleep)", "(higher scores indicate better function)": how a scale reads, not a result.
+    r"|,\s*defined as [^,;()]{1,80},"
+    # "Regardless of treatment response, ...": a condition the result holds under, not its outcome.
+    r"|\bregardless of [^,;()]{1,60},"
+    r"|\([^()]*\b(?:higher|lower)\b[^()]*(?:=|indicat\w*|means?|better|worse)[^()]*\)"
     # "patients showing a reduction in pain scores >50%": who counts as a responder, not a result.
     r"|\b(?:showing|with|achieving|had|having) an? (?:reduction|decrease|improvement|drop)\b[^,;()]{0,40}?"
     r"(?:>|≥|>=|at least|more than|of) ?\d+ ?%",
@@ -131,7 +137,8 @@ _COUNTED: Final = re.compile(
 # change word. Checked first (``in``, on the folded clause as IGNORECASE compares): most clauses
 # have neither, and the regex would be tried at every character.
 _DEFINITION_NEEDS: Final = (
-    ("(", ("defined", "≥", ">=", "⩾", "at least", "≤", "<=", "⩽")),
+    ("(", ("defined", "≥", ">=", "⩾", "at least", "≤", "<=", "⩽", "higher", "lower")),
+    (",", ("defined as", "regardless of")),
     ("%", ("reduction", "decrease", "improvement", "drop")),
 )
 

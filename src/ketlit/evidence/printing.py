@@ -58,6 +58,21 @@ _CI_BEFORE: Final = re.compile(r"\b(?:CI|confidence interval|CrI|HDI)\b[^;)\]]{0
 # a text that _EVENTS_BEFORE matches the end of: cheap tests on a window before a percentage that rule
 # out those searches, each tried at every position of the window.
 _CI_NEEDS: Final = ("ci", "cri", "hdi", "confidence interval")
+# Two arms' rates with the sign printed once, after the second ("17.6 and 8.2% (p < 0.05), ..., respectively", "45
+# vs. 20%"): the first number is a percentage too. Only where the words say the two are set side by side: "vs" or
+# "versus", or "and" in a sentence that ends the list with "respectively". Not a number that is something else by
+# the word before it (a time point, an age, a test, a ratio, a score, a range's end: "at week 2 and 45%", "aged 18 to
+# 65 and 60%", "p = 0.03 and", "from 32 to 15 and 40%", "between approximately 20 and 40%"), nor a count with its
+# unit ("12 patients and 8%"): the number stands right before the word that joins them.
+_PAIRED_BEFORE: Final = re.compile(
+    r"(?<![\d.,/])(?P<pct>\d{1,3}(?:\.\d+)?)\s+(?P<join>and|vs\.?|versus)\s+$", re.IGNORECASE
+)
+_NOT_A_RATE_BEFORE: Final = re.compile(
+    r"(?:[=<>≤≥:]\s*|\b(?:days?|weeks?|months?|years?|hours?|h|min|minutes?|time|T|visits?|sessions?|infusions?|age|aged|"
+    r"ages|ratio|HR|OR|RR|score|scores|points?|from|to|between|approximately|about|around|reached|n|N|doses?|mg|"
+    r"grade|stage|level|step|phase|than)\s+)$",
+    re.IGNORECASE,
+)
 _EVENTS_BEFORE_ENDS: Final = ("(", "[", ",", ";")
 _MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
 # U+2212 is a minus sign whatever follows: "− 1.0" is "- 1.0" (then moved onto its number, below). A dash
@@ -124,5 +139,12 @@ def rates(text: str) -> list[Rate]:
             events, n = (int(ev.group("events")), int(ev.group("n"))) if ev.group("events") else _events2(ev)
         pct = float(m.group("pct")) if m.group("pct") else _word_percent(m.group("words"))
         relative = bool(_RELATIVE_AFTER.match(text, m.end()))
+        pair = _PAIRED_BEFORE.search(text, max(0, start - 24), start) if ev is None and m.group("pct") else None
+        if (
+            pair is not None
+            and (pair.group("join").lower() != "and" or "respectively" in folded[m.end() :])
+            and not _NOT_A_RATE_BEFORE.search(text, max(0, pair.start() - 16), pair.start())
+        ):
+            out.append(Rate(float(pair.group("pct")), None, None, pair.start("pct"), relative))
         out.append(Rate(pct, events, n, m.start(), relative))
     return out

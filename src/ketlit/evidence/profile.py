@@ -27,6 +27,7 @@ from typing import Any, Final, Literal
 from ketlit.evidence.adverse import AdverseEvent, read_adverse_events
 from ketlit.evidence.arms import ComparatorKind, comparators_in, first_comparator
 from ketlit.evidence.findings import Finding, read_findings
+from ketlit.evidence.group_names import Named, original, printed_name, with_arm_names
 from ketlit.evidence.groups import trial_keys
 from ketlit.evidence.matcher import Gate, Matcher, fold
 from ketlit.evidence.questions import StudyQuestion, classify
@@ -418,7 +419,9 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     # design ("to examine the efficacy … in producing a reduction") or the background ("has not
     # yet been tested"), never a finding (the labels give protocols none).
     is_protocol = question.value == "protocol"
-    findings = () if is_protocol else tuple(read_findings(sentences, rules.findings))
+    # Arms named by letters ("group E") read with their names put in; each finding's clause is the abstract's words.
+    reading, named = with_arm_names(sentences, rules.findings)
+    findings = () if is_protocol else _as_printed(read_findings(reading, rules.findings), named)
     comparator = next((f for f in findings if f.comparator_kind and _an_arm_in(f, rules)), None)
     # The design text is scanned for every group only when the question needed it (2 records in 5).
     comp_design = _active_placebo(design_text, _study_comparator(design_text, rules), rules)
@@ -460,7 +463,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         blinding=_blinding(design_text),
         timepoints=_timepoints(sentences, folded),
         findings=findings,
-        adverse_events=() if is_protocol else read_adverse_events(sentences, rules),
+        adverse_events=() if is_protocol else read_adverse_events(reading, rules),
         review=review,
         nct_ids=tuple(article.nct_ids),
         trial_keys=trial_keys(
@@ -472,6 +475,23 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         readable=readable,
         unreadable_reason=reason,
         certainty_by_sentence=certainty,
+    )
+
+
+def _as_printed(findings: Sequence[Finding], named: Mapping[int, Named]) -> tuple[Finding, ...]:
+    """``findings`` with each clause read from a sentence whose letters were named given back as the abstract prints
+    it (:func:`ketlit.evidence.group_names.original`)."""
+    if not named:
+        return tuple(findings)
+    return tuple(
+        replace(
+            f,
+            clause=original(f.clause, named[f.sentence]),
+            comparator=printed_name(f.comparator, named[f.sentence]),
+        )
+        if f.sentence in named
+        else f
+        for f in findings
     )
 
 
