@@ -373,3 +373,74 @@ def test_letters_of_one_arm_in_a_list_and_a_combination_arm() -> None:
         RULES.roles,
     )
     assert "L" not in letter_arms(sentences, RULES.findings) or letter_arms(sentences, RULES.findings)["L"].intervention
+
+
+def _read(title: str, methods: str) -> tuple[str, str | None]:
+    """(question, relation) of a record with an objective-free structured abstract, tagged as ``ketlit tag`` tags it."""
+    from ketlit.config import Settings
+    from ketlit.jobs.tag import TagRunner
+    from ketlit.tagging import doc_from_article
+
+    article = Article(
+        "1",
+        title=title,
+        sections=[
+            AbstractSection("METHODS", "METHODS", methods),
+            AbstractSection("RESULTS", "RESULTS", "Depressive symptoms decreased (P < .01)."),
+        ],
+    )
+    tags: dict[str, list[str]] = {}
+    for t in TagRunner(Settings()).tagger.tag(doc_from_article(article)):
+        tags.setdefault(t.axis, []).append(t.value)
+    p = read_profile(article, tags, RULES)
+    return p.question.value, p.relation
+
+
+@pytest.mark.parametrize(
+    ("title", "methods"),
+    [
+        (
+            "Pretreatment expectations and outcome of ketamine versus electroconvulsive therapy",
+            "As part of a larger randomized trial comparing serial ketamine infusions with ECT, we examined whether "
+            "expectations predicted response.",
+        ),
+        (
+            "Benzodiazepines and the antidepressant effect of ketamine",
+            "We genotyped participants who had taken part in a completed double-blind trial of ketamine or midazolam.",
+        ),
+        ("Esketamine by age group", "We pooled data from three phase 3 randomized trials of esketamine or placebo."),
+        (
+            "Ketamine and anxiety: a pharmacogenetic analysis of a randomized trial",
+            "Adults were randomized to ketamine or midazolam.",
+        ),
+        (
+            "Hospitalisation after ketamine or electroconvulsive therapy: linked health-record follow-up of a "
+            "randomized trial",
+            "Participants were randomized to ketamine or ECT.",
+        ),
+    ],
+)
+def test_a_trials_participants_studied_again_are_a_secondary_report(title: str, methods: str) -> None:
+    assert _read(title, methods) == ("predictor_or_secondary", "secondary")
+
+
+@pytest.mark.parametrize(
+    "methods",
+    [
+        # A main report says these of itself (a reviewer's adversarial cases).
+        "Patients enrolled in a randomized double-blind trial received ketamine or saline.",
+        "Adults were randomized to ketamine or saline. A subsample of participants completed daily smartphone ratings.",
+        "Adults were randomized to ketamine or saline. We analysed data from all randomized participants in the trial.",
+        "Adults were randomized to ketamine or saline. Response was a prespecified secondary outcome of the trial.",
+        "Adults were randomized to ketamine or saline. Patients who had participated in a previous ketamine trial "
+        "were excluded.",
+        "Adults were randomized to ketamine or saline. We used data from two previous trials to estimate the effect "
+        "size for the power calculation.",
+        "Patients were enrolled as part of a multicentre randomised controlled trial of ketamine or saline.",
+    ],
+)
+def test_a_main_report_is_not_read_as_a_secondary_one(methods: str) -> None:
+    assert _read("Ketamine versus saline for depression: a randomized trial", methods) == (
+        "efficacy_vs_control",
+        "main",
+    )
