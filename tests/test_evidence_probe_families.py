@@ -444,3 +444,34 @@ def test_a_main_report_is_not_read_as_a_secondary_one(methods: str) -> None:
         "efficacy_vs_control",
         "main",
     )
+
+
+@pytest.mark.parametrize(
+    ("methods", "sentence", "presence"),
+    [
+        (
+            "Patients were randomized to esketamine (group S) or propofol (group P).",
+            "Hypoxemia occurred in 3 patients in group S and 11 patients in group P.",
+            "less",
+        ),
+        (
+            "Children were randomized to ketamine or dexmedetomidine.",
+            "Hypersalivation was observed in 9 children receiving ketamine and in none receiving dexmedetomidine.",
+            "more",
+        ),
+        (
+            "Children were randomized to ketamine or dexmedetomidine.",
+            "No child in the ketamine group developed hypotension, while 5 children receiving dexmedetomidine did.",
+            "less",
+        ),
+        # Nobody in either arm: absent, no comparison.
+        (
+            "Patients were randomized to ketamine or placebo.",
+            "No patient in the ketamine group and no patient in the placebo group developed hypotension.",
+            "absent",
+        ),
+    ],
+)
+def test_harms_told_by_people_counted_in_each_arm(methods: str, sentence: str, presence: str) -> None:
+    p = profile(methods, sentence, molecule="ketamine")
+    assert {a.presence for a in p.adverse_events} == {presence}

@@ -33,7 +33,7 @@ from typing import Final, Literal
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.anchors import Gate, fold
 from ketlit.evidence.arms import ComparatorKind, comparators_in, first_comparator
-from ketlit.evidence.harm_rates import by_arm_rates
+from ketlit.evidence.harm_rates import by_arm_counts, by_arm_rates
 from ketlit.evidence.matcher import AnchorIndex, Matcher, TextPattern
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.rules import EvidenceRules
@@ -743,6 +743,9 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
                 presence = "no_difference"
             elif presence == "present":
                 presence = by_arm_rates(text, _rates_of(in_clause, starts, i, end), rules.findings) or presence
+            if presence in ("present", "absent") and not in_clause:
+                # No rate printed: the people counted in each arm, where the sentence counts both.
+                presence = by_arm_counts(text, rules.findings) or presence
             if presence is not None:
                 rows.setdefault((event, presence), _rates_of(in_clause, starts, i, end))
     return rows

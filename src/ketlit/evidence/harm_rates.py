@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.arms import ArmRules, arms_of, from_rates
+from ketlit.evidence.arms import ArmRules, arms_of, first_comparator, from_rates
 
 Compared = Literal["more", "less", "no_difference"]
 
@@ -58,3 +58,55 @@ def by_arm_rates(text: str, rates: Sequence[nums.Rate], rules: ArmRules) -> Comp
     ]:
         return "no_difference"
     return None
+
+
+# People counted in each arm, the harm's only numbers ("Hypoxemia occurred in 3 patients in group S and 11 patients in
+# group P", "in 9 children receiving ketamine and in none receiving dexmedetomidine", "No child in the ketamine group
+# developed hypotension, while 5 children receiving dexmedetomidine did"): the count, then the arm named right after it.
+_COUNT_WORDS: Final = {
+    "no": 0,
+    "none": 0,
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+}
+_COUNTED_ARM: Final = re.compile(
+    r"\b(?P<n>\d+|no|none|zero|one|two|three|four|five|six|seven|eight|nine|ten)(?! ?%)(?:\s*\(\d+(?:\.\d+)?\s*%\))?"
+    r"(?: of (?:the )?\d+)?(?: (?:patients?|child(?:ren)?|participants?|parturients?|wom[ae]n|m[ae]n|subjects?|cases?|"
+    r"infants?|adults?))?(?: (?:in|receiving|given|treated with|of|from|after|with))? (?:the )?",
+    re.I,
+)
+
+
+def by_arm_counts(text: str, rules: ArmRules) -> Compared | None:
+    """More or less by the people counted in each arm, where the sentence counts them in both (equal arms assumed, as
+    a trial's are by design; a count of none in both is no comparison). None: not two arms counted."""
+    counted: dict[str, int] = {}
+    for m in _COUNTED_ARM.finditer(text):
+        after = text[m.end() : m.end() + 40]
+        drug = rules.drug.search(after)
+        comparator = first_comparator(after, rules)
+        arm = (
+            "intervention"
+            if drug is not None and drug.start() == 0
+            else "comparator"
+            if comparator is not None and comparator[2] == 0
+            else None
+        )
+        if arm is None or arm in counted:
+            continue
+        word = m.group("n").lower()
+        counted[arm] = int(word) if word.isdigit() else _COUNT_WORDS[word]
+    if len(counted) < 2 or counted["intervention"] == counted["comparator"] == 0:
+        return None
+    if counted["intervention"] == counted["comparator"]:
+        return "no_difference"
+    return "more" if counted["intervention"] > counted["comparator"] else "less"
