@@ -702,6 +702,7 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
     vetoes = [m.span() for m in rules.not_a_harm_report.finditer(text)] if rules.not_a_harm_report else []
     last: Presence | None = None
     last_events: list[str] = []
+    counted: list[Presence | None] = []
     for start, end in _clause_spans(text, rules.findings.clause_split):
         clause = text[start:end]
         if _vetoed(clause, start, end, vetoes, rules):
@@ -744,8 +745,10 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
             elif presence == "present":
                 presence = by_arm_rates(text, _rates_of(in_clause, starts, i, end), rules.findings) or presence
             if presence in ("present", "absent") and not in_clause:
-                # No rate printed: the people counted in each arm, where the sentence counts both.
-                presence = by_arm_counts(text, rules.findings) or presence
+                # No rate printed: the people counted in each arm, where the sentence counts both (read once).
+                if not counted:
+                    counted.append(by_arm_counts(text, rules.findings))
+                presence = counted[0] or presence
             if presence is not None:
                 rows.setdefault((event, presence), _rates_of(in_clause, starts, i, end))
     return rows

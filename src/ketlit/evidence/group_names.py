@@ -60,6 +60,7 @@ _NAMED_BEFORE: Final = re.compile(r"\b([\w-]+)\s+(" + _LETTER + r")\s+groups?\b"
 # arm's words is the arm's ("ketamine and propofol (group KP)").
 _ARM_START: Final = re.compile(r"\b(?:to|into)\s+|[;:(]\s*", re.I)
 _JOINED: Final = re.compile(r"\W*(?:(?:and|or|versus|vs\.?)\s+)?(?:the\s+|an?\s+)?", re.I)
+_ANY_LETTER: Final = re.compile(r"(?i:groups?)\s+\(?[A-Z][A-Z0-9]{0,3}\b|\b[A-Z][A-Z0-9]{0,3}\)?\s+(?i:groups?)\b")
 _CONTROL: Final = re.compile(r"\b(?:control|not|no|without|none|nothing)\b", re.I)
 _GENERIC: Final = re.compile(
     r"\b(?:infusions?|injections?|doses?|dosage|single|bolus|loading|maintenance|continuous|intravenous(?:ly)?|"
@@ -141,7 +142,10 @@ def letter_arms(sentences: Sequence[RoledSentence], rules: ArmRules) -> dict[str
     """Each letter's arm, as the sentences outside the results define it (see the module docstring)."""
     seen: dict[str, list[Arm]] = {}
     for rs in sentences:
-        if rs.role in FINDING_ROLES or "group" not in rs.sentence.text.lower():
+        # Most methods sentences say "group" of no letter ("the control group", "groups were similar"): one search for a
+        # letter by "group" rules them out before the definitions' searches.
+        text = rs.sentence.text
+        if rs.role in FINDING_ROLES or "group" not in text.lower() or not _ANY_LETTER.search(text):
             continue
         for letter, arm in _definitions(rs.sentence.text, rules):
             seen.setdefault(letter, []).append(arm)
