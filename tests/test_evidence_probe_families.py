@@ -230,6 +230,19 @@ def test_letters_are_read_from_the_methods_and_named_in_the_results() -> None:
             "group P received saline infusion",
             {"L": False, "K": True, "P": False},
         ),
+        # A clause opening with the letter, its dose printed with a decimal point.
+        (
+            "patients received esketamine (Group E) or not (Group C). In group E, patients were given an intravenous "
+            "dose of 0.5 mg/kg of esketamine",
+            {"E": True, "C": False},
+        ),
+        # The letter before "group" inside the bracket, and a short form given to an arm.
+        (
+            "randomized into esketamine combined with dexmedetomidine group (ED group), esketamine group (E group), "
+            "and dexmedetomidine group (D group)",
+            {"ED": True, "E": True, "D": False},
+        ),
+        ("randomized to anesthesia with propofol (P) or propofol+esketamine (PK) before ECT", {"P": False, "PK": True}),
         # Doses of the drug alone: letters compare nothing against a comparator, so none is named.
         ("group H received ketamine 1 mg/kg and group L received ketamine 0.5 mg/kg", {}),
     ],

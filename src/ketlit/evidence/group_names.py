@@ -40,11 +40,21 @@ from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 # sentence's prose is no name.
 _LETTER: Final = r"(?-i:[A-Z][A-Z0-9]{0,3})"
 # "esketamine 0.2 mg/kg (group E", "(esketamine group, Group E)": the arm's words before the bracket or inside it.
+# "... (ED group)": the letter before "group" inside the bracket (read by the same loop, its letter in group 3).
 _DEFINED_AFTER_PAREN: Final = re.compile(
-    r"\(\s*(?:([^()]{1,60}?)[,;]\s*)?(?:the\s+)?groups?\s+(" + _LETTER + r")\b(?![-\w])", re.I
+    r"\(\s*(?:([^()]{1,60}?)[,;]\s*)?(?:the\s+)?(?:groups?\s+("
+    + _LETTER
+    + r")\b(?![-\w])|("
+    + _LETTER
+    + r")\s+groups?\b)",
+    re.I,
 )
-# "esketamine (E) group", "control (C) group".
-_LETTER_IN_PAREN: Final = re.compile(r"\b([\w-]+)\s+\((" + _LETTER + r")\)\s+groups?\b", re.I)
+# "esketamine (E) group", "control (C) group", "an E1 group (0.1 mg/kg esketamine ...)"; and a short form an arm is
+# given in brackets ("propofol-esketamine (PE) versus propofol-sufentanil (PS)", "propofol (P) or propofol+esketamine
+# (PK)"): only letters the results then call groups are ever named, and a short form of anything else ("Emergence
+# delirium (ED)", "treatment-resistant depression (TRD)") names no arm.
+_LETTER_IN_PAREN: Final = re.compile(r"\b((?:[\w+-]+ ){0,2}[\w+-]+)\s+\((" + _LETTER + r")\)", re.I)
+_GROUP_THEN_ARM: Final = re.compile(r"\b(" + _LETTER + r")\s+groups?\s*\(([^()]{3,80})\)", re.I)
 # "Group E (esketamine)", "group C receiving saline", "Group K (n = 99) received ketamine", "group S, n = 30, received".
 _ARM_AFTER_LETTER: Final = re.compile(
     r"\bgroups?\s+(" + _LETTER + r")\b(?![-\w])(?:\s*\(\s*n\s*=\s*\d+\s*\)|,\s*n\s*=\s*\d+\s*,?)?"
@@ -53,7 +63,7 @@ _ARM_AFTER_LETTER: Final = re.compile(
     r"((?:(?!\bgroups?\b)(?:[^,;.()]|\.(?=\d))){3,80}))",
     re.I,
 )
-_CLAUSE_OPENS: Final = re.compile(r"(?:^|[.;:]\s+)In\s+group\s+(" + _LETTER + r"),\s+([^.;]{3,160})", re.I)
+_CLAUSE_OPENS: Final = re.compile(r"(?:^|[.;:]\s+)In\s+group\s+(" + _LETTER + r"),\s+((?:[^.;]|\.(?=\d)){3,160})", re.I)
 _NAMED_BEFORE: Final = re.compile(r"\b([\w-]+)\s+(" + _LETTER + r")\s+groups?\b")
 # Where an arm's own words start, reading back from its bracket: after the last of these ("randomized to", "into three
 # groups:"), and after the word that joins it to the arm before ("..., or normal saline (group S)"). An "and" inside an
@@ -61,6 +71,7 @@ _NAMED_BEFORE: Final = re.compile(r"\b([\w-]+)\s+(" + _LETTER + r")\s+groups?\b"
 _ARM_START: Final = re.compile(r"\b(?:to|into)\s+|[;:(]\s*", re.I)
 _JOINED: Final = re.compile(r"\W*(?:(?:and|or|versus|vs\.?)\s+)?(?:the\s+|an?\s+)?", re.I)
 _ANY_LETTER: Final = re.compile(r"(?i:groups?)\s+\(?[A-Z][A-Z0-9]{0,3}\b|\b[A-Z][A-Z0-9]{0,3}\)?\s+(?i:groups?)\b")
+_SHORT_FORM: Final = re.compile(r"\((?-i:[A-Z][A-Z0-9]{0,3})\)")
 _CONTROL: Final = re.compile(r"\b(?:control|not|no|without|none|nothing)\b", re.I)
 _GENERIC: Final = re.compile(
     r"\b(?:infusions?|injections?|doses?|dosage|single|bolus|loading|maintenance|continuous|intravenous(?:ly)?|"
@@ -69,6 +80,7 @@ _GENERIC: Final = re.compile(
     r"|[\d./=,()%+×x-]",
     re.I,
 )
+_NAMED_THING: Final = re.compile(r"[A-Za-z]{5,}")
 _GIVEN: Final = re.compile(
     r"\b(?:\d+(?:\.\d+)?\s?(?:mg|µg|μg|ug|mcg|ml|mL)\b|infusions?\b|injections?\b|doses?\b)", re.I
 )
@@ -99,7 +111,7 @@ def _arm_of(words: str, rules: ArmRules) -> Arm | None:
     # Another treatment the comparator words do not know ("a single dose of dexamethasone", "lidocaine infusion"):
     # an arm given something else, named as the readers' word for an unnamed comparator. Not a dose alone ("0.5 mg/kg
     # (group L)", the drug's other arm): a word must be left that names what was given.
-    if _GIVEN.search(words) and _GENERIC.sub(" ", words).strip():
+    if _GIVEN.search(words) and _NAMED_THING.search(_GENERIC.sub(" ", words)):
         return Arm(False, "comparator")
     return None
 
@@ -116,7 +128,7 @@ def _definitions(text: str, rules: ArmRules) -> list[tuple[str, Arm]]:
             own[joined.end() :] if joined else own, rules
         )
         if arm is not None:
-            found.append((m.group(2), arm))
+            found.append((m.group(2) or m.group(3), arm))
         close = text.find(")", m.end())
         previous_end = close + 1 if close >= 0 else m.end()
     for m in _ARM_AFTER_LETTER.finditer(text):
@@ -124,6 +136,10 @@ def _definitions(text: str, rules: ArmRules) -> list[tuple[str, Arm]]:
         if arm is not None:
             found.append((m.group(1), arm))
     for m in _CLAUSE_OPENS.finditer(text):
+        arm = _arm_of(m.group(2), rules)
+        if arm is not None:
+            found.append((m.group(1), arm))
+    for m in _GROUP_THEN_ARM.finditer(text):
         arm = _arm_of(m.group(2), rules)
         if arm is not None:
             found.append((m.group(1), arm))
@@ -142,10 +158,12 @@ def letter_arms(sentences: Sequence[RoledSentence], rules: ArmRules) -> dict[str
     """Each letter's arm, as the sentences outside the results define it (see the module docstring)."""
     seen: dict[str, list[Arm]] = {}
     for rs in sentences:
-        # Most methods sentences say "group" of no letter ("the control group", "groups were similar"): one search for a
-        # letter by "group" rules them out before the definitions' searches.
+        # Most methods sentences say "group" of no letter ("the control group", "groups were similar") and give no
+        # short form in brackets: a search for either rules them out before the definitions' searches.
         text = rs.sentence.text
-        if rs.role in FINDING_ROLES or "group" not in text.lower() or not _ANY_LETTER.search(text):
+        if rs.role in FINDING_ROLES or not (
+            ("group" in text.lower() and _ANY_LETTER.search(text)) or ("(" in text and _SHORT_FORM.search(text))
+        ):
             continue
         for letter, arm in _definitions(rs.sentence.text, rules):
             seen.setdefault(letter, []).append(arm)
