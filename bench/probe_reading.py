@@ -19,10 +19,12 @@ wordings it was not written from. Every set is made-up text; none is a record's.
   and the alternatives the schema also allows; tagged as ``ketlit tag`` would tag them. Right when the question read
   is the expected one.
 
-Two rounds, each written by other helpers, blind to the reader and to the other round: ``probes/`` (stop 36) and
+Rounds, each written by other helpers, blind to the reader and to the other rounds: ``probes/`` (stop 36),
 ``probes/round2/`` (stop 37: 240 direction sentences in 16 settings, 260 harm sentences in 15, 160 abstracts, 35%
-unstructured). A round's first reading, before any rule is changed for it, is how the reader generalises; the rules
-fixed for round 1 were measured on round 2 that way (bench/README.md, stop 37).
+unstructured), ``probes/round3/`` (130 abstracts of secondary reports of trials and main reports with tempting words,
+their report relation labelled too) and ``probes/round4/`` (150 direction and 100 harm sentences of trials that name
+their arms by letters, defined in 25 ways). A round's first reading, before any rule is changed for it, is how the
+reader generalises; the rules fixed for round 1 were measured on round 2 that way (bench/README.md, stop 37).
 
 Prints right/total per set and per label; informational, no target (exit 0). See bench/README.md (stops 36, 37).
 """
@@ -131,8 +133,10 @@ def questions(misses: bool, probes: Path = PROBES) -> Counter[str]:
 
 def _report(name: str, score: Counter[str]) -> None:
     if "relation right" in score or "relation wrong" in score:
-        print(f"report relation (main / secondary): {score['relation right']}/"
-              f"{score['relation right'] + score['relation wrong']} right")
+        print(
+            f"report relation (main / secondary): {score['relation right']}/"
+            f"{score['relation right'] + score['relation wrong']} right"
+        )
     labels = sorted({key.rsplit(" ", 1)[0] for key in score if not key.startswith(("sentences", "relation"))})
     right = sum(score[f"{label} right"] for label in labels)
     total = right + sum(score[f"{label} wrong"] for label in labels)
@@ -155,11 +159,11 @@ def main() -> int:
         "--round",
         type=int,
         default=0,
-        choices=(0, 1, 2, 3),
-        help="one round of probes only (1: probes/, 2: probes/round2/, 3: probes/round3/); default all",
+        choices=(0, 1, 2, 3, 4),
+        help="one round of probes only (1: probes/, 2: probes/round2/ ... 4: probes/round4/); default all",
     )
     args = ap.parse_args()
-    for number, probes in ((1, PROBES), (2, PROBES / "round2"), (3, PROBES / "round3")):
+    for number, probes in ((1, PROBES), (2, PROBES / "round2"), (3, PROBES / "round3"), (4, PROBES / "round4")):
         if args.round not in (0, number):
             continue
         print(f"round {number} ({probes.relative_to(REPO)}):")

@@ -243,12 +243,23 @@ def test_letters_are_read_from_the_methods_and_named_in_the_results() -> None:
             {"ED": True, "E": True, "D": False},
         ),
         ("randomized to anesthesia with propofol (P) or propofol+esketamine (PK) before ECT", {"P": False, "PK": True}),
+        # "the E group received ...", a colon after the letter, and the regimen every arm gets given alone.
+        (
+            "Patients in the E group received esketamine 0.2 mg/kg, whereas the C group received an equal volume of "
+            "saline",
+            {"E": True, "C": False},
+        ),
+        ("(group ES: esketamine + sufentanil; group S: sufentanil alone)", {"ES": True, "S": False}),
         # Doses of the drug alone: letters compare nothing against a comparator, so none is named.
         ("group H received ketamine 1 mg/kg and group L received ketamine 0.5 mg/kg", {}),
     ],
 )
 def test_letter_definitions(methods: str, arms: dict[str, bool]) -> None:
-    sentences = assign_roles(abstract_sentences([AbstractSection("METHODS", "METHODS", methods + ".")]), RULES.roles)
+    # The results name the letters as groups (letters they do not name are never read).
+    results = "Outcomes were compared between " + " and ".join(f"group {x}" for x in "ABCDEHKLNPS" if x in methods)
+    results += " and the PK, ED, ES and E1 groups."
+    sections = [AbstractSection("METHODS", "METHODS", methods + "."), AbstractSection("RESULTS", "RESULTS", results)]
+    sentences = assign_roles(abstract_sentences(sections), RULES.roles)
     got = letter_arms(sentences, RULES.findings)
     assert {letter: arm.intervention for letter, arm in got.items()} == arms
 
@@ -488,3 +499,17 @@ def test_a_main_report_is_not_read_as_a_secondary_one(methods: str) -> None:
 def test_harms_told_by_people_counted_in_each_arm(methods: str, sentence: str, presence: str) -> None:
     p = profile(methods, sentence, molecule="ketamine")
     assert {a.presence for a in p.adverse_events} == {presence}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Before surgery, EPDS scores were similar in the esketamine group and the saline group (P = 0.71).",
+        "There was no significant difference in preoperative HAMD-17 scores between the two groups.",
+        "Patients in the two groups did not differ in age, ASA status or procedure duration.",
+        "Demographic data and duration of surgery were comparable across the three groups.",
+    ],
+)
+def test_groups_alike_before_treatment_are_no_finding(sentence: str) -> None:
+    p = profile("Patients were randomized to esketamine or saline.", sentence)
+    assert p.findings == ()

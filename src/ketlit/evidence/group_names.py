@@ -42,7 +42,7 @@ _LETTER: Final = r"(?-i:[A-Z][A-Z0-9]{0,3})"
 # "esketamine 0.2 mg/kg (group E", "(esketamine group, Group E)": the arm's words before the bracket or inside it.
 # "... (ED group)": the letter before "group" inside the bracket (read by the same loop, its letter in group 3).
 _DEFINED_AFTER_PAREN: Final = re.compile(
-    r"\(\s*(?:([^()]{1,60}?)[,;]\s*)?(?:the\s+)?(?:groups?\s+("
+    r"\(\s*(?:((?:(?!\bgroups?\s+(?-i:[A-Z][A-Z0-9]{0,3})\b)[^()]){1,60}?)[,;]\s*)?(?:the\s+)?(?:groups?\s+("
     + _LETTER
     + r")\b(?![-\w])|("
     + _LETTER
@@ -57,10 +57,13 @@ _LETTER_IN_PAREN: Final = re.compile(r"\b((?:[\w+-]+ ){0,2}[\w+-]+)\s+\((" + _LE
 _GROUP_THEN_ARM: Final = re.compile(r"\b(" + _LETTER + r")\s+groups?\s*\(([^()]{3,80})\)", re.I)
 # "Group E (esketamine)", "group C receiving saline", "Group K (n = 99) received ketamine", "group S, n = 30, received".
 _ARM_AFTER_LETTER: Final = re.compile(
-    r"\bgroups?\s+(" + _LETTER + r")\b(?![-\w])(?:\s*\(\s*n\s*=\s*\d+\s*\)|,\s*n\s*=\s*\d+\s*,?)?"
-    r"\s*(?:\(([^()]{3,80})\)|,?\s+(?:who\s+)?(?:received|receiving|(?:was|were)\s+given|"
-    r"given|(?:was|were)\s+(?:treated|administered|infused)\s+with|treated\s+with|(?:was|were)\s+administered)\s+"
-    r"((?:(?!\bgroups?\b)(?:[^,;.()]|\.(?=\d))){3,80}))",
+    # "group E" or "the E group", then what it was given: in brackets, after a verb, or after a colon ("group ES:
+    # esketamine + sufentanil").
+    r"\b(?:groups?\s+(" + _LETTER + r")\b(?![-\w])|(" + _LETTER + r")\s+groups?\b)"
+    r"(?:\s*\(\s*n\s*=\s*\d+\s*\)|,\s*n\s*=\s*\d+\s*,?)?"
+    r"\s*(?:\(([^()]{3,80})\)|[:=]\s*((?:(?!\bgroups?\b)(?:[^,;.()]|\.(?=\d))){3,80})|,?\s+(?:who\s+)?(?:received|"
+    r"receiving|(?:was|were)\s+given|given|(?:was|were)\s+(?:treated|administered|infused)\s+with|treated\s+with|"
+    r"(?:was|were)\s+administered)\s+((?:(?!\bgroups?\b)(?:[^,;.()]|\.(?=\d))){3,80}))",
     re.I,
 )
 _CLAUSE_OPENS: Final = re.compile(r"(?:^|[.;:]\s+)In\s+group\s+(" + _LETTER + r"),\s+((?:[^.;]|\.(?=\d)){3,160})", re.I)
@@ -70,9 +73,14 @@ _NAMED_BEFORE: Final = re.compile(r"\b([\w-]+)\s+(" + _LETTER + r")\s+groups?\b"
 # arm's words is the arm's ("ketamine and propofol (group KP)").
 _ARM_START: Final = re.compile(r"\b(?:to|into)\s+|[;:(]\s*", re.I)
 _JOINED: Final = re.compile(r"\W*(?:(?:and|or|versus|vs\.?)\s+)?(?:the\s+|an?\s+)?", re.I)
-_ANY_LETTER: Final = re.compile(r"(?i:groups?)\s+\(?[A-Z][A-Z0-9]{0,3}\b|\b[A-Z][A-Z0-9]{0,3}\)?\s+(?i:groups?)\b")
-_SHORT_FORM: Final = re.compile(r"\((?-i:[A-Z][A-Z0-9]{0,3})\)")
-_CONTROL: Final = re.compile(r"\b(?:control|not|no|without|none|nothing)\b", re.I)
+# Letters the results speak of as groups: "group E", "groups K and D", "the C group", "the HS and LS groups".
+_USED: Final = re.compile(
+    r"(?i:groups?)\s+" + _LETTER + r"\b(?:(?:\s*,\s*|\s*,?\s+(?:and|or|&)\s+)" + _LETTER + r"\b)*"
+    r"|\b" + _LETTER + r"\b(?:(?:\s*,\s*|\s*,?\s+(?:and|or|&)\s+)" + _LETTER + r"\b)*\s+(?i:groups?)\b"
+)
+_LETTER_TOKEN: Final = re.compile(r"\b" + _LETTER + r"\b")
+# A control arm, or the regimen every arm gets given alone ("sufentanil alone (group S)", "propofol only").
+_CONTROL: Final = re.compile(r"\b(?:control|not|no|without|none|nothing|alone|only)\b", re.I)
 _GENERIC: Final = re.compile(
     r"\b(?:infusions?|injections?|doses?|dosage|single|bolus|loading|maintenance|continuous|intravenous(?:ly)?|"
     r"intranasal|oral|iv|i\.v|im|mg|kg|ml|µg|μg|ug|mcg|h|hr|hours?|min|minutes|of|a|an|the|and|or|with|at|per|"
@@ -132,9 +140,9 @@ def _definitions(text: str, rules: ArmRules) -> list[tuple[str, Arm]]:
         close = text.find(")", m.end())
         previous_end = close + 1 if close >= 0 else m.end()
     for m in _ARM_AFTER_LETTER.finditer(text):
-        arm = _arm_of(m.group(2) or m.group(3), rules)
+        arm = _arm_of(m.group(3) or m.group(4) or m.group(5), rules)
         if arm is not None:
-            found.append((m.group(1), arm))
+            found.append((m.group(1) or m.group(2), arm))
     for m in _CLAUSE_OPENS.finditer(text):
         arm = _arm_of(m.group(2), rules)
         if arm is not None:
@@ -155,18 +163,27 @@ def _definitions(text: str, rules: ArmRules) -> list[tuple[str, Arm]]:
 
 
 def letter_arms(sentences: Sequence[RoledSentence], rules: ArmRules) -> dict[str, Arm]:
-    """Each letter's arm, as the sentences outside the results define it (see the module docstring)."""
+    """Each letter's arm, as the sentences outside the results define it (see the module docstring), for the letters
+    the results call groups."""
+    # Only letters the results speak of as groups can be named, so a record whose results name none (nearly all) is
+    # done with one search of its result sentences that say "group".
+    used = {
+        letter.group(0)
+        for rs in sentences
+        if rs.role in FINDING_ROLES and "group" in rs.sentence.text.lower()
+        for m in _USED.finditer(rs.sentence.text)
+        for letter in _LETTER_TOKEN.finditer(m.group(0))
+    }
+    if not used:
+        return {}
     seen: dict[str, list[Arm]] = {}
     for rs in sentences:
-        # Most methods sentences say "group" of no letter ("the control group", "groups were similar") and give no
-        # short form in brackets: a search for either rules them out before the definitions' searches.
         text = rs.sentence.text
-        if rs.role in FINDING_ROLES or not (
-            ("group" in text.lower() and _ANY_LETTER.search(text)) or ("(" in text and _SHORT_FORM.search(text))
-        ):
+        if rs.role in FINDING_ROLES or not any(letter in text for letter in used):
             continue
-        for letter, arm in _definitions(rs.sentence.text, rules):
-            seen.setdefault(letter, []).append(arm)
+        for letter, arm in _definitions(text, rules):
+            if letter in used:
+                seen.setdefault(letter, []).append(arm)
     # The first definition's name ("saline" of "group C receiving saline" read before "the control group (group C")
     # where a letter is defined twice the same way.
     arms = {letter: got[0] for letter, got in seen.items() if len({a.intervention for a in got}) == 1}
