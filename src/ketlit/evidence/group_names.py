@@ -139,27 +139,24 @@ def _definitions(text: str, rules: ArmRules) -> list[tuple[str, Arm]]:
             found.append((m.group(2) or m.group(3), arm))
         close = text.find(")", m.end())
         previous_end = close + 1 if close >= 0 else m.end()
-    for m in _ARM_AFTER_LETTER.finditer(text):
-        arm = _arm_of(m.group(3) or m.group(4) or m.group(5), rules)
-        if arm is not None:
-            found.append((m.group(1) or m.group(2), arm))
-    for m in _CLAUSE_OPENS.finditer(text):
-        arm = _arm_of(m.group(2), rules)
-        if arm is not None:
-            found.append((m.group(1), arm))
-    for m in _GROUP_THEN_ARM.finditer(text):
-        arm = _arm_of(m.group(2), rules)
-        if arm is not None:
-            found.append((m.group(1), arm))
-    for m in _LETTER_IN_PAREN.finditer(text):
-        arm = _arm_of(m.group(1), rules)
-        if arm is not None:
-            found.append((m.group(2), arm))
-    for m in _NAMED_BEFORE.finditer(text):
-        arm = _arm_of(m.group(1), rules)
-        if arm is not None and arm.name != "control":
-            found.append((m.group(2), arm))
+    for pattern, letter_at, words_at in _LETTER_THEN_WORDS:
+        for m in pattern.finditer(text):
+            words = next((m.group(g) for g in words_at if m.group(g)), None)
+            arm = _arm_of(words, rules) if words else None
+            # "the control group" before a letter names no arm by itself ("the control C group" of a result).
+            if arm is not None and not (pattern is _NAMED_BEFORE and arm.name == "control"):
+                found.append((next(m.group(g) for g in letter_at if m.group(g)), arm))
     return found
+
+
+# Each of the other definitions: the pattern, its groups that hold the letter and those that hold the arm's words.
+_LETTER_THEN_WORDS: Final[tuple[tuple[re.Pattern[str], tuple[int, ...], tuple[int, ...]], ...]] = (
+    (_ARM_AFTER_LETTER, (1, 2), (3, 4, 5)),
+    (_CLAUSE_OPENS, (1,), (2,)),
+    (_GROUP_THEN_ARM, (1,), (2,)),
+    (_LETTER_IN_PAREN, (2,), (1,)),
+    (_NAMED_BEFORE, (2,), (1,)),
+)
 
 
 def letter_arms(sentences: Sequence[RoledSentence], rules: ArmRules) -> dict[str, Arm]:

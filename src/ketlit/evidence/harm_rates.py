@@ -9,6 +9,7 @@ from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.arms import ArmRules, arms_of, first_comparator, from_rates
+from ketlit.numwords import word_number
 
 Compared = Literal["more", "less", "no_difference"]
 
@@ -63,21 +64,6 @@ def by_arm_rates(text: str, rates: Sequence[nums.Rate], rules: ArmRules) -> Comp
 # People counted in each arm, the harm's only numbers ("Hypoxemia occurred in 3 patients in group S and 11 patients in
 # group P", "in 9 children receiving ketamine and in none receiving dexmedetomidine", "No child in the ketamine group
 # developed hypotension, while 5 children receiving dexmedetomidine did"): the count, then the arm named right after it.
-_COUNT_WORDS: Final = {
-    "no": 0,
-    "none": 0,
-    "zero": 0,
-    "one": 1,
-    "two": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-}
 _COUNTED_ARM: Final = re.compile(
     r"\b(?P<n>\d+|no|none|zero|one|two|three|four|five|six|seven|eight|nine|ten)(?! ?%)(?:\s*\(\d+(?:\.\d+)?\s*%\))?"
     r"(?: of (?:the )?\d+)?(?: (?:patients?|child(?:ren)?|participants?|parturients?|wom[ae]n|m[ae]n|subjects?|cases?|"
@@ -104,7 +90,7 @@ def by_arm_counts(text: str, rules: ArmRules) -> Compared | None:
         if arm is None or arm in counted:
             continue
         word = m.group("n").lower()
-        counted[arm] = int(word) if word.isdigit() else _COUNT_WORDS[word]
+        counted[arm] = int(word) if word.isdigit() else 0 if word in ("no", "none", "zero") else word_number(word) or 0
     if len(counted) < 2 or counted["intervention"] == counted["comparator"] == 0:
         return None
     if counted["intervention"] == counted["comparator"]:
