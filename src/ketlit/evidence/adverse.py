@@ -32,7 +32,7 @@ from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.anchors import Gate, fold
-from ketlit.evidence.arms import ComparatorKind, comparators_in, first_comparator
+from ketlit.evidence.arms import ComparatorKind, arm_opening, comparators_in, first_comparator
 from ketlit.evidence.harm_rates import by_arm_counts, by_arm_rates
 from ketlit.evidence.matcher import AnchorIndex, Matcher, TextPattern
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
@@ -487,14 +487,8 @@ def _one_arm(clause: str, m: re.Match[str] | None, rules: EvidenceRules) -> int 
     match)."""
     if m is None:
         return None
-    words = clause[m.end() : m.end() + 40]
-    drug = rules.findings.drug.search(words)
-    comparator = first_comparator(words, rules.findings)
-    if drug is not None and drug.start() <= 3 and (comparator is None or comparator[2] > drug.start()):
-        return _DRUG
-    if comparator is not None and comparator[2] <= 3:
-        return _OTHER
-    return None
+    arm = arm_opening(clause[m.end() : m.end() + 40], rules.findings, reach=3)
+    return None if arm is None else _DRUG if arm == "intervention" else _OTHER
 
 
 def _by_cue(clause: str, folded: str, rules: EvidenceRules) -> Presence | None:
@@ -740,17 +734,18 @@ def _sentence_rows(text: str, rules: EvidenceRules) -> _Rows:
         starts = [start + at for at in events.values()]
         in_clause = [r for r in rates if start <= r.start < end]
         for i, (event, presence) in enumerate(zip(events, presences, strict=True)):
+            harm_rates = _rates_of(in_clause, starts, i, end)
             if presence == "present" and _not_significant(text, starts, i, end, rules):
                 presence = "no_difference"
             elif presence == "present":
-                presence = by_arm_rates(text, _rates_of(in_clause, starts, i, end), rules.findings) or presence
+                presence = by_arm_rates(text, harm_rates, rules.findings) or presence
             if presence in ("present", "absent") and not in_clause:
                 # No rate printed: the people counted in each arm, where the sentence counts both (read once).
                 if not counted:
                     counted.append(by_arm_counts(text, rules.findings))
                 presence = counted[0] or presence
             if presence is not None:
-                rows.setdefault((event, presence), _rates_of(in_clause, starts, i, end))
+                rows.setdefault((event, presence), harm_rates)
     return rows
 
 

@@ -159,6 +159,19 @@ def _control_arm_compared(text: str, rules: ArmRules) -> bool:
     return len(arms) == 1
 
 
+def arm_opening(words: str, rules: ArmRules, *, reach: int) -> Literal["intervention", "comparator"] | None:
+    """The arm ``words`` open with: the drug's when its name starts within ``reach`` characters and before any
+    comparator's, else a comparator's that starts within ``reach``; None when neither does ("in 3 patients in
+    group S", "only in the dexmedetomidine group": what follows a count or a cue names whose arm it is)."""
+    drug = rules.drug.search(words)
+    comparator = first_comparator(words, rules)
+    if drug is not None and drug.start() <= reach and (comparator is None or comparator[2] > drug.start()):
+        return "intervention"
+    if comparator is not None and comparator[2] <= reach:
+        return "comparator"
+    return None
+
+
 def arm_near(text: str, start: int, end: int, rules: ArmRules, *, last: bool) -> str | None:
     """The arm named in ``text[start:end]``: the first mention (or the last, with ``last``)."""
     best: tuple[int, str] | None = None

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.arms import ArmRules, arms_of, first_comparator, from_rates
+from ketlit.evidence.arms import ArmRules, arm_opening, arms_of, from_rates
 from ketlit.numwords import word_number
 
 Compared = Literal["more", "less", "no_difference"]
@@ -77,16 +77,7 @@ def by_arm_counts(text: str, rules: ArmRules) -> Compared | None:
     a trial's are by design; a count of none in both is no comparison). None: not two arms counted."""
     counted: dict[str, int] = {}
     for m in _COUNTED_ARM.finditer(text):
-        after = text[m.end() : m.end() + 40]
-        drug = rules.drug.search(after)
-        comparator = first_comparator(after, rules)
-        arm = (
-            "intervention"
-            if drug is not None and drug.start() == 0
-            else "comparator"
-            if comparator is not None and comparator[2] == 0
-            else None
-        )
+        arm = arm_opening(text[m.end() : m.end() + 40], rules, reach=0)
         if arm is None or arm in counted:
             continue
         word = m.group("n").lower()
