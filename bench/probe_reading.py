@@ -1,6 +1,6 @@
 """The evidence reader on probe sets written from the label schema, not from records.
 
-    PYTHONPATH=src .venv/bin/python bench/probe_reading.py [--misses] [--round 1|2]
+    PYTHONPATH=src .venv/bin/python bench/probe_reading.py [--misses] [--round 1-5]
 
 ``bench/evidence_reading.py`` scores the reader against hand labels of cached records; rules tuned on those
 records' wordings carried poorly to the held-back third (stop 35). These probe sets were written by helpers from
@@ -18,15 +18,21 @@ wordings it was not written from. Every set is made-up text; none is a record's.
 - ``probes/questions.jsonl``: abstracts (title, sections or an unstructured text) with the expected study question
   and the alternatives the schema also allows; tagged as ``ketlit tag`` would tag them. Right when the question read
   is the expected one.
+- ``probes/round5/abstracts*.jsonl``: whole abstracts with their question and every result sentence's findings
+  labelled by quote (``findings``: quote, direction), and the result sentences that carry none (``no_finding``).
+  Scored as ``bench/evidence_reading.py`` scores the labelled records: precision / recall / F1 per direction, macro-F1
+  and the abstain rate over labelled sentences; the question right when it is the expected one or an alternative.
 
 Rounds, each written by other helpers, blind to the reader and to the other rounds: ``probes/`` (stop 36),
 ``probes/round2/`` (stop 37: 240 direction sentences in 16 settings, 260 harm sentences in 15, 160 abstracts, 35%
 unstructured), ``probes/round3/`` (130 abstracts of secondary reports of trials and main reports with tempting words,
-their report relation labelled too) and ``probes/round4/`` (150 direction and 100 harm sentences of trials that name
-their arms by letters, defined in 25 ways). A round's first reading, before any rule is changed for it, is how the
-reader generalises; the rules fixed for round 1 were measured on round 2 that way (bench/README.md, stop 37).
+their report relation labelled too), ``probes/round4/`` (150 direction and 100 harm sentences of trials that name
+their arms by letters, defined in 25 ways) and ``probes/round5/`` (stop 38: 120 whole abstracts, psychiatry and
+addiction by one helper, pain, anaesthesia and acute care by another, 42% unstructured). A round's first reading,
+before any rule is changed for it, is how the reader generalises; the rules fixed for round 1 were measured on round
+2 that way (bench/README.md, stop 37).
 
-Prints right/total per set and per label; informational, no target (exit 0). See bench/README.md (stops 36, 37).
+Prints right/total per set and per label; informational, no target (exit 0). See bench/README.md (stops 36-38).
 """
 
 from __future__ import annotations
@@ -104,20 +110,29 @@ def adverse(misses: bool, probes: Path = PROBES) -> Counter[str]:
     return score
 
 
+def _abstract_of(case: dict[str, Any]) -> Article:
+    if "text" in case:
+        sections = [AbstractSection(None, None, case["text"])]
+    else:
+        sections = [AbstractSection(label, category, text) for label, category, text in case["sections"]]
+    return Article(str(case["id"]), title=case["title"], sections=sections)
+
+
+def _tags(tagger: Any, article: Article) -> dict[str, list[str]]:
+    """The record's tags as ``ketlit tag`` gives them."""
+    tags: dict[str, list[str]] = {}
+    for tag in tagger.tag(doc_from_article(article)):
+        tags.setdefault(tag.axis, []).append(tag.value)
+    return tags
+
+
 def questions(misses: bool, probes: Path = PROBES) -> Counter[str]:
     tagger = TagRunner(Settings()).tagger
     score: Counter[str] = Counter()
     for line in (probes / "questions.jsonl").read_text().splitlines():
         case: dict[str, Any] = json.loads(line)
-        if "text" in case:
-            sections = [AbstractSection(None, None, case["text"])]
-        else:
-            sections = [AbstractSection(label, category, text) for label, category, text in case["sections"]]
-        article = Article(str(case["id"]), title=case["title"], sections=sections)
-        tags: dict[str, list[str]] = {}
-        for tag in tagger.tag(doc_from_article(article)):
-            tags.setdefault(tag.axis, []).append(tag.value)
-        profile = read_profile(article, tags, RULES)
+        article = _abstract_of(case)
+        profile = read_profile(article, _tags(tagger, article), RULES)
         got = profile.question.value
         ok = got == case["expected"]
         score[f"{case['expected']} {'right' if ok else 'wrong'}"] += 1
@@ -129,6 +144,83 @@ def questions(misses: bool, probes: Path = PROBES) -> Counter[str]:
             if misses and not related:
                 print(f"  relation want {case['relation']}, read {profile.relation}: {case['title']}")
     return score
+
+
+def _sentence_of(sentences: list[str], quote: str) -> int | None:
+    """The index of the one sentence that holds ``quote`` (whitespace runs compared as one space)."""
+    want = " ".join(quote.split())
+    hits = [i for i, text in enumerate(sentences) if want in " ".join(text.split())]
+    return hits[0] if len(hits) == 1 else None
+
+
+def abstracts(misses: bool, probes: Path = PROBES) -> Counter[str]:
+    """Round 5: whole abstracts with their question and every result sentence's findings labelled (by quote).
+
+    Scored as ``bench/evidence_reading.py`` scores the labelled records: per labelled sentence, the label
+    read if it is among the sentence's labels, else the first read, else abstain; and findings read from
+    sentences labelled as carrying none ("no_finding")."""
+    tagger = TagRunner(Settings()).tagger
+    score: Counter[str] = Counter()
+    for path in sorted(probes.glob("abstracts*.jsonl")):
+        for line in path.read_text().splitlines():
+            case: dict[str, Any] = json.loads(line)
+            article = _abstract_of(case)
+            profile = read_profile(article, _tags(tagger, article), RULES)
+            got_q = profile.question.value
+            ok = got_q == case["expected"] or got_q in case.get("alt", [])
+            score[f"question {'right' if ok else 'wrong'}"] += 1
+            if misses and not ok:
+                print(f"  {case['id']} question want {case['expected']}, read {got_q}: {case['title']}")
+            texts = [s.text for s in abstract_sentences(article.sections)]
+            read: dict[int, list[str]] = {}
+            for f in profile.findings:
+                read.setdefault(f.sentence, []).append(f.direction)
+            wanted: dict[int, set[str]] = {}
+            for f in case.get("findings", []):
+                s = _sentence_of(texts, f["quote"])
+                if s is None:
+                    score["quote not found"] += 1
+                    continue
+                wanted.setdefault(s, set()).add(f["direction"])
+            for s, want in sorted(wanted.items()):
+                got = read.get(s, [])
+                hit = next((d for d in got if d in want), got[0] if got else "abstain")
+                label = hit if hit in want else sorted(want)[0]
+                score[f"conf {label} {hit}"] += 1
+                if misses and hit != label:
+                    print(f"  {case['id']} s{s} want {sorted(want)}, read {got or 'none'}: {texts[s][:150]}")
+            for quote in case.get("no_finding", []):
+                s = _sentence_of(texts, quote)
+                if s is None:
+                    score["quote not found"] += 1
+                    continue
+                score[f"no_finding {'wrong' if read.get(s) else 'right'}"] += 1
+                if misses and read.get(s):
+                    print(f"  {case['id']} s{s} want none, read {read[s]}: {texts[s][:150]}")
+    return score
+
+
+def _report_abstracts(score: Counter[str]) -> None:
+    q_right, q_all = score["question right"], score["question right"] + score["question wrong"]
+    print(f"abstracts: study question {q_right}/{q_all} right")
+    labels = ("increased", "decreased", "no_difference")
+    conf = {tuple(k.split()[1:]): v for k, v in score.items() if k.startswith("conf ")}
+    f1s = []
+    for d in labels:
+        tp = conf.get((d, d), 0)
+        fp = sum(v for (g, r), v in conf.items() if r == d and g != d)
+        fn = sum(v for (g, r), v in conf.items() if g == d and r != d)
+        prec, rec = tp / max(1, tp + fp), tp / max(1, tp + fn)
+        f1 = 2 * prec * rec / max(1e-9, prec + rec)
+        f1s.append(f1)
+        print(f"  {d:14s} precision {prec:.3f} recall {rec:.3f} F1 {f1:.3f} ({tp + fn} labelled)")
+    n = sum(conf.values())
+    abstain = sum(v for (g, r), v in conf.items() if r == "abstain")
+    print(f"  macro-F1 {sum(f1s) / 3:.3f}; abstain rate {abstain / max(1, n):.3f} of {n} labelled sentences")
+    nf = score["no_finding right"] + score["no_finding wrong"]
+    print(f"  sentences without a finding read as none: {score['no_finding right']}/{nf}")
+    if score["quote not found"]:
+        print(f"  quotes not found in one sentence: {score['quote not found']}")
 
 
 def _report(name: str, score: Counter[str]) -> None:
@@ -159,11 +251,12 @@ def main() -> int:
         "--round",
         type=int,
         default=0,
-        choices=(0, 1, 2, 3, 4),
-        help="one round of probes only (1: probes/, 2: probes/round2/ ... 4: probes/round4/); default all",
+        choices=(0, 1, 2, 3, 4, 5),
+        help="one round of probes only (1: probes/, 2: probes/round2/ ... 5: probes/round5/); default all",
     )
     args = ap.parse_args()
-    for number, probes in ((1, PROBES), (2, PROBES / "round2"), (3, PROBES / "round3"), (4, PROBES / "round4")):
+    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in (2, 3, 4, 5))]
+    for number, probes in rounds:
         if args.round not in (0, number):
             continue
         print(f"round {number} ({probes.relative_to(REPO)}):")
@@ -175,6 +268,8 @@ def main() -> int:
         for name, score, file in sets:
             if (probes / file).exists():
                 _report(name, score(args.misses, probes))
+        if any(probes.glob("abstracts*.jsonl")):
+            _report_abstracts(abstracts(args.misses, probes))
     return 0
 
 

@@ -1,0 +1,200 @@
+"""Wording families found by the fifth round of probes (``bench/probes/round5/``, stop 38: whole abstracts with every
+result sentence labelled), each pinned in both directions where the rule could overreach: baseline and pre-treatment
+comparisons are no finding, nulls said in other words, correlations signed by their coefficient, a larger
+improvement read by the measure it names, and study questions read from the title's routes, doses, registry or
+open-label subtitle. Made-up text; in-repo data only."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.evidence.profile import read_profile
+from ketlit.evidence.questions import classify
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection, Article
+
+RULES = packaged_rules()
+METHODS = "Adults with treatment-resistant depression were randomized to ketamine 0.5 mg/kg or midazolam 0.045 mg/kg."
+
+
+def read(sentence: str, methods: str = METHODS) -> list[str]:
+    """The directions read from ``sentence`` as the results of a made-up midazolam-controlled trial."""
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", sentence)]
+    first = len(abstract_sentences(sections[:1]))
+    article = Article("1", title="Ketamine versus midazolam: a randomized trial", sections=sections)
+    profile = read_profile(article, {"design": ["rct"], "molecule": ["racemic_ketamine"]}, RULES)
+    return [f.direction for f in profile.findings if f.sentence >= first]
+
+
+def ask(title: str, methods: str, designs: tuple[str, ...] = ("rct",)) -> str:
+    sentences = assign_roles(abstract_sentences([AbstractSection("METHODS", "METHODS", methods)]), RULES.roles)
+    return classify(title, sentences, frozenset(designs), RULES.questions).value
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Baseline MADRS scores averaged 33.4 in the ketamine group and 32.9 in the midazolam group.",
+        "Women had higher baseline MADRS scores than men (38.1 vs 36.4).",
+        "At baseline, patients in the two arms had lower quality-of-life scores than population norms.",
+        "The two groups did not differ on demographic or clinical characteristics at entry.",
+        "There was no statistical difference in the age, BMI and ASA classification between groups.",
+        "Preoperative cytokine concentrations did not differ between groups.",
+        "The ketamine group had more prior suicide attempts and longer illness duration than the comparison group.",
+        "The absence of a control group and the self-selected sample limit inferences about efficacy.",
+    ],
+)
+def test_who_the_participants_were_is_no_finding(sentence: str) -> None:
+    assert read(sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # A baseline value related to the response, or changed from baseline, is a result.
+        ("Higher baseline anhedonia predicted a larger response to ketamine (r = 0.40, p = 0.01).", "increased"),
+        ("The mean baseline MADRS score was 36.7, which decreased to 27.8 at 24 h (p = 0.036).", "decreased"),
+        ("MADRS scores decreased significantly from baseline with ketamine (p < 0.001).", "decreased"),
+        # Patients against healthy volunteers before treatment: a difference the labels count.
+        ("At baseline, total sleep time was lower in patients than in healthy volunteers (p = 0.006).", "decreased"),
+    ],
+)
+def test_baseline_related_to_response_or_changed_is_a_result(sentence: str, want: str) -> None:
+    assert want in read(sentence)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "No dose separated from midazolam after day 3.",
+        "At 4-week follow-up, no cognitive domain differed between groups.",
+        "Anxious distress did not moderate the antidepressant efficacy of ketamine.",
+        "Depressive symptoms did not worsen during up to 3 years of maintenance treatment.",
+        "Responder rates were numerically in favour of ketamine (28% vs 21%) without reaching significance.",
+        "Extubation time in group E2 was slightly longer than in group C but without statistical significance.",
+        "Adding a third weekly infusion offered no advantage over twice-weekly dosing.",
+        "A single short infusion has no lasting analgesic effect in fibromyalgia.",
+        "Delirium-free days and ventilator-free days were also similar between groups.",
+        "Patients with comorbid anxiety had response rates similar to those without (48% vs 53%).",
+        "Patients with bipolar II disorder improved to the same extent as those with bipolar I disorder.",
+        "MADRS scores fell by a similar amount with twice-weekly and thrice-weekly ketamine.",
+        "At 3 months, PCL-5 scores were no longer significantly lower than at baseline.",
+    ],
+)
+def test_nulls_said_in_other_words(sentence: str) -> None:
+    assert "no_difference" in read(sentence)
+
+
+def test_a_null_against_other_studies_is_not_one() -> None:
+    assert read("Response rates with ketamine were similar to those reported in previous trials.") == []
+
+
+def test_a_harm_not_increased_is_a_second_result_beside_the_first() -> None:
+    got = read(
+        "Ketamine significantly reduced the incidence of delirium, without increasing the rate of adverse reactions."
+    )
+    assert "decreased" in got and "no_difference" in got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        ("Peak dissociation correlated negatively with MADRS change at day 7 (r = −0.22, p = 0.002).", "decreased"),
+        ("The change in BDNF correlated with the change in MADRS score (r = −0.45, p = 0.01).", "decreased"),
+        ("The fall in insular activation correlated with the fall in pain (r = 0.61, P = 0.01).", "increased"),
+        ("Allodynia at baseline correlated positively with pain relief (Spearman ρ = 0.38, P = 0.002).", "increased"),
+    ],
+)
+def test_correlations_signed_by_their_coefficient_or_adverb(sentence: str, want: str) -> None:
+    assert read(sentence) == [want]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # The convention for evaluative wording: a symptom measure's improvement is its fall.
+        ("At day 1, the ketamine group showed a larger MADRS improvement than midazolam (p = 0.004).", "decreased"),
+        ("Mask acceptance was better with ketamine than with midazolam (P = 0.02).", "increased"),
+        ("Ketamine shortened the time to adequate sedation compared with midazolam (p = 0.01).", "decreased"),
+        ("Ketamine approximately halved the incidence of delirium (p = 0.01).", "decreased"),
+    ],
+)
+def test_change_words_and_what_they_measure(sentence: str, want: str) -> None:
+    assert want in read(sentence)
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        (
+            "Oral versus intravenous ketamine for depression: a randomized, double-dummy comparison of routes",
+            "Adults were randomized to oral ketamine and intravenous placebo or intravenous ketamine and oral placebo.",
+            "dose_or_schedule",
+        ),
+        (
+            "Initial oral ketamine dose of 1.0 versus 1.5 mg/kg for treatment-resistant depression",
+            "Adults were randomized to 1.0 or 1.5 mg/kg.",
+            "dose_or_schedule",
+        ),
+        (
+            "Prehospital analgesia with ketamine or fentanyl in trauma patients: analysis of a registry",
+            "We analysed registry records of patients given ketamine or fentanyl compared with midazolam sedation.",
+            "observational",
+        ),
+        (
+            "Rapid and sustained antidepressant response to serial ketamine infusions: an open-label study",
+            "Patients who had failed ECT received six infusions of ketamine.",
+            "single_arm_open_label",
+        ),
+        (
+            "Long-term maintenance with esketamine nasal spray: results of a 3-year open-label extension study",
+            "Patients from two randomized trials continued esketamine with dosing frequency adjusted.",
+            "single_arm_open_label",
+        ),
+        (
+            "Open-label intravenous ketamine for veterans with chronic PTSD: symptom trajectories over 3 months",
+            "Veterans received six infusions.",
+            "single_arm_open_label",
+        ),
+        (
+            "Midazolam premedication to prevent emergence phenomena after ketamine anesthesia for curettage",
+            "Women were randomized to midazolam or saline before ketamine anesthesia.",
+            "anaesthetic_or_adjunct",
+        ),
+    ],
+)
+def test_questions_read_from_the_title(title: str, methods: str, want: str) -> None:
+    assert ask(title, methods) == want
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        # Two drugs, not two routes, and a randomised trial in a registry: the rules that read arms decide.
+        (
+            "Intranasal ketamine versus intravenous fentanyl for acute pain in the emergency department",
+            "Adults were randomized to intranasal ketamine or intravenous fentanyl.",
+            "head_to_head",
+        ),
+        (
+            "Ketamine in alcohol use disorder: a randomized trial nested in a national registry",
+            "Patients were randomized to ketamine or midazolam.",
+            "efficacy_vs_control",
+        ),
+        # Doses compared for sedation are the setting's prevention, as an earlier review of routes decided.
+        (
+            "Initial intravenous ketamine dose of 1.0 versus 1.5 mg/kg for pediatric procedural sedation",
+            "Children were randomized to 1.0 or 1.5 mg/kg.",
+            "perioperative_prevention",
+        ),
+        (
+            "Ketamine versus placebo: an open-label randomized study",
+            "Patients were randomized to ketamine or placebo.",
+            "efficacy_vs_control",
+        ),
+    ],
+)
+def test_title_rules_do_not_overreach(title: str, methods: str, want: str) -> None:
+    assert ask(title, methods) == want
