@@ -198,3 +198,25 @@ def test_questions_read_from_the_title(title: str, methods: str, want: str) -> N
 )
 def test_title_rules_do_not_overreach(title: str, methods: str, want: str) -> None:
     assert ask(title, methods) == want
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # A subgroup by a trait that fared better: a positive association, as the labels code predictors.
+        ("Participants reporting abuse had a larger ketamine-related MADRS fall than those without.", "increased"),
+        ("Patients with more severe baseline depression showed larger absolute improvements in PHQ-9.", "increased"),
+        ("A history of childhood abuse may identify patients who benefit more from ketamine.", "increased"),
+        # ... not patients treated with the drug (its own effect), nor the trial's arms.
+        ("Patients with depression given ketamine showed greater improvement in MADRS (p < 0.001).", "decreased"),
+        ("Patients in the ketamine group improved more than those in the midazolam group (p = 0.01).", "decreased"),
+    ],
+)
+def test_who_fared_better(sentence: str, want: str) -> None:
+    assert read(sentence) == [want]
+
+
+def test_the_comparator_associated_with_more_than_the_drug_is_two_arms_compared() -> None:
+    methods = "Patients were randomized to ketamine or electroconvulsive therapy (ECT)."
+    sentence = "ECT was associated with a greater reduction in depression than ketamine (SMD 0.69; 95% CI 0.14-1.24)."
+    assert read(sentence, methods) == ["increased"]

@@ -301,6 +301,30 @@ def _by_numbers(
     return None
 
 
+_THAN: Final = re.compile(r"\bthan\b", re.IGNORECASE)
+
+
+def _association(text: str, rules: FindingRules) -> _Decision | None:
+    """A characteristic (not the drug) associated with more or less of the outcome ("Family history was associated
+    with greater improvement"). Not an "associated with" said of the comparator against the drug ("ECT was associated
+    with a greater reduction in depression severity than ketamine"): two arms compared, which the comparative words
+    decide, turned round for the comparator as the subject."""
+    characteristics: tuple[tuple[TextPattern, Direction], ...] = (
+        (rules.association_more, "increased"),
+        (rules.association_less, "decreased"),
+    )
+    for pattern, sign in characteristics:
+        m = pattern.search(text)
+        if m and not rules.drug.search(text, 0, m.start()) and not treatment_before(text, m, rules):
+            comparator = rules.any_comparator
+            if comparator is not None and comparator.search(text, 0, m.start()):
+                than = _THAN.search(text, m.end())
+                if than is not None and rules.drug.search(text, than.end()):
+                    return None
+            return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
+    return None
+
+
 # Evaluation words that name the condition's fall ("pain relief was observed"), whatever rate they are counted as.
 _NAMES_THE_FALL: Final = frozenset({"relief"})
 
@@ -315,14 +339,9 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         m = pattern.search(text)
         if m:
             return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
-    characteristics: tuple[tuple[TextPattern, Direction], ...] = (
-        (rules.association_more, "increased"),
-        (rules.association_less, "decreased"),
-    )
-    for pattern, sign in characteristics:
-        m = pattern.search(text)
-        if m and not rules.drug.search(text, 0, m.start()) and not treatment_before(text, m, rules):
-            return _Decision(sign, f"association: {m.group(0)!r}", m.end(), good_if=0)
+    associated = _association(text, rules)
+    if associated is not None:
+        return associated
     # Plain ``in`` first: an IGNORECASE regex would be tried at every character of every clause.
     lesser = _LESS_EFFECTIVE.search(text) if "ess eff" in text else None
     if lesser:

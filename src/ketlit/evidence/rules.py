@@ -140,8 +140,8 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         induce=_alternation(f, "induce", index),
         correlation_positive=_alternation(f, "correlation_positive", index),
         correlation_negative=_alternation(f, "correlation_negative", index),
-        association_more=_alternation(f, "association_more", index),
-        association_less=_alternation(f, "association_less", index),
+        association_more=_alternation(f, "association_more", index, drug),
+        association_less=_alternation(f, "association_less", index, drug),
         significant=_alternation(f, "significant", index),
         clause_split=_alternation(f, "clause_split", index),
         not_a_finding=_alternation(f, "not_a_finding", index),
@@ -205,7 +205,7 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 54  # 54: arms named by letters ("group E"); harms by arm rates; "17.6 and 8.2%"
+READER_VERSION: Final = 55  # 55: people counted per arm as a finding; "associated with ... than {drug}" two arms
 # 53: harms: "reported no X", "did not occur", odds and likelihoods, denied increases
 # 52: effects past a time point, in unlabelled brackets, "effect size", log ratios
 # 51: "patients on placebo", "those taking midazolam" name the arm a harm cue is said of
