@@ -251,11 +251,11 @@ def main() -> int:
         "--round",
         type=int,
         default=0,
-        choices=(0, 1, 2, 3, 4, 5),
-        help="one round of probes only (1: probes/, 2: probes/round2/ ... 5: probes/round5/); default all",
+        choices=(0, 1, 2, 3, 4, 5, 6),
+        help="one round of probes only (1: probes/, 2: probes/round2/ ... 6: probes/round6/); default all",
     )
     args = ap.parse_args()
-    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in (2, 3, 4, 5))]
+    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in (2, 3, 4, 5, 6))]
     for number, probes in rounds:
         if args.round not in (0, number):
             continue

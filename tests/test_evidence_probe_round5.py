@@ -38,7 +38,7 @@ def ask(title: str, methods: str, designs: tuple[str, ...] = ("rct",)) -> str:
     [
         "Baseline MADRS scores averaged 33.4 in the ketamine group and 32.9 in the midazolam group.",
         "Women had higher baseline MADRS scores than men (38.1 vs 36.4).",
-        "At baseline, patients in the two arms had lower quality-of-life scores than population norms.",
+        "At baseline, 62% of the participants met criteria for anxious distress.",
         "The two groups did not differ on demographic or clinical characteristics at entry.",
         "There was no statistical difference in the age, BMI and ASA classification between groups.",
         "Preoperative cytokine concentrations did not differ between groups.",
@@ -220,3 +220,80 @@ def test_the_comparator_associated_with_more_than_the_drug_is_two_arms_compared(
     methods = "Patients were randomized to ketamine or electroconvulsive therapy (ECT)."
     sentence = "ECT was associated with a greater reduction in depression than ketamine (SMD 0.69; 95% CI 0.14-1.24)."
     assert read(sentence, methods) == ["increased"]
+
+
+# A reviewer's adversarial inputs against the round-5 rules (stop 38), each a defect found and fixed.
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        ("Baseline-adjusted MADRS scores were lower with ketamine than with midazolam (p = 0.002).", "decreased"),
+        ("Baseline GABA was lower in patients than in healthy controls (p = 0.01).", "decreased"),
+        ("Patients with higher baseline BDNF levels showed larger decreases in MADRS score (p = 0.03).", "increased"),
+        ("Compared with healthy controls, patients showed lower baseline connectivity (p = 0.003).", "decreased"),
+        ("Before treatment, mean MADRS was 32.4; after six infusions it fell to 14.1 (p < 0.001).", "decreased"),
+        ("At baseline, 70% reported suicidal ideation, compared with 20% after treatment (p < 0.001).", "decreased"),
+        ("Although the lack of a control group limits causal inferences, MADRS fell by 50% (p < 0.001).", "decreased"),
+        (
+            "Patients with more previous admissions were less likely to respond (OR 0.62, 95% CI 0.45-0.85).",
+            "decreased",
+        ),
+        ("Response rates were higher with ketamine than midazolam on both days, by a similar margin.", "increased"),
+        ("Remission was achieved in 40% of patients without increasing the infusion frequency.", "increased"),
+        ("MADRS scores fell by 15 after ketamine and by 7 after midazolam (p < 0.001).", "decreased"),
+        ("Among 22 given ketamine and 18 given midazolam, MADRS fell more with ketamine (p < 0.001).", "decreased"),
+        ("With the shortened 15-minute infusion, dissociation scores were higher than with midazolam.", "increased"),
+        ("Ketamine reduced MADRS more than midazolam (p < 0.001), with effects similar to those of ECT.", "decreased"),
+    ],
+)
+def test_a_reviewers_inputs_keep_their_result(sentence: str, want: str) -> None:
+    assert read(sentence) == [want]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Replication is needed in more diverse samples before concluding that ketamine reduces suicidal ideation.",
+        "It remains unclear whether ketamine improves sleep quality, reduces pain or shortens hospital stay.",
+    ],
+)
+def test_a_reviewers_inputs_that_report_nothing(sentence: str) -> None:
+    assert read(sentence) == []
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        (
+            "IV or IM ketamine compared with midazolam for acute agitation in the emergency department",
+            "Patients were randomized to ketamine or midazolam.",
+            "efficacy_vs_control",
+        ),
+        (
+            "Ketamine 0.3 mg/kg versus 0.1 mg/kg morphine for acute abdominal pain in the emergency department",
+            "Adults were randomized to ketamine 0.3 mg/kg or morphine 0.1 mg/kg.",
+            "head_to_head",
+        ),
+        (
+            "Ketamine versus etomidate for rapid sequence intubation: a registry-embedded RCT",
+            "Adults were randomized to ketamine or etomidate.",
+            "head_to_head",
+        ),
+        (
+            "Psilocybin or ketamine for treatment-resistant depression: an open-label trial",
+            "Patients were randomized to psilocybin or ketamine.",
+            "head_to_head",
+        ),
+        (
+            "Ketamine versus midazolam for PTSD: trial and open-label extension",
+            "Patients were randomized to ketamine or midazolam.",
+            "efficacy_vs_control",
+        ),
+        (
+            "Open-label ketamine infusions for depression: sex differences in response",
+            "Patients received six infusions.",
+            "predictor_or_secondary",
+        ),
+    ],
+)
+def test_a_reviewers_titles(title: str, methods: str, want: str) -> None:
+    assert ask(title, methods) == want

@@ -37,7 +37,7 @@ from ketlit.evidence.arms import (
     other_arms_only,
     pair_sign,
 )
-from ketlit.evidence.harm_rates import by_arm_counts
+from ketlit.evidence.harm_rates import by_arm_counts, counts_people
 from ketlit.evidence.matcher import AnyOf, Matcher, TextPattern, fold
 from ketlit.evidence.model import (
     ANSWERS,
@@ -291,7 +291,13 @@ def _by_numbers(
     by_rates = from_rates(text, rates, rules)
     if by_rates is not None and (p is None or p.significant):
         return _Decision("increased" if by_rates > 0 else "decreased", "arm rates", rates[0].start, per_arm=True)
-    if by_rates is None and p is not None and p.significant:
+    if (
+        by_rates is None
+        and p is not None
+        and p.significant
+        and counts_people(text)
+        and not (rules.increase.search(text) or rules.decrease.search(text))
+    ):
         # People counted in each arm, no rate printed ("Clinical response occurred in 13 of 17 participants after
         # ketamine and 6 of 17 after midazolam (P = .03)", "rescue was needed in 3 patients in group K compared to 15
         # in group S"): a tested difference between the counts, as the harm reader reads them.

@@ -87,3 +87,24 @@ def by_arm_counts(text: str, rules: ArmRules) -> Compared | None:
     if counted["intervention"] == counted["comparator"]:
         return "no_difference"
     return "more" if counted["intervention"] > counted["comparator"] else "less"
+
+
+# People counted: "3 patients", "13 of 17"; the denominators of "n of N" counts; what makes a count no event count.
+_PEOPLE: Final = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:of (?:the )?\d+ )?"
+    r"(?:patients?|participants?|subjects?|children|women|men|cases|parturients?|infants?|adults?)\b"
+    r"|\b\d+ (?:of|out of) \d+\b",
+    re.IGNORECASE,
+)
+_DENOMINATOR: Final = re.compile(r"\b\d+ (?:of|out of) (\d+)\b", re.IGNORECASE)
+_NOT_EVENTS: Final = re.compile(r"\b(?:not|no|without|failed|none)\b|\bby \d|\bpoints?\b", re.IGNORECASE)
+
+
+def counts_people(text: str) -> bool:
+    """Whether a clause counts people in each arm as its result (for the finding reader, which also asks that no
+    change word decides it: "Among 22 patients given ketamine and 18 given midazolam, MADRS scores fell more" gives the
+    arms' sizes). Not changes by points ("fell by 15 after ketamine and by 7 after midazolam"), not a denied event,
+    and with one denominator ("10 of 40 ... and 8 of 16" are rates the counts alone misstate)."""
+    if not _PEOPLE.search(text) or _NOT_EVENTS.search(text):
+        return False
+    return len(set(_DENOMINATOR.findall(text))) <= 1
