@@ -297,3 +297,44 @@ def test_a_reviewers_inputs_that_report_nothing(sentence: str) -> None:
 )
 def test_a_reviewers_titles(title: str, methods: str, want: str) -> None:
     assert ask(title, methods) == want
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Urinary symptoms were no more common with ketamine than with midazolam.",
+        "In the subgroup aged over 75 years, MADRS was again not reduced by ketamine.",
+        "Dissociation was brief and not associated with the improvement in MADRS.",
+        "At day 7 none of the dose levels was superior to midazolam.",
+        "Extubation time and PACU stay were not prolonged by ketamine.",
+    ],
+)
+def test_change_words_denied(sentence: str) -> None:
+    """Round 6 (stop 38), read after its first reading: a change denied in other words is no difference."""
+    assert "no_difference" in read(sentence)
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        (
+            "A double-blind, randomized comparison of twice-weekly and thrice-weekly ketamine infusions",
+            "Patients were randomized to two or three infusions a week; a placebo infusion kept the blind.",
+            "dose_or_schedule",
+        ),
+        (
+            "Cognitive behavioural therapy to sustain the antidepressant response to ketamine: a randomised trial",
+            "Responders to ketamine were randomized to CBT or treatment as usual.",
+            "anaesthetic_or_adjunct",
+        ),
+    ],
+)
+def test_round6_titles(title: str, methods: str, want: str) -> None:
+    assert ask(title, methods) == want
+
+
+def test_a_chart_review_of_hundreds_is_not_a_case_report() -> None:
+    title = "Outcomes of intravenous ketamine in a community clinic: a retrospective chart review of 412 patients"
+    assert ask(
+        title, "Charts of all patients treated in 2019-2022 were reviewed.", ("observational", "case_report")
+    ) == ("observational")
