@@ -66,7 +66,9 @@ def _old_split_clauses(text: str, boundary: fmod.TextPattern) -> list[str]:
     for m in boundary.finditer(text):
         if depth_at[m.start()] == 0:
             out.append(text[start : m.start()])
-            start = m.end()
+            # A boundary's "keep..." group opens the next clause (its words are not dropped with the boundary).
+            kept = [m.start(g) for g in m.re.groupindex if g.startswith("keep") and m.start(g) >= 0]
+            start = kept[0] if kept else m.end()
     out.append(text[start:])
     return [c for c in out if c.strip()]
 

@@ -205,7 +205,7 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 55  # 55: people counted per arm as a finding; "associated with ... than {drug}" two arms
+READER_VERSION: Final = 56  # 56: a clause boundary's "keep..." group opens the next clause; 55: arm counts
 # 53: harms: "reported no X", "did not occur", odds and likelihoods, denied increases
 # 52: effects past a time point, in unlabelled brackets, "effect size", log ratios
 # 51: "patients on placebo", "those taking midazolam" name the arm a harm cue is said of

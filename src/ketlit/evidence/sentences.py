@@ -192,6 +192,10 @@ def clause_spans(text: str, boundary: TextPattern) -> list[tuple[int, int]]:
             bracket = next(brackets, None)
         if depth == 0:
             out.append((start, at))
-            start = m.end()
+            # A boundary may name where the next clause starts ("(?P<keep1>without increasing ...)"): its words are
+            # the next clause's, and, being literals, what lets the matcher find the boundary without trying every
+            # space or comma of a sentence.
+            keep = next((m.start(g) for g in m.re.groupindex if g.startswith("keep") and m.start(g) >= 0), -1)
+            start = keep if keep >= 0 else m.end()
     out.append((start, len(text)))
     return [(a, b) for a, b in out if text[a:b].strip()]
