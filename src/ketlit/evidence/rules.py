@@ -205,7 +205,9 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 56  # 56: a clause boundary's "keep..." group opens the next clause; 55: arm counts
+READER_VERSION: Final = 56  # 56: a clause boundary's "keep..." group opens the next clause
+# 55: people counted in each arm as a finding; "associated with ... than {drug}" is two arms compared
+# 54: arms named by letters ("group E"); harms by arm rates; "17.6 and 8.2%"
 # 53: harms: "reported no X", "did not occur", odds and likelihoods, denied increases
 # 52: effects past a time point, in unlabelled brackets, "effect size", log ratios
 # 51: "patients on placebo", "those taking midazolam" name the arm a harm cue is said of
