@@ -201,22 +201,25 @@ def abstracts(misses: bool, probes: Path = PROBES) -> Counter[str]:
 
 
 def _report_abstracts(score: Counter[str]) -> None:
+    # The labelled records' own metrics (bench/evidence_reading.py), so the two benches cannot drift apart.
+    from evidence_reading import DIRECTIONS, prf
+
     q_right, q_all = score["question right"], score["question right"] + score["question wrong"]
     print(f"abstracts: study question {q_right}/{q_all} right")
-    labels = ("increased", "decreased", "no_difference")
-    conf = {tuple(k.split()[1:]): v for k, v in score.items() if k.startswith("conf ")}
-    f1s = []
-    for d in labels:
-        tp = conf.get((d, d), 0)
-        fp = sum(v for (g, r), v in conf.items() if r == d and g != d)
-        fn = sum(v for (g, r), v in conf.items() if g == d and r != d)
-        prec, rec = tp / max(1, tp + fp), tp / max(1, tp + fn)
-        f1 = 2 * prec * rec / max(1e-9, prec + rec)
-        f1s.append(f1)
-        print(f"  {d:14s} precision {prec:.3f} recall {rec:.3f} F1 {f1:.3f} ({tp + fn} labelled)")
+    conf: Counter[tuple[str, str]] = Counter()
+    for key, count in score.items():
+        if key.startswith("conf "):
+            gold, read = key.split()[1:]
+            conf[(gold, read)] = count
+    per_label = prf(conf)
+    for d in DIRECTIONS:
+        prec, rec, f1 = per_label[d]
+        labelled = sum(v for (g, _), v in conf.items() if g == d)
+        print(f"  {d:14s} precision {prec:.3f} recall {rec:.3f} F1 {f1:.3f} ({labelled} labelled)")
     n = sum(conf.values())
-    abstain = sum(v for (g, r), v in conf.items() if r == "abstain")
-    print(f"  macro-F1 {sum(f1s) / 3:.3f}; abstain rate {abstain / max(1, n):.3f} of {n} labelled sentences")
+    abstain = sum(v for (_, r), v in conf.items() if r == "abstain")
+    macro = sum(f1 for _, _, f1 in per_label.values()) / len(DIRECTIONS)
+    print(f"  macro-F1 {macro:.3f}; abstain rate {abstain / max(1, n):.3f} of {n} labelled sentences")
     nf = score["no_finding right"] + score["no_finding wrong"]
     print(f"  sentences without a finding read as none: {score['no_finding right']}/{nf}")
     if score["quote not found"]:
