@@ -445,18 +445,32 @@ def test_an_analysis_of_secondary_outcomes_in_the_methods_is_secondary() -> None
 @pytest.mark.parametrize(
     "title",
     [
-        # A brain or biological measure that predicts response makes a biomarker study, whatever
-        # it is called: electrophysiology, genotypes, blood flow.
+        # A brain or biological measure the drug changes, or that goes with its response, makes a biomarker study,
+        # whatever it is called: electrophysiology, blood flow.
         "Electrophysiological correlates and predictors of the antidepressant response to repeated ketamine infusions",
-        "Prediction of ketamine response in major depressive disorder using a GWAS-based machine learning approach",
-        "Genome-wide association study of the antidepressant response to ketamine",
-        "Pharmacogenomic SNPs and genotype as a guide to ketamine response",
         "Ketamine activates psychosis and alters limbic blood flow in schizophrenia",
+        "Genetic variation in glutamate receptors and ketamine-induced changes in cortical excitability",
     ],
 )
 def test_a_brain_or_genetic_measure_makes_a_biomarker_question(title: str) -> None:
     methods = "Patients received six ketamine infusions and were classified as responders or non-responders."
     assert ask(title, ("non_randomized_trial",), methods=methods) == "mechanism_or_biomarker"
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        # A genotype is fixed before treatment: genes studied against the response are its predictors, as the labels'
+        # consistency audit decided (labels/evidence/consistency_question.md, rule R1a).
+        "Prediction of ketamine response in major depressive disorder using a GWAS-based machine learning approach",
+        "Genome-wide association study of the antidepressant response to ketamine",
+        "Pharmacogenomic SNPs and genotype as a guide to ketamine response",
+        "Effects of treatment refractoriness and BDNF Val66Met polymorphism on antidepressant response to ketamine",
+    ],
+)
+def test_genes_studied_against_the_response_are_predictors(title: str) -> None:
+    methods = "Patients received six ketamine infusions and were classified as responders or non-responders."
+    assert ask(title, ("non_randomized_trial",), methods=methods) == "predictor_or_secondary"
 
 
 def test_a_clinical_predictor_stays_a_predictor_question() -> None:

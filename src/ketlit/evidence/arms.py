@@ -53,6 +53,11 @@ _REFERENCE_BEFORE: Final = re.compile(
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
+# After an association cue a bare "to" names what the outcome is a response to ("Prior ECT was associated with a
+# greater response to ketamine": a characteristic, not ECT set against ketamine).
+_ASSOCIATION_LINK: Final = re.compile(
+    r"\b(?:than|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
+)
 
 
 _KINDS: dict[int, tuple[ArmRules, tuple[ComparatorKind, ...]]] = {}
@@ -118,7 +123,8 @@ def comparator_is_subject(
     # "ECT was superior to ketamine", "placebo produced more … than ketamine": the two arms are
     # set against each other. Without such a link ("metabolism after placebo correlated with
     # improvement after ketamine") the comparator is not the subject of a comparison.
-    if not _COMPARISON_LINK.search(text, comp_at, drug.start()):
+    link = _ASSOCIATION_LINK if association else _COMPARISON_LINK
+    if not link.search(text, comp_at, drug.start()):
         return False
     return not _REFERENCE_BEFORE.search(text[:comp_at])
 

@@ -37,6 +37,10 @@ from ketlit.evidence.arms import (
     other_arms_only,
     pair_sign,
 )
+from ketlit.evidence.effect_size import Decision as _Decision
+from ketlit.evidence.effect_size import Direction as Direction
+from ketlit.evidence.effect_size import effect_sign as _effect_sign
+from ketlit.evidence.effect_size import effect_size as _effect_size
 from ketlit.evidence.harm_rates import by_arm_counts, counts_people
 from ketlit.evidence.matcher import AnyOf, Matcher, TextPattern, fold
 from ketlit.evidence.model import (
@@ -51,7 +55,6 @@ from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.sentences import split_clauses
 from ketlit.evidence.shares import share_improved, treatment_before
 
-Direction = Literal["increased", "decreased", "no_difference"]
 Favours = Literal["intervention", "comparator", "neither"]
 OutcomeKind = Literal["efficacy", "safety", "other"]
 
@@ -154,54 +157,6 @@ def _may_define(text: str) -> bool:
     return False
 
 
-# The treatment's effect as the thing that grew or shrank ("effect sizes were larger", "an enhanced
-# and prolonged drug effect", "a higher mean difference vs placebo"), not an outcome's value.
-_MORE: Final = r"larger|greater|higher|stronger|enhanced|bigger"
-_LESS: Final = r"smaller|weaker|lower|reduced|diminished|attenuated"
-_EFFECT_WORDS: Final = r"effect sizes?|effects?|efficacy|mean differences?"
-_EFFECT_SIZE: Final = re.compile(
-    rf"\b(?:(?P<more>{_MORE})|{_LESS}) (?:and \w+ )?(?:\w+ )?(?:{_EFFECT_WORDS})\b(?! of\b)"
-    rf"|\b(?:effect sizes?|mean differences?|efficacy) (?:(?:was|were|is|are|significantly|substantially|much"
-    rf"|nearly|about|\w+ly) ){{1,3}}(?:(?P<more2>{_MORE})|{_LESS})\b",
-    re.IGNORECASE,
-)
-_SIDE_EFFECT: Final = re.compile(r"\b(?:side|adverse|dissociative|psychotomimetic|undesirable)\b", re.IGNORECASE)
-
-
-def _effect_sign(text: str, effect: nums.Effect) -> _Decision:
-    """A named effect's direction from its sign alone (no word says which way).
-
-    An "effect size" / "ES" is printed as the size of the benefit: positive is the symptoms' fall.
-    Other measures take their sign as printed.
-    """
-    if _ES_NAME.match(text, max(0, effect.start)):
-        good = effect.sign > 0
-        return _Decision("decreased" if good else "increased", "effect size of benefit", 0, good_if=1 if good else -1)
-    return _Decision("increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0)
-
-
-_ES_NAME: Final = re.compile(r"(?i:effect sizes?)|ESs?\b")
-
-
-def _effect_size(text: str, change: re.Match[str]) -> _Decision | None:
-    """More of the treatment's effect, whose measure is the symptoms' fall (less of it: their rise).
-
-    "Effect sizes were larger for repeat infusions", "an enhanced and prolonged drug effect".
-    """
-    # Only around the change word the clause was read by (the comparative is part of the match).
-    start, end = max(0, change.start() - 50), change.end() + 40
-    folded = fold(text[start:end])
-    if "effect" not in folded and "effica" not in folded and "mean diff" not in folded:
-        return None
-    sized = _EFFECT_SIZE.search(text, start, end)
-    if sized is None or _SIDE_EFFECT.search(text, max(0, sized.start() - 12), sized.end()):
-        return None
-    good = (sized.group("more") or sized.group("more2")) is not None
-    return _Decision(
-        "decreased" if good else "increased", f"effect size: {sized.group(0)!r}", sized.end(), good_if=1 if good else -1
-    )
-
-
 def _as_share(
     text: str, rules: FindingRules, direction: Direction, kind: str, word: re.Match[str], good_if: int | None = None
 ) -> _Decision:
@@ -257,17 +212,6 @@ def _kind(text: str, rules: FindingRules) -> OutcomeKind:
     return "efficacy"
 
 
-@dataclass(frozen=True, slots=True)
-class _Decision:
-    """What decided a clause: direction, why, where (for the outcome), and how to read favours."""
-
-    direction: Direction
-    basis: str
-    at: int
-    good_if: int | None = None
-    per_arm: bool = False
-
-
 def _by_numbers(
     text: str,
     effect: nums.Effect | None,
@@ -307,7 +251,8 @@ def _by_numbers(
     return None
 
 
-_THAN: Final = re.compile(r"\bthan\b", re.IGNORECASE)
+# The reference of two arms compared after an association cue ("... greater reduction than / compared with ketamine").
+_THAN: Final = re.compile(r"\b(?:than|compared (?:with|to)|versus|vs\.?|relative to)(?!\w)", re.IGNORECASE)
 
 
 def _association(text: str, rules: FindingRules) -> _Decision | None:

@@ -61,7 +61,16 @@ class EvidenceRules:
     harm_topics: Matcher | None = None
 
 
+# An empty alternative ("(?:temporal||frontal)", "(?:a|)") matches the empty string, so a lookahead built on it
+# rules out every text and a pattern built on it matches everywhere: a typo, never meant in a rules file.
+_EMPTY_ALTERNATIVE: Final = re.compile(r"(?<!\\)\|(?=\||\))|\((?:\?(?:[:=!]|<[=!]))?\|")
+
+
 def _regex(table: Table, key: str, pattern: str) -> re.Pattern[str]:
+    if "{drug}" in pattern:
+        raise table.error(key, "uses {drug}, which this list does not stand for the drug's names")
+    if _EMPTY_ALTERNATIVE.search(pattern):
+        raise table.error(key, "has an empty alternative ('||', '(|' or '|)'), which matches anywhere")
     try:
         return re.compile(pattern, re.IGNORECASE)
     except re.error as exc:
@@ -138,7 +147,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         worsen=_alternation(f, "worsen", index),
         superior=_alternation(f, "superior", index),
         induce=_alternation(f, "induce", index),
-        correlation_positive=_alternation(f, "correlation_positive", index),
+        correlation_positive=_alternation(f, "correlation_positive", index, drug),
         correlation_negative=_alternation(f, "correlation_negative", index),
         association_more=_alternation(f, "association_more", index, drug),
         association_less=_alternation(f, "association_less", index, drug),
@@ -205,7 +214,7 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 56  # 56: a clause boundary's "keep..." group opens the next clause
+READER_VERSION: Final = 57  # 57: a boundary's "cut..." group; an effect made to last; d and g as benefit; 56: "keep..."
 # 55: people counted in each arm as a finding; "associated with ... than {drug}" is two arms compared
 # 54: arms named by letters ("group E"); harms by arm rates; "17.6 and 8.2%"
 # 53: harms: "reported no X", "did not occur", odds and likelihoods, denied increases

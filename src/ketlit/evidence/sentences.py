@@ -183,7 +183,10 @@ def clause_spans(text: str, boundary: TextPattern) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     start = 0
     for m in boundary.finditer(text):
-        at = m.start()
+        # A boundary may also read words before it that it does not cut ("did not <verb> X (?P<cut1>and )reduced Y":
+        # the negation that makes "and" a boundary stays in its clause); a group named "cut..." is where it cuts.
+        cut = next((m.start(g) for g in m.re.groupindex if g.startswith("cut") and m.start(g) >= 0), -1)
+        at = cut if cut >= 0 else m.start()
         while bracket is not None and bracket.start() < at:
             if bracket.group() in "([":
                 depth += 1

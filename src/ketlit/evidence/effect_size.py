@@ -1,0 +1,92 @@
+"""The treatment's effect as what grew or shrank, and the decision a clause's reading makes (split from
+:mod:`ketlit.evidence.findings`, which reads the directions, to keep each module readable).
+
+An effect named ("an enhanced antidepressant effect", "effect sizes were larger", "rapamycin prolonged the
+antidepressant effects of ketamine") is the symptoms' fall, as the labels code it: more of it is a decrease of the
+symptom burden. An "effect size", Cohen's d or Hedges' g printed for a symptom outcome is the size of that fall.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+
+from ketlit.evidence import numbers as nums
+from ketlit.evidence.matcher import fold
+
+Direction = Literal["increased", "decreased", "no_difference"]
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What decided a clause: direction, why, where (for the outcome), and how to read favours."""
+
+    direction: Direction
+    basis: str
+    at: int
+    good_if: int | None = None
+    per_arm: bool = False
+
+
+# The treatment's effect as the thing that grew or shrank ("effect sizes were larger", "an enhanced
+# and prolonged drug effect", "a higher mean difference vs placebo"), not an outcome's value.
+_MORE: Final = r"larger|greater|higher|stronger|enhanced|bigger"
+_LESS: Final = r"smaller|weaker|lower|reduced|diminished|attenuated"
+_EFFECT_WORDS: Final = r"effect sizes?|effects?|efficacy|mean differences?"
+_EFFECT_SIZE: Final = re.compile(
+    rf"\b(?:(?P<more>{_MORE})|{_LESS}) (?:and \w+ )?(?:\w+ )?(?:{_EFFECT_WORDS})\b(?! of\b)"
+    rf"|\b(?:effect sizes?|mean differences?|efficacy) (?:(?:was|were|is|are|significantly|substantially|much"
+    rf"|nearly|about|\w+ly) ){{1,3}}(?:(?P<more2>{_MORE})|{_LESS})\b"
+    # A treatment's effect made to last or grow, or cut short, by what was added to it ("rapamycin prolonged the
+    # antidepressant effects of ketamine", "magnesium potentiated the analgesic effect"): its measure is the symptoms'
+    # fall, as the labels code an effect named (the "of" is the treatment whose effect it is).
+    rf"|\b(?:(?P<more3>prolong|sustain|extend|augment|potentiat|enhanc|strengthen)\w*|(?:attenuat|block|blunt"
+    rf"|diminish|weaken|shorten|abolish|abrogat)\w*) (?:the |its |their )?(?:[\w-]+ ){{0,2}}?(?:(?:antidepressant"
+    rf"|analgesic|therapeutic|anti-?suicidal|anxiolytic|antinociceptive) (?:effects?|efficacy|response)|benefits?)\b",
+    re.IGNORECASE,
+)
+_SIDE_EFFECT: Final = re.compile(r"\b(?:side|adverse|dissociative|psychotomimetic|undesirable)\b", re.IGNORECASE)
+
+
+def effect_sign(text: str, effect: nums.Effect) -> Decision:
+    """A named effect's direction from its sign alone (no word says which way).
+
+    An "effect size" / "ES" is printed as the size of the benefit: positive is the symptoms' fall.
+    Other measures take their sign as printed.
+    """
+    if _ES_NAME.match(text, max(0, effect.start)) or (effect.measure in _BENEFIT_SIZED and _SYMPTOM.search(text)):
+        good = effect.sign > 0
+        return Decision("decreased" if good else "increased", "effect size of benefit", 0, good_if=1 if good else -1)
+    return Decision("increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0)
+
+
+_ES_NAME: Final = re.compile(r"(?i:effect sizes?)|ESs?\b")
+# Cohen's d and Hedges' g are printed as the size of the benefit too, where the clause is about symptoms or the
+# treatment's effect ("the effect size for the drug difference was very large (d = 1.46 ...)"; the labels code a
+# positive d or g on a symptom outcome as its fall, never its rise); elsewhere (a mechanism's marker) as signed.
+_BENEFIT_SIZED: Final = frozenset({"d", "g"})
+_SYMPTOM: Final = re.compile(
+    r"\b(?:effect sizes?|drug (?:difference|effect)|symptoms?|depress\w*|MADRS|HA?M-?D|HDRS|BDI|QIDS|anxi\w*|pain"
+    r"|suicid\w*|craving|antidepressant|analgesi\w*|improvement)\b",
+    re.IGNORECASE,
+)
+
+
+def effect_size(text: str, change: re.Match[str]) -> Decision | None:
+    """More of the treatment's effect, whose measure is the symptoms' fall (less of it: their rise).
+
+    "Effect sizes were larger for repeat infusions", "an enhanced and prolonged drug effect".
+    """
+    # Only around the change word the clause was read by (the comparative is part of the match).
+    start, end = max(0, change.start() - 50), change.end() + 40
+    folded = fold(text[start:end])
+    if "effect" not in folded and "effica" not in folded and "mean diff" not in folded:
+        return None
+    sized = _EFFECT_SIZE.search(text, start, end)
+    if sized is None or _SIDE_EFFECT.search(text, max(0, sized.start() - 12), sized.end()):
+        return None
+    good = (sized.group("more") or sized.group("more2") or sized.group("more3")) is not None
+    return Decision(
+        "decreased" if good else "increased", f"effect size: {sized.group(0)!r}", sized.end(), good_if=1 if good else -1
+    )
