@@ -161,3 +161,63 @@ def test_questions(title: str, methods: str, designs: tuple[str, ...], want: str
 )
 def test_question_rules_do_not_overreach(title: str, methods: str, designs: tuple[str, ...], want: str) -> None:
     assert ask(title, methods, designs) == want
+
+
+# Set j (``labels/evidence/single_j.jsonl``): 88 more real development records, labelled after set i's changes.
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # The share of patients who improved by a threshold is a response rate: a good outcome's rise.
+        ("70% of participants experienced a 50% or greater reduction in depressive symptoms.", "increased"),
+        # A responder definition said without commas is no outcome of its own.
+        ("The majority (55/77, 71.4%) of patients were classified as acute responders defined as at least 2-point "
+         "improvement in headache pain at discharge.", "increased"),
+        # A change looked for and not found.
+        ("Ketamine was not found to enhance improvement of depressive symptoms, either early in the course or at end "
+         "of study.", "no_difference"),
+        ("Ketamine was found to enhance improvement of depressive symptoms.", "decreased"),
+    ],
+)
+def test_shares_definitions_and_changes_not_found(sentence: str, want: str) -> None:
+    methods = "Seventy-seven patients received open-label ketamine infusions."
+    assert read(sentence, methods)[:1] == [want]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "This is the first trial to present dose-response data of ketamine efficacy in depressed subjects.",
+        "If shown effective in other cases, ketamine would be a valuable addition to our armamentarium.",
+        "Our review highlights the increasing interest in the use of ketamine in treatment-resistant depression.",
+    ],
+)
+def test_novelty_conditions_and_interest_are_no_finding(sentence: str) -> None:
+    assert read(sentence) == []
+
+
+def test_the_first_trial_to_show_a_result_still_reports_it() -> None:
+    assert read("This is the first randomized trial to demonstrate that ketamine reduced obsessions (p < 0.01).") == [
+        "decreased"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("title", "want"),
+    [
+        ("A double-blind, randomized, placebo-controlled, dose-frequency study of intravenous ketamine",
+         "dose_or_schedule"),
+        ("Identification of an optimal dose of intravenous ketamine for late-life depression: a Bayesian adaptive "
+         "randomization trial", "dose_or_schedule"),
+        ("Ketamine and midazolam for invasive procedures in children: a comparison of routes of intravenous, oral, and "
+         "rectal administration", "dose_or_schedule"),
+        ("Longitudinal course of adverse events with esketamine nasal spray: a post hoc analysis of pooled data from "
+         "phase 3 trials", "safety_only"),
+        # A re-analysis of efficacy stays a secondary analysis.
+        ("Efficacy and adverse events of esketamine nasal spray: a post hoc analysis of pooled data from phase 3 "
+         "trials", "predictor_or_secondary"),
+    ],
+)
+def test_questions_from_set_j(title: str, want: str) -> None:
+    assert ask(title, "Patients received ketamine or placebo.", ("rct",)) == want

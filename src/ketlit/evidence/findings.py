@@ -114,6 +114,8 @@ _DEFINITION: Final = re.compile(
     # "Remission, defined as a MADRS score of 10 or less, was achieved": the outcome is the remission, not the MADRS;
     # "(higher = worse sleep)", "(higher scores indicate better function)": how a scale reads, not a result.
     r"|,\s*defined as [^,;()]{1,80},"
+    # "classified as acute responders defined as at least 2-point improvement in headache pain": to the clause's end.
+    r"|(?<=\w )(?:defined|operationali[sz]ed) (?:as|by) [^,;()]{1,100}"
     # "Regardless of treatment response, ...": a condition the result holds under, not its outcome.
     r"|\bregardless of [^,;()]{1,60},"
     r"|\([^()]*\b(?:higher|lower)\b[^()]*(?:=|indicat\w*|means?|better|worse)[^()]*\)"
@@ -143,6 +145,7 @@ _COUNTED: Final = re.compile(
 _DEFINITION_NEEDS: Final = (
     ("(", ("defined", "≥", ">=", "⩾", "at least", "≤", "<=", "⩽", "higher", "lower")),
     (",", ("defined as", "regardless of")),
+    ("ined", ("defined as", "defined by", "operationalized", "operationalised")),
     ("%", ("reduction", "decrease", "improvement", "drop")),
 )
 

@@ -214,7 +214,9 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 57  # 57: a boundary's "cut..." group; an effect made to last; d and g as benefit; 56: "keep..."
+READER_VERSION: Final = 58  # 58: set j: shares improved by a threshold, definitions, "not found to"
+# 57: a boundary's "cut..." group; an effect made to last; d and g as a benefit's size
+# 56: a clause boundary's "keep..." group opens the next clause
 # 55: people counted in each arm as a finding; "associated with ... than {drug}" is two arms compared
 # 54: arms named by letters ("group E"); harms by arm rates; "17.6 and 8.2%"
 # 53: harms: "reported no X", "did not occur", odds and likelihoods, denied increases

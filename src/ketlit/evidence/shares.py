@@ -13,8 +13,9 @@ from typing import Final
 from ketlit.evidence.arms import ArmRules, first_comparator
 
 # The share of patients in whom the symptoms fell ("scores had dropped to mild in 67% of patients", "70% of patients
-# showed at least a 50% reduction", "effective for 80% of the patients"): how many improved, a rate of a good outcome
-# (the convention for response rates: increased), not the symptoms' mean fall. The share must be the change word's
+# showed at least a 50% reduction", "70% of participants experienced 50% or greater reduction", "effective for 80% of
+# the patients"): how many improved, a rate of a good outcome (the convention for response rates: increased), not the
+# symptoms' mean fall. The share must be the change word's
 # own (right after it, or counting those who had "at least a 50% reduction"), not a percentage of another statement
 # in the clause ("anxiety decreased, and nausea occurred in 25% of patients").
 _PEOPLE: Final = r"(?:patients|participants|subjects|individuals|children|adolescents|adults|women|men|veterans)"
@@ -27,7 +28,8 @@ _SHARE_AFTER: Final = re.compile(
 _SHARE_BEFORE: Final = re.compile(
     r"\b\d+(?:\.\d+)? ?%\)?(?: of (?:the )?(?:[\w-]+ )?" + _PEOPLE + r")?"
     r" (?:experienced|demonstrated|achieved|showed|had|reported|attained|reached)"
-    r" (?:an? )?(?:at least|≥|>=|>|more than|over) ?(?:an? )?\d+ ?% (?:[\w-]+ )?$",
+    r" (?:an? )?(?:(?:at least|≥|>=|>|more than|over) ?(?:an? )?\d+ ?%|\d+ ?% or (?:greater|more|higher|larger))"
+    r" (?:[\w-]+ )?$",
     re.IGNORECASE,
 )
 # A clause about how often something happened (an incidence, a rate, events) or about a harm or a vital sign: a share
