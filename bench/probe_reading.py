@@ -15,7 +15,7 @@ wordings it was not written from. Every set is made-up text; none is a record's.
 - ``probes/adverse.txt``: ``sentence || presence[,presence...]|none || setting`` (``probes/adverse_settings.json``).
   Right, as the benchmark scores harms, when each expected presence is given to some harm of the sentence (none: no
   row).
-- ``probes/questions.jsonl``: abstracts (title, sections or an unstructured text) with the expected study question
+- ``probes/questions*.jsonl``: abstracts (title, sections or an unstructured text) with the expected study question
   and the alternatives the schema also allows; tagged as ``ketlit tag`` would tag them. Right when the question read
   is the expected one.
 - ``probes/round5/abstracts*.jsonl``: whole abstracts with their question and every result sentence's findings
@@ -28,11 +28,13 @@ Rounds, each written by other helpers, blind to the reader and to the other roun
 unstructured), ``probes/round3/`` (130 abstracts of secondary reports of trials and main reports with tempting words,
 their report relation labelled too), ``probes/round4/`` (150 direction and 100 harm sentences of trials that name
 their arms by letters, defined in 25 ways) and ``probes/round5/`` (stop 38: 120 whole abstracts, psychiatry and
-addiction by one helper, pain, anaesthesia and acute care by another, 42% unstructured). A round's first reading,
+addiction by one helper, pain, anaesthesia and acute care by another, 42% unstructured), ``probes/round6/`` (stop
+38: 80 whole abstracts) and ``probes/round7/`` (stop 39: 100 abstracts on the study question's hard boundaries, by two
+helpers: psychiatry and neuroscience research, and clinical trials). A round's first reading,
 before any rule is changed for it, is how the reader generalises; the rules fixed for round 1 were measured on round
 2 that way (bench/README.md, stop 37).
 
-Prints right/total per set and per label; informational, no target (exit 0). See bench/README.md (stops 36-38).
+Prints right/total per set and per label; informational, no target (exit 0). See bench/README.md (stops 36-39).
 """
 
 from __future__ import annotations
@@ -129,7 +131,8 @@ def _tags(tagger: Any, article: Article) -> dict[str, list[str]]:
 def questions(misses: bool, probes: Path = PROBES) -> Counter[str]:
     tagger = TagRunner(Settings()).tagger
     score: Counter[str] = Counter()
-    for line in (probes / "questions.jsonl").read_text().splitlines():
+    lines = [line for path in sorted(probes.glob("questions*.jsonl")) for line in path.read_text().splitlines()]
+    for line in lines:
         case: dict[str, Any] = json.loads(line)
         article = _abstract_of(case)
         profile = read_profile(article, _tags(tagger, article), RULES)
@@ -254,11 +257,11 @@ def main() -> int:
         "--round",
         type=int,
         default=0,
-        choices=(0, 1, 2, 3, 4, 5, 6),
-        help="one round of probes only (1: probes/, 2: probes/round2/ ... 6: probes/round6/); default all",
+        choices=(0, 1, 2, 3, 4, 5, 6, 7),
+        help="one round of probes only (1: probes/, 2: probes/round2/ ... 7: probes/round7/); default all",
     )
     args = ap.parse_args()
-    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in (2, 3, 4, 5, 6))]
+    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in (2, 3, 4, 5, 6, 7))]
     for number, probes in rounds:
         if args.round not in (0, number):
             continue
@@ -266,10 +269,10 @@ def main() -> int:
         sets = (
             ("directions", directions, "directions.txt"),
             ("adverse events", adverse, "adverse.txt"),
-            ("study questions", questions, "questions.jsonl"),
+            ("study questions", questions, "questions*.jsonl"),
         )
         for name, score, file in sets:
-            if (probes / file).exists():
+            if any(probes.glob(file)):
                 _report(name, score(args.misses, probes))
         if any(probes.glob("abstracts*.jsonl")):
             _report_abstracts(abstracts(args.misses, probes))
