@@ -27,12 +27,13 @@ Rounds, each written by other helpers, blind to the reader and to the other roun
 ``probes/round2/`` (stop 37: 240 direction sentences in 16 settings, 260 harm sentences in 15, 160 abstracts, 35%
 unstructured), ``probes/round3/`` (130 abstracts of secondary reports of trials and main reports with tempting words,
 their report relation labelled too), ``probes/round4/`` (150 direction and 100 harm sentences of trials that name
-their arms by letters, defined in 25 ways) and ``probes/round5/`` (stop 38: 120 whole abstracts, psychiatry and
+their arms by letters, defined in 25 ways), ``probes/round5/`` (stop 38: 120 whole abstracts, psychiatry and
 addiction by one helper, pain, anaesthesia and acute care by another, 42% unstructured), ``probes/round6/`` (stop
-38: 80 whole abstracts) and ``probes/round7/`` (stop 39: 100 abstracts on the study question's hard boundaries, by two
-helpers: psychiatry and neuroscience research, and clinical trials). A round's first reading,
-before any rule is changed for it, is how the reader generalises; the rules fixed for round 1 were measured on round
-2 that way (bench/README.md, stop 37).
+38: 80 whole abstracts), ``probes/round7/`` (stop 39: 100 abstracts on the study question's hard boundaries, by two
+helpers: psychiatry and neuroscience research, and clinical trials) and ``probes/round8/`` (stop 39: 100 whole
+abstracts of mechanism, biomarker and challenge studies, and of predictor, moderator and secondary analyses). A
+round's first reading, before any rule is changed for it, is how the reader generalises; the rules fixed for round 1
+were measured on round 2 that way (bench/README.md, stop 37).
 
 Prints right/total per set and per label; informational, no target (exit 0). See bench/README.md (stops 36-39).
 """
@@ -257,11 +258,11 @@ def main() -> int:
         "--round",
         type=int,
         default=0,
-        choices=(0, 1, 2, 3, 4, 5, 6, 7),
-        help="one round of probes only (1: probes/, 2: probes/round2/ ... 7: probes/round7/); default all",
+        choices=(0, 1, 2, 3, 4, 5, 6, 7, 8),
+        help="one round of probes only (1: probes/, 2: probes/round2/ ... 8: probes/round8/); default all",
     )
     args = ap.parse_args()
-    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in (2, 3, 4, 5, 6, 7))]
+    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in (2, 3, 4, 5, 6, 7, 8))]
     for number, probes in rounds:
         if args.round not in (0, number):
             continue

@@ -414,6 +414,19 @@ def clause_findings(
     effect = effects[0] if effects else None
     p = p_values[0] if p_values else None
     decision = _by_numbers(text, effect, p_values, rates, rules) or _by_words(text, rates, rules)
+    if (
+        decision is not None
+        and decision.basis.startswith("rate of")
+        and len(rates) > 1
+        and effect is not None
+        and effect.measure in nums.RATIO_MEASURES
+        and effect.sign
+        and effect.excludes_null
+    ):
+        # Two groups' rates of a good outcome, the groups no arms ("28% in benzodiazepine users and 49% in non-users
+        # (adjusted odds ratio 0.39, 95% CI 0.17 to 0.88)"): the ratio printed for them says which way, not the rise
+        # of one arm's rate.
+        decision = _effect_sign(text, effect)
     # Last: a named effect whose CI excludes no effect, with no word saying which way. Its sign
     # is only trusted here, because abstracts subtract either way round ("mean difference 12.7"
     # for a reduction).

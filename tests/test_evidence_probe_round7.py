@@ -1,0 +1,138 @@
+"""Wording families found by probe rounds 7 and 8 (``bench/probes/round7/``, ``round8/``, stop 39): study questions on
+their hard boundaries (a marker measured after the drug is a mechanism question in a re-analysis too, a baseline
+measure that predicts is a predictor question, harms analysed from pooled trials are a safety question, a
+non-inferiority trial is head to head, how one drug is given is a dose question), and the directions of mechanism and
+predictor studies (coefficients after "associated", "unrelated to", a trait's subgroup that fared better, two groups'
+rates with their odds ratio). Each rule is pinned in both directions where it could overreach. Made-up text."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.evidence.profile import read_profile
+from ketlit.evidence.questions import classify
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection, Article
+
+RULES = packaged_rules()
+METHODS = "Adults with treatment-resistant depression were randomized to ketamine 0.5 mg/kg or saline placebo."
+
+
+def read(sentence: str, methods: str = METHODS) -> list[str]:
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", sentence)]
+    first = len(abstract_sentences(sections[:1]))
+    article = Article("1", title="Ketamine versus placebo: a randomized trial", sections=sections)
+    profile = read_profile(article, {"design": ["rct"], "molecule": ["racemic_ketamine"]}, RULES)
+    return [f.direction for f in profile.findings if f.sentence >= first]
+
+
+def ask(title: str, methods: str, designs: tuple[str, ...] = ("rct",)) -> str:
+    sentences = assign_roles(abstract_sentences([AbstractSection("METHODS", "METHODS", methods)]), RULES.roles)
+    return classify(title, sentences, frozenset(designs), RULES.questions).value
+
+
+SECONDARY = "This was a secondary analysis of a randomized, double-blind trial of ketamine versus midazolam."
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        ("Serum brain-derived neurotrophic factor after ketamine versus midazolam: a secondary analysis of a "
+         "randomized trial", SECONDARY, "mechanism_or_biomarker"),
+        ("Gamma power changes measured with magnetoencephalography after ketamine in depressed patients",
+         SECONDARY, "mechanism_or_biomarker"),
+        # A marker named with the response, a genotype or a baseline stays a predictor question (rule R1a).
+        ("Serum BDNF and response to ketamine: a secondary analysis of a randomized trial", SECONDARY,
+         "predictor_or_secondary"),
+        ("Baseline thalamocortical connectivity predicts the intensity of ketamine-induced dissociation in healthy "
+         "volunteers", "Healthy volunteers received ketamine.", "predictor_or_secondary"),
+        ("Hippocampal volume before treatment and response to intravenous ketamine",
+         "Patients received six infusions.", "predictor_or_secondary"),
+        ("Concomitant benzodiazepine use attenuates the antidepressant effect of ketamine",
+         "Patients received six infusions.", "predictor_or_secondary"),
+        ("Response to intravenous ketamine in bipolar versus unipolar depression in a community clinic",
+         "Charts were reviewed.", "predictor_or_secondary"),
+        # Markers around an operation are what the drug is given there to prevent.
+        ("Intraoperative ketamine and inflammatory cytokines after cardiac surgery",
+         "Patients undergoing cardiac surgery were randomized to ketamine or saline.", "perioperative_prevention"),
+    ],
+)
+def test_markers_baselines_and_moderators(title: str, methods: str, want: str) -> None:
+    assert ask(title, methods) == want
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        ("Blood pressure changes with esketamine nasal spray: a pooled analysis of five phase 3 trials",
+         "Data from five trials were pooled.", "safety_only"),
+        ("Safety, tolerability and pharmacokinetics of single ascending doses of arketamine in healthy adults",
+         "Healthy adults received arketamine or placebo.", "safety_only"),
+        # Harms related to the outcome are a predictor question.
+        ("Dissociative effects during ketamine infusion and antidepressant outcome: a pooled analysis",
+         "Data from four trials were pooled.", "predictor_or_secondary"),
+        ("Intranasal esketamine versus intravenous racemic ketamine in treatment-resistant depression: a randomized, "
+         "double-blind, non-inferiority trial", "Patients received esketamine and saline infusion, or ketamine and "
+         "placebo spray.", "head_to_head"),
+        ("Slow infusion versus intravenous push of subdissociative-dose ketamine for emergency department analgesia",
+         "Adults with acute pain were randomized.", "dose_or_schedule"),
+        ("Dose-response relationship of intravenous ketamine in treatment-resistant depression: a five-arm randomized "
+         "trial", "Patients received one of four doses or midazolam.", "dose_or_schedule"),
+        ("Intravenous ketamine for depressive symptoms in fibromyalgia: a randomized, active placebo-controlled trial "
+         "with exploration of predictors of response", "Patients received ketamine or midazolam.",
+         "efficacy_vs_control"),
+        ("Health-related quality of life with esketamine nasal spray: patient-reported outcomes from a randomized, "
+         "placebo-controlled trial", "Patients received esketamine or placebo.", "predictor_or_secondary"),
+        # A population of two diagnoses is no comparison of them.
+        ("A randomized, placebo-controlled pilot trial of intranasal ketamine in severe unipolar and bipolar "
+         "depression", "Patients received ketamine or placebo.", "efficacy_vs_control"),
+    ],
+)
+def test_questions_on_hard_boundaries(title: str, methods: str, want: str) -> None:
+    assert ask(title, methods) == want
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        ("In patients, a larger reduction in mGlu5 availability was linked to a greater decrease in MADRS score "
+         "(r = 0.61, p = 0.008).", "increased"),
+        ("Among subfields, the left dentate gyrus showed the strongest association (r = -0.49).", "decreased"),
+        ("Age showed no linear association with percentage MADRS change (r = -0.06).", "no_difference"),
+        ("The reduction in amygdala response was not related to the change in MADRS score.", "no_difference"),
+        ("Plasma ketamine concentrations were unrelated to the magnitude of receptor change.", "no_difference"),
+        ("In this trial, opioid receptor blockade did not attenuate ketamine's antidepressant effect.",
+         "no_difference"),
+        ("Responders and non-responders showed a similar 3-hour increase in GABA+.", "no_difference"),
+        ("At 24 hours, TEP amplitudes were back to pre-infusion values.", "no_difference"),
+        ("No cognitive domain worsened over the course of treatment.", "no_difference"),
+        ("Participants taking lithium had a response rate similar to those taking valproate (55% versus 50%).",
+         "no_difference"),
+        ("Processing speed and verbal learning scores improved from baseline to the end of treatment.", "increased"),
+        ("EQ-5D-5L health-status index scores improved more with esketamine (P = .02).", "increased"),
+    ],
+)
+def test_mechanism_and_predictor_results(sentence: str, want: str) -> None:
+    assert read(sentence)[:1] == [want]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        ("Anxious participants showed a greater reduction in HAM-D scores than nonanxious participants (P = .01).",
+         "increased"),
+        ("Family history positive participants had greater improvement in MADRS score than family history negative "
+         "participants (P = .009).", "increased"),
+        # Arms are no trait.
+        ("Patients in the ketamine group showed a greater reduction in MADRS than patients in the placebo group.",
+         "decreased"),
+        # Two groups' rates of a good outcome: the odds ratio printed for them says which way.
+        ("Response rates were 28% in benzodiazepine users and 49% in non-users (adjusted odds ratio 0.39, 95% CI "
+         "0.17 to 0.88).", "decreased"),
+        ("Response rates were 64% with ketamine and 28% with placebo (OR 4.5, 95% CI 1.9 to 10.6).", "increased"),
+    ],
+)
+def test_subgroups_and_rates_with_their_ratio(sentence: str, want: str) -> None:
+    assert read(sentence)[:1] == [want]
