@@ -8,29 +8,18 @@ from __future__ import annotations
 
 import pytest
 
-from ketlit.evidence.profile import read_profile
-from ketlit.evidence.questions import classify
-from ketlit.evidence.roles import assign_roles
-from ketlit.evidence.rules import packaged_rules
-from ketlit.evidence.sentences import abstract_sentences
-from ketlit.sources.models import AbstractSection, Article
+from tests import evidence_probe
 
-RULES = packaged_rules()
 METHODS = "Adults with treatment-resistant depression were randomized to ketamine 0.5 mg/kg or midazolam 0.045 mg/kg."
 
 
 def read(sentence: str, methods: str = METHODS) -> list[str]:
     """The directions read from ``sentence`` as the results of a made-up midazolam-controlled trial."""
-    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", sentence)]
-    first = len(abstract_sentences(sections[:1]))
-    article = Article("1", title="Ketamine versus midazolam: a randomized trial", sections=sections)
-    profile = read_profile(article, {"design": ["rct"], "molecule": ["racemic_ketamine"]}, RULES)
-    return [f.direction for f in profile.findings if f.sentence >= first]
+    return evidence_probe.read(sentence, methods, title="Ketamine versus midazolam: a randomized trial")
 
 
 def ask(title: str, methods: str, designs: tuple[str, ...] = ("rct",)) -> str:
-    sentences = assign_roles(abstract_sentences([AbstractSection("METHODS", "METHODS", methods)]), RULES.roles)
-    return classify(title, sentences, frozenset(designs), RULES.questions).value
+    return evidence_probe.ask(title, methods, designs)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,32 @@
+"""Reading one made-up result sentence or title as the evidence reader meets it in a record, for the wording tests
+(``test_evidence_set_i.py``, ``test_evidence_probe_round7.py``): the sentence as the RESULTS after a METHODS section,
+the title classified with that methods text as the aim and design."""
+
+from __future__ import annotations
+
+from ketlit.evidence.profile import read_profile
+from ketlit.evidence.questions import classify
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection, Article
+
+RULES = packaged_rules()
+PLACEBO_TRIAL = "Adults with treatment-resistant depression were randomized to ketamine 0.5 mg/kg or saline placebo."
+
+
+def read(
+    sentence: str, methods: str = PLACEBO_TRIAL, title: str = "Ketamine versus placebo: a randomized trial"
+) -> list[str]:
+    """The directions read from ``sentence`` as the results of a made-up trial (placebo-controlled by default)."""
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", sentence)]
+    first = len(abstract_sentences(sections[:1]))
+    article = Article("1", title=title, sections=sections)
+    profile = read_profile(article, {"design": ["rct"], "molecule": ["racemic_ketamine"]}, RULES)
+    return [f.direction for f in profile.findings if f.sentence >= first]
+
+
+def ask(title: str, methods: str, designs: tuple[str, ...] = ()) -> str:
+    """The study question of ``title`` with ``methods`` and the given design tags."""
+    sentences = assign_roles(abstract_sentences([AbstractSection("METHODS", "METHODS", methods)]), RULES.roles)
+    return classify(title, sentences, frozenset(designs), RULES.questions).value
