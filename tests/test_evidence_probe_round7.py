@@ -7,6 +7,10 @@ rates with their odds ratio). Each rule is pinned in both directions where it co
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from tests.evidence_probe import ask as _ask
@@ -120,3 +124,22 @@ def test_mechanism_and_predictor_results(sentence: str, want: str) -> None:
 )
 def test_subgroups_and_rates_with_their_ratio(sentence: str, want: str) -> None:
     assert read(sentence)[:1] == [want]
+
+
+REVIEW_FILE = Path(__file__).parent / "fixtures" / "evidence" / "review_stop39.json"
+REVIEW = json.loads(REVIEW_FILE.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", REVIEW, ids=[f"{c['rule']}-{i}" for i, c in enumerate(REVIEW)])
+def test_a_reviewers_inputs_that_the_first_version_of_these_rules_read_wrong(case: dict[str, Any]) -> None:
+    """A reviewer's adversarial inputs (tests/fixtures/evidence/review_stop39.json) that the rules of stop 39 read
+    worse than the rules before them until each family was narrowed: harms or dropouts "unrelated to" the drug, a
+    marker's d or g in a sample described by its condition, trial arms named like a trait's subgroups, a coefficient
+    printed with the drug's own effect, a pooled analysis of relapse or moderators, concomitant medication as a
+    population, experiences and outcomes of a service, an optimal dose chosen rather than sought, two drugs given in
+    two ways, "routes to remission"."""
+    if case["kind"] == "dir":
+        kwargs = {k: case[k] for k in ("methods", "title") if k in case}
+        assert read(case["text"], **kwargs) == case["expected"]
+    else:
+        assert _ask(case["title"], case["methods"], tuple(case.get("designs") or ())) == case["expected"]

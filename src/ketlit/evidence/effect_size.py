@@ -55,7 +55,8 @@ def effect_sign(text: str, effect: nums.Effect) -> Decision:
     An "effect size" / "ES" is printed as the size of the benefit: positive is the symptoms' fall.
     Other measures take their sign as printed.
     """
-    if _ES_NAME.match(text, max(0, effect.start)) or (effect.measure in _BENEFIT_SIZED and _SYMPTOM.search(text)):
+    sized = effect.measure in _BENEFIT_SIZED and _SYMPTOM.search(text) and not _MARKER.search(text)
+    if _ES_NAME.match(text, max(0, effect.start)) or sized:
         good = effect.sign > 0
         return Decision("decreased" if good else "increased", "effect size of benefit", 0, good_if=1 if good else -1)
     return Decision("increased" if effect.sign > 0 else "decreased", f"{effect.measure} CI excludes no effect", 0)
@@ -67,8 +68,16 @@ _ES_NAME: Final = re.compile(r"(?i:effect sizes?)|ESs?\b")
 # positive d or g on a symptom outcome as its fall, never its rise); elsewhere (a mechanism's marker) as signed.
 _BENEFIT_SIZED: Final = frozenset({"d", "g"})
 _SYMPTOM: Final = re.compile(
-    r"\b(?:effect sizes?|drug (?:difference|effect)|symptoms?|depress\w*|MADRS|HA?M-?D|HDRS|BDI|QIDS|anxi\w*|pain"
-    r"|suicid\w*|craving|antidepressant|analgesi\w*|improvement)\b",
+    r"\b(?:effect sizes?|drug (?:difference|effect)|symptoms?|severity|MADRS|HA?M-?D|HDRS|BDI|QIDS"
+    r"|suicidal ideation|craving|antidepressant (?:effects?|response)|improvement"
+    r"|(?:depression|depressive|anxiety|pain) (?:scores?|ratings?|severity|symptoms))\b",
+    re.IGNORECASE,
+)
+# A brain or body measure named in the clause is what the d or g is of ("Depressed patients showed altered connectivity
+# after ketamine (d = -0.9 ...)"): signed as printed, whatever symptom word the sample's description holds.
+_MARKER: Final = re.compile(
+    r"\b(?:connectivity|glutamate|GABA|BDNF|volumes?|power|activity|activation|heart rate|binding|concentrations?"
+    r"|levels?|amplitudes?|potentials?|thickness|metabolites?)\b",
     re.IGNORECASE,
 )
 

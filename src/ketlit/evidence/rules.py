@@ -140,7 +140,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
     comparators = tuple((kind, _alternation(c, kind, index)) for kind in COMPARATOR_KINDS)
     return FindingRules(
         drug=drug,
-        no_difference=_alternation(f, "no_difference", index),
+        no_difference=_alternation(f, "no_difference", index, drug),
         increase=_alternation(f, "increase", index),
         decrease=_alternation(f, "decrease", index),
         improve=_alternation(f, "improve", index, drug),
