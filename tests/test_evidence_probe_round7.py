@@ -143,3 +143,29 @@ def test_a_reviewers_inputs_that_the_first_version_of_these_rules_read_wrong(cas
         assert read(case["text"], **kwargs) == case["expected"]
     else:
         assert _ask(case["title"], case["methods"], tuple(case.get("designs") or ())) == case["expected"]
+
+
+# Round 9 (``bench/probes/round9/``): uncontrolled and observational studies, and reviews.
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        ("Nine of the 14 patients reported at least a 30% reduction in average pain intensity.", "increased"),
+        ("Response occurred in 7 of 16 patients and remission in 4.", "increased"),
+        ("Response was seen in 13 patients and remission in 7.", "increased"),
+        ("A benefit in older adults has not been demonstrated.", "no_difference"),
+        ("A trial combining ketamine with exposure therapy found no additional benefit over exposure alone.",
+         "no_difference"),
+        ("By 24 hours, ketamine did not impair any cognitive domain relative to control.", "no_difference"),
+        ("No review found an increase in serious adverse events with ketamine or esketamine.", "no_difference"),
+        ("Patients with preoperative depressive symptoms benefited more than those without (p = 0.01).", "increased"),
+        ("Postoperative sleep quality scores improved with esketamine (SMD 0.48, 95% CI 0.21 to 0.75).", "increased"),
+        ("Multi-day infusions produced the largest effect (MD -2.05, 95% CI -2.96 to -1.14).", "decreased"),
+        ("Antidepressant efficacy increased with dose up to 0.5 mg/kg.", "decreased"),
+        # What the drug brought about is still read so.
+        ("Ketamine produced euphoria in 30% of participants.", "increased"),
+    ],
+)
+def test_series_and_reviews(sentence: str, want: str) -> None:
+    assert read(sentence, "Sixteen patients received open-label ketamine infusions.")[:1] == [want]

@@ -31,13 +31,15 @@ class Decision:
 
 # The treatment's effect as the thing that grew or shrank ("effect sizes were larger", "an enhanced
 # and prolonged drug effect", "a higher mean difference vs placebo"), not an outcome's value.
-_MORE: Final = r"larger|greater|higher|stronger|enhanced|bigger"
+_MORE: Final = r"larger|greater|higher|stronger|enhanced|bigger|largest|greatest|strongest|biggest"
 _LESS: Final = r"smaller|weaker|lower|reduced|diminished|attenuated"
 _EFFECT_WORDS: Final = r"effect sizes?|effects?|efficacy|mean differences?"
 _EFFECT_SIZE: Final = re.compile(
     rf"\b(?:(?P<more>{_MORE})|{_LESS}) (?:and \w+ )?(?:\w+ )?(?:{_EFFECT_WORDS})\b(?! of\b)"
     rf"|\b(?:effect sizes?|mean differences?|efficacy) (?:(?:was|were|is|are|significantly|substantially|much"
     rf"|nearly|about|\w+ly) ){{1,3}}(?:(?P<more2>{_MORE})|{_LESS})\b"
+    # "Antidepressant efficacy increased with dose up to 0.5 mg/kg".
+    rf"|\b(?:effect sizes?|efficacy) (?:(?P<more4>increased|rose|grew)|decreased|fell|declined)\b"
     # A treatment's effect made to last or grow, or cut short, by what was added to it ("rapamycin prolonged the
     # antidepressant effects of ketamine", "magnesium potentiated the analgesic effect"): its measure is the symptoms'
     # fall, as the labels code an effect named (the "of" is the treatment whose effect it is).
@@ -95,7 +97,7 @@ def effect_size(text: str, change: re.Match[str]) -> Decision | None:
     sized = _EFFECT_SIZE.search(text, start, end)
     if sized is None or _SIDE_EFFECT.search(text, max(0, sized.start() - 12), sized.end()):
         return None
-    good = (sized.group("more") or sized.group("more2") or sized.group("more3")) is not None
+    good = any(sized.group(g) is not None for g in ("more", "more2", "more3", "more4"))
     return Decision(
         "decreased" if good else "increased", f"effect size: {sized.group(0)!r}", sized.end(), good_if=1 if good else -1
     )

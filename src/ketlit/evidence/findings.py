@@ -150,6 +150,15 @@ _DEFINITION_NEEDS: Final = (
 )
 
 
+# The good outcome, then the people it happened in ("Response occurred in 7 of 16 patients", "was seen in 13 patients").
+_COUNTED_IN: Final = re.compile(
+    rf"\b(?:occurred|was (?:seen|observed|achieved|reached)|were (?:seen|observed)) in (?:{_COUNT_WORD})"
+    rf"(?: (?:of|out of) (?:the )?(?:{_COUNT_WORD}))?(?: \w+){{0,2}}? (?:patients|participants|subjects|individuals"
+    r"|veterans|women|men|adults|adolescents|children|cases)\b",
+    re.IGNORECASE,
+)
+
+
 def _may_define(text: str) -> bool:
     folded = ""
     for char, words in _DEFINITION_NEEDS:
@@ -351,7 +360,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         if counted and counted.group(1).lower() in ("none", "no"):
             # "None of 10 subjects experienced a response": the good outcome did not happen.
             return _Decision("no_difference", f"none had {good_rate.group(0)!r}", good_rate.end())
-        if rates or counted:
+        if rates or counted or _COUNTED_IN.search(text, good_rate.end()):
             return _Decision("increased", f"rate of {good_rate.group(0)!r}", good_rate.end(), good_if=1)
     induced = rules.induce.search(text)
     if induced:

@@ -25,8 +25,15 @@ _SHARE_AFTER: Final = re.compile(
     + r"\b",
     re.IGNORECASE,
 )
+# People counted rather than a percentage ("Nine of the 14 patients reported at least a 30% reduction", "Eight of the
+# fourteen completers had a reduction of at least 50%").
+_COUNT: Final = (
+    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen"
+    r"|(?:twenty|thirty|forty|fifty)(?:-\w+)?)"
+)
 _SHARE_BEFORE: Final = re.compile(
-    r"\b\d+(?:\.\d+)? ?%\)?(?: of (?:the )?(?:[\w-]+ )?" + _PEOPLE + r")?"
+    r"\b(?:\d+(?:\.\d+)? ?%\)?|" + _COUNT + r" (?:of|out of) (?:the )?" + _COUNT + r"(?: [\w-]+)?)"
+    r"(?: of (?:the )?(?:[\w-]+ )?" + _PEOPLE + r")?"
     r" (?:experienced|demonstrated|achieved|showed|had|reported|attained|reached)"
     r" (?:an? )?(?:(?:at least|≥|>=|>|more than|over) ?(?:an? )?\d+ ?%|\d+ ?% or (?:greater|more|higher|larger))"
     r" (?:[\w-]+ )?$",
@@ -41,11 +48,23 @@ _NOT_A_SHARE_IMPROVED: Final = re.compile(
 )
 
 
+# The threshold said after the change word ("had a reduction of at least 50% in HADS depression score"), the people
+# counted before it.
+_COUNTED_BEFORE: Final = re.compile(
+    r"\b(?:\d+(?:\.\d+)? ?%|" + _COUNT + r" (?:of|out of) (?:the )?" + _COUNT + r")(?: [\w-]+)?"
+    r" (?:experienced|demonstrated|achieved|showed|had|reported|attained|reached) (?:an? )?$",
+    re.IGNORECASE,
+)
+_THRESHOLD_AFTER: Final = re.compile(r" (?:of|by) (?:at least|≥|>=|>|more than|over) ?\d+ ?%")
+
+
 def share_improved(text: str, start: int, end: int) -> re.Match[str] | None:
     """The share of patients the change word at ``start``-``end`` counts (above), or None."""
     share = _SHARE_AFTER.match(text, end + (text[end : end + 1] == " "))
     if share is None:
         share = _SHARE_BEFORE.search(text, max(0, start - 90), start)
+    if share is None and _THRESHOLD_AFTER.match(text, end):
+        share = _COUNTED_BEFORE.search(text, max(0, start - 90), start)
     if share is None or _NOT_A_SHARE_IMPROVED.search(text):
         return None
     return share
