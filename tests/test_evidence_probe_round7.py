@@ -165,6 +165,9 @@ def test_a_reviewers_inputs_that_the_first_version_of_these_rules_read_wrong(cas
         ("Antidepressant efficacy increased with dose up to 0.5 mg/kg.", "decreased"),
         # What the drug brought about is still read so.
         ("Ketamine produced euphoria in 30% of participants.", "increased"),
+        # People counted as having improved by a threshold; a value moved "from ... to ...".
+        ("Eight of the fourteen completers had a reduction of at least 50% in HADS depression score.", "increased"),
+        ("Median CDRS-R score declined from 72 at admission to 44 at discharge.", "decreased"),
     ],
 )
 def test_series_and_reviews(sentence: str, want: str) -> None:

@@ -159,6 +159,25 @@ _COUNTED_IN: Final = re.compile(
 )
 
 
+# People counted just before "had a reduction of at least 50%" ("Eight of the fourteen completers had a reduction of at
+# least 50% in HADS depression score"): how many improved, a result, not who counts as a responder.
+_COUNTED_JUST_BEFORE: Final = re.compile(
+    rf"\b(?:{_COUNT_WORD}) (?:of|out of) (?:the )?(?:{_COUNT_WORD})(?: [\w-]+)? $", re.IGNORECASE
+)
+
+
+def _counted_share(text: str, definition: re.Match[str]) -> bool:
+    return definition.group(0)[:3].lower() == "had" and bool(
+        _COUNTED_JUST_BEFORE.search(text, max(0, definition.start() - 60), definition.start())
+    )
+
+
+_FROM_TO: Final = re.compile(
+    r"\bfrom (?:an? (?:mean|median|baseline) (?:of )?)?[-−]?\d+(?:\.\d+)?\b[^.;]{0,50}?"
+    r"\bto (?:an? (?:mean|median) (?:of )?)?[-−]?\d+(?:\.\d+)?\b"
+)
+
+
 def _may_define(text: str) -> bool:
     folded = ""
     for char, words in _DEFINITION_NEEDS:
@@ -326,7 +345,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         )
     # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
     if _may_define(text):
-        text = _DEFINITION.sub(lambda m: " " * len(m.group(0)), text)
+        text = _DEFINITION.sub(lambda m: m.group(0) if _counted_share(text, m) else " " * len(m.group(0)), text)
     up = rules.increase.search(text)
     down = rules.decrease.search(text)
     if up or down:
@@ -641,7 +660,10 @@ def apply_scores(
     """
     best = max(ANSWERS, key=p.__getitem__)
     if best == "none":
-        return [] if found and p["none"] >= thresholds.drop else found
+        # A value printed moving "from 72 ... to 44" with the change word that moved it is a result, however unlike the
+        # model's results the sentence's other words are ("at admission", "at discharge").
+        kept = [f for f in found if f.basis.startswith("change:") and _FROM_TO.search(f.clause)]
+        return kept if found and p["none"] >= thresholds.drop else found
     if any(f.direction == best for f in found):
         return found
     text = rs.sentence.text
