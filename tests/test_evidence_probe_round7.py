@@ -172,3 +172,20 @@ def test_a_reviewers_inputs_that_the_first_version_of_these_rules_read_wrong(cas
 )
 def test_series_and_reviews(sentence: str, want: str) -> None:
     assert read(sentence, "Sixteen patients received open-label ketamine infusions.")[:1] == [want]
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "designs", "want"),
+    [
+        # Two treatments compared as they were given, in a cohort: observational (round 6's convention).
+        ("Intranasal esketamine versus intravenous racemic ketamine in routine care: a propensity-weighted cohort",
+         "Records of adults treated in two clinics were compared.", ("observational",), "observational"),
+        ("Oral ketamine for late-life treatment-resistant depression: a series of 12 outpatients",
+         "Twelve outpatients received oral ketamine.", (), "single_arm_open_label"),
+        # A trial of the two stays head to head.
+        ("Intranasal esketamine versus intravenous racemic ketamine in treatment-resistant depression: a randomized "
+         "trial", "Patients were randomized to esketamine or ketamine.", ("rct",), "head_to_head"),
+    ],
+)
+def test_cohorts_and_series_from_round_9(title: str, methods: str, designs: tuple[str, ...], want: str) -> None:
+    assert _ask(title, methods, designs) == want
