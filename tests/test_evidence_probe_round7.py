@@ -189,3 +189,25 @@ def test_series_and_reviews(sentence: str, want: str) -> None:
 )
 def test_cohorts_and_series_from_round_9(title: str, methods: str, designs: tuple[str, ...], want: str) -> None:
     assert _ask(title, methods, designs) == want
+
+
+# Round 10 (``bench/probes/round10/``): mechanism studies in many words of change.
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        ("Relative to placebo, ketamine blunted the ventral striatal response to reward cues (p = 0.01).", "decreased"),
+        ("Amygdala-ventromedial prefrontal coupling during fearful faces was heightened after esketamine.",
+         "increased"),
+        ("Connectivity between the sgACC and the dorsal attention network was preserved.", "no_difference"),
+        ("Responses to loss were unaffected by ketamine relative to placebo.", "no_difference"),
+        ("IL-10 showed a nominal increase with ketamine (p = 0.04) that did not survive correction for multiple "
+         "comparisons.", "no_difference"),
+        ("Composite cognitive scores improved from a T-score of 42.1 to 46.3 (p < 0.001).", "increased"),
+        # A symptom named "blunting", and a mechanism "ranging from antagonism to potentiation", are no change words.
+        ("Ketamine caused more confusion and emotional blunting compared to placebo.", "increased"),
+    ],
+)
+def test_words_of_change_in_mechanism_studies(sentence: str, want: str) -> None:
+    assert read(sentence, "Healthy men received ketamine or placebo in random order.")[:1] == [want]
