@@ -185,6 +185,9 @@ def test_series_and_reviews(sentence: str, want: str) -> None:
         # A trial of the two stays head to head.
         ("Intranasal esketamine versus intravenous racemic ketamine in treatment-resistant depression: a randomized "
          "trial", "Patients were randomized to esketamine or ketamine.", ("rct",), "head_to_head"),
+        ("Slow (100-minute) versus standard (40-minute) ketamine infusion for treatment-resistant depression: a "
+         "randomized double-blind trial", "Patients were randomized to either infusion rate.", ("rct",),
+         "dose_or_schedule"),
     ],
 )
 def test_cohorts_and_series_from_round_9(title: str, methods: str, designs: tuple[str, ...], want: str) -> None:
@@ -207,6 +210,8 @@ def test_cohorts_and_series_from_round_9(title: str, methods: str, designs: tupl
         ("Composite cognitive scores improved from a T-score of 42.1 to 46.3 (p < 0.001).", "increased"),
         # A symptom named "blunting", and a mechanism "ranging from antagonism to potentiation", are no change words.
         ("Ketamine caused more confusion and emotional blunting compared to placebo.", "increased"),
+        ("Remission rates were identical in the two arms (39%).", "no_difference"),
+        ("At 180 min, pain relief with ketamine was no longer greater than with midazolam.", "no_difference"),
     ],
 )
 def test_words_of_change_in_mechanism_studies(sentence: str, want: str) -> None:
