@@ -53,7 +53,7 @@ from ketlit.evidence.model import (
 )
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.sentences import split_clauses
-from ketlit.evidence.shares import share_improved, treatment_before
+from ketlit.evidence.shares import COUNT_WORD, share_improved, treatment_before
 
 Favours = Literal["intervention", "comparator", "neither"]
 OutcomeKind = Literal["efficacy", "safety", "other"]
@@ -127,10 +127,7 @@ _DEFINITION: Final = re.compile(
 # People counted as having an outcome ("Four of seven patients experienced a response", "28
 # participants achieved remission", "None of 10 subjects responded"): one arm's count of a good
 # outcome, read like its rate.
-_COUNT_WORD: Final = (
-    r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|(?:twenty|thirty|forty|fifty|sixty"
-    r"|seventy|eighty|ninety)(?:-\w+)?"
-)
+_COUNT_WORD: Final = COUNT_WORD
 _COUNTED: Final = re.compile(
     rf"\b(none|no|all|both|{_COUNT_WORD})(?: \(\d+(?:\.\d+)? ?%\))?(?: (?:of|out of) (?:the )?(?:{_COUNT_WORD}))?"
     r"(?: \w+){0,3}? (?:patients|participants|subjects|individuals|veterans|women|men|adults|adolescents|children"

@@ -25,12 +25,14 @@ _SHARE_AFTER: Final = re.compile(
     + r"\b",
     re.IGNORECASE,
 )
+# A number of people, in figures or words ("28", "seven", "twenty-one"); also the direction reader's (findings.py).
+COUNT_WORD: Final = (
+    r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|(?:twenty|thirty|forty|fifty|sixty"
+    r"|seventy|eighty|ninety)(?:-\w+)?"
+)
 # People counted rather than a percentage ("Nine of the 14 patients reported at least a 30% reduction", "Eight of the
 # fourteen completers had a reduction of at least 50%").
-_COUNT: Final = (
-    r"(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen"
-    r"|(?:twenty|thirty|forty|fifty)(?:-\w+)?)"
-)
+_COUNT: Final = f"(?:{COUNT_WORD})"
 _SHARE_BEFORE: Final = re.compile(
     r"\b(?:\d+(?:\.\d+)? ?%\)?|" + _COUNT + r" (?:of|out of) (?:the )?" + _COUNT + r"(?: [\w-]+)?)"
     r"(?: of (?:the )?(?:[\w-]+ )?" + _PEOPLE + r")?"
