@@ -174,6 +174,11 @@ def split_clauses(text: str, boundary: TextPattern) -> list[str]:
     return [text[a:b] for a, b in clause_spans(text, boundary)]
 
 
+def _named_start(m: re.Match[str], prefix: str, default: int) -> int:
+    """Where the first group of ``m`` whose name starts with ``prefix`` matched, else ``default``."""
+    return next((m.start(g) for g in m.re.groupindex if g.startswith(prefix) and m.start(g) >= 0), default)
+
+
 def clause_spans(text: str, boundary: TextPattern) -> list[tuple[int, int]]:
     """Where each clause of :func:`split_clauses` starts and ends in ``text`` (clauses of only blanks left out)."""
     # The bracket depth at a boundary is read from the brackets before it only (not per character).
@@ -185,8 +190,7 @@ def clause_spans(text: str, boundary: TextPattern) -> list[tuple[int, int]]:
     for m in boundary.finditer(text):
         # A boundary may also read words before it that it does not cut ("did not <verb> X (?P<cut1>and )reduced Y":
         # the negation that makes "and" a boundary stays in its clause); a group named "cut..." is where it cuts.
-        cut = next((m.start(g) for g in m.re.groupindex if g.startswith("cut") and m.start(g) >= 0), -1)
-        at = cut if cut >= 0 else m.start()
+        at = _named_start(m, "cut", m.start())
         while bracket is not None and bracket.start() < at:
             if bracket.group() in "([":
                 depth += 1
@@ -198,7 +202,6 @@ def clause_spans(text: str, boundary: TextPattern) -> list[tuple[int, int]]:
             # A boundary may name where the next clause starts ("(?P<keep1>without increasing ...)"): its words are
             # the next clause's, and, being literals, what lets the matcher find the boundary without trying every
             # space or comma of a sentence.
-            keep = next((m.start(g) for g in m.re.groupindex if g.startswith("keep") and m.start(g) >= 0), -1)
-            start = keep if keep >= 0 else m.end()
+            start = _named_start(m, "keep", m.end())
     out.append((start, len(text)))
     return [(a, b) for a, b in out if text[a:b].strip()]

@@ -33,11 +33,15 @@ COUNT_WORD: Final = (
 # People counted rather than a percentage ("Nine of the 14 patients reported at least a 30% reduction", "Eight of the
 # fourteen completers had a reduction of at least 50%").
 _COUNT: Final = f"(?:{COUNT_WORD})"
+# How a share of patients is said to have got there ("70% of patients showed / experienced / achieved ...").
+_IMPROVED_VERB: Final = r" (?:experienced|demonstrated|achieved|showed|had|reported|attained|reached)"
 _SHARE_BEFORE: Final = re.compile(
     r"\b(?:\d+(?:\.\d+)? ?%\)?|" + _COUNT + r" (?:of|out of) (?:the )?" + _COUNT + r"(?: [\w-]+)?)"
-    r"(?: of (?:the )?(?:[\w-]+ )?" + _PEOPLE + r")?"
-    r" (?:experienced|demonstrated|achieved|showed|had|reported|attained|reached)"
-    r" (?:an? )?(?:(?:at least|≥|>=|>|more than|over) ?(?:an? )?\d+ ?%|\d+ ?% or (?:greater|more|higher|larger))"
+    r"(?: of (?:the )?(?:[\w-]+ )?"
+    + _PEOPLE
+    + r")?"
+    + _IMPROVED_VERB
+    + r" (?:an? )?(?:(?:at least|≥|>=|>|more than|over) ?(?:an? )?\d+ ?%|\d+ ?% or (?:greater|more|higher|larger))"
     r" (?:[\w-]+ )?$",
     re.IGNORECASE,
 )
@@ -53,8 +57,13 @@ _NOT_A_SHARE_IMPROVED: Final = re.compile(
 # The threshold said after the change word ("had a reduction of at least 50% in HADS depression score"), the people
 # counted before it.
 _COUNTED_BEFORE: Final = re.compile(
-    r"\b(?:\d+(?:\.\d+)? ?%|" + _COUNT + r" (?:of|out of) (?:the )?" + _COUNT + r")(?: [\w-]+)?"
-    r" (?:experienced|demonstrated|achieved|showed|had|reported|attained|reached) (?:an? )?$",
+    r"\b(?:\d+(?:\.\d+)? ?%|"
+    + _COUNT
+    + r" (?:of|out of) (?:the )?"
+    + _COUNT
+    + r")(?: [\w-]+)?"
+    + _IMPROVED_VERB
+    + r" (?:an? )?$",
     re.IGNORECASE,
 )
 _THRESHOLD_AFTER: Final = re.compile(r" (?:of|by) (?:at least|≥|>=|>|more than|over) ?\d+ ?%")
