@@ -93,7 +93,10 @@ _CERTAINTY: Final = re.compile(
 )
 _SECONDARY: Final = re.compile(
     r"\bpost[- ]?hoc\b|\bsecondary analys|\bexploratory analys|\bpooled analys|\bre-?analys|\bsub-?stud|\bextension\b|"
-    r"\bfollow-up (?:study|analysis|of)\b|\bsubgroup analys",
+    r"\bfollow-up (?:study|analysis|of)\b|\bsubgroup analys|\bancillary\b|\bintegrated analys|\bpooled (?:\w+ )?data\b|"
+    # "EEG findings from a midazolam-controlled trial", "monitoring data from trial participants": a trial's data put
+    # to a further question ("results from a randomized trial" is how main reports are titled too, so not read).
+    r"\b(?:findings|data|evidence) from (?:an? |the |two |three |four )?(?:[\w-]+ ){0,4}trials?\b",
     re.I,
 )
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded

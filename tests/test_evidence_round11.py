@@ -1,0 +1,137 @@
+"""Wording families of secondary reports (stop 40: probe round 3's remaining misses, then round 11): a trait measured
+before the drug asked of the response in an aim written as a methods sentence, a trial's data put to a new question
+("we used data from a ... trial", "in a completed trial", "this analysis examined"), and titles that say a trial's data
+or findings are reported ("EEG findings from a placebo-controlled trial"). Each rule is pinned in both directions
+where it could overreach. Made-up text."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.evidence.profile import read_profile
+from ketlit.sources.models import AbstractSection, Article
+from tests.evidence_probe import RULES
+from tests.evidence_probe import ask as _ask
+
+
+def ask(title: str, methods: str, designs: tuple[str, ...] = ("rct",)) -> str:
+    return _ask(title, methods, designs)
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        # The aim in a methods sentence: whether a baseline trait predicted, or was associated with, the response.
+        (
+            "Pretreatment anhedonia and the antidepressant response to ketamine",
+            "In adults enrolled in a saline-controlled crossover trial of ketamine, we examined whether baseline "
+            "anhedonia severity predicted antidepressant response.",
+            "predictor_or_secondary",
+        ),
+        (
+            "Sleep quality and ketamine response in older adults",
+            "We studied older adults who took part in a randomized, midazolam-controlled trial to determine "
+            "whether poor sleep at baseline was associated with treatment response.",
+            "predictor_or_secondary",
+        ),
+        # The drug itself associated with improvement is the trial's own question.
+        (
+            "Ketamine for depression in older adults",
+            "Older adults were randomized to ketamine or midazolam to determine whether ketamine was associated with "
+            "greater improvement.",
+            "efficacy_vs_control",
+        ),
+        # A trial's data, used again.
+        (
+            "Response to ketamine across age groups",
+            "We used data from a multisite, randomized, placebo-controlled trial of intravenous ketamine (N = 180).",
+            "predictor_or_secondary",
+        ),
+        (
+            "Patient-rated and clinician-rated improvement after ketamine",
+            "Ratings of 72 participants randomized to ketamine or saline in a completed double-blind trial "
+            "were compared.",
+            "predictor_or_secondary",
+        ),
+        # A main report analyses its own trial's data: no words name another trial.
+        (
+            "Ketamine versus saline for suicidal ideation",
+            "Patients were randomized to ketamine or saline; we analysed data from the trial by intention to treat.",
+            "efficacy_vs_control",
+        ),
+        # Data from a trial used only to size this one.
+        (
+            "Ketamine versus placebo in bipolar depression",
+            "Patients were randomized to ketamine or placebo. We used data from a previous pilot trial to "
+            "calculate the sample size.",
+            "efficacy_vs_control",
+        ),
+    ],
+)
+def test_secondary_questions(title: str, methods: str, want: str) -> None:
+    assert ask(title, methods) == want
+
+
+def _objective(title: str, objective: str, methods: str) -> str:
+    sections = [
+        AbstractSection("OBJECTIVE", "OBJECTIVE", objective),
+        AbstractSection("METHODS", "METHODS", methods),
+        AbstractSection("RESULTS", "RESULTS", "Scores fell more with ketamine than with placebo (p = 0.01)."),
+    ]
+    profile = read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, RULES)
+    return profile.question.value
+
+
+def test_this_analysis_examined_is_a_secondary_question() -> None:
+    assert (
+        _objective(
+            "Irritability outcomes with esketamine nasal spray in patients at risk of suicide",
+            "In two randomized trials, esketamine reduced depressive symptoms. This analysis examined irritability.",
+            "Patients were randomized to esketamine or placebo twice weekly for 4 weeks.",
+        )
+        == "predictor_or_secondary"
+    )
+    # A pooled analysis of cognition or harms in trials stays a harm question (its title rule comes first).
+    assert (
+        _objective(
+            "Effect of esketamine nasal spray on cognition: results from three phase 3 studies",
+            "This analysis assessed the effect of esketamine on cognition compared with placebo.",
+            "Patients were randomized to esketamine or placebo.",
+        )
+        == "safety_only"
+    )
+    # "This meta-analysis examined" is a review's aim, not a trial's further analysis.
+    assert (
+        _objective(
+            "Ketamine for depression",
+            "This meta-analysis examined the response to ketamine.",
+            "Patients were randomized to ketamine or placebo.",
+        )
+        != "predictor_or_secondary"
+    )
+
+
+def _relation(title: str) -> str | None:
+    sections = [
+        AbstractSection("METHODS", "METHODS", "Patients were randomized to ketamine or saline; EEG was recorded."),
+        AbstractSection("RESULTS", "RESULTS", "Gamma power rose more with ketamine than with saline (p = 0.01)."),
+    ]
+    profile = read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, RULES)
+    return profile.relation
+
+
+@pytest.mark.parametrize(
+    ("title", "want"),
+    [
+        ("Ketamine-induced gamma power in depression: EEG findings from a saline-controlled trial", "secondary"),
+        ("Urinary symptoms during maintenance ketamine: monitoring data from trial participants", "secondary"),
+        ("Slow-wave sleep after ketamine: an ancillary polysomnography study", "secondary"),
+        ("Blood pressure with esketamine: an integrated analysis of phase 3 trials", "secondary"),
+        ("Brain connectivity after ketamine: pooled imaging data from two randomized trials", "secondary"),
+        # Main reports are titled "results from a randomized trial" too.
+        ("Ketamine for treatment-resistant depression: results from a randomized trial", "main"),
+        ("Ketamine versus saline for depression: a randomized controlled trial", "main"),
+    ],
+)
+def test_relation_from_the_title(title: str, want: str) -> None:
+    assert _relation(title) == want
