@@ -53,6 +53,22 @@ def ask(title: str, methods: str, designs: tuple[str, ...] = ("rct",)) -> str:
             "were compared.",
             "predictor_or_secondary",
         ),
+        # Trials' data pooled or integrated for a further question; pooled harms stay a harm question.
+        (
+            "Response trajectories with esketamine: a latent class analysis of pooled phase 3 trial data",
+            "Patients randomized to esketamine or placebo in three trials were analysed.",
+            "predictor_or_secondary",
+        ),
+        (
+            "Esketamine in adults with comorbid anxiety: integrated efficacy from the development programme",
+            "Patients randomized to esketamine or placebo in four trials were analysed.",
+            "predictor_or_secondary",
+        ),
+        (
+            "Orthostatic blood pressure with esketamine nasal spray: an integrated analysis of four trials",
+            "Patients randomized to esketamine or placebo in four trials were analysed.",
+            "safety_only",
+        ),
         # A main report analyses its own trial's data: no words name another trial.
         (
             "Ketamine versus saline for suicidal ideation",
