@@ -151,3 +151,156 @@ def _relation(title: str) -> str | None:
 )
 def test_relation_from_the_title(title: str, want: str) -> None:
     assert _relation(title) == want
+
+
+# Probe round 11 (two blind helpers: secondary reports against main reports that look like them, and formats a
+# rule reader meets rarely): the families its first reading missed.
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        # A design heading that says the study re-analyses or follows up a trial.
+        (
+            "Does baseline anxiety change the effect of ketamine in alcohol use disorder?",
+            "Secondary analysis of an 8-week, double-blind randomized controlled trial.",
+            "predictor_or_secondary",
+        ),
+        (
+            "Drinking one year after ketamine infusions for alcohol use disorder",
+            "Follow-up of a randomized, double-blind, placebo-controlled trial.",
+            "predictor_or_secondary",
+        ),
+        (
+            "Esketamine across levels of baseline severity",
+            "Data from three 4-week, randomized, placebo-controlled trials of esketamine plus an oral antidepressant "
+            "(A-1, A-2 and A-3) were pooled (N = 700).",
+            "predictor_or_secondary",
+        ),
+        (
+            "Anhedonia after ketamine in bipolar depression",
+            "Patients received ketamine and placebo in a randomized crossover trial, the main results of which have "
+            "been published.",
+            "predictor_or_secondary",
+        ),
+        (
+            "Self-reported outcomes with arketamine",
+            "Adults were randomized to arketamine or saline. This analysis was not prespecified.",
+            "predictor_or_secondary",
+        ),
+        (
+            "Anxiety outcomes with psilocybin",
+            "A phase 2 trial found a benefit at week 3. In that double-blind trial, 200 adults received psilocybin "
+            "25 mg or 1 mg; we analysed exploratory endpoints.",
+            "predictor_or_secondary",
+        ),
+        # Whether a trait goes with the drug's benefit.
+        (
+            "Prior treatment failures and esketamine",
+            "We examined whether the number of failed antidepressants was associated with the benefit of esketamine "
+            "in two randomized trials.",
+            "predictor_or_secondary",
+        ),
+        (
+            "Ketamine for treatment-resistant depression",
+            "We examined whether ketamine was associated with greater improvement than midazolam in a randomized "
+            "trial.",
+            "efficacy_vs_control",
+        ),
+        # The open-label part of a trial, by its title.
+        (
+            "Open-label continuation of weekly ketamine infusions after a randomized comparison with midazolam",
+            "After the randomized phase, all participants were offered six open-label infusions.",
+            "single_arm_open_label",
+        ),
+        (
+            "Esketamine in older adults: results from the open-label phase following a double-blind induction",
+            "Patients who completed the double-blind phase could receive open-label esketamine for 48 weeks.",
+            "single_arm_open_label",
+        ),
+        (
+            "Continuation of esketamine versus switch to placebo in stable remission: a randomized withdrawal study",
+            "Patients in remission were randomized to continue esketamine or switch to placebo.",
+            "efficacy_vs_control",
+        ),
+        # Patients who took the drug, and no control named: an uncontrolled series ("took part" is no dose).
+        (
+            "Sublingual ketamine at home for depression",
+            "After a supervised first dose, patients took 1 mg/kg sublingually twice weekly for 6 weeks.",
+            "single_arm_open_label",
+        ),
+    ],
+)
+def test_round11_questions(title: str, methods: str, want: str) -> None:
+    assert ask(title, methods) == want
+
+
+def test_a_review_that_searched_for_case_series_is_a_review() -> None:
+    assert (
+        ask(
+            "Oral ketamine for depression: a systematic review",
+            "We searched five databases for randomised studies, case series of five or more patients and chart "
+            "reviews.",
+            ("systematic_review",),
+        )
+        == "systematic_review"
+    )
+
+
+def _relation_of(title: str, methods: str) -> str | None:
+    sections = [
+        AbstractSection("METHODS", "METHODS", methods),
+        AbstractSection("RESULTS", "RESULTS", "Scores fell from 30 to 18 (p < 0.001)."),
+    ]
+    profile = read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, RULES)
+    return profile.relation
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        (
+            "Cognition during long-term esketamine",
+            "Patients entered an open-label extension after completing one of the parent phase 3 studies.",
+            "secondary",
+        ),
+        (
+            "Quality of life after ketamine or ECT",
+            "Prespecified secondary outcomes of an open-label, randomized noninferiority trial.",
+            "secondary",
+        ),
+        (
+            "Esketamine in older adults: results from the open-label phase following a double-blind induction",
+            "Patients received open-label esketamine.",
+            "secondary",
+        ),
+        (
+            "Suicidal ideation six months later in participants of a ketamine versus midazolam trial",
+            "Participants were assessed monthly.",
+            "secondary",
+        ),
+        # "Continuation" names a main report's design as often as a further phase.
+        (
+            "Lithium continuation therapy following ketamine in treatment-resistant depression",
+            "Responders to ketamine were randomized to lithium or placebo.",
+            "main",
+        ),
+        (
+            "Continuation phase intravenous ketamine in treatment-resistant depression",
+            "Responders received weekly infusions.",
+            "main",
+        ),
+    ],
+)
+def test_round11_relation(title: str, methods: str, want: str) -> None:
+    assert _relation_of(title, methods) == want
+
+
+def test_a_main_reports_own_secondary_analyses_name_no_trial() -> None:
+    assert (
+        _objective(
+            "Ketamine versus placebo for alcohol use disorder",
+            "To test whether ketamine increases abstinence.",
+            "Adults were randomized to ketamine or placebo. Secondary analyses of the primary outcome adjusted for "
+            "site.",
+        )
+        == "efficacy_vs_control"
+    )

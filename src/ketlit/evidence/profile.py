@@ -96,7 +96,11 @@ _SECONDARY: Final = re.compile(
     r"\bfollow-up (?:study|analysis|of)\b|\bsubgroup analys|\bancillary\b|\bintegrated analys|\bpooled (?:\w+ )?data\b|"
     # "EEG findings from a midazolam-controlled trial", "monitoring data from trial participants": a trial's data put
     # to a further question ("results from a randomized trial" is how main reports are titled too, so not read).
-    r"\b(?:findings|data|evidence) from (?:an? |the |two |three |four )?(?:[\w-]+ ){0,4}trials?\b",
+    r"\b(?:findings|data|evidence) from (?:an? |the |two |three |four )?(?:[\w-]+ ){0,4}trials?\b|"
+    # The open-label part after a trial's blinded part, and a trial's participants followed up ("...: results from the
+    # open-label phase following a double-blind induction", "... in participants of a ketamine versus midazolam trial").
+    # ("Continuation phase intravenous ketamine", "Continuation of esketamine versus switch to placebo" are main reports.)
+    r"\bopen-?label (?:phase|period)\b|\bparticipants (?:of|in|from) an? (?:[\w-]+ ){0,5}trials?\b",
     re.I,
 )
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded
@@ -271,7 +275,12 @@ _SAYS_SECONDARY: Final = re.compile(
     r"\bretrospective (?:\w+ )?analys[ie]s of (?:data from )?(?:an?|the) " + _STUDY_WORDS + r"(?:trial|study|RCT)\b|"
     r"\b(?:data|samples|recordings|scans) (?:were |was )?(?:drawn |taken |obtained |derived |used |came |come )?"
     r"from (?:an?|the) " + _STUDY_WORDS + r"(?:trial|study|RCT)\b|"
-    r"\bre-?analys[ie]s of\b|\bsub-?study of\b",
+    r"\bre-?analys[ie]s of\b|\bsub-?study of\b|"
+    # Patients from the studies another report describes ("after completing one of the parent phase 3 studies"), a
+    # trial named before ("In that double-blind trial, 233 adults ..."), a trial's planned further outcomes
+    # ("Prespecified secondary outcomes of an open-label, randomized noninferiority trial").
+    r"\bparent (?:[\w-]+ ){0,3}(?:trials?|stud(?:y|ies))\b|\bin that (?:[\w,-]+ ){0,4}trial\b|"
+    r"\b(?:pre-?specified|planned) secondary (?:outcomes|end-?points|analys[ie]s) of an? (?:[\w,-]+ ){0,6}trial\b",
     re.I,
 )
 
