@@ -10,7 +10,7 @@ import pytest
 
 from ketlit.evidence.profile import read_profile
 from ketlit.sources.models import AbstractSection, Article
-from tests.evidence_probe import RULES
+from tests.evidence_probe import RULES, read
 from tests.evidence_probe import ask as _ask
 
 
@@ -304,3 +304,58 @@ def test_a_main_reports_own_secondary_analyses_name_no_trial() -> None:
         )
         == "efficacy_vs_control"
     )
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # None or neither of them differed.
+        ("Neither measure differed from placebo on days 10 or 14.", ["no_difference"]),
+        ("By day 30, none of the doses differed from midazolam.", ["no_difference"]),
+        ("By day 7 none of the item-level differences remained significant after correction.", ["no_difference"]),
+        ("The association was not present at 230 minutes.", ["no_difference"]),
+        (
+            "The early advantage of ketamine over placebo for suicidal ideation was therefore not sustained.",
+            ["no_difference"],
+        ),
+        ("None of the patients relapsed.", []),
+        # A lesser fall in the drug's arm than in another arm: the measure stayed higher with the drug.
+        (
+            "MADRS scores fell less with ketamine than with ECT (mean difference 4.8 points, 95% CI 1.6 to 8.0).",
+            ["increased"],
+        ),
+        ("Ketamine produced a smaller reduction in MADRS scores than ECT (p = 0.02).", ["increased"]),
+        ("Depressive symptoms improved to a lesser extent with ketamine than in the ECT group.", ["increased"]),
+        ("MADRS scores fell more with ketamine than with placebo (p = 0.01).", ["decreased"]),
+        # Patients with a trait against those without: the trait's lesser benefit, as the labels code predictors.
+        (
+            "Patients with a history of childhood trauma improved less than those without (38% vs 51%; P = .01).",
+            ["decreased"],
+        ),
+        (
+            "Met allele carriers had a smaller reduction in MADRS than Val/Val homozygotes (24% vs 41%; P = .04).",
+            ["decreased"],
+        ),
+        # The Digit Symbol Substitution Test is good when higher.
+        ("Compared with baseline, DSST scores improved at 12 months (P = 0.01).", ["increased"]),
+    ],
+)
+def test_round11_directions(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want
+
+
+@pytest.mark.parametrize(
+    ("restating", "want"),
+    [
+        ("The sensitivity analysis gave similar results.", ["decreased", "decreased"]),
+        ("Results were unchanged in a post hoc analysis adjusting for baseline severity.", ["decreased", "decreased"]),
+        ("The per-protocol analysis produced the same results.", ["decreased", "decreased"]),
+        # Effects alike across subgroups is a null of its own (no subgroup differed), not the result again.
+        ("Treatment effects were consistent across the prespecified age and sex subgroups.", ["decreased"]),
+    ],
+)
+def test_a_restatement_carries_the_result_before_it(restating: str, want: list[str]) -> None:
+    # The first sentence's result, then the restatement: one finding each.
+    assert read(f"MADRS scores fell more with ketamine than with placebo (p = 0.01). {restating}") == want
+    # Alone, a restatement restates nothing.
+    assert read(restating) in ([], ["no_difference"])

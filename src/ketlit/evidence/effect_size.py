@@ -9,6 +9,7 @@ symptom burden. An "effect size", Cohen's d or Hedges' g printed for a symptom o
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -101,3 +102,43 @@ def effect_size(text: str, change: re.Match[str]) -> Decision | None:
     return Decision(
         "decreased" if good else "increased", f"effect size: {sized.group(0)!r}", sized.end(), good_if=1 if good else -1
     )
+
+
+# A lesser fall in one arm than in another ("MADRS scores fell less with ketamine than with ECT", "a smaller reduction
+# than ECT", "improved to a lesser extent"): the intervention's arm kept more of the measure, an increase against the
+# comparator, as the labels code arms compared. "less" and "smaller" are fall words of their own in the rules file,
+# and "improved less" is read by the change block before the evaluation one, so the phrase is found around that word.
+_LESSER: Final = re.compile(
+    r"\b(?:smaller|lesser|less(?: pronounced| marked)?) (?:reduction|decrease|decline|drop|fall|improvement)s?\b"
+    r"|\b(?:fell|decreased|declined|dropped|reduced|improved|diminished)(?: (?:significantly|slightly|much|far|"
+    r"considerably))? less\b(?! than \d)"
+    r"|\b(?:fell|decreased|declined|dropped|reduced|improved) to a (?:lesser|smaller) (?:extent|degree)\b",
+    re.IGNORECASE,
+)
+# What the lesser fall is set against: an arm ("than with ECT", "than the midazolam group"), not patients without a
+# trait ("smaller reductions than those without it", "improved less than younger patients"), whose comparison the labels
+# code as the trait's association with the response (a lesser benefit: decreased), which the rules read already.
+_AGAINST: Final = re.compile(
+    r"\b(?:than|compared (?:with|to)|versus|vs\.?)\s+(?:with |in |after |on |for )?(?:the |an? )?"
+)
+_NOT_AN_ARM: Final = re.compile(
+    r"(?:those|patients|participants|subjects|individuals|people|women|men|adults|adolescents|children|"
+    r"non-?\w+|younger|older|(?:[\w/+-]+ )?(?:carriers|homozygotes|heterozygotes))\b",
+    re.IGNORECASE,
+)
+
+
+def lesser_fall(text: str, word: re.Match[str], valence: Callable[[int], int]) -> Decision | None:
+    """An increase when the fall word ``word`` belongs to a lesser fall of one arm than of another; else None.
+
+    A lesser improvement is a lesser fall of a symptom, but a lesser rise of a measure good when higher ("cognitive
+    scores improved less with ketamine than with placebo": a decrease): ``valence(at)`` says which the outcome named
+    after ``at`` is (> 0: good when higher)."""
+    m = _LESSER.search(text, max(0, word.start() - 16), word.end() + 40)
+    if m is None or not m.start() <= word.start() <= m.end():
+        return None
+    against = _AGAINST.search(text, m.end())
+    if against is None or _NOT_AN_ARM.match(text, against.end()):
+        return None
+    improved = "improv" in m.group(0).lower() and valence(m.end()) > 0
+    return Decision("decreased" if improved else "increased", f"change: lesser {m.group(0)!r}", m.end())

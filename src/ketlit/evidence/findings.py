@@ -41,6 +41,7 @@ from ketlit.evidence.effect_size import Decision as _Decision
 from ketlit.evidence.effect_size import Direction as Direction
 from ketlit.evidence.effect_size import effect_sign as _effect_sign
 from ketlit.evidence.effect_size import effect_size as _effect_size
+from ketlit.evidence.effect_size import lesser_fall
 from ketlit.evidence.harm_rates import by_arm_counts, counts_people
 from ketlit.evidence.matcher import AnyOf, Matcher, TextPattern, fold
 from ketlit.evidence.model import (
@@ -51,6 +52,7 @@ from ketlit.evidence.model import (
     packaged_model,
     sentence_features,
 )
+from ketlit.evidence.restates import restates
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 from ketlit.evidence.sentences import split_clauses
 from ketlit.evidence.shares import COUNT_WORD, share_improved, treatment_before
@@ -89,6 +91,8 @@ class FindingRules:
     any_comparator: Matcher | None = None
     # The drug's arm named by its role, not the drug ("in the intervention and control groups").
     intervention_arm: TextPattern | None = None
+    # A sentence that says an earlier result held again (:mod:`ketlit.evidence.restates`); None: none is read so.
+    restates: TextPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -352,12 +356,16 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         if first is up and down and down.start() - first.end() < 3:
             direction = "decreased"
             first = down
-        return _effect_size(text, first) or _as_share(text, rules, direction, "change", first)
+        less = lesser_fall(text, first, lambda at: _outcome(text, at, rules)[1]) if direction == "decreased" else None
+        return less or _effect_size(text, first) or _as_share(text, rules, direction, "change", first)
     better = rules.improve.search(text)
     worse = rules.worsen.search(text)
     if better or worse:
         first = min((m for m in (better, worse) if m), key=lambda m: m.start())
         good = first is better
+        smaller = lesser_fall(text, first, lambda at: _outcome(text, at, rules)[1]) if good else None
+        if smaller:  # "improved to a lesser extent with X than with Y"
+            return smaller
         _, valence = _outcome(text, first.end(), rules)
         if valence == 0 or "anti" in first.group(0).lower() or first.group(0).lower() in _NAMES_THE_FALL:
             # No outcome named, or the evaluation names the effect on the condition ("a rapid and
@@ -775,6 +783,16 @@ def read_findings(
     """
     chosen = packaged_model() if model == "packaged" else model
     out: list[Finding] = []
+    previous: list[Finding] = []  # the last sentence's findings, for one that restates them
     for rs, found in rule_findings(sentences, rules):
-        out.extend(found if chosen is None else decide(rs, found, rules, chosen))
+        kept = found if chosen is None else decide(rs, found, rules, chosen)
+        if previous and restates(rs.sentence.text, kept, rules.restates):
+            basis = f"restates sentence {previous[0].sentence + 1}"
+            text = rs.sentence.text
+            kept = [
+                replace(f, sentence=rs.sentence.index, clause=text, basis=basis, effect=None, rates=(), p=None)
+                for f in previous
+            ]
+        out.extend(kept)
+        previous = kept or previous
     return out

@@ -99,7 +99,8 @@ _SECONDARY: Final = re.compile(
     r"\b(?:findings|data|evidence) from (?:an? |the |two |three |four )?(?:[\w-]+ ){0,4}trials?\b|"
     # The open-label part after a trial's blinded part, and a trial's participants followed up ("...: results from the
     # open-label phase following a double-blind induction", "... in participants of a ketamine versus midazolam trial").
-    # ("Continuation phase intravenous ketamine", "Continuation of esketamine versus switch to placebo" are main reports.)
+    # Not "continuation": "Continuation phase intravenous ketamine", "Continuation of esketamine versus switch to
+    # placebo" are main reports.
     r"\bopen-?label (?:phase|period)\b|\bparticipants (?:of|in|from) an? (?:[\w-]+ ){0,5}trials?\b",
     re.I,
 )

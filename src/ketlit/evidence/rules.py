@@ -162,6 +162,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         comparators=comparators,
         any_comparator=Matcher([p for _, m in comparators for p in m.patterns], re.IGNORECASE, index),
         intervention_arm=_alternation(c, "intervention_arm", index) if c.strings("intervention_arm") else None,
+        restates=_alternation(f, "restates", index) if f.get("restates") is not None else None,
     )
 
 
@@ -214,7 +215,7 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 63  # 63: secondary reports: a trial's data put to a new question, findings from a trial
+READER_VERSION: Final = 64  # 64: a sentence that restates an earlier result carries its direction
 # 61: "N of M had a reduction of at least 50%"; a value moved "from X to Y" kept
 # 60: the review of stop 39's rules; round 9: people counted, reviews' nulls
 # 59: rounds 7-8: markers after the drug, baselines, pooled harms, coefficients, nulls
