@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.matcher import fold
+from ketlit.evidence.matcher import TextPattern, fold
 
 Direction = Literal["increased", "decreased", "no_difference"]
 
@@ -115,30 +115,34 @@ _LESSER: Final = re.compile(
     r"|\b(?:fell|decreased|declined|dropped|reduced|improved) to a (?:lesser|smaller) (?:extent|degree)\b",
     re.IGNORECASE,
 )
-# What the lesser fall is set against: an arm ("than with ECT", "than the midazolam group"), not patients without a
-# trait ("smaller reductions than those without it", "improved less than younger patients"), whose comparison the labels
-# code as the trait's association with the response (a lesser benefit: decreased), which the rules read already.
-_AGAINST: Final = re.compile(
-    r"\b(?:than|compared (?:with|to)|versus|vs\.?)\s+(?:with |in |after |on |for )?(?:the |an? )?"
-)
-_NOT_AN_ARM: Final = re.compile(
-    r"(?:those|patients|participants|subjects|individuals|people|women|men|adults|adolescents|children|"
-    r"non-?\w+|younger|older|(?:[\w/+-]+ )?(?:carriers|homozygotes|heterozygotes))\b",
-    re.IGNORECASE,
-)
+# What the lesser fall is set against: an arm, named by its drug ("than with ECT", "than the midazolam group", "than
+# those given propofol"), not patients without a trait ("smaller reductions than those without it", "improved less
+# than younger patients", "than the low-CRP group"), whose comparison the labels code as the trait's association with
+# the response (read by the rules already), nor an expectation ("fell less than expected in both arms").
+_AGAINST: Final = re.compile(r"\b(?:than|compared (?:with|to)|versus|vs\.?)\s")
+_NAMED_WITHIN: Final = 40  # characters after "than" where the other arm's drug is named
 
 
-def lesser_fall(text: str, word: re.Match[str], valence: Callable[[int], int]) -> Decision | None:
-    """An increase when the fall word ``word`` belongs to a lesser fall of one arm than of another; else None.
+def lesser_fall(
+    text: str, word: re.Match[str], valence: Callable[[int], int], drug: TextPattern, comparator: TextPattern | None
+) -> Decision | None:
+    """The direction of a lesser fall of one arm than of another, where the fall word ``word`` belongs to one; else
+    None.
 
-    A lesser improvement is a lesser fall of a symptom, but a lesser rise of a measure good when higher ("cognitive
-    scores improved less with ketamine than with placebo": a decrease): ``valence(at)`` says which the outcome named
-    after ``at`` is (> 0: good when higher)."""
+    The subject's arm fell less than the other: the measure stayed higher there (an increase). A lesser improvement is
+    a lesser fall of a symptom, but a lesser rise of a measure good when higher ("cognitive scores improved less with
+    ketamine than with placebo": a decrease): ``valence(at)`` says which the outcome named after ``at`` is (> 0: good
+    when higher). The other arm is named by its drug (``drug`` or ``comparator``) just after "than"."""
     m = _LESSER.search(text, max(0, word.start() - 16), word.end() + 40)
     if m is None or not m.start() <= word.start() <= m.end():
         return None
     against = _AGAINST.search(text, m.end())
-    if against is None or _NOT_AN_ARM.match(text, against.end()):
+    if against is None:
         return None
-    improved = "improv" in m.group(0).lower() and valence(m.end()) > 0
-    return Decision("decreased" if improved else "increased", f"change: lesser {m.group(0)!r}", m.end())
+    at, end = against.end(), against.end() + _NAMED_WITHIN
+    if drug.search(text, at, end) is None and (comparator is None or comparator.search(text, at, end) is None):
+        return None
+    # Read of the subject's arm, as every comparative is: the finding is turned round afterwards when the comparator is
+    # the subject ("Patients given midazolam had a smaller reduction than those given ketamine").
+    higher = not ("improv" in m.group(0).lower() and valence(m.end()) > 0)
+    return Decision("increased" if higher else "decreased", f"change: lesser {m.group(0)!r}", m.end())

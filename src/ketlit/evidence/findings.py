@@ -356,14 +356,14 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         if first is up and down and down.start() - first.end() < 3:
             direction = "decreased"
             first = down
-        less = lesser_fall(text, first, lambda at: _outcome(text, at, rules)[1]) if direction == "decreased" else None
+        less = _lesser(text, first, rules) if direction == "decreased" else None
         return less or _effect_size(text, first) or _as_share(text, rules, direction, "change", first)
     better = rules.improve.search(text)
     worse = rules.worsen.search(text)
     if better or worse:
         first = min((m for m in (better, worse) if m), key=lambda m: m.start())
         good = first is better
-        smaller = lesser_fall(text, first, lambda at: _outcome(text, at, rules)[1]) if good else None
+        smaller = _lesser(text, first, rules) if good else None
         if smaller:  # "improved to a lesser extent with X than with Y"
             return smaller
         _, valence = _outcome(text, first.end(), rules)
@@ -391,6 +391,10 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         harm = -1 if _kind(text, rules) == "safety" else None
         return _Decision("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=harm)
     return None
+
+
+def _lesser(text: str, word: re.Match[str], rules: FindingRules) -> _Decision | None:
+    return lesser_fall(text, word, lambda at: _outcome(text, at, rules)[1], rules.drug, rules.any_comparator)
 
 
 _DECIDERS: dict[int, tuple[FindingRules, AnyOf]] = {}
@@ -787,11 +791,9 @@ def read_findings(
     for rs, found in rule_findings(sentences, rules):
         kept = found if chosen is None else decide(rs, found, rules, chosen)
         if previous and restates(rs.sentence.text, kept, rules.restates):
-            basis = f"restates sentence {previous[0].sentence + 1}"
-            text = rs.sentence.text
+            basis, at, clause = f"restates sentence {previous[0].sentence + 1}", rs.sentence.index, rs.sentence.text
             kept = [
-                replace(f, sentence=rs.sentence.index, clause=text, basis=basis, effect=None, rates=(), p=None)
-                for f in previous
+                replace(f, sentence=at, clause=clause, basis=basis, effect=None, p=None, rates=()) for f in previous
             ]
         out.extend(kept)
         previous = kept or previous

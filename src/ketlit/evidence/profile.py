@@ -95,13 +95,17 @@ _SECONDARY: Final = re.compile(
     r"\bpost[- ]?hoc\b|\bsecondary analys|\bexploratory analys|\bpooled analys|\bre-?analys|\bsub-?stud|\bextension\b|"
     r"\bfollow-up (?:study|analysis|of)\b|\bsubgroup analys|\bancillary\b|\bintegrated analys|\bpooled (?:\w+ )?data\b|"
     # "EEG findings from a midazolam-controlled trial", "monitoring data from trial participants": a trial's data put
-    # to a further question ("results from a randomized trial" is how main reports are titled too, so not read).
-    r"\b(?:findings|data|evidence) from (?:an? |the |two |three |four )?(?:[\w-]+ ){0,4}trials?\b|"
+    # to a further question. Only a measure's findings or data: "results from", "findings from" and "evidence from a
+    # randomized trial" are how main reports are titled too.
+    r"\b(?:EEG|MEG|imaging|MRI|PET|sleep|biomarker|genetic|monitoring|cognitive|neuropsychological|pooled|secondary|"
+    r"exploratory|long-term|follow-up) (?:findings|data|evidence) from (?:an? |the |two |three |four )?(?:[\w-]+ ){0,4}"
+    r"trials?\b|"
     # The open-label part after a trial's blinded part, and a trial's participants followed up ("...: results from the
     # open-label phase following a double-blind induction", "... in participants of a ketamine versus midazolam trial").
     # Not "continuation": "Continuation phase intravenous ketamine", "Continuation of esketamine versus switch to
     # placebo" are main reports.
-    r"\bopen-?label (?:phase|period)\b|\bparticipants (?:of|in|from) an? (?:[\w-]+ ){0,5}trials?\b",
+    r"\bopen-?label (?:phase|period)\b(?! (?:[1-4]|I{1,3}|IV)\b)|"
+    r"\bparticipants (?:of|in|from) an? (?:[\w-]+ ){0,5}trials?\b",
     re.I,
 )
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded
@@ -280,7 +284,10 @@ _SAYS_SECONDARY: Final = re.compile(
     # Patients from the studies another report describes ("after completing one of the parent phase 3 studies"), a
     # trial named before ("In that double-blind trial, 233 adults ..."), a trial's planned further outcomes
     # ("Prespecified secondary outcomes of an open-label, randomized noninferiority trial").
-    r"\bparent (?:[\w-]+ ){0,3}(?:trials?|stud(?:y|ies))\b|\bin that (?:[\w,-]+ ){0,4}trial\b|"
+    r"\bparent (?:(?:phase (?:[1-4]|I{1,3}|IV)|randomi[sz]ed|double-blind|pivotal|clinical) )?"
+    r"(?:trials?|stud(?:y|ies))\b|"
+    r"\bin that (?:[\w,-]+ ){0,4}trial,? (?:\d+ |all |each |the )?(?:[\w-]+ ){0,3}"
+    r"(?:adults|patients|participants|subjects|women|men|individuals|veterans)\b|"
     r"\b(?:pre-?specified|planned) secondary (?:outcomes|end-?points|analys[ie]s) of an? (?:[\w,-]+ ){0,6}trial\b",
     re.I,
 )

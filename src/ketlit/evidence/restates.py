@@ -39,4 +39,6 @@ def restates(text: str, own: Sequence[_Read], pattern: TextPattern | None) -> bo
     null (the "unchanged" or "similar" it was read from). A sentence with numbers of its own reports them."""
     if pattern is None or pattern.search(text) is None:
         return False
+    if " but " in text or ";" in text:  # "Results were robust to excluding site 3, but the advantage ... was lost"
+        return False
     return all(f.direction == "no_difference" and f.effect is None and f.p is None and not f.rates for f in own)
