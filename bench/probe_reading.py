@@ -306,11 +306,11 @@ def main() -> int:
         "--round",
         type=int,
         default=0,
-        choices=tuple(range(12)),
+        choices=tuple(range(13)),
         help="one round of probes only (1: probes/, 2: probes/round2/ ... 11: probes/round11/); default all",
     )
     args = ap.parse_args()
-    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in range(2, 12))]
+    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in range(2, 13))]
     for number, probes in rounds:
         if args.round not in (0, number):
             continue

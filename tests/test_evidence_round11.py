@@ -401,3 +401,47 @@ def test_a_reviewers_inputs_on_this_stops_rules(case: dict[str, Any]) -> None:
     arms" taken for a restatement, trait subgroups taken for arms in a lesser fall). Each answer is one the label
     conventions accept."""
     assert _reviewed(case) in case["expected"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # The comparator's arm said first, after a comparative's "with": the comparator is the subject.
+        (
+            "Depression severity was lower with ECT than with ketamine (SMD 0.39 favouring ECT; 95% CI 0.12 to 0.66).",
+            ["increased"],
+        ),
+        ("MADRS scores fell less with midazolam than with ketamine at week 2.", ["decreased"]),
+        ("MADRS scores were lower with ketamine than with placebo.", ["decreased"]),
+        ("Compared with placebo, MADRS scores were lower with ketamine.", ["decreased"]),
+        # A moderator that did not matter.
+        ("Benefit did not depend on whether patients had received ECT before.", ["no_difference"]),
+    ],
+)
+def test_round12_directions(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want
+
+
+@pytest.mark.parametrize(
+    "restating",
+    [
+        "Results were robust to multiple imputation of missing data.",
+        "The results were similar when patients with psychotic features were excluded.",
+        "The MADRS anhedonia factor showed the same pattern.",
+    ],
+)
+def test_round12_restatements(restating: str) -> None:
+    assert read(f"MADRS scores fell more with ketamine than with placebo (p = 0.01). {restating}") == [
+        "decreased",
+        "decreased",
+    ]
+
+
+def test_a_combined_analysis_is_a_secondary_question() -> None:
+    assert (
+        ask(
+            "Family history of alcohol dependence and the antidepressant response to ketamine: a combined analysis",
+            "Data from three randomized crossover trials were combined.",
+        )
+        == "predictor_or_secondary"
+    )

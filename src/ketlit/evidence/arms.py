@@ -50,6 +50,11 @@ _REFERENCE_BEFORE: Final = re.compile(
 )
 
 
+_COMPARATIVE_WITH: Final = re.compile(
+    r"\b(?:higher|lower|greater|larger|smaller|longer|shorter|more|less|fewer|faster|slower|worse|better)"
+    r"(?:\s+(?!compared\b)\w+){0,3}?\s+with\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -126,7 +131,10 @@ def comparator_is_subject(
     link = _ASSOCIATION_LINK if association else _COMPARISON_LINK
     if not link.search(text, comp_at, drug.start()):
         return False
-    return not _REFERENCE_BEFORE.search(text[:comp_at])
+    before = text[:comp_at]
+    # "lower with ECT than with ketamine", "fell less with midazolam than with ketamine": a comparative's own arm
+    # after "with", not the reference "compared with" names.
+    return not _REFERENCE_BEFORE.search(before) or _COMPARATIVE_WITH.search(before) is not None
 
 
 # A comparative says one arm had more or less than the other; a verb alone ("decreased in the
