@@ -1,6 +1,6 @@
 """The evidence reader on probe sets written from the label schema, not from records.
 
-    PYTHONPATH=src .venv/bin/python bench/probe_reading.py [--misses] [--round 1-11]
+    PYTHONPATH=src .venv/bin/python bench/probe_reading.py [--misses] [--round 1-12]
 
 ``bench/evidence_reading.py`` scores the reader against hand labels of cached records; rules tuned on those
 records' wordings carried poorly to the held-back third (stop 35). These probe sets were written by helpers from
@@ -34,9 +34,10 @@ helpers: psychiatry and neuroscience research, and clinical trials), ``probes/ro
 abstracts of mechanism, biomarker and challenge studies, and of predictor, moderator and secondary analyses),
 ``probes/round9/`` (stop 39: 100 whole abstracts of uncontrolled and observational studies, and of reviews) and
 ``probes/round10/`` (stop 39: 100 whole abstracts, mechanism studies in many words of change, and randomised trials
-written densely) and ``probes/round11/`` (stop 40: 100 whole abstracts, secondary reports against main reports that
+written densely), ``probes/round11/`` (stop 40: 100 whole abstracts, secondary reports against main reports that
 look like them, and every question in rarely met formats; the relation labelled too; a fifth about other drugs, read
-with the rules configured for them). A round's first reading, before any rule is changed for it, is how the reader
+with the rules configured for them) and ``probes/round12/`` (stop 40: 60 whole abstracts in the mix a literature search
+returns). A round's first reading, before any rule is changed for it, is how the reader
 generalises; the rules fixed for round 1 were measured on round 2 that way (bench/README.md, stop 37).
 
 Prints right/total per set and per label; informational, no target (exit 0). See bench/README.md (stops 36-39).
@@ -307,7 +308,7 @@ def main() -> int:
         type=int,
         default=0,
         choices=tuple(range(13)),
-        help="one round of probes only (1: probes/, 2: probes/round2/ ... 11: probes/round11/); default all",
+        help="one round of probes only (1: probes/, 2: probes/round2/ ... 12: probes/round12/); default all",
     )
     args = ap.parse_args()
     rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in range(2, 13))]
