@@ -395,7 +395,7 @@ def _reviewed(case: dict[str, Any]) -> Any:
 @pytest.mark.parametrize("case", REVIEW, ids=[f"{c['kind']}-{c['family']}-{i}" for i, c in enumerate(REVIEW)])
 def test_a_reviewers_inputs_on_this_stops_rules(case: dict[str, Any]) -> None:
     """A reviewer's adversarial inputs against stop 40's rules (tests/fixtures/evidence/review_stop40.json; 198 written,
-    the 157 read right after each family was narrowed): the first version read 48 of them worse than the rules before it
+    the 161 read right after each family was narrowed): the first version read 48 of them worse than the rules before it
     (main reports whose protocol "has been published previously", "data from the trial", "findings from a randomized
     trial", a phase number after "open-label", baselines that "neither group differed" in, results "similar in both
     arms" taken for a restatement, trait subgroups taken for arms in a lesser fall). Each answer is one the label
@@ -428,6 +428,9 @@ def test_round12_directions(sentence: str, want: list[str]) -> None:
         "Results were robust to multiple imputation of missing data.",
         "The results were similar when patients with psychotic features were excluded.",
         "The MADRS anhedonia factor showed the same pattern.",
+        "The effect remained significant after adjustment for baseline severity.",
+        "Excluding site 3 did not alter the findings.",
+        "The results did not change when completers were analysed.",
     ],
 )
 def test_round12_restatements(restating: str) -> None:
