@@ -787,7 +787,7 @@ def read_findings(
     """
     chosen = packaged_model() if model == "packaged" else model
     out: list[Finding] = []
-    previous: list[Finding] = []  # the last sentence's findings, for one that restates them
+    previous: list[Finding] = []  # the findings of the last sentence that had any, for one that restates them
     for rs, found in rule_findings(sentences, rules):
         kept = found if chosen is None else decide(rs, found, rules, chosen)
         if previous and restates(rs.sentence.text, kept, rules.restates):

@@ -215,7 +215,9 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 64  # 64: a sentence that restates an earlier result carries its direction
+READER_VERSION: Final = 64  # 64: a sentence that restates an earlier result carries its direction; lesser falls
+# 63: secondary reports: a trial's data put to a new question, a measure's findings from a trial
+# 62: round 10: words of change in mechanism studies, nulls, infusion rates
 # 61: "N of M had a reduction of at least 50%"; a value moved "from X to Y" kept
 # 60: the review of stop 39's rules; round 9: people counted, reviews' nulls
 # 59: rounds 7-8: markers after the drug, baselines, pooled harms, coefficients, nulls
