@@ -448,3 +448,36 @@ def test_a_combined_analysis_is_a_secondary_question() -> None:
         )
         == "predictor_or_secondary"
     )
+
+
+PACKAGED_RULES = Path(__file__).parents[1] / "src" / "ketlit" / "data" / "evidence_rules.toml"
+
+
+def _without_relation(text: str) -> str:
+    """The packaged rules text without its ``[relation]`` table (up to the next table or comment rule)."""
+    start = text.index("\n[relation]\n")
+    end = text.index("\n# ------", start)
+    return text[:start] + text[end:]
+
+
+def test_the_relation_cues_are_read_from_the_rules_file(tmp_path: Path) -> None:
+    """``[relation]`` is where a user edits what makes a secondary report; a rules file without it (one written before
+    stop 40) reads the relation from the question alone, and a misspelt key is refused."""
+    from ketlit.errors import ConfigError
+    from ketlit.evidence.rules import load_rules
+
+    title, methods = "Gamma power after ketamine: EEG findings from a saline-controlled trial", "EEG was recorded."
+    sections = [
+        AbstractSection("METHODS", "METHODS", methods),
+        AbstractSection("RESULTS", "RESULTS", "Gamma power rose more with ketamine than with saline (p = 0.01)."),
+    ]
+    article = Article("1", title=title, sections=sections)
+    assert read_profile(article, {"design": ["rct"]}, RULES).relation == "secondary"
+    text = PACKAGED_RULES.read_text(encoding="utf-8")
+    older = tmp_path / "older.toml"
+    older.write_text(_without_relation(text), encoding="utf-8")
+    assert read_profile(article, {"design": ["rct"]}, load_rules(older)).relation == "main"
+    misspelt = tmp_path / "misspelt.toml"
+    misspelt.write_text(text.replace("\n[relation]\ntitle = [", "\n[relation]\ntitles = [", 1), encoding="utf-8")
+    with pytest.raises(ConfigError, match="relation"):
+        load_rules(misspelt)

@@ -91,23 +91,6 @@ _CERTAINTY: Final = re.compile(
     r"\bGRADE[^.]{0,40}?\b(high|moderate|low|very low)\b",
     re.I,
 )
-_SECONDARY: Final = re.compile(
-    r"\bpost[- ]?hoc\b|\bsecondary analys|\bexploratory analys|\bpooled analys|\bre-?analys|\bsub-?stud|\bextension\b|"
-    r"\bfollow-up (?:study|analysis|of)\b|\bsubgroup analys|\bancillary\b|\bintegrated analys|\bpooled (?:\w+ )?data\b|"
-    # "EEG findings from a midazolam-controlled trial", "monitoring data from trial participants": a trial's data put
-    # to a further question. Only a measure's findings or data: "results from", "findings from" and "evidence from a
-    # randomized trial" are how main reports are titled too.
-    r"\b(?:EEG|MEG|imaging|MRI|PET|sleep|biomarker|genetic|monitoring|cognitive|neuropsychological|pooled|secondary|"
-    r"exploratory|long-term|follow-up) (?:findings|data|evidence) from (?:an? |the |two |three |four )?(?:[\w-]+ ){0,4}"
-    r"trials?\b|"
-    # The open-label part after a trial's blinded part, and a trial's participants followed up ("...: results from the
-    # open-label phase following a double-blind induction", "... in participants of a ketamine versus midazolam trial").
-    # Not "continuation": "Continuation phase intravenous ketamine", "Continuation of esketamine versus switch to
-    # placebo" are main reports.
-    r"\bopen-?label (?:phase|period)\b(?! (?:[1-4]|I{1,3}|IV)\b)|"
-    r"\bparticipants (?:of|in|from) an? (?:[\w-]+ ){0,5}trials?\b",
-    re.I,
-)
 # Each regex run per sentence with its gate: the literals it needs, tested on the folded
 # sentence first (``re`` tries such a pattern at every position, ~20 ns a character).
 
@@ -260,41 +243,15 @@ def _timepoints(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> tu
     return tuple(seen[:8])
 
 
-# The abstract calling itself a re-analysis of a trial ("This post hoc analysis of …", "a secondary analysis of a
-# randomized clinical trial", "data from a double-blind trial"): read in its objective and methods, where a study
-# says what it is; the title often does not.
-# Also the data of an earlier study named as the source: "data were drawn from a previous double-blind,
-# placebo-controlled crossover study", "samples from a completed trial", "a retrospective analysis of an open-label
-# study". Only a source that is a study, named by its design words (and perhaps one more word: its drug's name).
-# Eligibility ("patients had received two antidepressant trials"), exclusions ("had participated in another study"),
-# sampling ("blood samples were drawn from an antecubital vein in this trial") and chart reviews ("a retrospective
-# analysis of medical records") are no re-analysis.
-_STUDY_WORDS: Final = (
-    r"(?:(?:previous|prior|earlier|completed|larger|parent|recent|published|original|multi-?cent(?:er|re|ric)|"
-    r"double-blind(?:ed)?|single-blind(?:ed)?|placebo-controlled|randomi[sz]ed|controlled|crossover|cross-over|"
-    r"open-label|phase (?:[1-4]|I{1,3}V?)|clinical|pilot|parallel-group|and),?\s+){1,8}(?:[\w-]+ )?"
-)
-_SAYS_SECONDARY: Final = re.compile(
-    r"\b(?:post[- ]?hoc|secondary|exploratory|ancillary) (?:\w+ ){0,2}?(?:analys[ie]s|sub-?stud(?:y|ies)) "
-    r"(?:of|from|using|in)\b|"
-    r"\bretrospective (?:\w+ )?analys[ie]s of (?:data from )?(?:an?|the) " + _STUDY_WORDS + r"(?:trial|study|RCT)\b|"
-    r"\b(?:data|samples|recordings|scans) (?:were |was )?(?:drawn |taken |obtained |derived |used |came |come )?"
-    r"from (?:an?|the) " + _STUDY_WORDS + r"(?:trial|study|RCT)\b|"
-    r"\bre-?analys[ie]s of\b|\bsub-?study of\b|"
-    # Patients from the studies another report describes ("after completing one of the parent phase 3 studies"), a
-    # trial named before ("In that double-blind trial, 233 adults ..."), a trial's planned further outcomes
-    # ("Prespecified secondary outcomes of an open-label, randomized noninferiority trial").
-    r"\bparent (?:(?:phase (?:[1-4]|I{1,3}|IV)|randomi[sz]ed|double-blind|pivotal|clinical) )?"
-    r"(?:trials?|stud(?:y|ies))\b|"
-    r"\bin that (?:[\w,-]+ ){0,4}trial,? (?:\d+ |all |each |the )?(?:[\w-]+ ){0,3}"
-    r"(?:adults|patients|participants|subjects|women|men|individuals|veterans)\b|"
-    r"\b(?:pre-?specified|planned) secondary (?:outcomes|end-?points|analys[ie]s) of an? (?:[\w,-]+ ){0,6}trial\b",
-    re.I,
-)
-
-
-def _says_secondary(sentences: Sequence[RoledSentence]) -> bool:
-    return any(rs.role in ("objective", "methods") and _SAYS_SECONDARY.search(rs.sentence.text) for rs in sentences)
+def _says_secondary(title: str, sentences: Sequence[RoledSentence], rules: EvidenceRules) -> bool:
+    """Whether the title, or an objective or methods sentence (where a study says what it is), calls the record a
+    secondary report of a study (``[relation]`` in the rules file)."""
+    if rules.relation_title is not None and rules.relation_title.search(title) is not None:
+        return True
+    cue = rules.relation_methods
+    return cue is not None and any(
+        rs.role in ("objective", "methods") and cue.search(rs.sentence.text) is not None for rs in sentences
+    )
 
 
 def _certainty(text: str, folded: str) -> Certainty | None:
@@ -457,8 +414,8 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     # predictor analysis is its secondary report). A review pools others' studies, a case report is no study of a
     # group, and a record about something else ("other") reports nothing of the drug: they have none.
     if question.value not in ("systematic_review", "case_report", "other"):
-        secondary = question.value == "predictor_or_secondary" or _SECONDARY.search(article.title) is not None
-        relation = "secondary" if secondary or _says_secondary(sentences) else "main"
+        secondary = question.value == "predictor_or_secondary" or _says_secondary(article.title, sentences, rules)
+        relation = "secondary" if secondary else "main"
     readable = bool(findings) or bool(review and review.certainty)
     reason = None
     if not article.sections:

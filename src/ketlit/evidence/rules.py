@@ -59,6 +59,10 @@ class EvidenceRules:
     treated_use: Matcher | None = None
     # Harm words that name safety as a topic ("safety", "tolerability"): a report only where a cue says something.
     harm_topics: Matcher | None = None
+    # ``[relation]`` (optional): a title, or an objective or methods sentence, that says the record is a secondary
+    # report of a study (ketlit.evidence.profile reads the report relation from them).
+    relation_title: Matcher | None = None
+    relation_methods: Matcher | None = None
 
 
 # An empty alternative ("(?:temporal||frontal)", "(?:a|)") matches the empty string, so a lookahead built on it
@@ -215,7 +219,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 64  # 64: a sentence that restates an earlier result carries its direction; lesser falls
+READER_VERSION: Final = 65  # 65: the report relation's cues read from the rules file ([relation])
+# 64: a sentence that restates an earlier result carries its direction; lesser falls
 # 63: secondary reports: a trial's data put to a new question, a measure's findings from a trial
 # 62: round 10: words of change in mechanism studies, nulls, infusion rates
 # 61: "N of M had a reduction of at least 50%"; a value moved "from X to Y" kept
@@ -308,6 +313,15 @@ def _adverse_events(root: Table, index: AnchorIndex) -> tuple[Matcher | None, ..
     return tuple(_alternation(table, key, index) if table.get(key) is not None else None for key in _ADVERSE_KEYS)
 
 
+def _relation(root: Table, key: str, index: AnchorIndex) -> Matcher | None:
+    """``[relation] key``, None where the file has no such table."""
+    if root.get("relation") is None:
+        return None
+    table = root.sub("relation")
+    table.known_keys(("title", "methods"))
+    return _alternation(table, key, index)
+
+
 def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> EvidenceRules:
     """Validate and compile a parsed rules document (drug names from ``tagging``)."""
     root = doc.root()
@@ -330,6 +344,8 @@ def compile_rules(doc: Document, tagging: TaggingRules | None = None) -> Evidenc
         not_a_harm_report=not_a_harm_report,
         treated_use=treated_use,
         harm_topics=harm_topics,
+        relation_title=_relation(root, "title", index),
+        relation_methods=_relation(root, "methods", index),
     )
 
 
