@@ -131,12 +131,14 @@ def test_this_analysis_examined_is_a_secondary_question() -> None:
     )
 
 
-def _relation(title: str) -> str | None:
-    sections = [
-        AbstractSection("METHODS", "METHODS", "Patients were randomized to ketamine or saline; EEG was recorded."),
-        AbstractSection("RESULTS", "RESULTS", "Gamma power rose more with ketamine than with saline (p = 0.01)."),
-    ]
-    profile = read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, RULES)
+EEG_METHODS = "Patients were randomized to ketamine or saline; EEG was recorded."
+EEG_RESULTS = "Gamma power rose more with ketamine than with saline (p = 0.01)."
+
+
+def _relation_of(title: str, methods: str = EEG_METHODS, results: str = EEG_RESULTS, rules: Any = RULES) -> str | None:
+    """The report relation of a made-up trial record: ``title``, one methods and one results sentence."""
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
+    profile = read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, rules)
     return profile.relation
 
 
@@ -154,7 +156,7 @@ def _relation(title: str) -> str | None:
     ],
 )
 def test_relation_from_the_title(title: str, want: str) -> None:
-    assert _relation(title) == want
+    assert _relation_of(title) == want
 
 
 # Probe round 11 (two blind helpers: secondary reports against main reports that look like them, and formats a
@@ -249,15 +251,6 @@ def test_a_review_that_searched_for_case_series_is_a_review() -> None:
     )
 
 
-def _relation_of(title: str, methods: str) -> str | None:
-    sections = [
-        AbstractSection("METHODS", "METHODS", methods),
-        AbstractSection("RESULTS", "RESULTS", "Scores fell from 30 to 18 (p < 0.001)."),
-    ]
-    profile = read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, RULES)
-    return profile.relation
-
-
 @pytest.mark.parametrize(
     ("title", "methods", "want"),
     [
@@ -295,7 +288,7 @@ def _relation_of(title: str, methods: str) -> str | None:
     ],
 )
 def test_round11_relation(title: str, methods: str, want: str) -> None:
-    assert _relation_of(title, methods) == want
+    assert _relation_of(title, methods, "Scores fell from 30 to 18 (p < 0.001).") == want
 
 
 def test_a_main_reports_own_secondary_analyses_name_no_trial() -> None:
@@ -467,16 +460,11 @@ def test_the_relation_cues_are_read_from_the_rules_file(tmp_path: Path) -> None:
     from ketlit.evidence.rules import load_rules
 
     title, methods = "Gamma power after ketamine: EEG findings from a saline-controlled trial", "EEG was recorded."
-    sections = [
-        AbstractSection("METHODS", "METHODS", methods),
-        AbstractSection("RESULTS", "RESULTS", "Gamma power rose more with ketamine than with saline (p = 0.01)."),
-    ]
-    article = Article("1", title=title, sections=sections)
-    assert read_profile(article, {"design": ["rct"]}, RULES).relation == "secondary"
+    assert _relation_of(title, methods) == "secondary"
     text = PACKAGED_RULES.read_text(encoding="utf-8")
     older = tmp_path / "older.toml"
     older.write_text(_without_relation(text), encoding="utf-8")
-    assert read_profile(article, {"design": ["rct"]}, load_rules(older)).relation == "main"
+    assert _relation_of(title, methods, rules=load_rules(older)) == "main"
     misspelt = tmp_path / "misspelt.toml"
     misspelt.write_text(text.replace("\n[relation]\ntitle = [", "\n[relation]\ntitles = [", 1), encoding="utf-8")
     with pytest.raises(ConfigError, match="relation"):
