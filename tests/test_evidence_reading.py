@@ -18,12 +18,12 @@ from typer.testing import CliRunner
 
 from ketlit.cli import app
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.findings import Finding, read_clause, read_findings, split_clauses
+from ketlit.evidence.findings import Finding, read_clause, read_findings
 from ketlit.evidence.groups import group_records
 from ketlit.evidence.questions import classify
 from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import packaged_rules
-from ketlit.evidence.sentences import abstract_sentences, split_prose
+from ketlit.evidence.sentences import abstract_sentences, split_clauses, split_prose
 from ketlit.sources.models import AbstractSection
 from ketlit.store.profiles import GroupingInput
 from tests.conftest import FIXTURES

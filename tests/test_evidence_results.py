@@ -10,11 +10,11 @@ from __future__ import annotations
 import pytest
 
 from ketlit.evidence import numbers as nums
-from ketlit.evidence.findings import apply_scores, clause_findings, read_clause, rule_findings, split_clauses
+from ketlit.evidence.findings import apply_scores, clause_findings, read_clause, rule_findings
 from ketlit.evidence.model import Answer, Thresholds
 from ketlit.evidence.roles import RoledSentence
 from ketlit.evidence.rules import packaged_rules
-from ketlit.evidence.sentences import AbstractSentence
+from ketlit.evidence.sentences import AbstractSentence, split_clauses
 
 RULES = packaged_rules()
 

@@ -35,7 +35,7 @@ from ketlit.evidence.matcher import AnchorIndex, AnyOf, Cues, Gate, Matcher, fol
 from ketlit.evidence.model import ANSWERS, DirectionModel, packaged_model
 from ketlit.evidence.profile import profile_to_dict, read_profile
 from ketlit.evidence.rules import packaged_rules
-from ketlit.evidence.sentences import _word_before, abstract_sentences, split_prose
+from ketlit.evidence.sentences import _word_before, abstract_sentences, split_clauses, split_prose
 from ketlit.sources.models import Article
 from ketlit.sources.pubmed_parse import parse_pubmed_xml
 from ketlit.tagging import Tagger, doc_from_article
@@ -328,7 +328,7 @@ def test_split_clauses_as_the_per_character_depth_did(sentences: list[str]) -> N
     boundary = RULES.findings.clause_split
     words = ["(", ")", "[", "]", "; ", ", but ", ", whereas ", " x", "y"]
     for text in sentences + _synthetic(words, 3000, seed=7):
-        assert fmod.split_clauses(text, boundary) == _old_split_clauses(text, boundary), text
+        assert split_clauses(text, boundary) == _old_split_clauses(text, boundary), text
 
 
 def test_response_definition_check_never_misses_one(sentences: list[str]) -> None:
@@ -344,7 +344,7 @@ def test_response_definition_check_never_misses_one(sentences: list[str]) -> Non
 @pytest.mark.sources
 def test_clauses_skipped_as_undecidable_read_nothing(sentences: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
     rules = RULES.findings
-    clauses = [c for s in sentences for c in fmod.split_clauses(s, rules.clause_split) if len(c) >= 12]
+    clauses = [c for s in sentences for c in split_clauses(s, rules.clause_split) if len(c) >= 12]
     skipped = [c for c in clauses if not fmod._may_decide(c, rules)]
     assert skipped, "the fixtures have clauses nothing can decide"
     monkeypatch.setattr(fmod, "_may_decide", lambda text, rules: True)
@@ -414,7 +414,7 @@ def test_shortcuts_agree_on_the_shared_corpus() -> None:
         old, new = OLD_N3.search(text), pmod._N_PATTERNS[3].search(text)
         assert (old and (old.start(), old.groups())) == (new and (new.start(), new.groups())), text
         assert _spans(pmod._timepoint_matches(text, folded)) == _spans(pmod._TIMEPOINT.finditer(text)), text
-        assert fmod.split_clauses(text, boundary) == _old_split_clauses(text, boundary), text
+        assert split_clauses(text, boundary) == _old_split_clauses(text, boundary), text
 
 
 def test_exists_is_whether_search_finds(sentences: list[str]) -> None:

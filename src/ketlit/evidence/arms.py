@@ -55,6 +55,11 @@ _COMPARATIVE_WITH: Final = re.compile(
     r"(?:\s+(?!compared\b)\w+){0,3}?\s+with\s+(?:the\s+|a\s+|an\s+)?(?:\w+\s+){0,2}$",
     re.IGNORECASE,
 )
+_OPENS_AS_REFERENCE: Final = re.compile(
+    r"\W*(?:compared (?:with|to)|relative to|versus|vs\.?|in comparison (?:with|to)|unlike|as opposed to)\s+"
+    r"(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,2}$",
+    re.IGNORECASE,
+)
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -124,7 +129,13 @@ def comparator_is_subject(
     if drug is None:
         return not association and _control_arm_compared(text, rules)
     if drug.start() < comp_at:
-        return False
+        # "Compared with esketamine, dexmedetomidine was associated with a longer stay": the drug opens the clause as
+        # the reference (named once), the comparator after it is what the clause is about.
+        return (
+            _OPENS_AS_REFERENCE.match(text, 0, drug.start()) is not None
+            and "," in text[drug.end() : comp_at]
+            and rules.drug.search(text, drug.end()) is None
+        )
     # "ECT was superior to ketamine", "placebo produced more … than ketamine": the two arms are
     # set against each other. Without such a link ("metabolism after placebo correlated with
     # improvement after ketamine") the comparator is not the subject of a comparison.
@@ -209,7 +220,14 @@ def arms_in_order(text: str, start: int, end: int, rules: ArmRules) -> list[str]
     return [a for _, a in sorted(found)]
 
 
-def arms_of(text: str, rates: Sequence[nums.Rate], rules: ArmRules) -> list[str | None]:
+class Printed(Protocol):
+    """A number printed in the clause (a rate, an arm's value): where it starts."""
+
+    @property
+    def start(self) -> int: ...
+
+
+def arms_of(text: str, rates: Sequence[Printed], rules: ArmRules) -> list[str | None]:
     """Which arm each rate belongs to.
 
     English names the arm right after a rate ("55% for the ketamine group", "79% responded to

@@ -120,6 +120,9 @@ _LESSER: Final = re.compile(
 # than younger patients", "than the low-CRP group"), whose comparison the labels code as the trait's association with
 # the response (read by the rules already), nor an expectation ("fell less than expected in both arms").
 _AGAINST: Final = re.compile(r"\b(?:than|compared (?:with|to)|versus|vs\.?)\s")
+_OPENS_AGAINST: Final = re.compile(
+    r"\W*(?:compared (?:with|to)|relative to|in comparison (?:with|to))\s", re.IGNORECASE
+)
 _NAMED_WITHIN: Final = 40  # characters after "than" where the other arm's drug is named
 
 
@@ -136,7 +139,8 @@ def lesser_fall(
     m = _LESSER.search(text, max(0, word.start() - 16), word.end() + 40)
     if m is None or not m.start() <= word.start() <= m.end():
         return None
-    against = _AGAINST.search(text, m.end())
+    # The other arm after the comparative, or opening the clause ("Compared with ketamine, placebo produced less ...").
+    against = _AGAINST.search(text, m.end()) or _OPENS_AGAINST.match(text)
     if against is None:
         return None
     at, end = against.end(), against.end() + _NAMED_WITHIN

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 from typing import Final, Literal
 
 from ketlit.evidence import numbers as nums
+from ketlit.evidence.arm_values import from_values
 from ketlit.evidence.arms import (
     ComparatorKind,
     comparator_is_subject,
@@ -37,6 +38,9 @@ from ketlit.evidence.arms import (
     other_arms_only,
     pair_sign,
 )
+from ketlit.evidence.definitions import DEFINITION as _DEFINITION
+from ketlit.evidence.definitions import blank_definitions
+from ketlit.evidence.definitions import may_define as _may_define
 from ketlit.evidence.effect_size import Decision as _Decision
 from ketlit.evidence.effect_size import Direction as Direction
 from ketlit.evidence.effect_size import effect_sign as _effect_sign
@@ -54,7 +58,7 @@ from ketlit.evidence.model import (
 )
 from ketlit.evidence.restates import restates
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
-from ketlit.evidence.sentences import split_clauses
+from ketlit.evidence.sentences import clause_spans, verb_first
 from ketlit.evidence.shares import COUNT_WORD, share_improved, treatment_before
 
 Favours = Literal["intervention", "comparator", "neither"]
@@ -113,21 +117,6 @@ class Finding:
     p: nums.PValue | None = None
 
 
-_DEFINITION: Final = re.compile(
-    r"\([^()]*(?:defined|≥|>=|⩾|at least|≤|<=|⩽)[^()]*\)"
-    # "Remission, defined as a MADRS score of 10 or less, was achieved": the outcome is the remission, not the MADRS;
-    # "(higher = worse sleep)", "(higher scores indicate better function)": how a scale reads, not a result.
-    r"|,\s*defined as [^,;()]{1,80},"
-    # "classified as acute responders defined as at least 2-point improvement in headache pain": to the clause's end.
-    r"|(?<=\w )(?:defined|operationali[sz]ed) (?:as|by) [^,;()]{1,100}"
-    # "Regardless of treatment response, ...": a condition the result holds under, not its outcome.
-    r"|\bregardless of [^,;()]{1,60},"
-    r"|\([^()]*\b(?:higher|lower)\b[^()]*(?:=|indicat\w*|means?|better|worse)[^()]*\)"
-    # "patients showing a reduction in pain scores >50%": who counts as a responder, not a result.
-    r"|\b(?:showing|with|achieving|had|having) an? (?:reduction|decrease|improvement|drop)\b[^,;()]{0,40}?"
-    r"(?:>|≥|>=|at least|more than|of) ?\d+ ?%",
-    re.IGNORECASE,
-)
 # People counted as having an outcome ("Four of seven patients experienced a response", "28
 # participants achieved remission", "None of 10 subjects responded"): one arm's count of a good
 # outcome, read like its rate.
@@ -140,17 +129,6 @@ _COUNTED: Final = re.compile(
     re.IGNORECASE,
 )
 
-# What each form of _DEFINITION needs: a bracket and a threshold word, or a percent sign and a
-# change word. Checked first (``in``, on the folded clause as IGNORECASE compares): most clauses
-# have neither, and the regex would be tried at every character.
-_DEFINITION_NEEDS: Final = (
-    ("(", ("defined", "≥", ">=", "⩾", "at least", "≤", "<=", "⩽", "higher", "lower")),
-    (",", ("defined as", "regardless of")),
-    ("ined", ("defined as", "defined by", "operationalized", "operationalised")),
-    ("%", ("reduction", "decrease", "improvement", "drop")),
-)
-
-
 # The good outcome, then the people it happened in ("Response occurred in 7 of 16 patients", "was seen in 13 patients").
 _COUNTED_IN: Final = re.compile(
     rf"\b(?:occurred|was (?:seen|observed|achieved|reached)|were (?:seen|observed)) in (?:{_COUNT_WORD})"
@@ -160,33 +138,10 @@ _COUNTED_IN: Final = re.compile(
 )
 
 
-# People counted just before "had a reduction of at least 50%" ("Eight of the fourteen completers had a reduction of at
-# least 50% in HADS depression score"): how many improved, a result, not who counts as a responder.
-_COUNTED_JUST_BEFORE: Final = re.compile(
-    rf"\b(?:{_COUNT_WORD}) (?:of|out of) (?:the )?(?:{_COUNT_WORD})(?: [\w-]+)? $", re.IGNORECASE
-)
-
-
-def _counted_share(text: str, definition: re.Match[str]) -> bool:
-    return definition.group(0)[:3].lower() == "had" and bool(
-        _COUNTED_JUST_BEFORE.search(text, max(0, definition.start() - 60), definition.start())
-    )
-
-
 _FROM_TO: Final = re.compile(
     r"\bfrom (?:an? (?:mean|median|baseline) (?:of )?)?[-−]?\d+(?:\.\d+)?\b[^.;]{0,50}?"
     r"\bto (?:an? (?:mean|median) (?:of )?)?[-−]?\d+(?:\.\d+)?\b"
 )
-
-
-def _may_define(text: str) -> bool:
-    folded = ""
-    for char, words in _DEFINITION_NEEDS:
-        if char in text:
-            folded = folded or fold(text)
-            if any(w in folded for w in words):
-                return True
-    return False
 
 
 def _as_share(
@@ -251,7 +206,7 @@ def _by_numbers(
     rates: Sequence[nums.Rate],
     rules: FindingRules,
 ) -> _Decision | None:
-    """Steps 2-3 of the module docstring: null wording, then what the numbers say."""
+    """Steps 2-3 of the module docstring: null wording, then what the numbers say (arms' rates, values, counts)."""
     null = rules.no_difference.search(text)
     if null:
         return _Decision("no_difference", f"wording: {null.group(0)!r}", null.start())
@@ -267,6 +222,9 @@ def _by_numbers(
     by_rates = from_rates(text, rates, rules)
     if by_rates is not None and (p is None or p.significant):
         return _Decision("increased" if by_rates > 0 else "decreased", "arm rates", rates[0].start, per_arm=True)
+    by_values = from_values(text, rules) if by_rates is None and effect is None and p and p.significant else None
+    if by_values is not None:
+        return _Decision("increased" if by_values > 0 else "decreased", "arm values", 0, per_arm=True)
     if (
         by_rates is None
         and p is not None
@@ -346,7 +304,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         )
     # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
     if _may_define(text):
-        text = _DEFINITION.sub(lambda m: m.group(0) if _counted_share(text, m) else " " * len(m.group(0)), text)
+        text = blank_definitions(text)
     up = rules.increase.search(text)
     down = rules.decrease.search(text)
     if up or down:
@@ -703,10 +661,13 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
             continue
         found: list[Finding] = []
         text = rs.sentence.text
-        clauses = split_clauses(text, rules.clause_split)
+        clauses = clause_spans(text, rules.clause_split)
         declared: nums.Measure | None = None
         last: list[Finding] = []  # the previous clause's findings
-        for clause in clauses:
+        for i, (a, b) in enumerate(clauses):
+            # Cut before its verb, after a clause that read nothing, a clause is read with that one, its subject:
+            # "Physical function, measured with the SF-36, | improved more with ketamine" (function, not symptoms).
+            clause = text[clauses[i - 1][0] if i and not last and verb_first(text, a) else a : b]
             cur = clause_findings(clause, rs.sentence.index, rules, declared) if len(clause) >= 12 else []
             if last and _null_of_rates(cur, last):
                 # "… rates were 82% and 73% in group KP, and 81% and 69% in group P; there was no
@@ -726,14 +687,11 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
 
 
 def _once(found: list[Finding]) -> list[Finding]:
-    """``found`` without a finding that repeats an earlier one's reading and numbers.
-
-    A clause that prints several results ("... at 20 min (difference, -0.41; 95% CI ...; P = .0001) and
-    30 min (...)") is read per effect, and the first effect can come back from the clause's reading as a
-    whole with the same numbers. Listed twice, an editor would count two results. Only findings with
-    numbers are merged: two clauses read alike without numbers ("lower at 1 h", "lower at 24 h") may be
-    two results.
-    """
+    """``found`` without a finding that repeats an earlier one's reading and numbers. A clause that prints several
+    results ("... at 20 min (difference, -0.41; 95% CI ...; P = .0001) and 30 min (...)") is read per effect, and the
+    first effect can come back from the clause's reading as a whole with the same numbers: an editor would count two
+    results. Only findings with numbers are merged: two clauses read alike without them ("lower at 1 h", "lower at
+    24 h") may be two results."""
     seen: set[tuple[object, ...]] = set()
     out: list[Finding] = []
     for f in found:
@@ -765,10 +723,9 @@ def _null_of_rates(cur: list[Finding], last: list[Finding]) -> bool:
 
 
 def _before_not_a_result(text: str, found: list[Finding], rules: FindingRules) -> list[Finding]:
-    """The findings of clauses before a prediction, limitation or call for research in ``text``: the
-    clauses after one go on with it ("we predicted that ketamine would produce reduced activity in
-    limbic regions, and increased activity in dorsal ones"). One search per multi-clause sentence
-    with findings, not one per clause."""
+    """The findings of clauses before a prediction, limitation or call for research in ``text``: the clauses after one
+    go on with it ("we predicted that ketamine would produce reduced activity in limbic regions, and increased activity
+    in dorsal ones"). One search per multi-clause sentence with findings, not one per clause."""
     m = rules.not_a_result.search(text)
     if m is None:
         return found
@@ -780,11 +737,8 @@ def read_findings(
     rules: FindingRules,
     model: DirectionModel | Literal["packaged"] | None = "packaged",
 ) -> list[Finding]:
-    """Every finding in the results and conclusions sentences, in sentence order.
-
-    ``model``: the direction model that weighs the rules' reading (the shipped one by default;
-    None reads with the rules alone, as training does).
-    """
+    """Every finding in the results and conclusions sentences, in sentence order. ``model``: the direction model that
+    weighs the rules' reading (the shipped one by default; None reads with the rules alone, as training does)."""
     chosen = packaged_model() if model == "packaged" else model
     out: list[Finding] = []
     previous: list[Finding] = []  # the findings of the last sentence that had any, for one that restates them

@@ -163,6 +163,13 @@ def abstract_sentences(sections: list[AbstractSection]) -> list[AbstractSentence
 
 
 _BRACKET: Final = re.compile(r"[()\[\]]")
+_VERB_FIRST: Final = re.compile(r"(?:(?:significantly|also|and) )*[a-z]+(?:ed|es|ens|ing)\b")
+
+
+def verb_first(text: str, at: int) -> bool:
+    """Whether the clause starting at ``at`` begins with its verb, its subject left in the clause before (a clause
+    boundary cuts lists of results before each change verb: "increased abstinence, delayed relapse")."""
+    return _VERB_FIRST.match(text, at) is not None
 
 
 def split_clauses(text: str, boundary: TextPattern) -> list[str]:

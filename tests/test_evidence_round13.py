@@ -1,0 +1,172 @@
+"""Wording families of probe round 13 (anaesthesia, emergency and pain records; stop 41): a clause cut before its verb
+read with its subject, the drug named first as the reference, good news denied with words between, two arms' values
+with no word saying which way, a responder threshold said before the people who passed it, and two drugs joined by
+"or" for sedation or premedication. Each rule is pinned in both directions where it could overreach. Made-up text."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.evidence.arm_values import from_values, values
+from ketlit.evidence.definitions import blank_definitions
+from ketlit.evidence.profile import read_profile
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection, Article
+from tests.evidence_probe import PLACEBO_TRIAL, RULES, ask, read
+
+
+def _bases(sentence: str) -> list[str]:
+    """The basis of each finding read from ``sentence`` as a placebo-controlled trial's result."""
+    sections = [AbstractSection("METHODS", "METHODS", PLACEBO_TRIAL), AbstractSection("RESULTS", "RESULTS", sentence)]
+    first = len(abstract_sentences(sections[:1]))
+    article = Article("1", title="Ketamine versus placebo: a randomized trial", sections=sections)
+    profile = read_profile(article, {"design": ["rct"], "molecule": ["racemic_ketamine"]}, RULES)
+    return [f.basis for f in profile.findings if f.sentence >= first]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # The subject before an appositive names the outcome: function rose (not symptoms fell).
+        (
+            "Physical function, measured with the Short Form-36 physical component, improved more with ketamine at "
+            "month 1 (P = .02).",
+            ["increased"],
+        ),
+        # A list of results sharing the drug as subject is still one result per verb.
+        (
+            "Ketamine increased abstinence, delayed relapse, and reduced heavy drinking.",
+            ["increased"] * 2 + ["decreased"],
+        ),
+        # The drug opens the clause as the reference: the comparator after it is the subject.
+        (
+            "Compared with esketamine, dexmedetomidine was associated with a longer stay in the post-anaesthesia care "
+            "unit (mean difference 8.5 min; 95% CI 3.1 to 13.9).",
+            ["decreased"],
+        ),
+        ("Compared with ketamine, placebo produced less improvement in depression scores.", ["decreased"]),
+        ("Compared with placebo, ketamine produced greater improvement in depression scores.", ["decreased"]),
+        # The drug named again after the comparator: the arm after the comma is the drug's (not turned round).
+        ("Compared with ketamine alone, ketamine plus midazolam reduced pain more.", ["decreased"]),
+        # A comparator the vocabulary now names (lidocaine), as the subject.
+        (
+            "Patients receiving lidocaine reported better sleep quality at 4 weeks than those receiving ketamine "
+            "(P = .04).",
+            ["decreased"],
+        ),
+        # Good news denied, with words between the verb and it; neither arm better.
+        (
+            "One ketamine infusion did not provide lasting pain relief in fibromyalgia beyond that of an active "
+            "placebo.",
+            ["no_difference"],
+        ),
+        ("Neither ketamine nor placebo was superior to the other.", ["no_difference"]),
+        ("Ketamine did not provide any additional benefit over ECT.", ["no_difference"]),
+        # How often an arm needed something is a result, not a call for more research.
+        ("Procedure interruptions were needed in fewer patients in the ketamine group.", ["decreased"]),
+        ("Additional sedative doses were needed less often after ketamine (9% versus 28%).", ["decreased"]),
+        # A difference in days that rose.
+        ("Ventilator-free days were 1.2 days more in the ketamine group (95% CI 0.1 to 2.3).", ["increased"]),
+        # Two arms' values, a significant p and no word saying which way.
+        (
+            "Median time to adequate sedation was 5 minutes (IQR 3-8) with ketamine and 13 minutes (IQR 8-20) with "
+            "placebo (P < .001).",
+            ["decreased"],
+        ),
+        ("Emergence time was 12 minutes with ketamine and 8 minutes with placebo (P = .02).", ["increased"]),
+        (
+            "Morphine consumption was 12 mg and 20 mg in the ketamine and control groups, respectively (P = 0.003).",
+            ["decreased"],
+        ),
+        # Signed changes with a printed difference: the difference decides, not the values.
+        (
+            "The least-squares mean change in MADRS score at day 28 was −19.6 with esketamine and −15.7 with placebo "
+            "(difference, −4.0; 95% CI, −7.3 to −0.6; P = .02).",
+            ["decreased"],
+        ),
+        # Sizes of a fall are read by the fall's words, not as levels.
+        ("MADRS scores fell by 15 after ketamine and by 7 after midazolam (p < 0.001).", ["decreased"]),
+        # Still no result.
+        (
+            "Replication is needed in more diverse samples before concluding that ketamine reduces suicidal ideation.",
+            [],
+        ),
+    ],
+)
+def test_round13_directions(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want
+
+
+def test_arm_values_are_read_by_their_own_rule() -> None:
+    assert _bases("Emergence time was 12 minutes with ketamine and 8 minutes with placebo (P = .02).") == ["arm values"]
+    # A baseline characteristic and a p that is not significant are no arm values.
+    assert "arm values" not in _bases(
+        "Mean age was 45 years in the ketamine group and 38 years in the placebo group (P = .03)."
+    )
+    assert "arm values" not in _bases(
+        "Emergence time was 12 minutes with ketamine and 8 minutes with placebo (P = .32)."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("was 5 minutes (IQR 3-8) with ketamine and 13 minutes (IQR 8-20) with placebo (P < .001)", [5.0, 13.0]),
+        # Timepoints, doses per weight, counts, rates and statistics are not values.
+        ("at 24 h were 2.1 in the ketamine group and 3.4 in the placebo group (P < 0.05)", [2.1, 3.4]),
+        ("ketamine 0.5 mg/kg gave 12 with ketamine", [12.0]),
+        ("remission was achieved by 7 of 16 ketamine-treated participants (44%) and 1 of 18 others", []),
+        ("was −19.6 with esketamine and −15.7 with placebo", [-19.6, -15.7]),
+    ],
+)
+def test_values(text: str, want: list[float]) -> None:
+    assert [v.value for v in values(text)] == want
+
+
+def test_from_values_needs_one_value_per_arm() -> None:
+    rules = RULES.findings
+    assert from_values("was 18.2 in the ketamine group and 25.1 in the placebo group", rules) == -1
+    assert from_values("was 25.1 in the placebo group and 18.2 in the ketamine group", rules) == -1
+    # Both values the drug's, a drug named only before the values (the outcome), or a change word: not read.
+    assert from_values("was 18.2 in the ketamine group at day 1 and 25.1 in the ketamine group at day 7", rules) is None
+    assert from_values("Morphine consumption was 12 mg and 20 mg", rules) is None
+    assert from_values("fell by 15 in the ketamine group and 7 in the placebo group", rules) is None
+
+
+def test_a_responder_threshold_before_the_people_is_blanked() -> None:
+    text = "A 30% or greater reduction in pain was achieved by 17 of 33 patients (52%)"
+    assert "reduction" not in blank_definitions(text)
+    assert len(blank_definitions(text)) == len(text)
+    # A fall the drug brought about is no threshold.
+    assert blank_definitions("Ketamine produced a 50% reduction in pain scores.") == (
+        "Ketamine produced a 50% reduction in pain scores."
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "want"),
+    [
+        (
+            "Intranasal esketamine or dexmedetomidine as premedication in children: a randomised comparison",
+            "head_to_head",
+        ),
+        (
+            "Ketamine or fentanyl combined with propofol for sedation during office hysteroscopy: a randomized study",
+            "head_to_head",
+        ),
+        ("Intranasal dexmedetomidine or ketamine as premedication: a randomized trial", "head_to_head"),
+    ],
+)
+def test_two_drugs_joined_by_or_for_sedation_are_compared(title: str, want: str) -> None:
+    assert ask(title, "Children were randomized.", ("rct",)) == want
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Intranasal or intravenous ketamine for sedation: a randomized trial",
+        "Oral ketamine or intranasal ketamine for procedural sedation in children: a randomized trial",
+    ],
+)
+def test_two_routes_of_the_drug_are_not_two_drugs(title: str) -> None:
+    assert ask(title, "Children were randomized.", ("rct",)) != "head_to_head"
