@@ -52,7 +52,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
@@ -302,6 +302,10 @@ def _report(name: str, score: Counter[str]) -> None:
         print(f"  {label:24s} {score[f'{label} right']:4d} / {score[f'{label} right'] + score[f'{label} wrong']}")
 
 
+# The rounds are the folders probes/round2, probes/round3, ...: a new round is read once its folder is there.
+_LAST: Final = max((int(p.name[5:]) for p in PROBES.glob("round*") if p.name[5:].isdigit()), default=1)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--misses", action="store_true", help="list each probe the reader gets wrong")
@@ -309,11 +313,11 @@ def main() -> int:
         "--round",
         type=int,
         default=0,
-        choices=tuple(range(14)),
-        help="one round of probes only (1: probes/, 2: probes/round2/ ... 13: probes/round13/); default all",
+        choices=tuple(range(_LAST + 1)),
+        help=f"one round of probes only (1: probes/, 2: probes/round2/ ... {_LAST}: probes/round{_LAST}/); default all",
     )
     args = ap.parse_args()
-    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in range(2, 14))]
+    rounds = [(1, PROBES), *((n, PROBES / f"round{n}") for n in range(2, _LAST + 1))]
     for number, probes in rounds:
         if args.round not in (0, number):
             continue

@@ -58,9 +58,15 @@ _NOT_A_VALUE_BEFORE: Final = re.compile(
     r"|[=<>≤≥±]\s*$",
 )
 _PER_WEIGHT_AFTER: Final = re.compile(r"\s*(?:mg|µg|μg|mcg|g|ml|mL)\s*/\s*kg\b")
+# Values before the drug (baseline, screening, pre-infusion or pre-operative scores, who the patients were), and a p
+# that is not the arms' comparison (within a group, over time, against pre-treatment values).
 _BASELINE: Final = re.compile(
-    r"\b(?:baseline|ages?d?|years? old|BMI|body mass|weight|height|education|demographics?|characteristics?|"
-    r"sex|gender|duration of (?:illness|disease|depression))\b",
+    r"\b(?:baseline|ages?d?|years?|BMI|body mass|weight|height|education|demographics?|characteristics?|"
+    r"sex|gender|duration of (?:illness|disease|depression)|screening|enrol?lment|admission|ASA|"
+    r"since (?:diagnosis|onset)|"
+    r"pre-?(?:infusion|treatment|operative|op|randomi[sz]ation|dose|intervention|surgery|procedure)|preoperatively|"
+    r"within[- ](?:groups?|subjects?|patients?)|for time|time effects?|over time)\b"
+    r"|\b(?:vs\.?|versus|compared (?:with|to)|relative to|from) (?:the )?(?:pre|baseline)",
     re.IGNORECASE,
 )
 

@@ -12,6 +12,7 @@ from typing import Final, Literal, Protocol, get_args
 
 from ketlit.evidence import numbers as nums
 from ketlit.evidence.matcher import Matcher, TextPattern
+from ketlit.evidence.sentences import verb_first
 
 ComparatorKind = Literal["inert_placebo", "active_placebo", "usual_care", "active_treatment", "unspecified"]
 COMPARATOR_KINDS: Final[tuple[ComparatorKind, ...]] = get_args(ComparatorKind)
@@ -56,7 +57,7 @@ _COMPARATIVE_WITH: Final = re.compile(
     re.IGNORECASE,
 )
 _OPENS_AS_REFERENCE: Final = re.compile(
-    r"\W*(?:compared (?:with|to)|relative to|versus|vs\.?|in comparison (?:with|to)|unlike|as opposed to)\s+"
+    r"\W*(?:compared (?:with|to)|relative to|versus|vs\.?|in comparison (?:with|to))\s+"
     r"(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
@@ -133,6 +134,7 @@ def comparator_is_subject(
         # the reference (named once), the comparator after it is what the clause is about.
         return (
             _OPENS_AS_REFERENCE.match(text, 0, drug.start()) is not None
+            and not text.startswith("-", drug.end())  # "Compared with ketamine-naive patients": people, not the drug
             and "," in text[drug.end() : comp_at]
             and rules.drug.search(text, drug.end()) is None
         )
@@ -195,6 +197,20 @@ def arm_opening(words: str, rules: ArmRules, *, reach: int) -> Literal["interven
     if comparator is not None and comparator[2] <= reach:
         return "comparator"
     return None
+
+
+def subject_before(text: str, before: tuple[int, int], at: int, rules: ArmRules) -> bool:
+    """Whether the clause at ``at`` opens with its change verb and the clause ``before`` it is its subject, naming
+    neither arm ("Physical function, measured with the SF-36, | improved more with ketamine"). A subject that names one
+    ("Morphine requirements, from the end of surgery to 48 h, | decreased with ketamine": an outcome the comparator
+    vocabulary names; "The placebo group, however, | improved less") is not joined: the arms' reading would take the
+    named drug for the comparator set against the drug."""
+    if not verb_first(text, at):
+        return False
+    start, end = before
+    comparator = rules.any_comparator
+    named = rules.drug.search(text, start, end) or (comparator is not None and comparator.search(text, start, end))
+    return not named
 
 
 def arm_near(text: str, start: int, end: int, rules: ArmRules, *, last: bool) -> str | None:

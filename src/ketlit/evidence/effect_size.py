@@ -112,6 +112,9 @@ _LESSER: Final = re.compile(
     r"\b(?:smaller|lesser|less(?: pronounced| marked)?) (?:reduction|decrease|decline|drop|fall|improvement)s?\b"
     r"|\b(?:fell|decreased|declined|dropped|reduced|improved|diminished)(?: (?:significantly|slightly|much|far|"
     r"considerably))? less\b(?! than \d)"
+    # "lidocaine reduced pain scores less at 1 h": the object named between the verb and "less".
+    r"|\b(?:decreased|reduced|improved|diminished|lowered) (?:the )?(?:(?!than\b|and\b|or\b|with\b)[\w-]+ ){1,3}less\b"
+    r"(?! than \d| (?:often|frequently|likely)\b)"
     r"|\b(?:fell|decreased|declined|dropped|reduced|improved) to a (?:lesser|smaller) (?:extent|degree)\b",
     re.IGNORECASE,
 )
@@ -149,4 +152,9 @@ def lesser_fall(
     # Read of the subject's arm, as every comparative is: the finding is turned round afterwards when the comparator is
     # the subject ("Patients given midazolam had a smaller reduction than those given ketamine").
     higher = not ("improv" in m.group(0).lower() and valence(m.end()) > 0)
+    unnamed = comparator is None or not comparator.search(text)
+    if against.start() < m.start() and drug.search(text, at, end) and unnamed:
+        # The drug opens the clause as the reference and the subject is an arm the vocabulary does not name ("Compared
+        # with ketamine, lidocaine reduced pain scores less"): nothing afterwards can turn the reading round, so here.
+        higher = not higher
     return Decision("increased" if higher else "decreased", f"change: lesser {m.group(0)!r}", m.end())

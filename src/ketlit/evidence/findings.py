@@ -37,6 +37,7 @@ from ketlit.evidence.arms import (
     from_rates,
     other_arms_only,
     pair_sign,
+    subject_before,
 )
 from ketlit.evidence.definitions import DEFINITION as _DEFINITION
 from ketlit.evidence.definitions import blank_definitions
@@ -58,7 +59,7 @@ from ketlit.evidence.model import (
 )
 from ketlit.evidence.restates import restates
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
-from ketlit.evidence.sentences import clause_spans, verb_first
+from ketlit.evidence.sentences import clause_spans
 from ketlit.evidence.shares import COUNT_WORD, share_improved, treatment_before
 
 Favours = Literal["intervention", "comparator", "neither"]
@@ -175,15 +176,17 @@ _REDUCING: Final = re.compile(
 )
 
 
-def _outcome(text: str, at: int, rules: FindingRules) -> tuple[str | None, int]:
-    """The outcome words nearest ``at`` and their valence (+1 good when higher, -1 good when lower, 0 unknown)."""
+def _outcome(text: str, at: int, rules: FindingRules, *, object_first: bool = False) -> tuple[str | None, int]:
+    """The outcome words nearest ``at`` and their valence (+1 good when higher, -1 good when lower, 0 unknown).
+    ``object_first``: any outcome after ``at`` before one ahead of it (a comparison's object: "was superior to
+    quetiapine XR plus an SSRI with respect to remission", not the "depression" its subject's patients have)."""
     best: tuple[int, str, int] | None = None
     for valence, pattern in ((1, rules.positive_outcome), (-1, rules.negative_outcome)):
         for m in pattern.finditer(text):
             dist = abs(m.start() - at)
             # Prefer outcomes after the change word ("reduction in depression"): the object.
             if m.start() < at:
-                dist += 8
+                dist += len(text) if object_first else 8
             if best is None or dist < best[0]:
                 best = (dist, m.group(0), valence)
     if best is None:
@@ -295,7 +298,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         # rates": a rate that is good when higher rose; no measure named ("more effective than
         # midazolam", "superior effects on suicidal symptoms"): the condition's burden fell.
         reducing = _REDUCING.match(text, superior.end())
-        _, valence = _outcome(text, superior.end(), rules)
+        _, valence = _outcome(text, superior.end(), rules, object_first=True)
         return _Decision(
             "increased" if valence > 0 and not reducing else "decreased",
             f"comparison: {superior.group(0)!r}",
@@ -665,9 +668,10 @@ def rule_findings(sentences: Sequence[RoledSentence], rules: FindingRules) -> li
         declared: nums.Measure | None = None
         last: list[Finding] = []  # the previous clause's findings
         for i, (a, b) in enumerate(clauses):
-            # Cut before its verb, after a clause that read nothing, a clause is read with that one, its subject:
-            # "Physical function, measured with the SF-36, | improved more with ketamine" (function, not symptoms).
-            clause = text[clauses[i - 1][0] if i and not last and verb_first(text, a) else a : b]
+            # Cut before its verb, after a clause that read nothing and names no arm, a clause is read with that one:
+            # its subject ("Physical function, measured with the SF-36, | improved more with ketamine").
+            joined = i and not last and subject_before(text, clauses[i - 1], a, rules)
+            clause = text[clauses[i - 1][0] if joined else a : b]
             cur = clause_findings(clause, rs.sentence.index, rules, declared) if len(clause) >= 12 else []
             if last and _null_of_rates(cur, last):
                 # "… rates were 82% and 73% in group KP, and 81% and 69% in group P; there was no

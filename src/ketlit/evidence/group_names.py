@@ -34,6 +34,8 @@ from dataclasses import dataclass, replace
 from typing import Final
 
 from ketlit.evidence.arms import ArmRules, first_comparator
+from ketlit.evidence.other_drugs import mentions as drug_mentions
+from ketlit.evidence.other_drugs import other_drugs
 from ketlit.evidence.roles import FINDING_ROLES, RoledSentence
 
 # A letter, or two to four letters and digits, as printed: "E", "K", "HS", "PE", "K1". Case-sensitive: "group a" of a
@@ -211,13 +213,21 @@ def _mentions(letters: Sequence[str]) -> tuple[re.Pattern[str], re.Pattern[str]]
     return mention, re.compile(r"\b" + one)
 
 
-def with_arm_names(sentences: Sequence[RoledSentence], rules: ArmRules) -> tuple[list[RoledSentence], dict[int, Named]]:
+def with_arm_names(
+    sentences: Sequence[RoledSentence], rules: ArmRules, design: str = ""
+) -> tuple[list[RoledSentence], dict[int, Named]]:
     """The sentences with each result sentence's letters named (see the module docstring), and, by sentence index,
-    what was inserted where. Sentences without a defined letter are returned as they are (the same objects)."""
+    what was inserted where. Sentences without a defined letter are returned as they are (the same objects).
+
+    ``design`` (title, objective and methods): the other drugs it sets against the drug that the comparator words do
+    not know (:mod:`ketlit.evidence.other_drugs`) get the readers' word for an unnamed comparator put before them too
+    ("Patients receiving comparator lidocaine reported better sleep quality than those receiving ketamine")."""
     arms = letter_arms(sentences, rules)
-    if not arms:
+    drugs = other_drugs(design, rules) if design else ()
+    if not arms and not drugs:
         return list(sentences), {}
-    mention, letter_at = _mentions(list(arms))
+    mention, letter_at = _mentions(list(arms)) if arms else (None, None)
+    by_name = drug_mentions(drugs) if drugs else None
     out: list[RoledSentence] = []
     named: dict[int, Named] = {}
     for rs in sentences:
@@ -225,34 +235,46 @@ def with_arm_names(sentences: Sequence[RoledSentence], rules: ArmRules) -> tuple
         if rs.role not in FINDING_ROLES:
             out.append(rs)
             continue
-        parts: list[str] = []
-        insertions: list[tuple[int, int]] = []
-        mentions: list[tuple[str, str]] = []
-        last = 0
-        for m in mention.finditer(text):
-            letters = [x for x in letter_at.finditer(text, m.start(), m.end()) if x.group(0) in arms]
-            if not letters:
-                continue
-            # "Group E" -> "esketamine Group E", "groups L and H" -> "esketamine groups L and H": one name for letters
-            # of one arm, before the mention, as the readers meet an arm ("the esketamine groups"); letters of
-            # different arms ("groups K and D") each their own.
-            if len({arms[x.group(0)] for x in letters}) == 1:
-                places = [(m.start() if m.group(0)[0] in "Gg" else letters[0].start(), letters[0].group(0))]
-            else:
-                places = [(x.start(), x.group(0)) for x in letters]
-            for at, letter in places:
-                words = arms[letter].name + " "
-                parts += [text[last:at], words]
-                insertions.append((at, len(words)))
-                mentions.append((arms[letter].name, m.group(0)))
-                last = at
-        if not insertions:
+        places = _letter_places(text, mention, letter_at, arms) if mention is not None and letter_at else []
+        if by_name is not None:
+            places += [(m.start(), "comparator", m.group(0)) for m in by_name.finditer(text)]
+        if not places:
             out.append(rs)
             continue
+        parts: list[str] = []
+        insertions: list[tuple[int, int]] = []
+        last = 0
+        for at, name, _ in sorted(places):
+            words = name + " "
+            parts += [text[last:at], words]
+            insertions.append((at, len(words)))
+            last = at
         new = "".join([*parts, text[last:]])
-        named[rs.sentence.index] = Named(text, new, tuple(insertions), tuple(mentions))
+        named[rs.sentence.index] = Named(
+            text, new, tuple(insertions), tuple((n, shown) for _, n, shown in sorted(places))
+        )
         out.append(replace(rs, sentence=replace(rs.sentence, text=new)))
     return out, named
+
+
+def _letter_places(
+    text: str, mention: re.Pattern[str], letter_at: re.Pattern[str], arms: dict[str, Arm]
+) -> list[tuple[int, str, str]]:
+    """Where each arm's name goes before its letters in ``text``: (offset, name, the letters' mention)."""
+    places: list[tuple[int, str, str]] = []
+    for m in mention.finditer(text):
+        letters = [x for x in letter_at.finditer(text, m.start(), m.end()) if x.group(0) in arms]
+        if not letters:
+            continue
+        # "Group E" -> "esketamine Group E", "groups L and H" -> "esketamine groups L and H": one name for letters
+        # of one arm, before the mention, as the readers meet an arm ("the esketamine groups"); letters of
+        # different arms ("groups K and D") each their own.
+        if len({arms[x.group(0)] for x in letters}) == 1:
+            at_letters = [(m.start() if m.group(0)[0] in "Gg" else letters[0].start(), letters[0].group(0))]
+        else:
+            at_letters = [(x.start(), x.group(0)) for x in letters]
+        places += [(at, arms[letter].name, m.group(0)) for at, letter in at_letters]
+    return places
 
 
 def printed_name(words: str | None, named: Named) -> str | None:

@@ -397,7 +397,7 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
     # yet been tested"), never a finding (the labels give protocols none).
     is_protocol = question.value == "protocol"
     # Arms named by letters ("group E") read with their names put in; each finding's clause is the abstract's words.
-    reading, named = with_arm_names(sentences, rules.findings)
+    reading, named = with_arm_names(sentences, rules.findings, design_text)
     findings = () if is_protocol else _as_printed(read_findings(reading, rules.findings), named)
     comparator = next((f for f in findings if f.comparator_kind and _an_arm_in(f, rules)), None)
     # The design text is scanned for every group only when the question needed it (2 records in 5).

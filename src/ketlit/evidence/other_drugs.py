@@ -1,0 +1,91 @@
+"""The other drug a trial sets against the drug, named in its design text but unknown to the comparator vocabulary.
+
+"Intravenous ketamine versus lidocaine for refractory neuropathic pain", "patients were randomized to ketamine 1 mg/kg
+or haloperidol 5 mg": the results then speak of lidocaine or haloperidol by name ("Patients receiving lidocaine
+reported better sleep quality than those receiving ketamine"). The readers tell arms apart by the drug's names and
+the comparators' (the rules file's ``[comparators]``), which cannot list every drug a trial may compare with; read
+without it, such a sentence names one arm only and is taken the wrong way round. :func:`other_drugs` finds these
+names, and :func:`ketlit.evidence.group_names.with_arm_names` puts the readers' word for an unnamed comparator
+("comparator") before each one in the results, as it does for arms named by letters.
+
+Design decisions:
+- **Only where the design sets it against the drug**: right after the drug and a few words (a dose, a route, a
+  bracket) comes "versus", "vs", "or" or "compared with" and then the name; or the name comes right before such a
+  word and the drug. "Ketamine and lidocaine were given" or "ketamine added to propofol" set nothing against it.
+- **A drug's name, not any word**: a single word of five letters or more, with an ending drug names have ("-ine",
+  "-ol", "-am", "-one", "-ide", ...), not a word every arm or sentence may use ("control", "protocol", "routine",
+  "baseline", "medicine"), and not a name the vocabulary already reads (which needs no help).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from ketlit.evidence.arms import ArmRules
+
+_ROUTE: Final = (
+    r"(?:(?:intravenous|intranasal|intramuscular|subcutaneous|sublingual|oral|inhaled|nebuli[sz]ed|topical|epidural|"
+    r"intrathecal|iv|im|in|sc|low-dose|high-dose|single-dose|standard-dose|conventional|continuous)\s+)?"
+)
+# After the drug: a bracket, or up to three short words (a dose, a unit), then the word that sets one arm against the
+# other, then the other arm's name.
+_AFTER: Final = re.compile(
+    r"(?:\s*\([^()]{0,60}\))?(?:\s+[\w./%-]+){0,3}?\s*,?\s+(?:versus|vs\.?|or|compared (?:with|to))\s+"
+    r"(?:(?:an?|the|either)\s+)?" + _ROUTE + r"([A-Za-z][A-Za-z-]{4,})\b",
+    re.IGNORECASE,
+)
+# Before the drug: the other arm's name, then (up to three words later) the setting-against word, then the drug.
+_BEFORE: Final = re.compile(
+    r"\b([A-Za-z][A-Za-z-]{4,})(?:\s*\([^()]{0,60}\))?(?:\s+[\w./%-]+){0,3}?\s*,?\s+(?:versus|vs\.?|or|compared "
+    r"(?:with|to))\s+(?:(?:an?|the)\s+)?" + _ROUTE + r"$",
+    re.IGNORECASE,
+)
+_DRUG_ENDING: Final = re.compile(
+    r"(?:ine|ol|am|one|ide|ate|il|an|ium|in|ene|ane|yl|en|on|ac|ex|ox|ix|um|ir|ib|ab|azole|pam|lam|cin)$", re.IGNORECASE
+)
+# Words with a drug's ending that name no drug: arms, designs, people, measures, common words.
+# fmt: off
+_NOT_A_DRUG: Final = frozenset((
+    "control", "controls", "protocol", "routine", "baseline", "medicine", "medicines", "machine", "alcohol",
+    "cocaine", "nicotine", "caffeine", "children", "women", "between", "given", "often", "then", "when", "plan",
+    "program", "regimen", "regimens", "regimes", "examine", "determine", "combination", "combined", "sedation",
+    "anaesthesia", "anesthesia", "analgesia", "solution", "saline", "placebo", "vehicle", "intervention",
+    "medication", "medications", "treatment", "session", "sessions", "infusion", "infusions", "injection",
+    "injections", "admission", "condition", "conditions", "question", "population", "volume", "opinion", "person",
+    "version", "option", "region", "emotion", "function", "cognition", "depression", "remission", "ideation",
+    "agitation", "operation", "induction", "emulsion", "delusion", "attention", "mean", "median", "design",
+    "mixture", "nothing", "standard", "usual", "common", "several", "similar", "either", "neither", "another",
+    "whether", "protein", "vitamin", "insulin", "heparin", "morphine-sparing", "morphine-equivalent",
+))
+# fmt: on
+
+
+def other_drugs(design: str, rules: ArmRules) -> tuple[str, ...]:
+    """The names ``design`` (title, objective and methods) sets against the drug that the vocabulary does not read,
+    lower-cased, in order of first mention."""
+    found: list[str] = []
+    comparator = rules.any_comparator
+    for drug in rules.drug.finditer(design):
+        after = _AFTER.match(design, drug.end())
+        before = _BEFORE.search(design, max(0, drug.start() - 90), drug.start())
+        for m in (after, before):
+            if m is None:
+                continue
+            name = m.group(1)
+            low = name.lower()
+            if (
+                low in found
+                or low in _NOT_A_DRUG
+                or not _DRUG_ENDING.search(low)
+                or rules.drug.search(name)
+                or (comparator is not None and comparator.search(name))
+            ):
+                continue
+            found.append(low)
+    return tuple(found)
+
+
+def mentions(names: tuple[str, ...]) -> re.Pattern[str]:
+    """Where a sentence names one of ``names`` (whole words, any case)."""
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, sorted(names, key=len, reverse=True))) + r")\b", re.IGNORECASE)
