@@ -247,3 +247,50 @@ def test_a_reviewers_inputs_against_stop_41(case: dict[str, Any]) -> None:
     else:
         got = ask(case["title"], case.get("methods", "Children were randomized."), tuple(case.get("designs", ("rct",))))
         assert (got != "head_to_head") if case["expected"] == "!head_to_head" else got == case["expected"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # Probe round 14's families (stop 41). A trait's subgroup that improved more than its complement: a positive
+        # association, however long the trait's name.
+        (
+            "Patients with a family history of alcohol use disorder in a first-degree relative improved more than "
+            "those without such a history (P = .01).",
+            ["increased"],
+        ),
+        # Predictors denied, a treatment history among them (not "previous trials" of other studies).
+        (
+            "Age, sex, number of previous antidepressant trials and baseline HDRS score were not associated with "
+            "response.",
+            ["no_difference"],
+        ),
+        ("Response was not predicted by age, sex, or number of prior antidepressant trials.", ["no_difference"]),
+        ("Previous trials found that ketamine reduced suicidal ideation.", []),
+        # Drugs named as what was measured are no arms: the null is the study's.
+        (
+            "Daily opioid consumption, expressed as oral morphine equivalents, did not change significantly.",
+            ["no_difference"],
+        ),
+        # The same result denied at a later time; not an arm denied.
+        ("MADRS scores were lower with ketamine at 24 h but not at day 7.", ["decreased", "no_difference"]),
+        (
+            "Pain scores were lower in the ketamine group at 2 h, but not at 24 hours (P = .41).",
+            ["decreased", "no_difference"],
+        ),
+        # Pharmacovigilance wording.
+        (
+            "Dissociation was reported disproportionately with esketamine (ROR 286.4, 95% CI 262.1 to 313.0).",
+            ["increased"],
+        ),
+        ("Completed suicide was not disproportionately reported.", ["no_difference"]),
+        # A treatment history is no arm's value.
+        (
+            "The number of previous antidepressant trials was 4 in the ketamine group and 3 in the placebo group "
+            "(P = .04).",
+            [],
+        ),
+    ],
+)
+def test_round14_directions(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want

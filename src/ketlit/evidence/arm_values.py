@@ -65,7 +65,7 @@ _BASELINE: Final = re.compile(
     r"sex|gender|duration of (?:illness|disease|depression)|screening|enrol?lment|admission|ASA|"
     r"since (?:diagnosis|onset)|"
     r"pre-?(?:infusion|treatment|operative|op|randomi[sz]ation|dose|intervention|surgery|procedure)|preoperatively|"
-    r"within[- ](?:groups?|subjects?|patients?)|for time|time effects?|over time)\b"
+    r"within[- ](?:groups?|subjects?|patients?)|for time|time effects?|over time|prior|previous|history)\b"
     r"|\b(?:vs\.?|versus|compared (?:with|to)|relative to|from) (?:the )?(?:pre|baseline)",
     re.IGNORECASE,
 )

@@ -288,8 +288,21 @@ def other_arms_only(text: str, rules: ArmRules) -> bool:
     """Two other arms compared, the drug not named ("propofol and thiopental did not differ"): not its finding."""
     if rules.drug.search(text):
         return False
-    named = {m.group(0).lower() for _, pattern in rules.comparators for m in pattern.finditer(text)}
+    named = {
+        m.group(0).lower()
+        for _, pattern in rules.comparators
+        for m in pattern.finditer(text)
+        if not _AN_OUTCOME_AFTER.match(text, m.end())
+    }
     return len(named) >= 2
+
+
+# A drug named as what was measured, not as an arm: "opioid consumption, expressed as oral morphine equivalents".
+_AN_OUTCOME_AFTER: Final = re.compile(
+    r"[- ](?:consumption|use|requirements?|equivalents?|doses?|dosage|intake|prescri\w+|levels?|concentrations?|"
+    r"sparing|needs?)\b",
+    re.IGNORECASE,
+)
 
 
 def pair_sign(text: str, pair: tuple[float, float], rules: ArmRules) -> int | None:
