@@ -66,9 +66,15 @@ def other_drugs(design: str, rules: ArmRules) -> tuple[str, ...]:
     lower-cased, in order of first mention."""
     found: list[str] = []
     comparator = rules.any_comparator
+    folded = design.lower()
+    if not any(word in folded for word in _SETS_AGAINST):
+        return ()
     for drug in rules.drug.finditer(design):
-        after = _AFTER.match(design, drug.end())
-        before = _BEFORE.search(design, max(0, drug.start() - 90), drug.start())
+        # Plain ``in`` on the words around the drug first: most mentions have no setting-against word near them, and the
+        # regexes would be tried at every character (the one before the drug is anchored at its end).
+        start, end = drug.start(), drug.end()
+        after = _AFTER.match(design, end) if _near(folded, end, end + 90) else None
+        before = _BEFORE.search(design, max(0, start - 90), start) if _near(folded, max(0, start - 90), start) else None
         for m in (after, before):
             if m is None:
                 continue
@@ -84,6 +90,15 @@ def other_drugs(design: str, rules: ArmRules) -> tuple[str, ...]:
                 continue
             found.append(low)
     return tuple(found)
+
+
+_SETS_AGAINST: Final = (" versus ", " vs", " or ", "compared with", "compared to")
+
+
+def _near(folded: str, start: int, end: int) -> bool:
+    """Whether a word that sets one arm against another is in ``folded[start:end]``."""
+    part = folded[start:end]
+    return any(word in part for word in _SETS_AGAINST)
 
 
 def mentions(names: tuple[str, ...]) -> re.Pattern[str]:
