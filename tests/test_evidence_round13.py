@@ -294,3 +294,46 @@ def test_a_reviewers_inputs_against_stop_41(case: dict[str, Any]) -> None:
 )
 def test_round14_directions(sentence: str, want: list[str]) -> None:
     assert read(sentence) == want
+
+
+def _relation_of(title: str, methods: str) -> str | None:
+    """The report relation of a made-up trial record: ``title``, one methods and one results sentence."""
+    sections = [
+        AbstractSection("METHODS", "METHODS", methods),
+        AbstractSection("RESULTS", "RESULTS", "MADRS scores fell more with ketamine than with saline (P = .01)."),
+    ]
+    return read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, RULES).relation
+
+
+TRIAL_METHODS = "Adults with treatment-resistant depression were randomized to ketamine or saline."
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        # A correction notice reports another record again.
+        (
+            "'Intravenous ketamine for adolescents with depression: an open-label study': Correction.",
+            TRIAL_METHODS,
+            "secondary",
+        ),
+        ("Erratum to: Ketamine versus saline for depression", TRIAL_METHODS, "secondary"),
+        # Measured within a trial whose own question is another, or an outcome of the original trial.
+        (
+            "Cognitive function in patients undergoing repeated ketamine infusions",
+            "Patients completed cognitive tests before and after 6 infusions within a clinical trial examining the "
+            "effects of ketamine on suicidal ideation.",
+            "secondary",
+        ),
+        (
+            "Depressive symptoms after intraoperative ketamine in older adults",
+            "Depressive symptoms on day 3, a secondary outcome of the original trial, were assessed with the PHQ-8.",
+            "secondary",
+        ),
+        # A main report: its own trial, a correction in its results is none.
+        ("Ketamine versus saline for depression: a randomized controlled trial", TRIAL_METHODS, "main"),
+        ("Correction of hypokalaemia with ketamine: a randomized trial", TRIAL_METHODS, "main"),
+    ],
+)
+def test_relation_of_corrections_and_trials_within_trials(title: str, methods: str, want: str) -> None:
+    assert _relation_of(title, methods) == want
