@@ -4,6 +4,8 @@ the title classified with that methods text as the aim and design."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from ketlit.evidence.profile import read_profile
 from ketlit.evidence.questions import classify
 from ketlit.evidence.roles import assign_roles
@@ -30,3 +32,9 @@ def ask(title: str, methods: str, designs: tuple[str, ...] = ()) -> str:
     """The study question of ``title`` with ``methods`` and the given design tags."""
     sentences = assign_roles(abstract_sentences([AbstractSection("METHODS", "METHODS", methods)]), RULES.roles)
     return classify(title, sentences, frozenset(designs), RULES.questions).value
+
+
+def relation(title: str, methods: str, results: str, rules: Any = RULES) -> str | None:
+    """The report relation of a made-up trial record: ``title``, a methods and a results section."""
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
+    return read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, rules).relation

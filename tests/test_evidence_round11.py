@@ -14,7 +14,7 @@ import pytest
 
 from ketlit.evidence.profile import read_profile
 from ketlit.sources.models import AbstractSection, Article
-from tests.evidence_probe import RULES, read
+from tests.evidence_probe import RULES, read, relation
 from tests.evidence_probe import ask as _ask
 
 
@@ -137,9 +137,7 @@ EEG_RESULTS = "Gamma power rose more with ketamine than with saline (p = 0.01)."
 
 def _relation_of(title: str, methods: str = EEG_METHODS, results: str = EEG_RESULTS, rules: Any = RULES) -> str | None:
     """The report relation of a made-up trial record: ``title``, one methods and one results sentence."""
-    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
-    profile = read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, rules)
-    return profile.relation
+    return relation(title, methods, results, rules)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from ketlit.evidence.other_drugs import other_drugs
 from ketlit.evidence.profile import read_profile
 from ketlit.evidence.sentences import abstract_sentences
 from ketlit.sources.models import AbstractSection, Article
-from tests.evidence_probe import PLACEBO_TRIAL, RULES, ask, read
+from tests.evidence_probe import PLACEBO_TRIAL, RULES, ask, read, relation
 
 
 def _bases(sentence: str) -> list[str]:
@@ -297,12 +297,7 @@ def test_round14_directions(sentence: str, want: list[str]) -> None:
 
 
 def _relation_of(title: str, methods: str) -> str | None:
-    """The report relation of a made-up trial record: ``title``, one methods and one results sentence."""
-    sections = [
-        AbstractSection("METHODS", "METHODS", methods),
-        AbstractSection("RESULTS", "RESULTS", "MADRS scores fell more with ketamine than with saline (P = .01)."),
-    ]
-    return read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, RULES).relation
+    return relation(title, methods, "MADRS scores fell more with ketamine than with saline (P = .01).")
 
 
 TRIAL_METHODS = "Adults with treatment-resistant depression were randomized to ketamine or saline."
