@@ -160,6 +160,7 @@ _COMPARATIVE: Final = re.compile(
 )
 # The comparator named as an arm: "the control group", "placebo-treated", "who received saline".
 _ARM_AFTER: Final = re.compile(r"[- ]?(?:groups?|arms?|cohorts?|conditions?|treated|recipients)\b", re.IGNORECASE)
+_NAMED_ARM_AFTER: Final = re.compile(r" [\w-]+?[- ]?(?:groups?|arms?|cohorts?|conditions?|treated|recipients)\b", re.I)
 _ARM_BEFORE: Final = re.compile(r"\b(?:received|receiving|given|treated with)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
 
 
@@ -175,6 +176,9 @@ def _control_arm_compared(text: str, rules: ArmRules) -> bool:
             words = m.group(0).lower()
             named_as_arm = (
                 _ARM_AFTER.match(text, m.end()) is not None
+                # "the comparator lidocaine group": the readers' word put before an arm's drug name the vocabulary does
+                # not know (:mod:`ketlit.evidence.other_drugs`), one word before the arm's.
+                or (words == "comparator" and _NAMED_ARM_AFTER.match(text, m.end()) is not None)
                 or _ARM_AFTER.search(words) is not None
                 or _ARM_BEFORE.search(text, max(0, m.start() - 30), m.start()) is not None
             )

@@ -168,6 +168,7 @@ def _as_share(
 
 _LESS_EFFECTIVE: Final = re.compile(r"\bless (?:effective|efficacious)\b", re.IGNORECASE)
 
+_WITH_RESPECT_TO: Final = re.compile(r"\b(?:with respect to|in terms of|with regard to|regarding)\s", re.IGNORECASE)
 # After "more effective" / "superior" (and its reference): "in reducing", "to placebo for lowering".
 _REDUCING: Final = re.compile(
     r"(?: (?:to|than) [\w-]+(?: [\w-]+)?)? (?:in|for|at|when) (?:the )?"
@@ -178,8 +179,8 @@ _REDUCING: Final = re.compile(
 
 def _outcome(text: str, at: int, rules: FindingRules, *, object_first: bool = False) -> tuple[str | None, int]:
     """The outcome words nearest ``at`` and their valence (+1 good when higher, -1 good when lower, 0 unknown).
-    ``object_first``: any outcome after ``at`` before one ahead of it (a comparison's object: "was superior to
-    quetiapine XR plus an SSRI with respect to remission", not the "depression" its subject's patients have)."""
+    ``object_first``: any outcome after ``at`` before one ahead of it (the outcome a comparison names "with respect
+    to", not the "depression" its subject's patients have)."""
     best: tuple[int, str, int] | None = None
     for valence, pattern in ((1, rules.positive_outcome), (-1, rules.negative_outcome)):
         for m in pattern.finditer(text):
@@ -293,18 +294,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         return _Decision("increased", f"evaluation: {lesser.group(0)!r}", lesser.end(), good_if=-1)
     superior = rules.superior.search(text)
     if superior:
-        # The evaluative-wording convention (as for "improved"): the direction is that of the
-        # measure named. "more effective in reducing pain": the pain fell; "superior … response
-        # rates": a rate that is good when higher rose; no measure named ("more effective than
-        # midazolam", "superior effects on suicidal symptoms"): the condition's burden fell.
-        reducing = _REDUCING.match(text, superior.end())
-        _, valence = _outcome(text, superior.end(), rules, object_first=True)
-        return _Decision(
-            "increased" if valence > 0 and not reducing else "decreased",
-            f"comparison: {superior.group(0)!r}",
-            superior.end(),
-            good_if=1,
-        )
+        return _superiority(text, superior, rules)
     # A response definition in brackets ("(≥50% decrease in MADRS)") is not a change the study found.
     if _may_define(text):
         text = blank_definitions(text)
@@ -352,6 +342,20 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         harm = -1 if _kind(text, rules) == "safety" else None
         return _Decision("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=harm)
     return None
+
+
+def _superiority(text: str, superior: re.Match[str], rules: FindingRules) -> _Decision:
+    """A comparative evaluation ("more effective", "superior"), by the evaluative-wording convention (as for
+    "improved"): the direction is that of the measure named. "more effective in reducing pain": the pain fell;
+    "superior … response rates": a rate that is good when higher rose; no measure named ("more effective than
+    midazolam", "superior effects on suicidal symptoms"): the condition's burden fell."""
+    reducing = _REDUCING.match(text, superior.end())
+    # The outcome the comparison names ("superior to quetiapine XR ... with respect to remission"), else the nearest.
+    named = _WITH_RESPECT_TO.search(text, superior.end())
+    at = named.end() if named else superior.end()
+    _, valence = _outcome(text, at, rules, object_first=named is not None)
+    direction: Direction = "increased" if valence > 0 and not reducing else "decreased"
+    return _Decision(direction, f"comparison: {superior.group(0)!r}", superior.end(), good_if=1)
 
 
 def _lesser(text: str, word: re.Match[str], rules: FindingRules) -> _Decision | None:

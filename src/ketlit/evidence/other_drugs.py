@@ -10,8 +10,10 @@ names, and :func:`ketlit.evidence.group_names.with_arm_names` puts the readers' 
 
 Design decisions:
 - **Only where the design sets it against the drug**: right after the drug and a few words (a dose, a route, a
-  bracket) comes "versus", "vs", "or" or "compared with" and then the name; or the name comes right before such a
-  word and the drug. "Ketamine and lidocaine were given" or "ketamine added to propofol" set nothing against it.
+  bracket) comes "versus", "vs", "or" or "compared with" (or a list's comma before an "or") and then the name; or the
+  name comes right before such a word and the drug; or two groups are named ("a ketamine group and a haloperidol
+  group"), or two drugs compared ("Comparison of ketamine and lidocaine"). "Ketamine and lidocaine were given" or
+  "ketamine added to propofol" set nothing against it.
 - **A drug's name, not any word**: a single word of five letters or more, with an ending drug names have ("-ine",
   "-ol", "-am", "-one", "-ide", ...), not a word every arm or sentence may use ("control", "protocol", "routine",
   "baseline", "medicine"), and not a name the vocabulary already reads (which needs no help).
@@ -28,16 +30,35 @@ _ROUTE: Final = (
     r"(?:(?:intravenous|intranasal|intramuscular|subcutaneous|sublingual|oral|inhaled|nebuli[sz]ed|topical|epidural|"
     r"intrathecal|iv|im|in|sc|low-dose|high-dose|single-dose|standard-dose|conventional|continuous)\s+)?"
 )
-# After the drug: a bracket, or up to three short words (a dose, a unit), then the word that sets one arm against the
-# other, then the other arm's name.
+# The other arm's name: one word, no hyphen ("pre-infusion scores" is no arm; of "haloperidol-midazolam" the first).
+_NAME: Final = r"([A-Za-z][A-Za-z]{4,})\b(?!-(?:infusion|operative|treatment|dose|op)\b)"
+# After the drug: a bracket, or up to six short words (a dose, a unit, a route, "over 15 minutes"), then the word that
+# sets one arm against the other (or a comma of a list that ends in "or": "ketamine 0.5 mg/kg, lidocaine 1.5 mg/kg, or
+# saline"), then the other arm's name.
 _AFTER: Final = re.compile(
-    r"(?:\s*\([^()]{0,60}\))?(?:\s+[\w./%-]+){0,3}?\s*,?\s+(?:versus|vs\.?|or|compared (?:with|to))\s+"
-    r"(?:(?:an?|the|either)\s+)?" + _ROUTE + r"([A-Za-z][A-Za-z-]{4,})\b",
+    r"(?:\s*\([^()]{0,60}\))?(?:\s+(?!(?:and|or|versus|vs|with|plus)\b)[\w./%-]+){0,6}?\s*"
+    r"(?:,?\s+(?:versus|vs\.?|or|compared (?:with|to))\s+|,\s+(?=(?:[^.;]|\.(?=\d)){0,60}\bor\b))"
+    r"(?:(?:an?|the|either)\s+)?" + _ROUTE + _NAME,
     re.IGNORECASE,
 )
+# Two arms named as groups: "allocated to a ketamine group (n = 30) and a haloperidol group (n = 30)".
+_GROUPS_AFTER: Final = re.compile(
+    r"\s+groups?(?:\s*\([^()]{0,30}\))?\s*,?\s+(?:and|or|versus|vs\.?)\s+(?:an?\s+|the\s+)?"
+    + _NAME
+    + r"(?=\s+groups?\b)",
+    re.IGNORECASE,
+)
+# Two drugs compared, joined by "and": "Comparison of ketamine and lidocaine for ...", "comparing the effects of
+# ketamine and magnesium".
+_COMPARING_BEFORE: Final = re.compile(
+    r"\b(?:comparison|comparing|compared|compare|between)\s+(?:of\s+)?(?:the\s+)?(?:(?:effects?|efficacy)\s+of\s+)?"
+    r"(?:[\w-]+\s+)?$",
+    re.IGNORECASE,
+)
+_AND_AFTER: Final = re.compile(r"(?:\s+[\w./%-]+){0,3}?\s+and\s+(?:(?:an?|the)\s+)?" + _ROUTE + _NAME, re.IGNORECASE)
 # Before the drug: the other arm's name, then (up to three words later) the setting-against word, then the drug.
 _BEFORE: Final = re.compile(
-    r"\b([A-Za-z][A-Za-z-]{4,})(?:\s*\([^()]{0,60}\))?(?:\s+[\w./%-]+){0,3}?\s*,?\s+(?:versus|vs\.?|or|compared "
+    r"\b" + _NAME + r"(?:\s*\([^()]{0,60}\))?(?:\s+[\w./%-]+){0,3}?\s*,?\s+(?:versus|vs\.?|or|compared "
     r"(?:with|to))\s+(?:(?:an?|the)\s+)?" + _ROUTE + r"$",
     re.IGNORECASE,
 )
@@ -73,9 +94,12 @@ def other_drugs(design: str, rules: ArmRules) -> tuple[str, ...]:
         # Plain ``in`` on the words around the drug first: most mentions have no setting-against word near them, and the
         # regexes would be tried at every character (the one before the drug is anchored at its end).
         start, end = drug.start(), drug.end()
-        after = _AFTER.match(design, end) if _near(folded, end, end + 90) else None
+        after = _AFTER.match(design, end) if _near(folded, end, end + 120) else None
         before = _BEFORE.search(design, max(0, start - 90), start) if _near(folded, max(0, start - 90), start) else None
-        for m in (after, before):
+        groups = _GROUPS_AFTER.match(design, end) if "group" in folded[end : end + 12] else None
+        compared = _COMPARING_BEFORE.search(design, max(0, start - 60), start)
+        joined = _AND_AFTER.match(design, end) if compared else None
+        for m in (after, before, groups, joined):
             if m is None:
                 continue
             name = m.group(1)
@@ -92,7 +116,7 @@ def other_drugs(design: str, rules: ArmRules) -> tuple[str, ...]:
     return tuple(found)
 
 
-_SETS_AGAINST: Final = (" versus ", " vs", " or ", "compared with", "compared to")
+_SETS_AGAINST: Final = (" versus ", " vs", " or ", "compar", " between ", " group")
 
 
 def _near(folded: str, start: int, end: int) -> bool:
