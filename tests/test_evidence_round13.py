@@ -357,3 +357,35 @@ def test_a_second_reviewers_inputs_against_stop_41(case: dict[str, Any]) -> None
     else:
         results = case.get("results", "MADRS scores fell more with ketamine than with saline (P = .01).")
         assert relation(case["title"], case["methods"], results) == case["expected"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # Probe round 15's families (stop 41). "Lower" of an anatomical part is no fall.
+        ("Lower urinary tract symptoms (PUF score ≥ 5) were present in 226 participants (72.4%).", []),
+        ("Pain scores were lower in the ketamine group (P = .01).", ["decreased"]),
+        # A mania symptom named among others is no fall the drug brought about.
+        (
+            "After the sixth administration she developed decreased need for sleep, pressured speech and increased "
+            "goal-directed activity.",
+            ["increased"],
+        ),
+        ("Esketamine causes transient, generally asymptomatic blood pressure elevations.", ["increased"]),
+        # "was same" (second-language English) is a null of its own clause.
+        (
+            "Dizziness occurred more often in the ketamine group (31.7% versus 15.0%, P = 0.03), and the need for "
+            "rescue analgesia was same in both groups.",
+            ["increased", "no_difference"],
+        ),
+    ],
+)
+def test_round15_directions(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want
+
+
+def test_subgroups_by_a_baseline_trait_are_a_predictor_question() -> None:
+    methods = "Adults were randomized to esketamine or placebo."
+    title = "Change in suicidal thinking with esketamine in depression according to baseline suicidal ideation"
+    assert ask(title, methods, ("rct",)) == "predictor_or_secondary"
+    assert ask("Esketamine for depression: a randomized trial", methods, ("rct",)) == "efficacy_vs_control"

@@ -219,7 +219,7 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 70  # 70: a second review: other drugs named in lists, groups and comparisons; narrower cues
+READER_VERSION: Final = 71  # 71: probe round 15's families (anatomical "lower", mania symptoms, "elevations", "was same")
 # 64: a sentence that restates an earlier result carries its direction; lesser falls
 # 63: secondary reports: a trial's data put to a new question, a measure's findings from a trial
 # 62: round 10: words of change in mechanism studies, nulls, infusion rates
