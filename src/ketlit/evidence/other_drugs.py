@@ -22,6 +22,7 @@ Design decisions:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Final
 
 from ketlit.evidence.arms import ArmRules
@@ -88,16 +89,17 @@ def other_drugs(design: str, rules: ArmRules) -> tuple[str, ...]:
     found: list[str] = []
     comparator = rules.any_comparator
     folded = design.lower()
-    if not any(word in folded for word in _SETS_AGAINST):
+    # Where a word that sets one arm against another is: found once, so each of the drug's mentions asks only whether
+    # one is near it (most mentions have none, and the regexes would be tried at every character).
+    near = [m.start() for m in _SETS_AGAINST.finditer(folded)]
+    if not near:
         return ()
     for drug in rules.drug.finditer(design):
-        # Plain ``in`` on the words around the drug first: most mentions have no setting-against word near them, and the
-        # regexes would be tried at every character (the one before the drug is anchored at its end).
         start, end = drug.start(), drug.end()
-        after = _AFTER.match(design, end) if _near(folded, end, end + 120) else None
-        before = _BEFORE.search(design, max(0, start - 90), start) if _near(folded, max(0, start - 90), start) else None
-        groups = _GROUPS_AFTER.match(design, end) if "group" in folded[end : end + 12] else None
-        compared = _COMPARING_BEFORE.search(design, max(0, start - 60), start)
+        after = _AFTER.match(design, end) if _within(near, end, end + 120) else None
+        before = _BEFORE.search(design, max(0, start - 90), start) if _within(near, start - 90, start) else None
+        groups = _GROUPS_AFTER.match(design, end) if _within(near, end, end + 12) else None
+        compared = _within(near, start - 60, start) and _COMPARING_BEFORE.search(design, max(0, start - 60), start)
         joined = _AND_AFTER.match(design, end) if compared else None
         for m in (after, before, groups, joined):
             if m is None:
@@ -116,13 +118,14 @@ def other_drugs(design: str, rules: ArmRules) -> tuple[str, ...]:
     return tuple(found)
 
 
-_SETS_AGAINST: Final = (" versus ", " vs", " or ", "compar", " between ", " group")
+# The words that set one arm against another (and "group", which names two arms).
+_SETS_AGAINST: Final = re.compile(r" versus | vs| or |compar| between | group")
 
 
-def _near(folded: str, start: int, end: int) -> bool:
-    """Whether a word that sets one arm against another is in ``folded[start:end]``."""
-    part = folded[start:end]
-    return any(word in part for word in _SETS_AGAINST)
+def _within(positions: list[int], start: int, end: int) -> bool:
+    """Whether one of ``positions`` (ascending) is in ``[start, end)``."""
+    i = bisect_left(positions, start)
+    return i < len(positions) and positions[i] < end
 
 
 def mentions(names: tuple[str, ...]) -> re.Pattern[str]:
