@@ -160,7 +160,8 @@ _COMPARATIVE: Final = re.compile(
 )
 # The comparator named as an arm: "the control group", "placebo-treated", "who received saline".
 _ARM_AFTER: Final = re.compile(r"[- ]?(?:groups?|arms?|cohorts?|conditions?|treated|recipients)\b", re.IGNORECASE)
-_NAMED_ARM_AFTER: Final = re.compile(r" [\w-]+?[- ]?(?:groups?|arms?|cohorts?|conditions?|treated|recipients)\b", re.I)
+# The same one word later: after the readers' word put before a drug's name ("the comparator lidocaine group").
+_NAMED_ARM_AFTER: Final = re.compile(r" [\w-]+?" + _ARM_AFTER.pattern, re.IGNORECASE)
 _ARM_BEFORE: Final = re.compile(r"\b(?:received|receiving|given|treated with)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)
 
 
@@ -240,14 +241,7 @@ def arms_in_order(text: str, start: int, end: int, rules: ArmRules) -> list[str]
     return [a for _, a in sorted(found)]
 
 
-class Printed(Protocol):
-    """A number printed in the clause (a rate, an arm's value): where it starts."""
-
-    @property
-    def start(self) -> int: ...
-
-
-def arms_of(text: str, rates: Sequence[Printed], rules: ArmRules) -> list[str | None]:
+def arms_of(text: str, rates: Sequence[nums.Rate], rules: ArmRules) -> list[str | None]:
     """Which arm each rate belongs to.
 
     English names the arm right after a rate ("55% for the ketamine group", "79% responded to

@@ -219,7 +219,13 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 71  # 71: probe round 15's families (anatomical "lower", mania symptoms, "elevations", "was same")
+READER_VERSION: Final = 71  # 71: round 15's families (anatomical "lower", mania symptoms, "elevations", "was same")
+# 70: a second review: other drugs named in lists, groups and comparisons; narrower cues
+# 69: correction notices and measures taken within another trial are secondary reports
+# 68: round 14's families (later times denied, pharmacovigilance, drugs named as outcomes)
+# 67: the other drug the design sets against the drug, as a comparator in the results
+# 66: clauses read with their subject, arms' values, the drug opening a clause as the reference
+# 65: the report relation's cues read from the rules file ([relation])
 # 64: a sentence that restates an earlier result carries its direction; lesser falls
 # 63: secondary reports: a trial's data put to a new question, a measure's findings from a trial
 # 62: round 10: words of change in mechanism studies, nulls, infusion rates
