@@ -389,3 +389,19 @@ def test_subgroups_by_a_baseline_trait_are_a_predictor_question() -> None:
     title = "Change in suicidal thinking with esketamine in depression according to baseline suicidal ideation"
     assert ask(title, methods, ("rct",)) == "predictor_or_secondary"
     assert ask("Esketamine for depression: a randomized trial", methods, ("rct",)) == "efficacy_vs_control"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # The comparator named right after a predicate comparative's "with" is the arm the clause is about.
+        ("Nausea was more common with placebo (P = .02).", ["decreased"]),
+        ("Pain scores were higher with placebo at 24 h (P = .01).", ["decreased"]),
+        # Not the reference ("than with", "compared with"), nor a change's lesser fall.
+        ("Depressive symptoms were substantially lower than with placebo (P = .01).", ["decreased"]),
+        ("Pain scores were lower compared with placebo (P = .01).", ["decreased"]),
+        ("Compared with baseline, scores improved less with placebo (P = .01).", ["decreased"]),
+    ],
+)
+def test_a_comparative_said_of_the_comparators_arm(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want

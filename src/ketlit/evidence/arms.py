@@ -61,6 +61,12 @@ _OPENS_AS_REFERENCE: Final = re.compile(
     r"(?:the\s+|an?\s+)?(?:[\w-]+\s+){0,2}$",
     re.IGNORECASE,
 )
+_PREDICATE_WITH: Final = re.compile(
+    r"\b(?:was|were|is|are)\s+(?:\w+\s+)?(?:higher|lower|greater|larger|smaller|longer|shorter|more|less|fewer|faster|"
+    r"slower|worse|better)(?:\s+(?:common|frequent|likely|often|pronounced|severe|marked))?\s+with\s+"
+    r"(?:the\s+|an?\s+)?$",
+    re.IGNORECASE,
+)
 _COMPARISON_LINK: Final = re.compile(
     r"\b(?:than|to|versus|vs\.?|compared (?:with|to)|relative to|over|against)\b", re.IGNORECASE
 )
@@ -175,8 +181,14 @@ def _control_arm_compared(text: str, rules: ArmRules) -> bool:
     for _, pattern in rules.comparators:
         for m in pattern.finditer(text):
             words = m.group(0).lower()
+            before = text[: m.start()]
+            # A predicate comparative's own arm right after its "with" ("Nausea was more common with placebo"); not the
+            # reference "compared with" or "than with" names, nor a change's ("improved less with placebo", read as a
+            # lesser fall).
+            own_arm = _PREDICATE_WITH.search(before) is not None
             named_as_arm = (
-                _ARM_AFTER.match(text, m.end()) is not None
+                own_arm
+                or _ARM_AFTER.match(text, m.end()) is not None
                 # "the comparator lidocaine group": the readers' word put before an arm's drug name the vocabulary does
                 # not know (:mod:`ketlit.evidence.other_drugs`), one word before the arm's.
                 or (words == "comparator" and _NAMED_ARM_AFTER.match(text, m.end()) is not None)
@@ -185,7 +197,7 @@ def _control_arm_compared(text: str, rules: ArmRules) -> bool:
             )
             if words.startswith("other") or not named_as_arm:
                 continue
-            if _REFERENCE_BEFORE.search(text[: m.start()]):
+            if _REFERENCE_BEFORE.search(before) and not own_arm:
                 return False
             arms.add(words)
     return len(arms) == 1

@@ -219,7 +219,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 71  # 71: round 15's families (anatomical "lower", mania symptoms, "elevations", "was same")
+READER_VERSION: Final = 72  # 72: a predicate comparative's own arm after its "with" ("more common with placebo")
+# 71: round 15's families (anatomical "lower", mania symptoms, "elevations", "was same")
 # 70: a second review: other drugs named in lists, groups and comparisons; narrower cues
 # 69: correction notices and measures taken within another trial are secondary reports
 # 68: round 14's families (later times denied, pharmacovigilance, drugs named as outcomes)
