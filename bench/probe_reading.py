@@ -38,7 +38,13 @@ written densely), ``probes/round11/`` (stop 40: 100 whole abstracts, secondary r
 look like them, and every question in rarely met formats; the relation labelled too; a fifth about other drugs, read
 with the rules configured for them), ``probes/round12/`` (stop 40: 60 whole abstracts in the mix a literature search
 returns) and ``probes/round13/`` (stop 40, written last and not yet read: 40 whole abstracts, anaesthesia, emergency
-and pain records and psychiatric ones in second-language English). A round's first reading, before any rule is
+and pain records and psychiatric ones in second-language English), ``probes/round14/`` and ``round15/`` (stop 41: 60
+whole abstracts in a literature search's mix, and 50 imitating real records' untidiness) and ``probes/round16/``
+(stop 42: **real records**, not made up: the 71 ketamine conference abstracts and journal articles of
+``../shared/data/pubmed/psynamic_psychedelic_abstracts_1986.jsonl`` that neither the replay corpus nor the CSV corpus
+holds, labelled in two blind passes and adjudicated; the labels name each record by ``source`` and ``record_id`` and
+its text is read from ``../shared``, never copied here, so the round is skipped with a reason where that is absent).
+A round's first reading, before any rule is
 changed for it, is how the reader generalises; the rules fixed for round 1 were measured on round 2 that way
 (bench/README.md, stop 37).
 
@@ -118,6 +124,26 @@ def adverse(misses: bool, probes: Path = PROBES) -> Counter[str]:
             print(f"  harm ({setting}) want {sorted(wanted) or 'none'}, read {sorted(got) or 'none'}: {sentence}")
         score["sentences right" if right else "sentences wrong"] += 1
     return score
+
+
+# Round 16 labels real records that are not in the replay corpus; their texts stay in ``../shared`` (never copied into
+# the repository), read by record id from the file a case's ``source`` names.
+SHARED: Final = REPO.parent / "shared"
+SOURCES: Final = {"psynamic_1986": SHARED / "data/pubmed/psynamic_psychedelic_abstracts_1986.jsonl"}
+_SOURCE_RECORDS: dict[str, dict[str, dict[str, Any]]] = {}
+
+
+def _source_record(case: dict[str, Any]) -> dict[str, Any] | None:
+    """The title and text of a case labelled on a record of ``../shared`` (None when ``../shared`` is absent)."""
+    source = case["source"]
+    if source not in _SOURCE_RECORDS:
+        path = SOURCES[source]
+        if not path.exists():
+            return None
+        records = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+        _SOURCE_RECORDS[source] = {str(r["record_id"]): r for r in records}
+    record = _SOURCE_RECORDS[source][str(case["record_id"])]
+    return {**case, "id": f"{source}:{case['record_id']}", "title": record["title"], "text": record["abstract"]}
 
 
 def _abstract_of(case: dict[str, Any]) -> Article:
@@ -201,6 +227,12 @@ def abstracts(misses: bool, probes: Path = PROBES) -> Counter[str]:
     for path in sorted(probes.glob("abstracts*.jsonl")):
         for line in path.read_text().splitlines():
             case: dict[str, Any] = json.loads(line)
+            if "source" in case:
+                found = _source_record(case)
+                if found is None:
+                    score[f"skipped: {SOURCES[case['source']]} is absent (../shared)"] += 1
+                    continue
+                case = found
             article = _abstract_of(case)
             tags = _tags(tagger, article)
             rules = _rules_for(tags)
@@ -252,7 +284,12 @@ def _report_abstracts(score: Counter[str]) -> None:
     # The labelled records' own metrics (bench/evidence_reading.py), so the two benches cannot drift apart.
     from evidence_reading import DIRECTIONS, prf
 
+    for key, count in score.items():
+        if key.startswith("skipped: "):
+            print(f"abstracts: {count} {key}")
     q_right, q_all = score["question right"], score["question right"] + score["question wrong"]
+    if not q_all and not score["question drug not in the vocabulary"]:
+        return  # every case skipped
     unscored = score["question drug not in the vocabulary"]
     print(
         f"abstracts: study question {q_right}/{q_all} right"

@@ -98,6 +98,9 @@ class FindingRules:
     intervention_arm: TextPattern | None = None
     # A sentence that says an earlier result held again (:mod:`ketlit.evidence.restates`); None: none is read so.
     restates: TextPattern | None = None
+    # A benefit lessened by what the study added ("Naltrexone attenuated the antidepressant effect of ketamine");
+    # None: none is read so.
+    blunted: TextPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +295,11 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
     if lesser:
         # "less effective than ECT" is an inferiority, not a decrease of anything: read as "inferior".
         return _Decision("increased", f"evaluation: {lesser.group(0)!r}", lesser.end(), good_if=-1)
+    blunted = rules.blunted.search(text) if rules.blunted is not None else None
+    if blunted:
+        # Less of the benefit with the intervention: an inferiority, as "less effective" is (the condition's burden
+        # higher), not a fall of anything the change words below would read.
+        return _Decision("increased", f"evaluation: {blunted.group(0)!r}", blunted.end(), good_if=-1)
     superior = rules.superior.search(text)
     if superior:
         return _superiority(text, superior, rules)
@@ -390,6 +398,7 @@ def _may_decide(text: str, rules: FindingRules) -> bool:
             rules.worsen,
             rules.positive_outcome,
             rules.induce,
+            *((rules.blunted,) if rules.blunted is not None else ()),
         )
         got = _DECIDERS[id(rules)] = (rules, AnyOf(groups))
     return "percent" in fold(text) or got[1].may_match(text)

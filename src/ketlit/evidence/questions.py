@@ -77,6 +77,9 @@ class QuestionRule:
     # The rule decides by design tags alone (its only pattern is "."): what ``explain`` shows as its
     # cue is then the tags, not the title's first character that "." matched.
     by_design: bool = False
+    # Patterns that veto the rule when a results or conclusions sentence has one ("unless_results"): what the
+    # abstract reports, not how it says it was designed (a protocol-tagged record that reports results is none).
+    unless_results: TextPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +155,11 @@ def _search(pattern: TextPattern, text: str, folded: str | None) -> re.Match[str
     return pattern.search_alone(text, folded)
 
 
+def _reports(pattern: TextPattern, sentences: Sequence[RoledSentence]) -> bool:
+    """Whether a results or conclusions sentence matches ``pattern`` (each searched alone: a cue never spans two)."""
+    return any(rs.role in ("results", "conclusions") and pattern.search(rs.sentence.text) for rs in sentences)
+
+
 def classify(
     title: str, sentences: Sequence[RoledSentence], designs: frozenset[str], rules: Sequence[QuestionRule]
 ) -> StudyQuestion:
@@ -176,6 +184,8 @@ def classify(
         text = texts[rule.where]
         m = _search(rule.pattern, text, folded)
         if m is None or (rule.unless is not None and _search(rule.unless, text, folded)):
+            continue
+        if rule.unless_results is not None and _reports(rule.unless_results, sentences):
             continue
         if rule.by_design:
             return StudyQuestion(rule.value, rule.index, "design tag " + ", ".join(sorted(rule.designs & designs)))

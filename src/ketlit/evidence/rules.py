@@ -167,6 +167,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         any_comparator=Matcher([p for _, m in comparators for p in m.patterns], re.IGNORECASE, index),
         intervention_arm=_alternation(c, "intervention_arm", index) if c.strings("intervention_arm") else None,
         restates=_alternation(f, "restates", index) if f.get("restates") is not None else None,
+        blunted=_alternation(f, "blunted", index, drug) if f.get("blunted") is not None else None,
     )
 
 
@@ -197,12 +198,16 @@ def _context_after(root: Table, drug: Matcher) -> re.Pattern[str]:
     return _regex(root.sub("comparators"), "not_an_arm_after", "|".join(f"(?:{p})" for _, p in patterns))
 
 
+_QUESTION_KEYS: Final = ("value", "where", "patterns", "unless", "unless_results", "designs", "unless_designs")
+
+
 def _questions(
     root: Table, drug: Matcher, index: AnchorIndex, name: str = "question", required: bool = True
 ) -> tuple[QuestionRule, ...]:
     """The ``[[question]]`` rules (or another list of the same shape: ``[[review_topic]]``, optional)."""
     out = []
     for i, q in enumerate(root.tables(name)):
+        q.known_keys(_QUESTION_KEYS)  # a misspelt veto ("unless_result") would silently veto nothing
         value = next(v for v in QUESTIONS if v == q.choice("value", QUESTIONS))
         where = next(w for w in WHERE if w == q.choice("where", WHERE))
         unless = _alternation(q, "unless", index, drug) if q.get("unless") is not None else None
@@ -210,7 +215,8 @@ def _questions(
         not_designs = frozenset(q.strings("unless_designs")) if q.get("unless_designs") is not None else frozenset()
         patterns = _alternation(q, "patterns", index, drug)
         by_design = bool(designs) and q.strings("patterns") == (".",)
-        out.append(QuestionRule(value, where, patterns, unless, designs, not_designs, i, by_design))
+        reported = _alternation(q, "unless_results", index, drug) if q.get("unless_results") is not None else None
+        out.append(QuestionRule(value, where, patterns, unless, designs, not_designs, i, by_design, reported))
     if not out and required:
         raise root.error(name, f"at least one [[{name}]] rule is required")
     return tuple(out)
@@ -219,7 +225,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 72  # 72: a predicate comparative's own arm after its "with" ("more common with placebo")
+READER_VERSION: Final = 73  # 73: round 16 (real records): results veto a protocol tag, ECT sessions, blunted benefits
+# 72: a predicate comparative's own arm after its "with" ("more common with placebo")
 # 71: round 15's families (anatomical "lower", mania symptoms, "elevations", "was same")
 # 70: a second review: other drugs named in lists, groups and comparisons; narrower cues
 # 69: correction notices and measures taken within another trial are secondary reports

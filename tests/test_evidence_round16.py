@@ -1,0 +1,233 @@
+"""Wording families of probe round 16 (stop 42): the first round of real records, ketamine conference abstracts and
+journal articles that neither corpus the reader was written on holds (``bench/probes/round16/``). A protocol-tagged
+record that reports results, the drug given in the ECT session, baseline correlates and histories that change a
+response, harms named as a cardiovascular response, a trial endpoint's greater change from baseline, trends and
+numerical differences, treatment-by-time interactions, and a benefit another drug blunted. Each rule is pinned in
+both directions where it could overreach. Made-up text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ketlit.errors import KetlitError
+from ketlit.evidence.questions import classify
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.rules import load_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection
+from tests.evidence_probe import RULES, ask, read
+
+
+def _question(title: str, methods: str, results: str, designs: tuple[str, ...]) -> str:
+    """The study question of a record with a methods and a results section."""
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
+    sentences = assign_roles(abstract_sentences(sections), RULES.roles)
+    return classify(title, sentences, frozenset(designs), RULES.questions).value
+
+
+@pytest.mark.parametrize(
+    ("methods", "results", "want"),
+    [
+        # An interim report: methods in the future tense, results already in.
+        (
+            "Fifteen subjects will be recruited to undergo four infusions of ketamine followed by ten sessions of CBT.",
+            "To date, 8 subjects have enrolled. Most (5/8, 63%) achieved response within the ketamine period.",
+            "not protocol",
+        ),
+        # A finished trial whose methods say it was randomly allocated ("were randomly allocated").
+        (
+            "Patients were randomly allocated to a ketamine group or a control group.",
+            "Seventeen patients completed the study protocol. Opioid requirement was lower in the ketamine group.",
+            "not protocol",
+        ),
+        (
+            "Patients will receive ketamine or placebo before surgery.",
+            "Opioid requirement was significantly lower in the ketamine group (P < 0.05).",
+            "not protocol",
+        ),
+        # A protocol stays one: its results part says what will be reported, or counts the people enrolled so far.
+        (
+            "Patients will be randomised to ketamine or midazolam. The primary outcome will be the MADRS at day 1.",
+            "Recruitment started in 2021. Results will be significantly informative for clinicians.",
+            "protocol",
+        ),
+        (
+            "Patients will be randomised to ketamine or midazolam. Those who achieved response will enter a follow-up.",
+            "As of March 2023, 40 participants have been enrolled.",
+            "protocol",
+        ),
+    ],
+)
+def test_a_protocol_tagged_record_that_reports_results_is_no_protocol(methods: str, results: str, want: str) -> None:
+    got = _question("Ketamine and cognitive behaviour therapy in depression", methods, results, ("protocol",))
+    assert (got == "protocol") == (want == "protocol"), got
+
+
+@pytest.mark.parametrize(
+    ("title", "want"),
+    [
+        (
+            "Effects of adding dexmedetomidine to ketamine on heart rate and blood pressure changes in psychiatric "
+            "patients undergoing electroconvulsive therapy",
+            "anaesthetic_or_adjunct",
+        ),
+        (
+            "Comparison of the effect of low dose ketamine plus dexmedetomidine vs low dose ketamine plus midazolam on "
+            "hemodynamic changes and pain in electroconvulsive therapy",
+            "anaesthetic_or_adjunct",
+        ),
+        # The drug against ECT, or for ECT's non-responders, is no ECT session.
+        ("Ketamine versus electroconvulsive therapy in treatment-resistant depression", "not anaesthetic"),
+        ("Ketamine for ECT-resistant depression: a randomized trial", "not anaesthetic"),
+        ("Intravenous ketamine in patients with depression resistant to ECT", "not anaesthetic"),
+        ("Anxiety symptoms during ketamine and ECT for treatment-resistant depression", "not anaesthetic"),
+        # A re-analysis of an ECT-anaesthesia trial is a secondary report first.
+        (
+            "Does age modify the antidepressant benefit of ketamine anaesthesia for electroconvulsive therapy? "
+            "Findings from the KANECT trial",
+            "predictor_or_secondary",
+        ),
+    ],
+)
+def test_the_drug_given_in_the_ect_session(title: str, want: str) -> None:
+    got = ask(title, "Patients were randomized to one of two groups.", ("rct",))
+    assert got == want if not want.startswith("not ") else got != "anaesthetic_or_adjunct", got
+
+
+@pytest.mark.parametrize(
+    ("title", "designs", "want"),
+    [
+        ("Pretreatment functional neuroimaging correlates of antidepressant response to ketamine", (), "predictor"),
+        (
+            "Personal and family history of alcohol dependence alters antidepressant response to oral riluzole "
+            "post-ketamine infusion",
+            ("rct",),
+            "predictor",
+        ),
+        ("Impact of the val66met polymorphism on esketamine and ketamine antidepressant effects", (), "predictor"),
+        # After the drug, a marker's correlates of response are the drug's action (rule R1b), not a predictor.
+        ("Ketamine-induced changes in connectivity correlate with antidepressant response", (), "not predictor"),
+        # A history that is the condition treated, not one that changes the response.
+        ("Ketamine in patients with a history of suicide attempts: a randomized trial", ("rct",), "not predictor"),
+    ],
+)
+def test_baseline_correlates_and_histories_that_change_a_response(
+    title: str, designs: tuple[str, ...], want: str
+) -> None:
+    got = ask(title, "Patients received ketamine 0.5 mg/kg.", designs)
+    assert (got == "predictor_or_secondary") == (want == "predictor"), got
+
+
+@pytest.mark.parametrize(
+    ("title", "designs", "want"),
+    [
+        (
+            "Effect of analgesic low-dose ketamine infusions on the cardiovascular response: a retrospective analysis",
+            ("observational",),
+            "safety_only",
+        ),
+        ("Cardiovascular responses to repeated ketamine infusions in depression", ("rct",), "safety_only"),
+        # A treatment response stays a benefit beside the harms.
+        ("Safety and antidepressant response of repeated ketamine infusions", ("observational",), "not safety"),
+        ("[Topographic electroencephalometry following anesthesia induction with ketamine-midazolam]", (), "mechanism"),
+    ],
+)
+def test_harms_named_as_a_response_and_eeg_spelt_out(title: str, designs: tuple[str, ...], want: str) -> None:
+    got = ask(title, "Patients received ketamine.", designs)
+    if want == "not safety":
+        assert got != "safety_only", got
+    else:
+        assert got == {"safety_only": "safety_only", "mechanism": "mechanism_or_biomarker"}[want], got
+
+
+def test_healthy_volunteers_with_an_adjective_between() -> None:
+    sentences = assign_roles(
+        abstract_sentences(
+            [
+                AbstractSection(
+                    None,
+                    None,
+                    "Effects of subanesthetic doses of ketamine on memory were investigated in 34 healthy young "
+                    "volunteers. The drug caused impairment of recall.",
+                )
+            ]
+        ),
+        RULES.roles,
+    )
+    got = classify("Ketamine: behavioral effects of subanesthetic doses", sentences, frozenset(), RULES.questions)
+    assert got.value == "mechanism_or_biomarker"
+
+
+def test_new_methods_of_administration_are_administrations_compared() -> None:
+    got = ask(
+        "Ketamine as an antidepressant: investigating new methods of administration",
+        "We compared new methods of administration of ketamine in patients with depression.",
+    )
+    assert got == "dose_or_schedule"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # A trial endpoint's greater change from baseline: the measure improved.
+        (
+            "The primary endpoint, change from baseline in MADRS total score at day 1, was significantly greater for "
+            "ketamine compared with placebo (LS mean difference -3.8, p=0.006).",
+            ["decreased"],
+        ),
+        (
+            "Ketamine produced a significantly greater change from baseline in MADRS total score than placebo.",
+            ["decreased"],
+        ),
+        (
+            "The change from baseline in quality of life was significantly greater with ketamine than with placebo.",
+            ["increased"],
+        ),
+        # A vital sign's change has no aim: a greater change is a rise.
+        (
+            "The change from baseline in systolic blood pressure was significantly greater with ketamine than placebo.",
+            ["increased"],
+        ),
+        # Trends and numbers that were not tested or not significant.
+        ("All indices of suicidality numerically favored ketamine at 4 h and 24 h post dose.", ["no_difference"]),
+        ("A trend-level difference in rates of early remission was seen (p = 0.09).", ["no_difference"]),
+        ("Adverse events were observed evenly across the ketamine and placebo groups.", ["no_difference"]),
+        # Treatment-by-time interactions: the arms' courses differed, read as the drug's benefit on the measure.
+        ("There was a significant group by time interaction on MADRS scores (p = .04).", ["decreased"]),
+        ("There was a significant interaction between group and time (F(1,16)=5.2, p=.04).", ["decreased"]),
+        ("There was a significant treatment x time interaction for quality of life scores (p = .01).", ["increased"]),
+        ("There was no significant group x time interaction (p = .44).", ["no_difference"]),
+        ("The study did not show a significant treatment-by-time interaction for MADRS.", ["no_difference"]),
+        # A benefit blunted by what the study added.
+        ("Naltrexone markedly attenuated the antidepressant and antisuicidal effects of ketamine.", ["increased"]),
+        ("Pretreatment with naltrexone blocked the antidepressant effect of ketamine.", ["increased"]),
+        ("Naltrexone did not block the antidepressant effect of ketamine.", ["no_difference"]),
+        # A trait associated with an attenuated response is a predictor's negative association, no blunting.
+        ("Concomitant benzodiazepine use was associated with attenuated antidepressant response.", ["decreased"]),
+        # A harm lessened is the harm's fall.
+        ("Lamotrigine pretreatment reduced the psychotomimetic effects of ketamine.", ["decreased"]),
+        # Other studies' results opening a sentence among the results.
+        ("Previous trials found that ketamine reduced suicidal ideation.", []),
+        ("Several previous studies have shown that ketamine reduces depression.", []),
+    ],
+)
+def test_round16_directions(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want
+
+
+def test_a_trend_beside_a_significant_result_is_no_null() -> None:
+    # "at trend level" after a significant result in another place: the significant result is not read as a trend.
+    assert "no_difference" not in read(
+        "The relationship remained significant in the dACC, and at trend level in the hippocampus."
+    )
+
+
+def test_a_misspelt_question_key_is_refused(tmp_path: Path) -> None:
+    text = (Path(__file__).resolve().parents[1] / "src/ketlit/data/evidence_rules.toml").read_text(encoding="utf-8")
+    assert "unless_results = [" in text
+    path = tmp_path / "evidence_rules.toml"
+    path.write_text(text.replace("unless_results = [", "unless_result = [", 1), encoding="utf-8")
+    with pytest.raises(KetlitError, match="unless_result"):
+        load_rules(path)
