@@ -1,9 +1,11 @@
-"""Wording families of probe round 16 (stop 42): the first round of real records, ketamine conference abstracts and
-journal articles that neither corpus the reader was written on holds (``bench/probes/round16/``). A protocol-tagged
+"""Wording families of probe rounds 16 and 17 (stop 42), the first rounds of real records: ketamine conference
+abstracts and journal articles that neither corpus the reader was written on holds (``bench/probes/round16/``), and
+psilocybin, MDMA and LSD records read with the rules configured for their drug (``round17/``). A protocol-tagged
 record that reports results, the drug given in the ECT session, baseline correlates and histories that change a
 response, harms named as a cardiovascular response, a trial endpoint's greater change from baseline, trends and
-numerical differences, treatment-by-time interactions, and a benefit another drug blunted. Each rule is pinned in
-both directions where it could overreach. Made-up text."""
+numerical differences, treatment-by-time interactions, a benefit another drug blunted, cognition in users, unsigned
+correlations and how well people performed. Each rule is pinned in both directions where it could overreach.
+Made-up text."""
 
 from __future__ import annotations
 
@@ -231,3 +233,81 @@ def test_a_misspelt_question_key_is_refused(tmp_path: Path) -> None:
     path.write_text(text.replace("unless_results = [", "unless_result = [", 1), encoding="utf-8")
     with pytest.raises(KetlitError, match="unless_result"):
         load_rules(path)
+
+
+# Round 17 (``bench/probes/round17/``): 50 real records about psilocybin, MDMA and LSD, read with the rules configured
+# for the drug each names. Written here about ketamine: the rules name no drug.
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "designs", "want"),
+    [
+        # "Prediction-Error" hyphenated is a mechanism's word, not a predictor's.
+        (
+            "Altered Prediction-Error Processing May Underlie Ketamine-Induced Changes in Self-Processing",
+            "Healthy volunteers received ketamine and placebo.",
+            ("rct",),
+            "mechanism_or_biomarker",
+        ),
+        # Cognition in a substance's users is an observational question, not a harm of a treatment.
+        (
+            "Neurocognitive function in users of ketamine: the importance of clinically significant patterns of use",
+            "We compared ketamine users with non-users on neuropsychological tests.",
+            (),
+            "not safety_only",
+        ),
+        (
+            "Elevated impulsivity and impaired decision-making cognition in heavy users of ketamine",
+            "We compared ketamine users with cannabis users and controls.",
+            (),
+            "not safety_only",
+        ),
+        # Cognition read from a brain marker is what the drug does to the marker (rule R1b).
+        (
+            "Ketamine disrupts higher order cognitive processing: a study on P300 and mismatch negativity",
+            "Participants received ketamine and placebo in random order.",
+            ("rct",),
+            "not safety_only",
+        ),
+        # Correlates of a substance's use are no predictor of a response; correlates of the response are.
+        (
+            "Ketamine use in the United States: trends, correlates, and a typology of use",
+            "We examined the correlates of ketamine use in a national survey.",
+            ("observational",),
+            "not predictor_or_secondary",
+        ),
+        (
+            "Response to ketamine in depression",
+            "We examined clinical correlates of treatment response to ketamine in 60 patients.",
+            (),
+            "predictor_or_secondary",
+        ),
+    ],
+)
+def test_round17_questions(title: str, methods: str, designs: tuple[str, ...], want: str) -> None:
+    got = ask(title, methods, designs)
+    assert got != want[4:] if want.startswith("not ") else got == want, got
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # A correlation with no sign said: a positive association, read when nothing else decides.
+        ("Ketamine pharmacokinetics were correlated with dissociation ratings.", ["increased"]),
+        ("The effect of ketamine on P300 correlated with the intensity of the dissociative state.", ["increased"]),
+        ("Changes in connectivity were not correlated with symptom change.", ["no_difference"]),
+        ("BDNF was inversely correlated with MADRS scores.", ["decreased"]),
+        # The clause's change is its result, the correlation after it an aside.
+        (
+            "Connectivity decreased at 24 h after ketamine (p = 0.01), which correlated with symptom change.",
+            ["decreased"],
+        ),
+        # How well people performed is good when higher.
+        ("Patients on ketamine performed worse than placebo on the memory task.", ["decreased"]),
+        ("Patients on ketamine performed significantly better than placebo.", ["increased"]),
+        # A symptom scale scored worse is more of the symptoms.
+        ("Patients on ketamine scored worse on the depression scale than those on placebo.", ["increased"]),
+    ],
+)
+def test_round17_directions(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want

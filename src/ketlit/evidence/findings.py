@@ -101,6 +101,8 @@ class FindingRules:
     # A benefit lessened by what the study added ("Naltrexone attenuated the antidepressant effect of ketamine");
     # None: none is read so.
     blunted: TextPattern | None = None
+    # A correlation with no sign said, read when nothing else in the clause decides; None: none is read so.
+    correlation_unsigned: TextPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,7 @@ def _as_share(
 
 _LESS_EFFECTIVE: Final = re.compile(r"\bless (?:effective|efficacious)\b", re.IGNORECASE)
 
+_PERFORMED: Final = re.compile(r"(?:performed|did|fared|scored)\b", re.IGNORECASE)
 _WITH_RESPECT_TO: Final = re.compile(r"\b(?:with respect to|in terms of|with regard to|regarding)\s", re.IGNORECASE)
 # After "more effective" / "superior" (and its reference): "in reducing", "to placebo for lowering".
 _REDUCING: Final = re.compile(
@@ -326,6 +329,8 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         if smaller:  # "improved to a lesser extent with X than with Y"
             return smaller
         _, valence = _outcome(text, first.end(), rules)
+        if valence == 0 and _PERFORMED.match(first.group(0)):
+            valence = 1  # "performed worse", "scored better": how well they performed, good when higher
         if valence == 0 or "anti" in first.group(0).lower() or first.group(0).lower() in _NAMES_THE_FALL:
             # No outcome named, or the evaluation names the effect on the condition ("a rapid and
             # robust antidepressant response", "an antisuicidal effect", whatever rates follow): the
@@ -349,6 +354,9 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
     if induced:
         harm = -1 if _kind(text, rules) == "safety" else None
         return _Decision("increased", f"induced: {induced.group(0)!r}", induced.end(), good_if=harm)
+    unsigned = rules.correlation_unsigned.search(text) if rules.correlation_unsigned is not None else None
+    if unsigned:
+        return _Decision("increased", f"association: {unsigned.group(0)!r}", unsigned.end(), good_if=0)
     return None
 
 
@@ -399,6 +407,7 @@ def _may_decide(text: str, rules: FindingRules) -> bool:
             rules.positive_outcome,
             rules.induce,
             *((rules.blunted,) if rules.blunted is not None else ()),
+            *((rules.correlation_unsigned,) if rules.correlation_unsigned is not None else ()),
         )
         got = _DECIDERS[id(rules)] = (rules, AnyOf(groups))
     return "percent" in fold(text) or got[1].may_match(text)

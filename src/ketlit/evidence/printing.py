@@ -74,7 +74,7 @@ _NOT_A_RATE_BEFORE: Final = re.compile(
     re.IGNORECASE,
 )
 _EVENTS_BEFORE_ENDS: Final = ("(", "[", ",", ";")
-_MINUS: Final = re.compile(r"[−‒–—](?=\d|\.\d)")
+_MINUS: Final = re.compile(r"[−‒–—‐‑](?=\d|\.\d)")  # (U+2010 and U+2011, hyphens some publishers print as minus signs)
 # U+2212 is a minus sign whatever follows: "− 1.0" is "- 1.0" (then moved onto its number, below). A dash
 # followed by a space is left alone: it is as often a range or an aside.
 _MINUS_SPACED: Final = re.compile(r"−(?= (?:\d|\.\d))")

@@ -168,6 +168,9 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
         intervention_arm=_alternation(c, "intervention_arm", index) if c.strings("intervention_arm") else None,
         restates=_alternation(f, "restates", index) if f.get("restates") is not None else None,
         blunted=_alternation(f, "blunted", index, drug) if f.get("blunted") is not None else None,
+        correlation_unsigned=(
+            _alternation(f, "correlation_unsigned", index) if f.get("correlation_unsigned") is not None else None
+        ),
     )
 
 
@@ -225,7 +228,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 73  # 73: round 16 (real records): results veto a protocol tag, ECT sessions, blunted benefits
+READER_VERSION: Final = 74  # 74: round 17 (real, other drugs): unsigned correlations last, performance, users
+# 73: round 16 (real records): results veto a protocol tag, ECT sessions, blunted benefits
 # 72: a predicate comparative's own arm after its "with" ("more common with placebo")
 # 71: round 15's families (anatomical "lower", mania symptoms, "elevations", "was same")
 # 70: a second review: other drugs named in lists, groups and comparisons; narrower cues
