@@ -305,6 +305,17 @@ def test_round17_questions(title: str, methods: str, designs: tuple[str, ...], w
         # How well people performed is good when higher.
         ("Patients on ketamine performed worse than placebo on the memory task.", ["decreased"]),
         ("Patients on ketamine performed significantly better than placebo.", ["increased"]),
+        # No evidence for an effect is a null; a treatment's gains are its benefit, weight gain a rise.
+        (
+            "This study yielded no firm evidence for sustained effects of low-dose ketamine on cognitive function.",
+            ["no_difference"],
+        ),
+        (
+            "On average, subjects maintained statistically and clinically significant gains in symptom relief.",
+            ["decreased"],
+        ),
+        ("There were significant gains in quality of life with ketamine.", ["increased"]),
+        ("Ketamine produced weight gains compared with placebo.", ["increased"]),
         # A symptom scale scored worse is more of the symptoms.
         ("Patients on ketamine scored worse on the depression scale than those on placebo.", ["increased"]),
     ],
