@@ -210,6 +210,10 @@ def test_new_methods_of_administration_are_administrations_compared() -> None:
         ("Concomitant benzodiazepine use was associated with attenuated antidepressant response.", ["decreased"]),
         # A harm lessened is the harm's fall.
         ("Lamotrigine pretreatment reduced the psychotomimetic effects of ketamine.", ["decreased"]),
+        # Harms said absent with no arms compared are adverse-event statements, not findings; compared, they are nulls.
+        ("No serious adverse events were reported.", []),
+        ("There was no difference in morphine-related adverse effects between the groups.", ["no_difference"]),
+        ("No serious adverse events occurred, and depression improved significantly with ketamine.", ["decreased"]),
         # Other studies' results opening a sentence among the results.
         ("Previous trials found that ketamine reduced suicidal ideation.", []),
         ("Several previous studies have shown that ketamine reduces depression.", []),
