@@ -326,3 +326,58 @@ def test_round17_questions(title: str, methods: str, designs: tuple[str, ...], w
 )
 def test_round17_directions(sentence: str, want: list[str]) -> None:
     assert read(sentence) == want
+
+
+# Round 18 (``bench/probes/round18/``): labelled after rounds 16 and 17's rules, to measure them; then its own families.
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        (
+            "Our brief intervention was no more effective at inducing behaviour change than information alone.",
+            ["no_difference"],
+        ),
+        ("Ketamine was no less effective than ECT.", ["no_difference"]),
+        ("All active drugs produced comparable hemodynamic and adverse effects.", ["no_difference"]),
+        ("Bupropion pharmacokinetics were unaltered by ketamine co-administration.", ["no_difference"]),
+        ("The changes observed were generally comparable to those of placebo.", ["no_difference"]),
+        # A drug that produced more of an effect is no null.
+        ("Ketamine produced greater dissociative effects than placebo.", ["increased"]),
+    ],
+)
+def test_round18_directions(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "want"),
+    [
+        (
+            "Updated cost-effectiveness of ketamine-assisted therapy for depression in the United States: findings "
+            "from a phase 3 trial",
+            "Patients received ketamine in a phase 3 trial; a Markov model estimated costs.",
+            "other",
+        ),
+        (
+            "Proton magnetic resonance spectroscopy in ketamine users",
+            "We compared ketamine users with controls.",
+            "not mechanism",
+        ),
+        # Healthy volunteers given the drug beside its users: the drug's action.
+        (
+            "Semantic priming after ketamine acutely in healthy volunteers and following chronic self-administration "
+            "in substance users",
+            "Healthy volunteers received ketamine and placebo; ketamine users were tested once.",
+            "not observational",
+        ),
+    ],
+)
+def test_round18_questions(title: str, methods: str, want: str) -> None:
+    got = ask(title, methods)
+    if want == "not mechanism":
+        assert got != "mechanism_or_biomarker", got
+    elif want == "not observational":
+        assert got != "observational", got
+    else:
+        assert got == want, got

@@ -228,7 +228,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 76  # 76: harms said absent with no arms compared are no finding
+READER_VERSION: Final = 77  # 77: round 18: "no more effective", "produced comparable effects", economic evaluations
+# 76: harms said absent with no arms compared are no finding
 # 75: "no firm evidence for effects", treatments' gains, "absence of significant differences"
 # 74: round 17 (real, other drugs): unsigned correlations last, performance, users
 # 73: round 16 (real records): results veto a protocol tag, ECT sessions, blunted benefits
