@@ -46,7 +46,8 @@ holds, labelled in two blind passes and adjudicated; the labels name each record
 its text is read from ``../shared``, never copied here, so the round is skipped with a reason where that is absent),
 and ``probes/round17/`` (stop 42: 50 real psilocybin, MDMA and LSD records of the same file, read with the rules
 configured for their drug, labelled and kept the same way) and ``probes/round18/`` (the next 50 of that pool, labelled
-after rounds 16 and 17's rules were written, to measure them). A round's first reading, before any rule is
+after rounds 16 and 17's rules were written, to measure them) and ``probes/round19/`` (the next 50, labelled after
+every rule of stop 42). A round's first reading, before any rule is
 changed for it, is how the reader generalises; the rules fixed for round 1 were measured on round 2 that way
 (bench/README.md, stop 37).
 
