@@ -319,6 +319,8 @@ def test_round17_questions(title: str, methods: str, designs: tuple[str, ...], w
             ["decreased"],
         ),
         ("There were significant gains in quality of life with ketamine.", ["increased"]),
+        # A measure named before the gains rises.
+        ("Ketamine brought functional gains beyond those of the oral antidepressant alone.", ["increased"]),
         ("Ketamine produced weight gains compared with placebo.", ["increased"]),
         # A symptom scale scored worse is more of the symptoms.
         ("Patients on ketamine scored worse on the depression scale than those on placebo.", ["increased"]),
@@ -359,6 +361,13 @@ def test_round18_directions(sentence: str, want: list[str]) -> None:
             "Patients received ketamine in a phase 3 trial; a Markov model estimated costs.",
             "other",
         ),
+        # A trial's own costs and outcomes, analysed alongside it: the trial's secondary report, no model.
+        (
+            "Cost-effectiveness of ketamine versus electroconvulsive therapy for treatment-resistant depression: an "
+            "economic evaluation alongside a randomized trial",
+            "Costs and outcomes of the trial's patients were compared.",
+            "not other",
+        ),
         (
             "Proton magnetic resonance spectroscopy in ketamine users",
             "We compared ketamine users with controls.",
@@ -375,7 +384,9 @@ def test_round18_directions(sentence: str, want: list[str]) -> None:
 )
 def test_round18_questions(title: str, methods: str, want: str) -> None:
     got = ask(title, methods)
-    if want == "not mechanism":
+    if want == "not other":
+        assert got != "other", got
+    elif want == "not mechanism":
         assert got != "mechanism_or_biomarker", got
     elif want == "not observational":
         assert got != "observational", got
