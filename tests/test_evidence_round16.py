@@ -392,3 +392,36 @@ def test_round18_questions(title: str, methods: str, want: str) -> None:
         assert got != "observational", got
     else:
         assert got == want, got
+
+
+# Round 19 (``bench/probes/round19/``): labelled after every rule above, to measure them; then its own families.
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        (
+            "Co-administration of ketamine and ethanol did not further impair the effect of ethanol alone.",
+            ["no_difference"],
+        ),
+        ("No drug effects on CRN nor N2 were observed.", ["no_difference"]),
+        (
+            "These findings suggest that ketamine leaves central executive functions relatively unaffected.",
+            ["no_difference"],
+        ),
+        ("Ketamine users were unimpaired in simple tests of attention.", ["no_difference"]),
+        ("No other contrasts showed statistically significant results.", ["no_difference"]),
+        ("Ketamine produced subjective effects comparable with those of placebo.", ["no_difference"]),
+        # A drug's effects likened to a reference's size are effects it had, no null.
+        ("The lower ketamine dose produced subjective effects similar to two standard ethanol drinks.", ["increased"]),
+        # A null named first leaves the clause's own result after it.
+        ("No effects on mood, but ketamine reduced pain significantly.", ["no_difference", "decreased"]),
+    ],
+)
+def test_round19_directions(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want
+
+
+def test_people_with_a_trait_who_respond_more_are_a_predictor_question() -> None:
+    title = "Individuals with high trait negative emotionality are more sensitive to the subjective effects of ketamine"
+    assert ask(title, "Healthy volunteers received ketamine and placebo.", ("rct",)) == "predictor_or_secondary"
