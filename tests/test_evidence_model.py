@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import math
+import re
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ import pytest
 from ketlit.evidence.findings import read_findings
 from ketlit.evidence.model import (
     ANSWERS,
+    DRUG_FEATURE,
     DirectionModel,
     Thresholds,
     model_from_json,
@@ -23,7 +26,7 @@ from ketlit.evidence.model import (
     sentence_features,
 )
 from ketlit.evidence.roles import RoledSentence
-from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.rules import load_rules, packaged_rules
 from ketlit.evidence.sentences import AbstractSentence
 from tests.conftest import assert_same_model, repo_module
 
@@ -96,6 +99,34 @@ def test_malformed_model_json_is_refused() -> None:
         model_from_json({**good, "format": 99})
     with pytest.raises(ValueError, match="values"):
         model_from_json({**good, "weights": {"word": [1.0, 2.0]}})
+
+
+def test_the_drug_is_one_feature_not_its_names() -> None:
+    """A sentence about another configured drug is weighed as the same sentence about ketamine: the names of the
+    rules' drug are the feature ``#drug``, never words of their own."""
+    drug = RULES.findings.drug
+    feats = sentence_features("Esketamine significantly reduced MADRS scores versus placebo.", "results", drug)
+    assert DRUG_FEATURE in feats and "esketamine" not in feats and {"reduced", "placebo"} <= feats
+    assert sentence_features("Placebo did not reduce pain.", "results", drug) == sentence_features(
+        "Placebo did not reduce pain.", "results"
+    )  # no name: no feature, the words as they were
+    # The same sentence about two drugs, each read with its own rules, has the same features.
+    psilocybin = _rules_for("psilocybin").findings.drug
+    assert sentence_features("Psilocybin reduced anxiety.", "results", psilocybin) == sentence_features(
+        "Ketamine reduced anxiety.", "results", drug
+    )
+    # Blanked in place: the negation scope still counts the words after it.
+    assert "¬reduce" in sentence_features("Ketamine did not reduce pain.", "results", drug)
+    assert DRUG_FEATURE in packaged_model().weights
+
+
+def _rules_for(molecule: str) -> Any:
+    text = (ROOT / "src/ketlit/data/evidence_rules.toml").read_text()
+    text = re.sub(r"(?m)^molecules = \[.*\]$", f'molecules = ["{molecule}"]', text, count=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "evidence_rules.toml"
+        path.write_text(text)
+        return load_rules(path)
 
 
 def _tool() -> Any:

@@ -637,7 +637,7 @@ def _model_findings(text: str, sentence: int, direction: Direction, p: float, ru
 
 def decide(rs: RoledSentence, found: list[Finding], rules: FindingRules, model: DirectionModel) -> list[Finding]:
     """The findings of one sentence once the model has weighed the rules' reading of it."""
-    p = model.scores(sentence_features(rs.sentence.text, rs.role))
+    p = model.scores(sentence_features(rs.sentence.text, rs.role, rules.drug))
     return apply_scores(rs, found, p, rules, model.thresholds)
 
 
