@@ -47,7 +47,8 @@ its text is read from ``../shared``, never copied here, so the round is skipped 
 and ``probes/round17/`` (stop 42: 50 real psilocybin, MDMA and LSD records of the same file, read with the rules
 configured for their drug, labelled and kept the same way) and ``probes/round18/`` (the next 50 of that pool, labelled
 after rounds 16 and 17's rules were written, to measure them) and ``probes/round19/`` (the next 50, labelled after
-every rule of stop 42). A round's first reading, before any rule is
+every rule of stop 42) and ``probes/round20/`` (stop 43: the next 50 of that order, labelled before any of stop 43's
+changes). A round's first reading, before any rule is
 changed for it, is how the reader generalises; the rules fixed for round 1 were measured on round 2 that way
 (bench/README.md, stop 37).
 

@@ -9,7 +9,11 @@ from __future__ import annotations
 import pytest
 
 from ketlit.evidence.findings import clause_findings
-from tests.evidence_probe import RULES
+from ketlit.evidence.questions import classify
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection
+from tests.evidence_probe import RULES, read
 
 
 def _directions(clause: str) -> list[str]:
@@ -85,3 +89,55 @@ def test_anatomy_with_a_slash_is_no_comparison(clause: str, want: list[str]) -> 
 )
 def test_a_named_drug_spared_is_less_of_it(clause: str, want: list[str]) -> None:
     assert _directions(clause) == want
+
+
+# Round 20's own families (written once it was measured).
+
+
+@pytest.mark.parametrize(
+    ("clause", "want"),
+    [
+        # Denied correlations and impairments are nulls.
+        ("No other psychometric measure correlated with hormonal responses.", ["no_difference"]),
+        ("No baseline characteristic was significantly associated with response.", ["no_difference"]),
+        ("Assessments of cognition, balance, and proprioception revealed no impairment.", ["no_difference"]),
+        ("Under these conditions the drug produces negligible changes in mood.", ["no_difference"]),
+        # A correlation said, not denied, stays one.
+        ("Plasma levels correlated with dissociation scores (r = 0.45, p = 0.01).", ["increased"]),
+        # "similarly" linking two changes is no null; "similarly" alone is one.
+        ("Ketamine increased social acceptance (p<0.05), and similarly increased pleasantness ratings.", ["increased"]),
+        ("The two groups responded similarly.", ["no_difference"]),
+    ],
+)
+def test_round20_nulls_and_linked_changes(clause: str, want: list[str]) -> None:
+    assert sorted(set(_directions(clause))) == want
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # Another drug's users set against the drug's: their "more" is the drug's less, the drug named or not.
+        ("Mephedrone users reported a significantly longer maximum session of use than ketamine users.", ["decreased"]),
+        ("Mephedrone users also reported a significantly greater average amount used per session.", ["decreased"]),
+        # The drug's own users are the drug's arm.
+        ("Ketamine users reported a significantly longer session than mephedrone users.", ["increased"]),
+    ],
+)
+def test_another_drugs_users_are_the_comparator_arm(sentence: str, want: list[str]) -> None:
+    methods = "We compared 150 ketamine users with 80 mephedrone users recruited online."
+    assert read(sentence, methods, "Ketamine and mephedrone: a comparison of users' reports") == want
+
+
+def test_a_title_protocol_with_results_is_no_protocol() -> None:
+    """A title's "study design and rationale" names a protocol unless the results report outcomes."""
+    title = "Ketamine for depression: study design and rationale for phase 3 trials based on pooled phase 2 data"
+    methods = "We pooled six randomized placebo-controlled phase 2 trials of ketamine."
+    with_results = "The ketamine group had significantly greater reductions in MADRS scores than the placebo group."
+    assert _question(title, methods, with_results) != "protocol"
+    assert _question(title, methods, "Enrolment will begin in 2026.") == "protocol"
+
+
+def _question(title: str, methods: str, results: str) -> str:
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
+    sentences = assign_roles(abstract_sentences(sections), RULES.roles)
+    return classify(title, sentences, frozenset(), RULES.questions).value
