@@ -103,6 +103,8 @@ class FindingRules:
     blunted: TextPattern | None = None
     # A correlation with no sign said, read when nothing else in the clause decides; None: none is read so.
     correlation_unsigned: TextPattern | None = None
+    # Verbs that make an evaluation a performance ("performed worse"): good when higher; None: none are.
+    performed: TextPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +173,6 @@ def _as_share(
     return _Decision("increased", f"share improved: {share.group(0)!r}", at, good_if=1)
 
 
-_LESS_EFFECTIVE: Final = re.compile(r"\bless (?:effective|efficacious)\b", re.IGNORECASE)
-
-_PERFORMED: Final = re.compile(r"(?:performed|did|fared|scored)\b", re.IGNORECASE)
 _WITH_RESPECT_TO: Final = re.compile(r"\b(?:with respect to|in terms of|with regard to|regarding)\s", re.IGNORECASE)
 # After "more effective" / "superior" (and its reference): "in reducing", "to placebo for lowering".
 _REDUCING: Final = re.compile(
@@ -280,6 +279,14 @@ def _association(text: str, rules: FindingRules) -> _Decision | None:
 _NAMES_THE_FALL: Final = frozenset({"relief"})
 
 
+def _performed(evaluation: str, rules: FindingRules) -> bool:
+    """Whether an evaluation's words start with a performance verb of ``[findings] performed`` ("performed worse")."""
+    if rules.performed is None:
+        return False
+    m = rules.performed.search(evaluation)
+    return m is not None and m.start() == 0
+
+
 def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _Decision | None:
     """Step 4: correlations, change words, evaluations, one arm's good-outcome rate, "produced/induced"."""
     associations: tuple[tuple[TextPattern, Direction], ...] = (
@@ -293,15 +300,11 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
     associated = _association(text, rules)
     if associated is not None:
         return associated
-    # Plain ``in`` first: an IGNORECASE regex would be tried at every character of every clause.
-    lesser = _LESS_EFFECTIVE.search(text) if "ess eff" in text else None
-    if lesser:
-        # "less effective than ECT" is an inferiority, not a decrease of anything: read as "inferior".
-        return _Decision("increased", f"evaluation: {lesser.group(0)!r}", lesser.end(), good_if=-1)
     blunted = rules.blunted.search(text) if rules.blunted is not None else None
     if blunted:
-        # Less of the benefit with the intervention: an inferiority, as "less effective" is (the condition's burden
-        # higher), not a fall of anything the change words below would read.
+        # Less of the benefit with the intervention ("less effective than ECT", "naltrexone attenuated the
+        # antidepressant effect"): an inferiority, read as "inferior" (the condition's burden higher), not a fall of
+        # anything the change words below would read.
         return _Decision("increased", f"evaluation: {blunted.group(0)!r}", blunted.end(), good_if=-1)
     superior = rules.superior.search(text)
     if superior:
@@ -329,7 +332,7 @@ def _by_words(text: str, rates: Sequence[nums.Rate], rules: FindingRules) -> _De
         if smaller:  # "improved to a lesser extent with X than with Y"
             return smaller
         _, valence = _outcome(text, first.end(), rules)
-        if valence == 0 and _PERFORMED.match(first.group(0)):
+        if valence == 0 and _performed(first.group(0), rules):
             valence = 1  # "performed worse", "scored better": how well they performed, good when higher
         if valence == 0 or "anti" in first.group(0).lower() or first.group(0).lower() in _NAMES_THE_FALL:
             # No outcome named, or the evaluation names the effect on the condition ("a rapid and
