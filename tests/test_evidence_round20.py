@@ -141,3 +141,48 @@ def _question(title: str, methods: str, results: str) -> str:
     sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
     sentences = assign_roles(abstract_sentences(sections), RULES.roles)
     return classify(title, sentences, frozenset(), RULES.questions).value
+
+
+# Rounds 21 and 22's families (written once they were measured).
+
+
+@pytest.mark.parametrize(
+    ("clause", "want"),
+    [
+        ("Drug-induced suggestibility correlated with no other effects.", ["no_difference"]),
+        (
+            "No further deterioration in continuing users was observed in the second follow-up period.",
+            ["no_difference"],
+        ),
+        ("Drug-induced increases in cortisol are not responsible for impairing memory performance.", ["no_difference"]),
+        (
+            "In contrast, there were no regions in which use was inversely associated with receptor levels.",
+            ["no_difference"],
+        ),
+        (
+            "The drug-related variance was reduced to below statistical significance after control for memory span.",
+            ["no_difference"],
+        ),
+        # Not a denial: "no history" is the trait associated.
+        ("Response to ketamine was positively associated with no history of hospitalization.", ["increased"]),
+    ],
+)
+def test_round21_22_nulls(clause: str, want: list[str]) -> None:
+    assert _directions(clause) == want
+
+
+@pytest.mark.parametrize(
+    ("sentence", "want"),
+    [
+        # Harms said absent, with no arms compared, after a setting or "well tolerated and": no finding.
+        ("The drug was well tolerated and no serious adverse events were reported.", []),
+        ("In medical settings, no complications of ketamine administration were observed.", []),
+        # Arms compared: a finding.
+        (
+            "No serious adverse events occurred in either group, and nausea was less frequent than with placebo.",
+            ["decreased"],
+        ),
+    ],
+)
+def test_harms_absent_after_a_setting_are_no_finding(sentence: str, want: list[str]) -> None:
+    assert read(sentence) == want

@@ -229,7 +229,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 82  # 82: "less effective" and performance verbs moved from code to the rules file
+READER_VERSION: Final = 83  # 83: rounds 21-22: denials ("correlated with no other"), harms absent after a setting
+# 82: "less effective" and performance verbs moved from code to the rules file
 # 81: round 20: denied correlations, other drugs' users as arms, title protocols
 # 80: the direction model reads the drug as one feature; causatives, mediators
 # 79: round 19's nulls ("did not further impair", "left unaffected"), traits more sensitive
