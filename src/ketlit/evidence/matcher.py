@@ -407,19 +407,42 @@ class Matcher:
         only where it occurs. ``folded``: ``fold(string)`` when the caller has it (joined from its
         parts' folds: folding is per character).
         """
-        if folded is None:
-            folded = fold(string)
+        scan = self._scan_alone(string, folded)
+        if self._keys.isdisjoint(scan.ids) and not self._always:
+            return None
+        return self._search_in(scan, string, 0, None)
+
+    def _scan_alone(self, string: str, folded: str | None = None) -> _Scan:
+        """The text's cached scan, or one of this group's anchors only (not cached: see :meth:`search_alone`)."""
         index = self._index
         scan = index._cache.get(string)
         if scan is None:
+            if folded is None:
+                folded = fold(string)
             plan = self._plan
             if plan is None:
                 words = index._words
                 plan = self._plan = presence_plan({k: words[k] for k in self._own})
             scan = _Scan(string, folded, frozenset(present(plan, folded)), index._words)
+        return scan
+
+    def spans_alone(self, string: str) -> list[tuple[int, int]]:
+        """The spans of ``finditer(string)``, without scanning ``string`` for every group's anchors (as
+        :meth:`search_alone`): for a group read alone over a whole sentence whose clauses were scanned, not the
+        sentence (the direction model's drug names)."""
+        if self._may_be_empty:
+            return [m.span() for m in self.regex.finditer(string)]
+        scan = self._scan_alone(string)
         if self._keys.isdisjoint(scan.ids) and not self._always:
-            return None
-        return self._search_in(scan, string, 0, None)
+            return []
+        out: list[tuple[int, int]] = []
+        pos = 0
+        while True:
+            m = self._search_in(scan, string, pos, None)
+            if m is None:
+                return out
+            out.append(m.span())
+            pos = m.end()
 
     def _search_in(self, scan: _Scan, string: str, pos: int, endpos: int | None) -> re.Match[str] | None:
         """:meth:`search` once the text's scan is known and has an anchor of this group (or it has unanchored ones)."""

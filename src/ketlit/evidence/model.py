@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Final, Literal
 
+from ketlit.evidence.matcher import Matcher
+
 if TYPE_CHECKING:
     from ketlit.evidence.matcher import TextPattern
 
@@ -93,7 +95,9 @@ _SCOPE: Final = 3
 
 def without_names(text: str, drug: TextPattern) -> str | None:
     """``text`` with every name of the drug blanked (spaces of the same length), or None when it names none."""
-    spans = [m.span() for m in drug.finditer(text)]
+    # A Matcher (the packaged rules' drug) looks for its few names alone: the sentence's clauses were scanned for
+    # every group, the whole sentence mostly not.
+    spans = drug.spans_alone(text) if isinstance(drug, Matcher) else [m.span() for m in drug.finditer(text)]
     if not spans:
         return None
     parts: list[str] = []
