@@ -34,6 +34,14 @@ def ask(title: str, methods: str, designs: tuple[str, ...] = ()) -> str:
     return classify(title, sentences, frozenset(designs), RULES.questions).value
 
 
+def ask_with_results(title: str, methods: str, results: str, designs: tuple[str, ...] = ()) -> str:
+    """The study question of a record with a methods and a results section (results can veto a question:
+    ``[[question]] unless_results``)."""
+    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
+    sentences = assign_roles(abstract_sentences(sections), RULES.roles)
+    return classify(title, sentences, frozenset(designs), RULES.questions).value
+
+
 def relation(title: str, methods: str, results: str, rules: Any = RULES) -> str | None:
     """The report relation of a made-up trial record: ``title``, a methods and a results section."""
     sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]

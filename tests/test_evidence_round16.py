@@ -19,19 +19,12 @@ from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import load_rules
 from ketlit.evidence.sentences import abstract_sentences
 from ketlit.sources.models import AbstractSection
-from tests.evidence_probe import RULES, ask, read
+from tests.evidence_probe import RULES, ask, ask_with_results, read
 
 
 def _as_expected(got: str, want: str) -> bool:
     """Whether question ``got`` is ``want``, or, for ``want`` "not X", any question but X."""
     return got != want[4:] if want.startswith("not ") else got == want
-
-
-def _question(title: str, methods: str, results: str, designs: tuple[str, ...]) -> str:
-    """The study question of a record with a methods and a results section."""
-    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
-    sentences = assign_roles(abstract_sentences(sections), RULES.roles)
-    return classify(title, sentences, frozenset(designs), RULES.questions).value
 
 
 @pytest.mark.parametrize(
@@ -68,7 +61,7 @@ def _question(title: str, methods: str, results: str, designs: tuple[str, ...]) 
     ],
 )
 def test_a_protocol_tagged_record_that_reports_results_is_no_protocol(methods: str, results: str, want: str) -> None:
-    got = _question("Ketamine and cognitive behaviour therapy in depression", methods, results, ("protocol",))
+    got = ask_with_results("Ketamine and cognitive behaviour therapy in depression", methods, results, ("protocol",))
     assert (got == "protocol") == (want == "protocol"), got
 
 

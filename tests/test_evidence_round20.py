@@ -9,11 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ketlit.evidence.findings import clause_findings
-from ketlit.evidence.questions import classify
-from ketlit.evidence.roles import assign_roles
-from ketlit.evidence.sentences import abstract_sentences
-from ketlit.sources.models import AbstractSection
-from tests.evidence_probe import RULES, read
+from tests.evidence_probe import RULES, ask_with_results, read
 
 
 def _directions(clause: str) -> list[str]:
@@ -133,14 +129,8 @@ def test_a_title_protocol_with_results_is_no_protocol() -> None:
     title = "Ketamine for depression: study design and rationale for phase 3 trials based on pooled phase 2 data"
     methods = "We pooled six randomized placebo-controlled phase 2 trials of ketamine."
     with_results = "The ketamine group had significantly greater reductions in MADRS scores than the placebo group."
-    assert _question(title, methods, with_results) != "protocol"
-    assert _question(title, methods, "Enrolment will begin in 2026.") == "protocol"
-
-
-def _question(title: str, methods: str, results: str) -> str:
-    sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
-    sentences = assign_roles(abstract_sentences(sections), RULES.roles)
-    return classify(title, sentences, frozenset(), RULES.questions).value
+    assert ask_with_results(title, methods, with_results) != "protocol"
+    assert ask_with_results(title, methods, "Enrolment will begin in 2026.") == "protocol"
 
 
 # Rounds 21 and 22's families (written once they were measured).
