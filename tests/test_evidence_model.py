@@ -117,6 +117,9 @@ def test_the_drug_is_one_feature_not_its_names() -> None:
     )
     # Blanked in place: the negation scope still counts the words after it.
     assert "¬reduce" in sentence_features("Ketamine did not reduce pain.", "results", drug)
+    # A name inside a word is another substance's: no feature, no fragment ("nor", a negation word) left behind.
+    feats = sentence_features("Plasma norketamine concentrations were higher (p < 0.01).", "results", drug)
+    assert "norketamine" in feats and DRUG_FEATURE not in feats and "nor" not in feats
     assert DRUG_FEATURE in packaged_model().weights
 
 

@@ -112,9 +112,10 @@ def test_round20_nulls_and_linked_changes(clause: str, want: list[str]) -> None:
 @pytest.mark.parametrize(
     ("sentence", "want"),
     [
-        # Another drug's users set against the drug's: their "more" is the drug's less, the drug named or not.
+        # Another drug's users set against the drug's: their "more" is the drug's less.
         ("Mephedrone users reported a significantly longer maximum session of use than ketamine users.", ["decreased"]),
-        ("Mephedrone users also reported a significantly greater average amount used per session.", ["decreased"]),
+        # The drug not named, "X users" is no arm: in a trial they are a subgroup ("higher in chronic opioid users").
+        ("Postoperative pain was significantly higher in chronic opioid users (p = 0.01).", ["increased"]),
         # The drug's own users are the drug's arm.
         ("Ketamine users reported a significantly longer session than mephedrone users.", ["increased"]),
     ],

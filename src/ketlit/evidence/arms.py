@@ -165,7 +165,7 @@ _COMPARATIVE: Final = re.compile(
     re.IGNORECASE,
 )
 # The comparator named as an arm: "the control group", "placebo-treated", "who received saline".
-_ARM_AFTER: Final = re.compile(r"[- ]?(?:groups?|arms?|cohorts?|conditions?|treated|recipients|users)\b", re.IGNORECASE)
+_ARM_AFTER: Final = re.compile(r"[- ]?(?:groups?|arms?|cohorts?|conditions?|treated|recipients)\b", re.IGNORECASE)
 # The same one word later: after the readers' word put before a drug's name ("the comparator lidocaine group").
 _NAMED_ARM_AFTER: Final = re.compile(r" [\w-]+?" + _ARM_AFTER.pattern, re.IGNORECASE)
 _ARM_BEFORE: Final = re.compile(r"\b(?:received|receiving|given|treated with)\s+(?:the\s+|an?\s+)?$", re.IGNORECASE)

@@ -98,6 +98,10 @@ def without_names(text: str, drug: TextPattern) -> str | None:
     # A Matcher (the packaged rules' drug) looks for its few names alone: the sentence's clauses were scanned for
     # every group, the whole sentence mostly not.
     spans = drug.spans_alone(text) if isinstance(drug, Matcher) else [m.span() for m in drug.finditer(text)]
+    # A name inside a word is another substance's ("norketamine", "hydroxynorketamine"): it stays a word, or blanking
+    # would leave a fragment ("nor", a negation) of its own.
+    n = len(text)
+    spans = [(a, b) for a, b in spans if not (a and text[a - 1].isalnum()) and not (b < n and text[b].isalnum())]
     if not spans:
         return None
     parts: list[str] = []
