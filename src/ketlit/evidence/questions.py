@@ -8,10 +8,10 @@ this way).
 
 Design decision: an ordered list of rules, first match wins, each looking at one of four
 texts (title; title + aim; title + aim + methods; the whole abstract), optionally limited to (or barred from) design
-tags; ``{drug}`` in a pattern stands for the configured drug's names. The
-order carries the priorities an expert applies: a review is a review whatever it compares; a
-post hoc analysis of a placebo-controlled trial is a secondary analysis, not a new trial; a
-head-to-head trial is one with an active comparator and no placebo arm.
+tags, or demanding a second pattern of the same text (``requires``); ``{drug}`` in a pattern stands for the
+configured drug's names. The order carries the priorities an expert applies: a review is a review whatever it
+compares; a post hoc analysis of a placebo-controlled trial is a secondary analysis, not a new trial; a head-to-head
+trial is one with an active comparator and no placebo arm.
 
 Principles the rules file follows, so that they hold for abstracts about any drug:
 - **The condition treated is not a harm.** Abuse, misuse and dependence make a safety question
@@ -80,6 +80,10 @@ class QuestionRule:
     # Patterns that veto the rule when a results or conclusions sentence has one ("unless_results"): what the
     # abstract reports, not how it says it was designed (a protocol-tagged record that reports results is none).
     unless_results: TextPattern | None = None
+    # Patterns the same text must also match ("requires"): a rule that needs two things said, each anywhere in the
+    # text (users of the drug, and a group that did not use it), as two anchored alternations rather than one
+    # lookahead regex that no anchor can skip.
+    requires: TextPattern | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +188,8 @@ def classify(
         text = texts[rule.where]
         m = _search(rule.pattern, text, folded)
         if m is None or (rule.unless is not None and _search(rule.unless, text, folded)):
+            continue
+        if rule.requires is not None and _search(rule.requires, text, folded) is None:
             continue
         if rule.unless_results is not None and _reports(rule.unless_results, sentences):
             continue

@@ -202,7 +202,16 @@ def _context_after(root: Table, drug: Matcher) -> re.Pattern[str]:
     return _regex(root.sub("comparators"), "not_an_arm_after", "|".join(f"(?:{p})" for _, p in patterns))
 
 
-_QUESTION_KEYS: Final = ("value", "where", "patterns", "unless", "unless_results", "designs", "unless_designs")
+_QUESTION_KEYS: Final = (
+    "value",
+    "where",
+    "patterns",
+    "requires",
+    "unless",
+    "unless_results",
+    "designs",
+    "unless_designs",
+)
 
 
 def _questions(
@@ -220,7 +229,8 @@ def _questions(
         patterns = _alternation(q, "patterns", index, drug)
         by_design = bool(designs) and q.strings("patterns") == (".",)
         reported = _alternation(q, "unless_results", index, drug) if q.get("unless_results") is not None else None
-        out.append(QuestionRule(value, where, patterns, unless, designs, not_designs, i, by_design, reported))
+        requires = _alternation(q, "requires", index, drug) if q.get("requires") is not None else None
+        out.append(QuestionRule(value, where, patterns, unless, designs, not_designs, i, by_design, reported, requires))
     if not out and required:
         raise root.error(name, f"at least one [[{name}]] rule is required")
     return tuple(out)
@@ -229,7 +239,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 84  # 84: "X users" no arm when the drug is not named; names inside words no #drug
+READER_VERSION: Final = 85  # 85: a question rule's "requires" (users and non-users; qualitative trial studies)
+# 84: "X users" no arm when the drug is not named; names inside words no #drug
 # 83: rounds 21-22: denials ("correlated with no other"), harms absent after a setting
 # 82: "less effective" and performance verbs moved from code to the rules file
 # 81: round 20: denied correlations, other drugs' users as arms, title protocols

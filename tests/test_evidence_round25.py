@@ -1,0 +1,171 @@
+"""Study-question families of stop 44, from the misses of the real probe rounds 16-26 (psilocybin, MDMA and LSD
+records read with the rules configured for their drug): people who took the drug on their own compared with people
+who did not are an observational question, and so is use measured by what people report; a qualitative study of a
+trial's participants is a secondary report of that trial. Each rule is pinned in both directions where it could
+overreach. Made-up text, written with the shipped rules' drug (ketamine)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ketlit.errors import KetlitError
+from ketlit.evidence.questions import classify
+from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.rules import load_rules
+from ketlit.evidence.sentences import abstract_sentences
+from ketlit.sources.models import AbstractSection
+from tests.evidence_probe import RULES
+
+
+def ask_text(title: str, text: str, designs: tuple[str, ...] = ()) -> str:
+    """The question of a record whose abstract is one unlabelled section, as an import without structure gives it
+    (the role reader decides which sentences are methods)."""
+    sentences = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)
+    return classify(title, sentences, frozenset(designs), RULES.questions).value
+
+
+@pytest.mark.parametrize(
+    ("title", "text"),
+    [
+        # Users against people who never took it, told in a sentence the role reader may call background.
+        (
+            "Ketamine effects upon mood and memory before and after a weekend.",
+            "Three groups of young adults were compared: 15 regular ketamine users, 15 novice users and 15 controls "
+            "who had never taken ketamine. Each completed a memory battery four times. Regular users recalled fewer "
+            "words than controls (p < 0.01).",
+        ),
+        # A history of use against control subjects, with a harm-sounding title.
+        (
+            "Chronic ketamine use, cognition and mood.",
+            "Objectives: To examine the effect of chronic ketamine use on cognition. Methods: The performance of 17 "
+            "participants with a history of ketamine use was compared with that of 15 control subjects. Results: "
+            "The ketamine group had higher depression scores than the control group.",
+        ),
+        # Users and controls, with a brain measure in the title (not a mechanism study of the drug given).
+        (
+            "Event-related potential evidence of impaired recollection in abstinent recreational ketamine users.",
+            "Twenty abstinent ketamine users and 20 drug-naive controls completed a recognition task while EEG was "
+            "recorded. Users showed a reduced late positive component (p = 0.02).",
+        ),
+        # Who used the drug and who did not, named by what they took.
+        (
+            "Prior ketamine use and executive function.",
+            "Subjects who had used ketamine and cannabis (n = 33), subjects who had used cannabis but not ketamine "
+            "(n = 17) and subjects who had used neither drug (n = 18) were tested on the Stroop task. Ketamine "
+            "users were slower on the switching version (p < 0.05).",
+        ),
+    ],
+)
+def test_users_compared_with_non_users_are_observational(title: str, text: str) -> None:
+    assert ask_text(title, text) == "observational"
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "want"),
+    [
+        # A trial that recruits users as its volunteers and gives the drug against placebo is a trial, not a
+        # comparison of users.
+        (
+            "Acute effects of ketamine on impulsivity in recreational users.",
+            "In a double-blind, placebo-controlled crossover study, 16 recreational ketamine users and 16 matched "
+            "controls received ketamine 0.4 mg/kg or placebo. Ketamine increased commission errors (p = 0.01).",
+            "efficacy_vs_control",
+        ),
+        # A population survey of use is epidemiology (the labels' "other").
+        (
+            "Past-year hallucinogen use in relation to psychological distress among adults.",
+            "We analysed a nationally representative survey of 200,000 adults. Past-year ketamine users were "
+            "compared with non-users on psychological distress. Use was associated with higher distress (OR 1.4).",
+            "other",
+        ),
+    ],
+)
+def test_but_not_a_trial_in_users_nor_a_population_survey(title: str, text: str, want: str) -> None:
+    assert ask_text(title, text, ("observational",) if "survey" in text else ("rct",)) == want
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "want"),
+    [
+        # Use measured by what people report of it: observational, with or without a comparison group.
+        (
+            "Hair ketamine samples are consistent with reported use.",
+            "Aims: We examined the relationship between self-reported ketamine use and traces of ketamine in hair. "
+            "Methods: 49 volunteers completed a drug-use questionnaire and gave a hair sample. Results: Self-report "
+            "and hair analysis agreed (p < 0.001).",
+            "observational",
+        ),
+        (
+            "A qualitative analysis of follow-up interviews with people with bipolar disorder.",
+            "Objectives: We interviewed adults with bipolar disorder who self-reported ketamine use about its "
+            "effects. Methods: Semi-structured interviews were analysed thematically. Results: Three themes were "
+            "identified.",
+            "observational",
+        ),
+    ],
+)
+def test_self_reported_use_is_observational(title: str, text: str, want: str) -> None:
+    assert ask_text(title, text) == want
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "designs"),
+    [
+        (
+            "Facing depression: a qualitative analysis of ketamine-assisted therapy.",
+            "We explored thematic elements from participant narrative accounts of a pilot phase 2 clinical trial of "
+            "ketamine-assisted therapy. Semi-structured interviews were conducted with a subset of participants 3 "
+            "months after the trial. Four themes emerged.",
+            ("non_randomized_trial",),
+        ),
+        (
+            "Perceived change in ketamine-assisted psychotherapy: an interpretative phenomenological analysis.",
+            "Objective: To complement the quantitative findings of a phase 2 clinical trial of ketamine-assisted "
+            "psychotherapy by analysing recorded integration sessions of its participants. Results: Five themes "
+            "emerged.",
+            (),
+        ),
+    ],
+)
+def test_a_qualitative_study_of_a_trials_participants_is_a_secondary_report(
+    title: str, text: str, designs: tuple[str, ...]
+) -> None:
+    assert ask_text(title, text, designs) == "predictor_or_secondary"
+
+
+def test_but_not_a_trial_that_also_collects_qualitative_data() -> None:
+    """A trial's own report that names the reflections it gathered beside its outcomes stays the trial's question."""
+    text = (
+        "Methods: Our open-label pilot trial randomizes inpatients with alcohol use disorder to ketamine, naltrexone "
+        "or neither. Quantitative data include dissociation scores and acceptability. Qualitative data are derived "
+        "from an open-ended reflection question asked after the infusion. Results: Ten patients received ketamine; "
+        "mean acceptability was 9.3 of 10."
+    )
+    assert ask_text("Ketamine infusion experiences among medical inpatients: a pilot trial", text, ("rct",)) != (
+        "predictor_or_secondary"
+    )
+
+
+def test_requires_is_a_second_condition_of_the_same_text(tmp_path: Path) -> None:
+    """A rule's ``requires`` must match too: without it the users rule reads any record that names users as
+    observational; with it, only one that also names people who did not use the drug."""
+    title, text = "Resting EEG power and ketamine users.", "Resting EEG was recorded in 40 ketamine users."
+    assert ask_text(title, text) == "mechanism_or_biomarker"
+    source = (Path(__file__).resolve().parents[1] / "src/ketlit/data/evidence_rules.toml").read_text(encoding="utf-8")
+    start = source.index("# ... and, anywhere in the same text, people who did not use it.")
+    end = source.index("unless = [", start)
+    path = tmp_path / "evidence_rules.toml"
+    path.write_text(source[:start] + source[end:], encoding="utf-8")
+    rules = load_rules(path)
+    sentences = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), rules.roles)
+    assert classify(title, sentences, frozenset(), rules.questions).value == "observational"
+
+
+def test_a_misspelt_requires_is_refused(tmp_path: Path) -> None:
+    source = (Path(__file__).resolve().parents[1] / "src/ketlit/data/evidence_rules.toml").read_text(encoding="utf-8")
+    path = tmp_path / "evidence_rules.toml"
+    path.write_text(source.replace("requires = [", "require = [", 1), encoding="utf-8")
+    with pytest.raises(KetlitError, match="require"):
+        load_rules(path)
