@@ -169,3 +169,59 @@ def test_a_misspelt_requires_is_refused(tmp_path: Path) -> None:
     path.write_text(source.replace("requires = [", "require = [", 1), encoding="utf-8")
     with pytest.raises(KetlitError, match="require"):
         load_rules(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # Multi-word inline labels of unstructured abstracts (conference abstracts flattened by an export).
+        (
+            "Methods: Two placebo-controlled crossover studies were run in 24 volunteers. Results and Conclusion: "
+            "Ketamine enhanced emotional empathy (p < 0.001). Ketamine enhanced prosocial behaviour (p < 0.05).",
+            ["methods", "conclusions", "conclusions"],
+        ),
+        (
+            "Materials and Methods: Eleven users and 15 controls were compared. Results:At the 40 degree condition "
+            "users had a greater aftereffect. Conclusions:The findings suggest a lasting change.",
+            ["methods", "results", "conclusions"],
+        ),
+        (
+            "Background and aims: Little is known about this. Main outcome measures: Depression scores at 24 h. "
+            "Findings: Scores fell more with ketamine.",
+            # (A label naming two roles takes the one the rules file's label words list first: aims before background.)
+            ["objective", "methods", "results"],
+        ),
+    ],
+)
+def test_multi_word_and_unspaced_inline_labels_open_sections(text: str, want: list[str]) -> None:
+    roled = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)
+    assert [rs.role for rs in roled] == want
+    assert all(rs.labelled for rs in roled)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Patients receiving ketamine: 45% responded by day 7.",
+        "Outcome: depression scores fell more with ketamine.",
+        "Subgroup analysis: the effect was larger in women.",
+        "The ratio 3:1 was kept in both arms.",
+    ],
+)
+def test_but_not_a_phrase_before_a_colon_that_is_no_label(sentence: str) -> None:
+    roled = assign_roles(abstract_sentences([AbstractSection(None, None, sentence)]), RULES.roles)
+    assert not roled[0].labelled
+
+
+def test_a_lone_inline_label_names_its_own_sentence_only() -> None:
+    """One label opening an otherwise unlabelled abstract does not make every later sentence background: the role
+    model reads them, and the results are read for findings."""
+    text = (
+        "Background and aim: respiratory events are the main concern during sedation in children. We compared "
+        "ketamine with propofol alone in 184 children. Respiratory events occurred in 11 (12.0%) with ketamine and "
+        "21 (22.8%) with propofol (p = 0.04). Ketamine reduced respiratory events without prolonging recovery."
+    )
+    roled = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)
+    assert roled[0].labelled and roled[0].role == "objective"
+    assert not any(rs.labelled for rs in roled[1:])
+    assert {rs.role for rs in roled[2:]} <= {"results", "conclusions"}

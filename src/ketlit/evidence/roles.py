@@ -26,6 +26,7 @@ Design decisions:
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -49,21 +50,34 @@ _CATEGORY: Final[dict[str, Role]] = {
     "CONCLUSIONS": "conclusions",
 }
 # "AUTHORS' CONCLUSIONS: ..." or "Results: ..." at the start of a sentence. The upper-case form
-# may contain spaces and punctuation; the mixed-case form must be one known word so that
-# "Outcome: ..." inside a methods sentence is not read as a label.
-_INLINE_UPPER: Final = re.compile(r"^([A-Z][A-Z'’ ,/&-]{2,60}[A-Z]):\s")
-_INLINE_WORD: Final = re.compile(
-    r"^(Background|Introduction|Objectives?|Aims?|Purpose|Methods?|Design|Results?|Findings|"
-    r"Conclusions?|Interpretation|Discussion):\s"
+# may contain spaces and punctuation; the mixed-case form must be made of label words (a known first word, then up
+# to three more from a closed list: "Results and Conclusion", "Materials and methods", "Main outcome measures",
+# "Conclusions and relevance") so that "Outcome: ..." or "Patients receiving ketamine: ..." inside a sentence is not
+# read as a label. Without the multi-word forms, a conference abstract's "Results and Conclusion:" left every result
+# after it a methods sentence, never read for findings.
+_LABEL_FIRST: Final = (
+    r"(?:Background|Introduction|Objectives?|Aims?|Purpose|Methods?|Design|Results?|Findings|Conclusions?|"
+    r"Interpretation|Discussion|Materials?|Patients?|Participants?|Subjects?|Study|Main|Data|Trial|Secondary|"
+    r"Primary|Clinical|Setting|Summary|Context|Rationale)"
 )
+_LABEL_MORE: Final = (
+    r"(?:(?: | ?/ ?)(?:and|&|of|(?i:methods?|aims?|objectives?|results?|conclusions?|relevance|measures?|outcomes?|"
+    r"design|setting|participants|patients|subjects|sources|selection|extraction|synthesis|registration|main|findings|"
+    r"interpretation|implications|discussion|background|purpose|materials|data|rationale|hypothes[ie]s|importance|"
+    r"significance|trial|clinical|key|summary|evidence))){0,3}"
+)
+# A label's colon is followed by a space, or, where an export lost it, directly by the section's first capital
+# ("Results:At a 40° adaptation condition, ...").
+_COLON: Final = r"(?::\s|:(?=[A-Z]))"
+_INLINE_UPPER: Final = re.compile(r"^([A-Z][A-Z'’ ,/&-]{2,60}[A-Z])" + _COLON)
+_INLINE_WORD: Final = re.compile(r"^(" + _LABEL_FIRST + _LABEL_MORE + r")" + _COLON)
 # The same labels run into the sentence before, the break between them lost ("... than extant
 # interventions.Objective: Several trials ...", "... in PTSD treatment.Results: Omnibus findings ..."), as
 # abstracts flattened by an export print them: the sentence splitter sees no sentence end there (no space
 # follows the stop), so the label opens its section inside a sentence. The last such label in a sentence gives
 # the role of the sentence (whose findings follow it) and of those after it.
 _INLINE_AFTER_STOP: Final = re.compile(
-    r"(?<=[a-z0-9)\]%][.!?])([A-Z][A-Z'’ ,/&-]{2,60}[A-Z]|Background|Introduction|Objectives?|Aims?|Purpose|"
-    r"Methods?|Design|Results?|Findings|Conclusions?|Interpretation|Discussion):\s"
+    r"(?<=[a-z0-9)\]%][.!?])([A-Z][A-Z'’ ,/&-]{2,60}[A-Z]|" + _LABEL_FIRST + _LABEL_MORE + r")" + _COLON
 )
 
 
@@ -110,18 +124,33 @@ def _inline_labels(text: str) -> list[str]:
     return [*found, m.group(1)] if m else found
 
 
+def _inline_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> list[Role | None]:
+    """The role each sentence's inline label names (:func:`_inline_labels`), None where it carries none."""
+    out: list[Role | None] = []
+    for s in sentences:
+        out.append(next((r for r in (role_of_label(x, None, rules) for x in _inline_labels(s.text)) if r), None))
+    return out
+
+
 def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> list[RoledSentence]:
     """Each sentence with its role: labelled sections by label, the rest by the role model and order."""
     known: list[Role | None] = []
     current: dict[int, Role | None] = {}
     mixed: set[int] = set()  # sections whose label names both methods and results
     between: set[int] = set()  # sentences of such a section whose role is unknown: methods or results
+    inline = _inline_roles(sentences, rules)
+    # In an unlabelled section, inline labels open sections only where it carries two or more of them (an abstract
+    # structured in its text). A lone one ("Background and aim: respiratory adverse events are ..." opening an
+    # otherwise unlabelled abstract) names its own sentence's role, not that of every sentence after it: those are
+    # read by the model. In a labelled section one is enough ("... AUTHORS' CONCLUSIONS: ..." run into MAIN RESULTS).
+    labels_in = Counter(s.section for s, r in zip(sentences, inline, strict=True) if r is not None)
     for i, s in enumerate(sentences):
-        for inline in _inline_labels(s.text):
-            role = role_of_label(inline, None, rules)
-            if role is not None:
-                current[s.section] = role
-                break
+        role = inline[i]
+        if role is not None and labels_in[s.section] < 2 and not s.label and not s.category:
+            known.append(role)
+            continue
+        if role is not None:
+            current[s.section] = role
         if s.section not in current:
             # "MEASUREMENTS AND MAIN RESULTS" (NLM files it under METHODS), "METHODOLOGY/PRINCIPAL
             # FINDINGS": a section that names both holds both; each sentence is read for which.
