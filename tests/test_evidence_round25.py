@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from ketlit.errors import KetlitError
+from ketlit.evidence.findings import clause_findings
 from ketlit.evidence.questions import classify
 from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import load_rules
@@ -225,3 +226,20 @@ def test_a_lone_inline_label_names_its_own_sentence_only() -> None:
     assert roled[0].labelled and roled[0].role == "objective"
     assert not any(rs.labelled for rs in roled[1:])
     assert {rs.role for rs in roled[2:]} <= {"results", "conclusions"}
+
+
+@pytest.mark.parametrize(
+    ("clause", "want"),
+    [
+        # More of a counted thing than the arm named: a rise in that count.
+        ("The ketamine group made significantly more errors than the placebo group (p < .05).", ["increased"]),
+        ("Patients receiving ketamine reported more adverse events than those receiving placebo.", ["increased"]),
+        # The arms the other way round: the drug's arm had fewer.
+        ("There were more dropouts in the placebo group than in the ketamine group.", ["decreased"]),
+        # An evaluation's comparative, and effects that their own words read, are no count.
+        ("Ketamine was more effective than placebo.", ["decreased"]),
+        ("Ketamine showed more pronounced effects than midazolam.", ["decreased"]),
+    ],
+)
+def test_more_of_a_counted_thing_than_an_arm_is_a_rise(clause: str, want: list[str]) -> None:
+    assert [f.direction for f in clause_findings(clause, 0, RULES.findings)] == want
