@@ -243,3 +243,60 @@ def test_a_lone_inline_label_names_its_own_sentence_only() -> None:
 )
 def test_more_of_a_counted_thing_than_an_arm_is_a_rise(clause: str, want: list[str]) -> None:
     assert [f.direction for f in clause_findings(clause, 0, RULES.findings)] == want
+
+
+@pytest.mark.parametrize(
+    ("title", "methods", "designs", "want"),
+    [
+        # Cognition named by what it is about is a process the drug acts on, not the function a harm impairs.
+        (
+            "Effects of ketamine on social cognition.",
+            "Healthy subjects received ketamine and placebo.",
+            (),
+            "mechanism",
+        ),
+        # ... while cognitive function in patients stays a harm question.
+        ("Cognitive function after repeated ketamine in depression.", "Patients received six infusions.", (), "safety"),
+        # A title that also tests the drug in people is no animal study, "versus healthy humans" too.
+        ("Opposite effects of ketamine on sensorimotor gating in rats versus healthy humans.", "", ("animal",), "mech"),
+        # A measure before the drug that predicts what it does is a predictor question, in volunteers too (rule R1a).
+        (
+            "Brain serotonin 2A receptor binding predicts subjective effects of ketamine in healthy humans.",
+            "Healthy volunteers underwent PET before receiving ketamine.",
+            (),
+            "predictor",
+        ),
+    ],
+)
+def test_round_16_to_24_question_families(title: str, methods: str, designs: tuple[str, ...], want: str) -> None:
+    got = classify(
+        title,
+        assign_roles(
+            abstract_sentences([AbstractSection("METHODS", "METHODS", methods or "Eight adults took part.")]),
+            RULES.roles,
+        ),
+        frozenset(designs),
+        RULES.questions,
+    ).value
+    assert got.startswith(want)
+
+
+@pytest.mark.parametrize(
+    ("clause", "want"),
+    [
+        ("Abstinent ketamine users showed no significantly different regional CBF compared to the controls.", True),
+        ("None of the substances altered plasma brain-derived neurotrophic factor concentrations.", True),
+        ("None of the genetic variants moderated ketamine-induced impairments in emotion recognition.", True),
+        ("Cannabis users did not yield altered impulsivity compared with controls.", True),
+        ("Personal history did not emerge as a significant factor.", True),
+        ("For males, neither drug use variable was associated with major depression.", True),
+        ("Both groups performed equally on the sustained attention task.", True),
+        ("Ketamine users and other drug users showed comparable patterns of decision-making.", True),
+        # Not nulls: a difference found, and "none" that names no change.
+        ("Ketamine users performed worse than controls on the attention task.", False),
+        ("None of the patients dropped out of the study because of adverse events.", False),
+    ],
+)
+def test_round_16_to_26_nulls(clause: str, want: bool) -> None:
+    directions = [f.direction for f in clause_findings(clause, 0, RULES.findings)]
+    assert ("no_difference" in directions) is want
