@@ -34,6 +34,13 @@ def ask(title: str, methods: str, designs: tuple[str, ...] = ()) -> str:
     return classify(title, sentences, frozenset(designs), RULES.questions).value
 
 
+def ask_text(title: str, text: str, designs: tuple[str, ...] = ()) -> str:
+    """The question of a record whose abstract is one unlabelled section, as an import without structure gives it
+    (the role reader decides which sentences are methods)."""
+    sentences = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)
+    return classify(title, sentences, frozenset(designs), RULES.questions).value
+
+
 def ask_with_results(title: str, methods: str, results: str, designs: tuple[str, ...] = ()) -> str:
     """The study question of a record with a methods and a results section (results can veto a question:
     ``[[question]] unless_results``)."""

@@ -17,14 +17,7 @@ from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import load_rules
 from ketlit.evidence.sentences import abstract_sentences
 from ketlit.sources.models import AbstractSection
-from tests.evidence_probe import RULES
-
-
-def ask_text(title: str, text: str, designs: tuple[str, ...] = ()) -> str:
-    """The question of a record whose abstract is one unlabelled section, as an import without structure gives it
-    (the role reader decides which sentences are methods)."""
-    sentences = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)
-    return classify(title, sentences, frozenset(designs), RULES.questions).value
+from tests.evidence_probe import RULES, ask, ask_text
 
 
 @pytest.mark.parametrize(
@@ -269,15 +262,7 @@ def test_more_of_a_counted_thing_than_an_arm_is_a_rise(clause: str, want: list[s
     ],
 )
 def test_round_16_to_24_question_families(title: str, methods: str, designs: tuple[str, ...], want: str) -> None:
-    got = classify(
-        title,
-        assign_roles(
-            abstract_sentences([AbstractSection("METHODS", "METHODS", methods or "Eight adults took part.")]),
-            RULES.roles,
-        ),
-        frozenset(designs),
-        RULES.questions,
-    ).value
+    got = ask(title, methods or "Eight adults took part.", designs)
     assert got.startswith(want)
 
 
