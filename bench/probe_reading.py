@@ -50,7 +50,8 @@ after rounds 16 and 17's rules were written, to measure them) and ``probes/round
 every rule of stop 42) and ``probes/round20/`` (stop 43: the next 50 of that order, labelled before any of stop 43's
 changes), ``probes/round21/`` to ``round24/`` (the next 200, labelled blind: 21 and 22 after the
 stop's first changes, 23 and 24 after all of them), ``probes/round25/`` to ``round28/`` (stop 44: the next 200,
-labelled blind while its question families were written; 26 was then used to widen one, 25, 27 and 28 never). A
+labelled blind while its question families were written; 26 was then used to widen one, 25, 27 and 28 never) and
+``probes/round29/`` (the next 50, labelled after every change of stop 44). A
 round's first reading, before any rule is changed for it, is how the reader generalises; the rules fixed for round 1
 were measured on round 2 that way
 (bench/README.md, stop 37).

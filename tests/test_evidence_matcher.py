@@ -42,6 +42,8 @@ def _groups(rules: EvidenceRules) -> dict[str, Matcher]:
     found |= {f"cue{i}:{role}": m for i, (role, _, m) in enumerate(rules.roles.cues)}
     found |= {f"question{q.index}": q.pattern for q in rules.questions}
     found |= {f"question{q.index}:unless": q.unless for q in rules.questions if q.unless is not None}
+    found |= {f"question{q.index}:requires": q.requires for q in rules.questions if q.requires is not None}
+    found |= {f"question{q.index}:results": q.unless_results for q in rules.questions if q.unless_results is not None}
     out = {name: m for name, m in found.items() if isinstance(m, Matcher)}
     assert out.keys() == found.keys()
     return out

@@ -186,11 +186,21 @@ def classify(
         elif rule.where not in texts:
             texts.update(_texts(title, sentences))
         text = texts[rule.where]
-        m = _search(rule.pattern, text, folded)
-        if m is None or (rule.unless is not None and _search(rule.unless, text, folded)):
-            continue
-        if rule.requires is not None and _search(rule.requires, text, folded) is None:
-            continue
+        if rule.requires is not None:
+            # A rule with two conditions on a whole abstract (users, and non-users) is asked its veto and its second
+            # condition first: a trial's "placebo" or no comparison group settles most records before the users'
+            # patterns, whose anchors ("who", "use", the drug's names) occur in nearly every abstract, are searched.
+            if (rule.unless is not None and _search(rule.unless, text, folded)) or _search(
+                rule.requires, text, folded
+            ) is None:
+                continue
+            m = _search(rule.pattern, text, folded)
+            if m is None:
+                continue
+        else:
+            m = _search(rule.pattern, text, folded)
+            if m is None or (rule.unless is not None and _search(rule.unless, text, folded)):
+                continue
         if rule.unless_results is not None and _reports(rule.unless_results, sentences):
             continue
         if rule.by_design:

@@ -9,8 +9,9 @@ Design decisions:
   one, keywords of the label (``AUTHORS' CONCLUSIONS``, ``CONCLUSIONS AND RELEVANCE``, ``MAIN
   RESULTS``…) from the rules file do. A label printed inside a section's text
   ("... AUTHORS' CONCLUSIONS: Our findings ...", as Cochrane abstracts often arrive) starts a
-  new section for the sentences that follow, and so does a mixed-case inline label
-  ("Results: ..."), which PsycINFO-style records carry.
+  new section for the sentences that follow, and so do mixed-case inline labels ("Results: ...",
+  "Results and Conclusion: ..."), which PsycINFO-style records and conference abstracts carry, where a
+  section holds two or more of them. A lone one in an unlabelled section pins its own sentence only.
 - **Unstructured abstracts: a trained model + order.** Each sentence gets a log-probability per
   role from a small model trained on the cache's structured abstracts with their labels removed
   (:mod:`ketlit.evidence.role_model`: words, digits, position); cue patterns of the rules file,
@@ -58,7 +59,7 @@ _CATEGORY: Final[dict[str, Role]] = {
 _LABEL_FIRST: Final = (
     r"(?:Background|Introduction|Objectives?|Aims?|Purpose|Methods?|Design|Results?|Findings|Conclusions?|"
     r"Interpretation|Discussion|Materials?|Patients?|Participants?|Subjects?|Study|Main|Data|Trial|Secondary|"
-    r"Primary|Clinical|Setting|Summary|Context|Rationale)"
+    r"Primary|Clinical|Setting|Context|Rationale)"
 )
 _LABEL_MORE: Final = (
     r"(?:(?: | ?/ ?)(?:and|&|of|(?i:methods?|aims?|objectives?|results?|conclusions?|relevance|measures?|outcomes?|"
@@ -75,7 +76,8 @@ _INLINE_WORD: Final = re.compile(r"^(" + _LABEL_FIRST + _LABEL_MORE + r")" + _CO
 # interventions.Objective: Several trials ...", "... in PTSD treatment.Results: Omnibus findings ..."), as
 # abstracts flattened by an export print them: the sentence splitter sees no sentence end there (no space
 # follows the stop), so the label opens its section inside a sentence. The last such label in a sentence gives
-# the role of the sentence (whose findings follow it) and of those after it.
+# the role of the sentence (whose findings follow it) and, where the section holds two or more labels, of those
+# after it.
 _INLINE_AFTER_STOP: Final = re.compile(
     r"(?<=[a-z0-9)\]%][.!?])([A-Z][A-Z'’ ,/&-]{2,60}[A-Z]|" + _LABEL_FIRST + _LABEL_MORE + r")" + _COLON
 )
@@ -124,12 +126,25 @@ def _inline_labels(text: str) -> list[str]:
     return [*found, m.group(1)] if m else found
 
 
-def _inline_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> list[Role | None]:
-    """The role each sentence's inline label names (:func:`_inline_labels`), None where it carries none."""
+def _inline_role(label: str, rules: RoleRules) -> Role | None:
+    """The role an inline label names; None for one that names both methods and results ("Methods and results:"),
+    whose sentences are either: the model reads them, as it reads a labelled section that names both."""
+    if _MIXED.issubset(_named_roles(label, rules)):
+        return None
+    return role_of_label(label, None, rules)
+
+
+def _inline_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> tuple[list[Role | None], Counter[int]]:
+    """The role each sentence's inline label names (:func:`_inline_labels`), None where it carries none; and per
+    section, how many labels naming a section of the abstract proper its sentences carry (a trailing "Trial
+    registration:" names none: it does not make an abstract structured)."""
     out: list[Role | None] = []
+    count: Counter[int] = Counter()
     for s in sentences:
-        out.append(next((r for r in (role_of_label(x, None, rules) for x in _inline_labels(s.text)) if r), None))
-    return out
+        roles = [r for r in (_inline_role(x, rules) for x in _inline_labels(s.text)) if r is not None]
+        out.append(roles[0] if roles else None)
+        count[s.section] += sum(r != "other" for r in roles)
+    return out, count
 
 
 def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> list[RoledSentence]:
@@ -138,12 +153,12 @@ def assign_roles(sentences: Sequence[AbstractSentence], rules: RoleRules) -> lis
     current: dict[int, Role | None] = {}
     mixed: set[int] = set()  # sections whose label names both methods and results
     between: set[int] = set()  # sentences of such a section whose role is unknown: methods or results
-    inline = _inline_roles(sentences, rules)
+    inline, labels_in = _inline_roles(sentences, rules)
     # In an unlabelled section, inline labels open sections only where it carries two or more of them (an abstract
     # structured in its text). A lone one ("Background and aim: respiratory adverse events are ..." opening an
-    # otherwise unlabelled abstract) names its own sentence's role, not that of every sentence after it: those are
-    # read by the model. In a labelled section one is enough ("... AUTHORS' CONCLUSIONS: ..." run into MAIN RESULTS).
-    labels_in = Counter(s.section for s, r in zip(sentences, inline, strict=True) if r is not None)
+    # otherwise unlabelled abstract) pins its own sentence's role, not that of every sentence after it: those are
+    # read by the model (in the order, which never goes backwards). In a labelled section one is enough ("...
+    # AUTHORS' CONCLUSIONS: ..." run into MAIN RESULTS).
     for i, s in enumerate(sentences):
         role = inline[i]
         if role is not None and labels_in[s.section] < 2 and not s.label and not s.category:
