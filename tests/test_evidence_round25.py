@@ -352,3 +352,19 @@ def test_a_prediction_the_brain_makes_is_no_predictor_title() -> None:
     assert ask(
         "Ketamine disrupts reward prediction signals in healthy volunteers.", "Volunteers received ketamine."
     ) != ("predictor_or_secondary")
+
+
+@pytest.mark.parametrize(
+    ("clause", "want"),
+    [
+        # Performance said worse or poorer against an arm: the measure named (good when higher) fell.
+        ("Under the influence of ketamine, task performance was worse than placebo.", ["decreased"]),
+        ("Ketamine users showed significantly poorer performance than non-drug using controls.", ["decreased"]),
+        ("Current ketamine users performed more poorly than cannabis users on tests of recall.", ["decreased"]),
+        # Denied, it is no difference or no fall.
+        ("Sleep quality was no worse than with placebo.", ["no_difference"]),
+        ("Outcomes were not worse than with ECT.", []),
+    ],
+)
+def test_performance_worse_or_poorer_than_an_arm(clause: str, want: list[str]) -> None:
+    assert [f.direction for f in clause_findings(clause, 0, RULES.findings)] == want

@@ -239,7 +239,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 90  # 90: a review's fixes (qualitative titles, open-label trials, two-role labels)
+READER_VERSION: Final = 91  # 91: performance "worse"/"poorer" than an arm, "performed more poorly"
+# 90: a review's fixes (qualitative titles, open-label trials, two-role labels)
 # 89: round 16-26 nulls ("None of the substances altered", "performed equally")
 # 88: qualified cognition no harm; "versus healthy humans"; predictors in volunteers
 # 87: "more errors than the placebo group"; direction model retrained on 86's roles
