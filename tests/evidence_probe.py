@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ketlit.evidence.findings import clause_findings
 from ketlit.evidence.profile import read_profile
 from ketlit.evidence.questions import classify
-from ketlit.evidence.roles import assign_roles
+from ketlit.evidence.roles import RoledSentence, assign_roles
 from ketlit.evidence.rules import packaged_rules
 from ketlit.evidence.sentences import abstract_sentences
 from ketlit.sources.models import AbstractSection, Article
@@ -34,11 +35,21 @@ def ask(title: str, methods: str, designs: tuple[str, ...] = ()) -> str:
     return classify(title, sentences, frozenset(designs), RULES.questions).value
 
 
+def clause_directions(clause: str) -> list[str]:
+    """The directions the rules read in one clause (before the direction model weighs the whole sentence)."""
+    return [f.direction for f in clause_findings(clause, 0, RULES.findings)]
+
+
+def unlabelled_roles(text: str, rules: Any = RULES) -> list[RoledSentence]:
+    """The sentences of an abstract that is one unlabelled section, as an import without structure gives it, with the
+    roles the role reader gives them."""
+    return assign_roles(abstract_sentences([AbstractSection(None, None, text)]), rules.roles)
+
+
 def ask_text(title: str, text: str, designs: tuple[str, ...] = ()) -> str:
-    """The question of a record whose abstract is one unlabelled section, as an import without structure gives it
-    (the role reader decides which sentences are methods)."""
-    sentences = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)
-    return classify(title, sentences, frozenset(designs), RULES.questions).value
+    """The question of a record whose abstract is one unlabelled section (the role reader decides which sentences
+    are methods)."""
+    return classify(title, unlabelled_roles(text), frozenset(designs), RULES.questions).value
 
 
 def ask_with_results(title: str, methods: str, results: str, designs: tuple[str, ...] = ()) -> str:

@@ -8,12 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketlit.evidence.findings import clause_findings
-from tests.evidence_probe import RULES, ask_with_results, read
-
-
-def _directions(clause: str) -> list[str]:
-    return [f.direction for f in clause_findings(clause, 0, RULES.findings)]
+from tests.evidence_probe import ask_with_results, clause_directions, read
 
 
 @pytest.mark.parametrize(
@@ -31,7 +26,7 @@ def _directions(clause: str) -> list[str]:
     ],
 )
 def test_causatives_in_any_tense_but_not_unsigned_changes(clause: str, want: list[str]) -> None:
-    assert _directions(clause) == want
+    assert clause_directions(clause) == want
 
 
 @pytest.mark.parametrize(
@@ -42,7 +37,7 @@ def test_causatives_in_any_tense_but_not_unsigned_changes(clause: str, want: lis
     ],
 )
 def test_intensified_is_a_rise(clause: str, want: list[str]) -> None:
-    assert _directions(clause) == want
+    assert clause_directions(clause) == want
 
 
 @pytest.mark.parametrize(
@@ -58,7 +53,7 @@ def test_intensified_is_a_rise(clause: str, want: list[str]) -> None:
     ],
 )
 def test_a_mediator_of_the_effect_is_a_positive_association(clause: str, want: list[str]) -> None:
-    assert _directions(clause) == want
+    assert clause_directions(clause) == want
 
 
 @pytest.mark.parametrize(
@@ -72,7 +67,7 @@ def test_a_mediator_of_the_effect_is_a_positive_association(clause: str, want: l
     ],
 )
 def test_anatomy_with_a_slash_is_no_comparison(clause: str, want: list[str]) -> None:
-    assert _directions(clause) == want
+    assert clause_directions(clause) == want
 
 
 @pytest.mark.parametrize(
@@ -84,7 +79,7 @@ def test_anatomy_with_a_slash_is_no_comparison(clause: str, want: list[str]) -> 
     ],
 )
 def test_a_named_drug_spared_is_less_of_it(clause: str, want: list[str]) -> None:
-    assert _directions(clause) == want
+    assert clause_directions(clause) == want
 
 
 # Round 20's own families (written once it was measured).
@@ -106,7 +101,7 @@ def test_a_named_drug_spared_is_less_of_it(clause: str, want: list[str]) -> None
     ],
 )
 def test_round20_nulls_and_linked_changes(clause: str, want: list[str]) -> None:
-    assert sorted(set(_directions(clause))) == want
+    assert sorted(set(clause_directions(clause))) == want
 
 
 @pytest.mark.parametrize(
@@ -159,7 +154,7 @@ def test_a_title_protocol_with_results_is_no_protocol() -> None:
     ],
 )
 def test_round21_22_nulls(clause: str, want: list[str]) -> None:
-    assert _directions(clause) == want
+    assert clause_directions(clause) == want
 
 
 @pytest.mark.parametrize(

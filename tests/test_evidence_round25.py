@@ -11,13 +11,9 @@ from pathlib import Path
 import pytest
 
 from ketlit.errors import KetlitError
-from ketlit.evidence.findings import clause_findings
 from ketlit.evidence.questions import classify
-from ketlit.evidence.roles import assign_roles
 from ketlit.evidence.rules import load_rules
-from ketlit.evidence.sentences import abstract_sentences
-from ketlit.sources.models import AbstractSection
-from tests.evidence_probe import RULES, ask, ask_text
+from tests.evidence_probe import ask, ask_text, clause_directions, unlabelled_roles
 
 
 @pytest.mark.parametrize(
@@ -186,7 +182,7 @@ def test_requires_is_a_second_condition_of_the_same_text(tmp_path: Path) -> None
     path = tmp_path / "evidence_rules.toml"
     path.write_text(source[:start] + source[end:], encoding="utf-8")
     rules = load_rules(path)
-    sentences = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), rules.roles)
+    sentences = unlabelled_roles(text, rules)
     assert classify(title, sentences, frozenset(), rules.questions).value == "observational"
 
 
@@ -221,7 +217,7 @@ def test_a_misspelt_requires_is_refused(tmp_path: Path) -> None:
     ],
 )
 def test_multi_word_and_unspaced_inline_labels_open_sections(text: str, want: list[str]) -> None:
-    roled = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)
+    roled = unlabelled_roles(text)
     assert [rs.role for rs in roled] == want
     assert all(rs.labelled for rs in roled)
 
@@ -236,7 +232,7 @@ def test_multi_word_and_unspaced_inline_labels_open_sections(text: str, want: li
     ],
 )
 def test_but_not_a_phrase_before_a_colon_that_is_no_label(sentence: str) -> None:
-    roled = assign_roles(abstract_sentences([AbstractSection(None, None, sentence)]), RULES.roles)
+    roled = unlabelled_roles(sentence)
     assert not roled[0].labelled
 
 
@@ -248,7 +244,7 @@ def test_a_lone_inline_label_names_its_own_sentence_only() -> None:
         "ketamine with propofol alone in 184 children. Respiratory events occurred in 11 (12.0%) with ketamine and "
         "21 (22.8%) with propofol (p = 0.04). Ketamine reduced respiratory events without prolonging recovery."
     )
-    roled = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)
+    roled = unlabelled_roles(text)
     assert roled[0].labelled and roled[0].role == "objective"
     assert not any(rs.labelled for rs in roled[1:])
     assert {rs.role for rs in roled[2:]} <= {"results", "conclusions"}
@@ -272,7 +268,7 @@ def test_a_lone_inline_label_names_its_own_sentence_only() -> None:
     ],
 )
 def test_more_of_a_counted_thing_than_an_arm_is_a_rise(clause: str, want: list[str]) -> None:
-    assert [f.direction for f in clause_findings(clause, 0, RULES.findings)] == want
+    assert clause_directions(clause) == want
 
 
 @pytest.mark.parametrize(
@@ -321,7 +317,7 @@ def test_round_16_to_24_question_families(title: str, methods: str, designs: tup
     ],
 )
 def test_round_16_to_26_nulls(clause: str, want: bool) -> None:
-    directions = [f.direction for f in clause_findings(clause, 0, RULES.findings)]
+    directions = clause_directions(clause)
     assert ("no_difference" in directions) is want
 
 
@@ -344,7 +340,7 @@ def test_round_16_to_26_nulls(clause: str, want: bool) -> None:
     ],
 )
 def test_registration_lines_and_two_role_labels_do_not_pin_sections(text: str, want: list[bool]) -> None:
-    roled = assign_roles(abstract_sentences([AbstractSection(None, None, text)]), RULES.roles)
+    roled = unlabelled_roles(text)
     assert [rs.labelled for rs in roled] == want
 
 
@@ -367,4 +363,4 @@ def test_a_prediction_the_brain_makes_is_no_predictor_title() -> None:
     ],
 )
 def test_performance_worse_or_poorer_than_an_arm(clause: str, want: list[str]) -> None:
-    assert [f.direction for f in clause_findings(clause, 0, RULES.findings)] == want
+    assert clause_directions(clause) == want
