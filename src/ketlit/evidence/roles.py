@@ -59,13 +59,14 @@ _CATEGORY: Final[dict[str, Role]] = {
 _LABEL_FIRST: Final = (
     r"(?:Background|Introduction|Objectives?|Aims?|Purpose|Methods?|Design|Results?|Findings|Conclusions?|"
     r"Interpretation|Discussion|Materials?|Patients?|Participants?|Subjects?|Study|Main|Data|Trial|Secondary|"
-    r"Primary|Clinical|Setting|Context|Rationale)"
+    r"Primary|Clinical|Setting|Context|Rationale|Key|Experimental|Limitations?|Measurements|Significance|Importance|"
+    r"Summary|Implications|Keywords|Funding|Hypothes[ie]s|Interventions?)"
 )
 _LABEL_MORE: Final = (
     r"(?:(?: | ?/ ?)(?:and|&|of|(?i:methods?|aims?|objectives?|results?|conclusions?|relevance|measures?|outcomes?|"
     r"design|setting|participants|patients|subjects|sources|selection|extraction|synthesis|registration|main|findings|"
     r"interpretation|implications|discussion|background|purpose|materials|data|rationale|hypothes[ie]s|importance|"
-    r"significance|trial|clinical|key|summary|evidence))){0,3}"
+    r"significance|trial|clinical|key|summary|evidence|approach))){0,3}"
 )
 # A label's colon is followed by a space, or, where an export lost it, directly by the section's first capital
 # ("Results:At a 40° adaptation condition, ...").
@@ -111,9 +112,15 @@ def role_of_label(label: str | None, category: str | None, rules: RoleRules) -> 
         return None
     upper = label.upper()
     for role, words in rules.label_words:
-        if any(w in upper for w in words):
+        if any(_names(upper, w) for w in words):
             return role
     return None
+
+
+def _names(upper: str, word: str) -> bool:
+    """Whether an upper-cased label contains a label word; a word written with a leading "^" must open the label
+    ("^SIGNIFICANCE": an abstract's closing "Significance:", not "Background and significance:")."""
+    return upper.startswith(word[1:]) if word.startswith("^") else word in upper
 
 
 def _inline_labels(text: str) -> list[str]:
@@ -214,7 +221,7 @@ def _named_roles(label: str | None, rules: RoleRules) -> frozenset[Role]:
     if not label:
         return frozenset()
     upper = label.upper()
-    return frozenset(role for role, words in rules.label_words if any(w in upper for w in words))
+    return frozenset(role for role, words in rules.label_words if any(_names(upper, w) for w in words))
 
 
 def _infer(

@@ -106,11 +106,20 @@ def _roles(root: Table, index: AnchorIndex) -> RoleRules:
     return RoleRules(label_words=label_words, model=packaged_role_model(), cues=tuple(cues), together=together)
 
 
-def _alternation(table: Table, key: str, index: AnchorIndex, drug: Matcher | None = None) -> Matcher:
-    """The patterns of ``key`` as one alternation; ``{drug}`` in a pattern stands for the drug's names."""
+def _alternation(
+    table: Table, key: str, index: AnchorIndex, drug: Matcher | None = None, *, not_drug: Matcher | None = None
+) -> Matcher:
+    """The patterns of ``key`` as one alternation; ``{drug}`` in a pattern stands for the drug's names.
+
+    ``not_drug``: no pattern matches where one of these names starts. The comparators list other drugs a study sets
+    against the configured one ("psilocybin", "methylphenidate"); configured for one of them (a user's ``[reading]
+    molecules``), its own name is the intervention, not a comparator ("Psilocybin decreased anxiety" had "Psilocybin" as
+    the comparator and the finding was the other arm's)."""
     patterns = table.strings(key)
     if drug is not None:
         patterns = tuple(p.replace("{drug}", f"(?:{drug.pattern})") for p in patterns)
+    if not_drug is not None:
+        patterns = tuple(f"(?!{not_drug.pattern})(?:{p})" for p in patterns)
     if not patterns:
         raise table.error(key, "must list at least one pattern")
     for i, pattern in enumerate(patterns):
@@ -141,7 +150,7 @@ def _findings(root: Table, drug: Matcher, index: AnchorIndex) -> FindingRules:
     f = root.sub("findings")
     o = root.sub("outcomes")
     c = root.sub("comparators")
-    comparators = tuple((kind, _alternation(c, kind, index)) for kind in COMPARATOR_KINDS)
+    comparators = tuple((kind, _alternation(c, kind, index, not_drug=drug)) for kind in COMPARATOR_KINDS)
     return FindingRules(
         drug=drug,
         no_difference=_alternation(f, "no_difference", index, drug),
@@ -239,7 +248,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 91  # 91: performance "worse"/"poorer" than an arm, "performed more poorly"
+READER_VERSION: Final = 92  # 92: the configured drug never its own comparator; "Key results:", "Significance:"
+# 91: performance "worse"/"poorer" than an arm, "performed more poorly"
 # 90: a review's fixes (qualitative titles, open-label trials, two-role labels)
 # 89: round 16-26 nulls ("None of the substances altered", "performed equally")
 # 88: qualified cognition no harm; "versus healthy humans"; predictors in volunteers

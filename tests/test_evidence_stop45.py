@@ -1,0 +1,111 @@
+"""Stop 45's reading families, from the misses of the real probe rounds 25-29 (psilocybin, MDMA and LSD records read
+with the rules configured for their drug): a drug configured by a user is never its own comparator; "Key results:",
+"Experimental approach:", "Limitations:" and "Significance:" are section labels; a result reported after "five
+studies were included" or before a relative clause that speculates is still a result; "promote" is a rise. Each
+change is pinned both ways where it could overreach. Made-up text."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ketlit.evidence.findings import clause_findings
+from ketlit.evidence.roles import role_of_label
+from ketlit.evidence.rules import load_rules, packaged_rules
+from tests.evidence_probe import clause_directions, unlabelled_roles
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _rules_for(molecule: str) -> Any:
+    """The shipped rules configured for another molecule, as a user's rules file would (``[reading] molecules``)."""
+    text = (ROOT / "src/ketlit/data/evidence_rules.toml").read_text()
+    text = re.sub(r"(?m)^molecules = \[.*\]$", f'molecules = ["{molecule}"]', text, count=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "evidence_rules.toml"
+        path.write_text(text)
+        return load_rules(path)
+
+
+def test_the_configured_drug_is_not_its_own_comparator() -> None:
+    psilocybin = _rules_for("psilocybin").findings
+    found = clause_findings("Psilocybin decreased anxiety compared with placebo.", 0, psilocybin)
+    assert [(f.direction, f.comparator) for f in found] == [("decreased", "placebo")]
+    alone = clause_findings(
+        "Second, psilocybin decreased the threat-induced modulation of connectivity.", 0, psilocybin
+    )
+    assert [(f.direction, f.comparator) for f in alone] == [("decreased", None)]
+    # Configured for ketamine, psilocybin set against it is still the comparator.
+    ketamine = packaged_rules().findings
+    other = clause_findings("Ketamine reduced anxiety more than psilocybin.", 0, ketamine)
+    assert [f.comparator for f in other] == ["psilocybin"]
+
+
+@pytest.mark.parametrize(
+    ("label", "role"),
+    [
+        ("Key results", "results"),
+        ("Experimental approach", "methods"),
+        ("Significance", "conclusions"),
+        ("SIGNIFICANCE OF RESULTS", "conclusions"),
+        ("Limitations", "other"),
+        # "^SIGNIFICANCE" must open the label: a background that names significance stays background.
+        ("Background and significance", "background"),
+        ("Importance", "background"),
+    ],
+)
+def test_label_words(label: str, role: str) -> None:
+    assert role_of_label(label, None, packaged_rules().roles) == role
+
+
+def test_mixed_case_inline_labels_open_their_sections() -> None:
+    roles = unlabelled_roles(
+        "Background and Purpose: Ketamine is used recreationally. Experimental approach: Twenty volunteers received "
+        "ketamine or placebo. Key results: Ketamine increased heart rate compared with placebo (p < 0.01). "
+        "Limitations: Non-responders showed an earlier age of onset than responders. Conclusions and Implications: "
+        "Ketamine raises heart rate."
+    )
+    assert [r.role for r in roles] == ["objective", "methods", "results", "other", "conclusions"]
+
+
+def test_a_closing_significance_section_is_a_conclusion() -> None:
+    roles = unlabelled_roles(
+        "Objective: To test ketamine for pain. Methods: Forty patients were randomised. Results: Pain fell more with "
+        "ketamine (p = 0.01). Significance: This study found no reduction in persistent pain at one year."
+    )
+    assert roles[-1].role == "conclusions"
+
+
+@pytest.mark.parametrize(
+    ("clause", "want"),
+    [
+        # What the included studies revealed is the review's result.
+        (
+            "Overall, five studies were included, revealing that ketamine was superior to placebo in treating state "
+            "anxiety at 1 day.",
+            ["decreased"],
+        ),
+        ("Five studies were included, showing that ketamine reduced pain.", ["decreased"]),
+        # A result, then a relative clause that speculates about what it means.
+        (
+            "Second, ketamine decreased the threat-induced modulation of top-down connectivity, speaking to a neural "
+            "mechanism that might underlie shifts towards positive affect.",
+            ["decreased"],
+        ),
+        ("Ketamine appears to promote emotional empathy.", ["increased"]),
+        ("Ketamine promotes neuroplasticity in these patients (p < 0.05).", ["increased"]),
+        # Still no finding: the count of studies alone, speculation as the main clause, aims.
+        ("Five studies were included.", []),
+        ("Reduced connectivity might underlie the antidepressant response.", []),
+        ("We aimed to promote adherence.", []),
+        # "enhance" stays out in its base form ("may enhance postoperative pain management" is an improvement, and
+        # "how to enhance and optimize treatments" no result).
+        ("These findings lay new groundwork for understanding how to enhance and optimize ketamine treatments.", []),
+    ],
+)
+def test_results_behind_included_studies_and_relative_speculation(clause: str, want: list[str]) -> None:
+    assert clause_directions(clause) == want
