@@ -109,3 +109,20 @@ def test_a_closing_significance_section_is_a_conclusion() -> None:
 )
 def test_results_behind_included_studies_and_relative_speculation(clause: str, want: list[str]) -> None:
     assert clause_directions(clause) == want
+
+
+def test_a_short_abstract_that_reports_from_its_second_sentence() -> None:
+    """The packaged results cue: "we show that" right after the aim is a result (the role model alone read it as
+    methods, the first of round 28's record 5207 it hid)."""
+    roles = unlabelled_roles(
+        "Here, we investigate the effects of ketamine on resting-state connectivity in fifteen healthy individuals. "
+        "We show that ketamine levels correlate negatively with measures of network integrity. We also find that the "
+        "executive control network and dorsal attention network desegregate, increasing connectivity with other "
+        "networks. These findings provide direct evidence that ketamine shapes the brain's functional architecture."
+    )
+    assert [r.role for r in roles] == ["background", "results", "results", "conclusions"]
+    declined = unlabelled_roles(
+        "We followed 120 patients treated with ketamine for two years. Between baseline and 24 months, the mean BDI "
+        "score declined from 9.8 to 7.7. Ketamine may help these patients."
+    )
+    assert declined[1].role == "results"
