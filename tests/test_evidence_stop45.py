@@ -126,3 +126,27 @@ def test_a_short_abstract_that_reports_from_its_second_sentence() -> None:
         "score declined from 9.8 to 7.7. Ketamine may help these patients."
     )
     assert declined[1].role == "results"
+
+
+@pytest.mark.parametrize(
+    ("clause", "want"),
+    [
+        ("However, there were no gender effects for these psychological variables.", ["no_difference"]),
+        ("Riluzole is unlikely to be an effective antidepressant.", ["no_difference"]),
+        (
+            "None of the behavioral measures of impulsivity showed a ketamine x alcohol interaction effect.",
+            ["no_difference"],
+        ),
+        (
+            "The most frequent adverse events after ketamine were mild and numerically similar to those seen with "
+            "placebo.",
+            ["no_difference"],
+        ),
+        ("No order effects were found for any of the outcomes.", ["no_difference"]),
+        # A change judged likely stays one; a factor without effect remarked beside a result leaves the result.
+        ("Ketamine is likely to be an effective antidepressant.", ["decreased"]),
+        ("Ketamine increased heart rate, with no order effects (p < 0.01).", ["increased"]),
+    ],
+)
+def test_nulls_of_rounds_25_to_29(clause: str, want: list[str]) -> None:
+    assert clause_directions(clause) == want
