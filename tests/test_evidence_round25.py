@@ -56,12 +56,13 @@ def test_users_compared_with_non_users_are_observational(title: str, text: str) 
     ("title", "text", "want"),
     [
         # A trial that recruits users as its volunteers and gives the drug against placebo is a trial, not a
-        # comparison of users.
+        # comparison of users: of the drug's acute effects on the mind, a mechanism question (stop 45; round 25's
+        # record 7168, "Acute effects of MDMA on behavioral measures of impulsivity", is labelled so).
         (
             "Acute effects of ketamine on impulsivity in recreational users.",
             "In a double-blind, placebo-controlled crossover study, 16 recreational ketamine users and 16 matched "
             "controls received ketamine 0.4 mg/kg or placebo. Ketamine increased commission errors (p = 0.01).",
-            "efficacy_vs_control",
+            "mechanism_or_biomarker",
         ),
         # A population survey of use is epidemiology (the labels' "other").
         (

@@ -16,7 +16,7 @@ import pytest
 from ketlit.evidence.findings import clause_findings
 from ketlit.evidence.roles import role_of_label
 from ketlit.evidence.rules import load_rules, packaged_rules
-from tests.evidence_probe import clause_directions, unlabelled_roles
+from tests.evidence_probe import ask_text, clause_directions, unlabelled_roles
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -150,3 +150,39 @@ def test_a_short_abstract_that_reports_from_its_second_sentence() -> None:
 )
 def test_nulls_of_rounds_25_to_29(clause: str, want: list[str]) -> None:
     assert clause_directions(clause) == want
+
+
+@pytest.mark.parametrize(
+    ("title", "text", "want"),
+    [
+        # The acute effects of the drug on the mind, against placebo, in people not treated for anything.
+        (
+            "Acute effects of ketamine on trust, cooperative behaviour and empathy: a double-blind, placebo-controlled "
+            "experiment.",
+            "Twenty-five participants took part in this double-blind, repeated-measures, placebo-controlled "
+            "experiment. Participants received placebo or ketamine 0.5 mg/kg in two sessions.",
+            "mechanism_or_biomarker",
+        ),
+        (
+            "The acute effects of ketamine in social contexts.",
+            "Methods: Healthy experienced ketamine users received ketamine (0.2 or 0.4 mg/kg) or placebo, double "
+            "blind, in one of three social conditions.",
+            "mechanism_or_biomarker",
+        ),
+        # Patients treated for a disorder: a placebo trial; a single group treated for dependence: not a lab study.
+        (
+            "Acute effects of ketamine on mood in patients with treatment-resistant depression: a randomized "
+            "placebo-controlled trial.",
+            "Patients with treatment-resistant depression were randomized to ketamine or saline placebo.",
+            "efficacy_vs_control",
+        ),
+        (
+            "Sub-acute effects of ketamine on mood.",
+            "Participants received ketamine or placebo in a randomized, double-blind design and mood was rated three "
+            "days later.",
+            "efficacy_vs_control",
+        ),
+    ],
+)
+def test_acute_effects_on_the_mind_in_the_laboratory(title: str, text: str, want: str) -> None:
+    assert ask_text(title, text, ("rct",)) == want
