@@ -4,17 +4,21 @@ the title classified with that methods text as the aim and design."""
 
 from __future__ import annotations
 
+import re
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from ketlit.evidence.findings import clause_findings
 from ketlit.evidence.profile import read_profile
 from ketlit.evidence.questions import classify
 from ketlit.evidence.roles import RoledSentence, assign_roles
-from ketlit.evidence.rules import packaged_rules
+from ketlit.evidence.rules import load_rules, packaged_rules
 from ketlit.evidence.sentences import abstract_sentences
 from ketlit.sources.models import AbstractSection, Article
 
 RULES = packaged_rules()
+_SHIPPED_RULES = Path(__file__).resolve().parents[1] / "src/ketlit/data/evidence_rules.toml"
 PLACEBO_TRIAL = "Adults with treatment-resistant depression were randomized to ketamine 0.5 mg/kg or saline placebo."
 
 
@@ -64,3 +68,12 @@ def relation(title: str, methods: str, results: str, rules: Any = RULES) -> str 
     """The report relation of a made-up trial record: ``title``, a methods and a results section."""
     sections = [AbstractSection("METHODS", "METHODS", methods), AbstractSection("RESULTS", "RESULTS", results)]
     return read_profile(Article("1", title=title, sections=sections), {"design": ["rct"]}, rules).relation
+
+
+def rules_for(molecule: str) -> Any:
+    """The shipped rules configured for another molecule, as a user's rules file would (``[reading] molecules``)."""
+    text = re.sub(r"(?m)^molecules = \[.*\]$", f'molecules = ["{molecule}"]', _SHIPPED_RULES.read_text(), count=1)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "evidence_rules.toml"
+        path.write_text(text)
+        return load_rules(path)

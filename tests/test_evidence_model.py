@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -26,9 +24,10 @@ from ketlit.evidence.model import (
     sentence_features,
 )
 from ketlit.evidence.roles import RoledSentence
-from ketlit.evidence.rules import load_rules, packaged_rules
+from ketlit.evidence.rules import packaged_rules
 from ketlit.evidence.sentences import AbstractSentence
 from tests.conftest import assert_same_model, repo_module
+from tests.evidence_probe import rules_for
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOL = ROOT / "tools/train_evidence_model.py"
@@ -111,7 +110,7 @@ def test_the_drug_is_one_feature_not_its_names() -> None:
         "Placebo did not reduce pain.", "results"
     )  # no name: no feature, the words as they were
     # The same sentence about two drugs, each read with its own rules, has the same features.
-    psilocybin = _rules_for("psilocybin").findings.drug
+    psilocybin = rules_for("psilocybin").findings.drug
     assert sentence_features("Psilocybin reduced anxiety.", "results", psilocybin) == sentence_features(
         "Ketamine reduced anxiety.", "results", drug
     )
@@ -121,15 +120,6 @@ def test_the_drug_is_one_feature_not_its_names() -> None:
     feats = sentence_features("Plasma norketamine concentrations were higher (p < 0.01).", "results", drug)
     assert "norketamine" in feats and DRUG_FEATURE not in feats and "nor" not in feats
     assert DRUG_FEATURE in packaged_model().weights
-
-
-def _rules_for(molecule: str) -> Any:
-    text = (ROOT / "src/ketlit/data/evidence_rules.toml").read_text()
-    text = re.sub(r"(?m)^molecules = \[.*\]$", f'molecules = ["{molecule}"]', text, count=1)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "evidence_rules.toml"
-        path.write_text(text)
-        return load_rules(path)
 
 
 def _tool() -> Any:

@@ -1,38 +1,23 @@
 """Stop 45's reading families, from the misses of the real probe rounds 25-29 (psilocybin, MDMA and LSD records read
 with the rules configured for their drug): a drug configured by a user is never its own comparator; "Key results:",
-"Experimental approach:", "Limitations:" and "Significance:" are section labels; a result reported after "five
-studies were included" or before a relative clause that speculates is still a result; "promote" is a rise. Each
+"Experimental approach:", "Limitations:" and "Significance:" are section labels; a short unstructured abstract may
+report from its second sentence ("We show that"); a result reported after "five studies were included" or before a
+relative clause that speculates is still a result; "promote" is a rise; nulls ("no gender effects", "unlikely to be an
+effective antidepressant"); the acute effects of the drug on the mind in a laboratory are a mechanism question. Each
 change is pinned both ways where it could overreach. Made-up text."""
 
 from __future__ import annotations
-
-import re
-import tempfile
-from pathlib import Path
-from typing import Any
 
 import pytest
 
 from ketlit.evidence.findings import clause_findings
 from ketlit.evidence.roles import role_of_label
-from ketlit.evidence.rules import load_rules, packaged_rules
-from tests.evidence_probe import ask_text, clause_directions, unlabelled_roles
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _rules_for(molecule: str) -> Any:
-    """The shipped rules configured for another molecule, as a user's rules file would (``[reading] molecules``)."""
-    text = (ROOT / "src/ketlit/data/evidence_rules.toml").read_text()
-    text = re.sub(r"(?m)^molecules = \[.*\]$", f'molecules = ["{molecule}"]', text, count=1)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "evidence_rules.toml"
-        path.write_text(text)
-        return load_rules(path)
+from ketlit.evidence.rules import packaged_rules
+from tests.evidence_probe import ask_text, clause_directions, rules_for, unlabelled_roles
 
 
 def test_the_configured_drug_is_not_its_own_comparator() -> None:
-    psilocybin = _rules_for("psilocybin").findings
+    psilocybin = rules_for("psilocybin").findings
     found = clause_findings("Psilocybin decreased anxiety compared with placebo.", 0, psilocybin)
     assert [(f.direction, f.comparator) for f in found] == [("decreased", "placebo")]
     alone = clause_findings(
