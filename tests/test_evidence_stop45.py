@@ -171,3 +171,20 @@ def test_nulls_of_rounds_25_to_29(clause: str, want: list[str]) -> None:
 )
 def test_acute_effects_on_the_mind_in_the_laboratory(title: str, text: str, want: str) -> None:
     assert ask_text(title, text, ("rct",)) == want
+
+
+@pytest.mark.parametrize(
+    ("clause", "want"),
+    [
+        ("After the ketamine sessions 83% no longer met AUD criteria.", ["decreased"]),
+        ("Most patients no longer required opioids at 6 weeks.", ["decreased"]),
+        # In the subject, the count's own verb decides.
+        (
+            "The number of participants who no longer met PTSD criteria increased from treatment exit (56.0%) to "
+            "follow-up (67.0%).",
+            ["increased"],
+        ),
+    ],
+)
+def test_no_longer_is_fewer(clause: str, want: list[str]) -> None:
+    assert clause_directions(clause) == want
