@@ -110,7 +110,7 @@ def read_regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) 
     """What a regulatory clause asserts (see the module docstring)."""
     reg = rules.regulatory
     # "hta": a health-technology-assessment body's decision is its own topic, never a default approval claim.
-    names = ("approval", "controlled", "off_label", "legal", "compounded", "rems", "hta")
+    names = ("approval", "controlled", "off_label", "legal", "compounded", "rems", "hta", "combination")
     topics: list[str] = [name for name in names if name in reg and reg[name].any(clause)]
     # "not a Schedule II drug; it is Schedule III": the schedule the sentence affirms is its claim;
     # a sentence that only denies one ("is not a Schedule I drug") is a negated schedule claim.

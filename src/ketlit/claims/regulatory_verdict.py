@@ -596,6 +596,33 @@ def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules
         facts = [f for m in molecules for f in rules.facts if f.kind == "rems" and f.covers_molecule(m)]
         if facts:
             out.add("contradicted" if reg.negated else "supported", "a REMS applies: " + facts[0].statement, facts)
+    if "combination" in reg.topics and "approval" not in reg.topics:
+        _combination(text, molecules, rules, out)
+
+
+def _combination(text: str, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
+    """A product said to be taken with another medicine ("always taken together with an oral antidepressant"),
+    or alone ("can be used on its own"), judged on the approvals that say which (regulatory.toml ``alone``).
+    An approval sentence that names the combination ("approved … used together with an oral antidepressant")
+    is judged as an approval: it reports how that approval was given, not that every use needs it."""
+    approvals = [f for m in molecules for f in rules.facts if f.kind == "approval" and f.covers_molecule(m)]
+    known = [f for f in approvals if f.alone is not None]
+    if not known:
+        return
+    solo = [f for f in known if f.alone]
+    paired = [f for f in known if not f.alone]
+    alone = rules.regulatory.get("alone")
+    if alone is not None and alone.any(text):
+        if solo:
+            out.add("supported", "approved for use on its own: " + "; ".join(f.statement for f in solo), solo)
+        else:
+            out.add("contradicted", "every approval on file is for use with another medicine", paired)
+        return
+    if paired:
+        out.add("supported", "approved with another medicine: " + "; ".join(f.statement for f in paired), paired)
+    if solo:
+        # Where one use is approved alone, "always with" holds for the others only: partly supported.
+        out.add("contradicted", "but not always: " + "; ".join(f.statement for f in solo), solo)
 
 
 _CLASS_OF: Final = re.compile(

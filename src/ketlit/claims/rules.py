@@ -61,7 +61,7 @@ FACT_KINDS: Final = ("approval", "not_approved", "label_limitation", "label_warn
                      "hta_recommendation")
 _FACT_KEYS: Final = ("id", "kind", "jurisdiction", "agency", "molecule", "product", "route", "indication",
                      "exhaustive", "year", "schedule", "risks", "statement", "source", "terms", "doses", "unit",
-                     "hours", "denies", "rules_out", "recommended")
+                     "hours", "denies", "rules_out", "recommended", "alone")
 _SOURCE_KEYS: Final = ("url", "title", "publisher", "published", "verified")
 _COMPARATIVE: Final = ("claim_better", "claim_equal", "no_difference", "ahead", "behind", "object_link", "negated",
                        "hypothetical", "placebo_arm", "single_study", "each_alone", "cited_trial", "beyond_the_study",
@@ -298,6 +298,9 @@ class RegulatoryFact:
     rules_out: tuple[str, ...] = ()
     # (hta_recommendation) whether the body recommended the product for its uses; None for other kinds.
     recommended: bool | None = None
+    # (approval) whether the product is approved for these uses on its own (True) or only with another
+    # medicine (False); None when the file does not say. A claim that it is always taken with one is judged on it.
+    alone: bool | None = None
 
     def covers_molecule(self, molecule: str) -> bool:
         """Whether the fact applies to ``molecule`` ("*" applies to every form)."""
@@ -664,6 +667,14 @@ def _fact_recommended(f: _Doc, kind: str) -> bool | None:
     return recommended
 
 
+def _fact_alone(f: _Doc, kind: str) -> bool | None:
+    """An approval's ``alone`` (whether it is for use on its own); refused on other kinds, which approve nothing."""
+    alone = f.boolean("alone", None)
+    if alone is not None and kind != "approval":
+        raise f.error("alone", f"only an approval has it, not a fact of kind {kind!r}")
+    return alone
+
+
 def _fact_schedule(f: _Doc, kind: str) -> str:
     """A schedule fact's class or schedule ("Schedule III", "Class B"), required for that kind."""
     schedule = f.string("schedule", "")
@@ -724,6 +735,7 @@ def _facts_from_doc(root: _Doc, vocab: Vocabularies) -> tuple[RegulatoryFact, ..
                 denies=f.patterns("denies") if "denies" in f.data else Patterns(),
                 rules_out=f.strings("rules_out", single=True),
                 recommended=_fact_recommended(f, kind),
+                alone=_fact_alone(f, kind),
             )
         )
     return tuple(facts)

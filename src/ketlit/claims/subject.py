@@ -62,8 +62,10 @@ def not_about_drug(sentence: str, earlier: list[Sentence], rules: Rules) -> bool
 def opens_with_condition(sentence: str, rules: Rules) -> bool:
     """The sentence's first words name a condition: it is the subject ("PTSD is …", "Bipolar
     disorder affects …"), unlike "Greater reduction of depressive symptoms …"."""
-    # A bullet's label is not its subject: "Fibromyalgia: infusions may ease …" is about the infusions.
-    rest = re.sub(r"^\s*[^:.;!?]{1,40}:\s+(?=\S)", "", sentence)
+    # A bullet's label is not its subject: "Fibromyalgia: infusions may ease …" is about the infusions. A label
+    # is a few words; a clause before a colon ("In 2020 the FDA added a second use: depressive symptoms in …")
+    # is the sentence's own subject.
+    rest = re.sub(r"^\s*(?:[^\s:.;!?]+\s+){0,4}[^\s:.;!?]+:\s+(?=\S)", "", sentence)
     rest = re.sub(r"^\s*(the|a|an)\s+", "", rest, flags=re.IGNORECASE)
     return any(
         (m := p.search(rest)) is not None

@@ -1,0 +1,123 @@
+"""Regulatory sentences about a product's conditions of use (stop 46): the restriction a REMS sets, stated by its
+effect ("only in a certified treatment center", "never dispensed for use at home"), the medicine it is taken with
+("always taken together with an oral antidepressant"), a use the regulator added, and the clinic's routine given as
+the regulator's requirement. Each is pinned both ways: what becomes a regulatory claim, and what stays procedure,
+advice or praise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ketlit.claims.evidence import InMemoryIndex
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.rules import Rules, load_rules
+from ketlit.errors import ConfigError
+from tests.claims_pages import IV_PAGE, SPRAVATO_PAGE, check_kind, cited
+
+check = check_kind
+
+
+def _kinds(sentence: str, rules: Rules, page: str = SPRAVATO_PAGE) -> list[str]:
+    """The kinds of checkable claim read from ``sentence`` (a sentence listed as not checkable has none)."""
+    return [c.kind for c in extract_claims(page + sentence, rules) if sentence[:25] in c.text and c.checkable]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Spravato can only be given in a certified treatment center, where you stay for two hours after each dose.",
+        "Spravato is only available at certified treatment centers.",
+        "Spravato is never dispensed for use at home.",
+        "Esketamine is not sold for home use.",
+    ],
+)
+def test_a_rems_restriction_stated_by_its_effect_is_supported_by_the_rems(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    _, v = check(sentence, "regulatory", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "supported", v.reasons
+    assert "spravato_rems" in cited(v)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # The clinic's own setting and routine, with no rule stated.
+        "Our certified treatment centre offers a warm, welcoming environment.",
+        "You must stay in the office for at least 2 hours after each dose, until our staff decides you can leave.",
+        # Advice about home use is not the restriction.
+        "Compounded ketamine should not be taken at home without supervision.",
+        "Ketamine lozenges can be taken at home.",
+    ],
+)
+def test_the_clinics_setting_and_advice_about_home_use_are_no_regulatory_claim(sentence: str, rules: Rules) -> None:
+    assert "regulatory" not in _kinds(sentence, rules), sentence
+
+
+def test_a_routine_given_as_the_regulators_requirement_is_checked(index: InMemoryIndex, rules: Rules) -> None:
+    sentence = "Patients stay in our office for at least two hours after each dose, as the FDA's REMS program requires."
+    _, v = check(sentence, "regulatory", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "supported", v.reasons
+    # Without the requirement it stays the clinic's own routine.
+    assert not _kinds("Patients stay in our office for at least two hours after each dose.", rules)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Spravato is always taken together with an oral antidepressant tablet.",
+        "It is used together with an antidepressant tablet (an SSRI or SNRI), not on its own.",
+    ],
+)
+def test_always_taken_with_an_antidepressant_is_partly_supported_since_a_use_alone_was_approved(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    _, v = check(sentence, "regulatory", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "partly_supported", v.reasons
+    assert {"spravato_trd_2019", "spravato_monotherapy_2025"} <= cited(v)
+    # With every approval on file for use with an antidepressant, the same sentence is supported.
+    paired = replace(rules, facts=tuple(replace(f, alone=False) if f.alone else f for f in rules.facts))
+    _, v = check(sentence, "regulatory", index, paired, SPRAVATO_PAGE)
+    assert v.verdict == "supported", v.reasons
+
+
+def test_an_approval_naming_the_combination_is_judged_as_the_approval(index: InMemoryIndex, rules: Rules) -> None:
+    sentence = (
+        "Spravato was approved by the FDA in 2019 for adults with treatment-resistant depression, used together with "
+        "an oral antidepressant."
+    )
+    _, v = check(sentence, "regulatory", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "supported", v.reasons
+
+
+def test_an_added_use_is_an_approval_of_that_use(index: InMemoryIndex, rules: Rules) -> None:
+    page = SPRAVATO_PAGE + "Spravato was approved in 2019 for treatment-resistant depression. "
+    sentence = (
+        "In 2020 the FDA added a second use: depressive symptoms in adults with major depressive disorder who have "
+        "acute suicidal thoughts or behavior."
+    )
+    _, v = check(sentence, "regulatory", index, rules, page)
+    assert v.verdict == "supported", v.reasons
+    assert "spravato_mdsi_2020" in cited(v)
+    # A use the regulator did not add is not borne out.
+    _, v = check("In 2021 the FDA added a second use: chronic pain.", "regulatory", index, rules, page)
+    assert v.verdict != "supported", v.reasons
+
+
+def test_a_label_before_a_colon_is_a_few_words_not_a_clause(rules: Rules) -> None:
+    # A bullet's label still gives way to the sentence after it.
+    assert _kinds("Fibromyalgia: infusions may ease widespread pain for weeks.", rules, IV_PAGE)
+
+
+def test_alone_belongs_to_approvals_only(tmp_path: Path) -> None:
+    path = tmp_path / "facts.toml"
+    path.write_text(
+        '[[fact]]\nid = "x_rems"\nkind = "rems"\nmolecule = ["esketamine"]\nstatement = "s"\nalone = true\n'
+        '[[fact.source]]\nurl = "https://example.org"\ntitle = "t"\npublisher = "p"\npublished = "2020"\n'
+    )
+    with pytest.raises(ConfigError, match="only an approval"):
+        load_rules(user_regulatory=path)
