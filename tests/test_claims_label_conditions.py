@@ -121,3 +121,34 @@ def test_alone_belongs_to_approvals_only(tmp_path: Path) -> None:
     )
     with pytest.raises(ConfigError, match="only an approval"):
         load_rules(user_regulatory=path)
+
+
+# ------------------------------------------------------------------ compounded products; a condition defined
+
+
+def test_a_compounded_products_approval_is_answered_by_the_regulator_on_compounding(
+    index: InMemoryIndex, rules: Rules
+) -> None:
+    sentence = "Compounded ketamine products are not approved by the FDA."
+    _, v = check(sentence, "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == "supported", v.reasons
+    assert "fda_compounded_ketamine_2023" in cited(v)
+    _, v = check("Compounded ketamine lozenges are FDA-approved for depression.", "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == "contradicted", v.reasons
+    # The drug's own approval, with compounding denied, is still judged on the drug's approvals.
+    _, v = check("We use only FDA-approved ketamine, never compounded products.", "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == "supported", v.reasons
+    assert "ketalar_approval" in cited(v)
+
+
+def test_a_depression_defined_as_resistant_beside_trd_is_trd(rules: Rules) -> None:
+    from ketlit.claims.context import indications_in
+
+    defined = (
+        "Spravato was approved for adults with treatment-resistant depression, meaning depression that has not "
+        "improved after trying at least two antidepressants."
+    )
+    assert indications_in(defined, rules) == ["treatment_resistant_depression"]
+    # Depression named as a use of its own stays one.
+    both = "Ketamine can help depression, and treatment-resistant depression that has not improved with medication."
+    assert set(indications_in(both, rules)) == {"depression", "treatment_resistant_depression"}

@@ -311,10 +311,25 @@ def indications_in(text: str, rules: Rules) -> list[str]:
 
 
 def resistant(found: list[str], text: str, rules: Rules) -> list[str]:
-    """A "resistant" cue ("when other treatments fail") turns depression into TRD."""
+    """A "resistant" cue ("when other treatments fail") turns depression into TRD; a depression the sentence
+    defines as resistant beside TRD's name ("treatment-resistant depression, meaning depression that has not
+    improved after two antidepressants") is TRD's definition, not a second indication."""
     if rules.resistant_cues.any(text) and "depression" in found and "treatment_resistant_depression" not in found:
         found = ["treatment_resistant_depression" if f == "depression" else f for f in found]
+    elif "depression" in found and "treatment_resistant_depression" in found:
+        pats, named = rules.indications.get("depression"), rules.indications.get("treatment_resistant_depression")
+        own = pats.finditer(text) if pats else []
+        trd = named.finditer(text) if named else []
+        free = [m for m in own if not any(t.start() <= m.start() < t.end() for t in trd)]
+        if free and all(
+            _DEFINING.match(text, m.end()) and rules.resistant_cues.any(text[m.end() : m.end() + 100]) for m in free
+        ):
+            found = [f for f in found if f != "depression"]
     return list(dict.fromkeys(found))
+
+
+# A relative clause right after a condition that says what it is ("depression that has not improved …").
+_DEFINING: Final = re.compile(r"[\s,]*(?:that|which)\b", re.IGNORECASE)
 
 
 # Between a condition word and the treatment it describes: a space, or "drug"/"agent" ("the sedative drug midazolam").

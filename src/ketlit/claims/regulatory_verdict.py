@@ -588,7 +588,11 @@ def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules
         warned = warning is not None and warning.any(text) and not reg.negated and "approval" not in reg.topics
         for f in rules.facts:
             if f.kind == "compounding":
-                if warned:
+                if _compounded_subject(text, reg, rules):
+                    # A compounded product is never an approved one (regulatory.toml, kind compounding).
+                    outcome = "supported" if reg.negated else "contradicted"
+                    out.add(outcome, f"compounded products are not approved ({f.id}): {f.statement}", [f])
+                elif warned:
                     out.add("supported", f"the regulator's warning is on file ({f.id}): {f.statement}", [f])
                 else:
                     out.add(None, f"caveat ({f.id}): {f.statement}", [f])
@@ -598,6 +602,23 @@ def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules
             out.add("contradicted" if reg.negated else "supported", "a REMS applies: " + facts[0].statement, facts)
     if "combination" in reg.topics and "approval" not in reg.topics:
         _combination(text, molecules, rules, out)
+
+
+_NOT_BEFORE: Final = re.compile(r"\b(?:not|never|isn.t|aren.t|rather than|instead of)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def _compounded_subject(text: str, reg: RegulatoryAssertion, rules: Rules) -> bool:
+    """Whether the approval a sentence speaks of is a compounded product's: compounding named before the approval
+    words, and not denied ("Compounded ketamine products are not FDA-approved"; not "we use FDA-approved ketamine,
+    never compounded products", whose approval is the drug's own)."""
+    comp, approval = rules.regulatory.get("compounded"), rules.regulatory.get("approval")
+    if "compounded" not in reg.topics or "approval" not in reg.topics or comp is None or approval is None:
+        return False
+    first, cue = comp.search(text), approval.search(text)
+    return (
+        first is not None and cue is not None and first.start() < cue.start()
+        and not _NOT_BEFORE.search(text[max(0, first.start() - 30) : first.start()])
+    )
 
 
 def _combination(text: str, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
@@ -672,7 +693,10 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
     # list") is not also read as an approval claim.
     approval_words = rules.regulatory.get("approval")
     only_named = bool(decisions) and approval_words is not None and not approval_words.any(claim.text)
-    if "approval" in reg.topics and not only_named:
+    # "Compounded ketamine products are not FDA-approved": the approval asked about is the compounded product's,
+    # which the regulator's statement on compounding answers (_others), not the approvals of the drug itself.
+    compounded = _compounded_subject(claim.text, reg, rules) and any(f.kind == "compounding" for f in local.facts)
+    if "approval" in reg.topics and not only_named and not compounded:
         _approval(sentence, reg, molecules, local, out)
     if "schedule" in reg.topics or "controlled" in reg.topics:
         _schedule(reg, molecules, local, jur, out)
