@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from ketlit.claims.evidence import InMemoryIndex
+from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.errors import ConfigError
@@ -152,3 +153,50 @@ def test_a_depression_defined_as_resistant_beside_trd_is_trd(rules: Rules) -> No
     # Depression named as a use of its own stays one.
     both = "Ketamine can help depression, and treatment-resistant depression that has not improved with medication."
     assert set(indications_in(both, rules)) == {"depression", "treatment_resistant_depression"}
+
+
+# ------------------------------------------------------------------ denials and comparisons (stop 46)
+
+
+def test_none_of_them_is_addictive_is_a_denial(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("None of these three medicines is addictive.", "safety", index, rules, IV_PAGE)
+    assert v.verdict == "contradicted", v.reasons
+    # Said of a harm the drug carries, not denied: no denial.
+    claim, _ = check("Some of these medicines are addictive.", "safety", index, rules, IV_PAGE)
+    assert claim.safety_stance != "denial"
+
+
+def test_an_absolute_denial_of_every_lasting_harm_is_not_borne_out_by_short_studies(
+    index: InMemoryIndex, rules: Rules
+) -> None:
+    # Contradicted where a counted study reports a lasting harm (the fixture index has one), never partly supported.
+    _, v = check("Unlike antidepressant tablets, ketamine has no long-term side effects.", "safety", index, rules, IV_PAGE)
+    assert v.verdict in ("insufficient_evidence", "contradicted"), v.reasons
+    # With no study reporting any harm but studies seeing none or only passing effects: not borne out either.
+    from types import SimpleNamespace
+
+    from ketlit.claims.numbers import AdverseFinding
+    from ketlit.claims.safety_verdict import _denial_or_minimising
+
+    none_seen = AdverseFinding("cognition", None, False, False, True, False, "No memory problems occurred.", (0, 1))
+    reports: Any = [
+        (SimpleNamespace(record=EvidenceRecord("pubmed", str(i), "t"), design="rct", direct=True), none_seen)
+        for i in range(3)
+    ]
+    judged = _denial_or_minimising("denial", set(), [], reports, rules, lasting=True, absolute=True)
+    assert judged.verdict == "insufficient_evidence", judged.reasons
+    # Not absolute, or a harm named ("does not cause memory loss"): the studies that saw none bear it out in part.
+    judged = _denial_or_minimising("denial", set(), [], reports, rules, lasting=True, absolute=False)
+    assert judged.verdict == "partly_supported", judged.reasons
+
+
+def test_more_effectively_than_a_benzodiazepine_needs_a_head_to_head_trial(
+    index: InMemoryIndex, rules: Rules
+) -> None:
+    sentence = "Ketamine works more effectively than benzodiazepines like Xanax for anxiety."
+    _, v = check(sentence, "efficacy", index, rules, IV_PAGE)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert any("head to head" in r for r in v.reasons), v.reasons
+    # Midazolam, the active placebo of the drug's own trials, names no benzodiazepine treatment compared.
+    assert "benzodiazepines" in rules.comparators
+    assert not rules.comparators["benzodiazepines"].any("compared with midazolam")

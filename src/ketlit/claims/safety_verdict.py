@@ -238,7 +238,10 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         # that pass needs (not "safe for everyone, including guests with high blood pressure").
         passing_words = rules.safety_stances["transience"].any(claim.text) or bool(_MILD.search(claim.text))
         judged = tiny or _denial_or_minimising(
-            stance, specific, facts, reports, rules, lasting=lasting, observed=observed, passing_words=passing_words
+            stance, specific, facts, reports, rules, lasting=lasting, observed=observed, passing_words=passing_words,
+            absolute=claim.strength == "absolute" and not any(
+                rules.safety_topics[t].any(claim.clause or claim.text) for t in specific if t in rules.safety_topics
+            ),
         )
     elif stance == "transience":
         judged = _transience(reports, claim.clause or claim.text)
@@ -462,7 +465,10 @@ def _denial_or_minimising(
     lasting: bool = False,
     observed: bool = False,
     passing_words: bool = False,
+    absolute: bool = False,
 ) -> _Judged:
+    """The verdict on a harm denied or called minimal. ``absolute``: denied absolutely, with no harm named in the
+    sentence itself ("has no long-term side effects")."""
     present = [(a, f) for a, f in reports if not f.absent]
     passing: list[Report] = []
     if lasting and stance == "denial":
@@ -491,7 +497,10 @@ def _denial_or_minimising(
             out.verdict = "contradicted"
             out.reasons.append("the page denies a risk that " + _who(facts, present))
         elif absent or passing:
-            out.verdict = "partly_supported"
+            # "Ketamine has no long-term side effects": an absolute denial of every lasting harm would need long
+            # follow-up to bear it out, which studies that saw none over weeks do not give. (A harm named, "does
+            # not cause memory loss", is answered by the studies that looked for it.)
+            out.verdict = "insufficient_evidence" if lasting and absolute else "partly_supported"
             out.reasons.append(
                 ("studies report no such events" if absent else "")
                 + (" and " if absent and passing else "")
