@@ -169,8 +169,9 @@ def test_none_of_them_is_addictive_is_a_denial(index: InMemoryIndex, rules: Rule
 def test_an_absolute_denial_of_every_lasting_harm_is_not_borne_out_by_short_studies(
     index: InMemoryIndex, rules: Rules
 ) -> None:
-    # Contradicted where a counted study reports a lasting harm (the fixture index has one), never partly supported.
-    _, v = check("Unlike antidepressant tablets, ketamine has no long-term side effects.", "safety", index, rules, IV_PAGE)
+    # Contradicted where a counted study reports a lasting harm (as in the fixture index), never partly supported.
+    sentence = "Unlike antidepressant tablets, ketamine has no long-term side effects."
+    _, v = check(sentence, "safety", index, rules, IV_PAGE)
     assert v.verdict in ("insufficient_evidence", "contradicted"), v.reasons
     # With no study reporting any harm but studies seeing none or only passing effects: not borne out either.
     from types import SimpleNamespace

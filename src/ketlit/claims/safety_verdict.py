@@ -455,6 +455,20 @@ def _observed_minimising(out: _Judged, regulated: Sequence[RegulatoryFact], n_pa
     return False
 
 
+def _lasting_split(present: Sequence[Report], rules: Rules) -> tuple[list[Report], list[Report]]:
+    """The reports of a harm that lasts, and those of one that passes: "no long-term memory problems" is not
+    contradicted by effects that pass within the session."""
+    long_ = rules.safety_terms.get("lasting_report")
+
+    def lasts(f: AdverseFinding) -> bool:
+        if f.category in rules.lasting_risks:
+            return not f.transient
+        return f.persistent and long_ is not None and long_.any(f.sentence)
+
+    lasting_harm = [(a, f) for a, f in present if lasts(f)]
+    return lasting_harm, [r for r in present if r not in lasting_harm]
+
+
 def _denial_or_minimising(
     stance: str,
     specific: set[str],
@@ -472,17 +486,7 @@ def _denial_or_minimising(
     present = [(a, f) for a, f in reports if not f.absent]
     passing: list[Report] = []
     if lasting and stance == "denial":
-        # "No long-term memory problems": effects that pass within the session do not contradict it.
-        long_ = rules.safety_terms.get("lasting_report")
-
-        def lasts(f: AdverseFinding) -> bool:
-            if f.category in rules.lasting_risks:
-                return not f.transient
-            return f.persistent and long_ is not None and long_.any(f.sentence)
-
-        lasting_harm = [(a, f) for a, f in present if lasts(f)]
-        passing = [r for r in present if r not in lasting_harm]
-        present = lasting_harm
+        present, passing = _lasting_split(present, rules)
     absent = [(a, f) for a, f in reports if f.absent]
     n_present = len({a.record.id for a, _ in present})
     n_absent = len({a.record.id for a, _ in absent})
