@@ -201,3 +201,28 @@ def test_more_effectively_than_a_benzodiazepine_needs_a_head_to_head_trial(
     # Midazolam, the active placebo of the drug's own trials, names no benzodiazepine treatment compared.
     assert "benzodiazepines" in rules.comparators
     assert not rules.comparators["benzodiazepines"].any("compared with midazolam")
+
+
+# ------------------------------------------------------------------ one study reported without a size or year
+
+
+def test_one_study_reported_without_size_or_year_is_any_counted_study_of_its_kind(
+    index: InMemoryIndex, rules: Rules
+) -> None:
+    sentence = "In a landmark trial, a single ketamine infusion eased depression within 24 hours."
+    for kind in ("efficacy", "onset"):
+        _, v = check(sentence, kind, index, rules, IV_PAGE)
+        assert v.verdict == "supported", v.reasons
+        assert any("no size or year given" in r for r in v.reasons), v.reasons
+    # Nothing counted for the condition: no study of that kind bears it out.
+    _, v = check("In one trial, ketamine relieved fibromyalgia pain.", "efficacy", index, rules, IV_PAGE)
+    assert v.verdict == "insufficient_evidence", v.reasons
+
+
+def test_a_size_or_year_given_still_has_to_match_a_record(rules: Rules) -> None:
+    from ketlit.claims.cited_study import names_no_detail
+
+    claims = extract_claims(IV_PAGE + "A 2014 trial of 41 veterans found that ketamine eased PTSD within a day.", rules)
+    assert claims and not any(names_no_detail(c) for c in claims if c.checkable)
+    claims = extract_claims(IV_PAGE + "In a landmark trial, ketamine eased PTSD within a day.", rules)
+    assert any(names_no_detail(c) for c in claims if c.checkable)

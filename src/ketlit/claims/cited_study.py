@@ -107,6 +107,12 @@ def _counts(record: EvidenceRecord) -> list[int]:
 _NEAR_YEAR: Final = "(the page says "
 
 
+def names_no_detail(claim: Claim) -> bool:
+    """The page reports one study but gives neither its size nor its year ("In a landmark trial, one infusion
+    eased PTSD within a day"): no record can be told to be it, so it is any counted study of the kind it names."""
+    return sample_size(_YEAR.sub(" ", claim.text)) is None and _YEAR.search(claim.text) is None
+
+
 def match_score(details: list[str]) -> float:
     """How closely a record matches the page's study: one per detail, half for a year one off."""
     return sum(0.5 if _NEAR_YEAR in d else 1.0 for d in details)

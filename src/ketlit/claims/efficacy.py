@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from ketlit.claims.cited_study import closest, one_study_certainty, reports_one_study
+from ketlit.claims.cited_study import closest, kind_fits, names_no_detail, one_study_certainty, reports_one_study
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import StudyFacts, grade_body
 from ketlit.claims.judging import (
@@ -319,6 +319,12 @@ def _reported_study(claim: Claim, label: str, body: Body, rules: Rules) -> Compo
     votes = (*body.reviews, *body.votes)
     best = closest(claim, rules, ((v.assessed.record, v.role == "review") for v in votes))
     top = [(best[v.id], v) for v in votes if v.id in best]
+    if not top and names_no_detail(claim):
+        # No size or year to find it by: the page's study is one of the counted studies of the kind it names.
+        # When every one of them found the benefit, so did the study it reports; when they disagree, it is unknown.
+        kind = [v for v in votes if v.role in ("review", "controlled") and kind_fits(claim, rules, v.role == "review")]
+        top = [(["no size or year given; every counted study of that kind agrees"], v)
+               for v in sorted(kind, key=lambda v: -(v.n or 0))]
     stances = {v.stance for _, v in top}
     if not top or len(stances) != 1 or not stances <= {"for", "null", "against"}:
         return None

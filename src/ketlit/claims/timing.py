@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ketlit.claims.cited_study import closest, one_study_certainty, reports_one_study
+from ketlit.claims.cited_study import closest, kind_fits, names_no_detail, one_study_certainty, reports_one_study
 from ketlit.claims.efficacy import (
     UNREAD_TARGET,
     Component,
@@ -364,6 +364,11 @@ def _reported_time(
     if not reports_one_study(claim, rules):
         return None
     details = closest(claim, rules, ((a.record, a.design in HIGH_DESIGNS) for a, _ in (*support, *against)))
+    if not details and names_no_detail(claim):
+        # No size or year to find it by: any counted study of the kind the page names that reports a time
+        # (every one agreeing decides; disagreeing, the page's study is unknown).
+        details = {a.record.id: ["no size or year given; every reporting study of that kind agrees"]
+                   for a, _ in (*support, *against) if kind_fits(claim, rules, a.design in HIGH_DESIGNS)}
     ids = set(details)
     sup = [(a, t) for a, t in support if a.record.id in ids]
     ag = [(a, t) for a, t in against if a.record.id in ids]
