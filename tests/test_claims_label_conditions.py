@@ -17,7 +17,7 @@ from ketlit.claims.evidence import EvidenceRecord, InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.rules import Rules, load_rules
 from ketlit.errors import ConfigError
-from tests.claims_pages import IV_PAGE, SPRAVATO_PAGE, check_kind, cited
+from tests.claims_pages import IV_PAGE, NEUTRAL_PAGE, SPRAVATO_PAGE, check_kind, cited
 
 check = check_kind
 
@@ -226,3 +226,16 @@ def test_a_size_or_year_given_still_has_to_match_a_record(rules: Rules) -> None:
     assert claims and not any(names_no_detail(c) for c in claims if c.checkable)
     claims = extract_claims(IV_PAGE + "In a landmark trial, ketamine eased PTSD within a day.", rules)
     assert any(names_no_detail(c) for c in claims if c.checkable)
+
+
+def test_an_approval_denied_for_that_use_is_the_use_the_sentence_named(index: InMemoryIndex, rules: Rules) -> None:
+    sentence = (
+        "Ketamine is legal for licensed physicians to prescribe off-label for depression, even though the FDA has not "
+        "approved it for that use."
+    )
+    claim, v = check(sentence, "regulatory", index, rules, IV_PAGE)
+    assert claim.regulatory is not None and claim.regulatory.approval_indications == ("depression",)
+    assert v.verdict == "supported", v.reasons
+    # Without a use to refer back to, the denial is of any approval, which the anaesthetic's contradicts.
+    _, v = check("Ketamine is not FDA-approved for that use.", "regulatory", index, rules, NEUTRAL_PAGE)
+    assert v.verdict == "contradicted", v.reasons

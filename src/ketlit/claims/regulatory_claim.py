@@ -66,7 +66,16 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
         if any(start <= m.start() < end for m in cues) and (found := _indications(part, rules)):
             narrowed = _narrowed(part, found, rules)
             return narrowed, len(narrowed) < len(found)
+        if any(start <= m.start() < end for m in cues) and _THAT_USE.search(part):
+            # "legal to prescribe off-label for depression, even though the FDA has not approved it for that use":
+            # the use referred back to is the one the sentence names.
+            found = _indications(sentence, rules)
+            return found, False
     return [], False
+
+
+# An approval's use named by reference to one the sentence already gave.
+_THAT_USE = re.compile(r"\bfor (?:that|this|such|the same) (?:use|purpose|indication|condition)\b", re.IGNORECASE)
 
 
 # What makes a later condition qualify an earlier one: "depression in adults WITH suicidal thoughts".
