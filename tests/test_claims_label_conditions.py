@@ -239,3 +239,39 @@ def test_an_approval_denied_for_that_use_is_the_use_the_sentence_named(index: In
     # Without a use to refer back to, the denial is of any approval, which the anaesthetic's contradicts.
     _, v = check("Ketamine is not FDA-approved for that use.", "regulatory", index, rules, NEUTRAL_PAGE)
     assert v.verdict == "contradicted", v.reasons
+
+
+# ------------------------------------------------------------------ legality, prescriptions, other countries
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # Treatment on a prescription is lawful where the drug is scheduled: denying it is wrong.
+        ("Ketamine therapy for depression is not legally available in the United States.", "contradicted"),
+        ("Recreational ketamine use is not legal.", "supported"),
+        ("Ketamine is legal, and no prescription is needed.", "contradicted"),
+        ("Ketamine is only legal with a prescription.", "supported"),
+        ("Ketamine is a legal medication when prescribed by a licensed doctor.", "supported"),
+    ],
+)
+def test_legality_is_judged_on_the_schedule_that_needs_a_prescription(
+    sentence: str, verdict: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    _, v = check(sentence, "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == verdict, v.reasons
+
+
+def test_another_countrys_law_is_not_judged_by_us_facts(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check("Ketamine is completely legal in Mexico, and no prescription is needed.", "regulatory", index, rules,
+                 IV_PAGE)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert any("MX" in r for r in v.reasons), v.reasons
+
+
+def test_a_use_the_agency_recognizes_is_an_approval_claim(index: InMemoryIndex, rules: Rules) -> None:
+    sentence = "Alongside sertraline, ketamine is now one of the medications the FDA recognizes for treating PTSD."
+    _, v = check(sentence, "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == "contradicted", v.reasons
+    # The use an approval names is no efficacy claim of its own.
+    assert "efficacy" not in [c.kind for c in extract_claims(IV_PAGE + sentence, rules) if sentence[:25] in c.text]

@@ -569,15 +569,30 @@ def _legal(
             )
         return
     schedule = [f for f in rules.facts if f.kind == "schedule" and any(f.covers_molecule(m) for m in molecules)]
-    if schedule and not reg.negated:
-        out.add(
-            "supported",
-            f"legal as a prescription drug: a {schedule_label(schedule[0].schedule)} controlled substance "
-            "(lawful only when prescribed and dispensed under that schedule)",
-            schedule,
-        )
-    elif schedule:
+    if not schedule:
+        return
+    lawful = (f"a {schedule_label(schedule[0].schedule)} controlled substance (lawful only when prescribed and "
+              "dispensed under that schedule)")
+    not_legal, no_rx = rules.regulatory.get("not_legal"), rules.regulatory.get("no_prescription")
+    denied = reg.negated or (not_legal is not None and not_legal.any(claim.text))
+    if no_rx is not None and no_rx.any(claim.text):
+        # "No prescription is needed" is wrong of a prescription-only drug; "illegal without a prescription" is right.
+        out.add("supported" if denied else "contradicted", f"needs a prescription: {lawful}", schedule)
+    elif not denied:
+        out.add("supported", f"legal as a prescription drug: {lawful}", schedule)
+    elif _RECREATIONAL.search(claim.text):
+        # "Recreational ketamine use is not legal": unlawful without a prescription, as the schedule says.
+        out.add("supported", f"unlawful outside a prescription: {lawful}", schedule)
+    elif _TREATMENT.search(claim.text):
+        # "Ketamine therapy for depression is not legally available here": treatment on a prescription is lawful.
+        out.add("contradicted", f"legal as a prescribed treatment: {lawful}", schedule)
+    else:
         out.add(None, "the file cannot tell which use the page calls illegal", schedule)
+
+
+# What a sentence calling the drug illegal speaks of: treatment (lawful on prescription) or recreational use.
+_TREATMENT: Final = re.compile(r"\b(therapy|therapies|treatments?|infusions?|prescri\w+|clinics?)\b", re.IGNORECASE)
+_RECREATIONAL: Final = re.compile(r"\b(recreational(ly)?|street|party|club|illicit|non-?medical)\b", re.IGNORECASE)
 
 
 def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
