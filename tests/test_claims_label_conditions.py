@@ -275,3 +275,29 @@ def test_a_use_the_agency_recognizes_is_an_approval_claim(index: InMemoryIndex, 
     assert v.verdict == "contradicted", v.reasons
     # The use an approval names is no efficacy claim of its own.
     assert "efficacy" not in [c.kind for c in extract_claims(IV_PAGE + sentence, rules) if sentence[:25] in c.text]
+
+
+# ------------------------------------------------------------------ a claim given as the reason for a step
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Ketamine is a Schedule III controlled substance, so every dose is given here in the clinic.", "regulatory"),
+        ("Our nurses monitor heart rate and blood pressure because ketamine temporarily raises both.", "safety"),
+        ("Liver problems have been reported after repeated ketamine infusions, so we check liver tests.", "safety"),
+    ],
+)
+def test_a_claim_given_as_the_reason_for_the_clinics_step_is_checked(sentence: str, kind: str, rules: Rules) -> None:
+    assert kind in _kinds(sentence, rules, IV_PAGE)
+
+
+def test_the_clinics_step_alone_stays_procedure(rules: Rules) -> None:
+    assert not _kinds("Our nurses monitor heart rate and blood pressure throughout each session.", rules, IV_PAGE)
+    assert not _kinds("We check liver tests before every booster series.", rules, IV_PAGE)
+
+
+def test_another_treatment_named_after_the_regulatory_words_is_not_the_subject(rules: Rules) -> None:
+    assert "regulatory" in _kinds("Our lozenges are FDA-approved for use alongside psychotherapy.", rules, IV_PAGE)
+    # Named before them, it is the subject.
+    assert not _kinds("TMS is FDA-approved for depression.", rules, IV_PAGE)

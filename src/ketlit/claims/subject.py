@@ -90,7 +90,9 @@ def other_subject(sentence: str, rules: Rules) -> bool:
     if pronoun is not None and pronoun.start() < other.start():
         return False
     cue_positions = [
-        m.start() for name in ("efficacy", "onset", "duration", "safety") for m in rules.cues[name].finditer(sentence)
+        m.start()
+        for name in ("efficacy", "onset", "duration", "safety", "regulatory")
+        for m in rules.cues[name].finditer(sentence)
     ]
     if not cue_positions or other.start() < min(cue_positions):
         return True
