@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -174,8 +175,6 @@ def test_an_absolute_denial_of_every_lasting_harm_is_not_borne_out_by_short_stud
     _, v = check(sentence, "safety", index, rules, IV_PAGE)
     assert v.verdict in ("insufficient_evidence", "contradicted"), v.reasons
     # With no study reporting any harm but studies seeing none or only passing effects: not borne out either.
-    from types import SimpleNamespace
-
     from ketlit.claims.numbers import AdverseFinding
     from ketlit.claims.safety_verdict import _denial_or_minimising
 
@@ -301,3 +300,36 @@ def test_another_treatment_named_after_the_regulatory_words_is_not_the_subject(r
     assert "regulatory" in _kinds("Our lozenges are FDA-approved for use alongside psychotherapy.", rules, IV_PAGE)
     # Named before them, it is the subject.
     assert not _kinds("TMS is FDA-approved for depression.", rules, IV_PAGE)
+
+
+# ------------------------------------------------------------------ routes of another medicine; one trial's figures
+
+
+def test_an_oral_antidepressant_is_not_the_drugs_route(rules: Rules) -> None:
+    oral = rules.routes["oral"]
+    assert not oral.any("for use together with an oral antidepressant")
+    assert not oral.any("taken with an antidepressant tablet")
+    assert oral.any("oral ketamine") and oral.any("ketamine tablets")
+
+
+def test_at_least_as_effective_is_borne_out_by_a_trial_finding_the_drug_ahead() -> None:
+    from ketlit.claims.verdict import _AT_LEAST
+
+    assert _AT_LEAST.search("ketamine was at least as effective as ECT")
+    assert not _AT_LEAST.search("ketamine was as effective as ECT")
+
+
+def test_a_rate_from_one_trial_matches_a_secondary_report_giving_both_arms(rules: Rules) -> None:
+    from ketlit.claims.numbers import RateFinding
+    from ketlit.claims.rates import _COMPARATOR_FIGURE, _details
+
+    sentence = "In the pivotal acute study, MADRS response (63.4% vs. 49.5%) at 4 weeks favoured esketamine."
+    drug = RateFinding("response", None, None, 63.4, "unknown", None, sentence, (0, 1))
+    other = RateFinding("remission", None, None, 49.5, "unknown", None, sentence, (0, 1))
+    record = EvidenceRecord("pubmed", "1", "t", sentence)
+    a: Any = SimpleNamespace(record=record, findings=SimpleNamespace(rates=[drug, other]))
+    claim = extract_claims(SPRAVATO_PAGE + "In the main trial, 63% responded, compared with 50% on placebo.", rules)[-1]
+    thr: Any = SimpleNamespace(value=63.0)
+    policy: Any = SimpleNamespace(number_match_points=1.5)
+    assert _COMPARATOR_FIGURE in _details(a, claim, thr, policy, drug)
+    assert _COMPARATOR_FIGURE not in _details(a, claim, thr, policy, None)

@@ -22,6 +22,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
+from typing import Final
 
 from ketlit.claims.cited_study import match_score, matching_details, one_study_certainty, reports_one_study
 from ketlit.claims.efficacy import grade_source
@@ -145,14 +146,31 @@ def number_source(thr: Threshold, counted: Sequence[Assessed], policy: VerdictPo
     return out[:3]
 
 
-def _details(a: Assessed, claim: Claim, thr: Threshold, policy: VerdictPolicy) -> list[str]:
+_COMPARATOR_FIGURE: Final = "the comparator arm's figure"
+
+
+def _is_secondary(a: Assessed) -> bool:
+    """Whether the study's profile reads it as a secondary report of a trial (post hoc, pooled, predictor)."""
+    profile = profile_of(a.record) or {}
+    return str((profile.get("question") or {}).get("value")) == "predictor_or_secondary"
+
+
+def _details(
+    a: Assessed, claim: Claim, thr: Threshold, policy: VerdictPolicy, matched: RateFinding | None = None
+) -> list[str]:
     """What else the page says of its one trial that this study matches: its size, its year, the
-    comparator arm's figure."""
+    comparator arm's figure (an arm read as the comparator's, or another figure of the sentence that gave the
+    drug's: "63.4% vs. 49.5%", whose arms the number reader could not tell)."""
     out = matching_details(a.record, claim.text)
     others = [x for x in percents(claim.text) if abs(x - thr.value) > 0.05]
-    control = [r.pct for r in a.findings.rates if r.arm == "comparator"]
+    control = [
+        r.pct
+        for r in a.findings.rates
+        if r.arm == "comparator"
+        or (matched is not None and r.arm == "unknown" and r.sentence == matched.sentence and r.pct != matched.pct)
+    ]
     if any(abs(x - c) <= policy.number_match_points for x in others for c in control):
-        out.append("the comparator arm's figure")
+        out.append(_COMPARATOR_FIGURE)
     return out
 
 
@@ -167,8 +185,11 @@ def _cited_trial(
         return None
     found: list[tuple[Assessed, RateFinding, list[str]]] = []
     for a in counted:
-        if not (_controlled(a, policy) or a.design == "rct"):
-            continue  # a trial with a control arm, its question efficacy or head to head
+        # A trial with a control arm, its question efficacy or head to head; or a secondary report of a trial that
+        # gives both of the page's arms ("63.4% vs 49.5%"), as a pooled or NNT analysis restates the pivotal trial.
+        controlled = _controlled(a, policy) or a.design == "rct"
+        if not controlled and not _is_secondary(a):
+            continue
         rate = next(
             (
                 r
@@ -177,7 +198,8 @@ def _cited_trial(
             ),
             None,
         )
-        if rate is not None and (details := _details(a, claim, thr, policy)):
+        details = _details(a, claim, thr, policy, rate) if rate is not None else []
+        if rate is not None and details and (controlled or _COMPARATOR_FIGURE in details):
             found.append((a, rate, details))
     if not found:
         return None

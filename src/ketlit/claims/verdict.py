@@ -34,6 +34,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Final
 
+from ketlit.claims.cited_study import matching_details, names_no_detail, reports_one_study
 from ketlit.claims.context import second_subject
 from ketlit.claims.efficacy import grade_source, judge_efficacy
 from ketlit.claims.evidence import EvidenceRecord
@@ -394,11 +395,13 @@ def _judge_comparative(
         agree, disagree = ahead, behind + equal
     elif relation == "worse":
         agree, disagree = behind, ahead + equal
+    elif _AT_LEAST.search(claim.text):
+        # "At least as effective as ECT": a trial finding the drug ahead bears it out as well as one finding a tie.
+        agree, disagree = equal + ahead, behind
     else:
         # Differences that point both ways partly cancel: only the dominant direction disputes a tie.
         agree, disagree = equal, max(ahead, behind, key=len)
-    # One study's result reported ("a large trial found …"): a randomised trial saying the same bears it out.
-    reported = [a for a in agree if a.design == "rct"] if rules.comparative["single_study"].any(claim.text) else []
+    reported = _reported_trials(claim, agree, rules)
     if reported:
         verdict = "supported"
         agree, disagree = reported, []
@@ -433,6 +436,21 @@ def _judge_comparative(
         decisive=decisive,
         certainty_source=grade_source("head-to-head studies", greasons),
     )
+
+
+_AT_LEAST: Final = re.compile(r"\bat least as\b", re.IGNORECASE)
+
+
+def _reported_trials(claim: Claim, agree: Sequence[Assessed], rules: Rules) -> list[Assessed]:
+    """One study's result reported ("a large trial found …", "in the largest head-to-head trial, published in
+    2023, …"): the randomised trials among those agreeing that bear it out: the one the page's size or year
+    names where it gives one, else any."""
+    if not (rules.comparative["single_study"].any(claim.text) or reports_one_study(claim, rules)):
+        return []
+    trials = [a for a in agree if a.design == "rct"]
+    if names_no_detail(claim):
+        return trials
+    return [a for a in trials if matching_details(a.record, claim.text)]
 
 
 _FLIP: Final = {"for": "against", "against": "for"}
