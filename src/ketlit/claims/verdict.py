@@ -391,16 +391,7 @@ def _judge_comparative(
         f"head to head with {comparator}: {len(ahead)} stud(ies) favour {molecule}, {len(behind)} favour "
         f"{comparator}, {len(equal)} find no difference"
     )
-    if relation == "better":
-        agree, disagree = ahead, behind + equal
-    elif relation == "worse":
-        agree, disagree = behind, ahead + equal
-    elif _AT_LEAST.search(claim.text):
-        # "At least as effective as ECT": a trial finding the drug ahead bears it out as well as one finding a tie.
-        agree, disagree = equal + ahead, behind
-    else:
-        # Differences that point both ways partly cancel: only the dominant direction disputes a tie.
-        agree, disagree = equal, max(ahead, behind, key=len)
+    agree, disagree = _sides(relation, claim.text, ahead, behind, equal)
     reported = _reported_trials(claim, agree, rules)
     if reported:
         verdict = "supported"
@@ -439,6 +430,21 @@ def _judge_comparative(
 
 
 _AT_LEAST: Final = re.compile(r"\bat least as\b", re.IGNORECASE)
+
+
+def _sides(
+    relation: str, text: str, ahead: list[Assessed], behind: list[Assessed], equal: list[Assessed]
+) -> tuple[list[Assessed], list[Assessed]]:
+    """The head-to-head studies that agree with the page's comparison, and those that do not."""
+    if relation == "better":
+        return ahead, behind + equal
+    if relation == "worse":
+        return behind, ahead + equal
+    if _AT_LEAST.search(text):
+        # "At least as effective as ECT": a trial finding the drug ahead bears it out as well as one finding a tie.
+        return equal + ahead, behind
+    # Differences that point both ways partly cancel: only the dominant direction disputes a tie.
+    return equal, max(ahead, behind, key=len)
 
 
 def _reported_trials(claim: Claim, agree: Sequence[Assessed], rules: Rules) -> list[Assessed]:
