@@ -333,3 +333,28 @@ def test_a_rate_from_one_trial_matches_a_secondary_report_giving_both_arms(rules
     policy: Any = SimpleNamespace(number_match_points=1.5)
     assert _COMPARATOR_FIGURE in _details(a, claim, thr, policy, drug)
     assert _COMPARATOR_FIGURE not in _details(a, claim, thr, policy, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("typically half a milligram per kilogram given over 40 minutes", 0.5),
+        ("half a milligram of ketamine per kilogram of body weight", 0.5),
+        ("one milligram per kilogram", 1.0),
+    ],
+)
+def test_a_weight_based_dose_in_words_is_read_as_mg_per_kg(text: str, value: float, rules: Rules) -> None:
+    from ketlit.claims.relative_dose import stated_dose
+
+    dose = stated_dose(text)
+    assert dose is not None and (dose.low, dose.high, dose.unit) == (value, value, "mg/kg")
+    sentence = f"Each infusion is dosed by body weight, {text}."
+    assert "dosing" in _kinds(sentence, rules, IV_PAGE)
+
+
+def test_a_figure_still_wins_over_words() -> None:
+    from ketlit.claims.relative_dose import stated_dose
+
+    dose = stated_dose("0.5 mg/kg, or half a milligram per kilogram")
+    assert dose is not None and dose.low == 0.5
+    assert stated_dose("half of patients respond within a day") is None

@@ -86,7 +86,7 @@ from ketlit.claims.context import routes_in as _routes
 from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, upper_hours
 from ketlit.claims.regulatory_claim import read_regulatory
-from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose
+from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose, word_dose
 from ketlit.claims.rules import Patterns, Rules
 from ketlit.claims.safety_claim import read_safety
 from ketlit.claims.subject import another_time, assisted_by_other, not_about_drug, other_subject
@@ -154,7 +154,7 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     if cues["safety"].any(masked) or (transient and (topic_here or prev_topics)):
         kinds.append("safety")
     schedule = "dosing_schedule" in cues and cues["dosing_schedule"].any(clause)
-    if (cues["dosing"].any(clause) and DOSE.search(clause)) or schedule or (
+    if (cues["dosing"].any(clause) and DOSE.search(clause)) or word_dose(clause) or schedule or (
         "dosing_relative" in cues and cues["dosing_relative"].any(clause)
     ):
         kinds.append("dosing")

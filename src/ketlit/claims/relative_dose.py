@@ -31,12 +31,33 @@ DOSE = re.compile(
 )
 
 
-def stated_dose(text: str) -> Dose | None:
-    """The first dose ``text`` states in mg or mg/kg, a range when it gives two ("56 mg or 84 mg");
-    two numbers in different units ("2 mg or 0.5 mg/kg") are not a range: the first is read."""
-    m = DOSE.search(text)
+# A weight-based dose in words ("half a milligram of ketamine per kilogram of body weight"): patient pages spell
+# out what abstracts print as "0.5 mg/kg".
+_AMOUNTS = {"half a": 0.5, "half of a": 0.5, "a half": 0.5, "one half": 0.5, "a quarter of a": 0.25,
+            "a quarter": 0.25, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0}  # fmt: skip
+WORD_DOSE = re.compile(
+    r"\b(?P<amount>half(?: of)? a|a half|one half|a quarter(?: of)? a|a quarter|one|two|three|four|five)\s+"
+    r"(?:milligrams?|mg)\s+(?:of\s+[\w-]+\s+)?(?:per|a|for each|for every)\s+(?:kilograms?|kilos?|kg)\b",
+    re.IGNORECASE,
+)
+
+
+def word_dose(text: str) -> Dose | None:
+    """A weight-based dose ``text`` states in words, read as mg/kg."""
+    m = WORD_DOSE.search(text)
     if m is None:
         return None
+    value = _AMOUNTS[re.sub(r"\s+", " ", m.group("amount").lower())]
+    return Dose(value, value, "mg/kg")
+
+
+def stated_dose(text: str) -> Dose | None:
+    """The first dose ``text`` states in mg or mg/kg, a range when it gives two ("56 mg or 84 mg");
+    two numbers in different units ("2 mg or 0.5 mg/kg") are not a range: the first is read. A dose
+    in words ("half a milligram per kilogram") is read where no figure is given."""
+    m = DOSE.search(text)
+    if m is None:
+        return word_dose(text)
     unit, first = m.group("unit").lower(), (m.group("first_unit") or m.group("unit")).lower()
     low = float(m.group("low"))
     if ("kg" in unit) != ("kg" in first):
