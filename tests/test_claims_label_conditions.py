@@ -358,3 +358,15 @@ def test_a_figure_still_wins_over_words() -> None:
     dose = stated_dose("0.5 mg/kg, or half a milligram per kilogram")
     assert dose is not None and dose.low == 0.5
     assert stated_dose("half of patients respond within a day") is None
+
+
+def test_a_restricted_program_is_the_rems_by_its_own_words(index: InMemoryIndex, rules: Rules) -> None:
+    sentence = (
+        "Because of the risks of sedation and dissociation, Spravato is available only through a restricted program: "
+        "every dose is self-administered under direct observation."
+    )
+    _, v = check(sentence, "regulatory", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "supported", v.reasons
+    assert "spravato_rems" in cited(v)
+    # A clinic calling itself a REMS centre is not a claim about the product.
+    assert not _kinds("Our office is a certified Spravato REMS treatment center.", rules)
