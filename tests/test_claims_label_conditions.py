@@ -370,3 +370,39 @@ def test_a_restricted_program_is_the_rems_by_its_own_words(index: InMemoryIndex,
     assert "spravato_rems" in cited(v)
     # A clinic calling itself a REMS centre is not a claim about the product.
     assert not _kinds("Our office is a certified Spravato REMS treatment center.", rules)
+
+
+def test_obsessions_and_compulsions_name_ocd(rules: Rules) -> None:
+    from ketlit.claims.context import indications_in
+
+    assert "ocd" in indications_in("Ketamine can quiet intrusive, obsessive thoughts within hours.", rules)
+    assert "ocd" in indications_in("It eases compulsions such as checking.", rules)
+    assert "ocd" not in indications_in("obsessive-compulsive personality traits", rules)
+
+
+def test_a_trial_named_with_commas_in_its_description_is_an_attribution(rules: Rules) -> None:
+    sentence = "In the first randomized, placebo-controlled trial of ketamine for OCD, half of the patients responded."
+    claims = [c for c in extract_claims(IV_PAGE + sentence, rules) if c.checkable]
+    assert claims and all(c.strength == "attributed" for c in claims)
+
+
+def test_one_trial_told_only_by_its_figure_must_be_the_only_trial_reporting_it(
+    index: InMemoryIndex, rules: Rules
+) -> None:
+    from ketlit.claims.judging import assess_all
+    from ketlit.claims.policy import packaged_policy
+    from ketlit.claims.rates import _cited_trial
+
+    def cited_trial(figure: int) -> Any:
+        sentence = f"In one placebo-controlled trial, {figure}% of patients responded within a day."
+        claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "efficacy_rate")
+        assert claim.threshold is not None
+        counted = [a for a in assess_all(claim, index.candidates(claim), rules, {}, None) if a.counted]
+        return _cited_trial(claim, claim.threshold, counted, rules, packaged_policy(), [])
+
+    # One counted trial of the fixture reports 40% for the drug's arm: it is the trial described.
+    found = cited_trial(40)
+    assert found is not None and found.verdict == "supported", found
+    assert any("gives no size or year" in r for r in found.reasons)
+    # Four report 60%: the page's trial could be any of them, so this rule does not decide.
+    assert cited_trial(60) is None

@@ -24,7 +24,13 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Final
 
-from ketlit.claims.cited_study import match_score, matching_details, one_study_certainty, reports_one_study
+from ketlit.claims.cited_study import (
+    match_score,
+    matching_details,
+    names_no_detail,
+    one_study_certainty,
+    reports_one_study,
+)
 from ketlit.claims.efficacy import grade_source
 from ketlit.claims.evidence import sort_key
 from ketlit.claims.grade import grade_studies
@@ -184,6 +190,7 @@ def _cited_trial(
     if not reports_one_study(claim, rules):
         return None
     found: list[tuple[Assessed, RateFinding, list[str]]] = []
+    figure_only: list[tuple[Assessed, RateFinding, list[str]]] = []
     for a in counted:
         # A trial with a control arm, its question efficacy or head to head; or a secondary report of a trial that
         # gives both of the page's arms ("63.4% vs 49.5%"), as a pooled or NNT analysis restates the pivotal trial.
@@ -201,6 +208,13 @@ def _cited_trial(
         details = _details(a, claim, thr, policy, rate) if rate is not None else []
         if rate is not None and details and (controlled or _COMPARATOR_FIGURE in details):
             found.append((a, rate, details))
+        elif rate is not None and controlled:
+            figure_only.append((a, rate, ["the page's figure (it gives no size or year)"]))
+    if not found and names_no_detail(claim) and len({a.record.id for a, _, _ in figure_only}) == 1:
+        # No size or year to tell the trial by ("In the first placebo-controlled trial for OCD, half responded"):
+        # the one counted controlled trial whose drug arm reports the page's figure is the trial described. With
+        # two or more such trials, the figure could be any of theirs, and the usual rule decides.
+        found = figure_only[:1]
     if not found:
         return None
     a, r, details = max(found, key=lambda x: (match_score(x[2]), x[0].rank))
