@@ -406,3 +406,26 @@ def test_one_trial_told_only_by_its_figure_must_be_the_only_trial_reporting_it(
     assert any("gives no size or year" in r for r in found.reasons)
     # Four report 60%: the page's trial could be any of them, so this rule does not decide.
     assert cited_trial(60) is None
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Treatment usually starts with two sessions a week for four weeks, then weekly sessions in weeks 5 to 8.",
+        "Most people have treatment twice a week for the first four weeks, then once a week.",
+        "During weeks 1 to 4, doses are given twice a week; during weeks 5 to 8, once a week.",
+    ],
+)
+def test_the_labels_schedule_in_the_pages_words_is_supported_by_the_label(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    _, v = check(sentence, "dosing", index, rules, SPRAVATO_PAGE)
+    assert v.verdict == "supported", v.reasons
+    assert "spravato_label_dose" in cited(v)
+
+
+def test_another_schedule_is_not_the_labels(rules: Rules) -> None:
+    from ketlit.claims.extract import label_schedule
+
+    assert not label_schedule("Most patients have six infusions over two to three weeks.", rules)
+    assert not label_schedule("Infusions are given twice a week for three weeks.", rules)

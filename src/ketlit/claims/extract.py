@@ -143,6 +143,11 @@ def _mask_indications(text: str, rules: Rules) -> str:
     return "".join(chars)
 
 
+def label_schedule(text: str, rules: Rules) -> bool:
+    """Whether ``text`` states a label's dosing schedule (a label_dose fact's ``terms``)."""
+    return any(f.kind == "label_dose" and f.terms.regexes and f.terms.any(text) for f in rules.facts)
+
+
 def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[str]:
     kinds: list[str] = []
     cues = rules.cues
@@ -154,7 +159,9 @@ def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[
     if cues["safety"].any(masked) or (transient and (topic_here or prev_topics)):
         kinds.append("safety")
     schedule = "dosing_schedule" in cues and cues["dosing_schedule"].any(clause)
-    if (cues["dosing"].any(clause) and DOSE.search(clause)) or word_dose(clause) or schedule or (
+    if (cues["dosing"].any(clause) and DOSE.search(clause)) or word_dose(clause) or schedule or label_schedule(
+        clause, rules
+    ) or (
         "dosing_relative" in cues and cues["dosing_relative"].any(clause)
     ):
         kinds.append("dosing")
@@ -494,7 +501,9 @@ def _claims_for(
         return []
     if sent.question:
         return []
-    named = rules.drug_names.any(s)
+    # The label's own schedule in the page's words names the product as surely as its name ("Treatment starts
+    # with two sessions a week for four weeks, then weekly sessions in weeks 5 to 8").
+    named = rules.drug_names.any(s) or label_schedule(s, rules)
     strong = rules.cues["regulatory"].any(s) or rules.safety_stances["denial"].any(s) or has_rate(s, rules)
     # A label that asserts something outright ("Immediately Effective", "Little to No Side Effects")
     # is a claim in a few words; a topic heading ("Side Effects of Treatment") is not.

@@ -107,11 +107,18 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
     tested = as_tested(claim, rules) + " — against what studies of the same route and form typically used"
     dose = claim.dose
     reasons = exclusion_reason(assessed)
-    if dose is None:
-        return finish("insufficient_evidence", None, [*reasons, "no dose could be read"], [], rules, tested)
     routes = set(claim.route)
     # Another form's doses say nothing of this one's (racemic ketamine's mg are not esketamine's).
     molecules = set(claim.molecule or (rules.molecule_default,))
+    if dose is None:
+        # No dose, but the label's schedule in the page's words (the label_dose fact's terms).
+        named = [f for f in rules.facts if f.kind == "label_dose" and f.terms.regexes and f.terms.any(claim.text)
+                 and any(f.covers_molecule(m) for m in molecules)]
+        if named:
+            why = [f"the page states the schedule of the {named[0].agency} label of {named[0].product}"]
+            return finish("supported", "high", why, [cite_fact(named[0])], rules, tested,
+                          decisive=[decisive_fact(named[0], "for")], certainty_source="regulator's label")
+        return finish("insufficient_evidence", None, [*reasons, "no dose could be read"], [], rules, tested)
     if (label := _label_dose(dose, molecules, routes, rules)) is not None:
         # The approved product's own labelled dose: the regulator's label supports it, whatever
         # doses the cached trials happened to test (a trial of 84 mg does not contradict 56 mg).
