@@ -429,3 +429,13 @@ def test_another_schedule_is_not_the_labels(rules: Rules) -> None:
 
     assert not label_schedule("Most patients have six infusions over two to three weeks.", rules)
     assert not label_schedule("Infusions are given twice a week for three weeks.", rules)
+
+
+def test_treatment_that_causes_a_harm_is_the_pages_treatment(rules: Rules) -> None:
+    from ketlit.claims.assertion import checkability_cue
+
+    assert not checkability_cue("generic_subject", "Treatment may cause temporary dissociation and nausea.", rules)
+    # Treatment in general, or another medicine's harm, stays general.
+    assert checkability_cue("generic_subject", "Treatment usually takes four to six weeks to start working.", rules)
+    assert checkability_cue("generic_subject", "Antidepressants can cause weight gain.", rules)
+    assert checkability_cue("generic_subject", "Treatment can cause weight gain and sexual side effects.", rules)
