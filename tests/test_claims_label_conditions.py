@@ -28,21 +28,37 @@ def _kinds(sentence: str, rules: Rules, page: str = SPRAVATO_PAGE) -> list[str]:
     return [c.kind for c in extract_claims(page + sentence, rules) if sentence[:25] in c.text and c.checkable]
 
 
+_REMS_SENTENCES = [
+    "Spravato can only be given in a certified treatment center, where you stay for two hours after each dose.",
+    "Spravato is only available at certified treatment centers.",
+    "Spravato is never dispensed for use at home.",
+    "Esketamine is not sold for home use.",
+    # The regulator's own words for the programme.
+    "Because of the risks of sedation and dissociation, Spravato is available only through a restricted program: "
+    "every dose is self-administered under direct observation.",
+]
+_LABEL_SCHEDULES = [
+    "Treatment usually starts with two sessions a week for four weeks, then weekly sessions in weeks 5 to 8.",
+    "Most people have treatment twice a week for the first four weeks, then once a week.",
+    "During weeks 1 to 4, doses are given twice a week; during weeks 5 to 8, once a week.",
+]
+
+
 @pytest.mark.parametrize(
-    "sentence",
+    ("sentence", "kind", "fact"),
     [
-        "Spravato can only be given in a certified treatment center, where you stay for two hours after each dose.",
-        "Spravato is only available at certified treatment centers.",
-        "Spravato is never dispensed for use at home.",
-        "Esketamine is not sold for home use.",
+        # The restriction a REMS sets, stated by its effect.
+        *((s, "regulatory", "spravato_rems") for s in _REMS_SENTENCES),
+        # The label's dosing schedule in the page's words.
+        *((s, "dosing", "spravato_label_dose") for s in _LABEL_SCHEDULES),
     ],
 )
-def test_a_rems_restriction_stated_by_its_effect_is_supported_by_the_rems(
-    sentence: str, index: InMemoryIndex, rules: Rules
+def test_a_condition_of_use_stated_in_the_pages_words_is_supported_by_its_fact(
+    sentence: str, kind: str, fact: str, index: InMemoryIndex, rules: Rules
 ) -> None:
-    _, v = check(sentence, "regulatory", index, rules, SPRAVATO_PAGE)
+    _, v = check(sentence, kind, index, rules, SPRAVATO_PAGE)
     assert v.verdict == "supported", v.reasons
-    assert "spravato_rems" in cited(v)
+    assert fact in cited(v)
 
 
 @pytest.mark.parametrize(
@@ -360,15 +376,7 @@ def test_a_figure_still_wins_over_words() -> None:
     assert stated_dose("half of patients respond within a day") is None
 
 
-def test_a_restricted_program_is_the_rems_by_its_own_words(index: InMemoryIndex, rules: Rules) -> None:
-    sentence = (
-        "Because of the risks of sedation and dissociation, Spravato is available only through a restricted program: "
-        "every dose is self-administered under direct observation."
-    )
-    _, v = check(sentence, "regulatory", index, rules, SPRAVATO_PAGE)
-    assert v.verdict == "supported", v.reasons
-    assert "spravato_rems" in cited(v)
-    # A clinic calling itself a REMS centre is not a claim about the product.
+def test_a_clinic_calling_itself_a_rems_centre_makes_no_claim(rules: Rules) -> None:
     assert not _kinds("Our office is a certified Spravato REMS treatment center.", rules)
 
 
@@ -406,22 +414,6 @@ def test_one_trial_told_only_by_its_figure_must_be_the_only_trial_reporting_it(
     assert any("gives no size or year" in r for r in found.reasons)
     # Four report 60%: the page's trial could be any of them, so this rule does not decide.
     assert cited_trial(60) is None
-
-
-@pytest.mark.parametrize(
-    "sentence",
-    [
-        "Treatment usually starts with two sessions a week for four weeks, then weekly sessions in weeks 5 to 8.",
-        "Most people have treatment twice a week for the first four weeks, then once a week.",
-        "During weeks 1 to 4, doses are given twice a week; during weeks 5 to 8, once a week.",
-    ],
-)
-def test_the_labels_schedule_in_the_pages_words_is_supported_by_the_label(
-    sentence: str, index: InMemoryIndex, rules: Rules
-) -> None:
-    _, v = check(sentence, "dosing", index, rules, SPRAVATO_PAGE)
-    assert v.verdict == "supported", v.reasons
-    assert "spravato_label_dose" in cited(v)
 
 
 def test_another_schedule_is_not_the_labels(rules: Rules) -> None:
