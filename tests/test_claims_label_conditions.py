@@ -431,3 +431,13 @@ def test_treatment_that_causes_a_harm_is_the_pages_treatment(rules: Rules) -> No
     assert checkability_cue("generic_subject", "Treatment usually takes four to six weeks to start working.", rules)
     assert checkability_cue("generic_subject", "Antidepressants can cause weight gain.", rules)
     assert checkability_cue("generic_subject", "Treatment can cause weight gain and sexual side effects.", rules)
+
+
+def test_a_claim_said_not_to_be_backed_by_research_is_a_denial(index: InMemoryIndex, rules: Rules) -> None:
+    sentence = "Claims that ketamine cures depression for good are not backed by the research."
+    _, v = check(sentence, "efficacy", index, rules, IV_PAGE)
+    assert v.verdict == "supported", v.reasons
+    assert any("denies that the benefit has been shown" in r for r in v.reasons), v.reasons
+    # Said to be backed by it, the cure is claimed and misleading.
+    _, v = check("Ketamine cures depression for good, as research confirms.", "efficacy", index, rules, IV_PAGE)
+    assert v.verdict == "contradicted", v.reasons
