@@ -87,7 +87,7 @@ from ketlit.claims.model import Claim, Dose, RegulatoryAssertion, Threshold
 from ketlit.claims.numbers import find_times, upper_hours
 from ketlit.claims.regulatory_claim import read_regulatory
 from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose, word_dose
-from ketlit.claims.rules import Patterns, Rules
+from ketlit.claims.rules import Patterns, RegulatoryFact, Rules
 from ketlit.claims.safety_claim import read_safety
 from ketlit.claims.subject import another_time, assisted_by_other, not_about_drug, other_subject
 from ketlit.claims.text import Location, Sentence, split_sentences
@@ -143,9 +143,14 @@ def _mask_indications(text: str, rules: Rules) -> str:
     return "".join(chars)
 
 
+def label_schedules(text: str, rules: Rules) -> list[RegulatoryFact]:
+    """The label_dose facts whose dosing schedule ``text`` states (their ``terms``)."""
+    return [f for f in rules.facts if f.kind == "label_dose" and f.terms.regexes and f.terms.any(text)]
+
+
 def label_schedule(text: str, rules: Rules) -> bool:
-    """Whether ``text`` states a label's dosing schedule (a label_dose fact's ``terms``)."""
-    return any(f.kind == "label_dose" and f.terms.regexes and f.terms.any(text) for f in rules.facts)
+    """Whether ``text`` states a label's dosing schedule."""
+    return bool(label_schedules(text, rules))
 
 
 def _kinds(clause: str, sentence: str, prev_topics: bool, rules: Rules) -> list[str]:

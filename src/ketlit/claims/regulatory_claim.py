@@ -63,14 +63,15 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
         start = sentence.find(part, pos)
         end = start + len(part)
         pos = end
-        if any(start <= m.start() < end for m in cues) and (found := _indications(part, rules)):
+        if not any(start <= m.start() < end for m in cues):
+            continue
+        if found := _indications(part, rules):
             narrowed = _narrowed(part, found, rules)
             return narrowed, len(narrowed) < len(found)
-        if any(start <= m.start() < end for m in cues) and _THAT_USE.search(part):
+        if _THAT_USE.search(part):
             # "legal to prescribe off-label for depression, even though the FDA has not approved it for that use":
             # the use referred back to is the one the sentence names.
-            found = _indications(sentence, rules)
-            return found, False
+            return _indications(sentence, rules), False
     return [], False
 
 

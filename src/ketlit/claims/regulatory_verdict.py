@@ -595,7 +595,11 @@ _TREATMENT: Final = re.compile(r"\b(therapy|therapies|treatments?|infusions?|pre
 _RECREATIONAL: Final = re.compile(r"\b(recreational(ly)?|street|party|club|illicit|non-?medical)\b", re.IGNORECASE)
 
 
-def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules: Rules, out: _Parts) -> None:
+def _others(
+    reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules: Rules, out: _Parts, *, compounded: bool
+) -> None:
+    """Compounding, REMS and combination topics. ``compounded``: the approval spoken of is a compounded product's
+    (:func:`_compounded_subject`)."""
     if "compounded" in reg.topics:
         # A page reporting the regulator's warning about compounded products states the fact on file;
         # anything else said about compounding is only given the warning as a caveat.
@@ -603,7 +607,7 @@ def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules
         warned = warning is not None and warning.any(text) and not reg.negated and "approval" not in reg.topics
         for f in rules.facts:
             if f.kind == "compounding":
-                if _compounded_subject(text, reg, rules):
+                if compounded:
                     # A compounded product is never an approved one (regulatory.toml, kind compounding).
                     outcome = "supported" if reg.negated else "contradicted"
                     out.add(outcome, f"compounded products are not approved ({f.id}): {f.statement}", [f])
@@ -619,7 +623,7 @@ def _others(reg: RegulatoryAssertion, text: str, molecules: Sequence[str], rules
         _combination(text, molecules, rules, out)
 
 
-_NOT_BEFORE: Final = re.compile(r"\b(?:not|never|isn.t|aren.t|rather than|instead of)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_DENIED_BEFORE: Final = re.compile(r"\b(?:not|never|isn.t|aren.t|rather than|instead of)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
 def _compounded_subject(text: str, reg: RegulatoryAssertion, rules: Rules) -> bool:
@@ -632,7 +636,7 @@ def _compounded_subject(text: str, reg: RegulatoryAssertion, rules: Rules) -> bo
     first, cue = comp.search(text), approval.search(text)
     return (
         first is not None and cue is not None and first.start() < cue.start()
-        and not _NOT_BEFORE.search(text[max(0, first.start() - 30) : first.start()])
+        and not _DENIED_BEFORE.search(text[max(0, first.start() - 30) : first.start()])
     )
 
 
@@ -710,14 +714,15 @@ def judge_regulatory(claim: Claim, rules: Rules, policy: VerdictPolicy | None = 
     only_named = bool(decisions) and approval_words is not None and not approval_words.any(claim.text)
     # "Compounded ketamine products are not FDA-approved": the approval asked about is the compounded product's,
     # which the regulator's statement on compounding answers (_others), not the approvals of the drug itself.
-    compounded = _compounded_subject(claim.text, reg, rules) and any(f.kind == "compounding" for f in local.facts)
-    if "approval" in reg.topics and not only_named and not compounded:
+    compounded = _compounded_subject(claim.text, reg, rules)
+    on_file = any(f.kind == "compounding" for f in local.facts)
+    if "approval" in reg.topics and not only_named and not (compounded and on_file):
         _approval(sentence, reg, molecules, local, out)
     if "schedule" in reg.topics or "controlled" in reg.topics:
         _schedule(reg, molecules, local, jur, out)
     if "off_label" in reg.topics or ("legal" in reg.topics and "approval" not in reg.topics):
         _legal(sentence, reg, molecules, local, policy, out)
-    _others(reg, claim.text, molecules, local, out)
+    _others(reg, claim.text, molecules, local, out, compounded=compounded)
     if not out.outcomes:
         return finish(
             "insufficient_evidence",

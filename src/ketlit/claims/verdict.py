@@ -38,7 +38,7 @@ from ketlit.claims.cited_study import matching_details, names_no_detail, reports
 from ketlit.claims.context import second_subject
 from ketlit.claims.efficacy import grade_source, judge_efficacy
 from ketlit.claims.evidence import EvidenceRecord
-from ketlit.claims.extract import molecules_in
+from ketlit.claims.extract import label_schedules, molecules_in
 from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import (
     CERTAINTY,
@@ -112,8 +112,7 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
     molecules = set(claim.molecule or (rules.molecule_default,))
     if dose is None:
         # No dose, but the label's schedule in the page's words (the label_dose fact's terms).
-        named = [f for f in rules.facts if f.kind == "label_dose" and f.terms.regexes and f.terms.any(claim.text)
-                 and any(f.covers_molecule(m) for m in molecules)]
+        named = [f for f in label_schedules(claim.text, rules) if any(f.covers_molecule(m) for m in molecules)]
         if named:
             why = [f"the page states the schedule of the {named[0].agency} label of {named[0].product}"]
             return finish("supported", "high", why, [cite_fact(named[0])], rules, tested,
