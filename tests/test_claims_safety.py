@@ -351,19 +351,31 @@ def test_a_restriction_is_not_read_from_other_limits(rules: Rules) -> None:
 
 
 def test_a_harm_restricted_to_misuse_is_judged_on_both_settings(rules: Rules) -> None:
-    sentence = "Bladder problems have only been reported with daily recreational use."
-    misuse = _record("92000006", "Cystitis was found in 30% of the 100 participants.", indication=("recreational_use",))
-    none_in_patients = _record("92000007", "There were no cases of cystitis.")
+    # Memory problems: no regulator's statement documents them in treatment, so the studies decide.
+    sentence = "Memory problems have only been reported with daily recreational use."
+    misuse = _record("92000006", "Memory impairment was found in 30% of the 100 participants.",
+                     indication=("recreational_use",))
+    none_in_patients = _record("92000007", "There were no cases of memory impairment.")
     _, v = _judge_sentence(sentence, [misuse, none_in_patients], rules)
     assert v.verdict == "supported", v.reasons
     _, v = _judge_sentence(sentence, [misuse], rules)
     assert v.verdict == "partly_supported", v.reasons
-    in_patients = _record("92000008", "Cystitis occurred in 3 patients after repeated infusions.")
+    in_patients = _record("92000008", "Memory impairment occurred in 3 patients after repeated infusions.")
     _, v = _judge_sentence(sentence, [misuse, in_patients], rules)
     assert v.verdict == "contradicted", v.reasons
     assert "92000008" in cited(v)
     _, v = _judge_sentence(sentence, [], rules)
     assert v.verdict == "insufficient_evidence", v.reasons
+
+
+def test_a_harm_the_label_documents_in_treatment_is_not_limited_to_misuse(rules: Rules) -> None:
+    # Spravato's label reports cystitis with off-label use and urinary symptoms in its own trials.
+    sentence = "Bladder problems have only been reported with daily recreational use."
+    misuse = _record("92000006", "Cystitis was found in 30% of the 100 participants.", indication=("recreational_use",))
+    none_in_patients = _record("92000007", "There were no cases of cystitis.")
+    _, v = _judge_sentence(sentence, [misuse, none_in_patients], rules)
+    assert v.verdict == "contradicted", v.reasons
+    assert any("spravato_label_cystitis" in r for r in v.reasons)
 
 
 # ------------------------------------------------------------------ mania

@@ -193,11 +193,12 @@ def test_page_molecule_is_the_generic_drug_when_the_page_mostly_names_it(rules: 
 
 
 def test_safety_claim_about_a_special_group_needs_evidence_from_it(index: InMemoryIndex, rules: Rules) -> None:
-    # The fixture records are adult trials: they document side effects, but say nothing about pregnancy.
-    claim, v = check("Ketamine can be used safely during pregnancy.", "safety", index, rules)
+    # The fixture records are adult trials: they document side effects, but say nothing about breastfeeding, and
+    # no regulator's statement names it (pregnancy has the label's warning: test_claims_words_groups_canada).
+    claim, v = check("Ketamine can be used safely while breastfeeding.", "safety", index, rules)
     assert claim.safety_stance == "minimising"
     assert v.verdict == "insufficient_evidence" and not v.evidence
-    assert any("pregnancy" in r for r in v.reasons)
+    assert any("breastfeeding" in r for r in v.reasons)
     _, adults = check("Ketamine can be used safely.", "safety", index, rules)
     assert adults.verdict != "insufficient_evidence" and adults.evidence
 

@@ -20,7 +20,9 @@ SETS = sorted(p for p in KEYS.iterdir() if p.is_dir())
 
 
 def test_the_sets_are_there() -> None:
-    assert [p.name for p in SETS] == ["r10", "r11", "r12", "r13", "r14", "r15", "r16", "r5", "r6", "r7", "r8", "r9"]
+    assert [p.name for p in SETS] == [
+        "r10", "r11", "r12", "r13", "r14", "r15", "r16", "r17", "r18", "r5", "r6", "r7", "r8", "r9"
+    ]
 
 
 @pytest.mark.parametrize("folder", SETS, ids=[p.name for p in SETS])

@@ -536,7 +536,7 @@ def _rules_from_doc(root: _Doc, source: str, vocab: Vocabularies) -> Rules:
         comparator_combined=ev.sub("comparative").pattern_map("combined"),
         regulated_risks=root.sub("safety").strings("regulated_risks", single=True),
         safety_terms=root.sub("safety").pattern_map(
-            "terms", {"restriction", "misuse", "lasting", "lasting_report", "setting", "majority"}),
+            "terms", {"restriction", "misuse", "lasting", "lasting_report", "setting", "majority", "in_treatment"}),
         misuse_indications=root.sub("safety").strings("misuse_indications", single=True),
         indirect_populations=root.sub("safety").strings("indirect_populations", single=True),
         lasting_risks=root.sub("safety").strings("lasting_risks", single=True),

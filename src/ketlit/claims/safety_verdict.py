@@ -177,7 +177,10 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
             return any(rules.safety_populations[g].any(text) for g in groups)
 
         counted = [a for a in counted if names_group(f"{a.record.title} {a.record.abstract}")]
-        facts = [f for f in facts if names_group(f.statement)]
+        # Safety in general in that group ("safe during pregnancy") is answered by any regulator's warning for the
+        # group, whatever harm it names (a label's "may cause fetal harm; not recommended during pregnancy").
+        pool = facts if specific else [f for f in facts_about(claim, rules) if f.risks]
+        facts = [f for f in pool if names_group(f.statement)]
         # Nor does another form or route of the drug in that group ("Spravato is safe for
         # adolescents" from IV racemic-ketamine trials in adolescents): named, not weighed.
         other_form = [a for a in counted if any(i.startswith(("molecule ", "route ")) for i in a.indirect)]
@@ -208,6 +211,16 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         misuse = [r for r, s in zip(reports, source, strict=True) if s == "misuse"]
         experimental = [r for r, s in zip(reports, source, strict=True) if s == "experimental"]
         reports = [r for r, s in zip(reports, source, strict=True) if s is None]
+    in_treatment = rules.safety_terms.get("in_treatment")
+    treated = [f for f in facts if in_treatment is not None and in_treatment.any(f.statement)]
+    if stance == "restriction" and treated:
+        # "Urinary problems only happen with daily recreational use": a label that reports the harm in its own
+        # trials, or with therapeutic use, says otherwise.
+        reasons.append(
+            "the page limits the harm to misuse, but a regulator documents it in treatment ("
+            + ", ".join(f.id for f in treated) + ")"
+        )
+        return finish("contradicted", "moderate", reasons, [cite_fact(f) for f in treated], rules, tested)
     if stance == "restriction" and facts:
         reasons.append(
             "regulatory sources name the risk without saying in which use it arises ("

@@ -1,0 +1,103 @@
+"""Claims read from the never-read verdict set r16 (stop 47), each pinned both ways: a rate in words beside a
+concession ("roughly half … respond, although results vary"), what most of the clinic's patients feel and how soon,
+memory said to be left alone afterwards, safety in pregnancy answered by the label's warning for that group, and
+Canada's regulatory facts (the anaesthetic authorisation, no psychiatric authorisation, off-label prescribing).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.claims.evidence import InMemoryIndex
+from ketlit.claims.extract import extract_claims
+from ketlit.claims.rules import Rules
+from ketlit.claims.safety_verdict import _denies_lasting
+from tests.claims_pages import IV_PAGE, check_kind
+
+
+def _checkable(sentence: str, rules: Rules, page: str = IV_PAGE) -> list[tuple[str, object]]:
+    """(kind, threshold) of the checkable claims read from ``sentence``."""
+    return [
+        (c.kind, c.threshold)
+        for c in extract_claims(page + sentence, rules)
+        if sentence[:25] in c.text and c.checkable
+    ]
+
+
+def test_a_rate_in_words_beside_a_concession_is_a_rate_claim(rules: Rules) -> None:
+    sentence = (
+        "Across published trials, roughly half of people with treatment-resistant depression respond to a course "
+        "of ketamine, although results vary."
+    )
+    found = _checkable(sentence, rules)
+    assert [k for k, _ in found] == ["efficacy_rate"]
+    assert getattr(found[0][1], "value", None) == 50.0
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Not everyone responds, and results vary.", "Ketamine is not a cure, and it may not work for you."],
+)
+def test_a_concession_alone_stays_not_checkable(sentence: str, rules: Rules) -> None:
+    assert _checkable(sentence, rules) == []
+
+
+def test_a_concession_followed_by_what_most_patients_need_is_checked(rules: Rules) -> None:
+    sentence = "Ketamine is not a cure, and most patients who respond will need occasional maintenance infusions."
+    assert _checkable(sentence, rules)
+
+
+def test_what_most_of_the_clinics_patients_feel_within_hours_is_an_onset_claim(rules: Rules) -> None:
+    sentence = "Most of our clients feel a lift in their mood within one to two hours of their very first infusion."
+    assert "onset" in [k for k, _ in _checkable(sentence, rules)]
+    # A past case of the clinic's own stays its own, unverifiable report.
+    assert _checkable("Many of our veterans have cut their daily opioid dose in half within three months.", rules) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "lasting"),
+    [
+        ("Ketamine does not affect your memory or thinking afterwards, so you can return to work the next day.", True),
+        ("In depressed patients, studies show ketamine does not harm memory or thinking in the short term.", True),
+        ("Ketamine does not impair your memory.", False),
+    ],
+)
+def test_memory_or_thinking_said_to_be_left_alone_is_a_denial_of_harm_to_cognition(
+    sentence: str, lasting: bool, rules: Rules
+) -> None:
+    claims = [c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety"]
+    assert claims, sentence
+    assert claims[0].safety_stance == "denial"
+    assert "cognition" in claims[0].safety_topics
+    assert _denies_lasting(claims[0], rules) is lasting
+
+
+def test_safety_in_pregnancy_is_answered_by_the_labels_warning_for_that_group(
+    index: InMemoryIndex, rules: Rules
+) -> None:
+    _, v = check_kind("Ketamine is also considered safe during pregnancy.", "safety", index, rules, IV_PAGE)
+    assert v.verdict == "contradicted", v.reasons
+    assert any("spravato_label_pregnancy" in r for r in v.reasons)
+    # No regulator's source names breastfeeding: nothing carries over from other groups.
+    _, v = check_kind("Ketamine is safe during breastfeeding.", "safety", index, rules, IV_PAGE)
+    assert v.verdict == "insufficient_evidence", v.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        (
+            "Ketamine is approved by Health Canada as an anaesthetic, and physicians in Canada may prescribe it "
+            "off-label for depression.",
+            "supported",
+        ),
+        ("Health Canada has also approved IV ketamine for depression.", "contradicted"),
+        ("In Canada, Spravato is approved for treatment-resistant depression.", "supported"),
+    ],
+)
+def test_canadas_authorisations_decide_canadian_sentences(
+    sentence: str, verdict: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    _, v = check_kind(sentence, "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == verdict, v.reasons
+    assert any("jurisdiction: CA" in r for r in v.reasons), v.reasons
