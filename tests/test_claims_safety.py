@@ -632,3 +632,37 @@ def test_a_denial_of_lasting_harm_keeps_the_verdict_s_side_for_passing_reports(r
                                            rules) if c.kind == "safety")
     v = judge(claim, InMemoryIndex(records_from_dicts([passing]), rules).candidates(claim), rules)
     assert v.verdict != "contradicted" and {d.stance for d in v.decisive} == {"for"}, (v.verdict, v.decisive)
+
+
+# ------------------------------------------------------------------ a named harm that few studies report
+
+
+def test_a_denied_harm_few_treated_studies_report_is_partly_supported(rules: Rules) -> None:
+    """verdict_rules.toml uncommon_harm_share: one study of eleven that report any harm saw a switch to mania, so
+    "does not trigger mania" overreaches (partly); with one of two it is contradicted, and so is a harm most
+    of them report."""
+    nausea = [_record(f"9200010{i}", "Adverse events included nausea in 5 patients.") for i in range(10)]
+    mania = _record("92000111", "Adverse events included hypomania in two patients after the second infusion.")
+    sentence = "Ketamine does not trigger mania."
+    claim, v = _judge_sentence(sentence, [*nausea, mania], rules)
+    assert (claim.safety_stance, claim.safety_topics) == ("denial", ("mania",))
+    assert v.verdict == "partly_supported", v.reasons
+    assert any("only 1 of the 11" in r for r in v.reasons), v.reasons
+    _, v = _judge_sentence(sentence, [nausea[0], mania], rules)
+    assert v.verdict == "contradicted", v.reasons
+    _, v = _judge_sentence("Ketamine does not cause nausea.", [*nausea, mania], rules)
+    assert v.verdict == "contradicted", v.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "topic"),
+    [
+        ("Ketamine does not raise blood pressure.", "blood_pressure"),
+        ("Ketamine will not harm your bladder.", "bladder"),
+    ],
+)
+def test_a_harm_denied_with_its_own_verb_is_a_denial(sentence: str, topic: str, rules: Rules) -> None:
+    # Read as an acknowledgement before, these were "supported" by every report of the harm.
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety")
+    assert claim.safety_stance == "denial"
+    assert topic in claim.safety_topics

@@ -1,4 +1,4 @@
-"""Claims read from the never-read verdict set r16 (stop 47), each pinned both ways: a rate in words beside a
+"""Claims read from verdict sets r16-r18 (stop 47), each pinned both ways: a rate in words beside a
 concession ("roughly half … respond, although results vary"), what most of the clinic's patients feel and how soon,
 memory said to be left alone afterwards, safety in pregnancy answered by the label's warning for that group, and
 Canada's regulatory facts (the anaesthetic authorisation, no psychiatric authorisation, off-label prescribing).
@@ -101,3 +101,29 @@ def test_canadas_authorisations_decide_canadian_sentences(
     _, v = check_kind(sentence, "regulatory", index, rules, IV_PAGE)
     assert v.verdict == verdict, v.reasons
     assert any("jurisdiction: CA" in r for r in v.reasons), v.reasons
+
+
+def test_an_intensifier_of_the_effect_keeps_its_strength_in_an_implied_claim(rules: Rules) -> None:
+    from ketlit.claims.efficacy import tested_strength
+
+    sentence = "That makes ketamine the first proven medication for cocaine addiction."
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "efficacy")
+    assert claim.implied and tested_strength(claim) == "intensified"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "A single ketamine session resets cravings, helping smokers stay tobacco-free for good.",
+        "Ketamine ends depression for good.",
+    ],
+)
+def test_a_result_promised_for_good_is_absolute(sentence: str, rules: Rules) -> None:
+    claims = [c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "efficacy"]
+    assert claims and claims[0].strength == "absolute"
+
+
+def test_a_harm_limited_to_people_who_misuse_is_a_restriction(rules: Rules) -> None:
+    sentence = "Bladder damage only happens to people who abuse it daily for years."
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety")
+    assert (claim.safety_stance, claim.safety_topics) == ("restriction", ("bladder",))

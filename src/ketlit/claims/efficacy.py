@@ -10,8 +10,10 @@ sentence naming several conditions gets one reconciled verdict with each part's 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from typing import Final
 
 from ketlit.claims.cited_study import closest, kind_fits, names_no_detail, one_study_certainty, reports_one_study
 from ketlit.claims.evidence import EvidenceRecord
@@ -503,9 +505,14 @@ def tested_strength(claim: Claim) -> str:
     """The strength the evidence must carry. A usage statement ("the most significant surge in
     interest has come from its use in depression") implies only that the drug works: its
     intensifiers describe the interest or the use, so the implied claim is tested as plain."""
-    if claim.implied and claim.strength == "intensified":
+    if claim.implied and claim.strength == "intensified" and not any(_OF_EFFECT.search(c) for c in claim.strength_cues):
         return "plain"
     return claim.strength
+
+
+# Intensifiers that can only qualify the effect, never a use or the interest in it ("the first proven medication
+# for cocaine addiction", "a highly effective treatment for PTSD"): the implied claim keeps their strength.
+_OF_EFFECT: Final = re.compile(r"\b(proven|effective)\b", re.IGNORECASE)
 
 
 def judge_efficacy(

@@ -54,7 +54,7 @@ _RULES_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "verdict": ("use_reference_standard", "adequate_rct_n", "adequate_total_n", "min_independent_rcts",
                 "powered_null_n", "review_certainty", "review_certainty_hedged", "review_certainty_unstated",
                 "intensified_certainty", "max_synthesised_certainty", "min_pool_arms", "number_match_points",
-                "unpublished_min", "unpublished_share", "inconsistency_share"),
+                "unpublished_min", "unpublished_share", "inconsistency_share", "uncommon_harm_share"),
     "dose": ("min_studies", "low_quantile", "high_quantile"),
     "questions": ("counts", "low_weight", "not_counted", "review_not_counted"),
     "jurisdictions": ("default",),
@@ -166,6 +166,7 @@ class VerdictPolicy:
     unpublished_min: int
     unpublished_share: float
     inconsistency_share: float
+    uncommon_harm_share: float
     dose_min_studies: int
     dose_low_quantile: float
     dose_high_quantile: float
@@ -283,6 +284,7 @@ def _policy_from(root: Table) -> VerdictPolicy:
         "unpublished_min": v.integer("unpublished_min", minimum=1),
         "unpublished_share": v.number("unpublished_share"),
         "inconsistency_share": v.number("inconsistency_share"),
+        "uncommon_harm_share": v.number("uncommon_harm_share"),
     }
     d = root.sub("dose")
     q = root.sub("questions")

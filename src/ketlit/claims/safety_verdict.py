@@ -59,6 +59,7 @@ from ketlit.claims.grade import grade_studies
 from ketlit.claims.judging import Assessed, Cited, Verdict, as_tested, cite, cite_fact, exclusion_reason, finish
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import AdverseFinding, find_times, human_duration, upper_hours
+from ketlit.claims.policy import VerdictPolicy, packaged_policy
 from ketlit.claims.regulatory_verdict import approvals_for_use
 from ketlit.claims.rules import RegulatoryFact, Rules
 from ketlit.claims.synthesis import profile_of
@@ -156,8 +157,11 @@ def groups_in_claim(text: str, rules: Rules) -> list[str]:
     return [name for name, pats in rules.safety_populations.items() if any(pats.any(c) for c in clauses)]
 
 
-def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdict:
+def judge_safety(
+    claim: Claim, assessed: list[Assessed], rules: Rules, policy: VerdictPolicy | None = None
+) -> Verdict:
     """The verdict on a safety claim (see the module docstring)."""
+    policy = policy or packaged_policy()
     tested = as_tested(claim, rules)
     topics = set(claim.safety_topics)
     stance = claim.safety_stance or "assertion"
@@ -203,6 +207,10 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         return f.category in specific or (not specific and bool(topics & GENERIC))
 
     reports = [(a, f) for a in counted for f in harm_reports(a) if relevant(f)]
+    # The studies of treated patients that report any harm: how common the named one is among them.
+    harmed = {
+        a.record.id for a in counted for f in harm_reports(a) if not f.absent and indirect_source(a, f, rules) is None
+    }
     misuse: list[Report] = []
     experimental: list[Report] = []
     if stance in ("denial", "minimising", "restriction"):
@@ -250,8 +258,10 @@ def judge_safety(claim: Claim, assessed: list[Assessed], rules: Rules) -> Verdic
         # Said to be mild or to pass ("mild dizziness that fades within an hour"): the words the rule for effects
         # that pass needs (not "safe for everyone, including guests with high blood pressure").
         passing_words = rules.safety_stances["transience"].any(claim.text) or bool(_MILD.search(claim.text))
+        uncommon = _uncommon(specific, reports, len(harmed), rules, policy) if stance == "denial" else None
         judged = tiny or _denial_or_minimising(
             stance, specific, facts, reports, rules, lasting=lasting, observed=observed, passing_words=passing_words,
+            uncommon=uncommon,
             absolute=claim.strength == "absolute" and not any(
                 rules.safety_topics[t].any(claim.clause or claim.text) for t in specific if t in rules.safety_topics
             ),
@@ -493,6 +503,7 @@ def _denial_or_minimising(
     observed: bool = False,
     passing_words: bool = False,
     absolute: bool = False,
+    uncommon: str | None = None,
 ) -> _Judged:
     """The verdict on a harm denied or called minimal. ``absolute``: denied absolutely, with no harm named in the
     sentence itself ("has no long-term side effects")."""
@@ -510,7 +521,10 @@ def _denial_or_minimising(
     if stance == "denial" and observed and not present:
         _observed_denial(out, n_absent, regulated)
     elif stance == "denial":
-        if facts or present:
+        if present and not facts and uncommon:
+            out.verdict = "partly_supported"
+            out.reasons.append(uncommon)
+        elif facts or present:
             out.verdict = "contradicted"
             out.reasons.append("the page denies a risk that " + _who(facts, present))
         elif absent or passing:
@@ -558,6 +572,25 @@ def _denial_or_minimising(
     out.cited = [cite(a, _ae_text(f)) for a, f in present + absent + passing]
     out.used = _distinct(present + absent + passing)
     return out
+
+
+def _uncommon(
+    specific: set[str], reports: Sequence[Report], harmed: int, rules: Rules, policy: VerdictPolicy
+) -> str | None:
+    """Why a named harm is uncommon in the studies of treated patients, or None: fewer than
+    ``uncommon_harm_share`` of those that report any harm report it, and no regulator documents it as a
+    risk of the drug (``regulated_risks``). "Ketamine does not trigger mania" against two studies that saw
+    a switch is an overreach, not a falsehood; "does not cause dissociation" against most of them is
+    contradicted. (A regulator's warning on the harm decides before this: see the caller.)"""
+    if not specific or specific & set(rules.regulated_risks) or not harmed:
+        return None
+    n = len({a.record.id for a, f in reports if not f.absent})
+    if not n or n >= policy.uncommon_harm_share * harmed:
+        return None
+    return (
+        f"only {n} of the {harmed} stud(ies) of treated patients that report any harm report this one: it is "
+        "uncommon in them, which does not show that it never happens"
+    )
 
 
 def _restriction(therapeutic: Sequence[Report], misuse: Sequence[Report]) -> _Judged:

@@ -618,7 +618,7 @@ def judge(
     if claim.kind == "efficacy_rate":
         return judge_rate(claim, assessed, rules, policy)
     if claim.kind == "safety":
-        return judge_safety(claim, assessed, rules)
+        return judge_safety(claim, assessed, rules, policy)
     if claim.kind == "dosing":
         return _judge_dosing(claim, assessed, rules, policy)
     return finish(
