@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from ketlit.claims.cited_study import reports_one_study
+from ketlit.claims.efficacy import tested_strength as strength_tested
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.rules import Rules
@@ -104,11 +106,9 @@ def test_canadas_authorisations_decide_canadian_sentences(
 
 
 def test_an_intensifier_of_the_effect_keeps_its_strength_in_an_implied_claim(rules: Rules) -> None:
-    from ketlit.claims.efficacy import tested_strength
-
     sentence = "That makes ketamine the first proven medication for cocaine addiction."
     claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "efficacy")
-    assert claim.implied and tested_strength(claim) == "intensified"
+    assert claim.implied and strength_tested(claim) == "intensified"
 
 
 @pytest.mark.parametrize(
@@ -127,3 +127,39 @@ def test_a_harm_limited_to_people_who_misuse_is_a_restriction(rules: Rules) -> N
     sentence = "Bladder damage only happens to people who abuse it daily for years."
     claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety")
     assert (claim.safety_stance, claim.safety_topics) == ("restriction", ("bladder",))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance", "topic"),
+    [
+        ("When ketamine is given in a monitored setting, there has never been a documented case of addiction.",
+         "denial", "addiction"),
+        ("Bladder problems only affect people who misuse ketamine recreationally at high doses.", "restriction",
+         "bladder"),
+        ("Animal studies suggest ketamine may harm a developing baby, so we test before each series.", None,
+         "fetal_harm"),
+        ("Arketamine causes almost no dissociation.", "minimising", "dissociation"),
+    ],
+)
+def test_safety_stances_in_other_words(sentence: str, stance: str | None, topic: str, rules: Rules) -> None:
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety")
+    assert topic in claim.safety_topics
+    if stance is not None:
+        assert claim.safety_stance == stance
+
+
+def test_a_study_named_by_its_author_is_the_study_reported(rules: Rules) -> None:
+    sentence = (
+        "Murrough's two-site trial in 2013 used midazolam as an active placebo, and 64% of ketamine patients "
+        "responded at 24 hours compared with 28% on midazolam."
+    )
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "efficacy_rate")
+    assert claim.strength == "attributed"
+    assert reports_one_study(claim, rules)
+
+
+def test_an_approval_list_going_on_after_a_comma_names_its_uses(rules: Rules) -> None:
+    sentence = "Spravato is FDA-approved for depression, including the depressive episodes of bipolar disorder."
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "regulatory")
+    assert claim.regulatory is not None
+    assert "bipolar_depression" in claim.regulatory.approval_indications

@@ -59,12 +59,18 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
     pos = 0
     # Every part that speaks of approval: "Because ketamine has been FDA-approved for fifty years, using it for
     # anxiety is fully FDA-sanctioned" names the use in its second approval, not its first.
-    for part in parts:
+    for i, part in enumerate(parts):
         start = sentence.find(part, pos)
         end = start + len(part)
         pos = end
         if not any(start <= m.start() < end for m in cues):
             continue
+        # "approved for depression, including the depressive episodes of bipolar disorder": the uses the list goes
+        # on to name are approved uses the sentence claims too.
+        for more in parts[i + 1 :]:
+            if not _LIST_GOES_ON.match(more):
+                break
+            part += "," + more
         if found := _indications(part, rules):
             narrowed = _narrowed(part, found, rules)
             return narrowed, len(narrowed) < len(found)
@@ -75,6 +81,10 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
     return [], False
 
 
+# A part that goes on with the list of uses an approval names.
+_LIST_GOES_ON = re.compile(
+    r"\s*(?:including|such as|especially|particularly|in particular|as well as|and also|and even|even)\b", re.IGNORECASE
+)
 # An approval's use named by reference to one the sentence already gave.
 _THAT_USE = re.compile(r"\bfor (?:that|this|such|the same) (?:use|purpose|indication|condition)\b", re.IGNORECASE)
 
