@@ -163,3 +163,23 @@ def test_an_approval_list_going_on_after_a_comma_names_its_uses(rules: Rules) ->
     claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "regulatory")
     assert claim.regulatory is not None
     assert "bipolar_depression" in claim.regulatory.approval_indications
+
+
+@pytest.mark.parametrize(
+    ("sentence", "kind"),
+    [
+        ("Generic ketamine is registered in Australia only as an anaesthetic, so when our psychiatrists prescribe it "
+         "for depression they are prescribing it off-label.", "regulatory"),
+        ("Racemic ketamine infusions, which we offer, are not licensed for depression in the EU.", "regulatory"),
+        ("We don't treat pregnant patients, because animal studies suggest ketamine may harm a developing baby.",
+         "safety"),
+    ],
+)
+def test_a_practice_sentence_giving_a_status_or_a_harm_as_its_reason_is_checked(
+    sentence: str, kind: str, rules: Rules
+) -> None:
+    assert kind in [k for k, _ in _checkable(sentence, rules)]
+
+
+def test_a_practice_sentence_alone_stays_not_checkable(rules: Rules) -> None:
+    assert _checkable("We offer ketamine infusions for adults with depression in a calm setting.", rules) == []
