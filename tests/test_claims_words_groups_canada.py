@@ -14,6 +14,7 @@ from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.rules import Rules
 from ketlit.claims.safety_verdict import _denies_lasting
+from ketlit.claims.timing import time_verdict
 from tests.claims_pages import IV_PAGE, check_kind
 
 
@@ -183,3 +184,18 @@ def test_a_practice_sentence_giving_a_status_or_a_harm_as_its_reason_is_checked(
 
 def test_a_practice_sentence_alone_stays_not_checkable(rules: Rules) -> None:
     assert _checkable("We offer ketamine infusions for adults with depression in a calm setting.", rules) == []
+
+
+@pytest.mark.parametrize(
+    ("n_for", "n_against", "possible", "verdict"),
+    [
+        (4, 2, False, "supported"),
+        (2, 9, False, "contradicted"),  # most studies saw the benefit end sooner than the page says
+        (2, 9, True, "partly_supported"),  # "can last for months": some do
+        (0, 3, True, "contradicted"),
+        (2, 3, False, "partly_supported"),
+        (0, 0, False, "insufficient_evidence"),
+    ],
+)
+def test_a_time_is_refuted_when_most_reports_disagree(n_for: int, n_against: int, possible: bool, verdict: str) -> None:
+    assert time_verdict(n_for, n_against, possible=possible) == verdict

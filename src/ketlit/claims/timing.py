@@ -264,14 +264,7 @@ def _time_part(
         return reported
     n_for = len({a.record.id for a, _ in support})
     n_against = len({a.record.id for a, _ in against})
-    if n_for and n_for >= 2 * n_against:
-        verdict = "supported"
-    elif n_against and not n_for:
-        verdict = "contradicted"
-    elif n_for or n_against:
-        verdict = "partly_supported"
-    else:
-        verdict = "insufficient_evidence"
+    verdict = time_verdict(n_for, n_against, possible=_possible(claim, rules))
     shorter = _shorter_durations(claim, neutral)
     if verdict == "insufficient_evidence" and shorter:
         # The effect is established and lasted as long as the studies followed it, but no study
@@ -419,6 +412,24 @@ def _one_each(found: Sequence[tuple[Assessed, TimeFinding]]) -> list[tuple[Asses
 def _number(t: TimeFinding) -> str:
     h = format_hours(t.hours) if t.hours is not None else "rapid, no time given"
     return f"{t.kind} {h}"
+
+
+def time_verdict(n_for: int, n_against: int, *, possible: bool) -> str:
+    """The verdict from the studies whose times bear the page's out and those whose times refute it. As a time is
+    borne out when most reports agree with it, it is refuted when most disagree: nine studies seeing the benefit end
+    within weeks outweigh two that saw it last a year. A time said to be possible ("can last for months") claims
+    only that some get it, which the few reports for it bear out in part."""
+    if n_for and n_for >= 2 * n_against:
+        return "supported"
+    if n_against and (not n_for or (n_against >= 3 * n_for and not possible)):
+        return "contradicted"
+    return "partly_supported" if n_for or n_against else "insufficient_evidence"
+
+
+def _possible(claim: Claim, rules: Rules) -> bool:
+    """The page says the time can be reached, not that it usually is ("can last for months")."""
+    hedges = rules.cues.get("hedges")
+    return claim.strength == "hedged" or (hedges is not None and hedges.any(claim.clause or claim.text))
 
 
 def judge_time(
