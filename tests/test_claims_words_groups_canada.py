@@ -199,3 +199,46 @@ def test_a_practice_sentence_alone_stays_not_checkable(rules: Rules) -> None:
 )
 def test_a_time_is_refuted_when_most_reports_disagree(n_for: int, n_against: int, possible: bool, verdict: str) -> None:
     assert time_verdict(n_for, n_against, possible=possible) == verdict
+
+
+# A review of this stop's rules (213 inputs on the old and new code) found these read worse; each is pinned.
+def test_a_concession_about_clinics_is_not_a_claim_about_patients(rules: Rules) -> None:
+    assert _checkable("Ketamine is not a cure, and many clinics require a psychiatric assessment first.", rules) == []
+
+
+@pytest.mark.parametrize(
+    ("sentence", "strength"),
+    [
+        ("Ketamine is not a miracle cure, and the majority of responders require top-up treatments.", "plain"),
+        ("Ketamine helps many patients stay well for weeks, though not forever.", "plain"),
+        ("Ketamine is a miracle cure.", "absolute"),
+    ],
+)
+def test_a_denied_cure_or_forever_is_no_absolute_claim(sentence: str, strength: str, rules: Rules) -> None:
+    claims = [c for c in extract_claims(IV_PAGE + sentence, rules) if c.checkable]
+    assert claims and claims[0].strength == strength
+
+
+@pytest.mark.parametrize(
+    ("sentence", "tested"),
+    [
+        ("Ketamine is used to treat depression in our proven, effective clinic setting.", "plain"),
+        ("Ketamine is the only medication proven to stop suicidal thoughts within hours.", "intensified"),
+    ],
+)
+def test_only_an_intensifier_of_the_effect_keeps_its_strength(sentence: str, tested: str, rules: Rules) -> None:
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "efficacy")
+    assert strength_tested(claim) == tested
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is FDA-approved for anesthesia, even though we use it for depression off-label.",
+        "Ketamine is approved as an anaesthetic, and also used off-label for depression and PTSD.",
+    ],
+)
+def test_the_clinics_own_use_after_a_comma_is_not_an_approved_use(sentence: str, rules: Rules) -> None:
+    claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "regulatory")
+    assert claim.regulatory is not None
+    assert claim.regulatory.approval_indications == ("anesthesia_sedation",)

@@ -505,14 +505,18 @@ def tested_strength(claim: Claim) -> str:
     """The strength the evidence must carry. A usage statement ("the most significant surge in
     interest has come from its use in depression") implies only that the drug works: its
     intensifiers describe the interest or the use, so the implied claim is tested as plain."""
-    if claim.implied and claim.strength == "intensified" and not any(_OF_EFFECT.search(c) for c in claim.strength_cues):
+    if claim.implied and claim.strength == "intensified" and not _OF_EFFECT.search(claim.clause or claim.text):
         return "plain"
     return claim.strength
 
 
 # Intensifiers that can only qualify the effect, never a use or the interest in it ("the first proven medication
 # for cocaine addiction", "a highly effective treatment for PTSD"): the implied claim keeps their strength.
-_OF_EFFECT: Final = re.compile(r"\b(proven|effective)\b", re.IGNORECASE)
+_OF_EFFECT: Final = re.compile(
+    r"\b(proven|(highly |very )?effective)\s+(\w+\s+)?(treatment|therapy|medication|medicine|drug|option|remedy|cure|"
+    r"intervention)s?\b|\beffective (for|against|in treating)\b|\bproven to\b",
+    re.IGNORECASE,
+)
 
 
 def judge_efficacy(

@@ -68,7 +68,7 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
         # "approved for depression, including the depressive episodes of bipolar disorder": the uses the list goes
         # on to name are approved uses the sentence claims too.
         for more in parts[i + 1 :]:
-            if not _LIST_GOES_ON.match(more):
+            if not _LIST_GOES_ON.match(more) or _NOT_THE_LIST.search(more):
                 break
             part += "," + more
         if found := _indications(part, rules):
@@ -83,8 +83,10 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
 
 # A part that goes on with the list of uses an approval names.
 _LIST_GOES_ON = re.compile(
-    r"\s*(?:including|such as|especially|particularly|in particular|as well as|and also|and even|even)\b", re.IGNORECASE
+    r"\s*(?:including|such as|especially|particularly|in particular|as well as)\b", re.IGNORECASE
 )
+# A part about the clinic's own use, not the regulator's list ("…, as well as off-label for depression").
+_NOT_THE_LIST = re.compile(r"\boff[- ]label\b|\b(?:we|our)\b|\bused\b", re.IGNORECASE)
 # An approval's use named by reference to one the sentence already gave.
 _THAT_USE = re.compile(r"\bfor (?:that|this|such|the same) (?:use|purpose|indication|condition)\b", re.IGNORECASE)
 
