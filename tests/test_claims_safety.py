@@ -666,3 +666,12 @@ def test_a_harm_denied_with_its_own_verb_is_a_denial(sentence: str, topic: str, 
     claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "safety")
     assert claim.safety_stance == "denial"
     assert topic in claim.safety_topics
+
+
+def test_a_harm_the_drug_is_known_to_produce_is_never_uncommon(rules: Rules) -> None:
+    """verdict_rules.toml uncommon_harm_exempt: however few treated patients' studies report psychosis, "does not
+    trigger psychosis" is contradicted by them."""
+    nausea = [_record(f"9200020{i}", "Adverse events included nausea in 5 patients.") for i in range(10)]
+    psychosis = _record("92000211", "Adverse events included transient psychotic symptoms in two patients.")
+    _, v = _judge_sentence("Ketamine does not trigger psychosis.", [*nausea, psychosis], rules)
+    assert v.verdict == "contradicted", v.reasons

@@ -21,7 +21,7 @@ SETS = sorted(p for p in KEYS.iterdir() if p.is_dir())
 
 def test_the_sets_are_there() -> None:
     assert [p.name for p in SETS] == [
-        "r10", "r11", "r12", "r13", "r14", "r15", "r16", "r17", "r18", "r5", "r6", "r7", "r8", "r9"
+        "r10", "r11", "r12", "r13", "r14", "r15", "r16", "r17", "r18", "r19", "r20", "r5", "r6", "r7", "r8", "r9"
     ]
 
 

@@ -54,7 +54,8 @@ _RULES_KEYS: Final[dict[str, tuple[str, ...]]] = {
     "verdict": ("use_reference_standard", "adequate_rct_n", "adequate_total_n", "min_independent_rcts",
                 "powered_null_n", "review_certainty", "review_certainty_hedged", "review_certainty_unstated",
                 "intensified_certainty", "max_synthesised_certainty", "min_pool_arms", "number_match_points",
-                "unpublished_min", "unpublished_share", "inconsistency_share", "uncommon_harm_share"),
+                "unpublished_min", "unpublished_share", "inconsistency_share", "uncommon_harm_share",
+                "uncommon_harm_exempt"),
     "dose": ("min_studies", "low_quantile", "high_quantile"),
     "questions": ("counts", "low_weight", "not_counted", "review_not_counted"),
     "jurisdictions": ("default",),
@@ -167,6 +168,7 @@ class VerdictPolicy:
     unpublished_share: float
     inconsistency_share: float
     uncommon_harm_share: float
+    uncommon_harm_exempt: tuple[str, ...]
     dose_min_studies: int
     dose_low_quantile: float
     dose_high_quantile: float
@@ -285,6 +287,7 @@ def _policy_from(root: Table) -> VerdictPolicy:
         "unpublished_share": v.number("unpublished_share"),
         "inconsistency_share": v.number("inconsistency_share"),
         "uncommon_harm_share": v.number("uncommon_harm_share"),
+        "uncommon_harm_exempt": v.strings("uncommon_harm_exempt"),
     }
     d = root.sub("dose")
     q = root.sub("questions")

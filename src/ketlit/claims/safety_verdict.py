@@ -578,11 +578,12 @@ def _uncommon(
     specific: set[str], reports: Sequence[Report], harmed: int, rules: Rules, policy: VerdictPolicy
 ) -> str | None:
     """Why a named harm is uncommon in the studies of treated patients, or None: fewer than
-    ``uncommon_harm_share`` of those that report any harm report it, and no regulator documents it as a
-    risk of the drug (``regulated_risks``). "Ketamine does not trigger mania" against two studies that saw
+    ``uncommon_harm_share`` of those that report any harm report it, no regulator documents it as a risk
+    of the drug (``regulated_risks``), and it is not a harm the drug is known to produce
+    (``uncommon_harm_exempt``, verdict_rules.toml). "Ketamine does not trigger mania" against two studies that saw
     a switch is an overreach, not a falsehood; "does not cause dissociation" against most of them is
     contradicted. (A regulator's warning on the harm decides before this: see the caller.)"""
-    if not specific or specific & set(rules.regulated_risks) or not harmed:
+    if not specific or specific & {*rules.regulated_risks, *policy.uncommon_harm_exempt} or not harmed:
         return None
     n = len({a.record.id for a, f in reports if not f.absent})
     if not n or n >= policy.uncommon_harm_share * harmed:
