@@ -109,7 +109,7 @@ def test_canadas_authorisations_decide_canadian_sentences(
 def test_an_intensifier_of_the_effect_keeps_its_strength_in_an_implied_claim(rules: Rules) -> None:
     sentence = "That makes ketamine the first proven medication for cocaine addiction."
     claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "efficacy")
-    assert claim.implied and strength_tested(claim) == "intensified"
+    assert claim.implied and strength_tested(claim, rules) == "intensified"
 
 
 @pytest.mark.parametrize(
@@ -228,7 +228,7 @@ def test_a_denied_cure_or_forever_is_no_absolute_claim(sentence: str, strength: 
 )
 def test_only_an_intensifier_of_the_effect_keeps_its_strength(sentence: str, tested: str, rules: Rules) -> None:
     claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "efficacy")
-    assert strength_tested(claim) == tested
+    assert strength_tested(claim, rules) == tested
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,8 @@ sentence naming several conditions gets one reconciled verdict with each part's 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import Final
 
 from ketlit.claims.cited_study import closest, kind_fits, names_no_detail, one_study_certainty, reports_one_study
 from ketlit.claims.evidence import EvidenceRecord
@@ -275,7 +273,7 @@ def component(
     reported = _reported_study(claim, label, body, rules)
     if reported is not None:
         return reported
-    verdict, rule, review, deciders = decide(body, tested_strength(claim) == "hedged", policy)
+    verdict, rule, review, deciders = decide(body, tested_strength(claim, rules) == "hedged", policy)
     unblinding = bool(set(sub.indication) & set(rules.unblinding_indications))
     if review is None and body.reference is not None:
         review = body.reviews[0]  # certainty is the pinned entry's, whichever rule decided
@@ -501,22 +499,18 @@ def _not_in_vocabulary(claim: Claim, policy: VerdictPolicy) -> list[Component]:
     ]
 
 
-def tested_strength(claim: Claim) -> str:
+def tested_strength(claim: Claim, rules: Rules) -> str:
     """The strength the evidence must carry. A usage statement ("the most significant surge in
     interest has come from its use in depression") implies only that the drug works: its
-    intensifiers describe the interest or the use, so the implied claim is tested as plain."""
-    if claim.implied and claim.strength == "intensified" and not _OF_EFFECT.search(claim.clause or claim.text):
+    intensifiers describe the interest or the use, so the implied claim is tested as plain. An
+    intensifier of the effect itself (claim_rules.toml [cues] effect_intensifier: "the first proven
+    medication for") keeps its strength."""
+    of_effect = rules.cues.get("effect_intensifier")
+    if claim.implied and claim.strength == "intensified" and not (
+        of_effect is not None and of_effect.any(claim.clause or claim.text)
+    ):
         return "plain"
     return claim.strength
-
-
-# Intensifiers that can only qualify the effect, never a use or the interest in it ("the first proven medication
-# for cocaine addiction", "a highly effective treatment for PTSD"): the implied claim keeps their strength.
-_OF_EFFECT: Final = re.compile(
-    r"\b(proven|(highly |very )?effective)\s+(\w+\s+)?(treatment|therapy|medication|medicine|drug|option|remedy|cure|"
-    r"intervention)s?\b|\beffective (for|against|in treating)\b|\bproven to\b",
-    re.IGNORECASE,
-)
 
 
 def judge_efficacy(
@@ -535,7 +529,7 @@ def judge_efficacy(
     verdict, certainty, why = combine_claim(claim, parts)
     decisive, source = decisive_parts(parts, certainty, verdict)
     reasons = [r for p in parts for r in p.reasons] + why
-    strength = tested_strength(claim)
+    strength = tested_strength(claim, rules)
     if strength != claim.strength:
         reasons.append(
             f"the {claim.strength} wording ({', '.join(claim.strength_cues)}) qualifies the use the page describes, "

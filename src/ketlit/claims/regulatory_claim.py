@@ -54,6 +54,7 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
     """Indications in the part of the sentence that speaks of approval ("as an anesthetic agent"),
     and whether one of them is qualified by a later one (see :func:`_narrowed`)."""
     approval = rules.regulatory.get("approval")
+    off_label = rules.regulatory.get("off_label")
     cues = approval.finditer(sentence) if approval else []
     parts = re.split(r",|;|\bwhile\b|\bbut\b|\bwhereas\b", sentence)
     pos = 0
@@ -68,7 +69,8 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
         # "approved for depression, including the depressive episodes of bipolar disorder": the uses the list goes
         # on to name are approved uses the sentence claims too.
         for more in parts[i + 1 :]:
-            if not _LIST_GOES_ON.match(more) or _NOT_THE_LIST.search(more):
+            own_use = _NOT_THE_LIST.search(more) or (off_label is not None and off_label.any(more))
+            if not _LIST_GOES_ON.match(more) or own_use:
                 break
             part += "," + more
         if found := _indications(part, rules):
@@ -85,8 +87,9 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
 _LIST_GOES_ON = re.compile(
     r"\s*(?:including|such as|especially|particularly|in particular|as well as)\b", re.IGNORECASE
 )
-# A part about the clinic's own use, not the regulator's list ("…, as well as off-label for depression").
-_NOT_THE_LIST = re.compile(r"\boff[- ]label\b|\b(?:we|our)\b|\bused\b", re.IGNORECASE)
+# A part about the clinic's own use, not the regulator's list ("…, as well as used for depression"; an off-label
+# use, by the rules' off_label words, is not the list either).
+_NOT_THE_LIST = re.compile(r"\b(?:we|our)\b|\bused\b", re.IGNORECASE)
 # An approval's use named by reference to one the sentence already gave.
 _THAT_USE = re.compile(r"\bfor (?:that|this|such|the same) (?:use|purpose|indication|condition)\b", re.IGNORECASE)
 

@@ -206,11 +206,8 @@ def judge_safety(
     def relevant(f: AdverseFinding) -> bool:
         return f.category in specific or (not specific and bool(topics & GENERIC))
 
-    reports = [(a, f) for a in counted for f in harm_reports(a) if relevant(f)]
-    # The studies of treated patients that report any harm: how common the named one is among them.
-    harmed = {
-        a.record.id for a in counted for f in harm_reports(a) if not f.absent and indirect_source(a, f, rules) is None
-    }
+    every_report = [(a, f) for a in counted for f in harm_reports(a)]
+    reports = [(a, f) for a, f in every_report if relevant(f)]
     misuse: list[Report] = []
     experimental: list[Report] = []
     if stance in ("denial", "minimising", "restriction"):
@@ -219,17 +216,16 @@ def judge_safety(
         misuse = [r for r, s in zip(reports, source, strict=True) if s == "misuse"]
         experimental = [r for r, s in zip(reports, source, strict=True) if s == "experimental"]
         reports = [r for r, s in zip(reports, source, strict=True) if s is None]
-    in_treatment = rules.safety_terms.get("in_treatment")
-    treated = [f for f in facts if in_treatment is not None and in_treatment.any(f.statement)]
-    if stance == "restriction" and treated:
-        # "Urinary problems only happen with daily recreational use": a label that reports the harm in its own
-        # trials, or with therapeutic use, says otherwise.
-        reasons.append(
-            "the page limits the harm to misuse, but a regulator documents it in treatment ("
-            + ", ".join(f.id for f in treated) + ")"
-        )
-        return finish("contradicted", "moderate", reasons, [cite_fact(f) for f in treated], rules, tested)
     if stance == "restriction" and facts:
+        in_treatment = rules.safety_terms.get("in_treatment")
+        if treated := [f for f in facts if in_treatment is not None and in_treatment.any(f.statement)]:
+            # "Urinary problems only happen with daily recreational use": a label that reports the harm in its own
+            # trials, or with therapeutic use, says otherwise.
+            reasons.append(
+                "the page limits the harm to misuse, but a regulator documents it in treatment ("
+                + ", ".join(f.id for f in treated) + ")"
+            )
+            return finish("contradicted", "moderate", reasons, [cite_fact(f) for f in treated], rules, tested)
         reasons.append(
             "regulatory sources name the risk without saying in which use it arises ("
             + ", ".join(f.id for f in facts)
@@ -258,7 +254,7 @@ def judge_safety(
         # Said to be mild or to pass ("mild dizziness that fades within an hour"): the words the rule for effects
         # that pass needs (not "safe for everyone, including guests with high blood pressure").
         passing_words = rules.safety_stances["transience"].any(claim.text) or bool(_MILD.search(claim.text))
-        uncommon = _uncommon(specific, reports, len(harmed), rules, policy) if stance == "denial" else None
+        uncommon = _uncommon(specific, reports, every_report, rules, policy) if stance == "denial" else None
         judged = tiny or _denial_or_minimising(
             stance, specific, facts, reports, rules, lasting=lasting, observed=observed, passing_words=passing_words,
             uncommon=uncommon,
@@ -575,7 +571,7 @@ def _denial_or_minimising(
 
 
 def _uncommon(
-    specific: set[str], reports: Sequence[Report], harmed: int, rules: Rules, policy: VerdictPolicy
+    specific: set[str], reports: Sequence[Report], every_report: Sequence[Report], rules: Rules, policy: VerdictPolicy
 ) -> str | None:
     """Why a named harm is uncommon in the studies of treated patients, or None: fewer than
     ``uncommon_harm_share`` of those that report any harm report it, no regulator documents it as a risk
@@ -583,7 +579,11 @@ def _uncommon(
     (``uncommon_harm_exempt``, verdict_rules.toml). "Ketamine does not trigger mania" against two studies that saw
     a switch is an overreach, not a falsehood; "does not cause dissociation" against most of them is
     contradicted. (A regulator's warning on the harm decides before this: see the caller.)"""
-    if not specific or specific & {*rules.regulated_risks, *policy.uncommon_harm_exempt} or not harmed:
+    if not specific or specific & {*rules.regulated_risks, *policy.uncommon_harm_exempt}:
+        return None
+    # The studies of treated patients that report any harm: how common the named one is among them.
+    harmed = len({a.record.id for a, f in every_report if not f.absent and indirect_source(a, f, rules) is None})
+    if not harmed:
         return None
     n = len({a.record.id for a, f in reports if not f.absent})
     if not n or n >= policy.uncommon_harm_share * harmed:
