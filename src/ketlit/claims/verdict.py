@@ -116,7 +116,7 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
         if named:
             why = [f"the page states the schedule of the {named[0].agency} label of {named[0].product}"]
             return finish("supported", "high", why, [cite_fact(named[0])], rules, tested,
-                          decisive=[decisive_fact(named[0], "for")], certainty_source="regulator's label")
+                          decisive=[decisive_fact(named[0], "for")], certainty_source=f"regulatory:{named[0].id}")
         return finish("insufficient_evidence", None, [*reasons, "no dose could be read"], [], rules, tested)
     if (label := _label_dose(dose, molecules, routes, rules)) is not None:
         # The approved product's own labelled dose: the regulator's label supports it, whatever
@@ -125,7 +125,7 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
         said = format_dose(dose.low, dose.high, dose.unit)
         why = [f"the page states {said}, within the {label.agency} label's dose of {label.product} ({labelled})"]
         return finish("supported", "high", why, [cite_fact(label)], rules, tested,
-                      decisive=[decisive_fact(label, "for")], certainty_source="regulator's label")
+                      decisive=[decisive_fact(label, "for")], certainty_source=f"regulatory:{label.id}")
     same_route = [
         a
         for a in assessed
