@@ -90,7 +90,7 @@ from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose, word_d
 from ketlit.claims.rules import Patterns, RegulatoryFact, Rules
 from ketlit.claims.safety_claim import read_safety
 from ketlit.claims.subject import another_time, assisted_by_other, not_about_drug, other_subject
-from ketlit.claims.text import Location, Sentence, split_sentences
+from ketlit.claims.text import Location, Sentence, spelled_out, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
 # A fronted adverbial of means ("By rebuilding connections between brain cells, …"): the mechanism
@@ -509,7 +509,7 @@ def _claims_for(
     # The label's own schedule in the page's words names the product as surely as its name ("Treatment starts
     # with two sessions a week for four weeks, then weekly sessions in weeks 5 to 8").
     named = rules.drug_names.any(s) or label_schedule(s, rules)
-    strong = rules.cues["regulatory"].any(s) or rules.safety_stances["denial"].any(s) or has_rate(s, rules)
+    strong = rules.cues["regulatory"].any(s) or rules.safety_stances["denial"].any(spelled_out(s)) or has_rate(s, rules)
     # A label that asserts something outright ("Immediately Effective", "Little to No Side Effects")
     # is a claim in a few words; a topic heading ("Side Effects of Treatment") is not.
     label_claim = (
@@ -755,13 +755,13 @@ def _operationalise(
         threshold, tnotes = _time_threshold(clause, claim.kind, rules)
         notes.extend(tnotes)
     elif claim.kind == "safety":
-        topics, stance = read_safety(clause, prev, rules)
+        topics, stance = read_safety(spelled_out(clause), spelled_out(prev), rules)
         times = find_times(clause)
         if times and stance == "transience":
             op = "~" if re.search(r"\b(about|around)\b", clause, re.I) else "<="
             threshold = Threshold(op, times[0].hours, "hours")
     elif claim.kind == "regulatory":
-        assertion = read_regulatory(clause, sentence, ctx, rules)
+        assertion = read_regulatory(spelled_out(clause), spelled_out(sentence), ctx, rules)
         if assertion.approval_inferred:
             said = ", ".join(assertion.approval_indications)
             notes.append(f"approval claim names no use; read as about the page's conditions ({said})")
@@ -794,5 +794,5 @@ def _operationalise(
         jurisdiction=parts.jurisdiction,
         page_jurisdiction=ctx.jurisdiction,
         denied=claim.kind == "efficacy"
-        and any(rules.cues.get(k, Patterns(())).any(clause) for k in ("efficacy_denial", "reported_null")),
+        and any(rules.cues.get(k, Patterns(())).any(spelled_out(clause)) for k in ("efficacy_denial", "reported_null")),
     )

@@ -610,6 +610,35 @@ def sentence_texts(text: str) -> list[str]:
     return [_collapsed(par[s:e]) for _, _, _, par, spans in _paragraph_spans(text) for s, e in spans]
 
 
+# Typographic apostrophes and the two Unicode hyphens pages print ("isn’t", "non‑addictive" with U+2011), as the
+# ASCII a rule is written in; and negated auxiliaries spelled out ("isn't" → "is not", "won't" → "will not").
+_TYPOGRAPHIC: Final = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\uff07": "'",
+                                      "\u2010": "-", "\u2011": "-"})
+_NOT_CONTRACTED: Final = re.compile(
+    r"\b(is|are|was|were|does|do|did|has|have|had|could|would|should|must|need|might)n't\b", re.IGNORECASE
+)
+_IRREGULAR_NOT: Final = {"won't": "will not", "can't": "cannot", "ain't": "is not", "shan't": "shall not"}
+_IRREGULAR: Final = re.compile(r"\b(won|can|ain|shan)'t\b", re.IGNORECASE)
+
+
+def spelled_out(text: str) -> str:
+    """``text`` as the claim rules read polarity: negations spelled out and typography folded to ASCII.
+
+    Why: a page's "Ketamine isn’t addictive" must deny addiction as "is not addictive" does; before this, the
+    stance and negation patterns (written with "not") missed the contraction and the curly apostrophe, and the
+    denial was read as the harm asserted, "supported" by every report of it. Only for matching: the claim's text,
+    which editors and the verdict keys quote, stays the page's own."""
+    folded = text.translate(_TYPOGRAPHIC)
+    if "'t" not in folded:
+        return folded
+    folded = _IRREGULAR.sub(lambda m: _cased(m.group(0), _IRREGULAR_NOT[m.group(0).lower()]), folded)
+    return _NOT_CONTRACTED.sub(r"\1 not", folded)
+
+
+def _cased(word: str, replacement: str) -> str:
+    return replacement[0].upper() + replacement[1:] if word[:1].isupper() else replacement
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of clean text with their locations; short unpunctuated lines are headings."""
     out: list[Sentence] = []
