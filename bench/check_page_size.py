@@ -215,7 +215,35 @@ def main() -> int:
                 ratio = elapsed / floor
                 size_b = path.stat().st_size
                 print(f"{name:<22}{size_b:>10}{floor:>9.2f}{elapsed:>9.2f}{cpu:>8.2f}{ratio:>7.1f}  {result}")
+        failed |= _pathological(args.db, Path(tmp))
     return 1 if failed else 0
+
+
+# Small pages on which a step of the check once grew with the square of something on the page (a fuzzing pass,
+# stop 48): each took a minute or more, each must now be seconds. Same limit as above, and the claim after the
+# odd part must still be found.
+_PATHOLOGICAL: tuple[tuple[str, str, str], ...] = (
+    ("md: 150,000 '['", ".md", "[" * 150_000 + "\n\nKetamine is not addictive.\n"),
+    ("html: 2,500-link nav", ".html",
+     "<html><body><nav><ul>" + '<li><a href="/l">Ketamine for Depression</a></li>' * 2500
+     + "</ul></nav><p>Ketamine is not addictive.</p></body></html>"),
+    ("md out: 400 flagged", ".txt",
+     " ".join(f"Over {i % 100}% of our ketamine patients feel better within {i % 48 + 1} hours." for i in range(400))),
+)
+
+
+def _pathological(db: Path, tmp: Path) -> bool:
+    """Check each pathological page (default Markdown output); True if one failed."""
+    failed = False
+    for i, (name, ext, text) in enumerate(_PATHOLOGICAL):
+        path = tmp / f"pathological-{i}{ext}"
+        path.write_text(text, encoding="utf-8")
+        elapsed, cpu, rc, last = _check(db, path)
+        ok = cpu < LIMIT_S and rc == 0
+        failed |= not ok
+        print(f"{name:<22}{path.stat().st_size:>10}{'':>9}{elapsed:>9.2f}{cpu:>8.2f}{'':>7}  "
+              f"{'ok' if ok else f'FAIL (exit {rc}): {last}'}")
+    return failed
 
 
 if __name__ == "__main__":

@@ -773,6 +773,8 @@ def main() -> None:
 def _flush_stdout(code: Any) -> Any:
     """Flush stdout while errors can still be reported: output redirected to a full disk must
     end in one ``Error:`` line, not in Python's multi-line complaint at exit."""
+    if sys.stdout is None:  # started with standard output closed: nothing to flush
+        return code
     try:
         sys.stdout.flush()
     except OSError as exc:

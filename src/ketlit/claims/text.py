@@ -82,7 +82,23 @@ _NAV_TAGS: Final = frozenset({"nav", "menu"})
 # ARIA roles read like <nav>: a menu built of <div>s and <ul>s.
 _NAV_ROLES: Final = frozenset({"navigation", "menu", "menubar"})
 # A sentence of prose: eight words or more ending in a full stop (menu links are a few words, no stop).
-_PROSE: Final = re.compile(r"(?:[^\s.!?]+\s+){7,}[^\s.!?]+[.!?]")
+_END_MARK: Final = re.compile(r"[.!?]")
+_PROSE_WORDS: Final = 8
+
+
+def _holds_prose(text: str) -> bool:
+    """Whether ``text`` holds a sentence: eight or more words running into a ".", "!" or "?".
+
+    Read segment by segment between end marks, in one pass: the regex this replaces
+    (``(?:[^\\s.!?]+\\s+){7,}[^\\s.!?]+[.!?]``) was retried from every word of a menu without end marks,
+    so a 2,500-link ``<nav>`` took a minute (a fuzzing pass)."""
+    start = 0
+    for m in _END_MARK.finditer(text):
+        segment = text[start : m.start()]
+        start = m.end()
+        if segment and not segment[-1].isspace() and len(segment.split()) >= _PROSE_WORDS:
+            return True
+    return False
 # Elements that never have content (HTML's void elements, plus obsolete ones parsed the same way):
 # they are never pushed on the stack, so a missing end tag cannot make them swallow what follows.
 _VOID_TAGS: Final = frozenset(
@@ -284,14 +300,26 @@ def _decode(data: bytes, html: bool) -> tuple[str, str]:
     return data.decode("cp1252", errors="replace"), fallback
 
 
+# Formats a page is never in, by their first bytes: PDF, ZIP (and so DOCX), gzip, PNG, GIF, JPEG, OLE (DOC, XLS).
+_BINARY_MAGIC: Final = (b"%PDF-", b"PK\x03\x04", b"\x1f\x8b", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\xd0\xcf\x11\xe0")
+_BINARY_CONTROL: Final = re.compile(rb"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+
+
 def _looks_binary(data: bytes) -> bool:
-    head = data[:8192]
-    return b"\x00" in head
+    """A NUL, a binary format's signature, or more than 1% control bytes in the first 8 KiB. Text pages
+    carry at most a stray control character; a PDF or a ZIP renamed ``.html`` used to be read, and its
+    stream text checked ("BT /F1 12 Tf (Ketamine is not addictive.)")."""
+    head = data[:8192].lstrip()
+    if b"\x00" in head or head.startswith(_BINARY_MAGIC):
+        return True
+    return len(_BINARY_CONTROL.findall(head)) > max(4, len(head) // 100)
 
 
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = text.replace("\u00a0", " ").translate(_INVISIBLE)
+    # A form feed or vertical tab separates what it stands between, as a line break does (deleted, it glued
+    # "depression.\fKetamine" into one word).
+    text = text.replace("\u00a0", " ").replace("\f", "\n").replace("\v", "\n").translate(_INVISIBLE)
     return _CONTROL.sub("", text)
 
 
@@ -321,7 +349,7 @@ class _TextReducer(HTMLParser):
     def end_navigation(self) -> None:
         """The navigation's text joins the page when it holds prose (:data:`_NAV_TAGS`); else a paragraph break."""
         held, self._nav_parts, self._nav_at = "".join(self._nav_parts), [], None
-        self.parts.append(held if _PROSE.search(held) else "\n\n")
+        self.parts.append(held if _holds_prose(held) else "\n\n")
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if self._open["head"] and tag not in _HEAD_CONTENT and tag != "head":
@@ -348,8 +376,11 @@ class _TextReducer(HTMLParser):
             self._emit("\n\n• " if tag == "li" else "\n\n")  # a list item stays one
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        # "<div/>" in HTML is an open <div>; only void elements are really empty.
+        # "<div/>" in HTML is an open <div>; only void elements are really empty, and in SVG and MathML
+        # (foreign content) "/>" closes its element: "<svg class="icon"/>" left open swallowed the page.
         self.handle_starttag(tag, attrs)
+        if tag in _FOREIGN_ROOTS or self._open["svg"] or self._open["math"]:
+            self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if self._open[tag]:
@@ -377,9 +408,16 @@ class _TextReducer(HTMLParser):
             self._emit(data)
 
 
+_FOREIGN_ROOTS: Final = frozenset({"svg", "math"})
+
+
 def _html_to_text(markup: str) -> str:
     reducer = _TextReducer()
     reducer.feed(markup)
+    if reducer.rawdata.lstrip().startswith("<!"):
+        # A comment or declaration never closed: a browser hides the rest of the page; HTMLParser.close() would
+        # hand it over as text, markup and all ("<!-- Ketamine cures depression …" checked as a claim).
+        reducer.rawdata = ""
     reducer.close()
     reducer.finish()
     text = "".join(reducer.parts)
@@ -394,13 +432,15 @@ _MD_RULES: Final = (
     (re.compile(r"<[^>\n]{0,500}>"), ""),
     # A link's address may hold balanced parentheses ("…/wiki/Ketamine_(drug)", CommonMark allows one
     # level here): stopping at the first ")" left the rest of the address in the sentence.
-    (re.compile(r"!\[([^\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),
-    (re.compile(r"\[([^\]]+)\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),
+    # Link text holds no bracket and is bounded, so that each "[" is tried once: "[^\]]+" ran from every "[" of a
+    # long run of them to the end of the page (150,000 "[" took minutes; a fuzzing pass).
+    (re.compile(r"!\[([^\[\]]{0,1000})\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),
+    (re.compile(r"\[([^\[\]]{1,1000})\]\((?:[^()\n]|\([^()\n]*\))*\)"), r"\1"),
     # A pipe table (GFM): its delimiter row is layout, and a row is its cells, not "| a | b |" (the
     # check listed both among the page's headings, pipes and dashes included).
     (re.compile(r"(?m)^[ \t]*\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$"), ""),
     (re.compile(r"(?m)^[ \t]*\|(.*(?<!\\)\|.*)$"), lambda m: _table_row(m.group(1))),
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),
+    (re.compile(r"\[([^\[\]]{1,1000})\]\[[^\[\]]{0,1000}\]"), r"\1"),
     # Line syntax is matched within its line ([ \t], not \s): "\s" also matches the newlines around a
     # heading, so "# Title\n\n## Subtitle\n\nText" lost its blank lines and read as one sentence.
     (re.compile(r"(?m)^[ \t]{0,3}\[[^\]]+\]:[ \t]*\S+.*$"), ""),
@@ -492,6 +532,8 @@ def read_page(path: str | Path, stdin: BinaryIO | None = None, *, max_bytes: int
         raise InputError(f"{name}: ketlit reads a saved page, not a web address: save the page (or its text) "
                          "and pass the file")
     if name == "-":
+        if stdin is None and sys.stdin is None:  # started with standard input closed (``<&-``)
+            raise InputError("cannot read standard input: it is closed")
         stream = stdin if stdin is not None else sys.stdin.buffer
         try:
             data = stream.read(max_bytes + 1)
@@ -543,6 +585,15 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
         pos += len(block)
 
 
+def _opens_sentence(char: str) -> bool:
+    """Whether ``char``, the first after an end mark, can start the next sentence: a capital, a digit, an
+    opening quote or bracket, an inverted mark ("¿", "¡"), a bullet or emoji ("✅ Ketamine is …"), or a letter
+    of a script without case (Chinese, Arabic). A lower-case letter continues ("approx. two", "vs. placebo")."""
+    if char.isupper() or char.isdigit() or char in "\"“'‘([¿¡•":
+        return True
+    return unicodedata.category(char) in ("So", "Lo")
+
+
 def _split_sentences(par: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     start = 0
@@ -558,7 +609,7 @@ def _split_sentences(par: str) -> list[tuple[int, int]]:
             continue
         # "52.3%" never reaches here (no whitespace after the dot); "No. 5" is an abbreviation.
         nxt = _NEXT_CHAR.match(par, end)
-        if nxt and not (nxt[1].isupper() or nxt[1].isdigit() or nxt[1] in "\"“'‘(["):
+        if nxt and not _opens_sentence(nxt[1]):
             continue
         spans.append((start, end))
         start = end

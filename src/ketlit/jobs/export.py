@@ -102,6 +102,8 @@ class _Utf8Out:
 
 def _stdout() -> _TextOut:
     """Standard output as UTF-8 with newlines as given, whatever the locale."""
+    if sys.stdout is None:  # started with standard output closed (``>&-``): Python leaves None here
+        raise InputError("cannot write to standard output: it is closed")
     buffer = getattr(sys.stdout, "buffer", None)
     if buffer is None:  # replaced by a text-only stream (an embedding program): written as it is
         return sys.stdout
