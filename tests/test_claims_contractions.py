@@ -1,4 +1,4 @@
-"""Negations in contracted or typographic form read as they do spelled out ("isn’t addictive" = "is not addictive").
+"""Paraphrases read as what they paraphrase: "isn’t addictive" as "is not addictive", "Seventy percent" as "70%".
 
 A fuzzing pass found "Ketamine isn’t addictive." read as the harm asserted and "supported": the stance and negation
 rules are written with "not" and an ASCII hyphen. Each case is pinned both ways: the contracted form reads as the
@@ -31,9 +31,9 @@ def _first(sentence: str, kind: str, rules: Rules) -> Claim:
         ("It doesn't, and it won't", "It does not, and it will not"),
         ("Won't hurt; can't harm", "Will not hurt; cannot harm"),
         ("non‑addictive", "non-addictive"),  # U+2011, the non-breaking hyphen
-        # Nothing else changes: possessives and "it's" keep their apostrophe (folded to ASCII), words ending in
-        # "n" are not negations.
-        ("the patient’s dose; it's safe", "the patient's dose; it's safe"),
+        # "there's", "it's" are "is"; a possessive keeps its apostrophe (folded to ASCII); words ending in "n" are no
+        # negations.
+        ("the patient’s dose; it's safe; there’s none", "the patient's dose; it is safe; there is none"),
         ("Don and Dawn didn't", "Don and Dawn did not"),
     ],
 )
@@ -87,3 +87,67 @@ def test_a_contraction_gets_the_verdict_of_its_spelled_out_sentence(
     assert (verdict.verdict, verdict.certainty) == (want.verdict, want.certainty), verdict.reasons
     if kind == "regulatory":
         assert claim.regulatory is not None and claim.regulatory.negated
+
+
+# ------------------------------------------------------------------ paraphrases (a metamorphic test pass, stop 48)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine causes no hallucinations.",
+        "Psychosis does not occur with ketamine.",
+        "You can't get addicted to ketamine.",
+        "Patients do not become dependent on ketamine.",
+        "There's no nausea with ketamine.",
+        "There is no potential for abuse with ketamine.",
+        "Ketamine has no effect on blood pressure.",
+        "Blood pressure is not affected by ketamine.",
+        "Ketamine doesn't affect your blood pressure.",
+        "Ketamine is not a drug of abuse.",
+    ],
+)
+def test_everyday_denials_of_a_harm_are_denials(sentence: str, rules: Rules) -> None:
+    assert _first(sentence, "safety", rules).safety_stance == "denial"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The risk of addiction with ketamine is low.",
+        "Ketamine carries a low addiction risk.",
+        "Ketamine is unlikely to be addictive.",
+    ],
+)
+def test_a_risk_said_to_be_small_is_minimising(sentence: str, rules: Rules) -> None:
+    assert _first(sentence, "safety", rules).safety_stance == "minimising"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine raises blood pressure.",
+        "Ketamine can cause hallucinations.",
+        "Ketamine has an effect on blood pressure.",
+        "There is a rise in blood pressure during the infusion.",
+    ],
+)
+def test_a_harm_stated_is_no_denial(sentence: str, rules: Rules) -> None:
+    assert _first(sentence, "safety", rules).safety_stance not in ("denial", "minimising")
+
+
+@pytest.mark.parametrize(
+    ("words", "digits"),
+    [
+        ("Seventy percent of patients respond to ketamine.", "70% of patients respond to ketamine."),
+        ("Ninety per cent of patients respond to ketamine.", "90% of patients respond to ketamine."),
+        ("Sixty-five percent of patients respond to ketamine.", "65% of patients respond to ketamine."),
+    ],
+)
+def test_a_percentage_in_words_is_the_rate_its_digits_are(
+    words: str, digits: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    claim, verdict = check_kind(words, "efficacy_rate", index, rules, IV_PAGE)
+    want_claim, want = check_kind(digits, "efficacy_rate", index, rules, IV_PAGE)
+    assert claim.threshold == want_claim.threshold
+    assert (verdict.verdict, verdict.certainty) == (want.verdict, want.certainty)

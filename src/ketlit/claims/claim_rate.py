@@ -10,6 +10,7 @@ import re
 
 from ketlit.claims.numbers import parse_count
 from ketlit.claims.rules import Rules
+from ketlit.numwords import word_number
 
 _PCT = re.compile(
     r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d{1,3}(?:\.\d+)?)\s*)?(?:%|percent\b|per cent\b)", re.IGNORECASE
@@ -35,12 +36,24 @@ _FRACTION = re.compile(
     re.IGNORECASE,
 )
 
+# A percentage in words ("Seventy percent of patients", "about sixty-five per cent"): as its digits would be. Without
+# it the sentence lost its figure and was judged as a plain "it works" claim (a paraphrase test, stop 48).
+_PCT_WORDS = re.compile(
+    r"\b((?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight"
+    r"|nine))?|ten|fifteen|one hundred)\s*(?:percent\b|per cent\b|%)",
+    re.IGNORECASE,
+)
+
+
 def rate_in(text: str) -> tuple[float, float | None, int, int] | None:
     """The first rate on the page: (value, upper value of a range, start, end)."""
     m = _PCT.search(text)
     if m:
         high = float(m.group(2)) if m.group(2) else None
         return float(m.group(1)), high, m.start(), m.end()
+    w = _PCT_WORDS.search(text)
+    if w and (value := word_number(w.group(1))) is not None:
+        return float(value), None, w.start(), w.end()
     f = _FRACTION.search(text)
     if f:
         # "More than half of patients …": a rate in words ("more than" is read by _op_before).

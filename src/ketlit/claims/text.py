@@ -670,6 +670,8 @@ _NOT_CONTRACTED: Final = re.compile(
 )
 _IRREGULAR_NOT: Final = {"won't": "will not", "can't": "cannot", "ain't": "is not", "shan't": "shall not"}
 _IRREGULAR: Final = re.compile(r"\b(won|can|ain|shan)'t\b", re.IGNORECASE)
+# "There's no nausea", "it's not addictive": "is" after the words a page contracts it with (not a possessive's "'s").
+_IS_CONTRACTED: Final = re.compile(r"\b(there|it|that|what|here)'s\b", re.IGNORECASE)
 
 
 def spelled_out(text: str) -> str:
@@ -679,7 +681,7 @@ def spelled_out(text: str) -> str:
     stance and negation patterns (written with "not") missed the contraction and the curly apostrophe, and the
     denial was read as the harm asserted, "supported" by every report of it. Only for matching: the claim's text,
     which editors and the verdict keys quote, stays the page's own."""
-    folded = text.translate(_TYPOGRAPHIC)
+    folded = _IS_CONTRACTED.sub(r"\1 is", text.translate(_TYPOGRAPHIC))
     if "'t" not in folded:
         return folded
     folded = _IRREGULAR.sub(lambda m: _cased(m.group(0), _IRREGULAR_NOT[m.group(0).lower()]), folded)
