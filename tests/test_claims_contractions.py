@@ -151,3 +151,51 @@ def test_a_percentage_in_words_is_the_rate_its_digits_are(
     want_claim, want = check_kind(digits, "efficacy_rate", index, rules, IV_PAGE)
     assert claim.threshold == want_claim.threshold
     assert (verdict.verdict, verdict.certainty) == (want.verdict, want.certainty)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine has zero side effects.",
+        "Ketamine is side-effect free.",
+        "Ketamine doesn't have any side effects.",
+        "Ketamine treatment is free from addiction risk.",
+    ],
+)
+def test_no_side_effects_in_other_words_is_a_denial(sentence: str, rules: Rules) -> None:
+    assert _first(sentence, "safety", rules).safety_stance == "denial"
+
+
+@pytest.mark.parametrize(
+    ("words", "hours"),
+    [
+        ("Ketamine relieves depression within two hours.", 2.0),
+        ("Ketamine relieves depression within twenty-four hours.", 24.0),
+        ("Ketamine relieves depression within a week.", 168.0),
+    ],
+)
+def test_an_onset_in_words_is_an_onset_claim(words: str, hours: float, rules: Rules) -> None:
+    claim = _first(words, "onset", rules)
+    assert claim.threshold is not None and claim.threshold.value == hours
+
+
+def test_within_words_that_are_no_time_make_no_onset(rules: Rules) -> None:
+    sentence = "Ketamine relieves depression within a supportive setting."
+    assert not [c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "onset"]
+
+
+@pytest.mark.parametrize("sentence", ["Ketamine permanently relieves depression.", "Ketamine forever ends depression."])
+def test_permanently_before_the_verb_is_absolute(sentence: str, rules: Rules) -> None:
+    assert _first(sentence, "efficacy", rules).strength == "absolute"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "uses"),
+    [
+        ("The FDA has approved esketamine to treat PTSD.", ("ptsd",)),
+        ("The FDA has approved esketamine for treatment-resistant depression.", ("treatment_resistant_depression",)),
+    ],
+)
+def test_an_approval_with_has_names_its_use(sentence: str, uses: tuple[str, ...], rules: Rules) -> None:
+    claim = _first(sentence, "regulatory", rules)
+    assert claim.regulatory is not None and claim.regulatory.approval_indications == uses
