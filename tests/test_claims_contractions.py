@@ -199,3 +199,33 @@ def test_permanently_before_the_verb_is_absolute(sentence: str, rules: Rules) ->
 def test_an_approval_with_has_names_its_use(sentence: str, uses: tuple[str, ...], rules: Rules) -> None:
     claim = _first(sentence, "regulatory", rules)
     assert claim.regulatory is not None and claim.regulatory.approval_indications == uses
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Depression can be treated with ketamine.", "PTSD may be successfully managed with ketamine infusions."],
+)
+def test_a_condition_treated_with_the_drug_in_the_passive_is_an_efficacy_claim(sentence: str, rules: Rules) -> None:
+    assert _first(sentence, "efficacy", rules).checkable
+
+
+def test_a_passive_treatment_sentence_without_the_drug_is_no_claim(rules: Rules) -> None:
+    sentence = "Depression can be treated with antidepressants and therapy."
+    assert not [c for c in extract_claims(IV_PAGE + sentence, rules) if c.checkable and sentence[:20] in c.text]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "negated"),
+    [
+        ("Ketamine is not regulated as a controlled substance.", True),
+        ("Ketamine lacks FDA approval for depression.", True),
+        ("Ketamine is regulated as a controlled substance.", False),
+    ],
+)
+def test_a_status_denied_in_other_words_is_negated(sentence: str, negated: bool, rules: Rules) -> None:
+    claim = _first(sentence, "regulatory", rules)
+    assert claim.regulatory is not None and claim.regulatory.negated is negated
+
+
+def test_postnatal_depression_is_postpartum_depression(rules: Rules) -> None:
+    assert "postpartum_depression" in _first("Ketamine helps postnatal depression.", "efficacy", rules).indication
