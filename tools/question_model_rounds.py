@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import importlib.util
 import json
 import sys
 import tempfile
@@ -28,9 +27,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench")]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT / "bench"), str(ROOT / "tools")]
 
 import probe_reading  # noqa: E402
+from question_model_cv import _bench  # noqa: E402
 
 from ketlit.config import Settings  # noqa: E402
 from ketlit.evidence.profile import read_profile  # noqa: E402
@@ -44,14 +44,6 @@ from ketlit.store.core import open_store  # noqa: E402
 HELD = frozenset({"gold_held", "set_k"})
 LABELS = ROOT / "labels/evidence"
 THRESHOLD = 0.5
-
-
-def _bench() -> Any:
-    spec = importlib.util.spec_from_file_location("evidence_reading", ROOT / "bench/evidence_reading.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _item(group: str, key: str, article: Article, tags: dict[str, list[str]], rules: Any, case: dict[str, Any]) -> dict[
