@@ -229,3 +229,34 @@ def test_a_status_denied_in_other_words_is_negated(sentence: str, negated: bool,
 
 def test_postnatal_depression_is_postpartum_depression(rules: Rules) -> None:
     assert "postpartum_depression" in _first("Ketamine helps postnatal depression.", "efficacy", rules).indication
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "We have treated more than 2,000 patients with ketamine.",
+        "Our clinic has treated over 1,000 patients with ketamine since 2015.",
+        "Mark says he felt better within hours of his first ketamine infusion.",
+    ],
+)
+def test_the_clinics_own_count_and_a_named_patients_story_are_not_checked(sentence: str, rules: Rules) -> None:
+    assert not [c for c in extract_claims(IV_PAGE + sentence, rules) if c.checkable and sentence[:20] in c.text]
+
+
+def test_what_a_named_researcher_reports_of_studies_is_still_checked(rules: Rules) -> None:
+    sentence = "Ketamine relieves depression within hours, as studies show."
+    assert _first(sentence, "onset", rules).checkable
+
+
+@pytest.mark.parametrize(
+    ("sentence", "days"),
+    [
+        ("The effects of one ketamine infusion last months.", 60.0),
+        ("Relief from ketamine lasts for years.", 365.0),
+        ("Ketamine relief lasts weeks.", 14.0),
+        ("Ketamine gives months of relief.", 60.0),
+    ],
+)
+def test_a_duration_without_for_sets_the_threshold_for_does(sentence: str, days: float, rules: Rules) -> None:
+    claim = _first(sentence, "duration", rules)
+    assert claim.threshold is not None and (claim.threshold.value, claim.threshold.unit) == (days, "days")

@@ -835,7 +835,8 @@ def test_a_second_time_in_a_clause_of_its_own_is_a_claim_of_its_own(rules: Rules
         "brings lasting relief for many months."
     )
     durations = [c for c in _find(_page(sentence, rules), "A single ketamine") if c.kind == "duration"]
-    assert [(c.threshold.op, c.threshold.value) for c in durations if c.threshold] == [("~", 7.0), (">=", 28.0)]
+    # "for many months" is read as "for months" (≥ 60 days; stop 48), no longer as the vaguer "lasting" (≥ 28 days).
+    assert [(c.threshold.op, c.threshold.value) for c in durations if c.threshold] == [("~", 7.0), (">=", 60.0)]
     # One clause, one time claim: a sentence is not split where it does not contrast.
     plain = _find(_page("Ketamine relief lasts for weeks.", rules), "Ketamine relief")
     one = [c for c in plain if c.kind == "duration"]
