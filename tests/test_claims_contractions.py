@@ -260,3 +260,18 @@ def test_what_a_named_researcher_reports_of_studies_is_still_checked(rules: Rule
 def test_a_duration_without_for_sets_the_threshold_for_does(sentence: str, days: float, rules: Rules) -> None:
     claim = _first(sentence, "duration", rules)
     assert claim.threshold is not None and (claim.threshold.value, claim.threshold.unit) == (days, "days")
+
+
+@pytest.mark.parametrize("sentence", ["Ketamine works for everyone.", "Ketamine works for all patients."])
+def test_a_benefit_for_everyone_names_no_condition_of_its_own(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    # "for everyone" is whom the benefit is promised to, not a condition the rules cannot read: judged (an absolute
+    # claim), not set aside as naming an unknown target.
+    _, verdict = check_kind(sentence, "efficacy", index, rules, IV_PAGE)
+    assert verdict.verdict == "contradicted", verdict.reasons
+
+
+def test_a_condition_the_vocabulary_lacks_is_still_its_own_target(index: InMemoryIndex, rules: Rules) -> None:
+    _, verdict = check_kind("Ketamine is effective for tinnitus.", "efficacy", index, rules, IV_PAGE)
+    assert verdict.verdict == "insufficient_evidence"
