@@ -81,6 +81,8 @@ _DROP_TAGS: Final = frozenset(
 _NAV_TAGS: Final = frozenset({"nav", "menu"})
 # ARIA roles read like <nav>: a menu built of <div>s and <ul>s.
 _NAV_ROLES: Final = frozenset({"navigation", "menu", "menubar"})
+# SVG and MathML (foreign content), in which "/>" closes an element as XML does.
+_FOREIGN_ROOTS: Final = frozenset({"svg", "math"})
 # A sentence of prose: eight words or more ending in a full stop (menu links are a few words, no stop).
 _END_MARK: Final = re.compile(r"[.!?]")
 _PROSE_WORDS: Final = 8
@@ -99,6 +101,8 @@ def _holds_prose(text: str) -> bool:
         if segment and not segment[-1].isspace() and len(segment.split()) >= _PROSE_WORDS:
             return True
     return False
+
+
 # Elements that never have content (HTML's void elements, plus obsolete ones parsed the same way):
 # they are never pushed on the stack, so a missing end tag cannot make them swallow what follows.
 _VOID_TAGS: Final = frozenset(
@@ -406,9 +410,6 @@ class _TextReducer(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self._drop_at is None:
             self._emit(data)
-
-
-_FOREIGN_ROOTS: Final = frozenset({"svg", "math"})
 
 
 def _html_to_text(markup: str) -> str:
