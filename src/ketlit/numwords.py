@@ -37,6 +37,15 @@ WORD_VALUES: Final[dict[str, int]] = {w: i for i, w in enumerate(_ONES)} | {
     w: 10 * (i + 2) for i, w in enumerate(_TENS)
 }
 _PARTS: Final = re.compile(r"[- ]")
+# A percentage written in words, as pages and abstracts spell them ("Seventy percent", "sixty-seven
+# percent", "one hundred per cent"): tens with an optional unit, and the round small ones. One pattern
+# fragment for every reader that meets them (the claim reader's rates, the evidence reader's arm rates),
+# so that they agree on which words are a figure. A fragment, not a compiled pattern: each reader adds its
+# own boundaries and "percent" spellings. Every match is a number word_number reads.
+PERCENT_WORDS: Final = (
+    r"(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|fifteen|one hundred"
+)
 
 
 def word_number(words: str) -> int | None:

@@ -10,7 +10,7 @@ import re
 
 from ketlit.claims.numbers import parse_count
 from ketlit.claims.rules import Rules
-from ketlit.numwords import word_number
+from ketlit.numwords import PERCENT_WORDS, word_number
 
 _PCT = re.compile(
     r"(?<![\d.])(\d{1,3}(?:\.\d+)?)\s*(?:(?:-|–|to)\s*(\d{1,3}(?:\.\d+)?)\s*)?(?:%|percent\b|per cent\b)", re.IGNORECASE
@@ -39,8 +39,7 @@ _FRACTION = re.compile(
 # A percentage in words ("Seventy percent of patients", "about sixty-five per cent"): as its digits would be. Without
 # it the sentence lost its figure and was judged as a plain "it works" claim (a paraphrase test, stop 48).
 _PCT_WORDS = re.compile(
-    r"\b((?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)(?:[- ](?:one|two|three|four|five|six|seven|eight"
-    r"|nine))?|ten|fifteen|one hundred)\s*(?:percent\b|per cent\b|%)",
+    rf"\b({PERCENT_WORDS})\s*(?:percent\b|per cent\b|%)",
     re.IGNORECASE,
 )
 

@@ -17,12 +17,11 @@ from dataclasses import dataclass
 from typing import Final
 
 from ketlit.evidence.matcher import fold
-from ketlit.numwords import word_number
+from ketlit.numwords import PERCENT_WORDS, word_number
 
 _PERCENT: Final = re.compile(
     r"(?<![\d.])(?P<pct>\d{1,3}(?:\.\d+)?)\s*(?:%|percent\b)(?!\s*(?:CI|confidence|CrI|HDI))"
-    r"|\b(?P<words>(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
-    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|ten|eleven|twelve|fifteen|one hundred)[- ]percent\b",
+    rf"|\b(?P<words>{PERCENT_WORDS})[- ]percent\b",
     re.IGNORECASE,
 )
 # The first alternative of _PERCENT alone, its lookbehind moved after the first digit so that
