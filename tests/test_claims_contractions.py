@@ -275,3 +275,34 @@ def test_a_benefit_for_everyone_names_no_condition_of_its_own(
 def test_a_condition_the_vocabulary_lacks_is_still_its_own_target(index: InMemoryIndex, rules: Rules) -> None:
     _, verdict = check_kind("Ketamine is effective for tinnitus.", "efficacy", index, rules, IV_PAGE)
     assert verdict.verdict == "insufficient_evidence"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine works for almost everyone.",
+        "Ketamine works for nearly all patients.",
+        "Ketamine helps virtually everyone.",
+        "Ketamine helps everyone.",
+    ],
+)
+def test_a_benefit_for_almost_everyone_names_no_condition_either(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    # "almost everyone" is still whom the benefit is promised to (stop 48 left it read as an unknown target).
+    _, verdict = check_kind(sentence, "efficacy", index, rules, IV_PAGE)
+    assert verdict.verdict != "insufficient_evidence", verdict.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "level"),
+    [
+        ("Ketamine helps almost everyone with treatment-resistant depression.", "intensified"),
+        ("Ketamine works for nearly all patients with treatment-resistant depression.", "intensified"),
+        ("Ketamine helps all patients with treatment-resistant depression.", "absolute"),
+        ("Ketamine helps everyone with treatment-resistant depression.", "absolute"),
+        ("Ketamine helps patients with treatment-resistant depression.", "plain"),
+    ],
+)
+def test_a_benefit_for_nearly_all_is_intensified_and_for_all_absolute(sentence: str, level: str, rules: Rules) -> None:
+    assert _first(sentence, "efficacy", rules).strength == level
