@@ -420,8 +420,9 @@ def test_sentences_read_the_same_way_share_one_card(rules: Rules, index: InMemor
     assert [c.same_as for c in other.cards] == [None, 1]
     assert "Read as (absolute: “not addictive” · 2: absolute: “not habit-forming”): " in render_markdown(other)
     assert text_of(commonmark(render_markdown(other))) == text_of(render_html(other))
-    # ... but read another way ("assertion", not "denial", about addiction) it keeps its own card.
-    apart = view_of(REPEATING.replace("simply not addictive", "not really addictive"), "p.txt", rules, index)
+    # ... but read another way (the harm acknowledged, not denied) it keeps its own card. ("not really addictive" was
+    # the example until stop 49 read it as the denial it is.)
+    apart = view_of(REPEATING.replace("simply not addictive", "addictive when misused"), "p.txt", rules, index)
     assert [c.same_as for c in apart.cards] == [None, None]
 
 

@@ -12,6 +12,7 @@ import pytest
 from ketlit.claims.evidence import InMemoryIndex
 from ketlit.claims.extract import extract_claims
 from ketlit.claims.model import Claim
+from ketlit.claims.relative_dose import stated_dose
 from ketlit.claims.rules import Rules
 from ketlit.claims.text import spelled_out
 from tests.claims_pages import IV_PAGE, check_kind
@@ -306,3 +307,196 @@ def test_a_benefit_for_almost_everyone_names_no_condition_either(
 )
 def test_a_benefit_for_nearly_all_is_intensified_and_for_all_absolute(sentence: str, level: str, rules: Rules) -> None:
     assert _first(sentence, "efficacy", rules).strength == level
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Ketamine infusions relieve CRPS pain.", "Ketamine infusions relieve complex regional pain syndrome."],
+)
+def test_crps_by_its_acronym_and_its_full_name_is_one_condition(sentence: str, rules: Rules) -> None:
+    # "complex regional pain syndrome" was also read as chronic pain ("pain syndrome"), the acronym was not, so the
+    # two wordings were judged on different evidence and got different verdicts.
+    assert set(_first(sentence, "efficacy", rules).indication) == {"crps", "chronic_pain"}
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Ketamine infusions relieve migraine pain.", "Ketamine infusions relieve migraines."]
+)
+def test_pain_inside_a_conditions_name_is_no_second_condition(sentence: str, rules: Rules) -> None:
+    # "pain" in "migraine pain" read as chronic pain too, so the claim was judged on chronic-pain trials.
+    assert _first(sentence, "efficacy", rules).indication == ("migraine",)
+
+
+def test_pain_beside_a_named_condition_is_still_read(rules: Rules) -> None:
+    claim = _first("Ketamine infusions relieve migraines and other pain.", "efficacy", rules)
+    assert set(claim.indication) == {"migraine", "chronic_pain"}
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "All patients with treatment-resistant depression respond to ketamine.",
+        "Every patient with treatment-resistant depression responds to ketamine.",
+        "Everyone with treatment-resistant depression responds to ketamine infusions.",
+    ],
+)
+def test_every_patient_responding_is_absolute(sentence: str, rules: Rules) -> None:
+    # Read as a plain claim and supported (a paraphrase test, stop 49).
+    assert _first(sentence, "efficacy", rules).strength == "absolute"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Not all patients with treatment-resistant depression respond to ketamine.",
+        "Every patient with treatment-resistant depression responds differently to ketamine.",
+    ],
+)
+def test_not_every_patient_is_no_absolute_claim(sentence: str, rules: Rules) -> None:
+    assert not [c for c in extract_claims(IV_PAGE + sentence, rules) if c.strength == "absolute"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is the best treatment for treatment-resistant depression.",
+        "Nothing treats treatment-resistant depression better than ketamine.",
+        "No other treatment works as well as ketamine for treatment-resistant depression.",
+        "Ketamine is the most powerful antidepressant available.",
+    ],
+)
+def test_a_ranking_over_every_other_treatment_is_an_intensified_efficacy_claim(sentence: str, rules: Rules) -> None:
+    # Supported as plain claims, or (the antidepressant) no claim at all.
+    assert _first(sentence, "efficacy", rules).strength == "intensified"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "slug"),
+    [
+        ("Ketamine is a rapid-acting antidepressant that relieves symptoms.", "depression"),
+        ("Ketamine relieves post traumatic stress disorder.", "ptsd"),
+        ("Ketamine relieves depression after childbirth.", "postpartum_depression"),
+    ],
+)
+def test_conditions_in_everyday_wordings(sentence: str, slug: str, rules: Rules) -> None:
+    assert slug in _first(sentence, "efficacy", rules).indication
+
+
+def test_other_antidepressants_name_no_condition_of_the_claim(rules: Rules) -> None:
+    claims = extract_claims("Ketamine relieves chronic pain better than antidepressant medications.", rules)
+    assert "depression" not in claims[0].indication
+
+
+def test_a_compounded_nasal_spray_is_the_generic_drug_not_the_branded_one(rules: Rules) -> None:
+    # "ketamine nasal spray" alone is read by route as the approved nasal product; a compounded one never is.
+    claim = _first("Compounded ketamine nasal spray relieves depression.", "efficacy", rules)
+    assert claim.molecule == ("racemic_ketamine",)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["A single ketamine infusion relieves depression for weeks.", "Ketamine infusions ease pain for months at a time."],
+)
+def test_an_effect_verb_with_a_span_is_a_duration_claim(sentence: str, rules: Rules) -> None:
+    # Only "it works" was tested; the span ("for weeks") was dropped.
+    assert _first(sentence, "duration", rules).threshold is not None
+
+
+def test_a_history_of_use_is_no_duration_claim(rules: Rules) -> None:
+    claims = extract_claims(IV_PAGE + "Ketamine has relieved pain in hospitals for years.", rules)
+    assert not [c for c in claims if c.kind == "duration"]
+
+
+@pytest.mark.parametrize(
+    "line", ["Response rate: 70%", "Response rate | 70%", "Remission rate: about 30%", "Success rate: 7 in 10 patients"]
+)
+def test_a_figure_under_its_label_is_a_rate_claim_not_a_heading(line: str, rules: Rules) -> None:
+    claims = [c for c in extract_claims(IV_PAGE + line + "\n\nBook a consultation.", rules) if line[:12] in c.text]
+    assert claims and claims[0].kind == "efficacy_rate" and claims[0].threshold is not None, claims
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Ketamine works immediately for treatment-resistant depression.", "partly_supported"),
+        ("Ketamine provides immediate relief from treatment-resistant depression.", "partly_supported"),
+    ],
+)
+def test_intensified_timing_wording_needs_the_certainty_intensified_efficacy_needs(
+    sentence: str, expected: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    # "works immediately" was supported where "immediate relief" was partly supported: the time judge did not apply
+    # the intensified-wording rule the efficacy judge applies.
+    claim, verdict = check_kind(sentence, "onset", index, rules, IV_PAGE)
+    assert claim.strength == "intensified"
+    assert verdict.verdict in (expected, "insufficient_evidence"), verdict.reasons
+    assert verdict.verdict != "supported"
+
+
+ABOUT_PAGE = "# Ketamine Therapy\n\nKetamine is a medication used in anesthesia.\n\n"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is not an addictive drug.",
+        "The risk of becoming addicted to ketamine is very low.",
+        "There is little risk of dependence with ketamine.",
+        "Dependence on ketamine is unlikely.",
+        "The risk of developing a dependence on ketamine is small.",
+        "Spravato does not carry a risk of abuse or misuse.",
+        "Bladder issues are not a concern with ketamine.",
+        "Ketamine is not very addictive.",
+    ],
+)
+def test_more_everyday_denials_and_minimisings_are_not_read_as_the_harm(sentence: str, rules: Rules) -> None:
+    # Each was read as acknowledging the harm, so a documented harm "supported" the denial (a paraphrase test, stop 49).
+    claim = _first(sentence, "safety", rules)
+    assert claim.safety_stance in ("denial", "minimising"), claim.safety_stance
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Ketamine is not as addictive as opioids.", "Ketamine can cause dependence with frequent use."],
+)
+def test_comparisons_and_acknowledged_harms_are_no_denials(sentence: str, rules: Rules) -> None:
+    assert _first(sentence, "safety", rules).safety_stance not in ("denial", "minimising")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "use"),
+    [
+        ("The FDA has not approved ketamine to treat depression.", "depression"),
+        ("Ketamine has not been approved to treat OCD.", "ocd"),
+    ],
+)
+def test_a_denied_approval_keeps_its_use(sentence: str, use: str, rules: Rules) -> None:
+    # Read as "not approved for anything", so the anaesthetic approval contradicted a true sentence.
+    claim = _first(sentence, "regulatory", rules)
+    assert claim.regulatory is not None and claim.regulatory.negated
+    assert use in claim.regulatory.approval_indications
+
+
+def test_a_label_warning_about_a_condition_is_no_efficacy_claim(rules: Rules) -> None:
+    sentence = "Spravato carries a warning about suicidal thoughts and behaviors."
+    claims = extract_claims(ABOUT_PAGE + sentence, rules)
+    assert not [c for c in claims if c.kind == "efficacy" and c.checkable and c.text == sentence]
+
+
+@pytest.mark.parametrize(
+    ("text", "low", "unit"),
+    [
+        ("5 mg per kg", 5.0, "mg/kg"),
+        ("0.5 milligrams per kilogram", 0.5, "mg/kg"),
+        ("0.5 to 1 mg per kg", 0.5, "mg/kg"),
+    ],
+)
+def test_a_dose_per_kilogram_in_words_is_mg_per_kg(text: str, low: float, unit: str) -> None:
+    dose = stated_dose(text)
+    assert dose is not None and (dose.low, dose.unit) == (low, unit)
+
+
+@pytest.mark.parametrize("sentence", ["It isn’t habit-forming.", "It is non-addictive.", "It is FDA-approved."])
+def test_a_three_word_denial_or_status_after_the_drug_is_a_claim(sentence: str, rules: Rules) -> None:
+    claims = [c for c in extract_claims(ABOUT_PAGE + sentence, rules) if c.text == sentence]
+    assert claims and claims[0].checkable, claims

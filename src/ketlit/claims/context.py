@@ -295,9 +295,16 @@ def indications_in(text: str, rules: Rules) -> list[str]:
         for slug, pats in rules.indications.items()
     }
     found = [slug for slug, hits in spans.items() if hits]
+    # A broad word inside a condition's own name ("pain" in "migraine pain", "complex regional pain syndrome") is
+    # that condition's word, not a second, broader condition.
+    named = Spans([span for hits in spans.values() for span in hits])
     for slug, pats in rules.indication_fallback.items():
         family = rules.family(slug)
-        if slug not in found and not any(f in found for f in family.direct) and pats.any(text):
+        if (
+            slug not in found
+            and not any(f in found for f in family.direct)
+            and any(not named.contain(m.start(), m.end()) for m in pats.finditer(text))
+        ):
             found.append(slug)
     # "depression" inside "treatment-resistant depression" or "postpartum depression" is not a second
     # indication: a parent the tagger rolls its children into ([indication.rollup_parents]) named only

@@ -57,6 +57,7 @@ from ketlit.claims.assertion import (
     asserting_heading,
     assertion_parts,
     checkability_cue,
+    compounded,
     concedes_to_general_subject,
     is_puffery,
     is_slogan,
@@ -89,7 +90,7 @@ from ketlit.claims.regulatory_claim import read_regulatory
 from ketlit.claims.relative_dose import DOSE, relative_dose, stated_dose, word_dose
 from ketlit.claims.rules import Patterns, RegulatoryFact, Rules
 from ketlit.claims.safety_claim import read_safety
-from ketlit.claims.subject import another_time, assisted_by_other, not_about_drug, other_subject
+from ketlit.claims.subject import another_time, assisted_by_other, not_about_drug, not_what_it_treats, other_subject
 from ketlit.claims.text import Location, Sentence, spelled_out, split_sentences
 
 _CLAUSE_SPLIT = re.compile(r"(?:,\s*but\b|;\s+|,\s*while\b|\s+—\s+|\s+–\s+|,\s*whereas\b)", re.IGNORECASE)
@@ -386,50 +387,10 @@ def _drug_then_condition(sentence: str, rules: Rules) -> bool:
             continue
         after = clause[drug.end() :]
         if _indications(after, rules) and not rules.other_treatments.search(clause[: drug.start()]):
-            if _service_name(clause, drug.start(), after, rules):
+            if not_what_it_treats(clause, drug.start(), after, rules):
                 continue
             return True
     return False
-
-
-def _service_name(clause: str, drug_at: int, after: str, rules: Rules) -> bool:
-    """"Ketamine infusions for depression at Oakwood.", "IV ketamine for PTSD": a service's name, the drug
-    first and no verb after the condition, which asserts nothing (it was judged as an efficacy claim)."""
-    if not _LEAD.fullmatch(clause[:drug_at]):
-        return False
-    found = [m for p in rules.indications.values() if (m := p.search(after))]
-    first = min(found, key=lambda m: m.start(), default=None)
-    if first is None or not _SERVICE_NAME.match(after[: first.start()]):
-        return False
-    rest = after[first.end() :]
-    # A word right after the condition is its verb, "-s" or not ("Ketamine infusions for depression work.");
-    # a name goes on only with a place, another condition or punctuation ("… at Oakwood", "…, PTSD").
-    return bool(_NAME_GOES_ON.match(rest)) and not _has_verb(rest)
-
-
-# Before the drug in a service's name: a bullet mark, a route, "our", "the".
-_LEAD = re.compile(r"\s*(\W\s*)?((IV|intravenous|intranasal|nasal|oral|our|the)\s+)*", re.IGNORECASE)
-# Between the drug and the condition in a service's name ("Ketamine infusions for", "Spravato treatment for").
-_SERVICE_NAME = re.compile(
-    r"\s*((IV|intravenous|intranasal|nasal|oral|sublingual|IM|-?assisted)\s+)*(infusions?|therapy|therapies|"
-    r"treatments?|injections?|sessions?|spray|care|services?|programs?|programmes?)?\s*(for|in|and)\s+(\w+\s+)?$",
-    re.IGNORECASE,
-)
-_NAME_GOES_ON = re.compile(r"\s*($|[^\w\s]|(at|in|near|from|with|by|on|and|or)\b)", re.IGNORECASE)
-_AUXILIARY = re.compile(r"\b(is|are|was|were|has|have|had|can|could|may|might|will|would|should|does|do|did)\b", re.I)
-# "-s"/"-ed" words read as verbs unless a preposition, article or possessive makes them nouns ("in veterans").
-_VERB_FORM = re.compile(r"(\w+\s+)?\b([a-z]{3,}(s|ed))\b", re.IGNORECASE)
-_NOUN_BEFORE = re.compile(r"at|in|for|of|with|and|or|the|a|an|our|your|their|its|to|from|by|on", re.IGNORECASE)
-
-
-def _has_verb(text: str) -> bool:
-    if _AUXILIARY.search(text):
-        return True
-    return any(
-        not (m.group(1) and _NOUN_BEFORE.fullmatch(m.group(1).strip()))
-        and not m.group(2).lower().endswith(("ness", "ous"))
-        for m in _VERB_FORM.finditer(text)
-    )
 
 
 def _verb_first(sentence: str, rules: Rules) -> bool:
@@ -619,6 +580,9 @@ def _claims_for(
         len(s.split()) < rules.min_claim_words
         and not named
         and not ((sent.list_item and (strong or side_effect_list or _verb_first(s, rules))) or label_claim)
+        # On a page about the drug a figure under its label ("Response rate: 70%"), a denial or a regulatory status
+        # ("It is non-addictive.", "It is FDA-approved.") is a claim in three words.
+        and not (strong and ctx.about_drug)
     ):
         return []
     weak = _not_checkable(s, rules, overriding=False)
@@ -714,7 +678,9 @@ def _operationalise(
             notes.append(ctx.molecule_note or f"molecule {ctx.molecule} inferred from the page")
     elif not rules.molecules[molecule[0]].any(sentence) and molecule == [rules.molecule_default]:
         by_route = [rules.molecule_by_route.get(r, rules.molecule_default) for r in route]
-        if by_route and set(by_route) != {rules.molecule_default}:
+        # A compounded product ("compounded ketamine nasal spray") is the generic drug made up by a pharmacy,
+        # whatever its route: never the branded product the route would otherwise imply.
+        if by_route and set(by_route) != {rules.molecule_default} and not compounded(sentence, rules):
             # "ketamine … intranasally": the nasal product is another molecule; each route is
             # tested against its own product's trials, not all against the racemic drug's.
             molecule = list(dict.fromkeys(by_route))

@@ -54,8 +54,11 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
     """Indications in the part of the sentence that speaks of approval ("as an anesthetic agent"),
     and whether one of them is qualified by a later one (see :func:`_narrowed`)."""
     approval = rules.regulatory.get("approval")
+    negation = rules.regulatory.get("negation")
     off_label = rules.regulatory.get("off_label")
-    cues = approval.finditer(sentence) if approval else []
+    # An approval denied ("The FDA has not approved ketamine to treat depression") names its use as one granted does;
+    # without the negation's words as cues that use was lost, and the claim read as "not approved for anything".
+    cues = [*(approval.finditer(sentence) if approval else []), *(negation.finditer(sentence) if negation else [])]
     parts = re.split(r",|;|\bwhile\b|\bbut\b|\bwhereas\b", sentence)
     pos = 0
     # Every part that speaks of approval: "Because ketamine has been FDA-approved for fifty years, using it for
@@ -148,13 +151,16 @@ def read_regulatory(clause: str, sentence: str, ctx: PageContext, rules: Rules) 
         schedule = _designation(sched)
     year = _regulatory_year(sentence, topics, rules)
     negated = ("negation" in reg and reg["negation"].any(clause)) or bool(scheds and all(denied))
-    approval_for, qualified = _approval_indications(sentence, rules) if "approval" in topics else ([], False)
+    # No topic of its own is an approval claim (the default below): "The FDA has not approved ketamine to treat
+    # depression" has only the negation's words, and its use must still be read.
+    about_approval = "approval" in topics or not topics
+    approval_for, qualified = _approval_indications(sentence, rules) if about_approval else ([], False)
     inferred = False
     # An approval sentence naming no use is read as about the page's conditions only when its
     # subject is the clinic's own service ("Our ketamine treatment is FDA-approved" on a depression
     # clinic's page); "Ketamine is FDA-approved" imports nothing (CLAIMS_REVIEW §3 J/K).
     service = checkability_cue("service_reference", sentence, rules)
-    if "approval" in topics and not approval_for and ctx.indications and service:
+    if about_approval and not approval_for and ctx.indications and service:
         approval_for, inferred = list(ctx.indications), True
     return RegulatoryAssertion(
         topics=tuple(dict.fromkeys(topics)) or ("approval",),

@@ -23,7 +23,12 @@ from ketlit.claims.rules import Rules
 
 # A dose in milligrams or mg/kg ("0.5 mg/kg", "56 to 84 mg"): what a dosing claim states.
 # Alternatives are a range too ("56 mg or 84 mg", "56 or 84 mg"): the unit may follow each number.
-_UNIT = r"(?:mg\s*/\s*kg|mg/kg|mg|milligrams?)"
+# "5 mg per kg" and "0.5 milligrams per kilogram" are mg/kg as "0.5 mg/kg" is (a paraphrase test, stop 49: they
+# were read as 5 mg).
+_UNIT = (
+    r"(?:mg\s*/\s*kg|mg/kg|(?:mg|milligrams?)\s+(?:per|a|for each|for every)\s+(?:kg|kilograms?|kilos?)"
+    r"|mg|milligrams?)"
+)
 DOSE = re.compile(
     rf"(?<![\d.])(?P<low>\d+(?:\.\d+)?)\s*(?:(?:(?P<first_unit>{_UNIT})\s*)?(?:to|-|–|and|or)\s*"
     rf"(?P<high>\d+(?:\.\d+)?)\s*)?(?P<unit>{_UNIT})\b",
@@ -58,12 +63,18 @@ def stated_dose(text: str) -> Dose | None:
     m = DOSE.search(text)
     if m is None:
         return word_dose(text)
-    unit, first = m.group("unit").lower(), (m.group("first_unit") or m.group("unit")).lower()
+    unit, first = _per_kg(m.group("unit")), _per_kg(m.group("first_unit") or m.group("unit"))
     low = float(m.group("low"))
-    if ("kg" in unit) != ("kg" in first):
-        return Dose(low, low, "mg/kg" if "kg" in first else "mg")
+    if unit != first:
+        return Dose(low, low, "mg/kg" if first else "mg")
     high = float(m.group("high")) if m.group("high") else low
-    return Dose(min(low, high), max(low, high), "mg/kg" if "kg" in unit else "mg")
+    return Dose(min(low, high), max(low, high), "mg/kg" if unit else "mg")
+
+
+def _per_kg(unit: str) -> bool:
+    """Whether a unit DOSE matched is per kilogram of body weight."""
+    unit = unit.lower()
+    return "kg" in unit or "kilo" in unit
 _WORDS = {"half": 2, "third": 3, "quarter": 4, "fifth": 5, "tenth": 10, "twentieth": 20, "hundredth": 100}
 _ONE = r"(?:(\d+)\s*/\s*(\d+)(?:th|st|nd|rd)?|\b(?:one|a)[- ](half|third|quarter|fifth|tenth|twentieth|hundredth))"
 _FRACTION = re.compile(

@@ -151,3 +151,61 @@ _EVERY: Final = re.compile(
 
 def _bare(clause: str) -> str:
     return re.sub(r"[\W_]+", " ", clause).strip().lower()
+
+
+def not_what_it_treats(clause: str, drug_at: int, after: str, rules: Rules) -> bool:
+    """The drug named before a condition (``after`` is the clause after the drug), yet the condition is not what it
+    is said to treat: a service's name ("Ketamine infusions for depression at Oakwood") or a harm or caution
+    ("Spravato carries a warning about suicidal thoughts")."""
+    return _service_name(clause, drug_at, after, rules) or _HARM_BEFORE_CONDITION.search(after) is not None
+
+
+# "Spravato carries a warning about suicidal thoughts", "can worsen psychosis", "is contraindicated in …": the
+# condition is a harm or a caution, not what the drug treats (a paraphrase test, stop 49: read as an efficacy claim
+# and contradicted by the label). Not "causes" or "induces": "ketamine causes deep sedation" is the anaesthetic
+# effect.
+_HARM_BEFORE_CONDITION = re.compile(
+    r"^[^.;]{0,60}?\b(?:warnings?|boxed|black[- ]box|risks? of|worsen(?:s|ed|ing)?|side[- ]effects?|contraindicat\w+"
+    r"|not (?:recommended|suitable|safe))\b",
+    re.IGNORECASE,
+)
+
+
+def _service_name(clause: str, drug_at: int, after: str, rules: Rules) -> bool:
+    """"Ketamine infusions for depression at Oakwood.", "IV ketamine for PTSD": a service's name, the drug
+    first and no verb after the condition, which asserts nothing (it was judged as an efficacy claim)."""
+    if not _LEAD.fullmatch(clause[:drug_at]):
+        return False
+    found = [m for p in rules.indications.values() if (m := p.search(after))]
+    first = min(found, key=lambda m: m.start(), default=None)
+    if first is None or not _SERVICE_NAME.match(after[: first.start()]):
+        return False
+    rest = after[first.end() :]
+    # A word right after the condition is its verb, "-s" or not ("Ketamine infusions for depression work.");
+    # a name goes on only with a place, another condition or punctuation ("… at Oakwood", "…, PTSD").
+    return bool(_NAME_GOES_ON.match(rest)) and not _has_verb(rest)
+
+
+# Before the drug in a service's name: a bullet mark, a route, "our", "the".
+_LEAD = re.compile(r"\s*(\W\s*)?((IV|intravenous|intranasal|nasal|oral|our|the)\s+)*", re.IGNORECASE)
+# Between the drug and the condition in a service's name ("Ketamine infusions for", "Spravato treatment for").
+_SERVICE_NAME = re.compile(
+    r"\s*((IV|intravenous|intranasal|nasal|oral|sublingual|IM|-?assisted)\s+)*(infusions?|therapy|therapies|"
+    r"treatments?|injections?|sessions?|spray|care|services?|programs?|programmes?)?\s*(for|in|and)\s+(\w+\s+)?$",
+    re.IGNORECASE,
+)
+_NAME_GOES_ON = re.compile(r"\s*($|[^\w\s]|(at|in|near|from|with|by|on|and|or)\b)", re.IGNORECASE)
+_AUXILIARY = re.compile(r"\b(is|are|was|were|has|have|had|can|could|may|might|will|would|should|does|do|did)\b", re.I)
+# "-s"/"-ed" words read as verbs unless a preposition, article or possessive makes them nouns ("in veterans").
+_VERB_FORM = re.compile(r"(\w+\s+)?\b([a-z]{3,}(s|ed))\b", re.IGNORECASE)
+_NOUN_BEFORE = re.compile(r"at|in|for|of|with|and|or|the|a|an|our|your|their|its|to|from|by|on", re.IGNORECASE)
+
+
+def _has_verb(text: str) -> bool:
+    if _AUXILIARY.search(text):
+        return True
+    return any(
+        not (m.group(1) and _NOUN_BEFORE.fullmatch(m.group(1).strip()))
+        and not m.group(2).lower().endswith(("ness", "ous"))
+        for m in _VERB_FORM.finditer(text)
+    )

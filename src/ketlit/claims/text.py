@@ -693,6 +693,11 @@ def _cased(word: str, replacement: str) -> str:
     return replacement[0].upper() + replacement[1:] if word[:1].isupper() else replacement
 
 
+_LABELLED_FIGURE = re.compile(
+    r"\w\s*(?::|\||\s[-–—])\s*(?:[a-z]+\s+){0,3}\d+(?:\.\d+)?\s*(?:%|percent\b|per cent\b|in \d+\b|out of \d+\b)", re.I
+)
+
+
 def split_sentences(text: str) -> list[Sentence]:
     """Sentences of clean text with their locations; short unpunctuated lines are headings."""
     out: list[Sentence] = []
@@ -709,6 +714,8 @@ def split_sentences(text: str) -> list[Sentence]:
                 and len(spans) == 1
                 and not re.search(r"[.!?…:]['\"”’)*_]*$", sent)
                 and len(sent.split()) <= 14
+                # A label and its figure ("Response rate: 70%", "Remission | 30%") is a statement, not a heading.
+                and not _LABELLED_FIGURE.search(sent)
             )
             out.append(
                 Sentence(
