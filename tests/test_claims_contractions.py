@@ -500,3 +500,67 @@ def test_a_dose_per_kilogram_in_words_is_mg_per_kg(text: str, low: float, unit: 
 def test_a_three_word_denial_or_status_after_the_drug_is_a_claim(sentence: str, rules: Rules) -> None:
     claims = [c for c in extract_claims(ABOUT_PAGE + sentence, rules) if c.text == sentence]
     assert claims and claims[0].checkable, claims
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("Side effects disappear within two hours.", "transience"),
+        ("Side effects are gone within two hours.", "transience"),
+        ("Ketamine has very few side effects.", "minimising"),
+        ("Most patients tolerate ketamine well.", "minimising"),
+        ("Anyone can safely receive ketamine.", "denial"),
+        ("Ketamine is safe for people of all ages and health conditions.", "denial"),
+        ("Ketamine has no contraindications.", "denial"),
+    ],
+)
+def test_side_effect_wordings_read_as_their_paraphrases_are(sentence: str, stance: str, rules: Rules) -> None:
+    # Each got another verdict than its paraphrases (insufficient evidence, partly supported or no claim).
+    assert _first(sentence, "safety", rules).safety_stance == stance
+
+
+def test_nauseous_is_nausea(rules: Rules) -> None:
+    assert "nausea" in _first("Ketamine can make you feel nauseous.", "safety", rules).safety_topics
+
+
+@pytest.mark.parametrize(
+    ("sentence", "route"),
+    [
+        ("Ketamine shots relieve depression.", "intramuscular"),
+        ("IM ketamine relieves depression.", "intramuscular"),
+    ],
+)
+def test_everyday_words_for_the_intramuscular_route(sentence: str, route: str, rules: Rules) -> None:
+    assert route in _first(sentence, "efficacy", rules).route
+
+
+def test_a_rapid_dissolve_tablet_is_a_form_not_an_onset(rules: Rules) -> None:
+    claims = extract_claims(IV_PAGE + "Rapid dissolve tablets of ketamine relieve depression.", rules)
+    assert not [c for c in claims if c.kind == "onset"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Compared with traditional antidepressants, ketamine is more effective.",
+        "Ketamine is comparable to ECT for depression.",
+        "Ketamine matches ECT for depression.",
+    ],
+)
+def test_comparisons_in_other_word_orders_are_comparisons(sentence: str, rules: Rules) -> None:
+    # Judged as plain "it works" claims (supported) where "more effective than" / "as effective as" were compared.
+    claim = _first(sentence, "efficacy", rules)
+    assert claim.comparator not in (None, "placebo or usual care (implied)"), claim.comparator
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Depression is treatable with ketamine.", "Most people with depression get better with ketamine infusions."],
+)
+def test_more_everyday_efficacy_wordings_are_claims(sentence: str, rules: Rules) -> None:
+    assert _first(sentence, "efficacy", rules).checkable
+
+
+def test_a_journey_to_healing_is_praise(rules: Rules) -> None:
+    claims = extract_claims(ABOUT_PAGE + "Start your journey to healing with ketamine today.", rules)
+    assert not [c for c in claims if c.checkable and "journey" in c.text]
