@@ -513,6 +513,22 @@ def tested_strength(claim: Claim, rules: Rules) -> str:
     return claim.strength
 
 
+def wording_carried(
+    verdict: str, strength: str, certainty: str | None, policy: VerdictPolicy, reasons: list[str]
+) -> str:
+    """``verdict``, partly supported instead of supported where intensified or absolute wording ("works immediately",
+    "dramatically effective") asks for more certainty than the evidence has (``policy.intensified_certainty``); the
+    reason goes first in ``reasons``. One rule for every judge of an effect: efficacy, onset and duration."""
+    if (
+        verdict == "supported"
+        and strength in ("intensified", "absolute")
+        and level(certainty) < level(policy.intensified_certainty)
+    ):
+        reasons.insert(0, f"the page's wording is {strength}; the evidence's certainty ({certainty}) does not carry it")
+        return "partly_supported"
+    return verdict
+
+
 def judge_efficacy(
     claim: Claim,
     records: Sequence[EvidenceRecord],
@@ -535,13 +551,7 @@ def judge_efficacy(
             f"the {claim.strength} wording ({', '.join(claim.strength_cues)}) qualifies the use the page describes, "
             "not the effect: the implied claim that it works is tested at plain strength"
         )
-    if (
-        verdict == "supported"
-        and strength in ("intensified", "absolute")
-        and level(certainty) < level(policy.intensified_certainty)
-    ):
-        verdict = "partly_supported"
-        reasons.insert(0, f"the page's wording is {strength}; the evidence's certainty ({certainty}) does not carry it")
+    verdict = wording_carried(verdict, strength, certainty, policy, reasons)
     overclaim = _overclaim(claim, rules) if strength == "absolute" else []
     if (
         overclaim

@@ -33,6 +33,7 @@ from ketlit.claims.efficacy import (
     efficacy_established,
     grade_source,
     unread_target,
+    wording_carried,
 )
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.grade import grade_studies
@@ -52,7 +53,7 @@ from ketlit.claims.judging import (
 )
 from ketlit.claims.model import Claim
 from ketlit.claims.numbers import Findings, TimeFinding, format_hours
-from ketlit.claims.policy import VerdictPolicy, level
+from ketlit.claims.policy import VerdictPolicy
 from ketlit.claims.regulatory_verdict import label_times
 from ketlit.claims.rules import Rules
 from ketlit.claims.synthesis import profile_of
@@ -470,17 +471,9 @@ def judge_time(
     verdict, certainty, why = combine_claim(claim, parts)
     decisive, source = decisive_parts(parts, certainty, verdict)
     reasons = [r for p in parts for r in p.reasons] + why
-    if (
-        verdict == "supported"
-        and claim.strength in ("intensified", "absolute")
-        and level(certainty) < level(policy.intensified_certainty)
-    ):
-        # "Works immediately", "instant relief", "long-lasting results": the efficacy rule for intensified wording
-        # holds for the time course too ("immediate relief" and "works immediately" were judged apart).
-        verdict = "partly_supported"
-        reasons.insert(
-            0, f"the page's wording is {claim.strength}; the evidence's certainty ({certainty}) does not carry it"
-        )
+    # "Works immediately", "instant relief", "long-lasting results": the efficacy rule for intensified wording holds
+    # for the time course too ("immediate relief" and "works immediately" were judged apart).
+    verdict = wording_carried(verdict, claim.strength, certainty, policy, reasons)
     if claim.threshold is not None and any(n.startswith("'") for n in claim.notes):
         reasons.append("the claim's wording is vague; the threshold is ketlit's reading (see 'as tested')")
     cited = [c for p in parts for c in p.cited]
