@@ -107,13 +107,6 @@ def _group(rules: Rules, name: str) -> dict[str, Patterns]:
     return rules.assertion.get(name, {})
 
 
-def compounded(text: str, rules: Rules) -> bool:
-    """The text names a compounded product (``[assertion.product] compounded``): the generic drug made up by a
-    pharmacy, so no route implies a branded product of another molecule."""
-    cue = _group(rules, "product").get("compounded")
-    return cue is not None and cue.any(text)
-
-
 def reason_code(category: str) -> str:
     """The checkability code of an extractor not-checkable category."""
     code = _CODES.get(category, category)

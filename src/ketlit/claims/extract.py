@@ -57,7 +57,6 @@ from ketlit.claims.assertion import (
     asserting_heading,
     assertion_parts,
     checkability_cue,
-    compounded,
     concedes_to_general_subject,
     is_puffery,
     is_slogan,
@@ -657,6 +656,7 @@ def _operationalise(
         route = [ctx.route, *route] if comparison and ctx.route and ctx.route not in route else []
     subject = _without_comparator(sentence, rules)
     molecule = molecules_in(subject, rules)
+    parts = assertion_parts(sentence, rules, kind=claim.kind)
     if not route and ctx.route and not set(indication) & set(rules.route_page_not_for):
         # A form the sentence names that only one route gives ("esketamine" → intranasal) keeps its
         # route on a page about another ("In the SUSTAIN-1 trial, … esketamine" on an infusion page).
@@ -680,7 +680,7 @@ def _operationalise(
         by_route = [rules.molecule_by_route.get(r, rules.molecule_default) for r in route]
         # A compounded product ("compounded ketamine nasal spray") is the generic drug made up by a pharmacy,
         # whatever its route: never the branded product the route would otherwise imply.
-        if by_route and set(by_route) != {rules.molecule_default} and not compounded(sentence, rules):
+        if by_route and set(by_route) != {rules.molecule_default} and "compounded" not in parts.product:
             # "ketamine … intranasally": the nasal product is another molecule; each route is
             # tested against its own product's trials, not all against the racemic drug's.
             molecule = list(dict.fromkeys(by_route))
@@ -692,7 +692,6 @@ def _operationalise(
     strength = asserted_strength(clause, rules)
     if strength.level == "plain" and clause != sentence:
         strength = asserted_strength(sentence, rules)
-    parts = assertion_parts(sentence, rules, kind=claim.kind)
     hedged = strength.level == "hedged"
     implied = rules.cues["implied"].any(sentence)
     if implied:

@@ -75,6 +75,8 @@ def _per_kg(unit: str) -> bool:
     """Whether a unit DOSE matched is per kilogram of body weight."""
     unit = unit.lower()
     return "kg" in unit or "kilo" in unit
+
+
 _WORDS = {"half": 2, "third": 3, "quarter": 4, "fifth": 5, "tenth": 10, "twentieth": 20, "hundredth": 100}
 _ONE = r"(?:(\d+)\s*/\s*(\d+)(?:th|st|nd|rd)?|\b(?:one|a)[- ](half|third|quarter|fifth|tenth|twentieth|hundredth))"
 _FRACTION = re.compile(
