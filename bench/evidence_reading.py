@@ -24,6 +24,7 @@ What it does, in the order it prints:
    that sentence, and with the labelled presence: present, absent, more, less, no difference; the
    rows ``ketlit explain`` shows and ``study_adverse_events`` holds, by which a safety claim selects
    its candidate records);
+   the sample size (the participants read, exactly as labelled: a verdict's bar for an adequately sized RCT);
    the report relation (main report or secondary analysis: which report speaks for its trial's group);
    duplicate-group pairwise precision / recall (pairs of labelled records that report the same
    trial); every landmark record of ``../shared/CLAIMS_REVIEW.md`` read right.
@@ -365,6 +366,20 @@ def landmarks(
     return out
 
 
+def sample_sizes(gold: Sequence[Mapping[str, Any]], profiles: Mapping[str, Mapping[str, Any]]) -> tuple[int, int]:
+    """(read exactly, labelled): the participants each labelled record's profile reads, against the labelled number
+    (records labelled with none, or with a range, are not counted). A verdict counts an RCT as adequately sized by
+    it."""
+    right = labelled = 0
+    for g in gold:
+        value = str(g.get("n") or "").replace(",", "")
+        if not value.isdigit() or g["pmid"] not in profiles:
+            continue
+        labelled += 1
+        right += profiles[g["pmid"]].get("n") == int(value)
+    return right, labelled
+
+
 def throughput(store: Any, rules: Any) -> tuple[float, float, int]:
     """Best-of-5 records/s of read_profile over every candidate record, one process: by wall
     time, and by the process's CPU time (which other processes on a busy machine disturb less).
@@ -448,6 +463,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         g_precision, g_recall, g_pairs = group_pairs(gold_all, profiles)
         presence, ae_extra = adverse_presence(gold, profiles, errors)
         relations = relation_counts(gold, profiles)
+        n_right, n_labelled = sample_sizes(gold, profiles)
         # A development run must not show how held-back landmarks are read (that would be tuning on them).
         marks = [
             m
@@ -487,6 +503,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         per = ", ".join(f"{k} {v[2]}/{v[0]}" for k, v in presence.items())
         print(f"adverse events: {labelled} labelled statements; read as one {found} ({found / labelled:.3f}); "
               f"presence right {right} ({right / labelled:.3f}): {per}; read where the labels have none: {ae_extra}")
+    if n_labelled:
+        print(f"sample size: {n_right}/{n_labelled} exact ({n_right / n_labelled:.3f})")
     print(f"report relation (main / secondary): {relations[1]}/{relations[0]} right; secondary reports read as such "
           f"{relations[3]}/{relations[2]}")
     print(

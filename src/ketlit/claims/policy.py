@@ -57,7 +57,7 @@ _RULES_KEYS: Final[dict[str, tuple[str, ...]]] = {
                 "unpublished_min", "unpublished_share", "inconsistency_share", "uncommon_harm_share",
                 "uncommon_harm_exempt"),
     "dose": ("min_studies", "low_quantile", "high_quantile"),
-    "questions": ("counts", "low_weight", "not_counted", "review_not_counted"),
+    "questions": ("counts", "counts_with_control_arm", "low_weight", "not_counted", "review_not_counted"),
     "jurisdictions": ("default",),
     "conditions": ("named_target", "not_in_vocabulary", "promised_faculty"),
     "findings": ("not_efficacy", "symptom_outcome", "review_answer", "stated_certainty"),
@@ -194,6 +194,9 @@ class VerdictPolicy:
     # A review whose topic (``ketlit explain``: "review topic") is one of these keys is listed with the reason,
     # not counted for an "it works" claim ([questions.review_not_counted]).
     review_not_counted: Mapping[str, str] = field(default_factory=dict)
+    # Questions counted as controlled evidence when the study has a control arm, on its findings against that arm
+    # ([questions] counts_with_control_arm: a dose-ranging trial with a placebo arm).
+    counts_with_control_arm: tuple[str, ...] = ()
 
     def states_certainty(self, text: str) -> bool:
         """Whether an abstract speaks of the certainty or quality of the evidence (``[findings]``)."""
@@ -314,6 +317,9 @@ def _policy_from(root: Table) -> VerdictPolicy:
         review_answer=_patterns(root.sub("findings"), "review_answer"),
         stated_certainty=_patterns(root.sub("findings"), "stated_certainty"),
         review_not_counted={k: rnc.string(k, nonblank=True) for k in rnc.names()},
+        counts_with_control_arm=q.choices("counts_with_control_arm", QUESTIONS)
+        if q.get("counts_with_control_arm") is not None
+        else (),
     )
 
 

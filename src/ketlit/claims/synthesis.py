@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from ketlit.claims.evidence import EvidenceRecord
 from ketlit.claims.extract import molecules_in
@@ -41,6 +41,8 @@ Stance = Literal["for", "null", "against", "unread"]
 Role = Literal["controlled", "uncontrolled", "review"]
 # Profiles read on the spot (records without a stored one), bounded: the oldest entry goes first.
 _READ: dict[tuple[str, str, int], dict[str, Any]] = {}
+# The comparators that make an arm a control (the drug against nothing active): [questions] counts_with_control_arm.
+CONTROL_ARMS: Final = ("inert_placebo", "active_placebo", "usual_care")
 _READ_MAX = 4096
 
 
@@ -124,10 +126,15 @@ def stance_of(
     Findings about a physiological, laboratory or adverse-effect measure (the rules' ``[findings]``)
     are no efficacy answer, whatever the reader's outcome label says."""
     roles = list(profile.get("roles") or [])
+    question = str((profile.get("question") or {}).get("value", ""))
+    # A study counted through its control arm (a dose-ranging trial with a placebo arm) answers only by its findings
+    # against that arm: "twice-weekly and thrice-weekly dosing similarly maintained efficacy" compares two doses.
+    through_control = policy is not None and not review and question in policy.counts_with_control_arm
     findings = [
         f
         for f in profile.get("findings") or []
         if f.get("outcome_kind") == "efficacy"
+        and (not through_control or f.get("comparator_kind") in CONTROL_ARMS)
         and f.get("comparator_kind") != "active_treatment"
         and not (policy is not None and policy.not_efficacy_text(str(f.get("clause", ""))))
     ]
@@ -163,10 +170,12 @@ def stance_of(
     return stance, chosen[0], certainty
 
 
-def _role(question: str, policy: VerdictPolicy) -> Role | None:
+def _role(question: str, policy: VerdictPolicy, comparator_kind: object = None) -> Role | None:
     if question == "systematic_review":
         return "review"
     if question in policy.counts:
+        return "controlled"
+    if question in policy.counts_with_control_arm and comparator_kind in CONTROL_ARMS:
         return "controlled"
     if question in policy.low_weight:
         return "uncontrolled"
@@ -178,7 +187,7 @@ def _vote(
 ) -> Vote | str:
     """The record's vote, or why it is set aside."""
     question = str((profile.get("question") or {}).get("value", "other"))
-    role = _role(question, policy)
+    role = _role(question, policy, profile.get("comparator_kind"))
     if role is None:
         return policy.not_counted.get(question, question.replace("_", " "))
     # A review about another question (its title: the drug as an ECT anaesthetic, prevention around surgery, the drug

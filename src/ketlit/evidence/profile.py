@@ -119,6 +119,12 @@ class _SplitGate(Gate):
 _N3_AFTER: Final = re.compile(
     rf"(?-i:[.;:OoIi\u0130\u0131AaWw])(?:(?<=[.;:])|(?<=\bo)f|(?<=\bi)n|(?<=\ba)mong|(?<=\bw)ith)\s+{_N3_TAIL}", re.I
 )
+_N_EQUALS: Final = re.compile(r"\b[nN]\s*=\s*(\d[\d,]*)")
+_ALLOCATED: Final = re.compile(
+    r"\b(?:randomi[sz]|assign|allocat|receiv|compar|arms?\b|groups?\b|either\b|placebo|control|versus\b|vs\b)", re.I
+)
+# Words, not numbers, between the count and the people: "26 of 28 subjects" counts 28.
+_PEOPLE_COUNT: Final = re.compile(rf"\b{_NUMBER}\s+(?:[a-z][\w-]*\s+){{0,3}}?{_PEOPLE}\b", re.I)
 _N_GATES: Final[tuple[Gate, ...]] = (
     *(Gate(p) for p in _N_PATTERNS[:3]),
     _SplitGate(_N_PATTERNS[3], re.compile(_N3_TAIL, re.I), _N3_AFTER),
@@ -191,9 +197,33 @@ def _sample_size(sentences: Sequence[RoledSentence], folded: Sequence[str]) -> i
                 m = gate.search(text, f)
                 if m:
                     value = _to_int(next(g for g in m.groups() if g))
+                    if value is not None and gate is _N_GATES[0]:
+                        value = _total_of_arms(text, value)
                     if value is not None and 1 <= value <= 10_000_000:
                         return value
     return None
+
+
+def _total_of_arms(text: str, first: int) -> int:
+    """The sample of a sentence whose first "n = …" is ``first``: arms listed one "n =" each ("ketamine 0.1 mg/kg
+    (n = 18), … midazolam (n = 19)") add up, unless the first is already their total ("N = 99 (n = 50 ketamine,
+    n = 49 placebo)"); a count of people the sentence states ("Ninety patients were randomly assigned to … (n=30)")
+    that is at least that is the sample."""
+    values = [int(v.replace(",", "")) for v in _N_EQUALS.findall(text)]
+    rest = sum(values[1:])
+    # Summed only where the sentence divides people among arms: "analysed at 230 minutes (n = 108), at day 1 (n = 82)"
+    # counts the same people at each timepoint, and "data were obtained in patients (n = 10)" adds another sample.
+    # Two equal values are two arms ("dexmedetomidine (n = 32) and ketamine (n = 32)"); a first value above a single
+    # second one may be a total and its subgroup ("N = 84, … n = 34 women") or two overlapping samples ("n = 858 with
+    # MDD, n = 792 with TRD"), so it is read alone.
+    arms = (
+        len(values) > 1
+        and (first < rest or (len(values) == 2 and first == rest))
+        and _ALLOCATED.search(text) is not None
+    )
+    total = first + rest if arms else first
+    stated = [_to_int(m.group(1)) for m in _PEOPLE_COUNT.finditer(text)]
+    return max([total, *(v for v in stated if v is not None and v <= 10_000_000)])
 
 
 def _blinding(text: str) -> str | None:
