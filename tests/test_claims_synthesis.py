@@ -623,3 +623,57 @@ def test_about_a_week_is_not_borne_out_by_a_benefit_seen_for_two_hours(rules: Ru
     assert short.verdict != "supported" and any("0 stud(ies) for" in r for r in short.reasons), short.reasons
     held = verdict_of(claim, [record("1", n=80, abstract=week), record("2", n=90, abstract=week)], rules)
     assert held.verdict == "supported", held.reasons
+
+
+def test_a_dose_ranging_trial_with_a_control_arm_counts_on_its_findings_against_that_arm(rules: Rules) -> None:
+    """Stop 50: a dose-ranging or dosing-frequency trial with a placebo or active-placebo arm (Fava 2020, Singh 2016)
+    tests the drug against that arm as well as dose against dose, so it counts as controlled evidence, on its findings
+    against the control alone. Without a control arm every arm received the drug: listed, not counted."""
+
+    def dosing(rid: str, comparator_kind: str, finding_kind: str | None) -> EvidenceRecord:
+        r = record(rid, n=90, question="dose_or_schedule", comparator_kind=comparator_kind)
+        assert r.profile is not None
+        r.profile["findings"][0]["comparator_kind"] = finding_kind
+        return r
+
+    controlled = [dosing("1", "active_placebo", "active_placebo"), dosing("2", "inert_placebo", "inert_placebo")]
+    v = verdict_of(efficacy(), controlled, rules)
+    assert v.verdict == "supported", v.reasons
+    # Dose against dose only: nothing to count, and the reason says why.
+    doses = [dosing("1", "active_treatment", None), dosing("2", "unspecified", None)]
+    v = verdict_of(efficacy(), doses, rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    assert any("every arm received the drug" in r for r in v.reasons), v.reasons
+    # A control arm, but the finding read compares two doses: not an answer to "does it work".
+    v = verdict_of(efficacy(), [dosing("1", "inert_placebo", None), dosing("2", "inert_placebo", None)], rules)
+    assert v.verdict == "insufficient_evidence", v.reasons
+    # The packaged rules name the question; a user file can set it aside again.
+    assert packaged_policy().counts_with_control_arm == ("dose_or_schedule",)
+    v = verdict_of(efficacy(), controlled, rules, counts_with_control_arm=())
+    assert v.verdict == "insufficient_evidence", v.reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Research also shows that patients who are treated in a calm, familiar environment have better outcomes.",
+        "A soothing setting deepens the benefits of ketamine.",
+        "Combining your infusions with our integrative talking therapy helps the benefits last far longer.",
+    ],
+)
+def test_a_claim_about_the_setting_or_added_therapy_is_judged_on_studies_of_it(rules: Rules, sentence: str) -> None:
+    """Stop 50: on a depression page with trials that meet the supported bar, a claim that the room or an added
+    therapy improves the outcome is not the trials' verdict: only studies of the setting (or the combination) bear on
+    it, and there are none here. A plain claim on the same page keeps its verdict."""
+    page = (
+        "Ketamine for Treatment-Resistant Depression\n\n"
+        "Ketamine infusions relieve treatment-resistant depression.\n\n"
+        f"{sentence}\n"
+    )
+    trials = [record("1", n=80), record("2", n=90)]
+    report = check_page(page, "p.txt", InMemoryIndex(trials, rules), rules)
+    checked = {c.claim.text: c for c in report.claims if c.claim.checkable}
+    assert checked["Ketamine infusions relieve treatment-resistant depression."].verdict.verdict == "supported"
+    (claim,) = [c for text, c in checked.items() if text.startswith(sentence[:30])]
+    assert claim.verdict.verdict == "insufficient_evidence", claim.verdict.reasons
+    assert any("only studies of" in r for r in claim.verdict.reasons), claim.verdict.reasons
