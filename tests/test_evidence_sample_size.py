@@ -2,7 +2,8 @@
 sample, so a trial of 99 printed as five arms ("0.1 mg/kg (n = 18), … midazolam (n = 19)") was read as 18, and every
 two-arm trial as half its size: with 50 participants the bar for an adequately sized RCT, that decided verdicts. Arms
 listed in a sentence that allocates people add up; a first value that is already their total, timepoints of one
-sample, and a subgroup after its total are read as before. Made-up text."""
+sample, and a subgroup after its total are read as before. An abstract that prints no "n =" and no "a total of" is
+read for any count of people it states, and a case report that prints none is of one patient. Made-up text."""
 
 from __future__ import annotations
 
@@ -46,7 +47,25 @@ def _n(methods: str) -> int | None:
         ("Adults with depression (n = 40) received ketamine or placebo.", 40),
         # "26 of 28 subjects": the people counted are 28, not 26.
         ("Ketamine was detected with other drugs in 26 of 28 subjects (MDMA, n = 9; cocaine, n = 1).", 28),
+        # No "n =", "a total of" or "randomized N": any count of people the methods state.
+        ("In this double-blind crossover study, 24 healthy controls were given ketamine or placebo.", 24),
+        ("We enrolled 65 patients with TRD, comprising 33 who received ketamine and 32 who received placebo.", 65),
+        ("A questionnaire was completed by 210 respondents who had used ketamine.", 210),
+        # Not those screened, not a number after a sign, not a day before "in patients".
+        ("During 2019, 502 subjects were screened and 330 eligible adults were randomly allocated.", 330),
+        ("Participants aged ≥ 60 years received ketamine; 41 adults completed the study.", 41),
+        ("Response was assessed at day 28 in patients who received ketamine.", None),
     ],
 )
-def test_sample_size_from_arms(methods: str, n: int) -> None:
+def test_sample_size_from_arms(methods: str, n: int | None) -> None:
     assert _n(methods) == n
+
+
+def test_a_case_report_that_prints_no_count_is_of_one_patient() -> None:
+    article = Article(
+        pmid="2",
+        title="Ketamine for treatment-resistant depression: a case report",
+        sections=[AbstractSection(None, None, "We describe a woman with depression who improved after ketamine.")],
+    )
+    profile = read_profile(article, {"molecule": ["racemic_ketamine"], "design": ["case_report"]}, packaged_rules())
+    assert profile.question.value == "case_report" and profile.n == 1

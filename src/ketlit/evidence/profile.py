@@ -125,9 +125,20 @@ _ALLOCATED: Final = re.compile(
 )
 # Words, not numbers, between the count and the people: "26 of 28 subjects" counts 28.
 _PEOPLE_COUNT: Final = re.compile(rf"\b{_NUMBER}\s+(?:[a-z][\w-]*\s+){{0,3}}?{_PEOPLE}\b", re.I)
+# Last, any count of people the sentence states ("In this crossover study, 24 healthy controls were given …",
+# "We enrolled 65 patients with TRD"), but not those screened for the study ("502 subjects were screened and 330
+# were randomly allocated") nor a number after a sign ("≥ 60 participants"): words, not numbers or prepositions, between
+# ("at day 28 in patients with depression" counts no one).
+_N_ANY: Final = re.compile(
+    rf"(?<![-–≥>≤<±])\b{_NUMBER}\s+(?:(?!(?:in|of|with|among|at|on|for|to|from|and|or|per|by)\b)[a-z][\w-]*\s+){{0,3}}?"
+    rf"(?:{_PEOPLE}|controls|users|respondents|parturients|mothers|infants|neonates|males|females|smokers|drinkers)\b"
+    r"(?!\s+(?:(?:were|was|had been)\s+)?(?:screened|assessed|approached|contacted|invited|excluded))",
+    re.I,
+)
 _N_GATES: Final[tuple[Gate, ...]] = (
     *(Gate(p) for p in _N_PATTERNS[:3]),
     _SplitGate(_N_PATTERNS[3], re.compile(_N3_TAIL, re.I), _N3_AFTER),
+    Gate(_N_ANY),
 )
 _K_GATE: Final = Gate(_K)
 _REVIEW_N_GATE: Final = Gate(_REVIEW_N)
@@ -466,7 +477,8 @@ def read_profile(article: Article, tags: Mapping[str, Sequence[str]], rules: Evi
         designs=tuple(sorted(designs)),
         comparator=comp_design[0] if comp_design else (comparator.comparator if comparator else None),
         comparator_kind=comp_design[1] if comp_design else (comparator.comparator_kind if comparator else None),
-        n=_sample_size(sentences, folded),
+        # A case report that prints no count is of one patient.
+        n=_sample_size(sentences, folded) or (1 if question.value == "case_report" else None),
         blinding=_blinding(design_text),
         timepoints=_timepoints(sentences, folded),
         findings=findings,
