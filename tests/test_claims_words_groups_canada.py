@@ -242,3 +242,28 @@ def test_the_clinics_own_use_after_a_comma_is_not_an_approved_use(sentence: str,
     claim = next(c for c in extract_claims(IV_PAGE + sentence, rules) if c.kind == "regulatory")
     assert claim.regulatory is not None
     assert claim.regulatory.approval_indications == ("anesthesia_sedation",)
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine is not safe during pregnancy.",
+        "Ketamine isn't safe in pregnancy.",
+        "Ketamine is not considered safe during pregnancy.",
+        "Ketamine is never safe during pregnancy.",
+    ],
+)
+def test_not_safe_in_a_group_is_a_warning_the_labels_caution_bears_out(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    """Stop 50: "not safe during pregnancy" was read as "safe" (the minimising word) and contradicted by the label's
+    warning, which it repeats. It asserts the harm: the label's warning for that group supports it."""
+    claim, v = check_kind(sentence, "safety", index, rules, IV_PAGE)
+    assert claim.safety_stance != "minimising", claim.safety_stance
+    assert v.verdict == "supported", v.reasons
+    assert any("spravato_label_pregnancy" in r for r in v.reasons)
+    # "Safe" without the negation, and "not only safe", are still read as minimising.
+    plain, _ = check_kind("Ketamine is considered safe during pregnancy.", "safety", index, rules, IV_PAGE)
+    assert plain.safety_stance == "minimising"
+    both, _ = check_kind("Ketamine is not only safe but also effective.", "safety", index, rules, IV_PAGE)
+    assert both.safety_stance == "minimising"

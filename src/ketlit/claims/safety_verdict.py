@@ -175,8 +175,9 @@ def judge_safety(
     # as the reports weighed are: a regulator's word on side effects in general does not answer it.
     facts = [f for f in facts_about(claim, rules) if set(f.risks) & (specific or topics)]
     groups = groups_in_claim(claim.text, rules)
-    if groups and stance in ("denial", "minimising"):
-        # "Safe during pregnancy": what holds for adults in trials says nothing about that group.
+    if groups and stance in ("denial", "minimising", "assertion"):
+        # "Safe during pregnancy", or "not safe during pregnancy": what holds for adults in trials says nothing about
+        # that group either way.
         def names_group(text: str) -> bool:
             return any(rules.safety_populations[g].any(text) for g in groups)
 
@@ -265,7 +266,7 @@ def judge_safety(
     elif stance == "transience":
         judged = _transience(reports, claim.clause or claim.text)
     else:
-        judged = _assertion(topics, specific, facts, reports)
+        judged = _assertion(topics, specific, facts, reports, group_warning=bool(groups) and not specific)
     reasons += judged.reasons
     aside = [*(misuse if stance != "restriction" else []), *experimental]
     if aside:
@@ -681,14 +682,27 @@ def _transience(reports: Sequence[Report], clause: str = "") -> _Judged:
 
 
 def _assertion(
-    topics: set[str], specific: set[str], facts: Sequence[RegulatoryFact], reports: Sequence[Report]
+    topics: set[str],
+    specific: set[str],
+    facts: Sequence[RegulatoryFact],
+    reports: Sequence[Report],
+    *,
+    group_warning: bool = False,
 ) -> _Judged:
+    """A harm asserted: documented by the reports or a regulator. ``group_warning``: the sentence says the drug is
+    unsafe for a group ("not safe during pregnancy") and names no harm, so a regulator's warning for that group
+    (``facts``, already those naming it), whatever harm it names, documents it."""
     present = [(a, f) for a, f in reports if not f.absent]
     covered = {f.category for _, f in present} | {r for fact in facts for r in fact.risks}
     wanted = specific or topics
+    if group_warning and facts:
+        covered |= wanted
     hit = wanted & covered
     out = _Judged("supported" if hit == wanted else "partly_supported" if hit else "insufficient_evidence")
-    if hit and hit != wanted:
+    if group_warning and facts:
+        ids = ", ".join(f.id for f in facts)
+        out.reasons.append(f"a regulator warns about use in the group the page names ({ids})")
+    elif hit and hit != wanted:
         out.reasons.append(f"documented: {', '.join(sorted(hit))}; not found: {', '.join(sorted(wanted - hit))}")
     elif hit:  # the why a summary row shows: what is documented, and by whom
         who = _who([f for f in facts if hit & set(f.risks)], [(a, f) for a, f in present if f.category in hit])

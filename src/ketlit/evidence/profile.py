@@ -50,7 +50,8 @@ _PEOPLE: Final = (
     r"(?:patients|participants|subjects|adults|individuals|veterans|women|men|inpatients|outpatients|volunteers|"
     r"people|persons|children|adolescents|youths?|cases)"
 )
-_N3_TAIL: Final = rf"{_NUMBER}\s+(?:\w+[- ]){{0,3}}(?:\w+[- ]?)?{_PEOPLE}\b"
+# Not a share ("Seventy-nine percent of subjects responded" counts no one: it was read as 79 participants).
+_N3_TAIL: Final = rf"{_NUMBER}(?!\s+(?:percent|per cent)\b)\s+(?:\w+[- ]){{0,3}}(?:\w+[- ]?)?{_PEOPLE}\b"
 _N_PATTERNS: Final = (
     re.compile(r"\b[nN]\s*=\s*(\d[\d,]*)"),
     re.compile(rf"\b(?:a total of|total of|in total,?|overall,?)\s+{_NUMBER}\s+(?:\w+\s+){{0,3}}?{_PEOPLE}\b", re.I),

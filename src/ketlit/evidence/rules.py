@@ -248,7 +248,8 @@ def _questions(
 # The reading code's version, part of the profiles' digest: a release whose reader reads the same
 # rules differently (a new gate, a fixed pattern in code) bumps it, so that stored profiles are
 # re-read after an upgrade instead of keeping what the old code read.
-READER_VERSION: Final = 98  # 98: any count of people stated, last; a case report is of one patient
+READER_VERSION: Final = 99  # 99: "Seventy-nine percent of subjects" is no sample size
+# 98: any count of people stated, last; a case report is of one patient
 # 97: arms printed one "n =" each add up to the sample
 # 96: "no longer met criteria" is fewer
 # 95: acute effects on the mind in the laboratory, a mechanism question
