@@ -65,6 +65,7 @@ from ketlit.claims.rates import judge_rate
 from ketlit.claims.regulatory_verdict import in_scope, judge_regulatory
 from ketlit.claims.rules import Patterns, RegulatoryFact, Rules
 from ketlit.claims.safety_verdict import judge_safety
+from ketlit.claims.series import judge_course
 from ketlit.claims.text import split_sentences
 from ketlit.claims.timing import judge_time
 
@@ -117,6 +118,9 @@ def _judge_dosing(claim: Claim, assessed: list[Assessed], rules: Rules, policy: 
             why = [f"the page states the schedule of the {named[0].agency} label of {named[0].product}"]
             return finish("supported", "high", why, [cite_fact(named[0])], rules, tested,
                           decisive=[decisive_fact(named[0], "for")], certainty_source=f"regulatory:{named[0].id}")
+        # A course stated by its count ("a series of six infusions"): the courses the counted studies gave.
+        if (course := judge_course(claim, assessed, rules, policy, tested, reasons)) is not None:
+            return course
         return finish("insufficient_evidence", None, [*reasons, "no dose could be read"], [], rules, tested)
     if (label := _label_dose(dose, molecules, routes, rules)) is not None:
         # The approved product's own labelled dose: the regulator's label supports it, whatever
