@@ -506,8 +506,12 @@ def tested_strength(claim: Claim, rules: Rules) -> str:
     intensifier of the effect itself (claim_rules.toml [cues] effect_intensifier: "the first proven
     medication for") keeps its strength."""
     of_effect = rules.cues.get("effect_intensifier")
-    if claim.implied and claim.strength == "intensified" and not (
-        of_effect is not None and of_effect.any(claim.clause or claim.text)
+    text = claim.clause or claim.text
+    # Only a usage statement's wording qualifies the use: "Ketamine is a miracle treatment for depression" and
+    # "produces dramatic results" (read as efficacy claims because the drug is their subject) praise the effect.
+    usage = rules.cues["implied"].any(text) or rules.cues["implied"].any(claim.text)
+    if claim.implied and usage and claim.strength == "intensified" and not (
+        of_effect is not None and of_effect.any(text)
     ):
         return "plain"
     return claim.strength

@@ -59,6 +59,10 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
     # An approval denied ("The FDA has not approved ketamine to treat depression") names its use as one granted does;
     # without the negation's words as cues that use was lost, and the claim read as "not approved for anything".
     cues = [*(approval.finditer(sentence) if approval else []), *(negation.finditer(sentence) if negation else [])]
+    if not cues:
+        # An approval in words the rules do not know ("has the FDA's blessing for depression"): the uses the sentence
+        # names are the approval's, not none (checked as "the drug has approvals", it was supported whatever the use).
+        return _indications(sentence, rules), False
     parts = re.split(r",|;|\bwhile\b|\bbut\b|\bwhereas\b", sentence)
     pos = 0
     # Every part that speaks of approval: "Because ketamine has been FDA-approved for fifty years, using it for

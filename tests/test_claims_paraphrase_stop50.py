@@ -1,0 +1,100 @@
+"""Stop 50's paraphrase pass: wordings that were judged apart from what they paraphrase, most of them false or
+overstated claims shown as supported. Each is pinned with the wording it paraphrases (and, where a fix could
+overreach, a sentence it must leave alone). Made-up sentences, judged on the in-repo test index."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketlit.claims.evidence import InMemoryIndex
+from ketlit.claims.rules import Rules
+from tests.claims_pages import IV_PAGE, check_kind
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine works remarkably well for treatment-resistant depression.",
+        "Ketamine produces dramatic results for treatment-resistant depression.",
+        "Ketamine is a miracle treatment for treatment-resistant depression.",
+        "Ketamine works wonders for treatment-resistant depression.",
+        "Ketamine is a game-changer for treatment-resistant depression.",
+    ],
+)
+def test_praise_of_the_effect_is_intensified_like_very_effective(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    """Read as efficacy claims because the drug is their subject, they were "usage statements" whose intensifier
+    qualifies the use, and were tested at plain strength: supported where "very effective" is partly."""
+    claim, v = check_kind(sentence, "efficacy", index, rules, IV_PAGE)
+    _, want = check_kind("Ketamine is very effective for treatment-resistant depression.", "efficacy", index, rules,
+                         IV_PAGE)
+    assert claim.strength == "intensified", claim.strength
+    assert v.verdict == want.verdict, (v.verdict, want.verdict, v.reasons)
+    assert not any("qualifies the use" in r for r in v.reasons), v.reasons
+
+
+def test_a_usage_statement_still_qualifies_the_use(index: InMemoryIndex, rules: Rules) -> None:
+    _, v = check_kind("Ketamine is increasingly used to treat treatment-resistant depression with remarkable results.",
+                      "efficacy", index, rules, IV_PAGE)
+    assert not any("the page's wording is intensified" in r for r in v.reasons) or v.verdict != "supported"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The benefits of ketamine for treatment-resistant depression last a lifetime.",
+        "The benefits of ketamine for treatment-resistant depression never wear off.",
+        "Ketamine makes treatment-resistant depression go away for good.",
+    ],
+)
+def test_a_benefit_promised_for_life_is_a_permanent_result(sentence: str, index: InMemoryIndex, rules: Rules) -> None:
+    """"Permanently relieves" was absolute (and read as at least a year); "last a lifetime", "never wear off" and "go
+    away for good" were plain and supported."""
+    claims = [check_kind(sentence, kind, index, rules, IV_PAGE) for kind in ("efficacy", "duration")
+              if kind == "efficacy" or "away" not in sentence]
+    for claim, v in claims:
+        assert claim.strength == "absolute", (claim.kind, claim.strength)
+        assert v.verdict != "supported", (claim.kind, v.reasons)
+
+
+def test_right_away_is_immediate(index: InMemoryIndex, rules: Rules) -> None:
+    claim, v = check_kind("Ketamine relieves depression right away.", "onset", index, rules, IV_PAGE)
+    _, want = check_kind("Ketamine relieves depression immediately.", "onset", index, rules, IV_PAGE)
+    assert claim.strength == "intensified" and claim.threshold is not None and claim.threshold.value == 24.0
+    assert v.verdict == want.verdict
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine beats SSRIs for treatment-resistant depression.",
+        "Ketamine works better than Prozac for treatment-resistant depression.",
+        "Ketamine works better than magic mushrooms for treatment-resistant depression.",
+    ],
+)
+def test_a_win_over_a_named_treatment_is_a_head_to_head_claim(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    """Judged as "ketamine works" (supported) before: "beats" was no comparison word, and Prozac and magic mushrooms
+    no comparator. Only studies naming the comparator bear on it."""
+    _, v = check_kind(sentence, "efficacy", index, rules, IV_PAGE)
+    assert v.verdict != "supported", v.reasons
+    assert any("compar" in r for r in v.reasons), v.reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Ketamine has been cleared by the FDA for treating depression.",
+        "Ketamine has the FDA's seal of approval for depression.",
+        "Ketamine has the FDA's blessing for treating depression.",
+    ],
+)
+def test_an_approval_in_other_words_keeps_its_use(sentence: str, index: InMemoryIndex, rules: Rules) -> None:
+    """The use went unread, and the sentence was checked as "the drug has approvals" (Ketalar): supported, though
+    racemic ketamine is not approved for depression. Now judged as "FDA-approved for depression" is."""
+    claim, v = check_kind(sentence, "regulatory", index, rules, IV_PAGE)
+    _, want = check_kind("Ketamine is FDA-approved for depression.", "regulatory", index, rules, IV_PAGE)
+    assert claim.regulatory is not None and "depression" in claim.regulatory.approval_indications
+    assert v.verdict == want.verdict != "supported", v.reasons
