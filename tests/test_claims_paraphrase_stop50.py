@@ -98,3 +98,58 @@ def test_an_approval_in_other_words_keeps_its_use(sentence: str, index: InMemory
     _, want = check_kind("Ketamine is FDA-approved for depression.", "regulatory", index, rules, IV_PAGE)
     assert claim.regulatory is not None and "depression" in claim.regulatory.approval_indications
     assert v.verdict == want.verdict != "supported", v.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "stance"),
+    [
+        ("The chance of becoming addicted to ketamine is very small.", "minimising"),
+        ("Few patients ever become dependent on ketamine.", "minimising"),
+        ("Blood pressure stays completely stable during a ketamine infusion.", "denial"),
+        ("Ketamine keeps blood pressure stable.", "denial"),
+        ("Spravato does not require any blood pressure monitoring.", "denial"),
+    ],
+)
+def test_a_played_down_risk_is_not_read_as_the_risk_acknowledged(
+    sentence: str, stance: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    """Each was read as admitting the harm, and supported because the harm is documented, while "the risk is low"
+    and "has no effect on blood pressure" were read as what they are."""
+    claim, v = check_kind(sentence, "safety", index, rules, IV_PAGE)
+    assert claim.safety_stance == stance, claim.safety_stance
+    assert v.verdict != "supported", v.reasons
+    acknowledged, _ = check_kind("Ketamine can raise blood pressure during the infusion.", "safety", index, rules,
+                                 IV_PAGE)
+    assert acknowledged.safety_stance not in ("denial", "minimising")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        ("The FDA requires just one hour of observation after each Spravato dose.", "contradicted"),
+        ("Under the REMS, you are observed for 30 minutes after Spravato.", "contradicted"),
+        ("The FDA requires two hours of observation after each Spravato dose.", "supported"),
+        ("Spravato is only available through a restricted program called the REMS.", "supported"),
+    ],
+)
+def test_the_rems_observation_time_is_compared(sentence: str, verdict: str, index: InMemoryIndex, rules: Rules) -> None:
+    """The REMS fact matched whatever time the page gave: one hour, 30 minutes and 8 hours were all supported."""
+    _, v = check_kind(sentence, "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == verdict, v.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        ("Using ketamine off-label for depression is illegal.", "contradicted"),
+        ("It is against the law to use ketamine off-label.", "contradicted"),
+        ("Off-label use of ketamine for depression is legal.", "supported"),
+        ("Ketamine is not FDA-approved for depression, so its use is off-label.", "supported"),
+    ],
+)
+def test_off_label_use_called_unlawful_is_contradicted(
+    sentence: str, verdict: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    """The fact that off-label prescribing is legal was cited as support for a sentence calling it illegal."""
+    _, v = check_kind(sentence, "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == verdict, v.reasons

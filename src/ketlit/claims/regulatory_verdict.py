@@ -57,6 +57,7 @@ from ketlit.claims.judging import Cited, Verdict, as_tested, cite_fact, finish
 from ketlit.claims.model import Claim, RegulatoryAssertion
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
 from ketlit.claims.rules import RegulatoryFact, Rules, schedule_key, schedule_label
+from ketlit.numwords import word_number
 
 
 @dataclass(slots=True)
@@ -554,8 +555,9 @@ def _legal(
             # The sentence's negation may belong to the approval ("not FDA-approved for pain, so its
             # use is off-label"): off-label use is denied only by a negation on the words themselves.
             negation = rules.regulatory.get("negation")
+            # So is off-label use called unlawful ("using ketamine off-label for depression is illegal").
             denied = reg.negated and negation is not None and any(
-                "label" in m.group(0).lower() for m in negation.finditer(claim.text))
+                "label" in m.group(0).lower() or _UNLAWFUL.search(m.group(0)) for m in negation.finditer(claim.text))
             out.add(
                 "contradicted" if denied else "supported",
                 "off-label prescribing of an approved drug is legal for licensed prescribers",
@@ -618,11 +620,54 @@ def _others(
     if "rems" in reg.topics:
         facts = [f for m in molecules for f in rules.facts if f.kind == "rems" and f.covers_molecule(m)]
         if facts:
-            out.add("contradicted" if reg.negated else "supported", "a REMS applies: " + facts[0].statement, facts)
+            timed = _observation_time(text, facts[0])
+            if timed is not None and not reg.negated:
+                out.add(timed[0], timed[1] + facts[0].statement, facts)
+            else:
+                out.add("contradicted" if reg.negated else "supported", "a REMS applies: " + facts[0].statement, facts)
     if "combination" in reg.topics and "approval" not in reg.topics:
         _combination(text, molecules, rules, out)
 
 
+# A time of observation: "for two hours", "1 hour", "30 minutes" (words up to twelve).
+_SPAN: Final = re.compile(
+    r"\b(\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty-five|sixty|half an)\s*(hours?|hrs?|minutes?|mins?)\b",
+    re.IGNORECASE,
+)
+_AT_LEAST: Final = re.compile(r"\bat least\s+", re.IGNORECASE)
+
+
+def _hours(m: re.Match[str]) -> float | None:
+    word = m.group(1).lower()
+    value = 0.5 if word == "half an" else 1.0 if word in ("a", "an") else None
+    if value is None:
+        value = float(word) if word[0].isdigit() else (float(n) if (n := word_number(word)) is not None else None)
+    if value is None:
+        return None
+    return value if m.group(2).lower().startswith("h") else value / 60
+
+
+def _observation_time(text: str, fact: RegulatoryFact) -> tuple[str, str] | None:
+    """(verdict, why) where the sentence states how long patients are watched and the REMS fact states its minimum
+    ("monitored for at least 2 hours"): "the FDA requires just one hour" is wrong however the REMS is named."""
+    said = next((h for m in _SPAN.finditer(text) if (h := _hours(m)) is not None), None)
+    floor = next((h for m in _SPAN.finditer(fact.statement) if _AT_LEAST.search(fact.statement[max(0, m.start() - 12) :
+                  m.start()]) and (h := _hours(m)) is not None), None)
+    if said is None or floor is None:
+        return None
+    if said < floor:
+        return "contradicted", f"the page states {said:g} h of observation; the REMS requires at least {floor:g} h: "
+    if said > floor:
+        return "partly_supported", f"the page states {said:g} h; the REMS's minimum is {floor:g} h: "
+    return "supported", f"the page states the REMS's {floor:g} h: "
+
+
+_UNLAWFUL: Final = re.compile(
+    r"\b(?:illegal|unlawful|against the law|not legal|isn.t legal|prohibited|banned|forbidden"
+    r"|not (?:allowed|permitted))\b",
+    re.IGNORECASE,
+)
 _DENIED_BEFORE: Final = re.compile(r"\b(?:not|never|isn.t|aren.t|rather than|instead of)\s+(?:\w+\s+)?$", re.IGNORECASE)
 
 
