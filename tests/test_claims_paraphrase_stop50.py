@@ -153,3 +153,23 @@ def test_off_label_use_called_unlawful_is_contradicted(
     """The fact that off-label prescribing is legal was cited as support for a sentence calling it illegal."""
     _, v = check_kind(sentence, "regulatory", index, rules, IV_PAGE)
     assert v.verdict == verdict, v.reasons
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "More frequent ketamine infusions give better results.",
+        "Daily ketamine infusions work better than twice-weekly infusions.",
+        "Combining ketamine with psychotherapy improves outcomes.",
+        "Pairing ketamine infusions with counselling leads to better results.",
+    ],
+)
+def test_a_schedule_or_a_combination_said_to_work_better_is_judged_on_studies_of_it(
+    sentence: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    """On a depression page these were judged as "ketamine works" and supported; the wordings "the more sessions,
+    the better" and "psychotherapy enhances ketamine's effect" were already judged only on studies of the schedule or
+    the combination."""
+    _, v = check_kind(sentence, "efficacy", index, rules, IV_PAGE)
+    assert v.verdict != "supported", v.reasons
+    assert any("outcome 'dose response'" in r or "outcome 'added to therapy'" in r for r in v.reasons), v.reasons
