@@ -173,3 +173,21 @@ def test_a_schedule_or_a_combination_said_to_work_better_is_judged_on_studies_of
     _, v = check_kind(sentence, "efficacy", index, rules, IV_PAGE)
     assert v.verdict != "supported", v.reasons
     assert any("outcome 'dose response'" in r or "outcome 'added to therapy'" in r for r in v.reasons), v.reasons
+
+
+@pytest.mark.parametrize(
+    ("sentence", "verdict"),
+    [
+        # A warning names no approval's use ("sedation" read as one made it partly supported).
+        ("Spravato carries a boxed warning for sedation, dissociation, abuse and misuse, and suicidal thoughts.",
+         "supported"),
+        # The extended approval's use is the qualified one: depression in adults with suicidal thoughts.
+        ("In 2020 the FDA expanded Spravato's approval to adults with major depression who have suicidal thoughts "
+         "or actions.", "supported"),
+    ],
+)
+def test_a_warning_or_an_extended_approval_keeps_its_reading(
+    sentence: str, verdict: str, index: InMemoryIndex, rules: Rules
+) -> None:
+    _, v = check_kind(sentence, "regulatory", index, rules, IV_PAGE)
+    assert v.verdict == verdict, v.reasons

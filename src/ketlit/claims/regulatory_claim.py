@@ -59,10 +59,14 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
     # An approval denied ("The FDA has not approved ketamine to treat depression") names its use as one granted does;
     # without the negation's words as cues that use was lost, and the claim read as "not approved for anything".
     cues = [*(approval.finditer(sentence) if approval else []), *(negation.finditer(sentence) if negation else [])]
-    if not cues:
+    if not cues and _REGULATOR.search(sentence):
         # An approval in words the rules do not know ("has the FDA's blessing for depression"): the uses the sentence
         # names are the approval's, not none (checked as "the drug has approvals", it was supported whatever the use).
-        return _indications(sentence, rules), False
+        # Only where a regulator is named: "Spravato carries a boxed warning for sedation" names no approval's use.
+        if found := _indications(sentence, rules):
+            narrowed = _narrowed(sentence, found, rules)
+            return narrowed, len(narrowed) < len(found)
+        return [], False
     parts = re.split(r",|;|\bwhile\b|\bbut\b|\bwhereas\b", sentence)
     pos = 0
     # Every part that speaks of approval: "Because ketamine has been FDA-approved for fifty years, using it for
@@ -90,6 +94,12 @@ def _approval_indications(sentence: str, rules: Rules) -> tuple[list[str], bool]
     return [], False
 
 
+# A regulator named by its name ("FDA", "MHRA", "Health Canada"): a sentence about its decision.
+_REGULATOR = re.compile(
+    r"\b(?:FDA|food and drug administration|MHRA|EMA|TGA|Health Canada|European Medicines Agency|Therapeutic Goods"
+    r" Administration|Medicines and Healthcare products Regulatory Agency)\b",
+    re.IGNORECASE,
+)
 # A part that goes on with the list of uses an approval names.
 _LIST_GOES_ON = re.compile(
     r"\s*(?:including|such as|especially|particularly|in particular|as well as)\b", re.IGNORECASE
