@@ -55,9 +55,9 @@ from ketlit.claims.context import indications_in
 from ketlit.claims.extract import molecules_in
 from ketlit.claims.judging import Cited, Verdict, as_tested, cite_fact, finish
 from ketlit.claims.model import Claim, RegulatoryAssertion
+from ketlit.claims.numbers import find_times
 from ketlit.claims.policy import VerdictPolicy, packaged_policy
 from ketlit.claims.rules import RegulatoryFact, Rules, schedule_key, schedule_label
-from ketlit.numwords import word_number
 
 
 @dataclass(slots=True)
@@ -629,31 +629,25 @@ def _others(
         _combination(text, molecules, rules, out)
 
 
-# A time of observation: "for two hours", "1 hour", "30 minutes" (words up to twelve).
-_SPAN: Final = re.compile(
-    r"\b(\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
-    r"forty-five|sixty|half an)\s*(hours?|hrs?|minutes?|mins?)\b",
-    re.IGNORECASE,
-)
-_AT_LEAST: Final = re.compile(r"\bat least\s+", re.IGNORECASE)
+_AT_LEAST: Final = re.compile(r"\bat least\s+$", re.IGNORECASE)
+_HALF: Final = re.compile(r"\bhalf\s+$", re.IGNORECASE)
 
 
-def _hours(m: re.Match[str]) -> float | None:
-    word = m.group(1).lower()
-    value = 0.5 if word == "half an" else 1.0 if word in ("a", "an") else None
-    if value is None:
-        value = float(word) if word[0].isdigit() else (float(n) if (n := word_number(word)) is not None else None)
-    if value is None:
-        return None
-    return value if m.group(2).lower().startswith("h") else value / 60
+def _times(text: str) -> list[tuple[float, bool]]:
+    """(hours, said as a minimum) of each time in ``text``, read by the claims' time reader (``find_times``);
+    "half an hour" is half of the hour it reads."""
+    out = []
+    for t in find_times(text):
+        before = text[max(0, t.start - 12) : t.start]
+        out.append((t.hours / 2 if _HALF.search(before) else t.hours, _AT_LEAST.search(before) is not None))
+    return out
 
 
 def _observation_time(text: str, fact: RegulatoryFact) -> tuple[str, str] | None:
     """(verdict, why) where the sentence states how long patients are watched and the REMS fact states its minimum
     ("monitored for at least 2 hours"): "the FDA requires just one hour" is wrong however the REMS is named."""
-    said = next((h for m in _SPAN.finditer(text) if (h := _hours(m)) is not None), None)
-    floor = next((h for m in _SPAN.finditer(fact.statement) if _AT_LEAST.search(fact.statement[max(0, m.start() - 12) :
-                  m.start()]) and (h := _hours(m)) is not None), None)
+    said = next((h for h, _ in _times(text)), None)
+    floor = next((h for h, minimum in _times(fact.statement) if minimum), None)
     if said is None or floor is None:
         return None
     if said < floor:

@@ -6,9 +6,9 @@ every such sentence). What a schedule claim asserts is that this is the course p
 used: the studies of the same condition, drug and route that state how many administrations their course had answer
 it. Design decisions:
 
-- **Counts, read the same way on both sides.** A count is a number (digits, or two to twelve in words) of infusions,
-  injections, sessions, treatments or doses, a range allowed ("four to six infusions"); "twice a week" and other
-  frequencies are the dosing-schedule rules' business, not a count.
+- **Counts, read the same way on both sides.** A count is a number (digits, or two to twelve in words) of
+  infusions, injections, sessions, treatments or administrations, a range allowed ("four to six infusions"); "twice a
+  week" and other frequencies are the dosing-schedule rules' business, not a count.
 - **Only studies that gave a course.** A study that states no count (most single-infusion trials) neither supports
   nor contradicts a course; a study whose count lies in the page's range supports it.
 - **The bar is the dose judge's** (``[dose] min_studies`` in ``verdict_rules.toml``): that many studies whose course
@@ -49,7 +49,7 @@ def course_counts(text: str) -> list[tuple[int, int, str]]:
         low = _int(m.group(1))
         high = _int(m.group(2)) if m.group(2) else low
         if low is not None and high is not None and 2 <= low <= high <= 40:
-            start = max(text.rfind(". ", 0, m.start()) + 2, 0) if ". " in text[: m.start()] else 0
+            start = text.rfind(". ", 0, m.start()) + 2 if ". " in text[: m.start()] else 0
             end = text.find(". ", m.end())
             out.append((low, high, text[start : end + 1 if end >= 0 else len(text)].strip()))
     return out
